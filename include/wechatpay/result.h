@@ -1,0 +1,116 @@
+// Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
+//
+// Error and Result<T>: every fallible public function returns one of these; none throws.
+#ifndef WECHATPAY_RESULT_H_
+#define WECHATPAY_RESULT_H_
+
+#include <cassert>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace wechatpay {
+
+// What went wrong, coarse enough to branch on. The verification codes are distinct so that a
+// caller (and `wxpay`) can say which check failed.
+enum class ErrorCode {
+  kOk = 0,
+  kInvalidArgument,    // the caller passed something unusable (bad key, missing field, ...)
+  kNetwork,            // connection refused/reset, DNS failure, ...
+  kTimeout,            // connect or transfer timeout, or a deadline passed
+  kTls,                // TLS handshake or certificate failure
+  kApi,                // the server answered an error (HTTP status + WeChat code/message)
+  kMissingHeader,      // a Wechatpay-* header needed for verification is absent
+  kUnknownSerial,      // Wechatpay-Serial names no key we hold
+  kTimestampSkew,      // Wechatpay-Timestamp outside the accepted window
+  kBadSignature,       // the signature does not verify
+  kSignatureProbe,     // a WECHATPAY/SIGNTEST/ probe signature (never a real response)
+  kDigestMismatch,     // a downloaded file does not match the expected digest
+  kDecryption,         // AES-GCM / RSA-OAEP / AES-ECB decryption failed
+  kParse,              // malformed JSON / XML / PEM / response shape
+  kCancelled,          // the call was cancelled or the client went away
+  kInternal,           // a bug or an OpenSSL/curl failure that fits nothing above
+};
+
+// Stable name of a code, e.g. "INVALID_ARGUMENT".
+const char* ErrorCodeName(ErrorCode code);
+
+// True for the codes that mean "the response could not be trusted".
+constexpr bool IsVerificationError(ErrorCode code) {
+  return code == ErrorCode::kMissingHeader || code == ErrorCode::kUnknownSerial ||
+         code == ErrorCode::kTimestampSkew || code == ErrorCode::kBadSignature ||
+         code == ErrorCode::kSignatureProbe || code == ErrorCode::kDigestMismatch;
+}
+
+// An error. `message` is written for a human and never contains secret material.
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;
+  int http_status = 0;      // HTTP status when the server answered, else 0
+  std::string api_code;     // WeChat `code` (APIv3), `err_code` (APIv2), `errcode` (mini-program)
+  std::string detail;       // WeChat `detail` (JSON text) or APIv2 `err_code_des`, when present
+  std::string request_id;   // `Request-ID` response header, when present
+
+  Error() = default;
+  Error(ErrorCode c, std::string msg) : code(c), message(std::move(msg)) {}
+
+  // "BAD_SIGNATURE: ..." plus status / code / request id when known.
+  std::string ToString() const;
+};
+
+// Either a T or an Error. Use `if (auto r = f()) { use(*r); } else { log(r.error()); }`.
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT implicit
+  Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {  // NOLINT implicit
+    assert(std::get<1>(v_).code != ErrorCode::kOk);
+  }
+
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+
+  T& value() & { return std::get<0>(v_); }
+  const T& value() const& { return std::get<0>(v_); }
+  T&& value() && { return std::get<0>(std::move(v_)); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+  const Error& error() const& { return std::get<1>(v_); }
+  Error&& error() && { return std::get<1>(std::move(v_)); }
+
+  // The value, or `fallback` when this holds an error.
+  T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+// Result<void>: success, or an Error.
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  Status(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT implicit
+
+  bool ok() const { return ok_; }
+  explicit operator bool() const { return ok_; }
+  const Error& error() const& { return error_; }
+  Error&& error() && { return std::move(error_); }
+
+ private:
+  Error error_;
+  bool ok_ = true;
+};
+
+// Shorthand used throughout the implementation.
+inline Error MakeError(ErrorCode code, std::string message) {
+  return Error(code, std::move(message));
+}
+
+}  // namespace wechatpay
+
+#endif  // WECHATPAY_RESULT_H_
