@@ -1,0 +1,218 @@
+// Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
+//
+// The WeChat Pay client: options, the request pipeline, the URL chain, sensitive fields and
+// platform certificates.
+//
+//   auto client = wechatpay::Client::Create(options);
+//   if (!client) { ... client.error() ... }
+//   auto r = client->chain("v3/merchant-risk-manage/trade-risk-information")
+//                .get({.query = {{"sp_mchid", "1900000109"}, {"out_trade_no", "1217752501"}}});
+//   if (r) std::cout << r->body;
+//
+// A Client is cheap to copy (it shares one thread-safe connection) and safe to use from many
+// threads at once.
+#ifndef WECHATPAY_CLIENT_H_
+#define WECHATPAY_CLIENT_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wechatpay/auth.h"
+#include "wechatpay/crypto.h"
+#include "wechatpay/http.h"
+#include "wechatpay/result.h"
+#include "wechatpay/url.h"
+
+namespace wechatpay {
+
+inline constexpr std::string_view kDefaultBaseUrl = "https://api.mch.weixin.qq.com/";
+
+// Which calls are retried and how long to wait. Only GET/HEAD/DELETE, or calls marked
+// idempotent, are retried, on transport errors, 429 and 5xx. The wait before attempt n (n >= 2)
+// is uniform in [0, min(max_backoff, initial_backoff * multiplier^(n-2))] ("full jitter"), or the
+// server's Retry-After when that is larger and within max_backoff.
+struct RetryPolicy {
+  int max_attempts = 3;  // 1 disables retries
+  std::chrono::milliseconds initial_backoff{200};
+  std::chrono::milliseconds max_backoff{5000};
+  double multiplier = 2.0;
+};
+
+enum class LogLevel { kDebug, kInfo, kWarning, kError };
+// Receives one line per event (request sent, retry, response status, verification failure).
+// Lines never contain Authorization values, keys, bodies or decrypted data.
+using Logger = std::function<void(LogLevel level, std::string_view line)>;
+
+struct ClientOptions {
+  // --- merchant identity (APIv3) ---
+  std::string mchid;
+  std::string merchant_serial;  // the merchant API certificate's serial (hex)
+  PrivateKey private_key;       // apiclient_key.pem
+  // Optional: the merchant API certificate. When given, construction checks that the private
+  // key matches it and that merchant_serial equals its serial (or fills merchant_serial in).
+  std::optional<Certificate> merchant_certificate;
+
+  // --- WeChat Pay's keys, used to verify responses and encrypt sensitive fields ---
+  std::vector<Certificate> platform_certificates;
+  std::map<std::string, PublicKey> platform_public_keys;  // "PUB_KEY_ID_…" -> key
+  // Construction refuses an empty set unless this is true (only to bootstrap a certificate
+  // download; every response is still verified, with the downloaded certificates).
+  bool allow_empty_platform_keys = false;
+
+  SecretString apiv3_key;  // 32 bytes: callbacks and certificate download
+  SecretString apiv2_key;  // 32 bytes: APIv2 signing
+
+  // Mutual TLS identity for APIv2 endpoints that need the merchant certificate.
+  std::shared_ptr<const ClientCertificate> client_certificate;
+
+  // --- transport ---
+  std::string base_url = std::string(kDefaultBaseUrl);  // also api2., apihk., or a sandbox URL
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  std::string proxy;
+  std::string user_agent;  // appended to "wechatpay-cpp/<version>"
+  RetryPolicy retry;
+  Logger logger;
+  int64_t max_clock_skew_seconds = 300;
+  bool validate_requests = true;  // check requests against the endpoint catalog before sending
+  // Refresh downloaded platform certificates this often (and on an unknown serial).
+  std::chrono::seconds certificate_refresh_interval{std::chrono::hours(12)};
+
+  // --- injection (tests) ---
+  std::shared_ptr<HttpTransport> transport;              // null: libcurl (MakeCurlTransport)
+  Clock clock;                                           // null: system clock
+  NonceSource nonce;                                     // null: CSPRNG
+  std::function<void(std::chrono::milliseconds)> sleep;  // null: std::this_thread::sleep_for
+  std::function<double()> jitter;                        // uniform [0,1); null: a thread-local PRNG
+};
+
+// One call's inputs besides method and URL.
+struct CallOptions {
+  QueryParams query;
+  PathParams path;                  // values for {placeholders}
+  std::optional<std::string> body;  // exact body bytes (JSON text for APIv3)
+  Headers headers;                  // extra request headers
+  // Body fields to RSA-OAEP-encrypt with the platform key before sending ("phone",
+  // "payer.identity.number", "list[].name"); Wechatpay-Serial is then set to the key used.
+  std::vector<std::string> encrypt_fields;
+  std::optional<bool> idempotent;  // override: retry even a POST (e.g. a query sent as POST)
+  std::optional<bool> validate;    // override ClientOptions::validate_requests
+  std::optional<std::chrono::milliseconds> timeout;
+  BodySink sink;  // stream the response body here (downloads)
+};
+
+struct Response {
+  int status = 0;
+  Headers headers;
+  std::string body;
+  std::string request_id() const { return headers.Get("Request-ID"); }
+  // Parses the body as JSON (an empty body is an empty object).
+  Result<nlohmann::json> json() const;
+};
+
+namespace internal {
+class ClientImpl;
+}
+
+class Client;
+
+// A URL chain: `client.chain("v3/pay/transactions/id/{transaction_id}")`,
+// `client["v3/…"]`, or built a segment at a time: `client.v3() / "merchantRiskManage" /
+// "tradeRiskInformation"` (camelCase -> kebab-case, `_name_` -> `{name}`).
+class Chain {
+ public:
+  Chain operator/(std::string_view segment) const;
+  Chain operator[](std::string_view segment) const { return *this / segment; }
+  const std::string& uri() const { return uri_; }  // "v3/pay/transactions/id/{transaction_id}"
+
+  Result<Response> get(CallOptions options = {}) const {
+    return request("GET", std::move(options));
+  }
+  Result<Response> del(CallOptions options = {}) const {
+    return request("DELETE", std::move(options));
+  }
+  Result<Response> post(CallOptions options = {}) const {
+    return request("POST", std::move(options));
+  }
+  Result<Response> post(const nlohmann::json& body, CallOptions options = {}) const;
+  Result<Response> put(const nlohmann::json& body, CallOptions options = {}) const;
+  Result<Response> patch(const nlohmann::json& body, CallOptions options = {}) const;
+  Result<Response> request(std::string_view method, CallOptions options) const;
+
+ private:
+  friend class Client;
+  Chain(std::shared_ptr<internal::ClientImpl> impl, std::string uri)
+      : impl_(std::move(impl)), uri_(std::move(uri)) {}
+  std::shared_ptr<internal::ClientImpl> impl_;
+  std::string uri_;
+};
+
+// A platform certificate as downloaded from /v3/certificates.
+struct DownloadedCertificate {
+  Certificate certificate;
+  std::string serial_no;
+  std::string effective_time;
+  std::string expire_time;
+};
+
+enum class DigestAlgorithm { kSha1, kSha256 };
+
+class Client {
+ public:
+  // Validates every option; errors name the option at fault.
+  static Result<Client> Create(ClientOptions options);
+
+  Chain chain(std::string_view uri) const { return Chain(impl_, std::string(uri)); }
+  Chain operator[](std::string_view uri) const { return chain(uri); }
+  Chain v3() const { return chain("v3"); }
+  Chain v2() const { return chain("v2"); }
+
+  // The pipeline: sign -> send -> verify, with retries, for one call. `uri` is a chain URI
+  // ("v3/...", with {placeholders}) or an absolute https:// URL (downloads).
+  Result<Response> Request(std::string_view method, std::string_view uri,
+                           CallOptions options) const;
+
+  // Downloads a bill/statement URL (signed request; the body is not signature-verified) into
+  // `sink` while hashing it, then compares with `expected_hex_digest` (from the bill API's
+  // `hash_value`). kDigestMismatch when they differ: the caller must discard what it received.
+  Status Download(std::string_view url, const BodySink& sink, DigestAlgorithm algorithm,
+                  std::string_view expected_hex_digest) const;
+  // The overseas statement form: the response carries Wechatpay-Statement-Sha1, signed as the
+  // body `{"sha1":"<value>"}`; the signature and then the SHA-1 of the data are checked.
+  Status DownloadSignedStatement(std::string_view url, const BodySink& sink) const;
+
+  // RSA-OAEP with the current platform key (public key preferred). Returns the base64 ciphertext
+  // and sets `serial` to the key id that must go in Wechatpay-Serial.
+  Result<std::string> EncryptSensitive(std::string_view plaintext, std::string* serial) const;
+  // Decrypts a response field encrypted to the merchant key.
+  Result<std::string> DecryptSensitive(std::string_view ciphertext_base64) const;
+
+  // GET /v3/certificates, decrypt with the APIv3 key, check serial and validity, verify the
+  // response with the downloaded set (plus keys already held), and add them to the store.
+  // A public-key-only merchant gets an error saying so.
+  Result<std::vector<DownloadedCertificate>> RefreshPlatformCertificates() const;
+
+  // Verifies and decrypts an APIv3 callback.
+  Result<Notification> ParseNotification(const Headers& headers, std::string_view body) const;
+
+  const RequestSigner& signer() const;
+  const PlatformKeyStore& platform_keys() const;
+  const ResponseVerifier& verifier() const;
+  const ClientOptions& options() const;
+
+ private:
+  explicit Client(std::shared_ptr<internal::ClientImpl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<internal::ClientImpl> impl_;
+};
+
+}  // namespace wechatpay
+
+#endif  // WECHATPAY_CLIENT_H_

@@ -1,0 +1,28 @@
+// Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
+//
+// The default HttpTransport, on libcurl. This header does not include curl.
+#ifndef WECHATPAY_CURL_TRANSPORT_H_
+#define WECHATPAY_CURL_TRANSPORT_H_
+
+#include <memory>
+#include <string>
+
+#include "wechatpay/http.h"
+
+namespace wechatpay {
+
+struct CurlTransportOptions {
+  std::string proxy;             // e.g. "http://proxy:3128"; empty: none (curl env vars ignored)
+  std::string ca_file;           // extra CA bundle; empty: the system store
+  bool http2 = true;             // negotiate HTTP/2 over TLS where the server offers it
+  size_t max_idle_handles = 64;  // pooled easy handles (each keeps its connections alive)
+  bool verbose = false;          // curl's own trace to stderr; never enable in production
+};
+
+// Thread-safe: concurrent Send calls each borrow a pooled curl handle, so connections stay warm
+// across calls and threads. TLS peer and host verification are always on.
+std::shared_ptr<HttpTransport> MakeCurlTransport(const CurlTransportOptions& options = {});
+
+}  // namespace wechatpay
+
+#endif  // WECHATPAY_CURL_TRANSPORT_H_

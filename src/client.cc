@@ -1,0 +1,648 @@
+// Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
+#include "wechatpay/client.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "internal/client_impl.h"
+#include "wechatpay/curl_transport.h"
+#include "wechatpay/version.h"
+
+namespace wechatpay {
+
+using nlohmann::json;
+
+Result<json> Response::json() const {
+  if (body.empty()) return nlohmann::json::object();
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded()) return Error(ErrorCode::kParse, "response body is not valid JSON");
+  return j;
+}
+
+namespace internal {
+
+Result<std::string> DumpJson(const nlohmann::json& j) {
+  try {
+    return j.dump();
+  } catch (const nlohmann::json::exception&) {
+    return Error(ErrorCode::kInvalidArgument, "the JSON body contains a string that is not UTF-8");
+  }
+}
+
+namespace {
+
+bool IsHex(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  });
+}
+
+std::string UpperMethod(std::string_view m) {
+  std::string out(m);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+double DefaultJitter() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+}  // namespace
+
+Result<std::shared_ptr<ClientImpl>> ClientImpl::Create(ClientOptions o) {
+  auto bad = [](std::string msg) { return Error(ErrorCode::kInvalidArgument, std::move(msg)); };
+  if (o.mchid.empty()) return bad("ClientOptions.mchid is empty: set the merchant id (商户号)");
+  if (o.mchid.find_first_of("\" \t\r\n,") != std::string::npos) {
+    return bad("ClientOptions.mchid contains a quote, comma or whitespace");
+  }
+  if (!o.private_key.ok()) {
+    return bad(
+        "ClientOptions.private_key is not set: load apiclient_key.pem with "
+        "PrivateKey::FromFile");
+  }
+  if (o.merchant_certificate) {
+    const Certificate& mc = *o.merchant_certificate;
+    if (!mc.public_key().Equals(o.private_key.public_key())) {
+      return bad("ClientOptions.private_key does not match the merchant certificate " +
+                 mc.serial() + " (wrong apiclient_key.pem for this apiclient_cert.pem?)");
+    }
+    if (o.merchant_serial.empty()) {
+      o.merchant_serial = mc.serial();
+    } else if (!EqualsIgnoreCase(o.merchant_serial, mc.serial())) {
+      return bad("ClientOptions.merchant_serial " + o.merchant_serial +
+                 " is not the serial of the merchant certificate (" + mc.serial() + ")");
+    }
+  }
+  if (o.merchant_serial.empty()) {
+    return bad("ClientOptions.merchant_serial is empty: set the merchant API certificate serial");
+  }
+  if (!IsHex(o.merchant_serial)) {
+    return bad("ClientOptions.merchant_serial '" + o.merchant_serial + "' is not hexadecimal");
+  }
+  if (!o.apiv3_key.empty() && o.apiv3_key.size() != 32) {
+    return bad("ClientOptions.apiv3_key must be 32 bytes, got " +
+               std::to_string(o.apiv3_key.size()));
+  }
+  if (!o.apiv2_key.empty() && o.apiv2_key.size() != 32) {
+    return bad("ClientOptions.apiv2_key must be 32 bytes, got " +
+               std::to_string(o.apiv2_key.size()));
+  }
+  if (o.retry.max_attempts < 1) return bad("ClientOptions.retry.max_attempts must be >= 1");
+  if (o.retry.multiplier < 1.0) return bad("ClientOptions.retry.multiplier must be >= 1");
+  if (o.timeout.count() <= 0 || o.connect_timeout.count() <= 0) {
+    return bad("ClientOptions timeouts must be positive");
+  }
+  if (o.max_clock_skew_seconds <= 0) return bad("ClientOptions.max_clock_skew_seconds must be > 0");
+
+  auto impl = std::shared_ptr<ClientImpl>(new ClientImpl());
+  if (Status s = impl->SetBaseUrl(o.base_url); !s) return std::move(s).error();
+
+  auto store = std::make_shared<PlatformKeyStore>();
+  for (const Certificate& c : o.platform_certificates) {
+    if (!c.ok()) return bad("ClientOptions.platform_certificates holds an empty certificate");
+    store->AddCertificate(c);
+  }
+  for (const auto& [id, key] : o.platform_public_keys) {
+    if (Status s = store->AddPublicKey(id, key); !s) {
+      return bad("ClientOptions.platform_public_keys: " + s.error().message);
+    }
+  }
+  if (store->empty() && !o.allow_empty_platform_keys) {
+    return bad(
+        "no platform certificate or WeChat Pay public key (PUB_KEY_ID_…) is configured, so "
+        "responses cannot be verified; add one, or download certificates first "
+        "(`wxpay crt`)");
+  }
+
+  if (!o.clock) o.clock = SystemClock();
+  if (!o.nonce) o.nonce = RandomNonceSource();
+  if (!o.sleep) o.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  if (!o.jitter) o.jitter = DefaultJitter;
+  if (!o.transport) {
+    CurlTransportOptions to;
+    to.proxy = o.proxy;
+    o.transport = MakeCurlTransport(to);
+  }
+  impl->signer_ =
+      std::make_unique<RequestSigner>(o.mchid, o.merchant_serial, o.private_key, o.clock, o.nonce);
+  impl->keys_ = store;
+  impl->verifier_ = std::make_unique<ResponseVerifier>(store, o.clock, o.max_clock_skew_seconds);
+  impl->user_agent_ = std::string("wechatpay-cpp/") + Version() + " (" +
+#if defined(__linux__)
+                      "Linux"
+#elif defined(__APPLE__)
+                      "macOS"
+#else
+                      "unknown OS"
+#endif
+                      + ")";
+  if (!o.user_agent.empty()) impl->user_agent_ += " " + o.user_agent;
+  impl->options_ = std::move(o);
+  return impl;
+}
+
+Status ClientImpl::SetBaseUrl(std::string_view base) {
+  std::string_view rest;
+  if (base.rfind("https://", 0) == 0) {
+    rest = base.substr(8);
+  } else if (base.rfind("http://", 0) == 0) {
+    rest = base.substr(7);
+  } else {
+    return Error(ErrorCode::kInvalidArgument,
+                 "ClientOptions.base_url must start with https:// (or http:// for a local "
+                 "sandbox), got '" +
+                     std::string(base) + "'");
+  }
+  size_t slash = rest.find('/');
+  std::string_view host = rest.substr(0, slash);
+  if (host.empty()) return Error(ErrorCode::kInvalidArgument, "ClientOptions.base_url has no host");
+  origin_ = std::string(base.substr(0, base.size() - rest.size())) + std::string(host);
+  prefix_ = slash == std::string_view::npos ? std::string() : std::string(rest.substr(slash));
+  while (!prefix_.empty() && prefix_.back() == '/') prefix_.pop_back();
+  if (prefix_.find_first_of("?#") != std::string::npos) {
+    return Error(ErrorCode::kInvalidArgument, "ClientOptions.base_url must not have a query");
+  }
+  return {};
+}
+
+void ClientImpl::Log(LogLevel level, const std::string& line) const {
+  if (options_.logger) options_.logger(level, line);
+}
+
+Result<ClientImpl::Target> ClientImpl::ResolveTarget(std::string_view uri,
+                                                     const CallOptions& opts) const {
+  Target t;
+  if (uri.rfind("https://", 0) == 0 || uri.rfind("http://", 0) == 0) {
+    // An absolute URL (download links): sent as given; the signed URL is its path + query.
+    size_t scheme_end = uri.find("://") + 3;
+    size_t path_start = uri.find('/', scheme_end);
+    t.url = std::string(uri);
+    t.signed_path =
+        path_start == std::string_view::npos ? "/" : std::string(uri.substr(path_start));
+    if (!opts.query.empty()) {
+      std::string q = url::EncodeQuery(opts.query);
+      char sep = t.signed_path.find('?') == std::string::npos ? '?' : '&';
+      t.url += sep + q;
+      t.signed_path += sep + q;
+    }
+    t.template_path = t.signed_path.substr(0, t.signed_path.find('?'));
+    return t;
+  }
+  while (!uri.empty() && uri.front() == '/') uri.remove_prefix(1);
+  if (uri.empty()) return Error(ErrorCode::kInvalidArgument, "empty request URI");
+  size_t qpos = uri.find('?');
+  std::string_view tmpl = uri.substr(0, qpos);
+  std::string inline_query =
+      qpos == std::string_view::npos ? "" : std::string(uri.substr(qpos + 1));
+  t.template_path = std::string(tmpl);
+  auto bound = url::BindPath(tmpl, opts.path);
+  if (!bound) return bound.error();
+  std::string query = inline_query;
+  if (!opts.query.empty()) {
+    if (!query.empty()) query.push_back('&');
+    query += url::EncodeQuery(opts.query);
+  }
+  t.signed_path = prefix_ + "/" + *bound;
+  if (!query.empty()) t.signed_path += "?" + query;
+  t.url = origin_ + t.signed_path;
+  return t;
+}
+
+Result<std::string> ClientImpl::EncryptSensitive(std::string_view plaintext,
+                                                 std::string* serial) const {
+  auto key = keys_->EncryptionKey(options_.clock());
+  if (!key) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "no valid platform certificate or WeChat Pay public key to encrypt with");
+  }
+  auto ct = crypto::RsaOaepEncrypt(key->key, plaintext);
+  if (!ct) return ct.error();
+  if (serial != nullptr) *serial = key->id;
+  return ct;
+}
+
+namespace {
+// Encrypts the string(s) at `parts[i..]` below `node`. Missing optional fields are skipped.
+Status EncryptAt(nlohmann::json& node, const std::vector<std::string>& parts, size_t i,
+                 const std::string& path,
+                 const std::function<Result<std::string>(std::string_view)>& encrypt) {
+  if (i == parts.size()) {
+    if (node.is_null()) return {};
+    if (!node.is_string()) {
+      return Error(ErrorCode::kInvalidArgument, "field '" + path + "' to encrypt is not a string");
+    }
+    auto ct = encrypt(node.get_ref<const std::string&>());
+    if (!ct)
+      return Error(ct.error().code, "encrypting field '" + path + "': " + ct.error().message);
+    node = *ct;
+    return {};
+  }
+  std::string part = parts[i];
+  bool each = part.size() > 2 && part.compare(part.size() - 2, 2, "[]") == 0;
+  if (each) part.resize(part.size() - 2);
+  if (!node.is_object()) return {};
+  auto it = node.find(part);
+  if (it == node.end()) return {};
+  if (!each) return EncryptAt(*it, parts, i + 1, path, encrypt);
+  if (!it->is_array()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "field '" + part + "' in '" + path + "' is not an array");
+  }
+  for (auto& el : *it) {
+    if (Status s = EncryptAt(el, parts, i + 1, path, encrypt); !s) return s;
+  }
+  return {};
+}
+}  // namespace
+
+Status ClientImpl::EncryptFields(std::string& body, const std::vector<std::string>& fields,
+                                 Headers& headers) const {
+  nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return Error(ErrorCode::kInvalidArgument, "fields can only be encrypted in a JSON object body");
+  }
+  auto key = keys_->EncryptionKey(options_.clock());
+  if (!key) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "no valid platform certificate or WeChat Pay public key to encrypt with");
+  }
+  auto encrypt = [&](std::string_view plain) { return crypto::RsaOaepEncrypt(key->key, plain); };
+  for (const std::string& f : fields) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (true) {
+      size_t dot = f.find('.', start);
+      parts.push_back(f.substr(start, dot - start));
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    if (Status s = EncryptAt(doc, parts, 0, f, encrypt); !s) return s;
+  }
+  auto dumped = DumpJson(doc);
+  if (!dumped) return dumped.error();
+  SecureWipe(body);
+  body = std::move(*dumped);
+  headers.Set("Wechatpay-Serial", key->id);
+  return {};
+}
+
+Error ClientImpl::ApiError(const HttpResponse& r) {
+  Error e(ErrorCode::kApi, "");
+  e.http_status = r.status;
+  e.request_id = r.headers.Get("Request-ID");
+  nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
+  std::string message;
+  if (j.is_object()) {
+    if (auto it = j.find("code"); it != j.end() && it->is_string()) e.api_code = *it;
+    if (auto it = j.find("message"); it != j.end() && it->is_string()) message = *it;
+    if (auto it = j.find("detail"); it != j.end() && !it->is_null()) {
+      e.detail = it->is_string() ? it->get<std::string>() : it->dump();
+    }
+  }
+  e.message = "WeChat Pay answered HTTP " + std::to_string(r.status);
+  if (!e.api_code.empty()) e.message += " " + e.api_code;
+  if (!message.empty()) e.message += ": " + message;
+  return e;
+}
+
+std::chrono::milliseconds ClientImpl::Backoff(int attempt, const HttpResponse* last) const {
+  const RetryPolicy& p = options_.retry;
+  double cap = static_cast<double>(p.initial_backoff.count()) *
+               std::pow(p.multiplier, static_cast<double>(attempt - 1));
+  cap = std::min(cap, static_cast<double>(p.max_backoff.count()));
+  auto wait = std::chrono::milliseconds(static_cast<int64_t>(cap * options_.jitter()));
+  if (last != nullptr) {
+    if (const std::string* ra = last->headers.Find("Retry-After")) {
+      char* end = nullptr;
+      long secs = std::strtol(ra->c_str(), &end, 10);  // NOLINT(google-runtime-int)
+      if (end != ra->c_str() && *end == '\0' && secs > 0) {
+        auto server = std::chrono::milliseconds(secs * 1000);
+        if (server <= p.max_backoff && server > wait) wait = server;
+      }
+    }
+  }
+  return wait;
+}
+
+Result<HttpResponse> ClientImpl::Exchange(const std::string& method, const Target& target,
+                                          const std::string& body, const CallOptions& opts,
+                                          Headers headers, bool sign) const {
+  HttpRequest req;
+  req.method = method;
+  req.url = target.url;
+  req.body = body;
+  req.connect_timeout = options_.connect_timeout;
+  req.timeout = opts.timeout.value_or(options_.timeout);
+  req.sink = opts.sink;
+  req.client_certificate = options_.client_certificate;
+  if (!headers.Has("Accept")) headers.Set("Accept", "application/json");
+  if (!body.empty() && !headers.Has("Content-Type"))
+    headers.Set("Content-Type", "application/json");
+  headers.Set("User-Agent", user_agent_);
+  req.headers = std::move(headers);
+
+  bool idempotent =
+      opts.idempotent.value_or(method == "GET" || method == "HEAD" || method == "DELETE");
+  int attempts = idempotent ? options_.retry.max_attempts : 1;
+  std::string what = method + " " + target.template_path;
+  for (int attempt = 1;; ++attempt) {
+    if (sign) {
+      auto auth = signer_->Authorization(method, target.signed_path, body);
+      if (!auth) return auth.error();
+      req.headers.Set("Authorization", std::move(*auth));
+    }
+    auto started = std::chrono::steady_clock::now();
+    Result<HttpResponse> res = options_.transport->Send(req);
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
+    bool retryable;
+    if (!res) {
+      ErrorCode c = res.error().code;
+      retryable = c == ErrorCode::kNetwork || c == ErrorCode::kTimeout;
+      Log(LogLevel::kWarning,
+          what + " failed after " + std::to_string(ms) + " ms: " + res.error().message);
+    } else {
+      retryable = res->status == 429 || res->status >= 500;
+      Log(res->status < 400 ? LogLevel::kInfo : LogLevel::kWarning,
+          what + " -> " + std::to_string(res->status) + " in " + std::to_string(ms) +
+              " ms (Request-ID " + res->headers.Get("Request-ID") + ")");
+    }
+    if (!retryable || attempt >= attempts) {
+      if (const std::string* a = req.headers.Find("Authorization")) {
+        SecureWipe(const_cast<std::string&>(*a));
+      }
+      return res;
+    }
+    auto wait = Backoff(attempt, res ? &*res : nullptr);
+    Log(LogLevel::kInfo, what + ": retrying (attempt " + std::to_string(attempt + 1) + " of " +
+                             std::to_string(attempts) + ") in " + std::to_string(wait.count()) +
+                             " ms");
+    options_.sleep(wait);
+  }
+}
+
+Status ClientImpl::VerifyResponse(const HttpResponse& r) const {
+  Status s = verifier_->Verify(r.headers, r.body);
+  if (!s && s.error().code == ErrorCode::kUnknownSerial && MaybeRefreshForSerial(r)) {
+    s = verifier_->Verify(r.headers, r.body);
+  }
+  if (!s) {
+    Error e = std::move(s).error();
+    e.http_status = r.status;
+    e.request_id = r.headers.Get("Request-ID");
+    Log(LogLevel::kError, "response verification failed: " + e.message);
+    return e;
+  }
+  return {};
+}
+
+bool ClientImpl::MaybeRefreshForSerial(const HttpResponse& r) const {
+  std::string serial = r.headers.Get("Wechatpay-Serial");
+  if (options_.apiv3_key.empty() || serial.rfind("PUB_KEY_ID_", 0) == 0) return false;
+  {
+    std::lock_guard lock(refresh_mu_);
+    int64_t now = options_.clock();
+    if (now - last_unknown_serial_refresh_ < 60) return false;  // at most once a minute
+    last_unknown_serial_refresh_ = now;
+  }
+  Log(LogLevel::kInfo,
+      "unknown Wechatpay-Serial " + serial + ": downloading platform certificates");
+  auto r2 = RefreshCertificates();
+  return r2.ok() && keys_->Find(serial).has_value();
+}
+
+void ClientImpl::MaybeScheduledRefresh() const {
+  if (!downloaded_once_.load(std::memory_order_relaxed)) return;
+  int64_t now = options_.clock();
+  {
+    std::lock_guard lock(refresh_mu_);
+    if (now - last_refresh_ < options_.certificate_refresh_interval.count()) return;
+    last_refresh_ = now;  // claim it: one refresh even when many threads pass here
+  }
+  if (auto r = RefreshCertificates(); !r) {
+    Log(LogLevel::kWarning, "scheduled platform certificate refresh failed: " + r.error().message);
+  }
+}
+
+Result<Response> ClientImpl::Call(std::string_view method_in, std::string_view uri,
+                                  CallOptions opts) const {
+  std::string method = UpperMethod(method_in);
+  if (method.empty()) return Error(ErrorCode::kInvalidArgument, "empty HTTP method");
+  auto target = ResolveTarget(uri, opts);
+  if (!target) return target.error();
+  if (target->template_path.rfind("v2/", 0) == 0) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "APIv2 (XML) endpoints are not reachable through this client build yet: '" +
+                     target->template_path + "'");
+  }
+  MaybeScheduledRefresh();
+  std::string body = opts.body.value_or(std::string());
+  Headers headers = opts.headers;
+  if (!opts.encrypt_fields.empty()) {
+    if (Status s = EncryptFields(body, opts.encrypt_fields, headers); !s) {
+      return std::move(s).error();
+    }
+  }
+  auto res = Exchange(method, *target, body, opts, std::move(headers), /*sign=*/true);
+  if (!res) return res.error();
+  HttpResponse& r = *res;
+  if (r.status < 200 || r.status >= 300) return ApiError(r);
+  if (!opts.sink) {
+    if (Status s = VerifyResponse(r); !s) return std::move(s).error();
+  }
+  return Response{r.status, std::move(r.headers), std::move(r.body)};
+}
+
+Result<std::vector<DownloadedCertificate>> ClientImpl::RefreshCertificates() const {
+  if (options_.apiv3_key.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "downloading platform certificates needs ClientOptions.apiv3_key");
+  }
+  std::lock_guard single_flight(download_mu_);
+  CallOptions opts;
+  auto target = ResolveTarget("v3/certificates", opts);
+  if (!target) return target.error();
+  auto res = Exchange("GET", *target, "", opts, Headers(), true);
+  if (!res) return res.error();
+  HttpResponse& r = *res;
+  if (r.status == 404) {
+    Error e = ApiError(r);
+    e.message =
+        "this merchant uses the WeChat Pay public key (PUB_KEY_ID_…) instead of platform "
+        "certificates: /v3/certificates answered " +
+        std::to_string(r.status) + (e.api_code.empty() ? "" : " " + e.api_code) +
+        "; configure the public key and its id (see the merchant platform, API security)";
+    return e;
+  }
+  if (r.status < 200 || r.status >= 300) return ApiError(r);
+  nlohmann::json doc = nlohmann::json::parse(r.body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("data") || !doc["data"].is_array()) {
+    return Error(ErrorCode::kParse, "/v3/certificates: response has no 'data' array");
+  }
+  int64_t now = options_.clock();
+  std::vector<DownloadedCertificate> out;
+  auto candidate = std::make_shared<PlatformKeyStore>();
+  for (const auto& k : keys_->All()) {
+    if (k.certificate) {
+      candidate->AddCertificate(*k.certificate);
+    } else {
+      (void)candidate->AddPublicKey(k.id, k.key);
+    }
+  }
+  for (const auto& item : doc["data"]) {
+    auto str = [](const nlohmann::json& o, const char* k) {
+      auto it = o.find(k);
+      return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    if (!item.is_object() || !item.contains("encrypt_certificate") ||
+        !item["encrypt_certificate"].is_object()) {
+      return Error(ErrorCode::kParse, "/v3/certificates: an entry lacks encrypt_certificate");
+    }
+    const auto& ec = item["encrypt_certificate"];
+    if (str(ec, "algorithm") != "AEAD_AES_256_GCM") {
+      return Error(ErrorCode::kParse,
+                   "/v3/certificates: unsupported algorithm '" + str(ec, "algorithm") + "'");
+    }
+    auto pem = crypto::AesGcmDecrypt(options_.apiv3_key.view(), str(ec, "nonce"),
+                                     str(ec, "associated_data"), str(ec, "ciphertext"));
+    if (!pem) {
+      return Error(ErrorCode::kDecryption,
+                   "/v3/certificates: cannot decrypt certificate " + str(item, "serial_no") +
+                       " with the APIv3 key (is ClientOptions.apiv3_key right?)");
+    }
+    auto cert = Certificate::FromPem(*pem);
+    if (!cert) {
+      return Error(ErrorCode::kParse, "/v3/certificates: certificate " + str(item, "serial_no") +
+                                          " does not parse: " + cert.error().message);
+    }
+    if (!EqualsIgnoreCase(cert->serial(), str(item, "serial_no"))) {
+      return Error(ErrorCode::kBadSignature,
+                   "/v3/certificates: entry serial_no " + str(item, "serial_no") +
+                       " does not match its certificate's serial " + cert->serial());
+    }
+    if (cert->not_after() < now) {
+      Log(LogLevel::kWarning, "platform certificate " + cert->serial() + " has expired; skipped");
+      continue;
+    }
+    candidate->AddCertificate(*cert);
+    out.push_back(
+        {*cert, str(item, "serial_no"), str(item, "effective_time"), str(item, "expire_time")});
+  }
+  ResponseVerifier check(candidate, options_.clock, options_.max_clock_skew_seconds);
+  if (Status s = check.Verify(r.headers, r.body); !s) {
+    Error e = std::move(s).error();
+    e.message = "/v3/certificates response does not verify: " + e.message;
+    return e;
+  }
+  for (const auto& d : out) keys_->AddCertificate(d.certificate);
+  {
+    std::lock_guard lock(refresh_mu_);
+    last_refresh_ = now;
+  }
+  downloaded_once_.store(true, std::memory_order_relaxed);
+  return out;
+}
+
+}  // namespace internal
+
+// ---------------------------------------------------------------------------------------------
+// Client / Chain
+
+Result<Client> Client::Create(ClientOptions options) {
+  auto impl = internal::ClientImpl::Create(std::move(options));
+  if (!impl) return impl.error();
+  return Client(std::move(*impl));
+}
+
+Result<Response> Client::Request(std::string_view method, std::string_view uri,
+                                 CallOptions options) const {
+  return impl_->Call(method, uri, std::move(options));
+}
+
+Result<std::string> Client::EncryptSensitive(std::string_view plaintext,
+                                             std::string* serial) const {
+  return impl_->EncryptSensitive(plaintext, serial);
+}
+
+Result<std::string> Client::DecryptSensitive(std::string_view ciphertext_base64) const {
+  return crypto::RsaOaepDecrypt(impl_->options().private_key, ciphertext_base64);
+}
+
+Result<std::vector<DownloadedCertificate>> Client::RefreshPlatformCertificates() const {
+  return impl_->RefreshCertificates();
+}
+
+Result<Notification> Client::ParseNotification(const Headers& headers,
+                                               std::string_view body) const {
+  if (impl_->options().apiv3_key.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "parsing callbacks needs ClientOptions.apiv3_key");
+  }
+  auto n =
+      wechatpay::ParseNotification(impl_->verifier(), impl_->options().apiv3_key, headers, body);
+  if (!n && n.error().code == ErrorCode::kUnknownSerial) {
+    HttpResponse probe;
+    probe.headers = headers;
+    if (impl_->MaybeRefreshForSerial(probe)) {
+      return wechatpay::ParseNotification(impl_->verifier(), impl_->options().apiv3_key, headers,
+                                          body);
+    }
+  }
+  return n;
+}
+
+Status Client::Download(std::string_view url, const BodySink& sink, DigestAlgorithm algorithm,
+                        std::string_view expected_hex_digest) const {
+  return impl_->Download(url, sink, algorithm, expected_hex_digest);
+}
+
+Status Client::DownloadSignedStatement(std::string_view url, const BodySink& sink) const {
+  return impl_->DownloadStatement(url, sink);
+}
+
+const RequestSigner& Client::signer() const { return impl_->signer(); }
+const PlatformKeyStore& Client::platform_keys() const { return impl_->keys(); }
+const ResponseVerifier& Client::verifier() const { return impl_->verifier(); }
+const ClientOptions& Client::options() const { return impl_->options(); }
+
+Chain Chain::operator/(std::string_view segment) const {
+  std::string next = uri_;
+  if (!next.empty() && next.back() != '/') next.push_back('/');
+  next += url::ChainSegment(segment);
+  return Chain(impl_, std::move(next));
+}
+
+Result<Response> Chain::request(std::string_view method, CallOptions options) const {
+  return impl_->Call(method, uri_, std::move(options));
+}
+
+namespace {
+Result<Response> WithJsonBody(const Chain& chain, std::string_view method,
+                              const nlohmann::json& body, CallOptions options) {
+  auto text = internal::DumpJson(body);
+  if (!text) return text.error();
+  options.body = std::move(*text);
+  return chain.request(method, std::move(options));
+}
+}  // namespace
+
+Result<Response> Chain::post(const nlohmann::json& body, CallOptions options) const {
+  return WithJsonBody(*this, "POST", body, std::move(options));
+}
+Result<Response> Chain::put(const nlohmann::json& body, CallOptions options) const {
+  return WithJsonBody(*this, "PUT", body, std::move(options));
+}
+Result<Response> Chain::patch(const nlohmann::json& body, CallOptions options) const {
+  return WithJsonBody(*this, "PATCH", body, std::move(options));
+}
+
+}  // namespace wechatpay

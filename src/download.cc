@@ -1,0 +1,102 @@
+// Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
+//
+// Downloads (bills, statements): signed requests whose bodies are streamed to a sink and checked
+// against a digest instead of a response signature.
+#include <openssl/evp.h>
+
+#include "internal/client_impl.h"
+#include "internal/openssl_handles.h"
+
+namespace wechatpay::internal {
+
+namespace {
+
+class StreamHasher {
+ public:
+  explicit StreamHasher(const EVP_MD* md) : ctx_(EVP_MD_CTX_new()) {
+    EVP_DigestInit_ex(ctx_.get(), md, nullptr);
+  }
+  void Update(std::string_view data) { EVP_DigestUpdate(ctx_.get(), data.data(), data.size()); }
+  std::string HexDigest() {
+    unsigned char buf[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx_.get(), buf, &len);
+    return crypto::HexEncode(std::string_view(reinterpret_cast<char*>(buf), len), false);
+  }
+
+ private:
+  MdCtxPtr ctx_;
+};
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+}  // namespace
+
+Status ClientImpl::Download(std::string_view url, const BodySink& sink, DigestAlgorithm algorithm,
+                            std::string_view expected_hex_digest) const {
+  if (!sink) return Error(ErrorCode::kInvalidArgument, "Download needs a sink for the data");
+  if (expected_hex_digest.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "Download needs the expected digest (the bill API's hash_value)");
+  }
+  StreamHasher hasher(algorithm == DigestAlgorithm::kSha1 ? EVP_sha1() : EVP_sha256());
+  CallOptions opts;
+  opts.idempotent = false;  // the sink has already consumed a failed attempt's bytes
+  opts.headers.Set("Accept", "*/*");
+  opts.sink = [&](std::string_view chunk) {
+    hasher.Update(chunk);
+    return sink(chunk);
+  };
+  auto target = ResolveTarget(url, opts);
+  if (!target) return target.error();
+  auto res = Exchange("GET", *target, "", opts, opts.headers, true);
+  if (!res) return res.error();
+  if (res->status < 200 || res->status >= 300) return ApiError(*res);
+  std::string got = hasher.HexDigest();
+  if (got != Lower(expected_hex_digest)) {
+    return Error(ErrorCode::kDigestMismatch,
+                 "downloaded data does not match the expected digest (got " + got + ", expected " +
+                     Lower(expected_hex_digest) + "); discard what was received");
+  }
+  return {};
+}
+
+Status ClientImpl::DownloadStatement(std::string_view url, const BodySink& sink) const {
+  if (!sink) return Error(ErrorCode::kInvalidArgument, "DownloadSignedStatement needs a sink");
+  StreamHasher hasher(EVP_sha1());
+  CallOptions opts;
+  opts.idempotent = false;
+  opts.headers.Set("Accept", "*/*");
+  opts.sink = [&](std::string_view chunk) {
+    hasher.Update(chunk);
+    return sink(chunk);
+  };
+  auto target = ResolveTarget(url, opts);
+  if (!target) return target.error();
+  auto res = Exchange("GET", *target, "", opts, opts.headers, true);
+  if (!res) return res.error();
+  if (res->status < 200 || res->status >= 300) return ApiError(*res);
+  const std::string* sha1 = res->headers.Find("Wechatpay-Statement-Sha1");
+  if (sha1 == nullptr || sha1->empty()) {
+    return Error(ErrorCode::kMissingHeader,
+                 "statement response lacks the Wechatpay-Statement-Sha1 header");
+  }
+  // The signature covers {"sha1":"<value>"} in place of the (binary) body.
+  std::string signed_body = "{\"sha1\":\"" + *sha1 + "\"}";
+  if (Status s = verifier().Verify(res->headers, signed_body); !s) return s;
+  std::string got = hasher.HexDigest();
+  if (got != Lower(*sha1)) {
+    return Error(ErrorCode::kDigestMismatch,
+                 "statement data does not match its signed SHA-1 (got " + got + ", signed " +
+                     Lower(*sha1) + "); discard what was received");
+  }
+  return {};
+}
+
+}  // namespace wechatpay::internal
