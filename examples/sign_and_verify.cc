@@ -28,8 +28,8 @@ int main() {
   ResponseVerifier verifier(keys);
   Headers headers;
   std::string body = R"({"risk_score":1})";
-  if (!SignResponse(*platform_key, platform_cert->serial(), SystemClock()(),
-                    crypto::RandomNonce(), body, headers)) {
+  if (!SignResponse(*platform_key, platform_cert->serial(), SystemClock()(), crypto::RandomNonce(),
+                    body, headers)) {
     return 1;
   }
   Status ok = verifier.Verify(headers, body);
@@ -41,8 +41,8 @@ int main() {
   SecretString apiv3_key(crypto::RandomNonce(32));
   auto cb = MakeNotification(*platform_key, platform_cert->serial(), apiv3_key, "EV-1",
                              "TRANSACTION.SUCCESS", "payment succeeded", "transaction",
-                             R"({"trade_state":"SUCCESS","amount":{"total":100}})",
-                             SystemClock()(), crypto::RandomNonce(), "2026-11-23T10:35:00+08:00");
+                             R"({"trade_state":"SUCCESS","amount":{"total":100}})", SystemClock()(),
+                             crypto::RandomNonce(), "2026-11-23T10:35:00+08:00");
   if (!cb) return 1;
   auto n = ParseNotification(verifier, apiv3_key, cb->headers, cb->body);
   if (!n) {

@@ -59,8 +59,8 @@ Result<AuthorizationParts> ParseAuthorization(std::string_view header) {
     std::string_view key = h.substr(0, eq);
     h.remove_prefix(eq + 1);
     if (h.empty() || h.front() != '"') {
-      return Error(ErrorCode::kParse, "Authorization: value of '" + std::string(key) +
-                                          "' is not quoted");
+      return Error(ErrorCode::kParse,
+                   "Authorization: value of '" + std::string(key) + "' is not quoted");
     }
     h.remove_prefix(1);
     size_t q = h.find('"');
@@ -70,11 +70,16 @@ Result<AuthorizationParts> ParseAuthorization(std::string_view header) {
     std::string value(h.substr(0, q));
     h.remove_prefix(q + 1);
     std::string* slot = nullptr;
-    if (key == "mchid") slot = &parts.mchid;
-    else if (key == "serial_no") slot = &parts.serial_no;
-    else if (key == "timestamp") slot = &parts.timestamp;
-    else if (key == "nonce_str") slot = &parts.nonce_str;
-    else if (key == "signature") slot = &parts.signature;
+    if (key == "mchid")
+      slot = &parts.mchid;
+    else if (key == "serial_no")
+      slot = &parts.serial_no;
+    else if (key == "timestamp")
+      slot = &parts.timestamp;
+    else if (key == "nonce_str")
+      slot = &parts.nonce_str;
+    else if (key == "signature")
+      slot = &parts.signature;
     if (slot == nullptr) continue;  // unknown parameters are ignored
     if (!slot->empty()) {
       return Error(ErrorCode::kParse, "Authorization: '" + std::string(key) + "' given twice");
@@ -111,14 +116,14 @@ Result<std::string> RequestSigner::Authorization(std::string_view method, std::s
 }
 
 Result<std::string> RequestSigner::Authorization(std::string_view method, std::string_view url,
-                                                 std::string_view body,
-                                                 std::string_view timestamp,
+                                                 std::string_view body, std::string_view timestamp,
                                                  std::string_view nonce) const {
   if (url.empty() || url.front() != '/') {
     return Error(ErrorCode::kInvalidArgument,
                  "the signed URL must be the absolute path (and query) starting with '/'");
   }
-  auto sig = crypto::RsaSha256Sign(key_, RequestSigningMessage(method, url, timestamp, nonce, body));
+  auto sig =
+      crypto::RsaSha256Sign(key_, RequestSigningMessage(method, url, timestamp, nonce, body));
   if (!sig) return sig.error();
   std::string h;
   h.reserve(kAuthScheme.size() + mchid_.size() + serial_no_.size() + sig->size() + 100);
@@ -154,11 +159,12 @@ Status PlatformKeyStore::AddFromPem(std::string_view id, std::string_view pem) {
   std::string sid(id);
   if (pem.find("-----BEGIN CERTIFICATE-----") != std::string_view::npos) {
     auto cert = Certificate::FromPem(pem);
-    if (!cert) return Error(cert.error().code, "platform certificate '" + sid + "': " +
-                                                   cert.error().message);
+    if (!cert)
+      return Error(cert.error().code,
+                   "platform certificate '" + sid + "': " + cert.error().message);
     if (!sid.empty() && !EqualsIgnoreCase(sid, cert->serial())) {
-      return Error(ErrorCode::kInvalidArgument, "platform certificate configured as '" + sid +
-                                                    "' has serial " + cert->serial());
+      return Error(ErrorCode::kInvalidArgument,
+                   "platform certificate configured as '" + sid + "' has serial " + cert->serial());
     }
     AddCertificate(*cert);
     return {};
@@ -309,9 +315,8 @@ Result<Notification> ParseNotification(const ResponseVerifier& verifier,
   n.associated_data = str(*res, "associated_data");
   n.envelope = std::string(body);
   if (n.algorithm != "AEAD_AES_256_GCM") {
-    return Error(ErrorCode::kInvalidArgument,
-                 "callback resource uses algorithm '" + n.algorithm +
-                     "'; only AEAD_AES_256_GCM is supported");
+    return Error(ErrorCode::kInvalidArgument, "callback resource uses algorithm '" + n.algorithm +
+                                                  "'; only AEAD_AES_256_GCM is supported");
   }
   std::string nonce = str(*res, "nonce");
   std::string ciphertext = str(*res, "ciphertext");
@@ -344,9 +349,9 @@ Status SignResponse(const PrivateKey& key, std::string_view serial, int64_t time
 Result<SignedCallback> MakeNotification(const PrivateKey& platform_key, std::string_view serial,
                                         const SecretString& apiv3_key, std::string_view id,
                                         std::string_view event_type, std::string_view summary,
-                                        std::string_view original_type,
-                                        std::string_view plaintext, int64_t timestamp,
-                                        std::string_view nonce, std::string_view create_time) {
+                                        std::string_view original_type, std::string_view plaintext,
+                                        int64_t timestamp, std::string_view nonce,
+                                        std::string_view create_time) {
   std::string gcm_nonce = crypto::RandomNonce(12);
   std::string ad(original_type);
   auto ct = crypto::AesGcmEncrypt(apiv3_key.view(), gcm_nonce, ad, plaintext);
@@ -374,9 +379,8 @@ Result<SignedCallback> MakeNotification(const PrivateKey& platform_key, std::str
 // ---------------------------------------------------------------------------------------------
 
 std::string JsapiPayParams::ToJson() const {
-  nlohmann::ordered_json j{{"appId", app_id},     {"timeStamp", time_stamp},
-                           {"nonceStr", nonce_str}, {"package", package},
-                           {"signType", sign_type}, {"paySign", pay_sign}};
+  nlohmann::ordered_json j{{"appId", app_id},    {"timeStamp", time_stamp}, {"nonceStr", nonce_str},
+                           {"package", package}, {"signType", sign_type},   {"paySign", pay_sign}};
   return j.dump();
 }
 
@@ -399,9 +403,8 @@ Result<JsapiPayParams> JsapiPaySign(const RequestSigner& signer, std::string_vie
 }
 
 std::string AppPayParams::ToJson() const {
-  nlohmann::ordered_json j{{"appid", appid},         {"partnerid", partnerid},
-                           {"prepayid", prepayid},   {"package", package},
-                           {"noncestr", noncestr},   {"timestamp", timestamp},
+  nlohmann::ordered_json j{{"appid", appid},     {"partnerid", partnerid}, {"prepayid", prepayid},
+                           {"package", package}, {"noncestr", noncestr},   {"timestamp", timestamp},
                            {"sign", sign}};
   return j.dump();
 }

@@ -26,7 +26,7 @@ namespace wechatpay {
 namespace internal {
 
 std::string TakeOpenSslError() {
-  unsigned long first = 0;  // NOLINT(google-runtime-int): OpenSSL's type
+  unsigned long first = 0;                     // NOLINT(google-runtime-int): OpenSSL's type
   while (unsigned long e = ERR_get_error()) {  // NOLINT(google-runtime-int)
     if (first == 0) first = e;
   }
@@ -61,7 +61,9 @@ std::string ReadBio(BIO* bio) {
   return std::string(data, n > 0 ? static_cast<size_t>(n) : 0);
 }
 
-bool LooksLikePem(std::string_view text) { return text.find("-----BEGIN ") != std::string_view::npos; }
+bool LooksLikePem(std::string_view text) {
+  return text.find("-----BEGIN ") != std::string_view::npos;
+}
 
 // The label of the first PEM block ("PRIVATE KEY", "CERTIFICATE", ...), or empty.
 std::string FirstPemLabel(std::string_view text) {
@@ -110,9 +112,9 @@ Status CheckRsa(EVP_PKEY* pkey, std::string_view what) {
   }
   int bits = EVP_PKEY_get_bits(pkey);
   if (bits < 2048) {
-    return Error(ErrorCode::kInvalidArgument,
-                 std::string(what) + " is RSA-" + std::to_string(bits) +
-                     "; WeChat Pay requires at least 2048 bits");
+    return Error(ErrorCode::kInvalidArgument, std::string(what) + " is RSA-" +
+                                                  std::to_string(bits) +
+                                                  "; WeChat Pay requires at least 2048 bits");
   }
   return {};
 }
@@ -194,16 +196,18 @@ Result<PublicKey> PublicKey::FromPem(std::string_view pem) {
                        " (do not hand out private keys where a public key is expected)");
     }
     if (label != "PUBLIC KEY" && label != "RSA PUBLIC KEY") {
-      return Error(ErrorCode::kParse, "expected a PEM PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE, "
-                                      "found '" + label + "'");
+      return Error(ErrorCode::kParse,
+                   "expected a PEM PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE, "
+                   "found '" +
+                       label + "'");
     }
     BioPtr bio = MemBio(pem);
     DecoderCtxPtr dctx(OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", nullptr, "RSA",
                                                      EVP_PKEY_PUBLIC_KEY, nullptr, nullptr));
     if (!dctx || OSSL_DECODER_from_bio(dctx.get(), bio.get()) != 1 || pkey == nullptr) {
       ERR_clear_error();
-      return Error(ErrorCode::kParse, "cannot parse the " + label +
-                                          " PEM block (truncated or not an RSA key?)");
+      return Error(ErrorCode::kParse,
+                   "cannot parse the " + label + " PEM block (truncated or not an RSA key?)");
     }
   } else {
     auto der = ToDer(pem);
@@ -273,7 +277,8 @@ Result<PrivateKey> PrivateKey::FromPem(std::string_view pem, std::string_view pa
     bool encrypted = label == "ENCRYPTED PRIVATE KEY" ||
                      pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos;
     if (encrypted && passphrase.empty()) {
-      return Error(ErrorCode::kInvalidArgument, "the private key is encrypted; pass its passphrase");
+      return Error(ErrorCode::kInvalidArgument,
+                   "the private key is encrypted; pass its passphrase");
     }
     BioPtr bio = MemBio(pem);
     std::string_view pass = passphrase;
@@ -613,8 +618,7 @@ Result<std::string> RsaSha256Sign(const PrivateKey& key, std::string_view messag
   }
   std::string sig(len, '\0');
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
-                     reinterpret_cast<const unsigned char*>(message.data()),
-                     message.size()) != 1) {
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
     return Error(ErrorCode::kInternal, "RSA signing failed: " + TakeOpenSslError());
   }
   sig.resize(len);
@@ -631,9 +635,9 @@ Status RsaSha256Verify(const PublicKey& key, std::string_view message,
       EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.handle()->pkey) != 1) {
     return Error(ErrorCode::kInternal, "RSA verify init failed: " + TakeOpenSslError());
   }
-  int rc = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig->data()),
-                            sig->size(), reinterpret_cast<const unsigned char*>(message.data()),
-                            message.size());
+  int rc =
+      EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig->data()), sig->size(),
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size());
   if (rc != 1) {
     ERR_clear_error();
     return Error(ErrorCode::kBadSignature, "signature does not verify");
@@ -686,9 +690,9 @@ Result<std::string> RsaOaepDecrypt(const PrivateKey& key, std::string_view ciphe
   if (!ct) return Error(ErrorCode::kDecryption, "RSA-OAEP ciphertext is not valid base64");
   auto ctx = OaepCtx(key.handle()->pkey, false);
   size_t len = 0;
-  if (!ctx || EVP_PKEY_decrypt(ctx.get(), nullptr, &len,
-                               reinterpret_cast<const unsigned char*>(ct->data()),
-                               ct->size()) != 1) {
+  if (!ctx ||
+      EVP_PKEY_decrypt(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(ct->data()),
+                       ct->size()) != 1) {
     ERR_clear_error();
     return Error(ErrorCode::kDecryption, "RSA-OAEP decryption failed");
   }
@@ -725,7 +729,8 @@ Result<std::string> AesGcmEncrypt(std::string_view key, std::string_view nonce,
        EVP_EncryptUpdate(ctx.get(), nullptr, &len,
                          reinterpret_cast<const unsigned char*>(associated_data.data()),
                          static_cast<int>(associated_data.size())) != 1) ||
-      EVP_EncryptUpdate(ctx.get(), o, &len, reinterpret_cast<const unsigned char*>(plaintext.data()),
+      EVP_EncryptUpdate(ctx.get(), o, &len,
+                        reinterpret_cast<const unsigned char*>(plaintext.data()),
                         static_cast<int>(plaintext.size())) != 1) {
     return Error(ErrorCode::kInternal, "AES-GCM encryption failed: " + TakeOpenSslError());
   }
@@ -743,9 +748,9 @@ Result<std::string> AesGcmDecrypt(std::string_view key, std::string_view nonce,
                                   std::string_view associated_data,
                                   std::string_view ciphertext_base64) {
   if (key.size() != 32) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "AES-256-GCM key (the APIv3 key) must be 32 bytes, got " +
-                     std::to_string(key.size()));
+    return Error(
+        ErrorCode::kInvalidArgument,
+        "AES-256-GCM key (the APIv3 key) must be 32 bytes, got " + std::to_string(key.size()));
   }
   if (nonce.empty()) return Error(ErrorCode::kInvalidArgument, "AES-GCM nonce is empty");
   auto ct = Base64Decode(ciphertext_base64);

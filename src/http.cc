@@ -56,8 +56,8 @@ Result<Headers> Headers::Parse(std::string_view text) {
     if (line_no == 1 && line.rfind("HTTP/", 0) == 0) continue;  // status line
     size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) {
-      return Error(ErrorCode::kParse, "header line " + std::to_string(line_no) +
-                                          " is not 'Name: value'");
+      return Error(ErrorCode::kParse,
+                   "header line " + std::to_string(line_no) + " is not 'Name: value'");
     }
     std::string_view name = Trim(line.substr(0, colon));
     if (name.find_first_of(" \t") != std::string_view::npos) {

@@ -5,22 +5,38 @@ namespace wechatpay {
 
 const char* ErrorCodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kOk: return "OK";
-    case ErrorCode::kInvalidArgument: return "INVALID_ARGUMENT";
-    case ErrorCode::kNetwork: return "NETWORK";
-    case ErrorCode::kTimeout: return "TIMEOUT";
-    case ErrorCode::kTls: return "TLS";
-    case ErrorCode::kApi: return "API_ERROR";
-    case ErrorCode::kMissingHeader: return "MISSING_HEADER";
-    case ErrorCode::kUnknownSerial: return "UNKNOWN_SERIAL";
-    case ErrorCode::kTimestampSkew: return "TIMESTAMP_SKEW";
-    case ErrorCode::kBadSignature: return "BAD_SIGNATURE";
-    case ErrorCode::kSignatureProbe: return "SIGNATURE_PROBE";
-    case ErrorCode::kDigestMismatch: return "DIGEST_MISMATCH";
-    case ErrorCode::kDecryption: return "DECRYPTION";
-    case ErrorCode::kParse: return "PARSE";
-    case ErrorCode::kCancelled: return "CANCELLED";
-    case ErrorCode::kInternal: return "INTERNAL";
+    case ErrorCode::kOk:
+      return "OK";
+    case ErrorCode::kInvalidArgument:
+      return "INVALID_ARGUMENT";
+    case ErrorCode::kNetwork:
+      return "NETWORK";
+    case ErrorCode::kTimeout:
+      return "TIMEOUT";
+    case ErrorCode::kTls:
+      return "TLS";
+    case ErrorCode::kApi:
+      return "API_ERROR";
+    case ErrorCode::kMissingHeader:
+      return "MISSING_HEADER";
+    case ErrorCode::kUnknownSerial:
+      return "UNKNOWN_SERIAL";
+    case ErrorCode::kTimestampSkew:
+      return "TIMESTAMP_SKEW";
+    case ErrorCode::kBadSignature:
+      return "BAD_SIGNATURE";
+    case ErrorCode::kSignatureProbe:
+      return "SIGNATURE_PROBE";
+    case ErrorCode::kDigestMismatch:
+      return "DIGEST_MISMATCH";
+    case ErrorCode::kDecryption:
+      return "DECRYPTION";
+    case ErrorCode::kParse:
+      return "PARSE";
+    case ErrorCode::kCancelled:
+      return "CANCELLED";
+    case ErrorCode::kInternal:
+      return "INTERNAL";
   }
   return "UNKNOWN";
 }

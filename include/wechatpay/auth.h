@@ -23,7 +23,7 @@
 namespace wechatpay {
 
 // Injected time and randomness, so tests control them.
-using Clock = std::function<int64_t()>;       // unix seconds
+using Clock = std::function<int64_t()>;  // unix seconds
 using NonceSource = std::function<std::string()>;
 Clock SystemClock();
 NonceSource RandomNonceSource();  // 32 chars [0-9A-Za-z] from a CSPRNG
@@ -143,11 +143,11 @@ struct Notification {
   std::string event_type;     // e.g. TRANSACTION.SUCCESS
   std::string resource_type;  // encrypt-resource
   std::string summary;
-  std::string original_type;   // resource.original_type
-  std::string algorithm;       // resource.algorithm
-  std::string associated_data; // resource.associated_data
-  std::string envelope;        // the raw body as received (resource still encrypted)
-  SecretString plaintext;      // the decrypted resource, JSON text
+  std::string original_type;    // resource.original_type
+  std::string algorithm;        // resource.algorithm
+  std::string associated_data;  // resource.associated_data
+  std::string envelope;         // the raw body as received (resource still encrypted)
+  SecretString plaintext;       // the decrypted resource, JSON text
 };
 
 // Verifies a callback from its raw headers and body, then decrypts `resource` with the APIv3 key.
@@ -167,9 +167,9 @@ struct SignedCallback {
 Result<SignedCallback> MakeNotification(const PrivateKey& platform_key, std::string_view serial,
                                         const SecretString& apiv3_key, std::string_view id,
                                         std::string_view event_type, std::string_view summary,
-                                        std::string_view original_type,
-                                        std::string_view plaintext, int64_t timestamp,
-                                        std::string_view nonce, std::string_view create_time);
+                                        std::string_view original_type, std::string_view plaintext,
+                                        int64_t timestamp, std::string_view nonce,
+                                        std::string_view create_time);
 
 // Signs a response body as WeChat Pay does (sandbox): Wechatpay-Timestamp/-Nonce/-Signature/
 // -Serial headers are added to `headers`.
@@ -180,12 +180,12 @@ Status SignResponse(const PrivateKey& key, std::string_view serial, int64_t time
 
 // What a JSAPI page / mini-program passes to WeixinJSBridge / wx.requestPayment.
 struct JsapiPayParams {
-  std::string app_id;      // appId
-  std::string time_stamp;  // timeStamp
-  std::string nonce_str;   // nonceStr
-  std::string package;     // "prepay_id=…"
-  std::string sign_type;   // "RSA"
-  std::string pay_sign;    // paySign
+  std::string app_id;          // appId
+  std::string time_stamp;      // timeStamp
+  std::string nonce_str;       // nonceStr
+  std::string package;         // "prepay_id=…"
+  std::string sign_type;       // "RSA"
+  std::string pay_sign;        // paySign
   std::string ToJson() const;  // {"appId":…,"timeStamp":…,…}
 };
 Result<JsapiPayParams> JsapiPaySign(const RequestSigner& signer, std::string_view appid,
@@ -196,7 +196,7 @@ struct AppPayParams {
   std::string appid;
   std::string partnerid;  // mchid
   std::string prepayid;
-  std::string package;    // "Sign=WXPay"
+  std::string package;  // "Sign=WXPay"
   std::string noncestr;
   std::string timestamp;
   std::string sign;

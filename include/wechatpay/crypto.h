@@ -107,8 +107,7 @@ class Certificate {
   // A self-signed certificate for `key` (sandbox and tests). `serial_hex` is the serial number in
   // hexadecimal; validity runs from `not_before` (unix seconds) for `days` days.
   static Result<Certificate> SelfSigned(const PrivateKey& key, std::string_view common_name,
-                                        std::string_view serial_hex, int64_t not_before,
-                                        int days);
+                                        std::string_view serial_hex, int64_t not_before, int days);
 
   bool ok() const { return handle_ != nullptr; }
   // Serial number as upper-case hex without leading zeros beyond one byte pair, as WeChat Pay

@@ -62,10 +62,10 @@ using BodySink = std::function<bool(std::string_view chunk)>;
 
 // Client TLS identity for mutual TLS (APIv2 endpoints that need the merchant certificate).
 struct ClientCertificate {
-  std::string cert_pem;        // PEM certificate (or empty when pkcs12 is used)
-  std::string key_pem;         // PEM private key; treat as secret
-  std::string pkcs12;          // DER PKCS#12 bytes, alternative to cert/key
-  std::string passphrase;      // for an encrypted key or the PKCS#12 file
+  std::string cert_pem;    // PEM certificate (or empty when pkcs12 is used)
+  std::string key_pem;     // PEM private key; treat as secret
+  std::string pkcs12;      // DER PKCS#12 bytes, alternative to cert/key
+  std::string passphrase;  // for an encrypted key or the PKCS#12 file
   bool empty() const { return cert_pem.empty() && pkcs12.empty(); }
 };
 

@@ -16,21 +16,21 @@ namespace wechatpay {
 // caller (and `wxpay`) can say which check failed.
 enum class ErrorCode {
   kOk = 0,
-  kInvalidArgument,    // the caller passed something unusable (bad key, missing field, ...)
-  kNetwork,            // connection refused/reset, DNS failure, ...
-  kTimeout,            // connect or transfer timeout, or a deadline passed
-  kTls,                // TLS handshake or certificate failure
-  kApi,                // the server answered an error (HTTP status + WeChat code/message)
-  kMissingHeader,      // a Wechatpay-* header needed for verification is absent
-  kUnknownSerial,      // Wechatpay-Serial names no key we hold
-  kTimestampSkew,      // Wechatpay-Timestamp outside the accepted window
-  kBadSignature,       // the signature does not verify
-  kSignatureProbe,     // a WECHATPAY/SIGNTEST/ probe signature (never a real response)
-  kDigestMismatch,     // a downloaded file does not match the expected digest
-  kDecryption,         // AES-GCM / RSA-OAEP / AES-ECB decryption failed
-  kParse,              // malformed JSON / XML / PEM / response shape
-  kCancelled,          // the call was cancelled or the client went away
-  kInternal,           // a bug or an OpenSSL/curl failure that fits nothing above
+  kInvalidArgument,  // the caller passed something unusable (bad key, missing field, ...)
+  kNetwork,          // connection refused/reset, DNS failure, ...
+  kTimeout,          // connect or transfer timeout, or a deadline passed
+  kTls,              // TLS handshake or certificate failure
+  kApi,              // the server answered an error (HTTP status + WeChat code/message)
+  kMissingHeader,    // a Wechatpay-* header needed for verification is absent
+  kUnknownSerial,    // Wechatpay-Serial names no key we hold
+  kTimestampSkew,    // Wechatpay-Timestamp outside the accepted window
+  kBadSignature,     // the signature does not verify
+  kSignatureProbe,   // a WECHATPAY/SIGNTEST/ probe signature (never a real response)
+  kDigestMismatch,   // a downloaded file does not match the expected digest
+  kDecryption,       // AES-GCM / RSA-OAEP / AES-ECB decryption failed
+  kParse,            // malformed JSON / XML / PEM / response shape
+  kCancelled,        // the call was cancelled or the client went away
+  kInternal,         // a bug or an OpenSSL/curl failure that fits nothing above
 };
 
 // Stable name of a code, e.g. "INVALID_ARGUMENT".
@@ -47,10 +47,10 @@ constexpr bool IsVerificationError(ErrorCode code) {
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
-  int http_status = 0;      // HTTP status when the server answered, else 0
-  std::string api_code;     // WeChat `code` (APIv3), `err_code` (APIv2), `errcode` (mini-program)
-  std::string detail;       // WeChat `detail` (JSON text) or APIv2 `err_code_des`, when present
-  std::string request_id;   // `Request-ID` response header, when present
+  int http_status = 0;     // HTTP status when the server answered, else 0
+  std::string api_code;    // WeChat `code` (APIv3), `err_code` (APIv2), `errcode` (mini-program)
+  std::string detail;      // WeChat `detail` (JSON text) or APIv2 `err_code_des`, when present
+  std::string request_id;  // `Request-ID` response header, when present
 
   Error() = default;
   Error(ErrorCode c, std::string msg) : code(c), message(std::move(msg)) {}
@@ -63,7 +63,7 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT implicit
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}     // NOLINT implicit
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {  // NOLINT implicit
     assert(std::get<1>(v_).code != ErrorCode::kOk);
   }

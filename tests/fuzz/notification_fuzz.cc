@@ -12,7 +12,8 @@
 namespace {
 struct Fixture {
   wechatpay::PrivateKey key = *wechatpay::PrivateKey::Generate();
-  std::shared_ptr<wechatpay::PlatformKeyStore> store = std::make_shared<wechatpay::PlatformKeyStore>();
+  std::shared_ptr<wechatpay::PlatformKeyStore> store =
+      std::make_shared<wechatpay::PlatformKeyStore>();
   wechatpay::SecretString apiv3{std::string(32, 'k')};
   Fixture() { (void)store->AddPublicKey("PUB_KEY_ID_FUZZ", key.public_key()); }
 };

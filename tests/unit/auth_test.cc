@@ -12,14 +12,14 @@
 namespace wechatpay {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::FixedClock;
 using testing::FixedNonce;
+using ::testing::HasSubstr;
 using testing::HeadersFromJson;
 using testing::LoadCertificate;
 using testing::LoadPrivateKey;
 using testing::LoadPublicKey;
+using ::testing::Not;
 using testing::Vectors;
 
 RequestSigner VectorSigner() {
@@ -30,7 +30,8 @@ RequestSigner VectorSigner() {
 std::shared_ptr<PlatformKeyStore> VectorKeyStore() {
   auto store = std::make_shared<PlatformKeyStore>();
   store->AddCertificate(LoadCertificate("platform_cert.pem"));
-  EXPECT_TRUE(store->AddPublicKey(Vectors()["pub_key_id"], LoadPublicKey("pubkey_mode_public.pem")));
+  EXPECT_TRUE(
+      store->AddPublicKey(Vectors()["pub_key_id"], LoadPublicKey("pubkey_mode_public.pem")));
   return store;
 }
 
@@ -46,9 +47,9 @@ TEST(RequestSigning, MessageMatchesVectors) {
 TEST(RequestSigning, AuthorizationMatchesVectorsParameterByParameter) {
   RequestSigner signer = VectorSigner();
   for (const auto& v : Vectors()["request_signing"]) {
-    auto auth = signer.Authorization(v["method"].get<std::string>(), v["url"].get<std::string>(),
-                                     v["body"].get<std::string>(), v["timestamp"].get<std::string>(),
-                                     v["nonce"].get<std::string>());
+    auto auth = signer.Authorization(
+        v["method"].get<std::string>(), v["url"].get<std::string>(), v["body"].get<std::string>(),
+        v["timestamp"].get<std::string>(), v["nonce"].get<std::string>());
     ASSERT_TRUE(auth) << auth.error().ToString();
     auto ours = ParseAuthorization(*auth);
     auto theirs = ParseAuthorization(v["authorization"].get<std::string>());
@@ -68,8 +69,8 @@ TEST(RequestSigning, InjectedClockAndNonce) {
                        LoadPrivateKey("merchant_key.pem"), FixedClock(1700000000),
                        FixedNonce("5K8264ILTKCH16CQ2502SI8ZNMTM67VS"));
   const auto& v = Vectors()["request_signing"][0];
-  auto auth = signer.Authorization("POST", v["url"].get<std::string>(),
-                                   v["body"].get<std::string>());
+  auto auth =
+      signer.Authorization("POST", v["url"].get<std::string>(), v["body"].get<std::string>());
   ASSERT_TRUE(auth);
   EXPECT_EQ(ParseAuthorization(*auth)->signature, v["signature"]);
 }
@@ -90,12 +91,12 @@ TEST(RequestSigning, RejectsRelativeUrl) {
 }
 
 TEST(ParseAuthorizationTest, BadHeaders) {
-  for (const char* bad : {"", "Bearer x", "WECHATPAY2-SHA256-RSA2048X mchid=\"1\"",
-                          "WECHATPAY2-SHA256-RSA2048 mchid=1",
-                          "WECHATPAY2-SHA256-RSA2048 mchid=\"1",
-                          "WECHATPAY2-SHA256-RSA2048 mchid=\"1\",serial_no=\"2\"",
-                          "WECHATPAY2-SHA256-RSA2048 mchid=\"1\",mchid=\"2\",serial_no=\"2\","
-                          "timestamp=\"3\",nonce_str=\"4\",signature=\"5\""}) {
+  for (const char* bad :
+       {"", "Bearer x", "WECHATPAY2-SHA256-RSA2048X mchid=\"1\"",
+        "WECHATPAY2-SHA256-RSA2048 mchid=1", "WECHATPAY2-SHA256-RSA2048 mchid=\"1",
+        "WECHATPAY2-SHA256-RSA2048 mchid=\"1\",serial_no=\"2\"",
+        "WECHATPAY2-SHA256-RSA2048 mchid=\"1\",mchid=\"2\",serial_no=\"2\","
+        "timestamp=\"3\",nonce_str=\"4\",signature=\"5\""}) {
     EXPECT_FALSE(ParseAuthorization(bad)) << bad;
   }
   auto ok = ParseAuthorization(
@@ -142,8 +143,8 @@ TEST_F(Verification, EachFailureHasItsOwnCode) {
   const std::string body = v["body"];
   const Headers good = HeadersFromJson(v["headers"]);
 
-  for (const char* name : {"Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Signature",
-                           "Wechatpay-Serial"}) {
+  for (const char* name :
+       {"Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Signature", "Wechatpay-Serial"}) {
     Headers h = good;
     h.Remove(name);
     Status s = Verifier(1700000100).Verify(h, body);
@@ -168,12 +169,10 @@ TEST_F(Verification, EachFailureHasItsOwnCode) {
   Status late = Verifier(1700000100 + 301).Verify(good, body);
   ASSERT_FALSE(late);
   EXPECT_EQ(late.error().code, ErrorCode::kTimestampSkew);
-  EXPECT_EQ(Verifier(1700000100 - 301).Verify(good, body).error().code,
-            ErrorCode::kTimestampSkew);
+  EXPECT_EQ(Verifier(1700000100 - 301).Verify(good, body).error().code, ErrorCode::kTimestampSkew);
   Headers garbage_ts = good;
   garbage_ts.Set("Wechatpay-Timestamp", "17000001OO");
-  EXPECT_EQ(Verifier(1700000100).Verify(garbage_ts, body).error().code,
-            ErrorCode::kTimestampSkew);
+  EXPECT_EQ(Verifier(1700000100).Verify(garbage_ts, body).error().code, ErrorCode::kTimestampSkew);
 
   // A custom window.
   ResponseVerifier wide(store_, FixedClock(1700000100 + 3600), 7200);
@@ -318,10 +317,10 @@ TEST_F(NotificationTest, MalformedEnvelopes) {
 
 TEST_F(NotificationTest, MakeNotificationRoundTrip) {
   auto key = LoadPrivateKey("platform_key.pem");
-  auto cb = MakeNotification(key, Vectors()["platform_serial"].get<std::string>(), apiv3_key_,
-                             "EV-1", "REFUND.SUCCESS", "退款成功", "refund",
-                             R"({"refund_status":"SUCCESS"})", 1700000200, "nonce123",
-                             "2026-11-23T10:35:00+08:00");
+  auto cb =
+      MakeNotification(key, Vectors()["platform_serial"].get<std::string>(), apiv3_key_, "EV-1",
+                       "REFUND.SUCCESS", "退款成功", "refund", R"({"refund_status":"SUCCESS"})",
+                       1700000200, "nonce123", "2026-11-23T10:35:00+08:00");
   ASSERT_TRUE(cb);
   auto n = ParseNotification(verifier_, apiv3_key_, cb->headers, cb->body);
   ASSERT_TRUE(n) << n.error().ToString();
@@ -343,7 +342,8 @@ TEST(PaySign, JsapiSignatureVerifiesWithMerchantCertificate) {
   EXPECT_EQ(p->sign_type, "RSA");
   auto pub = LoadCertificate("merchant_cert.pem").public_key();
   EXPECT_TRUE(crypto::RsaSha256Verify(
-      pub, "wxd678efh567hg6787\n1700000000\nNONCE\nprepay_id=wx201410272009395522657a690389285100\n",
+      pub,
+      "wxd678efh567hg6787\n1700000000\nNONCE\nprepay_id=wx201410272009395522657a690389285100\n",
       p->pay_sign));
   auto j = nlohmann::json::parse(p->ToJson());
   EXPECT_EQ(j["appId"], "wxd678efh567hg6787");

@@ -14,12 +14,12 @@
 namespace wechatpay {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::FakeTransport;
+using ::testing::HasSubstr;
 using testing::LoadCertificate;
 using testing::LoadPrivateKey;
 using testing::LoadPublicKey;
+using ::testing::Not;
 using testing::SignedResponse;
 using testing::Vectors;
 
@@ -218,10 +218,10 @@ TEST_F(ClientTest, SegmentBuilding) {
             "v3/merchant-risk-manage/trade-risk-information");
   EXPECT_EQ((client.v3() / "pay" / "transactions" / "id" / "_transaction_id_").uri(),
             "v3/pay/transactions/id/{transaction_id}");
-  EXPECT_EQ((client.v3()["transactionBlock"]["transactionBlockSubmissions"]["subMchid"]
-                 ["_sub_mchid_"])
-                .uri(),
-            "v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid}");
+  EXPECT_EQ(
+      (client.v3()["transactionBlock"]["transactionBlockSubmissions"]["subMchid"]["_sub_mchid_"])
+          .uri(),
+      "v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid}");
   // Values that are not camelCase identifiers are kept as written.
   EXPECT_EQ((client.v3() / "outTradeNo" / "ABC123xyz").uri(), "v3/out-trade-no/ABC123xyz");
   EXPECT_EQ((client.v3() / "out-trade-no" / "1217752501").uri(), "v3/out-trade-no/1217752501");
@@ -242,11 +242,10 @@ TEST_F(ClientTest, BaseUrlWithPortAndPrefix) {
   HttpRequest req = fake_->requests()[0];
   EXPECT_EQ(req.url, "http://127.0.0.1:8080/gateway/v3/certificates");
   auto parts = ParseAuthorization(req.headers.Get("Authorization"));
-  EXPECT_TRUE(crypto::RsaSha256Verify(
-      merchant_pub_,
-      RequestSigningMessage("GET", "/gateway/v3/certificates", parts->timestamp, parts->nonce_str,
-                            ""),
-      parts->signature));
+  EXPECT_TRUE(crypto::RsaSha256Verify(merchant_pub_,
+                                      RequestSigningMessage("GET", "/gateway/v3/certificates",
+                                                            parts->timestamp, parts->nonce_str, ""),
+                                      parts->signature));
 }
 
 // ---- retries ----
@@ -290,7 +289,7 @@ TEST_F(ClientTest, PostIsNeverSilentlySentTwice) {
   EXPECT_EQ(r.error().http_status, 503);
   EXPECT_EQ(fake_->request_count(), 1u);
   EXPECT_EQ(fake_->pending(), 1u);  // the 200 was never asked for
-  (void)client["v3/drain"].get();    // consume it (signature check aside)
+  (void)client["v3/drain"].get();   // consume it (signature check aside)
   fake_->Enqueue(Error(ErrorCode::kTimeout, "timed out"));
   auto t = client["v3/pay/transactions/native"].post(nlohmann::json{{"a", 1}});
   ASSERT_FALSE(t);
@@ -335,8 +334,8 @@ TEST_F(ClientTest, TamperedSkewedAndUnsignedResponsesAreRejected) {
   fake_->Enqueue(tampered);
   EXPECT_EQ(client["v3/x"].get().error().code, ErrorCode::kBadSignature);
 
-  fake_->Enqueue(SignedResponse(platform_key_, Vectors()["platform_serial"], 200, "{}",
-                                now_ - 301));
+  fake_->Enqueue(
+      SignedResponse(platform_key_, Vectors()["platform_serial"], 200, "{}", now_ - 301));
   EXPECT_EQ(client["v3/x"].get().error().code, ErrorCode::kTimestampSkew);
 
   HttpResponse unsigned_resp;
@@ -360,9 +359,8 @@ TEST_F(ClientTest, TamperedSkewedAndUnsignedResponsesAreRejected) {
 
 TEST_F(ClientTest, ApiErrorsCarryStatusCodeMessageDetailAndRequestId) {
   Client client = MakeClient();
-  HttpResponse bad = Signed(400,
-                            R"({"code":"PARAM_ERROR","message":"缺少参数 out_trade_no",)"
-                            R"("detail":{"field":"out_trade_no","location":"body"}})");
+  HttpResponse bad = Signed(400, R"({"code":"PARAM_ERROR","message":"缺少参数 out_trade_no",)"
+                                 R"("detail":{"field":"out_trade_no","location":"body"}})");
   bad.headers.Set("Request-ID", "08F1D2E3-REQ");
   fake_->Enqueue(bad);
   auto r = client["v3/pay/transactions/native"].post(nlohmann::json::object());
@@ -438,16 +436,15 @@ TEST_F(ClientTest, EncryptSensitiveUsesCertificateWhenNoPublicKey) {
 std::string CertificatesBody(const Certificate& cert, const std::string& apiv3_key,
                              const std::string& serial_override = "") {
   auto ct = crypto::AesGcmEncrypt(apiv3_key, "0123456789ab", "certificate", cert.ToPem());
-  nlohmann::json j = {
-      {"data",
-       {{{"serial_no", serial_override.empty() ? cert.serial() : serial_override},
-         {"effective_time", "2026-11-23T15:37:14+08:00"},
-         {"expire_time", "2126-10-30T15:37:14+08:00"},
-         {"encrypt_certificate",
-          {{"algorithm", "AEAD_AES_256_GCM"},
-           {"nonce", "0123456789ab"},
-           {"associated_data", "certificate"},
-           {"ciphertext", *ct}}}}}}};
+  nlohmann::json j = {{"data",
+                       {{{"serial_no", serial_override.empty() ? cert.serial() : serial_override},
+                         {"effective_time", "2026-11-23T15:37:14+08:00"},
+                         {"expire_time", "2126-10-30T15:37:14+08:00"},
+                         {"encrypt_certificate",
+                          {{"algorithm", "AEAD_AES_256_GCM"},
+                           {"nonce", "0123456789ab"},
+                           {"associated_data", "certificate"},
+                           {"ciphertext", *ct}}}}}}};
   return j.dump();
 }
 
@@ -535,15 +532,15 @@ TEST_F(ClientTest, DownloadChecksDigestWhileStreaming) {
     return true;
   };
   std::string sha1 = crypto::HexEncode(crypto::Sha1(bill), true);
-  Status ok = client.Download("https://api.mch.weixin.qq.com/v3/billdownload/file?token=abc",
-                              sink, DigestAlgorithm::kSha1, sha1);
+  Status ok = client.Download("https://api.mch.weixin.qq.com/v3/billdownload/file?token=abc", sink,
+                              DigestAlgorithm::kSha1, sha1);
   ASSERT_TRUE(ok) << ok.error().ToString();
   EXPECT_EQ(received, bill);
   ExpectValidSignature(fake_->requests()[0], "/v3/billdownload/file?token=abc");
 
   fake_->Enqueue(file);
-  Status bad = client.Download("https://api.mch.weixin.qq.com/v3/billdownload/file?token=abc",
-                               sink, DigestAlgorithm::kSha256, std::string(64, '0'));
+  Status bad = client.Download("https://api.mch.weixin.qq.com/v3/billdownload/file?token=abc", sink,
+                               DigestAlgorithm::kSha256, std::string(64, '0'));
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, ErrorCode::kDigestMismatch);
 
@@ -573,23 +570,22 @@ TEST_F(ClientTest, SignedStatementDownload) {
     return true;
   };
   fake_->Enqueue(make(sha1, data));
-  Status ok = client.DownloadSignedStatement("https://apihk.mch.weixin.qq.com/v3/global/statements"
-                                             "?date=2026-11-01",
-                                             sink);
+  Status ok = client.DownloadSignedStatement(
+      "https://apihk.mch.weixin.qq.com/v3/global/statements"
+      "?date=2026-11-01",
+      sink);
   ASSERT_TRUE(ok) << ok.error().ToString();
   EXPECT_EQ(got, data);
   fake_->Enqueue(make(sha1, data + "x"));
-  EXPECT_EQ(client.DownloadSignedStatement("https://apihk.mch.weixin.qq.com/v3/s", sink)
-                .error()
-                .code,
-            ErrorCode::kDigestMismatch);
+  EXPECT_EQ(
+      client.DownloadSignedStatement("https://apihk.mch.weixin.qq.com/v3/s", sink).error().code,
+      ErrorCode::kDigestMismatch);
   HttpResponse forged = make(sha1, data);
   forged.headers.Set("Wechatpay-Statement-Sha1", std::string(40, 'a'));
   fake_->Enqueue(forged);
-  EXPECT_EQ(client.DownloadSignedStatement("https://apihk.mch.weixin.qq.com/v3/s", sink)
-                .error()
-                .code,
-            ErrorCode::kBadSignature);
+  EXPECT_EQ(
+      client.DownloadSignedStatement("https://apihk.mch.weixin.qq.com/v3/s", sink).error().code,
+      ErrorCode::kBadSignature);
 }
 
 // ---- callbacks, logging, threads ----

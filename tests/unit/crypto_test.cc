@@ -12,8 +12,8 @@
 namespace wechatpay {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::DataPath;
+using ::testing::HasSubstr;
 using testing::LoadCertificate;
 using testing::LoadPrivateKey;
 using testing::LoadPublicKey;
@@ -23,9 +23,13 @@ using testing::Vectors;
 // ---- encodings ----
 
 TEST(Base64, Rfc4648Vectors) {
-  const std::map<std::string, std::string> cases = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::map<std::string, std::string> cases = {{"", ""},
+                                                    {"f", "Zg=="},
+                                                    {"fo", "Zm8="},
+                                                    {"foo", "Zm9v"},
+                                                    {"foob", "Zm9vYg=="},
+                                                    {"fooba", "Zm9vYmE="},
+                                                    {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, enc] : cases) {
     EXPECT_EQ(crypto::Base64Encode(plain), enc);
     auto dec = crypto::Base64Decode(enc);
