@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "internal/client_impl.h"
+#include "wechatpay/apiv2.h"
 #include "wechatpay/curl_transport.h"
 #include "wechatpay/version.h"
 
@@ -60,69 +61,93 @@ double DefaultJitter() {
 
 Result<std::shared_ptr<ClientImpl>> ClientImpl::Create(ClientOptions o) {
   auto bad = [](std::string msg) { return Error(ErrorCode::kInvalidArgument, std::move(msg)); };
-  if (o.mchid.empty()) return bad("ClientOptions.mchid is empty: set the merchant id (商户号)");
-  if (o.mchid.find_first_of("\" \t\r\n,") != std::string::npos) {
-    return bad("ClientOptions.mchid contains a quote, comma or whitespace");
-  }
-  if (!o.private_key.ok()) {
-    return bad(
-        "ClientOptions.private_key is not set: load apiclient_key.pem with "
-        "PrivateKey::FromFile");
-  }
-  if (o.merchant_certificate) {
-    const Certificate& mc = *o.merchant_certificate;
-    if (!mc.public_key().Equals(o.private_key.public_key())) {
-      return bad("ClientOptions.private_key does not match the merchant certificate " +
-                 mc.serial() + " (wrong apiclient_key.pem for this apiclient_cert.pem?)");
+  if (o.miniprogram.configured()) {
+    if (o.miniprogram.appsecret.empty()) {
+      return bad("ClientOptions.miniprogram.appsecret is empty (the mini-program's AppSecret)");
     }
-    if (o.merchant_serial.empty()) {
-      o.merchant_serial = mc.serial();
-    } else if (!EqualsIgnoreCase(o.merchant_serial, mc.serial())) {
-      return bad("ClientOptions.merchant_serial " + o.merchant_serial +
-                 " is not the serial of the merchant certificate (" + mc.serial() + ")");
+    if (!o.miniprogram.token_store) o.miniprogram.token_store = MakeInMemoryTokenStore();
+  }
+  // Which families this client serves. APIv3 needs the merchant's RSA identity and WeChat Pay's
+  // keys; APIv2 needs the mchid and APIv2 key; the mini-program API needs appid + appsecret.
+  bool apiv3 = o.private_key.ok() || !o.merchant_serial.empty() ||
+               !o.platform_certificates.empty() || !o.platform_public_keys.empty() ||
+               !o.apiv3_key.empty() || o.merchant_certificate.has_value();
+  bool apiv2 = !o.apiv2_key.empty();
+  if (!apiv3 && !apiv2 && !o.miniprogram.configured()) {
+    apiv3 = true;  // nothing configured: report what APIv3 needs first
+  }
+  if (apiv3 || apiv2) {
+    if (o.mchid.empty()) return bad("ClientOptions.mchid is empty: set the merchant id (商户号)");
+    if (o.mchid.find_first_of("\" \t\r\n,") != std::string::npos) {
+      return bad("ClientOptions.mchid contains a quote, comma or whitespace");
     }
-  }
-  if (o.merchant_serial.empty()) {
-    return bad("ClientOptions.merchant_serial is empty: set the merchant API certificate serial");
-  }
-  if (!IsHex(o.merchant_serial)) {
-    return bad("ClientOptions.merchant_serial '" + o.merchant_serial + "' is not hexadecimal");
-  }
-  if (!o.apiv3_key.empty() && o.apiv3_key.size() != 32) {
-    return bad("ClientOptions.apiv3_key must be 32 bytes, got " +
-               std::to_string(o.apiv3_key.size()));
   }
   if (!o.apiv2_key.empty() && o.apiv2_key.size() != 32) {
     return bad("ClientOptions.apiv2_key must be 32 bytes, got " +
                std::to_string(o.apiv2_key.size()));
+  }
+  auto store = std::make_shared<PlatformKeyStore>();
+  if (apiv3) {
+    if (!o.private_key.ok()) {
+      return bad(
+          "ClientOptions.private_key is not set: load apiclient_key.pem with "
+          "PrivateKey::FromFile");
+    }
+    if (o.merchant_certificate) {
+      const Certificate& mc = *o.merchant_certificate;
+      if (!mc.public_key().Equals(o.private_key.public_key())) {
+        return bad("ClientOptions.private_key does not match the merchant certificate " +
+                   mc.serial() + " (wrong apiclient_key.pem for this apiclient_cert.pem?)");
+      }
+      if (o.merchant_serial.empty()) {
+        o.merchant_serial = mc.serial();
+      } else if (!EqualsIgnoreCase(o.merchant_serial, mc.serial())) {
+        return bad("ClientOptions.merchant_serial " + o.merchant_serial +
+                   " is not the serial of the merchant certificate (" + mc.serial() + ")");
+      }
+    }
+    if (o.merchant_serial.empty()) {
+      return bad("ClientOptions.merchant_serial is empty: set the merchant API certificate serial");
+    }
+    if (!IsHex(o.merchant_serial)) {
+      return bad("ClientOptions.merchant_serial '" + o.merchant_serial + "' is not hexadecimal");
+    }
+    if (!o.apiv3_key.empty() && o.apiv3_key.size() != 32) {
+      return bad("ClientOptions.apiv3_key must be 32 bytes, got " +
+                 std::to_string(o.apiv3_key.size()));
+    }
+    for (const Certificate& c : o.platform_certificates) {
+      if (!c.ok()) return bad("ClientOptions.platform_certificates holds an empty certificate");
+      store->AddCertificate(c);
+    }
+    for (const auto& [id, key] : o.platform_public_keys) {
+      if (Status s = store->AddPublicKey(id, key); !s) {
+        return bad("ClientOptions.platform_public_keys: " + s.error().message);
+      }
+    }
+    if (store->empty() && !o.allow_empty_platform_keys) {
+      return bad(
+          "no platform certificate or WeChat Pay public key (PUB_KEY_ID_…) is configured, so "
+          "responses cannot be verified; add one, or download certificates first (`wxpay crt`)");
+    }
   }
   if (o.retry.max_attempts < 1) return bad("ClientOptions.retry.max_attempts must be >= 1");
   if (o.retry.multiplier < 1.0) return bad("ClientOptions.retry.multiplier must be >= 1");
   if (o.timeout.count() <= 0 || o.connect_timeout.count() <= 0) {
     return bad("ClientOptions timeouts must be positive");
   }
-  if (o.max_clock_skew_seconds <= 0) return bad("ClientOptions.max_clock_skew_seconds must be > 0");
+  if (o.max_clock_skew_seconds <= 0) {
+    return bad("ClientOptions.max_clock_skew_seconds must be > 0");
+  }
 
   auto impl = std::shared_ptr<ClientImpl>(new ClientImpl());
   if (Status s = impl->SetBaseUrl(o.base_url); !s) return std::move(s).error();
-
-  auto store = std::make_shared<PlatformKeyStore>();
-  for (const Certificate& c : o.platform_certificates) {
-    if (!c.ok()) return bad("ClientOptions.platform_certificates holds an empty certificate");
-    store->AddCertificate(c);
+  if (o.miniprogram.configured()) {
+    auto mp = SplitBaseUrl(o.miniprogram.base_url, "ClientOptions.miniprogram.base_url");
+    if (!mp) return mp.error();
+    impl->mp_origin_ = mp->first;
+    impl->mp_prefix_ = mp->second;
   }
-  for (const auto& [id, key] : o.platform_public_keys) {
-    if (Status s = store->AddPublicKey(id, key); !s) {
-      return bad("ClientOptions.platform_public_keys: " + s.error().message);
-    }
-  }
-  if (store->empty() && !o.allow_empty_platform_keys) {
-    return bad(
-        "no platform certificate or WeChat Pay public key (PUB_KEY_ID_…) is configured, so "
-        "responses cannot be verified; add one, or download certificates first "
-        "(`wxpay crt`)");
-  }
-
   if (!o.clock) o.clock = SystemClock();
   if (!o.nonce) o.nonce = RandomNonceSource();
   if (!o.sleep) o.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
@@ -132,6 +157,8 @@ Result<std::shared_ptr<ClientImpl>> ClientImpl::Create(ClientOptions o) {
     to.proxy = o.proxy;
     o.transport = MakeCurlTransport(to);
   }
+  impl->apiv3_ = apiv3;
+  // Without an APIv3 identity the signer holds no key and refuses to sign (RequireApiV3 guards).
   impl->signer_ =
       std::make_unique<RequestSigner>(o.mchid, o.merchant_serial, o.private_key, o.clock, o.nonce);
   impl->keys_ = store;
@@ -150,7 +177,8 @@ Result<std::shared_ptr<ClientImpl>> ClientImpl::Create(ClientOptions o) {
   return impl;
 }
 
-Status ClientImpl::SetBaseUrl(std::string_view base) {
+Result<std::pair<std::string, std::string>> SplitBaseUrl(std::string_view base,
+                                                         std::string_view what) {
   std::string_view rest;
   if (base.rfind("https://", 0) == 0) {
     rest = base.substr(8);
@@ -158,20 +186,39 @@ Status ClientImpl::SetBaseUrl(std::string_view base) {
     rest = base.substr(7);
   } else {
     return Error(ErrorCode::kInvalidArgument,
-                 "ClientOptions.base_url must start with https:// (or http:// for a local "
-                 "sandbox), got '" +
+                 std::string(what) +
+                     " must start with https:// (or http:// for a local sandbox), got '" +
                      std::string(base) + "'");
   }
   size_t slash = rest.find('/');
   std::string_view host = rest.substr(0, slash);
-  if (host.empty()) return Error(ErrorCode::kInvalidArgument, "ClientOptions.base_url has no host");
-  origin_ = std::string(base.substr(0, base.size() - rest.size())) + std::string(host);
-  prefix_ = slash == std::string_view::npos ? std::string() : std::string(rest.substr(slash));
-  while (!prefix_.empty() && prefix_.back() == '/') prefix_.pop_back();
-  if (prefix_.find_first_of("?#") != std::string::npos) {
-    return Error(ErrorCode::kInvalidArgument, "ClientOptions.base_url must not have a query");
+  if (host.empty()) {
+    return Error(ErrorCode::kInvalidArgument, std::string(what) + " has no host");
   }
+  std::string origin = std::string(base.substr(0, base.size() - rest.size())) + std::string(host);
+  std::string prefix =
+      slash == std::string_view::npos ? std::string() : std::string(rest.substr(slash));
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  if (prefix.find_first_of("?#") != std::string::npos) {
+    return Error(ErrorCode::kInvalidArgument, std::string(what) + " must not have a query");
+  }
+  return std::make_pair(std::move(origin), std::move(prefix));
+}
+
+Status ClientImpl::SetBaseUrl(std::string_view base) {
+  auto split = SplitBaseUrl(base, "ClientOptions.base_url");
+  if (!split) return split.error();
+  origin_ = split->first;
+  prefix_ = split->second;
+  default_base_ = base == kDefaultBaseUrl || base == "https://api.mch.weixin.qq.com";
   return {};
+}
+
+Status ClientImpl::RequireApiV3() const {
+  if (apiv3_) return {};
+  return Error(ErrorCode::kInvalidArgument,
+               "this client has no APIv3 identity (private_key, merchant_serial, platform keys); "
+               "APIv3 calls are not possible");
 }
 
 void ClientImpl::Log(LogLevel level, const std::string& line) const {
@@ -185,6 +232,7 @@ Result<ClientImpl::Target> ClientImpl::ResolveTarget(std::string_view uri,
     // An absolute URL (download links): sent as given; the signed URL is its path + query.
     size_t scheme_end = uri.find("://") + 3;
     size_t path_start = uri.find('/', scheme_end);
+    t.absolute = true;
     t.url = std::string(uri);
     t.signed_path =
         path_start == std::string_view::npos ? "/" : std::string(uri.substr(path_start));
@@ -201,18 +249,17 @@ Result<ClientImpl::Target> ClientImpl::ResolveTarget(std::string_view uri,
   if (uri.empty()) return Error(ErrorCode::kInvalidArgument, "empty request URI");
   size_t qpos = uri.find('?');
   std::string_view tmpl = uri.substr(0, qpos);
-  std::string inline_query =
-      qpos == std::string_view::npos ? "" : std::string(uri.substr(qpos + 1));
   t.template_path = std::string(tmpl);
   auto bound = url::BindPath(tmpl, opts.path);
   if (!bound) return bound.error();
-  std::string query = inline_query;
+  t.bound_path = std::move(*bound);
+  t.query = qpos == std::string_view::npos ? "" : std::string(uri.substr(qpos + 1));
   if (!opts.query.empty()) {
-    if (!query.empty()) query.push_back('&');
-    query += url::EncodeQuery(opts.query);
+    if (!t.query.empty()) t.query.push_back('&');
+    t.query += url::EncodeQuery(opts.query);
   }
-  t.signed_path = prefix_ + "/" + *bound;
-  if (!query.empty()) t.signed_path += "?" + query;
+  t.signed_path = prefix_ + "/" + t.bound_path;
+  if (!t.query.empty()) t.signed_path += "?" + t.query;
   t.url = origin_ + t.signed_path;
   return t;
 }
@@ -435,15 +482,20 @@ void ClientImpl::MaybeScheduledRefresh() const {
 }
 
 Result<Response> ClientImpl::Call(std::string_view method_in, std::string_view uri,
-                                  CallOptions opts) const {
+                                  CallOptions opts, const nlohmann::json* parsed_body) const {
   std::string method = UpperMethod(method_in);
   if (method.empty()) return Error(ErrorCode::kInvalidArgument, "empty HTTP method");
   auto target = ResolveTarget(uri, opts);
   if (!target) return target.error();
-  if (target->template_path.rfind("v2/", 0) == 0) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "APIv2 (XML) endpoints are not reachable through this client build yet: '" +
-                     target->template_path + "'");
+  Family family = target->absolute ? Family::kApiV3 : FamilyOf(target->template_path);
+  if (family == Family::kApiV2) return CallApiV2(method, *target, opts);
+  if (family == Family::kMiniProgram) return CallMiniProgram(method, *target, opts, parsed_body);
+
+  if (Status s = RequireApiV3(); !s) return std::move(s).error();
+  if (!target->absolute) {
+    if (Status s = ValidateRequest(method, *target, opts, parsed_body, /*xml=*/nullptr); !s) {
+      return std::move(s).error();
+    }
   }
   MaybeScheduledRefresh();
   std::string body = opts.body.value_or(std::string());
@@ -566,7 +618,11 @@ Result<Client> Client::Create(ClientOptions options) {
 
 Result<Response> Client::Request(std::string_view method, std::string_view uri,
                                  CallOptions options) const {
-  return impl_->Call(method, uri, std::move(options));
+  return impl_->Call(method, uri, std::move(options), nullptr);
+}
+
+Result<AccessToken> Client::MiniProgramAccessToken(bool force_refresh) const {
+  return impl_->AccessTokenFor(force_refresh, "");
 }
 
 Result<std::string> Client::EncryptSensitive(std::string_view plaintext,
@@ -622,27 +678,29 @@ Chain Chain::operator/(std::string_view segment) const {
 }
 
 Result<Response> Chain::request(std::string_view method, CallOptions options) const {
-  return impl_->Call(method, uri_, std::move(options));
+  return impl_->Call(method, uri_, std::move(options), nullptr);
 }
 
-namespace {
-Result<Response> WithJsonBody(const Chain& chain, std::string_view method,
-                              const nlohmann::json& body, CallOptions options) {
+Result<Response> Chain::WithJson(std::string_view method, const nlohmann::json& body,
+                                 CallOptions options) const {
   auto text = internal::DumpJson(body);
   if (!text) return text.error();
   options.body = std::move(*text);
-  return chain.request(method, std::move(options));
+  return impl_->Call(method, uri_, std::move(options), &body);
 }
-}  // namespace
 
 Result<Response> Chain::post(const nlohmann::json& body, CallOptions options) const {
-  return WithJsonBody(*this, "POST", body, std::move(options));
+  return WithJson("POST", body, std::move(options));
 }
 Result<Response> Chain::put(const nlohmann::json& body, CallOptions options) const {
-  return WithJsonBody(*this, "PUT", body, std::move(options));
+  return WithJson("PUT", body, std::move(options));
 }
 Result<Response> Chain::patch(const nlohmann::json& body, CallOptions options) const {
-  return WithJsonBody(*this, "PATCH", body, std::move(options));
+  return WithJson("PATCH", body, std::move(options));
+}
+Result<Response> Chain::post(const apiv2::Fields& fields, CallOptions options) const {
+  options.xml = std::make_shared<const apiv2::Fields>(fields);
+  return impl_->Call("POST", uri_, std::move(options), nullptr);
 }
 
 }  // namespace wechatpay

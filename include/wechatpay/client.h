@@ -5,8 +5,9 @@
 //
 //   auto client = wechatpay::Client::Create(options);
 //   if (!client) { ... client.error() ... }
-//   auto r = client->chain("v3/merchant-risk-manage/trade-risk-information")
-//                .get({.query = {{"sp_mchid", "1900000109"}, {"out_trade_no", "1217752501"}}});
+//   wechatpay::CallOptions call;
+//   call.query = {{"sp_mchid", "1900000109"}, {"out_trade_no", "1217752501"}};
+//   auto r = client->chain("v3/merchant-risk-manage/trade-risk-information").get(call);
 //   if (r) std::cout << r->body;
 //
 // A Client is cheap to copy (it shares one thread-safe connection) and safe to use from many
@@ -25,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "wechatpay/apiv2.h"
 #include "wechatpay/auth.h"
 #include "wechatpay/crypto.h"
 #include "wechatpay/http.h"
@@ -34,6 +36,38 @@
 namespace wechatpay {
 
 inline constexpr std::string_view kDefaultBaseUrl = "https://api.mch.weixin.qq.com/";
+inline constexpr std::string_view kMiniProgramBaseUrl = "https://api.weixin.qq.com/";
+
+// A mini-program access_token and when it stops working.
+struct AccessToken {
+  std::string token;       // a secret: never logged
+  int64_t expires_at = 0;  // unix seconds
+};
+
+// Where access tokens are kept. Fetching a new token invalidates the previous one for every
+// server using the same appid, so a deployment with several servers plugs in a shared store (a
+// database row, a Redis key) and lets one of them fetch. Implementations must be thread-safe.
+class AccessTokenStore {
+ public:
+  virtual ~AccessTokenStore() = default;
+  virtual std::optional<AccessToken> Load(std::string_view appid) = 0;
+  virtual void Save(std::string_view appid, const AccessToken& token) = 0;
+};
+// The default store: this process only.
+std::shared_ptr<AccessTokenStore> MakeInMemoryTokenStore();
+
+// The WeChat mini-program server API (api.weixin.qq.com), authenticated with an access_token.
+struct MiniProgramOptions {
+  std::string appid;
+  SecretString appsecret;
+  std::string base_url = std::string(kMiniProgramBaseUrl);
+  // POST /cgi-bin/stable_token (true) or GET /cgi-bin/token (false).
+  bool stable_token = true;
+  // Refresh this long before the token expires.
+  std::chrono::seconds refresh_margin{300};
+  std::shared_ptr<AccessTokenStore> token_store;  // null: in memory
+  bool configured() const { return !appid.empty(); }
+};
 
 // Which calls are retried and how long to wait. Only GET/HEAD/DELETE, or calls marked
 // idempotent, are retried, on transport errors, 429 and 5xx. The wait before attempt n (n >= 2)
@@ -69,12 +103,21 @@ struct ClientOptions {
 
   SecretString apiv3_key;  // 32 bytes: callbacks and certificate download
   SecretString apiv2_key;  // 32 bytes: APIv2 signing
+  // APIv2 requests are signed with HMAC-SHA256 unless this is false (then MD5).
+  bool apiv2_hmac_sha256 = true;
+  // APIv2 fields filled in when a request lacks them.
+  std::string appid;
+
+  MiniProgramOptions miniprogram;
 
   // Mutual TLS identity for APIv2 endpoints that need the merchant certificate.
   std::shared_ptr<const ClientCertificate> client_certificate;
 
   // --- transport ---
-  std::string base_url = std::string(kDefaultBaseUrl);  // also api2., apihk., or a sandbox URL
+  // APIv3 and APIv2 requests go here. Left at the default, APIv2 endpoints that live on another
+  // host (fraud.mch…, payapp…) go to that host; any other value (a proxy, the sandbox) is used for
+  // every endpoint.
+  std::string base_url = std::string(kDefaultBaseUrl);
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
   std::string proxy;
@@ -107,6 +150,9 @@ struct CallOptions {
   std::optional<bool> validate;    // override ClientOptions::validate_requests
   std::optional<std::chrono::milliseconds> timeout;
   BodySink sink;  // stream the response body here (downloads)
+  // APIv2 only: XML fields; mch_id/appid/nonce_str/sign_type/sign are filled in as needed.
+  std::shared_ptr<const apiv2::Fields> xml;
+  bool verify_apiv2_sign = true;  // some APIv2 endpoints answer without a sign
 };
 
 struct Response {
@@ -116,6 +162,8 @@ struct Response {
   std::string request_id() const { return headers.Get("Request-ID"); }
   // Parses the body as JSON (an empty body is an empty object).
   Result<nlohmann::json> json() const;
+  // APIv2: the response XML as fields (already checked: return_code, sign, result_code).
+  Result<apiv2::Fields> xml() const;
 };
 
 namespace internal {
@@ -125,6 +173,9 @@ class ClientImpl;
 class Client;
 
 // A URL chain: `client.chain("v3/pay/transactions/id/{transaction_id}")`,
+// The first segment picks the API: v3/, hk/, global/ -> APIv3 (JSON, RSA signatures); v2/ ->
+// APIv2 (XML, MD5/HMAC-SHA256 `sign`); anything else (user-order/, cgi-bin/, wxa/ …) -> the
+// mini-program server API on api.weixin.qq.com with the access_token added.
 // `client["v3/…"]`, or built a segment at a time: `client.v3() / "merchantRiskManage" /
 // "tradeRiskInformation"` (camelCase -> kebab-case, `_name_` -> `{name}`).
 class Chain {
@@ -145,10 +196,14 @@ class Chain {
   Result<Response> post(const nlohmann::json& body, CallOptions options = {}) const;
   Result<Response> put(const nlohmann::json& body, CallOptions options = {}) const;
   Result<Response> patch(const nlohmann::json& body, CallOptions options = {}) const;
+  // APIv2 (`client.chain("v2/payitil/report").post(fields)`): XML body, MD5/HMAC-SHA256 sign.
+  Result<Response> post(const apiv2::Fields& fields, CallOptions options = {}) const;
   Result<Response> request(std::string_view method, CallOptions options) const;
 
  private:
   friend class Client;
+  Result<Response> WithJson(std::string_view method, const nlohmann::json& body,
+                            CallOptions options) const;
   Chain(std::shared_ptr<internal::ClientImpl> impl, std::string uri)
       : impl_(std::move(impl)), uri_(std::move(uri)) {}
   std::shared_ptr<internal::ClientImpl> impl_;
@@ -199,6 +254,10 @@ class Client {
   // response with the downloaded set (plus keys already held), and add them to the store.
   // A public-key-only merchant gets an error saying so.
   Result<std::vector<DownloadedCertificate>> RefreshPlatformCertificates() const;
+
+  // The current mini-program access_token (cached; refetched `refresh_margin` before expiry,
+  // one fetch even when many threads ask at once). `force_refresh` fetches a new one.
+  Result<AccessToken> MiniProgramAccessToken(bool force_refresh = false) const;
 
   // Verifies and decrypts an APIv3 callback.
   Result<Notification> ParseNotification(const Headers& headers, std::string_view body) const;

@@ -18,13 +18,27 @@ namespace wechatpay::internal {
 // Compact UTF-8 JSON; a string that is not UTF-8 is kInvalidArgument (never an exception).
 Result<std::string> DumpJson(const nlohmann::json& j);
 
+// "https://host:port/prefix/" -> {"https://host:port", "/prefix"}. `what` names the option.
+Result<std::pair<std::string, std::string>> SplitBaseUrl(std::string_view base,
+                                                         std::string_view what);
+
+// Which API a chain URI belongs to, by its first segment: v3/, hk/, global/ -> APIv3; v2/ ->
+// APIv2; anything else (user-order/, cgi-bin/, wxa/ …) -> the mini-program server API.
+enum class Family { kApiV3, kApiV2, kMiniProgram };
+Family FamilyOf(std::string_view template_path);
+
 class ClientImpl {
  public:
   static Result<std::shared_ptr<ClientImpl>> Create(ClientOptions options);
 
   // The whole pipeline for one call: resolve URL -> (encrypt fields) -> retry { sign -> send } ->
   // verify -> map errors.
-  Result<Response> Call(std::string_view method, std::string_view uri, CallOptions opts) const;
+  // `parsed_body`, when the caller had the body as JSON already, spares validation a re-parse.
+  Result<Response> Call(std::string_view method, std::string_view uri, CallOptions opts,
+                        const nlohmann::json* parsed_body) const;
+  // The mini-program access_token. `force` fetches a new one unless the stored token already
+  // differs from `stale` (another thread refreshed it meanwhile).
+  Result<AccessToken> AccessTokenFor(bool force, std::string_view stale) const;
 
   Result<std::string> EncryptSensitive(std::string_view plaintext, std::string* serial) const;
   Result<std::vector<DownloadedCertificate>> RefreshCertificates() const;
@@ -44,6 +58,9 @@ class ClientImpl {
     std::string url;            // absolute URL sent
     std::string signed_path;    // path + query exactly as sent (the signed URL)
     std::string template_path;  // "v3/pay/transactions/id/{transaction_id}"
+    std::string bound_path;     // "v3/pay/transactions/id/4200…" (no leading '/')
+    std::string query;          // encoded, without '?'
+    bool absolute = false;      // the caller gave a whole URL
   };
   Result<Target> ResolveTarget(std::string_view uri, const CallOptions& opts) const;
   // Sends with retries; signs each attempt afresh when `sign`.
@@ -55,6 +72,15 @@ class ClientImpl {
  private:
   ClientImpl() = default;
   Status SetBaseUrl(std::string_view base);
+  Status RequireApiV3() const;
+  Status ValidateRequest(const std::string& method, const Target& target, const CallOptions& opts,
+                         const nlohmann::json* parsed_body, const nlohmann::json* xml) const;
+  Result<Response> CallApiV2(const std::string& method, const Target& target,
+                             const CallOptions& opts) const;
+  Result<Response> CallMiniProgram(const std::string& method, const Target& target,
+                                   const CallOptions& opts,
+                                   const nlohmann::json* parsed_body) const;
+  Result<AccessToken> FetchAccessToken(bool force) const;
   Status EncryptFields(std::string& body, const std::vector<std::string>& fields,
                        Headers& headers) const;
   Status VerifyResponse(const HttpResponse& r) const;
@@ -69,6 +95,12 @@ class ClientImpl {
   std::string origin_;  // scheme://host[:port]
   std::string prefix_;  // base path without trailing '/', usually empty
   std::string user_agent_;
+  bool default_base_ =
+      true;                // base_url is api.mch.weixin.qq.com: APIv2 hosts come from the catalog
+  bool apiv3_ = false;     // the client has an APIv3 identity
+  std::string mp_origin_;  // mini-program API origin and path prefix
+  std::string mp_prefix_;
+  mutable std::mutex token_mu_;  // one access_token fetch at a time
 
   mutable std::mutex refresh_mu_;
   mutable int64_t last_refresh_ = 0;

@@ -228,9 +228,10 @@ TEST_F(ClientTest, SegmentBuilding) {
   fake_->Enqueue(Signed(200, "{}"));
   CallOptions opts;
   opts.path = {{"transaction_id", "4200000001"}};
+  opts.query = {{"mchid", "1900000109"}};
   ASSERT_TRUE((client.v3() / "pay" / "transactions" / "id" / "_transaction_id_").get(opts));
   EXPECT_EQ(fake_->requests()[0].url,
-            "https://api.mch.weixin.qq.com/v3/pay/transactions/id/4200000001");
+            "https://api.mch.weixin.qq.com/v3/pay/transactions/id/4200000001?mchid=1900000109");
 }
 
 TEST_F(ClientTest, BaseUrlWithPortAndPrefix) {
@@ -284,14 +285,14 @@ TEST_F(ClientTest, PostIsNeverSilentlySentTwice) {
   Client client = MakeClient();
   fake_->Enqueue(Signed(503, R"({"code":"SYSTEM_ERROR","message":"busy"})"));
   fake_->Enqueue(Signed(200, "{}"));
-  auto r = client["v3/pay/transactions/native"].post(nlohmann::json{{"a", 1}});
+  auto r = client["v3/test/orders"].post(nlohmann::json{{"a", 1}});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().http_status, 503);
   EXPECT_EQ(fake_->request_count(), 1u);
   EXPECT_EQ(fake_->pending(), 1u);  // the 200 was never asked for
   (void)client["v3/drain"].get();   // consume it (signature check aside)
   fake_->Enqueue(Error(ErrorCode::kTimeout, "timed out"));
-  auto t = client["v3/pay/transactions/native"].post(nlohmann::json{{"a", 1}});
+  auto t = client["v3/test/orders"].post(nlohmann::json{{"a", 1}});
   ASSERT_FALSE(t);
   EXPECT_EQ(t.error().code, ErrorCode::kTimeout);
   EXPECT_EQ(fake_->request_count(), 3u);
@@ -300,7 +301,7 @@ TEST_F(ClientTest, PostIsNeverSilentlySentTwice) {
   fake_->Enqueue(Signed(200, "{}"));
   CallOptions opts;
   opts.idempotent = true;
-  auto ok = client["v3/pay/transactions/native"].post(nlohmann::json{{"a", 1}}, opts);
+  auto ok = client["v3/test/orders"].post(nlohmann::json{{"a", 1}}, opts);
   ASSERT_TRUE(ok) << ok.error().ToString();
   EXPECT_EQ(fake_->request_count(), 5u);
 }
@@ -363,7 +364,7 @@ TEST_F(ClientTest, ApiErrorsCarryStatusCodeMessageDetailAndRequestId) {
                                  R"("detail":{"field":"out_trade_no","location":"body"}})");
   bad.headers.Set("Request-ID", "08F1D2E3-REQ");
   fake_->Enqueue(bad);
-  auto r = client["v3/pay/transactions/native"].post(nlohmann::json::object());
+  auto r = client["v3/test/orders"].post(nlohmann::json::object());
   ASSERT_FALSE(r);
   const Error& e = r.error();
   EXPECT_EQ(e.code, ErrorCode::kApi);
@@ -389,6 +390,60 @@ TEST_F(ClientTest, InvalidUtf8BodyIsAnArgumentError) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(fake_->request_count(), 0u);
+}
+
+// ---- validation against the catalog ----
+
+TEST_F(ClientTest, RequestsAreValidatedBeforeAnythingIsSent) {
+  Client client = MakeClient();
+  nlohmann::json order = {{"appid", "wxd678efh567hg6787"},
+                          {"mchid", "1900000109"},
+                          {"description", "Image形象店-深圳腾大-QQ公仔"},
+                          {"out_trade_no", "1217752501201407033233368018"},
+                          {"notify_url", "https://www.weixin.qq.com/wxpay/pay.php"},
+                          {"amount", {{"total", 100}, {"currency", "CNY"}}},
+                          {"a_field_from_the_future", true}};
+  nlohmann::json broken = order;
+  broken.erase("out_trade_no");
+  broken["amount"]["total"] = "100";  // a string where an integer is required
+  auto r = client["v3/pay/transactions/native"].post(broken);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(r.error().message, HasSubstr("out_trade_no"));
+  EXPECT_THAT(r.error().message, HasSubstr("amount.total"));
+  EXPECT_EQ(nlohmann::json::parse(r.error().detail).size(), 2u);
+  EXPECT_EQ(fake_->request_count(), 0u);
+
+  // A valid order (with an unknown field) goes out.
+  fake_->Enqueue(Signed(200, R"({"code_url":"weixin://wxpay/bizpayurl?pr=p4lpSuKzz"})"));
+  ASSERT_TRUE(client["v3/pay/transactions/native"].post(order));
+
+  // Per call and per client, validation can be turned off.
+  fake_->Enqueue(Signed(400, R"({"code":"PARAM_ERROR","message":"server says no"})"));
+  CallOptions off;
+  off.validate = false;
+  auto sent = client["v3/pay/transactions/native"].post(broken, off);
+  ASSERT_FALSE(sent);
+  EXPECT_EQ(sent.error().api_code, "PARAM_ERROR");
+  ClientOptions o = Options();
+  o.validate_requests = false;
+  Client lax = MakeClient(std::move(o));
+  fake_->Enqueue(Signed(200, "{}"));
+  EXPECT_TRUE(lax["v3/pay/transactions/native"].post(broken));
+
+  // Query parameters and raw-text bodies are validated too.
+  auto q = client.chain("v3/pay/transactions/id/{transaction_id}").get([] {
+    CallOptions c;
+    c.path = {{"transaction_id", "42"}};
+    return c;
+  }());
+  ASSERT_FALSE(q);
+  EXPECT_THAT(q.error().message, HasSubstr("mchid"));
+  CallOptions raw;
+  raw.body = "{not json";
+  auto bad_json = client["v3/pay/transactions/native"].post(raw);
+  ASSERT_FALSE(bad_json);
+  EXPECT_THAT(bad_json.error().message, HasSubstr("not valid JSON"));
 }
 
 // ---- sensitive fields ----

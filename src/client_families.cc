@@ -1,0 +1,332 @@
+// Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
+//
+// The parts of the pipeline that differ by API family: catalog validation, APIv2 (XML, MD5 /
+// HMAC-SHA256 `sign`, other hosts, client certificates) and the mini-program server API
+// (access_token in the query, errcode/errmsg answers).
+#include <condition_variable>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "internal/client_impl.h"
+#include "wechatpay/apiv2.h"
+#include "wechatpay/catalog.h"
+#include "wechatpay/validation.h"
+
+namespace wechatpay {
+
+Result<apiv2::Fields> Response::xml() const { return apiv2::DecodeXml(body); }
+
+namespace {
+
+class InMemoryTokenStore final : public AccessTokenStore {
+ public:
+  std::optional<AccessToken> Load(std::string_view appid) override {
+    std::lock_guard lock(mu_);
+    auto it = tokens_.find(std::string(appid));
+    if (it == tokens_.end()) return std::nullopt;
+    return it->second;
+  }
+  void Save(std::string_view appid, const AccessToken& token) override {
+    std::lock_guard lock(mu_);
+    tokens_[std::string(appid)] = token;
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, AccessToken> tokens_;
+};
+
+// errcodes meaning "this access_token is no good": invalid, expired, not the latest.
+bool IsTokenErrcode(int64_t code) { return code == 40001 || code == 42001 || code == 40014; }
+
+}  // namespace
+
+std::shared_ptr<AccessTokenStore> MakeInMemoryTokenStore() {
+  return std::make_shared<InMemoryTokenStore>();
+}
+
+namespace internal {
+
+Family FamilyOf(std::string_view template_path) {
+  std::string_view first = template_path.substr(0, template_path.find('/'));
+  if (first == "v3" || first == "hk" || first == "global") return Family::kApiV3;
+  if (first == "v2") return Family::kApiV2;
+  return Family::kMiniProgram;
+}
+
+Status ClientImpl::ValidateRequest(const std::string& method, const Target& target,
+                                   const CallOptions& opts, const nlohmann::json* parsed_body,
+                                   const nlohmann::json* xml) const {
+  if (!opts.validate.value_or(options_.validate_requests)) return {};
+  const catalog::Endpoint* ep = catalog::Catalog::Default().Find(method, target.template_path);
+  if (ep == nullptr) return {};  // unknown endpoints pass: the server may be newer than us
+  catalog::RequestParts parts;
+  parts.pre_signing = true;
+  parts.path_params = opts.path;
+  if (!target.query.empty()) {
+    auto q = url::ParseQuery(target.query);
+    if (q) parts.query = std::move(*q);
+  }
+  nlohmann::json parsed;
+  if (xml != nullptr) {
+    parts.body = xml;
+  } else if (parsed_body != nullptr) {
+    parts.body = parsed_body;
+  } else if (opts.body && !opts.body->empty() && ep->request_kind == catalog::RequestKind::kJson) {
+    parsed = nlohmann::json::parse(*opts.body, nullptr, false);
+    if (parsed.is_discarded()) {
+      return Error(ErrorCode::kInvalidArgument,
+                   std::string(ep->id) + ": the request body is not valid JSON");
+    }
+    parts.body = &parsed;
+  }
+  std::vector<catalog::Violation> v = catalog::Validate(*ep, parts);
+  if (v.empty()) return {};
+  Status s = catalog::ToStatus(v);
+  Error e = std::move(s).error();
+  e.message = std::string(ep->id) + ": " + e.message;
+  return e;
+}
+
+// ---------------------------------------------------------------------------------------------
+// APIv2
+
+Result<Response> ClientImpl::CallApiV2(const std::string& method, const Target& target,
+                                       const CallOptions& opts) const {
+  if (options_.apiv2_key.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "APIv2 call " + target.template_path + " needs ClientOptions.apiv2_key");
+  }
+  if (method != "POST") {
+    return Error(ErrorCode::kInvalidArgument, "APIv2 endpoints are called with POST, not " +
+                                                  method + " (" + target.template_path + ")");
+  }
+  const catalog::Endpoint* ep = catalog::Catalog::Default().Find(method, target.template_path);
+  apiv2::Fields fields = opts.xml ? *opts.xml : apiv2::Fields();
+  auto has_field = [&](std::string_view name) {
+    return ep == nullptr ? true : (ep->body != nullptr && ep->body->Field(name) != nullptr);
+  };
+  if (!fields.Has("mch_id") && !fields.Has("mchid") && !options_.mchid.empty() &&
+      has_field("mch_id")) {
+    fields.Set("mch_id", options_.mchid);
+  }
+  if (!fields.Has("appid") && !options_.appid.empty() && has_field("appid")) {
+    fields.Set("appid", options_.appid);
+  }
+  // The sign type: what the caller asked for; else HMAC-SHA256 where the endpoint accepts a
+  // sign_type that allows it; else MD5 (an endpoint without sign_type only knows MD5).
+  apiv2::SignType type = apiv2::SignType::kMd5;
+  if (const std::string* st = fields.Find("sign_type")) {
+    auto parsed = apiv2::ParseSignType(*st);
+    if (!parsed) return parsed.error();
+    type = *parsed;
+  } else if (options_.apiv2_hmac_sha256) {
+    const catalog::FieldSchema* f =
+        ep != nullptr && ep->body != nullptr ? ep->body->Field("sign_type") : nullptr;
+    bool allows_hmac = f != nullptr && (f->enum_values.empty() ||
+                                        std::find(f->enum_values.begin(), f->enum_values.end(),
+                                                  "HMAC-SHA256") != f->enum_values.end());
+    if (allows_hmac) type = apiv2::SignType::kHmacSha256;
+  }
+  // Validated before signing: nonce_str, sign_type and sign are ours to fill (and the catalog's
+  // 32-character limit on `sign` predates HMAC-SHA256 signs, which are 64).
+  if (opts.validate.value_or(options_.validate_requests) && ep != nullptr) {
+    nlohmann::json as_json = nlohmann::json::object();
+    for (const auto& [k, v] : fields) as_json[k] = v;
+    if (Status s = ValidateRequest(method, target, opts, nullptr, &as_json); !s) return s.error();
+  }
+  apiv2::SignRequest(fields, options_.apiv2_key.view(), type);
+  if (ep != nullptr && ep->needs_client_cert &&
+      (!options_.client_certificate || options_.client_certificate->empty())) {
+    return Error(ErrorCode::kInvalidArgument,
+                 std::string(ep->id) +
+                     " needs the merchant client certificate (apiclient_cert.p12 or "
+                     "apiclient_cert.pem + apiclient_key.pem in ClientOptions.client_certificate)");
+  }
+
+  // APIv2 paths drop the "v2" of the chain; hosts other than api.mch come from the catalog when
+  // the base URL is the default one.
+  Target t = target;
+  std::string path = target.bound_path.substr(target.bound_path.find('/'));
+  std::string origin = origin_;
+  if (default_base_ && ep != nullptr && !ep->host.empty())
+    origin = "https://" + std::string(ep->host);
+  t.signed_path = prefix_ + path + (target.query.empty() ? "" : "?" + target.query);
+  t.url = origin + t.signed_path;
+  Headers headers = opts.headers;
+  headers.Set("Content-Type", "text/xml; charset=utf-8");
+  headers.Set("Accept", "text/xml, application/xml");
+  std::string body = apiv2::EncodeXml(fields);
+  auto res = Exchange(method, t, body, opts, std::move(headers), /*sign=*/false);
+  if (!res) return res.error();
+  HttpResponse& r = *res;
+  if (r.status < 200 || r.status >= 300) {
+    Error e = ApiError(r);
+    e.message = "WeChat Pay answered HTTP " + std::to_string(r.status) + " to APIv2 " + path;
+    return e;
+  }
+  if (ep != nullptr && ep->response_kind == catalog::ResponseKind::kBinary) {
+    return Response{r.status, std::move(r.headers), std::move(r.body)};
+  }
+  auto answer = apiv2::DecodeXml(r.body);
+  if (!answer) {
+    Error e = answer.error();
+    e.message = "APIv2 response to " + path + " is not valid XML: " + e.message;
+    e.http_status = r.status;
+    return e;
+  }
+  if (Status s =
+          apiv2::CheckResponse(*answer, options_.apiv2_key.view(), type, opts.verify_apiv2_sign);
+      !s) {
+    Error e = std::move(s).error();
+    e.http_status = r.status;
+    e.request_id = r.headers.Get("Request-ID");
+    return e;
+  }
+  return Response{r.status, std::move(r.headers), std::move(r.body)};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mini-program server API
+
+Result<AccessToken> ClientImpl::FetchAccessToken(bool force) const {
+  const MiniProgramOptions& mp = options_.miniprogram;
+  HttpRequest req;
+  req.connect_timeout = options_.connect_timeout;
+  req.timeout = options_.timeout;
+  req.headers.Set("User-Agent", user_agent_);
+  req.headers.Set("Accept", "application/json");
+  if (mp.stable_token) {
+    nlohmann::json body = {{"grant_type", "client_credential"},
+                           {"appid", mp.appid},
+                           {"secret", mp.appsecret.reveal()},
+                           {"force_refresh", force}};
+    req.method = "POST";
+    req.url = mp_origin_ + mp_prefix_ + "/cgi-bin/stable_token";
+    req.body = body.dump();
+    req.headers.Set("Content-Type", "application/json");
+  } else {
+    req.method = "GET";
+    req.url = mp_origin_ + mp_prefix_ + "/cgi-bin/token?" +
+              url::EncodeQuery({{"grant_type", "client_credential"},
+                                {"appid", mp.appid},
+                                {"secret", mp.appsecret.reveal()}});
+  }
+  auto res = options_.transport->Send(req);
+  SecureWipe(req.body);
+  SecureWipe(req.url);
+  if (!res) {
+    Error e = res.error();
+    e.message = "fetching the mini-program access_token: " + e.message;
+    return e;
+  }
+  nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
+  if (res->status != 200 || !j.is_object()) {
+    Error e(ErrorCode::kApi,
+            "fetching the mini-program access_token: HTTP " + std::to_string(res->status));
+    e.http_status = res->status;
+    return e;
+  }
+  if (auto ec = j.find("errcode"); ec != j.end() && ec->is_number_integer() && *ec != 0) {
+    Error e(ErrorCode::kApi, "fetching the mini-program access_token failed: errcode " +
+                                 std::to_string(ec->get<int64_t>()) + " " +
+                                 j.value("errmsg", std::string()));
+    e.http_status = res->status;
+    e.api_code = std::to_string(ec->get<int64_t>());
+    e.detail = j.value("errmsg", std::string());
+    return e;
+  }
+  auto tok = j.find("access_token");
+  auto exp = j.find("expires_in");
+  if (tok == j.end() || !tok->is_string() || tok->get_ref<const std::string&>().empty() ||
+      exp == j.end() || !exp->is_number_integer()) {
+    return Error(ErrorCode::kParse, "the access_token answer lacks access_token or expires_in");
+  }
+  AccessToken t{tok->get<std::string>(), options_.clock() + exp->get<int64_t>()};
+  mp.token_store->Save(mp.appid, t);
+  Log(LogLevel::kInfo, "fetched a mini-program access_token (expires in " +
+                           std::to_string(exp->get<int64_t>()) + " s)");
+  return t;
+}
+
+Result<AccessToken> ClientImpl::AccessTokenFor(bool force, std::string_view stale) const {
+  const MiniProgramOptions& mp = options_.miniprogram;
+  if (!mp.configured()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "mini-program calls need ClientOptions.miniprogram (appid and appsecret)");
+  }
+  auto fresh = [&](const std::optional<AccessToken>& t) {
+    return t && !t->token.empty() && options_.clock() < t->expires_at - mp.refresh_margin.count();
+  };
+  if (!force) {
+    if (auto t = mp.token_store->Load(mp.appid); fresh(t)) return *t;
+  }
+  // Single flight: one fetch at a time; whoever waited re-checks the store first.
+  std::lock_guard lock(token_mu_);
+  auto current = mp.token_store->Load(mp.appid);
+  if (!force && fresh(current)) return *current;
+  if (force && !stale.empty() && current && current->token != stale && fresh(current)) {
+    return *current;  // another caller already replaced the stale token
+  }
+  return FetchAccessToken(force);
+}
+
+Result<Response> ClientImpl::CallMiniProgram(const std::string& method, const Target& target,
+                                             const CallOptions& opts,
+                                             const nlohmann::json* parsed_body) const {
+  if (!options_.miniprogram.configured()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "mini-program call " + target.template_path +
+                     " needs ClientOptions.miniprogram (appid and appsecret)");
+  }
+  if (Status s = ValidateRequest(method, target, opts, parsed_body, nullptr); !s) {
+    return std::move(s).error();
+  }
+  std::string stale;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto token = AccessTokenFor(attempt > 0, stale);
+    if (!token) return token.error();
+    Target t = target;
+    std::string query = "access_token=" + url::PercentEncode(token->token);
+    if (!target.query.empty()) query += "&" + target.query;
+    t.signed_path = mp_prefix_ + "/" + target.bound_path + "?" + query;
+    t.url = mp_origin_ + t.signed_path;
+    std::string body = opts.body.value_or(std::string());
+    auto res = Exchange(method, t, body, opts, opts.headers, /*sign=*/false);
+    SecureWipe(t.url);
+    SecureWipe(t.signed_path);
+    if (!res) return res.error();
+    HttpResponse& r = *res;
+    if (r.status < 200 || r.status >= 300) {
+      Error e(ErrorCode::kApi, "the mini-program API answered HTTP " + std::to_string(r.status));
+      e.http_status = r.status;
+      return e;
+    }
+    nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
+    int64_t errcode = 0;
+    if (j.is_object()) {
+      auto ec = j.find("errcode");
+      if (ec != j.end() && ec->is_number_integer()) errcode = ec->get<int64_t>();
+    }
+    if (errcode != 0) {
+      if (IsTokenErrcode(errcode) && attempt == 0) {
+        Log(LogLevel::kInfo, "access_token rejected (errcode " + std::to_string(errcode) +
+                                 "): fetching a new one and retrying once");
+        stale = token->token;
+        continue;
+      }
+      Error e(ErrorCode::kApi, "the mini-program API answered errcode " + std::to_string(errcode) +
+                                   ": " + j.value("errmsg", std::string()));
+      e.http_status = r.status;
+      e.api_code = std::to_string(errcode);
+      e.detail = j.value("errmsg", std::string());
+      return e;
+    }
+    return Response{r.status, std::move(r.headers), std::move(r.body)};
+  }
+  return Error(ErrorCode::kInternal, "unreachable");
+}
+
+}  // namespace internal
+}  // namespace wechatpay
