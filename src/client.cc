@@ -44,14 +44,6 @@ bool IsHex(std::string_view s) {
   });
 }
 
-std::string UpperMethod(std::string_view m) {
-  std::string out(m);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
-}
-
 double DefaultJitter() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
@@ -361,86 +353,9 @@ Error ClientImpl::ApiError(const HttpResponse& r) {
   return e;
 }
 
-std::chrono::milliseconds ClientImpl::Backoff(int attempt, const HttpResponse* last) const {
-  const RetryPolicy& p = options_.retry;
-  double cap = static_cast<double>(p.initial_backoff.count()) *
-               std::pow(p.multiplier, static_cast<double>(attempt - 1));
-  cap = std::min(cap, static_cast<double>(p.max_backoff.count()));
-  auto wait = std::chrono::milliseconds(static_cast<int64_t>(cap * options_.jitter()));
-  if (last != nullptr) {
-    if (const std::string* ra = last->headers.Find("Retry-After")) {
-      char* end = nullptr;
-      long secs = std::strtol(ra->c_str(), &end, 10);  // NOLINT(google-runtime-int)
-      if (end != ra->c_str() && *end == '\0' && secs > 0) {
-        auto server = std::chrono::milliseconds(secs * 1000);
-        if (server <= p.max_backoff && server > wait) wait = server;
-      }
-    }
-  }
-  return wait;
-}
-
-Result<HttpResponse> ClientImpl::Exchange(const std::string& method, const Target& target,
-                                          const std::string& body, const CallOptions& opts,
-                                          Headers headers, bool sign) const {
-  HttpRequest req;
-  req.method = method;
-  req.url = target.url;
-  req.body = body;
-  req.connect_timeout = options_.connect_timeout;
-  req.timeout = opts.timeout.value_or(options_.timeout);
-  req.sink = opts.sink;
-  req.client_certificate = options_.client_certificate;
-  if (!headers.Has("Accept")) headers.Set("Accept", "application/json");
-  if (!body.empty() && !headers.Has("Content-Type"))
-    headers.Set("Content-Type", "application/json");
-  headers.Set("User-Agent", user_agent_);
-  req.headers = std::move(headers);
-
-  bool idempotent =
-      opts.idempotent.value_or(method == "GET" || method == "HEAD" || method == "DELETE");
-  int attempts = idempotent ? options_.retry.max_attempts : 1;
-  std::string what = method + " " + target.template_path;
-  for (int attempt = 1;; ++attempt) {
-    if (sign) {
-      auto auth = signer_->Authorization(method, target.signed_path, body);
-      if (!auth) return auth.error();
-      req.headers.Set("Authorization", std::move(*auth));
-    }
-    auto started = std::chrono::steady_clock::now();
-    Result<HttpResponse> res = options_.transport->Send(req);
-    double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-            .count();
-    bool retryable;
-    if (!res) {
-      ErrorCode c = res.error().code;
-      retryable = c == ErrorCode::kNetwork || c == ErrorCode::kTimeout;
-      Log(LogLevel::kWarning,
-          what + " failed after " + std::to_string(ms) + " ms: " + res.error().message);
-    } else {
-      retryable = res->status == 429 || res->status >= 500;
-      Log(res->status < 400 ? LogLevel::kInfo : LogLevel::kWarning,
-          what + " -> " + std::to_string(res->status) + " in " + std::to_string(ms) +
-              " ms (Request-ID " + res->headers.Get("Request-ID") + ")");
-    }
-    if (!retryable || attempt >= attempts) {
-      if (const std::string* a = req.headers.Find("Authorization")) {
-        SecureWipe(const_cast<std::string&>(*a));
-      }
-      return res;
-    }
-    auto wait = Backoff(attempt, res ? &*res : nullptr);
-    Log(LogLevel::kInfo, what + ": retrying (attempt " + std::to_string(attempt + 1) + " of " +
-                             std::to_string(attempts) + ") in " + std::to_string(wait.count()) +
-                             " ms");
-    options_.sleep(wait);
-  }
-}
-
 Status ClientImpl::VerifyResponse(const HttpResponse& r) const {
   Status s = verifier_->Verify(r.headers, r.body);
-  if (!s && s.error().code == ErrorCode::kUnknownSerial && MaybeRefreshForSerial(r)) {
+  if (!s && s.error().code == ErrorCode::kUnknownSerial && MaybeRefreshForSerial(r.headers)) {
     s = verifier_->Verify(r.headers, r.body);
   }
   if (!s) {
@@ -453,8 +368,8 @@ Status ClientImpl::VerifyResponse(const HttpResponse& r) const {
   return {};
 }
 
-bool ClientImpl::MaybeRefreshForSerial(const HttpResponse& r) const {
-  std::string serial = r.headers.Get("Wechatpay-Serial");
+bool ClientImpl::MaybeRefreshForSerial(const Headers& headers) const {
+  std::string serial = headers.Get("Wechatpay-Serial");
   if (options_.apiv3_key.empty() || serial.rfind("PUB_KEY_ID_", 0) == 0) return false;
   {
     std::lock_guard lock(refresh_mu_);
@@ -481,62 +396,31 @@ void ClientImpl::MaybeScheduledRefresh() const {
   }
 }
 
-Result<Response> ClientImpl::Call(std::string_view method_in, std::string_view uri,
-                                  CallOptions opts, const nlohmann::json* parsed_body) const {
-  std::string method = UpperMethod(method_in);
-  if (method.empty()) return Error(ErrorCode::kInvalidArgument, "empty HTTP method");
-  auto target = ResolveTarget(uri, opts);
-  if (!target) return target.error();
-  Family family = target->absolute ? Family::kApiV3 : FamilyOf(target->template_path);
-  if (family == Family::kApiV2) return CallApiV2(method, *target, opts);
-  if (family == Family::kMiniProgram) return CallMiniProgram(method, *target, opts, parsed_body);
-
-  if (Status s = RequireApiV3(); !s) return std::move(s).error();
-  if (!target->absolute) {
-    if (Status s = ValidateRequest(method, *target, opts, parsed_body, /*xml=*/nullptr); !s) {
-      return std::move(s).error();
-    }
-  }
-  MaybeScheduledRefresh();
-  std::string body = opts.body.value_or(std::string());
-  Headers headers = opts.headers;
-  if (!opts.encrypt_fields.empty()) {
-    if (Status s = EncryptFields(body, opts.encrypt_fields, headers); !s) {
-      return std::move(s).error();
-    }
-  }
-  auto res = Exchange(method, *target, body, opts, std::move(headers), /*sign=*/true);
-  if (!res) return res.error();
-  HttpResponse& r = *res;
-  if (r.status < 200 || r.status >= 300) return ApiError(r);
-  if (!opts.sink) {
-    if (Status s = VerifyResponse(r); !s) return std::move(s).error();
-  }
-  return Response{r.status, std::move(r.headers), std::move(r.body)};
-}
-
 Result<std::vector<DownloadedCertificate>> ClientImpl::RefreshCertificates() const {
   if (options_.apiv3_key.empty()) {
     return Error(ErrorCode::kInvalidArgument,
                  "downloading platform certificates needs ClientOptions.apiv3_key");
   }
+  if (Status s = RequireApiV3(); !s) return std::move(s).error();
   std::lock_guard single_flight(download_mu_);
   CallOptions opts;
   auto target = ResolveTarget("v3/certificates", opts);
   if (!target) return target.error();
-  auto res = Exchange("GET", *target, "", opts, Headers(), true);
-  if (!res) return res.error();
-  HttpResponse& r = *res;
-  if (r.status == 404) {
-    Error e = ApiError(r);
-    e.message =
-        "this merchant uses the WeChat Pay public key (PUB_KEY_ID_…) instead of platform "
-        "certificates: /v3/certificates answered " +
-        std::to_string(r.status) + (e.api_code.empty() ? "" : " " + e.api_code) +
-        "; configure the public key and its id (see the merchant platform, API security)";
+  // Verified below with the downloaded certificates, which the store may not hold yet.
+  auto plan = MakeApiV3Plan("GET", std::move(*target), "", Headers(), opts, /*verify=*/false);
+  auto res = RunSync(*plan);
+  if (!res) {
+    Error e = std::move(res).error();
+    if (e.http_status == 404) {
+      e.message =
+          "this merchant uses the WeChat Pay public key (PUB_KEY_ID_…) instead of platform "
+          "certificates: /v3/certificates answered 404" +
+          (e.api_code.empty() ? std::string() : " " + e.api_code) +
+          "; configure the public key and its id (merchant platform, API security)";
+    }
     return e;
   }
-  if (r.status < 200 || r.status >= 300) return ApiError(r);
+  Response& r = *res;
   nlohmann::json doc = nlohmann::json::parse(r.body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("data") || !doc["data"].is_array()) {
     return Error(ErrorCode::kParse, "/v3/certificates: response has no 'data' array");
@@ -613,44 +497,49 @@ Result<std::vector<DownloadedCertificate>> ClientImpl::RefreshCertificates() con
 Result<Client> Client::Create(ClientOptions options) {
   auto impl = internal::ClientImpl::Create(std::move(options));
   if (!impl) return impl.error();
-  return Client(std::move(*impl));
+  return Client(std::make_shared<internal::ClientHandle>(std::move(*impl)));
+}
+
+Chain Client::chain(std::string_view uri) const { return Chain(handle_, std::string(uri)); }
+
+Future<Response> Client::RequestAsync(std::string_view method, std::string_view uri,
+                                      CallOptions options) const {
+  return handle_->impl->CallAsync(method, uri, std::move(options), nullptr);
 }
 
 Result<Response> Client::Request(std::string_view method, std::string_view uri,
                                  CallOptions options) const {
-  return impl_->Call(method, uri, std::move(options), nullptr);
+  return handle_->impl->Call(method, uri, std::move(options), nullptr);
 }
 
 Result<AccessToken> Client::MiniProgramAccessToken(bool force_refresh) const {
-  return impl_->AccessTokenFor(force_refresh, "");
+  return handle_->impl->AccessTokenFor(force_refresh, "");
 }
 
 Result<std::string> Client::EncryptSensitive(std::string_view plaintext,
                                              std::string* serial) const {
-  return impl_->EncryptSensitive(plaintext, serial);
+  return handle_->impl->EncryptSensitive(plaintext, serial);
 }
 
 Result<std::string> Client::DecryptSensitive(std::string_view ciphertext_base64) const {
-  return crypto::RsaOaepDecrypt(impl_->options().private_key, ciphertext_base64);
+  return crypto::RsaOaepDecrypt(handle_->impl->options().private_key, ciphertext_base64);
 }
 
 Result<std::vector<DownloadedCertificate>> Client::RefreshPlatformCertificates() const {
-  return impl_->RefreshCertificates();
+  return handle_->impl->RefreshCertificates();
 }
 
 Result<Notification> Client::ParseNotification(const Headers& headers,
                                                std::string_view body) const {
-  if (impl_->options().apiv3_key.empty()) {
+  if (handle_->impl->options().apiv3_key.empty()) {
     return Error(ErrorCode::kInvalidArgument, "parsing callbacks needs ClientOptions.apiv3_key");
   }
-  auto n =
-      wechatpay::ParseNotification(impl_->verifier(), impl_->options().apiv3_key, headers, body);
+  auto n = wechatpay::ParseNotification(handle_->impl->verifier(),
+                                        handle_->impl->options().apiv3_key, headers, body);
   if (!n && n.error().code == ErrorCode::kUnknownSerial) {
-    HttpResponse probe;
-    probe.headers = headers;
-    if (impl_->MaybeRefreshForSerial(probe)) {
-      return wechatpay::ParseNotification(impl_->verifier(), impl_->options().apiv3_key, headers,
-                                          body);
+    if (handle_->impl->MaybeRefreshForSerial(headers)) {
+      return wechatpay::ParseNotification(handle_->impl->verifier(),
+                                          handle_->impl->options().apiv3_key, headers, body);
     }
   }
   return n;
@@ -658,27 +547,60 @@ Result<Notification> Client::ParseNotification(const Headers& headers,
 
 Status Client::Download(std::string_view url, const BodySink& sink, DigestAlgorithm algorithm,
                         std::string_view expected_hex_digest) const {
-  return impl_->Download(url, sink, algorithm, expected_hex_digest);
+  return handle_->impl->Download(url, sink, algorithm, expected_hex_digest);
 }
 
 Status Client::DownloadSignedStatement(std::string_view url, const BodySink& sink) const {
-  return impl_->DownloadStatement(url, sink);
+  return handle_->impl->DownloadStatement(url, sink);
 }
 
-const RequestSigner& Client::signer() const { return impl_->signer(); }
-const PlatformKeyStore& Client::platform_keys() const { return impl_->keys(); }
-const ResponseVerifier& Client::verifier() const { return impl_->verifier(); }
-const ClientOptions& Client::options() const { return impl_->options(); }
+const RequestSigner& Client::signer() const { return handle_->impl->signer(); }
+const PlatformKeyStore& Client::platform_keys() const { return handle_->impl->keys(); }
+const ResponseVerifier& Client::verifier() const { return handle_->impl->verifier(); }
+const ClientOptions& Client::options() const { return handle_->impl->options(); }
 
 Chain Chain::operator/(std::string_view segment) const {
   std::string next = uri_;
   if (!next.empty() && next.back() != '/') next.push_back('/');
   next += url::ChainSegment(segment);
-  return Chain(impl_, std::move(next));
+  return Chain(handle_, std::move(next));
+}
+
+Future<Response> Chain::requestAsync(std::string_view method, CallOptions options) const {
+  return handle_->impl->CallAsync(method, uri_, std::move(options), nullptr);
+}
+
+Future<Response> Chain::WithJsonAsync(std::string_view method, const nlohmann::json& body,
+                                      CallOptions options) const {
+  auto text = internal::DumpJson(body);
+  if (!text) return MakeReadyFuture<Response>(text.error());
+  options.body = std::move(*text);
+  return handle_->impl->CallAsync(method, uri_, std::move(options),
+                                  std::make_shared<const nlohmann::json>(body));
+}
+
+Future<Response> Chain::postAsync(const nlohmann::json& body, CallOptions options) const {
+  return WithJsonAsync("POST", body, std::move(options));
+}
+Future<Response> Chain::putAsync(const nlohmann::json& body, CallOptions options) const {
+  return WithJsonAsync("PUT", body, std::move(options));
+}
+Future<Response> Chain::patchAsync(const nlohmann::json& body, CallOptions options) const {
+  return WithJsonAsync("PATCH", body, std::move(options));
+}
+Future<Response> Chain::postAsync(const apiv2::Fields& fields, CallOptions options) const {
+  options.xml = std::make_shared<const apiv2::Fields>(fields);
+  return requestAsync("POST", std::move(options));
+}
+HttpTransport::Cancel Chain::requestAsync(std::string_view method, CallOptions options,
+                                          std::function<void(Result<Response>)> callback) const {
+  Future<Response> f = requestAsync(method, std::move(options));
+  f.then([cb = std::move(callback)](Result<Response>& r) { cb(std::move(r)); });
+  return [f]() mutable { f.cancel(); };
 }
 
 Result<Response> Chain::request(std::string_view method, CallOptions options) const {
-  return impl_->Call(method, uri_, std::move(options), nullptr);
+  return handle_->impl->Call(method, uri_, std::move(options), nullptr);
 }
 
 Result<Response> Chain::WithJson(std::string_view method, const nlohmann::json& body,
@@ -686,7 +608,7 @@ Result<Response> Chain::WithJson(std::string_view method, const nlohmann::json& 
   auto text = internal::DumpJson(body);
   if (!text) return text.error();
   options.body = std::move(*text);
-  return impl_->Call(method, uri_, std::move(options), &body);
+  return handle_->impl->Call(method, uri_, std::move(options), &body);
 }
 
 Result<Response> Chain::post(const nlohmann::json& body, CallOptions options) const {
@@ -700,7 +622,7 @@ Result<Response> Chain::patch(const nlohmann::json& body, CallOptions options) c
 }
 Result<Response> Chain::post(const apiv2::Fields& fields, CallOptions options) const {
   options.xml = std::make_shared<const apiv2::Fields>(fields);
-  return impl_->Call("POST", uri_, std::move(options), nullptr);
+  return handle_->impl->Call("POST", uri_, std::move(options), nullptr);
 }
 
 }  // namespace wechatpay

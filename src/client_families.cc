@@ -92,8 +92,59 @@ Status ClientImpl::ValidateRequest(const std::string& method, const Target& targ
 // ---------------------------------------------------------------------------------------------
 // APIv2
 
-Result<Response> ClientImpl::CallApiV2(const std::string& method, const Target& target,
-                                       const CallOptions& opts) const {
+namespace {
+
+// APIv2: the XML is signed once (its nonce_str stays the same across retries, which only
+// idempotent calls get); responses are checked for return_code, sign and result_code.
+class ApiV2Plan final : public CallPlan {
+ public:
+  ApiV2Plan(HttpRequest request, std::string path, const SecretString& key, apiv2::SignType type,
+            bool verify_sign, bool binary)
+      : request_(std::move(request)),
+        path_(std::move(path)),
+        key_(key),
+        type_(type),
+        verify_sign_(verify_sign),
+        binary_(binary) {}
+  Result<HttpRequest> Build(int /*attempt*/) override { return request_; }
+  std::optional<Result<Response>> Complete(HttpResponse r, int /*attempt*/) override {
+    if (r.status < 200 || r.status >= 300) {
+      Error e = ClientImpl::ApiError(r);
+      e.message = "WeChat Pay answered HTTP " + std::to_string(r.status) + " to APIv2 " + path_;
+      return Result<Response>(std::move(e));
+    }
+    if (binary_)
+      return Result<Response>(Response{r.status, std::move(r.headers), std::move(r.body)});
+    auto answer = apiv2::DecodeXml(r.body);
+    if (!answer) {
+      Error e = answer.error();
+      e.message = "APIv2 response to " + path_ + " is not valid XML: " + e.message;
+      e.http_status = r.status;
+      return Result<Response>(std::move(e));
+    }
+    if (Status s = apiv2::CheckResponse(*answer, key_.view(), type_, verify_sign_); !s) {
+      Error e = std::move(s).error();
+      e.http_status = r.status;
+      e.request_id = r.headers.Get("Request-ID");
+      return Result<Response>(std::move(e));
+    }
+    return Result<Response>(Response{r.status, std::move(r.headers), std::move(r.body)});
+  }
+
+ private:
+  HttpRequest request_;
+  std::string path_;
+  const SecretString& key_;  // the client's; the plan never outlives the client
+  apiv2::SignType type_;
+  bool verify_sign_;
+  bool binary_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<CallPlan>> ClientImpl::MakeApiV2Plan(const std::string& method,
+                                                            const Target& target,
+                                                            const CallOptions& opts) const {
   if (options_.apiv2_key.empty()) {
     return Error(ErrorCode::kInvalidArgument,
                  "APIv2 call " + target.template_path + " needs ClientOptions.apiv2_key");
@@ -134,7 +185,9 @@ Result<Response> ClientImpl::CallApiV2(const std::string& method, const Target& 
   if (opts.validate.value_or(options_.validate_requests) && ep != nullptr) {
     nlohmann::json as_json = nlohmann::json::object();
     for (const auto& [k, v] : fields) as_json[k] = v;
-    if (Status s = ValidateRequest(method, target, opts, nullptr, &as_json); !s) return s.error();
+    if (Status s = ValidateRequest(method, target, opts, nullptr, &as_json); !s) {
+      return std::move(s).error();
+    }
   }
   apiv2::SignRequest(fields, options_.apiv2_key.view(), type);
   if (ep != nullptr && ep->needs_client_cert &&
@@ -153,38 +206,17 @@ Result<Response> ClientImpl::CallApiV2(const std::string& method, const Target& 
   if (default_base_ && ep != nullptr && !ep->host.empty())
     origin = "https://" + std::string(ep->host);
   t.signed_path = prefix_ + path + (target.query.empty() ? "" : "?" + target.query);
-  t.url = origin + t.signed_path;
-  Headers headers = opts.headers;
-  headers.Set("Content-Type", "text/xml; charset=utf-8");
-  headers.Set("Accept", "text/xml, application/xml");
-  std::string body = apiv2::EncodeXml(fields);
-  auto res = Exchange(method, t, body, opts, std::move(headers), /*sign=*/false);
-  if (!res) return res.error();
-  HttpResponse& r = *res;
-  if (r.status < 200 || r.status >= 300) {
-    Error e = ApiError(r);
-    e.message = "WeChat Pay answered HTTP " + std::to_string(r.status) + " to APIv2 " + path;
-    return e;
-  }
-  if (ep != nullptr && ep->response_kind == catalog::ResponseKind::kBinary) {
-    return Response{r.status, std::move(r.headers), std::move(r.body)};
-  }
-  auto answer = apiv2::DecodeXml(r.body);
-  if (!answer) {
-    Error e = answer.error();
-    e.message = "APIv2 response to " + path + " is not valid XML: " + e.message;
-    e.http_status = r.status;
-    return e;
-  }
-  if (Status s =
-          apiv2::CheckResponse(*answer, options_.apiv2_key.view(), type, opts.verify_apiv2_sign);
-      !s) {
-    Error e = std::move(s).error();
-    e.http_status = r.status;
-    e.request_id = r.headers.Get("Request-ID");
-    return e;
-  }
-  return Response{r.status, std::move(r.headers), std::move(r.body)};
+  HttpRequest req = BaseRequest(method, origin + t.signed_path, opts);
+  req.headers.Set("Content-Type", "text/xml; charset=utf-8");
+  req.headers.Set("Accept", "text/xml, application/xml");
+  req.body = apiv2::EncodeXml(fields);
+  auto plan = std::make_unique<ApiV2Plan>(
+      std::move(req), path, options_.apiv2_key, type, opts.verify_apiv2_sign,
+      ep != nullptr && ep->response_kind == catalog::ResponseKind::kBinary);
+  plan->what = "POST " + target.template_path;
+  plan->idempotent = opts.idempotent.value_or(false);
+  if (opts.deadline) plan->deadline = std::chrono::steady_clock::now() + *opts.deadline;
+  return std::unique_ptr<CallPlan>(std::move(plan));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,9 +304,75 @@ Result<AccessToken> ClientImpl::AccessTokenFor(bool force, std::string_view stal
   return FetchAccessToken(force);
 }
 
-Result<Response> ClientImpl::CallMiniProgram(const std::string& method, const Target& target,
-                                             const CallOptions& opts,
-                                             const nlohmann::json* parsed_body) const {
+namespace {
+
+// The mini-program API: the access_token goes in the query (never in logs), answers are
+// {"errcode", "errmsg"}; a rejected token is replaced and the call sent once more.
+class MiniProgramPlan final : public CallPlan {
+ public:
+  MiniProgramPlan(const ClientImpl& impl, HttpRequest base, std::string origin_and_path,
+                  std::string query)
+      : impl_(impl),
+        base_(std::move(base)),
+        origin_and_path_(std::move(origin_and_path)),
+        query_(std::move(query)) {}
+
+  Result<HttpRequest> Build(int /*attempt*/) override {
+    auto token = impl_.AccessTokenFor(refresh_, stale_);
+    if (!token) return token.error();
+    token_ = token->token;
+    HttpRequest req = base_;
+    req.url = origin_and_path_ + "?access_token=" + url::PercentEncode(token_);
+    if (!query_.empty()) req.url += "&" + query_;
+    return req;
+  }
+
+  std::optional<Result<Response>> Complete(HttpResponse r, int /*attempt*/) override {
+    if (r.status < 200 || r.status >= 300) {
+      Error e(ErrorCode::kApi, "the mini-program API answered HTTP " + std::to_string(r.status));
+      e.http_status = r.status;
+      return Result<Response>(std::move(e));
+    }
+    nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
+    int64_t errcode = 0;
+    if (j.is_object()) {
+      auto ec = j.find("errcode");
+      if (ec != j.end() && ec->is_number_integer()) errcode = ec->get<int64_t>();
+    }
+    if (errcode == 0) {
+      return Result<Response>(Response{r.status, std::move(r.headers), std::move(r.body)});
+    }
+    if (IsTokenErrcode(errcode) && !refresh_) {
+      impl_.Log(LogLevel::kInfo, what + ": access_token rejected (errcode " +
+                                     std::to_string(errcode) +
+                                     "); fetching a new one and sending once more");
+      refresh_ = true;
+      stale_ = token_;
+      return std::nullopt;
+    }
+    Error e(ErrorCode::kApi, "the mini-program API answered errcode " + std::to_string(errcode) +
+                                 ": " + j.value("errmsg", std::string()));
+    e.http_status = r.status;
+    e.api_code = std::to_string(errcode);
+    e.detail = j.value("errmsg", std::string());
+    return Result<Response>(std::move(e));
+  }
+
+ private:
+  const ClientImpl& impl_;
+  HttpRequest base_;
+  std::string origin_and_path_;
+  std::string query_;
+  std::string token_;
+  bool refresh_ = false;
+  std::string stale_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<CallPlan>> ClientImpl::MakeMiniProgramPlan(
+    const std::string& method, const Target& target, const CallOptions& opts,
+    const nlohmann::json* parsed_body) const {
   if (!options_.miniprogram.configured()) {
     return Error(ErrorCode::kInvalidArgument,
                  "mini-program call " + target.template_path +
@@ -283,49 +381,18 @@ Result<Response> ClientImpl::CallMiniProgram(const std::string& method, const Ta
   if (Status s = ValidateRequest(method, target, opts, parsed_body, nullptr); !s) {
     return std::move(s).error();
   }
-  std::string stale;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto token = AccessTokenFor(attempt > 0, stale);
-    if (!token) return token.error();
-    Target t = target;
-    std::string query = "access_token=" + url::PercentEncode(token->token);
-    if (!target.query.empty()) query += "&" + target.query;
-    t.signed_path = mp_prefix_ + "/" + target.bound_path + "?" + query;
-    t.url = mp_origin_ + t.signed_path;
-    std::string body = opts.body.value_or(std::string());
-    auto res = Exchange(method, t, body, opts, opts.headers, /*sign=*/false);
-    SecureWipe(t.url);
-    SecureWipe(t.signed_path);
-    if (!res) return res.error();
-    HttpResponse& r = *res;
-    if (r.status < 200 || r.status >= 300) {
-      Error e(ErrorCode::kApi, "the mini-program API answered HTTP " + std::to_string(r.status));
-      e.http_status = r.status;
-      return e;
-    }
-    nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
-    int64_t errcode = 0;
-    if (j.is_object()) {
-      auto ec = j.find("errcode");
-      if (ec != j.end() && ec->is_number_integer()) errcode = ec->get<int64_t>();
-    }
-    if (errcode != 0) {
-      if (IsTokenErrcode(errcode) && attempt == 0) {
-        Log(LogLevel::kInfo, "access_token rejected (errcode " + std::to_string(errcode) +
-                                 "): fetching a new one and retrying once");
-        stale = token->token;
-        continue;
-      }
-      Error e(ErrorCode::kApi, "the mini-program API answered errcode " + std::to_string(errcode) +
-                                   ": " + j.value("errmsg", std::string()));
-      e.http_status = r.status;
-      e.api_code = std::to_string(errcode);
-      e.detail = j.value("errmsg", std::string());
-      return e;
-    }
-    return Response{r.status, std::move(r.headers), std::move(r.body)};
+  HttpRequest base = BaseRequest(method, "", opts);
+  base.client_certificate = nullptr;
+  base.body = opts.body.value_or(std::string());
+  if (!base.body.empty() && !base.headers.Has("Content-Type")) {
+    base.headers.Set("Content-Type", "application/json");
   }
-  return Error(ErrorCode::kInternal, "unreachable");
+  auto plan = std::make_unique<MiniProgramPlan>(
+      *this, std::move(base), mp_origin_ + mp_prefix_ + "/" + target.bound_path, target.query);
+  plan->what = method + " " + target.template_path;
+  plan->idempotent = opts.idempotent.value_or(method == "GET");
+  if (opts.deadline) plan->deadline = std::chrono::steady_clock::now() + *opts.deadline;
+  return std::unique_ptr<CallPlan>(std::move(plan));
 }
 
 }  // namespace internal

@@ -5,7 +5,10 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "wechatpay/crypto.h"
@@ -89,6 +92,34 @@ ErrorCode MapCurlError(CURLcode rc) {
   }
 }
 
+// One transfer: the request (owned, so an async transfer outlives the caller's copy), the
+// response being filled in, and what curl needs alive until the transfer ends.
+struct Job {
+  HttpRequest request;
+  HttpResponse response;
+  Transfer transfer{nullptr, nullptr};
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_slist* headers = nullptr;
+  CURL* easy = nullptr;
+  HttpTransport::Callback done;  // async only
+  uint64_t id = 0;
+
+  explicit Job(HttpRequest r) : request(std::move(r)) {
+    transfer.response = &response;
+    transfer.sink = &request.sink;
+  }
+  ~Job() {
+    for (curl_slist* p = headers; p != nullptr; p = p->next)
+      SecureWipe(p->data, std::strlen(p->data));
+    curl_slist_free_all(headers);
+  }
+  Job(const Job&) = delete;
+  Job& operator=(const Job&) = delete;
+};
+
+// Query strings may carry tokens (access_token, download tokens): errors show the path only.
+std::string StripQuery(const std::string& url) { return url.substr(0, url.find('?')); }
+
 class CurlTransport final : public HttpTransport {
  public:
   explicit CurlTransport(CurlTransportOptions options) : options_(std::move(options)) {
@@ -99,18 +130,60 @@ class CurlTransport final : public HttpTransport {
     curl_share_setopt(share_, CURLSHOPT_USERDATA, this);
     curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    // One connection cache for blocking and asynchronous calls alike.
+    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
   }
 
   ~CurlTransport() override {
+    {
+      std::lock_guard lock(async_mu_);
+      stopping_ = true;
+      if (multi_ != nullptr) curl_multi_wakeup(multi_);
+    }
+    if (io_thread_.joinable()) {
+      if (io_thread_.get_id() == std::this_thread::get_id()) {
+        io_thread_.detach();  // destroyed from our own callback: the loop exits by itself
+      } else {
+        io_thread_.join();
+      }
+    }
+    if (multi_ != nullptr) curl_multi_cleanup(multi_);
     for (CURL* h : idle_) curl_easy_cleanup(h);
     curl_share_cleanup(share_);
   }
 
   Result<HttpResponse> Send(const HttpRequest& request) override {
     CURL* h = Acquire();
-    Result<HttpResponse> result = Perform(h, request);
+    if (h == nullptr) return Error(ErrorCode::kInternal, "curl_easy_init failed");
+    Job job(request);
+    Configure(h, job);
+    CURLcode rc = curl_easy_perform(h);
+    Result<HttpResponse> result = Finish(h, job, rc);
     Release(h);
     return result;
+  }
+
+  Cancel SendAsync(HttpRequest request, Callback done) override {
+    auto job = std::make_unique<Job>(std::move(request));
+    job->done = std::move(done);
+    uint64_t id;
+    {
+      std::lock_guard lock(async_mu_);
+      if (stopping_) {
+        job->done(Error(ErrorCode::kCancelled, "the transport is shutting down"));
+        return nullptr;
+      }
+      if (multi_ == nullptr) StartIoThread();
+      id = job->id = next_id_++;
+      incoming_.push_back(std::move(job));
+      curl_multi_wakeup(multi_);
+    }
+    return [this, id] {
+      std::lock_guard lock(async_mu_);
+      if (stopping_) return;
+      cancels_.push_back(id);
+      curl_multi_wakeup(multi_);
+    };
   }
 
  private:
@@ -137,7 +210,7 @@ class CurlTransport final : public HttpTransport {
   }
 
   void Release(CURL* h) {
-    curl_easy_reset(h);  // keeps live connections, the DNS cache and TLS sessions
+    curl_easy_reset(h);
     std::lock_guard lock(mu_);
     if (idle_.size() < options_.max_idle_handles) {
       idle_.push_back(h);
@@ -146,30 +219,28 @@ class CurlTransport final : public HttpTransport {
     curl_easy_cleanup(h);
   }
 
-  Result<HttpResponse> Perform(CURL* h, const HttpRequest& req) {
-    if (h == nullptr) return Error(ErrorCode::kInternal, "curl_easy_init failed");
-    HttpResponse response;
-    Transfer t{&response, &req.sink};
-    char errbuf[CURL_ERROR_SIZE] = {0};
-    struct curl_slist* headers = nullptr;
+  void Configure(CURL* h, Job& job) {
+    const HttpRequest& req = job.request;
+    job.easy = h;
     for (const auto& [k, v] : req.headers) {
       std::string line = k + ": " + v;
-      headers = curl_slist_append(headers, line.c_str());
+      job.headers = curl_slist_append(job.headers, line.c_str());
       SecureWipe(line);  // may be the Authorization header
     }
     // No "Expect: 100-continue" round trip for POST bodies; curl must not invent Accept either.
-    headers = curl_slist_append(headers, "Expect:");
-    if (!req.headers.Has("Accept")) headers = curl_slist_append(headers, "Accept:");
+    job.headers = curl_slist_append(job.headers, "Expect:");
+    if (!req.headers.Has("Accept")) job.headers = curl_slist_append(job.headers, "Accept:");
 
     curl_easy_setopt(h, CURLOPT_SHARE, share_);
+    curl_easy_setopt(h, CURLOPT_PRIVATE, &job);
     curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, job.errbuf);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, job.headers);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &job.transfer);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &job.transfer);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connect_timeout.count()));
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.count()));
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -186,17 +257,18 @@ class CurlTransport final : public HttpTransport {
     if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
     if (options_.verbose) curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 
-    struct curl_blob cert_blob {};
-    struct curl_blob key_blob {};
     if (req.client_certificate && !req.client_certificate->empty()) {
       const ClientCertificate& cc = *req.client_certificate;
+      // Copied by curl: the handle may outlive this request in the pool.
+      struct curl_blob cert_blob {};
+      struct curl_blob key_blob {};
       if (!cc.pkcs12.empty()) {
-        cert_blob = {const_cast<char*>(cc.pkcs12.data()), cc.pkcs12.size(), CURL_BLOB_NOCOPY};
+        cert_blob = {const_cast<char*>(cc.pkcs12.data()), cc.pkcs12.size(), CURL_BLOB_COPY};
         curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert_blob);
         curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "P12");
       } else {
-        cert_blob = {const_cast<char*>(cc.cert_pem.data()), cc.cert_pem.size(), CURL_BLOB_NOCOPY};
-        key_blob = {const_cast<char*>(cc.key_pem.data()), cc.key_pem.size(), CURL_BLOB_NOCOPY};
+        cert_blob = {const_cast<char*>(cc.cert_pem.data()), cc.cert_pem.size(), CURL_BLOB_COPY};
+        key_blob = {const_cast<char*>(cc.key_pem.data()), cc.key_pem.size(), CURL_BLOB_COPY};
         curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert_blob);
         curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
         curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key_blob);
@@ -216,26 +288,96 @@ class CurlTransport final : public HttpTransport {
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
       }
     }
+  }
 
-    CURLcode rc = curl_easy_perform(h);
-    for (curl_slist* p = headers; p != nullptr; p = p->next)
-      SecureWipe(p->data, std::strlen(p->data));
-    curl_slist_free_all(headers);
+  static Result<HttpResponse> Finish(CURL* h, Job& job, CURLcode rc) {
+    const HttpRequest& req = job.request;
     if (rc != CURLE_OK) {
-      if (t.sink_aborted)
+      if (job.transfer.sink_aborted) {
         return Error(ErrorCode::kCancelled, "the response sink stopped the download");
-      std::string msg = errbuf[0] != 0 ? errbuf : curl_easy_strerror(rc);
+      }
+      std::string msg = job.errbuf[0] != 0 ? job.errbuf : curl_easy_strerror(rc);
       while (!msg.empty() && msg.back() == '\n') msg.pop_back();
       return Error(MapCurlError(rc), req.method + " " + StripQuery(req.url) + ": " + msg);
     }
     long status = 0;  // NOLINT(google-runtime-int): curl's type
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    response.status = static_cast<int>(status);
-    return response;
+    job.response.status = static_cast<int>(status);
+    return std::move(job.response);
   }
 
-  // Query strings may carry tokens (access_token, download tokens): errors show the path only.
-  static std::string StripQuery(const std::string& url) { return url.substr(0, url.find('?')); }
+  // ---- the asynchronous side: one I/O thread drives every transfer with curl_multi ----
+
+  void StartIoThread() {  // async_mu_ held
+    multi_ = curl_multi_init();
+    curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS,
+                      static_cast<long>(options_.max_connections_per_host));
+    curl_multi_setopt(multi_, CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_MULTIPLEX));
+    io_thread_ = std::thread([this] { IoLoop(); });
+  }
+
+  void IoLoop() {
+    std::map<uint64_t, std::unique_ptr<Job>> active;
+    auto complete = [&](std::unique_ptr<Job> job, Result<HttpResponse> r) {
+      curl_multi_remove_handle(multi_, job->easy);
+      Release(job->easy);
+      job->easy = nullptr;
+      Callback done = std::move(job->done);
+      job.reset();
+      done(std::move(r));
+    };
+    while (true) {
+      std::vector<std::unique_ptr<Job>> fresh;
+      std::vector<uint64_t> cancels;
+      bool stopping;
+      {
+        std::lock_guard lock(async_mu_);
+        fresh.swap(incoming_);
+        cancels.swap(cancels_);
+        stopping = stopping_;
+      }
+      if (stopping) {
+        for (auto& job : fresh) job->done(Error(ErrorCode::kCancelled, "transport shut down"));
+        for (auto& [id, job] : active) {
+          complete(std::move(job), Error(ErrorCode::kCancelled, "transport shut down"));
+        }
+        return;
+      }
+      for (auto& job : fresh) {
+        CURL* h = Acquire();
+        if (h == nullptr) {
+          job->done(Error(ErrorCode::kInternal, "curl_easy_init failed"));
+          continue;
+        }
+        Configure(h, *job);
+        curl_multi_add_handle(multi_, h);
+        active.emplace(job->id, std::move(job));
+      }
+      for (uint64_t id : cancels) {
+        auto it = active.find(id);
+        if (it == active.end()) continue;
+        auto job = std::move(it->second);
+        active.erase(it);
+        complete(std::move(job), Error(ErrorCode::kCancelled, "the call was cancelled"));
+      }
+      int running = 0;
+      curl_multi_perform(multi_, &running);
+      int left = 0;
+      while (CURLMsg* m = curl_multi_info_read(multi_, &left)) {
+        if (m->msg != CURLMSG_DONE) continue;
+        Job* raw = nullptr;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &raw);
+        if (raw == nullptr) continue;
+        auto it = active.find(raw->id);
+        if (it == active.end()) continue;
+        auto job = std::move(it->second);
+        active.erase(it);
+        Result<HttpResponse> r = Finish(m->easy_handle, *job, m->data.result);
+        complete(std::move(job), std::move(r));
+      }
+      curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
+    }
+  }
 
   static constexpr size_t kLocks = 8;
   CurlTransportOptions options_;
@@ -243,6 +385,14 @@ class CurlTransport final : public HttpTransport {
   std::mutex share_locks_[kLocks];
   std::mutex mu_;
   std::vector<CURL*> idle_;
+
+  std::mutex async_mu_;
+  CURLM* multi_ = nullptr;
+  std::thread io_thread_;
+  bool stopping_ = false;
+  uint64_t next_id_ = 1;
+  std::vector<std::unique_ptr<Job>> incoming_;
+  std::vector<uint64_t> cancels_;
 };
 
 }  // namespace

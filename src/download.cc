@@ -55,9 +55,10 @@ Status ClientImpl::Download(std::string_view url, const BodySink& sink, DigestAl
   };
   auto target = ResolveTarget(url, opts);
   if (!target) return target.error();
-  auto res = Exchange("GET", *target, "", opts, opts.headers, true);
-  if (!res) return res.error();
-  if (res->status < 200 || res->status >= 300) return ApiError(*res);
+  if (Status s = RequireApiV3(); !s) return s;
+  auto plan = MakeApiV3Plan("GET", std::move(*target), "", Headers(), opts, /*verify=*/false);
+  auto res = RunSync(*plan);
+  if (!res) return std::move(res).error();
   std::string got = hasher.HexDigest();
   if (got != Lower(expected_hex_digest)) {
     return Error(ErrorCode::kDigestMismatch,
@@ -79,9 +80,10 @@ Status ClientImpl::DownloadStatement(std::string_view url, const BodySink& sink)
   };
   auto target = ResolveTarget(url, opts);
   if (!target) return target.error();
-  auto res = Exchange("GET", *target, "", opts, opts.headers, true);
-  if (!res) return res.error();
-  if (res->status < 200 || res->status >= 300) return ApiError(*res);
+  if (Status s = RequireApiV3(); !s) return s;
+  auto plan = MakeApiV3Plan("GET", std::move(*target), "", Headers(), opts, /*verify=*/false);
+  auto res = RunSync(*plan);
+  if (!res) return std::move(res).error();
   const std::string* sha1 = res->headers.Find("Wechatpay-Statement-Sha1");
   if (sha1 == nullptr || sha1->empty()) {
     return Error(ErrorCode::kMissingHeader,

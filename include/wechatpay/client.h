@@ -29,6 +29,7 @@
 #include "wechatpay/apiv2.h"
 #include "wechatpay/auth.h"
 #include "wechatpay/crypto.h"
+#include "wechatpay/future.h"
 #include "wechatpay/http.h"
 #include "wechatpay/result.h"
 #include "wechatpay/url.h"
@@ -148,7 +149,9 @@ struct CallOptions {
   std::vector<std::string> encrypt_fields;
   std::optional<bool> idempotent;  // override: retry even a POST (e.g. a query sent as POST)
   std::optional<bool> validate;    // override ClientOptions::validate_requests
-  std::optional<std::chrono::milliseconds> timeout;
+  std::optional<std::chrono::milliseconds> timeout;  // per attempt
+  // The whole call, retries and backoff included: past it the call fails with kTimeout.
+  std::optional<std::chrono::milliseconds> deadline;
   BodySink sink;  // stream the response body here (downloads)
   // APIv2 only: XML fields; mch_id/appid/nonce_str/sign_type/sign are filled in as needed.
   std::shared_ptr<const apiv2::Fields> xml;
@@ -167,7 +170,7 @@ struct Response {
 };
 
 namespace internal {
-class ClientImpl;
+struct ClientHandle;
 }
 
 class Client;
@@ -200,13 +203,37 @@ class Chain {
   Result<Response> post(const apiv2::Fields& fields, CallOptions options = {}) const;
   Result<Response> request(std::string_view method, CallOptions options) const;
 
+  // The same calls, asynchronously: the pipeline (sign every attempt, send, verify, retry with
+  // backoff) runs without blocking the caller or any thread while waiting. Signing and
+  // verification run on the SDK's worker pool; I/O on one libcurl thread.
+  Future<Response> getAsync(CallOptions options = {}) const {
+    return requestAsync("GET", std::move(options));
+  }
+  Future<Response> delAsync(CallOptions options = {}) const {
+    return requestAsync("DELETE", std::move(options));
+  }
+  Future<Response> postAsync(CallOptions options = {}) const {
+    return requestAsync("POST", std::move(options));
+  }
+  Future<Response> postAsync(const nlohmann::json& body, CallOptions options = {}) const;
+  Future<Response> putAsync(const nlohmann::json& body, CallOptions options = {}) const;
+  Future<Response> patchAsync(const nlohmann::json& body, CallOptions options = {}) const;
+  Future<Response> postAsync(const apiv2::Fields& fields, CallOptions options = {}) const;
+  Future<Response> requestAsync(std::string_view method, CallOptions options) const;
+  // Callback form for event loops: `callback` runs once, on an SDK worker thread. Returns a
+  // function that cancels the call.
+  HttpTransport::Cancel requestAsync(std::string_view method, CallOptions options,
+                                     std::function<void(Result<Response>)> callback) const;
+
  private:
   friend class Client;
   Result<Response> WithJson(std::string_view method, const nlohmann::json& body,
                             CallOptions options) const;
-  Chain(std::shared_ptr<internal::ClientImpl> impl, std::string uri)
-      : impl_(std::move(impl)), uri_(std::move(uri)) {}
-  std::shared_ptr<internal::ClientImpl> impl_;
+  Future<Response> WithJsonAsync(std::string_view method, const nlohmann::json& body,
+                                 CallOptions options) const;
+  Chain(std::shared_ptr<internal::ClientHandle> handle, std::string uri)
+      : handle_(std::move(handle)), uri_(std::move(uri)) {}
+  std::shared_ptr<internal::ClientHandle> handle_;
   std::string uri_;
 };
 
@@ -225,7 +252,7 @@ class Client {
   // Validates every option; errors name the option at fault.
   static Result<Client> Create(ClientOptions options);
 
-  Chain chain(std::string_view uri) const { return Chain(impl_, std::string(uri)); }
+  Chain chain(std::string_view uri) const;
   Chain operator[](std::string_view uri) const { return chain(uri); }
   Chain v3() const { return chain("v3"); }
   Chain v2() const { return chain("v2"); }
@@ -234,6 +261,8 @@ class Client {
   // ("v3/...", with {placeholders}) or an absolute https:// URL (downloads).
   Result<Response> Request(std::string_view method, std::string_view uri,
                            CallOptions options) const;
+  Future<Response> RequestAsync(std::string_view method, std::string_view uri,
+                                CallOptions options) const;
 
   // Downloads a bill/statement URL (signed request; the body is not signature-verified) into
   // `sink` while hashing it, then compares with `expected_hex_digest` (from the bill API's
@@ -268,8 +297,10 @@ class Client {
   const ClientOptions& options() const;
 
  private:
-  explicit Client(std::shared_ptr<internal::ClientImpl> impl) : impl_(std::move(impl)) {}
-  std::shared_ptr<internal::ClientImpl> impl_;
+  explicit Client(std::shared_ptr<internal::ClientHandle> h) : handle_(std::move(h)) {}
+  // When the last Client or Chain copy goes, asynchronous calls still in flight complete with
+  // kCancelled.
+  std::shared_ptr<internal::ClientHandle> handle_;
 };
 
 }  // namespace wechatpay

@@ -15,8 +15,11 @@ struct CurlTransportOptions {
   std::string proxy;             // e.g. "http://proxy:3128"; empty: none (curl env vars ignored)
   std::string ca_file;           // extra CA bundle; empty: the system store
   bool http2 = true;             // negotiate HTTP/2 over TLS where the server offers it
-  size_t max_idle_handles = 64;  // pooled easy handles (each keeps its connections alive)
-  bool verbose = false;          // curl's own trace to stderr; never enable in production
+  size_t max_idle_handles = 64;  // pooled curl handles
+  // Asynchronous calls open at most this many connections to one host (HTTP/2 streams are
+  // multiplexed over them when the server speaks HTTP/2).
+  size_t max_connections_per_host = 16;
+  bool verbose = false;  // curl's own trace to stderr; never enable in production
 };
 
 // Thread-safe: concurrent Send calls each borrow a pooled curl handle, so connections stay warm

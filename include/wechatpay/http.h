@@ -86,12 +86,22 @@ struct HttpResponse {
   std::string body;  // empty when the request had a sink
 };
 
-// The one thing a transport does. A 4xx/5xx response is a value (Result holds the response);
-// an Error means no HTTP response was had (network, timeout, TLS, cancelled).
+// The one thing a transport must do is Send. A 4xx/5xx response is a value (Result holds the
+// response); an Error means no HTTP response was had (network, timeout, TLS, cancelled).
 class HttpTransport {
  public:
+  using Callback = std::function<void(Result<HttpResponse>)>;
+  using Cancel = std::function<void()>;
+
   virtual ~HttpTransport() = default;
   virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
+
+  // Starts `request` and calls `done` exactly once when it completes, on a transport or SDK
+  // thread (keep `done` short). The returned function, when called, aborts the transfer (`done`
+  // then gets kCancelled; calling it after completion does nothing). The default runs Send on the
+  // SDK's worker pool; the curl transport overrides it with libcurl's multi interface so that
+  // many requests in flight need no thread each.
+  virtual Cancel SendAsync(HttpRequest request, Callback done);
 };
 
 }  // namespace wechatpay
