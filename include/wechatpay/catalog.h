@@ -208,8 +208,11 @@ class Catalog {
 
   // Resolves a concrete request path ("/v3/pay/transactions/id/4200001?mchid=1", or a whole
   // "https://host/..." URL) for a server. Literal segments beat placeholders when several templates
-  // match. APIv2 endpoints are matched on their HTTP path ("/payitil/report"), hk and global ones
-  // on "/hk/v3/...", "/global/v3/...". nullopt when no endpoint of that method matches.
+  // match (with backtracking); between templates of the same shape, the first whose placeholder
+  // values pass their path-parameter schemas wins. APIv2 endpoints are matched on their HTTP path
+  // ("/payitil/report"), hk and global ones on "/hk/v3/...", "/global/v3/...". Segments are
+  // case-sensitive; a placeholder never matches an empty segment. nullopt when no endpoint of that
+  // method matches.
   std::optional<PathMatch> Match(std::string_view method, std::string_view concrete_path) const;
 
   // The methods (catalog order) that have an endpoint matching `concrete_path`; empty when the

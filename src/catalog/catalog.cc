@@ -138,6 +138,14 @@ class Loader {
     }
     return true;
   }
+  static bool Count(std::string_view payload, std::optional<std::uint64_t>* out) {
+    *out = ParseUnsigned<std::uint64_t>(payload);
+    return out->has_value();
+  }
+  static bool Number(std::string_view payload, std::optional<double>* out) {
+    *out = ParseDouble(payload);
+    return out->has_value();
+  }
   bool Node(std::string_view payload, const FieldSchema** out) {
     auto i = ParseUnsigned<std::size_t>(payload);
     if (!i || *i >= impl_.nodes.size()) return false;
@@ -223,10 +231,10 @@ class Loader {
           break;
         }
         case 'l':
-          ok = static_cast<bool>(n.constraints.min_length = ParseUnsigned<std::uint64_t>(p));
+          ok = Count(p, &n.constraints.min_length);
           break;
         case 'L':
-          ok = static_cast<bool>(n.constraints.max_length = ParseUnsigned<std::uint64_t>(p));
+          ok = Count(p, &n.constraints.max_length);
           break;
         case 'B':
           n.constraints.byte_length = true;
@@ -238,16 +246,16 @@ class Loader {
           break;
         }
         case 'm':
-          ok = static_cast<bool>(n.constraints.minimum = ParseDouble(p));
+          ok = Number(p, &n.constraints.minimum);
           break;
         case 'M':
-          ok = static_cast<bool>(n.constraints.maximum = ParseDouble(p));
+          ok = Number(p, &n.constraints.maximum);
           break;
         case 'i':
-          ok = static_cast<bool>(n.constraints.min_items = ParseUnsigned<std::uint64_t>(p));
+          ok = Count(p, &n.constraints.min_items);
           break;
         case 'I':
-          ok = static_cast<bool>(n.constraints.max_items = ParseUnsigned<std::uint64_t>(p));
+          ok = Count(p, &n.constraints.max_items);
           break;
         case 'X':
           ok = Str(p, &n.xml_name);
@@ -675,7 +683,6 @@ std::optional<double> ParseDouble(std::string_view s) {
 namespace catalog {
 
 using internal::CatalogImpl;
-using internal::PathTrieNode;
 
 std::string_view FieldTypeName(FieldType type) {
   switch (type) {

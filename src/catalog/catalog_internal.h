@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "catalog/catalog_data.h"
+#include "catalog/regex_search.h"
 #include "wechatpay/catalog.h"
 
 namespace wechatpay::internal {
@@ -62,15 +63,6 @@ std::string PercentDecodeLenient(std::string_view s);
 
 // Expands an APIv2 family name with index 0 for every `$x` ("coupon_fee_$n" -> "coupon_fee_0").
 std::string FamilyInstanceName(std::string_view family);
-
-// Unanchored ECMAScript regular-expression search with a per-thread cache of compiled patterns.
-enum class RegexResult : std::uint8_t {
-  kMatch,
-  kNoMatch,
-  kTooLong,     // the value is too long to be checked safely
-  kBadPattern,  // the pattern does not compile (or the engine gave up)
-};
-RegexResult RegexSearch(std::string_view pattern, std::string_view value);
 
 // Parsers for scalars written as text (APIv2 XML, query strings). Whole string, no spaces.
 std::optional<std::int64_t> ParseInt64(std::string_view s);

@@ -6,10 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
-#include <map>
-#include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,52 +18,7 @@
 #include "wechatpay/catalog.h"
 #include "wechatpay/result.h"
 
-namespace wechatpay {
-namespace internal {
-namespace {
-
-// libstdc++'s default regex executor recurses once per input character; its breadth-first
-// executor (selected by the __polynomial extension flag) does not. Other libraries get a lower
-// input cap instead.
-#if defined(__GLIBCXX__)
-constexpr std::regex_constants::syntax_option_type kRegexFlags =
-    std::regex_constants::ECMAScript | std::regex_constants::__polynomial;
-constexpr std::size_t kRegexInputLimit = 4096;
-#else
-constexpr std::regex_constants::syntax_option_type kRegexFlags = std::regex_constants::ECMAScript;
-constexpr std::size_t kRegexInputLimit = 1024;
-#endif
-constexpr std::size_t kRegexCacheLimit = 256;
-
-}  // namespace
-
-RegexResult RegexSearch(std::string_view pattern, std::string_view value) {
-  // Compiled patterns, per thread (no locking); nullptr marks a pattern that does not compile.
-  thread_local std::map<std::string, std::unique_ptr<const std::regex>, std::less<>> cache;
-  try {
-    auto it = cache.find(pattern);
-    if (it == cache.end()) {
-      if (cache.size() >= kRegexCacheLimit) cache.clear();
-      std::unique_ptr<const std::regex> re;
-      try {
-        re = std::make_unique<const std::regex>(pattern.begin(), pattern.end(), kRegexFlags);
-      } catch (const std::regex_error&) {
-        re = nullptr;
-      }
-      it = cache.emplace(std::string(pattern), std::move(re)).first;
-    }
-    if (it->second == nullptr) return RegexResult::kBadPattern;
-    if (value.size() > kRegexInputLimit) return RegexResult::kTooLong;
-    return std::regex_search(value.begin(), value.end(), *it->second) ? RegexResult::kMatch
-                                                                      : RegexResult::kNoMatch;
-  } catch (const std::exception&) {
-    return RegexResult::kBadPattern;  // regex_error (complexity/stack) or allocation failure
-  }
-}
-
-}  // namespace internal
-
-namespace catalog {
+namespace wechatpay::catalog {
 namespace {
 
 using nlohmann::json;
@@ -601,5 +553,4 @@ Status ToStatus(const std::vector<Violation>& violations) {
   return Status(std::move(err));
 }
 
-}  // namespace catalog
-}  // namespace wechatpay
+}  // namespace wechatpay::catalog
