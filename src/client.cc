@@ -494,6 +494,10 @@ Result<std::vector<DownloadedCertificate>> ClientImpl::RefreshCertificates() con
 // ---------------------------------------------------------------------------------------------
 // Client / Chain
 
+namespace internal {
+ClientImpl& ClientAccess::Impl(const Client& c) { return *c.handle_->impl; }
+}  // namespace internal
+
 Result<Client> Client::Create(ClientOptions options) {
   auto impl = internal::ClientImpl::Create(std::move(options));
   if (!impl) return impl.error();

@@ -171,7 +171,8 @@ struct Response {
 
 namespace internal {
 struct ClientHandle;
-}
+struct ClientAccess;
+}  // namespace internal
 
 class Client;
 
@@ -297,6 +298,7 @@ class Client {
   const ClientOptions& options() const;
 
  private:
+  friend struct internal::ClientAccess;
   explicit Client(std::shared_ptr<internal::ClientHandle> h) : handle_(std::move(h)) {}
   // When the last Client or Chain copy goes, asynchronous calls still in flight complete with
   // kCancelled.

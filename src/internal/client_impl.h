@@ -115,6 +115,10 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   HttpRequest BaseRequest(const std::string& method, const std::string& url,
                           const CallOptions& opts) const;
 
+  // Benchmarks only (bench/bench_load.cc): skip RSA signing and response verification so the
+  // harness can show what the SDK costs besides them. Not reachable from the public API.
+  std::atomic<bool> benchmark_skip_crypto{false};
+
   // Registry of asynchronous calls in flight, for CancelAll.
   void Track(const std::shared_ptr<void>& run, std::function<void()> cancel) const;
   void Untrack(const void* run) const;
@@ -157,6 +161,11 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
 
   mutable std::mutex inflight_mu_;
   mutable std::map<const void*, std::pair<std::weak_ptr<void>, std::function<void()>>> inflight_;
+};
+
+// Reaches the implementation behind a Client (benchmarks and white-box tests).
+struct ClientAccess {
+  static ClientImpl& Impl(const Client& c);
 };
 
 // What Client and Chain hold: when the last copy goes, calls in flight are cancelled.
