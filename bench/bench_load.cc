@@ -126,6 +126,30 @@ Stats InFlight(const Client& client, double seconds, int concurrency) {
   return Summarize(lat, took, errors.load());
 }
 
+// The floor: the same GET with a bare libcurl easy handle (keep-alive), no SDK at all.
+Stats BareCurl(int port, double seconds) {
+  auto transport = MakeCurlTransport();
+  HttpRequest req;
+  req.method = "GET";
+  req.url = "http://127.0.0.1:" + std::to_string(port) + "/v3/bench/ping";
+  std::vector<double> lat;
+  size_t errors = 0;
+  auto end = Clock::now() + std::chrono::duration<double>(seconds);
+  auto start = Clock::now();
+  while (Clock::now() < end) {
+    auto t0 = Clock::now();
+    auto r = transport->Send(req);
+    auto t1 = Clock::now();
+    if (!r) {
+      ++errors;
+      continue;
+    }
+    lat.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+  }
+  double took = std::chrono::duration<double>(Clock::now() - start).count();
+  return Summarize(lat, took, errors);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -141,6 +165,7 @@ int main(int argc, char** argv) {
   httplib::Server server;
   server.new_task_queue = [] { return new httplib::ThreadPool(40); };
   server.set_keep_alive_max_count(1000000);
+  server.set_tcp_nodelay(true);  // httplib writes headers and body separately: no Nagle delay
   server.Get("/v3/bench/ping", [&](const httplib::Request&, httplib::Response& res) {
     for (const auto& [k, v] : signed_headers) res.set_header(k, v);
     res.set_header("Request-ID", "bench");
@@ -175,6 +200,7 @@ int main(int argc, char** argv) {
     Stats s;
   };
   std::vector<Row> rows;
+  rows.push_back({"transport only (curl, no SDK pipeline)", BareCurl(port, seconds)});
   rows.push_back({"sequential, sign+verify", Sequential(client, seconds)});
   rows.push_back({"32 in flight, sign+verify", InFlight(client, seconds, 32)});
   impl.benchmark_skip_crypto = true;
