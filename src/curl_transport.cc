@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "internal/executor.h"
 #include "wechatpay/crypto.h"
 
 namespace wechatpay {
@@ -170,7 +171,9 @@ class CurlTransport final : public HttpTransport {
     {
       std::lock_guard lock(async_mu_);
       if (stopping_) {
-        job->done(Error(ErrorCode::kCancelled, "the transport is shutting down"));
+        internal::Executor::Default().Post([done = std::move(job->done)] {
+          done(Error(ErrorCode::kCancelled, "the transport is shutting down"));
+        });
         return nullptr;
       }
       if (multi_ == nullptr) StartIoThread();
@@ -318,13 +321,20 @@ class CurlTransport final : public HttpTransport {
 
   void IoLoop() {
     std::map<uint64_t, std::unique_ptr<Job>> active;
+    // Completions run on the worker pool, callback object included: the callback may hold the
+    // last reference to whatever owns this transport, and this thread must never be the one that
+    // destroys it (it would free the loop it is running).
+    auto deliver = [](Callback done, Result<HttpResponse> r) {
+      internal::Executor::Default().Post(
+          [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
+    };
     auto complete = [&](std::unique_ptr<Job> job, Result<HttpResponse> r) {
       curl_multi_remove_handle(multi_, job->easy);
       Release(job->easy);
       job->easy = nullptr;
       Callback done = std::move(job->done);
       job.reset();
-      done(std::move(r));
+      deliver(std::move(done), std::move(r));
     };
     while (true) {
       std::vector<std::unique_ptr<Job>> fresh;
@@ -337,7 +347,9 @@ class CurlTransport final : public HttpTransport {
         stopping = stopping_;
       }
       if (stopping) {
-        for (auto& job : fresh) job->done(Error(ErrorCode::kCancelled, "transport shut down"));
+        for (auto& job : fresh) {
+          deliver(std::move(job->done), Error(ErrorCode::kCancelled, "transport shut down"));
+        }
         for (auto& [id, job] : active) {
           complete(std::move(job), Error(ErrorCode::kCancelled, "transport shut down"));
         }
@@ -346,7 +358,7 @@ class CurlTransport final : public HttpTransport {
       for (auto& job : fresh) {
         CURL* h = Acquire();
         if (h == nullptr) {
-          job->done(Error(ErrorCode::kInternal, "curl_easy_init failed"));
+          deliver(std::move(job->done), Error(ErrorCode::kInternal, "curl_easy_init failed"));
           continue;
         }
         Configure(h, *job);

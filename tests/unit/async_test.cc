@@ -65,7 +65,10 @@ class HoldingTransport : public HttpTransport {
     Callback done;
     std::atomic<bool> answered{false};
     void Answer(Result<HttpResponse> r) {
-      if (!answered.exchange(true)) done(std::move(r));
+      if (answered.exchange(true)) return;
+      Callback d = std::move(done);  // like a real transport, drop the callback once called
+      done = nullptr;
+      d(std::move(r));
     }
   };
 
