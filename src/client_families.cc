@@ -11,6 +11,7 @@
 #include "internal/client_impl.h"
 #include "wechatpay/apiv2.h"
 #include "wechatpay/catalog.h"
+#include "wechatpay/miniprogram.h"
 #include "wechatpay/validation.h"
 
 namespace wechatpay {
@@ -378,7 +379,30 @@ Result<std::unique_ptr<CallPlan>> ClientImpl::MakeMiniProgramPlan(
                  "mini-program call " + target.template_path +
                      " needs ClientOptions.miniprogram (appid and appsecret)");
   }
-  if (Status s = ValidateRequest(method, target, opts, parsed_body, nullptr); !s) {
+  // POST user-order/combine-orders: enum names are accepted as well as numbers (what the caller
+  // gave is what is sent), and the page's cross-field rules are checked with its errcodes.
+  const nlohmann::json* body_for_checks = parsed_body;
+  nlohmann::json parsed;
+  if (body_for_checks == nullptr && opts.body && !opts.body->empty()) {
+    parsed = nlohmann::json::parse(*opts.body, nullptr, false);
+    if (!parsed.is_discarded()) body_for_checks = &parsed;
+  }
+  bool combine_orders = method == "POST" && target.template_path == "user-order/combine-orders";
+  if (combine_orders && body_for_checks != nullptr &&
+      opts.validate.value_or(options_.validate_requests)) {
+    // The page's rules first: their errcodes name the problem more precisely than the schema.
+    if (auto v = miniprogram::CheckCombineOrders(*body_for_checks, options_.miniprogram.appid)) {
+      Error e(ErrorCode::kInvalidArgument, "POST user-order/combine-orders: rule " +
+                                               std::to_string(v->errcode) + " broken at " +
+                                               v->path + ": " + v->message);
+      e.api_code = std::to_string(v->errcode);
+      return e;
+    }
+    nlohmann::json normalized = miniprogram::NormalizeCombineOrderEnums(*body_for_checks);
+    if (Status s = ValidateRequest(method, target, opts, &normalized, nullptr); !s) {
+      return std::move(s).error();
+    }
+  } else if (Status s = ValidateRequest(method, target, opts, parsed_body, nullptr); !s) {
     return std::move(s).error();
   }
   HttpRequest base = BaseRequest(method, "", opts);
