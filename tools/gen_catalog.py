@@ -4,7 +4,10 @@
 
 Stage 1, `--import PATH/catalog.json`: projects the upstream endpoint catalog into the project's
 own committed copy `data/catalog.json` (facts only: no long descriptions, doc URLs or examples;
-the short `summary` and field `title` labels are kept for reference pages).
+the short `summary` and field `title` labels are kept for reference pages), then applies the
+hand-curated corrections in `data/catalog_overrides.json`: "one of these fields" groups
+(`required_any`) where upstream marks every alternative required, and the APIv2
+`response_unsigned` flag (derived from the response schema, overridable).
 
 Stage 2, default or `--generate`: reads `data/catalog.json` and writes
 `src/catalog/catalog_data.cc`, the runtime data embedded in the library: a compact line-oriented
@@ -12,7 +15,8 @@ text blob (string table, deduplicated schema nodes, endpoints) held in a few cha
 once on first use by src/catalog/catalog.cc. No summary/title text goes into it.
 
 `--check`: regenerates stage 2 into a temporary directory and exits 1 when the committed file
-differs (also when `data/catalog.json` is not in canonical form). See docs/adr/0002-catalog-data.md.
+differs (also when `data/catalog.json` is not in canonical form, or when the overrides file changed
+since the last import). See docs/adr/0002-catalog-data.md.
 """
 
 import argparse
@@ -24,10 +28,12 @@ import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA_PATH = os.path.join(REPO, "data", "catalog.json")
+OVERRIDES_PATH = os.path.join(REPO, "data", "catalog_overrides.json")
 CC_PATH = os.path.join(REPO, "src", "catalog", "catalog_data.cc")
 
 INPUT_FORMAT = "wechatpay-endpoint-catalog/1"
 DATA_FORMAT = "wechatpay-cpp-catalog/1"
+OVERRIDES_FORMAT = "wechatpay-cpp-catalog-overrides/1"
 BLOB_MAGIC = "wpcat1"
 
 VERSIONS = ("v2", "v3", "hk", "global", "miniprogram")
@@ -180,11 +186,151 @@ def project_endpoint(e):
             "headers": list(resp.get("headers", [])),
             "error_kind": resp.get("error_kind"),
         },
+        "response_unsigned": False,  # set by apply_overrides()
     }
     for p in out["path_params"]:
         if not p["required"]:
             fail("%s: path parameter %s is not required" % (eid, p.get("name")))
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Stage 1, second step: data/catalog_overrides.json
+
+
+def read_overrides(path):
+    """Loads and shape-checks the overrides file; returns (document, raw bytes)."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    doc = json.loads(raw.decode("utf-8"))
+    if not isinstance(doc, dict) or doc.get("format") != OVERRIDES_FORMAT:
+        fail("%s: format %r, expected %r" % (path, doc.get("format") if isinstance(doc, dict)
+                                             else None, OVERRIDES_FORMAT))
+    unknown = sorted(set(doc) - {"format", "about", "required_any", "response_unsigned"})
+    if unknown:
+        fail("%s: unknown keys %s" % (path, unknown))
+    for section, keys in (("required_any", {"endpoint", "object", "groups", "reason"}),
+                          ("response_unsigned", {"endpoint", "value", "reason"})):
+        entries = doc.get(section, [])
+        if not isinstance(entries, list):
+            fail("%s: %s is not a list" % (path, section))
+        for i, entry in enumerate(entries):
+            where = "%s: %s[%d]" % (path, section, i)
+            if not isinstance(entry, dict) or set(entry) != keys:
+                fail("%s: expected exactly the keys %s" % (where, sorted(keys)))
+            reason = entry["reason"]
+            if not isinstance(reason, str) or not reason.strip() or "\n" in reason:
+                fail("%s: reason must be one non-empty line" % where)
+    return doc, raw
+
+
+def object_at(body, path, where):
+    """The object node at `path` inside a body: "" is the body itself; "a.b", "a[].b" and "a~b"
+    (inside the JSON document carried by string a) as in encrypted_fields."""
+    node = body
+    rest = path
+    while rest:
+        if rest.startswith("[]"):
+            node, rest = node.get("items"), rest[2:]
+        elif rest.startswith("~"):
+            node, rest = node.get("json"), rest[1:]
+        else:
+            if rest.startswith("."):
+                rest = rest[1:]
+            name = rest
+            for i, ch in enumerate(rest):
+                if ch in ".[~":
+                    name = rest[:i]
+                    break
+            rest = rest[len(name):]
+            node = next((f for f in (node or {}).get("fields", []) if f.get("name") == name),
+                        None)
+        if node is None:
+            fail("%s: no object at %r" % (where, path))
+    if node.get("type") != "object" or not node.get("fields"):
+        fail("%s: %r is not an object with members" % (where, path))
+    return node
+
+
+def apply_required_any(by_id, entry, where):
+    e = by_id.get(entry["endpoint"])
+    if e is None:
+        fail("%s: no endpoint %r" % (where, entry["endpoint"]))
+    if e["body"] is None:
+        fail("%s: endpoint has no request body" % where)
+    node = object_at(e["body"], entry["object"], where)
+    if node.get("required_any"):
+        fail("%s: object %r already has groups (one entry per object)" % (where, entry["object"]))
+    groups = entry["groups"]
+    if not isinstance(groups, list) or not groups:
+        fail("%s: groups must be a non-empty list" % where)
+    members = {f.get("name"): f for f in node["fields"]}
+    seen = set()
+    for group in groups:
+        if (not isinstance(group, list) or len(group) < 2
+                or not all(isinstance(n, str) for n in group) or len(set(group)) != len(group)):
+            fail("%s: a group lists at least two distinct member names" % where)
+        for name in group:
+            f = members.get(name)
+            if f is None:
+                fail("%s: %r is not a member of %r" % (where, name, entry["object"]))
+            if "$" in name:
+                fail("%s: %r is an indexed family" % (where, name))
+            if name in seen:
+                fail("%s: %r is in two groups" % (where, name))
+            seen.add(name)
+        # A group only relaxes over-strict flags: it never adds a requirement upstream lacks.
+        if not any(members[name]["required"] for name in group):
+            fail("%s: no member of %s is required upstream (stale override?)" % (where, group))
+    for group in groups:
+        for name in group:
+            members[name]["required"] = False
+    node["required_any"] = [list(group) for group in groups]
+
+
+def derive_response_unsigned(e):
+    """True/False for an APIv2 endpoint whose success response does/does not carry `sign`; None
+    when the schema documents nothing (an override must decide). Always False for other
+    protocols (APIv3 responses are verified from headers)."""
+    if e["protocol"] != "apiv2":
+        return False
+    schema = e["response"]["schema"]
+    if e["response_kind"] in ("binary", "html", "redirect", "empty") or schema is None:
+        return True  # raw data, a page or a redirect: no signed XML document
+    alternatives = [schema] + schema.get("one_of", [])
+    if not any(alt.get("fields") for alt in alternatives):
+        return None
+    return not any(f.get("name") == "sign" for alt in alternatives
+                   for f in alt.get("fields", []))
+
+
+def apply_overrides(endpoints, doc):
+    by_id = {e["id"]: e for e in endpoints}
+    for i, entry in enumerate(doc.get("required_any", [])):
+        apply_required_any(by_id, entry, "overrides required_any[%d] (%s)"
+                           % (i, entry["endpoint"]))
+    forced = {}
+    for i, entry in enumerate(doc.get("response_unsigned", [])):
+        where = "overrides response_unsigned[%d] (%s)" % (i, entry["endpoint"])
+        e = by_id.get(entry["endpoint"])
+        if e is None:
+            fail("%s: no endpoint %r" % (where, entry["endpoint"]))
+        if e["protocol"] != "apiv2":
+            fail("%s: only APIv2 endpoints carry the flag" % where)
+        if not isinstance(entry["value"], bool):
+            fail("%s: value is not a boolean" % where)
+        if e["id"] in forced:
+            fail("%s: duplicate entry" % where)
+        if derive_response_unsigned(e) == entry["value"]:
+            fail("%s: redundant, the response schema already says so" % where)
+        forced[e["id"]] = entry["value"]
+    for e in endpoints:
+        derived = derive_response_unsigned(e)
+        value = forced.get(e["id"], derived)
+        if value is None:
+            fail("%s: the response schema is undocumented; add a response_unsigned override"
+                 % e["id"])
+        e["response_unsigned"] = value
 
 
 def count_nodes(node):
@@ -196,6 +342,16 @@ def count_nodes(node):
     for key in ("items", "json", "urlencoded"):
         n += count_nodes(node.get(key))
     return n
+
+
+def has_required_any(node):
+    if node is None:
+        return False
+    if node.get("required_any"):
+        return True
+    children = node.get("fields", []) + node.get("one_of", [])
+    children += [node[k] for k in ("items", "json", "urlencoded") if node.get(k)]
+    return any(has_required_any(c) for c in children)
 
 
 def tally(endpoints):
@@ -223,6 +379,8 @@ def tally(endpoints):
         "uses_wechatpay_serial": sum(e["uses_wechatpay_serial"] for e in endpoints),
         "with_encrypted_fields": sum(bool(e["encrypted_fields"]) for e in endpoints),
         "deprecated": sum(e["deprecated"] for e in endpoints),
+        "with_required_any": sum(has_required_any(e["body"]) for e in endpoints),
+        "response_unsigned": sum(e["response_unsigned"] for e in endpoints),
         "schema_nodes": nodes,
     }
 
@@ -244,7 +402,8 @@ def render_data(source, endpoints):
     return "\n".join(lines) + "\n"
 
 
-def import_catalog(path):
+def import_catalog(path, overrides_path=OVERRIDES_PATH):
+    overrides, overrides_raw = read_overrides(overrides_path)
     with open(path, "rb") as f:
         raw = f.read()
     doc = json.loads(raw.decode("utf-8"))
@@ -255,7 +414,9 @@ def import_catalog(path):
                                        "copyright", "index_version") if k in upstream}
     source["input_format"] = INPUT_FORMAT
     source["input_sha256"] = hashlib.sha256(raw).hexdigest()
+    source["overrides_sha256"] = hashlib.sha256(overrides_raw).hexdigest()
     endpoints = [project_endpoint(e) for e in doc["endpoints"]]
+    apply_overrides(endpoints, overrides)
     order = {v: i for i, v in enumerate(sorted(VERSIONS))}
     endpoints.sort(key=lambda e: (order[e["version"]], e["path"], e["method"]))
     ids = [e["id"] for e in endpoints]
@@ -354,6 +515,8 @@ class BlobBuilder:
             tokens.append("w%d" % self.node(n["urlencoded"]))
         if n.get("one_of"):
             tokens.append("o" + ",".join(str(self.node(f)) for f in n["one_of"]))
+        if n.get("required_any"):
+            tokens.append("R" + ";".join(self.sids(g) for g in n["required_any"]))
         line = " ".join(tokens)
         if line not in self.node_ids:
             self.node_ids[line] = len(self.nodes)
@@ -405,6 +568,8 @@ class BlobBuilder:
             t.append("Y" + self.sids(r["headers"]))
         if r["error_kind"]:
             t.append("k%d" % self.sid(r["error_kind"]))
+        if e["response_unsigned"]:
+            t.append("u")
         self.endpoints.append(" ".join(t))
 
     def lines(self):
@@ -531,6 +696,19 @@ def canonical_data(data_text):
     return render_data(doc["source"], doc["endpoints"])
 
 
+def overrides_changed(data_text, overrides_path):
+    """A message when the overrides file is not the one the data was imported with."""
+    recorded = json.loads(data_text).get("source", {}).get("overrides_sha256")
+    if not os.path.exists(overrides_path):
+        return "%s is missing" % overrides_path if recorded else None
+    with open(overrides_path, "rb") as f:
+        current = hashlib.sha256(f.read()).hexdigest()
+    if current != recorded:
+        return ("%s changed since data/catalog.json was imported (re-run --import with the "
+                "upstream catalog)" % overrides_path)
+    return None
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     mode = ap.add_mutually_exclusive_group()
@@ -541,13 +719,15 @@ def main(argv):
     mode.add_argument("--check", action="store_true",
                       help="exit 1 when src/catalog/catalog_data.cc is not what stage 2 makes")
     ap.add_argument("--data", default=DATA_PATH, help="data file (default: %(default)s)")
+    ap.add_argument("--overrides", default=OVERRIDES_PATH,
+                    help="curated corrections applied by --import (default: %(default)s)")
     ap.add_argument("--output", default=CC_PATH, help="generated file (default: %(default)s)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print statistics")
     args = ap.parse_args(argv)
 
     try:
         if args.import_path:
-            text = import_catalog(args.import_path)
+            text = import_catalog(args.import_path, args.overrides)
             write_text(args.data, text)
             if args.verbose:
                 print("wrote %s (%d bytes)" % (args.data, len(text.encode("utf-8"))))
@@ -559,6 +739,9 @@ def main(argv):
             problems = []
             if canonical_data(data_text) != data_text:
                 problems.append("%s is not in canonical form (re-run --import)" % args.data)
+            stale = overrides_changed(data_text, args.overrides)
+            if stale:
+                problems.append(stale)
             with tempfile.TemporaryDirectory() as tmp:
                 fresh = os.path.join(tmp, "catalog_data.cc")
                 write_text(fresh, code)

@@ -100,6 +100,10 @@ struct FieldSchema {
   std::string_view xml_name;
   // Member names whose values are sensitive (ciphertext etc.).
   std::vector<std::string_view> sensitive;
+  // "Give one of these" groups of member names, where any one alternative suffices (e.g.
+  // {"transaction_id", "out_trade_no"}); the members themselves are then not `required`. An
+  // object conforms when every group has at least one member present (and not null).
+  std::vector<std::vector<std::string_view>> required_any;
 
   // The member called `member_name`, or nullptr. Linear in the number of members.
   const FieldSchema* Field(std::string_view member_name) const;
@@ -170,6 +174,10 @@ struct Endpoint {
   std::vector<std::string_view> response_encrypted_fields;
   std::vector<std::string_view> response_aead_fields;
   ResponseSpec response;
+  // APIv2: the success response carries no `sign` to verify (reports, bill downloads, pages and
+  // the other endpoints documented so). Always false for other protocols, whose responses are
+  // verified from their headers.
+  bool response_unsigned = false;
 
   // The id without its method: "v3/pay/transactions/id/{transaction_id}", "v2/payitil/report".
   std::string_view template_path() const;

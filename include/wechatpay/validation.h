@@ -28,9 +28,10 @@ namespace wechatpay::catalog {
 //   path: where — "sub_orders[2].item_list[0].image_url" (body), "query.out_trade_no",
 //         "path.sub_mchid", "header.Wechatpay-Serial", "submit_data~record_fields[0].type" (inside
 //         the JSON document held by string field submit_data), "body" (the body itself).
-//   rule: which — "required", "type", "enum", "minLength", "maxLength", "pattern", "minimum",
-//         "maximum", "minItems", "maxItems", "json" (a JSON-carrying string does not parse),
-//         "depth" (nesting too deep to check).
+//   rule: which — "required", "required_any" (no member of a "give one of these" group is
+//         present; the path is the object's), "type", "enum", "minLength", "maxLength", "pattern",
+//         "minimum", "maximum", "minItems", "maxItems", "json" (a JSON-carrying string does not
+//         parse), "depth" (nesting too deep to check).
 //   message: what, for a human. Never contains the offending value (it may be secret).
 struct Violation {
   std::string path;

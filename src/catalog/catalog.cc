@@ -12,12 +12,13 @@
 // index, a node index, a comma-separated list of them, or a number:
 //   N name, F format, E enum, D default, l minLength, L maxLength, B byte lengths, P pattern,
 //   m minimum, M maximum, i minItems, I maxItems, X xml_name, S sensitive, f fields, a items,
-//   j json, k json_key, w urlencoded, o one_of.
+//   j json, k json_key, w urlencoded, o one_of, R required_any (groups of string indices
+//   separated by ';', e.g. R12,13;40,41).
 // An endpoint line: I id, V version, R protocol, K kind, M method, H host, T path, C chain,
 //   U uri_rules, G tags, D deprecated, c consumes, p produces, q request kind, r response kind,
 //   X client certificate, W Wechatpay-Serial, A auth, a path params, Q query, h headers, b body,
 //   e encrypted fields, E response encrypted fields, g response AEAD fields, s status,
-//   S response schema, Y response headers, k error kind.
+//   S response schema, Y response headers, k error kind, u response unsigned (APIv2).
 
 #include <algorithm>
 #include <charconv>
@@ -281,6 +282,13 @@ class Loader {
         case 'o':
           ok = NodeList(p, &n.one_of);
           break;
+        case 'R':
+          for (std::string_view group : SplitChar(p, ';')) {
+            std::vector<std::string_view> names;
+            ok = ok && StrList(group, &names) && names.size() >= 2;
+            n.required_any.push_back(std::move(names));
+          }
+          break;
         default:
           return Fail(line_no, "unknown node token");
       }
@@ -422,6 +430,10 @@ class Loader {
           break;
         case 'k':
           ok = Str(p, &e.response.error_kind);
+          break;
+        case 'u':
+          ok = p.empty();
+          e.response_unsigned = true;
           break;
         default:
           return Fail(line_no, "unknown endpoint token");

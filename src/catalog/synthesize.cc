@@ -392,8 +392,23 @@ class Synthesizer {
         obj[key] = Value(*f, depth + 1);
       }
     };
+    // Required-only samples still name one member of every "give one of these" group (the first
+    // alternative); full samples already hold every member.
+    auto add_alternatives = [&](const FieldSchema& from) {
+      if (!required_only_) return;
+      for (const std::vector<std::string_view>& group : from.required_any) {
+        bool present = false;
+        for (std::string_view name : group) present = present || obj.contains(name);
+        const FieldSchema* first = group.empty() ? nullptr : from.Field(group[0]);
+        if (!present && first != nullptr) obj[std::string(first->name)] = Value(*first, depth + 1);
+      }
+    };
     add_fields(s);
-    if (!s.one_of.empty() && s.one_of[0] != nullptr) add_fields(*s.one_of[0]);
+    add_alternatives(s);
+    if (!s.one_of.empty() && s.one_of[0] != nullptr) {
+      add_fields(*s.one_of[0]);
+      add_alternatives(*s.one_of[0]);
+    }
     return obj;
   }
 

@@ -332,7 +332,28 @@ class Validator {
       Check(*f, *it, enc, path, depth + 1);
     }
     path.resize(mark);
+    for (const std::vector<std::string_view>& group : s.required_any) {
+      if (!AnyPresent(group, v)) Add(path, "required_any", RequiredAnyMessage(group));
+    }
     if (!s.one_of.empty()) CheckOneOf(s, v, enc, path, depth);
+  }
+
+  // True when `obj` has a non-null member named in `group`.
+  static bool AnyPresent(const std::vector<std::string_view>& group, const json& obj) {
+    for (std::string_view name : group) {
+      auto it = obj.find(name);
+      if (it != obj.end() && !it->is_null()) return true;
+    }
+    return group.empty();
+  }
+
+  static std::string RequiredAnyMessage(const std::vector<std::string_view>& group) {
+    std::string msg = "one of ";
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      if (i > 0) msg += ", ";
+      msg += group[i];
+    }
+    return msg + " is required";
   }
 
   // The value must conform to one alternative (the first that does wins); when none does, the
@@ -388,6 +409,7 @@ class Validator {
 };
 
 bool HasRequired(const FieldSchema& s, const std::vector<std::string_view>& excused) {
+  if (!s.required_any.empty()) return true;
   for (const FieldSchema* f : s.fields) {
     if (f == nullptr || !f->required || f->IsIndexedFamily()) continue;
     bool skip = false;

@@ -570,6 +570,206 @@ TEST(CatalogTest, RuntimeDataHasNoSummaries) {
   EXPECT_EQ(lines.count("上报订单关联信息"), 0u);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Curated data (data/catalog_overrides.json): "give one of these" groups and unsigned APIv2
+// responses.
+
+// Every object in a schema tree (body roots, nested objects, array elements, carried documents).
+template <typename Visit>
+void ForEachNode(const FieldSchema* root, Visit visit) {
+  std::vector<const FieldSchema*> stack;
+  if (root != nullptr) stack.push_back(root);
+  while (!stack.empty()) {
+    const FieldSchema* n = stack.back();
+    stack.pop_back();
+    visit(*n);
+    stack.insert(stack.end(), n->fields.begin(), n->fields.end());
+    stack.insert(stack.end(), n->one_of.begin(), n->one_of.end());
+    for (const FieldSchema* c : {n->items, n->json, n->urlencoded}) {
+      if (c != nullptr) stack.push_back(c);
+    }
+  }
+}
+
+std::string GroupsText(const FieldSchema& s) {
+  std::string out;
+  for (const auto& group : s.required_any) {
+    out += out.empty() ? "[" : " [";
+    for (std::size_t i = 0; i < group.size(); ++i) out += (i ? "," : "") + Str(group[i]);
+    out += "]";
+  }
+  return out;
+}
+
+TEST(CatalogTest, EitherOrGroupsAreExactlyTheCuratedOnes) {
+  const std::string two = "[transaction_id,out_trade_no]";
+  const std::string four = "[refund_id,out_refund_no,transaction_id,out_trade_no]";
+  const std::map<std::string, std::string> expected = {
+      {"POST v2/cgi-bin/mch/customs/customdeclarequery",
+       "[out_trade_no,transaction_id,sub_order_no,sub_order_id]"},
+      {"POST v2/cgi-bin/mch/newcustoms/customdeclareredeclare", "[out_trade_no,transaction_id]"},
+      {"POST v2/deposit/consume", two},
+      {"POST v2/deposit/orderquery", two},
+      {"POST v2/deposit/refund", two},
+      {"POST v2/deposit/refundquery", four},
+      {"POST v2/deposit/reverse", two},
+      {"POST v2/pay/facepayquery", two},
+      {"POST v2/pay/orderquery", two},
+      {"POST v2/pay/paporderquery", two},
+      {"POST v2/pay/partner/paporderquery", two},
+      {"POST v2/pay/refundquery", four},
+      {"POST v2/pay/refundqueryv2", four},
+      {"POST v2/sandboxnew/pay/orderquery", two},
+      {"POST v2/sandboxnew/pay/refund", two},
+      {"POST v2/sandboxnew/pay/refundquery", four},
+      {"POST v2/secapi/pay/facepayreverse", two},
+      {"POST v2/secapi/pay/refund", two},
+      {"POST v2/secapi/pay/refundv2", two},
+      {"POST v2/secapi/pay/reverse", two},
+      {"POST v2/transit/partnerpay/queryorder", two},
+      {"POST v2/transit/queryorder", two},
+      {"POST v2/xdc/apiv2sandbox/pay/orderquery", two},
+      {"POST v3/ecommerce/refunds/apply", two},
+  };
+  std::map<std::string, std::string> found;
+  for (const Endpoint& e : Cat()) {
+    ForEachNode(e.response.schema, [&](const FieldSchema& n) {
+      EXPECT_TRUE(n.required_any.empty()) << e.id << " (response)";
+    });
+    ForEachNode(e.body, [&](const FieldSchema& n) {
+      if (n.required_any.empty()) return;
+      EXPECT_EQ(&n, e.body) << e.id << ": all current groups live at the body root";
+      found[Str(e.id)] += GroupsText(n);
+      for (const auto& group : n.required_any) {
+        EXPECT_GE(group.size(), 2u) << e.id;
+        for (std::string_view name : group) {
+          const FieldSchema* member = n.Field(name);
+          ASSERT_NE(member, nullptr) << e.id << " " << name;
+          EXPECT_FALSE(member->required) << e.id << " " << name;
+        }
+      }
+    });
+  }
+  EXPECT_EQ(found, expected);
+}
+
+// Declarations, modifications and identity checks for customs need both numbers: left alone.
+TEST(CatalogTest, CustomsDeclarationsKeepBothNumbersRequired) {
+  for (const char* id :
+       {"POST v2/cgi-bin/mch/customs/customdeclareorder", "POST v3/global/customs/orders",
+        "PATCH v3/global/customs/orders", "POST v3/global/customs/verify-certificate",
+        "POST global/v3/customs/orders", "PATCH global/v3/customs/orders",
+        "POST global/v3/customs/verify-certificate"}) {
+    const Endpoint* e = Cat().Find("", id);
+    ASSERT_NE(e, nullptr) << id;
+    ASSERT_NE(e->body, nullptr) << id;
+    EXPECT_TRUE(e->body->required_any.empty()) << id;
+    for (const char* name : {"transaction_id", "out_trade_no"}) {
+      ASSERT_NE(e->body->Field(name), nullptr) << id;
+      EXPECT_TRUE(e->body->Field(name)->required) << id << " " << name;
+    }
+  }
+  // Profit sharing names a payment and a sharing order: two different things, both required.
+  const Endpoint* share = Cat().Find("POST", "v2/secapi/pay/profitsharing");
+  ASSERT_NE(share, nullptr);
+  EXPECT_TRUE(share->body->required_any.empty());
+  EXPECT_TRUE(share->body->Field("transaction_id")->required);
+  EXPECT_TRUE(share->body->Field("out_order_no")->required);
+}
+
+// For every endpoint with groups: the synthesized request keeps validating when all but one
+// member of a group is dropped, and reports exactly required_any when all are dropped.
+TEST(CatalogTest, EitherOrGroupsOnSynthesizedRequests) {
+  int groups = 0;
+  for (const Endpoint& e : Cat()) {
+    if (e.body == nullptr || e.body->required_any.empty()) continue;
+    SampleRequest req = SynthesizeRequest(e);
+    ASSERT_TRUE(req.body.is_object()) << e.id;
+    for (const auto& group : e.body->required_any) {
+      ++groups;
+      for (std::string_view keep : group) {
+        SampleRequest one = req;
+        for (std::string_view name : group) {
+          if (name != keep) one.body.erase(Str(name));
+        }
+        std::vector<Violation> v = Validate(e, PartsOf(one));
+        EXPECT_THAT(v, IsEmpty()) << e.id << " keeping " << keep << "\n" << Describe(v);
+      }
+      SampleRequest none = req;
+      std::string names;
+      for (std::string_view name : group) {
+        none.body.erase(Str(name));
+        names += (names.empty() ? "" : ", ") + Str(name);
+      }
+      std::vector<Violation> v = Validate(e, PartsOf(none));
+      EXPECT_EQ(
+          v, (std::vector<Violation>{{"body", "required_any", "one of " + names + " is required"}}))
+          << e.id << "\n"
+          << Describe(v);
+    }
+  }
+  EXPECT_EQ(groups, 24);
+}
+
+// When a carried JSON document only fits with its required members, one member of each group is
+// still synthesized.
+TEST(CatalogTest, RequiredOnlySynthesisNamesOneMemberPerGroup) {
+  FieldSchema x, y, note, doc, carrier;
+  x.name = "x";
+  y.name = "y";
+  note.name = "note";
+  note.constraints.min_length = 40;
+  doc.type = FieldType::kObject;
+  doc.fields = {&note, &x, &y};
+  doc.required_any = {{"x", "y"}};
+  carrier.name = "payload";
+  carrier.json = &doc;
+  carrier.constraints.max_length = 20;
+  nlohmann::json v = SynthesizeValue(carrier);
+  ASSERT_TRUE(v.is_string());
+  EXPECT_EQ(v, R"({"x":"x"})");
+  EXPECT_THAT(ValidateValue(carrier, v), IsEmpty());
+}
+
+TEST(CatalogTest, ResponseUnsignedMarksApiV2AnswersWithoutSign) {
+  auto unsigned_flag = [](const char* id) {
+    const Endpoint* e = Cat().Find("", id);
+    EXPECT_NE(e, nullptr) << id;
+    return e != nullptr && e->response_unsigned;
+  };
+  EXPECT_TRUE(unsigned_flag("POST v2/payitil/report"));
+  EXPECT_FALSE(unsigned_flag("POST v2/pay/orderquery"));
+  EXPECT_TRUE(unsigned_flag("POST v2/pay/downloadbill"));      // raw bill data
+  EXPECT_TRUE(unsigned_flag("POST v2/pay/downloadfundflow"));  // raw data
+  EXPECT_TRUE(unsigned_flag("POST v2/mmpaymkttransfers/sendredpack"));
+  EXPECT_TRUE(unsigned_flag("POST v2/sandboxnew/pay/getsignkey"));
+  EXPECT_TRUE(unsigned_flag("GET v2/papay/entrustweb"));  // a page
+  EXPECT_FALSE(unsigned_flag("POST v2/pay/micropay"));
+  EXPECT_FALSE(unsigned_flag("POST v2/secapi/pay/refund"));
+  // Undocumented response: the override keeps it verified.
+  EXPECT_FALSE(unsigned_flag("POST v2/applyment/micro/signcontract"));
+  EXPECT_FALSE(unsigned_flag("POST v3/pay/transactions/jsapi"));  // APIv3: never set
+
+  int count = 0;
+  for (const Endpoint& e : Cat()) {
+    if (!e.response_unsigned) continue;
+    ++count;
+    EXPECT_EQ(e.protocol, Protocol::kApiV2) << e.id;
+    // Whatever schema there is has no sign member.
+    if (e.response.schema != nullptr) {
+      EXPECT_EQ(e.response.schema->Field("sign"), nullptr) << e.id;
+    }
+  }
+  EXPECT_EQ(count, 28);
+  // Every APIv2 XML answer that documents a sign is verified.
+  for (const Endpoint& e : Cat()) {
+    if (e.protocol == Protocol::kApiV2 && e.response.schema != nullptr &&
+        e.response.schema->Field("sign") != nullptr) {
+      EXPECT_FALSE(e.response_unsigned) << e.id;
+    }
+  }
+}
+
 TEST(CatalogTest, FamilyNamesMatchIndexedMembers) {
   FieldSchema one;
   one.name = "coupon_fee_$n";
@@ -608,6 +808,20 @@ TEST(CatalogTest, MalformedDataIsReportedNotFatal) {
   ASSERT_EQ(good->endpoints.size(), 1u);
   EXPECT_EQ(good->endpoints[0].path_params[0]->name, "c");
   EXPECT_EQ(good->endpoints[0].path_params[0]->constraints.max_length, 5u);
+
+  // required_any groups (';'-separated string-index lists) and the unsigned-response flag.
+  auto groups = internal::LoadCatalog({"wpcat1 8 1 1\na\nb\nc\nGET x\nGET\n/x\nx\nd\n",
+                                       "o N2 R0,1;2,7\n", "I3 M4 T5 C6 b0 s200 u\n"});
+  EXPECT_EQ(groups->load_error, "");
+  ASSERT_EQ(groups->endpoints.size(), 1u);
+  EXPECT_TRUE(groups->endpoints[0].response_unsigned);
+  ASSERT_NE(groups->endpoints[0].body, nullptr);
+  EXPECT_EQ(groups->endpoints[0].body->required_any,
+            (std::vector<std::vector<std::string_view>>{{"a", "b"}, {"c", "d"}}));
+  auto lonely = internal::LoadCatalog({"wpcat1 3 1 0\na\nb\nc\no R0\n"});
+  EXPECT_NE(lonely->load_error, "");  // a group needs two members
+  auto dangling = internal::LoadCatalog({"wpcat1 3 1 0\na\nb\nc\no R0,9\n"});
+  EXPECT_NE(dangling->load_error, "");
 }
 
 }  // namespace

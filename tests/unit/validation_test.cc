@@ -520,6 +520,142 @@ TEST(ValidationTest, EnumValuesWinOverConflictingMaxLength) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// "Give one of these" groups (required_any).
+
+TEST(ValidationTest, RequiredAnyGroupsOnAHandBuiltSchema) {
+  FieldSchema id, no, amount, inner, root;
+  id.name = "transaction_id";
+  no.name = "out_trade_no";
+  no.nullable = true;
+  amount.name = "amount";
+  amount.type = FieldType::kInteger;
+  amount.required = true;
+  inner.name = "order";
+  inner.type = FieldType::kObject;
+  inner.fields = {&id, &no};
+  inner.required_any = {{"transaction_id", "out_trade_no"}};
+  root.type = FieldType::kObject;
+  root.fields = {&id, &no, &amount, &inner};
+  root.required_any = {{"transaction_id", "out_trade_no"}};
+
+  const json order = {{"out_trade_no", "T1"}};
+  EXPECT_THAT(ValidateValue(root, {{"transaction_id", "42"}, {"amount", 1}, {"order", order}}),
+              IsEmpty());
+  EXPECT_THAT(ValidateValue(root, {{"out_trade_no", "T1"}, {"amount", 1}, {"order", order}}),
+              IsEmpty());
+  EXPECT_THAT(
+      ValidateValue(
+          root,
+          {{"transaction_id", "42"}, {"out_trade_no", "T1"}, {"amount", 1}, {"order", order}}),
+      IsEmpty());
+
+  std::vector<Violation> none = ValidateValue(root, {{"amount", 1}, {"order", order}});
+  ASSERT_EQ(none.size(), 1u) << Describe(none);
+  EXPECT_EQ(none[0], (Violation{"value", "required_any",
+                                "one of transaction_id, out_trade_no is required"}));
+  // A null member is absent; plain required members are still reported on their own.
+  EXPECT_THAT(Brief(ValidateValue(root, {{"out_trade_no", nullptr}, {"order", order}})),
+              ElementsAre("amount:required", "value:required_any"));
+  // The path is the object's, and members are still checked when present.
+  EXPECT_THAT(
+      Brief(ValidateValue(root, {{"transaction_id", 7}, {"amount", 1}, {"order", json::object()}},
+                          ValueEncoding::kJson, "body")),
+      ElementsAre("body.transaction_id:type", "body.order:required_any"));
+}
+
+RequestParts PreSigning(const json& body) {
+  RequestParts parts;
+  parts.body = &body;
+  parts.pre_signing = true;
+  return parts;
+}
+
+TEST(ValidationTest, ApiV2OrderQueryTakesEitherNumber) {
+  const Endpoint& e = Ep("POST", "v2/pay/orderquery");
+  const json base = {{"appid", "wx8888888888888888"}, {"mch_id", "1900000109"}};
+  json by_id = base;
+  by_id["transaction_id"] = "4200001234202611230000000001";
+  json by_no = base;
+  by_no["out_trade_no"] = "1217752501201407033233368018";
+  json both = by_id;
+  both["out_trade_no"] = "1217752501201407033233368018";
+  EXPECT_THAT(Validate(e, PreSigning(by_id)), IsEmpty());
+  EXPECT_THAT(Validate(e, PreSigning(by_no)), IsEmpty());
+  EXPECT_THAT(Validate(e, PreSigning(both)), IsEmpty());
+  std::vector<Violation> v = Validate(e, PreSigning(base));
+  ASSERT_EQ(v.size(), 1u) << Describe(v);
+  EXPECT_EQ(v[0].path, "body");
+  EXPECT_EQ(v[0].rule, "required_any");
+  EXPECT_EQ(v[0].message, "one of transaction_id, out_trade_no is required");
+  EXPECT_EQ(ToStatus(v).error().message,
+            "request validation failed: 1 violation: body: required_any");
+  // No body at all is still "body is missing".
+  RequestParts no_body;
+  no_body.pre_signing = true;
+  EXPECT_THAT(Brief(Validate(e, no_body)), ElementsAre("body:required"));
+}
+
+TEST(ValidationTest, ApiV2RefundsAndReversals) {
+  // Refund: either order number; the refund number stays required.
+  const Endpoint& refund = Ep("POST", "v2/secapi/pay/refund");
+  json r = {{"appid", "wx8888888888888888"},
+            {"mch_id", "1900000109"},
+            {"out_trade_no", "T1"},
+            {"total_fee", "100"},
+            {"refund_fee", "100"}};
+  EXPECT_THAT(Brief(Validate(refund, PreSigning(r))), ElementsAre("out_refund_no:required"));
+  r["out_refund_no"] = "R1";
+  EXPECT_THAT(Validate(refund, PreSigning(r)), IsEmpty());
+  r.erase("out_trade_no");
+  EXPECT_THAT(Brief(Validate(refund, PreSigning(r))), ElementsAre("body:required_any"));
+
+  // Refund query: any one of four numbers.
+  const Endpoint& query = Ep("POST", "v2/pay/refundquery");
+  const json q = {{"appid", "wx8888888888888888"}, {"mch_id", "1900000109"}};
+  for (const char* name : {"refund_id", "out_refund_no", "transaction_id", "out_trade_no"}) {
+    json one = q;
+    one[name] = "N1";
+    EXPECT_THAT(Validate(query, PreSigning(one)), IsEmpty()) << name;
+  }
+  std::vector<Violation> v = Validate(query, PreSigning(q));
+  ASSERT_EQ(v.size(), 1u) << Describe(v);
+  EXPECT_EQ(v[0].message,
+            "one of refund_id, out_refund_no, transaction_id, out_trade_no is required");
+
+  // Reverse: the table marks only out_trade_no, but either number is accepted.
+  const Endpoint& reverse = Ep("POST", "v2/secapi/pay/reverse");
+  json by_id = {{"appid", "wx8888888888888888"},
+                {"mch_id", "1900000109"},
+                {"transaction_id", "4200001234202611230000000001"}};
+  EXPECT_THAT(Validate(reverse, PreSigning(by_id)), IsEmpty());
+}
+
+TEST(ValidationTest, CustomsDeclarationStillNeedsBothNumbers) {
+  const Endpoint& declare = Ep("POST", "v2/cgi-bin/mch/customs/customdeclareorder");
+  json body = SynthesizeRequest(declare).body;
+  body.erase("transaction_id");
+  EXPECT_THAT(Brief(Validate(declare, PreSigning(body))), ElementsAre("transaction_id:required"));
+  // Its query looks a declaration up by any one of four numbers.
+  const Endpoint& query = Ep("POST", "v2/cgi-bin/mch/customs/customdeclarequery");
+  json q = SynthesizeRequest(query).body;
+  for (const char* name : {"out_trade_no", "transaction_id", "sub_order_no"}) q.erase(name);
+  EXPECT_THAT(Validate(query, PreSigning(q)), IsEmpty());
+  q.erase("sub_order_id");
+  EXPECT_THAT(Brief(Validate(query, PreSigning(q))), ElementsAre("body:required_any"));
+}
+
+TEST(ValidationTest, ApiV3PlatformRefundTakesEitherNumber) {
+  const Endpoint& e = Ep("POST", "v3/ecommerce/refunds/apply");
+  json body = SynthesizeRequest(e).body;
+  body.erase("transaction_id");
+  RequestParts parts;
+  parts.body = &body;
+  EXPECT_THAT(Validate(e, parts), IsEmpty());
+  body.erase("out_trade_no");
+  EXPECT_THAT(Brief(Validate(e, parts)), ElementsAre("body:required_any"));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Path, query and headers.
 
 TEST(ValidationTest, PathParametersMustBePresentAndNonEmpty) {
