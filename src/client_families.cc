@@ -211,8 +211,11 @@ Result<std::unique_ptr<CallPlan>> ClientImpl::MakeApiV2Plan(const std::string& m
   req.headers.Set("Content-Type", "text/xml; charset=utf-8");
   req.headers.Set("Accept", "text/xml, application/xml");
   req.body = apiv2::EncodeXml(fields);
+  // Endpoints documented to answer without `sign` (the catalog's response_unsigned) are checked
+  // for return_code/result_code only.
+  bool verify_sign = opts.verify_apiv2_sign && !(ep != nullptr && ep->response_unsigned);
   auto plan = std::make_unique<ApiV2Plan>(
-      std::move(req), path, options_.apiv2_key, type, opts.verify_apiv2_sign,
+      std::move(req), path, options_.apiv2_key, type, verify_sign,
       ep != nullptr && ep->response_kind == catalog::ResponseKind::kBinary);
   plan->what = "POST " + target.template_path;
   plan->idempotent = opts.idempotent.value_or(false);

@@ -86,10 +86,8 @@ TEST_F(ApiV2ClientTest, FillsMchIdAndNonceAndUsesHmacWhereAccepted) {
   fake_->Enqueue(XmlAnswer(
       {{"return_code", "SUCCESS"}, {"result_code", "SUCCESS"}, {"trade_state", "SUCCESS"}},
       apiv2::SignType::kHmacSha256));
-  // (The catalog marks both numbers required, though WeChat takes either; see the issue notes.)
-  auto r = client->chain("v2/pay/orderquery")
-               .post(apiv2::Fields{{"transaction_id", "4200001234202611230000000001"},
-                                   {"out_trade_no", "1217752501"}});
+  // Either number identifies the order (the catalog's required_any group).
+  auto r = client->chain("v2/pay/orderquery").post(apiv2::Fields{{"out_trade_no", "1217752501"}});
   ASSERT_TRUE(r) << r.error().ToString();
   auto sent = apiv2::DecodeXml(fake_->requests()[0].body);
   ASSERT_TRUE(sent);
@@ -103,13 +101,21 @@ TEST_F(ApiV2ClientTest, FillsMchIdAndNonceAndUsesHmacWhereAccepted) {
 TEST_F(ApiV2ClientTest, ResponseChecks) {
   auto client = Client::Create(Options());
   ASSERT_TRUE(client);
-  // A forged sign.
+  // payitil/report is documented to answer without sign: an unsigned SUCCESS is accepted.
+  fake_->Enqueue(XmlAnswer({{"return_code", "SUCCESS"}, {"result_code", "SUCCESS"}},
+                           apiv2::SignType::kMd5, false));
+  ASSERT_TRUE(client->chain("v2/payitil/report").post(ReportFields()));
+  // A forged sign (on an endpoint whose answers are signed).
   HttpResponse forged = XmlAnswer({{"return_code", "SUCCESS"}, {"result_code", "SUCCESS"}},
                                   apiv2::SignType::kMd5, false);
   forged.body = apiv2::EncodeXml(
       {{"return_code", "SUCCESS"}, {"result_code", "SUCCESS"}, {"sign", std::string(32, 'A')}});
   fake_->Enqueue(forged);
-  auto r1 = client->chain("v2/payitil/report").post(ReportFields());
+  auto orderquery = [&] {
+    return client->chain("v2/pay/orderquery")
+        .post(apiv2::Fields{{"appid", "wx8888888888888888"}, {"out_trade_no", "1217752501"}});
+  };
+  auto r1 = orderquery();
   ASSERT_FALSE(r1);
   EXPECT_EQ(r1.error().code, ErrorCode::kBadSignature);
   // A business failure carries err_code / err_code_des.
@@ -117,8 +123,8 @@ TEST_F(ApiV2ClientTest, ResponseChecks) {
                             {"result_code", "FAIL"},
                             {"err_code", "ORDERNOTEXIST"},
                             {"err_code_des", "此交易订单号不存在"}},
-                           apiv2::SignType::kMd5));
-  auto r2 = client->chain("v2/payitil/report").post(ReportFields());
+                           apiv2::SignType::kHmacSha256));
+  auto r2 = orderquery();
   ASSERT_FALSE(r2);
   EXPECT_EQ(r2.error().code, ErrorCode::kApi);
   EXPECT_EQ(r2.error().api_code, "ORDERNOTEXIST");
@@ -126,7 +132,7 @@ TEST_F(ApiV2ClientTest, ResponseChecks) {
   // return_code FAIL (unsigned, as WeChat sends it).
   fake_->Enqueue(XmlAnswer({{"return_code", "FAIL"}, {"return_msg", "签名错误"}},
                            apiv2::SignType::kMd5, false));
-  auto r3 = client->chain("v2/payitil/report").post(ReportFields());
+  auto r3 = orderquery();
   ASSERT_FALSE(r3);
   EXPECT_EQ(r3.error().code, ErrorCode::kApi);
   EXPECT_THAT(r3.error().message, HasSubstr("签名错误"));
@@ -135,8 +141,7 @@ TEST_F(ApiV2ClientTest, ResponseChecks) {
   html.status = 200;
   html.body = "<html><body>oops";
   fake_->Enqueue(html);
-  EXPECT_EQ(client->chain("v2/payitil/report").post(ReportFields()).error().code,
-            ErrorCode::kParse);
+  EXPECT_EQ(orderquery().error().code, ErrorCode::kParse);
   for (const auto& e : {r1.error(), r2.error(), r3.error()}) {
     EXPECT_THAT(e.ToString(), Not(HasSubstr(V2Key())));
   }
