@@ -1,0 +1,85 @@
+// Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
+//
+// wxpay-sandbox: the sandbox as a standalone program (the same as `wxpay sandbox`).
+//   wxpay-sandbox [--host 127.0.0.1] [--port N] [--state-dir DIR] [--log-requests]
+//                 [--workers N] [--notify-time-scale X]
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "wechatpay/sandbox/sandbox.h"
+
+namespace {
+
+void Usage(std::FILE* out) {
+  std::fprintf(out,
+               "usage: wxpay-sandbox [--host HOST] [--port N] [--state-dir DIR] [--log-requests]\n"
+               "                     [--workers N] [--notify-time-scale X]\n"
+               "A local WeChat Pay simulator. The first line on stdout is\n"
+               "`listening on http://HOST:PORT`; DIR/client.json is the client configuration.\n"
+               "  --host HOST            address to bind (default 127.0.0.1, loopback)\n"
+               "  --port N               port (default 0: a free port)\n"
+               "  --state-dir DIR        keys, merchants.json, client.json and state (default: a\n"
+               "                         temporary directory removed on exit)\n"
+               "  --log-requests         one line per request on stderr\n"
+               "  --workers N            HTTP worker threads (default: number of cores)\n"
+               "  --notify-time-scale X  scale of the callback retry schedule (default 1)\n");
+}
+
+bool ParseInt(const char* s, int lo, int hi, int* out) {
+  char* end = nullptr;
+  long v = std::strtol(s, &end, 10);
+  if (!end || *end != '\0' || end == s || v < lo || v > hi) return false;
+  *out = static_cast<int>(v);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  wechatpay::sandbox::SandboxOptions options;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "wxpay-sandbox: %s needs a value\n", name);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      Usage(stdout);
+      return 0;
+    } else if (a == "--host") {
+      options.host = value("--host");
+    } else if (a == "--port") {
+      if (!ParseInt(value("--port"), 0, 65535, &options.port)) {
+        std::fprintf(stderr, "wxpay-sandbox: --port must be 0-65535\n");
+        return 2;
+      }
+    } else if (a == "--state-dir") {
+      options.state_dir = value("--state-dir");
+    } else if (a == "--log-requests") {
+      options.log_requests = true;
+    } else if (a == "--workers") {
+      if (!ParseInt(value("--workers"), 1, 1024, &options.worker_threads)) {
+        std::fprintf(stderr, "wxpay-sandbox: --workers must be 1-1024\n");
+        return 2;
+      }
+    } else if (a == "--notify-time-scale") {
+      char* end = nullptr;
+      const char* v = value("--notify-time-scale");
+      options.notify_time_scale = std::strtod(v, &end);
+      if (!end || *end != '\0' || !(options.notify_time_scale > 0)) {
+        std::fprintf(stderr, "wxpay-sandbox: --notify-time-scale must be a positive number\n");
+        return 2;
+      }
+    } else {
+      std::fprintf(stderr, "wxpay-sandbox: unknown argument\n");
+      Usage(stderr);
+      return 2;
+    }
+  }
+  return wechatpay::sandbox::RunSandboxCommand(options);
+}
