@@ -626,8 +626,8 @@ TEST_F(CliTest, FlagBeatsEnvironmentBeatsFile) {
   // A certificate listed under an id that is not its serial: only the environment's list has it.
   cfg["WECHATPAY_PLATFORM_KEYS"] = "0123456789ABCDEF=" + keys.certificate_path;
   auto replaced = RunWxpay({"request", "GET", "v3/certificates"}, cfg);
-  EXPECT_EQ(replaced.exit_code, 2) << "the environment's key list replaced the file's: "
-                                   << replaced.err;
+  EXPECT_EQ(replaced.exit_code, 2)
+      << "the environment's key list replaced the file's: " << replaced.err;
 
   // --verbose names each setting's source, never a secret value.
   auto verbose = Wxpay({"request", "GET", "v3/certificates", "--verbose"},

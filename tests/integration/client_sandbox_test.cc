@@ -19,10 +19,10 @@
 namespace wechatpay {
 namespace {
 
-using ::testing::HasSubstr;
 using sandbox::Fault;
 using sandbox::Sandbox;
 using sandbox::SandboxOptions;
+using ::testing::HasSubstr;
 
 class ClientSandboxTest : public ::testing::Test {
  protected:
@@ -91,7 +91,8 @@ TEST_F(ClientSandboxTest, SeedRiskEndpointsWithEncryptedFields) {
   EXPECT_EQ((*r->json())["out_trade_no"], "1217752501201407033233368018");
 
   CallOptions q;
-  q.query = {{"sp_mchid", mchid}, {"sub_mchid", "1900009231"},
+  q.query = {{"sp_mchid", mchid},
+             {"sub_mchid", "1900009231"},
              {"out_trade_no", "1217752501201407033233368018"}};
   auto risk = client.chain("v3/merchant-risk-manage/trade-risk-information").get(q);
   ASSERT_TRUE(risk) << risk.error().ToString();
@@ -119,13 +120,12 @@ TEST_F(ClientSandboxTest, NativeOrderPaidCallbackVerified) {
 
   Client client = MakeClient(Options());
   std::string out_trade_no = "ORDER" + crypto::RandomNonce(16);
-  nlohmann::json order = {
-      {"appid", client.options().appid},
-      {"mchid", client.options().mchid},
-      {"description", "Image形象店-深圳腾大-QQ公仔"},
-      {"out_trade_no", out_trade_no},
-      {"notify_url", "http://127.0.0.1:" + std::to_string(port) + "/notify"},
-      {"amount", {{"total", 100}, {"currency", "CNY"}}}};
+  nlohmann::json order = {{"appid", client.options().appid},
+                          {"mchid", client.options().mchid},
+                          {"description", "Image形象店-深圳腾大-QQ公仔"},
+                          {"out_trade_no", out_trade_no},
+                          {"notify_url", "http://127.0.0.1:" + std::to_string(port) + "/notify"},
+                          {"amount", {{"total", 100}, {"currency", "CNY"}}}};
   auto created = client.chain("v3/pay/transactions/native").post(order);
   ASSERT_TRUE(created) << created.error().ToString();
   EXPECT_THAT((*created->json())["code_url"].get<std::string>(), HasSubstr("weixin://"));
@@ -172,8 +172,7 @@ TEST_F(ClientSandboxTest, FaultsMeetRetryAndVerification) {
   nlohmann::json report = {{"sp_mchid", client.options().mchid},
                            {"out_trade_no", "1217752501201407033233368018"},
                            {"openid", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}};
-  auto forged = client.chain("v3/merchant-risk-manage/report-trade-union-information")
-                    .post(report);
+  auto forged = client.chain("v3/merchant-risk-manage/report-trade-union-information").post(report);
   ASSERT_FALSE(forged);
   EXPECT_EQ(forged.error().code, ErrorCode::kBadSignature) << forged.error().ToString();
 
@@ -181,8 +180,7 @@ TEST_F(ClientSandboxTest, FaultsMeetRetryAndVerification) {
   skew.kind = Fault::Kind::kSkewTimestamp;
   skew.skew_seconds = 900;
   sandbox_->InjectFault(skew);
-  auto skewed = client.chain("v3/merchant-risk-manage/report-trade-union-information")
-                    .post(report);
+  auto skewed = client.chain("v3/merchant-risk-manage/report-trade-union-information").post(report);
   ASSERT_FALSE(skewed);
   EXPECT_EQ(skewed.error().code, ErrorCode::kTimestampSkew);
 
@@ -197,12 +195,12 @@ TEST_F(ClientSandboxTest, FaultsMeetRetryAndVerification) {
 
 TEST_F(ClientSandboxTest, ApiV2PayitilReport) {
   Client client = MakeClient(Options());
-  apiv2::Fields f{{"appid", client.options().appid},
-                  {"interface_url", "https://api.mch.weixin.qq.com/pay/batchreport/micropay/total"},
-                  {"user_ip", "8.8.8.8"},
-                  {"trades",
-                   R"([{"out_trade_no":"out_trade_no_test_1","begin_time":"20160602203256",)"
-                   R"("end_time":"20160602203257","state":"OK","err_msg":""}])"}};
+  apiv2::Fields f{
+      {"appid", client.options().appid},
+      {"interface_url", "https://api.mch.weixin.qq.com/pay/batchreport/micropay/total"},
+      {"user_ip", "8.8.8.8"},
+      {"trades", R"([{"out_trade_no":"out_trade_no_test_1","begin_time":"20160602203256",)"
+                 R"("end_time":"20160602203257","state":"OK","err_msg":""}])"}};
   auto r = client.chain("v2/payitil/report").post(f);
   ASSERT_TRUE(r) << r.error().ToString();
   EXPECT_EQ(r->xml()->Get("return_code"), "SUCCESS");
