@@ -229,6 +229,9 @@ Status Engine::OpenCollections() {
   for (const auto& [key, refund] : refunds_->items()) {
     by_refund_id_[refund.value("refund_id", std::string())] = key;
   }
+  for (const auto& [key, d] : deliveries_->items()) {
+    if (d.value("status", std::string()) == "PENDING") pending_deliveries_.insert(key);
+  }
   sequence_ = orders_->size() + refunds_->size() + deliveries_->size() + blocks_->size();
   return {};
 }
@@ -317,6 +320,7 @@ Status Engine::EnqueueDelivery(const std::string& url, const std::string& mchid,
   d["last_http_status"] = 0;
   d["last_error"] = "";
   if (Status s = deliveries_->Put(id, d); !s) return s;
+  pending_deliveries_.insert(id);
   if (notifier_) notifier_->Wake();
   return {};
 }
@@ -325,8 +329,10 @@ std::vector<DueDelivery> Engine::TakeDue(int64_t now_ms, int64_t* next_due_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::pair<int64_t, DueDelivery>> due;
   int64_t next = -1;
-  for (const auto& [id, d] : deliveries_->items()) {
-    if (d.value("status", std::string()) != "PENDING") continue;
+  for (const std::string& id : pending_deliveries_) {
+    const Json* found = deliveries_->Get(id);
+    if (!found || found->value("status", std::string()) != "PENDING") continue;
+    const Json& d = *found;
     int64_t at = d.value("next_at_ms", int64_t{0});
     if (at > now_ms) {
       if (next < 0 || at < next) next = at;
@@ -366,11 +372,13 @@ void Engine::RecordAttempt(const std::string& id, int http_status, const std::st
   bool ok = http_status >= 200 && http_status < 300;
   if (ok) {
     d["status"] = "DELIVERED";
+    pending_deliveries_.erase(id);
   } else {
     int64_t delay =
         d.value("probe", false) ? -1 : RetryDelayMs(attempts, options_.notify_time_scale);
     if (delay < 0) {
       d["status"] = "FAILED";
+      pending_deliveries_.erase(id);
     } else {
       d["next_at_ms"] = NowMillis() + delay;
     }

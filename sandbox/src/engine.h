@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -214,6 +215,7 @@ class Engine {
   Collection* deliveries_ = nullptr;  // callbacks
   std::unordered_map<std::string, std::string> by_transaction_id_;  // -> orders_ key
   std::unordered_map<std::string, std::string> by_refund_id_;       // -> refunds_ key
+  std::set<std::string> pending_deliveries_;                        // deliveries_ keys, PENDING
   uint64_t sequence_ = 0;
 
   std::unique_ptr<Notifier> notifier_;

@@ -185,7 +185,9 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options) {
     d.base_url = "http://" + HostForUrl(options.host) + ":0";
   }
   d.engine->set_base_url(d.base_url);
-  if (Status s = WriteClientConfig(d.engine->identity(), d.base_url); !s) {
+  // Without a socket there is no URL to record: an existing client.json keeps its base_url.
+  bool keep = !options.listen && FileExists(sb->client_config_path());
+  if (Status s = keep ? Status() : WriteClientConfig(d.engine->identity(), d.base_url); !s) {
     sb->Stop();
     return std::move(s).error();
   }
