@@ -1,0 +1,212 @@
+// Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
+//
+// What the generated typed models (<wechatpay/models/VERSION/GROUP.h>) are made of: JsonValue
+// (any JSON, and the `extra` member that keeps unknown fields), Enum<E> (an enum that keeps the
+// text of values this SDK does not know), PreparedCall (a typed call as method + URI +
+// CallOptions, so sync and async callers share it), the fluent Node base, and ToJson/FromJson for
+// every top-level request and response type. See docs/adr/0005-typed-models.md.
+//
+// This is a JSON-model header: it names nlohmann::json (forward-declared only; include
+// <nlohmann/json.hpp> to use JsonValue::get() or ToJson/FromJson).
+#ifndef WECHATPAY_MODELS_RUNTIME_H_
+#define WECHATPAY_MODELS_RUNTIME_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "wechatpay/client.h"
+#include "wechatpay/result.h"
+
+namespace wechatpay::models {
+
+// The (de)serializer the generated Serialize() functions drive. Opaque to users.
+class Archive;
+
+// How scalars are carried. kJson: typed JSON (APIv3 and mini-program bodies, JSON documents held
+// in strings). kText: every scalar is a string (APIv2 XML fields, query parameters, headers).
+enum class Encoding : std::uint8_t { kJson, kText };
+
+// Any JSON value: free-form objects, and the `extra` member of every generated struct, which
+// holds the members this SDK does not know (a response's new fields; for a request, additional
+// body members sent as given). Copyable; a default JsonValue is null.
+class JsonValue {
+ public:
+  JsonValue();
+  explicit JsonValue(const nlohmann::json& value);
+  JsonValue(const JsonValue& other);
+  JsonValue(JsonValue&& other) noexcept;
+  JsonValue& operator=(const JsonValue& other);
+  JsonValue& operator=(JsonValue&& other) noexcept;
+  ~JsonValue();
+
+  // True when null, or an empty object or array.
+  bool empty() const;
+  // The value (JSON null when unset).
+  const nlohmann::json& get() const;
+  nlohmann::json& mutable_get();
+  // Compact JSON text ("null" when unset); invalid UTF-8 is replaced, never thrown.
+  std::string dump() const;
+
+  friend bool operator==(const JsonValue& a, const JsonValue& b);
+  friend bool operator!=(const JsonValue& a, const JsonValue& b) { return !(a == b); }
+
+ private:
+  std::unique_ptr<nlohmann::json> value_;  // null pointer: JSON null
+};
+
+// The wire names of a generated enum: names[0] is "" (kUnrecognized), names[i] the text of the
+// enumerator whose value is i.
+struct EnumTable {
+  const std::string_view* names = nullptr;
+  std::size_t size = 0;
+};
+
+// A string enum. Generated enum classes have kUnrecognized = 0 and one enumerator per catalog
+// value; a value this SDK does not know decodes to kUnrecognized and keeps its text, so it is
+// sent back unchanged. A default Enum is unset, and omitted when encoding: an Enum member is its
+// own optional (`if (resp.state)`, `resp.state.has_value()`, `resp.state.value()`).
+//
+//   req.risk_type = RiskType::kFraud;
+//   if (resp.state == State::kSuccess) ...
+//   WireName(resp.state)  // "SUCCESS", or the unrecognized text as received
+template <class E>
+class Enum {
+ public:
+  Enum() = default;
+  Enum(E value) : value_(value) {}  // NOLINT(google-explicit-constructor): enum-like
+
+  // A value given by its wire text; text this SDK does not know is kept as kUnrecognized.
+  static Enum FromWire(std::string_view text) {
+    Enum e;
+    const EnumTable& table = EnumTableOf(E{});
+    for (std::size_t i = 1; i < table.size; ++i) {
+      if (table.names[i] == text) {
+        e.value_ = static_cast<E>(i);
+        return e;
+      }
+    }
+    e.text_ = std::string(text);
+    return e;
+  }
+
+  E value() const { return value_; }
+  bool known() const { return value_ != E{}; }
+  // False for a default-constructed Enum: the member is absent (an Enum is its own optional).
+  bool has_value() const { return known() || !text_.empty(); }
+  explicit operator bool() const { return has_value(); }
+  // The text as received when the value is not one this SDK knows; empty otherwise.
+  const std::string& unrecognized_text() const { return text_; }
+
+  friend bool operator==(const Enum& a, const Enum& b) {
+    return a.value_ == b.value_ && a.text_ == b.text_;
+  }
+  friend bool operator!=(const Enum& a, const Enum& b) { return !(a == b); }
+  friend bool operator==(const Enum& a, E b) { return a.value_ == b; }
+  friend bool operator!=(const Enum& a, E b) { return a.value_ != b; }
+  friend bool operator==(E a, const Enum& b) { return a == b.value_; }
+  friend bool operator!=(E a, const Enum& b) { return a != b.value_; }
+
+ private:
+  friend class Archive;
+  E value_{};
+  std::string text_;
+};
+
+// The wire text of an enum value: "SUCCESS", or the unrecognized text as received.
+template <class E>
+std::string_view WireName(const Enum<E>& e) {
+  if (!e.known()) return e.unrecognized_text();
+  const EnumTable& table = EnumTableOf(e.value());
+  auto i = static_cast<std::size_t>(e.value());
+  return i < table.size ? table.names[i] : std::string_view();
+}
+
+// A typed call ready for Client::Request (or its async form): method, chain URI with
+// {placeholders}, and the options (path values, query, body, headers, encrypt_fields, xml).
+struct PreparedCall {
+  std::string method;
+  std::string uri;
+  CallOptions options;
+};
+
+// Runs a prepared call and parses the answer: Client::Request(method, uri, options) -> parse.
+template <class R>
+Result<R> Execute(const Client& client, Result<PreparedCall> call,
+                  Status (*parse)(const Response&, R*)) {
+  if (!call) return std::move(call).error();
+  Result<Response> response = client.Request(call->method, call->uri, std::move(call->options));
+  if (!response) return std::move(response).error();
+  R out;
+  if (Status s = parse(*response, &out); !s) return std::move(s).error();
+  return out;
+}
+
+namespace internal {
+using SerializeFn = void (*)(Archive&, void*);
+template <class T>
+void SerializeErased(Archive& archive, void* value) {
+  Serialize(archive, *static_cast<T*>(value));  // found by ADL in the model's namespace
+}
+void EncodeJson(SerializeFn fn, const void* value, Encoding encoding, nlohmann::json* out);
+Status DecodeJson(SerializeFn fn, void* value, const nlohmann::json& in, Encoding encoding);
+std::string EncodeJsonText(SerializeFn fn, const void* value, Encoding encoding);
+Status DecodeJsonText(SerializeFn fn, void* value, std::string_view text, Encoding encoding);
+// Decimal text written by Node::With; 0 when it is not a number.
+std::int64_t AsInt64(const std::string& text);
+}  // namespace internal
+
+// JSON of a top-level request or response type. A request's JSON is its body members plus its
+// query parameters and headers (as strings); kText writes every scalar as a string (APIv2).
+template <class T>
+void ToJson(const T& value, nlohmann::json* out, Encoding encoding = Encoding::kJson) {
+  internal::EncodeJson(&internal::SerializeErased<T>, &value, encoding, out);
+}
+template <class T>
+std::string ToJsonString(const T& value, Encoding encoding = Encoding::kJson) {
+  return internal::EncodeJsonText(&internal::SerializeErased<T>, &value, encoding);
+}
+// The reverse. Members the type does not know go to `extra`; a member of the wrong type is
+// kParse naming the member (never quoting its value). A required member that is absent is left
+// at its default.
+template <class T>
+Status FromJson(const nlohmann::json& in, T* out, Encoding encoding = Encoding::kJson) {
+  *out = T();
+  return internal::DecodeJson(&internal::SerializeErased<T>, out, in, encoding);
+}
+template <class T>
+Result<T> FromJsonString(std::string_view text, Encoding encoding = Encoding::kJson) {
+  T out;
+  Status s = internal::DecodeJsonText(&internal::SerializeErased<T>, &out, text, encoding);
+  if (!s) return std::move(s).error();
+  return out;
+}
+
+// Base of the generated fluent nodes: a client plus the path values bound so far.
+//   models::v3::MerchantRiskManage(client).tradeRiskInformation().get(request)
+class Node {
+ public:
+  Node(Client client, std::vector<std::string> args)
+      : client_(std::move(client)), args_(std::move(args)) {}
+
+ protected:
+  std::vector<std::string> With(std::string_view arg) const {
+    std::vector<std::string> out = args_;
+    out.emplace_back(arg);
+    return out;
+  }
+  std::vector<std::string> With(std::int64_t arg) const { return With(std::to_string(arg)); }
+
+  Client client_;
+  std::vector<std::string> args_;
+};
+
+}  // namespace wechatpay::models
+
+#endif  // WECHATPAY_MODELS_RUNTIME_H_

@@ -1,0 +1,486 @@
+// Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
+//
+// The five seed endpoints through the typed models, hand-checked: the exact request that goes
+// out (fake transport), the parsed answer, and the broken variants that validation rejects
+// before anything is sent.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "support/test_util.h"
+#include "wechatpay/apiv2.h"
+#include "wechatpay/client.h"
+#include "wechatpay/models/miniprogram/user_order.h"
+#include "wechatpay/models/runtime.h"
+#include "wechatpay/models/v2/payitil.h"
+#include "wechatpay/models/v3/merchant_risk_manage.h"
+#include "wechatpay/models/v3/smartguide.h"
+#include "wechatpay/models/v3/transaction_block.h"
+#include "wechatpay/testing/fake_transport.h"
+#include "wechatpay/url.h"
+
+namespace wechatpay {
+namespace {
+
+using nlohmann::json;
+using testing::FakeTransport;
+using ::testing::HasSubstr;
+using testing::LoadCertificate;
+using testing::LoadPrivateKey;
+using testing::LoadPublicKey;
+using testing::Vectors;
+
+namespace mrm = models::v3::merchant_risk_manage;
+namespace tb = models::v3::transaction_block;
+namespace payitil = models::v2::payitil;
+namespace uo = models::miniprogram::user_order;
+
+constexpr int64_t kNow = 1800000000;
+constexpr char kOrigin[] = "https://api.mch.weixin.qq.com";
+
+class ModelsSeedTest : public ::testing::Test {
+ protected:
+  ClientOptions Options() {
+    ClientOptions o;
+    o.mchid = Vectors()["mchid"];
+    o.merchant_serial = Vectors()["merchant_serial"];
+    o.private_key = LoadPrivateKey("merchant_key.pem");
+    o.platform_certificates = {LoadCertificate("platform_cert.pem")};
+    o.platform_public_keys[Vectors()["pub_key_id"]] = LoadPublicKey("pubkey_mode_public.pem");
+    o.apiv3_key = SecretString(Vectors()["apiv3_key"].get<std::string>());
+    o.apiv2_key = SecretString(Vectors()["apiv2_key"].get<std::string>());
+    o.miniprogram.appid = "wxd678efh567hg6787";
+    o.miniprogram.appsecret = SecretString(std::string("APPSECRET"));
+    o.transport = fake_;
+    o.clock = [] { return kNow; };
+    o.sleep = [](std::chrono::milliseconds) {};
+    return o;
+  }
+  Client MakeClient() {
+    auto c = Client::Create(Options());
+    EXPECT_TRUE(c) << c.error().ToString();
+    return std::move(*c);
+  }
+  HttpResponse Signed(int status, std::string body) {
+    return testing::SignedResponse(platform_key_, Vectors()["platform_serial"], status,
+                                   std::move(body), kNow);
+  }
+  // Decrypts a field the client encrypted, with the private key of the key the request named.
+  std::string Decrypt(const HttpRequest& sent, const std::string& ciphertext) {
+    std::string serial = sent.headers.Get("Wechatpay-Serial");
+    PrivateKey key = serial == Vectors()["pub_key_id"].get<std::string>()
+                         ? LoadPrivateKey("pubkey_mode_private.pem")
+                         : platform_key_;
+    auto plain = crypto::RsaOaepDecrypt(key, ciphertext);
+    EXPECT_TRUE(plain) << plain.error().message;
+    return plain ? *plain : std::string();
+  }
+
+  std::shared_ptr<FakeTransport> fake_ = std::make_shared<FakeTransport>();
+  PrivateKey platform_key_ = LoadPrivateKey("platform_key.pem");
+};
+
+// ---- seed 000: POST v3/merchant-risk-manage/report-trade-union-information ----
+
+mrm::PostReportTradeUnionInformationRequest SeedReport() {
+  using R = mrm::PostReportTradeUnionInformationRequest;
+  R r;
+  r.sp_mchid = "1900000109";
+  r.acquiring_bank_id = "1356485";
+  r.channel_id = "1900000108";
+  r.sub_mchid = "1900009231";
+  r.out_trade_no = "1217752501201407033233368018";
+  r.openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
+  r.phone = "13800138000";
+  r.certificates_number = "110101199003072316";
+  r.client_ip = "58.213.1.1";
+  r.risk_level = 2;
+  r.line_type = R::LineType::k1;
+  r.goods_type = R::GoodsType::k2;
+  r.seller_type = R::SellerType::k1;
+  r.is_need_deliver = true;
+  r.device_type = R::DeviceType::k3;
+  r.scene = R::Scene::k1;
+  r.recharge_fields.emplace();
+  r.recharge_fields->account_type = 1;
+  r.recharge_fields->account = "13900139000";
+  return r;
+}
+
+TEST_F(ModelsSeedTest, ReportTradeUnionInformationEncryptsSensitiveFields) {
+  Client client = MakeClient();
+  fake_->Enqueue(Signed(200, R"({"sp_mchid":"1900000109","acquiring_bank_id":"1356485",
+      "channel_id":"1900000108","sub_mchid":"1900009231",
+      "out_trade_no":"1217752501201407033233368018","added_later":{"x":1}})"));
+  auto r = models::v3::MerchantRiskManage(client).reportTradeUnionInformation().post(SeedReport());
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->out_trade_no, "1217752501201407033233368018");
+  EXPECT_EQ(r->channel_id, "1900000108");
+  EXPECT_EQ(r->extra.get(), json::parse(R"({"added_later":{"x":1}})"));
+
+  ASSERT_EQ(fake_->request_count(), 1u);
+  HttpRequest sent = fake_->requests()[0];
+  EXPECT_EQ(sent.method, "POST");
+  EXPECT_EQ(sent.url,
+            std::string(kOrigin) + "/v3/merchant-risk-manage/report-trade-union-information");
+  EXPECT_FALSE(sent.headers.Get("Wechatpay-Serial").empty());
+  json body = json::parse(sent.body);
+  // Sent encrypted: not the plain value, and it decrypts with the key Wechatpay-Serial names.
+  ASSERT_TRUE(body["phone"].is_string());
+  EXPECT_NE(body["phone"], "13800138000");
+  EXPECT_EQ(Decrypt(sent, body["phone"]), "13800138000");
+  EXPECT_EQ(Decrypt(sent, body["certificates_number"]), "110101199003072316");
+  body.erase("phone");
+  body.erase("certificates_number");
+  EXPECT_EQ(body, json::parse(R"({"sp_mchid":"1900000109","acquiring_bank_id":"1356485",
+      "channel_id":"1900000108","sub_mchid":"1900009231",
+      "out_trade_no":"1217752501201407033233368018","openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+      "client_ip":"58.213.1.1","risk_level":2,"line_type":1,"goods_type":2,"seller_type":1,
+      "is_need_deliver":true,"device_type":3,"scene":1,
+      "recharge_fields":{"account_type":1,"account":"13900139000"}})"));
+  // The plain values never reach the wire.
+  EXPECT_THAT(sent.body, ::testing::Not(HasSubstr("13800138000")));
+  EXPECT_THAT(sent.body, ::testing::Not(HasSubstr("110101199003072316")));
+}
+
+// ---- seed 001: GET v3/merchant-risk-manage/trade-risk-information ----
+
+mrm::GetTradeRiskInformationRequest SeedRiskQuery() {
+  mrm::GetTradeRiskInformationRequest q;
+  q.sp_mchid = "1900000109";
+  q.acquiring_bank_id = "1356485";
+  q.channel_id = "1900000108";
+  q.sub_mchid = "1900009231";
+  q.out_trade_no = "1217752501201407033233368018";
+  q.complaints_information = "商家说高额返利,支付很大金额之后发现并没有返利,是骗子";
+  return q;
+}
+
+TEST_F(ModelsSeedTest, TradeRiskInformationQueryAndTypedAnswer) {
+  Client client = MakeClient();
+  fake_->Enqueue(Signed(200, R"({"risk_score":87,"risk_type":"FRAUD",
+      "punish_type":"FREEZE_EVERYTHING","punish_description":"冻结资金"})"));
+  auto r = models::v3::MerchantRiskManage(client).tradeRiskInformation().get(SeedRiskQuery());
+  ASSERT_TRUE(r) << r.error().ToString();
+  HttpRequest sent = fake_->requests()[0];
+  EXPECT_EQ(sent.method, "GET");
+  EXPECT_EQ(sent.url,
+            std::string(kOrigin) +
+                "/v3/merchant-risk-manage/trade-risk-information?sp_mchid=1900000109"
+                "&acquiring_bank_id=1356485&channel_id=1900000108&sub_mchid=1900009231"
+                "&out_trade_no=1217752501201407033233368018&complaints_information=" +
+                url::PercentEncode("商家说高额返利,支付很大金额之后发现并没有返利,是骗子"));
+  EXPECT_TRUE(sent.body.empty());
+
+  using Resp = mrm::GetTradeRiskInformationResponse;
+  EXPECT_EQ(r->risk_score, 87);
+  EXPECT_EQ(r->risk_type, Resp::RiskType::kFraud);
+  EXPECT_EQ(models::WireName(r->risk_type), "FRAUD");
+  // A value this SDK does not know is kept, and sent back as it came.
+  ASSERT_TRUE(r->punish_type.has_value());
+  EXPECT_FALSE(r->punish_type.known());
+  EXPECT_EQ(r->punish_type.value(), Resp::PunishType::kUnrecognized);
+  EXPECT_EQ(r->punish_type.unrecognized_text(), "FREEZE_EVERYTHING");
+  json again;
+  models::ToJson(*r, &again);
+  EXPECT_EQ(again["punish_type"], "FREEZE_EVERYTHING");
+  EXPECT_EQ(again["risk_type"], "FRAUD");
+}
+
+TEST_F(ModelsSeedTest, TradeRiskInformationWithoutOutTradeNoIsRejectedBeforeSending) {
+  Client client = MakeClient();
+  mrm::GetTradeRiskInformationRequest q = SeedRiskQuery();
+  q.out_trade_no.clear();
+  auto r = mrm::GetTradeRiskInformation::Call(client, q);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(r.error().message, HasSubstr("query.out_trade_no"));
+  EXPECT_THAT(r.error().message, HasSubstr("required"));
+  EXPECT_EQ(fake_->request_count(), 0u);
+}
+
+TEST_F(ModelsSeedTest, PreparedCallIsTheUntypedCall) {
+  // The pieces an async caller reuses: (method, uri, options) and the parser.
+  Client client = MakeClient();
+  auto call = mrm::GetTradeRiskInformation::Prepare(client, SeedRiskQuery());
+  ASSERT_TRUE(call) << call.error().ToString();
+  EXPECT_EQ(call->method, "GET");
+  EXPECT_EQ(call->uri, "v3/merchant-risk-manage/trade-risk-information");
+  ASSERT_EQ(call->options.query.size(), 6u);
+  EXPECT_EQ(call->options.query[4],
+            (std::pair<std::string, std::string>("out_trade_no", "1217752501201407033233368018")));
+  EXPECT_FALSE(call->options.body.has_value());
+  Response raw{200, {}, R"({"risk_score":5})"};
+  mrm::GetTradeRiskInformationResponse parsed;
+  ASSERT_TRUE(mrm::GetTradeRiskInformation::Parse(raw, &parsed));
+  EXPECT_EQ(parsed.risk_score, 5);
+  EXPECT_FALSE(parsed.risk_type.has_value());
+  // A member of the wrong type is a parse error naming the member, never its value.
+  Response bad{200, {}, R"({"risk_score":"eighty-seven"})"};
+  Status s = mrm::GetTradeRiskInformation::Parse(bad, &parsed);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kParse);
+  EXPECT_THAT(s.error().message, HasSubstr("'risk_score'"));
+  EXPECT_THAT(s.error().message, ::testing::Not(HasSubstr("eighty")));
+}
+
+TEST_F(ModelsSeedTest, QueryParametersListedAsEncryptedAreEncrypted) {
+  Client client = MakeClient();
+  models::v3::smartguide::GetGuidesRequest q;
+  q.store_id = 1234;
+  q.mobile = "13800138000";
+  auto call = models::v3::smartguide::GetGuides::Prepare(client, q);
+  ASSERT_TRUE(call) << call.error().ToString();
+  const QueryParams& query = call->options.query;
+  ASSERT_EQ(query.size(), 2u);
+  EXPECT_EQ(query[0], (std::pair<std::string, std::string>("store_id", "1234")));
+  EXPECT_EQ(query[1].first, "mobile");
+  EXPECT_NE(query[1].second, "13800138000");
+  HttpRequest as_sent;
+  as_sent.headers = call->options.headers;
+  EXPECT_FALSE(as_sent.headers.Get("Wechatpay-Serial").empty());
+  EXPECT_EQ(Decrypt(as_sent, query[1].second), "13800138000");
+}
+
+// ---- seed 004: POST v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid} ----
+
+tb::PostTransactionBlockSubmissionsSubMchidRequest SeedSubmission() {
+  using Fields = tb::PostTransactionBlockSubmissionsSubMchidRequest::SubmitData::RecordFields;
+  tb::PostTransactionBlockSubmissionsSubMchidRequest req;
+  req.merchant_submit_id = "ABC123456789";
+  Fields f;
+  f.item_id = "";
+  f.field_name = "";
+  f.name = "";
+  f.type = Fields::Type::k1;  // the seed page shows 0, which its own enum forbids
+  Fields::RepeatedFieldData d;
+  d.longitude = "";
+  d.trade_goods = "";
+  d.logistic_flag = Fields::RepeatedFieldData::LogisticFlag::k0;
+  d.evidence_img_list = std::vector<std::string>{"凭证图片1"};
+  f.repeated_field_data = std::vector<Fields::RepeatedFieldData>{d};
+  f.required = Fields::Required::k0;
+  f.need_encrypt = true;
+  f.string_check_rule.emplace();
+  f.string_check_rule->min_string_length = 0;
+  f.string_check_rule->max_string_length = 0;
+  f.string_check_rule->validator = Fields::StringCheckRule::Validator::kNumber;
+  f.file_check_rule.emplace();
+  f.file_check_rule->enum_file_exts =
+      std::vector<models::Enum<Fields::FileCheckRule::EnumFileExts>>{
+          Fields::FileCheckRule::EnumFileExts::kPng};
+  f.time_interval_check_rule.emplace();
+  f.time_interval_check_rule->min_list_length = 2;
+  f.time_interval_check_rule->max_list_length = 2;
+  Fields::Relations rel;
+  rel.source_key = 0;
+  rel.source_value = "";
+  f.relations = std::vector<Fields::Relations>{rel};
+  req.submit_data.record_fields.push_back(f);
+  return req;
+}
+
+TEST_F(ModelsSeedTest, BlockSubmissionSendsSubmitDataAsAJsonString) {
+  Client client = MakeClient();
+  fake_->Enqueue(Signed(200, R"({"block_submission_id":"BS20240101","submit_time":
+      "2024-01-01T08:00:00+08:00","review_result":"EMPTY"})"));
+  auto r = models::v3::TransactionBlock(client)
+               .transactionBlockSubmissions()
+               .subMchid("123000110")
+               .post(SeedSubmission());
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->block_submission_id, "BS20240101");
+  EXPECT_EQ(r->review_result,
+            tb::PostTransactionBlockSubmissionsSubMchidResponse::ReviewResult::kEmpty);
+
+  HttpRequest sent = fake_->requests()[0];
+  EXPECT_EQ(sent.url,
+            std::string(kOrigin) +
+                "/v3/transaction-block/transaction-block-submissions/sub-mchid/123000110");
+  // Members in catalog order; submit_data is a string holding the document, whose
+  // repeated_field_data is in turn a string holding its list.
+  const char* expected_document =
+      R"({"record_fields":[{"item_id":"","field_name":"","name":"","type":1,)"
+      R"("repeated_field_data":"[{\"longitude\":\"\",\"trade_goods\":\"\",\"logistic_flag\":0,)"
+      R"(\"evidence_img_list\":[\"凭证图片1\"]}]","required":0,"need_encrypt":true,)"
+      R"("string_check_rule":{"min_string_length":0,"max_string_length":0,"validator":"number"},)"
+      R"("file_check_rule":{"enum_file_exts":["png"]},)"
+      R"("time_interval_check_rule":{"min_list_length":2,"max_list_length":2},)"
+      R"("relations":[{"source_key":0,"source_value":""}]}]})";
+  EXPECT_EQ(
+      sent.body,
+      json({{"merchant_submit_id", "ABC123456789"}, {"submit_data", expected_document}}).dump());
+}
+
+TEST_F(ModelsSeedTest, BlockSubmissionWithABadEnumIsRejectedBeforeSending) {
+  Client client = MakeClient();
+  auto req = SeedSubmission();
+  using Fields = tb::PostTransactionBlockSubmissionsSubMchidRequest::SubmitData::RecordFields;
+  req.submit_data.record_fields[0].type = static_cast<Fields::Type>(0);  // as on the seed page
+  auto r = tb::PostTransactionBlockSubmissionsSubMchid::Call(client, "123000110", req);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(r.error().message, HasSubstr("submit_data~record_fields[0].type"));
+  EXPECT_THAT(r.error().message, HasSubstr("enum"));
+  EXPECT_EQ(fake_->request_count(), 0u);
+}
+
+// ---- seed 002: POST v2/payitil/report ----
+
+HttpResponse XmlAnswer(apiv2::Fields fields) {
+  fields.Set("sign",
+             apiv2::Sign(fields, Vectors()["apiv2_key"].get<std::string>(), apiv2::SignType::kMd5));
+  HttpResponse r;
+  r.status = 200;
+  r.body = apiv2::EncodeXml(fields);
+  r.headers.Set("Content-Type", "text/xml");
+  return r;
+}
+
+payitil::PostReportRequest SeedPayitil() {
+  const json& v = Vectors()["apiv2_sign"]["fields"];
+  payitil::PostReportRequest req;
+  req.appid = v["appid"];
+  req.mch_id = v["mch_id"];
+  req.device_info = v["device_info"];
+  req.interface_url = v["interface_url"];
+  req.user_ip = v["user_ip"];
+  req.nonce_str = v["nonce_str"];
+  payitil::PostReportRequest::Trades t;
+  t.out_trade_no = "out_trade_no_test_1";
+  t.begin_time = "20160602203256";
+  t.end_time = "20160602203257";
+  t.state = payitil::PostReportRequest::Trades::State::kOk;
+  t.err_msg = "";
+  req.trades.push_back(t);
+  return req;
+}
+
+TEST_F(ModelsSeedTest, PayitilReportBuildsTradesFromATypedList) {
+  Client client = MakeClient();
+  fake_->Enqueue(
+      XmlAnswer({{"return_code", "SUCCESS"}, {"return_msg", "OK"}, {"result_code", "SUCCESS"}}));
+  auto r = models::v2::Payitil(client).report().post(SeedPayitil());
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->return_code, payitil::PostReportResponse::ReturnCode::kSuccess);
+  EXPECT_EQ(r->result_code, payitil::PostReportResponse::ResultCode::kSuccess);
+  EXPECT_EQ(r->return_msg, "OK");
+  EXPECT_TRUE(r->extra.get().contains("sign"));  // not in the response schema: kept
+
+  HttpRequest sent = fake_->requests()[0];
+  EXPECT_EQ(sent.url, std::string(kOrigin) + "/payitil/report");
+  auto fields = apiv2::DecodeXml(sent.body);
+  ASSERT_TRUE(fields);
+  const json& v = Vectors()["apiv2_sign"];
+  // The trades JSON is byte for byte the reference one, so the MD5 sign is the reference sign.
+  EXPECT_EQ(fields->Get("trades"), v["fields"]["trades"]);
+  EXPECT_EQ(fields->Get("sign"), v["md5"]);
+  EXPECT_EQ(fields->Get("nonce_str"), v["fields"]["nonce_str"]);
+  EXPECT_FALSE(fields->Has("sign_type"));
+  EXPECT_THAT(sent.body, HasSubstr("<trades><![CDATA[[{"));
+}
+
+TEST_F(ModelsSeedTest, PayitilReportWithAnUnknownStateIsRejectedBeforeSending) {
+  Client client = MakeClient();
+  auto req = SeedPayitil();
+  using Trades = payitil::PostReportRequest::Trades;
+  req.trades[0].state = models::Enum<Trades::State>::FromWire("DONE");
+  auto r = payitil::PostReport::Call(client, req);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(r.error().message, HasSubstr("trades~[0].state"));
+  EXPECT_THAT(r.error().message, HasSubstr("enum"));
+  EXPECT_EQ(fake_->request_count(), 0u);
+}
+
+// ---- seed 003: POST user-order/combine-orders (mini-program) ----
+
+uo::PostCombineOrdersRequest SeedCombineOrder() {
+  using Req = uo::PostCombineOrdersRequest;
+  Req req;
+  req.order_key.order_number_type = Req::OrderKey::OrderNumberType::k2;
+  req.order_key.transaction_id = "4200001234202611230000000001";
+  Req::SubOrders sub;
+  sub.order_key = req.order_key;
+  Req::SubOrders::ItemList item;
+  item.merchant_item_id = "ITEM-1";
+  item.name = "QQ公仔";
+  item.unit_price = 100;
+  item.quantity = 1;
+  item.image_url = {"https://qpic.cn/x.png"};
+  item.item_detail_jump_link.type = Req::SubOrders::OrderDetailJumpLink::Type::k1;  // URL
+  item.item_detail_jump_link.url = "https://example.com/item/1";
+  sub.item_list.push_back(item);
+  sub.order_detail_jump_link.type = Req::SubOrders::OrderDetailJumpLink::Type::k1;  // URL
+  sub.order_detail_jump_link.url = "https://example.com/order/1";
+  req.sub_orders.push_back(sub);
+  req.payer.openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
+  req.upload_time = "2026-11-23T10:35:00+08:00";
+  return req;
+}
+
+class ModelsMiniProgramTest : public ModelsSeedTest {
+ protected:
+  void SetUp() override {
+    fake_->SetHandler([](const HttpRequest& req) -> Result<HttpResponse> {
+      HttpResponse r;
+      r.status = 200;
+      if (req.url.find("/cgi-bin/") != std::string::npos) {
+        r.body = R"({"access_token":"TOKEN-1","expires_in":7200})";
+      } else {
+        r.body = R"({"errcode":0,"errmsg":"ok"})";
+      }
+      return r;
+    });
+  }
+};
+
+TEST_F(ModelsMiniProgramTest, CombineOrdersSendsTheTypedOrder) {
+  Client client = MakeClient();
+  auto r = models::miniprogram::UserOrder(client).combineOrders().post(SeedCombineOrder());
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->errcode, 0);
+  EXPECT_EQ(r->errmsg, "ok");
+  auto reqs = fake_->requests();
+  ASSERT_EQ(reqs.size(), 2u);  // the token, then the call
+  EXPECT_EQ(reqs[1].url,
+            "https://api.weixin.qq.com/user-order/combine-orders?access_token=TOKEN-1");
+  EXPECT_EQ(
+      reqs[1].body,
+      R"({"order_key":{"order_number_type":2,"transaction_id":"4200001234202611230000000001"},)"
+      R"("sub_orders":[{"order_key":{"order_number_type":2,)"
+      R"("transaction_id":"4200001234202611230000000001"},)"
+      R"("order_detail_jump_link":{"url":"https://example.com/order/1","type":1},)"
+      R"("item_list":[{"merchant_item_id":"ITEM-1","name":"QQ公仔","unit_price":100,)"
+      R"("quantity":1,"image_url":["https://qpic.cn/x.png"],)"
+      R"("item_detail_jump_link":{"url":"https://example.com/item/1","type":1}}]}],)"
+      R"("payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},)"
+      R"("upload_time":"2026-11-23T10:35:00+08:00"})");
+}
+
+TEST_F(ModelsMiniProgramTest, TooManyItemsAndABadImageUrlAreRejectedBeforeSending) {
+  Client client = MakeClient();
+  auto many = SeedCombineOrder();
+  auto& items = many.sub_orders[0].item_list;
+  while (items.size() < 51) items.push_back(items[0]);
+  auto r1 = uo::PostCombineOrders::Call(client, many);
+  ASSERT_FALSE(r1);
+  EXPECT_EQ(r1.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(r1.error().message, HasSubstr("sub_orders[0].item_list"));
+  EXPECT_THAT(r1.error().message, HasSubstr("maxItems"));
+
+  auto bad_url = SeedCombineOrder();
+  bad_url.sub_orders[0].item_list[0].image_url = {"ftp://qpic.cn/x.png"};
+  auto r2 = uo::PostCombineOrders::Call(client, bad_url);
+  ASSERT_FALSE(r2);
+  EXPECT_EQ(r2.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(r2.error().message, HasSubstr("sub_orders[0].item_list[0].image_url[0]"));
+  EXPECT_THAT(r2.error().message, HasSubstr("pattern"));
+  EXPECT_EQ(fake_->request_count(), 0u);  // not even an access_token fetch
+}
+
+}  // namespace
+}  // namespace wechatpay
