@@ -36,7 +36,29 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+// Streams a signed GET of `url` into `sink`, hashing what passes through. The response carries
+// no signature over the (binary) body, so the caller checks the digest and what it signs.
+Result<Response> StreamSignedGet(const ClientImpl& client, std::string_view url,
+                                 const BodySink& sink, StreamHasher& hasher) {
+  CallOptions opts;
+  opts.idempotent = false;  // the sink has already consumed a failed attempt's bytes
+  opts.headers.Set("Accept", "*/*");
+  opts.sink = [&](std::string_view chunk) {
+    hasher.Update(chunk);
+    return sink(chunk);
+  };
+  return client.RunUnverifiedGet(url, opts);
+}
+
 }  // namespace
+
+Result<Response> ClientImpl::RunUnverifiedGet(std::string_view url, CallOptions& opts) const {
+  auto target = ResolveTarget(url, opts);
+  if (!target) return target.error();
+  if (Status s = RequireApiV3(); !s) return std::move(s).error();
+  auto plan = MakeApiV3Plan("GET", std::move(*target), "", Headers(), opts, /*verify=*/false);
+  return RunSync(*plan);
+}
 
 Status ClientImpl::Download(std::string_view url, const BodySink& sink, DigestAlgorithm algorithm,
                             std::string_view expected_hex_digest) const {
@@ -46,18 +68,7 @@ Status ClientImpl::Download(std::string_view url, const BodySink& sink, DigestAl
                  "Download needs the expected digest (the bill API's hash_value)");
   }
   StreamHasher hasher(algorithm == DigestAlgorithm::kSha1 ? EVP_sha1() : EVP_sha256());
-  CallOptions opts;
-  opts.idempotent = false;  // the sink has already consumed a failed attempt's bytes
-  opts.headers.Set("Accept", "*/*");
-  opts.sink = [&](std::string_view chunk) {
-    hasher.Update(chunk);
-    return sink(chunk);
-  };
-  auto target = ResolveTarget(url, opts);
-  if (!target) return target.error();
-  if (Status s = RequireApiV3(); !s) return s;
-  auto plan = MakeApiV3Plan("GET", std::move(*target), "", Headers(), opts, /*verify=*/false);
-  auto res = RunSync(*plan);
+  auto res = StreamSignedGet(*this, url, sink, hasher);
   if (!res) return std::move(res).error();
   std::string got = hasher.HexDigest();
   if (got != Lower(expected_hex_digest)) {
@@ -71,18 +82,7 @@ Status ClientImpl::Download(std::string_view url, const BodySink& sink, DigestAl
 Status ClientImpl::DownloadStatement(std::string_view url, const BodySink& sink) const {
   if (!sink) return Error(ErrorCode::kInvalidArgument, "DownloadSignedStatement needs a sink");
   StreamHasher hasher(EVP_sha1());
-  CallOptions opts;
-  opts.idempotent = false;
-  opts.headers.Set("Accept", "*/*");
-  opts.sink = [&](std::string_view chunk) {
-    hasher.Update(chunk);
-    return sink(chunk);
-  };
-  auto target = ResolveTarget(url, opts);
-  if (!target) return target.error();
-  if (Status s = RequireApiV3(); !s) return s;
-  auto plan = MakeApiV3Plan("GET", std::move(*target), "", Headers(), opts, /*verify=*/false);
-  auto res = RunSync(*plan);
+  auto res = StreamSignedGet(*this, url, sink, hasher);
   if (!res) return std::move(res).error();
   const std::string* sha1 = res->headers.Find("Wechatpay-Statement-Sha1");
   if (sha1 == nullptr || sha1->empty()) {

@@ -81,6 +81,8 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   Status Download(std::string_view url, const BodySink& sink, DigestAlgorithm algorithm,
                   std::string_view expected_hex_digest) const;
   Status DownloadStatement(std::string_view url, const BodySink& sink) const;
+  // A signed APIv3 GET whose response signature is not checked (downloads check a digest).
+  Result<Response> RunUnverifiedGet(std::string_view url, CallOptions& opts) const;
   // Downloads certificates when `headers` name an unknown platform serial (rate-limited). True
   // when the serial is known afterwards.
   bool MaybeRefreshForSerial(const Headers& headers) const;
