@@ -1,6 +1,9 @@
 // Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
 //
 // wxpay endpoints [FILTER] and wxpay describe METHOD URI: browse the endpoint catalog.
+// `describe` prints the sections of the endpoint's docs/reference page: the facts from the
+// library's catalog, plus the title, labels, typed names, prose, errors and examples the app
+// embeds (reference_data.cc, generated with the pages by tools/gen_reference.py).
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -10,6 +13,7 @@
 
 #include "commands.h"
 #include "output.h"
+#include "reference_data.h"
 #include "wechatpay/catalog.h"
 
 namespace wxpay {
@@ -128,13 +132,40 @@ struct Row {
   std::string name;  // indented
   std::string type;
   std::string required;
+  std::string label;  // the catalog's short title of the field
   std::string notes;
 };
 
+// The page data of every endpoint (parsed once; null when the embedded data is unusable).
+const nlohmann::json* ReferenceRecord(std::string_view id) {
+  static const nlohmann::json data = nlohmann::json::parse(ReferenceDataJson(), nullptr, false);
+  if (!data.is_object()) return nullptr;
+  auto it = data.find(std::string(id));
+  return it == data.end() || !it->is_object() ? nullptr : &*it;
+}
+
+std::string Text(const nlohmann::json* rec, const char* key) {
+  if (rec == nullptr) return {};
+  auto it = rec->find(key);
+  return it != rec->end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The labels of table `key` (one per row, in row order), or null.
+const nlohmann::json* Labels(const nlohmann::json* rec, const char* key) {
+  if (rec == nullptr) return nullptr;
+  auto it = rec->find("labels");
+  if (it == rec->end() || !it->is_object()) return nullptr;
+  auto l = it->find(key);
+  return l == it->end() || !l->is_array() ? nullptr : &*l;
+}
+
 class FieldTable {
  public:
-  FieldTable(std::set<std::string> encrypted, std::string encrypted_note)
-      : encrypted_(std::move(encrypted)), encrypted_note_(std::move(encrypted_note)) {}
+  FieldTable(std::set<std::string> encrypted, std::string encrypted_note,
+             const nlohmann::json* labels = nullptr)
+      : encrypted_(std::move(encrypted)),
+        encrypted_note_(std::move(encrypted_note)),
+        labels_(labels) {}
 
   // Adds `f` (named) and its descendants. `path` is the catalog path of `f` ("a.b", "a[].b",
   // "meta~x").
@@ -145,6 +176,7 @@ class FieldTable {
              (f.name.empty() ? std::string("(item)") : std::string(f.name));
     r.type = TypeName(f);
     r.required = f.required ? "required" : "";
+    r.label = NextLabel();
     std::vector<std::string> notes;
     if (encrypted_.count(path) != 0) notes.push_back(encrypted_note_);
     if (parent_sensitive) notes.push_back("sensitive");
@@ -194,6 +226,7 @@ class FieldTable {
       r.name = std::string(static_cast<size_t>(depth) * 2, ' ') + "(alternative " +
                std::to_string(i + 1) + ")";
       r.type = std::string(catalog::FieldTypeName(f.one_of[i]->type));
+      r.label = NextLabel();
       rows_.push_back(std::move(r));
       AddChildren(*f.one_of[i], path, depth + 1);
     }
@@ -203,16 +236,19 @@ class FieldTable {
 
   void Print(const std::string& title) const {
     WriteStdout(title + "\n");
-    size_t wn = 4, wt = 4;
+    size_t wn = 4, wt = 4, wl = 0;
     for (const Row& r : rows_) {
       wn = std::max(wn, Width(r.name));
       wt = std::max(wt, Width(r.type));
+      wl = std::max(wl, Width(r.label));
     }
     wn = std::min<size_t>(wn, 48);
     wt = std::min<size_t>(wt, 30);
+    wl = std::min<size_t>(wl, 30);
     for (const Row& r : rows_) {
       std::string line = "  " + Pad(r.name, wn) + "  " + Pad(r.type, wt) + "  " +
-                         Pad(r.required, 8) + "  " + r.notes;
+                         Pad(r.required, 8) + "  " + (wl > 0 ? Pad(r.label, wl) + "  " : "") +
+                         r.notes;
       while (!line.empty() && line.back() == ' ') line.pop_back();
       WriteStdout(line + "\n");
     }
@@ -220,19 +256,28 @@ class FieldTable {
   }
 
  private:
+  std::string NextLabel() {
+    if (labels_ == nullptr || next_label_ >= labels_->size()) return {};
+    const nlohmann::json& l = (*labels_)[next_label_++];
+    return l.is_string() ? l.get<std::string>() : std::string();
+  }
+
   std::set<std::string> encrypted_;
   std::string encrypted_note_;
+  const nlohmann::json* labels_;
+  size_t next_label_ = 0;
   std::vector<Row> rows_;
 };
 
 void PrintParams(const std::string& title, const std::vector<const FieldSchema*>& params,
-                 const std::set<std::string>& encrypted, const std::string& prefix) {
+                 const std::set<std::string>& encrypted, const std::string& prefix,
+                 const nlohmann::json* labels) {
   if (params.empty()) return;
   std::set<std::string> enc;
   for (const auto& e : encrypted) {
     if (e.rfind(prefix, 0) == 0) enc.insert(e.substr(prefix.size()));
   }
-  FieldTable t(enc, "encrypted (RSA-OAEP)");
+  FieldTable t(enc, "encrypted (RSA-OAEP)", labels);
   for (const FieldSchema* p : params) t.Add(*p, std::string(p->name), 0, false);
   t.Print(title);
 }
@@ -274,10 +319,17 @@ void Describe(const Endpoint& e) {
   auto kv = [](const char* k, const std::string& v) {
     if (!v.empty()) WriteStdout("  " + Pad(k, 11) + v + "\n");
   };
+  const nlohmann::json* rec = ReferenceRecord(e.id);
   WriteStdout(std::string(e.id) + "\n");
+  if (std::string summary = Text(rec, "summary"); !summary.empty()) {
+    WriteStdout("  " + summary + "\n");
+  }
   kv("host", e.host.empty() ? std::string("(inbound callback)") : std::string(e.host));
   kv("path", std::string(e.path));
   kv("chain", std::string(e.chain));
+  kv("typed call", Text(rec, "typed"));
+  kv("descriptor", Text(rec, "descriptor"));
+  if (std::string h = Text(rec, "header"); !h.empty()) kv("header", "#include <" + h + ">");
   kv("protocol", std::string(catalog::ProtocolName(e.protocol)) + " (" +
                      std::string(catalog::ApiVersionName(e.version)) + ", " +
                      std::string(catalog::EndpointKindName(e.kind)) + ")");
@@ -310,15 +362,27 @@ void Describe(const Endpoint& e) {
   WriteStdout("\n");
 
   std::set<std::string> encrypted(e.encrypted_fields.begin(), e.encrypted_fields.end());
-  PrintParams("Path parameters", e.path_params, {}, "");
-  PrintParams("Query parameters", e.query, encrypted, "query:");
-  PrintParams("Headers", e.headers, {}, "");
+  auto paragraphs = [&](const char* key, const std::string& title) {
+    if (rec == nullptr) return;
+    auto it = rec->find(key);
+    if (it == rec->end() || !it->is_array() || it->empty()) return;
+    if (!title.empty()) WriteStdout(title + "\n");
+    for (const auto& p : *it) {
+      if (p.is_string()) WriteStdout(p.get<std::string>() + "\n");
+    }
+    WriteStdout("\n");
+  };
+  paragraphs("prose", "");
+
+  PrintParams("Path parameters", e.path_params, {}, "", Labels(rec, "path"));
+  PrintParams("Query parameters", e.query, encrypted, "query:", Labels(rec, "query"));
+  PrintParams("Headers", e.headers, {}, "", Labels(rec, "headers"));
   if (e.body != nullptr) {
     std::set<std::string> body_enc;
     for (const auto& f : encrypted) {
       if (f.rfind("query:", 0) != 0) body_enc.insert(f);
     }
-    FieldTable t(body_enc, "encrypted (RSA-OAEP)");
+    FieldTable t(body_enc, "encrypted (RSA-OAEP)", Labels(rec, "body"));
     t.AddChildren(*e.body, "", 0);
     if (!e.body->xml_name.empty()) {
       t.Print("Body (XML <" + std::string(e.body->xml_name) + ">)");
@@ -331,7 +395,7 @@ void Describe(const Endpoint& e) {
   if (e.response.schema != nullptr) {
     std::set<std::string> enc(e.response_encrypted_fields.begin(),
                               e.response_encrypted_fields.end());
-    FieldTable t(enc, "encrypted to the merchant key");
+    FieldTable t(enc, "encrypted to the merchant key", Labels(rec, "response"));
     t.AddChildren(*e.response.schema, "", 0);
     std::string title = "Response (HTTP " + std::to_string(e.response.status) + ")";
     if (!e.response.headers.empty()) title += ", headers: " + Join(e.response.headers, ", ");
@@ -344,6 +408,21 @@ void Describe(const Endpoint& e) {
     WriteStdout("Response (HTTP " + std::to_string(e.response.status) + "): " +
                 std::string(catalog::ResponseKindName(e.response_kind)) + ", no JSON body\n");
   }
+  WriteStdout("\n");
+  paragraphs("errors", "Errors");
+  if (rec != nullptr) {
+    auto ex = rec->find("examples");
+    if (ex != rec->end() && ex->is_array()) {
+      for (const auto& item : *ex) {
+        if (!item.is_array() || item.size() != 2 || !item[0].is_string() || !item[1].is_string()) {
+          continue;
+        }
+        WriteStdout("Example: " + item[0].get<std::string>() + "\n\n" + item[1].get<std::string>() +
+                    "\n\n");
+      }
+    }
+  }
+  if (std::string page = Text(rec, "page"); !page.empty()) WriteStdout("Page: " + page + "\n");
 }
 
 }  // namespace
