@@ -31,7 +31,7 @@ struct Output {
   std::string out;
 };
 
-Output Run(const std::string& cmd) {
+Output Shell(const std::string& cmd) {
   Output o;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (p == nullptr) return o;
@@ -137,15 +137,15 @@ bool HavePython() { return std::system(PYTHON3_EXECUTABLE " -c pass >/dev/null 2
 
 TEST(ReferenceDocsTest, PagesAreWhatTheGeneratorMakes) {
   if (!HavePython()) GTEST_SKIP() << "python3 is not available";
-  auto r = Run(std::string(PYTHON3_EXECUTABLE) + " " + Quote(kSource + "/tools/gen_reference.py") +
-               " --check 2>&1");
+  auto r = Shell(std::string(PYTHON3_EXECUTABLE) + " " +
+                 Quote(kSource + "/tools/gen_reference.py") + " --check 2>&1");
   EXPECT_EQ(r.exit_code, 0) << r.out;
 }
 
 TEST(ReferenceDocsTest, LinksAndAnchorsResolve) {
   if (!HavePython()) GTEST_SKIP() << "python3 is not available";
-  auto r = Run(std::string(PYTHON3_EXECUTABLE) + " " + Quote(kSource + "/tools/gen_reference.py") +
-               " --check-links 2>&1");
+  auto r = Shell(std::string(PYTHON3_EXECUTABLE) + " " +
+                 Quote(kSource + "/tools/gen_reference.py") + " --check-links 2>&1");
   EXPECT_EQ(r.exit_code, 0) << r.out;
 }
 
@@ -184,7 +184,7 @@ TEST(ReferenceDocsTest, DescribeShowsWhatThePageShows) {
     SCOPED_TRACE(path);
     Page page = ParsePage(path);
     ASSERT_FALSE(page.id.empty());
-    auto r = Run(Quote(kWxpay) + " describe " + Quote(page.id) + " 2>&1");
+    auto r = Shell(Quote(kWxpay) + " describe " + Quote(page.id) + " 2>&1");
     ASSERT_EQ(r.exit_code, 0) << r.out;
     EXPECT_THAT(r.out, HasSubstr(page.title));
     std::vector<std::string> lines;
@@ -202,8 +202,8 @@ TEST(ReferenceDocsTest, DescribeShowsWhatThePageShows) {
 
 TEST(ReferenceDocsTest, DescribeNamesTheTypedCallAndThePage) {
   ASSERT_TRUE(fs::exists(kWxpay)) << kWxpay;
-  auto r = Run(Quote(kWxpay) +
-               " describe GET v3/merchant-risk-manage/trade-risk-information 2>&1");
+  auto r =
+      Shell(Quote(kWxpay) + " describe GET v3/merchant-risk-manage/trade-risk-information 2>&1");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("查询风险信息"));
   EXPECT_THAT(r.out,

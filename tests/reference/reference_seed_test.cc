@@ -106,7 +106,9 @@ class ReferenceSeedTest : public ::testing::Test {
     Result<Status>& r = fut.get();
     std::string out = ::testing::internal::GetCapturedStdout();
     EXPECT_TRUE(r.ok()) << r.error().ToString();
-    if (r.ok()) EXPECT_TRUE(r->ok()) << r->error().ToString();
+    if (r.ok()) {
+      EXPECT_TRUE(r->ok()) << r->error().ToString();
+    }
     return out;
   }
 
