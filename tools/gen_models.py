@@ -841,6 +841,8 @@ def emit_header(g):
         "#include <vector>",
         "",
         '#include "wechatpay/client.h"',
+        '#include "wechatpay/future.h"',
+        '#include "wechatpay/http.h"',
         '#include "wechatpay/models/runtime.h"',
         '#include "wechatpay/result.h"',
         "",
@@ -893,6 +895,28 @@ def emit_header(g):
             out.append("    return Execute(client, Prepare(client, %srequest, std::move(options)), "
                        "&Parse);" % args)
             out.append("  }")
+            out.append("  // The same, asynchronously: a future, or `callback(Result<Response>)` "
+                       "with a cancel")
+            out.append("  // function returned (see ExecuteAsync in runtime.h).")
+            out.append("  template <class C = Client>")
+            out.append("  static ::wechatpay::Future<Response> CallAsync(const C& client, %s"
+                       "const Request& request, CallOptions options = {}) {" % params_decl(ep))
+            out.append("    return ExecuteAsync(client, Prepare(client, %srequest, "
+                       "std::move(options)), &Parse);" % args)
+            out.append("  }")
+            out.append("  template <class F, IfCallback<F, Response> = 0>")
+            out.append("  static HttpTransport::Cancel CallAsync(const Client& client, %s"
+                       "const Request& request, F callback) {" % params_decl(ep))
+            out.append("    return CallAsync(client, %srequest, CallOptions(), std::move(callback));"
+                       % args)
+            out.append("  }")
+            out.append("  template <class F, IfCallback<F, Response> = 0>")
+            out.append("  static HttpTransport::Cancel CallAsync(const Client& client, %s"
+                       "const Request& request, CallOptions options, F callback) {"
+                       % params_decl(ep))
+            out.append("    return ExecuteAsync(client, Prepare(client, %srequest, "
+                       "std::move(options)), &Parse, std::move(callback));" % args)
+            out.append("  }")
             out.append("};")
         out.append("")
     out.append("// Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).")
@@ -912,7 +936,10 @@ def emit_header(g):
     if any(ep.callable for ep in g.endpoints):
         out.extend(wrap_comment("Fluent calls: %s(client).segment().segment(placeholder)"
                                 ".get(request)." % g.entry, 0))
-        out.append("// (The verbs are templates only so that nothing is instantiated until called.)")
+        out.append("// (The verbs are templates only so that nothing is instantiated until called; "
+                   "each has")
+        out.append("// an Async form: getAsync(request) gives a Future, getAsync(request, callback) "
+                   "calls back.)")
         out.append("namespace nodes {")
         out.append("")
         for n in nodes_post_order(g.root, [c for _, c in g.entry_overloads]):
@@ -949,6 +976,15 @@ def emit_header(g):
                            "::wechatpay::CallOptions options = {}) const {" % (q, verb, q))
                 out.append("    return %s::Call(static_cast<const C&>(client_), %srequest, "
                            "std::move(options));" % (q, "".join(a + ", " for a in call_args)))
+                out.append("  }")
+                pass_args = "".join(a + ", " for a in call_args)
+                # One forwarding template per verb (the overloads are CallAsync's): (request),
+                # (request, options), (request, callback), (request, options, callback).
+                out.append("  template <class... A>")
+                out.append("  auto %sAsync(const %sRequest& request = {}, A&&... a) const {"
+                           % (verb, q))
+                out.append("    return %s::CallAsync(client_, %srequest, std::forward<A>(a)...);"
+                           % (q, pass_args))
                 out.append("  }")
             out.append("};")
             out.append("")

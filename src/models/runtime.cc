@@ -936,6 +936,11 @@ Status ParseResponse(const EndpointSpec& spec, const Response& response, Seriali
   }
 }
 
+Future<Response> SendAsync(const Client& client, Result<PreparedCall> call) {
+  if (!call) return MakeReadyFuture<Response>(std::move(call).error());
+  return client.RequestAsync(call->method, call->uri, std::move(call->options));
+}
+
 }  // namespace internal
 
 }  // namespace wechatpay::models

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "support/test_util.h"
+#include "unit/models_fake_fixture.h"
+#include "unit/models_seeds.h"
 #include "wechatpay/apiv2.h"
 #include "wechatpay/client.h"
 #include "wechatpay/models/miniprogram/user_order.h"
@@ -32,90 +34,27 @@ using testing::LoadCertificate;
 using testing::LoadPrivateKey;
 using testing::LoadPublicKey;
 using testing::Vectors;
+namespace seeds = testing::seeds;
+using testing::kNow;
+using testing::kOrigin;
+using testing::ModelsMiniProgramTest;
+using testing::ModelsSeedTest;
+using testing::XmlAnswer;
 
 namespace mrm = models::v3::merchant_risk_manage;
 namespace tb = models::v3::transaction_block;
 namespace payitil = models::v2::payitil;
 namespace uo = models::miniprogram::user_order;
 
-constexpr int64_t kNow = 1800000000;
-constexpr char kOrigin[] = "https://api.mch.weixin.qq.com";
-
-class ModelsSeedTest : public ::testing::Test {
- protected:
-  ClientOptions Options() {
-    ClientOptions o;
-    o.mchid = Vectors()["mchid"];
-    o.merchant_serial = Vectors()["merchant_serial"];
-    o.private_key = LoadPrivateKey("merchant_key.pem");
-    o.platform_certificates = {LoadCertificate("platform_cert.pem")};
-    o.platform_public_keys[Vectors()["pub_key_id"]] = LoadPublicKey("pubkey_mode_public.pem");
-    o.apiv3_key = SecretString(Vectors()["apiv3_key"].get<std::string>());
-    o.apiv2_key = SecretString(Vectors()["apiv2_key"].get<std::string>());
-    o.miniprogram.appid = "wxd678efh567hg6787";
-    o.miniprogram.appsecret = SecretString(std::string("APPSECRET"));
-    o.transport = fake_;
-    o.clock = [] { return kNow; };
-    o.sleep = [](std::chrono::milliseconds) {};
-    return o;
-  }
-  Client MakeClient() {
-    auto c = Client::Create(Options());
-    EXPECT_TRUE(c) << c.error().ToString();
-    return std::move(*c);
-  }
-  HttpResponse Signed(int status, std::string body) {
-    return testing::SignedResponse(platform_key_, Vectors()["platform_serial"], status,
-                                   std::move(body), kNow);
-  }
-  // Decrypts a field the client encrypted, with the private key of the key the request named.
-  std::string Decrypt(const HttpRequest& sent, const std::string& ciphertext) {
-    std::string serial = sent.headers.Get("Wechatpay-Serial");
-    PrivateKey key = serial == Vectors()["pub_key_id"].get<std::string>()
-                         ? LoadPrivateKey("pubkey_mode_private.pem")
-                         : platform_key_;
-    auto plain = crypto::RsaOaepDecrypt(key, ciphertext);
-    EXPECT_TRUE(plain) << plain.error().message;
-    return plain ? *plain : std::string();
-  }
-
-  std::shared_ptr<FakeTransport> fake_ = std::make_shared<FakeTransport>();
-  PrivateKey platform_key_ = LoadPrivateKey("platform_key.pem");
-};
-
 // ---- seed 000: POST v3/merchant-risk-manage/report-trade-union-information ----
-
-mrm::PostReportTradeUnionInformationRequest SeedReport() {
-  using R = mrm::PostReportTradeUnionInformationRequest;
-  R r;
-  r.sp_mchid = "1900000109";
-  r.acquiring_bank_id = "1356485";
-  r.channel_id = "1900000108";
-  r.sub_mchid = "1900009231";
-  r.out_trade_no = "1217752501201407033233368018";
-  r.openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
-  r.phone = "13800138000";
-  r.certificates_number = "110101199003072316";
-  r.client_ip = "58.213.1.1";
-  r.risk_level = 2;
-  r.line_type = R::LineType::k1;
-  r.goods_type = R::GoodsType::k2;
-  r.seller_type = R::SellerType::k1;
-  r.is_need_deliver = true;
-  r.device_type = R::DeviceType::k3;
-  r.scene = R::Scene::k1;
-  r.recharge_fields.emplace();
-  r.recharge_fields->account_type = 1;
-  r.recharge_fields->account = "13900139000";
-  return r;
-}
 
 TEST_F(ModelsSeedTest, ReportTradeUnionInformationEncryptsSensitiveFields) {
   Client client = MakeClient();
   fake_->Enqueue(Signed(200, R"({"sp_mchid":"1900000109","acquiring_bank_id":"1356485",
       "channel_id":"1900000108","sub_mchid":"1900009231",
       "out_trade_no":"1217752501201407033233368018","added_later":{"x":1}})"));
-  auto r = models::v3::MerchantRiskManage(client).reportTradeUnionInformation().post(SeedReport());
+  auto r =
+      models::v3::MerchantRiskManage(client).reportTradeUnionInformation().post(seeds::Report());
   ASSERT_TRUE(r) << r.error().ToString();
   EXPECT_EQ(r->out_trade_no, "1217752501201407033233368018");
   EXPECT_EQ(r->channel_id, "1900000108");
@@ -148,22 +87,11 @@ TEST_F(ModelsSeedTest, ReportTradeUnionInformationEncryptsSensitiveFields) {
 
 // ---- seed 001: GET v3/merchant-risk-manage/trade-risk-information ----
 
-mrm::GetTradeRiskInformationRequest SeedRiskQuery() {
-  mrm::GetTradeRiskInformationRequest q;
-  q.sp_mchid = "1900000109";
-  q.acquiring_bank_id = "1356485";
-  q.channel_id = "1900000108";
-  q.sub_mchid = "1900009231";
-  q.out_trade_no = "1217752501201407033233368018";
-  q.complaints_information = "商家说高额返利,支付很大金额之后发现并没有返利,是骗子";
-  return q;
-}
-
 TEST_F(ModelsSeedTest, TradeRiskInformationQueryAndTypedAnswer) {
   Client client = MakeClient();
   fake_->Enqueue(Signed(200, R"({"risk_score":87,"risk_type":"FRAUD",
       "punish_type":"FREEZE_EVERYTHING","punish_description":"冻结资金"})"));
-  auto r = models::v3::MerchantRiskManage(client).tradeRiskInformation().get(SeedRiskQuery());
+  auto r = models::v3::MerchantRiskManage(client).tradeRiskInformation().get(seeds::RiskQuery());
   ASSERT_TRUE(r) << r.error().ToString();
   HttpRequest sent = fake_->requests()[0];
   EXPECT_EQ(sent.method, "GET");
@@ -192,7 +120,7 @@ TEST_F(ModelsSeedTest, TradeRiskInformationQueryAndTypedAnswer) {
 
 TEST_F(ModelsSeedTest, TradeRiskInformationWithoutOutTradeNoIsRejectedBeforeSending) {
   Client client = MakeClient();
-  mrm::GetTradeRiskInformationRequest q = SeedRiskQuery();
+  mrm::GetTradeRiskInformationRequest q = seeds::RiskQuery();
   q.out_trade_no.clear();
   auto r = mrm::GetTradeRiskInformation::Call(client, q);
   ASSERT_FALSE(r);
@@ -205,7 +133,7 @@ TEST_F(ModelsSeedTest, TradeRiskInformationWithoutOutTradeNoIsRejectedBeforeSend
 TEST_F(ModelsSeedTest, PreparedCallIsTheUntypedCall) {
   // The pieces an async caller reuses: (method, uri, options) and the parser.
   Client client = MakeClient();
-  auto call = mrm::GetTradeRiskInformation::Prepare(client, SeedRiskQuery());
+  auto call = mrm::GetTradeRiskInformation::Prepare(client, seeds::RiskQuery());
   ASSERT_TRUE(call) << call.error().ToString();
   EXPECT_EQ(call->method, "GET");
   EXPECT_EQ(call->uri, "v3/merchant-risk-manage/trade-risk-information");
@@ -247,42 +175,6 @@ TEST_F(ModelsSeedTest, QueryParametersListedAsEncryptedAreEncrypted) {
 
 // ---- seed 004: POST v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid} ----
 
-tb::PostTransactionBlockSubmissionsSubMchidRequest SeedSubmission() {
-  using Fields = tb::PostTransactionBlockSubmissionsSubMchidRequest::SubmitData::RecordFields;
-  tb::PostTransactionBlockSubmissionsSubMchidRequest req;
-  req.merchant_submit_id = "ABC123456789";
-  Fields f;
-  f.item_id = "";
-  f.field_name = "";
-  f.name = "";
-  f.type = Fields::Type::k1;  // the seed page shows 0, which its own enum forbids
-  Fields::RepeatedFieldData d;
-  d.longitude = "";
-  d.trade_goods = "";
-  d.logistic_flag = Fields::RepeatedFieldData::LogisticFlag::k0;
-  d.evidence_img_list = std::vector<std::string>{"凭证图片1"};
-  f.repeated_field_data = std::vector<Fields::RepeatedFieldData>{d};
-  f.required = Fields::Required::k0;
-  f.need_encrypt = true;
-  f.string_check_rule.emplace();
-  f.string_check_rule->min_string_length = 0;
-  f.string_check_rule->max_string_length = 0;
-  f.string_check_rule->validator = Fields::StringCheckRule::Validator::kNumber;
-  f.file_check_rule.emplace();
-  f.file_check_rule->enum_file_exts =
-      std::vector<models::Enum<Fields::FileCheckRule::EnumFileExts>>{
-          Fields::FileCheckRule::EnumFileExts::kPng};
-  f.time_interval_check_rule.emplace();
-  f.time_interval_check_rule->min_list_length = 2;
-  f.time_interval_check_rule->max_list_length = 2;
-  Fields::Relations rel;
-  rel.source_key = 0;
-  rel.source_value = "";
-  f.relations = std::vector<Fields::Relations>{rel};
-  req.submit_data.record_fields.push_back(f);
-  return req;
-}
-
 TEST_F(ModelsSeedTest, BlockSubmissionSendsSubmitDataAsAJsonString) {
   Client client = MakeClient();
   fake_->Enqueue(Signed(200, R"({"block_submission_id":"BS20240101","submit_time":
@@ -290,7 +182,7 @@ TEST_F(ModelsSeedTest, BlockSubmissionSendsSubmitDataAsAJsonString) {
   auto r = models::v3::TransactionBlock(client)
                .transactionBlockSubmissions()
                .subMchid("123000110")
-               .post(SeedSubmission());
+               .post(seeds::Submission());
   ASSERT_TRUE(r) << r.error().ToString();
   EXPECT_EQ(r->block_submission_id, "BS20240101");
   EXPECT_EQ(r->review_result,
@@ -317,7 +209,7 @@ TEST_F(ModelsSeedTest, BlockSubmissionSendsSubmitDataAsAJsonString) {
 
 TEST_F(ModelsSeedTest, BlockSubmissionWithABadEnumIsRejectedBeforeSending) {
   Client client = MakeClient();
-  auto req = SeedSubmission();
+  auto req = seeds::Submission();
   using Fields = tb::PostTransactionBlockSubmissionsSubMchidRequest::SubmitData::RecordFields;
   req.submit_data.record_fields[0].type = static_cast<Fields::Type>(0);  // as on the seed page
   auto r = tb::PostTransactionBlockSubmissionsSubMchid::Call(client, "123000110", req);
@@ -330,40 +222,11 @@ TEST_F(ModelsSeedTest, BlockSubmissionWithABadEnumIsRejectedBeforeSending) {
 
 // ---- seed 002: POST v2/payitil/report ----
 
-HttpResponse XmlAnswer(apiv2::Fields fields) {
-  fields.Set("sign",
-             apiv2::Sign(fields, Vectors()["apiv2_key"].get<std::string>(), apiv2::SignType::kMd5));
-  HttpResponse r;
-  r.status = 200;
-  r.body = apiv2::EncodeXml(fields);
-  r.headers.Set("Content-Type", "text/xml");
-  return r;
-}
-
-payitil::PostReportRequest SeedPayitil() {
-  const json& v = Vectors()["apiv2_sign"]["fields"];
-  payitil::PostReportRequest req;
-  req.appid = v["appid"];
-  req.mch_id = v["mch_id"];
-  req.device_info = v["device_info"];
-  req.interface_url = v["interface_url"];
-  req.user_ip = v["user_ip"];
-  req.nonce_str = v["nonce_str"];
-  payitil::PostReportRequest::Trades t;
-  t.out_trade_no = "out_trade_no_test_1";
-  t.begin_time = "20160602203256";
-  t.end_time = "20160602203257";
-  t.state = payitil::PostReportRequest::Trades::State::kOk;
-  t.err_msg = "";
-  req.trades.push_back(t);
-  return req;
-}
-
 TEST_F(ModelsSeedTest, PayitilReportBuildsTradesFromATypedList) {
   Client client = MakeClient();
   fake_->Enqueue(
       XmlAnswer({{"return_code", "SUCCESS"}, {"return_msg", "OK"}, {"result_code", "SUCCESS"}}));
-  auto r = models::v2::Payitil(client).report().post(SeedPayitil());
+  auto r = models::v2::Payitil(client).report().post(seeds::Payitil());
   ASSERT_TRUE(r) << r.error().ToString();
   EXPECT_EQ(r->return_code, payitil::PostReportResponse::ReturnCode::kSuccess);
   EXPECT_EQ(r->result_code, payitil::PostReportResponse::ResultCode::kSuccess);
@@ -385,7 +248,7 @@ TEST_F(ModelsSeedTest, PayitilReportBuildsTradesFromATypedList) {
 
 TEST_F(ModelsSeedTest, PayitilReportWithAnUnknownStateIsRejectedBeforeSending) {
   Client client = MakeClient();
-  auto req = SeedPayitil();
+  auto req = seeds::Payitil();
   using Trades = payitil::PostReportRequest::Trades;
   req.trades[0].state = models::Enum<Trades::State>::FromWire("DONE");
   auto r = payitil::PostReport::Call(client, req);
@@ -398,49 +261,9 @@ TEST_F(ModelsSeedTest, PayitilReportWithAnUnknownStateIsRejectedBeforeSending) {
 
 // ---- seed 003: POST user-order/combine-orders (mini-program) ----
 
-uo::PostCombineOrdersRequest SeedCombineOrder() {
-  using Req = uo::PostCombineOrdersRequest;
-  Req req;
-  req.order_key.order_number_type = Req::OrderKey::OrderNumberType::k2;
-  req.order_key.transaction_id = "4200001234202611230000000001";
-  Req::SubOrders sub;
-  sub.order_key = req.order_key;
-  Req::SubOrders::ItemList item;
-  item.merchant_item_id = "ITEM-1";
-  item.name = "QQ公仔";
-  item.unit_price = 100;
-  item.quantity = 1;
-  item.image_url = {"https://qpic.cn/x.png"};
-  item.item_detail_jump_link.type = Req::SubOrders::OrderDetailJumpLink::Type::k1;  // URL
-  item.item_detail_jump_link.url = "https://example.com/item/1";
-  sub.item_list.push_back(item);
-  sub.order_detail_jump_link.type = Req::SubOrders::OrderDetailJumpLink::Type::k1;  // URL
-  sub.order_detail_jump_link.url = "https://example.com/order/1";
-  req.sub_orders.push_back(sub);
-  req.payer.openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
-  req.upload_time = "2026-11-23T10:35:00+08:00";
-  return req;
-}
-
-class ModelsMiniProgramTest : public ModelsSeedTest {
- protected:
-  void SetUp() override {
-    fake_->SetHandler([](const HttpRequest& req) -> Result<HttpResponse> {
-      HttpResponse r;
-      r.status = 200;
-      if (req.url.find("/cgi-bin/") != std::string::npos) {
-        r.body = R"({"access_token":"TOKEN-1","expires_in":7200})";
-      } else {
-        r.body = R"({"errcode":0,"errmsg":"ok"})";
-      }
-      return r;
-    });
-  }
-};
-
 TEST_F(ModelsMiniProgramTest, CombineOrdersSendsTheTypedOrder) {
   Client client = MakeClient();
-  auto r = models::miniprogram::UserOrder(client).combineOrders().post(SeedCombineOrder());
+  auto r = models::miniprogram::UserOrder(client).combineOrders().post(seeds::CombineOrder());
   ASSERT_TRUE(r) << r.error().ToString();
   EXPECT_EQ(r->errcode, 0);
   EXPECT_EQ(r->errmsg, "ok");
@@ -463,7 +286,7 @@ TEST_F(ModelsMiniProgramTest, CombineOrdersSendsTheTypedOrder) {
 
 TEST_F(ModelsMiniProgramTest, TooManyItemsAndABadImageUrlAreRejectedBeforeSending) {
   Client client = MakeClient();
-  auto many = SeedCombineOrder();
+  auto many = seeds::CombineOrder();
   auto& items = many.sub_orders[0].item_list;
   while (items.size() < 51) items.push_back(items[0]);
   auto r1 = uo::PostCombineOrders::Call(client, many);
@@ -472,7 +295,7 @@ TEST_F(ModelsMiniProgramTest, TooManyItemsAndABadImageUrlAreRejectedBeforeSendin
   EXPECT_THAT(r1.error().message, HasSubstr("sub_orders[0].item_list"));
   EXPECT_THAT(r1.error().message, HasSubstr("maxItems"));
 
-  auto bad_url = SeedCombineOrder();
+  auto bad_url = seeds::CombineOrder();
   bad_url.sub_orders[0].item_list[0].image_url = {"ftp://qpic.cn/x.png"};
   auto r2 = uo::PostCombineOrders::Call(client, bad_url);
   ASSERT_FALSE(r2);

@@ -18,10 +18,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/result.h"
 
 namespace wechatpay::models {
@@ -128,7 +131,7 @@ std::string_view WireName(const Enum<E>& e) {
   return i < table.size ? table.names[i] : std::string_view();
 }
 
-// A typed call ready for Client::Request (or its async form): method, chain URI with
+// A typed call ready for Client::Request (or Client::RequestAsync): method, chain URI with
 // {placeholders}, and the options (path values, query, body, headers, encrypt_fields, xml).
 struct PreparedCall {
   std::string method;
@@ -147,6 +150,37 @@ Result<R> Execute(const Client& client, Result<PreparedCall> call,
   if (Status s = parse(*response, &out); !s) return std::move(s).error();
   return out;
 }
+
+// The asynchronous Execute: Prepare's result goes to Client::RequestAsync and the answer is parsed
+// in the continuation (on the SDK thread that completes the call). A failed Prepare gives a
+// future that is already complete.
+namespace internal {
+Future<Response> SendAsync(const Client& client, Result<PreparedCall> call);
+}  // namespace internal
+template <class R>
+Future<R> ExecuteAsync(const Client& client, Result<PreparedCall> call,
+                       Status (*parse)(const Response&, R*)) {
+  return internal::SendAsync(client, std::move(call))
+      .then([parse](Result<Response>& response) -> Result<R> {
+        if (!response) return std::move(response).error();
+        R out;
+        if (Status s = parse(*response, &out); !s) return std::move(s).error();
+        return out;
+      });
+}
+// The callback form: `callback(Result<R>)` runs once, on the thread that completes the call (at
+// once on the calling thread when the call fails before it is sent). Returns a function that
+// cancels the call (the callback then gets ErrorCode::kCancelled).
+template <class R, class F>
+HttpTransport::Cancel ExecuteAsync(const Client& client, Result<PreparedCall> call,
+                                   Status (*parse)(const Response&, R*), F callback) {
+  Future<R> f = ExecuteAsync(client, std::move(call), parse);
+  f.then([cb = std::move(callback)](Result<R>& r) mutable { cb(std::move(r)); });
+  return [f]() mutable { f.cancel(); };
+}
+// Enables the callback overloads of the typed calls for callables taking Result<R>.
+template <class F, class R>
+using IfCallback = std::enable_if_t<std::is_invocable_v<F&, Result<R>>, int>;
 
 namespace internal {
 using SerializeFn = void (*)(Archive&, void*);

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -147,6 +149,23 @@ struct PostMerchants {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // PUT hk/v3/merchants
@@ -209,6 +228,23 @@ struct PutMerchants {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -304,6 +340,24 @@ struct GetBySubMchid {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -318,7 +372,8 @@ const EnumTable& EnumTableOf(PostMerchantsRequest::Business::BusinessType);
 const EnumTable& EnumTableOf(PostMerchantsResponse::VerificationStatus);
 
 // Fluent calls: Merchants(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class BySubMchid : public ::wechatpay::models::Node {
@@ -330,6 +385,10 @@ class BySubMchid : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return merchants::GetBySubMchid::Call(static_cast<const C&>(client_), args_[0], request,
                                           std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const merchants::GetBySubMchidRequest& request = {}, A&&... a) const {
+    return merchants::GetBySubMchid::CallAsync(client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -343,12 +402,20 @@ class Root : public ::wechatpay::models::Node {
     return merchants::PostMerchants::Call(static_cast<const C&>(client_), request,
                                           std::move(options));
   }
+  template <class... A>
+  auto postAsync(const merchants::PostMerchantsRequest& request = {}, A&&... a) const {
+    return merchants::PostMerchants::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<merchants::PutMerchantsResponse> put(
       const merchants::PutMerchantsRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return merchants::PutMerchants::Call(static_cast<const C&>(client_), request,
                                          std::move(options));
+  }
+  template <class... A>
+  auto putAsync(const merchants::PutMerchantsRequest& request = {}, A&&... a) const {
+    return merchants::PutMerchants::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

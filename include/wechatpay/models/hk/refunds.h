@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -190,6 +192,23 @@ struct GetRefunds {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST hk/v3/refunds
@@ -277,6 +296,23 @@ struct PostRefunds {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET hk/v3/refunds/id/{refund_id}
@@ -336,6 +372,24 @@ struct GetIdByRefundId {
   static Result<Response> Call(const C& client, std::string_view refund_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, refund_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view refund_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, refund_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view refund_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, refund_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view refund_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, refund_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -397,6 +451,25 @@ struct GetOutRefundNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_refund_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_refund_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_refund_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_refund_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_refund_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_refund_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_refund_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -416,7 +489,8 @@ const EnumTable& EnumTableOf(GetRefundsResponse::Data::RefundDetail::Scope);
 const EnumTable& EnumTableOf(GetRefundsResponse::Data::RefundDetail::Type);
 
 // Fluent calls: Refunds(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class IdByRefundId : public ::wechatpay::models::Node {
@@ -429,6 +503,10 @@ class IdByRefundId : public ::wechatpay::models::Node {
     return refunds::GetIdByRefundId::Call(static_cast<const C&>(client_), args_[0], request,
                                           std::move(options));
   }
+  template <class... A>
+  auto getAsync(const refunds::GetIdByRefundIdRequest& request = {}, A&&... a) const {
+    return refunds::GetIdByRefundId::CallAsync(client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class OutRefundNoByOutRefundNo : public ::wechatpay::models::Node {
@@ -440,6 +518,10 @@ class OutRefundNoByOutRefundNo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return refunds::GetOutRefundNo::Call(static_cast<const C&>(client_), args_[0], request,
                                          std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const refunds::GetOutRefundNoRequest& request = {}, A&&... a) const {
+    return refunds::GetOutRefundNo::CallAsync(client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -455,11 +537,19 @@ class Root : public ::wechatpay::models::Node {
       const refunds::GetRefundsRequest& request = {}, ::wechatpay::CallOptions options = {}) const {
     return refunds::GetRefunds::Call(static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const refunds::GetRefundsRequest& request = {}, A&&... a) const {
+    return refunds::GetRefunds::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<refunds::PostRefundsResponse> post(
       const refunds::PostRefundsRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return refunds::PostRefunds::Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const refunds::PostRefundsRequest& request = {}, A&&... a) const {
+    return refunds::PostRefunds::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

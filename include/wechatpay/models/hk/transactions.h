@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -164,6 +166,23 @@ struct PostApp {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -326,6 +345,25 @@ struct GetIdByTransactionId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST hk/v3/transactions/id/{transaction_id}/close
@@ -360,6 +398,25 @@ struct PostIdByTransactionIdClose {
   static Result<Response> Call(const C& client, std::string_view transaction_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -396,6 +453,25 @@ struct PostIdByTransactionIdReverse {
   static Result<Response> Call(const C& client, std::string_view transaction_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -459,6 +535,23 @@ struct PostJsapi {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -608,6 +701,23 @@ struct PostMicropay {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST hk/v3/transactions/mweb
@@ -687,6 +797,23 @@ struct PostMweb {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST hk/v3/transactions/native
@@ -749,6 +876,23 @@ struct PostNative {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -816,6 +960,24 @@ struct GetOutTradeNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST hk/v3/transactions/out-trade-no/{out_trade_no}/close
@@ -851,6 +1013,24 @@ struct PostOutTradeNoClose {
   static Result<Response> Call(const C& client, std::string_view out_trade_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -888,6 +1068,24 @@ struct PostOutTradeNoReverse {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -916,7 +1114,8 @@ const EnumTable& EnumTableOf(GetIdByTransactionIdResponse::PromotionDetail::Scop
 const EnumTable& EnumTableOf(GetIdByTransactionIdResponse::PromotionDetail::Type);
 
 // Fluent calls: Transactions(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class App : public ::wechatpay::models::Node {
@@ -927,6 +1126,10 @@ class App : public ::wechatpay::models::Node {
       const transactions::PostAppRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return transactions::PostApp::Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const transactions::PostAppRequest& request = {}, A&&... a) const {
+    return transactions::PostApp::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -940,6 +1143,12 @@ class IdByTransactionIdClose : public ::wechatpay::models::Node {
     return transactions::PostIdByTransactionIdClose::Call(static_cast<const C&>(client_), args_[0],
                                                           request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const transactions::PostIdByTransactionIdCloseRequest& request = {},
+                 A&&... a) const {
+    return transactions::PostIdByTransactionIdClose::CallAsync(client_, args_[0], request,
+                                                               std::forward<A>(a)...);
+  }
 };
 
 class IdByTransactionIdReverse : public ::wechatpay::models::Node {
@@ -951,6 +1160,12 @@ class IdByTransactionIdReverse : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return transactions::PostIdByTransactionIdReverse::Call(static_cast<const C&>(client_),
                                                             args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const transactions::PostIdByTransactionIdReverseRequest& request = {},
+                 A&&... a) const {
+    return transactions::PostIdByTransactionIdReverse::CallAsync(client_, args_[0], request,
+                                                                 std::forward<A>(a)...);
   }
 };
 
@@ -966,6 +1181,11 @@ class IdByTransactionId : public ::wechatpay::models::Node {
     return transactions::GetIdByTransactionId::Call(static_cast<const C&>(client_), args_[0],
                                                     request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const transactions::GetIdByTransactionIdRequest& request = {}, A&&... a) const {
+    return transactions::GetIdByTransactionId::CallAsync(client_, args_[0], request,
+                                                         std::forward<A>(a)...);
+  }
 };
 
 class Jsapi : public ::wechatpay::models::Node {
@@ -977,6 +1197,10 @@ class Jsapi : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return transactions::PostJsapi::Call(static_cast<const C&>(client_), request,
                                          std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const transactions::PostJsapiRequest& request = {}, A&&... a) const {
+    return transactions::PostJsapi::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -990,6 +1214,10 @@ class Micropay : public ::wechatpay::models::Node {
     return transactions::PostMicropay::Call(static_cast<const C&>(client_), request,
                                             std::move(options));
   }
+  template <class... A>
+  auto postAsync(const transactions::PostMicropayRequest& request = {}, A&&... a) const {
+    return transactions::PostMicropay::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Mweb : public ::wechatpay::models::Node {
@@ -1001,6 +1229,10 @@ class Mweb : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return transactions::PostMweb::Call(static_cast<const C&>(client_), request,
                                         std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const transactions::PostMwebRequest& request = {}, A&&... a) const {
+    return transactions::PostMweb::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -1014,6 +1246,10 @@ class Native : public ::wechatpay::models::Node {
     return transactions::PostNative::Call(static_cast<const C&>(client_), request,
                                           std::move(options));
   }
+  template <class... A>
+  auto postAsync(const transactions::PostNativeRequest& request = {}, A&&... a) const {
+    return transactions::PostNative::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class OutTradeNoByOutTradeNoClose : public ::wechatpay::models::Node {
@@ -1026,6 +1262,11 @@ class OutTradeNoByOutTradeNoClose : public ::wechatpay::models::Node {
     return transactions::PostOutTradeNoClose::Call(static_cast<const C&>(client_), args_[0],
                                                    request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const transactions::PostOutTradeNoCloseRequest& request = {}, A&&... a) const {
+    return transactions::PostOutTradeNoClose::CallAsync(client_, args_[0], request,
+                                                        std::forward<A>(a)...);
+  }
 };
 
 class OutTradeNoByOutTradeNoReverse : public ::wechatpay::models::Node {
@@ -1037,6 +1278,11 @@ class OutTradeNoByOutTradeNoReverse : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return transactions::PostOutTradeNoReverse::Call(static_cast<const C&>(client_), args_[0],
                                                      request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const transactions::PostOutTradeNoReverseRequest& request = {}, A&&... a) const {
+    return transactions::PostOutTradeNoReverse::CallAsync(client_, args_[0], request,
+                                                          std::forward<A>(a)...);
   }
 };
 
@@ -1051,6 +1297,11 @@ class OutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return transactions::GetOutTradeNo::Call(static_cast<const C&>(client_), args_[0], request,
                                              std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const transactions::GetOutTradeNoRequest& request = {}, A&&... a) const {
+    return transactions::GetOutTradeNo::CallAsync(client_, args_[0], request,
+                                                  std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -110,6 +112,23 @@ struct PostMicroGetstate {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -210,6 +229,23 @@ struct PostMicroGetupgradestate {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/applyment/micro/modifyarchives (deprecated; needs the merchant client certificate)
@@ -295,6 +331,23 @@ struct PostMicroModifyarchives {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/applyment/micro/modifycontactinfo (deprecated; needs the merchant client certificate)
@@ -376,6 +429,23 @@ struct PostMicroModifycontactinfo {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/applyment/micro/signcontract (deprecated; needs the merchant client certificate)
@@ -413,6 +483,23 @@ struct PostMicroSigncontract {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -545,6 +632,23 @@ struct PostMicroSubmit {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/applyment/micro/submitupgrade (deprecated; needs the merchant client certificate)
@@ -663,6 +767,23 @@ struct PostMicroSubmitupgrade {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -686,7 +807,8 @@ const EnumTable& EnumTableOf(PostMicroModifyarchivesRequest::Version);
 const EnumTable& EnumTableOf(PostMicroSubmitRequest::Version);
 
 // Fluent calls: Applyment(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class MicroGetstate : public ::wechatpay::models::Node {
@@ -698,6 +820,10 @@ class MicroGetstate : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return applyment::PostMicroGetstate::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const applyment::PostMicroGetstateRequest& request = {}, A&&... a) const {
+    return applyment::PostMicroGetstate::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -711,6 +837,10 @@ class MicroGetupgradestate : public ::wechatpay::models::Node {
     return applyment::PostMicroGetupgradestate::Call(static_cast<const C&>(client_), request,
                                                      std::move(options));
   }
+  template <class... A>
+  auto postAsync(const applyment::PostMicroGetupgradestateRequest& request = {}, A&&... a) const {
+    return applyment::PostMicroGetupgradestate::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class MicroModifyarchives : public ::wechatpay::models::Node {
@@ -722,6 +852,10 @@ class MicroModifyarchives : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return applyment::PostMicroModifyarchives::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const applyment::PostMicroModifyarchivesRequest& request = {}, A&&... a) const {
+    return applyment::PostMicroModifyarchives::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -735,6 +869,11 @@ class MicroModifycontactinfo : public ::wechatpay::models::Node {
     return applyment::PostMicroModifycontactinfo::Call(static_cast<const C&>(client_), request,
                                                        std::move(options));
   }
+  template <class... A>
+  auto postAsync(const applyment::PostMicroModifycontactinfoRequest& request = {}, A&&... a) const {
+    return applyment::PostMicroModifycontactinfo::CallAsync(client_, request,
+                                                            std::forward<A>(a)...);
+  }
 };
 
 class MicroSigncontract : public ::wechatpay::models::Node {
@@ -746,6 +885,10 @@ class MicroSigncontract : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return applyment::PostMicroSigncontract::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const applyment::PostMicroSigncontractRequest& request = {}, A&&... a) const {
+    return applyment::PostMicroSigncontract::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -759,6 +902,10 @@ class MicroSubmit : public ::wechatpay::models::Node {
     return applyment::PostMicroSubmit::Call(static_cast<const C&>(client_), request,
                                             std::move(options));
   }
+  template <class... A>
+  auto postAsync(const applyment::PostMicroSubmitRequest& request = {}, A&&... a) const {
+    return applyment::PostMicroSubmit::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class MicroSubmitupgrade : public ::wechatpay::models::Node {
@@ -770,6 +917,10 @@ class MicroSubmitupgrade : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return applyment::PostMicroSubmitupgrade::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const applyment::PostMicroSubmitupgradeRequest& request = {}, A&&... a) const {
+    return applyment::PostMicroSubmitupgrade::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -179,6 +181,23 @@ struct PostMchCustomsCustomdeclareorder {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/cgi-bin/mch/customs/customdeclarequery
@@ -293,6 +312,23 @@ struct PostMchCustomsCustomdeclarequery {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/cgi-bin/mch/newcustoms/customdeclareredeclare
@@ -405,6 +441,23 @@ struct PostMchNewcustomsCustomdeclareredeclare {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -425,7 +478,8 @@ const EnumTable& EnumTableOf(PostMchCustomsCustomdeclareorderResponse::VerifyDep
 const EnumTable& EnumTableOf(PostMchNewcustomsCustomdeclareredeclareResponse::State);
 
 // Fluent calls: CgiBin(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class MchCustomsCustomdeclareorder : public ::wechatpay::models::Node {
@@ -438,6 +492,12 @@ class MchCustomsCustomdeclareorder : public ::wechatpay::models::Node {
     return cgi_bin::PostMchCustomsCustomdeclareorder::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
   }
+  template <class... A>
+  auto postAsync(const cgi_bin::PostMchCustomsCustomdeclareorderRequest& request = {},
+                 A&&... a) const {
+    return cgi_bin::PostMchCustomsCustomdeclareorder::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
+  }
 };
 
 class MchCustomsCustomdeclarequery : public ::wechatpay::models::Node {
@@ -449,6 +509,12 @@ class MchCustomsCustomdeclarequery : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return cgi_bin::PostMchCustomsCustomdeclarequery::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const cgi_bin::PostMchCustomsCustomdeclarequeryRequest& request = {},
+                 A&&... a) const {
+    return cgi_bin::PostMchCustomsCustomdeclarequery::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
   }
 };
 
@@ -468,6 +534,12 @@ class MchNewcustomsCustomdeclareredeclare : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return cgi_bin::PostMchNewcustomsCustomdeclareredeclare::Call(static_cast<const C&>(client_),
                                                                   request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const cgi_bin::PostMchNewcustomsCustomdeclareredeclareRequest& request = {},
+                 A&&... a) const {
+    return cgi_bin::PostMchNewcustomsCustomdeclareredeclare::CallAsync(client_, request,
+                                                                       std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -118,6 +120,23 @@ struct PostQueryautowithdrawbydate {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/fund/reautowithdrawbydate (deprecated; needs the merchant client certificate)
@@ -200,6 +219,23 @@ struct PostReautowithdrawbydate {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -211,7 +247,8 @@ const EnumTable& EnumTableOf(PostQueryautowithdrawbydateRequest::SignType);
 const EnumTable& EnumTableOf(PostQueryautowithdrawbydateResponse::ReturnCode);
 
 // Fluent calls: Fund(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Queryautowithdrawbydate : public ::wechatpay::models::Node {
@@ -224,6 +261,10 @@ class Queryautowithdrawbydate : public ::wechatpay::models::Node {
     return fund::PostQueryautowithdrawbydate::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
   }
+  template <class... A>
+  auto postAsync(const fund::PostQueryautowithdrawbydateRequest& request = {}, A&&... a) const {
+    return fund::PostQueryautowithdrawbydate::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Reautowithdrawbydate : public ::wechatpay::models::Node {
@@ -235,6 +276,10 @@ class Reautowithdrawbydate : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return fund::PostReautowithdrawbydate::Call(static_cast<const C&>(client_), request,
                                                 std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const fund::PostReautowithdrawbydateRequest& request = {}, A&&... a) const {
+    return fund::PostReautowithdrawbydate::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -106,6 +108,23 @@ struct PostBankquerymchauditinfo {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/mchrisk/channelquerymchauditinfo
@@ -187,6 +206,23 @@ struct PostChannelquerymchauditinfo {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -271,6 +307,23 @@ struct PostQuerymchrisk {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/mchrisk/setmchriskcallback
@@ -333,6 +386,23 @@ struct PostSetmchriskcallback {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -421,6 +491,23 @@ struct PostSyncmchriskresult {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -438,7 +525,8 @@ const EnumTable& EnumTableOf(PostBankquerymchauditinfoRequest::SignType);
 const EnumTable& EnumTableOf(PostBankquerymchauditinfoResponse::ReturnCode);
 
 // Fluent calls: Mchrisk(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Bankquerymchauditinfo : public ::wechatpay::models::Node {
@@ -450,6 +538,10 @@ class Bankquerymchauditinfo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return mchrisk::PostBankquerymchauditinfo::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const mchrisk::PostBankquerymchauditinfoRequest& request = {}, A&&... a) const {
+    return mchrisk::PostBankquerymchauditinfo::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -463,6 +555,11 @@ class Channelquerymchauditinfo : public ::wechatpay::models::Node {
     return mchrisk::PostChannelquerymchauditinfo::Call(static_cast<const C&>(client_), request,
                                                        std::move(options));
   }
+  template <class... A>
+  auto postAsync(const mchrisk::PostChannelquerymchauditinfoRequest& request = {}, A&&... a) const {
+    return mchrisk::PostChannelquerymchauditinfo::CallAsync(client_, request,
+                                                            std::forward<A>(a)...);
+  }
 };
 
 class Querymchrisk : public ::wechatpay::models::Node {
@@ -474,6 +571,10 @@ class Querymchrisk : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return mchrisk::PostQuerymchrisk::Call(static_cast<const C&>(client_), request,
                                            std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const mchrisk::PostQuerymchriskRequest& request = {}, A&&... a) const {
+    return mchrisk::PostQuerymchrisk::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -487,6 +588,10 @@ class Setmchriskcallback : public ::wechatpay::models::Node {
     return mchrisk::PostSetmchriskcallback::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
   }
+  template <class... A>
+  auto postAsync(const mchrisk::PostSetmchriskcallbackRequest& request = {}, A&&... a) const {
+    return mchrisk::PostSetmchriskcallback::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Syncmchriskresult : public ::wechatpay::models::Node {
@@ -498,6 +603,10 @@ class Syncmchriskresult : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return mchrisk::PostSyncmchriskresult::Call(static_cast<const C&>(client_), request,
                                                 std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const mchrisk::PostSyncmchriskresultRequest& request = {}, A&&... a) const {
+    return mchrisk::PostSyncmchriskresult::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

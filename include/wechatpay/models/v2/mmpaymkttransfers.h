@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -165,6 +167,23 @@ struct PostGethbinfo {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/mmpaymkttransfers/gettransferinfo (needs the merchant client certificate)
@@ -253,6 +272,23 @@ struct PostGettransferinfo {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -367,6 +403,23 @@ struct PostPromotionPaywwsptrans2pocket {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/mmpaymkttransfers/promotion/querywwsptrans2pocket (needs the merchant client certificate)
@@ -452,6 +505,23 @@ struct PostPromotionQuerywwsptrans2pocket {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -544,6 +614,23 @@ struct PostPromotionTransfers {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -644,6 +731,23 @@ struct PostQueryCouponStock {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -756,6 +860,23 @@ struct PostQuerycouponsinfo {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/mmpaymkttransfers/queryworkwxredpack (needs the merchant client certificate)
@@ -856,6 +977,23 @@ struct PostQueryworkwxredpack {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/mmpaymkttransfers/send_coupon (needs the merchant client certificate)
@@ -945,6 +1083,23 @@ struct PostSendCoupon {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1050,6 +1205,23 @@ struct PostSendgroupredpack {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/mmpaymkttransfers/sendminiprogramhb (needs the merchant client certificate)
@@ -1142,6 +1314,23 @@ struct PostSendminiprogramhb {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1236,6 +1425,23 @@ struct PostSendredpack {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1334,6 +1540,23 @@ struct PostSendworkwxredpack {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -1382,7 +1605,8 @@ const EnumTable& EnumTableOf(PostSendgroupredpackRequest::SceneId);
 const EnumTable& EnumTableOf(PostSendminiprogramhbRequest::NotifyWay);
 
 // Fluent calls: Mmpaymkttransfers(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Gethbinfo : public ::wechatpay::models::Node {
@@ -1394,6 +1618,10 @@ class Gethbinfo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return mmpaymkttransfers::PostGethbinfo::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const mmpaymkttransfers::PostGethbinfoRequest& request = {}, A&&... a) const {
+    return mmpaymkttransfers::PostGethbinfo::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -1407,6 +1635,12 @@ class Gettransferinfo : public ::wechatpay::models::Node {
     return mmpaymkttransfers::PostGettransferinfo::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
   }
+  template <class... A>
+  auto postAsync(const mmpaymkttransfers::PostGettransferinfoRequest& request = {},
+                 A&&... a) const {
+    return mmpaymkttransfers::PostGettransferinfo::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
+  }
 };
 
 class PromotionPaywwsptrans2pocket : public ::wechatpay::models::Node {
@@ -1418,6 +1652,12 @@ class PromotionPaywwsptrans2pocket : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return mmpaymkttransfers::PostPromotionPaywwsptrans2pocket::Call(static_cast<const C&>(client_),
                                                                      request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const mmpaymkttransfers::PostPromotionPaywwsptrans2pocketRequest& request = {},
+                 A&&... a) const {
+    return mmpaymkttransfers::PostPromotionPaywwsptrans2pocket::CallAsync(client_, request,
+                                                                          std::forward<A>(a)...);
   }
 };
 
@@ -1431,6 +1671,12 @@ class PromotionQuerywwsptrans2pocket : public ::wechatpay::models::Node {
     return mmpaymkttransfers::PostPromotionQuerywwsptrans2pocket::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const mmpaymkttransfers::PostPromotionQuerywwsptrans2pocketRequest& request = {},
+                 A&&... a) const {
+    return mmpaymkttransfers::PostPromotionQuerywwsptrans2pocket::CallAsync(client_, request,
+                                                                            std::forward<A>(a)...);
+  }
 };
 
 class PromotionTransfers : public ::wechatpay::models::Node {
@@ -1442,6 +1688,12 @@ class PromotionTransfers : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return mmpaymkttransfers::PostPromotionTransfers::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const mmpaymkttransfers::PostPromotionTransfersRequest& request = {},
+                 A&&... a) const {
+    return mmpaymkttransfers::PostPromotionTransfers::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
   }
 };
 
@@ -1463,6 +1715,12 @@ class QueryCouponStock : public ::wechatpay::models::Node {
     return mmpaymkttransfers::PostQueryCouponStock::Call(static_cast<const C&>(client_), request,
                                                          std::move(options));
   }
+  template <class... A>
+  auto postAsync(const mmpaymkttransfers::PostQueryCouponStockRequest& request = {},
+                 A&&... a) const {
+    return mmpaymkttransfers::PostQueryCouponStock::CallAsync(client_, request,
+                                                              std::forward<A>(a)...);
+  }
 };
 
 class Querycouponsinfo : public ::wechatpay::models::Node {
@@ -1474,6 +1732,12 @@ class Querycouponsinfo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return mmpaymkttransfers::PostQuerycouponsinfo::Call(static_cast<const C&>(client_), request,
                                                          std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const mmpaymkttransfers::PostQuerycouponsinfoRequest& request = {},
+                 A&&... a) const {
+    return mmpaymkttransfers::PostQuerycouponsinfo::CallAsync(client_, request,
+                                                              std::forward<A>(a)...);
   }
 };
 
@@ -1487,6 +1751,12 @@ class Queryworkwxredpack : public ::wechatpay::models::Node {
     return mmpaymkttransfers::PostQueryworkwxredpack::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
   }
+  template <class... A>
+  auto postAsync(const mmpaymkttransfers::PostQueryworkwxredpackRequest& request = {},
+                 A&&... a) const {
+    return mmpaymkttransfers::PostQueryworkwxredpack::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
+  }
 };
 
 class SendCoupon : public ::wechatpay::models::Node {
@@ -1498,6 +1768,10 @@ class SendCoupon : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return mmpaymkttransfers::PostSendCoupon::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const mmpaymkttransfers::PostSendCouponRequest& request = {}, A&&... a) const {
+    return mmpaymkttransfers::PostSendCoupon::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -1511,6 +1785,12 @@ class Sendgroupredpack : public ::wechatpay::models::Node {
     return mmpaymkttransfers::PostSendgroupredpack::Call(static_cast<const C&>(client_), request,
                                                          std::move(options));
   }
+  template <class... A>
+  auto postAsync(const mmpaymkttransfers::PostSendgroupredpackRequest& request = {},
+                 A&&... a) const {
+    return mmpaymkttransfers::PostSendgroupredpack::CallAsync(client_, request,
+                                                              std::forward<A>(a)...);
+  }
 };
 
 class Sendminiprogramhb : public ::wechatpay::models::Node {
@@ -1522,6 +1802,12 @@ class Sendminiprogramhb : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return mmpaymkttransfers::PostSendminiprogramhb::Call(static_cast<const C&>(client_), request,
                                                           std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const mmpaymkttransfers::PostSendminiprogramhbRequest& request = {},
+                 A&&... a) const {
+    return mmpaymkttransfers::PostSendminiprogramhb::CallAsync(client_, request,
+                                                               std::forward<A>(a)...);
   }
 };
 
@@ -1535,6 +1821,10 @@ class Sendredpack : public ::wechatpay::models::Node {
     return mmpaymkttransfers::PostSendredpack::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
   }
+  template <class... A>
+  auto postAsync(const mmpaymkttransfers::PostSendredpackRequest& request = {}, A&&... a) const {
+    return mmpaymkttransfers::PostSendredpack::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Sendworkwxredpack : public ::wechatpay::models::Node {
@@ -1546,6 +1836,12 @@ class Sendworkwxredpack : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return mmpaymkttransfers::PostSendworkwxredpack::Call(static_cast<const C&>(client_), request,
                                                           std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const mmpaymkttransfers::PostSendworkwxredpackRequest& request = {},
+                 A&&... a) const {
+    return mmpaymkttransfers::PostSendworkwxredpack::CallAsync(client_, request,
+                                                               std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -111,6 +113,23 @@ struct PostDeletecontract {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v2/papay/entrustweb (a page URL (models only))
@@ -201,6 +220,23 @@ struct GetH5entrustweb {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/papay/partner/deletecontract
@@ -285,6 +321,23 @@ struct PostPartnerDeletecontract {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -383,6 +436,23 @@ struct GetPartnerH5entrustweb {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/papay/partner/preentrustweb
@@ -475,6 +545,23 @@ struct PostPartnerPreentrustweb {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/papay/partner/querycontract
@@ -554,6 +641,23 @@ struct PostPartnerQuerycontract {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -637,6 +741,23 @@ struct PostPreentrustweb {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/papay/querycontract
@@ -714,6 +835,23 @@ struct PostQuerycontract {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -742,7 +880,8 @@ const EnumTable& EnumTableOf(PostPartnerPreentrustwebRequest::SignType);
 const EnumTable& EnumTableOf(PostPartnerPreentrustwebRequest::ReturnApp);
 
 // Fluent calls: Papay(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Deletecontract : public ::wechatpay::models::Node {
@@ -754,6 +893,10 @@ class Deletecontract : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return papay::PostDeletecontract::Call(static_cast<const C&>(client_), request,
                                            std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const papay::PostDeletecontractRequest& request = {}, A&&... a) const {
+    return papay::PostDeletecontract::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -767,6 +910,10 @@ class H5entrustweb : public ::wechatpay::models::Node {
     return papay::GetH5entrustweb::Call(static_cast<const C&>(client_), request,
                                         std::move(options));
   }
+  template <class... A>
+  auto getAsync(const papay::GetH5entrustwebRequest& request = {}, A&&... a) const {
+    return papay::GetH5entrustweb::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerDeletecontract : public ::wechatpay::models::Node {
@@ -778,6 +925,10 @@ class PartnerDeletecontract : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return papay::PostPartnerDeletecontract::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const papay::PostPartnerDeletecontractRequest& request = {}, A&&... a) const {
+    return papay::PostPartnerDeletecontract::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -791,6 +942,10 @@ class PartnerH5entrustweb : public ::wechatpay::models::Node {
     return papay::GetPartnerH5entrustweb::Call(static_cast<const C&>(client_), request,
                                                std::move(options));
   }
+  template <class... A>
+  auto getAsync(const papay::GetPartnerH5entrustwebRequest& request = {}, A&&... a) const {
+    return papay::GetPartnerH5entrustweb::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerPreentrustweb : public ::wechatpay::models::Node {
@@ -803,6 +958,10 @@ class PartnerPreentrustweb : public ::wechatpay::models::Node {
     return papay::PostPartnerPreentrustweb::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
   }
+  template <class... A>
+  auto postAsync(const papay::PostPartnerPreentrustwebRequest& request = {}, A&&... a) const {
+    return papay::PostPartnerPreentrustweb::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerQuerycontract : public ::wechatpay::models::Node {
@@ -814,6 +973,10 @@ class PartnerQuerycontract : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return papay::PostPartnerQuerycontract::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const papay::PostPartnerQuerycontractRequest& request = {}, A&&... a) const {
+    return papay::PostPartnerQuerycontract::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -836,6 +999,10 @@ class Preentrustweb : public ::wechatpay::models::Node {
     return papay::PostPreentrustweb::Call(static_cast<const C&>(client_), request,
                                           std::move(options));
   }
+  template <class... A>
+  auto postAsync(const papay::PostPreentrustwebRequest& request = {}, A&&... a) const {
+    return papay::PostPreentrustweb::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Querycontract : public ::wechatpay::models::Node {
@@ -847,6 +1014,10 @@ class Querycontract : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return papay::PostQuerycontract::Call(static_cast<const C&>(client_), request,
                                           std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const papay::PostQuerycontractRequest& request = {}, A&&... a) const {
+    return papay::PostQuerycontract::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -112,6 +114,23 @@ struct PostClosecombinedorder {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/pay/closeorder
@@ -188,6 +207,23 @@ struct PostCloseorder {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -362,6 +398,23 @@ struct PostCombinedorder {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/pay/contractorder
@@ -502,6 +555,23 @@ struct PostContractorder {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/pay/downloadbill
@@ -557,6 +627,23 @@ struct PostDownloadbill {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/pay/downloadfundflow (needs the merchant client certificate)
@@ -610,6 +697,23 @@ struct PostDownloadfundflow {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -835,6 +939,23 @@ struct PostFacepay {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/pay/facepayquery
@@ -976,6 +1097,23 @@ struct PostFacepayquery {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1231,6 +1369,23 @@ struct PostMicropay {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/pay/orderquery
@@ -1360,6 +1515,23 @@ struct PostOrderquery {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/pay/paporderquery
@@ -1464,6 +1636,23 @@ struct PostPaporderquery {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/pay/pappayapply
@@ -1543,6 +1732,23 @@ struct PostPappayapply {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1656,6 +1862,23 @@ struct PostPartnerPaporderquery {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/pay/partner/pappayapply
@@ -1743,6 +1966,23 @@ struct PostPartnerPappayapply {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1881,6 +2121,23 @@ struct PostProfitsharingaddreceiver {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/pay/profitsharingmerchantratioquery
@@ -1956,6 +2213,23 @@ struct PostProfitsharingmerchantratioquery {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/pay/profitsharingorderamountquery
@@ -2024,6 +2298,23 @@ struct PostProfitsharingorderamountquery {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2145,6 +2436,23 @@ struct PostProfitsharingquery {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/pay/profitsharingremovereceiver
@@ -2231,6 +2539,23 @@ struct PostProfitsharingremovereceiver {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2354,6 +2679,23 @@ struct PostProfitsharingreturnquery {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2497,6 +2839,23 @@ struct PostQuerycombinedorder {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/pay/queryexchagerate
@@ -2550,6 +2909,23 @@ struct PostQueryexchagerate {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2667,6 +3043,23 @@ struct PostRefundquery {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2788,6 +3181,23 @@ struct PostRefundqueryv2 {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/pay/settlementquery
@@ -2867,6 +3277,23 @@ struct PostSettlementquery {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3010,6 +3437,23 @@ struct PostUnifiedorder {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -3089,7 +3533,8 @@ const EnumTable& EnumTableOf(PostQuerycombinedorderResponse::SubOrderList::Order
 const EnumTable& EnumTableOf(PostUnifiedorderRequest::UserType);
 
 // Fluent calls: Pay(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Closecombinedorder : public ::wechatpay::models::Node {
@@ -3102,6 +3547,10 @@ class Closecombinedorder : public ::wechatpay::models::Node {
     return pay::PostClosecombinedorder::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostClosecombinedorderRequest& request = {}, A&&... a) const {
+    return pay::PostClosecombinedorder::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Closeorder : public ::wechatpay::models::Node {
@@ -3111,6 +3560,10 @@ class Closeorder : public ::wechatpay::models::Node {
   ::wechatpay::Result<pay::PostCloseorderResponse> post(
       const pay::PostCloseorderRequest& request = {}, ::wechatpay::CallOptions options = {}) const {
     return pay::PostCloseorder::Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostCloseorderRequest& request = {}, A&&... a) const {
+    return pay::PostCloseorder::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -3124,6 +3577,10 @@ class Combinedorder : public ::wechatpay::models::Node {
     return pay::PostCombinedorder::Call(static_cast<const C&>(client_), request,
                                         std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostCombinedorderRequest& request = {}, A&&... a) const {
+    return pay::PostCombinedorder::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Contractorder : public ::wechatpay::models::Node {
@@ -3136,6 +3593,10 @@ class Contractorder : public ::wechatpay::models::Node {
     return pay::PostContractorder::Call(static_cast<const C&>(client_), request,
                                         std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostContractorderRequest& request = {}, A&&... a) const {
+    return pay::PostContractorder::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Downloadbill : public ::wechatpay::models::Node {
@@ -3146,6 +3607,10 @@ class Downloadbill : public ::wechatpay::models::Node {
       const pay::PostDownloadbillRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostDownloadbill::Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostDownloadbillRequest& request = {}, A&&... a) const {
+    return pay::PostDownloadbill::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -3159,6 +3624,10 @@ class Downloadfundflow : public ::wechatpay::models::Node {
     return pay::PostDownloadfundflow::Call(static_cast<const C&>(client_), request,
                                            std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostDownloadfundflowRequest& request = {}, A&&... a) const {
+    return pay::PostDownloadfundflow::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Facepay : public ::wechatpay::models::Node {
@@ -3168,6 +3637,10 @@ class Facepay : public ::wechatpay::models::Node {
   ::wechatpay::Result<pay::PostFacepayResponse> post(const pay::PostFacepayRequest& request = {},
                                                      ::wechatpay::CallOptions options = {}) const {
     return pay::PostFacepay::Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostFacepayRequest& request = {}, A&&... a) const {
+    return pay::PostFacepay::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -3180,6 +3653,10 @@ class Facepayquery : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostFacepayquery::Call(static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostFacepayqueryRequest& request = {}, A&&... a) const {
+    return pay::PostFacepayquery::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Micropay : public ::wechatpay::models::Node {
@@ -3190,6 +3667,10 @@ class Micropay : public ::wechatpay::models::Node {
                                                       ::wechatpay::CallOptions options = {}) const {
     return pay::PostMicropay::Call(static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostMicropayRequest& request = {}, A&&... a) const {
+    return pay::PostMicropay::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Orderquery : public ::wechatpay::models::Node {
@@ -3199,6 +3680,10 @@ class Orderquery : public ::wechatpay::models::Node {
   ::wechatpay::Result<pay::PostOrderqueryResponse> post(
       const pay::PostOrderqueryRequest& request = {}, ::wechatpay::CallOptions options = {}) const {
     return pay::PostOrderquery::Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostOrderqueryRequest& request = {}, A&&... a) const {
+    return pay::PostOrderquery::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -3212,6 +3697,10 @@ class Paporderquery : public ::wechatpay::models::Node {
     return pay::PostPaporderquery::Call(static_cast<const C&>(client_), request,
                                         std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostPaporderqueryRequest& request = {}, A&&... a) const {
+    return pay::PostPaporderquery::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Pappayapply : public ::wechatpay::models::Node {
@@ -3222,6 +3711,10 @@ class Pappayapply : public ::wechatpay::models::Node {
       const pay::PostPappayapplyRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostPappayapply::Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostPappayapplyRequest& request = {}, A&&... a) const {
+    return pay::PostPappayapply::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -3235,6 +3728,10 @@ class PartnerPaporderquery : public ::wechatpay::models::Node {
     return pay::PostPartnerPaporderquery::Call(static_cast<const C&>(client_), request,
                                                std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostPartnerPaporderqueryRequest& request = {}, A&&... a) const {
+    return pay::PostPartnerPaporderquery::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerPappayapply : public ::wechatpay::models::Node {
@@ -3246,6 +3743,10 @@ class PartnerPappayapply : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostPartnerPappayapply::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostPartnerPappayapplyRequest& request = {}, A&&... a) const {
+    return pay::PostPartnerPappayapply::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -3266,6 +3767,10 @@ class Profitsharingaddreceiver : public ::wechatpay::models::Node {
     return pay::PostProfitsharingaddreceiver::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostProfitsharingaddreceiverRequest& request = {}, A&&... a) const {
+    return pay::PostProfitsharingaddreceiver::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Profitsharingmerchantratioquery : public ::wechatpay::models::Node {
@@ -3277,6 +3782,12 @@ class Profitsharingmerchantratioquery : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostProfitsharingmerchantratioquery::Call(static_cast<const C&>(client_), request,
                                                           std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostProfitsharingmerchantratioqueryRequest& request = {},
+                 A&&... a) const {
+    return pay::PostProfitsharingmerchantratioquery::CallAsync(client_, request,
+                                                               std::forward<A>(a)...);
   }
 };
 
@@ -3290,6 +3801,12 @@ class Profitsharingorderamountquery : public ::wechatpay::models::Node {
     return pay::PostProfitsharingorderamountquery::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostProfitsharingorderamountqueryRequest& request = {},
+                 A&&... a) const {
+    return pay::PostProfitsharingorderamountquery::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
+  }
 };
 
 class Profitsharingquery : public ::wechatpay::models::Node {
@@ -3301,6 +3818,10 @@ class Profitsharingquery : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostProfitsharingquery::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostProfitsharingqueryRequest& request = {}, A&&... a) const {
+    return pay::PostProfitsharingquery::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -3314,6 +3835,10 @@ class Profitsharingremovereceiver : public ::wechatpay::models::Node {
     return pay::PostProfitsharingremovereceiver::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostProfitsharingremovereceiverRequest& request = {}, A&&... a) const {
+    return pay::PostProfitsharingremovereceiver::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Profitsharingreturnquery : public ::wechatpay::models::Node {
@@ -3325,6 +3850,10 @@ class Profitsharingreturnquery : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostProfitsharingreturnquery::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostProfitsharingreturnqueryRequest& request = {}, A&&... a) const {
+    return pay::PostProfitsharingreturnquery::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -3338,6 +3867,10 @@ class Querycombinedorder : public ::wechatpay::models::Node {
     return pay::PostQuerycombinedorder::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostQuerycombinedorderRequest& request = {}, A&&... a) const {
+    return pay::PostQuerycombinedorder::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Queryexchagerate : public ::wechatpay::models::Node {
@@ -3350,6 +3883,10 @@ class Queryexchagerate : public ::wechatpay::models::Node {
     return pay::PostQueryexchagerate::Call(static_cast<const C&>(client_), request,
                                            std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostQueryexchagerateRequest& request = {}, A&&... a) const {
+    return pay::PostQueryexchagerate::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Refundquery : public ::wechatpay::models::Node {
@@ -3360,6 +3897,10 @@ class Refundquery : public ::wechatpay::models::Node {
       const pay::PostRefundqueryRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostRefundquery::Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostRefundqueryRequest& request = {}, A&&... a) const {
+    return pay::PostRefundquery::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -3373,6 +3914,10 @@ class Refundqueryv2 : public ::wechatpay::models::Node {
     return pay::PostRefundqueryv2::Call(static_cast<const C&>(client_), request,
                                         std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostRefundqueryv2Request& request = {}, A&&... a) const {
+    return pay::PostRefundqueryv2::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Settlementquery : public ::wechatpay::models::Node {
@@ -3385,6 +3930,10 @@ class Settlementquery : public ::wechatpay::models::Node {
     return pay::PostSettlementquery::Call(static_cast<const C&>(client_), request,
                                           std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostSettlementqueryRequest& request = {}, A&&... a) const {
+    return pay::PostSettlementquery::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Unifiedorder : public ::wechatpay::models::Node {
@@ -3395,6 +3944,10 @@ class Unifiedorder : public ::wechatpay::models::Node {
       const pay::PostUnifiedorderRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostUnifiedorder::Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostUnifiedorderRequest& request = {}, A&&... a) const {
+    return pay::PostUnifiedorder::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -93,6 +95,23 @@ struct PostGetcertficates {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/risk/getpublickey (needs the merchant client certificate)
@@ -159,6 +178,23 @@ struct PostGetpublickey {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -269,6 +305,23 @@ struct PostGetviolation {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -284,7 +337,8 @@ const EnumTable& EnumTableOf(PostGetpublickeyRequest::SignType);
 const EnumTable& EnumTableOf(PostGetviolationRequest::ViolationRecordsFormat);
 
 // Fluent calls: Risk(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Getcertficates : public ::wechatpay::models::Node {
@@ -296,6 +350,10 @@ class Getcertficates : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return risk::PostGetcertficates::Call(static_cast<const C&>(client_), request,
                                           std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const risk::PostGetcertficatesRequest& request = {}, A&&... a) const {
+    return risk::PostGetcertficates::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -309,6 +367,10 @@ class Getpublickey : public ::wechatpay::models::Node {
     return risk::PostGetpublickey::Call(static_cast<const C&>(client_), request,
                                         std::move(options));
   }
+  template <class... A>
+  auto postAsync(const risk::PostGetpublickeyRequest& request = {}, A&&... a) const {
+    return risk::PostGetpublickey::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Getviolation : public ::wechatpay::models::Node {
@@ -320,6 +382,10 @@ class Getviolation : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return risk::PostGetviolation::Call(static_cast<const C&>(client_), request,
                                         std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const risk::PostGetviolationRequest& request = {}, A&&... a) const {
+    return risk::PostGetviolation::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -137,6 +139,23 @@ struct PostMchAddInstitutionsub {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/secapi/mch/addsubdevconfig (needs the merchant client certificate)
@@ -200,6 +219,23 @@ struct PostMchAddsubdevconfig {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -272,6 +308,23 @@ struct PostMchChannelsetting {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -365,6 +418,23 @@ struct PostMchModifyInstitutionsub {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/secapi/mch/modifymchinfo (needs the merchant client certificate)
@@ -430,6 +500,23 @@ struct PostMchModifymchinfo {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -545,6 +632,23 @@ struct PostMchQueryInstitutionsub {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/secapi/mch/querysubdevconfig (needs the merchant client certificate)
@@ -645,6 +749,23 @@ struct PostMchQuerysubdevconfig {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -750,6 +871,23 @@ struct PostMchSubmchmanage {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -876,6 +1014,23 @@ struct PostMktAddrecommendconf {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/secapi/pay/facepayreverse (needs the merchant client certificate)
@@ -967,6 +1122,23 @@ struct PostPayFacepayreverse {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1113,6 +1285,23 @@ struct PostPayMultiprofitsharing {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/secapi/pay/profitsharing (needs the merchant client certificate)
@@ -1217,6 +1406,23 @@ struct PostPayProfitsharing {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/secapi/pay/profitsharingfinish (needs the merchant client certificate)
@@ -1304,6 +1510,23 @@ struct PostPayProfitsharingfinish {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1438,6 +1661,23 @@ struct PostPayProfitsharingreturn {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/secapi/pay/refund (needs the merchant client certificate)
@@ -1554,6 +1794,23 @@ struct PostPayRefund {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1740,6 +1997,23 @@ struct PostPayRefundv2 {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/secapi/pay/reverse (needs the merchant client certificate)
@@ -1824,6 +2098,23 @@ struct PostPayReverse {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -1885,7 +2176,8 @@ const EnumTable& EnumTableOf(PostPayRefundv2Response::PromotionDetail::Scope);
 const EnumTable& EnumTableOf(PostPayRefundv2Response::PromotionDetail::Type);
 
 // Fluent calls: Secapi(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class MchAddInstitutionsub : public ::wechatpay::models::Node {
@@ -1897,6 +2189,10 @@ class MchAddInstitutionsub : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return secapi::PostMchAddInstitutionsub::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const secapi::PostMchAddInstitutionsubRequest& request = {}, A&&... a) const {
+    return secapi::PostMchAddInstitutionsub::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -1910,6 +2206,10 @@ class MchAddsubdevconfig : public ::wechatpay::models::Node {
     return secapi::PostMchAddsubdevconfig::Call(static_cast<const C&>(client_), request,
                                                 std::move(options));
   }
+  template <class... A>
+  auto postAsync(const secapi::PostMchAddsubdevconfigRequest& request = {}, A&&... a) const {
+    return secapi::PostMchAddsubdevconfig::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class MchChannelsetting : public ::wechatpay::models::Node {
@@ -1921,6 +2221,10 @@ class MchChannelsetting : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return secapi::PostMchChannelsetting::Call(static_cast<const C&>(client_), request,
                                                std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const secapi::PostMchChannelsettingRequest& request = {}, A&&... a) const {
+    return secapi::PostMchChannelsetting::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -1934,6 +2238,10 @@ class MchModifyInstitutionsub : public ::wechatpay::models::Node {
     return secapi::PostMchModifyInstitutionsub::Call(static_cast<const C&>(client_), request,
                                                      std::move(options));
   }
+  template <class... A>
+  auto postAsync(const secapi::PostMchModifyInstitutionsubRequest& request = {}, A&&... a) const {
+    return secapi::PostMchModifyInstitutionsub::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class MchModifymchinfo : public ::wechatpay::models::Node {
@@ -1945,6 +2253,10 @@ class MchModifymchinfo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return secapi::PostMchModifymchinfo::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const secapi::PostMchModifymchinfoRequest& request = {}, A&&... a) const {
+    return secapi::PostMchModifymchinfo::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -1958,6 +2270,10 @@ class MchQueryInstitutionsub : public ::wechatpay::models::Node {
     return secapi::PostMchQueryInstitutionsub::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
   }
+  template <class... A>
+  auto postAsync(const secapi::PostMchQueryInstitutionsubRequest& request = {}, A&&... a) const {
+    return secapi::PostMchQueryInstitutionsub::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class MchQuerysubdevconfig : public ::wechatpay::models::Node {
@@ -1970,6 +2286,10 @@ class MchQuerysubdevconfig : public ::wechatpay::models::Node {
     return secapi::PostMchQuerysubdevconfig::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
   }
+  template <class... A>
+  auto postAsync(const secapi::PostMchQuerysubdevconfigRequest& request = {}, A&&... a) const {
+    return secapi::PostMchQuerysubdevconfig::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class MchSubmchmanage : public ::wechatpay::models::Node {
@@ -1981,6 +2301,10 @@ class MchSubmchmanage : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return secapi::PostMchSubmchmanage::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const secapi::PostMchSubmchmanageRequest& request = {}, A&&... a) const {
+    return secapi::PostMchSubmchmanage::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2007,6 +2331,10 @@ class MktAddrecommendconf : public ::wechatpay::models::Node {
     return secapi::PostMktAddrecommendconf::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
   }
+  template <class... A>
+  auto postAsync(const secapi::PostMktAddrecommendconfRequest& request = {}, A&&... a) const {
+    return secapi::PostMktAddrecommendconf::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Mkt : public ::wechatpay::models::Node {
@@ -2025,6 +2353,10 @@ class PayFacepayreverse : public ::wechatpay::models::Node {
     return secapi::PostPayFacepayreverse::Call(static_cast<const C&>(client_), request,
                                                std::move(options));
   }
+  template <class... A>
+  auto postAsync(const secapi::PostPayFacepayreverseRequest& request = {}, A&&... a) const {
+    return secapi::PostPayFacepayreverse::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PayMultiprofitsharing : public ::wechatpay::models::Node {
@@ -2036,6 +2368,10 @@ class PayMultiprofitsharing : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return secapi::PostPayMultiprofitsharing::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const secapi::PostPayMultiprofitsharingRequest& request = {}, A&&... a) const {
+    return secapi::PostPayMultiprofitsharing::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2049,6 +2385,10 @@ class PayProfitsharing : public ::wechatpay::models::Node {
     return secapi::PostPayProfitsharing::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
   }
+  template <class... A>
+  auto postAsync(const secapi::PostPayProfitsharingRequest& request = {}, A&&... a) const {
+    return secapi::PostPayProfitsharing::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PayProfitsharingfinish : public ::wechatpay::models::Node {
@@ -2060,6 +2400,10 @@ class PayProfitsharingfinish : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return secapi::PostPayProfitsharingfinish::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const secapi::PostPayProfitsharingfinishRequest& request = {}, A&&... a) const {
+    return secapi::PostPayProfitsharingfinish::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2073,6 +2417,10 @@ class PayProfitsharingreturn : public ::wechatpay::models::Node {
     return secapi::PostPayProfitsharingreturn::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
   }
+  template <class... A>
+  auto postAsync(const secapi::PostPayProfitsharingreturnRequest& request = {}, A&&... a) const {
+    return secapi::PostPayProfitsharingreturn::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PayRefund : public ::wechatpay::models::Node {
@@ -2083,6 +2431,10 @@ class PayRefund : public ::wechatpay::models::Node {
       const secapi::PostPayRefundRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return secapi::PostPayRefund::Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const secapi::PostPayRefundRequest& request = {}, A&&... a) const {
+    return secapi::PostPayRefund::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2096,6 +2448,10 @@ class PayRefundv2 : public ::wechatpay::models::Node {
     return secapi::PostPayRefundv2::Call(static_cast<const C&>(client_), request,
                                          std::move(options));
   }
+  template <class... A>
+  auto postAsync(const secapi::PostPayRefundv2Request& request = {}, A&&... a) const {
+    return secapi::PostPayRefundv2::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PayReverse : public ::wechatpay::models::Node {
@@ -2107,6 +2463,10 @@ class PayReverse : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return secapi::PostPayReverse::Call(static_cast<const C&>(client_), request,
                                         std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const secapi::PostPayReverseRequest& request = {}, A&&... a) const {
+    return secapi::PostPayReverse::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

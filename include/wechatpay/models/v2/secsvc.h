@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -142,6 +144,23 @@ struct PostGetrealnameinfo {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/secsvc/realnameauth
@@ -262,6 +281,23 @@ struct PostRealnameauth {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -280,7 +316,8 @@ const EnumTable& EnumTableOf(PostRealnameauthResponse::VerifyOpenid);
 const EnumTable& EnumTableOf(PostRealnameauthResponse::VerifyRealName);
 
 // Fluent calls: Secsvc(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Getrealnameinfo : public ::wechatpay::models::Node {
@@ -293,6 +330,10 @@ class Getrealnameinfo : public ::wechatpay::models::Node {
     return secsvc::PostGetrealnameinfo::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
   }
+  template <class... A>
+  auto postAsync(const secsvc::PostGetrealnameinfoRequest& request = {}, A&&... a) const {
+    return secsvc::PostGetrealnameinfo::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Realnameauth : public ::wechatpay::models::Node {
@@ -304,6 +345,10 @@ class Realnameauth : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return secsvc::PostRealnameauth::Call(static_cast<const C&>(client_), request,
                                           std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const secsvc::PostRealnameauthRequest& request = {}, A&&... a) const {
+    return secsvc::PostRealnameauth::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -101,6 +103,23 @@ struct PostAuthcodetoopenid {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/tools/shorturl
@@ -176,6 +195,23 @@ struct PostShorturl {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -187,7 +223,8 @@ const EnumTable& EnumTableOf(PostAuthcodetoopenidResponse::ReturnCode);
 const EnumTable& EnumTableOf(PostShorturlRequest::SignType);
 
 // Fluent calls: Tools(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Authcodetoopenid : public ::wechatpay::models::Node {
@@ -200,6 +237,10 @@ class Authcodetoopenid : public ::wechatpay::models::Node {
     return tools::PostAuthcodetoopenid::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
   }
+  template <class... A>
+  auto postAsync(const tools::PostAuthcodetoopenidRequest& request = {}, A&&... a) const {
+    return tools::PostAuthcodetoopenid::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Shorturl : public ::wechatpay::models::Node {
@@ -209,6 +250,10 @@ class Shorturl : public ::wechatpay::models::Node {
   ::wechatpay::Result<tools::PostShorturlResponse> post(
       const tools::PostShorturlRequest& request = {}, ::wechatpay::CallOptions options = {}) const {
     return tools::PostShorturl::Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const tools::PostShorturlRequest& request = {}, A&&... a) const {
+    return tools::PostShorturl::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -173,6 +175,23 @@ struct PostPartnerpayNotification {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -369,6 +388,23 @@ struct PostPartnerpayPayapply {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/vehicle/partnerpay/querystate
@@ -519,6 +555,23 @@ struct PostPartnerpayQuerystate {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/vehicle/pay/notification
@@ -640,6 +693,23 @@ struct PostPayNotification {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/vehicle/pay/payapply
@@ -743,6 +813,23 @@ struct PostPayPayapply {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -869,6 +956,23 @@ struct PostPayQuerystate {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -902,7 +1006,8 @@ const EnumTable& EnumTableOf(
     PostPayQuerystateResponse::PlateNumberInfo::PlateNumberInfo_::CommonUseFlag);
 
 // Fluent calls: Vehicle(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class PartnerpayNotification : public ::wechatpay::models::Node {
@@ -914,6 +1019,10 @@ class PartnerpayNotification : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return vehicle::PostPartnerpayNotification::Call(static_cast<const C&>(client_), request,
                                                      std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const vehicle::PostPartnerpayNotificationRequest& request = {}, A&&... a) const {
+    return vehicle::PostPartnerpayNotification::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -927,6 +1036,10 @@ class PartnerpayPayapply : public ::wechatpay::models::Node {
     return vehicle::PostPartnerpayPayapply::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
   }
+  template <class... A>
+  auto postAsync(const vehicle::PostPartnerpayPayapplyRequest& request = {}, A&&... a) const {
+    return vehicle::PostPartnerpayPayapply::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerpayQuerystate : public ::wechatpay::models::Node {
@@ -938,6 +1051,10 @@ class PartnerpayQuerystate : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return vehicle::PostPartnerpayQuerystate::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const vehicle::PostPartnerpayQuerystateRequest& request = {}, A&&... a) const {
+    return vehicle::PostPartnerpayQuerystate::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -959,6 +1076,10 @@ class PayNotification : public ::wechatpay::models::Node {
     return vehicle::PostPayNotification::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
   }
+  template <class... A>
+  auto postAsync(const vehicle::PostPayNotificationRequest& request = {}, A&&... a) const {
+    return vehicle::PostPayNotification::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PayPayapply : public ::wechatpay::models::Node {
@@ -971,6 +1092,10 @@ class PayPayapply : public ::wechatpay::models::Node {
     return vehicle::PostPayPayapply::Call(static_cast<const C&>(client_), request,
                                           std::move(options));
   }
+  template <class... A>
+  auto postAsync(const vehicle::PostPayPayapplyRequest& request = {}, A&&... a) const {
+    return vehicle::PostPayPayapply::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PayQuerystate : public ::wechatpay::models::Node {
@@ -982,6 +1107,10 @@ class PayQuerystate : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return vehicle::PostPayQuerystate::Call(static_cast<const C&>(client_), request,
                                             std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const vehicle::PostPayQuerystateRequest& request = {}, A&&... a) const {
+    return vehicle::PostPayQuerystate::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -113,6 +115,23 @@ struct PostCancelbill {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/wxv/changerentmoney (needs the merchant client certificate)
@@ -201,6 +220,23 @@ struct PostChangerentmoney {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -322,6 +358,23 @@ struct PostCreatehotelbill {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/wxv/createrentbill (needs the merchant client certificate)
@@ -440,6 +493,23 @@ struct PostCreaterentbill {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/wxv/finishhotelbill (needs the merchant client certificate)
@@ -543,6 +613,23 @@ struct PostFinishhotelbill {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/wxv/finishrentbill (needs the merchant client certificate)
@@ -640,6 +727,23 @@ struct PostFinishrentbill {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -773,6 +877,23 @@ struct PostQueryhotelbill {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/wxv/queryrentbill (needs the merchant client certificate)
@@ -898,6 +1019,23 @@ struct PostQueryrentbill {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -926,7 +1064,8 @@ const EnumTable& EnumTableOf(PostQueryhotelbillResponse::PayType);
 const EnumTable& EnumTableOf(PostQueryrentbillResponse::RentUnit);
 
 // Fluent calls: Wxv(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Cancelbill : public ::wechatpay::models::Node {
@@ -936,6 +1075,10 @@ class Cancelbill : public ::wechatpay::models::Node {
   ::wechatpay::Result<wxv::PostCancelbillResponse> post(
       const wxv::PostCancelbillRequest& request = {}, ::wechatpay::CallOptions options = {}) const {
     return wxv::PostCancelbill::Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const wxv::PostCancelbillRequest& request = {}, A&&... a) const {
+    return wxv::PostCancelbill::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -949,6 +1092,10 @@ class Changerentmoney : public ::wechatpay::models::Node {
     return wxv::PostChangerentmoney::Call(static_cast<const C&>(client_), request,
                                           std::move(options));
   }
+  template <class... A>
+  auto postAsync(const wxv::PostChangerentmoneyRequest& request = {}, A&&... a) const {
+    return wxv::PostChangerentmoney::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Createhotelbill : public ::wechatpay::models::Node {
@@ -960,6 +1107,10 @@ class Createhotelbill : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return wxv::PostCreatehotelbill::Call(static_cast<const C&>(client_), request,
                                           std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const wxv::PostCreatehotelbillRequest& request = {}, A&&... a) const {
+    return wxv::PostCreatehotelbill::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -973,6 +1124,10 @@ class Createrentbill : public ::wechatpay::models::Node {
     return wxv::PostCreaterentbill::Call(static_cast<const C&>(client_), request,
                                          std::move(options));
   }
+  template <class... A>
+  auto postAsync(const wxv::PostCreaterentbillRequest& request = {}, A&&... a) const {
+    return wxv::PostCreaterentbill::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Finishhotelbill : public ::wechatpay::models::Node {
@@ -984,6 +1139,10 @@ class Finishhotelbill : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return wxv::PostFinishhotelbill::Call(static_cast<const C&>(client_), request,
                                           std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const wxv::PostFinishhotelbillRequest& request = {}, A&&... a) const {
+    return wxv::PostFinishhotelbill::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -997,6 +1156,10 @@ class Finishrentbill : public ::wechatpay::models::Node {
     return wxv::PostFinishrentbill::Call(static_cast<const C&>(client_), request,
                                          std::move(options));
   }
+  template <class... A>
+  auto postAsync(const wxv::PostFinishrentbillRequest& request = {}, A&&... a) const {
+    return wxv::PostFinishrentbill::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Queryhotelbill : public ::wechatpay::models::Node {
@@ -1009,6 +1172,10 @@ class Queryhotelbill : public ::wechatpay::models::Node {
     return wxv::PostQueryhotelbill::Call(static_cast<const C&>(client_), request,
                                          std::move(options));
   }
+  template <class... A>
+  auto postAsync(const wxv::PostQueryhotelbillRequest& request = {}, A&&... a) const {
+    return wxv::PostQueryhotelbill::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Queryrentbill : public ::wechatpay::models::Node {
@@ -1020,6 +1187,10 @@ class Queryrentbill : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return wxv::PostQueryrentbill::Call(static_cast<const C&>(client_), request,
                                         std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const wxv::PostQueryrentbillRequest& request = {}, A&&... a) const {
+    return wxv::PostQueryrentbill::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -81,6 +83,23 @@ struct PostApiv2getsignkeySignGetsignkey {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -351,6 +370,23 @@ struct PostApiv2sandboxPayMicropay {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v2/xdc/apiv2sandbox/pay/orderquery
@@ -542,6 +578,23 @@ struct PostApiv2sandboxPayOrderquery {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -562,7 +615,8 @@ const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryRequest::Version);
 const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryResponse::TradeState);
 
 // Fluent calls: Xdc(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Apiv2getsignkeySignGetsignkey : public ::wechatpay::models::Node {
@@ -574,6 +628,12 @@ class Apiv2getsignkeySignGetsignkey : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return xdc::PostApiv2getsignkeySignGetsignkey::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const xdc::PostApiv2getsignkeySignGetsignkeyRequest& request = {},
+                 A&&... a) const {
+    return xdc::PostApiv2getsignkeySignGetsignkey::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -599,6 +659,10 @@ class Apiv2sandboxPayMicropay : public ::wechatpay::models::Node {
     return xdc::PostApiv2sandboxPayMicropay::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
   }
+  template <class... A>
+  auto postAsync(const xdc::PostApiv2sandboxPayMicropayRequest& request = {}, A&&... a) const {
+    return xdc::PostApiv2sandboxPayMicropay::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Apiv2sandboxPayOrderquery : public ::wechatpay::models::Node {
@@ -610,6 +674,10 @@ class Apiv2sandboxPayOrderquery : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return xdc::PostApiv2sandboxPayOrderquery::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const xdc::PostApiv2sandboxPayOrderqueryRequest& request = {}, A&&... a) const {
+    return xdc::PostApiv2sandboxPayOrderquery::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

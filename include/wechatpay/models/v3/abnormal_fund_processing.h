@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -136,6 +138,24 @@ struct GetReceiptsByReceiptId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, receipt_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view receipt_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, receipt_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view receipt_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, receipt_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view receipt_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, receipt_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions
@@ -251,6 +271,24 @@ struct PostReceiptsByReceiptIdTransferInstructions {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, receipt_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view receipt_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, receipt_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view receipt_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, receipt_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view receipt_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, receipt_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/abnormal-fund-processing/receipts/{receipt_id}/transfer-instructions/{out_instruction_no}
@@ -353,6 +391,31 @@ struct GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNo {
                    Prepare(client, receipt_id, out_instruction_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view receipt_id,
+                                                 std::string_view out_instruction_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, receipt_id, out_instruction_no, request, std::move(options)),
+        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view receipt_id,
+                                         std::string_view out_instruction_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, receipt_id, out_instruction_no, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view receipt_id,
+                                         std::string_view out_instruction_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(
+        client, Prepare(client, receipt_id, out_instruction_no, request, std::move(options)),
+        &Parse, std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -374,7 +437,8 @@ const EnumTable& EnumTableOf(
     PostReceiptsByReceiptIdTransferInstructionsResponse::Instruction::InstructionState);
 
 // Fluent calls: AbnormalFundProcessing(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class ReceiptsByReceiptIdTransferInstructions : public ::wechatpay::models::Node {
@@ -387,6 +451,13 @@ class ReceiptsByReceiptIdTransferInstructions : public ::wechatpay::models::Node
        ::wechatpay::CallOptions options = {}) const {
     return abnormal_fund_processing::PostReceiptsByReceiptIdTransferInstructions::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const abnormal_fund_processing::PostReceiptsByReceiptIdTransferInstructionsRequest&
+                     request = {},
+                 A&&... a) const {
+    return abnormal_fund_processing::PostReceiptsByReceiptIdTransferInstructions::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -401,6 +472,14 @@ class ReceiptsByReceiptIdTransferInstructionsByOutInstructionNo : public ::wecha
       ::wechatpay::CallOptions options = {}) const {
     return abnormal_fund_processing::GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNo::
         Call(static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const abnormal_fund_processing::
+          GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoRequest& request = {},
+      A&&... a) const {
+    return abnormal_fund_processing::GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNo::
+        CallAsync(client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -418,6 +497,12 @@ class ReceiptsByReceiptId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return abnormal_fund_processing::GetReceiptsByReceiptId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const abnormal_fund_processing::GetReceiptsByReceiptIdRequest& request = {},
+                A&&... a) const {
+    return abnormal_fund_processing::GetReceiptsByReceiptId::CallAsync(client_, args_[0], request,
+                                                                       std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -73,6 +75,23 @@ struct GetWbChannelAccountBalance {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -208,6 +227,23 @@ struct GetWbChannelAccountMchArchives {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/aggracct-bc/wb-channel/account/mch_media
@@ -278,6 +314,23 @@ struct GetWbChannelAccountMchMedia {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -360,6 +413,23 @@ struct PostWbChannelBankChannelAccountRename {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/aggracct-bc/wb-channel/bank-channel-account/rename/{application_id}
@@ -427,6 +497,25 @@ struct GetWbChannelBankChannelAccountRenameByApplicationId {
   static Result<Response> Call(const C& client, std::string_view application_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, application_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view application_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, application_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view application_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, application_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view application_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, application_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -496,6 +585,23 @@ struct PostWbChannelControlOrdersInfoUpdateResultNotify {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/aggracct-bc/wb-channel/control-orders/punish
@@ -560,6 +666,23 @@ struct PostWbChannelControlOrdersPunish {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/aggracct-bc/wb-channel/control-orders/recover
@@ -617,6 +740,23 @@ struct PostWbChannelControlOrdersRecover {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -756,6 +896,25 @@ struct GetWbChannelControlOrdersByOutRequestNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_request_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_request_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_request_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_request_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_request_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_request_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_request_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/aggracct-bc/wb-channel/special-reduction
@@ -842,6 +1001,23 @@ struct PostWbChannelSpecialReduction {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/aggracct-bc/wb-channel/special-reduction/{out_request_no}
@@ -915,6 +1091,25 @@ struct GetWbChannelSpecialReductionByOutRequestNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_request_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_request_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_request_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_request_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_request_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_request_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_request_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -966,7 +1161,8 @@ const EnumTable& EnumTableOf(PostWbChannelSpecialReductionResponse::State);
 const EnumTable& EnumTableOf(PostWbChannelSpecialReductionResponse::FailReason);
 
 // Fluent calls: AggracctBc(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class WbChannelAccountBalance : public ::wechatpay::models::Node {
@@ -978,6 +1174,12 @@ class WbChannelAccountBalance : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return aggracct_bc::GetWbChannelAccountBalance::Call(static_cast<const C&>(client_), request,
                                                          std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const aggracct_bc::GetWbChannelAccountBalanceRequest& request = {},
+                A&&... a) const {
+    return aggracct_bc::GetWbChannelAccountBalance::CallAsync(client_, request,
+                                                              std::forward<A>(a)...);
   }
 };
 
@@ -991,6 +1193,12 @@ class WbChannelAccountMchArchives : public ::wechatpay::models::Node {
     return aggracct_bc::GetWbChannelAccountMchArchives::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const aggracct_bc::GetWbChannelAccountMchArchivesRequest& request = {},
+                A&&... a) const {
+    return aggracct_bc::GetWbChannelAccountMchArchives::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
+  }
 };
 
 class WbChannelAccountMchMedia : public ::wechatpay::models::Node {
@@ -1002,6 +1210,12 @@ class WbChannelAccountMchMedia : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return aggracct_bc::GetWbChannelAccountMchMedia::Call(static_cast<const C&>(client_), request,
                                                           std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const aggracct_bc::GetWbChannelAccountMchMediaRequest& request = {},
+                A&&... a) const {
+    return aggracct_bc::GetWbChannelAccountMchMedia::CallAsync(client_, request,
+                                                               std::forward<A>(a)...);
   }
 };
 
@@ -1023,6 +1237,12 @@ class WbChannelBankChannelAccountRename : public ::wechatpay::models::Node {
     return aggracct_bc::PostWbChannelBankChannelAccountRename::Call(static_cast<const C&>(client_),
                                                                     request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const aggracct_bc::PostWbChannelBankChannelAccountRenameRequest& request = {},
+                 A&&... a) const {
+    return aggracct_bc::PostWbChannelBankChannelAccountRename::CallAsync(client_, request,
+                                                                         std::forward<A>(a)...);
+  }
 };
 
 class WbChannelBankChannelAccountRenameByApplicationId : public ::wechatpay::models::Node {
@@ -1034,6 +1254,13 @@ class WbChannelBankChannelAccountRenameByApplicationId : public ::wechatpay::mod
       ::wechatpay::CallOptions options = {}) const {
     return aggracct_bc::GetWbChannelBankChannelAccountRenameByApplicationId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const aggracct_bc::GetWbChannelBankChannelAccountRenameByApplicationIdRequest& request = {},
+      A&&... a) const {
+    return aggracct_bc::GetWbChannelBankChannelAccountRenameByApplicationId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -1055,6 +1282,13 @@ class WbChannelControlOrdersInfoUpdateResultNotify : public ::wechatpay::models:
       ::wechatpay::CallOptions options = {}) const {
     return aggracct_bc::PostWbChannelControlOrdersInfoUpdateResultNotify::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const aggracct_bc::PostWbChannelControlOrdersInfoUpdateResultNotifyRequest& request = {},
+      A&&... a) const {
+    return aggracct_bc::PostWbChannelControlOrdersInfoUpdateResultNotify::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -1086,6 +1320,12 @@ class WbChannelControlOrdersPunish : public ::wechatpay::models::Node {
     return aggracct_bc::PostWbChannelControlOrdersPunish::Call(static_cast<const C&>(client_),
                                                                request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const aggracct_bc::PostWbChannelControlOrdersPunishRequest& request = {},
+                 A&&... a) const {
+    return aggracct_bc::PostWbChannelControlOrdersPunish::CallAsync(client_, request,
+                                                                    std::forward<A>(a)...);
+  }
 };
 
 class WbChannelControlOrdersRecover : public ::wechatpay::models::Node {
@@ -1097,6 +1337,12 @@ class WbChannelControlOrdersRecover : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return aggracct_bc::PostWbChannelControlOrdersRecover::Call(static_cast<const C&>(client_),
                                                                 request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const aggracct_bc::PostWbChannelControlOrdersRecoverRequest& request = {},
+                 A&&... a) const {
+    return aggracct_bc::PostWbChannelControlOrdersRecover::CallAsync(client_, request,
+                                                                     std::forward<A>(a)...);
   }
 };
 
@@ -1118,6 +1364,12 @@ class WbChannelControlOrdersByOutRequestNo : public ::wechatpay::models::Node {
     return aggracct_bc::GetWbChannelControlOrdersByOutRequestNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const aggracct_bc::GetWbChannelControlOrdersByOutRequestNoRequest& request = {},
+                A&&... a) const {
+    return aggracct_bc::GetWbChannelControlOrdersByOutRequestNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class WbChannelSpecialReduction : public ::wechatpay::models::Node {
@@ -1130,6 +1382,12 @@ class WbChannelSpecialReduction : public ::wechatpay::models::Node {
     return aggracct_bc::PostWbChannelSpecialReduction::Call(static_cast<const C&>(client_), request,
                                                             std::move(options));
   }
+  template <class... A>
+  auto postAsync(const aggracct_bc::PostWbChannelSpecialReductionRequest& request = {},
+                 A&&... a) const {
+    return aggracct_bc::PostWbChannelSpecialReduction::CallAsync(client_, request,
+                                                                 std::forward<A>(a)...);
+  }
 };
 
 class WbChannelSpecialReductionByOutRequestNo : public ::wechatpay::models::Node {
@@ -1141,6 +1399,12 @@ class WbChannelSpecialReductionByOutRequestNo : public ::wechatpay::models::Node
       ::wechatpay::CallOptions options = {}) const {
     return aggracct_bc::GetWbChannelSpecialReductionByOutRequestNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const aggracct_bc::GetWbChannelSpecialReductionByOutRequestNoRequest& request = {},
+                A&&... a) const {
+    return aggracct_bc::GetWbChannelSpecialReductionByOutRequestNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -99,6 +101,30 @@ struct GetSubMerchantsBySubMchidApplicationByApplicationNo {
     return Execute(client, Prepare(client, sub_mchid, application_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 std::string_view application_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, sub_mchid, application_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         std::string_view application_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, sub_mchid, application_no, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         std::string_view application_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, sub_mchid, application_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/apply4sub/sub_merchants/{sub_mchid}/modify-settlement
@@ -164,6 +190,24 @@ struct PostSubMerchantsBySubMchidModifySettlement {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/apply4sub/sub_merchants/{sub_mchid}/settlement
@@ -227,6 +271,24 @@ struct GetSubMerchantsBySubMchidSettlement {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -247,7 +309,8 @@ const EnumTable& EnumTableOf(PostSubMerchantsBySubMchidModifySettlementRequest::
 const EnumTable& EnumTableOf(GetSubMerchantsBySubMchidSettlementResponse::VerifyResult);
 
 // Fluent calls: Apply4sub(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class SubMerchantsBySubMchidApplicationByApplicationNo : public ::wechatpay::models::Node {
@@ -259,6 +322,13 @@ class SubMerchantsBySubMchidApplicationByApplicationNo : public ::wechatpay::mod
       ::wechatpay::CallOptions options = {}) const {
     return apply4sub::GetSubMerchantsBySubMchidApplicationByApplicationNo::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const apply4sub::GetSubMerchantsBySubMchidApplicationByApplicationNoRequest& request = {},
+      A&&... a) const {
+    return apply4sub::GetSubMerchantsBySubMchidApplicationByApplicationNo::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -272,6 +342,12 @@ class SubMerchantsBySubMchidModifySettlement : public ::wechatpay::models::Node 
     return apply4sub::PostSubMerchantsBySubMchidModifySettlement::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const apply4sub::PostSubMerchantsBySubMchidModifySettlementRequest& request = {},
+                 A&&... a) const {
+    return apply4sub::PostSubMerchantsBySubMchidModifySettlement::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class SubMerchantsBySubMchidSettlement : public ::wechatpay::models::Node {
@@ -283,6 +359,12 @@ class SubMerchantsBySubMchidSettlement : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return apply4sub::GetSubMerchantsBySubMchidSettlement::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const apply4sub::GetSubMerchantsBySubMchidSettlementRequest& request = {},
+                A&&... a) const {
+    return apply4sub::GetSubMerchantsBySubMchidSettlement::CallAsync(client_, args_[0], request,
+                                                                     std::forward<A>(a)...);
   }
 };
 

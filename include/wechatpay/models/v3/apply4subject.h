@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -83,6 +85,23 @@ struct GetApplyment {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -410,6 +429,23 @@ struct PostApplyment {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/apply4subject/applyment/merchants/{sub_mchid}/state
@@ -465,6 +501,24 @@ struct GetApplymentMerchantsBySubMchidState {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/apply4subject/applyment/{applyment_id}/cancel
@@ -498,6 +552,24 @@ struct PostApplymentByApplymentIdCancel {
   static Result<Response> Call(const C& client, std::string_view applyment_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view applyment_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view applyment_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, applyment_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view applyment_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -534,6 +606,25 @@ struct PostApplymentByBusinessCodeCancel {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, business_code, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view business_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, business_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view business_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, business_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view business_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, business_code, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -556,7 +647,8 @@ const EnumTable& EnumTableOf(
 const EnumTable& EnumTableOf(GetApplymentMerchantsBySubMchidStateResponse::AuthorizeState);
 
 // Fluent calls: Apply4subject(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class ApplymentMerchantsBySubMchidState : public ::wechatpay::models::Node {
@@ -568,6 +660,12 @@ class ApplymentMerchantsBySubMchidState : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return apply4subject::GetApplymentMerchantsBySubMchidState::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const apply4subject::GetApplymentMerchantsBySubMchidStateRequest& request = {},
+                A&&... a) const {
+    return apply4subject::GetApplymentMerchantsBySubMchidState::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -590,12 +688,20 @@ class Applyment : public ::wechatpay::models::Node {
     return apply4subject::GetApplyment::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
   }
+  template <class... A>
+  auto getAsync(const apply4subject::GetApplymentRequest& request = {}, A&&... a) const {
+    return apply4subject::GetApplyment::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<apply4subject::PostApplymentResponse> post(
       const apply4subject::PostApplymentRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return apply4subject::PostApplyment::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const apply4subject::PostApplymentRequest& request = {}, A&&... a) const {
+    return apply4subject::PostApplyment::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -608,6 +714,12 @@ class ApplymentByApplymentIdCancel : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return apply4subject::PostApplymentByApplymentIdCancel::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const apply4subject::PostApplymentByApplymentIdCancelRequest& request = {},
+                 A&&... a) const {
+    return apply4subject::PostApplymentByApplymentIdCancel::CallAsync(client_, args_[0], request,
+                                                                      std::forward<A>(a)...);
   }
 };
 
@@ -626,6 +738,12 @@ class ApplymentByBusinessCodeCancel : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return apply4subject::PostApplymentByBusinessCodeCancel::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const apply4subject::PostApplymentByBusinessCodeCancelRequest& request = {},
+                 A&&... a) const {
+    return apply4subject::PostApplymentByBusinessCodeCancel::CallAsync(client_, args_[0], request,
+                                                                       std::forward<A>(a)...);
   }
 };
 

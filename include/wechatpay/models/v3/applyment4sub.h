@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -607,6 +609,23 @@ struct PostApplyment {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/applyment4sub/applyment/applyment_id/{applyment_id}
@@ -688,6 +707,24 @@ struct GetApplymentApplymentId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t applyment_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t applyment_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, applyment_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t applyment_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/applyment4sub/applyment/business_code/{business_code}
@@ -740,6 +777,25 @@ struct GetApplymentBusinessCode {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, business_code, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view business_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, business_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view business_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, business_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view business_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, business_code, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -761,7 +817,8 @@ const EnumTable& EnumTableOf(PostApplymentRequest::BankAccountInfo::BankAccountT
 const EnumTable& EnumTableOf(GetApplymentApplymentIdResponse::ApplymentState);
 
 // Fluent calls: Applyment4sub(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class ApplymentApplymentIdByApplymentId : public ::wechatpay::models::Node {
@@ -775,6 +832,11 @@ class ApplymentApplymentIdByApplymentId : public ::wechatpay::models::Node {
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), request,
         std::move(options));
   }
+  template <class... A>
+  auto getAsync(const applyment4sub::GetApplymentApplymentIdRequest& request = {}, A&&... a) const {
+    return applyment4sub::GetApplymentApplymentId::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), request, std::forward<A>(a)...);
+  }
 };
 
 class ApplymentBusinessCodeByBusinessCode : public ::wechatpay::models::Node {
@@ -786,6 +848,12 @@ class ApplymentBusinessCodeByBusinessCode : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return applyment4sub::GetApplymentBusinessCode::Call(static_cast<const C&>(client_), args_[0],
                                                          request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const applyment4sub::GetApplymentBusinessCodeRequest& request = {},
+                A&&... a) const {
+    return applyment4sub::GetApplymentBusinessCode::CallAsync(client_, args_[0], request,
+                                                              std::forward<A>(a)...);
   }
 };
 
@@ -804,6 +872,10 @@ class Applyment : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return applyment4sub::PostApplyment::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const applyment4sub::PostApplymentRequest& request = {}, A&&... a) const {
+    return applyment4sub::PostApplyment::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -66,6 +68,23 @@ struct GetReceiptDetailReceipts {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/bank-batch-transfer/receipt/detail-receipts
@@ -113,6 +132,23 @@ struct PostReceiptDetailReceipts {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/bank-batch-transfer/receipt/summary-receipts
@@ -159,6 +195,23 @@ struct GetReceiptSummaryReceipts {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -208,6 +261,23 @@ struct PostReceiptSummaryReceipts {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -221,7 +291,8 @@ void Serialize(Archive& archive, PostReceiptSummaryReceiptsRequest& value);
 void Serialize(Archive& archive, PostReceiptSummaryReceiptsResponse& value);
 
 // Fluent calls: BankBatchTransfer(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class ReceiptDetailReceipts : public ::wechatpay::models::Node {
@@ -234,12 +305,24 @@ class ReceiptDetailReceipts : public ::wechatpay::models::Node {
     return bank_batch_transfer::GetReceiptDetailReceipts::Call(static_cast<const C&>(client_),
                                                                request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const bank_batch_transfer::GetReceiptDetailReceiptsRequest& request = {},
+                A&&... a) const {
+    return bank_batch_transfer::GetReceiptDetailReceipts::CallAsync(client_, request,
+                                                                    std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<bank_batch_transfer::PostReceiptDetailReceiptsResponse> post(
       const bank_batch_transfer::PostReceiptDetailReceiptsRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return bank_batch_transfer::PostReceiptDetailReceipts::Call(static_cast<const C&>(client_),
                                                                 request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const bank_batch_transfer::PostReceiptDetailReceiptsRequest& request = {},
+                 A&&... a) const {
+    return bank_batch_transfer::PostReceiptDetailReceipts::CallAsync(client_, request,
+                                                                     std::forward<A>(a)...);
   }
 };
 
@@ -253,12 +336,24 @@ class ReceiptSummaryReceipts : public ::wechatpay::models::Node {
     return bank_batch_transfer::GetReceiptSummaryReceipts::Call(static_cast<const C&>(client_),
                                                                 request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const bank_batch_transfer::GetReceiptSummaryReceiptsRequest& request = {},
+                A&&... a) const {
+    return bank_batch_transfer::GetReceiptSummaryReceipts::CallAsync(client_, request,
+                                                                     std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<bank_batch_transfer::PostReceiptSummaryReceiptsResponse> post(
       const bank_batch_transfer::PostReceiptSummaryReceiptsRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return bank_batch_transfer::PostReceiptSummaryReceipts::Call(static_cast<const C&>(client_),
                                                                  request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const bank_batch_transfer::PostReceiptSummaryReceiptsRequest& request = {},
+                 A&&... a) const {
+    return bank_batch_transfer::PostReceiptSummaryReceipts::CallAsync(client_, request,
+                                                                      std::forward<A>(a)...);
   }
 };
 

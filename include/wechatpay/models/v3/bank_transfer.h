@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -92,6 +94,23 @@ struct PostBatches {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -249,6 +268,24 @@ struct GetBatchesBatchId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, batch_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view batch_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, batch_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, batch_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, batch_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/bank-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}
@@ -336,6 +373,28 @@ struct GetBatchesBatchIdDetailsDetailId {
     return Execute(client, Prepare(client, batch_id, detail_id, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view batch_id,
+                                                 std::string_view detail_id, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, batch_id, detail_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         std::string_view detail_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, batch_id, detail_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         std::string_view detail_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, batch_id, detail_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/bank-transfer/batches/out-batch-no/{out_batch_no}
@@ -414,6 +473,24 @@ struct GetBatchesOutBatchNo {
   static Result<Response> Call(const C& client, std::string_view out_batch_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_batch_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -496,6 +573,30 @@ struct GetBatchesOutBatchNoDetailsOutDetailNo {
     return Execute(
         client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 std::string_view out_detail_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, out_batch_no, out_detail_no, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, out_batch_no, out_detail_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -520,7 +621,8 @@ const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::DetailSta
 const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::AccountType);
 
 // Fluent calls: BankTransfer(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class BatchesBatchIdByBatchIdDetailsDetailIdByDetailId : public ::wechatpay::models::Node {
@@ -532,6 +634,12 @@ class BatchesBatchIdByBatchIdDetailsDetailIdByDetailId : public ::wechatpay::mod
       ::wechatpay::CallOptions options = {}) const {
     return bank_transfer::GetBatchesBatchIdDetailsDetailId::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const bank_transfer::GetBatchesBatchIdDetailsDetailIdRequest& request = {},
+                A&&... a) const {
+    return bank_transfer::GetBatchesBatchIdDetailsDetailId::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -554,6 +662,11 @@ class BatchesBatchIdByBatchId : public ::wechatpay::models::Node {
     return bank_transfer::GetBatchesBatchId::Call(static_cast<const C&>(client_), args_[0], request,
                                                   std::move(options));
   }
+  template <class... A>
+  auto getAsync(const bank_transfer::GetBatchesBatchIdRequest& request = {}, A&&... a) const {
+    return bank_transfer::GetBatchesBatchId::CallAsync(client_, args_[0], request,
+                                                       std::forward<A>(a)...);
+  }
 };
 
 class BatchesOutBatchNoByOutBatchNoDetailsOutDetailNoByOutDetailNo
@@ -566,6 +679,12 @@ class BatchesOutBatchNoByOutBatchNoDetailsOutDetailNoByOutDetailNo
       ::wechatpay::CallOptions options = {}) const {
     return bank_transfer::GetBatchesOutBatchNoDetailsOutDetailNo::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const bank_transfer::GetBatchesOutBatchNoDetailsOutDetailNoRequest& request = {},
+                A&&... a) const {
+    return bank_transfer::GetBatchesOutBatchNoDetailsOutDetailNo::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -589,6 +708,11 @@ class BatchesOutBatchNoByOutBatchNo : public ::wechatpay::models::Node {
     return bank_transfer::GetBatchesOutBatchNo::Call(static_cast<const C&>(client_), args_[0],
                                                      request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const bank_transfer::GetBatchesOutBatchNoRequest& request = {}, A&&... a) const {
+    return bank_transfer::GetBatchesOutBatchNo::CallAsync(client_, args_[0], request,
+                                                          std::forward<A>(a)...);
+  }
 };
 
 class Batches : public ::wechatpay::models::Node {
@@ -606,6 +730,10 @@ class Batches : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return bank_transfer::PostBatches::Call(static_cast<const C&>(client_), request,
                                             std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const bank_transfer::PostBatchesRequest& request = {}, A&&... a) const {
+    return bank_transfer::PostBatches::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

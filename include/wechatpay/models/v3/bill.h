@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -73,6 +75,23 @@ struct GetFundflowbill {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -152,6 +171,23 @@ struct GetSubMerchantFundflowbill {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/bill/tradebill
@@ -208,6 +244,23 @@ struct GetTradebill {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -224,7 +277,8 @@ const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::AccountType);
 const EnumTable& EnumTableOf(GetTradebillRequest::BillType);
 
 // Fluent calls: Bill(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Fundflowbill : public ::wechatpay::models::Node {
@@ -235,6 +289,10 @@ class Fundflowbill : public ::wechatpay::models::Node {
       const bill::GetFundflowbillRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return bill::GetFundflowbill::Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const bill::GetFundflowbillRequest& request = {}, A&&... a) const {
+    return bill::GetFundflowbill::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -248,6 +306,10 @@ class SubMerchantFundflowbill : public ::wechatpay::models::Node {
     return bill::GetSubMerchantFundflowbill::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
   }
+  template <class... A>
+  auto getAsync(const bill::GetSubMerchantFundflowbillRequest& request = {}, A&&... a) const {
+    return bill::GetSubMerchantFundflowbill::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Tradebill : public ::wechatpay::models::Node {
@@ -257,6 +319,10 @@ class Tradebill : public ::wechatpay::models::Node {
   ::wechatpay::Result<bill::GetTradebillResponse> get(const bill::GetTradebillRequest& request = {},
                                                       ::wechatpay::CallOptions options = {}) const {
     return bill::GetTradebill::Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const bill::GetTradebillRequest& request = {}, A&&... a) const {
+    return bill::GetTradebill::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -199,6 +201,23 @@ struct PostApplyments {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/brand/applyments/applyment-id/{applyment_id}
@@ -258,6 +277,24 @@ struct GetApplymentsApplymentId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view applyment_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view applyment_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, applyment_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view applyment_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/brand/applyments/business-code/{business_code}
@@ -306,6 +343,25 @@ struct GetApplymentsBusinessCode {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, business_code, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view business_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, business_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view business_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, business_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view business_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, business_code, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/applyments/cancel-applyment
@@ -350,6 +406,23 @@ struct PostApplymentsCancelApplyment {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -411,6 +484,23 @@ struct GetCardCardConfigs {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -517,6 +607,23 @@ struct PostCardCardConfigs {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/card/card-configs/cancel-applyment
@@ -571,6 +678,23 @@ struct PostCardCardConfigsCancelApplyment {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/brand/card/card-configs/preview-url
@@ -619,6 +743,23 @@ struct GetCardCardConfigsPreviewUrl {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -678,6 +819,23 @@ struct PostCardCardConfigsPublish {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -750,6 +908,23 @@ struct GetCardCardLinks {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/card/card-links
@@ -803,6 +978,23 @@ struct PostCardCardLinks {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -866,6 +1058,25 @@ struct GetCardCardLinksBusinessCode {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, business_code, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view business_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, business_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view business_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, business_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view business_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, business_code, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/card/card-links/cancel-applyment
@@ -911,6 +1122,23 @@ struct PostCardCardLinksCancelApplyment {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -967,6 +1195,23 @@ struct PostCardCardLinksUnbindCardLink {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1107,6 +1352,23 @@ struct GetMarketingShakeActivitiesActivities {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1309,6 +1571,23 @@ struct GetPartnerCardMemberCards {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/partner/card-member/cards
@@ -1415,6 +1694,23 @@ struct PostPartnerCardMemberCards {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // DELETE v3/brand/partner/card-member/cards/{card_id}
@@ -1502,6 +1798,24 @@ struct DeletePartnerCardMemberCardsByCardId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, card_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/brand/partner/card-member/cards/{card_id}
@@ -1586,6 +1900,24 @@ struct GetPartnerCardMemberCardsByCardId {
   static Result<Response> Call(const C& client, std::string_view card_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, card_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1696,6 +2028,24 @@ struct PatchPartnerCardMemberCardsByCardId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, card_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/partner/card-member/cards/{card_id}/invalidate
@@ -1786,6 +2136,24 @@ struct PostPartnerCardMemberCardsByCardIdInvalidate {
   static Result<Response> Call(const C& client, std::string_view card_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, card_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1900,6 +2268,23 @@ struct GetPartnerCardMemberMembershipActivities {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/partner/card-member/membership-activities
@@ -1989,6 +2374,23 @@ struct PostPartnerCardMemberMembershipActivities {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/brand/partner/card-member/membership-activities/{activity_id}
@@ -2063,6 +2465,24 @@ struct GetPartnerCardMemberMembershipActivitiesByActivityId {
   static Result<Response> Call(const C& client, std::string_view activity_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view activity_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, activity_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2145,6 +2565,24 @@ struct PatchPartnerCardMemberMembershipActivitiesByActivityId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view activity_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, activity_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/partner/card-member/membership-activities/{activity_id}/terminate
@@ -2220,6 +2658,24 @@ struct PostPartnerCardMemberMembershipActivitiesByActivityIdTerminate {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view activity_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, activity_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/partner/card-member/pay-view-tokens
@@ -2271,6 +2727,23 @@ struct PostPartnerCardMemberPayViewTokens {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/partner/card-member/pre-auth-tokens
@@ -2321,6 +2794,23 @@ struct PostPartnerCardMemberPreAuthTokens {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2455,6 +2945,23 @@ struct GetPartnerCardMemberUserCards {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/partner/card-member/user-cards/import-by-openid
@@ -2568,6 +3075,23 @@ struct PostPartnerCardMemberUserCardsImportByOpenid {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/partner/card-member/user-cards/import-by-phone
@@ -2651,6 +3175,23 @@ struct PostPartnerCardMemberUserCardsImportByPhone {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/brand/partner/card-member/user-cards/{user_card_code}
@@ -2726,6 +3267,25 @@ struct GetPartnerCardMemberUserCardsByUserCardCode {
   static Result<Response> Call(const C& client, std::string_view user_card_code,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, user_card_code, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view user_card_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, user_card_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view user_card_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, user_card_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view user_card_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, user_card_code, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -2814,6 +3374,25 @@ struct PatchPartnerCardMemberUserCardsByUserCardCode {
   static Result<Response> Call(const C& client, std::string_view user_card_code,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, user_card_code, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view user_card_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, user_card_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view user_card_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, user_card_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view user_card_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, user_card_code, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -2908,6 +3487,25 @@ struct PostPartnerCardMemberUserCardsByUserCardCodeConfirm {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, user_card_code, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view user_card_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, user_card_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view user_card_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, user_card_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view user_card_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, user_card_code, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/brand/partner/card-member/user-cards/{user_card_code}/invalidate
@@ -2985,6 +3583,25 @@ struct PostPartnerCardMemberUserCardsByUserCardCodeInvalidate {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, user_card_code, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view user_card_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, user_card_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view user_card_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, user_card_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view user_card_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, user_card_code, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/brand/partner/card-member/user-feeds
@@ -3038,6 +3655,23 @@ struct PostPartnerCardMemberUserFeeds {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3112,6 +3746,23 @@ struct PostPartnerCardMemberUserPointsExchangeCouponConfirm {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/partner/card-member/user-points/sync
@@ -3169,6 +3820,23 @@ struct PostPartnerCardMemberUserPointsSync {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3314,6 +3982,23 @@ struct GetPartnerStoreBrandstores {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/partner/store/brandstores
@@ -3390,6 +4075,23 @@ struct PostPartnerStoreBrandstores {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // DELETE v3/brand/partner/store/brandstores/{store_id}
@@ -3426,6 +4128,24 @@ struct DeletePartnerStoreBrandstoresByStoreId {
   static Result<Response> Call(const C& client, std::string_view store_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, store_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view store_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view store_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, store_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view store_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3489,6 +4209,24 @@ struct GetPartnerStoreBrandstoresByStoreId {
   static Result<Response> Call(const C& client, std::string_view store_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, store_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view store_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view store_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, store_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view store_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3559,6 +4297,24 @@ struct PatchPartnerStoreBrandstoresByStoreId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, store_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view store_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view store_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, store_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view store_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/partner/store/brandstores/{store_id}/bindrecipient
@@ -3616,6 +4372,24 @@ struct PostPartnerStoreBrandstoresByStoreIdBindrecipient {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, store_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view store_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view store_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, store_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view store_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/partner/store/brandstores/{store_id}/close
@@ -3668,6 +4442,24 @@ struct PostPartnerStoreBrandstoresByStoreIdClose {
   static Result<Response> Call(const C& client, std::string_view store_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, store_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view store_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view store_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, store_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view store_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3722,6 +4514,24 @@ struct PostPartnerStoreBrandstoresByStoreIdResume {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, store_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view store_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view store_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, store_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view store_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/partner/store/brandstores/{store_id}/unbindrecipient
@@ -3773,6 +4583,24 @@ struct PostPartnerStoreBrandstoresByStoreIdUnbindrecipient {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, store_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view store_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view store_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, store_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view store_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/brand/profitsharing/brand-configs/{brand_mchid}
@@ -3822,6 +4650,24 @@ struct GetProfitsharingBrandConfigsByBrandMchid {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, brand_mchid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view brand_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, brand_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, brand_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, brand_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/profitsharing/finish-order
@@ -3869,6 +4715,23 @@ struct PostProfitsharingFinishOrder {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3970,6 +4833,23 @@ struct GetProfitsharingOrders {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4075,6 +4955,23 @@ struct PostProfitsharingOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/brand/profitsharing/orders/{transaction_id}/amounts
@@ -4124,6 +5021,25 @@ struct GetProfitsharingOrdersByTransactionIdAmounts {
   static Result<Response> Call(const C& client, std::string_view transaction_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -4190,6 +5106,23 @@ struct PostProfitsharingReceiversAdd {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/profitsharing/receivers/delete
@@ -4244,6 +5177,23 @@ struct PostProfitsharingReceiversDelete {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4314,6 +5264,23 @@ struct GetProfitsharingReturnorders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/brand/profitsharing/returnorders
@@ -4380,6 +5347,23 @@ struct PostProfitsharingReturnorders {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4551,7 +5535,8 @@ const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::FailReason);
 const EnumTable& EnumTableOf(PostProfitsharingReturnordersResponse::FailReason);
 
 // Fluent calls: Brand(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class ApplymentsApplymentIdByApplymentId : public ::wechatpay::models::Node {
@@ -4563,6 +5548,11 @@ class ApplymentsApplymentIdByApplymentId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return brand::GetApplymentsApplymentId::Call(static_cast<const C&>(client_), args_[0], request,
                                                  std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const brand::GetApplymentsApplymentIdRequest& request = {}, A&&... a) const {
+    return brand::GetApplymentsApplymentId::CallAsync(client_, args_[0], request,
+                                                      std::forward<A>(a)...);
   }
 };
 
@@ -4576,6 +5566,11 @@ class ApplymentsBusinessCodeByBusinessCode : public ::wechatpay::models::Node {
     return brand::GetApplymentsBusinessCode::Call(static_cast<const C&>(client_), args_[0], request,
                                                   std::move(options));
   }
+  template <class... A>
+  auto getAsync(const brand::GetApplymentsBusinessCodeRequest& request = {}, A&&... a) const {
+    return brand::GetApplymentsBusinessCode::CallAsync(client_, args_[0], request,
+                                                       std::forward<A>(a)...);
+  }
 };
 
 class ApplymentsCancelApplyment : public ::wechatpay::models::Node {
@@ -4587,6 +5582,10 @@ class ApplymentsCancelApplyment : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostApplymentsCancelApplyment::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostApplymentsCancelApplymentRequest& request = {}, A&&... a) const {
+    return brand::PostApplymentsCancelApplyment::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -4606,6 +5605,10 @@ class Applyments : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostApplyments::Call(static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const brand::PostApplymentsRequest& request = {}, A&&... a) const {
+    return brand::PostApplyments::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class CardCardConfigsCancelApplyment : public ::wechatpay::models::Node {
@@ -4617,6 +5620,12 @@ class CardCardConfigsCancelApplyment : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostCardCardConfigsCancelApplyment::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostCardCardConfigsCancelApplymentRequest& request = {},
+                 A&&... a) const {
+    return brand::PostCardCardConfigsCancelApplyment::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
   }
 };
 
@@ -4630,6 +5639,10 @@ class CardCardConfigsPreviewUrl : public ::wechatpay::models::Node {
     return brand::GetCardCardConfigsPreviewUrl::Call(static_cast<const C&>(client_), request,
                                                      std::move(options));
   }
+  template <class... A>
+  auto getAsync(const brand::GetCardCardConfigsPreviewUrlRequest& request = {}, A&&... a) const {
+    return brand::GetCardCardConfigsPreviewUrl::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class CardCardConfigsPublish : public ::wechatpay::models::Node {
@@ -4641,6 +5654,10 @@ class CardCardConfigsPublish : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostCardCardConfigsPublish::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostCardCardConfigsPublishRequest& request = {}, A&&... a) const {
+    return brand::PostCardCardConfigsPublish::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -4657,12 +5674,20 @@ class CardCardConfigs : public ::wechatpay::models::Node {
     return brand::GetCardCardConfigs::Call(static_cast<const C&>(client_), request,
                                            std::move(options));
   }
+  template <class... A>
+  auto getAsync(const brand::GetCardCardConfigsRequest& request = {}, A&&... a) const {
+    return brand::GetCardCardConfigs::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<brand::PostCardCardConfigsResponse> post(
       const brand::PostCardCardConfigsRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostCardCardConfigs::Call(static_cast<const C&>(client_), request,
                                             std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostCardCardConfigsRequest& request = {}, A&&... a) const {
+    return brand::PostCardCardConfigs::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -4676,6 +5701,11 @@ class CardCardLinksBusinessCodeByBusinessCode : public ::wechatpay::models::Node
     return brand::GetCardCardLinksBusinessCode::Call(static_cast<const C&>(client_), args_[0],
                                                      request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const brand::GetCardCardLinksBusinessCodeRequest& request = {}, A&&... a) const {
+    return brand::GetCardCardLinksBusinessCode::CallAsync(client_, args_[0], request,
+                                                          std::forward<A>(a)...);
+  }
 };
 
 class CardCardLinksCancelApplyment : public ::wechatpay::models::Node {
@@ -4688,6 +5718,12 @@ class CardCardLinksCancelApplyment : public ::wechatpay::models::Node {
     return brand::PostCardCardLinksCancelApplyment::Call(static_cast<const C&>(client_), request,
                                                          std::move(options));
   }
+  template <class... A>
+  auto postAsync(const brand::PostCardCardLinksCancelApplymentRequest& request = {},
+                 A&&... a) const {
+    return brand::PostCardCardLinksCancelApplyment::CallAsync(client_, request,
+                                                              std::forward<A>(a)...);
+  }
 };
 
 class CardCardLinksUnbindCardLink : public ::wechatpay::models::Node {
@@ -4699,6 +5735,12 @@ class CardCardLinksUnbindCardLink : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostCardCardLinksUnbindCardLink::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostCardCardLinksUnbindCardLinkRequest& request = {},
+                 A&&... a) const {
+    return brand::PostCardCardLinksUnbindCardLink::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -4717,12 +5759,20 @@ class CardCardLinks : public ::wechatpay::models::Node {
     return brand::GetCardCardLinks::Call(static_cast<const C&>(client_), request,
                                          std::move(options));
   }
+  template <class... A>
+  auto getAsync(const brand::GetCardCardLinksRequest& request = {}, A&&... a) const {
+    return brand::GetCardCardLinks::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<brand::PostCardCardLinksResponse> post(
       const brand::PostCardCardLinksRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostCardCardLinks::Call(static_cast<const C&>(client_), request,
                                           std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostCardCardLinksRequest& request = {}, A&&... a) const {
+    return brand::PostCardCardLinks::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -4742,6 +5792,12 @@ class MarketingShakeActivitiesActivities : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return brand::GetMarketingShakeActivitiesActivities::Call(static_cast<const C&>(client_),
                                                               request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const brand::GetMarketingShakeActivitiesActivitiesRequest& request = {},
+                A&&... a) const {
+    return brand::GetMarketingShakeActivitiesActivities::CallAsync(client_, request,
+                                                                   std::forward<A>(a)...);
   }
 };
 
@@ -4767,12 +5823,20 @@ class PartnerCardMemberCards : public ::wechatpay::models::Node {
     return brand::GetPartnerCardMemberCards::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
   }
+  template <class... A>
+  auto getAsync(const brand::GetPartnerCardMemberCardsRequest& request = {}, A&&... a) const {
+    return brand::GetPartnerCardMemberCards::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<brand::PostPartnerCardMemberCardsResponse> post(
       const brand::PostPartnerCardMemberCardsRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostPartnerCardMemberCards::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostPartnerCardMemberCardsRequest& request = {}, A&&... a) const {
+    return brand::PostPartnerCardMemberCards::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -4785,6 +5849,12 @@ class PartnerCardMemberCardsByCardIdInvalidate : public ::wechatpay::models::Nod
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostPartnerCardMemberCardsByCardIdInvalidate::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostPartnerCardMemberCardsByCardIdInvalidateRequest& request = {},
+                 A&&... a) const {
+    return brand::PostPartnerCardMemberCardsByCardIdInvalidate::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -4799,6 +5869,12 @@ class PartnerCardMemberCardsByCardId : public ::wechatpay::models::Node {
     return brand::DeletePartnerCardMemberCardsByCardId::Call(static_cast<const C&>(client_),
                                                              args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto delAsync(const brand::DeletePartnerCardMemberCardsByCardIdRequest& request = {},
+                A&&... a) const {
+    return brand::DeletePartnerCardMemberCardsByCardId::CallAsync(client_, args_[0], request,
+                                                                  std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<brand::GetPartnerCardMemberCardsByCardIdResponse> get(
       const brand::GetPartnerCardMemberCardsByCardIdRequest& request = {},
@@ -4806,12 +5882,24 @@ class PartnerCardMemberCardsByCardId : public ::wechatpay::models::Node {
     return brand::GetPartnerCardMemberCardsByCardId::Call(static_cast<const C&>(client_), args_[0],
                                                           request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const brand::GetPartnerCardMemberCardsByCardIdRequest& request = {},
+                A&&... a) const {
+    return brand::GetPartnerCardMemberCardsByCardId::CallAsync(client_, args_[0], request,
+                                                               std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<brand::PatchPartnerCardMemberCardsByCardIdResponse> patch(
       const brand::PatchPartnerCardMemberCardsByCardIdRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return brand::PatchPartnerCardMemberCardsByCardId::Call(static_cast<const C&>(client_),
                                                             args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(const brand::PatchPartnerCardMemberCardsByCardIdRequest& request = {},
+                  A&&... a) const {
+    return brand::PatchPartnerCardMemberCardsByCardId::CallAsync(client_, args_[0], request,
+                                                                 std::forward<A>(a)...);
   }
 };
 
@@ -4825,12 +5913,24 @@ class PartnerCardMemberMembershipActivities : public ::wechatpay::models::Node {
     return brand::GetPartnerCardMemberMembershipActivities::Call(static_cast<const C&>(client_),
                                                                  request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const brand::GetPartnerCardMemberMembershipActivitiesRequest& request = {},
+                A&&... a) const {
+    return brand::GetPartnerCardMemberMembershipActivities::CallAsync(client_, request,
+                                                                      std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<brand::PostPartnerCardMemberMembershipActivitiesResponse> post(
       const brand::PostPartnerCardMemberMembershipActivitiesRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostPartnerCardMemberMembershipActivities::Call(static_cast<const C&>(client_),
                                                                   request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostPartnerCardMemberMembershipActivitiesRequest& request = {},
+                 A&&... a) const {
+    return brand::PostPartnerCardMemberMembershipActivities::CallAsync(client_, request,
+                                                                       std::forward<A>(a)...);
   }
 };
 
@@ -4845,6 +5945,13 @@ class PartnerCardMemberMembershipActivitiesByActivityIdTerminate
        ::wechatpay::CallOptions options = {}) const {
     return brand::PostPartnerCardMemberMembershipActivitiesByActivityIdTerminate::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostPartnerCardMemberMembershipActivitiesByActivityIdTerminateRequest&
+                     request = {},
+                 A&&... a) const {
+    return brand::PostPartnerCardMemberMembershipActivitiesByActivityIdTerminate::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -4861,12 +5968,26 @@ class PartnerCardMemberMembershipActivitiesByActivityId : public ::wechatpay::mo
     return brand::GetPartnerCardMemberMembershipActivitiesByActivityId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const brand::GetPartnerCardMemberMembershipActivitiesByActivityIdRequest& request = {},
+      A&&... a) const {
+    return brand::GetPartnerCardMemberMembershipActivitiesByActivityId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<brand::PatchPartnerCardMemberMembershipActivitiesByActivityIdResponse> patch(
       const brand::PatchPartnerCardMemberMembershipActivitiesByActivityIdRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return brand::PatchPartnerCardMemberMembershipActivitiesByActivityId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(
+      const brand::PatchPartnerCardMemberMembershipActivitiesByActivityIdRequest& request = {},
+      A&&... a) const {
+    return brand::PatchPartnerCardMemberMembershipActivitiesByActivityId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -4880,6 +6001,12 @@ class PartnerCardMemberPayViewTokens : public ::wechatpay::models::Node {
     return brand::PostPartnerCardMemberPayViewTokens::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
   }
+  template <class... A>
+  auto postAsync(const brand::PostPartnerCardMemberPayViewTokensRequest& request = {},
+                 A&&... a) const {
+    return brand::PostPartnerCardMemberPayViewTokens::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
+  }
 };
 
 class PartnerCardMemberPreAuthTokens : public ::wechatpay::models::Node {
@@ -4891,6 +6018,12 @@ class PartnerCardMemberPreAuthTokens : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostPartnerCardMemberPreAuthTokens::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostPartnerCardMemberPreAuthTokensRequest& request = {},
+                 A&&... a) const {
+    return brand::PostPartnerCardMemberPreAuthTokens::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
   }
 };
 
@@ -4904,6 +6037,12 @@ class PartnerCardMemberUserCardsImportByOpenid : public ::wechatpay::models::Nod
     return brand::PostPartnerCardMemberUserCardsImportByOpenid::Call(static_cast<const C&>(client_),
                                                                      request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const brand::PostPartnerCardMemberUserCardsImportByOpenidRequest& request = {},
+                 A&&... a) const {
+    return brand::PostPartnerCardMemberUserCardsImportByOpenid::CallAsync(client_, request,
+                                                                          std::forward<A>(a)...);
+  }
 };
 
 class PartnerCardMemberUserCardsImportByPhone : public ::wechatpay::models::Node {
@@ -4915,6 +6054,12 @@ class PartnerCardMemberUserCardsImportByPhone : public ::wechatpay::models::Node
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostPartnerCardMemberUserCardsImportByPhone::Call(static_cast<const C&>(client_),
                                                                     request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostPartnerCardMemberUserCardsImportByPhoneRequest& request = {},
+                 A&&... a) const {
+    return brand::PostPartnerCardMemberUserCardsImportByPhone::CallAsync(client_, request,
+                                                                         std::forward<A>(a)...);
   }
 };
 
@@ -4930,6 +6075,10 @@ class PartnerCardMemberUserCards : public ::wechatpay::models::Node {
     return brand::GetPartnerCardMemberUserCards::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
   }
+  template <class... A>
+  auto getAsync(const brand::GetPartnerCardMemberUserCardsRequest& request = {}, A&&... a) const {
+    return brand::GetPartnerCardMemberUserCards::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerCardMemberUserCardsByUserCardCodeConfirm : public ::wechatpay::models::Node {
@@ -4942,6 +6091,13 @@ class PartnerCardMemberUserCardsByUserCardCodeConfirm : public ::wechatpay::mode
     return brand::PostPartnerCardMemberUserCardsByUserCardCodeConfirm::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const brand::PostPartnerCardMemberUserCardsByUserCardCodeConfirmRequest& request = {},
+      A&&... a) const {
+    return brand::PostPartnerCardMemberUserCardsByUserCardCodeConfirm::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerCardMemberUserCardsByUserCardCodeInvalidate : public ::wechatpay::models::Node {
@@ -4953,6 +6109,13 @@ class PartnerCardMemberUserCardsByUserCardCodeInvalidate : public ::wechatpay::m
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostPartnerCardMemberUserCardsByUserCardCodeInvalidate::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const brand::PostPartnerCardMemberUserCardsByUserCardCodeInvalidateRequest& request = {},
+      A&&... a) const {
+    return brand::PostPartnerCardMemberUserCardsByUserCardCodeInvalidate::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -4968,12 +6131,24 @@ class PartnerCardMemberUserCardsByUserCardCode : public ::wechatpay::models::Nod
     return brand::GetPartnerCardMemberUserCardsByUserCardCode::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const brand::GetPartnerCardMemberUserCardsByUserCardCodeRequest& request = {},
+                A&&... a) const {
+    return brand::GetPartnerCardMemberUserCardsByUserCardCode::CallAsync(client_, args_[0], request,
+                                                                         std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<brand::PatchPartnerCardMemberUserCardsByUserCardCodeResponse> patch(
       const brand::PatchPartnerCardMemberUserCardsByUserCardCodeRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return brand::PatchPartnerCardMemberUserCardsByUserCardCode::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(const brand::PatchPartnerCardMemberUserCardsByUserCardCodeRequest& request = {},
+                  A&&... a) const {
+    return brand::PatchPartnerCardMemberUserCardsByUserCardCode::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -4987,6 +6162,11 @@ class PartnerCardMemberUserFeeds : public ::wechatpay::models::Node {
     return brand::PostPartnerCardMemberUserFeeds::Call(static_cast<const C&>(client_), request,
                                                        std::move(options));
   }
+  template <class... A>
+  auto postAsync(const brand::PostPartnerCardMemberUserFeedsRequest& request = {}, A&&... a) const {
+    return brand::PostPartnerCardMemberUserFeeds::CallAsync(client_, request,
+                                                            std::forward<A>(a)...);
+  }
 };
 
 class PartnerCardMemberUserPointsExchangeCouponConfirm : public ::wechatpay::models::Node {
@@ -4998,6 +6178,13 @@ class PartnerCardMemberUserPointsExchangeCouponConfirm : public ::wechatpay::mod
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostPartnerCardMemberUserPointsExchangeCouponConfirm::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const brand::PostPartnerCardMemberUserPointsExchangeCouponConfirmRequest& request = {},
+      A&&... a) const {
+    return brand::PostPartnerCardMemberUserPointsExchangeCouponConfirm::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5016,6 +6203,12 @@ class PartnerCardMemberUserPointsSync : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostPartnerCardMemberUserPointsSync::Call(static_cast<const C&>(client_), request,
                                                             std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostPartnerCardMemberUserPointsSyncRequest& request = {},
+                 A&&... a) const {
+    return brand::PostPartnerCardMemberUserPointsSync::CallAsync(client_, request,
+                                                                 std::forward<A>(a)...);
   }
 };
 
@@ -5058,12 +6251,20 @@ class PartnerStoreBrandstores : public ::wechatpay::models::Node {
     return brand::GetPartnerStoreBrandstores::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
   }
+  template <class... A>
+  auto getAsync(const brand::GetPartnerStoreBrandstoresRequest& request = {}, A&&... a) const {
+    return brand::GetPartnerStoreBrandstores::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<brand::PostPartnerStoreBrandstoresResponse> post(
       const brand::PostPartnerStoreBrandstoresRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostPartnerStoreBrandstores::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostPartnerStoreBrandstoresRequest& request = {}, A&&... a) const {
+    return brand::PostPartnerStoreBrandstores::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5077,6 +6278,13 @@ class PartnerStoreBrandstoresByStoreIdBindrecipient : public ::wechatpay::models
     return brand::PostPartnerStoreBrandstoresByStoreIdBindrecipient::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const brand::PostPartnerStoreBrandstoresByStoreIdBindrecipientRequest& request = {},
+      A&&... a) const {
+    return brand::PostPartnerStoreBrandstoresByStoreIdBindrecipient::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerStoreBrandstoresByStoreIdClose : public ::wechatpay::models::Node {
@@ -5088,6 +6296,12 @@ class PartnerStoreBrandstoresByStoreIdClose : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostPartnerStoreBrandstoresByStoreIdClose::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostPartnerStoreBrandstoresByStoreIdCloseRequest& request = {},
+                 A&&... a) const {
+    return brand::PostPartnerStoreBrandstoresByStoreIdClose::CallAsync(client_, args_[0], request,
+                                                                       std::forward<A>(a)...);
   }
 };
 
@@ -5101,6 +6315,12 @@ class PartnerStoreBrandstoresByStoreIdResume : public ::wechatpay::models::Node 
     return brand::PostPartnerStoreBrandstoresByStoreIdResume::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const brand::PostPartnerStoreBrandstoresByStoreIdResumeRequest& request = {},
+                 A&&... a) const {
+    return brand::PostPartnerStoreBrandstoresByStoreIdResume::CallAsync(client_, args_[0], request,
+                                                                        std::forward<A>(a)...);
+  }
 };
 
 class PartnerStoreBrandstoresByStoreIdUnbindrecipient : public ::wechatpay::models::Node {
@@ -5112,6 +6332,13 @@ class PartnerStoreBrandstoresByStoreIdUnbindrecipient : public ::wechatpay::mode
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostPartnerStoreBrandstoresByStoreIdUnbindrecipient::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const brand::PostPartnerStoreBrandstoresByStoreIdUnbindrecipientRequest& request = {},
+      A&&... a) const {
+    return brand::PostPartnerStoreBrandstoresByStoreIdUnbindrecipient::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5131,6 +6358,12 @@ class PartnerStoreBrandstoresByStoreId : public ::wechatpay::models::Node {
     return brand::DeletePartnerStoreBrandstoresByStoreId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto delAsync(const brand::DeletePartnerStoreBrandstoresByStoreIdRequest& request = {},
+                A&&... a) const {
+    return brand::DeletePartnerStoreBrandstoresByStoreId::CallAsync(client_, args_[0], request,
+                                                                    std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<brand::GetPartnerStoreBrandstoresByStoreIdResponse> get(
       const brand::GetPartnerStoreBrandstoresByStoreIdRequest& request = {},
@@ -5138,12 +6371,24 @@ class PartnerStoreBrandstoresByStoreId : public ::wechatpay::models::Node {
     return brand::GetPartnerStoreBrandstoresByStoreId::Call(static_cast<const C&>(client_),
                                                             args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const brand::GetPartnerStoreBrandstoresByStoreIdRequest& request = {},
+                A&&... a) const {
+    return brand::GetPartnerStoreBrandstoresByStoreId::CallAsync(client_, args_[0], request,
+                                                                 std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<brand::PatchPartnerStoreBrandstoresByStoreIdResponse> patch(
       const brand::PatchPartnerStoreBrandstoresByStoreIdRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return brand::PatchPartnerStoreBrandstoresByStoreId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(const brand::PatchPartnerStoreBrandstoresByStoreIdRequest& request = {},
+                  A&&... a) const {
+    return brand::PatchPartnerStoreBrandstoresByStoreId::CallAsync(client_, args_[0], request,
+                                                                   std::forward<A>(a)...);
   }
 };
 
@@ -5173,6 +6418,12 @@ class ProfitsharingBrandConfigsByBrandMchid : public ::wechatpay::models::Node {
     return brand::GetProfitsharingBrandConfigsByBrandMchid::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const brand::GetProfitsharingBrandConfigsByBrandMchidRequest& request = {},
+                A&&... a) const {
+    return brand::GetProfitsharingBrandConfigsByBrandMchid::CallAsync(client_, args_[0], request,
+                                                                      std::forward<A>(a)...);
+  }
 };
 
 class ProfitsharingFinishOrder : public ::wechatpay::models::Node {
@@ -5184,6 +6435,10 @@ class ProfitsharingFinishOrder : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostProfitsharingFinishOrder::Call(static_cast<const C&>(client_), request,
                                                      std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostProfitsharingFinishOrderRequest& request = {}, A&&... a) const {
+    return brand::PostProfitsharingFinishOrder::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5197,12 +6452,20 @@ class ProfitsharingOrders : public ::wechatpay::models::Node {
     return brand::GetProfitsharingOrders::Call(static_cast<const C&>(client_), request,
                                                std::move(options));
   }
+  template <class... A>
+  auto getAsync(const brand::GetProfitsharingOrdersRequest& request = {}, A&&... a) const {
+    return brand::GetProfitsharingOrders::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<brand::PostProfitsharingOrdersResponse> post(
       const brand::PostProfitsharingOrdersRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostProfitsharingOrders::Call(static_cast<const C&>(client_), request,
                                                 std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostProfitsharingOrdersRequest& request = {}, A&&... a) const {
+    return brand::PostProfitsharingOrders::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5215,6 +6478,12 @@ class ProfitsharingOrdersByTransactionIdAmounts : public ::wechatpay::models::No
       ::wechatpay::CallOptions options = {}) const {
     return brand::GetProfitsharingOrdersByTransactionIdAmounts::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const brand::GetProfitsharingOrdersByTransactionIdAmountsRequest& request = {},
+                A&&... a) const {
+    return brand::GetProfitsharingOrdersByTransactionIdAmounts::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5234,6 +6503,10 @@ class ProfitsharingReceiversAdd : public ::wechatpay::models::Node {
     return brand::PostProfitsharingReceiversAdd::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
   }
+  template <class... A>
+  auto postAsync(const brand::PostProfitsharingReceiversAddRequest& request = {}, A&&... a) const {
+    return brand::PostProfitsharingReceiversAdd::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class ProfitsharingReceiversDelete : public ::wechatpay::models::Node {
@@ -5245,6 +6518,12 @@ class ProfitsharingReceiversDelete : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostProfitsharingReceiversDelete::Call(static_cast<const C&>(client_), request,
                                                          std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostProfitsharingReceiversDeleteRequest& request = {},
+                 A&&... a) const {
+    return brand::PostProfitsharingReceiversDelete::CallAsync(client_, request,
+                                                              std::forward<A>(a)...);
   }
 };
 
@@ -5265,12 +6544,20 @@ class ProfitsharingReturnorders : public ::wechatpay::models::Node {
     return brand::GetProfitsharingReturnorders::Call(static_cast<const C&>(client_), request,
                                                      std::move(options));
   }
+  template <class... A>
+  auto getAsync(const brand::GetProfitsharingReturnordersRequest& request = {}, A&&... a) const {
+    return brand::GetProfitsharingReturnorders::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<brand::PostProfitsharingReturnordersResponse> post(
       const brand::PostProfitsharingReturnordersRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return brand::PostProfitsharingReturnorders::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const brand::PostProfitsharingReturnordersRequest& request = {}, A&&... a) const {
+    return brand::PostProfitsharingReturnorders::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

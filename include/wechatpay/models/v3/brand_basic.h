@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -92,6 +94,24 @@ struct GetPartnerBrandsByBrandIdProductAuthorities {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, brand_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view brand_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, brand_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, brand_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, brand_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -103,7 +123,8 @@ const EnumTable& EnumTableOf(
     GetPartnerBrandsByBrandIdProductAuthoritiesResponse::AuthorizationProduct);
 
 // Fluent calls: BrandBasic(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class PartnerBrandsByBrandIdProductAuthorities : public ::wechatpay::models::Node {
@@ -115,6 +136,12 @@ class PartnerBrandsByBrandIdProductAuthorities : public ::wechatpay::models::Nod
       ::wechatpay::CallOptions options = {}) const {
     return brand_basic::GetPartnerBrandsByBrandIdProductAuthorities::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const brand_basic::GetPartnerBrandsByBrandIdProductAuthoritiesRequest& request = {},
+                A&&... a) const {
+    return brand_basic::GetPartnerBrandsByBrandIdProductAuthorities::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -57,6 +59,23 @@ struct PostParkings {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/businesscircle/points/notify
@@ -97,6 +116,23 @@ struct PostPointsNotify {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -146,6 +182,24 @@ struct GetUserAuthorizationsByOpenid {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/businesscircle/users/{openid}/points/commit_status
@@ -185,6 +239,24 @@ struct GetUsersByOpenidPointsCommitStatus {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -195,7 +267,8 @@ void Serialize(Archive& archive, GetUserAuthorizationsByOpenidResponse& value);
 void Serialize(Archive& archive, GetUsersByOpenidPointsCommitStatusRequest& value);
 
 // Fluent calls: Businesscircle(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Parkings : public ::wechatpay::models::Node {
@@ -208,6 +281,10 @@ class Parkings : public ::wechatpay::models::Node {
     return businesscircle::PostParkings::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
   }
+  template <class... A>
+  auto postAsync(const businesscircle::PostParkingsRequest& request = {}, A&&... a) const {
+    return businesscircle::PostParkings::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PointsNotify : public ::wechatpay::models::Node {
@@ -219,6 +296,10 @@ class PointsNotify : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return businesscircle::PostPointsNotify::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const businesscircle::PostPointsNotifyRequest& request = {}, A&&... a) const {
+    return businesscircle::PostPointsNotify::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -238,6 +319,12 @@ class UserAuthorizationsByOpenid : public ::wechatpay::models::Node {
     return businesscircle::GetUserAuthorizationsByOpenid::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const businesscircle::GetUserAuthorizationsByOpenidRequest& request = {},
+                A&&... a) const {
+    return businesscircle::GetUserAuthorizationsByOpenid::CallAsync(client_, args_[0], request,
+                                                                    std::forward<A>(a)...);
+  }
 };
 
 class UsersByOpenidPointsCommitStatus : public ::wechatpay::models::Node {
@@ -249,6 +336,12 @@ class UsersByOpenidPointsCommitStatus : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return businesscircle::GetUsersByOpenidPointsCommitStatus::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const businesscircle::GetUsersByOpenidPointsCommitStatusRequest& request = {},
+                A&&... a) const {
+    return businesscircle::GetUsersByOpenidPointsCommitStatus::CallAsync(client_, args_[0], request,
+                                                                         std::forward<A>(a)...);
   }
 };
 

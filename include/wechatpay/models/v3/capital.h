@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -73,6 +75,23 @@ struct GetCapitallhhAreasProvinces {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -136,6 +155,25 @@ struct GetCapitallhhAreasProvincesByProvinceCodeCities {
   static Result<Response> Call(const C& client, std::int64_t province_code, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, province_code, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t province_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, province_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t province_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, province_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t province_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, province_code, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -219,6 +257,23 @@ struct GetCapitallhhBanksCorporateBanking {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/capital/capitallhh/banks/personal-banking
@@ -272,6 +327,23 @@ struct GetCapitallhhBanksPersonalBanking {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/capital/capitallhh/banks/search-banks-by-bank-account
@@ -323,6 +395,23 @@ struct GetCapitallhhBanksSearchBanksByBankAccount {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -398,6 +487,25 @@ struct GetCapitallhhBanksByBankAliasCodeBranches {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, bank_alias_code, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view bank_alias_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, bank_alias_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view bank_alias_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, bank_alias_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view bank_alias_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, bank_alias_code, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -415,7 +523,8 @@ void Serialize(Archive& archive, GetCapitallhhBanksByBankAliasCodeBranchesReques
 void Serialize(Archive& archive, GetCapitallhhBanksByBankAliasCodeBranchesResponse& value);
 
 // Fluent calls: Capital(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class CapitallhhAreasProvinces : public ::wechatpay::models::Node {
@@ -427,6 +536,10 @@ class CapitallhhAreasProvinces : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return capital::GetCapitallhhAreasProvinces::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const capital::GetCapitallhhAreasProvincesRequest& request = {}, A&&... a) const {
+    return capital::GetCapitallhhAreasProvinces::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -440,6 +553,12 @@ class CapitallhhAreasProvincesByProvinceCodeCities : public ::wechatpay::models:
     return capital::GetCapitallhhAreasProvincesByProvinceCodeCities::Call(
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), request,
         std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const capital::GetCapitallhhAreasProvincesByProvinceCodeCitiesRequest& request = {},
+                A&&... a) const {
+    return capital::GetCapitallhhAreasProvincesByProvinceCodeCities::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), request, std::forward<A>(a)...);
   }
 };
 
@@ -468,6 +587,12 @@ class CapitallhhBanksCorporateBanking : public ::wechatpay::models::Node {
     return capital::GetCapitallhhBanksCorporateBanking::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const capital::GetCapitallhhBanksCorporateBankingRequest& request = {},
+                A&&... a) const {
+    return capital::GetCapitallhhBanksCorporateBanking::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
+  }
 };
 
 class CapitallhhBanksPersonalBanking : public ::wechatpay::models::Node {
@@ -480,6 +605,12 @@ class CapitallhhBanksPersonalBanking : public ::wechatpay::models::Node {
     return capital::GetCapitallhhBanksPersonalBanking::Call(static_cast<const C&>(client_), request,
                                                             std::move(options));
   }
+  template <class... A>
+  auto getAsync(const capital::GetCapitallhhBanksPersonalBankingRequest& request = {},
+                A&&... a) const {
+    return capital::GetCapitallhhBanksPersonalBanking::CallAsync(client_, request,
+                                                                 std::forward<A>(a)...);
+  }
 };
 
 class CapitallhhBanksSearchBanksByBankAccount : public ::wechatpay::models::Node {
@@ -491,6 +622,12 @@ class CapitallhhBanksSearchBanksByBankAccount : public ::wechatpay::models::Node
       ::wechatpay::CallOptions options = {}) const {
     return capital::GetCapitallhhBanksSearchBanksByBankAccount::Call(static_cast<const C&>(client_),
                                                                      request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const capital::GetCapitallhhBanksSearchBanksByBankAccountRequest& request = {},
+                A&&... a) const {
+    return capital::GetCapitallhhBanksSearchBanksByBankAccount::CallAsync(client_, request,
+                                                                          std::forward<A>(a)...);
   }
 };
 
@@ -513,6 +650,12 @@ class CapitallhhBanksByBankAliasCodeBranches : public ::wechatpay::models::Node 
       ::wechatpay::CallOptions options = {}) const {
     return capital::GetCapitallhhBanksByBankAliasCodeBranches::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const capital::GetCapitallhhBanksByBankAliasCodeBranchesRequest& request = {},
+                A&&... a) const {
+    return capital::GetCapitallhhBanksByBankAliasCodeBranches::CallAsync(client_, args_[0], request,
+                                                                         std::forward<A>(a)...);
   }
 };
 

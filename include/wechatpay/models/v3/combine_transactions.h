@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -272,6 +274,23 @@ struct PostApp {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/combine-transactions/h5
@@ -390,6 +409,23 @@ struct PostH5 {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/combine-transactions/id/{combine_transaction_id}
@@ -504,6 +540,29 @@ struct GetIdByCombineTransactionId {
     return Execute(client, Prepare(client, combine_transaction_id, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view combine_transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, combine_transaction_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view combine_transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, combine_transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view combine_transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, combine_transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/combine-transactions/jsapi
@@ -582,6 +641,23 @@ struct PostJsapi {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -671,6 +747,23 @@ struct PostMiniprogram {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/combine-transactions/native
@@ -724,6 +817,23 @@ struct PostNative {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -902,6 +1012,28 @@ struct GetOutTradeNoByCombineOutTradeNo {
     return Execute(client, Prepare(client, combine_out_trade_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view combine_out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, combine_out_trade_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view combine_out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, combine_out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view combine_out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, combine_out_trade_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/combine-transactions/out-trade-no/{combine_out_trade_no}/close
@@ -959,6 +1091,28 @@ struct PostOutTradeNoByCombineOutTradeNoClose {
     return Execute(client, Prepare(client, combine_out_trade_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view combine_out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, combine_out_trade_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view combine_out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, combine_out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view combine_out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, combine_out_trade_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -990,7 +1144,8 @@ const EnumTable& EnumTableOf(
     GetOutTradeNoByCombineOutTradeNoResponse::SubOrders::PromotionDetail::Type);
 
 // Fluent calls: CombineTransactions(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class App : public ::wechatpay::models::Node {
@@ -1002,6 +1157,10 @@ class App : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return combine_transactions::PostApp::Call(static_cast<const C&>(client_), request,
                                                std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const combine_transactions::PostAppRequest& request = {}, A&&... a) const {
+    return combine_transactions::PostApp::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -1015,6 +1174,10 @@ class H5 : public ::wechatpay::models::Node {
     return combine_transactions::PostH5::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
   }
+  template <class... A>
+  auto postAsync(const combine_transactions::PostH5Request& request = {}, A&&... a) const {
+    return combine_transactions::PostH5::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class IdByCombineTransactionId : public ::wechatpay::models::Node {
@@ -1026,6 +1189,12 @@ class IdByCombineTransactionId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return combine_transactions::GetIdByCombineTransactionId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const combine_transactions::GetIdByCombineTransactionIdRequest& request = {},
+                A&&... a) const {
+    return combine_transactions::GetIdByCombineTransactionId::CallAsync(client_, args_[0], request,
+                                                                        std::forward<A>(a)...);
   }
 };
 
@@ -1039,6 +1208,10 @@ class Jsapi : public ::wechatpay::models::Node {
     return combine_transactions::PostJsapi::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
   }
+  template <class... A>
+  auto postAsync(const combine_transactions::PostJsapiRequest& request = {}, A&&... a) const {
+    return combine_transactions::PostJsapi::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Miniprogram : public ::wechatpay::models::Node {
@@ -1050,6 +1223,11 @@ class Miniprogram : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return combine_transactions::PostMiniprogram::Call(static_cast<const C&>(client_), request,
                                                        std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const combine_transactions::PostMiniprogramRequest& request = {}, A&&... a) const {
+    return combine_transactions::PostMiniprogram::CallAsync(client_, request,
+                                                            std::forward<A>(a)...);
   }
 };
 
@@ -1063,6 +1241,10 @@ class Native : public ::wechatpay::models::Node {
     return combine_transactions::PostNative::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
   }
+  template <class... A>
+  auto postAsync(const combine_transactions::PostNativeRequest& request = {}, A&&... a) const {
+    return combine_transactions::PostNative::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class OutTradeNoByCombineOutTradeNoClose : public ::wechatpay::models::Node {
@@ -1074,6 +1256,13 @@ class OutTradeNoByCombineOutTradeNoClose : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return combine_transactions::PostOutTradeNoByCombineOutTradeNoClose::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const combine_transactions::PostOutTradeNoByCombineOutTradeNoCloseRequest& request = {},
+      A&&... a) const {
+    return combine_transactions::PostOutTradeNoByCombineOutTradeNoClose::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -1087,6 +1276,12 @@ class OutTradeNoByCombineOutTradeNo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return combine_transactions::GetOutTradeNoByCombineOutTradeNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const combine_transactions::GetOutTradeNoByCombineOutTradeNoRequest& request = {},
+                A&&... a) const {
+    return combine_transactions::GetOutTradeNoByCombineOutTradeNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -67,6 +69,23 @@ struct PostInactiveMerchantIdentityVerificationMerchants {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -156,6 +175,30 @@ struct GetInactiveMerchantIdentityVerificationMerchantsBySubMchidVerificationsBy
     return Execute(client, Prepare(client, sub_mchid, verification_id, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 std::string_view verification_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, sub_mchid, verification_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         std::string_view verification_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, sub_mchid, verification_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         std::string_view verification_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, sub_mchid, verification_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -177,7 +220,8 @@ const EnumTable& EnumTableOf(
         FailReason);
 
 // Fluent calls: Compliance(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class InactiveMerchantIdentityVerificationMerchants : public ::wechatpay::models::Node {
@@ -189,6 +233,13 @@ class InactiveMerchantIdentityVerificationMerchants : public ::wechatpay::models
       ::wechatpay::CallOptions options = {}) const {
     return compliance::PostInactiveMerchantIdentityVerificationMerchants::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const compliance::PostInactiveMerchantIdentityVerificationMerchantsRequest& request = {},
+      A&&... a) const {
+    return compliance::PostInactiveMerchantIdentityVerificationMerchants::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -207,6 +258,16 @@ class InactiveMerchantIdentityVerificationMerchantsBySubMchidVerificationsByVeri
     return compliance::
         GetInactiveMerchantIdentityVerificationMerchantsBySubMchidVerificationsByVerificationId::
             Call(static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const compliance::
+          GetInactiveMerchantIdentityVerificationMerchantsBySubMchidVerificationsByVerificationIdRequest&
+              request = {},
+      A&&... a) const {
+    return compliance::
+        GetInactiveMerchantIdentityVerificationMerchantsBySubMchidVerificationsByVerificationId::
+            CallAsync(client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 

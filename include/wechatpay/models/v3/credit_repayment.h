@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -112,6 +114,23 @@ struct PostPartnerContractsAppPresign {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/credit-repayment/partner/contracts/h5-presign
@@ -179,6 +198,23 @@ struct PostPartnerContractsH5Presign {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -264,6 +300,23 @@ struct PostPartnerContractsTerminate {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/credit-repayment/partner/contracts/{out_contract_code}
@@ -331,6 +384,26 @@ struct GetPartnerContractsByOutContractCode {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_contract_code, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view out_contract_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_contract_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_contract_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_contract_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_contract_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_contract_code, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/credit-repayment/partner/deduct-orders
@@ -396,6 +469,23 @@ struct PostPartnerDeductOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/credit-repayment/partner/deduct-orders/{out_trade_no}
@@ -456,6 +546,24 @@ struct GetPartnerDeductOrdersByOutTradeNo {
   static Result<Response> Call(const C& client, std::string_view out_trade_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -546,6 +654,23 @@ struct PostPartnerScheduleRecordsBatchCreate {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/credit-repayment/partner/schedule-records/{out_record_id}
@@ -603,6 +728,25 @@ struct GetPartnerScheduleRecordsByOutRecordId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_record_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_record_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_record_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_record_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_record_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_record_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_record_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -629,7 +773,8 @@ const EnumTable& EnumTableOf(
 const EnumTable& EnumTableOf(PostPartnerDeductOrdersResponse::OrderState);
 
 // Fluent calls: CreditRepayment(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class PartnerContractsAppPresign : public ::wechatpay::models::Node {
@@ -641,6 +786,12 @@ class PartnerContractsAppPresign : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return credit_repayment::PostPartnerContractsAppPresign::Call(static_cast<const C&>(client_),
                                                                   request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const credit_repayment::PostPartnerContractsAppPresignRequest& request = {},
+                 A&&... a) const {
+    return credit_repayment::PostPartnerContractsAppPresign::CallAsync(client_, request,
+                                                                       std::forward<A>(a)...);
   }
 };
 
@@ -654,6 +805,12 @@ class PartnerContractsH5Presign : public ::wechatpay::models::Node {
     return credit_repayment::PostPartnerContractsH5Presign::Call(static_cast<const C&>(client_),
                                                                  request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const credit_repayment::PostPartnerContractsH5PresignRequest& request = {},
+                 A&&... a) const {
+    return credit_repayment::PostPartnerContractsH5Presign::CallAsync(client_, request,
+                                                                      std::forward<A>(a)...);
+  }
 };
 
 class PartnerContractsTerminate : public ::wechatpay::models::Node {
@@ -665,6 +822,12 @@ class PartnerContractsTerminate : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return credit_repayment::PostPartnerContractsTerminate::Call(static_cast<const C&>(client_),
                                                                  request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const credit_repayment::PostPartnerContractsTerminateRequest& request = {},
+                 A&&... a) const {
+    return credit_repayment::PostPartnerContractsTerminate::CallAsync(client_, request,
+                                                                      std::forward<A>(a)...);
   }
 };
 
@@ -686,6 +849,12 @@ class PartnerContractsByOutContractCode : public ::wechatpay::models::Node {
     return credit_repayment::GetPartnerContractsByOutContractCode::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const credit_repayment::GetPartnerContractsByOutContractCodeRequest& request = {},
+                A&&... a) const {
+    return credit_repayment::GetPartnerContractsByOutContractCode::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerDeductOrders : public ::wechatpay::models::Node {
@@ -697,6 +866,12 @@ class PartnerDeductOrders : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return credit_repayment::PostPartnerDeductOrders::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const credit_repayment::PostPartnerDeductOrdersRequest& request = {},
+                 A&&... a) const {
+    return credit_repayment::PostPartnerDeductOrders::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
   }
 };
 
@@ -710,6 +885,12 @@ class PartnerDeductOrdersByOutTradeNo : public ::wechatpay::models::Node {
     return credit_repayment::GetPartnerDeductOrdersByOutTradeNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const credit_repayment::GetPartnerDeductOrdersByOutTradeNoRequest& request = {},
+                A&&... a) const {
+    return credit_repayment::GetPartnerDeductOrdersByOutTradeNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerScheduleRecordsBatchCreate : public ::wechatpay::models::Node {
@@ -721,6 +902,12 @@ class PartnerScheduleRecordsBatchCreate : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return credit_repayment::PostPartnerScheduleRecordsBatchCreate::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const credit_repayment::PostPartnerScheduleRecordsBatchCreateRequest& request = {},
+                 A&&... a) const {
+    return credit_repayment::PostPartnerScheduleRecordsBatchCreate::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -739,6 +926,12 @@ class PartnerScheduleRecordsByOutRecordId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return credit_repayment::GetPartnerScheduleRecordsByOutRecordId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const credit_repayment::GetPartnerScheduleRecordsByOutRecordIdRequest& request = {},
+                A&&... a) const {
+    return credit_repayment::GetPartnerScheduleRecordsByOutRecordId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 

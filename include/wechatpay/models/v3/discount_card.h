@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -61,6 +63,23 @@ struct PostCards {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -217,6 +236,25 @@ struct GetCardsByOutCardCode {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_card_code, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_card_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_card_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_card_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_card_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_card_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_card_code, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/discount-card/cards/{out_card_code}/add-user-records
@@ -259,6 +297,25 @@ struct PostCardsByOutCardCodeAddUserRecords {
   static Result<Response> Call(const C& client, std::string_view out_card_code,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_card_code, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_card_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_card_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_card_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_card_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_card_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_card_code, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -382,6 +439,24 @@ struct GetOrdersOutTradeNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/discount-card/orders/{out_order_no} (deprecated)
@@ -448,6 +523,24 @@ struct GetOrdersByOutOrderNo {
   static Result<Response> Call(const C& client, std::string_view out_order_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -533,6 +626,24 @@ struct PatchOrdersByOutOrderNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -551,7 +662,8 @@ const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::State);
 const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::Objectives::PerformanceType);
 
 // Fluent calls: DiscountCard(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Cards : public ::wechatpay::models::Node {
@@ -564,6 +676,10 @@ class Cards : public ::wechatpay::models::Node {
     return discount_card::PostCards::Call(static_cast<const C&>(client_), request,
                                           std::move(options));
   }
+  template <class... A>
+  auto postAsync(const discount_card::PostCardsRequest& request = {}, A&&... a) const {
+    return discount_card::PostCards::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class CardsByOutCardCodeAddUserRecords : public ::wechatpay::models::Node {
@@ -575,6 +691,12 @@ class CardsByOutCardCodeAddUserRecords : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return discount_card::PostCardsByOutCardCodeAddUserRecords::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const discount_card::PostCardsByOutCardCodeAddUserRecordsRequest& request = {},
+                 A&&... a) const {
+    return discount_card::PostCardsByOutCardCodeAddUserRecords::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -589,6 +711,11 @@ class CardsByOutCardCode : public ::wechatpay::models::Node {
     return discount_card::GetCardsByOutCardCode::Call(static_cast<const C&>(client_), args_[0],
                                                       request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const discount_card::GetCardsByOutCardCodeRequest& request = {}, A&&... a) const {
+    return discount_card::GetCardsByOutCardCode::CallAsync(client_, args_[0], request,
+                                                           std::forward<A>(a)...);
+  }
 };
 
 class OrdersOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
@@ -600,6 +727,11 @@ class OrdersOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return discount_card::GetOrdersOutTradeNo::Call(static_cast<const C&>(client_), args_[0],
                                                     request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const discount_card::GetOrdersOutTradeNoRequest& request = {}, A&&... a) const {
+    return discount_card::GetOrdersOutTradeNo::CallAsync(client_, args_[0], request,
+                                                         std::forward<A>(a)...);
   }
 };
 
@@ -621,12 +753,23 @@ class OrdersByOutOrderNo : public ::wechatpay::models::Node {
     return discount_card::GetOrdersByOutOrderNo::Call(static_cast<const C&>(client_), args_[0],
                                                       request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const discount_card::GetOrdersByOutOrderNoRequest& request = {}, A&&... a) const {
+    return discount_card::GetOrdersByOutOrderNo::CallAsync(client_, args_[0], request,
+                                                           std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<discount_card::PatchOrdersByOutOrderNoResponse> patch(
       const discount_card::PatchOrdersByOutOrderNoRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return discount_card::PatchOrdersByOutOrderNo::Call(static_cast<const C&>(client_), args_[0],
                                                         request, std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(const discount_card::PatchOrdersByOutOrderNoRequest& request = {},
+                  A&&... a) const {
+    return discount_card::PatchOrdersByOutOrderNo::CallAsync(client_, args_[0], request,
+                                                             std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -63,6 +65,23 @@ struct PostChargeContractsPreopen {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -112,6 +131,24 @@ struct GetChargeContractsByContractId {
   static Result<Response> Call(const C& client, std::string_view contract_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -179,6 +216,24 @@ struct PostChargeContractsByContractIdConfirm {
   static Result<Response> Call(const C& client, std::string_view contract_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -275,6 +330,23 @@ struct PostChargeTransactions {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -390,6 +462,25 @@ struct GetChargeTransactionsIdByTransactionId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/ebike/charge/transactions/out-trade-no/{out_trade_no} (deprecated)
@@ -456,6 +547,24 @@ struct GetChargeTransactionsOutTradeNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/ebike/charge/users/{openid}/contract (deprecated)
@@ -506,6 +615,24 @@ struct GetChargeUsersByOpenidContract {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -525,7 +652,8 @@ void Serialize(Archive& archive, GetChargeUsersByOpenidContractRequest& value);
 void Serialize(Archive& archive, GetChargeUsersByOpenidContractResponse& value);
 
 // Fluent calls: Ebike(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class ChargeContractsPreopen : public ::wechatpay::models::Node {
@@ -537,6 +665,10 @@ class ChargeContractsPreopen : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return ebike::PostChargeContractsPreopen::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const ebike::PostChargeContractsPreopenRequest& request = {}, A&&... a) const {
+    return ebike::PostChargeContractsPreopen::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -556,6 +688,12 @@ class ChargeContractsByContractIdConfirm : public ::wechatpay::models::Node {
     return ebike::PostChargeContractsByContractIdConfirm::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const ebike::PostChargeContractsByContractIdConfirmRequest& request = {},
+                 A&&... a) const {
+    return ebike::PostChargeContractsByContractIdConfirm::CallAsync(client_, args_[0], request,
+                                                                    std::forward<A>(a)...);
+  }
 };
 
 class ChargeContractsByContractId : public ::wechatpay::models::Node {
@@ -569,6 +707,11 @@ class ChargeContractsByContractId : public ::wechatpay::models::Node {
     return ebike::GetChargeContractsByContractId::Call(static_cast<const C&>(client_), args_[0],
                                                        request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const ebike::GetChargeContractsByContractIdRequest& request = {}, A&&... a) const {
+    return ebike::GetChargeContractsByContractId::CallAsync(client_, args_[0], request,
+                                                            std::forward<A>(a)...);
+  }
 };
 
 class ChargeTransactionsIdByTransactionId : public ::wechatpay::models::Node {
@@ -581,6 +724,12 @@ class ChargeTransactionsIdByTransactionId : public ::wechatpay::models::Node {
     return ebike::GetChargeTransactionsIdByTransactionId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const ebike::GetChargeTransactionsIdByTransactionIdRequest& request = {},
+                A&&... a) const {
+    return ebike::GetChargeTransactionsIdByTransactionId::CallAsync(client_, args_[0], request,
+                                                                    std::forward<A>(a)...);
+  }
 };
 
 class ChargeTransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
@@ -592,6 +741,11 @@ class ChargeTransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::Nod
       ::wechatpay::CallOptions options = {}) const {
     return ebike::GetChargeTransactionsOutTradeNo::Call(static_cast<const C&>(client_), args_[0],
                                                         request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const ebike::GetChargeTransactionsOutTradeNoRequest& request = {}, A&&... a) const {
+    return ebike::GetChargeTransactionsOutTradeNo::CallAsync(client_, args_[0], request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -611,6 +765,10 @@ class ChargeTransactions : public ::wechatpay::models::Node {
     return ebike::PostChargeTransactions::Call(static_cast<const C&>(client_), request,
                                                std::move(options));
   }
+  template <class... A>
+  auto postAsync(const ebike::PostChargeTransactionsRequest& request = {}, A&&... a) const {
+    return ebike::PostChargeTransactions::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class ChargeUsersByOpenidContract : public ::wechatpay::models::Node {
@@ -622,6 +780,11 @@ class ChargeUsersByOpenidContract : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return ebike::GetChargeUsersByOpenidContract::Call(static_cast<const C&>(client_), args_[0],
                                                        request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const ebike::GetChargeUsersByOpenidContractRequest& request = {}, A&&... a) const {
+    return ebike::GetChargeUsersByOpenidContract::CallAsync(client_, args_[0], request,
+                                                            std::forward<A>(a)...);
   }
 };
 

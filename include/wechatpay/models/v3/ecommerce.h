@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -161,6 +163,23 @@ struct PostAccountApplyCancelWithdraw {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/ecommerce/account/apply-cancel-withdraw/applyment-id/{applyment_id}
@@ -300,6 +319,24 @@ struct GetAccountApplyCancelWithdrawApplymentId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view applyment_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view applyment_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, applyment_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view applyment_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/ecommerce/account/apply-cancel-withdraw/confirm
@@ -355,6 +392,23 @@ struct PostAccountApplyCancelWithdrawConfirm {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -424,6 +478,25 @@ struct GetAccountApplyCancelWithdrawOutRequestNo {
   static Result<Response> Call(const C& client, std::string_view out_request_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_request_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_request_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_request_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_request_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_request_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_request_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_request_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -512,6 +585,24 @@ struct GetAccountApplyCancelWithdrawValidateCancelBySubMchid {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/ecommerce/account/cancel-applications
@@ -587,6 +678,23 @@ struct PostAccountCancelApplications {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -689,6 +797,24 @@ struct GetAccountCancelApplicationsOutApplyNo {
   static Result<Response> Call(const C& client, std::string_view out_apply_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_apply_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_apply_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_apply_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_apply_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_apply_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_apply_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_apply_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -962,6 +1088,23 @@ struct PostApplyments {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/ecommerce/applyments/out-request-no/{out_request_no}
@@ -1062,6 +1205,25 @@ struct GetApplymentsOutRequestNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_request_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_request_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_request_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_request_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_request_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_request_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_request_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/ecommerce/applyments/out-request-no/{out_request_no}/revoke
@@ -1108,6 +1270,25 @@ struct PostApplymentsOutRequestNoRevoke {
   static Result<Response> Call(const C& client, std::string_view out_request_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_request_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_request_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_request_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_request_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_request_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_request_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_request_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -1309,6 +1490,23 @@ struct PostApplymentsSubmitAccountHostingApplyment {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/ecommerce/applyments/submit-sign-verify-info
@@ -1377,6 +1575,23 @@ struct PostApplymentsSubmitSignVerifyInfo {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1452,6 +1667,24 @@ struct GetApplymentsByApplymentId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t applyment_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t applyment_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, applyment_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t applyment_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/ecommerce/applyments/{applyment_id}/revoke
@@ -1498,6 +1731,24 @@ struct PostApplymentsByApplymentIdRevoke {
   static Result<Response> Call(const C& client, std::int64_t applyment_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t applyment_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t applyment_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, applyment_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t applyment_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1580,6 +1831,23 @@ struct GetBillFundflowbill {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/ecommerce/combine-papay/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}
@@ -1658,6 +1926,30 @@ struct GetCombinePapayContractsPlanIdOutContractCode {
     return Execute(client, Prepare(client, plan_id, out_contract_code, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t plan_id,
+                                                 std::string_view out_contract_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, plan_id, out_contract_code, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, plan_id, out_contract_code, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, plan_id, out_contract_code, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST
@@ -1715,6 +2007,30 @@ struct PostCombinePapayContractsPlanIdOutContractCodeTerminate {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, plan_id, out_contract_code, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t plan_id,
+                                                 std::string_view out_contract_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, plan_id, out_contract_code, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, plan_id, out_contract_code, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, plan_id, out_contract_code, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -1774,6 +2090,23 @@ struct PostCombinePapayContractsPreEntrustSign {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/ecommerce/combine-papay/contracts/pre-entrust-sign/mini-program
@@ -1829,6 +2162,23 @@ struct PostCombinePapayContractsPreEntrustSignMiniProgram {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1976,6 +2326,23 @@ struct PostCombinePapayTransactions {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/ecommerce/combine-papay/transactions/{combine_out_trade_no}
@@ -2032,6 +2399,28 @@ struct GetCombinePapayTransactionsByCombineOutTradeNo {
     return Execute(client, Prepare(client, combine_out_trade_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view combine_out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, combine_out_trade_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view combine_out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, combine_out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view combine_out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, combine_out_trade_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/ecommerce/combine-papay/transactions/{combine_out_trade_no}/reverse
@@ -2087,6 +2476,28 @@ struct PostCombinePapayTransactionsByCombineOutTradeNoReverse {
     return Execute(client, Prepare(client, combine_out_trade_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view combine_out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, combine_out_trade_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view combine_out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, combine_out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view combine_out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, combine_out_trade_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/ecommerce/fund/balance/{sub_mchid}
@@ -2138,6 +2549,24 @@ struct GetFundBalanceBySubMchid {
   static Result<Response> Call(const C& client, std::string_view sub_mchid, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2195,6 +2624,24 @@ struct GetFundEnddaybalanceBySubMchid {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/ecommerce/fund/withdraw
@@ -2250,6 +2697,23 @@ struct PostFundWithdraw {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2320,6 +2784,25 @@ struct GetFundWithdrawOutRequestNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_request_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_request_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_request_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_request_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_request_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_request_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_request_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/ecommerce/fund/withdraw/{withdraw_id}
@@ -2379,6 +2862,24 @@ struct GetFundWithdrawByWithdrawId {
   static Result<Response> Call(const C& client, std::string_view withdraw_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, withdraw_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view withdraw_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, withdraw_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view withdraw_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, withdraw_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view withdraw_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, withdraw_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2461,6 +2962,26 @@ struct GetIndividualContractsOutContractCode {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_contract_code, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view out_contract_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_contract_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_contract_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_contract_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_contract_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_contract_code, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/app
@@ -2520,6 +3041,23 @@ struct PostIndividualContractsPreEntrustSignWithRealNameIdentityApp {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2582,6 +3120,23 @@ struct PostIndividualContractsPreEntrustSignWithRealNameIdentityMiniProgram {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/ecommerce/individual-contracts/pre-entrust-sign/app
@@ -2631,6 +3186,23 @@ struct PostIndividualContractsPreEntrustSignApp {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2682,6 +3254,23 @@ struct PostIndividualContractsPreEntrustSignMiniProgram {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2738,6 +3327,24 @@ struct GetIndividualContractsByOpenid {
   static Result<Response> Call(const C& client, std::string_view openid, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2802,6 +3409,23 @@ struct PostMchTransferAuthorizations {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/ecommerce/mch-transfer/authorizations/{sub_mchid}
@@ -2852,6 +3476,24 @@ struct GetMchTransferAuthorizationsBySubMchid {
   static Result<Response> Call(const C& client, std::string_view sub_mchid, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2909,6 +3551,23 @@ struct PostMchTransferTransferBills {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2973,6 +3632,24 @@ struct GetMchTransferTransferBillsOutBillNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel
@@ -3026,6 +3703,24 @@ struct PostMchTransferTransferBillsOutBillNoCancel {
   static Result<Response> Call(const C& client, std::string_view out_bill_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3089,6 +3784,25 @@ struct GetMchTransferTransferBillsTransferBillNo {
   static Result<Response> Call(const C& client, std::string_view transfer_bill_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transfer_bill_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transfer_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transfer_bill_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transfer_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transfer_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transfer_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transfer_bill_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -3155,6 +3869,23 @@ struct GetProfitsharingAfterSalesOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/ecommerce/profitsharing/after-sales-orders
@@ -3220,6 +3951,23 @@ struct PostProfitsharingAfterSalesOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/ecommerce/profitsharing/finish-order
@@ -3267,6 +4015,23 @@ struct PostProfitsharingFinishOrder {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3384,6 +4149,23 @@ struct GetProfitsharingOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/ecommerce/profitsharing/orders
@@ -3487,6 +4269,23 @@ struct PostProfitsharingOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/ecommerce/profitsharing/orders/{transaction_id}/amounts
@@ -3536,6 +4335,25 @@ struct GetProfitsharingOrdersByTransactionIdAmounts {
   static Result<Response> Call(const C& client, std::string_view transaction_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -3593,6 +4411,23 @@ struct PostProfitsharingReceiversAdd {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/ecommerce/profitsharing/receivers/delete
@@ -3644,6 +4479,23 @@ struct PostProfitsharingReceiversDelete {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3712,6 +4564,23 @@ struct GetProfitsharingReturnorders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/ecommerce/profitsharing/returnorders
@@ -3774,6 +4643,23 @@ struct PostProfitsharingReturnorders {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3939,6 +4825,23 @@ struct PostRefundsApply {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/ecommerce/refunds/id/{refund_id}
@@ -4038,6 +4941,24 @@ struct GetRefundsIdByRefundId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, refund_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view refund_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, refund_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view refund_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, refund_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view refund_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, refund_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/ecommerce/refunds/out-refund-no/{out_refund_no}
@@ -4100,6 +5021,25 @@ struct GetRefundsOutRefundNo {
   static Result<Response> Call(const C& client, std::string_view out_refund_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_refund_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_refund_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_refund_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_refund_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_refund_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_refund_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_refund_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4259,6 +5199,24 @@ struct PostRefundsByRefundIdApplyAbnormalRefund {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, refund_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view refund_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, refund_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view refund_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, refund_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view refund_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, refund_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/ecommerce/refunds/{refund_id}/return-advance
@@ -4313,6 +5271,24 @@ struct GetRefundsByRefundIdReturnAdvance {
   static Result<Response> Call(const C& client, std::string_view refund_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, refund_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view refund_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, refund_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view refund_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, refund_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view refund_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, refund_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4369,6 +5345,24 @@ struct PostRefundsByRefundIdReturnAdvance {
   static Result<Response> Call(const C& client, std::string_view refund_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, refund_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view refund_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, refund_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view refund_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, refund_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view refund_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, refund_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4443,6 +5437,23 @@ struct GetSubjectSubMerchants {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/ecommerce/subsidies/cancel
@@ -4493,6 +5504,23 @@ struct PostSubsidiesCancel {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4552,6 +5580,23 @@ struct PostSubsidiesCreate {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4624,6 +5669,23 @@ struct PostSubsidiesReturn {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4825,7 +5887,8 @@ const EnumTable& EnumTableOf(PostSubsidiesCancelResponse::Result_);
 const EnumTable& EnumTableOf(PostSubsidiesCreateResponse::Result_);
 
 // Fluent calls: Ecommerce(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class AccountApplyCancelWithdrawApplymentIdByApplymentId : public ::wechatpay::models::Node {
@@ -4837,6 +5900,12 @@ class AccountApplyCancelWithdrawApplymentIdByApplymentId : public ::wechatpay::m
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::GetAccountApplyCancelWithdrawApplymentId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const ecommerce::GetAccountApplyCancelWithdrawApplymentIdRequest& request = {},
+                A&&... a) const {
+    return ecommerce::GetAccountApplyCancelWithdrawApplymentId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -4850,6 +5919,12 @@ class AccountApplyCancelWithdrawConfirm : public ::wechatpay::models::Node {
     return ecommerce::PostAccountApplyCancelWithdrawConfirm::Call(static_cast<const C&>(client_),
                                                                   request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const ecommerce::PostAccountApplyCancelWithdrawConfirmRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostAccountApplyCancelWithdrawConfirm::CallAsync(client_, request,
+                                                                       std::forward<A>(a)...);
+  }
 };
 
 class AccountApplyCancelWithdrawOutRequestNoByOutRequestNo : public ::wechatpay::models::Node {
@@ -4862,6 +5937,12 @@ class AccountApplyCancelWithdrawOutRequestNoByOutRequestNo : public ::wechatpay:
     return ecommerce::GetAccountApplyCancelWithdrawOutRequestNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const ecommerce::GetAccountApplyCancelWithdrawOutRequestNoRequest& request = {},
+                A&&... a) const {
+    return ecommerce::GetAccountApplyCancelWithdrawOutRequestNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class AccountApplyCancelWithdrawValidateCancelBySubMchid : public ::wechatpay::models::Node {
@@ -4873,6 +5954,13 @@ class AccountApplyCancelWithdrawValidateCancelBySubMchid : public ::wechatpay::m
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::GetAccountApplyCancelWithdrawValidateCancelBySubMchid::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const ecommerce::GetAccountApplyCancelWithdrawValidateCancelBySubMchidRequest& request = {},
+      A&&... a) const {
+    return ecommerce::GetAccountApplyCancelWithdrawValidateCancelBySubMchid::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -4899,6 +5987,12 @@ class AccountApplyCancelWithdraw : public ::wechatpay::models::Node {
     return ecommerce::PostAccountApplyCancelWithdraw::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
   }
+  template <class... A>
+  auto postAsync(const ecommerce::PostAccountApplyCancelWithdrawRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostAccountApplyCancelWithdraw::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
+  }
 };
 
 class AccountCancelApplicationsOutApplyNoByOutApplyNo : public ::wechatpay::models::Node {
@@ -4910,6 +6004,12 @@ class AccountCancelApplicationsOutApplyNoByOutApplyNo : public ::wechatpay::mode
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::GetAccountCancelApplicationsOutApplyNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const ecommerce::GetAccountCancelApplicationsOutApplyNoRequest& request = {},
+                A&&... a) const {
+    return ecommerce::GetAccountCancelApplicationsOutApplyNo::CallAsync(client_, args_[0], request,
+                                                                        std::forward<A>(a)...);
   }
 };
 
@@ -4925,6 +6025,12 @@ class AccountCancelApplications : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::PostAccountCancelApplications::Call(static_cast<const C&>(client_), request,
                                                           std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const ecommerce::PostAccountCancelApplicationsRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostAccountCancelApplications::CallAsync(client_, request,
+                                                               std::forward<A>(a)...);
   }
 };
 
@@ -4945,6 +6051,12 @@ class ApplymentsOutRequestNoByOutRequestNoRevoke : public ::wechatpay::models::N
     return ecommerce::PostApplymentsOutRequestNoRevoke::Call(static_cast<const C&>(client_),
                                                              args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const ecommerce::PostApplymentsOutRequestNoRevokeRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostApplymentsOutRequestNoRevoke::CallAsync(client_, args_[0], request,
+                                                                  std::forward<A>(a)...);
+  }
 };
 
 class ApplymentsOutRequestNoByOutRequestNo : public ::wechatpay::models::Node {
@@ -4958,6 +6070,11 @@ class ApplymentsOutRequestNoByOutRequestNo : public ::wechatpay::models::Node {
     return ecommerce::GetApplymentsOutRequestNo::Call(static_cast<const C&>(client_), args_[0],
                                                       request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const ecommerce::GetApplymentsOutRequestNoRequest& request = {}, A&&... a) const {
+    return ecommerce::GetApplymentsOutRequestNo::CallAsync(client_, args_[0], request,
+                                                           std::forward<A>(a)...);
+  }
 };
 
 class ApplymentsSubmitAccountHostingApplyment : public ::wechatpay::models::Node {
@@ -4970,6 +6087,12 @@ class ApplymentsSubmitAccountHostingApplyment : public ::wechatpay::models::Node
     return ecommerce::PostApplymentsSubmitAccountHostingApplyment::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const ecommerce::PostApplymentsSubmitAccountHostingApplymentRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostApplymentsSubmitAccountHostingApplyment::CallAsync(client_, request,
+                                                                             std::forward<A>(a)...);
+  }
 };
 
 class ApplymentsSubmitSignVerifyInfo : public ::wechatpay::models::Node {
@@ -4981,6 +6104,12 @@ class ApplymentsSubmitSignVerifyInfo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::PostApplymentsSubmitSignVerifyInfo::Call(static_cast<const C&>(client_),
                                                                request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const ecommerce::PostApplymentsSubmitSignVerifyInfoRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostApplymentsSubmitSignVerifyInfo::CallAsync(client_, request,
+                                                                    std::forward<A>(a)...);
   }
 };
 
@@ -5001,6 +6130,10 @@ class Applyments : public ::wechatpay::models::Node {
     return ecommerce::PostApplyments::Call(static_cast<const C&>(client_), request,
                                            std::move(options));
   }
+  template <class... A>
+  auto postAsync(const ecommerce::PostApplymentsRequest& request = {}, A&&... a) const {
+    return ecommerce::PostApplyments::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class ApplymentsByApplymentIdRevoke : public ::wechatpay::models::Node {
@@ -5013,6 +6146,12 @@ class ApplymentsByApplymentIdRevoke : public ::wechatpay::models::Node {
     return ecommerce::PostApplymentsByApplymentIdRevoke::Call(
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), request,
         std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const ecommerce::PostApplymentsByApplymentIdRevokeRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostApplymentsByApplymentIdRevoke::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), request, std::forward<A>(a)...);
   }
 };
 
@@ -5028,6 +6167,11 @@ class ApplymentsByApplymentId : public ::wechatpay::models::Node {
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), request,
         std::move(options));
   }
+  template <class... A>
+  auto getAsync(const ecommerce::GetApplymentsByApplymentIdRequest& request = {}, A&&... a) const {
+    return ecommerce::GetApplymentsByApplymentId::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), request, std::forward<A>(a)...);
+  }
 };
 
 class BillFundflowbill : public ::wechatpay::models::Node {
@@ -5039,6 +6183,10 @@ class BillFundflowbill : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::GetBillFundflowbill::Call(static_cast<const C&>(client_), request,
                                                 std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const ecommerce::GetBillFundflowbillRequest& request = {}, A&&... a) const {
+    return ecommerce::GetBillFundflowbill::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5061,6 +6209,14 @@ class CombinePapayContractsPlanIdByPlanIdOutContractCodeByOutContractCodeTermina
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), args_[1],
         request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const ecommerce::PostCombinePapayContractsPlanIdOutContractCodeTerminateRequest& request = {},
+      A&&... a) const {
+    return ecommerce::PostCombinePapayContractsPlanIdOutContractCodeTerminate::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), args_[1], request,
+        std::forward<A>(a)...);
+  }
 };
 
 class CombinePapayContractsPlanIdByPlanIdOutContractCodeByOutContractCode
@@ -5077,6 +6233,13 @@ class CombinePapayContractsPlanIdByPlanIdOutContractCodeByOutContractCode
     return ecommerce::GetCombinePapayContractsPlanIdOutContractCode::Call(
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), args_[1],
         request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const ecommerce::GetCombinePapayContractsPlanIdOutContractCodeRequest& request = {},
+                A&&... a) const {
+    return ecommerce::GetCombinePapayContractsPlanIdOutContractCode::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), args_[1], request,
+        std::forward<A>(a)...);
   }
 };
 
@@ -5099,6 +6262,13 @@ class CombinePapayContractsPreEntrustSignMiniProgram : public ::wechatpay::model
     return ecommerce::PostCombinePapayContractsPreEntrustSignMiniProgram::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const ecommerce::PostCombinePapayContractsPreEntrustSignMiniProgramRequest& request = {},
+      A&&... a) const {
+    return ecommerce::PostCombinePapayContractsPreEntrustSignMiniProgram::CallAsync(
+        client_, request, std::forward<A>(a)...);
+  }
 };
 
 class CombinePapayContractsPreEntrustSign : public ::wechatpay::models::Node {
@@ -5111,6 +6281,12 @@ class CombinePapayContractsPreEntrustSign : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::PostCombinePapayContractsPreEntrustSign::Call(static_cast<const C&>(client_),
                                                                     request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const ecommerce::PostCombinePapayContractsPreEntrustSignRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostCombinePapayContractsPreEntrustSign::CallAsync(client_, request,
+                                                                         std::forward<A>(a)...);
   }
 };
 
@@ -5133,6 +6309,12 @@ class CombinePapayTransactions : public ::wechatpay::models::Node {
     return ecommerce::PostCombinePapayTransactions::Call(static_cast<const C&>(client_), request,
                                                          std::move(options));
   }
+  template <class... A>
+  auto postAsync(const ecommerce::PostCombinePapayTransactionsRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostCombinePapayTransactions::CallAsync(client_, request,
+                                                              std::forward<A>(a)...);
+  }
 };
 
 class CombinePapayTransactionsByCombineOutTradeNoReverse : public ::wechatpay::models::Node {
@@ -5144,6 +6326,13 @@ class CombinePapayTransactionsByCombineOutTradeNoReverse : public ::wechatpay::m
        ::wechatpay::CallOptions options = {}) const {
     return ecommerce::PostCombinePapayTransactionsByCombineOutTradeNoReverse::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const ecommerce::PostCombinePapayTransactionsByCombineOutTradeNoReverseRequest& request = {},
+      A&&... a) const {
+    return ecommerce::PostCombinePapayTransactionsByCombineOutTradeNoReverse::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5157,6 +6346,13 @@ class CombinePapayTransactionsByCombineOutTradeNo : public ::wechatpay::models::
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::GetCombinePapayTransactionsByCombineOutTradeNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const ecommerce::GetCombinePapayTransactionsByCombineOutTradeNoRequest& request = {},
+      A&&... a) const {
+    return ecommerce::GetCombinePapayTransactionsByCombineOutTradeNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5181,6 +6377,11 @@ class FundBalanceBySubMchid : public ::wechatpay::models::Node {
     return ecommerce::GetFundBalanceBySubMchid::Call(static_cast<const C&>(client_), args_[0],
                                                      request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const ecommerce::GetFundBalanceBySubMchidRequest& request = {}, A&&... a) const {
+    return ecommerce::GetFundBalanceBySubMchid::CallAsync(client_, args_[0], request,
+                                                          std::forward<A>(a)...);
+  }
 };
 
 class FundEnddaybalanceBySubMchid : public ::wechatpay::models::Node {
@@ -5193,6 +6394,12 @@ class FundEnddaybalanceBySubMchid : public ::wechatpay::models::Node {
     return ecommerce::GetFundEnddaybalanceBySubMchid::Call(static_cast<const C&>(client_), args_[0],
                                                            request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const ecommerce::GetFundEnddaybalanceBySubMchidRequest& request = {},
+                A&&... a) const {
+    return ecommerce::GetFundEnddaybalanceBySubMchid::CallAsync(client_, args_[0], request,
+                                                                std::forward<A>(a)...);
+  }
 };
 
 class FundWithdrawOutRequestNoByOutRequestNo : public ::wechatpay::models::Node {
@@ -5204,6 +6411,11 @@ class FundWithdrawOutRequestNoByOutRequestNo : public ::wechatpay::models::Node 
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::GetFundWithdrawOutRequestNo::Call(static_cast<const C&>(client_), args_[0],
                                                         request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const ecommerce::GetFundWithdrawOutRequestNoRequest& request = {}, A&&... a) const {
+    return ecommerce::GetFundWithdrawOutRequestNo::CallAsync(client_, args_[0], request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -5220,6 +6432,10 @@ class FundWithdraw : public ::wechatpay::models::Node {
     return ecommerce::PostFundWithdraw::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
   }
+  template <class... A>
+  auto postAsync(const ecommerce::PostFundWithdrawRequest& request = {}, A&&... a) const {
+    return ecommerce::PostFundWithdraw::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class FundWithdrawByWithdrawId : public ::wechatpay::models::Node {
@@ -5231,6 +6447,11 @@ class FundWithdrawByWithdrawId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::GetFundWithdrawByWithdrawId::Call(static_cast<const C&>(client_), args_[0],
                                                         request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const ecommerce::GetFundWithdrawByWithdrawIdRequest& request = {}, A&&... a) const {
+    return ecommerce::GetFundWithdrawByWithdrawId::CallAsync(client_, args_[0], request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -5259,6 +6480,12 @@ class IndividualContractsOutContractCodeByOutContractCode : public ::wechatpay::
     return ecommerce::GetIndividualContractsOutContractCode::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const ecommerce::GetIndividualContractsOutContractCodeRequest& request = {},
+                A&&... a) const {
+    return ecommerce::GetIndividualContractsOutContractCode::CallAsync(client_, args_[0], request,
+                                                                       std::forward<A>(a)...);
+  }
 };
 
 class IndividualContractsPreEntrustSignWithRealNameIdentityApp : public ::wechatpay::models::Node {
@@ -5272,6 +6499,14 @@ class IndividualContractsPreEntrustSignWithRealNameIdentityApp : public ::wechat
        ::wechatpay::CallOptions options = {}) const {
     return ecommerce::PostIndividualContractsPreEntrustSignWithRealNameIdentityApp::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const ecommerce::PostIndividualContractsPreEntrustSignWithRealNameIdentityAppRequest&
+          request = {},
+      A&&... a) const {
+    return ecommerce::PostIndividualContractsPreEntrustSignWithRealNameIdentityApp::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5287,6 +6522,14 @@ class IndividualContractsPreEntrustSignWithRealNameIdentityMiniProgram
        ::wechatpay::CallOptions options = {}) const {
     return ecommerce::PostIndividualContractsPreEntrustSignWithRealNameIdentityMiniProgram::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const ecommerce::PostIndividualContractsPreEntrustSignWithRealNameIdentityMiniProgramRequest&
+          request = {},
+      A&&... a) const {
+    return ecommerce::PostIndividualContractsPreEntrustSignWithRealNameIdentityMiniProgram::
+        CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5309,6 +6552,12 @@ class IndividualContractsPreEntrustSignApp : public ::wechatpay::models::Node {
     return ecommerce::PostIndividualContractsPreEntrustSignApp::Call(static_cast<const C&>(client_),
                                                                      request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const ecommerce::PostIndividualContractsPreEntrustSignAppRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostIndividualContractsPreEntrustSignApp::CallAsync(client_, request,
+                                                                          std::forward<A>(a)...);
+  }
 };
 
 class IndividualContractsPreEntrustSignMiniProgram : public ::wechatpay::models::Node {
@@ -5320,6 +6569,13 @@ class IndividualContractsPreEntrustSignMiniProgram : public ::wechatpay::models:
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::PostIndividualContractsPreEntrustSignMiniProgram::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const ecommerce::PostIndividualContractsPreEntrustSignMiniProgramRequest& request = {},
+      A&&... a) const {
+    return ecommerce::PostIndividualContractsPreEntrustSignMiniProgram::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5353,6 +6609,12 @@ class IndividualContractsByOpenid : public ::wechatpay::models::Node {
     return ecommerce::GetIndividualContractsByOpenid::Call(static_cast<const C&>(client_), args_[0],
                                                            request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const ecommerce::GetIndividualContractsByOpenidRequest& request = {},
+                A&&... a) const {
+    return ecommerce::GetIndividualContractsByOpenid::CallAsync(client_, args_[0], request,
+                                                                std::forward<A>(a)...);
+  }
 };
 
 class MchTransferAuthorizations : public ::wechatpay::models::Node {
@@ -5364,6 +6626,12 @@ class MchTransferAuthorizations : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::PostMchTransferAuthorizations::Call(static_cast<const C&>(client_), request,
                                                           std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const ecommerce::PostMchTransferAuthorizationsRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostMchTransferAuthorizations::CallAsync(client_, request,
+                                                               std::forward<A>(a)...);
   }
 };
 
@@ -5377,6 +6645,12 @@ class MchTransferAuthorizationsBySubMchid : public ::wechatpay::models::Node {
     return ecommerce::GetMchTransferAuthorizationsBySubMchid::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const ecommerce::GetMchTransferAuthorizationsBySubMchidRequest& request = {},
+                A&&... a) const {
+    return ecommerce::GetMchTransferAuthorizationsBySubMchid::CallAsync(client_, args_[0], request,
+                                                                        std::forward<A>(a)...);
+  }
 };
 
 class MchTransferTransferBillsOutBillNoByOutBillNoCancel : public ::wechatpay::models::Node {
@@ -5388,6 +6662,12 @@ class MchTransferTransferBillsOutBillNoByOutBillNoCancel : public ::wechatpay::m
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::PostMchTransferTransferBillsOutBillNoCancel::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const ecommerce::PostMchTransferTransferBillsOutBillNoCancelRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostMchTransferTransferBillsOutBillNoCancel::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5402,6 +6682,12 @@ class MchTransferTransferBillsOutBillNoByOutBillNo : public ::wechatpay::models:
     return ecommerce::GetMchTransferTransferBillsOutBillNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const ecommerce::GetMchTransferTransferBillsOutBillNoRequest& request = {},
+                A&&... a) const {
+    return ecommerce::GetMchTransferTransferBillsOutBillNo::CallAsync(client_, args_[0], request,
+                                                                      std::forward<A>(a)...);
+  }
 };
 
 class MchTransferTransferBillsTransferBillNoByTransferBillNo : public ::wechatpay::models::Node {
@@ -5413,6 +6699,12 @@ class MchTransferTransferBillsTransferBillNoByTransferBillNo : public ::wechatpa
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::GetMchTransferTransferBillsTransferBillNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const ecommerce::GetMchTransferTransferBillsTransferBillNoRequest& request = {},
+                A&&... a) const {
+    return ecommerce::GetMchTransferTransferBillsTransferBillNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5432,6 +6724,12 @@ class MchTransferTransferBills : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::PostMchTransferTransferBills::Call(static_cast<const C&>(client_), request,
                                                          std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const ecommerce::PostMchTransferTransferBillsRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostMchTransferTransferBills::CallAsync(client_, request,
+                                                              std::forward<A>(a)...);
   }
 };
 
@@ -5455,12 +6753,24 @@ class ProfitsharingAfterSalesOrders : public ::wechatpay::models::Node {
     return ecommerce::GetProfitsharingAfterSalesOrders::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const ecommerce::GetProfitsharingAfterSalesOrdersRequest& request = {},
+                A&&... a) const {
+    return ecommerce::GetProfitsharingAfterSalesOrders::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<ecommerce::PostProfitsharingAfterSalesOrdersResponse> post(
       const ecommerce::PostProfitsharingAfterSalesOrdersRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::PostProfitsharingAfterSalesOrders::Call(static_cast<const C&>(client_),
                                                               request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const ecommerce::PostProfitsharingAfterSalesOrdersRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostProfitsharingAfterSalesOrders::CallAsync(client_, request,
+                                                                   std::forward<A>(a)...);
   }
 };
 
@@ -5474,6 +6784,12 @@ class ProfitsharingFinishOrder : public ::wechatpay::models::Node {
     return ecommerce::PostProfitsharingFinishOrder::Call(static_cast<const C&>(client_), request,
                                                          std::move(options));
   }
+  template <class... A>
+  auto postAsync(const ecommerce::PostProfitsharingFinishOrderRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostProfitsharingFinishOrder::CallAsync(client_, request,
+                                                              std::forward<A>(a)...);
+  }
 };
 
 class ProfitsharingOrders : public ::wechatpay::models::Node {
@@ -5486,12 +6802,20 @@ class ProfitsharingOrders : public ::wechatpay::models::Node {
     return ecommerce::GetProfitsharingOrders::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
   }
+  template <class... A>
+  auto getAsync(const ecommerce::GetProfitsharingOrdersRequest& request = {}, A&&... a) const {
+    return ecommerce::GetProfitsharingOrders::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<ecommerce::PostProfitsharingOrdersResponse> post(
       const ecommerce::PostProfitsharingOrdersRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::PostProfitsharingOrders::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const ecommerce::PostProfitsharingOrdersRequest& request = {}, A&&... a) const {
+    return ecommerce::PostProfitsharingOrders::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5504,6 +6828,12 @@ class ProfitsharingOrdersByTransactionIdAmounts : public ::wechatpay::models::No
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::GetProfitsharingOrdersByTransactionIdAmounts::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const ecommerce::GetProfitsharingOrdersByTransactionIdAmountsRequest& request = {},
+                A&&... a) const {
+    return ecommerce::GetProfitsharingOrdersByTransactionIdAmounts::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5523,6 +6853,12 @@ class ProfitsharingReceiversAdd : public ::wechatpay::models::Node {
     return ecommerce::PostProfitsharingReceiversAdd::Call(static_cast<const C&>(client_), request,
                                                           std::move(options));
   }
+  template <class... A>
+  auto postAsync(const ecommerce::PostProfitsharingReceiversAddRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostProfitsharingReceiversAdd::CallAsync(client_, request,
+                                                               std::forward<A>(a)...);
+  }
 };
 
 class ProfitsharingReceiversDelete : public ::wechatpay::models::Node {
@@ -5534,6 +6870,12 @@ class ProfitsharingReceiversDelete : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::PostProfitsharingReceiversDelete::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const ecommerce::PostProfitsharingReceiversDeleteRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostProfitsharingReceiversDelete::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
   }
 };
 
@@ -5554,12 +6896,24 @@ class ProfitsharingReturnorders : public ::wechatpay::models::Node {
     return ecommerce::GetProfitsharingReturnorders::Call(static_cast<const C&>(client_), request,
                                                          std::move(options));
   }
+  template <class... A>
+  auto getAsync(const ecommerce::GetProfitsharingReturnordersRequest& request = {},
+                A&&... a) const {
+    return ecommerce::GetProfitsharingReturnorders::CallAsync(client_, request,
+                                                              std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<ecommerce::PostProfitsharingReturnordersResponse> post(
       const ecommerce::PostProfitsharingReturnordersRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::PostProfitsharingReturnorders::Call(static_cast<const C&>(client_), request,
                                                           std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const ecommerce::PostProfitsharingReturnordersRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostProfitsharingReturnorders::CallAsync(client_, request,
+                                                               std::forward<A>(a)...);
   }
 };
 
@@ -5586,6 +6940,10 @@ class RefundsApply : public ::wechatpay::models::Node {
     return ecommerce::PostRefundsApply::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
   }
+  template <class... A>
+  auto postAsync(const ecommerce::PostRefundsApplyRequest& request = {}, A&&... a) const {
+    return ecommerce::PostRefundsApply::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class RefundsIdByRefundId : public ::wechatpay::models::Node {
@@ -5598,6 +6956,11 @@ class RefundsIdByRefundId : public ::wechatpay::models::Node {
     return ecommerce::GetRefundsIdByRefundId::Call(static_cast<const C&>(client_), args_[0],
                                                    request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const ecommerce::GetRefundsIdByRefundIdRequest& request = {}, A&&... a) const {
+    return ecommerce::GetRefundsIdByRefundId::CallAsync(client_, args_[0], request,
+                                                        std::forward<A>(a)...);
+  }
 };
 
 class RefundsOutRefundNoByOutRefundNo : public ::wechatpay::models::Node {
@@ -5609,6 +6972,11 @@ class RefundsOutRefundNoByOutRefundNo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::GetRefundsOutRefundNo::Call(static_cast<const C&>(client_), args_[0], request,
                                                   std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const ecommerce::GetRefundsOutRefundNoRequest& request = {}, A&&... a) const {
+    return ecommerce::GetRefundsOutRefundNo::CallAsync(client_, args_[0], request,
+                                                       std::forward<A>(a)...);
   }
 };
 
@@ -5632,6 +7000,12 @@ class RefundsByRefundIdApplyAbnormalRefund : public ::wechatpay::models::Node {
     return ecommerce::PostRefundsByRefundIdApplyAbnormalRefund::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const ecommerce::PostRefundsByRefundIdApplyAbnormalRefundRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostRefundsByRefundIdApplyAbnormalRefund::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class RefundsByRefundIdReturnAdvance : public ::wechatpay::models::Node {
@@ -5644,12 +7018,24 @@ class RefundsByRefundIdReturnAdvance : public ::wechatpay::models::Node {
     return ecommerce::GetRefundsByRefundIdReturnAdvance::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const ecommerce::GetRefundsByRefundIdReturnAdvanceRequest& request = {},
+                A&&... a) const {
+    return ecommerce::GetRefundsByRefundIdReturnAdvance::CallAsync(client_, args_[0], request,
+                                                                   std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<ecommerce::PostRefundsByRefundIdReturnAdvanceResponse> post(
       const ecommerce::PostRefundsByRefundIdReturnAdvanceRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::PostRefundsByRefundIdReturnAdvance::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const ecommerce::PostRefundsByRefundIdReturnAdvanceRequest& request = {},
+                 A&&... a) const {
+    return ecommerce::PostRefundsByRefundIdReturnAdvance::CallAsync(client_, args_[0], request,
+                                                                    std::forward<A>(a)...);
   }
 };
 
@@ -5670,6 +7056,10 @@ class SubjectSubMerchants : public ::wechatpay::models::Node {
     return ecommerce::GetSubjectSubMerchants::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
   }
+  template <class... A>
+  auto getAsync(const ecommerce::GetSubjectSubMerchantsRequest& request = {}, A&&... a) const {
+    return ecommerce::GetSubjectSubMerchants::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class SubsidiesCancel : public ::wechatpay::models::Node {
@@ -5681,6 +7071,10 @@ class SubsidiesCancel : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::PostSubsidiesCancel::Call(static_cast<const C&>(client_), request,
                                                 std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const ecommerce::PostSubsidiesCancelRequest& request = {}, A&&... a) const {
+    return ecommerce::PostSubsidiesCancel::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5694,6 +7088,10 @@ class SubsidiesCreate : public ::wechatpay::models::Node {
     return ecommerce::PostSubsidiesCreate::Call(static_cast<const C&>(client_), request,
                                                 std::move(options));
   }
+  template <class... A>
+  auto postAsync(const ecommerce::PostSubsidiesCreateRequest& request = {}, A&&... a) const {
+    return ecommerce::PostSubsidiesCreate::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class SubsidiesReturn : public ::wechatpay::models::Node {
@@ -5705,6 +7103,10 @@ class SubsidiesReturn : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return ecommerce::PostSubsidiesReturn::Call(static_cast<const C&>(client_), request,
                                                 std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const ecommerce::PostSubsidiesReturnRequest& request = {}, A&&... a) const {
+    return ecommerce::PostSubsidiesReturn::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -84,6 +86,24 @@ struct GetContractsIdByContractId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/edu-papay/contracts/presign
@@ -132,6 +152,23 @@ struct PostContractsPresign {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // DELETE v3/edu-papay/contracts/{contract_id}
@@ -164,6 +201,24 @@ struct DeleteContractsByContractId {
   static Result<Response> Call(const C& client, std::string_view contract_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -233,6 +288,23 @@ struct PostTransactions {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -343,6 +415,25 @@ struct GetTransactionsIdByTransactionId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/edu-papay/transactions/out-trade-no/{out_trade_no}
@@ -403,6 +494,24 @@ struct GetTransactionsOutTradeNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/edu-papay/user-notifications/{contract_id}/send
@@ -441,6 +550,24 @@ struct PostUserNotificationsByContractIdSend {
   static Result<Response> Call(const C& client, std::string_view contract_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -518,6 +645,24 @@ struct GetUserByOpenidContracts {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -537,7 +682,8 @@ void Serialize(Archive& archive, GetUserByOpenidContractsResponse& value);
 const EnumTable& EnumTableOf(GetUserByOpenidContractsRequest::ContractStatus);
 
 // Fluent calls: EduPapay(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class ContractsIdByContractId : public ::wechatpay::models::Node {
@@ -550,6 +696,11 @@ class ContractsIdByContractId : public ::wechatpay::models::Node {
     return edu_papay::GetContractsIdByContractId::Call(static_cast<const C&>(client_), args_[0],
                                                        request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const edu_papay::GetContractsIdByContractIdRequest& request = {}, A&&... a) const {
+    return edu_papay::GetContractsIdByContractId::CallAsync(client_, args_[0], request,
+                                                            std::forward<A>(a)...);
+  }
 };
 
 class ContractsPresign : public ::wechatpay::models::Node {
@@ -561,6 +712,10 @@ class ContractsPresign : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return edu_papay::PostContractsPresign::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const edu_papay::PostContractsPresignRequest& request = {}, A&&... a) const {
+    return edu_papay::PostContractsPresign::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -583,6 +738,11 @@ class ContractsByContractId : public ::wechatpay::models::Node {
     return edu_papay::DeleteContractsByContractId::Call(static_cast<const C&>(client_), args_[0],
                                                         request, std::move(options));
   }
+  template <class... A>
+  auto delAsync(const edu_papay::DeleteContractsByContractIdRequest& request = {}, A&&... a) const {
+    return edu_papay::DeleteContractsByContractId::CallAsync(client_, args_[0], request,
+                                                             std::forward<A>(a)...);
+  }
 };
 
 class TransactionsIdByTransactionId : public ::wechatpay::models::Node {
@@ -595,6 +755,12 @@ class TransactionsIdByTransactionId : public ::wechatpay::models::Node {
     return edu_papay::GetTransactionsIdByTransactionId::Call(static_cast<const C&>(client_),
                                                              args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const edu_papay::GetTransactionsIdByTransactionIdRequest& request = {},
+                A&&... a) const {
+    return edu_papay::GetTransactionsIdByTransactionId::CallAsync(client_, args_[0], request,
+                                                                  std::forward<A>(a)...);
+  }
 };
 
 class TransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
@@ -606,6 +772,11 @@ class TransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return edu_papay::GetTransactionsOutTradeNo::Call(static_cast<const C&>(client_), args_[0],
                                                       request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const edu_papay::GetTransactionsOutTradeNoRequest& request = {}, A&&... a) const {
+    return edu_papay::GetTransactionsOutTradeNo::CallAsync(client_, args_[0], request,
+                                                           std::forward<A>(a)...);
   }
 };
 
@@ -625,6 +796,10 @@ class Transactions : public ::wechatpay::models::Node {
     return edu_papay::PostTransactions::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
   }
+  template <class... A>
+  auto postAsync(const edu_papay::PostTransactionsRequest& request = {}, A&&... a) const {
+    return edu_papay::PostTransactions::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class UserNotificationsByContractIdSend : public ::wechatpay::models::Node {
@@ -636,6 +811,12 @@ class UserNotificationsByContractIdSend : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return edu_papay::PostUserNotificationsByContractIdSend::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const edu_papay::PostUserNotificationsByContractIdSendRequest& request = {},
+                 A&&... a) const {
+    return edu_papay::PostUserNotificationsByContractIdSend::CallAsync(client_, args_[0], request,
+                                                                       std::forward<A>(a)...);
   }
 };
 
@@ -654,6 +835,11 @@ class UserByOpenidContracts : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return edu_papay::GetUserByOpenidContracts::Call(static_cast<const C&>(client_), args_[0],
                                                      request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const edu_papay::GetUserByOpenidContractsRequest& request = {}, A&&... a) const {
+    return edu_papay::GetUserByOpenidContracts::CallAsync(client_, args_[0], request,
+                                                          std::forward<A>(a)...);
   }
 };
 

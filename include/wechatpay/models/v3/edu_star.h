@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -85,6 +87,23 @@ struct GetOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/edu-star/orders
@@ -135,6 +154,23 @@ struct PostOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/edu-star/users/openid/{wechat_openid}
@@ -182,6 +218,25 @@ struct GetUsersOpenidByWechatOpenid {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, wechat_openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view wechat_openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, wechat_openid, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view wechat_openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, wechat_openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view wechat_openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, wechat_openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/edu-star/users/qq/{qq}
@@ -227,6 +282,24 @@ struct GetUsersQq {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, qq, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view qq,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, qq, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view qq,
+                                         const Request& request, F callback) {
+    return CallAsync(client, qq, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view qq,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, qq, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -240,7 +313,8 @@ void Serialize(Archive& archive, GetUsersQqRequest& value);
 void Serialize(Archive& archive, GetUsersQqResponse& value);
 
 // Fluent calls: EduStar(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Orders : public ::wechatpay::models::Node {
@@ -251,11 +325,19 @@ class Orders : public ::wechatpay::models::Node {
       const edu_star::GetOrdersRequest& request = {}, ::wechatpay::CallOptions options = {}) const {
     return edu_star::GetOrders::Call(static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const edu_star::GetOrdersRequest& request = {}, A&&... a) const {
+    return edu_star::GetOrders::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<edu_star::PostOrdersResponse> post(
       const edu_star::PostOrdersRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return edu_star::PostOrders::Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const edu_star::PostOrdersRequest& request = {}, A&&... a) const {
+    return edu_star::PostOrders::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -269,6 +351,11 @@ class UsersOpenidByWechatOpenid : public ::wechatpay::models::Node {
     return edu_star::GetUsersOpenidByWechatOpenid::Call(static_cast<const C&>(client_), args_[0],
                                                         request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const edu_star::GetUsersOpenidByWechatOpenidRequest& request = {}, A&&... a) const {
+    return edu_star::GetUsersOpenidByWechatOpenid::CallAsync(client_, args_[0], request,
+                                                             std::forward<A>(a)...);
+  }
 };
 
 class UsersQqByQq : public ::wechatpay::models::Node {
@@ -280,6 +367,10 @@ class UsersQqByQq : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return edu_star::GetUsersQq::Call(static_cast<const C&>(client_), args_[0], request,
                                       std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const edu_star::GetUsersQqRequest& request = {}, A&&... a) const {
+    return edu_star::GetUsersQq::CallAsync(client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 

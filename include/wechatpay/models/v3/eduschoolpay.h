@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -102,6 +104,23 @@ struct PostContractsPresign {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/eduschoolpay/contracts/{contract_id}
@@ -149,6 +168,24 @@ struct GetContractsByContractId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/eduschoolpay/contracts/{contract_id}/terminate
@@ -183,6 +220,24 @@ struct PostContractsByContractIdTerminate {
   static Result<Response> Call(const C& client, std::string_view contract_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -354,6 +409,23 @@ struct PostTransactions {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/eduschoolpay/transactions/id/{transaction_id}
@@ -464,6 +536,25 @@ struct GetTransactionsIdByTransactionId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/eduschoolpay/transactions/out-trade-no/{out_trade_no}
@@ -524,6 +615,24 @@ struct GetTransactionsOutTradeNo {
   static Result<Response> Call(const C& client, std::string_view out_trade_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -606,6 +715,24 @@ struct GetUsersByOpenidContracts {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/eduschoolpay/users/{openid}/debt-state
@@ -650,6 +777,24 @@ struct GetUsersByOpenidDebtState {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -670,7 +815,8 @@ void Serialize(Archive& archive, GetUsersByOpenidDebtStateRequest& value);
 void Serialize(Archive& archive, GetUsersByOpenidDebtStateResponse& value);
 
 // Fluent calls: Eduschoolpay(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class ContractsPresign : public ::wechatpay::models::Node {
@@ -682,6 +828,10 @@ class ContractsPresign : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return eduschoolpay::PostContractsPresign::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const eduschoolpay::PostContractsPresignRequest& request = {}, A&&... a) const {
+    return eduschoolpay::PostContractsPresign::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -701,6 +851,12 @@ class ContractsByContractIdTerminate : public ::wechatpay::models::Node {
     return eduschoolpay::PostContractsByContractIdTerminate::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const eduschoolpay::PostContractsByContractIdTerminateRequest& request = {},
+                 A&&... a) const {
+    return eduschoolpay::PostContractsByContractIdTerminate::CallAsync(client_, args_[0], request,
+                                                                       std::forward<A>(a)...);
+  }
 };
 
 class ContractsByContractId : public ::wechatpay::models::Node {
@@ -714,6 +870,11 @@ class ContractsByContractId : public ::wechatpay::models::Node {
     return eduschoolpay::GetContractsByContractId::Call(static_cast<const C&>(client_), args_[0],
                                                         request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const eduschoolpay::GetContractsByContractIdRequest& request = {}, A&&... a) const {
+    return eduschoolpay::GetContractsByContractId::CallAsync(client_, args_[0], request,
+                                                             std::forward<A>(a)...);
+  }
 };
 
 class TransactionsIdByTransactionId : public ::wechatpay::models::Node {
@@ -726,6 +887,12 @@ class TransactionsIdByTransactionId : public ::wechatpay::models::Node {
     return eduschoolpay::GetTransactionsIdByTransactionId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const eduschoolpay::GetTransactionsIdByTransactionIdRequest& request = {},
+                A&&... a) const {
+    return eduschoolpay::GetTransactionsIdByTransactionId::CallAsync(client_, args_[0], request,
+                                                                     std::forward<A>(a)...);
+  }
 };
 
 class TransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
@@ -737,6 +904,12 @@ class TransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return eduschoolpay::GetTransactionsOutTradeNo::Call(static_cast<const C&>(client_), args_[0],
                                                          request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const eduschoolpay::GetTransactionsOutTradeNoRequest& request = {},
+                A&&... a) const {
+    return eduschoolpay::GetTransactionsOutTradeNo::CallAsync(client_, args_[0], request,
+                                                              std::forward<A>(a)...);
   }
 };
 
@@ -756,6 +929,10 @@ class Transactions : public ::wechatpay::models::Node {
     return eduschoolpay::PostTransactions::Call(static_cast<const C&>(client_), request,
                                                 std::move(options));
   }
+  template <class... A>
+  auto postAsync(const eduschoolpay::PostTransactionsRequest& request = {}, A&&... a) const {
+    return eduschoolpay::PostTransactions::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class UsersByOpenidContracts : public ::wechatpay::models::Node {
@@ -768,6 +945,12 @@ class UsersByOpenidContracts : public ::wechatpay::models::Node {
     return eduschoolpay::GetUsersByOpenidContracts::Call(static_cast<const C&>(client_), args_[0],
                                                          request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const eduschoolpay::GetUsersByOpenidContractsRequest& request = {},
+                A&&... a) const {
+    return eduschoolpay::GetUsersByOpenidContracts::CallAsync(client_, args_[0], request,
+                                                              std::forward<A>(a)...);
+  }
 };
 
 class UsersByOpenidDebtState : public ::wechatpay::models::Node {
@@ -779,6 +962,12 @@ class UsersByOpenidDebtState : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return eduschoolpay::GetUsersByOpenidDebtState::Call(static_cast<const C&>(client_), args_[0],
                                                          request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const eduschoolpay::GetUsersByOpenidDebtStateRequest& request = {},
+                A&&... a) const {
+    return eduschoolpay::GetUsersByOpenidDebtState::CallAsync(client_, args_[0], request,
+                                                              std::forward<A>(a)...);
   }
 };
 

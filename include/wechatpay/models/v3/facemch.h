@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -102,6 +104,24 @@ struct GetUsersByFaceSid {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, face_sid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view face_sid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, face_sid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view face_sid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, face_sid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view face_sid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, face_sid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -110,7 +130,8 @@ void Serialize(Archive& archive, GetUsersByFaceSidResponse& value);
 const EnumTable& EnumTableOf(GetUsersByFaceSidRequest::InfoType);
 
 // Fluent calls: Facemch(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class UsersByFaceSid : public ::wechatpay::models::Node {
@@ -122,6 +143,10 @@ class UsersByFaceSid : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return facemch::GetUsersByFaceSid::Call(static_cast<const C&>(client_), args_[0], request,
                                             std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const facemch::GetUsersByFaceSidRequest& request = {}, A&&... a) const {
+    return facemch::GetUsersByFaceSid::CallAsync(client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -109,6 +111,23 @@ struct PostBrandRedpacketBrandMerchantBatches {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -217,6 +236,24 @@ struct GetBrandRedpacketBrandMerchantBatchesByBatchNo {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, batch_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view batch_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, batch_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, batch_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, batch_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/fund-app/brand-redpacket/brand-merchant-batches/{batch_no}/details/{detail_no}
@@ -313,6 +350,28 @@ struct GetBrandRedpacketBrandMerchantBatchesByBatchNoDetailsByDetailNo {
     return Execute(client, Prepare(client, batch_no, detail_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view batch_no,
+                                                 std::string_view detail_no, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, batch_no, detail_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_no,
+                                         std::string_view detail_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, batch_no, detail_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_no,
+                                         std::string_view detail_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, batch_no, detail_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}
@@ -388,6 +447,24 @@ struct GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNo {
   static Result<Response> Call(const C& client, std::string_view out_batch_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_batch_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -477,6 +554,30 @@ struct GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoOutDetailsByOutDetail
     return Execute(
         client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 std::string_view out_detail_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, out_batch_no, out_detail_no, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, out_batch_no, out_detail_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/fund-app/mch-transfer/elecsign/out-bill-no
@@ -522,6 +623,23 @@ struct PostMchTransferElecsignOutBillNo {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -586,6 +704,24 @@ struct GetMchTransferElecsignOutBillNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/fund-app/mch-transfer/elecsign/transfer-bill-no
@@ -634,6 +770,23 @@ struct PostMchTransferElecsignTransferBillNo {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -692,6 +845,25 @@ struct GetMchTransferElecsignTransferBillNo {
   static Result<Response> Call(const C& client, std::string_view transfer_bill_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transfer_bill_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transfer_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transfer_bill_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transfer_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transfer_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transfer_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transfer_bill_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -759,6 +931,25 @@ struct GetMchTransferPartnerBudgetByOutBudgetNoElectronicReceipts {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_budget_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_budget_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_budget_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_budget_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_budget_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_budget_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_budget_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/fund-app/mch-transfer/partner/budget/{out_budget_no}/electronic-receipts
@@ -824,6 +1015,25 @@ struct PostMchTransferPartnerBudgetByOutBudgetNoElectronicReceipts {
   static Result<Response> Call(const C& client, std::string_view out_budget_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_budget_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_budget_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_budget_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_budget_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_budget_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_budget_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_budget_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -903,6 +1113,23 @@ struct PostMchTransferPartnerCharityBudget {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/fund-app/mch-transfer/partner/charity-budget/{out_budget_no}
@@ -970,6 +1197,25 @@ struct GetMchTransferPartnerCharityBudgetByOutBudgetNo {
   static Result<Response> Call(const C& client, std::string_view out_budget_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_budget_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_budget_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_budget_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_budget_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_budget_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_budget_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_budget_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1039,6 +1285,25 @@ struct PostMchTransferPartnerCharityBudgetByOutBudgetNoUnlock {
   static Result<Response> Call(const C& client, std::string_view out_budget_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_budget_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_budget_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_budget_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_budget_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_budget_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_budget_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_budget_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1131,6 +1396,23 @@ struct PostMchTransferPartnerCharityTransferBills {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/fund-app/mch-transfer/partner/charity-transfer-bills/out-transfer-no/{out_transfer_no}
@@ -1195,6 +1477,25 @@ struct GetMchTransferPartnerCharityTransferBillsOutTransferNo {
   static Result<Response> Call(const C& client, std::string_view out_transfer_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_transfer_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_transfer_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_transfer_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_transfer_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_transfer_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_transfer_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_transfer_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -1263,6 +1564,23 @@ struct PostMchTransferPartnerElectronicReceipts {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/fund-app/mch-transfer/partner/electronic-receipts/{out_bill_no}
@@ -1322,6 +1640,24 @@ struct GetMchTransferPartnerElectronicReceiptsByOutBillNo {
   static Result<Response> Call(const C& client, std::string_view out_bill_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1384,6 +1720,23 @@ struct PostMchTransferPartnerSubMchAuthorizations {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1462,6 +1815,24 @@ struct GetMchTransferPartnerSubMchAuthorizationsBySubMchid {
   static Result<Response> Call(const C& client, std::string_view sub_mchid, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1552,6 +1923,23 @@ struct PostMchTransferPartnerTransferBills {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}
@@ -1627,6 +2015,24 @@ struct GetMchTransferPartnerTransferBillsOutBillNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/fund-app/mch-transfer/partner/transfer-bills/out-bill-no/{out_bill_no}/cancel
@@ -1689,6 +2095,24 @@ struct PostMchTransferPartnerTransferBillsOutBillNoCancel {
   static Result<Response> Call(const C& client, std::string_view out_bill_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1774,6 +2198,23 @@ struct PostMchTransferPartnerTransferBillsPreTransferWithAuthorization {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/fund-app/mch-transfer/partner/transfer-bills/transfer
@@ -1858,6 +2299,23 @@ struct PostMchTransferPartnerTransferBillsTransfer {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/fund-app/mch-transfer/partner/user-confirm-authorizations
@@ -1922,6 +2380,23 @@ struct PostMchTransferPartnerUserConfirmAuthorizations {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2009,6 +2484,28 @@ struct GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_authorization_no, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view out_authorization_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_authorization_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view out_authorization_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_authorization_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view out_authorization_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_authorization_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -2099,6 +2596,28 @@ struct PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoClose 
     return Execute(client, Prepare(client, out_authorization_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view out_authorization_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_authorization_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view out_authorization_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_authorization_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view out_authorization_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_authorization_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/fund-app/mch-transfer/transfer-bills
@@ -2182,6 +2701,23 @@ struct PostMchTransferTransferBills {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}
@@ -2247,6 +2783,24 @@ struct GetMchTransferTransferBillsOutBillNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel
@@ -2305,6 +2859,24 @@ struct PostMchTransferTransferBillsOutBillNoCancel {
   static Result<Response> Call(const C& client, std::string_view out_bill_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2389,6 +2961,23 @@ struct PostMchTransferTransferBillsPreTransferWithAuthorization {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2475,6 +3064,23 @@ struct PostMchTransferTransferBillsTransfer {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/fund-app/mch-transfer/transfer-bills/transfer-bill-no/{transfer_bill_no}
@@ -2539,6 +3145,25 @@ struct GetMchTransferTransferBillsTransferBillNo {
   static Result<Response> Call(const C& client, std::string_view transfer_bill_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transfer_bill_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transfer_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transfer_bill_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transfer_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transfer_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transfer_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transfer_bill_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -2624,6 +3249,23 @@ struct PostMchTransferTransferToQqWalletBills {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}
@@ -2690,6 +3332,24 @@ struct GetMchTransferTransferToQqWalletBillsByOutBillNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}/cancel
@@ -2755,6 +3415,24 @@ struct PostMchTransferTransferToQqWalletBillsByOutBillNoCancel {
   static Result<Response> Call(const C& client, std::string_view out_bill_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2839,6 +3517,23 @@ struct PostMchTransferUserConfirmAuthorization {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2930,6 +3625,28 @@ struct GetMchTransferUserConfirmAuthorizationOutAuthorizationNo {
     return Execute(client, Prepare(client, out_authorization_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view out_authorization_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_authorization_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view out_authorization_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_authorization_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view out_authorization_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_authorization_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST
@@ -2998,6 +3715,28 @@ struct PostMchTransferUserConfirmAuthorizationOutAuthorizationNoClose {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_authorization_no, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view out_authorization_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_authorization_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view out_authorization_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_authorization_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view out_authorization_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_authorization_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -3161,7 +3900,8 @@ const EnumTable& EnumTableOf(
     GetMchTransferUserConfirmAuthorizationOutAuthorizationNoResponse::CloseInfo::CloseReason);
 
 // Fluent calls: FundApp(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class BrandRedpacketBrandMerchantBatches : public ::wechatpay::models::Node {
@@ -3173,6 +3913,12 @@ class BrandRedpacketBrandMerchantBatches : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return fund_app::PostBrandRedpacketBrandMerchantBatches::Call(static_cast<const C&>(client_),
                                                                   request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const fund_app::PostBrandRedpacketBrandMerchantBatchesRequest& request = {},
+                 A&&... a) const {
+    return fund_app::PostBrandRedpacketBrandMerchantBatches::CallAsync(client_, request,
+                                                                       std::forward<A>(a)...);
   }
 };
 
@@ -3188,6 +3934,14 @@ class BrandRedpacketBrandMerchantBatchesByBatchNoDetailsByDetailNo
       ::wechatpay::CallOptions options = {}) const {
     return fund_app::GetBrandRedpacketBrandMerchantBatchesByBatchNoDetailsByDetailNo::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const fund_app::GetBrandRedpacketBrandMerchantBatchesByBatchNoDetailsByDetailNoRequest&
+          request = {},
+      A&&... a) const {
+    return fund_app::GetBrandRedpacketBrandMerchantBatchesByBatchNoDetailsByDetailNo::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -3205,6 +3959,12 @@ class BrandRedpacketBrandMerchantBatchesByBatchNo : public ::wechatpay::models::
     return fund_app::GetBrandRedpacketBrandMerchantBatchesByBatchNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const fund_app::GetBrandRedpacketBrandMerchantBatchesByBatchNoRequest& request = {},
+                A&&... a) const {
+    return fund_app::GetBrandRedpacketBrandMerchantBatchesByBatchNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class BrandRedpacketBrandMerchantOutBatchesByOutBatchNoOutDetailsByOutDetailNo
@@ -3221,6 +3981,15 @@ class BrandRedpacketBrandMerchantOutBatchesByOutBatchNoOutDetailsByOutDetailNo
     return fund_app::GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoOutDetailsByOutDetailNo::
         Call(static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const fund_app::
+          GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoOutDetailsByOutDetailNoRequest&
+              request = {},
+      A&&... a) const {
+    return fund_app::GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoOutDetailsByOutDetailNo::
+        CallAsync(client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class BrandRedpacketBrandMerchantOutBatchesByOutBatchNo : public ::wechatpay::models::Node {
@@ -3236,6 +4005,13 @@ class BrandRedpacketBrandMerchantOutBatchesByOutBatchNo : public ::wechatpay::mo
       ::wechatpay::CallOptions options = {}) const {
     return fund_app::GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const fund_app::GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoRequest& request = {},
+      A&&... a) const {
+    return fund_app::GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -3263,6 +4039,12 @@ class MchTransferElecsignOutBillNo : public ::wechatpay::models::Node {
     return fund_app::PostMchTransferElecsignOutBillNo::Call(static_cast<const C&>(client_), request,
                                                             std::move(options));
   }
+  template <class... A>
+  auto postAsync(const fund_app::PostMchTransferElecsignOutBillNoRequest& request = {},
+                 A&&... a) const {
+    return fund_app::PostMchTransferElecsignOutBillNo::CallAsync(client_, request,
+                                                                 std::forward<A>(a)...);
+  }
 };
 
 class MchTransferElecsignOutBillNoByOutBillNo : public ::wechatpay::models::Node {
@@ -3274,6 +4056,12 @@ class MchTransferElecsignOutBillNoByOutBillNo : public ::wechatpay::models::Node
       ::wechatpay::CallOptions options = {}) const {
     return fund_app::GetMchTransferElecsignOutBillNo::Call(static_cast<const C&>(client_), args_[0],
                                                            request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const fund_app::GetMchTransferElecsignOutBillNoRequest& request = {},
+                A&&... a) const {
+    return fund_app::GetMchTransferElecsignOutBillNo::CallAsync(client_, args_[0], request,
+                                                                std::forward<A>(a)...);
   }
 };
 
@@ -3287,6 +4075,12 @@ class MchTransferElecsignTransferBillNo : public ::wechatpay::models::Node {
     return fund_app::PostMchTransferElecsignTransferBillNo::Call(static_cast<const C&>(client_),
                                                                  request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const fund_app::PostMchTransferElecsignTransferBillNoRequest& request = {},
+                 A&&... a) const {
+    return fund_app::PostMchTransferElecsignTransferBillNo::CallAsync(client_, request,
+                                                                      std::forward<A>(a)...);
+  }
 };
 
 class MchTransferElecsignTransferBillNoByTransferBillNo : public ::wechatpay::models::Node {
@@ -3298,6 +4092,12 @@ class MchTransferElecsignTransferBillNoByTransferBillNo : public ::wechatpay::mo
       ::wechatpay::CallOptions options = {}) const {
     return fund_app::GetMchTransferElecsignTransferBillNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const fund_app::GetMchTransferElecsignTransferBillNoRequest& request = {},
+                A&&... a) const {
+    return fund_app::GetMchTransferElecsignTransferBillNo::CallAsync(client_, args_[0], request,
+                                                                     std::forward<A>(a)...);
   }
 };
 
@@ -3326,6 +4126,13 @@ class MchTransferPartnerBudgetByOutBudgetNoElectronicReceipts : public ::wechatp
     return fund_app::GetMchTransferPartnerBudgetByOutBudgetNoElectronicReceipts::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const fund_app::GetMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsRequest&
+                    request = {},
+                A&&... a) const {
+    return fund_app::GetMchTransferPartnerBudgetByOutBudgetNoElectronicReceipts::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<fund_app::PostMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsResponse>
   post(const fund_app::PostMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsRequest& request =
@@ -3333,6 +4140,13 @@ class MchTransferPartnerBudgetByOutBudgetNoElectronicReceipts : public ::wechatp
        ::wechatpay::CallOptions options = {}) const {
     return fund_app::PostMchTransferPartnerBudgetByOutBudgetNoElectronicReceipts::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const fund_app::PostMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsRequest&
+                     request = {},
+                 A&&... a) const {
+    return fund_app::PostMchTransferPartnerBudgetByOutBudgetNoElectronicReceipts::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -3354,6 +4168,12 @@ class MchTransferPartnerCharityBudget : public ::wechatpay::models::Node {
     return fund_app::PostMchTransferPartnerCharityBudget::Call(static_cast<const C&>(client_),
                                                                request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const fund_app::PostMchTransferPartnerCharityBudgetRequest& request = {},
+                 A&&... a) const {
+    return fund_app::PostMchTransferPartnerCharityBudget::CallAsync(client_, request,
+                                                                    std::forward<A>(a)...);
+  }
 };
 
 class MchTransferPartnerCharityBudgetByOutBudgetNoUnlock : public ::wechatpay::models::Node {
@@ -3365,6 +4185,13 @@ class MchTransferPartnerCharityBudgetByOutBudgetNoUnlock : public ::wechatpay::m
        ::wechatpay::CallOptions options = {}) const {
     return fund_app::PostMchTransferPartnerCharityBudgetByOutBudgetNoUnlock::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const fund_app::PostMchTransferPartnerCharityBudgetByOutBudgetNoUnlockRequest& request = {},
+      A&&... a) const {
+    return fund_app::PostMchTransferPartnerCharityBudgetByOutBudgetNoUnlock::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -3379,6 +4206,13 @@ class MchTransferPartnerCharityBudgetByOutBudgetNo : public ::wechatpay::models:
     return fund_app::GetMchTransferPartnerCharityBudgetByOutBudgetNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const fund_app::GetMchTransferPartnerCharityBudgetByOutBudgetNoRequest& request = {},
+      A&&... a) const {
+    return fund_app::GetMchTransferPartnerCharityBudgetByOutBudgetNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class MchTransferPartnerCharityTransferBillsOutTransferNoByOutTransferNo
@@ -3391,6 +4225,13 @@ class MchTransferPartnerCharityTransferBillsOutTransferNoByOutTransferNo
       ::wechatpay::CallOptions options = {}) const {
     return fund_app::GetMchTransferPartnerCharityTransferBillsOutTransferNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const fund_app::GetMchTransferPartnerCharityTransferBillsOutTransferNoRequest& request = {},
+      A&&... a) const {
+    return fund_app::GetMchTransferPartnerCharityTransferBillsOutTransferNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -3408,6 +4249,12 @@ class MchTransferPartnerCharityTransferBills : public ::wechatpay::models::Node 
     return fund_app::PostMchTransferPartnerCharityTransferBills::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const fund_app::PostMchTransferPartnerCharityTransferBillsRequest& request = {},
+                 A&&... a) const {
+    return fund_app::PostMchTransferPartnerCharityTransferBills::CallAsync(client_, request,
+                                                                           std::forward<A>(a)...);
+  }
 };
 
 class MchTransferPartnerElectronicReceipts : public ::wechatpay::models::Node {
@@ -3419,6 +4266,12 @@ class MchTransferPartnerElectronicReceipts : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return fund_app::PostMchTransferPartnerElectronicReceipts::Call(static_cast<const C&>(client_),
                                                                     request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const fund_app::PostMchTransferPartnerElectronicReceiptsRequest& request = {},
+                 A&&... a) const {
+    return fund_app::PostMchTransferPartnerElectronicReceipts::CallAsync(client_, request,
+                                                                         std::forward<A>(a)...);
   }
 };
 
@@ -3432,6 +4285,13 @@ class MchTransferPartnerElectronicReceiptsByOutBillNo : public ::wechatpay::mode
     return fund_app::GetMchTransferPartnerElectronicReceiptsByOutBillNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const fund_app::GetMchTransferPartnerElectronicReceiptsByOutBillNoRequest& request = {},
+      A&&... a) const {
+    return fund_app::GetMchTransferPartnerElectronicReceiptsByOutBillNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class MchTransferPartnerSubMchAuthorizations : public ::wechatpay::models::Node {
@@ -3443,6 +4303,12 @@ class MchTransferPartnerSubMchAuthorizations : public ::wechatpay::models::Node 
       ::wechatpay::CallOptions options = {}) const {
     return fund_app::PostMchTransferPartnerSubMchAuthorizations::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const fund_app::PostMchTransferPartnerSubMchAuthorizationsRequest& request = {},
+                 A&&... a) const {
+    return fund_app::PostMchTransferPartnerSubMchAuthorizations::CallAsync(client_, request,
+                                                                           std::forward<A>(a)...);
   }
 };
 
@@ -3456,6 +4322,13 @@ class MchTransferPartnerSubMchAuthorizationsBySubMchid : public ::wechatpay::mod
     return fund_app::GetMchTransferPartnerSubMchAuthorizationsBySubMchid::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const fund_app::GetMchTransferPartnerSubMchAuthorizationsBySubMchidRequest& request = {},
+      A&&... a) const {
+    return fund_app::GetMchTransferPartnerSubMchAuthorizationsBySubMchid::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class MchTransferPartnerTransferBillsOutBillNoByOutBillNoCancel : public ::wechatpay::models::Node {
@@ -3467,6 +4340,13 @@ class MchTransferPartnerTransferBillsOutBillNoByOutBillNoCancel : public ::wecha
       ::wechatpay::CallOptions options = {}) const {
     return fund_app::PostMchTransferPartnerTransferBillsOutBillNoCancel::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const fund_app::PostMchTransferPartnerTransferBillsOutBillNoCancelRequest& request = {},
+      A&&... a) const {
+    return fund_app::PostMchTransferPartnerTransferBillsOutBillNoCancel::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -3483,6 +4363,12 @@ class MchTransferPartnerTransferBillsOutBillNoByOutBillNo : public ::wechatpay::
     return fund_app::GetMchTransferPartnerTransferBillsOutBillNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const fund_app::GetMchTransferPartnerTransferBillsOutBillNoRequest& request = {},
+                A&&... a) const {
+    return fund_app::GetMchTransferPartnerTransferBillsOutBillNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class MchTransferPartnerTransferBillsPreTransferWithAuthorization
@@ -3498,6 +4384,14 @@ class MchTransferPartnerTransferBillsPreTransferWithAuthorization
     return fund_app::PostMchTransferPartnerTransferBillsPreTransferWithAuthorization::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const fund_app::PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationRequest&
+          request = {},
+      A&&... a) const {
+    return fund_app::PostMchTransferPartnerTransferBillsPreTransferWithAuthorization::CallAsync(
+        client_, request, std::forward<A>(a)...);
+  }
 };
 
 class MchTransferPartnerTransferBillsTransfer : public ::wechatpay::models::Node {
@@ -3509,6 +4403,12 @@ class MchTransferPartnerTransferBillsTransfer : public ::wechatpay::models::Node
       ::wechatpay::CallOptions options = {}) const {
     return fund_app::PostMchTransferPartnerTransferBillsTransfer::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const fund_app::PostMchTransferPartnerTransferBillsTransferRequest& request = {},
+                 A&&... a) const {
+    return fund_app::PostMchTransferPartnerTransferBillsTransfer::CallAsync(client_, request,
+                                                                            std::forward<A>(a)...);
   }
 };
 
@@ -3530,6 +4430,12 @@ class MchTransferPartnerTransferBills : public ::wechatpay::models::Node {
     return fund_app::PostMchTransferPartnerTransferBills::Call(static_cast<const C&>(client_),
                                                                request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const fund_app::PostMchTransferPartnerTransferBillsRequest& request = {},
+                 A&&... a) const {
+    return fund_app::PostMchTransferPartnerTransferBills::CallAsync(client_, request,
+                                                                    std::forward<A>(a)...);
+  }
 };
 
 class MchTransferPartnerUserConfirmAuthorizations : public ::wechatpay::models::Node {
@@ -3541,6 +4447,13 @@ class MchTransferPartnerUserConfirmAuthorizations : public ::wechatpay::models::
       ::wechatpay::CallOptions options = {}) const {
     return fund_app::PostMchTransferPartnerUserConfirmAuthorizations::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const fund_app::PostMchTransferPartnerUserConfirmAuthorizationsRequest& request = {},
+      A&&... a) const {
+    return fund_app::PostMchTransferPartnerUserConfirmAuthorizations::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -3557,6 +4470,15 @@ class MchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoClose
        ::wechatpay::CallOptions options = {}) const {
     return fund_app::PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoClose::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const fund_app::
+          PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseRequest& request =
+              {},
+      A&&... a) const {
+    return fund_app::PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoClose::
+        CallAsync(client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -3575,6 +4497,14 @@ class MchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNo
       ::wechatpay::CallOptions options = {}) const {
     return fund_app::GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const fund_app::GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoRequest&
+          request = {},
+      A&&... a) const {
+    return fund_app::GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -3619,6 +4549,12 @@ class MchTransferTransferBillsOutBillNoByOutBillNoCancel : public ::wechatpay::m
     return fund_app::PostMchTransferTransferBillsOutBillNoCancel::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const fund_app::PostMchTransferTransferBillsOutBillNoCancelRequest& request = {},
+                 A&&... a) const {
+    return fund_app::PostMchTransferTransferBillsOutBillNoCancel::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class MchTransferTransferBillsOutBillNoByOutBillNo : public ::wechatpay::models::Node {
@@ -3631,6 +4567,12 @@ class MchTransferTransferBillsOutBillNoByOutBillNo : public ::wechatpay::models:
       ::wechatpay::CallOptions options = {}) const {
     return fund_app::GetMchTransferTransferBillsOutBillNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const fund_app::GetMchTransferTransferBillsOutBillNoRequest& request = {},
+                A&&... a) const {
+    return fund_app::GetMchTransferTransferBillsOutBillNo::CallAsync(client_, args_[0], request,
+                                                                     std::forward<A>(a)...);
   }
 };
 
@@ -3645,6 +4587,13 @@ class MchTransferTransferBillsPreTransferWithAuthorization : public ::wechatpay:
     return fund_app::PostMchTransferTransferBillsPreTransferWithAuthorization::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const fund_app::PostMchTransferTransferBillsPreTransferWithAuthorizationRequest& request = {},
+      A&&... a) const {
+    return fund_app::PostMchTransferTransferBillsPreTransferWithAuthorization::CallAsync(
+        client_, request, std::forward<A>(a)...);
+  }
 };
 
 class MchTransferTransferBillsTransfer : public ::wechatpay::models::Node {
@@ -3657,6 +4606,12 @@ class MchTransferTransferBillsTransfer : public ::wechatpay::models::Node {
     return fund_app::PostMchTransferTransferBillsTransfer::Call(static_cast<const C&>(client_),
                                                                 request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const fund_app::PostMchTransferTransferBillsTransferRequest& request = {},
+                 A&&... a) const {
+    return fund_app::PostMchTransferTransferBillsTransfer::CallAsync(client_, request,
+                                                                     std::forward<A>(a)...);
+  }
 };
 
 class MchTransferTransferBillsTransferBillNoByTransferBillNo : public ::wechatpay::models::Node {
@@ -3668,6 +4623,12 @@ class MchTransferTransferBillsTransferBillNoByTransferBillNo : public ::wechatpa
       ::wechatpay::CallOptions options = {}) const {
     return fund_app::GetMchTransferTransferBillsTransferBillNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const fund_app::GetMchTransferTransferBillsTransferBillNoRequest& request = {},
+                A&&... a) const {
+    return fund_app::GetMchTransferTransferBillsTransferBillNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -3692,6 +4653,12 @@ class MchTransferTransferBills : public ::wechatpay::models::Node {
     return fund_app::PostMchTransferTransferBills::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
   }
+  template <class... A>
+  auto postAsync(const fund_app::PostMchTransferTransferBillsRequest& request = {},
+                 A&&... a) const {
+    return fund_app::PostMchTransferTransferBills::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
+  }
 };
 
 class MchTransferTransferToQqWalletBills : public ::wechatpay::models::Node {
@@ -3703,6 +4670,12 @@ class MchTransferTransferToQqWalletBills : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return fund_app::PostMchTransferTransferToQqWalletBills::Call(static_cast<const C&>(client_),
                                                                   request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const fund_app::PostMchTransferTransferToQqWalletBillsRequest& request = {},
+                 A&&... a) const {
+    return fund_app::PostMchTransferTransferToQqWalletBills::CallAsync(client_, request,
+                                                                       std::forward<A>(a)...);
   }
 };
 
@@ -3716,6 +4689,13 @@ class MchTransferTransferToQqWalletBillsByOutBillNoCancel : public ::wechatpay::
     return fund_app::PostMchTransferTransferToQqWalletBillsByOutBillNoCancel::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const fund_app::PostMchTransferTransferToQqWalletBillsByOutBillNoCancelRequest& request = {},
+      A&&... a) const {
+    return fund_app::PostMchTransferTransferToQqWalletBillsByOutBillNoCancel::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class MchTransferTransferToQqWalletBillsByOutBillNo : public ::wechatpay::models::Node {
@@ -3728,6 +4708,13 @@ class MchTransferTransferToQqWalletBillsByOutBillNo : public ::wechatpay::models
       ::wechatpay::CallOptions options = {}) const {
     return fund_app::GetMchTransferTransferToQqWalletBillsByOutBillNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const fund_app::GetMchTransferTransferToQqWalletBillsByOutBillNoRequest& request = {},
+      A&&... a) const {
+    return fund_app::GetMchTransferTransferToQqWalletBillsByOutBillNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -3743,6 +4730,14 @@ class MchTransferUserConfirmAuthorizationOutAuthorizationNoByOutAuthorizationNoC
        ::wechatpay::CallOptions options = {}) const {
     return fund_app::PostMchTransferUserConfirmAuthorizationOutAuthorizationNoClose::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const fund_app::PostMchTransferUserConfirmAuthorizationOutAuthorizationNoCloseRequest&
+          request = {},
+      A&&... a) const {
+    return fund_app::PostMchTransferUserConfirmAuthorizationOutAuthorizationNoClose::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -3760,6 +4755,13 @@ class MchTransferUserConfirmAuthorizationOutAuthorizationNoByOutAuthorizationNo
     return fund_app::GetMchTransferUserConfirmAuthorizationOutAuthorizationNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const fund_app::GetMchTransferUserConfirmAuthorizationOutAuthorizationNoRequest& request = {},
+      A&&... a) const {
+    return fund_app::GetMchTransferUserConfirmAuthorizationOutAuthorizationNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class MchTransferUserConfirmAuthorization : public ::wechatpay::models::Node {
@@ -3775,6 +4777,12 @@ class MchTransferUserConfirmAuthorization : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return fund_app::PostMchTransferUserConfirmAuthorization::Call(static_cast<const C&>(client_),
                                                                    request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const fund_app::PostMchTransferUserConfirmAuthorizationRequest& request = {},
+                 A&&... a) const {
+    return fund_app::PostMchTransferUserConfirmAuthorization::CallAsync(client_, request,
+                                                                        std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -61,6 +63,23 @@ struct GetBillDownloadUrl {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -200,6 +219,23 @@ struct PostOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/funds-to-oversea/orders/{out_order_id}
@@ -255,6 +291,24 @@ struct GetOrdersByOutOrderId {
   static Result<Response> Call(const C& client, std::string_view out_order_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -324,6 +378,23 @@ struct PostReturnReturnOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/funds-to-oversea/return/return-orders/out-return-no/{out_return_no}
@@ -385,6 +456,25 @@ struct GetReturnReturnOrdersOutReturnNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_return_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_return_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_return_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_return_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_return_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_return_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_return_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/funds-to-oversea/transactions/{transaction_id}/available_abroad_amounts
@@ -436,6 +526,25 @@ struct GetTransactionsByTransactionIdAvailableAbroadAmounts {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -458,7 +567,8 @@ const EnumTable& EnumTableOf(PostReturnReturnOrdersResponse::State);
 const EnumTable& EnumTableOf(PostReturnReturnOrdersResponse::FailReason);
 
 // Fluent calls: FundsToOversea(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class BillDownloadUrl : public ::wechatpay::models::Node {
@@ -470,6 +580,10 @@ class BillDownloadUrl : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return funds_to_oversea::GetBillDownloadUrl::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const funds_to_oversea::GetBillDownloadUrlRequest& request = {}, A&&... a) const {
+    return funds_to_oversea::GetBillDownloadUrl::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -483,6 +597,10 @@ class Orders : public ::wechatpay::models::Node {
     return funds_to_oversea::PostOrders::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
   }
+  template <class... A>
+  auto postAsync(const funds_to_oversea::PostOrdersRequest& request = {}, A&&... a) const {
+    return funds_to_oversea::PostOrders::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class OrdersByOutOrderId : public ::wechatpay::models::Node {
@@ -495,6 +613,12 @@ class OrdersByOutOrderId : public ::wechatpay::models::Node {
     return funds_to_oversea::GetOrdersByOutOrderId::Call(static_cast<const C&>(client_), args_[0],
                                                          request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const funds_to_oversea::GetOrdersByOutOrderIdRequest& request = {},
+                A&&... a) const {
+    return funds_to_oversea::GetOrdersByOutOrderId::CallAsync(client_, args_[0], request,
+                                                              std::forward<A>(a)...);
+  }
 };
 
 class ReturnReturnOrdersOutReturnNoByOutReturnNo : public ::wechatpay::models::Node {
@@ -506,6 +630,12 @@ class ReturnReturnOrdersOutReturnNoByOutReturnNo : public ::wechatpay::models::N
       ::wechatpay::CallOptions options = {}) const {
     return funds_to_oversea::GetReturnReturnOrdersOutReturnNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const funds_to_oversea::GetReturnReturnOrdersOutReturnNoRequest& request = {},
+                A&&... a) const {
+    return funds_to_oversea::GetReturnReturnOrdersOutReturnNo::CallAsync(client_, args_[0], request,
+                                                                         std::forward<A>(a)...);
   }
 };
 
@@ -521,6 +651,12 @@ class ReturnReturnOrders : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return funds_to_oversea::PostReturnReturnOrders::Call(static_cast<const C&>(client_), request,
                                                           std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const funds_to_oversea::PostReturnReturnOrdersRequest& request = {},
+                 A&&... a) const {
+    return funds_to_oversea::PostReturnReturnOrders::CallAsync(client_, request,
+                                                               std::forward<A>(a)...);
   }
 };
 
@@ -541,6 +677,13 @@ class TransactionsByTransactionIdAvailableAbroadAmounts : public ::wechatpay::mo
       ::wechatpay::CallOptions options = {}) const {
     return funds_to_oversea::GetTransactionsByTransactionIdAvailableAbroadAmounts::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const funds_to_oversea::GetTransactionsByTransactionIdAvailableAbroadAmountsRequest&
+                    request = {},
+                A&&... a) const {
+    return funds_to_oversea::GetTransactionsByTransactionIdAvailableAbroadAmounts::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -90,6 +92,23 @@ struct GetCertificates {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -209,6 +228,23 @@ struct GetCustomsOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // PATCH v3/global/customs/orders
@@ -273,6 +309,23 @@ struct PatchCustomsOrders {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -339,6 +392,23 @@ struct PostCustomsOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/global/customs/redeclare
@@ -397,6 +467,23 @@ struct PostCustomsRedeclare {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -468,6 +555,23 @@ struct PostCustomsVerifyCertificate {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // DELETE v3/global/merchant-service/complaint-notifications
@@ -503,6 +607,23 @@ struct DeleteMerchantServiceComplaintNotifications {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -552,6 +673,23 @@ struct GetMerchantServiceComplaintNotifications {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -604,6 +742,23 @@ struct PostMerchantServiceComplaintNotifications {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // PUT v3/global/merchant-service/complaint-notifications
@@ -654,6 +809,23 @@ struct PutMerchantServiceComplaintNotifications {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -826,6 +998,23 @@ struct GetMerchantServiceComplaints {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/global/merchant-service/complaints/{complaint_id}
@@ -900,6 +1089,24 @@ struct GetMerchantServiceComplaintsByComplaintId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view complaint_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, complaint_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/global/merchant-service/complaints/{complaint_id}/complete
@@ -937,6 +1144,24 @@ struct PostMerchantServiceComplaintsByComplaintIdComplete {
   static Result<Response> Call(const C& client, std::string_view complaint_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view complaint_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, complaint_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1039,6 +1264,24 @@ struct GetMerchantServiceComplaintsByComplaintIdNegotiationHistorys {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view complaint_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, complaint_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/global/merchant-service/complaints/{complaint_id}/response
@@ -1080,6 +1323,24 @@ struct PostMerchantServiceComplaintsByComplaintIdResponse {
   static Result<Response> Call(const C& client, std::string_view complaint_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view complaint_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, complaint_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1161,6 +1422,24 @@ struct GetMerchantServiceImagesByMediaId {
   static Result<Response> Call(const C& client, std::string_view media_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, media_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view media_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, media_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view media_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, media_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view media_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, media_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1298,6 +1577,23 @@ struct PostMerchantH5PermissionApplications {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/global/merchant/h5/permission/applications/{applyment_id}
@@ -1369,6 +1665,24 @@ struct GetMerchantH5PermissionApplicationsByApplymentId {
   static Result<Response> Call(const C& client, std::int64_t applyment_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t applyment_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t applyment_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, applyment_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t applyment_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1451,6 +1765,24 @@ struct PatchMerchantH5PermissionApplicationsByApplymentId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t applyment_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t applyment_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, applyment_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t applyment_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/global/merchant/h5/permission/domain/applications
@@ -1523,6 +1855,23 @@ struct PostMerchantH5PermissionDomainApplications {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/global/merchant/h5/permission/domain/applications/{applyment_id}
@@ -1585,6 +1934,24 @@ struct GetMerchantH5PermissionDomainApplicationsByApplymentId {
   static Result<Response> Call(const C& client, std::int64_t applyment_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t applyment_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t applyment_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, applyment_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t applyment_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1656,6 +2023,24 @@ struct PatchMerchantH5PermissionDomainApplicationsByApplymentId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t applyment_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t applyment_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, applyment_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t applyment_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/global/merchant/h5/permission/{sub_mchid}
@@ -1712,6 +2097,24 @@ struct GetMerchantH5PermissionBySubMchid {
   static Result<Response> Call(const C& client, std::string_view sub_mchid, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1868,6 +2271,23 @@ struct PostMerchants {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/global/merchants/{sub_mchid}
@@ -2020,6 +2440,24 @@ struct GetMerchantsBySubMchid {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // PATCH v3/global/merchants/{sub_mchid}
@@ -2121,6 +2559,24 @@ struct PatchMerchantsBySubMchid {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/global/micropay/transactions/id/{transaction_id}/reverse
@@ -2161,6 +2617,25 @@ struct PostMicropayTransactionsIdByTransactionIdReverse {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/global/micropay/transactions/out-trade-no/{out_trade_no}/reverse
@@ -2200,6 +2675,24 @@ struct PostMicropayTransactionsOutTradeNoReverse {
   static Result<Response> Call(const C& client, std::string_view out_trade_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2454,6 +2947,23 @@ struct PostMicropayTransactionsPay {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/global/papay/contracts/app-pre-entrust-sign
@@ -2513,6 +3023,23 @@ struct PostPapayContractsAppPreEntrustSign {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2574,6 +3101,23 @@ struct PostPapayContractsH5PreEntrustSign {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/global/papay/contracts/jsapi-pre-entrust-sign
@@ -2633,6 +3177,23 @@ struct PostPapayContractsJsapiPreEntrustSign {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2694,6 +3255,23 @@ struct PostPapayContractsMiniprogramPreEntrustSign {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2763,6 +3341,26 @@ struct GetPapayContractsOutContractCode {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_contract_code, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view out_contract_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_contract_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_contract_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_contract_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_contract_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_contract_code, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/global/papay/contracts/web-pre-entrust-sign
@@ -2821,6 +3419,23 @@ struct PostPapayContractsWebPreEntrustSign {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2888,6 +3503,24 @@ struct GetPapayContractsByContractId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/global/papay/contracts/{contract_id}/terminate
@@ -2928,6 +3561,24 @@ struct PostPapayContractsByContractIdTerminate {
   static Result<Response> Call(const C& client, std::string_view contract_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3102,6 +3753,23 @@ struct PostPapayTransactions {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/global/papay/transactions/out-trade-no/{out_trade_no}
@@ -3192,6 +3860,24 @@ struct GetPapayTransactionsOutTradeNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/global/papay/transactions/out-trade-no/{out_trade_no}/reverse
@@ -3229,6 +3915,24 @@ struct PostPapayTransactionsOutTradeNoReverse {
   static Result<Response> Call(const C& client, std::string_view out_trade_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3300,6 +4004,25 @@ struct GetPapayTransactionsByTransactionId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/global/profit-sharing/bill-download-url
@@ -3344,6 +4067,23 @@ struct GetProfitSharingBillDownloadUrl {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3454,6 +4194,23 @@ struct PostProfitSharingOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/global/profit-sharing/orders/unfreeze
@@ -3506,6 +4263,23 @@ struct PostProfitSharingOrdersUnfreeze {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3562,6 +4336,24 @@ struct GetProfitSharingOrdersByOutOrderNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // DELETE v3/global/profit-sharing/receivers
@@ -3599,6 +4391,23 @@ struct DeleteProfitSharingReceivers {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3682,6 +4491,23 @@ struct PostProfitSharingReceivers {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/global/profit-sharing/receivers/{account}
@@ -3750,6 +4576,24 @@ struct GetProfitSharingReceiversByAccount {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, account, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view account,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, account, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view account,
+                                         const Request& request, F callback) {
+    return CallAsync(client, account, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view account,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, account, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/global/profit-sharing/refunds/bill-download-url
@@ -3798,6 +4642,23 @@ struct GetProfitSharingRefundsBillDownloadUrl {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3848,6 +4709,23 @@ struct GetProfitSharingRefundsRefundableBalance {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/global/profit-sharing/transactions/mark
@@ -3884,6 +4762,23 @@ struct PostProfitSharingTransactionsMark {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3936,6 +4831,25 @@ struct GetProfitSharingTransactionsByTransactionIdAmounts {
   static Result<Response> Call(const C& client, std::string_view transaction_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -3990,6 +4904,25 @@ struct GetProfitSharingTransactionsByTransactionIdRefundableAmounts {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/global/refund/partner/recharge-balance/sub-mchid/{sub_mchid}
@@ -4040,6 +4973,24 @@ struct GetRefundPartnerRechargeBalanceSubMchid {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/global/refund/recharge-balance
@@ -4079,6 +5030,23 @@ struct GetRefundRechargeBalance {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4244,6 +5212,23 @@ struct GetRefunds {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/global/refunds
@@ -4331,6 +5316,23 @@ struct PostRefunds {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/global/refunds/id/{refund_id}
@@ -4391,6 +5393,24 @@ struct GetRefundsIdByRefundId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, refund_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view refund_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, refund_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view refund_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, refund_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view refund_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, refund_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/global/refunds/out-refund-no/{out_refund_no}
@@ -4450,6 +5470,25 @@ struct GetRefundsOutRefundNo {
   static Result<Response> Call(const C& client, std::string_view out_refund_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_refund_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_refund_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_refund_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_refund_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_refund_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_refund_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_refund_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4562,6 +5601,23 @@ struct GetSettleSettlements {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/global/statements
@@ -4596,6 +5652,23 @@ struct GetStatements {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4659,6 +5732,23 @@ struct PostTransactionsApp {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4752,6 +5842,25 @@ struct GetTransactionsIdByTransactionId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/global/transactions/id/{transaction_id}/close
@@ -4790,6 +5899,25 @@ struct PostTransactionsIdByTransactionIdClose {
   static Result<Response> Call(const C& client, std::string_view transaction_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -4853,6 +5981,23 @@ struct PostTransactionsJsapi {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4933,6 +6078,23 @@ struct PostTransactionsMweb {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/global/transactions/native
@@ -4995,6 +6157,23 @@ struct PostTransactionsNative {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -5060,6 +6239,24 @@ struct GetTransactionsOutTradeNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/global/transactions/out-trade-no/{out_trade_no}/close
@@ -5097,6 +6294,24 @@ struct PostTransactionsOutTradeNoClose {
   static Result<Response> Call(const C& client, std::string_view out_trade_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -5281,7 +6496,8 @@ const EnumTable& EnumTableOf(GetSettleSettlementsRequest::SettleState);
 const EnumTable& EnumTableOf(GetSettleSettlementsResponse::Data::WalletRegion);
 
 // Fluent calls: Global(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Certificates : public ::wechatpay::models::Node {
@@ -5293,6 +6509,10 @@ class Certificates : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return global::GetCertificates::Call(static_cast<const C&>(client_), request,
                                          std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const global::GetCertificatesRequest& request = {}, A&&... a) const {
+    return global::GetCertificates::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5306,6 +6526,10 @@ class CustomsOrders : public ::wechatpay::models::Node {
     return global::GetCustomsOrders::Call(static_cast<const C&>(client_), request,
                                           std::move(options));
   }
+  template <class... A>
+  auto getAsync(const global::GetCustomsOrdersRequest& request = {}, A&&... a) const {
+    return global::GetCustomsOrders::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<global::PatchCustomsOrdersResponse> patch(
       const global::PatchCustomsOrdersRequest& request = {},
@@ -5313,12 +6537,20 @@ class CustomsOrders : public ::wechatpay::models::Node {
     return global::PatchCustomsOrders::Call(static_cast<const C&>(client_), request,
                                             std::move(options));
   }
+  template <class... A>
+  auto patchAsync(const global::PatchCustomsOrdersRequest& request = {}, A&&... a) const {
+    return global::PatchCustomsOrders::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<global::PostCustomsOrdersResponse> post(
       const global::PostCustomsOrdersRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return global::PostCustomsOrders::Call(static_cast<const C&>(client_), request,
                                            std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const global::PostCustomsOrdersRequest& request = {}, A&&... a) const {
+    return global::PostCustomsOrders::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5332,6 +6564,10 @@ class CustomsRedeclare : public ::wechatpay::models::Node {
     return global::PostCustomsRedeclare::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
   }
+  template <class... A>
+  auto postAsync(const global::PostCustomsRedeclareRequest& request = {}, A&&... a) const {
+    return global::PostCustomsRedeclare::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class CustomsVerifyCertificate : public ::wechatpay::models::Node {
@@ -5343,6 +6579,10 @@ class CustomsVerifyCertificate : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return global::PostCustomsVerifyCertificate::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const global::PostCustomsVerifyCertificateRequest& request = {}, A&&... a) const {
+    return global::PostCustomsVerifyCertificate::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5364,12 +6604,24 @@ class MerchantServiceComplaintNotifications : public ::wechatpay::models::Node {
     return global::DeleteMerchantServiceComplaintNotifications::Call(static_cast<const C&>(client_),
                                                                      request, std::move(options));
   }
+  template <class... A>
+  auto delAsync(const global::DeleteMerchantServiceComplaintNotificationsRequest& request = {},
+                A&&... a) const {
+    return global::DeleteMerchantServiceComplaintNotifications::CallAsync(client_, request,
+                                                                          std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<global::GetMerchantServiceComplaintNotificationsResponse> get(
       const global::GetMerchantServiceComplaintNotificationsRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return global::GetMerchantServiceComplaintNotifications::Call(static_cast<const C&>(client_),
                                                                   request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const global::GetMerchantServiceComplaintNotificationsRequest& request = {},
+                A&&... a) const {
+    return global::GetMerchantServiceComplaintNotifications::CallAsync(client_, request,
+                                                                       std::forward<A>(a)...);
   }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<global::PostMerchantServiceComplaintNotificationsResponse> post(
@@ -5378,12 +6630,24 @@ class MerchantServiceComplaintNotifications : public ::wechatpay::models::Node {
     return global::PostMerchantServiceComplaintNotifications::Call(static_cast<const C&>(client_),
                                                                    request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const global::PostMerchantServiceComplaintNotificationsRequest& request = {},
+                 A&&... a) const {
+    return global::PostMerchantServiceComplaintNotifications::CallAsync(client_, request,
+                                                                        std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<global::PutMerchantServiceComplaintNotificationsResponse> put(
       const global::PutMerchantServiceComplaintNotificationsRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return global::PutMerchantServiceComplaintNotifications::Call(static_cast<const C&>(client_),
                                                                   request, std::move(options));
+  }
+  template <class... A>
+  auto putAsync(const global::PutMerchantServiceComplaintNotificationsRequest& request = {},
+                A&&... a) const {
+    return global::PutMerchantServiceComplaintNotifications::CallAsync(client_, request,
+                                                                       std::forward<A>(a)...);
   }
 };
 
@@ -5397,6 +6661,10 @@ class MerchantServiceComplaints : public ::wechatpay::models::Node {
     return global::GetMerchantServiceComplaints::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
   }
+  template <class... A>
+  auto getAsync(const global::GetMerchantServiceComplaintsRequest& request = {}, A&&... a) const {
+    return global::GetMerchantServiceComplaints::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class MerchantServiceComplaintsByComplaintIdComplete : public ::wechatpay::models::Node {
@@ -5408,6 +6676,13 @@ class MerchantServiceComplaintsByComplaintIdComplete : public ::wechatpay::model
       ::wechatpay::CallOptions options = {}) const {
     return global::PostMerchantServiceComplaintsByComplaintIdComplete::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const global::PostMerchantServiceComplaintsByComplaintIdCompleteRequest& request = {},
+      A&&... a) const {
+    return global::PostMerchantServiceComplaintsByComplaintIdComplete::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5422,6 +6697,13 @@ class MerchantServiceComplaintsByComplaintIdNegotiationHistorys : public ::wecha
     return global::GetMerchantServiceComplaintsByComplaintIdNegotiationHistorys::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const global::GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysRequest&
+                    request = {},
+                A&&... a) const {
+    return global::GetMerchantServiceComplaintsByComplaintIdNegotiationHistorys::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class MerchantServiceComplaintsByComplaintIdResponse : public ::wechatpay::models::Node {
@@ -5433,6 +6715,13 @@ class MerchantServiceComplaintsByComplaintIdResponse : public ::wechatpay::model
       ::wechatpay::CallOptions options = {}) const {
     return global::PostMerchantServiceComplaintsByComplaintIdResponse::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const global::PostMerchantServiceComplaintsByComplaintIdResponseRequest& request = {},
+      A&&... a) const {
+    return global::PostMerchantServiceComplaintsByComplaintIdResponse::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5451,6 +6740,12 @@ class MerchantServiceComplaintsByComplaintId : public ::wechatpay::models::Node 
     return global::GetMerchantServiceComplaintsByComplaintId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const global::GetMerchantServiceComplaintsByComplaintIdRequest& request = {},
+                A&&... a) const {
+    return global::GetMerchantServiceComplaintsByComplaintId::CallAsync(client_, args_[0], request,
+                                                                        std::forward<A>(a)...);
+  }
 };
 
 class MerchantServiceImagesByMediaId : public ::wechatpay::models::Node {
@@ -5462,6 +6757,12 @@ class MerchantServiceImagesByMediaId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return global::GetMerchantServiceImagesByMediaId::Call(static_cast<const C&>(client_), args_[0],
                                                            request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const global::GetMerchantServiceImagesByMediaIdRequest& request = {},
+                A&&... a) const {
+    return global::GetMerchantServiceImagesByMediaId::CallAsync(client_, args_[0], request,
+                                                                std::forward<A>(a)...);
   }
 };
 
@@ -5488,6 +6789,12 @@ class MerchantH5PermissionApplications : public ::wechatpay::models::Node {
     return global::PostMerchantH5PermissionApplications::Call(static_cast<const C&>(client_),
                                                               request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const global::PostMerchantH5PermissionApplicationsRequest& request = {},
+                 A&&... a) const {
+    return global::PostMerchantH5PermissionApplications::CallAsync(client_, request,
+                                                                   std::forward<A>(a)...);
+  }
 };
 
 class MerchantH5PermissionApplicationsByApplymentId : public ::wechatpay::models::Node {
@@ -5501,6 +6808,12 @@ class MerchantH5PermissionApplicationsByApplymentId : public ::wechatpay::models
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), request,
         std::move(options));
   }
+  template <class... A>
+  auto getAsync(const global::GetMerchantH5PermissionApplicationsByApplymentIdRequest& request = {},
+                A&&... a) const {
+    return global::GetMerchantH5PermissionApplicationsByApplymentId::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<global::PatchMerchantH5PermissionApplicationsByApplymentIdResponse> patch(
       const global::PatchMerchantH5PermissionApplicationsByApplymentIdRequest& request = {},
@@ -5508,6 +6821,13 @@ class MerchantH5PermissionApplicationsByApplymentId : public ::wechatpay::models
     return global::PatchMerchantH5PermissionApplicationsByApplymentId::Call(
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), request,
         std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(
+      const global::PatchMerchantH5PermissionApplicationsByApplymentIdRequest& request = {},
+      A&&... a) const {
+    return global::PatchMerchantH5PermissionApplicationsByApplymentId::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), request, std::forward<A>(a)...);
   }
 };
 
@@ -5520,6 +6840,12 @@ class MerchantH5PermissionDomainApplications : public ::wechatpay::models::Node 
       ::wechatpay::CallOptions options = {}) const {
     return global::PostMerchantH5PermissionDomainApplications::Call(static_cast<const C&>(client_),
                                                                     request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const global::PostMerchantH5PermissionDomainApplicationsRequest& request = {},
+                 A&&... a) const {
+    return global::PostMerchantH5PermissionDomainApplications::CallAsync(client_, request,
+                                                                         std::forward<A>(a)...);
   }
 };
 
@@ -5534,6 +6860,13 @@ class MerchantH5PermissionDomainApplicationsByApplymentId : public ::wechatpay::
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), request,
         std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const global::GetMerchantH5PermissionDomainApplicationsByApplymentIdRequest& request = {},
+      A&&... a) const {
+    return global::GetMerchantH5PermissionDomainApplicationsByApplymentId::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<global::PatchMerchantH5PermissionDomainApplicationsByApplymentIdResponse>
   patch(const global::PatchMerchantH5PermissionDomainApplicationsByApplymentIdRequest& request = {},
@@ -5541,6 +6874,13 @@ class MerchantH5PermissionDomainApplicationsByApplymentId : public ::wechatpay::
     return global::PatchMerchantH5PermissionDomainApplicationsByApplymentId::Call(
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), request,
         std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(
+      const global::PatchMerchantH5PermissionDomainApplicationsByApplymentIdRequest& request = {},
+      A&&... a) const {
+    return global::PatchMerchantH5PermissionDomainApplicationsByApplymentId::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), request, std::forward<A>(a)...);
   }
 };
 
@@ -5574,6 +6914,12 @@ class MerchantH5PermissionBySubMchid : public ::wechatpay::models::Node {
     return global::GetMerchantH5PermissionBySubMchid::Call(static_cast<const C&>(client_), args_[0],
                                                            request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const global::GetMerchantH5PermissionBySubMchidRequest& request = {},
+                A&&... a) const {
+    return global::GetMerchantH5PermissionBySubMchid::CallAsync(client_, args_[0], request,
+                                                                std::forward<A>(a)...);
+  }
 };
 
 class MerchantH5 : public ::wechatpay::models::Node {
@@ -5600,6 +6946,10 @@ class Merchants : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return global::PostMerchants::Call(static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const global::PostMerchantsRequest& request = {}, A&&... a) const {
+    return global::PostMerchants::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class MerchantsBySubMchid : public ::wechatpay::models::Node {
@@ -5612,12 +6962,22 @@ class MerchantsBySubMchid : public ::wechatpay::models::Node {
     return global::GetMerchantsBySubMchid::Call(static_cast<const C&>(client_), args_[0], request,
                                                 std::move(options));
   }
+  template <class... A>
+  auto getAsync(const global::GetMerchantsBySubMchidRequest& request = {}, A&&... a) const {
+    return global::GetMerchantsBySubMchid::CallAsync(client_, args_[0], request,
+                                                     std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<global::PatchMerchantsBySubMchidResponse> patch(
       const global::PatchMerchantsBySubMchidRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return global::PatchMerchantsBySubMchid::Call(static_cast<const C&>(client_), args_[0], request,
                                                   std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(const global::PatchMerchantsBySubMchidRequest& request = {}, A&&... a) const {
+    return global::PatchMerchantsBySubMchid::CallAsync(client_, args_[0], request,
+                                                       std::forward<A>(a)...);
   }
 };
 
@@ -5630,6 +6990,13 @@ class MicropayTransactionsIdByTransactionIdReverse : public ::wechatpay::models:
       ::wechatpay::CallOptions options = {}) const {
     return global::PostMicropayTransactionsIdByTransactionIdReverse::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const global::PostMicropayTransactionsIdByTransactionIdReverseRequest& request = {},
+      A&&... a) const {
+    return global::PostMicropayTransactionsIdByTransactionIdReverse::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5649,6 +7016,12 @@ class MicropayTransactionsOutTradeNoByOutTradeNoReverse : public ::wechatpay::mo
     return global::PostMicropayTransactionsOutTradeNoReverse::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const global::PostMicropayTransactionsOutTradeNoReverseRequest& request = {},
+                 A&&... a) const {
+    return global::PostMicropayTransactionsOutTradeNoReverse::CallAsync(client_, args_[0], request,
+                                                                        std::forward<A>(a)...);
+  }
 };
 
 class MicropayTransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
@@ -5666,6 +7039,10 @@ class MicropayTransactionsPay : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return global::PostMicropayTransactionsPay::Call(static_cast<const C&>(client_), request,
                                                      std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const global::PostMicropayTransactionsPayRequest& request = {}, A&&... a) const {
+    return global::PostMicropayTransactionsPay::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5697,6 +7074,12 @@ class PapayContractsAppPreEntrustSign : public ::wechatpay::models::Node {
     return global::PostPapayContractsAppPreEntrustSign::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const global::PostPapayContractsAppPreEntrustSignRequest& request = {},
+                 A&&... a) const {
+    return global::PostPapayContractsAppPreEntrustSign::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
+  }
 };
 
 class PapayContractsH5PreEntrustSign : public ::wechatpay::models::Node {
@@ -5708,6 +7091,12 @@ class PapayContractsH5PreEntrustSign : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return global::PostPapayContractsH5PreEntrustSign::Call(static_cast<const C&>(client_), request,
                                                             std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const global::PostPapayContractsH5PreEntrustSignRequest& request = {},
+                 A&&... a) const {
+    return global::PostPapayContractsH5PreEntrustSign::CallAsync(client_, request,
+                                                                 std::forward<A>(a)...);
   }
 };
 
@@ -5721,6 +7110,12 @@ class PapayContractsJsapiPreEntrustSign : public ::wechatpay::models::Node {
     return global::PostPapayContractsJsapiPreEntrustSign::Call(static_cast<const C&>(client_),
                                                                request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const global::PostPapayContractsJsapiPreEntrustSignRequest& request = {},
+                 A&&... a) const {
+    return global::PostPapayContractsJsapiPreEntrustSign::CallAsync(client_, request,
+                                                                    std::forward<A>(a)...);
+  }
 };
 
 class PapayContractsMiniprogramPreEntrustSign : public ::wechatpay::models::Node {
@@ -5732,6 +7127,12 @@ class PapayContractsMiniprogramPreEntrustSign : public ::wechatpay::models::Node
       ::wechatpay::CallOptions options = {}) const {
     return global::PostPapayContractsMiniprogramPreEntrustSign::Call(static_cast<const C&>(client_),
                                                                      request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const global::PostPapayContractsMiniprogramPreEntrustSignRequest& request = {},
+                 A&&... a) const {
+    return global::PostPapayContractsMiniprogramPreEntrustSign::CallAsync(client_, request,
+                                                                          std::forward<A>(a)...);
   }
 };
 
@@ -5745,6 +7146,12 @@ class PapayContractsOutContractCodeByOutContractCode : public ::wechatpay::model
     return global::GetPapayContractsOutContractCode::Call(static_cast<const C&>(client_), args_[0],
                                                           request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const global::GetPapayContractsOutContractCodeRequest& request = {},
+                A&&... a) const {
+    return global::GetPapayContractsOutContractCode::CallAsync(client_, args_[0], request,
+                                                               std::forward<A>(a)...);
+  }
 };
 
 class PapayContractsWebPreEntrustSign : public ::wechatpay::models::Node {
@@ -5756,6 +7163,12 @@ class PapayContractsWebPreEntrustSign : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return global::PostPapayContractsWebPreEntrustSign::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const global::PostPapayContractsWebPreEntrustSignRequest& request = {},
+                 A&&... a) const {
+    return global::PostPapayContractsWebPreEntrustSign::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
   }
 };
 
@@ -5785,6 +7198,12 @@ class PapayContractsByContractIdTerminate : public ::wechatpay::models::Node {
     return global::PostPapayContractsByContractIdTerminate::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const global::PostPapayContractsByContractIdTerminateRequest& request = {},
+                 A&&... a) const {
+    return global::PostPapayContractsByContractIdTerminate::CallAsync(client_, args_[0], request,
+                                                                      std::forward<A>(a)...);
+  }
 };
 
 class PapayContractsByContractId : public ::wechatpay::models::Node {
@@ -5798,6 +7217,11 @@ class PapayContractsByContractId : public ::wechatpay::models::Node {
     return global::GetPapayContractsByContractId::Call(static_cast<const C&>(client_), args_[0],
                                                        request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const global::GetPapayContractsByContractIdRequest& request = {}, A&&... a) const {
+    return global::GetPapayContractsByContractId::CallAsync(client_, args_[0], request,
+                                                            std::forward<A>(a)...);
+  }
 };
 
 class PapayTransactionsOutTradeNoByOutTradeNoReverse : public ::wechatpay::models::Node {
@@ -5809,6 +7233,12 @@ class PapayTransactionsOutTradeNoByOutTradeNoReverse : public ::wechatpay::model
       ::wechatpay::CallOptions options = {}) const {
     return global::PostPapayTransactionsOutTradeNoReverse::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const global::PostPapayTransactionsOutTradeNoReverseRequest& request = {},
+                 A&&... a) const {
+    return global::PostPapayTransactionsOutTradeNoReverse::CallAsync(client_, args_[0], request,
+                                                                     std::forward<A>(a)...);
   }
 };
 
@@ -5822,6 +7252,11 @@ class PapayTransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::Node
       ::wechatpay::CallOptions options = {}) const {
     return global::GetPapayTransactionsOutTradeNo::Call(static_cast<const C&>(client_), args_[0],
                                                         request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const global::GetPapayTransactionsOutTradeNoRequest& request = {}, A&&... a) const {
+    return global::GetPapayTransactionsOutTradeNo::CallAsync(client_, args_[0], request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -5838,6 +7273,10 @@ class PapayTransactions : public ::wechatpay::models::Node {
     return global::PostPapayTransactions::Call(static_cast<const C&>(client_), request,
                                                std::move(options));
   }
+  template <class... A>
+  auto postAsync(const global::PostPapayTransactionsRequest& request = {}, A&&... a) const {
+    return global::PostPapayTransactions::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PapayTransactionsByTransactionId : public ::wechatpay::models::Node {
@@ -5849,6 +7288,12 @@ class PapayTransactionsByTransactionId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return global::GetPapayTransactionsByTransactionId::Call(static_cast<const C&>(client_),
                                                              args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const global::GetPapayTransactionsByTransactionIdRequest& request = {},
+                A&&... a) const {
+    return global::GetPapayTransactionsByTransactionId::CallAsync(client_, args_[0], request,
+                                                                  std::forward<A>(a)...);
   }
 };
 
@@ -5875,6 +7320,12 @@ class ProfitSharingBillDownloadUrl : public ::wechatpay::models::Node {
     return global::GetProfitSharingBillDownloadUrl::Call(static_cast<const C&>(client_), request,
                                                          std::move(options));
   }
+  template <class... A>
+  auto getAsync(const global::GetProfitSharingBillDownloadUrlRequest& request = {},
+                A&&... a) const {
+    return global::GetProfitSharingBillDownloadUrl::CallAsync(client_, request,
+                                                              std::forward<A>(a)...);
+  }
 };
 
 class ProfitSharingOrdersUnfreeze : public ::wechatpay::models::Node {
@@ -5886,6 +7337,12 @@ class ProfitSharingOrdersUnfreeze : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return global::PostProfitSharingOrdersUnfreeze::Call(static_cast<const C&>(client_), request,
                                                          std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const global::PostProfitSharingOrdersUnfreezeRequest& request = {},
+                 A&&... a) const {
+    return global::PostProfitSharingOrdersUnfreeze::CallAsync(client_, request,
+                                                              std::forward<A>(a)...);
   }
 };
 
@@ -5900,6 +7357,10 @@ class ProfitSharingOrders : public ::wechatpay::models::Node {
     return global::PostProfitSharingOrders::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
   }
+  template <class... A>
+  auto postAsync(const global::PostProfitSharingOrdersRequest& request = {}, A&&... a) const {
+    return global::PostProfitSharingOrders::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class ProfitSharingOrdersByOutOrderNo : public ::wechatpay::models::Node {
@@ -5911,6 +7372,12 @@ class ProfitSharingOrdersByOutOrderNo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return global::GetProfitSharingOrdersByOutOrderNo::Call(static_cast<const C&>(client_),
                                                             args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const global::GetProfitSharingOrdersByOutOrderNoRequest& request = {},
+                A&&... a) const {
+    return global::GetProfitSharingOrdersByOutOrderNo::CallAsync(client_, args_[0], request,
+                                                                 std::forward<A>(a)...);
   }
 };
 
@@ -5924,12 +7391,20 @@ class ProfitSharingReceivers : public ::wechatpay::models::Node {
     return global::DeleteProfitSharingReceivers::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
   }
+  template <class... A>
+  auto delAsync(const global::DeleteProfitSharingReceiversRequest& request = {}, A&&... a) const {
+    return global::DeleteProfitSharingReceivers::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<global::PostProfitSharingReceiversResponse> post(
       const global::PostProfitSharingReceiversRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return global::PostProfitSharingReceivers::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const global::PostProfitSharingReceiversRequest& request = {}, A&&... a) const {
+    return global::PostProfitSharingReceivers::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5943,6 +7418,12 @@ class ProfitSharingReceiversByAccount : public ::wechatpay::models::Node {
     return global::GetProfitSharingReceiversByAccount::Call(static_cast<const C&>(client_),
                                                             args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const global::GetProfitSharingReceiversByAccountRequest& request = {},
+                A&&... a) const {
+    return global::GetProfitSharingReceiversByAccount::CallAsync(client_, args_[0], request,
+                                                                 std::forward<A>(a)...);
+  }
 };
 
 class ProfitSharingRefundsBillDownloadUrl : public ::wechatpay::models::Node {
@@ -5955,6 +7436,12 @@ class ProfitSharingRefundsBillDownloadUrl : public ::wechatpay::models::Node {
     return global::GetProfitSharingRefundsBillDownloadUrl::Call(static_cast<const C&>(client_),
                                                                 request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const global::GetProfitSharingRefundsBillDownloadUrlRequest& request = {},
+                A&&... a) const {
+    return global::GetProfitSharingRefundsBillDownloadUrl::CallAsync(client_, request,
+                                                                     std::forward<A>(a)...);
+  }
 };
 
 class ProfitSharingRefundsRefundableBalance : public ::wechatpay::models::Node {
@@ -5966,6 +7453,12 @@ class ProfitSharingRefundsRefundableBalance : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return global::GetProfitSharingRefundsRefundableBalance::Call(static_cast<const C&>(client_),
                                                                   request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const global::GetProfitSharingRefundsRefundableBalanceRequest& request = {},
+                A&&... a) const {
+    return global::GetProfitSharingRefundsRefundableBalance::CallAsync(client_, request,
+                                                                       std::forward<A>(a)...);
   }
 };
 
@@ -5986,6 +7479,12 @@ class ProfitSharingTransactionsMark : public ::wechatpay::models::Node {
     return global::PostProfitSharingTransactionsMark::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
   }
+  template <class... A>
+  auto postAsync(const global::PostProfitSharingTransactionsMarkRequest& request = {},
+                 A&&... a) const {
+    return global::PostProfitSharingTransactionsMark::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
+  }
 };
 
 class ProfitSharingTransactions : public ::wechatpay::models::Node {
@@ -6004,6 +7503,13 @@ class ProfitSharingTransactionsByTransactionIdAmounts : public ::wechatpay::mode
     return global::GetProfitSharingTransactionsByTransactionIdAmounts::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const global::GetProfitSharingTransactionsByTransactionIdAmountsRequest& request = {},
+      A&&... a) const {
+    return global::GetProfitSharingTransactionsByTransactionIdAmounts::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class ProfitSharingTransactionsByTransactionIdRefundableAmounts : public ::wechatpay::models::Node {
@@ -6016,6 +7522,13 @@ class ProfitSharingTransactionsByTransactionIdRefundableAmounts : public ::wecha
       ::wechatpay::CallOptions options = {}) const {
     return global::GetProfitSharingTransactionsByTransactionIdRefundableAmounts::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const global::GetProfitSharingTransactionsByTransactionIdRefundableAmountsRequest&
+                    request = {},
+                A&&... a) const {
+    return global::GetProfitSharingTransactionsByTransactionIdRefundableAmounts::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -6057,6 +7570,12 @@ class RefundPartnerRechargeBalanceSubMchidBySubMchid : public ::wechatpay::model
     return global::GetRefundPartnerRechargeBalanceSubMchid::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const global::GetRefundPartnerRechargeBalanceSubMchidRequest& request = {},
+                A&&... a) const {
+    return global::GetRefundPartnerRechargeBalanceSubMchid::CallAsync(client_, args_[0], request,
+                                                                      std::forward<A>(a)...);
+  }
 };
 
 class RefundPartnerRechargeBalance : public ::wechatpay::models::Node {
@@ -6083,6 +7602,10 @@ class RefundRechargeBalance : public ::wechatpay::models::Node {
     return global::GetRefundRechargeBalance::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
   }
+  template <class... A>
+  auto getAsync(const global::GetRefundRechargeBalanceRequest& request = {}, A&&... a) const {
+    return global::GetRefundRechargeBalance::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Refund : public ::wechatpay::models::Node {
@@ -6102,6 +7625,11 @@ class RefundsIdByRefundId : public ::wechatpay::models::Node {
     return global::GetRefundsIdByRefundId::Call(static_cast<const C&>(client_), args_[0], request,
                                                 std::move(options));
   }
+  template <class... A>
+  auto getAsync(const global::GetRefundsIdByRefundIdRequest& request = {}, A&&... a) const {
+    return global::GetRefundsIdByRefundId::CallAsync(client_, args_[0], request,
+                                                     std::forward<A>(a)...);
+  }
 };
 
 class RefundsOutRefundNoByOutRefundNo : public ::wechatpay::models::Node {
@@ -6113,6 +7641,11 @@ class RefundsOutRefundNoByOutRefundNo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return global::GetRefundsOutRefundNo::Call(static_cast<const C&>(client_), args_[0], request,
                                                std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const global::GetRefundsOutRefundNoRequest& request = {}, A&&... a) const {
+    return global::GetRefundsOutRefundNo::CallAsync(client_, args_[0], request,
+                                                    std::forward<A>(a)...);
   }
 };
 
@@ -6128,10 +7661,18 @@ class Refunds : public ::wechatpay::models::Node {
                                                       ::wechatpay::CallOptions options = {}) const {
     return global::GetRefunds::Call(static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const global::GetRefundsRequest& request = {}, A&&... a) const {
+    return global::GetRefunds::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<global::PostRefundsResponse> post(
       const global::PostRefundsRequest& request = {}, ::wechatpay::CallOptions options = {}) const {
     return global::PostRefunds::Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const global::PostRefundsRequest& request = {}, A&&... a) const {
+    return global::PostRefunds::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -6144,6 +7685,10 @@ class SettleSettlements : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return global::GetSettleSettlements::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const global::GetSettleSettlementsRequest& request = {}, A&&... a) const {
+    return global::GetSettleSettlements::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -6162,6 +7707,10 @@ class Statements : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return global::GetStatements::Call(static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const global::GetStatementsRequest& request = {}, A&&... a) const {
+    return global::GetStatements::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class TransactionsApp : public ::wechatpay::models::Node {
@@ -6174,6 +7723,10 @@ class TransactionsApp : public ::wechatpay::models::Node {
     return global::PostTransactionsApp::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
   }
+  template <class... A>
+  auto postAsync(const global::PostTransactionsAppRequest& request = {}, A&&... a) const {
+    return global::PostTransactionsApp::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class TransactionsIdByTransactionIdClose : public ::wechatpay::models::Node {
@@ -6185,6 +7738,12 @@ class TransactionsIdByTransactionIdClose : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return global::PostTransactionsIdByTransactionIdClose::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const global::PostTransactionsIdByTransactionIdCloseRequest& request = {},
+                 A&&... a) const {
+    return global::PostTransactionsIdByTransactionIdClose::CallAsync(client_, args_[0], request,
+                                                                     std::forward<A>(a)...);
   }
 };
 
@@ -6199,6 +7758,12 @@ class TransactionsIdByTransactionId : public ::wechatpay::models::Node {
     return global::GetTransactionsIdByTransactionId::Call(static_cast<const C&>(client_), args_[0],
                                                           request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const global::GetTransactionsIdByTransactionIdRequest& request = {},
+                A&&... a) const {
+    return global::GetTransactionsIdByTransactionId::CallAsync(client_, args_[0], request,
+                                                               std::forward<A>(a)...);
+  }
 };
 
 class TransactionsJsapi : public ::wechatpay::models::Node {
@@ -6210,6 +7775,10 @@ class TransactionsJsapi : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return global::PostTransactionsJsapi::Call(static_cast<const C&>(client_), request,
                                                std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const global::PostTransactionsJsapiRequest& request = {}, A&&... a) const {
+    return global::PostTransactionsJsapi::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -6223,6 +7792,10 @@ class TransactionsMweb : public ::wechatpay::models::Node {
     return global::PostTransactionsMweb::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
   }
+  template <class... A>
+  auto postAsync(const global::PostTransactionsMwebRequest& request = {}, A&&... a) const {
+    return global::PostTransactionsMweb::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class TransactionsNative : public ::wechatpay::models::Node {
@@ -6234,6 +7807,10 @@ class TransactionsNative : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return global::PostTransactionsNative::Call(static_cast<const C&>(client_), request,
                                                 std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const global::PostTransactionsNativeRequest& request = {}, A&&... a) const {
+    return global::PostTransactionsNative::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -6247,6 +7824,12 @@ class TransactionsOutTradeNoByOutTradeNoClose : public ::wechatpay::models::Node
     return global::PostTransactionsOutTradeNoClose::Call(static_cast<const C&>(client_), args_[0],
                                                          request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const global::PostTransactionsOutTradeNoCloseRequest& request = {},
+                 A&&... a) const {
+    return global::PostTransactionsOutTradeNoClose::CallAsync(client_, args_[0], request,
+                                                              std::forward<A>(a)...);
+  }
 };
 
 class TransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
@@ -6259,6 +7842,11 @@ class TransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return global::GetTransactionsOutTradeNo::Call(static_cast<const C&>(client_), args_[0],
                                                    request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const global::GetTransactionsOutTradeNoRequest& request = {}, A&&... a) const {
+    return global::GetTransactionsOutTradeNo::CallAsync(client_, args_[0], request,
+                                                        std::forward<A>(a)...);
   }
 };
 

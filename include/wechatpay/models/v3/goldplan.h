@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -77,6 +79,23 @@ struct PostMerchantsChangecustompagestatus {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/goldplan/merchants/changegoldplanstatus
@@ -133,6 +152,23 @@ struct PostMerchantsChangegoldplanstatus {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/goldplan/merchants/close-advertising-show
@@ -167,6 +203,23 @@ struct PostMerchantsCloseAdvertisingShow {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -243,6 +296,23 @@ struct PatchMerchantsOpenAdvertisingShow {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/goldplan/merchants/set-advertising-industry-filter
@@ -283,6 +353,23 @@ struct PostMerchantsSetAdvertisingIndustryFilter {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -298,7 +385,8 @@ const EnumTable& EnumTableOf(PostMerchantsChangegoldplanstatusRequest::Operation
 const EnumTable& EnumTableOf(PatchMerchantsOpenAdvertisingShowRequest::AdvertisingIndustryFilters);
 
 // Fluent calls: Goldplan(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class MerchantsChangecustompagestatus : public ::wechatpay::models::Node {
@@ -310,6 +398,12 @@ class MerchantsChangecustompagestatus : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return goldplan::PostMerchantsChangecustompagestatus::Call(static_cast<const C&>(client_),
                                                                request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const goldplan::PostMerchantsChangecustompagestatusRequest& request = {},
+                 A&&... a) const {
+    return goldplan::PostMerchantsChangecustompagestatus::CallAsync(client_, request,
+                                                                    std::forward<A>(a)...);
   }
 };
 
@@ -323,6 +417,12 @@ class MerchantsChangegoldplanstatus : public ::wechatpay::models::Node {
     return goldplan::PostMerchantsChangegoldplanstatus::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const goldplan::PostMerchantsChangegoldplanstatusRequest& request = {},
+                 A&&... a) const {
+    return goldplan::PostMerchantsChangegoldplanstatus::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
+  }
 };
 
 class MerchantsCloseAdvertisingShow : public ::wechatpay::models::Node {
@@ -334,6 +434,12 @@ class MerchantsCloseAdvertisingShow : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return goldplan::PostMerchantsCloseAdvertisingShow::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const goldplan::PostMerchantsCloseAdvertisingShowRequest& request = {},
+                 A&&... a) const {
+    return goldplan::PostMerchantsCloseAdvertisingShow::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
   }
 };
 
@@ -347,6 +453,12 @@ class MerchantsOpenAdvertisingShow : public ::wechatpay::models::Node {
     return goldplan::PatchMerchantsOpenAdvertisingShow::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
   }
+  template <class... A>
+  auto patchAsync(const goldplan::PatchMerchantsOpenAdvertisingShowRequest& request = {},
+                  A&&... a) const {
+    return goldplan::PatchMerchantsOpenAdvertisingShow::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
+  }
 };
 
 class MerchantsSetAdvertisingIndustryFilter : public ::wechatpay::models::Node {
@@ -358,6 +470,12 @@ class MerchantsSetAdvertisingIndustryFilter : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return goldplan::PostMerchantsSetAdvertisingIndustryFilter::Call(static_cast<const C&>(client_),
                                                                      request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const goldplan::PostMerchantsSetAdvertisingIndustryFilterRequest& request = {},
+                 A&&... a) const {
+    return goldplan::PostMerchantsSetAdvertisingIndustryFilter::CallAsync(client_, request,
+                                                                          std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -64,6 +66,23 @@ struct PostSubsidyAuditCupInvalid {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -119,6 +138,23 @@ struct PostSubsidyAuditCupQuery {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/gov/subsidy/audit/cup/refund/sync
@@ -168,6 +204,23 @@ struct PostSubsidyAuditCupRefundSync {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -304,6 +357,23 @@ struct PostSubsidyAuditCupUpdate {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/gov/subsidy/audit/cup/upload
@@ -396,6 +466,23 @@ struct PostSubsidyAuditCupUpload {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/gov/subsidy/companies/query
@@ -445,6 +532,23 @@ struct PostSubsidyCompaniesQuery {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -528,6 +632,23 @@ struct PostSubsidyGoodsUpload {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -643,6 +764,23 @@ struct PostSubsidyNQualificationsSync {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/gov/subsidy/qualification
@@ -701,6 +839,23 @@ struct GetSubsidyQualification {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -763,6 +918,23 @@ struct PostSubsidyQualificationsPassthroughCancel {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/gov/subsidy/qualifications/passthrough/claim
@@ -824,6 +996,23 @@ struct PostSubsidyQualificationsPassthroughClaim {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -915,6 +1104,23 @@ struct PostSubsidyQualificationsPassthroughQuery {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/gov/subsidy/qualifications/query
@@ -989,6 +1195,23 @@ struct PostSubsidyQualificationsQuery {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1088,6 +1311,23 @@ struct PostSubsidyQualificationsSync {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/gov/subsidy/sncode/lock
@@ -1143,6 +1383,23 @@ struct PostSubsidySncodeLock {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1213,6 +1470,23 @@ struct PostSubsidySncodeQuery {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/gov/subsidy/sncode/unlock
@@ -1261,6 +1535,23 @@ struct PostSubsidySncodeUnlock {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1324,6 +1615,23 @@ struct PostSubsidyTransactionsQuery {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1390,6 +1698,23 @@ struct PostSubsidyTransactionsSummaryQueryDay {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1466,6 +1791,23 @@ struct PostSubsidyTransactionsSync {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/gov/subsidy/zhejiang/authcode/cancel
@@ -1517,6 +1859,23 @@ struct PostSubsidyZhejiangAuthcodeCancel {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1590,6 +1949,23 @@ struct PostSubsidyZhejiangAuthcodeCommit {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/gov/subsidy/zhejiang/authcode/issue
@@ -1657,6 +2033,23 @@ struct PostSubsidyZhejiangAuthcodeIssue {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/gov/subsidy/zhejiang/authcode/refund
@@ -1722,6 +2115,23 @@ struct PostSubsidyZhejiangAuthcodeRefund {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/gov/subsidy/zhejiang/authcode/try
@@ -1781,6 +2191,23 @@ struct PostSubsidyZhejiangAuthcodeTry {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1876,6 +2303,23 @@ struct PostSubsidyZhejiangGoodsQuery {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/gov/subsidy/zhejiang/n-qualifications/confirm
@@ -1962,6 +2406,23 @@ struct PostSubsidyZhejiangNQualificationsConfirm {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/gov/subsidy/zhejiang/qualifications/alter
@@ -2018,6 +2479,23 @@ struct PostSubsidyZhejiangQualificationsAlter {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2076,6 +2554,23 @@ struct PostSubsidyZhejiangQualificationsClaim {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2153,6 +2648,23 @@ struct PostSubsidyZhejiangQualificationsQuery {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2262,6 +2774,23 @@ struct PostSubsidyZhejiangQualificationsSync {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/gov/subsidy/zhejiang/sncode/lock
@@ -2330,6 +2859,23 @@ struct PostSubsidyZhejiangSncodeLock {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/gov/subsidy/zhejiang/sncode/query
@@ -2393,6 +2939,23 @@ struct PostSubsidyZhejiangSncodeQuery {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2461,6 +3024,23 @@ struct PostSubsidyZhejiangSncodeUnlock {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2556,7 +3136,8 @@ const EnumTable& EnumTableOf(PostSubsidyZhejiangQualificationsSyncRequest::Data:
 const EnumTable& EnumTableOf(PostSubsidyZhejiangSncodeQueryResponse::SellState);
 
 // Fluent calls: Gov(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class SubsidyAuditCupInvalid : public ::wechatpay::models::Node {
@@ -2568,6 +3149,10 @@ class SubsidyAuditCupInvalid : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return gov::PostSubsidyAuditCupInvalid::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyAuditCupInvalidRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidyAuditCupInvalid::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2581,6 +3166,10 @@ class SubsidyAuditCupQuery : public ::wechatpay::models::Node {
     return gov::PostSubsidyAuditCupQuery::Call(static_cast<const C&>(client_), request,
                                                std::move(options));
   }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyAuditCupQueryRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidyAuditCupQuery::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class SubsidyAuditCupRefundSync : public ::wechatpay::models::Node {
@@ -2592,6 +3181,10 @@ class SubsidyAuditCupRefundSync : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return gov::PostSubsidyAuditCupRefundSync::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyAuditCupRefundSyncRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidyAuditCupRefundSync::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2611,6 +3204,10 @@ class SubsidyAuditCupUpdate : public ::wechatpay::models::Node {
     return gov::PostSubsidyAuditCupUpdate::Call(static_cast<const C&>(client_), request,
                                                 std::move(options));
   }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyAuditCupUpdateRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidyAuditCupUpdate::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class SubsidyAuditCupUpload : public ::wechatpay::models::Node {
@@ -2622,6 +3219,10 @@ class SubsidyAuditCupUpload : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return gov::PostSubsidyAuditCupUpload::Call(static_cast<const C&>(client_), request,
                                                 std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyAuditCupUploadRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidyAuditCupUpload::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2651,6 +3252,10 @@ class SubsidyCompaniesQuery : public ::wechatpay::models::Node {
     return gov::PostSubsidyCompaniesQuery::Call(static_cast<const C&>(client_), request,
                                                 std::move(options));
   }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyCompaniesQueryRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidyCompaniesQuery::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class SubsidyCompanies : public ::wechatpay::models::Node {
@@ -2668,6 +3273,10 @@ class SubsidyGoodsUpload : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return gov::PostSubsidyGoodsUpload::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyGoodsUploadRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidyGoodsUpload::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2687,6 +3296,10 @@ class SubsidyNQualificationsSync : public ::wechatpay::models::Node {
     return gov::PostSubsidyNQualificationsSync::Call(static_cast<const C&>(client_), request,
                                                      std::move(options));
   }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyNQualificationsSyncRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidyNQualificationsSync::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class SubsidyNQualifications : public ::wechatpay::models::Node {
@@ -2705,6 +3318,10 @@ class SubsidyQualification : public ::wechatpay::models::Node {
     return gov::GetSubsidyQualification::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
   }
+  template <class... A>
+  auto getAsync(const gov::GetSubsidyQualificationRequest& request = {}, A&&... a) const {
+    return gov::GetSubsidyQualification::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class SubsidyQualificationsPassthroughCancel : public ::wechatpay::models::Node {
@@ -2716,6 +3333,12 @@ class SubsidyQualificationsPassthroughCancel : public ::wechatpay::models::Node 
       ::wechatpay::CallOptions options = {}) const {
     return gov::PostSubsidyQualificationsPassthroughCancel::Call(static_cast<const C&>(client_),
                                                                  request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyQualificationsPassthroughCancelRequest& request = {},
+                 A&&... a) const {
+    return gov::PostSubsidyQualificationsPassthroughCancel::CallAsync(client_, request,
+                                                                      std::forward<A>(a)...);
   }
 };
 
@@ -2729,6 +3352,12 @@ class SubsidyQualificationsPassthroughClaim : public ::wechatpay::models::Node {
     return gov::PostSubsidyQualificationsPassthroughClaim::Call(static_cast<const C&>(client_),
                                                                 request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyQualificationsPassthroughClaimRequest& request = {},
+                 A&&... a) const {
+    return gov::PostSubsidyQualificationsPassthroughClaim::CallAsync(client_, request,
+                                                                     std::forward<A>(a)...);
+  }
 };
 
 class SubsidyQualificationsPassthroughQuery : public ::wechatpay::models::Node {
@@ -2740,6 +3369,12 @@ class SubsidyQualificationsPassthroughQuery : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return gov::PostSubsidyQualificationsPassthroughQuery::Call(static_cast<const C&>(client_),
                                                                 request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyQualificationsPassthroughQueryRequest& request = {},
+                 A&&... a) const {
+    return gov::PostSubsidyQualificationsPassthroughQuery::CallAsync(client_, request,
+                                                                     std::forward<A>(a)...);
   }
 };
 
@@ -2761,6 +3396,10 @@ class SubsidyQualificationsQuery : public ::wechatpay::models::Node {
     return gov::PostSubsidyQualificationsQuery::Call(static_cast<const C&>(client_), request,
                                                      std::move(options));
   }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyQualificationsQueryRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidyQualificationsQuery::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class SubsidyQualificationsSync : public ::wechatpay::models::Node {
@@ -2772,6 +3411,10 @@ class SubsidyQualificationsSync : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return gov::PostSubsidyQualificationsSync::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyQualificationsSyncRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidyQualificationsSync::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2793,6 +3436,10 @@ class SubsidySncodeLock : public ::wechatpay::models::Node {
     return gov::PostSubsidySncodeLock::Call(static_cast<const C&>(client_), request,
                                             std::move(options));
   }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidySncodeLockRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidySncodeLock::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class SubsidySncodeQuery : public ::wechatpay::models::Node {
@@ -2805,6 +3452,10 @@ class SubsidySncodeQuery : public ::wechatpay::models::Node {
     return gov::PostSubsidySncodeQuery::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
   }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidySncodeQueryRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidySncodeQuery::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class SubsidySncodeUnlock : public ::wechatpay::models::Node {
@@ -2816,6 +3467,10 @@ class SubsidySncodeUnlock : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return gov::PostSubsidySncodeUnlock::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidySncodeUnlockRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidySncodeUnlock::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2837,6 +3492,10 @@ class SubsidyTransactionsQuery : public ::wechatpay::models::Node {
     return gov::PostSubsidyTransactionsQuery::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
   }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyTransactionsQueryRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidyTransactionsQuery::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class SubsidyTransactionsSummaryQueryDay : public ::wechatpay::models::Node {
@@ -2848,6 +3507,12 @@ class SubsidyTransactionsSummaryQueryDay : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return gov::PostSubsidyTransactionsSummaryQueryDay::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyTransactionsSummaryQueryDayRequest& request = {},
+                 A&&... a) const {
+    return gov::PostSubsidyTransactionsSummaryQueryDay::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
   }
 };
 
@@ -2866,6 +3531,10 @@ class SubsidyTransactionsSync : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return gov::PostSubsidyTransactionsSync::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyTransactionsSyncRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidyTransactionsSync::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2887,6 +3556,12 @@ class SubsidyZhejiangAuthcodeCancel : public ::wechatpay::models::Node {
     return gov::PostSubsidyZhejiangAuthcodeCancel::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
   }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyZhejiangAuthcodeCancelRequest& request = {},
+                 A&&... a) const {
+    return gov::PostSubsidyZhejiangAuthcodeCancel::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
+  }
 };
 
 class SubsidyZhejiangAuthcodeCommit : public ::wechatpay::models::Node {
@@ -2898,6 +3573,12 @@ class SubsidyZhejiangAuthcodeCommit : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return gov::PostSubsidyZhejiangAuthcodeCommit::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyZhejiangAuthcodeCommitRequest& request = {},
+                 A&&... a) const {
+    return gov::PostSubsidyZhejiangAuthcodeCommit::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -2911,6 +3592,11 @@ class SubsidyZhejiangAuthcodeIssue : public ::wechatpay::models::Node {
     return gov::PostSubsidyZhejiangAuthcodeIssue::Call(static_cast<const C&>(client_), request,
                                                        std::move(options));
   }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyZhejiangAuthcodeIssueRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidyZhejiangAuthcodeIssue::CallAsync(client_, request,
+                                                            std::forward<A>(a)...);
+  }
 };
 
 class SubsidyZhejiangAuthcodeRefund : public ::wechatpay::models::Node {
@@ -2923,6 +3609,12 @@ class SubsidyZhejiangAuthcodeRefund : public ::wechatpay::models::Node {
     return gov::PostSubsidyZhejiangAuthcodeRefund::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
   }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyZhejiangAuthcodeRefundRequest& request = {},
+                 A&&... a) const {
+    return gov::PostSubsidyZhejiangAuthcodeRefund::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
+  }
 };
 
 class SubsidyZhejiangAuthcodeTry : public ::wechatpay::models::Node {
@@ -2934,6 +3626,10 @@ class SubsidyZhejiangAuthcodeTry : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return gov::PostSubsidyZhejiangAuthcodeTry::Call(static_cast<const C&>(client_), request,
                                                      std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyZhejiangAuthcodeTryRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidyZhejiangAuthcodeTry::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2957,6 +3653,10 @@ class SubsidyZhejiangGoodsQuery : public ::wechatpay::models::Node {
     return gov::PostSubsidyZhejiangGoodsQuery::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
   }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyZhejiangGoodsQueryRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidyZhejiangGoodsQuery::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class SubsidyZhejiangGoods : public ::wechatpay::models::Node {
@@ -2974,6 +3674,12 @@ class SubsidyZhejiangNQualificationsConfirm : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return gov::PostSubsidyZhejiangNQualificationsConfirm::Call(static_cast<const C&>(client_),
                                                                 request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyZhejiangNQualificationsConfirmRequest& request = {},
+                 A&&... a) const {
+    return gov::PostSubsidyZhejiangNQualificationsConfirm::CallAsync(client_, request,
+                                                                     std::forward<A>(a)...);
   }
 };
 
@@ -2993,6 +3699,12 @@ class SubsidyZhejiangQualificationsAlter : public ::wechatpay::models::Node {
     return gov::PostSubsidyZhejiangQualificationsAlter::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyZhejiangQualificationsAlterRequest& request = {},
+                 A&&... a) const {
+    return gov::PostSubsidyZhejiangQualificationsAlter::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
+  }
 };
 
 class SubsidyZhejiangQualificationsClaim : public ::wechatpay::models::Node {
@@ -3004,6 +3716,12 @@ class SubsidyZhejiangQualificationsClaim : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return gov::PostSubsidyZhejiangQualificationsClaim::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyZhejiangQualificationsClaimRequest& request = {},
+                 A&&... a) const {
+    return gov::PostSubsidyZhejiangQualificationsClaim::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
   }
 };
 
@@ -3017,6 +3735,12 @@ class SubsidyZhejiangQualificationsQuery : public ::wechatpay::models::Node {
     return gov::PostSubsidyZhejiangQualificationsQuery::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyZhejiangQualificationsQueryRequest& request = {},
+                 A&&... a) const {
+    return gov::PostSubsidyZhejiangQualificationsQuery::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
+  }
 };
 
 class SubsidyZhejiangQualificationsSync : public ::wechatpay::models::Node {
@@ -3028,6 +3752,12 @@ class SubsidyZhejiangQualificationsSync : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return gov::PostSubsidyZhejiangQualificationsSync::Call(static_cast<const C&>(client_), request,
                                                             std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyZhejiangQualificationsSyncRequest& request = {},
+                 A&&... a) const {
+    return gov::PostSubsidyZhejiangQualificationsSync::CallAsync(client_, request,
+                                                                 std::forward<A>(a)...);
   }
 };
 
@@ -3050,6 +3780,10 @@ class SubsidyZhejiangSncodeLock : public ::wechatpay::models::Node {
     return gov::PostSubsidyZhejiangSncodeLock::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
   }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyZhejiangSncodeLockRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidyZhejiangSncodeLock::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class SubsidyZhejiangSncodeQuery : public ::wechatpay::models::Node {
@@ -3062,6 +3796,10 @@ class SubsidyZhejiangSncodeQuery : public ::wechatpay::models::Node {
     return gov::PostSubsidyZhejiangSncodeQuery::Call(static_cast<const C&>(client_), request,
                                                      std::move(options));
   }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyZhejiangSncodeQueryRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidyZhejiangSncodeQuery::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class SubsidyZhejiangSncodeUnlock : public ::wechatpay::models::Node {
@@ -3073,6 +3811,10 @@ class SubsidyZhejiangSncodeUnlock : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return gov::PostSubsidyZhejiangSncodeUnlock::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const gov::PostSubsidyZhejiangSncodeUnlockRequest& request = {}, A&&... a) const {
+    return gov::PostSubsidyZhejiangSncodeUnlock::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -70,6 +72,23 @@ struct PostInsuranceOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/hire-power-bank/insurance-orders/{out_order_no}
@@ -122,6 +141,24 @@ struct GetInsuranceOrdersByOutOrderNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/hire-power-bank/user-qualifications/{openid}
@@ -165,6 +202,24 @@ struct GetUserQualificationsByOpenid {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -176,7 +231,8 @@ void Serialize(Archive& archive, GetUserQualificationsByOpenidRequest& value);
 void Serialize(Archive& archive, GetUserQualificationsByOpenidResponse& value);
 
 // Fluent calls: HirePowerBank(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class InsuranceOrders : public ::wechatpay::models::Node {
@@ -188,6 +244,10 @@ class InsuranceOrders : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return hire_power_bank::PostInsuranceOrders::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const hire_power_bank::PostInsuranceOrdersRequest& request = {}, A&&... a) const {
+    return hire_power_bank::PostInsuranceOrders::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -201,6 +261,12 @@ class InsuranceOrdersByOutOrderNo : public ::wechatpay::models::Node {
     return hire_power_bank::GetInsuranceOrdersByOutOrderNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const hire_power_bank::GetInsuranceOrdersByOutOrderNoRequest& request = {},
+                A&&... a) const {
+    return hire_power_bank::GetInsuranceOrdersByOutOrderNo::CallAsync(client_, args_[0], request,
+                                                                      std::forward<A>(a)...);
+  }
 };
 
 class UserQualificationsByOpenid : public ::wechatpay::models::Node {
@@ -212,6 +278,12 @@ class UserQualificationsByOpenid : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return hire_power_bank::GetUserQualificationsByOpenid::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const hire_power_bank::GetUserQualificationsByOpenidRequest& request = {},
+                A&&... a) const {
+    return hire_power_bank::GetUserQualificationsByOpenid::CallAsync(client_, args_[0], request,
+                                                                     std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -75,6 +77,23 @@ struct PostTokens {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -82,7 +101,8 @@ void Serialize(Archive& archive, PostTokensRequest& value);
 void Serialize(Archive& archive, PostTokensResponse& value);
 
 // Fluent calls: IndustryCoupon(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Tokens : public ::wechatpay::models::Node {
@@ -94,6 +114,10 @@ class Tokens : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return industry_coupon::PostTokens::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const industry_coupon::PostTokensRequest& request = {}, A&&... a) const {
+    return industry_coupon::PostTokens::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -74,6 +76,23 @@ struct PostRetailIndustryTransactions {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/industry-rebate/transactions/{transaction_id}
@@ -111,6 +130,25 @@ struct PostTransactionsByTransactionId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -118,7 +156,8 @@ void Serialize(Archive& archive, PostRetailIndustryTransactionsRequest& value);
 void Serialize(Archive& archive, PostTransactionsByTransactionIdRequest& value);
 
 // Fluent calls: IndustryRebate(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class RetailIndustryTransactions : public ::wechatpay::models::Node {
@@ -130,6 +169,12 @@ class RetailIndustryTransactions : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return industry_rebate::PostRetailIndustryTransactions::Call(static_cast<const C&>(client_),
                                                                  request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const industry_rebate::PostRetailIndustryTransactionsRequest& request = {},
+                 A&&... a) const {
+    return industry_rebate::PostRetailIndustryTransactions::CallAsync(client_, request,
+                                                                      std::forward<A>(a)...);
   }
 };
 
@@ -148,6 +193,12 @@ class TransactionsByTransactionId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return industry_rebate::PostTransactionsByTransactionId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const industry_rebate::PostTransactionsByTransactionIdRequest& request = {},
+                 A&&... a) const {
+    return industry_rebate::PostTransactionsByTransactionId::CallAsync(client_, args_[0], request,
+                                                                       std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -81,6 +83,23 @@ struct PostDeductAuthorizations {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/inspolicymgr/deduct/authorizations/{out_insurance_no}
@@ -138,6 +157,25 @@ struct GetDeductAuthorizationsByOutInsuranceNo {
   static Result<Response> Call(const C& client, std::string_view out_insurance_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_insurance_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_insurance_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_insurance_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_insurance_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_insurance_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_insurance_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_insurance_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -303,6 +341,23 @@ struct PostDeductPolicies {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/inspolicymgr/deduct/policies/{out_insurance_no}
@@ -388,6 +443,25 @@ struct GetDeductPoliciesByOutInsuranceNo {
   static Result<Response> Call(const C& client, std::string_view out_insurance_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_insurance_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_insurance_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_insurance_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_insurance_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_insurance_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_insurance_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_insurance_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -513,6 +587,25 @@ struct PatchDeductPoliciesByOutInsuranceNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_insurance_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_insurance_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_insurance_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_insurance_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_insurance_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_insurance_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_insurance_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -535,7 +628,8 @@ const EnumTable& EnumTableOf(PostDeductPoliciesRequest::PaymentPeriod);
 const EnumTable& EnumTableOf(PostDeductPoliciesRequest::CoverageTermType);
 
 // Fluent calls: Inspolicymgr(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class DeductAuthorizations : public ::wechatpay::models::Node {
@@ -547,6 +641,12 @@ class DeductAuthorizations : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return inspolicymgr::PostDeductAuthorizations::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const inspolicymgr::PostDeductAuthorizationsRequest& request = {},
+                 A&&... a) const {
+    return inspolicymgr::PostDeductAuthorizations::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -560,6 +660,12 @@ class DeductAuthorizationsByOutInsuranceNo : public ::wechatpay::models::Node {
     return inspolicymgr::GetDeductAuthorizationsByOutInsuranceNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const inspolicymgr::GetDeductAuthorizationsByOutInsuranceNoRequest& request = {},
+                A&&... a) const {
+    return inspolicymgr::GetDeductAuthorizationsByOutInsuranceNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class DeductPolicies : public ::wechatpay::models::Node {
@@ -571,6 +677,10 @@ class DeductPolicies : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return inspolicymgr::PostDeductPolicies::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const inspolicymgr::PostDeductPoliciesRequest& request = {}, A&&... a) const {
+    return inspolicymgr::PostDeductPolicies::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -584,12 +694,24 @@ class DeductPoliciesByOutInsuranceNo : public ::wechatpay::models::Node {
     return inspolicymgr::GetDeductPoliciesByOutInsuranceNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const inspolicymgr::GetDeductPoliciesByOutInsuranceNoRequest& request = {},
+                A&&... a) const {
+    return inspolicymgr::GetDeductPoliciesByOutInsuranceNo::CallAsync(client_, args_[0], request,
+                                                                      std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<inspolicymgr::PatchDeductPoliciesByOutInsuranceNoResponse> patch(
       const inspolicymgr::PatchDeductPoliciesByOutInsuranceNoRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return inspolicymgr::PatchDeductPoliciesByOutInsuranceNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(const inspolicymgr::PatchDeductPoliciesByOutInsuranceNoRequest& request = {},
+                  A&&... a) const {
+    return inspolicymgr::PatchDeductPoliciesByOutInsuranceNo::CallAsync(client_, args_[0], request,
+                                                                        std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -80,6 +82,24 @@ struct GetDeviceInspectionsByDeviceSn {
   static Result<Response> Call(const C& client, std::string_view device_sn, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, device_sn, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view device_sn,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, device_sn, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view device_sn,
+                                         const Request& request, F callback) {
+    return CallAsync(client, device_sn, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view device_sn,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, device_sn, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -176,6 +196,23 @@ struct GetDevices {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -187,7 +224,8 @@ const EnumTable& EnumTableOf(GetDeviceInspectionsByDeviceSnResponse::Result_);
 const EnumTable& EnumTableOf(GetDevicesResponse::Data::ActivationStatus);
 
 // Fluent calls: Iotmanage(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class DeviceInspectionsByDeviceSn : public ::wechatpay::models::Node {
@@ -200,6 +238,12 @@ class DeviceInspectionsByDeviceSn : public ::wechatpay::models::Node {
     return iotmanage::GetDeviceInspectionsByDeviceSn::Call(static_cast<const C&>(client_), args_[0],
                                                            request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const iotmanage::GetDeviceInspectionsByDeviceSnRequest& request = {},
+                A&&... a) const {
+    return iotmanage::GetDeviceInspectionsByDeviceSn::CallAsync(client_, args_[0], request,
+                                                                std::forward<A>(a)...);
+  }
 };
 
 class Devices : public ::wechatpay::models::Node {
@@ -210,6 +254,10 @@ class Devices : public ::wechatpay::models::Node {
       const iotmanage::GetDevicesRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return iotmanage::GetDevices::Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const iotmanage::GetDevicesRequest& request = {}, A&&... a) const {
+    return iotmanage::GetDevices::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -59,6 +61,24 @@ struct GetBrandsByBrandId {
   static Result<Response> Call(const C& client, std::string_view brand_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, brand_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view brand_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, brand_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, brand_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, brand_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -171,6 +191,28 @@ struct GetUsersByOpenidOrdersBrandId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, brand_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 std::string_view brand_id, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, brand_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view brand_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, openid, brand_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view brand_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, brand_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/lovefeast/users/{openid}/orders/out-trade-no/{out_trade_no}
@@ -235,6 +277,28 @@ struct GetUsersByOpenidOrdersOutTradeNo {
     return Execute(client, Prepare(client, openid, out_trade_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, out_trade_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view out_trade_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, openid, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view out_trade_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, out_trade_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -247,7 +311,8 @@ void Serialize(Archive& archive, GetUsersByOpenidOrdersOutTradeNoResponse& value
 const EnumTable& EnumTableOf(GetUsersByOpenidOrdersBrandIdResponse::Data::DonateSource);
 
 // Fluent calls: Lovefeast(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class BrandsByBrandId : public ::wechatpay::models::Node {
@@ -259,6 +324,11 @@ class BrandsByBrandId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return lovefeast::GetBrandsByBrandId::Call(static_cast<const C&>(client_), args_[0], request,
                                                std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const lovefeast::GetBrandsByBrandIdRequest& request = {}, A&&... a) const {
+    return lovefeast::GetBrandsByBrandId::CallAsync(client_, args_[0], request,
+                                                    std::forward<A>(a)...);
   }
 };
 
@@ -272,6 +342,12 @@ class UsersByOpenidOrdersBrandIdByBrandId : public ::wechatpay::models::Node {
     return lovefeast::GetUsersByOpenidOrdersBrandId::Call(static_cast<const C&>(client_), args_[0],
                                                           args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const lovefeast::GetUsersByOpenidOrdersBrandIdRequest& request = {},
+                A&&... a) const {
+    return lovefeast::GetUsersByOpenidOrdersBrandId::CallAsync(client_, args_[0], args_[1], request,
+                                                               std::forward<A>(a)...);
+  }
 };
 
 class UsersByOpenidOrdersOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
@@ -283,6 +359,12 @@ class UsersByOpenidOrdersOutTradeNoByOutTradeNo : public ::wechatpay::models::No
       ::wechatpay::CallOptions options = {}) const {
     return lovefeast::GetUsersByOpenidOrdersOutTradeNo::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const lovefeast::GetUsersByOpenidOrdersOutTradeNoRequest& request = {},
+                A&&... a) const {
+    return lovefeast::GetUsersByOpenidOrdersOutTradeNo::CallAsync(client_, args_[0], args_[1],
+                                                                  request, std::forward<A>(a)...);
   }
 };
 

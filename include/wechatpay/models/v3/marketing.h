@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -72,6 +74,24 @@ struct PostBankFavorUsersByOpenidBankMultiActivity {
   static Result<Response> Call(const C& client, std::string_view openid, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -160,6 +180,28 @@ struct GetBankFavorUsersByOpenidCouponsByCouponId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, coupon_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 std::string_view coupon_id, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, coupon_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view coupon_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, openid, coupon_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view coupon_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, coupon_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/marketing/bank/packages/{package_id}/tasks
@@ -237,6 +279,24 @@ struct GetBankPackagesByPackageIdTasks {
   static Result<Response> Call(const C& client, std::string_view package_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, package_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view package_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, package_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view package_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, package_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view package_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, package_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -334,6 +394,23 @@ struct GetBusifavorCallbacks {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/busifavor/callbacks
@@ -376,6 +453,23 @@ struct PostBusifavorCallbacks {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -427,6 +521,23 @@ struct PostBusifavorCouponsAssociate {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/busifavor/coupons/deactivate
@@ -473,6 +584,23 @@ struct PostBusifavorCouponsDeactivate {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -526,6 +654,23 @@ struct PostBusifavorCouponsDisassociate {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/busifavor/coupons/return
@@ -568,6 +713,23 @@ struct PostBusifavorCouponsReturn {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -614,6 +776,23 @@ struct PostBusifavorCouponsSend {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -665,6 +844,23 @@ struct PostBusifavorCouponsUse {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/busifavor/coupons/{card_id}/send
@@ -714,6 +910,24 @@ struct PostBusifavorCouponsByCardIdSend {
   static Result<Response> Call(const C& client, std::string_view card_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, card_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -765,6 +979,23 @@ struct PostBusifavorProductCouponsPreSend {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -823,6 +1054,23 @@ struct PostBusifavorProductCouponsSend {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1127,6 +1375,23 @@ struct PostBusifavorStocks {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/busifavor/stocks/{stock_id}
@@ -1291,6 +1556,24 @@ struct GetBusifavorStocksByStockId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // PATCH v3/marketing/busifavor/stocks/{stock_id}
@@ -1381,6 +1664,24 @@ struct PatchBusifavorStocksByStockId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // PATCH v3/marketing/busifavor/stocks/{stock_id}/budget
@@ -1434,6 +1735,24 @@ struct PatchBusifavorStocksByStockIdBudget {
   static Result<Response> Call(const C& client, std::string_view stock_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1520,6 +1839,24 @@ struct GetBusifavorStocksByStockIdCouponcodes {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/busifavor/stocks/{stock_id}/couponcodes
@@ -1593,6 +1930,24 @@ struct PostBusifavorStocksByStockIdCouponcodes {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // DELETE v3/marketing/busifavor/stocks/{stock_id}/couponcodes/{coupon_code}
@@ -1647,6 +2002,28 @@ struct DeleteBusifavorStocksByStockIdCouponcodesByCouponCode {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, coupon_code, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 std::string_view coupon_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, coupon_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         std::string_view coupon_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, stock_id, coupon_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         std::string_view coupon_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, coupon_code, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -1730,6 +2107,28 @@ struct GetBusifavorStocksByStockIdCouponcodesByCouponCode {
     return Execute(client, Prepare(client, stock_id, coupon_code, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 std::string_view coupon_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, coupon_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         std::string_view coupon_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, stock_id, coupon_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         std::string_view coupon_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, coupon_code, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/marketing/busifavor/subsidy/pay-receipts
@@ -1800,6 +2199,23 @@ struct GetBusifavorSubsidyPayReceipts {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/busifavor/subsidy/pay-receipts
@@ -1863,6 +2279,23 @@ struct PostBusifavorSubsidyPayReceipts {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id}
@@ -1924,6 +2357,26 @@ struct GetBusifavorSubsidyPayReceiptsBySubsidyReceiptId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, subsidy_receipt_id, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view subsidy_receipt_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, subsidy_receipt_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view subsidy_receipt_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, subsidy_receipt_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view subsidy_receipt_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, subsidy_receipt_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -1994,6 +2447,23 @@ struct PostBusifavorSubsidyReturnReceipts {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/busifavor/subsidy/return-receipts/{subsidy_return_receipt_id}
@@ -2058,6 +2528,30 @@ struct GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, subsidy_return_receipt_id, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view subsidy_return_receipt_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, subsidy_return_receipt_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view subsidy_return_receipt_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, subsidy_return_receipt_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view subsidy_return_receipt_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, subsidy_return_receipt_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -2344,6 +2838,24 @@ struct GetBusifavorUsersByOpenidCoupons {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/busifavor/users/{openid}/coupons/{coupon_code}/appids/{appid}
@@ -2439,6 +2951,31 @@ struct GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppid {
     return Execute(client, Prepare(client, openid, coupon_code, appid, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 std::string_view coupon_code,
+                                                 std::string_view appid, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, openid, coupon_code, appid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view coupon_code, std::string_view appid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, coupon_code, appid, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view coupon_code, std::string_view appid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, openid, coupon_code, appid, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/marketing/favor/callbacks
@@ -2479,6 +3016,23 @@ struct GetFavorCallbacks {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2522,6 +3076,23 @@ struct PostFavorCallbacks {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2758,6 +3329,23 @@ struct PostFavorCouponStocks {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/favor/media/image-upload (multipart upload (models only))
@@ -2928,6 +3516,23 @@ struct GetFavorStocks {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/favor/stocks/{stock_id}
@@ -2999,6 +3604,24 @@ struct GetFavorStocksByStockId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/favor/stocks/{stock_id}/items
@@ -3047,6 +3670,24 @@ struct GetFavorStocksByStockIdItems {
   static Result<Response> Call(const C& client, std::string_view stock_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3099,6 +3740,24 @@ struct GetFavorStocksByStockIdMerchants {
   static Result<Response> Call(const C& client, std::string_view stock_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3154,6 +3813,24 @@ struct PostFavorStocksByStockIdModifyGoodsId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/favor/stocks/{stock_id}/pause
@@ -3199,6 +3876,24 @@ struct PostFavorStocksByStockIdPause {
   static Result<Response> Call(const C& client, std::string_view stock_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3247,6 +3942,24 @@ struct GetFavorStocksByStockIdRefundFlow {
   static Result<Response> Call(const C& client, std::string_view stock_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3300,6 +4013,24 @@ struct GetFavorStocksByStockIdRefundFlowByDay {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/favor/stocks/{stock_id}/restart
@@ -3347,6 +4078,24 @@ struct PostFavorStocksByStockIdRestart {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/favor/stocks/{stock_id}/start
@@ -3393,6 +4142,24 @@ struct PostFavorStocksByStockIdStart {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/favor/stocks/{stock_id}/use-flow
@@ -3438,6 +4205,24 @@ struct GetFavorStocksByStockIdUseFlow {
   static Result<Response> Call(const C& client, std::string_view stock_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3490,6 +4275,24 @@ struct GetFavorStocksByStockIdUseFlowByDay {
   static Result<Response> Call(const C& client, std::string_view stock_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3634,6 +4437,24 @@ struct GetFavorUsersByOpenidCoupons {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/favor/users/{openid}/coupons
@@ -3682,6 +4503,24 @@ struct PostFavorUsersByOpenidCoupons {
   static Result<Response> Call(const C& client, std::string_view openid, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3761,6 +4600,28 @@ struct GetFavorUsersByOpenidCouponsByCouponId {
   static Result<Response> Call(const C& client, std::string_view openid, std::string_view coupon_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, coupon_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 std::string_view coupon_id, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, coupon_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view coupon_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, openid, coupon_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view coupon_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, coupon_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -3895,6 +4756,23 @@ struct GetGoodsSubsidyActivityActivities {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply
@@ -3978,6 +4856,24 @@ struct PostGoodsSubsidyActivityActivityByActivityIdApply {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view activity_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, activity_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/goods-subsidy-activity/qualification/lock
@@ -4047,6 +4943,23 @@ struct PostGoodsSubsidyActivityQualificationLock {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/goods-subsidy-activity/qualification/unlock
@@ -4100,6 +5013,23 @@ struct PostGoodsSubsidyActivityQualificationUnlock {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4171,6 +5101,24 @@ struct DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view activity_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, activity_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // PUT v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative
@@ -4232,6 +5180,24 @@ struct PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view activity_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, activity_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives
@@ -4287,6 +5253,24 @@ struct GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentatives {
   static Result<Response> Call(const C& client, std::string_view activity_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view activity_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, activity_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4351,6 +5335,24 @@ struct PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterials {
   static Result<Response> Call(const C& client, std::string_view brand_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, brand_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view brand_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, brand_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, brand_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, brand_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4422,6 +5424,24 @@ struct DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStores {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, brand_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view brand_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, brand_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, brand_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, brand_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores
@@ -4476,6 +5496,24 @@ struct GetGoodsSubsidyActivityRetailStoreActByBrandIdStores {
   static Result<Response> Call(const C& client, std::string_view brand_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, brand_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view brand_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, brand_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, brand_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, brand_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4535,6 +5573,24 @@ struct PostGoodsSubsidyActivityRetailStoreActByBrandIdStores {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, brand_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view brand_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, brand_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, brand_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, brand_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}
@@ -4587,6 +5643,28 @@ struct GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStoreCode {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, brand_id, store_code, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view brand_id,
+                                                 std::string_view store_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, brand_id, store_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         std::string_view store_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, brand_id, store_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         std::string_view store_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, brand_id, store_code, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -4843,6 +5921,23 @@ struct GetMembercardActivityActivities {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/membercard-activity/activities
@@ -4965,6 +6060,23 @@ struct PostMembercardActivityActivities {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/membercard-activity/activities/{activity_id}
@@ -5051,6 +6163,24 @@ struct GetMembercardActivityActivitiesByActivityId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view activity_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, activity_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/membercard-activity/activities/{activity_id}/terminate
@@ -5100,6 +6230,24 @@ struct PostMembercardActivityActivitiesByActivityIdTerminate {
   static Result<Response> Call(const C& client, std::string_view activity_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view activity_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, activity_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -5202,6 +6350,25 @@ struct GetMembercardOpenActivateInformationsByActivateTicket {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, activate_ticket, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view activate_ticket,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, activate_ticket, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activate_ticket,
+                                         const Request& request, F callback) {
+    return CallAsync(client, activate_ticket, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activate_ticket,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, activate_ticket, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/marketing/membercard-open/callback
@@ -5241,6 +6408,23 @@ struct GetMembercardOpenCallback {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -5284,6 +6468,23 @@ struct PatchMembercardOpenCallback {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -5495,6 +6696,23 @@ struct GetMembercardOpenCards {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/membercard-open/cards
@@ -5617,6 +6835,23 @@ struct PostMembercardOpenCards {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // DELETE v3/marketing/membercard-open/cards/{card_id}
@@ -5651,6 +6886,24 @@ struct DeleteMembercardOpenCardsByCardId {
   static Result<Response> Call(const C& client, std::string_view card_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, card_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -5730,6 +6983,24 @@ struct GetMembercardOpenCardsByCardId {
   static Result<Response> Call(const C& client, std::string_view card_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, card_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -5823,6 +7094,24 @@ struct PatchMembercardOpenCardsByCardId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, card_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/membercard-open/cards/{card_id}/codes/deposit
@@ -5891,6 +7180,24 @@ struct PostMembercardOpenCardsByCardIdCodesDeposit {
   static Result<Response> Call(const C& client, std::string_view card_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, card_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -5964,6 +7271,28 @@ struct GetMembercardOpenCardsByCardIdCodesByCode {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, code, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 std::string_view code, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, card_id, code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, code, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}
@@ -6025,6 +7354,28 @@ struct PatchMembercardOpenCardsByCardIdCodesByCode {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, code, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 std::string_view code, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, card_id, code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, code, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate
@@ -6063,6 +7414,28 @@ struct PostMembercardOpenCardsByCardIdCodesByCodeActivate {
   static Result<Response> Call(const C& client, std::string_view card_id, std::string_view code,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, code, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 std::string_view code, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, card_id, code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, code, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -6106,6 +7479,28 @@ struct PostMembercardOpenCardsByCardIdCodesByCodeBonusCommit {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, code, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 std::string_view code, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, card_id, code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, code, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare
@@ -6147,6 +7542,28 @@ struct PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepare {
   static Result<Response> Call(const C& client, std::string_view card_id, std::string_view code,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, code, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 std::string_view code, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, card_id, code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, code, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -6209,6 +7626,28 @@ struct PatchMembercardOpenCardsByCardIdCodesByCodeRights {
   static Result<Response> Call(const C& client, std::string_view card_id, std::string_view code,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, code, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 std::string_view code, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, card_id, code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, code, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -6334,6 +7773,28 @@ struct PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleData {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, code, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 std::string_view code, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, card_id, code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, code, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable
@@ -6372,6 +7833,28 @@ struct PostMembercardOpenCardsByCardIdCodesByCodeUnavailable {
   static Result<Response> Call(const C& client, std::string_view card_id, std::string_view code,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, code, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 std::string_view code, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, card_id, code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, code, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -6422,6 +7905,24 @@ struct GetMembercardOpenCardsByCardIdDecryptCode {
   static Result<Response> Call(const C& client, std::string_view card_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, card_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -6478,6 +7979,24 @@ struct PostMembercardOpenCardsByCardIdPermissionTokens {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, card_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import
@@ -6530,6 +8049,24 @@ struct PostMembercardOpenCardsByCardIdPhoneMembercardImport {
   static Result<Response> Call(const C& client, std::string_view card_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, card_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -6590,6 +8127,24 @@ struct PostMembercardOpenCardsByCardIdQrcode {
   static Result<Response> Call(const C& client, std::string_view card_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, card_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -6698,6 +8253,24 @@ struct PatchMembercardOpenCardsByCardIdRights {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, card_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/membercard-open/cards/{card_id}/service-modules
@@ -6755,6 +8328,24 @@ struct PostMembercardOpenCardsByCardIdServiceModules {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, card_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // DELETE v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}
@@ -6795,6 +8386,30 @@ struct DeleteMembercardOpenCardsByCardIdServiceModulesByServiceModuleId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, service_module_id, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 std::string_view service_module_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, card_id, service_module_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view service_module_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, card_id, service_module_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view service_module_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, card_id, service_module_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -6855,6 +8470,30 @@ struct PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleId {
     return Execute(client, Prepare(client, card_id, service_module_id, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 std::string_view service_module_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, card_id, service_module_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view service_module_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, card_id, service_module_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         std::string_view service_module_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, card_id, service_module_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/marketing/membercard-open/cards/{card_id}/upgrade
@@ -6893,6 +8532,24 @@ struct PostMembercardOpenCardsByCardIdUpgrade {
   static Result<Response> Call(const C& client, std::string_view card_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, card_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -6945,6 +8602,24 @@ struct PostMembercardOpenCardsByCardIdUsersImport {
   static Result<Response> Call(const C& client, std::string_view card_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view card_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, card_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view card_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, card_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -7001,6 +8676,23 @@ struct PostMembercardOpenPhonenumberMemberImport {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -7079,6 +8771,23 @@ struct GetMembercardOpenPhonenumberMemberSearch {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/membercard-open/user/cards
@@ -7139,6 +8848,23 @@ struct GetMembercardOpenUserCards {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -7244,6 +8970,23 @@ struct PostPartnerDeliveryPlanDeliveryPlans {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans
@@ -7307,6 +9050,24 @@ struct GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlans {
   static Result<Response> Call(const C& client, std::string_view brand_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, brand_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view brand_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, brand_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, brand_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, brand_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -7378,6 +9139,24 @@ struct PatchPartnerDeliveryPlanDeliveryPlansByPlanId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, plan_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view plan_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, plan_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view plan_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, plan_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view plan_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, plan_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}/terminate
@@ -7414,6 +9193,24 @@ struct PostPartnerDeliveryPlanDeliveryPlansByPlanIdTerminate {
   static Result<Response> Call(const C& client, std::string_view plan_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, plan_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view plan_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, plan_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view plan_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, plan_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view plan_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, plan_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -7464,6 +9261,24 @@ struct PostPartnerDeliveryPlanBySpMchidNotifyUrl {
   static Result<Response> Call(const C& client, std::string_view sp_mchid, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sp_mchid, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sp_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sp_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sp_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sp_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sp_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sp_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -7605,6 +9420,23 @@ struct PostPartnerProductCouponImageGenerationTasks {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}
@@ -7675,6 +9507,24 @@ struct GetPartnerProductCouponImageGenerationTasksByTaskId {
   static Result<Response> Call(const C& client, std::string_view task_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, task_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view task_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, task_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view task_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, task_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view task_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, task_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -7761,6 +9611,23 @@ struct GetPartnerProductCouponNotifyConfigs {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/partner/product-coupon/notify-configs
@@ -7810,6 +9677,23 @@ struct PostPartnerProductCouponNotifyConfigs {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -8432,6 +10316,23 @@ struct PostPartnerProductCouponProductCoupons {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}
@@ -8505,6 +10406,26 @@ struct GetPartnerProductCouponProductCouponsByProductCouponId {
   static Result<Response> Call(const C& client, std::string_view product_coupon_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, product_coupon_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view product_coupon_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, product_coupon_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, product_coupon_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, product_coupon_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -8583,6 +10504,26 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, product_coupon_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view product_coupon_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, product_coupon_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, product_coupon_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, product_coupon_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate
@@ -8658,6 +10599,26 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdDeactivate {
   static Result<Response> Call(const C& client, std::string_view product_coupon_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, product_coupon_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view product_coupon_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, product_coupon_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, product_coupon_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, product_coupon_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -8845,6 +10806,26 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStockBundles {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, product_coupon_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view product_coupon_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, product_coupon_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, product_coupon_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, product_coupon_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // PATCH
@@ -8931,6 +10912,32 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesBySto
     return Execute(client,
                    Prepare(client, product_coupon_id, stock_bundle_id, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view product_coupon_id,
+                                                 std::string_view stock_bundle_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, product_coupon_id, stock_bundle_id, request, std::move(options)),
+        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_bundle_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, product_coupon_id, stock_bundle_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_bundle_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(
+        client, Prepare(client, product_coupon_id, stock_bundle_id, request, std::move(options)),
+        &Parse, std::move(callback));
   }
 };
 
@@ -9039,6 +11046,32 @@ struct
                    Prepare(client, product_coupon_id, stock_bundle_id, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view product_coupon_id,
+                                                 std::string_view stock_bundle_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, product_coupon_id, stock_bundle_id, request, std::move(options)),
+        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_bundle_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, product_coupon_id, stock_bundle_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_bundle_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(
+        client, Prepare(client, product_coupon_id, stock_bundle_id, request, std::move(options)),
+        &Parse, std::move(callback));
+  }
 };
 
 // POST
@@ -9125,6 +11158,32 @@ struct
     return Execute(client,
                    Prepare(client, product_coupon_id, stock_bundle_id, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view product_coupon_id,
+                                                 std::string_view stock_bundle_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, product_coupon_id, stock_bundle_id, request, std::move(options)),
+        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_bundle_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, product_coupon_id, stock_bundle_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_bundle_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(
+        client, Prepare(client, product_coupon_id, stock_bundle_id, request, std::move(options)),
+        &Parse, std::move(callback));
   }
 };
 
@@ -9215,6 +11274,32 @@ struct
     return Execute(client,
                    Prepare(client, product_coupon_id, stock_bundle_id, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view product_coupon_id,
+                                                 std::string_view stock_bundle_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, product_coupon_id, stock_bundle_id, request, std::move(options)),
+        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_bundle_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, product_coupon_id, stock_bundle_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_bundle_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(
+        client, Prepare(client, product_coupon_id, stock_bundle_id, request, std::move(options)),
+        &Parse, std::move(callback));
   }
 };
 
@@ -9318,6 +11403,26 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocks {
   static Result<Response> Call(const C& client, std::string_view product_coupon_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, product_coupon_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view product_coupon_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, product_coupon_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, product_coupon_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, product_coupon_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -9459,6 +11564,26 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocks {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, product_coupon_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view product_coupon_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, product_coupon_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, product_coupon_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, product_coupon_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}
@@ -9551,6 +11676,31 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockId {
                                CallOptions options = {}) {
     return Execute(
         client, Prepare(client, product_coupon_id, stock_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view product_coupon_id,
+                                                 std::string_view stock_id, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, product_coupon_id, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, product_coupon_id, stock_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, product_coupon_id, stock_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -9657,6 +11807,31 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockId {
     return Execute(
         client, Prepare(client, product_coupon_id, stock_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view product_coupon_id,
+                                                 std::string_view stock_id, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, product_coupon_id, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, product_coupon_id, stock_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, product_coupon_id, stock_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST
@@ -9742,6 +11917,31 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAss
     return Execute(
         client, Prepare(client, product_coupon_id, stock_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view product_coupon_id,
+                                                 std::string_view stock_id, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, product_coupon_id, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, product_coupon_id, stock_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, product_coupon_id, stock_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET
@@ -9820,6 +12020,31 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAsso
                                CallOptions options = {}) {
     return Execute(
         client, Prepare(client, product_coupon_id, stock_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view product_coupon_id,
+                                                 std::string_view stock_id, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, product_coupon_id, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, product_coupon_id, stock_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, product_coupon_id, stock_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -9928,6 +12153,31 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDea
     return Execute(
         client, Prepare(client, product_coupon_id, stock_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view product_coupon_id,
+                                                 std::string_view stock_id, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, product_coupon_id, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, product_coupon_id, stock_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, product_coupon_id, stock_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST
@@ -10012,6 +12262,31 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDis
                                CallOptions options = {}) {
     return Execute(
         client, Prepare(client, product_coupon_id, stock_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view product_coupon_id,
+                                                 std::string_view stock_id, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, product_coupon_id, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, product_coupon_id, stock_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, product_coupon_id, stock_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -10128,6 +12403,31 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpd
     return Execute(
         client, Prepare(client, product_coupon_id, stock_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view product_coupon_id,
+                                                 std::string_view stock_id, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, product_coupon_id, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, product_coupon_id, stock_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, product_coupon_id, stock_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST
@@ -10206,6 +12506,31 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpl
                                CallOptions options = {}) {
     return Execute(
         client, Prepare(client, product_coupon_id, stock_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view product_coupon_id,
+                                                 std::string_view stock_id, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, product_coupon_id, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, product_coupon_id, stock_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view product_coupon_id,
+                                         std::string_view stock_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, product_coupon_id, stock_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -10515,6 +12840,24 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundles {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST
@@ -10594,6 +12937,31 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDea
     return Execute(client,
                    Prepare(client, openid, user_coupon_bundle_id, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 std::string_view user_coupon_bundle_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client,
+                        Prepare(client, openid, user_coupon_bundle_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view user_coupon_bundle_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, user_coupon_bundle_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view user_coupon_bundle_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, openid, user_coupon_bundle_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -10875,6 +13243,24 @@ struct GetPartnerProductCouponUsersByOpenidCoupons {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons
@@ -10995,6 +13381,24 @@ struct PostPartnerProductCouponUsersByOpenidCoupons {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}
@@ -11086,6 +13490,28 @@ struct GetPartnerProductCouponUsersByOpenidCouponsByCouponCode {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, coupon_code, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 std::string_view coupon_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, coupon_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view coupon_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, openid, coupon_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view coupon_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, coupon_code, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -11215,6 +13641,28 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirm {
     return Execute(client, Prepare(client, openid, coupon_code, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 std::string_view coupon_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, coupon_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view coupon_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, openid, coupon_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view coupon_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, coupon_code, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate
@@ -11309,6 +13757,28 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivate {
     return Execute(client, Prepare(client, openid, coupon_code, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 std::string_view coupon_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, coupon_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view coupon_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, openid, coupon_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view coupon_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, coupon_code, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return
@@ -11402,6 +13872,28 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturn {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, coupon_code, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 std::string_view coupon_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, coupon_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view coupon_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, openid, coupon_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view coupon_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, coupon_code, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -11562,6 +14054,28 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUse {
     return Execute(client, Prepare(client, openid, coupon_code, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 std::string_view coupon_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, coupon_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view coupon_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, openid, coupon_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view coupon_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, coupon_code, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon
@@ -11618,6 +14132,24 @@ struct PostPartnerProductCouponUsersByOpenidPreSendCoupon {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle
@@ -11672,6 +14204,24 @@ struct PostPartnerProductCouponUsersByOpenidPreSendCouponBundle {
   static Result<Response> Call(const C& client, std::string_view openid, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -11805,6 +14355,23 @@ struct GetPartnerships {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/partnerships/build
@@ -11879,6 +14446,23 @@ struct PostPartnershipsBuild {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/partnerships/terminate
@@ -11923,6 +14507,23 @@ struct PostPartnershipsTerminate {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -12193,6 +14794,23 @@ struct GetPaygiftactivityActivities {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/paygiftactivity/activities/{activity_id}
@@ -12304,6 +14922,24 @@ struct GetPaygiftactivityActivitiesByActivityId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view activity_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, activity_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/paygiftactivity/activities/{activity_id}/goods
@@ -12374,6 +15010,24 @@ struct GetPaygiftactivityActivitiesByActivityIdGoods {
   static Result<Response> Call(const C& client, std::string_view activity_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view activity_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, activity_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -12447,6 +15101,24 @@ struct GetPaygiftactivityActivitiesByActivityIdMerchants {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view activity_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, activity_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add
@@ -12514,6 +15186,24 @@ struct PostPaygiftactivityActivitiesByActivityIdMerchantsAdd {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view activity_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, activity_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete
@@ -12569,6 +15259,24 @@ struct PostPaygiftactivityActivitiesByActivityIdMerchantsDelete {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view activity_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, activity_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/paygiftactivity/activities/{activity_id}/terminate
@@ -12619,6 +15327,24 @@ struct PostPaygiftactivityActivitiesByActivityIdTerminate {
   static Result<Response> Call(const C& client, std::string_view activity_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view activity_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, activity_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -12694,6 +15420,23 @@ struct PostPaygiftactivityUniqueThresholdActivity {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -12794,6 +15537,23 @@ struct PostShoppingReceiptCustomentrances {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/shopping-receipt/customentrances/{brand_id}
@@ -12861,6 +15621,24 @@ struct GetShoppingReceiptCustomentrancesByBrandId {
   static Result<Response> Call(const C& client, std::string_view brand_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, brand_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view brand_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, brand_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, brand_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, brand_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -12942,6 +15720,24 @@ struct PatchShoppingReceiptCustomentrancesByBrandId {
   static Result<Response> Call(const C& client, std::string_view brand_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, brand_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view brand_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, brand_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, brand_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view brand_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, brand_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -13030,6 +15826,23 @@ struct PostShoppingReceiptMerchantshoppingreceiptjumpinfos {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -13224,6 +16037,23 @@ struct GetWeeklyDiscountActivities {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/marketing/weekly-discount/activities/{activity_id}
@@ -13289,6 +16119,24 @@ struct GetWeeklyDiscountActivitiesByActivityId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view activity_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, activity_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/weekly-discount/activities/{activity_id}/apply
@@ -13340,6 +16188,24 @@ struct PostWeeklyDiscountActivitiesByActivityIdApply {
   static Result<Response> Call(const C& client, std::string_view activity_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view activity_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, activity_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view activity_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, activity_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -13414,6 +16280,24 @@ struct GetWithdrawFavorUsersByOpenidCoupons {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/marketing/withdraw-favor/users/{openid}/coupons
@@ -13466,6 +16350,24 @@ struct PostWithdrawFavorUsersByOpenidCoupons {
   static Result<Response> Call(const C& client, std::string_view openid, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -14008,7 +16910,8 @@ const EnumTable& EnumTableOf(PostShoppingReceiptCustomentrancesRequest::CustomEn
 const EnumTable& EnumTableOf(PostShoppingReceiptShoppingreceiptsResponse::Receipt::State);
 
 // Fluent calls: Marketing(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class BankFavorUsersByOpenidBankMultiActivity : public ::wechatpay::models::Node {
@@ -14021,6 +16924,12 @@ class BankFavorUsersByOpenidBankMultiActivity : public ::wechatpay::models::Node
     return marketing::PostBankFavorUsersByOpenidBankMultiActivity::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostBankFavorUsersByOpenidBankMultiActivityRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostBankFavorUsersByOpenidBankMultiActivity::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class BankFavorUsersByOpenidCouponsByCouponId : public ::wechatpay::models::Node {
@@ -14032,6 +16941,12 @@ class BankFavorUsersByOpenidCouponsByCouponId : public ::wechatpay::models::Node
       ::wechatpay::CallOptions options = {}) const {
     return marketing::GetBankFavorUsersByOpenidCouponsByCouponId::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const marketing::GetBankFavorUsersByOpenidCouponsByCouponIdRequest& request = {},
+                A&&... a) const {
+    return marketing::GetBankFavorUsersByOpenidCouponsByCouponId::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -14060,6 +16975,12 @@ class BankPackagesByPackageIdTasks : public ::wechatpay::models::Node {
     return marketing::GetBankPackagesByPackageIdTasks::Call(static_cast<const C&>(client_),
                                                             args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetBankPackagesByPackageIdTasksRequest& request = {},
+                A&&... a) const {
+    return marketing::GetBankPackagesByPackageIdTasks::CallAsync(client_, args_[0], request,
+                                                                 std::forward<A>(a)...);
+  }
 };
 
 class BankPackagesByPackageId : public ::wechatpay::models::Node {
@@ -14086,12 +17007,20 @@ class BusifavorCallbacks : public ::wechatpay::models::Node {
     return marketing::GetBusifavorCallbacks::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetBusifavorCallbacksRequest& request = {}, A&&... a) const {
+    return marketing::GetBusifavorCallbacks::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::PostBusifavorCallbacksResponse> post(
       const marketing::PostBusifavorCallbacksRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostBusifavorCallbacks::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostBusifavorCallbacksRequest& request = {}, A&&... a) const {
+    return marketing::PostBusifavorCallbacks::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -14105,6 +17034,12 @@ class BusifavorCouponsAssociate : public ::wechatpay::models::Node {
     return marketing::PostBusifavorCouponsAssociate::Call(static_cast<const C&>(client_), request,
                                                           std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostBusifavorCouponsAssociateRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostBusifavorCouponsAssociate::CallAsync(client_, request,
+                                                               std::forward<A>(a)...);
+  }
 };
 
 class BusifavorCouponsDeactivate : public ::wechatpay::models::Node {
@@ -14116,6 +17051,12 @@ class BusifavorCouponsDeactivate : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostBusifavorCouponsDeactivate::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostBusifavorCouponsDeactivateRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostBusifavorCouponsDeactivate::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
   }
 };
 
@@ -14129,6 +17070,12 @@ class BusifavorCouponsDisassociate : public ::wechatpay::models::Node {
     return marketing::PostBusifavorCouponsDisassociate::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostBusifavorCouponsDisassociateRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostBusifavorCouponsDisassociate::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
+  }
 };
 
 class BusifavorCouponsReturn : public ::wechatpay::models::Node {
@@ -14140,6 +17087,11 @@ class BusifavorCouponsReturn : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostBusifavorCouponsReturn::Call(static_cast<const C&>(client_), request,
                                                        std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostBusifavorCouponsReturnRequest& request = {}, A&&... a) const {
+    return marketing::PostBusifavorCouponsReturn::CallAsync(client_, request,
+                                                            std::forward<A>(a)...);
   }
 };
 
@@ -14153,6 +17105,10 @@ class BusifavorCouponsSend : public ::wechatpay::models::Node {
     return marketing::PostBusifavorCouponsSend::Call(static_cast<const C&>(client_), request,
                                                      std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostBusifavorCouponsSendRequest& request = {}, A&&... a) const {
+    return marketing::PostBusifavorCouponsSend::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class BusifavorCouponsUse : public ::wechatpay::models::Node {
@@ -14164,6 +17120,10 @@ class BusifavorCouponsUse : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostBusifavorCouponsUse::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostBusifavorCouponsUseRequest& request = {}, A&&... a) const {
+    return marketing::PostBusifavorCouponsUse::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -14188,6 +17148,12 @@ class BusifavorCouponsByCardIdSend : public ::wechatpay::models::Node {
     return marketing::PostBusifavorCouponsByCardIdSend::Call(static_cast<const C&>(client_),
                                                              args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostBusifavorCouponsByCardIdSendRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostBusifavorCouponsByCardIdSend::CallAsync(client_, args_[0], request,
+                                                                  std::forward<A>(a)...);
+  }
 };
 
 class BusifavorCouponsByCardId : public ::wechatpay::models::Node {
@@ -14206,6 +17172,12 @@ class BusifavorProductCouponsPreSend : public ::wechatpay::models::Node {
     return marketing::PostBusifavorProductCouponsPreSend::Call(static_cast<const C&>(client_),
                                                                request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostBusifavorProductCouponsPreSendRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostBusifavorProductCouponsPreSend::CallAsync(client_, request,
+                                                                    std::forward<A>(a)...);
+  }
 };
 
 class BusifavorProductCouponsSend : public ::wechatpay::models::Node {
@@ -14217,6 +17189,12 @@ class BusifavorProductCouponsSend : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostBusifavorProductCouponsSend::Call(static_cast<const C&>(client_), request,
                                                             std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostBusifavorProductCouponsSendRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostBusifavorProductCouponsSend::CallAsync(client_, request,
+                                                                 std::forward<A>(a)...);
   }
 };
 
@@ -14237,6 +17215,10 @@ class BusifavorStocks : public ::wechatpay::models::Node {
     return marketing::PostBusifavorStocks::Call(static_cast<const C&>(client_), request,
                                                 std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostBusifavorStocksRequest& request = {}, A&&... a) const {
+    return marketing::PostBusifavorStocks::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class BusifavorStocksByStockIdBudget : public ::wechatpay::models::Node {
@@ -14248,6 +17230,12 @@ class BusifavorStocksByStockIdBudget : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PatchBusifavorStocksByStockIdBudget::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(const marketing::PatchBusifavorStocksByStockIdBudgetRequest& request = {},
+                  A&&... a) const {
+    return marketing::PatchBusifavorStocksByStockIdBudget::CallAsync(client_, args_[0], request,
+                                                                     std::forward<A>(a)...);
   }
 };
 
@@ -14261,12 +17249,24 @@ class BusifavorStocksByStockIdCouponcodes : public ::wechatpay::models::Node {
     return marketing::GetBusifavorStocksByStockIdCouponcodes::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetBusifavorStocksByStockIdCouponcodesRequest& request = {},
+                A&&... a) const {
+    return marketing::GetBusifavorStocksByStockIdCouponcodes::CallAsync(client_, args_[0], request,
+                                                                        std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::PostBusifavorStocksByStockIdCouponcodesResponse> post(
       const marketing::PostBusifavorStocksByStockIdCouponcodesRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostBusifavorStocksByStockIdCouponcodes::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostBusifavorStocksByStockIdCouponcodesRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostBusifavorStocksByStockIdCouponcodes::CallAsync(client_, args_[0], request,
+                                                                         std::forward<A>(a)...);
   }
 };
 
@@ -14280,12 +17280,26 @@ class BusifavorStocksByStockIdCouponcodesByCouponCode : public ::wechatpay::mode
     return marketing::DeleteBusifavorStocksByStockIdCouponcodesByCouponCode::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto delAsync(
+      const marketing::DeleteBusifavorStocksByStockIdCouponcodesByCouponCodeRequest& request = {},
+      A&&... a) const {
+    return marketing::DeleteBusifavorStocksByStockIdCouponcodesByCouponCode::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse> get(
       const marketing::GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return marketing::GetBusifavorStocksByStockIdCouponcodesByCouponCode::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const marketing::GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest& request = {},
+      A&&... a) const {
+    return marketing::GetBusifavorStocksByStockIdCouponcodesByCouponCode::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -14304,12 +17318,23 @@ class BusifavorStocksByStockId : public ::wechatpay::models::Node {
     return marketing::GetBusifavorStocksByStockId::Call(static_cast<const C&>(client_), args_[0],
                                                         request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetBusifavorStocksByStockIdRequest& request = {}, A&&... a) const {
+    return marketing::GetBusifavorStocksByStockId::CallAsync(client_, args_[0], request,
+                                                             std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::PatchBusifavorStocksByStockIdResponse> patch(
       const marketing::PatchBusifavorStocksByStockIdRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PatchBusifavorStocksByStockId::Call(static_cast<const C&>(client_), args_[0],
                                                           request, std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(const marketing::PatchBusifavorStocksByStockIdRequest& request = {},
+                  A&&... a) const {
+    return marketing::PatchBusifavorStocksByStockId::CallAsync(client_, args_[0], request,
+                                                               std::forward<A>(a)...);
   }
 };
 
@@ -14323,12 +17348,24 @@ class BusifavorSubsidyPayReceipts : public ::wechatpay::models::Node {
     return marketing::GetBusifavorSubsidyPayReceipts::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetBusifavorSubsidyPayReceiptsRequest& request = {},
+                A&&... a) const {
+    return marketing::GetBusifavorSubsidyPayReceipts::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::PostBusifavorSubsidyPayReceiptsResponse> post(
       const marketing::PostBusifavorSubsidyPayReceiptsRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostBusifavorSubsidyPayReceipts::Call(static_cast<const C&>(client_), request,
                                                             std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostBusifavorSubsidyPayReceiptsRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostBusifavorSubsidyPayReceipts::CallAsync(client_, request,
+                                                                 std::forward<A>(a)...);
   }
 };
 
@@ -14342,6 +17379,13 @@ class BusifavorSubsidyPayReceiptsBySubsidyReceiptId : public ::wechatpay::models
     return marketing::GetBusifavorSubsidyPayReceiptsBySubsidyReceiptId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const marketing::GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdRequest& request = {},
+      A&&... a) const {
+    return marketing::GetBusifavorSubsidyPayReceiptsBySubsidyReceiptId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class BusifavorSubsidyReturnReceipts : public ::wechatpay::models::Node {
@@ -14353,6 +17397,12 @@ class BusifavorSubsidyReturnReceipts : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostBusifavorSubsidyReturnReceipts::Call(static_cast<const C&>(client_),
                                                                request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostBusifavorSubsidyReturnReceiptsRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostBusifavorSubsidyReturnReceipts::CallAsync(client_, request,
+                                                                    std::forward<A>(a)...);
   }
 };
 
@@ -14366,6 +17416,13 @@ class BusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptId : public ::wechatpa
       ::wechatpay::CallOptions options = {}) const {
     return marketing::GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const marketing::GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdRequest&
+                    request = {},
+                A&&... a) const {
+    return marketing::GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -14394,6 +17451,12 @@ class BusifavorUsersByOpenidCoupons : public ::wechatpay::models::Node {
     return marketing::GetBusifavorUsersByOpenidCoupons::Call(static_cast<const C&>(client_),
                                                              args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetBusifavorUsersByOpenidCouponsRequest& request = {},
+                A&&... a) const {
+    return marketing::GetBusifavorUsersByOpenidCoupons::CallAsync(client_, args_[0], request,
+                                                                  std::forward<A>(a)...);
+  }
 };
 
 class BusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppid : public ::wechatpay::models::Node {
@@ -14406,6 +17469,13 @@ class BusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppid : public ::wechatpa
       ::wechatpay::CallOptions options = {}) const {
     return marketing::GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppid::Call(
         static_cast<const C&>(client_), args_[0], args_[1], args_[2], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const marketing::GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidRequest&
+                    request = {},
+                A&&... a) const {
+    return marketing::GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppid::CallAsync(
+        client_, args_[0], args_[1], args_[2], request, std::forward<A>(a)...);
   }
 };
 
@@ -14453,12 +17523,20 @@ class FavorCallbacks : public ::wechatpay::models::Node {
     return marketing::GetFavorCallbacks::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetFavorCallbacksRequest& request = {}, A&&... a) const {
+    return marketing::GetFavorCallbacks::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::PostFavorCallbacksResponse> post(
       const marketing::PostFavorCallbacksRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostFavorCallbacks::Call(static_cast<const C&>(client_), request,
                                                std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostFavorCallbacksRequest& request = {}, A&&... a) const {
+    return marketing::PostFavorCallbacks::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -14472,6 +17550,10 @@ class FavorCouponStocks : public ::wechatpay::models::Node {
     return marketing::PostFavorCouponStocks::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostFavorCouponStocksRequest& request = {}, A&&... a) const {
+    return marketing::PostFavorCouponStocks::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class FavorStocks : public ::wechatpay::models::Node {
@@ -14483,6 +17565,10 @@ class FavorStocks : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::GetFavorStocks::Call(static_cast<const C&>(client_), request,
                                            std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const marketing::GetFavorStocksRequest& request = {}, A&&... a) const {
+    return marketing::GetFavorStocks::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -14496,6 +17582,12 @@ class FavorStocksByStockIdItems : public ::wechatpay::models::Node {
     return marketing::GetFavorStocksByStockIdItems::Call(static_cast<const C&>(client_), args_[0],
                                                          request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetFavorStocksByStockIdItemsRequest& request = {},
+                A&&... a) const {
+    return marketing::GetFavorStocksByStockIdItems::CallAsync(client_, args_[0], request,
+                                                              std::forward<A>(a)...);
+  }
 };
 
 class FavorStocksByStockIdMerchants : public ::wechatpay::models::Node {
@@ -14507,6 +17599,12 @@ class FavorStocksByStockIdMerchants : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::GetFavorStocksByStockIdMerchants::Call(static_cast<const C&>(client_),
                                                              args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const marketing::GetFavorStocksByStockIdMerchantsRequest& request = {},
+                A&&... a) const {
+    return marketing::GetFavorStocksByStockIdMerchants::CallAsync(client_, args_[0], request,
+                                                                  std::forward<A>(a)...);
   }
 };
 
@@ -14520,6 +17618,12 @@ class FavorStocksByStockIdModifyGoodsId : public ::wechatpay::models::Node {
     return marketing::PostFavorStocksByStockIdModifyGoodsId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostFavorStocksByStockIdModifyGoodsIdRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostFavorStocksByStockIdModifyGoodsId::CallAsync(client_, args_[0], request,
+                                                                       std::forward<A>(a)...);
+  }
 };
 
 class FavorStocksByStockIdPause : public ::wechatpay::models::Node {
@@ -14531,6 +17635,12 @@ class FavorStocksByStockIdPause : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostFavorStocksByStockIdPause::Call(static_cast<const C&>(client_), args_[0],
                                                           request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostFavorStocksByStockIdPauseRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostFavorStocksByStockIdPause::CallAsync(client_, args_[0], request,
+                                                               std::forward<A>(a)...);
   }
 };
 
@@ -14544,6 +17654,12 @@ class FavorStocksByStockIdRefundFlow : public ::wechatpay::models::Node {
     return marketing::GetFavorStocksByStockIdRefundFlow::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetFavorStocksByStockIdRefundFlowRequest& request = {},
+                A&&... a) const {
+    return marketing::GetFavorStocksByStockIdRefundFlow::CallAsync(client_, args_[0], request,
+                                                                   std::forward<A>(a)...);
+  }
 };
 
 class FavorStocksByStockIdRefundFlowByDay : public ::wechatpay::models::Node {
@@ -14555,6 +17671,12 @@ class FavorStocksByStockIdRefundFlowByDay : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::GetFavorStocksByStockIdRefundFlowByDay::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const marketing::GetFavorStocksByStockIdRefundFlowByDayRequest& request = {},
+                A&&... a) const {
+    return marketing::GetFavorStocksByStockIdRefundFlowByDay::CallAsync(client_, args_[0], request,
+                                                                        std::forward<A>(a)...);
   }
 };
 
@@ -14568,6 +17690,12 @@ class FavorStocksByStockIdRestart : public ::wechatpay::models::Node {
     return marketing::PostFavorStocksByStockIdRestart::Call(static_cast<const C&>(client_),
                                                             args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostFavorStocksByStockIdRestartRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostFavorStocksByStockIdRestart::CallAsync(client_, args_[0], request,
+                                                                 std::forward<A>(a)...);
+  }
 };
 
 class FavorStocksByStockIdStart : public ::wechatpay::models::Node {
@@ -14579,6 +17707,12 @@ class FavorStocksByStockIdStart : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostFavorStocksByStockIdStart::Call(static_cast<const C&>(client_), args_[0],
                                                           request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostFavorStocksByStockIdStartRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostFavorStocksByStockIdStart::CallAsync(client_, args_[0], request,
+                                                               std::forward<A>(a)...);
   }
 };
 
@@ -14592,6 +17726,12 @@ class FavorStocksByStockIdUseFlow : public ::wechatpay::models::Node {
     return marketing::GetFavorStocksByStockIdUseFlow::Call(static_cast<const C&>(client_), args_[0],
                                                            request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetFavorStocksByStockIdUseFlowRequest& request = {},
+                A&&... a) const {
+    return marketing::GetFavorStocksByStockIdUseFlow::CallAsync(client_, args_[0], request,
+                                                                std::forward<A>(a)...);
+  }
 };
 
 class FavorStocksByStockIdUseFlowByDay : public ::wechatpay::models::Node {
@@ -14603,6 +17743,12 @@ class FavorStocksByStockIdUseFlowByDay : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::GetFavorStocksByStockIdUseFlowByDay::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const marketing::GetFavorStocksByStockIdUseFlowByDayRequest& request = {},
+                A&&... a) const {
+    return marketing::GetFavorStocksByStockIdUseFlowByDay::CallAsync(client_, args_[0], request,
+                                                                     std::forward<A>(a)...);
   }
 };
 
@@ -14626,6 +17772,11 @@ class FavorStocksByStockId : public ::wechatpay::models::Node {
     return marketing::GetFavorStocksByStockId::Call(static_cast<const C&>(client_), args_[0],
                                                     request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetFavorStocksByStockIdRequest& request = {}, A&&... a) const {
+    return marketing::GetFavorStocksByStockId::CallAsync(client_, args_[0], request,
+                                                         std::forward<A>(a)...);
+  }
 };
 
 class FavorUsersByOpenidCoupons : public ::wechatpay::models::Node {
@@ -14638,12 +17789,24 @@ class FavorUsersByOpenidCoupons : public ::wechatpay::models::Node {
     return marketing::GetFavorUsersByOpenidCoupons::Call(static_cast<const C&>(client_), args_[0],
                                                          request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetFavorUsersByOpenidCouponsRequest& request = {},
+                A&&... a) const {
+    return marketing::GetFavorUsersByOpenidCoupons::CallAsync(client_, args_[0], request,
+                                                              std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::PostFavorUsersByOpenidCouponsResponse> post(
       const marketing::PostFavorUsersByOpenidCouponsRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostFavorUsersByOpenidCoupons::Call(static_cast<const C&>(client_), args_[0],
                                                           request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostFavorUsersByOpenidCouponsRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostFavorUsersByOpenidCoupons::CallAsync(client_, args_[0], request,
+                                                               std::forward<A>(a)...);
   }
 };
 
@@ -14656,6 +17819,12 @@ class FavorUsersByOpenidCouponsByCouponId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::GetFavorUsersByOpenidCouponsByCouponId::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const marketing::GetFavorUsersByOpenidCouponsByCouponIdRequest& request = {},
+                A&&... a) const {
+    return marketing::GetFavorUsersByOpenidCouponsByCouponId::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -14688,6 +17857,12 @@ class GoodsSubsidyActivityActivities : public ::wechatpay::models::Node {
     return marketing::GetGoodsSubsidyActivityActivities::Call(static_cast<const C&>(client_),
                                                               request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetGoodsSubsidyActivityActivitiesRequest& request = {},
+                A&&... a) const {
+    return marketing::GetGoodsSubsidyActivityActivities::CallAsync(client_, request,
+                                                                   std::forward<A>(a)...);
+  }
 };
 
 class GoodsSubsidyActivityActivityByActivityIdApply : public ::wechatpay::models::Node {
@@ -14699,6 +17874,13 @@ class GoodsSubsidyActivityActivityByActivityIdApply : public ::wechatpay::models
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostGoodsSubsidyActivityActivityByActivityIdApply::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostGoodsSubsidyActivityActivityByActivityIdApplyRequest& request = {},
+      A&&... a) const {
+    return marketing::PostGoodsSubsidyActivityActivityByActivityIdApply::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -14718,6 +17900,12 @@ class GoodsSubsidyActivityQualificationLock : public ::wechatpay::models::Node {
     return marketing::PostGoodsSubsidyActivityQualificationLock::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostGoodsSubsidyActivityQualificationLockRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostGoodsSubsidyActivityQualificationLock::CallAsync(client_, request,
+                                                                           std::forward<A>(a)...);
+  }
 };
 
 class GoodsSubsidyActivityQualificationUnlock : public ::wechatpay::models::Node {
@@ -14729,6 +17917,12 @@ class GoodsSubsidyActivityQualificationUnlock : public ::wechatpay::models::Node
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostGoodsSubsidyActivityQualificationUnlock::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostGoodsSubsidyActivityQualificationUnlockRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostGoodsSubsidyActivityQualificationUnlock::CallAsync(client_, request,
+                                                                             std::forward<A>(a)...);
   }
 };
 
@@ -14752,6 +17946,14 @@ class GoodsSubsidyActivityRetailStoreActByActivityIdRepresentative
     return marketing::DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto delAsync(
+      const marketing::DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest&
+          request = {},
+      A&&... a) const {
+    return marketing::DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<
       marketing::PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse>
@@ -14760,6 +17962,14 @@ class GoodsSubsidyActivityRetailStoreActByActivityIdRepresentative
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto putAsync(
+      const marketing::PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest&
+          request = {},
+      A&&... a) const {
+    return marketing::PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -14775,6 +17985,14 @@ class GoodsSubsidyActivityRetailStoreActByActivityIdRepresentatives
       ::wechatpay::CallOptions options = {}) const {
     return marketing::GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentatives::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const marketing::GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest&
+          request = {},
+      A&&... a) const {
+    return marketing::GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentatives::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -14800,6 +18018,13 @@ class GoodsSubsidyActivityRetailStoreActByBrandIdMaterials : public ::wechatpay:
     return marketing::PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterials::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest&
+                     request = {},
+                 A&&... a) const {
+    return marketing::PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterials::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class GoodsSubsidyActivityRetailStoreActByBrandIdStores : public ::wechatpay::models::Node {
@@ -14812,6 +18037,13 @@ class GoodsSubsidyActivityRetailStoreActByBrandIdStores : public ::wechatpay::mo
     return marketing::DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStores::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto delAsync(
+      const marketing::DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest& request = {},
+      A&&... a) const {
+    return marketing::DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStores::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse> get(
       const marketing::GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest& request = {},
@@ -14819,12 +18051,26 @@ class GoodsSubsidyActivityRetailStoreActByBrandIdStores : public ::wechatpay::mo
     return marketing::GetGoodsSubsidyActivityRetailStoreActByBrandIdStores::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const marketing::GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest& request = {},
+      A&&... a) const {
+    return marketing::GetGoodsSubsidyActivityRetailStoreActByBrandIdStores::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse>
   post(const marketing::PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest& request = {},
        ::wechatpay::CallOptions options = {}) const {
     return marketing::PostGoodsSubsidyActivityRetailStoreActByBrandIdStores::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest& request = {},
+      A&&... a) const {
+    return marketing::PostGoodsSubsidyActivityRetailStoreActByBrandIdStores::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -14840,6 +18086,14 @@ class GoodsSubsidyActivityRetailStoreActByBrandIdStoresByStoreCode
       ::wechatpay::CallOptions options = {}) const {
     return marketing::GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStoreCode::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const marketing::GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStoreCodeRequest&
+          request = {},
+      A&&... a) const {
+    return marketing::GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStoreCode::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -14884,12 +18138,24 @@ class MembercardActivityActivities : public ::wechatpay::models::Node {
     return marketing::GetMembercardActivityActivities::Call(static_cast<const C&>(client_), request,
                                                             std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetMembercardActivityActivitiesRequest& request = {},
+                A&&... a) const {
+    return marketing::GetMembercardActivityActivities::CallAsync(client_, request,
+                                                                 std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::PostMembercardActivityActivitiesResponse> post(
       const marketing::PostMembercardActivityActivitiesRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostMembercardActivityActivities::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostMembercardActivityActivitiesRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostMembercardActivityActivities::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
   }
 };
 
@@ -14903,6 +18169,13 @@ class MembercardActivityActivitiesByActivityIdTerminate : public ::wechatpay::mo
     return marketing::PostMembercardActivityActivitiesByActivityIdTerminate::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostMembercardActivityActivitiesByActivityIdTerminateRequest& request = {},
+      A&&... a) const {
+    return marketing::PostMembercardActivityActivitiesByActivityIdTerminate::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class MembercardActivityActivitiesByActivityId : public ::wechatpay::models::Node {
@@ -14915,6 +18188,12 @@ class MembercardActivityActivitiesByActivityId : public ::wechatpay::models::Nod
       ::wechatpay::CallOptions options = {}) const {
     return marketing::GetMembercardActivityActivitiesByActivityId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const marketing::GetMembercardActivityActivitiesByActivityIdRequest& request = {},
+                A&&... a) const {
+    return marketing::GetMembercardActivityActivitiesByActivityId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -14937,6 +18216,13 @@ class MembercardOpenActivateInformationsByActivateTicket : public ::wechatpay::m
     return marketing::GetMembercardOpenActivateInformationsByActivateTicket::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const marketing::GetMembercardOpenActivateInformationsByActivateTicketRequest& request = {},
+      A&&... a) const {
+    return marketing::GetMembercardOpenActivateInformationsByActivateTicket::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class MembercardOpenCallback : public ::wechatpay::models::Node {
@@ -14949,12 +18235,22 @@ class MembercardOpenCallback : public ::wechatpay::models::Node {
     return marketing::GetMembercardOpenCallback::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetMembercardOpenCallbackRequest& request = {}, A&&... a) const {
+    return marketing::GetMembercardOpenCallback::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::PatchMembercardOpenCallbackResponse> patch(
       const marketing::PatchMembercardOpenCallbackRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PatchMembercardOpenCallback::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(const marketing::PatchMembercardOpenCallbackRequest& request = {},
+                  A&&... a) const {
+    return marketing::PatchMembercardOpenCallback::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -14968,12 +18264,20 @@ class MembercardOpenCards : public ::wechatpay::models::Node {
     return marketing::GetMembercardOpenCards::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetMembercardOpenCardsRequest& request = {}, A&&... a) const {
+    return marketing::GetMembercardOpenCards::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::PostMembercardOpenCardsResponse> post(
       const marketing::PostMembercardOpenCardsRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostMembercardOpenCards::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostMembercardOpenCardsRequest& request = {}, A&&... a) const {
+    return marketing::PostMembercardOpenCards::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -14986,6 +18290,12 @@ class MembercardOpenCardsByCardIdCodesDeposit : public ::wechatpay::models::Node
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostMembercardOpenCardsByCardIdCodesDeposit::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostMembercardOpenCardsByCardIdCodesDepositRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostMembercardOpenCardsByCardIdCodesDeposit::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -15005,6 +18315,13 @@ class MembercardOpenCardsByCardIdCodesByCodeActivate : public ::wechatpay::model
     return marketing::PostMembercardOpenCardsByCardIdCodesByCodeActivate::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostMembercardOpenCardsByCardIdCodesByCodeActivateRequest& request = {},
+      A&&... a) const {
+    return marketing::PostMembercardOpenCardsByCardIdCodesByCodeActivate::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class MembercardOpenCardsByCardIdCodesByCodeBonusCommit : public ::wechatpay::models::Node {
@@ -15017,6 +18334,13 @@ class MembercardOpenCardsByCardIdCodesByCodeBonusCommit : public ::wechatpay::mo
     return marketing::PostMembercardOpenCardsByCardIdCodesByCodeBonusCommit::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostMembercardOpenCardsByCardIdCodesByCodeBonusCommitRequest& request = {},
+      A&&... a) const {
+    return marketing::PostMembercardOpenCardsByCardIdCodesByCodeBonusCommit::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class MembercardOpenCardsByCardIdCodesByCodeBonusPrepare : public ::wechatpay::models::Node {
@@ -15028,6 +18352,13 @@ class MembercardOpenCardsByCardIdCodesByCodeBonusPrepare : public ::wechatpay::m
        ::wechatpay::CallOptions options = {}) const {
     return marketing::PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepare::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest& request = {},
+      A&&... a) const {
+    return marketing::PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepare::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -15048,6 +18379,13 @@ class MembercardOpenCardsByCardIdCodesByCodeRights : public ::wechatpay::models:
     return marketing::PatchMembercardOpenCardsByCardIdCodesByCodeRights::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto patchAsync(
+      const marketing::PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest& request = {},
+      A&&... a) const {
+    return marketing::PatchMembercardOpenCardsByCardIdCodesByCodeRights::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class MembercardOpenCardsByCardIdCodesByCodeSetServiceModuleData
@@ -15063,6 +18401,14 @@ class MembercardOpenCardsByCardIdCodesByCodeSetServiceModuleData
     return marketing::PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleData::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest&
+          request = {},
+      A&&... a) const {
+    return marketing::PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleData::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class MembercardOpenCardsByCardIdCodesByCodeUnavailable : public ::wechatpay::models::Node {
@@ -15074,6 +18420,13 @@ class MembercardOpenCardsByCardIdCodesByCodeUnavailable : public ::wechatpay::mo
        ::wechatpay::CallOptions options = {}) const {
     return marketing::PostMembercardOpenCardsByCardIdCodesByCodeUnavailable::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostMembercardOpenCardsByCardIdCodesByCodeUnavailableRequest& request = {},
+      A&&... a) const {
+    return marketing::PostMembercardOpenCardsByCardIdCodesByCodeUnavailable::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -15094,12 +18447,24 @@ class MembercardOpenCardsByCardIdCodesByCode : public ::wechatpay::models::Node 
     return marketing::GetMembercardOpenCardsByCardIdCodesByCode::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetMembercardOpenCardsByCardIdCodesByCodeRequest& request = {},
+                A&&... a) const {
+    return marketing::GetMembercardOpenCardsByCardIdCodesByCode::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::PatchMembercardOpenCardsByCardIdCodesByCodeResponse> patch(
       const marketing::PatchMembercardOpenCardsByCardIdCodesByCodeRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PatchMembercardOpenCardsByCardIdCodesByCode::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(const marketing::PatchMembercardOpenCardsByCardIdCodesByCodeRequest& request = {},
+                  A&&... a) const {
+    return marketing::PatchMembercardOpenCardsByCardIdCodesByCode::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -15113,6 +18478,12 @@ class MembercardOpenCardsByCardIdDecryptCode : public ::wechatpay::models::Node 
     return marketing::GetMembercardOpenCardsByCardIdDecryptCode::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetMembercardOpenCardsByCardIdDecryptCodeRequest& request = {},
+                A&&... a) const {
+    return marketing::GetMembercardOpenCardsByCardIdDecryptCode::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class MembercardOpenCardsByCardIdPermissionTokens : public ::wechatpay::models::Node {
@@ -15125,6 +18496,13 @@ class MembercardOpenCardsByCardIdPermissionTokens : public ::wechatpay::models::
     return marketing::PostMembercardOpenCardsByCardIdPermissionTokens::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostMembercardOpenCardsByCardIdPermissionTokensRequest& request = {},
+      A&&... a) const {
+    return marketing::PostMembercardOpenCardsByCardIdPermissionTokens::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class MembercardOpenCardsByCardIdPhoneMembercardImport : public ::wechatpay::models::Node {
@@ -15136,6 +18514,13 @@ class MembercardOpenCardsByCardIdPhoneMembercardImport : public ::wechatpay::mod
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostMembercardOpenCardsByCardIdPhoneMembercardImport::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostMembercardOpenCardsByCardIdPhoneMembercardImportRequest& request = {},
+      A&&... a) const {
+    return marketing::PostMembercardOpenCardsByCardIdPhoneMembercardImport::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -15155,6 +18540,12 @@ class MembercardOpenCardsByCardIdQrcode : public ::wechatpay::models::Node {
     return marketing::PostMembercardOpenCardsByCardIdQrcode::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostMembercardOpenCardsByCardIdQrcodeRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostMembercardOpenCardsByCardIdQrcode::CallAsync(client_, args_[0], request,
+                                                                       std::forward<A>(a)...);
+  }
 };
 
 class MembercardOpenCardsByCardIdRights : public ::wechatpay::models::Node {
@@ -15167,6 +18558,12 @@ class MembercardOpenCardsByCardIdRights : public ::wechatpay::models::Node {
     return marketing::PatchMembercardOpenCardsByCardIdRights::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto patchAsync(const marketing::PatchMembercardOpenCardsByCardIdRightsRequest& request = {},
+                  A&&... a) const {
+    return marketing::PatchMembercardOpenCardsByCardIdRights::CallAsync(client_, args_[0], request,
+                                                                        std::forward<A>(a)...);
+  }
 };
 
 class MembercardOpenCardsByCardIdServiceModules : public ::wechatpay::models::Node {
@@ -15178,6 +18575,13 @@ class MembercardOpenCardsByCardIdServiceModules : public ::wechatpay::models::No
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostMembercardOpenCardsByCardIdServiceModules::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostMembercardOpenCardsByCardIdServiceModulesRequest& request = {},
+      A&&... a) const {
+    return marketing::PostMembercardOpenCardsByCardIdServiceModules::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -15194,6 +18598,14 @@ class MembercardOpenCardsByCardIdServiceModulesByServiceModuleId
     return marketing::DeleteMembercardOpenCardsByCardIdServiceModulesByServiceModuleId::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto delAsync(
+      const marketing::DeleteMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest&
+          request = {},
+      A&&... a) const {
+    return marketing::DeleteMembercardOpenCardsByCardIdServiceModulesByServiceModuleId::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<
       marketing::PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdResponse>
@@ -15202,6 +18614,14 @@ class MembercardOpenCardsByCardIdServiceModulesByServiceModuleId
         ::wechatpay::CallOptions options = {}) const {
     return marketing::PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleId::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(
+      const marketing::PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest&
+          request = {},
+      A&&... a) const {
+    return marketing::PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleId::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -15215,6 +18635,12 @@ class MembercardOpenCardsByCardIdUpgrade : public ::wechatpay::models::Node {
     return marketing::PostMembercardOpenCardsByCardIdUpgrade::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostMembercardOpenCardsByCardIdUpgradeRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostMembercardOpenCardsByCardIdUpgrade::CallAsync(client_, args_[0], request,
+                                                                        std::forward<A>(a)...);
+  }
 };
 
 class MembercardOpenCardsByCardIdUsersImport : public ::wechatpay::models::Node {
@@ -15226,6 +18652,12 @@ class MembercardOpenCardsByCardIdUsersImport : public ::wechatpay::models::Node 
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostMembercardOpenCardsByCardIdUsersImport::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostMembercardOpenCardsByCardIdUsersImportRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostMembercardOpenCardsByCardIdUsersImport::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -15261,6 +18693,12 @@ class MembercardOpenCardsByCardId : public ::wechatpay::models::Node {
     return marketing::DeleteMembercardOpenCardsByCardId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto delAsync(const marketing::DeleteMembercardOpenCardsByCardIdRequest& request = {},
+                A&&... a) const {
+    return marketing::DeleteMembercardOpenCardsByCardId::CallAsync(client_, args_[0], request,
+                                                                   std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::GetMembercardOpenCardsByCardIdResponse> get(
       const marketing::GetMembercardOpenCardsByCardIdRequest& request = {},
@@ -15268,12 +18706,24 @@ class MembercardOpenCardsByCardId : public ::wechatpay::models::Node {
     return marketing::GetMembercardOpenCardsByCardId::Call(static_cast<const C&>(client_), args_[0],
                                                            request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetMembercardOpenCardsByCardIdRequest& request = {},
+                A&&... a) const {
+    return marketing::GetMembercardOpenCardsByCardId::CallAsync(client_, args_[0], request,
+                                                                std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::PatchMembercardOpenCardsByCardIdResponse> patch(
       const marketing::PatchMembercardOpenCardsByCardIdRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PatchMembercardOpenCardsByCardId::Call(static_cast<const C&>(client_),
                                                              args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(const marketing::PatchMembercardOpenCardsByCardIdRequest& request = {},
+                  A&&... a) const {
+    return marketing::PatchMembercardOpenCardsByCardId::CallAsync(client_, args_[0], request,
+                                                                  std::forward<A>(a)...);
   }
 };
 
@@ -15287,6 +18737,12 @@ class MembercardOpenPhonenumberMemberImport : public ::wechatpay::models::Node {
     return marketing::PostMembercardOpenPhonenumberMemberImport::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostMembercardOpenPhonenumberMemberImportRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostMembercardOpenPhonenumberMemberImport::CallAsync(client_, request,
+                                                                           std::forward<A>(a)...);
+  }
 };
 
 class MembercardOpenPhonenumberMemberSearch : public ::wechatpay::models::Node {
@@ -15298,6 +18754,12 @@ class MembercardOpenPhonenumberMemberSearch : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::GetMembercardOpenPhonenumberMemberSearch::Call(static_cast<const C&>(client_),
                                                                      request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const marketing::GetMembercardOpenPhonenumberMemberSearchRequest& request = {},
+                A&&... a) const {
+    return marketing::GetMembercardOpenPhonenumberMemberSearch::CallAsync(client_, request,
+                                                                          std::forward<A>(a)...);
   }
 };
 
@@ -15317,6 +18779,11 @@ class MembercardOpenUserCards : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::GetMembercardOpenUserCards::Call(static_cast<const C&>(client_), request,
                                                        std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const marketing::GetMembercardOpenUserCardsRequest& request = {}, A&&... a) const {
+    return marketing::GetMembercardOpenUserCards::CallAsync(client_, request,
+                                                            std::forward<A>(a)...);
   }
 };
 
@@ -15352,6 +18819,12 @@ class PartnerDeliveryPlanDeliveryPlans : public ::wechatpay::models::Node {
     return marketing::PostPartnerDeliveryPlanDeliveryPlans::Call(static_cast<const C&>(client_),
                                                                  request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostPartnerDeliveryPlanDeliveryPlansRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostPartnerDeliveryPlanDeliveryPlans::CallAsync(client_, request,
+                                                                      std::forward<A>(a)...);
+  }
 };
 
 class PartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlans : public ::wechatpay::models::Node {
@@ -15364,6 +18837,13 @@ class PartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlans : public ::wechatpa
       ::wechatpay::CallOptions options = {}) const {
     return marketing::GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlans::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const marketing::GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest&
+                    request = {},
+                A&&... a) const {
+    return marketing::GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlans::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -15385,6 +18865,13 @@ class PartnerDeliveryPlanDeliveryPlansByPlanIdTerminate : public ::wechatpay::mo
     return marketing::PostPartnerDeliveryPlanDeliveryPlansByPlanIdTerminate::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostPartnerDeliveryPlanDeliveryPlansByPlanIdTerminateRequest& request = {},
+      A&&... a) const {
+    return marketing::PostPartnerDeliveryPlanDeliveryPlansByPlanIdTerminate::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerDeliveryPlanDeliveryPlansByPlanId : public ::wechatpay::models::Node {
@@ -15397,6 +18884,13 @@ class PartnerDeliveryPlanDeliveryPlansByPlanId : public ::wechatpay::models::Nod
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PatchPartnerDeliveryPlanDeliveryPlansByPlanId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(
+      const marketing::PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest& request = {},
+      A&&... a) const {
+    return marketing::PatchPartnerDeliveryPlanDeliveryPlansByPlanId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -15423,6 +18917,12 @@ class PartnerDeliveryPlanBySpMchidNotifyUrl : public ::wechatpay::models::Node {
     return marketing::PostPartnerDeliveryPlanBySpMchidNotifyUrl::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostPartnerDeliveryPlanBySpMchidNotifyUrlRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostPartnerDeliveryPlanBySpMchidNotifyUrl::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerDeliveryPlanBySpMchid : public ::wechatpay::models::Node {
@@ -15441,6 +18941,12 @@ class PartnerProductCouponImageGenerationTasks : public ::wechatpay::models::Nod
     return marketing::PostPartnerProductCouponImageGenerationTasks::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostPartnerProductCouponImageGenerationTasksRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostPartnerProductCouponImageGenerationTasks::CallAsync(
+        client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerProductCouponImageGenerationTasksByTaskId : public ::wechatpay::models::Node {
@@ -15452,6 +18958,13 @@ class PartnerProductCouponImageGenerationTasksByTaskId : public ::wechatpay::mod
       ::wechatpay::CallOptions options = {}) const {
     return marketing::GetPartnerProductCouponImageGenerationTasksByTaskId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const marketing::GetPartnerProductCouponImageGenerationTasksByTaskIdRequest& request = {},
+      A&&... a) const {
+    return marketing::GetPartnerProductCouponImageGenerationTasksByTaskId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -15465,12 +18978,24 @@ class PartnerProductCouponNotifyConfigs : public ::wechatpay::models::Node {
     return marketing::GetPartnerProductCouponNotifyConfigs::Call(static_cast<const C&>(client_),
                                                                  request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetPartnerProductCouponNotifyConfigsRequest& request = {},
+                A&&... a) const {
+    return marketing::GetPartnerProductCouponNotifyConfigs::CallAsync(client_, request,
+                                                                      std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::PostPartnerProductCouponNotifyConfigsResponse> post(
       const marketing::PostPartnerProductCouponNotifyConfigsRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostPartnerProductCouponNotifyConfigs::Call(static_cast<const C&>(client_),
                                                                   request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostPartnerProductCouponNotifyConfigsRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostPartnerProductCouponNotifyConfigs::CallAsync(client_, request,
+                                                                       std::forward<A>(a)...);
   }
 };
 
@@ -15483,6 +19008,12 @@ class PartnerProductCouponProductCoupons : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostPartnerProductCouponProductCoupons::Call(static_cast<const C&>(client_),
                                                                    request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostPartnerProductCouponProductCouponsRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostPartnerProductCouponProductCoupons::CallAsync(client_, request,
+                                                                        std::forward<A>(a)...);
   }
 };
 
@@ -15499,6 +19030,14 @@ class PartnerProductCouponProductCouponsByProductCouponIdDeactivate
     return marketing::PostPartnerProductCouponProductCouponsByProductCouponIdDeactivate::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest&
+          request = {},
+      A&&... a) const {
+    return marketing::PostPartnerProductCouponProductCouponsByProductCouponIdDeactivate::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerProductCouponProductCouponsByProductCouponIdStockBundles
@@ -15513,6 +19052,14 @@ class PartnerProductCouponProductCouponsByProductCouponIdStockBundles
        ::wechatpay::CallOptions options = {}) const {
     return marketing::PostPartnerProductCouponProductCouponsByProductCouponIdStockBundles::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest&
+          request = {},
+      A&&... a) const {
+    return marketing::PostPartnerProductCouponProductCouponsByProductCouponIdStockBundles::
+        CallAsync(client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -15532,6 +19079,16 @@ class PartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBund
     return marketing::
         PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStores::
             Call(static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::
+          PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest&
+              request = {},
+      A&&... a) const {
+    return marketing::
+        PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStores::
+            CallAsync(client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -15553,6 +19110,16 @@ class
         PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStores::
             Call(static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const marketing::
+          PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest&
+              request = {},
+      A&&... a) const {
+    return marketing::
+        PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStores::
+            CallAsync(client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudget
@@ -15571,6 +19138,16 @@ class PartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBund
     return marketing::
         PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudget::
             Call(static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::
+          PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest&
+              request = {},
+      A&&... a) const {
+    return marketing::
+        PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudget::
+            CallAsync(client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -15603,6 +19180,16 @@ class PartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBund
         PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleId::Call(
             static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto patchAsync(
+      const marketing::
+          PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest&
+              request = {},
+      A&&... a) const {
+    return marketing::
+        PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleId::
+            CallAsync(client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerProductCouponProductCouponsByProductCouponIdStocks : public ::wechatpay::models::Node {
@@ -15617,6 +19204,14 @@ class PartnerProductCouponProductCouponsByProductCouponIdStocks : public ::wecha
     return marketing::GetPartnerProductCouponProductCouponsByProductCouponIdStocks::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const marketing::GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest&
+          request = {},
+      A&&... a) const {
+    return marketing::GetPartnerProductCouponProductCouponsByProductCouponIdStocks::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<
       marketing::PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse>
@@ -15625,6 +19220,14 @@ class PartnerProductCouponProductCouponsByProductCouponIdStocks : public ::wecha
        ::wechatpay::CallOptions options = {}) const {
     return marketing::PostPartnerProductCouponProductCouponsByProductCouponIdStocks::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest&
+          request = {},
+      A&&... a) const {
+    return marketing::PostPartnerProductCouponProductCouponsByProductCouponIdStocks::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -15645,6 +19248,16 @@ class PartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociat
         PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStores::Call(
             static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const marketing::
+          PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest&
+              request = {},
+      A&&... a) const {
+    return marketing::
+        PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStores::
+            CallAsync(client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStores
@@ -15663,6 +19276,16 @@ class PartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociat
         GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStores::Call(
             static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const marketing::
+          GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresRequest&
+              request = {},
+      A&&... a) const {
+    return marketing::
+        GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStores::
+            CallAsync(client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivate
@@ -15680,6 +19303,16 @@ class PartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactiva
     return marketing::
         PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivate::Call(
             static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::
+          PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateRequest&
+              request = {},
+      A&&... a) const {
+    return marketing::
+        PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivate::CallAsync(
+            client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -15700,6 +19333,16 @@ class PartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassoc
         PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStores::
             Call(static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const marketing::
+          PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest&
+              request = {},
+      A&&... a) const {
+    return marketing::
+        PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStores::
+            CallAsync(client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudget
@@ -15719,6 +19362,16 @@ class PartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBu
         PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudget::Call(
             static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const marketing::
+          PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest&
+              request = {},
+      A&&... a) const {
+    return marketing::
+        PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudget::
+            CallAsync(client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodes
@@ -15737,6 +19390,16 @@ class PartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCo
     return marketing::
         PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodes::
             Call(static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::
+          PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesRequest&
+              request = {},
+      A&&... a) const {
+    return marketing::
+        PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodes::
+            CallAsync(client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -15776,6 +19439,14 @@ class PartnerProductCouponProductCouponsByProductCouponIdStocksByStockId
     return marketing::GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockId::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const marketing::GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest&
+          request = {},
+      A&&... a) const {
+    return marketing::GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockId::
+        CallAsync(client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<
       marketing::PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse>
@@ -15785,6 +19456,15 @@ class PartnerProductCouponProductCouponsByProductCouponIdStocksByStockId
         ::wechatpay::CallOptions options = {}) const {
     return marketing::PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockId::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(
+      const marketing::
+          PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest& request =
+              {},
+      A&&... a) const {
+    return marketing::PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockId::
+        CallAsync(client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -15815,6 +19495,13 @@ class PartnerProductCouponProductCouponsByProductCouponId : public ::wechatpay::
     return marketing::GetPartnerProductCouponProductCouponsByProductCouponId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const marketing::GetPartnerProductCouponProductCouponsByProductCouponIdRequest& request = {},
+      A&&... a) const {
+    return marketing::GetPartnerProductCouponProductCouponsByProductCouponId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::PatchPartnerProductCouponProductCouponsByProductCouponIdResponse>
   patch(const marketing::PatchPartnerProductCouponProductCouponsByProductCouponIdRequest& request =
@@ -15822,6 +19509,13 @@ class PartnerProductCouponProductCouponsByProductCouponId : public ::wechatpay::
         ::wechatpay::CallOptions options = {}) const {
     return marketing::PatchPartnerProductCouponProductCouponsByProductCouponId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(const marketing::PatchPartnerProductCouponProductCouponsByProductCouponIdRequest&
+                      request = {},
+                  A&&... a) const {
+    return marketing::PatchPartnerProductCouponProductCouponsByProductCouponId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -15834,6 +19528,13 @@ class PartnerProductCouponUsersByOpenidCouponBundles : public ::wechatpay::model
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostPartnerProductCouponUsersByOpenidCouponBundles::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostPartnerProductCouponUsersByOpenidCouponBundlesRequest& request = {},
+      A&&... a) const {
+    return marketing::PostPartnerProductCouponUsersByOpenidCouponBundles::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -15852,6 +19553,16 @@ class PartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactiva
     return marketing::
         PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivate::Call(
             static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::
+          PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateRequest&
+              request = {},
+      A&&... a) const {
+    return marketing::
+        PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivate::CallAsync(
+            client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -15874,12 +19585,24 @@ class PartnerProductCouponUsersByOpenidCoupons : public ::wechatpay::models::Nod
     return marketing::GetPartnerProductCouponUsersByOpenidCoupons::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetPartnerProductCouponUsersByOpenidCouponsRequest& request = {},
+                A&&... a) const {
+    return marketing::GetPartnerProductCouponUsersByOpenidCoupons::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::PostPartnerProductCouponUsersByOpenidCouponsResponse> post(
       const marketing::PostPartnerProductCouponUsersByOpenidCouponsRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostPartnerProductCouponUsersByOpenidCoupons::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostPartnerProductCouponUsersByOpenidCouponsRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostPartnerProductCouponUsersByOpenidCoupons::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -15896,6 +19619,14 @@ class PartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirm
     return marketing::PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirm::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest&
+          request = {},
+      A&&... a) const {
+    return marketing::PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirm::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivate
@@ -15910,6 +19641,14 @@ class PartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivate
        ::wechatpay::CallOptions options = {}) const {
     return marketing::PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivate::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest&
+          request = {},
+      A&&... a) const {
+    return marketing::PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivate::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -15926,6 +19665,14 @@ class PartnerProductCouponUsersByOpenidCouponsByCouponCodeReturn
     return marketing::PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturn::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest&
+          request = {},
+      A&&... a) const {
+    return marketing::PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturn::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerProductCouponUsersByOpenidCouponsByCouponCodeUse : public ::wechatpay::models::Node {
@@ -15939,6 +19686,14 @@ class PartnerProductCouponUsersByOpenidCouponsByCouponCodeUse : public ::wechatp
        ::wechatpay::CallOptions options = {}) const {
     return marketing::PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUse::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest& request =
+          {},
+      A&&... a) const {
+    return marketing::PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUse::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -15962,6 +19717,13 @@ class PartnerProductCouponUsersByOpenidCouponsByCouponCode : public ::wechatpay:
     return marketing::GetPartnerProductCouponUsersByOpenidCouponsByCouponCode::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const marketing::GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest& request = {},
+      A&&... a) const {
+    return marketing::GetPartnerProductCouponUsersByOpenidCouponsByCouponCode::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerProductCouponUsersByOpenidPreSendCoupon : public ::wechatpay::models::Node {
@@ -15973,6 +19735,13 @@ class PartnerProductCouponUsersByOpenidPreSendCoupon : public ::wechatpay::model
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostPartnerProductCouponUsersByOpenidPreSendCoupon::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostPartnerProductCouponUsersByOpenidPreSendCouponRequest& request = {},
+      A&&... a) const {
+    return marketing::PostPartnerProductCouponUsersByOpenidPreSendCoupon::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -15986,6 +19755,13 @@ class PartnerProductCouponUsersByOpenidPreSendCouponBundle : public ::wechatpay:
        ::wechatpay::CallOptions options = {}) const {
     return marketing::PostPartnerProductCouponUsersByOpenidPreSendCouponBundle::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostPartnerProductCouponUsersByOpenidPreSendCouponBundleRequest&
+                     request = {},
+                 A&&... a) const {
+    return marketing::PostPartnerProductCouponUsersByOpenidPreSendCouponBundle::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -16046,6 +19822,10 @@ class PartnershipsBuild : public ::wechatpay::models::Node {
     return marketing::PostPartnershipsBuild::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostPartnershipsBuildRequest& request = {}, A&&... a) const {
+    return marketing::PostPartnershipsBuild::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PartnershipsTerminate : public ::wechatpay::models::Node {
@@ -16057,6 +19837,10 @@ class PartnershipsTerminate : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostPartnershipsTerminate::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostPartnershipsTerminateRequest& request = {}, A&&... a) const {
+    return marketing::PostPartnershipsTerminate::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -16072,6 +19856,10 @@ class Partnerships : public ::wechatpay::models::Node {
     return marketing::GetPartnerships::Call(static_cast<const C&>(client_), request,
                                             std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetPartnershipsRequest& request = {}, A&&... a) const {
+    return marketing::GetPartnerships::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PaygiftactivityActivities : public ::wechatpay::models::Node {
@@ -16083,6 +19871,12 @@ class PaygiftactivityActivities : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::GetPaygiftactivityActivities::Call(static_cast<const C&>(client_), request,
                                                          std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const marketing::GetPaygiftactivityActivitiesRequest& request = {},
+                A&&... a) const {
+    return marketing::GetPaygiftactivityActivities::CallAsync(client_, request,
+                                                              std::forward<A>(a)...);
   }
 };
 
@@ -16096,6 +19890,12 @@ class PaygiftactivityActivitiesByActivityIdGoods : public ::wechatpay::models::N
     return marketing::GetPaygiftactivityActivitiesByActivityIdGoods::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetPaygiftactivityActivitiesByActivityIdGoodsRequest& request = {},
+                A&&... a) const {
+    return marketing::GetPaygiftactivityActivitiesByActivityIdGoods::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class PaygiftactivityActivitiesByActivityIdMerchantsAdd : public ::wechatpay::models::Node {
@@ -16107,6 +19907,13 @@ class PaygiftactivityActivitiesByActivityIdMerchantsAdd : public ::wechatpay::mo
        ::wechatpay::CallOptions options = {}) const {
     return marketing::PostPaygiftactivityActivitiesByActivityIdMerchantsAdd::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest& request = {},
+      A&&... a) const {
+    return marketing::PostPaygiftactivityActivitiesByActivityIdMerchantsAdd::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -16120,6 +19927,13 @@ class PaygiftactivityActivitiesByActivityIdMerchantsDelete : public ::wechatpay:
        ::wechatpay::CallOptions options = {}) const {
     return marketing::PostPaygiftactivityActivitiesByActivityIdMerchantsDelete::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostPaygiftactivityActivitiesByActivityIdMerchantsDeleteRequest&
+                     request = {},
+                 A&&... a) const {
+    return marketing::PostPaygiftactivityActivitiesByActivityIdMerchantsDelete::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -16135,6 +19949,13 @@ class PaygiftactivityActivitiesByActivityIdMerchants : public ::wechatpay::model
     return marketing::GetPaygiftactivityActivitiesByActivityIdMerchants::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const marketing::GetPaygiftactivityActivitiesByActivityIdMerchantsRequest& request = {},
+      A&&... a) const {
+    return marketing::GetPaygiftactivityActivitiesByActivityIdMerchants::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class PaygiftactivityActivitiesByActivityIdTerminate : public ::wechatpay::models::Node {
@@ -16146,6 +19967,13 @@ class PaygiftactivityActivitiesByActivityIdTerminate : public ::wechatpay::model
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostPaygiftactivityActivitiesByActivityIdTerminate::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostPaygiftactivityActivitiesByActivityIdTerminateRequest& request = {},
+      A&&... a) const {
+    return marketing::PostPaygiftactivityActivitiesByActivityIdTerminate::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -16162,6 +19990,12 @@ class PaygiftactivityActivitiesByActivityId : public ::wechatpay::models::Node {
     return marketing::GetPaygiftactivityActivitiesByActivityId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetPaygiftactivityActivitiesByActivityIdRequest& request = {},
+                A&&... a) const {
+    return marketing::GetPaygiftactivityActivitiesByActivityId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class PaygiftactivityUniqueThresholdActivity : public ::wechatpay::models::Node {
@@ -16173,6 +20007,12 @@ class PaygiftactivityUniqueThresholdActivity : public ::wechatpay::models::Node 
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostPaygiftactivityUniqueThresholdActivity::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostPaygiftactivityUniqueThresholdActivityRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostPaygiftactivityUniqueThresholdActivity::CallAsync(client_, request,
+                                                                            std::forward<A>(a)...);
   }
 };
 
@@ -16198,6 +20038,12 @@ class ShoppingReceiptCustomentrances : public ::wechatpay::models::Node {
     return marketing::PostShoppingReceiptCustomentrances::Call(static_cast<const C&>(client_),
                                                                request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const marketing::PostShoppingReceiptCustomentrancesRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostShoppingReceiptCustomentrances::CallAsync(client_, request,
+                                                                    std::forward<A>(a)...);
+  }
 };
 
 class ShoppingReceiptCustomentrancesByBrandId : public ::wechatpay::models::Node {
@@ -16210,12 +20056,25 @@ class ShoppingReceiptCustomentrancesByBrandId : public ::wechatpay::models::Node
     return marketing::GetShoppingReceiptCustomentrancesByBrandId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetShoppingReceiptCustomentrancesByBrandIdRequest& request = {},
+                A&&... a) const {
+    return marketing::GetShoppingReceiptCustomentrancesByBrandId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::PatchShoppingReceiptCustomentrancesByBrandIdResponse> patch(
       const marketing::PatchShoppingReceiptCustomentrancesByBrandIdRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PatchShoppingReceiptCustomentrancesByBrandId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(
+      const marketing::PatchShoppingReceiptCustomentrancesByBrandIdRequest& request = {},
+      A&&... a) const {
+    return marketing::PatchShoppingReceiptCustomentrancesByBrandId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -16228,6 +20087,13 @@ class ShoppingReceiptMerchantshoppingreceiptjumpinfos : public ::wechatpay::mode
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostShoppingReceiptMerchantshoppingreceiptjumpinfos::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest& request = {},
+      A&&... a) const {
+    return marketing::PostShoppingReceiptMerchantshoppingreceiptjumpinfos::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -16253,6 +20119,11 @@ class WeeklyDiscountActivities : public ::wechatpay::models::Node {
     return marketing::GetWeeklyDiscountActivities::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetWeeklyDiscountActivitiesRequest& request = {}, A&&... a) const {
+    return marketing::GetWeeklyDiscountActivities::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
+  }
 };
 
 class WeeklyDiscountActivitiesByActivityIdApply : public ::wechatpay::models::Node {
@@ -16264,6 +20135,13 @@ class WeeklyDiscountActivitiesByActivityIdApply : public ::wechatpay::models::No
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostWeeklyDiscountActivitiesByActivityIdApply::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const marketing::PostWeeklyDiscountActivitiesByActivityIdApplyRequest& request = {},
+      A&&... a) const {
+    return marketing::PostWeeklyDiscountActivitiesByActivityIdApply::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -16277,6 +20155,12 @@ class WeeklyDiscountActivitiesByActivityId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return marketing::GetWeeklyDiscountActivitiesByActivityId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const marketing::GetWeeklyDiscountActivitiesByActivityIdRequest& request = {},
+                A&&... a) const {
+    return marketing::GetWeeklyDiscountActivitiesByActivityId::CallAsync(client_, args_[0], request,
+                                                                         std::forward<A>(a)...);
   }
 };
 
@@ -16299,12 +20183,24 @@ class WithdrawFavorUsersByOpenidCoupons : public ::wechatpay::models::Node {
     return marketing::GetWithdrawFavorUsersByOpenidCoupons::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const marketing::GetWithdrawFavorUsersByOpenidCouponsRequest& request = {},
+                A&&... a) const {
+    return marketing::GetWithdrawFavorUsersByOpenidCoupons::CallAsync(client_, args_[0], request,
+                                                                      std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<marketing::PostWithdrawFavorUsersByOpenidCouponsResponse> post(
       const marketing::PostWithdrawFavorUsersByOpenidCouponsRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return marketing::PostWithdrawFavorUsersByOpenidCoupons::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const marketing::PostWithdrawFavorUsersByOpenidCouponsRequest& request = {},
+                 A&&... a) const {
+    return marketing::PostWithdrawFavorUsersByOpenidCoupons::CallAsync(client_, args_[0], request,
+                                                                       std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -306,6 +308,24 @@ struct GetMchManageRecordsSubMchid {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/mch-manage/mch-manage-records/{manage_record_id}
@@ -381,6 +401,25 @@ struct GetMchManageRecordsByManageRecordId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, manage_record_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view manage_record_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, manage_record_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view manage_record_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, manage_record_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view manage_record_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, manage_record_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/mch-manage/mch-manage-records/{manage_record_id}/mch-manage-submissions
@@ -432,6 +471,25 @@ struct PostMchManageRecordsByManageRecordIdMchManageSubmissions {
   static Result<Response> Call(const C& client, std::string_view manage_record_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, manage_record_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view manage_record_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, manage_record_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view manage_record_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, manage_record_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view manage_record_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, manage_record_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -504,7 +562,8 @@ const EnumTable& EnumTableOf(GetMchManageRecordsSubMchidResponse::Data::Requeste
                                  RecordFields::FileCheckRule::EnumFileExts);
 
 // Fluent calls: MchManage(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class MchManageRecordsSubMchidBySubMchid : public ::wechatpay::models::Node {
@@ -516,6 +575,12 @@ class MchManageRecordsSubMchidBySubMchid : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return mch_manage::GetMchManageRecordsSubMchid::Call(static_cast<const C&>(client_), args_[0],
                                                          request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const mch_manage::GetMchManageRecordsSubMchidRequest& request = {},
+                A&&... a) const {
+    return mch_manage::GetMchManageRecordsSubMchid::CallAsync(client_, args_[0], request,
+                                                              std::forward<A>(a)...);
   }
 };
 
@@ -538,6 +603,13 @@ class MchManageRecordsByManageRecordIdMchManageSubmissions : public ::wechatpay:
     return mch_manage::PostMchManageRecordsByManageRecordIdMchManageSubmissions::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const mch_manage::PostMchManageRecordsByManageRecordIdMchManageSubmissionsRequest&
+                     request = {},
+                 A&&... a) const {
+    return mch_manage::PostMchManageRecordsByManageRecordIdMchManageSubmissions::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class MchManageRecordsByManageRecordId : public ::wechatpay::models::Node {
@@ -552,6 +624,12 @@ class MchManageRecordsByManageRecordId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return mch_manage::GetMchManageRecordsByManageRecordId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const mch_manage::GetMchManageRecordsByManageRecordIdRequest& request = {},
+                A&&... a) const {
+    return mch_manage::GetMchManageRecordsByManageRecordId::CallAsync(client_, args_[0], request,
+                                                                      std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -200,6 +202,23 @@ struct PostRiskWithdrawlApply {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/mch_operate/risk/withdrawl-apply/applyment-id/{applyment_id}
@@ -262,6 +281,24 @@ struct GetRiskWithdrawlApplyApplymentId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view applyment_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view applyment_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, applyment_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view applyment_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, applyment_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/mch_operate/risk/withdrawl-apply/out-request-no/{out_request_no}
@@ -310,6 +347,25 @@ struct GetRiskWithdrawlApplyOutRequestNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_request_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_request_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_request_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_request_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_request_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_request_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_request_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -327,7 +383,8 @@ const EnumTable& EnumTableOf(
     PostRiskWithdrawlApplyRequest::ProofMediaList::ProofPayeeMedia::ProofMediaType);
 
 // Fluent calls: MchOperate(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class RiskWithdrawlApplyApplymentIdByApplymentId : public ::wechatpay::models::Node {
@@ -340,6 +397,12 @@ class RiskWithdrawlApplyApplymentIdByApplymentId : public ::wechatpay::models::N
     return mch_operate::GetRiskWithdrawlApplyApplymentId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const mch_operate::GetRiskWithdrawlApplyApplymentIdRequest& request = {},
+                A&&... a) const {
+    return mch_operate::GetRiskWithdrawlApplyApplymentId::CallAsync(client_, args_[0], request,
+                                                                    std::forward<A>(a)...);
+  }
 };
 
 class RiskWithdrawlApplyOutRequestNoByOutRequestNo : public ::wechatpay::models::Node {
@@ -351,6 +414,12 @@ class RiskWithdrawlApplyOutRequestNoByOutRequestNo : public ::wechatpay::models:
       ::wechatpay::CallOptions options = {}) const {
     return mch_operate::GetRiskWithdrawlApplyOutRequestNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const mch_operate::GetRiskWithdrawlApplyOutRequestNoRequest& request = {},
+                A&&... a) const {
+    return mch_operate::GetRiskWithdrawlApplyOutRequestNo::CallAsync(client_, args_[0], request,
+                                                                     std::forward<A>(a)...);
   }
 };
 
@@ -369,6 +438,10 @@ class RiskWithdrawlApply : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return mch_operate::PostRiskWithdrawlApply::Call(static_cast<const C&>(client_), request,
                                                      std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const mch_operate::PostRiskWithdrawlApplyRequest& request = {}, A&&... a) const {
+    return mch_operate::PostRiskWithdrawlApply::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -249,6 +251,25 @@ struct GetEnhancedDueDiligenceByDueDiligenceId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, due_diligence_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view due_diligence_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, due_diligence_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view due_diligence_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, due_diligence_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view due_diligence_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, due_diligence_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/submit
@@ -307,6 +328,25 @@ struct PostEnhancedDueDiligenceByDueDiligenceIdSubmit {
   static Result<Response> Call(const C& client, std::string_view due_diligence_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, due_diligence_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view due_diligence_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, due_diligence_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view due_diligence_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, due_diligence_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view due_diligence_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, due_diligence_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -486,6 +526,24 @@ struct GetMerchantLimitationsSubMchid {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -509,7 +567,8 @@ const EnumTable& EnumTableOf(
     GetMerchantLimitationsSubMchidResponse::RecoverySpecifications::LimitationReasonType);
 
 // Fluent calls: MchOperationManage(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class EnhancedDueDiligenceByDueDiligenceIdSubmit : public ::wechatpay::models::Node {
@@ -522,6 +581,13 @@ class EnhancedDueDiligenceByDueDiligenceIdSubmit : public ::wechatpay::models::N
        ::wechatpay::CallOptions options = {}) const {
     return mch_operation_manage::PostEnhancedDueDiligenceByDueDiligenceIdSubmit::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const mch_operation_manage::PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest&
+                     request = {},
+                 A&&... a) const {
+    return mch_operation_manage::PostEnhancedDueDiligenceByDueDiligenceIdSubmit::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -536,6 +602,13 @@ class EnhancedDueDiligenceByDueDiligenceId : public ::wechatpay::models::Node {
     return mch_operation_manage::GetEnhancedDueDiligenceByDueDiligenceId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const mch_operation_manage::GetEnhancedDueDiligenceByDueDiligenceIdRequest& request = {},
+      A&&... a) const {
+    return mch_operation_manage::GetEnhancedDueDiligenceByDueDiligenceId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class MerchantLimitationsSubMchidBySubMchid : public ::wechatpay::models::Node {
@@ -547,6 +620,12 @@ class MerchantLimitationsSubMchidBySubMchid : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return mch_operation_manage::GetMerchantLimitationsSubMchid::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const mch_operation_manage::GetMerchantLimitationsSubMchidRequest& request = {},
+                A&&... a) const {
+    return mch_operation_manage::GetMerchantLimitationsSubMchid::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 

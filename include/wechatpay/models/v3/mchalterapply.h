@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -102,6 +104,23 @@ struct PostMchcontactalterapplyment {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET
@@ -185,6 +204,31 @@ struct GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNo {
                    Prepare(client, merchant_code, out_request_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view merchant_code,
+                                                 std::string_view out_request_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client,
+                        Prepare(client, merchant_code, out_request_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view merchant_code,
+                                         std::string_view out_request_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, merchant_code, out_request_no, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view merchant_code,
+                                         std::string_view out_request_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, merchant_code, out_request_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/mchalterapply/mchcontactalterapplyment/{apply_id}
@@ -243,6 +287,24 @@ struct GetMchcontactalterapplymentByApplyId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, apply_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view apply_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, apply_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view apply_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, apply_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view apply_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, apply_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke
@@ -293,6 +355,24 @@ struct PostMchcontactalterapplymentByApplyIdRevoke {
   static Result<Response> Call(const C& client, std::string_view apply_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, apply_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view apply_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, apply_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view apply_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, apply_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view apply_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, apply_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -515,6 +595,23 @@ struct PostMchsubjectalterapplyment {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET
@@ -588,6 +685,31 @@ struct GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNo {
                    Prepare(client, merchant_code, out_request_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view merchant_code,
+                                                 std::string_view out_request_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client,
+                        Prepare(client, merchant_code, out_request_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view merchant_code,
+                                         std::string_view out_request_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, merchant_code, out_request_no, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view merchant_code,
+                                         std::string_view out_request_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, merchant_code, out_request_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/mchalterapply/mchsubjectalterapplyment/{apply_id}
@@ -646,6 +768,24 @@ struct GetMchsubjectalterapplymentByApplyId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, apply_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view apply_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, apply_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view apply_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, apply_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view apply_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, apply_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke
@@ -701,6 +841,24 @@ struct PostMchsubjectalterapplymentByApplyIdRevoke {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, apply_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view apply_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, apply_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view apply_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, apply_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view apply_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, apply_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/mchalterapply/merchantnamealterapplyment
@@ -746,6 +904,23 @@ struct PostMerchantnamealterapplyment {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -808,6 +983,30 @@ struct GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNo {
     return Execute(client, Prepare(client, sub_mchid, out_request_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 std::string_view out_request_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, sub_mchid, out_request_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         std::string_view out_request_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, sub_mchid, out_request_no, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         std::string_view out_request_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, sub_mchid, out_request_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/mchalterapply/merchantnamealterapplyment/{apply_id}
@@ -863,6 +1062,24 @@ struct GetMerchantnamealterapplymentByApplyId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, apply_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view apply_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, apply_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view apply_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, apply_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view apply_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, apply_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke
@@ -917,6 +1134,24 @@ struct PostMerchantnamealterapplymentByApplyIdRevoke {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, apply_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view apply_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, apply_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view apply_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, apply_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view apply_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, apply_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -965,7 +1200,8 @@ const EnumTable& EnumTableOf(PostMchsubjectalterapplymentByApplyIdRevokeResponse
 const EnumTable& EnumTableOf(PostMerchantnamealterapplymentByApplyIdRevokeResponse::State);
 
 // Fluent calls: Mchalterapply(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class MchcontactalterapplymentMerchantByMerchantCodeOutRequestNoByOutRequestNo
@@ -980,6 +1216,14 @@ class MchcontactalterapplymentMerchantByMerchantCodeOutRequestNoByOutRequestNo
       ::wechatpay::CallOptions options = {}) const {
     return mchalterapply::GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNo::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const mchalterapply::GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoRequest&
+          request = {},
+      A&&... a) const {
+    return mchalterapply::GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNo::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -1005,6 +1249,12 @@ class Mchcontactalterapplyment : public ::wechatpay::models::Node {
     return mchalterapply::PostMchcontactalterapplyment::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const mchalterapply::PostMchcontactalterapplymentRequest& request = {},
+                 A&&... a) const {
+    return mchalterapply::PostMchcontactalterapplyment::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
+  }
 };
 
 class MchcontactalterapplymentByApplyIdRevoke : public ::wechatpay::models::Node {
@@ -1016,6 +1266,13 @@ class MchcontactalterapplymentByApplyIdRevoke : public ::wechatpay::models::Node
       ::wechatpay::CallOptions options = {}) const {
     return mchalterapply::PostMchcontactalterapplymentByApplyIdRevoke::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const mchalterapply::PostMchcontactalterapplymentByApplyIdRevokeRequest& request = {},
+      A&&... a) const {
+    return mchalterapply::PostMchcontactalterapplymentByApplyIdRevoke::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -1029,6 +1286,12 @@ class MchcontactalterapplymentByApplyId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return mchalterapply::GetMchcontactalterapplymentByApplyId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const mchalterapply::GetMchcontactalterapplymentByApplyIdRequest& request = {},
+                A&&... a) const {
+    return mchalterapply::GetMchcontactalterapplymentByApplyId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -1044,6 +1307,14 @@ class MchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoByOutRequestNo
       ::wechatpay::CallOptions options = {}) const {
     return mchalterapply::GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNo::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const mchalterapply::GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoRequest&
+          request = {},
+      A&&... a) const {
+    return mchalterapply::GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNo::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -1069,6 +1340,12 @@ class Mchsubjectalterapplyment : public ::wechatpay::models::Node {
     return mchalterapply::PostMchsubjectalterapplyment::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const mchalterapply::PostMchsubjectalterapplymentRequest& request = {},
+                 A&&... a) const {
+    return mchalterapply::PostMchsubjectalterapplyment::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
+  }
 };
 
 class MchsubjectalterapplymentByApplyIdRevoke : public ::wechatpay::models::Node {
@@ -1080,6 +1357,13 @@ class MchsubjectalterapplymentByApplyIdRevoke : public ::wechatpay::models::Node
       ::wechatpay::CallOptions options = {}) const {
     return mchalterapply::PostMchsubjectalterapplymentByApplyIdRevoke::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const mchalterapply::PostMchsubjectalterapplymentByApplyIdRevokeRequest& request = {},
+      A&&... a) const {
+    return mchalterapply::PostMchsubjectalterapplymentByApplyIdRevoke::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -1093,6 +1377,12 @@ class MchsubjectalterapplymentByApplyId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return mchalterapply::GetMchsubjectalterapplymentByApplyId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const mchalterapply::GetMchsubjectalterapplymentByApplyIdRequest& request = {},
+                A&&... a) const {
+    return mchalterapply::GetMchsubjectalterapplymentByApplyId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -1108,6 +1398,14 @@ class MerchantnamealterapplymentMerchantBySubMchidOutRequestNoByOutRequestNo
       ::wechatpay::CallOptions options = {}) const {
     return mchalterapply::GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNo::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const mchalterapply::GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest&
+          request = {},
+      A&&... a) const {
+    return mchalterapply::GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNo::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -1133,6 +1431,12 @@ class Merchantnamealterapplyment : public ::wechatpay::models::Node {
     return mchalterapply::PostMerchantnamealterapplyment::Call(static_cast<const C&>(client_),
                                                                request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const mchalterapply::PostMerchantnamealterapplymentRequest& request = {},
+                 A&&... a) const {
+    return mchalterapply::PostMerchantnamealterapplyment::CallAsync(client_, request,
+                                                                    std::forward<A>(a)...);
+  }
 };
 
 class MerchantnamealterapplymentByApplyIdRevoke : public ::wechatpay::models::Node {
@@ -1144,6 +1448,13 @@ class MerchantnamealterapplymentByApplyIdRevoke : public ::wechatpay::models::No
       ::wechatpay::CallOptions options = {}) const {
     return mchalterapply::PostMerchantnamealterapplymentByApplyIdRevoke::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const mchalterapply::PostMerchantnamealterapplymentByApplyIdRevokeRequest& request = {},
+      A&&... a) const {
+    return mchalterapply::PostMerchantnamealterapplymentByApplyIdRevoke::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -1157,6 +1468,12 @@ class MerchantnamealterapplymentByApplyId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return mchalterapply::GetMerchantnamealterapplymentByApplyId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const mchalterapply::GetMerchantnamealterapplymentByApplyIdRequest& request = {},
+                A&&... a) const {
+    return mchalterapply::GetMerchantnamealterapplymentByApplyId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -279,6 +281,23 @@ struct PostOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/med-ins/orders/mix-trade-no/{mix_trade_no}
@@ -372,6 +391,24 @@ struct GetOrdersMixTradeNo {
   static Result<Response> Call(const C& client, std::string_view mix_trade_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, mix_trade_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view mix_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, mix_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view mix_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, mix_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view mix_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, mix_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -467,6 +504,24 @@ struct GetOrdersOutTradeNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/med-ins/refunds/notify
@@ -507,6 +562,23 @@ struct PostRefundsNotify {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -527,7 +599,8 @@ const EnumTable& EnumTableOf(PostOrdersResponse::SelfPayStatus);
 const EnumTable& EnumTableOf(PostOrdersResponse::MedInsPayStatus);
 
 // Fluent calls: MedIns(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class OrdersMixTradeNoByMixTradeNo : public ::wechatpay::models::Node {
@@ -540,6 +613,11 @@ class OrdersMixTradeNoByMixTradeNo : public ::wechatpay::models::Node {
     return med_ins::GetOrdersMixTradeNo::Call(static_cast<const C&>(client_), args_[0], request,
                                               std::move(options));
   }
+  template <class... A>
+  auto getAsync(const med_ins::GetOrdersMixTradeNoRequest& request = {}, A&&... a) const {
+    return med_ins::GetOrdersMixTradeNo::CallAsync(client_, args_[0], request,
+                                                   std::forward<A>(a)...);
+  }
 };
 
 class OrdersOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
@@ -551,6 +629,11 @@ class OrdersOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return med_ins::GetOrdersOutTradeNo::Call(static_cast<const C&>(client_), args_[0], request,
                                               std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const med_ins::GetOrdersOutTradeNoRequest& request = {}, A&&... a) const {
+    return med_ins::GetOrdersOutTradeNo::CallAsync(client_, args_[0], request,
+                                                   std::forward<A>(a)...);
   }
 };
 
@@ -568,6 +651,10 @@ class Orders : public ::wechatpay::models::Node {
       const med_ins::PostOrdersRequest& request = {}, ::wechatpay::CallOptions options = {}) const {
     return med_ins::PostOrders::Call(static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const med_ins::PostOrdersRequest& request = {}, A&&... a) const {
+    return med_ins::PostOrders::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class RefundsNotify : public ::wechatpay::models::Node {
@@ -579,6 +666,10 @@ class RefundsNotify : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return med_ins::PostRefundsNotify::Call(static_cast<const C&>(client_), request,
                                             std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const med_ins::PostRefundsNotifyRequest& request = {}, A&&... a) const {
+    return med_ins::PostRefundsNotify::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -61,6 +63,24 @@ struct GetFundBalanceByAccountType {
   static Result<Response> Call(const C& client, std::string_view account_type,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, account_type, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view account_type,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, account_type, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view account_type,
+                                         const Request& request, F callback) {
+    return CallAsync(client, account_type, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view account_type,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, account_type, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -110,6 +130,24 @@ struct GetFundDayendbalanceByAccountType {
   static Result<Response> Call(const C& client, std::string_view account_type,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, account_type, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view account_type,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, account_type, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view account_type,
+                                         const Request& request, F callback) {
+    return CallAsync(client, account_type, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view account_type,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, account_type, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -163,6 +201,23 @@ struct PostFundWithdraw {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -222,6 +277,24 @@ struct GetFundWithdrawBillType {
   static Result<Response> Call(const C& client, std::string_view bill_type, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, bill_type, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view bill_type,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, bill_type, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view bill_type,
+                                         const Request& request, F callback) {
+    return CallAsync(client, bill_type, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view bill_type,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, bill_type, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -288,6 +361,25 @@ struct GetFundWithdrawOutRequestNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_request_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_request_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_request_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_request_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_request_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_request_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_request_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/merchant/fund/withdraw/withdraw-id/{withdraw_id}
@@ -341,6 +433,24 @@ struct GetFundWithdrawWithdrawId {
   static Result<Response> Call(const C& client, std::string_view withdraw_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, withdraw_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view withdraw_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, withdraw_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view withdraw_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, withdraw_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view withdraw_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, withdraw_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -436,7 +546,8 @@ const EnumTable& EnumTableOf(GetFundWithdrawBillTypeResponse::HashType);
 const EnumTable& EnumTableOf(GetFundWithdrawOutRequestNoResponse::Status_);
 
 // Fluent calls: Merchant(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class FundBalanceByAccountType : public ::wechatpay::models::Node {
@@ -448,6 +559,11 @@ class FundBalanceByAccountType : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return merchant::GetFundBalanceByAccountType::Call(static_cast<const C&>(client_), args_[0],
                                                        request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const merchant::GetFundBalanceByAccountTypeRequest& request = {}, A&&... a) const {
+    return merchant::GetFundBalanceByAccountType::CallAsync(client_, args_[0], request,
+                                                            std::forward<A>(a)...);
   }
 };
 
@@ -461,6 +577,12 @@ class FundDayendbalanceByAccountType : public ::wechatpay::models::Node {
     return merchant::GetFundDayendbalanceByAccountType::Call(static_cast<const C&>(client_),
                                                              args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const merchant::GetFundDayendbalanceByAccountTypeRequest& request = {},
+                A&&... a) const {
+    return merchant::GetFundDayendbalanceByAccountType::CallAsync(client_, args_[0], request,
+                                                                  std::forward<A>(a)...);
+  }
 };
 
 class FundWithdrawBillTypeByBillType : public ::wechatpay::models::Node {
@@ -472,6 +594,11 @@ class FundWithdrawBillTypeByBillType : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return merchant::GetFundWithdrawBillType::Call(static_cast<const C&>(client_), args_[0],
                                                    request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const merchant::GetFundWithdrawBillTypeRequest& request = {}, A&&... a) const {
+    return merchant::GetFundWithdrawBillType::CallAsync(client_, args_[0], request,
+                                                        std::forward<A>(a)...);
   }
 };
 
@@ -485,6 +612,11 @@ class FundWithdrawOutRequestNoByOutRequestNo : public ::wechatpay::models::Node 
     return merchant::GetFundWithdrawOutRequestNo::Call(static_cast<const C&>(client_), args_[0],
                                                        request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const merchant::GetFundWithdrawOutRequestNoRequest& request = {}, A&&... a) const {
+    return merchant::GetFundWithdrawOutRequestNo::CallAsync(client_, args_[0], request,
+                                                            std::forward<A>(a)...);
+  }
 };
 
 class FundWithdrawWithdrawIdByWithdrawId : public ::wechatpay::models::Node {
@@ -496,6 +628,11 @@ class FundWithdrawWithdrawIdByWithdrawId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return merchant::GetFundWithdrawWithdrawId::Call(static_cast<const C&>(client_), args_[0],
                                                      request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const merchant::GetFundWithdrawWithdrawIdRequest& request = {}, A&&... a) const {
+    return merchant::GetFundWithdrawWithdrawId::CallAsync(client_, args_[0], request,
+                                                          std::forward<A>(a)...);
   }
 };
 
@@ -517,6 +654,10 @@ class FundWithdraw : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return merchant::PostFundWithdraw::Call(static_cast<const C&>(client_), request,
                                             std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const merchant::PostFundWithdrawRequest& request = {}, A&&... a) const {
+    return merchant::PostFundWithdraw::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

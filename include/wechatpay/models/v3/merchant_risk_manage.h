@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -102,6 +104,23 @@ struct PostEcTradeRiskQueryRiskTrades {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/merchant-risk-manage/ec-trade-risk/recv-dispose-result
@@ -162,6 +181,23 @@ struct PostEcTradeRiskRecvDisposeResult {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -339,6 +375,23 @@ struct PostReportTradeUnionInformation {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/merchant-risk-manage/trade-risk-information
@@ -408,6 +461,23 @@ struct GetTradeRiskInformation {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/merchant-risk-manage/trade-risk-result
@@ -470,6 +540,23 @@ struct PostTradeRiskResult {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // DELETE v3/merchant-risk-manage/violation-notifications
@@ -501,6 +588,23 @@ struct DeleteViolationNotifications {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -540,6 +644,23 @@ struct GetViolationNotifications {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -582,6 +703,23 @@ struct PostViolationNotifications {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // PUT v3/merchant-risk-manage/violation-notifications
@@ -622,6 +760,23 @@ struct PutViolationNotifications {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -646,7 +801,8 @@ const EnumTable& EnumTableOf(GetTradeRiskInformationResponse::RiskType);
 const EnumTable& EnumTableOf(GetTradeRiskInformationResponse::PunishType);
 
 // Fluent calls: MerchantRiskManage(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class EcTradeRiskQueryRiskTrades : public ::wechatpay::models::Node {
@@ -659,6 +815,12 @@ class EcTradeRiskQueryRiskTrades : public ::wechatpay::models::Node {
     return merchant_risk_manage::PostEcTradeRiskQueryRiskTrades::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const merchant_risk_manage::PostEcTradeRiskQueryRiskTradesRequest& request = {},
+                 A&&... a) const {
+    return merchant_risk_manage::PostEcTradeRiskQueryRiskTrades::CallAsync(client_, request,
+                                                                           std::forward<A>(a)...);
+  }
 };
 
 class EcTradeRiskRecvDisposeResult : public ::wechatpay::models::Node {
@@ -670,6 +832,12 @@ class EcTradeRiskRecvDisposeResult : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return merchant_risk_manage::PostEcTradeRiskRecvDisposeResult::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const merchant_risk_manage::PostEcTradeRiskRecvDisposeResultRequest& request = {},
+                 A&&... a) const {
+    return merchant_risk_manage::PostEcTradeRiskRecvDisposeResult::CallAsync(client_, request,
+                                                                             std::forward<A>(a)...);
   }
 };
 
@@ -690,6 +858,12 @@ class ReportTradeUnionInformation : public ::wechatpay::models::Node {
     return merchant_risk_manage::PostReportTradeUnionInformation::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const merchant_risk_manage::PostReportTradeUnionInformationRequest& request = {},
+                 A&&... a) const {
+    return merchant_risk_manage::PostReportTradeUnionInformation::CallAsync(client_, request,
+                                                                            std::forward<A>(a)...);
+  }
 };
 
 class TradeRiskInformation : public ::wechatpay::models::Node {
@@ -701,6 +875,12 @@ class TradeRiskInformation : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return merchant_risk_manage::GetTradeRiskInformation::Call(static_cast<const C&>(client_),
                                                                request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const merchant_risk_manage::GetTradeRiskInformationRequest& request = {},
+                A&&... a) const {
+    return merchant_risk_manage::GetTradeRiskInformation::CallAsync(client_, request,
+                                                                    std::forward<A>(a)...);
   }
 };
 
@@ -714,6 +894,12 @@ class TradeRiskResult : public ::wechatpay::models::Node {
     return merchant_risk_manage::PostTradeRiskResult::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
   }
+  template <class... A>
+  auto postAsync(const merchant_risk_manage::PostTradeRiskResultRequest& request = {},
+                 A&&... a) const {
+    return merchant_risk_manage::PostTradeRiskResult::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
+  }
 };
 
 class ViolationNotifications : public ::wechatpay::models::Node {
@@ -726,12 +912,24 @@ class ViolationNotifications : public ::wechatpay::models::Node {
     return merchant_risk_manage::DeleteViolationNotifications::Call(static_cast<const C&>(client_),
                                                                     request, std::move(options));
   }
+  template <class... A>
+  auto delAsync(const merchant_risk_manage::DeleteViolationNotificationsRequest& request = {},
+                A&&... a) const {
+    return merchant_risk_manage::DeleteViolationNotifications::CallAsync(client_, request,
+                                                                         std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<merchant_risk_manage::GetViolationNotificationsResponse> get(
       const merchant_risk_manage::GetViolationNotificationsRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return merchant_risk_manage::GetViolationNotifications::Call(static_cast<const C&>(client_),
                                                                  request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const merchant_risk_manage::GetViolationNotificationsRequest& request = {},
+                A&&... a) const {
+    return merchant_risk_manage::GetViolationNotifications::CallAsync(client_, request,
+                                                                      std::forward<A>(a)...);
   }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<merchant_risk_manage::PostViolationNotificationsResponse> post(
@@ -740,12 +938,24 @@ class ViolationNotifications : public ::wechatpay::models::Node {
     return merchant_risk_manage::PostViolationNotifications::Call(static_cast<const C&>(client_),
                                                                   request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const merchant_risk_manage::PostViolationNotificationsRequest& request = {},
+                 A&&... a) const {
+    return merchant_risk_manage::PostViolationNotifications::CallAsync(client_, request,
+                                                                       std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<merchant_risk_manage::PutViolationNotificationsResponse> put(
       const merchant_risk_manage::PutViolationNotificationsRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return merchant_risk_manage::PutViolationNotifications::Call(static_cast<const C&>(client_),
                                                                  request, std::move(options));
+  }
+  template <class... A>
+  auto putAsync(const merchant_risk_manage::PutViolationNotificationsRequest& request = {},
+                A&&... a) const {
+    return merchant_risk_manage::PutViolationNotifications::CallAsync(client_, request,
+                                                                      std::forward<A>(a)...);
   }
 };
 

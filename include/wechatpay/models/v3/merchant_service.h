@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -50,6 +52,23 @@ struct DeleteComplaintNotifications {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -91,6 +110,23 @@ struct GetComplaintNotifications {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -136,6 +172,23 @@ struct PostComplaintNotifications {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // PUT v3/merchant-service/complaint-notifications
@@ -178,6 +231,23 @@ struct PutComplaintNotifications {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -260,6 +330,23 @@ struct GetComplaints {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -459,6 +546,23 @@ struct GetComplaintsV2 {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/merchant-service/complaints-v2/{complaint_id}
@@ -544,6 +648,24 @@ struct GetComplaintsV2ByComplaintId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view complaint_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, complaint_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/merchant-service/complaints-v2/{complaint_id}/complete
@@ -581,6 +703,24 @@ struct PostComplaintsV2ByComplaintIdComplete {
   static Result<Response> Call(const C& client, std::string_view complaint_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view complaint_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, complaint_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -932,6 +1072,24 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorys {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view complaint_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, complaint_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/merchant-service/complaints-v2/{complaint_id}/response
@@ -976,6 +1134,24 @@ struct PostComplaintsV2ByComplaintIdResponse {
   static Result<Response> Call(const C& client, std::string_view complaint_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view complaint_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, complaint_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1169,6 +1345,24 @@ struct PostComplaintsV2ByComplaintIdResponseImmediateService {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view complaint_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, complaint_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/merchant-service/complaints-v2/{complaint_id}/update-refund-progress
@@ -1216,6 +1410,24 @@ struct PostComplaintsV2ByComplaintIdUpdateRefundProgress {
   static Result<Response> Call(const C& client, std::string_view complaint_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view complaint_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, complaint_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view complaint_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, complaint_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1268,6 +1480,25 @@ struct GetComplaintsByTransactionId {
   static Result<Response> Call(const C& client, std::string_view transaction_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -1354,6 +1585,25 @@ struct GetComplaintsByTransactionIdNegotiationHistorys {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/merchant-service/feedbacks (deprecated)
@@ -1390,6 +1640,23 @@ struct PostFeedbacks {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1464,6 +1731,24 @@ struct GetImagesByMediaId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, media_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view media_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, media_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view media_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, media_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view media_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, media_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -1523,7 +1808,8 @@ const EnumTable& EnumTableOf(GetComplaintsByTransactionIdNegotiationHistorysResp
                                  ComplaintNegotiationHistory::OperateType);
 
 // Fluent calls: MerchantService(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class ComplaintNotifications : public ::wechatpay::models::Node {
@@ -1536,12 +1822,24 @@ class ComplaintNotifications : public ::wechatpay::models::Node {
     return merchant_service::DeleteComplaintNotifications::Call(static_cast<const C&>(client_),
                                                                 request, std::move(options));
   }
+  template <class... A>
+  auto delAsync(const merchant_service::DeleteComplaintNotificationsRequest& request = {},
+                A&&... a) const {
+    return merchant_service::DeleteComplaintNotifications::CallAsync(client_, request,
+                                                                     std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<merchant_service::GetComplaintNotificationsResponse> get(
       const merchant_service::GetComplaintNotificationsRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return merchant_service::GetComplaintNotifications::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const merchant_service::GetComplaintNotificationsRequest& request = {},
+                A&&... a) const {
+    return merchant_service::GetComplaintNotifications::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
   }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<merchant_service::PostComplaintNotificationsResponse> post(
@@ -1550,12 +1848,24 @@ class ComplaintNotifications : public ::wechatpay::models::Node {
     return merchant_service::PostComplaintNotifications::Call(static_cast<const C&>(client_),
                                                               request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const merchant_service::PostComplaintNotificationsRequest& request = {},
+                 A&&... a) const {
+    return merchant_service::PostComplaintNotifications::CallAsync(client_, request,
+                                                                   std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<merchant_service::PutComplaintNotificationsResponse> put(
       const merchant_service::PutComplaintNotificationsRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return merchant_service::PutComplaintNotifications::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
+  }
+  template <class... A>
+  auto putAsync(const merchant_service::PutComplaintNotificationsRequest& request = {},
+                A&&... a) const {
+    return merchant_service::PutComplaintNotifications::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
   }
 };
 
@@ -1569,6 +1879,10 @@ class Complaints : public ::wechatpay::models::Node {
     return merchant_service::GetComplaints::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
   }
+  template <class... A>
+  auto getAsync(const merchant_service::GetComplaintsRequest& request = {}, A&&... a) const {
+    return merchant_service::GetComplaints::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class ComplaintsV2 : public ::wechatpay::models::Node {
@@ -1580,6 +1894,10 @@ class ComplaintsV2 : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return merchant_service::GetComplaintsV2::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const merchant_service::GetComplaintsV2Request& request = {}, A&&... a) const {
+    return merchant_service::GetComplaintsV2::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -1593,6 +1911,12 @@ class ComplaintsV2ByComplaintIdComplete : public ::wechatpay::models::Node {
     return merchant_service::PostComplaintsV2ByComplaintIdComplete::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const merchant_service::PostComplaintsV2ByComplaintIdCompleteRequest& request = {},
+                 A&&... a) const {
+    return merchant_service::PostComplaintsV2ByComplaintIdComplete::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class ComplaintsV2ByComplaintIdNegotiationHistorys : public ::wechatpay::models::Node {
@@ -1605,6 +1929,13 @@ class ComplaintsV2ByComplaintIdNegotiationHistorys : public ::wechatpay::models:
     return merchant_service::GetComplaintsV2ByComplaintIdNegotiationHistorys::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const merchant_service::GetComplaintsV2ByComplaintIdNegotiationHistorysRequest& request = {},
+      A&&... a) const {
+    return merchant_service::GetComplaintsV2ByComplaintIdNegotiationHistorys::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class ComplaintsV2ByComplaintIdResponse : public ::wechatpay::models::Node {
@@ -1616,6 +1947,12 @@ class ComplaintsV2ByComplaintIdResponse : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return merchant_service::PostComplaintsV2ByComplaintIdResponse::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const merchant_service::PostComplaintsV2ByComplaintIdResponseRequest& request = {},
+                 A&&... a) const {
+    return merchant_service::PostComplaintsV2ByComplaintIdResponse::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -1631,6 +1968,14 @@ class ComplaintsV2ByComplaintIdResponseImmediateService : public ::wechatpay::mo
     return merchant_service::PostComplaintsV2ByComplaintIdResponseImmediateService::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const merchant_service::PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest&
+          request = {},
+      A&&... a) const {
+    return merchant_service::PostComplaintsV2ByComplaintIdResponseImmediateService::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class ComplaintsV2ByComplaintIdUpdateRefundProgress : public ::wechatpay::models::Node {
@@ -1643,6 +1988,13 @@ class ComplaintsV2ByComplaintIdUpdateRefundProgress : public ::wechatpay::models
        ::wechatpay::CallOptions options = {}) const {
     return merchant_service::PostComplaintsV2ByComplaintIdUpdateRefundProgress::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const merchant_service::PostComplaintsV2ByComplaintIdUpdateRefundProgressRequest&
+                     request = {},
+                 A&&... a) const {
+    return merchant_service::PostComplaintsV2ByComplaintIdUpdateRefundProgress::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -1667,6 +2019,12 @@ class ComplaintsV2ByComplaintId : public ::wechatpay::models::Node {
     return merchant_service::GetComplaintsV2ByComplaintId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const merchant_service::GetComplaintsV2ByComplaintIdRequest& request = {},
+                A&&... a) const {
+    return merchant_service::GetComplaintsV2ByComplaintId::CallAsync(client_, args_[0], request,
+                                                                     std::forward<A>(a)...);
+  }
 };
 
 class ComplaintsByTransactionIdNegotiationHistorys : public ::wechatpay::models::Node {
@@ -1678,6 +2036,13 @@ class ComplaintsByTransactionIdNegotiationHistorys : public ::wechatpay::models:
       ::wechatpay::CallOptions options = {}) const {
     return merchant_service::GetComplaintsByTransactionIdNegotiationHistorys::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const merchant_service::GetComplaintsByTransactionIdNegotiationHistorysRequest& request = {},
+      A&&... a) const {
+    return merchant_service::GetComplaintsByTransactionIdNegotiationHistorys::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -1694,6 +2059,12 @@ class ComplaintsByTransactionId : public ::wechatpay::models::Node {
     return merchant_service::GetComplaintsByTransactionId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const merchant_service::GetComplaintsByTransactionIdRequest& request = {},
+                A&&... a) const {
+    return merchant_service::GetComplaintsByTransactionId::CallAsync(client_, args_[0], request,
+                                                                     std::forward<A>(a)...);
+  }
 };
 
 class Feedbacks : public ::wechatpay::models::Node {
@@ -1706,6 +2077,10 @@ class Feedbacks : public ::wechatpay::models::Node {
     return merchant_service::PostFeedbacks::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
   }
+  template <class... A>
+  auto postAsync(const merchant_service::PostFeedbacksRequest& request = {}, A&&... a) const {
+    return merchant_service::PostFeedbacks::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class ImagesByMediaId : public ::wechatpay::models::Node {
@@ -1717,6 +2092,11 @@ class ImagesByMediaId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return merchant_service::GetImagesByMediaId::Call(static_cast<const C&>(client_), args_[0],
                                                       request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const merchant_service::GetImagesByMediaIdRequest& request = {}, A&&... a) const {
+    return merchant_service::GetImagesByMediaId::CallAsync(client_, args_[0], request,
+                                                           std::forward<A>(a)...);
   }
 };
 

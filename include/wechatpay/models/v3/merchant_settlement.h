@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -77,6 +79,23 @@ struct PostMerchantSettleRuleApplications {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/merchant-settlement/merchant-settle-rule-applications/{application_id}
@@ -133,6 +152,25 @@ struct GetMerchantSettleRuleApplicationsByApplicationId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, application_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view application_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, application_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view application_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, application_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view application_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, application_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -142,7 +180,8 @@ void Serialize(Archive& archive, GetMerchantSettleRuleApplicationsByApplicationI
 void Serialize(Archive& archive, GetMerchantSettleRuleApplicationsByApplicationIdResponse& value);
 
 // Fluent calls: MerchantSettlement(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class MerchantSettleRuleApplications : public ::wechatpay::models::Node {
@@ -154,6 +193,12 @@ class MerchantSettleRuleApplications : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return merchant_settlement::PostMerchantSettleRuleApplications::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const merchant_settlement::PostMerchantSettleRuleApplicationsRequest& request = {},
+                 A&&... a) const {
+    return merchant_settlement::PostMerchantSettleRuleApplications::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -167,6 +212,13 @@ class MerchantSettleRuleApplicationsByApplicationId : public ::wechatpay::models
       ::wechatpay::CallOptions options = {}) const {
     return merchant_settlement::GetMerchantSettleRuleApplicationsByApplicationId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const merchant_settlement::GetMerchantSettleRuleApplicationsByApplicationIdRequest&
+                    request = {},
+                A&&... a) const {
+    return merchant_settlement::GetMerchantSettleRuleApplicationsByApplicationId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 

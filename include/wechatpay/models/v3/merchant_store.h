@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -121,6 +123,23 @@ struct PostStores {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/merchant-store/stores/{store_id}
@@ -184,6 +203,24 @@ struct GetStoresByStoreId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, store_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t store_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t store_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, store_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t store_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // PATCH v3/merchant-store/stores/{store_id}
@@ -222,6 +259,24 @@ struct PatchStoresByStoreId {
   static Result<Response> Call(const C& client, std::int64_t store_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, store_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t store_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t store_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, store_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t store_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -287,6 +342,24 @@ struct PostStoresByStoreIdRecipientsBind {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, store_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t store_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t store_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, store_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t store_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/merchant-store/stores/{store_id}/recipients/unbind
@@ -340,6 +413,24 @@ struct PostStoresByStoreIdRecipientsUnbind {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, store_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t store_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t store_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, store_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t store_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, store_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -354,7 +445,8 @@ void Serialize(Archive& archive, PostStoresByStoreIdRecipientsUnbindRequest& val
 void Serialize(Archive& archive, PostStoresByStoreIdRecipientsUnbindResponse& value);
 
 // Fluent calls: MerchantStore(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Stores : public ::wechatpay::models::Node {
@@ -366,6 +458,10 @@ class Stores : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return merchant_store::PostStores::Call(static_cast<const C&>(client_), request,
                                             std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const merchant_store::PostStoresRequest& request = {}, A&&... a) const {
+    return merchant_store::PostStores::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -380,6 +476,12 @@ class StoresByStoreIdRecipientsBind : public ::wechatpay::models::Node {
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), request,
         std::move(options));
   }
+  template <class... A>
+  auto postAsync(const merchant_store::PostStoresByStoreIdRecipientsBindRequest& request = {},
+                 A&&... a) const {
+    return merchant_store::PostStoresByStoreIdRecipientsBind::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), request, std::forward<A>(a)...);
+  }
 };
 
 class StoresByStoreIdRecipientsUnbind : public ::wechatpay::models::Node {
@@ -392,6 +494,12 @@ class StoresByStoreIdRecipientsUnbind : public ::wechatpay::models::Node {
     return merchant_store::PostStoresByStoreIdRecipientsUnbind::Call(
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), request,
         std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const merchant_store::PostStoresByStoreIdRecipientsUnbindRequest& request = {},
+                 A&&... a) const {
+    return merchant_store::PostStoresByStoreIdRecipientsUnbind::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), request, std::forward<A>(a)...);
   }
 };
 
@@ -414,6 +522,11 @@ class StoresByStoreId : public ::wechatpay::models::Node {
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), request,
         std::move(options));
   }
+  template <class... A>
+  auto getAsync(const merchant_store::GetStoresByStoreIdRequest& request = {}, A&&... a) const {
+    return merchant_store::GetStoresByStoreId::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<merchant_store::PatchStoresByStoreIdResponse> patch(
       const merchant_store::PatchStoresByStoreIdRequest& request = {},
@@ -421,6 +534,11 @@ class StoresByStoreId : public ::wechatpay::models::Node {
     return merchant_store::PatchStoresByStoreId::Call(
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), request,
         std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(const merchant_store::PatchStoresByStoreIdRequest& request = {}, A&&... a) const {
+    return merchant_store::PatchStoresByStoreId::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), request, std::forward<A>(a)...);
   }
 };
 

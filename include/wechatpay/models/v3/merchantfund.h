@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -116,6 +118,23 @@ struct GetMerchantIncomeRecords {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/merchantfund/partner/income-records
@@ -192,6 +211,23 @@ struct GetPartnerIncomeRecords {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -203,7 +239,8 @@ const EnumTable& EnumTableOf(GetMerchantIncomeRecordsRequest::AccountType);
 const EnumTable& EnumTableOf(GetMerchantIncomeRecordsResponse::Data::IncomeRecordType);
 
 // Fluent calls: Merchantfund(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class MerchantIncomeRecords : public ::wechatpay::models::Node {
@@ -215,6 +252,11 @@ class MerchantIncomeRecords : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return merchantfund::GetMerchantIncomeRecords::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const merchantfund::GetMerchantIncomeRecordsRequest& request = {}, A&&... a) const {
+    return merchantfund::GetMerchantIncomeRecords::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -233,6 +275,11 @@ class PartnerIncomeRecords : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return merchantfund::GetPartnerIncomeRecords::Call(static_cast<const C&>(client_), request,
                                                        std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const merchantfund::GetPartnerIncomeRecordsRequest& request = {}, A&&... a) const {
+    return merchantfund::GetPartnerIncomeRecords::CallAsync(client_, request,
+                                                            std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -61,6 +63,24 @@ struct GetStocksByStockIdRefundFlow {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/multiuse/stocks/{stock_id}/send-flow
@@ -102,6 +122,24 @@ struct GetStocksByStockIdSendFlow {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/multiuse/stocks/{stock_id}/use-flow
@@ -141,6 +179,24 @@ struct GetStocksByStockIdUseFlow {
   static Result<Response> Call(const C& client, std::string_view stock_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view stock_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, stock_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view stock_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, stock_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -196,6 +252,24 @@ struct PostUsersByOpenidCoupons {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -210,7 +284,8 @@ void Serialize(Archive& archive, PostUsersByOpenidCouponsResponse& value);
 const EnumTable& EnumTableOf(PostUsersByOpenidCouponsRequest::CardType);
 
 // Fluent calls: Multiuse(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class StocksByStockIdRefundFlow : public ::wechatpay::models::Node {
@@ -222,6 +297,11 @@ class StocksByStockIdRefundFlow : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return multiuse::GetStocksByStockIdRefundFlow::Call(static_cast<const C&>(client_), args_[0],
                                                         request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const multiuse::GetStocksByStockIdRefundFlowRequest& request = {}, A&&... a) const {
+    return multiuse::GetStocksByStockIdRefundFlow::CallAsync(client_, args_[0], request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -235,6 +315,11 @@ class StocksByStockIdSendFlow : public ::wechatpay::models::Node {
     return multiuse::GetStocksByStockIdSendFlow::Call(static_cast<const C&>(client_), args_[0],
                                                       request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const multiuse::GetStocksByStockIdSendFlowRequest& request = {}, A&&... a) const {
+    return multiuse::GetStocksByStockIdSendFlow::CallAsync(client_, args_[0], request,
+                                                           std::forward<A>(a)...);
+  }
 };
 
 class StocksByStockIdUseFlow : public ::wechatpay::models::Node {
@@ -246,6 +331,11 @@ class StocksByStockIdUseFlow : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return multiuse::GetStocksByStockIdUseFlow::Call(static_cast<const C&>(client_), args_[0],
                                                      request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const multiuse::GetStocksByStockIdUseFlowRequest& request = {}, A&&... a) const {
+    return multiuse::GetStocksByStockIdUseFlow::CallAsync(client_, args_[0], request,
+                                                          std::forward<A>(a)...);
   }
 };
 
@@ -266,6 +356,11 @@ class UsersByOpenidCoupons : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return multiuse::PostUsersByOpenidCoupons::Call(static_cast<const C&>(client_), args_[0],
                                                     request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const multiuse::PostUsersByOpenidCouponsRequest& request = {}, A&&... a) const {
+    return multiuse::PostUsersByOpenidCoupons::CallAsync(client_, args_[0], request,
+                                                         std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -91,6 +93,23 @@ struct PostCardTemplate {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -189,6 +208,23 @@ struct PostFapiaoApplications {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -371,6 +407,23 @@ struct PostFapiaoApplicationsIssueGeneral {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/new-tax-control-fapiao/fapiao-applications/issue-passenger-transport
@@ -521,6 +574,23 @@ struct PostFapiaoApplicationsIssuePassengerTransport {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/new-tax-control-fapiao/fapiao-applications/issue-refined-oil
@@ -636,6 +706,23 @@ struct PostFapiaoApplicationsIssueRefinedOil {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -754,6 +841,23 @@ struct PostFapiaoApplicationsRealEstateLeasing {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1031,6 +1135,25 @@ struct GetFapiaoApplicationsByFapiaoApplyId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, fapiao_apply_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view fapiao_apply_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, fapiao_apply_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view fapiao_apply_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, fapiao_apply_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view fapiao_apply_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, fapiao_apply_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/fapiao-files
@@ -1096,6 +1219,25 @@ struct GetFapiaoApplicationsByFapiaoApplyIdFapiaoFiles {
   static Result<Response> Call(const C& client, std::string_view fapiao_apply_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, fapiao_apply_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view fapiao_apply_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, fapiao_apply_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view fapiao_apply_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, fapiao_apply_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view fapiao_apply_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, fapiao_apply_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -1177,6 +1319,25 @@ struct PostFapiaoApplicationsByFapiaoApplyIdInsertCards {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, fapiao_apply_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view fapiao_apply_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, fapiao_apply_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view fapiao_apply_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, fapiao_apply_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view fapiao_apply_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, fapiao_apply_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/reverse
@@ -1239,6 +1400,25 @@ struct PostFapiaoApplicationsByFapiaoApplyIdReverse {
   static Result<Response> Call(const C& client, std::string_view fapiao_apply_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, fapiao_apply_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view fapiao_apply_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, fapiao_apply_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view fapiao_apply_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, fapiao_apply_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view fapiao_apply_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, fapiao_apply_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -1311,6 +1491,23 @@ struct GetFapiaomerchantGetspinviteurl {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1424,6 +1621,23 @@ struct GetFapiaomerchantListspinvitemchinfo {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/new-tax-control-fapiao/merchant/base-information
@@ -1470,6 +1684,23 @@ struct GetMerchantBaseInformation {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/new-tax-control-fapiao/merchant/development-config
@@ -1513,6 +1744,23 @@ struct GetMerchantDevelopmentConfig {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1563,6 +1811,23 @@ struct PatchMerchantDevelopmentConfig {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1629,6 +1894,23 @@ struct GetMerchantTaxCodes {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/new-tax-control-fapiao/merchant/{sub_mchid}/check
@@ -1662,6 +1944,24 @@ struct PostMerchantBySubMchidCheck {
   static Result<Response> Call(const C& client, std::string_view sub_mchid, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1804,6 +2104,24 @@ struct GetMerchantBySubMchidCheckStatus {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/new-tax-control-fapiao/user-title
@@ -1866,6 +2184,23 @@ struct GetUserTitle {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/new-tax-control-fapiao/user-title/title-url
@@ -1924,6 +2259,23 @@ struct GetUserTitleTitleUrl {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2000,7 +2352,8 @@ const EnumTable& EnumTableOf(
 const EnumTable& EnumTableOf(GetUserTitleTitleUrlRequest::Source);
 
 // Fluent calls: NewTaxControlFapiao(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class CardTemplate : public ::wechatpay::models::Node {
@@ -2013,6 +2366,12 @@ class CardTemplate : public ::wechatpay::models::Node {
     return new_tax_control_fapiao::PostCardTemplate::Call(static_cast<const C&>(client_), request,
                                                           std::move(options));
   }
+  template <class... A>
+  auto postAsync(const new_tax_control_fapiao::PostCardTemplateRequest& request = {},
+                 A&&... a) const {
+    return new_tax_control_fapiao::PostCardTemplate::CallAsync(client_, request,
+                                                               std::forward<A>(a)...);
+  }
 };
 
 class FapiaoApplicationsIssueGeneral : public ::wechatpay::models::Node {
@@ -2024,6 +2383,13 @@ class FapiaoApplicationsIssueGeneral : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return new_tax_control_fapiao::PostFapiaoApplicationsIssueGeneral::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const new_tax_control_fapiao::PostFapiaoApplicationsIssueGeneralRequest& request = {},
+      A&&... a) const {
+    return new_tax_control_fapiao::PostFapiaoApplicationsIssueGeneral::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2038,6 +2404,13 @@ class FapiaoApplicationsIssuePassengerTransport : public ::wechatpay::models::No
     return new_tax_control_fapiao::PostFapiaoApplicationsIssuePassengerTransport::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const new_tax_control_fapiao::PostFapiaoApplicationsIssuePassengerTransportRequest&
+                     request = {},
+                 A&&... a) const {
+    return new_tax_control_fapiao::PostFapiaoApplicationsIssuePassengerTransport::CallAsync(
+        client_, request, std::forward<A>(a)...);
+  }
 };
 
 class FapiaoApplicationsIssueRefinedOil : public ::wechatpay::models::Node {
@@ -2050,6 +2423,13 @@ class FapiaoApplicationsIssueRefinedOil : public ::wechatpay::models::Node {
     return new_tax_control_fapiao::PostFapiaoApplicationsIssueRefinedOil::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const new_tax_control_fapiao::PostFapiaoApplicationsIssueRefinedOilRequest& request = {},
+      A&&... a) const {
+    return new_tax_control_fapiao::PostFapiaoApplicationsIssueRefinedOil::CallAsync(
+        client_, request, std::forward<A>(a)...);
+  }
 };
 
 class FapiaoApplicationsRealEstateLeasing : public ::wechatpay::models::Node {
@@ -2061,6 +2441,13 @@ class FapiaoApplicationsRealEstateLeasing : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return new_tax_control_fapiao::PostFapiaoApplicationsRealEstateLeasing::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const new_tax_control_fapiao::PostFapiaoApplicationsRealEstateLeasingRequest& request = {},
+      A&&... a) const {
+    return new_tax_control_fapiao::PostFapiaoApplicationsRealEstateLeasing::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2080,6 +2467,12 @@ class FapiaoApplications : public ::wechatpay::models::Node {
     return new_tax_control_fapiao::PostFapiaoApplications::Call(static_cast<const C&>(client_),
                                                                 request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const new_tax_control_fapiao::PostFapiaoApplicationsRequest& request = {},
+                 A&&... a) const {
+    return new_tax_control_fapiao::PostFapiaoApplications::CallAsync(client_, request,
+                                                                     std::forward<A>(a)...);
+  }
 };
 
 class FapiaoApplicationsByFapiaoApplyIdFapiaoFiles : public ::wechatpay::models::Node {
@@ -2093,6 +2486,14 @@ class FapiaoApplicationsByFapiaoApplyIdFapiaoFiles : public ::wechatpay::models:
       ::wechatpay::CallOptions options = {}) const {
     return new_tax_control_fapiao::GetFapiaoApplicationsByFapiaoApplyIdFapiaoFiles::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const new_tax_control_fapiao::GetFapiaoApplicationsByFapiaoApplyIdFapiaoFilesRequest&
+          request = {},
+      A&&... a) const {
+    return new_tax_control_fapiao::GetFapiaoApplicationsByFapiaoApplyIdFapiaoFiles::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -2108,6 +2509,14 @@ class FapiaoApplicationsByFapiaoApplyIdInsertCards : public ::wechatpay::models:
     return new_tax_control_fapiao::PostFapiaoApplicationsByFapiaoApplyIdInsertCards::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const new_tax_control_fapiao::PostFapiaoApplicationsByFapiaoApplyIdInsertCardsRequest&
+          request = {},
+      A&&... a) const {
+    return new_tax_control_fapiao::PostFapiaoApplicationsByFapiaoApplyIdInsertCards::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class FapiaoApplicationsByFapiaoApplyIdReverse : public ::wechatpay::models::Node {
@@ -2120,6 +2529,13 @@ class FapiaoApplicationsByFapiaoApplyIdReverse : public ::wechatpay::models::Nod
        ::wechatpay::CallOptions options = {}) const {
     return new_tax_control_fapiao::PostFapiaoApplicationsByFapiaoApplyIdReverse::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const new_tax_control_fapiao::PostFapiaoApplicationsByFapiaoApplyIdReverseRequest&
+                     request = {},
+                 A&&... a) const {
+    return new_tax_control_fapiao::PostFapiaoApplicationsByFapiaoApplyIdReverse::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -2136,6 +2552,13 @@ class FapiaoApplicationsByFapiaoApplyId : public ::wechatpay::models::Node {
     return new_tax_control_fapiao::GetFapiaoApplicationsByFapiaoApplyId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const new_tax_control_fapiao::GetFapiaoApplicationsByFapiaoApplyIdRequest& request = {},
+      A&&... a) const {
+    return new_tax_control_fapiao::GetFapiaoApplicationsByFapiaoApplyId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class FapiaomerchantGetspinviteurl : public ::wechatpay::models::Node {
@@ -2148,6 +2571,12 @@ class FapiaomerchantGetspinviteurl : public ::wechatpay::models::Node {
     return new_tax_control_fapiao::GetFapiaomerchantGetspinviteurl::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const new_tax_control_fapiao::GetFapiaomerchantGetspinviteurlRequest& request = {},
+                A&&... a) const {
+    return new_tax_control_fapiao::GetFapiaomerchantGetspinviteurl::CallAsync(
+        client_, request, std::forward<A>(a)...);
+  }
 };
 
 class FapiaomerchantListspinvitemchinfo : public ::wechatpay::models::Node {
@@ -2159,6 +2588,13 @@ class FapiaomerchantListspinvitemchinfo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return new_tax_control_fapiao::GetFapiaomerchantListspinvitemchinfo::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const new_tax_control_fapiao::GetFapiaomerchantListspinvitemchinfoRequest& request = {},
+      A&&... a) const {
+    return new_tax_control_fapiao::GetFapiaomerchantListspinvitemchinfo::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2179,6 +2615,12 @@ class MerchantBaseInformation : public ::wechatpay::models::Node {
     return new_tax_control_fapiao::GetMerchantBaseInformation::Call(static_cast<const C&>(client_),
                                                                     request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const new_tax_control_fapiao::GetMerchantBaseInformationRequest& request = {},
+                A&&... a) const {
+    return new_tax_control_fapiao::GetMerchantBaseInformation::CallAsync(client_, request,
+                                                                         std::forward<A>(a)...);
+  }
 };
 
 class MerchantDevelopmentConfig : public ::wechatpay::models::Node {
@@ -2191,12 +2633,24 @@ class MerchantDevelopmentConfig : public ::wechatpay::models::Node {
     return new_tax_control_fapiao::GetMerchantDevelopmentConfig::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const new_tax_control_fapiao::GetMerchantDevelopmentConfigRequest& request = {},
+                A&&... a) const {
+    return new_tax_control_fapiao::GetMerchantDevelopmentConfig::CallAsync(client_, request,
+                                                                           std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<new_tax_control_fapiao::PatchMerchantDevelopmentConfigResponse> patch(
       const new_tax_control_fapiao::PatchMerchantDevelopmentConfigRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return new_tax_control_fapiao::PatchMerchantDevelopmentConfig::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(const new_tax_control_fapiao::PatchMerchantDevelopmentConfigRequest& request = {},
+                  A&&... a) const {
+    return new_tax_control_fapiao::PatchMerchantDevelopmentConfig::CallAsync(client_, request,
+                                                                             std::forward<A>(a)...);
   }
 };
 
@@ -2209,6 +2663,12 @@ class MerchantTaxCodes : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return new_tax_control_fapiao::GetMerchantTaxCodes::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const new_tax_control_fapiao::GetMerchantTaxCodesRequest& request = {},
+                A&&... a) const {
+    return new_tax_control_fapiao::GetMerchantTaxCodes::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
   }
 };
 
@@ -2230,6 +2690,12 @@ class MerchantBySubMchidCheck : public ::wechatpay::models::Node {
     return new_tax_control_fapiao::PostMerchantBySubMchidCheck::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const new_tax_control_fapiao::PostMerchantBySubMchidCheckRequest& request = {},
+                 A&&... a) const {
+    return new_tax_control_fapiao::PostMerchantBySubMchidCheck::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class MerchantBySubMchidCheckStatus : public ::wechatpay::models::Node {
@@ -2241,6 +2707,12 @@ class MerchantBySubMchidCheckStatus : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return new_tax_control_fapiao::GetMerchantBySubMchidCheckStatus::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const new_tax_control_fapiao::GetMerchantBySubMchidCheckStatusRequest& request = {},
+                A&&... a) const {
+    return new_tax_control_fapiao::GetMerchantBySubMchidCheckStatus::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -2261,6 +2733,12 @@ class UserTitleTitleUrl : public ::wechatpay::models::Node {
     return new_tax_control_fapiao::GetUserTitleTitleUrl::Call(static_cast<const C&>(client_),
                                                               request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const new_tax_control_fapiao::GetUserTitleTitleUrlRequest& request = {},
+                A&&... a) const {
+    return new_tax_control_fapiao::GetUserTitleTitleUrl::CallAsync(client_, request,
+                                                                   std::forward<A>(a)...);
+  }
 };
 
 class UserTitle : public ::wechatpay::models::Node {
@@ -2273,6 +2751,10 @@ class UserTitle : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return new_tax_control_fapiao::GetUserTitle::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const new_tax_control_fapiao::GetUserTitleRequest& request = {}, A&&... a) const {
+    return new_tax_control_fapiao::GetUserTitle::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -63,6 +65,23 @@ struct PostAuthinfo {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -171,6 +190,23 @@ struct PostContractsPresign {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/offlineface/contracts/{contract_id}
@@ -237,6 +273,24 @@ struct GetContractsByContractId {
   static Result<Response> Call(const C& client, std::string_view contract_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -307,6 +361,23 @@ struct GetFaceCollections {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/offlineface/face-collections/{collection_id}
@@ -361,6 +432,25 @@ struct GetFaceCollectionsByCollectionId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, collection_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view collection_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, collection_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view collection_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, collection_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view collection_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, collection_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/offlineface/repayment-url
@@ -403,6 +493,23 @@ struct PostRepaymentUrl {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -578,6 +685,23 @@ struct PostTransactions {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/offlineface/transactions/out-trade-no/{out_trade_no}
@@ -646,6 +770,24 @@ struct GetTransactionsOutTradeNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -675,7 +817,8 @@ const EnumTable& EnumTableOf(PostTransactionsRequest::Amount::Currency);
 const EnumTable& EnumTableOf(PostTransactionsResponse::TradeType);
 
 // Fluent calls: Offlineface(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Authinfo : public ::wechatpay::models::Node {
@@ -688,6 +831,10 @@ class Authinfo : public ::wechatpay::models::Node {
     return offlineface::PostAuthinfo::Call(static_cast<const C&>(client_), request,
                                            std::move(options));
   }
+  template <class... A>
+  auto postAsync(const offlineface::PostAuthinfoRequest& request = {}, A&&... a) const {
+    return offlineface::PostAuthinfo::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class ContractsPresign : public ::wechatpay::models::Node {
@@ -699,6 +846,10 @@ class ContractsPresign : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return offlineface::PostContractsPresign::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const offlineface::PostContractsPresignRequest& request = {}, A&&... a) const {
+    return offlineface::PostContractsPresign::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -718,6 +869,11 @@ class ContractsByContractId : public ::wechatpay::models::Node {
     return offlineface::GetContractsByContractId::Call(static_cast<const C&>(client_), args_[0],
                                                        request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const offlineface::GetContractsByContractIdRequest& request = {}, A&&... a) const {
+    return offlineface::GetContractsByContractId::CallAsync(client_, args_[0], request,
+                                                            std::forward<A>(a)...);
+  }
 };
 
 class FaceCollections : public ::wechatpay::models::Node {
@@ -729,6 +885,10 @@ class FaceCollections : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return offlineface::GetFaceCollections::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const offlineface::GetFaceCollectionsRequest& request = {}, A&&... a) const {
+    return offlineface::GetFaceCollections::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -742,6 +902,12 @@ class FaceCollectionsByCollectionId : public ::wechatpay::models::Node {
     return offlineface::GetFaceCollectionsByCollectionId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const offlineface::GetFaceCollectionsByCollectionIdRequest& request = {},
+                A&&... a) const {
+    return offlineface::GetFaceCollectionsByCollectionId::CallAsync(client_, args_[0], request,
+                                                                    std::forward<A>(a)...);
+  }
 };
 
 class RepaymentUrl : public ::wechatpay::models::Node {
@@ -754,6 +920,10 @@ class RepaymentUrl : public ::wechatpay::models::Node {
     return offlineface::PostRepaymentUrl::Call(static_cast<const C&>(client_), request,
                                                std::move(options));
   }
+  template <class... A>
+  auto postAsync(const offlineface::PostRepaymentUrlRequest& request = {}, A&&... a) const {
+    return offlineface::PostRepaymentUrl::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class TransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
@@ -765,6 +935,11 @@ class TransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return offlineface::GetTransactionsOutTradeNo::Call(static_cast<const C&>(client_), args_[0],
                                                         request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const offlineface::GetTransactionsOutTradeNoRequest& request = {}, A&&... a) const {
+    return offlineface::GetTransactionsOutTradeNo::CallAsync(client_, args_[0], request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -780,6 +955,10 @@ class Transactions : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return offlineface::PostTransactions::Call(static_cast<const C&>(client_), request,
                                                std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const offlineface::PostTransactionsRequest& request = {}, A&&... a) const {
+    return offlineface::PostTransactions::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

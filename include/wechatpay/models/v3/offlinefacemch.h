@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -60,6 +62,23 @@ struct GetOrganizations {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -163,6 +182,30 @@ struct GetOrganizationsByOrganizationIdUsersOutUserId {
     return Execute(
         client, Prepare(client, organization_id, out_user_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view organization_id,
+                                                 std::string_view out_user_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, organization_id, out_user_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view organization_id,
+                                         std::string_view out_user_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, organization_id, out_user_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view organization_id,
+                                         std::string_view out_user_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, organization_id, out_user_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // PATCH v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}
@@ -215,6 +258,30 @@ struct PatchOrganizationsByOrganizationIdUsersOutUserId {
     return Execute(
         client, Prepare(client, organization_id, out_user_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view organization_id,
+                                                 std::string_view out_user_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, organization_id, out_user_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view organization_id,
+                                         std::string_view out_user_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, organization_id, out_user_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view organization_id,
+                                         std::string_view out_user_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, organization_id, out_user_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/offlinefacemch/organizations/{organization_id}/users/user-id/{user_id}/terminate-contract
@@ -256,6 +323,29 @@ struct PostOrganizationsByOrganizationIdUsersUserIdTerminateContract {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, organization_id, user_id, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view organization_id,
+                                                 std::string_view user_id, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, organization_id, user_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view organization_id,
+                                         std::string_view user_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, organization_id, user_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view organization_id,
+                                         std::string_view user_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, organization_id, user_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -311,6 +401,23 @@ struct PostTokens {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -328,7 +435,8 @@ const EnumTable& EnumTableOf(GetOrganizationsByOrganizationIdUsersOutUserIdRespo
 const EnumTable& EnumTableOf(GetOrganizationsByOrganizationIdUsersOutUserIdResponse::ContractState);
 
 // Fluent calls: Offlinefacemch(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Organizations : public ::wechatpay::models::Node {
@@ -340,6 +448,10 @@ class Organizations : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return offlinefacemch::GetOrganizations::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const offlinefacemch::GetOrganizationsRequest& request = {}, A&&... a) const {
+    return offlinefacemch::GetOrganizations::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -353,12 +465,26 @@ class OrganizationsByOrganizationIdUsersOutUserIdByOutUserId : public ::wechatpa
     return offlinefacemch::GetOrganizationsByOrganizationIdUsersOutUserId::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const offlinefacemch::GetOrganizationsByOrganizationIdUsersOutUserIdRequest& request = {},
+      A&&... a) const {
+    return offlinefacemch::GetOrganizationsByOrganizationIdUsersOutUserId::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<offlinefacemch::PatchOrganizationsByOrganizationIdUsersOutUserIdResponse>
   patch(const offlinefacemch::PatchOrganizationsByOrganizationIdUsersOutUserIdRequest& request = {},
         ::wechatpay::CallOptions options = {}) const {
     return offlinefacemch::PatchOrganizationsByOrganizationIdUsersOutUserId::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(
+      const offlinefacemch::PatchOrganizationsByOrganizationIdUsersOutUserIdRequest& request = {},
+      A&&... a) const {
+    return offlinefacemch::PatchOrganizationsByOrganizationIdUsersOutUserId::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -374,6 +500,14 @@ class OrganizationsByOrganizationIdUsersUserIdByUserIdTerminateContract
        ::wechatpay::CallOptions options = {}) const {
     return offlinefacemch::PostOrganizationsByOrganizationIdUsersUserIdTerminateContract::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const offlinefacemch::PostOrganizationsByOrganizationIdUsersUserIdTerminateContractRequest&
+          request = {},
+      A&&... a) const {
+    return offlinefacemch::PostOrganizationsByOrganizationIdUsersUserIdTerminateContract::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -412,6 +546,10 @@ class Tokens : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return offlinefacemch::PostTokens::Call(static_cast<const C&>(client_), request,
                                             std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const offlinefacemch::PostTokensRequest& request = {}, A&&... a) const {
+    return offlinefacemch::PostTokens::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -70,6 +72,24 @@ struct GetAuthorizationOpenid {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/palmservice/authorization/preauthorize
@@ -115,6 +135,23 @@ struct PostAuthorizationPreauthorize {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -125,7 +162,8 @@ void Serialize(Archive& archive, PostAuthorizationPreauthorizeResponse& value);
 const EnumTable& EnumTableOf(GetAuthorizationOpenidResponse::State);
 
 // Fluent calls: Palmservice(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class AuthorizationOpenidByOpenid : public ::wechatpay::models::Node {
@@ -138,6 +176,11 @@ class AuthorizationOpenidByOpenid : public ::wechatpay::models::Node {
     return palmservice::GetAuthorizationOpenid::Call(static_cast<const C&>(client_), args_[0],
                                                      request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const palmservice::GetAuthorizationOpenidRequest& request = {}, A&&... a) const {
+    return palmservice::GetAuthorizationOpenid::CallAsync(client_, args_[0], request,
+                                                          std::forward<A>(a)...);
+  }
 };
 
 class AuthorizationPreauthorize : public ::wechatpay::models::Node {
@@ -149,6 +192,12 @@ class AuthorizationPreauthorize : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return palmservice::PostAuthorizationPreauthorize::Call(static_cast<const C&>(client_), request,
                                                             std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const palmservice::PostAuthorizationPreauthorizeRequest& request = {},
+                 A&&... a) const {
+    return palmservice::PostAuthorizationPreauthorize::CallAsync(client_, request,
+                                                                 std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -56,6 +58,24 @@ struct PostContractsByContractIdFailNotify {
   static Result<Response> Call(const C& client, std::string_view contract_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -129,6 +149,24 @@ struct PostContractsByContractIdNotify {
   static Result<Response> Call(const C& client, std::string_view contract_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -207,6 +245,31 @@ struct GetInsurancePayPolicyPeriodsContractIdPolicyPeriodId {
                    Prepare(client, contract_id, policy_period_id, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 std::int64_t policy_period_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client,
+                        Prepare(client, contract_id, policy_period_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         std::int64_t policy_period_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, contract_id, policy_period_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         std::int64_t policy_period_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, contract_id, policy_period_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST
@@ -277,6 +340,31 @@ struct PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdSchedule {
                    Prepare(client, contract_id, policy_period_id, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 std::int64_t policy_period_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client,
+                        Prepare(client, contract_id, policy_period_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         std::int64_t policy_period_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, contract_id, policy_period_id, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         std::int64_t policy_period_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, contract_id, policy_period_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/papay/insurance-pay/transactions/apply
@@ -333,6 +421,23 @@ struct PostInsurancePayTransactionsApply {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -391,6 +496,28 @@ struct PostInsuranceSignContractsPlanIdContractIdRenew {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, plan_id, contract_id, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t plan_id,
+                                                 std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, plan_id, contract_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view contract_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, plan_id, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view contract_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, plan_id, contract_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -493,6 +620,30 @@ struct GetInsuranceSignContractsPlanIdOutContractCode {
     return Execute(client, Prepare(client, plan_id, out_contract_code, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t plan_id,
+                                                 std::string_view out_contract_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, plan_id, out_contract_code, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, plan_id, out_contract_code, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, plan_id, out_contract_code, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST
@@ -565,6 +716,30 @@ struct PostInsuranceSignContractsPlanIdOutContractCodeTerminate {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, plan_id, out_contract_code, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t plan_id,
+                                                 std::string_view out_contract_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, plan_id, out_contract_code, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, plan_id, out_contract_code, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, plan_id, out_contract_code, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -656,6 +831,23 @@ struct PostInsuranceSignContractsPreEntrustSignApp {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -784,6 +976,23 @@ struct PostInsuranceSignContractsPreEntrustSignH5 {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/papay/insurance-sign/contracts/pre-entrust-sign/jsapi
@@ -855,6 +1064,23 @@ struct PostInsuranceSignContractsPreEntrustSignJsapi {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -930,6 +1156,23 @@ struct PostInsuranceSignContractsPreEntrustSignMiniProgram {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/papay/insurance-sign/policy-periods/plan-id/{plan_id}/contract-id/{contract_id}/modify
@@ -988,6 +1231,28 @@ struct PostInsuranceSignPolicyPeriodsPlanIdContractIdModify {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, plan_id, contract_id, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t plan_id,
+                                                 std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, plan_id, contract_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view contract_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, plan_id, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view contract_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, plan_id, contract_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -1073,6 +1338,30 @@ struct GetInsuranceSignPolicyPeriodsPlanIdOutContractCode {
     return Execute(client, Prepare(client, plan_id, out_contract_code, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t plan_id,
+                                                 std::string_view out_contract_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, plan_id, out_contract_code, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, plan_id, out_contract_code, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, plan_id, out_contract_code, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/papay/pay/harmony/transactions/apply
@@ -1129,6 +1418,23 @@ struct PostPayHarmonyTransactionsApply {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/papay/pay/partner/schedules/contract-id/{contract_id}
@@ -1184,6 +1490,24 @@ struct GetPayPartnerSchedulesContractId {
   static Result<Response> Call(const C& client, std::string_view contract_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1249,6 +1573,24 @@ struct PostPayPartnerSchedulesContractIdSchedule {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/papay/pay/partner/transactions/apply
@@ -1305,6 +1647,23 @@ struct PostPayPartnerTransactionsApply {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/papay/pay/schedules/contract-id/{contract_id}
@@ -1353,6 +1712,24 @@ struct GetPaySchedulesContractId {
   static Result<Response> Call(const C& client, std::string_view contract_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1415,6 +1792,24 @@ struct PostPaySchedulesContractIdSchedule {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/papay/pay/transactions/apply
@@ -1464,6 +1859,23 @@ struct PostPayTransactionsApply {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1539,6 +1951,23 @@ struct PostScheduledDeductSignContractsPreEntrustSignApp {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/h5
@@ -1598,6 +2027,23 @@ struct PostScheduledDeductSignContractsPreEntrustSignH5 {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/jsapi
@@ -1654,6 +2100,23 @@ struct PostScheduledDeductSignContractsPreEntrustSignJsapi {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1713,6 +2176,23 @@ struct PostScheduledDeductSignContractsPreEntrustSignMiniProgram {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1776,6 +2256,23 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignApp {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/h5
@@ -1838,6 +2335,23 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignH5 {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/jsapi
@@ -1897,6 +2411,23 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignJsapi {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1959,6 +2490,23 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgram {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2035,6 +2583,30 @@ struct GetSignContractsHarmonyPlanIdByPlanIdOutContractCode {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, plan_id, out_contract_code, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t plan_id,
+                                                 std::string_view out_contract_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, plan_id, out_contract_code, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, plan_id, out_contract_code, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, plan_id, out_contract_code, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -2140,6 +2712,30 @@ struct GetSignContractsPlanIdOutContractCode {
     return Execute(client, Prepare(client, plan_id, out_contract_code, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t plan_id,
+                                                 std::string_view out_contract_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, plan_id, out_contract_code, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, plan_id, out_contract_code, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, plan_id, out_contract_code, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}/terminate
@@ -2210,6 +2806,30 @@ struct PostSignContractsPlanIdOutContractCodeTerminate {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, plan_id, out_contract_code, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t plan_id,
+                                                 std::string_view out_contract_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, plan_id, out_contract_code, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, plan_id, out_contract_code, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, plan_id, out_contract_code, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -2312,6 +2932,23 @@ struct PostSignContractsPreEntrustSign {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/papay/sign/partner/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code}
@@ -2384,6 +3021,30 @@ struct GetSignPartnerContractsPlanIdOutContractCode {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, plan_id, out_contract_code, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t plan_id,
+                                                 std::string_view out_contract_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, plan_id, out_contract_code, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, plan_id, out_contract_code, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, plan_id, out_contract_code, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -2461,6 +3122,30 @@ struct PostSignPartnerContractsPlanIdOutContractCodeTerminate {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, plan_id, out_contract_code, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t plan_id,
+                                                 std::string_view out_contract_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, plan_id, out_contract_code, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, plan_id, out_contract_code, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t plan_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, plan_id, out_contract_code, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -2570,7 +3255,8 @@ const EnumTable& EnumTableOf(
     PostSignContractsPreEntrustSignRequest::DeviceInfo::DaysSinceFirstLogin);
 
 // Fluent calls: Papay(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class ContractsByContractIdFailNotify : public ::wechatpay::models::Node {
@@ -2583,6 +3269,12 @@ class ContractsByContractIdFailNotify : public ::wechatpay::models::Node {
     return papay::PostContractsByContractIdFailNotify::Call(static_cast<const C&>(client_),
                                                             args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const papay::PostContractsByContractIdFailNotifyRequest& request = {},
+                 A&&... a) const {
+    return papay::PostContractsByContractIdFailNotify::CallAsync(client_, args_[0], request,
+                                                                 std::forward<A>(a)...);
+  }
 };
 
 class ContractsByContractIdNotify : public ::wechatpay::models::Node {
@@ -2594,6 +3286,12 @@ class ContractsByContractIdNotify : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return papay::PostContractsByContractIdNotify::Call(static_cast<const C&>(client_), args_[0],
                                                         request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const papay::PostContractsByContractIdNotifyRequest& request = {},
+                 A&&... a) const {
+    return papay::PostContractsByContractIdNotify::CallAsync(client_, args_[0], request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -2617,6 +3315,14 @@ class InsurancePayPolicyPeriodsContractIdByContractIdPolicyPeriodIdByPolicyPerio
         static_cast<const C&>(client_), args_[0], ::wechatpay::models::internal::AsInt64(args_[1]),
         request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const papay::PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleRequest&
+                     request = {},
+                 A&&... a) const {
+    return papay::PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdSchedule::CallAsync(
+        client_, args_[0], ::wechatpay::models::internal::AsInt64(args_[1]), request,
+        std::forward<A>(a)...);
+  }
 };
 
 class InsurancePayPolicyPeriodsContractIdByContractIdPolicyPeriodIdByPolicyPeriodId
@@ -2634,6 +3340,14 @@ class InsurancePayPolicyPeriodsContractIdByContractIdPolicyPeriodIdByPolicyPerio
     return papay::GetInsurancePayPolicyPeriodsContractIdPolicyPeriodId::Call(
         static_cast<const C&>(client_), args_[0], ::wechatpay::models::internal::AsInt64(args_[1]),
         request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const papay::GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdRequest& request = {},
+      A&&... a) const {
+    return papay::GetInsurancePayPolicyPeriodsContractIdPolicyPeriodId::CallAsync(
+        client_, args_[0], ::wechatpay::models::internal::AsInt64(args_[1]), request,
+        std::forward<A>(a)...);
   }
 };
 
@@ -2664,6 +3378,12 @@ class InsurancePayTransactionsApply : public ::wechatpay::models::Node {
     return papay::PostInsurancePayTransactionsApply::Call(static_cast<const C&>(client_), request,
                                                           std::move(options));
   }
+  template <class... A>
+  auto postAsync(const papay::PostInsurancePayTransactionsApplyRequest& request = {},
+                 A&&... a) const {
+    return papay::PostInsurancePayTransactionsApply::CallAsync(client_, request,
+                                                               std::forward<A>(a)...);
+  }
 };
 
 class InsurancePayTransactions : public ::wechatpay::models::Node {
@@ -2691,6 +3411,13 @@ class InsuranceSignContractsPlanIdByPlanIdContractIdByContractIdRenew
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), args_[1],
         request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const papay::PostInsuranceSignContractsPlanIdContractIdRenewRequest& request = {},
+                 A&&... a) const {
+    return papay::PostInsuranceSignContractsPlanIdContractIdRenew::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), args_[1], request,
+        std::forward<A>(a)...);
+  }
 };
 
 class InsuranceSignContractsPlanIdByPlanIdContractIdByContractId
@@ -2714,6 +3441,14 @@ class InsuranceSignContractsPlanIdByPlanIdOutContractCodeByOutContractCodeTermin
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), args_[1],
         request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const papay::PostInsuranceSignContractsPlanIdOutContractCodeTerminateRequest& request = {},
+      A&&... a) const {
+    return papay::PostInsuranceSignContractsPlanIdOutContractCodeTerminate::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), args_[1], request,
+        std::forward<A>(a)...);
+  }
 };
 
 class InsuranceSignContractsPlanIdByPlanIdOutContractCodeByOutContractCode
@@ -2730,6 +3465,13 @@ class InsuranceSignContractsPlanIdByPlanIdOutContractCodeByOutContractCode
     return papay::GetInsuranceSignContractsPlanIdOutContractCode::Call(
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), args_[1],
         request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const papay::GetInsuranceSignContractsPlanIdOutContractCodeRequest& request = {},
+                A&&... a) const {
+    return papay::GetInsuranceSignContractsPlanIdOutContractCode::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), args_[1], request,
+        std::forward<A>(a)...);
   }
 };
 
@@ -2756,6 +3498,12 @@ class InsuranceSignContractsPreEntrustSignApp : public ::wechatpay::models::Node
     return papay::PostInsuranceSignContractsPreEntrustSignApp::Call(static_cast<const C&>(client_),
                                                                     request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const papay::PostInsuranceSignContractsPreEntrustSignAppRequest& request = {},
+                 A&&... a) const {
+    return papay::PostInsuranceSignContractsPreEntrustSignApp::CallAsync(client_, request,
+                                                                         std::forward<A>(a)...);
+  }
 };
 
 class InsuranceSignContractsPreEntrustSignH5 : public ::wechatpay::models::Node {
@@ -2767,6 +3515,12 @@ class InsuranceSignContractsPreEntrustSignH5 : public ::wechatpay::models::Node 
       ::wechatpay::CallOptions options = {}) const {
     return papay::PostInsuranceSignContractsPreEntrustSignH5::Call(static_cast<const C&>(client_),
                                                                    request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const papay::PostInsuranceSignContractsPreEntrustSignH5Request& request = {},
+                 A&&... a) const {
+    return papay::PostInsuranceSignContractsPreEntrustSignH5::CallAsync(client_, request,
+                                                                        std::forward<A>(a)...);
   }
 };
 
@@ -2780,6 +3534,12 @@ class InsuranceSignContractsPreEntrustSignJsapi : public ::wechatpay::models::No
     return papay::PostInsuranceSignContractsPreEntrustSignJsapi::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const papay::PostInsuranceSignContractsPreEntrustSignJsapiRequest& request = {},
+                 A&&... a) const {
+    return papay::PostInsuranceSignContractsPreEntrustSignJsapi::CallAsync(client_, request,
+                                                                           std::forward<A>(a)...);
+  }
 };
 
 class InsuranceSignContractsPreEntrustSignMiniProgram : public ::wechatpay::models::Node {
@@ -2791,6 +3551,13 @@ class InsuranceSignContractsPreEntrustSignMiniProgram : public ::wechatpay::mode
       ::wechatpay::CallOptions options = {}) const {
     return papay::PostInsuranceSignContractsPreEntrustSignMiniProgram::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const papay::PostInsuranceSignContractsPreEntrustSignMiniProgramRequest& request = {},
+      A&&... a) const {
+    return papay::PostInsuranceSignContractsPreEntrustSignMiniProgram::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2823,6 +3590,14 @@ class InsuranceSignPolicyPeriodsPlanIdByPlanIdContractIdByContractIdModify
     return papay::PostInsuranceSignPolicyPeriodsPlanIdContractIdModify::Call(
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), args_[1],
         request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const papay::PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyRequest& request = {},
+      A&&... a) const {
+    return papay::PostInsuranceSignPolicyPeriodsPlanIdContractIdModify::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), args_[1], request,
+        std::forward<A>(a)...);
   }
 };
 
@@ -2864,6 +3639,14 @@ class InsuranceSignPolicyPeriodsPlanIdByPlanIdOutContractCodeByOutContractCode
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), args_[1],
         request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const papay::GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeRequest& request = {},
+      A&&... a) const {
+    return papay::GetInsuranceSignPolicyPeriodsPlanIdOutContractCode::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), args_[1], request,
+        std::forward<A>(a)...);
+  }
 };
 
 class InsuranceSignPolicyPeriodsPlanIdByPlanId2 : public ::wechatpay::models::Node {
@@ -2901,6 +3684,12 @@ class PayHarmonyTransactionsApply : public ::wechatpay::models::Node {
     return papay::PostPayHarmonyTransactionsApply::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
   }
+  template <class... A>
+  auto postAsync(const papay::PostPayHarmonyTransactionsApplyRequest& request = {},
+                 A&&... a) const {
+    return papay::PostPayHarmonyTransactionsApply::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
+  }
 };
 
 class PayHarmonyTransactions : public ::wechatpay::models::Node {
@@ -2925,6 +3714,12 @@ class PayPartnerSchedulesContractIdByContractIdSchedule : public ::wechatpay::mo
     return papay::PostPayPartnerSchedulesContractIdSchedule::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const papay::PostPayPartnerSchedulesContractIdScheduleRequest& request = {},
+                 A&&... a) const {
+    return papay::PostPayPartnerSchedulesContractIdSchedule::CallAsync(client_, args_[0], request,
+                                                                       std::forward<A>(a)...);
+  }
 };
 
 class PayPartnerSchedulesContractIdByContractId : public ::wechatpay::models::Node {
@@ -2937,6 +3732,12 @@ class PayPartnerSchedulesContractIdByContractId : public ::wechatpay::models::No
       ::wechatpay::CallOptions options = {}) const {
     return papay::GetPayPartnerSchedulesContractId::Call(static_cast<const C&>(client_), args_[0],
                                                          request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const papay::GetPayPartnerSchedulesContractIdRequest& request = {},
+                A&&... a) const {
+    return papay::GetPayPartnerSchedulesContractId::CallAsync(client_, args_[0], request,
+                                                              std::forward<A>(a)...);
   }
 };
 
@@ -2957,6 +3758,12 @@ class PayPartnerTransactionsApply : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return papay::PostPayPartnerTransactionsApply::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const papay::PostPayPartnerTransactionsApplyRequest& request = {},
+                 A&&... a) const {
+    return papay::PostPayPartnerTransactionsApply::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -2983,6 +3790,12 @@ class PaySchedulesContractIdByContractIdSchedule : public ::wechatpay::models::N
     return papay::PostPaySchedulesContractIdSchedule::Call(static_cast<const C&>(client_), args_[0],
                                                            request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const papay::PostPaySchedulesContractIdScheduleRequest& request = {},
+                 A&&... a) const {
+    return papay::PostPaySchedulesContractIdSchedule::CallAsync(client_, args_[0], request,
+                                                                std::forward<A>(a)...);
+  }
 };
 
 class PaySchedulesContractIdByContractId : public ::wechatpay::models::Node {
@@ -2995,6 +3808,11 @@ class PaySchedulesContractIdByContractId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return papay::GetPaySchedulesContractId::Call(static_cast<const C&>(client_), args_[0], request,
                                                   std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const papay::GetPaySchedulesContractIdRequest& request = {}, A&&... a) const {
+    return papay::GetPaySchedulesContractId::CallAsync(client_, args_[0], request,
+                                                       std::forward<A>(a)...);
   }
 };
 
@@ -3015,6 +3833,10 @@ class PayTransactionsApply : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return papay::PostPayTransactionsApply::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const papay::PostPayTransactionsApplyRequest& request = {}, A&&... a) const {
+    return papay::PostPayTransactionsApply::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -3043,6 +3865,13 @@ class ScheduledDeductSignContractsPreEntrustSignApp : public ::wechatpay::models
     return papay::PostScheduledDeductSignContractsPreEntrustSignApp::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const papay::PostScheduledDeductSignContractsPreEntrustSignAppRequest& request = {},
+      A&&... a) const {
+    return papay::PostScheduledDeductSignContractsPreEntrustSignApp::CallAsync(
+        client_, request, std::forward<A>(a)...);
+  }
 };
 
 class ScheduledDeductSignContractsPreEntrustSignH5 : public ::wechatpay::models::Node {
@@ -3054,6 +3883,12 @@ class ScheduledDeductSignContractsPreEntrustSignH5 : public ::wechatpay::models:
       ::wechatpay::CallOptions options = {}) const {
     return papay::PostScheduledDeductSignContractsPreEntrustSignH5::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const papay::PostScheduledDeductSignContractsPreEntrustSignH5Request& request = {},
+                 A&&... a) const {
+    return papay::PostScheduledDeductSignContractsPreEntrustSignH5::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -3067,6 +3902,13 @@ class ScheduledDeductSignContractsPreEntrustSignJsapi : public ::wechatpay::mode
     return papay::PostScheduledDeductSignContractsPreEntrustSignJsapi::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const papay::PostScheduledDeductSignContractsPreEntrustSignJsapiRequest& request = {},
+      A&&... a) const {
+    return papay::PostScheduledDeductSignContractsPreEntrustSignJsapi::CallAsync(
+        client_, request, std::forward<A>(a)...);
+  }
 };
 
 class ScheduledDeductSignContractsPreEntrustSignMiniProgram : public ::wechatpay::models::Node {
@@ -3078,6 +3920,13 @@ class ScheduledDeductSignContractsPreEntrustSignMiniProgram : public ::wechatpay
        ::wechatpay::CallOptions options = {}) const {
     return papay::PostScheduledDeductSignContractsPreEntrustSignMiniProgram::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const papay::PostScheduledDeductSignContractsPreEntrustSignMiniProgramRequest& request = {},
+      A&&... a) const {
+    return papay::PostScheduledDeductSignContractsPreEntrustSignMiniProgram::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -3108,6 +3957,13 @@ class ScheduledDeductSignPartnerContractsPreEntrustSignApp : public ::wechatpay:
     return papay::PostScheduledDeductSignPartnerContractsPreEntrustSignApp::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const papay::PostScheduledDeductSignPartnerContractsPreEntrustSignAppRequest& request = {},
+      A&&... a) const {
+    return papay::PostScheduledDeductSignPartnerContractsPreEntrustSignApp::CallAsync(
+        client_, request, std::forward<A>(a)...);
+  }
 };
 
 class ScheduledDeductSignPartnerContractsPreEntrustSignH5 : public ::wechatpay::models::Node {
@@ -3120,6 +3976,13 @@ class ScheduledDeductSignPartnerContractsPreEntrustSignH5 : public ::wechatpay::
     return papay::PostScheduledDeductSignPartnerContractsPreEntrustSignH5::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const papay::PostScheduledDeductSignPartnerContractsPreEntrustSignH5Request& request = {},
+      A&&... a) const {
+    return papay::PostScheduledDeductSignPartnerContractsPreEntrustSignH5::CallAsync(
+        client_, request, std::forward<A>(a)...);
+  }
 };
 
 class ScheduledDeductSignPartnerContractsPreEntrustSignJsapi : public ::wechatpay::models::Node {
@@ -3131,6 +3994,13 @@ class ScheduledDeductSignPartnerContractsPreEntrustSignJsapi : public ::wechatpa
        ::wechatpay::CallOptions options = {}) const {
     return papay::PostScheduledDeductSignPartnerContractsPreEntrustSignJsapi::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const papay::PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiRequest& request = {},
+      A&&... a) const {
+    return papay::PostScheduledDeductSignPartnerContractsPreEntrustSignJsapi::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -3146,6 +4016,14 @@ class ScheduledDeductSignPartnerContractsPreEntrustSignMiniProgram
        ::wechatpay::CallOptions options = {}) const {
     return papay::PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgram::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const papay::PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgramRequest&
+          request = {},
+      A&&... a) const {
+    return papay::PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgram::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -3193,6 +4071,14 @@ class SignContractsHarmonyPlanIdByPlanIdOutContractCodeByOutContractCode
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), args_[1],
         request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const papay::GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeRequest& request = {},
+      A&&... a) const {
+    return papay::GetSignContractsHarmonyPlanIdByPlanIdOutContractCode::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), args_[1], request,
+        std::forward<A>(a)...);
+  }
 };
 
 class SignContractsHarmonyPlanIdByPlanId : public ::wechatpay::models::Node {
@@ -3216,6 +4102,13 @@ class SignContractsPlanIdByPlanIdOutContractCodeByOutContractCodeTerminate
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), args_[1],
         request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const papay::PostSignContractsPlanIdOutContractCodeTerminateRequest& request = {},
+                 A&&... a) const {
+    return papay::PostSignContractsPlanIdOutContractCodeTerminate::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), args_[1], request,
+        std::forward<A>(a)...);
+  }
 };
 
 class SignContractsPlanIdByPlanIdOutContractCodeByOutContractCode
@@ -3232,6 +4125,13 @@ class SignContractsPlanIdByPlanIdOutContractCodeByOutContractCode
     return papay::GetSignContractsPlanIdOutContractCode::Call(
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), args_[1],
         request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const papay::GetSignContractsPlanIdOutContractCodeRequest& request = {},
+                A&&... a) const {
+    return papay::GetSignContractsPlanIdOutContractCode::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), args_[1], request,
+        std::forward<A>(a)...);
   }
 };
 
@@ -3253,6 +4153,12 @@ class SignContractsPreEntrustSign : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return papay::PostSignContractsPreEntrustSign::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const papay::PostSignContractsPreEntrustSignRequest& request = {},
+                 A&&... a) const {
+    return papay::PostSignContractsPreEntrustSign::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -3280,6 +4186,14 @@ class SignPartnerContractsPlanIdByPlanIdOutContractCodeByOutContractCodeTerminat
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), args_[1],
         request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const papay::PostSignPartnerContractsPlanIdOutContractCodeTerminateRequest& request = {},
+      A&&... a) const {
+    return papay::PostSignPartnerContractsPlanIdOutContractCodeTerminate::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), args_[1], request,
+        std::forward<A>(a)...);
+  }
 };
 
 class SignPartnerContractsPlanIdByPlanIdOutContractCodeByOutContractCode
@@ -3296,6 +4210,13 @@ class SignPartnerContractsPlanIdByPlanIdOutContractCodeByOutContractCode
     return papay::GetSignPartnerContractsPlanIdOutContractCode::Call(
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), args_[1],
         request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const papay::GetSignPartnerContractsPlanIdOutContractCodeRequest& request = {},
+                A&&... a) const {
+    return papay::GetSignPartnerContractsPlanIdOutContractCode::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), args_[1], request,
+        std::forward<A>(a)...);
   }
 };
 

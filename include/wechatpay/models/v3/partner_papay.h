@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -59,6 +61,24 @@ struct PostContractsByContractIdFailNotify {
   static Result<Response> Call(const C& client, std::string_view contract_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -126,6 +146,24 @@ struct PostContractsByContractIdNotify {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -133,7 +171,8 @@ void Serialize(Archive& archive, PostContractsByContractIdFailNotifyRequest& val
 void Serialize(Archive& archive, PostContractsByContractIdNotifyRequest& value);
 
 // Fluent calls: PartnerPapay(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class ContractsByContractIdFailNotify : public ::wechatpay::models::Node {
@@ -146,6 +185,12 @@ class ContractsByContractIdFailNotify : public ::wechatpay::models::Node {
     return partner_papay::PostContractsByContractIdFailNotify::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const partner_papay::PostContractsByContractIdFailNotifyRequest& request = {},
+                 A&&... a) const {
+    return partner_papay::PostContractsByContractIdFailNotify::CallAsync(client_, args_[0], request,
+                                                                         std::forward<A>(a)...);
+  }
 };
 
 class ContractsByContractIdNotify : public ::wechatpay::models::Node {
@@ -157,6 +202,12 @@ class ContractsByContractIdNotify : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return partner_papay::PostContractsByContractIdNotify::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const partner_papay::PostContractsByContractIdNotifyRequest& request = {},
+                 A&&... a) const {
+    return partner_papay::PostContractsByContractIdNotify::CallAsync(client_, args_[0], request,
+                                                                     std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -113,6 +115,23 @@ struct PostBatches {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/partner-transfer/batches/batch-id/{batch_id}
@@ -207,6 +226,24 @@ struct GetBatchesBatchId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, batch_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view batch_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, batch_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, batch_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, batch_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/partner-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}
@@ -271,6 +308,28 @@ struct GetBatchesBatchIdDetailsDetailId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, batch_id, detail_id, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view batch_id,
+                                                 std::string_view detail_id, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, batch_id, detail_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         std::string_view detail_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, batch_id, detail_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         std::string_view detail_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, batch_id, detail_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -351,6 +410,24 @@ struct GetBatchesOutBatchNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_batch_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/partner-transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_detail_no}
@@ -421,6 +498,30 @@ struct GetBatchesOutBatchNoDetailsOutDetailNo {
     return Execute(
         client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 std::string_view out_detail_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, out_batch_no, out_detail_no, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, out_batch_no, out_detail_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -442,7 +543,8 @@ const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::CloseReason);
 const EnumTable& EnumTableOf(GetBatchesOutBatchNoRequest::DetailStatus);
 
 // Fluent calls: PartnerTransfer(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class BatchesBatchIdByBatchIdDetailsDetailIdByDetailId : public ::wechatpay::models::Node {
@@ -454,6 +556,12 @@ class BatchesBatchIdByBatchIdDetailsDetailIdByDetailId : public ::wechatpay::mod
       ::wechatpay::CallOptions options = {}) const {
     return partner_transfer::GetBatchesBatchIdDetailsDetailId::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const partner_transfer::GetBatchesBatchIdDetailsDetailIdRequest& request = {},
+                A&&... a) const {
+    return partner_transfer::GetBatchesBatchIdDetailsDetailId::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -476,6 +584,11 @@ class BatchesBatchIdByBatchId : public ::wechatpay::models::Node {
     return partner_transfer::GetBatchesBatchId::Call(static_cast<const C&>(client_), args_[0],
                                                      request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const partner_transfer::GetBatchesBatchIdRequest& request = {}, A&&... a) const {
+    return partner_transfer::GetBatchesBatchId::CallAsync(client_, args_[0], request,
+                                                          std::forward<A>(a)...);
+  }
 };
 
 class BatchesOutBatchNoByOutBatchNoDetailsOutDetailNoByOutDetailNo
@@ -488,6 +601,12 @@ class BatchesOutBatchNoByOutBatchNoDetailsOutDetailNoByOutDetailNo
       ::wechatpay::CallOptions options = {}) const {
     return partner_transfer::GetBatchesOutBatchNoDetailsOutDetailNo::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const partner_transfer::GetBatchesOutBatchNoDetailsOutDetailNoRequest& request = {},
+                A&&... a) const {
+    return partner_transfer::GetBatchesOutBatchNoDetailsOutDetailNo::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -511,6 +630,11 @@ class BatchesOutBatchNoByOutBatchNo : public ::wechatpay::models::Node {
     return partner_transfer::GetBatchesOutBatchNo::Call(static_cast<const C&>(client_), args_[0],
                                                         request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const partner_transfer::GetBatchesOutBatchNoRequest& request = {}, A&&... a) const {
+    return partner_transfer::GetBatchesOutBatchNo::CallAsync(client_, args_[0], request,
+                                                             std::forward<A>(a)...);
+  }
 };
 
 class Batches : public ::wechatpay::models::Node {
@@ -528,6 +652,10 @@ class Batches : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return partner_transfer::PostBatches::Call(static_cast<const C&>(client_), request,
                                                std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const partner_transfer::PostBatchesRequest& request = {}, A&&... a) const {
+    return partner_transfer::PostBatches::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -78,6 +80,23 @@ struct PostContractsEcommercePreEntrustSignMiniProgram {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign
@@ -134,6 +153,23 @@ struct PostContractsEcommercePreEntrustSignPayRedirectSign {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -194,6 +230,23 @@ struct PostContractsNormalPreEntrustSignMiniProgram {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign
@@ -250,6 +303,23 @@ struct PostContractsNormalPreEntrustSignPayRedirectSign {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -313,6 +383,23 @@ struct PostContractsQsPreEntrustSignMiniProgram {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign
@@ -372,6 +459,23 @@ struct PostContractsQsPreEntrustSignPayRedirectSign {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -456,6 +560,31 @@ struct GetContractsServiceIdOutContractCode {
                    Prepare(client, service_id, out_contract_code, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t service_id,
+                                                 std::string_view out_contract_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client,
+                        Prepare(client, service_id, out_contract_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t service_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, service_id, out_contract_code, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t service_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, service_id, out_contract_code, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST
@@ -514,6 +643,31 @@ struct PostContractsServiceIdOutContractCodeTerminate {
     return Execute(client,
                    Prepare(client, service_id, out_contract_code, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::int64_t service_id,
+                                                 std::string_view out_contract_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client,
+                        Prepare(client, service_id, out_contract_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t service_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         F callback) {
+    return CallAsync(client, service_id, out_contract_code, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::int64_t service_id,
+                                         std::string_view out_contract_code, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, service_id, out_contract_code, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -578,6 +732,23 @@ struct PostContractsServiceProviderPreEntrustSignMiniProgram {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign
@@ -640,6 +811,23 @@ struct PostContractsServiceProviderPreEntrustSignPayRedirectSign {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -670,7 +858,8 @@ void Serialize(Archive& archive,
                PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse& value);
 
 // Fluent calls: PasswordExemptContract(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class ContractsEcommercePreEntrustSignMiniProgram : public ::wechatpay::models::Node {
@@ -685,6 +874,14 @@ class ContractsEcommercePreEntrustSignMiniProgram : public ::wechatpay::models::
     return password_exempt_contract::PostContractsEcommercePreEntrustSignMiniProgram::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const password_exempt_contract::PostContractsEcommercePreEntrustSignMiniProgramRequest&
+          request = {},
+      A&&... a) const {
+    return password_exempt_contract::PostContractsEcommercePreEntrustSignMiniProgram::CallAsync(
+        client_, request, std::forward<A>(a)...);
+  }
 };
 
 class ContractsEcommercePreEntrustSignPayRedirectSign : public ::wechatpay::models::Node {
@@ -698,6 +895,14 @@ class ContractsEcommercePreEntrustSignPayRedirectSign : public ::wechatpay::mode
        ::wechatpay::CallOptions options = {}) const {
     return password_exempt_contract::PostContractsEcommercePreEntrustSignPayRedirectSign::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const password_exempt_contract::PostContractsEcommercePreEntrustSignPayRedirectSignRequest&
+          request = {},
+      A&&... a) const {
+    return password_exempt_contract::PostContractsEcommercePreEntrustSignPayRedirectSign::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -728,6 +933,14 @@ class ContractsNormalPreEntrustSignMiniProgram : public ::wechatpay::models::Nod
     return password_exempt_contract::PostContractsNormalPreEntrustSignMiniProgram::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const password_exempt_contract::PostContractsNormalPreEntrustSignMiniProgramRequest& request =
+          {},
+      A&&... a) const {
+    return password_exempt_contract::PostContractsNormalPreEntrustSignMiniProgram::CallAsync(
+        client_, request, std::forward<A>(a)...);
+  }
 };
 
 class ContractsNormalPreEntrustSignPayRedirectSign : public ::wechatpay::models::Node {
@@ -741,6 +954,14 @@ class ContractsNormalPreEntrustSignPayRedirectSign : public ::wechatpay::models:
        ::wechatpay::CallOptions options = {}) const {
     return password_exempt_contract::PostContractsNormalPreEntrustSignPayRedirectSign::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const password_exempt_contract::PostContractsNormalPreEntrustSignPayRedirectSignRequest&
+          request = {},
+      A&&... a) const {
+    return password_exempt_contract::PostContractsNormalPreEntrustSignPayRedirectSign::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -768,6 +989,13 @@ class ContractsQsPreEntrustSignMiniProgram : public ::wechatpay::models::Node {
     return password_exempt_contract::PostContractsQsPreEntrustSignMiniProgram::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const password_exempt_contract::PostContractsQsPreEntrustSignMiniProgramRequest& request = {},
+      A&&... a) const {
+    return password_exempt_contract::PostContractsQsPreEntrustSignMiniProgram::CallAsync(
+        client_, request, std::forward<A>(a)...);
+  }
 };
 
 class ContractsQsPreEntrustSignPayRedirectSign : public ::wechatpay::models::Node {
@@ -781,6 +1009,14 @@ class ContractsQsPreEntrustSignPayRedirectSign : public ::wechatpay::models::Nod
        ::wechatpay::CallOptions options = {}) const {
     return password_exempt_contract::PostContractsQsPreEntrustSignPayRedirectSign::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const password_exempt_contract::PostContractsQsPreEntrustSignPayRedirectSignRequest& request =
+          {},
+      A&&... a) const {
+    return password_exempt_contract::PostContractsQsPreEntrustSignPayRedirectSign::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -811,6 +1047,15 @@ class ContractsServiceIdByServiceIdOutContractCodeByOutContractCodeTerminate
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), args_[1],
         request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const password_exempt_contract::PostContractsServiceIdOutContractCodeTerminateRequest&
+          request = {},
+      A&&... a) const {
+    return password_exempt_contract::PostContractsServiceIdOutContractCodeTerminate::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), args_[1], request,
+        std::forward<A>(a)...);
+  }
 };
 
 class ContractsServiceIdByServiceIdOutContractCodeByOutContractCode
@@ -827,6 +1072,14 @@ class ContractsServiceIdByServiceIdOutContractCodeByOutContractCode
     return password_exempt_contract::GetContractsServiceIdOutContractCode::Call(
         static_cast<const C&>(client_), ::wechatpay::models::internal::AsInt64(args_[0]), args_[1],
         request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const password_exempt_contract::GetContractsServiceIdOutContractCodeRequest& request = {},
+      A&&... a) const {
+    return password_exempt_contract::GetContractsServiceIdOutContractCode::CallAsync(
+        client_, ::wechatpay::models::internal::AsInt64(args_[0]), args_[1], request,
+        std::forward<A>(a)...);
   }
 };
 
@@ -851,6 +1104,14 @@ class ContractsServiceProviderPreEntrustSignMiniProgram : public ::wechatpay::mo
     return password_exempt_contract::PostContractsServiceProviderPreEntrustSignMiniProgram::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const password_exempt_contract::PostContractsServiceProviderPreEntrustSignMiniProgramRequest&
+          request = {},
+      A&&... a) const {
+    return password_exempt_contract::PostContractsServiceProviderPreEntrustSignMiniProgram::
+        CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class ContractsServiceProviderPreEntrustSignPayRedirectSign : public ::wechatpay::models::Node {
@@ -864,6 +1125,13 @@ class ContractsServiceProviderPreEntrustSignPayRedirectSign : public ::wechatpay
        ::wechatpay::CallOptions options = {}) const {
     return password_exempt_contract::PostContractsServiceProviderPreEntrustSignPayRedirectSign::
         Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const password_exempt_contract::
+                     PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest& request = {},
+                 A&&... a) const {
+    return password_exempt_contract::PostContractsServiceProviderPreEntrustSignPayRedirectSign::
+        CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

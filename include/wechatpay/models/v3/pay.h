@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -88,6 +90,23 @@ struct PostAcquiringBankTransactionsExposure {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/pay/instal/exposure
@@ -140,6 +159,23 @@ struct PostInstalExposure {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -200,6 +236,23 @@ struct PostInstalPartnerExposure {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -445,6 +498,23 @@ struct PostPartnerTransactionsApp {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/pay/partner/transactions/app-with-contract
@@ -584,6 +654,23 @@ struct PostPartnerTransactionsAppWithContract {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -794,6 +881,23 @@ struct PostPartnerTransactionsCodepay {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/pay/partner/transactions/exposure
@@ -857,6 +961,23 @@ struct PostPartnerTransactionsExposure {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -951,6 +1072,23 @@ struct PostPartnerTransactionsH5 {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1077,6 +1215,25 @@ struct GetPartnerTransactionsIdByTransactionId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/pay/partner/transactions/jsapi
@@ -1157,6 +1314,23 @@ struct PostPartnerTransactionsJsapi {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1248,6 +1422,23 @@ struct PostPartnerTransactionsJsapiWithContract {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/pay/partner/transactions/miniprogram
@@ -1330,6 +1521,23 @@ struct PostPartnerTransactionsMiniprogram {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/pay/partner/transactions/native
@@ -1395,6 +1603,23 @@ struct PostPartnerTransactionsNative {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1490,6 +1715,24 @@ struct GetPartnerTransactionsOutTradeNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close
@@ -1528,6 +1771,24 @@ struct PostPartnerTransactionsOutTradeNoClose {
   static Result<Response> Call(const C& client, std::string_view out_trade_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1585,6 +1846,24 @@ struct PostPartnerTransactionsOutTradeNoReverse {
   static Result<Response> Call(const C& client, std::string_view out_trade_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1667,6 +1946,23 @@ struct PostPartnerTransactionsScannedpos {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/pay/transactions/app
@@ -1730,6 +2026,23 @@ struct PostTransactionsApp {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/pay/transactions/app-with-contract
@@ -1791,6 +2104,23 @@ struct PostTransactionsAppWithContract {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1874,6 +2204,23 @@ struct PostTransactionsCodepay {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/pay/transactions/exposure
@@ -1930,6 +2277,23 @@ struct PostTransactionsExposure {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1991,6 +2355,23 @@ struct PostTransactionsH5 {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2063,6 +2444,25 @@ struct GetTransactionsIdByTransactionId {
   static Result<Response> Call(const C& client, std::string_view transaction_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -2139,6 +2539,23 @@ struct PostTransactionsJsapi {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2236,6 +2653,23 @@ struct PostTransactionsJsapiWithContract {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/pay/transactions/native
@@ -2296,6 +2730,23 @@ struct PostTransactionsNative {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2368,6 +2819,24 @@ struct GetTransactionsOutTradeNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/pay/transactions/out-trade-no/{out_trade_no}/close
@@ -2403,6 +2872,24 @@ struct PostTransactionsOutTradeNoClose {
   static Result<Response> Call(const C& client, std::string_view out_trade_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2454,6 +2941,24 @@ struct PostTransactionsOutTradeNoReverse {
   static Result<Response> Call(const C& client, std::string_view out_trade_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2523,7 +3028,8 @@ const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::Tr
 const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::TradeState);
 
 // Fluent calls: Pay(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class AcquiringBankTransactionsExposure : public ::wechatpay::models::Node {
@@ -2535,6 +3041,12 @@ class AcquiringBankTransactionsExposure : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostAcquiringBankTransactionsExposure::Call(static_cast<const C&>(client_), request,
                                                             std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostAcquiringBankTransactionsExposureRequest& request = {},
+                 A&&... a) const {
+    return pay::PostAcquiringBankTransactionsExposure::CallAsync(client_, request,
+                                                                 std::forward<A>(a)...);
   }
 };
 
@@ -2560,6 +3072,10 @@ class InstalExposure : public ::wechatpay::models::Node {
     return pay::PostInstalExposure::Call(static_cast<const C&>(client_), request,
                                          std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostInstalExposureRequest& request = {}, A&&... a) const {
+    return pay::PostInstalExposure::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class InstalPartnerExposure : public ::wechatpay::models::Node {
@@ -2571,6 +3087,10 @@ class InstalPartnerExposure : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostInstalPartnerExposure::Call(static_cast<const C&>(client_), request,
                                                 std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostInstalPartnerExposureRequest& request = {}, A&&... a) const {
+    return pay::PostInstalPartnerExposure::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2597,6 +3117,10 @@ class PartnerTransactionsApp : public ::wechatpay::models::Node {
     return pay::PostPartnerTransactionsApp::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostPartnerTransactionsAppRequest& request = {}, A&&... a) const {
+    return pay::PostPartnerTransactionsApp::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerTransactionsAppWithContract : public ::wechatpay::models::Node {
@@ -2608,6 +3132,12 @@ class PartnerTransactionsAppWithContract : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostPartnerTransactionsAppWithContract::Call(static_cast<const C&>(client_),
                                                              request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostPartnerTransactionsAppWithContractRequest& request = {},
+                 A&&... a) const {
+    return pay::PostPartnerTransactionsAppWithContract::CallAsync(client_, request,
+                                                                  std::forward<A>(a)...);
   }
 };
 
@@ -2621,6 +3151,10 @@ class PartnerTransactionsCodepay : public ::wechatpay::models::Node {
     return pay::PostPartnerTransactionsCodepay::Call(static_cast<const C&>(client_), request,
                                                      std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostPartnerTransactionsCodepayRequest& request = {}, A&&... a) const {
+    return pay::PostPartnerTransactionsCodepay::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerTransactionsExposure : public ::wechatpay::models::Node {
@@ -2632,6 +3166,10 @@ class PartnerTransactionsExposure : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostPartnerTransactionsExposure::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostPartnerTransactionsExposureRequest& request = {}, A&&... a) const {
+    return pay::PostPartnerTransactionsExposure::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2645,6 +3183,10 @@ class PartnerTransactionsH5 : public ::wechatpay::models::Node {
     return pay::PostPartnerTransactionsH5::Call(static_cast<const C&>(client_), request,
                                                 std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostPartnerTransactionsH5Request& request = {}, A&&... a) const {
+    return pay::PostPartnerTransactionsH5::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerTransactionsIdByTransactionId : public ::wechatpay::models::Node {
@@ -2656,6 +3198,12 @@ class PartnerTransactionsIdByTransactionId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay::GetPartnerTransactionsIdByTransactionId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const pay::GetPartnerTransactionsIdByTransactionIdRequest& request = {},
+                A&&... a) const {
+    return pay::GetPartnerTransactionsIdByTransactionId::CallAsync(client_, args_[0], request,
+                                                                   std::forward<A>(a)...);
   }
 };
 
@@ -2669,6 +3217,10 @@ class PartnerTransactionsJsapi : public ::wechatpay::models::Node {
     return pay::PostPartnerTransactionsJsapi::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostPartnerTransactionsJsapiRequest& request = {}, A&&... a) const {
+    return pay::PostPartnerTransactionsJsapi::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerTransactionsJsapiWithContract : public ::wechatpay::models::Node {
@@ -2680,6 +3232,12 @@ class PartnerTransactionsJsapiWithContract : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostPartnerTransactionsJsapiWithContract::Call(static_cast<const C&>(client_),
                                                                request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostPartnerTransactionsJsapiWithContractRequest& request = {},
+                 A&&... a) const {
+    return pay::PostPartnerTransactionsJsapiWithContract::CallAsync(client_, request,
+                                                                    std::forward<A>(a)...);
   }
 };
 
@@ -2693,6 +3251,12 @@ class PartnerTransactionsMiniprogram : public ::wechatpay::models::Node {
     return pay::PostPartnerTransactionsMiniprogram::Call(static_cast<const C&>(client_), request,
                                                          std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostPartnerTransactionsMiniprogramRequest& request = {},
+                 A&&... a) const {
+    return pay::PostPartnerTransactionsMiniprogram::CallAsync(client_, request,
+                                                              std::forward<A>(a)...);
+  }
 };
 
 class PartnerTransactionsNative : public ::wechatpay::models::Node {
@@ -2704,6 +3268,10 @@ class PartnerTransactionsNative : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostPartnerTransactionsNative::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostPartnerTransactionsNativeRequest& request = {}, A&&... a) const {
+    return pay::PostPartnerTransactionsNative::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2717,6 +3285,12 @@ class PartnerTransactionsOutTradeNoByOutTradeNoClose : public ::wechatpay::model
     return pay::PostPartnerTransactionsOutTradeNoClose::Call(static_cast<const C&>(client_),
                                                              args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostPartnerTransactionsOutTradeNoCloseRequest& request = {},
+                 A&&... a) const {
+    return pay::PostPartnerTransactionsOutTradeNoClose::CallAsync(client_, args_[0], request,
+                                                                  std::forward<A>(a)...);
+  }
 };
 
 class PartnerTransactionsOutTradeNoByOutTradeNoReverse : public ::wechatpay::models::Node {
@@ -2728,6 +3302,12 @@ class PartnerTransactionsOutTradeNoByOutTradeNoReverse : public ::wechatpay::mod
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostPartnerTransactionsOutTradeNoReverse::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostPartnerTransactionsOutTradeNoReverseRequest& request = {},
+                 A&&... a) const {
+    return pay::PostPartnerTransactionsOutTradeNoReverse::CallAsync(client_, args_[0], request,
+                                                                    std::forward<A>(a)...);
   }
 };
 
@@ -2743,6 +3323,11 @@ class PartnerTransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::No
     return pay::GetPartnerTransactionsOutTradeNo::Call(static_cast<const C&>(client_), args_[0],
                                                        request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const pay::GetPartnerTransactionsOutTradeNoRequest& request = {}, A&&... a) const {
+    return pay::GetPartnerTransactionsOutTradeNo::CallAsync(client_, args_[0], request,
+                                                            std::forward<A>(a)...);
+  }
 };
 
 class PartnerTransactionsScannedpos : public ::wechatpay::models::Node {
@@ -2754,6 +3339,12 @@ class PartnerTransactionsScannedpos : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostPartnerTransactionsScannedpos::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostPartnerTransactionsScannedposRequest& request = {},
+                 A&&... a) const {
+    return pay::PostPartnerTransactionsScannedpos::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -2794,6 +3385,10 @@ class TransactionsApp : public ::wechatpay::models::Node {
     return pay::PostTransactionsApp::Call(static_cast<const C&>(client_), request,
                                           std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostTransactionsAppRequest& request = {}, A&&... a) const {
+    return pay::PostTransactionsApp::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class TransactionsAppWithContract : public ::wechatpay::models::Node {
@@ -2805,6 +3400,10 @@ class TransactionsAppWithContract : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostTransactionsAppWithContract::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostTransactionsAppWithContractRequest& request = {}, A&&... a) const {
+    return pay::PostTransactionsAppWithContract::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2818,6 +3417,10 @@ class TransactionsCodepay : public ::wechatpay::models::Node {
     return pay::PostTransactionsCodepay::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostTransactionsCodepayRequest& request = {}, A&&... a) const {
+    return pay::PostTransactionsCodepay::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class TransactionsExposure : public ::wechatpay::models::Node {
@@ -2829,6 +3432,10 @@ class TransactionsExposure : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostTransactionsExposure::Call(static_cast<const C&>(client_), request,
                                                std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostTransactionsExposureRequest& request = {}, A&&... a) const {
+    return pay::PostTransactionsExposure::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -2842,6 +3449,10 @@ class TransactionsH5 : public ::wechatpay::models::Node {
     return pay::PostTransactionsH5::Call(static_cast<const C&>(client_), request,
                                          std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostTransactionsH5Request& request = {}, A&&... a) const {
+    return pay::PostTransactionsH5::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class TransactionsIdByTransactionId : public ::wechatpay::models::Node {
@@ -2853,6 +3464,11 @@ class TransactionsIdByTransactionId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay::GetTransactionsIdByTransactionId::Call(static_cast<const C&>(client_), args_[0],
                                                        request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const pay::GetTransactionsIdByTransactionIdRequest& request = {}, A&&... a) const {
+    return pay::GetTransactionsIdByTransactionId::CallAsync(client_, args_[0], request,
+                                                            std::forward<A>(a)...);
   }
 };
 
@@ -2866,6 +3482,10 @@ class TransactionsJsapi : public ::wechatpay::models::Node {
     return pay::PostTransactionsJsapi::Call(static_cast<const C&>(client_), request,
                                             std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostTransactionsJsapiRequest& request = {}, A&&... a) const {
+    return pay::PostTransactionsJsapi::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class TransactionsJsapiWithContract : public ::wechatpay::models::Node {
@@ -2877,6 +3497,12 @@ class TransactionsJsapiWithContract : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostTransactionsJsapiWithContract::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostTransactionsJsapiWithContractRequest& request = {},
+                 A&&... a) const {
+    return pay::PostTransactionsJsapiWithContract::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -2890,6 +3516,10 @@ class TransactionsNative : public ::wechatpay::models::Node {
     return pay::PostTransactionsNative::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostTransactionsNativeRequest& request = {}, A&&... a) const {
+    return pay::PostTransactionsNative::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class TransactionsOutTradeNoByOutTradeNoClose : public ::wechatpay::models::Node {
@@ -2902,6 +3532,11 @@ class TransactionsOutTradeNoByOutTradeNoClose : public ::wechatpay::models::Node
     return pay::PostTransactionsOutTradeNoClose::Call(static_cast<const C&>(client_), args_[0],
                                                       request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay::PostTransactionsOutTradeNoCloseRequest& request = {}, A&&... a) const {
+    return pay::PostTransactionsOutTradeNoClose::CallAsync(client_, args_[0], request,
+                                                           std::forward<A>(a)...);
+  }
 };
 
 class TransactionsOutTradeNoByOutTradeNoReverse : public ::wechatpay::models::Node {
@@ -2913,6 +3548,12 @@ class TransactionsOutTradeNoByOutTradeNoReverse : public ::wechatpay::models::No
       ::wechatpay::CallOptions options = {}) const {
     return pay::PostTransactionsOutTradeNoReverse::Call(static_cast<const C&>(client_), args_[0],
                                                         request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay::PostTransactionsOutTradeNoReverseRequest& request = {},
+                 A&&... a) const {
+    return pay::PostTransactionsOutTradeNoReverse::CallAsync(client_, args_[0], request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -2927,6 +3568,11 @@ class TransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay::GetTransactionsOutTradeNo::Call(static_cast<const C&>(client_), args_[0], request,
                                                 std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const pay::GetTransactionsOutTradeNoRequest& request = {}, A&&... a) const {
+    return pay::GetTransactionsOutTradeNo::CallAsync(client_, args_[0], request,
+                                                     std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -73,6 +75,24 @@ struct GetOpenScenarioSpeakerByDeviceSn {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, device_sn, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view device_sn,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, device_sn, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view device_sn,
+                                         const Request& request, F callback) {
+    return CallAsync(client, device_sn, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view device_sn,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, device_sn, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/pay-devices/open-scenario-speaker/{device_sn}/bind
@@ -129,6 +149,24 @@ struct PostOpenScenarioSpeakerByDeviceSnBind {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, device_sn, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view device_sn,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, device_sn, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view device_sn,
+                                         const Request& request, F callback) {
+    return CallAsync(client, device_sn, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view device_sn,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, device_sn, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/pay-devices/open-scenario-speaker/{device_sn}/prebind
@@ -183,6 +221,24 @@ struct PostOpenScenarioSpeakerByDeviceSnPrebind {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, device_sn, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view device_sn,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, device_sn, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view device_sn,
+                                         const Request& request, F callback) {
+    return CallAsync(client, device_sn, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view device_sn,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, device_sn, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/pay-devices/open-scenario-speaker/{device_sn}/unbind
@@ -236,6 +292,24 @@ struct PostOpenScenarioSpeakerByDeviceSnUnbind {
   static Result<Response> Call(const C& client, std::string_view device_sn, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, device_sn, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view device_sn,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, device_sn, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view device_sn,
+                                         const Request& request, F callback) {
+    return CallAsync(client, device_sn, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view device_sn,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, device_sn, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -293,6 +367,25 @@ struct PostOpenScenarioSpeakerorderByTransactionIdReport {
   static Result<Response> Call(const C& client, std::string_view transaction_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -372,6 +465,24 @@ struct PostPrintersByDeviceIdPrintOrders {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, device_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view device_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, device_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view device_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, device_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view device_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, device_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}
@@ -439,6 +550,30 @@ struct GetPrintersByDeviceIdPrintOrdersByPrintOrderNo {
     return Execute(client, Prepare(client, device_id, print_order_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view device_id,
+                                                 std::string_view print_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, device_id, print_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view device_id,
+                                         std::string_view print_order_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, device_id, print_order_no, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view device_id,
+                                         std::string_view print_order_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, device_id, print_order_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -459,7 +594,8 @@ const EnumTable& EnumTableOf(GetOpenScenarioSpeakerByDeviceSnResponse::BindState
 const EnumTable& EnumTableOf(GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse::PrintState);
 
 // Fluent calls: PayDevices(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class OpenScenarioSpeakerByDeviceSnBind : public ::wechatpay::models::Node {
@@ -471,6 +607,12 @@ class OpenScenarioSpeakerByDeviceSnBind : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay_devices::PostOpenScenarioSpeakerByDeviceSnBind::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay_devices::PostOpenScenarioSpeakerByDeviceSnBindRequest& request = {},
+                 A&&... a) const {
+    return pay_devices::PostOpenScenarioSpeakerByDeviceSnBind::CallAsync(client_, args_[0], request,
+                                                                         std::forward<A>(a)...);
   }
 };
 
@@ -484,6 +626,12 @@ class OpenScenarioSpeakerByDeviceSnPrebind : public ::wechatpay::models::Node {
     return pay_devices::PostOpenScenarioSpeakerByDeviceSnPrebind::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay_devices::PostOpenScenarioSpeakerByDeviceSnPrebindRequest& request = {},
+                 A&&... a) const {
+    return pay_devices::PostOpenScenarioSpeakerByDeviceSnPrebind::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class OpenScenarioSpeakerByDeviceSnUnbind : public ::wechatpay::models::Node {
@@ -495,6 +643,12 @@ class OpenScenarioSpeakerByDeviceSnUnbind : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return pay_devices::PostOpenScenarioSpeakerByDeviceSnUnbind::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const pay_devices::PostOpenScenarioSpeakerByDeviceSnUnbindRequest& request = {},
+                 A&&... a) const {
+    return pay_devices::PostOpenScenarioSpeakerByDeviceSnUnbind::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -511,6 +665,12 @@ class OpenScenarioSpeakerByDeviceSn : public ::wechatpay::models::Node {
     return pay_devices::GetOpenScenarioSpeakerByDeviceSn::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const pay_devices::GetOpenScenarioSpeakerByDeviceSnRequest& request = {},
+                A&&... a) const {
+    return pay_devices::GetOpenScenarioSpeakerByDeviceSn::CallAsync(client_, args_[0], request,
+                                                                    std::forward<A>(a)...);
+  }
 };
 
 class OpenScenarioSpeakerorderByTransactionIdReport : public ::wechatpay::models::Node {
@@ -522,6 +682,13 @@ class OpenScenarioSpeakerorderByTransactionIdReport : public ::wechatpay::models
       ::wechatpay::CallOptions options = {}) const {
     return pay_devices::PostOpenScenarioSpeakerorderByTransactionIdReport::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const pay_devices::PostOpenScenarioSpeakerorderByTransactionIdReportRequest& request = {},
+      A&&... a) const {
+    return pay_devices::PostOpenScenarioSpeakerorderByTransactionIdReport::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -541,6 +708,12 @@ class PrintersByDeviceIdPrintOrders : public ::wechatpay::models::Node {
     return pay_devices::PostPrintersByDeviceIdPrintOrders::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const pay_devices::PostPrintersByDeviceIdPrintOrdersRequest& request = {},
+                 A&&... a) const {
+    return pay_devices::PostPrintersByDeviceIdPrintOrders::CallAsync(client_, args_[0], request,
+                                                                     std::forward<A>(a)...);
+  }
 };
 
 class PrintersByDeviceIdPrintOrdersByPrintOrderNo : public ::wechatpay::models::Node {
@@ -552,6 +725,13 @@ class PrintersByDeviceIdPrintOrdersByPrintOrderNo : public ::wechatpay::models::
       ::wechatpay::CallOptions options = {}) const {
     return pay_devices::GetPrintersByDeviceIdPrintOrdersByPrintOrderNo::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const pay_devices::GetPrintersByDeviceIdPrintOrdersByPrintOrderNoRequest& request = {},
+      A&&... a) const {
+    return pay_devices::GetPrintersByDeviceIdPrintOrdersByPrintOrderNo::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 

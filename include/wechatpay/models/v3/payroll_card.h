@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -103,6 +105,23 @@ struct GetAuthentications {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payroll-card/authentications/pre-order
@@ -163,6 +182,23 @@ struct PostAuthenticationsPreOrder {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -239,6 +275,23 @@ struct PostAuthenticationsPreOrderWithAuth {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/payroll-card/authentications/{authenticate_number}
@@ -302,6 +355,26 @@ struct GetAuthenticationsByAuthenticateNumber {
     return Execute(client, Prepare(client, authenticate_number, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view authenticate_number,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, authenticate_number, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view authenticate_number,
+                                         const Request& request, F callback) {
+    return CallAsync(client, authenticate_number, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view authenticate_number,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, authenticate_number, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/payroll-card/relations/{openid}
@@ -357,6 +430,24 @@ struct GetRelationsByOpenid {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payroll-card/tokens
@@ -410,6 +501,23 @@ struct PostTokens {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -482,6 +590,23 @@ struct PostTransferBatches {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payroll-card/wesure/insurance
@@ -521,6 +646,23 @@ struct PostWesureInsurance {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -580,6 +722,23 @@ struct PostWesureTokenValidations {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -608,7 +767,8 @@ const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::AuthorizeState);
 const EnumTable& EnumTableOf(PostWesureTokenValidationsRequest::AuthenticateType);
 
 // Fluent calls: PayrollCard(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class AuthenticationsPreOrder : public ::wechatpay::models::Node {
@@ -621,6 +781,12 @@ class AuthenticationsPreOrder : public ::wechatpay::models::Node {
     return payroll_card::PostAuthenticationsPreOrder::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payroll_card::PostAuthenticationsPreOrderRequest& request = {},
+                 A&&... a) const {
+    return payroll_card::PostAuthenticationsPreOrder::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
+  }
 };
 
 class AuthenticationsPreOrderWithAuth : public ::wechatpay::models::Node {
@@ -632,6 +798,12 @@ class AuthenticationsPreOrderWithAuth : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payroll_card::PostAuthenticationsPreOrderWithAuth::Call(static_cast<const C&>(client_),
                                                                    request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payroll_card::PostAuthenticationsPreOrderWithAuthRequest& request = {},
+                 A&&... a) const {
+    return payroll_card::PostAuthenticationsPreOrderWithAuth::CallAsync(client_, request,
+                                                                        std::forward<A>(a)...);
   }
 };
 
@@ -647,6 +819,10 @@ class Authentications : public ::wechatpay::models::Node {
     return payroll_card::GetAuthentications::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
   }
+  template <class... A>
+  auto getAsync(const payroll_card::GetAuthenticationsRequest& request = {}, A&&... a) const {
+    return payroll_card::GetAuthentications::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class AuthenticationsByAuthenticateNumber : public ::wechatpay::models::Node {
@@ -658,6 +834,12 @@ class AuthenticationsByAuthenticateNumber : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payroll_card::GetAuthenticationsByAuthenticateNumber::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const payroll_card::GetAuthenticationsByAuthenticateNumberRequest& request = {},
+                A&&... a) const {
+    return payroll_card::GetAuthenticationsByAuthenticateNumber::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -671,6 +853,11 @@ class RelationsByOpenid : public ::wechatpay::models::Node {
     return payroll_card::GetRelationsByOpenid::Call(static_cast<const C&>(client_), args_[0],
                                                     request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const payroll_card::GetRelationsByOpenidRequest& request = {}, A&&... a) const {
+    return payroll_card::GetRelationsByOpenid::CallAsync(client_, args_[0], request,
+                                                         std::forward<A>(a)...);
+  }
 };
 
 class Tokens : public ::wechatpay::models::Node {
@@ -682,6 +869,10 @@ class Tokens : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payroll_card::PostTokens::Call(static_cast<const C&>(client_), request,
                                           std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payroll_card::PostTokensRequest& request = {}, A&&... a) const {
+    return payroll_card::PostTokens::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -695,6 +886,10 @@ class TransferBatches : public ::wechatpay::models::Node {
     return payroll_card::PostTransferBatches::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payroll_card::PostTransferBatchesRequest& request = {}, A&&... a) const {
+    return payroll_card::PostTransferBatches::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class WesureInsurance : public ::wechatpay::models::Node {
@@ -707,6 +902,10 @@ class WesureInsurance : public ::wechatpay::models::Node {
     return payroll_card::PostWesureInsurance::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payroll_card::PostWesureInsuranceRequest& request = {}, A&&... a) const {
+    return payroll_card::PostWesureInsurance::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class WesureTokenValidations : public ::wechatpay::models::Node {
@@ -718,6 +917,12 @@ class WesureTokenValidations : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payroll_card::PostWesureTokenValidations::Call(static_cast<const C&>(client_), request,
                                                           std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payroll_card::PostWesureTokenValidationsRequest& request = {},
+                 A&&... a) const {
+    return payroll_card::PostWesureTokenValidations::CallAsync(client_, request,
+                                                               std::forward<A>(a)...);
   }
 };
 

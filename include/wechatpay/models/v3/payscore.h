@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -66,6 +68,23 @@ struct PostAcquiringbankPermissions {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -132,6 +151,26 @@ struct GetAcquiringbankPermissionsAuthorizationCode {
     return Execute(client, Prepare(client, authorization_code, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view authorization_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, authorization_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view authorization_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, authorization_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view authorization_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, authorization_code, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/payscore/acquiringbank/permissions/authorization-code/{authorization_code}/terminate
@@ -174,6 +213,26 @@ struct PostAcquiringbankPermissionsAuthorizationCodeTerminate {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, authorization_code, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view authorization_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, authorization_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view authorization_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, authorization_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view authorization_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, authorization_code, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -386,6 +445,23 @@ struct GetAcquiringbankServiceorder {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/acquiringbank/serviceorder
@@ -512,6 +588,23 @@ struct PostAcquiringbankServiceorder {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/payscore/acquiringbank/serviceorder/deduction
@@ -566,6 +659,23 @@ struct GetAcquiringbankServiceorderDeduction {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/cancel
@@ -606,6 +716,24 @@ struct PostAcquiringbankServiceorderByOutOrderNoCancel {
   static Result<Response> Call(const C& client, std::string_view out_order_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -674,6 +802,24 @@ struct PostAcquiringbankServiceorderByOutOrderNoComplete {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/modify
@@ -719,6 +865,24 @@ struct PostAcquiringbankServiceorderByOutOrderNoModify {
   static Result<Response> Call(const C& client, std::string_view out_order_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -775,6 +939,24 @@ struct PostAcquiringbankServiceorderByOutOrderNoRegisterdeductinfo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/sync
@@ -828,6 +1010,24 @@ struct PostAcquiringbankServiceorderByOutOrderNoSync {
   static Result<Response> Call(const C& client, std::string_view out_order_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1128,6 +1328,23 @@ struct PostAcquiringbankServicepayondeliveryorder {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/payscore/merchant-bill
@@ -1193,6 +1410,23 @@ struct GetMerchantBill {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1391,6 +1625,23 @@ struct GetOverseaPartnerServiceorder {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/oversea/partner/serviceorder
@@ -1498,6 +1749,23 @@ struct PostOverseaPartnerServiceorder {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/oversea/partner/serviceorder/{out_order_no}/cancel
@@ -1537,6 +1805,24 @@ struct PostOverseaPartnerServiceorderByOutOrderNoCancel {
   static Result<Response> Call(const C& client, std::string_view out_order_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1608,6 +1894,24 @@ struct PostOverseaPartnerServiceorderByOutOrderNoComplete {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/oversea/partner/serviceorder/{out_order_no}/sync
@@ -1669,6 +1973,24 @@ struct PostOverseaPartnerServiceorderByOutOrderNoSync {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/partner/permissions
@@ -1713,6 +2035,23 @@ struct PostPartnerPermissions {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1782,6 +2121,23 @@ struct PostPartnerPermissionsApplyForScene {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1870,6 +2226,23 @@ struct PostPartnerPermissionsAssessUserRiskLevel {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/payscore/partner/permissions/authorization-code/{authorization_code}
@@ -1937,6 +2310,26 @@ struct GetPartnerPermissionsAuthorizationCode {
     return Execute(client, Prepare(client, authorization_code, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view authorization_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, authorization_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view authorization_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, authorization_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view authorization_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, authorization_code, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/payscore/partner/permissions/authorization-code/{authorization_code}/terminate
@@ -1977,6 +2370,26 @@ struct PostPartnerPermissionsAuthorizationCodeTerminate {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, authorization_code, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view authorization_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, authorization_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view authorization_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, authorization_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view authorization_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, authorization_code, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -2040,6 +2453,23 @@ struct GetPartnerPermissionsSearch {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/partner/permissions/terminate
@@ -2079,6 +2509,23 @@ struct PostPartnerPermissionsTerminate {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2141,6 +2588,23 @@ struct PostPartnerServiceAccountApplications {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/payscore/partner/service-account-applications/{out_apply_no}
@@ -2197,6 +2661,24 @@ struct GetPartnerServiceAccountApplicationsByOutApplyNo {
   static Result<Response> Call(const C& client, std::string_view out_apply_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_apply_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_apply_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_apply_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_apply_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_apply_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_apply_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_apply_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2338,6 +2820,23 @@ struct GetPartnerServiceorder {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/partner/serviceorder
@@ -2453,6 +2952,23 @@ struct PostPartnerServiceorder {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/partner/serviceorder/direct-complete
@@ -2508,6 +3024,23 @@ struct PostPartnerServiceorderDirectComplete {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/partner/serviceorder/{out_order_no}/cancel
@@ -2547,6 +3080,24 @@ struct PostPartnerServiceorderByOutOrderNoCancel {
   static Result<Response> Call(const C& client, std::string_view out_order_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2601,6 +3152,24 @@ struct PostPartnerServiceorderByOutOrderNoComplete {
   static Result<Response> Call(const C& client, std::string_view out_order_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2664,6 +3233,24 @@ struct PostPartnerServiceorderByOutOrderNoModify {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/partner/serviceorder/{out_order_no}/pay
@@ -2702,6 +3289,24 @@ struct PostPartnerServiceorderByOutOrderNoPay {
   static Result<Response> Call(const C& client, std::string_view out_order_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2749,6 +3354,24 @@ struct PostPartnerServiceorderByOutOrderNoSendPendingmessage {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/partner/serviceorder/{out_order_no}/send-prepaidmessage
@@ -2794,6 +3417,24 @@ struct PostPartnerServiceorderByOutOrderNoSendPrepaidmessage {
   static Result<Response> Call(const C& client, std::string_view out_order_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2849,6 +3490,24 @@ struct PostPartnerServiceorderByOutOrderNoSync {
   static Result<Response> Call(const C& client, std::string_view out_order_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2961,6 +3620,23 @@ struct PostPartnerServicepayondeliveryorder {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/payscore/partner/servicequotas/service-id/{service_id}
@@ -3030,6 +3706,24 @@ struct GetPartnerServicequotasServiceId {
   static Result<Response> Call(const C& client, std::string_view service_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, service_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view service_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, service_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view service_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, service_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view service_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, service_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3149,6 +3843,23 @@ struct GetPayafterOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/payafter-orders
@@ -3237,6 +3948,23 @@ struct PostPayafterOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/payafter-orders/{out_order_no}/cancel
@@ -3291,6 +4019,24 @@ struct PostPayafterOrdersByOutOrderNoCancel {
   static Result<Response> Call(const C& client, std::string_view out_order_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3360,6 +4106,24 @@ struct PostPayafterOrdersByOutOrderNoComplete {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/payafter-orders/{out_order_no}/sync
@@ -3428,6 +4192,24 @@ struct PostPayafterOrdersByOutOrderNoSync {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/permissions
@@ -3470,6 +4252,23 @@ struct PostPermissions {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3540,6 +4339,23 @@ struct PostPermissionsAssessUserRiskLevel {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/payscore/permissions/authorization-code/{authorization_code}
@@ -3607,6 +4423,26 @@ struct GetPermissionsAuthorizationCode {
     return Execute(client, Prepare(client, authorization_code, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view authorization_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, authorization_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view authorization_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, authorization_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view authorization_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, authorization_code, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/payscore/permissions/authorization-code/{authorization_code}/terminate
@@ -3646,6 +4482,26 @@ struct PostPermissionsAuthorizationCodeTerminate {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, authorization_code, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view authorization_code,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, authorization_code, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view authorization_code,
+                                         const Request& request, F callback) {
+    return CallAsync(client, authorization_code, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view authorization_code,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, authorization_code, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -3702,6 +4558,24 @@ struct GetPermissionsOpenid {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/permissions/openid/{openid}/terminate
@@ -3738,6 +4612,24 @@ struct PostPermissionsOpenidTerminate {
   static Result<Response> Call(const C& client, std::string_view openid, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3838,6 +4730,23 @@ struct PostPlanPartnerPayscorePlans {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/payscore/plan/partner/payscore-plans/merchant-plan-no/{merchant_plan_no}
@@ -3904,6 +4813,25 @@ struct GetPlanPartnerPayscorePlansMerchantPlanNo {
   static Result<Response> Call(const C& client, std::string_view merchant_plan_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, merchant_plan_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view merchant_plan_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, merchant_plan_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view merchant_plan_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, merchant_plan_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view merchant_plan_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, merchant_plan_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -3972,6 +4900,25 @@ struct PostPlanPartnerPayscorePlansMerchantPlanNoStop {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, merchant_plan_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view merchant_plan_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, merchant_plan_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view merchant_plan_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, merchant_plan_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view merchant_plan_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, merchant_plan_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/payscore/plan/payscore-plans
@@ -4036,6 +4983,23 @@ struct PostPlanPayscorePlans {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/payscore/plan/payscore-plans/merchant-plan-no/{merchant_plan_no}
@@ -4098,6 +5062,25 @@ struct GetPlanPayscorePlansMerchantPlanNo {
   static Result<Response> Call(const C& client, std::string_view merchant_plan_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, merchant_plan_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view merchant_plan_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, merchant_plan_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view merchant_plan_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, merchant_plan_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view merchant_plan_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, merchant_plan_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -4162,6 +5145,25 @@ struct PostPlanPayscorePlansMerchantPlanNoStop {
   static Result<Response> Call(const C& client, std::string_view merchant_plan_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, merchant_plan_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view merchant_plan_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, merchant_plan_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view merchant_plan_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, merchant_plan_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view merchant_plan_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, merchant_plan_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -4232,6 +5234,23 @@ struct GetServiceorder {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4329,6 +5348,23 @@ struct PostServiceorder {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/serviceorder/direct-complete
@@ -4413,6 +5449,23 @@ struct PostServiceorderDirectComplete {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/serviceorder/{out_order_no}/cancel
@@ -4466,6 +5519,24 @@ struct PostServiceorderByOutOrderNoCancel {
   static Result<Response> Call(const C& client, std::string_view out_order_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4563,6 +5634,24 @@ struct PostServiceorderByOutOrderNoComplete {
   static Result<Response> Call(const C& client, std::string_view out_order_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4684,6 +5773,24 @@ struct PostServiceorderByOutOrderNoModify {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/serviceorder/{out_order_no}/pay
@@ -4734,6 +5841,24 @@ struct PostServiceorderByOutOrderNoPay {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/serviceorder/{out_order_no}/send-pendingmessage
@@ -4779,6 +5904,24 @@ struct PostServiceorderByOutOrderNoSendPendingmessage {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/serviceorder/{out_order_no}/send-prepaidmessage
@@ -4823,6 +5966,24 @@ struct PostServiceorderByOutOrderNoSendPrepaidmessage {
   static Result<Response> Call(const C& client, std::string_view out_order_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4953,6 +6114,24 @@ struct PostServiceorderByOutOrderNoSync {
   static Result<Response> Call(const C& client, std::string_view out_order_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -5103,6 +6282,23 @@ struct PostServicepayondeliveryorder {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/sign-plan/partner/serviceorder
@@ -5218,6 +6414,23 @@ struct PostSignPlanPartnerServiceorder {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -5348,6 +6561,23 @@ struct PostSignPlanPartnerUserSignPlans {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/payscore/sign-plan/partner/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}
@@ -5425,6 +6655,28 @@ struct GetSignPlanPartnerUserSignPlansMerchantSignPlanNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, merchant_sign_plan_no, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view merchant_sign_plan_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, merchant_sign_plan_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view merchant_sign_plan_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, merchant_sign_plan_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view merchant_sign_plan_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, merchant_sign_plan_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -5507,6 +6759,28 @@ struct PostSignPlanPartnerUserSignPlansMerchantSignPlanNoStop {
     return Execute(client, Prepare(client, merchant_sign_plan_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view merchant_sign_plan_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, merchant_sign_plan_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view merchant_sign_plan_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, merchant_sign_plan_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view merchant_sign_plan_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, merchant_sign_plan_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/payscore/sign-plan/serviceorder
@@ -5577,6 +6851,23 @@ struct PostSignPlanServiceorder {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -5662,6 +6953,23 @@ struct PostSignPlanUserSignPlans {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/payscore/sign-plan/user-sign-plans/merchant-sign-plan-no/{merchant_sign_plan_no}
@@ -5734,6 +7042,28 @@ struct GetSignPlanUserSignPlansMerchantSignPlanNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, merchant_sign_plan_no, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view merchant_sign_plan_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, merchant_sign_plan_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view merchant_sign_plan_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, merchant_sign_plan_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view merchant_sign_plan_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, merchant_sign_plan_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -5809,6 +7139,28 @@ struct PostSignPlanUserSignPlansMerchantSignPlanNoStop {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, merchant_sign_plan_no, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view merchant_sign_plan_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, merchant_sign_plan_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view merchant_sign_plan_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, merchant_sign_plan_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view merchant_sign_plan_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, merchant_sign_plan_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -5886,6 +7238,23 @@ struct GetSmartretailOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/smartretail-orders
@@ -5953,6 +7322,23 @@ struct PostSmartretailOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/smartretail-orders/{out_order_no}/cancel
@@ -6008,6 +7394,24 @@ struct PostSmartretailOrdersByOutOrderNoCancel {
   static Result<Response> Call(const C& client, std::string_view out_order_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -6077,6 +7481,24 @@ struct PostSmartretailOrdersByOutOrderNoComplete {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/payscore/user-service-state
@@ -6128,6 +7550,23 @@ struct GetUserServiceState {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/payscore/users/{openid}/permissions/{service_id}/terminate
@@ -6171,6 +7610,28 @@ struct PostUsersByOpenidPermissionsByServiceIdTerminate {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, service_id, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 std::string_view service_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, service_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view service_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, openid, service_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         std::string_view service_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, service_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -6342,7 +7803,8 @@ const EnumTable& EnumTableOf(GetPermissionsAuthorizationCodeResponse::Authorizat
 const EnumTable& EnumTableOf(GetUserServiceStateResponse::UseServiceState);
 
 // Fluent calls: Payscore(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class AcquiringbankPermissionsAuthorizationCodeByAuthorizationCodeTerminate
@@ -6355,6 +7817,13 @@ class AcquiringbankPermissionsAuthorizationCodeByAuthorizationCodeTerminate
        ::wechatpay::CallOptions options = {}) const {
     return payscore::PostAcquiringbankPermissionsAuthorizationCodeTerminate::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const payscore::PostAcquiringbankPermissionsAuthorizationCodeTerminateRequest& request = {},
+      A&&... a) const {
+    return payscore::PostAcquiringbankPermissionsAuthorizationCodeTerminate::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -6372,6 +7841,12 @@ class AcquiringbankPermissionsAuthorizationCodeByAuthorizationCode
     return payscore::GetAcquiringbankPermissionsAuthorizationCode::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const payscore::GetAcquiringbankPermissionsAuthorizationCodeRequest& request = {},
+                A&&... a) const {
+    return payscore::GetAcquiringbankPermissionsAuthorizationCode::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class AcquiringbankPermissions : public ::wechatpay::models::Node {
@@ -6388,6 +7863,12 @@ class AcquiringbankPermissions : public ::wechatpay::models::Node {
     return payscore::PostAcquiringbankPermissions::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payscore::PostAcquiringbankPermissionsRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostAcquiringbankPermissions::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
+  }
 };
 
 class AcquiringbankServiceorderDeduction : public ::wechatpay::models::Node {
@@ -6399,6 +7880,12 @@ class AcquiringbankServiceorderDeduction : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::GetAcquiringbankServiceorderDeduction::Call(static_cast<const C&>(client_),
                                                                  request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const payscore::GetAcquiringbankServiceorderDeductionRequest& request = {},
+                A&&... a) const {
+    return payscore::GetAcquiringbankServiceorderDeduction::CallAsync(client_, request,
+                                                                      std::forward<A>(a)...);
   }
 };
 
@@ -6413,12 +7900,23 @@ class AcquiringbankServiceorder : public ::wechatpay::models::Node {
     return payscore::GetAcquiringbankServiceorder::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
   }
+  template <class... A>
+  auto getAsync(const payscore::GetAcquiringbankServiceorderRequest& request = {}, A&&... a) const {
+    return payscore::GetAcquiringbankServiceorder::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<payscore::PostAcquiringbankServiceorderResponse> post(
       const payscore::PostAcquiringbankServiceorderRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostAcquiringbankServiceorder::Call(static_cast<const C&>(client_), request,
                                                          std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostAcquiringbankServiceorderRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostAcquiringbankServiceorder::CallAsync(client_, request,
+                                                              std::forward<A>(a)...);
   }
 };
 
@@ -6432,6 +7930,13 @@ class AcquiringbankServiceorderByOutOrderNoCancel : public ::wechatpay::models::
     return payscore::PostAcquiringbankServiceorderByOutOrderNoCancel::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const payscore::PostAcquiringbankServiceorderByOutOrderNoCancelRequest& request = {},
+      A&&... a) const {
+    return payscore::PostAcquiringbankServiceorderByOutOrderNoCancel::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class AcquiringbankServiceorderByOutOrderNoComplete : public ::wechatpay::models::Node {
@@ -6444,6 +7949,13 @@ class AcquiringbankServiceorderByOutOrderNoComplete : public ::wechatpay::models
     return payscore::PostAcquiringbankServiceorderByOutOrderNoComplete::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const payscore::PostAcquiringbankServiceorderByOutOrderNoCompleteRequest& request = {},
+      A&&... a) const {
+    return payscore::PostAcquiringbankServiceorderByOutOrderNoComplete::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class AcquiringbankServiceorderByOutOrderNoModify : public ::wechatpay::models::Node {
@@ -6455,6 +7967,13 @@ class AcquiringbankServiceorderByOutOrderNoModify : public ::wechatpay::models::
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostAcquiringbankServiceorderByOutOrderNoModify::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const payscore::PostAcquiringbankServiceorderByOutOrderNoModifyRequest& request = {},
+      A&&... a) const {
+    return payscore::PostAcquiringbankServiceorderByOutOrderNoModify::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -6469,6 +7988,13 @@ class AcquiringbankServiceorderByOutOrderNoRegisterdeductinfo : public ::wechatp
     return payscore::PostAcquiringbankServiceorderByOutOrderNoRegisterdeductinfo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payscore::PostAcquiringbankServiceorderByOutOrderNoRegisterdeductinfoRequest&
+                     request = {},
+                 A&&... a) const {
+    return payscore::PostAcquiringbankServiceorderByOutOrderNoRegisterdeductinfo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class AcquiringbankServiceorderByOutOrderNoSync : public ::wechatpay::models::Node {
@@ -6480,6 +8006,12 @@ class AcquiringbankServiceorderByOutOrderNoSync : public ::wechatpay::models::No
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostAcquiringbankServiceorderByOutOrderNoSync::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostAcquiringbankServiceorderByOutOrderNoSyncRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostAcquiringbankServiceorderByOutOrderNoSync::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -6504,6 +8036,12 @@ class AcquiringbankServicepayondeliveryorder : public ::wechatpay::models::Node 
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostAcquiringbankServicepayondeliveryorder::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostAcquiringbankServicepayondeliveryorderRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostAcquiringbankServicepayondeliveryorder::CallAsync(client_, request,
+                                                                           std::forward<A>(a)...);
   }
 };
 
@@ -6530,6 +8068,10 @@ class MerchantBill : public ::wechatpay::models::Node {
     return payscore::GetMerchantBill::Call(static_cast<const C&>(client_), request,
                                            std::move(options));
   }
+  template <class... A>
+  auto getAsync(const payscore::GetMerchantBillRequest& request = {}, A&&... a) const {
+    return payscore::GetMerchantBill::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class OverseaPartnerServiceorder : public ::wechatpay::models::Node {
@@ -6542,12 +8084,24 @@ class OverseaPartnerServiceorder : public ::wechatpay::models::Node {
     return payscore::GetOverseaPartnerServiceorder::Call(static_cast<const C&>(client_), request,
                                                          std::move(options));
   }
+  template <class... A>
+  auto getAsync(const payscore::GetOverseaPartnerServiceorderRequest& request = {},
+                A&&... a) const {
+    return payscore::GetOverseaPartnerServiceorder::CallAsync(client_, request,
+                                                              std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<payscore::PostOverseaPartnerServiceorderResponse> post(
       const payscore::PostOverseaPartnerServiceorderRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostOverseaPartnerServiceorder::Call(static_cast<const C&>(client_), request,
                                                           std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostOverseaPartnerServiceorderRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostOverseaPartnerServiceorder::CallAsync(client_, request,
+                                                               std::forward<A>(a)...);
   }
 };
 
@@ -6561,6 +8115,13 @@ class OverseaPartnerServiceorderByOutOrderNoCancel : public ::wechatpay::models:
     return payscore::PostOverseaPartnerServiceorderByOutOrderNoCancel::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const payscore::PostOverseaPartnerServiceorderByOutOrderNoCancelRequest& request = {},
+      A&&... a) const {
+    return payscore::PostOverseaPartnerServiceorderByOutOrderNoCancel::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class OverseaPartnerServiceorderByOutOrderNoComplete : public ::wechatpay::models::Node {
@@ -6573,6 +8134,13 @@ class OverseaPartnerServiceorderByOutOrderNoComplete : public ::wechatpay::model
     return payscore::PostOverseaPartnerServiceorderByOutOrderNoComplete::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const payscore::PostOverseaPartnerServiceorderByOutOrderNoCompleteRequest& request = {},
+      A&&... a) const {
+    return payscore::PostOverseaPartnerServiceorderByOutOrderNoComplete::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class OverseaPartnerServiceorderByOutOrderNoSync : public ::wechatpay::models::Node {
@@ -6584,6 +8152,13 @@ class OverseaPartnerServiceorderByOutOrderNoSync : public ::wechatpay::models::N
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostOverseaPartnerServiceorderByOutOrderNoSync::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const payscore::PostOverseaPartnerServiceorderByOutOrderNoSyncRequest& request = {},
+      A&&... a) const {
+    return payscore::PostOverseaPartnerServiceorderByOutOrderNoSync::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -6620,6 +8195,12 @@ class PartnerPermissionsApplyForScene : public ::wechatpay::models::Node {
     return payscore::PostPartnerPermissionsApplyForScene::Call(static_cast<const C&>(client_),
                                                                request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payscore::PostPartnerPermissionsApplyForSceneRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPartnerPermissionsApplyForScene::CallAsync(client_, request,
+                                                                    std::forward<A>(a)...);
+  }
 };
 
 class PartnerPermissionsAssessUserRiskLevel : public ::wechatpay::models::Node {
@@ -6631,6 +8212,12 @@ class PartnerPermissionsAssessUserRiskLevel : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostPartnerPermissionsAssessUserRiskLevel::Call(static_cast<const C&>(client_),
                                                                      request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostPartnerPermissionsAssessUserRiskLevelRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPartnerPermissionsAssessUserRiskLevel::CallAsync(client_, request,
+                                                                          std::forward<A>(a)...);
   }
 };
 
@@ -6644,6 +8231,13 @@ class PartnerPermissionsAuthorizationCodeByAuthorizationCodeTerminate
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostPartnerPermissionsAuthorizationCodeTerminate::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const payscore::PostPartnerPermissionsAuthorizationCodeTerminateRequest& request = {},
+      A&&... a) const {
+    return payscore::PostPartnerPermissionsAuthorizationCodeTerminate::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -6660,6 +8254,12 @@ class PartnerPermissionsAuthorizationCodeByAuthorizationCode : public ::wechatpa
     return payscore::GetPartnerPermissionsAuthorizationCode::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const payscore::GetPartnerPermissionsAuthorizationCodeRequest& request = {},
+                A&&... a) const {
+    return payscore::GetPartnerPermissionsAuthorizationCode::CallAsync(client_, args_[0], request,
+                                                                       std::forward<A>(a)...);
+  }
 };
 
 class PartnerPermissionsSearch : public ::wechatpay::models::Node {
@@ -6672,6 +8272,11 @@ class PartnerPermissionsSearch : public ::wechatpay::models::Node {
     return payscore::GetPartnerPermissionsSearch::Call(static_cast<const C&>(client_), request,
                                                        std::move(options));
   }
+  template <class... A>
+  auto getAsync(const payscore::GetPartnerPermissionsSearchRequest& request = {}, A&&... a) const {
+    return payscore::GetPartnerPermissionsSearch::CallAsync(client_, request,
+                                                            std::forward<A>(a)...);
+  }
 };
 
 class PartnerPermissionsTerminate : public ::wechatpay::models::Node {
@@ -6683,6 +8288,12 @@ class PartnerPermissionsTerminate : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostPartnerPermissionsTerminate::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostPartnerPermissionsTerminateRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPartnerPermissionsTerminate::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
   }
 };
 
@@ -6704,6 +8315,10 @@ class PartnerPermissions : public ::wechatpay::models::Node {
     return payscore::PostPartnerPermissions::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payscore::PostPartnerPermissionsRequest& request = {}, A&&... a) const {
+    return payscore::PostPartnerPermissions::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerServiceAccountApplications : public ::wechatpay::models::Node {
@@ -6715,6 +8330,12 @@ class PartnerServiceAccountApplications : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostPartnerServiceAccountApplications::Call(static_cast<const C&>(client_),
                                                                  request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostPartnerServiceAccountApplicationsRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPartnerServiceAccountApplications::CallAsync(client_, request,
+                                                                      std::forward<A>(a)...);
   }
 };
 
@@ -6728,6 +8349,13 @@ class PartnerServiceAccountApplicationsByOutApplyNo : public ::wechatpay::models
     return payscore::GetPartnerServiceAccountApplicationsByOutApplyNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const payscore::GetPartnerServiceAccountApplicationsByOutApplyNoRequest& request = {},
+      A&&... a) const {
+    return payscore::GetPartnerServiceAccountApplicationsByOutApplyNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerServiceorderDirectComplete : public ::wechatpay::models::Node {
@@ -6739,6 +8367,12 @@ class PartnerServiceorderDirectComplete : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostPartnerServiceorderDirectComplete::Call(static_cast<const C&>(client_),
                                                                  request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostPartnerServiceorderDirectCompleteRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPartnerServiceorderDirectComplete::CallAsync(client_, request,
+                                                                      std::forward<A>(a)...);
   }
 };
 
@@ -6753,12 +8387,20 @@ class PartnerServiceorder : public ::wechatpay::models::Node {
     return payscore::GetPartnerServiceorder::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
   }
+  template <class... A>
+  auto getAsync(const payscore::GetPartnerServiceorderRequest& request = {}, A&&... a) const {
+    return payscore::GetPartnerServiceorder::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<payscore::PostPartnerServiceorderResponse> post(
       const payscore::PostPartnerServiceorderRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostPartnerServiceorder::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostPartnerServiceorderRequest& request = {}, A&&... a) const {
+    return payscore::PostPartnerServiceorder::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -6772,6 +8414,12 @@ class PartnerServiceorderByOutOrderNoCancel : public ::wechatpay::models::Node {
     return payscore::PostPartnerServiceorderByOutOrderNoCancel::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payscore::PostPartnerServiceorderByOutOrderNoCancelRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPartnerServiceorderByOutOrderNoCancel::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerServiceorderByOutOrderNoComplete : public ::wechatpay::models::Node {
@@ -6783,6 +8431,12 @@ class PartnerServiceorderByOutOrderNoComplete : public ::wechatpay::models::Node
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostPartnerServiceorderByOutOrderNoComplete::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostPartnerServiceorderByOutOrderNoCompleteRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPartnerServiceorderByOutOrderNoComplete::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -6796,6 +8450,12 @@ class PartnerServiceorderByOutOrderNoModify : public ::wechatpay::models::Node {
     return payscore::PostPartnerServiceorderByOutOrderNoModify::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payscore::PostPartnerServiceorderByOutOrderNoModifyRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPartnerServiceorderByOutOrderNoModify::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerServiceorderByOutOrderNoPay : public ::wechatpay::models::Node {
@@ -6807,6 +8467,12 @@ class PartnerServiceorderByOutOrderNoPay : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostPartnerServiceorderByOutOrderNoPay::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostPartnerServiceorderByOutOrderNoPayRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPartnerServiceorderByOutOrderNoPay::CallAsync(client_, args_[0], request,
+                                                                       std::forward<A>(a)...);
   }
 };
 
@@ -6820,6 +8486,13 @@ class PartnerServiceorderByOutOrderNoSendPendingmessage : public ::wechatpay::mo
     return payscore::PostPartnerServiceorderByOutOrderNoSendPendingmessage::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const payscore::PostPartnerServiceorderByOutOrderNoSendPendingmessageRequest& request = {},
+      A&&... a) const {
+    return payscore::PostPartnerServiceorderByOutOrderNoSendPendingmessage::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerServiceorderByOutOrderNoSendPrepaidmessage : public ::wechatpay::models::Node {
@@ -6832,6 +8505,13 @@ class PartnerServiceorderByOutOrderNoSendPrepaidmessage : public ::wechatpay::mo
     return payscore::PostPartnerServiceorderByOutOrderNoSendPrepaidmessage::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const payscore::PostPartnerServiceorderByOutOrderNoSendPrepaidmessageRequest& request = {},
+      A&&... a) const {
+    return payscore::PostPartnerServiceorderByOutOrderNoSendPrepaidmessage::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class PartnerServiceorderByOutOrderNoSync : public ::wechatpay::models::Node {
@@ -6843,6 +8523,12 @@ class PartnerServiceorderByOutOrderNoSync : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostPartnerServiceorderByOutOrderNoSync::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostPartnerServiceorderByOutOrderNoSyncRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPartnerServiceorderByOutOrderNoSync::CallAsync(client_, args_[0], request,
+                                                                        std::forward<A>(a)...);
   }
 };
 
@@ -6872,6 +8558,12 @@ class PartnerServicepayondeliveryorder : public ::wechatpay::models::Node {
     return payscore::PostPartnerServicepayondeliveryorder::Call(static_cast<const C&>(client_),
                                                                 request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payscore::PostPartnerServicepayondeliveryorderRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPartnerServicepayondeliveryorder::CallAsync(client_, request,
+                                                                     std::forward<A>(a)...);
+  }
 };
 
 class PartnerServicequotasServiceIdByServiceId : public ::wechatpay::models::Node {
@@ -6883,6 +8575,12 @@ class PartnerServicequotasServiceIdByServiceId : public ::wechatpay::models::Nod
       ::wechatpay::CallOptions options = {}) const {
     return payscore::GetPartnerServicequotasServiceId::Call(static_cast<const C&>(client_),
                                                             args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const payscore::GetPartnerServicequotasServiceIdRequest& request = {},
+                A&&... a) const {
+    return payscore::GetPartnerServicequotasServiceId::CallAsync(client_, args_[0], request,
+                                                                 std::forward<A>(a)...);
   }
 };
 
@@ -6921,12 +8619,20 @@ class PayafterOrders : public ::wechatpay::models::Node {
     return payscore::GetPayafterOrders::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
   }
+  template <class... A>
+  auto getAsync(const payscore::GetPayafterOrdersRequest& request = {}, A&&... a) const {
+    return payscore::GetPayafterOrders::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<payscore::PostPayafterOrdersResponse> post(
       const payscore::PostPayafterOrdersRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostPayafterOrders::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostPayafterOrdersRequest& request = {}, A&&... a) const {
+    return payscore::PostPayafterOrders::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -6940,6 +8646,12 @@ class PayafterOrdersByOutOrderNoCancel : public ::wechatpay::models::Node {
     return payscore::PostPayafterOrdersByOutOrderNoCancel::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payscore::PostPayafterOrdersByOutOrderNoCancelRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPayafterOrdersByOutOrderNoCancel::CallAsync(client_, args_[0], request,
+                                                                     std::forward<A>(a)...);
+  }
 };
 
 class PayafterOrdersByOutOrderNoComplete : public ::wechatpay::models::Node {
@@ -6952,6 +8664,12 @@ class PayafterOrdersByOutOrderNoComplete : public ::wechatpay::models::Node {
     return payscore::PostPayafterOrdersByOutOrderNoComplete::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payscore::PostPayafterOrdersByOutOrderNoCompleteRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPayafterOrdersByOutOrderNoComplete::CallAsync(client_, args_[0], request,
+                                                                       std::forward<A>(a)...);
+  }
 };
 
 class PayafterOrdersByOutOrderNoSync : public ::wechatpay::models::Node {
@@ -6963,6 +8681,12 @@ class PayafterOrdersByOutOrderNoSync : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostPayafterOrdersByOutOrderNoSync::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostPayafterOrdersByOutOrderNoSyncRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPayafterOrdersByOutOrderNoSync::CallAsync(client_, args_[0], request,
+                                                                   std::forward<A>(a)...);
   }
 };
 
@@ -6984,6 +8708,12 @@ class PermissionsAssessUserRiskLevel : public ::wechatpay::models::Node {
     return payscore::PostPermissionsAssessUserRiskLevel::Call(static_cast<const C&>(client_),
                                                               request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payscore::PostPermissionsAssessUserRiskLevelRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPermissionsAssessUserRiskLevel::CallAsync(client_, request,
+                                                                   std::forward<A>(a)...);
+  }
 };
 
 class PermissionsAuthorizationCodeByAuthorizationCodeTerminate : public ::wechatpay::models::Node {
@@ -6995,6 +8725,12 @@ class PermissionsAuthorizationCodeByAuthorizationCodeTerminate : public ::wechat
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostPermissionsAuthorizationCodeTerminate::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostPermissionsAuthorizationCodeTerminateRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPermissionsAuthorizationCodeTerminate::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -7011,6 +8747,12 @@ class PermissionsAuthorizationCodeByAuthorizationCode : public ::wechatpay::mode
     return payscore::GetPermissionsAuthorizationCode::Call(static_cast<const C&>(client_), args_[0],
                                                            request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const payscore::GetPermissionsAuthorizationCodeRequest& request = {},
+                A&&... a) const {
+    return payscore::GetPermissionsAuthorizationCode::CallAsync(client_, args_[0], request,
+                                                                std::forward<A>(a)...);
+  }
 };
 
 class PermissionsOpenidByOpenidTerminate : public ::wechatpay::models::Node {
@@ -7022,6 +8764,12 @@ class PermissionsOpenidByOpenidTerminate : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostPermissionsOpenidTerminate::Call(static_cast<const C&>(client_), args_[0],
                                                           request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostPermissionsOpenidTerminateRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPermissionsOpenidTerminate::CallAsync(client_, args_[0], request,
+                                                               std::forward<A>(a)...);
   }
 };
 
@@ -7035,6 +8783,11 @@ class PermissionsOpenidByOpenid : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::GetPermissionsOpenid::Call(static_cast<const C&>(client_), args_[0], request,
                                                 std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const payscore::GetPermissionsOpenidRequest& request = {}, A&&... a) const {
+    return payscore::GetPermissionsOpenid::CallAsync(client_, args_[0], request,
+                                                     std::forward<A>(a)...);
   }
 };
 
@@ -7056,6 +8809,10 @@ class Permissions : public ::wechatpay::models::Node {
     return payscore::PostPermissions::Call(static_cast<const C&>(client_), request,
                                            std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payscore::PostPermissionsRequest& request = {}, A&&... a) const {
+    return payscore::PostPermissions::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class PlanPartnerPayscorePlansMerchantPlanNoByMerchantPlanNoStop
@@ -7068,6 +8825,13 @@ class PlanPartnerPayscorePlansMerchantPlanNoByMerchantPlanNoStop
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostPlanPartnerPayscorePlansMerchantPlanNoStop::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const payscore::PostPlanPartnerPayscorePlansMerchantPlanNoStopRequest& request = {},
+      A&&... a) const {
+    return payscore::PostPlanPartnerPayscorePlansMerchantPlanNoStop::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -7084,6 +8848,12 @@ class PlanPartnerPayscorePlansMerchantPlanNoByMerchantPlanNo : public ::wechatpa
     return payscore::GetPlanPartnerPayscorePlansMerchantPlanNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const payscore::GetPlanPartnerPayscorePlansMerchantPlanNoRequest& request = {},
+                A&&... a) const {
+    return payscore::GetPlanPartnerPayscorePlansMerchantPlanNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class PlanPartnerPayscorePlans : public ::wechatpay::models::Node {
@@ -7099,6 +8869,12 @@ class PlanPartnerPayscorePlans : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostPlanPartnerPayscorePlans::Call(static_cast<const C&>(client_), request,
                                                         std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostPlanPartnerPayscorePlansRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPlanPartnerPayscorePlans::CallAsync(client_, request,
+                                                             std::forward<A>(a)...);
   }
 };
 
@@ -7118,6 +8894,12 @@ class PlanPayscorePlansMerchantPlanNoByMerchantPlanNoStop : public ::wechatpay::
     return payscore::PostPlanPayscorePlansMerchantPlanNoStop::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payscore::PostPlanPayscorePlansMerchantPlanNoStopRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostPlanPayscorePlansMerchantPlanNoStop::CallAsync(client_, args_[0], request,
+                                                                        std::forward<A>(a)...);
+  }
 };
 
 class PlanPayscorePlansMerchantPlanNoByMerchantPlanNo : public ::wechatpay::models::Node {
@@ -7130,6 +8912,12 @@ class PlanPayscorePlansMerchantPlanNoByMerchantPlanNo : public ::wechatpay::mode
       ::wechatpay::CallOptions options = {}) const {
     return payscore::GetPlanPayscorePlansMerchantPlanNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const payscore::GetPlanPayscorePlansMerchantPlanNoRequest& request = {},
+                A&&... a) const {
+    return payscore::GetPlanPayscorePlansMerchantPlanNo::CallAsync(client_, args_[0], request,
+                                                                   std::forward<A>(a)...);
   }
 };
 
@@ -7146,6 +8934,10 @@ class PlanPayscorePlans : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostPlanPayscorePlans::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostPlanPayscorePlansRequest& request = {}, A&&... a) const {
+    return payscore::PostPlanPayscorePlans::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -7166,6 +8958,12 @@ class ServiceorderDirectComplete : public ::wechatpay::models::Node {
     return payscore::PostServiceorderDirectComplete::Call(static_cast<const C&>(client_), request,
                                                           std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payscore::PostServiceorderDirectCompleteRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostServiceorderDirectComplete::CallAsync(client_, request,
+                                                               std::forward<A>(a)...);
+  }
 };
 
 class Serviceorder : public ::wechatpay::models::Node {
@@ -7179,12 +8977,20 @@ class Serviceorder : public ::wechatpay::models::Node {
     return payscore::GetServiceorder::Call(static_cast<const C&>(client_), request,
                                            std::move(options));
   }
+  template <class... A>
+  auto getAsync(const payscore::GetServiceorderRequest& request = {}, A&&... a) const {
+    return payscore::GetServiceorder::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<payscore::PostServiceorderResponse> post(
       const payscore::PostServiceorderRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostServiceorder::Call(static_cast<const C&>(client_), request,
                                             std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostServiceorderRequest& request = {}, A&&... a) const {
+    return payscore::PostServiceorder::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -7198,6 +9004,12 @@ class ServiceorderByOutOrderNoCancel : public ::wechatpay::models::Node {
     return payscore::PostServiceorderByOutOrderNoCancel::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payscore::PostServiceorderByOutOrderNoCancelRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostServiceorderByOutOrderNoCancel::CallAsync(client_, args_[0], request,
+                                                                   std::forward<A>(a)...);
+  }
 };
 
 class ServiceorderByOutOrderNoComplete : public ::wechatpay::models::Node {
@@ -7209,6 +9021,12 @@ class ServiceorderByOutOrderNoComplete : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostServiceorderByOutOrderNoComplete::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostServiceorderByOutOrderNoCompleteRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostServiceorderByOutOrderNoComplete::CallAsync(client_, args_[0], request,
+                                                                     std::forward<A>(a)...);
   }
 };
 
@@ -7222,6 +9040,12 @@ class ServiceorderByOutOrderNoModify : public ::wechatpay::models::Node {
     return payscore::PostServiceorderByOutOrderNoModify::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payscore::PostServiceorderByOutOrderNoModifyRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostServiceorderByOutOrderNoModify::CallAsync(client_, args_[0], request,
+                                                                   std::forward<A>(a)...);
+  }
 };
 
 class ServiceorderByOutOrderNoPay : public ::wechatpay::models::Node {
@@ -7233,6 +9057,12 @@ class ServiceorderByOutOrderNoPay : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostServiceorderByOutOrderNoPay::Call(static_cast<const C&>(client_), args_[0],
                                                            request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostServiceorderByOutOrderNoPayRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostServiceorderByOutOrderNoPay::CallAsync(client_, args_[0], request,
+                                                                std::forward<A>(a)...);
   }
 };
 
@@ -7246,6 +9076,13 @@ class ServiceorderByOutOrderNoSendPendingmessage : public ::wechatpay::models::N
     return payscore::PostServiceorderByOutOrderNoSendPendingmessage::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const payscore::PostServiceorderByOutOrderNoSendPendingmessageRequest& request = {},
+      A&&... a) const {
+    return payscore::PostServiceorderByOutOrderNoSendPendingmessage::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class ServiceorderByOutOrderNoSendPrepaidmessage : public ::wechatpay::models::Node {
@@ -7258,6 +9095,13 @@ class ServiceorderByOutOrderNoSendPrepaidmessage : public ::wechatpay::models::N
     return payscore::PostServiceorderByOutOrderNoSendPrepaidmessage::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const payscore::PostServiceorderByOutOrderNoSendPrepaidmessageRequest& request = {},
+      A&&... a) const {
+    return payscore::PostServiceorderByOutOrderNoSendPrepaidmessage::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class ServiceorderByOutOrderNoSync : public ::wechatpay::models::Node {
@@ -7269,6 +9113,12 @@ class ServiceorderByOutOrderNoSync : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostServiceorderByOutOrderNoSync::Call(static_cast<const C&>(client_),
                                                             args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostServiceorderByOutOrderNoSyncRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostServiceorderByOutOrderNoSync::CallAsync(client_, args_[0], request,
+                                                                 std::forward<A>(a)...);
   }
 };
 
@@ -7294,6 +9144,12 @@ class Servicepayondeliveryorder : public ::wechatpay::models::Node {
     return payscore::PostServicepayondeliveryorder::Call(static_cast<const C&>(client_), request,
                                                          std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payscore::PostServicepayondeliveryorderRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostServicepayondeliveryorder::CallAsync(client_, request,
+                                                              std::forward<A>(a)...);
+  }
 };
 
 class SignPlanPartnerServiceorder : public ::wechatpay::models::Node {
@@ -7305,6 +9161,12 @@ class SignPlanPartnerServiceorder : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostSignPlanPartnerServiceorder::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostSignPlanPartnerServiceorderRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostSignPlanPartnerServiceorder::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
   }
 };
 
@@ -7318,6 +9180,13 @@ class SignPlanPartnerUserSignPlansMerchantSignPlanNoByMerchantSignPlanNoStop
        ::wechatpay::CallOptions options = {}) const {
     return payscore::PostSignPlanPartnerUserSignPlansMerchantSignPlanNoStop::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const payscore::PostSignPlanPartnerUserSignPlansMerchantSignPlanNoStopRequest& request = {},
+      A&&... a) const {
+    return payscore::PostSignPlanPartnerUserSignPlansMerchantSignPlanNoStop::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -7335,6 +9204,13 @@ class SignPlanPartnerUserSignPlansMerchantSignPlanNoByMerchantSignPlanNo
     return payscore::GetSignPlanPartnerUserSignPlansMerchantSignPlanNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const payscore::GetSignPlanPartnerUserSignPlansMerchantSignPlanNoRequest& request = {},
+      A&&... a) const {
+    return payscore::GetSignPlanPartnerUserSignPlansMerchantSignPlanNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class SignPlanPartnerUserSignPlans : public ::wechatpay::models::Node {
@@ -7350,6 +9226,12 @@ class SignPlanPartnerUserSignPlans : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostSignPlanPartnerUserSignPlans::Call(static_cast<const C&>(client_), request,
                                                             std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostSignPlanPartnerUserSignPlansRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostSignPlanPartnerUserSignPlans::CallAsync(client_, request,
+                                                                 std::forward<A>(a)...);
   }
 };
 
@@ -7370,6 +9252,10 @@ class SignPlanServiceorder : public ::wechatpay::models::Node {
     return payscore::PostSignPlanServiceorder::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payscore::PostSignPlanServiceorderRequest& request = {}, A&&... a) const {
+    return payscore::PostSignPlanServiceorder::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class SignPlanUserSignPlansMerchantSignPlanNoByMerchantSignPlanNoStop
@@ -7382,6 +9268,13 @@ class SignPlanUserSignPlansMerchantSignPlanNoByMerchantSignPlanNoStop
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostSignPlanUserSignPlansMerchantSignPlanNoStop::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const payscore::PostSignPlanUserSignPlansMerchantSignPlanNoStopRequest& request = {},
+      A&&... a) const {
+    return payscore::PostSignPlanUserSignPlansMerchantSignPlanNoStop::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -7399,6 +9292,12 @@ class SignPlanUserSignPlansMerchantSignPlanNoByMerchantSignPlanNo
     return payscore::GetSignPlanUserSignPlansMerchantSignPlanNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const payscore::GetSignPlanUserSignPlansMerchantSignPlanNoRequest& request = {},
+                A&&... a) const {
+    return payscore::GetSignPlanUserSignPlansMerchantSignPlanNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class SignPlanUserSignPlans : public ::wechatpay::models::Node {
@@ -7414,6 +9313,10 @@ class SignPlanUserSignPlans : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostSignPlanUserSignPlans::Call(static_cast<const C&>(client_), request,
                                                      std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostSignPlanUserSignPlansRequest& request = {}, A&&... a) const {
+    return payscore::PostSignPlanUserSignPlans::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -7435,12 +9338,20 @@ class SmartretailOrders : public ::wechatpay::models::Node {
     return payscore::GetSmartretailOrders::Call(static_cast<const C&>(client_), request,
                                                 std::move(options));
   }
+  template <class... A>
+  auto getAsync(const payscore::GetSmartretailOrdersRequest& request = {}, A&&... a) const {
+    return payscore::GetSmartretailOrders::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<payscore::PostSmartretailOrdersResponse> post(
       const payscore::PostSmartretailOrdersRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostSmartretailOrders::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostSmartretailOrdersRequest& request = {}, A&&... a) const {
+    return payscore::PostSmartretailOrders::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -7454,6 +9365,12 @@ class SmartretailOrdersByOutOrderNoCancel : public ::wechatpay::models::Node {
     return payscore::PostSmartretailOrdersByOutOrderNoCancel::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const payscore::PostSmartretailOrdersByOutOrderNoCancelRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostSmartretailOrdersByOutOrderNoCancel::CallAsync(client_, args_[0], request,
+                                                                        std::forward<A>(a)...);
+  }
 };
 
 class SmartretailOrdersByOutOrderNoComplete : public ::wechatpay::models::Node {
@@ -7465,6 +9382,12 @@ class SmartretailOrdersByOutOrderNoComplete : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostSmartretailOrdersByOutOrderNoComplete::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const payscore::PostSmartretailOrdersByOutOrderNoCompleteRequest& request = {},
+                 A&&... a) const {
+    return payscore::PostSmartretailOrdersByOutOrderNoComplete::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -7485,6 +9408,10 @@ class UserServiceState : public ::wechatpay::models::Node {
     return payscore::GetUserServiceState::Call(static_cast<const C&>(client_), request,
                                                std::move(options));
   }
+  template <class... A>
+  auto getAsync(const payscore::GetUserServiceStateRequest& request = {}, A&&... a) const {
+    return payscore::GetUserServiceState::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class UsersByOpenidPermissionsByServiceIdTerminate : public ::wechatpay::models::Node {
@@ -7496,6 +9423,13 @@ class UsersByOpenidPermissionsByServiceIdTerminate : public ::wechatpay::models:
       ::wechatpay::CallOptions options = {}) const {
     return payscore::PostUsersByOpenidPermissionsByServiceIdTerminate::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const payscore::PostUsersByOpenidPermissionsByServiceIdTerminateRequest& request = {},
+      A&&... a) const {
+    return payscore::PostUsersByOpenidPermissionsByServiceIdTerminate::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 

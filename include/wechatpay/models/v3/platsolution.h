@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -109,6 +111,23 @@ struct PostEcommerceBankTransferRechargesApply {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/platsolution/ecommerce/bank-transfer-recharges/out-recharge-no/{out_recharge_no}
@@ -200,6 +219,25 @@ struct GetEcommerceBankTransferRechargesOutRechargeNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_recharge_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_recharge_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_recharge_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_recharge_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_recharge_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_recharge_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_recharge_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/platsolution/ecommerce/insurance-compensation-contracts
@@ -269,6 +307,23 @@ struct PostEcommerceInsuranceCompensationContracts {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST
@@ -322,6 +377,24 @@ struct PostEcommerceInsuranceCompensationContractsSubMchidCheckOpened {
   static Result<Response> Call(const C& client, std::string_view sub_mchid, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -447,6 +520,23 @@ struct PostEcommerceMchTransferCompensateBills {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/platsolution/ecommerce/mch-transfer/compensate-bills/bill-id/{bill_id}
@@ -525,6 +615,24 @@ struct GetEcommerceMchTransferCompensateBillsBillId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, bill_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view bill_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, bill_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view bill_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, bill_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view bill_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, bill_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}
@@ -590,6 +698,24 @@ struct GetEcommerceMchTransferCompensateBillsOutBillNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/platsolution/ecommerce/mch-transfer/compensate-bills/out-bill-no/{out_bill_no}/cancel
@@ -645,6 +771,24 @@ struct PostEcommerceMchTransferCompensateBillsOutBillNoCancel {
   static Result<Response> Call(const C& client, std::string_view out_bill_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -707,6 +851,23 @@ struct PostEcommerceMchTransferCompensateBillsPreTransfer {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -842,6 +1003,23 @@ struct PostEcommerceMchTransferDepositAfterSalesCompensationBills {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET
@@ -914,6 +1092,24 @@ struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, bill_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view bill_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, bill_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view bill_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, bill_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view bill_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, bill_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET
@@ -985,6 +1181,24 @@ struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNo {
   static Result<Response> Call(const C& client, std::string_view out_bill_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1142,6 +1356,23 @@ struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBills {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET
@@ -1222,6 +1453,24 @@ struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBill
   static Result<Response> Call(const C& client, std::string_view out_bill_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1324,6 +1573,23 @@ struct PostEcommerceMchTransferDepositShippingCostCompensationBills {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET
@@ -1397,6 +1663,24 @@ struct GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills
@@ -1467,6 +1751,23 @@ struct PostEcommerceMchTransferInsuranceClaimBills {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1549,6 +1850,24 @@ struct GetEcommerceMchTransferInsuranceClaimBillsBillId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, bill_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view bill_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, bill_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view bill_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, bill_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view bill_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, bill_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/{out_bill_no}
@@ -1617,6 +1936,24 @@ struct GetEcommerceMchTransferInsuranceClaimBillsOutBillNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST
@@ -1676,6 +2013,24 @@ struct PostEcommerceMchTransferInsuranceClaimBillsOutBillNoCancel {
   static Result<Response> Call(const C& client, std::string_view out_bill_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1737,6 +2092,23 @@ struct PostEcommerceMchTransferInsuranceClaimBillsPreTransfer {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1865,6 +2237,23 @@ struct PostEcommerceMchTransferSubMchCompensationBills {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/platsolution/ecommerce/mch-transfer/sub-mch-compensation-bills/{out_bill_no}
@@ -1930,6 +2319,24 @@ struct GetEcommerceMchTransferSubMchCompensationBillsByOutBillNo {
   static Result<Response> Call(const C& client, std::string_view out_bill_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2079,6 +2486,23 @@ struct PostEcommerceMchTransferTransferBills {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/platsolution/ecommerce/mch-transfer/transfer-bills/bill-id/{bill_id}
@@ -2148,6 +2572,24 @@ struct GetEcommerceMchTransferTransferBillsBillId {
   static Result<Response> Call(const C& client, std::string_view bill_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, bill_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view bill_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, bill_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view bill_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, bill_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view bill_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, bill_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2219,6 +2661,24 @@ struct GetEcommerceMchTransferTransferBillsOutBillNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_bill_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_bill_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_bill_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_bill_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/platsolution/ecommerce/recharge-employees
@@ -2274,6 +2734,23 @@ struct PostEcommerceRechargeEmployees {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2343,6 +2820,24 @@ struct GetEcommerceRechargeEmployeesSubMchid {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST
@@ -2404,6 +2899,28 @@ struct PostEcommerceRechargeEmployeesSubMchidSpOpenidDelete {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, sp_openid, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 std::string_view sp_openid, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, sp_openid, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         std::string_view sp_openid, const Request& request,
+                                         F callback) {
+    return CallAsync(client, sub_mchid, sp_openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         std::string_view sp_openid, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, sp_openid, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -2474,6 +2991,23 @@ struct PostEcommerceRechargesApply {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -2608,6 +3142,25 @@ struct GetEcommerceRechargesOutRechargeNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_recharge_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_recharge_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_recharge_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_recharge_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_recharge_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_recharge_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_recharge_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/platsolution/ecommerce/recharges/out-recharge-no/{out_recharge_no}/close
@@ -2685,6 +3238,25 @@ struct PostEcommerceRechargesOutRechargeNoClose {
   static Result<Response> Call(const C& client, std::string_view out_recharge_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_recharge_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_recharge_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_recharge_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_recharge_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_recharge_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_recharge_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_recharge_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -2805,6 +3377,23 @@ struct PostEcommerceSettlePrepaySettleOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/platsolution/ecommerce/settle/prepay-settle-orders/{settle_batch_no}
@@ -2864,6 +3453,25 @@ struct GetEcommerceSettlePrepaySettleOrdersBySettleBatchNo {
   static Result<Response> Call(const C& client, std::string_view settle_batch_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, settle_batch_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view settle_batch_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, settle_batch_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view settle_batch_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, settle_batch_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view settle_batch_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, settle_batch_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -2982,6 +3590,25 @@ struct PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettle {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, settle_batch_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view settle_batch_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, settle_batch_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view settle_batch_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, settle_batch_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view settle_batch_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, settle_batch_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw
@@ -3072,6 +3699,23 @@ struct PostEcommerceWithdrawDayEndBalanceWithdraw {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/platsolution/ecommerce/withdraw/day-end-balance-withdraw/out-request-no/{out_request_no}
@@ -3145,6 +3789,25 @@ struct GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNo {
   static Result<Response> Call(const C& client, std::string_view out_request_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_request_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_request_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_request_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_request_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_request_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_request_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_request_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -3232,6 +3895,23 @@ struct PostInsuranceMchTransferBatchesApply {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3360,6 +4040,24 @@ struct GetInsuranceMchTransferBatchesBatchId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, batch_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view batch_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, batch_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, batch_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, batch_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET
@@ -3485,6 +4183,28 @@ struct GetInsuranceMchTransferBatchesBatchIdDetailsDetailId {
     return Execute(client, Prepare(client, batch_id, detail_id, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view batch_id,
+                                                 std::string_view detail_id, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, batch_id, detail_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         std::string_view detail_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, batch_id, detail_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         std::string_view detail_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, batch_id, detail_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET
@@ -3555,6 +4275,30 @@ struct GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNo {
     return Execute(
         client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 std::string_view out_detail_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, out_batch_no, out_detail_no, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, out_batch_no, out_detail_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST
@@ -3621,6 +4365,30 @@ struct PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApply {
     return Execute(
         client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 std::string_view out_detail_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, out_batch_no, out_detail_no, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, out_batch_no, out_detail_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}
@@ -3682,6 +4450,24 @@ struct GetInsuranceMchTransferBatchesOutBatchNo {
   static Result<Response> Call(const C& client, std::string_view out_batch_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_batch_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3762,6 +4548,30 @@ struct GetInsuranceMchTransferBatchesOutBatchNoDetailsOutDetailNo {
     return Execute(
         client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 std::string_view out_detail_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, out_batch_no, out_detail_no, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, out_batch_no, out_detail_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/platsolution/insurance/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}
@@ -3822,6 +4632,24 @@ struct GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_batch_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST
@@ -3879,6 +4707,24 @@ struct PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoApply {
   static Result<Response> Call(const C& client, std::string_view out_batch_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_batch_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -3983,6 +4829,23 @@ struct PostInsuranceMchTransferReservationApply {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/platsolution/insurance/mch-transfer/reservation/out-reservation-no/{out_reservation_no}
@@ -4076,6 +4939,26 @@ struct GetInsuranceMchTransferReservationOutReservationNo {
     return Execute(client, Prepare(client, out_reservation_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view out_reservation_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_reservation_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_reservation_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_reservation_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_reservation_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_reservation_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST
@@ -4148,6 +5031,26 @@ struct PostInsuranceMchTransferReservationOutReservationNoClose {
     return Execute(client, Prepare(client, out_reservation_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view out_reservation_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_reservation_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_reservation_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_reservation_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_reservation_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_reservation_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/platsolution/insurance/mch-transfer/reservation/reservation-id/{reservation_id}
@@ -4216,6 +5119,25 @@ struct GetInsuranceMchTransferReservationReservationId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, reservation_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view reservation_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, reservation_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view reservation_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, reservation_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view reservation_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, reservation_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/platsolution/mch-transfer/batches/apply
@@ -4273,6 +5195,23 @@ struct PostMchTransferBatchesApply {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4377,6 +5316,24 @@ struct GetMchTransferBatchesBatchId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, batch_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view batch_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, batch_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, batch_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, batch_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/platsolution/mch-transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}
@@ -4449,6 +5406,28 @@ struct GetMchTransferBatchesBatchIdDetailsDetailId {
     return Execute(client, Prepare(client, batch_id, detail_id, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view batch_id,
+                                                 std::string_view detail_id, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, batch_id, detail_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         std::string_view detail_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, batch_id, detail_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         std::string_view detail_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, batch_id, detail_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET
@@ -4513,6 +5492,30 @@ struct GetMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNo {
     return Execute(
         client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 std::string_view out_detail_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, out_batch_no, out_detail_no, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, out_batch_no, out_detail_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST
@@ -4572,6 +5575,30 @@ struct PostMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApply {
     return Execute(
         client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 std::string_view out_detail_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, out_batch_no, out_detail_no, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, out_batch_no, out_detail_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}
@@ -4629,6 +5656,24 @@ struct GetMchTransferBatchesOutBatchNo {
   static Result<Response> Call(const C& client, std::string_view out_batch_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_batch_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4705,6 +5750,30 @@ struct GetMchTransferBatchesOutBatchNoDetailsOutDetailNo {
     return Execute(
         client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 std::string_view out_detail_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, out_batch_no, out_detail_no, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, out_batch_no, out_detail_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}
@@ -4761,6 +5830,24 @@ struct GetMchTransferBatchesSummaryReceiptsOutBatchNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_batch_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/platsolution/mch-transfer/batches/summary-receipts/out-batch-no/{out_batch_no}/apply
@@ -4813,6 +5900,24 @@ struct PostMchTransferBatchesSummaryReceiptsOutBatchNoApply {
   static Result<Response> Call(const C& client, std::string_view out_batch_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_batch_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4879,6 +5984,23 @@ struct PostMchTransferReservationApply {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -4959,6 +6081,26 @@ struct GetMchTransferReservationOutReservationNo {
     return Execute(client, Prepare(client, out_reservation_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view out_reservation_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_reservation_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_reservation_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_reservation_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_reservation_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_reservation_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/platsolution/mch-transfer/reservation/out-reservation-no/{out_reservation_no}/close
@@ -5026,6 +6168,26 @@ struct PostMchTransferReservationOutReservationNoClose {
     return Execute(client, Prepare(client, out_reservation_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view out_reservation_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_reservation_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_reservation_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_reservation_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_reservation_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_reservation_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/platsolution/mch-transfer/reservation/reservation-id/{reservation_id}
@@ -5091,6 +6253,25 @@ struct GetMchTransferReservationReservationId {
   static Result<Response> Call(const C& client, std::string_view reservation_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, reservation_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view reservation_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, reservation_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view reservation_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, reservation_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view reservation_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, reservation_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -5328,7 +6509,8 @@ const EnumTable& EnumTableOf(
 const EnumTable& EnumTableOf(GetMchTransferBatchesBatchIdRequest::DetailState);
 
 // Fluent calls: Platsolution(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class EcommerceBankTransferRechargesApply : public ::wechatpay::models::Node {
@@ -5340,6 +6522,12 @@ class EcommerceBankTransferRechargesApply : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::PostEcommerceBankTransferRechargesApply::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const platsolution::PostEcommerceBankTransferRechargesApplyRequest& request = {},
+                 A&&... a) const {
+    return platsolution::PostEcommerceBankTransferRechargesApply::CallAsync(client_, request,
+                                                                            std::forward<A>(a)...);
   }
 };
 
@@ -5353,6 +6541,13 @@ class EcommerceBankTransferRechargesOutRechargeNoByOutRechargeNo
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::GetEcommerceBankTransferRechargesOutRechargeNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const platsolution::GetEcommerceBankTransferRechargesOutRechargeNoRequest& request = {},
+      A&&... a) const {
+    return platsolution::GetEcommerceBankTransferRechargesOutRechargeNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5379,6 +6574,14 @@ class EcommerceInsuranceCompensationContractsSubMchidBySubMchidCheckOpened
     return platsolution::PostEcommerceInsuranceCompensationContractsSubMchidCheckOpened::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const platsolution::PostEcommerceInsuranceCompensationContractsSubMchidCheckOpenedRequest&
+          request = {},
+      A&&... a) const {
+    return platsolution::PostEcommerceInsuranceCompensationContractsSubMchidCheckOpened::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class EcommerceInsuranceCompensationContractsSubMchidBySubMchid : public ::wechatpay::models::Node {
@@ -5403,6 +6606,13 @@ class EcommerceInsuranceCompensationContracts : public ::wechatpay::models::Node
     return platsolution::PostEcommerceInsuranceCompensationContracts::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const platsolution::PostEcommerceInsuranceCompensationContractsRequest& request = {},
+      A&&... a) const {
+    return platsolution::PostEcommerceInsuranceCompensationContracts::CallAsync(
+        client_, request, std::forward<A>(a)...);
+  }
 };
 
 class EcommerceMchTransferCompensateBillsBillIdByBillId : public ::wechatpay::models::Node {
@@ -5414,6 +6624,13 @@ class EcommerceMchTransferCompensateBillsBillIdByBillId : public ::wechatpay::mo
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::GetEcommerceMchTransferCompensateBillsBillId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const platsolution::GetEcommerceMchTransferCompensateBillsBillIdRequest& request = {},
+      A&&... a) const {
+    return platsolution::GetEcommerceMchTransferCompensateBillsBillId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5428,6 +6645,13 @@ class EcommerceMchTransferCompensateBillsOutBillNoByOutBillNoCancel
        ::wechatpay::CallOptions options = {}) const {
     return platsolution::PostEcommerceMchTransferCompensateBillsOutBillNoCancel::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const platsolution::PostEcommerceMchTransferCompensateBillsOutBillNoCancelRequest&
+                     request = {},
+                 A&&... a) const {
+    return platsolution::PostEcommerceMchTransferCompensateBillsOutBillNoCancel::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5444,6 +6668,13 @@ class EcommerceMchTransferCompensateBillsOutBillNoByOutBillNo : public ::wechatp
     return platsolution::GetEcommerceMchTransferCompensateBillsOutBillNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const platsolution::GetEcommerceMchTransferCompensateBillsOutBillNoRequest& request = {},
+      A&&... a) const {
+    return platsolution::GetEcommerceMchTransferCompensateBillsOutBillNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class EcommerceMchTransferCompensateBillsPreTransfer : public ::wechatpay::models::Node {
@@ -5455,6 +6686,13 @@ class EcommerceMchTransferCompensateBillsPreTransfer : public ::wechatpay::model
        ::wechatpay::CallOptions options = {}) const {
     return platsolution::PostEcommerceMchTransferCompensateBillsPreTransfer::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const platsolution::PostEcommerceMchTransferCompensateBillsPreTransferRequest& request = {},
+      A&&... a) const {
+    return platsolution::PostEcommerceMchTransferCompensateBillsPreTransfer::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5476,6 +6714,12 @@ class EcommerceMchTransferCompensateBills : public ::wechatpay::models::Node {
     return platsolution::PostEcommerceMchTransferCompensateBills::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const platsolution::PostEcommerceMchTransferCompensateBillsRequest& request = {},
+                 A&&... a) const {
+    return platsolution::PostEcommerceMchTransferCompensateBills::CallAsync(client_, request,
+                                                                            std::forward<A>(a)...);
+  }
 };
 
 class EcommerceMchTransferDepositAfterSalesCompensationBillsBillIdByBillId
@@ -5491,6 +6735,14 @@ class EcommerceMchTransferDepositAfterSalesCompensationBillsBillIdByBillId
     return platsolution::GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const platsolution::GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdRequest&
+          request = {},
+      A&&... a) const {
+    return platsolution::GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class EcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoByOutBillNo
@@ -5505,6 +6757,14 @@ class EcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoByOutBillNo
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const platsolution::GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoRequest&
+          request = {},
+      A&&... a) const {
+    return platsolution::GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNo::
+        CallAsync(client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5528,6 +6788,14 @@ class EcommerceMchTransferDepositAfterSalesCompensationBills : public ::wechatpa
     return platsolution::PostEcommerceMchTransferDepositAfterSalesCompensationBills::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const platsolution::PostEcommerceMchTransferDepositAfterSalesCompensationBillsRequest&
+          request = {},
+      A&&... a) const {
+    return platsolution::PostEcommerceMchTransferDepositAfterSalesCompensationBills::CallAsync(
+        client_, request, std::forward<A>(a)...);
+  }
 };
 
 class EcommerceMchTransferDepositInsurancePremiumsCompensationBills
@@ -5542,6 +6810,14 @@ class EcommerceMchTransferDepositInsurancePremiumsCompensationBills
        ::wechatpay::CallOptions options = {}) const {
     return platsolution::PostEcommerceMchTransferDepositInsurancePremiumsCompensationBills::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const platsolution::PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRequest&
+          request = {},
+      A&&... a) const {
+    return platsolution::PostEcommerceMchTransferDepositInsurancePremiumsCompensationBills::
+        CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5561,6 +6837,16 @@ class EcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNo
         GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNo::Call(
             static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const platsolution::
+          GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNoRequest&
+              request = {},
+      A&&... a) const {
+    return platsolution::
+        GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNo::CallAsync(
+            client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class EcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoByOutBillNo
@@ -5575,6 +6861,14 @@ class EcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoByOutBill
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const platsolution::
+          GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoRequest& request = {},
+      A&&... a) const {
+    return platsolution::GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNo::
+        CallAsync(client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5594,6 +6888,14 @@ class EcommerceMchTransferDepositShippingCostCompensationBills : public ::wechat
     return platsolution::PostEcommerceMchTransferDepositShippingCostCompensationBills::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const platsolution::PostEcommerceMchTransferDepositShippingCostCompensationBillsRequest&
+          request = {},
+      A&&... a) const {
+    return platsolution::PostEcommerceMchTransferDepositShippingCostCompensationBills::CallAsync(
+        client_, request, std::forward<A>(a)...);
+  }
 };
 
 class EcommerceMchTransferInsuranceClaimBillsBillIdByBillId : public ::wechatpay::models::Node {
@@ -5605,6 +6907,13 @@ class EcommerceMchTransferInsuranceClaimBillsBillIdByBillId : public ::wechatpay
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::GetEcommerceMchTransferInsuranceClaimBillsBillId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const platsolution::GetEcommerceMchTransferInsuranceClaimBillsBillIdRequest& request = {},
+      A&&... a) const {
+    return platsolution::GetEcommerceMchTransferInsuranceClaimBillsBillId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5620,6 +6929,14 @@ class EcommerceMchTransferInsuranceClaimBillsOutBillNoByOutBillNoCancel
        ::wechatpay::CallOptions options = {}) const {
     return platsolution::PostEcommerceMchTransferInsuranceClaimBillsOutBillNoCancel::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const platsolution::PostEcommerceMchTransferInsuranceClaimBillsOutBillNoCancelRequest&
+          request = {},
+      A&&... a) const {
+    return platsolution::PostEcommerceMchTransferInsuranceClaimBillsOutBillNoCancel::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5637,6 +6954,13 @@ class EcommerceMchTransferInsuranceClaimBillsOutBillNoByOutBillNo
     return platsolution::GetEcommerceMchTransferInsuranceClaimBillsOutBillNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const platsolution::GetEcommerceMchTransferInsuranceClaimBillsOutBillNoRequest& request = {},
+      A&&... a) const {
+    return platsolution::GetEcommerceMchTransferInsuranceClaimBillsOutBillNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class EcommerceMchTransferInsuranceClaimBillsPreTransfer : public ::wechatpay::models::Node {
@@ -5649,6 +6973,13 @@ class EcommerceMchTransferInsuranceClaimBillsPreTransfer : public ::wechatpay::m
        ::wechatpay::CallOptions options = {}) const {
     return platsolution::PostEcommerceMchTransferInsuranceClaimBillsPreTransfer::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const platsolution::PostEcommerceMchTransferInsuranceClaimBillsPreTransferRequest&
+                     request = {},
+                 A&&... a) const {
+    return platsolution::PostEcommerceMchTransferInsuranceClaimBillsPreTransfer::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5672,6 +7003,13 @@ class EcommerceMchTransferInsuranceClaimBills : public ::wechatpay::models::Node
     return platsolution::PostEcommerceMchTransferInsuranceClaimBills::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const platsolution::PostEcommerceMchTransferInsuranceClaimBillsRequest& request = {},
+      A&&... a) const {
+    return platsolution::PostEcommerceMchTransferInsuranceClaimBills::CallAsync(
+        client_, request, std::forward<A>(a)...);
+  }
 };
 
 class EcommerceMchTransferSubMchCompensationBills : public ::wechatpay::models::Node {
@@ -5683,6 +7021,13 @@ class EcommerceMchTransferSubMchCompensationBills : public ::wechatpay::models::
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::PostEcommerceMchTransferSubMchCompensationBills::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const platsolution::PostEcommerceMchTransferSubMchCompensationBillsRequest& request = {},
+      A&&... a) const {
+    return platsolution::PostEcommerceMchTransferSubMchCompensationBills::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5698,6 +7043,14 @@ class EcommerceMchTransferSubMchCompensationBillsByOutBillNo : public ::wechatpa
     return platsolution::GetEcommerceMchTransferSubMchCompensationBillsByOutBillNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const platsolution::GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoRequest&
+          request = {},
+      A&&... a) const {
+    return platsolution::GetEcommerceMchTransferSubMchCompensationBillsByOutBillNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class EcommerceMchTransferTransferBillsBillIdByBillId : public ::wechatpay::models::Node {
@@ -5710,6 +7063,12 @@ class EcommerceMchTransferTransferBillsBillIdByBillId : public ::wechatpay::mode
     return platsolution::GetEcommerceMchTransferTransferBillsBillId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const platsolution::GetEcommerceMchTransferTransferBillsBillIdRequest& request = {},
+                A&&... a) const {
+    return platsolution::GetEcommerceMchTransferTransferBillsBillId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class EcommerceMchTransferTransferBillsOutBillNoByOutBillNo : public ::wechatpay::models::Node {
@@ -5721,6 +7080,13 @@ class EcommerceMchTransferTransferBillsOutBillNoByOutBillNo : public ::wechatpay
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::GetEcommerceMchTransferTransferBillsOutBillNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const platsolution::GetEcommerceMchTransferTransferBillsOutBillNoRequest& request = {},
+      A&&... a) const {
+    return platsolution::GetEcommerceMchTransferTransferBillsOutBillNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5740,6 +7106,12 @@ class EcommerceMchTransferTransferBills : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::PostEcommerceMchTransferTransferBills::Call(static_cast<const C&>(client_),
                                                                      request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const platsolution::PostEcommerceMchTransferTransferBillsRequest& request = {},
+                 A&&... a) const {
+    return platsolution::PostEcommerceMchTransferTransferBills::CallAsync(client_, request,
+                                                                          std::forward<A>(a)...);
   }
 };
 
@@ -5786,6 +7158,13 @@ class EcommerceRechargeEmployeesSubMchidBySubMchidSpOpenidBySpOpenidDelete
     return platsolution::PostEcommerceRechargeEmployeesSubMchidSpOpenidDelete::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const platsolution::PostEcommerceRechargeEmployeesSubMchidSpOpenidDeleteRequest& request = {},
+      A&&... a) const {
+    return platsolution::PostEcommerceRechargeEmployeesSubMchidSpOpenidDelete::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class EcommerceRechargeEmployeesSubMchidBySubMchidSpOpenidBySpOpenid
@@ -5811,6 +7190,12 @@ class EcommerceRechargeEmployeesSubMchidBySubMchid : public ::wechatpay::models:
     return platsolution::GetEcommerceRechargeEmployeesSubMchid::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const platsolution::GetEcommerceRechargeEmployeesSubMchidRequest& request = {},
+                A&&... a) const {
+    return platsolution::GetEcommerceRechargeEmployeesSubMchid::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class EcommerceRechargeEmployees : public ::wechatpay::models::Node {
@@ -5826,6 +7211,12 @@ class EcommerceRechargeEmployees : public ::wechatpay::models::Node {
     return platsolution::PostEcommerceRechargeEmployees::Call(static_cast<const C&>(client_),
                                                               request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const platsolution::PostEcommerceRechargeEmployeesRequest& request = {},
+                 A&&... a) const {
+    return platsolution::PostEcommerceRechargeEmployees::CallAsync(client_, request,
+                                                                   std::forward<A>(a)...);
+  }
 };
 
 class EcommerceRechargesApply : public ::wechatpay::models::Node {
@@ -5837,6 +7228,12 @@ class EcommerceRechargesApply : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::PostEcommerceRechargesApply::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const platsolution::PostEcommerceRechargesApplyRequest& request = {},
+                 A&&... a) const {
+    return platsolution::PostEcommerceRechargesApply::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
   }
 };
 
@@ -5850,6 +7247,12 @@ class EcommerceRechargesOutRechargeNoByOutRechargeNoClose : public ::wechatpay::
     return platsolution::PostEcommerceRechargesOutRechargeNoClose::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const platsolution::PostEcommerceRechargesOutRechargeNoCloseRequest& request = {},
+                 A&&... a) const {
+    return platsolution::PostEcommerceRechargesOutRechargeNoClose::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class EcommerceRechargesOutRechargeNoByOutRechargeNo : public ::wechatpay::models::Node {
@@ -5862,6 +7265,12 @@ class EcommerceRechargesOutRechargeNoByOutRechargeNo : public ::wechatpay::model
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::GetEcommerceRechargesOutRechargeNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const platsolution::GetEcommerceRechargesOutRechargeNoRequest& request = {},
+                A&&... a) const {
+    return platsolution::GetEcommerceRechargesOutRechargeNo::CallAsync(client_, args_[0], request,
+                                                                       std::forward<A>(a)...);
   }
 };
 
@@ -5885,6 +7294,12 @@ class EcommerceSettlePrepaySettleOrders : public ::wechatpay::models::Node {
     return platsolution::PostEcommerceSettlePrepaySettleOrders::Call(static_cast<const C&>(client_),
                                                                      request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const platsolution::PostEcommerceSettlePrepaySettleOrdersRequest& request = {},
+                 A&&... a) const {
+    return platsolution::PostEcommerceSettlePrepaySettleOrders::CallAsync(client_, request,
+                                                                          std::forward<A>(a)...);
+  }
 };
 
 class EcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettle
@@ -5901,6 +7316,14 @@ class EcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettle
     return platsolution::PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettle::
         Call(static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const platsolution::
+                     PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettleRequest&
+                         request = {},
+                 A&&... a) const {
+    return platsolution::PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettle::
+        CallAsync(client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class EcommerceSettlePrepaySettleOrdersBySettleBatchNo : public ::wechatpay::models::Node {
@@ -5915,6 +7338,13 @@ class EcommerceSettlePrepaySettleOrdersBySettleBatchNo : public ::wechatpay::mod
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::GetEcommerceSettlePrepaySettleOrdersBySettleBatchNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const platsolution::GetEcommerceSettlePrepaySettleOrdersBySettleBatchNoRequest& request = {},
+      A&&... a) const {
+    return platsolution::GetEcommerceSettlePrepaySettleOrdersBySettleBatchNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -5940,6 +7370,13 @@ class EcommerceWithdrawDayEndBalanceWithdrawOutRequestNoByOutRequestNo
     return platsolution::GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const platsolution::GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoRequest&
+                    request = {},
+                A&&... a) const {
+    return platsolution::GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class EcommerceWithdrawDayEndBalanceWithdraw : public ::wechatpay::models::Node {
@@ -5955,6 +7392,13 @@ class EcommerceWithdrawDayEndBalanceWithdraw : public ::wechatpay::models::Node 
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::PostEcommerceWithdrawDayEndBalanceWithdraw::Call(
         static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const platsolution::PostEcommerceWithdrawDayEndBalanceWithdrawRequest& request = {},
+      A&&... a) const {
+    return platsolution::PostEcommerceWithdrawDayEndBalanceWithdraw::CallAsync(
+        client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -5988,6 +7432,12 @@ class InsuranceMchTransferBatchesApply : public ::wechatpay::models::Node {
     return platsolution::PostInsuranceMchTransferBatchesApply::Call(static_cast<const C&>(client_),
                                                                     request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const platsolution::PostInsuranceMchTransferBatchesApplyRequest& request = {},
+                 A&&... a) const {
+    return platsolution::PostInsuranceMchTransferBatchesApply::CallAsync(client_, request,
+                                                                         std::forward<A>(a)...);
+  }
 };
 
 class InsuranceMchTransferBatchesBatchIdByBatchIdDetailsDetailIdByDetailId
@@ -6000,6 +7450,13 @@ class InsuranceMchTransferBatchesBatchIdByBatchIdDetailsDetailIdByDetailId
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::GetInsuranceMchTransferBatchesBatchIdDetailsDetailId::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const platsolution::GetInsuranceMchTransferBatchesBatchIdDetailsDetailIdRequest& request = {},
+      A&&... a) const {
+    return platsolution::GetInsuranceMchTransferBatchesBatchIdDetailsDetailId::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -6023,6 +7480,12 @@ class InsuranceMchTransferBatchesBatchIdByBatchId : public ::wechatpay::models::
     return platsolution::GetInsuranceMchTransferBatchesBatchId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const platsolution::GetInsuranceMchTransferBatchesBatchIdRequest& request = {},
+                A&&... a) const {
+    return platsolution::GetInsuranceMchTransferBatchesBatchId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class InsuranceMchTransferBatchesDetailReceiptsOutBatchNoByOutBatchNoOutDetailNoByOutDetailNoApply
@@ -6038,6 +7501,14 @@ class InsuranceMchTransferBatchesDetailReceiptsOutBatchNoByOutBatchNoOutDetailNo
        ::wechatpay::CallOptions options = {}) const {
     return platsolution::PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApply::
         Call(static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const platsolution::
+                     PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApplyRequest&
+                         request = {},
+                 A&&... a) const {
+    return platsolution::PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApply::
+        CallAsync(client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -6057,6 +7528,14 @@ class InsuranceMchTransferBatchesDetailReceiptsOutBatchNoByOutBatchNoOutDetailNo
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNo::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const platsolution::GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoRequest&
+          request = {},
+      A&&... a) const {
+    return platsolution::GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNo::
+        CallAsync(client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -6092,6 +7571,14 @@ class InsuranceMchTransferBatchesOutBatchNoByOutBatchNoDetailsOutDetailNoByOutDe
     return platsolution::GetInsuranceMchTransferBatchesOutBatchNoDetailsOutDetailNo::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const platsolution::GetInsuranceMchTransferBatchesOutBatchNoDetailsOutDetailNoRequest&
+          request = {},
+      A&&... a) const {
+    return platsolution::GetInsuranceMchTransferBatchesOutBatchNoDetailsOutDetailNo::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class InsuranceMchTransferBatchesOutBatchNoByOutBatchNoDetails : public ::wechatpay::models::Node {
@@ -6116,6 +7603,12 @@ class InsuranceMchTransferBatchesOutBatchNoByOutBatchNo : public ::wechatpay::mo
     return platsolution::GetInsuranceMchTransferBatchesOutBatchNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const platsolution::GetInsuranceMchTransferBatchesOutBatchNoRequest& request = {},
+                A&&... a) const {
+    return platsolution::GetInsuranceMchTransferBatchesOutBatchNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class InsuranceMchTransferBatchesSummaryReceiptsOutBatchNoByOutBatchNoApply
@@ -6130,6 +7623,14 @@ class InsuranceMchTransferBatchesSummaryReceiptsOutBatchNoByOutBatchNoApply
        ::wechatpay::CallOptions options = {}) const {
     return platsolution::PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoApply::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const platsolution::PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoApplyRequest&
+          request = {},
+      A&&... a) const {
+    return platsolution::PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoApply::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -6147,6 +7648,13 @@ class InsuranceMchTransferBatchesSummaryReceiptsOutBatchNoByOutBatchNo
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const platsolution::GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoRequest&
+                    request = {},
+                A&&... a) const {
+    return platsolution::GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -6184,6 +7692,12 @@ class InsuranceMchTransferReservationApply : public ::wechatpay::models::Node {
     return platsolution::PostInsuranceMchTransferReservationApply::Call(
         static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const platsolution::PostInsuranceMchTransferReservationApplyRequest& request = {},
+                 A&&... a) const {
+    return platsolution::PostInsuranceMchTransferReservationApply::CallAsync(client_, request,
+                                                                             std::forward<A>(a)...);
+  }
 };
 
 class InsuranceMchTransferReservationOutReservationNoByOutReservationNoClose
@@ -6198,6 +7712,14 @@ class InsuranceMchTransferReservationOutReservationNoByOutReservationNoClose
        ::wechatpay::CallOptions options = {}) const {
     return platsolution::PostInsuranceMchTransferReservationOutReservationNoClose::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const platsolution::PostInsuranceMchTransferReservationOutReservationNoCloseRequest& request =
+          {},
+      A&&... a) const {
+    return platsolution::PostInsuranceMchTransferReservationOutReservationNoClose::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -6215,6 +7737,13 @@ class InsuranceMchTransferReservationOutReservationNoByOutReservationNo
     return platsolution::GetInsuranceMchTransferReservationOutReservationNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const platsolution::GetInsuranceMchTransferReservationOutReservationNoRequest& request = {},
+      A&&... a) const {
+    return platsolution::GetInsuranceMchTransferReservationOutReservationNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class InsuranceMchTransferReservationReservationIdByReservationId
@@ -6227,6 +7756,13 @@ class InsuranceMchTransferReservationReservationIdByReservationId
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::GetInsuranceMchTransferReservationReservationId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const platsolution::GetInsuranceMchTransferReservationReservationIdRequest& request = {},
+      A&&... a) const {
+    return platsolution::GetInsuranceMchTransferReservationReservationId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -6267,6 +7803,12 @@ class MchTransferBatchesApply : public ::wechatpay::models::Node {
     return platsolution::PostMchTransferBatchesApply::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
   }
+  template <class... A>
+  auto postAsync(const platsolution::PostMchTransferBatchesApplyRequest& request = {},
+                 A&&... a) const {
+    return platsolution::PostMchTransferBatchesApply::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
+  }
 };
 
 class MchTransferBatchesBatchIdByBatchIdDetailsDetailIdByDetailId
@@ -6279,6 +7821,13 @@ class MchTransferBatchesBatchIdByBatchIdDetailsDetailIdByDetailId
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::GetMchTransferBatchesBatchIdDetailsDetailId::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const platsolution::GetMchTransferBatchesBatchIdDetailsDetailIdRequest& request = {},
+      A&&... a) const {
+    return platsolution::GetMchTransferBatchesBatchIdDetailsDetailId::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -6302,6 +7851,12 @@ class MchTransferBatchesBatchIdByBatchId : public ::wechatpay::models::Node {
     return platsolution::GetMchTransferBatchesBatchId::Call(static_cast<const C&>(client_),
                                                             args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const platsolution::GetMchTransferBatchesBatchIdRequest& request = {},
+                A&&... a) const {
+    return platsolution::GetMchTransferBatchesBatchId::CallAsync(client_, args_[0], request,
+                                                                 std::forward<A>(a)...);
+  }
 };
 
 class MchTransferBatchesDetailReceiptsOutBatchNoByOutBatchNoOutDetailNoByOutDetailNoApply
@@ -6316,6 +7871,14 @@ class MchTransferBatchesDetailReceiptsOutBatchNoByOutBatchNoOutDetailNoByOutDeta
        ::wechatpay::CallOptions options = {}) const {
     return platsolution::PostMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApply::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const platsolution::PostMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApplyRequest&
+          request = {},
+      A&&... a) const {
+    return platsolution::PostMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApply::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -6335,6 +7898,13 @@ class MchTransferBatchesDetailReceiptsOutBatchNoByOutBatchNoOutDetailNoByOutDeta
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::GetMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNo::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const platsolution::GetMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoRequest&
+                    request = {},
+                A&&... a) const {
+    return platsolution::GetMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNo::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -6367,6 +7937,13 @@ class MchTransferBatchesOutBatchNoByOutBatchNoDetailsOutDetailNoByOutDetailNo
     return platsolution::GetMchTransferBatchesOutBatchNoDetailsOutDetailNo::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const platsolution::GetMchTransferBatchesOutBatchNoDetailsOutDetailNoRequest& request = {},
+      A&&... a) const {
+    return platsolution::GetMchTransferBatchesOutBatchNoDetailsOutDetailNo::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class MchTransferBatchesOutBatchNoByOutBatchNoDetails : public ::wechatpay::models::Node {
@@ -6389,6 +7966,12 @@ class MchTransferBatchesOutBatchNoByOutBatchNo : public ::wechatpay::models::Nod
     return platsolution::GetMchTransferBatchesOutBatchNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const platsolution::GetMchTransferBatchesOutBatchNoRequest& request = {},
+                A&&... a) const {
+    return platsolution::GetMchTransferBatchesOutBatchNo::CallAsync(client_, args_[0], request,
+                                                                    std::forward<A>(a)...);
+  }
 };
 
 class MchTransferBatchesSummaryReceiptsOutBatchNoByOutBatchNoApply
@@ -6402,6 +7985,13 @@ class MchTransferBatchesSummaryReceiptsOutBatchNoByOutBatchNoApply
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::PostMchTransferBatchesSummaryReceiptsOutBatchNoApply::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const platsolution::PostMchTransferBatchesSummaryReceiptsOutBatchNoApplyRequest& request = {},
+      A&&... a) const {
+    return platsolution::PostMchTransferBatchesSummaryReceiptsOutBatchNoApply::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -6417,6 +8007,13 @@ class MchTransferBatchesSummaryReceiptsOutBatchNoByOutBatchNo : public ::wechatp
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::GetMchTransferBatchesSummaryReceiptsOutBatchNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const platsolution::GetMchTransferBatchesSummaryReceiptsOutBatchNoRequest& request = {},
+      A&&... a) const {
+    return platsolution::GetMchTransferBatchesSummaryReceiptsOutBatchNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -6453,6 +8050,12 @@ class MchTransferReservationApply : public ::wechatpay::models::Node {
     return platsolution::PostMchTransferReservationApply::Call(static_cast<const C&>(client_),
                                                                request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const platsolution::PostMchTransferReservationApplyRequest& request = {},
+                 A&&... a) const {
+    return platsolution::PostMchTransferReservationApply::CallAsync(client_, request,
+                                                                    std::forward<A>(a)...);
+  }
 };
 
 class MchTransferReservationOutReservationNoByOutReservationNoClose
@@ -6465,6 +8068,13 @@ class MchTransferReservationOutReservationNoByOutReservationNoClose
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::PostMchTransferReservationOutReservationNoClose::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const platsolution::PostMchTransferReservationOutReservationNoCloseRequest& request = {},
+      A&&... a) const {
+    return platsolution::PostMchTransferReservationOutReservationNoClose::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -6481,6 +8091,12 @@ class MchTransferReservationOutReservationNoByOutReservationNo : public ::wechat
     return platsolution::GetMchTransferReservationOutReservationNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const platsolution::GetMchTransferReservationOutReservationNoRequest& request = {},
+                A&&... a) const {
+    return platsolution::GetMchTransferReservationOutReservationNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class MchTransferReservationReservationIdByReservationId : public ::wechatpay::models::Node {
@@ -6492,6 +8108,12 @@ class MchTransferReservationReservationIdByReservationId : public ::wechatpay::m
       ::wechatpay::CallOptions options = {}) const {
     return platsolution::GetMchTransferReservationReservationId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const platsolution::GetMchTransferReservationReservationIdRequest& request = {},
+                A&&... a) const {
+    return platsolution::GetMchTransferReservationReservationId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -72,6 +74,23 @@ struct GetBills {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/profitsharing/merchant-configs/{sub_mchid}
@@ -114,6 +133,24 @@ struct GetMerchantConfigsBySubMchid {
   static Result<Response> Call(const C& client, std::string_view sub_mchid, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -238,6 +275,23 @@ struct PostOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/profitsharing/orders/unfreeze
@@ -314,6 +368,23 @@ struct PostOrdersUnfreeze {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/profitsharing/orders/{out_order_no}
@@ -388,6 +459,24 @@ struct GetOrdersByOutOrderNo {
   static Result<Response> Call(const C& client, std::string_view out_order_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_order_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_order_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_order_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_order_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -464,6 +553,23 @@ struct PostReceiversAdd {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/profitsharing/receivers/delete
@@ -513,6 +619,23 @@ struct PostReceiversDelete {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -588,6 +711,23 @@ struct PostReturnOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/profitsharing/return-orders/{out_return_no}
@@ -648,6 +788,25 @@ struct GetReturnOrdersByOutReturnNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_return_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_return_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_return_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_return_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_return_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_return_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_return_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/profitsharing/transactions/{transaction_id}/amounts
@@ -698,6 +857,25 @@ struct GetTransactionsByTransactionIdAmounts {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -732,7 +910,8 @@ const EnumTable& EnumTableOf(PostReturnOrdersResponse::Result_);
 const EnumTable& EnumTableOf(PostReturnOrdersResponse::FailReason);
 
 // Fluent calls: Profitsharing(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Bills : public ::wechatpay::models::Node {
@@ -744,6 +923,10 @@ class Bills : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return profitsharing::GetBills::Call(static_cast<const C&>(client_), request,
                                          std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const profitsharing::GetBillsRequest& request = {}, A&&... a) const {
+    return profitsharing::GetBills::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -757,6 +940,12 @@ class MerchantConfigsBySubMchid : public ::wechatpay::models::Node {
     return profitsharing::GetMerchantConfigsBySubMchid::Call(static_cast<const C&>(client_),
                                                              args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const profitsharing::GetMerchantConfigsBySubMchidRequest& request = {},
+                A&&... a) const {
+    return profitsharing::GetMerchantConfigsBySubMchid::CallAsync(client_, args_[0], request,
+                                                                  std::forward<A>(a)...);
+  }
 };
 
 class OrdersUnfreeze : public ::wechatpay::models::Node {
@@ -768,6 +957,10 @@ class OrdersUnfreeze : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return profitsharing::PostOrdersUnfreeze::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const profitsharing::PostOrdersUnfreezeRequest& request = {}, A&&... a) const {
+    return profitsharing::PostOrdersUnfreeze::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -782,6 +975,10 @@ class Orders : public ::wechatpay::models::Node {
     return profitsharing::PostOrders::Call(static_cast<const C&>(client_), request,
                                            std::move(options));
   }
+  template <class... A>
+  auto postAsync(const profitsharing::PostOrdersRequest& request = {}, A&&... a) const {
+    return profitsharing::PostOrders::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class OrdersByOutOrderNo : public ::wechatpay::models::Node {
@@ -793,6 +990,11 @@ class OrdersByOutOrderNo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return profitsharing::GetOrdersByOutOrderNo::Call(static_cast<const C&>(client_), args_[0],
                                                       request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const profitsharing::GetOrdersByOutOrderNoRequest& request = {}, A&&... a) const {
+    return profitsharing::GetOrdersByOutOrderNo::CallAsync(client_, args_[0], request,
+                                                           std::forward<A>(a)...);
   }
 };
 
@@ -806,6 +1008,10 @@ class ReceiversAdd : public ::wechatpay::models::Node {
     return profitsharing::PostReceiversAdd::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
   }
+  template <class... A>
+  auto postAsync(const profitsharing::PostReceiversAddRequest& request = {}, A&&... a) const {
+    return profitsharing::PostReceiversAdd::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class ReceiversDelete : public ::wechatpay::models::Node {
@@ -817,6 +1023,10 @@ class ReceiversDelete : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return profitsharing::PostReceiversDelete::Call(static_cast<const C&>(client_), request,
                                                     std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const profitsharing::PostReceiversDeleteRequest& request = {}, A&&... a) const {
+    return profitsharing::PostReceiversDelete::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -837,6 +1047,10 @@ class ReturnOrders : public ::wechatpay::models::Node {
     return profitsharing::PostReturnOrders::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
   }
+  template <class... A>
+  auto postAsync(const profitsharing::PostReturnOrdersRequest& request = {}, A&&... a) const {
+    return profitsharing::PostReturnOrders::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class ReturnOrdersByOutReturnNo : public ::wechatpay::models::Node {
@@ -849,6 +1063,12 @@ class ReturnOrdersByOutReturnNo : public ::wechatpay::models::Node {
     return profitsharing::GetReturnOrdersByOutReturnNo::Call(static_cast<const C&>(client_),
                                                              args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const profitsharing::GetReturnOrdersByOutReturnNoRequest& request = {},
+                A&&... a) const {
+    return profitsharing::GetReturnOrdersByOutReturnNo::CallAsync(client_, args_[0], request,
+                                                                  std::forward<A>(a)...);
+  }
 };
 
 class TransactionsByTransactionIdAmounts : public ::wechatpay::models::Node {
@@ -860,6 +1080,12 @@ class TransactionsByTransactionIdAmounts : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return profitsharing::GetTransactionsByTransactionIdAmounts::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const profitsharing::GetTransactionsByTransactionIdAmountsRequest& request = {},
+                A&&... a) const {
+    return profitsharing::GetTransactionsByTransactionIdAmounts::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -207,6 +209,23 @@ struct PostTransactions {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/qrcode/transactions/out-trade-no/{out_trade_no}
@@ -279,6 +298,24 @@ struct GetTransactionsOutTradeNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/qrcode/user-services/contract-id/{contract_id}
@@ -329,6 +366,24 @@ struct GetUserServicesContractId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -346,7 +401,8 @@ const EnumTable& EnumTableOf(PostTransactionsResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(GetUserServicesContractIdResponse::UserServiceState);
 
 // Fluent calls: Qrcode(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class TransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
@@ -358,6 +414,11 @@ class TransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return qrcode::GetTransactionsOutTradeNo::Call(static_cast<const C&>(client_), args_[0],
                                                    request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const qrcode::GetTransactionsOutTradeNoRequest& request = {}, A&&... a) const {
+    return qrcode::GetTransactionsOutTradeNo::CallAsync(client_, args_[0], request,
+                                                        std::forward<A>(a)...);
   }
 };
 
@@ -374,6 +435,10 @@ class Transactions : public ::wechatpay::models::Node {
     return qrcode::PostTransactions::Call(static_cast<const C&>(client_), request,
                                           std::move(options));
   }
+  template <class... A>
+  auto postAsync(const qrcode::PostTransactionsRequest& request = {}, A&&... a) const {
+    return qrcode::PostTransactions::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class UserServicesContractIdByContractId : public ::wechatpay::models::Node {
@@ -385,6 +450,11 @@ class UserServicesContractIdByContractId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return qrcode::GetUserServicesContractId::Call(static_cast<const C&>(client_), args_[0],
                                                    request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const qrcode::GetUserServicesContractIdRequest& request = {}, A&&... a) const {
+    return qrcode::GetUserServicesContractId::CallAsync(client_, args_[0], request,
+                                                        std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -103,6 +105,23 @@ struct PostApplications {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/rate-activity/applications/id/{application_id}
@@ -151,6 +170,25 @@ struct GetApplicationsIdByApplicationId {
   static Result<Response> Call(const C& client, std::string_view application_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, application_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view application_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, application_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view application_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, application_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view application_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, application_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -217,6 +255,25 @@ struct PatchApplicationsIdByApplicationId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, application_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view application_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, application_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view application_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, application_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view application_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, application_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -228,7 +285,8 @@ void Serialize(Archive& archive, PatchApplicationsIdByApplicationIdRequest& valu
 void Serialize(Archive& archive, PatchApplicationsIdByApplicationIdResponse& value);
 
 // Fluent calls: RateActivity(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class ApplicationsIdByApplicationId : public ::wechatpay::models::Node {
@@ -241,12 +299,24 @@ class ApplicationsIdByApplicationId : public ::wechatpay::models::Node {
     return rate_activity::GetApplicationsIdByApplicationId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const rate_activity::GetApplicationsIdByApplicationIdRequest& request = {},
+                A&&... a) const {
+    return rate_activity::GetApplicationsIdByApplicationId::CallAsync(client_, args_[0], request,
+                                                                      std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<rate_activity::PatchApplicationsIdByApplicationIdResponse> patch(
       const rate_activity::PatchApplicationsIdByApplicationIdRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return rate_activity::PatchApplicationsIdByApplicationId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(const rate_activity::PatchApplicationsIdByApplicationIdRequest& request = {},
+                  A&&... a) const {
+    return rate_activity::PatchApplicationsIdByApplicationId::CallAsync(client_, args_[0], request,
+                                                                        std::forward<A>(a)...);
   }
 };
 
@@ -262,6 +332,10 @@ class Applications : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return rate_activity::PostApplications::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const rate_activity::PostApplicationsRequest& request = {}, A&&... a) const {
+    return rate_activity::PostApplications::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -78,6 +80,23 @@ struct GetVerify {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -85,7 +104,8 @@ void Serialize(Archive& archive, GetVerifyRequest& value);
 void Serialize(Archive& archive, GetVerifyResponse& value);
 
 // Fluent calls: Realname(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Verify : public ::wechatpay::models::Node {
@@ -95,6 +115,10 @@ class Verify : public ::wechatpay::models::Node {
   ::wechatpay::Result<realname::GetVerifyResponse> get(
       const realname::GetVerifyRequest& request = {}, ::wechatpay::CallOptions options = {}) const {
     return realname::GetVerify::Call(static_cast<const C&>(client_), request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const realname::GetVerifyRequest& request = {}, A&&... a) const {
+    return realname::GetVerify::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

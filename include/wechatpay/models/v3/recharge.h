@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -109,6 +111,23 @@ struct PostBankTransferRechargesApply {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/recharge/bank-transfer-recharges/out-recharge-no/{out_recharge_no}
@@ -200,6 +219,25 @@ struct GetBankTransferRechargesOutRechargeNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_recharge_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_recharge_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_recharge_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_recharge_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_recharge_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_recharge_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_recharge_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -213,7 +251,8 @@ const EnumTable& EnumTableOf(GetBankTransferRechargesOutRechargeNoResponse::Rech
 const EnumTable& EnumTableOf(GetBankTransferRechargesOutRechargeNoResponse::RechargeScene);
 
 // Fluent calls: Recharge(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class BankTransferRechargesApply : public ::wechatpay::models::Node {
@@ -226,6 +265,12 @@ class BankTransferRechargesApply : public ::wechatpay::models::Node {
     return recharge::PostBankTransferRechargesApply::Call(static_cast<const C&>(client_), request,
                                                           std::move(options));
   }
+  template <class... A>
+  auto postAsync(const recharge::PostBankTransferRechargesApplyRequest& request = {},
+                 A&&... a) const {
+    return recharge::PostBankTransferRechargesApply::CallAsync(client_, request,
+                                                               std::forward<A>(a)...);
+  }
 };
 
 class BankTransferRechargesOutRechargeNoByOutRechargeNo : public ::wechatpay::models::Node {
@@ -237,6 +282,12 @@ class BankTransferRechargesOutRechargeNoByOutRechargeNo : public ::wechatpay::mo
       ::wechatpay::CallOptions options = {}) const {
     return recharge::GetBankTransferRechargesOutRechargeNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const recharge::GetBankTransferRechargesOutRechargeNoRequest& request = {},
+                A&&... a) const {
+    return recharge::GetBankTransferRechargesOutRechargeNo::CallAsync(client_, args_[0], request,
+                                                                      std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -163,6 +165,23 @@ struct PostDomesticRefunds {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/refund/domestic/refunds/{out_refund_no}
@@ -220,6 +239,25 @@ struct GetDomesticRefundsByOutRefundNo {
   static Result<Response> Call(const C& client, std::string_view out_refund_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_refund_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_refund_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_refund_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_refund_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_refund_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_refund_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_refund_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -315,6 +353,24 @@ struct PostDomesticRefundsByRefundIdApplyAbnormalRefund {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, refund_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view refund_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, refund_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view refund_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, refund_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view refund_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, refund_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -328,7 +384,8 @@ const EnumTable& EnumTableOf(PostDomesticRefundsByRefundIdApplyAbnormalRefundReq
 const EnumTable& EnumTableOf(PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::BankType);
 
 // Fluent calls: Refund(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class DomesticRefunds : public ::wechatpay::models::Node {
@@ -340,6 +397,10 @@ class DomesticRefunds : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return refund::PostDomesticRefunds::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const refund::PostDomesticRefundsRequest& request = {}, A&&... a) const {
+    return refund::PostDomesticRefunds::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -353,6 +414,12 @@ class DomesticRefundsByOutRefundNo : public ::wechatpay::models::Node {
     return refund::GetDomesticRefundsByOutRefundNo::Call(static_cast<const C&>(client_), args_[0],
                                                          request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const refund::GetDomesticRefundsByOutRefundNoRequest& request = {},
+                A&&... a) const {
+    return refund::GetDomesticRefundsByOutRefundNo::CallAsync(client_, args_[0], request,
+                                                              std::forward<A>(a)...);
+  }
 };
 
 class DomesticRefundsByRefundIdApplyAbnormalRefund : public ::wechatpay::models::Node {
@@ -364,6 +431,13 @@ class DomesticRefundsByRefundIdApplyAbnormalRefund : public ::wechatpay::models:
       ::wechatpay::CallOptions options = {}) const {
     return refund::PostDomesticRefundsByRefundIdApplyAbnormalRefund::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const refund::PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest& request = {},
+      A&&... a) const {
+    return refund::PostDomesticRefundsByRefundIdApplyAbnormalRefund::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 

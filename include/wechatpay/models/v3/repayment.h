@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -133,6 +135,28 @@ struct GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNo {
     return Execute(client, Prepare(client, combine_out_trade_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view combine_out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, combine_out_trade_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view combine_out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, combine_out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view combine_out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, combine_out_trade_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/repayment/combine-transactions/partner/out-trade-no/{combine_out_trade_no}/close
@@ -187,6 +211,28 @@ struct PostCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoClose {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, combine_out_trade_no, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view combine_out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, combine_out_trade_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view combine_out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, combine_out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client,
+                                         std::string_view combine_out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, combine_out_trade_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -395,6 +441,23 @@ struct PostCombineTransactionsPartnerPrepay {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -415,7 +478,8 @@ const EnumTable& EnumTableOf(
     PostCombineTransactionsPartnerPrepayRequest::CombinePayerInfo::Identity::Type);
 
 // Fluent calls: Repayment(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class CombineTransactionsPartnerOutTradeNoByCombineOutTradeNoClose
@@ -430,6 +494,14 @@ class CombineTransactionsPartnerOutTradeNoByCombineOutTradeNoClose
        ::wechatpay::CallOptions options = {}) const {
     return repayment::PostCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoClose::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const repayment::PostCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoCloseRequest&
+          request = {},
+      A&&... a) const {
+    return repayment::PostCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoClose::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -447,6 +519,13 @@ class CombineTransactionsPartnerOutTradeNoByCombineOutTradeNo : public ::wechatp
     return repayment::GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNo::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const repayment::GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoRequest&
+                    request = {},
+                A&&... a) const {
+    return repayment::GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNo::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class CombineTransactionsPartnerPrepay : public ::wechatpay::models::Node {
@@ -458,6 +537,12 @@ class CombineTransactionsPartnerPrepay : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return repayment::PostCombineTransactionsPartnerPrepay::Call(static_cast<const C&>(client_),
                                                                  request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const repayment::PostCombineTransactionsPartnerPrepayRequest& request = {},
+                 A&&... a) const {
+    return repayment::PostCombineTransactionsPartnerPrepay::CallAsync(client_, request,
+                                                                      std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -92,6 +94,23 @@ struct GetGuides {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/smartguide/guides
@@ -144,6 +163,23 @@ struct PostGuides {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // PATCH v3/smartguide/guides/{guide_id}
@@ -186,6 +222,24 @@ struct PatchGuidesByGuideId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, guide_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view guide_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, guide_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view guide_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, guide_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view guide_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, guide_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/smartguide/guides/{guide_id}/assign
@@ -220,6 +274,24 @@ struct PostGuidesByGuideIdAssign {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, guide_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view guide_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, guide_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view guide_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, guide_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view guide_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, guide_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -231,7 +303,8 @@ void Serialize(Archive& archive, PatchGuidesByGuideIdRequest& value);
 void Serialize(Archive& archive, PostGuidesByGuideIdAssignRequest& value);
 
 // Fluent calls: Smartguide(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Guides : public ::wechatpay::models::Node {
@@ -243,12 +316,20 @@ class Guides : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return smartguide::GetGuides::Call(static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const smartguide::GetGuidesRequest& request = {}, A&&... a) const {
+    return smartguide::GetGuides::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<smartguide::PostGuidesResponse> post(
       const smartguide::PostGuidesRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return smartguide::PostGuides::Call(static_cast<const C&>(client_), request,
                                         std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const smartguide::PostGuidesRequest& request = {}, A&&... a) const {
+    return smartguide::PostGuides::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -262,6 +343,11 @@ class GuidesByGuideIdAssign : public ::wechatpay::models::Node {
     return smartguide::PostGuidesByGuideIdAssign::Call(static_cast<const C&>(client_), args_[0],
                                                        request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const smartguide::PostGuidesByGuideIdAssignRequest& request = {}, A&&... a) const {
+    return smartguide::PostGuidesByGuideIdAssign::CallAsync(client_, args_[0], request,
+                                                            std::forward<A>(a)...);
+  }
 };
 
 class GuidesByGuideId : public ::wechatpay::models::Node {
@@ -274,6 +360,11 @@ class GuidesByGuideId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return smartguide::PatchGuidesByGuideId::Call(static_cast<const C&>(client_), args_[0], request,
                                                   std::move(options));
+  }
+  template <class... A>
+  auto patchAsync(const smartguide::PatchGuidesByGuideIdRequest& request = {}, A&&... a) const {
+    return smartguide::PatchGuidesByGuideId::CallAsync(client_, args_[0], request,
+                                                       std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -54,6 +56,23 @@ struct PostAttendancePunch {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -203,6 +222,23 @@ struct PostCards {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/taxi-invoice/cards/upload-file (multipart upload (models only))
@@ -334,6 +370,23 @@ struct PostDriverUpdateDriver {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/taxi-invoice/drivers/{driver_license}
@@ -398,6 +451,25 @@ struct GetDriversByDriverLicense {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, driver_license, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view driver_license,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, driver_license, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view driver_license,
+                                         const Request& request, F callback) {
+    return CallAsync(client, driver_license, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view driver_license,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, driver_license, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/taxi-invoice/taxi-companies/{company_mchid}
@@ -454,6 +526,25 @@ struct GetTaxiCompaniesByCompanyMchid {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, company_mchid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view company_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, company_mchid, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view company_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, company_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view company_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, company_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/taxi-invoice/taxi-company/create-taxi-company
@@ -509,6 +600,23 @@ struct PostTaxiCompanyCreateTaxiCompany {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -567,6 +675,23 @@ struct PostTaxiUpdateTaxi {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/taxi-invoice/taxies/{plate_number}
@@ -614,6 +739,24 @@ struct GetTaxiesByPlateNumber {
   static Result<Response> Call(const C& client, std::string_view plate_number,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, plate_number, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view plate_number,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, plate_number, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view plate_number,
+                                         const Request& request, F callback) {
+    return CallAsync(client, plate_number, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view plate_number,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, plate_number, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -666,6 +809,23 @@ struct GetUserTaxiOrderFindByToken {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -746,6 +906,23 @@ struct GetUserTaxiOrders {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -773,7 +950,8 @@ void Serialize(Archive& archive, GetUserTaxiOrdersResponse& value);
 const EnumTable& EnumTableOf(PostTaxiUpdateTaxiRequest::TaxiState);
 
 // Fluent calls: TaxiInvoice(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class AttendancePunch : public ::wechatpay::models::Node {
@@ -785,6 +963,10 @@ class AttendancePunch : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return taxi_invoice::PostAttendancePunch::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const taxi_invoice::PostAttendancePunchRequest& request = {}, A&&... a) const {
+    return taxi_invoice::PostAttendancePunch::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -804,6 +986,10 @@ class Cards : public ::wechatpay::models::Node {
     return taxi_invoice::PostCards::Call(static_cast<const C&>(client_), request,
                                          std::move(options));
   }
+  template <class... A>
+  auto postAsync(const taxi_invoice::PostCardsRequest& request = {}, A&&... a) const {
+    return taxi_invoice::PostCards::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class DriverUpdateDriver : public ::wechatpay::models::Node {
@@ -815,6 +1001,10 @@ class DriverUpdateDriver : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return taxi_invoice::PostDriverUpdateDriver::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const taxi_invoice::PostDriverUpdateDriverRequest& request = {}, A&&... a) const {
+    return taxi_invoice::PostDriverUpdateDriver::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -834,6 +1024,12 @@ class DriversByDriverLicense : public ::wechatpay::models::Node {
     return taxi_invoice::GetDriversByDriverLicense::Call(static_cast<const C&>(client_), args_[0],
                                                          request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const taxi_invoice::GetDriversByDriverLicenseRequest& request = {},
+                A&&... a) const {
+    return taxi_invoice::GetDriversByDriverLicense::CallAsync(client_, args_[0], request,
+                                                              std::forward<A>(a)...);
+  }
 };
 
 class TaxiCompaniesByCompanyMchid : public ::wechatpay::models::Node {
@@ -846,6 +1042,12 @@ class TaxiCompaniesByCompanyMchid : public ::wechatpay::models::Node {
     return taxi_invoice::GetTaxiCompaniesByCompanyMchid::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const taxi_invoice::GetTaxiCompaniesByCompanyMchidRequest& request = {},
+                A&&... a) const {
+    return taxi_invoice::GetTaxiCompaniesByCompanyMchid::CallAsync(client_, args_[0], request,
+                                                                   std::forward<A>(a)...);
+  }
 };
 
 class TaxiCompanyCreateTaxiCompany : public ::wechatpay::models::Node {
@@ -857,6 +1059,12 @@ class TaxiCompanyCreateTaxiCompany : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return taxi_invoice::PostTaxiCompanyCreateTaxiCompany::Call(static_cast<const C&>(client_),
                                                                 request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const taxi_invoice::PostTaxiCompanyCreateTaxiCompanyRequest& request = {},
+                 A&&... a) const {
+    return taxi_invoice::PostTaxiCompanyCreateTaxiCompany::CallAsync(client_, request,
+                                                                     std::forward<A>(a)...);
   }
 };
 
@@ -876,6 +1084,10 @@ class TaxiUpdateTaxi : public ::wechatpay::models::Node {
     return taxi_invoice::PostTaxiUpdateTaxi::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
   }
+  template <class... A>
+  auto postAsync(const taxi_invoice::PostTaxiUpdateTaxiRequest& request = {}, A&&... a) const {
+    return taxi_invoice::PostTaxiUpdateTaxi::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Taxi : public ::wechatpay::models::Node {
@@ -894,6 +1106,11 @@ class TaxiesByPlateNumber : public ::wechatpay::models::Node {
     return taxi_invoice::GetTaxiesByPlateNumber::Call(static_cast<const C&>(client_), args_[0],
                                                       request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const taxi_invoice::GetTaxiesByPlateNumberRequest& request = {}, A&&... a) const {
+    return taxi_invoice::GetTaxiesByPlateNumber::CallAsync(client_, args_[0], request,
+                                                           std::forward<A>(a)...);
+  }
 };
 
 class UserTaxiOrderFindByToken : public ::wechatpay::models::Node {
@@ -905,6 +1122,12 @@ class UserTaxiOrderFindByToken : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return taxi_invoice::GetUserTaxiOrderFindByToken::Call(static_cast<const C&>(client_), request,
                                                            std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const taxi_invoice::GetUserTaxiOrderFindByTokenRequest& request = {},
+                A&&... a) const {
+    return taxi_invoice::GetUserTaxiOrderFindByToken::CallAsync(client_, request,
+                                                                std::forward<A>(a)...);
   }
 };
 
@@ -923,6 +1146,10 @@ class UserTaxiOrders : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return taxi_invoice::GetUserTaxiOrders::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const taxi_invoice::GetUserTaxiOrdersRequest& request = {}, A&&... a) const {
+    return taxi_invoice::GetUserTaxiOrders::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

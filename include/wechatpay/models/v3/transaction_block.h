@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -275,6 +277,24 @@ struct GetTransactionBlockRecordsSubMchid {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/transaction-block/transaction-block-records/{block_record_id}
@@ -333,6 +353,25 @@ struct GetTransactionBlockRecordsByBlockRecordId {
   static Result<Response> Call(const C& client, std::string_view block_record_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, block_record_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view block_record_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, block_record_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view block_record_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, block_record_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view block_record_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, block_record_id, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -398,6 +437,24 @@ struct PostTransactionBlockSubmissionsSubMchid {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view sub_mchid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, sub_mchid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view sub_mchid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, sub_mchid, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/transaction-block/transaction-block-submissions/{block_submission_id}
@@ -455,6 +512,26 @@ struct GetTransactionBlockSubmissionsByBlockSubmissionId {
     return Execute(client, Prepare(client, block_submission_id, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client,
+                                                 std::string_view block_submission_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, block_submission_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view block_submission_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, block_submission_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view block_submission_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, block_submission_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -475,7 +552,8 @@ const EnumTable& EnumTableOf(GetTransactionBlockRecordsSubMchidResponse::Data::R
 const EnumTable& EnumTableOf(PostTransactionBlockSubmissionsSubMchidResponse::ReviewResult);
 
 // Fluent calls: TransactionBlock(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class TransactionBlockRecordsSubMchidBySubMchid : public ::wechatpay::models::Node {
@@ -487,6 +565,12 @@ class TransactionBlockRecordsSubMchidBySubMchid : public ::wechatpay::models::No
       ::wechatpay::CallOptions options = {}) const {
     return transaction_block::GetTransactionBlockRecordsSubMchid::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const transaction_block::GetTransactionBlockRecordsSubMchidRequest& request = {},
+                A&&... a) const {
+    return transaction_block::GetTransactionBlockRecordsSubMchid::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -508,6 +592,13 @@ class TransactionBlockRecordsByBlockRecordId : public ::wechatpay::models::Node 
     return transaction_block::GetTransactionBlockRecordsByBlockRecordId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const transaction_block::GetTransactionBlockRecordsByBlockRecordIdRequest& request = {},
+      A&&... a) const {
+    return transaction_block::GetTransactionBlockRecordsByBlockRecordId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
 };
 
 class TransactionBlockSubmissionsSubMchidBySubMchid : public ::wechatpay::models::Node {
@@ -519,6 +610,13 @@ class TransactionBlockSubmissionsSubMchidBySubMchid : public ::wechatpay::models
       ::wechatpay::CallOptions options = {}) const {
     return transaction_block::PostTransactionBlockSubmissionsSubMchid::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const transaction_block::PostTransactionBlockSubmissionsSubMchidRequest& request = {},
+      A&&... a) const {
+    return transaction_block::PostTransactionBlockSubmissionsSubMchid::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -540,6 +638,13 @@ class TransactionBlockSubmissionsByBlockSubmissionId : public ::wechatpay::model
       ::wechatpay::CallOptions options = {}) const {
     return transaction_block::GetTransactionBlockSubmissionsByBlockSubmissionId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const transaction_block::GetTransactionBlockSubmissionsByBlockSubmissionIdRequest&
+                    request = {},
+                A&&... a) const {
+    return transaction_block::GetTransactionBlockSubmissionsByBlockSubmissionId::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 

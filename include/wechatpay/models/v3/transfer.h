@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -96,6 +98,23 @@ struct PostBatches {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -185,6 +204,24 @@ struct GetBatchesBatchId {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, batch_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view batch_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, batch_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, batch_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, batch_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/transfer/batches/batch-id/{batch_id}/details/detail-id/{detail_id}
@@ -247,6 +284,28 @@ struct GetBatchesBatchIdDetailsDetailId {
     return Execute(client, Prepare(client, batch_id, detail_id, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view batch_id,
+                                                 std::string_view detail_id, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, batch_id, detail_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         std::string_view detail_id, const Request& request,
+                                         F callback) {
+    return CallAsync(client, batch_id, detail_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         std::string_view detail_id, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, batch_id, detail_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/transfer/batches/out-batch-no/{out_batch_no}
@@ -295,6 +354,24 @@ struct GetBatchesOutBatchNo {
   static Result<Response> Call(const C& client, std::string_view out_batch_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_batch_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -361,6 +438,30 @@ struct GetBatchesOutBatchNoDetailsOutDetailNo {
     return Execute(
         client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 std::string_view out_detail_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, out_batch_no, out_detail_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, out_batch_no, out_detail_no, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         std::string_view out_detail_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, out_batch_no, out_detail_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/transfer/bill-receipt
@@ -407,6 +508,23 @@ struct PostBillReceipt {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -456,6 +574,24 @@ struct GetBillReceiptByOutBatchNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_batch_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_batch_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_batch_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_batch_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -476,7 +612,8 @@ void Serialize(Archive& archive, GetBillReceiptByOutBatchNoResponse& value);
 const EnumTable& EnumTableOf(PostBatchesResponse::BatchStatus);
 
 // Fluent calls: Transfer(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class BatchesBatchIdByBatchIdDetailsDetailIdByDetailId : public ::wechatpay::models::Node {
@@ -488,6 +625,12 @@ class BatchesBatchIdByBatchIdDetailsDetailIdByDetailId : public ::wechatpay::mod
       ::wechatpay::CallOptions options = {}) const {
     return transfer::GetBatchesBatchIdDetailsDetailId::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const transfer::GetBatchesBatchIdDetailsDetailIdRequest& request = {},
+                A&&... a) const {
+    return transfer::GetBatchesBatchIdDetailsDetailId::CallAsync(client_, args_[0], args_[1],
+                                                                 request, std::forward<A>(a)...);
   }
 };
 
@@ -510,6 +653,11 @@ class BatchesBatchIdByBatchId : public ::wechatpay::models::Node {
     return transfer::GetBatchesBatchId::Call(static_cast<const C&>(client_), args_[0], request,
                                              std::move(options));
   }
+  template <class... A>
+  auto getAsync(const transfer::GetBatchesBatchIdRequest& request = {}, A&&... a) const {
+    return transfer::GetBatchesBatchId::CallAsync(client_, args_[0], request,
+                                                  std::forward<A>(a)...);
+  }
 };
 
 class BatchesOutBatchNoByOutBatchNoDetailsOutDetailNoByOutDetailNo
@@ -522,6 +670,12 @@ class BatchesOutBatchNoByOutBatchNoDetailsOutDetailNoByOutDetailNo
       ::wechatpay::CallOptions options = {}) const {
     return transfer::GetBatchesOutBatchNoDetailsOutDetailNo::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const transfer::GetBatchesOutBatchNoDetailsOutDetailNoRequest& request = {},
+                A&&... a) const {
+    return transfer::GetBatchesOutBatchNoDetailsOutDetailNo::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -545,6 +699,11 @@ class BatchesOutBatchNoByOutBatchNo : public ::wechatpay::models::Node {
     return transfer::GetBatchesOutBatchNo::Call(static_cast<const C&>(client_), args_[0], request,
                                                 std::move(options));
   }
+  template <class... A>
+  auto getAsync(const transfer::GetBatchesOutBatchNoRequest& request = {}, A&&... a) const {
+    return transfer::GetBatchesOutBatchNo::CallAsync(client_, args_[0], request,
+                                                     std::forward<A>(a)...);
+  }
 };
 
 class Batches : public ::wechatpay::models::Node {
@@ -562,6 +721,10 @@ class Batches : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return transfer::PostBatches::Call(static_cast<const C&>(client_), request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(const transfer::PostBatchesRequest& request = {}, A&&... a) const {
+    return transfer::PostBatches::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class BillReceipt : public ::wechatpay::models::Node {
@@ -574,6 +737,10 @@ class BillReceipt : public ::wechatpay::models::Node {
     return transfer::PostBillReceipt::Call(static_cast<const C&>(client_), request,
                                            std::move(options));
   }
+  template <class... A>
+  auto postAsync(const transfer::PostBillReceiptRequest& request = {}, A&&... a) const {
+    return transfer::PostBillReceipt::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class BillReceiptByOutBatchNo : public ::wechatpay::models::Node {
@@ -585,6 +752,11 @@ class BillReceiptByOutBatchNo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return transfer::GetBillReceiptByOutBatchNo::Call(static_cast<const C&>(client_), args_[0],
                                                       request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const transfer::GetBillReceiptByOutBatchNoRequest& request = {}, A&&... a) const {
+    return transfer::GetBillReceiptByOutBatchNo::CallAsync(client_, args_[0], request,
+                                                           std::forward<A>(a)...);
   }
 };
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -52,6 +54,23 @@ struct GetElecvoucherfile {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/transferdownload/signfile
@@ -84,6 +103,23 @@ struct GetSignfile {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -91,7 +127,8 @@ void Serialize(Archive& archive, GetElecvoucherfileRequest& value);
 void Serialize(Archive& archive, GetSignfileRequest& value);
 
 // Fluent calls: Transferdownload(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class Elecvoucherfile : public ::wechatpay::models::Node {
@@ -104,6 +141,10 @@ class Elecvoucherfile : public ::wechatpay::models::Node {
     return transferdownload::GetElecvoucherfile::Call(static_cast<const C&>(client_), request,
                                                       std::move(options));
   }
+  template <class... A>
+  auto getAsync(const transferdownload::GetElecvoucherfileRequest& request = {}, A&&... a) const {
+    return transferdownload::GetElecvoucherfile::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class Signfile : public ::wechatpay::models::Node {
@@ -115,6 +156,10 @@ class Signfile : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return transferdownload::GetSignfile::Call(static_cast<const C&>(client_), request,
                                                std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const transferdownload::GetSignfileRequest& request = {}, A&&... a) const {
+    return transferdownload::GetSignfile::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

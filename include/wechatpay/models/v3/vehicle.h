@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -69,6 +71,24 @@ struct GetEtcContractsByContractId {
   static Result<Response> Call(const C& client, std::string_view contract_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view contract_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, contract_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view contract_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, contract_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -134,6 +154,23 @@ struct PostEtcPreopen {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -308,6 +345,23 @@ struct PostEtcTransactionsHighway {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/vehicle/etc/transactions/id/{transaction_id}
@@ -376,6 +430,25 @@ struct GetEtcTransactionsIdByTransactionId {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, transaction_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view transaction_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, transaction_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view transaction_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, transaction_id, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // GET v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}
@@ -439,6 +512,24 @@ struct GetEtcTransactionsOutTradeNo {
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/vehicle/etc/users/{openid}/contracts
@@ -491,6 +582,24 @@ struct GetEtcUsersByOpenidContracts {
   static Result<Response> Call(const C& client, std::string_view openid, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view openid,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, F callback) {
+    return CallAsync(client, openid, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view openid,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, openid, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -572,6 +681,23 @@ struct PostParkingParkings {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/vehicle/parking/services/find
@@ -630,6 +756,23 @@ struct GetParkingServicesFind {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -759,6 +902,24 @@ struct GetTransactionsOutTradeNo {
   static Result<Response> Call(const C& client, std::string_view out_trade_no,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view out_trade_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, F callback) {
+    return CallAsync(client, out_trade_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view out_trade_no,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, out_trade_no, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -917,6 +1078,23 @@ struct PostTransactionsParking {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -952,7 +1130,8 @@ const EnumTable& EnumTableOf(PostTransactionsParkingResponse::PromotionDetail::S
 const EnumTable& EnumTableOf(PostTransactionsParkingResponse::PromotionDetail::Type);
 
 // Fluent calls: Vehicle(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class EtcContractsByContractId : public ::wechatpay::models::Node {
@@ -964,6 +1143,11 @@ class EtcContractsByContractId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return vehicle::GetEtcContractsByContractId::Call(static_cast<const C&>(client_), args_[0],
                                                       request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const vehicle::GetEtcContractsByContractIdRequest& request = {}, A&&... a) const {
+    return vehicle::GetEtcContractsByContractId::CallAsync(client_, args_[0], request,
+                                                           std::forward<A>(a)...);
   }
 };
 
@@ -977,6 +1161,10 @@ class EtcPreopen : public ::wechatpay::models::Node {
     return vehicle::PostEtcPreopen::Call(static_cast<const C&>(client_), request,
                                          std::move(options));
   }
+  template <class... A>
+  auto postAsync(const vehicle::PostEtcPreopenRequest& request = {}, A&&... a) const {
+    return vehicle::PostEtcPreopen::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class EtcTransactionsHighway : public ::wechatpay::models::Node {
@@ -988,6 +1176,10 @@ class EtcTransactionsHighway : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return vehicle::PostEtcTransactionsHighway::Call(static_cast<const C&>(client_), request,
                                                      std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const vehicle::PostEtcTransactionsHighwayRequest& request = {}, A&&... a) const {
+    return vehicle::PostEtcTransactionsHighway::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -1001,6 +1193,12 @@ class EtcTransactionsIdByTransactionId : public ::wechatpay::models::Node {
     return vehicle::GetEtcTransactionsIdByTransactionId::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const vehicle::GetEtcTransactionsIdByTransactionIdRequest& request = {},
+                A&&... a) const {
+    return vehicle::GetEtcTransactionsIdByTransactionId::CallAsync(client_, args_[0], request,
+                                                                   std::forward<A>(a)...);
+  }
 };
 
 class EtcTransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
@@ -1012,6 +1210,11 @@ class EtcTransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return vehicle::GetEtcTransactionsOutTradeNo::Call(static_cast<const C&>(client_), args_[0],
                                                        request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const vehicle::GetEtcTransactionsOutTradeNoRequest& request = {}, A&&... a) const {
+    return vehicle::GetEtcTransactionsOutTradeNo::CallAsync(client_, args_[0], request,
+                                                            std::forward<A>(a)...);
   }
 };
 
@@ -1036,6 +1239,11 @@ class EtcUsersByOpenidContracts : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return vehicle::GetEtcUsersByOpenidContracts::Call(static_cast<const C&>(client_), args_[0],
                                                        request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const vehicle::GetEtcUsersByOpenidContractsRequest& request = {}, A&&... a) const {
+    return vehicle::GetEtcUsersByOpenidContracts::CallAsync(client_, args_[0], request,
+                                                            std::forward<A>(a)...);
   }
 };
 
@@ -1066,6 +1274,10 @@ class ParkingParkings : public ::wechatpay::models::Node {
     return vehicle::PostParkingParkings::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
   }
+  template <class... A>
+  auto postAsync(const vehicle::PostParkingParkingsRequest& request = {}, A&&... a) const {
+    return vehicle::PostParkingParkings::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class ParkingServicesFind : public ::wechatpay::models::Node {
@@ -1077,6 +1289,10 @@ class ParkingServicesFind : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return vehicle::GetParkingServicesFind::Call(static_cast<const C&>(client_), request,
                                                  std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const vehicle::GetParkingServicesFindRequest& request = {}, A&&... a) const {
+    return vehicle::GetParkingServicesFind::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -1103,6 +1319,11 @@ class TransactionsOutTradeNoByOutTradeNo : public ::wechatpay::models::Node {
     return vehicle::GetTransactionsOutTradeNo::Call(static_cast<const C&>(client_), args_[0],
                                                     request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const vehicle::GetTransactionsOutTradeNoRequest& request = {}, A&&... a) const {
+    return vehicle::GetTransactionsOutTradeNo::CallAsync(client_, args_[0], request,
+                                                         std::forward<A>(a)...);
+  }
 };
 
 class TransactionsParking : public ::wechatpay::models::Node {
@@ -1114,6 +1335,10 @@ class TransactionsParking : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return vehicle::PostTransactionsParking::Call(static_cast<const C&>(client_), request,
                                                   std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const vehicle::PostTransactionsParkingRequest& request = {}, A&&... a) const {
+    return vehicle::PostTransactionsParking::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 

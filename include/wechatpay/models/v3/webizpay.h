@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/future.h"
+#include "wechatpay/http.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/result.h"
 
@@ -79,6 +81,23 @@ struct GetAvailMchRanges {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/webizpay/avail-mch-ranges
@@ -121,6 +140,23 @@ struct PostAvailMchRanges {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -179,6 +215,24 @@ struct GetAvailMchRangesByRangeIdMerchantIdentifiers {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, range_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view range_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, range_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view range_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, range_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view range_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, range_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers
@@ -229,6 +283,24 @@ struct PostAvailMchRangesByRangeIdMerchantIdentifiers {
   static Result<Response> Call(const C& client, std::string_view range_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, range_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view range_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, range_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view range_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, range_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view range_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, range_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -285,6 +357,31 @@ struct DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifier {
     return Execute(client,
                    Prepare(client, range_id, merchant_identifier, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view range_id,
+                                                 std::string_view merchant_identifier,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client,
+                        Prepare(client, range_id, merchant_identifier, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view range_id,
+                                         std::string_view merchant_identifier,
+                                         const Request& request, F callback) {
+    return CallAsync(client, range_id, merchant_identifier, request, CallOptions(),
+                     std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view range_id,
+                                         std::string_view merchant_identifier,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, range_id, merchant_identifier, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -343,6 +440,23 @@ struct PostBillProof {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/webizpay/bill/trade-bill
@@ -396,6 +510,23 @@ struct PostBillTradeBill {
   template <class C = Client>
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -491,6 +622,29 @@ struct GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNo {
     return Execute(client, Prepare(client, employee_id, out_card_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view employee_id,
+                                                 std::string_view out_card_no,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(
+        client, Prepare(client, employee_id, out_card_no, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view employee_id,
+                                         std::string_view out_card_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, employee_id, out_card_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view employee_id,
+                                         std::string_view out_card_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client,
+                        Prepare(client, employee_id, out_card_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/webizpay/employees/{employee_id}/quota-cards
@@ -556,6 +710,24 @@ struct PostEmployeesByEmployeeIdQuotaCards {
   static Result<Response> Call(const C& client, std::string_view employee_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, employee_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view employee_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, employee_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view employee_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, employee_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view employee_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, employee_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -639,6 +811,28 @@ struct GetEmployeesByEmployeeIdQuotaCardsByCardNo {
     return Execute(client, Prepare(client, employee_id, card_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view employee_id,
+                                                 std::string_view card_no, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, employee_id, card_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view employee_id,
+                                         std::string_view card_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, employee_id, card_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view employee_id,
+                                         std::string_view card_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, employee_id, card_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/cancel
@@ -701,6 +895,28 @@ struct PostEmployeesByEmployeeIdQuotaCardsByCardNoCancel {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, employee_id, card_no, request, std::move(options)),
                    &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view employee_id,
+                                                 std::string_view card_no, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, employee_id, card_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view employee_id,
+                                         std::string_view card_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, employee_id, card_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view employee_id,
+                                         std::string_view card_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, employee_id, card_no, request, std::move(options)),
+                        &Parse, std::move(callback));
   }
 };
 
@@ -774,6 +990,28 @@ struct GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrl {
     return Execute(client, Prepare(client, employee_id, card_no, request, std::move(options)),
                    &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view employee_id,
+                                                 std::string_view card_no, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, employee_id, card_no, request, std::move(options)),
+                        &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view employee_id,
+                                         std::string_view card_no, const Request& request,
+                                         F callback) {
+    return CallAsync(client, employee_id, card_no, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view employee_id,
+                                         std::string_view card_no, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, employee_id, card_no, request, std::move(options)),
+                        &Parse, std::move(callback));
+  }
 };
 
 // POST v3/webizpay/employees/{employee_id}/revoke
@@ -831,6 +1069,24 @@ struct PostEmployeesByEmployeeIdRevoke {
   static Result<Response> Call(const C& client, std::string_view employee_id,
                                const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, employee_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view employee_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, employee_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view employee_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, employee_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view employee_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, employee_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -907,6 +1163,23 @@ struct PostStoresEntityMatches {
   static Result<Response> Call(const C& client, const Request& request, CallOptions options = {}) {
     return Execute(client, Prepare(client, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, const Request& request,
+                                                 CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request, F callback) {
+    return CallAsync(client, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, const Request& request,
+                                         CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // GET v3/webizpay/stores/entity-matches/{batch_id}
@@ -971,6 +1244,24 @@ struct GetStoresEntityMatchesByBatchId {
   static Result<Response> Call(const C& client, std::string_view batch_id, const Request& request,
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, batch_id, request, std::move(options)), &Parse);
+  }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view batch_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, batch_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, batch_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view batch_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, batch_id, request, std::move(options)), &Parse,
+                        std::move(callback));
   }
 };
 
@@ -1047,6 +1338,24 @@ struct GetUsersByUserIdAuthorizationState {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, user_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view user_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, user_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view user_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, user_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view user_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, user_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // POST v3/webizpay/users/{user_id}/authorization-url
@@ -1110,6 +1419,24 @@ struct PostUsersByUserIdAuthorizationUrl {
                                CallOptions options = {}) {
     return Execute(client, Prepare(client, user_id, request, std::move(options)), &Parse);
   }
+  // The same, asynchronously: a future, or `callback(Result<Response>)` with a cancel
+  // function returned (see ExecuteAsync in runtime.h).
+  template <class C = Client>
+  static ::wechatpay::Future<Response> CallAsync(const C& client, std::string_view user_id,
+                                                 const Request& request, CallOptions options = {}) {
+    return ExecuteAsync(client, Prepare(client, user_id, request, std::move(options)), &Parse);
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view user_id,
+                                         const Request& request, F callback) {
+    return CallAsync(client, user_id, request, CallOptions(), std::move(callback));
+  }
+  template <class F, IfCallback<F, Response> = 0>
+  static HttpTransport::Cancel CallAsync(const Client& client, std::string_view user_id,
+                                         const Request& request, CallOptions options, F callback) {
+    return ExecuteAsync(client, Prepare(client, user_id, request, std::move(options)), &Parse,
+                        std::move(callback));
+  }
 };
 
 // Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).
@@ -1165,7 +1492,8 @@ const EnumTable& EnumTableOf(
     GetUsersByUserIdAuthorizationStateResponse::EmployeeList::AuthorizationState);
 
 // Fluent calls: Webizpay(client).segment().segment(placeholder).get(request).
-// (The verbs are templates only so that nothing is instantiated until called.)
+// (The verbs are templates only so that nothing is instantiated until called; each has
+// an Async form: getAsync(request) gives a Future, getAsync(request, callback) calls back.)
 namespace nodes {
 
 class AvailMchRanges : public ::wechatpay::models::Node {
@@ -1178,12 +1506,20 @@ class AvailMchRanges : public ::wechatpay::models::Node {
     return webizpay::GetAvailMchRanges::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
   }
+  template <class... A>
+  auto getAsync(const webizpay::GetAvailMchRangesRequest& request = {}, A&&... a) const {
+    return webizpay::GetAvailMchRanges::CallAsync(client_, request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<webizpay::PostAvailMchRangesResponse> post(
       const webizpay::PostAvailMchRangesRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return webizpay::PostAvailMchRanges::Call(static_cast<const C&>(client_), request,
                                               std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const webizpay::PostAvailMchRangesRequest& request = {}, A&&... a) const {
+    return webizpay::PostAvailMchRanges::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -1197,12 +1533,25 @@ class AvailMchRangesByRangeIdMerchantIdentifiers : public ::wechatpay::models::N
     return webizpay::GetAvailMchRangesByRangeIdMerchantIdentifiers::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const webizpay::GetAvailMchRangesByRangeIdMerchantIdentifiersRequest& request = {},
+                A&&... a) const {
+    return webizpay::GetAvailMchRangesByRangeIdMerchantIdentifiers::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
+  }
   template <class C = ::wechatpay::Client>
   ::wechatpay::Result<webizpay::PostAvailMchRangesByRangeIdMerchantIdentifiersResponse> post(
       const webizpay::PostAvailMchRangesByRangeIdMerchantIdentifiersRequest& request = {},
       ::wechatpay::CallOptions options = {}) const {
     return webizpay::PostAvailMchRangesByRangeIdMerchantIdentifiers::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(
+      const webizpay::PostAvailMchRangesByRangeIdMerchantIdentifiersRequest& request = {},
+      A&&... a) const {
+    return webizpay::PostAvailMchRangesByRangeIdMerchantIdentifiers::CallAsync(
+        client_, args_[0], request, std::forward<A>(a)...);
   }
 };
 
@@ -1218,6 +1567,14 @@ class AvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifier
       ::wechatpay::CallOptions options = {}) const {
     return webizpay::DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifier::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto delAsync(
+      const webizpay::DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierRequest&
+          request = {},
+      A&&... a) const {
+    return webizpay::DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifier::
+        CallAsync(client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -1243,6 +1600,10 @@ class BillProof : public ::wechatpay::models::Node {
     return webizpay::PostBillProof::Call(static_cast<const C&>(client_), request,
                                          std::move(options));
   }
+  template <class... A>
+  auto postAsync(const webizpay::PostBillProofRequest& request = {}, A&&... a) const {
+    return webizpay::PostBillProof::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class BillTradeBill : public ::wechatpay::models::Node {
@@ -1254,6 +1615,10 @@ class BillTradeBill : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return webizpay::PostBillTradeBill::Call(static_cast<const C&>(client_), request,
                                              std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const webizpay::PostBillTradeBillRequest& request = {}, A&&... a) const {
+    return webizpay::PostBillTradeBill::CallAsync(client_, request, std::forward<A>(a)...);
   }
 };
 
@@ -1274,6 +1639,13 @@ class EmployeesByEmployeeIdOutQuotaCardsByOutCardNo : public ::wechatpay::models
     return webizpay::GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNo::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(
+      const webizpay::GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoRequest& request = {},
+      A&&... a) const {
+    return webizpay::GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNo::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class EmployeesByEmployeeIdQuotaCards : public ::wechatpay::models::Node {
@@ -1285,6 +1657,12 @@ class EmployeesByEmployeeIdQuotaCards : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return webizpay::PostEmployeesByEmployeeIdQuotaCards::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const webizpay::PostEmployeesByEmployeeIdQuotaCardsRequest& request = {},
+                 A&&... a) const {
+    return webizpay::PostEmployeesByEmployeeIdQuotaCards::CallAsync(client_, args_[0], request,
+                                                                    std::forward<A>(a)...);
   }
 };
 
@@ -1298,6 +1676,13 @@ class EmployeesByEmployeeIdQuotaCardsByCardNoCancel : public ::wechatpay::models
     return webizpay::PostEmployeesByEmployeeIdQuotaCardsByCardNoCancel::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto postAsync(
+      const webizpay::PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest& request = {},
+      A&&... a) const {
+    return webizpay::PostEmployeesByEmployeeIdQuotaCardsByCardNoCancel::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class EmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrl : public ::wechatpay::models::Node {
@@ -1309,6 +1694,13 @@ class EmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrl : public ::wechatpay::mo
       ::wechatpay::CallOptions options = {}) const {
     return webizpay::GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrl::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(
+      const webizpay::GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest& request = {},
+      A&&... a) const {
+    return webizpay::GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrl::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
   }
 };
 
@@ -1324,6 +1716,12 @@ class EmployeesByEmployeeIdQuotaCardsByCardNo : public ::wechatpay::models::Node
     return webizpay::GetEmployeesByEmployeeIdQuotaCardsByCardNo::Call(
         static_cast<const C&>(client_), args_[0], args_[1], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const webizpay::GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest& request = {},
+                A&&... a) const {
+    return webizpay::GetEmployeesByEmployeeIdQuotaCardsByCardNo::CallAsync(
+        client_, args_[0], args_[1], request, std::forward<A>(a)...);
+  }
 };
 
 class EmployeesByEmployeeIdRevoke : public ::wechatpay::models::Node {
@@ -1335,6 +1733,12 @@ class EmployeesByEmployeeIdRevoke : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return webizpay::PostEmployeesByEmployeeIdRevoke::Call(static_cast<const C&>(client_), args_[0],
                                                            request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const webizpay::PostEmployeesByEmployeeIdRevokeRequest& request = {},
+                 A&&... a) const {
+    return webizpay::PostEmployeesByEmployeeIdRevoke::CallAsync(client_, args_[0], request,
+                                                                std::forward<A>(a)...);
   }
 };
 
@@ -1361,6 +1765,10 @@ class StoresEntityMatches : public ::wechatpay::models::Node {
     return webizpay::PostStoresEntityMatches::Call(static_cast<const C&>(client_), request,
                                                    std::move(options));
   }
+  template <class... A>
+  auto postAsync(const webizpay::PostStoresEntityMatchesRequest& request = {}, A&&... a) const {
+    return webizpay::PostStoresEntityMatches::CallAsync(client_, request, std::forward<A>(a)...);
+  }
 };
 
 class StoresEntityMatchesByBatchId : public ::wechatpay::models::Node {
@@ -1372,6 +1780,12 @@ class StoresEntityMatchesByBatchId : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return webizpay::GetStoresEntityMatchesByBatchId::Call(static_cast<const C&>(client_), args_[0],
                                                            request, std::move(options));
+  }
+  template <class... A>
+  auto getAsync(const webizpay::GetStoresEntityMatchesByBatchIdRequest& request = {},
+                A&&... a) const {
+    return webizpay::GetStoresEntityMatchesByBatchId::CallAsync(client_, args_[0], request,
+                                                                std::forward<A>(a)...);
   }
 };
 
@@ -1394,6 +1808,12 @@ class UsersByUserIdAuthorizationState : public ::wechatpay::models::Node {
     return webizpay::GetUsersByUserIdAuthorizationState::Call(
         static_cast<const C&>(client_), args_[0], request, std::move(options));
   }
+  template <class... A>
+  auto getAsync(const webizpay::GetUsersByUserIdAuthorizationStateRequest& request = {},
+                A&&... a) const {
+    return webizpay::GetUsersByUserIdAuthorizationState::CallAsync(client_, args_[0], request,
+                                                                   std::forward<A>(a)...);
+  }
 };
 
 class UsersByUserIdAuthorizationUrl : public ::wechatpay::models::Node {
@@ -1405,6 +1825,12 @@ class UsersByUserIdAuthorizationUrl : public ::wechatpay::models::Node {
       ::wechatpay::CallOptions options = {}) const {
     return webizpay::PostUsersByUserIdAuthorizationUrl::Call(static_cast<const C&>(client_),
                                                              args_[0], request, std::move(options));
+  }
+  template <class... A>
+  auto postAsync(const webizpay::PostUsersByUserIdAuthorizationUrlRequest& request = {},
+                 A&&... a) const {
+    return webizpay::PostUsersByUserIdAuthorizationUrl::CallAsync(client_, args_[0], request,
+                                                                  std::forward<A>(a)...);
   }
 };
 
