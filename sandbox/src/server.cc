@@ -248,6 +248,12 @@ void Sandbox::Stop() {
 int Sandbox::port() const { return impl_->port; }
 std::string Sandbox::base_url() const { return impl_->base_url; }
 std::string Sandbox::tls_server_cert_path() const { return impl_->tls_cert_path; }
+
+uint64_t Sandbox::tls_handshakes() const {
+  auto* tls = dynamic_cast<httplib::SSLServer*>(impl_->server.get());
+  if (tls == nullptr || tls->ssl_context() == nullptr) return 0;
+  return static_cast<uint64_t>(SSL_CTX_sess_accept(tls->ssl_context()));
+}
 const std::string& Sandbox::state_dir() const { return impl_->state_dir; }
 std::string Sandbox::client_config_path() const {
   return JoinPath(impl_->state_dir, "client.json");

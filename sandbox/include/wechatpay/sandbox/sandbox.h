@@ -149,6 +149,9 @@ class Sandbox {
   std::string base_url() const;  // http://HOST:PORT, or https:// with SandboxTlsOptions::enabled
   // With TLS: the server certificate's PEM file (a client's CA file); empty without TLS.
   std::string tls_server_cert_path() const;
+  // With TLS: the handshakes the server has accepted so far (one per connection, resumed
+  // sessions included), which shows whether clients reuse their connections. 0 without TLS.
+  uint64_t tls_handshakes() const;
   const std::string& state_dir() const;
   std::string client_config_path() const;  // STATE_DIR/client.json
   // Stops serving, stops the notifier, flushes state; removes a temporary state dir. Idempotent.
