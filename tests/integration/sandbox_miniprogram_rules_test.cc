@@ -168,8 +168,8 @@ TEST_F(SandboxMiniProgramRulesTest, SystemErrorIsMinusOne) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().api_code, "-1") << r.error().ToString();
   auto after = Upload(ValidOrder(sandbox_->miniprogram_appid()), true);
-  EXPECT_FALSE(after);  // the same upload_time again: a re-upload needs a later one
-  if (!after) EXPECT_EQ(after.error().api_code, "268435461");
+  ASSERT_FALSE(after);  // the same upload_time again: a re-upload needs a later one
+  EXPECT_EQ(after.error().api_code, "268435461");
 }
 
 }  // namespace
