@@ -2,7 +2,8 @@
 //
 // wxpay-sandbox: the sandbox as a standalone program (the same as `wxpay sandbox`).
 //   wxpay-sandbox [--host 127.0.0.1] [--port N] [--state-dir DIR] [--log-requests]
-//                 [--workers N] [--notify-time-scale X]
+//                 [--workers N] [--notify-time-scale X] [--tls] [--tls-cert FILE --tls-key FILE]
+//                 [--client-ca FILE] [--require-client-cert]
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -15,16 +16,25 @@ namespace {
 void Usage(std::FILE* out) {
   std::fprintf(out,
                "usage: wxpay-sandbox [--host HOST] [--port N] [--state-dir DIR] [--log-requests]\n"
-               "                     [--workers N] [--notify-time-scale X]\n"
+               "                     [--workers N] [--notify-time-scale X] [--tls]\n"
+               "                     [--tls-cert FILE --tls-key FILE] [--client-ca FILE]\n"
+               "                     [--require-client-cert]\n"
                "A local WeChat Pay simulator. The first line on stdout is\n"
-               "`listening on http://HOST:PORT`; DIR/client.json is the client configuration.\n"
+               "`listening on http(s)://HOST:PORT`; DIR/client.json is the client configuration.\n"
                "  --host HOST            address to bind (default 127.0.0.1, loopback)\n"
                "  --port N               port (default 0: a free port)\n"
                "  --state-dir DIR        keys, merchants.json, client.json and state (default: a\n"
                "                         temporary directory removed on exit)\n"
                "  --log-requests         one line per request on stderr\n"
                "  --workers N            HTTP worker threads (default: number of cores)\n"
-               "  --notify-time-scale X  scale of the callback retry schedule (default 1)\n");
+               "  --notify-time-scale X  scale of the callback retry schedule (default 1)\n"
+               "  --tls                  serve HTTPS; the server certificate is generated into\n"
+               "                         DIR/tls_server_cert.pem (clients trust it as CA file)\n"
+               "  --tls-cert FILE        PEM server certificate instead (with --tls-key FILE)\n"
+               "  --client-ca FILE       PEM CAs client certificates must chain to (default: a\n"
+               "                         client certificate must hold a merchant's key)\n"
+               "  --require-client-cert  fail the handshake without a valid client certificate\n"
+               "                         (default: optional; secapi endpoints need one)\n");
 }
 
 bool ParseInt(const char* s, int lo, int hi, int* out) {
@@ -75,6 +85,19 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "wxpay-sandbox: --notify-time-scale must be a positive number\n");
         return 2;
       }
+    } else if (a == "--tls") {
+      options.tls.enabled = true;
+    } else if (a == "--tls-cert") {
+      options.tls.enabled = true;
+      options.tls.cert_file = value("--tls-cert");
+    } else if (a == "--tls-key") {
+      options.tls.key_file = value("--tls-key");
+    } else if (a == "--client-ca") {
+      options.tls.enabled = true;
+      options.tls.client_ca_file = value("--client-ca");
+    } else if (a == "--require-client-cert") {
+      options.tls.enabled = true;
+      options.tls.require_client_cert = true;
     } else {
       std::fprintf(stderr, "wxpay-sandbox: unknown argument\n");
       Usage(stderr);

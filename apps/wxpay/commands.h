@@ -73,6 +73,11 @@ struct SandboxCommandOptions {
   std::string state_dir;
   bool log_requests = false;
   double notify_time_scale = 1.0;
+  bool tls = false;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string client_ca;
+  bool require_client_cert = false;
 };
 int RunSandbox(const GlobalOptions& g, const SandboxCommandOptions& o);
 

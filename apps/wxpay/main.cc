@@ -180,6 +180,14 @@ int Main(int argc, char** argv) {
       ->add_option("--notify-time-scale", sbo.notify_time_scale,
                    "Multiply the callback retry schedule (e.g. 0.01)")
       ->check(CLI::PositiveNumber);
+  sandbox->add_flag("--tls", sbo.tls,
+                    "Serve HTTPS (certificate generated into the state dir unless --tls-cert)");
+  sandbox->add_option("--tls-cert", sbo.tls_cert, "PEM server certificate (implies --tls)");
+  sandbox->add_option("--tls-key", sbo.tls_key, "PEM server key for --tls-cert");
+  sandbox->add_option("--client-ca", sbo.client_ca,
+                      "PEM CA bundle client certificates must chain to (implies --tls)");
+  sandbox->add_flag("--require-client-cert", sbo.require_client_cert,
+                    "Refuse the TLS handshake without a valid client certificate (implies --tls)");
 
   // demo
   wxpay::DemoOptions demo_opts;

@@ -2,11 +2,13 @@
 //
 // APIv2 on the wire: XML bodies served at their real paths (/payitil/report, /pay/unifiedorder,
 // ...), the MD5 / HMAC-SHA256 `sign` check, schema validation and signed XML answers.
-// POST /payitil/report has real behaviour (the upload is stored); every other APIv2 endpoint
-// answers a schema-conforming sample.
+// Over TLS, endpoints the catalog marks needs_client_cert want the merchant's client certificate.
+// POST /payitil/report and the payment flow (apiv2_pay.cc) have real behaviour; every other
+// APIv2 endpoint answers a schema-conforming sample.
 #include <algorithm>
 
 #include "engine.h"
+#include "tls.h"
 #include "wechatpay/validation.h"
 
 namespace wechatpay::sandbox {
@@ -18,6 +20,21 @@ WireResponse XmlResponse(int status, const std::string& xml) {
   res.status = status;
   res.body = xml;
   res.headers.Set("Content-Type", "text/xml; charset=utf-8");
+  return res;
+}
+
+// What WeChat Pay's front end answers when a client-certificate endpoint is called without a
+// usable certificate: nginx's 400 page, not XML (it never reaches the APIv2 service).
+WireResponse CertificateRefused(bool presented) {
+  std::string reason =
+      presented ? "The SSL certificate error" : "No required SSL certificate was sent";
+  WireResponse res;
+  res.status = 400;
+  res.body = "<html>\r\n<head><title>400 " + reason +
+             "</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n"
+             "<center>" +
+             reason + "</center>\r\n<hr><center>wxpay sandbox</center>\r\n</body>\r\n</html>\r\n";
+  res.headers.Set("Content-Type", "text/html");
   return res;
 }
 
@@ -68,6 +85,11 @@ WireResponse Engine::HandleApiV2(const WireRequest& req, const std::string& path
     return ReturnFail("no such API: " + std::string(IsValidUtf8(path) ? path : "(path)"), 404);
   }
   const catalog::Endpoint& ep = *match->endpoint;
+  // The certificate is checked before the body is read, as the TLS front end does it.
+  bool check_cert = req.tls && ep.needs_client_cert;
+  if (check_cert && (req.client_cert_pem.empty() || !req.client_cert_verified)) {
+    return CertificateRefused(!req.client_cert_pem.empty());
+  }
   apiv2::XmlOptions xo;
   xo.max_bytes = options_.max_body_bytes;
   auto fields = apiv2::DecodeXml(req.body, xo);
@@ -81,6 +103,10 @@ WireResponse Engine::HandleApiV2(const WireRequest& req, const std::string& path
     return ReturnFail("mch_id 不存在 (not a merchant of this sandbox, or no apiv2_key)");
   }
   const Merchant& merchant = m->second;
+  if (check_cert &&
+      !CertificateBelongsTo(req.client_cert_pem, merchant, !options_.tls.client_ca_file.empty())) {
+    return ReturnFail("证书与商户号不匹配 (the client certificate is not this merchant's)");
+  }
   auto type = apiv2::ParseSignType(fields->Get("sign_type"));
   if (!type) return ReturnFail("sign_type 参数错误 (use MD5 or HMAC-SHA256)");
   if (Status s = apiv2::VerifySign(*fields, merchant.apiv2_key.view(), *type); !s) {
@@ -105,6 +131,21 @@ WireResponse Engine::HandleApiV2(const WireRequest& req, const std::string& path
   apiv2::Fields out;
   out.Set("return_code", "SUCCESS");
   out.Set("return_msg", "OK");
+  using Flow =
+      std::optional<std::string> (Engine::*)(const apiv2::Fields&, const Merchant&, apiv2::Fields&);
+  static const std::pair<std::string_view, Flow> kFlows[] = {
+      {"POST v2/pay/micropay", &Engine::V2Micropay},
+      {"POST v2/pay/orderquery", &Engine::V2OrderQuery},
+      {"POST v2/secapi/pay/reverse", &Engine::V2Reverse},
+      {"POST v2/secapi/pay/refund", &Engine::V2Refund},
+      {"POST v2/pay/refundquery", &Engine::V2RefundQuery},
+  };
+  for (const auto& [id, flow] : kFlows) {
+    if (ep.id != id) continue;
+    if (auto problem = (this->*flow)(*fields, merchant, out)) return ReturnFail(*problem);
+    if (!out.Has("nonce_str")) out.Set("nonce_str", crypto::RandomNonce(32));
+    return XmlResponse(200, V2Reply(out, &merchant, *type));
+  }
   if (ep.id == "POST v2/payitil/report") {
     // The trades document is checked by the schema (a JSON array of transactions); keep it.
     auto trades = ParseJson(fields->Get("trades"));

@@ -187,6 +187,22 @@ class Engine {
   // APIv2 (apiv2.cc).
   std::string V2Reply(const apiv2::Fields& fields, const Merchant* merchant,
                       apiv2::SignType type) const;
+  // The APIv2 payment flow on the orders and refunds the APIv3 side uses (apiv2_pay.cc). Each
+  // fills `out` with the business answer (result_code and the endpoint's fields) or returns a
+  // protocol failure message (answered return_code=FAIL).
+  std::optional<std::string> V2Micropay(const apiv2::Fields& in, const Merchant& m,
+                                        apiv2::Fields& out);
+  std::optional<std::string> V2OrderQuery(const apiv2::Fields& in, const Merchant& m,
+                                          apiv2::Fields& out);
+  std::optional<std::string> V2Reverse(const apiv2::Fields& in, const Merchant& m,
+                                       apiv2::Fields& out);
+  std::optional<std::string> V2Refund(const apiv2::Fields& in, const Merchant& m,
+                                      apiv2::Fields& out);
+  std::optional<std::string> V2RefundQuery(const apiv2::Fields& in, const Merchant& m,
+                                           apiv2::Fields& out);
+  // The order (key in orders_) a request names: transaction_id first, else out_trade_no. mu_ held.
+  std::string FindOrderKey(const std::string& mchid, const std::string& transaction_id,
+                           const std::string& out_trade_no) const;
 
   // Mini-program (miniprogram.cc).
   Json IssueToken(const std::string& appid, bool stable, bool force_refresh);

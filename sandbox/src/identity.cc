@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "tls.h"
 #include "util.h"
 
 namespace wechatpay::sandbox {
@@ -226,6 +227,10 @@ Result<Identity> LoadOrCreateIdentity(const std::string& dir, int64_t now) {
     d.serial = it->second.serial;
     d.private_key_path = mkey_path;
     d.certificate_path = mcert_path;
+    d.pkcs12_path = path("apiclient_cert.p12");
+    if (Status s = WritePkcs12(mcert_path, mkey_path, d.pkcs12_path, demo_mchid); !s) {
+      return std::move(s).error();
+    }
     d.apiv3_key = it->second.apiv3_key;
     d.apiv2_key = it->second.apiv2_key;
     d.appid = id.demo_app_id.empty() ? "wxd678efh567hg6787" : id.demo_app_id;
@@ -242,9 +247,11 @@ std::optional<int> PreviousPort(const std::string& dir, const std::string& host)
     return std::nullopt;
   }
   std::string url = (*j)["base_url"].get<std::string>();
-  std::string prefix = "http://" + host + ":";
-  if (!StartsWith(url, prefix)) return std::nullopt;
-  std::string port = url.substr(prefix.size());
+  std::string port;
+  for (const char* scheme : {"http://", "https://"}) {
+    std::string prefix = scheme + host + ":";
+    if (StartsWith(url, prefix)) port = url.substr(prefix.size());
+  }
   while (!port.empty() && port.back() == '/') port.pop_back();
   if (!IsDigits(port) || port.size() > 5) return std::nullopt;
   int v = std::stoi(port);

@@ -18,6 +18,7 @@
 
 #include "engine.h"
 #include "identity.h"
+#include "tls.h"
 #include "wechatpay/sandbox/sandbox.h"
 
 namespace wechatpay::sandbox {
@@ -31,6 +32,7 @@ struct Sandbox::Impl {
   std::thread thread;
   int port = 0;
   std::string base_url;
+  std::string tls_cert_path;
 
   std::mutex mu;
   std::condition_variable cv;
@@ -50,6 +52,10 @@ void Sandbox::Impl::Serve(const httplib::Request& req, httplib::Response& res) {
     w.form.push_back(FormPart{file.name, file.filename, file.content_type, file.content});
   }
   w.remote_addr = req.remote_addr;
+  if (req.ssl != nullptr) {
+    w.tls = true;
+    PeerCertificate(req.ssl, &w.client_cert_pem, &w.client_cert_verified);
+  }
   WireResponse r = engine->Handle(w);
   if (r.delay_ms > 0) {
     std::unique_lock<std::mutex> lock(mu);
@@ -125,8 +131,33 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options) {
   }
   d.engine = std::move(*engine);
 
-  if (options.listen) {
+  if (options.listen && options.tls.enabled) {
+    std::string key_path;
+    Status s = EnsureServerCertificate(d.state_dir, options.host, d.engine->Now(), options.tls,
+                                       &d.tls_cert_path, &key_path);
+    std::string problem = s ? std::string() : s.error().message;
+    if (problem.empty()) {
+      SandboxTlsOptions tls = options.tls;
+      std::string cert_path = d.tls_cert_path;
+      auto server = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
+        problem = SetupServerContext(&ctx, tls, cert_path, key_path);
+        return problem.empty();
+      });
+      if (problem.empty() && !server->is_valid()) problem = "cannot create the TLS context";
+      if (problem.empty()) d.server = std::move(server);
+    }
+    if (!problem.empty()) {
+      d.engine->Shutdown();
+      if (d.temp_dir) {
+        std::error_code ec;
+        std::filesystem::remove_all(d.state_dir, ec);
+      }
+      return Error(ErrorCode::kInvalidArgument, "TLS: " + problem);
+    }
+  } else if (options.listen) {
     d.server = std::make_unique<httplib::Server>();
+  }
+  if (options.listen) {
     size_t workers = options.worker_threads > 0
                          ? static_cast<size_t>(options.worker_threads)
                          : std::max<size_t>(4, std::thread::hardware_concurrency());
@@ -173,7 +204,8 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options) {
                    "cannot listen on " + options.host + ":" + std::to_string(options.port));
     }
     d.port = port;
-    d.base_url = "http://" + HostForUrl(options.host) + ":" + std::to_string(port);
+    d.base_url = std::string(options.tls.enabled ? "https://" : "http://") +
+                 HostForUrl(options.host) + ":" + std::to_string(port);
     httplib::Server* server = d.server.get();
     d.thread = std::thread([server] { server->listen_after_bind(); });
     // httplib's stop() is a no-op until the accept loop runs: wait for it (bounded) so that a
@@ -215,6 +247,13 @@ void Sandbox::Stop() {
 
 int Sandbox::port() const { return impl_->port; }
 std::string Sandbox::base_url() const { return impl_->base_url; }
+std::string Sandbox::tls_server_cert_path() const { return impl_->tls_cert_path; }
+
+uint64_t Sandbox::tls_handshakes() const {
+  auto* tls = dynamic_cast<httplib::SSLServer*>(impl_->server.get());
+  if (tls == nullptr || tls->ssl_context() == nullptr) return 0;
+  return static_cast<uint64_t>(SSL_CTX_sess_accept(tls->ssl_context()));
+}
 const std::string& Sandbox::state_dir() const { return impl_->state_dir; }
 std::string Sandbox::client_config_path() const {
   return JoinPath(impl_->state_dir, "client.json");
@@ -281,6 +320,22 @@ int RunSandboxCommand(const SandboxOptions& options) {
   std::fprintf(stderr, "wxpay sandbox: state dir %s%s\nwxpay sandbox: client config %s\n",
                (*sb)->state_dir().c_str(), options.state_dir.empty() ? " (temporary)" : "",
                (*sb)->client_config_path().c_str());
+  if (options.tls.enabled) {
+    const DemoMerchant demo = (*sb)->demo_merchant();
+    std::fprintf(stderr, "wxpay sandbox: TLS server certificate (a client's CA file) %s\n",
+                 (*sb)->tls_server_cert_path().c_str());
+    std::fprintf(
+        stderr, "wxpay sandbox: client certificates %s%s%s\n",
+        options.tls.require_client_cert ? "required" : "optional (secapi endpoints need one)",
+        options.tls.client_ca_file.empty() ? ", accepted when they hold a merchant's registered key"
+                                           : ", verified against ",
+        options.tls.client_ca_file.c_str());
+    if (!demo.pkcs12_path.empty()) {
+      std::fprintf(
+          stderr, "wxpay sandbox: demo client certificate %s + %s, or %s (passphrase: the mchid)\n",
+          demo.certificate_path.c_str(), demo.private_key_path.c_str(), demo.pkcs12_path.c_str());
+    }
+  }
   int sig = 0;
   sigwait(&set, &sig);
   std::fprintf(stderr, "wxpay sandbox: %s received, stopping\n",

@@ -59,7 +59,13 @@ const std::set<std::string_view>& RealBehaviour() {
       "GET v3/merchant-risk-manage/trade-risk-information",
       "POST v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid}",
       "GET v3/transaction-block/transaction-block-submissions/{block_submission_id}",
-      "POST v2/payitil/report"};
+      "POST v2/payitil/report",
+      // APIv2 payment-code flow: sandbox_apiv2_tls_test.cc
+      "POST v2/pay/micropay",
+      "POST v2/pay/orderquery",
+      "POST v2/secapi/pay/reverse",
+      "POST v2/secapi/pay/refund",
+      "POST v2/pay/refundquery"};
   return ids;
 }
 

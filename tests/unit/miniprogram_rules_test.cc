@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "wechatpay/client.h"
 #include "wechatpay/miniprogram.h"
@@ -102,7 +103,20 @@ TEST(CombineOrdersRules, EveryErrcodeFromItsRule) {
          second.erase("merchant_item_id");
          b["sub_orders"][0]["item_list"].push_back(second);
        }},
+      // 参数错误: what the page's rules leave to the general parameter check.
+      {268435461, "order_key", [](json& b) { b.erase("order_key"); }},
+      {268435461, "sub_orders", [](json& b) { b["sub_orders"] = json::array(); }},
+      {268435461, "sub_orders[0].order_detail_jump_link.appid",
+       [](json& b) {
+         b["sub_orders"][0]["order_detail_jump_link"]["appid"] = "wx0000000000000000";
+       }},
+      {268435461, "sub_orders[0].logistics_type",
+       [](json& b) { b["sub_orders"][0]["logistics_type"] = "BY_PIGEON"; }},
   };
+  // Every errcode of the page's table but -1 (system error, WeChat's side) has a case here.
+  std::set<int64_t> covered;
+  for (const auto& c : cases) covered.insert(c.errcode);
+  EXPECT_EQ(covered.size(), 24u);
   for (const auto& c : cases) {
     json b = ValidOrder();
     c.mutate(b);

@@ -20,6 +20,23 @@
 
 namespace wechatpay::sandbox {
 
+// HTTPS instead of plain HTTP (docs/adr/0003-sandbox.md, "TLS and client certificates").
+struct SandboxTlsOptions {
+  bool enabled = false;
+  // PEM server certificate (chain) and key. Both empty: STATE_DIR/tls_server_cert.pem and
+  // tls_server_key.pem, generated on first use (self-signed, subjectAltName localhost, 127.0.0.1,
+  // ::1 and the listen host), which clients then trust as their CA file.
+  std::string cert_file;
+  std::string key_file;
+  // PEM bundle of the CAs client certificates must chain to. Empty: a client certificate is
+  // accepted when its public key is the key a merchant registered (merchants.json), as WeChat
+  // Pay's apiclient_cert.pem is both the API certificate and the TLS client certificate.
+  std::string client_ca_file;
+  // true: the handshake fails without a valid client certificate (every endpoint). false (as
+  // WeChat Pay): a certificate is asked for but optional; endpoints that need one refuse the call.
+  bool require_client_cert = false;
+};
+
 struct SandboxOptions {
   std::string host = "127.0.0.1";  // loopback unless told otherwise
   int port = 0;                    // 0: a free port (the state dir's previous port when free)
@@ -35,6 +52,7 @@ struct SandboxOptions {
   size_t max_body_bytes = 8u << 20;
   // Time source (unix seconds); null: the system clock.
   Clock clock;
+  SandboxTlsOptions tls;
 };
 
 // One part of a multipart/form-data body (media uploads: `meta` JSON plus `file`).
@@ -55,6 +73,11 @@ struct WireRequest {
   std::string body;
   std::vector<FormPart> form;
   std::string remote_addr = "127.0.0.1";
+  // Set by the HTTPS listener: the request came over TLS, with this client certificate (PEM;
+  // empty: none presented) which did or did not verify against the client CA.
+  bool tls = false;
+  std::string client_cert_pem;
+  bool client_cert_verified = false;
 };
 
 // The answer. `drop_connection` (fault injection) asks the HTTP layer to close the connection
@@ -72,7 +95,10 @@ struct DemoMerchant {
   std::string mchid;
   std::string serial;            // merchant API certificate serial
   std::string private_key_path;  // PEM
-  std::string certificate_path;  // PEM
+  std::string certificate_path;  // PEM; also the TLS client certificate (with private_key_path)
+  // The same certificate and key as PKCS#12 (apiclient_cert.p12); its passphrase is the mchid, as
+  // with WeChat Pay's.
+  std::string pkcs12_path;
   SecretString apiv3_key;
   SecretString apiv2_key;
   std::string appid;  // an appid orders can use
@@ -120,7 +146,12 @@ class Sandbox {
   ~Sandbox();  // Stop()
 
   int port() const;
-  std::string base_url() const;  // http://HOST:PORT
+  std::string base_url() const;  // http://HOST:PORT, or https:// with SandboxTlsOptions::enabled
+  // With TLS: the server certificate's PEM file (a client's CA file); empty without TLS.
+  std::string tls_server_cert_path() const;
+  // With TLS: the handshakes the server has accepted so far (one per connection, resumed
+  // sessions included), which shows whether clients reuse their connections. 0 without TLS.
+  uint64_t tls_handshakes() const;
   const std::string& state_dir() const;
   std::string client_config_path() const;  // STATE_DIR/client.json
   // Stops serving, stops the notifier, flushes state; removes a temporary state dir. Idempotent.
@@ -155,8 +186,8 @@ class Sandbox {
   std::unique_ptr<Impl> impl_;
 };
 
-// `wxpay sandbox`: starts the server, prints `listening on http://HOST:PORT` as the first line on
-// stdout, and blocks until SIGINT or SIGTERM; then stops cleanly. Returns the process exit code.
+// `wxpay sandbox`: starts the server, prints `listening on http(s)://HOST:PORT` as the first line
+// on stdout, and blocks until SIGINT or SIGTERM; then stops cleanly. Returns the process exit code.
 int RunSandboxCommand(const SandboxOptions& options);
 
 }  // namespace wechatpay::sandbox
