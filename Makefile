@@ -42,12 +42,16 @@ demo: build
 	  $(BUILD_DIR)/examples/sign_and_verify; \
 	fi
 
+# Micro-benchmarks (Google Benchmark), then the load tool's table. BENCH_SECONDS and
+# BENCH_REPEATS set the length of each load scenario and how many times each runs.
+BENCH_SECONDS ?= 2
+BENCH_REPEATS ?= 3
 bench: deps
 	@cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DWECHATPAY_BUILD_TESTS=OFF \
 	  -DWECHATPAY_BUILD_BENCH=ON >/dev/null
-	@cmake --build build/release -j $(JOBS)
+	@cmake --build build/release -j $(JOBS) --target bench_core bench_load
 	@build/release/bench/bench_core --benchmark_min_time=1
-	@build/release/bench/bench_load 3
+	@build/release/bench/bench_load --seconds $(BENCH_SECONDS) --repeats $(BENCH_REPEATS)
 
 asan: deps
 	@cmake --preset asan >/dev/null
