@@ -606,16 +606,33 @@ std::string RandomNonce(size_t length) {
   return out;
 }
 
+namespace {
+// A digest-sign or digest-verify context for RSA-SHA256 with `key`: a copy of the key's template
+// when it has one (cheap), else initialised afresh. FINALISE: the context is used once, so
+// OpenSSL need not duplicate it again to keep it reusable after the final step.
+internal::MdCtxPtr RsaSha256Context(const internal::KeyHandle& key, bool sign) {
+  internal::MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx) return nullptr;
+  const EVP_MD_CTX* tmpl = sign ? key.SignTemplate() : key.VerifyTemplate();
+  if (tmpl == nullptr || EVP_MD_CTX_copy_ex(ctx.get(), tmpl) != 1) {
+    ERR_clear_error();
+    ctx.reset(EVP_MD_CTX_new());
+    if (!ctx) return nullptr;
+    int rc = sign ? EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.pkey)
+                  : EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.pkey);
+    if (rc != 1) return nullptr;
+  }
+  EVP_MD_CTX_set_flags(ctx.get(), EVP_MD_CTX_FLAG_FINALISE);
+  return ctx;
+}
+}  // namespace
+
 Result<std::string> RsaSha256Sign(const PrivateKey& key, std::string_view message) {
   if (!key.ok()) return Error(ErrorCode::kInvalidArgument, "no private key to sign with");
-  internal::MdCtxPtr ctx(EVP_MD_CTX_new());
-  size_t len = 0;
-  if (!ctx ||
-      EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.handle()->pkey) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len,
-                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
-    return Error(ErrorCode::kInternal, "RSA signing failed: " + TakeOpenSslError());
-  }
+  internal::MdCtxPtr ctx = RsaSha256Context(*key.handle(), /*sign=*/true);
+  if (!ctx) return Error(ErrorCode::kInternal, "RSA signing failed: " + TakeOpenSslError());
+  // EVP_PKEY_get_size: the largest signature; RSA signatures are exactly the modulus size.
+  size_t len = static_cast<size_t>(EVP_PKEY_get_size(key.handle()->pkey));
   std::string sig(len, '\0');
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
                      reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
@@ -630,11 +647,8 @@ Status RsaSha256Verify(const PublicKey& key, std::string_view message,
   if (!key.ok()) return Error(ErrorCode::kInvalidArgument, "no public key to verify with");
   auto sig = Base64Decode(signature_base64);
   if (!sig) return Error(ErrorCode::kBadSignature, "signature is not valid base64");
-  internal::MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx ||
-      EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.handle()->pkey) != 1) {
-    return Error(ErrorCode::kInternal, "RSA verify init failed: " + TakeOpenSslError());
-  }
+  internal::MdCtxPtr ctx = RsaSha256Context(*key.handle(), /*sign=*/false);
+  if (!ctx) return Error(ErrorCode::kInternal, "RSA verify init failed: " + TakeOpenSslError());
   int rc =
       EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig->data()), sig->size(),
                        reinterpret_cast<const unsigned char*>(message.data()), message.size());

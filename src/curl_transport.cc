@@ -2,7 +2,9 @@
 #include "wechatpay/curl_transport.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -179,13 +181,13 @@ class CurlTransport final : public HttpTransport {
       if (multi_ == nullptr) StartIoThread();
       id = job->id = next_id_++;
       incoming_.push_back(std::move(job));
-      curl_multi_wakeup(multi_);
+      WakeLocked();
     }
     return [this, id] {
       std::lock_guard lock(async_mu_);
       if (stopping_) return;
       cancels_.push_back(id);
-      curl_multi_wakeup(multi_);
+      WakeLocked();
     };
   }
 
@@ -235,6 +237,11 @@ class CurlTransport final : public HttpTransport {
     if (!req.headers.Has("Accept")) job.headers = curl_slist_append(job.headers, "Accept:");
 
     curl_easy_setopt(h, CURLOPT_SHARE, share_);
+    // The connection cache is shared (CURL_LOCK_DATA_CONNECT) and every multi handle that uses
+    // it prunes it to its own limit: 5 for a blocking call, 4 x the transfers in progress for
+    // the async multi. Both would close idle keep-alive connections that the next burst of
+    // calls then has to open again (new TCP and TLS handshakes); one generous limit for all.
+    curl_easy_setopt(h, CURLOPT_MAXCONNECTS, ConnectionCacheSize());
     curl_easy_setopt(h, CURLOPT_PRIVATE, &job);
     curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -293,6 +300,13 @@ class CurlTransport final : public HttpTransport {
     }
   }
 
+  // Idle connections kept open, all hosts together: room for every async connection to a few
+  // hosts (the APIv3 host, the APIv2 and download hosts).
+  long ConnectionCacheSize() const {  // NOLINT(google-runtime-int): curl's type
+    return static_cast<long>(
+        std::max<size_t>(4 * options_.max_connections_per_host, 32));  // NOLINT
+  }
+
   static Result<HttpResponse> Finish(CURL* h, Job& job, CURLcode rc) {
     const HttpRequest& req = job.request;
     if (rc != CURLE_OK) {
@@ -311,15 +325,25 @@ class CurlTransport final : public HttpTransport {
 
   // ---- the asynchronous side: one I/O thread drives every transfer with curl_multi ----
 
+  // Wakes the I/O thread once per batch: while an earlier wake-up is pending (the loop has not
+  // taken the queues yet), new work rides along with it. async_mu_ held.
+  void WakeLocked() {
+    if (wake_pending_) return;
+    wake_pending_ = true;
+    curl_multi_wakeup(multi_);
+  }
+
   void StartIoThread() {  // async_mu_ held
     multi_ = curl_multi_init();
     curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS,
                       static_cast<long>(options_.max_connections_per_host));
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, ConnectionCacheSize());
     curl_multi_setopt(multi_, CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_MULTIPLEX));
     io_thread_ = std::thread([this] { IoLoop(); });
   }
 
   void IoLoop() {
+    pthread_setname_np(pthread_self(), "wxpay-curl-io");
     std::map<uint64_t, std::unique_ptr<Job>> active;
     // Completions run on the worker pool, callback object included: the callback may hold the
     // last reference to whatever owns this transport, and this thread must never be the one that
@@ -345,6 +369,7 @@ class CurlTransport final : public HttpTransport {
         fresh.swap(incoming_);
         cancels.swap(cancels_);
         stopping = stopping_;
+        wake_pending_ = false;
       }
       if (stopping) {
         for (auto& job : fresh) {
@@ -402,6 +427,7 @@ class CurlTransport final : public HttpTransport {
   CURLM* multi_ = nullptr;
   std::thread io_thread_;
   bool stopping_ = false;
+  bool wake_pending_ = false;
   uint64_t next_id_ = 1;
   std::vector<std::unique_ptr<Job>> incoming_;
   std::vector<uint64_t> cancels_;

@@ -1,12 +1,20 @@
 // Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
 #include "internal/executor.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 #include "wechatpay/http.h"
 
 namespace wechatpay {
 namespace internal {
+
+namespace {
+thread_local const Executor* current_executor = nullptr;
+}  // namespace
+
+bool Executor::OnWorkerThread() const { return current_executor == this; }
 
 Executor& Executor::Default() {
   // Leaked on purpose: worker threads may still hold tasks when static destructors run.
@@ -71,6 +79,8 @@ bool Executor::CancelTimer(uint64_t id) {
 }
 
 void Executor::WorkerLoop() {
+  current_executor = this;
+  pthread_setname_np(pthread_self(), "wxpay-worker");  // shown by top -H, gdb, perf
   while (true) {
     std::function<void()> task;
     {
@@ -85,6 +95,7 @@ void Executor::WorkerLoop() {
 }
 
 void Executor::TimerLoop() {
+  pthread_setname_np(pthread_self(), "wxpay-timer");
   std::unique_lock lock(mu_);
   while (!stop_) {
     if (timers_.empty()) {

@@ -157,9 +157,11 @@ Decision ClientImpl::Decide(CallPlan& plan, int attempt, Result<HttpResponse> re
     }
     d.delay = Backoff(attempt, nullptr);
   } else {
-    Log(res->status < 400 ? LogLevel::kInfo : LogLevel::kWarning,
-        plan.what + " -> " + std::to_string(res->status) + " (Request-ID " +
-            res->headers.Get("Request-ID") + ")");
+    if (options_.logger) {  // every response passes here: build the line only for a listener
+      Log(res->status < 400 ? LogLevel::kInfo : LogLevel::kWarning,
+          plan.what + " -> " + std::to_string(res->status) + " (Request-ID " +
+              res->headers.Get("Request-ID") + ")");
+    }
     retry = plan.idempotent && (res->status == 429 || res->status >= 500);
     if (retry && attempt < max_attempts) {
       d.delay = Backoff(attempt, &*res);
@@ -269,14 +271,22 @@ class AsyncRun : public std::enable_shared_from_this<AsyncRun> {
       }
       if (left < req->timeout) req->timeout = left;
     }
-    std::weak_ptr<AsyncRun> weak = shared_from_this();
     auto self = shared_from_this();
+    const AsyncRun* outer = sending_;
+    sending_ = this;
     HttpTransport::Cancel c =
         impl_->options().transport->SendAsync(std::move(*req), [self](Result<HttpResponse> r) {
-          // Off the I/O thread: verification (RSA) runs on the worker pool.
-          Executor::Default().Post(
-              [self, r = std::move(r)]() mutable { self->OnResponse(std::move(r)); });
+          // Off the I/O thread: verification (RSA) runs on the worker pool. A transport that
+          // already calls back on a worker (CurlTransport does) saves a hop; one that calls back
+          // from inside SendAsync is queued, never re-entered.
+          Executor& pool = Executor::Default();
+          if (pool.OnWorkerThread() && sending_ != self.get()) {
+            self->OnResponse(std::move(r));
+          } else {
+            pool.Post([self, r = std::move(r)]() mutable { self->OnResponse(std::move(r)); });
+          }
         });
+    sending_ = outer;
     std::lock_guard lock(mu_);
     if (!done_) transport_cancel_ = std::move(c);
   }
@@ -312,6 +322,8 @@ class AsyncRun : public std::enable_shared_from_this<AsyncRun> {
     promise_.set(std::move(r));  // continuations run here, outside our lock
   }
 
+  static thread_local const AsyncRun* sending_;  // the run inside SendAsync on this thread
+
   std::shared_ptr<const ClientImpl> impl_;
   Promise<Response> promise_;
   std::unique_ptr<CallPlan> plan_;
@@ -322,6 +334,8 @@ class AsyncRun : public std::enable_shared_from_this<AsyncRun> {
   HttpTransport::Cancel transport_cancel_;
   uint64_t timer_ = 0;
 };
+
+thread_local const AsyncRun* AsyncRun::sending_ = nullptr;
 
 }  // namespace
 

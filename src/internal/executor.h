@@ -33,6 +33,9 @@ class Executor {
   // True when the timer was still pending (its task will not run).
   bool CancelTimer(uint64_t id);
   size_t threads() const { return workers_.size(); }
+  // True on one of this executor's worker threads (a task may then continue inline instead of
+  // queueing another task: one thread hop less).
+  bool OnWorkerThread() const;
 
  private:
   void WorkerLoop();
