@@ -644,7 +644,7 @@ std::string RateCell(const Runs& r) {
 }
 
 void Line(const char* what, const std::string& a, const std::string& b, const char* goal = "") {
-  std::printf("  %-30s %-26s %-26s %s\n", what, a.c_str(), b.c_str(), goal);
+  std::printf("  %-34s %-26s %-26s %s\n", what, a.c_str(), b.c_str(), goal);
 }
 
 }  // namespace
@@ -653,6 +653,8 @@ int main(int argc, char** argv) {
   double seconds = 2.0;
   int repeats = 3;
   std::string only;
+  size_t held_connections = 0;  // --held: measure memory of kHeld held calls, print KiB, exit
+  bool held_no_rsa = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--seconds" && i + 1 < argc) {
@@ -661,11 +663,16 @@ int main(int argc, char** argv) {
       repeats = std::max(1, std::atoi(argv[++i]));
     } else if (a == "--only" && i + 1 < argc) {
       only = argv[++i];
+    } else if (a == "--held" && i + 1 < argc) {
+      held_connections = static_cast<size_t>(std::max(1, std::atoi(argv[++i])));
+    } else if (a == "--no-rsa") {
+      held_no_rsa = true;
     } else {
       std::fprintf(stderr,
                    "usage: bench_load [--seconds S] [--repeats N]\n"
                    "       bench_load --only transport|seq|inflight|seq-off|inflight-off "
-                   "[--seconds S]   (one scenario, for profilers)\n");
+                   "[--seconds S]   (one scenario, for profilers)\n"
+                   "       bench_load --held CONNECTIONS [--no-rsa]   (KiB of 1,000 held calls)\n");
       return 2;
     }
   }
@@ -700,6 +707,14 @@ int main(int argc, char** argv) {
   response += "\r\n" + body;
 
   ServerProcess server = StartServer(response);  // before any thread
+  if (held_connections > 0) {
+    long kb = HeldCallsKb(server.port, platform_cert, server, held_connections,  // NOLINT
+                          held_no_rsa);
+    kill(server.pid, SIGKILL);
+    waitpid(server.pid, nullptr, 0);
+    std::printf("%ld\n", kb);
+    return kb < 0 ? 1 : 0;
+  }
   std::string load_start = LoadAverage();
 
   ClientOptions o = BaseOptions(server.port, platform_cert);
@@ -756,10 +771,22 @@ int main(int argc, char** argv) {
     impl.benchmark_skip_crypto = false;
   }
 
-  long held32 = HeldCallsKb(server.port, platform_cert, server, kInFlight, false);     // NOLINT
-  long held32_off = HeldCallsKb(server.port, platform_cert, server, kInFlight, true);  // NOLINT
-  long held1k = HeldCallsKb(server.port, platform_cert, server, kHeld, false);         // NOLINT
-  long held1k_off = HeldCallsKb(server.port, platform_cert, server, kHeld, true);      // NOLINT
+  // Memory of held calls: each measurement in a fresh process (its own server too), so the
+  // allocator state left by the phases above does not hide or inflate the growth.
+  auto held = [&](size_t connections, bool no_rsa) -> long {  // NOLINT(google-runtime-int)
+    std::string cmd =
+        "/proc/self/exe --held " + std::to_string(connections) + (no_rsa ? " --no-rsa" : "");
+    FILE* p = popen(cmd.c_str(), "r");
+    if (p == nullptr) return -1;
+    long kb = -1;  // NOLINT(google-runtime-int)
+    if (std::fscanf(p, "%ld", &kb) != 1) kb = -1;
+    pclose(p);
+    return kb;
+  };
+  long held32 = held(kInFlight, false);     // NOLINT(google-runtime-int)
+  long held32_off = held(kInFlight, true);  // NOLINT(google-runtime-int)
+  long held1k = held(kHeld, false);         // NOLINT(google-runtime-int)
+  long held1k_off = held(kHeld, true);      // NOLINT(google-runtime-int)
 
   struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);
@@ -811,7 +838,7 @@ int main(int argc, char** argv) {
   auto kb = [](long v) {  // NOLINT(google-runtime-int)
     return v < 0 ? std::string("(not all in flight)") : Num(static_cast<double>(v)) + " KiB";
   };
-  std::printf("  %-30s %-26s %-26s %s\n", "", "signed + verified", "signing disabled (harness)",
+  std::printf("  %-34s %-26s %-26s %s\n", "", "signed + verified", "signing disabled (harness)",
               "goal");
   std::printf("  sequential (one caller, blocking calls)\n");
   Line("req/s", RateCell(seq), RateCell(seq_off), ">= 2,800");
