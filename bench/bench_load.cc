@@ -416,13 +416,11 @@ Stats InFlight(const Client& client, const ServerProcess& server, double seconds
           st.first_error = r.error().message;
         }
         again = t1 < end;
-        if (!again) --outstanding;
+        // Notified under the lock: once `outstanding` is 0 the waiter may return and destroy
+        // `cv` as soon as it can take the lock.
+        if (!again && --outstanding == 0) cv.notify_all();
       }
-      if (again) {
-        launch();
-      } else {
-        cv.notify_all();
-      }
+      if (again) launch();
     });
   };
   for (int i = 0; i < concurrency; ++i) launch();
