@@ -387,6 +387,9 @@ class CurlTransport final : public HttpTransport {
           continue;
         }
         Configure(h, *job);
+        // curl holds its own copies of the headers now (job->headers); a call waiting for a
+        // connection need not keep a second set (the Authorization line alone is ~500 bytes).
+        job->request.headers = Headers();
         curl_multi_add_handle(multi_, h);
         active.emplace(job->id, std::move(job));
       }
