@@ -653,6 +653,7 @@ int main(int argc, char** argv) {
   std::string only;
   size_t held_connections = 0;  // --held: measure memory of kHeld held calls, print KiB, exit
   bool held_no_rsa = false;
+  size_t connections = kInFlight;  // the client transport's max_connections_per_host
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--seconds" && i + 1 < argc) {
@@ -663,11 +664,13 @@ int main(int argc, char** argv) {
       only = argv[++i];
     } else if (a == "--held" && i + 1 < argc) {
       held_connections = static_cast<size_t>(std::max(1, std::atoi(argv[++i])));
+    } else if (a == "--connections" && i + 1 < argc) {
+      connections = static_cast<size_t>(std::max(1, std::atoi(argv[++i])));
     } else if (a == "--no-rsa") {
       held_no_rsa = true;
     } else {
       std::fprintf(stderr,
-                   "usage: bench_load [--seconds S] [--repeats N]\n"
+                   "usage: bench_load [--seconds S] [--repeats N] [--connections N]\n"
                    "       bench_load --only transport|seq|inflight|seq-off|inflight-off "
                    "[--seconds S]   (one scenario, for profilers)\n"
                    "       bench_load --held CONNECTIONS [--no-rsa]   (KiB of 1,000 held calls)\n");
@@ -717,7 +720,7 @@ int main(int argc, char** argv) {
 
   ClientOptions o = BaseOptions(server.port, platform_cert);
   CurlTransportOptions t;
-  t.max_connections_per_host = kInFlight;
+  t.max_connections_per_host = connections;
   o.transport = MakeCurlTransport(t);
   Client client = *Client::Create(std::move(o));
   auto& impl = internal::ClientAccess::Impl(client);
@@ -771,12 +774,12 @@ int main(int argc, char** argv) {
 
   // Memory of held calls: each measurement in a fresh process (its own server too), so the
   // allocator state left by the phases above does not hide or inflate the growth.
-  auto held = [&](size_t connections, bool no_rsa) -> long {  // NOLINT(google-runtime-int)
+  auto held = [&](size_t held_conns, bool no_rsa) -> long {  // NOLINT(google-runtime-int)
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n <= 0) return -1;
     exe[n] = '\0';
-    std::string cmd = "'" + std::string(exe) + "' --held " + std::to_string(connections) +
+    std::string cmd = "'" + std::string(exe) + "' --held " + std::to_string(held_conns) +
                       (no_rsa ? " --no-rsa" : "");
     FILE* p = popen(cmd.c_str(), "r");
     if (p == nullptr) return -1;
@@ -816,8 +819,8 @@ int main(int argc, char** argv) {
   std::printf(
       "client: GET v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=... (catalog "
       "validation on), %zu-byte JSON answer,\n  keep-alive HTTP/1.1, CurlTransport "
-      "max_connections_per_host=%d; every request signed, every response verified.\n",
-      body.size(), kInFlight);
+      "max_connections_per_host=%zu; every request signed, every response verified.\n",
+      body.size(), connections);
   std::printf(
       "RSA-2048 on this machine (crypto::RsaSha256Sign/Verify): sign %s/s on 1 thread (%.0f us CPU "
       "each), %s/s on 2 threads; verify %s/s on 1 thread\n\n",
