@@ -552,8 +552,11 @@ wechatpay::Status LoadPemClientCertificate(Config& c) {
   auto key = wechatpay::PrivateKey::FromPem(*key_text);
   if (!key) {
     wechatpay::SecureWipe(*key_text);
+    std::string hint = key.error().message.find("apiclient_key.pem") == std::string::npos
+                           ? " (expected apiclient_key.pem, an unencrypted RSA private key in PEM)"
+                           : "";
     return Invalid(key_what + ": cannot load " + Where(key_setting) + ": " + key.error().message +
-                   " (expected apiclient_key.pem, an unencrypted RSA private key in PEM)");
+                   hint);
   }
   if (cert->public_key().ToPem() != key->public_key().ToPem()) {
     wechatpay::SecureWipe(*key_text);
