@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
+#include <openssl/provider.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -124,19 +125,26 @@ RunResult RunWxpay(const std::string& dir, const std::vector<std::string>& args,
   return r;
 }
 
-// A PKCS#12 bundle of the PEM certificate and key, protected with `passphrase`.
+// A PKCS#12 bundle of the PEM certificate and key, protected with `passphrase`; with `rc2`, the
+// way older apiclient_cert.p12 files are (RC2-40, which OpenSSL 3 writes only with its legacy
+// provider).
 bool WritePkcs12(const std::string& cert_path, const std::string& key_path,
-                 const std::string& passphrase, const std::string& out_path) {
+                 const std::string& passphrase, const std::string& out_path, bool rc2 = false) {
+  if (rc2 && (OSSL_PROVIDER_load(nullptr, "legacy") == nullptr ||
+              OSSL_PROVIDER_load(nullptr, "default") == nullptr)) {
+    return false;
+  }
+  int nid = rc2 ? NID_pbe_WithSHA1And40BitRC2_CBC : 0;
   std::string cert_pem = ReadFile(cert_path);
   std::string key_pem = ReadFile(key_path);
   BIO* cb = BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
   BIO* kb = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
   X509* cert = PEM_read_bio_X509(cb, nullptr, nullptr, nullptr);
   EVP_PKEY* key = PEM_read_bio_PrivateKey(kb, nullptr, nullptr, nullptr);
-  PKCS12* p12 =
-      cert != nullptr && key != nullptr
-          ? PKCS12_create(passphrase.c_str(), "apiclient_cert", key, cert, nullptr, 0, 0, 0, 0, 0)
-          : nullptr;
+  PKCS12* p12 = cert != nullptr && key != nullptr
+                    ? PKCS12_create(passphrase.c_str(), "apiclient_cert", key, cert, nullptr, nid,
+                                    nid, 0, 0, 0)
+                    : nullptr;
   bool ok = false;
   if (p12 != nullptr) {
     unsigned char* der = nullptr;
@@ -427,6 +435,16 @@ TEST_F(CliTlsTest, RefundWithPkcs12PassphraseFromEnvironmentFileFlagAndStdin) {
                                   {"--merchant-p12", p12, "--merchant-p12-passphrase-file", "-"}),
                        {}, {}, Tmp("passphrase.txt"));
   ExpectRefunded(in, "R-CLI-P12-STDIN");
+}
+
+TEST_F(CliTlsTest, RefundWithALegacyRc2Pkcs12) {
+  std::string p12 = Tmp("legacy.p12");
+  ASSERT_TRUE(WritePkcs12(demo_->certificate_path, demo_->private_key_path, demo_->mchid, p12,
+                          /*rc2=*/true))
+      << "OpenSSL's legacy provider is not installed";
+  ASSERT_EQ(Micropay("CLI-TLS-RC2-1").exit_code, 0);
+  ExpectRefunded(Wxpay(RefundArgs("CLI-TLS-RC2-1", "R-CLI-RC2-1", {"--merchant-p12", p12})),
+                 "R-CLI-RC2-1");
 }
 
 TEST_F(CliTlsTest, SecapiWithoutAClientCertificateIsRefusedBeforeSending) {
