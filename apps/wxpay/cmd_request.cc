@@ -87,6 +87,17 @@ void PrintBody(const wechatpay::Response& r, Protocol proto, bool raw, bool pret
 }  // namespace
 
 int RunRequest(const GlobalOptions& g, const RequestOptions& o) {
+  bool passphrase_on_stdin =
+      g.merchant_p12_passphrase_file && *g.merchant_p12_passphrase_file == "-";
+  bool body_on_stdin = o.json && *o.json == "@-";
+  for (const std::string& f : o.xml) {
+    if (f.size() >= 3 && f.compare(f.size() - 3, 3, "=@-") == 0) body_on_stdin = true;
+  }
+  if (passphrase_on_stdin && body_on_stdin) {
+    return UsageError(
+        "--merchant-p12-passphrase-file - and a body from stdin (@-) cannot share stdin; read "
+        "one of them from a file");
+  }
   auto config = LoadConfig(g);
   if (!config) return ReportError(config.error());
 
@@ -212,6 +223,16 @@ int RunRequest(const GlobalOptions& g, const RequestOptions& o) {
     case Protocol::kMiniProgram:
       needs = kNeedMiniProgram;
       break;
+  }
+  if (ep != nullptr && ep->needs_client_cert && !config->client_certificate) {
+    return ReportError(Error(
+        ErrorCode::kInvalidArgument,
+        method + " " + uri +
+            " needs the merchant's TLS client certificate, which is not configured: set "
+            "--merchant-cert FILE (apiclient_cert.pem; the key defaults to the private key) or "
+            "--merchant-p12 FILE (apiclient_cert.p12), WECHATPAY_MERCHANT_CERT or "
+            "WECHATPAY_MERCHANT_P12, or \"merchant_cert\" or \"merchant_p12\" in the config "
+            "file"));
   }
   auto options = MakeClientOptions(*config, needs);
   if (!options) return ReportError(options.error());

@@ -14,6 +14,16 @@
 #include <sstream>
 
 #include "output.h"
+#include "wechatpay/curl_transport.h"
+
+// PKCS#12 and CA bundle checks (the library has no PKCS#12 parser of its own: the transport hands
+// the file to curl).
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/provider.h>
+#include <openssl/x509.h>
 
 namespace wxpay {
 
@@ -134,6 +144,8 @@ wechatpay::Status LoadFile(const std::string& path, Config& c) {
       {"private_key", &c.private_key, true},
       {"merchant_cert", &c.merchant_cert, true},
       {"merchant_key", &c.merchant_key, true},
+      {"merchant_p12", &c.merchant_p12, true},
+      {"ca_file", &c.ca_file, true},
       {"appid", &c.appid, false},
   };
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -148,11 +160,13 @@ wechatpay::Status LoadFile(const std::string& path, Config& c) {
       Put(*p.target, p.is_path ? ResolvePath(path, *v) : *v, FileSource(path, key));
     }
     if (handled) continue;
-    if (key == "apiv3_key" || key == "apiv2_key") {
+    if (key == "apiv3_key" || key == "apiv2_key" || key == "merchant_p12_passphrase") {
       if (!it->is_string())
         return Invalid("config file " + path + ": \"" + key + "\" must be a string");
       if (it->get_ref<const std::string&>().empty()) continue;
-      auto& target = key == "apiv3_key" ? c.apiv3_key : c.apiv2_key;
+      auto& target = key == "apiv3_key"   ? c.apiv3_key
+                     : key == "apiv2_key" ? c.apiv2_key
+                                          : c.merchant_p12_passphrase;
       Put(target, SecretString(it->get<std::string>()), FileSource(path, key));
     } else if (key == "platform_keys") {
       std::vector<PlatformKeySpec> specs;
@@ -212,7 +226,7 @@ wechatpay::Status LoadFile(const std::string& path, Config& c) {
     }
   }
   // Wipe the secrets' copies held by the parsed document.
-  for (const char* k : {"apiv3_key", "apiv2_key"}) {
+  for (const char* k : {"apiv3_key", "apiv2_key", "merchant_p12_passphrase"}) {
     if (j.contains(k) && j[k].is_string()) wechatpay::SecureWipe(j[k].get_ref<std::string&>());
   }
   if (j.contains("miniprogram") && j["miniprogram"].is_object() &&
@@ -234,6 +248,8 @@ wechatpay::Status LoadEnvironment(Config& c) {
       {"WECHATPAY_PRIVATE_KEY", &c.private_key},
       {"WECHATPAY_MERCHANT_CERT", &c.merchant_cert},
       {"WECHATPAY_MERCHANT_KEY", &c.merchant_key},
+      {"WECHATPAY_MERCHANT_P12", &c.merchant_p12},
+      {"WECHATPAY_CA_FILE", &c.ca_file},
       {"WECHATPAY_APPID", &c.appid},
       {"WECHATPAY_MINIPROGRAM_APPID", &c.mp_appid},
       {"WECHATPAY_MINIPROGRAM_BASE_URL", &c.mp_base_url},
@@ -250,6 +266,7 @@ wechatpay::Status LoadEnvironment(Config& c) {
       {"WECHATPAY_APIV3_KEY", &c.apiv3_key},
       {"WECHATPAY_APIV2_KEY", &c.apiv2_key},
       {"WECHATPAY_MINIPROGRAM_APPSECRET", &c.mp_appsecret},
+      {"WECHATPAY_MERCHANT_P12_PASSPHRASE", &c.merchant_p12_passphrase},
   };
   for (const Secret& s : secrets) {
     if (const char* v = Env(s.var))
@@ -284,6 +301,40 @@ wechatpay::Status LoadFlags(const GlobalOptions& g, Config& c) {
   flag(g.mchid, c.mchid, "--mchid");
   flag(g.serial, c.serial, "--serial");
   flag(g.private_key, c.private_key, "--private-key");
+  flag(g.merchant_cert, c.merchant_cert, "--merchant-cert");
+  flag(g.merchant_key, c.merchant_key, "--merchant-key");
+  flag(g.merchant_p12, c.merchant_p12, "--merchant-p12");
+  flag(g.ca_file, c.ca_file, "--ca-file");
+  if (g.merchant_p12_passphrase_file) {
+    const std::string& file = *g.merchant_p12_passphrase_file;
+    std::string where = file == "-" ? std::string("stdin") : file;
+    std::string src = "flag --merchant-p12-passphrase-file (" + where + ")";
+    if (file.empty()) {
+      return Invalid("flag --merchant-p12-passphrase-file: give a file name, or - for stdin");
+    }
+    std::string text;
+    if (file == "-") {
+      text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    } else {
+      if (std::filesystem::is_directory(file)) {
+        return Invalid("flag --merchant-p12-passphrase-file: " + file + " is a directory");
+      }
+      std::ifstream in(file, std::ios::binary);
+      if (!in) {
+        return Invalid("flag --merchant-p12-passphrase-file: cannot open " + file + " (" +
+                       std::strerror(errno) + ")");
+      }
+      text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    // One line: the line break an editor or `echo` adds is not part of the passphrase.
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    if (text.empty()) {
+      return Invalid("flag --merchant-p12-passphrase-file: " + where +
+                     " is empty (expected the passphrase on one line)");
+    }
+    Put(c.merchant_p12_passphrase, SecretString(text), src);
+    wechatpay::SecureWipe(text);
+  }
   if (g.apiv3_key && !g.apiv3_key->empty()) {
     Put(c.apiv3_key, SecretString(*g.apiv3_key), "flag --apiv3-key");
   }
@@ -342,13 +393,304 @@ wechatpay::Status Validate(const Config& c) {
 }
 
 Result<std::string> ReadText(const std::string& path, const std::string& what) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return Invalid(what + ": cannot read " + path + ": it is a directory, not a file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return Invalid(what + ": cannot open " + path + " (" + std::strerror(errno) + ")");
   }
   std::ostringstream ss;
   ss << in.rdbuf();
+  if (in.bad()) {
+    return Invalid(what + ": cannot read " + path + " (" + std::strerror(errno) + ")");
+  }
   return ss.str();
+}
+
+// ---- the client certificate and the CA bundle ----
+
+// Where each part of the client certificate came from, to treat it as one setting: a source that
+// gives a PEM pair replaces a PKCS#12 file from an earlier source and the other way round; one
+// source giving both is an error.
+struct ClientCertSources {
+  std::string cert, key, p12;
+};
+
+ClientCertSources CertSources(const Config& c) {
+  return {c.merchant_cert.source, c.merchant_key.source, c.merchant_p12.source};
+}
+
+wechatpay::Status ApplyClientCertLayer(Config& c, const ClientCertSources& before) {
+  bool cert_now = c.merchant_cert.set() && c.merchant_cert.source != before.cert;
+  bool key_now = c.merchant_key.set() && c.merchant_key.source != before.key;
+  bool p12_now = c.merchant_p12.set() && c.merchant_p12.source != before.p12;
+  if (p12_now && (cert_now || key_now)) {
+    const char* pem_field = cert_now ? "merchant_cert" : "merchant_key";
+    const std::string& pem_source = cert_now ? c.merchant_cert.source : c.merchant_key.source;
+    return Invalid("client certificate given twice: " + std::string(pem_field) + " from " +
+                   pem_source + " and merchant_p12 from " + c.merchant_p12.source +
+                   "; give either a PEM certificate and key (merchant_cert, merchant_key) or a "
+                   "PKCS#12 file (merchant_p12), not both");
+  }
+  if (p12_now) {
+    c.merchant_cert = {};
+    c.merchant_key = {};
+  } else if (cert_now || key_now) {
+    c.merchant_p12 = {};
+  }
+  return {};
+}
+
+// OpenSSL's reason for the last failure (no data from the input), and the queue cleared.
+std::string OpenSslReason() {
+  unsigned long e = ERR_peek_last_error();
+  std::string r;
+  if (e != 0) {
+    const char* reason = ERR_reason_error_string(e);
+    r = reason != nullptr ? reason : "error " + std::to_string(ERR_GET_REASON(e));
+  }
+  ERR_clear_error();
+  return r.empty() ? std::string("unknown error") : r;
+}
+
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+struct X509Free {
+  void operator()(X509* x) const { X509_free(x); }
+};
+struct PkeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+struct Pkcs12Free {
+  void operator()(PKCS12* p) const { PKCS12_free(p); }
+};
+using BioPtr = std::unique_ptr<BIO, BioFree>;
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using Pkcs12Ptr = std::unique_ptr<PKCS12, Pkcs12Free>;
+
+BioPtr MemBio(std::string_view data) {
+  return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+}
+
+// The number of PEM certificates in `text`; -1 (with the position) when one is malformed.
+int CountPemCertificates(const std::string& text, int* bad_index) {
+  BioPtr bio = MemBio(text);
+  int n = 0;
+  ERR_clear_error();
+  while (X509Ptr x{PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)}) ++n;
+  unsigned long e = ERR_peek_last_error();
+  bool clean_end =
+      e == 0 || (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE);
+  ERR_clear_error();
+  if (!clean_end) {
+    *bad_index = n + 1;
+    return -1;
+  }
+  return n;
+}
+
+wechatpay::Status CheckCaFile(const Config& c) {
+  if (!c.ca_file.set()) return {};
+  std::string what = "ca_file from " + c.ca_file.source;
+  if (IsInlinePem(c.ca_file.value)) {
+    return Invalid(what + ": must be a file name (curl reads the CA bundle from a file)");
+  }
+  auto text = ReadText(c.ca_file.value, what);
+  if (!text) return text.error();
+  int bad = 0;
+  int n = CountPemCertificates(*text, &bad);
+  if (n < 0) {
+    return Invalid(what + ": certificate " + std::to_string(bad) + " in " + c.ca_file.value +
+                   " is malformed PEM");
+  }
+  if (n == 0) {
+    return Invalid(what + ": " + c.ca_file.value +
+                   " holds no PEM certificate (expected a CA bundle in PEM, such as the "
+                   "sandbox's tls_server_cert.pem)");
+  }
+  return {};
+}
+
+// The text of a path-or-inline-PEM setting.
+Result<std::string> PemText(const Setting<std::string>& s, const std::string& what) {
+  if (IsInlinePem(s.value)) return s.value;
+  return ReadText(s.value, what);
+}
+
+std::string Where(const Setting<std::string>& s) {
+  return IsInlinePem(s.value) ? std::string("the inline PEM") : s.value;
+}
+
+wechatpay::Status LoadPemClientCertificate(Config& c) {
+  std::string what = "merchant_cert from " + c.merchant_cert.source;
+  auto cert_text = PemText(c.merchant_cert, what);
+  if (!cert_text) return cert_text.error();
+  BioPtr bio = MemBio(*cert_text);
+  X509Ptr x509(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  ERR_clear_error();
+  auto cert = x509 ? wechatpay::Certificate::FromPem(*cert_text)
+                   : Result<wechatpay::Certificate>(Invalid("no PEM certificate"));
+  if (!cert) {
+    return Invalid(what + ": " + Where(c.merchant_cert) +
+                   " is not a PEM certificate (expected apiclient_cert.pem)");
+  }
+  const Setting<std::string>& key_setting = c.merchant_key.set() ? c.merchant_key : c.private_key;
+  const char* key_field = c.merchant_key.set() ? "merchant_key" : "private_key";
+  if (!key_setting.set()) {
+    return Invalid(what +
+                   ": the certificate needs its private key: set --merchant-key, "
+                   "WECHATPAY_MERCHANT_KEY or \"merchant_key\" in the config file (default: "
+                   "private_key, which is not set either)");
+  }
+  std::string key_what = std::string(key_field) + " from " + key_setting.source;
+  auto key_text = PemText(key_setting, key_what);
+  if (!key_text) return key_text.error();
+  auto key = wechatpay::PrivateKey::FromPem(*key_text);
+  if (!key) {
+    wechatpay::SecureWipe(*key_text);
+    std::string hint = key.error().message.find("apiclient_key.pem") == std::string::npos
+                           ? " (expected apiclient_key.pem, an unencrypted RSA private key in PEM)"
+                           : "";
+    return Invalid(key_what + ": cannot load " + Where(key_setting) + ": " + key.error().message +
+                   hint);
+  }
+  if (cert->public_key().ToPem() != key->public_key().ToPem()) {
+    wechatpay::SecureWipe(*key_text);
+    return Invalid(what + ": the certificate in " + Where(c.merchant_cert) +
+                   " does not belong to the key from " + key_what +
+                   " (a TLS server would refuse the pair)");
+  }
+  auto cc = std::make_shared<wechatpay::ClientCertificate>();
+  cc->cert_pem = std::move(*cert_text);
+  cc->key_pem = std::move(*key_text);
+  c.client_certificate = std::move(cc);
+  c.client_certificate_x509 = *cert;
+  return {};
+}
+
+// WeChat Pay's older apiclient_cert.p12 files are encrypted with RC2-40, which OpenSSL 3 reads
+// only with its legacy provider. Loads it (and the default provider, which an explicit load
+// would otherwise leave out) once; false when it is not installed.
+bool LoadLegacyProvider() {
+  static const bool loaded = [] {
+    OSSL_PROVIDER* legacy = OSSL_PROVIDER_load(nullptr, "legacy");
+    OSSL_PROVIDER* def = legacy != nullptr ? OSSL_PROVIDER_load(nullptr, "default") : nullptr;
+    ERR_clear_error();
+    return legacy != nullptr && def != nullptr;
+  }();
+  return loaded;
+}
+
+wechatpay::Status LoadPkcs12ClientCertificate(Config& c) {
+  std::string what = "merchant_p12 from " + c.merchant_p12.source;
+  if (IsInlinePem(c.merchant_p12.value)) {
+    return Invalid(what +
+                   ": must be the path of a PKCS#12 file (apiclient_cert.p12), not PEM text");
+  }
+  const std::string& path = c.merchant_p12.value;
+  auto bytes = ReadText(path, what);
+  if (!bytes) return bytes.error();
+  BioPtr bio = MemBio(*bytes);
+  Pkcs12Ptr p12(d2i_PKCS12_bio(bio.get(), nullptr));
+  ERR_clear_error();
+  if (!p12) {
+    return Invalid(what + ": " + path +
+                   " is not a PKCS#12 file (expected apiclient_cert.p12; a PEM pair goes in "
+                   "merchant_cert and merchant_key)");
+  }
+  std::string passphrase_from;
+  std::string passphrase;
+  if (c.merchant_p12_passphrase.set()) {
+    passphrase = c.merchant_p12_passphrase.value.reveal();
+    passphrase_from = "the passphrase from " + c.merchant_p12_passphrase.source;
+  } else if (c.mchid.set()) {
+    passphrase = c.mchid.value;
+    passphrase_from =
+        "the default passphrase, the mchid (as for WeChat Pay's apiclient_cert.p12); set "
+        "WECHATPAY_MERCHANT_P12_PASSPHRASE, \"merchant_p12_passphrase\" in the config file or "
+        "--merchant-p12-passphrase-file FILE for another";
+  } else {
+    return Invalid(what + ": no passphrase for " + path +
+                   ": set WECHATPAY_MERCHANT_P12_PASSPHRASE, \"merchant_p12_passphrase\" in the "
+                   "config file or --merchant-p12-passphrase-file FILE (WeChat Pay's "
+                   "apiclient_cert.p12 uses the mchid, the default when mchid is set)");
+  }
+  auto wipe = [&] { wechatpay::SecureWipe(passphrase); };
+  if (PKCS12_mac_present(p12.get()) == 1 &&
+      PKCS12_verify_mac(p12.get(), passphrase.data(), static_cast<int>(passphrase.size())) != 1) {
+    ERR_clear_error();
+    wipe();
+    return Invalid(what + ": wrong passphrase for " + path + " (tried " + passphrase_from + ")");
+  }
+  ERR_clear_error();
+  EVP_PKEY* raw_key = nullptr;
+  X509* raw_cert = nullptr;
+  bool parsed = PKCS12_parse(p12.get(), passphrase.c_str(), &raw_key, &raw_cert, nullptr) == 1;
+  if (!parsed) {
+    std::string reason = OpenSslReason();
+    if (LoadLegacyProvider()) {
+      parsed = PKCS12_parse(p12.get(), passphrase.c_str(), &raw_key, &raw_cert, nullptr) == 1;
+      if (!parsed) reason = OpenSslReason();
+    }
+    if (!parsed) {
+      wipe();
+      return Invalid(what + ": cannot decrypt " + path + " (" + reason +
+                     "); if it uses a cipher OpenSSL no longer supports, convert it to PEM "
+                     "(merchant_cert, merchant_key)");
+    }
+  }
+  PkeyPtr pkey(raw_key);
+  X509Ptr x509(raw_cert);
+  if (!pkey || !x509) {
+    wipe();
+    return Invalid(what + ": " + path + " holds no " +
+                   (x509 ? std::string("private key") : std::string("certificate")) +
+                   " (expected the merchant certificate and its key)");
+  }
+  if (X509_check_private_key(x509.get(), pkey.get()) != 1) {
+    ERR_clear_error();
+    wipe();
+    return Invalid(what + ": the certificate in " + path + " does not belong to its private key");
+  }
+  BioPtr out(BIO_new(BIO_s_mem()));
+  std::string pem;
+  if (out && PEM_write_bio_X509(out.get(), x509.get()) == 1) {
+    char* data = nullptr;
+    long len = BIO_get_mem_data(out.get(), &data);
+    if (len > 0) pem.assign(data, static_cast<size_t>(len));
+  }
+  auto cert = wechatpay::Certificate::FromPem(pem);
+  if (!cert) {
+    wipe();
+    return Invalid(what + ": cannot read the certificate in " + path + " (" + cert.error().message +
+                   ")");
+  }
+  auto cc = std::make_shared<wechatpay::ClientCertificate>();
+  cc->pkcs12 = std::move(*bytes);
+  cc->passphrase = passphrase;
+  wipe();
+  c.client_certificate = std::move(cc);
+  c.client_certificate_x509 = *cert;
+  return {};
+}
+
+// Checks the CA bundle and loads the client certificate, so that a bad file is reported when the
+// configuration is read, by the setting that names it.
+wechatpay::Status LoadTls(Config& c) {
+  if (wechatpay::Status s = CheckCaFile(c); !s) return s;
+  if (c.merchant_key.set() && !c.merchant_cert.set()) {
+    return Invalid("merchant_key from " + c.merchant_key.source +
+                   " is the key of the client certificate, but merchant_cert is not set: set "
+                   "--merchant-cert, WECHATPAY_MERCHANT_CERT or \"merchant_cert\" in the config "
+                   "file");
+  }
+  if (c.merchant_cert.set()) return LoadPemClientCertificate(c);
+  if (c.merchant_p12.set()) return LoadPkcs12ClientCertificate(c);
+  return {};
 }
 
 }  // namespace
@@ -369,17 +711,24 @@ Result<Config> LoadConfig(const GlobalOptions& flags, bool use_environment) {
   if (file.empty() && use_environment) {
     if (const char* v = Env("WECHATPAY_CONFIG")) file = v;
   }
+  ClientCertSources before = CertSources(c);
   if (!file.empty()) {
     if (wechatpay::Status s = LoadFile(file, c); !s) return std::move(s).error();
+    if (wechatpay::Status s = ApplyClientCertLayer(c, before); !s) return std::move(s).error();
   }
   if (use_environment) {
+    before = CertSources(c);
     if (wechatpay::Status s = LoadEnvironment(c); !s) return std::move(s).error();
+    if (wechatpay::Status s = ApplyClientCertLayer(c, before); !s) return std::move(s).error();
   }
+  before = CertSources(c);
   if (wechatpay::Status s = LoadFlags(flags, c); !s) return std::move(s).error();
+  if (wechatpay::Status s = ApplyClientCertLayer(c, before); !s) return std::move(s).error();
   if (wechatpay::Status s = Validate(c); !s) return std::move(s).error();
   if (!(flags.timeout_seconds > 0) || flags.timeout_seconds > 3600) {
     return Invalid("--timeout must be between 0 and 3600 seconds");
   }
+  if (wechatpay::Status s = LoadTls(c); !s) return std::move(s).error();
   for (const std::string& line : DescribeConfig(c)) Verbose(c, "config: " + line);
   return c;
 }
@@ -481,30 +830,18 @@ Result<wechatpay::ClientOptions> MakeClientOptions(const Config& c, unsigned nee
     if (!key) return key.error();
     o.private_key = *key;
   }
-  if (c.merchant_cert.set()) {
-    auto text = ReadText(c.merchant_cert.value, "merchant_cert from " + c.merchant_cert.source);
-    if (!text) return text.error();
-    auto cert = wechatpay::Certificate::FromPem(*text);
-    if (!cert) {
-      return Invalid("merchant_cert from " + c.merchant_cert.source + ": " + c.merchant_cert.value +
-                     " is not a certificate (" + cert.error().message + ")");
+  if (c.client_certificate) {
+    o.client_certificate = c.client_certificate;
+    // A PEM certificate whose key is the signing key is the merchant API certificate too: the
+    // client checks the pair and the serial.
+    if (c.merchant_cert.set() && !c.merchant_key.set() && c.client_certificate_x509) {
+      o.merchant_certificate = *c.client_certificate_x509;
     }
-    auto tls = std::make_shared<wechatpay::ClientCertificate>();
-    tls->cert_pem = *text;
-    if (c.merchant_key.set()) {
-      auto key = ReadText(c.merchant_key.value, "merchant_key from " + c.merchant_key.source);
-      if (!key) return key.error();
-      tls->key_pem = std::move(*key);
-    } else if (c.private_key.set() && !IsInlinePem(c.private_key.value)) {
-      auto key = ReadText(c.private_key.value, "private_key from " + c.private_key.source);
-      if (!key) return key.error();
-      tls->key_pem = std::move(*key);
-      o.merchant_certificate = *cert;  // same key: the client checks they match
-    } else if (c.private_key.set()) {
-      tls->key_pem = c.private_key.value;
-      o.merchant_certificate = *cert;
-    }
-    o.client_certificate = tls;
+  }
+  if (c.ca_file.set()) {
+    wechatpay::CurlTransportOptions to;
+    to.ca_file = c.ca_file.value;
+    o.transport = wechatpay::MakeCurlTransport(to);
   }
   auto keys = LoadPlatformKeys(c);
   if (!keys) return keys.error();
@@ -559,6 +896,14 @@ std::vector<std::string> DescribeConfig(const Config& c) {
   plain("private_key", c.private_key, false);
   plain("merchant_cert", c.merchant_cert, false);
   plain("merchant_key", c.merchant_key, false);
+  plain("merchant_p12", c.merchant_p12, false);
+  if (c.merchant_p12_passphrase.set()) {
+    out.push_back("merchant_p12_passphrase = (set, not shown)  [" +
+                  c.merchant_p12_passphrase.source + "]");
+  } else if (c.merchant_p12.set()) {
+    out.push_back("merchant_p12_passphrase = (not set: the mchid, WeChat Pay's default)");
+  }
+  plain("ca_file", c.ca_file, true);
   plain("appid", c.appid, true);
   secret("apiv3_key", c.apiv3_key);
   secret("apiv2_key", c.apiv2_key);

@@ -7,6 +7,7 @@
 #ifndef WXPAY_CONFIG_H_
 #define WXPAY_CONFIG_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -28,6 +29,13 @@ struct GlobalOptions {
   std::optional<std::string> apiv3_key;
   std::optional<std::string> apiv2_key;
   std::vector<std::string> platform_keys;  // ID=PATH, repeatable
+  std::optional<std::string> ca_file;
+  std::optional<std::string> merchant_cert;
+  std::optional<std::string> merchant_key;
+  std::optional<std::string> merchant_p12;
+  // A file holding the PKCS#12 passphrase ("-": stdin); never the passphrase itself, which would
+  // be visible in the process list.
+  std::optional<std::string> merchant_p12_passphrase_file;
   double timeout_seconds = 30;
   bool verbose = false;
   bool pretty = false;
@@ -56,8 +64,14 @@ struct Config {
   Setting<std::string> mchid;
   Setting<std::string> serial;
   Setting<std::string> private_key;  // path or inline PEM
-  Setting<std::string> merchant_cert;
-  Setting<std::string> merchant_key;
+  // The merchant's TLS client certificate (APIv2 `secapi` endpoints): PEM certificate + key
+  // (merchant_key defaults to private_key), or a PKCS#12 file, never both from one source; a
+  // later source's client certificate replaces an earlier one's as a whole.
+  Setting<std::string> merchant_cert;                        // path or inline PEM
+  Setting<std::string> merchant_key;                         // path or inline PEM
+  Setting<std::string> merchant_p12;                         // path
+  Setting<wechatpay::SecretString> merchant_p12_passphrase;  // default: the mchid
+  Setting<std::string> ca_file;  // PEM CA bundle trusted for the server instead of the system's
   Setting<std::string> appid;
   Setting<wechatpay::SecretString> apiv3_key;
   Setting<wechatpay::SecretString> apiv2_key;
@@ -67,10 +81,18 @@ struct Config {
   Setting<std::string> mp_base_url;
   double timeout_seconds = 30;
   bool verbose = false;
+
+  // Filled by LoadConfig from the settings above once they are checked: the client certificate
+  // as the transport takes it (null when none is configured), and the merchant certificate it
+  // holds.
+  std::shared_ptr<const wechatpay::ClientCertificate> client_certificate;
+  std::optional<wechatpay::Certificate> client_certificate_x509;
 };
 
 // Reads the config file (--config, else WECHATPAY_CONFIG), then the environment (unless
-// `use_environment` is false), then the flags. kInvalidArgument names the source and the field.
+// `use_environment` is false), then the flags, and checks the TLS files (CA bundle, client
+// certificate: readable, well-formed, key matching, passphrase right). kInvalidArgument names the
+// source and the field, never a secret.
 wechatpay::Result<Config> LoadConfig(const GlobalOptions& flags, bool use_environment = true);
 
 // What a command needs from the configuration.

@@ -74,6 +74,20 @@ int Main(int argc, char** argv) {
                  "APIv3 key (WECHATPAY_APIV3_KEY; prefer the environment or the file)");
   app.add_option("--apiv2-key", g.apiv2_key,
                  "APIv2 key (WECHATPAY_APIV2_KEY; prefer the environment or the file)");
+  app.add_option("--merchant-cert", g.merchant_cert,
+                 "Merchant certificate, apiclient_cert.pem: the TLS client certificate of the "
+                 "secapi endpoints (WECHATPAY_MERCHANT_CERT)");
+  app.add_option("--merchant-key", g.merchant_key,
+                 "Key of --merchant-cert, default the private key (WECHATPAY_MERCHANT_KEY)");
+  app.add_option("--merchant-p12", g.merchant_p12,
+                 "The client certificate as PKCS#12 instead, apiclient_cert.p12 "
+                 "(WECHATPAY_MERCHANT_P12)");
+  app.add_option("--merchant-p12-passphrase-file", g.merchant_p12_passphrase_file,
+                 "File whose first line is the --merchant-p12 passphrase, - for stdin; default "
+                 "the mchid (WECHATPAY_MERCHANT_P12_PASSPHRASE)");
+  app.add_option("--ca-file", g.ca_file,
+                 "PEM CA bundle to trust for the server instead of the system's, e.g. a TLS "
+                 "sandbox's tls_server_cert.pem (WECHATPAY_CA_FILE)");
   app.add_option("--base-url", g.base_url,
                  "API base URL, default https://api.mch.weixin.qq.com/ (WECHATPAY_BASE_URL)");
   app.add_option("--timeout", g.timeout_seconds, "Per-request timeout in seconds (default 30)");

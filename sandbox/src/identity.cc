@@ -259,13 +259,36 @@ std::optional<int> PreviousPort(const std::string& dir, const std::string& host)
   return v;
 }
 
-Status WriteClientConfig(const Identity& id, const std::string& base_url) {
+Status WriteClientConfig(const Identity& id, const std::string& base_url,
+                         const std::string& tls_ca_file) {
   std::string p = JoinPath(id.dir, "client.json");
+  std::string ca_file = tls_ca_file.empty() ? std::string() : AbsolutePath(tls_ca_file);
   if (FileExists(p)) {
     auto j = LoadJsonFile(p);
     if (!j || !j->is_object()) return {};  // the user's file; leave it alone
-    if (j->value("base_url", std::string()) == base_url) return {};
-    (*j)["base_url"] = base_url;
+    bool changed = false;
+    if (j->value("base_url", std::string()) != base_url) {
+      (*j)["base_url"] = base_url;
+      changed = true;
+    }
+    if (!ca_file.empty()) {
+      // The listener's certificate is the sandbox's to name, like its URL.
+      if (!j->contains("ca_file") || !(*j)["ca_file"].is_string() ||
+          (*j)["ca_file"].get<std::string>() != ca_file) {
+        (*j)["ca_file"] = ca_file;
+        changed = true;
+      }
+      // The demo merchant's client certificate, unless the file already names one (or another
+      // merchant).
+      bool has_client_cert = j->contains("merchant_cert") || j->contains("merchant_p12");
+      bool demo = id.demo && j->contains("mchid") && (*j)["mchid"].is_string() &&
+                  (*j)["mchid"].get<std::string>() == id.demo->mchid;
+      if (!has_client_cert && demo) {
+        (*j)["merchant_cert"] = id.demo->certificate_path;
+        changed = true;
+      }
+    }
+    if (!changed) return {};
     return WriteFileAtomic(p, DumpJson(*j, 2) + "\n", 0600);
   }
   if (!id.demo) return {};
@@ -278,6 +301,12 @@ Status WriteClientConfig(const Identity& id, const std::string& base_url) {
                         {id.pubkey_id, id.pubkey_path}};
   c["apiv3_key"] = id.demo->apiv3_key.reveal();
   c["apiv2_key"] = id.demo->apiv2_key.reveal();
+  if (!ca_file.empty()) {
+    // HTTPS: trust the listener's certificate, and present the merchant's certificate (its key
+    // is private_key) to the secapi endpoints.
+    c["ca_file"] = ca_file;
+    c["merchant_cert"] = id.demo->certificate_path;
+  }
   auto app = id.apps.find(id.demo_app_id);
   if (app != id.apps.end()) {
     c["miniprogram"] = {{"appid", app->second.appid},

@@ -54,8 +54,12 @@ Result<Identity> LoadOrCreateIdentity(const std::string& dir, int64_t now);
 std::optional<int> PreviousPort(const std::string& dir, const std::string& host);
 
 // Creates DIR/client.json for the demo merchant, or updates the base_url of an existing one
-// (every other member is kept as the user left it).
-Status WriteClientConfig(const Identity& id, const std::string& base_url);
+// (every other member is kept as the user left it). With HTTPS, `tls_ca_file` is the listener's
+// certificate: the file gets it as "ca_file" (kept up to date like base_url) and the demo
+// merchant's certificate as "merchant_cert" (added when the file names no client certificate).
+// Empty for plain HTTP: nothing TLS-related is written.
+Status WriteClientConfig(const Identity& id, const std::string& base_url,
+                         const std::string& tls_ca_file);
 
 }  // namespace wechatpay::sandbox
 

@@ -219,7 +219,9 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options) {
   d.engine->set_base_url(d.base_url);
   // Without a socket there is no URL to record: an existing client.json keeps its base_url.
   bool keep = !options.listen && FileExists(sb->client_config_path());
-  if (Status s = keep ? Status() : WriteClientConfig(d.engine->identity(), d.base_url); !s) {
+  std::string ca_file = options.listen && options.tls.enabled ? d.tls_cert_path : std::string();
+  if (Status s = keep ? Status() : WriteClientConfig(d.engine->identity(), d.base_url, ca_file);
+      !s) {
     sb->Stop();
     return std::move(s).error();
   }
