@@ -41,9 +41,13 @@ class ApiV3Plan final : public CallPlan {
   }
   ~ApiV3Plan() override { SecureWipe(base_.body); }
 
+  // Multipart uploads: the signature covers the `meta` text, not the body.
+  void SignOver(std::string text) { signed_body_ = std::move(text); }
+
   Result<HttpRequest> Build(int /*attempt*/) override {
     if (impl_.benchmark_skip_crypto.load(std::memory_order_relaxed)) return base_;
-    auto auth = impl_.signer().Authorization(method_, target_.signed_path, base_.body);
+    auto auth = impl_.signer().Authorization(method_, target_.signed_path,
+                                             signed_body_ ? *signed_body_ : base_.body);
     if (!auth) return auth.error();
     HttpRequest req = base_;
     req.headers.Set("Authorization", std::move(*auth));
@@ -64,6 +68,7 @@ class ApiV3Plan final : public CallPlan {
   ClientImpl::Target target_;
   bool verify_;
   HttpRequest base_;
+  std::optional<std::string> signed_body_;
 };
 
 }  // namespace
@@ -85,9 +90,11 @@ HttpRequest ClientImpl::BaseRequest(const std::string& method, const std::string
 
 std::unique_ptr<CallPlan> ClientImpl::MakeApiV3Plan(std::string method, Target target,
                                                     std::string body, Headers headers,
-                                                    const CallOptions& opts, bool verify) const {
+                                                    const CallOptions& opts, bool verify,
+                                                    std::optional<std::string> sign_over) const {
   auto plan = std::make_unique<ApiV3Plan>(*this, method, target, std::move(body),
                                           std::move(headers), opts, verify);
+  if (sign_over) plan->SignOver(std::move(*sign_over));
   plan->what = method + " " + target.template_path;
   plan->idempotent =
       opts.idempotent.value_or(method == "GET" || method == "HEAD" || method == "DELETE");
@@ -108,6 +115,7 @@ Result<std::unique_ptr<CallPlan>> ClientImpl::Plan(std::string_view method_in, s
     return MakeMiniProgramPlan(method, *target, opts, parsed_body);
   }
   if (Status s = RequireApiV3(); !s) return std::move(s).error();
+  if (opts.multipart) return PlanMultipart(method, std::move(*target), opts);  // src/upload.cc
   if (!target->absolute) {
     if (Status s = ValidateRequest(method, *target, opts, parsed_body, /*xml=*/nullptr); !s) {
       return std::move(s).error();

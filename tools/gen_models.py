@@ -526,7 +526,15 @@ def build_endpoint(e, group, rest, shared):
     ep.protocol = e["protocol"]
     ep.rest = rest
     ep.base = endpoint_base_name(e, group, rest)
-    ep.callable = e["kind"] == "api" and e["request_kind"] != "multipart"
+    ep.callable = e["kind"] == "api"
+    # Multipart uploads: the name of the file part (the rest are text parts, `meta` signed).
+    ep.multipart_file = None
+    if e["request_kind"] == "multipart":
+        files = [f["name"] for f in (e.get("body") or {}).get("fields") or []
+                 if f.get("type") == "file"]
+        if len(files) != 1:
+            fail("%s: a multipart upload needs exactly one file part" % e["id"])
+        ep.multipart_file = files[0]
     ep.path_params = [(safe_identifier(p["name"]), p["name"], path_param_type(p))
                       for p in e["path_params"]]
     encrypted = list(e.get("encrypted_fields") or [])
@@ -857,8 +865,9 @@ def emit_header(g):
             notes.append("deprecated")
         if not ep.callable:
             notes.append({"page": "a page URL (models only)",
-                          "notification": "an inbound notification (models only)"}.get(
-                              e["kind"], "multipart upload (models only)"))
+                          "notification": "an inbound notification (models only)"}[e["kind"]])
+        if ep.multipart_file:
+            notes.append("multipart upload: `%s` is the file's bytes" % ep.multipart_file)
         if e.get("needs_client_cert"):
             notes.append("needs the merchant client certificate")
         if notes:
@@ -1184,6 +1193,7 @@ def emit_source(g):
             out.append("    %d," % len(ep.path_params))
             out.append("    %s," % ("kEncrypted%d" % idx if ep.encrypted else "nullptr"))
             out.append("    %d," % len(ep.encrypted))
+            out.append("    %s," % c_string(ep.multipart_file or ""))
             out.append("};")
         out.append("}  // namespace")
         out.append("")

@@ -896,10 +896,11 @@ def what_it_does(e, names):
                  "refreshed before it expires) and turns a non-zero `errcode` into an error."
                  % host)
     if e["request_kind"] == "multipart":
-        p.append("The request is a multipart upload (a `meta` JSON part signed on its own plus "
-                 "the file). The SDK has no typed call for multipart uploads yet (WeChat Pay "
-                 "signs only the `meta` part, the client signs the whole body), so this page "
-                 "has no example.")
+        p.append("The request is a multipart upload: a `meta` JSON part, which is what the "
+                 "request signature covers, plus the file. The typed call takes the file's "
+                 "bytes and a typed `meta` and builds the upload; with the URL chain, set "
+                 "`CallOptions::multipart` (`wechatpay/multipart.h`). Digests in `meta` are "
+                 "yours to fill.")
     if e.get("deprecated"):
         p.append("The catalog marks this endpoint **deprecated**.")
     return p

@@ -31,6 +31,7 @@
 #include "wechatpay/crypto.h"
 #include "wechatpay/future.h"
 #include "wechatpay/http.h"
+#include "wechatpay/multipart.h"
 #include "wechatpay/result.h"
 #include "wechatpay/url.h"
 
@@ -156,6 +157,9 @@ struct CallOptions {
   // APIv2 only: XML fields; mch_id/appid/nonce_str/sign_type/sign are filled in as needed.
   std::shared_ptr<const apiv2::Fields> xml;
   bool verify_apiv2_sign = true;  // some APIv2 endpoints answer without a sign
+  // A multipart/form-data upload (wechatpay/multipart.h); `body` must then be unset. APIv3 signs
+  // the `meta` text only, after encrypting the encrypt_fields written "meta~a.b" inside it.
+  std::shared_ptr<const MultipartForm> multipart;
 };
 
 struct Response {

@@ -4,6 +4,7 @@
 // decryption of sensitive fields, schema validation, signed responses, GET /v3/certificates and
 // the schema-conforming answer of every endpoint without real behaviour.
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <unordered_map>
 
@@ -18,6 +19,73 @@ constexpr int64_t kMaxSkewSeconds = 300;
 
 V3Reply SignError(std::string message) {
   return V3Reply::Err(401, "SIGN_ERROR", std::move(message));
+}
+
+bool IsSha256Name(std::string_view name) {
+  std::string n;
+  for (char c : name) {
+    if (c != '-' && c != '_')
+      n.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  return n == "SHA256";
+}
+
+// A media upload (multipart): the file part must be present and match the digest its meta part
+// names (meta.sha256 or meta.file_digest: SHA-256; meta.digest: when its algorithm is SHA-256,
+// SM3 digests are not checked). Sets the file's SHA-256 (hex) for the answer's ids.
+std::optional<V3Reply> CheckUpload(const V3Call& call, std::string* sha256_hex) {
+  std::string file_field = "file";
+  if (call.endpoint->body) {
+    for (const catalog::FieldSchema* f : call.endpoint->body->fields) {
+      if (f->type == catalog::FieldType::kFile) file_field = std::string(f->name);
+    }
+  }
+  const FormPart* file = nullptr;
+  for (const FormPart& p : call.wire->form) {
+    if (p.name == file_field) file = &p;
+  }
+  if (file == nullptr) {
+    return V3Reply::Err(400, "PARAM_ERROR", "the " + file_field + " part (the file) is missing",
+                        file_field);
+  }
+  *sha256_hex = crypto::HexEncode(crypto::Sha256(file->content));
+  Json meta;
+  if (call.body.is_object()) {
+    auto m = call.body.find("meta");
+    if (m != call.body.end() && m->is_string()) {
+      if (auto doc = ParseJson(m->get<std::string>())) meta = std::move(*doc);
+    }
+  }
+  if (!meta.is_object()) return std::nullopt;  // validation decides whether meta is required
+  for (const char* key : {"sha256", "file_digest", "digest"}) {
+    auto d = meta.find(key);
+    if (d == meta.end() || !d->is_string()) continue;
+    if (std::string_view(key) == "digest") {
+      std::string algorithm;
+      for (const char* a : {"digest_algorithm", "digest_alogrithm"}) {
+        if (meta.contains(a) && meta[a].is_string()) algorithm = meta[a].get<std::string>();
+      }
+      if (!IsSha256Name(algorithm)) continue;
+    }
+    if (!EqualsIgnoreCase(d->get<std::string>(), *sha256_hex)) {
+      return V3Reply::Err(
+          400, "PARAM_ERROR",
+          std::string("meta.") + key + " does not match the SHA-256 of the uploaded file",
+          std::string("meta~") + key);
+    }
+  }
+  return std::nullopt;
+}
+
+// Ids in an upload's answer, derived from the file's SHA-256 (the same file, the same id).
+void FillUploadIds(Json& body, const std::string& sha256_hex) {
+  if (!body.is_object()) return;
+  for (const char* key : {"media_id", "file_id", "fapiao_media_id"}) {
+    if (body.contains(key)) body[key] = "SBX-MEDIA-" + sha256_hex.substr(0, 40);
+  }
+  if (body.contains("media_url")) {
+    body["media_url"] = "https://wxpaylogo.qpic.cn/sandbox/" + sha256_hex.substr(0, 40);
+  }
 }
 
 // Applies `fn` to every string value at `path` ("a.b", "a[].b", "a~b": b inside the JSON held by
@@ -150,8 +218,10 @@ WireResponse Engine::HandleApiV3(const WireRequest& req, const std::string& path
   call.endpoint = match->endpoint;
   call.params = std::move(match->path_params);
 
-  // The signed body: the raw body, or the `meta` part of a multipart upload.
-  const std::string* signed_body = &req.body;
+  // The signed body: the raw body, or for a multipart upload the `meta` part's text (nothing when
+  // there is no meta part: validation then reports it missing).
+  static const std::string kNoMeta;
+  const std::string* signed_body = req.form.empty() ? &req.body : &kNoMeta;
   for (const FormPart& part : req.form) {
     if (part.name == "meta") signed_body = &part.content;
   }
@@ -396,6 +466,13 @@ V3Reply Engine::Dispatch(V3Call& call) {
   };
   auto it = kHandlers.find(call.endpoint->id);
   if (it != kHandlers.end()) return it->second(*this, call);
+  if (call.endpoint->request_kind == catalog::RequestKind::kMultipart) {
+    std::string sha256_hex;
+    if (auto err = CheckUpload(call, &sha256_hex)) return std::move(*err);
+    V3Reply r = Generic(call);
+    FillUploadIds(r.body, sha256_hex);
+    return r;
+  }
   return Generic(call);
 }
 

@@ -106,10 +106,15 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
     bool absolute = false;      // the caller gave a whole URL
   };
   Result<Target> ResolveTarget(std::string_view uri, const CallOptions& opts) const;
-  // A plan for an APIv3 request. `verify`: check the response signature on 2xx.
+  // A plan for an APIv3 request. `verify`: check the response signature on 2xx. `sign_over`:
+  // what the signature covers instead of the body (a multipart upload's meta).
   std::unique_ptr<CallPlan> MakeApiV3Plan(std::string method, Target target, std::string body,
-                                          Headers headers, const CallOptions& opts,
-                                          bool verify) const;
+                                          Headers headers, const CallOptions& opts, bool verify,
+                                          std::optional<std::string> sign_over = {}) const;
+  // An APIv3 multipart upload (CallOptions::multipart): validate, encrypt meta~ fields, build
+  // the body, sign the meta (src/upload.cc).
+  Result<std::unique_ptr<CallPlan>> PlanMultipart(const std::string& method, Target target,
+                                                  const CallOptions& opts) const;
   static Error ApiError(const HttpResponse& r);
   Status VerifyResponse(const HttpResponse& r) const;
   Status RequireApiV3() const;

@@ -239,6 +239,9 @@ struct EndpointSpec {
   // Catalog `encrypted_fields`: body paths ("a.b", "a[].b") and "query:name".
   const std::string_view* encrypted = nullptr;
   std::size_t encrypted_count = 0;
+  // Multipart uploads: the file part's name ("file", "media", ...); empty otherwise. The other
+  // body members become text parts (`meta` the signed JSON part; APIv2: the signed fields).
+  std::string_view multipart_file;
 };
 
 // Builds the (method, uri, CallOptions) of a typed call. `headers`, `query`, `body` serialize

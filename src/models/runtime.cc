@@ -22,6 +22,7 @@
 #include "wechatpay/apiv2.h"
 #include "wechatpay/client.h"
 #include "wechatpay/models/runtime.h"
+#include "wechatpay/multipart.h"
 
 namespace wechatpay::models {
 
@@ -807,6 +808,61 @@ Ordered Unflatten(const apiv2::Fields& fields) {
   return root;
 }
 
+// A multipart upload's body members as CallOptions::multipart: the file part's bytes, `meta`
+// (JSON text; APIv3 signs it), the other members as text parts (APIv2: as the signed fields,
+// CallOptions::xml). A filename and content type the caller set in options->multipart are kept;
+// otherwise the filename is meta's `filename`/`file_name` (or the part's name).
+Status PrepareMultipart(const EndpointSpec& spec, const void* request, SerializeFn body,
+                        const JsonValue* extra, CallOptions* options) {
+  bool v2 = spec.protocol == Protocol::kApiV2;
+  Ordered b;
+  if (auto err = EncodeTo(body, request, v2 ? Encoding::kText : Encoding::kJson, true, extra, &b)) {
+    return PrepareError(spec, ErrorCode::kInvalidArgument, *err);
+  }
+  auto form =
+      std::make_shared<MultipartForm>(options->multipart ? *options->multipart : MultipartForm());
+  form->file.field = std::string(spec.multipart_file);
+  form->file.data.clear();
+  form->meta.clear();
+  form->fields.clear();
+  auto fields = std::make_shared<apiv2::Fields>();
+  for (auto it = b.begin(); it != b.end(); ++it) {
+    if (it->is_null()) continue;
+    if (it.key() == spec.multipart_file) {
+      if (!it->is_string()) {
+        return PrepareError(spec, ErrorCode::kInvalidArgument,
+                            "'" + it.key() + "' must hold the file's bytes");
+      }
+      form->file.data = it->get<std::string>();
+    } else if (!v2 && it.key() == "meta") {
+      form->meta = ScalarText(*it);
+    } else if (v2) {
+      fields->Set(it.key(), ScalarText(*it));
+    } else {
+      form->fields.emplace_back(it.key(), ScalarText(*it));
+    }
+  }
+  if (form->file.filename.empty() && !form->meta.empty()) {
+    Ordered meta = Ordered::parse(form->meta, nullptr, false);
+    if (meta.is_object()) {
+      for (const char* key : {"filename", "file_name"}) {
+        auto f = meta.find(key);
+        if (f != meta.end() && f->is_string() && !f->get<std::string>().empty()) {
+          form->file.filename = f->get<std::string>();
+          break;
+        }
+      }
+    }
+  }
+  for (std::size_t i = 0; i < spec.encrypted_count; ++i) {
+    std::string_view enc = spec.encrypted[i];
+    if (enc.substr(0, 6) != "query:") options->encrypt_fields.emplace_back(enc);
+  }
+  if (v2) options->xml = std::move(fields);
+  options->multipart = std::move(form);
+  return {};
+}
+
 }  // namespace
 
 Result<PreparedCall> Prepare(const Client& client, const EndpointSpec& spec,
@@ -870,7 +926,11 @@ Result<PreparedCall> Prepare(const Client& client, const EndpointSpec& spec,
       options.query = std::move(q);
     }
 
-    if (spec.has_body && body != nullptr) {
+    if (!spec.multipart_file.empty() && body != nullptr) {
+      if (Status s = PrepareMultipart(spec, request, body, extra, &options); !s) {
+        return std::move(s).error();
+      }
+    } else if (spec.has_body && body != nullptr) {
       bool xml = spec.protocol == Protocol::kApiV2;
       Ordered b;
       if (auto err =

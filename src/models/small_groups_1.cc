@@ -111,6 +111,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -157,6 +158,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -201,6 +203,7 @@ constexpr internal::EndpointSpec kSpec2{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -511,6 +514,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     kEncrypted0,
     2,
+    "",
 };
 }  // namespace
 
@@ -556,6 +560,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     kEncrypted1,
     2,
+    "",
 };
 }  // namespace
 
@@ -613,6 +618,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -660,6 +666,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     kEncrypted3,
     1,
+    "",
 };
 }  // namespace
 
@@ -712,6 +719,7 @@ constexpr internal::EndpointSpec kSpec4{
     1,
     kEncrypted4,
     1,
+    "",
 };
 }  // namespace
 
@@ -768,6 +776,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -816,6 +825,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     kEncrypted6,
     2,
+    "",
 };
 }  // namespace
 
@@ -865,6 +875,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     kEncrypted7,
     2,
+    "",
 };
 }  // namespace
 
@@ -908,6 +919,7 @@ constexpr internal::EndpointSpec kSpec8{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -959,6 +971,7 @@ constexpr internal::EndpointSpec kSpec9{
     0,
     kEncrypted9,
     2,
+    "",
 };
 }  // namespace
 
@@ -1014,6 +1027,7 @@ constexpr internal::EndpointSpec kSpec10{
     1,
     kEncrypted10,
     2,
+    "",
 };
 }  // namespace
 
@@ -1283,6 +1297,7 @@ constexpr internal::EndpointSpec kSpec0{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1340,6 +1355,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     kEncrypted1,
     2,
+    "",
 };
 }  // namespace
 
@@ -1378,6 +1394,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1585,6 +1602,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1644,6 +1662,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     kEncrypted1,
     9,
+    "",
 };
 }  // namespace
 
@@ -1679,6 +1698,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1714,6 +1734,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1741,6 +1762,7 @@ constexpr internal::EndpointSpec kSpec4{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2108,6 +2130,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     kEncrypted0,
     16,
+    "",
 };
 }  // namespace
 
@@ -2142,6 +2165,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2181,6 +2205,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2553,6 +2578,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2597,6 +2623,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2642,6 +2669,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2687,6 +2715,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2863,6 +2892,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     kEncrypted0,
     2,
+    "",
 };
 }  // namespace
 
@@ -2907,6 +2937,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2965,6 +2996,7 @@ constexpr internal::EndpointSpec kSpec2{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3031,6 +3063,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3091,6 +3124,7 @@ constexpr internal::EndpointSpec kSpec4{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3259,6 +3293,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3303,6 +3338,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3346,6 +3382,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3424,6 +3461,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3484,6 +3522,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3557,6 +3596,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3595,6 +3635,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3628,6 +3669,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3675,6 +3717,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3735,6 +3778,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3768,6 +3812,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3809,6 +3854,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3854,6 +3900,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3899,6 +3946,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     kEncrypted4,
     1,
+    "",
 };
 }  // namespace
 
@@ -3943,6 +3991,7 @@ constexpr internal::EndpointSpec kSpec5{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4120,6 +4169,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4205,6 +4255,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4413,6 +4464,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     kEncrypted0,
     2,
+    "",
 };
 }  // namespace
 
@@ -4462,6 +4514,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     kEncrypted1,
     2,
+    "",
 };
 }  // namespace
 
@@ -4496,6 +4549,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4552,6 +4606,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     kEncrypted3,
     2,
+    "",
 };
 }  // namespace
 
@@ -4597,6 +4652,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4645,6 +4701,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     kEncrypted5,
     2,
+    "",
 };
 }  // namespace
 
@@ -4679,6 +4736,7 @@ constexpr internal::EndpointSpec kSpec6{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4726,6 +4784,7 @@ constexpr internal::EndpointSpec kSpec7{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5129,6 +5188,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5168,6 +5228,7 @@ constexpr internal::EndpointSpec kSpec1{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5318,6 +5379,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     kEncrypted0,
     2,
+    "",
 };
 }  // namespace
 
@@ -5369,6 +5431,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     kEncrypted1,
     2,
+    "",
 };
 }  // namespace
 
@@ -5408,6 +5471,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5443,6 +5507,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5498,6 +5563,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5543,6 +5609,7 @@ constexpr internal::EndpointSpec kSpec5{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5595,6 +5662,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5636,6 +5704,7 @@ constexpr internal::EndpointSpec kSpec7{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5851,6 +5920,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5885,6 +5955,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5938,6 +6009,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5968,6 +6040,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6024,6 +6097,7 @@ constexpr internal::EndpointSpec kSpec4{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6085,6 +6159,7 @@ constexpr internal::EndpointSpec kSpec5{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 

@@ -70,6 +70,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -110,6 +111,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -158,6 +160,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -210,6 +213,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -250,6 +254,7 @@ constexpr internal::EndpointSpec kSpec4{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -308,6 +313,7 @@ constexpr internal::EndpointSpec kSpec5{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -368,6 +374,7 @@ constexpr internal::EndpointSpec kSpec6{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -556,6 +563,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -611,6 +619,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -645,6 +654,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -686,6 +696,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -718,6 +729,7 @@ constexpr internal::EndpointSpec kSpec4{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -775,6 +787,7 @@ constexpr internal::EndpointSpec kSpec5{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -832,6 +845,7 @@ constexpr internal::EndpointSpec kSpec6{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -874,6 +888,7 @@ constexpr internal::EndpointSpec kSpec7{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1037,6 +1052,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1081,6 +1097,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1126,6 +1143,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1172,6 +1190,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1294,6 +1313,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     kEncrypted0,
     5,
+    "",
 };
 }  // namespace
 
@@ -1328,6 +1348,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1369,6 +1390,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1413,6 +1435,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1467,6 +1490,7 @@ constexpr internal::EndpointSpec kSpec4{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1525,6 +1549,7 @@ constexpr internal::EndpointSpec kSpec5{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1585,6 +1610,7 @@ constexpr internal::EndpointSpec kSpec6{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1626,6 +1652,7 @@ constexpr internal::EndpointSpec kSpec7{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1845,6 +1872,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1915,6 +1943,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2015,6 +2044,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2063,6 +2093,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2117,6 +2148,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2175,6 +2207,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2224,6 +2257,7 @@ constexpr internal::EndpointSpec kSpec4{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2277,6 +2311,7 @@ constexpr internal::EndpointSpec kSpec5{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2460,6 +2495,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2502,6 +2538,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2541,6 +2578,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2573,6 +2611,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2605,6 +2644,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2674,6 +2714,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2716,6 +2757,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2758,6 +2800,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2821,6 +2864,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2889,6 +2933,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2923,6 +2968,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3054,6 +3100,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3094,6 +3141,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3167,6 +3215,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3227,6 +3276,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3316,6 +3366,7 @@ constexpr internal::EndpointSpec kSpec4{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3444,6 +3495,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3493,6 +3545,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3597,6 +3650,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3636,6 +3690,7 @@ constexpr internal::EndpointSpec kSpec1{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3678,6 +3733,7 @@ constexpr internal::EndpointSpec kSpec2{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3857,6 +3913,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3902,6 +3959,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3961,6 +4019,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3994,6 +4053,19 @@ void Body3(Archive& a, void* p) {
   a.I64("item_id", v.item_id);
   a.Str("manage_record_id", v.manage_record_id);
 }
+constexpr std::string_view kPath3[] = {"sub_mchid"};
+constexpr internal::EndpointSpec kSpec3{
+    "POST v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload",
+    "POST",
+    "v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload",
+    internal::Protocol::kApiV3,
+    true,
+    kPath3,
+    1,
+    nullptr,
+    0,
+    "submission_file",
+};
 }  // namespace
 
 void Serialize(Archive& a, PostSubmissionFilesSubMchidUploadRequest& v) {
@@ -4003,6 +4075,19 @@ void Serialize(Archive& a, PostSubmissionFilesSubMchidUploadRequest& v) {
 void Serialize(Archive& a, PostSubmissionFilesSubMchidUploadResponse& v) {
   a.Str("file_id", v.file_id);
   a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostSubmissionFilesSubMchidUpload::Prepare(const Client& client,
+                                                                std::string_view sub_mchid,
+                                                                const Request& request,
+                                                                CallOptions options) {
+  const std::string path[] = {std::string(sub_mchid)};
+  return internal::Prepare(client, kSpec3, path, &request, nullptr, nullptr, &Body3, &request.extra,
+                           &options);
+}
+Status PostSubmissionFilesSubMchidUpload::Parse(const ::wechatpay::Response& response,
+                                                Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
 }
 
 static void Serialize(Archive& a, T4& v) {
@@ -4262,6 +4347,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     kEncrypted0,
     4,
+    "",
 };
 }  // namespace
 
@@ -4297,6 +4383,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4332,6 +4419,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4560,6 +4648,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4612,6 +4701,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4646,6 +4736,19 @@ void Body2(Archive& a, void* p) {
   a.Str("due_diligence_file", v.due_diligence_file);
   a.JsonField("meta", v.meta);
 }
+constexpr std::string_view kPath2[] = {"due_diligence_id"};
+constexpr internal::EndpointSpec kSpec2{
+    "POST v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/upload",
+    "POST",
+    "v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/upload",
+    internal::Protocol::kApiV3,
+    true,
+    kPath2,
+    1,
+    nullptr,
+    0,
+    "due_diligence_file",
+};
 }  // namespace
 
 void Serialize(Archive& a, PostEnhancedDueDiligenceByDueDiligenceIdUploadRequest& v) {
@@ -4655,6 +4758,18 @@ void Serialize(Archive& a, PostEnhancedDueDiligenceByDueDiligenceIdUploadRequest
 void Serialize(Archive& a, PostEnhancedDueDiligenceByDueDiligenceIdUploadResponse& v) {
   a.Str("file_id", v.file_id);
   a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostEnhancedDueDiligenceByDueDiligenceIdUpload::Prepare(
+    const Client& client, std::string_view due_diligence_id, const Request& request,
+    CallOptions options) {
+  const std::string path[] = {std::string(due_diligence_id)};
+  return internal::Prepare(client, kSpec2, path, &request, nullptr, nullptr, &Body2, &request.extra,
+                           &options);
+}
+Status PostEnhancedDueDiligenceByDueDiligenceIdUpload::Parse(const ::wechatpay::Response& response,
+                                                             Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/mch-operation-manage/merchant-limitations/sub-mchid/{sub_mchid}
@@ -4670,6 +4785,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4994,6 +5110,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     kEncrypted0,
     3,
+    "",
 };
 }  // namespace
 
@@ -5033,6 +5150,7 @@ constexpr internal::EndpointSpec kSpec1{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5076,6 +5194,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5116,6 +5235,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5171,6 +5291,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     kEncrypted4,
     6,
+    "",
 };
 }  // namespace
 
@@ -5210,6 +5331,7 @@ constexpr internal::EndpointSpec kSpec5{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5253,6 +5375,7 @@ constexpr internal::EndpointSpec kSpec6{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5293,6 +5416,7 @@ constexpr internal::EndpointSpec kSpec7{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5335,6 +5459,7 @@ constexpr internal::EndpointSpec kSpec8{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5374,6 +5499,7 @@ constexpr internal::EndpointSpec kSpec9{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5414,6 +5540,7 @@ constexpr internal::EndpointSpec kSpec10{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5453,6 +5580,7 @@ constexpr internal::EndpointSpec kSpec11{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5834,6 +5962,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     kEncrypted0,
     4,
+    "",
 };
 }  // namespace
 
@@ -5911,6 +6040,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5990,6 +6120,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6078,6 +6209,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 

@@ -23,7 +23,6 @@
 #include "wechatpay/models/v3/password_exempt_contract.h"
 #include "wechatpay/models/v3/pay_devices.h"
 #include "wechatpay/models/v3/payroll_card.h"
-#include "wechatpay/models/v3/profitsharing.h"
 
 namespace wechatpay::models::v3::merchant {
 
@@ -79,6 +78,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -119,6 +119,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -166,6 +167,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -208,6 +210,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -246,6 +249,7 @@ constexpr internal::EndpointSpec kSpec4{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -290,6 +294,7 @@ constexpr internal::EndpointSpec kSpec5{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -328,6 +333,18 @@ void Body6(Archive& a, void* p) {
   a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
+constexpr internal::EndpointSpec kSpec6{
+    "POST v3/merchant/media/upload",
+    "POST",
+    "v3/merchant/media/upload",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "file",
+};
 }  // namespace
 
 void Serialize(Archive& a, PostMediaUploadRequest& v) {
@@ -339,6 +356,15 @@ void Serialize(Archive& a, PostMediaUploadResponse& v) {
   a.Extra(v.extra);
 }
 
+Result<PreparedCall> PostMediaUpload::Prepare(const Client& client, const Request& request,
+                                              CallOptions options) {
+  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
+                           &request.extra, &options);
+}
+Status PostMediaUpload::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
+}
+
 // POST v3/merchant/media/video_upload
 namespace {
 void Body7(Archive& a, void* p) {
@@ -346,6 +372,18 @@ void Body7(Archive& a, void* p) {
   a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
+constexpr internal::EndpointSpec kSpec7{
+    "POST v3/merchant/media/video_upload",
+    "POST",
+    "v3/merchant/media/video_upload",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "file",
+};
 }  // namespace
 
 void Serialize(Archive& a, PostMediaVideoUploadRequest& v) {
@@ -355,6 +393,15 @@ void Serialize(Archive& a, PostMediaVideoUploadRequest& v) {
 void Serialize(Archive& a, PostMediaVideoUploadResponse& v) {
   a.Str("media_id", v.media_id);
   a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMediaVideoUpload::Prepare(const Client& client, const Request& request,
+                                                   CallOptions options) {
+  return internal::Prepare(client, kSpec7, nullptr, &request, nullptr, nullptr, &Body7,
+                           &request.extra, &options);
+}
+Status PostMediaVideoUpload::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
 }
 
 static void Serialize(Archive& a, T1& v) {
@@ -464,6 +511,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -512,6 +560,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -597,6 +646,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     kEncrypted2,
     2,
+    "",
 };
 }  // namespace
 
@@ -646,6 +696,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -694,6 +745,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -735,6 +787,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -759,6 +812,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -794,6 +848,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -832,6 +887,7 @@ constexpr internal::EndpointSpec kSpec8{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -962,6 +1018,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1005,6 +1062,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1090,6 +1148,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1129,6 +1188,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1175,6 +1235,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1208,6 +1269,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1251,6 +1313,7 @@ constexpr internal::EndpointSpec kSpec4{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1403,6 +1466,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1449,6 +1513,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1554,6 +1619,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1588,6 +1654,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1622,6 +1689,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1667,6 +1735,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     kEncrypted3,
     2,
+    "",
 };
 }  // namespace
 
@@ -1809,6 +1878,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1855,6 +1925,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     kEncrypted1,
     6,
+    "",
 };
 }  // namespace
 
@@ -1894,6 +1965,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1946,6 +2018,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1980,6 +2053,7 @@ constexpr internal::EndpointSpec kSpec4{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2024,6 +2098,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2074,6 +2149,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2134,6 +2210,7 @@ constexpr internal::EndpointSpec kSpec7{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2364,6 +2441,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2399,6 +2477,7 @@ constexpr internal::EndpointSpec kSpec1{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2455,6 +2534,7 @@ constexpr internal::EndpointSpec kSpec2{
     2,
     kEncrypted2,
     2,
+    "",
 };
 }  // namespace
 
@@ -2485,6 +2565,7 @@ constexpr internal::EndpointSpec kSpec3{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2518,6 +2599,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2631,6 +2713,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2674,6 +2757,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2970,6 +3054,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3009,6 +3094,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3049,6 +3135,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3083,6 +3170,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3130,6 +3218,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3181,6 +3270,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3215,6 +3305,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3247,6 +3338,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3294,6 +3386,7 @@ constexpr internal::EndpointSpec kSpec8{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3353,6 +3446,7 @@ constexpr internal::EndpointSpec kSpec9{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3605,6 +3699,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3644,6 +3739,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3766,6 +3862,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     kEncrypted0,
     2,
+    "",
 };
 }  // namespace
 
@@ -3810,6 +3907,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3867,6 +3965,7 @@ constexpr internal::EndpointSpec kSpec2{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3927,6 +4026,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3986,6 +4086,7 @@ constexpr internal::EndpointSpec kSpec4{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4111,6 +4212,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4160,6 +4262,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4205,6 +4308,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4255,6 +4359,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4303,6 +4408,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4356,6 +4462,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4398,6 +4505,7 @@ constexpr internal::EndpointSpec kSpec6{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4451,6 +4559,7 @@ constexpr internal::EndpointSpec kSpec7{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4501,6 +4610,7 @@ constexpr internal::EndpointSpec kSpec8{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4555,6 +4665,7 @@ constexpr internal::EndpointSpec kSpec9{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4711,6 +4822,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4754,6 +4866,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4799,6 +4912,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4839,6 +4953,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4884,6 +4999,7 @@ constexpr internal::EndpointSpec kSpec4{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4933,6 +5049,7 @@ constexpr internal::EndpointSpec kSpec5{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4963,6 +5080,7 @@ constexpr internal::EndpointSpec kSpec6{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5149,6 +5267,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5196,6 +5315,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5250,6 +5370,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     kEncrypted2,
     2,
+    "",
 };
 }  // namespace
 
@@ -5296,6 +5417,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5350,6 +5472,7 @@ constexpr internal::EndpointSpec kSpec4{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5400,6 +5523,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     kEncrypted5,
     2,
+    "",
 };
 }  // namespace
 
@@ -5453,6 +5577,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     kEncrypted6,
     1,
+    "",
 };
 }  // namespace
 
@@ -5500,6 +5625,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5536,6 +5662,7 @@ constexpr internal::EndpointSpec kSpec8{
     0,
     kEncrypted8,
     2,
+    "",
 };
 }  // namespace
 
@@ -5641,659 +5768,3 @@ const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::AuthorizeState) { ret
 const EnumTable& EnumTableOf(PostWesureTokenValidationsRequest::AuthenticateType) { return kEnum5; }
 
 }  // namespace wechatpay::models::v3::payroll_card
-
-namespace wechatpay::models::v3::profitsharing {
-
-namespace {
-
-using T1 = PostOrdersRequest::Receivers;
-using T2 = PostOrdersResponse::Receivers;
-using T3 = PostOrdersUnfreezeResponse::Receivers;
-using T4 = GetOrdersByOutOrderNoResponse::Receivers;
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "GZIP",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 2};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "SHA1",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 2};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "MERCHANT_ID",
-    "PERSONAL_OPENID",
-    "PERSONAL_SUB_OPENID",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 4};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "PROCESSING",
-    "FINISHED",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 3};
-
-constexpr std::string_view kEnum4Names[] = {
-    "",
-    "PENDING",
-    "SUCCESS",
-    "CLOSED",
-};
-constexpr EnumTable kEnum4{kEnum4Names, 4};
-
-constexpr std::string_view kEnum5Names[] = {
-    "",
-    "ACCOUNT_ABNORMAL",
-    "NO_RELATION",
-    "RECEIVER_HIGH_RISK",
-    "RECEIVER_REAL_NAME_NOT_VERIFIED",
-    "NO_AUTH",
-    "RECEIVER_RECEIPT_LIMIT",
-    "PAYER_ACCOUNT_ABNORMAL",
-    "INVALID_REQUEST",
-};
-constexpr EnumTable kEnum5{kEnum5Names, 9};
-
-constexpr std::string_view kEnum6Names[] = {
-    "",      "SERVICE_PROVIDER", "STORE", "STAFF",    "STORE_OWNER", "PARTNER", "HEADQUARTER",
-    "BRAND", "DISTRIBUTOR",      "USER",  "SUPPLIER", "CUSTOM",
-};
-constexpr EnumTable kEnum6{kEnum6Names, 12};
-
-constexpr std::string_view kEnum7Names[] = {
-    "",
-    "PROCESSING",
-    "SUCCESS",
-    "FAILED",
-};
-constexpr EnumTable kEnum7{kEnum7Names, 4};
-
-constexpr std::string_view kEnum8Names[] = {
-    "",
-    "ACCOUNT_ABNORMAL",
-    "BALANCE_NOT_ENOUGH",
-    "TIME_OUT_CLOSED",
-    "PAYER_ACCOUNT_ABNORMAL",
-    "INVALID_REQUEST",
-};
-constexpr EnumTable kEnum8{kEnum8Names, 6};
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-static void Serialize(Archive& a, T2& v);
-static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T4& v);
-
-// GET v3/profitsharing/bills
-namespace {
-void Query0(Archive& a, void* p) {
-  auto& v = *static_cast<GetBillsRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("bill_date", v.bill_date);
-  a.Field("tar_type", v.tar_type);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "GET v3/profitsharing/bills",
-    "GET",
-    "v3/profitsharing/bills",
-    internal::Protocol::kApiV3,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, GetBillsRequest& v) {
-  Query0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetBillsResponse& v) {
-  a.Str("download_url", v.download_url);
-  a.Field("hash_type", v.hash_type);
-  a.Str("hash_value", v.hash_value);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetBills::Prepare(const Client& client, const Request& request,
-                                       CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
-                           &request.extra, &options);
-}
-Status GetBills::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/profitsharing/merchant-configs/{sub_mchid}
-namespace {
-constexpr std::string_view kPath1[] = {"sub_mchid"};
-constexpr internal::EndpointSpec kSpec1{
-    "GET v3/profitsharing/merchant-configs/{sub_mchid}",
-    "GET",
-    "v3/profitsharing/merchant-configs/{sub_mchid}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath1,
-    1,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, GetMerchantConfigsBySubMchidRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetMerchantConfigsBySubMchidResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.I64("max_ratio", v.max_ratio);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetMerchantConfigsBySubMchid::Prepare(const Client& client,
-                                                           std::string_view sub_mchid,
-                                                           const Request& request,
-                                                           CallOptions options) {
-  const std::string path[] = {std::string(sub_mchid)};
-  return internal::Prepare(client, kSpec1, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetMerchantConfigsBySubMchid::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/profitsharing/orders
-namespace {
-void Body2(Archive& a, void* p) {
-  auto& v = *static_cast<PostOrdersRequest*>(p);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.OptList("receivers", v.receivers);
-  a.Bool("unfreeze_unsplit", v.unfreeze_unsplit);
-}
-constexpr std::string_view kEncrypted2[] = {"receivers[].name"};
-constexpr internal::EndpointSpec kSpec2{
-    "POST v3/profitsharing/orders",
-    "POST",
-    "v3/profitsharing/orders",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    kEncrypted2,
-    1,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostOrdersRequest& v) {
-  Body2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostOrdersResponse& v) {
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
-  a.Field("state", v.state);
-  a.OptList("receivers", v.receivers);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostOrders::Prepare(const Client& client, const Request& request,
-                                         CallOptions options) {
-  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
-                           &request.extra, &options);
-}
-Status PostOrders::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/profitsharing/orders/unfreeze
-namespace {
-void Body3(Archive& a, void* p) {
-  auto& v = *static_cast<PostOrdersUnfreezeRequest*>(p);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("description", v.description);
-}
-constexpr internal::EndpointSpec kSpec3{
-    "POST v3/profitsharing/orders/unfreeze",
-    "POST",
-    "v3/profitsharing/orders/unfreeze",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostOrdersUnfreezeRequest& v) {
-  Body3(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostOrdersUnfreezeResponse& v) {
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
-  a.Field("state", v.state);
-  a.OptList("receivers", v.receivers);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostOrdersUnfreeze::Prepare(const Client& client, const Request& request,
-                                                 CallOptions options) {
-  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
-                           &request.extra, &options);
-}
-Status PostOrdersUnfreeze::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/profitsharing/orders/{out_order_no}
-namespace {
-void Query4(Archive& a, void* p) {
-  auto& v = *static_cast<GetOrdersByOutOrderNoRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-}
-constexpr std::string_view kPath4[] = {"out_order_no"};
-constexpr internal::EndpointSpec kSpec4{
-    "GET v3/profitsharing/orders/{out_order_no}",
-    "GET",
-    "v3/profitsharing/orders/{out_order_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath4,
-    1,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, GetOrdersByOutOrderNoRequest& v) {
-  Query4(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetOrdersByOutOrderNoResponse& v) {
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
-  a.Field("state", v.state);
-  a.OptList("receivers", v.receivers);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetOrdersByOutOrderNo::Prepare(const Client& client,
-                                                    std::string_view out_order_no,
-                                                    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(out_order_no)};
-  return internal::Prepare(client, kSpec4, path, &request, nullptr, &Query4, nullptr,
-                           &request.extra, &options);
-}
-Status GetOrdersByOutOrderNo::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/profitsharing/receivers/add
-namespace {
-void Body5(Archive& a, void* p) {
-  auto& v = *static_cast<PostReceiversAddRequest*>(p);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Field("type", v.type);
-  a.Str("account", v.account);
-  a.OptStr("name", v.name);
-  a.Field("relation_type", v.relation_type);
-  a.OptStr("custom_relation", v.custom_relation);
-}
-constexpr std::string_view kEncrypted5[] = {"name"};
-constexpr internal::EndpointSpec kSpec5{
-    "POST v3/profitsharing/receivers/add",
-    "POST",
-    "v3/profitsharing/receivers/add",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    kEncrypted5,
-    1,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostReceiversAddRequest& v) {
-  Body5(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostReceiversAddResponse& v) {
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Field("type", v.type);
-  a.Str("account", v.account);
-  a.OptStr("name", v.name);
-  a.Field("relation_type", v.relation_type);
-  a.OptStr("custom_relation", v.custom_relation);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostReceiversAdd::Prepare(const Client& client, const Request& request,
-                                               CallOptions options) {
-  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
-                           &request.extra, &options);
-}
-Status PostReceiversAdd::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/profitsharing/receivers/delete
-namespace {
-void Body6(Archive& a, void* p) {
-  auto& v = *static_cast<PostReceiversDeleteRequest*>(p);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Field("type", v.type);
-  a.Str("account", v.account);
-}
-constexpr internal::EndpointSpec kSpec6{
-    "POST v3/profitsharing/receivers/delete",
-    "POST",
-    "v3/profitsharing/receivers/delete",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostReceiversDeleteRequest& v) {
-  Body6(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostReceiversDeleteResponse& v) {
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Field("type", v.type);
-  a.Str("account", v.account);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostReceiversDelete::Prepare(const Client& client, const Request& request,
-                                                  CallOptions options) {
-  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
-                           &request.extra, &options);
-}
-Status PostReceiversDelete::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/profitsharing/return-orders
-namespace {
-void Body7(Archive& a, void* p) {
-  auto& v = *static_cast<PostReturnOrdersRequest*>(p);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("order_id", v.order_id);
-  a.OptStr("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
-  a.Str("return_mchid", v.return_mchid);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-}
-constexpr internal::EndpointSpec kSpec7{
-    "POST v3/profitsharing/return-orders",
-    "POST",
-    "v3/profitsharing/return-orders",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostReturnOrdersRequest& v) {
-  Body7(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostReturnOrdersResponse& v) {
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("order_id", v.order_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
-  a.Str("return_id", v.return_id);
-  a.Str("return_mchid", v.return_mchid);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Field("result", v.result);
-  a.Field("fail_reason", v.fail_reason);
-  a.Str("create_time", v.create_time);
-  a.Str("finish_time", v.finish_time);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostReturnOrders::Prepare(const Client& client, const Request& request,
-                                               CallOptions options) {
-  return internal::Prepare(client, kSpec7, nullptr, &request, nullptr, nullptr, &Body7,
-                           &request.extra, &options);
-}
-Status PostReturnOrders::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/profitsharing/return-orders/{out_return_no}
-namespace {
-void Query8(Archive& a, void* p) {
-  auto& v = *static_cast<GetReturnOrdersByOutReturnNoRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("out_order_no", v.out_order_no);
-}
-constexpr std::string_view kPath8[] = {"out_return_no"};
-constexpr internal::EndpointSpec kSpec8{
-    "GET v3/profitsharing/return-orders/{out_return_no}",
-    "GET",
-    "v3/profitsharing/return-orders/{out_return_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath8,
-    1,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, GetReturnOrdersByOutReturnNoRequest& v) {
-  Query8(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetReturnOrdersByOutReturnNoResponse& v) {
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("order_id", v.order_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
-  a.Str("return_id", v.return_id);
-  a.Str("return_mchid", v.return_mchid);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Field("result", v.result);
-  a.Field("fail_reason", v.fail_reason);
-  a.Str("create_time", v.create_time);
-  a.Str("finish_time", v.finish_time);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetReturnOrdersByOutReturnNo::Prepare(const Client& client,
-                                                           std::string_view out_return_no,
-                                                           const Request& request,
-                                                           CallOptions options) {
-  const std::string path[] = {std::string(out_return_no)};
-  return internal::Prepare(client, kSpec8, path, &request, nullptr, &Query8, nullptr,
-                           &request.extra, &options);
-}
-Status GetReturnOrdersByOutReturnNo::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/profitsharing/transactions/{transaction_id}/amounts
-namespace {
-constexpr std::string_view kPath9[] = {"transaction_id"};
-constexpr internal::EndpointSpec kSpec9{
-    "GET v3/profitsharing/transactions/{transaction_id}/amounts",
-    "GET",
-    "v3/profitsharing/transactions/{transaction_id}/amounts",
-    internal::Protocol::kApiV3,
-    false,
-    kPath9,
-    1,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, GetTransactionsByTransactionIdAmountsRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetTransactionsByTransactionIdAmountsResponse& v) {
-  a.Str("transaction_id", v.transaction_id);
-  a.I64("unsplit_amount", v.unsplit_amount);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetTransactionsByTransactionIdAmounts::Prepare(const Client& client,
-                                                                    std::string_view transaction_id,
-                                                                    const Request& request,
-                                                                    CallOptions options) {
-  const std::string path[] = {std::string(transaction_id)};
-  return internal::Prepare(client, kSpec9, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetTransactionsByTransactionIdAmounts::Parse(const ::wechatpay::Response& response,
-                                                    Response* out) {
-  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.Field("type", v.type);
-  a.Str("account", v.account);
-  a.OptStr("name", v.name);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Field("type", v.type);
-  a.Str("account", v.account);
-  a.Field("result", v.result);
-  a.Field("fail_reason", v.fail_reason);
-  a.OptStr("detail_id", v.detail_id);
-  a.Str("create_time", v.create_time);
-  a.Str("finish_time", v.finish_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T3& v) {
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Field("type", v.type);
-  a.Str("account", v.account);
-  a.Str("result", v.result);
-  a.Field("fail_reason", v.fail_reason);
-  a.OptStr("detail_id", v.detail_id);
-  a.Str("create_time", v.create_time);
-  a.Str("finish_time", v.finish_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T4& v) {
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Field("type", v.type);
-  a.Str("account", v.account);
-  a.Field("result", v.result);
-  a.OptStr("fail_reason", v.fail_reason);
-  a.OptStr("detail_id", v.detail_id);
-  a.Str("create_time", v.create_time);
-  a.Str("finish_time", v.finish_time);
-  a.Extra(v.extra);
-}
-
-GetBillsRequest::GetBillsRequest() = default;
-GetBillsRequest::~GetBillsRequest() = default;
-GetBillsResponse::GetBillsResponse() = default;
-GetBillsResponse::~GetBillsResponse() = default;
-GetMerchantConfigsBySubMchidRequest::GetMerchantConfigsBySubMchidRequest() = default;
-GetMerchantConfigsBySubMchidRequest::~GetMerchantConfigsBySubMchidRequest() = default;
-GetMerchantConfigsBySubMchidResponse::GetMerchantConfigsBySubMchidResponse() = default;
-GetMerchantConfigsBySubMchidResponse::~GetMerchantConfigsBySubMchidResponse() = default;
-T1::Receivers() = default;
-T1::~Receivers() = default;
-PostOrdersRequest::PostOrdersRequest() = default;
-PostOrdersRequest::~PostOrdersRequest() = default;
-T2::Receivers() = default;
-T2::~Receivers() = default;
-PostOrdersResponse::PostOrdersResponse() = default;
-PostOrdersResponse::~PostOrdersResponse() = default;
-PostOrdersUnfreezeRequest::PostOrdersUnfreezeRequest() = default;
-PostOrdersUnfreezeRequest::~PostOrdersUnfreezeRequest() = default;
-T3::Receivers() = default;
-T3::~Receivers() = default;
-PostOrdersUnfreezeResponse::PostOrdersUnfreezeResponse() = default;
-PostOrdersUnfreezeResponse::~PostOrdersUnfreezeResponse() = default;
-GetOrdersByOutOrderNoRequest::GetOrdersByOutOrderNoRequest() = default;
-GetOrdersByOutOrderNoRequest::~GetOrdersByOutOrderNoRequest() = default;
-T4::Receivers() = default;
-T4::~Receivers() = default;
-GetOrdersByOutOrderNoResponse::GetOrdersByOutOrderNoResponse() = default;
-GetOrdersByOutOrderNoResponse::~GetOrdersByOutOrderNoResponse() = default;
-PostReceiversAddRequest::PostReceiversAddRequest() = default;
-PostReceiversAddRequest::~PostReceiversAddRequest() = default;
-PostReceiversAddResponse::PostReceiversAddResponse() = default;
-PostReceiversAddResponse::~PostReceiversAddResponse() = default;
-PostReceiversDeleteRequest::PostReceiversDeleteRequest() = default;
-PostReceiversDeleteRequest::~PostReceiversDeleteRequest() = default;
-PostReceiversDeleteResponse::PostReceiversDeleteResponse() = default;
-PostReceiversDeleteResponse::~PostReceiversDeleteResponse() = default;
-PostReturnOrdersRequest::PostReturnOrdersRequest() = default;
-PostReturnOrdersRequest::~PostReturnOrdersRequest() = default;
-PostReturnOrdersResponse::PostReturnOrdersResponse() = default;
-PostReturnOrdersResponse::~PostReturnOrdersResponse() = default;
-GetReturnOrdersByOutReturnNoRequest::GetReturnOrdersByOutReturnNoRequest() = default;
-GetReturnOrdersByOutReturnNoRequest::~GetReturnOrdersByOutReturnNoRequest() = default;
-GetReturnOrdersByOutReturnNoResponse::GetReturnOrdersByOutReturnNoResponse() = default;
-GetReturnOrdersByOutReturnNoResponse::~GetReturnOrdersByOutReturnNoResponse() = default;
-GetTransactionsByTransactionIdAmountsRequest::GetTransactionsByTransactionIdAmountsRequest() =
-    default;
-GetTransactionsByTransactionIdAmountsRequest::~GetTransactionsByTransactionIdAmountsRequest() =
-    default;
-GetTransactionsByTransactionIdAmountsResponse::GetTransactionsByTransactionIdAmountsResponse() =
-    default;
-GetTransactionsByTransactionIdAmountsResponse::~GetTransactionsByTransactionIdAmountsResponse() =
-    default;
-
-const EnumTable& EnumTableOf(GetBillsRequest::TarType) { return kEnum0; }
-const EnumTable& EnumTableOf(GetBillsResponse::HashType) { return kEnum1; }
-const EnumTable& EnumTableOf(T1::Type) { return kEnum2; }
-const EnumTable& EnumTableOf(PostOrdersResponse::State) { return kEnum3; }
-const EnumTable& EnumTableOf(T2::Result_) { return kEnum4; }
-const EnumTable& EnumTableOf(T2::FailReason) { return kEnum5; }
-const EnumTable& EnumTableOf(PostReceiversAddRequest::RelationType) { return kEnum6; }
-const EnumTable& EnumTableOf(PostReturnOrdersResponse::Result_) { return kEnum7; }
-const EnumTable& EnumTableOf(PostReturnOrdersResponse::FailReason) { return kEnum8; }
-
-}  // namespace wechatpay::models::v3::profitsharing

@@ -8,9 +8,7 @@
 #include <string_view>
 
 #include "models/archive.h"
-#include "wechatpay/models/v2/appauth.h"
-#include "wechatpay/models/v2/applyment.h"
-#include "wechatpay/models/v2/billcommentsp.h"
+#include "wechatpay/models/v3/profitsharing.h"
 #include "wechatpay/models/v3/qrcode.h"
 #include "wechatpay/models/v3/rate_activity.h"
 #include "wechatpay/models/v3/realname.h"
@@ -27,6 +25,672 @@
 #include "wechatpay/models/v3/vehicle.h"
 #include "wechatpay/models/v3/webhooks.h"
 #include "wechatpay/models/v3/webizpay.h"
+
+namespace wechatpay::models::v3::profitsharing {
+
+namespace {
+
+using T1 = PostOrdersRequest::Receivers;
+using T2 = PostOrdersResponse::Receivers;
+using T3 = PostOrdersUnfreezeResponse::Receivers;
+using T4 = GetOrdersByOutOrderNoResponse::Receivers;
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "GZIP",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 2};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "SHA1",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 2};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "MERCHANT_ID",
+    "PERSONAL_OPENID",
+    "PERSONAL_SUB_OPENID",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 4};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "PROCESSING",
+    "FINISHED",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 3};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",
+    "PENDING",
+    "SUCCESS",
+    "CLOSED",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 4};
+
+constexpr std::string_view kEnum5Names[] = {
+    "",
+    "ACCOUNT_ABNORMAL",
+    "NO_RELATION",
+    "RECEIVER_HIGH_RISK",
+    "RECEIVER_REAL_NAME_NOT_VERIFIED",
+    "NO_AUTH",
+    "RECEIVER_RECEIPT_LIMIT",
+    "PAYER_ACCOUNT_ABNORMAL",
+    "INVALID_REQUEST",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 9};
+
+constexpr std::string_view kEnum6Names[] = {
+    "",      "SERVICE_PROVIDER", "STORE", "STAFF",    "STORE_OWNER", "PARTNER", "HEADQUARTER",
+    "BRAND", "DISTRIBUTOR",      "USER",  "SUPPLIER", "CUSTOM",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 12};
+
+constexpr std::string_view kEnum7Names[] = {
+    "",
+    "PROCESSING",
+    "SUCCESS",
+    "FAILED",
+};
+constexpr EnumTable kEnum7{kEnum7Names, 4};
+
+constexpr std::string_view kEnum8Names[] = {
+    "",
+    "ACCOUNT_ABNORMAL",
+    "BALANCE_NOT_ENOUGH",
+    "TIME_OUT_CLOSED",
+    "PAYER_ACCOUNT_ABNORMAL",
+    "INVALID_REQUEST",
+};
+constexpr EnumTable kEnum8{kEnum8Names, 6};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T4& v);
+
+// GET v3/profitsharing/bills
+namespace {
+void Query0(Archive& a, void* p) {
+  auto& v = *static_cast<GetBillsRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("bill_date", v.bill_date);
+  a.Field("tar_type", v.tar_type);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "GET v3/profitsharing/bills",
+    "GET",
+    "v3/profitsharing/bills",
+    internal::Protocol::kApiV3,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetBillsRequest& v) {
+  Query0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetBillsResponse& v) {
+  a.Str("download_url", v.download_url);
+  a.Field("hash_type", v.hash_type);
+  a.Str("hash_value", v.hash_value);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetBills::Prepare(const Client& client, const Request& request,
+                                       CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
+                           &request.extra, &options);
+}
+Status GetBills::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/profitsharing/merchant-configs/{sub_mchid}
+namespace {
+constexpr std::string_view kPath1[] = {"sub_mchid"};
+constexpr internal::EndpointSpec kSpec1{
+    "GET v3/profitsharing/merchant-configs/{sub_mchid}",
+    "GET",
+    "v3/profitsharing/merchant-configs/{sub_mchid}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath1,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetMerchantConfigsBySubMchidRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetMerchantConfigsBySubMchidResponse& v) {
+  a.Str("sub_mchid", v.sub_mchid);
+  a.I64("max_ratio", v.max_ratio);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetMerchantConfigsBySubMchid::Prepare(const Client& client,
+                                                           std::string_view sub_mchid,
+                                                           const Request& request,
+                                                           CallOptions options) {
+  const std::string path[] = {std::string(sub_mchid)};
+  return internal::Prepare(client, kSpec1, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetMerchantConfigsBySubMchid::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/profitsharing/orders
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<PostOrdersRequest*>(p);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("transaction_id", v.transaction_id);
+  a.Str("out_order_no", v.out_order_no);
+  a.OptList("receivers", v.receivers);
+  a.Bool("unfreeze_unsplit", v.unfreeze_unsplit);
+}
+constexpr std::string_view kEncrypted2[] = {"receivers[].name"};
+constexpr internal::EndpointSpec kSpec2{
+    "POST v3/profitsharing/orders",
+    "POST",
+    "v3/profitsharing/orders",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    kEncrypted2,
+    1,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostOrdersRequest& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostOrdersResponse& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("transaction_id", v.transaction_id);
+  a.Str("out_order_no", v.out_order_no);
+  a.Str("order_id", v.order_id);
+  a.Field("state", v.state);
+  a.OptList("receivers", v.receivers);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostOrders::Prepare(const Client& client, const Request& request,
+                                         CallOptions options) {
+  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
+                           &request.extra, &options);
+}
+Status PostOrders::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/profitsharing/orders/unfreeze
+namespace {
+void Body3(Archive& a, void* p) {
+  auto& v = *static_cast<PostOrdersUnfreezeRequest*>(p);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("transaction_id", v.transaction_id);
+  a.Str("out_order_no", v.out_order_no);
+  a.Str("description", v.description);
+}
+constexpr internal::EndpointSpec kSpec3{
+    "POST v3/profitsharing/orders/unfreeze",
+    "POST",
+    "v3/profitsharing/orders/unfreeze",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostOrdersUnfreezeRequest& v) {
+  Body3(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostOrdersUnfreezeResponse& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("transaction_id", v.transaction_id);
+  a.Str("out_order_no", v.out_order_no);
+  a.Str("order_id", v.order_id);
+  a.Field("state", v.state);
+  a.OptList("receivers", v.receivers);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostOrdersUnfreeze::Prepare(const Client& client, const Request& request,
+                                                 CallOptions options) {
+  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
+                           &request.extra, &options);
+}
+Status PostOrdersUnfreeze::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/profitsharing/orders/{out_order_no}
+namespace {
+void Query4(Archive& a, void* p) {
+  auto& v = *static_cast<GetOrdersByOutOrderNoRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("transaction_id", v.transaction_id);
+}
+constexpr std::string_view kPath4[] = {"out_order_no"};
+constexpr internal::EndpointSpec kSpec4{
+    "GET v3/profitsharing/orders/{out_order_no}",
+    "GET",
+    "v3/profitsharing/orders/{out_order_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath4,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetOrdersByOutOrderNoRequest& v) {
+  Query4(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetOrdersByOutOrderNoResponse& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("transaction_id", v.transaction_id);
+  a.Str("out_order_no", v.out_order_no);
+  a.Str("order_id", v.order_id);
+  a.Field("state", v.state);
+  a.OptList("receivers", v.receivers);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetOrdersByOutOrderNo::Prepare(const Client& client,
+                                                    std::string_view out_order_no,
+                                                    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(out_order_no)};
+  return internal::Prepare(client, kSpec4, path, &request, nullptr, &Query4, nullptr,
+                           &request.extra, &options);
+}
+Status GetOrdersByOutOrderNo::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/profitsharing/receivers/add
+namespace {
+void Body5(Archive& a, void* p) {
+  auto& v = *static_cast<PostReceiversAddRequest*>(p);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Field("type", v.type);
+  a.Str("account", v.account);
+  a.OptStr("name", v.name);
+  a.Field("relation_type", v.relation_type);
+  a.OptStr("custom_relation", v.custom_relation);
+}
+constexpr std::string_view kEncrypted5[] = {"name"};
+constexpr internal::EndpointSpec kSpec5{
+    "POST v3/profitsharing/receivers/add",
+    "POST",
+    "v3/profitsharing/receivers/add",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    kEncrypted5,
+    1,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostReceiversAddRequest& v) {
+  Body5(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostReceiversAddResponse& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Field("type", v.type);
+  a.Str("account", v.account);
+  a.OptStr("name", v.name);
+  a.Field("relation_type", v.relation_type);
+  a.OptStr("custom_relation", v.custom_relation);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostReceiversAdd::Prepare(const Client& client, const Request& request,
+                                               CallOptions options) {
+  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
+                           &request.extra, &options);
+}
+Status PostReceiversAdd::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/profitsharing/receivers/delete
+namespace {
+void Body6(Archive& a, void* p) {
+  auto& v = *static_cast<PostReceiversDeleteRequest*>(p);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Field("type", v.type);
+  a.Str("account", v.account);
+}
+constexpr internal::EndpointSpec kSpec6{
+    "POST v3/profitsharing/receivers/delete",
+    "POST",
+    "v3/profitsharing/receivers/delete",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostReceiversDeleteRequest& v) {
+  Body6(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostReceiversDeleteResponse& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Field("type", v.type);
+  a.Str("account", v.account);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostReceiversDelete::Prepare(const Client& client, const Request& request,
+                                                  CallOptions options) {
+  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
+                           &request.extra, &options);
+}
+Status PostReceiversDelete::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/profitsharing/return-orders
+namespace {
+void Body7(Archive& a, void* p) {
+  auto& v = *static_cast<PostReturnOrdersRequest*>(p);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.Str("out_return_no", v.out_return_no);
+  a.Str("return_mchid", v.return_mchid);
+  a.I64("amount", v.amount);
+  a.Str("description", v.description);
+}
+constexpr internal::EndpointSpec kSpec7{
+    "POST v3/profitsharing/return-orders",
+    "POST",
+    "v3/profitsharing/return-orders",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostReturnOrdersRequest& v) {
+  Body7(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostReturnOrdersResponse& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("order_id", v.order_id);
+  a.Str("out_order_no", v.out_order_no);
+  a.Str("out_return_no", v.out_return_no);
+  a.Str("return_id", v.return_id);
+  a.Str("return_mchid", v.return_mchid);
+  a.I64("amount", v.amount);
+  a.Str("description", v.description);
+  a.Field("result", v.result);
+  a.Field("fail_reason", v.fail_reason);
+  a.Str("create_time", v.create_time);
+  a.Str("finish_time", v.finish_time);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostReturnOrders::Prepare(const Client& client, const Request& request,
+                                               CallOptions options) {
+  return internal::Prepare(client, kSpec7, nullptr, &request, nullptr, nullptr, &Body7,
+                           &request.extra, &options);
+}
+Status PostReturnOrders::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/profitsharing/return-orders/{out_return_no}
+namespace {
+void Query8(Archive& a, void* p) {
+  auto& v = *static_cast<GetReturnOrdersByOutReturnNoRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("out_order_no", v.out_order_no);
+}
+constexpr std::string_view kPath8[] = {"out_return_no"};
+constexpr internal::EndpointSpec kSpec8{
+    "GET v3/profitsharing/return-orders/{out_return_no}",
+    "GET",
+    "v3/profitsharing/return-orders/{out_return_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath8,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetReturnOrdersByOutReturnNoRequest& v) {
+  Query8(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetReturnOrdersByOutReturnNoResponse& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("order_id", v.order_id);
+  a.Str("out_order_no", v.out_order_no);
+  a.Str("out_return_no", v.out_return_no);
+  a.Str("return_id", v.return_id);
+  a.Str("return_mchid", v.return_mchid);
+  a.I64("amount", v.amount);
+  a.Str("description", v.description);
+  a.Field("result", v.result);
+  a.Field("fail_reason", v.fail_reason);
+  a.Str("create_time", v.create_time);
+  a.Str("finish_time", v.finish_time);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetReturnOrdersByOutReturnNo::Prepare(const Client& client,
+                                                           std::string_view out_return_no,
+                                                           const Request& request,
+                                                           CallOptions options) {
+  const std::string path[] = {std::string(out_return_no)};
+  return internal::Prepare(client, kSpec8, path, &request, nullptr, &Query8, nullptr,
+                           &request.extra, &options);
+}
+Status GetReturnOrdersByOutReturnNo::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/profitsharing/transactions/{transaction_id}/amounts
+namespace {
+constexpr std::string_view kPath9[] = {"transaction_id"};
+constexpr internal::EndpointSpec kSpec9{
+    "GET v3/profitsharing/transactions/{transaction_id}/amounts",
+    "GET",
+    "v3/profitsharing/transactions/{transaction_id}/amounts",
+    internal::Protocol::kApiV3,
+    false,
+    kPath9,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetTransactionsByTransactionIdAmountsRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetTransactionsByTransactionIdAmountsResponse& v) {
+  a.Str("transaction_id", v.transaction_id);
+  a.I64("unsplit_amount", v.unsplit_amount);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetTransactionsByTransactionIdAmounts::Prepare(const Client& client,
+                                                                    std::string_view transaction_id,
+                                                                    const Request& request,
+                                                                    CallOptions options) {
+  const std::string path[] = {std::string(transaction_id)};
+  return internal::Prepare(client, kSpec9, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetTransactionsByTransactionIdAmounts::Parse(const ::wechatpay::Response& response,
+                                                    Response* out) {
+  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.Field("type", v.type);
+  a.Str("account", v.account);
+  a.OptStr("name", v.name);
+  a.I64("amount", v.amount);
+  a.Str("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.I64("amount", v.amount);
+  a.Str("description", v.description);
+  a.Field("type", v.type);
+  a.Str("account", v.account);
+  a.Field("result", v.result);
+  a.Field("fail_reason", v.fail_reason);
+  a.OptStr("detail_id", v.detail_id);
+  a.Str("create_time", v.create_time);
+  a.Str("finish_time", v.finish_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.I64("amount", v.amount);
+  a.Str("description", v.description);
+  a.Field("type", v.type);
+  a.Str("account", v.account);
+  a.Str("result", v.result);
+  a.Field("fail_reason", v.fail_reason);
+  a.OptStr("detail_id", v.detail_id);
+  a.Str("create_time", v.create_time);
+  a.Str("finish_time", v.finish_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.I64("amount", v.amount);
+  a.Str("description", v.description);
+  a.Field("type", v.type);
+  a.Str("account", v.account);
+  a.Field("result", v.result);
+  a.OptStr("fail_reason", v.fail_reason);
+  a.OptStr("detail_id", v.detail_id);
+  a.Str("create_time", v.create_time);
+  a.Str("finish_time", v.finish_time);
+  a.Extra(v.extra);
+}
+
+GetBillsRequest::GetBillsRequest() = default;
+GetBillsRequest::~GetBillsRequest() = default;
+GetBillsResponse::GetBillsResponse() = default;
+GetBillsResponse::~GetBillsResponse() = default;
+GetMerchantConfigsBySubMchidRequest::GetMerchantConfigsBySubMchidRequest() = default;
+GetMerchantConfigsBySubMchidRequest::~GetMerchantConfigsBySubMchidRequest() = default;
+GetMerchantConfigsBySubMchidResponse::GetMerchantConfigsBySubMchidResponse() = default;
+GetMerchantConfigsBySubMchidResponse::~GetMerchantConfigsBySubMchidResponse() = default;
+T1::Receivers() = default;
+T1::~Receivers() = default;
+PostOrdersRequest::PostOrdersRequest() = default;
+PostOrdersRequest::~PostOrdersRequest() = default;
+T2::Receivers() = default;
+T2::~Receivers() = default;
+PostOrdersResponse::PostOrdersResponse() = default;
+PostOrdersResponse::~PostOrdersResponse() = default;
+PostOrdersUnfreezeRequest::PostOrdersUnfreezeRequest() = default;
+PostOrdersUnfreezeRequest::~PostOrdersUnfreezeRequest() = default;
+T3::Receivers() = default;
+T3::~Receivers() = default;
+PostOrdersUnfreezeResponse::PostOrdersUnfreezeResponse() = default;
+PostOrdersUnfreezeResponse::~PostOrdersUnfreezeResponse() = default;
+GetOrdersByOutOrderNoRequest::GetOrdersByOutOrderNoRequest() = default;
+GetOrdersByOutOrderNoRequest::~GetOrdersByOutOrderNoRequest() = default;
+T4::Receivers() = default;
+T4::~Receivers() = default;
+GetOrdersByOutOrderNoResponse::GetOrdersByOutOrderNoResponse() = default;
+GetOrdersByOutOrderNoResponse::~GetOrdersByOutOrderNoResponse() = default;
+PostReceiversAddRequest::PostReceiversAddRequest() = default;
+PostReceiversAddRequest::~PostReceiversAddRequest() = default;
+PostReceiversAddResponse::PostReceiversAddResponse() = default;
+PostReceiversAddResponse::~PostReceiversAddResponse() = default;
+PostReceiversDeleteRequest::PostReceiversDeleteRequest() = default;
+PostReceiversDeleteRequest::~PostReceiversDeleteRequest() = default;
+PostReceiversDeleteResponse::PostReceiversDeleteResponse() = default;
+PostReceiversDeleteResponse::~PostReceiversDeleteResponse() = default;
+PostReturnOrdersRequest::PostReturnOrdersRequest() = default;
+PostReturnOrdersRequest::~PostReturnOrdersRequest() = default;
+PostReturnOrdersResponse::PostReturnOrdersResponse() = default;
+PostReturnOrdersResponse::~PostReturnOrdersResponse() = default;
+GetReturnOrdersByOutReturnNoRequest::GetReturnOrdersByOutReturnNoRequest() = default;
+GetReturnOrdersByOutReturnNoRequest::~GetReturnOrdersByOutReturnNoRequest() = default;
+GetReturnOrdersByOutReturnNoResponse::GetReturnOrdersByOutReturnNoResponse() = default;
+GetReturnOrdersByOutReturnNoResponse::~GetReturnOrdersByOutReturnNoResponse() = default;
+GetTransactionsByTransactionIdAmountsRequest::GetTransactionsByTransactionIdAmountsRequest() =
+    default;
+GetTransactionsByTransactionIdAmountsRequest::~GetTransactionsByTransactionIdAmountsRequest() =
+    default;
+GetTransactionsByTransactionIdAmountsResponse::GetTransactionsByTransactionIdAmountsResponse() =
+    default;
+GetTransactionsByTransactionIdAmountsResponse::~GetTransactionsByTransactionIdAmountsResponse() =
+    default;
+
+const EnumTable& EnumTableOf(GetBillsRequest::TarType) { return kEnum0; }
+const EnumTable& EnumTableOf(GetBillsResponse::HashType) { return kEnum1; }
+const EnumTable& EnumTableOf(T1::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(PostOrdersResponse::State) { return kEnum3; }
+const EnumTable& EnumTableOf(T2::Result_) { return kEnum4; }
+const EnumTable& EnumTableOf(T2::FailReason) { return kEnum5; }
+const EnumTable& EnumTableOf(PostReceiversAddRequest::RelationType) { return kEnum6; }
+const EnumTable& EnumTableOf(PostReturnOrdersResponse::Result_) { return kEnum7; }
+const EnumTable& EnumTableOf(PostReturnOrdersResponse::FailReason) { return kEnum8; }
+
+}  // namespace wechatpay::models::v3::profitsharing
 
 namespace wechatpay::models::v3::qrcode {
 
@@ -115,6 +779,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -175,6 +840,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -240,6 +906,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -376,6 +1043,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -410,6 +1078,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -454,6 +1123,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -553,6 +1223,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     kEncrypted0,
     2,
+    "",
 };
 }  // namespace
 
@@ -643,6 +1314,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -680,6 +1352,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -824,6 +1497,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -874,6 +1548,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -933,6 +1608,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     kEncrypted2,
     2,
+    "",
 };
 }  // namespace
 
@@ -1132,6 +1808,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1178,6 +1855,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1222,6 +1900,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     kEncrypted2,
     2,
+    "",
 };
 }  // namespace
 
@@ -1421,6 +2100,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     kEncrypted0,
     1,
+    "",
 };
 }  // namespace
 
@@ -1484,6 +2164,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     kEncrypted0,
     1,
+    "",
 };
 }  // namespace
 
@@ -1533,6 +2214,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     kEncrypted1,
     2,
+    "",
 };
 }  // namespace
 
@@ -1577,6 +2259,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     kEncrypted2,
     2,
+    "",
 };
 }  // namespace
 
@@ -1610,6 +2293,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1711,6 +2395,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1749,6 +2434,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1780,6 +2466,18 @@ void Body2(Archive& a, void* p) {
   a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
+constexpr internal::EndpointSpec kSpec2{
+    "POST v3/taxi-invoice/cards/upload-file",
+    "POST",
+    "v3/taxi-invoice/cards/upload-file",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "file",
+};
 }  // namespace
 
 void Serialize(Archive& a, PostCardsUploadFileRequest& v) {
@@ -1789,6 +2487,15 @@ void Serialize(Archive& a, PostCardsUploadFileRequest& v) {
 void Serialize(Archive& a, PostCardsUploadFileResponse& v) {
   a.Str("fapiao_media_id", v.fapiao_media_id);
   a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostCardsUploadFile::Prepare(const Client& client, const Request& request,
+                                                  CallOptions options) {
+  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
+                           &request.extra, &options);
+}
+Status PostCardsUploadFile::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/taxi-invoice/driver/update-driver
@@ -1816,6 +2523,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     kEncrypted3,
     2,
+    "",
 };
 }  // namespace
 
@@ -1863,6 +2571,7 @@ constexpr internal::EndpointSpec kSpec4{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1912,6 +2621,7 @@ constexpr internal::EndpointSpec kSpec5{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1973,6 +2683,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2020,6 +2731,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2064,6 +2776,7 @@ constexpr internal::EndpointSpec kSpec8{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2115,6 +2828,7 @@ constexpr internal::EndpointSpec kSpec9{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2166,6 +2880,7 @@ constexpr internal::EndpointSpec kSpec10{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2440,6 +3155,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2486,6 +3202,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2533,6 +3250,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2575,6 +3293,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2792,6 +3511,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     kEncrypted0,
     2,
+    "",
 };
 }  // namespace
 
@@ -2837,6 +3557,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2873,6 +3594,7 @@ constexpr internal::EndpointSpec kSpec2{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2930,6 +3652,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2969,6 +3692,7 @@ constexpr internal::EndpointSpec kSpec4{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3021,6 +3745,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3062,6 +3787,7 @@ constexpr internal::EndpointSpec kSpec6{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3205,6 +3931,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3251,6 +3978,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3314,6 +4042,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3345,6 +4074,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3485,6 +4215,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3543,6 +4274,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     kEncrypted1,
     3,
+    "",
 };
 }  // namespace
 
@@ -3590,6 +4322,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3645,6 +4378,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3703,6 +4437,7 @@ constexpr internal::EndpointSpec kSpec4{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3762,6 +4497,7 @@ constexpr internal::EndpointSpec kSpec5{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3817,6 +4553,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3867,6 +4604,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3910,6 +4648,7 @@ constexpr internal::EndpointSpec kSpec8{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3979,6 +4718,7 @@ constexpr internal::EndpointSpec kSpec9{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4479,6 +5219,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4518,6 +5259,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4559,6 +5301,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4604,6 +5347,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4645,6 +5389,7 @@ constexpr internal::EndpointSpec kSpec4{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4692,6 +5437,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4742,6 +5488,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4786,6 +5533,7 @@ constexpr internal::EndpointSpec kSpec7{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4853,6 +5601,7 @@ constexpr internal::EndpointSpec kSpec8{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4903,6 +5652,7 @@ constexpr internal::EndpointSpec kSpec9{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4964,6 +5714,7 @@ constexpr internal::EndpointSpec kSpec10{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5013,6 +5764,7 @@ constexpr internal::EndpointSpec kSpec11{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5063,6 +5815,7 @@ constexpr internal::EndpointSpec kSpec12{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5111,6 +5864,7 @@ constexpr internal::EndpointSpec kSpec13{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5154,6 +5908,7 @@ constexpr internal::EndpointSpec kSpec14{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5202,6 +5957,7 @@ constexpr internal::EndpointSpec kSpec15{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5249,6 +6005,7 @@ constexpr internal::EndpointSpec kSpec16{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5439,692 +6196,3 @@ const EnumTable& EnumTableOf(PostStoresEntityMatchesResponse::State) { return kE
 const EnumTable& EnumTableOf(T4::AuthorizationState) { return kEnum9; }
 
 }  // namespace wechatpay::models::v3::webizpay
-
-namespace wechatpay::models::v2::appauth {
-
-namespace {
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "code",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 2};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "pay_identity",
-    "pay_realname",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 3};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "authorization_code",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 2};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "pay_identity",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 2};
-
-constexpr std::string_view kEnum4Names[] = {
-    "",
-    "HMAC-SHA256",
-};
-constexpr EnumTable kEnum4{kEnum4Names, 2};
-
-}  // namespace
-
-// GET v2/appauth/authindex
-namespace {
-void Query0(Archive& a, void* p) {
-  auto& v = *static_cast<GetAuthindexRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("mch_id", v.mch_id);
-  a.Str("appid", v.appid);
-  a.Str("redirect_uri", v.redirect_uri);
-  a.Field("response_type", v.response_type);
-  a.Field("scope", v.scope);
-  a.Str("state", v.state);
-}
-}  // namespace
-
-void Serialize(Archive& a, GetAuthindexRequest& v) {
-  Query0(a, &v);
-  a.Extra(v.extra);
-}
-
-// GET v2/appauth/getaccesstoken
-namespace {
-void Query1(Archive& a, void* p) {
-  auto& v = *static_cast<GetGetaccesstokenRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("mch_id", v.mch_id);
-  a.Str("appid", v.appid);
-  a.Str("openid", v.openid);
-  a.Str("code", v.code);
-  a.Field("grant_type", v.grant_type);
-  a.Field("scope", v.scope);
-  a.Field("sign_type", v.sign_type);
-  a.Str("sign", v.sign);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "GET v2/appauth/getaccesstoken",
-    "GET",
-    "v2/appauth/getaccesstoken",
-    internal::Protocol::kApiV2,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, GetGetaccesstokenRequest& v) {
-  Query1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetGetaccesstokenResponse& v) {
-  a.Field("retcode", v.retcode);
-  a.Str("retmsg", v.retmsg);
-  a.Str("access_token", v.access_token);
-  a.I32("access_token_expire_in", v.access_token_expire_in);
-  a.Str("refresh_token", v.refresh_token);
-  a.I32("refresh_token_expire_in", v.refresh_token_expire_in);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetGetaccesstoken::Prepare(const Client& client, const Request& request,
-                                                CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, &Query1, nullptr,
-                           &request.extra, &options);
-}
-Status GetGetaccesstoken::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-GetAuthindexRequest::GetAuthindexRequest() = default;
-GetAuthindexRequest::~GetAuthindexRequest() = default;
-GetGetaccesstokenRequest::GetGetaccesstokenRequest() = default;
-GetGetaccesstokenRequest::~GetGetaccesstokenRequest() = default;
-GetGetaccesstokenResponse::GetGetaccesstokenResponse() = default;
-GetGetaccesstokenResponse::~GetGetaccesstokenResponse() = default;
-
-const EnumTable& EnumTableOf(GetAuthindexRequest::ResponseType) { return kEnum0; }
-const EnumTable& EnumTableOf(GetAuthindexRequest::Scope) { return kEnum1; }
-const EnumTable& EnumTableOf(GetGetaccesstokenRequest::GrantType) { return kEnum2; }
-const EnumTable& EnumTableOf(GetGetaccesstokenRequest::Scope) { return kEnum3; }
-const EnumTable& EnumTableOf(GetGetaccesstokenRequest::SignType) { return kEnum4; }
-
-}  // namespace wechatpay::models::v2::appauth
-
-namespace wechatpay::models::v2::applyment {
-
-namespace {
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "HMAC-SHA256",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 2};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 3};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "1.0",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 2};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "3.0",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 2};
-
-}  // namespace
-
-// POST v2/applyment/micro/getstate
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostMicroGetstateRequest*>(p);
-  a.Str("version", v.version);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.OptStr("applyment_id", v.applyment_id);
-  a.OptStr("business_code", v.business_code);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v2/applyment/micro/getstate",
-    "POST",
-    "v2/applyment/micro/getstate",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMicroGetstateRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMicroGetstateResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Str("applyment_id", v.applyment_id);
-  a.Str("applyment_state", v.applyment_state);
-  a.Str("applyment_state_desc", v.applyment_state_desc);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.OptStr("sign_url", v.sign_url);
-  a.OptStr("audit_detail", v.audit_detail);
-  a.Str("param_name", v.param_name);
-  a.Str("reject_reason", v.reject_reason);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMicroGetstate::Prepare(const Client& client, const Request& request,
-                                                CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostMicroGetstate::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/applyment/micro/getupgradestate
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostMicroGetupgradestateRequest*>(p);
-  a.Str("version", v.version);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.Str("sub_mch_id", v.sub_mch_id);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "POST v2/applyment/micro/getupgradestate",
-    "POST",
-    "v2/applyment/micro/getupgradestate",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMicroGetupgradestateRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMicroGetupgradestateResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("applyment_state", v.applyment_state);
-  a.Str("applyment_state_desc", v.applyment_state_desc);
-  a.OptStr("sign_qrcode", v.sign_qrcode);
-  a.OptStr("sign_url", v.sign_url);
-  a.OptStr("audit_detail", v.audit_detail);
-  a.Str("account_name", v.account_name);
-  a.Str("pay_amount", v.pay_amount);
-  a.Str("destination_account_number", v.destination_account_number);
-  a.Str("destination_account_name", v.destination_account_name);
-  a.Str("destination_account_bank", v.destination_account_bank);
-  a.Str("city", v.city);
-  a.Str("remark", v.remark);
-  a.Str("deadline_time", v.deadline_time);
-  a.Str("param_name", v.param_name);
-  a.Str("reject_reason", v.reject_reason);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMicroGetupgradestate::Prepare(const Client& client, const Request& request,
-                                                       CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostMicroGetupgradestate::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/applyment/micro/modifyarchives
-namespace {
-void Body2(Archive& a, void* p) {
-  auto& v = *static_cast<PostMicroModifyarchivesRequest*>(p);
-  a.Field("version", v.version);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.OptStr("account_number", v.account_number);
-  a.OptStr("bank_name", v.bank_name);
-  a.OptStr("account_bank", v.account_bank);
-  a.Str("bank_address_code", v.bank_address_code);
-  a.Str("cert_sn", v.cert_sn);
-}
-constexpr internal::EndpointSpec kSpec2{
-    "POST v2/applyment/micro/modifyarchives",
-    "POST",
-    "v2/applyment/micro/modifyarchives",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMicroModifyarchivesRequest& v) {
-  Body2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMicroModifyarchivesResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMicroModifyarchives::Prepare(const Client& client, const Request& request,
-                                                      CallOptions options) {
-  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
-                           &request.extra, &options);
-}
-Status PostMicroModifyarchives::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/applyment/micro/modifycontactinfo
-namespace {
-void Body3(Archive& a, void* p) {
-  auto& v = *static_cast<PostMicroModifycontactinfoRequest*>(p);
-  a.Field("version", v.version);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.OptStr("mobile_phone", v.mobile_phone);
-  a.OptStr("email", v.email);
-  a.OptStr("merchant_name", v.merchant_name);
-  a.Str("cert_sn", v.cert_sn);
-}
-constexpr internal::EndpointSpec kSpec3{
-    "POST v2/applyment/micro/modifycontactinfo",
-    "POST",
-    "v2/applyment/micro/modifycontactinfo",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMicroModifycontactinfoRequest& v) {
-  Body3(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMicroModifycontactinfoResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMicroModifycontactinfo::Prepare(const Client& client,
-                                                         const Request& request,
-                                                         CallOptions options) {
-  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
-                           &request.extra, &options);
-}
-Status PostMicroModifycontactinfo::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/applyment/micro/signcontract
-namespace {
-void Body4(Archive& a, void* p) {
-  (void)a;
-  (void)p;
-}
-constexpr internal::EndpointSpec kSpec4{
-    "POST v2/applyment/micro/signcontract",
-    "POST",
-    "v2/applyment/micro/signcontract",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMicroSigncontractRequest& v) {
-  Body4(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMicroSigncontractResponse& v) { a.Extra(v.extra); }
-
-Result<PreparedCall> PostMicroSigncontract::Prepare(const Client& client, const Request& request,
-                                                    CallOptions options) {
-  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
-                           &request.extra, &options);
-}
-Status PostMicroSigncontract::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/applyment/micro/submit
-namespace {
-void Body5(Archive& a, void* p) {
-  auto& v = *static_cast<PostMicroSubmitRequest*>(p);
-  a.Field("version", v.version);
-  a.Str("cert_sn", v.cert_sn);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.Str("business_code", v.business_code);
-  a.Str("id_card_copy", v.id_card_copy);
-  a.Str("id_card_national", v.id_card_national);
-  a.Str("id_card_name", v.id_card_name);
-  a.Str("id_card_number", v.id_card_number);
-  a.JsonField("id_card_valid_time", v.id_card_valid_time);
-  a.Str("account_name", v.account_name);
-  a.Str("account_bank", v.account_bank);
-  a.Str("bank_address_code", v.bank_address_code);
-  a.OptStr("bank_name", v.bank_name);
-  a.Str("account_number", v.account_number);
-  a.Str("store_name", v.store_name);
-  a.Str("store_address_code", v.store_address_code);
-  a.Str("store_street", v.store_street);
-  a.OptStr("store_longitude", v.store_longitude);
-  a.OptStr("store_latitude", v.store_latitude);
-  a.Str("store_entrance_pic", v.store_entrance_pic);
-  a.Str("indoor_pic", v.indoor_pic);
-  a.OptStr("address_certification", v.address_certification);
-  a.Str("merchant_shortname", v.merchant_shortname);
-  a.Str("service_phone", v.service_phone);
-  a.Str("product_desc", v.product_desc);
-  a.Str("rate", v.rate);
-  a.OptStr("business_addition_desc", v.business_addition_desc);
-  a.OptJsonField("business_addition_pics", v.business_addition_pics);
-  a.Str("contact", v.contact);
-  a.Str("contact_phone", v.contact_phone);
-  a.OptStr("contact_email", v.contact_email);
-}
-constexpr internal::EndpointSpec kSpec5{
-    "POST v2/applyment/micro/submit",
-    "POST",
-    "v2/applyment/micro/submit",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMicroSubmitRequest& v) {
-  Body5(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMicroSubmitResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.OptStr("err_param", v.err_param);
-  a.Str("applyment_id", v.applyment_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMicroSubmit::Prepare(const Client& client, const Request& request,
-                                              CallOptions options) {
-  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
-                           &request.extra, &options);
-}
-Status PostMicroSubmit::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/applyment/micro/submitupgrade
-namespace {
-void Body6(Archive& a, void* p) {
-  auto& v = *static_cast<PostMicroSubmitupgradeRequest*>(p);
-  a.Field("version", v.version);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.Str("cert_sn", v.cert_sn);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("organization_type", v.organization_type);
-  a.Str("business_license_copy", v.business_license_copy);
-  a.Str("business_license_number", v.business_license_number);
-  a.Str("merchant_name", v.merchant_name);
-  a.Str("company_address", v.company_address);
-  a.Str("legal_person", v.legal_person);
-  a.Str("business_time", v.business_time);
-  a.Str("business_licence_type", v.business_licence_type);
-  a.OptStr("organization_copy", v.organization_copy);
-  a.OptStr("organization_number", v.organization_number);
-  a.OptStr("organization_time", v.organization_time);
-  a.OptStr("account_name", v.account_name);
-  a.OptStr("account_bank", v.account_bank);
-  a.OptStr("bank_address_code", v.bank_address_code);
-  a.OptStr("bank_name", v.bank_name);
-  a.OptStr("account_number", v.account_number);
-  a.Str("merchant_shortname", v.merchant_shortname);
-  a.Str("business", v.business);
-  a.OptStr("qualifications", v.qualifications);
-  a.Str("business_scene", v.business_scene);
-  a.OptStr("business_addition_desc", v.business_addition_desc);
-  a.OptStr("business_addition_pics", v.business_addition_pics);
-  a.OptStr("contact_email", v.contact_email);
-}
-constexpr internal::EndpointSpec kSpec6{
-    "POST v2/applyment/micro/submitupgrade",
-    "POST",
-    "v2/applyment/micro/submitupgrade",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMicroSubmitupgradeRequest& v) {
-  Body6(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMicroSubmitupgradeResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.OptStr("err_param", v.err_param);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMicroSubmitupgrade::Prepare(const Client& client, const Request& request,
-                                                     CallOptions options) {
-  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
-                           &request.extra, &options);
-}
-Status PostMicroSubmitupgrade::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
-}
-
-PostMicroGetstateRequest::PostMicroGetstateRequest() = default;
-PostMicroGetstateRequest::~PostMicroGetstateRequest() = default;
-PostMicroGetstateResponse::PostMicroGetstateResponse() = default;
-PostMicroGetstateResponse::~PostMicroGetstateResponse() = default;
-PostMicroGetupgradestateRequest::PostMicroGetupgradestateRequest() = default;
-PostMicroGetupgradestateRequest::~PostMicroGetupgradestateRequest() = default;
-PostMicroGetupgradestateResponse::PostMicroGetupgradestateResponse() = default;
-PostMicroGetupgradestateResponse::~PostMicroGetupgradestateResponse() = default;
-PostMicroModifyarchivesRequest::PostMicroModifyarchivesRequest() = default;
-PostMicroModifyarchivesRequest::~PostMicroModifyarchivesRequest() = default;
-PostMicroModifyarchivesResponse::PostMicroModifyarchivesResponse() = default;
-PostMicroModifyarchivesResponse::~PostMicroModifyarchivesResponse() = default;
-PostMicroModifycontactinfoRequest::PostMicroModifycontactinfoRequest() = default;
-PostMicroModifycontactinfoRequest::~PostMicroModifycontactinfoRequest() = default;
-PostMicroModifycontactinfoResponse::PostMicroModifycontactinfoResponse() = default;
-PostMicroModifycontactinfoResponse::~PostMicroModifycontactinfoResponse() = default;
-PostMicroSigncontractRequest::PostMicroSigncontractRequest() = default;
-PostMicroSigncontractRequest::~PostMicroSigncontractRequest() = default;
-PostMicroSigncontractResponse::PostMicroSigncontractResponse() = default;
-PostMicroSigncontractResponse::~PostMicroSigncontractResponse() = default;
-PostMicroSubmitRequest::PostMicroSubmitRequest() = default;
-PostMicroSubmitRequest::~PostMicroSubmitRequest() = default;
-PostMicroSubmitResponse::PostMicroSubmitResponse() = default;
-PostMicroSubmitResponse::~PostMicroSubmitResponse() = default;
-PostMicroSubmitupgradeRequest::PostMicroSubmitupgradeRequest() = default;
-PostMicroSubmitupgradeRequest::~PostMicroSubmitupgradeRequest() = default;
-PostMicroSubmitupgradeResponse::PostMicroSubmitupgradeResponse() = default;
-PostMicroSubmitupgradeResponse::~PostMicroSubmitupgradeResponse() = default;
-
-const EnumTable& EnumTableOf(PostMicroGetstateRequest::SignType) { return kEnum0; }
-const EnumTable& EnumTableOf(PostMicroGetstateResponse::ReturnCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostMicroModifyarchivesRequest::Version) { return kEnum2; }
-const EnumTable& EnumTableOf(PostMicroSubmitRequest::Version) { return kEnum3; }
-
-}  // namespace wechatpay::models::v2::applyment
-
-namespace wechatpay::models::v2::billcommentsp {
-
-namespace {
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "HMAC-SHA256",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 2};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 3};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "FAIL",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 2};
-
-}  // namespace
-
-// POST v2/billcommentsp/batchquerycomment
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostBatchquerycommentRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-  a.Str("begin_time", v.begin_time);
-  a.Str("end_time", v.end_time);
-  a.I64("offset", v.offset);
-  a.OptI64("limit", v.limit);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v2/billcommentsp/batchquerycomment",
-    "POST",
-    "v2/billcommentsp/batchquerycomment",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostBatchquerycommentRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostBatchquerycommentResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.Str("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostBatchquerycomment::Prepare(const Client& client, const Request& request,
-                                                    CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostBatchquerycomment::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-PostBatchquerycommentRequest::PostBatchquerycommentRequest() = default;
-PostBatchquerycommentRequest::~PostBatchquerycommentRequest() = default;
-PostBatchquerycommentResponse::PostBatchquerycommentResponse() = default;
-PostBatchquerycommentResponse::~PostBatchquerycommentResponse() = default;
-
-const EnumTable& EnumTableOf(PostBatchquerycommentRequest::SignType) { return kEnum0; }
-const EnumTable& EnumTableOf(PostBatchquerycommentResponse::ReturnCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostBatchquerycommentResponse::ResultCode) { return kEnum2; }
-
-}  // namespace wechatpay::models::v2::billcommentsp

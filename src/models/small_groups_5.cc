@@ -8,6 +8,9 @@
 #include <string_view>
 
 #include "models/archive.h"
+#include "wechatpay/models/v2/appauth.h"
+#include "wechatpay/models/v2/applyment.h"
+#include "wechatpay/models/v2/billcommentsp.h"
 #include "wechatpay/models/v2/cgi_bin.h"
 #include "wechatpay/models/v2/deposit.h"
 #include "wechatpay/models/v2/face.h"
@@ -21,8 +24,704 @@
 #include "wechatpay/models/v2/sandboxnew.h"
 #include "wechatpay/models/v2/secsvc.h"
 #include "wechatpay/models/v2/tools.h"
-#include "wechatpay/models/v2/transit.h"
-#include "wechatpay/models/v2/vehicle.h"
+
+namespace wechatpay::models::v2::appauth {
+
+namespace {
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "code",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 2};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "pay_identity",
+    "pay_realname",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 3};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "authorization_code",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 2};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "pay_identity",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 2};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",
+    "HMAC-SHA256",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 2};
+
+}  // namespace
+
+// GET v2/appauth/authindex
+namespace {
+void Query0(Archive& a, void* p) {
+  auto& v = *static_cast<GetAuthindexRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("mch_id", v.mch_id);
+  a.Str("appid", v.appid);
+  a.Str("redirect_uri", v.redirect_uri);
+  a.Field("response_type", v.response_type);
+  a.Field("scope", v.scope);
+  a.Str("state", v.state);
+}
+}  // namespace
+
+void Serialize(Archive& a, GetAuthindexRequest& v) {
+  Query0(a, &v);
+  a.Extra(v.extra);
+}
+
+// GET v2/appauth/getaccesstoken
+namespace {
+void Query1(Archive& a, void* p) {
+  auto& v = *static_cast<GetGetaccesstokenRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("mch_id", v.mch_id);
+  a.Str("appid", v.appid);
+  a.Str("openid", v.openid);
+  a.Str("code", v.code);
+  a.Field("grant_type", v.grant_type);
+  a.Field("scope", v.scope);
+  a.Field("sign_type", v.sign_type);
+  a.Str("sign", v.sign);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "GET v2/appauth/getaccesstoken",
+    "GET",
+    "v2/appauth/getaccesstoken",
+    internal::Protocol::kApiV2,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetGetaccesstokenRequest& v) {
+  Query1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetGetaccesstokenResponse& v) {
+  a.Field("retcode", v.retcode);
+  a.Str("retmsg", v.retmsg);
+  a.Str("access_token", v.access_token);
+  a.I32("access_token_expire_in", v.access_token_expire_in);
+  a.Str("refresh_token", v.refresh_token);
+  a.I32("refresh_token_expire_in", v.refresh_token_expire_in);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetGetaccesstoken::Prepare(const Client& client, const Request& request,
+                                                CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, &Query1, nullptr,
+                           &request.extra, &options);
+}
+Status GetGetaccesstoken::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+GetAuthindexRequest::GetAuthindexRequest() = default;
+GetAuthindexRequest::~GetAuthindexRequest() = default;
+GetGetaccesstokenRequest::GetGetaccesstokenRequest() = default;
+GetGetaccesstokenRequest::~GetGetaccesstokenRequest() = default;
+GetGetaccesstokenResponse::GetGetaccesstokenResponse() = default;
+GetGetaccesstokenResponse::~GetGetaccesstokenResponse() = default;
+
+const EnumTable& EnumTableOf(GetAuthindexRequest::ResponseType) { return kEnum0; }
+const EnumTable& EnumTableOf(GetAuthindexRequest::Scope) { return kEnum1; }
+const EnumTable& EnumTableOf(GetGetaccesstokenRequest::GrantType) { return kEnum2; }
+const EnumTable& EnumTableOf(GetGetaccesstokenRequest::Scope) { return kEnum3; }
+const EnumTable& EnumTableOf(GetGetaccesstokenRequest::SignType) { return kEnum4; }
+
+}  // namespace wechatpay::models::v2::appauth
+
+namespace wechatpay::models::v2::applyment {
+
+namespace {
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "HMAC-SHA256",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 2};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 3};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "1.0",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 2};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "3.0",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 2};
+
+}  // namespace
+
+// POST v2/applyment/micro/getstate
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostMicroGetstateRequest*>(p);
+  a.Str("version", v.version);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.OptStr("applyment_id", v.applyment_id);
+  a.OptStr("business_code", v.business_code);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v2/applyment/micro/getstate",
+    "POST",
+    "v2/applyment/micro/getstate",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMicroGetstateRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMicroGetstateResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Str("nonce_str", v.nonce_str);
+  a.Str("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.Str("applyment_id", v.applyment_id);
+  a.Str("applyment_state", v.applyment_state);
+  a.Str("applyment_state_desc", v.applyment_state_desc);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("sign_url", v.sign_url);
+  a.OptStr("audit_detail", v.audit_detail);
+  a.Str("param_name", v.param_name);
+  a.Str("reject_reason", v.reject_reason);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMicroGetstate::Prepare(const Client& client, const Request& request,
+                                                CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostMicroGetstate::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/applyment/micro/getupgradestate
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostMicroGetupgradestateRequest*>(p);
+  a.Str("version", v.version);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.Str("sub_mch_id", v.sub_mch_id);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "POST v2/applyment/micro/getupgradestate",
+    "POST",
+    "v2/applyment/micro/getupgradestate",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMicroGetupgradestateRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMicroGetupgradestateResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Str("nonce_str", v.nonce_str);
+  a.Str("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.Str("sub_mch_id", v.sub_mch_id);
+  a.Str("applyment_state", v.applyment_state);
+  a.Str("applyment_state_desc", v.applyment_state_desc);
+  a.OptStr("sign_qrcode", v.sign_qrcode);
+  a.OptStr("sign_url", v.sign_url);
+  a.OptStr("audit_detail", v.audit_detail);
+  a.Str("account_name", v.account_name);
+  a.Str("pay_amount", v.pay_amount);
+  a.Str("destination_account_number", v.destination_account_number);
+  a.Str("destination_account_name", v.destination_account_name);
+  a.Str("destination_account_bank", v.destination_account_bank);
+  a.Str("city", v.city);
+  a.Str("remark", v.remark);
+  a.Str("deadline_time", v.deadline_time);
+  a.Str("param_name", v.param_name);
+  a.Str("reject_reason", v.reject_reason);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMicroGetupgradestate::Prepare(const Client& client, const Request& request,
+                                                       CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostMicroGetupgradestate::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/applyment/micro/modifyarchives
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<PostMicroModifyarchivesRequest*>(p);
+  a.Field("version", v.version);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.Str("sub_mch_id", v.sub_mch_id);
+  a.OptStr("account_number", v.account_number);
+  a.OptStr("bank_name", v.bank_name);
+  a.OptStr("account_bank", v.account_bank);
+  a.Str("bank_address_code", v.bank_address_code);
+  a.Str("cert_sn", v.cert_sn);
+}
+constexpr internal::EndpointSpec kSpec2{
+    "POST v2/applyment/micro/modifyarchives",
+    "POST",
+    "v2/applyment/micro/modifyarchives",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMicroModifyarchivesRequest& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMicroModifyarchivesResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Str("nonce_str", v.nonce_str);
+  a.Str("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMicroModifyarchives::Prepare(const Client& client, const Request& request,
+                                                      CallOptions options) {
+  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
+                           &request.extra, &options);
+}
+Status PostMicroModifyarchives::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/applyment/micro/modifycontactinfo
+namespace {
+void Body3(Archive& a, void* p) {
+  auto& v = *static_cast<PostMicroModifycontactinfoRequest*>(p);
+  a.Field("version", v.version);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("mobile_phone", v.mobile_phone);
+  a.OptStr("email", v.email);
+  a.OptStr("merchant_name", v.merchant_name);
+  a.Str("cert_sn", v.cert_sn);
+}
+constexpr internal::EndpointSpec kSpec3{
+    "POST v2/applyment/micro/modifycontactinfo",
+    "POST",
+    "v2/applyment/micro/modifycontactinfo",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMicroModifycontactinfoRequest& v) {
+  Body3(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMicroModifycontactinfoResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Str("nonce_str", v.nonce_str);
+  a.Str("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMicroModifycontactinfo::Prepare(const Client& client,
+                                                         const Request& request,
+                                                         CallOptions options) {
+  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
+                           &request.extra, &options);
+}
+Status PostMicroModifycontactinfo::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/applyment/micro/signcontract
+namespace {
+void Body4(Archive& a, void* p) {
+  (void)a;
+  (void)p;
+}
+constexpr internal::EndpointSpec kSpec4{
+    "POST v2/applyment/micro/signcontract",
+    "POST",
+    "v2/applyment/micro/signcontract",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMicroSigncontractRequest& v) {
+  Body4(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMicroSigncontractResponse& v) { a.Extra(v.extra); }
+
+Result<PreparedCall> PostMicroSigncontract::Prepare(const Client& client, const Request& request,
+                                                    CallOptions options) {
+  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
+                           &request.extra, &options);
+}
+Status PostMicroSigncontract::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/applyment/micro/submit
+namespace {
+void Body5(Archive& a, void* p) {
+  auto& v = *static_cast<PostMicroSubmitRequest*>(p);
+  a.Field("version", v.version);
+  a.Str("cert_sn", v.cert_sn);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.Str("business_code", v.business_code);
+  a.Str("id_card_copy", v.id_card_copy);
+  a.Str("id_card_national", v.id_card_national);
+  a.Str("id_card_name", v.id_card_name);
+  a.Str("id_card_number", v.id_card_number);
+  a.JsonField("id_card_valid_time", v.id_card_valid_time);
+  a.Str("account_name", v.account_name);
+  a.Str("account_bank", v.account_bank);
+  a.Str("bank_address_code", v.bank_address_code);
+  a.OptStr("bank_name", v.bank_name);
+  a.Str("account_number", v.account_number);
+  a.Str("store_name", v.store_name);
+  a.Str("store_address_code", v.store_address_code);
+  a.Str("store_street", v.store_street);
+  a.OptStr("store_longitude", v.store_longitude);
+  a.OptStr("store_latitude", v.store_latitude);
+  a.Str("store_entrance_pic", v.store_entrance_pic);
+  a.Str("indoor_pic", v.indoor_pic);
+  a.OptStr("address_certification", v.address_certification);
+  a.Str("merchant_shortname", v.merchant_shortname);
+  a.Str("service_phone", v.service_phone);
+  a.Str("product_desc", v.product_desc);
+  a.Str("rate", v.rate);
+  a.OptStr("business_addition_desc", v.business_addition_desc);
+  a.OptJsonField("business_addition_pics", v.business_addition_pics);
+  a.Str("contact", v.contact);
+  a.Str("contact_phone", v.contact_phone);
+  a.OptStr("contact_email", v.contact_email);
+}
+constexpr internal::EndpointSpec kSpec5{
+    "POST v2/applyment/micro/submit",
+    "POST",
+    "v2/applyment/micro/submit",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMicroSubmitRequest& v) {
+  Body5(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMicroSubmitResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Str("nonce_str", v.nonce_str);
+  a.Str("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("err_param", v.err_param);
+  a.Str("applyment_id", v.applyment_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMicroSubmit::Prepare(const Client& client, const Request& request,
+                                              CallOptions options) {
+  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
+                           &request.extra, &options);
+}
+Status PostMicroSubmit::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/applyment/micro/submitupgrade
+namespace {
+void Body6(Archive& a, void* p) {
+  auto& v = *static_cast<PostMicroSubmitupgradeRequest*>(p);
+  a.Field("version", v.version);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.Str("cert_sn", v.cert_sn);
+  a.Str("sub_mch_id", v.sub_mch_id);
+  a.Str("organization_type", v.organization_type);
+  a.Str("business_license_copy", v.business_license_copy);
+  a.Str("business_license_number", v.business_license_number);
+  a.Str("merchant_name", v.merchant_name);
+  a.Str("company_address", v.company_address);
+  a.Str("legal_person", v.legal_person);
+  a.Str("business_time", v.business_time);
+  a.Str("business_licence_type", v.business_licence_type);
+  a.OptStr("organization_copy", v.organization_copy);
+  a.OptStr("organization_number", v.organization_number);
+  a.OptStr("organization_time", v.organization_time);
+  a.OptStr("account_name", v.account_name);
+  a.OptStr("account_bank", v.account_bank);
+  a.OptStr("bank_address_code", v.bank_address_code);
+  a.OptStr("bank_name", v.bank_name);
+  a.OptStr("account_number", v.account_number);
+  a.Str("merchant_shortname", v.merchant_shortname);
+  a.Str("business", v.business);
+  a.OptStr("qualifications", v.qualifications);
+  a.Str("business_scene", v.business_scene);
+  a.OptStr("business_addition_desc", v.business_addition_desc);
+  a.OptStr("business_addition_pics", v.business_addition_pics);
+  a.OptStr("contact_email", v.contact_email);
+}
+constexpr internal::EndpointSpec kSpec6{
+    "POST v2/applyment/micro/submitupgrade",
+    "POST",
+    "v2/applyment/micro/submitupgrade",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMicroSubmitupgradeRequest& v) {
+  Body6(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMicroSubmitupgradeResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Str("nonce_str", v.nonce_str);
+  a.Str("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("err_param", v.err_param);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMicroSubmitupgrade::Prepare(const Client& client, const Request& request,
+                                                     CallOptions options) {
+  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
+                           &request.extra, &options);
+}
+Status PostMicroSubmitupgrade::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
+}
+
+PostMicroGetstateRequest::PostMicroGetstateRequest() = default;
+PostMicroGetstateRequest::~PostMicroGetstateRequest() = default;
+PostMicroGetstateResponse::PostMicroGetstateResponse() = default;
+PostMicroGetstateResponse::~PostMicroGetstateResponse() = default;
+PostMicroGetupgradestateRequest::PostMicroGetupgradestateRequest() = default;
+PostMicroGetupgradestateRequest::~PostMicroGetupgradestateRequest() = default;
+PostMicroGetupgradestateResponse::PostMicroGetupgradestateResponse() = default;
+PostMicroGetupgradestateResponse::~PostMicroGetupgradestateResponse() = default;
+PostMicroModifyarchivesRequest::PostMicroModifyarchivesRequest() = default;
+PostMicroModifyarchivesRequest::~PostMicroModifyarchivesRequest() = default;
+PostMicroModifyarchivesResponse::PostMicroModifyarchivesResponse() = default;
+PostMicroModifyarchivesResponse::~PostMicroModifyarchivesResponse() = default;
+PostMicroModifycontactinfoRequest::PostMicroModifycontactinfoRequest() = default;
+PostMicroModifycontactinfoRequest::~PostMicroModifycontactinfoRequest() = default;
+PostMicroModifycontactinfoResponse::PostMicroModifycontactinfoResponse() = default;
+PostMicroModifycontactinfoResponse::~PostMicroModifycontactinfoResponse() = default;
+PostMicroSigncontractRequest::PostMicroSigncontractRequest() = default;
+PostMicroSigncontractRequest::~PostMicroSigncontractRequest() = default;
+PostMicroSigncontractResponse::PostMicroSigncontractResponse() = default;
+PostMicroSigncontractResponse::~PostMicroSigncontractResponse() = default;
+PostMicroSubmitRequest::PostMicroSubmitRequest() = default;
+PostMicroSubmitRequest::~PostMicroSubmitRequest() = default;
+PostMicroSubmitResponse::PostMicroSubmitResponse() = default;
+PostMicroSubmitResponse::~PostMicroSubmitResponse() = default;
+PostMicroSubmitupgradeRequest::PostMicroSubmitupgradeRequest() = default;
+PostMicroSubmitupgradeRequest::~PostMicroSubmitupgradeRequest() = default;
+PostMicroSubmitupgradeResponse::PostMicroSubmitupgradeResponse() = default;
+PostMicroSubmitupgradeResponse::~PostMicroSubmitupgradeResponse() = default;
+
+const EnumTable& EnumTableOf(PostMicroGetstateRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostMicroGetstateResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostMicroModifyarchivesRequest::Version) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMicroSubmitRequest::Version) { return kEnum3; }
+
+}  // namespace wechatpay::models::v2::applyment
+
+namespace wechatpay::models::v2::billcommentsp {
+
+namespace {
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "HMAC-SHA256",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 2};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 3};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "FAIL",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 2};
+
+}  // namespace
+
+// POST v2/billcommentsp/batchquerycomment
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostBatchquerycommentRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+  a.Str("begin_time", v.begin_time);
+  a.Str("end_time", v.end_time);
+  a.I64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v2/billcommentsp/batchquerycomment",
+    "POST",
+    "v2/billcommentsp/batchquerycomment",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostBatchquerycommentRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostBatchquerycommentResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.Str("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.Str("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostBatchquerycomment::Prepare(const Client& client, const Request& request,
+                                                    CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostBatchquerycomment::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+PostBatchquerycommentRequest::PostBatchquerycommentRequest() = default;
+PostBatchquerycommentRequest::~PostBatchquerycommentRequest() = default;
+PostBatchquerycommentResponse::PostBatchquerycommentResponse() = default;
+PostBatchquerycommentResponse::~PostBatchquerycommentResponse() = default;
+
+const EnumTable& EnumTableOf(PostBatchquerycommentRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostBatchquerycommentResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostBatchquerycommentResponse::ResultCode) { return kEnum2; }
+
+}  // namespace wechatpay::models::v2::billcommentsp
 
 namespace wechatpay::models::v2::cgi_bin {
 
@@ -120,6 +819,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -184,6 +884,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -256,6 +957,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -446,6 +1148,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -519,6 +1222,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -608,6 +1312,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -680,6 +1385,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -767,6 +1473,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -842,6 +1549,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -919,6 +1627,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -991,6 +1700,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1194,6 +1904,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1274,6 +1985,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1334,6 +2046,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1422,6 +2135,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1477,6 +2191,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1541,6 +2256,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1587,6 +2303,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1646,6 +2363,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1841,6 +2559,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1902,6 +2621,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1972,6 +2692,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2026,6 +2747,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2092,6 +2814,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2148,6 +2871,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2219,6 +2943,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2281,6 +3006,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2352,6 +3078,7 @@ constexpr internal::EndpointSpec kSpec8{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2420,6 +3147,7 @@ constexpr internal::EndpointSpec kSpec9{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2480,6 +3208,7 @@ constexpr internal::EndpointSpec kSpec10{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2544,6 +3273,7 @@ constexpr internal::EndpointSpec kSpec11{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2605,6 +3335,7 @@ constexpr internal::EndpointSpec kSpec12{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2770,6 +3501,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2821,6 +3553,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2936,6 +3669,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3022,6 +3756,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3072,6 +3807,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3170,6 +3906,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3224,6 +3961,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3282,6 +4020,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3353,6 +4092,7 @@ constexpr internal::EndpointSpec kSpec8{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3407,6 +4147,7 @@ constexpr internal::EndpointSpec kSpec9{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3540,6 +4281,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3642,6 +4384,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3690,6 +4433,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3741,6 +4485,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3934,6 +4679,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3966,6 +4712,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4030,6 +4777,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4102,6 +4850,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4189,6 +4938,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4264,6 +5014,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4360,6 +5111,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4631,6 +5383,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4690,6 +5443,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4787,6 +5541,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4840,6 +5595,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4882,1185 +5638,3 @@ const EnumTable& EnumTableOf(PostAuthcodetoopenidResponse::ReturnCode) { return 
 const EnumTable& EnumTableOf(PostShorturlRequest::SignType) { return kEnum1; }
 
 }  // namespace wechatpay::models::v2::tools
-
-namespace wechatpay::models::v2::transit {
-
-namespace {
-
-using T1 = PostPartnerpayPayapplyRequest::SceneInfo;
-using T2 = T1::SceneInfo_;
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "HMAC-SHA256",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 2};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "PAP",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 2};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "METRO",
-    "BUS",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 3};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "2.0",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 2};
-
-constexpr std::string_view kEnum4Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
-};
-constexpr EnumTable kEnum4{kEnum4Names, 3};
-
-constexpr std::string_view kEnum5Names[] = {
-    "",
-    "Y",
-    "N",
-};
-constexpr EnumTable kEnum5{kEnum5Names, 3};
-
-constexpr std::string_view kEnum6Names[] = {
-    "", "SUCCESS", "REFUND", "NOTPAY", "CLOSED", "REVOKED", "USERPAYING", "PAYERROR", "ACCEPT",
-};
-constexpr EnumTable kEnum6{kEnum6Names, 9};
-
-constexpr std::string_view kEnum7Names[] = {
-    "",
-    "NORMAL",
-    "BLOCKED",
-    "OVERDUE",
-};
-constexpr EnumTable kEnum7{kEnum7Names, 4};
-
-constexpr std::string_view kEnum8Names[] = {
-    "",
-    "0",
-    "1",
-};
-constexpr EnumTable kEnum8{kEnum8Names, 3};
-
-}  // namespace
-
-static void Serialize(Archive& a, T2& v);
-static void Serialize(Archive& a, T1& v);
-
-// POST v2/transit/partnerpay/payapply
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostPartnerpayPayapplyRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.Str("body", v.body);
-  a.OptStr("detail", v.detail);
-  a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.I32("total_fee", v.total_fee);
-  a.OptStr("fee_type", v.fee_type);
-  a.Str("spbill_create_ip", v.spbill_create_ip);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.Str("notify_url", v.notify_url);
-  a.Field("trade_type", v.trade_type);
-  a.OptStr("contract_id", v.contract_id);
-  a.Field("trade_scene", v.trade_scene);
-  a.JsonField("scene_info", v.scene_info);
-  a.OptStr("clientip", v.clientip);
-  a.OptStr("deviceid", v.deviceid);
-  a.OptStr("mobile", v.mobile);
-  a.OptStr("email", v.email);
-  a.OptStr("qq", v.qq);
-  a.OptStr("openid", v.openid);
-  a.OptStr("creid", v.creid);
-  a.OptStr("outerid", v.outerid);
-  a.Field("version", v.version);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v2/transit/partnerpay/payapply",
-    "POST",
-    "v2/transit/partnerpay/payapply",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPartnerpayPayapplyRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPartnerpayPayapplyResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPartnerpayPayapply::Prepare(const Client& client, const Request& request,
-                                                     CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostPartnerpayPayapply::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/transit/partnerpay/queryorder
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostPartnerpayQueryorderRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "POST v2/transit/partnerpay/queryorder",
-    "POST",
-    "v2/transit/partnerpay/queryorder",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPartnerpayQueryorderRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPartnerpayQueryorderResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.OptStr("device_info", v.device_info);
-  a.Str("openid", v.openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Field("is_subscribe", v.is_subscribe);
-  a.Field("trade_type", v.trade_type);
-  a.Field("trade_state", v.trade_state);
-  a.Str("bank_type", v.bank_type);
-  a.I32("total_fee", v.total_fee);
-  a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
-  a.OptStr("cash_fee_type", v.cash_fee_type);
-  a.OptI32("settlement_total_fee", v.settlement_total_fee);
-  a.OptI32("coupon_fee", v.coupon_fee);
-  a.OptI32("coupon_count", v.coupon_count);
-  a.Family("coupon_type_", v.coupon_type_n);
-  a.Family("coupon_id_", v.coupon_id_n);
-  a.Family("coupon_fee_", v.coupon_fee_n);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.OptStr("attach", v.attach);
-  a.Str("time_end", v.time_end);
-  a.OptStr("trade_state_desc", v.trade_state_desc);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPartnerpayQueryorder::Prepare(const Client& client, const Request& request,
-                                                       CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostPartnerpayQueryorder::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/transit/partnerpay/querystate
-namespace {
-void Body2(Archive& a, void* p) {
-  auto& v = *static_cast<PostPartnerpayQuerystateRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Str("contract_id", v.contract_id);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.Str("openid", v.openid);
-}
-constexpr internal::EndpointSpec kSpec2{
-    "POST v2/transit/partnerpay/querystate",
-    "POST",
-    "v2/transit/partnerpay/querystate",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPartnerpayQuerystateRequest& v) {
-  Body2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPartnerpayQuerystateResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Field("user_state", v.user_state);
-  a.OptStr("contract_id", v.contract_id);
-  a.OptStr("plan_id", v.plan_id);
-  a.OptStr("contract_code", v.contract_code);
-  a.Field("contract_state", v.contract_state);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPartnerpayQuerystate::Prepare(const Client& client, const Request& request,
-                                                       CallOptions options) {
-  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
-                           &request.extra, &options);
-}
-Status PostPartnerpayQuerystate::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/transit/pay/payapply
-namespace {
-void Body3(Archive& a, void* p) {
-  auto& v = *static_cast<PostPayPayapplyRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.Str("body", v.body);
-  a.OptStr("detail", v.detail);
-  a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.I32("total_fee", v.total_fee);
-  a.OptStr("fee_type", v.fee_type);
-  a.Str("spbill_create_ip", v.spbill_create_ip);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.Str("notify_url", v.notify_url);
-  a.Field("trade_type", v.trade_type);
-  a.OptStr("contract_id", v.contract_id);
-  a.Field("trade_scene", v.trade_scene);
-  a.JsonField("scene_info", v.scene_info);
-  a.OptStr("clientip", v.clientip);
-  a.OptStr("deviceid", v.deviceid);
-  a.OptStr("mobile", v.mobile);
-  a.OptStr("email", v.email);
-  a.OptStr("qq", v.qq);
-  a.OptStr("openid", v.openid);
-  a.OptStr("creid", v.creid);
-  a.OptStr("outerid", v.outerid);
-  a.Field("version", v.version);
-}
-constexpr internal::EndpointSpec kSpec3{
-    "POST v2/transit/pay/payapply",
-    "POST",
-    "v2/transit/pay/payapply",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPayPayapplyRequest& v) {
-  Body3(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPayPayapplyResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPayPayapply::Prepare(const Client& client, const Request& request,
-                                              CallOptions options) {
-  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
-                           &request.extra, &options);
-}
-Status PostPayPayapply::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/transit/pay/querystate
-namespace {
-void Body4(Archive& a, void* p) {
-  auto& v = *static_cast<PostPayQuerystateRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Str("contract_id", v.contract_id);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.Str("openid", v.openid);
-}
-constexpr internal::EndpointSpec kSpec4{
-    "POST v2/transit/pay/querystate",
-    "POST",
-    "v2/transit/pay/querystate",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPayQuerystateRequest& v) {
-  Body4(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPayQuerystateResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Field("user_state", v.user_state);
-  a.OptStr("contract_id", v.contract_id);
-  a.OptStr("plan_id", v.plan_id);
-  a.OptStr("contract_code", v.contract_code);
-  a.Field("contract_state", v.contract_state);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPayQuerystate::Prepare(const Client& client, const Request& request,
-                                                CallOptions options) {
-  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
-                           &request.extra, &options);
-}
-Status PostPayQuerystate::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/transit/queryorder
-namespace {
-void Body5(Archive& a, void* p) {
-  auto& v = *static_cast<PostQueryorderRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-}
-constexpr internal::EndpointSpec kSpec5{
-    "POST v2/transit/queryorder",
-    "POST",
-    "v2/transit/queryorder",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostQueryorderRequest& v) {
-  Body5(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostQueryorderResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.OptStr("device_info", v.device_info);
-  a.Str("openid", v.openid);
-  a.Field("is_subscribe", v.is_subscribe);
-  a.Field("trade_type", v.trade_type);
-  a.Field("trade_state", v.trade_state);
-  a.Str("bank_type", v.bank_type);
-  a.I32("total_fee", v.total_fee);
-  a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
-  a.OptStr("cash_fee_type", v.cash_fee_type);
-  a.OptI32("settlement_total_fee", v.settlement_total_fee);
-  a.OptI32("coupon_fee", v.coupon_fee);
-  a.OptI32("coupon_count", v.coupon_count);
-  a.Family("coupon_type_", v.coupon_type_n);
-  a.Family("coupon_id_", v.coupon_id_n);
-  a.Family("coupon_fee_", v.coupon_fee_n);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.OptStr("attach", v.attach);
-  a.Str("time_end", v.time_end);
-  a.OptStr("trade_state_desc", v.trade_state_desc);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostQueryorder::Prepare(const Client& client, const Request& request,
-                                             CallOptions options) {
-  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
-                           &request.extra, &options);
-}
-Status PostQueryorder::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.OptStr("start_time", v.start_time);
-  a.OptStr("end_time", v.end_time);
-  a.OptStr("qrcode_hash", v.qrcode_hash);
-  a.OptStr("start_station", v.start_station);
-  a.OptStr("end_station", v.end_station);
-  a.OptStr("line_name", v.line_name);
-  a.OptStr("plate_number", v.plate_number);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.Field("scene_info", v.scene_info);
-  a.Extra(v.extra);
-}
-
-T2::SceneInfo_() = default;
-T2::~SceneInfo_() = default;
-T1::SceneInfo() = default;
-T1::~SceneInfo() = default;
-PostPartnerpayPayapplyRequest::PostPartnerpayPayapplyRequest() = default;
-PostPartnerpayPayapplyRequest::~PostPartnerpayPayapplyRequest() = default;
-PostPartnerpayPayapplyResponse::PostPartnerpayPayapplyResponse() = default;
-PostPartnerpayPayapplyResponse::~PostPartnerpayPayapplyResponse() = default;
-PostPartnerpayQueryorderRequest::PostPartnerpayQueryorderRequest() = default;
-PostPartnerpayQueryorderRequest::~PostPartnerpayQueryorderRequest() = default;
-PostPartnerpayQueryorderResponse::PostPartnerpayQueryorderResponse() = default;
-PostPartnerpayQueryorderResponse::~PostPartnerpayQueryorderResponse() = default;
-PostPartnerpayQuerystateRequest::PostPartnerpayQuerystateRequest() = default;
-PostPartnerpayQuerystateRequest::~PostPartnerpayQuerystateRequest() = default;
-PostPartnerpayQuerystateResponse::PostPartnerpayQuerystateResponse() = default;
-PostPartnerpayQuerystateResponse::~PostPartnerpayQuerystateResponse() = default;
-PostPayPayapplyRequest::PostPayPayapplyRequest() = default;
-PostPayPayapplyRequest::~PostPayPayapplyRequest() = default;
-PostPayPayapplyResponse::PostPayPayapplyResponse() = default;
-PostPayPayapplyResponse::~PostPayPayapplyResponse() = default;
-PostPayQuerystateRequest::PostPayQuerystateRequest() = default;
-PostPayQuerystateRequest::~PostPayQuerystateRequest() = default;
-PostPayQuerystateResponse::PostPayQuerystateResponse() = default;
-PostPayQuerystateResponse::~PostPayQuerystateResponse() = default;
-PostQueryorderRequest::PostQueryorderRequest() = default;
-PostQueryorderRequest::~PostQueryorderRequest() = default;
-PostQueryorderResponse::PostQueryorderResponse() = default;
-PostQueryorderResponse::~PostQueryorderResponse() = default;
-
-const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::SignType) { return kEnum0; }
-const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::TradeType) { return kEnum1; }
-const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::TradeScene) { return kEnum2; }
-const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::Version) { return kEnum3; }
-const EnumTable& EnumTableOf(PostPartnerpayPayapplyResponse::ReturnCode) { return kEnum4; }
-const EnumTable& EnumTableOf(PostPartnerpayQueryorderResponse::IsSubscribe) { return kEnum5; }
-const EnumTable& EnumTableOf(PostPartnerpayQueryorderResponse::TradeState) { return kEnum6; }
-const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::UserState) { return kEnum7; }
-const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::ContractState) { return kEnum8; }
-
-}  // namespace wechatpay::models::v2::transit
-
-namespace wechatpay::models::v2::vehicle {
-
-namespace {
-
-using T1 = PostPartnerpayNotificationRequest::SceneInfo;
-using T2 = T1::SceneInfo_;
-using T3 = PostPartnerpayPayapplyRequest::SceneInfo;
-using T4 = T3::SceneInfo_;
-using T5 = PostPartnerpayQuerystateResponse::PlateNumberInfo;
-using T6 = T5::PlateNumberInfo_;
-using T7 = PostPayNotificationRequest::SceneInfo;
-using T8 = T7::SceneInfo_;
-using T9 = PostPayQuerystateResponse::PlateNumberInfo;
-using T10 = T9::PlateNumberInfo_;
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "HMAC-SHA256",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 2};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "3.0",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 2};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "PARKING",
-    "PARKING SPACE",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 3};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 3};
-
-constexpr std::string_view kEnum4Names[] = {
-    "",
-    "NORMAL",
-    "BLOCK",
-};
-constexpr EnumTable kEnum4{kEnum4Names, 3};
-
-constexpr std::string_view kEnum5Names[] = {
-    "",
-    "PROACTIVE",
-    "AUTOPAY",
-};
-constexpr EnumTable kEnum5{kEnum5Names, 3};
-
-constexpr std::string_view kEnum6Names[] = {
-    "",
-    "PAP",
-};
-constexpr EnumTable kEnum6{kEnum6Names, 2};
-
-constexpr std::string_view kEnum7Names[] = {
-    "",
-    "Y",
-    "N",
-};
-constexpr EnumTable kEnum7{kEnum7Names, 3};
-
-constexpr std::string_view kEnum8Names[] = {
-    "",
-    "DEDUCT_PROACTIVE_ONLY",
-    "DEDUCT_AUTOPAY_ONLY",
-    "DEDUCT_ALL",
-};
-constexpr EnumTable kEnum8{kEnum8Names, 4};
-
-constexpr std::string_view kEnum9Names[] = {
-    "",
-    "ETC",
-    "MTC",
-};
-constexpr EnumTable kEnum9{kEnum9Names, 3};
-
-constexpr std::string_view kEnum10Names[] = {
-    "", "PARKING", "PARKING SPACE", "GAS", "HIGHWAY", "BRIDGE",
-};
-constexpr EnumTable kEnum10{kEnum10Names, 6};
-
-constexpr std::string_view kEnum11Names[] = {
-    "",
-    "APP",
-    "H5",
-};
-constexpr EnumTable kEnum11{kEnum11Names, 3};
-
-constexpr std::string_view kEnum12Names[] = {
-    "", "NORMAL", "PAUSED", "OVERDUE", "UNAUTHORIZED",
-};
-constexpr EnumTable kEnum12{kEnum12Names, 5};
-
-constexpr std::string_view kEnum13Names[] = {
-    "",
-    "COMMON_USE",
-};
-constexpr EnumTable kEnum13{kEnum13Names, 2};
-
-}  // namespace
-
-static void Serialize(Archive& a, T2& v);
-static void Serialize(Archive& a, T1& v);
-static void Serialize(Archive& a, T4& v);
-static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T6& v);
-static void Serialize(Archive& a, T5& v);
-static void Serialize(Archive& a, T8& v);
-static void Serialize(Archive& a, T7& v);
-static void Serialize(Archive& a, T10& v);
-static void Serialize(Archive& a, T9& v);
-
-// POST v2/vehicle/partnerpay/notification
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostPartnerpayNotificationRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.Str("sub_appid", v.sub_appid);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.Field("version", v.version);
-  a.Field("trade_scene", v.trade_scene);
-  a.JsonField("scene_info", v.scene_info);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v2/vehicle/partnerpay/notification",
-    "POST",
-    "v2/vehicle/partnerpay/notification",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPartnerpayNotificationRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPartnerpayNotificationResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Field("user_state", v.user_state);
-  a.Field("deduct_mode", v.deduct_mode);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPartnerpayNotification::Prepare(const Client& client,
-                                                         const Request& request,
-                                                         CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostPartnerpayNotification::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/vehicle/partnerpay/payapply
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostPartnerpayPayapplyRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.Str("sub_appid", v.sub_appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.Str("body", v.body);
-  a.OptStr("detail", v.detail);
-  a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.I32("total_fee", v.total_fee);
-  a.OptStr("fee_type", v.fee_type);
-  a.Str("spbill_create_ip", v.spbill_create_ip);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.Str("notify_url", v.notify_url);
-  a.Field("trade_type", v.trade_type);
-  a.Field("version", v.version);
-  a.Field("trade_scene", v.trade_scene);
-  a.OptStr("openid", v.openid);
-  a.Field("profit_sharing", v.profit_sharing);
-  a.JsonField("scene_info", v.scene_info);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "POST v2/vehicle/partnerpay/payapply",
-    "POST",
-    "v2/vehicle/partnerpay/payapply",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPartnerpayPayapplyRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPartnerpayPayapplyResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPartnerpayPayapply::Prepare(const Client& client, const Request& request,
-                                                     CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostPartnerpayPayapply::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/vehicle/partnerpay/querystate
-namespace {
-void Body2(Archive& a, void* p) {
-  auto& v = *static_cast<PostPartnerpayQuerystateRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.Str("sub_appid", v.sub_appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.Field("trade_scene", v.trade_scene);
-  a.Field("jump_scene", v.jump_scene);
-  a.Str("openid", v.openid);
-  a.Str("sub_openid", v.sub_openid);
-  a.Str("plate_number", v.plate_number);
-  a.Field("version", v.version);
-}
-constexpr internal::EndpointSpec kSpec2{
-    "POST v2/vehicle/partnerpay/querystate",
-    "POST",
-    "v2/vehicle/partnerpay/querystate",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPartnerpayQuerystateRequest& v) {
-  Body2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPartnerpayQuerystateResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Field("user_state", v.user_state);
-  a.OptStr("openid", v.openid);
-  a.Field("deduct_mode", v.deduct_mode);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.OptStr("path", v.path);
-  a.JsonField("plate_number_info", v.plate_number_info);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPartnerpayQuerystate::Prepare(const Client& client, const Request& request,
-                                                       CallOptions options) {
-  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
-                           &request.extra, &options);
-}
-Status PostPartnerpayQuerystate::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/vehicle/pay/notification
-namespace {
-void Body3(Archive& a, void* p) {
-  auto& v = *static_cast<PostPayNotificationRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.Str("version", v.version);
-  a.Field("trade_scene", v.trade_scene);
-  a.JsonField("scene_info", v.scene_info);
-}
-constexpr internal::EndpointSpec kSpec3{
-    "POST v2/vehicle/pay/notification",
-    "POST",
-    "v2/vehicle/pay/notification",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPayNotificationRequest& v) {
-  Body3(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPayNotificationResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Field("user_state", v.user_state);
-  a.Field("deduct_mode", v.deduct_mode);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPayNotification::Prepare(const Client& client, const Request& request,
-                                                  CallOptions options) {
-  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
-                           &request.extra, &options);
-}
-Status PostPayNotification::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/vehicle/pay/payapply
-namespace {
-void Body4(Archive& a, void* p) {
-  auto& v = *static_cast<PostPayPayapplyRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.Str("body", v.body);
-  a.OptStr("detail", v.detail);
-  a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.I32("total_fee", v.total_fee);
-  a.OptStr("fee_type", v.fee_type);
-  a.Str("spbill_create_ip", v.spbill_create_ip);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.Str("notify_url", v.notify_url);
-  a.Field("trade_type", v.trade_type);
-  a.Field("version", v.version);
-  a.Field("trade_scene", v.trade_scene);
-  a.OptStr("openid", v.openid);
-  a.Field("profit_sharing", v.profit_sharing);
-  a.JsonField("scene_info", v.scene_info);
-}
-constexpr internal::EndpointSpec kSpec4{
-    "POST v2/vehicle/pay/payapply",
-    "POST",
-    "v2/vehicle/pay/payapply",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPayPayapplyRequest& v) {
-  Body4(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPayPayapplyResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPayPayapply::Prepare(const Client& client, const Request& request,
-                                              CallOptions options) {
-  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
-                           &request.extra, &options);
-}
-Status PostPayPayapply::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/vehicle/pay/querystate
-namespace {
-void Body5(Archive& a, void* p) {
-  auto& v = *static_cast<PostPayQuerystateRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.Field("trade_scene", v.trade_scene);
-  a.OptStr("jump_scene", v.jump_scene);
-  a.Str("openid", v.openid);
-  a.Str("plate_number", v.plate_number);
-  a.Field("version", v.version);
-}
-constexpr internal::EndpointSpec kSpec5{
-    "POST v2/vehicle/pay/querystate",
-    "POST",
-    "v2/vehicle/pay/querystate",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPayQuerystateRequest& v) {
-  Body5(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPayQuerystateResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Field("user_state", v.user_state);
-  a.OptStr("openid", v.openid);
-  a.Field("deduct_mode", v.deduct_mode);
-  a.OptStr("path", v.path);
-  a.JsonField("plate_number_info", v.plate_number_info);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPayQuerystate::Prepare(const Client& client, const Request& request,
-                                                CallOptions options) {
-  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
-                           &request.extra, &options);
-}
-Status PostPayQuerystate::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.OptStr("start_time", v.start_time);
-  a.OptStr("notify_url", v.notify_url);
-  a.OptStr("plate_number", v.plate_number);
-  a.OptStr("car_type", v.car_type);
-  a.OptStr("parking_name", v.parking_name);
-  a.OptStr("free_time", v.free_time);
-  a.OptStr("openid", v.openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.OptStr("space_number", v.space_number);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.Field("scene_info", v.scene_info);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T4& v) {
-  a.OptStr("start_time", v.start_time);
-  a.OptStr("end_time", v.end_time);
-  a.OptStr("charging_time", v.charging_time);
-  a.OptStr("plate_number", v.plate_number);
-  a.OptStr("car_type", v.car_type);
-  a.OptStr("parking_name", v.parking_name);
-  a.OptStr("free_time", v.free_time);
-  a.Field("deduct_mode", v.deduct_mode);
-  a.Field("support_deduct_mode", v.support_deduct_mode);
-  a.OptStr("space_number", v.space_number);
-  a.OptStr("gas_station", v.gas_station);
-  a.OptStr("gas_label_name", v.gas_label_name);
-  a.OptStr("gas_type", v.gas_type);
-  a.OptStr("gas_standard", v.gas_standard);
-  a.OptStr("gas_amount", v.gas_amount);
-  a.OptStr("gas_gun_no", v.gas_gun_no);
-  a.OptStr("entrance_name", v.entrance_name);
-  a.OptStr("exit_name", v.exit_name);
-  a.OptStr("carrying_capacity", v.carrying_capacity);
-  a.OptStr("carrying_range", v.carrying_range);
-  a.Field("channel_type", v.channel_type);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T3& v) {
-  a.Field("scene_info", v.scene_info);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T6& v) {
-  a.OptStr("plate_number", v.plate_number);
-  a.OptStr("channel_type", v.channel_type);
-  a.OptStr("common_use_flag", v.common_use_flag);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T5& v) {
-  a.OptList("plate_number_info", v.plate_number_info);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T8& v) {
-  a.OptStr("start_time", v.start_time);
-  a.OptStr("notify_url", v.notify_url);
-  a.OptStr("plate_number", v.plate_number);
-  a.OptStr("car_type", v.car_type);
-  a.OptStr("parking_name", v.parking_name);
-  a.OptStr("free_time", v.free_time);
-  a.OptStr("openid", v.openid);
-  a.OptStr("space_number", v.space_number);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T7& v) {
-  a.Field("scene_info", v.scene_info);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T10& v) {
-  a.OptStr("plate_number", v.plate_number);
-  a.OptStr("channel_type", v.channel_type);
-  a.Field("common_use_flag", v.common_use_flag);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T9& v) {
-  a.OptList("plate_number_info", v.plate_number_info);
-  a.Extra(v.extra);
-}
-
-T2::SceneInfo_() = default;
-T2::~SceneInfo_() = default;
-T1::SceneInfo() = default;
-T1::~SceneInfo() = default;
-PostPartnerpayNotificationRequest::PostPartnerpayNotificationRequest() = default;
-PostPartnerpayNotificationRequest::~PostPartnerpayNotificationRequest() = default;
-PostPartnerpayNotificationResponse::PostPartnerpayNotificationResponse() = default;
-PostPartnerpayNotificationResponse::~PostPartnerpayNotificationResponse() = default;
-T4::SceneInfo_() = default;
-T4::~SceneInfo_() = default;
-T3::SceneInfo() = default;
-T3::~SceneInfo() = default;
-PostPartnerpayPayapplyRequest::PostPartnerpayPayapplyRequest() = default;
-PostPartnerpayPayapplyRequest::~PostPartnerpayPayapplyRequest() = default;
-PostPartnerpayPayapplyResponse::PostPartnerpayPayapplyResponse() = default;
-PostPartnerpayPayapplyResponse::~PostPartnerpayPayapplyResponse() = default;
-PostPartnerpayQuerystateRequest::PostPartnerpayQuerystateRequest() = default;
-PostPartnerpayQuerystateRequest::~PostPartnerpayQuerystateRequest() = default;
-T6::PlateNumberInfo_() = default;
-T6::~PlateNumberInfo_() = default;
-T5::PlateNumberInfo() = default;
-T5::~PlateNumberInfo() = default;
-PostPartnerpayQuerystateResponse::PostPartnerpayQuerystateResponse() = default;
-PostPartnerpayQuerystateResponse::~PostPartnerpayQuerystateResponse() = default;
-T8::SceneInfo_() = default;
-T8::~SceneInfo_() = default;
-T7::SceneInfo() = default;
-T7::~SceneInfo() = default;
-PostPayNotificationRequest::PostPayNotificationRequest() = default;
-PostPayNotificationRequest::~PostPayNotificationRequest() = default;
-PostPayNotificationResponse::PostPayNotificationResponse() = default;
-PostPayNotificationResponse::~PostPayNotificationResponse() = default;
-PostPayPayapplyRequest::PostPayPayapplyRequest() = default;
-PostPayPayapplyRequest::~PostPayPayapplyRequest() = default;
-PostPayPayapplyResponse::PostPayPayapplyResponse() = default;
-PostPayPayapplyResponse::~PostPayPayapplyResponse() = default;
-PostPayQuerystateRequest::PostPayQuerystateRequest() = default;
-PostPayQuerystateRequest::~PostPayQuerystateRequest() = default;
-T10::PlateNumberInfo_() = default;
-T10::~PlateNumberInfo_() = default;
-T9::PlateNumberInfo() = default;
-T9::~PlateNumberInfo() = default;
-PostPayQuerystateResponse::PostPayQuerystateResponse() = default;
-PostPayQuerystateResponse::~PostPayQuerystateResponse() = default;
-
-const EnumTable& EnumTableOf(PostPartnerpayNotificationRequest::SignType) { return kEnum0; }
-const EnumTable& EnumTableOf(PostPartnerpayNotificationRequest::Version) { return kEnum1; }
-const EnumTable& EnumTableOf(PostPartnerpayNotificationRequest::TradeScene) { return kEnum2; }
-const EnumTable& EnumTableOf(PostPartnerpayNotificationResponse::ReturnCode) { return kEnum3; }
-const EnumTable& EnumTableOf(PostPartnerpayNotificationResponse::UserState) { return kEnum4; }
-const EnumTable& EnumTableOf(PostPartnerpayNotificationResponse::DeductMode) { return kEnum5; }
-const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::TradeType) { return kEnum6; }
-const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::ProfitSharing) { return kEnum7; }
-const EnumTable& EnumTableOf(T4::SupportDeductMode) { return kEnum8; }
-const EnumTable& EnumTableOf(T4::ChannelType) { return kEnum9; }
-const EnumTable& EnumTableOf(PostPartnerpayQuerystateRequest::TradeScene) { return kEnum10; }
-const EnumTable& EnumTableOf(PostPartnerpayQuerystateRequest::JumpScene) { return kEnum11; }
-const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::UserState) { return kEnum12; }
-const EnumTable& EnumTableOf(T10::CommonUseFlag) { return kEnum13; }
-
-}  // namespace wechatpay::models::v2::vehicle

@@ -16,8 +16,1204 @@
 #include "wechatpay/models/hk/statements.h"
 #include "wechatpay/models/hk/transactions.h"
 #include "wechatpay/models/miniprogram/user_order.h"
+#include "wechatpay/models/v2/transit.h"
+#include "wechatpay/models/v2/vehicle.h"
 #include "wechatpay/models/v2/wxv.h"
 #include "wechatpay/models/v2/xdc.h"
+
+namespace wechatpay::models::v2::transit {
+
+namespace {
+
+using T1 = PostPartnerpayPayapplyRequest::SceneInfo;
+using T2 = T1::SceneInfo_;
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "HMAC-SHA256",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 2};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "PAP",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 2};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "METRO",
+    "BUS",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 3};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "2.0",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 2};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 3};
+
+constexpr std::string_view kEnum5Names[] = {
+    "",
+    "Y",
+    "N",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 3};
+
+constexpr std::string_view kEnum6Names[] = {
+    "", "SUCCESS", "REFUND", "NOTPAY", "CLOSED", "REVOKED", "USERPAYING", "PAYERROR", "ACCEPT",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 9};
+
+constexpr std::string_view kEnum7Names[] = {
+    "",
+    "NORMAL",
+    "BLOCKED",
+    "OVERDUE",
+};
+constexpr EnumTable kEnum7{kEnum7Names, 4};
+
+constexpr std::string_view kEnum8Names[] = {
+    "",
+    "0",
+    "1",
+};
+constexpr EnumTable kEnum8{kEnum8Names, 3};
+
+}  // namespace
+
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T1& v);
+
+// POST v2/transit/partnerpay/payapply
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostPartnerpayPayapplyRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.Str("sub_mch_id", v.sub_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.Str("body", v.body);
+  a.OptStr("detail", v.detail);
+  a.OptStr("attach", v.attach);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.I32("total_fee", v.total_fee);
+  a.OptStr("fee_type", v.fee_type);
+  a.Str("spbill_create_ip", v.spbill_create_ip);
+  a.OptStr("goods_tag", v.goods_tag);
+  a.Str("notify_url", v.notify_url);
+  a.Field("trade_type", v.trade_type);
+  a.OptStr("contract_id", v.contract_id);
+  a.Field("trade_scene", v.trade_scene);
+  a.JsonField("scene_info", v.scene_info);
+  a.OptStr("clientip", v.clientip);
+  a.OptStr("deviceid", v.deviceid);
+  a.OptStr("mobile", v.mobile);
+  a.OptStr("email", v.email);
+  a.OptStr("qq", v.qq);
+  a.OptStr("openid", v.openid);
+  a.OptStr("creid", v.creid);
+  a.OptStr("outerid", v.outerid);
+  a.Field("version", v.version);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v2/transit/partnerpay/payapply",
+    "POST",
+    "v2/transit/partnerpay/payapply",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPartnerpayPayapplyRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPartnerpayPayapplyResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.Str("return_msg", v.return_msg);
+  a.Str("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("mch_id", v.mch_id);
+  a.Str("sub_mch_id", v.sub_mch_id);
+  a.OptStr("device_info", v.device_info);
+  a.Str("nonce_str", v.nonce_str);
+  a.Str("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPartnerpayPayapply::Prepare(const Client& client, const Request& request,
+                                                     CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostPartnerpayPayapply::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/transit/partnerpay/queryorder
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostPartnerpayQueryorderRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.Str("sub_mch_id", v.sub_mch_id);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "POST v2/transit/partnerpay/queryorder",
+    "POST",
+    "v2/transit/partnerpay/queryorder",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPartnerpayQueryorderRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPartnerpayQueryorderResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Str("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("mch_id", v.mch_id);
+  a.Str("sub_mch_id", v.sub_mch_id);
+  a.Str("nonce_str", v.nonce_str);
+  a.Str("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("device_info", v.device_info);
+  a.Str("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Field("is_subscribe", v.is_subscribe);
+  a.Field("trade_type", v.trade_type);
+  a.Field("trade_state", v.trade_state);
+  a.Str("bank_type", v.bank_type);
+  a.I32("total_fee", v.total_fee);
+  a.OptStr("fee_type", v.fee_type);
+  a.I32("cash_fee", v.cash_fee);
+  a.OptStr("cash_fee_type", v.cash_fee_type);
+  a.OptI32("settlement_total_fee", v.settlement_total_fee);
+  a.OptI32("coupon_fee", v.coupon_fee);
+  a.OptI32("coupon_count", v.coupon_count);
+  a.Family("coupon_type_", v.coupon_type_n);
+  a.Family("coupon_id_", v.coupon_id_n);
+  a.Family("coupon_fee_", v.coupon_fee_n);
+  a.Str("transaction_id", v.transaction_id);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("attach", v.attach);
+  a.Str("time_end", v.time_end);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPartnerpayQueryorder::Prepare(const Client& client, const Request& request,
+                                                       CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostPartnerpayQueryorder::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/transit/partnerpay/querystate
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<PostPartnerpayQuerystateRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.Str("sub_mch_id", v.sub_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Str("contract_id", v.contract_id);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.Str("openid", v.openid);
+}
+constexpr internal::EndpointSpec kSpec2{
+    "POST v2/transit/partnerpay/querystate",
+    "POST",
+    "v2/transit/partnerpay/querystate",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPartnerpayQuerystateRequest& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPartnerpayQuerystateResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Str("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.Str("nonce_str", v.nonce_str);
+  a.Str("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.Field("user_state", v.user_state);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("contract_code", v.contract_code);
+  a.Field("contract_state", v.contract_state);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPartnerpayQuerystate::Prepare(const Client& client, const Request& request,
+                                                       CallOptions options) {
+  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
+                           &request.extra, &options);
+}
+Status PostPartnerpayQuerystate::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/transit/pay/payapply
+namespace {
+void Body3(Archive& a, void* p) {
+  auto& v = *static_cast<PostPayPayapplyRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.Str("body", v.body);
+  a.OptStr("detail", v.detail);
+  a.OptStr("attach", v.attach);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.I32("total_fee", v.total_fee);
+  a.OptStr("fee_type", v.fee_type);
+  a.Str("spbill_create_ip", v.spbill_create_ip);
+  a.OptStr("goods_tag", v.goods_tag);
+  a.Str("notify_url", v.notify_url);
+  a.Field("trade_type", v.trade_type);
+  a.OptStr("contract_id", v.contract_id);
+  a.Field("trade_scene", v.trade_scene);
+  a.JsonField("scene_info", v.scene_info);
+  a.OptStr("clientip", v.clientip);
+  a.OptStr("deviceid", v.deviceid);
+  a.OptStr("mobile", v.mobile);
+  a.OptStr("email", v.email);
+  a.OptStr("qq", v.qq);
+  a.OptStr("openid", v.openid);
+  a.OptStr("creid", v.creid);
+  a.OptStr("outerid", v.outerid);
+  a.Field("version", v.version);
+}
+constexpr internal::EndpointSpec kSpec3{
+    "POST v2/transit/pay/payapply",
+    "POST",
+    "v2/transit/pay/payapply",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPayPayapplyRequest& v) {
+  Body3(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPayPayapplyResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.Str("return_msg", v.return_msg);
+  a.Str("appid", v.appid);
+  a.Str("mch_id", v.mch_id);
+  a.OptStr("device_info", v.device_info);
+  a.Str("nonce_str", v.nonce_str);
+  a.Str("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPayPayapply::Prepare(const Client& client, const Request& request,
+                                              CallOptions options) {
+  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
+                           &request.extra, &options);
+}
+Status PostPayPayapply::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/transit/pay/querystate
+namespace {
+void Body4(Archive& a, void* p) {
+  auto& v = *static_cast<PostPayQuerystateRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Str("contract_id", v.contract_id);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.Str("openid", v.openid);
+}
+constexpr internal::EndpointSpec kSpec4{
+    "POST v2/transit/pay/querystate",
+    "POST",
+    "v2/transit/pay/querystate",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPayQuerystateRequest& v) {
+  Body4(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPayQuerystateResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Str("appid", v.appid);
+  a.Str("mch_id", v.mch_id);
+  a.Str("nonce_str", v.nonce_str);
+  a.Str("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.Field("user_state", v.user_state);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("contract_code", v.contract_code);
+  a.Field("contract_state", v.contract_state);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPayQuerystate::Prepare(const Client& client, const Request& request,
+                                                CallOptions options) {
+  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
+                           &request.extra, &options);
+}
+Status PostPayQuerystate::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/transit/queryorder
+namespace {
+void Body5(Archive& a, void* p) {
+  auto& v = *static_cast<PostQueryorderRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+}
+constexpr internal::EndpointSpec kSpec5{
+    "POST v2/transit/queryorder",
+    "POST",
+    "v2/transit/queryorder",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostQueryorderRequest& v) {
+  Body5(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostQueryorderResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Str("appid", v.appid);
+  a.Str("mch_id", v.mch_id);
+  a.Str("nonce_str", v.nonce_str);
+  a.Str("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("device_info", v.device_info);
+  a.Str("openid", v.openid);
+  a.Field("is_subscribe", v.is_subscribe);
+  a.Field("trade_type", v.trade_type);
+  a.Field("trade_state", v.trade_state);
+  a.Str("bank_type", v.bank_type);
+  a.I32("total_fee", v.total_fee);
+  a.OptStr("fee_type", v.fee_type);
+  a.I32("cash_fee", v.cash_fee);
+  a.OptStr("cash_fee_type", v.cash_fee_type);
+  a.OptI32("settlement_total_fee", v.settlement_total_fee);
+  a.OptI32("coupon_fee", v.coupon_fee);
+  a.OptI32("coupon_count", v.coupon_count);
+  a.Family("coupon_type_", v.coupon_type_n);
+  a.Family("coupon_id_", v.coupon_id_n);
+  a.Family("coupon_fee_", v.coupon_fee_n);
+  a.Str("transaction_id", v.transaction_id);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("attach", v.attach);
+  a.Str("time_end", v.time_end);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostQueryorder::Prepare(const Client& client, const Request& request,
+                                             CallOptions options) {
+  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
+                           &request.extra, &options);
+}
+Status PostQueryorder::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("qrcode_hash", v.qrcode_hash);
+  a.OptStr("start_station", v.start_station);
+  a.OptStr("end_station", v.end_station);
+  a.OptStr("line_name", v.line_name);
+  a.OptStr("plate_number", v.plate_number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.Field("scene_info", v.scene_info);
+  a.Extra(v.extra);
+}
+
+T2::SceneInfo_() = default;
+T2::~SceneInfo_() = default;
+T1::SceneInfo() = default;
+T1::~SceneInfo() = default;
+PostPartnerpayPayapplyRequest::PostPartnerpayPayapplyRequest() = default;
+PostPartnerpayPayapplyRequest::~PostPartnerpayPayapplyRequest() = default;
+PostPartnerpayPayapplyResponse::PostPartnerpayPayapplyResponse() = default;
+PostPartnerpayPayapplyResponse::~PostPartnerpayPayapplyResponse() = default;
+PostPartnerpayQueryorderRequest::PostPartnerpayQueryorderRequest() = default;
+PostPartnerpayQueryorderRequest::~PostPartnerpayQueryorderRequest() = default;
+PostPartnerpayQueryorderResponse::PostPartnerpayQueryorderResponse() = default;
+PostPartnerpayQueryorderResponse::~PostPartnerpayQueryorderResponse() = default;
+PostPartnerpayQuerystateRequest::PostPartnerpayQuerystateRequest() = default;
+PostPartnerpayQuerystateRequest::~PostPartnerpayQuerystateRequest() = default;
+PostPartnerpayQuerystateResponse::PostPartnerpayQuerystateResponse() = default;
+PostPartnerpayQuerystateResponse::~PostPartnerpayQuerystateResponse() = default;
+PostPayPayapplyRequest::PostPayPayapplyRequest() = default;
+PostPayPayapplyRequest::~PostPayPayapplyRequest() = default;
+PostPayPayapplyResponse::PostPayPayapplyResponse() = default;
+PostPayPayapplyResponse::~PostPayPayapplyResponse() = default;
+PostPayQuerystateRequest::PostPayQuerystateRequest() = default;
+PostPayQuerystateRequest::~PostPayQuerystateRequest() = default;
+PostPayQuerystateResponse::PostPayQuerystateResponse() = default;
+PostPayQuerystateResponse::~PostPayQuerystateResponse() = default;
+PostQueryorderRequest::PostQueryorderRequest() = default;
+PostQueryorderRequest::~PostQueryorderRequest() = default;
+PostQueryorderResponse::PostQueryorderResponse() = default;
+PostQueryorderResponse::~PostQueryorderResponse() = default;
+
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::TradeType) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::TradeScene) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::Version) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyResponse::ReturnCode) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPartnerpayQueryorderResponse::IsSubscribe) { return kEnum5; }
+const EnumTable& EnumTableOf(PostPartnerpayQueryorderResponse::TradeState) { return kEnum6; }
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::UserState) { return kEnum7; }
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::ContractState) { return kEnum8; }
+
+}  // namespace wechatpay::models::v2::transit
+
+namespace wechatpay::models::v2::vehicle {
+
+namespace {
+
+using T1 = PostPartnerpayNotificationRequest::SceneInfo;
+using T2 = T1::SceneInfo_;
+using T3 = PostPartnerpayPayapplyRequest::SceneInfo;
+using T4 = T3::SceneInfo_;
+using T5 = PostPartnerpayQuerystateResponse::PlateNumberInfo;
+using T6 = T5::PlateNumberInfo_;
+using T7 = PostPayNotificationRequest::SceneInfo;
+using T8 = T7::SceneInfo_;
+using T9 = PostPayQuerystateResponse::PlateNumberInfo;
+using T10 = T9::PlateNumberInfo_;
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "HMAC-SHA256",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 2};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "3.0",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 2};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "PARKING",
+    "PARKING SPACE",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 3};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 3};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",
+    "NORMAL",
+    "BLOCK",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 3};
+
+constexpr std::string_view kEnum5Names[] = {
+    "",
+    "PROACTIVE",
+    "AUTOPAY",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 3};
+
+constexpr std::string_view kEnum6Names[] = {
+    "",
+    "PAP",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 2};
+
+constexpr std::string_view kEnum7Names[] = {
+    "",
+    "Y",
+    "N",
+};
+constexpr EnumTable kEnum7{kEnum7Names, 3};
+
+constexpr std::string_view kEnum8Names[] = {
+    "",
+    "DEDUCT_PROACTIVE_ONLY",
+    "DEDUCT_AUTOPAY_ONLY",
+    "DEDUCT_ALL",
+};
+constexpr EnumTable kEnum8{kEnum8Names, 4};
+
+constexpr std::string_view kEnum9Names[] = {
+    "",
+    "ETC",
+    "MTC",
+};
+constexpr EnumTable kEnum9{kEnum9Names, 3};
+
+constexpr std::string_view kEnum10Names[] = {
+    "", "PARKING", "PARKING SPACE", "GAS", "HIGHWAY", "BRIDGE",
+};
+constexpr EnumTable kEnum10{kEnum10Names, 6};
+
+constexpr std::string_view kEnum11Names[] = {
+    "",
+    "APP",
+    "H5",
+};
+constexpr EnumTable kEnum11{kEnum11Names, 3};
+
+constexpr std::string_view kEnum12Names[] = {
+    "", "NORMAL", "PAUSED", "OVERDUE", "UNAUTHORIZED",
+};
+constexpr EnumTable kEnum12{kEnum12Names, 5};
+
+constexpr std::string_view kEnum13Names[] = {
+    "",
+    "COMMON_USE",
+};
+constexpr EnumTable kEnum13{kEnum13Names, 2};
+
+}  // namespace
+
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T9& v);
+
+// POST v2/vehicle/partnerpay/notification
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostPartnerpayNotificationRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.Str("sub_appid", v.sub_appid);
+  a.Str("sub_mch_id", v.sub_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.Field("version", v.version);
+  a.Field("trade_scene", v.trade_scene);
+  a.JsonField("scene_info", v.scene_info);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v2/vehicle/partnerpay/notification",
+    "POST",
+    "v2/vehicle/partnerpay/notification",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPartnerpayNotificationRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPartnerpayNotificationResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Str("appid", v.appid);
+  a.Str("mch_id", v.mch_id);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("sub_mch_id", v.sub_mch_id);
+  a.Str("nonce_str", v.nonce_str);
+  a.Str("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.Field("user_state", v.user_state);
+  a.Field("deduct_mode", v.deduct_mode);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPartnerpayNotification::Prepare(const Client& client,
+                                                         const Request& request,
+                                                         CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostPartnerpayNotification::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/vehicle/partnerpay/payapply
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostPartnerpayPayapplyRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.Str("sub_appid", v.sub_appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.Str("sub_mch_id", v.sub_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.Str("body", v.body);
+  a.OptStr("detail", v.detail);
+  a.OptStr("attach", v.attach);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.I32("total_fee", v.total_fee);
+  a.OptStr("fee_type", v.fee_type);
+  a.Str("spbill_create_ip", v.spbill_create_ip);
+  a.OptStr("goods_tag", v.goods_tag);
+  a.Str("notify_url", v.notify_url);
+  a.Field("trade_type", v.trade_type);
+  a.Field("version", v.version);
+  a.Field("trade_scene", v.trade_scene);
+  a.OptStr("openid", v.openid);
+  a.Field("profit_sharing", v.profit_sharing);
+  a.JsonField("scene_info", v.scene_info);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "POST v2/vehicle/partnerpay/payapply",
+    "POST",
+    "v2/vehicle/partnerpay/payapply",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPartnerpayPayapplyRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPartnerpayPayapplyResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.Str("return_msg", v.return_msg);
+  a.Str("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("mch_id", v.mch_id);
+  a.Str("sub_mch_id", v.sub_mch_id);
+  a.OptStr("device_info", v.device_info);
+  a.Str("nonce_str", v.nonce_str);
+  a.Str("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPartnerpayPayapply::Prepare(const Client& client, const Request& request,
+                                                     CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostPartnerpayPayapply::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/vehicle/partnerpay/querystate
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<PostPartnerpayQuerystateRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.Str("sub_appid", v.sub_appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.Str("sub_mch_id", v.sub_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.Field("trade_scene", v.trade_scene);
+  a.Field("jump_scene", v.jump_scene);
+  a.Str("openid", v.openid);
+  a.Str("sub_openid", v.sub_openid);
+  a.Str("plate_number", v.plate_number);
+  a.Field("version", v.version);
+}
+constexpr internal::EndpointSpec kSpec2{
+    "POST v2/vehicle/partnerpay/querystate",
+    "POST",
+    "v2/vehicle/partnerpay/querystate",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPartnerpayQuerystateRequest& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPartnerpayQuerystateResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Str("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("mch_id", v.mch_id);
+  a.Str("sub_mch_id", v.sub_mch_id);
+  a.Str("nonce_str", v.nonce_str);
+  a.Str("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.Field("user_state", v.user_state);
+  a.OptStr("openid", v.openid);
+  a.Field("deduct_mode", v.deduct_mode);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.OptStr("path", v.path);
+  a.JsonField("plate_number_info", v.plate_number_info);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPartnerpayQuerystate::Prepare(const Client& client, const Request& request,
+                                                       CallOptions options) {
+  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
+                           &request.extra, &options);
+}
+Status PostPartnerpayQuerystate::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/vehicle/pay/notification
+namespace {
+void Body3(Archive& a, void* p) {
+  auto& v = *static_cast<PostPayNotificationRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.Str("version", v.version);
+  a.Field("trade_scene", v.trade_scene);
+  a.JsonField("scene_info", v.scene_info);
+}
+constexpr internal::EndpointSpec kSpec3{
+    "POST v2/vehicle/pay/notification",
+    "POST",
+    "v2/vehicle/pay/notification",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPayNotificationRequest& v) {
+  Body3(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPayNotificationResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Str("appid", v.appid);
+  a.Str("mch_id", v.mch_id);
+  a.Str("nonce_str", v.nonce_str);
+  a.Str("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.Field("user_state", v.user_state);
+  a.Field("deduct_mode", v.deduct_mode);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPayNotification::Prepare(const Client& client, const Request& request,
+                                                  CallOptions options) {
+  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
+                           &request.extra, &options);
+}
+Status PostPayNotification::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/vehicle/pay/payapply
+namespace {
+void Body4(Archive& a, void* p) {
+  auto& v = *static_cast<PostPayPayapplyRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.Str("body", v.body);
+  a.OptStr("detail", v.detail);
+  a.OptStr("attach", v.attach);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.I32("total_fee", v.total_fee);
+  a.OptStr("fee_type", v.fee_type);
+  a.Str("spbill_create_ip", v.spbill_create_ip);
+  a.OptStr("goods_tag", v.goods_tag);
+  a.Str("notify_url", v.notify_url);
+  a.Field("trade_type", v.trade_type);
+  a.Field("version", v.version);
+  a.Field("trade_scene", v.trade_scene);
+  a.OptStr("openid", v.openid);
+  a.Field("profit_sharing", v.profit_sharing);
+  a.JsonField("scene_info", v.scene_info);
+}
+constexpr internal::EndpointSpec kSpec4{
+    "POST v2/vehicle/pay/payapply",
+    "POST",
+    "v2/vehicle/pay/payapply",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPayPayapplyRequest& v) {
+  Body4(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPayPayapplyResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.Str("return_msg", v.return_msg);
+  a.Str("appid", v.appid);
+  a.Str("mch_id", v.mch_id);
+  a.OptStr("device_info", v.device_info);
+  a.Str("nonce_str", v.nonce_str);
+  a.Str("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPayPayapply::Prepare(const Client& client, const Request& request,
+                                              CallOptions options) {
+  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
+                           &request.extra, &options);
+}
+Status PostPayPayapply::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/vehicle/pay/querystate
+namespace {
+void Body5(Archive& a, void* p) {
+  auto& v = *static_cast<PostPayQuerystateRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.Field("trade_scene", v.trade_scene);
+  a.OptStr("jump_scene", v.jump_scene);
+  a.Str("openid", v.openid);
+  a.Str("plate_number", v.plate_number);
+  a.Field("version", v.version);
+}
+constexpr internal::EndpointSpec kSpec5{
+    "POST v2/vehicle/pay/querystate",
+    "POST",
+    "v2/vehicle/pay/querystate",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPayQuerystateRequest& v) {
+  Body5(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPayQuerystateResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Str("appid", v.appid);
+  a.Str("mch_id", v.mch_id);
+  a.Str("nonce_str", v.nonce_str);
+  a.Str("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.Field("user_state", v.user_state);
+  a.OptStr("openid", v.openid);
+  a.Field("deduct_mode", v.deduct_mode);
+  a.OptStr("path", v.path);
+  a.JsonField("plate_number_info", v.plate_number_info);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPayQuerystate::Prepare(const Client& client, const Request& request,
+                                                CallOptions options) {
+  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
+                           &request.extra, &options);
+}
+Status PostPayQuerystate::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("notify_url", v.notify_url);
+  a.OptStr("plate_number", v.plate_number);
+  a.OptStr("car_type", v.car_type);
+  a.OptStr("parking_name", v.parking_name);
+  a.OptStr("free_time", v.free_time);
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.OptStr("space_number", v.space_number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.Field("scene_info", v.scene_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("charging_time", v.charging_time);
+  a.OptStr("plate_number", v.plate_number);
+  a.OptStr("car_type", v.car_type);
+  a.OptStr("parking_name", v.parking_name);
+  a.OptStr("free_time", v.free_time);
+  a.Field("deduct_mode", v.deduct_mode);
+  a.Field("support_deduct_mode", v.support_deduct_mode);
+  a.OptStr("space_number", v.space_number);
+  a.OptStr("gas_station", v.gas_station);
+  a.OptStr("gas_label_name", v.gas_label_name);
+  a.OptStr("gas_type", v.gas_type);
+  a.OptStr("gas_standard", v.gas_standard);
+  a.OptStr("gas_amount", v.gas_amount);
+  a.OptStr("gas_gun_no", v.gas_gun_no);
+  a.OptStr("entrance_name", v.entrance_name);
+  a.OptStr("exit_name", v.exit_name);
+  a.OptStr("carrying_capacity", v.carrying_capacity);
+  a.OptStr("carrying_range", v.carrying_range);
+  a.Field("channel_type", v.channel_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.Field("scene_info", v.scene_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.OptStr("plate_number", v.plate_number);
+  a.OptStr("channel_type", v.channel_type);
+  a.OptStr("common_use_flag", v.common_use_flag);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.OptList("plate_number_info", v.plate_number_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("notify_url", v.notify_url);
+  a.OptStr("plate_number", v.plate_number);
+  a.OptStr("car_type", v.car_type);
+  a.OptStr("parking_name", v.parking_name);
+  a.OptStr("free_time", v.free_time);
+  a.OptStr("openid", v.openid);
+  a.OptStr("space_number", v.space_number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T7& v) {
+  a.Field("scene_info", v.scene_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("plate_number", v.plate_number);
+  a.OptStr("channel_type", v.channel_type);
+  a.Field("common_use_flag", v.common_use_flag);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.OptList("plate_number_info", v.plate_number_info);
+  a.Extra(v.extra);
+}
+
+T2::SceneInfo_() = default;
+T2::~SceneInfo_() = default;
+T1::SceneInfo() = default;
+T1::~SceneInfo() = default;
+PostPartnerpayNotificationRequest::PostPartnerpayNotificationRequest() = default;
+PostPartnerpayNotificationRequest::~PostPartnerpayNotificationRequest() = default;
+PostPartnerpayNotificationResponse::PostPartnerpayNotificationResponse() = default;
+PostPartnerpayNotificationResponse::~PostPartnerpayNotificationResponse() = default;
+T4::SceneInfo_() = default;
+T4::~SceneInfo_() = default;
+T3::SceneInfo() = default;
+T3::~SceneInfo() = default;
+PostPartnerpayPayapplyRequest::PostPartnerpayPayapplyRequest() = default;
+PostPartnerpayPayapplyRequest::~PostPartnerpayPayapplyRequest() = default;
+PostPartnerpayPayapplyResponse::PostPartnerpayPayapplyResponse() = default;
+PostPartnerpayPayapplyResponse::~PostPartnerpayPayapplyResponse() = default;
+PostPartnerpayQuerystateRequest::PostPartnerpayQuerystateRequest() = default;
+PostPartnerpayQuerystateRequest::~PostPartnerpayQuerystateRequest() = default;
+T6::PlateNumberInfo_() = default;
+T6::~PlateNumberInfo_() = default;
+T5::PlateNumberInfo() = default;
+T5::~PlateNumberInfo() = default;
+PostPartnerpayQuerystateResponse::PostPartnerpayQuerystateResponse() = default;
+PostPartnerpayQuerystateResponse::~PostPartnerpayQuerystateResponse() = default;
+T8::SceneInfo_() = default;
+T8::~SceneInfo_() = default;
+T7::SceneInfo() = default;
+T7::~SceneInfo() = default;
+PostPayNotificationRequest::PostPayNotificationRequest() = default;
+PostPayNotificationRequest::~PostPayNotificationRequest() = default;
+PostPayNotificationResponse::PostPayNotificationResponse() = default;
+PostPayNotificationResponse::~PostPayNotificationResponse() = default;
+PostPayPayapplyRequest::PostPayPayapplyRequest() = default;
+PostPayPayapplyRequest::~PostPayPayapplyRequest() = default;
+PostPayPayapplyResponse::PostPayPayapplyResponse() = default;
+PostPayPayapplyResponse::~PostPayPayapplyResponse() = default;
+PostPayQuerystateRequest::PostPayQuerystateRequest() = default;
+PostPayQuerystateRequest::~PostPayQuerystateRequest() = default;
+T10::PlateNumberInfo_() = default;
+T10::~PlateNumberInfo_() = default;
+T9::PlateNumberInfo() = default;
+T9::~PlateNumberInfo() = default;
+PostPayQuerystateResponse::PostPayQuerystateResponse() = default;
+PostPayQuerystateResponse::~PostPayQuerystateResponse() = default;
+
+const EnumTable& EnumTableOf(PostPartnerpayNotificationRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPartnerpayNotificationRequest::Version) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerpayNotificationRequest::TradeScene) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPartnerpayNotificationResponse::ReturnCode) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPartnerpayNotificationResponse::UserState) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPartnerpayNotificationResponse::DeductMode) { return kEnum5; }
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::TradeType) { return kEnum6; }
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::ProfitSharing) { return kEnum7; }
+const EnumTable& EnumTableOf(T4::SupportDeductMode) { return kEnum8; }
+const EnumTable& EnumTableOf(T4::ChannelType) { return kEnum9; }
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateRequest::TradeScene) { return kEnum10; }
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateRequest::JumpScene) { return kEnum11; }
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::UserState) { return kEnum12; }
+const EnumTable& EnumTableOf(T10::CommonUseFlag) { return kEnum13; }
+
+}  // namespace wechatpay::models::v2::vehicle
 
 namespace wechatpay::models::v2::wxv {
 
@@ -91,6 +1287,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -151,6 +1348,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -222,6 +1420,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -296,6 +1495,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -368,6 +1568,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -432,6 +1633,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -488,6 +1690,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -566,6 +1769,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -762,6 +1966,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -828,6 +2033,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -906,6 +2112,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1114,6 +2321,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1237,6 +2445,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     kEncrypted0,
     3,
+    "",
 };
 }  // namespace
 
@@ -1286,8 +2495,16 @@ void Body1(Archive& a, void* p) {
 }
 constexpr std::string_view kEncrypted1[] = {"contact.name", "contact.phone", "contact.email"};
 constexpr internal::EndpointSpec kSpec1{
-    "PUT hk/v3/merchants", "PUT", "hk/v3/merchants", internal::Protocol::kApiV3, true, nullptr, 0,
-    kEncrypted1,           3,
+    "PUT hk/v3/merchants",
+    "PUT",
+    "hk/v3/merchants",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    kEncrypted1,
+    3,
+    "",
 };
 }  // namespace
 
@@ -1328,6 +2545,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1517,6 +2735,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1573,6 +2792,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1618,6 +2838,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1671,6 +2892,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1855,6 +3077,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1941,6 +3164,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2064,6 +3288,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2105,6 +3330,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2163,6 +3389,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2199,6 +3426,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2251,6 +3479,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2304,6 +3533,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2376,6 +3606,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2432,6 +3663,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2473,6 +3705,7 @@ constexpr internal::EndpointSpec kSpec8{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2530,6 +3763,7 @@ constexpr internal::EndpointSpec kSpec9{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2565,6 +3799,7 @@ constexpr internal::EndpointSpec kSpec10{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2856,6 +4091,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2911,6 +4147,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2968,6 +4205,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3020,6 +4258,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3075,6 +4314,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     kEncrypted4,
     2,
+    "",
 };
 }  // namespace
 
@@ -3187,6 +4427,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 

@@ -23,8 +23,11 @@
 #include "wechatpay/models/miniprogram/user_order.h"
 #include "wechatpay/models/runtime.h"
 #include "wechatpay/models/v2/payitil.h"
+#include "wechatpay/models/v3/marketing.h"
+#include "wechatpay/models/v3/merchant.h"
 #include "wechatpay/models/v3/merchant_risk_manage.h"
 #include "wechatpay/models/v3/transaction_block.h"
+#include "wechatpay/multipart.h"
 
 namespace wechatpay {
 namespace {
@@ -103,12 +106,12 @@ class ModelsSandboxTest : public sandbox::testing::SandboxTest {
     o.transport = transport_;
     auto c = Client::Create(std::move(o));
     ASSERT_TRUE(c) << c.error().ToString();
-    client_ = std::make_unique<Client>(std::move(*c));
+    sdk_ = std::make_unique<Client>(std::move(*c));
   }
-  const Client& client() const { return *client_; }
+  const Client& client() const { return *sdk_; }
 
   std::shared_ptr<CountingTransport> transport_ = std::make_shared<CountingTransport>();
-  std::unique_ptr<Client> client_;
+  std::unique_ptr<Client> sdk_;  // (client_ is the fixture's raw signed HTTP client)
 };
 
 // seeds 000 + 001: report the trade union information, then query the risk verdict.
@@ -297,6 +300,126 @@ TEST_F(ModelsSandboxTest, BrokenSeedVariantsAreRejectedBeforeSending) {
   EXPECT_THAT(r5.error().message, HasSubstr("sub_orders[0].item_list[0].image_url[0]"));
 
   EXPECT_EQ(transport_->sent(), 0);  // not one request, not even an access_token
+}
+
+// ---- multipart uploads ----
+
+const std::string kImage = std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR sandbox image\xff", 30);
+
+std::string Sha256Hex(const std::string& s) { return crypto::HexEncode(crypto::Sha256(s)); }
+
+TEST_F(ModelsSandboxTest, MediaUploadSignedOverMetaGetsAMediaId) {
+  namespace merchant = models::v3::merchant;
+  merchant::PostMediaUploadRequest req;
+  req.file = kImage;
+  req.meta.filename = "logo.png";
+  req.meta.sha256 = Sha256Hex(kImage);
+  auto r = models::v3::Merchant(client()).media().upload().post(req);
+  ASSERT_TRUE(r) << r.error().ToString();
+  // The sandbox's id is derived from the SHA-256 of the file part it received: the bytes arrived
+  // intact (NUL, CR LF and high bytes included).
+  EXPECT_EQ(r->media_id, "SBX-MEDIA-" + Sha256Hex(kImage).substr(0, 40));
+  auto async = Await(merchant::PostMediaUpload::CallAsync(client(), req));
+  ASSERT_TRUE(async) << async.error().ToString();
+  EXPECT_EQ(async->media_id, r->media_id);
+  auto video = ViaCallback<merchant::PostMediaVideoUploadResponse>([&](auto done) {
+    merchant::PostMediaVideoUploadRequest v;
+    v.file = "mp4 bytes";
+    v.meta.filename = "clip.mp4";
+    v.meta.sha256 = Sha256Hex("mp4 bytes");
+    models::v3::Merchant(client()).media().videoUpload().postAsync(v, std::move(done));
+  });
+  ASSERT_TRUE(video) << video.error().ToString();
+  EXPECT_EQ(video->media_id, "SBX-MEDIA-" + Sha256Hex("mp4 bytes").substr(0, 40));
+}
+
+TEST_F(ModelsSandboxTest, UploadWithAnEncryptedMetaField) {
+  namespace mk = models::v3::marketing;
+  mk::PostShoppingReceiptShoppingreceiptsRequest req;
+  req.file = kImage;
+  req.meta.transaction_id = "4200001234202611230000000001";
+  req.meta.openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
+  req.meta.sha256 = Sha256Hex(kImage);
+  req.meta.merchant_contact_information.emplace();
+  req.meta.merchant_contact_information->consultation_phone_number = "13800138000";
+  // The sandbox decrypts meta~merchant_contact_information.consultation_phone_number with the
+  // key Wechatpay-Serial names (and refuses the upload when that fails).
+  auto r = mk::PostShoppingReceiptShoppingreceipts::Call(client(), req);
+  ASSERT_TRUE(r) << r.error().ToString();
+  // The same meta sent in the clear through the chain: the sandbox cannot decrypt the phone.
+  auto form = std::make_shared<MultipartForm>();
+  form->meta = R"({"transaction_id":"4200001234202611230000000001",)"
+               R"("openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o","sha256":")" +
+               Sha256Hex(kImage) +
+               R"(","merchant_contact_information":{"consultation_phone_number":"13800138000"}})";
+  form->file = {"file", "receipt.png", "", kImage};
+  CallOptions o;
+  o.multipart = form;
+  o.headers.Set("Wechatpay-Serial", sandbox_->platform_keys().public_key_id);
+  auto plain = client().chain("v3/marketing/shopping-receipt/shoppingreceipts").post(o);
+  ASSERT_FALSE(plain);
+  EXPECT_EQ(plain.error().http_status, 400) << plain.error().ToString();
+  EXPECT_THAT(plain.error().message, HasSubstr("consultation_phone_number"));
+}
+
+TEST_F(ModelsSandboxTest, UploadWhoseDigestDoesNotMatchIsRefused) {
+  namespace merchant = models::v3::merchant;
+  merchant::PostMediaUploadRequest req;
+  req.file = kImage;
+  req.meta.filename = "logo.png";
+  req.meta.sha256 = Sha256Hex("some other bytes");
+  auto r = merchant::PostMediaUpload::Call(client(), req);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kApi);
+  EXPECT_EQ(r.error().http_status, 400);
+  EXPECT_EQ(r.error().api_code, "PARAM_ERROR");
+  EXPECT_THAT(r.error().message, HasSubstr("meta.sha256 does not match"));
+}
+
+TEST_F(ModelsSandboxTest, UploadsTheClientWouldNotSendAreRefusedByTheSandbox) {
+  // Without the client's checks: no meta part at all.
+  auto form = std::make_shared<MultipartForm>();
+  form->file = {"file", "logo.png", "image/png", kImage};
+  CallOptions o;
+  o.multipart = form;
+  o.validate = false;
+  auto no_meta = client().chain("v3/merchant/media/upload").post(o);
+  ASSERT_FALSE(no_meta);
+  EXPECT_EQ(no_meta.error().http_status, 400) << no_meta.error().ToString();
+  EXPECT_THAT(no_meta.error().message, HasSubstr("meta"));
+
+  // By hand: a meta part but no file part; then a signature over the whole body instead of meta.
+  const std::string path = "/v3/merchant/media/upload";
+  std::string meta = R"({"filename":"logo.png","sha256":")" + Sha256Hex(kImage) + R"("})";
+  auto send = [&](const std::string& body, const std::string& boundary,
+                  const std::string& signed_text) {
+    auto auth = client_->signer().Authorization("POST", path, signed_text);
+    EXPECT_TRUE(auth.ok());
+    httplib::Headers h{{"Authorization", auth.ok() ? *auth : std::string()}};
+    return client_->Raw("POST", path, body, h, "multipart/form-data; boundary=" + boundary);
+  };
+  std::string meta_only =
+      "--B0\r\nContent-Disposition: form-data; name=\"meta\"\r\n"
+      "Content-Type: application/json\r\n\r\n" +
+      meta + "\r\n--B0--\r\n";
+  auto no_file = send(meta_only, "B0", meta);
+  ASSERT_TRUE(no_file);
+  EXPECT_EQ(no_file->status, 400) << no_file->body;
+  EXPECT_THAT(no_file->body, HasSubstr("file"));
+
+  MultipartForm full;
+  full.meta = meta;
+  full.file = {"file", "logo.png", "image/png", kImage};
+  std::string boundary = NewMultipartBoundary(full);
+  std::string body = EncodeMultipart(full, boundary);
+  auto over_body = send(body, boundary, body);
+  ASSERT_TRUE(over_body);
+  EXPECT_EQ(over_body->status, 401) << over_body->body;
+  EXPECT_THAT(over_body->body, HasSubstr("SIGN_ERROR"));
+  auto over_meta = send(body, boundary, meta);  // the same request signed as WeChat Pay wants
+  ASSERT_TRUE(over_meta);
+  EXPECT_EQ(over_meta->status, 200) << over_meta->body;
+  EXPECT_TRUE(client_->Verify(*over_meta).ok());
 }
 
 }  // namespace

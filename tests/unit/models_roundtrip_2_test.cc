@@ -23,7 +23,6 @@
 #include "wechatpay/models/v3/iotmanage.h"
 #include "wechatpay/models/v3/lovefeast.h"
 #include "wechatpay/models/v3/marketing.h"
-#include "wechatpay/models/v3/mch_manage.h"
 
 namespace wechatpay::models {
 namespace {
@@ -998,24 +997,6 @@ TEST(ModelsRoundTrip, V3Marketing) {
       {"POST v3/marketing/withdraw-favor/users/{openid}/coupons",
        Ops<m::PostWithdrawFavorUsersByOpenidCouponsRequest>(),
        Ops<m::PostWithdrawFavorUsersByOpenidCouponsResponse>()},
-  };
-  for (const Case& c : cases) Check(c);
-}
-
-TEST(ModelsRoundTrip, V3MchManage) {
-  namespace m = v3::mch_manage;
-  const Case cases[] = {
-      {"GET v3/mch-manage/mch-manage-records/sub-mchid/{sub_mchid}",
-       Ops<m::GetMchManageRecordsSubMchidRequest>(), Ops<m::GetMchManageRecordsSubMchidResponse>()},
-      {"GET v3/mch-manage/mch-manage-records/{manage_record_id}",
-       Ops<m::GetMchManageRecordsByManageRecordIdRequest>(),
-       Ops<m::GetMchManageRecordsByManageRecordIdResponse>()},
-      {"POST v3/mch-manage/mch-manage-records/{manage_record_id}/mch-manage-submissions",
-       Ops<m::PostMchManageRecordsByManageRecordIdMchManageSubmissionsRequest>(),
-       Ops<m::PostMchManageRecordsByManageRecordIdMchManageSubmissionsResponse>()},
-      {"POST v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload",
-       Ops<m::PostSubmissionFilesSubMchidUploadRequest>(),
-       Ops<m::PostSubmissionFilesSubMchidUploadResponse>()},
   };
   for (const Case& c : cases) Check(c);
 }

@@ -13,6 +13,7 @@
 
 #include "wechatpay/catalog.h"
 #include "wechatpay/models/runtime.h"
+#include "wechatpay/models/v3/mch_manage.h"
 #include "wechatpay/models/v3/mch_operate.h"
 #include "wechatpay/models/v3/mch_operation_manage.h"
 #include "wechatpay/models/v3/mchalterapply.h"
@@ -154,6 +155,24 @@ void Check(const Case& c) {
     ExpectRoundTrip(c.response, catalog::SynthesizeResponse(*ep),
                     text_response ? Encoding::kText : Encoding::kJson, *ep, "response");
   }
+}
+
+TEST(ModelsRoundTrip, V3MchManage) {
+  namespace m = v3::mch_manage;
+  const Case cases[] = {
+      {"GET v3/mch-manage/mch-manage-records/sub-mchid/{sub_mchid}",
+       Ops<m::GetMchManageRecordsSubMchidRequest>(), Ops<m::GetMchManageRecordsSubMchidResponse>()},
+      {"GET v3/mch-manage/mch-manage-records/{manage_record_id}",
+       Ops<m::GetMchManageRecordsByManageRecordIdRequest>(),
+       Ops<m::GetMchManageRecordsByManageRecordIdResponse>()},
+      {"POST v3/mch-manage/mch-manage-records/{manage_record_id}/mch-manage-submissions",
+       Ops<m::PostMchManageRecordsByManageRecordIdMchManageSubmissionsRequest>(),
+       Ops<m::PostMchManageRecordsByManageRecordIdMchManageSubmissionsResponse>()},
+      {"POST v3/mch-manage/submission-files/sub-mchid/{sub_mchid}/upload",
+       Ops<m::PostSubmissionFilesSubMchidUploadRequest>(),
+       Ops<m::PostSubmissionFilesSubMchidUploadResponse>()},
+  };
+  for (const Case& c : cases) Check(c);
 }
 
 TEST(ModelsRoundTrip, V3MchOperate) {

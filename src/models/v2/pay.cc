@@ -242,6 +242,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -292,6 +293,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -353,6 +355,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -431,6 +434,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -496,6 +500,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -533,6 +538,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -584,6 +590,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -658,6 +665,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -754,6 +762,7 @@ constexpr internal::EndpointSpec kSpec8{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -826,6 +835,7 @@ constexpr internal::EndpointSpec kSpec9{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -903,6 +913,7 @@ constexpr internal::EndpointSpec kSpec10{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -982,6 +993,7 @@ constexpr internal::EndpointSpec kSpec11{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1034,6 +1046,7 @@ constexpr internal::EndpointSpec kSpec12{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1117,6 +1130,7 @@ constexpr internal::EndpointSpec kSpec13{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1171,6 +1185,7 @@ constexpr internal::EndpointSpec kSpec14{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1225,6 +1240,7 @@ constexpr internal::EndpointSpec kSpec15{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1275,6 +1291,7 @@ constexpr internal::EndpointSpec kSpec16{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1326,6 +1343,7 @@ constexpr internal::EndpointSpec kSpec17{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1385,6 +1403,7 @@ constexpr internal::EndpointSpec kSpec18{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1444,6 +1463,7 @@ constexpr internal::EndpointSpec kSpec19{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1508,6 +1528,7 @@ constexpr internal::EndpointSpec kSpec20{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1564,6 +1585,7 @@ constexpr internal::EndpointSpec kSpec21{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1620,6 +1642,7 @@ constexpr internal::EndpointSpec kSpec22{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1700,6 +1723,7 @@ constexpr internal::EndpointSpec kSpec23{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1780,6 +1804,7 @@ constexpr internal::EndpointSpec kSpec24{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1866,6 +1891,7 @@ constexpr internal::EndpointSpec kSpec25{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 

@@ -223,6 +223,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -274,6 +275,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -320,6 +322,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -399,6 +402,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -449,6 +453,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -496,6 +501,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -574,6 +580,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -629,6 +636,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -666,6 +674,18 @@ void Body8(Archive& a, void* p) {
   a.OptStr("sign", v.sign);
   a.Field("sign_type", v.sign_type);
 }
+constexpr internal::EndpointSpec kSpec8{
+    "POST v2/secapi/mch/uploadmedia",
+    "POST",
+    "v2/secapi/mch/uploadmedia",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "media",
+};
 }  // namespace
 
 void Serialize(Archive& a, PostMchUploadmediaRequest& v) {
@@ -684,6 +704,15 @@ void Serialize(Archive& a, PostMchUploadmediaResponse& v) {
   a.OptStr("err_code_des", v.err_code_des);
   a.Str("media_id", v.media_id);
   a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMchUploadmedia::Prepare(const Client& client, const Request& request,
+                                                 CallOptions options) {
+  return internal::Prepare(client, kSpec8, nullptr, &request, nullptr, nullptr, &Body8,
+                           &request.extra, &options);
+}
+Status PostMchUploadmedia::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v2/secapi/mkt/addrecommendconf
@@ -707,6 +736,7 @@ constexpr internal::EndpointSpec kSpec9{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -757,6 +787,7 @@ constexpr internal::EndpointSpec kSpec10{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -814,6 +845,7 @@ constexpr internal::EndpointSpec kSpec11{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -876,6 +908,7 @@ constexpr internal::EndpointSpec kSpec12{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -937,6 +970,7 @@ constexpr internal::EndpointSpec kSpec13{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1001,6 +1035,7 @@ constexpr internal::EndpointSpec kSpec14{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1076,6 +1111,7 @@ constexpr internal::EndpointSpec kSpec15{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1156,6 +1192,7 @@ constexpr internal::EndpointSpec kSpec16{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1229,6 +1266,7 @@ constexpr internal::EndpointSpec kSpec17{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 

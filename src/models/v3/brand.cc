@@ -385,6 +385,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     kEncrypted0,
     2,
+    "",
 };
 }  // namespace
 
@@ -420,6 +421,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -460,6 +462,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -504,6 +507,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -546,6 +550,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -593,6 +598,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -635,6 +641,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -680,6 +687,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -726,6 +734,7 @@ constexpr internal::EndpointSpec kSpec8{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -772,6 +781,7 @@ constexpr internal::EndpointSpec kSpec9{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -818,6 +828,7 @@ constexpr internal::EndpointSpec kSpec10{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -862,6 +873,7 @@ constexpr internal::EndpointSpec kSpec11{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -910,6 +922,7 @@ constexpr internal::EndpointSpec kSpec12{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -953,6 +966,7 @@ constexpr internal::EndpointSpec kSpec13{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1001,6 +1015,7 @@ constexpr internal::EndpointSpec kSpec14{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1047,6 +1062,7 @@ constexpr internal::EndpointSpec kSpec15{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1108,6 +1124,7 @@ constexpr internal::EndpointSpec kSpec16{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1169,6 +1186,7 @@ constexpr internal::EndpointSpec kSpec17{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1236,6 +1254,7 @@ constexpr internal::EndpointSpec kSpec18{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1318,6 +1337,7 @@ constexpr internal::EndpointSpec kSpec19{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1384,6 +1404,7 @@ constexpr internal::EndpointSpec kSpec20{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1456,6 +1477,7 @@ constexpr internal::EndpointSpec kSpec21{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1507,6 +1529,7 @@ constexpr internal::EndpointSpec kSpec22{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1562,6 +1585,7 @@ constexpr internal::EndpointSpec kSpec23{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1621,6 +1645,7 @@ constexpr internal::EndpointSpec kSpec24{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1676,6 +1701,7 @@ constexpr internal::EndpointSpec kSpec25{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1734,6 +1760,7 @@ constexpr internal::EndpointSpec kSpec26{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1776,6 +1803,7 @@ constexpr internal::EndpointSpec kSpec27{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1821,6 +1849,7 @@ constexpr internal::EndpointSpec kSpec28{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1871,6 +1900,7 @@ constexpr internal::EndpointSpec kSpec29{
     0,
     kEncrypted29,
     2,
+    "",
 };
 }  // namespace
 
@@ -1933,6 +1963,7 @@ constexpr internal::EndpointSpec kSpec30{
     0,
     kEncrypted30,
     2,
+    "",
 };
 }  // namespace
 
@@ -1991,6 +2022,7 @@ constexpr internal::EndpointSpec kSpec31{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2063,6 +2095,7 @@ constexpr internal::EndpointSpec kSpec32{
     1,
     kEncrypted32,
     2,
+    "",
 };
 }  // namespace
 
@@ -2136,6 +2169,7 @@ constexpr internal::EndpointSpec kSpec33{
     1,
     kEncrypted33,
     2,
+    "",
 };
 }  // namespace
 
@@ -2200,6 +2234,7 @@ constexpr internal::EndpointSpec kSpec34{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2261,6 +2296,7 @@ constexpr internal::EndpointSpec kSpec35{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2312,6 +2348,7 @@ constexpr internal::EndpointSpec kSpec36{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2363,6 +2400,7 @@ constexpr internal::EndpointSpec kSpec37{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2411,6 +2449,7 @@ constexpr internal::EndpointSpec kSpec38{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2456,6 +2495,7 @@ constexpr internal::EndpointSpec kSpec39{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2503,6 +2543,7 @@ constexpr internal::EndpointSpec kSpec40{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2538,6 +2579,7 @@ constexpr internal::EndpointSpec kSpec41{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2591,6 +2633,7 @@ constexpr internal::EndpointSpec kSpec42{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2643,6 +2686,7 @@ constexpr internal::EndpointSpec kSpec43{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2687,6 +2731,7 @@ constexpr internal::EndpointSpec kSpec44{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2731,6 +2776,7 @@ constexpr internal::EndpointSpec kSpec45{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2776,6 +2822,7 @@ constexpr internal::EndpointSpec kSpec46{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2812,6 +2859,7 @@ constexpr internal::EndpointSpec kSpec47{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2854,6 +2902,7 @@ constexpr internal::EndpointSpec kSpec48{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2898,6 +2947,7 @@ constexpr internal::EndpointSpec kSpec49{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2950,6 +3000,7 @@ constexpr internal::EndpointSpec kSpec50{
     0,
     kEncrypted50,
     1,
+    "",
 };
 }  // namespace
 
@@ -2990,6 +3041,7 @@ constexpr internal::EndpointSpec kSpec51{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3036,6 +3088,7 @@ constexpr internal::EndpointSpec kSpec52{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3080,6 +3133,7 @@ constexpr internal::EndpointSpec kSpec53{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3125,6 +3179,7 @@ constexpr internal::EndpointSpec kSpec54{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3178,6 +3233,7 @@ constexpr internal::EndpointSpec kSpec55{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 

@@ -558,6 +558,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     kEncrypted0,
     4,
+    "",
 };
 }  // namespace
 
@@ -594,6 +595,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -647,6 +649,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -685,6 +688,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -732,6 +736,7 @@ constexpr internal::EndpointSpec kSpec4{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -776,6 +781,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -809,6 +815,18 @@ void Body6(Archive& a, void* p) {
   a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
+constexpr internal::EndpointSpec kSpec6{
+    "POST v3/ecommerce/account/cancel-applications/media",
+    "POST",
+    "v3/ecommerce/account/cancel-applications/media",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "file",
+};
 }  // namespace
 
 void Serialize(Archive& a, PostAccountCancelApplicationsMediaRequest& v) {
@@ -818,6 +836,17 @@ void Serialize(Archive& a, PostAccountCancelApplicationsMediaRequest& v) {
 void Serialize(Archive& a, PostAccountCancelApplicationsMediaResponse& v) {
   a.Str("media_id", v.media_id);
   a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostAccountCancelApplicationsMedia::Prepare(const Client& client,
+                                                                 const Request& request,
+                                                                 CallOptions options) {
+  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
+                           &request.extra, &options);
+}
+Status PostAccountCancelApplicationsMedia::Parse(const ::wechatpay::Response& response,
+                                                 Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/ecommerce/account/cancel-applications/out-apply-no/{out_apply_no}
@@ -833,6 +862,7 @@ constexpr internal::EndpointSpec kSpec7{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -906,6 +936,7 @@ constexpr internal::EndpointSpec kSpec8{
     0,
     kEncrypted8,
     12,
+    "",
 };
 }  // namespace
 
@@ -941,6 +972,7 @@ constexpr internal::EndpointSpec kSpec9{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -984,6 +1016,7 @@ constexpr internal::EndpointSpec kSpec10{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1055,6 +1088,7 @@ constexpr internal::EndpointSpec kSpec11{
     0,
     kEncrypted11,
     12,
+    "",
 };
 }  // namespace
 
@@ -1098,6 +1132,7 @@ constexpr internal::EndpointSpec kSpec12{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1134,6 +1169,7 @@ constexpr internal::EndpointSpec kSpec13{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1177,6 +1213,7 @@ constexpr internal::EndpointSpec kSpec14{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1220,6 +1257,7 @@ constexpr internal::EndpointSpec kSpec15{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1256,6 +1294,7 @@ constexpr internal::EndpointSpec kSpec16{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1310,6 +1349,7 @@ constexpr internal::EndpointSpec kSpec17{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1358,6 +1398,7 @@ constexpr internal::EndpointSpec kSpec18{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1404,6 +1445,7 @@ constexpr internal::EndpointSpec kSpec19{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1450,6 +1492,7 @@ constexpr internal::EndpointSpec kSpec20{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1489,6 +1532,7 @@ constexpr internal::EndpointSpec kSpec21{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1534,6 +1578,7 @@ constexpr internal::EndpointSpec kSpec22{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1568,6 +1613,7 @@ constexpr internal::EndpointSpec kSpec23{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1614,6 +1660,7 @@ constexpr internal::EndpointSpec kSpec24{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1663,6 +1710,7 @@ constexpr internal::EndpointSpec kSpec25{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1705,6 +1753,7 @@ constexpr internal::EndpointSpec kSpec26{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1761,6 +1810,7 @@ constexpr internal::EndpointSpec kSpec27{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1817,6 +1867,7 @@ constexpr internal::EndpointSpec kSpec28{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1866,6 +1917,7 @@ constexpr internal::EndpointSpec kSpec29{
     0,
     kEncrypted29,
     2,
+    "",
 };
 }  // namespace
 
@@ -1912,6 +1964,7 @@ constexpr internal::EndpointSpec kSpec30{
     0,
     kEncrypted30,
     2,
+    "",
 };
 }  // namespace
 
@@ -1953,6 +2006,7 @@ constexpr internal::EndpointSpec kSpec31{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1994,6 +2048,7 @@ constexpr internal::EndpointSpec kSpec32{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2035,6 +2090,7 @@ constexpr internal::EndpointSpec kSpec33{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2078,6 +2134,7 @@ constexpr internal::EndpointSpec kSpec34{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2116,6 +2173,7 @@ constexpr internal::EndpointSpec kSpec35{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2165,6 +2223,7 @@ constexpr internal::EndpointSpec kSpec36{
     0,
     kEncrypted36,
     1,
+    "",
 };
 }  // namespace
 
@@ -2211,6 +2270,7 @@ constexpr internal::EndpointSpec kSpec37{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2266,6 +2326,7 @@ constexpr internal::EndpointSpec kSpec38{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2312,6 +2373,7 @@ constexpr internal::EndpointSpec kSpec39{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2367,6 +2429,7 @@ constexpr internal::EndpointSpec kSpec40{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2416,6 +2479,7 @@ constexpr internal::EndpointSpec kSpec41{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2460,6 +2524,7 @@ constexpr internal::EndpointSpec kSpec42{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2504,6 +2569,7 @@ constexpr internal::EndpointSpec kSpec43{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2559,6 +2625,7 @@ constexpr internal::EndpointSpec kSpec44{
     0,
     kEncrypted44,
     1,
+    "",
 };
 }  // namespace
 
@@ -2598,6 +2665,7 @@ constexpr internal::EndpointSpec kSpec45{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2644,6 +2712,7 @@ constexpr internal::EndpointSpec kSpec46{
     0,
     kEncrypted46,
     1,
+    "",
 };
 }  // namespace
 
@@ -2685,6 +2754,7 @@ constexpr internal::EndpointSpec kSpec47{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2729,6 +2799,7 @@ constexpr internal::EndpointSpec kSpec48{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2783,6 +2854,7 @@ constexpr internal::EndpointSpec kSpec49{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2844,6 +2916,7 @@ constexpr internal::EndpointSpec kSpec50{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2889,6 +2962,7 @@ constexpr internal::EndpointSpec kSpec51{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2943,6 +3017,7 @@ constexpr internal::EndpointSpec kSpec52{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3002,6 +3077,7 @@ constexpr internal::EndpointSpec kSpec53{
     1,
     kEncrypted53,
     2,
+    "",
 };
 }  // namespace
 
@@ -3057,6 +3133,7 @@ constexpr internal::EndpointSpec kSpec54{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3107,6 +3184,7 @@ constexpr internal::EndpointSpec kSpec55{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3161,6 +3239,7 @@ constexpr internal::EndpointSpec kSpec56{
     0,
     kEncrypted56,
     1,
+    "",
 };
 }  // namespace
 
@@ -3203,6 +3282,7 @@ constexpr internal::EndpointSpec kSpec57{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3248,6 +3328,7 @@ constexpr internal::EndpointSpec kSpec58{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3298,6 +3379,7 @@ constexpr internal::EndpointSpec kSpec59{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 

@@ -292,6 +292,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     kEncrypted0,
     1,
+    "",
 };
 }  // namespace
 
@@ -337,6 +338,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -391,6 +393,7 @@ constexpr internal::EndpointSpec kSpec2{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -450,6 +453,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -509,6 +513,7 @@ constexpr internal::EndpointSpec kSpec4{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -568,6 +573,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -605,6 +611,7 @@ constexpr internal::EndpointSpec kSpec6{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -649,6 +656,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -686,6 +694,7 @@ constexpr internal::EndpointSpec kSpec8{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -731,6 +740,7 @@ constexpr internal::EndpointSpec kSpec9{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -784,6 +794,7 @@ constexpr internal::EndpointSpec kSpec10{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -839,6 +850,7 @@ constexpr internal::EndpointSpec kSpec11{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -894,6 +906,7 @@ constexpr internal::EndpointSpec kSpec12{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -950,6 +963,7 @@ constexpr internal::EndpointSpec kSpec13{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1007,6 +1021,7 @@ constexpr internal::EndpointSpec kSpec14{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1058,6 +1073,7 @@ constexpr internal::EndpointSpec kSpec15{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1108,6 +1124,7 @@ constexpr internal::EndpointSpec kSpec16{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1156,6 +1173,7 @@ constexpr internal::EndpointSpec kSpec17{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1204,6 +1222,7 @@ constexpr internal::EndpointSpec kSpec18{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1244,6 +1263,7 @@ constexpr internal::EndpointSpec kSpec19{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1297,6 +1317,7 @@ constexpr internal::EndpointSpec kSpec20{
     0,
     kEncrypted20,
     1,
+    "",
 };
 }  // namespace
 
@@ -1342,6 +1363,7 @@ constexpr internal::EndpointSpec kSpec21{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1395,6 +1417,7 @@ constexpr internal::EndpointSpec kSpec22{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1458,6 +1481,7 @@ constexpr internal::EndpointSpec kSpec23{
     0,
     kEncrypted23,
     1,
+    "",
 };
 }  // namespace
 
@@ -1513,6 +1537,7 @@ constexpr internal::EndpointSpec kSpec24{
     0,
     kEncrypted24,
     1,
+    "",
 };
 }  // namespace
 
@@ -1570,6 +1595,7 @@ constexpr internal::EndpointSpec kSpec25{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1608,6 +1634,7 @@ constexpr internal::EndpointSpec kSpec26{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1657,6 +1684,7 @@ constexpr internal::EndpointSpec kSpec27{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1721,6 +1749,7 @@ constexpr internal::EndpointSpec kSpec28{
     0,
     kEncrypted28,
     1,
+    "",
 };
 }  // namespace
 
@@ -1761,6 +1790,7 @@ constexpr internal::EndpointSpec kSpec29{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1807,6 +1837,7 @@ constexpr internal::EndpointSpec kSpec30{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1861,6 +1892,7 @@ constexpr internal::EndpointSpec kSpec31{
     0,
     kEncrypted31,
     1,
+    "",
 };
 }  // namespace
 
@@ -1917,6 +1949,7 @@ constexpr internal::EndpointSpec kSpec32{
     0,
     kEncrypted32,
     1,
+    "",
 };
 }  // namespace
 
@@ -1964,6 +1997,7 @@ constexpr internal::EndpointSpec kSpec33{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2024,6 +2058,7 @@ constexpr internal::EndpointSpec kSpec34{
     0,
     kEncrypted34,
     1,
+    "",
 };
 }  // namespace
 
@@ -2072,6 +2107,7 @@ constexpr internal::EndpointSpec kSpec35{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2120,6 +2156,7 @@ constexpr internal::EndpointSpec kSpec36{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2178,6 +2215,7 @@ constexpr internal::EndpointSpec kSpec37{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2226,6 +2264,7 @@ constexpr internal::EndpointSpec kSpec38{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2278,6 +2317,7 @@ constexpr internal::EndpointSpec kSpec39{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 

@@ -405,6 +405,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -446,6 +447,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -501,6 +503,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -558,6 +561,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -610,6 +614,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -665,6 +670,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     kEncrypted5,
     2,
+    "",
 };
 }  // namespace
 
@@ -703,6 +709,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -729,6 +736,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -766,6 +774,7 @@ constexpr internal::EndpointSpec kSpec8{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -806,6 +815,7 @@ constexpr internal::EndpointSpec kSpec9{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -852,6 +862,7 @@ constexpr internal::EndpointSpec kSpec10{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -895,6 +906,7 @@ constexpr internal::EndpointSpec kSpec11{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -951,6 +963,7 @@ constexpr internal::EndpointSpec kSpec12{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -987,6 +1000,7 @@ constexpr internal::EndpointSpec kSpec13{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1036,6 +1050,7 @@ constexpr internal::EndpointSpec kSpec14{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1059,6 +1074,18 @@ void Body15(Archive& a, void* p) {
   a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
+constexpr internal::EndpointSpec kSpec15{
+    "POST v3/global/merchant-service/images/upload",
+    "POST",
+    "v3/global/merchant-service/images/upload",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "file",
+};
 }  // namespace
 
 void Serialize(Archive& a, PostMerchantServiceImagesUploadRequest& v) {
@@ -1068,6 +1095,17 @@ void Serialize(Archive& a, PostMerchantServiceImagesUploadRequest& v) {
 void Serialize(Archive& a, PostMerchantServiceImagesUploadResponse& v) {
   a.Str("media_id", v.media_id);
   a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMerchantServiceImagesUpload::Prepare(const Client& client,
+                                                              const Request& request,
+                                                              CallOptions options) {
+  return internal::Prepare(client, kSpec15, nullptr, &request, nullptr, nullptr, &Body15,
+                           &request.extra, &options);
+}
+Status PostMerchantServiceImagesUpload::Parse(const ::wechatpay::Response& response,
+                                              Response* out) {
+  return internal::ParseResponse(kSpec15, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/global/merchant-service/images/{media_id}
@@ -1088,6 +1126,7 @@ constexpr internal::EndpointSpec kSpec16{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1112,6 +1151,18 @@ void Body17(Archive& a, void* p) {
   a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
+constexpr internal::EndpointSpec kSpec17{
+    "POST v3/global/merchant-storage/file/upload",
+    "POST",
+    "v3/global/merchant-storage/file/upload",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "file",
+};
 }  // namespace
 
 void Serialize(Archive& a, PostMerchantStorageFileUploadRequest& v) {
@@ -1121,6 +1172,16 @@ void Serialize(Archive& a, PostMerchantStorageFileUploadRequest& v) {
 void Serialize(Archive& a, PostMerchantStorageFileUploadResponse& v) {
   a.Str("file_id", v.file_id);
   a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMerchantStorageFileUpload::Prepare(const Client& client,
+                                                            const Request& request,
+                                                            CallOptions options) {
+  return internal::Prepare(client, kSpec17, nullptr, &request, nullptr, nullptr, &Body17,
+                           &request.extra, &options);
+}
+Status PostMerchantStorageFileUpload::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec17, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/global/merchant/h5/permission/applications
@@ -1149,6 +1210,7 @@ constexpr internal::EndpointSpec kSpec18{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1198,6 +1260,7 @@ constexpr internal::EndpointSpec kSpec19{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1256,6 +1319,7 @@ constexpr internal::EndpointSpec kSpec20{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1315,6 +1379,7 @@ constexpr internal::EndpointSpec kSpec21{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1361,6 +1426,7 @@ constexpr internal::EndpointSpec kSpec22{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1414,6 +1480,7 @@ constexpr internal::EndpointSpec kSpec23{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1460,6 +1527,7 @@ constexpr internal::EndpointSpec kSpec24{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1524,6 +1592,7 @@ constexpr internal::EndpointSpec kSpec25{
     0,
     kEncrypted25,
     3,
+    "",
 };
 }  // namespace
 
@@ -1568,6 +1637,7 @@ constexpr internal::EndpointSpec kSpec26{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1644,6 +1714,7 @@ constexpr internal::EndpointSpec kSpec27{
     1,
     kEncrypted27,
     3,
+    "",
 };
 }  // namespace
 
@@ -1688,6 +1759,7 @@ constexpr internal::EndpointSpec kSpec28{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1723,6 +1795,7 @@ constexpr internal::EndpointSpec kSpec29{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1771,6 +1844,7 @@ constexpr internal::EndpointSpec kSpec30{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1836,6 +1910,7 @@ constexpr internal::EndpointSpec kSpec31{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1887,6 +1962,7 @@ constexpr internal::EndpointSpec kSpec32{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1937,6 +2013,7 @@ constexpr internal::EndpointSpec kSpec33{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1987,6 +2064,7 @@ constexpr internal::EndpointSpec kSpec34{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2032,6 +2110,7 @@ constexpr internal::EndpointSpec kSpec35{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2098,6 +2177,7 @@ constexpr internal::EndpointSpec kSpec36{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2144,6 +2224,7 @@ constexpr internal::EndpointSpec kSpec37{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2204,6 +2285,7 @@ constexpr internal::EndpointSpec kSpec38{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2249,6 +2331,7 @@ constexpr internal::EndpointSpec kSpec39{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2304,6 +2387,7 @@ constexpr internal::EndpointSpec kSpec40{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2362,6 +2446,7 @@ constexpr internal::EndpointSpec kSpec41{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2397,6 +2482,7 @@ constexpr internal::EndpointSpec kSpec42{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2456,6 +2542,7 @@ constexpr internal::EndpointSpec kSpec43{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2502,6 +2589,7 @@ constexpr internal::EndpointSpec kSpec44{
     0,
     kEncrypted44,
     1,
+    "",
 };
 }  // namespace
 
@@ -2547,6 +2635,7 @@ constexpr internal::EndpointSpec kSpec45{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2594,6 +2683,7 @@ constexpr internal::EndpointSpec kSpec46{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2644,6 +2734,7 @@ constexpr internal::EndpointSpec kSpec47{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2689,6 +2780,7 @@ constexpr internal::EndpointSpec kSpec48{
     0,
     kEncrypted48,
     1,
+    "",
 };
 }  // namespace
 
@@ -2746,6 +2838,7 @@ constexpr internal::EndpointSpec kSpec49{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2800,6 +2893,7 @@ constexpr internal::EndpointSpec kSpec50{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2835,6 +2929,7 @@ constexpr internal::EndpointSpec kSpec51{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2875,6 +2970,7 @@ constexpr internal::EndpointSpec kSpec52{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2908,6 +3004,7 @@ constexpr internal::EndpointSpec kSpec53{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2952,6 +3049,7 @@ constexpr internal::EndpointSpec kSpec54{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2993,6 +3091,7 @@ constexpr internal::EndpointSpec kSpec55{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3028,6 +3127,7 @@ constexpr internal::EndpointSpec kSpec56{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3070,6 +3170,7 @@ constexpr internal::EndpointSpec kSpec57{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3126,6 +3227,7 @@ constexpr internal::EndpointSpec kSpec58{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3171,6 +3273,7 @@ constexpr internal::EndpointSpec kSpec59{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3225,6 +3328,7 @@ constexpr internal::EndpointSpec kSpec60{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3281,6 +3385,7 @@ constexpr internal::EndpointSpec kSpec61{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3325,6 +3430,7 @@ constexpr internal::EndpointSpec kSpec62{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3374,6 +3480,7 @@ constexpr internal::EndpointSpec kSpec63{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3415,6 +3522,7 @@ constexpr internal::EndpointSpec kSpec64{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3475,6 +3583,7 @@ constexpr internal::EndpointSpec kSpec65{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3526,6 +3635,7 @@ constexpr internal::EndpointSpec kSpec66{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3582,6 +3692,7 @@ constexpr internal::EndpointSpec kSpec67{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3638,6 +3749,7 @@ constexpr internal::EndpointSpec kSpec68{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3679,6 +3791,7 @@ constexpr internal::EndpointSpec kSpec69{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3738,6 +3851,7 @@ constexpr internal::EndpointSpec kSpec70{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 

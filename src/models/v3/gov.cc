@@ -190,6 +190,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -233,6 +234,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -286,6 +288,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -374,6 +377,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -462,6 +466,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -504,6 +509,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -556,6 +562,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -629,6 +636,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     kEncrypted7,
     3,
+    "",
 };
 }  // namespace
 
@@ -678,6 +686,7 @@ constexpr internal::EndpointSpec kSpec8{
     0,
     kEncrypted8,
     3,
+    "",
 };
 }  // namespace
 
@@ -722,6 +731,7 @@ constexpr internal::EndpointSpec kSpec9{
     0,
     kEncrypted9,
     3,
+    "",
 };
 }  // namespace
 
@@ -770,6 +780,7 @@ constexpr internal::EndpointSpec kSpec10{
     0,
     kEncrypted10,
     3,
+    "",
 };
 }  // namespace
 
@@ -815,6 +826,7 @@ constexpr internal::EndpointSpec kSpec11{
     0,
     kEncrypted11,
     3,
+    "",
 };
 }  // namespace
 
@@ -859,6 +871,7 @@ constexpr internal::EndpointSpec kSpec12{
     0,
     kEncrypted12,
     3,
+    "",
 };
 }  // namespace
 
@@ -935,6 +948,7 @@ constexpr internal::EndpointSpec kSpec13{
     0,
     kEncrypted13,
     3,
+    "",
 };
 }  // namespace
 
@@ -985,6 +999,7 @@ constexpr internal::EndpointSpec kSpec14{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1024,6 +1039,7 @@ constexpr internal::EndpointSpec kSpec15{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1066,6 +1082,7 @@ constexpr internal::EndpointSpec kSpec16{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1105,6 +1122,7 @@ constexpr internal::EndpointSpec kSpec17{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1149,6 +1167,7 @@ constexpr internal::EndpointSpec kSpec18{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1214,6 +1233,7 @@ constexpr internal::EndpointSpec kSpec19{
     0,
     kEncrypted19,
     3,
+    "",
 };
 }  // namespace
 
@@ -1258,6 +1278,7 @@ constexpr internal::EndpointSpec kSpec20{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1318,6 +1339,7 @@ constexpr internal::EndpointSpec kSpec21{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1367,6 +1389,7 @@ constexpr internal::EndpointSpec kSpec22{
     0,
     kEncrypted22,
     3,
+    "",
 };
 }  // namespace
 
@@ -1425,6 +1448,7 @@ constexpr internal::EndpointSpec kSpec23{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1470,6 +1494,7 @@ constexpr internal::EndpointSpec kSpec24{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1522,6 +1547,7 @@ constexpr internal::EndpointSpec kSpec25{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1606,6 +1632,7 @@ constexpr internal::EndpointSpec kSpec26{
     0,
     kEncrypted26,
     4,
+    "",
 };
 }  // namespace
 
@@ -1651,6 +1678,7 @@ constexpr internal::EndpointSpec kSpec27{
     0,
     kEncrypted27,
     3,
+    "",
 };
 }  // namespace
 
@@ -1698,6 +1726,7 @@ constexpr internal::EndpointSpec kSpec28{
     0,
     kEncrypted28,
     3,
+    "",
 };
 }  // namespace
 
@@ -1741,6 +1770,7 @@ constexpr internal::EndpointSpec kSpec29{
     0,
     kEncrypted29,
     1,
+    "",
 };
 }  // namespace
 
@@ -1784,6 +1814,7 @@ constexpr internal::EndpointSpec kSpec30{
     0,
     kEncrypted30,
     3,
+    "",
 };
 }  // namespace
 
@@ -1847,6 +1878,7 @@ constexpr internal::EndpointSpec kSpec31{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1897,6 +1929,7 @@ constexpr internal::EndpointSpec kSpec32{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1962,6 +1995,7 @@ constexpr internal::EndpointSpec kSpec33{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 

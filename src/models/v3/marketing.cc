@@ -957,6 +957,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1000,6 +1001,7 @@ constexpr internal::EndpointSpec kSpec1{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1060,6 +1062,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1095,6 +1098,19 @@ void Body3(Archive& a, void* p) {
   a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
+constexpr std::string_view kPath3[] = {"package_id"};
+constexpr internal::EndpointSpec kSpec3{
+    "POST v3/marketing/bank/packages/{package_id}/tasks",
+    "POST",
+    "v3/marketing/bank/packages/{package_id}/tasks",
+    internal::Protocol::kApiV3,
+    true,
+    kPath3,
+    1,
+    nullptr,
+    0,
+    "file",
+};
 }  // namespace
 
 void Serialize(Archive& a, PostBankPackagesByPackageIdTasksRequest& v) {
@@ -1115,6 +1131,19 @@ void Serialize(Archive& a, PostBankPackagesByPackageIdTasksResponse& v) {
   a.Extra(v.extra);
 }
 
+Result<PreparedCall> PostBankPackagesByPackageIdTasks::Prepare(const Client& client,
+                                                               std::string_view package_id,
+                                                               const Request& request,
+                                                               CallOptions options) {
+  const std::string path[] = {std::string(package_id)};
+  return internal::Prepare(client, kSpec3, path, &request, nullptr, nullptr, &Body3, &request.extra,
+                           &options);
+}
+Status PostBankPackagesByPackageIdTasks::Parse(const ::wechatpay::Response& response,
+                                               Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
 // GET v3/marketing/busifavor/callbacks
 namespace {
 void Query4(Archive& a, void* p) {
@@ -1132,6 +1161,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1171,6 +1201,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1213,6 +1244,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1254,6 +1286,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1295,6 +1328,7 @@ constexpr internal::EndpointSpec kSpec8{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1336,6 +1370,7 @@ constexpr internal::EndpointSpec kSpec9{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1378,6 +1413,7 @@ constexpr internal::EndpointSpec kSpec10{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1425,6 +1461,7 @@ constexpr internal::EndpointSpec kSpec11{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1468,6 +1505,7 @@ constexpr internal::EndpointSpec kSpec12{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1513,6 +1551,7 @@ constexpr internal::EndpointSpec kSpec13{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1558,6 +1597,7 @@ constexpr internal::EndpointSpec kSpec14{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1611,6 +1651,7 @@ constexpr internal::EndpointSpec kSpec15{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1646,6 +1687,7 @@ constexpr internal::EndpointSpec kSpec16{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1708,6 +1750,7 @@ constexpr internal::EndpointSpec kSpec17{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1746,6 +1789,7 @@ constexpr internal::EndpointSpec kSpec18{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1793,6 +1837,7 @@ constexpr internal::EndpointSpec kSpec19{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1840,6 +1885,7 @@ constexpr internal::EndpointSpec kSpec20{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1891,6 +1937,7 @@ constexpr internal::EndpointSpec kSpec21{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1934,6 +1981,7 @@ constexpr internal::EndpointSpec kSpec22{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1978,6 +2026,7 @@ constexpr internal::EndpointSpec kSpec23{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2023,6 +2072,7 @@ constexpr internal::EndpointSpec kSpec24{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2071,6 +2121,7 @@ constexpr internal::EndpointSpec kSpec25{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2130,6 +2181,7 @@ constexpr internal::EndpointSpec kSpec26{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2180,6 +2232,7 @@ constexpr internal::EndpointSpec kSpec27{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2242,6 +2295,7 @@ constexpr internal::EndpointSpec kSpec28{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2283,6 +2337,7 @@ constexpr internal::EndpointSpec kSpec29{
     3,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2341,6 +2396,7 @@ constexpr internal::EndpointSpec kSpec30{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2381,6 +2437,7 @@ constexpr internal::EndpointSpec kSpec31{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2430,6 +2487,7 @@ constexpr internal::EndpointSpec kSpec32{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2459,6 +2517,18 @@ void Body33(Archive& a, void* p) {
   a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
+constexpr internal::EndpointSpec kSpec33{
+    "POST v3/marketing/favor/media/image-upload",
+    "POST",
+    "v3/marketing/favor/media/image-upload",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "file",
+};
 }  // namespace
 
 void Serialize(Archive& a, PostFavorMediaImageUploadRequest& v) {
@@ -2468,6 +2538,16 @@ void Serialize(Archive& a, PostFavorMediaImageUploadRequest& v) {
 void Serialize(Archive& a, PostFavorMediaImageUploadResponse& v) {
   a.Str("media_url", v.media_url);
   a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostFavorMediaImageUpload::Prepare(const Client& client,
+                                                        const Request& request,
+                                                        CallOptions options) {
+  return internal::Prepare(client, kSpec33, nullptr, &request, nullptr, nullptr, &Body33,
+                           &request.extra, &options);
+}
+Status PostFavorMediaImageUpload::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec33, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/favor/stocks
@@ -2492,6 +2572,7 @@ constexpr internal::EndpointSpec kSpec34{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2534,6 +2615,7 @@ constexpr internal::EndpointSpec kSpec35{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2595,6 +2677,7 @@ constexpr internal::EndpointSpec kSpec36{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2643,6 +2726,7 @@ constexpr internal::EndpointSpec kSpec37{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2691,6 +2775,7 @@ constexpr internal::EndpointSpec kSpec38{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2734,6 +2819,7 @@ constexpr internal::EndpointSpec kSpec39{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2772,6 +2858,7 @@ constexpr internal::EndpointSpec kSpec40{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2814,6 +2901,7 @@ constexpr internal::EndpointSpec kSpec41{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2858,6 +2946,7 @@ constexpr internal::EndpointSpec kSpec42{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2901,6 +2990,7 @@ constexpr internal::EndpointSpec kSpec43{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2939,6 +3029,7 @@ constexpr internal::EndpointSpec kSpec44{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2980,6 +3071,7 @@ constexpr internal::EndpointSpec kSpec45{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3033,6 +3125,7 @@ constexpr internal::EndpointSpec kSpec46{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3082,6 +3175,7 @@ constexpr internal::EndpointSpec kSpec47{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3124,6 +3218,7 @@ constexpr internal::EndpointSpec kSpec48{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3186,6 +3281,7 @@ constexpr internal::EndpointSpec kSpec49{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3230,6 +3326,7 @@ constexpr internal::EndpointSpec kSpec50{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3273,6 +3370,7 @@ constexpr internal::EndpointSpec kSpec51{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3315,6 +3413,7 @@ constexpr internal::EndpointSpec kSpec52{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3360,6 +3459,7 @@ constexpr internal::EndpointSpec kSpec53{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3408,6 +3508,7 @@ constexpr internal::EndpointSpec kSpec54{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3456,6 +3557,7 @@ constexpr internal::EndpointSpec kSpec55{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3503,6 +3605,7 @@ constexpr internal::EndpointSpec kSpec56{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3545,6 +3648,7 @@ constexpr internal::EndpointSpec kSpec57{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3588,6 +3692,7 @@ constexpr internal::EndpointSpec kSpec58{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3633,6 +3738,7 @@ constexpr internal::EndpointSpec kSpec59{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3670,6 +3776,7 @@ constexpr internal::EndpointSpec kSpec60{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3717,6 +3824,7 @@ constexpr internal::EndpointSpec kSpec61{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3768,6 +3876,7 @@ constexpr internal::EndpointSpec kSpec62{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3817,6 +3926,7 @@ constexpr internal::EndpointSpec kSpec63{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3866,6 +3976,7 @@ constexpr internal::EndpointSpec kSpec64{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3903,6 +4014,7 @@ constexpr internal::EndpointSpec kSpec65{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3940,6 +4052,7 @@ constexpr internal::EndpointSpec kSpec66{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3976,6 +4089,7 @@ constexpr internal::EndpointSpec kSpec67{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4019,6 +4133,7 @@ constexpr internal::EndpointSpec kSpec68{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4076,6 +4191,7 @@ constexpr internal::EndpointSpec kSpec69{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4131,6 +4247,7 @@ constexpr internal::EndpointSpec kSpec70{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4158,6 +4275,7 @@ constexpr internal::EndpointSpec kSpec71{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4232,6 +4350,7 @@ constexpr internal::EndpointSpec kSpec72{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4266,6 +4385,7 @@ constexpr internal::EndpointSpec kSpec73{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4304,6 +4424,7 @@ constexpr internal::EndpointSpec kSpec74{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4363,6 +4484,7 @@ constexpr internal::EndpointSpec kSpec75{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4398,6 +4520,7 @@ constexpr internal::EndpointSpec kSpec76{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4434,6 +4557,7 @@ constexpr internal::EndpointSpec kSpec77{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4470,6 +4594,7 @@ constexpr internal::EndpointSpec kSpec78{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4510,6 +4635,7 @@ constexpr internal::EndpointSpec kSpec79{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4545,6 +4671,7 @@ constexpr internal::EndpointSpec kSpec80{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4579,6 +4706,7 @@ constexpr internal::EndpointSpec kSpec81{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4613,6 +4741,7 @@ constexpr internal::EndpointSpec kSpec82{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4660,6 +4789,7 @@ constexpr internal::EndpointSpec kSpec83{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4703,6 +4833,7 @@ constexpr internal::EndpointSpec kSpec84{
     1,
     kEncrypted84,
     1,
+    "",
 };
 }  // namespace
 
@@ -4747,6 +4878,7 @@ constexpr internal::EndpointSpec kSpec85{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4796,6 +4928,7 @@ constexpr internal::EndpointSpec kSpec86{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4831,6 +4964,7 @@ constexpr internal::EndpointSpec kSpec87{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4869,6 +5003,7 @@ constexpr internal::EndpointSpec kSpec88{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4903,6 +5038,7 @@ constexpr internal::EndpointSpec kSpec89{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4949,6 +5085,7 @@ constexpr internal::EndpointSpec kSpec90{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4985,6 +5122,7 @@ constexpr internal::EndpointSpec kSpec91{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5029,6 +5167,7 @@ constexpr internal::EndpointSpec kSpec92{
     0,
     kEncrypted92,
     1,
+    "",
 };
 }  // namespace
 
@@ -5063,6 +5202,7 @@ constexpr internal::EndpointSpec kSpec93{
     0,
     kEncrypted93,
     1,
+    "",
 };
 }  // namespace
 
@@ -5107,6 +5247,7 @@ constexpr internal::EndpointSpec kSpec94{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5161,6 +5302,7 @@ constexpr internal::EndpointSpec kSpec95{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5206,6 +5348,7 @@ constexpr internal::EndpointSpec kSpec96{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5248,6 +5391,7 @@ constexpr internal::EndpointSpec kSpec97{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5284,6 +5428,7 @@ constexpr internal::EndpointSpec kSpec98{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5315,6 +5460,7 @@ constexpr internal::EndpointSpec kSpec99{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5360,6 +5506,7 @@ constexpr internal::EndpointSpec kSpec100{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5403,6 +5550,7 @@ constexpr internal::EndpointSpec kSpec101{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5438,6 +5586,18 @@ void Body102(Archive& a, void* p) {
   a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
+constexpr internal::EndpointSpec kSpec102{
+    "POST v3/marketing/partner/product-coupon/media/upload-image",
+    "POST",
+    "v3/marketing/partner/product-coupon/media/upload-image",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "file",
+};
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponMediaUploadImageRequest& v) {
@@ -5447,6 +5607,17 @@ void Serialize(Archive& a, PostPartnerProductCouponMediaUploadImageRequest& v) {
 void Serialize(Archive& a, PostPartnerProductCouponMediaUploadImageResponse& v) {
   a.Str("media_url", v.media_url);
   a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPartnerProductCouponMediaUploadImage::Prepare(const Client& client,
+                                                                       const Request& request,
+                                                                       CallOptions options) {
+  return internal::Prepare(client, kSpec102, nullptr, &request, nullptr, nullptr, &Body102,
+                           &request.extra, &options);
+}
+Status PostPartnerProductCouponMediaUploadImage::Parse(const ::wechatpay::Response& response,
+                                                       Response* out) {
+  return internal::ParseResponse(kSpec102, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/notify-configs
@@ -5461,6 +5632,7 @@ constexpr internal::EndpointSpec kSpec103{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5498,6 +5670,7 @@ constexpr internal::EndpointSpec kSpec104{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5547,6 +5720,7 @@ constexpr internal::EndpointSpec kSpec105{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5598,6 +5772,7 @@ constexpr internal::EndpointSpec kSpec106{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5653,6 +5828,7 @@ constexpr internal::EndpointSpec kSpec107{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5709,6 +5885,7 @@ constexpr internal::EndpointSpec kSpec108{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5767,6 +5944,7 @@ constexpr internal::EndpointSpec kSpec109{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5823,6 +6001,7 @@ constexpr internal::EndpointSpec kSpec110{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5878,6 +6057,7 @@ constexpr internal::EndpointSpec kSpec111{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5936,6 +6116,7 @@ constexpr internal::EndpointSpec kSpec112{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -5999,6 +6180,7 @@ constexpr internal::EndpointSpec kSpec113{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6053,6 +6235,7 @@ constexpr internal::EndpointSpec kSpec114{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6099,6 +6282,7 @@ constexpr internal::EndpointSpec kSpec115{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6162,6 +6346,7 @@ constexpr internal::EndpointSpec kSpec116{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6231,6 +6416,7 @@ constexpr internal::EndpointSpec kSpec117{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6299,6 +6485,7 @@ constexpr internal::EndpointSpec kSpec118{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6358,6 +6545,7 @@ constexpr internal::EndpointSpec kSpec119{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6415,6 +6603,7 @@ constexpr internal::EndpointSpec kSpec120{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6485,6 +6674,7 @@ constexpr internal::EndpointSpec kSpec121{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6548,6 +6738,7 @@ constexpr internal::EndpointSpec kSpec122{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6619,6 +6810,7 @@ constexpr internal::EndpointSpec kSpec123{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6678,6 +6870,7 @@ constexpr internal::EndpointSpec kSpec124{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6729,6 +6922,7 @@ constexpr internal::EndpointSpec kSpec125{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6783,6 +6977,7 @@ constexpr internal::EndpointSpec kSpec126{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6834,6 +7029,7 @@ constexpr internal::EndpointSpec kSpec127{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6898,6 +7094,7 @@ constexpr internal::EndpointSpec kSpec128{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -6962,6 +7159,7 @@ constexpr internal::EndpointSpec kSpec129{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7029,6 +7227,7 @@ constexpr internal::EndpointSpec kSpec130{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7095,6 +7294,7 @@ constexpr internal::EndpointSpec kSpec131{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7166,6 +7366,7 @@ constexpr internal::EndpointSpec kSpec132{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7231,6 +7432,7 @@ constexpr internal::EndpointSpec kSpec133{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7276,6 +7478,7 @@ constexpr internal::EndpointSpec kSpec134{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7319,6 +7522,7 @@ constexpr internal::EndpointSpec kSpec135{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7365,6 +7569,7 @@ constexpr internal::EndpointSpec kSpec136{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7414,6 +7619,7 @@ constexpr internal::EndpointSpec kSpec137{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7458,6 +7664,7 @@ constexpr internal::EndpointSpec kSpec138{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7496,6 +7703,7 @@ constexpr internal::EndpointSpec kSpec139{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7548,6 +7756,7 @@ constexpr internal::EndpointSpec kSpec140{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7595,6 +7804,7 @@ constexpr internal::EndpointSpec kSpec141{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7641,6 +7851,7 @@ constexpr internal::EndpointSpec kSpec142{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7685,6 +7896,7 @@ constexpr internal::EndpointSpec kSpec143{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7723,6 +7935,7 @@ constexpr internal::EndpointSpec kSpec144{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7765,6 +7978,7 @@ constexpr internal::EndpointSpec kSpec145{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7813,6 +8027,7 @@ constexpr internal::EndpointSpec kSpec146{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7859,6 +8074,7 @@ constexpr internal::EndpointSpec kSpec147{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7917,6 +8133,7 @@ constexpr internal::EndpointSpec kSpec148{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -7971,6 +8188,7 @@ constexpr internal::EndpointSpec kSpec149{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -8000,6 +8218,20 @@ void Body150(Archive& a, void* p) {
   a.JsonField("meta", v.meta);
   a.Str("file", v.file);
 }
+constexpr std::string_view kEncrypted150[] = {
+    "meta~merchant_contact_information.consultation_phone_number"};
+constexpr internal::EndpointSpec kSpec150{
+    "POST v3/marketing/shopping-receipt/shoppingreceipts",
+    "POST",
+    "v3/marketing/shopping-receipt/shoppingreceipts",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    kEncrypted150,
+    1,
+    "file",
+};
 }  // namespace
 
 void Serialize(Archive& a, PostShoppingReceiptShoppingreceiptsRequest& v) {
@@ -8009,6 +8241,17 @@ void Serialize(Archive& a, PostShoppingReceiptShoppingreceiptsRequest& v) {
 void Serialize(Archive& a, PostShoppingReceiptShoppingreceiptsResponse& v) {
   a.Field("receipt", v.receipt);
   a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostShoppingReceiptShoppingreceipts::Prepare(const Client& client,
+                                                                  const Request& request,
+                                                                  CallOptions options) {
+  return internal::Prepare(client, kSpec150, nullptr, &request, nullptr, nullptr, &Body150,
+                           &request.extra, &options);
+}
+Status PostShoppingReceiptShoppingreceipts::Parse(const ::wechatpay::Response& response,
+                                                  Response* out) {
+  return internal::ParseResponse(kSpec150, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/weekly-discount/activities
@@ -8033,6 +8276,7 @@ constexpr internal::EndpointSpec kSpec151{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -8071,6 +8315,7 @@ constexpr internal::EndpointSpec kSpec152{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -8125,6 +8370,7 @@ constexpr internal::EndpointSpec kSpec153{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -8172,6 +8418,7 @@ constexpr internal::EndpointSpec kSpec154{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -8220,6 +8467,7 @@ constexpr internal::EndpointSpec kSpec155{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 

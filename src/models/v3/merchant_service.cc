@@ -251,6 +251,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -275,6 +276,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -311,6 +313,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -350,6 +353,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -394,6 +398,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -439,6 +444,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -476,6 +482,7 @@ constexpr internal::EndpointSpec kSpec6{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -534,6 +541,7 @@ constexpr internal::EndpointSpec kSpec7{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -570,6 +578,7 @@ constexpr internal::EndpointSpec kSpec8{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -619,6 +628,7 @@ constexpr internal::EndpointSpec kSpec9{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -655,6 +665,7 @@ constexpr internal::EndpointSpec kSpec10{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -700,6 +711,7 @@ constexpr internal::EndpointSpec kSpec11{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -729,6 +741,7 @@ constexpr internal::EndpointSpec kSpec12{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -772,6 +785,7 @@ constexpr internal::EndpointSpec kSpec13{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -816,6 +830,7 @@ constexpr internal::EndpointSpec kSpec14{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -837,6 +852,18 @@ void Body15(Archive& a, void* p) {
   a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
+constexpr internal::EndpointSpec kSpec15{
+    "POST v3/merchant-service/images/upload",
+    "POST",
+    "v3/merchant-service/images/upload",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "file",
+};
 }  // namespace
 
 void Serialize(Archive& a, PostImagesUploadRequest& v) {
@@ -846,6 +873,15 @@ void Serialize(Archive& a, PostImagesUploadRequest& v) {
 void Serialize(Archive& a, PostImagesUploadResponse& v) {
   a.Str("media_id", v.media_id);
   a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostImagesUpload::Prepare(const Client& client, const Request& request,
+                                               CallOptions options) {
+  return internal::Prepare(client, kSpec15, nullptr, &request, nullptr, nullptr, &Body15,
+                           &request.extra, &options);
+}
+Status PostImagesUpload::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec15, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/merchant-service/images/{media_id}
@@ -861,6 +897,7 @@ constexpr internal::EndpointSpec kSpec16{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 

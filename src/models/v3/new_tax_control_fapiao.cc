@@ -273,6 +273,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -316,6 +317,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     kEncrypted1,
     2,
+    "",
 };
 }  // namespace
 
@@ -350,6 +352,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     kEncrypted2,
     2,
+    "",
 };
 }  // namespace
 
@@ -387,6 +390,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     kEncrypted3,
     3,
+    "",
 };
 }  // namespace
 
@@ -422,6 +426,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     kEncrypted4,
     2,
+    "",
 };
 }  // namespace
 
@@ -459,6 +464,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     kEncrypted5,
     3,
+    "",
 };
 }  // namespace
 
@@ -481,6 +487,18 @@ void Body6(Archive& a, void* p) {
   a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
+constexpr internal::EndpointSpec kSpec6{
+    "POST v3/new-tax-control-fapiao/fapiao-applications/upload-fapiao-file",
+    "POST",
+    "v3/new-tax-control-fapiao/fapiao-applications/upload-fapiao-file",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "file",
+};
 }  // namespace
 
 void Serialize(Archive& a, PostFapiaoApplicationsUploadFapiaoFileRequest& v) {
@@ -490,6 +508,17 @@ void Serialize(Archive& a, PostFapiaoApplicationsUploadFapiaoFileRequest& v) {
 void Serialize(Archive& a, PostFapiaoApplicationsUploadFapiaoFileResponse& v) {
   a.Str("fapiao_media_id", v.fapiao_media_id);
   a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostFapiaoApplicationsUploadFapiaoFile::Prepare(const Client& client,
+                                                                     const Request& request,
+                                                                     CallOptions options) {
+  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
+                           &request.extra, &options);
+}
+Status PostFapiaoApplicationsUploadFapiaoFile::Parse(const ::wechatpay::Response& response,
+                                                     Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}
@@ -511,6 +540,7 @@ constexpr internal::EndpointSpec kSpec7{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -556,6 +586,7 @@ constexpr internal::EndpointSpec kSpec8{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -601,6 +632,7 @@ constexpr internal::EndpointSpec kSpec9{
     1,
     kEncrypted9,
     2,
+    "",
 };
 }  // namespace
 
@@ -636,6 +668,7 @@ constexpr internal::EndpointSpec kSpec10{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -676,6 +709,7 @@ constexpr internal::EndpointSpec kSpec11{
     0,
     kEncrypted11,
     1,
+    "",
 };
 }  // namespace
 
@@ -723,6 +757,7 @@ constexpr internal::EndpointSpec kSpec12{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -767,6 +802,7 @@ constexpr internal::EndpointSpec kSpec13{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -802,6 +838,7 @@ constexpr internal::EndpointSpec kSpec14{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -842,6 +879,7 @@ constexpr internal::EndpointSpec kSpec15{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -885,6 +923,7 @@ constexpr internal::EndpointSpec kSpec16{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -923,6 +962,7 @@ constexpr internal::EndpointSpec kSpec17{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -950,6 +990,7 @@ constexpr internal::EndpointSpec kSpec18{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -993,6 +1034,7 @@ constexpr internal::EndpointSpec kSpec19{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1053,6 +1095,7 @@ constexpr internal::EndpointSpec kSpec20{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 

@@ -126,6 +126,7 @@ constexpr internal::EndpointSpec kSpec0{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -163,6 +164,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -197,6 +199,7 @@ constexpr internal::EndpointSpec kSpec2{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -248,6 +251,7 @@ constexpr internal::EndpointSpec kSpec3{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -304,6 +308,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -346,6 +351,7 @@ constexpr internal::EndpointSpec kSpec5{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -375,6 +381,7 @@ constexpr internal::EndpointSpec kSpec6{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -432,6 +439,7 @@ constexpr internal::EndpointSpec kSpec7{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -504,6 +512,7 @@ constexpr internal::EndpointSpec kSpec8{
     0,
     kEncrypted8,
     2,
+    "",
 };
 }  // namespace
 
@@ -565,6 +574,7 @@ constexpr internal::EndpointSpec kSpec9{
     0,
     kEncrypted9,
     2,
+    "",
 };
 }  // namespace
 
@@ -625,6 +635,7 @@ constexpr internal::EndpointSpec kSpec10{
     0,
     kEncrypted10,
     2,
+    "",
 };
 }  // namespace
 
@@ -685,6 +696,7 @@ constexpr internal::EndpointSpec kSpec11{
     0,
     kEncrypted11,
     2,
+    "",
 };
 }  // namespace
 
@@ -729,6 +741,7 @@ constexpr internal::EndpointSpec kSpec12{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -777,6 +790,7 @@ constexpr internal::EndpointSpec kSpec13{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -829,6 +843,7 @@ constexpr internal::EndpointSpec kSpec14{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -871,6 +886,7 @@ constexpr internal::EndpointSpec kSpec15{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -921,6 +937,7 @@ constexpr internal::EndpointSpec kSpec16{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -975,6 +992,7 @@ constexpr internal::EndpointSpec kSpec17{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1012,6 +1030,7 @@ constexpr internal::EndpointSpec kSpec18{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1056,6 +1075,7 @@ constexpr internal::EndpointSpec kSpec19{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1109,6 +1129,7 @@ constexpr internal::EndpointSpec kSpec20{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1154,6 +1175,7 @@ constexpr internal::EndpointSpec kSpec21{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1202,6 +1224,7 @@ constexpr internal::EndpointSpec kSpec22{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1247,6 +1270,7 @@ constexpr internal::EndpointSpec kSpec23{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1292,6 +1316,7 @@ constexpr internal::EndpointSpec kSpec24{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1342,6 +1367,7 @@ constexpr internal::EndpointSpec kSpec25{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1393,6 +1419,7 @@ constexpr internal::EndpointSpec kSpec26{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1441,6 +1468,7 @@ constexpr internal::EndpointSpec kSpec27{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1490,6 +1518,7 @@ constexpr internal::EndpointSpec kSpec28{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1529,6 +1558,7 @@ constexpr internal::EndpointSpec kSpec29{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1577,6 +1607,7 @@ constexpr internal::EndpointSpec kSpec30{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1628,6 +1659,7 @@ constexpr internal::EndpointSpec kSpec31{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1689,6 +1721,7 @@ constexpr internal::EndpointSpec kSpec32{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1733,6 +1766,7 @@ constexpr internal::EndpointSpec kSpec33{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1794,6 +1828,7 @@ constexpr internal::EndpointSpec kSpec34{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 

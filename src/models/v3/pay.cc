@@ -162,6 +162,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -206,6 +207,7 @@ constexpr internal::EndpointSpec kSpec1{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -247,6 +249,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -303,6 +306,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     kEncrypted3,
     2,
+    "",
 };
 }  // namespace
 
@@ -356,6 +360,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -408,6 +413,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -465,6 +471,7 @@ constexpr internal::EndpointSpec kSpec6{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -522,6 +529,7 @@ constexpr internal::EndpointSpec kSpec7{
     0,
     kEncrypted7,
     2,
+    "",
 };
 }  // namespace
 
@@ -563,6 +571,7 @@ constexpr internal::EndpointSpec kSpec8{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -643,6 +652,7 @@ constexpr internal::EndpointSpec kSpec9{
     0,
     kEncrypted9,
     2,
+    "",
 };
 }  // namespace
 
@@ -697,6 +707,7 @@ constexpr internal::EndpointSpec kSpec10{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -751,6 +762,7 @@ constexpr internal::EndpointSpec kSpec11{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -807,6 +819,7 @@ constexpr internal::EndpointSpec kSpec12{
     0,
     kEncrypted12,
     2,
+    "",
 };
 }  // namespace
 
@@ -848,6 +861,7 @@ constexpr internal::EndpointSpec kSpec13{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -914,6 +928,7 @@ constexpr internal::EndpointSpec kSpec14{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -951,6 +966,7 @@ constexpr internal::EndpointSpec kSpec15{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1010,6 +1026,7 @@ constexpr internal::EndpointSpec kSpec16{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1065,6 +1082,7 @@ constexpr internal::EndpointSpec kSpec17{
     0,
     kEncrypted17,
     2,
+    "",
 };
 }  // namespace
 
@@ -1115,6 +1133,7 @@ constexpr internal::EndpointSpec kSpec18{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1165,6 +1184,7 @@ constexpr internal::EndpointSpec kSpec19{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1217,6 +1237,7 @@ constexpr internal::EndpointSpec kSpec20{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1270,6 +1291,7 @@ constexpr internal::EndpointSpec kSpec21{
     0,
     kEncrypted21,
     2,
+    "",
 };
 }  // namespace
 
@@ -1309,6 +1331,7 @@ constexpr internal::EndpointSpec kSpec22{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1384,6 +1407,7 @@ constexpr internal::EndpointSpec kSpec23{
     0,
     kEncrypted23,
     2,
+    "",
 };
 }  // namespace
 
@@ -1435,6 +1459,7 @@ constexpr internal::EndpointSpec kSpec24{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1489,6 +1514,7 @@ constexpr internal::EndpointSpec kSpec25{
     0,
     kEncrypted25,
     2,
+    "",
 };
 }  // namespace
 
@@ -1528,6 +1554,7 @@ constexpr internal::EndpointSpec kSpec26{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1589,6 +1616,7 @@ constexpr internal::EndpointSpec kSpec27{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1624,6 +1652,7 @@ constexpr internal::EndpointSpec kSpec28{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 

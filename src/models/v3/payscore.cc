@@ -279,6 +279,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -321,6 +322,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -377,6 +379,7 @@ constexpr internal::EndpointSpec kSpec2{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -414,6 +417,7 @@ constexpr internal::EndpointSpec kSpec3{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -490,6 +494,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -552,6 +557,7 @@ constexpr internal::EndpointSpec kSpec5{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -596,6 +602,7 @@ constexpr internal::EndpointSpec kSpec6{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -639,6 +646,7 @@ constexpr internal::EndpointSpec kSpec7{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -678,6 +686,7 @@ constexpr internal::EndpointSpec kSpec8{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -716,6 +725,7 @@ constexpr internal::EndpointSpec kSpec9{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -761,6 +771,7 @@ constexpr internal::EndpointSpec kSpec10{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -811,6 +822,7 @@ constexpr internal::EndpointSpec kSpec11{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -872,6 +884,7 @@ constexpr internal::EndpointSpec kSpec12{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -914,6 +927,7 @@ constexpr internal::EndpointSpec kSpec13{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -992,6 +1006,7 @@ constexpr internal::EndpointSpec kSpec14{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1051,6 +1066,7 @@ constexpr internal::EndpointSpec kSpec15{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1094,6 +1110,7 @@ constexpr internal::EndpointSpec kSpec16{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1130,6 +1147,7 @@ constexpr internal::EndpointSpec kSpec17{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1167,6 +1185,7 @@ constexpr internal::EndpointSpec kSpec18{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1211,6 +1230,7 @@ constexpr internal::EndpointSpec kSpec19{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1262,6 +1282,7 @@ constexpr internal::EndpointSpec kSpec20{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1320,6 +1341,7 @@ constexpr internal::EndpointSpec kSpec21{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1376,6 +1398,7 @@ constexpr internal::EndpointSpec kSpec22{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1414,6 +1437,7 @@ constexpr internal::EndpointSpec kSpec23{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1471,6 +1495,7 @@ constexpr internal::EndpointSpec kSpec24{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1507,6 +1532,7 @@ constexpr internal::EndpointSpec kSpec25{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1551,6 +1577,7 @@ constexpr internal::EndpointSpec kSpec26{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1602,6 +1629,7 @@ constexpr internal::EndpointSpec kSpec27{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1676,6 +1704,7 @@ constexpr internal::EndpointSpec kSpec28{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1745,6 +1774,7 @@ constexpr internal::EndpointSpec kSpec29{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1779,6 +1809,7 @@ constexpr internal::EndpointSpec kSpec30{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1822,6 +1853,7 @@ constexpr internal::EndpointSpec kSpec31{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1861,6 +1893,7 @@ constexpr internal::EndpointSpec kSpec32{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1895,6 +1928,7 @@ constexpr internal::EndpointSpec kSpec33{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1934,6 +1968,7 @@ constexpr internal::EndpointSpec kSpec34{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1972,6 +2007,7 @@ constexpr internal::EndpointSpec kSpec35{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2008,6 +2044,7 @@ constexpr internal::EndpointSpec kSpec36{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2058,6 +2095,7 @@ constexpr internal::EndpointSpec kSpec37{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2120,6 +2158,7 @@ constexpr internal::EndpointSpec kSpec38{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2171,6 +2210,7 @@ constexpr internal::EndpointSpec kSpec39{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2249,6 +2289,7 @@ constexpr internal::EndpointSpec kSpec40{
     0,
     kEncrypted40,
     4,
+    "",
 };
 }  // namespace
 
@@ -2298,6 +2339,7 @@ constexpr internal::EndpointSpec kSpec41{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2355,6 +2397,7 @@ constexpr internal::EndpointSpec kSpec42{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2404,6 +2447,7 @@ constexpr internal::EndpointSpec kSpec43{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2451,6 +2495,7 @@ constexpr internal::EndpointSpec kSpec44{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2492,6 +2537,7 @@ constexpr internal::EndpointSpec kSpec45{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2548,6 +2594,7 @@ constexpr internal::EndpointSpec kSpec46{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2601,6 +2648,7 @@ constexpr internal::EndpointSpec kSpec47{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2636,6 +2684,7 @@ constexpr internal::EndpointSpec kSpec48{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2686,6 +2735,7 @@ constexpr internal::EndpointSpec kSpec49{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2729,6 +2779,7 @@ constexpr internal::EndpointSpec kSpec50{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2784,6 +2835,7 @@ constexpr internal::EndpointSpec kSpec51{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2840,6 +2892,7 @@ constexpr internal::EndpointSpec kSpec52{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2903,6 +2956,7 @@ constexpr internal::EndpointSpec kSpec53{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2950,6 +3004,7 @@ constexpr internal::EndpointSpec kSpec54{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2998,6 +3053,7 @@ constexpr internal::EndpointSpec kSpec55{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3052,6 +3108,7 @@ constexpr internal::EndpointSpec kSpec56{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3120,6 +3177,7 @@ constexpr internal::EndpointSpec kSpec57{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3185,6 +3243,7 @@ constexpr internal::EndpointSpec kSpec58{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3240,6 +3299,7 @@ constexpr internal::EndpointSpec kSpec59{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3295,6 +3355,7 @@ constexpr internal::EndpointSpec kSpec60{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3357,6 +3418,7 @@ constexpr internal::EndpointSpec kSpec61{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3417,6 +3479,7 @@ constexpr internal::EndpointSpec kSpec62{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3467,6 +3530,7 @@ constexpr internal::EndpointSpec kSpec63{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3504,6 +3568,7 @@ constexpr internal::EndpointSpec kSpec64{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3540,6 +3605,7 @@ constexpr internal::EndpointSpec kSpec65{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3613,6 +3679,7 @@ constexpr internal::EndpointSpec kSpec66{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3680,6 +3747,7 @@ constexpr internal::EndpointSpec kSpec67{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3744,6 +3812,7 @@ constexpr internal::EndpointSpec kSpec68{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3787,6 +3856,7 @@ constexpr internal::EndpointSpec kSpec69{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3855,6 +3925,7 @@ constexpr internal::EndpointSpec kSpec70{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3927,6 +3998,7 @@ constexpr internal::EndpointSpec kSpec71{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3984,6 +4056,7 @@ constexpr internal::EndpointSpec kSpec72{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4020,6 +4093,7 @@ constexpr internal::EndpointSpec kSpec73{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4079,6 +4153,7 @@ constexpr internal::EndpointSpec kSpec74{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4142,6 +4217,7 @@ constexpr internal::EndpointSpec kSpec75{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4215,6 +4291,7 @@ constexpr internal::EndpointSpec kSpec76{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4264,6 +4341,7 @@ constexpr internal::EndpointSpec kSpec77{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4321,6 +4399,7 @@ constexpr internal::EndpointSpec kSpec78{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4368,6 +4447,7 @@ constexpr internal::EndpointSpec kSpec79{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -4416,6 +4496,7 @@ constexpr internal::EndpointSpec kSpec80{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 

@@ -391,6 +391,7 @@ constexpr internal::EndpointSpec kSpec0{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -429,6 +430,7 @@ constexpr internal::EndpointSpec kSpec1{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -481,6 +483,7 @@ constexpr internal::EndpointSpec kSpec2{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -521,6 +524,7 @@ constexpr internal::EndpointSpec kSpec3{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -569,6 +573,7 @@ constexpr internal::EndpointSpec kSpec4{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -614,6 +619,7 @@ constexpr internal::EndpointSpec kSpec5{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -661,6 +667,7 @@ constexpr internal::EndpointSpec kSpec6{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -707,6 +714,7 @@ constexpr internal::EndpointSpec kSpec7{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -757,6 +765,7 @@ constexpr internal::EndpointSpec kSpec8{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -806,6 +815,7 @@ constexpr internal::EndpointSpec kSpec9{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -862,6 +872,7 @@ constexpr internal::EndpointSpec kSpec10{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -922,6 +933,7 @@ constexpr internal::EndpointSpec kSpec11{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -982,6 +994,7 @@ constexpr internal::EndpointSpec kSpec12{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1034,6 +1047,7 @@ constexpr internal::EndpointSpec kSpec13{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1097,6 +1111,7 @@ constexpr internal::EndpointSpec kSpec14{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1154,6 +1169,7 @@ constexpr internal::EndpointSpec kSpec15{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1211,6 +1227,7 @@ constexpr internal::EndpointSpec kSpec16{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1262,6 +1279,7 @@ constexpr internal::EndpointSpec kSpec17{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1314,6 +1332,7 @@ constexpr internal::EndpointSpec kSpec18{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1368,6 +1387,7 @@ constexpr internal::EndpointSpec kSpec19{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1417,6 +1437,7 @@ constexpr internal::EndpointSpec kSpec20{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1463,6 +1484,7 @@ constexpr internal::EndpointSpec kSpec21{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1512,6 +1534,7 @@ constexpr internal::EndpointSpec kSpec22{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1569,6 +1592,7 @@ constexpr internal::EndpointSpec kSpec23{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1623,6 +1647,7 @@ constexpr internal::EndpointSpec kSpec24{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1678,6 +1703,7 @@ constexpr internal::EndpointSpec kSpec25{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1731,6 +1757,7 @@ constexpr internal::EndpointSpec kSpec26{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1770,6 +1797,7 @@ constexpr internal::EndpointSpec kSpec27{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1809,6 +1837,7 @@ constexpr internal::EndpointSpec kSpec28{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1859,6 +1888,7 @@ constexpr internal::EndpointSpec kSpec29{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1901,6 +1931,7 @@ constexpr internal::EndpointSpec kSpec30{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -1960,6 +1991,7 @@ constexpr internal::EndpointSpec kSpec31{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2023,6 +2055,7 @@ constexpr internal::EndpointSpec kSpec32{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2066,6 +2099,7 @@ constexpr internal::EndpointSpec kSpec33{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2120,6 +2154,7 @@ constexpr internal::EndpointSpec kSpec34{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2178,6 +2213,7 @@ constexpr internal::EndpointSpec kSpec35{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2237,6 +2273,7 @@ constexpr internal::EndpointSpec kSpec36{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2304,6 +2341,7 @@ constexpr internal::EndpointSpec kSpec37{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2352,6 +2390,7 @@ constexpr internal::EndpointSpec kSpec38{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2402,6 +2441,7 @@ constexpr internal::EndpointSpec kSpec39{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2465,6 +2505,7 @@ constexpr internal::EndpointSpec kSpec40{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2522,6 +2563,7 @@ constexpr internal::EndpointSpec kSpec41{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2574,6 +2616,7 @@ constexpr internal::EndpointSpec kSpec42{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2623,6 +2666,7 @@ constexpr internal::EndpointSpec kSpec43{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2682,6 +2726,7 @@ constexpr internal::EndpointSpec kSpec44{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2733,6 +2778,7 @@ constexpr internal::EndpointSpec kSpec45{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2790,6 +2836,7 @@ constexpr internal::EndpointSpec kSpec46{
     0,
     kEncrypted46,
     1,
+    "",
 };
 }  // namespace
 
@@ -2837,6 +2884,7 @@ constexpr internal::EndpointSpec kSpec47{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2898,6 +2946,7 @@ constexpr internal::EndpointSpec kSpec48{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -2955,6 +3004,7 @@ constexpr internal::EndpointSpec kSpec49{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3020,6 +3070,7 @@ constexpr internal::EndpointSpec kSpec50{
     0,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3067,6 +3118,7 @@ constexpr internal::EndpointSpec kSpec51{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3112,6 +3164,7 @@ constexpr internal::EndpointSpec kSpec52{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3174,6 +3227,7 @@ constexpr internal::EndpointSpec kSpec53{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3227,6 +3281,7 @@ constexpr internal::EndpointSpec kSpec54{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3278,6 +3333,7 @@ constexpr internal::EndpointSpec kSpec55{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3328,6 +3384,7 @@ constexpr internal::EndpointSpec kSpec56{
     2,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3386,6 +3443,7 @@ constexpr internal::EndpointSpec kSpec57{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3433,6 +3491,7 @@ constexpr internal::EndpointSpec kSpec58{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3488,6 +3547,7 @@ constexpr internal::EndpointSpec kSpec59{
     0,
     kEncrypted59,
     1,
+    "",
 };
 }  // namespace
 
@@ -3534,6 +3594,7 @@ constexpr internal::EndpointSpec kSpec60{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3591,6 +3652,7 @@ constexpr internal::EndpointSpec kSpec61{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 
@@ -3648,6 +3710,7 @@ constexpr internal::EndpointSpec kSpec62{
     1,
     nullptr,
     0,
+    "",
 };
 }  // namespace
 

@@ -1,0 +1,71 @@
+// Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
+//
+// multipart/form-data uploads (media, images, invoices). WeChat Pay signs such a request over
+// the `meta` part's JSON text only, not over the multipart body; set CallOptions::multipart and
+// the client signs the meta text and sends a multipart body with a random boundary:
+//
+//   std::string png = ReadFile("logo.png");
+//   wechatpay::CallOptions o;
+//   auto form = std::make_shared<wechatpay::MultipartForm>();
+//   form->meta = R"({"filename":"logo.png","sha256":")" +
+//                wechatpay::crypto::HexEncode(wechatpay::crypto::Sha256(png)) + R"("})";
+//   form->file = {"file", "logo.png", "image/png", png};
+//   o.multipart = form;
+//   auto r = client.chain("v3/merchant/media/upload").post(o);  // {"media_id": "..."}
+#ifndef WECHATPAY_MULTIPART_H_
+#define WECHATPAY_MULTIPART_H_
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "wechatpay/result.h"
+
+namespace wechatpay {
+
+// The file part of an upload.
+struct MultipartFile {
+  std::string field = "file";  // the form field name ("file", "media", "submission_file", ...)
+  std::string filename;        // sent in Content-Disposition; empty: the field name
+  std::string content_type;    // empty: guessed from the filename's extension
+  std::string data;            // the file's bytes
+};
+
+// An upload's parts. APIv3: `meta` is the JSON text of the `meta` part and exactly what the
+// request signature covers (encrypt_fields "meta~a.b" encrypt inside it first). APIv2
+// (v2/secapi/mch/uploadmedia): `meta` is unused; the text fields are CallOptions::xml, signed
+// as any APIv2 request, and sent as form fields next to the file.
+struct MultipartForm {
+  std::string meta;
+  // Further text parts, in order, after `meta` (e.g. item_id, manage_record_id).
+  std::vector<std::pair<std::string, std::string>> fields;
+  MultipartFile file;
+};
+
+// One part as read back (the sandbox, tests).
+struct MultipartPart {
+  std::string name;
+  std::string filename;  // empty for a text part
+  std::string content_type;
+  std::string data;
+};
+
+// The body of `form` with `boundary`: the meta part (application/json) when `meta` is not empty,
+// the text fields, then the file part. The boundary must not occur in any part (NewBoundary
+// gives one that does not).
+std::string EncodeMultipart(const MultipartForm& form, std::string_view boundary);
+// A random boundary (CSPRNG) occurring in none of the form's parts.
+std::string NewMultipartBoundary(const MultipartForm& form);
+// Parses a multipart/form-data body given its Content-Type header (which names the boundary).
+// kParse for a missing boundary, a part without a name, or a body that does not end with the
+// closing delimiter.
+Result<std::vector<MultipartPart>> DecodeMultipart(std::string_view content_type,
+                                                   std::string_view body);
+// "image/jpeg" for x.jpg/x.jpeg, image/png, image/bmp, image/gif, video/mp4, application/pdf,
+// text/csv, text/plain (txt), application/zip; otherwise application/octet-stream.
+std::string GuessContentType(std::string_view filename);
+
+}  // namespace wechatpay
+
+#endif  // WECHATPAY_MULTIPART_H_
