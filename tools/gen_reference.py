@@ -329,6 +329,19 @@ def fluent_path(g, ep):
 # Example values
 
 
+# Multipart upload examples read the file into `data`; meta names it and carries its SHA-256
+# (endpoints whose meta asks for another digest say so in their table).
+UPLOAD_FILENAME = "logo.png"
+UPLOAD_NAME_FIELDS = {"filename", "file_name"}
+UPLOAD_DIGEST_FIELDS = {"sha256", "file_digest"}
+UPLOAD_DIGEST = "wechatpay::crypto::HexEncode(wechatpay::crypto::Sha256(data))"
+UPLOAD_READ = [
+    "std::ifstream in(\"%s\", std::ios::binary);  // the file to upload" % UPLOAD_FILENAME,
+    "std::string data{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};",
+]
+UPLOAD_INCLUDES = ["#include <fstream>", "#include <iostream>", "#include <iterator>"]
+
+
 class Expr:
     """A value written as C++ code (`client.options().mchid`)."""
 
@@ -494,6 +507,29 @@ class Example:
                     self.body.append((f, synth(f)))
         if ov:
             fail("%s: reference.json names unknown fields %s" % (e["id"], sorted(ov)))
+        self.upload_field = None  # multipart: the file part's field name
+        if e["request_kind"] == "multipart":
+            # media_hash (APIv2): the client computes the MD5 of the file when it is not given.
+            self.body = [self.upload_value(f, v) for f, v in self.body
+                         if f["name"] != "media_hash"]
+
+    def upload_value(self, f, v):
+        """Multipart values: the file's bytes are `data`, meta names the file and its SHA-256."""
+        if f.get("type") == "file":
+            self.upload_field = f["name"]
+            return (f, Expr("data"))
+        inner = f.get("json")
+        if f["name"] != "meta" or inner is None:
+            return (f, v)
+        members = []
+        for m in inner.get("fields") or []:
+            if m["name"] in UPLOAD_NAME_FIELDS:
+                members.append((m, UPLOAD_FILENAME))
+            elif m["name"] in UPLOAD_DIGEST_FIELDS:
+                members.append((m, Expr(UPLOAD_DIGEST)))
+            elif m.get("required"):
+                members.append((m, synth(m)))
+        return (f, ("json", ("obj", members)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -693,6 +729,9 @@ def typed_example(e, names, ex, style):
         code.add(0, line)
     code.add(1, "namespace m = %s;" % names.ns)
     code.add(1, "using Req = m::%s;" % names.request)
+    if ex.upload_field:
+        for line in UPLOAD_READ:
+            code.add(1, line)
     code.add(1, "Req req;")
     members = ex.query + ex.headers + ex.body
     emit_typed_members(code, 1, "req", ep.request, req_q, members)
@@ -768,8 +807,29 @@ def chain_example(e, names, ex, style):
     verb = gm.METHOD_VERB[method]
     protocol = e["protocol"]
     args = "call"
+    body_fields = ex.body
+    if ex.upload_field:
+        for line in UPLOAD_READ:
+            code.add(1, line)
+        code.add(1, "auto form = std::make_shared<wechatpay::MultipartForm>();")
+        rest = []
+        for f, v in ex.body:
+            if f["name"] == ex.upload_field:
+                continue
+            if protocol == "apiv3" and f["name"] == "meta":
+                code.add(1, "// The request signature covers exactly this text.")
+                code.add(1, "form->meta = %s;" % text_value(v, 1))
+            elif protocol == "apiv3":
+                code.add(1, "form->fields.emplace_back(%s, %s);" % (cstr(f["name"]),
+                                                                     text_value(v, 1)))
+            else:
+                rest.append((f, v))
+        code.add(1, "form->file = {%s, %s, \"\", data};" % (cstr(ex.upload_field),
+                                                          cstr(UPLOAD_FILENAME)))
+        code.add(1, "call.multipart = form;")
+        body_fields = rest
     if protocol == "apiv2" and e.get("body") is not None:
-        items = ["{%s, %s}" % (cstr(f["name"]), text_value(v, 2)) for f, v in ex.body]
+        items = ["{%s, %s}" % (cstr(f["name"]), text_value(v, 2)) for f, v in body_fields]
         code.add(1, "// mch_id, appid, nonce_str, sign_type and sign are filled in by the client.")
         if items:
             code.add(1, "wechatpay::apiv2::Fields fields{\n%s};" % ",\n".join(
@@ -840,13 +900,14 @@ def examples(e, names, ex):
     ep = names.ep
     header = "#include <%s>" % names.header
     if ep.callable:
+        upload = UPLOAD_INCLUDES if ex.upload_field else []
         for style in ("typed-sync", "typed-async"):
             fn, lines = typed_example(e, names, ex, style)
-            inc = ["#include <iostream>", "", header]
+            inc = (upload or ["#include <iostream>"]) + ["", header]
             out.append((style, fn, "\n".join(inc + [""] + lines)))
         for style in ("chain-sync", "chain-async"):
             fn, lines = chain_example(e, names, ex, style)
-            inc = ["#include <iostream>"]
+            inc = upload + ["#include <memory>"] if upload else ["#include <iostream>"]
             if "nlohmann::" in "\n".join(lines):
                 inc.append("#include <nlohmann/json.hpp>")
             inc += ["", "#include <wechatpay/client.h>"]
