@@ -199,7 +199,9 @@ Result<std::unique_ptr<CallPlan>> ClientImpl::MakeApiV2Plan(const std::string& m
       return std::move(s).error();
     }
   }
-  apiv2::SignRequest(fields, options_.apiv2_key.view(), type);
+  // nonce_str where the endpoint has one (every APIv2 endpoint but uploadmedia); an unknown
+  // endpoint gets one.
+  apiv2::SignRequest(fields, options_.apiv2_key.view(), type, has_field("nonce_str"));
   if (ep != nullptr && ep->needs_client_cert &&
       (!options_.client_certificate || options_.client_certificate->empty())) {
     return Error(ErrorCode::kInvalidArgument,

@@ -76,11 +76,12 @@ std::string Sign(const Fields& fields, std::string_view apiv2_key, SignType type
 // Recomputes the signature and compares it with `sign` in constant time (hex case is ignored).
 // kBadSignature when `sign` is missing or does not match; the message says which.
 Status VerifySign(const Fields& fields, std::string_view apiv2_key, SignType type);
-// For a request about to be sent: sets `nonce_str` (32 random [0-9A-Za-z]) when absent or empty,
+// For a request about to be sent: sets `nonce_str` (32 random [0-9A-Za-z]) when absent or empty
+// and `add_nonce` (false for the few endpoints without one, such as v2/secapi/mch/uploadmedia),
 // makes `sign_type` agree with `type` (set to "HMAC-SHA256" for kHmacSha256; for kMd5 it is left
 // absent, or rewritten to "MD5" if present), then sets `sign` as the last field. appid/mch_id are
 // the client's business.
-void SignRequest(Fields& fields, std::string_view apiv2_key, SignType type);
+void SignRequest(Fields& fields, std::string_view apiv2_key, SignType type, bool add_nonce = true);
 
 // ---- XML ----
 

@@ -102,9 +102,11 @@ Status VerifySign(const Fields& fields, std::string_view apiv2_key, SignType typ
   return {};
 }
 
-void SignRequest(Fields& fields, std::string_view apiv2_key, SignType type) {
+void SignRequest(Fields& fields, std::string_view apiv2_key, SignType type, bool add_nonce) {
   const std::string* nonce = fields.Find("nonce_str");
-  if (nonce == nullptr || nonce->empty()) fields.Set("nonce_str", crypto::RandomNonce(32));
+  if (add_nonce && (nonce == nullptr || nonce->empty())) {
+    fields.Set("nonce_str", crypto::RandomNonce(32));
+  }
   if (type == SignType::kHmacSha256) {
     fields.Set("sign_type", std::string(kHmacName));
   } else if (fields.Has("sign_type")) {

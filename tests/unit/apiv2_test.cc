@@ -228,6 +228,13 @@ TEST(Apiv2Sign, SignRequestFillsNonceSignTypeAndSign) {
   EXPECT_EQ(md5.Get("sign"), Sign(Fields{{"appid", "wx"}, {"nonce_str", "fixed"}, {"z", "1"}},
                                   Key(), SignType::kMd5));
 
+  // Without a nonce (endpoints whose field list has none): nothing is added, the sign still covers
+  // every field.
+  Fields no_nonce{{"mch_id", "1900000109"}, {"media_hash", "0123"}};
+  SignRequest(no_nonce, Key(), SignType::kHmacSha256, /*add_nonce=*/false);
+  EXPECT_FALSE(no_nonce.Has("nonce_str"));
+  EXPECT_TRUE(VerifySign(no_nonce, Key(), SignType::kHmacSha256).ok());
+
   // sign_type is made to agree with the algorithm actually used.
   Fields mismatched{{"sign_type", "HMAC-SHA256"}, {"nonce_str", ""}};
   SignRequest(mismatched, Key(), SignType::kMd5);

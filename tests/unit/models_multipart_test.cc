@@ -279,6 +279,8 @@ TEST_F(ModelsMultipartTest, ApiV2UploadMediaSignsTheFieldsAndSendsTheFile) {
   EXPECT_EQ(fields.Get("mch_id"), Vectors()["mchid"]);
   EXPECT_EQ(fields.Get("media_hash"), crypto::HexEncode(crypto::Md5(kPng)));
   EXPECT_EQ(fields.Get("sign_type"), "HMAC-SHA256");
+  // uploadmedia's field list has no nonce_str: the client does not add one.
+  EXPECT_FALSE(fields.Has("nonce_str"));
   EXPECT_TRUE(apiv2::VerifySign(fields, Vectors()["apiv2_key"].get<std::string>(),
                                 apiv2::SignType::kHmacSha256));
   EXPECT_EQ(parts.back().name, "media");
