@@ -39,21 +39,30 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// The value of parameter `name` in a header value like `form-data; name="meta"`.
+// The value of parameter `name` in a header value like `form-data; name="meta"`. A quoted value
+// runs to its closing quote, so it may contain ';' (a file called "a;b.png").
 std::string Param(std::string_view header, std::string_view name) {
-  std::size_t pos = 0;
-  while (pos < header.size()) {
-    std::size_t semi = header.find(';', pos);
-    std::string_view item =
-        Trim(header.substr(pos, semi == std::string_view::npos ? semi : semi - pos));
-    std::size_t eq = item.find('=');
-    if (eq != std::string_view::npos && Lower(Trim(item.substr(0, eq))) == name) {
-      std::string_view v = Trim(item.substr(eq + 1));
-      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-      return std::string(v);
+  std::size_t pos = header.find(';');
+  while (pos != std::string_view::npos && pos < header.size()) {
+    ++pos;  // past ';'
+    std::size_t eq = header.find('=', pos);
+    if (eq == std::string_view::npos) break;
+    std::string key = Lower(Trim(header.substr(pos, eq - pos)));
+    std::size_t v = eq + 1;
+    while (v < header.size() && (header[v] == ' ' || header[v] == '\t')) ++v;
+    std::string_view value;
+    std::size_t next;
+    if (v < header.size() && header[v] == '"') {
+      std::size_t close = header.find('"', v + 1);
+      if (close == std::string_view::npos) return {};  // unterminated: no value
+      value = header.substr(v + 1, close - v - 1);
+      next = header.find(';', close + 1);
+    } else {
+      next = header.find(';', v);
+      value = Trim(header.substr(v, next == std::string_view::npos ? next : next - v));
     }
-    if (semi == std::string_view::npos) break;
-    pos = semi + 1;
+    if (key == name) return std::string(value);
+    pos = next;
   }
   return {};
 }

@@ -287,6 +287,25 @@ TEST_F(ModelsMultipartTest, ApiV2UploadMediaSignsTheFieldsAndSendsTheFile) {
   EXPECT_EQ(parts.back().data, kPng);
 }
 
+TEST(MultipartCodecTest, QuotedNamesMayContainSemicolons) {
+  MultipartForm form;
+  form.meta = R"({"filename":"a;b.png"})";
+  form.fields = {{"item;id", "7"}};
+  form.file = {"file", "a;b.png", "", "PNGDATA"};
+  std::string boundary = NewMultipartBoundary(form);
+  auto parts = DecodeMultipart("multipart/form-data; boundary=\"" + boundary + "\"",
+                               EncodeMultipart(form, boundary));
+  ASSERT_TRUE(parts) << parts.error().ToString();
+  ASSERT_EQ(parts->size(), 3u);
+  EXPECT_EQ((*parts)[1].name, "item;id");
+  EXPECT_EQ((*parts)[2].name, "file");
+  EXPECT_EQ((*parts)[2].filename, "a;b.png");
+  EXPECT_EQ((*parts)[2].content_type, "image/png");
+  // An unterminated quote names nothing.
+  auto bad = DecodeMultipart("multipart/form-data; boundary=\"abc", "--abc--");
+  EXPECT_FALSE(bad);
+}
+
 TEST(MultipartCodecTest, BadBodiesAreParseErrors) {
   MultipartForm form;
   form.meta = R"({"a":1})";
