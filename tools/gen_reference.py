@@ -35,6 +35,7 @@ import json
 import os
 import re
 import sys
+import unicodedata
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, TOOLS)
@@ -1247,7 +1248,7 @@ def render_tags(groups, catalog_by_id, tag_slugs):
 def app_data(records):
     """apps/wxpay/reference_data.cc: one JSON document, split into string literals."""
     text = json.dumps(records, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    chunks, cur, size = [], [], 0
+    chunks = []
     raw = text.encode("utf-8")
     # Split on character boundaries, under 60,000 bytes per literal.
     pos = 0
@@ -1257,7 +1258,6 @@ def app_data(records):
             end -= 1
         chunks.append(raw[pos:end].decode("utf-8"))
         pos = end
-    del cur, size
     out = ["// Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.", "//",
            "// " + NOTICE,
            "// What `wxpay describe` shows besides the catalog facts: per endpoint the title, tags,",
@@ -1266,14 +1266,17 @@ def app_data(records):
            '#include "reference_data.h"', "", "namespace wxpay {", "", "namespace {", ""]
     for i, c in enumerate(chunks):
         out.append("const char kChunk%d[] =" % i)
-        # Lines of at most ~100 columns, split at character boundaries.
-        line = ""
+        # Lines within the 100-column limit as clang-format counts them (CJK characters are two
+        # columns wide), so the repository's formatter leaves the file as generated.
+        line, width = "", 0
         for ch in c:
             piece = gm.c_string(ch)[1:-1]
-            if len(line) + len(piece) > 90:
+            w = len(piece) + (1 if unicodedata.east_asian_width(ch) in ("W", "F") else 0)
+            if width + w > 90:
                 out.append('    "%s"' % line)
-                line = ""
+                line, width = "", 0
             line += piece
+            width += w
         out.append('    "%s";' % line)
     out += ["", "}  // namespace", "", "std::string ReferenceDataJson() {", "  std::string s;",
             "  s.reserve(%d);" % len(raw)]

@@ -45,27 +45,20 @@ std::string Target(const catalog::Endpoint& ep, const catalog::SampleRequest& s)
 
 const std::set<std::string_view>& RealBehaviour() {
   static const std::set<std::string_view> ids = {
-      "POST v3/pay/transactions/native",
-      "POST v3/pay/transactions/jsapi",
-      "POST v3/pay/transactions/app",
-      "POST v3/pay/transactions/h5",
+      "POST v3/pay/transactions/native", "POST v3/pay/transactions/jsapi",
+      "POST v3/pay/transactions/app", "POST v3/pay/transactions/h5",
       "GET v3/pay/transactions/id/{transaction_id}",
       "GET v3/pay/transactions/out-trade-no/{out_trade_no}",
       "POST v3/pay/transactions/out-trade-no/{out_trade_no}/close",
-      "POST v3/refund/domestic/refunds",
-      "GET v3/refund/domestic/refunds/{out_refund_no}",
-      "GET v3/certificates",
-      "POST v3/merchant-risk-manage/report-trade-union-information",
+      "POST v3/refund/domestic/refunds", "GET v3/refund/domestic/refunds/{out_refund_no}",
+      "GET v3/certificates", "POST v3/merchant-risk-manage/report-trade-union-information",
       "GET v3/merchant-risk-manage/trade-risk-information",
       "POST v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid}",
       "GET v3/transaction-block/transaction-block-submissions/{block_submission_id}",
       "POST v2/payitil/report",
       // APIv2 payment-code flow: sandbox_apiv2_tls_test.cc
-      "POST v2/pay/micropay",
-      "POST v2/pay/orderquery",
-      "POST v2/secapi/pay/reverse",
-      "POST v2/secapi/pay/refund",
-      "POST v2/pay/refundquery"};
+      "POST v2/pay/micropay", "POST v2/pay/orderquery", "POST v2/secapi/pay/reverse",
+      "POST v2/secapi/pay/refund", "POST v2/pay/refundquery"};
   return ids;
 }
 
