@@ -14,12 +14,6 @@ namespace wechatpay::sandbox {
 
 namespace {
 
-std::string Str(const Json& obj, const char* name) {
-  if (!obj.is_object()) return {};
-  auto it = obj.find(name);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // A positive amount in fen written as decimal digits; nullopt otherwise.
 std::optional<int64_t> Fen(const std::string& s) {
   if (s.empty() || s.size() > 12 || !IsDigits(s) || (s.size() > 1 && s[0] == '0')) {

@@ -30,12 +30,6 @@ WireResponse FromStatus(const Status& s) {
       s.error().message);
 }
 
-std::string Str(const Json& obj, const char* name) {
-  if (!obj.is_object()) return {};
-  auto it = obj.find(name);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::vector<std::string> Segments(std::string_view path) {
   std::vector<std::string> out;
   while (!path.empty()) {

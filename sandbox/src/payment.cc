@@ -9,12 +9,6 @@ namespace wechatpay::sandbox {
 
 namespace {
 
-std::string Str(const Json& obj, const char* name) {
-  if (!obj.is_object()) return {};
-  auto it = obj.find(name);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 const Json* Member(const Json& obj, const char* name) {
   if (!obj.is_object()) return nullptr;
   auto it = obj.find(name);

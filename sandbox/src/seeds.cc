@@ -10,12 +10,6 @@ namespace wechatpay::sandbox {
 
 namespace {
 
-std::string Str(const Json& obj, const char* name) {
-  if (!obj.is_object()) return {};
-  auto it = obj.find(name);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 double Num(const Json& obj, const char* name, double fallback = 0) {
   if (!obj.is_object()) return fallback;
   auto it = obj.find(name);

@@ -48,6 +48,12 @@ bool DepthWithin(std::string_view text, int max_depth) {
 }
 }  // namespace
 
+std::string Str(const Json& obj, const char* name) {
+  if (!obj.is_object()) return {};
+  auto it = obj.find(name);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::optional<Json> ParseJson(std::string_view text, int max_depth) {
   if (!DepthWithin(text, max_depth)) return std::nullopt;
   Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);

@@ -23,6 +23,9 @@ std::string DumpJson(const Json& j, int indent = -1);
 // Parses a JSON document; nullopt for malformed text, invalid UTF-8 or nesting deeper than
 // `max_depth` (checked before parsing so that hostile input cannot exhaust the stack).
 std::optional<Json> ParseJson(std::string_view text, int max_depth = 64);
+// The string member `name` of `obj`; empty when `obj` is not an object or the member is absent
+// or not a string.
+std::string Str(const Json& obj, const char* name);
 bool IsValidUtf8(std::string_view s);
 // Code points in valid UTF-8 text.
 size_t Utf8Length(std::string_view s);
