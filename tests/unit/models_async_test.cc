@@ -358,7 +358,7 @@ TEST_F(ModelsAsyncTest, ThenChainsOnTheTypedFuture) {
                   .getAsync(seeds::RiskQuery())
                   .then([](Result<mrm::GetTradeRiskInformationResponse>& r) -> Result<int64_t> {
                     if (!r) return r.error();
-                    return r->risk_score + 1;
+                    return r->risk_score.value_or(0) + 1;
                   });
   auto& n = Await(next);
   ASSERT_TRUE(n) << n.error().ToString();

@@ -2,7 +2,8 @@
 //
 // What the generated typed models (<wechatpay/models/VERSION/GROUP.h>) are made of: JsonValue
 // (any JSON, and the `extra` member that keeps unknown fields), Enum<E> (an enum that keeps the
-// text of values this SDK does not know), PreparedCall (a typed call as method + URI +
+// text of values this SDK does not know), List<T> (a list that knows whether it was present),
+// PreparedCall (a typed call as method + URI +
 // CallOptions, so sync and async callers share it), the fluent Node base, and ToJson/FromJson for
 // every top-level request and response type. See docs/adr/0005-typed-models.md.
 //
@@ -73,8 +74,9 @@ struct EnumTable {
 
 // A string enum. Generated enum classes have kUnrecognized = 0 and one enumerator per catalog
 // value; a value this SDK does not know decodes to kUnrecognized and keeps its text, so it is
-// sent back unchanged. A default Enum is unset, and omitted when encoding: an Enum member is its
-// own optional (`if (resp.state)`, `resp.state.has_value()`, `resp.state.value()`).
+// sent back unchanged (an empty string too: it is present, unrecognized, with empty text). A
+// default Enum is unset, and omitted when encoding: an Enum member is its own optional
+// (`if (resp.state)`, `resp.state.has_value()`, `resp.state.value()`, `resp.state.reset()`).
 //
 //   req.risk_type = RiskType::kFraud;
 //   if (resp.state == State::kSuccess) ...
@@ -96,19 +98,22 @@ class Enum {
       }
     }
     e.text_ = std::string(text);
+    e.present_ = true;
     return e;
   }
 
   E value() const { return value_; }
   bool known() const { return value_ != E{}; }
   // False for a default-constructed Enum: the member is absent (an Enum is its own optional).
-  bool has_value() const { return known() || !text_.empty(); }
+  bool has_value() const { return present_ || known() || !text_.empty(); }
   explicit operator bool() const { return has_value(); }
+  // Back to unset (absent).
+  void reset() { *this = Enum(); }
   // The text as received when the value is not one this SDK knows; empty otherwise.
   const std::string& unrecognized_text() const { return text_; }
 
   friend bool operator==(const Enum& a, const Enum& b) {
-    return a.value_ == b.value_ && a.text_ == b.text_;
+    return a.value_ == b.value_ && a.text_ == b.text_ && a.has_value() == b.has_value();
   }
   friend bool operator!=(const Enum& a, const Enum& b) { return !(a == b); }
   friend bool operator==(const Enum& a, E b) { return a.value_ == b; }
@@ -120,6 +125,7 @@ class Enum {
   friend class Archive;
   E value_{};
   std::string text_;
+  bool present_ = false;  // decoded (or FromWire) with a value that is not known, "" included
 };
 
 // The wire text of an enum value: "SUCCESS", or the unrecognized text as received.
@@ -130,6 +136,36 @@ std::string_view WireName(const Enum<E>& e) {
   auto i = static_cast<std::size_t>(e.value());
   return i < table.size ? table.names[i] : std::string_view();
 }
+
+// A list member of a response (and of an inbound notification): a std::vector that also knows
+// whether the member was present, so that an absent list and `[]` both survive decoding and
+// encoding. It is written when present or not empty: filling it (`push_back`, assigning a
+// vector) makes it present; `set_present()` makes an empty one present (written as `[]`);
+// `reset()` (or `= {}`) makes it absent. Everything else is std::vector's.
+//
+//   for (const auto& d : resp.promotion_detail) ...          // absent: no elements
+//   if (resp.promotion_detail.has_value()) ...               // present, possibly `[]`
+template <class T>
+class List : public std::vector<T> {
+ public:
+  using std::vector<T>::vector;
+  List() = default;
+  List(std::vector<T> values)  // NOLINT(google-explicit-constructor): a vector is a present list
+      : std::vector<T>(std::move(values)), present_(true) {}
+
+  bool has_value() const { return present_ || !this->empty(); }
+  explicit operator bool() const { return has_value(); }
+  void set_present(bool present = true) { present_ = present; }
+  void reset() {
+    this->clear();
+    present_ = false;
+  }
+  std::vector<T>& vector() { return *this; }
+  const std::vector<T>& vector() const { return *this; }
+
+ private:
+  bool present_ = false;
+};
 
 // A typed call ready for Client::Request (or Client::RequestAsync): method, chain URI with
 // {placeholders}, and the options (path values, query, body, headers, encrypt_fields, xml).

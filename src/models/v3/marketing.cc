@@ -32,208 +32,1053 @@ using T16 = T15::FinderInfo;
 using T17 = PostBusifavorStocksRequest::NotifyConfig;
 using T18 = GetBusifavorStocksByStockIdResponse::CouponUseRule;
 using T19 = T18::CouponAvailableTime;
-using T20 = GetBusifavorStocksByStockIdResponse::StockSendRule;
-using T21 = GetBusifavorStocksByStockIdResponse::CouponCodeCount;
-using T22 = GetBusifavorStocksByStockIdResponse::SendCountInformation;
-using T23 = PatchBusifavorStocksByStockIdRequest::CustomEntrance;
-using T24 = PatchBusifavorStocksByStockIdRequest::CouponUseRule;
-using T25 = PatchBusifavorStocksByStockIdRequest::StockSendRule;
-using T26 = GetBusifavorStocksByStockIdCouponcodesResponse::Data;
-using T27 = PostBusifavorStocksByStockIdCouponcodesResponse::FailCodes;
-using T28 = GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::CouponInformation;
-using T29 = GetBusifavorSubsidyPayReceiptsResponse::PayReceiptList;
-using T30 = GetBusifavorUsersByOpenidCouponsResponse::Data;
-using T31 = T30::CouponUseRule;
-using T32 = T31::CouponAvailableTime;
-using T33 = T31::AvailableWeek;
-using T34 = T33::AvailableDayTime;
-using T35 = T31::IrregularyAvaliableTime;
-using T36 = T31::FixedNormalCoupon;
-using T37 = T31::DiscountCoupon;
-using T38 = T31::ExchangeCoupon;
-using T39 = T30::CustomEntrance;
-using T40 = T30::DisplayPatternInfo;
-using T41 = PostFavorCouponStocksRequest::StockUseRule;
-using T42 = PostFavorCouponStocksRequest::PatternInfo;
-using T43 = PostFavorCouponStocksRequest::CouponUseRule;
-using T44 = T43::CouponAvailableTime;
-using T45 = T44::FixAvailableTime;
-using T46 = T43::FixedNormalCoupon;
-using T47 = T43::DiscountCoupon;
-using T48 = T43::ExchangeCoupon;
-using T49 = T43::LimitCard;
-using T50 = PostFavorMediaImageUploadRequest::Meta;
-using T51 = GetFavorStocksResponse::Data;
-using T52 = T51::CutToMessage;
-using T53 = T51::AvailableRegionList;
-using T54 = GetFavorUsersByOpenidCouponsResponse::Data;
-using T55 = T54::ConsumeInformation;
-using T56 = T55::GoodsDetail;
-using T57 = GetGoodsSubsidyActivityActivitiesResponse::Data;
-using T58 = T57::ActivityInfo;
-using T59 = T57::GoodsInformation;
-using T60 = T57::RuleInformation;
-using T61 = T60::Areas;
-using T62 = PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::ApplyInfos;
-using T63 = T62::StoreInfo;
-using T64 = PostGoodsSubsidyActivityQualificationLockRequest::OrderInformation;
-using T65 = DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
+using T20 = T19::AvailableWeek;
+using T21 = T20::AvailableDayTime;
+using T22 = T19::IrregularyAvaliableTime;
+using T23 = T18::FixedNormalCoupon;
+using T24 = T18::DiscountCoupon;
+using T25 = T18::ExchangeCoupon;
+using T26 = GetBusifavorStocksByStockIdResponse::StockSendRule;
+using T27 = GetBusifavorStocksByStockIdResponse::CustomEntrance;
+using T28 = T27::MiniProgramsInfo;
+using T29 = GetBusifavorStocksByStockIdResponse::DisplayPatternInfo;
+using T30 = T29::FinderInfo;
+using T31 = GetBusifavorStocksByStockIdResponse::CouponCodeCount;
+using T32 = GetBusifavorStocksByStockIdResponse::NotifyConfig;
+using T33 = GetBusifavorStocksByStockIdResponse::SendCountInformation;
+using T34 = PatchBusifavorStocksByStockIdRequest::CustomEntrance;
+using T35 = T34::MiniProgramsInfo;
+using T36 = PatchBusifavorStocksByStockIdRequest::DisplayPatternInfo;
+using T37 = T36::FinderInfo;
+using T38 = PatchBusifavorStocksByStockIdRequest::CouponUseRule;
+using T39 = PatchBusifavorStocksByStockIdRequest::StockSendRule;
+using T40 = PatchBusifavorStocksByStockIdRequest::NotifyConfig;
+using T41 = GetBusifavorStocksByStockIdCouponcodesResponse::Data;
+using T42 = PostBusifavorStocksByStockIdCouponcodesResponse::FailCodes;
+using T43 = GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::CodeInformation;
+using T44 = GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::CouponInformation;
+using T45 = T44::CouponUseRule;
+using T46 = T45::CouponAvailableTime;
+using T47 = T46::AvailableWeek;
+using T48 = T47::AvailableDayTime;
+using T49 = T46::IrregularyAvaliableTime;
+using T50 = T45::FixedNormalCoupon;
+using T51 = T45::DiscountCoupon;
+using T52 = T45::ExchangeCoupon;
+using T53 = T44::CustomEntrance;
+using T54 = T53::MiniProgramsInfo;
+using T55 = T44::DisplayPatternInfo;
+using T56 = T55::FinderInfo;
+using T57 = GetBusifavorSubsidyPayReceiptsResponse::PayReceiptList;
+using T58 = GetBusifavorUsersByOpenidCouponsResponse::Data;
+using T59 = T58::CouponUseRule;
+using T60 = T59::CouponAvailableTime;
+using T61 = T59::AvailableWeek;
+using T62 = T61::AvailableDayTime;
+using T63 = T59::IrregularyAvaliableTime;
+using T64 = T59::FixedNormalCoupon;
+using T65 = T59::DiscountCoupon;
+using T66 = T59::ExchangeCoupon;
+using T67 = T58::CustomEntrance;
+using T68 = T67::MiniProgramsInfo;
+using T69 = T58::DisplayPatternInfo;
+using T70 = T69::FinderInfo;
+using T71 = GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CouponUseRule;
+using T72 = T71::CouponAvailableTime;
+using T73 = T71::AvailableWeek;
+using T74 = T73::AvailableDayTime;
+using T75 = T71::IrregularyAvaliableTime;
+using T76 = T71::FixedNormalCoupon;
+using T77 = T71::DiscountCoupon;
+using T78 = T71::ExchangeCoupon;
+using T79 = GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CustomEntrance;
+using T80 = T79::MiniProgramsInfo;
+using T81 = GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::DisplayPatternInfo;
+using T82 = T81::FinderInfo;
+using T83 = PostFavorCouponStocksRequest::StockUseRule;
+using T84 = PostFavorCouponStocksRequest::PatternInfo;
+using T85 = PostFavorCouponStocksRequest::CouponUseRule;
+using T86 = T85::CouponAvailableTime;
+using T87 = T86::FixAvailableTime;
+using T88 = T85::FixedNormalCoupon;
+using T89 = T85::DiscountCoupon;
+using T90 = T85::ExchangeCoupon;
+using T91 = T85::LimitCard;
+using T92 = PostFavorMediaImageUploadRequest::Meta;
+using T93 = GetFavorStocksResponse::Data;
+using T94 = T93::StockUseRule;
+using T95 = T93::CutToMessage;
+using T96 = T93::AvailableRegionList;
+using T97 = GetFavorStocksByStockIdResponse::StockUseRule;
+using T98 = GetFavorStocksByStockIdResponse::CutToMessage;
+using T99 = GetFavorStocksByStockIdResponse::AvailableRegionList;
+using T100 = GetFavorUsersByOpenidCouponsResponse::Data;
+using T101 = T100::CutToMessage;
+using T102 = T100::NormalCouponInformation;
+using T103 = T100::ConsumeInformation;
+using T104 = T103::GoodsDetail;
+using T105 = GetFavorUsersByOpenidCouponsByCouponIdResponse::CutToMessage;
+using T106 = GetFavorUsersByOpenidCouponsByCouponIdResponse::NormalCouponInformation;
+using T107 = GetFavorUsersByOpenidCouponsByCouponIdResponse::ConsumeInformation;
+using T108 = T107::GoodsDetail;
+using T109 = GetGoodsSubsidyActivityActivitiesResponse::Data;
+using T110 = T109::ActivityInfo;
+using T111 = T109::GoodsInformation;
+using T112 = T109::RuleInformation;
+using T113 = T112::Areas;
+using T114 = PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::ApplyInfos;
+using T115 = T114::StoreInfo;
+using T116 = PostGoodsSubsidyActivityActivityByActivityIdApplyResponse::FailedApplyInfos;
+using T117 = PostGoodsSubsidyActivityActivityByActivityIdApplyResponse::SucceedApplyInfos;
+using T118 = PostGoodsSubsidyActivityQualificationLockRequest::OrderInformation;
+using T119 = PostGoodsSubsidyActivityQualificationUnlockRequest::OrderInformation;
+using T120 = DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
     RepresentativeInfoList;
-using T66 = PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse::MaterialList;
-using T67 = DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::Stores;
-using T68 = GetMembercardActivityActivitiesResponse::Data;
-using T69 = T68::AwardSendPeriod;
-using T70 = T69::AwardSendTime;
-using T71 = T69::AwardSendDayTime;
-using T72 = T71::BeginDayTime;
-using T73 = T68::StockList;
-using T74 = T68::PayActivitySetting;
-using T75 = T74::ActivateSetting;
-using T76 = T75::ActivateMiniprogram;
-using T77 = T74::PaymentSetting;
-using T78 = T77::PaymentMode;
-using T79 = T68::MiniprogramActivitySetting;
-using T80 = T79::AwardJumpDeploy;
-using T81 = PostMembercardActivityActivitiesRequest::PayActivitySetting;
-using T82 = T81::PaymentSetting;
-using T83 = T82::PaymentMode;
-using T84 = GetMembercardActivityActivitiesByActivityIdResponse::PayActivitySetting;
-using T85 = GetMembercardOpenActivateInformationsByActivateTicketResponse::UserInformation;
-using T86 = T85::CommonFieldList;
-using T87 = T85::CustomFieldList;
-using T88 = GetMembercardOpenCardsResponse::Data;
-using T89 = T88::Brand;
-using T90 = T88::DateInformation;
-using T91 = T88::BalanceInformation;
-using T92 = T88::UserInformationForm;
-using T93 = T92::CustomFieldList;
-using T94 = T88::AdditionalStatement;
-using T95 = PostMembercardOpenCardsRequest::DateInformation;
-using T96 = PatchMembercardOpenCardsByCardIdRequest::DateInformation;
-using T97 = PatchMembercardOpenCardsByCardIdRequest::UserInformationForm;
-using T98 = PostMembercardOpenCardsByCardIdCodesDepositResponse::Data;
-using T99 = PatchMembercardOpenCardsByCardIdCodesByCodeRequest::BalanceInformation;
-using T100 = PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest::Guide;
-using T101 = PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::StateSetting;
-using T102 = T101::ContentTemplateData;
-using T103 = T102::FieldList;
-using T104 = T102::ActionSetting;
-using T105 = T104::JumpMiniprogram;
-using T106 = T101::MessageTemplateSetting;
-using T107 = PatchMembercardOpenCardsByCardIdRightsRequest::Bonus;
-using T108 = PatchMembercardOpenCardsByCardIdRightsRequest::Favor;
-using T109 = PatchMembercardOpenCardsByCardIdRightsRequest::Fapiao;
-using T110 = PostMembercardOpenPhonenumberMemberImportRequest::MemberInformation;
-using T111 = GetMembercardOpenPhonenumberMemberSearchResponse::UserCardInformation;
-using T112 = GetMembercardOpenUserCardsResponse::Data;
-using T113 = PostPartnerDeliveryPlanDeliveryPlansResponse::Plan;
-using T114 = PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest::ModifyContent;
-using T115 = PostPartnerProductCouponImageGenerationTasksRequest::CombineImage;
-using T116 = T115::NormalCoupon;
-using T117 = T115::DiscountCoupon;
-using T118 = T115::ExchangeCoupon;
-using T119 = PostPartnerProductCouponImageGenerationTasksRequest::CutOut;
-using T120 = PostPartnerProductCouponProductCouponsRequest::SingleUsageInfo;
-using T121 = PostPartnerProductCouponProductCouponsRequest::SequentialUsageInfo;
-using T122 = PostPartnerProductCouponProductCouponsRequest::DisplayInfo;
-using T123 = T122::ComboPackageList;
-using T124 = T123::ChoiceList;
-using T125 = PostPartnerProductCouponProductCouponsRequest::Stock;
-using T126 = T125::StockSendRule;
-using T127 = T125::SingleUsageRule;
-using T128 = T127::CouponAvailablePeriod;
-using T129 = T128::WeeklyAvailablePeriod;
-using T130 = T129::DayPeriodList;
-using T131 = T128::IrregularAvailablePeriodList;
-using T132 = T125::SequentialUsageRule;
-using T133 = T132::CouponAvailablePeriod;
-using T134 = T125::UsageRuleDisplayInfo;
-using T135 = T134::CouponAvailableStoreInfo;
-using T136 = T125::CouponDisplayInfo;
-using T137 = T136::EntranceMiniProgram;
-using T138 = T136::EntranceOfficialAccount;
-using T139 = T136::EntranceFinder;
-using T140 = PostPartnerProductCouponProductCouponsResponse::Stock;
-using T141 = T140::SingleUsageRule;
-using T142 = T141::CouponAvailablePeriod;
-using T143 = T140::CouponDisplayInfo;
-using T144 = T143::EntranceMiniProgram;
-using T145 = T140::SentCountInfo;
-using T146 =
+using T121 = DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
+    FailedRepresentativeInfoList;
+using T122 =
+    PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::RepresentativeInfoList;
+using T123 = PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
+    FailedRepresentativeInfoList;
+using T124 = GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesResponse::Data;
+using T125 = PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse::MaterialList;
+using T126 = DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::Stores;
+using T127 = DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::FailedStores;
+using T128 = GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::Data;
+using T129 = PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::Stores;
+using T130 = PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::FailedStores;
+using T131 = GetMembercardActivityActivitiesResponse::Data;
+using T132 = T131::AwardSendPeriod;
+using T133 = T132::AwardSendTime;
+using T134 = T132::AwardSendDayTime;
+using T135 = T134::BeginDayTime;
+using T136 = T134::EndDayTime;
+using T137 = T131::StockList;
+using T138 = T131::PayActivitySetting;
+using T139 = T138::ActivateSetting;
+using T140 = T139::ActivateMiniprogram;
+using T141 = T138::PaymentSetting;
+using T142 = T141::PaymentMode;
+using T143 = T131::MiniprogramActivitySetting;
+using T144 = T143::AwardJumpDeploy;
+using T145 = PostMembercardActivityActivitiesRequest::AwardSendPeriod;
+using T146 = T145::AwardSendTime;
+using T147 = T145::AwardSendDayTime;
+using T148 = T147::BeginDayTime;
+using T149 = T147::EndDayTime;
+using T150 = PostMembercardActivityActivitiesRequest::StockList;
+using T151 = PostMembercardActivityActivitiesRequest::PayActivitySetting;
+using T152 = T151::ActivateSetting;
+using T153 = T152::ActivateMiniprogram;
+using T154 = T151::PaymentSetting;
+using T155 = T154::PaymentMode;
+using T156 = PostMembercardActivityActivitiesRequest::MiniprogramActivitySetting;
+using T157 = T156::AwardJumpDeploy;
+using T158 = PostMembercardActivityActivitiesResponse::AwardSendPeriod;
+using T159 = T158::AwardSendTime;
+using T160 = T158::AwardSendDayTime;
+using T161 = T160::BeginDayTime;
+using T162 = T160::EndDayTime;
+using T163 = PostMembercardActivityActivitiesResponse::StockList;
+using T164 = PostMembercardActivityActivitiesResponse::PayActivitySetting;
+using T165 = T164::ActivateSetting;
+using T166 = T165::ActivateMiniprogram;
+using T167 = T164::PaymentSetting;
+using T168 = T167::PaymentMode;
+using T169 = PostMembercardActivityActivitiesResponse::MiniprogramActivitySetting;
+using T170 = GetMembercardActivityActivitiesByActivityIdResponse::AwardSendPeriod;
+using T171 = T170::AwardSendTime;
+using T172 = T170::AwardSendDayTime;
+using T173 = T172::BeginDayTime;
+using T174 = T172::EndDayTime;
+using T175 = GetMembercardActivityActivitiesByActivityIdResponse::StockList;
+using T176 = GetMembercardActivityActivitiesByActivityIdResponse::PayActivitySetting;
+using T177 = T176::ActivateSetting;
+using T178 = T177::ActivateMiniprogram;
+using T179 = T176::PaymentSetting;
+using T180 = T179::PaymentMode;
+using T181 = GetMembercardActivityActivitiesByActivityIdResponse::MiniprogramActivitySetting;
+using T182 = T181::AwardJumpDeploy;
+using T183 = GetMembercardOpenActivateInformationsByActivateTicketResponse::UserInformation;
+using T184 = T183::CommonFieldList;
+using T185 = T183::CustomFieldList;
+using T186 = GetMembercardOpenCardsResponse::Data;
+using T187 = T186::Brand;
+using T188 = T186::DateInformation;
+using T189 = T186::BalanceInformation;
+using T190 = T186::UserInformationForm;
+using T191 = T190::CustomFieldList;
+using T192 = T186::AdditionalStatement;
+using T193 = PostMembercardOpenCardsRequest::Brand;
+using T194 = PostMembercardOpenCardsRequest::DateInformation;
+using T195 = PostMembercardOpenCardsRequest::BalanceInformation;
+using T196 = PostMembercardOpenCardsRequest::UserInformationForm;
+using T197 = T196::CustomFieldList;
+using T198 = PostMembercardOpenCardsRequest::AdditionalStatement;
+using T199 = PostMembercardOpenCardsResponse::Brand;
+using T200 = PostMembercardOpenCardsResponse::DateInformation;
+using T201 = PostMembercardOpenCardsResponse::UserInformationForm;
+using T202 = T201::CustomFieldList;
+using T203 = GetMembercardOpenCardsByCardIdResponse::Brand;
+using T204 = GetMembercardOpenCardsByCardIdResponse::DateInformation;
+using T205 = GetMembercardOpenCardsByCardIdResponse::BalanceInformation;
+using T206 = GetMembercardOpenCardsByCardIdResponse::UserInformationForm;
+using T207 = T206::CustomFieldList;
+using T208 = GetMembercardOpenCardsByCardIdResponse::AdditionalStatement;
+using T209 = PatchMembercardOpenCardsByCardIdRequest::DateInformation;
+using T210 = PatchMembercardOpenCardsByCardIdRequest::BalanceInformation;
+using T211 = PatchMembercardOpenCardsByCardIdRequest::UserInformationForm;
+using T212 = T211::CustomFieldList;
+using T213 = PatchMembercardOpenCardsByCardIdRequest::AdditionalStatement;
+using T214 = PostMembercardOpenCardsByCardIdCodesDepositResponse::Data;
+using T215 = GetMembercardOpenCardsByCardIdCodesByCodeResponse::UserInformation;
+using T216 = T215::CommonFieldList;
+using T217 = T215::CustomFieldList;
+using T218 = PatchMembercardOpenCardsByCardIdCodesByCodeRequest::BalanceInformation;
+using T219 = PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest::Guide;
+using T220 = PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::StateSetting;
+using T221 = T220::ContentTemplateData;
+using T222 = T221::FieldList;
+using T223 = T221::ActionSetting;
+using T224 = T223::JumpMiniprogram;
+using T225 = T220::MessageTemplateSetting;
+using T226 = PatchMembercardOpenCardsByCardIdRightsRequest::Bonus;
+using T227 = PatchMembercardOpenCardsByCardIdRightsRequest::Favor;
+using T228 = PatchMembercardOpenCardsByCardIdRightsRequest::Fapiao;
+using T229 = PatchMembercardOpenCardsByCardIdRightsRequest::Guide;
+using T230 = PostMembercardOpenCardsByCardIdServiceModulesRequest::JumpMiniprogram;
+using T231 = PostMembercardOpenCardsByCardIdServiceModulesResponse::JumpMiniprogram;
+using T232 =
+    PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest::JumpMiniprogram;
+using T233 =
+    PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdResponse::JumpMiniprogram;
+using T234 = PostMembercardOpenPhonenumberMemberImportRequest::MemberInformation;
+using T235 = GetMembercardOpenPhonenumberMemberSearchResponse::UserCardInformation;
+using T236 = GetMembercardOpenUserCardsResponse::Data;
+using T237 = PostPartnerDeliveryPlanDeliveryPlansResponse::Plan;
+using T238 = GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse::PlanList;
+using T239 = PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest::ModifyContent;
+using T240 = PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse::Plan;
+using T241 = PostPartnerProductCouponImageGenerationTasksRequest::CombineImage;
+using T242 = T241::NormalCoupon;
+using T243 = T241::DiscountCoupon;
+using T244 = T241::ExchangeCoupon;
+using T245 = PostPartnerProductCouponImageGenerationTasksRequest::CutOut;
+using T246 = GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::CombineImageResult;
+using T247 = GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::CutOutResult;
+using T248 = PostPartnerProductCouponMediaUploadImageRequest::Meta;
+using T249 = PostPartnerProductCouponProductCouponsRequest::SingleUsageInfo;
+using T250 = T249::NormalCoupon;
+using T251 = T249::DiscountCoupon;
+using T252 = PostPartnerProductCouponProductCouponsRequest::SequentialUsageInfo;
+using T253 = PostPartnerProductCouponProductCouponsRequest::DisplayInfo;
+using T254 = T253::ComboPackageList;
+using T255 = T254::ChoiceList;
+using T256 = PostPartnerProductCouponProductCouponsRequest::Stock;
+using T257 = T256::StockSendRule;
+using T258 = T256::SingleUsageRule;
+using T259 = T258::CouponAvailablePeriod;
+using T260 = T259::WeeklyAvailablePeriod;
+using T261 = T260::DayPeriodList;
+using T262 = T259::IrregularAvailablePeriodList;
+using T263 = T258::ExchangeCoupon;
+using T264 = T256::SequentialUsageRule;
+using T265 = T264::CouponAvailablePeriod;
+using T266 = T264::NormalCouponList;
+using T267 = T264::DiscountCouponList;
+using T268 = T264::ExchangeCouponList;
+using T269 = T256::UsageRuleDisplayInfo;
+using T270 = T269::CouponAvailableStoreInfo;
+using T271 = T256::CouponDisplayInfo;
+using T272 = T271::EntranceMiniProgram;
+using T273 = T271::EntranceOfficialAccount;
+using T274 = T271::EntranceFinder;
+using T275 = T256::NotifyConfig;
+using T276 = PostPartnerProductCouponProductCouponsResponse::SingleUsageInfo;
+using T277 = T276::NormalCoupon;
+using T278 = T276::DiscountCoupon;
+using T279 = PostPartnerProductCouponProductCouponsResponse::SequentialUsageInfo;
+using T280 = PostPartnerProductCouponProductCouponsResponse::DisplayInfo;
+using T281 = T280::ComboPackageList;
+using T282 = T281::ChoiceList;
+using T283 = PostPartnerProductCouponProductCouponsResponse::Stock;
+using T284 = T283::StockSendRule;
+using T285 = T283::SingleUsageRule;
+using T286 = T285::CouponAvailablePeriod;
+using T287 = T286::WeeklyAvailablePeriod;
+using T288 = T287::DayPeriodList;
+using T289 = T286::IrregularAvailablePeriodList;
+using T290 = T285::ExchangeCoupon;
+using T291 = T283::SequentialUsageRule;
+using T292 = T291::CouponAvailablePeriod;
+using T293 = T291::NormalCouponList;
+using T294 = T291::DiscountCouponList;
+using T295 = T291::ExchangeCouponList;
+using T296 = T283::UsageRuleDisplayInfo;
+using T297 = T296::CouponAvailableStoreInfo;
+using T298 = T283::CouponDisplayInfo;
+using T299 = T298::EntranceMiniProgram;
+using T300 = T298::EntranceOfficialAccount;
+using T301 = T298::EntranceFinder;
+using T302 = T283::SentCountInfo;
+using T303 = GetPartnerProductCouponProductCouponsByProductCouponIdResponse::SingleUsageInfo;
+using T304 = T303::NormalCoupon;
+using T305 = T303::DiscountCoupon;
+using T306 = GetPartnerProductCouponProductCouponsByProductCouponIdResponse::SequentialUsageInfo;
+using T307 = GetPartnerProductCouponProductCouponsByProductCouponIdResponse::DisplayInfo;
+using T308 = T307::ComboPackageList;
+using T309 = T308::ChoiceList;
+using T310 = PatchPartnerProductCouponProductCouponsByProductCouponIdRequest::DisplayInfo;
+using T311 = T310::ComboPackageList;
+using T312 = T311::ChoiceList;
+using T313 = PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::SingleUsageInfo;
+using T314 = T313::NormalCoupon;
+using T315 = T313::DiscountCoupon;
+using T316 = PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::SequentialUsageInfo;
+using T317 = PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::DisplayInfo;
+using T318 = T317::ComboPackageList;
+using T319 = T318::ChoiceList;
+using T320 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::SingleUsageInfo;
+using T321 = T320::NormalCoupon;
+using T322 = T320::DiscountCoupon;
+using T323 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::SequentialUsageInfo;
+using T324 = PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::DisplayInfo;
+using T325 = T324::ComboPackageList;
+using T326 = T325::ChoiceList;
+using T327 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle;
-using T147 = T146::StockSendRule;
-using T148 = T146::ProgressiveBundleUsageRule;
-using T149 = PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::StockList;
-using T150 = T149::StockBundleInfo;
-using T151 =
+using T328 = T327::StockSendRule;
+using T329 = T327::ProgressiveBundleUsageRule;
+using T330 = T329::CouponAvailablePeriod;
+using T331 = T330::WeeklyAvailablePeriod;
+using T332 = T331::DayPeriodList;
+using T333 = T330::IrregularAvailablePeriodList;
+using T334 = T329::NormalCouponList;
+using T335 = T329::DiscountCouponList;
+using T336 = T329::ExchangeCouponList;
+using T337 = T327::UsageRuleDisplayInfo;
+using T338 = T337::CouponAvailableStoreInfo;
+using T339 = T327::CouponDisplayInfo;
+using T340 = T339::EntranceMiniProgram;
+using T341 = T339::EntranceOfficialAccount;
+using T342 = T339::EntranceFinder;
+using T343 = T327::NotifyConfig;
+using T344 = PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::StockList;
+using T345 = T344::CouponCodeCountInfo;
+using T346 = T344::StockSendRule;
+using T347 = T344::ProgressiveBundleUsageRule;
+using T348 = T347::CouponAvailablePeriod;
+using T349 = T348::WeeklyAvailablePeriod;
+using T350 = T349::DayPeriodList;
+using T351 = T348::IrregularAvailablePeriodList;
+using T352 = T347::NormalCoupon;
+using T353 = T347::DiscountCoupon;
+using T354 = T347::ExchangeCoupon;
+using T355 = T344::StockBundleInfo;
+using T356 = T344::UsageRuleDisplayInfo;
+using T357 = T356::CouponAvailableStoreInfo;
+using T358 = T344::CouponDisplayInfo;
+using T359 = T358::EntranceMiniProgram;
+using T360 = T358::EntranceOfficialAccount;
+using T361 = T358::EntranceFinder;
+using T362 = T344::SentCountInfo;
+using T363 =
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+        UsageRuleDisplayInfo;
+using T364 = T363::CouponAvailableStoreInfo;
+using T365 =
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+        CouponDisplayInfo;
+using T366 = T365::EntranceMiniProgram;
+using T367 = T365::EntranceOfficialAccount;
+using T368 = T365::EntranceFinder;
+using T369 =
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+        NotifyConfig;
+using T370 =
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse::
+        StockList;
+using T371 = T370::CouponCodeCountInfo;
+using T372 = T370::StockSendRule;
+using T373 = T370::ProgressiveBundleUsageRule;
+using T374 = T373::CouponAvailablePeriod;
+using T375 = T374::WeeklyAvailablePeriod;
+using T376 = T375::DayPeriodList;
+using T377 = T374::IrregularAvailablePeriodList;
+using T378 = T373::NormalCoupon;
+using T379 = T373::DiscountCoupon;
+using T380 = T373::ExchangeCoupon;
+using T381 = T370::StockBundleInfo;
+using T382 = T370::UsageRuleDisplayInfo;
+using T383 = T382::CouponAvailableStoreInfo;
+using T384 = T370::CouponDisplayInfo;
+using T385 = T384::EntranceMiniProgram;
+using T386 = T384::EntranceOfficialAccount;
+using T387 = T384::EntranceFinder;
+using T388 = T370::SentCountInfo;
+using T389 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
         StoreList;
-using T152 =
+using T390 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse::
+        SuccessStoreList;
+using T391 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse::
         FailedStoreList;
-using T153 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockList;
-using T154 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::Stock;
-using T155 =
+using T392 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest::
+        StoreList;
+using T393 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresResponse::
+        SuccessStoreList;
+using T394 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresResponse::
+        FailedStoreList;
+using T395 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse::
+        StockList;
+using T396 = T395::CouponCodeCountInfo;
+using T397 = T395::StockSendRule;
+using T398 = T395::ProgressiveBundleUsageRule;
+using T399 = T398::CouponAvailablePeriod;
+using T400 = T399::WeeklyAvailablePeriod;
+using T401 = T400::DayPeriodList;
+using T402 = T399::IrregularAvailablePeriodList;
+using T403 = T398::NormalCoupon;
+using T404 = T398::DiscountCoupon;
+using T405 = T398::ExchangeCoupon;
+using T406 = T395::StockBundleInfo;
+using T407 = T395::UsageRuleDisplayInfo;
+using T408 = T407::CouponAvailableStoreInfo;
+using T409 = T395::CouponDisplayInfo;
+using T410 = T409::EntranceMiniProgram;
+using T411 = T409::EntranceOfficialAccount;
+using T412 = T409::EntranceFinder;
+using T413 = T395::NotifyConfig;
+using T414 = T395::SentCountInfo;
+using T415 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockList;
+using T416 = T415::CouponCodeCountInfo;
+using T417 = T415::StockSendRule;
+using T418 = T415::SingleUsageRule;
+using T419 = T418::CouponAvailablePeriod;
+using T420 = T419::WeeklyAvailablePeriod;
+using T421 = T420::DayPeriodList;
+using T422 = T419::IrregularAvailablePeriodList;
+using T423 = T418::NormalCoupon;
+using T424 = T418::DiscountCoupon;
+using T425 = T418::ExchangeCoupon;
+using T426 = T415::SequentialUsageRule;
+using T427 = T426::CouponAvailablePeriod;
+using T428 = T426::NormalCouponList;
+using T429 = T426::DiscountCouponList;
+using T430 = T426::ExchangeCouponList;
+using T431 = T415::UsageRuleDisplayInfo;
+using T432 = T431::CouponAvailableStoreInfo;
+using T433 = T415::CouponDisplayInfo;
+using T434 = T433::EntranceMiniProgram;
+using T435 = T433::EntranceOfficialAccount;
+using T436 = T433::EntranceFinder;
+using T437 = T415::NotifyConfig;
+using T438 = T415::SentCountInfo;
+using T439 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::Stock;
+using T440 = T439::StockSendRule;
+using T441 = T439::SingleUsageRule;
+using T442 = T441::CouponAvailablePeriod;
+using T443 = T442::WeeklyAvailablePeriod;
+using T444 = T443::DayPeriodList;
+using T445 = T442::IrregularAvailablePeriodList;
+using T446 = T441::NormalCoupon;
+using T447 = T441::DiscountCoupon;
+using T448 = T441::ExchangeCoupon;
+using T449 = T439::SequentialUsageRule;
+using T450 = T449::CouponAvailablePeriod;
+using T451 = T449::NormalCouponList;
+using T452 = T449::DiscountCouponList;
+using T453 = T449::ExchangeCouponList;
+using T454 = T439::UsageRuleDisplayInfo;
+using T455 = T454::CouponAvailableStoreInfo;
+using T456 = T439::CouponDisplayInfo;
+using T457 = T456::EntranceMiniProgram;
+using T458 = T456::EntranceOfficialAccount;
+using T459 = T456::EntranceFinder;
+using T460 = T439::NotifyConfig;
+using T461 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::CouponCodeCountInfo;
+using T462 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockSendRule;
+using T463 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::SingleUsageRule;
+using T464 = T463::CouponAvailablePeriod;
+using T465 = T464::WeeklyAvailablePeriod;
+using T466 = T465::DayPeriodList;
+using T467 = T464::IrregularAvailablePeriodList;
+using T468 = T463::NormalCoupon;
+using T469 = T463::DiscountCoupon;
+using T470 = T463::ExchangeCoupon;
+using T471 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::SequentialUsageRule;
+using T472 = T471::CouponAvailablePeriod;
+using T473 = T471::NormalCouponList;
+using T474 = T471::DiscountCouponList;
+using T475 = T471::ExchangeCouponList;
+using T476 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::UsageRuleDisplayInfo;
-using T156 = PostPartnerProductCouponUsersByOpenidCouponBundlesRequest::CouponTagInfo;
-using T157 = T156::MemberTagInfo;
-using T158 = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::UserProductCouponList;
-using T159 = T158::ProgressiveBundleUsageDetail;
-using T160 = T159::AssociatedOrderInfo;
-using T161 = T158::UserProductCouponBundleInfo;
-using T162 = T158::ProductCoupon;
-using T163 = T162::ProgressiveBundleUsageInfo;
-using T164 = T158::Stock;
-using T165 = T158::CouponTagInfo;
-using T166 = GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList;
-using T167 = T166::SequentialUsageDetail;
-using T168 = T167::DetailItemList;
-using T169 = T166::ProductCoupon;
-using T170 = T166::Stock;
-using T171 = T170::SequentialUsageRule;
-using T172 = T171::CouponAvailablePeriod;
-using T173 = PostPartnerProductCouponUsersByOpenidCouponsRequest::CouponTagInfo;
-using T174 = T173::MemberTagInfo;
-using T175 =
+using T477 = T476::CouponAvailableStoreInfo;
+using T478 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::CouponDisplayInfo;
+using T479 = T478::EntranceMiniProgram;
+using T480 = T478::EntranceOfficialAccount;
+using T481 = T478::EntranceFinder;
+using T482 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::SentCountInfo;
+using T483 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    CouponCodeCountInfo;
+using T484 =
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::StockSendRule;
+using T485 =
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::SingleUsageRule;
+using T486 = T485::CouponAvailablePeriod;
+using T487 = T486::WeeklyAvailablePeriod;
+using T488 = T487::DayPeriodList;
+using T489 = T486::IrregularAvailablePeriodList;
+using T490 = T485::NormalCoupon;
+using T491 = T485::DiscountCoupon;
+using T492 = T485::ExchangeCoupon;
+using T493 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    SequentialUsageRule;
+using T494 = T493::CouponAvailablePeriod;
+using T495 = T493::NormalCouponList;
+using T496 = T493::DiscountCouponList;
+using T497 = T493::ExchangeCouponList;
+using T498 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    UsageRuleDisplayInfo;
+using T499 = T498::CouponAvailableStoreInfo;
+using T500 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    CouponDisplayInfo;
+using T501 = T500::EntranceMiniProgram;
+using T502 = T500::EntranceOfficialAccount;
+using T503 = T500::EntranceFinder;
+using T504 =
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::NotifyConfig;
+using T505 =
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::SentCountInfo;
+using T506 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
+    UsageRuleDisplayInfo;
+using T507 = T506::CouponAvailableStoreInfo;
+using T508 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
+    CouponDisplayInfo;
+using T509 = T508::EntranceMiniProgram;
+using T510 = T508::EntranceOfficialAccount;
+using T511 = T508::EntranceFinder;
+using T512 =
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::NotifyConfig;
+using T513 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    CouponCodeCountInfo;
+using T514 =
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::StockSendRule;
+using T515 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    SingleUsageRule;
+using T516 = T515::CouponAvailablePeriod;
+using T517 = T516::WeeklyAvailablePeriod;
+using T518 = T517::DayPeriodList;
+using T519 = T516::IrregularAvailablePeriodList;
+using T520 = T515::NormalCoupon;
+using T521 = T515::DiscountCoupon;
+using T522 = T515::ExchangeCoupon;
+using T523 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    SequentialUsageRule;
+using T524 = T523::CouponAvailablePeriod;
+using T525 = T523::NormalCouponList;
+using T526 = T523::DiscountCouponList;
+using T527 = T523::ExchangeCouponList;
+using T528 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    UsageRuleDisplayInfo;
+using T529 = T528::CouponAvailableStoreInfo;
+using T530 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    CouponDisplayInfo;
+using T531 = T530::EntranceMiniProgram;
+using T532 = T530::EntranceOfficialAccount;
+using T533 = T530::EntranceFinder;
+using T534 =
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::SentCountInfo;
+using T535 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest::
+        StoreList;
+using T536 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresResponse::
+        SuccessStoreList;
+using T537 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresResponse::
+        FailedStoreList;
+using T538 =
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresResponse::
+        StoreList;
+using T539 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        CouponCodeCountInfo;
+using T540 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        StockSendRule;
+using T541 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        SingleUsageRule;
+using T542 = T541::CouponAvailablePeriod;
+using T543 = T542::WeeklyAvailablePeriod;
+using T544 = T543::DayPeriodList;
+using T545 = T542::IrregularAvailablePeriodList;
+using T546 = T541::NormalCoupon;
+using T547 = T541::DiscountCoupon;
+using T548 = T541::ExchangeCoupon;
+using T549 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        SequentialUsageRule;
+using T550 = T549::CouponAvailablePeriod;
+using T551 = T549::NormalCouponList;
+using T552 = T549::DiscountCouponList;
+using T553 = T549::ExchangeCouponList;
+using T554 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        UsageRuleDisplayInfo;
+using T555 = T554::CouponAvailableStoreInfo;
+using T556 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        CouponDisplayInfo;
+using T557 = T556::EntranceMiniProgram;
+using T558 = T556::EntranceOfficialAccount;
+using T559 = T556::EntranceFinder;
+using T560 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        NotifyConfig;
+using T561 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        SentCountInfo;
+using T562 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest::
+        StoreList;
+using T563 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresResponse::
+        SuccessStoreList;
+using T564 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresResponse::
+        FailedStoreList;
+using T565 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        CouponCodeCountInfo;
+using T566 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        StockSendRule;
+using T567 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        SingleUsageRule;
+using T568 = T567::CouponAvailablePeriod;
+using T569 = T568::WeeklyAvailablePeriod;
+using T570 = T569::DayPeriodList;
+using T571 = T568::IrregularAvailablePeriodList;
+using T572 = T567::NormalCoupon;
+using T573 = T567::DiscountCoupon;
+using T574 = T567::ExchangeCoupon;
+using T575 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        SequentialUsageRule;
+using T576 = T575::CouponAvailablePeriod;
+using T577 = T575::NormalCouponList;
+using T578 = T575::DiscountCouponList;
+using T579 = T575::ExchangeCouponList;
+using T580 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        UsageRuleDisplayInfo;
+using T581 = T580::CouponAvailableStoreInfo;
+using T582 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        CouponDisplayInfo;
+using T583 = T582::EntranceMiniProgram;
+using T584 = T582::EntranceOfficialAccount;
+using T585 = T582::EntranceFinder;
+using T586 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        NotifyConfig;
+using T587 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        SentCountInfo;
+using T588 = PostPartnerProductCouponUsersByOpenidCouponBundlesRequest::CouponTagInfo;
+using T589 = T588::MemberTagInfo;
+using T590 = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::UserProductCouponList;
+using T591 = T590::ProgressiveBundleUsageDetail;
+using T592 = T591::AssociatedOrderInfo;
+using T593 = T590::UserProductCouponBundleInfo;
+using T594 = T590::ProductCoupon;
+using T595 = T594::SingleUsageInfo;
+using T596 = T595::NormalCoupon;
+using T597 = T595::DiscountCoupon;
+using T598 = T594::ProgressiveBundleUsageInfo;
+using T599 = T594::DisplayInfo;
+using T600 = T599::ComboPackageList;
+using T601 = T600::ChoiceList;
+using T602 = T590::Stock;
+using T603 = T602::CouponCodeCountInfo;
+using T604 = T602::StockSendRule;
+using T605 = T602::ProgressiveBundleUsageRule;
+using T606 = T605::CouponAvailablePeriod;
+using T607 = T606::WeeklyAvailablePeriod;
+using T608 = T607::DayPeriodList;
+using T609 = T606::IrregularAvailablePeriodList;
+using T610 = T605::ExchangeCoupon;
+using T611 = T602::StockBundleInfo;
+using T612 = T602::UsageRuleDisplayInfo;
+using T613 = T612::CouponAvailableStoreInfo;
+using T614 = T602::CouponDisplayInfo;
+using T615 = T614::EntranceMiniProgram;
+using T616 = T614::EntranceOfficialAccount;
+using T617 = T614::EntranceFinder;
+using T618 = T602::NotifyConfig;
+using T619 = T602::SentCountInfo;
+using T620 = T590::CouponTagInfo;
+using T621 = T620::MemberTagInfo;
+using T622 =
+    PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+        UserProductCouponList;
+using T623 = T622::ProgressiveBundleUsageDetail;
+using T624 = T623::AssociatedOrderInfo;
+using T625 = T622::UserProductCouponBundleInfo;
+using T626 = T622::ProductCoupon;
+using T627 = T626::SingleUsageInfo;
+using T628 = T627::NormalCoupon;
+using T629 = T627::DiscountCoupon;
+using T630 = T626::ProgressiveBundleUsageInfo;
+using T631 = T626::DisplayInfo;
+using T632 = T631::ComboPackageList;
+using T633 = T632::ChoiceList;
+using T634 = T622::Stock;
+using T635 = T634::CouponCodeCountInfo;
+using T636 = T634::StockSendRule;
+using T637 = T634::ProgressiveBundleUsageRule;
+using T638 = T637::CouponAvailablePeriod;
+using T639 = T638::WeeklyAvailablePeriod;
+using T640 = T639::DayPeriodList;
+using T641 = T638::IrregularAvailablePeriodList;
+using T642 = T637::ExchangeCoupon;
+using T643 = T634::StockBundleInfo;
+using T644 = T634::UsageRuleDisplayInfo;
+using T645 = T644::CouponAvailableStoreInfo;
+using T646 = T634::CouponDisplayInfo;
+using T647 = T646::EntranceMiniProgram;
+using T648 = T646::EntranceOfficialAccount;
+using T649 = T646::EntranceFinder;
+using T650 = T634::NotifyConfig;
+using T651 = T634::SentCountInfo;
+using T652 = T622::CouponTagInfo;
+using T653 = T652::MemberTagInfo;
+using T654 = GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList;
+using T655 = T654::SingleUsageDetail;
+using T656 = T655::AssociatedOrderInfo;
+using T657 = T654::SequentialUsageDetail;
+using T658 = T657::DetailItemList;
+using T659 = T654::ProductCoupon;
+using T660 = T659::SingleUsageInfo;
+using T661 = T660::NormalCoupon;
+using T662 = T660::DiscountCoupon;
+using T663 = T659::SequentialUsageInfo;
+using T664 = T659::DisplayInfo;
+using T665 = T664::ComboPackageList;
+using T666 = T665::ChoiceList;
+using T667 = T654::Stock;
+using T668 = T667::CouponCodeCountInfo;
+using T669 = T667::StockSendRule;
+using T670 = T667::SingleUsageRule;
+using T671 = T670::CouponAvailablePeriod;
+using T672 = T671::WeeklyAvailablePeriod;
+using T673 = T672::DayPeriodList;
+using T674 = T671::IrregularAvailablePeriodList;
+using T675 = T670::ExchangeCoupon;
+using T676 = T667::SequentialUsageRule;
+using T677 = T676::CouponAvailablePeriod;
+using T678 = T676::NormalCouponList;
+using T679 = T676::DiscountCouponList;
+using T680 = T676::ExchangeCouponList;
+using T681 = T667::UsageRuleDisplayInfo;
+using T682 = T681::CouponAvailableStoreInfo;
+using T683 = T667::CouponDisplayInfo;
+using T684 = T683::EntranceMiniProgram;
+using T685 = T683::EntranceOfficialAccount;
+using T686 = T683::EntranceFinder;
+using T687 = T667::NotifyConfig;
+using T688 = T667::SentCountInfo;
+using T689 = PostPartnerProductCouponUsersByOpenidCouponsRequest::CouponTagInfo;
+using T690 = T689::MemberTagInfo;
+using T691 = PostPartnerProductCouponUsersByOpenidCouponsResponse::SingleUsageDetail;
+using T692 = T691::AssociatedOrderInfo;
+using T693 = PostPartnerProductCouponUsersByOpenidCouponsResponse::SequentialUsageDetail;
+using T694 = T693::DetailItemList;
+using T695 = PostPartnerProductCouponUsersByOpenidCouponsResponse::ProductCoupon;
+using T696 = T695::SingleUsageInfo;
+using T697 = T696::NormalCoupon;
+using T698 = T696::DiscountCoupon;
+using T699 = T695::SequentialUsageInfo;
+using T700 = T695::DisplayInfo;
+using T701 = T700::ComboPackageList;
+using T702 = T701::ChoiceList;
+using T703 = PostPartnerProductCouponUsersByOpenidCouponsResponse::Stock;
+using T704 = T703::CouponCodeCountInfo;
+using T705 = T703::StockSendRule;
+using T706 = T703::SingleUsageRule;
+using T707 = T706::CouponAvailablePeriod;
+using T708 = T707::WeeklyAvailablePeriod;
+using T709 = T708::DayPeriodList;
+using T710 = T707::IrregularAvailablePeriodList;
+using T711 = T706::ExchangeCoupon;
+using T712 = T703::SequentialUsageRule;
+using T713 = T712::CouponAvailablePeriod;
+using T714 = T712::NormalCouponList;
+using T715 = T712::DiscountCouponList;
+using T716 = T712::ExchangeCouponList;
+using T717 = T703::UsageRuleDisplayInfo;
+using T718 = T717::CouponAvailableStoreInfo;
+using T719 = T703::CouponDisplayInfo;
+using T720 = T719::EntranceMiniProgram;
+using T721 = T719::EntranceOfficialAccount;
+using T722 = T719::EntranceFinder;
+using T723 = T703::NotifyConfig;
+using T724 = T703::SentCountInfo;
+using T725 = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::SingleUsageDetail;
+using T726 = T725::AssociatedOrderInfo;
+using T727 = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::SequentialUsageDetail;
+using T728 = T727::DetailItemList;
+using T729 = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::ProductCoupon;
+using T730 = T729::SingleUsageInfo;
+using T731 = T730::NormalCoupon;
+using T732 = T730::DiscountCoupon;
+using T733 = T729::SequentialUsageInfo;
+using T734 = T729::DisplayInfo;
+using T735 = T734::ComboPackageList;
+using T736 = T735::ChoiceList;
+using T737 = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::Stock;
+using T738 = T737::CouponCodeCountInfo;
+using T739 = T737::StockSendRule;
+using T740 = T737::SingleUsageRule;
+using T741 = T740::CouponAvailablePeriod;
+using T742 = T741::WeeklyAvailablePeriod;
+using T743 = T742::DayPeriodList;
+using T744 = T741::IrregularAvailablePeriodList;
+using T745 = T740::ExchangeCoupon;
+using T746 = T737::SequentialUsageRule;
+using T747 = T746::CouponAvailablePeriod;
+using T748 = T746::NormalCouponList;
+using T749 = T746::DiscountCouponList;
+using T750 = T746::ExchangeCouponList;
+using T751 = T737::UsageRuleDisplayInfo;
+using T752 = T751::CouponAvailableStoreInfo;
+using T753 = T737::CouponDisplayInfo;
+using T754 = T753::EntranceMiniProgram;
+using T755 = T753::EntranceOfficialAccount;
+using T756 = T753::EntranceFinder;
+using T757 = T737::NotifyConfig;
+using T758 = T737::SentCountInfo;
+using T759 =
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::SingleUsageDetail;
-using T176 = T175::AssociatedPayScoreOrderInfo;
-using T177 =
+using T760 = T759::AssociatedOrderInfo;
+using T761 = T759::AssociatedPayScoreOrderInfo;
+using T762 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::
+    ProgressiveBundleUsageDetail;
+using T763 = T762::DetailItemList;
+using T764 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::ProductCoupon;
+using T765 = T764::SingleUsageInfo;
+using T766 = T765::NormalCoupon;
+using T767 = T765::DiscountCoupon;
+using T768 = T764::SequentialUsageInfo;
+using T769 = T764::DisplayInfo;
+using T770 = T769::ComboPackageList;
+using T771 = T770::ChoiceList;
+using T772 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::Stock;
+using T773 = T772::CouponCodeCountInfo;
+using T774 = T772::StockSendRule;
+using T775 = T772::SingleUsageRule;
+using T776 = T775::CouponAvailablePeriod;
+using T777 = T776::WeeklyAvailablePeriod;
+using T778 = T777::DayPeriodList;
+using T779 = T776::IrregularAvailablePeriodList;
+using T780 = T775::ExchangeCoupon;
+using T781 = T772::SequentialUsageRule;
+using T782 = T781::CouponAvailablePeriod;
+using T783 = T781::NormalCouponList;
+using T784 = T781::DiscountCouponList;
+using T785 = T781::ExchangeCouponList;
+using T786 = T772::UsageRuleDisplayInfo;
+using T787 = T786::CouponAvailableStoreInfo;
+using T788 = T772::CouponDisplayInfo;
+using T789 = T788::EntranceMiniProgram;
+using T790 = T788::EntranceOfficialAccount;
+using T791 = T788::EntranceFinder;
+using T792 = T772::NotifyConfig;
+using T793 = T772::SentCountInfo;
+using T794 =
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::SingleUsageDetail;
+using T795 = T794::AssociatedOrderInfo;
+using T796 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::
+    SequentialUsageDetail;
+using T797 = T796::DetailItemList;
+using T798 =
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::ProductCoupon;
+using T799 = T798::SingleUsageInfo;
+using T800 = T799::NormalCoupon;
+using T801 = T799::DiscountCoupon;
+using T802 = T798::SequentialUsageInfo;
+using T803 = T798::DisplayInfo;
+using T804 = T803::ComboPackageList;
+using T805 = T804::ChoiceList;
+using T806 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::Stock;
+using T807 = T806::CouponCodeCountInfo;
+using T808 = T806::StockSendRule;
+using T809 = T806::SingleUsageRule;
+using T810 = T809::CouponAvailablePeriod;
+using T811 = T810::WeeklyAvailablePeriod;
+using T812 = T811::DayPeriodList;
+using T813 = T810::IrregularAvailablePeriodList;
+using T814 = T809::ExchangeCoupon;
+using T815 = T806::SequentialUsageRule;
+using T816 = T815::CouponAvailablePeriod;
+using T817 = T815::NormalCouponList;
+using T818 = T815::DiscountCouponList;
+using T819 = T815::ExchangeCouponList;
+using T820 = T806::UsageRuleDisplayInfo;
+using T821 = T820::CouponAvailableStoreInfo;
+using T822 = T806::CouponDisplayInfo;
+using T823 = T822::EntranceMiniProgram;
+using T824 = T822::EntranceOfficialAccount;
+using T825 = T822::EntranceFinder;
+using T826 = T806::NotifyConfig;
+using T827 = T806::SentCountInfo;
+using T828 =
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::SingleUsageDetail;
+using T829 = T828::AssociatedOrderInfo;
+using T830 =
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::SequentialUsageDetail;
+using T831 = T830::DetailItemList;
+using T832 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::ProductCoupon;
+using T833 = T832::SingleUsageInfo;
+using T834 = T833::NormalCoupon;
+using T835 = T833::DiscountCoupon;
+using T836 = T832::SequentialUsageInfo;
+using T837 = T832::DisplayInfo;
+using T838 = T837::ComboPackageList;
+using T839 = T838::ChoiceList;
+using T840 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::Stock;
+using T841 = T840::CouponCodeCountInfo;
+using T842 = T840::StockSendRule;
+using T843 = T840::SingleUsageRule;
+using T844 = T843::CouponAvailablePeriod;
+using T845 = T844::WeeklyAvailablePeriod;
+using T846 = T845::DayPeriodList;
+using T847 = T844::IrregularAvailablePeriodList;
+using T848 = T843::ExchangeCoupon;
+using T849 = T840::SequentialUsageRule;
+using T850 = T849::CouponAvailablePeriod;
+using T851 = T849::NormalCouponList;
+using T852 = T849::DiscountCouponList;
+using T853 = T849::ExchangeCouponList;
+using T854 = T840::UsageRuleDisplayInfo;
+using T855 = T854::CouponAvailableStoreInfo;
+using T856 = T840::CouponDisplayInfo;
+using T857 = T856::EntranceMiniProgram;
+using T858 = T856::EntranceOfficialAccount;
+using T859 = T856::EntranceFinder;
+using T860 = T840::NotifyConfig;
+using T861 = T840::SentCountInfo;
+using T862 =
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest::AssociatedOrderInfo;
+using T863 =
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest::AssociatedPayScoreOrderInfo;
-using T178 =
+using T864 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::SingleUsageDetail;
+using T865 =
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::SequentialUsageDetail;
-using T179 = T178::DetailItemList;
-using T180 = GetPartnershipsRequest::Partner;
-using T181 = GetPartnershipsRequest::AuthorizedData;
-using T182 = GetPartnershipsResponse::Data;
-using T183 = T182::Partner;
-using T184 = T182::AuthorizedData;
-using T185 = PostPartnershipsBuildRequest::AuthorizedData;
-using T186 = GetPaygiftactivityActivitiesResponse::Data;
-using T187 = T186::ActivityBaseInfo;
-using T188 = T187::AvailablePeriods;
-using T189 = T188::AvailableDayTime;
-using T190 = T186::AdvancedSetting;
-using T191 = T190::PaymentMode;
-using T192 = T191::PaymentMethodInformation;
-using T193 = T186::AwardSendRule;
-using T194 = T193::FullSendRule;
-using T195 = T194::AwardList;
-using T196 = T193::StepSendRule;
-using T197 = GetPaygiftactivityActivitiesByActivityIdResponse::AwardSendRule;
-using T198 = T197::FullSendRule;
-using T199 = GetPaygiftactivityActivitiesByActivityIdGoodsResponse::Data;
-using T200 = GetPaygiftactivityActivitiesByActivityIdMerchantsResponse::Data;
-using T201 = PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse::InvalidMerchantIdList;
-using T202 = PostPaygiftactivityUniqueThresholdActivityRequest::AdvancedSetting;
-using T203 = PostShoppingReceiptCustomentrancesRequest::JumpLink;
-using T204 = PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest::JumpInfo;
-using T205 = PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse::MerchantJumpInfo;
-using T206 = PostShoppingReceiptShoppingreceiptsRequest::Meta;
-using T207 = T206::MerchantContactInformation;
-using T208 = PostShoppingReceiptShoppingreceiptsResponse::Receipt;
-using T209 = T208::MerchantContactInformation;
-using T210 = GetWeeklyDiscountActivitiesResponse::Data;
-using T211 = GetWithdrawFavorUsersByOpenidCouponsResponse::Data;
+using T866 = T865::DetailItemList;
+using T867 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::ProductCoupon;
+using T868 = T867::SingleUsageInfo;
+using T869 = T868::NormalCoupon;
+using T870 = T868::DiscountCoupon;
+using T871 = T867::SequentialUsageInfo;
+using T872 = T867::DisplayInfo;
+using T873 = T872::ComboPackageList;
+using T874 = T873::ChoiceList;
+using T875 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::Stock;
+using T876 = T875::CouponCodeCountInfo;
+using T877 = T875::StockSendRule;
+using T878 = T875::SingleUsageRule;
+using T879 = T878::CouponAvailablePeriod;
+using T880 = T879::WeeklyAvailablePeriod;
+using T881 = T880::DayPeriodList;
+using T882 = T879::IrregularAvailablePeriodList;
+using T883 = T878::ExchangeCoupon;
+using T884 = T875::SequentialUsageRule;
+using T885 = T884::CouponAvailablePeriod;
+using T886 = T884::NormalCouponList;
+using T887 = T884::DiscountCouponList;
+using T888 = T884::ExchangeCouponList;
+using T889 = T875::UsageRuleDisplayInfo;
+using T890 = T889::CouponAvailableStoreInfo;
+using T891 = T875::CouponDisplayInfo;
+using T892 = T891::EntranceMiniProgram;
+using T893 = T891::EntranceOfficialAccount;
+using T894 = T891::EntranceFinder;
+using T895 = T875::NotifyConfig;
+using T896 = T875::SentCountInfo;
+using T897 = GetPartnershipsRequest::Partner;
+using T898 = GetPartnershipsRequest::AuthorizedData;
+using T899 = GetPartnershipsResponse::Data;
+using T900 = T899::Partner;
+using T901 = T899::AuthorizedData;
+using T902 = PostPartnershipsBuildRequest::Partner;
+using T903 = PostPartnershipsBuildRequest::AuthorizedData;
+using T904 = PostPartnershipsBuildResponse::Partner;
+using T905 = PostPartnershipsBuildResponse::AuthorizedData;
+using T906 = PostPartnershipsTerminateRequest::Partner;
+using T907 = PostPartnershipsTerminateRequest::AuthorizedData;
+using T908 = GetPaygiftactivityActivitiesResponse::Data;
+using T909 = T908::ActivityBaseInfo;
+using T910 = T909::AvailablePeriods;
+using T911 = T910::AvailableTime;
+using T912 = T910::AvailableDayTime;
+using T913 = T908::AdvancedSetting;
+using T914 = T913::PaymentMode;
+using T915 = T914::PaymentMethodInformation;
+using T916 = T908::AwardSendRule;
+using T917 = T916::FullSendRule;
+using T918 = T917::AwardList;
+using T919 = T916::StepSendRule;
+using T920 = GetPaygiftactivityActivitiesByActivityIdResponse::ActivityBaseInfo;
+using T921 = T920::AvailablePeriods;
+using T922 = T921::AvailableTime;
+using T923 = T921::AvailableDayTime;
+using T924 = GetPaygiftactivityActivitiesByActivityIdResponse::AdvancedSetting;
+using T925 = T924::PaymentMode;
+using T926 = T925::PaymentMethodInformation;
+using T927 = GetPaygiftactivityActivitiesByActivityIdResponse::AwardSendRule;
+using T928 = T927::FullSendRule;
+using T929 = T928::AwardList;
+using T930 = GetPaygiftactivityActivitiesByActivityIdGoodsResponse::Data;
+using T931 = GetPaygiftactivityActivitiesByActivityIdMerchantsResponse::Data;
+using T932 = PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse::InvalidMerchantIdList;
+using T933 = PostPaygiftactivityUniqueThresholdActivityRequest::ActivityBaseInfo;
+using T934 = T933::AvailablePeriods;
+using T935 = T934::AvailableTime;
+using T936 = T934::AvailableDayTime;
+using T937 = PostPaygiftactivityUniqueThresholdActivityRequest::AdvancedSetting;
+using T938 = T937::PaymentMode;
+using T939 = T938::PaymentMethodInformation;
+using T940 = PostPaygiftactivityUniqueThresholdActivityRequest::AwardSendRule;
+using T941 = T940::AwardList;
+using T942 = PostShoppingReceiptCustomentrancesRequest::JumpLink;
+using T943 = PostShoppingReceiptCustomentrancesResponse::JumpLink;
+using T944 = GetShoppingReceiptCustomentrancesByBrandIdResponse::JumpLink;
+using T945 = PatchShoppingReceiptCustomentrancesByBrandIdRequest::JumpLink;
+using T946 = PatchShoppingReceiptCustomentrancesByBrandIdResponse::JumpLink;
+using T947 = PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest::JumpInfo;
+using T948 = PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse::MerchantJumpInfo;
+using T949 = T948::JumpInfo;
+using T950 = PostShoppingReceiptShoppingreceiptsRequest::Meta;
+using T951 = T950::MerchantContactInformation;
+using T952 = PostShoppingReceiptShoppingreceiptsResponse::Receipt;
+using T953 = T952::MerchantContactInformation;
+using T954 = GetWeeklyDiscountActivitiesResponse::Data;
+using T955 = GetWithdrawFavorUsersByOpenidCouponsResponse::Data;
 
 constexpr std::string_view kEnum0Names[] = {
     "", "COUPON_STATE_UNKNOW", "COUPON_STATE_SEND", "COUPON_STATE_USED", "COUPON_STATE_EXPIRED",
@@ -741,200 +1586,944 @@ static void Serialize(Archive& a, T13& v);
 static void Serialize(Archive& a, T16& v);
 static void Serialize(Archive& a, T15& v);
 static void Serialize(Archive& a, T17& v);
-static void Serialize(Archive& a, T19& v);
-static void Serialize(Archive& a, T18& v);
-static void Serialize(Archive& a, T20& v);
 static void Serialize(Archive& a, T21& v);
+static void Serialize(Archive& a, T20& v);
 static void Serialize(Archive& a, T22& v);
+static void Serialize(Archive& a, T19& v);
 static void Serialize(Archive& a, T23& v);
 static void Serialize(Archive& a, T24& v);
 static void Serialize(Archive& a, T25& v);
+static void Serialize(Archive& a, T18& v);
 static void Serialize(Archive& a, T26& v);
-static void Serialize(Archive& a, T27& v);
 static void Serialize(Archive& a, T28& v);
+static void Serialize(Archive& a, T27& v);
+static void Serialize(Archive& a, T30& v);
 static void Serialize(Archive& a, T29& v);
+static void Serialize(Archive& a, T31& v);
 static void Serialize(Archive& a, T32& v);
-static void Serialize(Archive& a, T34& v);
 static void Serialize(Archive& a, T33& v);
 static void Serialize(Archive& a, T35& v);
-static void Serialize(Archive& a, T36& v);
+static void Serialize(Archive& a, T34& v);
 static void Serialize(Archive& a, T37& v);
+static void Serialize(Archive& a, T36& v);
 static void Serialize(Archive& a, T38& v);
-static void Serialize(Archive& a, T31& v);
 static void Serialize(Archive& a, T39& v);
 static void Serialize(Archive& a, T40& v);
-static void Serialize(Archive& a, T30& v);
 static void Serialize(Archive& a, T41& v);
 static void Serialize(Archive& a, T42& v);
-static void Serialize(Archive& a, T45& v);
-static void Serialize(Archive& a, T44& v);
-static void Serialize(Archive& a, T46& v);
-static void Serialize(Archive& a, T47& v);
-static void Serialize(Archive& a, T48& v);
-static void Serialize(Archive& a, T49& v);
 static void Serialize(Archive& a, T43& v);
+static void Serialize(Archive& a, T48& v);
+static void Serialize(Archive& a, T47& v);
+static void Serialize(Archive& a, T49& v);
+static void Serialize(Archive& a, T46& v);
 static void Serialize(Archive& a, T50& v);
-static void Serialize(Archive& a, T52& v);
-static void Serialize(Archive& a, T53& v);
 static void Serialize(Archive& a, T51& v);
+static void Serialize(Archive& a, T52& v);
+static void Serialize(Archive& a, T45& v);
+static void Serialize(Archive& a, T54& v);
+static void Serialize(Archive& a, T53& v);
 static void Serialize(Archive& a, T56& v);
 static void Serialize(Archive& a, T55& v);
-static void Serialize(Archive& a, T54& v);
-static void Serialize(Archive& a, T58& v);
-static void Serialize(Archive& a, T59& v);
-static void Serialize(Archive& a, T61& v);
-static void Serialize(Archive& a, T60& v);
+static void Serialize(Archive& a, T44& v);
 static void Serialize(Archive& a, T57& v);
-static void Serialize(Archive& a, T63& v);
+static void Serialize(Archive& a, T60& v);
 static void Serialize(Archive& a, T62& v);
+static void Serialize(Archive& a, T61& v);
+static void Serialize(Archive& a, T63& v);
 static void Serialize(Archive& a, T64& v);
 static void Serialize(Archive& a, T65& v);
 static void Serialize(Archive& a, T66& v);
+static void Serialize(Archive& a, T59& v);
+static void Serialize(Archive& a, T68& v);
 static void Serialize(Archive& a, T67& v);
 static void Serialize(Archive& a, T70& v);
-static void Serialize(Archive& a, T72& v);
-static void Serialize(Archive& a, T71& v);
 static void Serialize(Archive& a, T69& v);
-static void Serialize(Archive& a, T73& v);
-static void Serialize(Archive& a, T76& v);
-static void Serialize(Archive& a, T75& v);
-static void Serialize(Archive& a, T78& v);
-static void Serialize(Archive& a, T77& v);
+static void Serialize(Archive& a, T58& v);
+static void Serialize(Archive& a, T72& v);
 static void Serialize(Archive& a, T74& v);
+static void Serialize(Archive& a, T73& v);
+static void Serialize(Archive& a, T75& v);
+static void Serialize(Archive& a, T76& v);
+static void Serialize(Archive& a, T77& v);
+static void Serialize(Archive& a, T78& v);
+static void Serialize(Archive& a, T71& v);
 static void Serialize(Archive& a, T80& v);
 static void Serialize(Archive& a, T79& v);
-static void Serialize(Archive& a, T68& v);
-static void Serialize(Archive& a, T83& v);
 static void Serialize(Archive& a, T82& v);
 static void Serialize(Archive& a, T81& v);
+static void Serialize(Archive& a, T83& v);
 static void Serialize(Archive& a, T84& v);
-static void Serialize(Archive& a, T86& v);
 static void Serialize(Archive& a, T87& v);
-static void Serialize(Archive& a, T85& v);
+static void Serialize(Archive& a, T86& v);
+static void Serialize(Archive& a, T88& v);
 static void Serialize(Archive& a, T89& v);
 static void Serialize(Archive& a, T90& v);
 static void Serialize(Archive& a, T91& v);
-static void Serialize(Archive& a, T93& v);
+static void Serialize(Archive& a, T85& v);
 static void Serialize(Archive& a, T92& v);
 static void Serialize(Archive& a, T94& v);
-static void Serialize(Archive& a, T88& v);
 static void Serialize(Archive& a, T95& v);
 static void Serialize(Archive& a, T96& v);
+static void Serialize(Archive& a, T93& v);
 static void Serialize(Archive& a, T97& v);
 static void Serialize(Archive& a, T98& v);
 static void Serialize(Archive& a, T99& v);
-static void Serialize(Archive& a, T100& v);
-static void Serialize(Archive& a, T103& v);
-static void Serialize(Archive& a, T105& v);
-static void Serialize(Archive& a, T104& v);
-static void Serialize(Archive& a, T102& v);
-static void Serialize(Archive& a, T106& v);
 static void Serialize(Archive& a, T101& v);
-static void Serialize(Archive& a, T107& v);
+static void Serialize(Archive& a, T102& v);
+static void Serialize(Archive& a, T104& v);
+static void Serialize(Archive& a, T103& v);
+static void Serialize(Archive& a, T100& v);
+static void Serialize(Archive& a, T105& v);
+static void Serialize(Archive& a, T106& v);
 static void Serialize(Archive& a, T108& v);
-static void Serialize(Archive& a, T109& v);
+static void Serialize(Archive& a, T107& v);
 static void Serialize(Archive& a, T110& v);
 static void Serialize(Archive& a, T111& v);
-static void Serialize(Archive& a, T112& v);
 static void Serialize(Archive& a, T113& v);
+static void Serialize(Archive& a, T112& v);
+static void Serialize(Archive& a, T109& v);
+static void Serialize(Archive& a, T115& v);
 static void Serialize(Archive& a, T114& v);
 static void Serialize(Archive& a, T116& v);
 static void Serialize(Archive& a, T117& v);
 static void Serialize(Archive& a, T118& v);
-static void Serialize(Archive& a, T115& v);
 static void Serialize(Archive& a, T119& v);
 static void Serialize(Archive& a, T120& v);
 static void Serialize(Archive& a, T121& v);
-static void Serialize(Archive& a, T124& v);
-static void Serialize(Archive& a, T123& v);
 static void Serialize(Archive& a, T122& v);
-static void Serialize(Archive& a, T126& v);
-static void Serialize(Archive& a, T130& v);
-static void Serialize(Archive& a, T129& v);
-static void Serialize(Archive& a, T131& v);
-static void Serialize(Archive& a, T128& v);
-static void Serialize(Archive& a, T127& v);
-static void Serialize(Archive& a, T133& v);
-static void Serialize(Archive& a, T132& v);
-static void Serialize(Archive& a, T135& v);
-static void Serialize(Archive& a, T134& v);
-static void Serialize(Archive& a, T137& v);
-static void Serialize(Archive& a, T138& v);
-static void Serialize(Archive& a, T139& v);
-static void Serialize(Archive& a, T136& v);
+static void Serialize(Archive& a, T123& v);
+static void Serialize(Archive& a, T124& v);
 static void Serialize(Archive& a, T125& v);
+static void Serialize(Archive& a, T126& v);
+static void Serialize(Archive& a, T127& v);
+static void Serialize(Archive& a, T128& v);
+static void Serialize(Archive& a, T129& v);
+static void Serialize(Archive& a, T130& v);
+static void Serialize(Archive& a, T133& v);
+static void Serialize(Archive& a, T135& v);
+static void Serialize(Archive& a, T136& v);
+static void Serialize(Archive& a, T134& v);
+static void Serialize(Archive& a, T132& v);
+static void Serialize(Archive& a, T137& v);
+static void Serialize(Archive& a, T140& v);
+static void Serialize(Archive& a, T139& v);
 static void Serialize(Archive& a, T142& v);
 static void Serialize(Archive& a, T141& v);
+static void Serialize(Archive& a, T138& v);
 static void Serialize(Archive& a, T144& v);
 static void Serialize(Archive& a, T143& v);
-static void Serialize(Archive& a, T145& v);
-static void Serialize(Archive& a, T140& v);
-static void Serialize(Archive& a, T147& v);
-static void Serialize(Archive& a, T148& v);
+static void Serialize(Archive& a, T131& v);
 static void Serialize(Archive& a, T146& v);
-static void Serialize(Archive& a, T150& v);
+static void Serialize(Archive& a, T148& v);
 static void Serialize(Archive& a, T149& v);
-static void Serialize(Archive& a, T151& v);
-static void Serialize(Archive& a, T152& v);
+static void Serialize(Archive& a, T147& v);
+static void Serialize(Archive& a, T145& v);
+static void Serialize(Archive& a, T150& v);
 static void Serialize(Archive& a, T153& v);
-static void Serialize(Archive& a, T154& v);
+static void Serialize(Archive& a, T152& v);
 static void Serialize(Archive& a, T155& v);
+static void Serialize(Archive& a, T154& v);
+static void Serialize(Archive& a, T151& v);
 static void Serialize(Archive& a, T157& v);
 static void Serialize(Archive& a, T156& v);
-static void Serialize(Archive& a, T160& v);
 static void Serialize(Archive& a, T159& v);
 static void Serialize(Archive& a, T161& v);
-static void Serialize(Archive& a, T163& v);
 static void Serialize(Archive& a, T162& v);
-static void Serialize(Archive& a, T164& v);
-static void Serialize(Archive& a, T165& v);
+static void Serialize(Archive& a, T160& v);
 static void Serialize(Archive& a, T158& v);
+static void Serialize(Archive& a, T163& v);
+static void Serialize(Archive& a, T166& v);
+static void Serialize(Archive& a, T165& v);
 static void Serialize(Archive& a, T168& v);
 static void Serialize(Archive& a, T167& v);
+static void Serialize(Archive& a, T164& v);
 static void Serialize(Archive& a, T169& v);
-static void Serialize(Archive& a, T172& v);
 static void Serialize(Archive& a, T171& v);
-static void Serialize(Archive& a, T170& v);
-static void Serialize(Archive& a, T166& v);
-static void Serialize(Archive& a, T174& v);
 static void Serialize(Archive& a, T173& v);
-static void Serialize(Archive& a, T176& v);
+static void Serialize(Archive& a, T174& v);
+static void Serialize(Archive& a, T172& v);
+static void Serialize(Archive& a, T170& v);
 static void Serialize(Archive& a, T175& v);
-static void Serialize(Archive& a, T177& v);
-static void Serialize(Archive& a, T179& v);
 static void Serialize(Archive& a, T178& v);
+static void Serialize(Archive& a, T177& v);
 static void Serialize(Archive& a, T180& v);
-static void Serialize(Archive& a, T181& v);
-static void Serialize(Archive& a, T183& v);
-static void Serialize(Archive& a, T184& v);
+static void Serialize(Archive& a, T179& v);
+static void Serialize(Archive& a, T176& v);
 static void Serialize(Archive& a, T182& v);
+static void Serialize(Archive& a, T181& v);
+static void Serialize(Archive& a, T184& v);
 static void Serialize(Archive& a, T185& v);
-static void Serialize(Archive& a, T189& v);
-static void Serialize(Archive& a, T188& v);
+static void Serialize(Archive& a, T183& v);
 static void Serialize(Archive& a, T187& v);
-static void Serialize(Archive& a, T192& v);
+static void Serialize(Archive& a, T188& v);
+static void Serialize(Archive& a, T189& v);
 static void Serialize(Archive& a, T191& v);
 static void Serialize(Archive& a, T190& v);
-static void Serialize(Archive& a, T195& v);
-static void Serialize(Archive& a, T194& v);
-static void Serialize(Archive& a, T196& v);
-static void Serialize(Archive& a, T193& v);
+static void Serialize(Archive& a, T192& v);
 static void Serialize(Archive& a, T186& v);
-static void Serialize(Archive& a, T198& v);
+static void Serialize(Archive& a, T193& v);
+static void Serialize(Archive& a, T194& v);
+static void Serialize(Archive& a, T195& v);
 static void Serialize(Archive& a, T197& v);
+static void Serialize(Archive& a, T196& v);
+static void Serialize(Archive& a, T198& v);
 static void Serialize(Archive& a, T199& v);
 static void Serialize(Archive& a, T200& v);
-static void Serialize(Archive& a, T201& v);
 static void Serialize(Archive& a, T202& v);
+static void Serialize(Archive& a, T201& v);
 static void Serialize(Archive& a, T203& v);
 static void Serialize(Archive& a, T204& v);
 static void Serialize(Archive& a, T205& v);
 static void Serialize(Archive& a, T207& v);
 static void Serialize(Archive& a, T206& v);
-static void Serialize(Archive& a, T209& v);
 static void Serialize(Archive& a, T208& v);
+static void Serialize(Archive& a, T209& v);
 static void Serialize(Archive& a, T210& v);
+static void Serialize(Archive& a, T212& v);
 static void Serialize(Archive& a, T211& v);
+static void Serialize(Archive& a, T213& v);
+static void Serialize(Archive& a, T214& v);
+static void Serialize(Archive& a, T216& v);
+static void Serialize(Archive& a, T217& v);
+static void Serialize(Archive& a, T215& v);
+static void Serialize(Archive& a, T218& v);
+static void Serialize(Archive& a, T219& v);
+static void Serialize(Archive& a, T222& v);
+static void Serialize(Archive& a, T224& v);
+static void Serialize(Archive& a, T223& v);
+static void Serialize(Archive& a, T221& v);
+static void Serialize(Archive& a, T225& v);
+static void Serialize(Archive& a, T220& v);
+static void Serialize(Archive& a, T226& v);
+static void Serialize(Archive& a, T227& v);
+static void Serialize(Archive& a, T228& v);
+static void Serialize(Archive& a, T229& v);
+static void Serialize(Archive& a, T230& v);
+static void Serialize(Archive& a, T231& v);
+static void Serialize(Archive& a, T232& v);
+static void Serialize(Archive& a, T233& v);
+static void Serialize(Archive& a, T234& v);
+static void Serialize(Archive& a, T235& v);
+static void Serialize(Archive& a, T236& v);
+static void Serialize(Archive& a, T237& v);
+static void Serialize(Archive& a, T238& v);
+static void Serialize(Archive& a, T239& v);
+static void Serialize(Archive& a, T240& v);
+static void Serialize(Archive& a, T242& v);
+static void Serialize(Archive& a, T243& v);
+static void Serialize(Archive& a, T244& v);
+static void Serialize(Archive& a, T241& v);
+static void Serialize(Archive& a, T245& v);
+static void Serialize(Archive& a, T246& v);
+static void Serialize(Archive& a, T247& v);
+static void Serialize(Archive& a, T248& v);
+static void Serialize(Archive& a, T250& v);
+static void Serialize(Archive& a, T251& v);
+static void Serialize(Archive& a, T249& v);
+static void Serialize(Archive& a, T252& v);
+static void Serialize(Archive& a, T255& v);
+static void Serialize(Archive& a, T254& v);
+static void Serialize(Archive& a, T253& v);
+static void Serialize(Archive& a, T257& v);
+static void Serialize(Archive& a, T261& v);
+static void Serialize(Archive& a, T260& v);
+static void Serialize(Archive& a, T262& v);
+static void Serialize(Archive& a, T259& v);
+static void Serialize(Archive& a, T263& v);
+static void Serialize(Archive& a, T258& v);
+static void Serialize(Archive& a, T265& v);
+static void Serialize(Archive& a, T266& v);
+static void Serialize(Archive& a, T267& v);
+static void Serialize(Archive& a, T268& v);
+static void Serialize(Archive& a, T264& v);
+static void Serialize(Archive& a, T270& v);
+static void Serialize(Archive& a, T269& v);
+static void Serialize(Archive& a, T272& v);
+static void Serialize(Archive& a, T273& v);
+static void Serialize(Archive& a, T274& v);
+static void Serialize(Archive& a, T271& v);
+static void Serialize(Archive& a, T275& v);
+static void Serialize(Archive& a, T256& v);
+static void Serialize(Archive& a, T277& v);
+static void Serialize(Archive& a, T278& v);
+static void Serialize(Archive& a, T276& v);
+static void Serialize(Archive& a, T279& v);
+static void Serialize(Archive& a, T282& v);
+static void Serialize(Archive& a, T281& v);
+static void Serialize(Archive& a, T280& v);
+static void Serialize(Archive& a, T284& v);
+static void Serialize(Archive& a, T288& v);
+static void Serialize(Archive& a, T287& v);
+static void Serialize(Archive& a, T289& v);
+static void Serialize(Archive& a, T286& v);
+static void Serialize(Archive& a, T290& v);
+static void Serialize(Archive& a, T285& v);
+static void Serialize(Archive& a, T292& v);
+static void Serialize(Archive& a, T293& v);
+static void Serialize(Archive& a, T294& v);
+static void Serialize(Archive& a, T295& v);
+static void Serialize(Archive& a, T291& v);
+static void Serialize(Archive& a, T297& v);
+static void Serialize(Archive& a, T296& v);
+static void Serialize(Archive& a, T299& v);
+static void Serialize(Archive& a, T300& v);
+static void Serialize(Archive& a, T301& v);
+static void Serialize(Archive& a, T298& v);
+static void Serialize(Archive& a, T302& v);
+static void Serialize(Archive& a, T283& v);
+static void Serialize(Archive& a, T304& v);
+static void Serialize(Archive& a, T305& v);
+static void Serialize(Archive& a, T303& v);
+static void Serialize(Archive& a, T306& v);
+static void Serialize(Archive& a, T309& v);
+static void Serialize(Archive& a, T308& v);
+static void Serialize(Archive& a, T307& v);
+static void Serialize(Archive& a, T312& v);
+static void Serialize(Archive& a, T311& v);
+static void Serialize(Archive& a, T310& v);
+static void Serialize(Archive& a, T314& v);
+static void Serialize(Archive& a, T315& v);
+static void Serialize(Archive& a, T313& v);
+static void Serialize(Archive& a, T316& v);
+static void Serialize(Archive& a, T319& v);
+static void Serialize(Archive& a, T318& v);
+static void Serialize(Archive& a, T317& v);
+static void Serialize(Archive& a, T321& v);
+static void Serialize(Archive& a, T322& v);
+static void Serialize(Archive& a, T320& v);
+static void Serialize(Archive& a, T323& v);
+static void Serialize(Archive& a, T326& v);
+static void Serialize(Archive& a, T325& v);
+static void Serialize(Archive& a, T324& v);
+static void Serialize(Archive& a, T328& v);
+static void Serialize(Archive& a, T332& v);
+static void Serialize(Archive& a, T331& v);
+static void Serialize(Archive& a, T333& v);
+static void Serialize(Archive& a, T330& v);
+static void Serialize(Archive& a, T334& v);
+static void Serialize(Archive& a, T335& v);
+static void Serialize(Archive& a, T336& v);
+static void Serialize(Archive& a, T329& v);
+static void Serialize(Archive& a, T338& v);
+static void Serialize(Archive& a, T337& v);
+static void Serialize(Archive& a, T340& v);
+static void Serialize(Archive& a, T341& v);
+static void Serialize(Archive& a, T342& v);
+static void Serialize(Archive& a, T339& v);
+static void Serialize(Archive& a, T343& v);
+static void Serialize(Archive& a, T327& v);
+static void Serialize(Archive& a, T345& v);
+static void Serialize(Archive& a, T346& v);
+static void Serialize(Archive& a, T350& v);
+static void Serialize(Archive& a, T349& v);
+static void Serialize(Archive& a, T351& v);
+static void Serialize(Archive& a, T348& v);
+static void Serialize(Archive& a, T352& v);
+static void Serialize(Archive& a, T353& v);
+static void Serialize(Archive& a, T354& v);
+static void Serialize(Archive& a, T347& v);
+static void Serialize(Archive& a, T355& v);
+static void Serialize(Archive& a, T357& v);
+static void Serialize(Archive& a, T356& v);
+static void Serialize(Archive& a, T359& v);
+static void Serialize(Archive& a, T360& v);
+static void Serialize(Archive& a, T361& v);
+static void Serialize(Archive& a, T358& v);
+static void Serialize(Archive& a, T362& v);
+static void Serialize(Archive& a, T344& v);
+static void Serialize(Archive& a, T364& v);
+static void Serialize(Archive& a, T363& v);
+static void Serialize(Archive& a, T366& v);
+static void Serialize(Archive& a, T367& v);
+static void Serialize(Archive& a, T368& v);
+static void Serialize(Archive& a, T365& v);
+static void Serialize(Archive& a, T369& v);
+static void Serialize(Archive& a, T371& v);
+static void Serialize(Archive& a, T372& v);
+static void Serialize(Archive& a, T376& v);
+static void Serialize(Archive& a, T375& v);
+static void Serialize(Archive& a, T377& v);
+static void Serialize(Archive& a, T374& v);
+static void Serialize(Archive& a, T378& v);
+static void Serialize(Archive& a, T379& v);
+static void Serialize(Archive& a, T380& v);
+static void Serialize(Archive& a, T373& v);
+static void Serialize(Archive& a, T381& v);
+static void Serialize(Archive& a, T383& v);
+static void Serialize(Archive& a, T382& v);
+static void Serialize(Archive& a, T385& v);
+static void Serialize(Archive& a, T386& v);
+static void Serialize(Archive& a, T387& v);
+static void Serialize(Archive& a, T384& v);
+static void Serialize(Archive& a, T388& v);
+static void Serialize(Archive& a, T370& v);
+static void Serialize(Archive& a, T389& v);
+static void Serialize(Archive& a, T390& v);
+static void Serialize(Archive& a, T391& v);
+static void Serialize(Archive& a, T392& v);
+static void Serialize(Archive& a, T393& v);
+static void Serialize(Archive& a, T394& v);
+static void Serialize(Archive& a, T396& v);
+static void Serialize(Archive& a, T397& v);
+static void Serialize(Archive& a, T401& v);
+static void Serialize(Archive& a, T400& v);
+static void Serialize(Archive& a, T402& v);
+static void Serialize(Archive& a, T399& v);
+static void Serialize(Archive& a, T403& v);
+static void Serialize(Archive& a, T404& v);
+static void Serialize(Archive& a, T405& v);
+static void Serialize(Archive& a, T398& v);
+static void Serialize(Archive& a, T406& v);
+static void Serialize(Archive& a, T408& v);
+static void Serialize(Archive& a, T407& v);
+static void Serialize(Archive& a, T410& v);
+static void Serialize(Archive& a, T411& v);
+static void Serialize(Archive& a, T412& v);
+static void Serialize(Archive& a, T409& v);
+static void Serialize(Archive& a, T413& v);
+static void Serialize(Archive& a, T414& v);
+static void Serialize(Archive& a, T395& v);
+static void Serialize(Archive& a, T416& v);
+static void Serialize(Archive& a, T417& v);
+static void Serialize(Archive& a, T421& v);
+static void Serialize(Archive& a, T420& v);
+static void Serialize(Archive& a, T422& v);
+static void Serialize(Archive& a, T419& v);
+static void Serialize(Archive& a, T423& v);
+static void Serialize(Archive& a, T424& v);
+static void Serialize(Archive& a, T425& v);
+static void Serialize(Archive& a, T418& v);
+static void Serialize(Archive& a, T427& v);
+static void Serialize(Archive& a, T428& v);
+static void Serialize(Archive& a, T429& v);
+static void Serialize(Archive& a, T430& v);
+static void Serialize(Archive& a, T426& v);
+static void Serialize(Archive& a, T432& v);
+static void Serialize(Archive& a, T431& v);
+static void Serialize(Archive& a, T434& v);
+static void Serialize(Archive& a, T435& v);
+static void Serialize(Archive& a, T436& v);
+static void Serialize(Archive& a, T433& v);
+static void Serialize(Archive& a, T437& v);
+static void Serialize(Archive& a, T438& v);
+static void Serialize(Archive& a, T415& v);
+static void Serialize(Archive& a, T440& v);
+static void Serialize(Archive& a, T444& v);
+static void Serialize(Archive& a, T443& v);
+static void Serialize(Archive& a, T445& v);
+static void Serialize(Archive& a, T442& v);
+static void Serialize(Archive& a, T446& v);
+static void Serialize(Archive& a, T447& v);
+static void Serialize(Archive& a, T448& v);
+static void Serialize(Archive& a, T441& v);
+static void Serialize(Archive& a, T450& v);
+static void Serialize(Archive& a, T451& v);
+static void Serialize(Archive& a, T452& v);
+static void Serialize(Archive& a, T453& v);
+static void Serialize(Archive& a, T449& v);
+static void Serialize(Archive& a, T455& v);
+static void Serialize(Archive& a, T454& v);
+static void Serialize(Archive& a, T457& v);
+static void Serialize(Archive& a, T458& v);
+static void Serialize(Archive& a, T459& v);
+static void Serialize(Archive& a, T456& v);
+static void Serialize(Archive& a, T460& v);
+static void Serialize(Archive& a, T439& v);
+static void Serialize(Archive& a, T461& v);
+static void Serialize(Archive& a, T462& v);
+static void Serialize(Archive& a, T466& v);
+static void Serialize(Archive& a, T465& v);
+static void Serialize(Archive& a, T467& v);
+static void Serialize(Archive& a, T464& v);
+static void Serialize(Archive& a, T468& v);
+static void Serialize(Archive& a, T469& v);
+static void Serialize(Archive& a, T470& v);
+static void Serialize(Archive& a, T463& v);
+static void Serialize(Archive& a, T472& v);
+static void Serialize(Archive& a, T473& v);
+static void Serialize(Archive& a, T474& v);
+static void Serialize(Archive& a, T475& v);
+static void Serialize(Archive& a, T471& v);
+static void Serialize(Archive& a, T477& v);
+static void Serialize(Archive& a, T476& v);
+static void Serialize(Archive& a, T479& v);
+static void Serialize(Archive& a, T480& v);
+static void Serialize(Archive& a, T481& v);
+static void Serialize(Archive& a, T478& v);
+static void Serialize(Archive& a, T482& v);
+static void Serialize(Archive& a, T483& v);
+static void Serialize(Archive& a, T484& v);
+static void Serialize(Archive& a, T488& v);
+static void Serialize(Archive& a, T487& v);
+static void Serialize(Archive& a, T489& v);
+static void Serialize(Archive& a, T486& v);
+static void Serialize(Archive& a, T490& v);
+static void Serialize(Archive& a, T491& v);
+static void Serialize(Archive& a, T492& v);
+static void Serialize(Archive& a, T485& v);
+static void Serialize(Archive& a, T494& v);
+static void Serialize(Archive& a, T495& v);
+static void Serialize(Archive& a, T496& v);
+static void Serialize(Archive& a, T497& v);
+static void Serialize(Archive& a, T493& v);
+static void Serialize(Archive& a, T499& v);
+static void Serialize(Archive& a, T498& v);
+static void Serialize(Archive& a, T501& v);
+static void Serialize(Archive& a, T502& v);
+static void Serialize(Archive& a, T503& v);
+static void Serialize(Archive& a, T500& v);
+static void Serialize(Archive& a, T504& v);
+static void Serialize(Archive& a, T505& v);
+static void Serialize(Archive& a, T507& v);
+static void Serialize(Archive& a, T506& v);
+static void Serialize(Archive& a, T509& v);
+static void Serialize(Archive& a, T510& v);
+static void Serialize(Archive& a, T511& v);
+static void Serialize(Archive& a, T508& v);
+static void Serialize(Archive& a, T512& v);
+static void Serialize(Archive& a, T513& v);
+static void Serialize(Archive& a, T514& v);
+static void Serialize(Archive& a, T518& v);
+static void Serialize(Archive& a, T517& v);
+static void Serialize(Archive& a, T519& v);
+static void Serialize(Archive& a, T516& v);
+static void Serialize(Archive& a, T520& v);
+static void Serialize(Archive& a, T521& v);
+static void Serialize(Archive& a, T522& v);
+static void Serialize(Archive& a, T515& v);
+static void Serialize(Archive& a, T524& v);
+static void Serialize(Archive& a, T525& v);
+static void Serialize(Archive& a, T526& v);
+static void Serialize(Archive& a, T527& v);
+static void Serialize(Archive& a, T523& v);
+static void Serialize(Archive& a, T529& v);
+static void Serialize(Archive& a, T528& v);
+static void Serialize(Archive& a, T531& v);
+static void Serialize(Archive& a, T532& v);
+static void Serialize(Archive& a, T533& v);
+static void Serialize(Archive& a, T530& v);
+static void Serialize(Archive& a, T534& v);
+static void Serialize(Archive& a, T535& v);
+static void Serialize(Archive& a, T536& v);
+static void Serialize(Archive& a, T537& v);
+static void Serialize(Archive& a, T538& v);
+static void Serialize(Archive& a, T539& v);
+static void Serialize(Archive& a, T540& v);
+static void Serialize(Archive& a, T544& v);
+static void Serialize(Archive& a, T543& v);
+static void Serialize(Archive& a, T545& v);
+static void Serialize(Archive& a, T542& v);
+static void Serialize(Archive& a, T546& v);
+static void Serialize(Archive& a, T547& v);
+static void Serialize(Archive& a, T548& v);
+static void Serialize(Archive& a, T541& v);
+static void Serialize(Archive& a, T550& v);
+static void Serialize(Archive& a, T551& v);
+static void Serialize(Archive& a, T552& v);
+static void Serialize(Archive& a, T553& v);
+static void Serialize(Archive& a, T549& v);
+static void Serialize(Archive& a, T555& v);
+static void Serialize(Archive& a, T554& v);
+static void Serialize(Archive& a, T557& v);
+static void Serialize(Archive& a, T558& v);
+static void Serialize(Archive& a, T559& v);
+static void Serialize(Archive& a, T556& v);
+static void Serialize(Archive& a, T560& v);
+static void Serialize(Archive& a, T561& v);
+static void Serialize(Archive& a, T562& v);
+static void Serialize(Archive& a, T563& v);
+static void Serialize(Archive& a, T564& v);
+static void Serialize(Archive& a, T565& v);
+static void Serialize(Archive& a, T566& v);
+static void Serialize(Archive& a, T570& v);
+static void Serialize(Archive& a, T569& v);
+static void Serialize(Archive& a, T571& v);
+static void Serialize(Archive& a, T568& v);
+static void Serialize(Archive& a, T572& v);
+static void Serialize(Archive& a, T573& v);
+static void Serialize(Archive& a, T574& v);
+static void Serialize(Archive& a, T567& v);
+static void Serialize(Archive& a, T576& v);
+static void Serialize(Archive& a, T577& v);
+static void Serialize(Archive& a, T578& v);
+static void Serialize(Archive& a, T579& v);
+static void Serialize(Archive& a, T575& v);
+static void Serialize(Archive& a, T581& v);
+static void Serialize(Archive& a, T580& v);
+static void Serialize(Archive& a, T583& v);
+static void Serialize(Archive& a, T584& v);
+static void Serialize(Archive& a, T585& v);
+static void Serialize(Archive& a, T582& v);
+static void Serialize(Archive& a, T586& v);
+static void Serialize(Archive& a, T587& v);
+static void Serialize(Archive& a, T589& v);
+static void Serialize(Archive& a, T588& v);
+static void Serialize(Archive& a, T592& v);
+static void Serialize(Archive& a, T591& v);
+static void Serialize(Archive& a, T593& v);
+static void Serialize(Archive& a, T596& v);
+static void Serialize(Archive& a, T597& v);
+static void Serialize(Archive& a, T595& v);
+static void Serialize(Archive& a, T598& v);
+static void Serialize(Archive& a, T601& v);
+static void Serialize(Archive& a, T600& v);
+static void Serialize(Archive& a, T599& v);
+static void Serialize(Archive& a, T594& v);
+static void Serialize(Archive& a, T603& v);
+static void Serialize(Archive& a, T604& v);
+static void Serialize(Archive& a, T608& v);
+static void Serialize(Archive& a, T607& v);
+static void Serialize(Archive& a, T609& v);
+static void Serialize(Archive& a, T606& v);
+static void Serialize(Archive& a, T610& v);
+static void Serialize(Archive& a, T605& v);
+static void Serialize(Archive& a, T611& v);
+static void Serialize(Archive& a, T613& v);
+static void Serialize(Archive& a, T612& v);
+static void Serialize(Archive& a, T615& v);
+static void Serialize(Archive& a, T616& v);
+static void Serialize(Archive& a, T617& v);
+static void Serialize(Archive& a, T614& v);
+static void Serialize(Archive& a, T618& v);
+static void Serialize(Archive& a, T619& v);
+static void Serialize(Archive& a, T602& v);
+static void Serialize(Archive& a, T621& v);
+static void Serialize(Archive& a, T620& v);
+static void Serialize(Archive& a, T590& v);
+static void Serialize(Archive& a, T624& v);
+static void Serialize(Archive& a, T623& v);
+static void Serialize(Archive& a, T625& v);
+static void Serialize(Archive& a, T628& v);
+static void Serialize(Archive& a, T629& v);
+static void Serialize(Archive& a, T627& v);
+static void Serialize(Archive& a, T630& v);
+static void Serialize(Archive& a, T633& v);
+static void Serialize(Archive& a, T632& v);
+static void Serialize(Archive& a, T631& v);
+static void Serialize(Archive& a, T626& v);
+static void Serialize(Archive& a, T635& v);
+static void Serialize(Archive& a, T636& v);
+static void Serialize(Archive& a, T640& v);
+static void Serialize(Archive& a, T639& v);
+static void Serialize(Archive& a, T641& v);
+static void Serialize(Archive& a, T638& v);
+static void Serialize(Archive& a, T642& v);
+static void Serialize(Archive& a, T637& v);
+static void Serialize(Archive& a, T643& v);
+static void Serialize(Archive& a, T645& v);
+static void Serialize(Archive& a, T644& v);
+static void Serialize(Archive& a, T647& v);
+static void Serialize(Archive& a, T648& v);
+static void Serialize(Archive& a, T649& v);
+static void Serialize(Archive& a, T646& v);
+static void Serialize(Archive& a, T650& v);
+static void Serialize(Archive& a, T651& v);
+static void Serialize(Archive& a, T634& v);
+static void Serialize(Archive& a, T653& v);
+static void Serialize(Archive& a, T652& v);
+static void Serialize(Archive& a, T622& v);
+static void Serialize(Archive& a, T656& v);
+static void Serialize(Archive& a, T655& v);
+static void Serialize(Archive& a, T658& v);
+static void Serialize(Archive& a, T657& v);
+static void Serialize(Archive& a, T661& v);
+static void Serialize(Archive& a, T662& v);
+static void Serialize(Archive& a, T660& v);
+static void Serialize(Archive& a, T663& v);
+static void Serialize(Archive& a, T666& v);
+static void Serialize(Archive& a, T665& v);
+static void Serialize(Archive& a, T664& v);
+static void Serialize(Archive& a, T659& v);
+static void Serialize(Archive& a, T668& v);
+static void Serialize(Archive& a, T669& v);
+static void Serialize(Archive& a, T673& v);
+static void Serialize(Archive& a, T672& v);
+static void Serialize(Archive& a, T674& v);
+static void Serialize(Archive& a, T671& v);
+static void Serialize(Archive& a, T675& v);
+static void Serialize(Archive& a, T670& v);
+static void Serialize(Archive& a, T677& v);
+static void Serialize(Archive& a, T678& v);
+static void Serialize(Archive& a, T679& v);
+static void Serialize(Archive& a, T680& v);
+static void Serialize(Archive& a, T676& v);
+static void Serialize(Archive& a, T682& v);
+static void Serialize(Archive& a, T681& v);
+static void Serialize(Archive& a, T684& v);
+static void Serialize(Archive& a, T685& v);
+static void Serialize(Archive& a, T686& v);
+static void Serialize(Archive& a, T683& v);
+static void Serialize(Archive& a, T687& v);
+static void Serialize(Archive& a, T688& v);
+static void Serialize(Archive& a, T667& v);
+static void Serialize(Archive& a, T654& v);
+static void Serialize(Archive& a, T690& v);
+static void Serialize(Archive& a, T689& v);
+static void Serialize(Archive& a, T692& v);
+static void Serialize(Archive& a, T691& v);
+static void Serialize(Archive& a, T694& v);
+static void Serialize(Archive& a, T693& v);
+static void Serialize(Archive& a, T697& v);
+static void Serialize(Archive& a, T698& v);
+static void Serialize(Archive& a, T696& v);
+static void Serialize(Archive& a, T699& v);
+static void Serialize(Archive& a, T702& v);
+static void Serialize(Archive& a, T701& v);
+static void Serialize(Archive& a, T700& v);
+static void Serialize(Archive& a, T695& v);
+static void Serialize(Archive& a, T704& v);
+static void Serialize(Archive& a, T705& v);
+static void Serialize(Archive& a, T709& v);
+static void Serialize(Archive& a, T708& v);
+static void Serialize(Archive& a, T710& v);
+static void Serialize(Archive& a, T707& v);
+static void Serialize(Archive& a, T711& v);
+static void Serialize(Archive& a, T706& v);
+static void Serialize(Archive& a, T713& v);
+static void Serialize(Archive& a, T714& v);
+static void Serialize(Archive& a, T715& v);
+static void Serialize(Archive& a, T716& v);
+static void Serialize(Archive& a, T712& v);
+static void Serialize(Archive& a, T718& v);
+static void Serialize(Archive& a, T717& v);
+static void Serialize(Archive& a, T720& v);
+static void Serialize(Archive& a, T721& v);
+static void Serialize(Archive& a, T722& v);
+static void Serialize(Archive& a, T719& v);
+static void Serialize(Archive& a, T723& v);
+static void Serialize(Archive& a, T724& v);
+static void Serialize(Archive& a, T703& v);
+static void Serialize(Archive& a, T726& v);
+static void Serialize(Archive& a, T725& v);
+static void Serialize(Archive& a, T728& v);
+static void Serialize(Archive& a, T727& v);
+static void Serialize(Archive& a, T731& v);
+static void Serialize(Archive& a, T732& v);
+static void Serialize(Archive& a, T730& v);
+static void Serialize(Archive& a, T733& v);
+static void Serialize(Archive& a, T736& v);
+static void Serialize(Archive& a, T735& v);
+static void Serialize(Archive& a, T734& v);
+static void Serialize(Archive& a, T729& v);
+static void Serialize(Archive& a, T738& v);
+static void Serialize(Archive& a, T739& v);
+static void Serialize(Archive& a, T743& v);
+static void Serialize(Archive& a, T742& v);
+static void Serialize(Archive& a, T744& v);
+static void Serialize(Archive& a, T741& v);
+static void Serialize(Archive& a, T745& v);
+static void Serialize(Archive& a, T740& v);
+static void Serialize(Archive& a, T747& v);
+static void Serialize(Archive& a, T748& v);
+static void Serialize(Archive& a, T749& v);
+static void Serialize(Archive& a, T750& v);
+static void Serialize(Archive& a, T746& v);
+static void Serialize(Archive& a, T752& v);
+static void Serialize(Archive& a, T751& v);
+static void Serialize(Archive& a, T754& v);
+static void Serialize(Archive& a, T755& v);
+static void Serialize(Archive& a, T756& v);
+static void Serialize(Archive& a, T753& v);
+static void Serialize(Archive& a, T757& v);
+static void Serialize(Archive& a, T758& v);
+static void Serialize(Archive& a, T737& v);
+static void Serialize(Archive& a, T760& v);
+static void Serialize(Archive& a, T761& v);
+static void Serialize(Archive& a, T759& v);
+static void Serialize(Archive& a, T763& v);
+static void Serialize(Archive& a, T762& v);
+static void Serialize(Archive& a, T766& v);
+static void Serialize(Archive& a, T767& v);
+static void Serialize(Archive& a, T765& v);
+static void Serialize(Archive& a, T768& v);
+static void Serialize(Archive& a, T771& v);
+static void Serialize(Archive& a, T770& v);
+static void Serialize(Archive& a, T769& v);
+static void Serialize(Archive& a, T764& v);
+static void Serialize(Archive& a, T773& v);
+static void Serialize(Archive& a, T774& v);
+static void Serialize(Archive& a, T778& v);
+static void Serialize(Archive& a, T777& v);
+static void Serialize(Archive& a, T779& v);
+static void Serialize(Archive& a, T776& v);
+static void Serialize(Archive& a, T780& v);
+static void Serialize(Archive& a, T775& v);
+static void Serialize(Archive& a, T782& v);
+static void Serialize(Archive& a, T783& v);
+static void Serialize(Archive& a, T784& v);
+static void Serialize(Archive& a, T785& v);
+static void Serialize(Archive& a, T781& v);
+static void Serialize(Archive& a, T787& v);
+static void Serialize(Archive& a, T786& v);
+static void Serialize(Archive& a, T789& v);
+static void Serialize(Archive& a, T790& v);
+static void Serialize(Archive& a, T791& v);
+static void Serialize(Archive& a, T788& v);
+static void Serialize(Archive& a, T792& v);
+static void Serialize(Archive& a, T793& v);
+static void Serialize(Archive& a, T772& v);
+static void Serialize(Archive& a, T795& v);
+static void Serialize(Archive& a, T794& v);
+static void Serialize(Archive& a, T797& v);
+static void Serialize(Archive& a, T796& v);
+static void Serialize(Archive& a, T800& v);
+static void Serialize(Archive& a, T801& v);
+static void Serialize(Archive& a, T799& v);
+static void Serialize(Archive& a, T802& v);
+static void Serialize(Archive& a, T805& v);
+static void Serialize(Archive& a, T804& v);
+static void Serialize(Archive& a, T803& v);
+static void Serialize(Archive& a, T798& v);
+static void Serialize(Archive& a, T807& v);
+static void Serialize(Archive& a, T808& v);
+static void Serialize(Archive& a, T812& v);
+static void Serialize(Archive& a, T811& v);
+static void Serialize(Archive& a, T813& v);
+static void Serialize(Archive& a, T810& v);
+static void Serialize(Archive& a, T814& v);
+static void Serialize(Archive& a, T809& v);
+static void Serialize(Archive& a, T816& v);
+static void Serialize(Archive& a, T817& v);
+static void Serialize(Archive& a, T818& v);
+static void Serialize(Archive& a, T819& v);
+static void Serialize(Archive& a, T815& v);
+static void Serialize(Archive& a, T821& v);
+static void Serialize(Archive& a, T820& v);
+static void Serialize(Archive& a, T823& v);
+static void Serialize(Archive& a, T824& v);
+static void Serialize(Archive& a, T825& v);
+static void Serialize(Archive& a, T822& v);
+static void Serialize(Archive& a, T826& v);
+static void Serialize(Archive& a, T827& v);
+static void Serialize(Archive& a, T806& v);
+static void Serialize(Archive& a, T829& v);
+static void Serialize(Archive& a, T828& v);
+static void Serialize(Archive& a, T831& v);
+static void Serialize(Archive& a, T830& v);
+static void Serialize(Archive& a, T834& v);
+static void Serialize(Archive& a, T835& v);
+static void Serialize(Archive& a, T833& v);
+static void Serialize(Archive& a, T836& v);
+static void Serialize(Archive& a, T839& v);
+static void Serialize(Archive& a, T838& v);
+static void Serialize(Archive& a, T837& v);
+static void Serialize(Archive& a, T832& v);
+static void Serialize(Archive& a, T841& v);
+static void Serialize(Archive& a, T842& v);
+static void Serialize(Archive& a, T846& v);
+static void Serialize(Archive& a, T845& v);
+static void Serialize(Archive& a, T847& v);
+static void Serialize(Archive& a, T844& v);
+static void Serialize(Archive& a, T848& v);
+static void Serialize(Archive& a, T843& v);
+static void Serialize(Archive& a, T850& v);
+static void Serialize(Archive& a, T851& v);
+static void Serialize(Archive& a, T852& v);
+static void Serialize(Archive& a, T853& v);
+static void Serialize(Archive& a, T849& v);
+static void Serialize(Archive& a, T855& v);
+static void Serialize(Archive& a, T854& v);
+static void Serialize(Archive& a, T857& v);
+static void Serialize(Archive& a, T858& v);
+static void Serialize(Archive& a, T859& v);
+static void Serialize(Archive& a, T856& v);
+static void Serialize(Archive& a, T860& v);
+static void Serialize(Archive& a, T861& v);
+static void Serialize(Archive& a, T840& v);
+static void Serialize(Archive& a, T862& v);
+static void Serialize(Archive& a, T863& v);
+static void Serialize(Archive& a, T864& v);
+static void Serialize(Archive& a, T866& v);
+static void Serialize(Archive& a, T865& v);
+static void Serialize(Archive& a, T869& v);
+static void Serialize(Archive& a, T870& v);
+static void Serialize(Archive& a, T868& v);
+static void Serialize(Archive& a, T871& v);
+static void Serialize(Archive& a, T874& v);
+static void Serialize(Archive& a, T873& v);
+static void Serialize(Archive& a, T872& v);
+static void Serialize(Archive& a, T867& v);
+static void Serialize(Archive& a, T876& v);
+static void Serialize(Archive& a, T877& v);
+static void Serialize(Archive& a, T881& v);
+static void Serialize(Archive& a, T880& v);
+static void Serialize(Archive& a, T882& v);
+static void Serialize(Archive& a, T879& v);
+static void Serialize(Archive& a, T883& v);
+static void Serialize(Archive& a, T878& v);
+static void Serialize(Archive& a, T885& v);
+static void Serialize(Archive& a, T886& v);
+static void Serialize(Archive& a, T887& v);
+static void Serialize(Archive& a, T888& v);
+static void Serialize(Archive& a, T884& v);
+static void Serialize(Archive& a, T890& v);
+static void Serialize(Archive& a, T889& v);
+static void Serialize(Archive& a, T892& v);
+static void Serialize(Archive& a, T893& v);
+static void Serialize(Archive& a, T894& v);
+static void Serialize(Archive& a, T891& v);
+static void Serialize(Archive& a, T895& v);
+static void Serialize(Archive& a, T896& v);
+static void Serialize(Archive& a, T875& v);
+static void Serialize(Archive& a, T897& v);
+static void Serialize(Archive& a, T898& v);
+static void Serialize(Archive& a, T900& v);
+static void Serialize(Archive& a, T901& v);
+static void Serialize(Archive& a, T899& v);
+static void Serialize(Archive& a, T902& v);
+static void Serialize(Archive& a, T903& v);
+static void Serialize(Archive& a, T904& v);
+static void Serialize(Archive& a, T905& v);
+static void Serialize(Archive& a, T906& v);
+static void Serialize(Archive& a, T907& v);
+static void Serialize(Archive& a, T911& v);
+static void Serialize(Archive& a, T912& v);
+static void Serialize(Archive& a, T910& v);
+static void Serialize(Archive& a, T909& v);
+static void Serialize(Archive& a, T915& v);
+static void Serialize(Archive& a, T914& v);
+static void Serialize(Archive& a, T913& v);
+static void Serialize(Archive& a, T918& v);
+static void Serialize(Archive& a, T917& v);
+static void Serialize(Archive& a, T919& v);
+static void Serialize(Archive& a, T916& v);
+static void Serialize(Archive& a, T908& v);
+static void Serialize(Archive& a, T922& v);
+static void Serialize(Archive& a, T923& v);
+static void Serialize(Archive& a, T921& v);
+static void Serialize(Archive& a, T920& v);
+static void Serialize(Archive& a, T926& v);
+static void Serialize(Archive& a, T925& v);
+static void Serialize(Archive& a, T924& v);
+static void Serialize(Archive& a, T929& v);
+static void Serialize(Archive& a, T928& v);
+static void Serialize(Archive& a, T927& v);
+static void Serialize(Archive& a, T930& v);
+static void Serialize(Archive& a, T931& v);
+static void Serialize(Archive& a, T932& v);
+static void Serialize(Archive& a, T935& v);
+static void Serialize(Archive& a, T936& v);
+static void Serialize(Archive& a, T934& v);
+static void Serialize(Archive& a, T933& v);
+static void Serialize(Archive& a, T939& v);
+static void Serialize(Archive& a, T938& v);
+static void Serialize(Archive& a, T937& v);
+static void Serialize(Archive& a, T941& v);
+static void Serialize(Archive& a, T940& v);
+static void Serialize(Archive& a, T942& v);
+static void Serialize(Archive& a, T943& v);
+static void Serialize(Archive& a, T944& v);
+static void Serialize(Archive& a, T945& v);
+static void Serialize(Archive& a, T946& v);
+static void Serialize(Archive& a, T947& v);
+static void Serialize(Archive& a, T949& v);
+static void Serialize(Archive& a, T948& v);
+static void Serialize(Archive& a, T951& v);
+static void Serialize(Archive& a, T950& v);
+static void Serialize(Archive& a, T953& v);
+static void Serialize(Archive& a, T952& v);
+static void Serialize(Archive& a, T954& v);
+static void Serialize(Archive& a, T955& v);
 
 // POST v3/marketing/bank-favor/users/{openid}/bank-multi-activity
 namespace {
@@ -966,7 +2555,7 @@ void Serialize(Archive& a, PostBankFavorUsersByOpenidBankMultiActivityRequest& v
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBankFavorUsersByOpenidBankMultiActivityResponse& v) {
-  a.Str("coupon_id", v.coupon_id);
+  a.OptStr("coupon_id", v.coupon_id);
   a.Extra(v.extra);
 }
 
@@ -1010,18 +2599,18 @@ void Serialize(Archive& a, GetBankFavorUsersByOpenidCouponsByCouponIdRequest& v)
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBankFavorUsersByOpenidCouponsByCouponIdResponse& v) {
-  a.Str("stock_creator_mchid", v.stock_creator_mchid);
-  a.Str("stock_id", v.stock_id);
-  a.Str("coupon_id", v.coupon_id);
-  a.Str("coupon_name", v.coupon_name);
+  a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("coupon_name", v.coupon_name);
   a.Field("coupon_state", v.coupon_state);
-  a.Str("receive_time", v.receive_time);
-  a.Str("available_begin_time", v.available_begin_time);
-  a.Str("available_end_time", v.available_end_time);
-  a.Str("activity_id", v.activity_id);
-  a.I64("max_use_number", v.max_use_number);
-  a.I64("available_number", v.available_number);
-  a.I64("used_number", v.used_number);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptI64("max_use_number", v.max_use_number);
+  a.OptI64("available_number", v.available_number);
+  a.OptI64("used_number", v.used_number);
   a.Field("use_amount_list", v.use_amount_list);
   a.OptStr("openid", v.openid);
   a.Extra(v.extra);
@@ -1071,10 +2660,10 @@ void Serialize(Archive& a, GetBankPackagesByPackageIdTasksRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBankPackagesByPackageIdTasksResponse& v) {
-  a.Field("data", v.data);
-  a.I64("total_count", v.total_count);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
+  a.OptList("data", v.data);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
   a.Extra(v.extra);
 }
 
@@ -1119,14 +2708,14 @@ void Serialize(Archive& a, PostBankPackagesByPackageIdTasksRequest& v) {
 }
 void Serialize(Archive& a, PostBankPackagesByPackageIdTasksResponse& v) {
   a.OptStr("bank_type", v.bank_type);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.OptI64("fail_count", v.fail_count);
-  a.Str("filename", v.filename);
-  a.Str("package_id", v.package_id);
+  a.OptStr("filename", v.filename);
+  a.OptStr("package_id", v.package_id);
   a.OptStr("status", v.status);
   a.OptI64("success_count", v.success_count);
   a.OptI64("success_user_count", v.success_user_count);
-  a.Str("task_id", v.task_id);
+  a.OptStr("task_id", v.task_id);
   a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
@@ -1170,8 +2759,8 @@ void Serialize(Archive& a, GetBusifavorCallbacksRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBusifavorCallbacksResponse& v) {
-  a.Str("notify_url", v.notify_url);
-  a.Str("mchid", v.mchid);
+  a.OptStr("notify_url", v.notify_url);
+  a.OptStr("mchid", v.mchid);
   a.Extra(v.extra);
 }
 
@@ -1211,8 +2800,8 @@ void Serialize(Archive& a, PostBusifavorCallbacksRequest& v) {
 }
 void Serialize(Archive& a, PostBusifavorCallbacksResponse& v) {
   a.OptStr("update_time", v.update_time);
-  a.Str("notify_url", v.notify_url);
-  a.Str("mchid", v.mchid);
+  a.OptStr("notify_url", v.notify_url);
+  a.OptStr("mchid", v.mchid);
   a.Extra(v.extra);
 }
 
@@ -1253,7 +2842,7 @@ void Serialize(Archive& a, PostBusifavorCouponsAssociateRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorCouponsAssociateResponse& v) {
-  a.Str("wechatpay_associate_time", v.wechatpay_associate_time);
+  a.OptStr("wechatpay_associate_time", v.wechatpay_associate_time);
   a.Extra(v.extra);
 }
 
@@ -1295,7 +2884,7 @@ void Serialize(Archive& a, PostBusifavorCouponsDeactivateRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorCouponsDeactivateResponse& v) {
-  a.Str("wechatpay_deactivate_time", v.wechatpay_deactivate_time);
+  a.OptStr("wechatpay_deactivate_time", v.wechatpay_deactivate_time);
   a.Extra(v.extra);
 }
 
@@ -1337,7 +2926,7 @@ void Serialize(Archive& a, PostBusifavorCouponsDisassociateRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorCouponsDisassociateResponse& v) {
-  a.Str("wechatpay_disassociate_time", v.wechatpay_disassociate_time);
+  a.OptStr("wechatpay_disassociate_time", v.wechatpay_disassociate_time);
   a.Extra(v.extra);
 }
 
@@ -1379,7 +2968,7 @@ void Serialize(Archive& a, PostBusifavorCouponsReturnRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorCouponsReturnResponse& v) {
-  a.Str("wechatpay_return_time", v.wechatpay_return_time);
+  a.OptStr("wechatpay_return_time", v.wechatpay_return_time);
   a.Extra(v.extra);
 }
 
@@ -1422,7 +3011,7 @@ void Serialize(Archive& a, PostBusifavorCouponsSendRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorCouponsSendResponse& v) {
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("coupon_code", v.coupon_code);
   a.OptStr("out_request_no", v.out_request_no);
   a.Extra(v.extra);
@@ -1470,9 +3059,9 @@ void Serialize(Archive& a, PostBusifavorCouponsUseRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorCouponsUseResponse& v) {
-  a.Str("stock_id", v.stock_id);
-  a.Str("openid", v.openid);
-  a.Str("wechatpay_use_time", v.wechatpay_use_time);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("openid", v.openid);
+  a.OptStr("wechatpay_use_time", v.wechatpay_use_time);
   a.Extra(v.extra);
 }
 
@@ -1514,7 +3103,7 @@ void Serialize(Archive& a, PostBusifavorCouponsByCardIdSendRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorCouponsByCardIdSendResponse& v) {
-  a.Str("card_code", v.card_code);
+  a.OptStr("card_code", v.card_code);
   a.Extra(v.extra);
 }
 
@@ -1560,7 +3149,7 @@ void Serialize(Archive& a, PostBusifavorProductCouponsPreSendRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorProductCouponsPreSendResponse& v) {
-  a.Str("token", v.token);
+  a.OptStr("token", v.token);
   a.Extra(v.extra);
 }
 
@@ -1606,9 +3195,9 @@ void Serialize(Archive& a, PostBusifavorProductCouponsSendRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorProductCouponsSendResponse& v) {
-  a.Str("stock_id", v.stock_id);
-  a.Str("coupon_code", v.coupon_code);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Extra(v.extra);
 }
 
@@ -1660,8 +3249,8 @@ void Serialize(Archive& a, PostBusifavorStocksRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorStocksResponse& v) {
-  a.Str("stock_id", v.stock_id);
-  a.Str("create_time", v.create_time);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("create_time", v.create_time);
   a.Extra(v.extra);
 }
 
@@ -1693,10 +3282,10 @@ constexpr internal::EndpointSpec kSpec16{
 
 void Serialize(Archive& a, GetBusifavorStocksByStockIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetBusifavorStocksByStockIdResponse& v) {
-  a.Str("stock_name", v.stock_name);
-  a.Str("belong_merchant", v.belong_merchant);
+  a.OptStr("stock_name", v.stock_name);
+  a.OptStr("belong_merchant", v.belong_merchant);
   a.OptStr("comment", v.comment);
-  a.Str("goods_name", v.goods_name);
+  a.OptStr("goods_name", v.goods_name);
   a.Field("stock_type", v.stock_type);
   a.Field("coupon_use_rule", v.coupon_use_rule);
   a.Field("stock_send_rule", v.stock_send_rule);
@@ -1704,7 +3293,7 @@ void Serialize(Archive& a, GetBusifavorStocksByStockIdResponse& v) {
   a.Field("display_pattern_info", v.display_pattern_info);
   a.Field("stock_state", v.stock_state);
   a.Field("coupon_code_mode", v.coupon_code_mode);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("stock_id", v.stock_id);
   a.Field("coupon_code_count", v.coupon_code_count);
   a.Field("notify_config", v.notify_config);
   a.Field("send_count_information", v.send_count_information);
@@ -1798,7 +3387,7 @@ void Serialize(Archive& a, PatchBusifavorStocksByStockIdBudgetRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchBusifavorStocksByStockIdBudgetResponse& v) {
-  a.I64("max_coupons", v.max_coupons);
+  a.OptI64("max_coupons", v.max_coupons);
   a.OptI64("max_coupons_by_day", v.max_coupons_by_day);
   a.Extra(v.extra);
 }
@@ -1846,10 +3435,10 @@ void Serialize(Archive& a, GetBusifavorStocksByStockIdCouponcodesRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBusifavorStocksByStockIdCouponcodesResponse& v) {
-  a.Str("stock_id", v.stock_id);
-  a.I64("total_count", v.total_count);
-  a.I64("limit", v.limit);
-  a.I64("offset", v.offset);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("limit", v.limit);
+  a.OptI64("offset", v.offset);
   a.OptList("data", v.data);
   a.Extra(v.extra);
 }
@@ -1894,11 +3483,11 @@ void Serialize(Archive& a, PostBusifavorStocksByStockIdCouponcodesRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorStocksByStockIdCouponcodesResponse& v) {
-  a.Str("stock_id", v.stock_id);
-  a.I64("total_count", v.total_count);
-  a.I64("success_count", v.success_count);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("success_count", v.success_count);
   a.OptStrList("success_codes", v.success_codes);
-  a.Str("success_time", v.success_time);
+  a.OptStr("success_time", v.success_time);
   a.OptI64("fail_count", v.fail_count);
   a.OptList("fail_codes", v.fail_codes);
   a.OptStrList("exist_codes", v.exist_codes);
@@ -2081,18 +3670,18 @@ void Serialize(Archive& a, PostBusifavorSubsidyPayReceiptsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorSubsidyPayReceiptsResponse& v) {
-  a.Str("subsidy_receipt_id", v.subsidy_receipt_id);
-  a.Str("stock_id", v.stock_id);
-  a.Str("coupon_code", v.coupon_code);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("payer_merchant", v.payer_merchant);
-  a.Str("payee_merchant", v.payee_merchant);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Str("status", v.status);
+  a.OptStr("subsidy_receipt_id", v.subsidy_receipt_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("payer_merchant", v.payer_merchant);
+  a.OptStr("payee_merchant", v.payee_merchant);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptStr("status", v.status);
   a.OptStr("fail_reason", v.fail_reason);
   a.OptStr("success_time", v.success_time);
-  a.Str("out_subsidy_no", v.out_subsidy_no);
+  a.OptStr("out_subsidy_no", v.out_subsidy_no);
   a.OptStr("create_time", v.create_time);
   a.Extra(v.extra);
 }
@@ -2129,18 +3718,18 @@ void Serialize(Archive& a, GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdReque
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdResponse& v) {
-  a.Str("subsidy_receipt_id", v.subsidy_receipt_id);
-  a.Str("stock_id", v.stock_id);
-  a.Str("coupon_code", v.coupon_code);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("payer_merchant", v.payer_merchant);
-  a.Str("payee_merchant", v.payee_merchant);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Str("status", v.status);
+  a.OptStr("subsidy_receipt_id", v.subsidy_receipt_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("payer_merchant", v.payer_merchant);
+  a.OptStr("payee_merchant", v.payee_merchant);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptStr("status", v.status);
   a.OptStr("fail_reason", v.fail_reason);
   a.OptStr("success_time", v.success_time);
-  a.Str("out_subsidy_no", v.out_subsidy_no);
+  a.OptStr("out_subsidy_no", v.out_subsidy_no);
   a.OptStr("create_time", v.create_time);
   a.Extra(v.extra);
 }
@@ -2191,19 +3780,19 @@ void Serialize(Archive& a, PostBusifavorSubsidyReturnReceiptsRequest& v) {
 }
 void Serialize(Archive& a, PostBusifavorSubsidyReturnReceiptsResponse& v) {
   a.OptStr("subsidy_return_receipt_id", v.subsidy_return_receipt_id);
-  a.Str("stock_id", v.stock_id);
-  a.Str("coupon_code", v.coupon_code);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("refund_id", v.refund_id);
-  a.Str("payer_merchant", v.payer_merchant);
-  a.Str("payee_merchant", v.payee_merchant);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Str("status", v.status);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptStr("payer_merchant", v.payer_merchant);
+  a.OptStr("payee_merchant", v.payee_merchant);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptStr("status", v.status);
   a.OptStr("fail_reason", v.fail_reason);
   a.OptStr("return_done_time", v.return_done_time);
-  a.Str("subsidy_receipt_id", v.subsidy_receipt_id);
-  a.Str("out_subsidy_return_no", v.out_subsidy_return_no);
+  a.OptStr("subsidy_receipt_id", v.subsidy_receipt_id);
+  a.OptStr("out_subsidy_return_no", v.out_subsidy_return_no);
   a.OptStr("return_create_time", v.return_create_time);
   a.Extra(v.extra);
 }
@@ -2241,19 +3830,19 @@ void Serialize(Archive& a, GetBusifavorSubsidyReturnReceiptsBySubsidyReturnRecei
 }
 void Serialize(Archive& a, GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse& v) {
   a.OptStr("subsidy_return_receipt_id", v.subsidy_return_receipt_id);
-  a.Str("stock_id", v.stock_id);
-  a.Str("coupon_code", v.coupon_code);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("refund_id", v.refund_id);
-  a.Str("payer_merchant", v.payer_merchant);
-  a.Str("payee_merchant", v.payee_merchant);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Str("status", v.status);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptStr("payer_merchant", v.payer_merchant);
+  a.OptStr("payee_merchant", v.payee_merchant);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptStr("status", v.status);
   a.OptStr("fail_reason", v.fail_reason);
   a.OptStr("return_done_time", v.return_done_time);
-  a.Str("subsidy_receipt_id", v.subsidy_receipt_id);
-  a.Str("out_subsidy_return_no", v.out_subsidy_return_no);
+  a.OptStr("subsidy_receipt_id", v.subsidy_receipt_id);
+  a.OptStr("out_subsidy_return_no", v.out_subsidy_return_no);
   a.OptStr("return_create_time", v.return_create_time);
   a.Extra(v.extra);
 }
@@ -2304,10 +3893,10 @@ void Serialize(Archive& a, GetBusifavorUsersByOpenidCouponsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBusifavorUsersByOpenidCouponsResponse& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.Field("data", v.data);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptList("data", v.data);
   a.Extra(v.extra);
 }
 
@@ -2345,10 +3934,10 @@ void Serialize(Archive& a, GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByA
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse& v) {
-  a.Str("stock_name", v.stock_name);
-  a.Str("belong_merchant", v.belong_merchant);
+  a.OptStr("stock_name", v.stock_name);
+  a.OptStr("belong_merchant", v.belong_merchant);
   a.OptStr("comment", v.comment);
-  a.Str("goods_name", v.goods_name);
+  a.OptStr("goods_name", v.goods_name);
   a.Field("stock_type", v.stock_type);
   a.Field("coupon_use_rule", v.coupon_use_rule);
   a.Field("custom_entrance", v.custom_entrance);
@@ -2358,11 +3947,11 @@ void Serialize(Archive& a, GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByA
   a.OptStr("stock_id", v.stock_id);
   a.OptBool("transferable", v.transferable);
   a.OptBool("shareable", v.shareable);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("send_request_no", v.send_request_no);
   a.OptStr("use_request_no", v.use_request_no);
-  a.Str("available_start_time", v.available_start_time);
-  a.Str("expire_time", v.expire_time);
-  a.Str("receive_time", v.receive_time);
+  a.OptStr("available_start_time", v.available_start_time);
+  a.OptStr("expire_time", v.expire_time);
+  a.OptStr("receive_time", v.receive_time);
   a.OptStr("use_time", v.use_time);
   a.Extra(v.extra);
 }
@@ -2405,8 +3994,8 @@ void Serialize(Archive& a, GetFavorCallbacksRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorCallbacksResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("notify_url", v.notify_url);
   a.Extra(v.extra);
 }
 
@@ -2446,8 +4035,8 @@ void Serialize(Archive& a, PostFavorCallbacksRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFavorCallbacksResponse& v) {
-  a.Str("update_time", v.update_time);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("update_time", v.update_time);
+  a.OptStr("notify_url", v.notify_url);
   a.Extra(v.extra);
 }
 
@@ -2496,8 +4085,8 @@ void Serialize(Archive& a, PostFavorCouponStocksRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFavorCouponStocksResponse& v) {
-  a.Str("stock_id", v.stock_id);
-  a.Str("create_time", v.create_time);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("create_time", v.create_time);
   a.Extra(v.extra);
 }
 
@@ -2536,7 +4125,7 @@ void Serialize(Archive& a, PostFavorMediaImageUploadRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFavorMediaImageUploadResponse& v) {
-  a.Str("media_url", v.media_url);
+  a.OptStr("media_url", v.media_url);
   a.Extra(v.extra);
 }
 
@@ -2581,9 +4170,9 @@ void Serialize(Archive& a, GetFavorStocksRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorStocksResponse& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("limit", v.limit);
-  a.I64("offset", v.offset);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("limit", v.limit);
+  a.OptI64("offset", v.offset);
   a.OptList("data", v.data);
   a.Extra(v.extra);
 }
@@ -2624,16 +4213,16 @@ void Serialize(Archive& a, GetFavorStocksByStockIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorStocksByStockIdResponse& v) {
-  a.Str("stock_name", v.stock_name);
-  a.Str("available_begin_time", v.available_begin_time);
-  a.Str("available_end_time", v.available_end_time);
+  a.OptStr("stock_name", v.stock_name);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
   a.Field("stock_use_rule", v.stock_use_rule);
-  a.Bool("no_cash", v.no_cash);
+  a.OptBool("no_cash", v.no_cash);
   a.Field("stock_type", v.stock_type);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
   a.Field("status", v.status);
-  a.Str("description", v.description);
+  a.OptStr("description", v.description);
   a.OptStr("create_time", v.create_time);
   a.OptStr("start_time", v.start_time);
   a.OptStr("stop_time", v.stop_time);
@@ -2686,11 +4275,11 @@ void Serialize(Archive& a, GetFavorStocksByStockIdItemsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorStocksByStockIdItemsResponse& v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptStrList("data", v.data);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.Str("stock_id", v.stock_id);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
@@ -2735,11 +4324,11 @@ void Serialize(Archive& a, GetFavorStocksByStockIdMerchantsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorStocksByStockIdMerchantsResponse& v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptStrList("data", v.data);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.Str("stock_id", v.stock_id);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
@@ -2784,8 +4373,8 @@ void Serialize(Archive& a, PostFavorStocksByStockIdModifyGoodsIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFavorStocksByStockIdModifyGoodsIdResponse& v) {
-  a.Str("pause_time", v.pause_time);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("pause_time", v.pause_time);
+  a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
@@ -2828,8 +4417,8 @@ void Serialize(Archive& a, PostFavorStocksByStockIdPauseRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFavorStocksByStockIdPauseResponse& v) {
-  a.Str("pause_time", v.pause_time);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("pause_time", v.pause_time);
+  a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
@@ -2864,9 +4453,9 @@ constexpr internal::EndpointSpec kSpec40{
 
 void Serialize(Archive& a, GetFavorStocksByStockIdRefundFlowRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetFavorStocksByStockIdRefundFlowResponse& v) {
-  a.Str("url", v.url);
-  a.Str("hash_value", v.hash_value);
-  a.Str("hash_type", v.hash_type);
+  a.OptStr("url", v.url);
+  a.OptStr("hash_value", v.hash_value);
+  a.OptStr("hash_type", v.hash_type);
   a.Extra(v.extra);
 }
 
@@ -2910,9 +4499,9 @@ void Serialize(Archive& a, GetFavorStocksByStockIdRefundFlowByDayRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorStocksByStockIdRefundFlowByDayResponse& v) {
-  a.Str("url", v.url);
-  a.Str("stock_refundflow_hash", v.stock_refundflow_hash);
-  a.Str("stock_refundflow_count", v.stock_refundflow_count);
+  a.OptStr("url", v.url);
+  a.OptStr("stock_refundflow_hash", v.stock_refundflow_hash);
+  a.OptStr("stock_refundflow_count", v.stock_refundflow_count);
   a.Extra(v.extra);
 }
 
@@ -2955,8 +4544,8 @@ void Serialize(Archive& a, PostFavorStocksByStockIdRestartRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFavorStocksByStockIdRestartResponse& v) {
-  a.Str("restart_time", v.restart_time);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("restart_time", v.restart_time);
+  a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
@@ -2999,8 +4588,8 @@ void Serialize(Archive& a, PostFavorStocksByStockIdStartRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFavorStocksByStockIdStartResponse& v) {
-  a.Str("start_time", v.start_time);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
@@ -3035,9 +4624,9 @@ constexpr internal::EndpointSpec kSpec44{
 
 void Serialize(Archive& a, GetFavorStocksByStockIdUseFlowRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetFavorStocksByStockIdUseFlowResponse& v) {
-  a.Str("url", v.url);
-  a.Str("hash_value", v.hash_value);
-  a.Str("hash_type", v.hash_type);
+  a.OptStr("url", v.url);
+  a.OptStr("hash_value", v.hash_value);
+  a.OptStr("hash_type", v.hash_type);
   a.Extra(v.extra);
 }
 
@@ -3080,9 +4669,9 @@ void Serialize(Archive& a, GetFavorStocksByStockIdUseFlowByDayRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorStocksByStockIdUseFlowByDayResponse& v) {
-  a.Str("url", v.url);
-  a.Str("stock_useflow_hash", v.stock_useflow_hash);
-  a.Str("stock_useflow_count", v.stock_useflow_count);
+  a.OptStr("url", v.url);
+  a.OptStr("stock_useflow_hash", v.stock_useflow_hash);
+  a.OptStr("stock_useflow_count", v.stock_useflow_count);
   a.Extra(v.extra);
 }
 
@@ -3134,10 +4723,10 @@ void Serialize(Archive& a, GetFavorUsersByOpenidCouponsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorUsersByOpenidCouponsResponse& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.Field("data", v.data);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptList("data", v.data);
   a.Extra(v.extra);
 }
 
@@ -3184,7 +4773,7 @@ void Serialize(Archive& a, PostFavorUsersByOpenidCouponsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFavorUsersByOpenidCouponsResponse& v) {
-  a.Str("coupon_id", v.coupon_id);
+  a.OptStr("coupon_id", v.coupon_id);
   a.Extra(v.extra);
 }
 
@@ -3470,9 +5059,9 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse& v) {
-  a.Str("activity_id", v.activity_id);
+  a.OptStr("activity_id", v.activity_id);
   a.OptList("failed_representative_info_list", v.failed_representative_info_list);
-  a.Str("delete_time", v.delete_time);
+  a.OptStr("delete_time", v.delete_time);
   a.Extra(v.extra);
 }
 
@@ -3519,9 +5108,9 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse& v) {
-  a.Str("activity_id", v.activity_id);
+  a.OptStr("activity_id", v.activity_id);
   a.OptList("failed_representative_info_list", v.failed_representative_info_list);
-  a.Str("add_time", v.add_time);
+  a.OptStr("add_time", v.add_time);
   a.Extra(v.extra);
 }
 
@@ -3570,8 +5159,8 @@ void Serialize(Archive& a,
                GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesResponse& v) {
   a.OptI64("total_count", v.total_count);
   a.OptList("data", v.data);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
   a.Extra(v.extra);
 }
 
@@ -3885,7 +5474,7 @@ void Serialize(Archive& a, PostMembercardActivityActivitiesRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardActivityActivitiesResponse& v) {
-  a.Str("activity_id", v.activity_id);
+  a.OptStr("activity_id", v.activity_id);
   a.OptStr("activity_status", v.activity_status);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
@@ -3934,7 +5523,7 @@ void Serialize(Archive& a, GetMembercardActivityActivitiesByActivityIdRequest& v
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMembercardActivityActivitiesByActivityIdResponse& v) {
-  a.Str("activity_id", v.activity_id);
+  a.OptStr("activity_id", v.activity_id);
   a.OptStr("activity_status", v.activity_status);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
@@ -3984,7 +5573,7 @@ void Serialize(Archive& a, PostMembercardActivityActivitiesByActivityIdTerminate
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardActivityActivitiesByActivityIdTerminateResponse& v) {
-  a.Str("activity_id", v.activity_id);
+  a.OptStr("activity_id", v.activity_id);
   a.OptStr("terminate_time", v.terminate_time);
   a.Extra(v.extra);
 }
@@ -4058,7 +5647,7 @@ constexpr internal::EndpointSpec kSpec66{
 
 void Serialize(Archive& a, GetMembercardOpenCallbackRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetMembercardOpenCallbackResponse& v) {
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("notify_url", v.notify_url);
   a.OptStr("mchid", v.mchid);
   a.Extra(v.extra);
 }
@@ -4098,7 +5687,7 @@ void Serialize(Archive& a, PatchMembercardOpenCallbackRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchMembercardOpenCallbackResponse& v) {
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("notify_url", v.notify_url);
   a.OptStr("mchid", v.mchid);
   a.Extra(v.extra);
 }
@@ -4142,9 +5731,9 @@ void Serialize(Archive& a, GetMembercardOpenCardsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMembercardOpenCardsResponse& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("limit", v.limit);
-  a.I64("offset", v.offset);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("limit", v.limit);
+  a.OptI64("offset", v.offset);
   a.OptList("data", v.data);
   a.Extra(v.extra);
 }
@@ -4200,17 +5789,17 @@ void Serialize(Archive& a, PostMembercardOpenCardsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsResponse& v) {
-  a.Str("card_id", v.card_id);
+  a.OptStr("card_id", v.card_id);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.OptI64("remain_quantity", v.remain_quantity);
   a.Field("status", v.status);
   a.Field("brand", v.brand);
-  a.Str("appid", v.appid);
-  a.Str("logo_url", v.logo_url);
-  a.Str("title", v.title);
-  a.Str("background_picture_url", v.background_picture_url);
-  a.Str("description", v.description);
+  a.OptStr("appid", v.appid);
+  a.OptStr("logo_url", v.logo_url);
+  a.OptStr("title", v.title);
+  a.OptStr("background_picture_url", v.background_picture_url);
+  a.OptStr("description", v.description);
   a.OptStr("service_phone", v.service_phone);
   a.Field("code_type", v.code_type);
   a.OptI64("total_quantity", v.total_quantity);
@@ -4218,7 +5807,7 @@ void Serialize(Archive& a, PostMembercardOpenCardsResponse& v) {
   a.Field("code_mode", v.code_mode);
   a.OptBool("need_display_level", v.need_display_level);
   a.OptStr("init_level", v.init_level);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Field("balance_information", v.balance_information);
   a.Field("user_information_form", v.user_information_form);
   a.Field("additional_statement", v.additional_statement);
@@ -4281,17 +5870,17 @@ constexpr internal::EndpointSpec kSpec71{
 
 void Serialize(Archive& a, GetMembercardOpenCardsByCardIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetMembercardOpenCardsByCardIdResponse& v) {
-  a.Str("card_id", v.card_id);
+  a.OptStr("card_id", v.card_id);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.OptI64("remain_quantity", v.remain_quantity);
   a.Field("status", v.status);
   a.Field("brand", v.brand);
-  a.Str("appid", v.appid);
-  a.Str("logo_url", v.logo_url);
-  a.Str("title", v.title);
-  a.Str("background_picture_url", v.background_picture_url);
-  a.Str("description", v.description);
+  a.OptStr("appid", v.appid);
+  a.OptStr("logo_url", v.logo_url);
+  a.OptStr("title", v.title);
+  a.OptStr("background_picture_url", v.background_picture_url);
+  a.OptStr("description", v.description);
   a.OptStr("service_phone", v.service_phone);
   a.Field("code_type", v.code_type);
   a.OptI64("total_quantity", v.total_quantity);
@@ -4299,7 +5888,7 @@ void Serialize(Archive& a, GetMembercardOpenCardsByCardIdResponse& v) {
   a.Field("code_mode", v.code_mode);
   a.OptBool("need_display_level", v.need_display_level);
   a.OptStr("init_level", v.init_level);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Field("balance_information", v.balance_information);
   a.Field("user_information_form", v.user_information_form);
   a.Field("additional_statement", v.additional_statement);
@@ -4750,7 +6339,7 @@ void Serialize(Archive& a, GetMembercardOpenCardsByCardIdDecryptCodeRequest& v) 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMembercardOpenCardsByCardIdDecryptCodeResponse& v) {
-  a.Str("code", v.code);
+  a.OptStr("code", v.code);
   a.Extra(v.extra);
 }
 
@@ -4798,7 +6387,7 @@ void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPermissionTokensReques
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPermissionTokensResponse& v) {
-  a.Str("permission_token", v.permission_token);
+  a.OptStr("permission_token", v.permission_token);
   a.Extra(v.extra);
 }
 
@@ -4842,7 +6431,7 @@ void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPhoneMembercardImportR
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPhoneMembercardImportResponse& v) {
-  a.Str("code", v.code);
+  a.OptStr("code", v.code);
   a.Extra(v.extra);
 }
 
@@ -4887,7 +6476,7 @@ void Serialize(Archive& a, PostMembercardOpenCardsByCardIdQrcodeRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdQrcodeResponse& v) {
-  a.Str("url", v.url);
+  a.OptStr("url", v.url);
   a.Extra(v.extra);
 }
 
@@ -4973,8 +6562,8 @@ void Serialize(Archive& a, PostMembercardOpenCardsByCardIdServiceModulesRequest&
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdServiceModulesResponse& v) {
-  a.Str("card_id", v.card_id);
-  a.Str("service_module_id", v.service_module_id);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("service_module_id", v.service_module_id);
   a.Field("jump_miniprogram", v.jump_miniprogram);
   a.Extra(v.extra);
 }
@@ -5049,8 +6638,8 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdResponse& v) {
-  a.Str("card_id", v.card_id);
-  a.Str("service_module_id", v.service_module_id);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("service_module_id", v.service_module_id);
   a.Field("jump_miniprogram", v.jump_miniprogram);
   a.Extra(v.extra);
 }
@@ -5131,7 +6720,7 @@ void Serialize(Archive& a, PostMembercardOpenCardsByCardIdUsersImportRequest& v)
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdUsersImportResponse& v) {
-  a.Str("code", v.code);
+  a.OptStr("code", v.code);
   a.Extra(v.extra);
 }
 
@@ -5257,9 +6846,9 @@ void Serialize(Archive& a, GetMembercardOpenUserCardsRequest& v) {
 }
 void Serialize(Archive& a, GetMembercardOpenUserCardsResponse& v) {
   a.OptList("data", v.data);
-  a.I64("total_count", v.total_count);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
   a.Extra(v.extra);
 }
 
@@ -5469,7 +7058,7 @@ void Serialize(Archive& a, PostPartnerDeliveryPlanBySpMchidNotifyUrlRequest& v) 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse& v) {
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("notify_url", v.notify_url);
   a.Extra(v.extra);
 }
 
@@ -5515,8 +7104,8 @@ void Serialize(Archive& a, PostPartnerProductCouponImageGenerationTasksRequest& 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponImageGenerationTasksResponse& v) {
-  a.Str("task_id", v.task_id);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("task_id", v.task_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -5559,8 +7148,8 @@ void Serialize(Archive& a, GetPartnerProductCouponImageGenerationTasksByTaskIdRe
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerProductCouponImageGenerationTasksByTaskIdResponse& v) {
-  a.Str("brand_id", v.brand_id);
-  a.Str("task_id", v.task_id);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("task_id", v.task_id);
   a.Field("image_generation_type", v.image_generation_type);
   a.Field("task_state", v.task_state);
   a.Field("combine_image_result", v.combine_image_result);
@@ -5605,7 +7194,7 @@ void Serialize(Archive& a, PostPartnerProductCouponMediaUploadImageRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponMediaUploadImageResponse& v) {
-  a.Str("media_url", v.media_url);
+  a.OptStr("media_url", v.media_url);
   a.Extra(v.extra);
 }
 
@@ -5638,8 +7227,8 @@ constexpr internal::EndpointSpec kSpec103{
 
 void Serialize(Archive& a, GetPartnerProductCouponNotifyConfigsRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetPartnerProductCouponNotifyConfigsResponse& v) {
-  a.Str("notify_url", v.notify_url);
-  a.Str("update_time", v.update_time);
+  a.OptStr("notify_url", v.notify_url);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -5679,8 +7268,8 @@ void Serialize(Archive& a, PostPartnerProductCouponNotifyConfigsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponNotifyConfigsResponse& v) {
-  a.Str("notify_url", v.notify_url);
-  a.Str("update_time", v.update_time);
+  a.OptStr("notify_url", v.notify_url);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -5729,9 +7318,9 @@ void Serialize(Archive& a, PostPartnerProductCouponProductCouponsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponProductCouponsResponse& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.Field("usage_mode", v.usage_mode);
@@ -5781,9 +7370,9 @@ void Serialize(Archive& a, GetPartnerProductCouponProductCouponsByProductCouponI
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerProductCouponProductCouponsByProductCouponIdResponse& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.Field("usage_mode", v.usage_mode);
@@ -5837,9 +7426,9 @@ void Serialize(Archive& a, PatchPartnerProductCouponProductCouponsByProductCoupo
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchPartnerProductCouponProductCouponsByProductCouponIdResponse& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.Field("usage_mode", v.usage_mode);
@@ -5896,9 +7485,9 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.Field("usage_mode", v.usage_mode);
@@ -5955,8 +7544,8 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse& v) {
-  a.Str("stock_bundle_id", v.stock_bundle_id);
-  a.Field("stock_list", v.stock_list);
+  a.OptStr("stock_bundle_id", v.stock_bundle_id);
+  a.OptList("stock_list", v.stock_list);
   a.Extra(v.extra);
 }
 
@@ -6015,8 +7604,8 @@ void Serialize(
     Archive& a,
     PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse&
         v) {
-  a.Str("stock_bundle_id", v.stock_bundle_id);
-  a.Field("stock_list", v.stock_list);
+  a.OptStr("stock_bundle_id", v.stock_bundle_id);
+  a.OptList("stock_list", v.stock_list);
   a.Extra(v.extra);
 }
 
@@ -6072,7 +7661,7 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse&
         v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptList("success_store_list", v.success_store_list);
   a.OptList("failed_store_list", v.failed_store_list);
   a.Extra(v.extra);
@@ -6131,7 +7720,7 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresResponse&
         v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptList("success_store_list", v.success_store_list);
   a.OptList("failed_store_list", v.failed_store_list);
   a.Extra(v.extra);
@@ -6195,8 +7784,8 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse&
         v) {
-  a.Str("stock_bundle_id", v.stock_bundle_id);
-  a.Field("stock_list", v.stock_list);
+  a.OptStr("stock_bundle_id", v.stock_bundle_id);
+  a.OptList("stock_list", v.stock_list);
   a.Extra(v.extra);
 }
 
@@ -6245,7 +7834,7 @@ void Serialize(Archive& a, GetPartnerProductCouponProductCouponsByProductCouponI
 }
 void Serialize(Archive& a,
                GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse& v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptStr("next_page_token", v.next_page_token);
   a.OptList("stock_list", v.stock_list);
   a.Extra(v.extra);
@@ -6293,8 +7882,8 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("coupon_code_count_info", v.coupon_code_count_info);
@@ -6310,7 +7899,7 @@ void Serialize(Archive& a,
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -6357,8 +7946,8 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("coupon_code_count_info", v.coupon_code_count_info);
@@ -6374,7 +7963,7 @@ void Serialize(Archive& a,
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -6427,8 +8016,8 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("coupon_code_count_info", v.coupon_code_count_info);
@@ -6444,7 +8033,7 @@ void Serialize(Archive& a,
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -6500,7 +8089,7 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresResponse&
         v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptList("success_store_list", v.success_store_list);
   a.OptList("failed_store_list", v.failed_store_list);
   a.Extra(v.extra);
@@ -6560,7 +8149,7 @@ void Serialize(
     Archive& a,
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresResponse&
         v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptStr("next_page_token", v.next_page_token);
   a.OptList("store_list", v.store_list);
   a.Extra(v.extra);
@@ -6616,8 +8205,8 @@ void Serialize(
 void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("coupon_code_count_info", v.coupon_code_count_info);
@@ -6633,7 +8222,7 @@ void Serialize(
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -6689,7 +8278,7 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresResponse&
         v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptList("success_store_list", v.success_store_list);
   a.OptList("failed_store_list", v.failed_store_list);
   a.Extra(v.extra);
@@ -6751,8 +8340,8 @@ void Serialize(
 void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("coupon_code_count_info", v.coupon_code_count_info);
@@ -6768,7 +8357,7 @@ void Serialize(
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -6825,7 +8414,7 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesResponse&
         v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptStrList("success_code_list", v.success_code_list);
   a.OptStrList("failed_code_list", v.failed_code_list);
   a.OptStrList("already_exist_code_list", v.already_exist_code_list);
@@ -6879,8 +8468,8 @@ void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponBundlesReq
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponBundlesResponse& v) {
-  a.Str("user_coupon_bundle_id", v.user_coupon_bundle_id);
-  a.Field("user_product_coupon_list", v.user_product_coupon_list);
+  a.OptStr("user_coupon_bundle_id", v.user_coupon_bundle_id);
+  a.OptList("user_product_coupon_list", v.user_product_coupon_list);
   a.Extra(v.extra);
 }
 
@@ -6935,8 +8524,8 @@ void Serialize(
 void Serialize(
     Archive& a,
     PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse& v) {
-  a.Str("user_coupon_bundle_id", v.user_coupon_bundle_id);
-  a.Field("user_product_coupon_list", v.user_product_coupon_list);
+  a.OptStr("user_coupon_bundle_id", v.user_coupon_bundle_id);
+  a.OptList("user_product_coupon_list", v.user_product_coupon_list);
   a.Extra(v.extra);
 }
 
@@ -6986,7 +8575,7 @@ void Serialize(Archive& a, GetPartnerProductCouponUsersByOpenidCouponsRequest& v
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerProductCouponUsersByOpenidCouponsResponse& v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptStr("next_page_token", v.next_page_token);
   a.OptList("user_coupon_list", v.user_coupon_list);
   a.Extra(v.extra);
@@ -7038,12 +8627,12 @@ void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsRequest& 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsResponse& v) {
-  a.Str("coupon_code", v.coupon_code);
+  a.OptStr("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
-  a.Str("valid_begin_time", v.valid_begin_time);
-  a.Str("valid_end_time", v.valid_end_time);
-  a.Str("receive_time", v.receive_time);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
   a.Field("send_channel", v.send_channel);
   a.OptStr("confirm_request_no", v.confirm_request_no);
   a.OptStr("confirm_time", v.confirm_time);
@@ -7056,7 +8645,7 @@ void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsResponse&
   a.Field("stock", v.stock);
   a.OptStr("attach", v.attach);
   a.OptStr("channel_custom_info", v.channel_custom_info);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -7103,12 +8692,12 @@ void Serialize(Archive& a, GetPartnerProductCouponUsersByOpenidCouponsByCouponCo
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse& v) {
-  a.Str("coupon_code", v.coupon_code);
+  a.OptStr("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
-  a.Str("valid_begin_time", v.valid_begin_time);
-  a.Str("valid_end_time", v.valid_end_time);
-  a.Str("receive_time", v.receive_time);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
   a.Field("send_channel", v.send_channel);
   a.OptStr("confirm_request_no", v.confirm_request_no);
   a.OptStr("confirm_time", v.confirm_time);
@@ -7121,7 +8710,7 @@ void Serialize(Archive& a, GetPartnerProductCouponUsersByOpenidCouponsByCouponCo
   a.Field("stock", v.stock);
   a.OptStr("attach", v.attach);
   a.OptStr("channel_custom_info", v.channel_custom_info);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -7170,12 +8759,12 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse& v) {
-  a.Str("coupon_code", v.coupon_code);
+  a.OptStr("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
-  a.Str("valid_begin_time", v.valid_begin_time);
-  a.Str("valid_end_time", v.valid_end_time);
-  a.Str("receive_time", v.receive_time);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
   a.Field("send_channel", v.send_channel);
   a.OptStr("confirm_request_no", v.confirm_request_no);
   a.OptStr("confirm_time", v.confirm_time);
@@ -7188,7 +8777,7 @@ void Serialize(Archive& a,
   a.Field("stock", v.stock);
   a.OptStr("attach", v.attach);
   a.OptStr("channel_custom_info", v.channel_custom_info);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -7238,12 +8827,12 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse& v) {
-  a.Str("coupon_code", v.coupon_code);
+  a.OptStr("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
-  a.Str("valid_begin_time", v.valid_begin_time);
-  a.Str("valid_end_time", v.valid_end_time);
-  a.Str("receive_time", v.receive_time);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
   a.Field("send_channel", v.send_channel);
   a.OptStr("confirm_request_no", v.confirm_request_no);
   a.OptStr("confirm_time", v.confirm_time);
@@ -7256,7 +8845,7 @@ void Serialize(Archive& a,
   a.Field("stock", v.stock);
   a.OptStr("attach", v.attach);
   a.OptStr("channel_custom_info", v.channel_custom_info);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -7305,12 +8894,12 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse& v) {
-  a.Str("coupon_code", v.coupon_code);
+  a.OptStr("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
-  a.Str("valid_begin_time", v.valid_begin_time);
-  a.Str("valid_end_time", v.valid_end_time);
-  a.Str("receive_time", v.receive_time);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
   a.Field("send_channel", v.send_channel);
   a.OptStr("confirm_request_no", v.confirm_request_no);
   a.OptStr("confirm_time", v.confirm_time);
@@ -7323,7 +8912,7 @@ void Serialize(Archive& a,
   a.Field("stock", v.stock);
   a.OptStr("attach", v.attach);
   a.OptStr("channel_custom_info", v.channel_custom_info);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -7375,12 +8964,12 @@ void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsByCouponC
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse& v) {
-  a.Str("coupon_code", v.coupon_code);
+  a.OptStr("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
-  a.Str("valid_begin_time", v.valid_begin_time);
-  a.Str("valid_end_time", v.valid_end_time);
-  a.Str("receive_time", v.receive_time);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
   a.Field("send_channel", v.send_channel);
   a.OptStr("confirm_request_no", v.confirm_request_no);
   a.OptStr("confirm_time", v.confirm_time);
@@ -7393,7 +8982,7 @@ void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsByCouponC
   a.Field("stock", v.stock);
   a.OptStr("attach", v.attach);
   a.OptStr("channel_custom_info", v.channel_custom_info);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -7441,7 +9030,7 @@ void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponReq
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponResponse& v) {
-  a.Str("token", v.token);
+  a.OptStr("token", v.token);
   a.Extra(v.extra);
 }
 
@@ -7487,7 +9076,7 @@ void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponBun
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse& v) {
-  a.Str("token", v.token);
+  a.OptStr("token", v.token);
   a.Extra(v.extra);
 }
 
@@ -7532,8 +9121,8 @@ void Serialize(Archive& a, GetPartnershipsRequest& v) {
 }
 void Serialize(Archive& a, GetPartnershipsResponse& v) {
   a.OptList("data", v.data);
-  a.I64("limit", v.limit);
-  a.I64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("offset", v.offset);
   a.OptI64("total_count", v.total_count);
   a.Extra(v.extra);
 }
@@ -7582,9 +9171,9 @@ void Serialize(Archive& a, PostPartnershipsBuildResponse& v) {
   a.Field("partner", v.partner);
   a.Field("authorized_data", v.authorized_data);
   a.Field("state", v.state);
-  a.Str("build_time", v.build_time);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("build_time", v.build_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -7629,7 +9218,7 @@ void Serialize(Archive& a, PostPartnershipsTerminateRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnershipsTerminateResponse& v) {
-  a.Str("terminate_time", v.terminate_time);
+  a.OptStr("terminate_time", v.terminate_time);
   a.Extra(v.extra);
 }
 
@@ -7987,8 +9576,8 @@ void Serialize(Archive& a, PostPaygiftactivityUniqueThresholdActivityRequest& v)
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPaygiftactivityUniqueThresholdActivityResponse& v) {
-  a.Str("activity_id", v.activity_id);
-  a.Str("create_time", v.create_time);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptStr("create_time", v.create_time);
   a.Extra(v.extra);
 }
 
@@ -8037,15 +9626,15 @@ void Serialize(Archive& a, PostShoppingReceiptCustomentrancesRequest& v) {
 }
 void Serialize(Archive& a, PostShoppingReceiptCustomentrancesResponse& v) {
   a.Field("custom_entrance_type", v.custom_entrance_type);
-  a.Str("subtitle", v.subtitle);
+  a.OptStr("subtitle", v.subtitle);
   a.OptStr("goods_thumbnail_url", v.goods_thumbnail_url);
   a.Field("custom_entrance_state", v.custom_entrance_state);
-  a.Str("start_time", v.start_time);
-  a.Str("end_time", v.end_time);
-  a.Str("brand_id", v.brand_id);
-  a.Str("create_time", v.create_time);
-  a.Str("modify_time", v.modify_time);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("modify_time", v.modify_time);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Field("jump_link", v.jump_link);
   a.Extra(v.extra);
 }
@@ -8083,15 +9672,15 @@ void Serialize(Archive& a, GetShoppingReceiptCustomentrancesByBrandIdRequest& v)
 }
 void Serialize(Archive& a, GetShoppingReceiptCustomentrancesByBrandIdResponse& v) {
   a.Field("custom_entrance_type", v.custom_entrance_type);
-  a.Str("subtitle", v.subtitle);
+  a.OptStr("subtitle", v.subtitle);
   a.OptStr("goods_thumbnail_url", v.goods_thumbnail_url);
   a.Field("custom_entrance_state", v.custom_entrance_state);
-  a.Str("start_time", v.start_time);
-  a.Str("end_time", v.end_time);
-  a.Str("brand_id", v.brand_id);
-  a.Str("create_time", v.create_time);
-  a.Str("modify_time", v.modify_time);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("modify_time", v.modify_time);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Field("jump_link", v.jump_link);
   a.Extra(v.extra);
 }
@@ -8143,15 +9732,15 @@ void Serialize(Archive& a, PatchShoppingReceiptCustomentrancesByBrandIdRequest& 
 }
 void Serialize(Archive& a, PatchShoppingReceiptCustomentrancesByBrandIdResponse& v) {
   a.Field("custom_entrance_type", v.custom_entrance_type);
-  a.Str("subtitle", v.subtitle);
+  a.OptStr("subtitle", v.subtitle);
   a.OptStr("goods_thumbnail_url", v.goods_thumbnail_url);
   a.Field("custom_entrance_state", v.custom_entrance_state);
-  a.Str("start_time", v.start_time);
-  a.Str("end_time", v.end_time);
-  a.Str("brand_id", v.brand_id);
-  a.Str("create_time", v.create_time);
-  a.Str("modify_time", v.modify_time);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("modify_time", v.modify_time);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Field("jump_link", v.jump_link);
   a.Extra(v.extra);
 }
@@ -8285,10 +9874,10 @@ void Serialize(Archive& a, GetWeeklyDiscountActivitiesRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetWeeklyDiscountActivitiesResponse& v) {
-  a.Field("data", v.data);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.I64("total_count", v.total_count);
+  a.OptList("data", v.data);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
   a.Extra(v.extra);
 }
 
@@ -8322,20 +9911,20 @@ constexpr internal::EndpointSpec kSpec152{
 void Serialize(Archive& a, GetWeeklyDiscountActivitiesByActivityIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetWeeklyDiscountActivitiesByActivityIdResponse& v) {
   a.OptStr("activity_id", v.activity_id);
-  a.Str("activity_name", v.activity_name);
-  a.Str("activity_scene", v.activity_scene);
-  a.Field("activity_area_code", v.activity_area_code);
+  a.OptStr("activity_name", v.activity_name);
+  a.OptStr("activity_scene", v.activity_scene);
+  a.OptList("activity_area_code", v.activity_area_code);
   a.OptStr("activity_limit_pay", v.activity_limit_pay);
-  a.I64("activity_transaction_minimum_amount", v.activity_transaction_minimum_amount);
-  a.I64("activity_coupon_amount", v.activity_coupon_amount);
-  a.Field("activity_available_week", v.activity_available_week);
-  a.I64("activity_max_amount", v.activity_max_amount);
+  a.OptI64("activity_transaction_minimum_amount", v.activity_transaction_minimum_amount);
+  a.OptI64("activity_coupon_amount", v.activity_coupon_amount);
+  a.OptList("activity_available_week", v.activity_available_week);
+  a.OptI64("activity_max_amount", v.activity_max_amount);
   a.OptI64("activity_max_amount_per_day", v.activity_max_amount_per_day);
-  a.Str("activity_available_begin_time", v.activity_available_begin_time);
-  a.Str("activity_available_end_time", v.activity_available_end_time);
-  a.Str("activity_state", v.activity_state);
+  a.OptStr("activity_available_begin_time", v.activity_available_begin_time);
+  a.OptStr("activity_available_end_time", v.activity_available_end_time);
+  a.OptStr("activity_state", v.activity_state);
   a.OptStr("activity_remark", v.activity_remark);
-  a.Str("activity_logo", v.activity_logo);
+  a.OptStr("activity_logo", v.activity_logo);
   a.Extra(v.extra);
 }
 
@@ -8379,8 +9968,8 @@ void Serialize(Archive& a, PostWeeklyDiscountActivitiesByActivityIdApplyRequest&
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostWeeklyDiscountActivitiesByActivityIdApplyResponse& v) {
-  a.I64("activity_id", v.activity_id);
-  a.Str("success_time", v.success_time);
+  a.OptI64("activity_id", v.activity_id);
+  a.OptStr("success_time", v.success_time);
   a.Extra(v.extra);
 }
 
@@ -8427,10 +10016,10 @@ void Serialize(Archive& a, GetWithdrawFavorUsersByOpenidCouponsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetWithdrawFavorUsersByOpenidCouponsResponse& v) {
-  a.Field("data", v.data);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.I64("total_count", v.total_count);
+  a.OptList("data", v.data);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
   a.Extra(v.extra);
 }
 
@@ -8500,10 +10089,10 @@ static void Serialize(Archive& a, T1& v) {
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.Str("task_id", v.task_id);
-  a.Str("package_id", v.package_id);
-  a.Str("filename", v.filename);
-  a.Str("create_time", v.create_time);
+  a.OptStr("task_id", v.task_id);
+  a.OptStr("package_id", v.package_id);
+  a.OptStr("filename", v.filename);
+  a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.OptStr("status", v.status);
   a.OptI64("success_count", v.success_count);
@@ -8630,13 +10219,49 @@ static void Serialize(Archive& a, T17& v) {
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T21& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T20& v) {
+  a.OptI64List("week_day", v.week_day);
+  a.OptList("available_day_time", v.available_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T22& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
 static void Serialize(Archive& a, T19& v) {
-  a.Str("available_begin_time", v.available_begin_time);
-  a.Str("available_end_time", v.available_end_time);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_day_after_receive", v.available_day_after_receive);
   a.Field("available_week", v.available_week);
   a.OptList("irregulary_avaliable_time", v.irregulary_avaliable_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T23& v) {
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T24& v) {
+  a.OptI64("discount_percent", v.discount_percent);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T25& v) {
+  a.OptI64("exchange_price", v.exchange_price);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
@@ -8651,10 +10276,10 @@ static void Serialize(Archive& a, T18& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T20& v) {
-  a.I64("max_amount", v.max_amount);
+static void Serialize(Archive& a, T26& v) {
+  a.OptI64("max_amount", v.max_amount);
   a.OptI64("max_coupons", v.max_coupons);
-  a.I64("max_coupons_per_user", v.max_coupons_per_user);
+  a.OptI64("max_coupons_per_user", v.max_coupons_per_user);
   a.OptI64("max_amount_by_day", v.max_amount_by_day);
   a.OptI64("max_coupons_by_day", v.max_coupons_by_day);
   a.OptBool("natural_person_limit", v.natural_person_limit);
@@ -8664,13 +10289,52 @@ static void Serialize(Archive& a, T20& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T21& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("available_count", v.available_count);
+static void Serialize(Archive& a, T28& v) {
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.OptStr("entrance_words", v.entrance_words);
+  a.OptStr("guiding_words", v.guiding_words);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T22& v) {
+static void Serialize(Archive& a, T27& v) {
+  a.Field("mini_programs_info", v.mini_programs_info);
+  a.OptStr("appid", v.appid);
+  a.OptStr("hall_id", v.hall_id);
+  a.OptStr("store_id", v.store_id);
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T30& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T29& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("merchant_logo_url", v.merchant_logo_url);
+  a.OptStr("merchant_name", v.merchant_name);
+  a.Field("background_color", v.background_color);
+  a.OptStr("coupon_image_url", v.coupon_image_url);
+  a.Field("finder_info", v.finder_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T31& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T32& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T33& v) {
   a.OptI64("total_send_num", v.total_send_num);
   a.OptI64("total_send_amount", v.total_send_amount);
   a.OptI64("today_send_num", v.today_send_num);
@@ -8678,7 +10342,15 @@ static void Serialize(Archive& a, T22& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T23& v) {
+static void Serialize(Archive& a, T35& v) {
+  a.Str("mini_programs_appid", v.mini_programs_appid);
+  a.Str("mini_programs_path", v.mini_programs_path);
+  a.Str("entrance_words", v.entrance_words);
+  a.OptStr("guiding_words", v.guiding_words);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T34& v) {
   a.Field("mini_programs_info", v.mini_programs_info);
   a.OptStr("appid", v.appid);
   a.OptStr("hall_id", v.hall_id);
@@ -8686,20 +10358,42 @@ static void Serialize(Archive& a, T23& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T24& v) {
+static void Serialize(Archive& a, T37& v) {
+  a.Str("finder_id", v.finder_id);
+  a.Str("finder_video_id", v.finder_video_id);
+  a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T36& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("merchant_logo_url", v.merchant_logo_url);
+  a.OptStr("merchant_name", v.merchant_name);
+  a.Field("background_color", v.background_color);
+  a.OptStr("coupon_image_url", v.coupon_image_url);
+  a.Field("finder_info", v.finder_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T38& v) {
   a.Field("use_method", v.use_method);
   a.OptStr("mini_programs_appid", v.mini_programs_appid);
   a.OptStr("mini_programs_path", v.mini_programs_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T25& v) {
+static void Serialize(Archive& a, T39& v) {
   a.OptBool("natural_person_limit", v.natural_person_limit);
   a.OptBool("prevent_api_abuse", v.prevent_api_abuse);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T26& v) {
+static void Serialize(Archive& a, T40& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T41& v) {
   a.OptStr("code", v.code);
   a.OptStr("code_status", v.code_status);
   a.OptStr("upload_time", v.upload_time);
@@ -8710,18 +10404,120 @@ static void Serialize(Archive& a, T26& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T27& v) {
-  a.Str("coupon_code", v.coupon_code);
-  a.Str("code", v.code);
-  a.Str("message", v.message);
+static void Serialize(Archive& a, T42& v) {
+  a.OptStr("coupon_code", v.coupon_code);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T28& v) {
-  a.Str("stock_name", v.stock_name);
-  a.Str("belong_merchant", v.belong_merchant);
+static void Serialize(Archive& a, T43& v) {
+  a.OptStr("code", v.code);
+  a.OptStr("code_status", v.code_status);
+  a.OptStr("upload_time", v.upload_time);
+  a.OptStr("dispatched_time", v.dispatched_time);
+  a.OptStr("openid", v.openid);
+  a.OptStr("unionid", v.unionid);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T48& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T47& v) {
+  a.OptI64List("week_day", v.week_day);
+  a.OptList("available_day_time", v.available_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T49& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T46& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Field("available_week", v.available_week);
+  a.OptList("irregulary_avaliable_time", v.irregulary_avaliable_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T50& v) {
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T51& v) {
+  a.OptI64("discount_percent", v.discount_percent);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T52& v) {
+  a.OptI64("exchange_price", v.exchange_price);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T45& v) {
+  a.Field("coupon_available_time", v.coupon_available_time);
+  a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Field("use_method", v.use_method);
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T54& v) {
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.OptStr("entrance_words", v.entrance_words);
+  a.OptStr("guiding_words", v.guiding_words);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T53& v) {
+  a.Field("mini_programs_info", v.mini_programs_info);
+  a.OptStr("appid", v.appid);
+  a.OptStr("hall_id", v.hall_id);
+  a.OptStr("store_id", v.store_id);
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T56& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T55& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("merchant_logo_url", v.merchant_logo_url);
+  a.OptStr("merchant_name", v.merchant_name);
+  a.Field("background_color", v.background_color);
+  a.OptStr("coupon_image_url", v.coupon_image_url);
+  a.Field("finder_info", v.finder_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T44& v) {
+  a.OptStr("stock_name", v.stock_name);
+  a.OptStr("belong_merchant", v.belong_merchant);
   a.OptStr("comment", v.comment);
-  a.Str("goods_name", v.goods_name);
+  a.OptStr("goods_name", v.goods_name);
   a.Field("stock_type", v.stock_type);
   a.OptBool("transferable", v.transferable);
   a.OptBool("shareable", v.shareable);
@@ -8732,67 +10528,67 @@ static void Serialize(Archive& a, T28& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T29& v) {
-  a.Str("subsidy_receipt_id", v.subsidy_receipt_id);
-  a.Str("stock_id", v.stock_id);
-  a.Str("coupon_code", v.coupon_code);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("payer_merchant", v.payer_merchant);
-  a.Str("payee_merchant", v.payee_merchant);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Str("status", v.status);
+static void Serialize(Archive& a, T57& v) {
+  a.OptStr("subsidy_receipt_id", v.subsidy_receipt_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("payer_merchant", v.payer_merchant);
+  a.OptStr("payee_merchant", v.payee_merchant);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptStr("status", v.status);
   a.OptStr("fail_reason", v.fail_reason);
   a.OptStr("success_time", v.success_time);
-  a.Str("out_subsidy_no", v.out_subsidy_no);
+  a.OptStr("out_subsidy_no", v.out_subsidy_no);
   a.OptStr("create_time", v.create_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T32& v) {
+static void Serialize(Archive& a, T60& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_day_after_receive", v.available_day_after_receive);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T34& v) {
+static void Serialize(Archive& a, T62& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T33& v) {
+static void Serialize(Archive& a, T61& v) {
   a.OptList("week_day", v.week_day);
   a.OptList("available_day_time", v.available_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T35& v) {
+static void Serialize(Archive& a, T63& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T36& v) {
+static void Serialize(Archive& a, T64& v) {
   a.OptI64("discount_amount", v.discount_amount);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T37& v) {
+static void Serialize(Archive& a, T65& v) {
   a.OptI64("discount_percent", v.discount_percent);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T38& v) {
+static void Serialize(Archive& a, T66& v) {
   a.OptI64("exchange_price", v.exchange_price);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T31& v) {
+static void Serialize(Archive& a, T59& v) {
   a.Field("coupon_available_time", v.coupon_available_time);
   a.Field("available_week", v.available_week);
   a.OptList("irregulary_avaliable_time", v.irregulary_avaliable_time);
@@ -8805,7 +10601,15 @@ static void Serialize(Archive& a, T31& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T39& v) {
+static void Serialize(Archive& a, T68& v) {
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.OptStr("entrance_words", v.entrance_words);
+  a.OptStr("guiding_words", v.guiding_words);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T67& v) {
   a.Field("mini_programs_info", v.mini_programs_info);
   a.OptStr("appid", v.appid);
   a.OptStr("hall_id", v.hall_id);
@@ -8814,7 +10618,14 @@ static void Serialize(Archive& a, T39& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T40& v) {
+static void Serialize(Archive& a, T70& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T69& v) {
   a.OptStr("description", v.description);
   a.OptStr("merchant_logo_url", v.merchant_logo_url);
   a.OptStr("merchant_name", v.merchant_name);
@@ -8824,11 +10635,11 @@ static void Serialize(Archive& a, T40& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T30& v) {
-  a.Str("stock_name", v.stock_name);
-  a.Str("belong_merchant", v.belong_merchant);
+static void Serialize(Archive& a, T58& v) {
+  a.OptStr("stock_name", v.stock_name);
+  a.OptStr("belong_merchant", v.belong_merchant);
   a.OptStr("comment", v.comment);
-  a.Str("goods_name", v.goods_name);
+  a.OptStr("goods_name", v.goods_name);
   a.Field("stock_type", v.stock_type);
   a.Field("coupon_use_rule", v.coupon_use_rule);
   a.Field("custom_entrance", v.custom_entrance);
@@ -8838,16 +10649,106 @@ static void Serialize(Archive& a, T30& v) {
   a.OptStr("stock_id", v.stock_id);
   a.OptBool("transferable", v.transferable);
   a.OptBool("shareable", v.shareable);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("send_request_no", v.send_request_no);
   a.OptStr("use_request_no", v.use_request_no);
-  a.Str("available_start_time", v.available_start_time);
-  a.Str("expire_time", v.expire_time);
-  a.Str("receive_time", v.receive_time);
+  a.OptStr("available_start_time", v.available_start_time);
+  a.OptStr("expire_time", v.expire_time);
+  a.OptStr("receive_time", v.receive_time);
   a.OptStr("use_time", v.use_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T41& v) {
+static void Serialize(Archive& a, T72& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T74& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T73& v) {
+  a.OptList("week_day", v.week_day);
+  a.OptList("available_day_time", v.available_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T75& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T76& v) {
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T77& v) {
+  a.OptI64("discount_percent", v.discount_percent);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T78& v) {
+  a.OptI64("exchange_price", v.exchange_price);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T71& v) {
+  a.Field("coupon_available_time", v.coupon_available_time);
+  a.Field("available_week", v.available_week);
+  a.OptList("irregulary_avaliable_time", v.irregulary_avaliable_time);
+  a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Field("use_method", v.use_method);
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T80& v) {
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.OptStr("entrance_words", v.entrance_words);
+  a.OptStr("guiding_words", v.guiding_words);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T79& v) {
+  a.Field("mini_programs_info", v.mini_programs_info);
+  a.OptStr("appid", v.appid);
+  a.OptStr("hall_id", v.hall_id);
+  a.OptStr("store_id", v.store_id);
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T82& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T81& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("merchant_logo_url", v.merchant_logo_url);
+  a.OptStr("merchant_name", v.merchant_name);
+  a.Field("background_color", v.background_color);
+  a.OptStr("coupon_image_url", v.coupon_image_url);
+  a.Field("finder_info", v.finder_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T83& v) {
   a.I64("max_coupons", v.max_coupons);
   a.I64("max_amount", v.max_amount);
   a.OptI64("max_amount_by_day", v.max_amount_by_day);
@@ -8857,7 +10758,7 @@ static void Serialize(Archive& a, T41& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T42& v) {
+static void Serialize(Archive& a, T84& v) {
   a.OptStr("description", v.description);
   a.OptStr("merchant_logo", v.merchant_logo);
   a.OptStr("merchant_name", v.merchant_name);
@@ -8869,14 +10770,14 @@ static void Serialize(Archive& a, T42& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T45& v) {
+static void Serialize(Archive& a, T87& v) {
   a.OptList("available_week_day", v.available_week_day);
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T44& v) {
+static void Serialize(Archive& a, T86& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.Field("fix_available_time", v.fix_available_time);
@@ -8885,32 +10786,32 @@ static void Serialize(Archive& a, T44& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T46& v) {
+static void Serialize(Archive& a, T88& v) {
   a.I64("coupon_amount", v.coupon_amount);
   a.I64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T47& v) {
+static void Serialize(Archive& a, T89& v) {
   a.OptI64("discount_amount_max", v.discount_amount_max);
   a.OptI64("discount_percent", v.discount_percent);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T48& v) {
+static void Serialize(Archive& a, T90& v) {
   a.OptI64("exchange_price", v.exchange_price);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T49& v) {
+static void Serialize(Archive& a, T91& v) {
   a.OptStr("name", v.name);
   a.OptStrList("bin", v.bin);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T43& v) {
+static void Serialize(Archive& a, T85& v) {
   a.Field("coupon_available_time", v.coupon_available_time);
   a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -8926,19 +10827,29 @@ static void Serialize(Archive& a, T43& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T50& v) {
+static void Serialize(Archive& a, T92& v) {
   a.OptStr("filename", v.filename);
   a.OptStr("sha256", v.sha256);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T52& v) {
+static void Serialize(Archive& a, T94& v) {
+  a.OptI64("max_coupons", v.max_coupons);
+  a.OptI64("max_amount", v.max_amount);
+  a.OptI64("max_amount_by_day", v.max_amount_by_day);
+  a.OptI64("max_coupons_per_user", v.max_coupons_per_user);
+  a.OptBool("natural_person_limit", v.natural_person_limit);
+  a.OptBool("prevent_api_abuse", v.prevent_api_abuse);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T95& v) {
   a.OptI64("single_price_max", v.single_price_max);
   a.OptI64("cut_to_price", v.cut_to_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T53& v) {
+static void Serialize(Archive& a, T96& v) {
   a.OptStr("type", v.type);
   a.OptStr("province", v.province);
   a.OptStr("city", v.city);
@@ -8947,17 +10858,17 @@ static void Serialize(Archive& a, T53& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T51& v) {
-  a.Str("stock_name", v.stock_name);
-  a.Str("available_begin_time", v.available_begin_time);
-  a.Str("available_end_time", v.available_end_time);
+static void Serialize(Archive& a, T93& v) {
+  a.OptStr("stock_name", v.stock_name);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
   a.Field("stock_use_rule", v.stock_use_rule);
-  a.Bool("no_cash", v.no_cash);
+  a.OptBool("no_cash", v.no_cash);
   a.Field("stock_type", v.stock_type);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
   a.Field("status", v.status);
-  a.Str("description", v.description);
+  a.OptStr("description", v.description);
   a.OptStr("create_time", v.create_time);
   a.OptStr("start_time", v.start_time);
   a.OptStr("stop_time", v.stop_time);
@@ -8970,7 +10881,44 @@ static void Serialize(Archive& a, T51& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T56& v) {
+static void Serialize(Archive& a, T97& v) {
+  a.OptI64("max_coupons", v.max_coupons);
+  a.OptI64("max_amount", v.max_amount);
+  a.OptI64("max_amount_by_day", v.max_amount_by_day);
+  a.OptI64("max_coupons_per_user", v.max_coupons_per_user);
+  a.OptBool("natural_person_limit", v.natural_person_limit);
+  a.OptBool("prevent_api_abuse", v.prevent_api_abuse);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T98& v) {
+  a.OptI64("single_price_max", v.single_price_max);
+  a.OptI64("cut_to_price", v.cut_to_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T99& v) {
+  a.OptStr("type", v.type);
+  a.OptStr("province", v.province);
+  a.OptStr("city", v.city);
+  a.OptStr("district", v.district);
+  a.OptStr("country", v.country);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T101& v) {
+  a.OptI64("single_price_max", v.single_price_max);
+  a.OptI64("cut_to_price", v.cut_to_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T102& v) {
+  a.OptI64("coupon_amount", v.coupon_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T104& v) {
   a.OptStr("goods_id", v.goods_id);
   a.OptI64("quantity", v.quantity);
   a.OptI64("price", v.price);
@@ -8978,7 +10926,7 @@ static void Serialize(Archive& a, T56& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T55& v) {
+static void Serialize(Archive& a, T103& v) {
   a.OptStr("consume_time", v.consume_time);
   a.OptStr("consume_mchid", v.consume_mchid);
   a.OptStr("transaction_id", v.transaction_id);
@@ -8986,7 +10934,7 @@ static void Serialize(Archive& a, T55& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T54& v) {
+static void Serialize(Archive& a, T100& v) {
   a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("coupon_id", v.coupon_id);
@@ -9008,7 +10956,35 @@ static void Serialize(Archive& a, T54& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T58& v) {
+static void Serialize(Archive& a, T105& v) {
+  a.OptI64("single_price_max", v.single_price_max);
+  a.OptI64("cut_to_price", v.cut_to_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T106& v) {
+  a.OptI64("coupon_amount", v.coupon_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T108& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T107& v) {
+  a.OptStr("consume_time", v.consume_time);
+  a.OptStr("consume_mchid", v.consume_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T110& v) {
   a.OptStr("activity_name", v.activity_name);
   a.OptStr("apply_start_time", v.apply_start_time);
   a.OptStr("apply_end_time", v.apply_end_time);
@@ -9018,21 +10994,21 @@ static void Serialize(Archive& a, T58& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T59& v) {
+static void Serialize(Archive& a, T111& v) {
   a.OptStr("goods_id", v.goods_id);
   a.OptStr("goods_name", v.goods_name);
   a.OptStr("goods_picture_url", v.goods_picture_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T61& v) {
+static void Serialize(Archive& a, T113& v) {
   a.OptStr("province", v.province);
   a.OptStr("city", v.city);
   a.OptStr("district", v.district);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T60& v) {
+static void Serialize(Archive& a, T112& v) {
   a.OptStr("store_subsidy", v.store_subsidy);
   a.OptStr("service_provider_subsidy", v.service_provider_subsidy);
   a.OptStr("store_subsidy_quota", v.store_subsidy_quota);
@@ -9041,7 +11017,7 @@ static void Serialize(Archive& a, T60& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T57& v) {
+static void Serialize(Archive& a, T109& v) {
   a.OptStr("activity_id", v.activity_id);
   a.OptStr("brand_id", v.brand_id);
   a.OptStr("creator_merchant_id", v.creator_merchant_id);
@@ -9051,20 +11027,32 @@ static void Serialize(Archive& a, T57& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T63& v) {
+static void Serialize(Archive& a, T115& v) {
   a.OptStr("store_id", v.store_id);
   a.OptStr("accounting_merchant_id", v.accounting_merchant_id);
   a.OptStr("merchant_id", v.merchant_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T62& v) {
+static void Serialize(Archive& a, T114& v) {
   a.Field("store_info", v.store_info);
   a.OptI64("goods_original_price", v.goods_original_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T64& v) {
+static void Serialize(Archive& a, T116& v) {
+  a.Field("store_info", v.store_info);
+  a.OptI64("goods_original_price", v.goods_original_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T117& v) {
+  a.Field("store_info", v.store_info);
+  a.OptI64("goods_original_price", v.goods_original_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T118& v) {
   a.OptStr("payer_openid", v.payer_openid);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.OptI64("total_fee", v.total_fee);
@@ -9073,103 +11061,163 @@ static void Serialize(Archive& a, T64& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T65& v) {
+static void Serialize(Archive& a, T119& v) {
+  a.OptStr("payer_openid", v.payer_openid);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptI64("total_fee", v.total_fee);
+  a.OptStr("store_id", v.store_id);
+  a.OptStr("store_merchant_id", v.store_merchant_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T120& v) {
   a.Str("openid", v.openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T66& v) {
+static void Serialize(Archive& a, T121& v) {
+  a.OptStr("openid", v.openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T122& v) {
+  a.Str("openid", v.openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T123& v) {
+  a.OptStr("openid", v.openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T124& v) {
+  a.OptStr("openid", v.openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T125& v) {
   a.OptStr("material_id", v.material_id);
   a.OptStr("material_url", v.material_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T67& v) {
+static void Serialize(Archive& a, T126& v) {
   a.OptStr("store_code", v.store_code);
   a.OptStr("store_name", v.store_name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T70& v) {
-  a.Str("begin_time", v.begin_time);
-  a.Str("end_time", v.end_time);
+static void Serialize(Archive& a, T127& v) {
+  a.OptStr("store_code", v.store_code);
+  a.OptStr("store_name", v.store_name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T72& v) {
-  a.I64("hours", v.hours);
-  a.I64("minutes", v.minutes);
-  a.I64("seconds", v.seconds);
+static void Serialize(Archive& a, T128& v) {
+  a.OptStr("store_code", v.store_code);
+  a.OptStr("store_name", v.store_name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T71& v) {
+static void Serialize(Archive& a, T129& v) {
+  a.OptStr("store_code", v.store_code);
+  a.OptStr("store_name", v.store_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T130& v) {
+  a.OptStr("store_code", v.store_code);
+  a.OptStr("store_name", v.store_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T133& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T135& v) {
+  a.OptI64("hours", v.hours);
+  a.OptI64("minutes", v.minutes);
+  a.OptI64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T136& v) {
+  a.OptI64("hours", v.hours);
+  a.OptI64("minutes", v.minutes);
+  a.OptI64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T134& v) {
   a.Field("begin_day_time", v.begin_day_time);
   a.Field("end_day_time", v.end_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T69& v) {
+static void Serialize(Archive& a, T132& v) {
   a.OptList("award_send_time", v.award_send_time);
   a.OptList("award_send_day_time", v.award_send_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T73& v) {
-  a.Str("stock_creator_mchid", v.stock_creator_mchid);
-  a.Str("stock_id", v.stock_id);
+static void Serialize(Archive& a, T137& v) {
+  a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
+  a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T76& v) {
-  a.Str("activate_appid", v.activate_appid);
-  a.Str("activate_path", v.activate_path);
+static void Serialize(Archive& a, T140& v) {
+  a.OptStr("activate_appid", v.activate_appid);
+  a.OptStr("activate_path", v.activate_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T75& v) {
-  a.Str("activate_type", v.activate_type);
+static void Serialize(Archive& a, T139& v) {
+  a.OptStr("activate_type", v.activate_type);
   a.OptStr("activate_url", v.activate_url);
   a.Field("activate_miniprogram", v.activate_miniprogram);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T78& v) {
+static void Serialize(Archive& a, T142& v) {
   a.OptList("payment_scene_list", v.payment_scene_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T77& v) {
+static void Serialize(Archive& a, T141& v) {
   a.Field("payment_mode", v.payment_mode);
   a.OptStr("limit_bank", v.limit_bank);
   a.OptList("goods_tags", v.goods_tags);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T74& v) {
-  a.Str("logo_url", v.logo_url);
-  a.Str("activity_second_title", v.activity_second_title);
+static void Serialize(Archive& a, T138& v) {
+  a.OptStr("logo_url", v.logo_url);
+  a.OptStr("activity_second_title", v.activity_second_title);
   a.OptStrList("mchid_list", v.mchid_list);
   a.Field("activate_setting", v.activate_setting);
   a.Field("payment_setting", v.payment_setting);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T80& v) {
+static void Serialize(Archive& a, T144& v) {
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.OptStr("button_text", v.button_text);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T79& v) {
+static void Serialize(Archive& a, T143& v) {
   a.OptStrList("outer_str", v.outer_str);
   a.Field("award_jump_deploy", v.award_jump_deploy);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T68& v) {
-  a.Str("activity_id", v.activity_id);
+static void Serialize(Archive& a, T131& v) {
+  a.OptStr("activity_id", v.activity_id);
   a.OptStr("activity_status", v.activity_status);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
@@ -9186,19 +11234,70 @@ static void Serialize(Archive& a, T68& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T83& v) {
+static void Serialize(Archive& a, T146& v) {
+  a.Str("begin_time", v.begin_time);
+  a.Str("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T148& v) {
+  a.I64("hours", v.hours);
+  a.I64("minutes", v.minutes);
+  a.I64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T149& v) {
+  a.I64("hours", v.hours);
+  a.I64("minutes", v.minutes);
+  a.I64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T147& v) {
+  a.Field("begin_day_time", v.begin_day_time);
+  a.Field("end_day_time", v.end_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T145& v) {
+  a.OptList("award_send_time", v.award_send_time);
+  a.OptList("award_send_day_time", v.award_send_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T150& v) {
+  a.Str("stock_creator_mchid", v.stock_creator_mchid);
+  a.Str("stock_id", v.stock_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T153& v) {
+  a.Str("activate_appid", v.activate_appid);
+  a.Str("activate_path", v.activate_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T152& v) {
+  a.Str("activate_type", v.activate_type);
+  a.OptStr("activate_url", v.activate_url);
+  a.Field("activate_miniprogram", v.activate_miniprogram);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T155& v) {
   a.OptStrList("payment_scene_list", v.payment_scene_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T82& v) {
+static void Serialize(Archive& a, T154& v) {
   a.Field("payment_mode", v.payment_mode);
   a.OptStr("limit_bank", v.limit_bank);
   a.OptStrList("goods_tags", v.goods_tags);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T81& v) {
+static void Serialize(Archive& a, T151& v) {
   a.Str("logo_url", v.logo_url);
   a.Str("activity_second_title", v.activity_second_title);
   a.OptStrList("mchid_list", v.mchid_list);
@@ -9207,41 +11306,208 @@ static void Serialize(Archive& a, T81& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T84& v) {
-  a.Str("logo_url", v.logo_url);
-  a.Str("activity_second_title", v.activity_second_title);
+static void Serialize(Archive& a, T157& v) {
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("button_text", v.button_text);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T156& v) {
+  a.OptStrList("outer_str", v.outer_str);
+  a.Field("award_jump_deploy", v.award_jump_deploy);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T159& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T161& v) {
+  a.OptI64("hours", v.hours);
+  a.OptI64("minutes", v.minutes);
+  a.OptI64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T162& v) {
+  a.OptI64("hours", v.hours);
+  a.OptI64("minutes", v.minutes);
+  a.OptI64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T160& v) {
+  a.Field("begin_day_time", v.begin_day_time);
+  a.Field("end_day_time", v.end_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T158& v) {
+  a.OptList("award_send_time", v.award_send_time);
+  a.OptList("award_send_day_time", v.award_send_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T163& v) {
+  a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
+  a.OptStr("stock_id", v.stock_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T166& v) {
+  a.OptStr("activate_appid", v.activate_appid);
+  a.OptStr("activate_path", v.activate_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T165& v) {
+  a.OptStr("activate_type", v.activate_type);
+  a.OptStr("activate_url", v.activate_url);
+  a.Field("activate_miniprogram", v.activate_miniprogram);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T168& v) {
+  a.OptList("payment_scene_list", v.payment_scene_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T167& v) {
+  a.Field("payment_mode", v.payment_mode);
+  a.OptStr("limit_bank", v.limit_bank);
+  a.OptList("goods_tags", v.goods_tags);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T164& v) {
+  a.OptStr("logo_url", v.logo_url);
+  a.OptStr("activity_second_title", v.activity_second_title);
+  a.OptStrList("mchid_list", v.mchid_list);
+  a.Field("activate_setting", v.activate_setting);
+  a.Field("payment_setting", v.payment_setting);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T169& v) {
+  a.OptStrList("outer_str", v.outer_str);
+  a.Field("award_jump_deploy", v.award_jump_deploy);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T171& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T173& v) {
+  a.OptI64("hours", v.hours);
+  a.OptI64("minutes", v.minutes);
+  a.OptI64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T174& v) {
+  a.OptI64("hours", v.hours);
+  a.OptI64("minutes", v.minutes);
+  a.OptI64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T172& v) {
+  a.Field("begin_day_time", v.begin_day_time);
+  a.Field("end_day_time", v.end_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T170& v) {
+  a.OptList("award_send_time", v.award_send_time);
+  a.OptList("award_send_day_time", v.award_send_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T175& v) {
+  a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
+  a.OptStr("stock_id", v.stock_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T178& v) {
+  a.OptStr("activate_appid", v.activate_appid);
+  a.OptStr("activate_path", v.activate_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T177& v) {
+  a.OptStr("activate_type", v.activate_type);
+  a.OptStr("activate_url", v.activate_url);
+  a.Field("activate_miniprogram", v.activate_miniprogram);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T180& v) {
+  a.OptList("payment_scene_list", v.payment_scene_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T179& v) {
+  a.Field("payment_mode", v.payment_mode);
+  a.OptStr("limit_bank", v.limit_bank);
+  a.OptList("goods_tags", v.goods_tags);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T176& v) {
+  a.OptStr("logo_url", v.logo_url);
+  a.OptStr("activity_second_title", v.activity_second_title);
   a.OptList("mchid_list", v.mchid_list);
   a.Field("activate_setting", v.activate_setting);
   a.Field("payment_setting", v.payment_setting);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T86& v) {
+static void Serialize(Archive& a, T182& v) {
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("button_text", v.button_text);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T181& v) {
+  a.OptStrList("outer_str", v.outer_str);
+  a.Field("award_jump_deploy", v.award_jump_deploy);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T184& v) {
   a.Field("name", v.name);
   a.OptStr("value", v.value);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T87& v) {
+static void Serialize(Archive& a, T185& v) {
   a.OptStr("name", v.name);
   a.OptStr("value", v.value);
   a.OptStrList("value_list", v.value_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T85& v) {
+static void Serialize(Archive& a, T183& v) {
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T89& v) {
-  a.Str("brand_id", v.brand_id);
-  a.Str("display_name", v.display_name);
+static void Serialize(Archive& a, T187& v) {
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("display_name", v.display_name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T90& v) {
+static void Serialize(Archive& a, T188& v) {
   a.Field("type", v.type);
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
@@ -9249,7 +11515,7 @@ static void Serialize(Archive& a, T90& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T91& v) {
+static void Serialize(Archive& a, T189& v) {
   a.OptBool("need_balance", v.need_balance);
   a.OptStr("balance_appid", v.balance_appid);
   a.OptStr("balance_path", v.balance_path);
@@ -9257,20 +11523,20 @@ static void Serialize(Archive& a, T91& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T93& v) {
+static void Serialize(Archive& a, T191& v) {
   a.Field("type", v.type);
   a.OptStr("name", v.name);
   a.OptStrList("values", v.values);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T92& v) {
+static void Serialize(Archive& a, T190& v) {
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T94& v) {
+static void Serialize(Archive& a, T192& v) {
   a.OptStr("title", v.title);
   a.OptStr("url", v.url);
   a.OptStr("appid", v.appid);
@@ -9278,18 +11544,18 @@ static void Serialize(Archive& a, T94& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T88& v) {
-  a.Str("card_id", v.card_id);
+static void Serialize(Archive& a, T186& v) {
+  a.OptStr("card_id", v.card_id);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.OptI64("remain_quantity", v.remain_quantity);
   a.Field("status", v.status);
   a.Field("brand", v.brand);
-  a.Str("appid", v.appid);
-  a.Str("logo_url", v.logo_url);
-  a.Str("title", v.title);
-  a.Str("background_picture_url", v.background_picture_url);
-  a.Str("description", v.description);
+  a.OptStr("appid", v.appid);
+  a.OptStr("logo_url", v.logo_url);
+  a.OptStr("title", v.title);
+  a.OptStr("background_picture_url", v.background_picture_url);
+  a.OptStr("description", v.description);
   a.OptStr("service_phone", v.service_phone);
   a.Field("code_type", v.code_type);
   a.OptI64("total_quantity", v.total_quantity);
@@ -9297,14 +11563,20 @@ static void Serialize(Archive& a, T88& v) {
   a.Field("code_mode", v.code_mode);
   a.OptBool("need_display_level", v.need_display_level);
   a.OptStr("init_level", v.init_level);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Field("balance_information", v.balance_information);
   a.Field("user_information_form", v.user_information_form);
   a.Field("additional_statement", v.additional_statement);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T95& v) {
+static void Serialize(Archive& a, T193& v) {
+  a.Str("brand_id", v.brand_id);
+  a.Str("display_name", v.display_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T194& v) {
   a.Field("type", v.type);
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
@@ -9313,7 +11585,106 @@ static void Serialize(Archive& a, T95& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T96& v) {
+static void Serialize(Archive& a, T195& v) {
+  a.OptBool("need_balance", v.need_balance);
+  a.OptStr("balance_appid", v.balance_appid);
+  a.OptStr("balance_path", v.balance_path);
+  a.OptStr("balance_url", v.balance_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T197& v) {
+  a.Field("type", v.type);
+  a.OptStr("name", v.name);
+  a.OptStrList("values", v.values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T196& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T198& v) {
+  a.OptStr("title", v.title);
+  a.OptStr("url", v.url);
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T199& v) {
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("display_name", v.display_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T200& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T202& v) {
+  a.Field("type", v.type);
+  a.OptStr("name", v.name);
+  a.OptStrList("values", v.values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T201& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T203& v) {
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("display_name", v.display_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T204& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T205& v) {
+  a.OptBool("need_balance", v.need_balance);
+  a.OptStr("balance_appid", v.balance_appid);
+  a.OptStr("balance_path", v.balance_path);
+  a.OptStr("balance_url", v.balance_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T207& v) {
+  a.Field("type", v.type);
+  a.OptStr("name", v.name);
+  a.OptStrList("values", v.values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T206& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T208& v) {
+  a.OptStr("title", v.title);
+  a.OptStr("url", v.url);
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T209& v) {
   a.Field("type", v.type);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_day_after_receive", v.available_day_after_receive);
@@ -9322,20 +11693,62 @@ static void Serialize(Archive& a, T96& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T97& v) {
+static void Serialize(Archive& a, T210& v) {
+  a.OptBool("need_balance", v.need_balance);
+  a.OptStr("balance_appid", v.balance_appid);
+  a.OptStr("balance_path", v.balance_path);
+  a.OptStr("balance_url", v.balance_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T212& v) {
+  a.Field("type", v.type);
+  a.OptStr("name", v.name);
+  a.OptStrList("values", v.values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T211& v) {
   a.OptBool("can_modify_after_activate", v.can_modify_after_activate);
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T98& v) {
+static void Serialize(Archive& a, T213& v) {
+  a.OptStr("title", v.title);
+  a.OptStr("url", v.url);
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T214& v) {
   a.OptStr("code", v.code);
   a.Field("result", v.result);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T99& v) {
+static void Serialize(Archive& a, T216& v) {
+  a.Field("name", v.name);
+  a.OptStr("value", v.value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T217& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("value", v.value);
+  a.OptStrList("value_list", v.value_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T215& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T218& v) {
   a.I64("before_balance", v.before_balance);
   a.I64("balance", v.balance);
   a.I64("add_balance", v.add_balance);
@@ -9343,7 +11756,7 @@ static void Serialize(Archive& a, T99& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T100& v) {
+static void Serialize(Archive& a, T219& v) {
   a.OptStr("staff_name", v.staff_name);
   a.OptStr("head_image_url", v.head_image_url);
   a.OptStr("contact_information_name", v.contact_information_name);
@@ -9352,44 +11765,44 @@ static void Serialize(Archive& a, T100& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T103& v) {
+static void Serialize(Archive& a, T222& v) {
   a.Str("field_id", v.field_id);
   a.Str("field_value", v.field_value);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T105& v) {
+static void Serialize(Archive& a, T224& v) {
   a.Str("appid", v.appid);
   a.Str("path", v.path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T104& v) {
+static void Serialize(Archive& a, T223& v) {
   a.Str("action_name", v.action_name);
   a.Field("jump_miniprogram", v.jump_miniprogram);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T102& v) {
+static void Serialize(Archive& a, T221& v) {
   a.OptList("field_list", v.field_list);
   a.Field("action_setting", v.action_setting);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T106& v) {
+static void Serialize(Archive& a, T225& v) {
   a.Str("message_template_id", v.message_template_id);
   a.Field("field_list", v.field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T101& v) {
+static void Serialize(Archive& a, T220& v) {
   a.Str("state_id", v.state_id);
   a.Field("content_template_data", v.content_template_data);
   a.Field("message_template_setting", v.message_template_setting);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T107& v) {
+static void Serialize(Archive& a, T226& v) {
   a.I64("init_bonus", v.init_bonus);
   a.Str("bonus_value_word", v.bonus_value_word);
   a.OptStr("bonus_cost_title", v.bonus_cost_title);
@@ -9402,7 +11815,7 @@ static void Serialize(Archive& a, T107& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T108& v) {
+static void Serialize(Archive& a, T227& v) {
   a.Bool("show_coupon", v.show_coupon);
   a.OptStr("member_price_word", v.member_price_word);
   a.OptStr("member_price_appid", v.member_price_appid);
@@ -9412,14 +11825,47 @@ static void Serialize(Archive& a, T108& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T109& v) {
+static void Serialize(Archive& a, T228& v) {
   a.OptStr("fapiao_jump_word", v.fapiao_jump_word);
   a.OptStr("fapiao_jump_appid", v.fapiao_jump_appid);
   a.OptStr("fapiao_jump_path", v.fapiao_jump_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T110& v) {
+static void Serialize(Archive& a, T229& v) {
+  a.OptStr("staff_name", v.staff_name);
+  a.OptStr("head_image_url", v.head_image_url);
+  a.OptStr("contact_information_name", v.contact_information_name);
+  a.OptStr("contact_information_value", v.contact_information_value);
+  a.OptStr("phone_number", v.phone_number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T230& v) {
+  a.Str("appid", v.appid);
+  a.Str("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T231& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T232& v) {
+  a.Str("appid", v.appid);
+  a.Str("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T233& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T234& v) {
   a.Str("card_id", v.card_id);
   a.OptStr("code", v.code);
   a.OptStr("membership_number", v.membership_number);
@@ -9427,39 +11873,55 @@ static void Serialize(Archive& a, T110& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T111& v) {
-  a.Str("code", v.code);
-  a.Str("openid", v.openid);
+static void Serialize(Archive& a, T235& v) {
+  a.OptStr("code", v.code);
+  a.OptStr("openid", v.openid);
   a.OptStr("unionid", v.unionid);
-  a.Str("receive_time", v.receive_time);
-  a.Str("card_appid", v.card_appid);
-  a.Str("card_id", v.card_id);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("card_appid", v.card_appid);
+  a.OptStr("card_id", v.card_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T112& v) {
+static void Serialize(Archive& a, T236& v) {
   a.OptStr("card_id", v.card_id);
   a.OptStr("code", v.code);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T113& v) {
-  a.Str("plan_id", v.plan_id);
-  a.Str("plan_name", v.plan_name);
+static void Serialize(Archive& a, T237& v) {
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("plan_name", v.plan_name);
   a.Field("plan_state", v.plan_state);
   a.OptStr("delivery_start_time", v.delivery_start_time);
   a.OptStr("delivery_end_time", v.delivery_end_time);
-  a.Str("stock_id", v.stock_id);
-  a.Str("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
   a.OptStr("recommend_word", v.recommend_word);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.OptI64("total_count", v.total_count);
   a.OptI64("user_limit", v.user_limit);
   a.OptI64("daily_limit", v.daily_limit);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T114& v) {
+static void Serialize(Archive& a, T238& v) {
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("plan_name", v.plan_name);
+  a.Field("plan_state", v.plan_state);
+  a.OptStr("delivery_start_time", v.delivery_start_time);
+  a.OptStr("delivery_end_time", v.delivery_end_time);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("recommend_word", v.recommend_word);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("user_limit", v.user_limit);
+  a.OptI64("daily_limit", v.daily_limit);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T239& v) {
   a.OptStr("plan_name", v.plan_name);
   a.OptStr("delivery_end_time", v.delivery_end_time);
   a.OptI64("total_count", v.total_count);
@@ -9469,25 +11931,41 @@ static void Serialize(Archive& a, T114& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T116& v) {
+static void Serialize(Archive& a, T240& v) {
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("plan_name", v.plan_name);
+  a.Field("plan_state", v.plan_state);
+  a.OptStr("delivery_start_time", v.delivery_start_time);
+  a.OptStr("delivery_end_time", v.delivery_end_time);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("recommend_word", v.recommend_word);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("user_limit", v.user_limit);
+  a.OptI64("daily_limit", v.daily_limit);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T242& v) {
   a.I64("threshold", v.threshold);
   a.I64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T117& v) {
+static void Serialize(Archive& a, T243& v) {
   a.I64("threshold", v.threshold);
   a.I64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T118& v) {
+static void Serialize(Archive& a, T244& v) {
   a.I64("threshold", v.threshold);
   a.I64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T115& v) {
+static void Serialize(Archive& a, T241& v) {
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.Field("usage_mode", v.usage_mode);
@@ -9498,18 +11976,46 @@ static void Serialize(Archive& a, T115& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T119& v) {
+static void Serialize(Archive& a, T245& v) {
   a.Str("image_url", v.image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T120& v) {
+static void Serialize(Archive& a, T246& v) {
+  a.OptStr("image_url", v.image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T247& v) {
+  a.OptStr("image_url", v.image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T248& v) {
+  a.OptStr("filename", v.filename);
+  a.OptStr("sha256", v.sha256);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T250& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T251& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T249& v) {
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T121& v) {
+static void Serialize(Archive& a, T252& v) {
   a.Field("type", v.type);
   a.I64("count", v.count);
   a.I64("available_days", v.available_days);
@@ -9517,7 +12023,7 @@ static void Serialize(Archive& a, T121& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T124& v) {
+static void Serialize(Archive& a, T255& v) {
   a.Str("name", v.name);
   a.I64("price", v.price);
   a.I64("count", v.count);
@@ -9527,14 +12033,14 @@ static void Serialize(Archive& a, T124& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T123& v) {
+static void Serialize(Archive& a, T254& v) {
   a.Str("name", v.name);
   a.I64("pick_count", v.pick_count);
   a.Field("choice_list", v.choice_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T122& v) {
+static void Serialize(Archive& a, T253& v) {
   a.Str("name", v.name);
   a.Str("image_url", v.image_url);
   a.Str("background_url", v.background_url);
@@ -9544,32 +12050,32 @@ static void Serialize(Archive& a, T122& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T126& v) {
+static void Serialize(Archive& a, T257& v) {
   a.I64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T130& v) {
+static void Serialize(Archive& a, T261& v) {
   a.I64("begin_time", v.begin_time);
   a.I64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T129& v) {
+static void Serialize(Archive& a, T260& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T131& v) {
+static void Serialize(Archive& a, T262& v) {
   a.Str("begin_time", v.begin_time);
   a.Str("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T128& v) {
+static void Serialize(Archive& a, T259& v) {
   a.Str("available_begin_time", v.available_begin_time);
   a.Str("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -9580,7 +12086,13 @@ static void Serialize(Archive& a, T128& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T127& v) {
+static void Serialize(Archive& a, T263& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T258& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -9588,7 +12100,7 @@ static void Serialize(Archive& a, T127& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T133& v) {
+static void Serialize(Archive& a, T265& v) {
   a.Str("available_begin_time", v.available_begin_time);
   a.Str("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -9597,7 +12109,25 @@ static void Serialize(Archive& a, T133& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T132& v) {
+static void Serialize(Archive& a, T266& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T267& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T268& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T264& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -9606,14 +12136,14 @@ static void Serialize(Archive& a, T132& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T135& v) {
+static void Serialize(Archive& a, T270& v) {
   a.Str("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T134& v) {
+static void Serialize(Archive& a, T269& v) {
   a.Field("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -9625,7 +12155,7 @@ static void Serialize(Archive& a, T134& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T137& v) {
+static void Serialize(Archive& a, T272& v) {
   a.Str("appid", v.appid);
   a.Str("path", v.path);
   a.Str("entrance_wording", v.entrance_wording);
@@ -9633,19 +12163,19 @@ static void Serialize(Archive& a, T137& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T138& v) {
+static void Serialize(Archive& a, T273& v) {
   a.Str("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T139& v) {
+static void Serialize(Archive& a, T274& v) {
   a.Str("finder_id", v.finder_id);
   a.Str("finder_video_id", v.finder_video_id);
   a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T136& v) {
+static void Serialize(Archive& a, T271& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -9654,7 +12184,12 @@ static void Serialize(Archive& a, T136& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T125& v) {
+static void Serialize(Archive& a, T275& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T256& v) {
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("stock_send_rule", v.stock_send_rule);
@@ -9667,9 +12202,87 @@ static void Serialize(Archive& a, T125& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T142& v) {
-  a.Str("available_begin_time", v.available_begin_time);
-  a.Str("available_end_time", v.available_end_time);
+static void Serialize(Archive& a, T277& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T278& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T276& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T279& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T282& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T281& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T280& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T284& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T288& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T287& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T289& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T286& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
   a.Field("weekly_available_period", v.weekly_available_period);
@@ -9677,7 +12290,13 @@ static void Serialize(Archive& a, T142& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T141& v) {
+static void Serialize(Archive& a, T290& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T285& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -9685,15 +12304,82 @@ static void Serialize(Archive& a, T141& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T144& v) {
-  a.Str("appid", v.appid);
-  a.Str("path", v.path);
-  a.Str("entrance_wording", v.entrance_wording);
-  a.Str("guidance_wording", v.guidance_wording);
+static void Serialize(Archive& a, T292& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T143& v) {
+static void Serialize(Archive& a, T293& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T294& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T295& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T291& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T297& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T296& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T299& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T300& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T301& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T298& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -9702,15 +12388,15 @@ static void Serialize(Archive& a, T143& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T145& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("today_count", v.today_count);
+static void Serialize(Archive& a, T302& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T140& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+static void Serialize(Archive& a, T283& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("stock_send_rule", v.stock_send_rule);
@@ -9725,18 +12411,251 @@ static void Serialize(Archive& a, T140& v) {
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T147& v) {
+static void Serialize(Archive& a, T304& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T305& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T303& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T306& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T309& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T308& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T307& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T312& v) {
+  a.Str("name", v.name);
+  a.I64("price", v.price);
+  a.I64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T311& v) {
+  a.Str("name", v.name);
+  a.I64("pick_count", v.pick_count);
+  a.Field("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T310& v) {
+  a.Str("name", v.name);
+  a.Str("image_url", v.image_url);
+  a.Str("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T314& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T315& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T313& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T316& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T319& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T318& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T317& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T321& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T322& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T320& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T323& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T326& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T325& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T324& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T328& v) {
   a.I64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.I64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T148& v) {
+static void Serialize(Archive& a, T332& v) {
+  a.I64("begin_time", v.begin_time);
+  a.I64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T331& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T333& v) {
+  a.Str("begin_time", v.begin_time);
+  a.Str("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T330& v) {
+  a.Str("available_begin_time", v.available_begin_time);
+  a.Str("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.OptI64("available_seconds", v.available_seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T334& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T335& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T336& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T329& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -9744,7 +12663,60 @@ static void Serialize(Archive& a, T148& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T146& v) {
+static void Serialize(Archive& a, T338& v) {
+  a.Str("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T337& v) {
+  a.Field("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.Str("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T340& v) {
+  a.Str("appid", v.appid);
+  a.Str("path", v.path);
+  a.Str("entrance_wording", v.entrance_wording);
+  a.Str("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T341& v) {
+  a.Str("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T342& v) {
+  a.Str("finder_id", v.finder_id);
+  a.Str("finder_video_id", v.finder_video_id);
+  a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T339& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T343& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T327& v) {
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("stock_send_rule", v.stock_send_rule);
@@ -9756,15 +12728,136 @@ static void Serialize(Archive& a, T146& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T150& v) {
-  a.Str("stock_bundle_id", v.stock_bundle_id);
-  a.I64("stock_bundle_index", v.stock_bundle_index);
+static void Serialize(Archive& a, T345& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T149& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+static void Serialize(Archive& a, T346& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T350& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T349& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T351& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T348& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T352& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T353& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T354& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T347& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T355& v) {
+  a.OptStr("stock_bundle_id", v.stock_bundle_id);
+  a.OptI64("stock_bundle_index", v.stock_bundle_index);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T357& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T356& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T359& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T360& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T361& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T358& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T362& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T344& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("coupon_code_count_info", v.coupon_code_count_info);
@@ -9780,25 +12873,565 @@ static void Serialize(Archive& a, T149& v) {
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T151& v) {
+static void Serialize(Archive& a, T364& v) {
+  a.Str("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T363& v) {
+  a.Field("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.Str("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T366& v) {
+  a.Str("appid", v.appid);
+  a.Str("path", v.path);
+  a.Str("entrance_wording", v.entrance_wording);
+  a.Str("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T367& v) {
+  a.Str("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T368& v) {
+  a.Str("finder_id", v.finder_id);
+  a.Str("finder_video_id", v.finder_video_id);
+  a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T365& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T369& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T371& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T372& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T376& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T375& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T377& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T374& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T378& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T379& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T380& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T373& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T381& v) {
+  a.OptStr("stock_bundle_id", v.stock_bundle_id);
+  a.OptI64("stock_bundle_index", v.stock_bundle_index);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T383& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T382& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T385& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T386& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T387& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T384& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T388& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T370& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("progressive_bundle_usage_rule", v.progressive_bundle_usage_rule);
+  a.Field("stock_bundle_info", v.stock_bundle_info);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T389& v) {
   a.Str("store_id", v.store_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T152& v) {
-  a.Str("store_id", v.store_id);
-  a.Str("code", v.code);
-  a.Str("message", v.message);
+static void Serialize(Archive& a, T390& v) {
+  a.OptStr("store_id", v.store_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T153& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+static void Serialize(Archive& a, T391& v) {
+  a.OptStr("store_id", v.store_id);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T392& v) {
+  a.Str("store_id", v.store_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T393& v) {
+  a.OptStr("store_id", v.store_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T394& v) {
+  a.OptStr("store_id", v.store_id);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T396& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T397& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T401& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T400& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T402& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T399& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T403& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T404& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T405& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T398& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T406& v) {
+  a.OptStr("stock_bundle_id", v.stock_bundle_id);
+  a.OptI64("stock_bundle_index", v.stock_bundle_index);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T408& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T407& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T410& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T411& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T412& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T409& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T413& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T414& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T395& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("progressive_bundle_usage_rule", v.progressive_bundle_usage_rule);
+  a.Field("stock_bundle_info", v.stock_bundle_info);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T416& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T417& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T421& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T420& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T422& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T419& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T423& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T424& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T425& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T418& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T427& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T428& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T429& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T430& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T426& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T432& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T431& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T434& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T435& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T436& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T433& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T437& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T438& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T415& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("coupon_code_count_info", v.coupon_code_count_info);
@@ -9814,11 +13447,162 @@ static void Serialize(Archive& a, T153& v) {
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T154& v) {
+static void Serialize(Archive& a, T440& v) {
+  a.I64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T444& v) {
+  a.I64("begin_time", v.begin_time);
+  a.I64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T443& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T445& v) {
+  a.Str("begin_time", v.begin_time);
+  a.Str("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T442& v) {
+  a.Str("available_begin_time", v.available_begin_time);
+  a.Str("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.OptI64("available_seconds", v.available_seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T446& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T447& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T448& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T441& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T450& v) {
+  a.Str("available_begin_time", v.available_begin_time);
+  a.Str("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T451& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T452& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T453& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T449& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T455& v) {
+  a.Str("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T454& v) {
+  a.Field("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.Str("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T457& v) {
+  a.Str("appid", v.appid);
+  a.Str("path", v.path);
+  a.Str("entrance_wording", v.entrance_wording);
+  a.Str("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T458& v) {
+  a.Str("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T459& v) {
+  a.Str("finder_id", v.finder_id);
+  a.Str("finder_video_id", v.finder_video_id);
+  a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T456& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T460& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T439& v) {
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("stock_send_rule", v.stock_send_rule);
@@ -9831,28 +13615,908 @@ static void Serialize(Archive& a, T154& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T155& v) {
+static void Serialize(Archive& a, T461& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T462& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T466& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T465& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T467& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T464& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T468& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T469& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T470& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T463& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T472& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T473& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T474& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T475& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T471& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T477& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T476& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T479& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T480& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T481& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T478& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T482& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T483& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T484& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T488& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T487& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T489& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T486& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T490& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T491& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T492& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T485& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T494& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T495& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T496& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T497& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T493& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T499& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T498& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T501& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T502& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T503& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T500& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T504& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T505& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T507& v) {
+  a.Str("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T506& v) {
   a.Field("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.OptStr("app_path", v.app_path);
   a.Str("usage_description", v.usage_description);
   a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T157& v) {
+static void Serialize(Archive& a, T509& v) {
+  a.Str("appid", v.appid);
+  a.Str("path", v.path);
+  a.Str("entrance_wording", v.entrance_wording);
+  a.Str("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T510& v) {
+  a.Str("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T511& v) {
+  a.Str("finder_id", v.finder_id);
+  a.Str("finder_video_id", v.finder_video_id);
+  a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T508& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T512& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T513& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T514& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T518& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T517& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T519& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T516& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T520& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T521& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T522& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T515& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T524& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T525& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T526& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T527& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T523& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T529& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T528& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T531& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T532& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T533& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T530& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T534& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T535& v) {
+  a.Str("store_id", v.store_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T536& v) {
+  a.OptStr("store_id", v.store_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T537& v) {
+  a.OptStr("store_id", v.store_id);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T538& v) {
+  a.OptStr("store_id", v.store_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T539& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T540& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T544& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T543& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T545& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T542& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T546& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T547& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T548& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T541& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T550& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T551& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T552& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T553& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T549& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T555& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T554& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T557& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T558& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T559& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T556& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T560& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T561& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T562& v) {
+  a.Str("store_id", v.store_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T563& v) {
+  a.OptStr("store_id", v.store_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T564& v) {
+  a.OptStr("store_id", v.store_id);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T565& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T566& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T570& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T569& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T571& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T568& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T572& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T573& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T574& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T567& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T576& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T577& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T578& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T579& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T575& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T581& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T580& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T583& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T584& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T585& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T582& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T586& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T587& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T589& v) {
   a.Str("member_card_id", v.member_card_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T156& v) {
+static void Serialize(Archive& a, T588& v) {
   a.OptStrList("coupon_tag_list", v.coupon_tag_list);
   a.Field("member_tag_info", v.member_tag_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T160& v) {
+static void Serialize(Archive& a, T592& v) {
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("mchid", v.mchid);
@@ -9860,7 +14524,7 @@ static void Serialize(Archive& a, T160& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T159& v) {
+static void Serialize(Archive& a, T591& v) {
   a.OptStr("use_request_no", v.use_request_no);
   a.OptStr("use_time", v.use_time);
   a.Field("associated_order_info", v.associated_order_info);
@@ -9869,24 +14533,69 @@ static void Serialize(Archive& a, T159& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T161& v) {
-  a.Str("user_coupon_bundle_id", v.user_coupon_bundle_id);
-  a.I64("user_coupon_bundle_index", v.user_coupon_bundle_index);
-  a.I64("total_count", v.total_count);
-  a.I64("used_count", v.used_count);
+static void Serialize(Archive& a, T593& v) {
+  a.OptStr("user_coupon_bundle_id", v.user_coupon_bundle_id);
+  a.OptI64("user_coupon_bundle_index", v.user_coupon_bundle_index);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("used_count", v.used_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T163& v) {
-  a.I64("count", v.count);
+static void Serialize(Archive& a, T596& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T597& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T595& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T598& v) {
+  a.OptI64("count", v.count);
   a.OptI64("interval_days", v.interval_days);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T162& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
+static void Serialize(Archive& a, T601& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T600& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T599& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T594& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.Field("usage_mode", v.usage_mode);
@@ -9900,9 +14609,129 @@ static void Serialize(Archive& a, T162& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T164& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+static void Serialize(Archive& a, T603& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T604& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T608& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T607& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T609& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T606& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T610& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T605& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T611& v) {
+  a.OptStr("stock_bundle_id", v.stock_bundle_id);
+  a.OptI64("stock_bundle_index", v.stock_bundle_index);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T613& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T612& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T615& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T616& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T617& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T614& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T618& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T619& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T602& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("coupon_code_count_info", v.coupon_code_count_info);
@@ -9918,23 +14747,28 @@ static void Serialize(Archive& a, T164& v) {
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T165& v) {
+static void Serialize(Archive& a, T621& v) {
+  a.OptStr("member_card_id", v.member_card_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T620& v) {
   a.OptList("coupon_tag_list", v.coupon_tag_list);
   a.Field("member_tag_info", v.member_tag_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T158& v) {
-  a.Str("coupon_code", v.coupon_code);
+static void Serialize(Archive& a, T590& v) {
+  a.OptStr("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
-  a.Str("valid_begin_time", v.valid_begin_time);
-  a.Str("valid_end_time", v.valid_end_time);
-  a.Str("receive_time", v.receive_time);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
   a.Field("send_channel", v.send_channel);
   a.OptStr("confirm_request_no", v.confirm_request_no);
   a.OptStr("confirm_time", v.confirm_time);
@@ -9948,11 +14782,298 @@ static void Serialize(Archive& a, T158& v) {
   a.OptStr("attach", v.attach);
   a.OptStr("channel_custom_info", v.channel_custom_info);
   a.Field("coupon_tag_info", v.coupon_tag_info);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T168& v) {
+static void Serialize(Archive& a, T624& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T623& v) {
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T625& v) {
+  a.OptStr("user_coupon_bundle_id", v.user_coupon_bundle_id);
+  a.OptI64("user_coupon_bundle_index", v.user_coupon_bundle_index);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("used_count", v.used_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T628& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T629& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T627& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T630& v) {
+  a.OptI64("count", v.count);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T633& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T632& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T631& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T626& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.Field("state", v.state);
+  a.OptStr("brand_id", v.brand_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.Field("usage_mode", v.usage_mode);
+  a.Field("single_usage_info", v.single_usage_info);
+  a.Field("progressive_bundle_usage_info", v.progressive_bundle_usage_info);
+  a.Field("display_info", v.display_info);
+  a.OptStr("out_product_no", v.out_product_no);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T635& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T636& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T640& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T639& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T641& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T638& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T642& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T637& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T643& v) {
+  a.OptStr("stock_bundle_id", v.stock_bundle_id);
+  a.OptI64("stock_bundle_index", v.stock_bundle_index);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T645& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T644& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T647& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T648& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T649& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T646& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T650& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T651& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T634& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("progressive_bundle_usage_rule", v.progressive_bundle_usage_rule);
+  a.Field("stock_bundle_info", v.stock_bundle_info);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T653& v) {
+  a.OptStr("member_card_id", v.member_card_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T652& v) {
+  a.OptList("coupon_tag_list", v.coupon_tag_list);
+  a.Field("member_tag_info", v.member_tag_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T622& v) {
+  a.OptStr("coupon_code", v.coupon_code);
+  a.Field("coupon_state", v.coupon_state);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
+  a.Field("send_channel", v.send_channel);
+  a.OptStr("confirm_request_no", v.confirm_request_no);
+  a.OptStr("confirm_time", v.confirm_time);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.Field("progressive_bundle_usage_detail", v.progressive_bundle_usage_detail);
+  a.Field("user_product_coupon_bundle_info", v.user_product_coupon_bundle_info);
+  a.Field("product_coupon", v.product_coupon);
+  a.Field("stock", v.stock);
+  a.OptStr("attach", v.attach);
+  a.OptStr("channel_custom_info", v.channel_custom_info);
+  a.Field("coupon_tag_info", v.coupon_tag_info);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T656& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T655& v) {
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T658& v) {
   a.Field("detail_state", v.detail_state);
   a.OptStr("valid_begin_time", v.valid_begin_time);
   a.OptStr("valid_end_time", v.valid_end_time);
@@ -9965,17 +15086,70 @@ static void Serialize(Archive& a, T168& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T167& v) {
+static void Serialize(Archive& a, T657& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("used_count", v.used_count);
   a.OptList("detail_item_list", v.detail_item_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T169& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
+static void Serialize(Archive& a, T661& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T662& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T660& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T663& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T666& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T665& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T664& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T659& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.Field("usage_mode", v.usage_mode);
@@ -9989,9 +15163,41 @@ static void Serialize(Archive& a, T169& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T172& v) {
-  a.Str("available_begin_time", v.available_begin_time);
-  a.Str("available_end_time", v.available_end_time);
+static void Serialize(Archive& a, T668& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T669& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T673& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T672& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T674& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T671& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
   a.Field("weekly_available_period", v.weekly_available_period);
   a.OptList("irregular_available_period_list", v.irregular_available_period_list);
@@ -9999,7 +15205,49 @@ static void Serialize(Archive& a, T172& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T171& v) {
+static void Serialize(Archive& a, T675& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T670& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T677& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.OptI64("available_seconds", v.available_seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T678& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T679& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T680& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T676& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -10008,9 +15256,68 @@ static void Serialize(Archive& a, T171& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T170& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+static void Serialize(Archive& a, T682& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T681& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T684& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T685& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T686& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T683& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T687& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T688& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T667& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("coupon_code_count_info", v.coupon_code_count_info);
@@ -10026,17 +15333,17 @@ static void Serialize(Archive& a, T170& v) {
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T166& v) {
-  a.Str("coupon_code", v.coupon_code);
+static void Serialize(Archive& a, T654& v) {
+  a.OptStr("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
-  a.Str("valid_begin_time", v.valid_begin_time);
-  a.Str("valid_end_time", v.valid_end_time);
-  a.Str("receive_time", v.receive_time);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
   a.Field("send_channel", v.send_channel);
   a.OptStr("confirm_request_no", v.confirm_request_no);
   a.OptStr("confirm_time", v.confirm_time);
@@ -10049,22 +15356,590 @@ static void Serialize(Archive& a, T166& v) {
   a.Field("stock", v.stock);
   a.OptStr("attach", v.attach);
   a.OptStr("channel_custom_info", v.channel_custom_info);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T174& v) {
+static void Serialize(Archive& a, T690& v) {
   a.OptStr("member_card_id", v.member_card_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T173& v) {
+static void Serialize(Archive& a, T689& v) {
   a.OptList("coupon_tag_list", v.coupon_tag_list);
   a.Field("member_tag_info", v.member_tag_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T176& v) {
+static void Serialize(Archive& a, T692& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T691& v) {
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T694& v) {
+  a.Field("detail_state", v.detail_state);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("delete_time", v.delete_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T693& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("used_count", v.used_count);
+  a.OptList("detail_item_list", v.detail_item_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T697& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T698& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T696& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T699& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T702& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T701& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T700& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T695& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.Field("state", v.state);
+  a.OptStr("brand_id", v.brand_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.Field("usage_mode", v.usage_mode);
+  a.Field("single_usage_info", v.single_usage_info);
+  a.Field("sequential_usage_info", v.sequential_usage_info);
+  a.Field("display_info", v.display_info);
+  a.OptStr("out_product_no", v.out_product_no);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T704& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T705& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T709& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T708& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T710& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T707& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.OptI64("available_seconds", v.available_seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T711& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T706& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T713& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.OptI64("available_seconds", v.available_seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T714& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T715& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T716& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T712& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T718& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T717& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T720& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T721& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T722& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T719& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T723& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T724& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T703& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("single_usage_rule", v.single_usage_rule);
+  a.Field("sequential_usage_rule", v.sequential_usage_rule);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T726& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T725& v) {
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T728& v) {
+  a.Field("detail_state", v.detail_state);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("delete_time", v.delete_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T727& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("used_count", v.used_count);
+  a.OptList("detail_item_list", v.detail_item_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T731& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T732& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T730& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T733& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T736& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T735& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T734& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T729& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.Field("state", v.state);
+  a.OptStr("brand_id", v.brand_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.Field("usage_mode", v.usage_mode);
+  a.Field("single_usage_info", v.single_usage_info);
+  a.Field("sequential_usage_info", v.sequential_usage_info);
+  a.Field("display_info", v.display_info);
+  a.OptStr("out_product_no", v.out_product_no);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T738& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T739& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T743& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T742& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T744& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T741& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T745& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T740& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T747& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T748& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T749& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T750& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T746& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T752& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T751& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T754& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T755& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T756& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T753& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T757& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T758& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T737& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("single_usage_rule", v.single_usage_rule);
+  a.Field("sequential_usage_rule", v.sequential_usage_rule);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T760& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T761& v) {
   a.OptStr("order_id", v.order_id);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("mchid", v.mchid);
@@ -10072,7 +15947,7 @@ static void Serialize(Archive& a, T176& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T175& v) {
+static void Serialize(Archive& a, T759& v) {
   a.OptStr("use_request_no", v.use_request_no);
   a.OptStr("use_time", v.use_time);
   a.Field("associated_order_info", v.associated_order_info);
@@ -10083,18 +15958,10 @@ static void Serialize(Archive& a, T175& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T177& v) {
-  a.OptStr("order_id", v.order_id);
-  a.OptStr("out_order_no", v.out_order_no);
-  a.OptStr("mchid", v.mchid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T179& v) {
+static void Serialize(Archive& a, T763& v) {
   a.Field("detail_state", v.detail_state);
-  a.Str("valid_begin_time", v.valid_begin_time);
-  a.Str("valid_end_time", v.valid_end_time);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
   a.OptStr("use_request_no", v.use_request_no);
   a.OptStr("use_time", v.use_time);
   a.Field("associated_order_info", v.associated_order_info);
@@ -10104,68 +15971,1379 @@ static void Serialize(Archive& a, T179& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T178& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("used_count", v.used_count);
+static void Serialize(Archive& a, T762& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("used_count", v.used_count);
   a.OptList("detail_item_list", v.detail_item_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T180& v) {
+static void Serialize(Archive& a, T766& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T767& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T765& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T768& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T771& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T770& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T769& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T764& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.Field("state", v.state);
+  a.OptStr("brand_id", v.brand_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.Field("usage_mode", v.usage_mode);
+  a.Field("single_usage_info", v.single_usage_info);
+  a.Field("sequential_usage_info", v.sequential_usage_info);
+  a.Field("display_info", v.display_info);
+  a.OptStr("out_product_no", v.out_product_no);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T773& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T774& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T778& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T777& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T779& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T776& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T780& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T775& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T782& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T783& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T784& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T785& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T781& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T787& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T786& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T789& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T790& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T791& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T788& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T792& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T793& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T772& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("single_usage_rule", v.single_usage_rule);
+  a.Field("sequential_usage_rule", v.sequential_usage_rule);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T795& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T794& v) {
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T797& v) {
+  a.Field("detail_state", v.detail_state);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("delete_time", v.delete_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T796& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("used_count", v.used_count);
+  a.OptList("detail_item_list", v.detail_item_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T800& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T801& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T799& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T802& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T805& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T804& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T803& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T798& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.Field("state", v.state);
+  a.OptStr("brand_id", v.brand_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.Field("usage_mode", v.usage_mode);
+  a.Field("single_usage_info", v.single_usage_info);
+  a.Field("sequential_usage_info", v.sequential_usage_info);
+  a.Field("display_info", v.display_info);
+  a.OptStr("out_product_no", v.out_product_no);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T807& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T808& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T812& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T811& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T813& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T810& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T814& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T809& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T816& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T817& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T818& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T819& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T815& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T821& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T820& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T823& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T824& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T825& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T822& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T826& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T827& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T806& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("single_usage_rule", v.single_usage_rule);
+  a.Field("sequential_usage_rule", v.sequential_usage_rule);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T829& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T828& v) {
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T831& v) {
+  a.Field("detail_state", v.detail_state);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("delete_time", v.delete_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T830& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("used_count", v.used_count);
+  a.OptList("detail_item_list", v.detail_item_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T834& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T835& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T833& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T836& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T839& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T838& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T837& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T832& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.Field("state", v.state);
+  a.OptStr("brand_id", v.brand_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.Field("usage_mode", v.usage_mode);
+  a.Field("single_usage_info", v.single_usage_info);
+  a.Field("sequential_usage_info", v.sequential_usage_info);
+  a.Field("display_info", v.display_info);
+  a.OptStr("out_product_no", v.out_product_no);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T841& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T842& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T846& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T845& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T847& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T844& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T848& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T843& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T850& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T851& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T852& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T853& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T849& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T855& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T854& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T857& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T858& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T859& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T856& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T860& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T861& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T840& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("single_usage_rule", v.single_usage_rule);
+  a.Field("sequential_usage_rule", v.sequential_usage_rule);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T862& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T863& v) {
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T864& v) {
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T866& v) {
+  a.Field("detail_state", v.detail_state);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("delete_time", v.delete_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T865& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("used_count", v.used_count);
+  a.OptList("detail_item_list", v.detail_item_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T869& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T870& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T868& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T871& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T874& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T873& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T872& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T867& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.Field("state", v.state);
+  a.OptStr("brand_id", v.brand_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.Field("usage_mode", v.usage_mode);
+  a.Field("single_usage_info", v.single_usage_info);
+  a.Field("sequential_usage_info", v.sequential_usage_info);
+  a.Field("display_info", v.display_info);
+  a.OptStr("out_product_no", v.out_product_no);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T876& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T877& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T881& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T880& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T882& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T879& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T883& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T878& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T885& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T886& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T887& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T888& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T884& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T890& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T889& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T892& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T893& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T894& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T891& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T895& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T896& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T875& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("single_usage_rule", v.single_usage_rule);
+  a.Field("sequential_usage_rule", v.sequential_usage_rule);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T897& v) {
   a.Field("type", v.type);
   a.OptStr("appid", v.appid);
   a.OptStr("merchant_id", v.merchant_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T181& v) {
+static void Serialize(Archive& a, T898& v) {
   a.Field("business_type", v.business_type);
   a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T183& v) {
-  a.Str("type", v.type);
+static void Serialize(Archive& a, T900& v) {
+  a.OptStr("type", v.type);
   a.OptStr("appid", v.appid);
   a.OptStr("merchant_id", v.merchant_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T184& v) {
-  a.Str("business_type", v.business_type);
+static void Serialize(Archive& a, T901& v) {
+  a.OptStr("business_type", v.business_type);
   a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T182& v) {
+static void Serialize(Archive& a, T899& v) {
   a.Field("partner", v.partner);
   a.Field("authorized_data", v.authorized_data);
-  a.Str("build_time", v.build_time);
+  a.OptStr("build_time", v.build_time);
   a.OptStr("terminate_time", v.terminate_time);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T185& v) {
+static void Serialize(Archive& a, T902& v) {
+  a.Field("type", v.type);
+  a.OptStr("appid", v.appid);
+  a.OptStr("merchant_id", v.merchant_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T903& v) {
   a.Field("business_type", v.business_type);
   a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T189& v) {
+static void Serialize(Archive& a, T904& v) {
+  a.Field("type", v.type);
+  a.OptStr("appid", v.appid);
+  a.OptStr("merchant_id", v.merchant_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T905& v) {
+  a.Field("business_type", v.business_type);
+  a.OptStr("stock_id", v.stock_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T906& v) {
+  a.Field("type", v.type);
+  a.OptStr("appid", v.appid);
+  a.OptStr("merchant_id", v.merchant_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T907& v) {
+  a.Field("business_type", v.business_type);
+  a.OptStr("stock_id", v.stock_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T911& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T912& v) {
   a.OptStr("begin_day_time", v.begin_day_time);
   a.OptStr("end_day_time", v.end_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T188& v) {
+static void Serialize(Archive& a, T910& v) {
   a.OptList("available_time", v.available_time);
   a.OptList("available_day_time", v.available_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T187& v) {
+static void Serialize(Archive& a, T909& v) {
+  a.OptStr("activity_name", v.activity_name);
+  a.OptStr("activity_second_title", v.activity_second_title);
+  a.OptStr("merchant_logo_url", v.merchant_logo_url);
+  a.Field("background_color", v.background_color);
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Field("available_periods", v.available_periods);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.Field("delivery_purpose", v.delivery_purpose);
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T915& v) {
+  a.Field("payment_method", v.payment_method);
+  a.OptStr("bank_abbreviation", v.bank_abbreviation);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T914& v) {
+  a.OptList("payment_scene_list", v.payment_scene_list);
+  a.Field("payment_method_information", v.payment_method_information);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T913& v) {
+  a.Field("delivery_user_category", v.delivery_user_category);
+  a.OptStr("merchant_member_appid", v.merchant_member_appid);
+  a.Field("payment_mode", v.payment_mode);
+  a.OptStrList("goods_tags", v.goods_tags);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T918& v) {
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("original_image_url", v.original_image_url);
+  a.OptStr("thumbnail_url", v.thumbnail_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T917& v) {
+  a.Field("award_type", v.award_type);
+  a.Field("merchant_option", v.merchant_option);
+  a.OptI64("transaction_amount_minimum", v.transaction_amount_minimum);
+  a.Field("send_content", v.send_content);
+  a.OptList("award_list", v.award_list);
+  a.OptStrList("merchant_id_list", v.merchant_id_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T919& v) {
+  a.Field("award_type", v.award_type);
+  a.Field("merchant_option", v.merchant_option);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T916& v) {
+  a.Field("full_send_rule", v.full_send_rule);
+  a.Field("step_send_rule", v.step_send_rule);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T908& v) {
+  a.Field("activity_base_info", v.activity_base_info);
+  a.Field("advanced_setting", v.advanced_setting);
+  a.Field("award_send_rule", v.award_send_rule);
+  a.OptStr("activity_id", v.activity_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T922& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T923& v) {
+  a.OptStr("begin_day_time", v.begin_day_time);
+  a.OptStr("end_day_time", v.end_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T921& v) {
+  a.OptList("available_time", v.available_time);
+  a.OptList("available_day_time", v.available_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T920& v) {
+  a.OptStr("activity_name", v.activity_name);
+  a.OptStr("activity_second_title", v.activity_second_title);
+  a.OptStr("merchant_logo_url", v.merchant_logo_url);
+  a.Field("background_color", v.background_color);
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Field("available_periods", v.available_periods);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.Field("delivery_purpose", v.delivery_purpose);
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T926& v) {
+  a.Field("payment_method", v.payment_method);
+  a.OptStr("bank_abbreviation", v.bank_abbreviation);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T925& v) {
+  a.OptList("payment_scene_list", v.payment_scene_list);
+  a.Field("payment_method_information", v.payment_method_information);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T924& v) {
+  a.Field("delivery_user_category", v.delivery_user_category);
+  a.OptStr("merchant_member_appid", v.merchant_member_appid);
+  a.Field("payment_mode", v.payment_mode);
+  a.OptStrList("goods_tags", v.goods_tags);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T929& v) {
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("original_image_url", v.original_image_url);
+  a.OptStr("thumbnail_url", v.thumbnail_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T928& v) {
+  a.Field("award_type", v.award_type);
+  a.Field("merchant_option", v.merchant_option);
+  a.OptI64("transaction_amount_minimum", v.transaction_amount_minimum);
+  a.Field("send_content", v.send_content);
+  a.OptList("award_list", v.award_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T927& v) {
+  a.Field("full_send_rule", v.full_send_rule);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T930& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T931& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("merchant_name", v.merchant_name);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T932& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("invalid_reason", v.invalid_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T935& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T936& v) {
+  a.OptStr("begin_day_time", v.begin_day_time);
+  a.OptStr("end_day_time", v.end_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T934& v) {
+  a.OptList("available_time", v.available_time);
+  a.OptList("available_day_time", v.available_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T933& v) {
   a.Str("activity_name", v.activity_name);
   a.Str("activity_second_title", v.activity_second_title);
   a.Str("merchant_logo_url", v.merchant_logo_url);
@@ -10180,34 +17358,35 @@ static void Serialize(Archive& a, T187& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T192& v) {
+static void Serialize(Archive& a, T939& v) {
   a.Field("payment_method", v.payment_method);
   a.OptStr("bank_abbreviation", v.bank_abbreviation);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T191& v) {
+static void Serialize(Archive& a, T938& v) {
   a.OptList("payment_scene_list", v.payment_scene_list);
   a.Field("payment_method_information", v.payment_method_information);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T190& v) {
+static void Serialize(Archive& a, T937& v) {
   a.Field("delivery_user_category", v.delivery_user_category);
   a.OptStr("merchant_member_appid", v.merchant_member_appid);
   a.Field("payment_mode", v.payment_mode);
   a.OptStrList("goods_tags", v.goods_tags);
+  a.Field("payment_method_information", v.payment_method_information);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T195& v) {
+static void Serialize(Archive& a, T941& v) {
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("original_image_url", v.original_image_url);
   a.OptStr("thumbnail_url", v.thumbnail_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T194& v) {
+static void Serialize(Archive& a, T940& v) {
   a.Field("award_type", v.award_type);
   a.Field("merchant_option", v.merchant_option);
   a.I64("transaction_amount_minimum", v.transaction_amount_minimum);
@@ -10217,101 +17396,67 @@ static void Serialize(Archive& a, T194& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T196& v) {
-  a.Field("award_type", v.award_type);
-  a.Field("merchant_option", v.merchant_option);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T193& v) {
-  a.Field("full_send_rule", v.full_send_rule);
-  a.Field("step_send_rule", v.step_send_rule);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T186& v) {
-  a.Field("activity_base_info", v.activity_base_info);
-  a.Field("advanced_setting", v.advanced_setting);
-  a.Field("award_send_rule", v.award_send_rule);
-  a.OptStr("activity_id", v.activity_id);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T198& v) {
-  a.Field("award_type", v.award_type);
-  a.Field("merchant_option", v.merchant_option);
-  a.I64("transaction_amount_minimum", v.transaction_amount_minimum);
-  a.Field("send_content", v.send_content);
-  a.OptList("award_list", v.award_list);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T197& v) {
-  a.Field("full_send_rule", v.full_send_rule);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T199& v) {
-  a.OptStr("goods_id", v.goods_id);
-  a.OptStr("create_time", v.create_time);
-  a.OptStr("update_time", v.update_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T200& v) {
-  a.OptStr("mchid", v.mchid);
-  a.OptStr("merchant_name", v.merchant_name);
-  a.OptStr("create_time", v.create_time);
-  a.OptStr("update_time", v.update_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T201& v) {
-  a.OptStr("mchid", v.mchid);
-  a.OptStr("invalid_reason", v.invalid_reason);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T202& v) {
-  a.Field("delivery_user_category", v.delivery_user_category);
-  a.OptStr("merchant_member_appid", v.merchant_member_appid);
-  a.Field("payment_mode", v.payment_mode);
-  a.OptStrList("goods_tags", v.goods_tags);
-  a.Field("payment_method_information", v.payment_method_information);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T203& v) {
+static void Serialize(Archive& a, T942& v) {
   a.Str("mini_programs_appid", v.mini_programs_appid);
   a.Str("mini_programs_path", v.mini_programs_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T204& v) {
+static void Serialize(Archive& a, T943& v) {
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T944& v) {
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T945& v) {
+  a.Str("mini_programs_appid", v.mini_programs_appid);
+  a.Str("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T946& v) {
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T947& v) {
   a.Str("merchant_appid", v.merchant_appid);
   a.Str("merchant_path", v.merchant_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T205& v) {
-  a.Str("transaction_id", v.transaction_id);
+static void Serialize(Archive& a, T949& v) {
+  a.OptStr("merchant_appid", v.merchant_appid);
+  a.OptStr("merchant_path", v.merchant_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T948& v) {
+  a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("transaction_mchid", v.transaction_mchid);
   a.OptStr("transaction_sub_mchid", v.transaction_sub_mchid);
-  a.Str("openid", v.openid);
-  a.Str("merchant_upload_time", v.merchant_upload_time);
+  a.OptStr("openid", v.openid);
+  a.OptStr("merchant_upload_time", v.merchant_upload_time);
   a.Field("jump_info", v.jump_info);
-  a.Str("create_time", v.create_time);
-  a.Str("modify_time", v.modify_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("modify_time", v.modify_time);
   a.OptI64("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T207& v) {
+static void Serialize(Archive& a, T951& v) {
   a.OptStr("consultation_phone_number", v.consultation_phone_number);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T206& v) {
+static void Serialize(Archive& a, T950& v) {
   a.Str("transaction_id", v.transaction_id);
   a.OptStr("transaction_mchid", v.transaction_mchid);
   a.OptStr("transaction_sub_mchid", v.transaction_sub_mchid);
@@ -10323,48 +17468,48 @@ static void Serialize(Archive& a, T206& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T209& v) {
+static void Serialize(Archive& a, T953& v) {
   a.OptStr("consultation_phone_number", v.consultation_phone_number);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T208& v) {
-  a.Str("receipt_id", v.receipt_id);
+static void Serialize(Archive& a, T952& v) {
+  a.OptStr("receipt_id", v.receipt_id);
   a.Field("state", v.state);
-  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("transaction_mchid", v.transaction_mchid);
   a.OptStr("transaction_sub_mchid", v.transaction_sub_mchid);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.OptI64("brand_id", v.brand_id);
-  a.Str("sha256", v.sha256);
-  a.Str("image_type", v.image_type);
-  a.Str("create_time", v.create_time);
-  a.Str("modify_time", v.modify_time);
+  a.OptStr("sha256", v.sha256);
+  a.OptStr("image_type", v.image_type);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("modify_time", v.modify_time);
   a.Field("merchant_contact_information", v.merchant_contact_information);
   a.OptStr("upload_time", v.upload_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T210& v) {
+static void Serialize(Archive& a, T954& v) {
   a.OptStr("activity_id", v.activity_id);
-  a.Str("activity_name", v.activity_name);
-  a.Str("activity_scene", v.activity_scene);
-  a.Field("activity_area_code", v.activity_area_code);
+  a.OptStr("activity_name", v.activity_name);
+  a.OptStr("activity_scene", v.activity_scene);
+  a.OptList("activity_area_code", v.activity_area_code);
   a.OptStr("activity_limit_pay", v.activity_limit_pay);
-  a.I64("activity_transaction_minimum_amount", v.activity_transaction_minimum_amount);
-  a.I64("activity_coupon_amount", v.activity_coupon_amount);
-  a.Field("activity_available_week", v.activity_available_week);
-  a.I64("activity_max_amount", v.activity_max_amount);
+  a.OptI64("activity_transaction_minimum_amount", v.activity_transaction_minimum_amount);
+  a.OptI64("activity_coupon_amount", v.activity_coupon_amount);
+  a.OptList("activity_available_week", v.activity_available_week);
+  a.OptI64("activity_max_amount", v.activity_max_amount);
   a.OptI64("activity_max_amount_per_day", v.activity_max_amount_per_day);
-  a.Str("activity_available_begin_time", v.activity_available_begin_time);
-  a.Str("activity_available_end_time", v.activity_available_end_time);
-  a.Str("activity_state", v.activity_state);
+  a.OptStr("activity_available_begin_time", v.activity_available_begin_time);
+  a.OptStr("activity_available_end_time", v.activity_available_end_time);
+  a.OptStr("activity_state", v.activity_state);
   a.OptStr("activity_remark", v.activity_remark);
-  a.Str("activity_logo", v.activity_logo);
+  a.OptStr("activity_logo", v.activity_logo);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T211& v) {
+static void Serialize(Archive& a, T955& v) {
   a.OptStr("send_time", v.send_time);
   a.OptI64("send_quota", v.send_quota);
   a.OptStr("coupon_id", v.coupon_id);
@@ -10481,24 +17626,54 @@ PostBusifavorStocksResponse::PostBusifavorStocksResponse() = default;
 PostBusifavorStocksResponse::~PostBusifavorStocksResponse() = default;
 GetBusifavorStocksByStockIdRequest::GetBusifavorStocksByStockIdRequest() = default;
 GetBusifavorStocksByStockIdRequest::~GetBusifavorStocksByStockIdRequest() = default;
+T21::AvailableDayTime() = default;
+T21::~AvailableDayTime() = default;
+T20::AvailableWeek() = default;
+T20::~AvailableWeek() = default;
+T22::IrregularyAvaliableTime() = default;
+T22::~IrregularyAvaliableTime() = default;
 T19::CouponAvailableTime() = default;
 T19::~CouponAvailableTime() = default;
+T23::FixedNormalCoupon() = default;
+T23::~FixedNormalCoupon() = default;
+T24::DiscountCoupon() = default;
+T24::~DiscountCoupon() = default;
+T25::ExchangeCoupon() = default;
+T25::~ExchangeCoupon() = default;
 T18::CouponUseRule() = default;
 T18::~CouponUseRule() = default;
-T20::StockSendRule() = default;
-T20::~StockSendRule() = default;
-T21::CouponCodeCount() = default;
-T21::~CouponCodeCount() = default;
-T22::SendCountInformation() = default;
-T22::~SendCountInformation() = default;
+T26::StockSendRule() = default;
+T26::~StockSendRule() = default;
+T28::MiniProgramsInfo() = default;
+T28::~MiniProgramsInfo() = default;
+T27::CustomEntrance() = default;
+T27::~CustomEntrance() = default;
+T30::FinderInfo() = default;
+T30::~FinderInfo() = default;
+T29::DisplayPatternInfo() = default;
+T29::~DisplayPatternInfo() = default;
+T31::CouponCodeCount() = default;
+T31::~CouponCodeCount() = default;
+T32::NotifyConfig() = default;
+T32::~NotifyConfig() = default;
+T33::SendCountInformation() = default;
+T33::~SendCountInformation() = default;
 GetBusifavorStocksByStockIdResponse::GetBusifavorStocksByStockIdResponse() = default;
 GetBusifavorStocksByStockIdResponse::~GetBusifavorStocksByStockIdResponse() = default;
-T23::CustomEntrance() = default;
-T23::~CustomEntrance() = default;
-T24::CouponUseRule() = default;
-T24::~CouponUseRule() = default;
-T25::StockSendRule() = default;
-T25::~StockSendRule() = default;
+T35::MiniProgramsInfo() = default;
+T35::~MiniProgramsInfo() = default;
+T34::CustomEntrance() = default;
+T34::~CustomEntrance() = default;
+T37::FinderInfo() = default;
+T37::~FinderInfo() = default;
+T36::DisplayPatternInfo() = default;
+T36::~DisplayPatternInfo() = default;
+T38::CouponUseRule() = default;
+T38::~CouponUseRule() = default;
+T39::StockSendRule() = default;
+T39::~StockSendRule() = default;
+T40::NotifyConfig() = default;
+T40::~NotifyConfig() = default;
 PatchBusifavorStocksByStockIdRequest::PatchBusifavorStocksByStockIdRequest() = default;
 PatchBusifavorStocksByStockIdRequest::~PatchBusifavorStocksByStockIdRequest() = default;
 PatchBusifavorStocksByStockIdBudgetRequest::PatchBusifavorStocksByStockIdBudgetRequest() = default;
@@ -10511,8 +17686,8 @@ GetBusifavorStocksByStockIdCouponcodesRequest::GetBusifavorStocksByStockIdCoupon
     default;
 GetBusifavorStocksByStockIdCouponcodesRequest::~GetBusifavorStocksByStockIdCouponcodesRequest() =
     default;
-T26::Data() = default;
-T26::~Data() = default;
+T41::Data() = default;
+T41::~Data() = default;
 GetBusifavorStocksByStockIdCouponcodesResponse::GetBusifavorStocksByStockIdCouponcodesResponse() =
     default;
 GetBusifavorStocksByStockIdCouponcodesResponse::~GetBusifavorStocksByStockIdCouponcodesResponse() =
@@ -10521,8 +17696,8 @@ PostBusifavorStocksByStockIdCouponcodesRequest::PostBusifavorStocksByStockIdCoup
     default;
 PostBusifavorStocksByStockIdCouponcodesRequest::~PostBusifavorStocksByStockIdCouponcodesRequest() =
     default;
-T27::FailCodes() = default;
-T27::~FailCodes() = default;
+T42::FailCodes() = default;
+T42::~FailCodes() = default;
 PostBusifavorStocksByStockIdCouponcodesResponse::PostBusifavorStocksByStockIdCouponcodesResponse() =
     default;
 PostBusifavorStocksByStockIdCouponcodesResponse::
@@ -10539,16 +17714,42 @@ GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest::
     GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest() = default;
 GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest::
     ~GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest() = default;
-T28::CouponInformation() = default;
-T28::~CouponInformation() = default;
+T43::CodeInformation() = default;
+T43::~CodeInformation() = default;
+T48::AvailableDayTime() = default;
+T48::~AvailableDayTime() = default;
+T47::AvailableWeek() = default;
+T47::~AvailableWeek() = default;
+T49::IrregularyAvaliableTime() = default;
+T49::~IrregularyAvaliableTime() = default;
+T46::CouponAvailableTime() = default;
+T46::~CouponAvailableTime() = default;
+T50::FixedNormalCoupon() = default;
+T50::~FixedNormalCoupon() = default;
+T51::DiscountCoupon() = default;
+T51::~DiscountCoupon() = default;
+T52::ExchangeCoupon() = default;
+T52::~ExchangeCoupon() = default;
+T45::CouponUseRule() = default;
+T45::~CouponUseRule() = default;
+T54::MiniProgramsInfo() = default;
+T54::~MiniProgramsInfo() = default;
+T53::CustomEntrance() = default;
+T53::~CustomEntrance() = default;
+T56::FinderInfo() = default;
+T56::~FinderInfo() = default;
+T55::DisplayPatternInfo() = default;
+T55::~DisplayPatternInfo() = default;
+T44::CouponInformation() = default;
+T44::~CouponInformation() = default;
 GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::
     GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse() = default;
 GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::
     ~GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse() = default;
 GetBusifavorSubsidyPayReceiptsRequest::GetBusifavorSubsidyPayReceiptsRequest() = default;
 GetBusifavorSubsidyPayReceiptsRequest::~GetBusifavorSubsidyPayReceiptsRequest() = default;
-T29::PayReceiptList() = default;
-T29::~PayReceiptList() = default;
+T57::PayReceiptList() = default;
+T57::~PayReceiptList() = default;
 GetBusifavorSubsidyPayReceiptsResponse::GetBusifavorSubsidyPayReceiptsResponse() = default;
 GetBusifavorSubsidyPayReceiptsResponse::~GetBusifavorSubsidyPayReceiptsResponse() = default;
 PostBusifavorSubsidyPayReceiptsRequest::PostBusifavorSubsidyPayReceiptsRequest() = default;
@@ -10577,34 +17778,62 @@ GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse::
     ~GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse() = default;
 GetBusifavorUsersByOpenidCouponsRequest::GetBusifavorUsersByOpenidCouponsRequest() = default;
 GetBusifavorUsersByOpenidCouponsRequest::~GetBusifavorUsersByOpenidCouponsRequest() = default;
-T32::CouponAvailableTime() = default;
-T32::~CouponAvailableTime() = default;
-T34::AvailableDayTime() = default;
-T34::~AvailableDayTime() = default;
-T33::AvailableWeek() = default;
-T33::~AvailableWeek() = default;
-T35::IrregularyAvaliableTime() = default;
-T35::~IrregularyAvaliableTime() = default;
-T36::FixedNormalCoupon() = default;
-T36::~FixedNormalCoupon() = default;
-T37::DiscountCoupon() = default;
-T37::~DiscountCoupon() = default;
-T38::ExchangeCoupon() = default;
-T38::~ExchangeCoupon() = default;
-T31::CouponUseRule() = default;
-T31::~CouponUseRule() = default;
-T39::CustomEntrance() = default;
-T39::~CustomEntrance() = default;
-T40::DisplayPatternInfo() = default;
-T40::~DisplayPatternInfo() = default;
-T30::Data() = default;
-T30::~Data() = default;
+T60::CouponAvailableTime() = default;
+T60::~CouponAvailableTime() = default;
+T62::AvailableDayTime() = default;
+T62::~AvailableDayTime() = default;
+T61::AvailableWeek() = default;
+T61::~AvailableWeek() = default;
+T63::IrregularyAvaliableTime() = default;
+T63::~IrregularyAvaliableTime() = default;
+T64::FixedNormalCoupon() = default;
+T64::~FixedNormalCoupon() = default;
+T65::DiscountCoupon() = default;
+T65::~DiscountCoupon() = default;
+T66::ExchangeCoupon() = default;
+T66::~ExchangeCoupon() = default;
+T59::CouponUseRule() = default;
+T59::~CouponUseRule() = default;
+T68::MiniProgramsInfo() = default;
+T68::~MiniProgramsInfo() = default;
+T67::CustomEntrance() = default;
+T67::~CustomEntrance() = default;
+T70::FinderInfo() = default;
+T70::~FinderInfo() = default;
+T69::DisplayPatternInfo() = default;
+T69::~DisplayPatternInfo() = default;
+T58::Data() = default;
+T58::~Data() = default;
 GetBusifavorUsersByOpenidCouponsResponse::GetBusifavorUsersByOpenidCouponsResponse() = default;
 GetBusifavorUsersByOpenidCouponsResponse::~GetBusifavorUsersByOpenidCouponsResponse() = default;
 GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidRequest::
     GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidRequest() = default;
 GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidRequest::
     ~GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidRequest() = default;
+T72::CouponAvailableTime() = default;
+T72::~CouponAvailableTime() = default;
+T74::AvailableDayTime() = default;
+T74::~AvailableDayTime() = default;
+T73::AvailableWeek() = default;
+T73::~AvailableWeek() = default;
+T75::IrregularyAvaliableTime() = default;
+T75::~IrregularyAvaliableTime() = default;
+T76::FixedNormalCoupon() = default;
+T76::~FixedNormalCoupon() = default;
+T77::DiscountCoupon() = default;
+T77::~DiscountCoupon() = default;
+T78::ExchangeCoupon() = default;
+T78::~ExchangeCoupon() = default;
+T71::CouponUseRule() = default;
+T71::~CouponUseRule() = default;
+T80::MiniProgramsInfo() = default;
+T80::~MiniProgramsInfo() = default;
+T79::CustomEntrance() = default;
+T79::~CustomEntrance() = default;
+T82::FinderInfo() = default;
+T82::~FinderInfo() = default;
+T81::DisplayPatternInfo() = default;
+T81::~DisplayPatternInfo() = default;
 GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::
     GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse() = default;
 GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::
@@ -10617,46 +17846,54 @@ PostFavorCallbacksRequest::PostFavorCallbacksRequest() = default;
 PostFavorCallbacksRequest::~PostFavorCallbacksRequest() = default;
 PostFavorCallbacksResponse::PostFavorCallbacksResponse() = default;
 PostFavorCallbacksResponse::~PostFavorCallbacksResponse() = default;
-T41::StockUseRule() = default;
-T41::~StockUseRule() = default;
-T42::PatternInfo() = default;
-T42::~PatternInfo() = default;
-T45::FixAvailableTime() = default;
-T45::~FixAvailableTime() = default;
-T44::CouponAvailableTime() = default;
-T44::~CouponAvailableTime() = default;
-T46::FixedNormalCoupon() = default;
-T46::~FixedNormalCoupon() = default;
-T47::DiscountCoupon() = default;
-T47::~DiscountCoupon() = default;
-T48::ExchangeCoupon() = default;
-T48::~ExchangeCoupon() = default;
-T49::LimitCard() = default;
-T49::~LimitCard() = default;
-T43::CouponUseRule() = default;
-T43::~CouponUseRule() = default;
+T83::StockUseRule() = default;
+T83::~StockUseRule() = default;
+T84::PatternInfo() = default;
+T84::~PatternInfo() = default;
+T87::FixAvailableTime() = default;
+T87::~FixAvailableTime() = default;
+T86::CouponAvailableTime() = default;
+T86::~CouponAvailableTime() = default;
+T88::FixedNormalCoupon() = default;
+T88::~FixedNormalCoupon() = default;
+T89::DiscountCoupon() = default;
+T89::~DiscountCoupon() = default;
+T90::ExchangeCoupon() = default;
+T90::~ExchangeCoupon() = default;
+T91::LimitCard() = default;
+T91::~LimitCard() = default;
+T85::CouponUseRule() = default;
+T85::~CouponUseRule() = default;
 PostFavorCouponStocksRequest::PostFavorCouponStocksRequest() = default;
 PostFavorCouponStocksRequest::~PostFavorCouponStocksRequest() = default;
 PostFavorCouponStocksResponse::PostFavorCouponStocksResponse() = default;
 PostFavorCouponStocksResponse::~PostFavorCouponStocksResponse() = default;
-T50::Meta() = default;
-T50::~Meta() = default;
+T92::Meta() = default;
+T92::~Meta() = default;
 PostFavorMediaImageUploadRequest::PostFavorMediaImageUploadRequest() = default;
 PostFavorMediaImageUploadRequest::~PostFavorMediaImageUploadRequest() = default;
 PostFavorMediaImageUploadResponse::PostFavorMediaImageUploadResponse() = default;
 PostFavorMediaImageUploadResponse::~PostFavorMediaImageUploadResponse() = default;
 GetFavorStocksRequest::GetFavorStocksRequest() = default;
 GetFavorStocksRequest::~GetFavorStocksRequest() = default;
-T52::CutToMessage() = default;
-T52::~CutToMessage() = default;
-T53::AvailableRegionList() = default;
-T53::~AvailableRegionList() = default;
-T51::Data() = default;
-T51::~Data() = default;
+T94::StockUseRule() = default;
+T94::~StockUseRule() = default;
+T95::CutToMessage() = default;
+T95::~CutToMessage() = default;
+T96::AvailableRegionList() = default;
+T96::~AvailableRegionList() = default;
+T93::Data() = default;
+T93::~Data() = default;
 GetFavorStocksResponse::GetFavorStocksResponse() = default;
 GetFavorStocksResponse::~GetFavorStocksResponse() = default;
 GetFavorStocksByStockIdRequest::GetFavorStocksByStockIdRequest() = default;
 GetFavorStocksByStockIdRequest::~GetFavorStocksByStockIdRequest() = default;
+T97::StockUseRule() = default;
+T97::~StockUseRule() = default;
+T98::CutToMessage() = default;
+T98::~CutToMessage() = default;
+T99::AvailableRegionList() = default;
+T99::~AvailableRegionList() = default;
 GetFavorStocksByStockIdResponse::GetFavorStocksByStockIdResponse() = default;
 GetFavorStocksByStockIdResponse::~GetFavorStocksByStockIdResponse() = default;
 GetFavorStocksByStockIdItemsRequest::GetFavorStocksByStockIdItemsRequest() = default;
@@ -10711,12 +17948,16 @@ GetFavorStocksByStockIdUseFlowByDayResponse::~GetFavorStocksByStockIdUseFlowByDa
     default;
 GetFavorUsersByOpenidCouponsRequest::GetFavorUsersByOpenidCouponsRequest() = default;
 GetFavorUsersByOpenidCouponsRequest::~GetFavorUsersByOpenidCouponsRequest() = default;
-T56::GoodsDetail() = default;
-T56::~GoodsDetail() = default;
-T55::ConsumeInformation() = default;
-T55::~ConsumeInformation() = default;
-T54::Data() = default;
-T54::~Data() = default;
+T101::CutToMessage() = default;
+T101::~CutToMessage() = default;
+T102::NormalCouponInformation() = default;
+T102::~NormalCouponInformation() = default;
+T104::GoodsDetail() = default;
+T104::~GoodsDetail() = default;
+T103::ConsumeInformation() = default;
+T103::~ConsumeInformation() = default;
+T100::Data() = default;
+T100::~Data() = default;
 GetFavorUsersByOpenidCouponsResponse::GetFavorUsersByOpenidCouponsResponse() = default;
 GetFavorUsersByOpenidCouponsResponse::~GetFavorUsersByOpenidCouponsResponse() = default;
 PostFavorUsersByOpenidCouponsRequest::PostFavorUsersByOpenidCouponsRequest() = default;
@@ -10727,38 +17968,50 @@ GetFavorUsersByOpenidCouponsByCouponIdRequest::GetFavorUsersByOpenidCouponsByCou
     default;
 GetFavorUsersByOpenidCouponsByCouponIdRequest::~GetFavorUsersByOpenidCouponsByCouponIdRequest() =
     default;
+T105::CutToMessage() = default;
+T105::~CutToMessage() = default;
+T106::NormalCouponInformation() = default;
+T106::~NormalCouponInformation() = default;
+T108::GoodsDetail() = default;
+T108::~GoodsDetail() = default;
+T107::ConsumeInformation() = default;
+T107::~ConsumeInformation() = default;
 GetFavorUsersByOpenidCouponsByCouponIdResponse::GetFavorUsersByOpenidCouponsByCouponIdResponse() =
     default;
 GetFavorUsersByOpenidCouponsByCouponIdResponse::~GetFavorUsersByOpenidCouponsByCouponIdResponse() =
     default;
 GetGoodsSubsidyActivityActivitiesRequest::GetGoodsSubsidyActivityActivitiesRequest() = default;
 GetGoodsSubsidyActivityActivitiesRequest::~GetGoodsSubsidyActivityActivitiesRequest() = default;
-T58::ActivityInfo() = default;
-T58::~ActivityInfo() = default;
-T59::GoodsInformation() = default;
-T59::~GoodsInformation() = default;
-T61::Areas() = default;
-T61::~Areas() = default;
-T60::RuleInformation() = default;
-T60::~RuleInformation() = default;
-T57::Data() = default;
-T57::~Data() = default;
+T110::ActivityInfo() = default;
+T110::~ActivityInfo() = default;
+T111::GoodsInformation() = default;
+T111::~GoodsInformation() = default;
+T113::Areas() = default;
+T113::~Areas() = default;
+T112::RuleInformation() = default;
+T112::~RuleInformation() = default;
+T109::Data() = default;
+T109::~Data() = default;
 GetGoodsSubsidyActivityActivitiesResponse::GetGoodsSubsidyActivityActivitiesResponse() = default;
 GetGoodsSubsidyActivityActivitiesResponse::~GetGoodsSubsidyActivityActivitiesResponse() = default;
-T63::StoreInfo() = default;
-T63::~StoreInfo() = default;
-T62::ApplyInfos() = default;
-T62::~ApplyInfos() = default;
+T115::StoreInfo() = default;
+T115::~StoreInfo() = default;
+T114::ApplyInfos() = default;
+T114::~ApplyInfos() = default;
 PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::
     PostGoodsSubsidyActivityActivityByActivityIdApplyRequest() = default;
 PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::
     ~PostGoodsSubsidyActivityActivityByActivityIdApplyRequest() = default;
+T116::FailedApplyInfos() = default;
+T116::~FailedApplyInfos() = default;
+T117::SucceedApplyInfos() = default;
+T117::~SucceedApplyInfos() = default;
 PostGoodsSubsidyActivityActivityByActivityIdApplyResponse::
     PostGoodsSubsidyActivityActivityByActivityIdApplyResponse() = default;
 PostGoodsSubsidyActivityActivityByActivityIdApplyResponse::
     ~PostGoodsSubsidyActivityActivityByActivityIdApplyResponse() = default;
-T64::OrderInformation() = default;
-T64::~OrderInformation() = default;
+T118::OrderInformation() = default;
+T118::~OrderInformation() = default;
 PostGoodsSubsidyActivityQualificationLockRequest::
     PostGoodsSubsidyActivityQualificationLockRequest() = default;
 PostGoodsSubsidyActivityQualificationLockRequest::
@@ -10767,6 +18020,8 @@ PostGoodsSubsidyActivityQualificationLockResponse::
     PostGoodsSubsidyActivityQualificationLockResponse() = default;
 PostGoodsSubsidyActivityQualificationLockResponse::
     ~PostGoodsSubsidyActivityQualificationLockResponse() = default;
+T119::OrderInformation() = default;
+T119::~OrderInformation() = default;
 PostGoodsSubsidyActivityQualificationUnlockRequest::
     PostGoodsSubsidyActivityQualificationUnlockRequest() = default;
 PostGoodsSubsidyActivityQualificationUnlockRequest::
@@ -10775,20 +18030,26 @@ PostGoodsSubsidyActivityQualificationUnlockResponse::
     PostGoodsSubsidyActivityQualificationUnlockResponse() = default;
 PostGoodsSubsidyActivityQualificationUnlockResponse::
     ~PostGoodsSubsidyActivityQualificationUnlockResponse() = default;
-T65::RepresentativeInfoList() = default;
-T65::~RepresentativeInfoList() = default;
+T120::RepresentativeInfoList() = default;
+T120::~RepresentativeInfoList() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
     DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
     ~DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest() = default;
+T121::FailedRepresentativeInfoList() = default;
+T121::~FailedRepresentativeInfoList() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
     DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
     ~DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse() = default;
+T122::RepresentativeInfoList() = default;
+T122::~RepresentativeInfoList() = default;
 PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
     PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest() = default;
 PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
     ~PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest() = default;
+T123::FailedRepresentativeInfoList() = default;
+T123::~FailedRepresentativeInfoList() = default;
 PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
     PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse() = default;
 PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
@@ -10797,6 +18058,8 @@ GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest::
     GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest() = default;
 GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest::
     ~GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest() = default;
+T124::Data() = default;
+T124::~Data() = default;
 GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesResponse::
     GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesResponse() = default;
 GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesResponse::
@@ -10805,18 +18068,20 @@ PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest::
     PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest::
     ~PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest() = default;
-T66::MaterialList() = default;
-T66::~MaterialList() = default;
+T125::MaterialList() = default;
+T125::~MaterialList() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse::
     PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse::
     ~PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse() = default;
-T67::Stores() = default;
-T67::~Stores() = default;
+T126::Stores() = default;
+T126::~Stores() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     ~DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
+T127::FailedStores() = default;
+T127::~FailedStores() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::
     DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::
@@ -10825,14 +18090,20 @@ GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
 GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     ~GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
+T128::Data() = default;
+T128::~Data() = default;
 GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::
     GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse() = default;
 GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::
     ~GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse() = default;
+T129::Stores() = default;
+T129::~Stores() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     ~PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
+T130::FailedStores() = default;
+T130::~FailedStores() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::
     PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::
@@ -10847,50 +18118,120 @@ GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStoreCodeResponse::
     ~GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStoreCodeResponse() = default;
 GetMembercardActivityActivitiesRequest::GetMembercardActivityActivitiesRequest() = default;
 GetMembercardActivityActivitiesRequest::~GetMembercardActivityActivitiesRequest() = default;
-T70::AwardSendTime() = default;
-T70::~AwardSendTime() = default;
-T72::BeginDayTime() = default;
-T72::~BeginDayTime() = default;
-T71::AwardSendDayTime() = default;
-T71::~AwardSendDayTime() = default;
-T69::AwardSendPeriod() = default;
-T69::~AwardSendPeriod() = default;
-T73::StockList() = default;
-T73::~StockList() = default;
-T76::ActivateMiniprogram() = default;
-T76::~ActivateMiniprogram() = default;
-T75::ActivateSetting() = default;
-T75::~ActivateSetting() = default;
-T78::PaymentMode() = default;
-T78::~PaymentMode() = default;
-T77::PaymentSetting() = default;
-T77::~PaymentSetting() = default;
-T74::PayActivitySetting() = default;
-T74::~PayActivitySetting() = default;
-T80::AwardJumpDeploy() = default;
-T80::~AwardJumpDeploy() = default;
-T79::MiniprogramActivitySetting() = default;
-T79::~MiniprogramActivitySetting() = default;
-T68::Data() = default;
-T68::~Data() = default;
+T133::AwardSendTime() = default;
+T133::~AwardSendTime() = default;
+T135::BeginDayTime() = default;
+T135::~BeginDayTime() = default;
+T136::EndDayTime() = default;
+T136::~EndDayTime() = default;
+T134::AwardSendDayTime() = default;
+T134::~AwardSendDayTime() = default;
+T132::AwardSendPeriod() = default;
+T132::~AwardSendPeriod() = default;
+T137::StockList() = default;
+T137::~StockList() = default;
+T140::ActivateMiniprogram() = default;
+T140::~ActivateMiniprogram() = default;
+T139::ActivateSetting() = default;
+T139::~ActivateSetting() = default;
+T142::PaymentMode() = default;
+T142::~PaymentMode() = default;
+T141::PaymentSetting() = default;
+T141::~PaymentSetting() = default;
+T138::PayActivitySetting() = default;
+T138::~PayActivitySetting() = default;
+T144::AwardJumpDeploy() = default;
+T144::~AwardJumpDeploy() = default;
+T143::MiniprogramActivitySetting() = default;
+T143::~MiniprogramActivitySetting() = default;
+T131::Data() = default;
+T131::~Data() = default;
 GetMembercardActivityActivitiesResponse::GetMembercardActivityActivitiesResponse() = default;
 GetMembercardActivityActivitiesResponse::~GetMembercardActivityActivitiesResponse() = default;
-T83::PaymentMode() = default;
-T83::~PaymentMode() = default;
-T82::PaymentSetting() = default;
-T82::~PaymentSetting() = default;
-T81::PayActivitySetting() = default;
-T81::~PayActivitySetting() = default;
+T146::AwardSendTime() = default;
+T146::~AwardSendTime() = default;
+T148::BeginDayTime() = default;
+T148::~BeginDayTime() = default;
+T149::EndDayTime() = default;
+T149::~EndDayTime() = default;
+T147::AwardSendDayTime() = default;
+T147::~AwardSendDayTime() = default;
+T145::AwardSendPeriod() = default;
+T145::~AwardSendPeriod() = default;
+T150::StockList() = default;
+T150::~StockList() = default;
+T153::ActivateMiniprogram() = default;
+T153::~ActivateMiniprogram() = default;
+T152::ActivateSetting() = default;
+T152::~ActivateSetting() = default;
+T155::PaymentMode() = default;
+T155::~PaymentMode() = default;
+T154::PaymentSetting() = default;
+T154::~PaymentSetting() = default;
+T151::PayActivitySetting() = default;
+T151::~PayActivitySetting() = default;
+T157::AwardJumpDeploy() = default;
+T157::~AwardJumpDeploy() = default;
+T156::MiniprogramActivitySetting() = default;
+T156::~MiniprogramActivitySetting() = default;
 PostMembercardActivityActivitiesRequest::PostMembercardActivityActivitiesRequest() = default;
 PostMembercardActivityActivitiesRequest::~PostMembercardActivityActivitiesRequest() = default;
+T159::AwardSendTime() = default;
+T159::~AwardSendTime() = default;
+T161::BeginDayTime() = default;
+T161::~BeginDayTime() = default;
+T162::EndDayTime() = default;
+T162::~EndDayTime() = default;
+T160::AwardSendDayTime() = default;
+T160::~AwardSendDayTime() = default;
+T158::AwardSendPeriod() = default;
+T158::~AwardSendPeriod() = default;
+T163::StockList() = default;
+T163::~StockList() = default;
+T166::ActivateMiniprogram() = default;
+T166::~ActivateMiniprogram() = default;
+T165::ActivateSetting() = default;
+T165::~ActivateSetting() = default;
+T168::PaymentMode() = default;
+T168::~PaymentMode() = default;
+T167::PaymentSetting() = default;
+T167::~PaymentSetting() = default;
+T164::PayActivitySetting() = default;
+T164::~PayActivitySetting() = default;
+T169::MiniprogramActivitySetting() = default;
+T169::~MiniprogramActivitySetting() = default;
 PostMembercardActivityActivitiesResponse::PostMembercardActivityActivitiesResponse() = default;
 PostMembercardActivityActivitiesResponse::~PostMembercardActivityActivitiesResponse() = default;
 GetMembercardActivityActivitiesByActivityIdRequest::
     GetMembercardActivityActivitiesByActivityIdRequest() = default;
 GetMembercardActivityActivitiesByActivityIdRequest::
     ~GetMembercardActivityActivitiesByActivityIdRequest() = default;
-T84::PayActivitySetting() = default;
-T84::~PayActivitySetting() = default;
+T171::AwardSendTime() = default;
+T171::~AwardSendTime() = default;
+T173::BeginDayTime() = default;
+T173::~BeginDayTime() = default;
+T174::EndDayTime() = default;
+T174::~EndDayTime() = default;
+T172::AwardSendDayTime() = default;
+T172::~AwardSendDayTime() = default;
+T170::AwardSendPeriod() = default;
+T170::~AwardSendPeriod() = default;
+T175::StockList() = default;
+T175::~StockList() = default;
+T178::ActivateMiniprogram() = default;
+T178::~ActivateMiniprogram() = default;
+T177::ActivateSetting() = default;
+T177::~ActivateSetting() = default;
+T180::PaymentMode() = default;
+T180::~PaymentMode() = default;
+T179::PaymentSetting() = default;
+T179::~PaymentSetting() = default;
+T176::PayActivitySetting() = default;
+T176::~PayActivitySetting() = default;
+T182::AwardJumpDeploy() = default;
+T182::~AwardJumpDeploy() = default;
+T181::MiniprogramActivitySetting() = default;
+T181::~MiniprogramActivitySetting() = default;
 GetMembercardActivityActivitiesByActivityIdResponse::
     GetMembercardActivityActivitiesByActivityIdResponse() = default;
 GetMembercardActivityActivitiesByActivityIdResponse::
@@ -10907,12 +18248,12 @@ GetMembercardOpenActivateInformationsByActivateTicketRequest::
     GetMembercardOpenActivateInformationsByActivateTicketRequest() = default;
 GetMembercardOpenActivateInformationsByActivateTicketRequest::
     ~GetMembercardOpenActivateInformationsByActivateTicketRequest() = default;
-T86::CommonFieldList() = default;
-T86::~CommonFieldList() = default;
-T87::CustomFieldList() = default;
-T87::~CustomFieldList() = default;
-T85::UserInformation() = default;
-T85::~UserInformation() = default;
+T184::CommonFieldList() = default;
+T184::~CommonFieldList() = default;
+T185::CustomFieldList() = default;
+T185::~CustomFieldList() = default;
+T183::UserInformation() = default;
+T183::~UserInformation() = default;
 GetMembercardOpenActivateInformationsByActivateTicketResponse::
     GetMembercardOpenActivateInformationsByActivateTicketResponse() = default;
 GetMembercardOpenActivateInformationsByActivateTicketResponse::
@@ -10927,46 +18268,82 @@ PatchMembercardOpenCallbackResponse::PatchMembercardOpenCallbackResponse() = def
 PatchMembercardOpenCallbackResponse::~PatchMembercardOpenCallbackResponse() = default;
 GetMembercardOpenCardsRequest::GetMembercardOpenCardsRequest() = default;
 GetMembercardOpenCardsRequest::~GetMembercardOpenCardsRequest() = default;
-T89::Brand() = default;
-T89::~Brand() = default;
-T90::DateInformation() = default;
-T90::~DateInformation() = default;
-T91::BalanceInformation() = default;
-T91::~BalanceInformation() = default;
-T93::CustomFieldList() = default;
-T93::~CustomFieldList() = default;
-T92::UserInformationForm() = default;
-T92::~UserInformationForm() = default;
-T94::AdditionalStatement() = default;
-T94::~AdditionalStatement() = default;
-T88::Data() = default;
-T88::~Data() = default;
+T187::Brand() = default;
+T187::~Brand() = default;
+T188::DateInformation() = default;
+T188::~DateInformation() = default;
+T189::BalanceInformation() = default;
+T189::~BalanceInformation() = default;
+T191::CustomFieldList() = default;
+T191::~CustomFieldList() = default;
+T190::UserInformationForm() = default;
+T190::~UserInformationForm() = default;
+T192::AdditionalStatement() = default;
+T192::~AdditionalStatement() = default;
+T186::Data() = default;
+T186::~Data() = default;
 GetMembercardOpenCardsResponse::GetMembercardOpenCardsResponse() = default;
 GetMembercardOpenCardsResponse::~GetMembercardOpenCardsResponse() = default;
-T95::DateInformation() = default;
-T95::~DateInformation() = default;
+T193::Brand() = default;
+T193::~Brand() = default;
+T194::DateInformation() = default;
+T194::~DateInformation() = default;
+T195::BalanceInformation() = default;
+T195::~BalanceInformation() = default;
+T197::CustomFieldList() = default;
+T197::~CustomFieldList() = default;
+T196::UserInformationForm() = default;
+T196::~UserInformationForm() = default;
+T198::AdditionalStatement() = default;
+T198::~AdditionalStatement() = default;
 PostMembercardOpenCardsRequest::PostMembercardOpenCardsRequest() = default;
 PostMembercardOpenCardsRequest::~PostMembercardOpenCardsRequest() = default;
+T199::Brand() = default;
+T199::~Brand() = default;
+T200::DateInformation() = default;
+T200::~DateInformation() = default;
+T202::CustomFieldList() = default;
+T202::~CustomFieldList() = default;
+T201::UserInformationForm() = default;
+T201::~UserInformationForm() = default;
 PostMembercardOpenCardsResponse::PostMembercardOpenCardsResponse() = default;
 PostMembercardOpenCardsResponse::~PostMembercardOpenCardsResponse() = default;
 DeleteMembercardOpenCardsByCardIdRequest::DeleteMembercardOpenCardsByCardIdRequest() = default;
 DeleteMembercardOpenCardsByCardIdRequest::~DeleteMembercardOpenCardsByCardIdRequest() = default;
 GetMembercardOpenCardsByCardIdRequest::GetMembercardOpenCardsByCardIdRequest() = default;
 GetMembercardOpenCardsByCardIdRequest::~GetMembercardOpenCardsByCardIdRequest() = default;
+T203::Brand() = default;
+T203::~Brand() = default;
+T204::DateInformation() = default;
+T204::~DateInformation() = default;
+T205::BalanceInformation() = default;
+T205::~BalanceInformation() = default;
+T207::CustomFieldList() = default;
+T207::~CustomFieldList() = default;
+T206::UserInformationForm() = default;
+T206::~UserInformationForm() = default;
+T208::AdditionalStatement() = default;
+T208::~AdditionalStatement() = default;
 GetMembercardOpenCardsByCardIdResponse::GetMembercardOpenCardsByCardIdResponse() = default;
 GetMembercardOpenCardsByCardIdResponse::~GetMembercardOpenCardsByCardIdResponse() = default;
-T96::DateInformation() = default;
-T96::~DateInformation() = default;
-T97::UserInformationForm() = default;
-T97::~UserInformationForm() = default;
+T209::DateInformation() = default;
+T209::~DateInformation() = default;
+T210::BalanceInformation() = default;
+T210::~BalanceInformation() = default;
+T212::CustomFieldList() = default;
+T212::~CustomFieldList() = default;
+T211::UserInformationForm() = default;
+T211::~UserInformationForm() = default;
+T213::AdditionalStatement() = default;
+T213::~AdditionalStatement() = default;
 PatchMembercardOpenCardsByCardIdRequest::PatchMembercardOpenCardsByCardIdRequest() = default;
 PatchMembercardOpenCardsByCardIdRequest::~PatchMembercardOpenCardsByCardIdRequest() = default;
 PostMembercardOpenCardsByCardIdCodesDepositRequest::
     PostMembercardOpenCardsByCardIdCodesDepositRequest() = default;
 PostMembercardOpenCardsByCardIdCodesDepositRequest::
     ~PostMembercardOpenCardsByCardIdCodesDepositRequest() = default;
-T98::Data() = default;
-T98::~Data() = default;
+T214::Data() = default;
+T214::~Data() = default;
 PostMembercardOpenCardsByCardIdCodesDepositResponse::
     PostMembercardOpenCardsByCardIdCodesDepositResponse() = default;
 PostMembercardOpenCardsByCardIdCodesDepositResponse::
@@ -10975,12 +18352,18 @@ GetMembercardOpenCardsByCardIdCodesByCodeRequest::
     GetMembercardOpenCardsByCardIdCodesByCodeRequest() = default;
 GetMembercardOpenCardsByCardIdCodesByCodeRequest::
     ~GetMembercardOpenCardsByCardIdCodesByCodeRequest() = default;
+T216::CommonFieldList() = default;
+T216::~CommonFieldList() = default;
+T217::CustomFieldList() = default;
+T217::~CustomFieldList() = default;
+T215::UserInformation() = default;
+T215::~UserInformation() = default;
 GetMembercardOpenCardsByCardIdCodesByCodeResponse::
     GetMembercardOpenCardsByCardIdCodesByCodeResponse() = default;
 GetMembercardOpenCardsByCardIdCodesByCodeResponse::
     ~GetMembercardOpenCardsByCardIdCodesByCodeResponse() = default;
-T99::BalanceInformation() = default;
-T99::~BalanceInformation() = default;
+T218::BalanceInformation() = default;
+T218::~BalanceInformation() = default;
 PatchMembercardOpenCardsByCardIdCodesByCodeRequest::
     PatchMembercardOpenCardsByCardIdCodesByCodeRequest() = default;
 PatchMembercardOpenCardsByCardIdCodesByCodeRequest::
@@ -10997,24 +18380,24 @@ PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest::
     PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest() = default;
 PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest::
     ~PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest() = default;
-T100::Guide() = default;
-T100::~Guide() = default;
+T219::Guide() = default;
+T219::~Guide() = default;
 PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest::
     PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest() = default;
 PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest::
     ~PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest() = default;
-T103::FieldList() = default;
-T103::~FieldList() = default;
-T105::JumpMiniprogram() = default;
-T105::~JumpMiniprogram() = default;
-T104::ActionSetting() = default;
-T104::~ActionSetting() = default;
-T102::ContentTemplateData() = default;
-T102::~ContentTemplateData() = default;
-T106::MessageTemplateSetting() = default;
-T106::~MessageTemplateSetting() = default;
-T101::StateSetting() = default;
-T101::~StateSetting() = default;
+T222::FieldList() = default;
+T222::~FieldList() = default;
+T224::JumpMiniprogram() = default;
+T224::~JumpMiniprogram() = default;
+T223::ActionSetting() = default;
+T223::~ActionSetting() = default;
+T221::ContentTemplateData() = default;
+T221::~ContentTemplateData() = default;
+T225::MessageTemplateSetting() = default;
+T225::~MessageTemplateSetting() = default;
+T220::StateSetting() = default;
+T220::~StateSetting() = default;
 PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::
     PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest() = default;
 PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::
@@ -11055,20 +18438,26 @@ PostMembercardOpenCardsByCardIdQrcodeResponse::PostMembercardOpenCardsByCardIdQr
     default;
 PostMembercardOpenCardsByCardIdQrcodeResponse::~PostMembercardOpenCardsByCardIdQrcodeResponse() =
     default;
-T107::Bonus() = default;
-T107::~Bonus() = default;
-T108::Favor() = default;
-T108::~Favor() = default;
-T109::Fapiao() = default;
-T109::~Fapiao() = default;
+T226::Bonus() = default;
+T226::~Bonus() = default;
+T227::Favor() = default;
+T227::~Favor() = default;
+T228::Fapiao() = default;
+T228::~Fapiao() = default;
+T229::Guide() = default;
+T229::~Guide() = default;
 PatchMembercardOpenCardsByCardIdRightsRequest::PatchMembercardOpenCardsByCardIdRightsRequest() =
     default;
 PatchMembercardOpenCardsByCardIdRightsRequest::~PatchMembercardOpenCardsByCardIdRightsRequest() =
     default;
+T230::JumpMiniprogram() = default;
+T230::~JumpMiniprogram() = default;
 PostMembercardOpenCardsByCardIdServiceModulesRequest::
     PostMembercardOpenCardsByCardIdServiceModulesRequest() = default;
 PostMembercardOpenCardsByCardIdServiceModulesRequest::
     ~PostMembercardOpenCardsByCardIdServiceModulesRequest() = default;
+T231::JumpMiniprogram() = default;
+T231::~JumpMiniprogram() = default;
 PostMembercardOpenCardsByCardIdServiceModulesResponse::
     PostMembercardOpenCardsByCardIdServiceModulesResponse() = default;
 PostMembercardOpenCardsByCardIdServiceModulesResponse::
@@ -11077,10 +18466,14 @@ DeleteMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest::
     DeleteMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest() = default;
 DeleteMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest::
     ~DeleteMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest() = default;
+T232::JumpMiniprogram() = default;
+T232::~JumpMiniprogram() = default;
 PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest::
     PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest() = default;
 PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest::
     ~PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest() = default;
+T233::JumpMiniprogram() = default;
+T233::~JumpMiniprogram() = default;
 PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdResponse::
     PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdResponse() = default;
 PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdResponse::
@@ -11097,8 +18490,8 @@ PostMembercardOpenCardsByCardIdUsersImportResponse::
     PostMembercardOpenCardsByCardIdUsersImportResponse() = default;
 PostMembercardOpenCardsByCardIdUsersImportResponse::
     ~PostMembercardOpenCardsByCardIdUsersImportResponse() = default;
-T110::MemberInformation() = default;
-T110::~MemberInformation() = default;
+T234::MemberInformation() = default;
+T234::~MemberInformation() = default;
 PostMembercardOpenPhonenumberMemberImportRequest::
     PostMembercardOpenPhonenumberMemberImportRequest() = default;
 PostMembercardOpenPhonenumberMemberImportRequest::
@@ -11107,24 +18500,24 @@ GetMembercardOpenPhonenumberMemberSearchRequest::GetMembercardOpenPhonenumberMem
     default;
 GetMembercardOpenPhonenumberMemberSearchRequest::
     ~GetMembercardOpenPhonenumberMemberSearchRequest() = default;
-T111::UserCardInformation() = default;
-T111::~UserCardInformation() = default;
+T235::UserCardInformation() = default;
+T235::~UserCardInformation() = default;
 GetMembercardOpenPhonenumberMemberSearchResponse::
     GetMembercardOpenPhonenumberMemberSearchResponse() = default;
 GetMembercardOpenPhonenumberMemberSearchResponse::
     ~GetMembercardOpenPhonenumberMemberSearchResponse() = default;
 GetMembercardOpenUserCardsRequest::GetMembercardOpenUserCardsRequest() = default;
 GetMembercardOpenUserCardsRequest::~GetMembercardOpenUserCardsRequest() = default;
-T112::Data() = default;
-T112::~Data() = default;
+T236::Data() = default;
+T236::~Data() = default;
 GetMembercardOpenUserCardsResponse::GetMembercardOpenUserCardsResponse() = default;
 GetMembercardOpenUserCardsResponse::~GetMembercardOpenUserCardsResponse() = default;
 PostPartnerDeliveryPlanDeliveryPlansRequest::PostPartnerDeliveryPlanDeliveryPlansRequest() =
     default;
 PostPartnerDeliveryPlanDeliveryPlansRequest::~PostPartnerDeliveryPlanDeliveryPlansRequest() =
     default;
-T113::Plan() = default;
-T113::~Plan() = default;
+T237::Plan() = default;
+T237::~Plan() = default;
 PostPartnerDeliveryPlanDeliveryPlansResponse::PostPartnerDeliveryPlanDeliveryPlansResponse() =
     default;
 PostPartnerDeliveryPlanDeliveryPlansResponse::~PostPartnerDeliveryPlanDeliveryPlansResponse() =
@@ -11133,16 +18526,20 @@ GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest::
     GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest() = default;
 GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest::
     ~GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest() = default;
+T238::PlanList() = default;
+T238::~PlanList() = default;
 GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse::
     GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse() = default;
 GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse::
     ~GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse() = default;
-T114::ModifyContent() = default;
-T114::~ModifyContent() = default;
+T239::ModifyContent() = default;
+T239::~ModifyContent() = default;
 PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest::
     PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest() = default;
 PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest::
     ~PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest() = default;
+T240::Plan() = default;
+T240::~Plan() = default;
 PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse::
     PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse() = default;
 PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse::
@@ -11159,16 +18556,16 @@ PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse::
     PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse() = default;
 PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse::
     ~PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse() = default;
-T116::NormalCoupon() = default;
-T116::~NormalCoupon() = default;
-T117::DiscountCoupon() = default;
-T117::~DiscountCoupon() = default;
-T118::ExchangeCoupon() = default;
-T118::~ExchangeCoupon() = default;
-T115::CombineImage() = default;
-T115::~CombineImage() = default;
-T119::CutOut() = default;
-T119::~CutOut() = default;
+T242::NormalCoupon() = default;
+T242::~NormalCoupon() = default;
+T243::DiscountCoupon() = default;
+T243::~DiscountCoupon() = default;
+T244::ExchangeCoupon() = default;
+T244::~ExchangeCoupon() = default;
+T241::CombineImage() = default;
+T241::~CombineImage() = default;
+T245::CutOut() = default;
+T245::~CutOut() = default;
 PostPartnerProductCouponImageGenerationTasksRequest::
     PostPartnerProductCouponImageGenerationTasksRequest() = default;
 PostPartnerProductCouponImageGenerationTasksRequest::
@@ -11181,10 +18578,16 @@ GetPartnerProductCouponImageGenerationTasksByTaskIdRequest::
     GetPartnerProductCouponImageGenerationTasksByTaskIdRequest() = default;
 GetPartnerProductCouponImageGenerationTasksByTaskIdRequest::
     ~GetPartnerProductCouponImageGenerationTasksByTaskIdRequest() = default;
+T246::CombineImageResult() = default;
+T246::~CombineImageResult() = default;
+T247::CutOutResult() = default;
+T247::~CutOutResult() = default;
 GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::
     GetPartnerProductCouponImageGenerationTasksByTaskIdResponse() = default;
 GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::
     ~GetPartnerProductCouponImageGenerationTasksByTaskIdResponse() = default;
+T248::Meta() = default;
+T248::~Meta() = default;
 PostPartnerProductCouponMediaUploadImageRequest::PostPartnerProductCouponMediaUploadImageRequest() =
     default;
 PostPartnerProductCouponMediaUploadImageRequest::
@@ -11209,62 +18612,118 @@ PostPartnerProductCouponNotifyConfigsResponse::PostPartnerProductCouponNotifyCon
     default;
 PostPartnerProductCouponNotifyConfigsResponse::~PostPartnerProductCouponNotifyConfigsResponse() =
     default;
-T120::SingleUsageInfo() = default;
-T120::~SingleUsageInfo() = default;
-T121::SequentialUsageInfo() = default;
-T121::~SequentialUsageInfo() = default;
-T124::ChoiceList() = default;
-T124::~ChoiceList() = default;
-T123::ComboPackageList() = default;
-T123::~ComboPackageList() = default;
-T122::DisplayInfo() = default;
-T122::~DisplayInfo() = default;
-T126::StockSendRule() = default;
-T126::~StockSendRule() = default;
-T130::DayPeriodList() = default;
-T130::~DayPeriodList() = default;
-T129::WeeklyAvailablePeriod() = default;
-T129::~WeeklyAvailablePeriod() = default;
-T131::IrregularAvailablePeriodList() = default;
-T131::~IrregularAvailablePeriodList() = default;
-T128::CouponAvailablePeriod() = default;
-T128::~CouponAvailablePeriod() = default;
-T127::SingleUsageRule() = default;
-T127::~SingleUsageRule() = default;
-T133::CouponAvailablePeriod() = default;
-T133::~CouponAvailablePeriod() = default;
-T132::SequentialUsageRule() = default;
-T132::~SequentialUsageRule() = default;
-T135::CouponAvailableStoreInfo() = default;
-T135::~CouponAvailableStoreInfo() = default;
-T134::UsageRuleDisplayInfo() = default;
-T134::~UsageRuleDisplayInfo() = default;
-T137::EntranceMiniProgram() = default;
-T137::~EntranceMiniProgram() = default;
-T138::EntranceOfficialAccount() = default;
-T138::~EntranceOfficialAccount() = default;
-T139::EntranceFinder() = default;
-T139::~EntranceFinder() = default;
-T136::CouponDisplayInfo() = default;
-T136::~CouponDisplayInfo() = default;
-T125::Stock() = default;
-T125::~Stock() = default;
+T250::NormalCoupon() = default;
+T250::~NormalCoupon() = default;
+T251::DiscountCoupon() = default;
+T251::~DiscountCoupon() = default;
+T249::SingleUsageInfo() = default;
+T249::~SingleUsageInfo() = default;
+T252::SequentialUsageInfo() = default;
+T252::~SequentialUsageInfo() = default;
+T255::ChoiceList() = default;
+T255::~ChoiceList() = default;
+T254::ComboPackageList() = default;
+T254::~ComboPackageList() = default;
+T253::DisplayInfo() = default;
+T253::~DisplayInfo() = default;
+T257::StockSendRule() = default;
+T257::~StockSendRule() = default;
+T261::DayPeriodList() = default;
+T261::~DayPeriodList() = default;
+T260::WeeklyAvailablePeriod() = default;
+T260::~WeeklyAvailablePeriod() = default;
+T262::IrregularAvailablePeriodList() = default;
+T262::~IrregularAvailablePeriodList() = default;
+T259::CouponAvailablePeriod() = default;
+T259::~CouponAvailablePeriod() = default;
+T263::ExchangeCoupon() = default;
+T263::~ExchangeCoupon() = default;
+T258::SingleUsageRule() = default;
+T258::~SingleUsageRule() = default;
+T265::CouponAvailablePeriod() = default;
+T265::~CouponAvailablePeriod() = default;
+T266::NormalCouponList() = default;
+T266::~NormalCouponList() = default;
+T267::DiscountCouponList() = default;
+T267::~DiscountCouponList() = default;
+T268::ExchangeCouponList() = default;
+T268::~ExchangeCouponList() = default;
+T264::SequentialUsageRule() = default;
+T264::~SequentialUsageRule() = default;
+T270::CouponAvailableStoreInfo() = default;
+T270::~CouponAvailableStoreInfo() = default;
+T269::UsageRuleDisplayInfo() = default;
+T269::~UsageRuleDisplayInfo() = default;
+T272::EntranceMiniProgram() = default;
+T272::~EntranceMiniProgram() = default;
+T273::EntranceOfficialAccount() = default;
+T273::~EntranceOfficialAccount() = default;
+T274::EntranceFinder() = default;
+T274::~EntranceFinder() = default;
+T271::CouponDisplayInfo() = default;
+T271::~CouponDisplayInfo() = default;
+T275::NotifyConfig() = default;
+T275::~NotifyConfig() = default;
+T256::Stock() = default;
+T256::~Stock() = default;
 PostPartnerProductCouponProductCouponsRequest::PostPartnerProductCouponProductCouponsRequest() =
     default;
 PostPartnerProductCouponProductCouponsRequest::~PostPartnerProductCouponProductCouponsRequest() =
     default;
-T142::CouponAvailablePeriod() = default;
-T142::~CouponAvailablePeriod() = default;
-T141::SingleUsageRule() = default;
-T141::~SingleUsageRule() = default;
-T144::EntranceMiniProgram() = default;
-T144::~EntranceMiniProgram() = default;
-T143::CouponDisplayInfo() = default;
-T143::~CouponDisplayInfo() = default;
-T145::SentCountInfo() = default;
-T145::~SentCountInfo() = default;
-T140::Stock() = default;
-T140::~Stock() = default;
+T277::NormalCoupon() = default;
+T277::~NormalCoupon() = default;
+T278::DiscountCoupon() = default;
+T278::~DiscountCoupon() = default;
+T276::SingleUsageInfo() = default;
+T276::~SingleUsageInfo() = default;
+T279::SequentialUsageInfo() = default;
+T279::~SequentialUsageInfo() = default;
+T282::ChoiceList() = default;
+T282::~ChoiceList() = default;
+T281::ComboPackageList() = default;
+T281::~ComboPackageList() = default;
+T280::DisplayInfo() = default;
+T280::~DisplayInfo() = default;
+T284::StockSendRule() = default;
+T284::~StockSendRule() = default;
+T288::DayPeriodList() = default;
+T288::~DayPeriodList() = default;
+T287::WeeklyAvailablePeriod() = default;
+T287::~WeeklyAvailablePeriod() = default;
+T289::IrregularAvailablePeriodList() = default;
+T289::~IrregularAvailablePeriodList() = default;
+T286::CouponAvailablePeriod() = default;
+T286::~CouponAvailablePeriod() = default;
+T290::ExchangeCoupon() = default;
+T290::~ExchangeCoupon() = default;
+T285::SingleUsageRule() = default;
+T285::~SingleUsageRule() = default;
+T292::CouponAvailablePeriod() = default;
+T292::~CouponAvailablePeriod() = default;
+T293::NormalCouponList() = default;
+T293::~NormalCouponList() = default;
+T294::DiscountCouponList() = default;
+T294::~DiscountCouponList() = default;
+T295::ExchangeCouponList() = default;
+T295::~ExchangeCouponList() = default;
+T291::SequentialUsageRule() = default;
+T291::~SequentialUsageRule() = default;
+T297::CouponAvailableStoreInfo() = default;
+T297::~CouponAvailableStoreInfo() = default;
+T296::UsageRuleDisplayInfo() = default;
+T296::~UsageRuleDisplayInfo() = default;
+T299::EntranceMiniProgram() = default;
+T299::~EntranceMiniProgram() = default;
+T300::EntranceOfficialAccount() = default;
+T300::~EntranceOfficialAccount() = default;
+T301::EntranceFinder() = default;
+T301::~EntranceFinder() = default;
+T298::CouponDisplayInfo() = default;
+T298::~CouponDisplayInfo() = default;
+T302::SentCountInfo() = default;
+T302::~SentCountInfo() = default;
+T283::Stock() = default;
+T283::~Stock() = default;
 PostPartnerProductCouponProductCouponsResponse::PostPartnerProductCouponProductCouponsResponse() =
     default;
 PostPartnerProductCouponProductCouponsResponse::~PostPartnerProductCouponProductCouponsResponse() =
@@ -11273,14 +18732,48 @@ GetPartnerProductCouponProductCouponsByProductCouponIdRequest::
     GetPartnerProductCouponProductCouponsByProductCouponIdRequest() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdRequest::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdRequest() = default;
+T304::NormalCoupon() = default;
+T304::~NormalCoupon() = default;
+T305::DiscountCoupon() = default;
+T305::~DiscountCoupon() = default;
+T303::SingleUsageInfo() = default;
+T303::~SingleUsageInfo() = default;
+T306::SequentialUsageInfo() = default;
+T306::~SequentialUsageInfo() = default;
+T309::ChoiceList() = default;
+T309::~ChoiceList() = default;
+T308::ComboPackageList() = default;
+T308::~ComboPackageList() = default;
+T307::DisplayInfo() = default;
+T307::~DisplayInfo() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdResponse::
     GetPartnerProductCouponProductCouponsByProductCouponIdResponse() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdResponse::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdResponse() = default;
+T312::ChoiceList() = default;
+T312::~ChoiceList() = default;
+T311::ComboPackageList() = default;
+T311::~ComboPackageList() = default;
+T310::DisplayInfo() = default;
+T310::~DisplayInfo() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdRequest::
     PatchPartnerProductCouponProductCouponsByProductCouponIdRequest() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdRequest::
     ~PatchPartnerProductCouponProductCouponsByProductCouponIdRequest() = default;
+T314::NormalCoupon() = default;
+T314::~NormalCoupon() = default;
+T315::DiscountCoupon() = default;
+T315::~DiscountCoupon() = default;
+T313::SingleUsageInfo() = default;
+T313::~SingleUsageInfo() = default;
+T316::SequentialUsageInfo() = default;
+T316::~SequentialUsageInfo() = default;
+T319::ChoiceList() = default;
+T319::~ChoiceList() = default;
+T318::ComboPackageList() = default;
+T318::~ComboPackageList() = default;
+T317::DisplayInfo() = default;
+T317::~DisplayInfo() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::
     PatchPartnerProductCouponProductCouponsByProductCouponIdResponse() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::
@@ -11289,62 +18782,198 @@ PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest() = default;
+T321::NormalCoupon() = default;
+T321::~NormalCoupon() = default;
+T322::DiscountCoupon() = default;
+T322::~DiscountCoupon() = default;
+T320::SingleUsageInfo() = default;
+T320::~SingleUsageInfo() = default;
+T323::SequentialUsageInfo() = default;
+T323::~SequentialUsageInfo() = default;
+T326::ChoiceList() = default;
+T326::~ChoiceList() = default;
+T325::ComboPackageList() = default;
+T325::~ComboPackageList() = default;
+T324::DisplayInfo() = default;
+T324::~DisplayInfo() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse() = default;
-T147::StockSendRule() = default;
-T147::~StockSendRule() = default;
-T148::ProgressiveBundleUsageRule() = default;
-T148::~ProgressiveBundleUsageRule() = default;
-T146::StockBundle() = default;
-T146::~StockBundle() = default;
+T328::StockSendRule() = default;
+T328::~StockSendRule() = default;
+T332::DayPeriodList() = default;
+T332::~DayPeriodList() = default;
+T331::WeeklyAvailablePeriod() = default;
+T331::~WeeklyAvailablePeriod() = default;
+T333::IrregularAvailablePeriodList() = default;
+T333::~IrregularAvailablePeriodList() = default;
+T330::CouponAvailablePeriod() = default;
+T330::~CouponAvailablePeriod() = default;
+T334::NormalCouponList() = default;
+T334::~NormalCouponList() = default;
+T335::DiscountCouponList() = default;
+T335::~DiscountCouponList() = default;
+T336::ExchangeCouponList() = default;
+T336::~ExchangeCouponList() = default;
+T329::ProgressiveBundleUsageRule() = default;
+T329::~ProgressiveBundleUsageRule() = default;
+T338::CouponAvailableStoreInfo() = default;
+T338::~CouponAvailableStoreInfo() = default;
+T337::UsageRuleDisplayInfo() = default;
+T337::~UsageRuleDisplayInfo() = default;
+T340::EntranceMiniProgram() = default;
+T340::~EntranceMiniProgram() = default;
+T341::EntranceOfficialAccount() = default;
+T341::~EntranceOfficialAccount() = default;
+T342::EntranceFinder() = default;
+T342::~EntranceFinder() = default;
+T339::CouponDisplayInfo() = default;
+T339::~CouponDisplayInfo() = default;
+T343::NotifyConfig() = default;
+T343::~NotifyConfig() = default;
+T327::StockBundle() = default;
+T327::~StockBundle() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest() = default;
-T150::StockBundleInfo() = default;
-T150::~StockBundleInfo() = default;
-T149::StockList() = default;
-T149::~StockList() = default;
+T345::CouponCodeCountInfo() = default;
+T345::~CouponCodeCountInfo() = default;
+T346::StockSendRule() = default;
+T346::~StockSendRule() = default;
+T350::DayPeriodList() = default;
+T350::~DayPeriodList() = default;
+T349::WeeklyAvailablePeriod() = default;
+T349::~WeeklyAvailablePeriod() = default;
+T351::IrregularAvailablePeriodList() = default;
+T351::~IrregularAvailablePeriodList() = default;
+T348::CouponAvailablePeriod() = default;
+T348::~CouponAvailablePeriod() = default;
+T352::NormalCoupon() = default;
+T352::~NormalCoupon() = default;
+T353::DiscountCoupon() = default;
+T353::~DiscountCoupon() = default;
+T354::ExchangeCoupon() = default;
+T354::~ExchangeCoupon() = default;
+T347::ProgressiveBundleUsageRule() = default;
+T347::~ProgressiveBundleUsageRule() = default;
+T355::StockBundleInfo() = default;
+T355::~StockBundleInfo() = default;
+T357::CouponAvailableStoreInfo() = default;
+T357::~CouponAvailableStoreInfo() = default;
+T356::UsageRuleDisplayInfo() = default;
+T356::~UsageRuleDisplayInfo() = default;
+T359::EntranceMiniProgram() = default;
+T359::~EntranceMiniProgram() = default;
+T360::EntranceOfficialAccount() = default;
+T360::~EntranceOfficialAccount() = default;
+T361::EntranceFinder() = default;
+T361::~EntranceFinder() = default;
+T358::CouponDisplayInfo() = default;
+T358::~CouponDisplayInfo() = default;
+T362::SentCountInfo() = default;
+T362::~SentCountInfo() = default;
+T344::StockList() = default;
+T344::~StockList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse() = default;
+T364::CouponAvailableStoreInfo() = default;
+T364::~CouponAvailableStoreInfo() = default;
+T363::UsageRuleDisplayInfo() = default;
+T363::~UsageRuleDisplayInfo() = default;
+T366::EntranceMiniProgram() = default;
+T366::~EntranceMiniProgram() = default;
+T367::EntranceOfficialAccount() = default;
+T367::~EntranceOfficialAccount() = default;
+T368::EntranceFinder() = default;
+T368::~EntranceFinder() = default;
+T365::CouponDisplayInfo() = default;
+T365::~CouponDisplayInfo() = default;
+T369::NotifyConfig() = default;
+T369::~NotifyConfig() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
     PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest() =
         default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
     ~PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest() =
         default;
+T371::CouponCodeCountInfo() = default;
+T371::~CouponCodeCountInfo() = default;
+T372::StockSendRule() = default;
+T372::~StockSendRule() = default;
+T376::DayPeriodList() = default;
+T376::~DayPeriodList() = default;
+T375::WeeklyAvailablePeriod() = default;
+T375::~WeeklyAvailablePeriod() = default;
+T377::IrregularAvailablePeriodList() = default;
+T377::~IrregularAvailablePeriodList() = default;
+T374::CouponAvailablePeriod() = default;
+T374::~CouponAvailablePeriod() = default;
+T378::NormalCoupon() = default;
+T378::~NormalCoupon() = default;
+T379::DiscountCoupon() = default;
+T379::~DiscountCoupon() = default;
+T380::ExchangeCoupon() = default;
+T380::~ExchangeCoupon() = default;
+T373::ProgressiveBundleUsageRule() = default;
+T373::~ProgressiveBundleUsageRule() = default;
+T381::StockBundleInfo() = default;
+T381::~StockBundleInfo() = default;
+T383::CouponAvailableStoreInfo() = default;
+T383::~CouponAvailableStoreInfo() = default;
+T382::UsageRuleDisplayInfo() = default;
+T382::~UsageRuleDisplayInfo() = default;
+T385::EntranceMiniProgram() = default;
+T385::~EntranceMiniProgram() = default;
+T386::EntranceOfficialAccount() = default;
+T386::~EntranceOfficialAccount() = default;
+T387::EntranceFinder() = default;
+T387::~EntranceFinder() = default;
+T384::CouponDisplayInfo() = default;
+T384::~CouponDisplayInfo() = default;
+T388::SentCountInfo() = default;
+T388::~SentCountInfo() = default;
+T370::StockList() = default;
+T370::~StockList() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse::
     PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse() =
         default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse::
     ~PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse() =
         default;
-T151::StoreList() = default;
-T151::~StoreList() = default;
+T389::StoreList() = default;
+T389::~StoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest() =
         default;
-T152::FailedStoreList() = default;
-T152::~FailedStoreList() = default;
+T390::SuccessStoreList() = default;
+T390::~SuccessStoreList() = default;
+T391::FailedStoreList() = default;
+T391::~FailedStoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse() =
         default;
+T392::StoreList() = default;
+T392::~StoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest() =
         default;
+T393::SuccessStoreList() = default;
+T393::~SuccessStoreList() = default;
+T394::FailedStoreList() = default;
+T394::~FailedStoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresResponse() =
         default;
@@ -11357,6 +18986,46 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundle
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest() =
         default;
+T396::CouponCodeCountInfo() = default;
+T396::~CouponCodeCountInfo() = default;
+T397::StockSendRule() = default;
+T397::~StockSendRule() = default;
+T401::DayPeriodList() = default;
+T401::~DayPeriodList() = default;
+T400::WeeklyAvailablePeriod() = default;
+T400::~WeeklyAvailablePeriod() = default;
+T402::IrregularAvailablePeriodList() = default;
+T402::~IrregularAvailablePeriodList() = default;
+T399::CouponAvailablePeriod() = default;
+T399::~CouponAvailablePeriod() = default;
+T403::NormalCoupon() = default;
+T403::~NormalCoupon() = default;
+T404::DiscountCoupon() = default;
+T404::~DiscountCoupon() = default;
+T405::ExchangeCoupon() = default;
+T405::~ExchangeCoupon() = default;
+T398::ProgressiveBundleUsageRule() = default;
+T398::~ProgressiveBundleUsageRule() = default;
+T406::StockBundleInfo() = default;
+T406::~StockBundleInfo() = default;
+T408::CouponAvailableStoreInfo() = default;
+T408::~CouponAvailableStoreInfo() = default;
+T407::UsageRuleDisplayInfo() = default;
+T407::~UsageRuleDisplayInfo() = default;
+T410::EntranceMiniProgram() = default;
+T410::~EntranceMiniProgram() = default;
+T411::EntranceOfficialAccount() = default;
+T411::~EntranceOfficialAccount() = default;
+T412::EntranceFinder() = default;
+T412::~EntranceFinder() = default;
+T409::CouponDisplayInfo() = default;
+T409::~CouponDisplayInfo() = default;
+T413::NotifyConfig() = default;
+T413::~NotifyConfig() = default;
+T414::SentCountInfo() = default;
+T414::~SentCountInfo() = default;
+T395::StockList() = default;
+T395::~StockList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse() =
         default;
@@ -11367,20 +19036,150 @@ GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest() = default;
-T153::StockList() = default;
-T153::~StockList() = default;
+T416::CouponCodeCountInfo() = default;
+T416::~CouponCodeCountInfo() = default;
+T417::StockSendRule() = default;
+T417::~StockSendRule() = default;
+T421::DayPeriodList() = default;
+T421::~DayPeriodList() = default;
+T420::WeeklyAvailablePeriod() = default;
+T420::~WeeklyAvailablePeriod() = default;
+T422::IrregularAvailablePeriodList() = default;
+T422::~IrregularAvailablePeriodList() = default;
+T419::CouponAvailablePeriod() = default;
+T419::~CouponAvailablePeriod() = default;
+T423::NormalCoupon() = default;
+T423::~NormalCoupon() = default;
+T424::DiscountCoupon() = default;
+T424::~DiscountCoupon() = default;
+T425::ExchangeCoupon() = default;
+T425::~ExchangeCoupon() = default;
+T418::SingleUsageRule() = default;
+T418::~SingleUsageRule() = default;
+T427::CouponAvailablePeriod() = default;
+T427::~CouponAvailablePeriod() = default;
+T428::NormalCouponList() = default;
+T428::~NormalCouponList() = default;
+T429::DiscountCouponList() = default;
+T429::~DiscountCouponList() = default;
+T430::ExchangeCouponList() = default;
+T430::~ExchangeCouponList() = default;
+T426::SequentialUsageRule() = default;
+T426::~SequentialUsageRule() = default;
+T432::CouponAvailableStoreInfo() = default;
+T432::~CouponAvailableStoreInfo() = default;
+T431::UsageRuleDisplayInfo() = default;
+T431::~UsageRuleDisplayInfo() = default;
+T434::EntranceMiniProgram() = default;
+T434::~EntranceMiniProgram() = default;
+T435::EntranceOfficialAccount() = default;
+T435::~EntranceOfficialAccount() = default;
+T436::EntranceFinder() = default;
+T436::~EntranceFinder() = default;
+T433::CouponDisplayInfo() = default;
+T433::~CouponDisplayInfo() = default;
+T437::NotifyConfig() = default;
+T437::~NotifyConfig() = default;
+T438::SentCountInfo() = default;
+T438::~SentCountInfo() = default;
+T415::StockList() = default;
+T415::~StockList() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse() = default;
-T154::Stock() = default;
-T154::~Stock() = default;
+T440::StockSendRule() = default;
+T440::~StockSendRule() = default;
+T444::DayPeriodList() = default;
+T444::~DayPeriodList() = default;
+T443::WeeklyAvailablePeriod() = default;
+T443::~WeeklyAvailablePeriod() = default;
+T445::IrregularAvailablePeriodList() = default;
+T445::~IrregularAvailablePeriodList() = default;
+T442::CouponAvailablePeriod() = default;
+T442::~CouponAvailablePeriod() = default;
+T446::NormalCoupon() = default;
+T446::~NormalCoupon() = default;
+T447::DiscountCoupon() = default;
+T447::~DiscountCoupon() = default;
+T448::ExchangeCoupon() = default;
+T448::~ExchangeCoupon() = default;
+T441::SingleUsageRule() = default;
+T441::~SingleUsageRule() = default;
+T450::CouponAvailablePeriod() = default;
+T450::~CouponAvailablePeriod() = default;
+T451::NormalCouponList() = default;
+T451::~NormalCouponList() = default;
+T452::DiscountCouponList() = default;
+T452::~DiscountCouponList() = default;
+T453::ExchangeCouponList() = default;
+T453::~ExchangeCouponList() = default;
+T449::SequentialUsageRule() = default;
+T449::~SequentialUsageRule() = default;
+T455::CouponAvailableStoreInfo() = default;
+T455::~CouponAvailableStoreInfo() = default;
+T454::UsageRuleDisplayInfo() = default;
+T454::~UsageRuleDisplayInfo() = default;
+T457::EntranceMiniProgram() = default;
+T457::~EntranceMiniProgram() = default;
+T458::EntranceOfficialAccount() = default;
+T458::~EntranceOfficialAccount() = default;
+T459::EntranceFinder() = default;
+T459::~EntranceFinder() = default;
+T456::CouponDisplayInfo() = default;
+T456::~CouponDisplayInfo() = default;
+T460::NotifyConfig() = default;
+T460::~NotifyConfig() = default;
+T439::Stock() = default;
+T439::~Stock() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest() = default;
-T155::UsageRuleDisplayInfo() = default;
-T155::~UsageRuleDisplayInfo() = default;
+T461::CouponCodeCountInfo() = default;
+T461::~CouponCodeCountInfo() = default;
+T462::StockSendRule() = default;
+T462::~StockSendRule() = default;
+T466::DayPeriodList() = default;
+T466::~DayPeriodList() = default;
+T465::WeeklyAvailablePeriod() = default;
+T465::~WeeklyAvailablePeriod() = default;
+T467::IrregularAvailablePeriodList() = default;
+T467::~IrregularAvailablePeriodList() = default;
+T464::CouponAvailablePeriod() = default;
+T464::~CouponAvailablePeriod() = default;
+T468::NormalCoupon() = default;
+T468::~NormalCoupon() = default;
+T469::DiscountCoupon() = default;
+T469::~DiscountCoupon() = default;
+T470::ExchangeCoupon() = default;
+T470::~ExchangeCoupon() = default;
+T463::SingleUsageRule() = default;
+T463::~SingleUsageRule() = default;
+T472::CouponAvailablePeriod() = default;
+T472::~CouponAvailablePeriod() = default;
+T473::NormalCouponList() = default;
+T473::~NormalCouponList() = default;
+T474::DiscountCouponList() = default;
+T474::~DiscountCouponList() = default;
+T475::ExchangeCouponList() = default;
+T475::~ExchangeCouponList() = default;
+T471::SequentialUsageRule() = default;
+T471::~SequentialUsageRule() = default;
+T477::CouponAvailableStoreInfo() = default;
+T477::~CouponAvailableStoreInfo() = default;
+T476::UsageRuleDisplayInfo() = default;
+T476::~UsageRuleDisplayInfo() = default;
+T479::EntranceMiniProgram() = default;
+T479::~EntranceMiniProgram() = default;
+T480::EntranceOfficialAccount() = default;
+T480::~EntranceOfficialAccount() = default;
+T481::EntranceFinder() = default;
+T481::~EntranceFinder() = default;
+T478::CouponDisplayInfo() = default;
+T478::~CouponDisplayInfo() = default;
+T482::SentCountInfo() = default;
+T482::~SentCountInfo() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
@@ -11389,24 +19188,134 @@ GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest() = default;
+T483::CouponCodeCountInfo() = default;
+T483::~CouponCodeCountInfo() = default;
+T484::StockSendRule() = default;
+T484::~StockSendRule() = default;
+T488::DayPeriodList() = default;
+T488::~DayPeriodList() = default;
+T487::WeeklyAvailablePeriod() = default;
+T487::~WeeklyAvailablePeriod() = default;
+T489::IrregularAvailablePeriodList() = default;
+T489::~IrregularAvailablePeriodList() = default;
+T486::CouponAvailablePeriod() = default;
+T486::~CouponAvailablePeriod() = default;
+T490::NormalCoupon() = default;
+T490::~NormalCoupon() = default;
+T491::DiscountCoupon() = default;
+T491::~DiscountCoupon() = default;
+T492::ExchangeCoupon() = default;
+T492::~ExchangeCoupon() = default;
+T485::SingleUsageRule() = default;
+T485::~SingleUsageRule() = default;
+T494::CouponAvailablePeriod() = default;
+T494::~CouponAvailablePeriod() = default;
+T495::NormalCouponList() = default;
+T495::~NormalCouponList() = default;
+T496::DiscountCouponList() = default;
+T496::~DiscountCouponList() = default;
+T497::ExchangeCouponList() = default;
+T497::~ExchangeCouponList() = default;
+T493::SequentialUsageRule() = default;
+T493::~SequentialUsageRule() = default;
+T499::CouponAvailableStoreInfo() = default;
+T499::~CouponAvailableStoreInfo() = default;
+T498::UsageRuleDisplayInfo() = default;
+T498::~UsageRuleDisplayInfo() = default;
+T501::EntranceMiniProgram() = default;
+T501::~EntranceMiniProgram() = default;
+T502::EntranceOfficialAccount() = default;
+T502::~EntranceOfficialAccount() = default;
+T503::EntranceFinder() = default;
+T503::~EntranceFinder() = default;
+T500::CouponDisplayInfo() = default;
+T500::~CouponDisplayInfo() = default;
+T504::NotifyConfig() = default;
+T504::~NotifyConfig() = default;
+T505::SentCountInfo() = default;
+T505::~SentCountInfo() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse() = default;
+T507::CouponAvailableStoreInfo() = default;
+T507::~CouponAvailableStoreInfo() = default;
+T506::UsageRuleDisplayInfo() = default;
+T506::~UsageRuleDisplayInfo() = default;
+T509::EntranceMiniProgram() = default;
+T509::~EntranceMiniProgram() = default;
+T510::EntranceOfficialAccount() = default;
+T510::~EntranceOfficialAccount() = default;
+T511::EntranceFinder() = default;
+T511::~EntranceFinder() = default;
+T508::CouponDisplayInfo() = default;
+T508::~CouponDisplayInfo() = default;
+T512::NotifyConfig() = default;
+T512::~NotifyConfig() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
     PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
     ~PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest() = default;
+T513::CouponCodeCountInfo() = default;
+T513::~CouponCodeCountInfo() = default;
+T514::StockSendRule() = default;
+T514::~StockSendRule() = default;
+T518::DayPeriodList() = default;
+T518::~DayPeriodList() = default;
+T517::WeeklyAvailablePeriod() = default;
+T517::~WeeklyAvailablePeriod() = default;
+T519::IrregularAvailablePeriodList() = default;
+T519::~IrregularAvailablePeriodList() = default;
+T516::CouponAvailablePeriod() = default;
+T516::~CouponAvailablePeriod() = default;
+T520::NormalCoupon() = default;
+T520::~NormalCoupon() = default;
+T521::DiscountCoupon() = default;
+T521::~DiscountCoupon() = default;
+T522::ExchangeCoupon() = default;
+T522::~ExchangeCoupon() = default;
+T515::SingleUsageRule() = default;
+T515::~SingleUsageRule() = default;
+T524::CouponAvailablePeriod() = default;
+T524::~CouponAvailablePeriod() = default;
+T525::NormalCouponList() = default;
+T525::~NormalCouponList() = default;
+T526::DiscountCouponList() = default;
+T526::~DiscountCouponList() = default;
+T527::ExchangeCouponList() = default;
+T527::~ExchangeCouponList() = default;
+T523::SequentialUsageRule() = default;
+T523::~SequentialUsageRule() = default;
+T529::CouponAvailableStoreInfo() = default;
+T529::~CouponAvailableStoreInfo() = default;
+T528::UsageRuleDisplayInfo() = default;
+T528::~UsageRuleDisplayInfo() = default;
+T531::EntranceMiniProgram() = default;
+T531::~EntranceMiniProgram() = default;
+T532::EntranceOfficialAccount() = default;
+T532::~EntranceOfficialAccount() = default;
+T533::EntranceFinder() = default;
+T533::~EntranceFinder() = default;
+T530::CouponDisplayInfo() = default;
+T530::~CouponDisplayInfo() = default;
+T534::SentCountInfo() = default;
+T534::~SentCountInfo() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     ~PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse() = default;
+T535::StoreList() = default;
+T535::~StoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest() =
         default;
+T536::SuccessStoreList() = default;
+T536::~SuccessStoreList() = default;
+T537::FailedStoreList() = default;
+T537::~FailedStoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresResponse() =
         default;
@@ -11419,6 +19328,8 @@ GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedS
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresRequest::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresRequest() =
         default;
+T538::StoreList() = default;
+T538::~StoreList() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresResponse::
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresResponse() =
         default;
@@ -11431,18 +19342,70 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivate
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateRequest() =
         default;
+T539::CouponCodeCountInfo() = default;
+T539::~CouponCodeCountInfo() = default;
+T540::StockSendRule() = default;
+T540::~StockSendRule() = default;
+T544::DayPeriodList() = default;
+T544::~DayPeriodList() = default;
+T543::WeeklyAvailablePeriod() = default;
+T543::~WeeklyAvailablePeriod() = default;
+T545::IrregularAvailablePeriodList() = default;
+T545::~IrregularAvailablePeriodList() = default;
+T542::CouponAvailablePeriod() = default;
+T542::~CouponAvailablePeriod() = default;
+T546::NormalCoupon() = default;
+T546::~NormalCoupon() = default;
+T547::DiscountCoupon() = default;
+T547::~DiscountCoupon() = default;
+T548::ExchangeCoupon() = default;
+T548::~ExchangeCoupon() = default;
+T541::SingleUsageRule() = default;
+T541::~SingleUsageRule() = default;
+T550::CouponAvailablePeriod() = default;
+T550::~CouponAvailablePeriod() = default;
+T551::NormalCouponList() = default;
+T551::~NormalCouponList() = default;
+T552::DiscountCouponList() = default;
+T552::~DiscountCouponList() = default;
+T553::ExchangeCouponList() = default;
+T553::~ExchangeCouponList() = default;
+T549::SequentialUsageRule() = default;
+T549::~SequentialUsageRule() = default;
+T555::CouponAvailableStoreInfo() = default;
+T555::~CouponAvailableStoreInfo() = default;
+T554::UsageRuleDisplayInfo() = default;
+T554::~UsageRuleDisplayInfo() = default;
+T557::EntranceMiniProgram() = default;
+T557::~EntranceMiniProgram() = default;
+T558::EntranceOfficialAccount() = default;
+T558::~EntranceOfficialAccount() = default;
+T559::EntranceFinder() = default;
+T559::~EntranceFinder() = default;
+T556::CouponDisplayInfo() = default;
+T556::~CouponDisplayInfo() = default;
+T560::NotifyConfig() = default;
+T560::~NotifyConfig() = default;
+T561::SentCountInfo() = default;
+T561::~SentCountInfo() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse() =
         default;
+T562::StoreList() = default;
+T562::~StoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest() =
         default;
+T563::SuccessStoreList() = default;
+T563::~SuccessStoreList() = default;
+T564::FailedStoreList() = default;
+T564::~FailedStoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresResponse() =
         default;
@@ -11455,6 +19418,52 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudg
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest() =
         default;
+T565::CouponCodeCountInfo() = default;
+T565::~CouponCodeCountInfo() = default;
+T566::StockSendRule() = default;
+T566::~StockSendRule() = default;
+T570::DayPeriodList() = default;
+T570::~DayPeriodList() = default;
+T569::WeeklyAvailablePeriod() = default;
+T569::~WeeklyAvailablePeriod() = default;
+T571::IrregularAvailablePeriodList() = default;
+T571::~IrregularAvailablePeriodList() = default;
+T568::CouponAvailablePeriod() = default;
+T568::~CouponAvailablePeriod() = default;
+T572::NormalCoupon() = default;
+T572::~NormalCoupon() = default;
+T573::DiscountCoupon() = default;
+T573::~DiscountCoupon() = default;
+T574::ExchangeCoupon() = default;
+T574::~ExchangeCoupon() = default;
+T567::SingleUsageRule() = default;
+T567::~SingleUsageRule() = default;
+T576::CouponAvailablePeriod() = default;
+T576::~CouponAvailablePeriod() = default;
+T577::NormalCouponList() = default;
+T577::~NormalCouponList() = default;
+T578::DiscountCouponList() = default;
+T578::~DiscountCouponList() = default;
+T579::ExchangeCouponList() = default;
+T579::~ExchangeCouponList() = default;
+T575::SequentialUsageRule() = default;
+T575::~SequentialUsageRule() = default;
+T581::CouponAvailableStoreInfo() = default;
+T581::~CouponAvailableStoreInfo() = default;
+T580::UsageRuleDisplayInfo() = default;
+T580::~UsageRuleDisplayInfo() = default;
+T583::EntranceMiniProgram() = default;
+T583::~EntranceMiniProgram() = default;
+T584::EntranceOfficialAccount() = default;
+T584::~EntranceOfficialAccount() = default;
+T585::EntranceFinder() = default;
+T585::~EntranceFinder() = default;
+T582::CouponDisplayInfo() = default;
+T582::~CouponDisplayInfo() = default;
+T586::NotifyConfig() = default;
+T586::~NotifyConfig() = default;
+T587::SentCountInfo() = default;
+T587::~SentCountInfo() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse() =
         default;
@@ -11473,30 +19482,78 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCoup
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesResponse::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesResponse() =
         default;
-T157::MemberTagInfo() = default;
-T157::~MemberTagInfo() = default;
-T156::CouponTagInfo() = default;
-T156::~CouponTagInfo() = default;
+T589::MemberTagInfo() = default;
+T589::~MemberTagInfo() = default;
+T588::CouponTagInfo() = default;
+T588::~CouponTagInfo() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesRequest::
     PostPartnerProductCouponUsersByOpenidCouponBundlesRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponBundlesRequest() = default;
-T160::AssociatedOrderInfo() = default;
-T160::~AssociatedOrderInfo() = default;
-T159::ProgressiveBundleUsageDetail() = default;
-T159::~ProgressiveBundleUsageDetail() = default;
-T161::UserProductCouponBundleInfo() = default;
-T161::~UserProductCouponBundleInfo() = default;
-T163::ProgressiveBundleUsageInfo() = default;
-T163::~ProgressiveBundleUsageInfo() = default;
-T162::ProductCoupon() = default;
-T162::~ProductCoupon() = default;
-T164::Stock() = default;
-T164::~Stock() = default;
-T165::CouponTagInfo() = default;
-T165::~CouponTagInfo() = default;
-T158::UserProductCouponList() = default;
-T158::~UserProductCouponList() = default;
+T592::AssociatedOrderInfo() = default;
+T592::~AssociatedOrderInfo() = default;
+T591::ProgressiveBundleUsageDetail() = default;
+T591::~ProgressiveBundleUsageDetail() = default;
+T593::UserProductCouponBundleInfo() = default;
+T593::~UserProductCouponBundleInfo() = default;
+T596::NormalCoupon() = default;
+T596::~NormalCoupon() = default;
+T597::DiscountCoupon() = default;
+T597::~DiscountCoupon() = default;
+T595::SingleUsageInfo() = default;
+T595::~SingleUsageInfo() = default;
+T598::ProgressiveBundleUsageInfo() = default;
+T598::~ProgressiveBundleUsageInfo() = default;
+T601::ChoiceList() = default;
+T601::~ChoiceList() = default;
+T600::ComboPackageList() = default;
+T600::~ComboPackageList() = default;
+T599::DisplayInfo() = default;
+T599::~DisplayInfo() = default;
+T594::ProductCoupon() = default;
+T594::~ProductCoupon() = default;
+T603::CouponCodeCountInfo() = default;
+T603::~CouponCodeCountInfo() = default;
+T604::StockSendRule() = default;
+T604::~StockSendRule() = default;
+T608::DayPeriodList() = default;
+T608::~DayPeriodList() = default;
+T607::WeeklyAvailablePeriod() = default;
+T607::~WeeklyAvailablePeriod() = default;
+T609::IrregularAvailablePeriodList() = default;
+T609::~IrregularAvailablePeriodList() = default;
+T606::CouponAvailablePeriod() = default;
+T606::~CouponAvailablePeriod() = default;
+T610::ExchangeCoupon() = default;
+T610::~ExchangeCoupon() = default;
+T605::ProgressiveBundleUsageRule() = default;
+T605::~ProgressiveBundleUsageRule() = default;
+T611::StockBundleInfo() = default;
+T611::~StockBundleInfo() = default;
+T613::CouponAvailableStoreInfo() = default;
+T613::~CouponAvailableStoreInfo() = default;
+T612::UsageRuleDisplayInfo() = default;
+T612::~UsageRuleDisplayInfo() = default;
+T615::EntranceMiniProgram() = default;
+T615::~EntranceMiniProgram() = default;
+T616::EntranceOfficialAccount() = default;
+T616::~EntranceOfficialAccount() = default;
+T617::EntranceFinder() = default;
+T617::~EntranceFinder() = default;
+T614::CouponDisplayInfo() = default;
+T614::~CouponDisplayInfo() = default;
+T618::NotifyConfig() = default;
+T618::~NotifyConfig() = default;
+T619::SentCountInfo() = default;
+T619::~SentCountInfo() = default;
+T602::Stock() = default;
+T602::~Stock() = default;
+T621::MemberTagInfo() = default;
+T621::~MemberTagInfo() = default;
+T620::CouponTagInfo() = default;
+T620::~CouponTagInfo() = default;
+T590::UserProductCouponList() = default;
+T590::~UserProductCouponList() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
     PostPartnerProductCouponUsersByOpenidCouponBundlesResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
@@ -11507,6 +19564,70 @@ PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivate
 PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateRequest() =
         default;
+T624::AssociatedOrderInfo() = default;
+T624::~AssociatedOrderInfo() = default;
+T623::ProgressiveBundleUsageDetail() = default;
+T623::~ProgressiveBundleUsageDetail() = default;
+T625::UserProductCouponBundleInfo() = default;
+T625::~UserProductCouponBundleInfo() = default;
+T628::NormalCoupon() = default;
+T628::~NormalCoupon() = default;
+T629::DiscountCoupon() = default;
+T629::~DiscountCoupon() = default;
+T627::SingleUsageInfo() = default;
+T627::~SingleUsageInfo() = default;
+T630::ProgressiveBundleUsageInfo() = default;
+T630::~ProgressiveBundleUsageInfo() = default;
+T633::ChoiceList() = default;
+T633::~ChoiceList() = default;
+T632::ComboPackageList() = default;
+T632::~ComboPackageList() = default;
+T631::DisplayInfo() = default;
+T631::~DisplayInfo() = default;
+T626::ProductCoupon() = default;
+T626::~ProductCoupon() = default;
+T635::CouponCodeCountInfo() = default;
+T635::~CouponCodeCountInfo() = default;
+T636::StockSendRule() = default;
+T636::~StockSendRule() = default;
+T640::DayPeriodList() = default;
+T640::~DayPeriodList() = default;
+T639::WeeklyAvailablePeriod() = default;
+T639::~WeeklyAvailablePeriod() = default;
+T641::IrregularAvailablePeriodList() = default;
+T641::~IrregularAvailablePeriodList() = default;
+T638::CouponAvailablePeriod() = default;
+T638::~CouponAvailablePeriod() = default;
+T642::ExchangeCoupon() = default;
+T642::~ExchangeCoupon() = default;
+T637::ProgressiveBundleUsageRule() = default;
+T637::~ProgressiveBundleUsageRule() = default;
+T643::StockBundleInfo() = default;
+T643::~StockBundleInfo() = default;
+T645::CouponAvailableStoreInfo() = default;
+T645::~CouponAvailableStoreInfo() = default;
+T644::UsageRuleDisplayInfo() = default;
+T644::~UsageRuleDisplayInfo() = default;
+T647::EntranceMiniProgram() = default;
+T647::~EntranceMiniProgram() = default;
+T648::EntranceOfficialAccount() = default;
+T648::~EntranceOfficialAccount() = default;
+T649::EntranceFinder() = default;
+T649::~EntranceFinder() = default;
+T646::CouponDisplayInfo() = default;
+T646::~CouponDisplayInfo() = default;
+T650::NotifyConfig() = default;
+T650::~NotifyConfig() = default;
+T651::SentCountInfo() = default;
+T651::~SentCountInfo() = default;
+T634::Stock() = default;
+T634::~Stock() = default;
+T653::MemberTagInfo() = default;
+T653::~MemberTagInfo() = default;
+T652::CouponTagInfo() = default;
+T652::~CouponTagInfo() = default;
+T622::UserProductCouponList() = default;
+T622::~UserProductCouponList() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
     PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse() =
         default;
@@ -11517,32 +19638,156 @@ GetPartnerProductCouponUsersByOpenidCouponsRequest::
     GetPartnerProductCouponUsersByOpenidCouponsRequest() = default;
 GetPartnerProductCouponUsersByOpenidCouponsRequest::
     ~GetPartnerProductCouponUsersByOpenidCouponsRequest() = default;
-T168::DetailItemList() = default;
-T168::~DetailItemList() = default;
-T167::SequentialUsageDetail() = default;
-T167::~SequentialUsageDetail() = default;
-T169::ProductCoupon() = default;
-T169::~ProductCoupon() = default;
-T172::CouponAvailablePeriod() = default;
-T172::~CouponAvailablePeriod() = default;
-T171::SequentialUsageRule() = default;
-T171::~SequentialUsageRule() = default;
-T170::Stock() = default;
-T170::~Stock() = default;
-T166::UserCouponList() = default;
-T166::~UserCouponList() = default;
+T656::AssociatedOrderInfo() = default;
+T656::~AssociatedOrderInfo() = default;
+T655::SingleUsageDetail() = default;
+T655::~SingleUsageDetail() = default;
+T658::DetailItemList() = default;
+T658::~DetailItemList() = default;
+T657::SequentialUsageDetail() = default;
+T657::~SequentialUsageDetail() = default;
+T661::NormalCoupon() = default;
+T661::~NormalCoupon() = default;
+T662::DiscountCoupon() = default;
+T662::~DiscountCoupon() = default;
+T660::SingleUsageInfo() = default;
+T660::~SingleUsageInfo() = default;
+T663::SequentialUsageInfo() = default;
+T663::~SequentialUsageInfo() = default;
+T666::ChoiceList() = default;
+T666::~ChoiceList() = default;
+T665::ComboPackageList() = default;
+T665::~ComboPackageList() = default;
+T664::DisplayInfo() = default;
+T664::~DisplayInfo() = default;
+T659::ProductCoupon() = default;
+T659::~ProductCoupon() = default;
+T668::CouponCodeCountInfo() = default;
+T668::~CouponCodeCountInfo() = default;
+T669::StockSendRule() = default;
+T669::~StockSendRule() = default;
+T673::DayPeriodList() = default;
+T673::~DayPeriodList() = default;
+T672::WeeklyAvailablePeriod() = default;
+T672::~WeeklyAvailablePeriod() = default;
+T674::IrregularAvailablePeriodList() = default;
+T674::~IrregularAvailablePeriodList() = default;
+T671::CouponAvailablePeriod() = default;
+T671::~CouponAvailablePeriod() = default;
+T675::ExchangeCoupon() = default;
+T675::~ExchangeCoupon() = default;
+T670::SingleUsageRule() = default;
+T670::~SingleUsageRule() = default;
+T677::CouponAvailablePeriod() = default;
+T677::~CouponAvailablePeriod() = default;
+T678::NormalCouponList() = default;
+T678::~NormalCouponList() = default;
+T679::DiscountCouponList() = default;
+T679::~DiscountCouponList() = default;
+T680::ExchangeCouponList() = default;
+T680::~ExchangeCouponList() = default;
+T676::SequentialUsageRule() = default;
+T676::~SequentialUsageRule() = default;
+T682::CouponAvailableStoreInfo() = default;
+T682::~CouponAvailableStoreInfo() = default;
+T681::UsageRuleDisplayInfo() = default;
+T681::~UsageRuleDisplayInfo() = default;
+T684::EntranceMiniProgram() = default;
+T684::~EntranceMiniProgram() = default;
+T685::EntranceOfficialAccount() = default;
+T685::~EntranceOfficialAccount() = default;
+T686::EntranceFinder() = default;
+T686::~EntranceFinder() = default;
+T683::CouponDisplayInfo() = default;
+T683::~CouponDisplayInfo() = default;
+T687::NotifyConfig() = default;
+T687::~NotifyConfig() = default;
+T688::SentCountInfo() = default;
+T688::~SentCountInfo() = default;
+T667::Stock() = default;
+T667::~Stock() = default;
+T654::UserCouponList() = default;
+T654::~UserCouponList() = default;
 GetPartnerProductCouponUsersByOpenidCouponsResponse::
     GetPartnerProductCouponUsersByOpenidCouponsResponse() = default;
 GetPartnerProductCouponUsersByOpenidCouponsResponse::
     ~GetPartnerProductCouponUsersByOpenidCouponsResponse() = default;
-T174::MemberTagInfo() = default;
-T174::~MemberTagInfo() = default;
-T173::CouponTagInfo() = default;
-T173::~CouponTagInfo() = default;
+T690::MemberTagInfo() = default;
+T690::~MemberTagInfo() = default;
+T689::CouponTagInfo() = default;
+T689::~CouponTagInfo() = default;
 PostPartnerProductCouponUsersByOpenidCouponsRequest::
     PostPartnerProductCouponUsersByOpenidCouponsRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponsRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponsRequest() = default;
+T692::AssociatedOrderInfo() = default;
+T692::~AssociatedOrderInfo() = default;
+T691::SingleUsageDetail() = default;
+T691::~SingleUsageDetail() = default;
+T694::DetailItemList() = default;
+T694::~DetailItemList() = default;
+T693::SequentialUsageDetail() = default;
+T693::~SequentialUsageDetail() = default;
+T697::NormalCoupon() = default;
+T697::~NormalCoupon() = default;
+T698::DiscountCoupon() = default;
+T698::~DiscountCoupon() = default;
+T696::SingleUsageInfo() = default;
+T696::~SingleUsageInfo() = default;
+T699::SequentialUsageInfo() = default;
+T699::~SequentialUsageInfo() = default;
+T702::ChoiceList() = default;
+T702::~ChoiceList() = default;
+T701::ComboPackageList() = default;
+T701::~ComboPackageList() = default;
+T700::DisplayInfo() = default;
+T700::~DisplayInfo() = default;
+T695::ProductCoupon() = default;
+T695::~ProductCoupon() = default;
+T704::CouponCodeCountInfo() = default;
+T704::~CouponCodeCountInfo() = default;
+T705::StockSendRule() = default;
+T705::~StockSendRule() = default;
+T709::DayPeriodList() = default;
+T709::~DayPeriodList() = default;
+T708::WeeklyAvailablePeriod() = default;
+T708::~WeeklyAvailablePeriod() = default;
+T710::IrregularAvailablePeriodList() = default;
+T710::~IrregularAvailablePeriodList() = default;
+T707::CouponAvailablePeriod() = default;
+T707::~CouponAvailablePeriod() = default;
+T711::ExchangeCoupon() = default;
+T711::~ExchangeCoupon() = default;
+T706::SingleUsageRule() = default;
+T706::~SingleUsageRule() = default;
+T713::CouponAvailablePeriod() = default;
+T713::~CouponAvailablePeriod() = default;
+T714::NormalCouponList() = default;
+T714::~NormalCouponList() = default;
+T715::DiscountCouponList() = default;
+T715::~DiscountCouponList() = default;
+T716::ExchangeCouponList() = default;
+T716::~ExchangeCouponList() = default;
+T712::SequentialUsageRule() = default;
+T712::~SequentialUsageRule() = default;
+T718::CouponAvailableStoreInfo() = default;
+T718::~CouponAvailableStoreInfo() = default;
+T717::UsageRuleDisplayInfo() = default;
+T717::~UsageRuleDisplayInfo() = default;
+T720::EntranceMiniProgram() = default;
+T720::~EntranceMiniProgram() = default;
+T721::EntranceOfficialAccount() = default;
+T721::~EntranceOfficialAccount() = default;
+T722::EntranceFinder() = default;
+T722::~EntranceFinder() = default;
+T719::CouponDisplayInfo() = default;
+T719::~CouponDisplayInfo() = default;
+T723::NotifyConfig() = default;
+T723::~NotifyConfig() = default;
+T724::SentCountInfo() = default;
+T724::~SentCountInfo() = default;
+T703::Stock() = default;
+T703::~Stock() = default;
 PostPartnerProductCouponUsersByOpenidCouponsResponse::
     PostPartnerProductCouponUsersByOpenidCouponsResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponsResponse::
@@ -11551,6 +19796,74 @@ GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest::
     GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest() = default;
 GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest::
     ~GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest() = default;
+T726::AssociatedOrderInfo() = default;
+T726::~AssociatedOrderInfo() = default;
+T725::SingleUsageDetail() = default;
+T725::~SingleUsageDetail() = default;
+T728::DetailItemList() = default;
+T728::~DetailItemList() = default;
+T727::SequentialUsageDetail() = default;
+T727::~SequentialUsageDetail() = default;
+T731::NormalCoupon() = default;
+T731::~NormalCoupon() = default;
+T732::DiscountCoupon() = default;
+T732::~DiscountCoupon() = default;
+T730::SingleUsageInfo() = default;
+T730::~SingleUsageInfo() = default;
+T733::SequentialUsageInfo() = default;
+T733::~SequentialUsageInfo() = default;
+T736::ChoiceList() = default;
+T736::~ChoiceList() = default;
+T735::ComboPackageList() = default;
+T735::~ComboPackageList() = default;
+T734::DisplayInfo() = default;
+T734::~DisplayInfo() = default;
+T729::ProductCoupon() = default;
+T729::~ProductCoupon() = default;
+T738::CouponCodeCountInfo() = default;
+T738::~CouponCodeCountInfo() = default;
+T739::StockSendRule() = default;
+T739::~StockSendRule() = default;
+T743::DayPeriodList() = default;
+T743::~DayPeriodList() = default;
+T742::WeeklyAvailablePeriod() = default;
+T742::~WeeklyAvailablePeriod() = default;
+T744::IrregularAvailablePeriodList() = default;
+T744::~IrregularAvailablePeriodList() = default;
+T741::CouponAvailablePeriod() = default;
+T741::~CouponAvailablePeriod() = default;
+T745::ExchangeCoupon() = default;
+T745::~ExchangeCoupon() = default;
+T740::SingleUsageRule() = default;
+T740::~SingleUsageRule() = default;
+T747::CouponAvailablePeriod() = default;
+T747::~CouponAvailablePeriod() = default;
+T748::NormalCouponList() = default;
+T748::~NormalCouponList() = default;
+T749::DiscountCouponList() = default;
+T749::~DiscountCouponList() = default;
+T750::ExchangeCouponList() = default;
+T750::~ExchangeCouponList() = default;
+T746::SequentialUsageRule() = default;
+T746::~SequentialUsageRule() = default;
+T752::CouponAvailableStoreInfo() = default;
+T752::~CouponAvailableStoreInfo() = default;
+T751::UsageRuleDisplayInfo() = default;
+T751::~UsageRuleDisplayInfo() = default;
+T754::EntranceMiniProgram() = default;
+T754::~EntranceMiniProgram() = default;
+T755::EntranceOfficialAccount() = default;
+T755::~EntranceOfficialAccount() = default;
+T756::EntranceFinder() = default;
+T756::~EntranceFinder() = default;
+T753::CouponDisplayInfo() = default;
+T753::~CouponDisplayInfo() = default;
+T757::NotifyConfig() = default;
+T757::~NotifyConfig() = default;
+T758::SentCountInfo() = default;
+T758::~SentCountInfo() = default;
+T737::Stock() = default;
+T737::~Stock() = default;
 GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::
     GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse() = default;
 GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::
@@ -11559,10 +19872,76 @@ PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest() = default;
-T176::AssociatedPayScoreOrderInfo() = default;
-T176::~AssociatedPayScoreOrderInfo() = default;
-T175::SingleUsageDetail() = default;
-T175::~SingleUsageDetail() = default;
+T760::AssociatedOrderInfo() = default;
+T760::~AssociatedOrderInfo() = default;
+T761::AssociatedPayScoreOrderInfo() = default;
+T761::~AssociatedPayScoreOrderInfo() = default;
+T759::SingleUsageDetail() = default;
+T759::~SingleUsageDetail() = default;
+T763::DetailItemList() = default;
+T763::~DetailItemList() = default;
+T762::ProgressiveBundleUsageDetail() = default;
+T762::~ProgressiveBundleUsageDetail() = default;
+T766::NormalCoupon() = default;
+T766::~NormalCoupon() = default;
+T767::DiscountCoupon() = default;
+T767::~DiscountCoupon() = default;
+T765::SingleUsageInfo() = default;
+T765::~SingleUsageInfo() = default;
+T768::SequentialUsageInfo() = default;
+T768::~SequentialUsageInfo() = default;
+T771::ChoiceList() = default;
+T771::~ChoiceList() = default;
+T770::ComboPackageList() = default;
+T770::~ComboPackageList() = default;
+T769::DisplayInfo() = default;
+T769::~DisplayInfo() = default;
+T764::ProductCoupon() = default;
+T764::~ProductCoupon() = default;
+T773::CouponCodeCountInfo() = default;
+T773::~CouponCodeCountInfo() = default;
+T774::StockSendRule() = default;
+T774::~StockSendRule() = default;
+T778::DayPeriodList() = default;
+T778::~DayPeriodList() = default;
+T777::WeeklyAvailablePeriod() = default;
+T777::~WeeklyAvailablePeriod() = default;
+T779::IrregularAvailablePeriodList() = default;
+T779::~IrregularAvailablePeriodList() = default;
+T776::CouponAvailablePeriod() = default;
+T776::~CouponAvailablePeriod() = default;
+T780::ExchangeCoupon() = default;
+T780::~ExchangeCoupon() = default;
+T775::SingleUsageRule() = default;
+T775::~SingleUsageRule() = default;
+T782::CouponAvailablePeriod() = default;
+T782::~CouponAvailablePeriod() = default;
+T783::NormalCouponList() = default;
+T783::~NormalCouponList() = default;
+T784::DiscountCouponList() = default;
+T784::~DiscountCouponList() = default;
+T785::ExchangeCouponList() = default;
+T785::~ExchangeCouponList() = default;
+T781::SequentialUsageRule() = default;
+T781::~SequentialUsageRule() = default;
+T787::CouponAvailableStoreInfo() = default;
+T787::~CouponAvailableStoreInfo() = default;
+T786::UsageRuleDisplayInfo() = default;
+T786::~UsageRuleDisplayInfo() = default;
+T789::EntranceMiniProgram() = default;
+T789::~EntranceMiniProgram() = default;
+T790::EntranceOfficialAccount() = default;
+T790::~EntranceOfficialAccount() = default;
+T791::EntranceFinder() = default;
+T791::~EntranceFinder() = default;
+T788::CouponDisplayInfo() = default;
+T788::~CouponDisplayInfo() = default;
+T792::NotifyConfig() = default;
+T792::~NotifyConfig() = default;
+T793::SentCountInfo() = default;
+T793::~SentCountInfo() = default;
+T772::Stock() = default;
+T772::~Stock() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::
@@ -11571,6 +19950,74 @@ PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest() = default;
+T795::AssociatedOrderInfo() = default;
+T795::~AssociatedOrderInfo() = default;
+T794::SingleUsageDetail() = default;
+T794::~SingleUsageDetail() = default;
+T797::DetailItemList() = default;
+T797::~DetailItemList() = default;
+T796::SequentialUsageDetail() = default;
+T796::~SequentialUsageDetail() = default;
+T800::NormalCoupon() = default;
+T800::~NormalCoupon() = default;
+T801::DiscountCoupon() = default;
+T801::~DiscountCoupon() = default;
+T799::SingleUsageInfo() = default;
+T799::~SingleUsageInfo() = default;
+T802::SequentialUsageInfo() = default;
+T802::~SequentialUsageInfo() = default;
+T805::ChoiceList() = default;
+T805::~ChoiceList() = default;
+T804::ComboPackageList() = default;
+T804::~ComboPackageList() = default;
+T803::DisplayInfo() = default;
+T803::~DisplayInfo() = default;
+T798::ProductCoupon() = default;
+T798::~ProductCoupon() = default;
+T807::CouponCodeCountInfo() = default;
+T807::~CouponCodeCountInfo() = default;
+T808::StockSendRule() = default;
+T808::~StockSendRule() = default;
+T812::DayPeriodList() = default;
+T812::~DayPeriodList() = default;
+T811::WeeklyAvailablePeriod() = default;
+T811::~WeeklyAvailablePeriod() = default;
+T813::IrregularAvailablePeriodList() = default;
+T813::~IrregularAvailablePeriodList() = default;
+T810::CouponAvailablePeriod() = default;
+T810::~CouponAvailablePeriod() = default;
+T814::ExchangeCoupon() = default;
+T814::~ExchangeCoupon() = default;
+T809::SingleUsageRule() = default;
+T809::~SingleUsageRule() = default;
+T816::CouponAvailablePeriod() = default;
+T816::~CouponAvailablePeriod() = default;
+T817::NormalCouponList() = default;
+T817::~NormalCouponList() = default;
+T818::DiscountCouponList() = default;
+T818::~DiscountCouponList() = default;
+T819::ExchangeCouponList() = default;
+T819::~ExchangeCouponList() = default;
+T815::SequentialUsageRule() = default;
+T815::~SequentialUsageRule() = default;
+T821::CouponAvailableStoreInfo() = default;
+T821::~CouponAvailableStoreInfo() = default;
+T820::UsageRuleDisplayInfo() = default;
+T820::~UsageRuleDisplayInfo() = default;
+T823::EntranceMiniProgram() = default;
+T823::~EntranceMiniProgram() = default;
+T824::EntranceOfficialAccount() = default;
+T824::~EntranceOfficialAccount() = default;
+T825::EntranceFinder() = default;
+T825::~EntranceFinder() = default;
+T822::CouponDisplayInfo() = default;
+T822::~CouponDisplayInfo() = default;
+T826::NotifyConfig() = default;
+T826::~NotifyConfig() = default;
+T827::SentCountInfo() = default;
+T827::~SentCountInfo() = default;
+T806::Stock() = default;
+T806::~Stock() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::
@@ -11579,20 +20026,152 @@ PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest() = default;
+T829::AssociatedOrderInfo() = default;
+T829::~AssociatedOrderInfo() = default;
+T828::SingleUsageDetail() = default;
+T828::~SingleUsageDetail() = default;
+T831::DetailItemList() = default;
+T831::~DetailItemList() = default;
+T830::SequentialUsageDetail() = default;
+T830::~SequentialUsageDetail() = default;
+T834::NormalCoupon() = default;
+T834::~NormalCoupon() = default;
+T835::DiscountCoupon() = default;
+T835::~DiscountCoupon() = default;
+T833::SingleUsageInfo() = default;
+T833::~SingleUsageInfo() = default;
+T836::SequentialUsageInfo() = default;
+T836::~SequentialUsageInfo() = default;
+T839::ChoiceList() = default;
+T839::~ChoiceList() = default;
+T838::ComboPackageList() = default;
+T838::~ComboPackageList() = default;
+T837::DisplayInfo() = default;
+T837::~DisplayInfo() = default;
+T832::ProductCoupon() = default;
+T832::~ProductCoupon() = default;
+T841::CouponCodeCountInfo() = default;
+T841::~CouponCodeCountInfo() = default;
+T842::StockSendRule() = default;
+T842::~StockSendRule() = default;
+T846::DayPeriodList() = default;
+T846::~DayPeriodList() = default;
+T845::WeeklyAvailablePeriod() = default;
+T845::~WeeklyAvailablePeriod() = default;
+T847::IrregularAvailablePeriodList() = default;
+T847::~IrregularAvailablePeriodList() = default;
+T844::CouponAvailablePeriod() = default;
+T844::~CouponAvailablePeriod() = default;
+T848::ExchangeCoupon() = default;
+T848::~ExchangeCoupon() = default;
+T843::SingleUsageRule() = default;
+T843::~SingleUsageRule() = default;
+T850::CouponAvailablePeriod() = default;
+T850::~CouponAvailablePeriod() = default;
+T851::NormalCouponList() = default;
+T851::~NormalCouponList() = default;
+T852::DiscountCouponList() = default;
+T852::~DiscountCouponList() = default;
+T853::ExchangeCouponList() = default;
+T853::~ExchangeCouponList() = default;
+T849::SequentialUsageRule() = default;
+T849::~SequentialUsageRule() = default;
+T855::CouponAvailableStoreInfo() = default;
+T855::~CouponAvailableStoreInfo() = default;
+T854::UsageRuleDisplayInfo() = default;
+T854::~UsageRuleDisplayInfo() = default;
+T857::EntranceMiniProgram() = default;
+T857::~EntranceMiniProgram() = default;
+T858::EntranceOfficialAccount() = default;
+T858::~EntranceOfficialAccount() = default;
+T859::EntranceFinder() = default;
+T859::~EntranceFinder() = default;
+T856::CouponDisplayInfo() = default;
+T856::~CouponDisplayInfo() = default;
+T860::NotifyConfig() = default;
+T860::~NotifyConfig() = default;
+T861::SentCountInfo() = default;
+T861::~SentCountInfo() = default;
+T840::Stock() = default;
+T840::~Stock() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::
     ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse() = default;
-T177::AssociatedPayScoreOrderInfo() = default;
-T177::~AssociatedPayScoreOrderInfo() = default;
+T862::AssociatedOrderInfo() = default;
+T862::~AssociatedOrderInfo() = default;
+T863::AssociatedPayScoreOrderInfo() = default;
+T863::~AssociatedPayScoreOrderInfo() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest() = default;
-T179::DetailItemList() = default;
-T179::~DetailItemList() = default;
-T178::SequentialUsageDetail() = default;
-T178::~SequentialUsageDetail() = default;
+T864::SingleUsageDetail() = default;
+T864::~SingleUsageDetail() = default;
+T866::DetailItemList() = default;
+T866::~DetailItemList() = default;
+T865::SequentialUsageDetail() = default;
+T865::~SequentialUsageDetail() = default;
+T869::NormalCoupon() = default;
+T869::~NormalCoupon() = default;
+T870::DiscountCoupon() = default;
+T870::~DiscountCoupon() = default;
+T868::SingleUsageInfo() = default;
+T868::~SingleUsageInfo() = default;
+T871::SequentialUsageInfo() = default;
+T871::~SequentialUsageInfo() = default;
+T874::ChoiceList() = default;
+T874::~ChoiceList() = default;
+T873::ComboPackageList() = default;
+T873::~ComboPackageList() = default;
+T872::DisplayInfo() = default;
+T872::~DisplayInfo() = default;
+T867::ProductCoupon() = default;
+T867::~ProductCoupon() = default;
+T876::CouponCodeCountInfo() = default;
+T876::~CouponCodeCountInfo() = default;
+T877::StockSendRule() = default;
+T877::~StockSendRule() = default;
+T881::DayPeriodList() = default;
+T881::~DayPeriodList() = default;
+T880::WeeklyAvailablePeriod() = default;
+T880::~WeeklyAvailablePeriod() = default;
+T882::IrregularAvailablePeriodList() = default;
+T882::~IrregularAvailablePeriodList() = default;
+T879::CouponAvailablePeriod() = default;
+T879::~CouponAvailablePeriod() = default;
+T883::ExchangeCoupon() = default;
+T883::~ExchangeCoupon() = default;
+T878::SingleUsageRule() = default;
+T878::~SingleUsageRule() = default;
+T885::CouponAvailablePeriod() = default;
+T885::~CouponAvailablePeriod() = default;
+T886::NormalCouponList() = default;
+T886::~NormalCouponList() = default;
+T887::DiscountCouponList() = default;
+T887::~DiscountCouponList() = default;
+T888::ExchangeCouponList() = default;
+T888::~ExchangeCouponList() = default;
+T884::SequentialUsageRule() = default;
+T884::~SequentialUsageRule() = default;
+T890::CouponAvailableStoreInfo() = default;
+T890::~CouponAvailableStoreInfo() = default;
+T889::UsageRuleDisplayInfo() = default;
+T889::~UsageRuleDisplayInfo() = default;
+T892::EntranceMiniProgram() = default;
+T892::~EntranceMiniProgram() = default;
+T893::EntranceOfficialAccount() = default;
+T893::~EntranceOfficialAccount() = default;
+T894::EntranceFinder() = default;
+T894::~EntranceFinder() = default;
+T891::CouponDisplayInfo() = default;
+T891::~CouponDisplayInfo() = default;
+T895::NotifyConfig() = default;
+T895::~NotifyConfig() = default;
+T896::SentCountInfo() = default;
+T896::~SentCountInfo() = default;
+T875::Stock() = default;
+T875::~Stock() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::
@@ -11613,64 +20192,92 @@ PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse::
     PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse() = default;
 PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse::
     ~PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse() = default;
-T180::Partner() = default;
-T180::~Partner() = default;
-T181::AuthorizedData() = default;
-T181::~AuthorizedData() = default;
+T897::Partner() = default;
+T897::~Partner() = default;
+T898::AuthorizedData() = default;
+T898::~AuthorizedData() = default;
 GetPartnershipsRequest::GetPartnershipsRequest() = default;
 GetPartnershipsRequest::~GetPartnershipsRequest() = default;
-T183::Partner() = default;
-T183::~Partner() = default;
-T184::AuthorizedData() = default;
-T184::~AuthorizedData() = default;
-T182::Data() = default;
-T182::~Data() = default;
+T900::Partner() = default;
+T900::~Partner() = default;
+T901::AuthorizedData() = default;
+T901::~AuthorizedData() = default;
+T899::Data() = default;
+T899::~Data() = default;
 GetPartnershipsResponse::GetPartnershipsResponse() = default;
 GetPartnershipsResponse::~GetPartnershipsResponse() = default;
-T185::AuthorizedData() = default;
-T185::~AuthorizedData() = default;
+T902::Partner() = default;
+T902::~Partner() = default;
+T903::AuthorizedData() = default;
+T903::~AuthorizedData() = default;
 PostPartnershipsBuildRequest::PostPartnershipsBuildRequest() = default;
 PostPartnershipsBuildRequest::~PostPartnershipsBuildRequest() = default;
+T904::Partner() = default;
+T904::~Partner() = default;
+T905::AuthorizedData() = default;
+T905::~AuthorizedData() = default;
 PostPartnershipsBuildResponse::PostPartnershipsBuildResponse() = default;
 PostPartnershipsBuildResponse::~PostPartnershipsBuildResponse() = default;
+T906::Partner() = default;
+T906::~Partner() = default;
+T907::AuthorizedData() = default;
+T907::~AuthorizedData() = default;
 PostPartnershipsTerminateRequest::PostPartnershipsTerminateRequest() = default;
 PostPartnershipsTerminateRequest::~PostPartnershipsTerminateRequest() = default;
 PostPartnershipsTerminateResponse::PostPartnershipsTerminateResponse() = default;
 PostPartnershipsTerminateResponse::~PostPartnershipsTerminateResponse() = default;
 GetPaygiftactivityActivitiesRequest::GetPaygiftactivityActivitiesRequest() = default;
 GetPaygiftactivityActivitiesRequest::~GetPaygiftactivityActivitiesRequest() = default;
-T189::AvailableDayTime() = default;
-T189::~AvailableDayTime() = default;
-T188::AvailablePeriods() = default;
-T188::~AvailablePeriods() = default;
-T187::ActivityBaseInfo() = default;
-T187::~ActivityBaseInfo() = default;
-T192::PaymentMethodInformation() = default;
-T192::~PaymentMethodInformation() = default;
-T191::PaymentMode() = default;
-T191::~PaymentMode() = default;
-T190::AdvancedSetting() = default;
-T190::~AdvancedSetting() = default;
-T195::AwardList() = default;
-T195::~AwardList() = default;
-T194::FullSendRule() = default;
-T194::~FullSendRule() = default;
-T196::StepSendRule() = default;
-T196::~StepSendRule() = default;
-T193::AwardSendRule() = default;
-T193::~AwardSendRule() = default;
-T186::Data() = default;
-T186::~Data() = default;
+T911::AvailableTime() = default;
+T911::~AvailableTime() = default;
+T912::AvailableDayTime() = default;
+T912::~AvailableDayTime() = default;
+T910::AvailablePeriods() = default;
+T910::~AvailablePeriods() = default;
+T909::ActivityBaseInfo() = default;
+T909::~ActivityBaseInfo() = default;
+T915::PaymentMethodInformation() = default;
+T915::~PaymentMethodInformation() = default;
+T914::PaymentMode() = default;
+T914::~PaymentMode() = default;
+T913::AdvancedSetting() = default;
+T913::~AdvancedSetting() = default;
+T918::AwardList() = default;
+T918::~AwardList() = default;
+T917::FullSendRule() = default;
+T917::~FullSendRule() = default;
+T919::StepSendRule() = default;
+T919::~StepSendRule() = default;
+T916::AwardSendRule() = default;
+T916::~AwardSendRule() = default;
+T908::Data() = default;
+T908::~Data() = default;
 GetPaygiftactivityActivitiesResponse::GetPaygiftactivityActivitiesResponse() = default;
 GetPaygiftactivityActivitiesResponse::~GetPaygiftactivityActivitiesResponse() = default;
 GetPaygiftactivityActivitiesByActivityIdRequest::GetPaygiftactivityActivitiesByActivityIdRequest() =
     default;
 GetPaygiftactivityActivitiesByActivityIdRequest::
     ~GetPaygiftactivityActivitiesByActivityIdRequest() = default;
-T198::FullSendRule() = default;
-T198::~FullSendRule() = default;
-T197::AwardSendRule() = default;
-T197::~AwardSendRule() = default;
+T922::AvailableTime() = default;
+T922::~AvailableTime() = default;
+T923::AvailableDayTime() = default;
+T923::~AvailableDayTime() = default;
+T921::AvailablePeriods() = default;
+T921::~AvailablePeriods() = default;
+T920::ActivityBaseInfo() = default;
+T920::~ActivityBaseInfo() = default;
+T926::PaymentMethodInformation() = default;
+T926::~PaymentMethodInformation() = default;
+T925::PaymentMode() = default;
+T925::~PaymentMode() = default;
+T924::AdvancedSetting() = default;
+T924::~AdvancedSetting() = default;
+T929::AwardList() = default;
+T929::~AwardList() = default;
+T928::FullSendRule() = default;
+T928::~FullSendRule() = default;
+T927::AwardSendRule() = default;
+T927::~AwardSendRule() = default;
 GetPaygiftactivityActivitiesByActivityIdResponse::
     GetPaygiftactivityActivitiesByActivityIdResponse() = default;
 GetPaygiftactivityActivitiesByActivityIdResponse::
@@ -11679,8 +20286,8 @@ GetPaygiftactivityActivitiesByActivityIdGoodsRequest::
     GetPaygiftactivityActivitiesByActivityIdGoodsRequest() = default;
 GetPaygiftactivityActivitiesByActivityIdGoodsRequest::
     ~GetPaygiftactivityActivitiesByActivityIdGoodsRequest() = default;
-T199::Data() = default;
-T199::~Data() = default;
+T930::Data() = default;
+T930::~Data() = default;
 GetPaygiftactivityActivitiesByActivityIdGoodsResponse::
     GetPaygiftactivityActivitiesByActivityIdGoodsResponse() = default;
 GetPaygiftactivityActivitiesByActivityIdGoodsResponse::
@@ -11689,8 +20296,8 @@ GetPaygiftactivityActivitiesByActivityIdMerchantsRequest::
     GetPaygiftactivityActivitiesByActivityIdMerchantsRequest() = default;
 GetPaygiftactivityActivitiesByActivityIdMerchantsRequest::
     ~GetPaygiftactivityActivitiesByActivityIdMerchantsRequest() = default;
-T200::Data() = default;
-T200::~Data() = default;
+T931::Data() = default;
+T931::~Data() = default;
 GetPaygiftactivityActivitiesByActivityIdMerchantsResponse::
     GetPaygiftactivityActivitiesByActivityIdMerchantsResponse() = default;
 GetPaygiftactivityActivitiesByActivityIdMerchantsResponse::
@@ -11699,8 +20306,8 @@ PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest::
     PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest() = default;
 PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest::
     ~PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest() = default;
-T201::InvalidMerchantIdList() = default;
-T201::~InvalidMerchantIdList() = default;
+T932::InvalidMerchantIdList() = default;
+T932::~InvalidMerchantIdList() = default;
 PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse::
     PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse() = default;
 PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse::
@@ -11721,8 +20328,24 @@ PostPaygiftactivityActivitiesByActivityIdTerminateResponse::
     PostPaygiftactivityActivitiesByActivityIdTerminateResponse() = default;
 PostPaygiftactivityActivitiesByActivityIdTerminateResponse::
     ~PostPaygiftactivityActivitiesByActivityIdTerminateResponse() = default;
-T202::AdvancedSetting() = default;
-T202::~AdvancedSetting() = default;
+T935::AvailableTime() = default;
+T935::~AvailableTime() = default;
+T936::AvailableDayTime() = default;
+T936::~AvailableDayTime() = default;
+T934::AvailablePeriods() = default;
+T934::~AvailablePeriods() = default;
+T933::ActivityBaseInfo() = default;
+T933::~ActivityBaseInfo() = default;
+T939::PaymentMethodInformation() = default;
+T939::~PaymentMethodInformation() = default;
+T938::PaymentMode() = default;
+T938::~PaymentMode() = default;
+T937::AdvancedSetting() = default;
+T937::~AdvancedSetting() = default;
+T941::AwardList() = default;
+T941::~AwardList() = default;
+T940::AwardSendRule() = default;
+T940::~AwardSendRule() = default;
 PostPaygiftactivityUniqueThresholdActivityRequest::
     PostPaygiftactivityUniqueThresholdActivityRequest() = default;
 PostPaygiftactivityUniqueThresholdActivityRequest::
@@ -11731,58 +20354,68 @@ PostPaygiftactivityUniqueThresholdActivityResponse::
     PostPaygiftactivityUniqueThresholdActivityResponse() = default;
 PostPaygiftactivityUniqueThresholdActivityResponse::
     ~PostPaygiftactivityUniqueThresholdActivityResponse() = default;
-T203::JumpLink() = default;
-T203::~JumpLink() = default;
+T942::JumpLink() = default;
+T942::~JumpLink() = default;
 PostShoppingReceiptCustomentrancesRequest::PostShoppingReceiptCustomentrancesRequest() = default;
 PostShoppingReceiptCustomentrancesRequest::~PostShoppingReceiptCustomentrancesRequest() = default;
+T943::JumpLink() = default;
+T943::~JumpLink() = default;
 PostShoppingReceiptCustomentrancesResponse::PostShoppingReceiptCustomentrancesResponse() = default;
 PostShoppingReceiptCustomentrancesResponse::~PostShoppingReceiptCustomentrancesResponse() = default;
 GetShoppingReceiptCustomentrancesByBrandIdRequest::
     GetShoppingReceiptCustomentrancesByBrandIdRequest() = default;
 GetShoppingReceiptCustomentrancesByBrandIdRequest::
     ~GetShoppingReceiptCustomentrancesByBrandIdRequest() = default;
+T944::JumpLink() = default;
+T944::~JumpLink() = default;
 GetShoppingReceiptCustomentrancesByBrandIdResponse::
     GetShoppingReceiptCustomentrancesByBrandIdResponse() = default;
 GetShoppingReceiptCustomentrancesByBrandIdResponse::
     ~GetShoppingReceiptCustomentrancesByBrandIdResponse() = default;
+T945::JumpLink() = default;
+T945::~JumpLink() = default;
 PatchShoppingReceiptCustomentrancesByBrandIdRequest::
     PatchShoppingReceiptCustomentrancesByBrandIdRequest() = default;
 PatchShoppingReceiptCustomentrancesByBrandIdRequest::
     ~PatchShoppingReceiptCustomentrancesByBrandIdRequest() = default;
+T946::JumpLink() = default;
+T946::~JumpLink() = default;
 PatchShoppingReceiptCustomentrancesByBrandIdResponse::
     PatchShoppingReceiptCustomentrancesByBrandIdResponse() = default;
 PatchShoppingReceiptCustomentrancesByBrandIdResponse::
     ~PatchShoppingReceiptCustomentrancesByBrandIdResponse() = default;
-T204::JumpInfo() = default;
-T204::~JumpInfo() = default;
+T947::JumpInfo() = default;
+T947::~JumpInfo() = default;
 PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest::
     PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest() = default;
 PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest::
     ~PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest() = default;
-T205::MerchantJumpInfo() = default;
-T205::~MerchantJumpInfo() = default;
+T949::JumpInfo() = default;
+T949::~JumpInfo() = default;
+T948::MerchantJumpInfo() = default;
+T948::~MerchantJumpInfo() = default;
 PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse::
     PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse() = default;
 PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse::
     ~PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse() = default;
-T207::MerchantContactInformation() = default;
-T207::~MerchantContactInformation() = default;
-T206::Meta() = default;
-T206::~Meta() = default;
+T951::MerchantContactInformation() = default;
+T951::~MerchantContactInformation() = default;
+T950::Meta() = default;
+T950::~Meta() = default;
 PostShoppingReceiptShoppingreceiptsRequest::PostShoppingReceiptShoppingreceiptsRequest() = default;
 PostShoppingReceiptShoppingreceiptsRequest::~PostShoppingReceiptShoppingreceiptsRequest() = default;
-T209::MerchantContactInformation() = default;
-T209::~MerchantContactInformation() = default;
-T208::Receipt() = default;
-T208::~Receipt() = default;
+T953::MerchantContactInformation() = default;
+T953::~MerchantContactInformation() = default;
+T952::Receipt() = default;
+T952::~Receipt() = default;
 PostShoppingReceiptShoppingreceiptsResponse::PostShoppingReceiptShoppingreceiptsResponse() =
     default;
 PostShoppingReceiptShoppingreceiptsResponse::~PostShoppingReceiptShoppingreceiptsResponse() =
     default;
 GetWeeklyDiscountActivitiesRequest::GetWeeklyDiscountActivitiesRequest() = default;
 GetWeeklyDiscountActivitiesRequest::~GetWeeklyDiscountActivitiesRequest() = default;
-T210::Data() = default;
-T210::~Data() = default;
+T954::Data() = default;
+T954::~Data() = default;
 GetWeeklyDiscountActivitiesResponse::GetWeeklyDiscountActivitiesResponse() = default;
 GetWeeklyDiscountActivitiesResponse::~GetWeeklyDiscountActivitiesResponse() = default;
 GetWeeklyDiscountActivitiesByActivityIdRequest::GetWeeklyDiscountActivitiesByActivityIdRequest() =
@@ -11805,8 +20438,8 @@ GetWithdrawFavorUsersByOpenidCouponsRequest::GetWithdrawFavorUsersByOpenidCoupon
     default;
 GetWithdrawFavorUsersByOpenidCouponsRequest::~GetWithdrawFavorUsersByOpenidCouponsRequest() =
     default;
-T211::Data() = default;
-T211::~Data() = default;
+T955::Data() = default;
+T955::~Data() = default;
 GetWithdrawFavorUsersByOpenidCouponsResponse::GetWithdrawFavorUsersByOpenidCouponsResponse() =
     default;
 GetWithdrawFavorUsersByOpenidCouponsResponse::~GetWithdrawFavorUsersByOpenidCouponsResponse() =
@@ -11830,110 +20463,582 @@ const EnumTable& EnumTableOf(T4::UseMethod) { return kEnum4; }
 const EnumTable& EnumTableOf(T13::CodeDisplayMode) { return kEnum5; }
 const EnumTable& EnumTableOf(T15::BackgroundColor) { return kEnum6; }
 const EnumTable& EnumTableOf(PostBusifavorStocksRequest::CouponCodeMode) { return kEnum7; }
+const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::StockType) { return kEnum3; }
+const EnumTable& EnumTableOf(T18::UseMethod) { return kEnum4; }
+const EnumTable& EnumTableOf(T27::CodeDisplayMode) { return kEnum5; }
+const EnumTable& EnumTableOf(T29::BackgroundColor) { return kEnum6; }
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::StockState) { return kEnum8; }
+const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::CouponCodeMode) { return kEnum7; }
+const EnumTable& EnumTableOf(T34::CodeDisplayMode) { return kEnum5; }
+const EnumTable& EnumTableOf(T36::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T38::UseMethod) { return kEnum4; }
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdCouponcodesRequest::Status_) {
   return kEnum9;
 }
-const EnumTable& EnumTableOf(T31::UseMethod) { return kEnum10; }
-const EnumTable& EnumTableOf(T39::CodeDisplayMode) { return kEnum11; }
+const EnumTable& EnumTableOf(T44::StockType) { return kEnum3; }
+const EnumTable& EnumTableOf(T45::UseMethod) { return kEnum4; }
+const EnumTable& EnumTableOf(T53::CodeDisplayMode) { return kEnum5; }
+const EnumTable& EnumTableOf(T55::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(GetBusifavorUsersByOpenidCouponsRequest::CouponState) {
+  return kEnum9;
+}
+const EnumTable& EnumTableOf(T58::StockType) { return kEnum3; }
+const EnumTable& EnumTableOf(T59::UseMethod) { return kEnum10; }
+const EnumTable& EnumTableOf(T67::CodeDisplayMode) { return kEnum11; }
+const EnumTable& EnumTableOf(T69::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(
+    GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::StockType) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(T71::UseMethod) { return kEnum10; }
+const EnumTable& EnumTableOf(T79::CodeDisplayMode) { return kEnum11; }
+const EnumTable& EnumTableOf(T81::BackgroundColor) { return kEnum6; }
 const EnumTable& EnumTableOf(
     GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CouponState) {
   return kEnum12;
 }
 const EnumTable& EnumTableOf(PostFavorCouponStocksRequest::StockType) { return kEnum13; }
-const EnumTable& EnumTableOf(T42::JumpTarget) { return kEnum14; }
-const EnumTable& EnumTableOf(T43::TradeType) { return kEnum15; }
+const EnumTable& EnumTableOf(T84::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T84::JumpTarget) { return kEnum14; }
+const EnumTable& EnumTableOf(T85::TradeType) { return kEnum15; }
 const EnumTable& EnumTableOf(GetFavorStocksRequest::Status_) { return kEnum16; }
-const EnumTable& EnumTableOf(T51::BusinessType) { return kEnum17; }
+const EnumTable& EnumTableOf(T93::StockType) { return kEnum13; }
+const EnumTable& EnumTableOf(T93::BusinessType) { return kEnum17; }
+const EnumTable& EnumTableOf(GetFavorStocksByStockIdResponse::StockType) { return kEnum13; }
+const EnumTable& EnumTableOf(GetFavorStocksByStockIdResponse::Status_) { return kEnum16; }
+const EnumTable& EnumTableOf(GetFavorStocksByStockIdResponse::BusinessType) { return kEnum17; }
 const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsRequest::Status_) { return kEnum18; }
-const EnumTable& EnumTableOf(T54::Status_) { return kEnum19; }
-const EnumTable& EnumTableOf(T54::CouponType) { return kEnum20; }
+const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsRequest::BusinessType) { return kEnum17; }
+const EnumTable& EnumTableOf(T100::Status_) { return kEnum19; }
+const EnumTable& EnumTableOf(T100::CouponType) { return kEnum20; }
+const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsByCouponIdResponse::Status_) {
+  return kEnum19;
+}
+const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsByCouponIdResponse::CouponType) {
+  return kEnum20;
+}
+const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsByCouponIdResponse::BusinessType) {
+  return kEnum17;
+}
 const EnumTable& EnumTableOf(GetMembercardActivityActivitiesRequest::ActivityType) {
   return kEnum21;
 }
 const EnumTable& EnumTableOf(GetMembercardActivityActivitiesRequest::ActivityStatus) {
   return kEnum22;
 }
-const EnumTable& EnumTableOf(T86::Name) { return kEnum23; }
-const EnumTable& EnumTableOf(T88::Status_) { return kEnum24; }
-const EnumTable& EnumTableOf(T88::CodeType) { return kEnum25; }
-const EnumTable& EnumTableOf(T90::Type) { return kEnum26; }
-const EnumTable& EnumTableOf(T88::CodeMode) { return kEnum27; }
-const EnumTable& EnumTableOf(T93::Type) { return kEnum28; }
-const EnumTable& EnumTableOf(T98::Result_) { return kEnum29; }
+const EnumTable& EnumTableOf(PostMembercardActivityActivitiesRequest::ActivityType) {
+  return kEnum21;
+}
+const EnumTable& EnumTableOf(T184::Name) { return kEnum23; }
+const EnumTable& EnumTableOf(T186::Status_) { return kEnum24; }
+const EnumTable& EnumTableOf(T186::CodeType) { return kEnum25; }
+const EnumTable& EnumTableOf(T188::Type) { return kEnum26; }
+const EnumTable& EnumTableOf(T186::CodeMode) { return kEnum27; }
+const EnumTable& EnumTableOf(T190::CommonFieldList) { return kEnum23; }
+const EnumTable& EnumTableOf(T191::Type) { return kEnum28; }
+const EnumTable& EnumTableOf(PostMembercardOpenCardsRequest::CodeType) { return kEnum25; }
+const EnumTable& EnumTableOf(T194::Type) { return kEnum26; }
+const EnumTable& EnumTableOf(PostMembercardOpenCardsRequest::CodeMode) { return kEnum27; }
+const EnumTable& EnumTableOf(T196::CommonFieldList) { return kEnum23; }
+const EnumTable& EnumTableOf(T197::Type) { return kEnum28; }
+const EnumTable& EnumTableOf(PostMembercardOpenCardsResponse::Status_) { return kEnum24; }
+const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdResponse::Status_) { return kEnum24; }
+const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdResponse::CodeType) { return kEnum25; }
+const EnumTable& EnumTableOf(T204::Type) { return kEnum26; }
+const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdResponse::CodeMode) { return kEnum27; }
+const EnumTable& EnumTableOf(T206::CommonFieldList) { return kEnum23; }
+const EnumTable& EnumTableOf(T207::Type) { return kEnum28; }
+const EnumTable& EnumTableOf(T209::Type) { return kEnum26; }
+const EnumTable& EnumTableOf(T211::CommonFieldList) { return kEnum23; }
+const EnumTable& EnumTableOf(T212::Type) { return kEnum28; }
+const EnumTable& EnumTableOf(PatchMembercardOpenCardsByCardIdRequest::CodeMode) { return kEnum27; }
+const EnumTable& EnumTableOf(PatchMembercardOpenCardsByCardIdRequest::CodeType) { return kEnum25; }
+const EnumTable& EnumTableOf(T214::Result_) { return kEnum29; }
 const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdCodesByCodeResponse::UserCardStatus) {
   return kEnum30;
 }
+const EnumTable& EnumTableOf(T216::Name) { return kEnum23; }
 const EnumTable& EnumTableOf(PostMembercardOpenCardsByCardIdQrcodeRequest::ActivateType) {
   return kEnum31;
 }
-const EnumTable& EnumTableOf(T108::MemberPriceTitle) { return kEnum32; }
-const EnumTable& EnumTableOf(T108::FavorModuleTitle) { return kEnum33; }
+const EnumTable& EnumTableOf(T227::MemberPriceTitle) { return kEnum32; }
+const EnumTable& EnumTableOf(T227::FavorModuleTitle) { return kEnum33; }
 const EnumTable& EnumTableOf(GetMembercardOpenPhonenumberMemberSearchResponse::ReceiveStatus) {
   return kEnum34;
 }
 const EnumTable& EnumTableOf(PostPartnerDeliveryPlanDeliveryPlansRequest::UsageMode) {
   return kEnum35;
 }
-const EnumTable& EnumTableOf(T113::PlanState) { return kEnum36; }
+const EnumTable& EnumTableOf(T237::PlanState) { return kEnum36; }
+const EnumTable& EnumTableOf(
+    GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest::PlanState) {
+  return kEnum36;
+}
 const EnumTable& EnumTableOf(
     GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest::AuditState) {
   return kEnum37;
 }
+const EnumTable& EnumTableOf(T240::PlanState) { return kEnum36; }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponImageGenerationTasksRequest::ImageGenerationType) {
   return kEnum38;
 }
-const EnumTable& EnumTableOf(T115::Scope) { return kEnum39; }
+const EnumTable& EnumTableOf(T241::Scope) { return kEnum39; }
+const EnumTable& EnumTableOf(T241::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T241::UsageMode) { return kEnum35; }
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponImageGenerationTasksByTaskIdRequest::ImageGenerationType) {
+  return kEnum38;
+}
 const EnumTable& EnumTableOf(
     GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::TaskState) {
   return kEnum40;
 }
+const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsRequest::Scope) {
+  return kEnum39;
+}
+const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsRequest::Type) { return kEnum3; }
 const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsRequest::UsageMode) {
   return kEnum41;
 }
-const EnumTable& EnumTableOf(T121::Type) { return kEnum42; }
-const EnumTable& EnumTableOf(T125::CouponCodeMode) { return kEnum43; }
-const EnumTable& EnumTableOf(T129::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T134::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T134::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T136::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T125::StoreScope) { return kEnum48; }
+const EnumTable& EnumTableOf(T252::Type) { return kEnum42; }
+const EnumTable& EnumTableOf(T256::CouponCodeMode) { return kEnum43; }
+const EnumTable& EnumTableOf(T260::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T269::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T269::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T271::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T271::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T256::StoreScope) { return kEnum48; }
 const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsResponse::State) {
   return kEnum49;
 }
-const EnumTable& EnumTableOf(T140::State) { return kEnum50; }
-const EnumTable& EnumTableOf(T146::CouponCodeMode) { return kEnum51; }
+const EnumTable& EnumTableOf(T283::State) { return kEnum50; }
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdResponse::State) {
+  return kEnum49;
+}
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdResponse::Scope) {
+  return kEnum39;
+}
+const EnumTable& EnumTableOf(GetPartnerProductCouponProductCouponsByProductCouponIdResponse::Type) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdResponse::UsageMode) {
+  return kEnum41;
+}
+const EnumTable& EnumTableOf(T306::Type) { return kEnum42; }
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::State) {
+  return kEnum49;
+}
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::Scope) {
+  return kEnum39;
+}
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::Type) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::UsageMode) {
+  return kEnum41;
+}
+const EnumTable& EnumTableOf(T316::Type) { return kEnum42; }
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::State) {
+  return kEnum49;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::Scope) {
+  return kEnum39;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::Type) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::UsageMode) {
+  return kEnum41;
+}
+const EnumTable& EnumTableOf(T323::Type) { return kEnum42; }
+const EnumTable& EnumTableOf(T327::CouponCodeMode) { return kEnum51; }
+const EnumTable& EnumTableOf(T331::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T337::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T337::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T339::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T339::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T327::StoreScope) { return kEnum48; }
+const EnumTable& EnumTableOf(T344::State) { return kEnum50; }
+const EnumTable& EnumTableOf(T363::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T363::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T365::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T365::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+        StoreScope) {
+  return kEnum48;
+}
+const EnumTable& EnumTableOf(T370::CouponCodeMode) { return kEnum51; }
+const EnumTable& EnumTableOf(T375::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T370::State) { return kEnum50; }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest::
         UpdateMode) {
   return kEnum52;
 }
-const EnumTable& EnumTableOf(T158::CouponState) { return kEnum53; }
-const EnumTable& EnumTableOf(T158::SendChannel) { return kEnum54; }
-const EnumTable& EnumTableOf(T165::CouponTagList) { return kEnum55; }
-const EnumTable& EnumTableOf(T168::DetailState) { return kEnum56; }
-const EnumTable& EnumTableOf(T180::Type) { return kEnum57; }
-const EnumTable& EnumTableOf(T181::BusinessType) { return kEnum58; }
+const EnumTable& EnumTableOf(T395::CouponCodeMode) { return kEnum51; }
+const EnumTable& EnumTableOf(T400::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T407::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T407::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T409::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T409::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T395::StoreScope) { return kEnum48; }
+const EnumTable& EnumTableOf(T395::State) { return kEnum50; }
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::State) {
+  return kEnum50;
+}
+const EnumTable& EnumTableOf(T415::CouponCodeMode) { return kEnum43; }
+const EnumTable& EnumTableOf(T420::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T431::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T431::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T433::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T433::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T415::StoreScope) { return kEnum48; }
+const EnumTable& EnumTableOf(T439::CouponCodeMode) { return kEnum43; }
+const EnumTable& EnumTableOf(T443::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T454::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T454::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T456::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T456::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T439::StoreScope) { return kEnum48; }
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::State) {
+  return kEnum50;
+}
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::CouponCodeMode) {
+  return kEnum43;
+}
+const EnumTable& EnumTableOf(T487::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T498::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T498::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T500::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T500::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::StoreScope) {
+  return kEnum48;
+}
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::State) {
+  return kEnum50;
+}
+const EnumTable& EnumTableOf(T506::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T506::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T508::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T508::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::StoreScope) {
+  return kEnum48;
+}
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+        CouponCodeMode) {
+  return kEnum43;
+}
+const EnumTable& EnumTableOf(T517::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::State) {
+  return kEnum50;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        CouponCodeMode) {
+  return kEnum43;
+}
+const EnumTable& EnumTableOf(T543::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T554::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T554::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T556::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T556::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        StoreScope) {
+  return kEnum48;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        State) {
+  return kEnum50;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest::
+        UpdateMode) {
+  return kEnum52;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        CouponCodeMode) {
+  return kEnum43;
+}
+const EnumTable& EnumTableOf(T569::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T580::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T580::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T582::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T582::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        StoreScope) {
+  return kEnum48;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        State) {
+  return kEnum50;
+}
+const EnumTable& EnumTableOf(T590::CouponState) { return kEnum53; }
+const EnumTable& EnumTableOf(T590::SendChannel) { return kEnum54; }
+const EnumTable& EnumTableOf(T594::State) { return kEnum49; }
+const EnumTable& EnumTableOf(T594::Scope) { return kEnum39; }
+const EnumTable& EnumTableOf(T594::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T594::UsageMode) { return kEnum35; }
+const EnumTable& EnumTableOf(T602::CouponCodeMode) { return kEnum51; }
+const EnumTable& EnumTableOf(T607::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T612::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T612::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T614::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T614::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T602::StoreScope) { return kEnum48; }
+const EnumTable& EnumTableOf(T602::State) { return kEnum50; }
+const EnumTable& EnumTableOf(T620::CouponTagList) { return kEnum55; }
+const EnumTable& EnumTableOf(T622::CouponState) { return kEnum53; }
+const EnumTable& EnumTableOf(T622::SendChannel) { return kEnum54; }
+const EnumTable& EnumTableOf(T626::State) { return kEnum49; }
+const EnumTable& EnumTableOf(T626::Scope) { return kEnum39; }
+const EnumTable& EnumTableOf(T626::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T626::UsageMode) { return kEnum35; }
+const EnumTable& EnumTableOf(T634::CouponCodeMode) { return kEnum51; }
+const EnumTable& EnumTableOf(T639::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T644::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T644::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T646::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T646::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T634::StoreScope) { return kEnum48; }
+const EnumTable& EnumTableOf(T634::State) { return kEnum50; }
+const EnumTable& EnumTableOf(T652::CouponTagList) { return kEnum55; }
+const EnumTable& EnumTableOf(GetPartnerProductCouponUsersByOpenidCouponsRequest::CouponState) {
+  return kEnum53;
+}
+const EnumTable& EnumTableOf(T654::SendChannel) { return kEnum54; }
+const EnumTable& EnumTableOf(T658::DetailState) { return kEnum56; }
+const EnumTable& EnumTableOf(T659::State) { return kEnum49; }
+const EnumTable& EnumTableOf(T659::Scope) { return kEnum39; }
+const EnumTable& EnumTableOf(T659::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T659::UsageMode) { return kEnum41; }
+const EnumTable& EnumTableOf(T663::Type) { return kEnum42; }
+const EnumTable& EnumTableOf(T667::CouponCodeMode) { return kEnum43; }
+const EnumTable& EnumTableOf(T672::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T681::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T681::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T683::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T683::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T667::StoreScope) { return kEnum48; }
+const EnumTable& EnumTableOf(T667::State) { return kEnum50; }
+const EnumTable& EnumTableOf(T689::CouponTagList) { return kEnum55; }
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsResponse::CouponState) {
+  return kEnum53;
+}
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsResponse::SendChannel) {
+  return kEnum54;
+}
+const EnumTable& EnumTableOf(T694::DetailState) { return kEnum56; }
+const EnumTable& EnumTableOf(T695::State) { return kEnum49; }
+const EnumTable& EnumTableOf(T695::Scope) { return kEnum39; }
+const EnumTable& EnumTableOf(T695::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T695::UsageMode) { return kEnum41; }
+const EnumTable& EnumTableOf(T699::Type) { return kEnum42; }
+const EnumTable& EnumTableOf(T703::CouponCodeMode) { return kEnum43; }
+const EnumTable& EnumTableOf(T708::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T717::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T717::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T719::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T719::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T703::StoreScope) { return kEnum48; }
+const EnumTable& EnumTableOf(T703::State) { return kEnum50; }
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::CouponState) {
+  return kEnum53;
+}
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::SendChannel) {
+  return kEnum54;
+}
+const EnumTable& EnumTableOf(T728::DetailState) { return kEnum56; }
+const EnumTable& EnumTableOf(T729::State) { return kEnum49; }
+const EnumTable& EnumTableOf(T729::Scope) { return kEnum39; }
+const EnumTable& EnumTableOf(T729::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T729::UsageMode) { return kEnum41; }
+const EnumTable& EnumTableOf(T733::Type) { return kEnum42; }
+const EnumTable& EnumTableOf(T737::CouponCodeMode) { return kEnum43; }
+const EnumTable& EnumTableOf(T742::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T751::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T751::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T753::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T753::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T737::StoreScope) { return kEnum48; }
+const EnumTable& EnumTableOf(T737::State) { return kEnum50; }
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::CouponState) {
+  return kEnum53;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::SendChannel) {
+  return kEnum54;
+}
+const EnumTable& EnumTableOf(T763::DetailState) { return kEnum56; }
+const EnumTable& EnumTableOf(T764::State) { return kEnum49; }
+const EnumTable& EnumTableOf(T764::Scope) { return kEnum39; }
+const EnumTable& EnumTableOf(T764::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T764::UsageMode) { return kEnum41; }
+const EnumTable& EnumTableOf(T768::Type) { return kEnum42; }
+const EnumTable& EnumTableOf(T772::CouponCodeMode) { return kEnum43; }
+const EnumTable& EnumTableOf(T777::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T786::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T786::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T788::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T788::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T772::StoreScope) { return kEnum48; }
+const EnumTable& EnumTableOf(T772::State) { return kEnum50; }
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::CouponState) {
+  return kEnum53;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::SendChannel) {
+  return kEnum54;
+}
+const EnumTable& EnumTableOf(T797::DetailState) { return kEnum56; }
+const EnumTable& EnumTableOf(T798::State) { return kEnum49; }
+const EnumTable& EnumTableOf(T798::Scope) { return kEnum39; }
+const EnumTable& EnumTableOf(T798::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T798::UsageMode) { return kEnum41; }
+const EnumTable& EnumTableOf(T802::Type) { return kEnum42; }
+const EnumTable& EnumTableOf(T806::CouponCodeMode) { return kEnum43; }
+const EnumTable& EnumTableOf(T811::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T820::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T820::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T822::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T822::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T806::StoreScope) { return kEnum48; }
+const EnumTable& EnumTableOf(T806::State) { return kEnum50; }
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::CouponState) {
+  return kEnum53;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::SendChannel) {
+  return kEnum54;
+}
+const EnumTable& EnumTableOf(T831::DetailState) { return kEnum56; }
+const EnumTable& EnumTableOf(T832::State) { return kEnum49; }
+const EnumTable& EnumTableOf(T832::Scope) { return kEnum39; }
+const EnumTable& EnumTableOf(T832::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T832::UsageMode) { return kEnum41; }
+const EnumTable& EnumTableOf(T836::Type) { return kEnum42; }
+const EnumTable& EnumTableOf(T840::CouponCodeMode) { return kEnum43; }
+const EnumTable& EnumTableOf(T845::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T854::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T854::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T856::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T856::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T840::StoreScope) { return kEnum48; }
+const EnumTable& EnumTableOf(T840::State) { return kEnum50; }
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::CouponState) {
+  return kEnum53;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::SendChannel) {
+  return kEnum54;
+}
+const EnumTable& EnumTableOf(T866::DetailState) { return kEnum56; }
+const EnumTable& EnumTableOf(T867::State) { return kEnum49; }
+const EnumTable& EnumTableOf(T867::Scope) { return kEnum39; }
+const EnumTable& EnumTableOf(T867::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T867::UsageMode) { return kEnum41; }
+const EnumTable& EnumTableOf(T871::Type) { return kEnum42; }
+const EnumTable& EnumTableOf(T875::CouponCodeMode) { return kEnum43; }
+const EnumTable& EnumTableOf(T880::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T889::CouponUsageMethodList) { return kEnum45; }
+const EnumTable& EnumTableOf(T889::AppJumpType) { return kEnum46; }
+const EnumTable& EnumTableOf(T891::CodeDisplayMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T891::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T875::StoreScope) { return kEnum48; }
+const EnumTable& EnumTableOf(T875::State) { return kEnum50; }
+const EnumTable& EnumTableOf(T897::Type) { return kEnum57; }
+const EnumTable& EnumTableOf(T898::BusinessType) { return kEnum58; }
+const EnumTable& EnumTableOf(T902::Type) { return kEnum57; }
+const EnumTable& EnumTableOf(T903::BusinessType) { return kEnum58; }
 const EnumTable& EnumTableOf(PostPartnershipsBuildResponse::State) { return kEnum59; }
+const EnumTable& EnumTableOf(T906::Type) { return kEnum57; }
+const EnumTable& EnumTableOf(T907::BusinessType) { return kEnum58; }
 const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesRequest::ActivityStatus) {
   return kEnum60;
 }
 const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesRequest::AwardType) { return kEnum61; }
-const EnumTable& EnumTableOf(T187::DeliveryPurpose) { return kEnum62; }
-const EnumTable& EnumTableOf(T191::PaymentSceneList) { return kEnum63; }
-const EnumTable& EnumTableOf(T192::PaymentMethod) { return kEnum64; }
-const EnumTable& EnumTableOf(T194::MerchantOption) { return kEnum65; }
-const EnumTable& EnumTableOf(T194::SendContent) { return kEnum66; }
+const EnumTable& EnumTableOf(T909::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T909::DeliveryPurpose) { return kEnum62; }
+const EnumTable& EnumTableOf(T913::DeliveryUserCategory) { return kEnum61; }
+const EnumTable& EnumTableOf(T914::PaymentSceneList) { return kEnum63; }
+const EnumTable& EnumTableOf(T915::PaymentMethod) { return kEnum64; }
+const EnumTable& EnumTableOf(T917::MerchantOption) { return kEnum65; }
+const EnumTable& EnumTableOf(T917::SendContent) { return kEnum66; }
 const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::ActivityType) {
   return kEnum67;
 }
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::ActivityStatus) {
+  return kEnum60;
+}
+const EnumTable& EnumTableOf(T920::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T920::DeliveryPurpose) { return kEnum62; }
+const EnumTable& EnumTableOf(T924::DeliveryUserCategory) { return kEnum61; }
+const EnumTable& EnumTableOf(T925::PaymentSceneList) { return kEnum63; }
+const EnumTable& EnumTableOf(T926::PaymentMethod) { return kEnum64; }
+const EnumTable& EnumTableOf(T928::AwardType) { return kEnum61; }
+const EnumTable& EnumTableOf(T928::MerchantOption) { return kEnum65; }
+const EnumTable& EnumTableOf(T928::SendContent) { return kEnum66; }
+const EnumTable& EnumTableOf(T933::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T933::DeliveryPurpose) { return kEnum62; }
+const EnumTable& EnumTableOf(T937::DeliveryUserCategory) { return kEnum61; }
+const EnumTable& EnumTableOf(T938::PaymentSceneList) { return kEnum63; }
+const EnumTable& EnumTableOf(T939::PaymentMethod) { return kEnum64; }
+const EnumTable& EnumTableOf(T940::AwardType) { return kEnum61; }
+const EnumTable& EnumTableOf(T940::MerchantOption) { return kEnum65; }
+const EnumTable& EnumTableOf(T940::SendContent) { return kEnum66; }
 const EnumTable& EnumTableOf(PostShoppingReceiptCustomentrancesRequest::CustomEntranceType) {
   return kEnum68;
 }
 const EnumTable& EnumTableOf(PostShoppingReceiptCustomentrancesRequest::CustomEntranceState) {
   return kEnum69;
 }
-const EnumTable& EnumTableOf(T208::State) { return kEnum70; }
+const EnumTable& EnumTableOf(
+    GetShoppingReceiptCustomentrancesByBrandIdResponse::CustomEntranceType) {
+  return kEnum68;
+}
+const EnumTable& EnumTableOf(
+    GetShoppingReceiptCustomentrancesByBrandIdResponse::CustomEntranceState) {
+  return kEnum69;
+}
+const EnumTable& EnumTableOf(
+    PatchShoppingReceiptCustomentrancesByBrandIdRequest::CustomEntranceType) {
+  return kEnum68;
+}
+const EnumTable& EnumTableOf(
+    PatchShoppingReceiptCustomentrancesByBrandIdRequest::CustomEntranceState) {
+  return kEnum69;
+}
+const EnumTable& EnumTableOf(T952::State) { return kEnum70; }
 
 }  // namespace wechatpay::models::v3::marketing

@@ -27,34 +27,167 @@ using T11 = PostPartnerTransactionsAppRequest::SubsidyInfo;
 using T12 = T11::SubsidyDetail;
 using T13 = T12::SubsidyPlan;
 using T14 = PostPartnerTransactionsAppWithContractRequest::SettleInfo;
-using T15 = PostPartnerTransactionsAppWithContractRequest::Detail;
-using T16 = PostPartnerTransactionsAppWithContractRequest::SceneInfo;
-using T17 = T16::StoreInfo;
-using T18 = PostPartnerTransactionsAppWithContractRequest::ContractInfo;
-using T19 = PostPartnerTransactionsCodepayRequest::Payer;
-using T20 = PostPartnerTransactionsCodepayRequest::SceneInfo;
-using T21 = T20::StoreInfo;
-using T22 = PostPartnerTransactionsCodepayRequest::Detail;
-using T23 = T22::GoodsDetail;
-using T24 = PostPartnerTransactionsCodepayResponse::Payer;
-using T25 = PostPartnerTransactionsCodepayResponse::Amount;
-using T26 = PostPartnerTransactionsCodepayResponse::PromotionDetail;
-using T27 = T26::GoodsDetail;
-using T28 = PostPartnerTransactionsExposureRequest::Payer;
-using T29 = PostPartnerTransactionsH5Request::SceneInfo;
-using T30 = T29::H5Info;
-using T31 = GetPartnerTransactionsIdByTransactionIdResponse::Amount;
-using T32 = GetPartnerTransactionsIdByTransactionIdResponse::Payer;
-using T33 = PostPartnerTransactionsJsapiRequest::Payer;
-using T34 = PostPartnerTransactionsJsapiWithContractRequest::ContractInfo;
-using T35 = PostPartnerTransactionsMiniprogramRequest::SceneInfo;
-using T36 = GetPartnerTransactionsOutTradeNoResponse::InstallmentInfo;
-using T37 = PostPartnerTransactionsScannedposRequest::SceneInfo;
-using T38 = PostTransactionsCodepayResponse::Payer;
-using T39 = PostTransactionsExposureRequest::Payer;
-using T40 = PostTransactionsJsapiRequest::Payer;
-using T41 = PostTransactionsJsapiWithContractRequest::Payer;
-using T42 = PostTransactionsJsapiWithContractRequest::ContractInfo;
+using T15 = PostPartnerTransactionsAppWithContractRequest::Amount;
+using T16 = PostPartnerTransactionsAppWithContractRequest::Detail;
+using T17 = T16::GoodsDetail;
+using T18 = PostPartnerTransactionsAppWithContractRequest::SceneInfo;
+using T19 = T18::StoreInfo;
+using T20 = PostPartnerTransactionsAppWithContractRequest::ContractInfo;
+using T21 = PostPartnerTransactionsCodepayRequest::Payer;
+using T22 = PostPartnerTransactionsCodepayRequest::Amount;
+using T23 = PostPartnerTransactionsCodepayRequest::SceneInfo;
+using T24 = T23::StoreInfo;
+using T25 = PostPartnerTransactionsCodepayRequest::Detail;
+using T26 = T25::GoodsDetail;
+using T27 = PostPartnerTransactionsCodepayRequest::SettleInfo;
+using T28 = PostPartnerTransactionsCodepayResponse::Payer;
+using T29 = PostPartnerTransactionsCodepayResponse::Amount;
+using T30 = PostPartnerTransactionsCodepayResponse::PromotionDetail;
+using T31 = T30::GoodsDetail;
+using T32 = PostPartnerTransactionsExposureRequest::Payer;
+using T33 = PostPartnerTransactionsH5Request::SettleInfo;
+using T34 = PostPartnerTransactionsH5Request::Amount;
+using T35 = PostPartnerTransactionsH5Request::Detail;
+using T36 = T35::GoodsDetail;
+using T37 = PostPartnerTransactionsH5Request::SceneInfo;
+using T38 = T37::StoreInfo;
+using T39 = T37::H5Info;
+using T40 = PostPartnerTransactionsH5Request::Payer;
+using T41 = T40::Identity;
+using T42 = GetPartnerTransactionsIdByTransactionIdResponse::SettleInfo;
+using T43 = GetPartnerTransactionsIdByTransactionIdResponse::Amount;
+using T44 = GetPartnerTransactionsIdByTransactionIdResponse::Detail;
+using T45 = T44::GoodsDetail;
+using T46 = GetPartnerTransactionsIdByTransactionIdResponse::SceneInfo;
+using T47 = T46::StoreInfo;
+using T48 = GetPartnerTransactionsIdByTransactionIdResponse::Payer;
+using T49 = PostPartnerTransactionsJsapiRequest::SettleInfo;
+using T50 = PostPartnerTransactionsJsapiRequest::Amount;
+using T51 = PostPartnerTransactionsJsapiRequest::Detail;
+using T52 = T51::GoodsDetail;
+using T53 = PostPartnerTransactionsJsapiRequest::SceneInfo;
+using T54 = T53::StoreInfo;
+using T55 = PostPartnerTransactionsJsapiRequest::Payer;
+using T56 = T55::Identity;
+using T57 = PostPartnerTransactionsJsapiRequest::SubsidyInfo;
+using T58 = T57::SubsidyDetail;
+using T59 = T58::SubsidyPlan;
+using T60 = PostPartnerTransactionsJsapiWithContractRequest::SettleInfo;
+using T61 = PostPartnerTransactionsJsapiWithContractRequest::Amount;
+using T62 = PostPartnerTransactionsJsapiWithContractRequest::Payer;
+using T63 = PostPartnerTransactionsJsapiWithContractRequest::Detail;
+using T64 = T63::GoodsDetail;
+using T65 = PostPartnerTransactionsJsapiWithContractRequest::SceneInfo;
+using T66 = T65::StoreInfo;
+using T67 = PostPartnerTransactionsJsapiWithContractRequest::ContractInfo;
+using T68 = PostPartnerTransactionsMiniprogramRequest::Amount;
+using T69 = PostPartnerTransactionsMiniprogramRequest::Payer;
+using T70 = PostPartnerTransactionsMiniprogramRequest::Detail;
+using T71 = T70::GoodsDetail;
+using T72 = PostPartnerTransactionsMiniprogramRequest::SceneInfo;
+using T73 = T72::StoreInfo;
+using T74 = PostPartnerTransactionsMiniprogramRequest::SettleInfo;
+using T75 = PostPartnerTransactionsNativeRequest::SettleInfo;
+using T76 = PostPartnerTransactionsNativeRequest::Amount;
+using T77 = PostPartnerTransactionsNativeRequest::Detail;
+using T78 = T77::GoodsDetail;
+using T79 = PostPartnerTransactionsNativeRequest::SceneInfo;
+using T80 = T79::StoreInfo;
+using T81 = PostPartnerTransactionsNativeRequest::Payer;
+using T82 = T81::Identity;
+using T83 = GetPartnerTransactionsOutTradeNoResponse::SettleInfo;
+using T84 = GetPartnerTransactionsOutTradeNoResponse::Amount;
+using T85 = GetPartnerTransactionsOutTradeNoResponse::Detail;
+using T86 = T85::GoodsDetail;
+using T87 = GetPartnerTransactionsOutTradeNoResponse::SceneInfo;
+using T88 = T87::StoreInfo;
+using T89 = GetPartnerTransactionsOutTradeNoResponse::Payer;
+using T90 = GetPartnerTransactionsOutTradeNoResponse::InstallmentInfo;
+using T91 = PostPartnerTransactionsScannedposRequest::Amount;
+using T92 = PostPartnerTransactionsScannedposRequest::Payer;
+using T93 = PostPartnerTransactionsScannedposRequest::Detail;
+using T94 = T93::GoodsDetail;
+using T95 = PostPartnerTransactionsScannedposRequest::SceneInfo;
+using T96 = T95::StoreInfo;
+using T97 = PostPartnerTransactionsScannedposRequest::SettleInfo;
+using T98 = PostTransactionsAppRequest::Amount;
+using T99 = PostTransactionsAppRequest::Detail;
+using T100 = T99::GoodsDetail;
+using T101 = PostTransactionsAppRequest::SceneInfo;
+using T102 = T101::StoreInfo;
+using T103 = PostTransactionsAppRequest::Payer;
+using T104 = T103::Identity;
+using T105 = PostTransactionsAppRequest::SettleInfo;
+using T106 = PostTransactionsAppRequest::SubsidyInfo;
+using T107 = T106::SubsidyDetail;
+using T108 = T107::SubsidyPlan;
+using T109 = PostTransactionsAppWithContractRequest::Amount;
+using T110 = PostTransactionsAppWithContractRequest::Detail;
+using T111 = T110::GoodsDetail;
+using T112 = PostTransactionsAppWithContractRequest::SceneInfo;
+using T113 = T112::StoreInfo;
+using T114 = PostTransactionsAppWithContractRequest::SettleInfo;
+using T115 = PostTransactionsAppWithContractRequest::ContractInfo;
+using T116 = PostTransactionsCodepayRequest::Payer;
+using T117 = PostTransactionsCodepayRequest::Amount;
+using T118 = PostTransactionsCodepayRequest::SceneInfo;
+using T119 = T118::StoreInfo;
+using T120 = PostTransactionsCodepayRequest::Detail;
+using T121 = T120::GoodsDetail;
+using T122 = PostTransactionsCodepayRequest::SettleInfo;
+using T123 = PostTransactionsCodepayResponse::Payer;
+using T124 = PostTransactionsCodepayResponse::Amount;
+using T125 = PostTransactionsCodepayResponse::PromotionDetail;
+using T126 = T125::GoodsDetail;
+using T127 = PostTransactionsExposureRequest::Payer;
+using T128 = PostTransactionsH5Request::Amount;
+using T129 = PostTransactionsH5Request::Detail;
+using T130 = T129::GoodsDetail;
+using T131 = PostTransactionsH5Request::SceneInfo;
+using T132 = T131::StoreInfo;
+using T133 = T131::H5Info;
+using T134 = PostTransactionsH5Request::Payer;
+using T135 = T134::Identity;
+using T136 = PostTransactionsH5Request::SettleInfo;
+using T137 = GetTransactionsIdByTransactionIdResponse::Amount;
+using T138 = GetTransactionsIdByTransactionIdResponse::Detail;
+using T139 = T138::GoodsDetail;
+using T140 = GetTransactionsIdByTransactionIdResponse::SceneInfo;
+using T141 = T140::StoreInfo;
+using T142 = PostTransactionsJsapiRequest::Amount;
+using T143 = PostTransactionsJsapiRequest::Detail;
+using T144 = T143::GoodsDetail;
+using T145 = PostTransactionsJsapiRequest::SceneInfo;
+using T146 = T145::StoreInfo;
+using T147 = PostTransactionsJsapiRequest::Payer;
+using T148 = T147::Identity;
+using T149 = PostTransactionsJsapiRequest::SettleInfo;
+using T150 = PostTransactionsJsapiRequest::SubsidyInfo;
+using T151 = T150::SubsidyDetail;
+using T152 = T151::SubsidyPlan;
+using T153 = PostTransactionsJsapiWithContractRequest::Amount;
+using T154 = PostTransactionsJsapiWithContractRequest::Payer;
+using T155 = PostTransactionsJsapiWithContractRequest::Detail;
+using T156 = T155::GoodsDetail;
+using T157 = PostTransactionsJsapiWithContractRequest::SceneInfo;
+using T158 = T157::StoreInfo;
+using T159 = PostTransactionsJsapiWithContractRequest::SettleInfo;
+using T160 = PostTransactionsJsapiWithContractRequest::ContractInfo;
+using T161 = PostTransactionsNativeRequest::Amount;
+using T162 = PostTransactionsNativeRequest::Detail;
+using T163 = T162::GoodsDetail;
+using T164 = PostTransactionsNativeRequest::SceneInfo;
+using T165 = T164::StoreInfo;
+using T166 = PostTransactionsNativeRequest::Payer;
+using T167 = T166::Identity;
+using T168 = PostTransactionsNativeRequest::SettleInfo;
+using T169 = GetTransactionsOutTradeNoResponse::Amount;
+using T170 = GetTransactionsOutTradeNoResponse::Detail;
+using T171 = T170::GoodsDetail;
+using T172 = GetTransactionsOutTradeNoResponse::SceneInfo;
+using T173 = T172::StoreInfo;
+using T174 = GetTransactionsOutTradeNoResponse::Payer;
+using T175 = GetTransactionsOutTradeNoResponse::InstallmentInfo;
 
 constexpr std::string_view kEnum0Names[] = {
     "", "UNKNOWN_USER_ID_TYPE", "OPENID", "PHONE_NO", "SP_OPENID", "SUB_OPENID",
@@ -114,31 +247,164 @@ static void Serialize(Archive& a, T14& v);
 static void Serialize(Archive& a, T15& v);
 static void Serialize(Archive& a, T17& v);
 static void Serialize(Archive& a, T16& v);
-static void Serialize(Archive& a, T18& v);
 static void Serialize(Archive& a, T19& v);
-static void Serialize(Archive& a, T21& v);
+static void Serialize(Archive& a, T18& v);
 static void Serialize(Archive& a, T20& v);
-static void Serialize(Archive& a, T23& v);
+static void Serialize(Archive& a, T21& v);
 static void Serialize(Archive& a, T22& v);
 static void Serialize(Archive& a, T24& v);
+static void Serialize(Archive& a, T23& v);
+static void Serialize(Archive& a, T26& v);
 static void Serialize(Archive& a, T25& v);
 static void Serialize(Archive& a, T27& v);
-static void Serialize(Archive& a, T26& v);
 static void Serialize(Archive& a, T28& v);
-static void Serialize(Archive& a, T30& v);
 static void Serialize(Archive& a, T29& v);
 static void Serialize(Archive& a, T31& v);
+static void Serialize(Archive& a, T30& v);
 static void Serialize(Archive& a, T32& v);
 static void Serialize(Archive& a, T33& v);
 static void Serialize(Archive& a, T34& v);
-static void Serialize(Archive& a, T35& v);
 static void Serialize(Archive& a, T36& v);
-static void Serialize(Archive& a, T37& v);
+static void Serialize(Archive& a, T35& v);
 static void Serialize(Archive& a, T38& v);
 static void Serialize(Archive& a, T39& v);
-static void Serialize(Archive& a, T40& v);
+static void Serialize(Archive& a, T37& v);
 static void Serialize(Archive& a, T41& v);
+static void Serialize(Archive& a, T40& v);
 static void Serialize(Archive& a, T42& v);
+static void Serialize(Archive& a, T43& v);
+static void Serialize(Archive& a, T45& v);
+static void Serialize(Archive& a, T44& v);
+static void Serialize(Archive& a, T47& v);
+static void Serialize(Archive& a, T46& v);
+static void Serialize(Archive& a, T48& v);
+static void Serialize(Archive& a, T49& v);
+static void Serialize(Archive& a, T50& v);
+static void Serialize(Archive& a, T52& v);
+static void Serialize(Archive& a, T51& v);
+static void Serialize(Archive& a, T54& v);
+static void Serialize(Archive& a, T53& v);
+static void Serialize(Archive& a, T56& v);
+static void Serialize(Archive& a, T55& v);
+static void Serialize(Archive& a, T59& v);
+static void Serialize(Archive& a, T58& v);
+static void Serialize(Archive& a, T57& v);
+static void Serialize(Archive& a, T60& v);
+static void Serialize(Archive& a, T61& v);
+static void Serialize(Archive& a, T62& v);
+static void Serialize(Archive& a, T64& v);
+static void Serialize(Archive& a, T63& v);
+static void Serialize(Archive& a, T66& v);
+static void Serialize(Archive& a, T65& v);
+static void Serialize(Archive& a, T67& v);
+static void Serialize(Archive& a, T68& v);
+static void Serialize(Archive& a, T69& v);
+static void Serialize(Archive& a, T71& v);
+static void Serialize(Archive& a, T70& v);
+static void Serialize(Archive& a, T73& v);
+static void Serialize(Archive& a, T72& v);
+static void Serialize(Archive& a, T74& v);
+static void Serialize(Archive& a, T75& v);
+static void Serialize(Archive& a, T76& v);
+static void Serialize(Archive& a, T78& v);
+static void Serialize(Archive& a, T77& v);
+static void Serialize(Archive& a, T80& v);
+static void Serialize(Archive& a, T79& v);
+static void Serialize(Archive& a, T82& v);
+static void Serialize(Archive& a, T81& v);
+static void Serialize(Archive& a, T83& v);
+static void Serialize(Archive& a, T84& v);
+static void Serialize(Archive& a, T86& v);
+static void Serialize(Archive& a, T85& v);
+static void Serialize(Archive& a, T88& v);
+static void Serialize(Archive& a, T87& v);
+static void Serialize(Archive& a, T89& v);
+static void Serialize(Archive& a, T90& v);
+static void Serialize(Archive& a, T91& v);
+static void Serialize(Archive& a, T92& v);
+static void Serialize(Archive& a, T94& v);
+static void Serialize(Archive& a, T93& v);
+static void Serialize(Archive& a, T96& v);
+static void Serialize(Archive& a, T95& v);
+static void Serialize(Archive& a, T97& v);
+static void Serialize(Archive& a, T98& v);
+static void Serialize(Archive& a, T100& v);
+static void Serialize(Archive& a, T99& v);
+static void Serialize(Archive& a, T102& v);
+static void Serialize(Archive& a, T101& v);
+static void Serialize(Archive& a, T104& v);
+static void Serialize(Archive& a, T103& v);
+static void Serialize(Archive& a, T105& v);
+static void Serialize(Archive& a, T108& v);
+static void Serialize(Archive& a, T107& v);
+static void Serialize(Archive& a, T106& v);
+static void Serialize(Archive& a, T109& v);
+static void Serialize(Archive& a, T111& v);
+static void Serialize(Archive& a, T110& v);
+static void Serialize(Archive& a, T113& v);
+static void Serialize(Archive& a, T112& v);
+static void Serialize(Archive& a, T114& v);
+static void Serialize(Archive& a, T115& v);
+static void Serialize(Archive& a, T116& v);
+static void Serialize(Archive& a, T117& v);
+static void Serialize(Archive& a, T119& v);
+static void Serialize(Archive& a, T118& v);
+static void Serialize(Archive& a, T121& v);
+static void Serialize(Archive& a, T120& v);
+static void Serialize(Archive& a, T122& v);
+static void Serialize(Archive& a, T123& v);
+static void Serialize(Archive& a, T124& v);
+static void Serialize(Archive& a, T126& v);
+static void Serialize(Archive& a, T125& v);
+static void Serialize(Archive& a, T127& v);
+static void Serialize(Archive& a, T128& v);
+static void Serialize(Archive& a, T130& v);
+static void Serialize(Archive& a, T129& v);
+static void Serialize(Archive& a, T132& v);
+static void Serialize(Archive& a, T133& v);
+static void Serialize(Archive& a, T131& v);
+static void Serialize(Archive& a, T135& v);
+static void Serialize(Archive& a, T134& v);
+static void Serialize(Archive& a, T136& v);
+static void Serialize(Archive& a, T137& v);
+static void Serialize(Archive& a, T139& v);
+static void Serialize(Archive& a, T138& v);
+static void Serialize(Archive& a, T141& v);
+static void Serialize(Archive& a, T140& v);
+static void Serialize(Archive& a, T142& v);
+static void Serialize(Archive& a, T144& v);
+static void Serialize(Archive& a, T143& v);
+static void Serialize(Archive& a, T146& v);
+static void Serialize(Archive& a, T145& v);
+static void Serialize(Archive& a, T148& v);
+static void Serialize(Archive& a, T147& v);
+static void Serialize(Archive& a, T149& v);
+static void Serialize(Archive& a, T152& v);
+static void Serialize(Archive& a, T151& v);
+static void Serialize(Archive& a, T150& v);
+static void Serialize(Archive& a, T153& v);
+static void Serialize(Archive& a, T154& v);
+static void Serialize(Archive& a, T156& v);
+static void Serialize(Archive& a, T155& v);
+static void Serialize(Archive& a, T158& v);
+static void Serialize(Archive& a, T157& v);
+static void Serialize(Archive& a, T159& v);
+static void Serialize(Archive& a, T160& v);
+static void Serialize(Archive& a, T161& v);
+static void Serialize(Archive& a, T163& v);
+static void Serialize(Archive& a, T162& v);
+static void Serialize(Archive& a, T165& v);
+static void Serialize(Archive& a, T164& v);
+static void Serialize(Archive& a, T167& v);
+static void Serialize(Archive& a, T166& v);
+static void Serialize(Archive& a, T168& v);
+static void Serialize(Archive& a, T169& v);
+static void Serialize(Archive& a, T171& v);
+static void Serialize(Archive& a, T170& v);
+static void Serialize(Archive& a, T173& v);
+static void Serialize(Archive& a, T172& v);
+static void Serialize(Archive& a, T174& v);
+static void Serialize(Archive& a, T175& v);
 
 // POST v3/pay/acquiring-bank/transactions/exposure
 namespace {
@@ -171,7 +437,7 @@ void Serialize(Archive& a, PostAcquiringBankTransactionsExposureRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostAcquiringBankTransactionsExposureResponse& v) {
-  a.Bool("fqf_exposure", v.fqf_exposure);
+  a.OptBool("fqf_exposure", v.fqf_exposure);
   a.OptStr("market_exposure_token", v.market_exposure_token);
   a.Extra(v.extra);
 }
@@ -216,7 +482,7 @@ void Serialize(Archive& a, PostInstalExposureRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostInstalExposureResponse& v) {
-  a.Bool("recommend_exposure", v.recommend_exposure);
+  a.OptBool("recommend_exposure", v.recommend_exposure);
   a.Extra(v.extra);
 }
 
@@ -258,7 +524,7 @@ void Serialize(Archive& a, PostInstalPartnerExposureRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostInstalPartnerExposureResponse& v) {
-  a.Bool("recommend_exposure", v.recommend_exposure);
+  a.OptBool("recommend_exposure", v.recommend_exposure);
   a.Extra(v.extra);
 }
 
@@ -315,7 +581,7 @@ void Serialize(Archive& a, PostPartnerTransactionsAppRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerTransactionsAppResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -369,7 +635,7 @@ void Serialize(Archive& a, PostPartnerTransactionsAppWithContractRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerTransactionsAppWithContractResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -423,15 +689,15 @@ void Serialize(Archive& a, PostPartnerTransactionsCodepayRequest& v) {
 }
 void Serialize(Archive& a, PostPartnerTransactionsCodepayResponse& v) {
   a.OptStr("sp_appid", v.sp_appid);
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("trade_type", v.trade_type);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("trade_state", v.trade_state);
+  a.OptStr("trade_state", v.trade_state);
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("attach", v.attach);
   a.Field("payer", v.payer);
@@ -480,7 +746,7 @@ void Serialize(Archive& a, PostPartnerTransactionsExposureRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerTransactionsExposureResponse& v) {
-  a.Bool("fqf_exposure", v.fqf_exposure);
+  a.OptBool("fqf_exposure", v.fqf_exposure);
   a.OptStr("market_exposure_token", v.market_exposure_token);
   a.Extra(v.extra);
 }
@@ -538,7 +804,7 @@ void Serialize(Archive& a, PostPartnerTransactionsH5Request& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerTransactionsH5Response& v) {
-  a.Str("h5_url", v.h5_url);
+  a.OptStr("h5_url", v.h5_url);
   a.Extra(v.extra);
 }
 
@@ -580,10 +846,10 @@ void Serialize(Archive& a, GetPartnerTransactionsIdByTransactionIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerTransactionsIdByTransactionIdResponse& v) {
-  a.Str("sp_appid", v.sp_appid);
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("settle_info", v.settle_info);
   a.OptStr("transaction_id", v.transaction_id);
   a.Field("trade_type", v.trade_type);
@@ -591,12 +857,12 @@ void Serialize(Archive& a, GetPartnerTransactionsIdByTransactionIdResponse& v) {
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("description", v.description);
+  a.OptStr("description", v.description);
   a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
   a.OptStr("time_expire", v.time_expire);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("notify_url", v.notify_url);
   a.OptStr("goods_tag", v.goods_tag);
   a.OptList("limit_pay", v.limit_pay);
   a.OptBool("support_fapiao", v.support_fapiao);
@@ -661,7 +927,7 @@ void Serialize(Archive& a, PostPartnerTransactionsJsapiRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerTransactionsJsapiResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -716,7 +982,7 @@ void Serialize(Archive& a, PostPartnerTransactionsJsapiWithContractRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerTransactionsJsapiWithContractResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -771,7 +1037,7 @@ void Serialize(Archive& a, PostPartnerTransactionsMiniprogramRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerTransactionsMiniprogramResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -828,7 +1094,7 @@ void Serialize(Archive& a, PostPartnerTransactionsNativeRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerTransactionsNativeResponse& v) {
-  a.Str("code_url", v.code_url);
+  a.OptStr("code_url", v.code_url);
   a.Extra(v.extra);
 }
 
@@ -870,10 +1136,10 @@ void Serialize(Archive& a, GetPartnerTransactionsOutTradeNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerTransactionsOutTradeNoResponse& v) {
-  a.Str("sp_appid", v.sp_appid);
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("settle_info", v.settle_info);
   a.OptStr("transaction_id", v.transaction_id);
   a.Field("trade_type", v.trade_type);
@@ -881,12 +1147,12 @@ void Serialize(Archive& a, GetPartnerTransactionsOutTradeNoResponse& v) {
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("description", v.description);
+  a.OptStr("description", v.description);
   a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
   a.OptStr("time_expire", v.time_expire);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("notify_url", v.notify_url);
   a.OptStr("goods_tag", v.goods_tag);
   a.OptList("limit_pay", v.limit_pay);
   a.OptBool("support_fapiao", v.support_fapiao);
@@ -976,10 +1242,10 @@ void Serialize(Archive& a, PostPartnerTransactionsOutTradeNoReverseRequest& v) {
 }
 void Serialize(Archive& a, PostPartnerTransactionsOutTradeNoReverseResponse& v) {
   a.OptStr("sp_appid", v.sp_appid);
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Extra(v.extra);
 }
 
@@ -1035,7 +1301,7 @@ void Serialize(Archive& a, PostPartnerTransactionsScannedposRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerTransactionsScannedposResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -1091,7 +1357,7 @@ void Serialize(Archive& a, PostTransactionsAppRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsAppResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -1142,7 +1408,7 @@ void Serialize(Archive& a, PostTransactionsAppWithContractRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsAppWithContractResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -1194,13 +1460,13 @@ void Serialize(Archive& a, PostTransactionsCodepayRequest& v) {
 }
 void Serialize(Archive& a, PostTransactionsCodepayResponse& v) {
   a.OptStr("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("trade_type", v.trade_type);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("trade_state", v.trade_state);
+  a.OptStr("trade_state", v.trade_state);
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("attach", v.attach);
   a.Field("payer", v.payer);
@@ -1246,7 +1512,7 @@ void Serialize(Archive& a, PostTransactionsExposureRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsExposureResponse& v) {
-  a.Bool("fqf_exposure", v.fqf_exposure);
+  a.OptBool("fqf_exposure", v.fqf_exposure);
   a.OptStr("market_exposure_token", v.market_exposure_token);
   a.Extra(v.extra);
 }
@@ -1300,7 +1566,7 @@ void Serialize(Archive& a, PostTransactionsH5Request& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsH5Response& v) {
-  a.Str("h5_url", v.h5_url);
+  a.OptStr("h5_url", v.h5_url);
   a.Extra(v.extra);
 }
 
@@ -1346,14 +1612,14 @@ void Serialize(Archive& a, GetTransactionsIdByTransactionIdResponse& v) {
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("description", v.description);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("description", v.description);
   a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
   a.OptStr("time_expire", v.time_expire);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("notify_url", v.notify_url);
   a.OptStr("goods_tag", v.goods_tag);
   a.OptList("limit_pay", v.limit_pay);
   a.OptBool("support_fapiao", v.support_fapiao);
@@ -1416,7 +1682,7 @@ void Serialize(Archive& a, PostTransactionsJsapiRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsJsapiResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -1468,7 +1734,7 @@ void Serialize(Archive& a, PostTransactionsJsapiWithContractRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsJsapiWithContractResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -1523,7 +1789,7 @@ void Serialize(Archive& a, PostTransactionsNativeRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsNativeResponse& v) {
-  a.Str("code_url", v.code_url);
+  a.OptStr("code_url", v.code_url);
   a.Extra(v.extra);
 }
 
@@ -1569,14 +1835,14 @@ void Serialize(Archive& a, GetTransactionsOutTradeNoResponse& v) {
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("description", v.description);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("description", v.description);
   a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
   a.OptStr("time_expire", v.time_expire);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("notify_url", v.notify_url);
   a.OptStr("goods_tag", v.goods_tag);
   a.OptList("limit_pay", v.limit_pay);
   a.OptBool("support_fapiao", v.support_fapiao);
@@ -1662,8 +1928,8 @@ void Serialize(Archive& a, PostTransactionsOutTradeNoReverseRequest& v) {
 }
 void Serialize(Archive& a, PostTransactionsOutTradeNoReverseResponse& v) {
   a.OptStr("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Extra(v.extra);
 }
 
@@ -1773,13 +2039,28 @@ static void Serialize(Archive& a, T14& v) {
 }
 
 static void Serialize(Archive& a, T15& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T17& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T16& v) {
   a.OptI64("cost_price", v.cost_price);
   a.OptStr("invoice_id", v.invoice_id);
   a.Field("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T17& v) {
+static void Serialize(Archive& a, T19& v) {
   a.OptStr("id", v.id);
   a.OptStr("name", v.name);
   a.OptStr("area_code", v.area_code);
@@ -1787,14 +2068,14 @@ static void Serialize(Archive& a, T17& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T16& v) {
+static void Serialize(Archive& a, T18& v) {
   a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T18& v) {
+static void Serialize(Archive& a, T20& v) {
   a.Str("plan_id", v.plan_id);
   a.Str("contract_mchid", v.contract_mchid);
   a.Str("contract_appid", v.contract_appid);
@@ -1805,25 +2086,31 @@ static void Serialize(Archive& a, T18& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T19& v) {
+static void Serialize(Archive& a, T21& v) {
   a.Str("auth_code", v.auth_code);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T21& v) {
+static void Serialize(Archive& a, T22& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T24& v) {
   a.OptStr("id", v.id);
   a.OptStr("out_id", v.out_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T20& v) {
+static void Serialize(Archive& a, T23& v) {
   a.OptStr("device_id", v.device_id);
   a.OptStr("device_ip", v.device_ip);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T23& v) {
+static void Serialize(Archive& a, T26& v) {
   a.Str("merchant_goods_id", v.merchant_goods_id);
   a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
@@ -1832,42 +2119,47 @@ static void Serialize(Archive& a, T23& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T22& v) {
+static void Serialize(Archive& a, T25& v) {
   a.OptI64("cost_price", v.cost_price);
   a.OptStr("invoice_id", v.invoice_id);
   a.Field("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T24& v) {
+static void Serialize(Archive& a, T27& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T28& v) {
   a.OptStr("sp_openid", v.sp_openid);
   a.OptStr("sub_openid", v.sub_openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T25& v) {
-  a.I64("total", v.total);
+static void Serialize(Archive& a, T29& v) {
+  a.OptI64("total", v.total);
   a.OptI64("payer_total", v.payer_total);
   a.OptStr("currency", v.currency);
   a.OptStr("payer_currency", v.payer_currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T27& v) {
-  a.Str("goods_id", v.goods_id);
-  a.I64("quantity", v.quantity);
-  a.I64("unit_price", v.unit_price);
-  a.I64("discount_amount", v.discount_amount);
+static void Serialize(Archive& a, T31& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("discount_amount", v.discount_amount);
   a.OptStr("goods_remark", v.goods_remark);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T26& v) {
-  a.Str("coupon_id", v.coupon_id);
+static void Serialize(Archive& a, T30& v) {
+  a.OptStr("coupon_id", v.coupon_id);
   a.OptStr("name", v.name);
   a.OptStr("scope", v.scope);
   a.OptStr("type", v.type);
-  a.I64("amount", v.amount);
+  a.OptI64("amount", v.amount);
   a.OptStr("stock_id", v.stock_id);
   a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
   a.OptI64("merchant_contribute", v.merchant_contribute);
@@ -1877,14 +2169,50 @@ static void Serialize(Archive& a, T26& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T28& v) {
+static void Serialize(Archive& a, T32& v) {
   a.OptStr("sp_openid", v.sp_openid);
   a.OptStr("phone_number_hash", v.phone_number_hash);
   a.OptStr("sub_openid", v.sub_openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T30& v) {
+static void Serialize(Archive& a, T33& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.OptI64("subsidy_amount", v.subsidy_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T34& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T36& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T35& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T38& v) {
+  a.OptStr("id", v.id);
+  a.Str("name", v.name);
+  a.Str("area_code", v.area_code);
+  a.Str("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T39& v) {
   a.OptStr("type", v.type);
   a.OptStr("app_name", v.app_name);
   a.OptStr("app_url", v.app_url);
@@ -1893,7 +2221,7 @@ static void Serialize(Archive& a, T30& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T29& v) {
+static void Serialize(Archive& a, T37& v) {
   a.OptStr("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
@@ -1901,83 +2229,841 @@ static void Serialize(Archive& a, T29& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T31& v) {
-  a.I64("total", v.total);
-  a.OptStr("currency", v.currency);
-  a.I64("payer_total", v.payer_total);
-  a.OptStr("payer_currency", v.payer_currency);
+static void Serialize(Archive& a, T41& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T32& v) {
-  a.Str("sp_openid", v.sp_openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T33& v) {
-  a.Str("sp_openid", v.sp_openid);
-  a.OptStr("sub_openid", v.sub_openid);
+static void Serialize(Archive& a, T40& v) {
   a.Field("identity", v.identity);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T34& v) {
-  a.OptStr("password_free_contract_id", v.password_free_contract_id);
-  a.OptStr("token", v.token);
-  a.OptStr("plan_id", v.plan_id);
-  a.OptStr("contract_mchid", v.contract_mchid);
-  a.OptStr("contract_appid", v.contract_appid);
-  a.OptStr("contract_code", v.contract_code);
-  a.OptStr("request_serial", v.request_serial);
-  a.OptStr("contract_display_account", v.contract_display_account);
-  a.OptStr("contract_notify_url", v.contract_notify_url);
+static void Serialize(Archive& a, T42& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.OptI64("subsidy_amount", v.subsidy_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T35& v) {
+static void Serialize(Archive& a, T43& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T45& v) {
+  a.OptStr("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T44& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T47& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T46& v) {
   a.OptStr("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T36& v) {
-  a.Bool("use_subsidy", v.use_subsidy);
-  a.I64("selected_installment_number", v.selected_installment_number);
+static void Serialize(Archive& a, T48& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T37& v) {
+static void Serialize(Archive& a, T49& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.OptI64("subsidy_amount", v.subsidy_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T50& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T52& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T51& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T54& v) {
+  a.OptStr("id", v.id);
+  a.Str("name", v.name);
+  a.Str("area_code", v.area_code);
+  a.Str("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T53& v) {
+  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T56& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T55& v) {
+  a.Str("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Field("identity", v.identity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T59& v) {
+  a.Field("subsidy_installment_num", v.subsidy_installment_num);
+  a.Field("subsidy_percent", v.subsidy_percent);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T58& v) {
+  a.Field("subsidy_period_type", v.subsidy_period_type);
+  a.Field("subsidy_plan", v.subsidy_plan);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T57& v) {
+  a.OptList("subsidy_detail", v.subsidy_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T60& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T61& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T62& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T64& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T63& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.Field("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T66& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T65& v) {
   a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T38& v) {
+static void Serialize(Archive& a, T67& v) {
+  a.OptStr("password_free_contract_id", v.password_free_contract_id);
+  a.OptStr("token", v.token);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("contract_mchid", v.contract_mchid);
+  a.OptStr("contract_appid", v.contract_appid);
+  a.OptStr("contract_code", v.contract_code);
+  a.OptStr("request_serial", v.request_serial);
+  a.OptStr("contract_display_account", v.contract_display_account);
+  a.OptStr("contract_notify_url", v.contract_notify_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T68& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T69& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T71& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T70& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T73& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("out_id", v.out_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T72& v) {
+  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T74& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T75& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.OptI64("subsidy_amount", v.subsidy_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T76& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T78& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T77& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T80& v) {
+  a.OptStr("id", v.id);
+  a.Str("name", v.name);
+  a.Str("area_code", v.area_code);
+  a.Str("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T79& v) {
+  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T82& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T81& v) {
+  a.Field("identity", v.identity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T83& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.OptI64("subsidy_amount", v.subsidy_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T84& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T86& v) {
+  a.OptStr("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T85& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T88& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T87& v) {
+  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T89& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T90& v) {
+  a.OptBool("use_subsidy", v.use_subsidy);
+  a.OptI64("selected_installment_number", v.selected_installment_number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T91& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T92& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T94& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T93& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T96& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("out_id", v.out_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T95& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T97& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T98& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T100& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T99& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T102& v) {
+  a.OptStr("id", v.id);
+  a.Str("name", v.name);
+  a.Str("area_code", v.area_code);
+  a.Str("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T101& v) {
+  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T104& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T103& v) {
+  a.Field("identity", v.identity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T105& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T108& v) {
+  a.Field("subsidy_installment_num", v.subsidy_installment_num);
+  a.Field("subsidy_percent", v.subsidy_percent);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T107& v) {
+  a.Field("subsidy_period_type", v.subsidy_period_type);
+  a.Field("subsidy_plan", v.subsidy_plan);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T106& v) {
+  a.OptList("subsidy_detail", v.subsidy_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T109& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T111& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T110& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.Field("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T113& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T112& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T114& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T115& v) {
+  a.Str("plan_id", v.plan_id);
+  a.Str("contract_mchid", v.contract_mchid);
+  a.Str("contract_appid", v.contract_appid);
+  a.Str("contract_code", v.contract_code);
+  a.Str("request_serial", v.request_serial);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.OptStr("contract_notify_url", v.contract_notify_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T116& v) {
+  a.Str("auth_code", v.auth_code);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T117& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T119& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("out_id", v.out_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T118& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T121& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T120& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.Field("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T122& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T123& v) {
   a.OptStr("openid", v.openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T39& v) {
+static void Serialize(Archive& a, T124& v) {
+  a.OptI64("total", v.total);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("currency", v.currency);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T126& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T125& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.OptStr("scope", v.scope);
+  a.OptStr("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T127& v) {
   a.OptStr("openid", v.openid);
   a.OptStr("phone_number_hash", v.phone_number_hash);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T40& v) {
+static void Serialize(Archive& a, T128& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T130& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T129& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T132& v) {
+  a.OptStr("id", v.id);
+  a.Str("name", v.name);
+  a.Str("area_code", v.area_code);
+  a.Str("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T133& v) {
+  a.OptStr("type", v.type);
+  a.OptStr("app_name", v.app_name);
+  a.OptStr("app_url", v.app_url);
+  a.OptStr("bundle_id", v.bundle_id);
+  a.OptStr("package_name", v.package_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T131& v) {
+  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Field("h5_info", v.h5_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T135& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T134& v) {
+  a.Field("identity", v.identity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T136& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T137& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T139& v) {
+  a.OptStr("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T138& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T141& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T140& v) {
+  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T142& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T144& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T143& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T146& v) {
+  a.OptStr("id", v.id);
+  a.Str("name", v.name);
+  a.Str("area_code", v.area_code);
+  a.Str("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T145& v) {
+  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T148& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T147& v) {
   a.Str("openid", v.openid);
   a.Field("identity", v.identity);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T41& v) {
+static void Serialize(Archive& a, T149& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T152& v) {
+  a.Field("subsidy_installment_num", v.subsidy_installment_num);
+  a.Field("subsidy_percent", v.subsidy_percent);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T151& v) {
+  a.Field("subsidy_period_type", v.subsidy_period_type);
+  a.Field("subsidy_plan", v.subsidy_plan);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T150& v) {
+  a.OptList("subsidy_detail", v.subsidy_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T153& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T154& v) {
   a.Str("openid", v.openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T42& v) {
+static void Serialize(Archive& a, T156& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T155& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.Field("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T158& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T157& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T159& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T160& v) {
   a.OptStr("token", v.token);
   a.OptStr("password_free_contract_id", v.password_free_contract_id);
   a.OptStr("plan_id", v.plan_id);
@@ -1987,6 +3073,110 @@ static void Serialize(Archive& a, T42& v) {
   a.OptStr("request_serial", v.request_serial);
   a.OptStr("contract_display_account", v.contract_display_account);
   a.OptStr("contract_notify_url", v.contract_notify_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T161& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T163& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T162& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T165& v) {
+  a.OptStr("id", v.id);
+  a.Str("name", v.name);
+  a.Str("area_code", v.area_code);
+  a.Str("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T164& v) {
+  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T167& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T166& v) {
+  a.Field("identity", v.identity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T168& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T169& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T171& v) {
+  a.OptStr("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T170& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T173& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T172& v) {
+  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T174& v) {
+  a.OptStr("openid", v.openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T175& v) {
+  a.OptBool("use_subsidy", v.use_subsidy);
+  a.OptI64("selected_installment_number", v.selected_installment_number);
   a.Extra(v.extra);
 }
 
@@ -2038,14 +3228,18 @@ PostPartnerTransactionsAppResponse::PostPartnerTransactionsAppResponse() = defau
 PostPartnerTransactionsAppResponse::~PostPartnerTransactionsAppResponse() = default;
 T14::SettleInfo() = default;
 T14::~SettleInfo() = default;
-T15::Detail() = default;
-T15::~Detail() = default;
-T17::StoreInfo() = default;
-T17::~StoreInfo() = default;
-T16::SceneInfo() = default;
-T16::~SceneInfo() = default;
-T18::ContractInfo() = default;
-T18::~ContractInfo() = default;
+T15::Amount() = default;
+T15::~Amount() = default;
+T17::GoodsDetail() = default;
+T17::~GoodsDetail() = default;
+T16::Detail() = default;
+T16::~Detail() = default;
+T19::StoreInfo() = default;
+T19::~StoreInfo() = default;
+T18::SceneInfo() = default;
+T18::~SceneInfo() = default;
+T20::ContractInfo() = default;
+T20::~ContractInfo() = default;
 PostPartnerTransactionsAppWithContractRequest::PostPartnerTransactionsAppWithContractRequest() =
     default;
 PostPartnerTransactionsAppWithContractRequest::~PostPartnerTransactionsAppWithContractRequest() =
@@ -2054,38 +3248,56 @@ PostPartnerTransactionsAppWithContractResponse::PostPartnerTransactionsAppWithCo
     default;
 PostPartnerTransactionsAppWithContractResponse::~PostPartnerTransactionsAppWithContractResponse() =
     default;
-T19::Payer() = default;
-T19::~Payer() = default;
-T21::StoreInfo() = default;
-T21::~StoreInfo() = default;
-T20::SceneInfo() = default;
-T20::~SceneInfo() = default;
-T23::GoodsDetail() = default;
-T23::~GoodsDetail() = default;
-T22::Detail() = default;
-T22::~Detail() = default;
+T21::Payer() = default;
+T21::~Payer() = default;
+T22::Amount() = default;
+T22::~Amount() = default;
+T24::StoreInfo() = default;
+T24::~StoreInfo() = default;
+T23::SceneInfo() = default;
+T23::~SceneInfo() = default;
+T26::GoodsDetail() = default;
+T26::~GoodsDetail() = default;
+T25::Detail() = default;
+T25::~Detail() = default;
+T27::SettleInfo() = default;
+T27::~SettleInfo() = default;
 PostPartnerTransactionsCodepayRequest::PostPartnerTransactionsCodepayRequest() = default;
 PostPartnerTransactionsCodepayRequest::~PostPartnerTransactionsCodepayRequest() = default;
-T24::Payer() = default;
-T24::~Payer() = default;
-T25::Amount() = default;
-T25::~Amount() = default;
-T27::GoodsDetail() = default;
-T27::~GoodsDetail() = default;
-T26::PromotionDetail() = default;
-T26::~PromotionDetail() = default;
-PostPartnerTransactionsCodepayResponse::PostPartnerTransactionsCodepayResponse() = default;
-PostPartnerTransactionsCodepayResponse::~PostPartnerTransactionsCodepayResponse() = default;
 T28::Payer() = default;
 T28::~Payer() = default;
+T29::Amount() = default;
+T29::~Amount() = default;
+T31::GoodsDetail() = default;
+T31::~GoodsDetail() = default;
+T30::PromotionDetail() = default;
+T30::~PromotionDetail() = default;
+PostPartnerTransactionsCodepayResponse::PostPartnerTransactionsCodepayResponse() = default;
+PostPartnerTransactionsCodepayResponse::~PostPartnerTransactionsCodepayResponse() = default;
+T32::Payer() = default;
+T32::~Payer() = default;
 PostPartnerTransactionsExposureRequest::PostPartnerTransactionsExposureRequest() = default;
 PostPartnerTransactionsExposureRequest::~PostPartnerTransactionsExposureRequest() = default;
 PostPartnerTransactionsExposureResponse::PostPartnerTransactionsExposureResponse() = default;
 PostPartnerTransactionsExposureResponse::~PostPartnerTransactionsExposureResponse() = default;
-T30::H5Info() = default;
-T30::~H5Info() = default;
-T29::SceneInfo() = default;
-T29::~SceneInfo() = default;
+T33::SettleInfo() = default;
+T33::~SettleInfo() = default;
+T34::Amount() = default;
+T34::~Amount() = default;
+T36::GoodsDetail() = default;
+T36::~GoodsDetail() = default;
+T35::Detail() = default;
+T35::~Detail() = default;
+T38::StoreInfo() = default;
+T38::~StoreInfo() = default;
+T39::H5Info() = default;
+T39::~H5Info() = default;
+T37::SceneInfo() = default;
+T37::~SceneInfo() = default;
+T41::Identity() = default;
+T41::~Identity() = default;
+T40::Payer() = default;
+T40::~Payer() = default;
 PostPartnerTransactionsH5Request::PostPartnerTransactionsH5Request() = default;
 PostPartnerTransactionsH5Request::~PostPartnerTransactionsH5Request() = default;
 PostPartnerTransactionsH5Response::PostPartnerTransactionsH5Response() = default;
@@ -2094,22 +3306,66 @@ GetPartnerTransactionsIdByTransactionIdRequest::GetPartnerTransactionsIdByTransa
     default;
 GetPartnerTransactionsIdByTransactionIdRequest::~GetPartnerTransactionsIdByTransactionIdRequest() =
     default;
-T31::Amount() = default;
-T31::~Amount() = default;
-T32::Payer() = default;
-T32::~Payer() = default;
+T42::SettleInfo() = default;
+T42::~SettleInfo() = default;
+T43::Amount() = default;
+T43::~Amount() = default;
+T45::GoodsDetail() = default;
+T45::~GoodsDetail() = default;
+T44::Detail() = default;
+T44::~Detail() = default;
+T47::StoreInfo() = default;
+T47::~StoreInfo() = default;
+T46::SceneInfo() = default;
+T46::~SceneInfo() = default;
+T48::Payer() = default;
+T48::~Payer() = default;
 GetPartnerTransactionsIdByTransactionIdResponse::GetPartnerTransactionsIdByTransactionIdResponse() =
     default;
 GetPartnerTransactionsIdByTransactionIdResponse::
     ~GetPartnerTransactionsIdByTransactionIdResponse() = default;
-T33::Payer() = default;
-T33::~Payer() = default;
+T49::SettleInfo() = default;
+T49::~SettleInfo() = default;
+T50::Amount() = default;
+T50::~Amount() = default;
+T52::GoodsDetail() = default;
+T52::~GoodsDetail() = default;
+T51::Detail() = default;
+T51::~Detail() = default;
+T54::StoreInfo() = default;
+T54::~StoreInfo() = default;
+T53::SceneInfo() = default;
+T53::~SceneInfo() = default;
+T56::Identity() = default;
+T56::~Identity() = default;
+T55::Payer() = default;
+T55::~Payer() = default;
+T59::SubsidyPlan() = default;
+T59::~SubsidyPlan() = default;
+T58::SubsidyDetail() = default;
+T58::~SubsidyDetail() = default;
+T57::SubsidyInfo() = default;
+T57::~SubsidyInfo() = default;
 PostPartnerTransactionsJsapiRequest::PostPartnerTransactionsJsapiRequest() = default;
 PostPartnerTransactionsJsapiRequest::~PostPartnerTransactionsJsapiRequest() = default;
 PostPartnerTransactionsJsapiResponse::PostPartnerTransactionsJsapiResponse() = default;
 PostPartnerTransactionsJsapiResponse::~PostPartnerTransactionsJsapiResponse() = default;
-T34::ContractInfo() = default;
-T34::~ContractInfo() = default;
+T60::SettleInfo() = default;
+T60::~SettleInfo() = default;
+T61::Amount() = default;
+T61::~Amount() = default;
+T62::Payer() = default;
+T62::~Payer() = default;
+T64::GoodsDetail() = default;
+T64::~GoodsDetail() = default;
+T63::Detail() = default;
+T63::~Detail() = default;
+T66::StoreInfo() = default;
+T66::~StoreInfo() = default;
+T65::SceneInfo() = default;
+T65::~SceneInfo() = default;
+T67::ContractInfo() = default;
+T67::~ContractInfo() = default;
 PostPartnerTransactionsJsapiWithContractRequest::PostPartnerTransactionsJsapiWithContractRequest() =
     default;
 PostPartnerTransactionsJsapiWithContractRequest::
@@ -2118,20 +3374,62 @@ PostPartnerTransactionsJsapiWithContractResponse::
     PostPartnerTransactionsJsapiWithContractResponse() = default;
 PostPartnerTransactionsJsapiWithContractResponse::
     ~PostPartnerTransactionsJsapiWithContractResponse() = default;
-T35::SceneInfo() = default;
-T35::~SceneInfo() = default;
+T68::Amount() = default;
+T68::~Amount() = default;
+T69::Payer() = default;
+T69::~Payer() = default;
+T71::GoodsDetail() = default;
+T71::~GoodsDetail() = default;
+T70::Detail() = default;
+T70::~Detail() = default;
+T73::StoreInfo() = default;
+T73::~StoreInfo() = default;
+T72::SceneInfo() = default;
+T72::~SceneInfo() = default;
+T74::SettleInfo() = default;
+T74::~SettleInfo() = default;
 PostPartnerTransactionsMiniprogramRequest::PostPartnerTransactionsMiniprogramRequest() = default;
 PostPartnerTransactionsMiniprogramRequest::~PostPartnerTransactionsMiniprogramRequest() = default;
 PostPartnerTransactionsMiniprogramResponse::PostPartnerTransactionsMiniprogramResponse() = default;
 PostPartnerTransactionsMiniprogramResponse::~PostPartnerTransactionsMiniprogramResponse() = default;
+T75::SettleInfo() = default;
+T75::~SettleInfo() = default;
+T76::Amount() = default;
+T76::~Amount() = default;
+T78::GoodsDetail() = default;
+T78::~GoodsDetail() = default;
+T77::Detail() = default;
+T77::~Detail() = default;
+T80::StoreInfo() = default;
+T80::~StoreInfo() = default;
+T79::SceneInfo() = default;
+T79::~SceneInfo() = default;
+T82::Identity() = default;
+T82::~Identity() = default;
+T81::Payer() = default;
+T81::~Payer() = default;
 PostPartnerTransactionsNativeRequest::PostPartnerTransactionsNativeRequest() = default;
 PostPartnerTransactionsNativeRequest::~PostPartnerTransactionsNativeRequest() = default;
 PostPartnerTransactionsNativeResponse::PostPartnerTransactionsNativeResponse() = default;
 PostPartnerTransactionsNativeResponse::~PostPartnerTransactionsNativeResponse() = default;
 GetPartnerTransactionsOutTradeNoRequest::GetPartnerTransactionsOutTradeNoRequest() = default;
 GetPartnerTransactionsOutTradeNoRequest::~GetPartnerTransactionsOutTradeNoRequest() = default;
-T36::InstallmentInfo() = default;
-T36::~InstallmentInfo() = default;
+T83::SettleInfo() = default;
+T83::~SettleInfo() = default;
+T84::Amount() = default;
+T84::~Amount() = default;
+T86::GoodsDetail() = default;
+T86::~GoodsDetail() = default;
+T85::Detail() = default;
+T85::~Detail() = default;
+T88::StoreInfo() = default;
+T88::~StoreInfo() = default;
+T87::SceneInfo() = default;
+T87::~SceneInfo() = default;
+T89::Payer() = default;
+T89::~Payer() = default;
+T90::InstallmentInfo() = default;
+T90::~InstallmentInfo() = default;
 GetPartnerTransactionsOutTradeNoResponse::GetPartnerTransactionsOutTradeNoResponse() = default;
 GetPartnerTransactionsOutTradeNoResponse::~GetPartnerTransactionsOutTradeNoResponse() = default;
 PostPartnerTransactionsOutTradeNoCloseRequest::PostPartnerTransactionsOutTradeNoCloseRequest() =
@@ -2146,60 +3444,218 @@ PostPartnerTransactionsOutTradeNoReverseResponse::
     PostPartnerTransactionsOutTradeNoReverseResponse() = default;
 PostPartnerTransactionsOutTradeNoReverseResponse::
     ~PostPartnerTransactionsOutTradeNoReverseResponse() = default;
-T37::SceneInfo() = default;
-T37::~SceneInfo() = default;
+T91::Amount() = default;
+T91::~Amount() = default;
+T92::Payer() = default;
+T92::~Payer() = default;
+T94::GoodsDetail() = default;
+T94::~GoodsDetail() = default;
+T93::Detail() = default;
+T93::~Detail() = default;
+T96::StoreInfo() = default;
+T96::~StoreInfo() = default;
+T95::SceneInfo() = default;
+T95::~SceneInfo() = default;
+T97::SettleInfo() = default;
+T97::~SettleInfo() = default;
 PostPartnerTransactionsScannedposRequest::PostPartnerTransactionsScannedposRequest() = default;
 PostPartnerTransactionsScannedposRequest::~PostPartnerTransactionsScannedposRequest() = default;
 PostPartnerTransactionsScannedposResponse::PostPartnerTransactionsScannedposResponse() = default;
 PostPartnerTransactionsScannedposResponse::~PostPartnerTransactionsScannedposResponse() = default;
+T98::Amount() = default;
+T98::~Amount() = default;
+T100::GoodsDetail() = default;
+T100::~GoodsDetail() = default;
+T99::Detail() = default;
+T99::~Detail() = default;
+T102::StoreInfo() = default;
+T102::~StoreInfo() = default;
+T101::SceneInfo() = default;
+T101::~SceneInfo() = default;
+T104::Identity() = default;
+T104::~Identity() = default;
+T103::Payer() = default;
+T103::~Payer() = default;
+T105::SettleInfo() = default;
+T105::~SettleInfo() = default;
+T108::SubsidyPlan() = default;
+T108::~SubsidyPlan() = default;
+T107::SubsidyDetail() = default;
+T107::~SubsidyDetail() = default;
+T106::SubsidyInfo() = default;
+T106::~SubsidyInfo() = default;
 PostTransactionsAppRequest::PostTransactionsAppRequest() = default;
 PostTransactionsAppRequest::~PostTransactionsAppRequest() = default;
 PostTransactionsAppResponse::PostTransactionsAppResponse() = default;
 PostTransactionsAppResponse::~PostTransactionsAppResponse() = default;
+T109::Amount() = default;
+T109::~Amount() = default;
+T111::GoodsDetail() = default;
+T111::~GoodsDetail() = default;
+T110::Detail() = default;
+T110::~Detail() = default;
+T113::StoreInfo() = default;
+T113::~StoreInfo() = default;
+T112::SceneInfo() = default;
+T112::~SceneInfo() = default;
+T114::SettleInfo() = default;
+T114::~SettleInfo() = default;
+T115::ContractInfo() = default;
+T115::~ContractInfo() = default;
 PostTransactionsAppWithContractRequest::PostTransactionsAppWithContractRequest() = default;
 PostTransactionsAppWithContractRequest::~PostTransactionsAppWithContractRequest() = default;
 PostTransactionsAppWithContractResponse::PostTransactionsAppWithContractResponse() = default;
 PostTransactionsAppWithContractResponse::~PostTransactionsAppWithContractResponse() = default;
+T116::Payer() = default;
+T116::~Payer() = default;
+T117::Amount() = default;
+T117::~Amount() = default;
+T119::StoreInfo() = default;
+T119::~StoreInfo() = default;
+T118::SceneInfo() = default;
+T118::~SceneInfo() = default;
+T121::GoodsDetail() = default;
+T121::~GoodsDetail() = default;
+T120::Detail() = default;
+T120::~Detail() = default;
+T122::SettleInfo() = default;
+T122::~SettleInfo() = default;
 PostTransactionsCodepayRequest::PostTransactionsCodepayRequest() = default;
 PostTransactionsCodepayRequest::~PostTransactionsCodepayRequest() = default;
-T38::Payer() = default;
-T38::~Payer() = default;
+T123::Payer() = default;
+T123::~Payer() = default;
+T124::Amount() = default;
+T124::~Amount() = default;
+T126::GoodsDetail() = default;
+T126::~GoodsDetail() = default;
+T125::PromotionDetail() = default;
+T125::~PromotionDetail() = default;
 PostTransactionsCodepayResponse::PostTransactionsCodepayResponse() = default;
 PostTransactionsCodepayResponse::~PostTransactionsCodepayResponse() = default;
-T39::Payer() = default;
-T39::~Payer() = default;
+T127::Payer() = default;
+T127::~Payer() = default;
 PostTransactionsExposureRequest::PostTransactionsExposureRequest() = default;
 PostTransactionsExposureRequest::~PostTransactionsExposureRequest() = default;
 PostTransactionsExposureResponse::PostTransactionsExposureResponse() = default;
 PostTransactionsExposureResponse::~PostTransactionsExposureResponse() = default;
+T128::Amount() = default;
+T128::~Amount() = default;
+T130::GoodsDetail() = default;
+T130::~GoodsDetail() = default;
+T129::Detail() = default;
+T129::~Detail() = default;
+T132::StoreInfo() = default;
+T132::~StoreInfo() = default;
+T133::H5Info() = default;
+T133::~H5Info() = default;
+T131::SceneInfo() = default;
+T131::~SceneInfo() = default;
+T135::Identity() = default;
+T135::~Identity() = default;
+T134::Payer() = default;
+T134::~Payer() = default;
+T136::SettleInfo() = default;
+T136::~SettleInfo() = default;
 PostTransactionsH5Request::PostTransactionsH5Request() = default;
 PostTransactionsH5Request::~PostTransactionsH5Request() = default;
 PostTransactionsH5Response::PostTransactionsH5Response() = default;
 PostTransactionsH5Response::~PostTransactionsH5Response() = default;
 GetTransactionsIdByTransactionIdRequest::GetTransactionsIdByTransactionIdRequest() = default;
 GetTransactionsIdByTransactionIdRequest::~GetTransactionsIdByTransactionIdRequest() = default;
+T137::Amount() = default;
+T137::~Amount() = default;
+T139::GoodsDetail() = default;
+T139::~GoodsDetail() = default;
+T138::Detail() = default;
+T138::~Detail() = default;
+T141::StoreInfo() = default;
+T141::~StoreInfo() = default;
+T140::SceneInfo() = default;
+T140::~SceneInfo() = default;
 GetTransactionsIdByTransactionIdResponse::GetTransactionsIdByTransactionIdResponse() = default;
 GetTransactionsIdByTransactionIdResponse::~GetTransactionsIdByTransactionIdResponse() = default;
-T40::Payer() = default;
-T40::~Payer() = default;
+T142::Amount() = default;
+T142::~Amount() = default;
+T144::GoodsDetail() = default;
+T144::~GoodsDetail() = default;
+T143::Detail() = default;
+T143::~Detail() = default;
+T146::StoreInfo() = default;
+T146::~StoreInfo() = default;
+T145::SceneInfo() = default;
+T145::~SceneInfo() = default;
+T148::Identity() = default;
+T148::~Identity() = default;
+T147::Payer() = default;
+T147::~Payer() = default;
+T149::SettleInfo() = default;
+T149::~SettleInfo() = default;
+T152::SubsidyPlan() = default;
+T152::~SubsidyPlan() = default;
+T151::SubsidyDetail() = default;
+T151::~SubsidyDetail() = default;
+T150::SubsidyInfo() = default;
+T150::~SubsidyInfo() = default;
 PostTransactionsJsapiRequest::PostTransactionsJsapiRequest() = default;
 PostTransactionsJsapiRequest::~PostTransactionsJsapiRequest() = default;
 PostTransactionsJsapiResponse::PostTransactionsJsapiResponse() = default;
 PostTransactionsJsapiResponse::~PostTransactionsJsapiResponse() = default;
-T41::Payer() = default;
-T41::~Payer() = default;
-T42::ContractInfo() = default;
-T42::~ContractInfo() = default;
+T153::Amount() = default;
+T153::~Amount() = default;
+T154::Payer() = default;
+T154::~Payer() = default;
+T156::GoodsDetail() = default;
+T156::~GoodsDetail() = default;
+T155::Detail() = default;
+T155::~Detail() = default;
+T158::StoreInfo() = default;
+T158::~StoreInfo() = default;
+T157::SceneInfo() = default;
+T157::~SceneInfo() = default;
+T159::SettleInfo() = default;
+T159::~SettleInfo() = default;
+T160::ContractInfo() = default;
+T160::~ContractInfo() = default;
 PostTransactionsJsapiWithContractRequest::PostTransactionsJsapiWithContractRequest() = default;
 PostTransactionsJsapiWithContractRequest::~PostTransactionsJsapiWithContractRequest() = default;
 PostTransactionsJsapiWithContractResponse::PostTransactionsJsapiWithContractResponse() = default;
 PostTransactionsJsapiWithContractResponse::~PostTransactionsJsapiWithContractResponse() = default;
+T161::Amount() = default;
+T161::~Amount() = default;
+T163::GoodsDetail() = default;
+T163::~GoodsDetail() = default;
+T162::Detail() = default;
+T162::~Detail() = default;
+T165::StoreInfo() = default;
+T165::~StoreInfo() = default;
+T164::SceneInfo() = default;
+T164::~SceneInfo() = default;
+T167::Identity() = default;
+T167::~Identity() = default;
+T166::Payer() = default;
+T166::~Payer() = default;
+T168::SettleInfo() = default;
+T168::~SettleInfo() = default;
 PostTransactionsNativeRequest::PostTransactionsNativeRequest() = default;
 PostTransactionsNativeRequest::~PostTransactionsNativeRequest() = default;
 PostTransactionsNativeResponse::PostTransactionsNativeResponse() = default;
 PostTransactionsNativeResponse::~PostTransactionsNativeResponse() = default;
 GetTransactionsOutTradeNoRequest::GetTransactionsOutTradeNoRequest() = default;
 GetTransactionsOutTradeNoRequest::~GetTransactionsOutTradeNoRequest() = default;
+T169::Amount() = default;
+T169::~Amount() = default;
+T171::GoodsDetail() = default;
+T171::~GoodsDetail() = default;
+T170::Detail() = default;
+T170::~Detail() = default;
+T173::StoreInfo() = default;
+T173::~StoreInfo() = default;
+T172::SceneInfo() = default;
+T172::~SceneInfo() = default;
+T174::Payer() = default;
+T174::~Payer() = default;
+T175::InstallmentInfo() = default;
+T175::~InstallmentInfo() = default;
 GetTransactionsOutTradeNoResponse::GetTransactionsOutTradeNoResponse() = default;
 GetTransactionsOutTradeNoResponse::~GetTransactionsOutTradeNoResponse() = default;
 PostTransactionsOutTradeNoCloseRequest::PostTransactionsOutTradeNoCloseRequest() = default;
@@ -2210,14 +3666,48 @@ PostTransactionsOutTradeNoReverseResponse::PostTransactionsOutTradeNoReverseResp
 PostTransactionsOutTradeNoReverseResponse::~PostTransactionsOutTradeNoReverseResponse() = default;
 
 const EnumTable& EnumTableOf(PostInstalExposureRequest::UserIdType) { return kEnum0; }
+const EnumTable& EnumTableOf(T2::UserIdType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostPartnerTransactionsAppRequest::LimitPay) { return kEnum1; }
 const EnumTable& EnumTableOf(T10::Type) { return kEnum2; }
 const EnumTable& EnumTableOf(T12::SubsidyPeriodType) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPartnerTransactionsH5Request::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(T41::Type) { return kEnum2; }
 const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::TradeType) {
   return kEnum4;
 }
 const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::TradeState) {
   return kEnum5;
 }
+const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::LimitPay) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(PostPartnerTransactionsJsapiRequest::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(T56::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(T58::SubsidyPeriodType) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPartnerTransactionsNativeRequest::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(T82::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(GetPartnerTransactionsOutTradeNoResponse::TradeType) { return kEnum4; }
+const EnumTable& EnumTableOf(GetPartnerTransactionsOutTradeNoResponse::TradeState) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(GetPartnerTransactionsOutTradeNoResponse::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(PostTransactionsAppRequest::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(T104::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(T107::SubsidyPeriodType) { return kEnum3; }
+const EnumTable& EnumTableOf(PostTransactionsH5Request::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(T135::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::TradeType) { return kEnum4; }
+const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::TradeState) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(PostTransactionsJsapiRequest::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(T148::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(T151::SubsidyPeriodType) { return kEnum3; }
+const EnumTable& EnumTableOf(PostTransactionsNativeRequest::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(T167::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeType) { return kEnum4; }
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeState) { return kEnum5; }
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::LimitPay) { return kEnum1; }
 
 }  // namespace wechatpay::models::v3::pay

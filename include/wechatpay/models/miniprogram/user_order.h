@@ -4,7 +4,7 @@
 // Typed models for miniprogram/user-order (1 endpoint, 1 typed call).
 //
 //   auto r = wechatpay::models::miniprogram::UserOrder(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_6.cc.
+// Implementation: src/models/small_groups_7.cc.
 #ifndef WECHATPAY_MODELS_MINIPROGRAM_USER_ORDER_H_
 #define WECHATPAY_MODELS_MINIPROGRAM_USER_ORDER_H_
 
@@ -47,7 +47,10 @@ struct PostCombineOrdersRequest {
   struct SubOrders {
     using OrderKey = PostCombineOrdersRequest::OrderKey;
     struct OrderDetailJumpLink {
-      using Type = PostCombineOrdersRequest::OrderKey::OrderNumberType;
+      enum class Type : std::int64_t {
+        k1 = 1,
+        k2 = 2,
+      };
       // length 1..1024 bytes; pattern
       // `^https?://([^\s/?#\[\]@]+@)?([^\s/?#@:]+)(?::\d{2,5})?([^\[\]]*)$`
       std::optional<std::string> url;
@@ -67,7 +70,26 @@ struct PostCombineOrdersRequest {
       ~OrderDetailJumpLink();
     };
     struct ItemList {
-      using ItemDetailJumpLink = PostCombineOrdersRequest::SubOrders::OrderDetailJumpLink;
+      struct ItemDetailJumpLink {
+        using Type = PostCombineOrdersRequest::SubOrders::OrderDetailJumpLink::Type;
+        // length 1..1024 bytes; pattern
+        // `^https?://([^\s/?#\[\]@]+@)?([^\s/?#@:]+)(?::\d{2,5})?([^\[\]]*)$`
+        std::optional<std::string> url;
+        // length 1..32 bytes
+        std::optional<std::string> appid;
+        // length 1..512 bytes
+        std::optional<std::string> path;
+        Type type{};
+        // Unknown members.
+        JsonValue extra;
+
+        ItemDetailJumpLink();
+        ItemDetailJumpLink(const ItemDetailJumpLink&) = default;
+        ItemDetailJumpLink(ItemDetailJumpLink&&) = default;
+        ItemDetailJumpLink& operator=(const ItemDetailJumpLink&) = default;
+        ItemDetailJumpLink& operator=(ItemDetailJumpLink&&) = default;
+        ~ItemDetailJumpLink();
+      };
       // length 1..64 bytes
       std::optional<std::string> merchant_item_id;
       // length 1..256
@@ -142,8 +164,8 @@ struct PostCombineOrdersRequest {
   ~PostCombineOrdersRequest();
 };
 struct PostCombineOrdersResponse {
-  std::int64_t errcode = 0;
-  std::string errmsg;
+  std::optional<std::int64_t> errcode;
+  std::optional<std::string> errmsg;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

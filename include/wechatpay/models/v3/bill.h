@@ -50,9 +50,9 @@ struct GetFundflowbillRequest {
   ~GetFundflowbillRequest();
 };
 struct GetFundflowbillResponse {
-  std::string hash_type;
-  std::string hash_value;
-  std::string download_url;
+  std::optional<std::string> hash_type;
+  std::optional<std::string> hash_value;
+  std::optional<std::string> download_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -97,7 +97,10 @@ struct GetFundflowbill {
 
 // GET v3/bill/sub-merchant-fundflowbill
 struct GetSubMerchantFundflowbillRequest {
-  using TarType = GetFundflowbillRequest::TarType;
+  enum class TarType : std::int32_t {
+    kUnrecognized = 0,
+    kGzip = 1,  // "GZIP"
+  };
   enum class Algorithm : std::int32_t {
     kUnrecognized = 0,
     kAeadAes256Gcm = 1,  // "AEAD_AES_256_GCM"
@@ -129,12 +132,12 @@ struct GetSubMerchantFundflowbillRequest {
 };
 struct GetSubMerchantFundflowbillResponse {
   struct DownloadBillList {
-    std::int64_t bill_sequence = 0;
-    std::string download_url;
-    std::string encrypt_key;
-    std::string hash_type;
-    std::string hash_value;
-    std::string nonce;
+    std::optional<std::int64_t> bill_sequence;
+    std::optional<std::string> download_url;
+    std::optional<std::string> encrypt_key;
+    std::optional<std::string> hash_type;
+    std::optional<std::string> hash_value;
+    std::optional<std::string> nonce;
     // Unknown members.
     JsonValue extra;
 
@@ -145,8 +148,8 @@ struct GetSubMerchantFundflowbillResponse {
     DownloadBillList& operator=(DownloadBillList&&) = default;
     ~DownloadBillList();
   };
-  std::int64_t download_bill_count = 0;
-  std::vector<DownloadBillList> download_bill_list;
+  std::optional<std::int64_t> download_bill_count;
+  List<DownloadBillList> download_bill_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -202,7 +205,10 @@ struct GetTradebillRequest {
     kSucSpecial = 6,      // "SUC_SPECIAL"
     kRefSpecial = 7,      // "REF_SPECIAL"
   };
-  using TarType = GetFundflowbillRequest::TarType;
+  enum class TarType : std::int32_t {
+    kUnrecognized = 0,
+    kGzip = 1,  // "GZIP"
+  };
   std::string bill_date;
   std::optional<std::string> sub_mchid;
   Enum<BillType> bill_type;
@@ -218,9 +224,9 @@ struct GetTradebillRequest {
   ~GetTradebillRequest();
 };
 struct GetTradebillResponse {
-  std::string hash_type;
-  std::string hash_value;
-  std::string download_url;
+  std::optional<std::string> hash_type;
+  std::optional<std::string> hash_value;
+  std::optional<std::string> download_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -272,9 +278,11 @@ void Serialize(Archive& archive, GetTradebillRequest& value);
 void Serialize(Archive& archive, GetTradebillResponse& value);
 const EnumTable& EnumTableOf(GetFundflowbillRequest::AccountType);
 const EnumTable& EnumTableOf(GetFundflowbillRequest::TarType);
+const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::TarType);
 const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::Algorithm);
 const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::AccountType);
 const EnumTable& EnumTableOf(GetTradebillRequest::BillType);
+const EnumTable& EnumTableOf(GetTradebillRequest::TarType);
 
 // Fluent calls: Bill(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -75,8 +75,7 @@ struct GetCertificatesResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  // required
-  std::vector<Data> data;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -45,7 +45,7 @@ struct PostBankFavorUsersByOpenidBankMultiActivityRequest {
   ~PostBankFavorUsersByOpenidBankMultiActivityRequest();
 };
 struct PostBankFavorUsersByOpenidBankMultiActivityResponse {
-  std::string coupon_id;
+  std::optional<std::string> coupon_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -121,7 +121,7 @@ struct GetBankFavorUsersByOpenidCouponsByCouponIdResponse {
     kCouponStateExpired = 4,  // "COUPON_STATE_EXPIRED"
   };
   struct UseAmountList {
-    std::vector<std::string> used_amounts;
+    List<std::string> used_amounts;
     // Unknown members.
     JsonValue extra;
 
@@ -132,22 +132,21 @@ struct GetBankFavorUsersByOpenidCouponsByCouponIdResponse {
     UseAmountList& operator=(UseAmountList&&) = default;
     ~UseAmountList();
   };
-  std::string stock_creator_mchid;
-  std::string stock_id;
-  std::string coupon_id;
-  std::string coupon_name;
-  // required
+  std::optional<std::string> stock_creator_mchid;
+  std::optional<std::string> stock_id;
+  std::optional<std::string> coupon_id;
+  std::optional<std::string> coupon_name;
   Enum<CouponState> coupon_state;
   // format rfc3339
-  std::string receive_time;
+  std::optional<std::string> receive_time;
   // format rfc3339
-  std::string available_begin_time;
+  std::optional<std::string> available_begin_time;
   // format rfc3339
-  std::string available_end_time;
-  std::string activity_id;
-  std::int64_t max_use_number = 0;
-  std::int64_t available_number = 0;
-  std::int64_t used_number = 0;
+  std::optional<std::string> available_end_time;
+  std::optional<std::string> activity_id;
+  std::optional<std::int64_t> max_use_number;
+  std::optional<std::int64_t> available_number;
+  std::optional<std::int64_t> used_number;
   std::optional<UseAmountList> use_amount_list;
   std::optional<std::string> openid;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -229,10 +228,10 @@ struct GetBankPackagesByPackageIdTasksRequest {
 };
 struct GetBankPackagesByPackageIdTasksResponse {
   struct Data {
-    std::string task_id;
-    std::string package_id;
-    std::string filename;
-    std::string create_time;
+    std::optional<std::string> task_id;
+    std::optional<std::string> package_id;
+    std::optional<std::string> filename;
+    std::optional<std::string> create_time;
     std::optional<std::string> update_time;
     std::optional<std::string> status;
     std::optional<std::int64_t> success_count;
@@ -249,11 +248,10 @@ struct GetBankPackagesByPackageIdTasksResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  // required
-  std::vector<Data> data;
-  std::int64_t total_count = 0;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
+  List<Data> data;
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -332,14 +330,14 @@ struct PostBankPackagesByPackageIdTasksRequest {
 };
 struct PostBankPackagesByPackageIdTasksResponse {
   std::optional<std::string> bank_type;
-  std::string create_time;
+  std::optional<std::string> create_time;
   std::optional<std::int64_t> fail_count;
-  std::string filename;
-  std::string package_id;
+  std::optional<std::string> filename;
+  std::optional<std::string> package_id;
   std::optional<std::string> status;
   std::optional<std::int64_t> success_count;
   std::optional<std::int64_t> success_user_count;
-  std::string task_id;
+  std::optional<std::string> task_id;
   std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -402,8 +400,8 @@ struct GetBusifavorCallbacksRequest {
   ~GetBusifavorCallbacksRequest();
 };
 struct GetBusifavorCallbacksResponse {
-  std::string notify_url;
-  std::string mchid;
+  std::optional<std::string> notify_url;
+  std::optional<std::string> mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -462,8 +460,8 @@ struct PostBusifavorCallbacksRequest {
 };
 struct PostBusifavorCallbacksResponse {
   std::optional<std::string> update_time;
-  std::string notify_url;
-  std::string mchid;
+  std::optional<std::string> notify_url;
+  std::optional<std::string> mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -528,7 +526,7 @@ struct PostBusifavorCouponsAssociateRequest {
 };
 struct PostBusifavorCouponsAssociateResponse {
   // format rfc3339
-  std::string wechatpay_associate_time;
+  std::optional<std::string> wechatpay_associate_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -592,7 +590,7 @@ struct PostBusifavorCouponsDeactivateRequest {
   ~PostBusifavorCouponsDeactivateRequest();
 };
 struct PostBusifavorCouponsDeactivateResponse {
-  std::string wechatpay_deactivate_time;
+  std::optional<std::string> wechatpay_deactivate_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -660,7 +658,7 @@ struct PostBusifavorCouponsDisassociateRequest {
 };
 struct PostBusifavorCouponsDisassociateResponse {
   // format rfc3339
-  std::string wechatpay_disassociate_time;
+  std::optional<std::string> wechatpay_disassociate_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -722,7 +720,7 @@ struct PostBusifavorCouponsReturnRequest {
   ~PostBusifavorCouponsReturnRequest();
 };
 struct PostBusifavorCouponsReturnResponse {
-  std::string wechatpay_return_time;
+  std::optional<std::string> wechatpay_return_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -784,7 +782,7 @@ struct PostBusifavorCouponsSendRequest {
   ~PostBusifavorCouponsSendRequest();
 };
 struct PostBusifavorCouponsSendResponse {
-  std::string stock_id;
+  std::optional<std::string> stock_id;
   std::optional<std::string> coupon_code;
   std::optional<std::string> out_request_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -851,9 +849,9 @@ struct PostBusifavorCouponsUseRequest {
   ~PostBusifavorCouponsUseRequest();
 };
 struct PostBusifavorCouponsUseResponse {
-  std::string stock_id;
-  std::string openid;
-  std::string wechatpay_use_time;
+  std::optional<std::string> stock_id;
+  std::optional<std::string> openid;
+  std::optional<std::string> wechatpay_use_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -916,7 +914,7 @@ struct PostBusifavorCouponsByCardIdSendRequest {
   ~PostBusifavorCouponsByCardIdSendRequest();
 };
 struct PostBusifavorCouponsByCardIdSendResponse {
-  std::string card_code;
+  std::optional<std::string> card_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -985,7 +983,7 @@ struct PostBusifavorProductCouponsPreSendRequest {
   ~PostBusifavorProductCouponsPreSendRequest();
 };
 struct PostBusifavorProductCouponsPreSendResponse {
-  std::string token;
+  std::optional<std::string> token;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1060,9 +1058,9 @@ struct PostBusifavorProductCouponsSendRequest {
   ~PostBusifavorProductCouponsSendRequest();
 };
 struct PostBusifavorProductCouponsSendResponse {
-  std::string stock_id;
-  std::string coupon_code;
-  std::string out_request_no;
+  std::optional<std::string> stock_id;
+  std::optional<std::string> coupon_code;
+  std::optional<std::string> out_request_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1383,8 +1381,8 @@ struct PostBusifavorStocksRequest {
   ~PostBusifavorStocksRequest();
 };
 struct PostBusifavorStocksResponse {
-  std::string stock_id;
-  std::string create_time;
+  std::optional<std::string> stock_id;
+  std::optional<std::string> create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1441,18 +1439,58 @@ struct GetBusifavorStocksByStockIdRequest {
   ~GetBusifavorStocksByStockIdRequest();
 };
 struct GetBusifavorStocksByStockIdResponse {
-  using StockType = PostBusifavorStocksRequest::StockType;
+  enum class StockType : std::int32_t {
+    kUnrecognized = 0,
+    kNormal = 1,    // "NORMAL"
+    kDiscount = 2,  // "DISCOUNT"
+    kExchange = 3,  // "EXCHANGE"
+  };
   struct CouponUseRule {
     struct CouponAvailableTime {
-      using AvailableWeek =
-          PostBusifavorStocksRequest::CouponUseRule::CouponAvailableTime::AvailableWeek;
-      using IrregularyAvaliableTime =
-          PostBusifavorStocksRequest::CouponUseRule::CouponAvailableTime::IrregularyAvaliableTime;
-      std::string available_begin_time;
-      std::string available_end_time;
+      struct AvailableWeek {
+        struct AvailableDayTime {
+          std::optional<std::int64_t> begin_time;
+          std::optional<std::int64_t> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          AvailableDayTime();
+          AvailableDayTime(const AvailableDayTime&) = default;
+          AvailableDayTime(AvailableDayTime&&) = default;
+          AvailableDayTime& operator=(const AvailableDayTime&) = default;
+          AvailableDayTime& operator=(AvailableDayTime&&) = default;
+          ~AvailableDayTime();
+        };
+        List<std::int64_t> week_day;
+        List<AvailableDayTime> available_day_time;
+        // Unknown members.
+        JsonValue extra;
+
+        AvailableWeek();
+        AvailableWeek(const AvailableWeek&) = default;
+        AvailableWeek(AvailableWeek&&) = default;
+        AvailableWeek& operator=(const AvailableWeek&) = default;
+        AvailableWeek& operator=(AvailableWeek&&) = default;
+        ~AvailableWeek();
+      };
+      struct IrregularyAvaliableTime {
+        std::optional<std::string> begin_time;
+        std::optional<std::string> end_time;
+        // Unknown members.
+        JsonValue extra;
+
+        IrregularyAvaliableTime();
+        IrregularyAvaliableTime(const IrregularyAvaliableTime&) = default;
+        IrregularyAvaliableTime(IrregularyAvaliableTime&&) = default;
+        IrregularyAvaliableTime& operator=(const IrregularyAvaliableTime&) = default;
+        IrregularyAvaliableTime& operator=(IrregularyAvaliableTime&&) = default;
+        ~IrregularyAvaliableTime();
+      };
+      std::optional<std::string> available_begin_time;
+      std::optional<std::string> available_end_time;
       std::optional<std::int64_t> available_day_after_receive;
       std::optional<AvailableWeek> available_week;
-      std::vector<IrregularyAvaliableTime> irregulary_avaliable_time;
+      List<IrregularyAvaliableTime> irregulary_avaliable_time;
       std::optional<std::int64_t> wait_days_after_receive;
       // Unknown members.
       JsonValue extra;
@@ -1464,15 +1502,56 @@ struct GetBusifavorStocksByStockIdResponse {
       CouponAvailableTime& operator=(CouponAvailableTime&&) = default;
       ~CouponAvailableTime();
     };
-    using FixedNormalCoupon = PostBusifavorStocksRequest::CouponUseRule::FixedNormalCoupon;
-    using DiscountCoupon = PostBusifavorStocksRequest::CouponUseRule::DiscountCoupon;
-    using ExchangeCoupon = PostBusifavorStocksRequest::CouponUseRule::ExchangeCoupon;
-    using UseMethod = PostBusifavorStocksRequest::CouponUseRule::UseMethod;
-    CouponAvailableTime coupon_available_time;
+    struct FixedNormalCoupon {
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::int64_t> transaction_minimum;
+      // Unknown members.
+      JsonValue extra;
+
+      FixedNormalCoupon();
+      FixedNormalCoupon(const FixedNormalCoupon&) = default;
+      FixedNormalCoupon(FixedNormalCoupon&&) = default;
+      FixedNormalCoupon& operator=(const FixedNormalCoupon&) = default;
+      FixedNormalCoupon& operator=(FixedNormalCoupon&&) = default;
+      ~FixedNormalCoupon();
+    };
+    struct DiscountCoupon {
+      std::optional<std::int64_t> discount_percent;
+      std::optional<std::int64_t> transaction_minimum;
+      // Unknown members.
+      JsonValue extra;
+
+      DiscountCoupon();
+      DiscountCoupon(const DiscountCoupon&) = default;
+      DiscountCoupon(DiscountCoupon&&) = default;
+      DiscountCoupon& operator=(const DiscountCoupon&) = default;
+      DiscountCoupon& operator=(DiscountCoupon&&) = default;
+      ~DiscountCoupon();
+    };
+    struct ExchangeCoupon {
+      std::optional<std::int64_t> exchange_price;
+      std::optional<std::int64_t> transaction_minimum;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeCoupon();
+      ExchangeCoupon(const ExchangeCoupon&) = default;
+      ExchangeCoupon(ExchangeCoupon&&) = default;
+      ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+      ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+      ~ExchangeCoupon();
+    };
+    enum class UseMethod : std::int32_t {
+      kUnrecognized = 0,
+      kOffLine = 1,       // "OFF_LINE"
+      kMiniPrograms = 2,  // "MINI_PROGRAMS"
+      kSelfConsume = 3,   // "SELF_CONSUME"
+      kPaymentCode = 4,   // "PAYMENT_CODE"
+    };
+    std::optional<CouponAvailableTime> coupon_available_time;
     std::optional<FixedNormalCoupon> fixed_normal_coupon;
     std::optional<DiscountCoupon> discount_coupon;
     std::optional<ExchangeCoupon> exchange_coupon;
-    // required
     Enum<UseMethod> use_method;
     std::optional<std::string> mini_programs_appid;
     std::optional<std::string> mini_programs_path;
@@ -1487,9 +1566,9 @@ struct GetBusifavorStocksByStockIdResponse {
     ~CouponUseRule();
   };
   struct StockSendRule {
-    std::int64_t max_amount = 0;
+    std::optional<std::int64_t> max_amount;
     std::optional<std::int64_t> max_coupons;
-    std::int64_t max_coupons_per_user = 0;
+    std::optional<std::int64_t> max_coupons_per_user;
     std::optional<std::int64_t> max_amount_by_day;
     std::optional<std::int64_t> max_coupons_by_day;
     std::optional<bool> natural_person_limit;
@@ -1506,8 +1585,88 @@ struct GetBusifavorStocksByStockIdResponse {
     StockSendRule& operator=(StockSendRule&&) = default;
     ~StockSendRule();
   };
-  using CustomEntrance = PostBusifavorStocksRequest::CustomEntrance;
-  using DisplayPatternInfo = PostBusifavorStocksRequest::DisplayPatternInfo;
+  struct CustomEntrance {
+    struct MiniProgramsInfo {
+      std::optional<std::string> mini_programs_appid;
+      std::optional<std::string> mini_programs_path;
+      std::optional<std::string> entrance_words;
+      std::optional<std::string> guiding_words;
+      // Unknown members.
+      JsonValue extra;
+
+      MiniProgramsInfo();
+      MiniProgramsInfo(const MiniProgramsInfo&) = default;
+      MiniProgramsInfo(MiniProgramsInfo&&) = default;
+      MiniProgramsInfo& operator=(const MiniProgramsInfo&) = default;
+      MiniProgramsInfo& operator=(MiniProgramsInfo&&) = default;
+      ~MiniProgramsInfo();
+    };
+    enum class CodeDisplayMode : std::int32_t {
+      kUnrecognized = 0,
+      kNotShow = 1,  // "NOT_SHOW"
+      kBarcode = 2,  // "BARCODE"
+      kQrcode = 3,   // "QRCODE"
+    };
+    std::optional<MiniProgramsInfo> mini_programs_info;
+    std::optional<std::string> appid;
+    std::optional<std::string> hall_id;
+    std::optional<std::string> store_id;
+    Enum<CodeDisplayMode> code_display_mode;
+    // Unknown members.
+    JsonValue extra;
+
+    CustomEntrance();
+    CustomEntrance(const CustomEntrance&) = default;
+    CustomEntrance(CustomEntrance&&) = default;
+    CustomEntrance& operator=(const CustomEntrance&) = default;
+    CustomEntrance& operator=(CustomEntrance&&) = default;
+    ~CustomEntrance();
+  };
+  struct DisplayPatternInfo {
+    enum class BackgroundColor : std::int32_t {
+      kUnrecognized = 0,
+      kColor010 = 1,   // "Color010"
+      kColor020 = 2,   // "Color020"
+      kColor030 = 3,   // "Color030"
+      kColor040 = 4,   // "Color040"
+      kColor050 = 5,   // "Color050"
+      kColor060 = 6,   // "Color060"
+      kColor070 = 7,   // "Color070"
+      kColor080 = 8,   // "Color080"
+      kColor090 = 9,   // "Color090"
+      kColor100 = 10,  // "Color100"
+    };
+    struct FinderInfo {
+      std::optional<std::string> finder_id;
+      std::optional<std::string> finder_video_id;
+      // format MediaUrl
+      std::optional<std::string> finder_video_cover_image_url;
+      // Unknown members.
+      JsonValue extra;
+
+      FinderInfo();
+      FinderInfo(const FinderInfo&) = default;
+      FinderInfo(FinderInfo&&) = default;
+      FinderInfo& operator=(const FinderInfo&) = default;
+      FinderInfo& operator=(FinderInfo&&) = default;
+      ~FinderInfo();
+    };
+    std::optional<std::string> description;
+    std::optional<std::string> merchant_logo_url;
+    std::optional<std::string> merchant_name;
+    Enum<BackgroundColor> background_color;
+    std::optional<std::string> coupon_image_url;
+    std::optional<FinderInfo> finder_info;
+    // Unknown members.
+    JsonValue extra;
+
+    DisplayPatternInfo();
+    DisplayPatternInfo(const DisplayPatternInfo&) = default;
+    DisplayPatternInfo(DisplayPatternInfo&&) = default;
+    DisplayPatternInfo& operator=(const DisplayPatternInfo&) = default;
+    DisplayPatternInfo& operator=(DisplayPatternInfo&&) = default;
+    ~DisplayPatternInfo();
+  };
   enum class StockState : std::int32_t {
     kUnrecognized = 0,
     kUnaudit = 1,  // "UNAUDIT"
@@ -1515,10 +1674,15 @@ struct GetBusifavorStocksByStockIdResponse {
     kStoped = 3,   // "STOPED"
     kPaused = 4,   // "PAUSED"
   };
-  using CouponCodeMode = PostBusifavorStocksRequest::CouponCodeMode;
+  enum class CouponCodeMode : std::int32_t {
+    kUnrecognized = 0,
+    kWechatpayMode = 1,   // "WECHATPAY_MODE"
+    kMerchantApi = 2,     // "MERCHANT_API"
+    kMerchantUpload = 3,  // "MERCHANT_UPLOAD"
+  };
   struct CouponCodeCount {
-    std::int64_t total_count = 0;
-    std::int64_t available_count = 0;
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> available_count;
     // Unknown members.
     JsonValue extra;
 
@@ -1529,7 +1693,18 @@ struct GetBusifavorStocksByStockIdResponse {
     CouponCodeCount& operator=(CouponCodeCount&&) = default;
     ~CouponCodeCount();
   };
-  using NotifyConfig = PostBusifavorStocksRequest::NotifyConfig;
+  struct NotifyConfig {
+    std::optional<std::string> notify_appid;
+    // Unknown members.
+    JsonValue extra;
+
+    NotifyConfig();
+    NotifyConfig(const NotifyConfig&) = default;
+    NotifyConfig(NotifyConfig&&) = default;
+    NotifyConfig& operator=(const NotifyConfig&) = default;
+    NotifyConfig& operator=(NotifyConfig&&) = default;
+    ~NotifyConfig();
+  };
   struct SendCountInformation {
     std::optional<std::int64_t> total_send_num;
     std::optional<std::int64_t> total_send_amount;
@@ -1545,21 +1720,18 @@ struct GetBusifavorStocksByStockIdResponse {
     SendCountInformation& operator=(SendCountInformation&&) = default;
     ~SendCountInformation();
   };
-  std::string stock_name;
-  std::string belong_merchant;
+  std::optional<std::string> stock_name;
+  std::optional<std::string> belong_merchant;
   std::optional<std::string> comment;
-  std::string goods_name;
-  // required
+  std::optional<std::string> goods_name;
   Enum<StockType> stock_type;
-  CouponUseRule coupon_use_rule;
-  StockSendRule stock_send_rule;
+  std::optional<CouponUseRule> coupon_use_rule;
+  std::optional<StockSendRule> stock_send_rule;
   std::optional<CustomEntrance> custom_entrance;
   std::optional<DisplayPatternInfo> display_pattern_info;
-  // required
   Enum<StockState> stock_state;
-  // required
   Enum<CouponCodeMode> coupon_code_mode;
-  std::string stock_id;
+  std::optional<std::string> stock_id;
   std::optional<CouponCodeCount> coupon_code_count;
   std::optional<NotifyConfig> notify_config;
   std::optional<SendCountInformation> send_count_information;
@@ -1612,8 +1784,27 @@ struct GetBusifavorStocksByStockId {
 // PATCH v3/marketing/busifavor/stocks/{stock_id}
 struct PatchBusifavorStocksByStockIdRequest {
   struct CustomEntrance {
-    using MiniProgramsInfo = PostBusifavorStocksRequest::CustomEntrance::MiniProgramsInfo;
-    using CodeDisplayMode = PostBusifavorStocksRequest::CustomEntrance::CodeDisplayMode;
+    struct MiniProgramsInfo {
+      std::string mini_programs_appid;
+      std::string mini_programs_path;
+      std::string entrance_words;
+      std::optional<std::string> guiding_words;
+      // Unknown members.
+      JsonValue extra;
+
+      MiniProgramsInfo();
+      MiniProgramsInfo(const MiniProgramsInfo&) = default;
+      MiniProgramsInfo(MiniProgramsInfo&&) = default;
+      MiniProgramsInfo& operator=(const MiniProgramsInfo&) = default;
+      MiniProgramsInfo& operator=(MiniProgramsInfo&&) = default;
+      ~MiniProgramsInfo();
+    };
+    enum class CodeDisplayMode : std::int32_t {
+      kUnrecognized = 0,
+      kNotShow = 1,  // "NOT_SHOW"
+      kBarcode = 2,  // "BARCODE"
+      kQrcode = 3,   // "QRCODE"
+    };
     std::optional<MiniProgramsInfo> mini_programs_info;
     std::optional<std::string> appid;
     std::optional<std::string> hall_id;
@@ -1628,9 +1819,59 @@ struct PatchBusifavorStocksByStockIdRequest {
     CustomEntrance& operator=(CustomEntrance&&) = default;
     ~CustomEntrance();
   };
-  using DisplayPatternInfo = PostBusifavorStocksRequest::DisplayPatternInfo;
+  struct DisplayPatternInfo {
+    enum class BackgroundColor : std::int32_t {
+      kUnrecognized = 0,
+      kColor010 = 1,   // "Color010"
+      kColor020 = 2,   // "Color020"
+      kColor030 = 3,   // "Color030"
+      kColor040 = 4,   // "Color040"
+      kColor050 = 5,   // "Color050"
+      kColor060 = 6,   // "Color060"
+      kColor070 = 7,   // "Color070"
+      kColor080 = 8,   // "Color080"
+      kColor090 = 9,   // "Color090"
+      kColor100 = 10,  // "Color100"
+    };
+    struct FinderInfo {
+      std::string finder_id;
+      std::string finder_video_id;
+      // format MediaUrl
+      std::string finder_video_cover_image_url;
+      // Unknown members.
+      JsonValue extra;
+
+      FinderInfo();
+      FinderInfo(const FinderInfo&) = default;
+      FinderInfo(FinderInfo&&) = default;
+      FinderInfo& operator=(const FinderInfo&) = default;
+      FinderInfo& operator=(FinderInfo&&) = default;
+      ~FinderInfo();
+    };
+    std::optional<std::string> description;
+    std::optional<std::string> merchant_logo_url;
+    std::optional<std::string> merchant_name;
+    Enum<BackgroundColor> background_color;
+    std::optional<std::string> coupon_image_url;
+    std::optional<FinderInfo> finder_info;
+    // Unknown members.
+    JsonValue extra;
+
+    DisplayPatternInfo();
+    DisplayPatternInfo(const DisplayPatternInfo&) = default;
+    DisplayPatternInfo(DisplayPatternInfo&&) = default;
+    DisplayPatternInfo& operator=(const DisplayPatternInfo&) = default;
+    DisplayPatternInfo& operator=(DisplayPatternInfo&&) = default;
+    ~DisplayPatternInfo();
+  };
   struct CouponUseRule {
-    using UseMethod = PostBusifavorStocksRequest::CouponUseRule::UseMethod;
+    enum class UseMethod : std::int32_t {
+      kUnrecognized = 0,
+      kOffLine = 1,       // "OFF_LINE"
+      kMiniPrograms = 2,  // "MINI_PROGRAMS"
+      kSelfConsume = 3,   // "SELF_CONSUME"
+      kPaymentCode = 4,   // "PAYMENT_CODE"
+    };
     Enum<UseMethod> use_method;
     std::optional<std::string> mini_programs_appid;
     std::optional<std::string> mini_programs_path;
@@ -1657,7 +1898,18 @@ struct PatchBusifavorStocksByStockIdRequest {
     StockSendRule& operator=(StockSendRule&&) = default;
     ~StockSendRule();
   };
-  using NotifyConfig = PostBusifavorStocksRequest::NotifyConfig;
+  struct NotifyConfig {
+    std::optional<std::string> notify_appid;
+    // Unknown members.
+    JsonValue extra;
+
+    NotifyConfig();
+    NotifyConfig(const NotifyConfig&) = default;
+    NotifyConfig(NotifyConfig&&) = default;
+    NotifyConfig& operator=(const NotifyConfig&) = default;
+    NotifyConfig& operator=(NotifyConfig&&) = default;
+    ~NotifyConfig();
+  };
   std::optional<CustomEntrance> custom_entrance;
   std::optional<std::string> stock_name;
   std::optional<std::string> comment;
@@ -1739,7 +1991,7 @@ struct PatchBusifavorStocksByStockIdBudgetRequest {
   ~PatchBusifavorStocksByStockIdBudgetRequest();
 };
 struct PatchBusifavorStocksByStockIdBudgetResponse {
-  std::int64_t max_coupons = 0;
+  std::optional<std::int64_t> max_coupons;
   std::optional<std::int64_t> max_coupons_by_day;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1838,11 +2090,11 @@ struct GetBusifavorStocksByStockIdCouponcodesResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::string stock_id;
-  std::int64_t total_count = 0;
-  std::int64_t limit = 0;
-  std::int64_t offset = 0;
-  std::vector<Data> data;
+  std::optional<std::string> stock_id;
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> offset;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1912,9 +2164,9 @@ struct PostBusifavorStocksByStockIdCouponcodesRequest {
 };
 struct PostBusifavorStocksByStockIdCouponcodesResponse {
   struct FailCodes {
-    std::string coupon_code;
-    std::string code;
-    std::string message;
+    std::optional<std::string> coupon_code;
+    std::optional<std::string> code;
+    std::optional<std::string> message;
     // Unknown members.
     JsonValue extra;
 
@@ -1925,15 +2177,15 @@ struct PostBusifavorStocksByStockIdCouponcodesResponse {
     FailCodes& operator=(FailCodes&&) = default;
     ~FailCodes();
   };
-  std::string stock_id;
-  std::int64_t total_count = 0;
-  std::int64_t success_count = 0;
-  std::vector<std::string> success_codes;
-  std::string success_time;
+  std::optional<std::string> stock_id;
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> success_count;
+  List<std::string> success_codes;
+  std::optional<std::string> success_time;
   std::optional<std::int64_t> fail_count;
-  std::vector<FailCodes> fail_codes;
-  std::vector<std::string> exist_codes;
-  std::vector<std::string> duplicate_codes;
+  List<FailCodes> fail_codes;
+  List<std::string> exist_codes;
+  List<std::string> duplicate_codes;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2078,22 +2330,244 @@ struct GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest {
   ~GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest();
 };
 struct GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse {
-  using CodeInformation = GetBusifavorStocksByStockIdCouponcodesResponse::Data;
+  struct CodeInformation {
+    std::optional<std::string> code;
+    std::optional<std::string> code_status;
+    // format rfc3339
+    std::optional<std::string> upload_time;
+    // format rfc3339
+    std::optional<std::string> dispatched_time;
+    std::optional<std::string> openid;
+    std::optional<std::string> unionid;
+    std::optional<std::string> coupon_code;
+    // Unknown members.
+    JsonValue extra;
+
+    CodeInformation();
+    CodeInformation(const CodeInformation&) = default;
+    CodeInformation(CodeInformation&&) = default;
+    CodeInformation& operator=(const CodeInformation&) = default;
+    CodeInformation& operator=(CodeInformation&&) = default;
+    ~CodeInformation();
+  };
   struct CouponInformation {
-    using StockType = PostBusifavorStocksRequest::StockType;
-    using CouponUseRule = GetBusifavorStocksByStockIdResponse::CouponUseRule;
-    using CustomEntrance = PostBusifavorStocksRequest::CustomEntrance;
-    using DisplayPatternInfo = PostBusifavorStocksRequest::DisplayPatternInfo;
-    std::string stock_name;
-    std::string belong_merchant;
+    enum class StockType : std::int32_t {
+      kUnrecognized = 0,
+      kNormal = 1,    // "NORMAL"
+      kDiscount = 2,  // "DISCOUNT"
+      kExchange = 3,  // "EXCHANGE"
+    };
+    struct CouponUseRule {
+      struct CouponAvailableTime {
+        struct AvailableWeek {
+          struct AvailableDayTime {
+            std::optional<std::int64_t> begin_time;
+            std::optional<std::int64_t> end_time;
+            // Unknown members.
+            JsonValue extra;
+
+            AvailableDayTime();
+            AvailableDayTime(const AvailableDayTime&) = default;
+            AvailableDayTime(AvailableDayTime&&) = default;
+            AvailableDayTime& operator=(const AvailableDayTime&) = default;
+            AvailableDayTime& operator=(AvailableDayTime&&) = default;
+            ~AvailableDayTime();
+          };
+          List<std::int64_t> week_day;
+          List<AvailableDayTime> available_day_time;
+          // Unknown members.
+          JsonValue extra;
+
+          AvailableWeek();
+          AvailableWeek(const AvailableWeek&) = default;
+          AvailableWeek(AvailableWeek&&) = default;
+          AvailableWeek& operator=(const AvailableWeek&) = default;
+          AvailableWeek& operator=(AvailableWeek&&) = default;
+          ~AvailableWeek();
+        };
+        struct IrregularyAvaliableTime {
+          std::optional<std::string> begin_time;
+          std::optional<std::string> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          IrregularyAvaliableTime();
+          IrregularyAvaliableTime(const IrregularyAvaliableTime&) = default;
+          IrregularyAvaliableTime(IrregularyAvaliableTime&&) = default;
+          IrregularyAvaliableTime& operator=(const IrregularyAvaliableTime&) = default;
+          IrregularyAvaliableTime& operator=(IrregularyAvaliableTime&&) = default;
+          ~IrregularyAvaliableTime();
+        };
+        std::optional<std::string> available_begin_time;
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> available_day_after_receive;
+        std::optional<AvailableWeek> available_week;
+        List<IrregularyAvaliableTime> irregulary_avaliable_time;
+        std::optional<std::int64_t> wait_days_after_receive;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailableTime();
+        CouponAvailableTime(const CouponAvailableTime&) = default;
+        CouponAvailableTime(CouponAvailableTime&&) = default;
+        CouponAvailableTime& operator=(const CouponAvailableTime&) = default;
+        CouponAvailableTime& operator=(CouponAvailableTime&&) = default;
+        ~CouponAvailableTime();
+      };
+      struct FixedNormalCoupon {
+        std::optional<std::int64_t> discount_amount;
+        std::optional<std::int64_t> transaction_minimum;
+        // Unknown members.
+        JsonValue extra;
+
+        FixedNormalCoupon();
+        FixedNormalCoupon(const FixedNormalCoupon&) = default;
+        FixedNormalCoupon(FixedNormalCoupon&&) = default;
+        FixedNormalCoupon& operator=(const FixedNormalCoupon&) = default;
+        FixedNormalCoupon& operator=(FixedNormalCoupon&&) = default;
+        ~FixedNormalCoupon();
+      };
+      struct DiscountCoupon {
+        std::optional<std::int64_t> discount_percent;
+        std::optional<std::int64_t> transaction_minimum;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCoupon();
+        DiscountCoupon(const DiscountCoupon&) = default;
+        DiscountCoupon(DiscountCoupon&&) = default;
+        DiscountCoupon& operator=(const DiscountCoupon&) = default;
+        DiscountCoupon& operator=(DiscountCoupon&&) = default;
+        ~DiscountCoupon();
+      };
+      struct ExchangeCoupon {
+        std::optional<std::int64_t> exchange_price;
+        std::optional<std::int64_t> transaction_minimum;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCoupon();
+        ExchangeCoupon(const ExchangeCoupon&) = default;
+        ExchangeCoupon(ExchangeCoupon&&) = default;
+        ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+        ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+        ~ExchangeCoupon();
+      };
+      enum class UseMethod : std::int32_t {
+        kUnrecognized = 0,
+        kOffLine = 1,       // "OFF_LINE"
+        kMiniPrograms = 2,  // "MINI_PROGRAMS"
+        kSelfConsume = 3,   // "SELF_CONSUME"
+        kPaymentCode = 4,   // "PAYMENT_CODE"
+      };
+      std::optional<CouponAvailableTime> coupon_available_time;
+      std::optional<FixedNormalCoupon> fixed_normal_coupon;
+      std::optional<DiscountCoupon> discount_coupon;
+      std::optional<ExchangeCoupon> exchange_coupon;
+      Enum<UseMethod> use_method;
+      std::optional<std::string> mini_programs_appid;
+      std::optional<std::string> mini_programs_path;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponUseRule();
+      CouponUseRule(const CouponUseRule&) = default;
+      CouponUseRule(CouponUseRule&&) = default;
+      CouponUseRule& operator=(const CouponUseRule&) = default;
+      CouponUseRule& operator=(CouponUseRule&&) = default;
+      ~CouponUseRule();
+    };
+    struct CustomEntrance {
+      struct MiniProgramsInfo {
+        std::optional<std::string> mini_programs_appid;
+        std::optional<std::string> mini_programs_path;
+        std::optional<std::string> entrance_words;
+        std::optional<std::string> guiding_words;
+        // Unknown members.
+        JsonValue extra;
+
+        MiniProgramsInfo();
+        MiniProgramsInfo(const MiniProgramsInfo&) = default;
+        MiniProgramsInfo(MiniProgramsInfo&&) = default;
+        MiniProgramsInfo& operator=(const MiniProgramsInfo&) = default;
+        MiniProgramsInfo& operator=(MiniProgramsInfo&&) = default;
+        ~MiniProgramsInfo();
+      };
+      enum class CodeDisplayMode : std::int32_t {
+        kUnrecognized = 0,
+        kNotShow = 1,  // "NOT_SHOW"
+        kBarcode = 2,  // "BARCODE"
+        kQrcode = 3,   // "QRCODE"
+      };
+      std::optional<MiniProgramsInfo> mini_programs_info;
+      std::optional<std::string> appid;
+      std::optional<std::string> hall_id;
+      std::optional<std::string> store_id;
+      Enum<CodeDisplayMode> code_display_mode;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomEntrance();
+      CustomEntrance(const CustomEntrance&) = default;
+      CustomEntrance(CustomEntrance&&) = default;
+      CustomEntrance& operator=(const CustomEntrance&) = default;
+      CustomEntrance& operator=(CustomEntrance&&) = default;
+      ~CustomEntrance();
+    };
+    struct DisplayPatternInfo {
+      enum class BackgroundColor : std::int32_t {
+        kUnrecognized = 0,
+        kColor010 = 1,   // "Color010"
+        kColor020 = 2,   // "Color020"
+        kColor030 = 3,   // "Color030"
+        kColor040 = 4,   // "Color040"
+        kColor050 = 5,   // "Color050"
+        kColor060 = 6,   // "Color060"
+        kColor070 = 7,   // "Color070"
+        kColor080 = 8,   // "Color080"
+        kColor090 = 9,   // "Color090"
+        kColor100 = 10,  // "Color100"
+      };
+      struct FinderInfo {
+        std::optional<std::string> finder_id;
+        std::optional<std::string> finder_video_id;
+        // format MediaUrl
+        std::optional<std::string> finder_video_cover_image_url;
+        // Unknown members.
+        JsonValue extra;
+
+        FinderInfo();
+        FinderInfo(const FinderInfo&) = default;
+        FinderInfo(FinderInfo&&) = default;
+        FinderInfo& operator=(const FinderInfo&) = default;
+        FinderInfo& operator=(FinderInfo&&) = default;
+        ~FinderInfo();
+      };
+      std::optional<std::string> description;
+      std::optional<std::string> merchant_logo_url;
+      std::optional<std::string> merchant_name;
+      Enum<BackgroundColor> background_color;
+      std::optional<std::string> coupon_image_url;
+      std::optional<FinderInfo> finder_info;
+      // Unknown members.
+      JsonValue extra;
+
+      DisplayPatternInfo();
+      DisplayPatternInfo(const DisplayPatternInfo&) = default;
+      DisplayPatternInfo(DisplayPatternInfo&&) = default;
+      DisplayPatternInfo& operator=(const DisplayPatternInfo&) = default;
+      DisplayPatternInfo& operator=(DisplayPatternInfo&&) = default;
+      ~DisplayPatternInfo();
+    };
+    std::optional<std::string> stock_name;
+    std::optional<std::string> belong_merchant;
     std::optional<std::string> comment;
-    std::string goods_name;
-    // required
+    std::optional<std::string> goods_name;
     Enum<StockType> stock_type;
     std::optional<bool> transferable;
     std::optional<bool> shareable;
     std::optional<std::string> coupon_state;
-    CouponUseRule coupon_use_rule;
+    std::optional<CouponUseRule> coupon_use_rule;
     std::optional<CustomEntrance> custom_entrance;
     std::optional<DisplayPatternInfo> display_pattern_info;
     // Unknown members.
@@ -2106,8 +2580,8 @@ struct GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse {
     CouponInformation& operator=(CouponInformation&&) = default;
     ~CouponInformation();
   };
-  CodeInformation code_information;
-  CouponInformation coupon_information;
+  std::optional<CodeInformation> code_information;
+  std::optional<CouponInformation> coupon_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2183,18 +2657,18 @@ struct GetBusifavorSubsidyPayReceiptsRequest {
 };
 struct GetBusifavorSubsidyPayReceiptsResponse {
   struct PayReceiptList {
-    std::string subsidy_receipt_id;
-    std::string stock_id;
-    std::string coupon_code;
-    std::string transaction_id;
-    std::string payer_merchant;
-    std::string payee_merchant;
-    std::int64_t amount = 0;
-    std::string description;
-    std::string status;
+    std::optional<std::string> subsidy_receipt_id;
+    std::optional<std::string> stock_id;
+    std::optional<std::string> coupon_code;
+    std::optional<std::string> transaction_id;
+    std::optional<std::string> payer_merchant;
+    std::optional<std::string> payee_merchant;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::string> status;
     std::optional<std::string> fail_reason;
     std::optional<std::string> success_time;
-    std::string out_subsidy_no;
+    std::optional<std::string> out_subsidy_no;
     std::optional<std::string> create_time;
     // Unknown members.
     JsonValue extra;
@@ -2206,7 +2680,7 @@ struct GetBusifavorSubsidyPayReceiptsResponse {
     PayReceiptList& operator=(PayReceiptList&&) = default;
     ~PayReceiptList();
   };
-  std::vector<PayReceiptList> pay_receipt_list;
+  List<PayReceiptList> pay_receipt_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2274,18 +2748,18 @@ struct PostBusifavorSubsidyPayReceiptsRequest {
   ~PostBusifavorSubsidyPayReceiptsRequest();
 };
 struct PostBusifavorSubsidyPayReceiptsResponse {
-  std::string subsidy_receipt_id;
-  std::string stock_id;
-  std::string coupon_code;
-  std::string transaction_id;
-  std::string payer_merchant;
-  std::string payee_merchant;
-  std::int64_t amount = 0;
-  std::string description;
-  std::string status;
+  std::optional<std::string> subsidy_receipt_id;
+  std::optional<std::string> stock_id;
+  std::optional<std::string> coupon_code;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> payer_merchant;
+  std::optional<std::string> payee_merchant;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
+  std::optional<std::string> status;
   std::optional<std::string> fail_reason;
   std::optional<std::string> success_time;
-  std::string out_subsidy_no;
+  std::optional<std::string> out_subsidy_no;
   std::optional<std::string> create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2348,18 +2822,18 @@ struct GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdRequest {
   ~GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdRequest();
 };
 struct GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdResponse {
-  std::string subsidy_receipt_id;
-  std::string stock_id;
-  std::string coupon_code;
-  std::string transaction_id;
-  std::string payer_merchant;
-  std::string payee_merchant;
-  std::int64_t amount = 0;
-  std::string description;
-  std::string status;
+  std::optional<std::string> subsidy_receipt_id;
+  std::optional<std::string> stock_id;
+  std::optional<std::string> coupon_code;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> payer_merchant;
+  std::optional<std::string> payee_merchant;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
+  std::optional<std::string> status;
   std::optional<std::string> fail_reason;
   std::optional<std::string> success_time;
-  std::string out_subsidy_no;
+  std::optional<std::string> out_subsidy_no;
   std::optional<std::string> create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2439,19 +2913,19 @@ struct PostBusifavorSubsidyReturnReceiptsRequest {
 };
 struct PostBusifavorSubsidyReturnReceiptsResponse {
   std::optional<std::string> subsidy_return_receipt_id;
-  std::string stock_id;
-  std::string coupon_code;
-  std::string transaction_id;
-  std::string refund_id;
-  std::string payer_merchant;
-  std::string payee_merchant;
-  std::int64_t amount = 0;
-  std::string description;
-  std::string status;
+  std::optional<std::string> stock_id;
+  std::optional<std::string> coupon_code;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> refund_id;
+  std::optional<std::string> payer_merchant;
+  std::optional<std::string> payee_merchant;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
+  std::optional<std::string> status;
   std::optional<std::string> fail_reason;
   std::optional<std::string> return_done_time;
-  std::string subsidy_receipt_id;
-  std::string out_subsidy_return_no;
+  std::optional<std::string> subsidy_receipt_id;
+  std::optional<std::string> out_subsidy_return_no;
   std::optional<std::string> return_create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2517,19 +2991,19 @@ struct GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdRequest {
 };
 struct GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse {
   std::optional<std::string> subsidy_return_receipt_id;
-  std::string stock_id;
-  std::string coupon_code;
-  std::string transaction_id;
-  std::string refund_id;
-  std::string payer_merchant;
-  std::string payee_merchant;
-  std::int64_t amount = 0;
-  std::string description;
-  std::string status;
+  std::optional<std::string> stock_id;
+  std::optional<std::string> coupon_code;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> refund_id;
+  std::optional<std::string> payer_merchant;
+  std::optional<std::string> payee_merchant;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
+  std::optional<std::string> status;
   std::optional<std::string> fail_reason;
   std::optional<std::string> return_done_time;
-  std::string subsidy_receipt_id;
-  std::string out_subsidy_return_no;
+  std::optional<std::string> subsidy_receipt_id;
+  std::optional<std::string> out_subsidy_return_no;
   std::optional<std::string> return_create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2590,7 +3064,14 @@ struct GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptId {
 
 // GET v3/marketing/busifavor/users/{openid}/coupons
 struct GetBusifavorUsersByOpenidCouponsRequest {
-  using CouponState = GetBusifavorStocksByStockIdCouponcodesRequest::Status_;
+  enum class CouponState : std::int32_t {
+    kUnrecognized = 0,
+    kSended = 1,       // "SENDED"
+    kUsed = 2,         // "USED"
+    kExpired = 3,      // "EXPIRED"
+    kDeleted = 4,      // "DELETED"
+    kDeactivated = 5,  // "DEACTIVATED"
+  };
   std::string appid;
   std::optional<std::string> stock_id;
   Enum<CouponState> coupon_state;
@@ -2613,7 +3094,12 @@ struct GetBusifavorUsersByOpenidCouponsRequest {
 };
 struct GetBusifavorUsersByOpenidCouponsResponse {
   struct Data {
-    using StockType = PostBusifavorStocksRequest::StockType;
+    enum class StockType : std::int32_t {
+      kUnrecognized = 0,
+      kNormal = 1,    // "NORMAL"
+      kDiscount = 2,  // "DISCOUNT"
+      kExchange = 3,  // "EXCHANGE"
+    };
     struct CouponUseRule {
       struct CouponAvailableTime {
         // format rfc3339
@@ -2657,8 +3143,8 @@ struct GetBusifavorUsersByOpenidCouponsResponse {
           AvailableDayTime& operator=(AvailableDayTime&&) = default;
           ~AvailableDayTime();
         };
-        std::vector<WeekDay> week_day;
-        std::vector<AvailableDayTime> available_day_time;
+        List<WeekDay> week_day;
+        List<AvailableDayTime> available_day_time;
         // Unknown members.
         JsonValue extra;
 
@@ -2736,13 +3222,12 @@ struct GetBusifavorUsersByOpenidCouponsResponse {
         kPaymentCode = 3,   // "PAYMENT_CODE"
         kSelfConsume = 4,   // "SELF_CONSUME"
       };
-      CouponAvailableTime coupon_available_time;
+      std::optional<CouponAvailableTime> coupon_available_time;
       std::optional<AvailableWeek> available_week;
-      std::vector<IrregularyAvaliableTime> irregulary_avaliable_time;
+      List<IrregularyAvaliableTime> irregulary_avaliable_time;
       std::optional<FixedNormalCoupon> fixed_normal_coupon;
       std::optional<DiscountCoupon> discount_coupon;
       std::optional<ExchangeCoupon> exchange_coupon;
-      // required
       Enum<UseMethod> use_method;
       std::optional<std::string> mini_programs_appid;
       std::optional<std::string> mini_programs_path;
@@ -2757,7 +3242,21 @@ struct GetBusifavorUsersByOpenidCouponsResponse {
       ~CouponUseRule();
     };
     struct CustomEntrance {
-      using MiniProgramsInfo = PostBusifavorStocksRequest::CustomEntrance::MiniProgramsInfo;
+      struct MiniProgramsInfo {
+        std::optional<std::string> mini_programs_appid;
+        std::optional<std::string> mini_programs_path;
+        std::optional<std::string> entrance_words;
+        std::optional<std::string> guiding_words;
+        // Unknown members.
+        JsonValue extra;
+
+        MiniProgramsInfo();
+        MiniProgramsInfo(const MiniProgramsInfo&) = default;
+        MiniProgramsInfo(MiniProgramsInfo&&) = default;
+        MiniProgramsInfo& operator=(const MiniProgramsInfo&) = default;
+        MiniProgramsInfo& operator=(MiniProgramsInfo&&) = default;
+        ~MiniProgramsInfo();
+      };
       enum class CodeDisplayMode : std::int32_t {
         kUnrecognized = 0,
         kBarcode = 1,  // "BARCODE"
@@ -2780,8 +3279,34 @@ struct GetBusifavorUsersByOpenidCouponsResponse {
       ~CustomEntrance();
     };
     struct DisplayPatternInfo {
-      using BackgroundColor = PostBusifavorStocksRequest::DisplayPatternInfo::BackgroundColor;
-      using FinderInfo = PostBusifavorStocksRequest::DisplayPatternInfo::FinderInfo;
+      enum class BackgroundColor : std::int32_t {
+        kUnrecognized = 0,
+        kColor010 = 1,   // "Color010"
+        kColor020 = 2,   // "Color020"
+        kColor030 = 3,   // "Color030"
+        kColor040 = 4,   // "Color040"
+        kColor050 = 5,   // "Color050"
+        kColor060 = 6,   // "Color060"
+        kColor070 = 7,   // "Color070"
+        kColor080 = 8,   // "Color080"
+        kColor090 = 9,   // "Color090"
+        kColor100 = 10,  // "Color100"
+      };
+      struct FinderInfo {
+        std::optional<std::string> finder_id;
+        std::optional<std::string> finder_video_id;
+        // format MediaUrl
+        std::optional<std::string> finder_video_cover_image_url;
+        // Unknown members.
+        JsonValue extra;
+
+        FinderInfo();
+        FinderInfo(const FinderInfo&) = default;
+        FinderInfo(FinderInfo&&) = default;
+        FinderInfo& operator=(const FinderInfo&) = default;
+        FinderInfo& operator=(FinderInfo&&) = default;
+        ~FinderInfo();
+      };
       std::optional<std::string> description;
       // format MediaUrl
       std::optional<std::string> merchant_logo_url;
@@ -2800,33 +3325,33 @@ struct GetBusifavorUsersByOpenidCouponsResponse {
       DisplayPatternInfo& operator=(DisplayPatternInfo&&) = default;
       ~DisplayPatternInfo();
     };
-    using CouponState = GetBusifavorStocksByStockIdCouponcodesRequest::Status_;
+    using CouponState = GetBusifavorUsersByOpenidCouponsRequest::CouponState;
     // maxLength 24
-    std::string stock_name;
+    std::optional<std::string> stock_name;
     // length 8..15
-    std::string belong_merchant;
+    std::optional<std::string> belong_merchant;
     // maxLength 20
     std::optional<std::string> comment;
     // maxLength 15
-    std::string goods_name;
-    // required; maxLength 32
+    std::optional<std::string> goods_name;
+    // maxLength 32
     Enum<StockType> stock_type;
-    CouponUseRule coupon_use_rule;
+    std::optional<CouponUseRule> coupon_use_rule;
     std::optional<CustomEntrance> custom_entrance;
-    DisplayPatternInfo display_pattern_info;
+    std::optional<DisplayPatternInfo> display_pattern_info;
     std::optional<std::string> coupon_code;
     Enum<CouponState> coupon_state;
     std::optional<std::string> stock_id;
     std::optional<bool> transferable;
     std::optional<bool> shareable;
-    std::string send_request_no;
+    std::optional<std::string> send_request_no;
     std::optional<std::string> use_request_no;
     // format rfc3339
-    std::string available_start_time;
+    std::optional<std::string> available_start_time;
     // format rfc3339
-    std::string expire_time;
+    std::optional<std::string> expire_time;
     // format rfc3339
-    std::string receive_time;
+    std::optional<std::string> receive_time;
     // format rfc3339
     std::optional<std::string> use_time;
     // Unknown members.
@@ -2839,11 +3364,10 @@ struct GetBusifavorUsersByOpenidCouponsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::int64_t total_count = 0;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  // required
-  std::vector<Data> data;
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2908,10 +3432,237 @@ struct GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidRequest {
   ~GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidRequest();
 };
 struct GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse {
-  using StockType = PostBusifavorStocksRequest::StockType;
-  using CouponUseRule = GetBusifavorUsersByOpenidCouponsResponse::Data::CouponUseRule;
-  using CustomEntrance = GetBusifavorUsersByOpenidCouponsResponse::Data::CustomEntrance;
-  using DisplayPatternInfo = GetBusifavorUsersByOpenidCouponsResponse::Data::DisplayPatternInfo;
+  enum class StockType : std::int32_t {
+    kUnrecognized = 0,
+    kNormal = 1,    // "NORMAL"
+    kDiscount = 2,  // "DISCOUNT"
+    kExchange = 3,  // "EXCHANGE"
+  };
+  struct CouponUseRule {
+    struct CouponAvailableTime {
+      // format rfc3339
+      std::optional<std::string> available_begin_time;
+      // format rfc3339
+      std::optional<std::string> available_end_time;
+      // minimum 1; maximum 365
+      std::optional<std::int64_t> available_day_after_receive;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponAvailableTime();
+      CouponAvailableTime(const CouponAvailableTime&) = default;
+      CouponAvailableTime(CouponAvailableTime&&) = default;
+      CouponAvailableTime& operator=(const CouponAvailableTime&) = default;
+      CouponAvailableTime& operator=(CouponAvailableTime&&) = default;
+      ~CouponAvailableTime();
+    };
+    struct AvailableWeek {
+      enum class WeekDay : std::int64_t {
+        k0 = 0,
+        k1 = 1,
+        k2 = 2,
+        k3 = 3,
+        k4 = 4,
+        k5 = 5,
+        k6 = 6,
+      };
+      struct AvailableDayTime {
+        // minimum 1; maximum 86399
+        std::optional<std::int64_t> begin_time;
+        // minimum 1; maximum 86399
+        std::optional<std::int64_t> end_time;
+        // Unknown members.
+        JsonValue extra;
+
+        AvailableDayTime();
+        AvailableDayTime(const AvailableDayTime&) = default;
+        AvailableDayTime(AvailableDayTime&&) = default;
+        AvailableDayTime& operator=(const AvailableDayTime&) = default;
+        AvailableDayTime& operator=(AvailableDayTime&&) = default;
+        ~AvailableDayTime();
+      };
+      List<WeekDay> week_day;
+      List<AvailableDayTime> available_day_time;
+      // Unknown members.
+      JsonValue extra;
+
+      AvailableWeek();
+      AvailableWeek(const AvailableWeek&) = default;
+      AvailableWeek(AvailableWeek&&) = default;
+      AvailableWeek& operator=(const AvailableWeek&) = default;
+      AvailableWeek& operator=(AvailableWeek&&) = default;
+      ~AvailableWeek();
+    };
+    struct IrregularyAvaliableTime {
+      // format rfc3339
+      std::optional<std::string> begin_time;
+      // format rfc3339
+      std::optional<std::string> end_time;
+      // Unknown members.
+      JsonValue extra;
+
+      IrregularyAvaliableTime();
+      IrregularyAvaliableTime(const IrregularyAvaliableTime&) = default;
+      IrregularyAvaliableTime(IrregularyAvaliableTime&&) = default;
+      IrregularyAvaliableTime& operator=(const IrregularyAvaliableTime&) = default;
+      IrregularyAvaliableTime& operator=(IrregularyAvaliableTime&&) = default;
+      ~IrregularyAvaliableTime();
+    };
+    struct FixedNormalCoupon {
+      // minimum 1; maximum 10000000
+      std::optional<std::int64_t> discount_amount;
+      // minimum 1; maximum 10000000
+      std::optional<std::int64_t> transaction_minimum;
+      // Unknown members.
+      JsonValue extra;
+
+      FixedNormalCoupon();
+      FixedNormalCoupon(const FixedNormalCoupon&) = default;
+      FixedNormalCoupon(FixedNormalCoupon&&) = default;
+      FixedNormalCoupon& operator=(const FixedNormalCoupon&) = default;
+      FixedNormalCoupon& operator=(FixedNormalCoupon&&) = default;
+      ~FixedNormalCoupon();
+    };
+    struct DiscountCoupon {
+      // minimum 1; maximum 100
+      std::optional<std::int64_t> discount_percent;
+      // minimum 1; maximum 10000000
+      std::optional<std::int64_t> transaction_minimum;
+      // Unknown members.
+      JsonValue extra;
+
+      DiscountCoupon();
+      DiscountCoupon(const DiscountCoupon&) = default;
+      DiscountCoupon(DiscountCoupon&&) = default;
+      DiscountCoupon& operator=(const DiscountCoupon&) = default;
+      DiscountCoupon& operator=(DiscountCoupon&&) = default;
+      ~DiscountCoupon();
+    };
+    struct ExchangeCoupon {
+      // minimum 1; maximum 10000000
+      std::optional<std::int64_t> exchange_price;
+      // minimum 1; maximum 10000000
+      std::optional<std::int64_t> transaction_minimum;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeCoupon();
+      ExchangeCoupon(const ExchangeCoupon&) = default;
+      ExchangeCoupon(ExchangeCoupon&&) = default;
+      ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+      ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+      ~ExchangeCoupon();
+    };
+    enum class UseMethod : std::int32_t {
+      kUnrecognized = 0,
+      kOffLine = 1,       // "OFF_LINE"
+      kMiniPrograms = 2,  // "MINI_PROGRAMS"
+      kPaymentCode = 3,   // "PAYMENT_CODE"
+      kSelfConsume = 4,   // "SELF_CONSUME"
+    };
+    std::optional<CouponAvailableTime> coupon_available_time;
+    std::optional<AvailableWeek> available_week;
+    List<IrregularyAvaliableTime> irregulary_avaliable_time;
+    std::optional<FixedNormalCoupon> fixed_normal_coupon;
+    std::optional<DiscountCoupon> discount_coupon;
+    std::optional<ExchangeCoupon> exchange_coupon;
+    Enum<UseMethod> use_method;
+    std::optional<std::string> mini_programs_appid;
+    std::optional<std::string> mini_programs_path;
+    // Unknown members.
+    JsonValue extra;
+
+    CouponUseRule();
+    CouponUseRule(const CouponUseRule&) = default;
+    CouponUseRule(CouponUseRule&&) = default;
+    CouponUseRule& operator=(const CouponUseRule&) = default;
+    CouponUseRule& operator=(CouponUseRule&&) = default;
+    ~CouponUseRule();
+  };
+  struct CustomEntrance {
+    struct MiniProgramsInfo {
+      std::optional<std::string> mini_programs_appid;
+      std::optional<std::string> mini_programs_path;
+      std::optional<std::string> entrance_words;
+      std::optional<std::string> guiding_words;
+      // Unknown members.
+      JsonValue extra;
+
+      MiniProgramsInfo();
+      MiniProgramsInfo(const MiniProgramsInfo&) = default;
+      MiniProgramsInfo(MiniProgramsInfo&&) = default;
+      MiniProgramsInfo& operator=(const MiniProgramsInfo&) = default;
+      MiniProgramsInfo& operator=(MiniProgramsInfo&&) = default;
+      ~MiniProgramsInfo();
+    };
+    enum class CodeDisplayMode : std::int32_t {
+      kUnrecognized = 0,
+      kBarcode = 1,  // "BARCODE"
+      kQrcode = 2,   // "QRCODE"
+      kNotShow = 3,  // "NOT_SHOW"
+    };
+    std::optional<MiniProgramsInfo> mini_programs_info;
+    std::optional<std::string> appid;
+    std::optional<std::string> hall_id;
+    std::optional<std::string> store_id;
+    Enum<CodeDisplayMode> code_display_mode;
+    // Unknown members.
+    JsonValue extra;
+
+    CustomEntrance();
+    CustomEntrance(const CustomEntrance&) = default;
+    CustomEntrance(CustomEntrance&&) = default;
+    CustomEntrance& operator=(const CustomEntrance&) = default;
+    CustomEntrance& operator=(CustomEntrance&&) = default;
+    ~CustomEntrance();
+  };
+  struct DisplayPatternInfo {
+    enum class BackgroundColor : std::int32_t {
+      kUnrecognized = 0,
+      kColor010 = 1,   // "Color010"
+      kColor020 = 2,   // "Color020"
+      kColor030 = 3,   // "Color030"
+      kColor040 = 4,   // "Color040"
+      kColor050 = 5,   // "Color050"
+      kColor060 = 6,   // "Color060"
+      kColor070 = 7,   // "Color070"
+      kColor080 = 8,   // "Color080"
+      kColor090 = 9,   // "Color090"
+      kColor100 = 10,  // "Color100"
+    };
+    struct FinderInfo {
+      std::optional<std::string> finder_id;
+      std::optional<std::string> finder_video_id;
+      // format MediaUrl
+      std::optional<std::string> finder_video_cover_image_url;
+      // Unknown members.
+      JsonValue extra;
+
+      FinderInfo();
+      FinderInfo(const FinderInfo&) = default;
+      FinderInfo(FinderInfo&&) = default;
+      FinderInfo& operator=(const FinderInfo&) = default;
+      FinderInfo& operator=(FinderInfo&&) = default;
+      ~FinderInfo();
+    };
+    std::optional<std::string> description;
+    // format MediaUrl
+    std::optional<std::string> merchant_logo_url;
+    std::optional<std::string> merchant_name;
+    Enum<BackgroundColor> background_color;
+    // format MediaUrl
+    std::optional<std::string> coupon_image_url;
+    std::optional<FinderInfo> finder_info;
+    // Unknown members.
+    JsonValue extra;
+
+    DisplayPatternInfo();
+    DisplayPatternInfo(const DisplayPatternInfo&) = default;
+    DisplayPatternInfo(DisplayPatternInfo&&) = default;
+    DisplayPatternInfo& operator=(const DisplayPatternInfo&) = default;
+    DisplayPatternInfo& operator=(DisplayPatternInfo&&) = default;
+    ~DisplayPatternInfo();
+  };
   enum class CouponState : std::int32_t {
     kUnrecognized = 0,
     kSended = 1,            // "SENDED"
@@ -2925,31 +3676,31 @@ struct GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse {
     kRedeemExpired = 9,     // "REDEEM_EXPIRED"
   };
   // maxLength 24
-  std::string stock_name;
+  std::optional<std::string> stock_name;
   // length 8..15
-  std::string belong_merchant;
+  std::optional<std::string> belong_merchant;
   // maxLength 20
   std::optional<std::string> comment;
   // maxLength 15
-  std::string goods_name;
-  // required; maxLength 32
+  std::optional<std::string> goods_name;
+  // maxLength 32
   Enum<StockType> stock_type;
-  CouponUseRule coupon_use_rule;
+  std::optional<CouponUseRule> coupon_use_rule;
   std::optional<CustomEntrance> custom_entrance;
-  DisplayPatternInfo display_pattern_info;
+  std::optional<DisplayPatternInfo> display_pattern_info;
   std::optional<std::string> coupon_code;
   Enum<CouponState> coupon_state;
   std::optional<std::string> stock_id;
   std::optional<bool> transferable;
   std::optional<bool> shareable;
-  std::string send_request_no;
+  std::optional<std::string> send_request_no;
   std::optional<std::string> use_request_no;
   // format rfc3339
-  std::string available_start_time;
+  std::optional<std::string> available_start_time;
   // format rfc3339
-  std::string expire_time;
+  std::optional<std::string> expire_time;
   // format rfc3339
-  std::string receive_time;
+  std::optional<std::string> receive_time;
   // format rfc3339
   std::optional<std::string> use_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -3025,8 +3776,8 @@ struct GetFavorCallbacksRequest {
   ~GetFavorCallbacksRequest();
 };
 struct GetFavorCallbacksResponse {
-  std::string mchid;
-  std::string notify_url;
+  std::optional<std::string> mchid;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3085,8 +3836,8 @@ struct PostFavorCallbacksRequest {
   ~PostFavorCallbacksRequest();
 };
 struct PostFavorCallbacksResponse {
-  std::string update_time;
-  std::string notify_url;
+  std::optional<std::string> update_time;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3157,7 +3908,19 @@ struct PostFavorCouponStocksRequest {
     kDiscountCut = 5,  // "DISCOUNT_CUT"
   };
   struct PatternInfo {
-    using BackgroundColor = PostBusifavorStocksRequest::DisplayPatternInfo::BackgroundColor;
+    enum class BackgroundColor : std::int32_t {
+      kUnrecognized = 0,
+      kColor010 = 1,   // "Color010"
+      kColor020 = 2,   // "Color020"
+      kColor030 = 3,   // "Color030"
+      kColor040 = 4,   // "Color040"
+      kColor050 = 5,   // "Color050"
+      kColor060 = 6,   // "Color060"
+      kColor070 = 7,   // "Color070"
+      kColor080 = 8,   // "Color080"
+      kColor090 = 9,   // "Color090"
+      kColor100 = 10,  // "Color100"
+    };
     enum class JumpTarget : std::int32_t {
       kUnrecognized = 0,
       kPaymentCode = 1,  // "PAYMENT_CODE"
@@ -3187,8 +3950,15 @@ struct PostFavorCouponStocksRequest {
   struct CouponUseRule {
     struct CouponAvailableTime {
       struct FixAvailableTime {
-        using AvailableWeekDay =
-            GetBusifavorUsersByOpenidCouponsResponse::Data::CouponUseRule::AvailableWeek::WeekDay;
+        enum class AvailableWeekDay : std::int64_t {
+          k0 = 0,
+          k1 = 1,
+          k2 = 2,
+          k3 = 3,
+          k4 = 4,
+          k5 = 5,
+          k6 = 6,
+        };
         std::vector<AvailableWeekDay> available_week_day;
         // minimum 0; maximum 86400
         std::optional<std::int64_t> begin_time;
@@ -3336,9 +4106,9 @@ struct PostFavorCouponStocksRequest {
   ~PostFavorCouponStocksRequest();
 };
 struct PostFavorCouponStocksResponse {
-  std::string stock_id;
+  std::optional<std::string> stock_id;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3409,7 +4179,7 @@ struct PostFavorMediaImageUploadRequest {
   ~PostFavorMediaImageUploadRequest();
 };
 struct PostFavorMediaImageUploadResponse {
-  std::string media_url;
+  std::optional<std::string> media_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3482,8 +4252,31 @@ struct GetFavorStocksRequest {
 };
 struct GetFavorStocksResponse {
   struct Data {
-    using StockUseRule = PostFavorCouponStocksRequest::StockUseRule;
-    using StockType = PostFavorCouponStocksRequest::StockType;
+    struct StockUseRule {
+      std::optional<std::int64_t> max_coupons;
+      std::optional<std::int64_t> max_amount;
+      std::optional<std::int64_t> max_amount_by_day;
+      std::optional<std::int64_t> max_coupons_per_user;
+      std::optional<bool> natural_person_limit;
+      std::optional<bool> prevent_api_abuse;
+      // Unknown members.
+      JsonValue extra;
+
+      StockUseRule();
+      StockUseRule(const StockUseRule&) = default;
+      StockUseRule(StockUseRule&&) = default;
+      StockUseRule& operator=(const StockUseRule&) = default;
+      StockUseRule& operator=(StockUseRule&&) = default;
+      ~StockUseRule();
+    };
+    enum class StockType : std::int32_t {
+      kUnrecognized = 0,
+      kNormal = 1,       // "NORMAL"
+      kDiscount = 2,     // "DISCOUNT"
+      kExchahge = 3,     // "EXCHAHGE"
+      kRandom = 4,       // "RANDOM"
+      kDiscountCut = 5,  // "DISCOUNT_CUT"
+    };
     using Status_ = GetFavorStocksRequest::Status_;
     struct CutToMessage {
       std::optional<std::int64_t> single_price_max;
@@ -3518,19 +4311,18 @@ struct GetFavorStocksResponse {
       AvailableRegionList& operator=(AvailableRegionList&&) = default;
       ~AvailableRegionList();
     };
-    std::string stock_name;
+    std::optional<std::string> stock_name;
     // format rfc3339
-    std::string available_begin_time;
+    std::optional<std::string> available_begin_time;
     // format rfc3339
-    std::string available_end_time;
-    StockUseRule stock_use_rule;
-    bool no_cash = false;
-    // required
+    std::optional<std::string> available_end_time;
+    std::optional<StockUseRule> stock_use_rule;
+    std::optional<bool> no_cash;
     Enum<StockType> stock_type;
     std::optional<std::string> stock_id;
     std::optional<std::string> stock_creator_mchid;
     Enum<Status_> status;
-    std::string description;
+    std::optional<std::string> description;
     // format rfc3339
     std::optional<std::string> create_time;
     // format rfc3339
@@ -3541,8 +4333,8 @@ struct GetFavorStocksResponse {
     std::optional<CutToMessage> cut_to_message;
     std::optional<std::int64_t> distributed_coupons;
     Enum<BusinessType> business_type;
-    std::vector<AvailableRegionList> available_region_list;
-    std::vector<std::string> available_industry_list;
+    List<AvailableRegionList> available_region_list;
+    List<std::string> available_industry_list;
     // Unknown members.
     JsonValue extra;
 
@@ -3553,10 +4345,10 @@ struct GetFavorStocksResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::int64_t total_count = 0;
-  std::int64_t limit = 0;
-  std::int64_t offset = 0;
-  std::vector<Data> data;
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> offset;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3613,25 +4405,84 @@ struct GetFavorStocksByStockIdRequest {
   ~GetFavorStocksByStockIdRequest();
 };
 struct GetFavorStocksByStockIdResponse {
-  using StockUseRule = PostFavorCouponStocksRequest::StockUseRule;
-  using StockType = PostFavorCouponStocksRequest::StockType;
-  using Status_ = GetFavorStocksRequest::Status_;
-  using CutToMessage = GetFavorStocksResponse::Data::CutToMessage;
-  using BusinessType = GetFavorStocksResponse::Data::BusinessType;
-  using AvailableRegionList = GetFavorStocksResponse::Data::AvailableRegionList;
-  std::string stock_name;
+  struct StockUseRule {
+    std::optional<std::int64_t> max_coupons;
+    std::optional<std::int64_t> max_amount;
+    std::optional<std::int64_t> max_amount_by_day;
+    std::optional<std::int64_t> max_coupons_per_user;
+    std::optional<bool> natural_person_limit;
+    std::optional<bool> prevent_api_abuse;
+    // Unknown members.
+    JsonValue extra;
+
+    StockUseRule();
+    StockUseRule(const StockUseRule&) = default;
+    StockUseRule(StockUseRule&&) = default;
+    StockUseRule& operator=(const StockUseRule&) = default;
+    StockUseRule& operator=(StockUseRule&&) = default;
+    ~StockUseRule();
+  };
+  enum class StockType : std::int32_t {
+    kUnrecognized = 0,
+    kNormal = 1,       // "NORMAL"
+    kDiscount = 2,     // "DISCOUNT"
+    kExchahge = 3,     // "EXCHAHGE"
+    kRandom = 4,       // "RANDOM"
+    kDiscountCut = 5,  // "DISCOUNT_CUT"
+  };
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kUnactivated = 1,  // "unactivated"
+    kAudit = 2,        // "audit"
+    kRunning = 3,      // "running"
+    kStoped = 4,       // "stoped"
+    kPaused = 5,       // "paused"
+  };
+  struct CutToMessage {
+    std::optional<std::int64_t> single_price_max;
+    std::optional<std::int64_t> cut_to_price;
+    // Unknown members.
+    JsonValue extra;
+
+    CutToMessage();
+    CutToMessage(const CutToMessage&) = default;
+    CutToMessage(CutToMessage&&) = default;
+    CutToMessage& operator=(const CutToMessage&) = default;
+    CutToMessage& operator=(CutToMessage&&) = default;
+    ~CutToMessage();
+  };
+  enum class BusinessType : std::int32_t {
+    kUnrecognized = 0,
+    kMultiuse = 1,  // "MULTIUSE"
+  };
+  struct AvailableRegionList {
+    std::optional<std::string> type;
+    std::optional<std::string> province;
+    std::optional<std::string> city;
+    std::optional<std::string> district;
+    std::optional<std::string> country;
+    // Unknown members.
+    JsonValue extra;
+
+    AvailableRegionList();
+    AvailableRegionList(const AvailableRegionList&) = default;
+    AvailableRegionList(AvailableRegionList&&) = default;
+    AvailableRegionList& operator=(const AvailableRegionList&) = default;
+    AvailableRegionList& operator=(AvailableRegionList&&) = default;
+    ~AvailableRegionList();
+  };
+  std::optional<std::string> stock_name;
   // format rfc3339
-  std::string available_begin_time;
+  std::optional<std::string> available_begin_time;
   // format rfc3339
-  std::string available_end_time;
-  StockUseRule stock_use_rule;
-  bool no_cash = false;
-  // required
+  std::optional<std::string> available_end_time;
+  std::optional<StockUseRule> stock_use_rule;
+  std::optional<bool> no_cash;
   Enum<StockType> stock_type;
   std::optional<std::string> stock_id;
   std::optional<std::string> stock_creator_mchid;
   Enum<Status_> status;
-  std::string description;
+  std::optional<std::string> description;
   // format rfc3339
   std::optional<std::string> create_time;
   // format rfc3339
@@ -3642,8 +4493,8 @@ struct GetFavorStocksByStockIdResponse {
   std::optional<CutToMessage> cut_to_message;
   std::optional<std::int64_t> distributed_coupons;
   Enum<BusinessType> business_type;
-  std::vector<AvailableRegionList> available_region_list;
-  std::vector<std::string> available_industry_list;
+  List<AvailableRegionList> available_region_list;
+  List<std::string> available_industry_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3705,11 +4556,11 @@ struct GetFavorStocksByStockIdItemsRequest {
   ~GetFavorStocksByStockIdItemsRequest();
 };
 struct GetFavorStocksByStockIdItemsResponse {
-  std::int64_t total_count = 0;
-  std::vector<std::string> data;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::string stock_id;
+  std::optional<std::int64_t> total_count;
+  List<std::string> data;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  std::optional<std::string> stock_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3773,11 +4624,11 @@ struct GetFavorStocksByStockIdMerchantsRequest {
   ~GetFavorStocksByStockIdMerchantsRequest();
 };
 struct GetFavorStocksByStockIdMerchantsResponse {
-  std::int64_t total_count = 0;
-  std::vector<std::string> data;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::string stock_id;
+  std::optional<std::int64_t> total_count;
+  List<std::string> data;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  std::optional<std::string> stock_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3846,8 +4697,8 @@ struct PostFavorStocksByStockIdModifyGoodsIdRequest {
 };
 struct PostFavorStocksByStockIdModifyGoodsIdResponse {
   // format rfc3339
-  std::string pause_time;
-  std::string stock_id;
+  std::optional<std::string> pause_time;
+  std::optional<std::string> stock_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3913,8 +4764,8 @@ struct PostFavorStocksByStockIdPauseRequest {
 };
 struct PostFavorStocksByStockIdPauseResponse {
   // format rfc3339
-  std::string pause_time;
-  std::string stock_id;
+  std::optional<std::string> pause_time;
+  std::optional<std::string> stock_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3977,9 +4828,9 @@ struct GetFavorStocksByStockIdRefundFlowRequest {
   ~GetFavorStocksByStockIdRefundFlowRequest();
 };
 struct GetFavorStocksByStockIdRefundFlowResponse {
-  std::string url;
-  std::string hash_value;
-  std::string hash_type;
+  std::optional<std::string> url;
+  std::optional<std::string> hash_value;
+  std::optional<std::string> hash_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4045,9 +4896,9 @@ struct GetFavorStocksByStockIdRefundFlowByDayRequest {
   ~GetFavorStocksByStockIdRefundFlowByDayRequest();
 };
 struct GetFavorStocksByStockIdRefundFlowByDayResponse {
-  std::string url;
-  std::string stock_refundflow_hash;
-  std::string stock_refundflow_count;
+  std::optional<std::string> url;
+  std::optional<std::string> stock_refundflow_hash;
+  std::optional<std::string> stock_refundflow_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4114,8 +4965,8 @@ struct PostFavorStocksByStockIdRestartRequest {
 };
 struct PostFavorStocksByStockIdRestartResponse {
   // format rfc3339
-  std::string restart_time;
-  std::string stock_id;
+  std::optional<std::string> restart_time;
+  std::optional<std::string> stock_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4178,8 +5029,8 @@ struct PostFavorStocksByStockIdStartRequest {
 };
 struct PostFavorStocksByStockIdStartResponse {
   // format rfc3339
-  std::string start_time;
-  std::string stock_id;
+  std::optional<std::string> start_time;
+  std::optional<std::string> stock_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4241,9 +5092,9 @@ struct GetFavorStocksByStockIdUseFlowRequest {
   ~GetFavorStocksByStockIdUseFlowRequest();
 };
 struct GetFavorStocksByStockIdUseFlowResponse {
-  std::string url;
-  std::string hash_value;
-  std::string hash_type;
+  std::optional<std::string> url;
+  std::optional<std::string> hash_value;
+  std::optional<std::string> hash_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4308,9 +5159,9 @@ struct GetFavorStocksByStockIdUseFlowByDayRequest {
   ~GetFavorStocksByStockIdUseFlowByDayRequest();
 };
 struct GetFavorStocksByStockIdUseFlowByDayResponse {
-  std::string url;
-  std::string stock_useflow_hash;
-  std::string stock_useflow_count;
+  std::optional<std::string> url;
+  std::optional<std::string> stock_useflow_hash;
+  std::optional<std::string> stock_useflow_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4367,7 +5218,10 @@ struct GetFavorUsersByOpenidCouponsRequest {
     kSended = 1,  // "SENDED"
     kUsed = 2,    // "USED"
   };
-  using BusinessType = GetFavorStocksResponse::Data::BusinessType;
+  enum class BusinessType : std::int32_t {
+    kUnrecognized = 0,
+    kMultiuse = 1,  // "MULTIUSE"
+  };
   std::string appid;
   std::optional<std::string> stock_id;
   Enum<Status_> status;
@@ -4404,8 +5258,32 @@ struct GetFavorUsersByOpenidCouponsResponse {
       kNormal = 1,  // "NORMAL"
       kCutTo = 2,   // "CUT_TO"
     };
-    using CutToMessage = GetFavorStocksResponse::Data::CutToMessage;
-    using NormalCouponInformation = PostFavorCouponStocksRequest::CouponUseRule::FixedNormalCoupon;
+    struct CutToMessage {
+      std::optional<std::int64_t> single_price_max;
+      std::optional<std::int64_t> cut_to_price;
+      // Unknown members.
+      JsonValue extra;
+
+      CutToMessage();
+      CutToMessage(const CutToMessage&) = default;
+      CutToMessage(CutToMessage&&) = default;
+      CutToMessage& operator=(const CutToMessage&) = default;
+      CutToMessage& operator=(CutToMessage&&) = default;
+      ~CutToMessage();
+    };
+    struct NormalCouponInformation {
+      std::optional<std::int64_t> coupon_amount;
+      std::optional<std::int64_t> transaction_minimum;
+      // Unknown members.
+      JsonValue extra;
+
+      NormalCouponInformation();
+      NormalCouponInformation(const NormalCouponInformation&) = default;
+      NormalCouponInformation(NormalCouponInformation&&) = default;
+      NormalCouponInformation& operator=(const NormalCouponInformation&) = default;
+      NormalCouponInformation& operator=(NormalCouponInformation&&) = default;
+      ~NormalCouponInformation();
+    };
     struct ConsumeInformation {
       struct GoodsDetail {
         std::optional<std::string> goods_id;
@@ -4426,7 +5304,7 @@ struct GetFavorUsersByOpenidCouponsResponse {
       std::optional<std::string> consume_time;
       std::optional<std::string> consume_mchid;
       std::optional<std::string> transaction_id;
-      std::vector<GoodsDetail> goods_detail;
+      List<GoodsDetail> goods_detail;
       // Unknown members.
       JsonValue extra;
 
@@ -4437,7 +5315,7 @@ struct GetFavorUsersByOpenidCouponsResponse {
       ConsumeInformation& operator=(ConsumeInformation&&) = default;
       ~ConsumeInformation();
     };
-    using BusinessType = GetFavorStocksResponse::Data::BusinessType;
+    using BusinessType = GetFavorUsersByOpenidCouponsRequest::BusinessType;
     std::optional<std::string> stock_creator_mchid;
     std::optional<std::string> stock_id;
     std::optional<std::string> coupon_id;
@@ -4471,11 +5349,10 @@ struct GetFavorUsersByOpenidCouponsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::int64_t total_count = 0;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  // required
-  std::vector<Data> data;
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4541,7 +5418,7 @@ struct PostFavorUsersByOpenidCouponsRequest {
   ~PostFavorUsersByOpenidCouponsRequest();
 };
 struct PostFavorUsersByOpenidCouponsResponse {
-  std::string coupon_id;
+  std::optional<std::string> coupon_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4606,12 +5483,79 @@ struct GetFavorUsersByOpenidCouponsByCouponIdRequest {
   ~GetFavorUsersByOpenidCouponsByCouponIdRequest();
 };
 struct GetFavorUsersByOpenidCouponsByCouponIdResponse {
-  using Status_ = GetFavorUsersByOpenidCouponsResponse::Data::Status_;
-  using CouponType = GetFavorUsersByOpenidCouponsResponse::Data::CouponType;
-  using CutToMessage = GetFavorStocksResponse::Data::CutToMessage;
-  using NormalCouponInformation = PostFavorCouponStocksRequest::CouponUseRule::FixedNormalCoupon;
-  using ConsumeInformation = GetFavorUsersByOpenidCouponsResponse::Data::ConsumeInformation;
-  using BusinessType = GetFavorStocksResponse::Data::BusinessType;
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kSended = 1,   // "SENDED"
+    kUsed = 2,     // "USED"
+    kExpired = 3,  // "EXPIRED"
+    kRecover = 4,  // "RECOVER"
+  };
+  enum class CouponType : std::int32_t {
+    kUnrecognized = 0,
+    kNormal = 1,  // "NORMAL"
+    kCutTo = 2,   // "CUT_TO"
+  };
+  struct CutToMessage {
+    std::optional<std::int64_t> single_price_max;
+    std::optional<std::int64_t> cut_to_price;
+    // Unknown members.
+    JsonValue extra;
+
+    CutToMessage();
+    CutToMessage(const CutToMessage&) = default;
+    CutToMessage(CutToMessage&&) = default;
+    CutToMessage& operator=(const CutToMessage&) = default;
+    CutToMessage& operator=(CutToMessage&&) = default;
+    ~CutToMessage();
+  };
+  struct NormalCouponInformation {
+    std::optional<std::int64_t> coupon_amount;
+    std::optional<std::int64_t> transaction_minimum;
+    // Unknown members.
+    JsonValue extra;
+
+    NormalCouponInformation();
+    NormalCouponInformation(const NormalCouponInformation&) = default;
+    NormalCouponInformation(NormalCouponInformation&&) = default;
+    NormalCouponInformation& operator=(const NormalCouponInformation&) = default;
+    NormalCouponInformation& operator=(NormalCouponInformation&&) = default;
+    ~NormalCouponInformation();
+  };
+  struct ConsumeInformation {
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
+      std::optional<std::int64_t> discount_amount;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    // format rfc3339
+    std::optional<std::string> consume_time;
+    std::optional<std::string> consume_mchid;
+    std::optional<std::string> transaction_id;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    ConsumeInformation();
+    ConsumeInformation(const ConsumeInformation&) = default;
+    ConsumeInformation(ConsumeInformation&&) = default;
+    ConsumeInformation& operator=(const ConsumeInformation&) = default;
+    ConsumeInformation& operator=(ConsumeInformation&&) = default;
+    ~ConsumeInformation();
+  };
+  enum class BusinessType : std::int32_t {
+    kUnrecognized = 0,
+    kMultiuse = 1,  // "MULTIUSE"
+  };
   std::optional<std::string> stock_creator_mchid;
   std::optional<std::string> stock_id;
   std::optional<std::string> coupon_id;
@@ -4763,7 +5707,7 @@ struct GetGoodsSubsidyActivityActivitiesResponse {
       std::optional<std::string> service_provider_subsidy;
       std::optional<std::string> store_subsidy_quota;
       std::optional<std::string> user_subsidy_quota;
-      std::vector<Areas> areas;
+      List<Areas> areas;
       // Unknown members.
       JsonValue extra;
 
@@ -4791,7 +5735,7 @@ struct GetGoodsSubsidyActivityActivitiesResponse {
     ~Data();
   };
   std::optional<std::int64_t> total_count;
-  std::vector<Data> data;
+  List<Data> data;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -4886,11 +5830,39 @@ struct PostGoodsSubsidyActivityActivityByActivityIdApplyRequest {
   ~PostGoodsSubsidyActivityActivityByActivityIdApplyRequest();
 };
 struct PostGoodsSubsidyActivityActivityByActivityIdApplyResponse {
-  using FailedApplyInfos = PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::ApplyInfos;
-  using SucceedApplyInfos = PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::ApplyInfos;
+  struct FailedApplyInfos {
+    using StoreInfo =
+        PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::ApplyInfos::StoreInfo;
+    std::optional<StoreInfo> store_info;
+    std::optional<std::int64_t> goods_original_price;
+    // Unknown members.
+    JsonValue extra;
+
+    FailedApplyInfos();
+    FailedApplyInfos(const FailedApplyInfos&) = default;
+    FailedApplyInfos(FailedApplyInfos&&) = default;
+    FailedApplyInfos& operator=(const FailedApplyInfos&) = default;
+    FailedApplyInfos& operator=(FailedApplyInfos&&) = default;
+    ~FailedApplyInfos();
+  };
+  struct SucceedApplyInfos {
+    using StoreInfo =
+        PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::ApplyInfos::StoreInfo;
+    std::optional<StoreInfo> store_info;
+    std::optional<std::int64_t> goods_original_price;
+    // Unknown members.
+    JsonValue extra;
+
+    SucceedApplyInfos();
+    SucceedApplyInfos(const SucceedApplyInfos&) = default;
+    SucceedApplyInfos(SucceedApplyInfos&&) = default;
+    SucceedApplyInfos& operator=(const SucceedApplyInfos&) = default;
+    SucceedApplyInfos& operator=(SucceedApplyInfos&&) = default;
+    ~SucceedApplyInfos();
+  };
   std::optional<std::string> return_message;
-  std::vector<FailedApplyInfos> failed_apply_infos;
-  std::vector<SucceedApplyInfos> succeed_apply_infos;
+  List<FailedApplyInfos> failed_apply_infos;
+  List<SucceedApplyInfos> succeed_apply_infos;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4977,8 +5949,8 @@ struct PostGoodsSubsidyActivityQualificationLockRequest {
 };
 struct PostGoodsSubsidyActivityQualificationLockResponse {
   std::optional<std::string> return_message;
-  std::vector<std::string> failed_qualification_ids;
-  std::vector<std::string> succeed_qualification_ids;
+  List<std::string> failed_qualification_ids;
+  List<std::string> succeed_qualification_ids;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5028,7 +6000,22 @@ struct PostGoodsSubsidyActivityQualificationLock {
 
 // POST v3/marketing/goods-subsidy-activity/qualification/unlock
 struct PostGoodsSubsidyActivityQualificationUnlockRequest {
-  using OrderInformation = PostGoodsSubsidyActivityQualificationLockRequest::OrderInformation;
+  struct OrderInformation {
+    std::optional<std::string> payer_openid;
+    std::optional<std::string> out_trade_no;
+    std::optional<std::int64_t> total_fee;
+    std::optional<std::string> store_id;
+    std::optional<std::string> store_merchant_id;
+    // Unknown members.
+    JsonValue extra;
+
+    OrderInformation();
+    OrderInformation(const OrderInformation&) = default;
+    OrderInformation(OrderInformation&&) = default;
+    OrderInformation& operator=(const OrderInformation&) = default;
+    OrderInformation& operator=(OrderInformation&&) = default;
+    ~OrderInformation();
+  };
   OrderInformation order_information;
   // required
   std::vector<std::string> qualification_ids;
@@ -5048,8 +6035,8 @@ struct PostGoodsSubsidyActivityQualificationUnlockRequest {
 };
 struct PostGoodsSubsidyActivityQualificationUnlockResponse {
   std::optional<std::string> return_message;
-  std::vector<std::string> failed_qualification_ids;
-  std::vector<std::string> succeed_qualification_ids;
+  List<std::string> failed_qualification_ids;
+  List<std::string> succeed_qualification_ids;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5130,12 +6117,21 @@ struct DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest
   ~DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest();
 };
 struct DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse {
-  using FailedRepresentativeInfoList =
-      DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
-          RepresentativeInfoList;
-  std::string activity_id;
-  std::vector<FailedRepresentativeInfoList> failed_representative_info_list;
-  std::string delete_time;
+  struct FailedRepresentativeInfoList {
+    std::optional<std::string> openid;
+    // Unknown members.
+    JsonValue extra;
+
+    FailedRepresentativeInfoList();
+    FailedRepresentativeInfoList(const FailedRepresentativeInfoList&) = default;
+    FailedRepresentativeInfoList(FailedRepresentativeInfoList&&) = default;
+    FailedRepresentativeInfoList& operator=(const FailedRepresentativeInfoList&) = default;
+    FailedRepresentativeInfoList& operator=(FailedRepresentativeInfoList&&) = default;
+    ~FailedRepresentativeInfoList();
+  };
+  std::optional<std::string> activity_id;
+  List<FailedRepresentativeInfoList> failed_representative_info_list;
+  std::optional<std::string> delete_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5187,9 +6183,18 @@ struct DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative {
 
 // PUT v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative
 struct PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest {
-  using RepresentativeInfoList =
-      DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
-          RepresentativeInfoList;
+  struct RepresentativeInfoList {
+    std::string openid;
+    // Unknown members.
+    JsonValue extra;
+
+    RepresentativeInfoList();
+    RepresentativeInfoList(const RepresentativeInfoList&) = default;
+    RepresentativeInfoList(RepresentativeInfoList&&) = default;
+    RepresentativeInfoList& operator=(const RepresentativeInfoList&) = default;
+    RepresentativeInfoList& operator=(RepresentativeInfoList&&) = default;
+    ~RepresentativeInfoList();
+  };
   // required
   std::vector<RepresentativeInfoList> representative_info_list;
   std::string out_request_no;
@@ -5209,12 +6214,21 @@ struct PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest {
   ~PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest();
 };
 struct PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse {
-  using FailedRepresentativeInfoList =
-      DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
-          RepresentativeInfoList;
-  std::string activity_id;
-  std::vector<FailedRepresentativeInfoList> failed_representative_info_list;
-  std::string add_time;
+  struct FailedRepresentativeInfoList {
+    std::optional<std::string> openid;
+    // Unknown members.
+    JsonValue extra;
+
+    FailedRepresentativeInfoList();
+    FailedRepresentativeInfoList(const FailedRepresentativeInfoList&) = default;
+    FailedRepresentativeInfoList(FailedRepresentativeInfoList&&) = default;
+    FailedRepresentativeInfoList& operator=(const FailedRepresentativeInfoList&) = default;
+    FailedRepresentativeInfoList& operator=(FailedRepresentativeInfoList&&) = default;
+    ~FailedRepresentativeInfoList();
+  };
+  std::optional<std::string> activity_id;
+  List<FailedRepresentativeInfoList> failed_representative_info_list;
+  std::optional<std::string> add_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5283,12 +6297,22 @@ struct GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest {
   ~GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest();
 };
 struct GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesResponse {
-  using Data = DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
-      RepresentativeInfoList;
+  struct Data {
+    std::optional<std::string> openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Data();
+    Data(const Data&) = default;
+    Data(Data&&) = default;
+    Data& operator=(const Data&) = default;
+    Data& operator=(Data&&) = default;
+    ~Data();
+  };
   std::optional<std::int64_t> total_count;
-  std::vector<Data> data;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
+  List<Data> data;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5370,7 +6394,7 @@ struct PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse {
     MaterialList& operator=(MaterialList&&) = default;
     ~MaterialList();
   };
-  std::vector<MaterialList> material_list;
+  List<MaterialList> material_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5455,10 +6479,22 @@ struct DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest {
   ~DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest();
 };
 struct DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse {
-  using FailedStores = DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::Stores;
+  struct FailedStores {
+    std::optional<std::string> store_code;
+    std::optional<std::string> store_name;
+    // Unknown members.
+    JsonValue extra;
+
+    FailedStores();
+    FailedStores(const FailedStores&) = default;
+    FailedStores(FailedStores&&) = default;
+    FailedStores& operator=(const FailedStores&) = default;
+    FailedStores& operator=(FailedStores&&) = default;
+    ~FailedStores();
+  };
   // format rfc3339
   std::optional<std::string> delete_time;
-  std::vector<FailedStores> failed_stores;
+  List<FailedStores> failed_stores;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5527,9 +6563,21 @@ struct GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest {
   ~GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest();
 };
 struct GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse {
-  using Data = DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::Stores;
+  struct Data {
+    std::optional<std::string> store_code;
+    std::optional<std::string> store_name;
+    // Unknown members.
+    JsonValue extra;
+
+    Data();
+    Data(const Data&) = default;
+    Data(Data&&) = default;
+    Data& operator=(const Data&) = default;
+    Data& operator=(Data&&) = default;
+    ~Data();
+  };
   std::optional<std::int64_t> total_count;
-  std::vector<Data> data;
+  List<Data> data;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -5583,7 +6631,19 @@ struct GetGoodsSubsidyActivityRetailStoreActByBrandIdStores {
 
 // POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores
 struct PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest {
-  using Stores = DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::Stores;
+  struct Stores {
+    std::optional<std::string> store_code;
+    std::optional<std::string> store_name;
+    // Unknown members.
+    JsonValue extra;
+
+    Stores();
+    Stores(const Stores&) = default;
+    Stores(Stores&&) = default;
+    Stores& operator=(const Stores&) = default;
+    Stores& operator=(Stores&&) = default;
+    ~Stores();
+  };
   std::string out_request_no;
   // format rfc3339
   std::string add_time;
@@ -5604,10 +6664,22 @@ struct PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest {
   ~PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest();
 };
 struct PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse {
-  using FailedStores = DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::Stores;
+  struct FailedStores {
+    std::optional<std::string> store_code;
+    std::optional<std::string> store_name;
+    // Unknown members.
+    JsonValue extra;
+
+    FailedStores();
+    FailedStores(const FailedStores&) = default;
+    FailedStores(FailedStores&&) = default;
+    FailedStores& operator=(const FailedStores&) = default;
+    FailedStores& operator=(FailedStores&&) = default;
+    ~FailedStores();
+  };
   // format rfc3339
   std::optional<std::string> add_time;
-  std::vector<FailedStores> failed_stores;
+  List<FailedStores> failed_stores;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5770,8 +6842,8 @@ struct GetMembercardActivityActivitiesResponse {
   struct Data {
     struct AwardSendPeriod {
       struct AwardSendTime {
-        std::string begin_time;
-        std::string end_time;
+        std::optional<std::string> begin_time;
+        std::optional<std::string> end_time;
         // Unknown members.
         JsonValue extra;
 
@@ -5784,9 +6856,9 @@ struct GetMembercardActivityActivitiesResponse {
       };
       struct AwardSendDayTime {
         struct BeginDayTime {
-          std::int64_t hours = 0;
-          std::int64_t minutes = 0;
-          std::int64_t seconds = 0;
+          std::optional<std::int64_t> hours;
+          std::optional<std::int64_t> minutes;
+          std::optional<std::int64_t> seconds;
           // Unknown members.
           JsonValue extra;
 
@@ -5797,10 +6869,22 @@ struct GetMembercardActivityActivitiesResponse {
           BeginDayTime& operator=(BeginDayTime&&) = default;
           ~BeginDayTime();
         };
-        using EndDayTime = GetMembercardActivityActivitiesResponse::Data::AwardSendPeriod::
-            AwardSendDayTime::BeginDayTime;
-        BeginDayTime begin_day_time;
-        EndDayTime end_day_time;
+        struct EndDayTime {
+          std::optional<std::int64_t> hours;
+          std::optional<std::int64_t> minutes;
+          std::optional<std::int64_t> seconds;
+          // Unknown members.
+          JsonValue extra;
+
+          EndDayTime();
+          EndDayTime(const EndDayTime&) = default;
+          EndDayTime(EndDayTime&&) = default;
+          EndDayTime& operator=(const EndDayTime&) = default;
+          EndDayTime& operator=(EndDayTime&&) = default;
+          ~EndDayTime();
+        };
+        std::optional<BeginDayTime> begin_day_time;
+        std::optional<EndDayTime> end_day_time;
         // Unknown members.
         JsonValue extra;
 
@@ -5811,8 +6895,8 @@ struct GetMembercardActivityActivitiesResponse {
         AwardSendDayTime& operator=(AwardSendDayTime&&) = default;
         ~AwardSendDayTime();
       };
-      std::vector<AwardSendTime> award_send_time;
-      std::vector<AwardSendDayTime> award_send_day_time;
+      List<AwardSendTime> award_send_time;
+      List<AwardSendDayTime> award_send_day_time;
       // Unknown members.
       JsonValue extra;
 
@@ -5824,8 +6908,8 @@ struct GetMembercardActivityActivitiesResponse {
       ~AwardSendPeriod();
     };
     struct StockList {
-      std::string stock_creator_mchid;
-      std::string stock_id;
+      std::optional<std::string> stock_creator_mchid;
+      std::optional<std::string> stock_id;
       // Unknown members.
       JsonValue extra;
 
@@ -5839,8 +6923,8 @@ struct GetMembercardActivityActivitiesResponse {
     struct PayActivitySetting {
       struct ActivateSetting {
         struct ActivateMiniprogram {
-          std::string activate_appid;
-          std::string activate_path;
+          std::optional<std::string> activate_appid;
+          std::optional<std::string> activate_path;
           // Unknown members.
           JsonValue extra;
 
@@ -5851,7 +6935,7 @@ struct GetMembercardActivityActivitiesResponse {
           ActivateMiniprogram& operator=(ActivateMiniprogram&&) = default;
           ~ActivateMiniprogram();
         };
-        std::string activate_type;
+        std::optional<std::string> activate_type;
         std::optional<std::string> activate_url;
         std::optional<ActivateMiniprogram> activate_miniprogram;
         // Unknown members.
@@ -5866,7 +6950,7 @@ struct GetMembercardActivityActivitiesResponse {
       };
       struct PaymentSetting {
         struct PaymentMode {
-          std::vector<JsonValue> payment_scene_list;
+          List<JsonValue> payment_scene_list;
           // Unknown members.
           JsonValue extra;
 
@@ -5879,7 +6963,7 @@ struct GetMembercardActivityActivitiesResponse {
         };
         std::optional<PaymentMode> payment_mode;
         std::optional<std::string> limit_bank;
-        std::vector<JsonValue> goods_tags;
+        List<JsonValue> goods_tags;
         // Unknown members.
         JsonValue extra;
 
@@ -5890,9 +6974,9 @@ struct GetMembercardActivityActivitiesResponse {
         PaymentSetting& operator=(PaymentSetting&&) = default;
         ~PaymentSetting();
       };
-      std::string logo_url;
-      std::string activity_second_title;
-      std::vector<std::string> mchid_list;
+      std::optional<std::string> logo_url;
+      std::optional<std::string> activity_second_title;
+      List<std::string> mchid_list;
       std::optional<ActivateSetting> activate_setting;
       std::optional<PaymentSetting> payment_setting;
       // Unknown members.
@@ -5920,7 +7004,7 @@ struct GetMembercardActivityActivitiesResponse {
         AwardJumpDeploy& operator=(AwardJumpDeploy&&) = default;
         ~AwardJumpDeploy();
       };
-      std::vector<std::string> outer_str;
+      List<std::string> outer_str;
       std::optional<AwardJumpDeploy> award_jump_deploy;
       // Unknown members.
       JsonValue extra;
@@ -5932,7 +7016,7 @@ struct GetMembercardActivityActivitiesResponse {
       MiniprogramActivitySetting& operator=(MiniprogramActivitySetting&&) = default;
       ~MiniprogramActivitySetting();
     };
-    std::string activity_id;
+    std::optional<std::string> activity_id;
     std::optional<std::string> activity_status;
     std::optional<std::string> create_time;
     std::optional<std::string> update_time;
@@ -5942,7 +7026,7 @@ struct GetMembercardActivityActivitiesResponse {
     std::optional<std::string> begin_time;
     std::optional<std::string> end_time;
     std::optional<AwardSendPeriod> award_send_period;
-    std::vector<StockList> stock_list;
+    List<StockList> stock_list;
     std::optional<std::string> out_request_no;
     std::optional<PayActivitySetting> pay_activity_setting;
     std::optional<MiniprogramActivitySetting> miniprogram_activity_setting;
@@ -5956,7 +7040,7 @@ struct GetMembercardActivityActivitiesResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::vector<Data> data;
+  List<Data> data;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   std::optional<std::int64_t> total_count;
@@ -6006,12 +7090,121 @@ struct GetMembercardActivityActivities {
 
 // POST v3/marketing/membercard-activity/activities
 struct PostMembercardActivityActivitiesRequest {
-  using ActivityType = GetMembercardActivityActivitiesRequest::ActivityType;
-  using AwardSendPeriod = GetMembercardActivityActivitiesResponse::Data::AwardSendPeriod;
-  using StockList = GetMembercardActivityActivitiesResponse::Data::StockList;
+  enum class ActivityType : std::int32_t {
+    kUnrecognized = 0,
+    kNonMemberAfterpay = 1,     // "NON_MEMBER_AFTERPAY"
+    kMemberAfterpay = 2,        // "MEMBER_AFTERPAY"
+    kNonMemberMiniprogram = 3,  // "NON_MEMBER_MINIPROGRAM"
+    kMemberMiniprogram = 4,     // "MEMBER_MINIPROGRAM"
+  };
+  struct AwardSendPeriod {
+    struct AwardSendTime {
+      std::string begin_time;
+      std::string end_time;
+      // Unknown members.
+      JsonValue extra;
+
+      AwardSendTime();
+      AwardSendTime(const AwardSendTime&) = default;
+      AwardSendTime(AwardSendTime&&) = default;
+      AwardSendTime& operator=(const AwardSendTime&) = default;
+      AwardSendTime& operator=(AwardSendTime&&) = default;
+      ~AwardSendTime();
+    };
+    struct AwardSendDayTime {
+      struct BeginDayTime {
+        std::int64_t hours = 0;
+        std::int64_t minutes = 0;
+        std::int64_t seconds = 0;
+        // Unknown members.
+        JsonValue extra;
+
+        BeginDayTime();
+        BeginDayTime(const BeginDayTime&) = default;
+        BeginDayTime(BeginDayTime&&) = default;
+        BeginDayTime& operator=(const BeginDayTime&) = default;
+        BeginDayTime& operator=(BeginDayTime&&) = default;
+        ~BeginDayTime();
+      };
+      struct EndDayTime {
+        std::int64_t hours = 0;
+        std::int64_t minutes = 0;
+        std::int64_t seconds = 0;
+        // Unknown members.
+        JsonValue extra;
+
+        EndDayTime();
+        EndDayTime(const EndDayTime&) = default;
+        EndDayTime(EndDayTime&&) = default;
+        EndDayTime& operator=(const EndDayTime&) = default;
+        EndDayTime& operator=(EndDayTime&&) = default;
+        ~EndDayTime();
+      };
+      BeginDayTime begin_day_time;
+      EndDayTime end_day_time;
+      // Unknown members.
+      JsonValue extra;
+
+      AwardSendDayTime();
+      AwardSendDayTime(const AwardSendDayTime&) = default;
+      AwardSendDayTime(AwardSendDayTime&&) = default;
+      AwardSendDayTime& operator=(const AwardSendDayTime&) = default;
+      AwardSendDayTime& operator=(AwardSendDayTime&&) = default;
+      ~AwardSendDayTime();
+    };
+    std::vector<AwardSendTime> award_send_time;
+    std::vector<AwardSendDayTime> award_send_day_time;
+    // Unknown members.
+    JsonValue extra;
+
+    AwardSendPeriod();
+    AwardSendPeriod(const AwardSendPeriod&) = default;
+    AwardSendPeriod(AwardSendPeriod&&) = default;
+    AwardSendPeriod& operator=(const AwardSendPeriod&) = default;
+    AwardSendPeriod& operator=(AwardSendPeriod&&) = default;
+    ~AwardSendPeriod();
+  };
+  struct StockList {
+    std::string stock_creator_mchid;
+    std::string stock_id;
+    // Unknown members.
+    JsonValue extra;
+
+    StockList();
+    StockList(const StockList&) = default;
+    StockList(StockList&&) = default;
+    StockList& operator=(const StockList&) = default;
+    StockList& operator=(StockList&&) = default;
+    ~StockList();
+  };
   struct PayActivitySetting {
-    using ActivateSetting =
-        GetMembercardActivityActivitiesResponse::Data::PayActivitySetting::ActivateSetting;
+    struct ActivateSetting {
+      struct ActivateMiniprogram {
+        std::string activate_appid;
+        std::string activate_path;
+        // Unknown members.
+        JsonValue extra;
+
+        ActivateMiniprogram();
+        ActivateMiniprogram(const ActivateMiniprogram&) = default;
+        ActivateMiniprogram(ActivateMiniprogram&&) = default;
+        ActivateMiniprogram& operator=(const ActivateMiniprogram&) = default;
+        ActivateMiniprogram& operator=(ActivateMiniprogram&&) = default;
+        ~ActivateMiniprogram();
+      };
+      std::string activate_type;
+      std::optional<std::string> activate_url;
+      std::optional<ActivateMiniprogram> activate_miniprogram;
+      // Unknown members.
+      JsonValue extra;
+
+      ActivateSetting();
+      ActivateSetting(const ActivateSetting&) = default;
+      ActivateSetting(ActivateSetting&&) = default;
+      ActivateSetting& operator=(const ActivateSetting&) = default;
+      ActivateSetting& operator=(ActivateSetting&&) = default;
+      ~ActivateSetting();
+    };
     struct PaymentSetting {
       struct PaymentMode {
         std::vector<std::string> payment_scene_list;
@@ -6053,8 +7246,33 @@ struct PostMembercardActivityActivitiesRequest {
     PayActivitySetting& operator=(PayActivitySetting&&) = default;
     ~PayActivitySetting();
   };
-  using MiniprogramActivitySetting =
-      GetMembercardActivityActivitiesResponse::Data::MiniprogramActivitySetting;
+  struct MiniprogramActivitySetting {
+    struct AwardJumpDeploy {
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      std::optional<std::string> button_text;
+      // Unknown members.
+      JsonValue extra;
+
+      AwardJumpDeploy();
+      AwardJumpDeploy(const AwardJumpDeploy&) = default;
+      AwardJumpDeploy(AwardJumpDeploy&&) = default;
+      AwardJumpDeploy& operator=(const AwardJumpDeploy&) = default;
+      AwardJumpDeploy& operator=(AwardJumpDeploy&&) = default;
+      ~AwardJumpDeploy();
+    };
+    std::vector<std::string> outer_str;
+    std::optional<AwardJumpDeploy> award_jump_deploy;
+    // Unknown members.
+    JsonValue extra;
+
+    MiniprogramActivitySetting();
+    MiniprogramActivitySetting(const MiniprogramActivitySetting&) = default;
+    MiniprogramActivitySetting(MiniprogramActivitySetting&&) = default;
+    MiniprogramActivitySetting& operator=(const MiniprogramActivitySetting&) = default;
+    MiniprogramActivitySetting& operator=(MiniprogramActivitySetting&&) = default;
+    ~MiniprogramActivitySetting();
+  };
   std::string card_id;
   std::string activity_name;
   // required
@@ -6079,12 +7297,171 @@ struct PostMembercardActivityActivitiesRequest {
   ~PostMembercardActivityActivitiesRequest();
 };
 struct PostMembercardActivityActivitiesResponse {
-  using AwardSendPeriod = GetMembercardActivityActivitiesResponse::Data::AwardSendPeriod;
-  using StockList = GetMembercardActivityActivitiesResponse::Data::StockList;
-  using PayActivitySetting = GetMembercardActivityActivitiesResponse::Data::PayActivitySetting;
-  using MiniprogramActivitySetting =
-      GetMembercardActivityActivitiesResponse::Data::MiniprogramActivitySetting;
-  std::string activity_id;
+  struct AwardSendPeriod {
+    struct AwardSendTime {
+      std::optional<std::string> begin_time;
+      std::optional<std::string> end_time;
+      // Unknown members.
+      JsonValue extra;
+
+      AwardSendTime();
+      AwardSendTime(const AwardSendTime&) = default;
+      AwardSendTime(AwardSendTime&&) = default;
+      AwardSendTime& operator=(const AwardSendTime&) = default;
+      AwardSendTime& operator=(AwardSendTime&&) = default;
+      ~AwardSendTime();
+    };
+    struct AwardSendDayTime {
+      struct BeginDayTime {
+        std::optional<std::int64_t> hours;
+        std::optional<std::int64_t> minutes;
+        std::optional<std::int64_t> seconds;
+        // Unknown members.
+        JsonValue extra;
+
+        BeginDayTime();
+        BeginDayTime(const BeginDayTime&) = default;
+        BeginDayTime(BeginDayTime&&) = default;
+        BeginDayTime& operator=(const BeginDayTime&) = default;
+        BeginDayTime& operator=(BeginDayTime&&) = default;
+        ~BeginDayTime();
+      };
+      struct EndDayTime {
+        std::optional<std::int64_t> hours;
+        std::optional<std::int64_t> minutes;
+        std::optional<std::int64_t> seconds;
+        // Unknown members.
+        JsonValue extra;
+
+        EndDayTime();
+        EndDayTime(const EndDayTime&) = default;
+        EndDayTime(EndDayTime&&) = default;
+        EndDayTime& operator=(const EndDayTime&) = default;
+        EndDayTime& operator=(EndDayTime&&) = default;
+        ~EndDayTime();
+      };
+      std::optional<BeginDayTime> begin_day_time;
+      std::optional<EndDayTime> end_day_time;
+      // Unknown members.
+      JsonValue extra;
+
+      AwardSendDayTime();
+      AwardSendDayTime(const AwardSendDayTime&) = default;
+      AwardSendDayTime(AwardSendDayTime&&) = default;
+      AwardSendDayTime& operator=(const AwardSendDayTime&) = default;
+      AwardSendDayTime& operator=(AwardSendDayTime&&) = default;
+      ~AwardSendDayTime();
+    };
+    List<AwardSendTime> award_send_time;
+    List<AwardSendDayTime> award_send_day_time;
+    // Unknown members.
+    JsonValue extra;
+
+    AwardSendPeriod();
+    AwardSendPeriod(const AwardSendPeriod&) = default;
+    AwardSendPeriod(AwardSendPeriod&&) = default;
+    AwardSendPeriod& operator=(const AwardSendPeriod&) = default;
+    AwardSendPeriod& operator=(AwardSendPeriod&&) = default;
+    ~AwardSendPeriod();
+  };
+  struct StockList {
+    std::optional<std::string> stock_creator_mchid;
+    std::optional<std::string> stock_id;
+    // Unknown members.
+    JsonValue extra;
+
+    StockList();
+    StockList(const StockList&) = default;
+    StockList(StockList&&) = default;
+    StockList& operator=(const StockList&) = default;
+    StockList& operator=(StockList&&) = default;
+    ~StockList();
+  };
+  struct PayActivitySetting {
+    struct ActivateSetting {
+      struct ActivateMiniprogram {
+        std::optional<std::string> activate_appid;
+        std::optional<std::string> activate_path;
+        // Unknown members.
+        JsonValue extra;
+
+        ActivateMiniprogram();
+        ActivateMiniprogram(const ActivateMiniprogram&) = default;
+        ActivateMiniprogram(ActivateMiniprogram&&) = default;
+        ActivateMiniprogram& operator=(const ActivateMiniprogram&) = default;
+        ActivateMiniprogram& operator=(ActivateMiniprogram&&) = default;
+        ~ActivateMiniprogram();
+      };
+      std::optional<std::string> activate_type;
+      std::optional<std::string> activate_url;
+      std::optional<ActivateMiniprogram> activate_miniprogram;
+      // Unknown members.
+      JsonValue extra;
+
+      ActivateSetting();
+      ActivateSetting(const ActivateSetting&) = default;
+      ActivateSetting(ActivateSetting&&) = default;
+      ActivateSetting& operator=(const ActivateSetting&) = default;
+      ActivateSetting& operator=(ActivateSetting&&) = default;
+      ~ActivateSetting();
+    };
+    struct PaymentSetting {
+      struct PaymentMode {
+        List<JsonValue> payment_scene_list;
+        // Unknown members.
+        JsonValue extra;
+
+        PaymentMode();
+        PaymentMode(const PaymentMode&) = default;
+        PaymentMode(PaymentMode&&) = default;
+        PaymentMode& operator=(const PaymentMode&) = default;
+        PaymentMode& operator=(PaymentMode&&) = default;
+        ~PaymentMode();
+      };
+      std::optional<PaymentMode> payment_mode;
+      std::optional<std::string> limit_bank;
+      List<JsonValue> goods_tags;
+      // Unknown members.
+      JsonValue extra;
+
+      PaymentSetting();
+      PaymentSetting(const PaymentSetting&) = default;
+      PaymentSetting(PaymentSetting&&) = default;
+      PaymentSetting& operator=(const PaymentSetting&) = default;
+      PaymentSetting& operator=(PaymentSetting&&) = default;
+      ~PaymentSetting();
+    };
+    std::optional<std::string> logo_url;
+    std::optional<std::string> activity_second_title;
+    List<std::string> mchid_list;
+    std::optional<ActivateSetting> activate_setting;
+    std::optional<PaymentSetting> payment_setting;
+    // Unknown members.
+    JsonValue extra;
+
+    PayActivitySetting();
+    PayActivitySetting(const PayActivitySetting&) = default;
+    PayActivitySetting(PayActivitySetting&&) = default;
+    PayActivitySetting& operator=(const PayActivitySetting&) = default;
+    PayActivitySetting& operator=(PayActivitySetting&&) = default;
+    ~PayActivitySetting();
+  };
+  struct MiniprogramActivitySetting {
+    using AwardJumpDeploy =
+        PostMembercardActivityActivitiesRequest::MiniprogramActivitySetting::AwardJumpDeploy;
+    List<std::string> outer_str;
+    std::optional<AwardJumpDeploy> award_jump_deploy;
+    // Unknown members.
+    JsonValue extra;
+
+    MiniprogramActivitySetting();
+    MiniprogramActivitySetting(const MiniprogramActivitySetting&) = default;
+    MiniprogramActivitySetting(MiniprogramActivitySetting&&) = default;
+    MiniprogramActivitySetting& operator=(const MiniprogramActivitySetting&) = default;
+    MiniprogramActivitySetting& operator=(MiniprogramActivitySetting&&) = default;
+    ~MiniprogramActivitySetting();
+  };
+  std::optional<std::string> activity_id;
   std::optional<std::string> activity_status;
   std::optional<std::string> create_time;
   std::optional<std::string> update_time;
@@ -6094,7 +7471,7 @@ struct PostMembercardActivityActivitiesResponse {
   std::optional<std::string> begin_time;
   std::optional<std::string> end_time;
   std::optional<AwardSendPeriod> award_send_period;
-  std::vector<StockList> stock_list;
+  List<StockList> stock_list;
   std::optional<std::string> out_request_no;
   std::optional<PayActivitySetting> pay_activity_setting;
   std::optional<MiniprogramActivitySetting> miniprogram_activity_setting;
@@ -6160,16 +7537,143 @@ struct GetMembercardActivityActivitiesByActivityIdRequest {
   ~GetMembercardActivityActivitiesByActivityIdRequest();
 };
 struct GetMembercardActivityActivitiesByActivityIdResponse {
-  using AwardSendPeriod = GetMembercardActivityActivitiesResponse::Data::AwardSendPeriod;
-  using StockList = GetMembercardActivityActivitiesResponse::Data::StockList;
+  struct AwardSendPeriod {
+    struct AwardSendTime {
+      std::optional<std::string> begin_time;
+      std::optional<std::string> end_time;
+      // Unknown members.
+      JsonValue extra;
+
+      AwardSendTime();
+      AwardSendTime(const AwardSendTime&) = default;
+      AwardSendTime(AwardSendTime&&) = default;
+      AwardSendTime& operator=(const AwardSendTime&) = default;
+      AwardSendTime& operator=(AwardSendTime&&) = default;
+      ~AwardSendTime();
+    };
+    struct AwardSendDayTime {
+      struct BeginDayTime {
+        std::optional<std::int64_t> hours;
+        std::optional<std::int64_t> minutes;
+        std::optional<std::int64_t> seconds;
+        // Unknown members.
+        JsonValue extra;
+
+        BeginDayTime();
+        BeginDayTime(const BeginDayTime&) = default;
+        BeginDayTime(BeginDayTime&&) = default;
+        BeginDayTime& operator=(const BeginDayTime&) = default;
+        BeginDayTime& operator=(BeginDayTime&&) = default;
+        ~BeginDayTime();
+      };
+      struct EndDayTime {
+        std::optional<std::int64_t> hours;
+        std::optional<std::int64_t> minutes;
+        std::optional<std::int64_t> seconds;
+        // Unknown members.
+        JsonValue extra;
+
+        EndDayTime();
+        EndDayTime(const EndDayTime&) = default;
+        EndDayTime(EndDayTime&&) = default;
+        EndDayTime& operator=(const EndDayTime&) = default;
+        EndDayTime& operator=(EndDayTime&&) = default;
+        ~EndDayTime();
+      };
+      std::optional<BeginDayTime> begin_day_time;
+      std::optional<EndDayTime> end_day_time;
+      // Unknown members.
+      JsonValue extra;
+
+      AwardSendDayTime();
+      AwardSendDayTime(const AwardSendDayTime&) = default;
+      AwardSendDayTime(AwardSendDayTime&&) = default;
+      AwardSendDayTime& operator=(const AwardSendDayTime&) = default;
+      AwardSendDayTime& operator=(AwardSendDayTime&&) = default;
+      ~AwardSendDayTime();
+    };
+    List<AwardSendTime> award_send_time;
+    List<AwardSendDayTime> award_send_day_time;
+    // Unknown members.
+    JsonValue extra;
+
+    AwardSendPeriod();
+    AwardSendPeriod(const AwardSendPeriod&) = default;
+    AwardSendPeriod(AwardSendPeriod&&) = default;
+    AwardSendPeriod& operator=(const AwardSendPeriod&) = default;
+    AwardSendPeriod& operator=(AwardSendPeriod&&) = default;
+    ~AwardSendPeriod();
+  };
+  struct StockList {
+    std::optional<std::string> stock_creator_mchid;
+    std::optional<std::string> stock_id;
+    // Unknown members.
+    JsonValue extra;
+
+    StockList();
+    StockList(const StockList&) = default;
+    StockList(StockList&&) = default;
+    StockList& operator=(const StockList&) = default;
+    StockList& operator=(StockList&&) = default;
+    ~StockList();
+  };
   struct PayActivitySetting {
-    using ActivateSetting =
-        GetMembercardActivityActivitiesResponse::Data::PayActivitySetting::ActivateSetting;
-    using PaymentSetting =
-        GetMembercardActivityActivitiesResponse::Data::PayActivitySetting::PaymentSetting;
-    std::string logo_url;
-    std::string activity_second_title;
-    std::vector<JsonValue> mchid_list;
+    struct ActivateSetting {
+      struct ActivateMiniprogram {
+        std::optional<std::string> activate_appid;
+        std::optional<std::string> activate_path;
+        // Unknown members.
+        JsonValue extra;
+
+        ActivateMiniprogram();
+        ActivateMiniprogram(const ActivateMiniprogram&) = default;
+        ActivateMiniprogram(ActivateMiniprogram&&) = default;
+        ActivateMiniprogram& operator=(const ActivateMiniprogram&) = default;
+        ActivateMiniprogram& operator=(ActivateMiniprogram&&) = default;
+        ~ActivateMiniprogram();
+      };
+      std::optional<std::string> activate_type;
+      std::optional<std::string> activate_url;
+      std::optional<ActivateMiniprogram> activate_miniprogram;
+      // Unknown members.
+      JsonValue extra;
+
+      ActivateSetting();
+      ActivateSetting(const ActivateSetting&) = default;
+      ActivateSetting(ActivateSetting&&) = default;
+      ActivateSetting& operator=(const ActivateSetting&) = default;
+      ActivateSetting& operator=(ActivateSetting&&) = default;
+      ~ActivateSetting();
+    };
+    struct PaymentSetting {
+      struct PaymentMode {
+        List<JsonValue> payment_scene_list;
+        // Unknown members.
+        JsonValue extra;
+
+        PaymentMode();
+        PaymentMode(const PaymentMode&) = default;
+        PaymentMode(PaymentMode&&) = default;
+        PaymentMode& operator=(const PaymentMode&) = default;
+        PaymentMode& operator=(PaymentMode&&) = default;
+        ~PaymentMode();
+      };
+      std::optional<PaymentMode> payment_mode;
+      std::optional<std::string> limit_bank;
+      List<JsonValue> goods_tags;
+      // Unknown members.
+      JsonValue extra;
+
+      PaymentSetting();
+      PaymentSetting(const PaymentSetting&) = default;
+      PaymentSetting(PaymentSetting&&) = default;
+      PaymentSetting& operator=(const PaymentSetting&) = default;
+      PaymentSetting& operator=(PaymentSetting&&) = default;
+      ~PaymentSetting();
+    };
+    std::optional<std::string> logo_url;
+    std::optional<std::string> activity_second_title;
+    List<JsonValue> mchid_list;
     std::optional<ActivateSetting> activate_setting;
     std::optional<PaymentSetting> payment_setting;
     // Unknown members.
@@ -6182,9 +7686,34 @@ struct GetMembercardActivityActivitiesByActivityIdResponse {
     PayActivitySetting& operator=(PayActivitySetting&&) = default;
     ~PayActivitySetting();
   };
-  using MiniprogramActivitySetting =
-      GetMembercardActivityActivitiesResponse::Data::MiniprogramActivitySetting;
-  std::string activity_id;
+  struct MiniprogramActivitySetting {
+    struct AwardJumpDeploy {
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      std::optional<std::string> button_text;
+      // Unknown members.
+      JsonValue extra;
+
+      AwardJumpDeploy();
+      AwardJumpDeploy(const AwardJumpDeploy&) = default;
+      AwardJumpDeploy(AwardJumpDeploy&&) = default;
+      AwardJumpDeploy& operator=(const AwardJumpDeploy&) = default;
+      AwardJumpDeploy& operator=(AwardJumpDeploy&&) = default;
+      ~AwardJumpDeploy();
+    };
+    List<std::string> outer_str;
+    std::optional<AwardJumpDeploy> award_jump_deploy;
+    // Unknown members.
+    JsonValue extra;
+
+    MiniprogramActivitySetting();
+    MiniprogramActivitySetting(const MiniprogramActivitySetting&) = default;
+    MiniprogramActivitySetting(MiniprogramActivitySetting&&) = default;
+    MiniprogramActivitySetting& operator=(const MiniprogramActivitySetting&) = default;
+    MiniprogramActivitySetting& operator=(MiniprogramActivitySetting&&) = default;
+    ~MiniprogramActivitySetting();
+  };
+  std::optional<std::string> activity_id;
   std::optional<std::string> activity_status;
   std::optional<std::string> create_time;
   std::optional<std::string> update_time;
@@ -6194,7 +7723,7 @@ struct GetMembercardActivityActivitiesByActivityIdResponse {
   std::optional<std::string> begin_time;
   std::optional<std::string> end_time;
   std::optional<AwardSendPeriod> award_send_period;
-  std::vector<StockList> stock_list;
+  List<StockList> stock_list;
   std::optional<std::string> out_request_no;
   std::optional<PayActivitySetting> pay_activity_setting;
   std::optional<MiniprogramActivitySetting> miniprogram_activity_setting;
@@ -6264,7 +7793,7 @@ struct PostMembercardActivityActivitiesByActivityIdTerminateRequest {
   ~PostMembercardActivityActivitiesByActivityIdTerminateRequest();
 };
 struct PostMembercardActivityActivitiesByActivityIdTerminateResponse {
-  std::string activity_id;
+  std::optional<std::string> activity_id;
   std::optional<std::string> terminate_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -6359,7 +7888,7 @@ struct GetMembercardOpenActivateInformationsByActivateTicketResponse {
     struct CustomFieldList {
       std::optional<std::string> name;
       std::optional<std::string> value;
-      std::vector<std::string> value_list;
+      List<std::string> value_list;
       // Unknown members.
       JsonValue extra;
 
@@ -6370,8 +7899,8 @@ struct GetMembercardOpenActivateInformationsByActivateTicketResponse {
       CustomFieldList& operator=(CustomFieldList&&) = default;
       ~CustomFieldList();
     };
-    std::vector<CommonFieldList> common_field_list;
-    std::vector<CustomFieldList> custom_field_list;
+    List<CommonFieldList> common_field_list;
+    List<CustomFieldList> custom_field_list;
     // Unknown members.
     JsonValue extra;
 
@@ -6448,7 +7977,7 @@ struct GetMembercardOpenCallbackRequest {
   ~GetMembercardOpenCallbackRequest();
 };
 struct GetMembercardOpenCallbackResponse {
-  std::string notify_url;
+  std::optional<std::string> notify_url;
   std::optional<std::string> mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -6507,7 +8036,7 @@ struct PatchMembercardOpenCallbackRequest {
   ~PatchMembercardOpenCallbackRequest();
 };
 struct PatchMembercardOpenCallbackResponse {
-  std::string notify_url;
+  std::optional<std::string> notify_url;
   std::optional<std::string> mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -6579,8 +8108,8 @@ struct GetMembercardOpenCardsResponse {
       kDeleted = 4,      // "DELETED"
     };
     struct Brand {
-      std::string brand_id;
-      std::string display_name;
+      std::optional<std::string> brand_id;
+      std::optional<std::string> display_name;
       // Unknown members.
       JsonValue extra;
 
@@ -6605,7 +8134,6 @@ struct GetMembercardOpenCardsResponse {
         kFixTerm = 2,       // "FIX_TERM"
         kPermanent = 3,     // "PERMANENT"
       };
-      // required
       Enum<Type> type;
       // format rfc3339
       std::optional<std::string> available_begin_time;
@@ -6644,8 +8172,16 @@ struct GetMembercardOpenCardsResponse {
       ~BalanceInformation();
     };
     struct UserInformationForm {
-      using CommonFieldList = GetMembercardOpenActivateInformationsByActivateTicketResponse::
-          UserInformation::CommonFieldList::Name;
+      enum class CommonFieldList : std::int32_t {
+        kUnrecognized = 0,
+        kUserFormFlagMobile = 1,    // "USER_FORM_FLAG_MOBILE"
+        kUserFormFlagSex = 2,       // "USER_FORM_FLAG_SEX"
+        kUserFormFlagName = 3,      // "USER_FORM_FLAG_NAME"
+        kUserFormFlagBirthday = 4,  // "USER_FORM_FLAG_BIRTHDAY"
+        kUserFormFlagAddress = 5,   // "USER_FORM_FLAG_ADDRESS"
+        kUserFormFlagEmail = 6,     // "USER_FORM_FLAG_EMAIL"
+        kUserFormFlagCity = 7,      // "USER_FORM_FLAG_CITY"
+      };
       struct CustomFieldList {
         enum class Type : std::int32_t {
           kUnrecognized = 0,
@@ -6656,7 +8192,7 @@ struct GetMembercardOpenCardsResponse {
         };
         Enum<Type> type;
         std::optional<std::string> name;
-        std::vector<std::string> values;
+        List<std::string> values;
         // Unknown members.
         JsonValue extra;
 
@@ -6667,8 +8203,8 @@ struct GetMembercardOpenCardsResponse {
         CustomFieldList& operator=(CustomFieldList&&) = default;
         ~CustomFieldList();
       };
-      std::vector<Enum<CommonFieldList>> common_field_list;
-      std::vector<CustomFieldList> custom_field_list;
+      List<Enum<CommonFieldList>> common_field_list;
+      List<CustomFieldList> custom_field_list;
       // Unknown members.
       JsonValue extra;
 
@@ -6694,31 +8230,29 @@ struct GetMembercardOpenCardsResponse {
       AdditionalStatement& operator=(AdditionalStatement&&) = default;
       ~AdditionalStatement();
     };
-    std::string card_id;
+    std::optional<std::string> card_id;
     // format rfc3339
     std::optional<std::string> create_time;
     // format rfc3339
     std::optional<std::string> update_time;
     std::optional<std::int64_t> remain_quantity;
     Enum<Status_> status;
-    Brand brand;
-    std::string appid;
+    std::optional<Brand> brand;
+    std::optional<std::string> appid;
     // format MediaUrl
-    std::string logo_url;
-    std::string title;
+    std::optional<std::string> logo_url;
+    std::optional<std::string> title;
     // format MediaUrl
-    std::string background_picture_url;
-    std::string description;
+    std::optional<std::string> background_picture_url;
+    std::optional<std::string> description;
     std::optional<std::string> service_phone;
-    // required
     Enum<CodeType> code_type;
     std::optional<std::int64_t> total_quantity;
-    DateInformation date_information;
-    // required
+    std::optional<DateInformation> date_information;
     Enum<CodeMode> code_mode;
     std::optional<bool> need_display_level;
     std::optional<std::string> init_level;
-    std::string out_request_no;
+    std::optional<std::string> out_request_no;
     std::optional<BalanceInformation> balance_information;
     std::optional<UserInformationForm> user_information_form;
     std::optional<AdditionalStatement> additional_statement;
@@ -6732,11 +8266,11 @@ struct GetMembercardOpenCardsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::int64_t total_count = 0;
-  std::int64_t limit = 0;
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> limit;
   // default 0
-  std::int64_t offset = 0;
-  std::vector<Data> data;
+  std::optional<std::int64_t> offset;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6781,10 +8315,33 @@ struct GetMembercardOpenCards {
 
 // POST v3/marketing/membercard-open/cards
 struct PostMembercardOpenCardsRequest {
-  using Brand = GetMembercardOpenCardsResponse::Data::Brand;
-  using CodeType = GetMembercardOpenCardsResponse::Data::CodeType;
+  struct Brand {
+    std::string brand_id;
+    std::string display_name;
+    // Unknown members.
+    JsonValue extra;
+
+    Brand();
+    Brand(const Brand&) = default;
+    Brand(Brand&&) = default;
+    Brand& operator=(const Brand&) = default;
+    Brand& operator=(Brand&&) = default;
+    ~Brand();
+  };
+  enum class CodeType : std::int32_t {
+    kUnrecognized = 0,
+    kBarCode = 1,           // "BAR_CODE"
+    kQrcode = 2,            // "QRCODE"
+    kBarCodeAndQrcode = 3,  // "BAR_CODE_AND_QRCODE"
+    kNoneCode = 4,          // "NONE_CODE"
+  };
   struct DateInformation {
-    using Type = GetMembercardOpenCardsResponse::Data::DateInformation::Type;
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kFixTimeRange = 1,  // "FIX_TIME_RANGE"
+      kFixTerm = 2,       // "FIX_TERM"
+      kPermanent = 3,     // "PERMANENT"
+    };
     // required
     Enum<Type> type;
     // format rfc3339
@@ -6803,10 +8360,86 @@ struct PostMembercardOpenCardsRequest {
     DateInformation& operator=(DateInformation&&) = default;
     ~DateInformation();
   };
-  using CodeMode = GetMembercardOpenCardsResponse::Data::CodeMode;
-  using BalanceInformation = GetMembercardOpenCardsResponse::Data::BalanceInformation;
-  using UserInformationForm = GetMembercardOpenCardsResponse::Data::UserInformationForm;
-  using AdditionalStatement = GetMembercardOpenCardsResponse::Data::AdditionalStatement;
+  enum class CodeMode : std::int32_t {
+    kUnrecognized = 0,
+    kSystemAllocate = 1,   // "SYSTEM_ALLOCATE"
+    kMerchantDeposit = 2,  // "MERCHANT_DEPOSIT"
+    kRealTime = 3,         // "REAL_TIME"
+  };
+  struct BalanceInformation {
+    std::optional<bool> need_balance;
+    std::optional<std::string> balance_appid;
+    std::optional<std::string> balance_path;
+    std::optional<std::string> balance_url;
+    // Unknown members.
+    JsonValue extra;
+
+    BalanceInformation();
+    BalanceInformation(const BalanceInformation&) = default;
+    BalanceInformation(BalanceInformation&&) = default;
+    BalanceInformation& operator=(const BalanceInformation&) = default;
+    BalanceInformation& operator=(BalanceInformation&&) = default;
+    ~BalanceInformation();
+  };
+  struct UserInformationForm {
+    enum class CommonFieldList : std::int32_t {
+      kUnrecognized = 0,
+      kUserFormFlagMobile = 1,    // "USER_FORM_FLAG_MOBILE"
+      kUserFormFlagSex = 2,       // "USER_FORM_FLAG_SEX"
+      kUserFormFlagName = 3,      // "USER_FORM_FLAG_NAME"
+      kUserFormFlagBirthday = 4,  // "USER_FORM_FLAG_BIRTHDAY"
+      kUserFormFlagAddress = 5,   // "USER_FORM_FLAG_ADDRESS"
+      kUserFormFlagEmail = 6,     // "USER_FORM_FLAG_EMAIL"
+      kUserFormFlagCity = 7,      // "USER_FORM_FLAG_CITY"
+    };
+    struct CustomFieldList {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kText = 1,      // "TEXT"
+        kSelect = 2,    // "SELECT"
+        kRadio = 3,     // "RADIO"
+        kCheckBox = 4,  // "CHECK_BOX"
+      };
+      Enum<Type> type;
+      std::optional<std::string> name;
+      std::vector<std::string> values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    std::vector<Enum<CommonFieldList>> common_field_list;
+    std::vector<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformationForm();
+    UserInformationForm(const UserInformationForm&) = default;
+    UserInformationForm(UserInformationForm&&) = default;
+    UserInformationForm& operator=(const UserInformationForm&) = default;
+    UserInformationForm& operator=(UserInformationForm&&) = default;
+    ~UserInformationForm();
+  };
+  struct AdditionalStatement {
+    std::optional<std::string> title;
+    std::optional<std::string> url;
+    std::optional<std::string> appid;
+    std::optional<std::string> path;
+    // Unknown members.
+    JsonValue extra;
+
+    AdditionalStatement();
+    AdditionalStatement(const AdditionalStatement&) = default;
+    AdditionalStatement(AdditionalStatement&&) = default;
+    AdditionalStatement& operator=(const AdditionalStatement&) = default;
+    AdditionalStatement& operator=(AdditionalStatement&&) = default;
+    ~AdditionalStatement();
+  };
   std::string appid;
   // format MediaUrl
   std::string logo_url;
@@ -6840,39 +8473,100 @@ struct PostMembercardOpenCardsRequest {
   ~PostMembercardOpenCardsRequest();
 };
 struct PostMembercardOpenCardsResponse {
-  using Status_ = GetMembercardOpenCardsResponse::Data::Status_;
-  using Brand = GetMembercardOpenCardsResponse::Data::Brand;
-  using CodeType = GetMembercardOpenCardsResponse::Data::CodeType;
-  using DateInformation = GetMembercardOpenCardsResponse::Data::DateInformation;
-  using CodeMode = GetMembercardOpenCardsResponse::Data::CodeMode;
-  using BalanceInformation = GetMembercardOpenCardsResponse::Data::BalanceInformation;
-  using UserInformationForm = GetMembercardOpenCardsResponse::Data::UserInformationForm;
-  using AdditionalStatement = GetMembercardOpenCardsResponse::Data::AdditionalStatement;
-  std::string card_id;
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kNotApprove = 1,   // "NOT_APPROVE"
+    kApproveFail = 2,  // "APPROVE_FAIL"
+    kApproved = 3,     // "APPROVED"
+    kDeleted = 4,      // "DELETED"
+  };
+  struct Brand {
+    std::optional<std::string> brand_id;
+    std::optional<std::string> display_name;
+    // Unknown members.
+    JsonValue extra;
+
+    Brand();
+    Brand(const Brand&) = default;
+    Brand(Brand&&) = default;
+    Brand& operator=(const Brand&) = default;
+    Brand& operator=(Brand&&) = default;
+    ~Brand();
+  };
+  using CodeType = PostMembercardOpenCardsRequest::CodeType;
+  struct DateInformation {
+    using Type = PostMembercardOpenCardsRequest::DateInformation::Type;
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    DateInformation();
+    DateInformation(const DateInformation&) = default;
+    DateInformation(DateInformation&&) = default;
+    DateInformation& operator=(const DateInformation&) = default;
+    DateInformation& operator=(DateInformation&&) = default;
+    ~DateInformation();
+  };
+  using CodeMode = PostMembercardOpenCardsRequest::CodeMode;
+  using BalanceInformation = PostMembercardOpenCardsRequest::BalanceInformation;
+  struct UserInformationForm {
+    using CommonFieldList = PostMembercardOpenCardsRequest::UserInformationForm::CommonFieldList;
+    struct CustomFieldList {
+      using Type = PostMembercardOpenCardsRequest::UserInformationForm::CustomFieldList::Type;
+      Enum<Type> type;
+      std::optional<std::string> name;
+      List<std::string> values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    List<Enum<CommonFieldList>> common_field_list;
+    List<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformationForm();
+    UserInformationForm(const UserInformationForm&) = default;
+    UserInformationForm(UserInformationForm&&) = default;
+    UserInformationForm& operator=(const UserInformationForm&) = default;
+    UserInformationForm& operator=(UserInformationForm&&) = default;
+    ~UserInformationForm();
+  };
+  using AdditionalStatement = PostMembercardOpenCardsRequest::AdditionalStatement;
+  std::optional<std::string> card_id;
   // format rfc3339
   std::optional<std::string> create_time;
   // format rfc3339
   std::optional<std::string> update_time;
   std::optional<std::int64_t> remain_quantity;
   Enum<Status_> status;
-  Brand brand;
-  std::string appid;
+  std::optional<Brand> brand;
+  std::optional<std::string> appid;
   // format MediaUrl
-  std::string logo_url;
-  std::string title;
+  std::optional<std::string> logo_url;
+  std::optional<std::string> title;
   // format MediaUrl
-  std::string background_picture_url;
-  std::string description;
+  std::optional<std::string> background_picture_url;
+  std::optional<std::string> description;
   std::optional<std::string> service_phone;
-  // required
   Enum<CodeType> code_type;
   std::optional<std::int64_t> total_quantity;
-  DateInformation date_information;
-  // required
+  std::optional<DateInformation> date_information;
   Enum<CodeMode> code_mode;
   std::optional<bool> need_display_level;
   std::optional<std::string> init_level;
-  std::string out_request_no;
+  std::optional<std::string> out_request_no;
   std::optional<BalanceInformation> balance_information;
   std::optional<UserInformationForm> user_information_form;
   std::optional<AdditionalStatement> additional_statement;
@@ -6986,39 +8680,159 @@ struct GetMembercardOpenCardsByCardIdRequest {
   ~GetMembercardOpenCardsByCardIdRequest();
 };
 struct GetMembercardOpenCardsByCardIdResponse {
-  using Status_ = GetMembercardOpenCardsResponse::Data::Status_;
-  using Brand = GetMembercardOpenCardsResponse::Data::Brand;
-  using CodeType = GetMembercardOpenCardsResponse::Data::CodeType;
-  using DateInformation = GetMembercardOpenCardsResponse::Data::DateInformation;
-  using CodeMode = GetMembercardOpenCardsResponse::Data::CodeMode;
-  using BalanceInformation = GetMembercardOpenCardsResponse::Data::BalanceInformation;
-  using UserInformationForm = GetMembercardOpenCardsResponse::Data::UserInformationForm;
-  using AdditionalStatement = GetMembercardOpenCardsResponse::Data::AdditionalStatement;
-  std::string card_id;
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kNotApprove = 1,   // "NOT_APPROVE"
+    kApproveFail = 2,  // "APPROVE_FAIL"
+    kApproved = 3,     // "APPROVED"
+    kDeleted = 4,      // "DELETED"
+  };
+  struct Brand {
+    std::optional<std::string> brand_id;
+    std::optional<std::string> display_name;
+    // Unknown members.
+    JsonValue extra;
+
+    Brand();
+    Brand(const Brand&) = default;
+    Brand(Brand&&) = default;
+    Brand& operator=(const Brand&) = default;
+    Brand& operator=(Brand&&) = default;
+    ~Brand();
+  };
+  enum class CodeType : std::int32_t {
+    kUnrecognized = 0,
+    kBarCode = 1,           // "BAR_CODE"
+    kQrcode = 2,            // "QRCODE"
+    kBarCodeAndQrcode = 3,  // "BAR_CODE_AND_QRCODE"
+    kNoneCode = 4,          // "NONE_CODE"
+  };
+  struct DateInformation {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kFixTimeRange = 1,  // "FIX_TIME_RANGE"
+      kFixTerm = 2,       // "FIX_TERM"
+      kPermanent = 3,     // "PERMANENT"
+    };
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    DateInformation();
+    DateInformation(const DateInformation&) = default;
+    DateInformation(DateInformation&&) = default;
+    DateInformation& operator=(const DateInformation&) = default;
+    DateInformation& operator=(DateInformation&&) = default;
+    ~DateInformation();
+  };
+  enum class CodeMode : std::int32_t {
+    kUnrecognized = 0,
+    kSystemAllocate = 1,   // "SYSTEM_ALLOCATE"
+    kMerchantDeposit = 2,  // "MERCHANT_DEPOSIT"
+    kRealTime = 3,         // "REAL_TIME"
+  };
+  struct BalanceInformation {
+    std::optional<bool> need_balance;
+    std::optional<std::string> balance_appid;
+    std::optional<std::string> balance_path;
+    std::optional<std::string> balance_url;
+    // Unknown members.
+    JsonValue extra;
+
+    BalanceInformation();
+    BalanceInformation(const BalanceInformation&) = default;
+    BalanceInformation(BalanceInformation&&) = default;
+    BalanceInformation& operator=(const BalanceInformation&) = default;
+    BalanceInformation& operator=(BalanceInformation&&) = default;
+    ~BalanceInformation();
+  };
+  struct UserInformationForm {
+    enum class CommonFieldList : std::int32_t {
+      kUnrecognized = 0,
+      kUserFormFlagMobile = 1,    // "USER_FORM_FLAG_MOBILE"
+      kUserFormFlagSex = 2,       // "USER_FORM_FLAG_SEX"
+      kUserFormFlagName = 3,      // "USER_FORM_FLAG_NAME"
+      kUserFormFlagBirthday = 4,  // "USER_FORM_FLAG_BIRTHDAY"
+      kUserFormFlagAddress = 5,   // "USER_FORM_FLAG_ADDRESS"
+      kUserFormFlagEmail = 6,     // "USER_FORM_FLAG_EMAIL"
+      kUserFormFlagCity = 7,      // "USER_FORM_FLAG_CITY"
+    };
+    struct CustomFieldList {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kText = 1,      // "TEXT"
+        kSelect = 2,    // "SELECT"
+        kRadio = 3,     // "RADIO"
+        kCheckBox = 4,  // "CHECK_BOX"
+      };
+      Enum<Type> type;
+      std::optional<std::string> name;
+      List<std::string> values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    List<Enum<CommonFieldList>> common_field_list;
+    List<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformationForm();
+    UserInformationForm(const UserInformationForm&) = default;
+    UserInformationForm(UserInformationForm&&) = default;
+    UserInformationForm& operator=(const UserInformationForm&) = default;
+    UserInformationForm& operator=(UserInformationForm&&) = default;
+    ~UserInformationForm();
+  };
+  struct AdditionalStatement {
+    std::optional<std::string> title;
+    std::optional<std::string> url;
+    std::optional<std::string> appid;
+    std::optional<std::string> path;
+    // Unknown members.
+    JsonValue extra;
+
+    AdditionalStatement();
+    AdditionalStatement(const AdditionalStatement&) = default;
+    AdditionalStatement(AdditionalStatement&&) = default;
+    AdditionalStatement& operator=(const AdditionalStatement&) = default;
+    AdditionalStatement& operator=(AdditionalStatement&&) = default;
+    ~AdditionalStatement();
+  };
+  std::optional<std::string> card_id;
   // format rfc3339
   std::optional<std::string> create_time;
   // format rfc3339
   std::optional<std::string> update_time;
   std::optional<std::int64_t> remain_quantity;
   Enum<Status_> status;
-  Brand brand;
-  std::string appid;
+  std::optional<Brand> brand;
+  std::optional<std::string> appid;
   // format MediaUrl
-  std::string logo_url;
-  std::string title;
+  std::optional<std::string> logo_url;
+  std::optional<std::string> title;
   // format MediaUrl
-  std::string background_picture_url;
-  std::string description;
+  std::optional<std::string> background_picture_url;
+  std::optional<std::string> description;
   std::optional<std::string> service_phone;
-  // required
   Enum<CodeType> code_type;
   std::optional<std::int64_t> total_quantity;
-  DateInformation date_information;
-  // required
+  std::optional<DateInformation> date_information;
   Enum<CodeMode> code_mode;
   std::optional<bool> need_display_level;
   std::optional<std::string> init_level;
-  std::string out_request_no;
+  std::optional<std::string> out_request_no;
   std::optional<BalanceInformation> balance_information;
   std::optional<UserInformationForm> user_information_form;
   std::optional<AdditionalStatement> additional_statement;
@@ -7071,7 +8885,12 @@ struct GetMembercardOpenCardsByCardId {
 // PATCH v3/marketing/membercard-open/cards/{card_id}
 struct PatchMembercardOpenCardsByCardIdRequest {
   struct DateInformation {
-    using Type = GetMembercardOpenCardsResponse::Data::DateInformation::Type;
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kFixTimeRange = 1,  // "FIX_TIME_RANGE"
+      kFixTerm = 2,       // "FIX_TERM"
+      kPermanent = 3,     // "PERMANENT"
+    };
     // required
     Enum<Type> type;
     std::optional<std::string> available_end_time;
@@ -7088,12 +8907,53 @@ struct PatchMembercardOpenCardsByCardIdRequest {
     DateInformation& operator=(DateInformation&&) = default;
     ~DateInformation();
   };
-  using BalanceInformation = GetMembercardOpenCardsResponse::Data::BalanceInformation;
+  struct BalanceInformation {
+    std::optional<bool> need_balance;
+    std::optional<std::string> balance_appid;
+    std::optional<std::string> balance_path;
+    std::optional<std::string> balance_url;
+    // Unknown members.
+    JsonValue extra;
+
+    BalanceInformation();
+    BalanceInformation(const BalanceInformation&) = default;
+    BalanceInformation(BalanceInformation&&) = default;
+    BalanceInformation& operator=(const BalanceInformation&) = default;
+    BalanceInformation& operator=(BalanceInformation&&) = default;
+    ~BalanceInformation();
+  };
   struct UserInformationForm {
-    using CommonFieldList = GetMembercardOpenActivateInformationsByActivateTicketResponse::
-        UserInformation::CommonFieldList::Name;
-    using CustomFieldList =
-        GetMembercardOpenCardsResponse::Data::UserInformationForm::CustomFieldList;
+    enum class CommonFieldList : std::int32_t {
+      kUnrecognized = 0,
+      kUserFormFlagMobile = 1,    // "USER_FORM_FLAG_MOBILE"
+      kUserFormFlagSex = 2,       // "USER_FORM_FLAG_SEX"
+      kUserFormFlagName = 3,      // "USER_FORM_FLAG_NAME"
+      kUserFormFlagBirthday = 4,  // "USER_FORM_FLAG_BIRTHDAY"
+      kUserFormFlagAddress = 5,   // "USER_FORM_FLAG_ADDRESS"
+      kUserFormFlagEmail = 6,     // "USER_FORM_FLAG_EMAIL"
+      kUserFormFlagCity = 7,      // "USER_FORM_FLAG_CITY"
+    };
+    struct CustomFieldList {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kText = 1,      // "TEXT"
+        kSelect = 2,    // "SELECT"
+        kRadio = 3,     // "RADIO"
+        kCheckBox = 4,  // "CHECK_BOX"
+      };
+      Enum<Type> type;
+      std::optional<std::string> name;
+      std::vector<std::string> values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
     std::optional<bool> can_modify_after_activate;
     std::vector<Enum<CommonFieldList>> common_field_list;
     std::vector<CustomFieldList> custom_field_list;
@@ -7107,9 +8967,34 @@ struct PatchMembercardOpenCardsByCardIdRequest {
     UserInformationForm& operator=(UserInformationForm&&) = default;
     ~UserInformationForm();
   };
-  using AdditionalStatement = GetMembercardOpenCardsResponse::Data::AdditionalStatement;
-  using CodeMode = GetMembercardOpenCardsResponse::Data::CodeMode;
-  using CodeType = GetMembercardOpenCardsResponse::Data::CodeType;
+  struct AdditionalStatement {
+    std::optional<std::string> title;
+    std::optional<std::string> url;
+    std::optional<std::string> appid;
+    std::optional<std::string> path;
+    // Unknown members.
+    JsonValue extra;
+
+    AdditionalStatement();
+    AdditionalStatement(const AdditionalStatement&) = default;
+    AdditionalStatement(AdditionalStatement&&) = default;
+    AdditionalStatement& operator=(const AdditionalStatement&) = default;
+    AdditionalStatement& operator=(AdditionalStatement&&) = default;
+    ~AdditionalStatement();
+  };
+  enum class CodeMode : std::int32_t {
+    kUnrecognized = 0,
+    kSystemAllocate = 1,   // "SYSTEM_ALLOCATE"
+    kMerchantDeposit = 2,  // "MERCHANT_DEPOSIT"
+    kRealTime = 3,         // "REAL_TIME"
+  };
+  enum class CodeType : std::int32_t {
+    kUnrecognized = 0,
+    kBarCode = 1,           // "BAR_CODE"
+    kQrcode = 2,            // "QRCODE"
+    kBarCodeAndQrcode = 3,  // "BAR_CODE_AND_QRCODE"
+    kNoneCode = 4,          // "NONE_CODE"
+  };
   std::optional<std::string> appid;
   // format MediaUrl
   std::optional<std::string> logo_url;
@@ -7215,7 +9100,7 @@ struct PostMembercardOpenCardsByCardIdCodesDepositResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::vector<Data> data;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -7290,8 +9175,56 @@ struct GetMembercardOpenCardsByCardIdCodesByCodeResponse {
     kUnavailable = 4,  // "UNAVAILABLE"
     kDelete = 5,       // "DELETE"
   };
-  using UserInformation =
-      GetMembercardOpenActivateInformationsByActivateTicketResponse::UserInformation;
+  struct UserInformation {
+    struct CommonFieldList {
+      enum class Name : std::int32_t {
+        kUnrecognized = 0,
+        kUserFormFlagMobile = 1,    // "USER_FORM_FLAG_MOBILE"
+        kUserFormFlagSex = 2,       // "USER_FORM_FLAG_SEX"
+        kUserFormFlagName = 3,      // "USER_FORM_FLAG_NAME"
+        kUserFormFlagBirthday = 4,  // "USER_FORM_FLAG_BIRTHDAY"
+        kUserFormFlagAddress = 5,   // "USER_FORM_FLAG_ADDRESS"
+        kUserFormFlagEmail = 6,     // "USER_FORM_FLAG_EMAIL"
+        kUserFormFlagCity = 7,      // "USER_FORM_FLAG_CITY"
+      };
+      Enum<Name> name;
+      std::optional<std::string> value;
+      // Unknown members.
+      JsonValue extra;
+
+      CommonFieldList();
+      CommonFieldList(const CommonFieldList&) = default;
+      CommonFieldList(CommonFieldList&&) = default;
+      CommonFieldList& operator=(const CommonFieldList&) = default;
+      CommonFieldList& operator=(CommonFieldList&&) = default;
+      ~CommonFieldList();
+    };
+    struct CustomFieldList {
+      std::optional<std::string> name;
+      std::optional<std::string> value;
+      List<std::string> value_list;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    List<CommonFieldList> common_field_list;
+    List<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformation();
+    UserInformation(const UserInformation&) = default;
+    UserInformation(UserInformation&&) = default;
+    UserInformation& operator=(const UserInformation&) = default;
+    UserInformation& operator=(UserInformation&&) = default;
+    ~UserInformation();
+  };
   std::optional<std::string> card_id;
   std::optional<std::string> code;
   std::optional<std::string> openid;
@@ -7940,7 +9873,7 @@ struct GetMembercardOpenCardsByCardIdDecryptCodeRequest {
   ~GetMembercardOpenCardsByCardIdDecryptCodeRequest();
 };
 struct GetMembercardOpenCardsByCardIdDecryptCodeResponse {
-  std::string code;
+  std::optional<std::string> code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -8013,7 +9946,7 @@ struct PostMembercardOpenCardsByCardIdPermissionTokensRequest {
   ~PostMembercardOpenCardsByCardIdPermissionTokensRequest();
 };
 struct PostMembercardOpenCardsByCardIdPermissionTokensResponse {
-  std::string permission_token;
+  std::optional<std::string> permission_token;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -8084,7 +10017,7 @@ struct PostMembercardOpenCardsByCardIdPhoneMembercardImportRequest {
   ~PostMembercardOpenCardsByCardIdPhoneMembercardImportRequest();
 };
 struct PostMembercardOpenCardsByCardIdPhoneMembercardImportResponse {
-  std::string code;
+  std::optional<std::string> code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -8162,7 +10095,7 @@ struct PostMembercardOpenCardsByCardIdQrcodeRequest {
   ~PostMembercardOpenCardsByCardIdQrcodeRequest();
 };
 struct PostMembercardOpenCardsByCardIdQrcodeResponse {
-  std::string url;
+  std::optional<std::string> url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -8275,7 +10208,22 @@ struct PatchMembercardOpenCardsByCardIdRightsRequest {
     Fapiao& operator=(Fapiao&&) = default;
     ~Fapiao();
   };
-  using Guide = PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest::Guide;
+  struct Guide {
+    std::optional<std::string> staff_name;
+    std::optional<std::string> head_image_url;
+    std::optional<std::string> contact_information_name;
+    std::optional<std::string> contact_information_value;
+    std::optional<std::string> phone_number;
+    // Unknown members.
+    JsonValue extra;
+
+    Guide();
+    Guide(const Guide&) = default;
+    Guide(Guide&&) = default;
+    Guide& operator=(const Guide&) = default;
+    Guide& operator=(Guide&&) = default;
+    ~Guide();
+  };
   bool show_bonus = false;
   bool show_favor = false;
   std::optional<Bonus> bonus;
@@ -8339,8 +10287,19 @@ struct PatchMembercardOpenCardsByCardIdRights {
 
 // POST v3/marketing/membercard-open/cards/{card_id}/service-modules
 struct PostMembercardOpenCardsByCardIdServiceModulesRequest {
-  using JumpMiniprogram = PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::
-      StateSetting::ContentTemplateData::ActionSetting::JumpMiniprogram;
+  struct JumpMiniprogram {
+    std::string appid;
+    std::string path;
+    // Unknown members.
+    JsonValue extra;
+
+    JumpMiniprogram();
+    JumpMiniprogram(const JumpMiniprogram&) = default;
+    JumpMiniprogram(JumpMiniprogram&&) = default;
+    JumpMiniprogram& operator=(const JumpMiniprogram&) = default;
+    JumpMiniprogram& operator=(JumpMiniprogram&&) = default;
+    ~JumpMiniprogram();
+  };
   std::string service_module_id;
   JumpMiniprogram jump_miniprogram;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -8358,11 +10317,22 @@ struct PostMembercardOpenCardsByCardIdServiceModulesRequest {
   ~PostMembercardOpenCardsByCardIdServiceModulesRequest();
 };
 struct PostMembercardOpenCardsByCardIdServiceModulesResponse {
-  using JumpMiniprogram = PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::
-      StateSetting::ContentTemplateData::ActionSetting::JumpMiniprogram;
-  std::string card_id;
-  std::string service_module_id;
-  JumpMiniprogram jump_miniprogram;
+  struct JumpMiniprogram {
+    std::optional<std::string> appid;
+    std::optional<std::string> path;
+    // Unknown members.
+    JsonValue extra;
+
+    JumpMiniprogram();
+    JumpMiniprogram(const JumpMiniprogram&) = default;
+    JumpMiniprogram(JumpMiniprogram&&) = default;
+    JumpMiniprogram& operator=(const JumpMiniprogram&) = default;
+    JumpMiniprogram& operator=(JumpMiniprogram&&) = default;
+    ~JumpMiniprogram();
+  };
+  std::optional<std::string> card_id;
+  std::optional<std::string> service_module_id;
+  std::optional<JumpMiniprogram> jump_miniprogram;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -8479,8 +10449,19 @@ struct DeleteMembercardOpenCardsByCardIdServiceModulesByServiceModuleId {
 
 // PATCH v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}
 struct PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest {
-  using JumpMiniprogram = PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::
-      StateSetting::ContentTemplateData::ActionSetting::JumpMiniprogram;
+  struct JumpMiniprogram {
+    std::string appid;
+    std::string path;
+    // Unknown members.
+    JsonValue extra;
+
+    JumpMiniprogram();
+    JumpMiniprogram(const JumpMiniprogram&) = default;
+    JumpMiniprogram(JumpMiniprogram&&) = default;
+    JumpMiniprogram& operator=(const JumpMiniprogram&) = default;
+    JumpMiniprogram& operator=(JumpMiniprogram&&) = default;
+    ~JumpMiniprogram();
+  };
   JumpMiniprogram jump_miniprogram;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -8497,11 +10478,22 @@ struct PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest {
   ~PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest();
 };
 struct PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdResponse {
-  using JumpMiniprogram = PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::
-      StateSetting::ContentTemplateData::ActionSetting::JumpMiniprogram;
-  std::string card_id;
-  std::string service_module_id;
-  JumpMiniprogram jump_miniprogram;
+  struct JumpMiniprogram {
+    std::optional<std::string> appid;
+    std::optional<std::string> path;
+    // Unknown members.
+    JsonValue extra;
+
+    JumpMiniprogram();
+    JumpMiniprogram(const JumpMiniprogram&) = default;
+    JumpMiniprogram(JumpMiniprogram&&) = default;
+    JumpMiniprogram& operator=(const JumpMiniprogram&) = default;
+    JumpMiniprogram& operator=(JumpMiniprogram&&) = default;
+    ~JumpMiniprogram();
+  };
+  std::optional<std::string> card_id;
+  std::optional<std::string> service_module_id;
+  std::optional<JumpMiniprogram> jump_miniprogram;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -8637,7 +10629,7 @@ struct PostMembercardOpenCardsByCardIdUsersImportRequest {
   ~PostMembercardOpenCardsByCardIdUsersImportRequest();
 };
 struct PostMembercardOpenCardsByCardIdUsersImportResponse {
-  std::string code;
+  std::optional<std::string> code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -8787,13 +10779,13 @@ struct GetMembercardOpenPhonenumberMemberSearchResponse {
     kReceived = 3,    // "RECEIVED"
   };
   struct UserCardInformation {
-    std::string code;
-    std::string openid;
+    std::optional<std::string> code;
+    std::optional<std::string> openid;
     std::optional<std::string> unionid;
     // format rfc3339
-    std::string receive_time;
-    std::string card_appid;
-    std::string card_id;
+    std::optional<std::string> receive_time;
+    std::optional<std::string> card_appid;
+    std::optional<std::string> card_id;
     // Unknown members.
     JsonValue extra;
 
@@ -8804,7 +10796,6 @@ struct GetMembercardOpenPhonenumberMemberSearchResponse {
     UserCardInformation& operator=(UserCardInformation&&) = default;
     ~UserCardInformation();
   };
-  // required
   Enum<ReceiveStatus> receive_status;
   std::optional<UserCardInformation> user_card_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -8885,10 +10876,10 @@ struct GetMembercardOpenUserCardsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::vector<Data> data;
-  std::int64_t total_count = 0;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
+  List<Data> data;
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -8981,18 +10972,17 @@ struct PostPartnerDeliveryPlanDeliveryPlansResponse {
       kPlanDelivering = 6,   // "PLAN_DELIVERING"
       kPlanPaused = 7,       // "PLAN_PAUSED"
     };
-    std::string plan_id;
-    std::string plan_name;
-    // required
+    std::optional<std::string> plan_id;
+    std::optional<std::string> plan_name;
     Enum<PlanState> plan_state;
     // format rfc3339
     std::optional<std::string> delivery_start_time;
     // format rfc3339
     std::optional<std::string> delivery_end_time;
-    std::string stock_id;
-    std::string product_coupon_id;
+    std::optional<std::string> stock_id;
+    std::optional<std::string> product_coupon_id;
     std::optional<std::string> recommend_word;
-    std::string brand_id;
+    std::optional<std::string> brand_id;
     std::optional<std::int64_t> total_count;
     std::optional<std::int64_t> user_limit;
     std::optional<std::int64_t> daily_limit;
@@ -9006,7 +10996,7 @@ struct PostPartnerDeliveryPlanDeliveryPlansResponse {
     Plan& operator=(Plan&&) = default;
     ~Plan();
   };
-  Plan plan;
+  std::optional<Plan> plan;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -9055,7 +11045,16 @@ struct PostPartnerDeliveryPlanDeliveryPlans {
 
 // GET v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans
 struct GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest {
-  using PlanState = PostPartnerDeliveryPlanDeliveryPlansResponse::Plan::PlanState;
+  enum class PlanState : std::int32_t {
+    kUnrecognized = 0,
+    kPlanCreating = 1,     // "PLAN_CREATING"
+    kPlanCreated = 2,      // "PLAN_CREATED"
+    kPlanTerminating = 3,  // "PLAN_TERMINATING"
+    kPlanTerminated = 4,   // "PLAN_TERMINATED"
+    kPlanExpired = 5,      // "PLAN_EXPIRED"
+    kPlanDelivering = 6,   // "PLAN_DELIVERING"
+    kPlanPaused = 7,       // "PLAN_PAUSED"
+  };
   enum class AuditState : std::int32_t {
     kUnrecognized = 0,
     kAuditInitial = 1,     // "AUDIT_INITIAL"
@@ -9083,9 +11082,34 @@ struct GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest {
   ~GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest();
 };
 struct GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse {
-  using PlanList = PostPartnerDeliveryPlanDeliveryPlansResponse::Plan;
+  struct PlanList {
+    using PlanState = GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest::PlanState;
+    std::optional<std::string> plan_id;
+    std::optional<std::string> plan_name;
+    Enum<PlanState> plan_state;
+    // format rfc3339
+    std::optional<std::string> delivery_start_time;
+    // format rfc3339
+    std::optional<std::string> delivery_end_time;
+    std::optional<std::string> stock_id;
+    std::optional<std::string> product_coupon_id;
+    std::optional<std::string> recommend_word;
+    std::optional<std::string> brand_id;
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> user_limit;
+    std::optional<std::int64_t> daily_limit;
+    // Unknown members.
+    JsonValue extra;
+
+    PlanList();
+    PlanList(const PlanList&) = default;
+    PlanList(PlanList&&) = default;
+    PlanList& operator=(const PlanList&) = default;
+    PlanList& operator=(PlanList&&) = default;
+    ~PlanList();
+  };
   std::optional<std::int64_t> total_count;
-  std::vector<PlanList> plan_list;
+  List<PlanList> plan_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -9172,8 +11196,42 @@ struct PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest {
   ~PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest();
 };
 struct PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse {
-  using Plan = PostPartnerDeliveryPlanDeliveryPlansResponse::Plan;
-  Plan plan;
+  struct Plan {
+    enum class PlanState : std::int32_t {
+      kUnrecognized = 0,
+      kPlanCreating = 1,     // "PLAN_CREATING"
+      kPlanCreated = 2,      // "PLAN_CREATED"
+      kPlanTerminating = 3,  // "PLAN_TERMINATING"
+      kPlanTerminated = 4,   // "PLAN_TERMINATED"
+      kPlanExpired = 5,      // "PLAN_EXPIRED"
+      kPlanDelivering = 6,   // "PLAN_DELIVERING"
+      kPlanPaused = 7,       // "PLAN_PAUSED"
+    };
+    std::optional<std::string> plan_id;
+    std::optional<std::string> plan_name;
+    Enum<PlanState> plan_state;
+    // format rfc3339
+    std::optional<std::string> delivery_start_time;
+    // format rfc3339
+    std::optional<std::string> delivery_end_time;
+    std::optional<std::string> stock_id;
+    std::optional<std::string> product_coupon_id;
+    std::optional<std::string> recommend_word;
+    std::optional<std::string> brand_id;
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> user_limit;
+    std::optional<std::int64_t> daily_limit;
+    // Unknown members.
+    JsonValue extra;
+
+    Plan();
+    Plan(const Plan&) = default;
+    Plan(Plan&&) = default;
+    Plan& operator=(const Plan&) = default;
+    Plan& operator=(Plan&&) = default;
+    ~Plan();
+  };
+  std::optional<Plan> plan;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -9296,7 +11354,7 @@ struct PostPartnerDeliveryPlanBySpMchidNotifyUrlRequest {
   ~PostPartnerDeliveryPlanBySpMchidNotifyUrlRequest();
 };
 struct PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse {
-  std::string notify_url;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -9360,8 +11418,17 @@ struct PostPartnerProductCouponImageGenerationTasksRequest {
       kSingle = 2,    // "SINGLE"
       kCategory = 3,  // "CATEGORY"
     };
-    using Type = PostBusifavorStocksRequest::StockType;
-    using UsageMode = PostPartnerDeliveryPlanDeliveryPlansRequest::UsageMode;
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kNormal = 1,    // "NORMAL"
+      kDiscount = 2,  // "DISCOUNT"
+      kExchange = 3,  // "EXCHANGE"
+    };
+    enum class UsageMode : std::int32_t {
+      kUnrecognized = 0,
+      kSingle = 1,             // "SINGLE"
+      kProgressiveBundle = 2,  // "PROGRESSIVE_BUNDLE"
+    };
     struct NormalCoupon {
       std::int64_t threshold = 0;
       std::int64_t discount_amount = 0;
@@ -9454,8 +11521,8 @@ struct PostPartnerProductCouponImageGenerationTasksRequest {
   ~PostPartnerProductCouponImageGenerationTasksRequest();
 };
 struct PostPartnerProductCouponImageGenerationTasksResponse {
-  std::string task_id;
-  std::string brand_id;
+  std::optional<std::string> task_id;
+  std::optional<std::string> brand_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -9505,8 +11572,11 @@ struct PostPartnerProductCouponImageGenerationTasks {
 
 // GET v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}
 struct GetPartnerProductCouponImageGenerationTasksByTaskIdRequest {
-  using ImageGenerationType =
-      PostPartnerProductCouponImageGenerationTasksRequest::ImageGenerationType;
+  enum class ImageGenerationType : std::int32_t {
+    kUnrecognized = 0,
+    kCombineImage = 1,  // "COMBINE_IMAGE"
+    kCutOut = 2,        // "CUT_OUT"
+  };
   std::string brand_id;
   // required
   Enum<ImageGenerationType> image_generation_type;
@@ -9526,20 +11596,40 @@ struct GetPartnerProductCouponImageGenerationTasksByTaskIdRequest {
 };
 struct GetPartnerProductCouponImageGenerationTasksByTaskIdResponse {
   using ImageGenerationType =
-      PostPartnerProductCouponImageGenerationTasksRequest::ImageGenerationType;
+      GetPartnerProductCouponImageGenerationTasksByTaskIdRequest::ImageGenerationType;
   enum class TaskState : std::int32_t {
     kUnrecognized = 0,
     kProcessing = 1,  // "PROCESSING"
     kFail = 2,        // "FAIL"
     kSuccess = 3,     // "SUCCESS"
   };
-  using CombineImageResult = PostPartnerProductCouponImageGenerationTasksRequest::CutOut;
-  using CutOutResult = PostPartnerProductCouponImageGenerationTasksRequest::CutOut;
-  std::string brand_id;
-  std::string task_id;
-  // required
+  struct CombineImageResult {
+    std::optional<std::string> image_url;
+    // Unknown members.
+    JsonValue extra;
+
+    CombineImageResult();
+    CombineImageResult(const CombineImageResult&) = default;
+    CombineImageResult(CombineImageResult&&) = default;
+    CombineImageResult& operator=(const CombineImageResult&) = default;
+    CombineImageResult& operator=(CombineImageResult&&) = default;
+    ~CombineImageResult();
+  };
+  struct CutOutResult {
+    std::optional<std::string> image_url;
+    // Unknown members.
+    JsonValue extra;
+
+    CutOutResult();
+    CutOutResult(const CutOutResult&) = default;
+    CutOutResult(CutOutResult&&) = default;
+    CutOutResult& operator=(const CutOutResult&) = default;
+    CutOutResult& operator=(CutOutResult&&) = default;
+    ~CutOutResult();
+  };
+  std::optional<std::string> brand_id;
+  std::optional<std::string> task_id;
   Enum<ImageGenerationType> image_generation_type;
-  // required
   Enum<TaskState> task_state;
   std::optional<CombineImageResult> combine_image_result;
   std::optional<CutOutResult> cut_out_result;
@@ -9595,7 +11685,19 @@ struct GetPartnerProductCouponImageGenerationTasksByTaskId {
 // POST v3/marketing/partner/product-coupon/media/upload-image (multipart upload: `file` is the
 // file's bytes)
 struct PostPartnerProductCouponMediaUploadImageRequest {
-  using Meta = PostFavorMediaImageUploadRequest::Meta;
+  struct Meta {
+    std::optional<std::string> filename;
+    std::optional<std::string> sha256;
+    // Unknown members.
+    JsonValue extra;
+
+    Meta();
+    Meta(const Meta&) = default;
+    Meta(Meta&&) = default;
+    Meta& operator=(const Meta&) = default;
+    Meta& operator=(Meta&&) = default;
+    ~Meta();
+  };
   std::string file;
   Meta meta;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -9613,7 +11715,7 @@ struct PostPartnerProductCouponMediaUploadImageRequest {
   ~PostPartnerProductCouponMediaUploadImageRequest();
 };
 struct PostPartnerProductCouponMediaUploadImageResponse {
-  std::string media_url;
+  std::optional<std::string> media_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -9678,9 +11780,9 @@ struct GetPartnerProductCouponNotifyConfigsRequest {
   ~GetPartnerProductCouponNotifyConfigsRequest();
 };
 struct GetPartnerProductCouponNotifyConfigsResponse {
-  std::string notify_url;
+  std::optional<std::string> notify_url;
   // format rfc3339
-  std::string update_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -9745,9 +11847,9 @@ struct PostPartnerProductCouponNotifyConfigsRequest {
   ~PostPartnerProductCouponNotifyConfigsRequest();
 };
 struct PostPartnerProductCouponNotifyConfigsResponse {
-  std::string notify_url;
+  std::optional<std::string> notify_url;
   // format rfc3339
-  std::string update_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -9796,18 +11898,50 @@ struct PostPartnerProductCouponNotifyConfigs {
 
 // POST v3/marketing/partner/product-coupon/product-coupons
 struct PostPartnerProductCouponProductCouponsRequest {
-  using Scope = PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::Scope;
-  using Type = PostBusifavorStocksRequest::StockType;
+  enum class Scope : std::int32_t {
+    kUnrecognized = 0,
+    kAll = 1,       // "ALL"
+    kSingle = 2,    // "SINGLE"
+    kCategory = 3,  // "CATEGORY"
+  };
+  enum class Type : std::int32_t {
+    kUnrecognized = 0,
+    kNormal = 1,    // "NORMAL"
+    kDiscount = 2,  // "DISCOUNT"
+    kExchange = 3,  // "EXCHANGE"
+  };
   enum class UsageMode : std::int32_t {
     kUnrecognized = 0,
     kSingle = 1,      // "SINGLE"
     kSequential = 2,  // "SEQUENTIAL"
   };
   struct SingleUsageInfo {
-    using NormalCoupon =
-        PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::NormalCoupon;
-    using DiscountCoupon =
-        PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::DiscountCoupon;
+    struct NormalCoupon {
+      std::int64_t threshold = 0;
+      std::int64_t discount_amount = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      NormalCoupon();
+      NormalCoupon(const NormalCoupon&) = default;
+      NormalCoupon(NormalCoupon&&) = default;
+      NormalCoupon& operator=(const NormalCoupon&) = default;
+      NormalCoupon& operator=(NormalCoupon&&) = default;
+      ~NormalCoupon();
+    };
+    struct DiscountCoupon {
+      std::int64_t threshold = 0;
+      std::int64_t percent_off = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      DiscountCoupon();
+      DiscountCoupon(const DiscountCoupon&) = default;
+      DiscountCoupon(DiscountCoupon&&) = default;
+      DiscountCoupon& operator=(const DiscountCoupon&) = default;
+      DiscountCoupon& operator=(DiscountCoupon&&) = default;
+      ~DiscountCoupon();
+    };
     std::optional<NormalCoupon> normal_coupon;
     std::optional<DiscountCoupon> discount_coupon;
     // Unknown members.
@@ -9984,11 +12118,22 @@ struct PostPartnerProductCouponProductCouponsRequest {
         ~CouponAvailablePeriod();
       };
       using NormalCoupon =
-          PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::NormalCoupon;
+          PostPartnerProductCouponProductCouponsRequest::SingleUsageInfo::NormalCoupon;
       using DiscountCoupon =
-          PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::DiscountCoupon;
-      using ExchangeCoupon =
-          PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::ExchangeCoupon;
+          PostPartnerProductCouponProductCouponsRequest::SingleUsageInfo::DiscountCoupon;
+      struct ExchangeCoupon {
+        std::int64_t threshold = 0;
+        std::int64_t exchange_price = 0;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCoupon();
+        ExchangeCoupon(const ExchangeCoupon&) = default;
+        ExchangeCoupon(ExchangeCoupon&&) = default;
+        ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+        ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+        ~ExchangeCoupon();
+      };
       CouponAvailablePeriod coupon_available_period;
       std::optional<NormalCoupon> normal_coupon;
       std::optional<DiscountCoupon> discount_coupon;
@@ -10026,12 +12171,45 @@ struct PostPartnerProductCouponProductCouponsRequest {
         CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
         ~CouponAvailablePeriod();
       };
-      using NormalCouponList =
-          PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::NormalCoupon;
-      using DiscountCouponList =
-          PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::DiscountCoupon;
-      using ExchangeCouponList =
-          PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::ExchangeCoupon;
+      struct NormalCouponList {
+        std::int64_t threshold = 0;
+        std::int64_t discount_amount = 0;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCouponList();
+        NormalCouponList(const NormalCouponList&) = default;
+        NormalCouponList(NormalCouponList&&) = default;
+        NormalCouponList& operator=(const NormalCouponList&) = default;
+        NormalCouponList& operator=(NormalCouponList&&) = default;
+        ~NormalCouponList();
+      };
+      struct DiscountCouponList {
+        std::int64_t threshold = 0;
+        std::int64_t percent_off = 0;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCouponList();
+        DiscountCouponList(const DiscountCouponList&) = default;
+        DiscountCouponList(DiscountCouponList&&) = default;
+        DiscountCouponList& operator=(const DiscountCouponList&) = default;
+        DiscountCouponList& operator=(DiscountCouponList&&) = default;
+        ~DiscountCouponList();
+      };
+      struct ExchangeCouponList {
+        std::int64_t threshold = 0;
+        std::int64_t exchange_price = 0;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCouponList();
+        ExchangeCouponList(const ExchangeCouponList&) = default;
+        ExchangeCouponList(ExchangeCouponList&&) = default;
+        ExchangeCouponList& operator=(const ExchangeCouponList&) = default;
+        ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
+        ~ExchangeCouponList();
+      };
       CouponAvailablePeriod coupon_available_period;
       std::vector<NormalCouponList> normal_coupon_list;
       std::vector<DiscountCouponList> discount_coupon_list;
@@ -10101,7 +12279,19 @@ struct PostPartnerProductCouponProductCouponsRequest {
         kBarcode = 2,    // "BARCODE"
         kQrcode = 3,     // "QRCODE"
       };
-      using BackgroundColor = PostBusifavorStocksRequest::DisplayPatternInfo::BackgroundColor;
+      enum class BackgroundColor : std::int32_t {
+        kUnrecognized = 0,
+        kColor010 = 1,   // "Color010"
+        kColor020 = 2,   // "Color020"
+        kColor030 = 3,   // "Color030"
+        kColor040 = 4,   // "Color040"
+        kColor050 = 5,   // "Color050"
+        kColor060 = 6,   // "Color060"
+        kColor070 = 7,   // "Color070"
+        kColor080 = 8,   // "Color080"
+        kColor090 = 9,   // "Color090"
+        kColor100 = 10,  // "Color100"
+      };
       struct EntranceMiniProgram {
         std::string appid;
         std::string path;
@@ -10159,7 +12349,18 @@ struct PostPartnerProductCouponProductCouponsRequest {
       CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
       ~CouponDisplayInfo();
     };
-    using NotifyConfig = PostBusifavorStocksRequest::NotifyConfig;
+    struct NotifyConfig {
+      std::optional<std::string> notify_appid;
+      // Unknown members.
+      JsonValue extra;
+
+      NotifyConfig();
+      NotifyConfig(const NotifyConfig&) = default;
+      NotifyConfig(NotifyConfig&&) = default;
+      NotifyConfig& operator=(const NotifyConfig&) = default;
+      NotifyConfig& operator=(NotifyConfig&&) = default;
+      ~NotifyConfig();
+    };
     enum class StoreScope : std::int32_t {
       kUnrecognized = 0,
       kNone = 1,      // "NONE"
@@ -10221,29 +12422,181 @@ struct PostPartnerProductCouponProductCouponsResponse {
     kEffective = 2,    // "EFFECTIVE"
     kDeactivated = 3,  // "DEACTIVATED"
   };
-  using Scope = PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::Scope;
-  using Type = PostBusifavorStocksRequest::StockType;
+  using Scope = PostPartnerProductCouponProductCouponsRequest::Scope;
+  using Type = PostPartnerProductCouponProductCouponsRequest::Type;
   using UsageMode = PostPartnerProductCouponProductCouponsRequest::UsageMode;
-  using SingleUsageInfo = PostPartnerProductCouponProductCouponsRequest::SingleUsageInfo;
-  using SequentialUsageInfo = PostPartnerProductCouponProductCouponsRequest::SequentialUsageInfo;
-  using DisplayInfo = PostPartnerProductCouponProductCouponsRequest::DisplayInfo;
+  struct SingleUsageInfo {
+    struct NormalCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> discount_amount;
+      // Unknown members.
+      JsonValue extra;
+
+      NormalCoupon();
+      NormalCoupon(const NormalCoupon&) = default;
+      NormalCoupon(NormalCoupon&&) = default;
+      NormalCoupon& operator=(const NormalCoupon&) = default;
+      NormalCoupon& operator=(NormalCoupon&&) = default;
+      ~NormalCoupon();
+    };
+    struct DiscountCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> percent_off;
+      // Unknown members.
+      JsonValue extra;
+
+      DiscountCoupon();
+      DiscountCoupon(const DiscountCoupon&) = default;
+      DiscountCoupon(DiscountCoupon&&) = default;
+      DiscountCoupon& operator=(const DiscountCoupon&) = default;
+      DiscountCoupon& operator=(DiscountCoupon&&) = default;
+      ~DiscountCoupon();
+    };
+    std::optional<NormalCoupon> normal_coupon;
+    std::optional<DiscountCoupon> discount_coupon;
+    // Unknown members.
+    JsonValue extra;
+
+    SingleUsageInfo();
+    SingleUsageInfo(const SingleUsageInfo&) = default;
+    SingleUsageInfo(SingleUsageInfo&&) = default;
+    SingleUsageInfo& operator=(const SingleUsageInfo&) = default;
+    SingleUsageInfo& operator=(SingleUsageInfo&&) = default;
+    ~SingleUsageInfo();
+  };
+  struct SequentialUsageInfo {
+    using Type = PostPartnerProductCouponProductCouponsRequest::SequentialUsageInfo::Type;
+    Enum<Type> type;
+    std::optional<std::int64_t> count;
+    std::optional<std::int64_t> available_days;
+    std::optional<std::int64_t> interval_days;
+    // Unknown members.
+    JsonValue extra;
+
+    SequentialUsageInfo();
+    SequentialUsageInfo(const SequentialUsageInfo&) = default;
+    SequentialUsageInfo(SequentialUsageInfo&&) = default;
+    SequentialUsageInfo& operator=(const SequentialUsageInfo&) = default;
+    SequentialUsageInfo& operator=(SequentialUsageInfo&&) = default;
+    ~SequentialUsageInfo();
+  };
+  struct DisplayInfo {
+    struct ComboPackageList {
+      struct ChoiceList {
+        std::optional<std::string> name;
+        std::optional<std::int64_t> price;
+        std::optional<std::int64_t> count;
+        std::optional<std::string> image_url;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        // Unknown members.
+        JsonValue extra;
+
+        ChoiceList();
+        ChoiceList(const ChoiceList&) = default;
+        ChoiceList(ChoiceList&&) = default;
+        ChoiceList& operator=(const ChoiceList&) = default;
+        ChoiceList& operator=(ChoiceList&&) = default;
+        ~ChoiceList();
+      };
+      std::optional<std::string> name;
+      std::optional<std::int64_t> pick_count;
+      List<ChoiceList> choice_list;
+      // Unknown members.
+      JsonValue extra;
+
+      ComboPackageList();
+      ComboPackageList(const ComboPackageList&) = default;
+      ComboPackageList(ComboPackageList&&) = default;
+      ComboPackageList& operator=(const ComboPackageList&) = default;
+      ComboPackageList& operator=(ComboPackageList&&) = default;
+      ~ComboPackageList();
+    };
+    std::optional<std::string> name;
+    std::optional<std::string> image_url;
+    std::optional<std::string> background_url;
+    List<std::string> detail_image_url_list;
+    std::optional<std::int64_t> original_price;
+    List<ComboPackageList> combo_package_list;
+    // Unknown members.
+    JsonValue extra;
+
+    DisplayInfo();
+    DisplayInfo(const DisplayInfo&) = default;
+    DisplayInfo(DisplayInfo&&) = default;
+    DisplayInfo& operator=(const DisplayInfo&) = default;
+    DisplayInfo& operator=(DisplayInfo&&) = default;
+    ~DisplayInfo();
+  };
   struct Stock {
     using CouponCodeMode = PostPartnerProductCouponProductCouponsRequest::Stock::CouponCodeMode;
-    using StockSendRule = PostPartnerProductCouponProductCouponsRequest::Stock::StockSendRule;
+    struct StockSendRule {
+      std::optional<std::int64_t> max_count;
+      std::optional<std::int64_t> max_count_per_day;
+      std::optional<std::int64_t> max_count_per_user;
+      // Unknown members.
+      JsonValue extra;
+
+      StockSendRule();
+      StockSendRule(const StockSendRule&) = default;
+      StockSendRule(StockSendRule&&) = default;
+      StockSendRule& operator=(const StockSendRule&) = default;
+      StockSendRule& operator=(StockSendRule&&) = default;
+      ~StockSendRule();
+    };
     struct SingleUsageRule {
       struct CouponAvailablePeriod {
-        using WeeklyAvailablePeriod = PostPartnerProductCouponProductCouponsRequest::Stock::
-            SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod;
-        using IrregularAvailablePeriodList = PostPartnerProductCouponProductCouponsRequest::Stock::
-            SingleUsageRule::CouponAvailablePeriod::IrregularAvailablePeriodList;
+        struct WeeklyAvailablePeriod {
+          using DayList = PostPartnerProductCouponProductCouponsRequest::Stock::SingleUsageRule::
+              CouponAvailablePeriod::WeeklyAvailablePeriod::DayList;
+          struct DayPeriodList {
+            std::optional<std::int64_t> begin_time;
+            std::optional<std::int64_t> end_time;
+            // Unknown members.
+            JsonValue extra;
+
+            DayPeriodList();
+            DayPeriodList(const DayPeriodList&) = default;
+            DayPeriodList(DayPeriodList&&) = default;
+            DayPeriodList& operator=(const DayPeriodList&) = default;
+            DayPeriodList& operator=(DayPeriodList&&) = default;
+            ~DayPeriodList();
+          };
+          List<Enum<DayList>> day_list;
+          List<DayPeriodList> day_period_list;
+          // Unknown members.
+          JsonValue extra;
+
+          WeeklyAvailablePeriod();
+          WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+          WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+          ~WeeklyAvailablePeriod();
+        };
+        struct IrregularAvailablePeriodList {
+          // format rfc3339
+          std::optional<std::string> begin_time;
+          // format rfc3339
+          std::optional<std::string> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          IrregularAvailablePeriodList();
+          IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+          IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+          ~IrregularAvailablePeriodList();
+        };
         // format rfc3339
-        std::string available_begin_time;
+        std::optional<std::string> available_begin_time;
         // format rfc3339
-        std::string available_end_time;
+        std::optional<std::string> available_end_time;
         std::optional<std::int64_t> available_days;
         std::optional<std::int64_t> wait_days_after_receive;
         std::optional<WeeklyAvailablePeriod> weekly_available_period;
-        std::vector<IrregularAvailablePeriodList> irregular_available_period_list;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
 
@@ -10255,12 +12608,23 @@ struct PostPartnerProductCouponProductCouponsResponse {
         ~CouponAvailablePeriod();
       };
       using NormalCoupon =
-          PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::NormalCoupon;
+          PostPartnerProductCouponProductCouponsResponse::SingleUsageInfo::NormalCoupon;
       using DiscountCoupon =
-          PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::DiscountCoupon;
-      using ExchangeCoupon =
-          PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::ExchangeCoupon;
-      CouponAvailablePeriod coupon_available_period;
+          PostPartnerProductCouponProductCouponsResponse::SingleUsageInfo::DiscountCoupon;
+      struct ExchangeCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCoupon();
+        ExchangeCoupon(const ExchangeCoupon&) = default;
+        ExchangeCoupon(ExchangeCoupon&&) = default;
+        ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+        ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+        ~ExchangeCoupon();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
       std::optional<NormalCoupon> normal_coupon;
       std::optional<DiscountCoupon> discount_coupon;
       std::optional<ExchangeCoupon> exchange_coupon;
@@ -10274,19 +12638,130 @@ struct PostPartnerProductCouponProductCouponsResponse {
       SingleUsageRule& operator=(SingleUsageRule&&) = default;
       ~SingleUsageRule();
     };
-    using SequentialUsageRule =
-        PostPartnerProductCouponProductCouponsRequest::Stock::SequentialUsageRule;
-    using UsageRuleDisplayInfo =
-        PostPartnerProductCouponProductCouponsRequest::Stock::UsageRuleDisplayInfo;
+    struct SequentialUsageRule {
+      struct CouponAvailablePeriod {
+        using WeeklyAvailablePeriod = PostPartnerProductCouponProductCouponsResponse::Stock::
+            SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod;
+        using IrregularAvailablePeriodList = PostPartnerProductCouponProductCouponsResponse::Stock::
+            SingleUsageRule::CouponAvailablePeriod::IrregularAvailablePeriodList;
+        // format rfc3339
+        std::optional<std::string> available_begin_time;
+        // format rfc3339
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      struct NormalCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> discount_amount;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCouponList();
+        NormalCouponList(const NormalCouponList&) = default;
+        NormalCouponList(NormalCouponList&&) = default;
+        NormalCouponList& operator=(const NormalCouponList&) = default;
+        NormalCouponList& operator=(NormalCouponList&&) = default;
+        ~NormalCouponList();
+      };
+      struct DiscountCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> percent_off;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCouponList();
+        DiscountCouponList(const DiscountCouponList&) = default;
+        DiscountCouponList(DiscountCouponList&&) = default;
+        DiscountCouponList& operator=(const DiscountCouponList&) = default;
+        DiscountCouponList& operator=(DiscountCouponList&&) = default;
+        ~DiscountCouponList();
+      };
+      struct ExchangeCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCouponList();
+        ExchangeCouponList(const ExchangeCouponList&) = default;
+        ExchangeCouponList(ExchangeCouponList&&) = default;
+        ExchangeCouponList& operator=(const ExchangeCouponList&) = default;
+        ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
+        ~ExchangeCouponList();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
+      List<NormalCouponList> normal_coupon_list;
+      List<DiscountCouponList> discount_coupon_list;
+      List<ExchangeCouponList> exchange_coupon_list;
+      std::optional<bool> special_first;
+      // Unknown members.
+      JsonValue extra;
+
+      SequentialUsageRule();
+      SequentialUsageRule(const SequentialUsageRule&) = default;
+      SequentialUsageRule(SequentialUsageRule&&) = default;
+      SequentialUsageRule& operator=(const SequentialUsageRule&) = default;
+      SequentialUsageRule& operator=(SequentialUsageRule&&) = default;
+      ~SequentialUsageRule();
+    };
+    struct UsageRuleDisplayInfo {
+      using CouponUsageMethodList = PostPartnerProductCouponProductCouponsRequest::Stock::
+          UsageRuleDisplayInfo::CouponUsageMethodList;
+      struct CouponAvailableStoreInfo {
+        std::optional<std::string> description;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailableStoreInfo();
+        CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+        CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+        ~CouponAvailableStoreInfo();
+      };
+      using AppJumpType =
+          PostPartnerProductCouponProductCouponsRequest::Stock::UsageRuleDisplayInfo::AppJumpType;
+      List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      std::optional<std::string> app_path;
+      std::optional<std::string> usage_description;
+      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Enum<AppJumpType> app_jump_type;
+      std::optional<std::string> passcode_link;
+      // Unknown members.
+      JsonValue extra;
+
+      UsageRuleDisplayInfo();
+      UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+      UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+      ~UsageRuleDisplayInfo();
+    };
     struct CouponDisplayInfo {
       using CodeDisplayMode =
           PostPartnerProductCouponProductCouponsRequest::Stock::CouponDisplayInfo::CodeDisplayMode;
-      using BackgroundColor = PostBusifavorStocksRequest::DisplayPatternInfo::BackgroundColor;
+      using BackgroundColor =
+          PostPartnerProductCouponProductCouponsRequest::Stock::CouponDisplayInfo::BackgroundColor;
       struct EntranceMiniProgram {
-        std::string appid;
-        std::string path;
-        std::string entrance_wording;
-        std::string guidance_wording;
+        std::optional<std::string> appid;
+        std::optional<std::string> path;
+        std::optional<std::string> entrance_wording;
+        std::optional<std::string> guidance_wording;
         // Unknown members.
         JsonValue extra;
 
@@ -10297,10 +12772,32 @@ struct PostPartnerProductCouponProductCouponsResponse {
         EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
         ~EntranceMiniProgram();
       };
-      using EntranceOfficialAccount = PostPartnerProductCouponProductCouponsRequest::Stock::
-          CouponDisplayInfo::EntranceOfficialAccount;
-      using EntranceFinder =
-          PostPartnerProductCouponProductCouponsRequest::Stock::CouponDisplayInfo::EntranceFinder;
+      struct EntranceOfficialAccount {
+        std::optional<std::string> appid;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceOfficialAccount();
+        EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+        EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+        ~EntranceOfficialAccount();
+      };
+      struct EntranceFinder {
+        std::optional<std::string> finder_id;
+        std::optional<std::string> finder_video_id;
+        std::optional<std::string> finder_video_cover_image_url;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceFinder();
+        EntranceFinder(const EntranceFinder&) = default;
+        EntranceFinder(EntranceFinder&&) = default;
+        EntranceFinder& operator=(const EntranceFinder&) = default;
+        EntranceFinder& operator=(EntranceFinder&&) = default;
+        ~EntranceFinder();
+      };
       Enum<CodeDisplayMode> code_display_mode;
       Enum<BackgroundColor> background_color;
       std::optional<EntranceMiniProgram> entrance_mini_program;
@@ -10316,11 +12813,11 @@ struct PostPartnerProductCouponProductCouponsResponse {
       CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
       ~CouponDisplayInfo();
     };
-    using NotifyConfig = PostBusifavorStocksRequest::NotifyConfig;
+    using NotifyConfig = PostPartnerProductCouponProductCouponsRequest::Stock::NotifyConfig;
     using StoreScope = PostPartnerProductCouponProductCouponsRequest::Stock::StoreScope;
     struct SentCountInfo {
-      std::int64_t total_count = 0;
-      std::int64_t today_count = 0;
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> today_count;
       // Unknown members.
       JsonValue extra;
 
@@ -10339,27 +12836,24 @@ struct PostPartnerProductCouponProductCouponsResponse {
       kStopped = 4,      // "STOPPED"
       kDeactivated = 5,  // "DEACTIVATED"
     };
-    std::string product_coupon_id;
-    std::string stock_id;
+    std::optional<std::string> product_coupon_id;
+    std::optional<std::string> stock_id;
     std::optional<std::string> remark;
-    // required
     Enum<CouponCodeMode> coupon_code_mode;
-    StockSendRule stock_send_rule;
+    std::optional<StockSendRule> stock_send_rule;
     std::optional<SingleUsageRule> single_usage_rule;
     std::optional<SequentialUsageRule> sequential_usage_rule;
-    UsageRuleDisplayInfo usage_rule_display_info;
-    CouponDisplayInfo coupon_display_info;
-    NotifyConfig notify_config;
-    // required
+    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    std::optional<CouponDisplayInfo> coupon_display_info;
+    std::optional<NotifyConfig> notify_config;
     Enum<StoreScope> store_scope;
-    SentCountInfo sent_count_info;
-    // required
+    std::optional<SentCountInfo> sent_count_info;
     Enum<State> state;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
     std::optional<std::string> deactivate_time;
     std::optional<std::string> deactivate_reason;
-    std::string brand_id;
+    std::optional<std::string> brand_id;
     // Unknown members.
     JsonValue extra;
 
@@ -10370,21 +12864,17 @@ struct PostPartnerProductCouponProductCouponsResponse {
     Stock& operator=(Stock&&) = default;
     ~Stock();
   };
-  std::string product_coupon_id;
-  // required
+  std::optional<std::string> product_coupon_id;
   Enum<State> state;
-  std::string brand_id;
-  // required
+  std::optional<std::string> brand_id;
   Enum<Scope> scope;
-  // required
   Enum<Type> type;
-  // required
   Enum<UsageMode> usage_mode;
   std::optional<SingleUsageInfo> single_usage_info;
   std::optional<SequentialUsageInfo> sequential_usage_info;
-  DisplayInfo display_info;
+  std::optional<DisplayInfo> display_info;
   std::optional<std::string> out_product_no;
-  Stock stock;
+  std::optional<Stock> stock;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -10450,26 +12940,145 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdRequest {
   ~GetPartnerProductCouponProductCouponsByProductCouponIdRequest();
 };
 struct GetPartnerProductCouponProductCouponsByProductCouponIdResponse {
-  using State = PostPartnerProductCouponProductCouponsResponse::State;
-  using Scope = PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::Scope;
-  using Type = PostBusifavorStocksRequest::StockType;
-  using UsageMode = PostPartnerProductCouponProductCouponsRequest::UsageMode;
-  using SingleUsageInfo = PostPartnerProductCouponProductCouponsRequest::SingleUsageInfo;
-  using SequentialUsageInfo = PostPartnerProductCouponProductCouponsRequest::SequentialUsageInfo;
-  using DisplayInfo = PostPartnerProductCouponProductCouponsRequest::DisplayInfo;
-  std::string product_coupon_id;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAuditing = 1,     // "AUDITING"
+    kEffective = 2,    // "EFFECTIVE"
+    kDeactivated = 3,  // "DEACTIVATED"
+  };
+  enum class Scope : std::int32_t {
+    kUnrecognized = 0,
+    kAll = 1,       // "ALL"
+    kSingle = 2,    // "SINGLE"
+    kCategory = 3,  // "CATEGORY"
+  };
+  enum class Type : std::int32_t {
+    kUnrecognized = 0,
+    kNormal = 1,    // "NORMAL"
+    kDiscount = 2,  // "DISCOUNT"
+    kExchange = 3,  // "EXCHANGE"
+  };
+  enum class UsageMode : std::int32_t {
+    kUnrecognized = 0,
+    kSingle = 1,      // "SINGLE"
+    kSequential = 2,  // "SEQUENTIAL"
+  };
+  struct SingleUsageInfo {
+    struct NormalCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> discount_amount;
+      // Unknown members.
+      JsonValue extra;
+
+      NormalCoupon();
+      NormalCoupon(const NormalCoupon&) = default;
+      NormalCoupon(NormalCoupon&&) = default;
+      NormalCoupon& operator=(const NormalCoupon&) = default;
+      NormalCoupon& operator=(NormalCoupon&&) = default;
+      ~NormalCoupon();
+    };
+    struct DiscountCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> percent_off;
+      // Unknown members.
+      JsonValue extra;
+
+      DiscountCoupon();
+      DiscountCoupon(const DiscountCoupon&) = default;
+      DiscountCoupon(DiscountCoupon&&) = default;
+      DiscountCoupon& operator=(const DiscountCoupon&) = default;
+      DiscountCoupon& operator=(DiscountCoupon&&) = default;
+      ~DiscountCoupon();
+    };
+    std::optional<NormalCoupon> normal_coupon;
+    std::optional<DiscountCoupon> discount_coupon;
+    // Unknown members.
+    JsonValue extra;
+
+    SingleUsageInfo();
+    SingleUsageInfo(const SingleUsageInfo&) = default;
+    SingleUsageInfo(SingleUsageInfo&&) = default;
+    SingleUsageInfo& operator=(const SingleUsageInfo&) = default;
+    SingleUsageInfo& operator=(SingleUsageInfo&&) = default;
+    ~SingleUsageInfo();
+  };
+  struct SequentialUsageInfo {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kIncremental = 1,  // "INCREMENTAL"
+      kEqual = 2,        // "EQUAL"
+    };
+    Enum<Type> type;
+    std::optional<std::int64_t> count;
+    std::optional<std::int64_t> available_days;
+    std::optional<std::int64_t> interval_days;
+    // Unknown members.
+    JsonValue extra;
+
+    SequentialUsageInfo();
+    SequentialUsageInfo(const SequentialUsageInfo&) = default;
+    SequentialUsageInfo(SequentialUsageInfo&&) = default;
+    SequentialUsageInfo& operator=(const SequentialUsageInfo&) = default;
+    SequentialUsageInfo& operator=(SequentialUsageInfo&&) = default;
+    ~SequentialUsageInfo();
+  };
+  struct DisplayInfo {
+    struct ComboPackageList {
+      struct ChoiceList {
+        std::optional<std::string> name;
+        std::optional<std::int64_t> price;
+        std::optional<std::int64_t> count;
+        std::optional<std::string> image_url;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        // Unknown members.
+        JsonValue extra;
+
+        ChoiceList();
+        ChoiceList(const ChoiceList&) = default;
+        ChoiceList(ChoiceList&&) = default;
+        ChoiceList& operator=(const ChoiceList&) = default;
+        ChoiceList& operator=(ChoiceList&&) = default;
+        ~ChoiceList();
+      };
+      std::optional<std::string> name;
+      std::optional<std::int64_t> pick_count;
+      List<ChoiceList> choice_list;
+      // Unknown members.
+      JsonValue extra;
+
+      ComboPackageList();
+      ComboPackageList(const ComboPackageList&) = default;
+      ComboPackageList(ComboPackageList&&) = default;
+      ComboPackageList& operator=(const ComboPackageList&) = default;
+      ComboPackageList& operator=(ComboPackageList&&) = default;
+      ~ComboPackageList();
+    };
+    std::optional<std::string> name;
+    std::optional<std::string> image_url;
+    std::optional<std::string> background_url;
+    List<std::string> detail_image_url_list;
+    std::optional<std::int64_t> original_price;
+    List<ComboPackageList> combo_package_list;
+    // Unknown members.
+    JsonValue extra;
+
+    DisplayInfo();
+    DisplayInfo(const DisplayInfo&) = default;
+    DisplayInfo(DisplayInfo&&) = default;
+    DisplayInfo& operator=(const DisplayInfo&) = default;
+    DisplayInfo& operator=(DisplayInfo&&) = default;
+    ~DisplayInfo();
+  };
+  std::optional<std::string> product_coupon_id;
   Enum<State> state;
-  std::string brand_id;
-  // required
+  std::optional<std::string> brand_id;
   Enum<Scope> scope;
-  // required
   Enum<Type> type;
-  // required
   Enum<UsageMode> usage_mode;
   std::optional<SingleUsageInfo> single_usage_info;
   std::optional<SequentialUsageInfo> sequential_usage_info;
-  DisplayInfo display_info;
+  std::optional<DisplayInfo> display_info;
   std::optional<std::string> out_product_no;
   std::optional<std::string> deactivate_request_no;
   // format rfc3339
@@ -10528,7 +13137,55 @@ struct GetPartnerProductCouponProductCouponsByProductCouponId {
 
 // PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}
 struct PatchPartnerProductCouponProductCouponsByProductCouponIdRequest {
-  using DisplayInfo = PostPartnerProductCouponProductCouponsRequest::DisplayInfo;
+  struct DisplayInfo {
+    struct ComboPackageList {
+      struct ChoiceList {
+        std::string name;
+        std::int64_t price = 0;
+        std::int64_t count = 0;
+        std::optional<std::string> image_url;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        // Unknown members.
+        JsonValue extra;
+
+        ChoiceList();
+        ChoiceList(const ChoiceList&) = default;
+        ChoiceList(ChoiceList&&) = default;
+        ChoiceList& operator=(const ChoiceList&) = default;
+        ChoiceList& operator=(ChoiceList&&) = default;
+        ~ChoiceList();
+      };
+      std::string name;
+      std::int64_t pick_count = 0;
+      // required
+      std::vector<ChoiceList> choice_list;
+      // Unknown members.
+      JsonValue extra;
+
+      ComboPackageList();
+      ComboPackageList(const ComboPackageList&) = default;
+      ComboPackageList(ComboPackageList&&) = default;
+      ComboPackageList& operator=(const ComboPackageList&) = default;
+      ComboPackageList& operator=(ComboPackageList&&) = default;
+      ~ComboPackageList();
+    };
+    std::string name;
+    std::string image_url;
+    std::string background_url;
+    std::vector<std::string> detail_image_url_list;
+    std::optional<std::int64_t> original_price;
+    std::vector<ComboPackageList> combo_package_list;
+    // Unknown members.
+    JsonValue extra;
+
+    DisplayInfo();
+    DisplayInfo(const DisplayInfo&) = default;
+    DisplayInfo(DisplayInfo&&) = default;
+    DisplayInfo& operator=(const DisplayInfo&) = default;
+    DisplayInfo& operator=(DisplayInfo&&) = default;
+    ~DisplayInfo();
+  };
   std::string brand_id;
   std::string out_request_no;
   DisplayInfo display_info;
@@ -10547,26 +13204,145 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdRequest {
   ~PatchPartnerProductCouponProductCouponsByProductCouponIdRequest();
 };
 struct PatchPartnerProductCouponProductCouponsByProductCouponIdResponse {
-  using State = PostPartnerProductCouponProductCouponsResponse::State;
-  using Scope = PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::Scope;
-  using Type = PostBusifavorStocksRequest::StockType;
-  using UsageMode = PostPartnerProductCouponProductCouponsRequest::UsageMode;
-  using SingleUsageInfo = PostPartnerProductCouponProductCouponsRequest::SingleUsageInfo;
-  using SequentialUsageInfo = PostPartnerProductCouponProductCouponsRequest::SequentialUsageInfo;
-  using DisplayInfo = PostPartnerProductCouponProductCouponsRequest::DisplayInfo;
-  std::string product_coupon_id;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAuditing = 1,     // "AUDITING"
+    kEffective = 2,    // "EFFECTIVE"
+    kDeactivated = 3,  // "DEACTIVATED"
+  };
+  enum class Scope : std::int32_t {
+    kUnrecognized = 0,
+    kAll = 1,       // "ALL"
+    kSingle = 2,    // "SINGLE"
+    kCategory = 3,  // "CATEGORY"
+  };
+  enum class Type : std::int32_t {
+    kUnrecognized = 0,
+    kNormal = 1,    // "NORMAL"
+    kDiscount = 2,  // "DISCOUNT"
+    kExchange = 3,  // "EXCHANGE"
+  };
+  enum class UsageMode : std::int32_t {
+    kUnrecognized = 0,
+    kSingle = 1,      // "SINGLE"
+    kSequential = 2,  // "SEQUENTIAL"
+  };
+  struct SingleUsageInfo {
+    struct NormalCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> discount_amount;
+      // Unknown members.
+      JsonValue extra;
+
+      NormalCoupon();
+      NormalCoupon(const NormalCoupon&) = default;
+      NormalCoupon(NormalCoupon&&) = default;
+      NormalCoupon& operator=(const NormalCoupon&) = default;
+      NormalCoupon& operator=(NormalCoupon&&) = default;
+      ~NormalCoupon();
+    };
+    struct DiscountCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> percent_off;
+      // Unknown members.
+      JsonValue extra;
+
+      DiscountCoupon();
+      DiscountCoupon(const DiscountCoupon&) = default;
+      DiscountCoupon(DiscountCoupon&&) = default;
+      DiscountCoupon& operator=(const DiscountCoupon&) = default;
+      DiscountCoupon& operator=(DiscountCoupon&&) = default;
+      ~DiscountCoupon();
+    };
+    std::optional<NormalCoupon> normal_coupon;
+    std::optional<DiscountCoupon> discount_coupon;
+    // Unknown members.
+    JsonValue extra;
+
+    SingleUsageInfo();
+    SingleUsageInfo(const SingleUsageInfo&) = default;
+    SingleUsageInfo(SingleUsageInfo&&) = default;
+    SingleUsageInfo& operator=(const SingleUsageInfo&) = default;
+    SingleUsageInfo& operator=(SingleUsageInfo&&) = default;
+    ~SingleUsageInfo();
+  };
+  struct SequentialUsageInfo {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kIncremental = 1,  // "INCREMENTAL"
+      kEqual = 2,        // "EQUAL"
+    };
+    Enum<Type> type;
+    std::optional<std::int64_t> count;
+    std::optional<std::int64_t> available_days;
+    std::optional<std::int64_t> interval_days;
+    // Unknown members.
+    JsonValue extra;
+
+    SequentialUsageInfo();
+    SequentialUsageInfo(const SequentialUsageInfo&) = default;
+    SequentialUsageInfo(SequentialUsageInfo&&) = default;
+    SequentialUsageInfo& operator=(const SequentialUsageInfo&) = default;
+    SequentialUsageInfo& operator=(SequentialUsageInfo&&) = default;
+    ~SequentialUsageInfo();
+  };
+  struct DisplayInfo {
+    struct ComboPackageList {
+      struct ChoiceList {
+        std::optional<std::string> name;
+        std::optional<std::int64_t> price;
+        std::optional<std::int64_t> count;
+        std::optional<std::string> image_url;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        // Unknown members.
+        JsonValue extra;
+
+        ChoiceList();
+        ChoiceList(const ChoiceList&) = default;
+        ChoiceList(ChoiceList&&) = default;
+        ChoiceList& operator=(const ChoiceList&) = default;
+        ChoiceList& operator=(ChoiceList&&) = default;
+        ~ChoiceList();
+      };
+      std::optional<std::string> name;
+      std::optional<std::int64_t> pick_count;
+      List<ChoiceList> choice_list;
+      // Unknown members.
+      JsonValue extra;
+
+      ComboPackageList();
+      ComboPackageList(const ComboPackageList&) = default;
+      ComboPackageList(ComboPackageList&&) = default;
+      ComboPackageList& operator=(const ComboPackageList&) = default;
+      ComboPackageList& operator=(ComboPackageList&&) = default;
+      ~ComboPackageList();
+    };
+    std::optional<std::string> name;
+    std::optional<std::string> image_url;
+    std::optional<std::string> background_url;
+    List<std::string> detail_image_url_list;
+    std::optional<std::int64_t> original_price;
+    List<ComboPackageList> combo_package_list;
+    // Unknown members.
+    JsonValue extra;
+
+    DisplayInfo();
+    DisplayInfo(const DisplayInfo&) = default;
+    DisplayInfo(DisplayInfo&&) = default;
+    DisplayInfo& operator=(const DisplayInfo&) = default;
+    DisplayInfo& operator=(DisplayInfo&&) = default;
+    ~DisplayInfo();
+  };
+  std::optional<std::string> product_coupon_id;
   Enum<State> state;
-  std::string brand_id;
-  // required
+  std::optional<std::string> brand_id;
   Enum<Scope> scope;
-  // required
   Enum<Type> type;
-  // required
   Enum<UsageMode> usage_mode;
   std::optional<SingleUsageInfo> single_usage_info;
   std::optional<SequentialUsageInfo> sequential_usage_info;
-  DisplayInfo display_info;
+  std::optional<DisplayInfo> display_info;
   std::optional<std::string> out_product_no;
   std::optional<std::string> deactivate_request_no;
   // format rfc3339
@@ -10643,26 +13419,145 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest 
   ~PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest();
 };
 struct PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse {
-  using State = PostPartnerProductCouponProductCouponsResponse::State;
-  using Scope = PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::Scope;
-  using Type = PostBusifavorStocksRequest::StockType;
-  using UsageMode = PostPartnerProductCouponProductCouponsRequest::UsageMode;
-  using SingleUsageInfo = PostPartnerProductCouponProductCouponsRequest::SingleUsageInfo;
-  using SequentialUsageInfo = PostPartnerProductCouponProductCouponsRequest::SequentialUsageInfo;
-  using DisplayInfo = PostPartnerProductCouponProductCouponsRequest::DisplayInfo;
-  std::string product_coupon_id;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAuditing = 1,     // "AUDITING"
+    kEffective = 2,    // "EFFECTIVE"
+    kDeactivated = 3,  // "DEACTIVATED"
+  };
+  enum class Scope : std::int32_t {
+    kUnrecognized = 0,
+    kAll = 1,       // "ALL"
+    kSingle = 2,    // "SINGLE"
+    kCategory = 3,  // "CATEGORY"
+  };
+  enum class Type : std::int32_t {
+    kUnrecognized = 0,
+    kNormal = 1,    // "NORMAL"
+    kDiscount = 2,  // "DISCOUNT"
+    kExchange = 3,  // "EXCHANGE"
+  };
+  enum class UsageMode : std::int32_t {
+    kUnrecognized = 0,
+    kSingle = 1,      // "SINGLE"
+    kSequential = 2,  // "SEQUENTIAL"
+  };
+  struct SingleUsageInfo {
+    struct NormalCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> discount_amount;
+      // Unknown members.
+      JsonValue extra;
+
+      NormalCoupon();
+      NormalCoupon(const NormalCoupon&) = default;
+      NormalCoupon(NormalCoupon&&) = default;
+      NormalCoupon& operator=(const NormalCoupon&) = default;
+      NormalCoupon& operator=(NormalCoupon&&) = default;
+      ~NormalCoupon();
+    };
+    struct DiscountCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> percent_off;
+      // Unknown members.
+      JsonValue extra;
+
+      DiscountCoupon();
+      DiscountCoupon(const DiscountCoupon&) = default;
+      DiscountCoupon(DiscountCoupon&&) = default;
+      DiscountCoupon& operator=(const DiscountCoupon&) = default;
+      DiscountCoupon& operator=(DiscountCoupon&&) = default;
+      ~DiscountCoupon();
+    };
+    std::optional<NormalCoupon> normal_coupon;
+    std::optional<DiscountCoupon> discount_coupon;
+    // Unknown members.
+    JsonValue extra;
+
+    SingleUsageInfo();
+    SingleUsageInfo(const SingleUsageInfo&) = default;
+    SingleUsageInfo(SingleUsageInfo&&) = default;
+    SingleUsageInfo& operator=(const SingleUsageInfo&) = default;
+    SingleUsageInfo& operator=(SingleUsageInfo&&) = default;
+    ~SingleUsageInfo();
+  };
+  struct SequentialUsageInfo {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kIncremental = 1,  // "INCREMENTAL"
+      kEqual = 2,        // "EQUAL"
+    };
+    Enum<Type> type;
+    std::optional<std::int64_t> count;
+    std::optional<std::int64_t> available_days;
+    std::optional<std::int64_t> interval_days;
+    // Unknown members.
+    JsonValue extra;
+
+    SequentialUsageInfo();
+    SequentialUsageInfo(const SequentialUsageInfo&) = default;
+    SequentialUsageInfo(SequentialUsageInfo&&) = default;
+    SequentialUsageInfo& operator=(const SequentialUsageInfo&) = default;
+    SequentialUsageInfo& operator=(SequentialUsageInfo&&) = default;
+    ~SequentialUsageInfo();
+  };
+  struct DisplayInfo {
+    struct ComboPackageList {
+      struct ChoiceList {
+        std::optional<std::string> name;
+        std::optional<std::int64_t> price;
+        std::optional<std::int64_t> count;
+        std::optional<std::string> image_url;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        // Unknown members.
+        JsonValue extra;
+
+        ChoiceList();
+        ChoiceList(const ChoiceList&) = default;
+        ChoiceList(ChoiceList&&) = default;
+        ChoiceList& operator=(const ChoiceList&) = default;
+        ChoiceList& operator=(ChoiceList&&) = default;
+        ~ChoiceList();
+      };
+      std::optional<std::string> name;
+      std::optional<std::int64_t> pick_count;
+      List<ChoiceList> choice_list;
+      // Unknown members.
+      JsonValue extra;
+
+      ComboPackageList();
+      ComboPackageList(const ComboPackageList&) = default;
+      ComboPackageList(ComboPackageList&&) = default;
+      ComboPackageList& operator=(const ComboPackageList&) = default;
+      ComboPackageList& operator=(ComboPackageList&&) = default;
+      ~ComboPackageList();
+    };
+    std::optional<std::string> name;
+    std::optional<std::string> image_url;
+    std::optional<std::string> background_url;
+    List<std::string> detail_image_url_list;
+    std::optional<std::int64_t> original_price;
+    List<ComboPackageList> combo_package_list;
+    // Unknown members.
+    JsonValue extra;
+
+    DisplayInfo();
+    DisplayInfo(const DisplayInfo&) = default;
+    DisplayInfo(DisplayInfo&&) = default;
+    DisplayInfo& operator=(const DisplayInfo&) = default;
+    DisplayInfo& operator=(DisplayInfo&&) = default;
+    ~DisplayInfo();
+  };
+  std::optional<std::string> product_coupon_id;
   Enum<State> state;
-  std::string brand_id;
-  // required
+  std::optional<std::string> brand_id;
   Enum<Scope> scope;
-  // required
   Enum<Type> type;
-  // required
   Enum<UsageMode> usage_mode;
   std::optional<SingleUsageInfo> single_usage_info;
   std::optional<SequentialUsageInfo> sequential_usage_info;
-  DisplayInfo display_info;
+  std::optional<DisplayInfo> display_info;
   std::optional<std::string> out_product_no;
   std::optional<std::string> deactivate_request_no;
   // format rfc3339
@@ -10742,14 +13637,116 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesReques
       ~StockSendRule();
     };
     struct ProgressiveBundleUsageRule {
-      using CouponAvailablePeriod = PostPartnerProductCouponProductCouponsRequest::Stock::
-          SingleUsageRule::CouponAvailablePeriod;
-      using NormalCouponList =
-          PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::NormalCoupon;
-      using DiscountCouponList =
-          PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::DiscountCoupon;
-      using ExchangeCouponList =
-          PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::ExchangeCoupon;
+      struct CouponAvailablePeriod {
+        struct WeeklyAvailablePeriod {
+          enum class DayList : std::int32_t {
+            kUnrecognized = 0,
+            kMonday = 1,     // "MONDAY"
+            kTuesday = 2,    // "TUESDAY"
+            kWednesday = 3,  // "WEDNESDAY"
+            kThursday = 4,   // "THURSDAY"
+            kFriday = 5,     // "FRIDAY"
+            kSaturday = 6,   // "SATURDAY"
+            kSunday = 7,     // "SUNDAY"
+          };
+          struct DayPeriodList {
+            std::int64_t begin_time = 0;
+            std::int64_t end_time = 0;
+            // Unknown members.
+            JsonValue extra;
+
+            DayPeriodList();
+            DayPeriodList(const DayPeriodList&) = default;
+            DayPeriodList(DayPeriodList&&) = default;
+            DayPeriodList& operator=(const DayPeriodList&) = default;
+            DayPeriodList& operator=(DayPeriodList&&) = default;
+            ~DayPeriodList();
+          };
+          std::vector<Enum<DayList>> day_list;
+          std::vector<DayPeriodList> day_period_list;
+          // Unknown members.
+          JsonValue extra;
+
+          WeeklyAvailablePeriod();
+          WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+          WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+          ~WeeklyAvailablePeriod();
+        };
+        struct IrregularAvailablePeriodList {
+          // format rfc3339
+          std::string begin_time;
+          // format rfc3339
+          std::string end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          IrregularAvailablePeriodList();
+          IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+          IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+          ~IrregularAvailablePeriodList();
+        };
+        // format rfc3339
+        std::string available_begin_time;
+        // format rfc3339
+        std::string available_end_time;
+        std::optional<std::int64_t> available_days;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        std::vector<IrregularAvailablePeriodList> irregular_available_period_list;
+        std::optional<std::int64_t> available_seconds;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      struct NormalCouponList {
+        std::int64_t threshold = 0;
+        std::int64_t discount_amount = 0;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCouponList();
+        NormalCouponList(const NormalCouponList&) = default;
+        NormalCouponList(NormalCouponList&&) = default;
+        NormalCouponList& operator=(const NormalCouponList&) = default;
+        NormalCouponList& operator=(NormalCouponList&&) = default;
+        ~NormalCouponList();
+      };
+      struct DiscountCouponList {
+        std::int64_t threshold = 0;
+        std::int64_t percent_off = 0;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCouponList();
+        DiscountCouponList(const DiscountCouponList&) = default;
+        DiscountCouponList(DiscountCouponList&&) = default;
+        DiscountCouponList& operator=(const DiscountCouponList&) = default;
+        DiscountCouponList& operator=(DiscountCouponList&&) = default;
+        ~DiscountCouponList();
+      };
+      struct ExchangeCouponList {
+        std::int64_t threshold = 0;
+        std::int64_t exchange_price = 0;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCouponList();
+        ExchangeCouponList(const ExchangeCouponList&) = default;
+        ExchangeCouponList(ExchangeCouponList&&) = default;
+        ExchangeCouponList& operator=(const ExchangeCouponList&) = default;
+        ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
+        ~ExchangeCouponList();
+      };
       CouponAvailablePeriod coupon_available_period;
       std::vector<NormalCouponList> normal_coupon_list;
       std::vector<DiscountCouponList> discount_coupon_list;
@@ -10764,12 +13761,147 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesReques
       ProgressiveBundleUsageRule& operator=(ProgressiveBundleUsageRule&&) = default;
       ~ProgressiveBundleUsageRule();
     };
-    using UsageRuleDisplayInfo =
-        PostPartnerProductCouponProductCouponsRequest::Stock::UsageRuleDisplayInfo;
-    using CouponDisplayInfo =
-        PostPartnerProductCouponProductCouponsResponse::Stock::CouponDisplayInfo;
-    using NotifyConfig = PostBusifavorStocksRequest::NotifyConfig;
-    using StoreScope = PostPartnerProductCouponProductCouponsRequest::Stock::StoreScope;
+    struct UsageRuleDisplayInfo {
+      enum class CouponUsageMethodList : std::int32_t {
+        kUnrecognized = 0,
+        kOffline = 1,      // "OFFLINE"
+        kMiniProgram = 2,  // "MINI_PROGRAM"
+        kApp = 3,          // "APP"
+        kPaymentCode = 4,  // "PAYMENT_CODE"
+      };
+      struct CouponAvailableStoreInfo {
+        std::string description;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailableStoreInfo();
+        CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+        CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+        ~CouponAvailableStoreInfo();
+      };
+      enum class AppJumpType : std::int32_t {
+        kUnrecognized = 0,
+        kH5 = 1,            // "H5"
+        kPasscodeLink = 2,  // "PASSCODE_LINK"
+        kUsageGuide = 3,    // "USAGE_GUIDE"
+      };
+      // required
+      std::vector<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      std::optional<std::string> app_path;
+      std::string usage_description;
+      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Enum<AppJumpType> app_jump_type;
+      std::optional<std::string> passcode_link;
+      // Unknown members.
+      JsonValue extra;
+
+      UsageRuleDisplayInfo();
+      UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+      UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+      ~UsageRuleDisplayInfo();
+    };
+    struct CouponDisplayInfo {
+      enum class CodeDisplayMode : std::int32_t {
+        kUnrecognized = 0,
+        kInvisible = 1,  // "INVISIBLE"
+        kBarcode = 2,    // "BARCODE"
+        kQrcode = 3,     // "QRCODE"
+      };
+      enum class BackgroundColor : std::int32_t {
+        kUnrecognized = 0,
+        kColor010 = 1,   // "Color010"
+        kColor020 = 2,   // "Color020"
+        kColor030 = 3,   // "Color030"
+        kColor040 = 4,   // "Color040"
+        kColor050 = 5,   // "Color050"
+        kColor060 = 6,   // "Color060"
+        kColor070 = 7,   // "Color070"
+        kColor080 = 8,   // "Color080"
+        kColor090 = 9,   // "Color090"
+        kColor100 = 10,  // "Color100"
+      };
+      struct EntranceMiniProgram {
+        std::string appid;
+        std::string path;
+        std::string entrance_wording;
+        std::string guidance_wording;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceMiniProgram();
+        EntranceMiniProgram(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram(EntranceMiniProgram&&) = default;
+        EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+        ~EntranceMiniProgram();
+      };
+      struct EntranceOfficialAccount {
+        std::string appid;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceOfficialAccount();
+        EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+        EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+        ~EntranceOfficialAccount();
+      };
+      struct EntranceFinder {
+        std::string finder_id;
+        std::string finder_video_id;
+        std::string finder_video_cover_image_url;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceFinder();
+        EntranceFinder(const EntranceFinder&) = default;
+        EntranceFinder(EntranceFinder&&) = default;
+        EntranceFinder& operator=(const EntranceFinder&) = default;
+        EntranceFinder& operator=(EntranceFinder&&) = default;
+        ~EntranceFinder();
+      };
+      Enum<CodeDisplayMode> code_display_mode;
+      Enum<BackgroundColor> background_color;
+      std::optional<EntranceMiniProgram> entrance_mini_program;
+      std::optional<EntranceOfficialAccount> entrance_official_account;
+      std::optional<EntranceFinder> entrance_finder;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponDisplayInfo();
+      CouponDisplayInfo(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo(CouponDisplayInfo&&) = default;
+      CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+      ~CouponDisplayInfo();
+    };
+    struct NotifyConfig {
+      std::optional<std::string> notify_appid;
+      // Unknown members.
+      JsonValue extra;
+
+      NotifyConfig();
+      NotifyConfig(const NotifyConfig&) = default;
+      NotifyConfig(NotifyConfig&&) = default;
+      NotifyConfig& operator=(const NotifyConfig&) = default;
+      NotifyConfig& operator=(NotifyConfig&&) = default;
+      ~NotifyConfig();
+    };
+    enum class StoreScope : std::int32_t {
+      kUnrecognized = 0,
+      kNone = 1,      // "NONE"
+      kAll = 2,       // "ALL"
+      kSpecific = 3,  // "SPECIFIC"
+    };
     std::optional<std::string> remark;
     // required
     Enum<CouponCodeMode> coupon_code_mode;
@@ -10812,15 +13944,154 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRespon
     using CouponCodeMode =
         PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle::
             CouponCodeMode;
-    using CouponCodeCountInfo = GetBusifavorStocksByStockIdResponse::CouponCodeCount;
-    using StockSendRule =
-        PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle::
-            StockSendRule;
-    using ProgressiveBundleUsageRule =
-        PostPartnerProductCouponProductCouponsResponse::Stock::SingleUsageRule;
+    struct CouponCodeCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> available_count;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponCodeCountInfo();
+      CouponCodeCountInfo(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo(CouponCodeCountInfo&&) = default;
+      CouponCodeCountInfo& operator=(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo& operator=(CouponCodeCountInfo&&) = default;
+      ~CouponCodeCountInfo();
+    };
+    struct StockSendRule {
+      std::optional<std::int64_t> max_count;
+      std::optional<std::int64_t> max_count_per_day;
+      std::optional<std::int64_t> max_count_per_user;
+      // Unknown members.
+      JsonValue extra;
+
+      StockSendRule();
+      StockSendRule(const StockSendRule&) = default;
+      StockSendRule(StockSendRule&&) = default;
+      StockSendRule& operator=(const StockSendRule&) = default;
+      StockSendRule& operator=(StockSendRule&&) = default;
+      ~StockSendRule();
+    };
+    struct ProgressiveBundleUsageRule {
+      struct CouponAvailablePeriod {
+        struct WeeklyAvailablePeriod {
+          using DayList =
+              PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::
+                  StockBundle::ProgressiveBundleUsageRule::CouponAvailablePeriod::
+                      WeeklyAvailablePeriod::DayList;
+          struct DayPeriodList {
+            std::optional<std::int64_t> begin_time;
+            std::optional<std::int64_t> end_time;
+            // Unknown members.
+            JsonValue extra;
+
+            DayPeriodList();
+            DayPeriodList(const DayPeriodList&) = default;
+            DayPeriodList(DayPeriodList&&) = default;
+            DayPeriodList& operator=(const DayPeriodList&) = default;
+            DayPeriodList& operator=(DayPeriodList&&) = default;
+            ~DayPeriodList();
+          };
+          List<Enum<DayList>> day_list;
+          List<DayPeriodList> day_period_list;
+          // Unknown members.
+          JsonValue extra;
+
+          WeeklyAvailablePeriod();
+          WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+          WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+          ~WeeklyAvailablePeriod();
+        };
+        struct IrregularAvailablePeriodList {
+          // format rfc3339
+          std::optional<std::string> begin_time;
+          // format rfc3339
+          std::optional<std::string> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          IrregularAvailablePeriodList();
+          IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+          IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+          ~IrregularAvailablePeriodList();
+        };
+        // format rfc3339
+        std::optional<std::string> available_begin_time;
+        // format rfc3339
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> available_days;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      struct NormalCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> discount_amount;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCoupon();
+        NormalCoupon(const NormalCoupon&) = default;
+        NormalCoupon(NormalCoupon&&) = default;
+        NormalCoupon& operator=(const NormalCoupon&) = default;
+        NormalCoupon& operator=(NormalCoupon&&) = default;
+        ~NormalCoupon();
+      };
+      struct DiscountCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> percent_off;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCoupon();
+        DiscountCoupon(const DiscountCoupon&) = default;
+        DiscountCoupon(DiscountCoupon&&) = default;
+        DiscountCoupon& operator=(const DiscountCoupon&) = default;
+        DiscountCoupon& operator=(DiscountCoupon&&) = default;
+        ~DiscountCoupon();
+      };
+      struct ExchangeCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCoupon();
+        ExchangeCoupon(const ExchangeCoupon&) = default;
+        ExchangeCoupon(ExchangeCoupon&&) = default;
+        ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+        ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+        ~ExchangeCoupon();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
+      std::optional<NormalCoupon> normal_coupon;
+      std::optional<DiscountCoupon> discount_coupon;
+      std::optional<ExchangeCoupon> exchange_coupon;
+      // Unknown members.
+      JsonValue extra;
+
+      ProgressiveBundleUsageRule();
+      ProgressiveBundleUsageRule(const ProgressiveBundleUsageRule&) = default;
+      ProgressiveBundleUsageRule(ProgressiveBundleUsageRule&&) = default;
+      ProgressiveBundleUsageRule& operator=(const ProgressiveBundleUsageRule&) = default;
+      ProgressiveBundleUsageRule& operator=(ProgressiveBundleUsageRule&&) = default;
+      ~ProgressiveBundleUsageRule();
+    };
     struct StockBundleInfo {
-      std::string stock_bundle_id;
-      std::int64_t stock_bundle_index = 0;
+      std::optional<std::string> stock_bundle_id;
+      std::optional<std::int64_t> stock_bundle_index;
       // Unknown members.
       JsonValue extra;
 
@@ -10831,36 +14102,153 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRespon
       StockBundleInfo& operator=(StockBundleInfo&&) = default;
       ~StockBundleInfo();
     };
-    using UsageRuleDisplayInfo =
-        PostPartnerProductCouponProductCouponsRequest::Stock::UsageRuleDisplayInfo;
-    using CouponDisplayInfo =
-        PostPartnerProductCouponProductCouponsResponse::Stock::CouponDisplayInfo;
-    using NotifyConfig = PostBusifavorStocksRequest::NotifyConfig;
-    using StoreScope = PostPartnerProductCouponProductCouponsRequest::Stock::StoreScope;
-    using SentCountInfo = PostPartnerProductCouponProductCouponsResponse::Stock::SentCountInfo;
-    using State = PostPartnerProductCouponProductCouponsResponse::Stock::State;
-    std::string product_coupon_id;
-    std::string stock_id;
+    struct UsageRuleDisplayInfo {
+      using CouponUsageMethodList =
+          PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle::
+              UsageRuleDisplayInfo::CouponUsageMethodList;
+      struct CouponAvailableStoreInfo {
+        std::optional<std::string> description;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailableStoreInfo();
+        CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+        CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+        ~CouponAvailableStoreInfo();
+      };
+      using AppJumpType =
+          PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle::
+              UsageRuleDisplayInfo::AppJumpType;
+      List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      std::optional<std::string> app_path;
+      std::optional<std::string> usage_description;
+      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Enum<AppJumpType> app_jump_type;
+      std::optional<std::string> passcode_link;
+      // Unknown members.
+      JsonValue extra;
+
+      UsageRuleDisplayInfo();
+      UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+      UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+      ~UsageRuleDisplayInfo();
+    };
+    struct CouponDisplayInfo {
+      using CodeDisplayMode =
+          PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle::
+              CouponDisplayInfo::CodeDisplayMode;
+      using BackgroundColor =
+          PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle::
+              CouponDisplayInfo::BackgroundColor;
+      struct EntranceMiniProgram {
+        std::optional<std::string> appid;
+        std::optional<std::string> path;
+        std::optional<std::string> entrance_wording;
+        std::optional<std::string> guidance_wording;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceMiniProgram();
+        EntranceMiniProgram(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram(EntranceMiniProgram&&) = default;
+        EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+        ~EntranceMiniProgram();
+      };
+      struct EntranceOfficialAccount {
+        std::optional<std::string> appid;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceOfficialAccount();
+        EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+        EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+        ~EntranceOfficialAccount();
+      };
+      struct EntranceFinder {
+        std::optional<std::string> finder_id;
+        std::optional<std::string> finder_video_id;
+        std::optional<std::string> finder_video_cover_image_url;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceFinder();
+        EntranceFinder(const EntranceFinder&) = default;
+        EntranceFinder(EntranceFinder&&) = default;
+        EntranceFinder& operator=(const EntranceFinder&) = default;
+        EntranceFinder& operator=(EntranceFinder&&) = default;
+        ~EntranceFinder();
+      };
+      Enum<CodeDisplayMode> code_display_mode;
+      Enum<BackgroundColor> background_color;
+      std::optional<EntranceMiniProgram> entrance_mini_program;
+      std::optional<EntranceOfficialAccount> entrance_official_account;
+      std::optional<EntranceFinder> entrance_finder;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponDisplayInfo();
+      CouponDisplayInfo(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo(CouponDisplayInfo&&) = default;
+      CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+      ~CouponDisplayInfo();
+    };
+    using NotifyConfig =
+        PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle::
+            NotifyConfig;
+    using StoreScope = PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::
+        StockBundle::StoreScope;
+    struct SentCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> today_count;
+      // Unknown members.
+      JsonValue extra;
+
+      SentCountInfo();
+      SentCountInfo(const SentCountInfo&) = default;
+      SentCountInfo(SentCountInfo&&) = default;
+      SentCountInfo& operator=(const SentCountInfo&) = default;
+      SentCountInfo& operator=(SentCountInfo&&) = default;
+      ~SentCountInfo();
+    };
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kAuditing = 1,     // "AUDITING"
+      kSending = 2,      // "SENDING"
+      kPaused = 3,       // "PAUSED"
+      kStopped = 4,      // "STOPPED"
+      kDeactivated = 5,  // "DEACTIVATED"
+    };
+    std::optional<std::string> product_coupon_id;
+    std::optional<std::string> stock_id;
     std::optional<std::string> remark;
-    // required
     Enum<CouponCodeMode> coupon_code_mode;
     std::optional<CouponCodeCountInfo> coupon_code_count_info;
-    StockSendRule stock_send_rule;
+    std::optional<StockSendRule> stock_send_rule;
     std::optional<ProgressiveBundleUsageRule> progressive_bundle_usage_rule;
-    StockBundleInfo stock_bundle_info;
-    UsageRuleDisplayInfo usage_rule_display_info;
-    CouponDisplayInfo coupon_display_info;
-    NotifyConfig notify_config;
-    // required
+    std::optional<StockBundleInfo> stock_bundle_info;
+    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    std::optional<CouponDisplayInfo> coupon_display_info;
+    std::optional<NotifyConfig> notify_config;
     Enum<StoreScope> store_scope;
-    SentCountInfo sent_count_info;
-    // required
+    std::optional<SentCountInfo> sent_count_info;
     Enum<State> state;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
     std::optional<std::string> deactivate_time;
     std::optional<std::string> deactivate_reason;
-    std::string brand_id;
+    std::optional<std::string> brand_id;
     // Unknown members.
     JsonValue extra;
 
@@ -10871,9 +14259,8 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRespon
     StockList& operator=(StockList&&) = default;
     ~StockList();
   };
-  std::string stock_bundle_id;
-  // required
-  std::vector<StockList> stock_list;
+  std::optional<std::string> stock_bundle_id;
+  List<StockList> stock_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -10928,12 +14315,147 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStockBundles {
 // PATCH
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}
 struct PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest {
-  using UsageRuleDisplayInfo =
-      PostPartnerProductCouponProductCouponsRequest::Stock::UsageRuleDisplayInfo;
-  using CouponDisplayInfo =
-      PostPartnerProductCouponProductCouponsResponse::Stock::CouponDisplayInfo;
-  using NotifyConfig = PostBusifavorStocksRequest::NotifyConfig;
-  using StoreScope = PostPartnerProductCouponProductCouponsRequest::Stock::StoreScope;
+  struct UsageRuleDisplayInfo {
+    enum class CouponUsageMethodList : std::int32_t {
+      kUnrecognized = 0,
+      kOffline = 1,      // "OFFLINE"
+      kMiniProgram = 2,  // "MINI_PROGRAM"
+      kApp = 3,          // "APP"
+      kPaymentCode = 4,  // "PAYMENT_CODE"
+    };
+    struct CouponAvailableStoreInfo {
+      std::string description;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponAvailableStoreInfo();
+      CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+      CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+      CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+      CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+      ~CouponAvailableStoreInfo();
+    };
+    enum class AppJumpType : std::int32_t {
+      kUnrecognized = 0,
+      kH5 = 1,            // "H5"
+      kPasscodeLink = 2,  // "PASSCODE_LINK"
+      kUsageGuide = 3,    // "USAGE_GUIDE"
+    };
+    // required
+    std::vector<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+    std::optional<std::string> mini_program_appid;
+    std::optional<std::string> mini_program_path;
+    std::optional<std::string> app_path;
+    std::string usage_description;
+    std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+    Enum<AppJumpType> app_jump_type;
+    std::optional<std::string> passcode_link;
+    // Unknown members.
+    JsonValue extra;
+
+    UsageRuleDisplayInfo();
+    UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+    UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+    UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+    UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+    ~UsageRuleDisplayInfo();
+  };
+  struct CouponDisplayInfo {
+    enum class CodeDisplayMode : std::int32_t {
+      kUnrecognized = 0,
+      kInvisible = 1,  // "INVISIBLE"
+      kBarcode = 2,    // "BARCODE"
+      kQrcode = 3,     // "QRCODE"
+    };
+    enum class BackgroundColor : std::int32_t {
+      kUnrecognized = 0,
+      kColor010 = 1,   // "Color010"
+      kColor020 = 2,   // "Color020"
+      kColor030 = 3,   // "Color030"
+      kColor040 = 4,   // "Color040"
+      kColor050 = 5,   // "Color050"
+      kColor060 = 6,   // "Color060"
+      kColor070 = 7,   // "Color070"
+      kColor080 = 8,   // "Color080"
+      kColor090 = 9,   // "Color090"
+      kColor100 = 10,  // "Color100"
+    };
+    struct EntranceMiniProgram {
+      std::string appid;
+      std::string path;
+      std::string entrance_wording;
+      std::string guidance_wording;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceMiniProgram();
+      EntranceMiniProgram(const EntranceMiniProgram&) = default;
+      EntranceMiniProgram(EntranceMiniProgram&&) = default;
+      EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+      EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+      ~EntranceMiniProgram();
+    };
+    struct EntranceOfficialAccount {
+      std::string appid;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceOfficialAccount();
+      EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+      EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+      EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+      EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+      ~EntranceOfficialAccount();
+    };
+    struct EntranceFinder {
+      std::string finder_id;
+      std::string finder_video_id;
+      std::string finder_video_cover_image_url;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceFinder();
+      EntranceFinder(const EntranceFinder&) = default;
+      EntranceFinder(EntranceFinder&&) = default;
+      EntranceFinder& operator=(const EntranceFinder&) = default;
+      EntranceFinder& operator=(EntranceFinder&&) = default;
+      ~EntranceFinder();
+    };
+    Enum<CodeDisplayMode> code_display_mode;
+    Enum<BackgroundColor> background_color;
+    std::optional<EntranceMiniProgram> entrance_mini_program;
+    std::optional<EntranceOfficialAccount> entrance_official_account;
+    std::optional<EntranceFinder> entrance_finder;
+    // Unknown members.
+    JsonValue extra;
+
+    CouponDisplayInfo();
+    CouponDisplayInfo(const CouponDisplayInfo&) = default;
+    CouponDisplayInfo(CouponDisplayInfo&&) = default;
+    CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+    CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+    ~CouponDisplayInfo();
+  };
+  struct NotifyConfig {
+    std::optional<std::string> notify_appid;
+    // Unknown members.
+    JsonValue extra;
+
+    NotifyConfig();
+    NotifyConfig(const NotifyConfig&) = default;
+    NotifyConfig(NotifyConfig&&) = default;
+    NotifyConfig& operator=(const NotifyConfig&) = default;
+    NotifyConfig& operator=(NotifyConfig&&) = default;
+    ~NotifyConfig();
+  };
+  enum class StoreScope : std::int32_t {
+    kUnrecognized = 0,
+    kNone = 1,      // "NONE"
+    kAll = 2,       // "ALL"
+    kSpecific = 3,  // "SPECIFIC"
+  };
   std::string out_request_no;
   std::optional<std::string> remark;
   std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
@@ -10962,11 +14484,336 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesBySto
   ~PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest();
 };
 struct PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse {
-  using StockList =
-      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::StockList;
-  std::string stock_bundle_id;
-  // required
-  std::vector<StockList> stock_list;
+  struct StockList {
+    enum class CouponCodeMode : std::int32_t {
+      kUnrecognized = 0,
+      kWechatpay = 1,  // "WECHATPAY"
+      kUpload = 2,     // "UPLOAD"
+    };
+    struct CouponCodeCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> available_count;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponCodeCountInfo();
+      CouponCodeCountInfo(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo(CouponCodeCountInfo&&) = default;
+      CouponCodeCountInfo& operator=(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo& operator=(CouponCodeCountInfo&&) = default;
+      ~CouponCodeCountInfo();
+    };
+    struct StockSendRule {
+      std::optional<std::int64_t> max_count;
+      std::optional<std::int64_t> max_count_per_day;
+      std::optional<std::int64_t> max_count_per_user;
+      // Unknown members.
+      JsonValue extra;
+
+      StockSendRule();
+      StockSendRule(const StockSendRule&) = default;
+      StockSendRule(StockSendRule&&) = default;
+      StockSendRule& operator=(const StockSendRule&) = default;
+      StockSendRule& operator=(StockSendRule&&) = default;
+      ~StockSendRule();
+    };
+    struct ProgressiveBundleUsageRule {
+      struct CouponAvailablePeriod {
+        struct WeeklyAvailablePeriod {
+          enum class DayList : std::int32_t {
+            kUnrecognized = 0,
+            kMonday = 1,     // "MONDAY"
+            kTuesday = 2,    // "TUESDAY"
+            kWednesday = 3,  // "WEDNESDAY"
+            kThursday = 4,   // "THURSDAY"
+            kFriday = 5,     // "FRIDAY"
+            kSaturday = 6,   // "SATURDAY"
+            kSunday = 7,     // "SUNDAY"
+          };
+          struct DayPeriodList {
+            std::optional<std::int64_t> begin_time;
+            std::optional<std::int64_t> end_time;
+            // Unknown members.
+            JsonValue extra;
+
+            DayPeriodList();
+            DayPeriodList(const DayPeriodList&) = default;
+            DayPeriodList(DayPeriodList&&) = default;
+            DayPeriodList& operator=(const DayPeriodList&) = default;
+            DayPeriodList& operator=(DayPeriodList&&) = default;
+            ~DayPeriodList();
+          };
+          List<Enum<DayList>> day_list;
+          List<DayPeriodList> day_period_list;
+          // Unknown members.
+          JsonValue extra;
+
+          WeeklyAvailablePeriod();
+          WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+          WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+          ~WeeklyAvailablePeriod();
+        };
+        struct IrregularAvailablePeriodList {
+          // format rfc3339
+          std::optional<std::string> begin_time;
+          // format rfc3339
+          std::optional<std::string> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          IrregularAvailablePeriodList();
+          IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+          IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+          ~IrregularAvailablePeriodList();
+        };
+        // format rfc3339
+        std::optional<std::string> available_begin_time;
+        // format rfc3339
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> available_days;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      struct NormalCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> discount_amount;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCoupon();
+        NormalCoupon(const NormalCoupon&) = default;
+        NormalCoupon(NormalCoupon&&) = default;
+        NormalCoupon& operator=(const NormalCoupon&) = default;
+        NormalCoupon& operator=(NormalCoupon&&) = default;
+        ~NormalCoupon();
+      };
+      struct DiscountCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> percent_off;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCoupon();
+        DiscountCoupon(const DiscountCoupon&) = default;
+        DiscountCoupon(DiscountCoupon&&) = default;
+        DiscountCoupon& operator=(const DiscountCoupon&) = default;
+        DiscountCoupon& operator=(DiscountCoupon&&) = default;
+        ~DiscountCoupon();
+      };
+      struct ExchangeCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCoupon();
+        ExchangeCoupon(const ExchangeCoupon&) = default;
+        ExchangeCoupon(ExchangeCoupon&&) = default;
+        ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+        ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+        ~ExchangeCoupon();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
+      std::optional<NormalCoupon> normal_coupon;
+      std::optional<DiscountCoupon> discount_coupon;
+      std::optional<ExchangeCoupon> exchange_coupon;
+      // Unknown members.
+      JsonValue extra;
+
+      ProgressiveBundleUsageRule();
+      ProgressiveBundleUsageRule(const ProgressiveBundleUsageRule&) = default;
+      ProgressiveBundleUsageRule(ProgressiveBundleUsageRule&&) = default;
+      ProgressiveBundleUsageRule& operator=(const ProgressiveBundleUsageRule&) = default;
+      ProgressiveBundleUsageRule& operator=(ProgressiveBundleUsageRule&&) = default;
+      ~ProgressiveBundleUsageRule();
+    };
+    struct StockBundleInfo {
+      std::optional<std::string> stock_bundle_id;
+      std::optional<std::int64_t> stock_bundle_index;
+      // Unknown members.
+      JsonValue extra;
+
+      StockBundleInfo();
+      StockBundleInfo(const StockBundleInfo&) = default;
+      StockBundleInfo(StockBundleInfo&&) = default;
+      StockBundleInfo& operator=(const StockBundleInfo&) = default;
+      StockBundleInfo& operator=(StockBundleInfo&&) = default;
+      ~StockBundleInfo();
+    };
+    struct UsageRuleDisplayInfo {
+      using CouponUsageMethodList =
+          PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+              UsageRuleDisplayInfo::CouponUsageMethodList;
+      struct CouponAvailableStoreInfo {
+        std::optional<std::string> description;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailableStoreInfo();
+        CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+        CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+        ~CouponAvailableStoreInfo();
+      };
+      using AppJumpType =
+          PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+              UsageRuleDisplayInfo::AppJumpType;
+      List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      std::optional<std::string> app_path;
+      std::optional<std::string> usage_description;
+      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Enum<AppJumpType> app_jump_type;
+      std::optional<std::string> passcode_link;
+      // Unknown members.
+      JsonValue extra;
+
+      UsageRuleDisplayInfo();
+      UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+      UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+      ~UsageRuleDisplayInfo();
+    };
+    struct CouponDisplayInfo {
+      using CodeDisplayMode =
+          PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+              CouponDisplayInfo::CodeDisplayMode;
+      using BackgroundColor =
+          PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+              CouponDisplayInfo::BackgroundColor;
+      struct EntranceMiniProgram {
+        std::optional<std::string> appid;
+        std::optional<std::string> path;
+        std::optional<std::string> entrance_wording;
+        std::optional<std::string> guidance_wording;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceMiniProgram();
+        EntranceMiniProgram(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram(EntranceMiniProgram&&) = default;
+        EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+        ~EntranceMiniProgram();
+      };
+      struct EntranceOfficialAccount {
+        std::optional<std::string> appid;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceOfficialAccount();
+        EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+        EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+        ~EntranceOfficialAccount();
+      };
+      struct EntranceFinder {
+        std::optional<std::string> finder_id;
+        std::optional<std::string> finder_video_id;
+        std::optional<std::string> finder_video_cover_image_url;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceFinder();
+        EntranceFinder(const EntranceFinder&) = default;
+        EntranceFinder(EntranceFinder&&) = default;
+        EntranceFinder& operator=(const EntranceFinder&) = default;
+        EntranceFinder& operator=(EntranceFinder&&) = default;
+        ~EntranceFinder();
+      };
+      Enum<CodeDisplayMode> code_display_mode;
+      Enum<BackgroundColor> background_color;
+      std::optional<EntranceMiniProgram> entrance_mini_program;
+      std::optional<EntranceOfficialAccount> entrance_official_account;
+      std::optional<EntranceFinder> entrance_finder;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponDisplayInfo();
+      CouponDisplayInfo(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo(CouponDisplayInfo&&) = default;
+      CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+      ~CouponDisplayInfo();
+    };
+    using NotifyConfig =
+        PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+            NotifyConfig;
+    using StoreScope =
+        PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+            StoreScope;
+    struct SentCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> today_count;
+      // Unknown members.
+      JsonValue extra;
+
+      SentCountInfo();
+      SentCountInfo(const SentCountInfo&) = default;
+      SentCountInfo(SentCountInfo&&) = default;
+      SentCountInfo& operator=(const SentCountInfo&) = default;
+      SentCountInfo& operator=(SentCountInfo&&) = default;
+      ~SentCountInfo();
+    };
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kAuditing = 1,     // "AUDITING"
+      kSending = 2,      // "SENDING"
+      kPaused = 3,       // "PAUSED"
+      kStopped = 4,      // "STOPPED"
+      kDeactivated = 5,  // "DEACTIVATED"
+    };
+    std::optional<std::string> product_coupon_id;
+    std::optional<std::string> stock_id;
+    std::optional<std::string> remark;
+    Enum<CouponCodeMode> coupon_code_mode;
+    std::optional<CouponCodeCountInfo> coupon_code_count_info;
+    std::optional<StockSendRule> stock_send_rule;
+    std::optional<ProgressiveBundleUsageRule> progressive_bundle_usage_rule;
+    std::optional<StockBundleInfo> stock_bundle_info;
+    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    std::optional<CouponDisplayInfo> coupon_display_info;
+    std::optional<NotifyConfig> notify_config;
+    Enum<StoreScope> store_scope;
+    std::optional<SentCountInfo> sent_count_info;
+    Enum<State> state;
+    std::optional<std::string> deactivate_request_no;
+    // format rfc3339
+    std::optional<std::string> deactivate_time;
+    std::optional<std::string> deactivate_reason;
+    std::optional<std::string> brand_id;
+    // Unknown members.
+    JsonValue extra;
+
+    StockList();
+    StockList(const StockList&) = default;
+    StockList(StockList&&) = default;
+    StockList& operator=(const StockList&) = default;
+    StockList& operator=(StockList&&) = default;
+    ~StockList();
+  };
+  std::optional<std::string> stock_bundle_id;
+  List<StockList> stock_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -11079,13 +14926,22 @@ struct
 };
 struct
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse {
-  using SuccessStoreList =
-      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
-          StoreList;
+  struct SuccessStoreList {
+    std::optional<std::string> store_id;
+    // Unknown members.
+    JsonValue extra;
+
+    SuccessStoreList();
+    SuccessStoreList(const SuccessStoreList&) = default;
+    SuccessStoreList(SuccessStoreList&&) = default;
+    SuccessStoreList& operator=(const SuccessStoreList&) = default;
+    SuccessStoreList& operator=(SuccessStoreList&&) = default;
+    ~SuccessStoreList();
+  };
   struct FailedStoreList {
-    std::string store_id;
-    std::string code;
-    std::string message;
+    std::optional<std::string> store_id;
+    std::optional<std::string> code;
+    std::optional<std::string> message;
     // Unknown members.
     JsonValue extra;
 
@@ -11096,9 +14952,9 @@ struct
     FailedStoreList& operator=(FailedStoreList&&) = default;
     ~FailedStoreList();
   };
-  std::int64_t total_count = 0;
-  std::vector<SuccessStoreList> success_store_list;
-  std::vector<FailedStoreList> failed_store_list;
+  std::optional<std::int64_t> total_count;
+  List<SuccessStoreList> success_store_list;
+  List<FailedStoreList> failed_store_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -11175,9 +15031,18 @@ struct
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/disassociate-stores
 struct
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest {
-  using StoreList =
-      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
-          StoreList;
+  struct StoreList {
+    std::string store_id;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreList();
+    StoreList(const StoreList&) = default;
+    StoreList(StoreList&&) = default;
+    StoreList& operator=(const StoreList&) = default;
+    StoreList& operator=(StoreList&&) = default;
+    ~StoreList();
+  };
   std::string brand_id;
   // required
   std::vector<StoreList> store_list;
@@ -11203,15 +15068,35 @@ struct
 };
 struct
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresResponse {
-  using SuccessStoreList =
-      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
-          StoreList;
-  using FailedStoreList =
-      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse::
-          FailedStoreList;
-  std::int64_t total_count = 0;
-  std::vector<SuccessStoreList> success_store_list;
-  std::vector<FailedStoreList> failed_store_list;
+  struct SuccessStoreList {
+    std::optional<std::string> store_id;
+    // Unknown members.
+    JsonValue extra;
+
+    SuccessStoreList();
+    SuccessStoreList(const SuccessStoreList&) = default;
+    SuccessStoreList(SuccessStoreList&&) = default;
+    SuccessStoreList& operator=(const SuccessStoreList&) = default;
+    SuccessStoreList& operator=(SuccessStoreList&&) = default;
+    ~SuccessStoreList();
+  };
+  struct FailedStoreList {
+    std::optional<std::string> store_id;
+    std::optional<std::string> code;
+    std::optional<std::string> message;
+    // Unknown members.
+    JsonValue extra;
+
+    FailedStoreList();
+    FailedStoreList(const FailedStoreList&) = default;
+    FailedStoreList(FailedStoreList&&) = default;
+    FailedStoreList& operator=(const FailedStoreList&) = default;
+    FailedStoreList& operator=(FailedStoreList&&) = default;
+    ~FailedStoreList();
+  };
+  std::optional<std::int64_t> total_count;
+  List<SuccessStoreList> success_store_list;
+  List<FailedStoreList> failed_store_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -11323,11 +15208,368 @@ struct
 };
 struct
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse {
-  using StockList =
-      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::StockList;
-  std::string stock_bundle_id;
-  // required
-  std::vector<StockList> stock_list;
+  struct StockList {
+    enum class CouponCodeMode : std::int32_t {
+      kUnrecognized = 0,
+      kWechatpay = 1,  // "WECHATPAY"
+      kUpload = 2,     // "UPLOAD"
+    };
+    struct CouponCodeCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> available_count;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponCodeCountInfo();
+      CouponCodeCountInfo(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo(CouponCodeCountInfo&&) = default;
+      CouponCodeCountInfo& operator=(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo& operator=(CouponCodeCountInfo&&) = default;
+      ~CouponCodeCountInfo();
+    };
+    struct StockSendRule {
+      std::optional<std::int64_t> max_count;
+      std::optional<std::int64_t> max_count_per_day;
+      std::optional<std::int64_t> max_count_per_user;
+      // Unknown members.
+      JsonValue extra;
+
+      StockSendRule();
+      StockSendRule(const StockSendRule&) = default;
+      StockSendRule(StockSendRule&&) = default;
+      StockSendRule& operator=(const StockSendRule&) = default;
+      StockSendRule& operator=(StockSendRule&&) = default;
+      ~StockSendRule();
+    };
+    struct ProgressiveBundleUsageRule {
+      struct CouponAvailablePeriod {
+        struct WeeklyAvailablePeriod {
+          enum class DayList : std::int32_t {
+            kUnrecognized = 0,
+            kMonday = 1,     // "MONDAY"
+            kTuesday = 2,    // "TUESDAY"
+            kWednesday = 3,  // "WEDNESDAY"
+            kThursday = 4,   // "THURSDAY"
+            kFriday = 5,     // "FRIDAY"
+            kSaturday = 6,   // "SATURDAY"
+            kSunday = 7,     // "SUNDAY"
+          };
+          struct DayPeriodList {
+            std::optional<std::int64_t> begin_time;
+            std::optional<std::int64_t> end_time;
+            // Unknown members.
+            JsonValue extra;
+
+            DayPeriodList();
+            DayPeriodList(const DayPeriodList&) = default;
+            DayPeriodList(DayPeriodList&&) = default;
+            DayPeriodList& operator=(const DayPeriodList&) = default;
+            DayPeriodList& operator=(DayPeriodList&&) = default;
+            ~DayPeriodList();
+          };
+          List<Enum<DayList>> day_list;
+          List<DayPeriodList> day_period_list;
+          // Unknown members.
+          JsonValue extra;
+
+          WeeklyAvailablePeriod();
+          WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+          WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+          ~WeeklyAvailablePeriod();
+        };
+        struct IrregularAvailablePeriodList {
+          // format rfc3339
+          std::optional<std::string> begin_time;
+          // format rfc3339
+          std::optional<std::string> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          IrregularAvailablePeriodList();
+          IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+          IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+          ~IrregularAvailablePeriodList();
+        };
+        // format rfc3339
+        std::optional<std::string> available_begin_time;
+        // format rfc3339
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> available_days;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      struct NormalCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> discount_amount;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCoupon();
+        NormalCoupon(const NormalCoupon&) = default;
+        NormalCoupon(NormalCoupon&&) = default;
+        NormalCoupon& operator=(const NormalCoupon&) = default;
+        NormalCoupon& operator=(NormalCoupon&&) = default;
+        ~NormalCoupon();
+      };
+      struct DiscountCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> percent_off;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCoupon();
+        DiscountCoupon(const DiscountCoupon&) = default;
+        DiscountCoupon(DiscountCoupon&&) = default;
+        DiscountCoupon& operator=(const DiscountCoupon&) = default;
+        DiscountCoupon& operator=(DiscountCoupon&&) = default;
+        ~DiscountCoupon();
+      };
+      struct ExchangeCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCoupon();
+        ExchangeCoupon(const ExchangeCoupon&) = default;
+        ExchangeCoupon(ExchangeCoupon&&) = default;
+        ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+        ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+        ~ExchangeCoupon();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
+      std::optional<NormalCoupon> normal_coupon;
+      std::optional<DiscountCoupon> discount_coupon;
+      std::optional<ExchangeCoupon> exchange_coupon;
+      // Unknown members.
+      JsonValue extra;
+
+      ProgressiveBundleUsageRule();
+      ProgressiveBundleUsageRule(const ProgressiveBundleUsageRule&) = default;
+      ProgressiveBundleUsageRule(ProgressiveBundleUsageRule&&) = default;
+      ProgressiveBundleUsageRule& operator=(const ProgressiveBundleUsageRule&) = default;
+      ProgressiveBundleUsageRule& operator=(ProgressiveBundleUsageRule&&) = default;
+      ~ProgressiveBundleUsageRule();
+    };
+    struct StockBundleInfo {
+      std::optional<std::string> stock_bundle_id;
+      std::optional<std::int64_t> stock_bundle_index;
+      // Unknown members.
+      JsonValue extra;
+
+      StockBundleInfo();
+      StockBundleInfo(const StockBundleInfo&) = default;
+      StockBundleInfo(StockBundleInfo&&) = default;
+      StockBundleInfo& operator=(const StockBundleInfo&) = default;
+      StockBundleInfo& operator=(StockBundleInfo&&) = default;
+      ~StockBundleInfo();
+    };
+    struct UsageRuleDisplayInfo {
+      enum class CouponUsageMethodList : std::int32_t {
+        kUnrecognized = 0,
+        kOffline = 1,      // "OFFLINE"
+        kMiniProgram = 2,  // "MINI_PROGRAM"
+        kApp = 3,          // "APP"
+        kPaymentCode = 4,  // "PAYMENT_CODE"
+      };
+      struct CouponAvailableStoreInfo {
+        std::optional<std::string> description;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailableStoreInfo();
+        CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+        CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+        ~CouponAvailableStoreInfo();
+      };
+      enum class AppJumpType : std::int32_t {
+        kUnrecognized = 0,
+        kH5 = 1,            // "H5"
+        kPasscodeLink = 2,  // "PASSCODE_LINK"
+        kUsageGuide = 3,    // "USAGE_GUIDE"
+      };
+      List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      std::optional<std::string> app_path;
+      std::optional<std::string> usage_description;
+      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Enum<AppJumpType> app_jump_type;
+      std::optional<std::string> passcode_link;
+      // Unknown members.
+      JsonValue extra;
+
+      UsageRuleDisplayInfo();
+      UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+      UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+      ~UsageRuleDisplayInfo();
+    };
+    struct CouponDisplayInfo {
+      enum class CodeDisplayMode : std::int32_t {
+        kUnrecognized = 0,
+        kInvisible = 1,  // "INVISIBLE"
+        kBarcode = 2,    // "BARCODE"
+        kQrcode = 3,     // "QRCODE"
+      };
+      enum class BackgroundColor : std::int32_t {
+        kUnrecognized = 0,
+        kColor010 = 1,   // "Color010"
+        kColor020 = 2,   // "Color020"
+        kColor030 = 3,   // "Color030"
+        kColor040 = 4,   // "Color040"
+        kColor050 = 5,   // "Color050"
+        kColor060 = 6,   // "Color060"
+        kColor070 = 7,   // "Color070"
+        kColor080 = 8,   // "Color080"
+        kColor090 = 9,   // "Color090"
+        kColor100 = 10,  // "Color100"
+      };
+      struct EntranceMiniProgram {
+        std::optional<std::string> appid;
+        std::optional<std::string> path;
+        std::optional<std::string> entrance_wording;
+        std::optional<std::string> guidance_wording;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceMiniProgram();
+        EntranceMiniProgram(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram(EntranceMiniProgram&&) = default;
+        EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+        ~EntranceMiniProgram();
+      };
+      struct EntranceOfficialAccount {
+        std::optional<std::string> appid;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceOfficialAccount();
+        EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+        EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+        ~EntranceOfficialAccount();
+      };
+      struct EntranceFinder {
+        std::optional<std::string> finder_id;
+        std::optional<std::string> finder_video_id;
+        std::optional<std::string> finder_video_cover_image_url;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceFinder();
+        EntranceFinder(const EntranceFinder&) = default;
+        EntranceFinder(EntranceFinder&&) = default;
+        EntranceFinder& operator=(const EntranceFinder&) = default;
+        EntranceFinder& operator=(EntranceFinder&&) = default;
+        ~EntranceFinder();
+      };
+      Enum<CodeDisplayMode> code_display_mode;
+      Enum<BackgroundColor> background_color;
+      std::optional<EntranceMiniProgram> entrance_mini_program;
+      std::optional<EntranceOfficialAccount> entrance_official_account;
+      std::optional<EntranceFinder> entrance_finder;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponDisplayInfo();
+      CouponDisplayInfo(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo(CouponDisplayInfo&&) = default;
+      CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+      ~CouponDisplayInfo();
+    };
+    struct NotifyConfig {
+      std::optional<std::string> notify_appid;
+      // Unknown members.
+      JsonValue extra;
+
+      NotifyConfig();
+      NotifyConfig(const NotifyConfig&) = default;
+      NotifyConfig(NotifyConfig&&) = default;
+      NotifyConfig& operator=(const NotifyConfig&) = default;
+      NotifyConfig& operator=(NotifyConfig&&) = default;
+      ~NotifyConfig();
+    };
+    enum class StoreScope : std::int32_t {
+      kUnrecognized = 0,
+      kNone = 1,      // "NONE"
+      kAll = 2,       // "ALL"
+      kSpecific = 3,  // "SPECIFIC"
+    };
+    struct SentCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> today_count;
+      // Unknown members.
+      JsonValue extra;
+
+      SentCountInfo();
+      SentCountInfo(const SentCountInfo&) = default;
+      SentCountInfo(SentCountInfo&&) = default;
+      SentCountInfo& operator=(const SentCountInfo&) = default;
+      SentCountInfo& operator=(SentCountInfo&&) = default;
+      ~SentCountInfo();
+    };
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kAuditing = 1,     // "AUDITING"
+      kSending = 2,      // "SENDING"
+      kPaused = 3,       // "PAUSED"
+      kStopped = 4,      // "STOPPED"
+      kDeactivated = 5,  // "DEACTIVATED"
+    };
+    std::optional<std::string> product_coupon_id;
+    std::optional<std::string> stock_id;
+    std::optional<std::string> remark;
+    Enum<CouponCodeMode> coupon_code_mode;
+    std::optional<CouponCodeCountInfo> coupon_code_count_info;
+    std::optional<StockSendRule> stock_send_rule;
+    std::optional<ProgressiveBundleUsageRule> progressive_bundle_usage_rule;
+    std::optional<StockBundleInfo> stock_bundle_info;
+    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    std::optional<CouponDisplayInfo> coupon_display_info;
+    std::optional<NotifyConfig> notify_config;
+    Enum<StoreScope> store_scope;
+    std::optional<SentCountInfo> sent_count_info;
+    Enum<State> state;
+    std::optional<std::string> deactivate_request_no;
+    // format rfc3339
+    std::optional<std::string> deactivate_time;
+    std::optional<std::string> deactivate_reason;
+    std::optional<std::string> brand_id;
+    // Unknown members.
+    JsonValue extra;
+
+    StockList();
+    StockList(const StockList&) = default;
+    StockList(StockList&&) = default;
+    StockList& operator=(const StockList&) = default;
+    StockList& operator=(StockList&&) = default;
+    ~StockList();
+  };
+  std::optional<std::string> stock_bundle_id;
+  List<StockList> stock_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -11402,7 +15644,14 @@ struct
 
 // GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks
 struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest {
-  using State = PostPartnerProductCouponProductCouponsResponse::Stock::State;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAuditing = 1,     // "AUDITING"
+    kSending = 2,      // "SENDING"
+    kPaused = 3,       // "PAUSED"
+    kStopped = 4,      // "STOPPED"
+    kDeactivated = 5,  // "DEACTIVATED"
+  };
   Enum<State> state;
   std::optional<std::int64_t> page_size;
   std::optional<std::string> page_token;
@@ -11423,42 +15672,415 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest {
 };
 struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse {
   struct StockList {
-    using CouponCodeMode = PostPartnerProductCouponProductCouponsRequest::Stock::CouponCodeMode;
-    using CouponCodeCountInfo = GetBusifavorStocksByStockIdResponse::CouponCodeCount;
-    using StockSendRule = PostPartnerProductCouponProductCouponsRequest::Stock::StockSendRule;
-    using SingleUsageRule = PostPartnerProductCouponProductCouponsResponse::Stock::SingleUsageRule;
-    using SequentialUsageRule =
-        PostPartnerProductCouponProductCouponsRequest::Stock::SequentialUsageRule;
-    using UsageRuleDisplayInfo =
-        PostPartnerProductCouponProductCouponsRequest::Stock::UsageRuleDisplayInfo;
-    using CouponDisplayInfo =
-        PostPartnerProductCouponProductCouponsResponse::Stock::CouponDisplayInfo;
-    using NotifyConfig = PostBusifavorStocksRequest::NotifyConfig;
-    using StoreScope = PostPartnerProductCouponProductCouponsRequest::Stock::StoreScope;
-    using SentCountInfo = PostPartnerProductCouponProductCouponsResponse::Stock::SentCountInfo;
-    using State = PostPartnerProductCouponProductCouponsResponse::Stock::State;
-    std::string product_coupon_id;
-    std::string stock_id;
+    enum class CouponCodeMode : std::int32_t {
+      kUnrecognized = 0,
+      kWechatpay = 1,  // "WECHATPAY"
+      kUpload = 2,     // "UPLOAD"
+      kApiAssign = 3,  // "API_ASSIGN"
+    };
+    struct CouponCodeCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> available_count;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponCodeCountInfo();
+      CouponCodeCountInfo(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo(CouponCodeCountInfo&&) = default;
+      CouponCodeCountInfo& operator=(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo& operator=(CouponCodeCountInfo&&) = default;
+      ~CouponCodeCountInfo();
+    };
+    struct StockSendRule {
+      std::optional<std::int64_t> max_count;
+      std::optional<std::int64_t> max_count_per_day;
+      std::optional<std::int64_t> max_count_per_user;
+      // Unknown members.
+      JsonValue extra;
+
+      StockSendRule();
+      StockSendRule(const StockSendRule&) = default;
+      StockSendRule(StockSendRule&&) = default;
+      StockSendRule& operator=(const StockSendRule&) = default;
+      StockSendRule& operator=(StockSendRule&&) = default;
+      ~StockSendRule();
+    };
+    struct SingleUsageRule {
+      struct CouponAvailablePeriod {
+        struct WeeklyAvailablePeriod {
+          enum class DayList : std::int32_t {
+            kUnrecognized = 0,
+            kMonday = 1,     // "MONDAY"
+            kTuesday = 2,    // "TUESDAY"
+            kWednesday = 3,  // "WEDNESDAY"
+            kThursday = 4,   // "THURSDAY"
+            kFriday = 5,     // "FRIDAY"
+            kSaturday = 6,   // "SATURDAY"
+            kSunday = 7,     // "SUNDAY"
+          };
+          struct DayPeriodList {
+            std::optional<std::int64_t> begin_time;
+            std::optional<std::int64_t> end_time;
+            // Unknown members.
+            JsonValue extra;
+
+            DayPeriodList();
+            DayPeriodList(const DayPeriodList&) = default;
+            DayPeriodList(DayPeriodList&&) = default;
+            DayPeriodList& operator=(const DayPeriodList&) = default;
+            DayPeriodList& operator=(DayPeriodList&&) = default;
+            ~DayPeriodList();
+          };
+          List<Enum<DayList>> day_list;
+          List<DayPeriodList> day_period_list;
+          // Unknown members.
+          JsonValue extra;
+
+          WeeklyAvailablePeriod();
+          WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+          WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+          ~WeeklyAvailablePeriod();
+        };
+        struct IrregularAvailablePeriodList {
+          // format rfc3339
+          std::optional<std::string> begin_time;
+          // format rfc3339
+          std::optional<std::string> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          IrregularAvailablePeriodList();
+          IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+          IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+          ~IrregularAvailablePeriodList();
+        };
+        // format rfc3339
+        std::optional<std::string> available_begin_time;
+        // format rfc3339
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> available_days;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      struct NormalCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> discount_amount;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCoupon();
+        NormalCoupon(const NormalCoupon&) = default;
+        NormalCoupon(NormalCoupon&&) = default;
+        NormalCoupon& operator=(const NormalCoupon&) = default;
+        NormalCoupon& operator=(NormalCoupon&&) = default;
+        ~NormalCoupon();
+      };
+      struct DiscountCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> percent_off;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCoupon();
+        DiscountCoupon(const DiscountCoupon&) = default;
+        DiscountCoupon(DiscountCoupon&&) = default;
+        DiscountCoupon& operator=(const DiscountCoupon&) = default;
+        DiscountCoupon& operator=(DiscountCoupon&&) = default;
+        ~DiscountCoupon();
+      };
+      struct ExchangeCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCoupon();
+        ExchangeCoupon(const ExchangeCoupon&) = default;
+        ExchangeCoupon(ExchangeCoupon&&) = default;
+        ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+        ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+        ~ExchangeCoupon();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
+      std::optional<NormalCoupon> normal_coupon;
+      std::optional<DiscountCoupon> discount_coupon;
+      std::optional<ExchangeCoupon> exchange_coupon;
+      // Unknown members.
+      JsonValue extra;
+
+      SingleUsageRule();
+      SingleUsageRule(const SingleUsageRule&) = default;
+      SingleUsageRule(SingleUsageRule&&) = default;
+      SingleUsageRule& operator=(const SingleUsageRule&) = default;
+      SingleUsageRule& operator=(SingleUsageRule&&) = default;
+      ~SingleUsageRule();
+    };
+    struct SequentialUsageRule {
+      struct CouponAvailablePeriod {
+        using WeeklyAvailablePeriod =
+            GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockList::
+                SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod;
+        using IrregularAvailablePeriodList =
+            GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockList::
+                SingleUsageRule::CouponAvailablePeriod::IrregularAvailablePeriodList;
+        // format rfc3339
+        std::optional<std::string> available_begin_time;
+        // format rfc3339
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      struct NormalCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> discount_amount;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCouponList();
+        NormalCouponList(const NormalCouponList&) = default;
+        NormalCouponList(NormalCouponList&&) = default;
+        NormalCouponList& operator=(const NormalCouponList&) = default;
+        NormalCouponList& operator=(NormalCouponList&&) = default;
+        ~NormalCouponList();
+      };
+      struct DiscountCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> percent_off;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCouponList();
+        DiscountCouponList(const DiscountCouponList&) = default;
+        DiscountCouponList(DiscountCouponList&&) = default;
+        DiscountCouponList& operator=(const DiscountCouponList&) = default;
+        DiscountCouponList& operator=(DiscountCouponList&&) = default;
+        ~DiscountCouponList();
+      };
+      struct ExchangeCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCouponList();
+        ExchangeCouponList(const ExchangeCouponList&) = default;
+        ExchangeCouponList(ExchangeCouponList&&) = default;
+        ExchangeCouponList& operator=(const ExchangeCouponList&) = default;
+        ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
+        ~ExchangeCouponList();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
+      List<NormalCouponList> normal_coupon_list;
+      List<DiscountCouponList> discount_coupon_list;
+      List<ExchangeCouponList> exchange_coupon_list;
+      std::optional<bool> special_first;
+      // Unknown members.
+      JsonValue extra;
+
+      SequentialUsageRule();
+      SequentialUsageRule(const SequentialUsageRule&) = default;
+      SequentialUsageRule(SequentialUsageRule&&) = default;
+      SequentialUsageRule& operator=(const SequentialUsageRule&) = default;
+      SequentialUsageRule& operator=(SequentialUsageRule&&) = default;
+      ~SequentialUsageRule();
+    };
+    struct UsageRuleDisplayInfo {
+      enum class CouponUsageMethodList : std::int32_t {
+        kUnrecognized = 0,
+        kOffline = 1,      // "OFFLINE"
+        kMiniProgram = 2,  // "MINI_PROGRAM"
+        kApp = 3,          // "APP"
+        kPaymentCode = 4,  // "PAYMENT_CODE"
+      };
+      struct CouponAvailableStoreInfo {
+        std::optional<std::string> description;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailableStoreInfo();
+        CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+        CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+        ~CouponAvailableStoreInfo();
+      };
+      enum class AppJumpType : std::int32_t {
+        kUnrecognized = 0,
+        kH5 = 1,            // "H5"
+        kPasscodeLink = 2,  // "PASSCODE_LINK"
+        kUsageGuide = 3,    // "USAGE_GUIDE"
+      };
+      List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      std::optional<std::string> app_path;
+      std::optional<std::string> usage_description;
+      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Enum<AppJumpType> app_jump_type;
+      std::optional<std::string> passcode_link;
+      // Unknown members.
+      JsonValue extra;
+
+      UsageRuleDisplayInfo();
+      UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+      UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+      ~UsageRuleDisplayInfo();
+    };
+    struct CouponDisplayInfo {
+      enum class CodeDisplayMode : std::int32_t {
+        kUnrecognized = 0,
+        kInvisible = 1,  // "INVISIBLE"
+        kBarcode = 2,    // "BARCODE"
+        kQrcode = 3,     // "QRCODE"
+      };
+      enum class BackgroundColor : std::int32_t {
+        kUnrecognized = 0,
+        kColor010 = 1,   // "Color010"
+        kColor020 = 2,   // "Color020"
+        kColor030 = 3,   // "Color030"
+        kColor040 = 4,   // "Color040"
+        kColor050 = 5,   // "Color050"
+        kColor060 = 6,   // "Color060"
+        kColor070 = 7,   // "Color070"
+        kColor080 = 8,   // "Color080"
+        kColor090 = 9,   // "Color090"
+        kColor100 = 10,  // "Color100"
+      };
+      struct EntranceMiniProgram {
+        std::optional<std::string> appid;
+        std::optional<std::string> path;
+        std::optional<std::string> entrance_wording;
+        std::optional<std::string> guidance_wording;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceMiniProgram();
+        EntranceMiniProgram(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram(EntranceMiniProgram&&) = default;
+        EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+        ~EntranceMiniProgram();
+      };
+      struct EntranceOfficialAccount {
+        std::optional<std::string> appid;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceOfficialAccount();
+        EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+        EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+        ~EntranceOfficialAccount();
+      };
+      struct EntranceFinder {
+        std::optional<std::string> finder_id;
+        std::optional<std::string> finder_video_id;
+        std::optional<std::string> finder_video_cover_image_url;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceFinder();
+        EntranceFinder(const EntranceFinder&) = default;
+        EntranceFinder(EntranceFinder&&) = default;
+        EntranceFinder& operator=(const EntranceFinder&) = default;
+        EntranceFinder& operator=(EntranceFinder&&) = default;
+        ~EntranceFinder();
+      };
+      Enum<CodeDisplayMode> code_display_mode;
+      Enum<BackgroundColor> background_color;
+      std::optional<EntranceMiniProgram> entrance_mini_program;
+      std::optional<EntranceOfficialAccount> entrance_official_account;
+      std::optional<EntranceFinder> entrance_finder;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponDisplayInfo();
+      CouponDisplayInfo(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo(CouponDisplayInfo&&) = default;
+      CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+      ~CouponDisplayInfo();
+    };
+    struct NotifyConfig {
+      std::optional<std::string> notify_appid;
+      // Unknown members.
+      JsonValue extra;
+
+      NotifyConfig();
+      NotifyConfig(const NotifyConfig&) = default;
+      NotifyConfig(NotifyConfig&&) = default;
+      NotifyConfig& operator=(const NotifyConfig&) = default;
+      NotifyConfig& operator=(NotifyConfig&&) = default;
+      ~NotifyConfig();
+    };
+    enum class StoreScope : std::int32_t {
+      kUnrecognized = 0,
+      kNone = 1,      // "NONE"
+      kAll = 2,       // "ALL"
+      kSpecific = 3,  // "SPECIFIC"
+    };
+    struct SentCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> today_count;
+      // Unknown members.
+      JsonValue extra;
+
+      SentCountInfo();
+      SentCountInfo(const SentCountInfo&) = default;
+      SentCountInfo(SentCountInfo&&) = default;
+      SentCountInfo& operator=(const SentCountInfo&) = default;
+      SentCountInfo& operator=(SentCountInfo&&) = default;
+      ~SentCountInfo();
+    };
+    using State = GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::State;
+    std::optional<std::string> product_coupon_id;
+    std::optional<std::string> stock_id;
     std::optional<std::string> remark;
-    // required
     Enum<CouponCodeMode> coupon_code_mode;
     std::optional<CouponCodeCountInfo> coupon_code_count_info;
-    StockSendRule stock_send_rule;
+    std::optional<StockSendRule> stock_send_rule;
     std::optional<SingleUsageRule> single_usage_rule;
     std::optional<SequentialUsageRule> sequential_usage_rule;
-    UsageRuleDisplayInfo usage_rule_display_info;
-    CouponDisplayInfo coupon_display_info;
-    NotifyConfig notify_config;
-    // required
+    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    std::optional<CouponDisplayInfo> coupon_display_info;
+    std::optional<NotifyConfig> notify_config;
     Enum<StoreScope> store_scope;
-    SentCountInfo sent_count_info;
-    // required
+    std::optional<SentCountInfo> sent_count_info;
     Enum<State> state;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
     std::optional<std::string> deactivate_time;
     std::optional<std::string> deactivate_reason;
-    std::string brand_id;
+    std::optional<std::string> brand_id;
     // Unknown members.
     JsonValue extra;
 
@@ -11469,9 +16091,9 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse {
     StockList& operator=(StockList&&) = default;
     ~StockList();
   };
-  std::int64_t total_count = 0;
+  std::optional<std::int64_t> total_count;
   std::optional<std::string> next_page_token;
-  std::vector<StockList> stock_list;
+  List<StockList> stock_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -11526,17 +16148,371 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocks {
 // POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks
 struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest {
   struct Stock {
-    using CouponCodeMode = PostPartnerProductCouponProductCouponsRequest::Stock::CouponCodeMode;
-    using StockSendRule = PostPartnerProductCouponProductCouponsRequest::Stock::StockSendRule;
-    using SingleUsageRule = PostPartnerProductCouponProductCouponsRequest::Stock::SingleUsageRule;
-    using SequentialUsageRule =
-        PostPartnerProductCouponProductCouponsRequest::Stock::SequentialUsageRule;
-    using UsageRuleDisplayInfo =
-        PostPartnerProductCouponProductCouponsRequest::Stock::UsageRuleDisplayInfo;
-    using CouponDisplayInfo =
-        PostPartnerProductCouponProductCouponsResponse::Stock::CouponDisplayInfo;
-    using NotifyConfig = PostBusifavorStocksRequest::NotifyConfig;
-    using StoreScope = PostPartnerProductCouponProductCouponsRequest::Stock::StoreScope;
+    enum class CouponCodeMode : std::int32_t {
+      kUnrecognized = 0,
+      kWechatpay = 1,  // "WECHATPAY"
+      kUpload = 2,     // "UPLOAD"
+      kApiAssign = 3,  // "API_ASSIGN"
+    };
+    struct StockSendRule {
+      std::int64_t max_count = 0;
+      std::optional<std::int64_t> max_count_per_day;
+      std::optional<std::int64_t> max_count_per_user;
+      // Unknown members.
+      JsonValue extra;
+
+      StockSendRule();
+      StockSendRule(const StockSendRule&) = default;
+      StockSendRule(StockSendRule&&) = default;
+      StockSendRule& operator=(const StockSendRule&) = default;
+      StockSendRule& operator=(StockSendRule&&) = default;
+      ~StockSendRule();
+    };
+    struct SingleUsageRule {
+      struct CouponAvailablePeriod {
+        struct WeeklyAvailablePeriod {
+          enum class DayList : std::int32_t {
+            kUnrecognized = 0,
+            kMonday = 1,     // "MONDAY"
+            kTuesday = 2,    // "TUESDAY"
+            kWednesday = 3,  // "WEDNESDAY"
+            kThursday = 4,   // "THURSDAY"
+            kFriday = 5,     // "FRIDAY"
+            kSaturday = 6,   // "SATURDAY"
+            kSunday = 7,     // "SUNDAY"
+          };
+          struct DayPeriodList {
+            std::int64_t begin_time = 0;
+            std::int64_t end_time = 0;
+            // Unknown members.
+            JsonValue extra;
+
+            DayPeriodList();
+            DayPeriodList(const DayPeriodList&) = default;
+            DayPeriodList(DayPeriodList&&) = default;
+            DayPeriodList& operator=(const DayPeriodList&) = default;
+            DayPeriodList& operator=(DayPeriodList&&) = default;
+            ~DayPeriodList();
+          };
+          std::vector<Enum<DayList>> day_list;
+          std::vector<DayPeriodList> day_period_list;
+          // Unknown members.
+          JsonValue extra;
+
+          WeeklyAvailablePeriod();
+          WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+          WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+          ~WeeklyAvailablePeriod();
+        };
+        struct IrregularAvailablePeriodList {
+          // format rfc3339
+          std::string begin_time;
+          // format rfc3339
+          std::string end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          IrregularAvailablePeriodList();
+          IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+          IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+          ~IrregularAvailablePeriodList();
+        };
+        // format rfc3339
+        std::string available_begin_time;
+        // format rfc3339
+        std::string available_end_time;
+        std::optional<std::int64_t> available_days;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        std::vector<IrregularAvailablePeriodList> irregular_available_period_list;
+        std::optional<std::int64_t> available_seconds;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      struct NormalCoupon {
+        std::int64_t threshold = 0;
+        std::int64_t discount_amount = 0;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCoupon();
+        NormalCoupon(const NormalCoupon&) = default;
+        NormalCoupon(NormalCoupon&&) = default;
+        NormalCoupon& operator=(const NormalCoupon&) = default;
+        NormalCoupon& operator=(NormalCoupon&&) = default;
+        ~NormalCoupon();
+      };
+      struct DiscountCoupon {
+        std::int64_t threshold = 0;
+        std::int64_t percent_off = 0;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCoupon();
+        DiscountCoupon(const DiscountCoupon&) = default;
+        DiscountCoupon(DiscountCoupon&&) = default;
+        DiscountCoupon& operator=(const DiscountCoupon&) = default;
+        DiscountCoupon& operator=(DiscountCoupon&&) = default;
+        ~DiscountCoupon();
+      };
+      struct ExchangeCoupon {
+        std::int64_t threshold = 0;
+        std::int64_t exchange_price = 0;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCoupon();
+        ExchangeCoupon(const ExchangeCoupon&) = default;
+        ExchangeCoupon(ExchangeCoupon&&) = default;
+        ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+        ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+        ~ExchangeCoupon();
+      };
+      CouponAvailablePeriod coupon_available_period;
+      std::optional<NormalCoupon> normal_coupon;
+      std::optional<DiscountCoupon> discount_coupon;
+      std::optional<ExchangeCoupon> exchange_coupon;
+      // Unknown members.
+      JsonValue extra;
+
+      SingleUsageRule();
+      SingleUsageRule(const SingleUsageRule&) = default;
+      SingleUsageRule(SingleUsageRule&&) = default;
+      SingleUsageRule& operator=(const SingleUsageRule&) = default;
+      SingleUsageRule& operator=(SingleUsageRule&&) = default;
+      ~SingleUsageRule();
+    };
+    struct SequentialUsageRule {
+      struct CouponAvailablePeriod {
+        using WeeklyAvailablePeriod =
+            PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::Stock::
+                SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod;
+        using IrregularAvailablePeriodList =
+            PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::Stock::
+                SingleUsageRule::CouponAvailablePeriod::IrregularAvailablePeriodList;
+        // format rfc3339
+        std::string available_begin_time;
+        // format rfc3339
+        std::string available_end_time;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        std::vector<IrregularAvailablePeriodList> irregular_available_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      struct NormalCouponList {
+        std::int64_t threshold = 0;
+        std::int64_t discount_amount = 0;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCouponList();
+        NormalCouponList(const NormalCouponList&) = default;
+        NormalCouponList(NormalCouponList&&) = default;
+        NormalCouponList& operator=(const NormalCouponList&) = default;
+        NormalCouponList& operator=(NormalCouponList&&) = default;
+        ~NormalCouponList();
+      };
+      struct DiscountCouponList {
+        std::int64_t threshold = 0;
+        std::int64_t percent_off = 0;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCouponList();
+        DiscountCouponList(const DiscountCouponList&) = default;
+        DiscountCouponList(DiscountCouponList&&) = default;
+        DiscountCouponList& operator=(const DiscountCouponList&) = default;
+        DiscountCouponList& operator=(DiscountCouponList&&) = default;
+        ~DiscountCouponList();
+      };
+      struct ExchangeCouponList {
+        std::int64_t threshold = 0;
+        std::int64_t exchange_price = 0;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCouponList();
+        ExchangeCouponList(const ExchangeCouponList&) = default;
+        ExchangeCouponList(ExchangeCouponList&&) = default;
+        ExchangeCouponList& operator=(const ExchangeCouponList&) = default;
+        ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
+        ~ExchangeCouponList();
+      };
+      CouponAvailablePeriod coupon_available_period;
+      std::vector<NormalCouponList> normal_coupon_list;
+      std::vector<DiscountCouponList> discount_coupon_list;
+      std::vector<ExchangeCouponList> exchange_coupon_list;
+      std::optional<bool> special_first;
+      // Unknown members.
+      JsonValue extra;
+
+      SequentialUsageRule();
+      SequentialUsageRule(const SequentialUsageRule&) = default;
+      SequentialUsageRule(SequentialUsageRule&&) = default;
+      SequentialUsageRule& operator=(const SequentialUsageRule&) = default;
+      SequentialUsageRule& operator=(SequentialUsageRule&&) = default;
+      ~SequentialUsageRule();
+    };
+    struct UsageRuleDisplayInfo {
+      enum class CouponUsageMethodList : std::int32_t {
+        kUnrecognized = 0,
+        kOffline = 1,      // "OFFLINE"
+        kMiniProgram = 2,  // "MINI_PROGRAM"
+        kApp = 3,          // "APP"
+        kPaymentCode = 4,  // "PAYMENT_CODE"
+      };
+      struct CouponAvailableStoreInfo {
+        std::string description;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailableStoreInfo();
+        CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+        CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+        ~CouponAvailableStoreInfo();
+      };
+      enum class AppJumpType : std::int32_t {
+        kUnrecognized = 0,
+        kH5 = 1,            // "H5"
+        kPasscodeLink = 2,  // "PASSCODE_LINK"
+        kUsageGuide = 3,    // "USAGE_GUIDE"
+      };
+      // required
+      std::vector<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      std::optional<std::string> app_path;
+      std::string usage_description;
+      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Enum<AppJumpType> app_jump_type;
+      std::optional<std::string> passcode_link;
+      // Unknown members.
+      JsonValue extra;
+
+      UsageRuleDisplayInfo();
+      UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+      UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+      ~UsageRuleDisplayInfo();
+    };
+    struct CouponDisplayInfo {
+      enum class CodeDisplayMode : std::int32_t {
+        kUnrecognized = 0,
+        kInvisible = 1,  // "INVISIBLE"
+        kBarcode = 2,    // "BARCODE"
+        kQrcode = 3,     // "QRCODE"
+      };
+      enum class BackgroundColor : std::int32_t {
+        kUnrecognized = 0,
+        kColor010 = 1,   // "Color010"
+        kColor020 = 2,   // "Color020"
+        kColor030 = 3,   // "Color030"
+        kColor040 = 4,   // "Color040"
+        kColor050 = 5,   // "Color050"
+        kColor060 = 6,   // "Color060"
+        kColor070 = 7,   // "Color070"
+        kColor080 = 8,   // "Color080"
+        kColor090 = 9,   // "Color090"
+        kColor100 = 10,  // "Color100"
+      };
+      struct EntranceMiniProgram {
+        std::string appid;
+        std::string path;
+        std::string entrance_wording;
+        std::string guidance_wording;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceMiniProgram();
+        EntranceMiniProgram(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram(EntranceMiniProgram&&) = default;
+        EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+        ~EntranceMiniProgram();
+      };
+      struct EntranceOfficialAccount {
+        std::string appid;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceOfficialAccount();
+        EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+        EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+        ~EntranceOfficialAccount();
+      };
+      struct EntranceFinder {
+        std::string finder_id;
+        std::string finder_video_id;
+        std::string finder_video_cover_image_url;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceFinder();
+        EntranceFinder(const EntranceFinder&) = default;
+        EntranceFinder(EntranceFinder&&) = default;
+        EntranceFinder& operator=(const EntranceFinder&) = default;
+        EntranceFinder& operator=(EntranceFinder&&) = default;
+        ~EntranceFinder();
+      };
+      Enum<CodeDisplayMode> code_display_mode;
+      Enum<BackgroundColor> background_color;
+      std::optional<EntranceMiniProgram> entrance_mini_program;
+      std::optional<EntranceOfficialAccount> entrance_official_account;
+      std::optional<EntranceFinder> entrance_finder;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponDisplayInfo();
+      CouponDisplayInfo(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo(CouponDisplayInfo&&) = default;
+      CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+      ~CouponDisplayInfo();
+    };
+    struct NotifyConfig {
+      std::optional<std::string> notify_appid;
+      // Unknown members.
+      JsonValue extra;
+
+      NotifyConfig();
+      NotifyConfig(const NotifyConfig&) = default;
+      NotifyConfig(NotifyConfig&&) = default;
+      NotifyConfig& operator=(const NotifyConfig&) = default;
+      NotifyConfig& operator=(NotifyConfig&&) = default;
+      ~NotifyConfig();
+    };
+    enum class StoreScope : std::int32_t {
+      kUnrecognized = 0,
+      kNone = 1,      // "NONE"
+      kAll = 2,       // "ALL"
+      kSpecific = 3,  // "SPECIFIC"
+    };
     std::optional<std::string> remark;
     // required
     Enum<CouponCodeMode> coupon_code_mode;
@@ -11576,23 +16552,253 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest {
   ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest();
 };
 struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse {
-  using CouponCodeMode = PostPartnerProductCouponProductCouponsRequest::Stock::CouponCodeMode;
-  using CouponCodeCountInfo = GetBusifavorStocksByStockIdResponse::CouponCodeCount;
-  using StockSendRule = PostPartnerProductCouponProductCouponsRequest::Stock::StockSendRule;
-  using SingleUsageRule = PostPartnerProductCouponProductCouponsResponse::Stock::SingleUsageRule;
-  using SequentialUsageRule =
-      PostPartnerProductCouponProductCouponsRequest::Stock::SequentialUsageRule;
+  using CouponCodeMode =
+      PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::Stock::CouponCodeMode;
+  struct CouponCodeCountInfo {
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> available_count;
+    // Unknown members.
+    JsonValue extra;
+
+    CouponCodeCountInfo();
+    CouponCodeCountInfo(const CouponCodeCountInfo&) = default;
+    CouponCodeCountInfo(CouponCodeCountInfo&&) = default;
+    CouponCodeCountInfo& operator=(const CouponCodeCountInfo&) = default;
+    CouponCodeCountInfo& operator=(CouponCodeCountInfo&&) = default;
+    ~CouponCodeCountInfo();
+  };
+  struct StockSendRule {
+    std::optional<std::int64_t> max_count;
+    std::optional<std::int64_t> max_count_per_day;
+    std::optional<std::int64_t> max_count_per_user;
+    // Unknown members.
+    JsonValue extra;
+
+    StockSendRule();
+    StockSendRule(const StockSendRule&) = default;
+    StockSendRule(StockSendRule&&) = default;
+    StockSendRule& operator=(const StockSendRule&) = default;
+    StockSendRule& operator=(StockSendRule&&) = default;
+    ~StockSendRule();
+  };
+  struct SingleUsageRule {
+    struct CouponAvailablePeriod {
+      struct WeeklyAvailablePeriod {
+        using DayList = PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
+            Stock::SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod::DayList;
+        struct DayPeriodList {
+          std::optional<std::int64_t> begin_time;
+          std::optional<std::int64_t> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          DayPeriodList();
+          DayPeriodList(const DayPeriodList&) = default;
+          DayPeriodList(DayPeriodList&&) = default;
+          DayPeriodList& operator=(const DayPeriodList&) = default;
+          DayPeriodList& operator=(DayPeriodList&&) = default;
+          ~DayPeriodList();
+        };
+        List<Enum<DayList>> day_list;
+        List<DayPeriodList> day_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        WeeklyAvailablePeriod();
+        WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+        WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+        WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+        WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+        ~WeeklyAvailablePeriod();
+      };
+      struct IrregularAvailablePeriodList {
+        // format rfc3339
+        std::optional<std::string> begin_time;
+        // format rfc3339
+        std::optional<std::string> end_time;
+        // Unknown members.
+        JsonValue extra;
+
+        IrregularAvailablePeriodList();
+        IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+        IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+        IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+        IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+        ~IrregularAvailablePeriodList();
+      };
+      // format rfc3339
+      std::optional<std::string> available_begin_time;
+      // format rfc3339
+      std::optional<std::string> available_end_time;
+      std::optional<std::int64_t> available_days;
+      std::optional<std::int64_t> wait_days_after_receive;
+      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      List<IrregularAvailablePeriodList> irregular_available_period_list;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponAvailablePeriod();
+      CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+      CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+      ~CouponAvailablePeriod();
+    };
+    struct NormalCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> discount_amount;
+      // Unknown members.
+      JsonValue extra;
+
+      NormalCoupon();
+      NormalCoupon(const NormalCoupon&) = default;
+      NormalCoupon(NormalCoupon&&) = default;
+      NormalCoupon& operator=(const NormalCoupon&) = default;
+      NormalCoupon& operator=(NormalCoupon&&) = default;
+      ~NormalCoupon();
+    };
+    struct DiscountCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> percent_off;
+      // Unknown members.
+      JsonValue extra;
+
+      DiscountCoupon();
+      DiscountCoupon(const DiscountCoupon&) = default;
+      DiscountCoupon(DiscountCoupon&&) = default;
+      DiscountCoupon& operator=(const DiscountCoupon&) = default;
+      DiscountCoupon& operator=(DiscountCoupon&&) = default;
+      ~DiscountCoupon();
+    };
+    struct ExchangeCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> exchange_price;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeCoupon();
+      ExchangeCoupon(const ExchangeCoupon&) = default;
+      ExchangeCoupon(ExchangeCoupon&&) = default;
+      ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+      ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+      ~ExchangeCoupon();
+    };
+    std::optional<CouponAvailablePeriod> coupon_available_period;
+    std::optional<NormalCoupon> normal_coupon;
+    std::optional<DiscountCoupon> discount_coupon;
+    std::optional<ExchangeCoupon> exchange_coupon;
+    // Unknown members.
+    JsonValue extra;
+
+    SingleUsageRule();
+    SingleUsageRule(const SingleUsageRule&) = default;
+    SingleUsageRule(SingleUsageRule&&) = default;
+    SingleUsageRule& operator=(const SingleUsageRule&) = default;
+    SingleUsageRule& operator=(SingleUsageRule&&) = default;
+    ~SingleUsageRule();
+  };
+  struct SequentialUsageRule {
+    struct CouponAvailablePeriod {
+      using WeeklyAvailablePeriod =
+          PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::SingleUsageRule::
+              CouponAvailablePeriod::WeeklyAvailablePeriod;
+      using IrregularAvailablePeriodList =
+          PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::SingleUsageRule::
+              CouponAvailablePeriod::IrregularAvailablePeriodList;
+      // format rfc3339
+      std::optional<std::string> available_begin_time;
+      // format rfc3339
+      std::optional<std::string> available_end_time;
+      std::optional<std::int64_t> wait_days_after_receive;
+      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      List<IrregularAvailablePeriodList> irregular_available_period_list;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponAvailablePeriod();
+      CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+      CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+      ~CouponAvailablePeriod();
+    };
+    struct NormalCouponList {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> discount_amount;
+      // Unknown members.
+      JsonValue extra;
+
+      NormalCouponList();
+      NormalCouponList(const NormalCouponList&) = default;
+      NormalCouponList(NormalCouponList&&) = default;
+      NormalCouponList& operator=(const NormalCouponList&) = default;
+      NormalCouponList& operator=(NormalCouponList&&) = default;
+      ~NormalCouponList();
+    };
+    struct DiscountCouponList {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> percent_off;
+      // Unknown members.
+      JsonValue extra;
+
+      DiscountCouponList();
+      DiscountCouponList(const DiscountCouponList&) = default;
+      DiscountCouponList(DiscountCouponList&&) = default;
+      DiscountCouponList& operator=(const DiscountCouponList&) = default;
+      DiscountCouponList& operator=(DiscountCouponList&&) = default;
+      ~DiscountCouponList();
+    };
+    struct ExchangeCouponList {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> exchange_price;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeCouponList();
+      ExchangeCouponList(const ExchangeCouponList&) = default;
+      ExchangeCouponList(ExchangeCouponList&&) = default;
+      ExchangeCouponList& operator=(const ExchangeCouponList&) = default;
+      ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
+      ~ExchangeCouponList();
+    };
+    std::optional<CouponAvailablePeriod> coupon_available_period;
+    List<NormalCouponList> normal_coupon_list;
+    List<DiscountCouponList> discount_coupon_list;
+    List<ExchangeCouponList> exchange_coupon_list;
+    std::optional<bool> special_first;
+    // Unknown members.
+    JsonValue extra;
+
+    SequentialUsageRule();
+    SequentialUsageRule(const SequentialUsageRule&) = default;
+    SequentialUsageRule(SequentialUsageRule&&) = default;
+    SequentialUsageRule& operator=(const SequentialUsageRule&) = default;
+    SequentialUsageRule& operator=(SequentialUsageRule&&) = default;
+    ~SequentialUsageRule();
+  };
   struct UsageRuleDisplayInfo {
-    using CouponUsageMethodList = PostPartnerProductCouponProductCouponsRequest::Stock::
-        UsageRuleDisplayInfo::CouponUsageMethodList;
-    using CouponAvailableStoreInfo = PostPartnerProductCouponProductCouponsRequest::Stock::
-        UsageRuleDisplayInfo::CouponAvailableStoreInfo;
-    // required
-    std::vector<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+    using CouponUsageMethodList =
+        PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::Stock::
+            UsageRuleDisplayInfo::CouponUsageMethodList;
+    struct CouponAvailableStoreInfo {
+      std::optional<std::string> description;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponAvailableStoreInfo();
+      CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+      CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+      CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+      CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+      ~CouponAvailableStoreInfo();
+    };
+    List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
     std::optional<std::string> mini_program_appid;
     std::optional<std::string> mini_program_path;
     std::optional<std::string> app_path;
-    std::string usage_description;
+    std::optional<std::string> usage_description;
     std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
     // Unknown members.
     JsonValue extra;
@@ -11604,34 +16810,111 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse {
     UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
     ~UsageRuleDisplayInfo();
   };
-  using CouponDisplayInfo =
-      PostPartnerProductCouponProductCouponsResponse::Stock::CouponDisplayInfo;
-  using NotifyConfig = PostBusifavorStocksRequest::NotifyConfig;
-  using StoreScope = PostPartnerProductCouponProductCouponsRequest::Stock::StoreScope;
-  using SentCountInfo = PostPartnerProductCouponProductCouponsResponse::Stock::SentCountInfo;
-  using State = PostPartnerProductCouponProductCouponsResponse::Stock::State;
-  std::string product_coupon_id;
-  std::string stock_id;
+  struct CouponDisplayInfo {
+    using CodeDisplayMode = PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
+        Stock::CouponDisplayInfo::CodeDisplayMode;
+    using BackgroundColor = PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
+        Stock::CouponDisplayInfo::BackgroundColor;
+    struct EntranceMiniProgram {
+      std::optional<std::string> appid;
+      std::optional<std::string> path;
+      std::optional<std::string> entrance_wording;
+      std::optional<std::string> guidance_wording;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceMiniProgram();
+      EntranceMiniProgram(const EntranceMiniProgram&) = default;
+      EntranceMiniProgram(EntranceMiniProgram&&) = default;
+      EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+      EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+      ~EntranceMiniProgram();
+    };
+    struct EntranceOfficialAccount {
+      std::optional<std::string> appid;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceOfficialAccount();
+      EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+      EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+      EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+      EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+      ~EntranceOfficialAccount();
+    };
+    struct EntranceFinder {
+      std::optional<std::string> finder_id;
+      std::optional<std::string> finder_video_id;
+      std::optional<std::string> finder_video_cover_image_url;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceFinder();
+      EntranceFinder(const EntranceFinder&) = default;
+      EntranceFinder(EntranceFinder&&) = default;
+      EntranceFinder& operator=(const EntranceFinder&) = default;
+      EntranceFinder& operator=(EntranceFinder&&) = default;
+      ~EntranceFinder();
+    };
+    Enum<CodeDisplayMode> code_display_mode;
+    Enum<BackgroundColor> background_color;
+    std::optional<EntranceMiniProgram> entrance_mini_program;
+    std::optional<EntranceOfficialAccount> entrance_official_account;
+    std::optional<EntranceFinder> entrance_finder;
+    // Unknown members.
+    JsonValue extra;
+
+    CouponDisplayInfo();
+    CouponDisplayInfo(const CouponDisplayInfo&) = default;
+    CouponDisplayInfo(CouponDisplayInfo&&) = default;
+    CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+    CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+    ~CouponDisplayInfo();
+  };
+  using NotifyConfig =
+      PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::Stock::NotifyConfig;
+  using StoreScope =
+      PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::Stock::StoreScope;
+  struct SentCountInfo {
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> today_count;
+    // Unknown members.
+    JsonValue extra;
+
+    SentCountInfo();
+    SentCountInfo(const SentCountInfo&) = default;
+    SentCountInfo(SentCountInfo&&) = default;
+    SentCountInfo& operator=(const SentCountInfo&) = default;
+    SentCountInfo& operator=(SentCountInfo&&) = default;
+    ~SentCountInfo();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAuditing = 1,     // "AUDITING"
+    kSending = 2,      // "SENDING"
+    kPaused = 3,       // "PAUSED"
+    kStopped = 4,      // "STOPPED"
+    kDeactivated = 5,  // "DEACTIVATED"
+  };
+  std::optional<std::string> product_coupon_id;
+  std::optional<std::string> stock_id;
   std::optional<std::string> remark;
-  // required
   Enum<CouponCodeMode> coupon_code_mode;
   std::optional<CouponCodeCountInfo> coupon_code_count_info;
-  StockSendRule stock_send_rule;
+  std::optional<StockSendRule> stock_send_rule;
   std::optional<SingleUsageRule> single_usage_rule;
   std::optional<SequentialUsageRule> sequential_usage_rule;
-  UsageRuleDisplayInfo usage_rule_display_info;
-  CouponDisplayInfo coupon_display_info;
-  NotifyConfig notify_config;
-  // required
+  std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+  std::optional<CouponDisplayInfo> coupon_display_info;
+  std::optional<NotifyConfig> notify_config;
   Enum<StoreScope> store_scope;
-  SentCountInfo sent_count_info;
-  // required
+  std::optional<SentCountInfo> sent_count_info;
   Enum<State> state;
   std::optional<std::string> deactivate_request_no;
   // format rfc3339
   std::optional<std::string> deactivate_time;
   std::optional<std::string> deactivate_reason;
-  std::string brand_id;
+  std::optional<std::string> brand_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -11703,42 +16986,422 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequ
   ~GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest();
 };
 struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse {
-  using CouponCodeMode = PostPartnerProductCouponProductCouponsRequest::Stock::CouponCodeMode;
-  using CouponCodeCountInfo = GetBusifavorStocksByStockIdResponse::CouponCodeCount;
-  using StockSendRule = PostPartnerProductCouponProductCouponsRequest::Stock::StockSendRule;
-  using SingleUsageRule = PostPartnerProductCouponProductCouponsResponse::Stock::SingleUsageRule;
-  using SequentialUsageRule =
-      PostPartnerProductCouponProductCouponsRequest::Stock::SequentialUsageRule;
-  using UsageRuleDisplayInfo =
-      PostPartnerProductCouponProductCouponsRequest::Stock::UsageRuleDisplayInfo;
-  using CouponDisplayInfo =
-      PostPartnerProductCouponProductCouponsResponse::Stock::CouponDisplayInfo;
-  using NotifyConfig = PostBusifavorStocksRequest::NotifyConfig;
-  using StoreScope = PostPartnerProductCouponProductCouponsRequest::Stock::StoreScope;
-  using SentCountInfo = PostPartnerProductCouponProductCouponsResponse::Stock::SentCountInfo;
-  using State = PostPartnerProductCouponProductCouponsResponse::Stock::State;
-  std::string product_coupon_id;
-  std::string stock_id;
+  enum class CouponCodeMode : std::int32_t {
+    kUnrecognized = 0,
+    kWechatpay = 1,  // "WECHATPAY"
+    kUpload = 2,     // "UPLOAD"
+    kApiAssign = 3,  // "API_ASSIGN"
+  };
+  struct CouponCodeCountInfo {
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> available_count;
+    // Unknown members.
+    JsonValue extra;
+
+    CouponCodeCountInfo();
+    CouponCodeCountInfo(const CouponCodeCountInfo&) = default;
+    CouponCodeCountInfo(CouponCodeCountInfo&&) = default;
+    CouponCodeCountInfo& operator=(const CouponCodeCountInfo&) = default;
+    CouponCodeCountInfo& operator=(CouponCodeCountInfo&&) = default;
+    ~CouponCodeCountInfo();
+  };
+  struct StockSendRule {
+    std::optional<std::int64_t> max_count;
+    std::optional<std::int64_t> max_count_per_day;
+    std::optional<std::int64_t> max_count_per_user;
+    // Unknown members.
+    JsonValue extra;
+
+    StockSendRule();
+    StockSendRule(const StockSendRule&) = default;
+    StockSendRule(StockSendRule&&) = default;
+    StockSendRule& operator=(const StockSendRule&) = default;
+    StockSendRule& operator=(StockSendRule&&) = default;
+    ~StockSendRule();
+  };
+  struct SingleUsageRule {
+    struct CouponAvailablePeriod {
+      struct WeeklyAvailablePeriod {
+        enum class DayList : std::int32_t {
+          kUnrecognized = 0,
+          kMonday = 1,     // "MONDAY"
+          kTuesday = 2,    // "TUESDAY"
+          kWednesday = 3,  // "WEDNESDAY"
+          kThursday = 4,   // "THURSDAY"
+          kFriday = 5,     // "FRIDAY"
+          kSaturday = 6,   // "SATURDAY"
+          kSunday = 7,     // "SUNDAY"
+        };
+        struct DayPeriodList {
+          std::optional<std::int64_t> begin_time;
+          std::optional<std::int64_t> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          DayPeriodList();
+          DayPeriodList(const DayPeriodList&) = default;
+          DayPeriodList(DayPeriodList&&) = default;
+          DayPeriodList& operator=(const DayPeriodList&) = default;
+          DayPeriodList& operator=(DayPeriodList&&) = default;
+          ~DayPeriodList();
+        };
+        List<Enum<DayList>> day_list;
+        List<DayPeriodList> day_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        WeeklyAvailablePeriod();
+        WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+        WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+        WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+        WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+        ~WeeklyAvailablePeriod();
+      };
+      struct IrregularAvailablePeriodList {
+        // format rfc3339
+        std::optional<std::string> begin_time;
+        // format rfc3339
+        std::optional<std::string> end_time;
+        // Unknown members.
+        JsonValue extra;
+
+        IrregularAvailablePeriodList();
+        IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+        IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+        IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+        IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+        ~IrregularAvailablePeriodList();
+      };
+      // format rfc3339
+      std::optional<std::string> available_begin_time;
+      // format rfc3339
+      std::optional<std::string> available_end_time;
+      std::optional<std::int64_t> available_days;
+      std::optional<std::int64_t> wait_days_after_receive;
+      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      List<IrregularAvailablePeriodList> irregular_available_period_list;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponAvailablePeriod();
+      CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+      CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+      ~CouponAvailablePeriod();
+    };
+    struct NormalCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> discount_amount;
+      // Unknown members.
+      JsonValue extra;
+
+      NormalCoupon();
+      NormalCoupon(const NormalCoupon&) = default;
+      NormalCoupon(NormalCoupon&&) = default;
+      NormalCoupon& operator=(const NormalCoupon&) = default;
+      NormalCoupon& operator=(NormalCoupon&&) = default;
+      ~NormalCoupon();
+    };
+    struct DiscountCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> percent_off;
+      // Unknown members.
+      JsonValue extra;
+
+      DiscountCoupon();
+      DiscountCoupon(const DiscountCoupon&) = default;
+      DiscountCoupon(DiscountCoupon&&) = default;
+      DiscountCoupon& operator=(const DiscountCoupon&) = default;
+      DiscountCoupon& operator=(DiscountCoupon&&) = default;
+      ~DiscountCoupon();
+    };
+    struct ExchangeCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> exchange_price;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeCoupon();
+      ExchangeCoupon(const ExchangeCoupon&) = default;
+      ExchangeCoupon(ExchangeCoupon&&) = default;
+      ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+      ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+      ~ExchangeCoupon();
+    };
+    std::optional<CouponAvailablePeriod> coupon_available_period;
+    std::optional<NormalCoupon> normal_coupon;
+    std::optional<DiscountCoupon> discount_coupon;
+    std::optional<ExchangeCoupon> exchange_coupon;
+    // Unknown members.
+    JsonValue extra;
+
+    SingleUsageRule();
+    SingleUsageRule(const SingleUsageRule&) = default;
+    SingleUsageRule(SingleUsageRule&&) = default;
+    SingleUsageRule& operator=(const SingleUsageRule&) = default;
+    SingleUsageRule& operator=(SingleUsageRule&&) = default;
+    ~SingleUsageRule();
+  };
+  struct SequentialUsageRule {
+    struct CouponAvailablePeriod {
+      using WeeklyAvailablePeriod =
+          GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+              SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod;
+      using IrregularAvailablePeriodList =
+          GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+              SingleUsageRule::CouponAvailablePeriod::IrregularAvailablePeriodList;
+      // format rfc3339
+      std::optional<std::string> available_begin_time;
+      // format rfc3339
+      std::optional<std::string> available_end_time;
+      std::optional<std::int64_t> wait_days_after_receive;
+      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      List<IrregularAvailablePeriodList> irregular_available_period_list;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponAvailablePeriod();
+      CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+      CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+      ~CouponAvailablePeriod();
+    };
+    struct NormalCouponList {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> discount_amount;
+      // Unknown members.
+      JsonValue extra;
+
+      NormalCouponList();
+      NormalCouponList(const NormalCouponList&) = default;
+      NormalCouponList(NormalCouponList&&) = default;
+      NormalCouponList& operator=(const NormalCouponList&) = default;
+      NormalCouponList& operator=(NormalCouponList&&) = default;
+      ~NormalCouponList();
+    };
+    struct DiscountCouponList {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> percent_off;
+      // Unknown members.
+      JsonValue extra;
+
+      DiscountCouponList();
+      DiscountCouponList(const DiscountCouponList&) = default;
+      DiscountCouponList(DiscountCouponList&&) = default;
+      DiscountCouponList& operator=(const DiscountCouponList&) = default;
+      DiscountCouponList& operator=(DiscountCouponList&&) = default;
+      ~DiscountCouponList();
+    };
+    struct ExchangeCouponList {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> exchange_price;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeCouponList();
+      ExchangeCouponList(const ExchangeCouponList&) = default;
+      ExchangeCouponList(ExchangeCouponList&&) = default;
+      ExchangeCouponList& operator=(const ExchangeCouponList&) = default;
+      ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
+      ~ExchangeCouponList();
+    };
+    std::optional<CouponAvailablePeriod> coupon_available_period;
+    List<NormalCouponList> normal_coupon_list;
+    List<DiscountCouponList> discount_coupon_list;
+    List<ExchangeCouponList> exchange_coupon_list;
+    std::optional<bool> special_first;
+    // Unknown members.
+    JsonValue extra;
+
+    SequentialUsageRule();
+    SequentialUsageRule(const SequentialUsageRule&) = default;
+    SequentialUsageRule(SequentialUsageRule&&) = default;
+    SequentialUsageRule& operator=(const SequentialUsageRule&) = default;
+    SequentialUsageRule& operator=(SequentialUsageRule&&) = default;
+    ~SequentialUsageRule();
+  };
+  struct UsageRuleDisplayInfo {
+    enum class CouponUsageMethodList : std::int32_t {
+      kUnrecognized = 0,
+      kOffline = 1,      // "OFFLINE"
+      kMiniProgram = 2,  // "MINI_PROGRAM"
+      kApp = 3,          // "APP"
+      kPaymentCode = 4,  // "PAYMENT_CODE"
+    };
+    struct CouponAvailableStoreInfo {
+      std::optional<std::string> description;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponAvailableStoreInfo();
+      CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+      CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+      CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+      CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+      ~CouponAvailableStoreInfo();
+    };
+    enum class AppJumpType : std::int32_t {
+      kUnrecognized = 0,
+      kH5 = 1,            // "H5"
+      kPasscodeLink = 2,  // "PASSCODE_LINK"
+      kUsageGuide = 3,    // "USAGE_GUIDE"
+    };
+    List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+    std::optional<std::string> mini_program_appid;
+    std::optional<std::string> mini_program_path;
+    std::optional<std::string> app_path;
+    std::optional<std::string> usage_description;
+    std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+    Enum<AppJumpType> app_jump_type;
+    std::optional<std::string> passcode_link;
+    // Unknown members.
+    JsonValue extra;
+
+    UsageRuleDisplayInfo();
+    UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+    UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+    UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+    UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+    ~UsageRuleDisplayInfo();
+  };
+  struct CouponDisplayInfo {
+    enum class CodeDisplayMode : std::int32_t {
+      kUnrecognized = 0,
+      kInvisible = 1,  // "INVISIBLE"
+      kBarcode = 2,    // "BARCODE"
+      kQrcode = 3,     // "QRCODE"
+    };
+    enum class BackgroundColor : std::int32_t {
+      kUnrecognized = 0,
+      kColor010 = 1,   // "Color010"
+      kColor020 = 2,   // "Color020"
+      kColor030 = 3,   // "Color030"
+      kColor040 = 4,   // "Color040"
+      kColor050 = 5,   // "Color050"
+      kColor060 = 6,   // "Color060"
+      kColor070 = 7,   // "Color070"
+      kColor080 = 8,   // "Color080"
+      kColor090 = 9,   // "Color090"
+      kColor100 = 10,  // "Color100"
+    };
+    struct EntranceMiniProgram {
+      std::optional<std::string> appid;
+      std::optional<std::string> path;
+      std::optional<std::string> entrance_wording;
+      std::optional<std::string> guidance_wording;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceMiniProgram();
+      EntranceMiniProgram(const EntranceMiniProgram&) = default;
+      EntranceMiniProgram(EntranceMiniProgram&&) = default;
+      EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+      EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+      ~EntranceMiniProgram();
+    };
+    struct EntranceOfficialAccount {
+      std::optional<std::string> appid;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceOfficialAccount();
+      EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+      EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+      EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+      EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+      ~EntranceOfficialAccount();
+    };
+    struct EntranceFinder {
+      std::optional<std::string> finder_id;
+      std::optional<std::string> finder_video_id;
+      std::optional<std::string> finder_video_cover_image_url;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceFinder();
+      EntranceFinder(const EntranceFinder&) = default;
+      EntranceFinder(EntranceFinder&&) = default;
+      EntranceFinder& operator=(const EntranceFinder&) = default;
+      EntranceFinder& operator=(EntranceFinder&&) = default;
+      ~EntranceFinder();
+    };
+    Enum<CodeDisplayMode> code_display_mode;
+    Enum<BackgroundColor> background_color;
+    std::optional<EntranceMiniProgram> entrance_mini_program;
+    std::optional<EntranceOfficialAccount> entrance_official_account;
+    std::optional<EntranceFinder> entrance_finder;
+    // Unknown members.
+    JsonValue extra;
+
+    CouponDisplayInfo();
+    CouponDisplayInfo(const CouponDisplayInfo&) = default;
+    CouponDisplayInfo(CouponDisplayInfo&&) = default;
+    CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+    CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+    ~CouponDisplayInfo();
+  };
+  struct NotifyConfig {
+    std::optional<std::string> notify_appid;
+    // Unknown members.
+    JsonValue extra;
+
+    NotifyConfig();
+    NotifyConfig(const NotifyConfig&) = default;
+    NotifyConfig(NotifyConfig&&) = default;
+    NotifyConfig& operator=(const NotifyConfig&) = default;
+    NotifyConfig& operator=(NotifyConfig&&) = default;
+    ~NotifyConfig();
+  };
+  enum class StoreScope : std::int32_t {
+    kUnrecognized = 0,
+    kNone = 1,      // "NONE"
+    kAll = 2,       // "ALL"
+    kSpecific = 3,  // "SPECIFIC"
+  };
+  struct SentCountInfo {
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> today_count;
+    // Unknown members.
+    JsonValue extra;
+
+    SentCountInfo();
+    SentCountInfo(const SentCountInfo&) = default;
+    SentCountInfo(SentCountInfo&&) = default;
+    SentCountInfo& operator=(const SentCountInfo&) = default;
+    SentCountInfo& operator=(SentCountInfo&&) = default;
+    ~SentCountInfo();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAuditing = 1,     // "AUDITING"
+    kSending = 2,      // "SENDING"
+    kPaused = 3,       // "PAUSED"
+    kStopped = 4,      // "STOPPED"
+    kDeactivated = 5,  // "DEACTIVATED"
+  };
+  std::optional<std::string> product_coupon_id;
+  std::optional<std::string> stock_id;
   std::optional<std::string> remark;
-  // required
   Enum<CouponCodeMode> coupon_code_mode;
   std::optional<CouponCodeCountInfo> coupon_code_count_info;
-  StockSendRule stock_send_rule;
+  std::optional<StockSendRule> stock_send_rule;
   std::optional<SingleUsageRule> single_usage_rule;
   std::optional<SequentialUsageRule> sequential_usage_rule;
-  UsageRuleDisplayInfo usage_rule_display_info;
-  CouponDisplayInfo coupon_display_info;
-  NotifyConfig notify_config;
-  // required
+  std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+  std::optional<CouponDisplayInfo> coupon_display_info;
+  std::optional<NotifyConfig> notify_config;
   Enum<StoreScope> store_scope;
-  SentCountInfo sent_count_info;
-  // required
+  std::optional<SentCountInfo> sent_count_info;
   Enum<State> state;
   std::optional<std::string> deactivate_request_no;
   // format rfc3339
   std::optional<std::string> deactivate_time;
   std::optional<std::string> deactivate_reason;
-  std::string brand_id;
+  std::optional<std::string> brand_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -11803,12 +17466,147 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockId {
 
 // PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}
 struct PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest {
-  using UsageRuleDisplayInfo =
-      PostPartnerProductCouponProductCouponsRequest::Stock::UsageRuleDisplayInfo;
-  using CouponDisplayInfo =
-      PostPartnerProductCouponProductCouponsResponse::Stock::CouponDisplayInfo;
-  using NotifyConfig = PostBusifavorStocksRequest::NotifyConfig;
-  using StoreScope = PostPartnerProductCouponProductCouponsRequest::Stock::StoreScope;
+  struct UsageRuleDisplayInfo {
+    enum class CouponUsageMethodList : std::int32_t {
+      kUnrecognized = 0,
+      kOffline = 1,      // "OFFLINE"
+      kMiniProgram = 2,  // "MINI_PROGRAM"
+      kApp = 3,          // "APP"
+      kPaymentCode = 4,  // "PAYMENT_CODE"
+    };
+    struct CouponAvailableStoreInfo {
+      std::string description;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponAvailableStoreInfo();
+      CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+      CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+      CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+      CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+      ~CouponAvailableStoreInfo();
+    };
+    enum class AppJumpType : std::int32_t {
+      kUnrecognized = 0,
+      kH5 = 1,            // "H5"
+      kPasscodeLink = 2,  // "PASSCODE_LINK"
+      kUsageGuide = 3,    // "USAGE_GUIDE"
+    };
+    // required
+    std::vector<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+    std::optional<std::string> mini_program_appid;
+    std::optional<std::string> mini_program_path;
+    std::optional<std::string> app_path;
+    std::string usage_description;
+    std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+    Enum<AppJumpType> app_jump_type;
+    std::optional<std::string> passcode_link;
+    // Unknown members.
+    JsonValue extra;
+
+    UsageRuleDisplayInfo();
+    UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+    UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+    UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+    UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+    ~UsageRuleDisplayInfo();
+  };
+  struct CouponDisplayInfo {
+    enum class CodeDisplayMode : std::int32_t {
+      kUnrecognized = 0,
+      kInvisible = 1,  // "INVISIBLE"
+      kBarcode = 2,    // "BARCODE"
+      kQrcode = 3,     // "QRCODE"
+    };
+    enum class BackgroundColor : std::int32_t {
+      kUnrecognized = 0,
+      kColor010 = 1,   // "Color010"
+      kColor020 = 2,   // "Color020"
+      kColor030 = 3,   // "Color030"
+      kColor040 = 4,   // "Color040"
+      kColor050 = 5,   // "Color050"
+      kColor060 = 6,   // "Color060"
+      kColor070 = 7,   // "Color070"
+      kColor080 = 8,   // "Color080"
+      kColor090 = 9,   // "Color090"
+      kColor100 = 10,  // "Color100"
+    };
+    struct EntranceMiniProgram {
+      std::string appid;
+      std::string path;
+      std::string entrance_wording;
+      std::string guidance_wording;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceMiniProgram();
+      EntranceMiniProgram(const EntranceMiniProgram&) = default;
+      EntranceMiniProgram(EntranceMiniProgram&&) = default;
+      EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+      EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+      ~EntranceMiniProgram();
+    };
+    struct EntranceOfficialAccount {
+      std::string appid;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceOfficialAccount();
+      EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+      EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+      EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+      EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+      ~EntranceOfficialAccount();
+    };
+    struct EntranceFinder {
+      std::string finder_id;
+      std::string finder_video_id;
+      std::string finder_video_cover_image_url;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceFinder();
+      EntranceFinder(const EntranceFinder&) = default;
+      EntranceFinder(EntranceFinder&&) = default;
+      EntranceFinder& operator=(const EntranceFinder&) = default;
+      EntranceFinder& operator=(EntranceFinder&&) = default;
+      ~EntranceFinder();
+    };
+    Enum<CodeDisplayMode> code_display_mode;
+    Enum<BackgroundColor> background_color;
+    std::optional<EntranceMiniProgram> entrance_mini_program;
+    std::optional<EntranceOfficialAccount> entrance_official_account;
+    std::optional<EntranceFinder> entrance_finder;
+    // Unknown members.
+    JsonValue extra;
+
+    CouponDisplayInfo();
+    CouponDisplayInfo(const CouponDisplayInfo&) = default;
+    CouponDisplayInfo(CouponDisplayInfo&&) = default;
+    CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+    CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+    ~CouponDisplayInfo();
+  };
+  struct NotifyConfig {
+    std::optional<std::string> notify_appid;
+    // Unknown members.
+    JsonValue extra;
+
+    NotifyConfig();
+    NotifyConfig(const NotifyConfig&) = default;
+    NotifyConfig(NotifyConfig&&) = default;
+    NotifyConfig& operator=(const NotifyConfig&) = default;
+    NotifyConfig& operator=(NotifyConfig&&) = default;
+    ~NotifyConfig();
+  };
+  enum class StoreScope : std::int32_t {
+    kUnrecognized = 0,
+    kNone = 1,      // "NONE"
+    kAll = 2,       // "ALL"
+    kSpecific = 3,  // "SPECIFIC"
+  };
   std::string brand_id;
   std::string out_request_no;
   std::optional<std::string> remark;
@@ -11833,42 +17631,388 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRe
   ~PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest();
 };
 struct PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse {
-  using CouponCodeMode = PostPartnerProductCouponProductCouponsRequest::Stock::CouponCodeMode;
-  using CouponCodeCountInfo = GetBusifavorStocksByStockIdResponse::CouponCodeCount;
-  using StockSendRule = PostPartnerProductCouponProductCouponsRequest::Stock::StockSendRule;
-  using SingleUsageRule = PostPartnerProductCouponProductCouponsResponse::Stock::SingleUsageRule;
-  using SequentialUsageRule =
-      PostPartnerProductCouponProductCouponsRequest::Stock::SequentialUsageRule;
-  using UsageRuleDisplayInfo =
-      PostPartnerProductCouponProductCouponsRequest::Stock::UsageRuleDisplayInfo;
-  using CouponDisplayInfo =
-      PostPartnerProductCouponProductCouponsResponse::Stock::CouponDisplayInfo;
-  using NotifyConfig = PostBusifavorStocksRequest::NotifyConfig;
-  using StoreScope = PostPartnerProductCouponProductCouponsRequest::Stock::StoreScope;
-  using SentCountInfo = PostPartnerProductCouponProductCouponsResponse::Stock::SentCountInfo;
-  using State = PostPartnerProductCouponProductCouponsResponse::Stock::State;
-  std::string product_coupon_id;
-  std::string stock_id;
+  enum class CouponCodeMode : std::int32_t {
+    kUnrecognized = 0,
+    kWechatpay = 1,  // "WECHATPAY"
+    kUpload = 2,     // "UPLOAD"
+    kApiAssign = 3,  // "API_ASSIGN"
+  };
+  struct CouponCodeCountInfo {
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> available_count;
+    // Unknown members.
+    JsonValue extra;
+
+    CouponCodeCountInfo();
+    CouponCodeCountInfo(const CouponCodeCountInfo&) = default;
+    CouponCodeCountInfo(CouponCodeCountInfo&&) = default;
+    CouponCodeCountInfo& operator=(const CouponCodeCountInfo&) = default;
+    CouponCodeCountInfo& operator=(CouponCodeCountInfo&&) = default;
+    ~CouponCodeCountInfo();
+  };
+  struct StockSendRule {
+    std::optional<std::int64_t> max_count;
+    std::optional<std::int64_t> max_count_per_day;
+    std::optional<std::int64_t> max_count_per_user;
+    // Unknown members.
+    JsonValue extra;
+
+    StockSendRule();
+    StockSendRule(const StockSendRule&) = default;
+    StockSendRule(StockSendRule&&) = default;
+    StockSendRule& operator=(const StockSendRule&) = default;
+    StockSendRule& operator=(StockSendRule&&) = default;
+    ~StockSendRule();
+  };
+  struct SingleUsageRule {
+    struct CouponAvailablePeriod {
+      struct WeeklyAvailablePeriod {
+        enum class DayList : std::int32_t {
+          kUnrecognized = 0,
+          kMonday = 1,     // "MONDAY"
+          kTuesday = 2,    // "TUESDAY"
+          kWednesday = 3,  // "WEDNESDAY"
+          kThursday = 4,   // "THURSDAY"
+          kFriday = 5,     // "FRIDAY"
+          kSaturday = 6,   // "SATURDAY"
+          kSunday = 7,     // "SUNDAY"
+        };
+        struct DayPeriodList {
+          std::optional<std::int64_t> begin_time;
+          std::optional<std::int64_t> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          DayPeriodList();
+          DayPeriodList(const DayPeriodList&) = default;
+          DayPeriodList(DayPeriodList&&) = default;
+          DayPeriodList& operator=(const DayPeriodList&) = default;
+          DayPeriodList& operator=(DayPeriodList&&) = default;
+          ~DayPeriodList();
+        };
+        List<Enum<DayList>> day_list;
+        List<DayPeriodList> day_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        WeeklyAvailablePeriod();
+        WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+        WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+        WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+        WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+        ~WeeklyAvailablePeriod();
+      };
+      struct IrregularAvailablePeriodList {
+        // format rfc3339
+        std::optional<std::string> begin_time;
+        // format rfc3339
+        std::optional<std::string> end_time;
+        // Unknown members.
+        JsonValue extra;
+
+        IrregularAvailablePeriodList();
+        IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+        IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+        IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+        IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+        ~IrregularAvailablePeriodList();
+      };
+      // format rfc3339
+      std::optional<std::string> available_begin_time;
+      // format rfc3339
+      std::optional<std::string> available_end_time;
+      std::optional<std::int64_t> available_days;
+      std::optional<std::int64_t> wait_days_after_receive;
+      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      List<IrregularAvailablePeriodList> irregular_available_period_list;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponAvailablePeriod();
+      CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+      CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+      ~CouponAvailablePeriod();
+    };
+    struct NormalCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> discount_amount;
+      // Unknown members.
+      JsonValue extra;
+
+      NormalCoupon();
+      NormalCoupon(const NormalCoupon&) = default;
+      NormalCoupon(NormalCoupon&&) = default;
+      NormalCoupon& operator=(const NormalCoupon&) = default;
+      NormalCoupon& operator=(NormalCoupon&&) = default;
+      ~NormalCoupon();
+    };
+    struct DiscountCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> percent_off;
+      // Unknown members.
+      JsonValue extra;
+
+      DiscountCoupon();
+      DiscountCoupon(const DiscountCoupon&) = default;
+      DiscountCoupon(DiscountCoupon&&) = default;
+      DiscountCoupon& operator=(const DiscountCoupon&) = default;
+      DiscountCoupon& operator=(DiscountCoupon&&) = default;
+      ~DiscountCoupon();
+    };
+    struct ExchangeCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> exchange_price;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeCoupon();
+      ExchangeCoupon(const ExchangeCoupon&) = default;
+      ExchangeCoupon(ExchangeCoupon&&) = default;
+      ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+      ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+      ~ExchangeCoupon();
+    };
+    std::optional<CouponAvailablePeriod> coupon_available_period;
+    std::optional<NormalCoupon> normal_coupon;
+    std::optional<DiscountCoupon> discount_coupon;
+    std::optional<ExchangeCoupon> exchange_coupon;
+    // Unknown members.
+    JsonValue extra;
+
+    SingleUsageRule();
+    SingleUsageRule(const SingleUsageRule&) = default;
+    SingleUsageRule(SingleUsageRule&&) = default;
+    SingleUsageRule& operator=(const SingleUsageRule&) = default;
+    SingleUsageRule& operator=(SingleUsageRule&&) = default;
+    ~SingleUsageRule();
+  };
+  struct SequentialUsageRule {
+    struct CouponAvailablePeriod {
+      using WeeklyAvailablePeriod =
+          PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+              SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod;
+      using IrregularAvailablePeriodList =
+          PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+              SingleUsageRule::CouponAvailablePeriod::IrregularAvailablePeriodList;
+      // format rfc3339
+      std::optional<std::string> available_begin_time;
+      // format rfc3339
+      std::optional<std::string> available_end_time;
+      std::optional<std::int64_t> wait_days_after_receive;
+      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      List<IrregularAvailablePeriodList> irregular_available_period_list;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponAvailablePeriod();
+      CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+      CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+      ~CouponAvailablePeriod();
+    };
+    struct NormalCouponList {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> discount_amount;
+      // Unknown members.
+      JsonValue extra;
+
+      NormalCouponList();
+      NormalCouponList(const NormalCouponList&) = default;
+      NormalCouponList(NormalCouponList&&) = default;
+      NormalCouponList& operator=(const NormalCouponList&) = default;
+      NormalCouponList& operator=(NormalCouponList&&) = default;
+      ~NormalCouponList();
+    };
+    struct DiscountCouponList {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> percent_off;
+      // Unknown members.
+      JsonValue extra;
+
+      DiscountCouponList();
+      DiscountCouponList(const DiscountCouponList&) = default;
+      DiscountCouponList(DiscountCouponList&&) = default;
+      DiscountCouponList& operator=(const DiscountCouponList&) = default;
+      DiscountCouponList& operator=(DiscountCouponList&&) = default;
+      ~DiscountCouponList();
+    };
+    struct ExchangeCouponList {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> exchange_price;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeCouponList();
+      ExchangeCouponList(const ExchangeCouponList&) = default;
+      ExchangeCouponList(ExchangeCouponList&&) = default;
+      ExchangeCouponList& operator=(const ExchangeCouponList&) = default;
+      ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
+      ~ExchangeCouponList();
+    };
+    std::optional<CouponAvailablePeriod> coupon_available_period;
+    List<NormalCouponList> normal_coupon_list;
+    List<DiscountCouponList> discount_coupon_list;
+    List<ExchangeCouponList> exchange_coupon_list;
+    std::optional<bool> special_first;
+    // Unknown members.
+    JsonValue extra;
+
+    SequentialUsageRule();
+    SequentialUsageRule(const SequentialUsageRule&) = default;
+    SequentialUsageRule(SequentialUsageRule&&) = default;
+    SequentialUsageRule& operator=(const SequentialUsageRule&) = default;
+    SequentialUsageRule& operator=(SequentialUsageRule&&) = default;
+    ~SequentialUsageRule();
+  };
+  struct UsageRuleDisplayInfo {
+    using CouponUsageMethodList =
+        PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
+            UsageRuleDisplayInfo::CouponUsageMethodList;
+    struct CouponAvailableStoreInfo {
+      std::optional<std::string> description;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponAvailableStoreInfo();
+      CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+      CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+      CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+      CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+      ~CouponAvailableStoreInfo();
+    };
+    using AppJumpType =
+        PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
+            UsageRuleDisplayInfo::AppJumpType;
+    List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+    std::optional<std::string> mini_program_appid;
+    std::optional<std::string> mini_program_path;
+    std::optional<std::string> app_path;
+    std::optional<std::string> usage_description;
+    std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+    Enum<AppJumpType> app_jump_type;
+    std::optional<std::string> passcode_link;
+    // Unknown members.
+    JsonValue extra;
+
+    UsageRuleDisplayInfo();
+    UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+    UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+    UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+    UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+    ~UsageRuleDisplayInfo();
+  };
+  struct CouponDisplayInfo {
+    using CodeDisplayMode =
+        PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
+            CouponDisplayInfo::CodeDisplayMode;
+    using BackgroundColor =
+        PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
+            CouponDisplayInfo::BackgroundColor;
+    struct EntranceMiniProgram {
+      std::optional<std::string> appid;
+      std::optional<std::string> path;
+      std::optional<std::string> entrance_wording;
+      std::optional<std::string> guidance_wording;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceMiniProgram();
+      EntranceMiniProgram(const EntranceMiniProgram&) = default;
+      EntranceMiniProgram(EntranceMiniProgram&&) = default;
+      EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+      EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+      ~EntranceMiniProgram();
+    };
+    struct EntranceOfficialAccount {
+      std::optional<std::string> appid;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceOfficialAccount();
+      EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+      EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+      EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+      EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+      ~EntranceOfficialAccount();
+    };
+    struct EntranceFinder {
+      std::optional<std::string> finder_id;
+      std::optional<std::string> finder_video_id;
+      std::optional<std::string> finder_video_cover_image_url;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceFinder();
+      EntranceFinder(const EntranceFinder&) = default;
+      EntranceFinder(EntranceFinder&&) = default;
+      EntranceFinder& operator=(const EntranceFinder&) = default;
+      EntranceFinder& operator=(EntranceFinder&&) = default;
+      ~EntranceFinder();
+    };
+    Enum<CodeDisplayMode> code_display_mode;
+    Enum<BackgroundColor> background_color;
+    std::optional<EntranceMiniProgram> entrance_mini_program;
+    std::optional<EntranceOfficialAccount> entrance_official_account;
+    std::optional<EntranceFinder> entrance_finder;
+    // Unknown members.
+    JsonValue extra;
+
+    CouponDisplayInfo();
+    CouponDisplayInfo(const CouponDisplayInfo&) = default;
+    CouponDisplayInfo(CouponDisplayInfo&&) = default;
+    CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+    CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+    ~CouponDisplayInfo();
+  };
+  using NotifyConfig =
+      PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::NotifyConfig;
+  using StoreScope =
+      PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::StoreScope;
+  struct SentCountInfo {
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> today_count;
+    // Unknown members.
+    JsonValue extra;
+
+    SentCountInfo();
+    SentCountInfo(const SentCountInfo&) = default;
+    SentCountInfo(SentCountInfo&&) = default;
+    SentCountInfo& operator=(const SentCountInfo&) = default;
+    SentCountInfo& operator=(SentCountInfo&&) = default;
+    ~SentCountInfo();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAuditing = 1,     // "AUDITING"
+    kSending = 2,      // "SENDING"
+    kPaused = 3,       // "PAUSED"
+    kStopped = 4,      // "STOPPED"
+    kDeactivated = 5,  // "DEACTIVATED"
+  };
+  std::optional<std::string> product_coupon_id;
+  std::optional<std::string> stock_id;
   std::optional<std::string> remark;
-  // required
   Enum<CouponCodeMode> coupon_code_mode;
   std::optional<CouponCodeCountInfo> coupon_code_count_info;
-  StockSendRule stock_send_rule;
+  std::optional<StockSendRule> stock_send_rule;
   std::optional<SingleUsageRule> single_usage_rule;
   std::optional<SequentialUsageRule> sequential_usage_rule;
-  UsageRuleDisplayInfo usage_rule_display_info;
-  CouponDisplayInfo coupon_display_info;
-  NotifyConfig notify_config;
-  // required
+  std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+  std::optional<CouponDisplayInfo> coupon_display_info;
+  std::optional<NotifyConfig> notify_config;
   Enum<StoreScope> store_scope;
-  SentCountInfo sent_count_info;
-  // required
+  std::optional<SentCountInfo> sent_count_info;
   Enum<State> state;
   std::optional<std::string> deactivate_request_no;
   // format rfc3339
   std::optional<std::string> deactivate_time;
   std::optional<std::string> deactivate_reason;
-  std::string brand_id;
+  std::optional<std::string> brand_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -11935,9 +18079,18 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockId {
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associate-stores
 struct
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest {
-  using StoreList =
-      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
-          StoreList;
+  struct StoreList {
+    std::string store_id;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreList();
+    StoreList(const StoreList&) = default;
+    StoreList(StoreList&&) = default;
+    StoreList& operator=(const StoreList&) = default;
+    StoreList& operator=(StoreList&&) = default;
+    ~StoreList();
+  };
   std::string brand_id;
   // required
   std::vector<StoreList> store_list;
@@ -11963,15 +18116,35 @@ struct
 };
 struct
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresResponse {
-  using SuccessStoreList =
-      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
-          StoreList;
-  using FailedStoreList =
-      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse::
-          FailedStoreList;
-  std::int64_t total_count = 0;
-  std::vector<SuccessStoreList> success_store_list;
-  std::vector<FailedStoreList> failed_store_list;
+  struct SuccessStoreList {
+    std::optional<std::string> store_id;
+    // Unknown members.
+    JsonValue extra;
+
+    SuccessStoreList();
+    SuccessStoreList(const SuccessStoreList&) = default;
+    SuccessStoreList(SuccessStoreList&&) = default;
+    SuccessStoreList& operator=(const SuccessStoreList&) = default;
+    SuccessStoreList& operator=(SuccessStoreList&&) = default;
+    ~SuccessStoreList();
+  };
+  struct FailedStoreList {
+    std::optional<std::string> store_id;
+    std::optional<std::string> code;
+    std::optional<std::string> message;
+    // Unknown members.
+    JsonValue extra;
+
+    FailedStoreList();
+    FailedStoreList(const FailedStoreList&) = default;
+    FailedStoreList(FailedStoreList&&) = default;
+    FailedStoreList& operator=(const FailedStoreList&) = default;
+    FailedStoreList& operator=(FailedStoreList&&) = default;
+    ~FailedStoreList();
+  };
+  std::optional<std::int64_t> total_count;
+  List<SuccessStoreList> success_store_list;
+  List<FailedStoreList> failed_store_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -12070,12 +18243,21 @@ struct
 };
 struct
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresResponse {
-  using StoreList =
-      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
-          StoreList;
-  std::int64_t total_count = 0;
+  struct StoreList {
+    std::optional<std::string> store_id;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreList();
+    StoreList(const StoreList&) = default;
+    StoreList(StoreList&&) = default;
+    StoreList& operator=(const StoreList&) = default;
+    StoreList& operator=(StoreList&&) = default;
+    ~StoreList();
+  };
+  std::optional<std::int64_t> total_count;
   std::optional<std::string> next_page_token;
-  std::vector<StoreList> store_list;
+  List<StoreList> store_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -12172,42 +18354,422 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDea
   ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateRequest();
 };
 struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse {
-  using CouponCodeMode = PostPartnerProductCouponProductCouponsRequest::Stock::CouponCodeMode;
-  using CouponCodeCountInfo = GetBusifavorStocksByStockIdResponse::CouponCodeCount;
-  using StockSendRule = PostPartnerProductCouponProductCouponsRequest::Stock::StockSendRule;
-  using SingleUsageRule = PostPartnerProductCouponProductCouponsResponse::Stock::SingleUsageRule;
-  using SequentialUsageRule =
-      PostPartnerProductCouponProductCouponsRequest::Stock::SequentialUsageRule;
-  using UsageRuleDisplayInfo =
-      PostPartnerProductCouponProductCouponsRequest::Stock::UsageRuleDisplayInfo;
-  using CouponDisplayInfo =
-      PostPartnerProductCouponProductCouponsResponse::Stock::CouponDisplayInfo;
-  using NotifyConfig = PostBusifavorStocksRequest::NotifyConfig;
-  using StoreScope = PostPartnerProductCouponProductCouponsRequest::Stock::StoreScope;
-  using SentCountInfo = PostPartnerProductCouponProductCouponsResponse::Stock::SentCountInfo;
-  using State = PostPartnerProductCouponProductCouponsResponse::Stock::State;
-  std::string product_coupon_id;
-  std::string stock_id;
+  enum class CouponCodeMode : std::int32_t {
+    kUnrecognized = 0,
+    kWechatpay = 1,  // "WECHATPAY"
+    kUpload = 2,     // "UPLOAD"
+    kApiAssign = 3,  // "API_ASSIGN"
+  };
+  struct CouponCodeCountInfo {
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> available_count;
+    // Unknown members.
+    JsonValue extra;
+
+    CouponCodeCountInfo();
+    CouponCodeCountInfo(const CouponCodeCountInfo&) = default;
+    CouponCodeCountInfo(CouponCodeCountInfo&&) = default;
+    CouponCodeCountInfo& operator=(const CouponCodeCountInfo&) = default;
+    CouponCodeCountInfo& operator=(CouponCodeCountInfo&&) = default;
+    ~CouponCodeCountInfo();
+  };
+  struct StockSendRule {
+    std::optional<std::int64_t> max_count;
+    std::optional<std::int64_t> max_count_per_day;
+    std::optional<std::int64_t> max_count_per_user;
+    // Unknown members.
+    JsonValue extra;
+
+    StockSendRule();
+    StockSendRule(const StockSendRule&) = default;
+    StockSendRule(StockSendRule&&) = default;
+    StockSendRule& operator=(const StockSendRule&) = default;
+    StockSendRule& operator=(StockSendRule&&) = default;
+    ~StockSendRule();
+  };
+  struct SingleUsageRule {
+    struct CouponAvailablePeriod {
+      struct WeeklyAvailablePeriod {
+        enum class DayList : std::int32_t {
+          kUnrecognized = 0,
+          kMonday = 1,     // "MONDAY"
+          kTuesday = 2,    // "TUESDAY"
+          kWednesday = 3,  // "WEDNESDAY"
+          kThursday = 4,   // "THURSDAY"
+          kFriday = 5,     // "FRIDAY"
+          kSaturday = 6,   // "SATURDAY"
+          kSunday = 7,     // "SUNDAY"
+        };
+        struct DayPeriodList {
+          std::optional<std::int64_t> begin_time;
+          std::optional<std::int64_t> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          DayPeriodList();
+          DayPeriodList(const DayPeriodList&) = default;
+          DayPeriodList(DayPeriodList&&) = default;
+          DayPeriodList& operator=(const DayPeriodList&) = default;
+          DayPeriodList& operator=(DayPeriodList&&) = default;
+          ~DayPeriodList();
+        };
+        List<Enum<DayList>> day_list;
+        List<DayPeriodList> day_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        WeeklyAvailablePeriod();
+        WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+        WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+        WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+        WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+        ~WeeklyAvailablePeriod();
+      };
+      struct IrregularAvailablePeriodList {
+        // format rfc3339
+        std::optional<std::string> begin_time;
+        // format rfc3339
+        std::optional<std::string> end_time;
+        // Unknown members.
+        JsonValue extra;
+
+        IrregularAvailablePeriodList();
+        IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+        IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+        IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+        IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+        ~IrregularAvailablePeriodList();
+      };
+      // format rfc3339
+      std::optional<std::string> available_begin_time;
+      // format rfc3339
+      std::optional<std::string> available_end_time;
+      std::optional<std::int64_t> available_days;
+      std::optional<std::int64_t> wait_days_after_receive;
+      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      List<IrregularAvailablePeriodList> irregular_available_period_list;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponAvailablePeriod();
+      CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+      CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+      ~CouponAvailablePeriod();
+    };
+    struct NormalCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> discount_amount;
+      // Unknown members.
+      JsonValue extra;
+
+      NormalCoupon();
+      NormalCoupon(const NormalCoupon&) = default;
+      NormalCoupon(NormalCoupon&&) = default;
+      NormalCoupon& operator=(const NormalCoupon&) = default;
+      NormalCoupon& operator=(NormalCoupon&&) = default;
+      ~NormalCoupon();
+    };
+    struct DiscountCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> percent_off;
+      // Unknown members.
+      JsonValue extra;
+
+      DiscountCoupon();
+      DiscountCoupon(const DiscountCoupon&) = default;
+      DiscountCoupon(DiscountCoupon&&) = default;
+      DiscountCoupon& operator=(const DiscountCoupon&) = default;
+      DiscountCoupon& operator=(DiscountCoupon&&) = default;
+      ~DiscountCoupon();
+    };
+    struct ExchangeCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> exchange_price;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeCoupon();
+      ExchangeCoupon(const ExchangeCoupon&) = default;
+      ExchangeCoupon(ExchangeCoupon&&) = default;
+      ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+      ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+      ~ExchangeCoupon();
+    };
+    std::optional<CouponAvailablePeriod> coupon_available_period;
+    std::optional<NormalCoupon> normal_coupon;
+    std::optional<DiscountCoupon> discount_coupon;
+    std::optional<ExchangeCoupon> exchange_coupon;
+    // Unknown members.
+    JsonValue extra;
+
+    SingleUsageRule();
+    SingleUsageRule(const SingleUsageRule&) = default;
+    SingleUsageRule(SingleUsageRule&&) = default;
+    SingleUsageRule& operator=(const SingleUsageRule&) = default;
+    SingleUsageRule& operator=(SingleUsageRule&&) = default;
+    ~SingleUsageRule();
+  };
+  struct SequentialUsageRule {
+    struct CouponAvailablePeriod {
+      using WeeklyAvailablePeriod =
+          PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+              SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod;
+      using IrregularAvailablePeriodList =
+          PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+              SingleUsageRule::CouponAvailablePeriod::IrregularAvailablePeriodList;
+      // format rfc3339
+      std::optional<std::string> available_begin_time;
+      // format rfc3339
+      std::optional<std::string> available_end_time;
+      std::optional<std::int64_t> wait_days_after_receive;
+      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      List<IrregularAvailablePeriodList> irregular_available_period_list;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponAvailablePeriod();
+      CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+      CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+      ~CouponAvailablePeriod();
+    };
+    struct NormalCouponList {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> discount_amount;
+      // Unknown members.
+      JsonValue extra;
+
+      NormalCouponList();
+      NormalCouponList(const NormalCouponList&) = default;
+      NormalCouponList(NormalCouponList&&) = default;
+      NormalCouponList& operator=(const NormalCouponList&) = default;
+      NormalCouponList& operator=(NormalCouponList&&) = default;
+      ~NormalCouponList();
+    };
+    struct DiscountCouponList {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> percent_off;
+      // Unknown members.
+      JsonValue extra;
+
+      DiscountCouponList();
+      DiscountCouponList(const DiscountCouponList&) = default;
+      DiscountCouponList(DiscountCouponList&&) = default;
+      DiscountCouponList& operator=(const DiscountCouponList&) = default;
+      DiscountCouponList& operator=(DiscountCouponList&&) = default;
+      ~DiscountCouponList();
+    };
+    struct ExchangeCouponList {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> exchange_price;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeCouponList();
+      ExchangeCouponList(const ExchangeCouponList&) = default;
+      ExchangeCouponList(ExchangeCouponList&&) = default;
+      ExchangeCouponList& operator=(const ExchangeCouponList&) = default;
+      ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
+      ~ExchangeCouponList();
+    };
+    std::optional<CouponAvailablePeriod> coupon_available_period;
+    List<NormalCouponList> normal_coupon_list;
+    List<DiscountCouponList> discount_coupon_list;
+    List<ExchangeCouponList> exchange_coupon_list;
+    std::optional<bool> special_first;
+    // Unknown members.
+    JsonValue extra;
+
+    SequentialUsageRule();
+    SequentialUsageRule(const SequentialUsageRule&) = default;
+    SequentialUsageRule(SequentialUsageRule&&) = default;
+    SequentialUsageRule& operator=(const SequentialUsageRule&) = default;
+    SequentialUsageRule& operator=(SequentialUsageRule&&) = default;
+    ~SequentialUsageRule();
+  };
+  struct UsageRuleDisplayInfo {
+    enum class CouponUsageMethodList : std::int32_t {
+      kUnrecognized = 0,
+      kOffline = 1,      // "OFFLINE"
+      kMiniProgram = 2,  // "MINI_PROGRAM"
+      kApp = 3,          // "APP"
+      kPaymentCode = 4,  // "PAYMENT_CODE"
+    };
+    struct CouponAvailableStoreInfo {
+      std::optional<std::string> description;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponAvailableStoreInfo();
+      CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+      CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+      CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+      CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+      ~CouponAvailableStoreInfo();
+    };
+    enum class AppJumpType : std::int32_t {
+      kUnrecognized = 0,
+      kH5 = 1,            // "H5"
+      kPasscodeLink = 2,  // "PASSCODE_LINK"
+      kUsageGuide = 3,    // "USAGE_GUIDE"
+    };
+    List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+    std::optional<std::string> mini_program_appid;
+    std::optional<std::string> mini_program_path;
+    std::optional<std::string> app_path;
+    std::optional<std::string> usage_description;
+    std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+    Enum<AppJumpType> app_jump_type;
+    std::optional<std::string> passcode_link;
+    // Unknown members.
+    JsonValue extra;
+
+    UsageRuleDisplayInfo();
+    UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+    UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+    UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+    UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+    ~UsageRuleDisplayInfo();
+  };
+  struct CouponDisplayInfo {
+    enum class CodeDisplayMode : std::int32_t {
+      kUnrecognized = 0,
+      kInvisible = 1,  // "INVISIBLE"
+      kBarcode = 2,    // "BARCODE"
+      kQrcode = 3,     // "QRCODE"
+    };
+    enum class BackgroundColor : std::int32_t {
+      kUnrecognized = 0,
+      kColor010 = 1,   // "Color010"
+      kColor020 = 2,   // "Color020"
+      kColor030 = 3,   // "Color030"
+      kColor040 = 4,   // "Color040"
+      kColor050 = 5,   // "Color050"
+      kColor060 = 6,   // "Color060"
+      kColor070 = 7,   // "Color070"
+      kColor080 = 8,   // "Color080"
+      kColor090 = 9,   // "Color090"
+      kColor100 = 10,  // "Color100"
+    };
+    struct EntranceMiniProgram {
+      std::optional<std::string> appid;
+      std::optional<std::string> path;
+      std::optional<std::string> entrance_wording;
+      std::optional<std::string> guidance_wording;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceMiniProgram();
+      EntranceMiniProgram(const EntranceMiniProgram&) = default;
+      EntranceMiniProgram(EntranceMiniProgram&&) = default;
+      EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+      EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+      ~EntranceMiniProgram();
+    };
+    struct EntranceOfficialAccount {
+      std::optional<std::string> appid;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceOfficialAccount();
+      EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+      EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+      EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+      EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+      ~EntranceOfficialAccount();
+    };
+    struct EntranceFinder {
+      std::optional<std::string> finder_id;
+      std::optional<std::string> finder_video_id;
+      std::optional<std::string> finder_video_cover_image_url;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceFinder();
+      EntranceFinder(const EntranceFinder&) = default;
+      EntranceFinder(EntranceFinder&&) = default;
+      EntranceFinder& operator=(const EntranceFinder&) = default;
+      EntranceFinder& operator=(EntranceFinder&&) = default;
+      ~EntranceFinder();
+    };
+    Enum<CodeDisplayMode> code_display_mode;
+    Enum<BackgroundColor> background_color;
+    std::optional<EntranceMiniProgram> entrance_mini_program;
+    std::optional<EntranceOfficialAccount> entrance_official_account;
+    std::optional<EntranceFinder> entrance_finder;
+    // Unknown members.
+    JsonValue extra;
+
+    CouponDisplayInfo();
+    CouponDisplayInfo(const CouponDisplayInfo&) = default;
+    CouponDisplayInfo(CouponDisplayInfo&&) = default;
+    CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+    CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+    ~CouponDisplayInfo();
+  };
+  struct NotifyConfig {
+    std::optional<std::string> notify_appid;
+    // Unknown members.
+    JsonValue extra;
+
+    NotifyConfig();
+    NotifyConfig(const NotifyConfig&) = default;
+    NotifyConfig(NotifyConfig&&) = default;
+    NotifyConfig& operator=(const NotifyConfig&) = default;
+    NotifyConfig& operator=(NotifyConfig&&) = default;
+    ~NotifyConfig();
+  };
+  enum class StoreScope : std::int32_t {
+    kUnrecognized = 0,
+    kNone = 1,      // "NONE"
+    kAll = 2,       // "ALL"
+    kSpecific = 3,  // "SPECIFIC"
+  };
+  struct SentCountInfo {
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> today_count;
+    // Unknown members.
+    JsonValue extra;
+
+    SentCountInfo();
+    SentCountInfo(const SentCountInfo&) = default;
+    SentCountInfo(SentCountInfo&&) = default;
+    SentCountInfo& operator=(const SentCountInfo&) = default;
+    SentCountInfo& operator=(SentCountInfo&&) = default;
+    ~SentCountInfo();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAuditing = 1,     // "AUDITING"
+    kSending = 2,      // "SENDING"
+    kPaused = 3,       // "PAUSED"
+    kStopped = 4,      // "STOPPED"
+    kDeactivated = 5,  // "DEACTIVATED"
+  };
+  std::optional<std::string> product_coupon_id;
+  std::optional<std::string> stock_id;
   std::optional<std::string> remark;
-  // required
   Enum<CouponCodeMode> coupon_code_mode;
   std::optional<CouponCodeCountInfo> coupon_code_count_info;
-  StockSendRule stock_send_rule;
+  std::optional<StockSendRule> stock_send_rule;
   std::optional<SingleUsageRule> single_usage_rule;
   std::optional<SequentialUsageRule> sequential_usage_rule;
-  UsageRuleDisplayInfo usage_rule_display_info;
-  CouponDisplayInfo coupon_display_info;
-  NotifyConfig notify_config;
-  // required
+  std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+  std::optional<CouponDisplayInfo> coupon_display_info;
+  std::optional<NotifyConfig> notify_config;
   Enum<StoreScope> store_scope;
-  SentCountInfo sent_count_info;
-  // required
+  std::optional<SentCountInfo> sent_count_info;
   Enum<State> state;
   std::optional<std::string> deactivate_request_no;
   // format rfc3339
   std::optional<std::string> deactivate_time;
   std::optional<std::string> deactivate_reason;
-  std::string brand_id;
+  std::optional<std::string> brand_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -12281,9 +18843,18 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDea
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/disassociate-stores
 struct
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest {
-  using StoreList =
-      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
-          StoreList;
+  struct StoreList {
+    std::string store_id;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreList();
+    StoreList(const StoreList&) = default;
+    StoreList(StoreList&&) = default;
+    StoreList& operator=(const StoreList&) = default;
+    StoreList& operator=(StoreList&&) = default;
+    ~StoreList();
+  };
   std::string brand_id;
   // required
   std::vector<StoreList> store_list;
@@ -12309,15 +18880,35 @@ struct
 };
 struct
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresResponse {
-  using SuccessStoreList =
-      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
-          StoreList;
-  using FailedStoreList =
-      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse::
-          FailedStoreList;
-  std::int64_t total_count = 0;
-  std::vector<SuccessStoreList> success_store_list;
-  std::vector<FailedStoreList> failed_store_list;
+  struct SuccessStoreList {
+    std::optional<std::string> store_id;
+    // Unknown members.
+    JsonValue extra;
+
+    SuccessStoreList();
+    SuccessStoreList(const SuccessStoreList&) = default;
+    SuccessStoreList(SuccessStoreList&&) = default;
+    SuccessStoreList& operator=(const SuccessStoreList&) = default;
+    SuccessStoreList& operator=(SuccessStoreList&&) = default;
+    ~SuccessStoreList();
+  };
+  struct FailedStoreList {
+    std::optional<std::string> store_id;
+    std::optional<std::string> code;
+    std::optional<std::string> message;
+    // Unknown members.
+    JsonValue extra;
+
+    FailedStoreList();
+    FailedStoreList(const FailedStoreList&) = default;
+    FailedStoreList(FailedStoreList&&) = default;
+    FailedStoreList& operator=(const FailedStoreList&) = default;
+    FailedStoreList& operator=(FailedStoreList&&) = default;
+    ~FailedStoreList();
+  };
+  std::optional<std::int64_t> total_count;
+  List<SuccessStoreList> success_store_list;
+  List<FailedStoreList> failed_store_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -12390,9 +18981,11 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDis
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/update-budget
 struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest {
-  using UpdateMode =
-      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest::
-          UpdateMode;
+  enum class UpdateMode : std::int32_t {
+    kUnrecognized = 0,
+    kMaxCount = 1,        // "MAX_COUNT"
+    kMaxCountPerDay = 2,  // "MAX_COUNT_PER_DAY"
+  };
   std::string brand_id;
   std::string out_request_no;
   // required
@@ -12422,42 +19015,422 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpd
   ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest();
 };
 struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse {
-  using CouponCodeMode = PostPartnerProductCouponProductCouponsRequest::Stock::CouponCodeMode;
-  using CouponCodeCountInfo = GetBusifavorStocksByStockIdResponse::CouponCodeCount;
-  using StockSendRule = PostPartnerProductCouponProductCouponsRequest::Stock::StockSendRule;
-  using SingleUsageRule = PostPartnerProductCouponProductCouponsResponse::Stock::SingleUsageRule;
-  using SequentialUsageRule =
-      PostPartnerProductCouponProductCouponsRequest::Stock::SequentialUsageRule;
-  using UsageRuleDisplayInfo =
-      PostPartnerProductCouponProductCouponsRequest::Stock::UsageRuleDisplayInfo;
-  using CouponDisplayInfo =
-      PostPartnerProductCouponProductCouponsResponse::Stock::CouponDisplayInfo;
-  using NotifyConfig = PostBusifavorStocksRequest::NotifyConfig;
-  using StoreScope = PostPartnerProductCouponProductCouponsRequest::Stock::StoreScope;
-  using SentCountInfo = PostPartnerProductCouponProductCouponsResponse::Stock::SentCountInfo;
-  using State = PostPartnerProductCouponProductCouponsResponse::Stock::State;
-  std::string product_coupon_id;
-  std::string stock_id;
+  enum class CouponCodeMode : std::int32_t {
+    kUnrecognized = 0,
+    kWechatpay = 1,  // "WECHATPAY"
+    kUpload = 2,     // "UPLOAD"
+    kApiAssign = 3,  // "API_ASSIGN"
+  };
+  struct CouponCodeCountInfo {
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> available_count;
+    // Unknown members.
+    JsonValue extra;
+
+    CouponCodeCountInfo();
+    CouponCodeCountInfo(const CouponCodeCountInfo&) = default;
+    CouponCodeCountInfo(CouponCodeCountInfo&&) = default;
+    CouponCodeCountInfo& operator=(const CouponCodeCountInfo&) = default;
+    CouponCodeCountInfo& operator=(CouponCodeCountInfo&&) = default;
+    ~CouponCodeCountInfo();
+  };
+  struct StockSendRule {
+    std::optional<std::int64_t> max_count;
+    std::optional<std::int64_t> max_count_per_day;
+    std::optional<std::int64_t> max_count_per_user;
+    // Unknown members.
+    JsonValue extra;
+
+    StockSendRule();
+    StockSendRule(const StockSendRule&) = default;
+    StockSendRule(StockSendRule&&) = default;
+    StockSendRule& operator=(const StockSendRule&) = default;
+    StockSendRule& operator=(StockSendRule&&) = default;
+    ~StockSendRule();
+  };
+  struct SingleUsageRule {
+    struct CouponAvailablePeriod {
+      struct WeeklyAvailablePeriod {
+        enum class DayList : std::int32_t {
+          kUnrecognized = 0,
+          kMonday = 1,     // "MONDAY"
+          kTuesday = 2,    // "TUESDAY"
+          kWednesday = 3,  // "WEDNESDAY"
+          kThursday = 4,   // "THURSDAY"
+          kFriday = 5,     // "FRIDAY"
+          kSaturday = 6,   // "SATURDAY"
+          kSunday = 7,     // "SUNDAY"
+        };
+        struct DayPeriodList {
+          std::optional<std::int64_t> begin_time;
+          std::optional<std::int64_t> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          DayPeriodList();
+          DayPeriodList(const DayPeriodList&) = default;
+          DayPeriodList(DayPeriodList&&) = default;
+          DayPeriodList& operator=(const DayPeriodList&) = default;
+          DayPeriodList& operator=(DayPeriodList&&) = default;
+          ~DayPeriodList();
+        };
+        List<Enum<DayList>> day_list;
+        List<DayPeriodList> day_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        WeeklyAvailablePeriod();
+        WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+        WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+        WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+        WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+        ~WeeklyAvailablePeriod();
+      };
+      struct IrregularAvailablePeriodList {
+        // format rfc3339
+        std::optional<std::string> begin_time;
+        // format rfc3339
+        std::optional<std::string> end_time;
+        // Unknown members.
+        JsonValue extra;
+
+        IrregularAvailablePeriodList();
+        IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+        IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+        IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+        IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+        ~IrregularAvailablePeriodList();
+      };
+      // format rfc3339
+      std::optional<std::string> available_begin_time;
+      // format rfc3339
+      std::optional<std::string> available_end_time;
+      std::optional<std::int64_t> available_days;
+      std::optional<std::int64_t> wait_days_after_receive;
+      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      List<IrregularAvailablePeriodList> irregular_available_period_list;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponAvailablePeriod();
+      CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+      CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+      ~CouponAvailablePeriod();
+    };
+    struct NormalCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> discount_amount;
+      // Unknown members.
+      JsonValue extra;
+
+      NormalCoupon();
+      NormalCoupon(const NormalCoupon&) = default;
+      NormalCoupon(NormalCoupon&&) = default;
+      NormalCoupon& operator=(const NormalCoupon&) = default;
+      NormalCoupon& operator=(NormalCoupon&&) = default;
+      ~NormalCoupon();
+    };
+    struct DiscountCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> percent_off;
+      // Unknown members.
+      JsonValue extra;
+
+      DiscountCoupon();
+      DiscountCoupon(const DiscountCoupon&) = default;
+      DiscountCoupon(DiscountCoupon&&) = default;
+      DiscountCoupon& operator=(const DiscountCoupon&) = default;
+      DiscountCoupon& operator=(DiscountCoupon&&) = default;
+      ~DiscountCoupon();
+    };
+    struct ExchangeCoupon {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> exchange_price;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeCoupon();
+      ExchangeCoupon(const ExchangeCoupon&) = default;
+      ExchangeCoupon(ExchangeCoupon&&) = default;
+      ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+      ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+      ~ExchangeCoupon();
+    };
+    std::optional<CouponAvailablePeriod> coupon_available_period;
+    std::optional<NormalCoupon> normal_coupon;
+    std::optional<DiscountCoupon> discount_coupon;
+    std::optional<ExchangeCoupon> exchange_coupon;
+    // Unknown members.
+    JsonValue extra;
+
+    SingleUsageRule();
+    SingleUsageRule(const SingleUsageRule&) = default;
+    SingleUsageRule(SingleUsageRule&&) = default;
+    SingleUsageRule& operator=(const SingleUsageRule&) = default;
+    SingleUsageRule& operator=(SingleUsageRule&&) = default;
+    ~SingleUsageRule();
+  };
+  struct SequentialUsageRule {
+    struct CouponAvailablePeriod {
+      using WeeklyAvailablePeriod =
+          PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+              SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod;
+      using IrregularAvailablePeriodList =
+          PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+              SingleUsageRule::CouponAvailablePeriod::IrregularAvailablePeriodList;
+      // format rfc3339
+      std::optional<std::string> available_begin_time;
+      // format rfc3339
+      std::optional<std::string> available_end_time;
+      std::optional<std::int64_t> wait_days_after_receive;
+      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      List<IrregularAvailablePeriodList> irregular_available_period_list;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponAvailablePeriod();
+      CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+      CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+      CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+      ~CouponAvailablePeriod();
+    };
+    struct NormalCouponList {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> discount_amount;
+      // Unknown members.
+      JsonValue extra;
+
+      NormalCouponList();
+      NormalCouponList(const NormalCouponList&) = default;
+      NormalCouponList(NormalCouponList&&) = default;
+      NormalCouponList& operator=(const NormalCouponList&) = default;
+      NormalCouponList& operator=(NormalCouponList&&) = default;
+      ~NormalCouponList();
+    };
+    struct DiscountCouponList {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> percent_off;
+      // Unknown members.
+      JsonValue extra;
+
+      DiscountCouponList();
+      DiscountCouponList(const DiscountCouponList&) = default;
+      DiscountCouponList(DiscountCouponList&&) = default;
+      DiscountCouponList& operator=(const DiscountCouponList&) = default;
+      DiscountCouponList& operator=(DiscountCouponList&&) = default;
+      ~DiscountCouponList();
+    };
+    struct ExchangeCouponList {
+      std::optional<std::int64_t> threshold;
+      std::optional<std::int64_t> exchange_price;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeCouponList();
+      ExchangeCouponList(const ExchangeCouponList&) = default;
+      ExchangeCouponList(ExchangeCouponList&&) = default;
+      ExchangeCouponList& operator=(const ExchangeCouponList&) = default;
+      ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
+      ~ExchangeCouponList();
+    };
+    std::optional<CouponAvailablePeriod> coupon_available_period;
+    List<NormalCouponList> normal_coupon_list;
+    List<DiscountCouponList> discount_coupon_list;
+    List<ExchangeCouponList> exchange_coupon_list;
+    std::optional<bool> special_first;
+    // Unknown members.
+    JsonValue extra;
+
+    SequentialUsageRule();
+    SequentialUsageRule(const SequentialUsageRule&) = default;
+    SequentialUsageRule(SequentialUsageRule&&) = default;
+    SequentialUsageRule& operator=(const SequentialUsageRule&) = default;
+    SequentialUsageRule& operator=(SequentialUsageRule&&) = default;
+    ~SequentialUsageRule();
+  };
+  struct UsageRuleDisplayInfo {
+    enum class CouponUsageMethodList : std::int32_t {
+      kUnrecognized = 0,
+      kOffline = 1,      // "OFFLINE"
+      kMiniProgram = 2,  // "MINI_PROGRAM"
+      kApp = 3,          // "APP"
+      kPaymentCode = 4,  // "PAYMENT_CODE"
+    };
+    struct CouponAvailableStoreInfo {
+      std::optional<std::string> description;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponAvailableStoreInfo();
+      CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+      CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+      CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+      CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+      ~CouponAvailableStoreInfo();
+    };
+    enum class AppJumpType : std::int32_t {
+      kUnrecognized = 0,
+      kH5 = 1,            // "H5"
+      kPasscodeLink = 2,  // "PASSCODE_LINK"
+      kUsageGuide = 3,    // "USAGE_GUIDE"
+    };
+    List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+    std::optional<std::string> mini_program_appid;
+    std::optional<std::string> mini_program_path;
+    std::optional<std::string> app_path;
+    std::optional<std::string> usage_description;
+    std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+    Enum<AppJumpType> app_jump_type;
+    std::optional<std::string> passcode_link;
+    // Unknown members.
+    JsonValue extra;
+
+    UsageRuleDisplayInfo();
+    UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+    UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+    UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+    UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+    ~UsageRuleDisplayInfo();
+  };
+  struct CouponDisplayInfo {
+    enum class CodeDisplayMode : std::int32_t {
+      kUnrecognized = 0,
+      kInvisible = 1,  // "INVISIBLE"
+      kBarcode = 2,    // "BARCODE"
+      kQrcode = 3,     // "QRCODE"
+    };
+    enum class BackgroundColor : std::int32_t {
+      kUnrecognized = 0,
+      kColor010 = 1,   // "Color010"
+      kColor020 = 2,   // "Color020"
+      kColor030 = 3,   // "Color030"
+      kColor040 = 4,   // "Color040"
+      kColor050 = 5,   // "Color050"
+      kColor060 = 6,   // "Color060"
+      kColor070 = 7,   // "Color070"
+      kColor080 = 8,   // "Color080"
+      kColor090 = 9,   // "Color090"
+      kColor100 = 10,  // "Color100"
+    };
+    struct EntranceMiniProgram {
+      std::optional<std::string> appid;
+      std::optional<std::string> path;
+      std::optional<std::string> entrance_wording;
+      std::optional<std::string> guidance_wording;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceMiniProgram();
+      EntranceMiniProgram(const EntranceMiniProgram&) = default;
+      EntranceMiniProgram(EntranceMiniProgram&&) = default;
+      EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+      EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+      ~EntranceMiniProgram();
+    };
+    struct EntranceOfficialAccount {
+      std::optional<std::string> appid;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceOfficialAccount();
+      EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+      EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+      EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+      EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+      ~EntranceOfficialAccount();
+    };
+    struct EntranceFinder {
+      std::optional<std::string> finder_id;
+      std::optional<std::string> finder_video_id;
+      std::optional<std::string> finder_video_cover_image_url;
+      // Unknown members.
+      JsonValue extra;
+
+      EntranceFinder();
+      EntranceFinder(const EntranceFinder&) = default;
+      EntranceFinder(EntranceFinder&&) = default;
+      EntranceFinder& operator=(const EntranceFinder&) = default;
+      EntranceFinder& operator=(EntranceFinder&&) = default;
+      ~EntranceFinder();
+    };
+    Enum<CodeDisplayMode> code_display_mode;
+    Enum<BackgroundColor> background_color;
+    std::optional<EntranceMiniProgram> entrance_mini_program;
+    std::optional<EntranceOfficialAccount> entrance_official_account;
+    std::optional<EntranceFinder> entrance_finder;
+    // Unknown members.
+    JsonValue extra;
+
+    CouponDisplayInfo();
+    CouponDisplayInfo(const CouponDisplayInfo&) = default;
+    CouponDisplayInfo(CouponDisplayInfo&&) = default;
+    CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+    CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+    ~CouponDisplayInfo();
+  };
+  struct NotifyConfig {
+    std::optional<std::string> notify_appid;
+    // Unknown members.
+    JsonValue extra;
+
+    NotifyConfig();
+    NotifyConfig(const NotifyConfig&) = default;
+    NotifyConfig(NotifyConfig&&) = default;
+    NotifyConfig& operator=(const NotifyConfig&) = default;
+    NotifyConfig& operator=(NotifyConfig&&) = default;
+    ~NotifyConfig();
+  };
+  enum class StoreScope : std::int32_t {
+    kUnrecognized = 0,
+    kNone = 1,      // "NONE"
+    kAll = 2,       // "ALL"
+    kSpecific = 3,  // "SPECIFIC"
+  };
+  struct SentCountInfo {
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> today_count;
+    // Unknown members.
+    JsonValue extra;
+
+    SentCountInfo();
+    SentCountInfo(const SentCountInfo&) = default;
+    SentCountInfo(SentCountInfo&&) = default;
+    SentCountInfo& operator=(const SentCountInfo&) = default;
+    SentCountInfo& operator=(SentCountInfo&&) = default;
+    ~SentCountInfo();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAuditing = 1,     // "AUDITING"
+    kSending = 2,      // "SENDING"
+    kPaused = 3,       // "PAUSED"
+    kStopped = 4,      // "STOPPED"
+    kDeactivated = 5,  // "DEACTIVATED"
+  };
+  std::optional<std::string> product_coupon_id;
+  std::optional<std::string> stock_id;
   std::optional<std::string> remark;
-  // required
   Enum<CouponCodeMode> coupon_code_mode;
   std::optional<CouponCodeCountInfo> coupon_code_count_info;
-  StockSendRule stock_send_rule;
+  std::optional<StockSendRule> stock_send_rule;
   std::optional<SingleUsageRule> single_usage_rule;
   std::optional<SequentialUsageRule> sequential_usage_rule;
-  UsageRuleDisplayInfo usage_rule_display_info;
-  CouponDisplayInfo coupon_display_info;
-  NotifyConfig notify_config;
-  // required
+  std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+  std::optional<CouponDisplayInfo> coupon_display_info;
+  std::optional<NotifyConfig> notify_config;
   Enum<StoreScope> store_scope;
-  SentCountInfo sent_count_info;
-  // required
+  std::optional<SentCountInfo> sent_count_info;
   Enum<State> state;
   std::optional<std::string> deactivate_request_no;
   // format rfc3339
   std::optional<std::string> deactivate_time;
   std::optional<std::string> deactivate_reason;
-  std::string brand_id;
+  std::optional<std::string> brand_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -12557,11 +19530,11 @@ struct
 };
 struct
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesResponse {
-  std::int64_t total_count = 0;
-  std::vector<std::string> success_code_list;
-  std::vector<std::string> failed_code_list;
-  std::vector<std::string> already_exist_code_list;
-  std::vector<std::string> duplicate_code_list;
+  std::optional<std::int64_t> total_count;
+  List<std::string> success_code_list;
+  List<std::string> failed_code_list;
+  List<std::string> already_exist_code_list;
+  List<std::string> duplicate_code_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -12734,10 +19707,10 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesResponse {
       ~ProgressiveBundleUsageDetail();
     };
     struct UserProductCouponBundleInfo {
-      std::string user_coupon_bundle_id;
-      std::int64_t user_coupon_bundle_index = 0;
-      std::int64_t total_count = 0;
-      std::int64_t used_count = 0;
+      std::optional<std::string> user_coupon_bundle_id;
+      std::optional<std::int64_t> user_coupon_bundle_index;
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> used_count;
       // Unknown members.
       JsonValue extra;
 
@@ -12749,13 +19722,70 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesResponse {
       ~UserProductCouponBundleInfo();
     };
     struct ProductCoupon {
-      using State = PostPartnerProductCouponProductCouponsResponse::State;
-      using Scope = PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::Scope;
-      using Type = PostBusifavorStocksRequest::StockType;
-      using UsageMode = PostPartnerDeliveryPlanDeliveryPlansRequest::UsageMode;
-      using SingleUsageInfo = PostPartnerProductCouponProductCouponsRequest::SingleUsageInfo;
+      enum class State : std::int32_t {
+        kUnrecognized = 0,
+        kAuditing = 1,     // "AUDITING"
+        kEffective = 2,    // "EFFECTIVE"
+        kDeactivated = 3,  // "DEACTIVATED"
+      };
+      enum class Scope : std::int32_t {
+        kUnrecognized = 0,
+        kAll = 1,       // "ALL"
+        kSingle = 2,    // "SINGLE"
+        kCategory = 3,  // "CATEGORY"
+      };
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kNormal = 1,    // "NORMAL"
+        kDiscount = 2,  // "DISCOUNT"
+        kExchange = 3,  // "EXCHANGE"
+      };
+      enum class UsageMode : std::int32_t {
+        kUnrecognized = 0,
+        kSingle = 1,             // "SINGLE"
+        kProgressiveBundle = 2,  // "PROGRESSIVE_BUNDLE"
+      };
+      struct SingleUsageInfo {
+        struct NormalCoupon {
+          std::optional<std::int64_t> threshold;
+          std::optional<std::int64_t> discount_amount;
+          // Unknown members.
+          JsonValue extra;
+
+          NormalCoupon();
+          NormalCoupon(const NormalCoupon&) = default;
+          NormalCoupon(NormalCoupon&&) = default;
+          NormalCoupon& operator=(const NormalCoupon&) = default;
+          NormalCoupon& operator=(NormalCoupon&&) = default;
+          ~NormalCoupon();
+        };
+        struct DiscountCoupon {
+          std::optional<std::int64_t> threshold;
+          std::optional<std::int64_t> percent_off;
+          // Unknown members.
+          JsonValue extra;
+
+          DiscountCoupon();
+          DiscountCoupon(const DiscountCoupon&) = default;
+          DiscountCoupon(DiscountCoupon&&) = default;
+          DiscountCoupon& operator=(const DiscountCoupon&) = default;
+          DiscountCoupon& operator=(DiscountCoupon&&) = default;
+          ~DiscountCoupon();
+        };
+        std::optional<NormalCoupon> normal_coupon;
+        std::optional<DiscountCoupon> discount_coupon;
+        // Unknown members.
+        JsonValue extra;
+
+        SingleUsageInfo();
+        SingleUsageInfo(const SingleUsageInfo&) = default;
+        SingleUsageInfo(SingleUsageInfo&&) = default;
+        SingleUsageInfo& operator=(const SingleUsageInfo&) = default;
+        SingleUsageInfo& operator=(SingleUsageInfo&&) = default;
+        ~SingleUsageInfo();
+      };
       struct ProgressiveBundleUsageInfo {
-        std::int64_t count = 0;
+        std::optional<std::int64_t> count;
         std::optional<std::int64_t> interval_days;
         // Unknown members.
         JsonValue extra;
@@ -12767,20 +19797,63 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesResponse {
         ProgressiveBundleUsageInfo& operator=(ProgressiveBundleUsageInfo&&) = default;
         ~ProgressiveBundleUsageInfo();
       };
-      using DisplayInfo = PostPartnerProductCouponProductCouponsRequest::DisplayInfo;
-      std::string product_coupon_id;
-      // required
+      struct DisplayInfo {
+        struct ComboPackageList {
+          struct ChoiceList {
+            std::optional<std::string> name;
+            std::optional<std::int64_t> price;
+            std::optional<std::int64_t> count;
+            std::optional<std::string> image_url;
+            std::optional<std::string> mini_program_appid;
+            std::optional<std::string> mini_program_path;
+            // Unknown members.
+            JsonValue extra;
+
+            ChoiceList();
+            ChoiceList(const ChoiceList&) = default;
+            ChoiceList(ChoiceList&&) = default;
+            ChoiceList& operator=(const ChoiceList&) = default;
+            ChoiceList& operator=(ChoiceList&&) = default;
+            ~ChoiceList();
+          };
+          std::optional<std::string> name;
+          std::optional<std::int64_t> pick_count;
+          List<ChoiceList> choice_list;
+          // Unknown members.
+          JsonValue extra;
+
+          ComboPackageList();
+          ComboPackageList(const ComboPackageList&) = default;
+          ComboPackageList(ComboPackageList&&) = default;
+          ComboPackageList& operator=(const ComboPackageList&) = default;
+          ComboPackageList& operator=(ComboPackageList&&) = default;
+          ~ComboPackageList();
+        };
+        std::optional<std::string> name;
+        std::optional<std::string> image_url;
+        std::optional<std::string> background_url;
+        List<std::string> detail_image_url_list;
+        std::optional<std::int64_t> original_price;
+        List<ComboPackageList> combo_package_list;
+        // Unknown members.
+        JsonValue extra;
+
+        DisplayInfo();
+        DisplayInfo(const DisplayInfo&) = default;
+        DisplayInfo(DisplayInfo&&) = default;
+        DisplayInfo& operator=(const DisplayInfo&) = default;
+        DisplayInfo& operator=(DisplayInfo&&) = default;
+        ~DisplayInfo();
+      };
+      std::optional<std::string> product_coupon_id;
       Enum<State> state;
-      std::string brand_id;
-      // required
+      std::optional<std::string> brand_id;
       Enum<Scope> scope;
-      // required
       Enum<Type> type;
-      // required
       Enum<UsageMode> usage_mode;
       std::optional<SingleUsageInfo> single_usage_info;
       std::optional<ProgressiveBundleUsageInfo> progressive_bundle_usage_info;
-      DisplayInfo display_info;
+      std::optional<DisplayInfo> display_info;
       std::optional<std::string> out_product_no;
       std::optional<std::string> deactivate_request_no;
       // format rfc3339
@@ -12797,48 +19870,333 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesResponse {
       ~ProductCoupon();
     };
     struct Stock {
-      using CouponCodeMode =
-          PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle::
-              CouponCodeMode;
-      using CouponCodeCountInfo = GetBusifavorStocksByStockIdResponse::CouponCodeCount;
-      using StockSendRule =
-          PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle::
-              StockSendRule;
-      using ProgressiveBundleUsageRule =
-          PostPartnerProductCouponProductCouponsResponse::Stock::SingleUsageRule;
-      using StockBundleInfo =
-          PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::StockList::
-              StockBundleInfo;
-      using UsageRuleDisplayInfo =
-          PostPartnerProductCouponProductCouponsRequest::Stock::UsageRuleDisplayInfo;
-      using CouponDisplayInfo =
-          PostPartnerProductCouponProductCouponsResponse::Stock::CouponDisplayInfo;
-      using NotifyConfig = PostBusifavorStocksRequest::NotifyConfig;
-      using StoreScope = PostPartnerProductCouponProductCouponsRequest::Stock::StoreScope;
-      using SentCountInfo = PostPartnerProductCouponProductCouponsResponse::Stock::SentCountInfo;
-      using State = PostPartnerProductCouponProductCouponsResponse::Stock::State;
-      std::string product_coupon_id;
-      std::string stock_id;
+      enum class CouponCodeMode : std::int32_t {
+        kUnrecognized = 0,
+        kWechatpay = 1,  // "WECHATPAY"
+        kUpload = 2,     // "UPLOAD"
+      };
+      struct CouponCodeCountInfo {
+        std::optional<std::int64_t> total_count;
+        std::optional<std::int64_t> available_count;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponCodeCountInfo();
+        CouponCodeCountInfo(const CouponCodeCountInfo&) = default;
+        CouponCodeCountInfo(CouponCodeCountInfo&&) = default;
+        CouponCodeCountInfo& operator=(const CouponCodeCountInfo&) = default;
+        CouponCodeCountInfo& operator=(CouponCodeCountInfo&&) = default;
+        ~CouponCodeCountInfo();
+      };
+      struct StockSendRule {
+        std::optional<std::int64_t> max_count;
+        std::optional<std::int64_t> max_count_per_day;
+        std::optional<std::int64_t> max_count_per_user;
+        // Unknown members.
+        JsonValue extra;
+
+        StockSendRule();
+        StockSendRule(const StockSendRule&) = default;
+        StockSendRule(StockSendRule&&) = default;
+        StockSendRule& operator=(const StockSendRule&) = default;
+        StockSendRule& operator=(StockSendRule&&) = default;
+        ~StockSendRule();
+      };
+      struct ProgressiveBundleUsageRule {
+        struct CouponAvailablePeriod {
+          struct WeeklyAvailablePeriod {
+            enum class DayList : std::int32_t {
+              kUnrecognized = 0,
+              kMonday = 1,     // "MONDAY"
+              kTuesday = 2,    // "TUESDAY"
+              kWednesday = 3,  // "WEDNESDAY"
+              kThursday = 4,   // "THURSDAY"
+              kFriday = 5,     // "FRIDAY"
+              kSaturday = 6,   // "SATURDAY"
+              kSunday = 7,     // "SUNDAY"
+            };
+            struct DayPeriodList {
+              std::optional<std::int64_t> begin_time;
+              std::optional<std::int64_t> end_time;
+              // Unknown members.
+              JsonValue extra;
+
+              DayPeriodList();
+              DayPeriodList(const DayPeriodList&) = default;
+              DayPeriodList(DayPeriodList&&) = default;
+              DayPeriodList& operator=(const DayPeriodList&) = default;
+              DayPeriodList& operator=(DayPeriodList&&) = default;
+              ~DayPeriodList();
+            };
+            List<Enum<DayList>> day_list;
+            List<DayPeriodList> day_period_list;
+            // Unknown members.
+            JsonValue extra;
+
+            WeeklyAvailablePeriod();
+            WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+            WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+            WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+            WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+            ~WeeklyAvailablePeriod();
+          };
+          struct IrregularAvailablePeriodList {
+            // format rfc3339
+            std::optional<std::string> begin_time;
+            // format rfc3339
+            std::optional<std::string> end_time;
+            // Unknown members.
+            JsonValue extra;
+
+            IrregularAvailablePeriodList();
+            IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+            IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+            IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+            IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+            ~IrregularAvailablePeriodList();
+          };
+          // format rfc3339
+          std::optional<std::string> available_begin_time;
+          // format rfc3339
+          std::optional<std::string> available_end_time;
+          std::optional<std::int64_t> available_days;
+          std::optional<std::int64_t> wait_days_after_receive;
+          std::optional<WeeklyAvailablePeriod> weekly_available_period;
+          List<IrregularAvailablePeriodList> irregular_available_period_list;
+          // Unknown members.
+          JsonValue extra;
+
+          CouponAvailablePeriod();
+          CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+          CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+          CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+          CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+          ~CouponAvailablePeriod();
+        };
+        using NormalCoupon = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
+            UserProductCouponList::ProductCoupon::SingleUsageInfo::NormalCoupon;
+        using DiscountCoupon = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
+            UserProductCouponList::ProductCoupon::SingleUsageInfo::DiscountCoupon;
+        struct ExchangeCoupon {
+          std::optional<std::int64_t> threshold;
+          std::optional<std::int64_t> exchange_price;
+          // Unknown members.
+          JsonValue extra;
+
+          ExchangeCoupon();
+          ExchangeCoupon(const ExchangeCoupon&) = default;
+          ExchangeCoupon(ExchangeCoupon&&) = default;
+          ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+          ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+          ~ExchangeCoupon();
+        };
+        std::optional<CouponAvailablePeriod> coupon_available_period;
+        std::optional<NormalCoupon> normal_coupon;
+        std::optional<DiscountCoupon> discount_coupon;
+        std::optional<ExchangeCoupon> exchange_coupon;
+        // Unknown members.
+        JsonValue extra;
+
+        ProgressiveBundleUsageRule();
+        ProgressiveBundleUsageRule(const ProgressiveBundleUsageRule&) = default;
+        ProgressiveBundleUsageRule(ProgressiveBundleUsageRule&&) = default;
+        ProgressiveBundleUsageRule& operator=(const ProgressiveBundleUsageRule&) = default;
+        ProgressiveBundleUsageRule& operator=(ProgressiveBundleUsageRule&&) = default;
+        ~ProgressiveBundleUsageRule();
+      };
+      struct StockBundleInfo {
+        std::optional<std::string> stock_bundle_id;
+        std::optional<std::int64_t> stock_bundle_index;
+        // Unknown members.
+        JsonValue extra;
+
+        StockBundleInfo();
+        StockBundleInfo(const StockBundleInfo&) = default;
+        StockBundleInfo(StockBundleInfo&&) = default;
+        StockBundleInfo& operator=(const StockBundleInfo&) = default;
+        StockBundleInfo& operator=(StockBundleInfo&&) = default;
+        ~StockBundleInfo();
+      };
+      struct UsageRuleDisplayInfo {
+        enum class CouponUsageMethodList : std::int32_t {
+          kUnrecognized = 0,
+          kOffline = 1,      // "OFFLINE"
+          kMiniProgram = 2,  // "MINI_PROGRAM"
+          kApp = 3,          // "APP"
+          kPaymentCode = 4,  // "PAYMENT_CODE"
+        };
+        struct CouponAvailableStoreInfo {
+          std::optional<std::string> description;
+          std::optional<std::string> mini_program_appid;
+          std::optional<std::string> mini_program_path;
+          // Unknown members.
+          JsonValue extra;
+
+          CouponAvailableStoreInfo();
+          CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+          CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+          CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+          CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+          ~CouponAvailableStoreInfo();
+        };
+        enum class AppJumpType : std::int32_t {
+          kUnrecognized = 0,
+          kH5 = 1,            // "H5"
+          kPasscodeLink = 2,  // "PASSCODE_LINK"
+          kUsageGuide = 3,    // "USAGE_GUIDE"
+        };
+        List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        std::optional<std::string> app_path;
+        std::optional<std::string> usage_description;
+        std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+        Enum<AppJumpType> app_jump_type;
+        std::optional<std::string> passcode_link;
+        // Unknown members.
+        JsonValue extra;
+
+        UsageRuleDisplayInfo();
+        UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+        UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+        UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+        UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+        ~UsageRuleDisplayInfo();
+      };
+      struct CouponDisplayInfo {
+        enum class CodeDisplayMode : std::int32_t {
+          kUnrecognized = 0,
+          kInvisible = 1,  // "INVISIBLE"
+          kBarcode = 2,    // "BARCODE"
+          kQrcode = 3,     // "QRCODE"
+        };
+        enum class BackgroundColor : std::int32_t {
+          kUnrecognized = 0,
+          kColor010 = 1,   // "Color010"
+          kColor020 = 2,   // "Color020"
+          kColor030 = 3,   // "Color030"
+          kColor040 = 4,   // "Color040"
+          kColor050 = 5,   // "Color050"
+          kColor060 = 6,   // "Color060"
+          kColor070 = 7,   // "Color070"
+          kColor080 = 8,   // "Color080"
+          kColor090 = 9,   // "Color090"
+          kColor100 = 10,  // "Color100"
+        };
+        struct EntranceMiniProgram {
+          std::optional<std::string> appid;
+          std::optional<std::string> path;
+          std::optional<std::string> entrance_wording;
+          std::optional<std::string> guidance_wording;
+          // Unknown members.
+          JsonValue extra;
+
+          EntranceMiniProgram();
+          EntranceMiniProgram(const EntranceMiniProgram&) = default;
+          EntranceMiniProgram(EntranceMiniProgram&&) = default;
+          EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+          EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+          ~EntranceMiniProgram();
+        };
+        struct EntranceOfficialAccount {
+          std::optional<std::string> appid;
+          // Unknown members.
+          JsonValue extra;
+
+          EntranceOfficialAccount();
+          EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+          EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+          EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+          EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+          ~EntranceOfficialAccount();
+        };
+        struct EntranceFinder {
+          std::optional<std::string> finder_id;
+          std::optional<std::string> finder_video_id;
+          std::optional<std::string> finder_video_cover_image_url;
+          // Unknown members.
+          JsonValue extra;
+
+          EntranceFinder();
+          EntranceFinder(const EntranceFinder&) = default;
+          EntranceFinder(EntranceFinder&&) = default;
+          EntranceFinder& operator=(const EntranceFinder&) = default;
+          EntranceFinder& operator=(EntranceFinder&&) = default;
+          ~EntranceFinder();
+        };
+        Enum<CodeDisplayMode> code_display_mode;
+        Enum<BackgroundColor> background_color;
+        std::optional<EntranceMiniProgram> entrance_mini_program;
+        std::optional<EntranceOfficialAccount> entrance_official_account;
+        std::optional<EntranceFinder> entrance_finder;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponDisplayInfo();
+        CouponDisplayInfo(const CouponDisplayInfo&) = default;
+        CouponDisplayInfo(CouponDisplayInfo&&) = default;
+        CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+        CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+        ~CouponDisplayInfo();
+      };
+      struct NotifyConfig {
+        std::optional<std::string> notify_appid;
+        // Unknown members.
+        JsonValue extra;
+
+        NotifyConfig();
+        NotifyConfig(const NotifyConfig&) = default;
+        NotifyConfig(NotifyConfig&&) = default;
+        NotifyConfig& operator=(const NotifyConfig&) = default;
+        NotifyConfig& operator=(NotifyConfig&&) = default;
+        ~NotifyConfig();
+      };
+      enum class StoreScope : std::int32_t {
+        kUnrecognized = 0,
+        kNone = 1,      // "NONE"
+        kAll = 2,       // "ALL"
+        kSpecific = 3,  // "SPECIFIC"
+      };
+      struct SentCountInfo {
+        std::optional<std::int64_t> total_count;
+        std::optional<std::int64_t> today_count;
+        // Unknown members.
+        JsonValue extra;
+
+        SentCountInfo();
+        SentCountInfo(const SentCountInfo&) = default;
+        SentCountInfo(SentCountInfo&&) = default;
+        SentCountInfo& operator=(const SentCountInfo&) = default;
+        SentCountInfo& operator=(SentCountInfo&&) = default;
+        ~SentCountInfo();
+      };
+      enum class State : std::int32_t {
+        kUnrecognized = 0,
+        kAuditing = 1,     // "AUDITING"
+        kSending = 2,      // "SENDING"
+        kPaused = 3,       // "PAUSED"
+        kStopped = 4,      // "STOPPED"
+        kDeactivated = 5,  // "DEACTIVATED"
+      };
+      std::optional<std::string> product_coupon_id;
+      std::optional<std::string> stock_id;
       std::optional<std::string> remark;
-      // required
       Enum<CouponCodeMode> coupon_code_mode;
       std::optional<CouponCodeCountInfo> coupon_code_count_info;
-      StockSendRule stock_send_rule;
+      std::optional<StockSendRule> stock_send_rule;
       std::optional<ProgressiveBundleUsageRule> progressive_bundle_usage_rule;
       std::optional<StockBundleInfo> stock_bundle_info;
-      UsageRuleDisplayInfo usage_rule_display_info;
-      CouponDisplayInfo coupon_display_info;
-      NotifyConfig notify_config;
-      // required
+      std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+      std::optional<CouponDisplayInfo> coupon_display_info;
+      std::optional<NotifyConfig> notify_config;
       Enum<StoreScope> store_scope;
-      SentCountInfo sent_count_info;
-      // required
+      std::optional<SentCountInfo> sent_count_info;
       Enum<State> state;
       std::optional<std::string> deactivate_request_no;
       // format rfc3339
       std::optional<std::string> deactivate_time;
       std::optional<std::string> deactivate_reason;
-      std::string brand_id;
+      std::optional<std::string> brand_id;
       // Unknown members.
       JsonValue extra;
 
@@ -12854,9 +20212,19 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesResponse {
         kUnrecognized = 0,
         kMember = 1,  // "MEMBER"
       };
-      using MemberTagInfo =
-          PostPartnerProductCouponUsersByOpenidCouponBundlesRequest::CouponTagInfo::MemberTagInfo;
-      std::vector<Enum<CouponTagList>> coupon_tag_list;
+      struct MemberTagInfo {
+        std::optional<std::string> member_card_id;
+        // Unknown members.
+        JsonValue extra;
+
+        MemberTagInfo();
+        MemberTagInfo(const MemberTagInfo&) = default;
+        MemberTagInfo(MemberTagInfo&&) = default;
+        MemberTagInfo& operator=(const MemberTagInfo&) = default;
+        MemberTagInfo& operator=(MemberTagInfo&&) = default;
+        ~MemberTagInfo();
+      };
+      List<Enum<CouponTagList>> coupon_tag_list;
       std::optional<MemberTagInfo> member_tag_info;
       // Unknown members.
       JsonValue extra;
@@ -12868,17 +20236,15 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesResponse {
       CouponTagInfo& operator=(CouponTagInfo&&) = default;
       ~CouponTagInfo();
     };
-    std::string coupon_code;
-    // required
+    std::optional<std::string> coupon_code;
     Enum<CouponState> coupon_state;
     // format rfc3339
-    std::string valid_begin_time;
+    std::optional<std::string> valid_begin_time;
     // format rfc3339
-    std::string valid_end_time;
+    std::optional<std::string> valid_end_time;
     // format rfc3339
-    std::string receive_time;
-    std::string send_request_no;
-    // required
+    std::optional<std::string> receive_time;
+    std::optional<std::string> send_request_no;
     Enum<SendChannel> send_channel;
     std::optional<std::string> confirm_request_no;
     // format rfc3339
@@ -12888,13 +20254,13 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesResponse {
     std::optional<std::string> deactivate_time;
     std::optional<std::string> deactivate_reason;
     std::optional<ProgressiveBundleUsageDetail> progressive_bundle_usage_detail;
-    UserProductCouponBundleInfo user_product_coupon_bundle_info;
-    ProductCoupon product_coupon;
-    Stock stock;
+    std::optional<UserProductCouponBundleInfo> user_product_coupon_bundle_info;
+    std::optional<ProductCoupon> product_coupon;
+    std::optional<Stock> stock;
     std::optional<std::string> attach;
     std::optional<std::string> channel_custom_info;
     std::optional<CouponTagInfo> coupon_tag_info;
-    std::string brand_id;
+    std::optional<std::string> brand_id;
     // Unknown members.
     JsonValue extra;
 
@@ -12905,9 +20271,8 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesResponse {
     UserProductCouponList& operator=(UserProductCouponList&&) = default;
     ~UserProductCouponList();
   };
-  std::string user_coupon_bundle_id;
-  // required
-  std::vector<UserProductCouponList> user_product_coupon_list;
+  std::optional<std::string> user_coupon_bundle_id;
+  List<UserProductCouponList> user_product_coupon_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -12987,11 +20352,628 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDea
   ~PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateRequest();
 };
 struct PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse {
-  using UserProductCouponList =
-      PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::UserProductCouponList;
-  std::string user_coupon_bundle_id;
-  // required
-  std::vector<UserProductCouponList> user_product_coupon_list;
+  struct UserProductCouponList {
+    enum class CouponState : std::int32_t {
+      kUnrecognized = 0,
+      kConfirming = 1,   // "CONFIRMING"
+      kPending = 2,      // "PENDING"
+      kEffective = 3,    // "EFFECTIVE"
+      kUsed = 4,         // "USED"
+      kExpired = 5,      // "EXPIRED"
+      kDeleted = 6,      // "DELETED"
+      kDeactivated = 7,  // "DEACTIVATED"
+    };
+    enum class SendChannel : std::int32_t {
+      kUnrecognized = 0,
+      kApi = 1,               // "API"
+      kBrandManage = 2,       // "BRAND_MANAGE"
+      kMerchantCard = 3,      // "MERCHANT_CARD"
+      kMember = 4,            // "MEMBER"
+      kSmallActivity = 5,     // "SMALL_ACTIVITY"
+      kReceiveComponent = 6,  // "RECEIVE_COMPONENT"
+    };
+    struct ProgressiveBundleUsageDetail {
+      struct AssociatedOrderInfo {
+        std::optional<std::string> transaction_id;
+        std::optional<std::string> out_trade_no;
+        std::optional<std::string> mchid;
+        std::optional<std::string> sub_mchid;
+        // Unknown members.
+        JsonValue extra;
+
+        AssociatedOrderInfo();
+        AssociatedOrderInfo(const AssociatedOrderInfo&) = default;
+        AssociatedOrderInfo(AssociatedOrderInfo&&) = default;
+        AssociatedOrderInfo& operator=(const AssociatedOrderInfo&) = default;
+        AssociatedOrderInfo& operator=(AssociatedOrderInfo&&) = default;
+        ~AssociatedOrderInfo();
+      };
+      std::optional<std::string> use_request_no;
+      // format rfc3339
+      std::optional<std::string> use_time;
+      std::optional<AssociatedOrderInfo> associated_order_info;
+      std::optional<std::string> return_request_no;
+      // format rfc3339
+      std::optional<std::string> return_time;
+      // Unknown members.
+      JsonValue extra;
+
+      ProgressiveBundleUsageDetail();
+      ProgressiveBundleUsageDetail(const ProgressiveBundleUsageDetail&) = default;
+      ProgressiveBundleUsageDetail(ProgressiveBundleUsageDetail&&) = default;
+      ProgressiveBundleUsageDetail& operator=(const ProgressiveBundleUsageDetail&) = default;
+      ProgressiveBundleUsageDetail& operator=(ProgressiveBundleUsageDetail&&) = default;
+      ~ProgressiveBundleUsageDetail();
+    };
+    struct UserProductCouponBundleInfo {
+      std::optional<std::string> user_coupon_bundle_id;
+      std::optional<std::int64_t> user_coupon_bundle_index;
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> used_count;
+      // Unknown members.
+      JsonValue extra;
+
+      UserProductCouponBundleInfo();
+      UserProductCouponBundleInfo(const UserProductCouponBundleInfo&) = default;
+      UserProductCouponBundleInfo(UserProductCouponBundleInfo&&) = default;
+      UserProductCouponBundleInfo& operator=(const UserProductCouponBundleInfo&) = default;
+      UserProductCouponBundleInfo& operator=(UserProductCouponBundleInfo&&) = default;
+      ~UserProductCouponBundleInfo();
+    };
+    struct ProductCoupon {
+      enum class State : std::int32_t {
+        kUnrecognized = 0,
+        kAuditing = 1,     // "AUDITING"
+        kEffective = 2,    // "EFFECTIVE"
+        kDeactivated = 3,  // "DEACTIVATED"
+      };
+      enum class Scope : std::int32_t {
+        kUnrecognized = 0,
+        kAll = 1,       // "ALL"
+        kSingle = 2,    // "SINGLE"
+        kCategory = 3,  // "CATEGORY"
+      };
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kNormal = 1,    // "NORMAL"
+        kDiscount = 2,  // "DISCOUNT"
+        kExchange = 3,  // "EXCHANGE"
+      };
+      enum class UsageMode : std::int32_t {
+        kUnrecognized = 0,
+        kSingle = 1,             // "SINGLE"
+        kProgressiveBundle = 2,  // "PROGRESSIVE_BUNDLE"
+      };
+      struct SingleUsageInfo {
+        struct NormalCoupon {
+          std::optional<std::int64_t> threshold;
+          std::optional<std::int64_t> discount_amount;
+          // Unknown members.
+          JsonValue extra;
+
+          NormalCoupon();
+          NormalCoupon(const NormalCoupon&) = default;
+          NormalCoupon(NormalCoupon&&) = default;
+          NormalCoupon& operator=(const NormalCoupon&) = default;
+          NormalCoupon& operator=(NormalCoupon&&) = default;
+          ~NormalCoupon();
+        };
+        struct DiscountCoupon {
+          std::optional<std::int64_t> threshold;
+          std::optional<std::int64_t> percent_off;
+          // Unknown members.
+          JsonValue extra;
+
+          DiscountCoupon();
+          DiscountCoupon(const DiscountCoupon&) = default;
+          DiscountCoupon(DiscountCoupon&&) = default;
+          DiscountCoupon& operator=(const DiscountCoupon&) = default;
+          DiscountCoupon& operator=(DiscountCoupon&&) = default;
+          ~DiscountCoupon();
+        };
+        std::optional<NormalCoupon> normal_coupon;
+        std::optional<DiscountCoupon> discount_coupon;
+        // Unknown members.
+        JsonValue extra;
+
+        SingleUsageInfo();
+        SingleUsageInfo(const SingleUsageInfo&) = default;
+        SingleUsageInfo(SingleUsageInfo&&) = default;
+        SingleUsageInfo& operator=(const SingleUsageInfo&) = default;
+        SingleUsageInfo& operator=(SingleUsageInfo&&) = default;
+        ~SingleUsageInfo();
+      };
+      struct ProgressiveBundleUsageInfo {
+        std::optional<std::int64_t> count;
+        std::optional<std::int64_t> interval_days;
+        // Unknown members.
+        JsonValue extra;
+
+        ProgressiveBundleUsageInfo();
+        ProgressiveBundleUsageInfo(const ProgressiveBundleUsageInfo&) = default;
+        ProgressiveBundleUsageInfo(ProgressiveBundleUsageInfo&&) = default;
+        ProgressiveBundleUsageInfo& operator=(const ProgressiveBundleUsageInfo&) = default;
+        ProgressiveBundleUsageInfo& operator=(ProgressiveBundleUsageInfo&&) = default;
+        ~ProgressiveBundleUsageInfo();
+      };
+      struct DisplayInfo {
+        struct ComboPackageList {
+          struct ChoiceList {
+            std::optional<std::string> name;
+            std::optional<std::int64_t> price;
+            std::optional<std::int64_t> count;
+            std::optional<std::string> image_url;
+            std::optional<std::string> mini_program_appid;
+            std::optional<std::string> mini_program_path;
+            // Unknown members.
+            JsonValue extra;
+
+            ChoiceList();
+            ChoiceList(const ChoiceList&) = default;
+            ChoiceList(ChoiceList&&) = default;
+            ChoiceList& operator=(const ChoiceList&) = default;
+            ChoiceList& operator=(ChoiceList&&) = default;
+            ~ChoiceList();
+          };
+          std::optional<std::string> name;
+          std::optional<std::int64_t> pick_count;
+          List<ChoiceList> choice_list;
+          // Unknown members.
+          JsonValue extra;
+
+          ComboPackageList();
+          ComboPackageList(const ComboPackageList&) = default;
+          ComboPackageList(ComboPackageList&&) = default;
+          ComboPackageList& operator=(const ComboPackageList&) = default;
+          ComboPackageList& operator=(ComboPackageList&&) = default;
+          ~ComboPackageList();
+        };
+        std::optional<std::string> name;
+        std::optional<std::string> image_url;
+        std::optional<std::string> background_url;
+        List<std::string> detail_image_url_list;
+        std::optional<std::int64_t> original_price;
+        List<ComboPackageList> combo_package_list;
+        // Unknown members.
+        JsonValue extra;
+
+        DisplayInfo();
+        DisplayInfo(const DisplayInfo&) = default;
+        DisplayInfo(DisplayInfo&&) = default;
+        DisplayInfo& operator=(const DisplayInfo&) = default;
+        DisplayInfo& operator=(DisplayInfo&&) = default;
+        ~DisplayInfo();
+      };
+      std::optional<std::string> product_coupon_id;
+      Enum<State> state;
+      std::optional<std::string> brand_id;
+      Enum<Scope> scope;
+      Enum<Type> type;
+      Enum<UsageMode> usage_mode;
+      std::optional<SingleUsageInfo> single_usage_info;
+      std::optional<ProgressiveBundleUsageInfo> progressive_bundle_usage_info;
+      std::optional<DisplayInfo> display_info;
+      std::optional<std::string> out_product_no;
+      std::optional<std::string> deactivate_request_no;
+      // format rfc3339
+      std::optional<std::string> deactivate_time;
+      std::optional<std::string> deactivate_reason;
+      // Unknown members.
+      JsonValue extra;
+
+      ProductCoupon();
+      ProductCoupon(const ProductCoupon&) = default;
+      ProductCoupon(ProductCoupon&&) = default;
+      ProductCoupon& operator=(const ProductCoupon&) = default;
+      ProductCoupon& operator=(ProductCoupon&&) = default;
+      ~ProductCoupon();
+    };
+    struct Stock {
+      enum class CouponCodeMode : std::int32_t {
+        kUnrecognized = 0,
+        kWechatpay = 1,  // "WECHATPAY"
+        kUpload = 2,     // "UPLOAD"
+      };
+      struct CouponCodeCountInfo {
+        std::optional<std::int64_t> total_count;
+        std::optional<std::int64_t> available_count;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponCodeCountInfo();
+        CouponCodeCountInfo(const CouponCodeCountInfo&) = default;
+        CouponCodeCountInfo(CouponCodeCountInfo&&) = default;
+        CouponCodeCountInfo& operator=(const CouponCodeCountInfo&) = default;
+        CouponCodeCountInfo& operator=(CouponCodeCountInfo&&) = default;
+        ~CouponCodeCountInfo();
+      };
+      struct StockSendRule {
+        std::optional<std::int64_t> max_count;
+        std::optional<std::int64_t> max_count_per_day;
+        std::optional<std::int64_t> max_count_per_user;
+        // Unknown members.
+        JsonValue extra;
+
+        StockSendRule();
+        StockSendRule(const StockSendRule&) = default;
+        StockSendRule(StockSendRule&&) = default;
+        StockSendRule& operator=(const StockSendRule&) = default;
+        StockSendRule& operator=(StockSendRule&&) = default;
+        ~StockSendRule();
+      };
+      struct ProgressiveBundleUsageRule {
+        struct CouponAvailablePeriod {
+          struct WeeklyAvailablePeriod {
+            enum class DayList : std::int32_t {
+              kUnrecognized = 0,
+              kMonday = 1,     // "MONDAY"
+              kTuesday = 2,    // "TUESDAY"
+              kWednesday = 3,  // "WEDNESDAY"
+              kThursday = 4,   // "THURSDAY"
+              kFriday = 5,     // "FRIDAY"
+              kSaturday = 6,   // "SATURDAY"
+              kSunday = 7,     // "SUNDAY"
+            };
+            struct DayPeriodList {
+              std::optional<std::int64_t> begin_time;
+              std::optional<std::int64_t> end_time;
+              // Unknown members.
+              JsonValue extra;
+
+              DayPeriodList();
+              DayPeriodList(const DayPeriodList&) = default;
+              DayPeriodList(DayPeriodList&&) = default;
+              DayPeriodList& operator=(const DayPeriodList&) = default;
+              DayPeriodList& operator=(DayPeriodList&&) = default;
+              ~DayPeriodList();
+            };
+            List<Enum<DayList>> day_list;
+            List<DayPeriodList> day_period_list;
+            // Unknown members.
+            JsonValue extra;
+
+            WeeklyAvailablePeriod();
+            WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+            WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+            WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+            WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+            ~WeeklyAvailablePeriod();
+          };
+          struct IrregularAvailablePeriodList {
+            // format rfc3339
+            std::optional<std::string> begin_time;
+            // format rfc3339
+            std::optional<std::string> end_time;
+            // Unknown members.
+            JsonValue extra;
+
+            IrregularAvailablePeriodList();
+            IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+            IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+            IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+            IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+            ~IrregularAvailablePeriodList();
+          };
+          // format rfc3339
+          std::optional<std::string> available_begin_time;
+          // format rfc3339
+          std::optional<std::string> available_end_time;
+          std::optional<std::int64_t> available_days;
+          std::optional<std::int64_t> wait_days_after_receive;
+          std::optional<WeeklyAvailablePeriod> weekly_available_period;
+          List<IrregularAvailablePeriodList> irregular_available_period_list;
+          // Unknown members.
+          JsonValue extra;
+
+          CouponAvailablePeriod();
+          CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+          CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+          CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+          CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+          ~CouponAvailablePeriod();
+        };
+        using NormalCoupon =
+            PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+                UserProductCouponList::ProductCoupon::SingleUsageInfo::NormalCoupon;
+        using DiscountCoupon =
+            PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+                UserProductCouponList::ProductCoupon::SingleUsageInfo::DiscountCoupon;
+        struct ExchangeCoupon {
+          std::optional<std::int64_t> threshold;
+          std::optional<std::int64_t> exchange_price;
+          // Unknown members.
+          JsonValue extra;
+
+          ExchangeCoupon();
+          ExchangeCoupon(const ExchangeCoupon&) = default;
+          ExchangeCoupon(ExchangeCoupon&&) = default;
+          ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+          ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+          ~ExchangeCoupon();
+        };
+        std::optional<CouponAvailablePeriod> coupon_available_period;
+        std::optional<NormalCoupon> normal_coupon;
+        std::optional<DiscountCoupon> discount_coupon;
+        std::optional<ExchangeCoupon> exchange_coupon;
+        // Unknown members.
+        JsonValue extra;
+
+        ProgressiveBundleUsageRule();
+        ProgressiveBundleUsageRule(const ProgressiveBundleUsageRule&) = default;
+        ProgressiveBundleUsageRule(ProgressiveBundleUsageRule&&) = default;
+        ProgressiveBundleUsageRule& operator=(const ProgressiveBundleUsageRule&) = default;
+        ProgressiveBundleUsageRule& operator=(ProgressiveBundleUsageRule&&) = default;
+        ~ProgressiveBundleUsageRule();
+      };
+      struct StockBundleInfo {
+        std::optional<std::string> stock_bundle_id;
+        std::optional<std::int64_t> stock_bundle_index;
+        // Unknown members.
+        JsonValue extra;
+
+        StockBundleInfo();
+        StockBundleInfo(const StockBundleInfo&) = default;
+        StockBundleInfo(StockBundleInfo&&) = default;
+        StockBundleInfo& operator=(const StockBundleInfo&) = default;
+        StockBundleInfo& operator=(StockBundleInfo&&) = default;
+        ~StockBundleInfo();
+      };
+      struct UsageRuleDisplayInfo {
+        enum class CouponUsageMethodList : std::int32_t {
+          kUnrecognized = 0,
+          kOffline = 1,      // "OFFLINE"
+          kMiniProgram = 2,  // "MINI_PROGRAM"
+          kApp = 3,          // "APP"
+          kPaymentCode = 4,  // "PAYMENT_CODE"
+        };
+        struct CouponAvailableStoreInfo {
+          std::optional<std::string> description;
+          std::optional<std::string> mini_program_appid;
+          std::optional<std::string> mini_program_path;
+          // Unknown members.
+          JsonValue extra;
+
+          CouponAvailableStoreInfo();
+          CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+          CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+          CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+          CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+          ~CouponAvailableStoreInfo();
+        };
+        enum class AppJumpType : std::int32_t {
+          kUnrecognized = 0,
+          kH5 = 1,            // "H5"
+          kPasscodeLink = 2,  // "PASSCODE_LINK"
+          kUsageGuide = 3,    // "USAGE_GUIDE"
+        };
+        List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        std::optional<std::string> app_path;
+        std::optional<std::string> usage_description;
+        std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+        Enum<AppJumpType> app_jump_type;
+        std::optional<std::string> passcode_link;
+        // Unknown members.
+        JsonValue extra;
+
+        UsageRuleDisplayInfo();
+        UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+        UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+        UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+        UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+        ~UsageRuleDisplayInfo();
+      };
+      struct CouponDisplayInfo {
+        enum class CodeDisplayMode : std::int32_t {
+          kUnrecognized = 0,
+          kInvisible = 1,  // "INVISIBLE"
+          kBarcode = 2,    // "BARCODE"
+          kQrcode = 3,     // "QRCODE"
+        };
+        enum class BackgroundColor : std::int32_t {
+          kUnrecognized = 0,
+          kColor010 = 1,   // "Color010"
+          kColor020 = 2,   // "Color020"
+          kColor030 = 3,   // "Color030"
+          kColor040 = 4,   // "Color040"
+          kColor050 = 5,   // "Color050"
+          kColor060 = 6,   // "Color060"
+          kColor070 = 7,   // "Color070"
+          kColor080 = 8,   // "Color080"
+          kColor090 = 9,   // "Color090"
+          kColor100 = 10,  // "Color100"
+        };
+        struct EntranceMiniProgram {
+          std::optional<std::string> appid;
+          std::optional<std::string> path;
+          std::optional<std::string> entrance_wording;
+          std::optional<std::string> guidance_wording;
+          // Unknown members.
+          JsonValue extra;
+
+          EntranceMiniProgram();
+          EntranceMiniProgram(const EntranceMiniProgram&) = default;
+          EntranceMiniProgram(EntranceMiniProgram&&) = default;
+          EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+          EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+          ~EntranceMiniProgram();
+        };
+        struct EntranceOfficialAccount {
+          std::optional<std::string> appid;
+          // Unknown members.
+          JsonValue extra;
+
+          EntranceOfficialAccount();
+          EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+          EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+          EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+          EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+          ~EntranceOfficialAccount();
+        };
+        struct EntranceFinder {
+          std::optional<std::string> finder_id;
+          std::optional<std::string> finder_video_id;
+          std::optional<std::string> finder_video_cover_image_url;
+          // Unknown members.
+          JsonValue extra;
+
+          EntranceFinder();
+          EntranceFinder(const EntranceFinder&) = default;
+          EntranceFinder(EntranceFinder&&) = default;
+          EntranceFinder& operator=(const EntranceFinder&) = default;
+          EntranceFinder& operator=(EntranceFinder&&) = default;
+          ~EntranceFinder();
+        };
+        Enum<CodeDisplayMode> code_display_mode;
+        Enum<BackgroundColor> background_color;
+        std::optional<EntranceMiniProgram> entrance_mini_program;
+        std::optional<EntranceOfficialAccount> entrance_official_account;
+        std::optional<EntranceFinder> entrance_finder;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponDisplayInfo();
+        CouponDisplayInfo(const CouponDisplayInfo&) = default;
+        CouponDisplayInfo(CouponDisplayInfo&&) = default;
+        CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+        CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+        ~CouponDisplayInfo();
+      };
+      struct NotifyConfig {
+        std::optional<std::string> notify_appid;
+        // Unknown members.
+        JsonValue extra;
+
+        NotifyConfig();
+        NotifyConfig(const NotifyConfig&) = default;
+        NotifyConfig(NotifyConfig&&) = default;
+        NotifyConfig& operator=(const NotifyConfig&) = default;
+        NotifyConfig& operator=(NotifyConfig&&) = default;
+        ~NotifyConfig();
+      };
+      enum class StoreScope : std::int32_t {
+        kUnrecognized = 0,
+        kNone = 1,      // "NONE"
+        kAll = 2,       // "ALL"
+        kSpecific = 3,  // "SPECIFIC"
+      };
+      struct SentCountInfo {
+        std::optional<std::int64_t> total_count;
+        std::optional<std::int64_t> today_count;
+        // Unknown members.
+        JsonValue extra;
+
+        SentCountInfo();
+        SentCountInfo(const SentCountInfo&) = default;
+        SentCountInfo(SentCountInfo&&) = default;
+        SentCountInfo& operator=(const SentCountInfo&) = default;
+        SentCountInfo& operator=(SentCountInfo&&) = default;
+        ~SentCountInfo();
+      };
+      enum class State : std::int32_t {
+        kUnrecognized = 0,
+        kAuditing = 1,     // "AUDITING"
+        kSending = 2,      // "SENDING"
+        kPaused = 3,       // "PAUSED"
+        kStopped = 4,      // "STOPPED"
+        kDeactivated = 5,  // "DEACTIVATED"
+      };
+      std::optional<std::string> product_coupon_id;
+      std::optional<std::string> stock_id;
+      std::optional<std::string> remark;
+      Enum<CouponCodeMode> coupon_code_mode;
+      std::optional<CouponCodeCountInfo> coupon_code_count_info;
+      std::optional<StockSendRule> stock_send_rule;
+      std::optional<ProgressiveBundleUsageRule> progressive_bundle_usage_rule;
+      std::optional<StockBundleInfo> stock_bundle_info;
+      std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+      std::optional<CouponDisplayInfo> coupon_display_info;
+      std::optional<NotifyConfig> notify_config;
+      Enum<StoreScope> store_scope;
+      std::optional<SentCountInfo> sent_count_info;
+      Enum<State> state;
+      std::optional<std::string> deactivate_request_no;
+      // format rfc3339
+      std::optional<std::string> deactivate_time;
+      std::optional<std::string> deactivate_reason;
+      std::optional<std::string> brand_id;
+      // Unknown members.
+      JsonValue extra;
+
+      Stock();
+      Stock(const Stock&) = default;
+      Stock(Stock&&) = default;
+      Stock& operator=(const Stock&) = default;
+      Stock& operator=(Stock&&) = default;
+      ~Stock();
+    };
+    struct CouponTagInfo {
+      enum class CouponTagList : std::int32_t {
+        kUnrecognized = 0,
+        kMember = 1,  // "MEMBER"
+      };
+      struct MemberTagInfo {
+        std::optional<std::string> member_card_id;
+        // Unknown members.
+        JsonValue extra;
+
+        MemberTagInfo();
+        MemberTagInfo(const MemberTagInfo&) = default;
+        MemberTagInfo(MemberTagInfo&&) = default;
+        MemberTagInfo& operator=(const MemberTagInfo&) = default;
+        MemberTagInfo& operator=(MemberTagInfo&&) = default;
+        ~MemberTagInfo();
+      };
+      List<Enum<CouponTagList>> coupon_tag_list;
+      std::optional<MemberTagInfo> member_tag_info;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponTagInfo();
+      CouponTagInfo(const CouponTagInfo&) = default;
+      CouponTagInfo(CouponTagInfo&&) = default;
+      CouponTagInfo& operator=(const CouponTagInfo&) = default;
+      CouponTagInfo& operator=(CouponTagInfo&&) = default;
+      ~CouponTagInfo();
+    };
+    std::optional<std::string> coupon_code;
+    Enum<CouponState> coupon_state;
+    // format rfc3339
+    std::optional<std::string> valid_begin_time;
+    // format rfc3339
+    std::optional<std::string> valid_end_time;
+    // format rfc3339
+    std::optional<std::string> receive_time;
+    std::optional<std::string> send_request_no;
+    Enum<SendChannel> send_channel;
+    std::optional<std::string> confirm_request_no;
+    // format rfc3339
+    std::optional<std::string> confirm_time;
+    std::optional<std::string> deactivate_request_no;
+    // format rfc3339
+    std::optional<std::string> deactivate_time;
+    std::optional<std::string> deactivate_reason;
+    std::optional<ProgressiveBundleUsageDetail> progressive_bundle_usage_detail;
+    std::optional<UserProductCouponBundleInfo> user_product_coupon_bundle_info;
+    std::optional<ProductCoupon> product_coupon;
+    std::optional<Stock> stock;
+    std::optional<std::string> attach;
+    std::optional<std::string> channel_custom_info;
+    std::optional<CouponTagInfo> coupon_tag_info;
+    std::optional<std::string> brand_id;
+    // Unknown members.
+    JsonValue extra;
+
+    UserProductCouponList();
+    UserProductCouponList(const UserProductCouponList&) = default;
+    UserProductCouponList(UserProductCouponList&&) = default;
+    UserProductCouponList& operator=(const UserProductCouponList&) = default;
+    UserProductCouponList& operator=(UserProductCouponList&&) = default;
+    ~UserProductCouponList();
+  };
+  std::optional<std::string> user_coupon_bundle_id;
+  List<UserProductCouponList> user_product_coupon_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -13064,8 +21046,16 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDea
 
 // GET v3/marketing/partner/product-coupon/users/{openid}/coupons
 struct GetPartnerProductCouponUsersByOpenidCouponsRequest {
-  using CouponState = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::CouponState;
+  enum class CouponState : std::int32_t {
+    kUnrecognized = 0,
+    kConfirming = 1,   // "CONFIRMING"
+    kPending = 2,      // "PENDING"
+    kEffective = 3,    // "EFFECTIVE"
+    kUsed = 4,         // "USED"
+    kExpired = 5,      // "EXPIRED"
+    kDeleted = 6,      // "DELETED"
+    kDeactivated = 7,  // "DEACTIVATED"
+  };
   std::optional<std::string> product_coupon_id;
   std::optional<std::string> stock_id;
   std::string appid;
@@ -13089,12 +21079,49 @@ struct GetPartnerProductCouponUsersByOpenidCouponsRequest {
 };
 struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
   struct UserCouponList {
-    using CouponState = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-        UserProductCouponList::CouponState;
-    using SendChannel = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-        UserProductCouponList::SendChannel;
-    using SingleUsageDetail = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-        UserProductCouponList::ProgressiveBundleUsageDetail;
+    using CouponState = GetPartnerProductCouponUsersByOpenidCouponsRequest::CouponState;
+    enum class SendChannel : std::int32_t {
+      kUnrecognized = 0,
+      kApi = 1,               // "API"
+      kBrandManage = 2,       // "BRAND_MANAGE"
+      kMerchantCard = 3,      // "MERCHANT_CARD"
+      kMember = 4,            // "MEMBER"
+      kSmallActivity = 5,     // "SMALL_ACTIVITY"
+      kReceiveComponent = 6,  // "RECEIVE_COMPONENT"
+    };
+    struct SingleUsageDetail {
+      struct AssociatedOrderInfo {
+        std::optional<std::string> transaction_id;
+        std::optional<std::string> out_trade_no;
+        std::optional<std::string> mchid;
+        std::optional<std::string> sub_mchid;
+        // Unknown members.
+        JsonValue extra;
+
+        AssociatedOrderInfo();
+        AssociatedOrderInfo(const AssociatedOrderInfo&) = default;
+        AssociatedOrderInfo(AssociatedOrderInfo&&) = default;
+        AssociatedOrderInfo& operator=(const AssociatedOrderInfo&) = default;
+        AssociatedOrderInfo& operator=(AssociatedOrderInfo&&) = default;
+        ~AssociatedOrderInfo();
+      };
+      std::optional<std::string> use_request_no;
+      // format rfc3339
+      std::optional<std::string> use_time;
+      std::optional<AssociatedOrderInfo> associated_order_info;
+      std::optional<std::string> return_request_no;
+      // format rfc3339
+      std::optional<std::string> return_time;
+      // Unknown members.
+      JsonValue extra;
+
+      SingleUsageDetail();
+      SingleUsageDetail(const SingleUsageDetail&) = default;
+      SingleUsageDetail(SingleUsageDetail&&) = default;
+      SingleUsageDetail& operator=(const SingleUsageDetail&) = default;
+      SingleUsageDetail& operator=(SingleUsageDetail&&) = default;
+      ~SingleUsageDetail();
+    };
     struct SequentialUsageDetail {
       struct DetailItemList {
         enum class DetailState : std::int32_t {
@@ -13106,8 +21133,8 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
           kDeleted = 5,      // "DELETED"
           kDeactivated = 6,  // "DEACTIVATED"
         };
-        using AssociatedOrderInfo = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-            UserProductCouponList::ProgressiveBundleUsageDetail::AssociatedOrderInfo;
+        using AssociatedOrderInfo = GetPartnerProductCouponUsersByOpenidCouponsResponse::
+            UserCouponList::SingleUsageDetail::AssociatedOrderInfo;
         Enum<DetailState> detail_state;
         // format rfc3339
         std::optional<std::string> valid_begin_time;
@@ -13134,7 +21161,7 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
       };
       std::optional<std::int64_t> total_count;
       std::optional<std::int64_t> used_count;
-      std::vector<DetailItemList> detail_item_list;
+      List<DetailItemList> detail_item_list;
       // Unknown members.
       JsonValue extra;
 
@@ -13146,27 +21173,145 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
       ~SequentialUsageDetail();
     };
     struct ProductCoupon {
-      using State = PostPartnerProductCouponProductCouponsResponse::State;
-      using Scope = PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::Scope;
-      using Type = PostBusifavorStocksRequest::StockType;
-      using UsageMode = PostPartnerProductCouponProductCouponsRequest::UsageMode;
-      using SingleUsageInfo = PostPartnerProductCouponProductCouponsRequest::SingleUsageInfo;
-      using SequentialUsageInfo =
-          PostPartnerProductCouponProductCouponsRequest::SequentialUsageInfo;
-      using DisplayInfo = PostPartnerProductCouponProductCouponsRequest::DisplayInfo;
-      std::string product_coupon_id;
-      // required
+      enum class State : std::int32_t {
+        kUnrecognized = 0,
+        kAuditing = 1,     // "AUDITING"
+        kEffective = 2,    // "EFFECTIVE"
+        kDeactivated = 3,  // "DEACTIVATED"
+      };
+      enum class Scope : std::int32_t {
+        kUnrecognized = 0,
+        kAll = 1,       // "ALL"
+        kSingle = 2,    // "SINGLE"
+        kCategory = 3,  // "CATEGORY"
+      };
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kNormal = 1,    // "NORMAL"
+        kDiscount = 2,  // "DISCOUNT"
+        kExchange = 3,  // "EXCHANGE"
+      };
+      enum class UsageMode : std::int32_t {
+        kUnrecognized = 0,
+        kSingle = 1,      // "SINGLE"
+        kSequential = 2,  // "SEQUENTIAL"
+      };
+      struct SingleUsageInfo {
+        struct NormalCoupon {
+          std::optional<std::int64_t> threshold;
+          std::optional<std::int64_t> discount_amount;
+          // Unknown members.
+          JsonValue extra;
+
+          NormalCoupon();
+          NormalCoupon(const NormalCoupon&) = default;
+          NormalCoupon(NormalCoupon&&) = default;
+          NormalCoupon& operator=(const NormalCoupon&) = default;
+          NormalCoupon& operator=(NormalCoupon&&) = default;
+          ~NormalCoupon();
+        };
+        struct DiscountCoupon {
+          std::optional<std::int64_t> threshold;
+          std::optional<std::int64_t> percent_off;
+          // Unknown members.
+          JsonValue extra;
+
+          DiscountCoupon();
+          DiscountCoupon(const DiscountCoupon&) = default;
+          DiscountCoupon(DiscountCoupon&&) = default;
+          DiscountCoupon& operator=(const DiscountCoupon&) = default;
+          DiscountCoupon& operator=(DiscountCoupon&&) = default;
+          ~DiscountCoupon();
+        };
+        std::optional<NormalCoupon> normal_coupon;
+        std::optional<DiscountCoupon> discount_coupon;
+        // Unknown members.
+        JsonValue extra;
+
+        SingleUsageInfo();
+        SingleUsageInfo(const SingleUsageInfo&) = default;
+        SingleUsageInfo(SingleUsageInfo&&) = default;
+        SingleUsageInfo& operator=(const SingleUsageInfo&) = default;
+        SingleUsageInfo& operator=(SingleUsageInfo&&) = default;
+        ~SingleUsageInfo();
+      };
+      struct SequentialUsageInfo {
+        enum class Type : std::int32_t {
+          kUnrecognized = 0,
+          kIncremental = 1,  // "INCREMENTAL"
+          kEqual = 2,        // "EQUAL"
+        };
+        Enum<Type> type;
+        std::optional<std::int64_t> count;
+        std::optional<std::int64_t> available_days;
+        std::optional<std::int64_t> interval_days;
+        // Unknown members.
+        JsonValue extra;
+
+        SequentialUsageInfo();
+        SequentialUsageInfo(const SequentialUsageInfo&) = default;
+        SequentialUsageInfo(SequentialUsageInfo&&) = default;
+        SequentialUsageInfo& operator=(const SequentialUsageInfo&) = default;
+        SequentialUsageInfo& operator=(SequentialUsageInfo&&) = default;
+        ~SequentialUsageInfo();
+      };
+      struct DisplayInfo {
+        struct ComboPackageList {
+          struct ChoiceList {
+            std::optional<std::string> name;
+            std::optional<std::int64_t> price;
+            std::optional<std::int64_t> count;
+            std::optional<std::string> image_url;
+            std::optional<std::string> mini_program_appid;
+            std::optional<std::string> mini_program_path;
+            // Unknown members.
+            JsonValue extra;
+
+            ChoiceList();
+            ChoiceList(const ChoiceList&) = default;
+            ChoiceList(ChoiceList&&) = default;
+            ChoiceList& operator=(const ChoiceList&) = default;
+            ChoiceList& operator=(ChoiceList&&) = default;
+            ~ChoiceList();
+          };
+          std::optional<std::string> name;
+          std::optional<std::int64_t> pick_count;
+          List<ChoiceList> choice_list;
+          // Unknown members.
+          JsonValue extra;
+
+          ComboPackageList();
+          ComboPackageList(const ComboPackageList&) = default;
+          ComboPackageList(ComboPackageList&&) = default;
+          ComboPackageList& operator=(const ComboPackageList&) = default;
+          ComboPackageList& operator=(ComboPackageList&&) = default;
+          ~ComboPackageList();
+        };
+        std::optional<std::string> name;
+        std::optional<std::string> image_url;
+        std::optional<std::string> background_url;
+        List<std::string> detail_image_url_list;
+        std::optional<std::int64_t> original_price;
+        List<ComboPackageList> combo_package_list;
+        // Unknown members.
+        JsonValue extra;
+
+        DisplayInfo();
+        DisplayInfo(const DisplayInfo&) = default;
+        DisplayInfo(DisplayInfo&&) = default;
+        DisplayInfo& operator=(const DisplayInfo&) = default;
+        DisplayInfo& operator=(DisplayInfo&&) = default;
+        ~DisplayInfo();
+      };
+      std::optional<std::string> product_coupon_id;
       Enum<State> state;
-      std::string brand_id;
-      // required
+      std::optional<std::string> brand_id;
       Enum<Scope> scope;
-      // required
       Enum<Type> type;
-      // required
       Enum<UsageMode> usage_mode;
       std::optional<SingleUsageInfo> single_usage_info;
       std::optional<SequentialUsageInfo> sequential_usage_info;
-      DisplayInfo display_info;
+      std::optional<DisplayInfo> display_info;
       std::optional<std::string> out_product_no;
       std::optional<std::string> deactivate_request_no;
       // format rfc3339
@@ -13183,23 +21328,100 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
       ~ProductCoupon();
     };
     struct Stock {
-      using CouponCodeMode = PostPartnerProductCouponProductCouponsRequest::Stock::CouponCodeMode;
-      using CouponCodeCountInfo = GetBusifavorStocksByStockIdResponse::CouponCodeCount;
-      using StockSendRule = PostPartnerProductCouponProductCouponsRequest::Stock::StockSendRule;
-      using SingleUsageRule = PostPartnerProductCouponProductCouponsRequest::Stock::SingleUsageRule;
-      struct SequentialUsageRule {
+      enum class CouponCodeMode : std::int32_t {
+        kUnrecognized = 0,
+        kWechatpay = 1,  // "WECHATPAY"
+        kUpload = 2,     // "UPLOAD"
+        kApiAssign = 3,  // "API_ASSIGN"
+      };
+      struct CouponCodeCountInfo {
+        std::optional<std::int64_t> total_count;
+        std::optional<std::int64_t> available_count;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponCodeCountInfo();
+        CouponCodeCountInfo(const CouponCodeCountInfo&) = default;
+        CouponCodeCountInfo(CouponCodeCountInfo&&) = default;
+        CouponCodeCountInfo& operator=(const CouponCodeCountInfo&) = default;
+        CouponCodeCountInfo& operator=(CouponCodeCountInfo&&) = default;
+        ~CouponCodeCountInfo();
+      };
+      struct StockSendRule {
+        std::optional<std::int64_t> max_count;
+        std::optional<std::int64_t> max_count_per_day;
+        std::optional<std::int64_t> max_count_per_user;
+        // Unknown members.
+        JsonValue extra;
+
+        StockSendRule();
+        StockSendRule(const StockSendRule&) = default;
+        StockSendRule(StockSendRule&&) = default;
+        StockSendRule& operator=(const StockSendRule&) = default;
+        StockSendRule& operator=(StockSendRule&&) = default;
+        ~StockSendRule();
+      };
+      struct SingleUsageRule {
         struct CouponAvailablePeriod {
-          using WeeklyAvailablePeriod = PostPartnerProductCouponProductCouponsRequest::Stock::
-              SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod;
-          using IrregularAvailablePeriodList = PostPartnerProductCouponProductCouponsRequest::
-              Stock::SingleUsageRule::CouponAvailablePeriod::IrregularAvailablePeriodList;
+          struct WeeklyAvailablePeriod {
+            enum class DayList : std::int32_t {
+              kUnrecognized = 0,
+              kMonday = 1,     // "MONDAY"
+              kTuesday = 2,    // "TUESDAY"
+              kWednesday = 3,  // "WEDNESDAY"
+              kThursday = 4,   // "THURSDAY"
+              kFriday = 5,     // "FRIDAY"
+              kSaturday = 6,   // "SATURDAY"
+              kSunday = 7,     // "SUNDAY"
+            };
+            struct DayPeriodList {
+              std::optional<std::int64_t> begin_time;
+              std::optional<std::int64_t> end_time;
+              // Unknown members.
+              JsonValue extra;
+
+              DayPeriodList();
+              DayPeriodList(const DayPeriodList&) = default;
+              DayPeriodList(DayPeriodList&&) = default;
+              DayPeriodList& operator=(const DayPeriodList&) = default;
+              DayPeriodList& operator=(DayPeriodList&&) = default;
+              ~DayPeriodList();
+            };
+            List<Enum<DayList>> day_list;
+            List<DayPeriodList> day_period_list;
+            // Unknown members.
+            JsonValue extra;
+
+            WeeklyAvailablePeriod();
+            WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+            WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+            WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+            WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+            ~WeeklyAvailablePeriod();
+          };
+          struct IrregularAvailablePeriodList {
+            // format rfc3339
+            std::optional<std::string> begin_time;
+            // format rfc3339
+            std::optional<std::string> end_time;
+            // Unknown members.
+            JsonValue extra;
+
+            IrregularAvailablePeriodList();
+            IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+            IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+            IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+            IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+            ~IrregularAvailablePeriodList();
+          };
           // format rfc3339
-          std::string available_begin_time;
+          std::optional<std::string> available_begin_time;
           // format rfc3339
-          std::string available_end_time;
+          std::optional<std::string> available_end_time;
+          std::optional<std::int64_t> available_days;
           std::optional<std::int64_t> wait_days_after_receive;
           std::optional<WeeklyAvailablePeriod> weekly_available_period;
-          std::vector<IrregularAvailablePeriodList> irregular_available_period_list;
+          List<IrregularAvailablePeriodList> irregular_available_period_list;
           std::optional<std::int64_t> available_seconds;
           // Unknown members.
           JsonValue extra;
@@ -13211,16 +21433,105 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
           CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
           ~CouponAvailablePeriod();
         };
-        using NormalCouponList =
-            PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::NormalCoupon;
-        using DiscountCouponList =
-            PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::DiscountCoupon;
-        using ExchangeCouponList =
-            PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::ExchangeCoupon;
-        CouponAvailablePeriod coupon_available_period;
-        std::vector<NormalCouponList> normal_coupon_list;
-        std::vector<DiscountCouponList> discount_coupon_list;
-        std::vector<ExchangeCouponList> exchange_coupon_list;
+        using NormalCoupon = GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::
+            ProductCoupon::SingleUsageInfo::NormalCoupon;
+        using DiscountCoupon = GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::
+            ProductCoupon::SingleUsageInfo::DiscountCoupon;
+        struct ExchangeCoupon {
+          std::optional<std::int64_t> threshold;
+          std::optional<std::int64_t> exchange_price;
+          // Unknown members.
+          JsonValue extra;
+
+          ExchangeCoupon();
+          ExchangeCoupon(const ExchangeCoupon&) = default;
+          ExchangeCoupon(ExchangeCoupon&&) = default;
+          ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+          ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+          ~ExchangeCoupon();
+        };
+        std::optional<CouponAvailablePeriod> coupon_available_period;
+        std::optional<NormalCoupon> normal_coupon;
+        std::optional<DiscountCoupon> discount_coupon;
+        std::optional<ExchangeCoupon> exchange_coupon;
+        // Unknown members.
+        JsonValue extra;
+
+        SingleUsageRule();
+        SingleUsageRule(const SingleUsageRule&) = default;
+        SingleUsageRule(SingleUsageRule&&) = default;
+        SingleUsageRule& operator=(const SingleUsageRule&) = default;
+        SingleUsageRule& operator=(SingleUsageRule&&) = default;
+        ~SingleUsageRule();
+      };
+      struct SequentialUsageRule {
+        struct CouponAvailablePeriod {
+          using WeeklyAvailablePeriod = GetPartnerProductCouponUsersByOpenidCouponsResponse::
+              UserCouponList::Stock::SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod;
+          using IrregularAvailablePeriodList =
+              GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::Stock::
+                  SingleUsageRule::CouponAvailablePeriod::IrregularAvailablePeriodList;
+          // format rfc3339
+          std::optional<std::string> available_begin_time;
+          // format rfc3339
+          std::optional<std::string> available_end_time;
+          std::optional<std::int64_t> wait_days_after_receive;
+          std::optional<WeeklyAvailablePeriod> weekly_available_period;
+          List<IrregularAvailablePeriodList> irregular_available_period_list;
+          std::optional<std::int64_t> available_seconds;
+          // Unknown members.
+          JsonValue extra;
+
+          CouponAvailablePeriod();
+          CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+          CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+          CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+          CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+          ~CouponAvailablePeriod();
+        };
+        struct NormalCouponList {
+          std::optional<std::int64_t> threshold;
+          std::optional<std::int64_t> discount_amount;
+          // Unknown members.
+          JsonValue extra;
+
+          NormalCouponList();
+          NormalCouponList(const NormalCouponList&) = default;
+          NormalCouponList(NormalCouponList&&) = default;
+          NormalCouponList& operator=(const NormalCouponList&) = default;
+          NormalCouponList& operator=(NormalCouponList&&) = default;
+          ~NormalCouponList();
+        };
+        struct DiscountCouponList {
+          std::optional<std::int64_t> threshold;
+          std::optional<std::int64_t> percent_off;
+          // Unknown members.
+          JsonValue extra;
+
+          DiscountCouponList();
+          DiscountCouponList(const DiscountCouponList&) = default;
+          DiscountCouponList(DiscountCouponList&&) = default;
+          DiscountCouponList& operator=(const DiscountCouponList&) = default;
+          DiscountCouponList& operator=(DiscountCouponList&&) = default;
+          ~DiscountCouponList();
+        };
+        struct ExchangeCouponList {
+          std::optional<std::int64_t> threshold;
+          std::optional<std::int64_t> exchange_price;
+          // Unknown members.
+          JsonValue extra;
+
+          ExchangeCouponList();
+          ExchangeCouponList(const ExchangeCouponList&) = default;
+          ExchangeCouponList(ExchangeCouponList&&) = default;
+          ExchangeCouponList& operator=(const ExchangeCouponList&) = default;
+          ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
+          ~ExchangeCouponList();
+        };
+        std::optional<CouponAvailablePeriod> coupon_available_period;
+        List<NormalCouponList> normal_coupon_list;
+        List<DiscountCouponList> discount_coupon_list;
+        List<ExchangeCouponList> exchange_coupon_list;
         std::optional<bool> special_first;
         // Unknown members.
         JsonValue extra;
@@ -13232,36 +21543,186 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
         SequentialUsageRule& operator=(SequentialUsageRule&&) = default;
         ~SequentialUsageRule();
       };
-      using UsageRuleDisplayInfo =
-          PostPartnerProductCouponProductCouponsRequest::Stock::UsageRuleDisplayInfo;
-      using CouponDisplayInfo =
-          PostPartnerProductCouponProductCouponsResponse::Stock::CouponDisplayInfo;
-      using NotifyConfig = PostBusifavorStocksRequest::NotifyConfig;
-      using StoreScope = PostPartnerProductCouponProductCouponsRequest::Stock::StoreScope;
-      using SentCountInfo = PostPartnerProductCouponProductCouponsResponse::Stock::SentCountInfo;
-      using State = PostPartnerProductCouponProductCouponsResponse::Stock::State;
-      std::string product_coupon_id;
-      std::string stock_id;
+      struct UsageRuleDisplayInfo {
+        enum class CouponUsageMethodList : std::int32_t {
+          kUnrecognized = 0,
+          kOffline = 1,      // "OFFLINE"
+          kMiniProgram = 2,  // "MINI_PROGRAM"
+          kApp = 3,          // "APP"
+          kPaymentCode = 4,  // "PAYMENT_CODE"
+        };
+        struct CouponAvailableStoreInfo {
+          std::optional<std::string> description;
+          std::optional<std::string> mini_program_appid;
+          std::optional<std::string> mini_program_path;
+          // Unknown members.
+          JsonValue extra;
+
+          CouponAvailableStoreInfo();
+          CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+          CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+          CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+          CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+          ~CouponAvailableStoreInfo();
+        };
+        enum class AppJumpType : std::int32_t {
+          kUnrecognized = 0,
+          kH5 = 1,            // "H5"
+          kPasscodeLink = 2,  // "PASSCODE_LINK"
+          kUsageGuide = 3,    // "USAGE_GUIDE"
+        };
+        List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        std::optional<std::string> app_path;
+        std::optional<std::string> usage_description;
+        std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+        Enum<AppJumpType> app_jump_type;
+        std::optional<std::string> passcode_link;
+        // Unknown members.
+        JsonValue extra;
+
+        UsageRuleDisplayInfo();
+        UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+        UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+        UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+        UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+        ~UsageRuleDisplayInfo();
+      };
+      struct CouponDisplayInfo {
+        enum class CodeDisplayMode : std::int32_t {
+          kUnrecognized = 0,
+          kInvisible = 1,  // "INVISIBLE"
+          kBarcode = 2,    // "BARCODE"
+          kQrcode = 3,     // "QRCODE"
+        };
+        enum class BackgroundColor : std::int32_t {
+          kUnrecognized = 0,
+          kColor010 = 1,   // "Color010"
+          kColor020 = 2,   // "Color020"
+          kColor030 = 3,   // "Color030"
+          kColor040 = 4,   // "Color040"
+          kColor050 = 5,   // "Color050"
+          kColor060 = 6,   // "Color060"
+          kColor070 = 7,   // "Color070"
+          kColor080 = 8,   // "Color080"
+          kColor090 = 9,   // "Color090"
+          kColor100 = 10,  // "Color100"
+        };
+        struct EntranceMiniProgram {
+          std::optional<std::string> appid;
+          std::optional<std::string> path;
+          std::optional<std::string> entrance_wording;
+          std::optional<std::string> guidance_wording;
+          // Unknown members.
+          JsonValue extra;
+
+          EntranceMiniProgram();
+          EntranceMiniProgram(const EntranceMiniProgram&) = default;
+          EntranceMiniProgram(EntranceMiniProgram&&) = default;
+          EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+          EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+          ~EntranceMiniProgram();
+        };
+        struct EntranceOfficialAccount {
+          std::optional<std::string> appid;
+          // Unknown members.
+          JsonValue extra;
+
+          EntranceOfficialAccount();
+          EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+          EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+          EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+          EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+          ~EntranceOfficialAccount();
+        };
+        struct EntranceFinder {
+          std::optional<std::string> finder_id;
+          std::optional<std::string> finder_video_id;
+          std::optional<std::string> finder_video_cover_image_url;
+          // Unknown members.
+          JsonValue extra;
+
+          EntranceFinder();
+          EntranceFinder(const EntranceFinder&) = default;
+          EntranceFinder(EntranceFinder&&) = default;
+          EntranceFinder& operator=(const EntranceFinder&) = default;
+          EntranceFinder& operator=(EntranceFinder&&) = default;
+          ~EntranceFinder();
+        };
+        Enum<CodeDisplayMode> code_display_mode;
+        Enum<BackgroundColor> background_color;
+        std::optional<EntranceMiniProgram> entrance_mini_program;
+        std::optional<EntranceOfficialAccount> entrance_official_account;
+        std::optional<EntranceFinder> entrance_finder;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponDisplayInfo();
+        CouponDisplayInfo(const CouponDisplayInfo&) = default;
+        CouponDisplayInfo(CouponDisplayInfo&&) = default;
+        CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+        CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+        ~CouponDisplayInfo();
+      };
+      struct NotifyConfig {
+        std::optional<std::string> notify_appid;
+        // Unknown members.
+        JsonValue extra;
+
+        NotifyConfig();
+        NotifyConfig(const NotifyConfig&) = default;
+        NotifyConfig(NotifyConfig&&) = default;
+        NotifyConfig& operator=(const NotifyConfig&) = default;
+        NotifyConfig& operator=(NotifyConfig&&) = default;
+        ~NotifyConfig();
+      };
+      enum class StoreScope : std::int32_t {
+        kUnrecognized = 0,
+        kNone = 1,      // "NONE"
+        kAll = 2,       // "ALL"
+        kSpecific = 3,  // "SPECIFIC"
+      };
+      struct SentCountInfo {
+        std::optional<std::int64_t> total_count;
+        std::optional<std::int64_t> today_count;
+        // Unknown members.
+        JsonValue extra;
+
+        SentCountInfo();
+        SentCountInfo(const SentCountInfo&) = default;
+        SentCountInfo(SentCountInfo&&) = default;
+        SentCountInfo& operator=(const SentCountInfo&) = default;
+        SentCountInfo& operator=(SentCountInfo&&) = default;
+        ~SentCountInfo();
+      };
+      enum class State : std::int32_t {
+        kUnrecognized = 0,
+        kAuditing = 1,     // "AUDITING"
+        kSending = 2,      // "SENDING"
+        kPaused = 3,       // "PAUSED"
+        kStopped = 4,      // "STOPPED"
+        kDeactivated = 5,  // "DEACTIVATED"
+      };
+      std::optional<std::string> product_coupon_id;
+      std::optional<std::string> stock_id;
       std::optional<std::string> remark;
-      // required
       Enum<CouponCodeMode> coupon_code_mode;
       std::optional<CouponCodeCountInfo> coupon_code_count_info;
-      StockSendRule stock_send_rule;
+      std::optional<StockSendRule> stock_send_rule;
       std::optional<SingleUsageRule> single_usage_rule;
       std::optional<SequentialUsageRule> sequential_usage_rule;
-      UsageRuleDisplayInfo usage_rule_display_info;
-      CouponDisplayInfo coupon_display_info;
-      NotifyConfig notify_config;
-      // required
+      std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+      std::optional<CouponDisplayInfo> coupon_display_info;
+      std::optional<NotifyConfig> notify_config;
       Enum<StoreScope> store_scope;
-      SentCountInfo sent_count_info;
-      // required
+      std::optional<SentCountInfo> sent_count_info;
       Enum<State> state;
       std::optional<std::string> deactivate_request_no;
       // format rfc3339
       std::optional<std::string> deactivate_time;
       std::optional<std::string> deactivate_reason;
-      std::string brand_id;
+      std::optional<std::string> brand_id;
       // Unknown members.
       JsonValue extra;
 
@@ -13272,17 +21733,15 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
       Stock& operator=(Stock&&) = default;
       ~Stock();
     };
-    std::string coupon_code;
-    // required
+    std::optional<std::string> coupon_code;
     Enum<CouponState> coupon_state;
     // format rfc3339
-    std::string valid_begin_time;
+    std::optional<std::string> valid_begin_time;
     // format rfc3339
-    std::string valid_end_time;
+    std::optional<std::string> valid_end_time;
     // format rfc3339
-    std::string receive_time;
-    std::string send_request_no;
-    // required
+    std::optional<std::string> receive_time;
+    std::optional<std::string> send_request_no;
     Enum<SendChannel> send_channel;
     std::optional<std::string> confirm_request_no;
     // format rfc3339
@@ -13293,11 +21752,11 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
     std::optional<std::string> deactivate_reason;
     std::optional<SingleUsageDetail> single_usage_detail;
     std::optional<SequentialUsageDetail> sequential_usage_detail;
-    ProductCoupon product_coupon;
-    Stock stock;
+    std::optional<ProductCoupon> product_coupon;
+    std::optional<Stock> stock;
     std::optional<std::string> attach;
     std::optional<std::string> channel_custom_info;
-    std::string brand_id;
+    std::optional<std::string> brand_id;
     // Unknown members.
     JsonValue extra;
 
@@ -13308,9 +21767,9 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
     UserCouponList& operator=(UserCouponList&&) = default;
     ~UserCouponList();
   };
-  std::int64_t total_count = 0;
+  std::optional<std::int64_t> total_count;
   std::optional<std::string> next_page_token;
-  std::vector<UserCouponList> user_coupon_list;
+  List<UserCouponList> user_coupon_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -13363,8 +21822,10 @@ struct GetPartnerProductCouponUsersByOpenidCoupons {
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons
 struct PostPartnerProductCouponUsersByOpenidCouponsRequest {
   struct CouponTagInfo {
-    using CouponTagList = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-        UserProductCouponList::CouponTagInfo::CouponTagList;
+    enum class CouponTagList : std::int32_t {
+      kUnrecognized = 0,
+      kMember = 1,  // "MEMBER"
+    };
     struct MemberTagInfo {
       std::optional<std::string> member_card_id;
       // Unknown members.
@@ -13412,28 +21873,677 @@ struct PostPartnerProductCouponUsersByOpenidCouponsRequest {
   ~PostPartnerProductCouponUsersByOpenidCouponsRequest();
 };
 struct PostPartnerProductCouponUsersByOpenidCouponsResponse {
-  using CouponState = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::CouponState;
-  using SendChannel = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::SendChannel;
-  using SingleUsageDetail = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::ProgressiveBundleUsageDetail;
-  using SequentialUsageDetail =
-      GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::SequentialUsageDetail;
-  using ProductCoupon =
-      GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::ProductCoupon;
-  using Stock = GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::Stock;
-  std::string coupon_code;
-  // required
+  enum class CouponState : std::int32_t {
+    kUnrecognized = 0,
+    kConfirming = 1,   // "CONFIRMING"
+    kPending = 2,      // "PENDING"
+    kEffective = 3,    // "EFFECTIVE"
+    kUsed = 4,         // "USED"
+    kExpired = 5,      // "EXPIRED"
+    kDeleted = 6,      // "DELETED"
+    kDeactivated = 7,  // "DEACTIVATED"
+  };
+  enum class SendChannel : std::int32_t {
+    kUnrecognized = 0,
+    kApi = 1,               // "API"
+    kBrandManage = 2,       // "BRAND_MANAGE"
+    kMerchantCard = 3,      // "MERCHANT_CARD"
+    kMember = 4,            // "MEMBER"
+    kSmallActivity = 5,     // "SMALL_ACTIVITY"
+    kReceiveComponent = 6,  // "RECEIVE_COMPONENT"
+  };
+  struct SingleUsageDetail {
+    struct AssociatedOrderInfo {
+      std::optional<std::string> transaction_id;
+      std::optional<std::string> out_trade_no;
+      std::optional<std::string> mchid;
+      std::optional<std::string> sub_mchid;
+      // Unknown members.
+      JsonValue extra;
+
+      AssociatedOrderInfo();
+      AssociatedOrderInfo(const AssociatedOrderInfo&) = default;
+      AssociatedOrderInfo(AssociatedOrderInfo&&) = default;
+      AssociatedOrderInfo& operator=(const AssociatedOrderInfo&) = default;
+      AssociatedOrderInfo& operator=(AssociatedOrderInfo&&) = default;
+      ~AssociatedOrderInfo();
+    };
+    std::optional<std::string> use_request_no;
+    // format rfc3339
+    std::optional<std::string> use_time;
+    std::optional<AssociatedOrderInfo> associated_order_info;
+    std::optional<std::string> return_request_no;
+    // format rfc3339
+    std::optional<std::string> return_time;
+    // Unknown members.
+    JsonValue extra;
+
+    SingleUsageDetail();
+    SingleUsageDetail(const SingleUsageDetail&) = default;
+    SingleUsageDetail(SingleUsageDetail&&) = default;
+    SingleUsageDetail& operator=(const SingleUsageDetail&) = default;
+    SingleUsageDetail& operator=(SingleUsageDetail&&) = default;
+    ~SingleUsageDetail();
+  };
+  struct SequentialUsageDetail {
+    struct DetailItemList {
+      enum class DetailState : std::int32_t {
+        kUnrecognized = 0,
+        kPending = 1,      // "PENDING"
+        kEffective = 2,    // "EFFECTIVE"
+        kUsed = 3,         // "USED"
+        kExpired = 4,      // "EXPIRED"
+        kDeleted = 5,      // "DELETED"
+        kDeactivated = 6,  // "DEACTIVATED"
+      };
+      using AssociatedOrderInfo = PostPartnerProductCouponUsersByOpenidCouponsResponse::
+          SingleUsageDetail::AssociatedOrderInfo;
+      Enum<DetailState> detail_state;
+      // format rfc3339
+      std::optional<std::string> valid_begin_time;
+      // format rfc3339
+      std::optional<std::string> valid_end_time;
+      std::optional<std::string> use_request_no;
+      // format rfc3339
+      std::optional<std::string> use_time;
+      std::optional<AssociatedOrderInfo> associated_order_info;
+      std::optional<std::string> return_request_no;
+      // format rfc3339
+      std::optional<std::string> return_time;
+      // format rfc3339
+      std::optional<std::string> delete_time;
+      // Unknown members.
+      JsonValue extra;
+
+      DetailItemList();
+      DetailItemList(const DetailItemList&) = default;
+      DetailItemList(DetailItemList&&) = default;
+      DetailItemList& operator=(const DetailItemList&) = default;
+      DetailItemList& operator=(DetailItemList&&) = default;
+      ~DetailItemList();
+    };
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> used_count;
+    List<DetailItemList> detail_item_list;
+    // Unknown members.
+    JsonValue extra;
+
+    SequentialUsageDetail();
+    SequentialUsageDetail(const SequentialUsageDetail&) = default;
+    SequentialUsageDetail(SequentialUsageDetail&&) = default;
+    SequentialUsageDetail& operator=(const SequentialUsageDetail&) = default;
+    SequentialUsageDetail& operator=(SequentialUsageDetail&&) = default;
+    ~SequentialUsageDetail();
+  };
+  struct ProductCoupon {
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kAuditing = 1,     // "AUDITING"
+      kEffective = 2,    // "EFFECTIVE"
+      kDeactivated = 3,  // "DEACTIVATED"
+    };
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kAll = 1,       // "ALL"
+      kSingle = 2,    // "SINGLE"
+      kCategory = 3,  // "CATEGORY"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kNormal = 1,    // "NORMAL"
+      kDiscount = 2,  // "DISCOUNT"
+      kExchange = 3,  // "EXCHANGE"
+    };
+    enum class UsageMode : std::int32_t {
+      kUnrecognized = 0,
+      kSingle = 1,      // "SINGLE"
+      kSequential = 2,  // "SEQUENTIAL"
+    };
+    struct SingleUsageInfo {
+      struct NormalCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> discount_amount;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCoupon();
+        NormalCoupon(const NormalCoupon&) = default;
+        NormalCoupon(NormalCoupon&&) = default;
+        NormalCoupon& operator=(const NormalCoupon&) = default;
+        NormalCoupon& operator=(NormalCoupon&&) = default;
+        ~NormalCoupon();
+      };
+      struct DiscountCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> percent_off;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCoupon();
+        DiscountCoupon(const DiscountCoupon&) = default;
+        DiscountCoupon(DiscountCoupon&&) = default;
+        DiscountCoupon& operator=(const DiscountCoupon&) = default;
+        DiscountCoupon& operator=(DiscountCoupon&&) = default;
+        ~DiscountCoupon();
+      };
+      std::optional<NormalCoupon> normal_coupon;
+      std::optional<DiscountCoupon> discount_coupon;
+      // Unknown members.
+      JsonValue extra;
+
+      SingleUsageInfo();
+      SingleUsageInfo(const SingleUsageInfo&) = default;
+      SingleUsageInfo(SingleUsageInfo&&) = default;
+      SingleUsageInfo& operator=(const SingleUsageInfo&) = default;
+      SingleUsageInfo& operator=(SingleUsageInfo&&) = default;
+      ~SingleUsageInfo();
+    };
+    struct SequentialUsageInfo {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kIncremental = 1,  // "INCREMENTAL"
+        kEqual = 2,        // "EQUAL"
+      };
+      Enum<Type> type;
+      std::optional<std::int64_t> count;
+      std::optional<std::int64_t> available_days;
+      std::optional<std::int64_t> interval_days;
+      // Unknown members.
+      JsonValue extra;
+
+      SequentialUsageInfo();
+      SequentialUsageInfo(const SequentialUsageInfo&) = default;
+      SequentialUsageInfo(SequentialUsageInfo&&) = default;
+      SequentialUsageInfo& operator=(const SequentialUsageInfo&) = default;
+      SequentialUsageInfo& operator=(SequentialUsageInfo&&) = default;
+      ~SequentialUsageInfo();
+    };
+    struct DisplayInfo {
+      struct ComboPackageList {
+        struct ChoiceList {
+          std::optional<std::string> name;
+          std::optional<std::int64_t> price;
+          std::optional<std::int64_t> count;
+          std::optional<std::string> image_url;
+          std::optional<std::string> mini_program_appid;
+          std::optional<std::string> mini_program_path;
+          // Unknown members.
+          JsonValue extra;
+
+          ChoiceList();
+          ChoiceList(const ChoiceList&) = default;
+          ChoiceList(ChoiceList&&) = default;
+          ChoiceList& operator=(const ChoiceList&) = default;
+          ChoiceList& operator=(ChoiceList&&) = default;
+          ~ChoiceList();
+        };
+        std::optional<std::string> name;
+        std::optional<std::int64_t> pick_count;
+        List<ChoiceList> choice_list;
+        // Unknown members.
+        JsonValue extra;
+
+        ComboPackageList();
+        ComboPackageList(const ComboPackageList&) = default;
+        ComboPackageList(ComboPackageList&&) = default;
+        ComboPackageList& operator=(const ComboPackageList&) = default;
+        ComboPackageList& operator=(ComboPackageList&&) = default;
+        ~ComboPackageList();
+      };
+      std::optional<std::string> name;
+      std::optional<std::string> image_url;
+      std::optional<std::string> background_url;
+      List<std::string> detail_image_url_list;
+      std::optional<std::int64_t> original_price;
+      List<ComboPackageList> combo_package_list;
+      // Unknown members.
+      JsonValue extra;
+
+      DisplayInfo();
+      DisplayInfo(const DisplayInfo&) = default;
+      DisplayInfo(DisplayInfo&&) = default;
+      DisplayInfo& operator=(const DisplayInfo&) = default;
+      DisplayInfo& operator=(DisplayInfo&&) = default;
+      ~DisplayInfo();
+    };
+    std::optional<std::string> product_coupon_id;
+    Enum<State> state;
+    std::optional<std::string> brand_id;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    Enum<UsageMode> usage_mode;
+    std::optional<SingleUsageInfo> single_usage_info;
+    std::optional<SequentialUsageInfo> sequential_usage_info;
+    std::optional<DisplayInfo> display_info;
+    std::optional<std::string> out_product_no;
+    std::optional<std::string> deactivate_request_no;
+    // format rfc3339
+    std::optional<std::string> deactivate_time;
+    std::optional<std::string> deactivate_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    ProductCoupon();
+    ProductCoupon(const ProductCoupon&) = default;
+    ProductCoupon(ProductCoupon&&) = default;
+    ProductCoupon& operator=(const ProductCoupon&) = default;
+    ProductCoupon& operator=(ProductCoupon&&) = default;
+    ~ProductCoupon();
+  };
+  struct Stock {
+    enum class CouponCodeMode : std::int32_t {
+      kUnrecognized = 0,
+      kWechatpay = 1,  // "WECHATPAY"
+      kUpload = 2,     // "UPLOAD"
+      kApiAssign = 3,  // "API_ASSIGN"
+    };
+    struct CouponCodeCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> available_count;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponCodeCountInfo();
+      CouponCodeCountInfo(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo(CouponCodeCountInfo&&) = default;
+      CouponCodeCountInfo& operator=(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo& operator=(CouponCodeCountInfo&&) = default;
+      ~CouponCodeCountInfo();
+    };
+    struct StockSendRule {
+      std::optional<std::int64_t> max_count;
+      std::optional<std::int64_t> max_count_per_day;
+      std::optional<std::int64_t> max_count_per_user;
+      // Unknown members.
+      JsonValue extra;
+
+      StockSendRule();
+      StockSendRule(const StockSendRule&) = default;
+      StockSendRule(StockSendRule&&) = default;
+      StockSendRule& operator=(const StockSendRule&) = default;
+      StockSendRule& operator=(StockSendRule&&) = default;
+      ~StockSendRule();
+    };
+    struct SingleUsageRule {
+      struct CouponAvailablePeriod {
+        struct WeeklyAvailablePeriod {
+          enum class DayList : std::int32_t {
+            kUnrecognized = 0,
+            kMonday = 1,     // "MONDAY"
+            kTuesday = 2,    // "TUESDAY"
+            kWednesday = 3,  // "WEDNESDAY"
+            kThursday = 4,   // "THURSDAY"
+            kFriday = 5,     // "FRIDAY"
+            kSaturday = 6,   // "SATURDAY"
+            kSunday = 7,     // "SUNDAY"
+          };
+          struct DayPeriodList {
+            std::optional<std::int64_t> begin_time;
+            std::optional<std::int64_t> end_time;
+            // Unknown members.
+            JsonValue extra;
+
+            DayPeriodList();
+            DayPeriodList(const DayPeriodList&) = default;
+            DayPeriodList(DayPeriodList&&) = default;
+            DayPeriodList& operator=(const DayPeriodList&) = default;
+            DayPeriodList& operator=(DayPeriodList&&) = default;
+            ~DayPeriodList();
+          };
+          List<Enum<DayList>> day_list;
+          List<DayPeriodList> day_period_list;
+          // Unknown members.
+          JsonValue extra;
+
+          WeeklyAvailablePeriod();
+          WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+          WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+          ~WeeklyAvailablePeriod();
+        };
+        struct IrregularAvailablePeriodList {
+          // format rfc3339
+          std::optional<std::string> begin_time;
+          // format rfc3339
+          std::optional<std::string> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          IrregularAvailablePeriodList();
+          IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+          IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+          ~IrregularAvailablePeriodList();
+        };
+        // format rfc3339
+        std::optional<std::string> available_begin_time;
+        // format rfc3339
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> available_days;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
+        std::optional<std::int64_t> available_seconds;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      using NormalCoupon = PostPartnerProductCouponUsersByOpenidCouponsResponse::ProductCoupon::
+          SingleUsageInfo::NormalCoupon;
+      using DiscountCoupon = PostPartnerProductCouponUsersByOpenidCouponsResponse::ProductCoupon::
+          SingleUsageInfo::DiscountCoupon;
+      struct ExchangeCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCoupon();
+        ExchangeCoupon(const ExchangeCoupon&) = default;
+        ExchangeCoupon(ExchangeCoupon&&) = default;
+        ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+        ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+        ~ExchangeCoupon();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
+      std::optional<NormalCoupon> normal_coupon;
+      std::optional<DiscountCoupon> discount_coupon;
+      std::optional<ExchangeCoupon> exchange_coupon;
+      // Unknown members.
+      JsonValue extra;
+
+      SingleUsageRule();
+      SingleUsageRule(const SingleUsageRule&) = default;
+      SingleUsageRule(SingleUsageRule&&) = default;
+      SingleUsageRule& operator=(const SingleUsageRule&) = default;
+      SingleUsageRule& operator=(SingleUsageRule&&) = default;
+      ~SingleUsageRule();
+    };
+    struct SequentialUsageRule {
+      struct CouponAvailablePeriod {
+        using WeeklyAvailablePeriod = PostPartnerProductCouponUsersByOpenidCouponsResponse::Stock::
+            SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod;
+        using IrregularAvailablePeriodList = PostPartnerProductCouponUsersByOpenidCouponsResponse::
+            Stock::SingleUsageRule::CouponAvailablePeriod::IrregularAvailablePeriodList;
+        // format rfc3339
+        std::optional<std::string> available_begin_time;
+        // format rfc3339
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
+        std::optional<std::int64_t> available_seconds;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      struct NormalCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> discount_amount;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCouponList();
+        NormalCouponList(const NormalCouponList&) = default;
+        NormalCouponList(NormalCouponList&&) = default;
+        NormalCouponList& operator=(const NormalCouponList&) = default;
+        NormalCouponList& operator=(NormalCouponList&&) = default;
+        ~NormalCouponList();
+      };
+      struct DiscountCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> percent_off;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCouponList();
+        DiscountCouponList(const DiscountCouponList&) = default;
+        DiscountCouponList(DiscountCouponList&&) = default;
+        DiscountCouponList& operator=(const DiscountCouponList&) = default;
+        DiscountCouponList& operator=(DiscountCouponList&&) = default;
+        ~DiscountCouponList();
+      };
+      struct ExchangeCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCouponList();
+        ExchangeCouponList(const ExchangeCouponList&) = default;
+        ExchangeCouponList(ExchangeCouponList&&) = default;
+        ExchangeCouponList& operator=(const ExchangeCouponList&) = default;
+        ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
+        ~ExchangeCouponList();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
+      List<NormalCouponList> normal_coupon_list;
+      List<DiscountCouponList> discount_coupon_list;
+      List<ExchangeCouponList> exchange_coupon_list;
+      std::optional<bool> special_first;
+      // Unknown members.
+      JsonValue extra;
+
+      SequentialUsageRule();
+      SequentialUsageRule(const SequentialUsageRule&) = default;
+      SequentialUsageRule(SequentialUsageRule&&) = default;
+      SequentialUsageRule& operator=(const SequentialUsageRule&) = default;
+      SequentialUsageRule& operator=(SequentialUsageRule&&) = default;
+      ~SequentialUsageRule();
+    };
+    struct UsageRuleDisplayInfo {
+      enum class CouponUsageMethodList : std::int32_t {
+        kUnrecognized = 0,
+        kOffline = 1,      // "OFFLINE"
+        kMiniProgram = 2,  // "MINI_PROGRAM"
+        kApp = 3,          // "APP"
+        kPaymentCode = 4,  // "PAYMENT_CODE"
+      };
+      struct CouponAvailableStoreInfo {
+        std::optional<std::string> description;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailableStoreInfo();
+        CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+        CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+        ~CouponAvailableStoreInfo();
+      };
+      enum class AppJumpType : std::int32_t {
+        kUnrecognized = 0,
+        kH5 = 1,            // "H5"
+        kPasscodeLink = 2,  // "PASSCODE_LINK"
+        kUsageGuide = 3,    // "USAGE_GUIDE"
+      };
+      List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      std::optional<std::string> app_path;
+      std::optional<std::string> usage_description;
+      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Enum<AppJumpType> app_jump_type;
+      std::optional<std::string> passcode_link;
+      // Unknown members.
+      JsonValue extra;
+
+      UsageRuleDisplayInfo();
+      UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+      UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+      ~UsageRuleDisplayInfo();
+    };
+    struct CouponDisplayInfo {
+      enum class CodeDisplayMode : std::int32_t {
+        kUnrecognized = 0,
+        kInvisible = 1,  // "INVISIBLE"
+        kBarcode = 2,    // "BARCODE"
+        kQrcode = 3,     // "QRCODE"
+      };
+      enum class BackgroundColor : std::int32_t {
+        kUnrecognized = 0,
+        kColor010 = 1,   // "Color010"
+        kColor020 = 2,   // "Color020"
+        kColor030 = 3,   // "Color030"
+        kColor040 = 4,   // "Color040"
+        kColor050 = 5,   // "Color050"
+        kColor060 = 6,   // "Color060"
+        kColor070 = 7,   // "Color070"
+        kColor080 = 8,   // "Color080"
+        kColor090 = 9,   // "Color090"
+        kColor100 = 10,  // "Color100"
+      };
+      struct EntranceMiniProgram {
+        std::optional<std::string> appid;
+        std::optional<std::string> path;
+        std::optional<std::string> entrance_wording;
+        std::optional<std::string> guidance_wording;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceMiniProgram();
+        EntranceMiniProgram(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram(EntranceMiniProgram&&) = default;
+        EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+        ~EntranceMiniProgram();
+      };
+      struct EntranceOfficialAccount {
+        std::optional<std::string> appid;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceOfficialAccount();
+        EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+        EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+        ~EntranceOfficialAccount();
+      };
+      struct EntranceFinder {
+        std::optional<std::string> finder_id;
+        std::optional<std::string> finder_video_id;
+        std::optional<std::string> finder_video_cover_image_url;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceFinder();
+        EntranceFinder(const EntranceFinder&) = default;
+        EntranceFinder(EntranceFinder&&) = default;
+        EntranceFinder& operator=(const EntranceFinder&) = default;
+        EntranceFinder& operator=(EntranceFinder&&) = default;
+        ~EntranceFinder();
+      };
+      Enum<CodeDisplayMode> code_display_mode;
+      Enum<BackgroundColor> background_color;
+      std::optional<EntranceMiniProgram> entrance_mini_program;
+      std::optional<EntranceOfficialAccount> entrance_official_account;
+      std::optional<EntranceFinder> entrance_finder;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponDisplayInfo();
+      CouponDisplayInfo(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo(CouponDisplayInfo&&) = default;
+      CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+      ~CouponDisplayInfo();
+    };
+    struct NotifyConfig {
+      std::optional<std::string> notify_appid;
+      // Unknown members.
+      JsonValue extra;
+
+      NotifyConfig();
+      NotifyConfig(const NotifyConfig&) = default;
+      NotifyConfig(NotifyConfig&&) = default;
+      NotifyConfig& operator=(const NotifyConfig&) = default;
+      NotifyConfig& operator=(NotifyConfig&&) = default;
+      ~NotifyConfig();
+    };
+    enum class StoreScope : std::int32_t {
+      kUnrecognized = 0,
+      kNone = 1,      // "NONE"
+      kAll = 2,       // "ALL"
+      kSpecific = 3,  // "SPECIFIC"
+    };
+    struct SentCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> today_count;
+      // Unknown members.
+      JsonValue extra;
+
+      SentCountInfo();
+      SentCountInfo(const SentCountInfo&) = default;
+      SentCountInfo(SentCountInfo&&) = default;
+      SentCountInfo& operator=(const SentCountInfo&) = default;
+      SentCountInfo& operator=(SentCountInfo&&) = default;
+      ~SentCountInfo();
+    };
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kAuditing = 1,     // "AUDITING"
+      kSending = 2,      // "SENDING"
+      kPaused = 3,       // "PAUSED"
+      kStopped = 4,      // "STOPPED"
+      kDeactivated = 5,  // "DEACTIVATED"
+    };
+    std::optional<std::string> product_coupon_id;
+    std::optional<std::string> stock_id;
+    std::optional<std::string> remark;
+    Enum<CouponCodeMode> coupon_code_mode;
+    std::optional<CouponCodeCountInfo> coupon_code_count_info;
+    std::optional<StockSendRule> stock_send_rule;
+    std::optional<SingleUsageRule> single_usage_rule;
+    std::optional<SequentialUsageRule> sequential_usage_rule;
+    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    std::optional<CouponDisplayInfo> coupon_display_info;
+    std::optional<NotifyConfig> notify_config;
+    Enum<StoreScope> store_scope;
+    std::optional<SentCountInfo> sent_count_info;
+    Enum<State> state;
+    std::optional<std::string> deactivate_request_no;
+    // format rfc3339
+    std::optional<std::string> deactivate_time;
+    std::optional<std::string> deactivate_reason;
+    std::optional<std::string> brand_id;
+    // Unknown members.
+    JsonValue extra;
+
+    Stock();
+    Stock(const Stock&) = default;
+    Stock(Stock&&) = default;
+    Stock& operator=(const Stock&) = default;
+    Stock& operator=(Stock&&) = default;
+    ~Stock();
+  };
+  std::optional<std::string> coupon_code;
   Enum<CouponState> coupon_state;
   // format rfc3339
-  std::string valid_begin_time;
+  std::optional<std::string> valid_begin_time;
   // format rfc3339
-  std::string valid_end_time;
+  std::optional<std::string> valid_end_time;
   // format rfc3339
-  std::string receive_time;
-  std::string send_request_no;
-  // required
+  std::optional<std::string> receive_time;
+  std::optional<std::string> send_request_no;
   Enum<SendChannel> send_channel;
   std::optional<std::string> confirm_request_no;
   // format rfc3339
@@ -13444,11 +22554,11 @@ struct PostPartnerProductCouponUsersByOpenidCouponsResponse {
   std::optional<std::string> deactivate_reason;
   std::optional<SingleUsageDetail> single_usage_detail;
   std::optional<SequentialUsageDetail> sequential_usage_detail;
-  ProductCoupon product_coupon;
-  Stock stock;
+  std::optional<ProductCoupon> product_coupon;
+  std::optional<Stock> stock;
   std::optional<std::string> attach;
   std::optional<std::string> channel_custom_info;
-  std::string brand_id;
+  std::optional<std::string> brand_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -13519,28 +22629,677 @@ struct GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest {
   ~GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest();
 };
 struct GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse {
-  using CouponState = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::CouponState;
-  using SendChannel = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::SendChannel;
-  using SingleUsageDetail = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::ProgressiveBundleUsageDetail;
-  using SequentialUsageDetail =
-      GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::SequentialUsageDetail;
-  using ProductCoupon =
-      GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::ProductCoupon;
-  using Stock = GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockList;
-  std::string coupon_code;
-  // required
+  enum class CouponState : std::int32_t {
+    kUnrecognized = 0,
+    kConfirming = 1,   // "CONFIRMING"
+    kPending = 2,      // "PENDING"
+    kEffective = 3,    // "EFFECTIVE"
+    kUsed = 4,         // "USED"
+    kExpired = 5,      // "EXPIRED"
+    kDeleted = 6,      // "DELETED"
+    kDeactivated = 7,  // "DEACTIVATED"
+  };
+  enum class SendChannel : std::int32_t {
+    kUnrecognized = 0,
+    kApi = 1,               // "API"
+    kBrandManage = 2,       // "BRAND_MANAGE"
+    kMerchantCard = 3,      // "MERCHANT_CARD"
+    kMember = 4,            // "MEMBER"
+    kSmallActivity = 5,     // "SMALL_ACTIVITY"
+    kReceiveComponent = 6,  // "RECEIVE_COMPONENT"
+  };
+  struct SingleUsageDetail {
+    struct AssociatedOrderInfo {
+      std::optional<std::string> transaction_id;
+      std::optional<std::string> out_trade_no;
+      std::optional<std::string> mchid;
+      std::optional<std::string> sub_mchid;
+      // Unknown members.
+      JsonValue extra;
+
+      AssociatedOrderInfo();
+      AssociatedOrderInfo(const AssociatedOrderInfo&) = default;
+      AssociatedOrderInfo(AssociatedOrderInfo&&) = default;
+      AssociatedOrderInfo& operator=(const AssociatedOrderInfo&) = default;
+      AssociatedOrderInfo& operator=(AssociatedOrderInfo&&) = default;
+      ~AssociatedOrderInfo();
+    };
+    std::optional<std::string> use_request_no;
+    // format rfc3339
+    std::optional<std::string> use_time;
+    std::optional<AssociatedOrderInfo> associated_order_info;
+    std::optional<std::string> return_request_no;
+    // format rfc3339
+    std::optional<std::string> return_time;
+    // Unknown members.
+    JsonValue extra;
+
+    SingleUsageDetail();
+    SingleUsageDetail(const SingleUsageDetail&) = default;
+    SingleUsageDetail(SingleUsageDetail&&) = default;
+    SingleUsageDetail& operator=(const SingleUsageDetail&) = default;
+    SingleUsageDetail& operator=(SingleUsageDetail&&) = default;
+    ~SingleUsageDetail();
+  };
+  struct SequentialUsageDetail {
+    struct DetailItemList {
+      enum class DetailState : std::int32_t {
+        kUnrecognized = 0,
+        kPending = 1,      // "PENDING"
+        kEffective = 2,    // "EFFECTIVE"
+        kUsed = 3,         // "USED"
+        kExpired = 4,      // "EXPIRED"
+        kDeleted = 5,      // "DELETED"
+        kDeactivated = 6,  // "DEACTIVATED"
+      };
+      using AssociatedOrderInfo = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::
+          SingleUsageDetail::AssociatedOrderInfo;
+      Enum<DetailState> detail_state;
+      // format rfc3339
+      std::optional<std::string> valid_begin_time;
+      // format rfc3339
+      std::optional<std::string> valid_end_time;
+      std::optional<std::string> use_request_no;
+      // format rfc3339
+      std::optional<std::string> use_time;
+      std::optional<AssociatedOrderInfo> associated_order_info;
+      std::optional<std::string> return_request_no;
+      // format rfc3339
+      std::optional<std::string> return_time;
+      // format rfc3339
+      std::optional<std::string> delete_time;
+      // Unknown members.
+      JsonValue extra;
+
+      DetailItemList();
+      DetailItemList(const DetailItemList&) = default;
+      DetailItemList(DetailItemList&&) = default;
+      DetailItemList& operator=(const DetailItemList&) = default;
+      DetailItemList& operator=(DetailItemList&&) = default;
+      ~DetailItemList();
+    };
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> used_count;
+    List<DetailItemList> detail_item_list;
+    // Unknown members.
+    JsonValue extra;
+
+    SequentialUsageDetail();
+    SequentialUsageDetail(const SequentialUsageDetail&) = default;
+    SequentialUsageDetail(SequentialUsageDetail&&) = default;
+    SequentialUsageDetail& operator=(const SequentialUsageDetail&) = default;
+    SequentialUsageDetail& operator=(SequentialUsageDetail&&) = default;
+    ~SequentialUsageDetail();
+  };
+  struct ProductCoupon {
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kAuditing = 1,     // "AUDITING"
+      kEffective = 2,    // "EFFECTIVE"
+      kDeactivated = 3,  // "DEACTIVATED"
+    };
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kAll = 1,       // "ALL"
+      kSingle = 2,    // "SINGLE"
+      kCategory = 3,  // "CATEGORY"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kNormal = 1,    // "NORMAL"
+      kDiscount = 2,  // "DISCOUNT"
+      kExchange = 3,  // "EXCHANGE"
+    };
+    enum class UsageMode : std::int32_t {
+      kUnrecognized = 0,
+      kSingle = 1,      // "SINGLE"
+      kSequential = 2,  // "SEQUENTIAL"
+    };
+    struct SingleUsageInfo {
+      struct NormalCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> discount_amount;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCoupon();
+        NormalCoupon(const NormalCoupon&) = default;
+        NormalCoupon(NormalCoupon&&) = default;
+        NormalCoupon& operator=(const NormalCoupon&) = default;
+        NormalCoupon& operator=(NormalCoupon&&) = default;
+        ~NormalCoupon();
+      };
+      struct DiscountCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> percent_off;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCoupon();
+        DiscountCoupon(const DiscountCoupon&) = default;
+        DiscountCoupon(DiscountCoupon&&) = default;
+        DiscountCoupon& operator=(const DiscountCoupon&) = default;
+        DiscountCoupon& operator=(DiscountCoupon&&) = default;
+        ~DiscountCoupon();
+      };
+      std::optional<NormalCoupon> normal_coupon;
+      std::optional<DiscountCoupon> discount_coupon;
+      // Unknown members.
+      JsonValue extra;
+
+      SingleUsageInfo();
+      SingleUsageInfo(const SingleUsageInfo&) = default;
+      SingleUsageInfo(SingleUsageInfo&&) = default;
+      SingleUsageInfo& operator=(const SingleUsageInfo&) = default;
+      SingleUsageInfo& operator=(SingleUsageInfo&&) = default;
+      ~SingleUsageInfo();
+    };
+    struct SequentialUsageInfo {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kIncremental = 1,  // "INCREMENTAL"
+        kEqual = 2,        // "EQUAL"
+      };
+      Enum<Type> type;
+      std::optional<std::int64_t> count;
+      std::optional<std::int64_t> available_days;
+      std::optional<std::int64_t> interval_days;
+      // Unknown members.
+      JsonValue extra;
+
+      SequentialUsageInfo();
+      SequentialUsageInfo(const SequentialUsageInfo&) = default;
+      SequentialUsageInfo(SequentialUsageInfo&&) = default;
+      SequentialUsageInfo& operator=(const SequentialUsageInfo&) = default;
+      SequentialUsageInfo& operator=(SequentialUsageInfo&&) = default;
+      ~SequentialUsageInfo();
+    };
+    struct DisplayInfo {
+      struct ComboPackageList {
+        struct ChoiceList {
+          std::optional<std::string> name;
+          std::optional<std::int64_t> price;
+          std::optional<std::int64_t> count;
+          std::optional<std::string> image_url;
+          std::optional<std::string> mini_program_appid;
+          std::optional<std::string> mini_program_path;
+          // Unknown members.
+          JsonValue extra;
+
+          ChoiceList();
+          ChoiceList(const ChoiceList&) = default;
+          ChoiceList(ChoiceList&&) = default;
+          ChoiceList& operator=(const ChoiceList&) = default;
+          ChoiceList& operator=(ChoiceList&&) = default;
+          ~ChoiceList();
+        };
+        std::optional<std::string> name;
+        std::optional<std::int64_t> pick_count;
+        List<ChoiceList> choice_list;
+        // Unknown members.
+        JsonValue extra;
+
+        ComboPackageList();
+        ComboPackageList(const ComboPackageList&) = default;
+        ComboPackageList(ComboPackageList&&) = default;
+        ComboPackageList& operator=(const ComboPackageList&) = default;
+        ComboPackageList& operator=(ComboPackageList&&) = default;
+        ~ComboPackageList();
+      };
+      std::optional<std::string> name;
+      std::optional<std::string> image_url;
+      std::optional<std::string> background_url;
+      List<std::string> detail_image_url_list;
+      std::optional<std::int64_t> original_price;
+      List<ComboPackageList> combo_package_list;
+      // Unknown members.
+      JsonValue extra;
+
+      DisplayInfo();
+      DisplayInfo(const DisplayInfo&) = default;
+      DisplayInfo(DisplayInfo&&) = default;
+      DisplayInfo& operator=(const DisplayInfo&) = default;
+      DisplayInfo& operator=(DisplayInfo&&) = default;
+      ~DisplayInfo();
+    };
+    std::optional<std::string> product_coupon_id;
+    Enum<State> state;
+    std::optional<std::string> brand_id;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    Enum<UsageMode> usage_mode;
+    std::optional<SingleUsageInfo> single_usage_info;
+    std::optional<SequentialUsageInfo> sequential_usage_info;
+    std::optional<DisplayInfo> display_info;
+    std::optional<std::string> out_product_no;
+    std::optional<std::string> deactivate_request_no;
+    // format rfc3339
+    std::optional<std::string> deactivate_time;
+    std::optional<std::string> deactivate_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    ProductCoupon();
+    ProductCoupon(const ProductCoupon&) = default;
+    ProductCoupon(ProductCoupon&&) = default;
+    ProductCoupon& operator=(const ProductCoupon&) = default;
+    ProductCoupon& operator=(ProductCoupon&&) = default;
+    ~ProductCoupon();
+  };
+  struct Stock {
+    enum class CouponCodeMode : std::int32_t {
+      kUnrecognized = 0,
+      kWechatpay = 1,  // "WECHATPAY"
+      kUpload = 2,     // "UPLOAD"
+      kApiAssign = 3,  // "API_ASSIGN"
+    };
+    struct CouponCodeCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> available_count;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponCodeCountInfo();
+      CouponCodeCountInfo(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo(CouponCodeCountInfo&&) = default;
+      CouponCodeCountInfo& operator=(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo& operator=(CouponCodeCountInfo&&) = default;
+      ~CouponCodeCountInfo();
+    };
+    struct StockSendRule {
+      std::optional<std::int64_t> max_count;
+      std::optional<std::int64_t> max_count_per_day;
+      std::optional<std::int64_t> max_count_per_user;
+      // Unknown members.
+      JsonValue extra;
+
+      StockSendRule();
+      StockSendRule(const StockSendRule&) = default;
+      StockSendRule(StockSendRule&&) = default;
+      StockSendRule& operator=(const StockSendRule&) = default;
+      StockSendRule& operator=(StockSendRule&&) = default;
+      ~StockSendRule();
+    };
+    struct SingleUsageRule {
+      struct CouponAvailablePeriod {
+        struct WeeklyAvailablePeriod {
+          enum class DayList : std::int32_t {
+            kUnrecognized = 0,
+            kMonday = 1,     // "MONDAY"
+            kTuesday = 2,    // "TUESDAY"
+            kWednesday = 3,  // "WEDNESDAY"
+            kThursday = 4,   // "THURSDAY"
+            kFriday = 5,     // "FRIDAY"
+            kSaturday = 6,   // "SATURDAY"
+            kSunday = 7,     // "SUNDAY"
+          };
+          struct DayPeriodList {
+            std::optional<std::int64_t> begin_time;
+            std::optional<std::int64_t> end_time;
+            // Unknown members.
+            JsonValue extra;
+
+            DayPeriodList();
+            DayPeriodList(const DayPeriodList&) = default;
+            DayPeriodList(DayPeriodList&&) = default;
+            DayPeriodList& operator=(const DayPeriodList&) = default;
+            DayPeriodList& operator=(DayPeriodList&&) = default;
+            ~DayPeriodList();
+          };
+          List<Enum<DayList>> day_list;
+          List<DayPeriodList> day_period_list;
+          // Unknown members.
+          JsonValue extra;
+
+          WeeklyAvailablePeriod();
+          WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+          WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+          ~WeeklyAvailablePeriod();
+        };
+        struct IrregularAvailablePeriodList {
+          // format rfc3339
+          std::optional<std::string> begin_time;
+          // format rfc3339
+          std::optional<std::string> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          IrregularAvailablePeriodList();
+          IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+          IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+          ~IrregularAvailablePeriodList();
+        };
+        // format rfc3339
+        std::optional<std::string> available_begin_time;
+        // format rfc3339
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> available_days;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      using NormalCoupon = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::
+          ProductCoupon::SingleUsageInfo::NormalCoupon;
+      using DiscountCoupon = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::
+          ProductCoupon::SingleUsageInfo::DiscountCoupon;
+      struct ExchangeCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCoupon();
+        ExchangeCoupon(const ExchangeCoupon&) = default;
+        ExchangeCoupon(ExchangeCoupon&&) = default;
+        ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+        ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+        ~ExchangeCoupon();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
+      std::optional<NormalCoupon> normal_coupon;
+      std::optional<DiscountCoupon> discount_coupon;
+      std::optional<ExchangeCoupon> exchange_coupon;
+      // Unknown members.
+      JsonValue extra;
+
+      SingleUsageRule();
+      SingleUsageRule(const SingleUsageRule&) = default;
+      SingleUsageRule(SingleUsageRule&&) = default;
+      SingleUsageRule& operator=(const SingleUsageRule&) = default;
+      SingleUsageRule& operator=(SingleUsageRule&&) = default;
+      ~SingleUsageRule();
+    };
+    struct SequentialUsageRule {
+      struct CouponAvailablePeriod {
+        using WeeklyAvailablePeriod =
+            GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::Stock::
+                SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod;
+        using IrregularAvailablePeriodList =
+            GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::Stock::
+                SingleUsageRule::CouponAvailablePeriod::IrregularAvailablePeriodList;
+        // format rfc3339
+        std::optional<std::string> available_begin_time;
+        // format rfc3339
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      struct NormalCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> discount_amount;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCouponList();
+        NormalCouponList(const NormalCouponList&) = default;
+        NormalCouponList(NormalCouponList&&) = default;
+        NormalCouponList& operator=(const NormalCouponList&) = default;
+        NormalCouponList& operator=(NormalCouponList&&) = default;
+        ~NormalCouponList();
+      };
+      struct DiscountCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> percent_off;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCouponList();
+        DiscountCouponList(const DiscountCouponList&) = default;
+        DiscountCouponList(DiscountCouponList&&) = default;
+        DiscountCouponList& operator=(const DiscountCouponList&) = default;
+        DiscountCouponList& operator=(DiscountCouponList&&) = default;
+        ~DiscountCouponList();
+      };
+      struct ExchangeCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCouponList();
+        ExchangeCouponList(const ExchangeCouponList&) = default;
+        ExchangeCouponList(ExchangeCouponList&&) = default;
+        ExchangeCouponList& operator=(const ExchangeCouponList&) = default;
+        ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
+        ~ExchangeCouponList();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
+      List<NormalCouponList> normal_coupon_list;
+      List<DiscountCouponList> discount_coupon_list;
+      List<ExchangeCouponList> exchange_coupon_list;
+      std::optional<bool> special_first;
+      // Unknown members.
+      JsonValue extra;
+
+      SequentialUsageRule();
+      SequentialUsageRule(const SequentialUsageRule&) = default;
+      SequentialUsageRule(SequentialUsageRule&&) = default;
+      SequentialUsageRule& operator=(const SequentialUsageRule&) = default;
+      SequentialUsageRule& operator=(SequentialUsageRule&&) = default;
+      ~SequentialUsageRule();
+    };
+    struct UsageRuleDisplayInfo {
+      enum class CouponUsageMethodList : std::int32_t {
+        kUnrecognized = 0,
+        kOffline = 1,      // "OFFLINE"
+        kMiniProgram = 2,  // "MINI_PROGRAM"
+        kApp = 3,          // "APP"
+        kPaymentCode = 4,  // "PAYMENT_CODE"
+      };
+      struct CouponAvailableStoreInfo {
+        std::optional<std::string> description;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailableStoreInfo();
+        CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+        CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+        ~CouponAvailableStoreInfo();
+      };
+      enum class AppJumpType : std::int32_t {
+        kUnrecognized = 0,
+        kH5 = 1,            // "H5"
+        kPasscodeLink = 2,  // "PASSCODE_LINK"
+        kUsageGuide = 3,    // "USAGE_GUIDE"
+      };
+      List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      std::optional<std::string> app_path;
+      std::optional<std::string> usage_description;
+      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Enum<AppJumpType> app_jump_type;
+      std::optional<std::string> passcode_link;
+      // Unknown members.
+      JsonValue extra;
+
+      UsageRuleDisplayInfo();
+      UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+      UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+      ~UsageRuleDisplayInfo();
+    };
+    struct CouponDisplayInfo {
+      enum class CodeDisplayMode : std::int32_t {
+        kUnrecognized = 0,
+        kInvisible = 1,  // "INVISIBLE"
+        kBarcode = 2,    // "BARCODE"
+        kQrcode = 3,     // "QRCODE"
+      };
+      enum class BackgroundColor : std::int32_t {
+        kUnrecognized = 0,
+        kColor010 = 1,   // "Color010"
+        kColor020 = 2,   // "Color020"
+        kColor030 = 3,   // "Color030"
+        kColor040 = 4,   // "Color040"
+        kColor050 = 5,   // "Color050"
+        kColor060 = 6,   // "Color060"
+        kColor070 = 7,   // "Color070"
+        kColor080 = 8,   // "Color080"
+        kColor090 = 9,   // "Color090"
+        kColor100 = 10,  // "Color100"
+      };
+      struct EntranceMiniProgram {
+        std::optional<std::string> appid;
+        std::optional<std::string> path;
+        std::optional<std::string> entrance_wording;
+        std::optional<std::string> guidance_wording;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceMiniProgram();
+        EntranceMiniProgram(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram(EntranceMiniProgram&&) = default;
+        EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+        ~EntranceMiniProgram();
+      };
+      struct EntranceOfficialAccount {
+        std::optional<std::string> appid;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceOfficialAccount();
+        EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+        EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+        ~EntranceOfficialAccount();
+      };
+      struct EntranceFinder {
+        std::optional<std::string> finder_id;
+        std::optional<std::string> finder_video_id;
+        std::optional<std::string> finder_video_cover_image_url;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceFinder();
+        EntranceFinder(const EntranceFinder&) = default;
+        EntranceFinder(EntranceFinder&&) = default;
+        EntranceFinder& operator=(const EntranceFinder&) = default;
+        EntranceFinder& operator=(EntranceFinder&&) = default;
+        ~EntranceFinder();
+      };
+      Enum<CodeDisplayMode> code_display_mode;
+      Enum<BackgroundColor> background_color;
+      std::optional<EntranceMiniProgram> entrance_mini_program;
+      std::optional<EntranceOfficialAccount> entrance_official_account;
+      std::optional<EntranceFinder> entrance_finder;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponDisplayInfo();
+      CouponDisplayInfo(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo(CouponDisplayInfo&&) = default;
+      CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+      ~CouponDisplayInfo();
+    };
+    struct NotifyConfig {
+      std::optional<std::string> notify_appid;
+      // Unknown members.
+      JsonValue extra;
+
+      NotifyConfig();
+      NotifyConfig(const NotifyConfig&) = default;
+      NotifyConfig(NotifyConfig&&) = default;
+      NotifyConfig& operator=(const NotifyConfig&) = default;
+      NotifyConfig& operator=(NotifyConfig&&) = default;
+      ~NotifyConfig();
+    };
+    enum class StoreScope : std::int32_t {
+      kUnrecognized = 0,
+      kNone = 1,      // "NONE"
+      kAll = 2,       // "ALL"
+      kSpecific = 3,  // "SPECIFIC"
+    };
+    struct SentCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> today_count;
+      // Unknown members.
+      JsonValue extra;
+
+      SentCountInfo();
+      SentCountInfo(const SentCountInfo&) = default;
+      SentCountInfo(SentCountInfo&&) = default;
+      SentCountInfo& operator=(const SentCountInfo&) = default;
+      SentCountInfo& operator=(SentCountInfo&&) = default;
+      ~SentCountInfo();
+    };
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kAuditing = 1,     // "AUDITING"
+      kSending = 2,      // "SENDING"
+      kPaused = 3,       // "PAUSED"
+      kStopped = 4,      // "STOPPED"
+      kDeactivated = 5,  // "DEACTIVATED"
+    };
+    std::optional<std::string> product_coupon_id;
+    std::optional<std::string> stock_id;
+    std::optional<std::string> remark;
+    Enum<CouponCodeMode> coupon_code_mode;
+    std::optional<CouponCodeCountInfo> coupon_code_count_info;
+    std::optional<StockSendRule> stock_send_rule;
+    std::optional<SingleUsageRule> single_usage_rule;
+    std::optional<SequentialUsageRule> sequential_usage_rule;
+    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    std::optional<CouponDisplayInfo> coupon_display_info;
+    std::optional<NotifyConfig> notify_config;
+    Enum<StoreScope> store_scope;
+    std::optional<SentCountInfo> sent_count_info;
+    Enum<State> state;
+    std::optional<std::string> deactivate_request_no;
+    // format rfc3339
+    std::optional<std::string> deactivate_time;
+    std::optional<std::string> deactivate_reason;
+    std::optional<std::string> brand_id;
+    // Unknown members.
+    JsonValue extra;
+
+    Stock();
+    Stock(const Stock&) = default;
+    Stock(Stock&&) = default;
+    Stock& operator=(const Stock&) = default;
+    Stock& operator=(Stock&&) = default;
+    ~Stock();
+  };
+  std::optional<std::string> coupon_code;
   Enum<CouponState> coupon_state;
   // format rfc3339
-  std::string valid_begin_time;
+  std::optional<std::string> valid_begin_time;
   // format rfc3339
-  std::string valid_end_time;
+  std::optional<std::string> valid_end_time;
   // format rfc3339
-  std::string receive_time;
-  std::string send_request_no;
-  // required
+  std::optional<std::string> receive_time;
+  std::optional<std::string> send_request_no;
   Enum<SendChannel> send_channel;
   std::optional<std::string> confirm_request_no;
   // format rfc3339
@@ -13551,11 +23310,11 @@ struct GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse {
   std::optional<std::string> deactivate_reason;
   std::optional<SingleUsageDetail> single_usage_detail;
   std::optional<SequentialUsageDetail> sequential_usage_detail;
-  ProductCoupon product_coupon;
-  Stock stock;
+  std::optional<ProductCoupon> product_coupon;
+  std::optional<Stock> stock;
   std::optional<std::string> attach;
   std::optional<std::string> channel_custom_info;
-  std::string brand_id;
+  std::optional<std::string> brand_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -13634,13 +23393,41 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest {
   ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest();
 };
 struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse {
-  using CouponState = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::CouponState;
-  using SendChannel = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::SendChannel;
+  enum class CouponState : std::int32_t {
+    kUnrecognized = 0,
+    kConfirming = 1,   // "CONFIRMING"
+    kPending = 2,      // "PENDING"
+    kEffective = 3,    // "EFFECTIVE"
+    kUsed = 4,         // "USED"
+    kExpired = 5,      // "EXPIRED"
+    kDeleted = 6,      // "DELETED"
+    kDeactivated = 7,  // "DEACTIVATED"
+  };
+  enum class SendChannel : std::int32_t {
+    kUnrecognized = 0,
+    kApi = 1,               // "API"
+    kBrandManage = 2,       // "BRAND_MANAGE"
+    kMerchantCard = 3,      // "MERCHANT_CARD"
+    kMember = 4,            // "MEMBER"
+    kSmallActivity = 5,     // "SMALL_ACTIVITY"
+    kReceiveComponent = 6,  // "RECEIVE_COMPONENT"
+  };
   struct SingleUsageDetail {
-    using AssociatedOrderInfo = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-        UserProductCouponList::ProgressiveBundleUsageDetail::AssociatedOrderInfo;
+    struct AssociatedOrderInfo {
+      std::optional<std::string> transaction_id;
+      std::optional<std::string> out_trade_no;
+      std::optional<std::string> mchid;
+      std::optional<std::string> sub_mchid;
+      // Unknown members.
+      JsonValue extra;
+
+      AssociatedOrderInfo();
+      AssociatedOrderInfo(const AssociatedOrderInfo&) = default;
+      AssociatedOrderInfo(AssociatedOrderInfo&&) = default;
+      AssociatedOrderInfo& operator=(const AssociatedOrderInfo&) = default;
+      AssociatedOrderInfo& operator=(AssociatedOrderInfo&&) = default;
+      ~AssociatedOrderInfo();
+    };
     struct AssociatedPayScoreOrderInfo {
       std::optional<std::string> order_id;
       std::optional<std::string> out_trade_no;
@@ -13675,22 +23462,627 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse {
     SingleUsageDetail& operator=(SingleUsageDetail&&) = default;
     ~SingleUsageDetail();
   };
-  using ProgressiveBundleUsageDetail =
-      GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::SequentialUsageDetail;
-  using ProductCoupon =
-      GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::ProductCoupon;
-  using Stock = GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockList;
-  std::string coupon_code;
-  // required
+  struct ProgressiveBundleUsageDetail {
+    struct DetailItemList {
+      enum class DetailState : std::int32_t {
+        kUnrecognized = 0,
+        kPending = 1,      // "PENDING"
+        kEffective = 2,    // "EFFECTIVE"
+        kUsed = 3,         // "USED"
+        kExpired = 4,      // "EXPIRED"
+        kDeleted = 5,      // "DELETED"
+        kDeactivated = 6,  // "DEACTIVATED"
+      };
+      using AssociatedOrderInfo =
+          PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::
+              SingleUsageDetail::AssociatedOrderInfo;
+      Enum<DetailState> detail_state;
+      // format rfc3339
+      std::optional<std::string> valid_begin_time;
+      // format rfc3339
+      std::optional<std::string> valid_end_time;
+      std::optional<std::string> use_request_no;
+      // format rfc3339
+      std::optional<std::string> use_time;
+      std::optional<AssociatedOrderInfo> associated_order_info;
+      std::optional<std::string> return_request_no;
+      // format rfc3339
+      std::optional<std::string> return_time;
+      // format rfc3339
+      std::optional<std::string> delete_time;
+      // Unknown members.
+      JsonValue extra;
+
+      DetailItemList();
+      DetailItemList(const DetailItemList&) = default;
+      DetailItemList(DetailItemList&&) = default;
+      DetailItemList& operator=(const DetailItemList&) = default;
+      DetailItemList& operator=(DetailItemList&&) = default;
+      ~DetailItemList();
+    };
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> used_count;
+    List<DetailItemList> detail_item_list;
+    // Unknown members.
+    JsonValue extra;
+
+    ProgressiveBundleUsageDetail();
+    ProgressiveBundleUsageDetail(const ProgressiveBundleUsageDetail&) = default;
+    ProgressiveBundleUsageDetail(ProgressiveBundleUsageDetail&&) = default;
+    ProgressiveBundleUsageDetail& operator=(const ProgressiveBundleUsageDetail&) = default;
+    ProgressiveBundleUsageDetail& operator=(ProgressiveBundleUsageDetail&&) = default;
+    ~ProgressiveBundleUsageDetail();
+  };
+  struct ProductCoupon {
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kAuditing = 1,     // "AUDITING"
+      kEffective = 2,    // "EFFECTIVE"
+      kDeactivated = 3,  // "DEACTIVATED"
+    };
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kAll = 1,       // "ALL"
+      kSingle = 2,    // "SINGLE"
+      kCategory = 3,  // "CATEGORY"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kNormal = 1,    // "NORMAL"
+      kDiscount = 2,  // "DISCOUNT"
+      kExchange = 3,  // "EXCHANGE"
+    };
+    enum class UsageMode : std::int32_t {
+      kUnrecognized = 0,
+      kSingle = 1,      // "SINGLE"
+      kSequential = 2,  // "SEQUENTIAL"
+    };
+    struct SingleUsageInfo {
+      struct NormalCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> discount_amount;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCoupon();
+        NormalCoupon(const NormalCoupon&) = default;
+        NormalCoupon(NormalCoupon&&) = default;
+        NormalCoupon& operator=(const NormalCoupon&) = default;
+        NormalCoupon& operator=(NormalCoupon&&) = default;
+        ~NormalCoupon();
+      };
+      struct DiscountCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> percent_off;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCoupon();
+        DiscountCoupon(const DiscountCoupon&) = default;
+        DiscountCoupon(DiscountCoupon&&) = default;
+        DiscountCoupon& operator=(const DiscountCoupon&) = default;
+        DiscountCoupon& operator=(DiscountCoupon&&) = default;
+        ~DiscountCoupon();
+      };
+      std::optional<NormalCoupon> normal_coupon;
+      std::optional<DiscountCoupon> discount_coupon;
+      // Unknown members.
+      JsonValue extra;
+
+      SingleUsageInfo();
+      SingleUsageInfo(const SingleUsageInfo&) = default;
+      SingleUsageInfo(SingleUsageInfo&&) = default;
+      SingleUsageInfo& operator=(const SingleUsageInfo&) = default;
+      SingleUsageInfo& operator=(SingleUsageInfo&&) = default;
+      ~SingleUsageInfo();
+    };
+    struct SequentialUsageInfo {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kIncremental = 1,  // "INCREMENTAL"
+        kEqual = 2,        // "EQUAL"
+      };
+      Enum<Type> type;
+      std::optional<std::int64_t> count;
+      std::optional<std::int64_t> available_days;
+      std::optional<std::int64_t> interval_days;
+      // Unknown members.
+      JsonValue extra;
+
+      SequentialUsageInfo();
+      SequentialUsageInfo(const SequentialUsageInfo&) = default;
+      SequentialUsageInfo(SequentialUsageInfo&&) = default;
+      SequentialUsageInfo& operator=(const SequentialUsageInfo&) = default;
+      SequentialUsageInfo& operator=(SequentialUsageInfo&&) = default;
+      ~SequentialUsageInfo();
+    };
+    struct DisplayInfo {
+      struct ComboPackageList {
+        struct ChoiceList {
+          std::optional<std::string> name;
+          std::optional<std::int64_t> price;
+          std::optional<std::int64_t> count;
+          std::optional<std::string> image_url;
+          std::optional<std::string> mini_program_appid;
+          std::optional<std::string> mini_program_path;
+          // Unknown members.
+          JsonValue extra;
+
+          ChoiceList();
+          ChoiceList(const ChoiceList&) = default;
+          ChoiceList(ChoiceList&&) = default;
+          ChoiceList& operator=(const ChoiceList&) = default;
+          ChoiceList& operator=(ChoiceList&&) = default;
+          ~ChoiceList();
+        };
+        std::optional<std::string> name;
+        std::optional<std::int64_t> pick_count;
+        List<ChoiceList> choice_list;
+        // Unknown members.
+        JsonValue extra;
+
+        ComboPackageList();
+        ComboPackageList(const ComboPackageList&) = default;
+        ComboPackageList(ComboPackageList&&) = default;
+        ComboPackageList& operator=(const ComboPackageList&) = default;
+        ComboPackageList& operator=(ComboPackageList&&) = default;
+        ~ComboPackageList();
+      };
+      std::optional<std::string> name;
+      std::optional<std::string> image_url;
+      std::optional<std::string> background_url;
+      List<std::string> detail_image_url_list;
+      std::optional<std::int64_t> original_price;
+      List<ComboPackageList> combo_package_list;
+      // Unknown members.
+      JsonValue extra;
+
+      DisplayInfo();
+      DisplayInfo(const DisplayInfo&) = default;
+      DisplayInfo(DisplayInfo&&) = default;
+      DisplayInfo& operator=(const DisplayInfo&) = default;
+      DisplayInfo& operator=(DisplayInfo&&) = default;
+      ~DisplayInfo();
+    };
+    std::optional<std::string> product_coupon_id;
+    Enum<State> state;
+    std::optional<std::string> brand_id;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    Enum<UsageMode> usage_mode;
+    std::optional<SingleUsageInfo> single_usage_info;
+    std::optional<SequentialUsageInfo> sequential_usage_info;
+    std::optional<DisplayInfo> display_info;
+    std::optional<std::string> out_product_no;
+    std::optional<std::string> deactivate_request_no;
+    // format rfc3339
+    std::optional<std::string> deactivate_time;
+    std::optional<std::string> deactivate_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    ProductCoupon();
+    ProductCoupon(const ProductCoupon&) = default;
+    ProductCoupon(ProductCoupon&&) = default;
+    ProductCoupon& operator=(const ProductCoupon&) = default;
+    ProductCoupon& operator=(ProductCoupon&&) = default;
+    ~ProductCoupon();
+  };
+  struct Stock {
+    enum class CouponCodeMode : std::int32_t {
+      kUnrecognized = 0,
+      kWechatpay = 1,  // "WECHATPAY"
+      kUpload = 2,     // "UPLOAD"
+      kApiAssign = 3,  // "API_ASSIGN"
+    };
+    struct CouponCodeCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> available_count;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponCodeCountInfo();
+      CouponCodeCountInfo(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo(CouponCodeCountInfo&&) = default;
+      CouponCodeCountInfo& operator=(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo& operator=(CouponCodeCountInfo&&) = default;
+      ~CouponCodeCountInfo();
+    };
+    struct StockSendRule {
+      std::optional<std::int64_t> max_count;
+      std::optional<std::int64_t> max_count_per_day;
+      std::optional<std::int64_t> max_count_per_user;
+      // Unknown members.
+      JsonValue extra;
+
+      StockSendRule();
+      StockSendRule(const StockSendRule&) = default;
+      StockSendRule(StockSendRule&&) = default;
+      StockSendRule& operator=(const StockSendRule&) = default;
+      StockSendRule& operator=(StockSendRule&&) = default;
+      ~StockSendRule();
+    };
+    struct SingleUsageRule {
+      struct CouponAvailablePeriod {
+        struct WeeklyAvailablePeriod {
+          enum class DayList : std::int32_t {
+            kUnrecognized = 0,
+            kMonday = 1,     // "MONDAY"
+            kTuesday = 2,    // "TUESDAY"
+            kWednesday = 3,  // "WEDNESDAY"
+            kThursday = 4,   // "THURSDAY"
+            kFriday = 5,     // "FRIDAY"
+            kSaturday = 6,   // "SATURDAY"
+            kSunday = 7,     // "SUNDAY"
+          };
+          struct DayPeriodList {
+            std::optional<std::int64_t> begin_time;
+            std::optional<std::int64_t> end_time;
+            // Unknown members.
+            JsonValue extra;
+
+            DayPeriodList();
+            DayPeriodList(const DayPeriodList&) = default;
+            DayPeriodList(DayPeriodList&&) = default;
+            DayPeriodList& operator=(const DayPeriodList&) = default;
+            DayPeriodList& operator=(DayPeriodList&&) = default;
+            ~DayPeriodList();
+          };
+          List<Enum<DayList>> day_list;
+          List<DayPeriodList> day_period_list;
+          // Unknown members.
+          JsonValue extra;
+
+          WeeklyAvailablePeriod();
+          WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+          WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+          ~WeeklyAvailablePeriod();
+        };
+        struct IrregularAvailablePeriodList {
+          // format rfc3339
+          std::optional<std::string> begin_time;
+          // format rfc3339
+          std::optional<std::string> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          IrregularAvailablePeriodList();
+          IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+          IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+          ~IrregularAvailablePeriodList();
+        };
+        // format rfc3339
+        std::optional<std::string> available_begin_time;
+        // format rfc3339
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> available_days;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      using NormalCoupon = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::
+          ProductCoupon::SingleUsageInfo::NormalCoupon;
+      using DiscountCoupon =
+          PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::ProductCoupon::
+              SingleUsageInfo::DiscountCoupon;
+      struct ExchangeCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCoupon();
+        ExchangeCoupon(const ExchangeCoupon&) = default;
+        ExchangeCoupon(ExchangeCoupon&&) = default;
+        ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+        ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+        ~ExchangeCoupon();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
+      std::optional<NormalCoupon> normal_coupon;
+      std::optional<DiscountCoupon> discount_coupon;
+      std::optional<ExchangeCoupon> exchange_coupon;
+      // Unknown members.
+      JsonValue extra;
+
+      SingleUsageRule();
+      SingleUsageRule(const SingleUsageRule&) = default;
+      SingleUsageRule(SingleUsageRule&&) = default;
+      SingleUsageRule& operator=(const SingleUsageRule&) = default;
+      SingleUsageRule& operator=(SingleUsageRule&&) = default;
+      ~SingleUsageRule();
+    };
+    struct SequentialUsageRule {
+      struct CouponAvailablePeriod {
+        using WeeklyAvailablePeriod =
+            PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::Stock::
+                SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod;
+        using IrregularAvailablePeriodList =
+            PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::Stock::
+                SingleUsageRule::CouponAvailablePeriod::IrregularAvailablePeriodList;
+        // format rfc3339
+        std::optional<std::string> available_begin_time;
+        // format rfc3339
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      struct NormalCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> discount_amount;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCouponList();
+        NormalCouponList(const NormalCouponList&) = default;
+        NormalCouponList(NormalCouponList&&) = default;
+        NormalCouponList& operator=(const NormalCouponList&) = default;
+        NormalCouponList& operator=(NormalCouponList&&) = default;
+        ~NormalCouponList();
+      };
+      struct DiscountCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> percent_off;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCouponList();
+        DiscountCouponList(const DiscountCouponList&) = default;
+        DiscountCouponList(DiscountCouponList&&) = default;
+        DiscountCouponList& operator=(const DiscountCouponList&) = default;
+        DiscountCouponList& operator=(DiscountCouponList&&) = default;
+        ~DiscountCouponList();
+      };
+      struct ExchangeCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCouponList();
+        ExchangeCouponList(const ExchangeCouponList&) = default;
+        ExchangeCouponList(ExchangeCouponList&&) = default;
+        ExchangeCouponList& operator=(const ExchangeCouponList&) = default;
+        ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
+        ~ExchangeCouponList();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
+      List<NormalCouponList> normal_coupon_list;
+      List<DiscountCouponList> discount_coupon_list;
+      List<ExchangeCouponList> exchange_coupon_list;
+      std::optional<bool> special_first;
+      // Unknown members.
+      JsonValue extra;
+
+      SequentialUsageRule();
+      SequentialUsageRule(const SequentialUsageRule&) = default;
+      SequentialUsageRule(SequentialUsageRule&&) = default;
+      SequentialUsageRule& operator=(const SequentialUsageRule&) = default;
+      SequentialUsageRule& operator=(SequentialUsageRule&&) = default;
+      ~SequentialUsageRule();
+    };
+    struct UsageRuleDisplayInfo {
+      enum class CouponUsageMethodList : std::int32_t {
+        kUnrecognized = 0,
+        kOffline = 1,      // "OFFLINE"
+        kMiniProgram = 2,  // "MINI_PROGRAM"
+        kApp = 3,          // "APP"
+        kPaymentCode = 4,  // "PAYMENT_CODE"
+      };
+      struct CouponAvailableStoreInfo {
+        std::optional<std::string> description;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailableStoreInfo();
+        CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+        CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+        ~CouponAvailableStoreInfo();
+      };
+      enum class AppJumpType : std::int32_t {
+        kUnrecognized = 0,
+        kH5 = 1,            // "H5"
+        kPasscodeLink = 2,  // "PASSCODE_LINK"
+        kUsageGuide = 3,    // "USAGE_GUIDE"
+      };
+      List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      std::optional<std::string> app_path;
+      std::optional<std::string> usage_description;
+      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Enum<AppJumpType> app_jump_type;
+      std::optional<std::string> passcode_link;
+      // Unknown members.
+      JsonValue extra;
+
+      UsageRuleDisplayInfo();
+      UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+      UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+      ~UsageRuleDisplayInfo();
+    };
+    struct CouponDisplayInfo {
+      enum class CodeDisplayMode : std::int32_t {
+        kUnrecognized = 0,
+        kInvisible = 1,  // "INVISIBLE"
+        kBarcode = 2,    // "BARCODE"
+        kQrcode = 3,     // "QRCODE"
+      };
+      enum class BackgroundColor : std::int32_t {
+        kUnrecognized = 0,
+        kColor010 = 1,   // "Color010"
+        kColor020 = 2,   // "Color020"
+        kColor030 = 3,   // "Color030"
+        kColor040 = 4,   // "Color040"
+        kColor050 = 5,   // "Color050"
+        kColor060 = 6,   // "Color060"
+        kColor070 = 7,   // "Color070"
+        kColor080 = 8,   // "Color080"
+        kColor090 = 9,   // "Color090"
+        kColor100 = 10,  // "Color100"
+      };
+      struct EntranceMiniProgram {
+        std::optional<std::string> appid;
+        std::optional<std::string> path;
+        std::optional<std::string> entrance_wording;
+        std::optional<std::string> guidance_wording;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceMiniProgram();
+        EntranceMiniProgram(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram(EntranceMiniProgram&&) = default;
+        EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+        ~EntranceMiniProgram();
+      };
+      struct EntranceOfficialAccount {
+        std::optional<std::string> appid;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceOfficialAccount();
+        EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+        EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+        ~EntranceOfficialAccount();
+      };
+      struct EntranceFinder {
+        std::optional<std::string> finder_id;
+        std::optional<std::string> finder_video_id;
+        std::optional<std::string> finder_video_cover_image_url;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceFinder();
+        EntranceFinder(const EntranceFinder&) = default;
+        EntranceFinder(EntranceFinder&&) = default;
+        EntranceFinder& operator=(const EntranceFinder&) = default;
+        EntranceFinder& operator=(EntranceFinder&&) = default;
+        ~EntranceFinder();
+      };
+      Enum<CodeDisplayMode> code_display_mode;
+      Enum<BackgroundColor> background_color;
+      std::optional<EntranceMiniProgram> entrance_mini_program;
+      std::optional<EntranceOfficialAccount> entrance_official_account;
+      std::optional<EntranceFinder> entrance_finder;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponDisplayInfo();
+      CouponDisplayInfo(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo(CouponDisplayInfo&&) = default;
+      CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+      ~CouponDisplayInfo();
+    };
+    struct NotifyConfig {
+      std::optional<std::string> notify_appid;
+      // Unknown members.
+      JsonValue extra;
+
+      NotifyConfig();
+      NotifyConfig(const NotifyConfig&) = default;
+      NotifyConfig(NotifyConfig&&) = default;
+      NotifyConfig& operator=(const NotifyConfig&) = default;
+      NotifyConfig& operator=(NotifyConfig&&) = default;
+      ~NotifyConfig();
+    };
+    enum class StoreScope : std::int32_t {
+      kUnrecognized = 0,
+      kNone = 1,      // "NONE"
+      kAll = 2,       // "ALL"
+      kSpecific = 3,  // "SPECIFIC"
+    };
+    struct SentCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> today_count;
+      // Unknown members.
+      JsonValue extra;
+
+      SentCountInfo();
+      SentCountInfo(const SentCountInfo&) = default;
+      SentCountInfo(SentCountInfo&&) = default;
+      SentCountInfo& operator=(const SentCountInfo&) = default;
+      SentCountInfo& operator=(SentCountInfo&&) = default;
+      ~SentCountInfo();
+    };
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kAuditing = 1,     // "AUDITING"
+      kSending = 2,      // "SENDING"
+      kPaused = 3,       // "PAUSED"
+      kStopped = 4,      // "STOPPED"
+      kDeactivated = 5,  // "DEACTIVATED"
+    };
+    std::optional<std::string> product_coupon_id;
+    std::optional<std::string> stock_id;
+    std::optional<std::string> remark;
+    Enum<CouponCodeMode> coupon_code_mode;
+    std::optional<CouponCodeCountInfo> coupon_code_count_info;
+    std::optional<StockSendRule> stock_send_rule;
+    std::optional<SingleUsageRule> single_usage_rule;
+    std::optional<SequentialUsageRule> sequential_usage_rule;
+    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    std::optional<CouponDisplayInfo> coupon_display_info;
+    std::optional<NotifyConfig> notify_config;
+    Enum<StoreScope> store_scope;
+    std::optional<SentCountInfo> sent_count_info;
+    Enum<State> state;
+    std::optional<std::string> deactivate_request_no;
+    // format rfc3339
+    std::optional<std::string> deactivate_time;
+    std::optional<std::string> deactivate_reason;
+    std::optional<std::string> brand_id;
+    // Unknown members.
+    JsonValue extra;
+
+    Stock();
+    Stock(const Stock&) = default;
+    Stock(Stock&&) = default;
+    Stock& operator=(const Stock&) = default;
+    Stock& operator=(Stock&&) = default;
+    ~Stock();
+  };
+  std::optional<std::string> coupon_code;
   Enum<CouponState> coupon_state;
   // format rfc3339
-  std::string valid_begin_time;
+  std::optional<std::string> valid_begin_time;
   // format rfc3339
-  std::string valid_end_time;
+  std::optional<std::string> valid_end_time;
   // format rfc3339
-  std::string receive_time;
-  std::string send_request_no;
-  // required
+  std::optional<std::string> receive_time;
+  std::optional<std::string> send_request_no;
   Enum<SendChannel> send_channel;
   std::optional<std::string> confirm_request_no;
   // format rfc3339
@@ -13701,11 +24093,11 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse {
   std::optional<std::string> deactivate_reason;
   std::optional<SingleUsageDetail> single_usage_detail;
   std::optional<ProgressiveBundleUsageDetail> progressive_bundle_usage_detail;
-  ProductCoupon product_coupon;
-  Stock stock;
+  std::optional<ProductCoupon> product_coupon;
+  std::optional<Stock> stock;
   std::optional<std::string> attach;
   std::optional<std::string> channel_custom_info;
-  std::string brand_id;
+  std::optional<std::string> brand_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -13785,28 +24177,680 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest
   ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest();
 };
 struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse {
-  using CouponState = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::CouponState;
-  using SendChannel = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::SendChannel;
-  using SingleUsageDetail = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::ProgressiveBundleUsageDetail;
-  using SequentialUsageDetail =
-      GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::SequentialUsageDetail;
-  using ProductCoupon =
-      GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::ProductCoupon;
-  using Stock = GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockList;
-  std::string coupon_code;
-  // required
+  enum class CouponState : std::int32_t {
+    kUnrecognized = 0,
+    kConfirming = 1,   // "CONFIRMING"
+    kPending = 2,      // "PENDING"
+    kEffective = 3,    // "EFFECTIVE"
+    kUsed = 4,         // "USED"
+    kExpired = 5,      // "EXPIRED"
+    kDeleted = 6,      // "DELETED"
+    kDeactivated = 7,  // "DEACTIVATED"
+  };
+  enum class SendChannel : std::int32_t {
+    kUnrecognized = 0,
+    kApi = 1,               // "API"
+    kBrandManage = 2,       // "BRAND_MANAGE"
+    kMerchantCard = 3,      // "MERCHANT_CARD"
+    kMember = 4,            // "MEMBER"
+    kSmallActivity = 5,     // "SMALL_ACTIVITY"
+    kReceiveComponent = 6,  // "RECEIVE_COMPONENT"
+  };
+  struct SingleUsageDetail {
+    struct AssociatedOrderInfo {
+      std::optional<std::string> transaction_id;
+      std::optional<std::string> out_trade_no;
+      std::optional<std::string> mchid;
+      std::optional<std::string> sub_mchid;
+      // Unknown members.
+      JsonValue extra;
+
+      AssociatedOrderInfo();
+      AssociatedOrderInfo(const AssociatedOrderInfo&) = default;
+      AssociatedOrderInfo(AssociatedOrderInfo&&) = default;
+      AssociatedOrderInfo& operator=(const AssociatedOrderInfo&) = default;
+      AssociatedOrderInfo& operator=(AssociatedOrderInfo&&) = default;
+      ~AssociatedOrderInfo();
+    };
+    std::optional<std::string> use_request_no;
+    // format rfc3339
+    std::optional<std::string> use_time;
+    std::optional<AssociatedOrderInfo> associated_order_info;
+    std::optional<std::string> return_request_no;
+    // format rfc3339
+    std::optional<std::string> return_time;
+    // Unknown members.
+    JsonValue extra;
+
+    SingleUsageDetail();
+    SingleUsageDetail(const SingleUsageDetail&) = default;
+    SingleUsageDetail(SingleUsageDetail&&) = default;
+    SingleUsageDetail& operator=(const SingleUsageDetail&) = default;
+    SingleUsageDetail& operator=(SingleUsageDetail&&) = default;
+    ~SingleUsageDetail();
+  };
+  struct SequentialUsageDetail {
+    struct DetailItemList {
+      enum class DetailState : std::int32_t {
+        kUnrecognized = 0,
+        kPending = 1,      // "PENDING"
+        kEffective = 2,    // "EFFECTIVE"
+        kUsed = 3,         // "USED"
+        kExpired = 4,      // "EXPIRED"
+        kDeleted = 5,      // "DELETED"
+        kDeactivated = 6,  // "DEACTIVATED"
+      };
+      using AssociatedOrderInfo =
+          PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::
+              SingleUsageDetail::AssociatedOrderInfo;
+      Enum<DetailState> detail_state;
+      // format rfc3339
+      std::optional<std::string> valid_begin_time;
+      // format rfc3339
+      std::optional<std::string> valid_end_time;
+      std::optional<std::string> use_request_no;
+      // format rfc3339
+      std::optional<std::string> use_time;
+      std::optional<AssociatedOrderInfo> associated_order_info;
+      std::optional<std::string> return_request_no;
+      // format rfc3339
+      std::optional<std::string> return_time;
+      // format rfc3339
+      std::optional<std::string> delete_time;
+      // Unknown members.
+      JsonValue extra;
+
+      DetailItemList();
+      DetailItemList(const DetailItemList&) = default;
+      DetailItemList(DetailItemList&&) = default;
+      DetailItemList& operator=(const DetailItemList&) = default;
+      DetailItemList& operator=(DetailItemList&&) = default;
+      ~DetailItemList();
+    };
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> used_count;
+    List<DetailItemList> detail_item_list;
+    // Unknown members.
+    JsonValue extra;
+
+    SequentialUsageDetail();
+    SequentialUsageDetail(const SequentialUsageDetail&) = default;
+    SequentialUsageDetail(SequentialUsageDetail&&) = default;
+    SequentialUsageDetail& operator=(const SequentialUsageDetail&) = default;
+    SequentialUsageDetail& operator=(SequentialUsageDetail&&) = default;
+    ~SequentialUsageDetail();
+  };
+  struct ProductCoupon {
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kAuditing = 1,     // "AUDITING"
+      kEffective = 2,    // "EFFECTIVE"
+      kDeactivated = 3,  // "DEACTIVATED"
+    };
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kAll = 1,       // "ALL"
+      kSingle = 2,    // "SINGLE"
+      kCategory = 3,  // "CATEGORY"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kNormal = 1,    // "NORMAL"
+      kDiscount = 2,  // "DISCOUNT"
+      kExchange = 3,  // "EXCHANGE"
+    };
+    enum class UsageMode : std::int32_t {
+      kUnrecognized = 0,
+      kSingle = 1,      // "SINGLE"
+      kSequential = 2,  // "SEQUENTIAL"
+    };
+    struct SingleUsageInfo {
+      struct NormalCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> discount_amount;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCoupon();
+        NormalCoupon(const NormalCoupon&) = default;
+        NormalCoupon(NormalCoupon&&) = default;
+        NormalCoupon& operator=(const NormalCoupon&) = default;
+        NormalCoupon& operator=(NormalCoupon&&) = default;
+        ~NormalCoupon();
+      };
+      struct DiscountCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> percent_off;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCoupon();
+        DiscountCoupon(const DiscountCoupon&) = default;
+        DiscountCoupon(DiscountCoupon&&) = default;
+        DiscountCoupon& operator=(const DiscountCoupon&) = default;
+        DiscountCoupon& operator=(DiscountCoupon&&) = default;
+        ~DiscountCoupon();
+      };
+      std::optional<NormalCoupon> normal_coupon;
+      std::optional<DiscountCoupon> discount_coupon;
+      // Unknown members.
+      JsonValue extra;
+
+      SingleUsageInfo();
+      SingleUsageInfo(const SingleUsageInfo&) = default;
+      SingleUsageInfo(SingleUsageInfo&&) = default;
+      SingleUsageInfo& operator=(const SingleUsageInfo&) = default;
+      SingleUsageInfo& operator=(SingleUsageInfo&&) = default;
+      ~SingleUsageInfo();
+    };
+    struct SequentialUsageInfo {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kIncremental = 1,  // "INCREMENTAL"
+        kEqual = 2,        // "EQUAL"
+      };
+      Enum<Type> type;
+      std::optional<std::int64_t> count;
+      std::optional<std::int64_t> available_days;
+      std::optional<std::int64_t> interval_days;
+      // Unknown members.
+      JsonValue extra;
+
+      SequentialUsageInfo();
+      SequentialUsageInfo(const SequentialUsageInfo&) = default;
+      SequentialUsageInfo(SequentialUsageInfo&&) = default;
+      SequentialUsageInfo& operator=(const SequentialUsageInfo&) = default;
+      SequentialUsageInfo& operator=(SequentialUsageInfo&&) = default;
+      ~SequentialUsageInfo();
+    };
+    struct DisplayInfo {
+      struct ComboPackageList {
+        struct ChoiceList {
+          std::optional<std::string> name;
+          std::optional<std::int64_t> price;
+          std::optional<std::int64_t> count;
+          std::optional<std::string> image_url;
+          std::optional<std::string> mini_program_appid;
+          std::optional<std::string> mini_program_path;
+          // Unknown members.
+          JsonValue extra;
+
+          ChoiceList();
+          ChoiceList(const ChoiceList&) = default;
+          ChoiceList(ChoiceList&&) = default;
+          ChoiceList& operator=(const ChoiceList&) = default;
+          ChoiceList& operator=(ChoiceList&&) = default;
+          ~ChoiceList();
+        };
+        std::optional<std::string> name;
+        std::optional<std::int64_t> pick_count;
+        List<ChoiceList> choice_list;
+        // Unknown members.
+        JsonValue extra;
+
+        ComboPackageList();
+        ComboPackageList(const ComboPackageList&) = default;
+        ComboPackageList(ComboPackageList&&) = default;
+        ComboPackageList& operator=(const ComboPackageList&) = default;
+        ComboPackageList& operator=(ComboPackageList&&) = default;
+        ~ComboPackageList();
+      };
+      std::optional<std::string> name;
+      std::optional<std::string> image_url;
+      std::optional<std::string> background_url;
+      List<std::string> detail_image_url_list;
+      std::optional<std::int64_t> original_price;
+      List<ComboPackageList> combo_package_list;
+      // Unknown members.
+      JsonValue extra;
+
+      DisplayInfo();
+      DisplayInfo(const DisplayInfo&) = default;
+      DisplayInfo(DisplayInfo&&) = default;
+      DisplayInfo& operator=(const DisplayInfo&) = default;
+      DisplayInfo& operator=(DisplayInfo&&) = default;
+      ~DisplayInfo();
+    };
+    std::optional<std::string> product_coupon_id;
+    Enum<State> state;
+    std::optional<std::string> brand_id;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    Enum<UsageMode> usage_mode;
+    std::optional<SingleUsageInfo> single_usage_info;
+    std::optional<SequentialUsageInfo> sequential_usage_info;
+    std::optional<DisplayInfo> display_info;
+    std::optional<std::string> out_product_no;
+    std::optional<std::string> deactivate_request_no;
+    // format rfc3339
+    std::optional<std::string> deactivate_time;
+    std::optional<std::string> deactivate_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    ProductCoupon();
+    ProductCoupon(const ProductCoupon&) = default;
+    ProductCoupon(ProductCoupon&&) = default;
+    ProductCoupon& operator=(const ProductCoupon&) = default;
+    ProductCoupon& operator=(ProductCoupon&&) = default;
+    ~ProductCoupon();
+  };
+  struct Stock {
+    enum class CouponCodeMode : std::int32_t {
+      kUnrecognized = 0,
+      kWechatpay = 1,  // "WECHATPAY"
+      kUpload = 2,     // "UPLOAD"
+      kApiAssign = 3,  // "API_ASSIGN"
+    };
+    struct CouponCodeCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> available_count;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponCodeCountInfo();
+      CouponCodeCountInfo(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo(CouponCodeCountInfo&&) = default;
+      CouponCodeCountInfo& operator=(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo& operator=(CouponCodeCountInfo&&) = default;
+      ~CouponCodeCountInfo();
+    };
+    struct StockSendRule {
+      std::optional<std::int64_t> max_count;
+      std::optional<std::int64_t> max_count_per_day;
+      std::optional<std::int64_t> max_count_per_user;
+      // Unknown members.
+      JsonValue extra;
+
+      StockSendRule();
+      StockSendRule(const StockSendRule&) = default;
+      StockSendRule(StockSendRule&&) = default;
+      StockSendRule& operator=(const StockSendRule&) = default;
+      StockSendRule& operator=(StockSendRule&&) = default;
+      ~StockSendRule();
+    };
+    struct SingleUsageRule {
+      struct CouponAvailablePeriod {
+        struct WeeklyAvailablePeriod {
+          enum class DayList : std::int32_t {
+            kUnrecognized = 0,
+            kMonday = 1,     // "MONDAY"
+            kTuesday = 2,    // "TUESDAY"
+            kWednesday = 3,  // "WEDNESDAY"
+            kThursday = 4,   // "THURSDAY"
+            kFriday = 5,     // "FRIDAY"
+            kSaturday = 6,   // "SATURDAY"
+            kSunday = 7,     // "SUNDAY"
+          };
+          struct DayPeriodList {
+            std::optional<std::int64_t> begin_time;
+            std::optional<std::int64_t> end_time;
+            // Unknown members.
+            JsonValue extra;
+
+            DayPeriodList();
+            DayPeriodList(const DayPeriodList&) = default;
+            DayPeriodList(DayPeriodList&&) = default;
+            DayPeriodList& operator=(const DayPeriodList&) = default;
+            DayPeriodList& operator=(DayPeriodList&&) = default;
+            ~DayPeriodList();
+          };
+          List<Enum<DayList>> day_list;
+          List<DayPeriodList> day_period_list;
+          // Unknown members.
+          JsonValue extra;
+
+          WeeklyAvailablePeriod();
+          WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+          WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+          ~WeeklyAvailablePeriod();
+        };
+        struct IrregularAvailablePeriodList {
+          // format rfc3339
+          std::optional<std::string> begin_time;
+          // format rfc3339
+          std::optional<std::string> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          IrregularAvailablePeriodList();
+          IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+          IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+          ~IrregularAvailablePeriodList();
+        };
+        // format rfc3339
+        std::optional<std::string> available_begin_time;
+        // format rfc3339
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> available_days;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      using NormalCoupon =
+          PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::
+              ProductCoupon::SingleUsageInfo::NormalCoupon;
+      using DiscountCoupon =
+          PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::
+              ProductCoupon::SingleUsageInfo::DiscountCoupon;
+      struct ExchangeCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCoupon();
+        ExchangeCoupon(const ExchangeCoupon&) = default;
+        ExchangeCoupon(ExchangeCoupon&&) = default;
+        ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+        ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+        ~ExchangeCoupon();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
+      std::optional<NormalCoupon> normal_coupon;
+      std::optional<DiscountCoupon> discount_coupon;
+      std::optional<ExchangeCoupon> exchange_coupon;
+      // Unknown members.
+      JsonValue extra;
+
+      SingleUsageRule();
+      SingleUsageRule(const SingleUsageRule&) = default;
+      SingleUsageRule(SingleUsageRule&&) = default;
+      SingleUsageRule& operator=(const SingleUsageRule&) = default;
+      SingleUsageRule& operator=(SingleUsageRule&&) = default;
+      ~SingleUsageRule();
+    };
+    struct SequentialUsageRule {
+      struct CouponAvailablePeriod {
+        using WeeklyAvailablePeriod =
+            PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::Stock::
+                SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod;
+        using IrregularAvailablePeriodList =
+            PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::Stock::
+                SingleUsageRule::CouponAvailablePeriod::IrregularAvailablePeriodList;
+        // format rfc3339
+        std::optional<std::string> available_begin_time;
+        // format rfc3339
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      struct NormalCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> discount_amount;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCouponList();
+        NormalCouponList(const NormalCouponList&) = default;
+        NormalCouponList(NormalCouponList&&) = default;
+        NormalCouponList& operator=(const NormalCouponList&) = default;
+        NormalCouponList& operator=(NormalCouponList&&) = default;
+        ~NormalCouponList();
+      };
+      struct DiscountCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> percent_off;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCouponList();
+        DiscountCouponList(const DiscountCouponList&) = default;
+        DiscountCouponList(DiscountCouponList&&) = default;
+        DiscountCouponList& operator=(const DiscountCouponList&) = default;
+        DiscountCouponList& operator=(DiscountCouponList&&) = default;
+        ~DiscountCouponList();
+      };
+      struct ExchangeCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCouponList();
+        ExchangeCouponList(const ExchangeCouponList&) = default;
+        ExchangeCouponList(ExchangeCouponList&&) = default;
+        ExchangeCouponList& operator=(const ExchangeCouponList&) = default;
+        ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
+        ~ExchangeCouponList();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
+      List<NormalCouponList> normal_coupon_list;
+      List<DiscountCouponList> discount_coupon_list;
+      List<ExchangeCouponList> exchange_coupon_list;
+      std::optional<bool> special_first;
+      // Unknown members.
+      JsonValue extra;
+
+      SequentialUsageRule();
+      SequentialUsageRule(const SequentialUsageRule&) = default;
+      SequentialUsageRule(SequentialUsageRule&&) = default;
+      SequentialUsageRule& operator=(const SequentialUsageRule&) = default;
+      SequentialUsageRule& operator=(SequentialUsageRule&&) = default;
+      ~SequentialUsageRule();
+    };
+    struct UsageRuleDisplayInfo {
+      enum class CouponUsageMethodList : std::int32_t {
+        kUnrecognized = 0,
+        kOffline = 1,      // "OFFLINE"
+        kMiniProgram = 2,  // "MINI_PROGRAM"
+        kApp = 3,          // "APP"
+        kPaymentCode = 4,  // "PAYMENT_CODE"
+      };
+      struct CouponAvailableStoreInfo {
+        std::optional<std::string> description;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailableStoreInfo();
+        CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+        CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+        ~CouponAvailableStoreInfo();
+      };
+      enum class AppJumpType : std::int32_t {
+        kUnrecognized = 0,
+        kH5 = 1,            // "H5"
+        kPasscodeLink = 2,  // "PASSCODE_LINK"
+        kUsageGuide = 3,    // "USAGE_GUIDE"
+      };
+      List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      std::optional<std::string> app_path;
+      std::optional<std::string> usage_description;
+      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Enum<AppJumpType> app_jump_type;
+      std::optional<std::string> passcode_link;
+      // Unknown members.
+      JsonValue extra;
+
+      UsageRuleDisplayInfo();
+      UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+      UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+      ~UsageRuleDisplayInfo();
+    };
+    struct CouponDisplayInfo {
+      enum class CodeDisplayMode : std::int32_t {
+        kUnrecognized = 0,
+        kInvisible = 1,  // "INVISIBLE"
+        kBarcode = 2,    // "BARCODE"
+        kQrcode = 3,     // "QRCODE"
+      };
+      enum class BackgroundColor : std::int32_t {
+        kUnrecognized = 0,
+        kColor010 = 1,   // "Color010"
+        kColor020 = 2,   // "Color020"
+        kColor030 = 3,   // "Color030"
+        kColor040 = 4,   // "Color040"
+        kColor050 = 5,   // "Color050"
+        kColor060 = 6,   // "Color060"
+        kColor070 = 7,   // "Color070"
+        kColor080 = 8,   // "Color080"
+        kColor090 = 9,   // "Color090"
+        kColor100 = 10,  // "Color100"
+      };
+      struct EntranceMiniProgram {
+        std::optional<std::string> appid;
+        std::optional<std::string> path;
+        std::optional<std::string> entrance_wording;
+        std::optional<std::string> guidance_wording;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceMiniProgram();
+        EntranceMiniProgram(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram(EntranceMiniProgram&&) = default;
+        EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+        ~EntranceMiniProgram();
+      };
+      struct EntranceOfficialAccount {
+        std::optional<std::string> appid;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceOfficialAccount();
+        EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+        EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+        ~EntranceOfficialAccount();
+      };
+      struct EntranceFinder {
+        std::optional<std::string> finder_id;
+        std::optional<std::string> finder_video_id;
+        std::optional<std::string> finder_video_cover_image_url;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceFinder();
+        EntranceFinder(const EntranceFinder&) = default;
+        EntranceFinder(EntranceFinder&&) = default;
+        EntranceFinder& operator=(const EntranceFinder&) = default;
+        EntranceFinder& operator=(EntranceFinder&&) = default;
+        ~EntranceFinder();
+      };
+      Enum<CodeDisplayMode> code_display_mode;
+      Enum<BackgroundColor> background_color;
+      std::optional<EntranceMiniProgram> entrance_mini_program;
+      std::optional<EntranceOfficialAccount> entrance_official_account;
+      std::optional<EntranceFinder> entrance_finder;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponDisplayInfo();
+      CouponDisplayInfo(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo(CouponDisplayInfo&&) = default;
+      CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+      ~CouponDisplayInfo();
+    };
+    struct NotifyConfig {
+      std::optional<std::string> notify_appid;
+      // Unknown members.
+      JsonValue extra;
+
+      NotifyConfig();
+      NotifyConfig(const NotifyConfig&) = default;
+      NotifyConfig(NotifyConfig&&) = default;
+      NotifyConfig& operator=(const NotifyConfig&) = default;
+      NotifyConfig& operator=(NotifyConfig&&) = default;
+      ~NotifyConfig();
+    };
+    enum class StoreScope : std::int32_t {
+      kUnrecognized = 0,
+      kNone = 1,      // "NONE"
+      kAll = 2,       // "ALL"
+      kSpecific = 3,  // "SPECIFIC"
+    };
+    struct SentCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> today_count;
+      // Unknown members.
+      JsonValue extra;
+
+      SentCountInfo();
+      SentCountInfo(const SentCountInfo&) = default;
+      SentCountInfo(SentCountInfo&&) = default;
+      SentCountInfo& operator=(const SentCountInfo&) = default;
+      SentCountInfo& operator=(SentCountInfo&&) = default;
+      ~SentCountInfo();
+    };
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kAuditing = 1,     // "AUDITING"
+      kSending = 2,      // "SENDING"
+      kPaused = 3,       // "PAUSED"
+      kStopped = 4,      // "STOPPED"
+      kDeactivated = 5,  // "DEACTIVATED"
+    };
+    std::optional<std::string> product_coupon_id;
+    std::optional<std::string> stock_id;
+    std::optional<std::string> remark;
+    Enum<CouponCodeMode> coupon_code_mode;
+    std::optional<CouponCodeCountInfo> coupon_code_count_info;
+    std::optional<StockSendRule> stock_send_rule;
+    std::optional<SingleUsageRule> single_usage_rule;
+    std::optional<SequentialUsageRule> sequential_usage_rule;
+    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    std::optional<CouponDisplayInfo> coupon_display_info;
+    std::optional<NotifyConfig> notify_config;
+    Enum<StoreScope> store_scope;
+    std::optional<SentCountInfo> sent_count_info;
+    Enum<State> state;
+    std::optional<std::string> deactivate_request_no;
+    // format rfc3339
+    std::optional<std::string> deactivate_time;
+    std::optional<std::string> deactivate_reason;
+    std::optional<std::string> brand_id;
+    // Unknown members.
+    JsonValue extra;
+
+    Stock();
+    Stock(const Stock&) = default;
+    Stock(Stock&&) = default;
+    Stock& operator=(const Stock&) = default;
+    Stock& operator=(Stock&&) = default;
+    ~Stock();
+  };
+  std::optional<std::string> coupon_code;
   Enum<CouponState> coupon_state;
   // format rfc3339
-  std::string valid_begin_time;
+  std::optional<std::string> valid_begin_time;
   // format rfc3339
-  std::string valid_end_time;
+  std::optional<std::string> valid_end_time;
   // format rfc3339
-  std::string receive_time;
-  std::string send_request_no;
-  // required
+  std::optional<std::string> receive_time;
+  std::optional<std::string> send_request_no;
   Enum<SendChannel> send_channel;
   std::optional<std::string> confirm_request_no;
   // format rfc3339
@@ -13817,11 +24861,11 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRespons
   std::optional<std::string> deactivate_reason;
   std::optional<SingleUsageDetail> single_usage_detail;
   std::optional<SequentialUsageDetail> sequential_usage_detail;
-  ProductCoupon product_coupon;
-  Stock stock;
+  std::optional<ProductCoupon> product_coupon;
+  std::optional<Stock> stock;
   std::optional<std::string> attach;
   std::optional<std::string> channel_custom_info;
-  std::string brand_id;
+  std::optional<std::string> brand_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -13901,28 +24945,679 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest {
   ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest();
 };
 struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse {
-  using CouponState = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::CouponState;
-  using SendChannel = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::SendChannel;
-  using SingleUsageDetail = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::ProgressiveBundleUsageDetail;
-  using SequentialUsageDetail =
-      GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::SequentialUsageDetail;
-  using ProductCoupon =
-      GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::ProductCoupon;
-  using Stock = GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockList;
-  std::string coupon_code;
-  // required
+  enum class CouponState : std::int32_t {
+    kUnrecognized = 0,
+    kConfirming = 1,   // "CONFIRMING"
+    kPending = 2,      // "PENDING"
+    kEffective = 3,    // "EFFECTIVE"
+    kUsed = 4,         // "USED"
+    kExpired = 5,      // "EXPIRED"
+    kDeleted = 6,      // "DELETED"
+    kDeactivated = 7,  // "DEACTIVATED"
+  };
+  enum class SendChannel : std::int32_t {
+    kUnrecognized = 0,
+    kApi = 1,               // "API"
+    kBrandManage = 2,       // "BRAND_MANAGE"
+    kMerchantCard = 3,      // "MERCHANT_CARD"
+    kMember = 4,            // "MEMBER"
+    kSmallActivity = 5,     // "SMALL_ACTIVITY"
+    kReceiveComponent = 6,  // "RECEIVE_COMPONENT"
+  };
+  struct SingleUsageDetail {
+    struct AssociatedOrderInfo {
+      std::optional<std::string> transaction_id;
+      std::optional<std::string> out_trade_no;
+      std::optional<std::string> mchid;
+      std::optional<std::string> sub_mchid;
+      // Unknown members.
+      JsonValue extra;
+
+      AssociatedOrderInfo();
+      AssociatedOrderInfo(const AssociatedOrderInfo&) = default;
+      AssociatedOrderInfo(AssociatedOrderInfo&&) = default;
+      AssociatedOrderInfo& operator=(const AssociatedOrderInfo&) = default;
+      AssociatedOrderInfo& operator=(AssociatedOrderInfo&&) = default;
+      ~AssociatedOrderInfo();
+    };
+    std::optional<std::string> use_request_no;
+    // format rfc3339
+    std::optional<std::string> use_time;
+    std::optional<AssociatedOrderInfo> associated_order_info;
+    std::optional<std::string> return_request_no;
+    // format rfc3339
+    std::optional<std::string> return_time;
+    // Unknown members.
+    JsonValue extra;
+
+    SingleUsageDetail();
+    SingleUsageDetail(const SingleUsageDetail&) = default;
+    SingleUsageDetail(SingleUsageDetail&&) = default;
+    SingleUsageDetail& operator=(const SingleUsageDetail&) = default;
+    SingleUsageDetail& operator=(SingleUsageDetail&&) = default;
+    ~SingleUsageDetail();
+  };
+  struct SequentialUsageDetail {
+    struct DetailItemList {
+      enum class DetailState : std::int32_t {
+        kUnrecognized = 0,
+        kPending = 1,      // "PENDING"
+        kEffective = 2,    // "EFFECTIVE"
+        kUsed = 3,         // "USED"
+        kExpired = 4,      // "EXPIRED"
+        kDeleted = 5,      // "DELETED"
+        kDeactivated = 6,  // "DEACTIVATED"
+      };
+      using AssociatedOrderInfo =
+          PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::
+              SingleUsageDetail::AssociatedOrderInfo;
+      Enum<DetailState> detail_state;
+      // format rfc3339
+      std::optional<std::string> valid_begin_time;
+      // format rfc3339
+      std::optional<std::string> valid_end_time;
+      std::optional<std::string> use_request_no;
+      // format rfc3339
+      std::optional<std::string> use_time;
+      std::optional<AssociatedOrderInfo> associated_order_info;
+      std::optional<std::string> return_request_no;
+      // format rfc3339
+      std::optional<std::string> return_time;
+      // format rfc3339
+      std::optional<std::string> delete_time;
+      // Unknown members.
+      JsonValue extra;
+
+      DetailItemList();
+      DetailItemList(const DetailItemList&) = default;
+      DetailItemList(DetailItemList&&) = default;
+      DetailItemList& operator=(const DetailItemList&) = default;
+      DetailItemList& operator=(DetailItemList&&) = default;
+      ~DetailItemList();
+    };
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> used_count;
+    List<DetailItemList> detail_item_list;
+    // Unknown members.
+    JsonValue extra;
+
+    SequentialUsageDetail();
+    SequentialUsageDetail(const SequentialUsageDetail&) = default;
+    SequentialUsageDetail(SequentialUsageDetail&&) = default;
+    SequentialUsageDetail& operator=(const SequentialUsageDetail&) = default;
+    SequentialUsageDetail& operator=(SequentialUsageDetail&&) = default;
+    ~SequentialUsageDetail();
+  };
+  struct ProductCoupon {
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kAuditing = 1,     // "AUDITING"
+      kEffective = 2,    // "EFFECTIVE"
+      kDeactivated = 3,  // "DEACTIVATED"
+    };
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kAll = 1,       // "ALL"
+      kSingle = 2,    // "SINGLE"
+      kCategory = 3,  // "CATEGORY"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kNormal = 1,    // "NORMAL"
+      kDiscount = 2,  // "DISCOUNT"
+      kExchange = 3,  // "EXCHANGE"
+    };
+    enum class UsageMode : std::int32_t {
+      kUnrecognized = 0,
+      kSingle = 1,      // "SINGLE"
+      kSequential = 2,  // "SEQUENTIAL"
+    };
+    struct SingleUsageInfo {
+      struct NormalCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> discount_amount;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCoupon();
+        NormalCoupon(const NormalCoupon&) = default;
+        NormalCoupon(NormalCoupon&&) = default;
+        NormalCoupon& operator=(const NormalCoupon&) = default;
+        NormalCoupon& operator=(NormalCoupon&&) = default;
+        ~NormalCoupon();
+      };
+      struct DiscountCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> percent_off;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCoupon();
+        DiscountCoupon(const DiscountCoupon&) = default;
+        DiscountCoupon(DiscountCoupon&&) = default;
+        DiscountCoupon& operator=(const DiscountCoupon&) = default;
+        DiscountCoupon& operator=(DiscountCoupon&&) = default;
+        ~DiscountCoupon();
+      };
+      std::optional<NormalCoupon> normal_coupon;
+      std::optional<DiscountCoupon> discount_coupon;
+      // Unknown members.
+      JsonValue extra;
+
+      SingleUsageInfo();
+      SingleUsageInfo(const SingleUsageInfo&) = default;
+      SingleUsageInfo(SingleUsageInfo&&) = default;
+      SingleUsageInfo& operator=(const SingleUsageInfo&) = default;
+      SingleUsageInfo& operator=(SingleUsageInfo&&) = default;
+      ~SingleUsageInfo();
+    };
+    struct SequentialUsageInfo {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kIncremental = 1,  // "INCREMENTAL"
+        kEqual = 2,        // "EQUAL"
+      };
+      Enum<Type> type;
+      std::optional<std::int64_t> count;
+      std::optional<std::int64_t> available_days;
+      std::optional<std::int64_t> interval_days;
+      // Unknown members.
+      JsonValue extra;
+
+      SequentialUsageInfo();
+      SequentialUsageInfo(const SequentialUsageInfo&) = default;
+      SequentialUsageInfo(SequentialUsageInfo&&) = default;
+      SequentialUsageInfo& operator=(const SequentialUsageInfo&) = default;
+      SequentialUsageInfo& operator=(SequentialUsageInfo&&) = default;
+      ~SequentialUsageInfo();
+    };
+    struct DisplayInfo {
+      struct ComboPackageList {
+        struct ChoiceList {
+          std::optional<std::string> name;
+          std::optional<std::int64_t> price;
+          std::optional<std::int64_t> count;
+          std::optional<std::string> image_url;
+          std::optional<std::string> mini_program_appid;
+          std::optional<std::string> mini_program_path;
+          // Unknown members.
+          JsonValue extra;
+
+          ChoiceList();
+          ChoiceList(const ChoiceList&) = default;
+          ChoiceList(ChoiceList&&) = default;
+          ChoiceList& operator=(const ChoiceList&) = default;
+          ChoiceList& operator=(ChoiceList&&) = default;
+          ~ChoiceList();
+        };
+        std::optional<std::string> name;
+        std::optional<std::int64_t> pick_count;
+        List<ChoiceList> choice_list;
+        // Unknown members.
+        JsonValue extra;
+
+        ComboPackageList();
+        ComboPackageList(const ComboPackageList&) = default;
+        ComboPackageList(ComboPackageList&&) = default;
+        ComboPackageList& operator=(const ComboPackageList&) = default;
+        ComboPackageList& operator=(ComboPackageList&&) = default;
+        ~ComboPackageList();
+      };
+      std::optional<std::string> name;
+      std::optional<std::string> image_url;
+      std::optional<std::string> background_url;
+      List<std::string> detail_image_url_list;
+      std::optional<std::int64_t> original_price;
+      List<ComboPackageList> combo_package_list;
+      // Unknown members.
+      JsonValue extra;
+
+      DisplayInfo();
+      DisplayInfo(const DisplayInfo&) = default;
+      DisplayInfo(DisplayInfo&&) = default;
+      DisplayInfo& operator=(const DisplayInfo&) = default;
+      DisplayInfo& operator=(DisplayInfo&&) = default;
+      ~DisplayInfo();
+    };
+    std::optional<std::string> product_coupon_id;
+    Enum<State> state;
+    std::optional<std::string> brand_id;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    Enum<UsageMode> usage_mode;
+    std::optional<SingleUsageInfo> single_usage_info;
+    std::optional<SequentialUsageInfo> sequential_usage_info;
+    std::optional<DisplayInfo> display_info;
+    std::optional<std::string> out_product_no;
+    std::optional<std::string> deactivate_request_no;
+    // format rfc3339
+    std::optional<std::string> deactivate_time;
+    std::optional<std::string> deactivate_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    ProductCoupon();
+    ProductCoupon(const ProductCoupon&) = default;
+    ProductCoupon(ProductCoupon&&) = default;
+    ProductCoupon& operator=(const ProductCoupon&) = default;
+    ProductCoupon& operator=(ProductCoupon&&) = default;
+    ~ProductCoupon();
+  };
+  struct Stock {
+    enum class CouponCodeMode : std::int32_t {
+      kUnrecognized = 0,
+      kWechatpay = 1,  // "WECHATPAY"
+      kUpload = 2,     // "UPLOAD"
+      kApiAssign = 3,  // "API_ASSIGN"
+    };
+    struct CouponCodeCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> available_count;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponCodeCountInfo();
+      CouponCodeCountInfo(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo(CouponCodeCountInfo&&) = default;
+      CouponCodeCountInfo& operator=(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo& operator=(CouponCodeCountInfo&&) = default;
+      ~CouponCodeCountInfo();
+    };
+    struct StockSendRule {
+      std::optional<std::int64_t> max_count;
+      std::optional<std::int64_t> max_count_per_day;
+      std::optional<std::int64_t> max_count_per_user;
+      // Unknown members.
+      JsonValue extra;
+
+      StockSendRule();
+      StockSendRule(const StockSendRule&) = default;
+      StockSendRule(StockSendRule&&) = default;
+      StockSendRule& operator=(const StockSendRule&) = default;
+      StockSendRule& operator=(StockSendRule&&) = default;
+      ~StockSendRule();
+    };
+    struct SingleUsageRule {
+      struct CouponAvailablePeriod {
+        struct WeeklyAvailablePeriod {
+          enum class DayList : std::int32_t {
+            kUnrecognized = 0,
+            kMonday = 1,     // "MONDAY"
+            kTuesday = 2,    // "TUESDAY"
+            kWednesday = 3,  // "WEDNESDAY"
+            kThursday = 4,   // "THURSDAY"
+            kFriday = 5,     // "FRIDAY"
+            kSaturday = 6,   // "SATURDAY"
+            kSunday = 7,     // "SUNDAY"
+          };
+          struct DayPeriodList {
+            std::optional<std::int64_t> begin_time;
+            std::optional<std::int64_t> end_time;
+            // Unknown members.
+            JsonValue extra;
+
+            DayPeriodList();
+            DayPeriodList(const DayPeriodList&) = default;
+            DayPeriodList(DayPeriodList&&) = default;
+            DayPeriodList& operator=(const DayPeriodList&) = default;
+            DayPeriodList& operator=(DayPeriodList&&) = default;
+            ~DayPeriodList();
+          };
+          List<Enum<DayList>> day_list;
+          List<DayPeriodList> day_period_list;
+          // Unknown members.
+          JsonValue extra;
+
+          WeeklyAvailablePeriod();
+          WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+          WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+          ~WeeklyAvailablePeriod();
+        };
+        struct IrregularAvailablePeriodList {
+          // format rfc3339
+          std::optional<std::string> begin_time;
+          // format rfc3339
+          std::optional<std::string> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          IrregularAvailablePeriodList();
+          IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+          IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+          ~IrregularAvailablePeriodList();
+        };
+        // format rfc3339
+        std::optional<std::string> available_begin_time;
+        // format rfc3339
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> available_days;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      using NormalCoupon = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::
+          ProductCoupon::SingleUsageInfo::NormalCoupon;
+      using DiscountCoupon =
+          PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::ProductCoupon::
+              SingleUsageInfo::DiscountCoupon;
+      struct ExchangeCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCoupon();
+        ExchangeCoupon(const ExchangeCoupon&) = default;
+        ExchangeCoupon(ExchangeCoupon&&) = default;
+        ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+        ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+        ~ExchangeCoupon();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
+      std::optional<NormalCoupon> normal_coupon;
+      std::optional<DiscountCoupon> discount_coupon;
+      std::optional<ExchangeCoupon> exchange_coupon;
+      // Unknown members.
+      JsonValue extra;
+
+      SingleUsageRule();
+      SingleUsageRule(const SingleUsageRule&) = default;
+      SingleUsageRule(SingleUsageRule&&) = default;
+      SingleUsageRule& operator=(const SingleUsageRule&) = default;
+      SingleUsageRule& operator=(SingleUsageRule&&) = default;
+      ~SingleUsageRule();
+    };
+    struct SequentialUsageRule {
+      struct CouponAvailablePeriod {
+        using WeeklyAvailablePeriod =
+            PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::Stock::
+                SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod;
+        using IrregularAvailablePeriodList =
+            PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::Stock::
+                SingleUsageRule::CouponAvailablePeriod::IrregularAvailablePeriodList;
+        // format rfc3339
+        std::optional<std::string> available_begin_time;
+        // format rfc3339
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      struct NormalCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> discount_amount;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCouponList();
+        NormalCouponList(const NormalCouponList&) = default;
+        NormalCouponList(NormalCouponList&&) = default;
+        NormalCouponList& operator=(const NormalCouponList&) = default;
+        NormalCouponList& operator=(NormalCouponList&&) = default;
+        ~NormalCouponList();
+      };
+      struct DiscountCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> percent_off;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCouponList();
+        DiscountCouponList(const DiscountCouponList&) = default;
+        DiscountCouponList(DiscountCouponList&&) = default;
+        DiscountCouponList& operator=(const DiscountCouponList&) = default;
+        DiscountCouponList& operator=(DiscountCouponList&&) = default;
+        ~DiscountCouponList();
+      };
+      struct ExchangeCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCouponList();
+        ExchangeCouponList(const ExchangeCouponList&) = default;
+        ExchangeCouponList(ExchangeCouponList&&) = default;
+        ExchangeCouponList& operator=(const ExchangeCouponList&) = default;
+        ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
+        ~ExchangeCouponList();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
+      List<NormalCouponList> normal_coupon_list;
+      List<DiscountCouponList> discount_coupon_list;
+      List<ExchangeCouponList> exchange_coupon_list;
+      std::optional<bool> special_first;
+      // Unknown members.
+      JsonValue extra;
+
+      SequentialUsageRule();
+      SequentialUsageRule(const SequentialUsageRule&) = default;
+      SequentialUsageRule(SequentialUsageRule&&) = default;
+      SequentialUsageRule& operator=(const SequentialUsageRule&) = default;
+      SequentialUsageRule& operator=(SequentialUsageRule&&) = default;
+      ~SequentialUsageRule();
+    };
+    struct UsageRuleDisplayInfo {
+      enum class CouponUsageMethodList : std::int32_t {
+        kUnrecognized = 0,
+        kOffline = 1,      // "OFFLINE"
+        kMiniProgram = 2,  // "MINI_PROGRAM"
+        kApp = 3,          // "APP"
+        kPaymentCode = 4,  // "PAYMENT_CODE"
+      };
+      struct CouponAvailableStoreInfo {
+        std::optional<std::string> description;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailableStoreInfo();
+        CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+        CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+        ~CouponAvailableStoreInfo();
+      };
+      enum class AppJumpType : std::int32_t {
+        kUnrecognized = 0,
+        kH5 = 1,            // "H5"
+        kPasscodeLink = 2,  // "PASSCODE_LINK"
+        kUsageGuide = 3,    // "USAGE_GUIDE"
+      };
+      List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      std::optional<std::string> app_path;
+      std::optional<std::string> usage_description;
+      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Enum<AppJumpType> app_jump_type;
+      std::optional<std::string> passcode_link;
+      // Unknown members.
+      JsonValue extra;
+
+      UsageRuleDisplayInfo();
+      UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+      UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+      ~UsageRuleDisplayInfo();
+    };
+    struct CouponDisplayInfo {
+      enum class CodeDisplayMode : std::int32_t {
+        kUnrecognized = 0,
+        kInvisible = 1,  // "INVISIBLE"
+        kBarcode = 2,    // "BARCODE"
+        kQrcode = 3,     // "QRCODE"
+      };
+      enum class BackgroundColor : std::int32_t {
+        kUnrecognized = 0,
+        kColor010 = 1,   // "Color010"
+        kColor020 = 2,   // "Color020"
+        kColor030 = 3,   // "Color030"
+        kColor040 = 4,   // "Color040"
+        kColor050 = 5,   // "Color050"
+        kColor060 = 6,   // "Color060"
+        kColor070 = 7,   // "Color070"
+        kColor080 = 8,   // "Color080"
+        kColor090 = 9,   // "Color090"
+        kColor100 = 10,  // "Color100"
+      };
+      struct EntranceMiniProgram {
+        std::optional<std::string> appid;
+        std::optional<std::string> path;
+        std::optional<std::string> entrance_wording;
+        std::optional<std::string> guidance_wording;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceMiniProgram();
+        EntranceMiniProgram(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram(EntranceMiniProgram&&) = default;
+        EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+        ~EntranceMiniProgram();
+      };
+      struct EntranceOfficialAccount {
+        std::optional<std::string> appid;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceOfficialAccount();
+        EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+        EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+        ~EntranceOfficialAccount();
+      };
+      struct EntranceFinder {
+        std::optional<std::string> finder_id;
+        std::optional<std::string> finder_video_id;
+        std::optional<std::string> finder_video_cover_image_url;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceFinder();
+        EntranceFinder(const EntranceFinder&) = default;
+        EntranceFinder(EntranceFinder&&) = default;
+        EntranceFinder& operator=(const EntranceFinder&) = default;
+        EntranceFinder& operator=(EntranceFinder&&) = default;
+        ~EntranceFinder();
+      };
+      Enum<CodeDisplayMode> code_display_mode;
+      Enum<BackgroundColor> background_color;
+      std::optional<EntranceMiniProgram> entrance_mini_program;
+      std::optional<EntranceOfficialAccount> entrance_official_account;
+      std::optional<EntranceFinder> entrance_finder;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponDisplayInfo();
+      CouponDisplayInfo(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo(CouponDisplayInfo&&) = default;
+      CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+      ~CouponDisplayInfo();
+    };
+    struct NotifyConfig {
+      std::optional<std::string> notify_appid;
+      // Unknown members.
+      JsonValue extra;
+
+      NotifyConfig();
+      NotifyConfig(const NotifyConfig&) = default;
+      NotifyConfig(NotifyConfig&&) = default;
+      NotifyConfig& operator=(const NotifyConfig&) = default;
+      NotifyConfig& operator=(NotifyConfig&&) = default;
+      ~NotifyConfig();
+    };
+    enum class StoreScope : std::int32_t {
+      kUnrecognized = 0,
+      kNone = 1,      // "NONE"
+      kAll = 2,       // "ALL"
+      kSpecific = 3,  // "SPECIFIC"
+    };
+    struct SentCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> today_count;
+      // Unknown members.
+      JsonValue extra;
+
+      SentCountInfo();
+      SentCountInfo(const SentCountInfo&) = default;
+      SentCountInfo(SentCountInfo&&) = default;
+      SentCountInfo& operator=(const SentCountInfo&) = default;
+      SentCountInfo& operator=(SentCountInfo&&) = default;
+      ~SentCountInfo();
+    };
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kAuditing = 1,     // "AUDITING"
+      kSending = 2,      // "SENDING"
+      kPaused = 3,       // "PAUSED"
+      kStopped = 4,      // "STOPPED"
+      kDeactivated = 5,  // "DEACTIVATED"
+    };
+    std::optional<std::string> product_coupon_id;
+    std::optional<std::string> stock_id;
+    std::optional<std::string> remark;
+    Enum<CouponCodeMode> coupon_code_mode;
+    std::optional<CouponCodeCountInfo> coupon_code_count_info;
+    std::optional<StockSendRule> stock_send_rule;
+    std::optional<SingleUsageRule> single_usage_rule;
+    std::optional<SequentialUsageRule> sequential_usage_rule;
+    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    std::optional<CouponDisplayInfo> coupon_display_info;
+    std::optional<NotifyConfig> notify_config;
+    Enum<StoreScope> store_scope;
+    std::optional<SentCountInfo> sent_count_info;
+    Enum<State> state;
+    std::optional<std::string> deactivate_request_no;
+    // format rfc3339
+    std::optional<std::string> deactivate_time;
+    std::optional<std::string> deactivate_reason;
+    std::optional<std::string> brand_id;
+    // Unknown members.
+    JsonValue extra;
+
+    Stock();
+    Stock(const Stock&) = default;
+    Stock(Stock&&) = default;
+    Stock& operator=(const Stock&) = default;
+    Stock& operator=(Stock&&) = default;
+    ~Stock();
+  };
+  std::optional<std::string> coupon_code;
   Enum<CouponState> coupon_state;
   // format rfc3339
-  std::string valid_begin_time;
+  std::optional<std::string> valid_begin_time;
   // format rfc3339
-  std::string valid_end_time;
+  std::optional<std::string> valid_end_time;
   // format rfc3339
-  std::string receive_time;
-  std::string send_request_no;
-  // required
+  std::optional<std::string> receive_time;
+  std::optional<std::string> send_request_no;
   Enum<SendChannel> send_channel;
   std::optional<std::string> confirm_request_no;
   // format rfc3339
@@ -13933,11 +25628,11 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse {
   std::optional<std::string> deactivate_reason;
   std::optional<SingleUsageDetail> single_usage_detail;
   std::optional<SequentialUsageDetail> sequential_usage_detail;
-  ProductCoupon product_coupon;
-  Stock stock;
+  std::optional<ProductCoupon> product_coupon;
+  std::optional<Stock> stock;
   std::optional<std::string> attach;
   std::optional<std::string> channel_custom_info;
-  std::string brand_id;
+  std::optional<std::string> brand_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -13996,8 +25691,21 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturn {
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use
 struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest {
-  using AssociatedOrderInfo = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::ProgressiveBundleUsageDetail::AssociatedOrderInfo;
+  struct AssociatedOrderInfo {
+    std::optional<std::string> transaction_id;
+    std::optional<std::string> out_trade_no;
+    std::optional<std::string> mchid;
+    std::optional<std::string> sub_mchid;
+    // Unknown members.
+    JsonValue extra;
+
+    AssociatedOrderInfo();
+    AssociatedOrderInfo(const AssociatedOrderInfo&) = default;
+    AssociatedOrderInfo(AssociatedOrderInfo&&) = default;
+    AssociatedOrderInfo& operator=(const AssociatedOrderInfo&) = default;
+    AssociatedOrderInfo& operator=(AssociatedOrderInfo&&) = default;
+    ~AssociatedOrderInfo();
+  };
   struct AssociatedPayScoreOrderInfo {
     std::optional<std::string> order_id;
     std::optional<std::string> out_order_no;
@@ -14040,24 +25748,63 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest {
   ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest();
 };
 struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse {
-  using CouponState = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::CouponState;
-  using SendChannel = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::SendChannel;
-  using SingleUsageDetail = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-      UserProductCouponList::ProgressiveBundleUsageDetail;
+  enum class CouponState : std::int32_t {
+    kUnrecognized = 0,
+    kConfirming = 1,   // "CONFIRMING"
+    kPending = 2,      // "PENDING"
+    kEffective = 3,    // "EFFECTIVE"
+    kUsed = 4,         // "USED"
+    kExpired = 5,      // "EXPIRED"
+    kDeleted = 6,      // "DELETED"
+    kDeactivated = 7,  // "DEACTIVATED"
+  };
+  enum class SendChannel : std::int32_t {
+    kUnrecognized = 0,
+    kApi = 1,               // "API"
+    kBrandManage = 2,       // "BRAND_MANAGE"
+    kMerchantCard = 3,      // "MERCHANT_CARD"
+    kMember = 4,            // "MEMBER"
+    kSmallActivity = 5,     // "SMALL_ACTIVITY"
+    kReceiveComponent = 6,  // "RECEIVE_COMPONENT"
+  };
+  struct SingleUsageDetail {
+    using AssociatedOrderInfo =
+        PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest::AssociatedOrderInfo;
+    std::optional<std::string> use_request_no;
+    // format rfc3339
+    std::optional<std::string> use_time;
+    std::optional<AssociatedOrderInfo> associated_order_info;
+    std::optional<std::string> return_request_no;
+    // format rfc3339
+    std::optional<std::string> return_time;
+    // Unknown members.
+    JsonValue extra;
+
+    SingleUsageDetail();
+    SingleUsageDetail(const SingleUsageDetail&) = default;
+    SingleUsageDetail(SingleUsageDetail&&) = default;
+    SingleUsageDetail& operator=(const SingleUsageDetail&) = default;
+    SingleUsageDetail& operator=(SingleUsageDetail&&) = default;
+    ~SingleUsageDetail();
+  };
   struct SequentialUsageDetail {
     struct DetailItemList {
-      using DetailState = GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::
-          SequentialUsageDetail::DetailItemList::DetailState;
-      using AssociatedOrderInfo = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
-          UserProductCouponList::ProgressiveBundleUsageDetail::AssociatedOrderInfo;
-      // required
+      enum class DetailState : std::int32_t {
+        kUnrecognized = 0,
+        kPending = 1,      // "PENDING"
+        kEffective = 2,    // "EFFECTIVE"
+        kUsed = 3,         // "USED"
+        kExpired = 4,      // "EXPIRED"
+        kDeleted = 5,      // "DELETED"
+        kDeactivated = 6,  // "DEACTIVATED"
+      };
+      using AssociatedOrderInfo =
+          PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest::AssociatedOrderInfo;
       Enum<DetailState> detail_state;
       // format rfc3339
-      std::string valid_begin_time;
+      std::optional<std::string> valid_begin_time;
       // format rfc3339
-      std::string valid_end_time;
+      std::optional<std::string> valid_end_time;
       std::optional<std::string> use_request_no;
       // format rfc3339
       std::optional<std::string> use_time;
@@ -14077,9 +25824,9 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse {
       DetailItemList& operator=(DetailItemList&&) = default;
       ~DetailItemList();
     };
-    std::int64_t total_count = 0;
-    std::int64_t used_count = 0;
-    std::vector<DetailItemList> detail_item_list;
+    std::optional<std::int64_t> total_count;
+    std::optional<std::int64_t> used_count;
+    List<DetailItemList> detail_item_list;
     // Unknown members.
     JsonValue extra;
 
@@ -14090,20 +25837,575 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse {
     SequentialUsageDetail& operator=(SequentialUsageDetail&&) = default;
     ~SequentialUsageDetail();
   };
-  using ProductCoupon =
-      GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::ProductCoupon;
-  using Stock = GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockList;
-  std::string coupon_code;
-  // required
+  struct ProductCoupon {
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kAuditing = 1,     // "AUDITING"
+      kEffective = 2,    // "EFFECTIVE"
+      kDeactivated = 3,  // "DEACTIVATED"
+    };
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kAll = 1,       // "ALL"
+      kSingle = 2,    // "SINGLE"
+      kCategory = 3,  // "CATEGORY"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kNormal = 1,    // "NORMAL"
+      kDiscount = 2,  // "DISCOUNT"
+      kExchange = 3,  // "EXCHANGE"
+    };
+    enum class UsageMode : std::int32_t {
+      kUnrecognized = 0,
+      kSingle = 1,      // "SINGLE"
+      kSequential = 2,  // "SEQUENTIAL"
+    };
+    struct SingleUsageInfo {
+      struct NormalCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> discount_amount;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCoupon();
+        NormalCoupon(const NormalCoupon&) = default;
+        NormalCoupon(NormalCoupon&&) = default;
+        NormalCoupon& operator=(const NormalCoupon&) = default;
+        NormalCoupon& operator=(NormalCoupon&&) = default;
+        ~NormalCoupon();
+      };
+      struct DiscountCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> percent_off;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCoupon();
+        DiscountCoupon(const DiscountCoupon&) = default;
+        DiscountCoupon(DiscountCoupon&&) = default;
+        DiscountCoupon& operator=(const DiscountCoupon&) = default;
+        DiscountCoupon& operator=(DiscountCoupon&&) = default;
+        ~DiscountCoupon();
+      };
+      std::optional<NormalCoupon> normal_coupon;
+      std::optional<DiscountCoupon> discount_coupon;
+      // Unknown members.
+      JsonValue extra;
+
+      SingleUsageInfo();
+      SingleUsageInfo(const SingleUsageInfo&) = default;
+      SingleUsageInfo(SingleUsageInfo&&) = default;
+      SingleUsageInfo& operator=(const SingleUsageInfo&) = default;
+      SingleUsageInfo& operator=(SingleUsageInfo&&) = default;
+      ~SingleUsageInfo();
+    };
+    struct SequentialUsageInfo {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kIncremental = 1,  // "INCREMENTAL"
+        kEqual = 2,        // "EQUAL"
+      };
+      Enum<Type> type;
+      std::optional<std::int64_t> count;
+      std::optional<std::int64_t> available_days;
+      std::optional<std::int64_t> interval_days;
+      // Unknown members.
+      JsonValue extra;
+
+      SequentialUsageInfo();
+      SequentialUsageInfo(const SequentialUsageInfo&) = default;
+      SequentialUsageInfo(SequentialUsageInfo&&) = default;
+      SequentialUsageInfo& operator=(const SequentialUsageInfo&) = default;
+      SequentialUsageInfo& operator=(SequentialUsageInfo&&) = default;
+      ~SequentialUsageInfo();
+    };
+    struct DisplayInfo {
+      struct ComboPackageList {
+        struct ChoiceList {
+          std::optional<std::string> name;
+          std::optional<std::int64_t> price;
+          std::optional<std::int64_t> count;
+          std::optional<std::string> image_url;
+          std::optional<std::string> mini_program_appid;
+          std::optional<std::string> mini_program_path;
+          // Unknown members.
+          JsonValue extra;
+
+          ChoiceList();
+          ChoiceList(const ChoiceList&) = default;
+          ChoiceList(ChoiceList&&) = default;
+          ChoiceList& operator=(const ChoiceList&) = default;
+          ChoiceList& operator=(ChoiceList&&) = default;
+          ~ChoiceList();
+        };
+        std::optional<std::string> name;
+        std::optional<std::int64_t> pick_count;
+        List<ChoiceList> choice_list;
+        // Unknown members.
+        JsonValue extra;
+
+        ComboPackageList();
+        ComboPackageList(const ComboPackageList&) = default;
+        ComboPackageList(ComboPackageList&&) = default;
+        ComboPackageList& operator=(const ComboPackageList&) = default;
+        ComboPackageList& operator=(ComboPackageList&&) = default;
+        ~ComboPackageList();
+      };
+      std::optional<std::string> name;
+      std::optional<std::string> image_url;
+      std::optional<std::string> background_url;
+      List<std::string> detail_image_url_list;
+      std::optional<std::int64_t> original_price;
+      List<ComboPackageList> combo_package_list;
+      // Unknown members.
+      JsonValue extra;
+
+      DisplayInfo();
+      DisplayInfo(const DisplayInfo&) = default;
+      DisplayInfo(DisplayInfo&&) = default;
+      DisplayInfo& operator=(const DisplayInfo&) = default;
+      DisplayInfo& operator=(DisplayInfo&&) = default;
+      ~DisplayInfo();
+    };
+    std::optional<std::string> product_coupon_id;
+    Enum<State> state;
+    std::optional<std::string> brand_id;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    Enum<UsageMode> usage_mode;
+    std::optional<SingleUsageInfo> single_usage_info;
+    std::optional<SequentialUsageInfo> sequential_usage_info;
+    std::optional<DisplayInfo> display_info;
+    std::optional<std::string> out_product_no;
+    std::optional<std::string> deactivate_request_no;
+    // format rfc3339
+    std::optional<std::string> deactivate_time;
+    std::optional<std::string> deactivate_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    ProductCoupon();
+    ProductCoupon(const ProductCoupon&) = default;
+    ProductCoupon(ProductCoupon&&) = default;
+    ProductCoupon& operator=(const ProductCoupon&) = default;
+    ProductCoupon& operator=(ProductCoupon&&) = default;
+    ~ProductCoupon();
+  };
+  struct Stock {
+    enum class CouponCodeMode : std::int32_t {
+      kUnrecognized = 0,
+      kWechatpay = 1,  // "WECHATPAY"
+      kUpload = 2,     // "UPLOAD"
+      kApiAssign = 3,  // "API_ASSIGN"
+    };
+    struct CouponCodeCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> available_count;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponCodeCountInfo();
+      CouponCodeCountInfo(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo(CouponCodeCountInfo&&) = default;
+      CouponCodeCountInfo& operator=(const CouponCodeCountInfo&) = default;
+      CouponCodeCountInfo& operator=(CouponCodeCountInfo&&) = default;
+      ~CouponCodeCountInfo();
+    };
+    struct StockSendRule {
+      std::optional<std::int64_t> max_count;
+      std::optional<std::int64_t> max_count_per_day;
+      std::optional<std::int64_t> max_count_per_user;
+      // Unknown members.
+      JsonValue extra;
+
+      StockSendRule();
+      StockSendRule(const StockSendRule&) = default;
+      StockSendRule(StockSendRule&&) = default;
+      StockSendRule& operator=(const StockSendRule&) = default;
+      StockSendRule& operator=(StockSendRule&&) = default;
+      ~StockSendRule();
+    };
+    struct SingleUsageRule {
+      struct CouponAvailablePeriod {
+        struct WeeklyAvailablePeriod {
+          enum class DayList : std::int32_t {
+            kUnrecognized = 0,
+            kMonday = 1,     // "MONDAY"
+            kTuesday = 2,    // "TUESDAY"
+            kWednesday = 3,  // "WEDNESDAY"
+            kThursday = 4,   // "THURSDAY"
+            kFriday = 5,     // "FRIDAY"
+            kSaturday = 6,   // "SATURDAY"
+            kSunday = 7,     // "SUNDAY"
+          };
+          struct DayPeriodList {
+            std::optional<std::int64_t> begin_time;
+            std::optional<std::int64_t> end_time;
+            // Unknown members.
+            JsonValue extra;
+
+            DayPeriodList();
+            DayPeriodList(const DayPeriodList&) = default;
+            DayPeriodList(DayPeriodList&&) = default;
+            DayPeriodList& operator=(const DayPeriodList&) = default;
+            DayPeriodList& operator=(DayPeriodList&&) = default;
+            ~DayPeriodList();
+          };
+          List<Enum<DayList>> day_list;
+          List<DayPeriodList> day_period_list;
+          // Unknown members.
+          JsonValue extra;
+
+          WeeklyAvailablePeriod();
+          WeeklyAvailablePeriod(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod(WeeklyAvailablePeriod&&) = default;
+          WeeklyAvailablePeriod& operator=(const WeeklyAvailablePeriod&) = default;
+          WeeklyAvailablePeriod& operator=(WeeklyAvailablePeriod&&) = default;
+          ~WeeklyAvailablePeriod();
+        };
+        struct IrregularAvailablePeriodList {
+          // format rfc3339
+          std::optional<std::string> begin_time;
+          // format rfc3339
+          std::optional<std::string> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          IrregularAvailablePeriodList();
+          IrregularAvailablePeriodList(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList(IrregularAvailablePeriodList&&) = default;
+          IrregularAvailablePeriodList& operator=(const IrregularAvailablePeriodList&) = default;
+          IrregularAvailablePeriodList& operator=(IrregularAvailablePeriodList&&) = default;
+          ~IrregularAvailablePeriodList();
+        };
+        // format rfc3339
+        std::optional<std::string> available_begin_time;
+        // format rfc3339
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> available_days;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      using NormalCoupon = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::
+          ProductCoupon::SingleUsageInfo::NormalCoupon;
+      using DiscountCoupon = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::
+          ProductCoupon::SingleUsageInfo::DiscountCoupon;
+      struct ExchangeCoupon {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCoupon();
+        ExchangeCoupon(const ExchangeCoupon&) = default;
+        ExchangeCoupon(ExchangeCoupon&&) = default;
+        ExchangeCoupon& operator=(const ExchangeCoupon&) = default;
+        ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
+        ~ExchangeCoupon();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
+      std::optional<NormalCoupon> normal_coupon;
+      std::optional<DiscountCoupon> discount_coupon;
+      std::optional<ExchangeCoupon> exchange_coupon;
+      // Unknown members.
+      JsonValue extra;
+
+      SingleUsageRule();
+      SingleUsageRule(const SingleUsageRule&) = default;
+      SingleUsageRule(SingleUsageRule&&) = default;
+      SingleUsageRule& operator=(const SingleUsageRule&) = default;
+      SingleUsageRule& operator=(SingleUsageRule&&) = default;
+      ~SingleUsageRule();
+    };
+    struct SequentialUsageRule {
+      struct CouponAvailablePeriod {
+        using WeeklyAvailablePeriod =
+            PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::Stock::
+                SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod;
+        using IrregularAvailablePeriodList =
+            PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::Stock::
+                SingleUsageRule::CouponAvailablePeriod::IrregularAvailablePeriodList;
+        // format rfc3339
+        std::optional<std::string> available_begin_time;
+        // format rfc3339
+        std::optional<std::string> available_end_time;
+        std::optional<std::int64_t> wait_days_after_receive;
+        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        List<IrregularAvailablePeriodList> irregular_available_period_list;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailablePeriod();
+        CouponAvailablePeriod(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod(CouponAvailablePeriod&&) = default;
+        CouponAvailablePeriod& operator=(const CouponAvailablePeriod&) = default;
+        CouponAvailablePeriod& operator=(CouponAvailablePeriod&&) = default;
+        ~CouponAvailablePeriod();
+      };
+      struct NormalCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> discount_amount;
+        // Unknown members.
+        JsonValue extra;
+
+        NormalCouponList();
+        NormalCouponList(const NormalCouponList&) = default;
+        NormalCouponList(NormalCouponList&&) = default;
+        NormalCouponList& operator=(const NormalCouponList&) = default;
+        NormalCouponList& operator=(NormalCouponList&&) = default;
+        ~NormalCouponList();
+      };
+      struct DiscountCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> percent_off;
+        // Unknown members.
+        JsonValue extra;
+
+        DiscountCouponList();
+        DiscountCouponList(const DiscountCouponList&) = default;
+        DiscountCouponList(DiscountCouponList&&) = default;
+        DiscountCouponList& operator=(const DiscountCouponList&) = default;
+        DiscountCouponList& operator=(DiscountCouponList&&) = default;
+        ~DiscountCouponList();
+      };
+      struct ExchangeCouponList {
+        std::optional<std::int64_t> threshold;
+        std::optional<std::int64_t> exchange_price;
+        // Unknown members.
+        JsonValue extra;
+
+        ExchangeCouponList();
+        ExchangeCouponList(const ExchangeCouponList&) = default;
+        ExchangeCouponList(ExchangeCouponList&&) = default;
+        ExchangeCouponList& operator=(const ExchangeCouponList&) = default;
+        ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
+        ~ExchangeCouponList();
+      };
+      std::optional<CouponAvailablePeriod> coupon_available_period;
+      List<NormalCouponList> normal_coupon_list;
+      List<DiscountCouponList> discount_coupon_list;
+      List<ExchangeCouponList> exchange_coupon_list;
+      std::optional<bool> special_first;
+      // Unknown members.
+      JsonValue extra;
+
+      SequentialUsageRule();
+      SequentialUsageRule(const SequentialUsageRule&) = default;
+      SequentialUsageRule(SequentialUsageRule&&) = default;
+      SequentialUsageRule& operator=(const SequentialUsageRule&) = default;
+      SequentialUsageRule& operator=(SequentialUsageRule&&) = default;
+      ~SequentialUsageRule();
+    };
+    struct UsageRuleDisplayInfo {
+      enum class CouponUsageMethodList : std::int32_t {
+        kUnrecognized = 0,
+        kOffline = 1,      // "OFFLINE"
+        kMiniProgram = 2,  // "MINI_PROGRAM"
+        kApp = 3,          // "APP"
+        kPaymentCode = 4,  // "PAYMENT_CODE"
+      };
+      struct CouponAvailableStoreInfo {
+        std::optional<std::string> description;
+        std::optional<std::string> mini_program_appid;
+        std::optional<std::string> mini_program_path;
+        // Unknown members.
+        JsonValue extra;
+
+        CouponAvailableStoreInfo();
+        CouponAvailableStoreInfo(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo(CouponAvailableStoreInfo&&) = default;
+        CouponAvailableStoreInfo& operator=(const CouponAvailableStoreInfo&) = default;
+        CouponAvailableStoreInfo& operator=(CouponAvailableStoreInfo&&) = default;
+        ~CouponAvailableStoreInfo();
+      };
+      enum class AppJumpType : std::int32_t {
+        kUnrecognized = 0,
+        kH5 = 1,            // "H5"
+        kPasscodeLink = 2,  // "PASSCODE_LINK"
+        kUsageGuide = 3,    // "USAGE_GUIDE"
+      };
+      List<Enum<CouponUsageMethodList>> coupon_usage_method_list;
+      std::optional<std::string> mini_program_appid;
+      std::optional<std::string> mini_program_path;
+      std::optional<std::string> app_path;
+      std::optional<std::string> usage_description;
+      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Enum<AppJumpType> app_jump_type;
+      std::optional<std::string> passcode_link;
+      // Unknown members.
+      JsonValue extra;
+
+      UsageRuleDisplayInfo();
+      UsageRuleDisplayInfo(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo(UsageRuleDisplayInfo&&) = default;
+      UsageRuleDisplayInfo& operator=(const UsageRuleDisplayInfo&) = default;
+      UsageRuleDisplayInfo& operator=(UsageRuleDisplayInfo&&) = default;
+      ~UsageRuleDisplayInfo();
+    };
+    struct CouponDisplayInfo {
+      enum class CodeDisplayMode : std::int32_t {
+        kUnrecognized = 0,
+        kInvisible = 1,  // "INVISIBLE"
+        kBarcode = 2,    // "BARCODE"
+        kQrcode = 3,     // "QRCODE"
+      };
+      enum class BackgroundColor : std::int32_t {
+        kUnrecognized = 0,
+        kColor010 = 1,   // "Color010"
+        kColor020 = 2,   // "Color020"
+        kColor030 = 3,   // "Color030"
+        kColor040 = 4,   // "Color040"
+        kColor050 = 5,   // "Color050"
+        kColor060 = 6,   // "Color060"
+        kColor070 = 7,   // "Color070"
+        kColor080 = 8,   // "Color080"
+        kColor090 = 9,   // "Color090"
+        kColor100 = 10,  // "Color100"
+      };
+      struct EntranceMiniProgram {
+        std::optional<std::string> appid;
+        std::optional<std::string> path;
+        std::optional<std::string> entrance_wording;
+        std::optional<std::string> guidance_wording;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceMiniProgram();
+        EntranceMiniProgram(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram(EntranceMiniProgram&&) = default;
+        EntranceMiniProgram& operator=(const EntranceMiniProgram&) = default;
+        EntranceMiniProgram& operator=(EntranceMiniProgram&&) = default;
+        ~EntranceMiniProgram();
+      };
+      struct EntranceOfficialAccount {
+        std::optional<std::string> appid;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceOfficialAccount();
+        EntranceOfficialAccount(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount(EntranceOfficialAccount&&) = default;
+        EntranceOfficialAccount& operator=(const EntranceOfficialAccount&) = default;
+        EntranceOfficialAccount& operator=(EntranceOfficialAccount&&) = default;
+        ~EntranceOfficialAccount();
+      };
+      struct EntranceFinder {
+        std::optional<std::string> finder_id;
+        std::optional<std::string> finder_video_id;
+        std::optional<std::string> finder_video_cover_image_url;
+        // Unknown members.
+        JsonValue extra;
+
+        EntranceFinder();
+        EntranceFinder(const EntranceFinder&) = default;
+        EntranceFinder(EntranceFinder&&) = default;
+        EntranceFinder& operator=(const EntranceFinder&) = default;
+        EntranceFinder& operator=(EntranceFinder&&) = default;
+        ~EntranceFinder();
+      };
+      Enum<CodeDisplayMode> code_display_mode;
+      Enum<BackgroundColor> background_color;
+      std::optional<EntranceMiniProgram> entrance_mini_program;
+      std::optional<EntranceOfficialAccount> entrance_official_account;
+      std::optional<EntranceFinder> entrance_finder;
+      // Unknown members.
+      JsonValue extra;
+
+      CouponDisplayInfo();
+      CouponDisplayInfo(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo(CouponDisplayInfo&&) = default;
+      CouponDisplayInfo& operator=(const CouponDisplayInfo&) = default;
+      CouponDisplayInfo& operator=(CouponDisplayInfo&&) = default;
+      ~CouponDisplayInfo();
+    };
+    struct NotifyConfig {
+      std::optional<std::string> notify_appid;
+      // Unknown members.
+      JsonValue extra;
+
+      NotifyConfig();
+      NotifyConfig(const NotifyConfig&) = default;
+      NotifyConfig(NotifyConfig&&) = default;
+      NotifyConfig& operator=(const NotifyConfig&) = default;
+      NotifyConfig& operator=(NotifyConfig&&) = default;
+      ~NotifyConfig();
+    };
+    enum class StoreScope : std::int32_t {
+      kUnrecognized = 0,
+      kNone = 1,      // "NONE"
+      kAll = 2,       // "ALL"
+      kSpecific = 3,  // "SPECIFIC"
+    };
+    struct SentCountInfo {
+      std::optional<std::int64_t> total_count;
+      std::optional<std::int64_t> today_count;
+      // Unknown members.
+      JsonValue extra;
+
+      SentCountInfo();
+      SentCountInfo(const SentCountInfo&) = default;
+      SentCountInfo(SentCountInfo&&) = default;
+      SentCountInfo& operator=(const SentCountInfo&) = default;
+      SentCountInfo& operator=(SentCountInfo&&) = default;
+      ~SentCountInfo();
+    };
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kAuditing = 1,     // "AUDITING"
+      kSending = 2,      // "SENDING"
+      kPaused = 3,       // "PAUSED"
+      kStopped = 4,      // "STOPPED"
+      kDeactivated = 5,  // "DEACTIVATED"
+    };
+    std::optional<std::string> product_coupon_id;
+    std::optional<std::string> stock_id;
+    std::optional<std::string> remark;
+    Enum<CouponCodeMode> coupon_code_mode;
+    std::optional<CouponCodeCountInfo> coupon_code_count_info;
+    std::optional<StockSendRule> stock_send_rule;
+    std::optional<SingleUsageRule> single_usage_rule;
+    std::optional<SequentialUsageRule> sequential_usage_rule;
+    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    std::optional<CouponDisplayInfo> coupon_display_info;
+    std::optional<NotifyConfig> notify_config;
+    Enum<StoreScope> store_scope;
+    std::optional<SentCountInfo> sent_count_info;
+    Enum<State> state;
+    std::optional<std::string> deactivate_request_no;
+    // format rfc3339
+    std::optional<std::string> deactivate_time;
+    std::optional<std::string> deactivate_reason;
+    std::optional<std::string> brand_id;
+    // Unknown members.
+    JsonValue extra;
+
+    Stock();
+    Stock(const Stock&) = default;
+    Stock(Stock&&) = default;
+    Stock& operator=(const Stock&) = default;
+    Stock& operator=(Stock&&) = default;
+    ~Stock();
+  };
+  std::optional<std::string> coupon_code;
   Enum<CouponState> coupon_state;
   // format rfc3339
-  std::string valid_begin_time;
+  std::optional<std::string> valid_begin_time;
   // format rfc3339
-  std::string valid_end_time;
+  std::optional<std::string> valid_end_time;
   // format rfc3339
-  std::string receive_time;
-  std::string send_request_no;
-  // required
+  std::optional<std::string> receive_time;
+  std::optional<std::string> send_request_no;
   Enum<SendChannel> send_channel;
   std::optional<std::string> confirm_request_no;
   // format rfc3339
@@ -14114,11 +26416,11 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse {
   std::optional<std::string> deactivate_reason;
   std::optional<SingleUsageDetail> single_usage_detail;
   std::optional<SequentialUsageDetail> sequential_usage_detail;
-  ProductCoupon product_coupon;
-  Stock stock;
+  std::optional<ProductCoupon> product_coupon;
+  std::optional<Stock> stock;
   std::optional<std::string> attach;
   std::optional<std::string> channel_custom_info;
-  std::string brand_id;
+  std::optional<std::string> brand_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -14199,7 +26501,7 @@ struct PostPartnerProductCouponUsersByOpenidPreSendCouponRequest {
   ~PostPartnerProductCouponUsersByOpenidPreSendCouponRequest();
 };
 struct PostPartnerProductCouponUsersByOpenidPreSendCouponResponse {
-  std::string token;
+  std::optional<std::string> token;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -14272,7 +26574,7 @@ struct PostPartnerProductCouponUsersByOpenidPreSendCouponBundleRequest {
   ~PostPartnerProductCouponUsersByOpenidPreSendCouponBundleRequest();
 };
 struct PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse {
-  std::string token;
+  std::optional<std::string> token;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -14383,7 +26685,7 @@ struct GetPartnershipsRequest {
 struct GetPartnershipsResponse {
   struct Data {
     struct Partner {
-      std::string type;
+      std::optional<std::string> type;
       std::optional<std::string> appid;
       std::optional<std::string> merchant_id;
       // Unknown members.
@@ -14397,7 +26699,7 @@ struct GetPartnershipsResponse {
       ~Partner();
     };
     struct AuthorizedData {
-      std::string business_type;
+      std::optional<std::string> business_type;
       std::optional<std::string> stock_id;
       // Unknown members.
       JsonValue extra;
@@ -14409,12 +26711,12 @@ struct GetPartnershipsResponse {
       AuthorizedData& operator=(AuthorizedData&&) = default;
       ~AuthorizedData();
     };
-    Partner partner;
-    AuthorizedData authorized_data;
-    std::string build_time;
+    std::optional<Partner> partner;
+    std::optional<AuthorizedData> authorized_data;
+    std::optional<std::string> build_time;
     std::optional<std::string> terminate_time;
-    std::string create_time;
-    std::string update_time;
+    std::optional<std::string> create_time;
+    std::optional<std::string> update_time;
     // Unknown members.
     JsonValue extra;
 
@@ -14425,9 +26727,9 @@ struct GetPartnershipsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::vector<Data> data;
-  std::int64_t limit = 0;
-  std::int64_t offset = 0;
+  List<Data> data;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> offset;
   std::optional<std::int64_t> total_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -14473,9 +26775,32 @@ struct GetPartnerships {
 
 // POST v3/marketing/partnerships/build
 struct PostPartnershipsBuildRequest {
-  using Partner = GetPartnershipsRequest::Partner;
+  struct Partner {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kAppid = 1,     // "APPID"
+      kMerchant = 2,  // "MERCHANT"
+    };
+    // required
+    Enum<Type> type;
+    std::optional<std::string> appid;
+    std::optional<std::string> merchant_id;
+    // Unknown members.
+    JsonValue extra;
+
+    Partner();
+    Partner(const Partner&) = default;
+    Partner(Partner&&) = default;
+    Partner& operator=(const Partner&) = default;
+    Partner& operator=(Partner&&) = default;
+    ~Partner();
+  };
   struct AuthorizedData {
-    using BusinessType = GetPartnershipsRequest::AuthorizedData::BusinessType;
+    enum class BusinessType : std::int32_t {
+      kUnrecognized = 0,
+      kFavorStock = 1,      // "FAVOR_STOCK"
+      kBusifavorStock = 2,  // "BUSIFAVOR_STOCK"
+    };
     // required
     Enum<BusinessType> business_type;
     std::optional<std::string> stock_id;
@@ -14503,23 +26828,49 @@ struct PostPartnershipsBuildRequest {
   ~PostPartnershipsBuildRequest();
 };
 struct PostPartnershipsBuildResponse {
-  using Partner = GetPartnershipsRequest::Partner;
-  using AuthorizedData = PostPartnershipsBuildRequest::AuthorizedData;
+  struct Partner {
+    using Type = PostPartnershipsBuildRequest::Partner::Type;
+    Enum<Type> type;
+    std::optional<std::string> appid;
+    std::optional<std::string> merchant_id;
+    // Unknown members.
+    JsonValue extra;
+
+    Partner();
+    Partner(const Partner&) = default;
+    Partner(Partner&&) = default;
+    Partner& operator=(const Partner&) = default;
+    Partner& operator=(Partner&&) = default;
+    ~Partner();
+  };
+  struct AuthorizedData {
+    using BusinessType = PostPartnershipsBuildRequest::AuthorizedData::BusinessType;
+    Enum<BusinessType> business_type;
+    std::optional<std::string> stock_id;
+    // Unknown members.
+    JsonValue extra;
+
+    AuthorizedData();
+    AuthorizedData(const AuthorizedData&) = default;
+    AuthorizedData(AuthorizedData&&) = default;
+    AuthorizedData& operator=(const AuthorizedData&) = default;
+    AuthorizedData& operator=(AuthorizedData&&) = default;
+    ~AuthorizedData();
+  };
   enum class State : std::int32_t {
     kUnrecognized = 0,
     kEstablished = 1,  // "ESTABLISHED"
     kTerminated = 2,   // "TERMINATED"
   };
-  Partner partner;
-  AuthorizedData authorized_data;
-  // required
+  std::optional<Partner> partner;
+  std::optional<AuthorizedData> authorized_data;
   Enum<State> state;
   // format rfc3339
-  std::string build_time;
+  std::optional<std::string> build_time;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
-  std::string update_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -14564,8 +26915,45 @@ struct PostPartnershipsBuild {
 
 // POST v3/marketing/partnerships/terminate
 struct PostPartnershipsTerminateRequest {
-  using Partner = GetPartnershipsRequest::Partner;
-  using AuthorizedData = PostPartnershipsBuildRequest::AuthorizedData;
+  struct Partner {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kAppid = 1,     // "APPID"
+      kMerchant = 2,  // "MERCHANT"
+    };
+    // required
+    Enum<Type> type;
+    std::optional<std::string> appid;
+    std::optional<std::string> merchant_id;
+    // Unknown members.
+    JsonValue extra;
+
+    Partner();
+    Partner(const Partner&) = default;
+    Partner(Partner&&) = default;
+    Partner& operator=(const Partner&) = default;
+    Partner& operator=(Partner&&) = default;
+    ~Partner();
+  };
+  struct AuthorizedData {
+    enum class BusinessType : std::int32_t {
+      kUnrecognized = 0,
+      kFavorStock = 1,      // "FAVOR_STOCK"
+      kBusifavorStock = 2,  // "BUSIFAVOR_STOCK"
+    };
+    // required
+    Enum<BusinessType> business_type;
+    std::optional<std::string> stock_id;
+    // Unknown members.
+    JsonValue extra;
+
+    AuthorizedData();
+    AuthorizedData(const AuthorizedData&) = default;
+    AuthorizedData(AuthorizedData&&) = default;
+    AuthorizedData& operator=(const AuthorizedData&) = default;
+    AuthorizedData& operator=(AuthorizedData&&) = default;
+    ~AuthorizedData();
+  };
   std::string idempotency_key;
   Partner partner;
   AuthorizedData authorized_data;
@@ -14581,7 +26969,7 @@ struct PostPartnershipsTerminateRequest {
 };
 struct PostPartnershipsTerminateResponse {
   // format rfc3339
-  std::string terminate_time;
+  std::optional<std::string> terminate_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -14659,10 +27047,35 @@ struct GetPaygiftactivityActivitiesRequest {
 struct GetPaygiftactivityActivitiesResponse {
   struct Data {
     struct ActivityBaseInfo {
-      using BackgroundColor = PostBusifavorStocksRequest::DisplayPatternInfo::BackgroundColor;
+      enum class BackgroundColor : std::int32_t {
+        kUnrecognized = 0,
+        kColor010 = 1,   // "Color010"
+        kColor020 = 2,   // "Color020"
+        kColor030 = 3,   // "Color030"
+        kColor040 = 4,   // "Color040"
+        kColor050 = 5,   // "Color050"
+        kColor060 = 6,   // "Color060"
+        kColor070 = 7,   // "Color070"
+        kColor080 = 8,   // "Color080"
+        kColor090 = 9,   // "Color090"
+        kColor100 = 10,  // "Color100"
+      };
       struct AvailablePeriods {
-        using AvailableTime =
-            GetBusifavorUsersByOpenidCouponsResponse::Data::CouponUseRule::IrregularyAvaliableTime;
+        struct AvailableTime {
+          // format rfc3339
+          std::optional<std::string> begin_time;
+          // format rfc3339
+          std::optional<std::string> end_time;
+          // Unknown members.
+          JsonValue extra;
+
+          AvailableTime();
+          AvailableTime(const AvailableTime&) = default;
+          AvailableTime(AvailableTime&&) = default;
+          AvailableTime& operator=(const AvailableTime&) = default;
+          AvailableTime& operator=(AvailableTime&&) = default;
+          ~AvailableTime();
+        };
         struct AvailableDayTime {
           // pattern `[0-9]{6}`
           std::optional<std::string> begin_day_time;
@@ -14678,8 +27091,8 @@ struct GetPaygiftactivityActivitiesResponse {
           AvailableDayTime& operator=(AvailableDayTime&&) = default;
           ~AvailableDayTime();
         };
-        std::vector<AvailableTime> available_time;
-        std::vector<AvailableDayTime> available_day_time;
+        List<AvailableTime> available_time;
+        List<AvailableDayTime> available_day_time;
         // Unknown members.
         JsonValue extra;
 
@@ -14695,9 +27108,9 @@ struct GetPaygiftactivityActivitiesResponse {
         kOffLinePay = 1,   // "OFF_LINE_PAY"
         kJumpMiniApp = 2,  // "JUMP_MINI_APP"
       };
-      std::string activity_name;
-      std::string activity_second_title;
-      std::string merchant_logo_url;
+      std::optional<std::string> activity_name;
+      std::optional<std::string> activity_second_title;
+      std::optional<std::string> merchant_logo_url;
       Enum<BackgroundColor> background_color;
       // format rfc3339
       std::optional<std::string> begin_time;
@@ -14705,8 +27118,7 @@ struct GetPaygiftactivityActivitiesResponse {
       std::optional<std::string> end_time;
       std::optional<AvailablePeriods> available_periods;
       // pattern `[a-zA-Z0-9\|\*_-]{1,128}`
-      std::string out_request_no;
-      // required
+      std::optional<std::string> out_request_no;
       Enum<DeliveryPurpose> delivery_purpose;
       std::optional<std::string> mini_programs_appid;
       std::optional<std::string> mini_programs_path;
@@ -14721,7 +27133,10 @@ struct GetPaygiftactivityActivitiesResponse {
       ~ActivityBaseInfo();
     };
     struct AdvancedSetting {
-      using DeliveryUserCategory = GetPaygiftactivityActivitiesRequest::AwardType;
+      enum class DeliveryUserCategory : std::int32_t {
+        kUnrecognized = 0,
+        kBusifavor = 1,  // "BUSIFAVOR"
+      };
       struct PaymentMode {
         enum class PaymentSceneList : std::int32_t {
           kUnrecognized = 0,
@@ -14745,7 +27160,7 @@ struct GetPaygiftactivityActivitiesResponse {
           PaymentMethodInformation& operator=(PaymentMethodInformation&&) = default;
           ~PaymentMethodInformation();
         };
-        std::vector<Enum<PaymentSceneList>> payment_scene_list;
+        List<Enum<PaymentSceneList>> payment_scene_list;
         std::optional<PaymentMethodInformation> payment_method_information;
         // Unknown members.
         JsonValue extra;
@@ -14760,7 +27175,7 @@ struct GetPaygiftactivityActivitiesResponse {
       Enum<DeliveryUserCategory> delivery_user_category;
       std::optional<std::string> merchant_member_appid;
       std::optional<PaymentMode> payment_mode;
-      std::vector<std::string> goods_tags;
+      List<std::string> goods_tags;
       // Unknown members.
       JsonValue extra;
 
@@ -14800,15 +27215,12 @@ struct GetPaygiftactivityActivitiesResponse {
           AwardList& operator=(AwardList&&) = default;
           ~AwardList();
         };
-        // required
         Enum<AwardType> award_type;
-        // required
         Enum<MerchantOption> merchant_option;
-        std::int64_t transaction_amount_minimum = 0;
-        // required
+        std::optional<std::int64_t> transaction_amount_minimum;
         Enum<SendContent> send_content;
-        std::vector<AwardList> award_list;
-        std::vector<std::string> merchant_id_list;
+        List<AwardList> award_list;
+        List<std::string> merchant_id_list;
         // Unknown members.
         JsonValue extra;
 
@@ -14823,9 +27235,7 @@ struct GetPaygiftactivityActivitiesResponse {
         using AwardType = GetPaygiftactivityActivitiesRequest::AwardType;
         using MerchantOption =
             GetPaygiftactivityActivitiesResponse::Data::AwardSendRule::FullSendRule::MerchantOption;
-        // required
         Enum<AwardType> award_type;
-        // required
         Enum<MerchantOption> merchant_option;
         // Unknown members.
         JsonValue extra;
@@ -14849,9 +27259,9 @@ struct GetPaygiftactivityActivitiesResponse {
       AwardSendRule& operator=(AwardSendRule&&) = default;
       ~AwardSendRule();
     };
-    ActivityBaseInfo activity_base_info;
+    std::optional<ActivityBaseInfo> activity_base_info;
     std::optional<AdvancedSetting> advanced_setting;
-    AwardSendRule award_send_rule;
+    std::optional<AwardSendRule> award_send_rule;
     std::optional<std::string> activity_id;
     // Unknown members.
     JsonValue extra;
@@ -14866,7 +27276,7 @@ struct GetPaygiftactivityActivitiesResponse {
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   std::optional<std::int64_t> total_count;
-  std::vector<Data> data;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -14933,26 +27343,192 @@ struct GetPaygiftactivityActivitiesByActivityIdResponse {
     kStepSendActType = 2,      // "STEP_SEND_ACT_TYPE"
     kSpecificSendActType = 3,  // "SPECIFIC_SEND_ACT_TYPE"
   };
-  using ActivityStatus = GetPaygiftactivityActivitiesRequest::ActivityStatus;
-  using ActivityBaseInfo = GetPaygiftactivityActivitiesResponse::Data::ActivityBaseInfo;
-  using AdvancedSetting = GetPaygiftactivityActivitiesResponse::Data::AdvancedSetting;
+  enum class ActivityStatus : std::int32_t {
+    kUnrecognized = 0,
+    kCreateActStatus = 1,     // "CREATE_ACT_STATUS"
+    kOngoingActStatus = 2,    // "ONGOING_ACT_STATUS"
+    kTerminateActStatus = 3,  // "TERMINATE_ACT_STATUS"
+    kStopActStatus = 4,       // "STOP_ACT_STATUS"
+    kOverTimeActStatus = 5,   // "OVER_TIME_ACT_STATUS"
+    kCreateActFailed = 6,     // "CREATE_ACT_FAILED"
+  };
+  struct ActivityBaseInfo {
+    enum class BackgroundColor : std::int32_t {
+      kUnrecognized = 0,
+      kColor010 = 1,   // "Color010"
+      kColor020 = 2,   // "Color020"
+      kColor030 = 3,   // "Color030"
+      kColor040 = 4,   // "Color040"
+      kColor050 = 5,   // "Color050"
+      kColor060 = 6,   // "Color060"
+      kColor070 = 7,   // "Color070"
+      kColor080 = 8,   // "Color080"
+      kColor090 = 9,   // "Color090"
+      kColor100 = 10,  // "Color100"
+    };
+    struct AvailablePeriods {
+      struct AvailableTime {
+        // format rfc3339
+        std::optional<std::string> begin_time;
+        // format rfc3339
+        std::optional<std::string> end_time;
+        // Unknown members.
+        JsonValue extra;
+
+        AvailableTime();
+        AvailableTime(const AvailableTime&) = default;
+        AvailableTime(AvailableTime&&) = default;
+        AvailableTime& operator=(const AvailableTime&) = default;
+        AvailableTime& operator=(AvailableTime&&) = default;
+        ~AvailableTime();
+      };
+      struct AvailableDayTime {
+        // pattern `[0-9]{6}`
+        std::optional<std::string> begin_day_time;
+        // pattern `[0-9]{6}`
+        std::optional<std::string> end_day_time;
+        // Unknown members.
+        JsonValue extra;
+
+        AvailableDayTime();
+        AvailableDayTime(const AvailableDayTime&) = default;
+        AvailableDayTime(AvailableDayTime&&) = default;
+        AvailableDayTime& operator=(const AvailableDayTime&) = default;
+        AvailableDayTime& operator=(AvailableDayTime&&) = default;
+        ~AvailableDayTime();
+      };
+      List<AvailableTime> available_time;
+      List<AvailableDayTime> available_day_time;
+      // Unknown members.
+      JsonValue extra;
+
+      AvailablePeriods();
+      AvailablePeriods(const AvailablePeriods&) = default;
+      AvailablePeriods(AvailablePeriods&&) = default;
+      AvailablePeriods& operator=(const AvailablePeriods&) = default;
+      AvailablePeriods& operator=(AvailablePeriods&&) = default;
+      ~AvailablePeriods();
+    };
+    enum class DeliveryPurpose : std::int32_t {
+      kUnrecognized = 0,
+      kOffLinePay = 1,   // "OFF_LINE_PAY"
+      kJumpMiniApp = 2,  // "JUMP_MINI_APP"
+    };
+    std::optional<std::string> activity_name;
+    std::optional<std::string> activity_second_title;
+    std::optional<std::string> merchant_logo_url;
+    Enum<BackgroundColor> background_color;
+    // format rfc3339
+    std::optional<std::string> begin_time;
+    // format rfc3339
+    std::optional<std::string> end_time;
+    std::optional<AvailablePeriods> available_periods;
+    // pattern `[a-zA-Z0-9\|\*_-]{1,128}`
+    std::optional<std::string> out_request_no;
+    Enum<DeliveryPurpose> delivery_purpose;
+    std::optional<std::string> mini_programs_appid;
+    std::optional<std::string> mini_programs_path;
+    // Unknown members.
+    JsonValue extra;
+
+    ActivityBaseInfo();
+    ActivityBaseInfo(const ActivityBaseInfo&) = default;
+    ActivityBaseInfo(ActivityBaseInfo&&) = default;
+    ActivityBaseInfo& operator=(const ActivityBaseInfo&) = default;
+    ActivityBaseInfo& operator=(ActivityBaseInfo&&) = default;
+    ~ActivityBaseInfo();
+  };
+  struct AdvancedSetting {
+    enum class DeliveryUserCategory : std::int32_t {
+      kUnrecognized = 0,
+      kBusifavor = 1,  // "BUSIFAVOR"
+    };
+    struct PaymentMode {
+      enum class PaymentSceneList : std::int32_t {
+        kUnrecognized = 0,
+        kAppScene = 1,  // "APP_SCENE"
+      };
+      struct PaymentMethodInformation {
+        enum class PaymentMethod : std::int32_t {
+          kUnrecognized = 0,
+          kCft = 1,               // "CFT"
+          kSpecificBankCard = 2,  // "SPECIFIC_BANK_CARD"
+        };
+        Enum<PaymentMethod> payment_method;
+        std::optional<std::string> bank_abbreviation;
+        // Unknown members.
+        JsonValue extra;
+
+        PaymentMethodInformation();
+        PaymentMethodInformation(const PaymentMethodInformation&) = default;
+        PaymentMethodInformation(PaymentMethodInformation&&) = default;
+        PaymentMethodInformation& operator=(const PaymentMethodInformation&) = default;
+        PaymentMethodInformation& operator=(PaymentMethodInformation&&) = default;
+        ~PaymentMethodInformation();
+      };
+      List<Enum<PaymentSceneList>> payment_scene_list;
+      std::optional<PaymentMethodInformation> payment_method_information;
+      // Unknown members.
+      JsonValue extra;
+
+      PaymentMode();
+      PaymentMode(const PaymentMode&) = default;
+      PaymentMode(PaymentMode&&) = default;
+      PaymentMode& operator=(const PaymentMode&) = default;
+      PaymentMode& operator=(PaymentMode&&) = default;
+      ~PaymentMode();
+    };
+    Enum<DeliveryUserCategory> delivery_user_category;
+    std::optional<std::string> merchant_member_appid;
+    std::optional<PaymentMode> payment_mode;
+    List<std::string> goods_tags;
+    // Unknown members.
+    JsonValue extra;
+
+    AdvancedSetting();
+    AdvancedSetting(const AdvancedSetting&) = default;
+    AdvancedSetting(AdvancedSetting&&) = default;
+    AdvancedSetting& operator=(const AdvancedSetting&) = default;
+    AdvancedSetting& operator=(AdvancedSetting&&) = default;
+    ~AdvancedSetting();
+  };
   struct AwardSendRule {
     struct FullSendRule {
-      using AwardType = GetPaygiftactivityActivitiesRequest::AwardType;
-      using MerchantOption =
-          GetPaygiftactivityActivitiesResponse::Data::AwardSendRule::FullSendRule::MerchantOption;
-      using SendContent =
-          GetPaygiftactivityActivitiesResponse::Data::AwardSendRule::FullSendRule::SendContent;
-      using AwardList =
-          GetPaygiftactivityActivitiesResponse::Data::AwardSendRule::FullSendRule::AwardList;
-      // required
+      enum class AwardType : std::int32_t {
+        kUnrecognized = 0,
+        kBusifavor = 1,  // "BUSIFAVOR"
+      };
+      enum class MerchantOption : std::int32_t {
+        kUnrecognized = 0,
+        kInSeviceCouponMerchant = 1,  // "IN_SEVICE_COUPON_MERCHANT"
+        kManualInputMerchant = 2,     // "MANUAL_INPUT_MERCHANT"
+      };
+      enum class SendContent : std::int32_t {
+        kUnrecognized = 0,
+        kSingleCoupon = 1,  // "SINGLE_COUPON"
+        kGiftPackage = 2,   // "GIFT_PACKAGE"
+      };
+      struct AwardList {
+        std::optional<std::string> stock_id;
+        // format MediaUrl
+        std::optional<std::string> original_image_url;
+        // format MediaUrl
+        std::optional<std::string> thumbnail_url;
+        // Unknown members.
+        JsonValue extra;
+
+        AwardList();
+        AwardList(const AwardList&) = default;
+        AwardList(AwardList&&) = default;
+        AwardList& operator=(const AwardList&) = default;
+        AwardList& operator=(AwardList&&) = default;
+        ~AwardList();
+      };
       Enum<AwardType> award_type;
-      // required
       Enum<MerchantOption> merchant_option;
-      std::int64_t transaction_amount_minimum = 0;
-      // required
+      std::optional<std::int64_t> transaction_amount_minimum;
       Enum<SendContent> send_content;
-      std::vector<AwardList> award_list;
+      List<AwardList> award_list;
       // Unknown members.
       JsonValue extra;
 
@@ -14987,9 +27563,9 @@ struct GetPaygiftactivityActivitiesByActivityIdResponse {
   std::optional<std::string> create_time;
   // format rfc3339
   std::optional<std::string> update_time;
-  ActivityBaseInfo activity_base_info;
+  std::optional<ActivityBaseInfo> activity_base_info;
   std::optional<AdvancedSetting> advanced_setting;
-  AwardSendRule award_send_rule;
+  std::optional<AwardSendRule> award_send_rule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -15078,7 +27654,7 @@ struct GetPaygiftactivityActivitiesByActivityIdGoodsResponse {
   std::optional<std::int64_t> limit;
   std::optional<std::int64_t> total_count;
   std::optional<std::string> activity_id;
-  std::vector<Data> data;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -15168,7 +27744,7 @@ struct GetPaygiftactivityActivitiesByActivityIdMerchantsResponse {
   std::optional<std::int64_t> limit;
   std::optional<std::int64_t> total_count;
   std::optional<std::string> activity_id;
-  std::vector<Data> data;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -15253,7 +27829,7 @@ struct PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse {
   std::optional<std::string> activity_id;
   // format rfc3339
   std::optional<std::string> add_time;
-  std::vector<InvalidMerchantIdList> invalid_merchant_id_list;
+  List<InvalidMerchantIdList> invalid_merchant_id_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -15447,12 +28023,135 @@ struct PostPaygiftactivityActivitiesByActivityIdTerminate {
 
 // POST v3/marketing/paygiftactivity/unique-threshold-activity
 struct PostPaygiftactivityUniqueThresholdActivityRequest {
-  using ActivityBaseInfo = GetPaygiftactivityActivitiesResponse::Data::ActivityBaseInfo;
+  struct ActivityBaseInfo {
+    enum class BackgroundColor : std::int32_t {
+      kUnrecognized = 0,
+      kColor010 = 1,   // "Color010"
+      kColor020 = 2,   // "Color020"
+      kColor030 = 3,   // "Color030"
+      kColor040 = 4,   // "Color040"
+      kColor050 = 5,   // "Color050"
+      kColor060 = 6,   // "Color060"
+      kColor070 = 7,   // "Color070"
+      kColor080 = 8,   // "Color080"
+      kColor090 = 9,   // "Color090"
+      kColor100 = 10,  // "Color100"
+    };
+    struct AvailablePeriods {
+      struct AvailableTime {
+        // format rfc3339
+        std::optional<std::string> begin_time;
+        // format rfc3339
+        std::optional<std::string> end_time;
+        // Unknown members.
+        JsonValue extra;
+
+        AvailableTime();
+        AvailableTime(const AvailableTime&) = default;
+        AvailableTime(AvailableTime&&) = default;
+        AvailableTime& operator=(const AvailableTime&) = default;
+        AvailableTime& operator=(AvailableTime&&) = default;
+        ~AvailableTime();
+      };
+      struct AvailableDayTime {
+        // pattern `[0-9]{6}`
+        std::optional<std::string> begin_day_time;
+        // pattern `[0-9]{6}`
+        std::optional<std::string> end_day_time;
+        // Unknown members.
+        JsonValue extra;
+
+        AvailableDayTime();
+        AvailableDayTime(const AvailableDayTime&) = default;
+        AvailableDayTime(AvailableDayTime&&) = default;
+        AvailableDayTime& operator=(const AvailableDayTime&) = default;
+        AvailableDayTime& operator=(AvailableDayTime&&) = default;
+        ~AvailableDayTime();
+      };
+      std::vector<AvailableTime> available_time;
+      std::vector<AvailableDayTime> available_day_time;
+      // Unknown members.
+      JsonValue extra;
+
+      AvailablePeriods();
+      AvailablePeriods(const AvailablePeriods&) = default;
+      AvailablePeriods(AvailablePeriods&&) = default;
+      AvailablePeriods& operator=(const AvailablePeriods&) = default;
+      AvailablePeriods& operator=(AvailablePeriods&&) = default;
+      ~AvailablePeriods();
+    };
+    enum class DeliveryPurpose : std::int32_t {
+      kUnrecognized = 0,
+      kOffLinePay = 1,   // "OFF_LINE_PAY"
+      kJumpMiniApp = 2,  // "JUMP_MINI_APP"
+    };
+    std::string activity_name;
+    std::string activity_second_title;
+    std::string merchant_logo_url;
+    Enum<BackgroundColor> background_color;
+    // format rfc3339
+    std::optional<std::string> begin_time;
+    // format rfc3339
+    std::optional<std::string> end_time;
+    std::optional<AvailablePeriods> available_periods;
+    // pattern `[a-zA-Z0-9\|\*_-]{1,128}`
+    std::string out_request_no;
+    // required
+    Enum<DeliveryPurpose> delivery_purpose;
+    std::optional<std::string> mini_programs_appid;
+    std::optional<std::string> mini_programs_path;
+    // Unknown members.
+    JsonValue extra;
+
+    ActivityBaseInfo();
+    ActivityBaseInfo(const ActivityBaseInfo&) = default;
+    ActivityBaseInfo(ActivityBaseInfo&&) = default;
+    ActivityBaseInfo& operator=(const ActivityBaseInfo&) = default;
+    ActivityBaseInfo& operator=(ActivityBaseInfo&&) = default;
+    ~ActivityBaseInfo();
+  };
   struct AdvancedSetting {
-    using DeliveryUserCategory = GetPaygiftactivityActivitiesRequest::AwardType;
-    using PaymentMode = GetPaygiftactivityActivitiesResponse::Data::AdvancedSetting::PaymentMode;
-    using PaymentMethodInformation = GetPaygiftactivityActivitiesResponse::Data::AdvancedSetting::
-        PaymentMode::PaymentMethodInformation;
+    enum class DeliveryUserCategory : std::int32_t {
+      kUnrecognized = 0,
+      kBusifavor = 1,  // "BUSIFAVOR"
+    };
+    struct PaymentMode {
+      enum class PaymentSceneList : std::int32_t {
+        kUnrecognized = 0,
+        kAppScene = 1,  // "APP_SCENE"
+      };
+      struct PaymentMethodInformation {
+        enum class PaymentMethod : std::int32_t {
+          kUnrecognized = 0,
+          kCft = 1,               // "CFT"
+          kSpecificBankCard = 2,  // "SPECIFIC_BANK_CARD"
+        };
+        Enum<PaymentMethod> payment_method;
+        std::optional<std::string> bank_abbreviation;
+        // Unknown members.
+        JsonValue extra;
+
+        PaymentMethodInformation();
+        PaymentMethodInformation(const PaymentMethodInformation&) = default;
+        PaymentMethodInformation(PaymentMethodInformation&&) = default;
+        PaymentMethodInformation& operator=(const PaymentMethodInformation&) = default;
+        PaymentMethodInformation& operator=(PaymentMethodInformation&&) = default;
+        ~PaymentMethodInformation();
+      };
+      std::vector<Enum<PaymentSceneList>> payment_scene_list;
+      std::optional<PaymentMethodInformation> payment_method_information;
+      // Unknown members.
+      JsonValue extra;
+
+      PaymentMode();
+      PaymentMode(const PaymentMode&) = default;
+      PaymentMode(PaymentMode&&) = default;
+      PaymentMode& operator=(const PaymentMode&) = default;
+      PaymentMode& operator=(PaymentMode&&) = default;
+      ~PaymentMode();
+    };
+    using PaymentMethodInformation = PostPaygiftactivityUniqueThresholdActivityRequest::
+        AdvancedSetting::PaymentMode::PaymentMethodInformation;
     Enum<DeliveryUserCategory> delivery_user_category;
     std::optional<std::string> merchant_member_appid;
     std::optional<PaymentMode> payment_mode;
@@ -15468,7 +28167,56 @@ struct PostPaygiftactivityUniqueThresholdActivityRequest {
     AdvancedSetting& operator=(AdvancedSetting&&) = default;
     ~AdvancedSetting();
   };
-  using AwardSendRule = GetPaygiftactivityActivitiesResponse::Data::AwardSendRule::FullSendRule;
+  struct AwardSendRule {
+    enum class AwardType : std::int32_t {
+      kUnrecognized = 0,
+      kBusifavor = 1,  // "BUSIFAVOR"
+    };
+    enum class MerchantOption : std::int32_t {
+      kUnrecognized = 0,
+      kInSeviceCouponMerchant = 1,  // "IN_SEVICE_COUPON_MERCHANT"
+      kManualInputMerchant = 2,     // "MANUAL_INPUT_MERCHANT"
+    };
+    enum class SendContent : std::int32_t {
+      kUnrecognized = 0,
+      kSingleCoupon = 1,  // "SINGLE_COUPON"
+      kGiftPackage = 2,   // "GIFT_PACKAGE"
+    };
+    struct AwardList {
+      std::optional<std::string> stock_id;
+      // format MediaUrl
+      std::optional<std::string> original_image_url;
+      // format MediaUrl
+      std::optional<std::string> thumbnail_url;
+      // Unknown members.
+      JsonValue extra;
+
+      AwardList();
+      AwardList(const AwardList&) = default;
+      AwardList(AwardList&&) = default;
+      AwardList& operator=(const AwardList&) = default;
+      AwardList& operator=(AwardList&&) = default;
+      ~AwardList();
+    };
+    // required
+    Enum<AwardType> award_type;
+    // required
+    Enum<MerchantOption> merchant_option;
+    std::int64_t transaction_amount_minimum = 0;
+    // required
+    Enum<SendContent> send_content;
+    std::vector<AwardList> award_list;
+    std::vector<std::string> merchant_id_list;
+    // Unknown members.
+    JsonValue extra;
+
+    AwardSendRule();
+    AwardSendRule(const AwardSendRule&) = default;
+    AwardSendRule(AwardSendRule&&) = default;
+    AwardSendRule& operator=(const AwardSendRule&) = default;
+    AwardSendRule& operator=(AwardSendRule&&) = default;
+    ~AwardSendRule();
+  };
   ActivityBaseInfo activity_base_info;
   std::optional<AdvancedSetting> advanced_setting;
   AwardSendRule award_send_rule;
@@ -15487,9 +28235,9 @@ struct PostPaygiftactivityUniqueThresholdActivityRequest {
   ~PostPaygiftactivityUniqueThresholdActivityRequest();
 };
 struct PostPaygiftactivityUniqueThresholdActivityResponse {
-  std::string activity_id;
+  std::optional<std::string> activity_id;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -15589,24 +28337,34 @@ struct PostShoppingReceiptCustomentrancesRequest {
 struct PostShoppingReceiptCustomentrancesResponse {
   using CustomEntranceType = PostShoppingReceiptCustomentrancesRequest::CustomEntranceType;
   using CustomEntranceState = PostShoppingReceiptCustomentrancesRequest::CustomEntranceState;
-  using JumpLink = PostShoppingReceiptCustomentrancesRequest::JumpLink;
-  // required
+  struct JumpLink {
+    std::optional<std::string> mini_programs_appid;
+    std::optional<std::string> mini_programs_path;
+    // Unknown members.
+    JsonValue extra;
+
+    JumpLink();
+    JumpLink(const JumpLink&) = default;
+    JumpLink(JumpLink&&) = default;
+    JumpLink& operator=(const JumpLink&) = default;
+    JumpLink& operator=(JumpLink&&) = default;
+    ~JumpLink();
+  };
   Enum<CustomEntranceType> custom_entrance_type;
-  std::string subtitle;
+  std::optional<std::string> subtitle;
   std::optional<std::string> goods_thumbnail_url;
-  // required
   Enum<CustomEntranceState> custom_entrance_state;
   // format rfc3339
-  std::string start_time;
+  std::optional<std::string> start_time;
   // format rfc3339
-  std::string end_time;
-  std::string brand_id;
+  std::optional<std::string> end_time;
+  std::optional<std::string> brand_id;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
-  std::string modify_time;
-  std::string out_request_no;
-  JumpLink jump_link;
+  std::optional<std::string> modify_time;
+  std::optional<std::string> out_request_no;
+  std::optional<JumpLink> jump_link;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -15670,26 +28428,44 @@ struct GetShoppingReceiptCustomentrancesByBrandIdRequest {
   ~GetShoppingReceiptCustomentrancesByBrandIdRequest();
 };
 struct GetShoppingReceiptCustomentrancesByBrandIdResponse {
-  using CustomEntranceType = PostShoppingReceiptCustomentrancesRequest::CustomEntranceType;
-  using CustomEntranceState = PostShoppingReceiptCustomentrancesRequest::CustomEntranceState;
-  using JumpLink = PostShoppingReceiptCustomentrancesRequest::JumpLink;
-  // required
+  enum class CustomEntranceType : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantActivity = 1,     // "MERCHANT_ACTIVITY"
+    kMerchantMiniProgram = 2,  // "MERCHANT_MINI_PROGRAM"
+  };
+  enum class CustomEntranceState : std::int32_t {
+    kUnrecognized = 0,
+    kOnline = 1,   // "ONLINE"
+    kOffline = 2,  // "OFFLINE"
+  };
+  struct JumpLink {
+    std::optional<std::string> mini_programs_appid;
+    std::optional<std::string> mini_programs_path;
+    // Unknown members.
+    JsonValue extra;
+
+    JumpLink();
+    JumpLink(const JumpLink&) = default;
+    JumpLink(JumpLink&&) = default;
+    JumpLink& operator=(const JumpLink&) = default;
+    JumpLink& operator=(JumpLink&&) = default;
+    ~JumpLink();
+  };
   Enum<CustomEntranceType> custom_entrance_type;
-  std::string subtitle;
+  std::optional<std::string> subtitle;
   std::optional<std::string> goods_thumbnail_url;
-  // required
   Enum<CustomEntranceState> custom_entrance_state;
   // format rfc3339
-  std::string start_time;
+  std::optional<std::string> start_time;
   // format rfc3339
-  std::string end_time;
-  std::string brand_id;
+  std::optional<std::string> end_time;
+  std::optional<std::string> brand_id;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
-  std::string modify_time;
-  std::string out_request_no;
-  JumpLink jump_link;
+  std::optional<std::string> modify_time;
+  std::optional<std::string> out_request_no;
+  std::optional<JumpLink> jump_link;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -15741,9 +28517,29 @@ struct GetShoppingReceiptCustomentrancesByBrandId {
 
 // PATCH v3/marketing/shopping-receipt/customentrances/{brand_id}
 struct PatchShoppingReceiptCustomentrancesByBrandIdRequest {
-  using CustomEntranceType = PostShoppingReceiptCustomentrancesRequest::CustomEntranceType;
-  using CustomEntranceState = PostShoppingReceiptCustomentrancesRequest::CustomEntranceState;
-  using JumpLink = PostShoppingReceiptCustomentrancesRequest::JumpLink;
+  enum class CustomEntranceType : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantActivity = 1,     // "MERCHANT_ACTIVITY"
+    kMerchantMiniProgram = 2,  // "MERCHANT_MINI_PROGRAM"
+  };
+  enum class CustomEntranceState : std::int32_t {
+    kUnrecognized = 0,
+    kOnline = 1,   // "ONLINE"
+    kOffline = 2,  // "OFFLINE"
+  };
+  struct JumpLink {
+    std::string mini_programs_appid;
+    std::string mini_programs_path;
+    // Unknown members.
+    JsonValue extra;
+
+    JumpLink();
+    JumpLink(const JumpLink&) = default;
+    JumpLink(JumpLink&&) = default;
+    JumpLink& operator=(const JumpLink&) = default;
+    JumpLink& operator=(JumpLink&&) = default;
+    ~JumpLink();
+  };
   Enum<CustomEntranceType> custom_entrance_type;
   std::optional<std::string> subtitle;
   std::optional<std::string> goods_thumbnail_url;
@@ -15769,26 +28565,38 @@ struct PatchShoppingReceiptCustomentrancesByBrandIdRequest {
   ~PatchShoppingReceiptCustomentrancesByBrandIdRequest();
 };
 struct PatchShoppingReceiptCustomentrancesByBrandIdResponse {
-  using CustomEntranceType = PostShoppingReceiptCustomentrancesRequest::CustomEntranceType;
-  using CustomEntranceState = PostShoppingReceiptCustomentrancesRequest::CustomEntranceState;
-  using JumpLink = PostShoppingReceiptCustomentrancesRequest::JumpLink;
-  // required
+  using CustomEntranceType =
+      PatchShoppingReceiptCustomentrancesByBrandIdRequest::CustomEntranceType;
+  using CustomEntranceState =
+      PatchShoppingReceiptCustomentrancesByBrandIdRequest::CustomEntranceState;
+  struct JumpLink {
+    std::optional<std::string> mini_programs_appid;
+    std::optional<std::string> mini_programs_path;
+    // Unknown members.
+    JsonValue extra;
+
+    JumpLink();
+    JumpLink(const JumpLink&) = default;
+    JumpLink(JumpLink&&) = default;
+    JumpLink& operator=(const JumpLink&) = default;
+    JumpLink& operator=(JumpLink&&) = default;
+    ~JumpLink();
+  };
   Enum<CustomEntranceType> custom_entrance_type;
-  std::string subtitle;
+  std::optional<std::string> subtitle;
   std::optional<std::string> goods_thumbnail_url;
-  // required
   Enum<CustomEntranceState> custom_entrance_state;
   // format rfc3339
-  std::string start_time;
+  std::optional<std::string> start_time;
   // format rfc3339
-  std::string end_time;
-  std::string brand_id;
+  std::optional<std::string> end_time;
+  std::optional<std::string> brand_id;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
-  std::string modify_time;
-  std::string out_request_no;
-  JumpLink jump_link;
+  std::optional<std::string> modify_time;
+  std::optional<std::string> out_request_no;
+  std::optional<JumpLink> jump_link;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -15875,15 +28683,27 @@ struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest {
 };
 struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse {
   struct MerchantJumpInfo {
-    using JumpInfo = PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest::JumpInfo;
-    std::string transaction_id;
+    struct JumpInfo {
+      std::optional<std::string> merchant_appid;
+      std::optional<std::string> merchant_path;
+      // Unknown members.
+      JsonValue extra;
+
+      JumpInfo();
+      JumpInfo(const JumpInfo&) = default;
+      JumpInfo(JumpInfo&&) = default;
+      JumpInfo& operator=(const JumpInfo&) = default;
+      JumpInfo& operator=(JumpInfo&&) = default;
+      ~JumpInfo();
+    };
+    std::optional<std::string> transaction_id;
     std::optional<std::string> transaction_mchid;
     std::optional<std::string> transaction_sub_mchid;
-    std::string openid;
-    std::string merchant_upload_time;
-    JumpInfo jump_info;
-    std::string create_time;
-    std::string modify_time;
+    std::optional<std::string> openid;
+    std::optional<std::string> merchant_upload_time;
+    std::optional<JumpInfo> jump_info;
+    std::optional<std::string> create_time;
+    std::optional<std::string> modify_time;
     std::optional<std::int64_t> brand_id;
     // Unknown members.
     JsonValue extra;
@@ -16015,20 +28835,19 @@ struct PostShoppingReceiptShoppingreceiptsResponse {
       MerchantContactInformation& operator=(MerchantContactInformation&&) = default;
       ~MerchantContactInformation();
     };
-    std::string receipt_id;
-    // required
+    std::optional<std::string> receipt_id;
     Enum<State> state;
-    std::string transaction_id;
+    std::optional<std::string> transaction_id;
     std::optional<std::string> transaction_mchid;
     std::optional<std::string> transaction_sub_mchid;
-    std::string openid;
+    std::optional<std::string> openid;
     std::optional<std::int64_t> brand_id;
-    std::string sha256;
-    std::string image_type;
+    std::optional<std::string> sha256;
+    std::optional<std::string> image_type;
     // format rfc3339
-    std::string create_time;
+    std::optional<std::string> create_time;
     // format rfc3339
-    std::string modify_time;
+    std::optional<std::string> modify_time;
     std::optional<MerchantContactInformation> merchant_contact_information;
     // format rfc3339
     std::optional<std::string> upload_time;
@@ -16042,7 +28861,7 @@ struct PostShoppingReceiptShoppingreceiptsResponse {
     Receipt& operator=(Receipt&&) = default;
     ~Receipt();
   };
-  Receipt receipt;
+  std::optional<Receipt> receipt;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -16111,22 +28930,20 @@ struct GetWeeklyDiscountActivitiesRequest {
 struct GetWeeklyDiscountActivitiesResponse {
   struct Data {
     std::optional<std::string> activity_id;
-    std::string activity_name;
-    std::string activity_scene;
-    // required
-    std::vector<JsonValue> activity_area_code;
+    std::optional<std::string> activity_name;
+    std::optional<std::string> activity_scene;
+    List<JsonValue> activity_area_code;
     std::optional<std::string> activity_limit_pay;
-    std::int64_t activity_transaction_minimum_amount = 0;
-    std::int64_t activity_coupon_amount = 0;
-    // required
-    std::vector<JsonValue> activity_available_week;
-    std::int64_t activity_max_amount = 0;
+    std::optional<std::int64_t> activity_transaction_minimum_amount;
+    std::optional<std::int64_t> activity_coupon_amount;
+    List<JsonValue> activity_available_week;
+    std::optional<std::int64_t> activity_max_amount;
     std::optional<std::int64_t> activity_max_amount_per_day;
-    std::string activity_available_begin_time;
-    std::string activity_available_end_time;
-    std::string activity_state;
+    std::optional<std::string> activity_available_begin_time;
+    std::optional<std::string> activity_available_end_time;
+    std::optional<std::string> activity_state;
     std::optional<std::string> activity_remark;
-    std::string activity_logo;
+    std::optional<std::string> activity_logo;
     // Unknown members.
     JsonValue extra;
 
@@ -16137,11 +28954,10 @@ struct GetWeeklyDiscountActivitiesResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  // required
-  std::vector<Data> data;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::int64_t total_count = 0;
+  List<Data> data;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> total_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -16203,22 +29019,20 @@ struct GetWeeklyDiscountActivitiesByActivityIdRequest {
 };
 struct GetWeeklyDiscountActivitiesByActivityIdResponse {
   std::optional<std::string> activity_id;
-  std::string activity_name;
-  std::string activity_scene;
-  // required
-  std::vector<JsonValue> activity_area_code;
+  std::optional<std::string> activity_name;
+  std::optional<std::string> activity_scene;
+  List<JsonValue> activity_area_code;
   std::optional<std::string> activity_limit_pay;
-  std::int64_t activity_transaction_minimum_amount = 0;
-  std::int64_t activity_coupon_amount = 0;
-  // required
-  std::vector<JsonValue> activity_available_week;
-  std::int64_t activity_max_amount = 0;
+  std::optional<std::int64_t> activity_transaction_minimum_amount;
+  std::optional<std::int64_t> activity_coupon_amount;
+  List<JsonValue> activity_available_week;
+  std::optional<std::int64_t> activity_max_amount;
   std::optional<std::int64_t> activity_max_amount_per_day;
-  std::string activity_available_begin_time;
-  std::string activity_available_end_time;
-  std::string activity_state;
+  std::optional<std::string> activity_available_begin_time;
+  std::optional<std::string> activity_available_end_time;
+  std::optional<std::string> activity_state;
   std::optional<std::string> activity_remark;
-  std::string activity_logo;
+  std::optional<std::string> activity_logo;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -16287,8 +29101,8 @@ struct PostWeeklyDiscountActivitiesByActivityIdApplyRequest {
   ~PostWeeklyDiscountActivitiesByActivityIdApplyRequest();
 };
 struct PostWeeklyDiscountActivitiesByActivityIdApplyResponse {
-  std::int64_t activity_id = 0;
-  std::string success_time;
+  std::optional<std::int64_t> activity_id;
+  std::optional<std::string> success_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -16376,11 +29190,10 @@ struct GetWithdrawFavorUsersByOpenidCouponsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  // required
-  std::vector<Data> data;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::int64_t total_count = 0;
+  List<Data> data;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> total_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -16945,24 +29758,64 @@ const EnumTable& EnumTableOf(PostBusifavorStocksRequest::CouponUseRule::UseMetho
 const EnumTable& EnumTableOf(PostBusifavorStocksRequest::CustomEntrance::CodeDisplayMode);
 const EnumTable& EnumTableOf(PostBusifavorStocksRequest::DisplayPatternInfo::BackgroundColor);
 const EnumTable& EnumTableOf(PostBusifavorStocksRequest::CouponCodeMode);
+const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::StockType);
+const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::CouponUseRule::UseMethod);
+const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::CustomEntrance::CodeDisplayMode);
+const EnumTable& EnumTableOf(
+    GetBusifavorStocksByStockIdResponse::DisplayPatternInfo::BackgroundColor);
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::StockState);
+const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::CouponCodeMode);
+const EnumTable& EnumTableOf(PatchBusifavorStocksByStockIdRequest::CustomEntrance::CodeDisplayMode);
+const EnumTable& EnumTableOf(
+    PatchBusifavorStocksByStockIdRequest::DisplayPatternInfo::BackgroundColor);
+const EnumTable& EnumTableOf(PatchBusifavorStocksByStockIdRequest::CouponUseRule::UseMethod);
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdCouponcodesRequest::Status_);
+const EnumTable& EnumTableOf(
+    GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::CouponInformation::StockType);
+const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::
+                                 CouponInformation::CouponUseRule::UseMethod);
+const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::
+                                 CouponInformation::CustomEntrance::CodeDisplayMode);
+const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::
+                                 CouponInformation::DisplayPatternInfo::BackgroundColor);
+const EnumTable& EnumTableOf(GetBusifavorUsersByOpenidCouponsRequest::CouponState);
+const EnumTable& EnumTableOf(GetBusifavorUsersByOpenidCouponsResponse::Data::StockType);
 const EnumTable& EnumTableOf(
     GetBusifavorUsersByOpenidCouponsResponse::Data::CouponUseRule::UseMethod);
 const EnumTable& EnumTableOf(
     GetBusifavorUsersByOpenidCouponsResponse::Data::CustomEntrance::CodeDisplayMode);
 const EnumTable& EnumTableOf(
+    GetBusifavorUsersByOpenidCouponsResponse::Data::DisplayPatternInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::StockType);
+const EnumTable& EnumTableOf(
+    GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CouponUseRule::UseMethod);
+const EnumTable& EnumTableOf(GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::
+                                 CustomEntrance::CodeDisplayMode);
+const EnumTable& EnumTableOf(GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::
+                                 DisplayPatternInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
     GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CouponState);
 const EnumTable& EnumTableOf(PostFavorCouponStocksRequest::StockType);
+const EnumTable& EnumTableOf(PostFavorCouponStocksRequest::PatternInfo::BackgroundColor);
 const EnumTable& EnumTableOf(PostFavorCouponStocksRequest::PatternInfo::JumpTarget);
 const EnumTable& EnumTableOf(PostFavorCouponStocksRequest::CouponUseRule::TradeType);
 const EnumTable& EnumTableOf(GetFavorStocksRequest::Status_);
+const EnumTable& EnumTableOf(GetFavorStocksResponse::Data::StockType);
 const EnumTable& EnumTableOf(GetFavorStocksResponse::Data::BusinessType);
+const EnumTable& EnumTableOf(GetFavorStocksByStockIdResponse::StockType);
+const EnumTable& EnumTableOf(GetFavorStocksByStockIdResponse::Status_);
+const EnumTable& EnumTableOf(GetFavorStocksByStockIdResponse::BusinessType);
 const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsRequest::Status_);
+const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsRequest::BusinessType);
 const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsResponse::Data::Status_);
 const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsResponse::Data::CouponType);
+const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsByCouponIdResponse::Status_);
+const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsByCouponIdResponse::CouponType);
+const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsByCouponIdResponse::BusinessType);
 const EnumTable& EnumTableOf(GetMembercardActivityActivitiesRequest::ActivityType);
 const EnumTable& EnumTableOf(GetMembercardActivityActivitiesRequest::ActivityStatus);
+const EnumTable& EnumTableOf(PostMembercardActivityActivitiesRequest::ActivityType);
 const EnumTable& EnumTableOf(GetMembercardOpenActivateInformationsByActivateTicketResponse::
                                  UserInformation::CommonFieldList::Name);
 const EnumTable& EnumTableOf(GetMembercardOpenCardsResponse::Data::Status_);
@@ -16970,9 +29823,35 @@ const EnumTable& EnumTableOf(GetMembercardOpenCardsResponse::Data::CodeType);
 const EnumTable& EnumTableOf(GetMembercardOpenCardsResponse::Data::DateInformation::Type);
 const EnumTable& EnumTableOf(GetMembercardOpenCardsResponse::Data::CodeMode);
 const EnumTable& EnumTableOf(
+    GetMembercardOpenCardsResponse::Data::UserInformationForm::CommonFieldList);
+const EnumTable& EnumTableOf(
     GetMembercardOpenCardsResponse::Data::UserInformationForm::CustomFieldList::Type);
+const EnumTable& EnumTableOf(PostMembercardOpenCardsRequest::CodeType);
+const EnumTable& EnumTableOf(PostMembercardOpenCardsRequest::DateInformation::Type);
+const EnumTable& EnumTableOf(PostMembercardOpenCardsRequest::CodeMode);
+const EnumTable& EnumTableOf(PostMembercardOpenCardsRequest::UserInformationForm::CommonFieldList);
+const EnumTable& EnumTableOf(
+    PostMembercardOpenCardsRequest::UserInformationForm::CustomFieldList::Type);
+const EnumTable& EnumTableOf(PostMembercardOpenCardsResponse::Status_);
+const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdResponse::Status_);
+const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdResponse::CodeType);
+const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdResponse::DateInformation::Type);
+const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdResponse::CodeMode);
+const EnumTable& EnumTableOf(
+    GetMembercardOpenCardsByCardIdResponse::UserInformationForm::CommonFieldList);
+const EnumTable& EnumTableOf(
+    GetMembercardOpenCardsByCardIdResponse::UserInformationForm::CustomFieldList::Type);
+const EnumTable& EnumTableOf(PatchMembercardOpenCardsByCardIdRequest::DateInformation::Type);
+const EnumTable& EnumTableOf(
+    PatchMembercardOpenCardsByCardIdRequest::UserInformationForm::CommonFieldList);
+const EnumTable& EnumTableOf(
+    PatchMembercardOpenCardsByCardIdRequest::UserInformationForm::CustomFieldList::Type);
+const EnumTable& EnumTableOf(PatchMembercardOpenCardsByCardIdRequest::CodeMode);
+const EnumTable& EnumTableOf(PatchMembercardOpenCardsByCardIdRequest::CodeType);
 const EnumTable& EnumTableOf(PostMembercardOpenCardsByCardIdCodesDepositResponse::Data::Result_);
 const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdCodesByCodeResponse::UserCardStatus);
+const EnumTable& EnumTableOf(
+    GetMembercardOpenCardsByCardIdCodesByCodeResponse::UserInformation::CommonFieldList::Name);
 const EnumTable& EnumTableOf(PostMembercardOpenCardsByCardIdQrcodeRequest::ActivateType);
 const EnumTable& EnumTableOf(
     PatchMembercardOpenCardsByCardIdRightsRequest::Favor::MemberPriceTitle);
@@ -16982,13 +29861,25 @@ const EnumTable& EnumTableOf(GetMembercardOpenPhonenumberMemberSearchResponse::R
 const EnumTable& EnumTableOf(PostPartnerDeliveryPlanDeliveryPlansRequest::UsageMode);
 const EnumTable& EnumTableOf(PostPartnerDeliveryPlanDeliveryPlansResponse::Plan::PlanState);
 const EnumTable& EnumTableOf(
+    GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest::PlanState);
+const EnumTable& EnumTableOf(
     GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest::AuditState);
+const EnumTable& EnumTableOf(
+    PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse::Plan::PlanState);
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponImageGenerationTasksRequest::ImageGenerationType);
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::Scope);
 const EnumTable& EnumTableOf(
+    PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::Type);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponImageGenerationTasksRequest::CombineImage::UsageMode);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponImageGenerationTasksByTaskIdRequest::ImageGenerationType);
+const EnumTable& EnumTableOf(
     GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::TaskState);
+const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsRequest::Scope);
+const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsRequest::Type);
 const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsRequest::UsageMode);
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsRequest::SequentialUsageInfo::Type);
@@ -17001,30 +29892,590 @@ const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsRequest::Stock::UsageRuleDisplayInfo::AppJumpType);
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsRequest::Stock::CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsRequest::Stock::CouponDisplayInfo::BackgroundColor);
 const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsRequest::Stock::StoreScope);
 const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsResponse::State);
 const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsResponse::Stock::State);
+const EnumTable& EnumTableOf(GetPartnerProductCouponProductCouponsByProductCouponIdResponse::State);
+const EnumTable& EnumTableOf(GetPartnerProductCouponProductCouponsByProductCouponIdResponse::Scope);
+const EnumTable& EnumTableOf(GetPartnerProductCouponProductCouponsByProductCouponIdResponse::Type);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdResponse::UsageMode);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdResponse::SequentialUsageInfo::Type);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::State);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::Scope);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::Type);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::UsageMode);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::SequentialUsageInfo::Type);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::State);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::Scope);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::Type);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::UsageMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::SequentialUsageInfo::
+        Type);
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle::
         CouponCodeMode);
 const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle::
+        ProgressiveBundleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod::DayList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle::
+        UsageRuleDisplayInfo::CouponUsageMethodList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle::
+        UsageRuleDisplayInfo::AppJumpType);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle::
+        CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle::
+        CouponDisplayInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle::
+        StoreScope);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::StockList::State);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+        UsageRuleDisplayInfo::CouponUsageMethodList);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+        UsageRuleDisplayInfo::AppJumpType);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+        CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+        CouponDisplayInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+        StoreScope);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse::
+        StockList::CouponCodeMode);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse::
+        StockList::ProgressiveBundleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod::
+            DayList);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse::
+        StockList::State);
+const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest::
         UpdateMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse::
+        StockList::CouponCodeMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse::
+        StockList::ProgressiveBundleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod::
+            DayList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse::
+        StockList::UsageRuleDisplayInfo::CouponUsageMethodList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse::
+        StockList::UsageRuleDisplayInfo::AppJumpType);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse::
+        StockList::CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse::
+        StockList::CouponDisplayInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse::
+        StockList::StoreScope);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse::
+        StockList::State);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::State);
+const EnumTable& EnumTableOf(GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
+                                 StockList::CouponCodeMode);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockList::
+        SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod::DayList);
+const EnumTable& EnumTableOf(GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
+                                 StockList::UsageRuleDisplayInfo::CouponUsageMethodList);
+const EnumTable& EnumTableOf(GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
+                                 StockList::UsageRuleDisplayInfo::AppJumpType);
+const EnumTable& EnumTableOf(GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
+                                 StockList::CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
+                                 StockList::CouponDisplayInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockList::StoreScope);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::Stock::CouponCodeMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::Stock::SingleUsageRule::
+        CouponAvailablePeriod::WeeklyAvailablePeriod::DayList);
+const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
+                                 Stock::UsageRuleDisplayInfo::CouponUsageMethodList);
+const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
+                                 Stock::UsageRuleDisplayInfo::AppJumpType);
+const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
+                                 Stock::CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
+                                 Stock::CouponDisplayInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::Stock::StoreScope);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::State);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::CouponCodeMode);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::SingleUsageRule::
+        CouponAvailablePeriod::WeeklyAvailablePeriod::DayList);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+        UsageRuleDisplayInfo::CouponUsageMethodList);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+        UsageRuleDisplayInfo::AppJumpType);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+        CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+        CouponDisplayInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::StoreScope);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::State);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
+        UsageRuleDisplayInfo::CouponUsageMethodList);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
+        UsageRuleDisplayInfo::AppJumpType);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
+        CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
+        CouponDisplayInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::StoreScope);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+        CouponCodeMode);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+        SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod::DayList);
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::State);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        CouponCodeMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod::DayList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        UsageRuleDisplayInfo::CouponUsageMethodList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        UsageRuleDisplayInfo::AppJumpType);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        CouponDisplayInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        StoreScope);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        State);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest::
+        UpdateMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        CouponCodeMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod::DayList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        UsageRuleDisplayInfo::CouponUsageMethodList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        UsageRuleDisplayInfo::AppJumpType);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        CouponDisplayInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        StoreScope);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        State);
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::UserProductCouponList::CouponState);
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::UserProductCouponList::SendChannel);
 const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
+                                 UserProductCouponList::ProductCoupon::State);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
+                                 UserProductCouponList::ProductCoupon::Scope);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
+                                 UserProductCouponList::ProductCoupon::Type);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
+                                 UserProductCouponList::ProductCoupon::UsageMode);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
+                                 UserProductCouponList::Stock::CouponCodeMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::UserProductCouponList::Stock::
+        ProgressiveBundleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod::DayList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::UserProductCouponList::Stock::
+        UsageRuleDisplayInfo::CouponUsageMethodList);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
+                                 UserProductCouponList::Stock::UsageRuleDisplayInfo::AppJumpType);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
+                                 UserProductCouponList::Stock::CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
+                                 UserProductCouponList::Stock::CouponDisplayInfo::BackgroundColor);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
+                                 UserProductCouponList::Stock::StoreScope);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
+                                 UserProductCouponList::Stock::State);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
                                  UserProductCouponList::CouponTagInfo::CouponTagList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+        UserProductCouponList::CouponState);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+        UserProductCouponList::SendChannel);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+        UserProductCouponList::ProductCoupon::State);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+        UserProductCouponList::ProductCoupon::Scope);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+        UserProductCouponList::ProductCoupon::Type);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+        UserProductCouponList::ProductCoupon::UsageMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+        UserProductCouponList::Stock::CouponCodeMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+        UserProductCouponList::Stock::ProgressiveBundleUsageRule::CouponAvailablePeriod::
+            WeeklyAvailablePeriod::DayList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+        UserProductCouponList::Stock::UsageRuleDisplayInfo::CouponUsageMethodList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+        UserProductCouponList::Stock::UsageRuleDisplayInfo::AppJumpType);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+        UserProductCouponList::Stock::CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+        UserProductCouponList::Stock::CouponDisplayInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+        UserProductCouponList::Stock::StoreScope);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+        UserProductCouponList::Stock::State);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+        UserProductCouponList::CouponTagInfo::CouponTagList);
+const EnumTable& EnumTableOf(GetPartnerProductCouponUsersByOpenidCouponsRequest::CouponState);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::SendChannel);
 const EnumTable& EnumTableOf(GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::
                                  SequentialUsageDetail::DetailItemList::DetailState);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::ProductCoupon::State);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::ProductCoupon::Scope);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::ProductCoupon::Type);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::ProductCoupon::UsageMode);
+const EnumTable& EnumTableOf(GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::
+                                 ProductCoupon::SequentialUsageInfo::Type);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::Stock::CouponCodeMode);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::Stock::SingleUsageRule::
+        CouponAvailablePeriod::WeeklyAvailablePeriod::DayList);
+const EnumTable& EnumTableOf(GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::
+                                 Stock::UsageRuleDisplayInfo::CouponUsageMethodList);
+const EnumTable& EnumTableOf(GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::
+                                 Stock::UsageRuleDisplayInfo::AppJumpType);
+const EnumTable& EnumTableOf(GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::
+                                 Stock::CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::
+                                 Stock::CouponDisplayInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::Stock::StoreScope);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList::Stock::State);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsRequest::CouponTagInfo::CouponTagList);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsResponse::CouponState);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsResponse::SendChannel);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsResponse::
+                                 SequentialUsageDetail::DetailItemList::DetailState);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsResponse::ProductCoupon::State);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsResponse::ProductCoupon::Scope);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsResponse::ProductCoupon::Type);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsResponse::ProductCoupon::UsageMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsResponse::ProductCoupon::SequentialUsageInfo::Type);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsResponse::Stock::CouponCodeMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsResponse::Stock::SingleUsageRule::
+        CouponAvailablePeriod::WeeklyAvailablePeriod::DayList);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsResponse::Stock::
+                                 UsageRuleDisplayInfo::CouponUsageMethodList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsResponse::Stock::UsageRuleDisplayInfo::AppJumpType);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsResponse::Stock::
+                                 CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsResponse::Stock::
+                                 CouponDisplayInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsResponse::Stock::StoreScope);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsResponse::Stock::State);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::CouponState);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::SendChannel);
+const EnumTable& EnumTableOf(GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::
+                                 SequentialUsageDetail::DetailItemList::DetailState);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::ProductCoupon::State);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::ProductCoupon::Scope);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::ProductCoupon::Type);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::ProductCoupon::UsageMode);
+const EnumTable& EnumTableOf(GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::
+                                 ProductCoupon::SequentialUsageInfo::Type);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::Stock::CouponCodeMode);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::Stock::SingleUsageRule::
+        CouponAvailablePeriod::WeeklyAvailablePeriod::DayList);
+const EnumTable& EnumTableOf(GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::
+                                 Stock::UsageRuleDisplayInfo::CouponUsageMethodList);
+const EnumTable& EnumTableOf(GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::
+                                 Stock::UsageRuleDisplayInfo::AppJumpType);
+const EnumTable& EnumTableOf(GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::
+                                 Stock::CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::
+                                 Stock::CouponDisplayInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::Stock::StoreScope);
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::Stock::State);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::CouponState);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::SendChannel);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::
+        ProgressiveBundleUsageDetail::DetailItemList::DetailState);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::ProductCoupon::State);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::ProductCoupon::Scope);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::ProductCoupon::Type);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::ProductCoupon::
+        UsageMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::ProductCoupon::
+        SequentialUsageInfo::Type);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::Stock::CouponCodeMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::Stock::
+        SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod::DayList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::Stock::
+        UsageRuleDisplayInfo::CouponUsageMethodList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::Stock::
+        UsageRuleDisplayInfo::AppJumpType);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::Stock::
+        CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::Stock::
+        CouponDisplayInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::Stock::StoreScope);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::Stock::State);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::CouponState);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::SendChannel);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::
+        SequentialUsageDetail::DetailItemList::DetailState);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::ProductCoupon::
+        State);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::ProductCoupon::
+        Scope);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::ProductCoupon::
+        Type);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::ProductCoupon::
+        UsageMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::ProductCoupon::
+        SequentialUsageInfo::Type);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::Stock::
+        CouponCodeMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::Stock::
+        SingleUsageRule::CouponAvailablePeriod::WeeklyAvailablePeriod::DayList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::Stock::
+        UsageRuleDisplayInfo::CouponUsageMethodList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::Stock::
+        UsageRuleDisplayInfo::AppJumpType);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::Stock::
+        CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::Stock::
+        CouponDisplayInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::Stock::StoreScope);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::Stock::State);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::CouponState);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::SendChannel);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::SequentialUsageDetail::
+        DetailItemList::DetailState);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::ProductCoupon::State);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::ProductCoupon::Scope);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::ProductCoupon::Type);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::ProductCoupon::
+        UsageMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::ProductCoupon::
+        SequentialUsageInfo::Type);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::Stock::CouponCodeMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::Stock::SingleUsageRule::
+        CouponAvailablePeriod::WeeklyAvailablePeriod::DayList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::Stock::
+        UsageRuleDisplayInfo::CouponUsageMethodList);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::Stock::
+        UsageRuleDisplayInfo::AppJumpType);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::Stock::
+        CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::Stock::
+        CouponDisplayInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::Stock::StoreScope);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::Stock::State);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::CouponState);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::SendChannel);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::
+                                 SequentialUsageDetail::DetailItemList::DetailState);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::ProductCoupon::State);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::ProductCoupon::Scope);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::ProductCoupon::Type);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::ProductCoupon::UsageMode);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::
+                                 ProductCoupon::SequentialUsageInfo::Type);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::Stock::CouponCodeMode);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::Stock::SingleUsageRule::
+        CouponAvailablePeriod::WeeklyAvailablePeriod::DayList);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::
+                                 Stock::UsageRuleDisplayInfo::CouponUsageMethodList);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::
+                                 Stock::UsageRuleDisplayInfo::AppJumpType);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::
+                                 Stock::CouponDisplayInfo::CodeDisplayMode);
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::
+                                 Stock::CouponDisplayInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::Stock::StoreScope);
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::Stock::State);
 const EnumTable& EnumTableOf(GetPartnershipsRequest::Partner::Type);
 const EnumTable& EnumTableOf(GetPartnershipsRequest::AuthorizedData::BusinessType);
+const EnumTable& EnumTableOf(PostPartnershipsBuildRequest::Partner::Type);
+const EnumTable& EnumTableOf(PostPartnershipsBuildRequest::AuthorizedData::BusinessType);
 const EnumTable& EnumTableOf(PostPartnershipsBuildResponse::State);
+const EnumTable& EnumTableOf(PostPartnershipsTerminateRequest::Partner::Type);
+const EnumTable& EnumTableOf(PostPartnershipsTerminateRequest::AuthorizedData::BusinessType);
 const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesRequest::ActivityStatus);
 const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesRequest::AwardType);
 const EnumTable& EnumTableOf(
+    GetPaygiftactivityActivitiesResponse::Data::ActivityBaseInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
     GetPaygiftactivityActivitiesResponse::Data::ActivityBaseInfo::DeliveryPurpose);
+const EnumTable& EnumTableOf(
+    GetPaygiftactivityActivitiesResponse::Data::AdvancedSetting::DeliveryUserCategory);
 const EnumTable& EnumTableOf(
     GetPaygiftactivityActivitiesResponse::Data::AdvancedSetting::PaymentMode::PaymentSceneList);
 const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesResponse::Data::AdvancedSetting::
@@ -17034,8 +30485,49 @@ const EnumTable& EnumTableOf(
 const EnumTable& EnumTableOf(
     GetPaygiftactivityActivitiesResponse::Data::AwardSendRule::FullSendRule::SendContent);
 const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::ActivityType);
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::ActivityStatus);
+const EnumTable& EnumTableOf(
+    GetPaygiftactivityActivitiesByActivityIdResponse::ActivityBaseInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    GetPaygiftactivityActivitiesByActivityIdResponse::ActivityBaseInfo::DeliveryPurpose);
+const EnumTable& EnumTableOf(
+    GetPaygiftactivityActivitiesByActivityIdResponse::AdvancedSetting::DeliveryUserCategory);
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::AdvancedSetting::
+                                 PaymentMode::PaymentSceneList);
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::AdvancedSetting::
+                                 PaymentMode::PaymentMethodInformation::PaymentMethod);
+const EnumTable& EnumTableOf(
+    GetPaygiftactivityActivitiesByActivityIdResponse::AwardSendRule::FullSendRule::AwardType);
+const EnumTable& EnumTableOf(
+    GetPaygiftactivityActivitiesByActivityIdResponse::AwardSendRule::FullSendRule::MerchantOption);
+const EnumTable& EnumTableOf(
+    GetPaygiftactivityActivitiesByActivityIdResponse::AwardSendRule::FullSendRule::SendContent);
+const EnumTable& EnumTableOf(
+    PostPaygiftactivityUniqueThresholdActivityRequest::ActivityBaseInfo::BackgroundColor);
+const EnumTable& EnumTableOf(
+    PostPaygiftactivityUniqueThresholdActivityRequest::ActivityBaseInfo::DeliveryPurpose);
+const EnumTable& EnumTableOf(
+    PostPaygiftactivityUniqueThresholdActivityRequest::AdvancedSetting::DeliveryUserCategory);
+const EnumTable& EnumTableOf(PostPaygiftactivityUniqueThresholdActivityRequest::AdvancedSetting::
+                                 PaymentMode::PaymentSceneList);
+const EnumTable& EnumTableOf(PostPaygiftactivityUniqueThresholdActivityRequest::AdvancedSetting::
+                                 PaymentMode::PaymentMethodInformation::PaymentMethod);
+const EnumTable& EnumTableOf(
+    PostPaygiftactivityUniqueThresholdActivityRequest::AwardSendRule::AwardType);
+const EnumTable& EnumTableOf(
+    PostPaygiftactivityUniqueThresholdActivityRequest::AwardSendRule::MerchantOption);
+const EnumTable& EnumTableOf(
+    PostPaygiftactivityUniqueThresholdActivityRequest::AwardSendRule::SendContent);
 const EnumTable& EnumTableOf(PostShoppingReceiptCustomentrancesRequest::CustomEntranceType);
 const EnumTable& EnumTableOf(PostShoppingReceiptCustomentrancesRequest::CustomEntranceState);
+const EnumTable& EnumTableOf(
+    GetShoppingReceiptCustomentrancesByBrandIdResponse::CustomEntranceType);
+const EnumTable& EnumTableOf(
+    GetShoppingReceiptCustomentrancesByBrandIdResponse::CustomEntranceState);
+const EnumTable& EnumTableOf(
+    PatchShoppingReceiptCustomentrancesByBrandIdRequest::CustomEntranceType);
+const EnumTable& EnumTableOf(
+    PatchShoppingReceiptCustomentrancesByBrandIdRequest::CustomEntranceState);
 const EnumTable& EnumTableOf(PostShoppingReceiptShoppingreceiptsResponse::Receipt::State);
 
 // Fluent calls: Marketing(client).segment().segment(placeholder).get(request).

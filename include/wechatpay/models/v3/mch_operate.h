@@ -237,9 +237,9 @@ struct GetRiskWithdrawlApplyApplymentIdRequest {
 };
 struct GetRiskWithdrawlApplyApplymentIdResponse {
   struct WithdrawlApply {
-    std::string applyment_id;
-    std::string out_request_no;
-    std::string state;
+    std::optional<std::string> applyment_id;
+    std::optional<std::string> out_request_no;
+    std::optional<std::string> state;
     std::optional<std::string> fail_reason;
     std::optional<std::string> modify_time;
     // Unknown members.
@@ -252,7 +252,7 @@ struct GetRiskWithdrawlApplyApplymentIdResponse {
     WithdrawlApply& operator=(WithdrawlApply&&) = default;
     ~WithdrawlApply();
   };
-  WithdrawlApply withdrawl_apply;
+  std::optional<WithdrawlApply> withdrawl_apply;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -317,8 +317,23 @@ struct GetRiskWithdrawlApplyOutRequestNoRequest {
   ~GetRiskWithdrawlApplyOutRequestNoRequest();
 };
 struct GetRiskWithdrawlApplyOutRequestNoResponse {
-  using WithdrawlApply = GetRiskWithdrawlApplyApplymentIdResponse::WithdrawlApply;
-  WithdrawlApply withdrawl_apply;
+  struct WithdrawlApply {
+    std::optional<std::string> applyment_id;
+    std::optional<std::string> out_request_no;
+    std::optional<std::string> state;
+    std::optional<std::string> fail_reason;
+    std::optional<std::string> modify_time;
+    // Unknown members.
+    JsonValue extra;
+
+    WithdrawlApply();
+    WithdrawlApply(const WithdrawlApply&) = default;
+    WithdrawlApply(WithdrawlApply&&) = default;
+    WithdrawlApply& operator=(const WithdrawlApply&) = default;
+    WithdrawlApply& operator=(WithdrawlApply&&) = default;
+    ~WithdrawlApply();
+  };
+  std::optional<WithdrawlApply> withdrawl_apply;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

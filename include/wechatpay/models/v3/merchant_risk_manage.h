@@ -77,7 +77,7 @@ struct PostEcTradeRiskQueryRiskTradesResponse {
     ~RiskTradeList();
   };
   std::optional<std::int64_t> total_num;
-  std::vector<RiskTradeList> risk_trade_list;
+  List<RiskTradeList> risk_trade_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -129,8 +129,17 @@ struct PostEcTradeRiskRecvDisposeResultRequest {
     k1 = 1,
     k2 = 2,
   };
-  using FinalRiskType = PostEcTradeRiskQueryRiskTradesResponse::RiskTradeList::RiskType;
-  using DispConclusion = PostEcTradeRiskQueryRiskTradesResponse::RiskTradeList::RiskLevel;
+  enum class FinalRiskType : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+    k3 = 3,
+    k4 = 4,
+  };
+  enum class DispConclusion : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+    k3 = 3,
+  };
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> mchid;
@@ -203,10 +212,23 @@ struct PostEcTradeRiskRecvDisposeResult {
 
 // POST v3/merchant-risk-manage/report-trade-union-information
 struct PostReportTradeUnionInformationRequest {
-  using LineType = PostEcTradeRiskRecvDisposeResultRequest::FinalRiskResult;
-  using GoodsType = PostEcTradeRiskRecvDisposeResultRequest::FinalRiskResult;
-  using SellerType = PostEcTradeRiskRecvDisposeResultRequest::FinalRiskResult;
-  using DeviceType = PostEcTradeRiskQueryRiskTradesResponse::RiskTradeList::RiskLevel;
+  enum class LineType : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+  };
+  enum class GoodsType : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+  };
+  enum class SellerType : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+  };
+  enum class DeviceType : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+    k3 = 3,
+  };
   enum class Scene : std::int64_t {
     k0 = 0,
     k1 = 1,
@@ -251,7 +273,10 @@ struct PostReportTradeUnionInformationRequest {
     k5 = 5,
     k6 = 6,
   };
-  using OfflineDeliveryLabel = PostEcTradeRiskRecvDisposeResultRequest::FinalRiskResult;
+  enum class OfflineDeliveryLabel : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+  };
   enum class UserRiskLevel : std::int64_t {
     k1 = 1,
     k2 = 2,
@@ -261,11 +286,19 @@ struct PostReportTradeUnionInformationRequest {
     k6 = 6,
     k7 = 7,
   };
-  using SpRiskLevel = PostReportTradeUnionInformationRequest::UserRiskLevel;
+  enum class SpRiskLevel : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+    k3 = 3,
+    k4 = 4,
+    k5 = 5,
+    k6 = 6,
+    k7 = 7,
+  };
   struct SubOrders {
     using RiskyGoods = PostReportTradeUnionInformationRequest::RiskyGoods;
     using UserRiskLevel = PostReportTradeUnionInformationRequest::UserRiskLevel;
-    using SpRiskLevel = PostReportTradeUnionInformationRequest::UserRiskLevel;
+    using SpRiskLevel = PostReportTradeUnionInformationRequest::SpRiskLevel;
     std::optional<std::string> out_trade_no;
     std::optional<std::string> mch_id;
     std::optional<std::string> delivery_province;
@@ -434,7 +467,7 @@ struct GetTradeRiskInformationResponse {
     kFreezingFundByMerchants = 9,    // "FREEZING_FUND_BY_MERCHANTS"
     kBlockedUser = 10,               // "BLOCKED_USER"
   };
-  std::int64_t risk_score = 0;
+  std::optional<std::int64_t> risk_score;
   Enum<RiskType> risk_type;
   Enum<PunishType> punish_type;
   std::optional<std::string> punish_description;
@@ -482,8 +515,27 @@ struct GetTradeRiskInformation {
 
 // POST v3/merchant-risk-manage/trade-risk-result
 struct PostTradeRiskResultRequest {
-  using RiskType = GetTradeRiskInformationResponse::RiskType;
-  using PunishType = GetTradeRiskInformationResponse::PunishType;
+  enum class RiskType : std::int32_t {
+    kUnrecognized = 0,
+    kOtherRisk = 1,      // "OTHER_RISK"
+    kInducePayment = 2,  // "INDUCE_PAYMENT"
+    kFraud = 3,          // "FRAUD"
+    kGambling = 4,       // "GAMBLING"
+    kCybersex = 5,       // "CYBERSEX"
+  };
+  enum class PunishType : std::int32_t {
+    kUnrecognized = 0,
+    kOtherPunish = 1,                // "OTHER_PUNISH"
+    kDisablePayment = 2,             // "DISABLE_PAYMENT"
+    kSuspendSettlement = 3,          // "SUSPEND_SETTLEMENT"
+    kDisableWithdraw = 4,            // "DISABLE_WITHDRAW"
+    kRemoveMerchants = 5,            // "REMOVE_MERCHANTS"
+    kAddMerchantsBlacklist = 6,      // "ADD_MERCHANTS_BLACKLIST"
+    kRefund = 7,                     // "REFUND"
+    kFreezingFundByTransaction = 8,  // "FREEZING_FUND_BY_TRANSACTION"
+    kFreezingFundByMerchants = 9,    // "FREEZING_FUND_BY_MERCHANTS"
+    kBlockedUser = 10,               // "BLOCKED_USER"
+  };
   std::optional<std::string> sp_mchid;
   std::optional<std::string> acquiring_bank_id;
   std::optional<std::string> channel_id;
@@ -505,15 +557,14 @@ struct PostTradeRiskResultRequest {
   ~PostTradeRiskResultRequest();
 };
 struct PostTradeRiskResultResponse {
-  using RiskType = GetTradeRiskInformationResponse::RiskType;
-  using PunishType = GetTradeRiskInformationResponse::PunishType;
+  using RiskType = PostTradeRiskResultRequest::RiskType;
+  using PunishType = PostTradeRiskResultRequest::PunishType;
   std::optional<std::string> sp_mchid;
   std::optional<std::string> acquiring_bank_id;
   std::optional<std::string> channel_id;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> out_trade_no;
   Enum<RiskType> risk_type;
-  // required
   Enum<PunishType> punish_type;
   std::optional<std::string> additional_punish_type;
   std::optional<std::string> punish_description;
@@ -799,6 +850,8 @@ void Serialize(Archive& archive, PutViolationNotificationsRequest& value);
 void Serialize(Archive& archive, PutViolationNotificationsResponse& value);
 const EnumTable& EnumTableOf(GetTradeRiskInformationResponse::RiskType);
 const EnumTable& EnumTableOf(GetTradeRiskInformationResponse::PunishType);
+const EnumTable& EnumTableOf(PostTradeRiskResultRequest::RiskType);
+const EnumTable& EnumTableOf(PostTradeRiskResultRequest::PunishType);
 
 // Fluent calls: MerchantRiskManage(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

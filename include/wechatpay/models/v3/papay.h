@@ -189,7 +189,7 @@ struct GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdRequest {
 };
 struct GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse {
   struct ScheduledAmount {
-    std::int64_t total = 0;
+    std::optional<std::int64_t> total;
     std::optional<std::string> currency;
     // Unknown members.
     JsonValue extra;
@@ -201,10 +201,21 @@ struct GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse {
     ScheduledAmount& operator=(ScheduledAmount&&) = default;
     ~ScheduledAmount();
   };
-  using DeductAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::int64_t policy_period_id = 0;
-  std::string policy_period_state;
+  struct DeductAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductAmount();
+    DeductAmount(const DeductAmount&) = default;
+    DeductAmount(DeductAmount&&) = default;
+    DeductAmount& operator=(const DeductAmount&) = default;
+    DeductAmount& operator=(DeductAmount&&) = default;
+    ~DeductAmount();
+  };
+  std::optional<std::int64_t> policy_period_id;
+  std::optional<std::string> policy_period_state;
   std::optional<std::string> deduct_start_date;
   std::optional<std::string> deduct_end_date;
   std::optional<ScheduledAmount> scheduled_amount;
@@ -275,8 +286,19 @@ struct GetInsurancePayPolicyPeriodsContractIdPolicyPeriodId {
 // POST
 // v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}/schedule
 struct PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleRequest {
-  using ScheduledAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+  struct ScheduledAmount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    ScheduledAmount();
+    ScheduledAmount(const ScheduledAmount&) = default;
+    ScheduledAmount(ScheduledAmount&&) = default;
+    ScheduledAmount& operator=(const ScheduledAmount&) = default;
+    ScheduledAmount& operator=(ScheduledAmount&&) = default;
+    ~ScheduledAmount();
+  };
   std::string appid;
   ScheduledAmount scheduled_amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -294,12 +316,34 @@ struct PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleRequest {
   ~PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleRequest();
 };
 struct PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleResponse {
-  using ScheduledAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  using DeductAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::int64_t policy_period_id = 0;
-  std::string policy_period_state;
+  struct ScheduledAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    ScheduledAmount();
+    ScheduledAmount(const ScheduledAmount&) = default;
+    ScheduledAmount(ScheduledAmount&&) = default;
+    ScheduledAmount& operator=(const ScheduledAmount&) = default;
+    ScheduledAmount& operator=(ScheduledAmount&&) = default;
+    ~ScheduledAmount();
+  };
+  struct DeductAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductAmount();
+    DeductAmount(const DeductAmount&) = default;
+    DeductAmount(DeductAmount&&) = default;
+    DeductAmount& operator=(const DeductAmount&) = default;
+    DeductAmount& operator=(DeductAmount&&) = default;
+    ~DeductAmount();
+  };
+  std::optional<std::int64_t> policy_period_id;
+  std::optional<std::string> policy_period_state;
   std::optional<std::string> deduct_start_date;
   std::optional<std::string> deduct_end_date;
   std::optional<ScheduledAmount> scheduled_amount;
@@ -369,7 +413,19 @@ struct PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdSchedule {
 
 // POST v3/papay/insurance-pay/transactions/apply
 struct PostInsurancePayTransactionsApplyRequest {
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   std::string appid;
   std::string out_trade_no;
   std::string description;
@@ -393,9 +449,21 @@ struct PostInsurancePayTransactionsApplyRequest {
   ~PostInsurancePayTransactionsApplyRequest();
 };
 struct PostInsurancePayTransactionsApplyResponse {
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::string out_trade_no;
-  Amount amount;
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  std::optional<std::string> out_trade_no;
+  std::optional<Amount> amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -444,8 +512,19 @@ struct PostInsurancePayTransactionsApply {
 // POST v3/papay/insurance-sign/contracts/plan-id/{plan_id}/contract-id/{contract_id}/renew
 struct PostInsuranceSignContractsPlanIdContractIdRenewRequest {
   struct PolicyPeriods {
-    using EstimatedDeductAmount =
-        GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
     std::int64_t policy_period_id = 0;
     std::string estimated_deduct_date;
     EstimatedDeductAmount estimated_deduct_amount;
@@ -555,10 +634,9 @@ struct GetInsuranceSignContractsPlanIdOutContractCodeResponse {
       kCustomerServiceTerminate = 4,  // "CUSTOMER_SERVICE_TERMINATE"
       kSystemTerminate = 5,           // "SYSTEM_TERMINATE"
     };
-    // required
     Enum<ContractTerminationMode> contract_termination_mode;
     // format rfc3339
-    std::string contract_terminated_time;
+    std::optional<std::string> contract_terminated_time;
     std::optional<std::string> contract_termination_remark;
     // Unknown members.
     JsonValue extra;
@@ -570,20 +648,19 @@ struct GetInsuranceSignContractsPlanIdOutContractCodeResponse {
     ContractTerminateInfo& operator=(ContractTerminateInfo&&) = default;
     ~ContractTerminateInfo();
   };
-  std::string mchid;
-  std::string contract_id;
-  std::string appid;
-  std::int64_t plan_id = 0;
-  std::string out_contract_code;
+  std::optional<std::string> mchid;
+  std::optional<std::string> contract_id;
+  std::optional<std::string> appid;
+  std::optional<std::int64_t> plan_id;
+  std::optional<std::string> out_contract_code;
   std::optional<std::string> insured_display_name;
-  // required
   Enum<ContractState> contract_state;
   // format rfc3339
   std::optional<std::string> contract_signed_time;
   // format rfc3339
   std::optional<std::string> contract_expired_time;
   std::optional<ContractTerminateInfo> contract_terminate_info;
-  std::string openid;
+  std::optional<std::string> openid;
   std::optional<std::string> out_user_code;
   std::optional<std::string> revoke_terminate_contract_redirect_url;
   std::optional<std::string> revoke_terminate_contract_redirect_appid;
@@ -665,23 +742,50 @@ struct PostInsuranceSignContractsPlanIdOutContractCodeTerminateRequest {
   ~PostInsuranceSignContractsPlanIdOutContractCodeTerminateRequest();
 };
 struct PostInsuranceSignContractsPlanIdOutContractCodeTerminateResponse {
-  using ContractState = GetInsuranceSignContractsPlanIdOutContractCodeResponse::ContractState;
-  using ContractTerminateInfo =
-      GetInsuranceSignContractsPlanIdOutContractCodeResponse::ContractTerminateInfo;
-  std::string mchid;
-  std::string contract_id;
-  std::string appid;
-  std::int64_t plan_id = 0;
-  std::string out_contract_code;
+  enum class ContractState : std::int32_t {
+    kUnrecognized = 0,
+    kSigned = 1,            // "SIGNED"
+    kTerminated = 2,        // "TERMINATED"
+    kSignFailed = 3,        // "SIGN_FAILED"
+    kToBeRenewed = 4,       // "TO_BE_RENEWED"
+    kTerminatePending = 5,  // "TERMINATE_PENDING"
+  };
+  struct ContractTerminateInfo {
+    enum class ContractTerminationMode : std::int32_t {
+      kUnrecognized = 0,
+      kUserTerminate = 1,             // "USER_TERMINATE"
+      kMchApiTerminate = 2,           // "MCH_API_TERMINATE"
+      kWepayWebTerminate = 3,         // "WEPAY_WEB_TERMINATE"
+      kCustomerServiceTerminate = 4,  // "CUSTOMER_SERVICE_TERMINATE"
+      kSystemTerminate = 5,           // "SYSTEM_TERMINATE"
+    };
+    Enum<ContractTerminationMode> contract_termination_mode;
+    // format rfc3339
+    std::optional<std::string> contract_terminated_time;
+    std::optional<std::string> contract_termination_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    ContractTerminateInfo();
+    ContractTerminateInfo(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo(ContractTerminateInfo&&) = default;
+    ContractTerminateInfo& operator=(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo& operator=(ContractTerminateInfo&&) = default;
+    ~ContractTerminateInfo();
+  };
+  std::optional<std::string> mchid;
+  std::optional<std::string> contract_id;
+  std::optional<std::string> appid;
+  std::optional<std::int64_t> plan_id;
+  std::optional<std::string> out_contract_code;
   std::optional<std::string> insured_display_name;
-  // required
   Enum<ContractState> contract_state;
   // format rfc3339
   std::optional<std::string> contract_signed_time;
   // format rfc3339
   std::optional<std::string> contract_expired_time;
   std::optional<ContractTerminateInfo> contract_terminate_info;
-  std::string openid;
+  std::optional<std::string> openid;
   std::optional<std::string> out_user_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -745,8 +849,46 @@ struct PostInsuranceSignContractsPlanIdOutContractCodeTerminate {
 
 // POST v3/papay/insurance-sign/contracts/pre-entrust-sign/app
 struct PostInsuranceSignContractsPreEntrustSignAppRequest {
-  using PolicyPeriods = PostInsuranceSignContractsPlanIdContractIdRenewRequest::PolicyPeriods;
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+  struct PolicyPeriods {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::int64_t policy_period_id = 0;
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    // Unknown members.
+    JsonValue extra;
+
+    PolicyPeriods();
+    PolicyPeriods(const PolicyPeriods&) = default;
+    PolicyPeriods(PolicyPeriods&&) = default;
+    PolicyPeriods& operator=(const PolicyPeriods&) = default;
+    PolicyPeriods& operator=(PolicyPeriods&&) = default;
+    ~PolicyPeriods();
+  };
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   struct RealIdentity {
     enum class IdentityType : std::int32_t {
       kUnrecognized = 0,
@@ -803,7 +945,7 @@ struct PostInsuranceSignContractsPreEntrustSignAppRequest {
   ~PostInsuranceSignContractsPreEntrustSignAppRequest();
 };
 struct PostInsuranceSignContractsPreEntrustSignAppResponse {
-  std::string pre_entrustweb_id;
+  std::optional<std::string> pre_entrustweb_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -854,8 +996,19 @@ struct PostInsuranceSignContractsPreEntrustSignApp {
 // POST v3/papay/insurance-sign/contracts/pre-entrust-sign/h5
 struct PostInsuranceSignContractsPreEntrustSignH5Request {
   struct PolicyPeriods {
-    using EstimatedDeductAmount =
-        GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
     struct PolicyCoverageDetail {
       struct PolicyClauses {
         std::optional<std::string> clause_name;
@@ -896,8 +1049,39 @@ struct PostInsuranceSignContractsPreEntrustSignH5Request {
     PolicyPeriods& operator=(PolicyPeriods&&) = default;
     ~PolicyPeriods();
   };
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  using RealIdentity = PostInsuranceSignContractsPreEntrustSignAppRequest::RealIdentity;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct RealIdentity {
+    enum class IdentityType : std::int32_t {
+      kUnrecognized = 0,
+      kIdCard = 1,  // "ID_CARD"
+    };
+    // format base64; encrypted with the platform key when sent
+    std::string real_name;
+    // format base64; encrypted with the platform key when sent
+    std::string id_card_number;
+    Enum<IdentityType> identity_type;
+    // Unknown members.
+    JsonValue extra;
+
+    RealIdentity();
+    RealIdentity(const RealIdentity&) = default;
+    RealIdentity(RealIdentity&&) = default;
+    RealIdentity& operator=(const RealIdentity&) = default;
+    RealIdentity& operator=(RealIdentity&&) = default;
+    ~RealIdentity();
+  };
   struct JumpControl {
     std::optional<std::string> jump_appid;
     // Unknown members.
@@ -947,7 +1131,7 @@ struct PostInsuranceSignContractsPreEntrustSignH5Request {
   ~PostInsuranceSignContractsPreEntrustSignH5Request();
 };
 struct PostInsuranceSignContractsPreEntrustSignH5Response {
-  std::string redirect_url;
+  std::optional<std::string> redirect_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -997,9 +1181,93 @@ struct PostInsuranceSignContractsPreEntrustSignH5 {
 
 // POST v3/papay/insurance-sign/contracts/pre-entrust-sign/jsapi
 struct PostInsuranceSignContractsPreEntrustSignJsapiRequest {
-  using PolicyPeriods = PostInsuranceSignContractsPreEntrustSignH5Request::PolicyPeriods;
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  using RealIdentity = PostInsuranceSignContractsPreEntrustSignAppRequest::RealIdentity;
+  struct PolicyPeriods {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    struct PolicyCoverageDetail {
+      struct PolicyClauses {
+        std::optional<std::string> clause_name;
+        std::optional<std::string> clause_quota;
+        // Unknown members.
+        JsonValue extra;
+
+        PolicyClauses();
+        PolicyClauses(const PolicyClauses&) = default;
+        PolicyClauses(PolicyClauses&&) = default;
+        PolicyClauses& operator=(const PolicyClauses&) = default;
+        PolicyClauses& operator=(PolicyClauses&&) = default;
+        ~PolicyClauses();
+      };
+      std::optional<std::string> policy_amount;
+      std::vector<PolicyClauses> policy_clauses;
+      // Unknown members.
+      JsonValue extra;
+
+      PolicyCoverageDetail();
+      PolicyCoverageDetail(const PolicyCoverageDetail&) = default;
+      PolicyCoverageDetail(PolicyCoverageDetail&&) = default;
+      PolicyCoverageDetail& operator=(const PolicyCoverageDetail&) = default;
+      PolicyCoverageDetail& operator=(PolicyCoverageDetail&&) = default;
+      ~PolicyCoverageDetail();
+    };
+    std::int64_t policy_period_id = 0;
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    std::optional<PolicyCoverageDetail> policy_coverage_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PolicyPeriods();
+    PolicyPeriods(const PolicyPeriods&) = default;
+    PolicyPeriods(PolicyPeriods&&) = default;
+    PolicyPeriods& operator=(const PolicyPeriods&) = default;
+    PolicyPeriods& operator=(PolicyPeriods&&) = default;
+    ~PolicyPeriods();
+  };
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct RealIdentity {
+    enum class IdentityType : std::int32_t {
+      kUnrecognized = 0,
+      kIdCard = 1,  // "ID_CARD"
+    };
+    // format base64; encrypted with the platform key when sent
+    std::string real_name;
+    // format base64; encrypted with the platform key when sent
+    std::string id_card_number;
+    Enum<IdentityType> identity_type;
+    // Unknown members.
+    JsonValue extra;
+
+    RealIdentity();
+    RealIdentity(const RealIdentity&) = default;
+    RealIdentity(RealIdentity&&) = default;
+    RealIdentity& operator=(const RealIdentity&) = default;
+    RealIdentity& operator=(RealIdentity&&) = default;
+    ~RealIdentity();
+  };
   std::string appid;
   std::optional<std::string> openid;
   std::int64_t plan_id = 0;
@@ -1036,7 +1304,7 @@ struct PostInsuranceSignContractsPreEntrustSignJsapiRequest {
   ~PostInsuranceSignContractsPreEntrustSignJsapiRequest();
 };
 struct PostInsuranceSignContractsPreEntrustSignJsapiResponse {
-  std::string redirect_url;
+  std::optional<std::string> redirect_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1086,9 +1354,93 @@ struct PostInsuranceSignContractsPreEntrustSignJsapi {
 
 // POST v3/papay/insurance-sign/contracts/pre-entrust-sign/mini-program
 struct PostInsuranceSignContractsPreEntrustSignMiniProgramRequest {
-  using PolicyPeriods = PostInsuranceSignContractsPreEntrustSignH5Request::PolicyPeriods;
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  using RealIdentity = PostInsuranceSignContractsPreEntrustSignAppRequest::RealIdentity;
+  struct PolicyPeriods {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    struct PolicyCoverageDetail {
+      struct PolicyClauses {
+        std::optional<std::string> clause_name;
+        std::optional<std::string> clause_quota;
+        // Unknown members.
+        JsonValue extra;
+
+        PolicyClauses();
+        PolicyClauses(const PolicyClauses&) = default;
+        PolicyClauses(PolicyClauses&&) = default;
+        PolicyClauses& operator=(const PolicyClauses&) = default;
+        PolicyClauses& operator=(PolicyClauses&&) = default;
+        ~PolicyClauses();
+      };
+      std::optional<std::string> policy_amount;
+      std::vector<PolicyClauses> policy_clauses;
+      // Unknown members.
+      JsonValue extra;
+
+      PolicyCoverageDetail();
+      PolicyCoverageDetail(const PolicyCoverageDetail&) = default;
+      PolicyCoverageDetail(PolicyCoverageDetail&&) = default;
+      PolicyCoverageDetail& operator=(const PolicyCoverageDetail&) = default;
+      PolicyCoverageDetail& operator=(PolicyCoverageDetail&&) = default;
+      ~PolicyCoverageDetail();
+    };
+    std::int64_t policy_period_id = 0;
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    std::optional<PolicyCoverageDetail> policy_coverage_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PolicyPeriods();
+    PolicyPeriods(const PolicyPeriods&) = default;
+    PolicyPeriods(PolicyPeriods&&) = default;
+    PolicyPeriods& operator=(const PolicyPeriods&) = default;
+    PolicyPeriods& operator=(PolicyPeriods&&) = default;
+    ~PolicyPeriods();
+  };
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct RealIdentity {
+    enum class IdentityType : std::int32_t {
+      kUnrecognized = 0,
+      kIdCard = 1,  // "ID_CARD"
+    };
+    // format base64; encrypted with the platform key when sent
+    std::string real_name;
+    // format base64; encrypted with the platform key when sent
+    std::string id_card_number;
+    Enum<IdentityType> identity_type;
+    // Unknown members.
+    JsonValue extra;
+
+    RealIdentity();
+    RealIdentity(const RealIdentity&) = default;
+    RealIdentity(RealIdentity&&) = default;
+    RealIdentity& operator=(const RealIdentity&) = default;
+    RealIdentity& operator=(RealIdentity&&) = default;
+    ~RealIdentity();
+  };
   std::string appid;
   std::optional<std::string> openid;
   std::int64_t plan_id = 0;
@@ -1125,9 +1477,9 @@ struct PostInsuranceSignContractsPreEntrustSignMiniProgramRequest {
   ~PostInsuranceSignContractsPreEntrustSignMiniProgramRequest();
 };
 struct PostInsuranceSignContractsPreEntrustSignMiniProgramResponse {
-  std::string pre_entrustweb_id;
-  std::string redirect_appid;
-  std::string redirect_path;
+  std::optional<std::string> pre_entrustweb_id;
+  std::optional<std::string> redirect_appid;
+  std::optional<std::string> redirect_path;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1177,7 +1529,33 @@ struct PostInsuranceSignContractsPreEntrustSignMiniProgram {
 
 // POST v3/papay/insurance-sign/policy-periods/plan-id/{plan_id}/contract-id/{contract_id}/modify
 struct PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyRequest {
-  using PolicyPeriods = PostInsuranceSignContractsPlanIdContractIdRenewRequest::PolicyPeriods;
+  struct PolicyPeriods {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::int64_t policy_period_id = 0;
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    // Unknown members.
+    JsonValue extra;
+
+    PolicyPeriods();
+    PolicyPeriods(const PolicyPeriods&) = default;
+    PolicyPeriods(PolicyPeriods&&) = default;
+    PolicyPeriods& operator=(const PolicyPeriods&) = default;
+    PolicyPeriods& operator=(PolicyPeriods&&) = default;
+    ~PolicyPeriods();
+  };
   std::string appid;
   // required
   std::vector<PolicyPeriods> policy_periods;
@@ -1197,8 +1575,34 @@ struct PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyRequest {
   ~PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyRequest();
 };
 struct PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyResponse {
-  using PolicyPeriods = PostInsuranceSignContractsPlanIdContractIdRenewRequest::PolicyPeriods;
-  std::vector<PolicyPeriods> policy_periods;
+  struct PolicyPeriods {
+    struct EstimatedDeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::optional<std::int64_t> policy_period_id;
+    std::optional<std::string> estimated_deduct_date;
+    std::optional<EstimatedDeductAmount> estimated_deduct_amount;
+    // Unknown members.
+    JsonValue extra;
+
+    PolicyPeriods();
+    PolicyPeriods(const PolicyPeriods&) = default;
+    PolicyPeriods(PolicyPeriods&&) = default;
+    PolicyPeriods& operator=(const PolicyPeriods&) = default;
+    PolicyPeriods& operator=(PolicyPeriods&&) = default;
+    ~PolicyPeriods();
+  };
+  List<PolicyPeriods> policy_periods;
   std::optional<std::int64_t> cancel_scheduled_policy_period_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1277,16 +1681,49 @@ struct GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeRequest {
 };
 struct GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeResponse {
   struct Data {
-    using EstimatedDeductAmount =
-        GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-    using ScheduledAmount =
-        GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-    using DeductAmount =
-        GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-    std::int64_t policy_period_id = 0;
-    std::string estimated_deduct_date;
-    EstimatedDeductAmount estimated_deduct_amount;
-    std::string policy_period_state;
+    struct EstimatedDeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    struct ScheduledAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      ScheduledAmount();
+      ScheduledAmount(const ScheduledAmount&) = default;
+      ScheduledAmount(ScheduledAmount&&) = default;
+      ScheduledAmount& operator=(const ScheduledAmount&) = default;
+      ScheduledAmount& operator=(ScheduledAmount&&) = default;
+      ~ScheduledAmount();
+    };
+    struct DeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      DeductAmount();
+      DeductAmount(const DeductAmount&) = default;
+      DeductAmount(DeductAmount&&) = default;
+      DeductAmount& operator=(const DeductAmount&) = default;
+      DeductAmount& operator=(DeductAmount&&) = default;
+      ~DeductAmount();
+    };
+    std::optional<std::int64_t> policy_period_id;
+    std::optional<std::string> estimated_deduct_date;
+    std::optional<EstimatedDeductAmount> estimated_deduct_amount;
+    std::optional<std::string> policy_period_state;
     std::optional<ScheduledAmount> scheduled_amount;
     std::optional<DeductAmount> deduct_amount;
     std::optional<std::string> deduct_date;
@@ -1300,9 +1737,9 @@ struct GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::vector<Data> data;
-  std::int64_t limit = 0;
-  std::int64_t offset = 0;
+  List<Data> data;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> offset;
   std::optional<std::int64_t> total_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1366,7 +1803,19 @@ struct GetInsuranceSignPolicyPeriodsPlanIdOutContractCode {
 
 // POST v3/papay/pay/harmony/transactions/apply
 struct PostPayHarmonyTransactionsApplyRequest {
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   std::string appid;
   std::string out_trade_no;
   std::string description;
@@ -1390,9 +1839,21 @@ struct PostPayHarmonyTransactionsApplyRequest {
   ~PostPayHarmonyTransactionsApplyRequest();
 };
 struct PostPayHarmonyTransactionsApplyResponse {
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::string out_trade_no;
-  Amount amount;
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  std::optional<std::string> out_trade_no;
+  std::optional<Amount> amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1453,11 +1914,33 @@ struct GetPayPartnerSchedulesContractIdRequest {
   ~GetPayPartnerSchedulesContractIdRequest();
 };
 struct GetPayPartnerSchedulesContractIdResponse {
-  using ScheduledAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  using DeductAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::string schedule_state;
+  struct ScheduledAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    ScheduledAmount();
+    ScheduledAmount(const ScheduledAmount&) = default;
+    ScheduledAmount(ScheduledAmount&&) = default;
+    ScheduledAmount& operator=(const ScheduledAmount&) = default;
+    ScheduledAmount& operator=(ScheduledAmount&&) = default;
+    ~ScheduledAmount();
+  };
+  struct DeductAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductAmount();
+    DeductAmount(const DeductAmount&) = default;
+    DeductAmount(DeductAmount&&) = default;
+    DeductAmount& operator=(const DeductAmount&) = default;
+    DeductAmount& operator=(DeductAmount&&) = default;
+    ~DeductAmount();
+  };
+  std::optional<std::string> schedule_state;
   std::optional<std::string> deduct_start_date;
   std::optional<std::string> deduct_end_date;
   std::optional<ScheduledAmount> scheduled_amount;
@@ -1513,8 +1996,19 @@ struct GetPayPartnerSchedulesContractId {
 
 // POST v3/papay/pay/partner/schedules/contract-id/{contract_id}/schedule
 struct PostPayPartnerSchedulesContractIdScheduleRequest {
-  using ScheduleAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+  struct ScheduleAmount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    ScheduleAmount();
+    ScheduleAmount(const ScheduleAmount&) = default;
+    ScheduleAmount(ScheduleAmount&&) = default;
+    ScheduleAmount& operator=(const ScheduleAmount&) = default;
+    ScheduleAmount& operator=(ScheduleAmount&&) = default;
+    ~ScheduleAmount();
+  };
   std::string sp_appid;
   std::string sub_mchid;
   std::optional<std::string> sub_appid;
@@ -1534,11 +2028,33 @@ struct PostPayPartnerSchedulesContractIdScheduleRequest {
   ~PostPayPartnerSchedulesContractIdScheduleRequest();
 };
 struct PostPayPartnerSchedulesContractIdScheduleResponse {
-  using ScheduledAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  using DeductAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::string schedule_state;
+  struct ScheduledAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    ScheduledAmount();
+    ScheduledAmount(const ScheduledAmount&) = default;
+    ScheduledAmount(ScheduledAmount&&) = default;
+    ScheduledAmount& operator=(const ScheduledAmount&) = default;
+    ScheduledAmount& operator=(ScheduledAmount&&) = default;
+    ~ScheduledAmount();
+  };
+  struct DeductAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductAmount();
+    DeductAmount(const DeductAmount&) = default;
+    DeductAmount(DeductAmount&&) = default;
+    DeductAmount& operator=(const DeductAmount&) = default;
+    DeductAmount& operator=(DeductAmount&&) = default;
+    ~DeductAmount();
+  };
+  std::optional<std::string> schedule_state;
   std::optional<std::string> deduct_start_date;
   std::optional<std::string> deduct_end_date;
   std::optional<ScheduledAmount> scheduled_amount;
@@ -1595,7 +2111,19 @@ struct PostPayPartnerSchedulesContractIdSchedule {
 
 // POST v3/papay/pay/partner/transactions/apply
 struct PostPayPartnerTransactionsApplyRequest {
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   std::string sp_appid;
   std::string sub_mchid;
   std::optional<std::string> sub_appid;
@@ -1619,9 +2147,21 @@ struct PostPayPartnerTransactionsApplyRequest {
   ~PostPayPartnerTransactionsApplyRequest();
 };
 struct PostPayPartnerTransactionsApplyResponse {
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::string out_trade_no;
-  Amount amount;
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  std::optional<std::string> out_trade_no;
+  std::optional<Amount> amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1679,11 +2219,33 @@ struct GetPaySchedulesContractIdRequest {
   ~GetPaySchedulesContractIdRequest();
 };
 struct GetPaySchedulesContractIdResponse {
-  using ScheduledAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  using DeductAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::string schedule_state;
+  struct ScheduledAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    ScheduledAmount();
+    ScheduledAmount(const ScheduledAmount&) = default;
+    ScheduledAmount(ScheduledAmount&&) = default;
+    ScheduledAmount& operator=(const ScheduledAmount&) = default;
+    ScheduledAmount& operator=(ScheduledAmount&&) = default;
+    ~ScheduledAmount();
+  };
+  struct DeductAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductAmount();
+    DeductAmount(const DeductAmount&) = default;
+    DeductAmount(DeductAmount&&) = default;
+    DeductAmount& operator=(const DeductAmount&) = default;
+    DeductAmount& operator=(DeductAmount&&) = default;
+    ~DeductAmount();
+  };
+  std::optional<std::string> schedule_state;
   std::optional<std::string> deduct_start_date;
   std::optional<std::string> deduct_end_date;
   std::optional<ScheduledAmount> scheduled_amount;
@@ -1735,8 +2297,19 @@ struct GetPaySchedulesContractId {
 
 // POST v3/papay/pay/schedules/contract-id/{contract_id}/schedule
 struct PostPaySchedulesContractIdScheduleRequest {
-  using ScheduleAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+  struct ScheduleAmount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    ScheduleAmount();
+    ScheduleAmount(const ScheduleAmount&) = default;
+    ScheduleAmount(ScheduleAmount&&) = default;
+    ScheduleAmount& operator=(const ScheduleAmount&) = default;
+    ScheduleAmount& operator=(ScheduleAmount&&) = default;
+    ~ScheduleAmount();
+  };
   std::string appid;
   ScheduleAmount schedule_amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1753,11 +2326,33 @@ struct PostPaySchedulesContractIdScheduleRequest {
   ~PostPaySchedulesContractIdScheduleRequest();
 };
 struct PostPaySchedulesContractIdScheduleResponse {
-  using ScheduledAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  using DeductAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::string schedule_state;
+  struct ScheduledAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    ScheduledAmount();
+    ScheduledAmount(const ScheduledAmount&) = default;
+    ScheduledAmount(ScheduledAmount&&) = default;
+    ScheduledAmount& operator=(const ScheduledAmount&) = default;
+    ScheduledAmount& operator=(ScheduledAmount&&) = default;
+    ~ScheduledAmount();
+  };
+  struct DeductAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductAmount();
+    DeductAmount(const DeductAmount&) = default;
+    DeductAmount(DeductAmount&&) = default;
+    DeductAmount& operator=(const DeductAmount&) = default;
+    DeductAmount& operator=(DeductAmount&&) = default;
+    ~DeductAmount();
+  };
+  std::optional<std::string> schedule_state;
   std::optional<std::string> deduct_start_date;
   std::optional<std::string> deduct_end_date;
   std::optional<ScheduledAmount> scheduled_amount;
@@ -1814,7 +2409,19 @@ struct PostPaySchedulesContractIdSchedule {
 
 // POST v3/papay/pay/transactions/apply
 struct PostPayTransactionsApplyRequest {
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   std::string appid;
   std::string out_trade_no;
   std::string description;
@@ -1834,9 +2441,21 @@ struct PostPayTransactionsApplyRequest {
   ~PostPayTransactionsApplyRequest();
 };
 struct PostPayTransactionsApplyResponse {
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::string out_trade_no;
-  Amount amount;
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  std::optional<std::string> out_trade_no;
+  std::optional<Amount> amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1882,8 +2501,19 @@ struct PostPayTransactionsApply {
 // POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/app
 struct PostScheduledDeductSignContractsPreEntrustSignAppRequest {
   struct DeductSchedule {
-    using EstimatedDeductAmount =
-        GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
     std::string estimated_deduct_date;
     EstimatedDeductAmount estimated_deduct_amount;
     std::string description;
@@ -1920,7 +2550,7 @@ struct PostScheduledDeductSignContractsPreEntrustSignAppRequest {
   ~PostScheduledDeductSignContractsPreEntrustSignAppRequest();
 };
 struct PostScheduledDeductSignContractsPreEntrustSignAppResponse {
-  std::string pre_entrustweb_id;
+  std::optional<std::string> pre_entrustweb_id;
   std::optional<std::string> miniprogram_username;
   std::optional<std::string> miniprogram_path;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1972,8 +2602,45 @@ struct PostScheduledDeductSignContractsPreEntrustSignApp {
 
 // POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/h5
 struct PostScheduledDeductSignContractsPreEntrustSignH5Request {
-  using DeductSchedule = PostScheduledDeductSignContractsPreEntrustSignAppRequest::DeductSchedule;
-  using JumpControl = PostInsuranceSignContractsPreEntrustSignH5Request::JumpControl;
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    std::string description;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
+  struct JumpControl {
+    std::optional<std::string> jump_appid;
+    // Unknown members.
+    JsonValue extra;
+
+    JumpControl();
+    JumpControl(const JumpControl&) = default;
+    JumpControl(JumpControl&&) = default;
+    JumpControl& operator=(const JumpControl&) = default;
+    JumpControl& operator=(JumpControl&&) = default;
+    ~JumpControl();
+  };
   std::string appid;
   std::optional<std::string> openid;
   std::int64_t plan_id = 0;
@@ -1998,7 +2665,7 @@ struct PostScheduledDeductSignContractsPreEntrustSignH5Request {
   ~PostScheduledDeductSignContractsPreEntrustSignH5Request();
 };
 struct PostScheduledDeductSignContractsPreEntrustSignH5Response {
-  std::string redirect_url;
+  std::optional<std::string> redirect_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2048,7 +2715,33 @@ struct PostScheduledDeductSignContractsPreEntrustSignH5 {
 
 // POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/jsapi
 struct PostScheduledDeductSignContractsPreEntrustSignJsapiRequest {
-  using DeductSchedule = PostScheduledDeductSignContractsPreEntrustSignAppRequest::DeductSchedule;
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    std::string description;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
   std::string appid;
   std::optional<std::string> openid;
   std::int64_t plan_id = 0;
@@ -2072,7 +2765,7 @@ struct PostScheduledDeductSignContractsPreEntrustSignJsapiRequest {
   ~PostScheduledDeductSignContractsPreEntrustSignJsapiRequest();
 };
 struct PostScheduledDeductSignContractsPreEntrustSignJsapiResponse {
-  std::string redirect_url;
+  std::optional<std::string> redirect_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2122,7 +2815,33 @@ struct PostScheduledDeductSignContractsPreEntrustSignJsapi {
 
 // POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/mini-program
 struct PostScheduledDeductSignContractsPreEntrustSignMiniProgramRequest {
-  using DeductSchedule = PostScheduledDeductSignContractsPreEntrustSignAppRequest::DeductSchedule;
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    std::string description;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
   std::string appid;
   std::optional<std::string> openid;
   std::int64_t plan_id = 0;
@@ -2146,9 +2865,9 @@ struct PostScheduledDeductSignContractsPreEntrustSignMiniProgramRequest {
   ~PostScheduledDeductSignContractsPreEntrustSignMiniProgramRequest();
 };
 struct PostScheduledDeductSignContractsPreEntrustSignMiniProgramResponse {
-  std::string pre_entrustweb_id;
-  std::string redirect_appid;
-  std::string redirect_path;
+  std::optional<std::string> pre_entrustweb_id;
+  std::optional<std::string> redirect_appid;
+  std::optional<std::string> redirect_path;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2198,7 +2917,33 @@ struct PostScheduledDeductSignContractsPreEntrustSignMiniProgram {
 
 // POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/app
 struct PostScheduledDeductSignPartnerContractsPreEntrustSignAppRequest {
-  using DeductSchedule = PostScheduledDeductSignContractsPreEntrustSignAppRequest::DeductSchedule;
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    std::string description;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
   std::string sp_appid;
   std::optional<std::string> sp_openid;
   std::string sub_mchid;
@@ -2225,7 +2970,7 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignAppRequest {
   ~PostScheduledDeductSignPartnerContractsPreEntrustSignAppRequest();
 };
 struct PostScheduledDeductSignPartnerContractsPreEntrustSignAppResponse {
-  std::string pre_entrustweb_id;
+  std::optional<std::string> pre_entrustweb_id;
   std::optional<std::string> miniprogram_username;
   std::optional<std::string> miniprogram_path;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -2277,8 +3022,45 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignApp {
 
 // POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/h5
 struct PostScheduledDeductSignPartnerContractsPreEntrustSignH5Request {
-  using DeductSchedule = PostScheduledDeductSignContractsPreEntrustSignAppRequest::DeductSchedule;
-  using JumpControl = PostInsuranceSignContractsPreEntrustSignH5Request::JumpControl;
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    std::string description;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
+  struct JumpControl {
+    std::optional<std::string> jump_appid;
+    // Unknown members.
+    JsonValue extra;
+
+    JumpControl();
+    JumpControl(const JumpControl&) = default;
+    JumpControl(JumpControl&&) = default;
+    JumpControl& operator=(const JumpControl&) = default;
+    JumpControl& operator=(JumpControl&&) = default;
+    ~JumpControl();
+  };
   std::string sp_appid;
   std::optional<std::string> sp_openid;
   std::string sub_mchid;
@@ -2306,7 +3088,7 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignH5Request {
   ~PostScheduledDeductSignPartnerContractsPreEntrustSignH5Request();
 };
 struct PostScheduledDeductSignPartnerContractsPreEntrustSignH5Response {
-  std::string redirect_url;
+  std::optional<std::string> redirect_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2356,7 +3138,33 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignH5 {
 
 // POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/jsapi
 struct PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiRequest {
-  using DeductSchedule = PostScheduledDeductSignContractsPreEntrustSignAppRequest::DeductSchedule;
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    std::string description;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
   std::string sp_appid;
   std::optional<std::string> sp_openid;
   std::string sub_mchid;
@@ -2383,7 +3191,7 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiRequest {
   ~PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiRequest();
 };
 struct PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiResponse {
-  std::string redirect_url;
+  std::optional<std::string> redirect_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2433,7 +3241,33 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignJsapi {
 
 // POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/mini-program
 struct PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgramRequest {
-  using DeductSchedule = PostScheduledDeductSignContractsPreEntrustSignAppRequest::DeductSchedule;
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    std::string description;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
   std::string sp_appid;
   std::optional<std::string> sp_openid;
   std::string sub_mchid;
@@ -2460,9 +3294,9 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgramRequest {
   ~PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgramRequest();
 };
 struct PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgramResponse {
-  std::string pre_entrustweb_id;
-  std::string redirect_appid;
-  std::string redirect_path;
+  std::optional<std::string> pre_entrustweb_id;
+  std::optional<std::string> redirect_appid;
+  std::optional<std::string> redirect_path;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2534,21 +3368,41 @@ struct GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeResponse {
     kSignFailed = 3,   // "SIGN_FAILED"
     kToBeRenewed = 4,  // "TO_BE_RENEWED"
   };
-  using ContractTerminateInfo =
-      GetInsuranceSignContractsPlanIdOutContractCodeResponse::ContractTerminateInfo;
-  std::string mchid;
-  std::string contract_id;
-  std::string appid;
-  std::int64_t plan_id = 0;
-  std::string out_contract_code;
-  std::string contract_display_account;
-  // required
+  struct ContractTerminateInfo {
+    enum class ContractTerminationMode : std::int32_t {
+      kUnrecognized = 0,
+      kUserTerminate = 1,             // "USER_TERMINATE"
+      kMchApiTerminate = 2,           // "MCH_API_TERMINATE"
+      kWepayWebTerminate = 3,         // "WEPAY_WEB_TERMINATE"
+      kCustomerServiceTerminate = 4,  // "CUSTOMER_SERVICE_TERMINATE"
+      kSystemTerminate = 5,           // "SYSTEM_TERMINATE"
+    };
+    Enum<ContractTerminationMode> contract_termination_mode;
+    // format rfc3339
+    std::optional<std::string> contract_terminated_time;
+    std::optional<std::string> contract_termination_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    ContractTerminateInfo();
+    ContractTerminateInfo(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo(ContractTerminateInfo&&) = default;
+    ContractTerminateInfo& operator=(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo& operator=(ContractTerminateInfo&&) = default;
+    ~ContractTerminateInfo();
+  };
+  std::optional<std::string> mchid;
+  std::optional<std::string> contract_id;
+  std::optional<std::string> appid;
+  std::optional<std::int64_t> plan_id;
+  std::optional<std::string> out_contract_code;
+  std::optional<std::string> contract_display_account;
   Enum<ContractState> contract_state;
   // format rfc3339
   std::optional<std::string> contract_signed_time;
   // format rfc3339
   std::optional<std::string> contract_expired_time;
-  std::string openid;
+  std::optional<std::string> openid;
   std::optional<ContractTerminateInfo> contract_terminate_info;
   std::optional<std::string> out_user_code;
   std::optional<std::string> mask_wxid;
@@ -2628,9 +3482,9 @@ struct GetSignContractsPlanIdOutContractCodeRequest {
 };
 struct GetSignContractsPlanIdOutContractCodeResponse {
   struct ContractTerminateInfo {
-    std::string contract_termination_mode;
+    std::optional<std::string> contract_termination_mode;
     // format rfc3339
-    std::string contract_terminated_time;
+    std::optional<std::string> contract_terminated_time;
     std::optional<std::string> contract_termination_remark;
     // Unknown members.
     JsonValue extra;
@@ -2643,15 +3497,48 @@ struct GetSignContractsPlanIdOutContractCodeResponse {
     ~ContractTerminateInfo();
   };
   struct DeductSchedule {
-    using EstimatedDeductAmount =
-        GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-    using ScheduledAmount =
-        GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-    using DeductAmount =
-        GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-    std::string estimated_deduct_date;
-    EstimatedDeductAmount estimated_deduct_amount;
-    std::string schedule_state;
+    struct EstimatedDeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    struct ScheduledAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      ScheduledAmount();
+      ScheduledAmount(const ScheduledAmount&) = default;
+      ScheduledAmount(ScheduledAmount&&) = default;
+      ScheduledAmount& operator=(const ScheduledAmount&) = default;
+      ScheduledAmount& operator=(ScheduledAmount&&) = default;
+      ~ScheduledAmount();
+    };
+    struct DeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      DeductAmount();
+      DeductAmount(const DeductAmount&) = default;
+      DeductAmount(DeductAmount&&) = default;
+      DeductAmount& operator=(const DeductAmount&) = default;
+      DeductAmount& operator=(DeductAmount&&) = default;
+      ~DeductAmount();
+    };
+    std::optional<std::string> estimated_deduct_date;
+    std::optional<EstimatedDeductAmount> estimated_deduct_amount;
+    std::optional<std::string> schedule_state;
     std::optional<ScheduledAmount> scheduled_amount;
     std::optional<DeductAmount> deduct_amount;
     std::optional<std::string> deduct_date;
@@ -2665,18 +3552,18 @@ struct GetSignContractsPlanIdOutContractCodeResponse {
     DeductSchedule& operator=(DeductSchedule&&) = default;
     ~DeductSchedule();
   };
-  std::string mchid;
-  std::string contract_id;
-  std::string appid;
-  std::int64_t plan_id = 0;
-  std::string out_contract_code;
-  std::string contract_display_account;
-  std::string contract_state;
+  std::optional<std::string> mchid;
+  std::optional<std::string> contract_id;
+  std::optional<std::string> appid;
+  std::optional<std::int64_t> plan_id;
+  std::optional<std::string> out_contract_code;
+  std::optional<std::string> contract_display_account;
+  std::optional<std::string> contract_state;
   // format rfc3339
   std::optional<std::string> contract_signed_time;
   // format rfc3339
   std::optional<std::string> contract_expired_time;
-  std::string openid;
+  std::optional<std::string> openid;
   std::optional<ContractTerminateInfo> contract_terminate_info;
   std::optional<std::string> out_user_code;
   std::optional<DeductSchedule> deduct_schedule;
@@ -2756,21 +3643,89 @@ struct PostSignContractsPlanIdOutContractCodeTerminateRequest {
   ~PostSignContractsPlanIdOutContractCodeTerminateRequest();
 };
 struct PostSignContractsPlanIdOutContractCodeTerminateResponse {
-  using ContractTerminateInfo =
-      GetSignContractsPlanIdOutContractCodeResponse::ContractTerminateInfo;
-  using DeductSchedule = GetSignContractsPlanIdOutContractCodeResponse::DeductSchedule;
-  std::string mchid;
-  std::string contract_id;
-  std::string appid;
-  std::int64_t plan_id = 0;
-  std::string out_contract_code;
-  std::string contract_display_account;
-  std::string contract_state;
+  struct ContractTerminateInfo {
+    std::optional<std::string> contract_termination_mode;
+    // format rfc3339
+    std::optional<std::string> contract_terminated_time;
+    std::optional<std::string> contract_termination_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    ContractTerminateInfo();
+    ContractTerminateInfo(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo(ContractTerminateInfo&&) = default;
+    ContractTerminateInfo& operator=(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo& operator=(ContractTerminateInfo&&) = default;
+    ~ContractTerminateInfo();
+  };
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    struct ScheduledAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      ScheduledAmount();
+      ScheduledAmount(const ScheduledAmount&) = default;
+      ScheduledAmount(ScheduledAmount&&) = default;
+      ScheduledAmount& operator=(const ScheduledAmount&) = default;
+      ScheduledAmount& operator=(ScheduledAmount&&) = default;
+      ~ScheduledAmount();
+    };
+    struct DeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      DeductAmount();
+      DeductAmount(const DeductAmount&) = default;
+      DeductAmount(DeductAmount&&) = default;
+      DeductAmount& operator=(const DeductAmount&) = default;
+      DeductAmount& operator=(DeductAmount&&) = default;
+      ~DeductAmount();
+    };
+    std::optional<std::string> estimated_deduct_date;
+    std::optional<EstimatedDeductAmount> estimated_deduct_amount;
+    std::optional<std::string> schedule_state;
+    std::optional<ScheduledAmount> scheduled_amount;
+    std::optional<DeductAmount> deduct_amount;
+    std::optional<std::string> deduct_date;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
+  std::optional<std::string> mchid;
+  std::optional<std::string> contract_id;
+  std::optional<std::string> appid;
+  std::optional<std::int64_t> plan_id;
+  std::optional<std::string> out_contract_code;
+  std::optional<std::string> contract_display_account;
+  std::optional<std::string> contract_state;
   // format rfc3339
   std::optional<std::string> contract_signed_time;
   // format rfc3339
   std::optional<std::string> contract_expired_time;
-  std::string openid;
+  std::optional<std::string> openid;
   std::optional<ContractTerminateInfo> contract_terminate_info;
   std::optional<std::string> out_user_code;
   std::optional<DeductSchedule> deduct_schedule;
@@ -2903,7 +3858,7 @@ struct PostSignContractsPreEntrustSignRequest {
   ~PostSignContractsPreEntrustSignRequest();
 };
 struct PostSignContractsPreEntrustSignResponse {
-  std::string pre_entrustweb_id;
+  std::optional<std::string> pre_entrustweb_id;
   std::optional<std::string> mini_program_username;
   std::optional<std::string> mini_program_path;
   std::optional<std::string> redirect_url;
@@ -2969,23 +3924,91 @@ struct GetSignPartnerContractsPlanIdOutContractCodeRequest {
   ~GetSignPartnerContractsPlanIdOutContractCodeRequest();
 };
 struct GetSignPartnerContractsPlanIdOutContractCodeResponse {
-  using ContractTerminateInfo =
-      GetSignContractsPlanIdOutContractCodeResponse::ContractTerminateInfo;
-  using DeductSchedule = GetSignContractsPlanIdOutContractCodeResponse::DeductSchedule;
-  std::string contract_id;
-  std::string sp_mchid;
-  std::string sp_appid;
-  std::string sub_mchid;
+  struct ContractTerminateInfo {
+    std::optional<std::string> contract_termination_mode;
+    // format rfc3339
+    std::optional<std::string> contract_terminated_time;
+    std::optional<std::string> contract_termination_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    ContractTerminateInfo();
+    ContractTerminateInfo(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo(ContractTerminateInfo&&) = default;
+    ContractTerminateInfo& operator=(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo& operator=(ContractTerminateInfo&&) = default;
+    ~ContractTerminateInfo();
+  };
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    struct ScheduledAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      ScheduledAmount();
+      ScheduledAmount(const ScheduledAmount&) = default;
+      ScheduledAmount(ScheduledAmount&&) = default;
+      ScheduledAmount& operator=(const ScheduledAmount&) = default;
+      ScheduledAmount& operator=(ScheduledAmount&&) = default;
+      ~ScheduledAmount();
+    };
+    struct DeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      DeductAmount();
+      DeductAmount(const DeductAmount&) = default;
+      DeductAmount(DeductAmount&&) = default;
+      DeductAmount& operator=(const DeductAmount&) = default;
+      DeductAmount& operator=(DeductAmount&&) = default;
+      ~DeductAmount();
+    };
+    std::optional<std::string> estimated_deduct_date;
+    std::optional<EstimatedDeductAmount> estimated_deduct_amount;
+    std::optional<std::string> schedule_state;
+    std::optional<ScheduledAmount> scheduled_amount;
+    std::optional<DeductAmount> deduct_amount;
+    std::optional<std::string> deduct_date;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
+  std::optional<std::string> contract_id;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sp_appid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
-  std::int64_t plan_id = 0;
-  std::string out_contract_code;
-  std::string contract_display_account;
-  std::string contract_state;
+  std::optional<std::int64_t> plan_id;
+  std::optional<std::string> out_contract_code;
+  std::optional<std::string> contract_display_account;
+  std::optional<std::string> contract_state;
   // format rfc3339
   std::optional<std::string> contract_signed_time;
   // format rfc3339
   std::optional<std::string> contract_expired_time;
-  std::string sp_openid;
+  std::optional<std::string> sp_openid;
   std::optional<std::string> sub_openid;
   std::optional<ContractTerminateInfo> contract_terminate_info;
   std::optional<std::string> out_user_code;
@@ -3068,23 +4091,91 @@ struct PostSignPartnerContractsPlanIdOutContractCodeTerminateRequest {
   ~PostSignPartnerContractsPlanIdOutContractCodeTerminateRequest();
 };
 struct PostSignPartnerContractsPlanIdOutContractCodeTerminateResponse {
-  using ContractTerminateInfo =
-      GetSignContractsPlanIdOutContractCodeResponse::ContractTerminateInfo;
-  using DeductSchedule = GetSignContractsPlanIdOutContractCodeResponse::DeductSchedule;
-  std::string contract_id;
-  std::string sp_mchid;
-  std::string sp_appid;
-  std::string sub_mchid;
+  struct ContractTerminateInfo {
+    std::optional<std::string> contract_termination_mode;
+    // format rfc3339
+    std::optional<std::string> contract_terminated_time;
+    std::optional<std::string> contract_termination_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    ContractTerminateInfo();
+    ContractTerminateInfo(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo(ContractTerminateInfo&&) = default;
+    ContractTerminateInfo& operator=(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo& operator=(ContractTerminateInfo&&) = default;
+    ~ContractTerminateInfo();
+  };
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    struct ScheduledAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      ScheduledAmount();
+      ScheduledAmount(const ScheduledAmount&) = default;
+      ScheduledAmount(ScheduledAmount&&) = default;
+      ScheduledAmount& operator=(const ScheduledAmount&) = default;
+      ScheduledAmount& operator=(ScheduledAmount&&) = default;
+      ~ScheduledAmount();
+    };
+    struct DeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      DeductAmount();
+      DeductAmount(const DeductAmount&) = default;
+      DeductAmount(DeductAmount&&) = default;
+      DeductAmount& operator=(const DeductAmount&) = default;
+      DeductAmount& operator=(DeductAmount&&) = default;
+      ~DeductAmount();
+    };
+    std::optional<std::string> estimated_deduct_date;
+    std::optional<EstimatedDeductAmount> estimated_deduct_amount;
+    std::optional<std::string> schedule_state;
+    std::optional<ScheduledAmount> scheduled_amount;
+    std::optional<DeductAmount> deduct_amount;
+    std::optional<std::string> deduct_date;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
+  std::optional<std::string> contract_id;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sp_appid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
-  std::int64_t plan_id = 0;
-  std::string out_contract_code;
-  std::string contract_display_account;
-  std::string contract_state;
+  std::optional<std::int64_t> plan_id;
+  std::optional<std::string> out_contract_code;
+  std::optional<std::string> contract_display_account;
+  std::optional<std::string> contract_state;
   // format rfc3339
   std::optional<std::string> contract_signed_time;
   // format rfc3339
   std::optional<std::string> contract_expired_time;
-  std::string sp_openid;
+  std::optional<std::string> sp_openid;
   std::optional<std::string> sub_openid;
   std::optional<ContractTerminateInfo> contract_terminate_info;
   std::optional<std::string> out_user_code;
@@ -3246,9 +4337,21 @@ const EnumTable& EnumTableOf(GetInsuranceSignContractsPlanIdOutContractCodeRespo
 const EnumTable& EnumTableOf(GetInsuranceSignContractsPlanIdOutContractCodeResponse::
                                  ContractTerminateInfo::ContractTerminationMode);
 const EnumTable& EnumTableOf(
+    PostInsuranceSignContractsPlanIdOutContractCodeTerminateResponse::ContractState);
+const EnumTable& EnumTableOf(PostInsuranceSignContractsPlanIdOutContractCodeTerminateResponse::
+                                 ContractTerminateInfo::ContractTerminationMode);
+const EnumTable& EnumTableOf(
     PostInsuranceSignContractsPreEntrustSignAppRequest::RealIdentity::IdentityType);
 const EnumTable& EnumTableOf(
+    PostInsuranceSignContractsPreEntrustSignH5Request::RealIdentity::IdentityType);
+const EnumTable& EnumTableOf(
+    PostInsuranceSignContractsPreEntrustSignJsapiRequest::RealIdentity::IdentityType);
+const EnumTable& EnumTableOf(
+    PostInsuranceSignContractsPreEntrustSignMiniProgramRequest::RealIdentity::IdentityType);
+const EnumTable& EnumTableOf(
     GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeResponse::ContractState);
+const EnumTable& EnumTableOf(GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeResponse::
+                                 ContractTerminateInfo::ContractTerminationMode);
 const EnumTable& EnumTableOf(PostSignContractsPreEntrustSignRequest::SignScene);
 const EnumTable& EnumTableOf(PostSignContractsPreEntrustSignRequest::DeviceInfo::DeviceType);
 const EnumTable& EnumTableOf(

@@ -89,9 +89,9 @@ struct PostBatchesRequest {
   ~PostBatchesRequest();
 };
 struct PostBatchesResponse {
-  std::string out_batch_no;
-  std::string batch_id;
-  std::string create_time;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
+  std::optional<std::string> create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -164,9 +164,9 @@ struct GetBatchesBatchIdResponse {
     kPayerAccountAbnormal = 3,  // "PAYER_ACCOUNT_ABNORMAL"
   };
   struct TransferDetailList {
-    std::string detail_id;
-    std::string out_detail_no;
-    std::string detail_status;
+    std::optional<std::string> detail_id;
+    std::optional<std::string> out_detail_no;
+    std::optional<std::string> detail_status;
     // Unknown members.
     JsonValue extra;
 
@@ -177,28 +177,40 @@ struct GetBatchesBatchIdResponse {
     TransferDetailList& operator=(TransferDetailList&&) = default;
     ~TransferDetailList();
   };
-  using TransferPurpose = PostBatchesRequest::TransferPurpose;
-  using TransferScene = PostBatchesRequest::TransferScene;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string out_batch_no;
-  std::string batch_id;
+  enum class TransferPurpose : std::int32_t {
+    kUnrecognized = 0,
+    kGoodspayment = 1,   // "GOODSPAYMENT"
+    kCommission = 2,     // "COMMISSION"
+    kRefund = 3,         // "REFUND"
+    kReimbursement = 4,  // "REIMBURSEMENT"
+    kFreight = 5,        // "FREIGHT"
+    kOthers = 6,         // "OTHERS"
+  };
+  enum class TransferScene : std::int32_t {
+    kUnrecognized = 0,
+    kOrdinaryTransfer = 1,     // "ORDINARY_TRANSFER"
+    kPayrollCardTransfer = 2,  // "PAYROLL_CARD_TRANSFER"
+  };
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
   std::optional<std::string> sub_appid;
-  std::string batch_status;
-  std::string batch_type;
-  std::string authorization_type;
-  std::string batch_name;
-  std::string batch_remark;
+  std::optional<std::string> batch_status;
+  std::optional<std::string> batch_type;
+  std::optional<std::string> authorization_type;
+  std::optional<std::string> batch_name;
+  std::optional<std::string> batch_remark;
   Enum<CloseReason> close_reason;
-  std::int64_t total_amount = 0;
-  std::int64_t total_num = 0;
+  std::optional<std::int64_t> total_amount;
+  std::optional<std::int64_t> total_num;
   std::optional<std::string> create_time;
   std::optional<std::string> update_time;
   std::optional<std::int64_t> success_amount;
   std::optional<std::int64_t> success_num;
   std::optional<std::int64_t> fail_amount;
   std::optional<std::int64_t> fail_num;
-  std::vector<TransferDetailList> transfer_detail_list;
+  List<TransferDetailList> transfer_detail_list;
   std::optional<std::string> sp_appid;
   Enum<TransferPurpose> transfer_purpose;
   Enum<TransferScene> transfer_scene;
@@ -261,20 +273,20 @@ struct GetBatchesBatchIdDetailsDetailIdRequest {
   ~GetBatchesBatchIdDetailsDetailIdRequest();
 };
 struct GetBatchesBatchIdDetailsDetailIdResponse {
-  std::string sp_mchid;
-  std::string out_batch_no;
-  std::string batch_id;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
   std::optional<std::string> appid;
-  std::string out_detail_no;
-  std::string detail_id;
-  std::string detail_status;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> detail_id;
+  std::optional<std::string> detail_status;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   std::optional<std::string> fail_reason;
-  std::string openid;
-  std::string username;
-  std::string initiate_time;
-  std::string update_time;
+  std::optional<std::string> openid;
+  std::optional<std::string> username;
+  std::optional<std::string> initiate_time;
+  std::optional<std::string> update_time;
   std::optional<std::string> account_type;
   std::optional<std::string> bank_name;
   std::optional<std::string> bank_card_number_tail;
@@ -357,31 +369,60 @@ struct GetBatchesOutBatchNoRequest {
   ~GetBatchesOutBatchNoRequest();
 };
 struct GetBatchesOutBatchNoResponse {
-  using CloseReason = GetBatchesBatchIdResponse::CloseReason;
-  using TransferDetailList = GetBatchesBatchIdResponse::TransferDetailList;
-  using TransferPurpose = PostBatchesRequest::TransferPurpose;
-  using TransferScene = PostBatchesRequest::TransferScene;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string out_batch_no;
-  std::string batch_id;
+  enum class CloseReason : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantRevocation = 1,    // "MERCHANT_REVOCATION"
+    kOverdueClose = 2,          // "OVERDUE_CLOSE"
+    kPayerAccountAbnormal = 3,  // "PAYER_ACCOUNT_ABNORMAL"
+  };
+  struct TransferDetailList {
+    std::optional<std::string> detail_id;
+    std::optional<std::string> out_detail_no;
+    std::optional<std::string> detail_status;
+    // Unknown members.
+    JsonValue extra;
+
+    TransferDetailList();
+    TransferDetailList(const TransferDetailList&) = default;
+    TransferDetailList(TransferDetailList&&) = default;
+    TransferDetailList& operator=(const TransferDetailList&) = default;
+    TransferDetailList& operator=(TransferDetailList&&) = default;
+    ~TransferDetailList();
+  };
+  enum class TransferPurpose : std::int32_t {
+    kUnrecognized = 0,
+    kGoodspayment = 1,   // "GOODSPAYMENT"
+    kCommission = 2,     // "COMMISSION"
+    kRefund = 3,         // "REFUND"
+    kReimbursement = 4,  // "REIMBURSEMENT"
+    kFreight = 5,        // "FREIGHT"
+    kOthers = 6,         // "OTHERS"
+  };
+  enum class TransferScene : std::int32_t {
+    kUnrecognized = 0,
+    kOrdinaryTransfer = 1,     // "ORDINARY_TRANSFER"
+    kPayrollCardTransfer = 2,  // "PAYROLL_CARD_TRANSFER"
+  };
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
   std::optional<std::string> sub_appid;
-  std::string batch_status;
-  std::string batch_type;
-  std::string authorization_type;
-  std::string batch_name;
-  std::string batch_remark;
+  std::optional<std::string> batch_status;
+  std::optional<std::string> batch_type;
+  std::optional<std::string> authorization_type;
+  std::optional<std::string> batch_name;
+  std::optional<std::string> batch_remark;
   Enum<CloseReason> close_reason;
-  std::int64_t total_amount = 0;
-  std::int64_t total_num = 0;
+  std::optional<std::int64_t> total_amount;
+  std::optional<std::int64_t> total_num;
   std::optional<std::string> create_time;
   std::optional<std::string> update_time;
   std::optional<std::int64_t> success_amount;
   std::optional<std::int64_t> success_num;
   std::optional<std::int64_t> fail_amount;
   std::optional<std::int64_t> fail_num;
-  // required
-  std::vector<TransferDetailList> transfer_detail_list;
+  List<TransferDetailList> transfer_detail_list;
   std::optional<std::string> sp_appid;
   Enum<TransferPurpose> transfer_purpose;
   Enum<TransferScene> transfer_scene;
@@ -447,20 +488,20 @@ struct GetBatchesOutBatchNoDetailsOutDetailNoRequest {
   ~GetBatchesOutBatchNoDetailsOutDetailNoRequest();
 };
 struct GetBatchesOutBatchNoDetailsOutDetailNoResponse {
-  std::string sp_mchid;
-  std::string out_batch_no;
-  std::string batch_id;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
   std::optional<std::string> appid;
-  std::string out_detail_no;
-  std::string detail_id;
-  std::string detail_status;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> detail_id;
+  std::optional<std::string> detail_status;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   std::optional<std::string> fail_reason;
-  std::string openid;
-  std::string username;
-  std::string initiate_time;
-  std::string update_time;
+  std::optional<std::string> openid;
+  std::optional<std::string> username;
+  std::optional<std::string> initiate_time;
+  std::optional<std::string> update_time;
   std::optional<std::string> account_type;
   std::optional<std::string> bank_name;
   std::optional<std::string> bank_card_number_tail;
@@ -540,7 +581,12 @@ const EnumTable& EnumTableOf(PostBatchesRequest::TransferPurpose);
 const EnumTable& EnumTableOf(PostBatchesRequest::TransferScene);
 const EnumTable& EnumTableOf(GetBatchesBatchIdRequest::DetailStatus);
 const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::CloseReason);
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferPurpose);
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferScene);
 const EnumTable& EnumTableOf(GetBatchesOutBatchNoRequest::DetailStatus);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::CloseReason);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferPurpose);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferScene);
 
 // Fluent calls: PartnerTransfer(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

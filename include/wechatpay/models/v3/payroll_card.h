@@ -4,7 +4,7 @@
 // Typed models for v3/payroll-card (9 endpoints, 9 typed calls).
 //
 //   auto r = wechatpay::models::v3::PayrollCard(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_3.cc.
+// Implementation: src/models/small_groups_4.cc.
 #ifndef WECHATPAY_MODELS_V3_PAYROLL_CARD_H_
 #define WECHATPAY_MODELS_V3_PAYROLL_CARD_H_
 
@@ -56,18 +56,16 @@ struct GetAuthenticationsResponse {
       kAuthenticateSuccess = 2,     // "AUTHENTICATE_SUCCESS"
       kAuthenticateFailed = 3,      // "AUTHENTICATE_FAILED"
     };
-    std::string mchid;
-    std::string sub_mchid;
-    std::string openid;
-    // required
+    std::optional<std::string> mchid;
+    std::optional<std::string> sub_mchid;
+    std::optional<std::string> openid;
     Enum<AuthenticateScene> authenticate_scene;
-    std::string authenticate_source;
-    std::string project_name;
-    std::string employer_name;
-    // required
+    std::optional<std::string> authenticate_source;
+    std::optional<std::string> project_name;
+    std::optional<std::string> employer_name;
     Enum<AuthenticateState> authenticate_state;
-    std::string authenticate_time;
-    std::string authenticate_number;
+    std::optional<std::string> authenticate_time;
+    std::optional<std::string> authenticate_number;
     // Unknown members.
     JsonValue extra;
 
@@ -78,10 +76,10 @@ struct GetAuthenticationsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::vector<Data> data;
-  std::int64_t total_count = 0;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
+  List<Data> data;
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -153,12 +151,12 @@ struct PostAuthenticationsPreOrderRequest {
   ~PostAuthenticationsPreOrderRequest();
 };
 struct PostAuthenticationsPreOrderResponse {
-  std::string authenticate_number;
-  std::string openid;
-  std::string mchid;
-  std::string sub_mchid;
-  std::string token;
-  std::int64_t expires_in = 0;
+  std::optional<std::string> authenticate_number;
+  std::optional<std::string> openid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> token;
+  std::optional<std::int64_t> expires_in;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -210,7 +208,12 @@ struct PostAuthenticationsPreOrderWithAuthRequest {
     kShortTermEmployment = 2,    // "SHORT_TERM_EMPLOYMENT"
     kCooperationEmployment = 3,  // "COOPERATION_EMPLOYMENT"
   };
-  using AuthenticateType = PostAuthenticationsPreOrderRequest::AuthenticateType;
+  enum class AuthenticateType : std::int32_t {
+    kUnrecognized = 0,
+    kSignIn = 1,     // "SIGN_IN"
+    kInsurance = 2,  // "INSURANCE"
+    kContract = 3,   // "CONTRACT"
+  };
   std::string openid;
   std::optional<std::string> appid;
   std::string sub_mchid;
@@ -241,12 +244,12 @@ struct PostAuthenticationsPreOrderWithAuthRequest {
   ~PostAuthenticationsPreOrderWithAuthRequest();
 };
 struct PostAuthenticationsPreOrderWithAuthResponse {
-  std::string authenticate_number;
-  std::string openid;
-  std::string mchid;
-  std::string sub_mchid;
-  std::string token;
-  std::int64_t expires_in = 0;
+  std::optional<std::string> authenticate_number;
+  std::optional<std::string> openid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> token;
+  std::optional<std::int64_t> expires_in;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -312,18 +315,22 @@ struct GetAuthenticationsByAuthenticateNumberRequest {
   ~GetAuthenticationsByAuthenticateNumberRequest();
 };
 struct GetAuthenticationsByAuthenticateNumberResponse {
-  using AuthenticateState = GetAuthenticationsResponse::Data::AuthenticateState;
-  std::string mchid;
-  std::string sub_mchid;
-  std::string openid;
-  std::string authenticate_scene;
-  std::string authenticate_source;
-  std::string project_name;
-  std::string employer_name;
-  // required
+  enum class AuthenticateState : std::int32_t {
+    kUnrecognized = 0,
+    kAuthenticateProcessing = 1,  // "AUTHENTICATE_PROCESSING"
+    kAuthenticateSuccess = 2,     // "AUTHENTICATE_SUCCESS"
+    kAuthenticateFailed = 3,      // "AUTHENTICATE_FAILED"
+  };
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> openid;
+  std::optional<std::string> authenticate_scene;
+  std::optional<std::string> authenticate_source;
+  std::optional<std::string> project_name;
+  std::optional<std::string> employer_name;
   Enum<AuthenticateState> authenticate_state;
-  std::string authenticate_time;
-  std::string authenticate_number;
+  std::optional<std::string> authenticate_time;
+  std::optional<std::string> authenticate_number;
   std::optional<std::string> authenticate_failed_reason;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -399,10 +406,9 @@ struct GetRelationsByOpenidResponse {
     kAuthorized = 2,    // "AUTHORIZED"
     kDeauthorized = 3,  // "DEAUTHORIZED"
   };
-  std::string openid;
-  std::string mchid;
-  std::string sub_mchid;
-  // required
+  std::optional<std::string> openid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
   Enum<AuthorizeState> authorize_state;
   std::optional<std::string> authorize_time;
   std::optional<std::string> deauthorize_time;
@@ -452,7 +458,12 @@ struct GetRelationsByOpenid {
 
 // POST v3/payroll-card/tokens
 struct PostTokensRequest {
-  using EmploymentType = PostAuthenticationsPreOrderWithAuthRequest::EmploymentType;
+  enum class EmploymentType : std::int32_t {
+    kUnrecognized = 0,
+    kLongTermEmployment = 1,     // "LONG_TERM_EMPLOYMENT"
+    kShortTermEmployment = 2,    // "SHORT_TERM_EMPLOYMENT"
+    kCooperationEmployment = 3,  // "COOPERATION_EMPLOYMENT"
+  };
   std::string openid;
   std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
@@ -474,11 +485,11 @@ struct PostTokensRequest {
   ~PostTokensRequest();
 };
 struct PostTokensResponse {
-  std::string openid;
-  std::string mchid;
-  std::string sub_mchid;
-  std::string token;
-  std::int64_t expires_in = 0;
+  std::optional<std::string> openid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> token;
+  std::optional<std::int64_t> expires_in;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -564,9 +575,9 @@ struct PostTransferBatchesRequest {
   ~PostTransferBatchesRequest();
 };
 struct PostTransferBatchesResponse {
-  std::string out_batch_no;
-  std::string batch_id;
-  std::string create_time;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
+  std::optional<std::string> create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -694,7 +705,7 @@ struct PostWesureTokenValidationsRequest {
   ~PostWesureTokenValidationsRequest();
 };
 struct PostWesureTokenValidationsResponse {
-  std::string result;
+  std::optional<std::string> result;
   std::optional<std::string> authenticate_success_time;
   std::optional<std::string> openid;
   std::optional<std::string> fail_reason;
@@ -763,7 +774,10 @@ const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticateScene
 const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticateState);
 const EnumTable& EnumTableOf(PostAuthenticationsPreOrderRequest::AuthenticateType);
 const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::EmploymentType);
+const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::AuthenticateType);
+const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticateState);
 const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::AuthorizeState);
+const EnumTable& EnumTableOf(PostTokensRequest::EmploymentType);
 const EnumTable& EnumTableOf(PostWesureTokenValidationsRequest::AuthenticateType);
 
 // Fluent calls: PayrollCard(client).segment().segment(placeholder).get(request).

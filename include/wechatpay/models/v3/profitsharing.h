@@ -47,10 +47,9 @@ struct GetBillsResponse {
     kUnrecognized = 0,
     kSha1 = 1,  // "SHA1"
   };
-  std::string download_url;
-  // required
+  std::optional<std::string> download_url;
   Enum<HashType> hash_type;
-  std::string hash_value;
+  std::optional<std::string> hash_value;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -107,8 +106,8 @@ struct GetMerchantConfigsBySubMchidRequest {
   ~GetMerchantConfigsBySubMchidRequest();
 };
 struct GetMerchantConfigsBySubMchidResponse {
-  std::string sub_mchid;
-  std::int64_t max_ratio = 0;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::int64_t> max_ratio;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -222,19 +221,17 @@ struct PostOrdersResponse {
       kPayerAccountAbnormal = 7,         // "PAYER_ACCOUNT_ABNORMAL"
       kInvalidRequest = 8,               // "INVALID_REQUEST"
     };
-    std::int64_t amount = 0;
-    std::string description;
-    // required
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
     Enum<Type> type;
-    std::string account;
-    // required
+    std::optional<std::string> account;
     Enum<Result_> result;
     Enum<FailReason> fail_reason;
     std::optional<std::string> detail_id;
     // format rfc3339
-    std::string create_time;
+    std::optional<std::string> create_time;
     // format rfc3339
-    std::string finish_time;
+    std::optional<std::string> finish_time;
     // Unknown members.
     JsonValue extra;
 
@@ -246,12 +243,11 @@ struct PostOrdersResponse {
     ~Receivers();
   };
   std::optional<std::string> sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string order_id;
-  // required
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> order_id;
   Enum<State> state;
-  std::vector<Receivers> receivers;
+  List<Receivers> receivers;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -311,23 +307,40 @@ struct PostOrdersUnfreezeRequest {
   ~PostOrdersUnfreezeRequest();
 };
 struct PostOrdersUnfreezeResponse {
-  using State = PostOrdersResponse::State;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kProcessing = 1,  // "PROCESSING"
+    kFinished = 2,    // "FINISHED"
+  };
   struct Receivers {
-    using Type = PostOrdersRequest::Receivers::Type;
-    using FailReason = PostOrdersResponse::Receivers::FailReason;
-    std::int64_t amount = 0;
-    std::string description;
-    // required
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kMerchantId = 1,         // "MERCHANT_ID"
+      kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+      kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+    };
+    enum class FailReason : std::int32_t {
+      kUnrecognized = 0,
+      kAccountAbnormal = 1,              // "ACCOUNT_ABNORMAL"
+      kNoRelation = 2,                   // "NO_RELATION"
+      kReceiverHighRisk = 3,             // "RECEIVER_HIGH_RISK"
+      kReceiverRealNameNotVerified = 4,  // "RECEIVER_REAL_NAME_NOT_VERIFIED"
+      kNoAuth = 5,                       // "NO_AUTH"
+      kReceiverReceiptLimit = 6,         // "RECEIVER_RECEIPT_LIMIT"
+      kPayerAccountAbnormal = 7,         // "PAYER_ACCOUNT_ABNORMAL"
+      kInvalidRequest = 8,               // "INVALID_REQUEST"
+    };
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
     Enum<Type> type;
-    std::string account;
-    std::string result;
-    // required
+    std::optional<std::string> account;
+    std::optional<std::string> result;
     Enum<FailReason> fail_reason;
     std::optional<std::string> detail_id;
     // format rfc3339
-    std::string create_time;
+    std::optional<std::string> create_time;
     // format rfc3339
-    std::string finish_time;
+    std::optional<std::string> finish_time;
     // Unknown members.
     JsonValue extra;
 
@@ -339,12 +352,11 @@ struct PostOrdersUnfreezeResponse {
     ~Receivers();
   };
   std::optional<std::string> sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string order_id;
-  // required
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> order_id;
   Enum<State> state;
-  std::vector<Receivers> receivers;
+  List<Receivers> receivers;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -402,23 +414,41 @@ struct GetOrdersByOutOrderNoRequest {
   ~GetOrdersByOutOrderNoRequest();
 };
 struct GetOrdersByOutOrderNoResponse {
-  using State = PostOrdersResponse::Receivers::Result_;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kPending = 1,  // "PENDING"
+    kSuccess = 2,  // "SUCCESS"
+    kClosed = 3,   // "CLOSED"
+  };
   struct Receivers {
-    using Type = PostOrdersRequest::Receivers::Type;
-    using Result_ = PostOrdersResponse::Receivers::FailReason;
-    std::int64_t amount = 0;
-    std::string description;
-    // required
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kMerchantId = 1,         // "MERCHANT_ID"
+      kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+      kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+    };
+    enum class Result_ : std::int32_t {
+      kUnrecognized = 0,
+      kAccountAbnormal = 1,              // "ACCOUNT_ABNORMAL"
+      kNoRelation = 2,                   // "NO_RELATION"
+      kReceiverHighRisk = 3,             // "RECEIVER_HIGH_RISK"
+      kReceiverRealNameNotVerified = 4,  // "RECEIVER_REAL_NAME_NOT_VERIFIED"
+      kNoAuth = 5,                       // "NO_AUTH"
+      kReceiverReceiptLimit = 6,         // "RECEIVER_RECEIPT_LIMIT"
+      kPayerAccountAbnormal = 7,         // "PAYER_ACCOUNT_ABNORMAL"
+      kInvalidRequest = 8,               // "INVALID_REQUEST"
+    };
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
     Enum<Type> type;
-    std::string account;
-    // required
+    std::optional<std::string> account;
     Enum<Result_> result;
     std::optional<std::string> fail_reason;
     std::optional<std::string> detail_id;
     // format rfc3339
-    std::string create_time;
+    std::optional<std::string> create_time;
     // format rfc3339
-    std::string finish_time;
+    std::optional<std::string> finish_time;
     // Unknown members.
     JsonValue extra;
 
@@ -430,12 +460,11 @@ struct GetOrdersByOutOrderNoResponse {
     ~Receivers();
   };
   std::optional<std::string> sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string order_id;
-  // required
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> order_id;
   Enum<State> state;
-  std::vector<Receivers> receivers;
+  List<Receivers> receivers;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -482,7 +511,12 @@ struct GetOrdersByOutOrderNo {
 
 // POST v3/profitsharing/receivers/add
 struct PostReceiversAddRequest {
-  using Type = PostOrdersRequest::Receivers::Type;
+  enum class Type : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantId = 1,         // "MERCHANT_ID"
+    kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+    kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+  };
   enum class RelationType : std::int32_t {
     kUnrecognized = 0,
     kServiceProvider = 1,  // "SERVICE_PROVIDER"
@@ -519,15 +553,13 @@ struct PostReceiversAddRequest {
   ~PostReceiversAddRequest();
 };
 struct PostReceiversAddResponse {
-  using Type = PostOrdersRequest::Receivers::Type;
+  using Type = PostReceiversAddRequest::Type;
   using RelationType = PostReceiversAddRequest::RelationType;
   std::optional<std::string> sub_mchid;
-  // required
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   // format base64
   std::optional<std::string> name;
-  // required
   Enum<RelationType> relation_type;
   std::optional<std::string> custom_relation;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -574,7 +606,12 @@ struct PostReceiversAdd {
 
 // POST v3/profitsharing/receivers/delete
 struct PostReceiversDeleteRequest {
-  using Type = PostOrdersRequest::Receivers::Type;
+  enum class Type : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantId = 1,         // "MERCHANT_ID"
+    kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+    kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+  };
   std::optional<std::string> sub_mchid;
   std::string appid;
   std::optional<std::string> sub_appid;
@@ -592,11 +629,10 @@ struct PostReceiversDeleteRequest {
   ~PostReceiversDeleteRequest();
 };
 struct PostReceiversDeleteResponse {
-  using Type = PostOrdersRequest::Receivers::Type;
+  using Type = PostReceiversDeleteRequest::Type;
   std::optional<std::string> sub_mchid;
-  // required
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -674,20 +710,19 @@ struct PostReturnOrdersResponse {
     kInvalidRequest = 5,        // "INVALID_REQUEST"
   };
   std::optional<std::string> sub_mchid;
-  std::string order_id;
-  std::string out_order_no;
-  std::string out_return_no;
-  std::string return_id;
-  std::string return_mchid;
-  std::int64_t amount = 0;
-  std::string description;
-  // required
+  std::optional<std::string> order_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> out_return_no;
+  std::optional<std::string> return_id;
+  std::optional<std::string> return_mchid;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
   Enum<Result_> result;
   Enum<FailReason> fail_reason;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
-  std::string finish_time;
+  std::optional<std::string> finish_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -746,23 +781,34 @@ struct GetReturnOrdersByOutReturnNoRequest {
   ~GetReturnOrdersByOutReturnNoRequest();
 };
 struct GetReturnOrdersByOutReturnNoResponse {
-  using Result_ = PostReturnOrdersResponse::Result_;
-  using FailReason = PostReturnOrdersResponse::FailReason;
+  enum class Result_ : std::int32_t {
+    kUnrecognized = 0,
+    kProcessing = 1,  // "PROCESSING"
+    kSuccess = 2,     // "SUCCESS"
+    kFailed = 3,      // "FAILED"
+  };
+  enum class FailReason : std::int32_t {
+    kUnrecognized = 0,
+    kAccountAbnormal = 1,       // "ACCOUNT_ABNORMAL"
+    kBalanceNotEnough = 2,      // "BALANCE_NOT_ENOUGH"
+    kTimeOutClosed = 3,         // "TIME_OUT_CLOSED"
+    kPayerAccountAbnormal = 4,  // "PAYER_ACCOUNT_ABNORMAL"
+    kInvalidRequest = 5,        // "INVALID_REQUEST"
+  };
   std::optional<std::string> sub_mchid;
-  std::string order_id;
-  std::string out_order_no;
-  std::string out_return_no;
-  std::string return_id;
-  std::string return_mchid;
-  std::int64_t amount = 0;
-  std::string description;
-  // required
+  std::optional<std::string> order_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> out_return_no;
+  std::optional<std::string> return_id;
+  std::optional<std::string> return_mchid;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
   Enum<Result_> result;
   Enum<FailReason> fail_reason;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
-  std::string finish_time;
+  std::optional<std::string> finish_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -826,8 +872,8 @@ struct GetTransactionsByTransactionIdAmountsRequest {
   ~GetTransactionsByTransactionIdAmountsRequest();
 };
 struct GetTransactionsByTransactionIdAmountsResponse {
-  std::string transaction_id;
-  std::int64_t unsplit_amount = 0;
+  std::optional<std::string> transaction_id;
+  std::optional<std::int64_t> unsplit_amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -905,9 +951,19 @@ const EnumTable& EnumTableOf(PostOrdersRequest::Receivers::Type);
 const EnumTable& EnumTableOf(PostOrdersResponse::State);
 const EnumTable& EnumTableOf(PostOrdersResponse::Receivers::Result_);
 const EnumTable& EnumTableOf(PostOrdersResponse::Receivers::FailReason);
+const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::State);
+const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::Receivers::Type);
+const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::Receivers::FailReason);
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::State);
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::Receivers::Type);
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::Receivers::Result_);
+const EnumTable& EnumTableOf(PostReceiversAddRequest::Type);
 const EnumTable& EnumTableOf(PostReceiversAddRequest::RelationType);
+const EnumTable& EnumTableOf(PostReceiversDeleteRequest::Type);
 const EnumTable& EnumTableOf(PostReturnOrdersResponse::Result_);
 const EnumTable& EnumTableOf(PostReturnOrdersResponse::FailReason);
+const EnumTable& EnumTableOf(GetReturnOrdersByOutReturnNoResponse::Result_);
+const EnumTable& EnumTableOf(GetReturnOrdersByOutReturnNoResponse::FailReason);
 
 // Fluent calls: Profitsharing(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

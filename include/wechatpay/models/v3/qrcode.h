@@ -185,7 +185,7 @@ struct PostTransactionsResponse {
   std::optional<BusInfo> bus_info;
   std::optional<MetroInfo> metro_info;
   std::optional<Amount> amount;
-  std::vector<PromotionDetail> promotion_detail;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -242,13 +242,101 @@ struct GetTransactionsOutTradeNoRequest {
   ~GetTransactionsOutTradeNoRequest();
 };
 struct GetTransactionsOutTradeNoResponse {
-  using TradeState = PostTransactionsResponse::TradeState;
-  using UserRepayState = PostTransactionsResponse::UserRepayState;
-  using TradeScene = PostTransactionsRequest::TradeScene;
-  using BusInfo = PostTransactionsRequest::BusInfo;
-  using MetroInfo = PostTransactionsRequest::MetroInfo;
-  using Amount = PostTransactionsResponse::Amount;
-  using PromotionDetail = PostTransactionsResponse::PromotionDetail;
+  enum class TradeState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,   // "SUCCESS"
+    kAccepted = 2,  // "ACCEPTED"
+    kPayFail = 3,   // "PAY_FAIL"
+    kRefund = 4,    // "REFUND"
+  };
+  enum class UserRepayState : std::int32_t {
+    kUnrecognized = 0,
+    kNotRepay = 1,   // "NOT_REPAY"
+    kRepaid = 2,     // "REPAID"
+    kAllRefund = 3,  // "ALL_REFUND"
+  };
+  enum class TradeScene : std::int32_t {
+    kUnrecognized = 0,
+    kBus = 1,    // "BUS"
+    kMetro = 2,  // "METRO"
+  };
+  struct BusInfo {
+    // format rfc3339
+    std::optional<std::string> start_time;
+    std::optional<std::string> line_name;
+    std::optional<std::string> plate_number;
+    // Unknown members.
+    JsonValue extra;
+
+    BusInfo();
+    BusInfo(const BusInfo&) = default;
+    BusInfo(BusInfo&&) = default;
+    BusInfo& operator=(const BusInfo&) = default;
+    BusInfo& operator=(BusInfo&&) = default;
+    ~BusInfo();
+  };
+  struct MetroInfo {
+    // format rfc3339
+    std::optional<std::string> start_time;
+    // format rfc3339
+    std::optional<std::string> end_time;
+    std::optional<std::string> start_station;
+    std::optional<std::string> end_station;
+    // Unknown members.
+    JsonValue extra;
+
+    MetroInfo();
+    MetroInfo(const MetroInfo&) = default;
+    MetroInfo(MetroInfo&&) = default;
+    MetroInfo& operator=(const MetroInfo&) = default;
+    MetroInfo& operator=(MetroInfo&&) = default;
+    ~MetroInfo();
+  };
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCash = 1,    // "CASH"
+      kNocash = 2,  // "NOCASH"
+    };
+    std::optional<std::string> coupon_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::string> stock_id;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> wechatpay_contribute;
+    std::optional<std::int64_t> merchant_contribute;
+    std::optional<std::int64_t> other_contribute;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
   std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sp_mchid;
@@ -273,7 +361,7 @@ struct GetTransactionsOutTradeNoResponse {
   std::optional<BusInfo> bus_info;
   std::optional<MetroInfo> metro_info;
   std::optional<Amount> amount;
-  std::vector<PromotionDetail> promotion_detail;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -398,6 +486,11 @@ const EnumTable& EnumTableOf(PostTransactionsResponse::TradeState);
 const EnumTable& EnumTableOf(PostTransactionsResponse::UserRepayState);
 const EnumTable& EnumTableOf(PostTransactionsResponse::PromotionDetail::Scope);
 const EnumTable& EnumTableOf(PostTransactionsResponse::PromotionDetail::Type);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeState);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::UserRepayState);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeScene);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(GetUserServicesContractIdResponse::UserServiceState);
 
 // Fluent calls: Qrcode(client).segment().segment(placeholder).get(request).

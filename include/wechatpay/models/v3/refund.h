@@ -91,16 +91,28 @@ struct PostDomesticRefundsRequest {
 };
 struct PostDomesticRefundsResponse {
   struct Amount {
-    using From = PostDomesticRefundsRequest::Amount::From;
-    std::int64_t total = 0;
-    std::int64_t refund = 0;
-    std::vector<From> from;
-    std::int64_t payer_total = 0;
-    std::int64_t payer_refund = 0;
-    std::int64_t settlement_refund = 0;
-    std::int64_t settlement_total = 0;
-    std::int64_t discount_refund = 0;
-    std::string currency;
+    struct From {
+      std::optional<std::string> account;
+      std::optional<std::int64_t> amount;
+      // Unknown members.
+      JsonValue extra;
+
+      From();
+      From(const From&) = default;
+      From(From&&) = default;
+      From& operator=(const From&) = default;
+      From& operator=(From&&) = default;
+      ~From();
+    };
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> refund;
+    List<From> from;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::int64_t> payer_refund;
+    std::optional<std::int64_t> settlement_refund;
+    std::optional<std::int64_t> settlement_total;
+    std::optional<std::int64_t> discount_refund;
+    std::optional<std::string> currency;
     std::optional<std::int64_t> refund_fee;
     // Unknown members.
     JsonValue extra;
@@ -113,13 +125,29 @@ struct PostDomesticRefundsResponse {
     ~Amount();
   };
   struct PromotionDetail {
-    using GoodsDetail = PostDomesticRefundsRequest::GoodsDetail;
-    std::string promotion_id;
-    std::string scope;
-    std::string type;
-    std::int64_t amount = 0;
-    std::int64_t refund_amount = 0;
-    std::vector<GoodsDetail> goods_detail;
+    struct GoodsDetail {
+      std::optional<std::string> merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::optional<std::int64_t> unit_price;
+      std::optional<std::int64_t> refund_amount;
+      std::optional<std::int64_t> refund_quantity;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> scope;
+    std::optional<std::string> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> refund_amount;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -130,18 +158,18 @@ struct PostDomesticRefundsResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  std::string refund_id;
-  std::string out_refund_no;
-  std::string transaction_id;
-  std::string out_trade_no;
-  std::string channel;
-  std::string user_received_account;
+  std::optional<std::string> refund_id;
+  std::optional<std::string> out_refund_no;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> channel;
+  std::optional<std::string> user_received_account;
   std::optional<std::string> success_time;
-  std::string create_time;
-  std::string status;
+  std::optional<std::string> create_time;
+  std::optional<std::string> status;
   std::optional<std::string> funds_account;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  std::optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -200,20 +228,86 @@ struct GetDomesticRefundsByOutRefundNoRequest {
   ~GetDomesticRefundsByOutRefundNoRequest();
 };
 struct GetDomesticRefundsByOutRefundNoResponse {
-  using Amount = PostDomesticRefundsResponse::Amount;
-  using PromotionDetail = PostDomesticRefundsResponse::PromotionDetail;
-  std::string refund_id;
-  std::string out_refund_no;
-  std::string transaction_id;
-  std::string out_trade_no;
-  std::string channel;
-  std::string user_received_account;
+  struct Amount {
+    struct From {
+      std::optional<std::string> account;
+      std::optional<std::int64_t> amount;
+      // Unknown members.
+      JsonValue extra;
+
+      From();
+      From(const From&) = default;
+      From(From&&) = default;
+      From& operator=(const From&) = default;
+      From& operator=(From&&) = default;
+      ~From();
+    };
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> refund;
+    List<From> from;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::int64_t> payer_refund;
+    std::optional<std::int64_t> settlement_refund;
+    std::optional<std::int64_t> settlement_total;
+    std::optional<std::int64_t> discount_refund;
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> refund_fee;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct PromotionDetail {
+    struct GoodsDetail {
+      std::optional<std::string> merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::optional<std::int64_t> unit_price;
+      std::optional<std::int64_t> refund_amount;
+      std::optional<std::int64_t> refund_quantity;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> scope;
+    std::optional<std::string> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> refund_amount;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  std::optional<std::string> refund_id;
+  std::optional<std::string> out_refund_no;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> channel;
+  std::optional<std::string> user_received_account;
   std::optional<std::string> success_time;
-  std::string create_time;
-  std::string status;
+  std::optional<std::string> create_time;
+  std::optional<std::string> status;
   std::optional<std::string> funds_account;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  std::optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -310,20 +404,86 @@ struct PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest {
   ~PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest();
 };
 struct PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse {
-  using Amount = PostDomesticRefundsResponse::Amount;
-  using PromotionDetail = PostDomesticRefundsResponse::PromotionDetail;
-  std::string refund_id;
-  std::string out_refund_no;
-  std::string transaction_id;
-  std::string out_trade_no;
-  std::string channel;
-  std::string user_received_account;
+  struct Amount {
+    struct From {
+      std::optional<std::string> account;
+      std::optional<std::int64_t> amount;
+      // Unknown members.
+      JsonValue extra;
+
+      From();
+      From(const From&) = default;
+      From(From&&) = default;
+      From& operator=(const From&) = default;
+      From& operator=(From&&) = default;
+      ~From();
+    };
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> refund;
+    List<From> from;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::int64_t> payer_refund;
+    std::optional<std::int64_t> settlement_refund;
+    std::optional<std::int64_t> settlement_total;
+    std::optional<std::int64_t> discount_refund;
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> refund_fee;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct PromotionDetail {
+    struct GoodsDetail {
+      std::optional<std::string> merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::optional<std::int64_t> unit_price;
+      std::optional<std::int64_t> refund_amount;
+      std::optional<std::int64_t> refund_quantity;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> scope;
+    std::optional<std::string> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> refund_amount;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  std::optional<std::string> refund_id;
+  std::optional<std::string> out_refund_no;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> channel;
+  std::optional<std::string> user_received_account;
   std::optional<std::string> success_time;
-  std::string create_time;
-  std::string status;
+  std::optional<std::string> create_time;
+  std::optional<std::string> status;
   std::optional<std::string> funds_account;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  std::optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

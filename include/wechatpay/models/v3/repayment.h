@@ -41,7 +41,7 @@ struct GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoRequest {
 };
 struct GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoResponse {
   struct CombinePayerInfo {
-    std::string openid;
+    std::optional<std::string> openid;
     // Unknown members.
     JsonValue extra;
 
@@ -64,9 +64,9 @@ struct GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoResponse {
       kClosed = 3,   // "CLOSED"
     };
     struct Amount {
-      std::int64_t total_amount = 0;
+      std::optional<std::int64_t> total_amount;
       std::optional<std::string> currency;
-      std::int64_t payer_amount = 0;
+      std::optional<std::int64_t> payer_amount;
       std::optional<std::string> payer_currency;
       // Unknown members.
       JsonValue extra;
@@ -78,9 +78,9 @@ struct GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoResponse {
       Amount& operator=(Amount&&) = default;
       ~Amount();
     };
-    std::string mchid;
+    std::optional<std::string> mchid;
     std::optional<std::string> sub_mchid;
-    std::string out_trade_no;
+    std::optional<std::string> out_trade_no;
     std::optional<std::string> transaction_id;
     Enum<TradeType> trade_type;
     Enum<TradeState> trade_state;
@@ -99,12 +99,12 @@ struct GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoResponse {
     SubOrders& operator=(SubOrders&&) = default;
     ~SubOrders();
   };
-  std::string combine_appid;
-  std::string combine_mchid;
-  std::string combine_out_trade_no;
-  std::string combine_transaction_id;
+  std::optional<std::string> combine_appid;
+  std::optional<std::string> combine_mchid;
+  std::optional<std::string> combine_out_trade_no;
+  std::optional<std::string> combine_transaction_id;
   std::optional<CombinePayerInfo> combine_payer_info;
-  std::vector<SubOrders> sub_orders;
+  List<SubOrders> sub_orders;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

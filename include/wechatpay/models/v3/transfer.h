@@ -72,9 +72,9 @@ struct PostBatchesResponse {
     kFinished = 3,    // "FINISHED"
     kClosed = 4,      // "CLOSED"
   };
-  std::string out_batch_no;
-  std::string batch_id;
-  std::string create_time;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
+  std::optional<std::string> create_time;
   Enum<BatchStatus> batch_status;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -136,17 +136,17 @@ struct GetBatchesBatchIdRequest {
 };
 struct GetBatchesBatchIdResponse {
   struct TransferBatch {
-    std::string mchid;
-    std::string out_batch_no;
-    std::string batch_id;
-    std::string appid;
-    std::string batch_status;
-    std::string batch_type;
-    std::string batch_name;
-    std::string batch_remark;
+    std::optional<std::string> mchid;
+    std::optional<std::string> out_batch_no;
+    std::optional<std::string> batch_id;
+    std::optional<std::string> appid;
+    std::optional<std::string> batch_status;
+    std::optional<std::string> batch_type;
+    std::optional<std::string> batch_name;
+    std::optional<std::string> batch_remark;
     std::optional<std::string> close_reason;
-    std::int64_t total_amount = 0;
-    std::int64_t total_num = 0;
+    std::optional<std::int64_t> total_amount;
+    std::optional<std::int64_t> total_num;
     std::optional<std::string> create_time;
     std::optional<std::string> update_time;
     std::optional<std::int64_t> success_amount;
@@ -165,9 +165,9 @@ struct GetBatchesBatchIdResponse {
     ~TransferBatch();
   };
   struct TransferDetailList {
-    std::string detail_id;
-    std::string out_detail_no;
-    std::string detail_status;
+    std::optional<std::string> detail_id;
+    std::optional<std::string> out_detail_no;
+    std::optional<std::string> detail_status;
     // Unknown members.
     JsonValue extra;
 
@@ -178,8 +178,8 @@ struct GetBatchesBatchIdResponse {
     TransferDetailList& operator=(TransferDetailList&&) = default;
     ~TransferDetailList();
   };
-  TransferBatch transfer_batch;
-  std::vector<TransferDetailList> transfer_detail_list;
+  std::optional<TransferBatch> transfer_batch;
+  List<TransferDetailList> transfer_detail_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -239,20 +239,20 @@ struct GetBatchesBatchIdDetailsDetailIdRequest {
   ~GetBatchesBatchIdDetailsDetailIdRequest();
 };
 struct GetBatchesBatchIdDetailsDetailIdResponse {
-  std::string mchid;
-  std::string out_batch_no;
-  std::string batch_id;
-  std::string appid;
-  std::string out_detail_no;
-  std::string detail_id;
-  std::string detail_status;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> detail_id;
+  std::optional<std::string> detail_status;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   std::optional<std::string> fail_reason;
-  std::string openid;
-  std::string user_name;
-  std::string initiate_time;
-  std::string update_time;
+  std::optional<std::string> openid;
+  std::optional<std::string> user_name;
+  std::optional<std::string> initiate_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -325,10 +325,51 @@ struct GetBatchesOutBatchNoRequest {
   ~GetBatchesOutBatchNoRequest();
 };
 struct GetBatchesOutBatchNoResponse {
-  using TransferBatch = GetBatchesBatchIdResponse::TransferBatch;
-  using TransferDetailList = GetBatchesBatchIdResponse::TransferDetailList;
-  TransferBatch transfer_batch;
-  std::vector<TransferDetailList> transfer_detail_list;
+  struct TransferBatch {
+    std::optional<std::string> mchid;
+    std::optional<std::string> out_batch_no;
+    std::optional<std::string> batch_id;
+    std::optional<std::string> appid;
+    std::optional<std::string> batch_status;
+    std::optional<std::string> batch_type;
+    std::optional<std::string> batch_name;
+    std::optional<std::string> batch_remark;
+    std::optional<std::string> close_reason;
+    std::optional<std::int64_t> total_amount;
+    std::optional<std::int64_t> total_num;
+    std::optional<std::string> create_time;
+    std::optional<std::string> update_time;
+    std::optional<std::int64_t> success_amount;
+    std::optional<std::int64_t> success_num;
+    std::optional<std::int64_t> fail_amount;
+    std::optional<std::int64_t> fail_num;
+    std::optional<std::string> transfer_scene_id;
+    // Unknown members.
+    JsonValue extra;
+
+    TransferBatch();
+    TransferBatch(const TransferBatch&) = default;
+    TransferBatch(TransferBatch&&) = default;
+    TransferBatch& operator=(const TransferBatch&) = default;
+    TransferBatch& operator=(TransferBatch&&) = default;
+    ~TransferBatch();
+  };
+  struct TransferDetailList {
+    std::optional<std::string> detail_id;
+    std::optional<std::string> out_detail_no;
+    std::optional<std::string> detail_status;
+    // Unknown members.
+    JsonValue extra;
+
+    TransferDetailList();
+    TransferDetailList(const TransferDetailList&) = default;
+    TransferDetailList(TransferDetailList&&) = default;
+    TransferDetailList& operator=(const TransferDetailList&) = default;
+    TransferDetailList& operator=(TransferDetailList&&) = default;
+    ~TransferDetailList();
+  };
+  std::optional<TransferBatch> transfer_batch;
+  List<TransferDetailList> transfer_detail_list;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -392,20 +433,20 @@ struct GetBatchesOutBatchNoDetailsOutDetailNoRequest {
   ~GetBatchesOutBatchNoDetailsOutDetailNoRequest();
 };
 struct GetBatchesOutBatchNoDetailsOutDetailNoResponse {
-  std::string mchid;
-  std::string out_batch_no;
-  std::string batch_id;
-  std::string appid;
-  std::string out_detail_no;
-  std::string detail_id;
-  std::string detail_status;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> detail_id;
+  std::optional<std::string> detail_status;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   std::optional<std::string> fail_reason;
-  std::string openid;
-  std::string user_name;
-  std::string initiate_time;
-  std::string update_time;
+  std::optional<std::string> openid;
+  std::optional<std::string> user_name;
+  std::optional<std::string> initiate_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -478,8 +519,8 @@ struct PostBillReceiptRequest {
   ~PostBillReceiptRequest();
 };
 struct PostBillReceiptResponse {
-  std::string out_batch_no;
-  std::string signature_no;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> signature_no;
   std::optional<std::string> signature_status;
   std::optional<std::string> hash_type;
   std::optional<std::string> hash_value;
@@ -541,8 +582,8 @@ struct GetBillReceiptByOutBatchNoRequest {
   ~GetBillReceiptByOutBatchNoRequest();
 };
 struct GetBillReceiptByOutBatchNoResponse {
-  std::string out_batch_no;
-  std::string signature_no;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> signature_no;
   std::optional<std::string> signature_status;
   std::optional<std::string> hash_type;
   std::optional<std::string> hash_value;
