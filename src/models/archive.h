@@ -66,6 +66,15 @@ class Archive {
       Leave();
     }
   }
+  template <class T>
+  void Field(const char* name, Optional<T>& value) {
+    if (!decoding_ && !value) return;
+    if (Enter(name)) {
+      if (decoding_) value.emplace();
+      Value(*value);
+      Leave();
+    }
+  }
   template <class E>
   void Field(const char* name, Enum<E>& value) {
     if (!decoding_ && !value.has_value()) return;  // unset: absent
@@ -145,6 +154,19 @@ class Archive {
   }
   template <class T>
   void JsonField(const char* name, std::optional<T>& value) {
+    if (!decoding_ && !value) return;
+    if (Enter(name)) {
+      if (BeginEmbedded()) {
+        if (decoding_) value.emplace();
+        Value(*value);
+        EndEmbedded();
+      }
+      Leave();
+    }
+  }
+
+  template <class T>
+  void JsonField(const char* name, Optional<T>& value) {
     if (!decoding_ && !value) return;
     if (Enter(name)) {
       if (BeginEmbedded()) {

@@ -117,8 +117,8 @@ struct PostMerchantsRequest {
   std::optional<std::string> registration_certificate_copy;
   std::optional<std::string> settlement_bank_number;
   Business business;
-  std::optional<Director> director;
-  std::optional<Principal> principal;
+  Optional<Director> director;
+  Optional<Principal> principal;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -262,7 +262,7 @@ struct PutMerchantsRequest {
   std::string name;
   std::string shortname;
   std::string office_phone;
-  std::optional<Contact> contact;
+  Optional<Contact> contact;
   std::int64_t business_category = 0;
   std::optional<std::string> channel_id;
   std::string merchant_country_code;
@@ -273,8 +273,8 @@ struct PutMerchantsRequest {
   std::optional<std::string> registration_certificate_copy;
   std::optional<std::string> settlement_bank_number;
   Business business;
-  std::optional<Director> director;
-  std::optional<Principal> principal;
+  Optional<Director> director;
+  Optional<Principal> principal;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -422,14 +422,14 @@ struct GetBySubMchidResponse {
   std::optional<std::string> office_phone;
   std::optional<std::string> merchant_country_code;
   std::optional<std::int64_t> business_category;
-  std::optional<Contact> contact;
+  Optional<Contact> contact;
   Enum<MerchantType> merchant_type;
   std::optional<std::string> registration_certificate_number;
   std::optional<std::string> registration_certificate_date;
   std::optional<std::string> settlement_bank_number;
-  std::optional<Business> business;
-  std::optional<Director> director;
-  std::optional<Principal> principal;
+  Optional<Business> business;
+  Optional<Director> director;
+  Optional<Principal> principal;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

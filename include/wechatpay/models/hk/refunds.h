@@ -100,7 +100,7 @@ struct GetRefundsResponse {
       std::optional<std::string> currency;
       std::optional<std::int64_t> payer_refund;
       std::optional<std::string> payer_currency;
-      std::optional<ExchangeRate> exchange_rate;
+      Optional<ExchangeRate> exchange_rate;
       // Unknown members.
       JsonValue extra;
 
@@ -146,8 +146,8 @@ struct GetRefundsResponse {
     std::optional<std::string> success_time;
     std::optional<std::string> create_time;
     Enum<Status_> status;
-    std::optional<Amount> amount;
-    std::optional<RefundDetail> refund_detail;
+    Optional<Amount> amount;
+    Optional<RefundDetail> refund_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -163,7 +163,7 @@ struct GetRefundsResponse {
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sp_mchid;
   std::optional<std::string> out_trade_no;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   List<Data> data;
   std::optional<std::int64_t> total_num;
   std::optional<std::int64_t> current_total_num;
@@ -270,7 +270,7 @@ struct PostRefundsResponse {
     std::optional<std::string> currency;
     std::optional<std::int64_t> payer_refund;
     std::optional<std::string> payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -311,8 +311,8 @@ struct PostRefundsResponse {
   std::optional<std::string> id;
   std::optional<std::string> out_refund_no;
   std::optional<std::string> create_time;
-  std::optional<Amount> amount;
-  std::optional<Detail> detail;
+  Optional<Amount> amount;
+  Optional<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -412,7 +412,7 @@ struct GetIdByRefundIdResponse {
     std::optional<std::string> currency;
     std::optional<std::int64_t> payer_refund;
     std::optional<std::string> payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -460,8 +460,8 @@ struct GetIdByRefundIdResponse {
   std::optional<std::string> success_time;
   std::optional<std::string> create_time;
   Enum<Status_> status;
-  std::optional<Amount> amount;
-  std::optional<Detail> detail;
+  Optional<Amount> amount;
+  Optional<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -563,7 +563,7 @@ struct GetOutRefundNoResponse {
     std::optional<std::string> currency;
     std::optional<std::int64_t> payer_refund;
     std::optional<std::string> payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -611,8 +611,8 @@ struct GetOutRefundNoResponse {
   std::optional<std::string> success_time;
   std::optional<std::string> create_time;
   Enum<Status_> status;
-  std::optional<Amount> amount;
-  std::optional<Detail> detail;
+  Optional<Amount> amount;
+  Optional<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -76,7 +76,7 @@ struct GetSettlementsResponse {
     std::optional<std::string> settlement_date;
     std::optional<std::string> trade_start_date;
     std::optional<std::string> trade_end_date;
-    std::optional<Amount> amount;
+    Optional<Amount> amount;
     Enum<WalletRegion> wallet_region;
     // Unknown members.
     JsonValue extra;

@@ -71,7 +71,7 @@ struct PostAppRequest {
     std::optional<std::string> device_ip;
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> operator_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -128,9 +128,9 @@ struct PostAppRequest {
   std::optional<std::string> time_start;
   std::optional<std::string> time_expire;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   std::vector<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -256,7 +256,7 @@ struct GetIdByTransactionIdResponse {
     std::optional<std::int64_t> payer_total;
     std::optional<std::string> currency;
     std::optional<std::string> payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -329,8 +329,8 @@ struct GetIdByTransactionIdResponse {
   std::optional<std::string> success_time;
   Enum<TradeState> trade_state;
   std::optional<std::string> trade_state_desc;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -534,7 +534,7 @@ struct PostJsapiRequest {
     std::optional<std::string> device_ip;
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> operator_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -591,9 +591,9 @@ struct PostJsapiRequest {
   std::optional<std::string> time_start;
   std::optional<std::string> time_expire;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   std::vector<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -695,7 +695,7 @@ struct PostMicropayRequest {
     std::optional<std::string> device_ip;
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> operator_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -749,9 +749,9 @@ struct PostMicropayRequest {
   std::string trade_type;
   std::optional<std::string> limit_pay;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   std::vector<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -818,7 +818,7 @@ struct PostMicropayResponse {
     std::optional<std::string> currency;
     std::optional<std::int64_t> payer_total;
     std::optional<std::string> payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -890,8 +890,8 @@ struct PostMicropayResponse {
   std::optional<std::string> bank_type;
   std::optional<std::string> attach;
   std::optional<std::string> success_time;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
   List<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1040,7 +1040,7 @@ struct PostMwebRequest {
   std::optional<std::string> time_start;
   std::optional<std::string> time_expire;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
   SceneInfo scene_info;
   std::vector<Detail> detail;
@@ -1146,7 +1146,7 @@ struct PostNativeRequest {
     std::optional<std::string> device_ip;
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> operator_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -1203,9 +1203,9 @@ struct PostNativeRequest {
   std::optional<std::string> time_start;
   std::optional<std::string> time_expire;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   std::vector<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1331,7 +1331,7 @@ struct GetOutTradeNoResponse {
     std::optional<std::int64_t> payer_total;
     std::optional<std::string> currency;
     std::optional<std::string> payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -1404,8 +1404,8 @@ struct GetOutTradeNoResponse {
   std::optional<std::string> success_time;
   Enum<TradeState> trade_state;
   std::optional<std::string> trade_state_desc;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;

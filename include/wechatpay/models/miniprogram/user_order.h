@@ -123,7 +123,7 @@ struct PostCombineOrdersRequest {
     // required; minItems 1; maxItems 50
     std::vector<ItemList> item_list;
     // default 1
-    std::optional<LogisticsType> logistics_type;
+    Optional<LogisticsType> logistics_type;
     // Unknown members.
     JsonValue extra;
 

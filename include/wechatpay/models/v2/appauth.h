@@ -94,7 +94,7 @@ struct GetGetaccesstokenResponse {
     k0 = 0,
     kMinus1 = -1,
   };
-  std::optional<Retcode> retcode;
+  Optional<Retcode> retcode;
   std::optional<std::string> retmsg;
   std::optional<std::string> access_token;
   std::optional<std::int32_t> access_token_expire_in;

@@ -147,7 +147,7 @@ struct PostGethbinfoResponse {
   std::optional<std::string> remark;
   // maxLength 32
   std::optional<std::string> act_name;
-  std::optional<Hblist> hblist;
+  Optional<Hblist> hblist;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -346,7 +346,7 @@ struct PostPromotionPaywwsptrans2pocketRequest {
   // maxLength 32
   Enum<WwMsgType> ww_msg_type;
   std::optional<std::string> approval_number;
-  std::optional<ApprovalType> approval_type;
+  Optional<ApprovalType> approval_type;
   std::optional<std::string> act_name;
   // format integer
   std::optional<std::string> agentid;

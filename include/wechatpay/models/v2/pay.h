@@ -271,7 +271,7 @@ struct PostCombinedorderRequest {
     };
     std::optional<std::string> device_id;
     std::string payer_client_ip;
-    std::optional<H5Info> h5_info;
+    Optional<H5Info> h5_info;
     // Unknown members.
     JsonValue extra;
 
@@ -812,7 +812,7 @@ struct PostFacepayRequest {
   // maxLength 128
   std::string body;
   // as JSON text: maxLength 6000
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   // maxLength 127
   std::optional<std::string> attach;
   // maxLength 32
@@ -967,7 +967,7 @@ struct PostFacepayResponse {
   // maxLength 14
   std::optional<std::string> time_end;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1191,7 +1191,7 @@ struct PostFacepayqueryResponse {
   // maxLength 256
   std::optional<std::string> trade_state_desc;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   std::optional<std::int32_t> consume_fee;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1339,7 +1339,7 @@ struct PostMicropayRequest {
   // maxLength 128
   std::string body;
   // as JSON text: maxLength 6000
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   // maxLength 127
   std::optional<std::string> attach;
   // maxLength 32
@@ -1362,7 +1362,7 @@ struct PostMicropayRequest {
   // maxLength 128
   std::string auth_code;
   // as JSON text: maxLength 256
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1486,7 +1486,7 @@ struct PostMicropayResponse {
   // maxLength 14
   std::optional<std::string> time_end;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1709,7 +1709,7 @@ struct PostOrderqueryResponse {
   // maxLength 256
   std::optional<std::string> trade_state_desc;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   std::optional<std::int32_t> consume_fee;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2379,7 +2379,7 @@ struct PostProfitsharingaddreceiverResponse {
   // maxLength 128
   std::optional<std::string> err_code_des;
   // as JSON text: maxLength 128
-  std::optional<Receiver> receiver;
+  Optional<Receiver> receiver;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2867,7 +2867,7 @@ struct PostProfitsharingremovereceiverResponse {
   // maxLength 128
   std::optional<std::string> err_code_des;
   // as JSON text: maxLength 128
-  std::optional<Receiver> receiver;
+  Optional<Receiver> receiver;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3185,12 +3185,12 @@ struct PostQuerycombinedorderResponse {
       std::optional<std::string> mchid;
       Enum<TradeType> trade_type;
       std::optional<std::string> attach;
-      std::optional<Amount> amount;
+      Optional<Amount> amount;
       std::optional<std::string> transaction_id;
       std::optional<std::string> out_trade_no;
       std::optional<std::string> goods_tag;
       std::optional<std::string> description;
-      std::optional<PromotionDetail> promotion_detail;
+      Optional<PromotionDetail> promotion_detail;
       // Unknown members.
       JsonValue extra;
 
@@ -3244,7 +3244,7 @@ struct PostQuerycombinedorderResponse {
   // maxLength 128
   std::optional<std::string> err_code_des;
   // as JSON text: maxLength 10240
-  std::optional<SubOrderList> sub_order_list;
+  Optional<SubOrderList> sub_order_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3659,7 +3659,7 @@ struct PostRefundqueryv2Response {
   // maxLength 20
   std::vector<std::string> refund_success_time_n;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3916,7 +3916,7 @@ struct PostUnifiedorderRequest {
   // maxLength 128
   std::string body;
   // as JSON text: maxLength 6000
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   // maxLength 127
   std::optional<std::string> attach;
   // maxLength 32
@@ -3945,7 +3945,7 @@ struct PostUnifiedorderRequest {
   // maxLength 8
   Enum<Receipt> receipt;
   // as JSON text: maxLength 256
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // maxLength 32
   Enum<UserType> user_type;
   // maxLength 32
@@ -4058,7 +4058,7 @@ struct PostUnifiedorderResponse {
   // maxLength 64
   std::optional<std::string> mweb_url;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -303,7 +303,7 @@ struct PostGetviolationResponse {
   // maxLength 128
   std::optional<std::string> result_msg;
   // as JSON text: maxLength 1024
-  std::optional<ViolationRecords> violation_records;
+  Optional<ViolationRecords> violation_records;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -273,7 +273,7 @@ struct PostPayMicropayRequest {
   // maxLength 128
   std::string body;
   // as JSON text: maxLength 6000
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   // maxLength 127
   std::optional<std::string> attach;
   // maxLength 32
@@ -296,7 +296,7 @@ struct PostPayMicropayRequest {
   // maxLength 128
   std::string auth_code;
   // as JSON text: maxLength 256
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -421,7 +421,7 @@ struct PostPayMicropayResponse {
   // maxLength 14
   std::optional<std::string> time_end;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -645,7 +645,7 @@ struct PostPayOrderqueryResponse {
   // maxLength 256
   std::optional<std::string> trade_state_desc;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   std::optional<std::int32_t> consume_fee;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1092,7 +1092,7 @@ struct PostPayUnifiedorderRequest {
   // maxLength 128
   std::string body;
   // as JSON text: maxLength 6000
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   // maxLength 127
   std::optional<std::string> attach;
   // maxLength 32
@@ -1121,7 +1121,7 @@ struct PostPayUnifiedorderRequest {
   // maxLength 8
   Enum<Receipt> receipt;
   // as JSON text: maxLength 256
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // maxLength 32
   Enum<UserType> user_type;
   // maxLength 32
@@ -1234,7 +1234,7 @@ struct PostPayUnifiedorderResponse {
   // maxLength 64
   std::optional<std::string> mweb_url;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

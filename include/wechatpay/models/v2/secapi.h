@@ -808,9 +808,9 @@ struct PostMchQuerysubdevconfigResponse {
   // maxLength 32
   std::optional<std::string> sign;
   // as JSON text: maxLength 2048
-  std::optional<JsapiPathList> jsapi_path_list;
+  Optional<JsapiPathList> jsapi_path_list;
   // as JSON text: maxLength 1024
-  std::optional<AppidConfigList> appid_config_list;
+  Optional<AppidConfigList> appid_config_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2097,7 +2097,7 @@ struct PostPayRefundv2Request {
     kHmacSha256 = 2,  // "HMAC-SHA256"
   };
   // as JSON text: maxLength 6000
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -2243,7 +2243,7 @@ struct PostPayRefundv2Response {
   // maxLength 20
   std::vector<std::string> coupon_refund_id_n;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

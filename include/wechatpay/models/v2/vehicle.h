@@ -575,7 +575,7 @@ struct PostPartnerpayQuerystateResponse {
   // maxLength 1024
   std::optional<std::string> path;
   // as JSON text: maxLength 512
-  std::optional<PlateNumberInfo> plate_number_info;
+  Optional<PlateNumberInfo> plate_number_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1136,7 +1136,7 @@ struct PostPayQuerystateResponse {
   // maxLength 1024
   std::optional<std::string> path;
   // as JSON text: maxLength 512
-  std::optional<PlateNumberInfo> plate_number_info;
+  Optional<PlateNumberInfo> plate_number_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -86,7 +86,7 @@ struct GetReceiptsByReceiptIdResponse {
       kTransferToOriginalReceiveUser = 1,  // "TRANSFER_TO_ORIGINAL_RECEIVE_USER"
     };
     std::optional<std::string> out_instruction_no;
-    std::optional<Commander> commander;
+    Optional<Commander> commander;
     Enum<TransferMode> transfer_mode;
     std::optional<std::string> success_time;
     List<std::string> appid;
@@ -103,11 +103,11 @@ struct GetReceiptsByReceiptIdResponse {
   };
   Enum<ProductName> product_name;
   std::optional<std::string> receipt_id;
-  std::optional<TransferAmount> transfer_amount;
+  Optional<TransferAmount> transfer_amount;
   Enum<ReceiptState> receipt_state;
   std::optional<std::string> create_time;
   std::optional<std::string> last_update_time;
-  std::optional<Instruction> instruction;
+  Optional<Instruction> instruction;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -177,7 +177,7 @@ struct PostReceiptsByReceiptIdTransferInstructionsRequest {
   std::string out_instruction_no;
   // required
   Enum<TransferMode> transfer_mode;
-  std::optional<Receiver> receiver;
+  Optional<Receiver> receiver;
   std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -249,9 +249,9 @@ struct PostReceiptsByReceiptIdTransferInstructionsResponse {
       kInstructionStateSuccess = 4,     // "INSTRUCTION_STATE_SUCCESS"
     };
     std::optional<std::string> out_instruction_no;
-    std::optional<Commander> commander;
+    Optional<Commander> commander;
     Enum<TransferMode> transfer_mode;
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     Enum<InstructionState> instruction_state;
     std::optional<std::string> create_time;
     std::optional<std::string> success_time;
@@ -268,11 +268,11 @@ struct PostReceiptsByReceiptIdTransferInstructionsResponse {
   };
   Enum<ProductName> product_name;
   std::optional<std::string> receipt_id;
-  std::optional<TransferAmount> transfer_amount;
+  Optional<TransferAmount> transfer_amount;
   Enum<ReceiptState> receipt_state;
   std::optional<std::string> create_time;
   std::optional<std::string> last_update_time;
-  std::optional<Instruction> instruction;
+  Optional<Instruction> instruction;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -385,9 +385,9 @@ struct GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse {
     kInstructionStateSuccess = 4,     // "INSTRUCTION_STATE_SUCCESS"
   };
   std::optional<std::string> out_instruction_no;
-  std::optional<Commander> commander;
+  Optional<Commander> commander;
   Enum<TransferMode> transfer_mode;
-  std::optional<Receiver> receiver;
+  Optional<Receiver> receiver;
   Enum<InstructionState> instruction_state;
   // format rfc3339
   std::optional<std::string> create_time;

@@ -203,7 +203,7 @@ struct GetWbChannelAccountMchArchivesResponse {
   std::optional<std::string> merchant_img_front_id;
   std::optional<std::string> register_address;
   std::optional<std::string> business_scope;
-  std::optional<LegalRepresentative> legal_representative;
+  Optional<LegalRepresentative> legal_representative;
   List<BeneficialOwner> beneficial_owner;
   // format base64
   std::optional<std::string> card_no;
@@ -899,8 +899,8 @@ struct GetWbChannelControlOrdersByOutRequestNoResponse {
     ~RecoverOrder();
   };
   Enum<ControlScene> control_scene;
-  std::optional<PunishOrder> punish_order;
-  std::optional<RecoverOrder> recover_order;
+  Optional<PunishOrder> punish_order;
+  Optional<RecoverOrder> recover_order;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

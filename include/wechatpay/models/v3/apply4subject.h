@@ -298,12 +298,12 @@ struct PostApplymentRequest {
     Enum<SubjectType> subject_type;
     std::optional<bool> is_finance_institution;
     BusinessLicenseInfo business_license_info;
-    std::optional<CertificateInfo> certificate_info;
+    Optional<CertificateInfo> certificate_info;
     // format MediaId
     std::optional<std::string> company_prove_copy;
-    std::optional<AssistProveInfo> assist_prove_info;
+    Optional<AssistProveInfo> assist_prove_info;
     std::vector<SpecialOperationInfo> special_operation_info;
-    std::optional<FinanceInstitutionInfo> finance_institution_info;
+    Optional<FinanceInstitutionInfo> finance_institution_info;
     // Unknown members.
     JsonValue extra;
 
@@ -417,7 +417,7 @@ struct PostApplymentRequest {
   SubjectInfo subject_info;
   IdentificationInfo identification_info;
   std::vector<UboInfoList> ubo_info_list;
-  std::optional<AdditionInfo> addition_info;
+  Optional<AdditionInfo> addition_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -145,9 +145,9 @@ struct PostApplymentRequest {
       };
       // required
       Enum<MicroBizType> micro_biz_type;
-      std::optional<MicroStoreInfo> micro_store_info;
-      std::optional<MicroMobileInfo> micro_mobile_info;
-      std::optional<MicroOnlineInfo> micro_online_info;
+      Optional<MicroStoreInfo> micro_store_info;
+      Optional<MicroMobileInfo> micro_mobile_info;
+      Optional<MicroOnlineInfo> micro_online_info;
       // Unknown members.
       JsonValue extra;
 
@@ -326,8 +326,8 @@ struct PostApplymentRequest {
       Enum<IdDocType> id_doc_type;
       // format MediaId
       std::optional<std::string> authorize_letter_copy;
-      std::optional<IdCardInfo> id_card_info;
-      std::optional<IdDocInfo> id_doc_info;
+      Optional<IdCardInfo> id_card_info;
+      Optional<IdDocInfo> id_doc_info;
       std::optional<bool> owner;
       // Unknown members.
       JsonValue extra;
@@ -381,13 +381,13 @@ struct PostApplymentRequest {
     Enum<SubjectType> subject_type;
     // default false
     std::optional<bool> finance_institution;
-    std::optional<MicroBizInfo> micro_biz_info;
+    Optional<MicroBizInfo> micro_biz_info;
     BusinessLicenseInfo business_license_info;
     CertificateInfo certificate_info;
-    std::optional<OrganizationInfo> organization_info;
+    Optional<OrganizationInfo> organization_info;
     // format MediaId
     std::optional<std::string> certificate_letter_copy;
-    std::optional<FinanceInstitutionInfo> finance_institution_info;
+    Optional<FinanceInstitutionInfo> finance_institution_info;
     IdentityInfo identity_info;
     std::vector<UboInfoList> ubo_info_list;
     // Unknown members.
@@ -502,12 +502,12 @@ struct PostApplymentRequest {
       };
       // required
       std::vector<Enum<SalesScenesType>> sales_scenes_type;
-      std::optional<BizStoreInfo> biz_store_info;
-      std::optional<MpInfo> mp_info;
-      std::optional<MiniProgramInfo> mini_program_info;
-      std::optional<AppInfo> app_info;
-      std::optional<WebInfo> web_info;
-      std::optional<WeworkInfo> wework_info;
+      Optional<BizStoreInfo> biz_store_info;
+      Optional<MpInfo> mp_info;
+      Optional<MiniProgramInfo> mini_program_info;
+      Optional<AppInfo> app_info;
+      Optional<WebInfo> web_info;
+      Optional<WeworkInfo> wework_info;
       // Unknown members.
       JsonValue extra;
 
@@ -598,7 +598,7 @@ struct PostApplymentRequest {
   BusinessInfo business_info;
   SettlementInfo settlement_info;
   BankAccountInfo bank_account_info;
-  std::optional<AdditionInfo> addition_info;
+  Optional<AdditionInfo> addition_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

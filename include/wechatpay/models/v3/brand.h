@@ -145,8 +145,8 @@ struct PostApplymentsRequest {
     };
     // required
     Enum<TrademarkExists> trademark_exists;
-    std::optional<TrademarkRegistrationCertificate> trademark_registration_certificate;
-    std::optional<LogoTrademarkRegistrationCertificate> logo_trademark_registration_certificate;
+    Optional<TrademarkRegistrationCertificate> trademark_registration_certificate;
+    Optional<LogoTrademarkRegistrationCertificate> logo_trademark_registration_certificate;
     // format MediaId
     std::optional<std::string> no_trademark_addition_prove;
     std::vector<std::string> no_trademark_addition_prove_list;
@@ -574,7 +574,7 @@ struct PostCardCardConfigsRequest {
   };
   std::string business_code;
   std::string brand_id;
-  std::optional<BrandMiniProgramInfo> brand_mini_program_info;
+  Optional<BrandMiniProgramInfo> brand_mini_program_info;
   BrandCustomerService brand_customer_service;
   std::vector<ServiceList> service_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1335,8 +1335,8 @@ struct GetMarketingShakeActivitiesActivitiesResponse {
     std::optional<std::int64_t> available_quota;
     std::optional<std::int64_t> total_quota;
     Enum<DeliveryMode> delivery_mode;
-    std::optional<TimeRange> time_range;
-    std::optional<ProductCoupon> product_coupon;
+    Optional<TimeRange> time_range;
+    Optional<ProductCoupon> product_coupon;
     // Unknown members.
     JsonValue extra;
 
@@ -1566,7 +1566,7 @@ struct GetPartnerCardMemberCardsResponse {
     std::optional<std::string> card_picture_url;
     Enum<CodeMode> code_mode;
     Enum<CodeType> code_type;
-    std::optional<CodeJumpInformation> code_jump_information;
+    Optional<CodeJumpInformation> code_jump_information;
     std::optional<std::string> benefits;
     std::optional<std::string> notify_url;
     std::optional<bool> need_pinned;
@@ -1574,11 +1574,11 @@ struct GetPartnerCardMemberCardsResponse {
     std::optional<std::string> init_level;
     std::optional<std::string> service_phone;
     std::optional<std::string> legal_agreement;
-    std::optional<ValidDateInformation> valid_date_information;
-    std::optional<PointsInformation> points_information;
-    std::optional<BalanceInformation> balance_information;
-    std::optional<PurchaseInformation> purchase_information;
-    std::optional<UserInformation> user_information;
+    Optional<ValidDateInformation> valid_date_information;
+    Optional<PointsInformation> points_information;
+    Optional<BalanceInformation> balance_information;
+    Optional<PurchaseInformation> purchase_information;
+    Optional<UserInformation> user_information;
     // Unknown members.
     JsonValue extra;
 
@@ -1785,7 +1785,7 @@ struct PostPartnerCardMemberCardsRequest {
   Enum<CodeMode> code_mode;
   // required
   Enum<CodeType> code_type;
-  std::optional<CodeJumpInformation> code_jump_information;
+  Optional<CodeJumpInformation> code_jump_information;
   std::string benefits;
   std::string notify_url;
   std::optional<bool> need_pinned;
@@ -1794,10 +1794,10 @@ struct PostPartnerCardMemberCardsRequest {
   std::optional<std::string> service_phone;
   std::optional<std::string> legal_agreement;
   ValidDateInformation valid_date_information;
-  std::optional<PointsInformation> points_information;
-  std::optional<BalanceInformation> balance_information;
-  std::optional<PurchaseInformation> purchase_information;
-  std::optional<UserInformation> user_information;
+  Optional<PointsInformation> points_information;
+  Optional<BalanceInformation> balance_information;
+  Optional<PurchaseInformation> purchase_information;
+  Optional<UserInformation> user_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1872,7 +1872,7 @@ struct PostPartnerCardMemberCardsResponse {
   std::optional<std::string> card_picture_url;
   Enum<CodeMode> code_mode;
   Enum<CodeType> code_type;
-  std::optional<CodeJumpInformation> code_jump_information;
+  Optional<CodeJumpInformation> code_jump_information;
   std::optional<std::string> benefits;
   std::optional<std::string> notify_url;
   std::optional<bool> need_pinned;
@@ -1880,11 +1880,11 @@ struct PostPartnerCardMemberCardsResponse {
   std::optional<std::string> init_level;
   std::optional<std::string> service_phone;
   std::optional<std::string> legal_agreement;
-  std::optional<ValidDateInformation> valid_date_information;
-  std::optional<PointsInformation> points_information;
-  std::optional<BalanceInformation> balance_information;
-  std::optional<PurchaseInformation> purchase_information;
-  std::optional<UserInformation> user_information;
+  Optional<ValidDateInformation> valid_date_information;
+  Optional<PointsInformation> points_information;
+  Optional<BalanceInformation> balance_information;
+  Optional<PurchaseInformation> purchase_information;
+  Optional<UserInformation> user_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2096,7 +2096,7 @@ struct DeletePartnerCardMemberCardsByCardIdResponse {
   std::optional<std::string> card_picture_url;
   Enum<CodeMode> code_mode;
   Enum<CodeType> code_type;
-  std::optional<CodeJumpInformation> code_jump_information;
+  Optional<CodeJumpInformation> code_jump_information;
   std::optional<std::string> benefits;
   std::optional<std::string> notify_url;
   std::optional<bool> need_pinned;
@@ -2104,11 +2104,11 @@ struct DeletePartnerCardMemberCardsByCardIdResponse {
   std::optional<std::string> init_level;
   std::optional<std::string> service_phone;
   std::optional<std::string> legal_agreement;
-  std::optional<ValidDateInformation> valid_date_information;
-  std::optional<PointsInformation> points_information;
-  std::optional<BalanceInformation> balance_information;
-  std::optional<PurchaseInformation> purchase_information;
-  std::optional<UserInformation> user_information;
+  Optional<ValidDateInformation> valid_date_information;
+  Optional<PointsInformation> points_information;
+  Optional<BalanceInformation> balance_information;
+  Optional<PurchaseInformation> purchase_information;
+  Optional<UserInformation> user_information;
   Enum<State> state;
   std::optional<std::string> create_time;
   std::optional<std::string> update_time;
@@ -2327,7 +2327,7 @@ struct GetPartnerCardMemberCardsByCardIdResponse {
   std::optional<std::string> card_picture_url;
   Enum<CodeMode> code_mode;
   Enum<CodeType> code_type;
-  std::optional<CodeJumpInformation> code_jump_information;
+  Optional<CodeJumpInformation> code_jump_information;
   std::optional<std::string> benefits;
   std::optional<std::string> notify_url;
   std::optional<bool> need_pinned;
@@ -2335,11 +2335,11 @@ struct GetPartnerCardMemberCardsByCardIdResponse {
   std::optional<std::string> init_level;
   std::optional<std::string> service_phone;
   std::optional<std::string> legal_agreement;
-  std::optional<ValidDateInformation> valid_date_information;
-  std::optional<PointsInformation> points_information;
-  std::optional<BalanceInformation> balance_information;
-  std::optional<PurchaseInformation> purchase_information;
-  std::optional<UserInformation> user_information;
+  Optional<ValidDateInformation> valid_date_information;
+  Optional<PointsInformation> points_information;
+  Optional<BalanceInformation> balance_information;
+  Optional<PurchaseInformation> purchase_information;
+  Optional<UserInformation> user_information;
   Enum<State> state;
   std::optional<std::string> create_time;
   std::optional<std::string> update_time;
@@ -2514,7 +2514,7 @@ struct PatchPartnerCardMemberCardsByCardIdRequest {
   std::optional<std::string> card_title;
   std::optional<std::string> card_color;
   std::optional<std::string> card_picture_url;
-  std::optional<CodeJumpInformation> code_jump_information;
+  Optional<CodeJumpInformation> code_jump_information;
   std::optional<std::string> benefits;
   std::optional<std::string> notify_url;
   std::optional<bool> need_pinned;
@@ -2522,11 +2522,11 @@ struct PatchPartnerCardMemberCardsByCardIdRequest {
   std::optional<std::string> init_level;
   std::optional<std::string> service_phone;
   std::optional<std::string> legal_agreement;
-  std::optional<ValidDateInformation> valid_date_information;
-  std::optional<PointsInformation> points_information;
-  std::optional<BalanceInformation> balance_information;
-  std::optional<PurchaseInformation> purchase_information;
-  std::optional<UserInformation> user_information;
+  Optional<ValidDateInformation> valid_date_information;
+  Optional<PointsInformation> points_information;
+  Optional<BalanceInformation> balance_information;
+  Optional<PurchaseInformation> purchase_information;
+  Optional<UserInformation> user_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2628,7 +2628,7 @@ struct PatchPartnerCardMemberCardsByCardIdResponse {
   std::optional<std::string> card_picture_url;
   Enum<CodeMode> code_mode;
   Enum<CodeType> code_type;
-  std::optional<CodeJumpInformation> code_jump_information;
+  Optional<CodeJumpInformation> code_jump_information;
   std::optional<std::string> benefits;
   std::optional<std::string> notify_url;
   std::optional<bool> need_pinned;
@@ -2636,11 +2636,11 @@ struct PatchPartnerCardMemberCardsByCardIdResponse {
   std::optional<std::string> init_level;
   std::optional<std::string> service_phone;
   std::optional<std::string> legal_agreement;
-  std::optional<ValidDateInformation> valid_date_information;
-  std::optional<PointsInformation> points_information;
-  std::optional<BalanceInformation> balance_information;
-  std::optional<PurchaseInformation> purchase_information;
-  std::optional<UserInformation> user_information;
+  Optional<ValidDateInformation> valid_date_information;
+  Optional<PointsInformation> points_information;
+  Optional<BalanceInformation> balance_information;
+  Optional<PurchaseInformation> purchase_information;
+  Optional<UserInformation> user_information;
   Enum<State> state;
   std::optional<std::string> create_time;
   std::optional<std::string> update_time;
@@ -2874,7 +2874,7 @@ struct PostPartnerCardMemberCardsByCardIdInvalidateResponse {
   std::optional<std::string> card_picture_url;
   Enum<CodeMode> code_mode;
   Enum<CodeType> code_type;
-  std::optional<CodeJumpInformation> code_jump_information;
+  Optional<CodeJumpInformation> code_jump_information;
   std::optional<std::string> benefits;
   std::optional<std::string> notify_url;
   std::optional<bool> need_pinned;
@@ -2882,12 +2882,12 @@ struct PostPartnerCardMemberCardsByCardIdInvalidateResponse {
   std::optional<std::string> init_level;
   std::optional<std::string> service_phone;
   std::optional<std::string> legal_agreement;
-  std::optional<ValidDateInformation> valid_date_information;
-  std::optional<MemberInformation> member_information;
-  std::optional<PointsInformation> points_information;
-  std::optional<BalanceInformation> balance_information;
-  std::optional<PurchaseInformation> purchase_information;
-  std::optional<UserInformation> user_information;
+  Optional<ValidDateInformation> valid_date_information;
+  Optional<MemberInformation> member_information;
+  Optional<PointsInformation> points_information;
+  Optional<BalanceInformation> balance_information;
+  Optional<PurchaseInformation> purchase_information;
+  Optional<UserInformation> user_information;
   Enum<State> state;
   std::optional<std::string> create_time;
   std::optional<std::string> update_time;
@@ -3790,9 +3790,9 @@ struct GetPartnerCardMemberUserCardsResponse {
     // format base64
     std::optional<std::string> phone_number;
     std::optional<std::string> level;
-    std::optional<ValidDateInformation> valid_date_information;
+    Optional<ValidDateInformation> valid_date_information;
     std::optional<std::string> pickup_time;
-    std::optional<UserInformation> user_information;
+    Optional<UserInformation> user_information;
     std::optional<std::string> attach;
     Enum<UserCardState> user_card_state;
     std::optional<std::string> invalid_reason;
@@ -3937,7 +3937,7 @@ struct PostPartnerCardMemberUserCardsImportByOpenidRequest {
   std::string user_card_code;
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> phone_number;
-  std::optional<UserInformation> user_information;
+  Optional<UserInformation> user_information;
   DateInformation date_information;
   // format rfc3339
   std::string pickup_time;
@@ -4039,10 +4039,10 @@ struct PostPartnerCardMemberUserCardsImportByOpenidResponse {
   // format base64
   std::optional<std::string> phone_number;
   std::optional<std::string> level;
-  std::optional<ValidDateInformation> valid_date_information;
+  Optional<ValidDateInformation> valid_date_information;
   // format rfc3339
   std::optional<std::string> pickup_time;
-  std::optional<UserInformation> user_information;
+  Optional<UserInformation> user_information;
   std::optional<std::string> attach;
   Enum<UserCardState> user_card_state;
   std::optional<std::string> invalid_reason;
@@ -4175,7 +4175,7 @@ struct PostPartnerCardMemberUserCardsImportByPhoneRequest {
   // format base64; encrypted with the platform key when sent
   std::string phone_number;
   std::string user_card_code;
-  std::optional<UserInformation> user_information;
+  Optional<UserInformation> user_information;
   DateInformation date_information;
   // format rfc3339
   std::string pickup_time;
@@ -4277,10 +4277,10 @@ struct PostPartnerCardMemberUserCardsImportByPhoneResponse {
   // format base64
   std::optional<std::string> phone_number;
   std::optional<std::string> level;
-  std::optional<ValidDateInformation> valid_date_information;
+  Optional<ValidDateInformation> valid_date_information;
   // format rfc3339
   std::optional<std::string> pickup_time;
-  std::optional<UserInformation> user_information;
+  Optional<UserInformation> user_information;
   std::optional<std::string> attach;
   Enum<UserCardState> user_card_state;
   std::optional<std::string> invalid_reason;
@@ -4448,10 +4448,10 @@ struct GetPartnerCardMemberUserCardsByUserCardCodeResponse {
   // format base64
   std::optional<std::string> phone_number;
   std::optional<std::string> level;
-  std::optional<ValidDateInformation> valid_date_information;
+  Optional<ValidDateInformation> valid_date_information;
   // format rfc3339
   std::optional<std::string> pickup_time;
-  std::optional<UserInformation> user_information;
+  Optional<UserInformation> user_information;
   std::optional<std::string> attach;
   Enum<UserCardState> user_card_state;
   std::optional<std::string> invalid_reason;
@@ -4590,10 +4590,10 @@ struct PatchPartnerCardMemberUserCardsByUserCardCodeRequest {
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> phone_number;
   std::optional<std::string> level;
-  std::optional<ValidDateInformation> valid_date_information;
+  Optional<ValidDateInformation> valid_date_information;
   // format rfc3339
   std::optional<std::string> pickup_time;
-  std::optional<UserInformation> user_information;
+  Optional<UserInformation> user_information;
   std::optional<std::string> attach;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -4693,10 +4693,10 @@ struct PatchPartnerCardMemberUserCardsByUserCardCodeResponse {
   // format base64
   std::optional<std::string> phone_number;
   std::optional<std::string> level;
-  std::optional<ValidDateInformation> valid_date_information;
+  Optional<ValidDateInformation> valid_date_information;
   // format rfc3339
   std::optional<std::string> pickup_time;
-  std::optional<UserInformation> user_information;
+  Optional<UserInformation> user_information;
   std::optional<std::string> attach;
   Enum<UserCardState> user_card_state;
   std::optional<std::string> invalid_reason;
@@ -4840,8 +4840,8 @@ struct PostPartnerCardMemberUserCardsByUserCardCodeConfirmRequest {
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> phone_number;
   std::optional<std::string> level;
-  std::optional<ValidDateInformation> valid_date_information;
-  std::optional<UserInformation> user_information;
+  Optional<ValidDateInformation> valid_date_information;
+  Optional<UserInformation> user_information;
   std::optional<std::string> attach;
   // required
   Enum<UserCardConfirmState> user_card_confirm_state;
@@ -4944,10 +4944,10 @@ struct PostPartnerCardMemberUserCardsByUserCardCodeConfirmResponse {
   // format base64
   std::optional<std::string> phone_number;
   std::optional<std::string> level;
-  std::optional<ValidDateInformation> valid_date_information;
+  Optional<ValidDateInformation> valid_date_information;
   // format rfc3339
   std::optional<std::string> pickup_time;
-  std::optional<UserInformation> user_information;
+  Optional<UserInformation> user_information;
   std::optional<std::string> attach;
   Enum<UserCardState> user_card_state;
   std::optional<std::string> invalid_reason;
@@ -5119,10 +5119,10 @@ struct PostPartnerCardMemberUserCardsByUserCardCodeInvalidateResponse {
   // format base64
   std::optional<std::string> phone_number;
   std::optional<std::string> level;
-  std::optional<ValidDateInformation> valid_date_information;
+  Optional<ValidDateInformation> valid_date_information;
   // format rfc3339
   std::optional<std::string> pickup_time;
-  std::optional<UserInformation> user_information;
+  Optional<UserInformation> user_information;
   std::optional<std::string> attach;
   Enum<UserCardState> user_card_state;
   std::optional<std::string> invalid_reason;
@@ -5512,9 +5512,9 @@ struct GetPartnerStoreBrandstoresResponse {
     Enum<StoreState> store_state;
     Enum<AuditState> audit_state;
     std::optional<std::string> review_reject_reason;
-    std::optional<StoreBasics> store_basics;
-    std::optional<StoreAddress> store_address;
-    std::optional<StoreBusiness> store_business;
+    Optional<StoreBasics> store_basics;
+    Optional<StoreAddress> store_address;
+    Optional<StoreBusiness> store_business;
     List<StoreRecipient> store_recipient;
     // Unknown members.
     JsonValue extra;
@@ -5619,9 +5619,9 @@ struct PostPartnerStoreBrandstoresRequest {
     ~StoreBusiness();
   };
   std::string brand_id;
-  std::optional<StoreBasics> store_basics;
+  Optional<StoreBasics> store_basics;
   StoreAddress store_address;
-  std::optional<StoreBusiness> store_business;
+  Optional<StoreBusiness> store_business;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5690,9 +5690,9 @@ struct PostPartnerStoreBrandstoresResponse {
   Enum<StoreState> store_state;
   Enum<AuditState> audit_state;
   std::optional<std::string> review_reject_reason;
-  std::optional<StoreBasics> store_basics;
-  std::optional<StoreAddress> store_address;
-  std::optional<StoreBusiness> store_business;
+  Optional<StoreBasics> store_basics;
+  Optional<StoreAddress> store_address;
+  Optional<StoreBusiness> store_business;
   List<StoreRecipient> store_recipient;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -5890,9 +5890,9 @@ struct GetPartnerStoreBrandstoresByStoreIdResponse {
   Enum<StoreState> store_state;
   Enum<AuditState> audit_state;
   std::optional<std::string> review_reject_reason;
-  std::optional<StoreBasics> store_basics;
-  std::optional<StoreAddress> store_address;
-  std::optional<StoreBusiness> store_business;
+  Optional<StoreBasics> store_basics;
+  Optional<StoreAddress> store_address;
+  Optional<StoreBusiness> store_business;
   List<StoreRecipient> store_recipient;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -5987,9 +5987,9 @@ struct PatchPartnerStoreBrandstoresByStoreIdRequest {
     ~StoreBusiness();
   };
   std::string brand_id;
-  std::optional<StoreBasics> store_basics;
-  std::optional<StoreAddress> store_address;
-  std::optional<StoreBusiness> store_business;
+  Optional<StoreBasics> store_basics;
+  Optional<StoreAddress> store_address;
+  Optional<StoreBusiness> store_business;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6061,9 +6061,9 @@ struct PatchPartnerStoreBrandstoresByStoreIdResponse {
   Enum<StoreState> store_state;
   Enum<AuditState> audit_state;
   std::optional<std::string> review_reject_reason;
-  std::optional<StoreBasics> store_basics;
-  std::optional<StoreAddress> store_address;
-  std::optional<StoreBusiness> store_business;
+  Optional<StoreBasics> store_basics;
+  Optional<StoreAddress> store_address;
+  Optional<StoreBusiness> store_business;
   List<StoreRecipient> store_recipient;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;

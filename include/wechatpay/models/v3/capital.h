@@ -229,7 +229,7 @@ struct GetCapitallhhBanksCorporateBankingResponse {
   std::optional<std::int64_t> count;
   List<Data> data;
   std::optional<std::int64_t> offset;
-  std::optional<Links> links;
+  Optional<Links> links;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -328,7 +328,7 @@ struct GetCapitallhhBanksPersonalBankingResponse {
   std::optional<std::int64_t> count;
   List<Data> data;
   std::optional<std::int64_t> offset;
-  std::optional<Links> links;
+  Optional<Links> links;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -509,7 +509,7 @@ struct GetCapitallhhBanksByBankAliasCodeBranchesResponse {
   std::optional<std::int64_t> count;
   List<Data> data;
   std::optional<std::int64_t> offset;
-  std::optional<Links> links;
+  Optional<Links> links;
   std::optional<std::string> account_bank;
   std::optional<std::int64_t> account_bank_code;
   std::optional<std::string> bank_alias;

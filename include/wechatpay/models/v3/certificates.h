@@ -64,7 +64,7 @@ struct GetCertificatesResponse {
     std::optional<std::string> effective_time;
     // format rfc3339
     std::optional<std::string> expire_time;
-    std::optional<EncryptCertificate> encrypt_certificate;
+    Optional<EncryptCertificate> encrypt_certificate;
     // Unknown members.
     JsonValue extra;
 

@@ -75,7 +75,7 @@ struct PostAppRequest {
     std::optional<std::string> detail;
     std::optional<std::string> goods_tag;
     std::string description;
-    std::optional<SettleInfo> settle_info;
+    Optional<SettleInfo> settle_info;
     std::optional<std::string> sub_appid;
     std::optional<bool> profit_sharing;
     // Unknown members.
@@ -116,7 +116,7 @@ struct PostAppRequest {
       Identity& operator=(Identity&&) = default;
       ~Identity();
     };
-    std::optional<Identity> identity;
+    Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
 
@@ -211,10 +211,10 @@ struct PostAppRequest {
   std::string combine_appid;
   std::string combine_mchid;
   std::string combine_out_trade_no;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // required
   std::vector<SubOrders> sub_orders;
-  std::optional<CombinePayerInfo> combine_payer_info;
+  Optional<CombinePayerInfo> combine_payer_info;
   // format rfc3339
   std::optional<std::string> time_start;
   // format rfc3339
@@ -223,8 +223,8 @@ struct PostAppRequest {
   std::string notify_url;
   Enum<TradeScenario> trade_scenario;
   std::vector<Enum<LimitPay>> limit_pay;
-  std::optional<ContractInfo> contract_info;
-  std::optional<SubsidyInfo> subsidy_info;
+  Optional<ContractInfo> contract_info;
+  Optional<SubsidyInfo> subsidy_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -250,7 +250,7 @@ struct PostAppResponse {
     ~ContractResult();
   };
   std::optional<std::string> prepay_id;
-  std::optional<ContractResult> contract_result;
+  Optional<ContractResult> contract_result;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -359,7 +359,7 @@ struct PostH5Request {
     std::string sub_mchid;
     std::optional<std::string> goods_tag;
     std::string description;
-    std::optional<SettleInfo> settle_info;
+    Optional<SettleInfo> settle_info;
     std::optional<std::string> sub_appid;
     // Unknown members.
     JsonValue extra;
@@ -407,7 +407,7 @@ struct PostH5Request {
     };
     std::optional<std::string> openid;
     std::optional<std::string> sub_openid;
-    std::optional<Identity> identity;
+    Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
 
@@ -428,7 +428,7 @@ struct PostH5Request {
   std::optional<std::string> time_expire;
   std::string notify_url;
   std::vector<Enum<LimitPay>> limit_pay;
-  std::optional<CombinePayerInfo> combine_payer_info;
+  Optional<CombinePayerInfo> combine_payer_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -549,7 +549,7 @@ struct GetIdByCombineTransactionIdResponse {
     std::optional<std::string> attach;
     // format rfc3339
     std::optional<std::string> success_time;
-    std::optional<Amount> amount;
+    Optional<Amount> amount;
     // Unknown members.
     JsonValue extra;
 
@@ -568,8 +568,8 @@ struct GetIdByCombineTransactionIdResponse {
   std::optional<std::string> combine_mchid;
   std::optional<std::string> combine_out_trade_no;
   std::optional<std::string> combine_transaction_id;
-  std::optional<CombinePayerInfo> combine_payer_info;
-  std::optional<SceneInfo> scene_info;
+  Optional<CombinePayerInfo> combine_payer_info;
+  Optional<SceneInfo> scene_info;
   List<SubOrders> sub_orders;
   Enum<TradeScenario> trade_scenario;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -673,7 +673,7 @@ struct PostJsapiRequest {
     std::optional<std::string> detail;
     std::optional<std::string> goods_tag;
     std::string description;
-    std::optional<SettleInfo> settle_info;
+    Optional<SettleInfo> settle_info;
     std::optional<std::string> sub_appid;
     std::optional<bool> profit_sharing;
     // Unknown members.
@@ -716,7 +716,7 @@ struct PostJsapiRequest {
     };
     std::optional<std::string> openid;
     std::optional<std::string> sub_openid;
-    std::optional<Identity> identity;
+    Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
 
@@ -790,7 +790,7 @@ struct PostJsapiRequest {
   std::string combine_appid;
   std::string combine_mchid;
   std::string combine_out_trade_no;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // required
   std::vector<SubOrders> sub_orders;
   CombinePayerInfo combine_payer_info;
@@ -798,7 +798,7 @@ struct PostJsapiRequest {
   std::optional<std::string> time_expire;
   std::string notify_url;
   std::vector<Enum<LimitPay>> limit_pay;
-  std::optional<SubsidyInfo> subsidy_info;
+  Optional<SubsidyInfo> subsidy_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -924,7 +924,7 @@ struct PostMiniprogramRequest {
   std::string combine_mchid;
   std::string combine_out_trade_no;
   CombinePayerInfo combine_payer_info;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // required
   std::vector<SubOrders> sub_orders;
   // format rfc3339
@@ -1034,7 +1034,7 @@ struct PostNativeRequest {
     std::string sub_mchid;
     std::optional<std::string> goods_tag;
     std::string description;
-    std::optional<SettleInfo> settle_info;
+    Optional<SettleInfo> settle_info;
     std::optional<std::string> sub_appid;
     // Unknown members.
     JsonValue extra;
@@ -1082,7 +1082,7 @@ struct PostNativeRequest {
     };
     std::optional<std::string> openid;
     std::optional<std::string> sub_openid;
-    std::optional<Identity> identity;
+    Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
 
@@ -1096,14 +1096,14 @@ struct PostNativeRequest {
   std::string combine_appid;
   std::string combine_mchid;
   std::string combine_out_trade_no;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // required
   std::vector<SubOrders> sub_orders;
   std::optional<std::string> time_start;
   std::optional<std::string> time_expire;
   std::string notify_url;
   std::vector<Enum<LimitPay>> limit_pay;
-  std::optional<CombinePayerInfo> combine_payer_info;
+  Optional<CombinePayerInfo> combine_payer_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1280,7 +1280,7 @@ struct GetOutTradeNoByCombineOutTradeNoResponse {
     std::optional<std::string> sub_appid;
     std::optional<std::string> sub_openid;
     List<PromotionDetail> promotion_detail;
-    std::optional<Amount> amount;
+    Optional<Amount> amount;
     // Unknown members.
     JsonValue extra;
 
@@ -1324,11 +1324,11 @@ struct GetOutTradeNoByCombineOutTradeNoResponse {
   std::optional<std::string> combine_mchid;
   std::optional<std::string> combine_out_trade_no;
   std::optional<std::string> combine_transaction_id;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   List<SubOrders> sub_orders;
-  std::optional<CombinePayerInfo> combine_payer_info;
+  Optional<CombinePayerInfo> combine_payer_info;
   Enum<TradeScenario> trade_scenario;
-  std::optional<InstallmentInfo> installment_info;
+  Optional<InstallmentInfo> installment_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -73,7 +73,7 @@ struct PostPartnerContractsAppPresignRequest {
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
   RealIdentity real_identity;
-  std::optional<TradeInfo> trade_info;
+  Optional<TradeInfo> trade_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -195,8 +195,8 @@ struct PostPartnerContractsH5PresignRequest {
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
   RealIdentity real_identity;
-  std::optional<TradeInfo> trade_info;
-  std::optional<JumpInfo> jump_info;
+  Optional<TradeInfo> trade_info;
+  Optional<JumpInfo> jump_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -309,7 +309,7 @@ struct PostPartnerContractsTerminateResponse {
     ContractInfo& operator=(ContractInfo&&) = default;
     ~ContractInfo();
   };
-  std::optional<ContractInfo> contract_info;
+  Optional<ContractInfo> contract_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -203,11 +203,11 @@ struct GetCardsByOutCardCodeResponse {
   std::optional<std::string> out_card_code;
   std::optional<std::string> appid;
   std::optional<std::string> mchid;
-  std::optional<TimeRange> time_range;
+  Optional<TimeRange> time_range;
   std::optional<std::string> state;
   std::optional<std::string> unfinished_reason;
   std::optional<std::int64_t> total_amount;
-  std::optional<PayInformation> pay_information;
+  Optional<PayInformation> pay_information;
   std::optional<std::string> create_time;
   List<Objectives> objectives;
   List<Rewards> rewards;

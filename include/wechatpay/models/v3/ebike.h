@@ -442,9 +442,9 @@ struct GetChargeTransactionsIdByTransactionIdResponse {
   std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_des;
   std::optional<std::string> contract_id;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
-  std::optional<DeviceInfo> device_info;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInfo> device_info;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -585,9 +585,9 @@ struct GetChargeTransactionsOutTradeNoResponse {
   std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_des;
   std::optional<std::string> contract_id;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
-  std::optional<DeviceInfo> device_info;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInfo> device_info;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;

@@ -86,7 +86,7 @@ struct PostAccountApplyCancelWithdrawRequest {
     // required
     Enum<AccountType> account_type;
     BankAccountInfo bank_account_info;
-    std::optional<IdentityInfo> identity_info;
+    Optional<IdentityInfo> identity_info;
     // Unknown members.
     JsonValue extra;
 
@@ -289,7 +289,7 @@ struct GetAccountApplyCancelWithdrawApplymentIdResponse {
   std::optional<std::string> modify_time;
   std::optional<std::string> sub_mchid;
   List<AccountInfo> account_info;
-  std::optional<ConfirmCancel> confirm_cancel;
+  Optional<ConfirmCancel> confirm_cancel;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -519,7 +519,7 @@ struct GetAccountApplyCancelWithdrawOutRequestNoResponse {
   std::optional<std::string> modify_time;
   std::optional<std::string> sub_mchid;
   List<AccountInfo> account_info;
-  std::optional<ConfirmCancel> confirm_cancel;
+  Optional<ConfirmCancel> confirm_cancel;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1188,20 +1188,20 @@ struct PostApplymentsRequest {
   std::string out_request_no;
   std::string organization_type;
   std::optional<bool> finance_institution;
-  std::optional<BusinessLicenseInfo> business_license_info;
-  std::optional<FinanceInstitutionInfo> finance_institution_info;
+  Optional<BusinessLicenseInfo> business_license_info;
+  Optional<FinanceInstitutionInfo> finance_institution_info;
   Enum<IdHolderType> id_holder_type;
   Enum<IdDocType> id_doc_type;
   // format MediaId
   std::optional<std::string> authorize_letter_copy;
-  std::optional<IdCardInfo> id_card_info;
-  std::optional<IdDocInfo> id_doc_info;
+  Optional<IdCardInfo> id_card_info;
+  Optional<IdDocInfo> id_doc_info;
   std::optional<bool> owner;
   std::vector<UboInfoList> ubo_info_list;
   AccountInfo account_info;
   ContactInfo contact_info;
   SalesSceneInfo sales_scene_info;
-  std::optional<SettlementInfo> settlement_info;
+  Optional<SettlementInfo> settlement_info;
   std::string merchant_shortname;
   std::vector<std::string> qualifications;
   std::vector<std::string> business_addition_pics;
@@ -1327,7 +1327,7 @@ struct GetApplymentsOutRequestNoResponse {
   std::optional<std::string> applyment_state_desc;
   std::optional<std::string> sign_url;
   std::optional<std::string> sub_mchid;
-  std::optional<AccountValidation> account_validation;
+  Optional<AccountValidation> account_validation;
   List<AuditDetail> audit_detail;
   std::optional<std::string> legal_validation_url;
   std::optional<std::string> out_request_no;
@@ -1694,19 +1694,19 @@ struct PostApplymentsSubmitAccountHostingApplymentRequest {
   std::string out_request_no;
   std::string organization_type;
   std::optional<bool> finance_institution;
-  std::optional<BusinessLicenseInfo> business_license_info;
-  std::optional<FinanceInstitutionInfo> finance_institution_info;
+  Optional<BusinessLicenseInfo> business_license_info;
+  Optional<FinanceInstitutionInfo> finance_institution_info;
   Enum<IdHolderType> id_holder_type;
   Enum<IdDocType> id_doc_type;
   // format MediaId
   std::optional<std::string> authorize_letter_copy;
-  std::optional<IdCardInfo> id_card_info;
-  std::optional<IdDocInfo> id_doc_info;
+  Optional<IdCardInfo> id_card_info;
+  Optional<IdDocInfo> id_doc_info;
   std::vector<UboInfoList> ubo_info_list;
   AccountInfo account_info;
   ContactInfo contact_info;
   SalesSceneInfo sales_scene_info;
-  std::optional<SettlementInfo> settlement_info;
+  Optional<SettlementInfo> settlement_info;
   std::string merchant_shortname;
   std::vector<std::string> qualifications;
   std::vector<std::string> business_addition_pics;
@@ -1802,7 +1802,7 @@ struct PostApplymentsSubmitSignVerifyInfoRequest {
   std::string out_request_no;
   std::optional<std::int64_t> applyment_id;
   std::optional<std::string> pre_sign_time;
-  std::optional<ProxyVerifyIdentityInfo> proxy_verify_identity_info;
+  Optional<ProxyVerifyIdentityInfo> proxy_verify_identity_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1930,7 +1930,7 @@ struct GetApplymentsByApplymentIdResponse {
   std::optional<std::string> applyment_state_desc;
   std::optional<std::string> sign_url;
   std::optional<std::string> sub_mchid;
-  std::optional<AccountValidation> account_validation;
+  Optional<AccountValidation> account_validation;
   List<AuditDetail> audit_detail;
   std::optional<std::string> legal_validation_url;
   std::optional<std::string> out_request_no;
@@ -2183,7 +2183,7 @@ struct GetCombinePapayContractsPlanIdOutContractCodeResponse {
   std::optional<std::string> contract_state;
   std::optional<std::string> contract_signed_time;
   std::optional<std::string> contract_expired_time;
-  std::optional<ContractTerminateInfo> contract_terminate_info;
+  Optional<ContractTerminateInfo> contract_terminate_info;
   std::optional<std::string> openid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2511,7 +2511,7 @@ struct PostCombinePapayTransactionsRequest {
     std::string sub_mchid;
     std::optional<std::string> sub_appid;
     std::string description;
-    std::optional<SettleInfo> settle_info;
+    Optional<SettleInfo> settle_info;
     std::optional<std::string> sub_risk_info;
     // Unknown members.
     JsonValue extra;
@@ -2567,7 +2567,7 @@ struct PostCombinePapayTransactionsResponse {
     std::optional<std::string> out_trade_no;
     std::optional<std::string> sub_mchid;
     std::optional<std::string> sub_appid;
-    std::optional<Amount> amount;
+    Optional<Amount> amount;
     // Unknown members.
     JsonValue extra;
 
@@ -2594,7 +2594,7 @@ struct PostCombinePapayTransactionsResponse {
   std::optional<std::string> combine_mchid;
   std::optional<std::string> combine_out_trade_no;
   List<SubOrders> sub_orders;
-  std::optional<CombinePayerInfo> combine_payer_info;
+  Optional<CombinePayerInfo> combine_payer_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2681,7 +2681,7 @@ struct GetCombinePapayTransactionsByCombineOutTradeNoResponse {
     std::optional<std::string> out_trade_no;
     std::optional<std::string> sub_mchid;
     std::optional<std::string> sub_appid;
-    std::optional<Amount> amount;
+    Optional<Amount> amount;
     // Unknown members.
     JsonValue extra;
 
@@ -2708,7 +2708,7 @@ struct GetCombinePapayTransactionsByCombineOutTradeNoResponse {
   std::optional<std::string> combine_mchid;
   std::optional<std::string> combine_out_trade_no;
   List<SubOrders> sub_orders;
-  std::optional<CombinePayerInfo> combine_payer_info;
+  Optional<CombinePayerInfo> combine_payer_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3286,7 +3286,7 @@ struct GetIndividualContractsOutContractCodeResponse {
   std::optional<std::string> signed_time;
   Enum<AuthState> auth_state;
   std::optional<std::string> individual_openid;
-  std::optional<RealNameAuthResult> real_name_auth_result;
+  Optional<RealNameAuthResult> real_name_auth_result;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5213,7 +5213,7 @@ struct PostRefundsApplyResponse {
   std::optional<std::string> refund_id;
   std::optional<std::string> out_refund_no;
   std::optional<std::string> create_time;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   Enum<RefundAccount> refund_account;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -5372,7 +5372,7 @@ struct GetRefundsIdByRefundIdResponse {
   // format rfc3339
   std::optional<std::string> create_time;
   Enum<Status_> status;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   Enum<RefundAccount> refund_account;
   Enum<FundsAccount> funds_account;
@@ -5534,7 +5534,7 @@ struct GetRefundsOutRefundNoResponse {
   // format rfc3339
   std::optional<std::string> create_time;
   Enum<Status_> status;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   Enum<RefundAccount> refund_account;
   Enum<FundsAccount> funds_account;
@@ -5724,7 +5724,7 @@ struct PostRefundsByRefundIdApplyAbnormalRefundResponse {
   std::optional<std::string> create_time;
   Enum<Status_> status;
   Enum<FundsAccount> funds_account;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   Enum<RefundAccount> refund_account;
   // Members this SDK does not know (kept when decoding, written when encoding).

@@ -60,7 +60,7 @@ struct GetContractsIdByContractIdResponse {
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
   std::optional<std::string> plan_id;
-  std::optional<ContractInformation> contract_information;
+  Optional<ContractInformation> contract_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -396,9 +396,9 @@ struct GetTransactionsIdByTransactionIdResponse {
   std::optional<std::string> success_time;
   std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_description;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
-  std::optional<DeviceInformation> device_information;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInformation> device_information;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -534,9 +534,9 @@ struct GetTransactionsOutTradeNoResponse {
   std::optional<std::string> success_time;
   std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_description;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
-  std::optional<DeviceInformation> device_information;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInformation> device_information;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -688,7 +688,7 @@ struct GetUserByOpenidContractsResponse {
     std::optional<std::string> openid;
     std::optional<std::string> sub_openid;
     std::optional<std::string> plan_id;
-    std::optional<ContractInformation> contract_information;
+    Optional<ContractInformation> contract_information;
     // Unknown members.
     JsonValue extra;
 

@@ -67,8 +67,8 @@ struct PostContractsPresignRequest {
   std::string out_contract_code;
   std::optional<std::string> contract_mode;
   std::optional<bool> downgrade_default_contract;
-  std::optional<Identity> identity;
-  std::optional<BankCard> bank_card;
+  Optional<Identity> identity;
+  Optional<BankCard> bank_card;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -308,7 +308,7 @@ struct PostTransactionsRequest {
   Amount amount;
   SceneInfo scene_info;
   DeviceInfo device_info;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   std::optional<std::string> payment_mode;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -394,9 +394,9 @@ struct PostTransactionsResponse {
   std::optional<std::string> bank_type;
   std::optional<std::string> attach;
   std::optional<std::string> success_time;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
-  std::optional<DeviceInfo> device_info;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInfo> device_info;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -529,9 +529,9 @@ struct GetTransactionsIdByTransactionIdResponse {
   std::optional<std::string> bank_type;
   std::optional<std::string> attach;
   std::optional<std::string> success_time;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
-  std::optional<DeviceInfo> device_info;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInfo> device_info;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -668,9 +668,9 @@ struct GetTransactionsOutTradeNoResponse {
   std::optional<std::string> bank_type;
   std::optional<std::string> attach;
   std::optional<std::string> success_time;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
-  std::optional<DeviceInfo> device_info;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInfo> device_info;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -771,7 +771,7 @@ struct GetUsersByOpenidContractsResponse {
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   std::optional<std::int64_t> total_count;
-  std::optional<Links> links;
+  Optional<Links> links;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -1422,7 +1422,7 @@ struct PostMchTransferPartnerCharityTransferBillsRequest {
   };
   std::string out_budget_no;
   std::string out_transfer_no;
-  std::optional<TransactionInfo> transaction_info;
+  Optional<TransactionInfo> transaction_info;
   std::string sponsor_mchid;
   std::string receive_mchid;
   std::int64_t amount = 0;
@@ -1888,7 +1888,7 @@ struct GetMchTransferPartnerSubMchAuthorizationsBySubMchidResponse {
   };
   std::optional<std::string> sub_mchid;
   Enum<State> state;
-  std::optional<ApplyOrder> apply_order;
+  Optional<ApplyOrder> apply_order;
   std::optional<std::string> authorization_time;
   std::optional<std::string> cancel_authorization_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -2282,7 +2282,7 @@ struct PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationRequest {
   Enum<TransferSceneId> transfer_scene_id;
   // required
   std::vector<TransferSceneReportInfos> transfer_scene_report_infos;
-  std::optional<AuthorizationInfo> authorization_info;
+  Optional<AuthorizationInfo> authorization_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2621,7 +2621,7 @@ struct GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoRespons
   std::optional<std::string> authorization_id;
   Enum<State> state;
   std::optional<std::string> authorize_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   Enum<TransferSceneId> transfer_scene_id;
   std::optional<std::string> user_recv_perception;
   std::optional<std::string> create_time;
@@ -2737,7 +2737,7 @@ struct PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseR
   std::optional<std::string> authorization_id;
   Enum<State> state;
   std::optional<std::string> authorize_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   Enum<TransferSceneId> transfer_scene_id;
   std::optional<std::string> user_recv_perception;
   std::optional<std::string> create_time;
@@ -2855,7 +2855,7 @@ struct PostMchTransferTransferBillsRequest {
   Enum<TransferSceneId> transfer_scene_id;
   // required
   std::vector<TransferSceneReportInfos> transfer_scene_report_infos;
-  std::optional<UserRecvStyle> user_recv_style;
+  Optional<UserRecvStyle> user_recv_style;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3149,7 +3149,7 @@ struct PostMchTransferTransferBillsPreTransferWithAuthorizationRequest {
   Enum<TransferSceneId> transfer_scene_id;
   // required
   std::vector<TransferSceneReportInfos> transfer_scene_report_infos;
-  std::optional<AuthorizationInfo> authorization_info;
+  Optional<AuthorizationInfo> authorization_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -3793,7 +3793,7 @@ struct PostMchTransferUserConfirmAuthorizationRequest {
   std::string user_display_name;
   std::optional<std::string> user_recv_perception;
   std::string authorization_notify_url;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3917,7 +3917,7 @@ struct GetMchTransferUserConfirmAuthorizationOutAuthorizationNoResponse {
   std::optional<std::string> authorization_id;
   Enum<State> state;
   std::optional<std::string> authorize_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> transfer_scene_id;
   std::optional<std::string> user_recv_perception;
   // format rfc3339
@@ -4025,7 +4025,7 @@ struct PostMchTransferUserConfirmAuthorizationOutAuthorizationNoCloseResponse {
   std::optional<std::string> authorization_id;
   Enum<State> state;
   std::optional<std::string> authorize_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> transfer_scene_id;
   std::optional<std::string> user_recv_perception;
   // format rfc3339

@@ -169,7 +169,7 @@ struct PostOrdersRequest {
   SellerInfo seller_info;
   ExpressInfo express_info;
   PayeeInfo payee_info;
-  std::optional<PresaleInfo> presale_info;
+  Optional<PresaleInfo> presale_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -57,7 +57,7 @@ struct GetCertificatesResponse {
     std::optional<std::string> effective_time;
     // format rfc3339
     std::optional<std::string> expire_time;
-    std::optional<EncryptCertificate> encrypt_certificate;
+    Optional<EncryptCertificate> encrypt_certificate;
     // Unknown members.
     JsonValue extra;
 
@@ -1395,7 +1395,7 @@ struct GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysResponse {
     Enum<OperateType> operate_type;
     std::optional<std::string> operate_details;
     List<std::string> image_list;
-    std::optional<ComplaintMediaList> complaint_media_list;
+    Optional<ComplaintMediaList> complaint_media_list;
     // Unknown members.
     JsonValue extra;
 
@@ -2522,10 +2522,10 @@ struct PostMerchantsRequest {
   std::optional<std::string> registration_certificate_copy;
   std::optional<std::string> settlement_bank_number;
   Business business;
-  std::optional<Director> director;
-  std::optional<Principal> principal;
+  Optional<Director> director;
+  Optional<Principal> principal;
   std::optional<bool> apply_h5_payment;
-  std::optional<H5PaymentApplyInfo> h5_payment_apply_info;
+  Optional<H5PaymentApplyInfo> h5_payment_apply_info;
   std::optional<std::string> attach;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2737,7 +2737,7 @@ struct GetMerchantsBySubMchidResponse {
     };
     Enum<SubMerchantStatus> sub_merchant_status;
     Enum<ApplicationStatus> application_status;
-    std::optional<ApplicationRejectDetail> application_reject_detail;
+    Optional<ApplicationRejectDetail> application_reject_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -2754,16 +2754,16 @@ struct GetMerchantsBySubMchidResponse {
   std::optional<std::string> office_phone;
   std::optional<std::string> merchant_country_code;
   std::optional<std::int64_t> business_category;
-  std::optional<Contact> contact;
+  Optional<Contact> contact;
   Enum<MerchantType> merchant_type;
   std::optional<std::string> registration_certificate_number;
   std::optional<std::string> registration_certificate_date;
   std::optional<std::string> settlement_bank_number;
-  std::optional<Business> business;
-  std::optional<Director> director;
-  std::optional<Principal> principal;
-  std::optional<H5Payment> h5_payment;
-  std::optional<SubMerchantState> sub_merchant_state;
+  Optional<Business> business;
+  Optional<Director> director;
+  Optional<Principal> principal;
+  Optional<H5Payment> h5_payment;
+  Optional<SubMerchantState> sub_merchant_state;
   std::optional<std::string> attach;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2915,10 +2915,10 @@ struct PatchMerchantsBySubMchidRequest {
   std::optional<std::string> registration_certificate_copy;
   std::optional<std::string> settlement_bank_number;
   Business business;
-  std::optional<Director> director;
-  std::optional<Principal> principal;
+  Optional<Director> director;
+  Optional<Principal> principal;
   std::optional<bool> apply_h5_payment;
-  std::optional<H5PaymentApplyInfo> h5_payment_apply_info;
+  Optional<H5PaymentApplyInfo> h5_payment_apply_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3148,7 +3148,7 @@ struct PostMicropayTransactionsPayRequest {
     std::optional<std::string> device_ip;
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> operator_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -3202,9 +3202,9 @@ struct PostMicropayTransactionsPayRequest {
   std::string trade_type;
   std::optional<std::string> limit_pay;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   std::vector<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -3254,7 +3254,7 @@ struct PostMicropayTransactionsPayResponse {
     std::optional<std::string> currency;
     std::optional<std::int64_t> payer_total;
     std::optional<std::string> payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -3326,8 +3326,8 @@ struct PostMicropayTransactionsPayResponse {
   std::optional<std::string> bank_type;
   std::optional<std::string> attach;
   std::optional<std::string> success_time;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
   List<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -4028,7 +4028,7 @@ struct PostPapayTransactionsRequest {
   std::string merchant_category_code;
   std::string contract_id;
   Amount amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4090,7 +4090,7 @@ struct PostPapayTransactionsResponse {
     std::optional<std::int64_t> payer_total;
     std::optional<std::string> currency;
     std::optional<std::string> payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -4164,8 +4164,8 @@ struct PostPapayTransactionsResponse {
   std::optional<std::string> success_time;
   Enum<TradeState> trade_state;
   std::optional<std::string> trade_state_desc;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -4269,7 +4269,7 @@ struct GetPapayTransactionsOutTradeNoResponse {
     std::optional<std::int64_t> payer_total;
     std::optional<std::string> currency;
     std::optional<std::string> payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -4342,8 +4342,8 @@ struct GetPapayTransactionsOutTradeNoResponse {
   std::optional<std::string> success_time;
   std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_desc;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -4510,7 +4510,7 @@ struct GetPapayTransactionsByTransactionIdResponse {
     std::optional<std::int64_t> payer_total;
     std::optional<std::string> currency;
     std::optional<std::string> payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -4583,8 +4583,8 @@ struct GetPapayTransactionsByTransactionIdResponse {
   std::optional<std::string> success_time;
   std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_desc;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -5815,7 +5815,7 @@ struct GetRefundsResponse {
       std::optional<std::string> currency;
       std::optional<std::int64_t> payer_refund;
       std::optional<std::string> payer_currency;
-      std::optional<ExchangeRate> exchange_rate;
+      Optional<ExchangeRate> exchange_rate;
       // Unknown members.
       JsonValue extra;
 
@@ -5861,8 +5861,8 @@ struct GetRefundsResponse {
     std::optional<std::string> success_time;
     std::optional<std::string> create_time;
     Enum<Status_> status;
-    std::optional<Amount> amount;
-    std::optional<RefundDetail> refund_detail;
+    Optional<Amount> amount;
+    Optional<RefundDetail> refund_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -5878,7 +5878,7 @@ struct GetRefundsResponse {
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sp_mchid;
   std::optional<std::string> out_trade_no;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   List<Data> data;
   std::optional<std::int64_t> total_num;
   std::optional<std::int64_t> current_total_num;
@@ -5950,7 +5950,7 @@ struct PostRefundsRequest {
   std::optional<std::string> out_trade_no;
   std::string out_refund_no;
   std::optional<std::string> reason;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -5986,7 +5986,7 @@ struct PostRefundsResponse {
     std::optional<std::string> currency;
     std::optional<std::int64_t> payer_refund;
     std::optional<std::string> payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -6027,8 +6027,8 @@ struct PostRefundsResponse {
   std::optional<std::string> id;
   std::optional<std::string> out_refund_no;
   std::optional<std::string> create_time;
-  std::optional<Amount> amount;
-  std::optional<Detail> detail;
+  Optional<Amount> amount;
+  Optional<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6129,7 +6129,7 @@ struct GetRefundsIdByRefundIdResponse {
     std::optional<std::string> currency;
     std::optional<std::int64_t> payer_refund;
     std::optional<std::string> payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -6177,8 +6177,8 @@ struct GetRefundsIdByRefundIdResponse {
   std::optional<std::string> success_time;
   std::optional<std::string> create_time;
   Enum<Status_> status;
-  std::optional<Amount> amount;
-  std::optional<Detail> detail;
+  Optional<Amount> amount;
+  Optional<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6281,7 +6281,7 @@ struct GetRefundsOutRefundNoResponse {
     std::optional<std::string> currency;
     std::optional<std::int64_t> payer_refund;
     std::optional<std::string> payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -6329,8 +6329,8 @@ struct GetRefundsOutRefundNoResponse {
   std::optional<std::string> success_time;
   std::optional<std::string> create_time;
   Enum<Status_> status;
-  std::optional<Amount> amount;
-  std::optional<Detail> detail;
+  Optional<Amount> amount;
+  Optional<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6445,9 +6445,9 @@ struct GetSettleSettlementsResponse {
     std::optional<std::string> settlement_date;
     std::optional<std::string> trade_start_date;
     std::optional<std::string> trade_end_date;
-    std::optional<Amount> amount;
+    Optional<Amount> amount;
     Enum<WalletRegion> wallet_region;
-    std::optional<SplitAmount> split_amount;
+    Optional<SplitAmount> split_amount;
     // Unknown members.
     JsonValue extra;
 
@@ -6604,7 +6604,7 @@ struct PostTransactionsAppRequest {
     std::optional<std::string> device_ip;
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> operator_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -6661,9 +6661,9 @@ struct PostTransactionsAppRequest {
   std::optional<std::string> time_start;
   std::optional<std::string> time_expire;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   std::vector<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -6781,7 +6781,7 @@ struct GetTransactionsIdByTransactionIdResponse {
     std::optional<std::int64_t> payer_total;
     std::optional<std::string> currency;
     std::optional<std::string> payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -6849,8 +6849,8 @@ struct GetTransactionsIdByTransactionIdResponse {
   std::optional<std::string> success_time;
   std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_desc;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -7006,7 +7006,7 @@ struct PostTransactionsJsapiRequest {
     std::optional<std::string> device_ip;
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> operator_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -7063,9 +7063,9 @@ struct PostTransactionsJsapiRequest {
   std::optional<std::string> time_start;
   std::optional<std::string> time_expire;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   std::vector<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -7226,7 +7226,7 @@ struct PostTransactionsMwebRequest {
   std::optional<std::string> time_start;
   std::optional<std::string> time_expire;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
   SceneInfo scene_info;
   std::vector<Detail> detail;
@@ -7332,7 +7332,7 @@ struct PostTransactionsNativeRequest {
     std::optional<std::string> device_ip;
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> operator_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -7389,9 +7389,9 @@ struct PostTransactionsNativeRequest {
   std::optional<std::string> time_start;
   std::optional<std::string> time_expire;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   std::vector<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -7507,7 +7507,7 @@ struct GetTransactionsOutTradeNoResponse {
     std::optional<std::int64_t> payer_total;
     std::optional<std::string> currency;
     std::optional<std::string> payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -7575,8 +7575,8 @@ struct GetTransactionsOutTradeNoResponse {
   std::optional<std::string> success_time;
   std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_desc;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;

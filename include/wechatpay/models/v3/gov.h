@@ -755,7 +755,7 @@ struct PostSubsidyNQualificationsSyncRequest {
   std::string id_card_number;
   // format base64; encrypted with the platform key when sent
   std::string phone_number;
-  std::optional<ApplianceId> appliance_id;
+  Optional<ApplianceId> appliance_id;
   std::string out_trade_no;
   std::optional<std::string> sub_mchid;
   Enum<EnergyGrade> energy_grade;
@@ -1085,7 +1085,7 @@ struct PostSubsidyQualificationsPassthroughClaimRequest {
   std::string id_card_number;
   // format base64; encrypted with the platform key when sent
   std::string phone_number;
-  std::optional<ApplianceId> appliance_id;
+  Optional<ApplianceId> appliance_id;
   std::int64_t qualification_region_code = 0;
   // required
   Enum<IdentityDocumentType> identity_document_type;
@@ -1224,7 +1224,7 @@ struct PostSubsidyQualificationsPassthroughQueryResponse {
       kClaimModeMiniProgram = 1,           // "CLAIM_MODE_MINI_PROGRAM"
       kClaimModeInterfacePassThrough = 2,  // "CLAIM_MODE_INTERFACE_PASS_THROUGH"
     };
-    std::optional<ApplianceId> appliance_id;
+    Optional<ApplianceId> appliance_id;
     Enum<State> state;
     Enum<UnclaimedReason> unclaimed_reason;
     Enum<ClaimMode> claim_mode;
@@ -1350,7 +1350,7 @@ struct PostSubsidyQualificationsQueryResponse {
       kReasonUnclaimed = 3,                       // "REASON_UNCLAIMED"
       kReasonClaimedByOtherMode = 4,              // "REASON_CLAIMED_BY_OTHER_MODE"
     };
-    std::optional<ApplianceId> appliance_id;
+    Optional<ApplianceId> appliance_id;
     Enum<State> state;
     Enum<UnclaimedReason> unclaimed_reason;
     std::optional<std::string> claimed_platform_name;
@@ -1470,7 +1470,7 @@ struct PostSubsidyQualificationsSyncRequest {
   std::optional<std::string> id_card_number;
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> phone_number;
-  std::optional<ApplianceId> appliance_id;
+  Optional<ApplianceId> appliance_id;
   std::string out_trade_no;
   std::optional<std::string> sub_mch_id;
   Enum<EnergyGrade> energy_grade;
@@ -1962,7 +1962,7 @@ struct PostSubsidyTransactionsSummaryQueryDayRequest {
   std::string query_date;
   // required
   Enum<QueryType> query_type;
-  std::optional<ApplianceId> appliance_id;
+  Optional<ApplianceId> appliance_id;
   Enum<CateState> cate_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2079,7 +2079,7 @@ struct PostSubsidyTransactionsSyncRequest {
   std::optional<std::string> id_card_number;
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> phone_number;
-  std::optional<ApplianceId> appliance_id;
+  Optional<ApplianceId> appliance_id;
   std::string out_trade_no;
   Enum<EnergyGrade> energy_grade;
   std::string receive_region_code;

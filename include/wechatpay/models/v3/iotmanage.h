@@ -170,7 +170,7 @@ struct GetDevicesResponse {
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   std::optional<std::int64_t> total_count;
-  std::optional<Links> links;
+  Optional<Links> links;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -144,8 +144,8 @@ struct GetUsersByOpenidOrdersBrandIdResponse {
     std::optional<std::string> business_id;
     std::optional<std::string> business_name;
     std::optional<std::string> success_time;
-    std::optional<Payer> payer;
-    std::optional<Amount> amount;
+    Optional<Payer> payer;
+    Optional<Amount> amount;
     std::optional<std::string> device_id;
     // Unknown members.
     JsonValue extra;
@@ -275,8 +275,8 @@ struct GetUsersByOpenidOrdersOutTradeNoResponse {
   std::optional<std::string> business_id;
   std::optional<std::string> business_name;
   std::optional<std::string> success_time;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
   std::optional<std::string> device_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;

@@ -147,7 +147,7 @@ struct GetBankFavorUsersByOpenidCouponsByCouponIdResponse {
   std::optional<std::int64_t> max_use_number;
   std::optional<std::int64_t> available_number;
   std::optional<std::int64_t> used_number;
-  std::optional<UseAmountList> use_amount_list;
+  Optional<UseAmountList> use_amount_list;
   std::optional<std::string> openid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -315,7 +315,7 @@ struct PostBankPackagesByPackageIdTasksRequest {
     ~Meta();
   };
   std::string file;
-  std::optional<Meta> meta;
+  Optional<Meta> meta;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1157,7 +1157,7 @@ struct PostBusifavorStocksRequest {
       std::string available_begin_time;
       std::string available_end_time;
       std::optional<std::int64_t> available_day_after_receive;
-      std::optional<AvailableWeek> available_week;
+      Optional<AvailableWeek> available_week;
       std::vector<IrregularyAvaliableTime> irregulary_avaliable_time;
       std::optional<std::int64_t> wait_days_after_receive;
       std::optional<std::int64_t> available_second_after_receive;
@@ -1218,9 +1218,9 @@ struct PostBusifavorStocksRequest {
       kPaymentCode = 4,   // "PAYMENT_CODE"
     };
     CouponAvailableTime coupon_available_time;
-    std::optional<FixedNormalCoupon> fixed_normal_coupon;
-    std::optional<DiscountCoupon> discount_coupon;
-    std::optional<ExchangeCoupon> exchange_coupon;
+    Optional<FixedNormalCoupon> fixed_normal_coupon;
+    Optional<DiscountCoupon> discount_coupon;
+    Optional<ExchangeCoupon> exchange_coupon;
     // required
     Enum<UseMethod> use_method;
     std::optional<std::string> mini_programs_appid;
@@ -1277,7 +1277,7 @@ struct PostBusifavorStocksRequest {
       kBarcode = 2,  // "BARCODE"
       kQrcode = 3,   // "QRCODE"
     };
-    std::optional<MiniProgramsInfo> mini_programs_info;
+    Optional<MiniProgramsInfo> mini_programs_info;
     std::optional<std::string> appid;
     std::optional<std::string> hall_id;
     std::optional<std::string> store_id;
@@ -1326,7 +1326,7 @@ struct PostBusifavorStocksRequest {
     std::optional<std::string> merchant_name;
     Enum<BackgroundColor> background_color;
     std::optional<std::string> coupon_image_url;
-    std::optional<FinderInfo> finder_info;
+    Optional<FinderInfo> finder_info;
     // Unknown members.
     JsonValue extra;
 
@@ -1364,11 +1364,11 @@ struct PostBusifavorStocksRequest {
   CouponUseRule coupon_use_rule;
   StockSendRule stock_send_rule;
   std::string out_request_no;
-  std::optional<CustomEntrance> custom_entrance;
-  std::optional<DisplayPatternInfo> display_pattern_info;
+  Optional<CustomEntrance> custom_entrance;
+  Optional<DisplayPatternInfo> display_pattern_info;
   // required
   Enum<CouponCodeMode> coupon_code_mode;
-  std::optional<NotifyConfig> notify_config;
+  Optional<NotifyConfig> notify_config;
   std::optional<bool> subsidy;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1489,7 +1489,7 @@ struct GetBusifavorStocksByStockIdResponse {
       std::optional<std::string> available_begin_time;
       std::optional<std::string> available_end_time;
       std::optional<std::int64_t> available_day_after_receive;
-      std::optional<AvailableWeek> available_week;
+      Optional<AvailableWeek> available_week;
       List<IrregularyAvaliableTime> irregulary_avaliable_time;
       std::optional<std::int64_t> wait_days_after_receive;
       // Unknown members.
@@ -1548,10 +1548,10 @@ struct GetBusifavorStocksByStockIdResponse {
       kSelfConsume = 3,   // "SELF_CONSUME"
       kPaymentCode = 4,   // "PAYMENT_CODE"
     };
-    std::optional<CouponAvailableTime> coupon_available_time;
-    std::optional<FixedNormalCoupon> fixed_normal_coupon;
-    std::optional<DiscountCoupon> discount_coupon;
-    std::optional<ExchangeCoupon> exchange_coupon;
+    Optional<CouponAvailableTime> coupon_available_time;
+    Optional<FixedNormalCoupon> fixed_normal_coupon;
+    Optional<DiscountCoupon> discount_coupon;
+    Optional<ExchangeCoupon> exchange_coupon;
     Enum<UseMethod> use_method;
     std::optional<std::string> mini_programs_appid;
     std::optional<std::string> mini_programs_path;
@@ -1607,7 +1607,7 @@ struct GetBusifavorStocksByStockIdResponse {
       kBarcode = 2,  // "BARCODE"
       kQrcode = 3,   // "QRCODE"
     };
-    std::optional<MiniProgramsInfo> mini_programs_info;
+    Optional<MiniProgramsInfo> mini_programs_info;
     std::optional<std::string> appid;
     std::optional<std::string> hall_id;
     std::optional<std::string> store_id;
@@ -1656,7 +1656,7 @@ struct GetBusifavorStocksByStockIdResponse {
     std::optional<std::string> merchant_name;
     Enum<BackgroundColor> background_color;
     std::optional<std::string> coupon_image_url;
-    std::optional<FinderInfo> finder_info;
+    Optional<FinderInfo> finder_info;
     // Unknown members.
     JsonValue extra;
 
@@ -1725,16 +1725,16 @@ struct GetBusifavorStocksByStockIdResponse {
   std::optional<std::string> comment;
   std::optional<std::string> goods_name;
   Enum<StockType> stock_type;
-  std::optional<CouponUseRule> coupon_use_rule;
-  std::optional<StockSendRule> stock_send_rule;
-  std::optional<CustomEntrance> custom_entrance;
-  std::optional<DisplayPatternInfo> display_pattern_info;
+  Optional<CouponUseRule> coupon_use_rule;
+  Optional<StockSendRule> stock_send_rule;
+  Optional<CustomEntrance> custom_entrance;
+  Optional<DisplayPatternInfo> display_pattern_info;
   Enum<StockState> stock_state;
   Enum<CouponCodeMode> coupon_code_mode;
   std::optional<std::string> stock_id;
-  std::optional<CouponCodeCount> coupon_code_count;
-  std::optional<NotifyConfig> notify_config;
-  std::optional<SendCountInformation> send_count_information;
+  Optional<CouponCodeCount> coupon_code_count;
+  Optional<NotifyConfig> notify_config;
+  Optional<SendCountInformation> send_count_information;
   std::optional<bool> subsidy;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1805,7 +1805,7 @@ struct PatchBusifavorStocksByStockIdRequest {
       kBarcode = 2,  // "BARCODE"
       kQrcode = 3,   // "QRCODE"
     };
-    std::optional<MiniProgramsInfo> mini_programs_info;
+    Optional<MiniProgramsInfo> mini_programs_info;
     std::optional<std::string> appid;
     std::optional<std::string> hall_id;
     Enum<CodeDisplayMode> code_display_mode;
@@ -1853,7 +1853,7 @@ struct PatchBusifavorStocksByStockIdRequest {
     std::optional<std::string> merchant_name;
     Enum<BackgroundColor> background_color;
     std::optional<std::string> coupon_image_url;
-    std::optional<FinderInfo> finder_info;
+    Optional<FinderInfo> finder_info;
     // Unknown members.
     JsonValue extra;
 
@@ -1910,15 +1910,15 @@ struct PatchBusifavorStocksByStockIdRequest {
     NotifyConfig& operator=(NotifyConfig&&) = default;
     ~NotifyConfig();
   };
-  std::optional<CustomEntrance> custom_entrance;
+  Optional<CustomEntrance> custom_entrance;
   std::optional<std::string> stock_name;
   std::optional<std::string> comment;
   std::optional<std::string> goods_name;
   std::string out_request_no;
-  std::optional<DisplayPatternInfo> display_pattern_info;
-  std::optional<CouponUseRule> coupon_use_rule;
-  std::optional<StockSendRule> stock_send_rule;
-  std::optional<NotifyConfig> notify_config;
+  Optional<DisplayPatternInfo> display_pattern_info;
+  Optional<CouponUseRule> coupon_use_rule;
+  Optional<StockSendRule> stock_send_rule;
+  Optional<NotifyConfig> notify_config;
   std::optional<bool> subsidy;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2401,7 +2401,7 @@ struct GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse {
         std::optional<std::string> available_begin_time;
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> available_day_after_receive;
-        std::optional<AvailableWeek> available_week;
+        Optional<AvailableWeek> available_week;
         List<IrregularyAvaliableTime> irregulary_avaliable_time;
         std::optional<std::int64_t> wait_days_after_receive;
         // Unknown members.
@@ -2460,10 +2460,10 @@ struct GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse {
         kSelfConsume = 3,   // "SELF_CONSUME"
         kPaymentCode = 4,   // "PAYMENT_CODE"
       };
-      std::optional<CouponAvailableTime> coupon_available_time;
-      std::optional<FixedNormalCoupon> fixed_normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
-      std::optional<ExchangeCoupon> exchange_coupon;
+      Optional<CouponAvailableTime> coupon_available_time;
+      Optional<FixedNormalCoupon> fixed_normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
+      Optional<ExchangeCoupon> exchange_coupon;
       Enum<UseMethod> use_method;
       std::optional<std::string> mini_programs_appid;
       std::optional<std::string> mini_programs_path;
@@ -2499,7 +2499,7 @@ struct GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse {
         kBarcode = 2,  // "BARCODE"
         kQrcode = 3,   // "QRCODE"
       };
-      std::optional<MiniProgramsInfo> mini_programs_info;
+      Optional<MiniProgramsInfo> mini_programs_info;
       std::optional<std::string> appid;
       std::optional<std::string> hall_id;
       std::optional<std::string> store_id;
@@ -2548,7 +2548,7 @@ struct GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse {
       std::optional<std::string> merchant_name;
       Enum<BackgroundColor> background_color;
       std::optional<std::string> coupon_image_url;
-      std::optional<FinderInfo> finder_info;
+      Optional<FinderInfo> finder_info;
       // Unknown members.
       JsonValue extra;
 
@@ -2567,9 +2567,9 @@ struct GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse {
     std::optional<bool> transferable;
     std::optional<bool> shareable;
     std::optional<std::string> coupon_state;
-    std::optional<CouponUseRule> coupon_use_rule;
-    std::optional<CustomEntrance> custom_entrance;
-    std::optional<DisplayPatternInfo> display_pattern_info;
+    Optional<CouponUseRule> coupon_use_rule;
+    Optional<CustomEntrance> custom_entrance;
+    Optional<DisplayPatternInfo> display_pattern_info;
     // Unknown members.
     JsonValue extra;
 
@@ -2580,8 +2580,8 @@ struct GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse {
     CouponInformation& operator=(CouponInformation&&) = default;
     ~CouponInformation();
   };
-  std::optional<CodeInformation> code_information;
-  std::optional<CouponInformation> coupon_information;
+  Optional<CodeInformation> code_information;
+  Optional<CouponInformation> coupon_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3222,12 +3222,12 @@ struct GetBusifavorUsersByOpenidCouponsResponse {
         kPaymentCode = 3,   // "PAYMENT_CODE"
         kSelfConsume = 4,   // "SELF_CONSUME"
       };
-      std::optional<CouponAvailableTime> coupon_available_time;
-      std::optional<AvailableWeek> available_week;
+      Optional<CouponAvailableTime> coupon_available_time;
+      Optional<AvailableWeek> available_week;
       List<IrregularyAvaliableTime> irregulary_avaliable_time;
-      std::optional<FixedNormalCoupon> fixed_normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
-      std::optional<ExchangeCoupon> exchange_coupon;
+      Optional<FixedNormalCoupon> fixed_normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
+      Optional<ExchangeCoupon> exchange_coupon;
       Enum<UseMethod> use_method;
       std::optional<std::string> mini_programs_appid;
       std::optional<std::string> mini_programs_path;
@@ -3263,7 +3263,7 @@ struct GetBusifavorUsersByOpenidCouponsResponse {
         kQrcode = 2,   // "QRCODE"
         kNotShow = 3,  // "NOT_SHOW"
       };
-      std::optional<MiniProgramsInfo> mini_programs_info;
+      Optional<MiniProgramsInfo> mini_programs_info;
       std::optional<std::string> appid;
       std::optional<std::string> hall_id;
       std::optional<std::string> store_id;
@@ -3314,7 +3314,7 @@ struct GetBusifavorUsersByOpenidCouponsResponse {
       Enum<BackgroundColor> background_color;
       // format MediaUrl
       std::optional<std::string> coupon_image_url;
-      std::optional<FinderInfo> finder_info;
+      Optional<FinderInfo> finder_info;
       // Unknown members.
       JsonValue extra;
 
@@ -3336,9 +3336,9 @@ struct GetBusifavorUsersByOpenidCouponsResponse {
     std::optional<std::string> goods_name;
     // maxLength 32
     Enum<StockType> stock_type;
-    std::optional<CouponUseRule> coupon_use_rule;
-    std::optional<CustomEntrance> custom_entrance;
-    std::optional<DisplayPatternInfo> display_pattern_info;
+    Optional<CouponUseRule> coupon_use_rule;
+    Optional<CustomEntrance> custom_entrance;
+    Optional<DisplayPatternInfo> display_pattern_info;
     std::optional<std::string> coupon_code;
     Enum<CouponState> coupon_state;
     std::optional<std::string> stock_id;
@@ -3560,12 +3560,12 @@ struct GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse {
       kPaymentCode = 3,   // "PAYMENT_CODE"
       kSelfConsume = 4,   // "SELF_CONSUME"
     };
-    std::optional<CouponAvailableTime> coupon_available_time;
-    std::optional<AvailableWeek> available_week;
+    Optional<CouponAvailableTime> coupon_available_time;
+    Optional<AvailableWeek> available_week;
     List<IrregularyAvaliableTime> irregulary_avaliable_time;
-    std::optional<FixedNormalCoupon> fixed_normal_coupon;
-    std::optional<DiscountCoupon> discount_coupon;
-    std::optional<ExchangeCoupon> exchange_coupon;
+    Optional<FixedNormalCoupon> fixed_normal_coupon;
+    Optional<DiscountCoupon> discount_coupon;
+    Optional<ExchangeCoupon> exchange_coupon;
     Enum<UseMethod> use_method;
     std::optional<std::string> mini_programs_appid;
     std::optional<std::string> mini_programs_path;
@@ -3601,7 +3601,7 @@ struct GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse {
       kQrcode = 2,   // "QRCODE"
       kNotShow = 3,  // "NOT_SHOW"
     };
-    std::optional<MiniProgramsInfo> mini_programs_info;
+    Optional<MiniProgramsInfo> mini_programs_info;
     std::optional<std::string> appid;
     std::optional<std::string> hall_id;
     std::optional<std::string> store_id;
@@ -3652,7 +3652,7 @@ struct GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse {
     Enum<BackgroundColor> background_color;
     // format MediaUrl
     std::optional<std::string> coupon_image_url;
-    std::optional<FinderInfo> finder_info;
+    Optional<FinderInfo> finder_info;
     // Unknown members.
     JsonValue extra;
 
@@ -3685,9 +3685,9 @@ struct GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse {
   std::optional<std::string> goods_name;
   // maxLength 32
   Enum<StockType> stock_type;
-  std::optional<CouponUseRule> coupon_use_rule;
-  std::optional<CustomEntrance> custom_entrance;
-  std::optional<DisplayPatternInfo> display_pattern_info;
+  Optional<CouponUseRule> coupon_use_rule;
+  Optional<CustomEntrance> custom_entrance;
+  Optional<DisplayPatternInfo> display_pattern_info;
   std::optional<std::string> coupon_code;
   Enum<CouponState> coupon_state;
   std::optional<std::string> stock_id;
@@ -3978,7 +3978,7 @@ struct PostFavorCouponStocksRequest {
       std::optional<std::string> available_begin_time;
       // format rfc3339
       std::optional<std::string> available_end_time;
-      std::optional<FixAvailableTime> fix_available_time;
+      Optional<FixAvailableTime> fix_available_time;
       std::optional<bool> second_day_available;
       std::optional<std::int64_t> available_time_after_receive;
       // Unknown members.
@@ -4055,13 +4055,13 @@ struct PostFavorCouponStocksRequest {
       kOther = 6,     // "OTHER"
     };
     CouponAvailableTime coupon_available_time;
-    std::optional<FixedNormalCoupon> fixed_normal_coupon;
-    std::optional<DiscountCoupon> discount_coupon;
-    std::optional<ExchangeCoupon> exchange_coupon;
+    Optional<FixedNormalCoupon> fixed_normal_coupon;
+    Optional<DiscountCoupon> discount_coupon;
+    Optional<ExchangeCoupon> exchange_coupon;
     // maxItems 50
     std::vector<std::string> goods_tag;
     std::vector<std::string> limit_pay;
-    std::optional<LimitCard> limit_card;
+    Optional<LimitCard> limit_card;
     std::vector<Enum<TradeType>> trade_type;
     // maxItems 50
     std::vector<std::string> available_items;
@@ -4091,7 +4091,7 @@ struct PostFavorCouponStocksRequest {
   Enum<StockType> stock_type;
   std::optional<std::string> comment;
   std::string belong_merchant;
-  std::optional<PatternInfo> pattern_info;
+  Optional<PatternInfo> pattern_info;
   CouponUseRule coupon_use_rule;
   std::string out_request_no;
   std::optional<std::string> ext_info;
@@ -4316,7 +4316,7 @@ struct GetFavorStocksResponse {
     std::optional<std::string> available_begin_time;
     // format rfc3339
     std::optional<std::string> available_end_time;
-    std::optional<StockUseRule> stock_use_rule;
+    Optional<StockUseRule> stock_use_rule;
     std::optional<bool> no_cash;
     Enum<StockType> stock_type;
     std::optional<std::string> stock_id;
@@ -4330,7 +4330,7 @@ struct GetFavorStocksResponse {
     // format rfc3339
     std::optional<std::string> stop_time;
     std::optional<bool> singleitem;
-    std::optional<CutToMessage> cut_to_message;
+    Optional<CutToMessage> cut_to_message;
     std::optional<std::int64_t> distributed_coupons;
     Enum<BusinessType> business_type;
     List<AvailableRegionList> available_region_list;
@@ -4476,7 +4476,7 @@ struct GetFavorStocksByStockIdResponse {
   std::optional<std::string> available_begin_time;
   // format rfc3339
   std::optional<std::string> available_end_time;
-  std::optional<StockUseRule> stock_use_rule;
+  Optional<StockUseRule> stock_use_rule;
   std::optional<bool> no_cash;
   Enum<StockType> stock_type;
   std::optional<std::string> stock_id;
@@ -4490,7 +4490,7 @@ struct GetFavorStocksByStockIdResponse {
   // format rfc3339
   std::optional<std::string> stop_time;
   std::optional<bool> singleitem;
-  std::optional<CutToMessage> cut_to_message;
+  Optional<CutToMessage> cut_to_message;
   std::optional<std::int64_t> distributed_coupons;
   Enum<BusinessType> business_type;
   List<AvailableRegionList> available_region_list;
@@ -5330,13 +5330,13 @@ struct GetFavorUsersByOpenidCouponsResponse {
     // format rfc3339
     std::optional<std::string> stop_time;
     std::optional<bool> singleitem;
-    std::optional<CutToMessage> cut_to_message;
+    Optional<CutToMessage> cut_to_message;
     // format rfc3339
     std::optional<std::string> available_begin_time;
     // format rfc3339
     std::optional<std::string> available_end_time;
-    std::optional<NormalCouponInformation> normal_coupon_information;
-    std::optional<ConsumeInformation> consume_information;
+    Optional<NormalCouponInformation> normal_coupon_information;
+    Optional<ConsumeInformation> consume_information;
     std::optional<std::int64_t> available_balance;
     Enum<BusinessType> business_type;
     // Unknown members.
@@ -5570,13 +5570,13 @@ struct GetFavorUsersByOpenidCouponsByCouponIdResponse {
   // format rfc3339
   std::optional<std::string> stop_time;
   std::optional<bool> singleitem;
-  std::optional<CutToMessage> cut_to_message;
+  Optional<CutToMessage> cut_to_message;
   // format rfc3339
   std::optional<std::string> available_begin_time;
   // format rfc3339
   std::optional<std::string> available_end_time;
-  std::optional<NormalCouponInformation> normal_coupon_information;
-  std::optional<ConsumeInformation> consume_information;
+  Optional<NormalCouponInformation> normal_coupon_information;
+  Optional<ConsumeInformation> consume_information;
   std::optional<std::int64_t> available_balance;
   Enum<BusinessType> business_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -5721,9 +5721,9 @@ struct GetGoodsSubsidyActivityActivitiesResponse {
     std::optional<std::string> activity_id;
     std::optional<std::string> brand_id;
     std::optional<std::string> creator_merchant_id;
-    std::optional<ActivityInfo> activity_info;
-    std::optional<GoodsInformation> goods_information;
-    std::optional<RuleInformation> rule_information;
+    Optional<ActivityInfo> activity_info;
+    Optional<GoodsInformation> goods_information;
+    Optional<RuleInformation> rule_information;
     // Unknown members.
     JsonValue extra;
 
@@ -5800,7 +5800,7 @@ struct PostGoodsSubsidyActivityActivityByActivityIdApplyRequest {
       StoreInfo& operator=(StoreInfo&&) = default;
       ~StoreInfo();
     };
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     std::optional<std::int64_t> goods_original_price;
     // Unknown members.
     JsonValue extra;
@@ -5833,7 +5833,7 @@ struct PostGoodsSubsidyActivityActivityByActivityIdApplyResponse {
   struct FailedApplyInfos {
     using StoreInfo =
         PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::ApplyInfos::StoreInfo;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     std::optional<std::int64_t> goods_original_price;
     // Unknown members.
     JsonValue extra;
@@ -5848,7 +5848,7 @@ struct PostGoodsSubsidyActivityActivityByActivityIdApplyResponse {
   struct SucceedApplyInfos {
     using StoreInfo =
         PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::ApplyInfos::StoreInfo;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     std::optional<std::int64_t> goods_original_price;
     // Unknown members.
     JsonValue extra;
@@ -6883,8 +6883,8 @@ struct GetMembercardActivityActivitiesResponse {
           EndDayTime& operator=(EndDayTime&&) = default;
           ~EndDayTime();
         };
-        std::optional<BeginDayTime> begin_day_time;
-        std::optional<EndDayTime> end_day_time;
+        Optional<BeginDayTime> begin_day_time;
+        Optional<EndDayTime> end_day_time;
         // Unknown members.
         JsonValue extra;
 
@@ -6937,7 +6937,7 @@ struct GetMembercardActivityActivitiesResponse {
         };
         std::optional<std::string> activate_type;
         std::optional<std::string> activate_url;
-        std::optional<ActivateMiniprogram> activate_miniprogram;
+        Optional<ActivateMiniprogram> activate_miniprogram;
         // Unknown members.
         JsonValue extra;
 
@@ -6961,7 +6961,7 @@ struct GetMembercardActivityActivitiesResponse {
           PaymentMode& operator=(PaymentMode&&) = default;
           ~PaymentMode();
         };
-        std::optional<PaymentMode> payment_mode;
+        Optional<PaymentMode> payment_mode;
         std::optional<std::string> limit_bank;
         List<JsonValue> goods_tags;
         // Unknown members.
@@ -6977,8 +6977,8 @@ struct GetMembercardActivityActivitiesResponse {
       std::optional<std::string> logo_url;
       std::optional<std::string> activity_second_title;
       List<std::string> mchid_list;
-      std::optional<ActivateSetting> activate_setting;
-      std::optional<PaymentSetting> payment_setting;
+      Optional<ActivateSetting> activate_setting;
+      Optional<PaymentSetting> payment_setting;
       // Unknown members.
       JsonValue extra;
 
@@ -7005,7 +7005,7 @@ struct GetMembercardActivityActivitiesResponse {
         ~AwardJumpDeploy();
       };
       List<std::string> outer_str;
-      std::optional<AwardJumpDeploy> award_jump_deploy;
+      Optional<AwardJumpDeploy> award_jump_deploy;
       // Unknown members.
       JsonValue extra;
 
@@ -7025,11 +7025,11 @@ struct GetMembercardActivityActivitiesResponse {
     std::optional<std::string> activity_type;
     std::optional<std::string> begin_time;
     std::optional<std::string> end_time;
-    std::optional<AwardSendPeriod> award_send_period;
+    Optional<AwardSendPeriod> award_send_period;
     List<StockList> stock_list;
     std::optional<std::string> out_request_no;
-    std::optional<PayActivitySetting> pay_activity_setting;
-    std::optional<MiniprogramActivitySetting> miniprogram_activity_setting;
+    Optional<PayActivitySetting> pay_activity_setting;
+    Optional<MiniprogramActivitySetting> miniprogram_activity_setting;
     // Unknown members.
     JsonValue extra;
 
@@ -7194,7 +7194,7 @@ struct PostMembercardActivityActivitiesRequest {
       };
       std::string activate_type;
       std::optional<std::string> activate_url;
-      std::optional<ActivateMiniprogram> activate_miniprogram;
+      Optional<ActivateMiniprogram> activate_miniprogram;
       // Unknown members.
       JsonValue extra;
 
@@ -7218,7 +7218,7 @@ struct PostMembercardActivityActivitiesRequest {
         PaymentMode& operator=(PaymentMode&&) = default;
         ~PaymentMode();
       };
-      std::optional<PaymentMode> payment_mode;
+      Optional<PaymentMode> payment_mode;
       std::optional<std::string> limit_bank;
       std::vector<std::string> goods_tags;
       // Unknown members.
@@ -7234,8 +7234,8 @@ struct PostMembercardActivityActivitiesRequest {
     std::string logo_url;
     std::string activity_second_title;
     std::vector<std::string> mchid_list;
-    std::optional<ActivateSetting> activate_setting;
-    std::optional<PaymentSetting> payment_setting;
+    Optional<ActivateSetting> activate_setting;
+    Optional<PaymentSetting> payment_setting;
     // Unknown members.
     JsonValue extra;
 
@@ -7262,7 +7262,7 @@ struct PostMembercardActivityActivitiesRequest {
       ~AwardJumpDeploy();
     };
     std::vector<std::string> outer_str;
-    std::optional<AwardJumpDeploy> award_jump_deploy;
+    Optional<AwardJumpDeploy> award_jump_deploy;
     // Unknown members.
     JsonValue extra;
 
@@ -7279,11 +7279,11 @@ struct PostMembercardActivityActivitiesRequest {
   Enum<ActivityType> activity_type;
   std::string begin_time;
   std::string end_time;
-  std::optional<AwardSendPeriod> award_send_period;
+  Optional<AwardSendPeriod> award_send_period;
   std::vector<StockList> stock_list;
   std::string out_request_no;
-  std::optional<PayActivitySetting> pay_activity_setting;
-  std::optional<MiniprogramActivitySetting> miniprogram_activity_setting;
+  Optional<PayActivitySetting> pay_activity_setting;
+  Optional<MiniprogramActivitySetting> miniprogram_activity_setting;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -7340,8 +7340,8 @@ struct PostMembercardActivityActivitiesResponse {
         EndDayTime& operator=(EndDayTime&&) = default;
         ~EndDayTime();
       };
-      std::optional<BeginDayTime> begin_day_time;
-      std::optional<EndDayTime> end_day_time;
+      Optional<BeginDayTime> begin_day_time;
+      Optional<EndDayTime> end_day_time;
       // Unknown members.
       JsonValue extra;
 
@@ -7394,7 +7394,7 @@ struct PostMembercardActivityActivitiesResponse {
       };
       std::optional<std::string> activate_type;
       std::optional<std::string> activate_url;
-      std::optional<ActivateMiniprogram> activate_miniprogram;
+      Optional<ActivateMiniprogram> activate_miniprogram;
       // Unknown members.
       JsonValue extra;
 
@@ -7418,7 +7418,7 @@ struct PostMembercardActivityActivitiesResponse {
         PaymentMode& operator=(PaymentMode&&) = default;
         ~PaymentMode();
       };
-      std::optional<PaymentMode> payment_mode;
+      Optional<PaymentMode> payment_mode;
       std::optional<std::string> limit_bank;
       List<JsonValue> goods_tags;
       // Unknown members.
@@ -7434,8 +7434,8 @@ struct PostMembercardActivityActivitiesResponse {
     std::optional<std::string> logo_url;
     std::optional<std::string> activity_second_title;
     List<std::string> mchid_list;
-    std::optional<ActivateSetting> activate_setting;
-    std::optional<PaymentSetting> payment_setting;
+    Optional<ActivateSetting> activate_setting;
+    Optional<PaymentSetting> payment_setting;
     // Unknown members.
     JsonValue extra;
 
@@ -7450,7 +7450,7 @@ struct PostMembercardActivityActivitiesResponse {
     using AwardJumpDeploy =
         PostMembercardActivityActivitiesRequest::MiniprogramActivitySetting::AwardJumpDeploy;
     List<std::string> outer_str;
-    std::optional<AwardJumpDeploy> award_jump_deploy;
+    Optional<AwardJumpDeploy> award_jump_deploy;
     // Unknown members.
     JsonValue extra;
 
@@ -7470,11 +7470,11 @@ struct PostMembercardActivityActivitiesResponse {
   std::optional<std::string> activity_type;
   std::optional<std::string> begin_time;
   std::optional<std::string> end_time;
-  std::optional<AwardSendPeriod> award_send_period;
+  Optional<AwardSendPeriod> award_send_period;
   List<StockList> stock_list;
   std::optional<std::string> out_request_no;
-  std::optional<PayActivitySetting> pay_activity_setting;
-  std::optional<MiniprogramActivitySetting> miniprogram_activity_setting;
+  Optional<PayActivitySetting> pay_activity_setting;
+  Optional<MiniprogramActivitySetting> miniprogram_activity_setting;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -7580,8 +7580,8 @@ struct GetMembercardActivityActivitiesByActivityIdResponse {
         EndDayTime& operator=(EndDayTime&&) = default;
         ~EndDayTime();
       };
-      std::optional<BeginDayTime> begin_day_time;
-      std::optional<EndDayTime> end_day_time;
+      Optional<BeginDayTime> begin_day_time;
+      Optional<EndDayTime> end_day_time;
       // Unknown members.
       JsonValue extra;
 
@@ -7634,7 +7634,7 @@ struct GetMembercardActivityActivitiesByActivityIdResponse {
       };
       std::optional<std::string> activate_type;
       std::optional<std::string> activate_url;
-      std::optional<ActivateMiniprogram> activate_miniprogram;
+      Optional<ActivateMiniprogram> activate_miniprogram;
       // Unknown members.
       JsonValue extra;
 
@@ -7658,7 +7658,7 @@ struct GetMembercardActivityActivitiesByActivityIdResponse {
         PaymentMode& operator=(PaymentMode&&) = default;
         ~PaymentMode();
       };
-      std::optional<PaymentMode> payment_mode;
+      Optional<PaymentMode> payment_mode;
       std::optional<std::string> limit_bank;
       List<JsonValue> goods_tags;
       // Unknown members.
@@ -7674,8 +7674,8 @@ struct GetMembercardActivityActivitiesByActivityIdResponse {
     std::optional<std::string> logo_url;
     std::optional<std::string> activity_second_title;
     List<JsonValue> mchid_list;
-    std::optional<ActivateSetting> activate_setting;
-    std::optional<PaymentSetting> payment_setting;
+    Optional<ActivateSetting> activate_setting;
+    Optional<PaymentSetting> payment_setting;
     // Unknown members.
     JsonValue extra;
 
@@ -7702,7 +7702,7 @@ struct GetMembercardActivityActivitiesByActivityIdResponse {
       ~AwardJumpDeploy();
     };
     List<std::string> outer_str;
-    std::optional<AwardJumpDeploy> award_jump_deploy;
+    Optional<AwardJumpDeploy> award_jump_deploy;
     // Unknown members.
     JsonValue extra;
 
@@ -7722,11 +7722,11 @@ struct GetMembercardActivityActivitiesByActivityIdResponse {
   std::optional<std::string> activity_type;
   std::optional<std::string> begin_time;
   std::optional<std::string> end_time;
-  std::optional<AwardSendPeriod> award_send_period;
+  Optional<AwardSendPeriod> award_send_period;
   List<StockList> stock_list;
   std::optional<std::string> out_request_no;
-  std::optional<PayActivitySetting> pay_activity_setting;
-  std::optional<MiniprogramActivitySetting> miniprogram_activity_setting;
+  Optional<PayActivitySetting> pay_activity_setting;
+  Optional<MiniprogramActivitySetting> miniprogram_activity_setting;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -7913,7 +7913,7 @@ struct GetMembercardOpenActivateInformationsByActivateTicketResponse {
   };
   std::optional<std::string> nickname;
   std::optional<std::string> head_image_url;
-  std::optional<UserInformation> user_information;
+  Optional<UserInformation> user_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -8237,7 +8237,7 @@ struct GetMembercardOpenCardsResponse {
     std::optional<std::string> update_time;
     std::optional<std::int64_t> remain_quantity;
     Enum<Status_> status;
-    std::optional<Brand> brand;
+    Optional<Brand> brand;
     std::optional<std::string> appid;
     // format MediaUrl
     std::optional<std::string> logo_url;
@@ -8248,14 +8248,14 @@ struct GetMembercardOpenCardsResponse {
     std::optional<std::string> service_phone;
     Enum<CodeType> code_type;
     std::optional<std::int64_t> total_quantity;
-    std::optional<DateInformation> date_information;
+    Optional<DateInformation> date_information;
     Enum<CodeMode> code_mode;
     std::optional<bool> need_display_level;
     std::optional<std::string> init_level;
     std::optional<std::string> out_request_no;
-    std::optional<BalanceInformation> balance_information;
-    std::optional<UserInformationForm> user_information_form;
-    std::optional<AdditionalStatement> additional_statement;
+    Optional<BalanceInformation> balance_information;
+    Optional<UserInformationForm> user_information_form;
+    Optional<AdditionalStatement> additional_statement;
     // Unknown members.
     JsonValue extra;
 
@@ -8458,9 +8458,9 @@ struct PostMembercardOpenCardsRequest {
   std::optional<bool> need_display_level;
   std::optional<std::string> init_level;
   std::string out_request_no;
-  std::optional<BalanceInformation> balance_information;
-  std::optional<UserInformationForm> user_information_form;
-  std::optional<AdditionalStatement> additional_statement;
+  Optional<BalanceInformation> balance_information;
+  Optional<UserInformationForm> user_information_form;
+  Optional<AdditionalStatement> additional_statement;
   std::optional<bool> need_dynamic_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -8551,7 +8551,7 @@ struct PostMembercardOpenCardsResponse {
   std::optional<std::string> update_time;
   std::optional<std::int64_t> remain_quantity;
   Enum<Status_> status;
-  std::optional<Brand> brand;
+  Optional<Brand> brand;
   std::optional<std::string> appid;
   // format MediaUrl
   std::optional<std::string> logo_url;
@@ -8562,14 +8562,14 @@ struct PostMembercardOpenCardsResponse {
   std::optional<std::string> service_phone;
   Enum<CodeType> code_type;
   std::optional<std::int64_t> total_quantity;
-  std::optional<DateInformation> date_information;
+  Optional<DateInformation> date_information;
   Enum<CodeMode> code_mode;
   std::optional<bool> need_display_level;
   std::optional<std::string> init_level;
   std::optional<std::string> out_request_no;
-  std::optional<BalanceInformation> balance_information;
-  std::optional<UserInformationForm> user_information_form;
-  std::optional<AdditionalStatement> additional_statement;
+  Optional<BalanceInformation> balance_information;
+  Optional<UserInformationForm> user_information_form;
+  Optional<AdditionalStatement> additional_statement;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -8817,7 +8817,7 @@ struct GetMembercardOpenCardsByCardIdResponse {
   std::optional<std::string> update_time;
   std::optional<std::int64_t> remain_quantity;
   Enum<Status_> status;
-  std::optional<Brand> brand;
+  Optional<Brand> brand;
   std::optional<std::string> appid;
   // format MediaUrl
   std::optional<std::string> logo_url;
@@ -8828,14 +8828,14 @@ struct GetMembercardOpenCardsByCardIdResponse {
   std::optional<std::string> service_phone;
   Enum<CodeType> code_type;
   std::optional<std::int64_t> total_quantity;
-  std::optional<DateInformation> date_information;
+  Optional<DateInformation> date_information;
   Enum<CodeMode> code_mode;
   std::optional<bool> need_display_level;
   std::optional<std::string> init_level;
   std::optional<std::string> out_request_no;
-  std::optional<BalanceInformation> balance_information;
-  std::optional<UserInformationForm> user_information_form;
-  std::optional<AdditionalStatement> additional_statement;
+  Optional<BalanceInformation> balance_information;
+  Optional<UserInformationForm> user_information_form;
+  Optional<AdditionalStatement> additional_statement;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -9004,12 +9004,12 @@ struct PatchMembercardOpenCardsByCardIdRequest {
   std::optional<std::string> description;
   std::optional<std::string> service_phone;
   std::optional<std::int64_t> total_quantity;
-  std::optional<DateInformation> date_information;
+  Optional<DateInformation> date_information;
   std::optional<bool> need_display_level;
   std::optional<std::string> init_level;
-  std::optional<BalanceInformation> balance_information;
-  std::optional<UserInformationForm> user_information_form;
-  std::optional<AdditionalStatement> additional_statement;
+  Optional<BalanceInformation> balance_information;
+  Optional<UserInformationForm> user_information_form;
+  Optional<AdditionalStatement> additional_statement;
   Enum<CodeMode> code_mode;
   Enum<CodeType> code_type;
   std::optional<bool> need_dynamic_code;
@@ -9236,7 +9236,7 @@ struct GetMembercardOpenCardsByCardIdCodesByCodeResponse {
   std::optional<std::string> background_picture_url;
   std::optional<std::int64_t> balance;
   Enum<UserCardStatus> user_card_status;
-  std::optional<UserInformation> user_information;
+  Optional<UserInformation> user_information;
   std::optional<std::int64_t> bonus_value;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -9314,7 +9314,7 @@ struct PatchMembercardOpenCardsByCardIdCodesByCodeRequest {
   std::optional<std::string> background_picture_url;
   std::optional<std::string> level;
   std::optional<std::string> out_request_no;
-  std::optional<BalanceInformation> balance_information;
+  Optional<BalanceInformation> balance_information;
   std::optional<bool> need_inform_balance;
   std::optional<bool> need_inform_level;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -9589,7 +9589,7 @@ struct PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest {
   std::optional<bool> need_inform_bonus;
   std::optional<std::string> member_price_word;
   std::optional<std::string> fapiao_jump_word;
-  std::optional<Guide> guide;
+  Optional<Guide> guide;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -9692,7 +9692,7 @@ struct PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest {
         ~ActionSetting();
       };
       std::vector<FieldList> field_list;
-      std::optional<ActionSetting> action_setting;
+      Optional<ActionSetting> action_setting;
       // Unknown members.
       JsonValue extra;
 
@@ -9721,7 +9721,7 @@ struct PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest {
     };
     std::string state_id;
     ContentTemplateData content_template_data;
-    std::optional<MessageTemplateSetting> message_template_setting;
+    Optional<MessageTemplateSetting> message_template_setting;
     // Unknown members.
     JsonValue extra;
 
@@ -10226,12 +10226,12 @@ struct PatchMembercardOpenCardsByCardIdRightsRequest {
   };
   bool show_bonus = false;
   bool show_favor = false;
-  std::optional<Bonus> bonus;
-  std::optional<Favor> favor;
+  Optional<Bonus> bonus;
+  Optional<Favor> favor;
   std::optional<bool> show_fapiao;
-  std::optional<Fapiao> fapiao;
+  Optional<Fapiao> fapiao;
   std::optional<bool> show_guide;
-  std::optional<Guide> guide;
+  Optional<Guide> guide;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -10332,7 +10332,7 @@ struct PostMembercardOpenCardsByCardIdServiceModulesResponse {
   };
   std::optional<std::string> card_id;
   std::optional<std::string> service_module_id;
-  std::optional<JumpMiniprogram> jump_miniprogram;
+  Optional<JumpMiniprogram> jump_miniprogram;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -10493,7 +10493,7 @@ struct PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdResponse {
   };
   std::optional<std::string> card_id;
   std::optional<std::string> service_module_id;
-  std::optional<JumpMiniprogram> jump_miniprogram;
+  Optional<JumpMiniprogram> jump_miniprogram;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -10797,7 +10797,7 @@ struct GetMembercardOpenPhonenumberMemberSearchResponse {
     ~UserCardInformation();
   };
   Enum<ReceiveStatus> receive_status;
-  std::optional<UserCardInformation> user_card_information;
+  Optional<UserCardInformation> user_card_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -10996,7 +10996,7 @@ struct PostPartnerDeliveryPlanDeliveryPlansResponse {
     Plan& operator=(Plan&&) = default;
     ~Plan();
   };
-  std::optional<Plan> plan;
+  Optional<Plan> plan;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -11231,7 +11231,7 @@ struct PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse {
     Plan& operator=(Plan&&) = default;
     ~Plan();
   };
-  std::optional<Plan> plan;
+  Optional<Plan> plan;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -11474,9 +11474,9 @@ struct PostPartnerProductCouponImageGenerationTasksRequest {
     Enum<Type> type;
     // required
     Enum<UsageMode> usage_mode;
-    std::optional<NormalCoupon> normal_coupon;
-    std::optional<DiscountCoupon> discount_coupon;
-    std::optional<ExchangeCoupon> exchange_coupon;
+    Optional<NormalCoupon> normal_coupon;
+    Optional<DiscountCoupon> discount_coupon;
+    Optional<ExchangeCoupon> exchange_coupon;
     std::optional<std::string> background_color;
     // Unknown members.
     JsonValue extra;
@@ -11504,8 +11504,8 @@ struct PostPartnerProductCouponImageGenerationTasksRequest {
   std::string task_id;
   // required
   Enum<ImageGenerationType> image_generation_type;
-  std::optional<CombineImage> combine_image;
-  std::optional<CutOut> cut_out;
+  Optional<CombineImage> combine_image;
+  Optional<CutOut> cut_out;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -11631,8 +11631,8 @@ struct GetPartnerProductCouponImageGenerationTasksByTaskIdResponse {
   std::optional<std::string> task_id;
   Enum<ImageGenerationType> image_generation_type;
   Enum<TaskState> task_state;
-  std::optional<CombineImageResult> combine_image_result;
-  std::optional<CutOutResult> cut_out_result;
+  Optional<CombineImageResult> combine_image_result;
+  Optional<CutOutResult> cut_out_result;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -11942,8 +11942,8 @@ struct PostPartnerProductCouponProductCouponsRequest {
       DiscountCoupon& operator=(DiscountCoupon&&) = default;
       ~DiscountCoupon();
     };
-    std::optional<NormalCoupon> normal_coupon;
-    std::optional<DiscountCoupon> discount_coupon;
+    Optional<NormalCoupon> normal_coupon;
+    Optional<DiscountCoupon> discount_coupon;
     // Unknown members.
     JsonValue extra;
 
@@ -12104,7 +12104,7 @@ struct PostPartnerProductCouponProductCouponsRequest {
         std::string available_end_time;
         std::optional<std::int64_t> available_days;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         std::vector<IrregularAvailablePeriodList> irregular_available_period_list;
         std::optional<std::int64_t> available_seconds;
         // Unknown members.
@@ -12135,9 +12135,9 @@ struct PostPartnerProductCouponProductCouponsRequest {
         ~ExchangeCoupon();
       };
       CouponAvailablePeriod coupon_available_period;
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
-      std::optional<ExchangeCoupon> exchange_coupon;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
+      Optional<ExchangeCoupon> exchange_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -12159,7 +12159,7 @@ struct PostPartnerProductCouponProductCouponsRequest {
         // format rfc3339
         std::string available_end_time;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         std::vector<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -12259,7 +12259,7 @@ struct PostPartnerProductCouponProductCouponsRequest {
       std::optional<std::string> mini_program_path;
       std::optional<std::string> app_path;
       std::string usage_description;
-      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Optional<CouponAvailableStoreInfo> coupon_available_store_info;
       Enum<AppJumpType> app_jump_type;
       std::optional<std::string> passcode_link;
       // Unknown members.
@@ -12336,9 +12336,9 @@ struct PostPartnerProductCouponProductCouponsRequest {
       // required
       Enum<CodeDisplayMode> code_display_mode;
       Enum<BackgroundColor> background_color;
-      std::optional<EntranceMiniProgram> entrance_mini_program;
-      std::optional<EntranceOfficialAccount> entrance_official_account;
-      std::optional<EntranceFinder> entrance_finder;
+      Optional<EntranceMiniProgram> entrance_mini_program;
+      Optional<EntranceOfficialAccount> entrance_official_account;
+      Optional<EntranceFinder> entrance_finder;
       // Unknown members.
       JsonValue extra;
 
@@ -12371,8 +12371,8 @@ struct PostPartnerProductCouponProductCouponsRequest {
     // required
     Enum<CouponCodeMode> coupon_code_mode;
     StockSendRule stock_send_rule;
-    std::optional<SingleUsageRule> single_usage_rule;
-    std::optional<SequentialUsageRule> sequential_usage_rule;
+    Optional<SingleUsageRule> single_usage_rule;
+    Optional<SequentialUsageRule> sequential_usage_rule;
     UsageRuleDisplayInfo usage_rule_display_info;
     CouponDisplayInfo coupon_display_info;
     NotifyConfig notify_config;
@@ -12396,8 +12396,8 @@ struct PostPartnerProductCouponProductCouponsRequest {
   Enum<Type> type;
   // required
   Enum<UsageMode> usage_mode;
-  std::optional<SingleUsageInfo> single_usage_info;
-  std::optional<SequentialUsageInfo> sequential_usage_info;
+  Optional<SingleUsageInfo> single_usage_info;
+  Optional<SequentialUsageInfo> sequential_usage_info;
   DisplayInfo display_info;
   std::optional<std::string> out_product_no;
   Stock stock;
@@ -12452,8 +12452,8 @@ struct PostPartnerProductCouponProductCouponsResponse {
       DiscountCoupon& operator=(DiscountCoupon&&) = default;
       ~DiscountCoupon();
     };
-    std::optional<NormalCoupon> normal_coupon;
-    std::optional<DiscountCoupon> discount_coupon;
+    Optional<NormalCoupon> normal_coupon;
+    Optional<DiscountCoupon> discount_coupon;
     // Unknown members.
     JsonValue extra;
 
@@ -12595,7 +12595,7 @@ struct PostPartnerProductCouponProductCouponsResponse {
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> available_days;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -12624,10 +12624,10 @@ struct PostPartnerProductCouponProductCouponsResponse {
         ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
         ~ExchangeCoupon();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
-      std::optional<ExchangeCoupon> exchange_coupon;
+      Optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
+      Optional<ExchangeCoupon> exchange_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -12649,7 +12649,7 @@ struct PostPartnerProductCouponProductCouponsResponse {
         // format rfc3339
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -12700,7 +12700,7 @@ struct PostPartnerProductCouponProductCouponsResponse {
         ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
         ~ExchangeCouponList();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<CouponAvailablePeriod> coupon_available_period;
       List<NormalCouponList> normal_coupon_list;
       List<DiscountCouponList> discount_coupon_list;
       List<ExchangeCouponList> exchange_coupon_list;
@@ -12739,7 +12739,7 @@ struct PostPartnerProductCouponProductCouponsResponse {
       std::optional<std::string> mini_program_path;
       std::optional<std::string> app_path;
       std::optional<std::string> usage_description;
-      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Optional<CouponAvailableStoreInfo> coupon_available_store_info;
       Enum<AppJumpType> app_jump_type;
       std::optional<std::string> passcode_link;
       // Unknown members.
@@ -12800,9 +12800,9 @@ struct PostPartnerProductCouponProductCouponsResponse {
       };
       Enum<CodeDisplayMode> code_display_mode;
       Enum<BackgroundColor> background_color;
-      std::optional<EntranceMiniProgram> entrance_mini_program;
-      std::optional<EntranceOfficialAccount> entrance_official_account;
-      std::optional<EntranceFinder> entrance_finder;
+      Optional<EntranceMiniProgram> entrance_mini_program;
+      Optional<EntranceOfficialAccount> entrance_official_account;
+      Optional<EntranceFinder> entrance_finder;
       // Unknown members.
       JsonValue extra;
 
@@ -12840,14 +12840,14 @@ struct PostPartnerProductCouponProductCouponsResponse {
     std::optional<std::string> stock_id;
     std::optional<std::string> remark;
     Enum<CouponCodeMode> coupon_code_mode;
-    std::optional<StockSendRule> stock_send_rule;
-    std::optional<SingleUsageRule> single_usage_rule;
-    std::optional<SequentialUsageRule> sequential_usage_rule;
-    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-    std::optional<CouponDisplayInfo> coupon_display_info;
-    std::optional<NotifyConfig> notify_config;
+    Optional<StockSendRule> stock_send_rule;
+    Optional<SingleUsageRule> single_usage_rule;
+    Optional<SequentialUsageRule> sequential_usage_rule;
+    Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    Optional<CouponDisplayInfo> coupon_display_info;
+    Optional<NotifyConfig> notify_config;
     Enum<StoreScope> store_scope;
-    std::optional<SentCountInfo> sent_count_info;
+    Optional<SentCountInfo> sent_count_info;
     Enum<State> state;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
@@ -12870,11 +12870,11 @@ struct PostPartnerProductCouponProductCouponsResponse {
   Enum<Scope> scope;
   Enum<Type> type;
   Enum<UsageMode> usage_mode;
-  std::optional<SingleUsageInfo> single_usage_info;
-  std::optional<SequentialUsageInfo> sequential_usage_info;
-  std::optional<DisplayInfo> display_info;
+  Optional<SingleUsageInfo> single_usage_info;
+  Optional<SequentialUsageInfo> sequential_usage_info;
+  Optional<DisplayInfo> display_info;
   std::optional<std::string> out_product_no;
-  std::optional<Stock> stock;
+  Optional<Stock> stock;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -12990,8 +12990,8 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdResponse {
       DiscountCoupon& operator=(DiscountCoupon&&) = default;
       ~DiscountCoupon();
     };
-    std::optional<NormalCoupon> normal_coupon;
-    std::optional<DiscountCoupon> discount_coupon;
+    Optional<NormalCoupon> normal_coupon;
+    Optional<DiscountCoupon> discount_coupon;
     // Unknown members.
     JsonValue extra;
 
@@ -13076,9 +13076,9 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdResponse {
   Enum<Scope> scope;
   Enum<Type> type;
   Enum<UsageMode> usage_mode;
-  std::optional<SingleUsageInfo> single_usage_info;
-  std::optional<SequentialUsageInfo> sequential_usage_info;
-  std::optional<DisplayInfo> display_info;
+  Optional<SingleUsageInfo> single_usage_info;
+  Optional<SequentialUsageInfo> sequential_usage_info;
+  Optional<DisplayInfo> display_info;
   std::optional<std::string> out_product_no;
   std::optional<std::string> deactivate_request_no;
   // format rfc3339
@@ -13254,8 +13254,8 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdResponse {
       DiscountCoupon& operator=(DiscountCoupon&&) = default;
       ~DiscountCoupon();
     };
-    std::optional<NormalCoupon> normal_coupon;
-    std::optional<DiscountCoupon> discount_coupon;
+    Optional<NormalCoupon> normal_coupon;
+    Optional<DiscountCoupon> discount_coupon;
     // Unknown members.
     JsonValue extra;
 
@@ -13340,9 +13340,9 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdResponse {
   Enum<Scope> scope;
   Enum<Type> type;
   Enum<UsageMode> usage_mode;
-  std::optional<SingleUsageInfo> single_usage_info;
-  std::optional<SequentialUsageInfo> sequential_usage_info;
-  std::optional<DisplayInfo> display_info;
+  Optional<SingleUsageInfo> single_usage_info;
+  Optional<SequentialUsageInfo> sequential_usage_info;
+  Optional<DisplayInfo> display_info;
   std::optional<std::string> out_product_no;
   std::optional<std::string> deactivate_request_no;
   // format rfc3339
@@ -13469,8 +13469,8 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse
       DiscountCoupon& operator=(DiscountCoupon&&) = default;
       ~DiscountCoupon();
     };
-    std::optional<NormalCoupon> normal_coupon;
-    std::optional<DiscountCoupon> discount_coupon;
+    Optional<NormalCoupon> normal_coupon;
+    Optional<DiscountCoupon> discount_coupon;
     // Unknown members.
     JsonValue extra;
 
@@ -13555,9 +13555,9 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse
   Enum<Scope> scope;
   Enum<Type> type;
   Enum<UsageMode> usage_mode;
-  std::optional<SingleUsageInfo> single_usage_info;
-  std::optional<SequentialUsageInfo> sequential_usage_info;
-  std::optional<DisplayInfo> display_info;
+  Optional<SingleUsageInfo> single_usage_info;
+  Optional<SequentialUsageInfo> sequential_usage_info;
+  Optional<DisplayInfo> display_info;
   std::optional<std::string> out_product_no;
   std::optional<std::string> deactivate_request_no;
   // format rfc3339
@@ -13695,7 +13695,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesReques
         std::string available_end_time;
         std::optional<std::int64_t> available_days;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         std::vector<IrregularAvailablePeriodList> irregular_available_period_list;
         std::optional<std::int64_t> available_seconds;
         // Unknown members.
@@ -13795,7 +13795,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesReques
       std::optional<std::string> mini_program_path;
       std::optional<std::string> app_path;
       std::string usage_description;
-      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Optional<CouponAvailableStoreInfo> coupon_available_store_info;
       Enum<AppJumpType> app_jump_type;
       std::optional<std::string> passcode_link;
       // Unknown members.
@@ -13871,9 +13871,9 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesReques
       };
       Enum<CodeDisplayMode> code_display_mode;
       Enum<BackgroundColor> background_color;
-      std::optional<EntranceMiniProgram> entrance_mini_program;
-      std::optional<EntranceOfficialAccount> entrance_official_account;
-      std::optional<EntranceFinder> entrance_finder;
+      Optional<EntranceMiniProgram> entrance_mini_program;
+      Optional<EntranceOfficialAccount> entrance_official_account;
+      Optional<EntranceFinder> entrance_finder;
       // Unknown members.
       JsonValue extra;
 
@@ -13906,7 +13906,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesReques
     // required
     Enum<CouponCodeMode> coupon_code_mode;
     StockSendRule stock_send_rule;
-    std::optional<ProgressiveBundleUsageRule> progressive_bundle_usage_rule;
+    Optional<ProgressiveBundleUsageRule> progressive_bundle_usage_rule;
     UsageRuleDisplayInfo usage_rule_display_info;
     CouponDisplayInfo coupon_display_info;
     NotifyConfig notify_config;
@@ -14024,7 +14024,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRespon
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> available_days;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -14075,10 +14075,10 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRespon
         ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
         ~ExchangeCoupon();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
-      std::optional<ExchangeCoupon> exchange_coupon;
+      Optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
+      Optional<ExchangeCoupon> exchange_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -14128,7 +14128,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRespon
       std::optional<std::string> mini_program_path;
       std::optional<std::string> app_path;
       std::optional<std::string> usage_description;
-      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Optional<CouponAvailableStoreInfo> coupon_available_store_info;
       Enum<AppJumpType> app_jump_type;
       std::optional<std::string> passcode_link;
       // Unknown members.
@@ -14191,9 +14191,9 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRespon
       };
       Enum<CodeDisplayMode> code_display_mode;
       Enum<BackgroundColor> background_color;
-      std::optional<EntranceMiniProgram> entrance_mini_program;
-      std::optional<EntranceOfficialAccount> entrance_official_account;
-      std::optional<EntranceFinder> entrance_finder;
+      Optional<EntranceMiniProgram> entrance_mini_program;
+      Optional<EntranceOfficialAccount> entrance_official_account;
+      Optional<EntranceFinder> entrance_finder;
       // Unknown members.
       JsonValue extra;
 
@@ -14234,15 +14234,15 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRespon
     std::optional<std::string> stock_id;
     std::optional<std::string> remark;
     Enum<CouponCodeMode> coupon_code_mode;
-    std::optional<CouponCodeCountInfo> coupon_code_count_info;
-    std::optional<StockSendRule> stock_send_rule;
-    std::optional<ProgressiveBundleUsageRule> progressive_bundle_usage_rule;
-    std::optional<StockBundleInfo> stock_bundle_info;
-    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-    std::optional<CouponDisplayInfo> coupon_display_info;
-    std::optional<NotifyConfig> notify_config;
+    Optional<CouponCodeCountInfo> coupon_code_count_info;
+    Optional<StockSendRule> stock_send_rule;
+    Optional<ProgressiveBundleUsageRule> progressive_bundle_usage_rule;
+    Optional<StockBundleInfo> stock_bundle_info;
+    Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    Optional<CouponDisplayInfo> coupon_display_info;
+    Optional<NotifyConfig> notify_config;
     Enum<StoreScope> store_scope;
-    std::optional<SentCountInfo> sent_count_info;
+    Optional<SentCountInfo> sent_count_info;
     Enum<State> state;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
@@ -14349,7 +14349,7 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesBySto
     std::optional<std::string> mini_program_path;
     std::optional<std::string> app_path;
     std::string usage_description;
-    std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+    Optional<CouponAvailableStoreInfo> coupon_available_store_info;
     Enum<AppJumpType> app_jump_type;
     std::optional<std::string> passcode_link;
     // Unknown members.
@@ -14425,9 +14425,9 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesBySto
     };
     Enum<CodeDisplayMode> code_display_mode;
     Enum<BackgroundColor> background_color;
-    std::optional<EntranceMiniProgram> entrance_mini_program;
-    std::optional<EntranceOfficialAccount> entrance_official_account;
-    std::optional<EntranceFinder> entrance_finder;
+    Optional<EntranceMiniProgram> entrance_mini_program;
+    Optional<EntranceOfficialAccount> entrance_official_account;
+    Optional<EntranceFinder> entrance_finder;
     // Unknown members.
     JsonValue extra;
 
@@ -14458,9 +14458,9 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesBySto
   };
   std::string out_request_no;
   std::optional<std::string> remark;
-  std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-  std::optional<CouponDisplayInfo> coupon_display_info;
-  std::optional<NotifyConfig> notify_config;
+  Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+  Optional<CouponDisplayInfo> coupon_display_info;
+  Optional<NotifyConfig> notify_config;
   Enum<StoreScope> store_scope;
   std::string brand_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -14576,7 +14576,7 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesBySto
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> available_days;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -14627,10 +14627,10 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesBySto
         ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
         ~ExchangeCoupon();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
-      std::optional<ExchangeCoupon> exchange_coupon;
+      Optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
+      Optional<ExchangeCoupon> exchange_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -14680,7 +14680,7 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesBySto
       std::optional<std::string> mini_program_path;
       std::optional<std::string> app_path;
       std::optional<std::string> usage_description;
-      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Optional<CouponAvailableStoreInfo> coupon_available_store_info;
       Enum<AppJumpType> app_jump_type;
       std::optional<std::string> passcode_link;
       // Unknown members.
@@ -14743,9 +14743,9 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesBySto
       };
       Enum<CodeDisplayMode> code_display_mode;
       Enum<BackgroundColor> background_color;
-      std::optional<EntranceMiniProgram> entrance_mini_program;
-      std::optional<EntranceOfficialAccount> entrance_official_account;
-      std::optional<EntranceFinder> entrance_finder;
+      Optional<EntranceMiniProgram> entrance_mini_program;
+      Optional<EntranceOfficialAccount> entrance_official_account;
+      Optional<EntranceFinder> entrance_finder;
       // Unknown members.
       JsonValue extra;
 
@@ -14787,15 +14787,15 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesBySto
     std::optional<std::string> stock_id;
     std::optional<std::string> remark;
     Enum<CouponCodeMode> coupon_code_mode;
-    std::optional<CouponCodeCountInfo> coupon_code_count_info;
-    std::optional<StockSendRule> stock_send_rule;
-    std::optional<ProgressiveBundleUsageRule> progressive_bundle_usage_rule;
-    std::optional<StockBundleInfo> stock_bundle_info;
-    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-    std::optional<CouponDisplayInfo> coupon_display_info;
-    std::optional<NotifyConfig> notify_config;
+    Optional<CouponCodeCountInfo> coupon_code_count_info;
+    Optional<StockSendRule> stock_send_rule;
+    Optional<ProgressiveBundleUsageRule> progressive_bundle_usage_rule;
+    Optional<StockBundleInfo> stock_bundle_info;
+    Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    Optional<CouponDisplayInfo> coupon_display_info;
+    Optional<NotifyConfig> notify_config;
     Enum<StoreScope> store_scope;
-    std::optional<SentCountInfo> sent_count_info;
+    Optional<SentCountInfo> sent_count_info;
     Enum<State> state;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
@@ -15300,7 +15300,7 @@ struct
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> available_days;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -15351,10 +15351,10 @@ struct
         ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
         ~ExchangeCoupon();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
-      std::optional<ExchangeCoupon> exchange_coupon;
+      Optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
+      Optional<ExchangeCoupon> exchange_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -15411,7 +15411,7 @@ struct
       std::optional<std::string> mini_program_path;
       std::optional<std::string> app_path;
       std::optional<std::string> usage_description;
-      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Optional<CouponAvailableStoreInfo> coupon_available_store_info;
       Enum<AppJumpType> app_jump_type;
       std::optional<std::string> passcode_link;
       // Unknown members.
@@ -15487,9 +15487,9 @@ struct
       };
       Enum<CodeDisplayMode> code_display_mode;
       Enum<BackgroundColor> background_color;
-      std::optional<EntranceMiniProgram> entrance_mini_program;
-      std::optional<EntranceOfficialAccount> entrance_official_account;
-      std::optional<EntranceFinder> entrance_finder;
+      Optional<EntranceMiniProgram> entrance_mini_program;
+      Optional<EntranceOfficialAccount> entrance_official_account;
+      Optional<EntranceFinder> entrance_finder;
       // Unknown members.
       JsonValue extra;
 
@@ -15543,15 +15543,15 @@ struct
     std::optional<std::string> stock_id;
     std::optional<std::string> remark;
     Enum<CouponCodeMode> coupon_code_mode;
-    std::optional<CouponCodeCountInfo> coupon_code_count_info;
-    std::optional<StockSendRule> stock_send_rule;
-    std::optional<ProgressiveBundleUsageRule> progressive_bundle_usage_rule;
-    std::optional<StockBundleInfo> stock_bundle_info;
-    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-    std::optional<CouponDisplayInfo> coupon_display_info;
-    std::optional<NotifyConfig> notify_config;
+    Optional<CouponCodeCountInfo> coupon_code_count_info;
+    Optional<StockSendRule> stock_send_rule;
+    Optional<ProgressiveBundleUsageRule> progressive_bundle_usage_rule;
+    Optional<StockBundleInfo> stock_bundle_info;
+    Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    Optional<CouponDisplayInfo> coupon_display_info;
+    Optional<NotifyConfig> notify_config;
     Enum<StoreScope> store_scope;
-    std::optional<SentCountInfo> sent_count_info;
+    Optional<SentCountInfo> sent_count_info;
     Enum<State> state;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
@@ -15764,7 +15764,7 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse {
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> available_days;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -15815,10 +15815,10 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse {
         ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
         ~ExchangeCoupon();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
-      std::optional<ExchangeCoupon> exchange_coupon;
+      Optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
+      Optional<ExchangeCoupon> exchange_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -15842,7 +15842,7 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse {
         // format rfc3339
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -15893,7 +15893,7 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse {
         ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
         ~ExchangeCouponList();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<CouponAvailablePeriod> coupon_available_period;
       List<NormalCouponList> normal_coupon_list;
       List<DiscountCouponList> discount_coupon_list;
       List<ExchangeCouponList> exchange_coupon_list;
@@ -15941,7 +15941,7 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse {
       std::optional<std::string> mini_program_path;
       std::optional<std::string> app_path;
       std::optional<std::string> usage_description;
-      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Optional<CouponAvailableStoreInfo> coupon_available_store_info;
       Enum<AppJumpType> app_jump_type;
       std::optional<std::string> passcode_link;
       // Unknown members.
@@ -16017,9 +16017,9 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse {
       };
       Enum<CodeDisplayMode> code_display_mode;
       Enum<BackgroundColor> background_color;
-      std::optional<EntranceMiniProgram> entrance_mini_program;
-      std::optional<EntranceOfficialAccount> entrance_official_account;
-      std::optional<EntranceFinder> entrance_finder;
+      Optional<EntranceMiniProgram> entrance_mini_program;
+      Optional<EntranceOfficialAccount> entrance_official_account;
+      Optional<EntranceFinder> entrance_finder;
       // Unknown members.
       JsonValue extra;
 
@@ -16066,15 +16066,15 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse {
     std::optional<std::string> stock_id;
     std::optional<std::string> remark;
     Enum<CouponCodeMode> coupon_code_mode;
-    std::optional<CouponCodeCountInfo> coupon_code_count_info;
-    std::optional<StockSendRule> stock_send_rule;
-    std::optional<SingleUsageRule> single_usage_rule;
-    std::optional<SequentialUsageRule> sequential_usage_rule;
-    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-    std::optional<CouponDisplayInfo> coupon_display_info;
-    std::optional<NotifyConfig> notify_config;
+    Optional<CouponCodeCountInfo> coupon_code_count_info;
+    Optional<StockSendRule> stock_send_rule;
+    Optional<SingleUsageRule> single_usage_rule;
+    Optional<SequentialUsageRule> sequential_usage_rule;
+    Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    Optional<CouponDisplayInfo> coupon_display_info;
+    Optional<NotifyConfig> notify_config;
     Enum<StoreScope> store_scope;
-    std::optional<SentCountInfo> sent_count_info;
+    Optional<SentCountInfo> sent_count_info;
     Enum<State> state;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
@@ -16227,7 +16227,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest {
         std::string available_end_time;
         std::optional<std::int64_t> available_days;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         std::vector<IrregularAvailablePeriodList> irregular_available_period_list;
         std::optional<std::int64_t> available_seconds;
         // Unknown members.
@@ -16280,9 +16280,9 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest {
         ~ExchangeCoupon();
       };
       CouponAvailablePeriod coupon_available_period;
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
-      std::optional<ExchangeCoupon> exchange_coupon;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
+      Optional<ExchangeCoupon> exchange_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -16306,7 +16306,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest {
         // format rfc3339
         std::string available_end_time;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         std::vector<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -16406,7 +16406,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest {
       std::optional<std::string> mini_program_path;
       std::optional<std::string> app_path;
       std::string usage_description;
-      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Optional<CouponAvailableStoreInfo> coupon_available_store_info;
       Enum<AppJumpType> app_jump_type;
       std::optional<std::string> passcode_link;
       // Unknown members.
@@ -16482,9 +16482,9 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest {
       };
       Enum<CodeDisplayMode> code_display_mode;
       Enum<BackgroundColor> background_color;
-      std::optional<EntranceMiniProgram> entrance_mini_program;
-      std::optional<EntranceOfficialAccount> entrance_official_account;
-      std::optional<EntranceFinder> entrance_finder;
+      Optional<EntranceMiniProgram> entrance_mini_program;
+      Optional<EntranceOfficialAccount> entrance_official_account;
+      Optional<EntranceFinder> entrance_finder;
       // Unknown members.
       JsonValue extra;
 
@@ -16517,8 +16517,8 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest {
     // required
     Enum<CouponCodeMode> coupon_code_mode;
     StockSendRule stock_send_rule;
-    std::optional<SingleUsageRule> single_usage_rule;
-    std::optional<SequentialUsageRule> sequential_usage_rule;
+    Optional<SingleUsageRule> single_usage_rule;
+    Optional<SequentialUsageRule> sequential_usage_rule;
     UsageRuleDisplayInfo usage_rule_display_info;
     CouponDisplayInfo coupon_display_info;
     NotifyConfig notify_config;
@@ -16632,7 +16632,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse {
       std::optional<std::string> available_end_time;
       std::optional<std::int64_t> available_days;
       std::optional<std::int64_t> wait_days_after_receive;
-      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      Optional<WeeklyAvailablePeriod> weekly_available_period;
       List<IrregularAvailablePeriodList> irregular_available_period_list;
       // Unknown members.
       JsonValue extra;
@@ -16683,10 +16683,10 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse {
       ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
       ~ExchangeCoupon();
     };
-    std::optional<CouponAvailablePeriod> coupon_available_period;
-    std::optional<NormalCoupon> normal_coupon;
-    std::optional<DiscountCoupon> discount_coupon;
-    std::optional<ExchangeCoupon> exchange_coupon;
+    Optional<CouponAvailablePeriod> coupon_available_period;
+    Optional<NormalCoupon> normal_coupon;
+    Optional<DiscountCoupon> discount_coupon;
+    Optional<ExchangeCoupon> exchange_coupon;
     // Unknown members.
     JsonValue extra;
 
@@ -16710,7 +16710,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse {
       // format rfc3339
       std::optional<std::string> available_end_time;
       std::optional<std::int64_t> wait_days_after_receive;
-      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      Optional<WeeklyAvailablePeriod> weekly_available_period;
       List<IrregularAvailablePeriodList> irregular_available_period_list;
       // Unknown members.
       JsonValue extra;
@@ -16761,7 +16761,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse {
       ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
       ~ExchangeCouponList();
     };
-    std::optional<CouponAvailablePeriod> coupon_available_period;
+    Optional<CouponAvailablePeriod> coupon_available_period;
     List<NormalCouponList> normal_coupon_list;
     List<DiscountCouponList> discount_coupon_list;
     List<ExchangeCouponList> exchange_coupon_list;
@@ -16799,7 +16799,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse {
     std::optional<std::string> mini_program_path;
     std::optional<std::string> app_path;
     std::optional<std::string> usage_description;
-    std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+    Optional<CouponAvailableStoreInfo> coupon_available_store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -16858,9 +16858,9 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse {
     };
     Enum<CodeDisplayMode> code_display_mode;
     Enum<BackgroundColor> background_color;
-    std::optional<EntranceMiniProgram> entrance_mini_program;
-    std::optional<EntranceOfficialAccount> entrance_official_account;
-    std::optional<EntranceFinder> entrance_finder;
+    Optional<EntranceMiniProgram> entrance_mini_program;
+    Optional<EntranceOfficialAccount> entrance_official_account;
+    Optional<EntranceFinder> entrance_finder;
     // Unknown members.
     JsonValue extra;
 
@@ -16900,15 +16900,15 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse {
   std::optional<std::string> stock_id;
   std::optional<std::string> remark;
   Enum<CouponCodeMode> coupon_code_mode;
-  std::optional<CouponCodeCountInfo> coupon_code_count_info;
-  std::optional<StockSendRule> stock_send_rule;
-  std::optional<SingleUsageRule> single_usage_rule;
-  std::optional<SequentialUsageRule> sequential_usage_rule;
-  std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-  std::optional<CouponDisplayInfo> coupon_display_info;
-  std::optional<NotifyConfig> notify_config;
+  Optional<CouponCodeCountInfo> coupon_code_count_info;
+  Optional<StockSendRule> stock_send_rule;
+  Optional<SingleUsageRule> single_usage_rule;
+  Optional<SequentialUsageRule> sequential_usage_rule;
+  Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+  Optional<CouponDisplayInfo> coupon_display_info;
+  Optional<NotifyConfig> notify_config;
   Enum<StoreScope> store_scope;
-  std::optional<SentCountInfo> sent_count_info;
+  Optional<SentCountInfo> sent_count_info;
   Enum<State> state;
   std::optional<std::string> deactivate_request_no;
   // format rfc3339
@@ -17078,7 +17078,7 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResp
       std::optional<std::string> available_end_time;
       std::optional<std::int64_t> available_days;
       std::optional<std::int64_t> wait_days_after_receive;
-      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      Optional<WeeklyAvailablePeriod> weekly_available_period;
       List<IrregularAvailablePeriodList> irregular_available_period_list;
       // Unknown members.
       JsonValue extra;
@@ -17129,10 +17129,10 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResp
       ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
       ~ExchangeCoupon();
     };
-    std::optional<CouponAvailablePeriod> coupon_available_period;
-    std::optional<NormalCoupon> normal_coupon;
-    std::optional<DiscountCoupon> discount_coupon;
-    std::optional<ExchangeCoupon> exchange_coupon;
+    Optional<CouponAvailablePeriod> coupon_available_period;
+    Optional<NormalCoupon> normal_coupon;
+    Optional<DiscountCoupon> discount_coupon;
+    Optional<ExchangeCoupon> exchange_coupon;
     // Unknown members.
     JsonValue extra;
 
@@ -17156,7 +17156,7 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResp
       // format rfc3339
       std::optional<std::string> available_end_time;
       std::optional<std::int64_t> wait_days_after_receive;
-      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      Optional<WeeklyAvailablePeriod> weekly_available_period;
       List<IrregularAvailablePeriodList> irregular_available_period_list;
       // Unknown members.
       JsonValue extra;
@@ -17207,7 +17207,7 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResp
       ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
       ~ExchangeCouponList();
     };
-    std::optional<CouponAvailablePeriod> coupon_available_period;
+    Optional<CouponAvailablePeriod> coupon_available_period;
     List<NormalCouponList> normal_coupon_list;
     List<DiscountCouponList> discount_coupon_list;
     List<ExchangeCouponList> exchange_coupon_list;
@@ -17255,7 +17255,7 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResp
     std::optional<std::string> mini_program_path;
     std::optional<std::string> app_path;
     std::optional<std::string> usage_description;
-    std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+    Optional<CouponAvailableStoreInfo> coupon_available_store_info;
     Enum<AppJumpType> app_jump_type;
     std::optional<std::string> passcode_link;
     // Unknown members.
@@ -17331,9 +17331,9 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResp
     };
     Enum<CodeDisplayMode> code_display_mode;
     Enum<BackgroundColor> background_color;
-    std::optional<EntranceMiniProgram> entrance_mini_program;
-    std::optional<EntranceOfficialAccount> entrance_official_account;
-    std::optional<EntranceFinder> entrance_finder;
+    Optional<EntranceMiniProgram> entrance_mini_program;
+    Optional<EntranceOfficialAccount> entrance_official_account;
+    Optional<EntranceFinder> entrance_finder;
     // Unknown members.
     JsonValue extra;
 
@@ -17387,15 +17387,15 @@ struct GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResp
   std::optional<std::string> stock_id;
   std::optional<std::string> remark;
   Enum<CouponCodeMode> coupon_code_mode;
-  std::optional<CouponCodeCountInfo> coupon_code_count_info;
-  std::optional<StockSendRule> stock_send_rule;
-  std::optional<SingleUsageRule> single_usage_rule;
-  std::optional<SequentialUsageRule> sequential_usage_rule;
-  std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-  std::optional<CouponDisplayInfo> coupon_display_info;
-  std::optional<NotifyConfig> notify_config;
+  Optional<CouponCodeCountInfo> coupon_code_count_info;
+  Optional<StockSendRule> stock_send_rule;
+  Optional<SingleUsageRule> single_usage_rule;
+  Optional<SequentialUsageRule> sequential_usage_rule;
+  Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+  Optional<CouponDisplayInfo> coupon_display_info;
+  Optional<NotifyConfig> notify_config;
   Enum<StoreScope> store_scope;
-  std::optional<SentCountInfo> sent_count_info;
+  Optional<SentCountInfo> sent_count_info;
   Enum<State> state;
   std::optional<std::string> deactivate_request_no;
   // format rfc3339
@@ -17500,7 +17500,7 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRe
     std::optional<std::string> mini_program_path;
     std::optional<std::string> app_path;
     std::string usage_description;
-    std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+    Optional<CouponAvailableStoreInfo> coupon_available_store_info;
     Enum<AppJumpType> app_jump_type;
     std::optional<std::string> passcode_link;
     // Unknown members.
@@ -17576,9 +17576,9 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRe
     };
     Enum<CodeDisplayMode> code_display_mode;
     Enum<BackgroundColor> background_color;
-    std::optional<EntranceMiniProgram> entrance_mini_program;
-    std::optional<EntranceOfficialAccount> entrance_official_account;
-    std::optional<EntranceFinder> entrance_finder;
+    Optional<EntranceMiniProgram> entrance_mini_program;
+    Optional<EntranceOfficialAccount> entrance_official_account;
+    Optional<EntranceFinder> entrance_finder;
     // Unknown members.
     JsonValue extra;
 
@@ -17610,9 +17610,9 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRe
   std::string brand_id;
   std::string out_request_no;
   std::optional<std::string> remark;
-  std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-  std::optional<CouponDisplayInfo> coupon_display_info;
-  std::optional<NotifyConfig> notify_config;
+  Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+  Optional<CouponDisplayInfo> coupon_display_info;
+  Optional<NotifyConfig> notify_config;
   Enum<StoreScope> store_scope;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -17723,7 +17723,7 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRe
       std::optional<std::string> available_end_time;
       std::optional<std::int64_t> available_days;
       std::optional<std::int64_t> wait_days_after_receive;
-      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      Optional<WeeklyAvailablePeriod> weekly_available_period;
       List<IrregularAvailablePeriodList> irregular_available_period_list;
       // Unknown members.
       JsonValue extra;
@@ -17774,10 +17774,10 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRe
       ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
       ~ExchangeCoupon();
     };
-    std::optional<CouponAvailablePeriod> coupon_available_period;
-    std::optional<NormalCoupon> normal_coupon;
-    std::optional<DiscountCoupon> discount_coupon;
-    std::optional<ExchangeCoupon> exchange_coupon;
+    Optional<CouponAvailablePeriod> coupon_available_period;
+    Optional<NormalCoupon> normal_coupon;
+    Optional<DiscountCoupon> discount_coupon;
+    Optional<ExchangeCoupon> exchange_coupon;
     // Unknown members.
     JsonValue extra;
 
@@ -17801,7 +17801,7 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRe
       // format rfc3339
       std::optional<std::string> available_end_time;
       std::optional<std::int64_t> wait_days_after_receive;
-      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      Optional<WeeklyAvailablePeriod> weekly_available_period;
       List<IrregularAvailablePeriodList> irregular_available_period_list;
       // Unknown members.
       JsonValue extra;
@@ -17852,7 +17852,7 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRe
       ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
       ~ExchangeCouponList();
     };
-    std::optional<CouponAvailablePeriod> coupon_available_period;
+    Optional<CouponAvailablePeriod> coupon_available_period;
     List<NormalCouponList> normal_coupon_list;
     List<DiscountCouponList> discount_coupon_list;
     List<ExchangeCouponList> exchange_coupon_list;
@@ -17893,7 +17893,7 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRe
     std::optional<std::string> mini_program_path;
     std::optional<std::string> app_path;
     std::optional<std::string> usage_description;
-    std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+    Optional<CouponAvailableStoreInfo> coupon_available_store_info;
     Enum<AppJumpType> app_jump_type;
     std::optional<std::string> passcode_link;
     // Unknown members.
@@ -17956,9 +17956,9 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRe
     };
     Enum<CodeDisplayMode> code_display_mode;
     Enum<BackgroundColor> background_color;
-    std::optional<EntranceMiniProgram> entrance_mini_program;
-    std::optional<EntranceOfficialAccount> entrance_official_account;
-    std::optional<EntranceFinder> entrance_finder;
+    Optional<EntranceMiniProgram> entrance_mini_program;
+    Optional<EntranceOfficialAccount> entrance_official_account;
+    Optional<EntranceFinder> entrance_finder;
     // Unknown members.
     JsonValue extra;
 
@@ -17998,15 +17998,15 @@ struct PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRe
   std::optional<std::string> stock_id;
   std::optional<std::string> remark;
   Enum<CouponCodeMode> coupon_code_mode;
-  std::optional<CouponCodeCountInfo> coupon_code_count_info;
-  std::optional<StockSendRule> stock_send_rule;
-  std::optional<SingleUsageRule> single_usage_rule;
-  std::optional<SequentialUsageRule> sequential_usage_rule;
-  std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-  std::optional<CouponDisplayInfo> coupon_display_info;
-  std::optional<NotifyConfig> notify_config;
+  Optional<CouponCodeCountInfo> coupon_code_count_info;
+  Optional<StockSendRule> stock_send_rule;
+  Optional<SingleUsageRule> single_usage_rule;
+  Optional<SequentialUsageRule> sequential_usage_rule;
+  Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+  Optional<CouponDisplayInfo> coupon_display_info;
+  Optional<NotifyConfig> notify_config;
   Enum<StoreScope> store_scope;
-  std::optional<SentCountInfo> sent_count_info;
+  Optional<SentCountInfo> sent_count_info;
   Enum<State> state;
   std::optional<std::string> deactivate_request_no;
   // format rfc3339
@@ -18446,7 +18446,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDea
       std::optional<std::string> available_end_time;
       std::optional<std::int64_t> available_days;
       std::optional<std::int64_t> wait_days_after_receive;
-      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      Optional<WeeklyAvailablePeriod> weekly_available_period;
       List<IrregularAvailablePeriodList> irregular_available_period_list;
       // Unknown members.
       JsonValue extra;
@@ -18497,10 +18497,10 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDea
       ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
       ~ExchangeCoupon();
     };
-    std::optional<CouponAvailablePeriod> coupon_available_period;
-    std::optional<NormalCoupon> normal_coupon;
-    std::optional<DiscountCoupon> discount_coupon;
-    std::optional<ExchangeCoupon> exchange_coupon;
+    Optional<CouponAvailablePeriod> coupon_available_period;
+    Optional<NormalCoupon> normal_coupon;
+    Optional<DiscountCoupon> discount_coupon;
+    Optional<ExchangeCoupon> exchange_coupon;
     // Unknown members.
     JsonValue extra;
 
@@ -18524,7 +18524,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDea
       // format rfc3339
       std::optional<std::string> available_end_time;
       std::optional<std::int64_t> wait_days_after_receive;
-      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      Optional<WeeklyAvailablePeriod> weekly_available_period;
       List<IrregularAvailablePeriodList> irregular_available_period_list;
       // Unknown members.
       JsonValue extra;
@@ -18575,7 +18575,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDea
       ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
       ~ExchangeCouponList();
     };
-    std::optional<CouponAvailablePeriod> coupon_available_period;
+    Optional<CouponAvailablePeriod> coupon_available_period;
     List<NormalCouponList> normal_coupon_list;
     List<DiscountCouponList> discount_coupon_list;
     List<ExchangeCouponList> exchange_coupon_list;
@@ -18623,7 +18623,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDea
     std::optional<std::string> mini_program_path;
     std::optional<std::string> app_path;
     std::optional<std::string> usage_description;
-    std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+    Optional<CouponAvailableStoreInfo> coupon_available_store_info;
     Enum<AppJumpType> app_jump_type;
     std::optional<std::string> passcode_link;
     // Unknown members.
@@ -18699,9 +18699,9 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDea
     };
     Enum<CodeDisplayMode> code_display_mode;
     Enum<BackgroundColor> background_color;
-    std::optional<EntranceMiniProgram> entrance_mini_program;
-    std::optional<EntranceOfficialAccount> entrance_official_account;
-    std::optional<EntranceFinder> entrance_finder;
+    Optional<EntranceMiniProgram> entrance_mini_program;
+    Optional<EntranceOfficialAccount> entrance_official_account;
+    Optional<EntranceFinder> entrance_finder;
     // Unknown members.
     JsonValue extra;
 
@@ -18755,15 +18755,15 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDea
   std::optional<std::string> stock_id;
   std::optional<std::string> remark;
   Enum<CouponCodeMode> coupon_code_mode;
-  std::optional<CouponCodeCountInfo> coupon_code_count_info;
-  std::optional<StockSendRule> stock_send_rule;
-  std::optional<SingleUsageRule> single_usage_rule;
-  std::optional<SequentialUsageRule> sequential_usage_rule;
-  std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-  std::optional<CouponDisplayInfo> coupon_display_info;
-  std::optional<NotifyConfig> notify_config;
+  Optional<CouponCodeCountInfo> coupon_code_count_info;
+  Optional<StockSendRule> stock_send_rule;
+  Optional<SingleUsageRule> single_usage_rule;
+  Optional<SequentialUsageRule> sequential_usage_rule;
+  Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+  Optional<CouponDisplayInfo> coupon_display_info;
+  Optional<NotifyConfig> notify_config;
   Enum<StoreScope> store_scope;
-  std::optional<SentCountInfo> sent_count_info;
+  Optional<SentCountInfo> sent_count_info;
   Enum<State> state;
   std::optional<std::string> deactivate_request_no;
   // format rfc3339
@@ -19107,7 +19107,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpd
       std::optional<std::string> available_end_time;
       std::optional<std::int64_t> available_days;
       std::optional<std::int64_t> wait_days_after_receive;
-      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      Optional<WeeklyAvailablePeriod> weekly_available_period;
       List<IrregularAvailablePeriodList> irregular_available_period_list;
       // Unknown members.
       JsonValue extra;
@@ -19158,10 +19158,10 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpd
       ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
       ~ExchangeCoupon();
     };
-    std::optional<CouponAvailablePeriod> coupon_available_period;
-    std::optional<NormalCoupon> normal_coupon;
-    std::optional<DiscountCoupon> discount_coupon;
-    std::optional<ExchangeCoupon> exchange_coupon;
+    Optional<CouponAvailablePeriod> coupon_available_period;
+    Optional<NormalCoupon> normal_coupon;
+    Optional<DiscountCoupon> discount_coupon;
+    Optional<ExchangeCoupon> exchange_coupon;
     // Unknown members.
     JsonValue extra;
 
@@ -19185,7 +19185,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpd
       // format rfc3339
       std::optional<std::string> available_end_time;
       std::optional<std::int64_t> wait_days_after_receive;
-      std::optional<WeeklyAvailablePeriod> weekly_available_period;
+      Optional<WeeklyAvailablePeriod> weekly_available_period;
       List<IrregularAvailablePeriodList> irregular_available_period_list;
       // Unknown members.
       JsonValue extra;
@@ -19236,7 +19236,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpd
       ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
       ~ExchangeCouponList();
     };
-    std::optional<CouponAvailablePeriod> coupon_available_period;
+    Optional<CouponAvailablePeriod> coupon_available_period;
     List<NormalCouponList> normal_coupon_list;
     List<DiscountCouponList> discount_coupon_list;
     List<ExchangeCouponList> exchange_coupon_list;
@@ -19284,7 +19284,7 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpd
     std::optional<std::string> mini_program_path;
     std::optional<std::string> app_path;
     std::optional<std::string> usage_description;
-    std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+    Optional<CouponAvailableStoreInfo> coupon_available_store_info;
     Enum<AppJumpType> app_jump_type;
     std::optional<std::string> passcode_link;
     // Unknown members.
@@ -19360,9 +19360,9 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpd
     };
     Enum<CodeDisplayMode> code_display_mode;
     Enum<BackgroundColor> background_color;
-    std::optional<EntranceMiniProgram> entrance_mini_program;
-    std::optional<EntranceOfficialAccount> entrance_official_account;
-    std::optional<EntranceFinder> entrance_finder;
+    Optional<EntranceMiniProgram> entrance_mini_program;
+    Optional<EntranceOfficialAccount> entrance_official_account;
+    Optional<EntranceFinder> entrance_finder;
     // Unknown members.
     JsonValue extra;
 
@@ -19416,15 +19416,15 @@ struct PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpd
   std::optional<std::string> stock_id;
   std::optional<std::string> remark;
   Enum<CouponCodeMode> coupon_code_mode;
-  std::optional<CouponCodeCountInfo> coupon_code_count_info;
-  std::optional<StockSendRule> stock_send_rule;
-  std::optional<SingleUsageRule> single_usage_rule;
-  std::optional<SequentialUsageRule> sequential_usage_rule;
-  std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-  std::optional<CouponDisplayInfo> coupon_display_info;
-  std::optional<NotifyConfig> notify_config;
+  Optional<CouponCodeCountInfo> coupon_code_count_info;
+  Optional<StockSendRule> stock_send_rule;
+  Optional<SingleUsageRule> single_usage_rule;
+  Optional<SequentialUsageRule> sequential_usage_rule;
+  Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+  Optional<CouponDisplayInfo> coupon_display_info;
+  Optional<NotifyConfig> notify_config;
   Enum<StoreScope> store_scope;
-  std::optional<SentCountInfo> sent_count_info;
+  Optional<SentCountInfo> sent_count_info;
   Enum<State> state;
   std::optional<std::string> deactivate_request_no;
   // format rfc3339
@@ -19620,7 +19620,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesRequest {
       ~MemberTagInfo();
     };
     std::vector<std::string> coupon_tag_list;
-    std::optional<MemberTagInfo> member_tag_info;
+    Optional<MemberTagInfo> member_tag_info;
     // Unknown members.
     JsonValue extra;
 
@@ -19637,7 +19637,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesRequest {
   std::string appid;
   std::string send_request_no;
   std::optional<std::string> attach;
-  std::optional<CouponTagInfo> coupon_tag_info;
+  Optional<CouponTagInfo> coupon_tag_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -19692,7 +19692,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesResponse {
       std::optional<std::string> use_request_no;
       // format rfc3339
       std::optional<std::string> use_time;
-      std::optional<AssociatedOrderInfo> associated_order_info;
+      Optional<AssociatedOrderInfo> associated_order_info;
       std::optional<std::string> return_request_no;
       // format rfc3339
       std::optional<std::string> return_time;
@@ -19772,8 +19772,8 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesResponse {
           DiscountCoupon& operator=(DiscountCoupon&&) = default;
           ~DiscountCoupon();
         };
-        std::optional<NormalCoupon> normal_coupon;
-        std::optional<DiscountCoupon> discount_coupon;
+        Optional<NormalCoupon> normal_coupon;
+        Optional<DiscountCoupon> discount_coupon;
         // Unknown members.
         JsonValue extra;
 
@@ -19851,9 +19851,9 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesResponse {
       Enum<Scope> scope;
       Enum<Type> type;
       Enum<UsageMode> usage_mode;
-      std::optional<SingleUsageInfo> single_usage_info;
-      std::optional<ProgressiveBundleUsageInfo> progressive_bundle_usage_info;
-      std::optional<DisplayInfo> display_info;
+      Optional<SingleUsageInfo> single_usage_info;
+      Optional<ProgressiveBundleUsageInfo> progressive_bundle_usage_info;
+      Optional<DisplayInfo> display_info;
       std::optional<std::string> out_product_no;
       std::optional<std::string> deactivate_request_no;
       // format rfc3339
@@ -19961,7 +19961,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesResponse {
           std::optional<std::string> available_end_time;
           std::optional<std::int64_t> available_days;
           std::optional<std::int64_t> wait_days_after_receive;
-          std::optional<WeeklyAvailablePeriod> weekly_available_period;
+          Optional<WeeklyAvailablePeriod> weekly_available_period;
           List<IrregularAvailablePeriodList> irregular_available_period_list;
           // Unknown members.
           JsonValue extra;
@@ -19990,10 +19990,10 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesResponse {
           ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
           ~ExchangeCoupon();
         };
-        std::optional<CouponAvailablePeriod> coupon_available_period;
-        std::optional<NormalCoupon> normal_coupon;
-        std::optional<DiscountCoupon> discount_coupon;
-        std::optional<ExchangeCoupon> exchange_coupon;
+        Optional<CouponAvailablePeriod> coupon_available_period;
+        Optional<NormalCoupon> normal_coupon;
+        Optional<DiscountCoupon> discount_coupon;
+        Optional<ExchangeCoupon> exchange_coupon;
         // Unknown members.
         JsonValue extra;
 
@@ -20050,7 +20050,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesResponse {
         std::optional<std::string> mini_program_path;
         std::optional<std::string> app_path;
         std::optional<std::string> usage_description;
-        std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+        Optional<CouponAvailableStoreInfo> coupon_available_store_info;
         Enum<AppJumpType> app_jump_type;
         std::optional<std::string> passcode_link;
         // Unknown members.
@@ -20126,9 +20126,9 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesResponse {
         };
         Enum<CodeDisplayMode> code_display_mode;
         Enum<BackgroundColor> background_color;
-        std::optional<EntranceMiniProgram> entrance_mini_program;
-        std::optional<EntranceOfficialAccount> entrance_official_account;
-        std::optional<EntranceFinder> entrance_finder;
+        Optional<EntranceMiniProgram> entrance_mini_program;
+        Optional<EntranceOfficialAccount> entrance_official_account;
+        Optional<EntranceFinder> entrance_finder;
         // Unknown members.
         JsonValue extra;
 
@@ -20182,15 +20182,15 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesResponse {
       std::optional<std::string> stock_id;
       std::optional<std::string> remark;
       Enum<CouponCodeMode> coupon_code_mode;
-      std::optional<CouponCodeCountInfo> coupon_code_count_info;
-      std::optional<StockSendRule> stock_send_rule;
-      std::optional<ProgressiveBundleUsageRule> progressive_bundle_usage_rule;
-      std::optional<StockBundleInfo> stock_bundle_info;
-      std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-      std::optional<CouponDisplayInfo> coupon_display_info;
-      std::optional<NotifyConfig> notify_config;
+      Optional<CouponCodeCountInfo> coupon_code_count_info;
+      Optional<StockSendRule> stock_send_rule;
+      Optional<ProgressiveBundleUsageRule> progressive_bundle_usage_rule;
+      Optional<StockBundleInfo> stock_bundle_info;
+      Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+      Optional<CouponDisplayInfo> coupon_display_info;
+      Optional<NotifyConfig> notify_config;
       Enum<StoreScope> store_scope;
-      std::optional<SentCountInfo> sent_count_info;
+      Optional<SentCountInfo> sent_count_info;
       Enum<State> state;
       std::optional<std::string> deactivate_request_no;
       // format rfc3339
@@ -20225,7 +20225,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesResponse {
         ~MemberTagInfo();
       };
       List<Enum<CouponTagList>> coupon_tag_list;
-      std::optional<MemberTagInfo> member_tag_info;
+      Optional<MemberTagInfo> member_tag_info;
       // Unknown members.
       JsonValue extra;
 
@@ -20253,13 +20253,13 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesResponse {
     // format rfc3339
     std::optional<std::string> deactivate_time;
     std::optional<std::string> deactivate_reason;
-    std::optional<ProgressiveBundleUsageDetail> progressive_bundle_usage_detail;
-    std::optional<UserProductCouponBundleInfo> user_product_coupon_bundle_info;
-    std::optional<ProductCoupon> product_coupon;
-    std::optional<Stock> stock;
+    Optional<ProgressiveBundleUsageDetail> progressive_bundle_usage_detail;
+    Optional<UserProductCouponBundleInfo> user_product_coupon_bundle_info;
+    Optional<ProductCoupon> product_coupon;
+    Optional<Stock> stock;
     std::optional<std::string> attach;
     std::optional<std::string> channel_custom_info;
-    std::optional<CouponTagInfo> coupon_tag_info;
+    Optional<CouponTagInfo> coupon_tag_info;
     std::optional<std::string> brand_id;
     // Unknown members.
     JsonValue extra;
@@ -20391,7 +20391,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDea
       std::optional<std::string> use_request_no;
       // format rfc3339
       std::optional<std::string> use_time;
-      std::optional<AssociatedOrderInfo> associated_order_info;
+      Optional<AssociatedOrderInfo> associated_order_info;
       std::optional<std::string> return_request_no;
       // format rfc3339
       std::optional<std::string> return_time;
@@ -20471,8 +20471,8 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDea
           DiscountCoupon& operator=(DiscountCoupon&&) = default;
           ~DiscountCoupon();
         };
-        std::optional<NormalCoupon> normal_coupon;
-        std::optional<DiscountCoupon> discount_coupon;
+        Optional<NormalCoupon> normal_coupon;
+        Optional<DiscountCoupon> discount_coupon;
         // Unknown members.
         JsonValue extra;
 
@@ -20550,9 +20550,9 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDea
       Enum<Scope> scope;
       Enum<Type> type;
       Enum<UsageMode> usage_mode;
-      std::optional<SingleUsageInfo> single_usage_info;
-      std::optional<ProgressiveBundleUsageInfo> progressive_bundle_usage_info;
-      std::optional<DisplayInfo> display_info;
+      Optional<SingleUsageInfo> single_usage_info;
+      Optional<ProgressiveBundleUsageInfo> progressive_bundle_usage_info;
+      Optional<DisplayInfo> display_info;
       std::optional<std::string> out_product_no;
       std::optional<std::string> deactivate_request_no;
       // format rfc3339
@@ -20660,7 +20660,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDea
           std::optional<std::string> available_end_time;
           std::optional<std::int64_t> available_days;
           std::optional<std::int64_t> wait_days_after_receive;
-          std::optional<WeeklyAvailablePeriod> weekly_available_period;
+          Optional<WeeklyAvailablePeriod> weekly_available_period;
           List<IrregularAvailablePeriodList> irregular_available_period_list;
           // Unknown members.
           JsonValue extra;
@@ -20691,10 +20691,10 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDea
           ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
           ~ExchangeCoupon();
         };
-        std::optional<CouponAvailablePeriod> coupon_available_period;
-        std::optional<NormalCoupon> normal_coupon;
-        std::optional<DiscountCoupon> discount_coupon;
-        std::optional<ExchangeCoupon> exchange_coupon;
+        Optional<CouponAvailablePeriod> coupon_available_period;
+        Optional<NormalCoupon> normal_coupon;
+        Optional<DiscountCoupon> discount_coupon;
+        Optional<ExchangeCoupon> exchange_coupon;
         // Unknown members.
         JsonValue extra;
 
@@ -20751,7 +20751,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDea
         std::optional<std::string> mini_program_path;
         std::optional<std::string> app_path;
         std::optional<std::string> usage_description;
-        std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+        Optional<CouponAvailableStoreInfo> coupon_available_store_info;
         Enum<AppJumpType> app_jump_type;
         std::optional<std::string> passcode_link;
         // Unknown members.
@@ -20827,9 +20827,9 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDea
         };
         Enum<CodeDisplayMode> code_display_mode;
         Enum<BackgroundColor> background_color;
-        std::optional<EntranceMiniProgram> entrance_mini_program;
-        std::optional<EntranceOfficialAccount> entrance_official_account;
-        std::optional<EntranceFinder> entrance_finder;
+        Optional<EntranceMiniProgram> entrance_mini_program;
+        Optional<EntranceOfficialAccount> entrance_official_account;
+        Optional<EntranceFinder> entrance_finder;
         // Unknown members.
         JsonValue extra;
 
@@ -20883,15 +20883,15 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDea
       std::optional<std::string> stock_id;
       std::optional<std::string> remark;
       Enum<CouponCodeMode> coupon_code_mode;
-      std::optional<CouponCodeCountInfo> coupon_code_count_info;
-      std::optional<StockSendRule> stock_send_rule;
-      std::optional<ProgressiveBundleUsageRule> progressive_bundle_usage_rule;
-      std::optional<StockBundleInfo> stock_bundle_info;
-      std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-      std::optional<CouponDisplayInfo> coupon_display_info;
-      std::optional<NotifyConfig> notify_config;
+      Optional<CouponCodeCountInfo> coupon_code_count_info;
+      Optional<StockSendRule> stock_send_rule;
+      Optional<ProgressiveBundleUsageRule> progressive_bundle_usage_rule;
+      Optional<StockBundleInfo> stock_bundle_info;
+      Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+      Optional<CouponDisplayInfo> coupon_display_info;
+      Optional<NotifyConfig> notify_config;
       Enum<StoreScope> store_scope;
-      std::optional<SentCountInfo> sent_count_info;
+      Optional<SentCountInfo> sent_count_info;
       Enum<State> state;
       std::optional<std::string> deactivate_request_no;
       // format rfc3339
@@ -20926,7 +20926,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDea
         ~MemberTagInfo();
       };
       List<Enum<CouponTagList>> coupon_tag_list;
-      std::optional<MemberTagInfo> member_tag_info;
+      Optional<MemberTagInfo> member_tag_info;
       // Unknown members.
       JsonValue extra;
 
@@ -20954,13 +20954,13 @@ struct PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDea
     // format rfc3339
     std::optional<std::string> deactivate_time;
     std::optional<std::string> deactivate_reason;
-    std::optional<ProgressiveBundleUsageDetail> progressive_bundle_usage_detail;
-    std::optional<UserProductCouponBundleInfo> user_product_coupon_bundle_info;
-    std::optional<ProductCoupon> product_coupon;
-    std::optional<Stock> stock;
+    Optional<ProgressiveBundleUsageDetail> progressive_bundle_usage_detail;
+    Optional<UserProductCouponBundleInfo> user_product_coupon_bundle_info;
+    Optional<ProductCoupon> product_coupon;
+    Optional<Stock> stock;
     std::optional<std::string> attach;
     std::optional<std::string> channel_custom_info;
-    std::optional<CouponTagInfo> coupon_tag_info;
+    Optional<CouponTagInfo> coupon_tag_info;
     std::optional<std::string> brand_id;
     // Unknown members.
     JsonValue extra;
@@ -21108,7 +21108,7 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
       std::optional<std::string> use_request_no;
       // format rfc3339
       std::optional<std::string> use_time;
-      std::optional<AssociatedOrderInfo> associated_order_info;
+      Optional<AssociatedOrderInfo> associated_order_info;
       std::optional<std::string> return_request_no;
       // format rfc3339
       std::optional<std::string> return_time;
@@ -21143,7 +21143,7 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
         std::optional<std::string> use_request_no;
         // format rfc3339
         std::optional<std::string> use_time;
-        std::optional<AssociatedOrderInfo> associated_order_info;
+        Optional<AssociatedOrderInfo> associated_order_info;
         std::optional<std::string> return_request_no;
         // format rfc3339
         std::optional<std::string> return_time;
@@ -21223,8 +21223,8 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
           DiscountCoupon& operator=(DiscountCoupon&&) = default;
           ~DiscountCoupon();
         };
-        std::optional<NormalCoupon> normal_coupon;
-        std::optional<DiscountCoupon> discount_coupon;
+        Optional<NormalCoupon> normal_coupon;
+        Optional<DiscountCoupon> discount_coupon;
         // Unknown members.
         JsonValue extra;
 
@@ -21309,9 +21309,9 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
       Enum<Scope> scope;
       Enum<Type> type;
       Enum<UsageMode> usage_mode;
-      std::optional<SingleUsageInfo> single_usage_info;
-      std::optional<SequentialUsageInfo> sequential_usage_info;
-      std::optional<DisplayInfo> display_info;
+      Optional<SingleUsageInfo> single_usage_info;
+      Optional<SequentialUsageInfo> sequential_usage_info;
+      Optional<DisplayInfo> display_info;
       std::optional<std::string> out_product_no;
       std::optional<std::string> deactivate_request_no;
       // format rfc3339
@@ -21420,7 +21420,7 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
           std::optional<std::string> available_end_time;
           std::optional<std::int64_t> available_days;
           std::optional<std::int64_t> wait_days_after_receive;
-          std::optional<WeeklyAvailablePeriod> weekly_available_period;
+          Optional<WeeklyAvailablePeriod> weekly_available_period;
           List<IrregularAvailablePeriodList> irregular_available_period_list;
           std::optional<std::int64_t> available_seconds;
           // Unknown members.
@@ -21450,10 +21450,10 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
           ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
           ~ExchangeCoupon();
         };
-        std::optional<CouponAvailablePeriod> coupon_available_period;
-        std::optional<NormalCoupon> normal_coupon;
-        std::optional<DiscountCoupon> discount_coupon;
-        std::optional<ExchangeCoupon> exchange_coupon;
+        Optional<CouponAvailablePeriod> coupon_available_period;
+        Optional<NormalCoupon> normal_coupon;
+        Optional<DiscountCoupon> discount_coupon;
+        Optional<ExchangeCoupon> exchange_coupon;
         // Unknown members.
         JsonValue extra;
 
@@ -21476,7 +21476,7 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
           // format rfc3339
           std::optional<std::string> available_end_time;
           std::optional<std::int64_t> wait_days_after_receive;
-          std::optional<WeeklyAvailablePeriod> weekly_available_period;
+          Optional<WeeklyAvailablePeriod> weekly_available_period;
           List<IrregularAvailablePeriodList> irregular_available_period_list;
           std::optional<std::int64_t> available_seconds;
           // Unknown members.
@@ -21528,7 +21528,7 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
           ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
           ~ExchangeCouponList();
         };
-        std::optional<CouponAvailablePeriod> coupon_available_period;
+        Optional<CouponAvailablePeriod> coupon_available_period;
         List<NormalCouponList> normal_coupon_list;
         List<DiscountCouponList> discount_coupon_list;
         List<ExchangeCouponList> exchange_coupon_list;
@@ -21576,7 +21576,7 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
         std::optional<std::string> mini_program_path;
         std::optional<std::string> app_path;
         std::optional<std::string> usage_description;
-        std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+        Optional<CouponAvailableStoreInfo> coupon_available_store_info;
         Enum<AppJumpType> app_jump_type;
         std::optional<std::string> passcode_link;
         // Unknown members.
@@ -21652,9 +21652,9 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
         };
         Enum<CodeDisplayMode> code_display_mode;
         Enum<BackgroundColor> background_color;
-        std::optional<EntranceMiniProgram> entrance_mini_program;
-        std::optional<EntranceOfficialAccount> entrance_official_account;
-        std::optional<EntranceFinder> entrance_finder;
+        Optional<EntranceMiniProgram> entrance_mini_program;
+        Optional<EntranceOfficialAccount> entrance_official_account;
+        Optional<EntranceFinder> entrance_finder;
         // Unknown members.
         JsonValue extra;
 
@@ -21708,15 +21708,15 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
       std::optional<std::string> stock_id;
       std::optional<std::string> remark;
       Enum<CouponCodeMode> coupon_code_mode;
-      std::optional<CouponCodeCountInfo> coupon_code_count_info;
-      std::optional<StockSendRule> stock_send_rule;
-      std::optional<SingleUsageRule> single_usage_rule;
-      std::optional<SequentialUsageRule> sequential_usage_rule;
-      std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-      std::optional<CouponDisplayInfo> coupon_display_info;
-      std::optional<NotifyConfig> notify_config;
+      Optional<CouponCodeCountInfo> coupon_code_count_info;
+      Optional<StockSendRule> stock_send_rule;
+      Optional<SingleUsageRule> single_usage_rule;
+      Optional<SequentialUsageRule> sequential_usage_rule;
+      Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+      Optional<CouponDisplayInfo> coupon_display_info;
+      Optional<NotifyConfig> notify_config;
       Enum<StoreScope> store_scope;
-      std::optional<SentCountInfo> sent_count_info;
+      Optional<SentCountInfo> sent_count_info;
       Enum<State> state;
       std::optional<std::string> deactivate_request_no;
       // format rfc3339
@@ -21750,10 +21750,10 @@ struct GetPartnerProductCouponUsersByOpenidCouponsResponse {
     // format rfc3339
     std::optional<std::string> deactivate_time;
     std::optional<std::string> deactivate_reason;
-    std::optional<SingleUsageDetail> single_usage_detail;
-    std::optional<SequentialUsageDetail> sequential_usage_detail;
-    std::optional<ProductCoupon> product_coupon;
-    std::optional<Stock> stock;
+    Optional<SingleUsageDetail> single_usage_detail;
+    Optional<SequentialUsageDetail> sequential_usage_detail;
+    Optional<ProductCoupon> product_coupon;
+    Optional<Stock> stock;
     std::optional<std::string> attach;
     std::optional<std::string> channel_custom_info;
     std::optional<std::string> brand_id;
@@ -21839,7 +21839,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsRequest {
       ~MemberTagInfo();
     };
     std::vector<Enum<CouponTagList>> coupon_tag_list;
-    std::optional<MemberTagInfo> member_tag_info;
+    Optional<MemberTagInfo> member_tag_info;
     // Unknown members.
     JsonValue extra;
 
@@ -21857,7 +21857,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsRequest {
   std::string appid;
   std::string send_request_no;
   std::optional<std::string> attach;
-  std::optional<CouponTagInfo> coupon_tag_info;
+  Optional<CouponTagInfo> coupon_tag_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -21911,7 +21911,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsResponse {
     std::optional<std::string> use_request_no;
     // format rfc3339
     std::optional<std::string> use_time;
-    std::optional<AssociatedOrderInfo> associated_order_info;
+    Optional<AssociatedOrderInfo> associated_order_info;
     std::optional<std::string> return_request_no;
     // format rfc3339
     std::optional<std::string> return_time;
@@ -21946,7 +21946,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsResponse {
       std::optional<std::string> use_request_no;
       // format rfc3339
       std::optional<std::string> use_time;
-      std::optional<AssociatedOrderInfo> associated_order_info;
+      Optional<AssociatedOrderInfo> associated_order_info;
       std::optional<std::string> return_request_no;
       // format rfc3339
       std::optional<std::string> return_time;
@@ -22026,8 +22026,8 @@ struct PostPartnerProductCouponUsersByOpenidCouponsResponse {
         DiscountCoupon& operator=(DiscountCoupon&&) = default;
         ~DiscountCoupon();
       };
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -22112,9 +22112,9 @@ struct PostPartnerProductCouponUsersByOpenidCouponsResponse {
     Enum<Scope> scope;
     Enum<Type> type;
     Enum<UsageMode> usage_mode;
-    std::optional<SingleUsageInfo> single_usage_info;
-    std::optional<SequentialUsageInfo> sequential_usage_info;
-    std::optional<DisplayInfo> display_info;
+    Optional<SingleUsageInfo> single_usage_info;
+    Optional<SequentialUsageInfo> sequential_usage_info;
+    Optional<DisplayInfo> display_info;
     std::optional<std::string> out_product_no;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
@@ -22223,7 +22223,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsResponse {
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> available_days;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         std::optional<std::int64_t> available_seconds;
         // Unknown members.
@@ -22253,10 +22253,10 @@ struct PostPartnerProductCouponUsersByOpenidCouponsResponse {
         ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
         ~ExchangeCoupon();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
-      std::optional<ExchangeCoupon> exchange_coupon;
+      Optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
+      Optional<ExchangeCoupon> exchange_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -22278,7 +22278,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsResponse {
         // format rfc3339
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         std::optional<std::int64_t> available_seconds;
         // Unknown members.
@@ -22330,7 +22330,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsResponse {
         ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
         ~ExchangeCouponList();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<CouponAvailablePeriod> coupon_available_period;
       List<NormalCouponList> normal_coupon_list;
       List<DiscountCouponList> discount_coupon_list;
       List<ExchangeCouponList> exchange_coupon_list;
@@ -22378,7 +22378,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsResponse {
       std::optional<std::string> mini_program_path;
       std::optional<std::string> app_path;
       std::optional<std::string> usage_description;
-      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Optional<CouponAvailableStoreInfo> coupon_available_store_info;
       Enum<AppJumpType> app_jump_type;
       std::optional<std::string> passcode_link;
       // Unknown members.
@@ -22454,9 +22454,9 @@ struct PostPartnerProductCouponUsersByOpenidCouponsResponse {
       };
       Enum<CodeDisplayMode> code_display_mode;
       Enum<BackgroundColor> background_color;
-      std::optional<EntranceMiniProgram> entrance_mini_program;
-      std::optional<EntranceOfficialAccount> entrance_official_account;
-      std::optional<EntranceFinder> entrance_finder;
+      Optional<EntranceMiniProgram> entrance_mini_program;
+      Optional<EntranceOfficialAccount> entrance_official_account;
+      Optional<EntranceFinder> entrance_finder;
       // Unknown members.
       JsonValue extra;
 
@@ -22510,15 +22510,15 @@ struct PostPartnerProductCouponUsersByOpenidCouponsResponse {
     std::optional<std::string> stock_id;
     std::optional<std::string> remark;
     Enum<CouponCodeMode> coupon_code_mode;
-    std::optional<CouponCodeCountInfo> coupon_code_count_info;
-    std::optional<StockSendRule> stock_send_rule;
-    std::optional<SingleUsageRule> single_usage_rule;
-    std::optional<SequentialUsageRule> sequential_usage_rule;
-    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-    std::optional<CouponDisplayInfo> coupon_display_info;
-    std::optional<NotifyConfig> notify_config;
+    Optional<CouponCodeCountInfo> coupon_code_count_info;
+    Optional<StockSendRule> stock_send_rule;
+    Optional<SingleUsageRule> single_usage_rule;
+    Optional<SequentialUsageRule> sequential_usage_rule;
+    Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    Optional<CouponDisplayInfo> coupon_display_info;
+    Optional<NotifyConfig> notify_config;
     Enum<StoreScope> store_scope;
-    std::optional<SentCountInfo> sent_count_info;
+    Optional<SentCountInfo> sent_count_info;
     Enum<State> state;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
@@ -22552,10 +22552,10 @@ struct PostPartnerProductCouponUsersByOpenidCouponsResponse {
   // format rfc3339
   std::optional<std::string> deactivate_time;
   std::optional<std::string> deactivate_reason;
-  std::optional<SingleUsageDetail> single_usage_detail;
-  std::optional<SequentialUsageDetail> sequential_usage_detail;
-  std::optional<ProductCoupon> product_coupon;
-  std::optional<Stock> stock;
+  Optional<SingleUsageDetail> single_usage_detail;
+  Optional<SequentialUsageDetail> sequential_usage_detail;
+  Optional<ProductCoupon> product_coupon;
+  Optional<Stock> stock;
   std::optional<std::string> attach;
   std::optional<std::string> channel_custom_info;
   std::optional<std::string> brand_id;
@@ -22667,7 +22667,7 @@ struct GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse {
     std::optional<std::string> use_request_no;
     // format rfc3339
     std::optional<std::string> use_time;
-    std::optional<AssociatedOrderInfo> associated_order_info;
+    Optional<AssociatedOrderInfo> associated_order_info;
     std::optional<std::string> return_request_no;
     // format rfc3339
     std::optional<std::string> return_time;
@@ -22702,7 +22702,7 @@ struct GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse {
       std::optional<std::string> use_request_no;
       // format rfc3339
       std::optional<std::string> use_time;
-      std::optional<AssociatedOrderInfo> associated_order_info;
+      Optional<AssociatedOrderInfo> associated_order_info;
       std::optional<std::string> return_request_no;
       // format rfc3339
       std::optional<std::string> return_time;
@@ -22782,8 +22782,8 @@ struct GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse {
         DiscountCoupon& operator=(DiscountCoupon&&) = default;
         ~DiscountCoupon();
       };
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -22868,9 +22868,9 @@ struct GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse {
     Enum<Scope> scope;
     Enum<Type> type;
     Enum<UsageMode> usage_mode;
-    std::optional<SingleUsageInfo> single_usage_info;
-    std::optional<SequentialUsageInfo> sequential_usage_info;
-    std::optional<DisplayInfo> display_info;
+    Optional<SingleUsageInfo> single_usage_info;
+    Optional<SequentialUsageInfo> sequential_usage_info;
+    Optional<DisplayInfo> display_info;
     std::optional<std::string> out_product_no;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
@@ -22979,7 +22979,7 @@ struct GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse {
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> available_days;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -23008,10 +23008,10 @@ struct GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse {
         ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
         ~ExchangeCoupon();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
-      std::optional<ExchangeCoupon> exchange_coupon;
+      Optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
+      Optional<ExchangeCoupon> exchange_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -23035,7 +23035,7 @@ struct GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse {
         // format rfc3339
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -23086,7 +23086,7 @@ struct GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse {
         ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
         ~ExchangeCouponList();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<CouponAvailablePeriod> coupon_available_period;
       List<NormalCouponList> normal_coupon_list;
       List<DiscountCouponList> discount_coupon_list;
       List<ExchangeCouponList> exchange_coupon_list;
@@ -23134,7 +23134,7 @@ struct GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse {
       std::optional<std::string> mini_program_path;
       std::optional<std::string> app_path;
       std::optional<std::string> usage_description;
-      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Optional<CouponAvailableStoreInfo> coupon_available_store_info;
       Enum<AppJumpType> app_jump_type;
       std::optional<std::string> passcode_link;
       // Unknown members.
@@ -23210,9 +23210,9 @@ struct GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse {
       };
       Enum<CodeDisplayMode> code_display_mode;
       Enum<BackgroundColor> background_color;
-      std::optional<EntranceMiniProgram> entrance_mini_program;
-      std::optional<EntranceOfficialAccount> entrance_official_account;
-      std::optional<EntranceFinder> entrance_finder;
+      Optional<EntranceMiniProgram> entrance_mini_program;
+      Optional<EntranceOfficialAccount> entrance_official_account;
+      Optional<EntranceFinder> entrance_finder;
       // Unknown members.
       JsonValue extra;
 
@@ -23266,15 +23266,15 @@ struct GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse {
     std::optional<std::string> stock_id;
     std::optional<std::string> remark;
     Enum<CouponCodeMode> coupon_code_mode;
-    std::optional<CouponCodeCountInfo> coupon_code_count_info;
-    std::optional<StockSendRule> stock_send_rule;
-    std::optional<SingleUsageRule> single_usage_rule;
-    std::optional<SequentialUsageRule> sequential_usage_rule;
-    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-    std::optional<CouponDisplayInfo> coupon_display_info;
-    std::optional<NotifyConfig> notify_config;
+    Optional<CouponCodeCountInfo> coupon_code_count_info;
+    Optional<StockSendRule> stock_send_rule;
+    Optional<SingleUsageRule> single_usage_rule;
+    Optional<SequentialUsageRule> sequential_usage_rule;
+    Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    Optional<CouponDisplayInfo> coupon_display_info;
+    Optional<NotifyConfig> notify_config;
     Enum<StoreScope> store_scope;
-    std::optional<SentCountInfo> sent_count_info;
+    Optional<SentCountInfo> sent_count_info;
     Enum<State> state;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
@@ -23308,10 +23308,10 @@ struct GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse {
   // format rfc3339
   std::optional<std::string> deactivate_time;
   std::optional<std::string> deactivate_reason;
-  std::optional<SingleUsageDetail> single_usage_detail;
-  std::optional<SequentialUsageDetail> sequential_usage_detail;
-  std::optional<ProductCoupon> product_coupon;
-  std::optional<Stock> stock;
+  Optional<SingleUsageDetail> single_usage_detail;
+  Optional<SequentialUsageDetail> sequential_usage_detail;
+  Optional<ProductCoupon> product_coupon;
+  Optional<Stock> stock;
   std::optional<std::string> attach;
   std::optional<std::string> channel_custom_info;
   std::optional<std::string> brand_id;
@@ -23446,8 +23446,8 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse {
     std::optional<std::string> use_request_no;
     // format rfc3339
     std::optional<std::string> use_time;
-    std::optional<AssociatedOrderInfo> associated_order_info;
-    std::optional<AssociatedPayScoreOrderInfo> associated_pay_score_order_info;
+    Optional<AssociatedOrderInfo> associated_order_info;
+    Optional<AssociatedPayScoreOrderInfo> associated_pay_score_order_info;
     std::optional<std::int64_t> saved_amount;
     std::optional<std::string> return_request_no;
     // format rfc3339
@@ -23484,7 +23484,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse {
       std::optional<std::string> use_request_no;
       // format rfc3339
       std::optional<std::string> use_time;
-      std::optional<AssociatedOrderInfo> associated_order_info;
+      Optional<AssociatedOrderInfo> associated_order_info;
       std::optional<std::string> return_request_no;
       // format rfc3339
       std::optional<std::string> return_time;
@@ -23564,8 +23564,8 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse {
         DiscountCoupon& operator=(DiscountCoupon&&) = default;
         ~DiscountCoupon();
       };
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -23650,9 +23650,9 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse {
     Enum<Scope> scope;
     Enum<Type> type;
     Enum<UsageMode> usage_mode;
-    std::optional<SingleUsageInfo> single_usage_info;
-    std::optional<SequentialUsageInfo> sequential_usage_info;
-    std::optional<DisplayInfo> display_info;
+    Optional<SingleUsageInfo> single_usage_info;
+    Optional<SequentialUsageInfo> sequential_usage_info;
+    Optional<DisplayInfo> display_info;
     std::optional<std::string> out_product_no;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
@@ -23761,7 +23761,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse {
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> available_days;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -23791,10 +23791,10 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse {
         ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
         ~ExchangeCoupon();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
-      std::optional<ExchangeCoupon> exchange_coupon;
+      Optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
+      Optional<ExchangeCoupon> exchange_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -23818,7 +23818,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse {
         // format rfc3339
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -23869,7 +23869,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse {
         ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
         ~ExchangeCouponList();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<CouponAvailablePeriod> coupon_available_period;
       List<NormalCouponList> normal_coupon_list;
       List<DiscountCouponList> discount_coupon_list;
       List<ExchangeCouponList> exchange_coupon_list;
@@ -23917,7 +23917,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse {
       std::optional<std::string> mini_program_path;
       std::optional<std::string> app_path;
       std::optional<std::string> usage_description;
-      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Optional<CouponAvailableStoreInfo> coupon_available_store_info;
       Enum<AppJumpType> app_jump_type;
       std::optional<std::string> passcode_link;
       // Unknown members.
@@ -23993,9 +23993,9 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse {
       };
       Enum<CodeDisplayMode> code_display_mode;
       Enum<BackgroundColor> background_color;
-      std::optional<EntranceMiniProgram> entrance_mini_program;
-      std::optional<EntranceOfficialAccount> entrance_official_account;
-      std::optional<EntranceFinder> entrance_finder;
+      Optional<EntranceMiniProgram> entrance_mini_program;
+      Optional<EntranceOfficialAccount> entrance_official_account;
+      Optional<EntranceFinder> entrance_finder;
       // Unknown members.
       JsonValue extra;
 
@@ -24049,15 +24049,15 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse {
     std::optional<std::string> stock_id;
     std::optional<std::string> remark;
     Enum<CouponCodeMode> coupon_code_mode;
-    std::optional<CouponCodeCountInfo> coupon_code_count_info;
-    std::optional<StockSendRule> stock_send_rule;
-    std::optional<SingleUsageRule> single_usage_rule;
-    std::optional<SequentialUsageRule> sequential_usage_rule;
-    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-    std::optional<CouponDisplayInfo> coupon_display_info;
-    std::optional<NotifyConfig> notify_config;
+    Optional<CouponCodeCountInfo> coupon_code_count_info;
+    Optional<StockSendRule> stock_send_rule;
+    Optional<SingleUsageRule> single_usage_rule;
+    Optional<SequentialUsageRule> sequential_usage_rule;
+    Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    Optional<CouponDisplayInfo> coupon_display_info;
+    Optional<NotifyConfig> notify_config;
     Enum<StoreScope> store_scope;
-    std::optional<SentCountInfo> sent_count_info;
+    Optional<SentCountInfo> sent_count_info;
     Enum<State> state;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
@@ -24091,10 +24091,10 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse {
   // format rfc3339
   std::optional<std::string> deactivate_time;
   std::optional<std::string> deactivate_reason;
-  std::optional<SingleUsageDetail> single_usage_detail;
-  std::optional<ProgressiveBundleUsageDetail> progressive_bundle_usage_detail;
-  std::optional<ProductCoupon> product_coupon;
-  std::optional<Stock> stock;
+  Optional<SingleUsageDetail> single_usage_detail;
+  Optional<ProgressiveBundleUsageDetail> progressive_bundle_usage_detail;
+  Optional<ProductCoupon> product_coupon;
+  Optional<Stock> stock;
   std::optional<std::string> attach;
   std::optional<std::string> channel_custom_info;
   std::optional<std::string> brand_id;
@@ -24215,7 +24215,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRespons
     std::optional<std::string> use_request_no;
     // format rfc3339
     std::optional<std::string> use_time;
-    std::optional<AssociatedOrderInfo> associated_order_info;
+    Optional<AssociatedOrderInfo> associated_order_info;
     std::optional<std::string> return_request_no;
     // format rfc3339
     std::optional<std::string> return_time;
@@ -24251,7 +24251,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRespons
       std::optional<std::string> use_request_no;
       // format rfc3339
       std::optional<std::string> use_time;
-      std::optional<AssociatedOrderInfo> associated_order_info;
+      Optional<AssociatedOrderInfo> associated_order_info;
       std::optional<std::string> return_request_no;
       // format rfc3339
       std::optional<std::string> return_time;
@@ -24331,8 +24331,8 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRespons
         DiscountCoupon& operator=(DiscountCoupon&&) = default;
         ~DiscountCoupon();
       };
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -24417,9 +24417,9 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRespons
     Enum<Scope> scope;
     Enum<Type> type;
     Enum<UsageMode> usage_mode;
-    std::optional<SingleUsageInfo> single_usage_info;
-    std::optional<SequentialUsageInfo> sequential_usage_info;
-    std::optional<DisplayInfo> display_info;
+    Optional<SingleUsageInfo> single_usage_info;
+    Optional<SequentialUsageInfo> sequential_usage_info;
+    Optional<DisplayInfo> display_info;
     std::optional<std::string> out_product_no;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
@@ -24528,7 +24528,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRespons
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> available_days;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -24559,10 +24559,10 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRespons
         ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
         ~ExchangeCoupon();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
-      std::optional<ExchangeCoupon> exchange_coupon;
+      Optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
+      Optional<ExchangeCoupon> exchange_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -24586,7 +24586,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRespons
         // format rfc3339
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -24637,7 +24637,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRespons
         ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
         ~ExchangeCouponList();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<CouponAvailablePeriod> coupon_available_period;
       List<NormalCouponList> normal_coupon_list;
       List<DiscountCouponList> discount_coupon_list;
       List<ExchangeCouponList> exchange_coupon_list;
@@ -24685,7 +24685,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRespons
       std::optional<std::string> mini_program_path;
       std::optional<std::string> app_path;
       std::optional<std::string> usage_description;
-      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Optional<CouponAvailableStoreInfo> coupon_available_store_info;
       Enum<AppJumpType> app_jump_type;
       std::optional<std::string> passcode_link;
       // Unknown members.
@@ -24761,9 +24761,9 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRespons
       };
       Enum<CodeDisplayMode> code_display_mode;
       Enum<BackgroundColor> background_color;
-      std::optional<EntranceMiniProgram> entrance_mini_program;
-      std::optional<EntranceOfficialAccount> entrance_official_account;
-      std::optional<EntranceFinder> entrance_finder;
+      Optional<EntranceMiniProgram> entrance_mini_program;
+      Optional<EntranceOfficialAccount> entrance_official_account;
+      Optional<EntranceFinder> entrance_finder;
       // Unknown members.
       JsonValue extra;
 
@@ -24817,15 +24817,15 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRespons
     std::optional<std::string> stock_id;
     std::optional<std::string> remark;
     Enum<CouponCodeMode> coupon_code_mode;
-    std::optional<CouponCodeCountInfo> coupon_code_count_info;
-    std::optional<StockSendRule> stock_send_rule;
-    std::optional<SingleUsageRule> single_usage_rule;
-    std::optional<SequentialUsageRule> sequential_usage_rule;
-    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-    std::optional<CouponDisplayInfo> coupon_display_info;
-    std::optional<NotifyConfig> notify_config;
+    Optional<CouponCodeCountInfo> coupon_code_count_info;
+    Optional<StockSendRule> stock_send_rule;
+    Optional<SingleUsageRule> single_usage_rule;
+    Optional<SequentialUsageRule> sequential_usage_rule;
+    Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    Optional<CouponDisplayInfo> coupon_display_info;
+    Optional<NotifyConfig> notify_config;
     Enum<StoreScope> store_scope;
-    std::optional<SentCountInfo> sent_count_info;
+    Optional<SentCountInfo> sent_count_info;
     Enum<State> state;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
@@ -24859,10 +24859,10 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRespons
   // format rfc3339
   std::optional<std::string> deactivate_time;
   std::optional<std::string> deactivate_reason;
-  std::optional<SingleUsageDetail> single_usage_detail;
-  std::optional<SequentialUsageDetail> sequential_usage_detail;
-  std::optional<ProductCoupon> product_coupon;
-  std::optional<Stock> stock;
+  Optional<SingleUsageDetail> single_usage_detail;
+  Optional<SequentialUsageDetail> sequential_usage_detail;
+  Optional<ProductCoupon> product_coupon;
+  Optional<Stock> stock;
   std::optional<std::string> attach;
   std::optional<std::string> channel_custom_info;
   std::optional<std::string> brand_id;
@@ -24983,7 +24983,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse {
     std::optional<std::string> use_request_no;
     // format rfc3339
     std::optional<std::string> use_time;
-    std::optional<AssociatedOrderInfo> associated_order_info;
+    Optional<AssociatedOrderInfo> associated_order_info;
     std::optional<std::string> return_request_no;
     // format rfc3339
     std::optional<std::string> return_time;
@@ -25019,7 +25019,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse {
       std::optional<std::string> use_request_no;
       // format rfc3339
       std::optional<std::string> use_time;
-      std::optional<AssociatedOrderInfo> associated_order_info;
+      Optional<AssociatedOrderInfo> associated_order_info;
       std::optional<std::string> return_request_no;
       // format rfc3339
       std::optional<std::string> return_time;
@@ -25099,8 +25099,8 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse {
         DiscountCoupon& operator=(DiscountCoupon&&) = default;
         ~DiscountCoupon();
       };
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -25185,9 +25185,9 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse {
     Enum<Scope> scope;
     Enum<Type> type;
     Enum<UsageMode> usage_mode;
-    std::optional<SingleUsageInfo> single_usage_info;
-    std::optional<SequentialUsageInfo> sequential_usage_info;
-    std::optional<DisplayInfo> display_info;
+    Optional<SingleUsageInfo> single_usage_info;
+    Optional<SequentialUsageInfo> sequential_usage_info;
+    Optional<DisplayInfo> display_info;
     std::optional<std::string> out_product_no;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
@@ -25296,7 +25296,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse {
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> available_days;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -25326,10 +25326,10 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse {
         ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
         ~ExchangeCoupon();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
-      std::optional<ExchangeCoupon> exchange_coupon;
+      Optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
+      Optional<ExchangeCoupon> exchange_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -25353,7 +25353,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse {
         // format rfc3339
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -25404,7 +25404,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse {
         ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
         ~ExchangeCouponList();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<CouponAvailablePeriod> coupon_available_period;
       List<NormalCouponList> normal_coupon_list;
       List<DiscountCouponList> discount_coupon_list;
       List<ExchangeCouponList> exchange_coupon_list;
@@ -25452,7 +25452,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse {
       std::optional<std::string> mini_program_path;
       std::optional<std::string> app_path;
       std::optional<std::string> usage_description;
-      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Optional<CouponAvailableStoreInfo> coupon_available_store_info;
       Enum<AppJumpType> app_jump_type;
       std::optional<std::string> passcode_link;
       // Unknown members.
@@ -25528,9 +25528,9 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse {
       };
       Enum<CodeDisplayMode> code_display_mode;
       Enum<BackgroundColor> background_color;
-      std::optional<EntranceMiniProgram> entrance_mini_program;
-      std::optional<EntranceOfficialAccount> entrance_official_account;
-      std::optional<EntranceFinder> entrance_finder;
+      Optional<EntranceMiniProgram> entrance_mini_program;
+      Optional<EntranceOfficialAccount> entrance_official_account;
+      Optional<EntranceFinder> entrance_finder;
       // Unknown members.
       JsonValue extra;
 
@@ -25584,15 +25584,15 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse {
     std::optional<std::string> stock_id;
     std::optional<std::string> remark;
     Enum<CouponCodeMode> coupon_code_mode;
-    std::optional<CouponCodeCountInfo> coupon_code_count_info;
-    std::optional<StockSendRule> stock_send_rule;
-    std::optional<SingleUsageRule> single_usage_rule;
-    std::optional<SequentialUsageRule> sequential_usage_rule;
-    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-    std::optional<CouponDisplayInfo> coupon_display_info;
-    std::optional<NotifyConfig> notify_config;
+    Optional<CouponCodeCountInfo> coupon_code_count_info;
+    Optional<StockSendRule> stock_send_rule;
+    Optional<SingleUsageRule> single_usage_rule;
+    Optional<SequentialUsageRule> sequential_usage_rule;
+    Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    Optional<CouponDisplayInfo> coupon_display_info;
+    Optional<NotifyConfig> notify_config;
     Enum<StoreScope> store_scope;
-    std::optional<SentCountInfo> sent_count_info;
+    Optional<SentCountInfo> sent_count_info;
     Enum<State> state;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
@@ -25626,10 +25626,10 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse {
   // format rfc3339
   std::optional<std::string> deactivate_time;
   std::optional<std::string> deactivate_reason;
-  std::optional<SingleUsageDetail> single_usage_detail;
-  std::optional<SequentialUsageDetail> sequential_usage_detail;
-  std::optional<ProductCoupon> product_coupon;
-  std::optional<Stock> stock;
+  Optional<SingleUsageDetail> single_usage_detail;
+  Optional<SequentialUsageDetail> sequential_usage_detail;
+  Optional<ProductCoupon> product_coupon;
+  Optional<Stock> stock;
   std::optional<std::string> attach;
   std::optional<std::string> channel_custom_info;
   std::optional<std::string> brand_id;
@@ -25731,7 +25731,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest {
   std::string out_request_no;
   std::optional<std::int64_t> sequential_coupon_index;
   std::optional<std::string> store_id;
-  std::optional<AssociatedPayScoreOrderInfo> associated_pay_score_order_info;
+  Optional<AssociatedPayScoreOrderInfo> associated_pay_score_order_info;
   std::optional<std::int64_t> saved_amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -25773,7 +25773,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse {
     std::optional<std::string> use_request_no;
     // format rfc3339
     std::optional<std::string> use_time;
-    std::optional<AssociatedOrderInfo> associated_order_info;
+    Optional<AssociatedOrderInfo> associated_order_info;
     std::optional<std::string> return_request_no;
     // format rfc3339
     std::optional<std::string> return_time;
@@ -25808,7 +25808,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse {
       std::optional<std::string> use_request_no;
       // format rfc3339
       std::optional<std::string> use_time;
-      std::optional<AssociatedOrderInfo> associated_order_info;
+      Optional<AssociatedOrderInfo> associated_order_info;
       std::optional<std::string> return_request_no;
       // format rfc3339
       std::optional<std::string> return_time;
@@ -25888,8 +25888,8 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse {
         DiscountCoupon& operator=(DiscountCoupon&&) = default;
         ~DiscountCoupon();
       };
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -25974,9 +25974,9 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse {
     Enum<Scope> scope;
     Enum<Type> type;
     Enum<UsageMode> usage_mode;
-    std::optional<SingleUsageInfo> single_usage_info;
-    std::optional<SequentialUsageInfo> sequential_usage_info;
-    std::optional<DisplayInfo> display_info;
+    Optional<SingleUsageInfo> single_usage_info;
+    Optional<SequentialUsageInfo> sequential_usage_info;
+    Optional<DisplayInfo> display_info;
     std::optional<std::string> out_product_no;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
@@ -26085,7 +26085,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse {
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> available_days;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -26114,10 +26114,10 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse {
         ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
         ~ExchangeCoupon();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
-      std::optional<NormalCoupon> normal_coupon;
-      std::optional<DiscountCoupon> discount_coupon;
-      std::optional<ExchangeCoupon> exchange_coupon;
+      Optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<NormalCoupon> normal_coupon;
+      Optional<DiscountCoupon> discount_coupon;
+      Optional<ExchangeCoupon> exchange_coupon;
       // Unknown members.
       JsonValue extra;
 
@@ -26141,7 +26141,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse {
         // format rfc3339
         std::optional<std::string> available_end_time;
         std::optional<std::int64_t> wait_days_after_receive;
-        std::optional<WeeklyAvailablePeriod> weekly_available_period;
+        Optional<WeeklyAvailablePeriod> weekly_available_period;
         List<IrregularAvailablePeriodList> irregular_available_period_list;
         // Unknown members.
         JsonValue extra;
@@ -26192,7 +26192,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse {
         ExchangeCouponList& operator=(ExchangeCouponList&&) = default;
         ~ExchangeCouponList();
       };
-      std::optional<CouponAvailablePeriod> coupon_available_period;
+      Optional<CouponAvailablePeriod> coupon_available_period;
       List<NormalCouponList> normal_coupon_list;
       List<DiscountCouponList> discount_coupon_list;
       List<ExchangeCouponList> exchange_coupon_list;
@@ -26240,7 +26240,7 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse {
       std::optional<std::string> mini_program_path;
       std::optional<std::string> app_path;
       std::optional<std::string> usage_description;
-      std::optional<CouponAvailableStoreInfo> coupon_available_store_info;
+      Optional<CouponAvailableStoreInfo> coupon_available_store_info;
       Enum<AppJumpType> app_jump_type;
       std::optional<std::string> passcode_link;
       // Unknown members.
@@ -26316,9 +26316,9 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse {
       };
       Enum<CodeDisplayMode> code_display_mode;
       Enum<BackgroundColor> background_color;
-      std::optional<EntranceMiniProgram> entrance_mini_program;
-      std::optional<EntranceOfficialAccount> entrance_official_account;
-      std::optional<EntranceFinder> entrance_finder;
+      Optional<EntranceMiniProgram> entrance_mini_program;
+      Optional<EntranceOfficialAccount> entrance_official_account;
+      Optional<EntranceFinder> entrance_finder;
       // Unknown members.
       JsonValue extra;
 
@@ -26372,15 +26372,15 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse {
     std::optional<std::string> stock_id;
     std::optional<std::string> remark;
     Enum<CouponCodeMode> coupon_code_mode;
-    std::optional<CouponCodeCountInfo> coupon_code_count_info;
-    std::optional<StockSendRule> stock_send_rule;
-    std::optional<SingleUsageRule> single_usage_rule;
-    std::optional<SequentialUsageRule> sequential_usage_rule;
-    std::optional<UsageRuleDisplayInfo> usage_rule_display_info;
-    std::optional<CouponDisplayInfo> coupon_display_info;
-    std::optional<NotifyConfig> notify_config;
+    Optional<CouponCodeCountInfo> coupon_code_count_info;
+    Optional<StockSendRule> stock_send_rule;
+    Optional<SingleUsageRule> single_usage_rule;
+    Optional<SequentialUsageRule> sequential_usage_rule;
+    Optional<UsageRuleDisplayInfo> usage_rule_display_info;
+    Optional<CouponDisplayInfo> coupon_display_info;
+    Optional<NotifyConfig> notify_config;
     Enum<StoreScope> store_scope;
-    std::optional<SentCountInfo> sent_count_info;
+    Optional<SentCountInfo> sent_count_info;
     Enum<State> state;
     std::optional<std::string> deactivate_request_no;
     // format rfc3339
@@ -26414,10 +26414,10 @@ struct PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse {
   // format rfc3339
   std::optional<std::string> deactivate_time;
   std::optional<std::string> deactivate_reason;
-  std::optional<SingleUsageDetail> single_usage_detail;
-  std::optional<SequentialUsageDetail> sequential_usage_detail;
-  std::optional<ProductCoupon> product_coupon;
-  std::optional<Stock> stock;
+  Optional<SingleUsageDetail> single_usage_detail;
+  Optional<SequentialUsageDetail> sequential_usage_detail;
+  Optional<ProductCoupon> product_coupon;
+  Optional<Stock> stock;
   std::optional<std::string> attach;
   std::optional<std::string> channel_custom_info;
   std::optional<std::string> brand_id;
@@ -26665,9 +26665,9 @@ struct GetPartnershipsRequest {
     ~AuthorizedData();
   };
   // default "{\"type\":\"APPID\",\"appid\":\"wx4e1916a585d1f4e9\"}"
-  std::optional<Partner> partner;
+  Optional<Partner> partner;
   // default "{\"business_type\":\"FAVOR_STOCK\",\"stock_id\":\"2433405\"}"
-  std::optional<AuthorizedData> authorized_data;
+  Optional<AuthorizedData> authorized_data;
   // default 50
   std::optional<std::int64_t> limit;
   // default 0
@@ -26711,8 +26711,8 @@ struct GetPartnershipsResponse {
       AuthorizedData& operator=(AuthorizedData&&) = default;
       ~AuthorizedData();
     };
-    std::optional<Partner> partner;
-    std::optional<AuthorizedData> authorized_data;
+    Optional<Partner> partner;
+    Optional<AuthorizedData> authorized_data;
     std::optional<std::string> build_time;
     std::optional<std::string> terminate_time;
     std::optional<std::string> create_time;
@@ -26862,8 +26862,8 @@ struct PostPartnershipsBuildResponse {
     kEstablished = 1,  // "ESTABLISHED"
     kTerminated = 2,   // "TERMINATED"
   };
-  std::optional<Partner> partner;
-  std::optional<AuthorizedData> authorized_data;
+  Optional<Partner> partner;
+  Optional<AuthorizedData> authorized_data;
   Enum<State> state;
   // format rfc3339
   std::optional<std::string> build_time;
@@ -27116,7 +27116,7 @@ struct GetPaygiftactivityActivitiesResponse {
       std::optional<std::string> begin_time;
       // format rfc3339
       std::optional<std::string> end_time;
-      std::optional<AvailablePeriods> available_periods;
+      Optional<AvailablePeriods> available_periods;
       // pattern `[a-zA-Z0-9\|\*_-]{1,128}`
       std::optional<std::string> out_request_no;
       Enum<DeliveryPurpose> delivery_purpose;
@@ -27161,7 +27161,7 @@ struct GetPaygiftactivityActivitiesResponse {
           ~PaymentMethodInformation();
         };
         List<Enum<PaymentSceneList>> payment_scene_list;
-        std::optional<PaymentMethodInformation> payment_method_information;
+        Optional<PaymentMethodInformation> payment_method_information;
         // Unknown members.
         JsonValue extra;
 
@@ -27174,7 +27174,7 @@ struct GetPaygiftactivityActivitiesResponse {
       };
       Enum<DeliveryUserCategory> delivery_user_category;
       std::optional<std::string> merchant_member_appid;
-      std::optional<PaymentMode> payment_mode;
+      Optional<PaymentMode> payment_mode;
       List<std::string> goods_tags;
       // Unknown members.
       JsonValue extra;
@@ -27247,8 +27247,8 @@ struct GetPaygiftactivityActivitiesResponse {
         StepSendRule& operator=(StepSendRule&&) = default;
         ~StepSendRule();
       };
-      std::optional<FullSendRule> full_send_rule;
-      std::optional<StepSendRule> step_send_rule;
+      Optional<FullSendRule> full_send_rule;
+      Optional<StepSendRule> step_send_rule;
       // Unknown members.
       JsonValue extra;
 
@@ -27259,9 +27259,9 @@ struct GetPaygiftactivityActivitiesResponse {
       AwardSendRule& operator=(AwardSendRule&&) = default;
       ~AwardSendRule();
     };
-    std::optional<ActivityBaseInfo> activity_base_info;
-    std::optional<AdvancedSetting> advanced_setting;
-    std::optional<AwardSendRule> award_send_rule;
+    Optional<ActivityBaseInfo> activity_base_info;
+    Optional<AdvancedSetting> advanced_setting;
+    Optional<AwardSendRule> award_send_rule;
     std::optional<std::string> activity_id;
     // Unknown members.
     JsonValue extra;
@@ -27422,7 +27422,7 @@ struct GetPaygiftactivityActivitiesByActivityIdResponse {
     std::optional<std::string> begin_time;
     // format rfc3339
     std::optional<std::string> end_time;
-    std::optional<AvailablePeriods> available_periods;
+    Optional<AvailablePeriods> available_periods;
     // pattern `[a-zA-Z0-9\|\*_-]{1,128}`
     std::optional<std::string> out_request_no;
     Enum<DeliveryPurpose> delivery_purpose;
@@ -27467,7 +27467,7 @@ struct GetPaygiftactivityActivitiesByActivityIdResponse {
         ~PaymentMethodInformation();
       };
       List<Enum<PaymentSceneList>> payment_scene_list;
-      std::optional<PaymentMethodInformation> payment_method_information;
+      Optional<PaymentMethodInformation> payment_method_information;
       // Unknown members.
       JsonValue extra;
 
@@ -27480,7 +27480,7 @@ struct GetPaygiftactivityActivitiesByActivityIdResponse {
     };
     Enum<DeliveryUserCategory> delivery_user_category;
     std::optional<std::string> merchant_member_appid;
-    std::optional<PaymentMode> payment_mode;
+    Optional<PaymentMode> payment_mode;
     List<std::string> goods_tags;
     // Unknown members.
     JsonValue extra;
@@ -27539,7 +27539,7 @@ struct GetPaygiftactivityActivitiesByActivityIdResponse {
       FullSendRule& operator=(FullSendRule&&) = default;
       ~FullSendRule();
     };
-    std::optional<FullSendRule> full_send_rule;
+    Optional<FullSendRule> full_send_rule;
     // Unknown members.
     JsonValue extra;
 
@@ -27563,9 +27563,9 @@ struct GetPaygiftactivityActivitiesByActivityIdResponse {
   std::optional<std::string> create_time;
   // format rfc3339
   std::optional<std::string> update_time;
-  std::optional<ActivityBaseInfo> activity_base_info;
-  std::optional<AdvancedSetting> advanced_setting;
-  std::optional<AwardSendRule> award_send_rule;
+  Optional<ActivityBaseInfo> activity_base_info;
+  Optional<AdvancedSetting> advanced_setting;
+  Optional<AwardSendRule> award_send_rule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -28093,7 +28093,7 @@ struct PostPaygiftactivityUniqueThresholdActivityRequest {
     std::optional<std::string> begin_time;
     // format rfc3339
     std::optional<std::string> end_time;
-    std::optional<AvailablePeriods> available_periods;
+    Optional<AvailablePeriods> available_periods;
     // pattern `[a-zA-Z0-9\|\*_-]{1,128}`
     std::string out_request_no;
     // required
@@ -28139,7 +28139,7 @@ struct PostPaygiftactivityUniqueThresholdActivityRequest {
         ~PaymentMethodInformation();
       };
       std::vector<Enum<PaymentSceneList>> payment_scene_list;
-      std::optional<PaymentMethodInformation> payment_method_information;
+      Optional<PaymentMethodInformation> payment_method_information;
       // Unknown members.
       JsonValue extra;
 
@@ -28154,9 +28154,9 @@ struct PostPaygiftactivityUniqueThresholdActivityRequest {
         AdvancedSetting::PaymentMode::PaymentMethodInformation;
     Enum<DeliveryUserCategory> delivery_user_category;
     std::optional<std::string> merchant_member_appid;
-    std::optional<PaymentMode> payment_mode;
+    Optional<PaymentMode> payment_mode;
     std::vector<std::string> goods_tags;
-    std::optional<PaymentMethodInformation> payment_method_information;
+    Optional<PaymentMethodInformation> payment_method_information;
     // Unknown members.
     JsonValue extra;
 
@@ -28218,7 +28218,7 @@ struct PostPaygiftactivityUniqueThresholdActivityRequest {
     ~AwardSendRule();
   };
   ActivityBaseInfo activity_base_info;
-  std::optional<AdvancedSetting> advanced_setting;
+  Optional<AdvancedSetting> advanced_setting;
   AwardSendRule award_send_rule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -28364,7 +28364,7 @@ struct PostShoppingReceiptCustomentrancesResponse {
   // format rfc3339
   std::optional<std::string> modify_time;
   std::optional<std::string> out_request_no;
-  std::optional<JumpLink> jump_link;
+  Optional<JumpLink> jump_link;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -28465,7 +28465,7 @@ struct GetShoppingReceiptCustomentrancesByBrandIdResponse {
   // format rfc3339
   std::optional<std::string> modify_time;
   std::optional<std::string> out_request_no;
-  std::optional<JumpLink> jump_link;
+  Optional<JumpLink> jump_link;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -28549,7 +28549,7 @@ struct PatchShoppingReceiptCustomentrancesByBrandIdRequest {
   // format rfc3339
   std::optional<std::string> end_time;
   std::string out_request_no;
-  std::optional<JumpLink> jump_link;
+  Optional<JumpLink> jump_link;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -28596,7 +28596,7 @@ struct PatchShoppingReceiptCustomentrancesByBrandIdResponse {
   // format rfc3339
   std::optional<std::string> modify_time;
   std::optional<std::string> out_request_no;
-  std::optional<JumpLink> jump_link;
+  Optional<JumpLink> jump_link;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -28701,7 +28701,7 @@ struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse {
     std::optional<std::string> transaction_sub_mchid;
     std::optional<std::string> openid;
     std::optional<std::string> merchant_upload_time;
-    std::optional<JumpInfo> jump_info;
+    Optional<JumpInfo> jump_info;
     std::optional<std::string> create_time;
     std::optional<std::string> modify_time;
     std::optional<std::int64_t> brand_id;
@@ -28715,7 +28715,7 @@ struct PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse {
     MerchantJumpInfo& operator=(MerchantJumpInfo&&) = default;
     ~MerchantJumpInfo();
   };
-  std::optional<MerchantJumpInfo> merchant_jump_info;
+  Optional<MerchantJumpInfo> merchant_jump_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -28786,7 +28786,7 @@ struct PostShoppingReceiptShoppingreceiptsRequest {
     std::optional<std::string> out_trade_no;
     std::string openid;
     std::string sha256;
-    std::optional<MerchantContactInformation> merchant_contact_information;
+    Optional<MerchantContactInformation> merchant_contact_information;
     std::optional<std::string> upload_time;
     // Unknown members.
     JsonValue extra;
@@ -28848,7 +28848,7 @@ struct PostShoppingReceiptShoppingreceiptsResponse {
     std::optional<std::string> create_time;
     // format rfc3339
     std::optional<std::string> modify_time;
-    std::optional<MerchantContactInformation> merchant_contact_information;
+    Optional<MerchantContactInformation> merchant_contact_information;
     // format rfc3339
     std::optional<std::string> upload_time;
     // Unknown members.
@@ -28861,7 +28861,7 @@ struct PostShoppingReceiptShoppingreceiptsResponse {
     Receipt& operator=(Receipt&&) = default;
     ~Receipt();
   };
-  std::optional<Receipt> receipt;
+  Optional<Receipt> receipt;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

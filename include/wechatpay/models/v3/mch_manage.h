@@ -100,7 +100,7 @@ struct GetMchManageRecordsSubMchidResponse {
           std::optional<std::string> trade_time;
           std::optional<std::string> trade_money_amount;
           std::optional<std::string> trade_goods;
-          std::optional<LogisticFlag> logistic_flag;
+          Optional<LogisticFlag> logistic_flag;
           List<std::string> evidence_img_list;
           // Unknown members.
           JsonValue extra;
@@ -228,18 +228,18 @@ struct GetMchManageRecordsSubMchidResponse {
         std::optional<std::string> item_id;
         std::optional<std::string> field_name;
         std::optional<std::string> name;
-        std::optional<Type> type;
+        Optional<Type> type;
         List<RepeatedFieldData> repeated_field_data;
         std::optional<std::string> tips;
         std::optional<std::string> placeholder;
         std::optional<std::string> tooltip;
-        std::optional<Required> required;
+        Optional<Required> required;
         std::optional<bool> need_encrypt;
-        std::optional<StringCheckRule> string_check_rule;
-        std::optional<EnumCheckRule> enum_check_rule;
-        std::optional<FileCheckRule> file_check_rule;
-        std::optional<TimeIntervalCheckRule> time_interval_check_rule;
-        std::optional<OrderIntervalCheckRule> order_interval_check_rule;
+        Optional<StringCheckRule> string_check_rule;
+        Optional<EnumCheckRule> enum_check_rule;
+        Optional<FileCheckRule> file_check_rule;
+        Optional<TimeIntervalCheckRule> time_interval_check_rule;
+        Optional<OrderIntervalCheckRule> order_interval_check_rule;
         List<Relations> relations;
         // Unknown members.
         JsonValue extra;
@@ -283,7 +283,7 @@ struct GetMchManageRecordsSubMchidResponse {
     std::optional<std::string> reject_reason;
     // format rfc3339
     std::optional<std::string> approve_time;
-    std::optional<RequestedItemInfo> requested_item_info;
+    Optional<RequestedItemInfo> requested_item_info;
     // Unknown members.
     JsonValue extra;
 
@@ -417,7 +417,7 @@ struct GetMchManageRecordsByManageRecordIdResponse {
         std::optional<std::string> trade_time;
         std::optional<std::string> trade_money_amount;
         std::optional<std::string> trade_goods;
-        std::optional<LogisticFlag> logistic_flag;
+        Optional<LogisticFlag> logistic_flag;
         List<std::string> evidence_img_list;
         // Unknown members.
         JsonValue extra;
@@ -545,18 +545,18 @@ struct GetMchManageRecordsByManageRecordIdResponse {
       std::optional<std::string> item_id;
       std::optional<std::string> field_name;
       std::optional<std::string> name;
-      std::optional<Type> type;
+      Optional<Type> type;
       List<RepeatedFieldData> repeated_field_data;
       std::optional<std::string> tips;
       std::optional<std::string> placeholder;
       std::optional<std::string> tooltip;
-      std::optional<Required> required;
+      Optional<Required> required;
       std::optional<bool> need_encrypt;
-      std::optional<StringCheckRule> string_check_rule;
-      std::optional<EnumCheckRule> enum_check_rule;
-      std::optional<FileCheckRule> file_check_rule;
-      std::optional<TimeIntervalCheckRule> time_interval_check_rule;
-      std::optional<OrderIntervalCheckRule> order_interval_check_rule;
+      Optional<StringCheckRule> string_check_rule;
+      Optional<EnumCheckRule> enum_check_rule;
+      Optional<FileCheckRule> file_check_rule;
+      Optional<TimeIntervalCheckRule> time_interval_check_rule;
+      Optional<OrderIntervalCheckRule> order_interval_check_rule;
       List<Relations> relations;
       // Unknown members.
       JsonValue extra;
@@ -600,7 +600,7 @@ struct GetMchManageRecordsByManageRecordIdResponse {
   std::optional<std::string> reject_reason;
   // format rfc3339
   std::optional<std::string> approve_time;
-  std::optional<RequestedItemInfo> requested_item_info;
+  Optional<RequestedItemInfo> requested_item_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -680,7 +680,7 @@ struct PostMchManageRecordsByManageRecordIdMchManageSubmissionsRequest {
         std::optional<std::string> trade_time;
         std::optional<std::string> trade_money_amount;
         std::optional<std::string> trade_goods;
-        std::optional<LogisticFlag> logistic_flag;
+        Optional<LogisticFlag> logistic_flag;
         std::vector<std::string> evidence_img_list;
         // Unknown members.
         JsonValue extra;
@@ -808,18 +808,18 @@ struct PostMchManageRecordsByManageRecordIdMchManageSubmissionsRequest {
       std::optional<std::string> item_id;
       std::optional<std::string> field_name;
       std::optional<std::string> name;
-      std::optional<Type> type;
+      Optional<Type> type;
       std::vector<RepeatedFieldData> repeated_field_data;
       std::optional<std::string> tips;
       std::optional<std::string> placeholder;
       std::optional<std::string> tooltip;
-      std::optional<Required> required;
+      Optional<Required> required;
       std::optional<bool> need_encrypt;
-      std::optional<StringCheckRule> string_check_rule;
-      std::optional<EnumCheckRule> enum_check_rule;
-      std::optional<FileCheckRule> file_check_rule;
-      std::optional<TimeIntervalCheckRule> time_interval_check_rule;
-      std::optional<OrderIntervalCheckRule> order_interval_check_rule;
+      Optional<StringCheckRule> string_check_rule;
+      Optional<EnumCheckRule> enum_check_rule;
+      Optional<FileCheckRule> file_check_rule;
+      Optional<TimeIntervalCheckRule> time_interval_check_rule;
+      Optional<OrderIntervalCheckRule> order_interval_check_rule;
       std::vector<Relations> relations;
       // Unknown members.
       JsonValue extra;

@@ -92,8 +92,8 @@ struct PostRiskWithdrawlApplyRequest {
     };
     // required
     Enum<AccountType> account_type;
-    std::optional<BankAccountInfo> bank_account_info;
-    std::optional<IdentityInfo> identity_info;
+    Optional<BankAccountInfo> bank_account_info;
+    Optional<IdentityInfo> identity_info;
     // Unknown members.
     JsonValue extra;
 
@@ -163,8 +163,8 @@ struct PostRiskWithdrawlApplyRequest {
   Enum<PayeeType> payee_type;
   std::optional<std::string> payee_mchid;
   PayeeInfo payee_info;
-  std::optional<ProofMediaList> proof_media_list;
-  std::optional<AdditionalMaterials> additional_materials;
+  Optional<ProofMediaList> proof_media_list;
+  Optional<AdditionalMaterials> additional_materials;
   std::optional<std::string> remark;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -252,7 +252,7 @@ struct GetRiskWithdrawlApplyApplymentIdResponse {
     WithdrawlApply& operator=(WithdrawlApply&&) = default;
     ~WithdrawlApply();
   };
-  std::optional<WithdrawlApply> withdrawl_apply;
+  Optional<WithdrawlApply> withdrawl_apply;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -333,7 +333,7 @@ struct GetRiskWithdrawlApplyOutRequestNoResponse {
     WithdrawlApply& operator=(WithdrawlApply&&) = default;
     ~WithdrawlApply();
   };
-  std::optional<WithdrawlApply> withdrawl_apply;
+  Optional<WithdrawlApply> withdrawl_apply;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

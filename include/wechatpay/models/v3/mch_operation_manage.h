@@ -119,8 +119,8 @@ struct GetEnhancedDueDiligenceByDueDiligenceIdResponse {
         k0 = 0,
         k1 = 1,
       };
-      std::optional<CheckRule> check_rule;
-      std::optional<Disabled> disabled;
+      Optional<CheckRule> check_rule;
+      Optional<Disabled> disabled;
       std::optional<std::string> field_data;
       std::optional<std::string> field_name;
       std::optional<std::int64_t> hidden;
@@ -128,11 +128,11 @@ struct GetEnhancedDueDiligenceByDueDiligenceIdResponse {
       std::optional<std::string> name;
       std::optional<bool> need_encrypt;
       std::optional<std::string> placeholder;
-      std::optional<Required> required;
+      Optional<Required> required;
       std::optional<std::string> tips;
       std::optional<std::string> tooltip;
-      std::optional<Type> type;
-      std::optional<UsePermanentlyDate> use_permanently_date;
+      Optional<Type> type;
+      Optional<UsePermanentlyDate> use_permanently_date;
       // Unknown members.
       JsonValue extra;
 
@@ -178,12 +178,12 @@ struct GetEnhancedDueDiligenceByDueDiligenceIdResponse {
       std::optional<std::string> item_id;
       std::optional<std::string> field_name;
       std::optional<std::string> name;
-      std::optional<Type> type;
+      Optional<Type> type;
       std::optional<std::string> tips;
       std::optional<std::string> placeholder;
       std::optional<std::string> tooltip;
-      std::optional<Required> required;
-      std::optional<CheckRule> check_rule;
+      Optional<Required> required;
+      Optional<CheckRule> check_rule;
       List<Relations> relations;
       std::optional<bool> need_encrypt;
       // Unknown members.
@@ -210,7 +210,7 @@ struct GetEnhancedDueDiligenceByDueDiligenceIdResponse {
   std::optional<std::string> due_diligence_id;
   std::optional<std::string> sub_mchid;
   Enum<DueDiligenceState> due_diligence_state;
-  std::optional<RejectReason> reject_reason;
+  Optional<RejectReason> reject_reason;
   // format rfc3339
   std::optional<std::string> deadline_time;
   // format rfc3339
@@ -221,8 +221,8 @@ struct GetEnhancedDueDiligenceByDueDiligenceIdResponse {
   std::optional<std::string> reject_time;
   // format rfc3339
   std::optional<std::string> complete_time;
-  std::optional<SubmissionTemplate> submission_template;
-  std::optional<SubmissionData> submission_data;
+  Optional<SubmissionTemplate> submission_template;
+  Optional<SubmissionData> submission_data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -326,12 +326,12 @@ struct PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest {
       std::optional<std::string> item_id;
       std::optional<std::string> field_name;
       std::optional<std::string> name;
-      std::optional<Type> type;
+      Optional<Type> type;
       std::optional<std::string> tips;
       std::optional<std::string> placeholder;
       std::optional<std::string> tooltip;
-      std::optional<Required> required;
-      std::optional<CheckRule> check_rule;
+      Optional<Required> required;
+      Optional<CheckRule> check_rule;
       std::vector<Relations> relations;
       std::optional<bool> need_encrypt;
       // Unknown members.
@@ -357,7 +357,7 @@ struct PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest {
     ~SubmitData();
   };
   std::string sub_mchid;
-  std::optional<SubmitData> submit_data;
+  Optional<SubmitData> submit_data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -415,8 +415,8 @@ struct PostEnhancedDueDiligenceByDueDiligenceIdSubmitResponse {
         k0 = 0,
         k1 = 1,
       };
-      std::optional<CheckRule> check_rule;
-      std::optional<Disabled> disabled;
+      Optional<CheckRule> check_rule;
+      Optional<Disabled> disabled;
       std::optional<std::string> field_data;
       std::optional<std::string> field_name;
       std::optional<std::int64_t> hidden;
@@ -424,11 +424,11 @@ struct PostEnhancedDueDiligenceByDueDiligenceIdSubmitResponse {
       std::optional<std::string> name;
       std::optional<bool> need_encrypt;
       std::optional<std::string> placeholder;
-      std::optional<Required> required;
+      Optional<Required> required;
       std::optional<std::string> tips;
       std::optional<std::string> tooltip;
-      std::optional<Type> type;
-      std::optional<UsePermanentlyDate> use_permanently_date;
+      Optional<Type> type;
+      Optional<UsePermanentlyDate> use_permanently_date;
       // Unknown members.
       JsonValue extra;
 
@@ -463,12 +463,12 @@ struct PostEnhancedDueDiligenceByDueDiligenceIdSubmitResponse {
       std::optional<std::string> item_id;
       std::optional<std::string> field_name;
       std::optional<std::string> name;
-      std::optional<Type> type;
+      Optional<Type> type;
       std::optional<std::string> tips;
       std::optional<std::string> placeholder;
       std::optional<std::string> tooltip;
-      std::optional<Required> required;
-      std::optional<CheckRule> check_rule;
+      Optional<Required> required;
+      Optional<CheckRule> check_rule;
       List<Relations> relations;
       std::optional<bool> need_encrypt;
       // Unknown members.
@@ -495,8 +495,8 @@ struct PostEnhancedDueDiligenceByDueDiligenceIdSubmitResponse {
   Enum<DueDiligenceState> due_diligence_state;
   // format rfc3339
   std::optional<std::string> submit_time;
-  std::optional<SubmissionTemplate> submission_template;
-  std::optional<SubmissionData> submission_data;
+  Optional<SubmissionTemplate> submission_template;
+  Optional<SubmissionData> submission_data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -66,7 +66,7 @@ struct PostMchcontactalterapplymentRequest {
   };
   std::string merchant_code;
   std::string out_request_no;
-  std::optional<ContactInfo> contact_info;
+  Optional<ContactInfo> contact_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -586,12 +586,12 @@ struct PostMchsubjectalterapplymentRequest {
   // required
   Enum<OrganizationType> organization_type;
   std::optional<bool> finance_institution;
-  std::optional<BusinessLicenseInfo> business_license_info;
-  std::optional<CertificateInfo> certificate_info;
-  std::optional<FinanceInstitutionInfo> finance_institution_info;
-  std::optional<LegalPersonInfo> legal_person_info;
+  Optional<BusinessLicenseInfo> business_license_info;
+  Optional<CertificateInfo> certificate_info;
+  Optional<FinanceInstitutionInfo> finance_institution_info;
+  Optional<LegalPersonInfo> legal_person_info;
   std::vector<UboInfoList> ubo_info_list;
-  std::optional<Addition> addition;
+  Optional<Addition> addition;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -161,7 +161,7 @@ struct PostOrdersRequest {
   std::optional<std::string> sub_openid;
   Payer payer;
   std::optional<bool> pay_for_relatives;
-  std::optional<Relative> relative;
+  Optional<Relative> relative;
   std::string out_trade_no;
   std::string serial_no;
   std::optional<std::string> pay_order_id;
@@ -182,7 +182,7 @@ struct PostOrdersRequest {
   std::vector<CashReduceDetail> cash_reduce_detail;
   std::string callback_url;
   std::optional<std::string> prepay_id;
-  std::optional<PassthroughRequestContent> passthrough_request_content;
+  Optional<PassthroughRequestContent> passthrough_request_content;
   std::optional<std::string> extends;
   std::optional<std::string> attach;
   std::optional<std::string> channel_no;
@@ -274,7 +274,7 @@ struct PostOrdersResponse {
   Enum<SelfPayStatus> self_pay_status;
   Enum<MedInsPayStatus> med_ins_pay_status;
   std::optional<std::string> paid_time;
-  std::optional<PassthroughResponseContent> passthrough_response_content;
+  Optional<PassthroughResponseContent> passthrough_response_content;
   Enum<MixPayType> mix_pay_type;
   Enum<OrderType> order_type;
   std::optional<std::string> appid;
@@ -303,7 +303,7 @@ struct PostOrdersResponse {
   List<CashReduceDetail> cash_reduce_detail;
   std::optional<std::string> callback_url;
   std::optional<std::string> prepay_id;
-  std::optional<PassthroughRequestContent> passthrough_request_content;
+  Optional<PassthroughRequestContent> passthrough_request_content;
   std::optional<std::string> extends;
   std::optional<std::string> attach;
   std::optional<std::string> channel_no;
@@ -487,7 +487,7 @@ struct GetOrdersMixTradeNoResponse {
   Enum<SelfPayStatus> self_pay_status;
   Enum<MedInsPayStatus> med_ins_pay_status;
   std::optional<std::string> paid_time;
-  std::optional<PassthroughResponseContent> passthrough_response_content;
+  Optional<PassthroughResponseContent> passthrough_response_content;
   Enum<MixPayType> mix_pay_type;
   Enum<OrderType> order_type;
   std::optional<std::string> appid;
@@ -516,7 +516,7 @@ struct GetOrdersMixTradeNoResponse {
   List<CashReduceDetail> cash_reduce_detail;
   std::optional<std::string> callback_url;
   std::optional<std::string> prepay_id;
-  std::optional<PassthroughRequestContent> passthrough_request_content;
+  Optional<PassthroughRequestContent> passthrough_request_content;
   std::optional<std::string> extends;
   std::optional<std::string> attach;
   std::optional<std::string> channel_no;
@@ -702,7 +702,7 @@ struct GetOrdersOutTradeNoResponse {
   Enum<SelfPayStatus> self_pay_status;
   Enum<MedInsPayStatus> med_ins_pay_status;
   std::optional<std::string> paid_time;
-  std::optional<PassthroughResponseContent> passthrough_response_content;
+  Optional<PassthroughResponseContent> passthrough_response_content;
   Enum<MixPayType> mix_pay_type;
   Enum<OrderType> order_type;
   std::optional<std::string> appid;
@@ -731,7 +731,7 @@ struct GetOrdersOutTradeNoResponse {
   List<CashReduceDetail> cash_reduce_detail;
   std::optional<std::string> callback_url;
   std::optional<std::string> prepay_id;
-  std::optional<PassthroughRequestContent> passthrough_request_content;
+  Optional<PassthroughRequestContent> passthrough_request_content;
   std::optional<std::string> extends;
   std::optional<std::string> attach;
   std::optional<std::string> channel_no;

@@ -63,8 +63,8 @@ struct PostEcTradeRiskQueryRiskTradesResponse {
     };
     std::optional<std::string> mchid;
     std::optional<std::string> out_trade_no;
-    std::optional<RiskType> risk_type;
-    std::optional<RiskLevel> risk_level;
+    Optional<RiskType> risk_type;
+    Optional<RiskLevel> risk_level;
     std::optional<std::string> risk_discove_time;
     // Unknown members.
     JsonValue extra;
@@ -144,8 +144,8 @@ struct PostEcTradeRiskRecvDisposeResultRequest {
   std::optional<std::string> sub_mchid;
   std::optional<std::string> mchid;
   std::string out_trade_no;
-  std::optional<FinalRiskResult> final_risk_result;
-  std::optional<FinalRiskType> final_risk_type;
+  Optional<FinalRiskResult> final_risk_result;
+  Optional<FinalRiskType> final_risk_type;
   std::vector<DispConclusion> disp_conclusion;
   std::optional<std::string> disp_addition;
   std::optional<bool> exist_complaint;
@@ -303,9 +303,9 @@ struct PostReportTradeUnionInformationRequest {
     std::optional<std::string> mch_id;
     std::optional<std::string> delivery_province;
     std::optional<std::string> delivery_city;
-    std::optional<RiskyGoods> risky_goods;
-    std::optional<UserRiskLevel> user_risk_level;
-    std::optional<SpRiskLevel> sp_risk_level;
+    Optional<RiskyGoods> risky_goods;
+    Optional<UserRiskLevel> user_risk_level;
+    Optional<SpRiskLevel> sp_risk_level;
     // Unknown members.
     JsonValue extra;
 
@@ -328,17 +328,17 @@ struct PostReportTradeUnionInformationRequest {
   std::optional<std::string> certificates_number;
   std::optional<std::string> client_ip;
   std::optional<std::int64_t> risk_level;
-  std::optional<LineType> line_type;
-  std::optional<GoodsType> goods_type;
-  std::optional<SellerType> seller_type;
+  Optional<LineType> line_type;
+  Optional<GoodsType> goods_type;
+  Optional<SellerType> seller_type;
   std::optional<bool> is_need_deliver;
-  std::optional<DeviceType> device_type;
+  Optional<DeviceType> device_type;
   std::optional<std::string> userid;
   std::optional<std::int64_t> phone_from;
   std::optional<std::string> seller_userid;
-  std::optional<Scene> scene;
-  std::optional<RechargeFields> recharge_fields;
-  std::optional<LivingExpensesFields> living_expenses_fields;
+  Optional<Scene> scene;
+  Optional<RechargeFields> recharge_fields;
+  Optional<LivingExpensesFields> living_expenses_fields;
   std::optional<std::string> extra_fields1;
   std::optional<std::string> extra_fields2;
   std::optional<std::string> extra_fields3;
@@ -349,12 +349,12 @@ struct PostReportTradeUnionInformationRequest {
   std::optional<std::string> delivery_city;
   std::optional<bool> new_address;
   std::optional<std::string> last_pay_openid;
-  std::optional<RiskyGoods> risky_goods;
-  std::optional<OfflineDeliveryLabel> offline_delivery_label;
+  Optional<RiskyGoods> risky_goods;
+  Optional<OfflineDeliveryLabel> offline_delivery_label;
   std::optional<bool> proxy_payment;
   std::optional<std::string> order_phone_number;
-  std::optional<UserRiskLevel> user_risk_level;
-  std::optional<SpRiskLevel> sp_risk_level;
+  Optional<UserRiskLevel> user_risk_level;
+  Optional<SpRiskLevel> sp_risk_level;
   std::optional<std::string> phone_number_location;
   std::optional<std::string> goods_category;
   std::optional<std::string> pre_opening_behavior;

@@ -460,7 +460,7 @@ struct GetComplaintsV2Response {
         };
         // format rfc3339
         std::optional<std::string> return_time;
-        std::optional<ReturnAddressInfo> return_address_info;
+        Optional<ReturnAddressInfo> return_address_info;
         std::optional<bool> is_returned_to_same_machine;
         // Unknown members.
         JsonValue extra;
@@ -473,7 +473,7 @@ struct GetComplaintsV2Response {
         ~SharePowerInfo();
       };
       Enum<Type> type;
-      std::optional<SharePowerInfo> share_power_info;
+      Optional<SharePowerInfo> share_power_info;
       // Unknown members.
       JsonValue extra;
 
@@ -502,7 +502,7 @@ struct GetComplaintsV2Response {
     Enum<ProblemType> problem_type;
     std::optional<std::int64_t> apply_refund_amount;
     List<Enum<UserTagList>> user_tag_list;
-    std::optional<AdditionalInfo> additional_info;
+    Optional<AdditionalInfo> additional_info;
     std::optional<bool> in_platform_service;
     std::optional<bool> need_immediate_service;
     std::optional<bool> is_agent_mode;
@@ -661,7 +661,7 @@ struct GetComplaintsV2ByComplaintIdResponse {
       };
       // format rfc3339
       std::optional<std::string> return_time;
-      std::optional<ReturnAddressInfo> return_address_info;
+      Optional<ReturnAddressInfo> return_address_info;
       std::optional<bool> is_returned_to_same_machine;
       // Unknown members.
       JsonValue extra;
@@ -674,7 +674,7 @@ struct GetComplaintsV2ByComplaintIdResponse {
       ~SharePowerInfo();
     };
     Enum<Type> type;
-    std::optional<SharePowerInfo> share_power_info;
+    Optional<SharePowerInfo> share_power_info;
     // Unknown members.
     JsonValue extra;
 
@@ -704,7 +704,7 @@ struct GetComplaintsV2ByComplaintIdResponse {
   Enum<ProblemType> problem_type;
   std::optional<std::int64_t> apply_refund_amount;
   List<Enum<UserTagList>> user_tag_list;
-  std::optional<AdditionalInfo> additional_info;
+  Optional<AdditionalInfo> additional_info;
   std::optional<bool> in_platform_service;
   std::optional<bool> need_immediate_service;
   std::optional<bool> is_agent_mode;
@@ -961,8 +961,8 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
             };
             Enum<ActionType> action_type;
             std::optional<std::string> jump_url;
-            std::optional<MiniProgramJumpInfo> mini_program_jump_info;
-            std::optional<MessageInfo> message_info;
+            Optional<MiniProgramJumpInfo> mini_program_jump_info;
+            Optional<MessageInfo> message_info;
             std::optional<std::string> action_id;
             // Unknown members.
             JsonValue extra;
@@ -989,8 +989,8 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
             ~InvalidInfo();
           };
           std::optional<std::string> text;
-          std::optional<Action> action;
-          std::optional<InvalidInfo> invalid_info;
+          Optional<Action> action;
+          Optional<InvalidInfo> invalid_info;
           // Unknown members.
           JsonValue extra;
 
@@ -1007,7 +1007,7 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
                 NormalMessage::Blocks::Link::Action;
             std::optional<std::string> faq_id;
             std::optional<std::string> faq_title;
-            std::optional<Action> action;
+            Optional<Action> action;
             // Unknown members.
             JsonValue extra;
 
@@ -1035,8 +1035,8 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
           using InvalidInfo = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::
               NormalMessage::Blocks::Link::InvalidInfo;
           std::optional<std::string> text;
-          std::optional<Action> action;
-          std::optional<InvalidInfo> invalid_info;
+          Optional<Action> action;
+          Optional<InvalidInfo> invalid_info;
           // Unknown members.
           JsonValue extra;
 
@@ -1054,8 +1054,8 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
             using InvalidInfo = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::
                 NormalMessage::Blocks::Link::InvalidInfo;
             std::optional<std::string> text;
-            std::optional<Action> action;
-            std::optional<InvalidInfo> invalid_info;
+            Optional<Action> action;
+            Optional<InvalidInfo> invalid_info;
             // Unknown members.
             JsonValue extra;
 
@@ -1076,7 +1076,7 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
               NormalMessage::Blocks::Link::InvalidInfo;
           List<Buttons> buttons;
           Enum<ButtonLayout> button_layout;
-          std::optional<InvalidInfo> invalid_info;
+          Optional<InvalidInfo> invalid_info;
           // Unknown members.
           JsonValue extra;
 
@@ -1088,12 +1088,12 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
           ~ButtonGroup();
         };
         Enum<Type> type;
-        std::optional<Text> text;
-        std::optional<Image> image;
-        std::optional<Link> link;
-        std::optional<FaqList> faq_list;
-        std::optional<Button> button;
-        std::optional<ButtonGroup> button_group;
+        Optional<Text> text;
+        Optional<Image> image;
+        Optional<Link> link;
+        Optional<FaqList> faq_list;
+        Optional<Button> button;
+        Optional<ButtonGroup> button_group;
         // Unknown members.
         JsonValue extra;
 
@@ -1137,7 +1137,7 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
       ClickMessage& operator=(ClickMessage&&) = default;
       ~ClickMessage();
     };
-    std::optional<ComplaintMediaList> complaint_media_list;
+    Optional<ComplaintMediaList> complaint_media_list;
     std::optional<std::string> log_id;
     std::optional<std::string> operator_;
     // format rfc3339
@@ -1147,8 +1147,8 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
     List<std::string> image_list;
     std::optional<std::string> user_appy_platform_service_reason;
     std::optional<std::string> user_appy_platform_service_reason_description;
-    std::optional<NormalMessage> normal_message;
-    std::optional<ClickMessage> click_message;
+    Optional<NormalMessage> normal_message;
+    Optional<ClickMessage> click_message;
     // Unknown members.
     JsonValue extra;
 
@@ -1233,7 +1233,7 @@ struct PostComplaintsV2ByComplaintIdResponseRequest {
   std::vector<std::string> response_images;
   std::optional<std::string> jump_url;
   std::optional<std::string> jump_url_text;
-  std::optional<MiniProgramJumpInfo> mini_program_jump_info;
+  Optional<MiniProgramJumpInfo> mini_program_jump_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1375,8 +1375,8 @@ struct PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest {
           };
           Enum<ActionType> action_type;
           std::optional<std::string> jump_url;
-          std::optional<MiniProgramJumpInfo> mini_program_jump_info;
-          std::optional<MessageInfo> message_info;
+          Optional<MiniProgramJumpInfo> mini_program_jump_info;
+          Optional<MessageInfo> message_info;
           std::optional<std::string> action_id;
           // Unknown members.
           JsonValue extra;
@@ -1403,8 +1403,8 @@ struct PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest {
           ~InvalidInfo();
         };
         std::optional<std::string> text;
-        std::optional<Action> action;
-        std::optional<InvalidInfo> invalid_info;
+        Optional<Action> action;
+        Optional<InvalidInfo> invalid_info;
         // Unknown members.
         JsonValue extra;
 
@@ -1421,7 +1421,7 @@ struct PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest {
               Blocks::Link::Action;
           std::optional<std::string> faq_id;
           std::optional<std::string> faq_title;
-          std::optional<Action> action;
+          Optional<Action> action;
           // Unknown members.
           JsonValue extra;
 
@@ -1449,8 +1449,8 @@ struct PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest {
         using InvalidInfo = PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::Message::
             Blocks::Link::InvalidInfo;
         std::optional<std::string> text;
-        std::optional<Action> action;
-        std::optional<InvalidInfo> invalid_info;
+        Optional<Action> action;
+        Optional<InvalidInfo> invalid_info;
         // Unknown members.
         JsonValue extra;
 
@@ -1468,8 +1468,8 @@ struct PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest {
           using InvalidInfo = PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::
               Message::Blocks::Link::InvalidInfo;
           std::optional<std::string> text;
-          std::optional<Action> action;
-          std::optional<InvalidInfo> invalid_info;
+          Optional<Action> action;
+          Optional<InvalidInfo> invalid_info;
           // Unknown members.
           JsonValue extra;
 
@@ -1490,7 +1490,7 @@ struct PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest {
             Blocks::Link::InvalidInfo;
         std::vector<Buttons> buttons;
         Enum<ButtonLayout> button_layout;
-        std::optional<InvalidInfo> invalid_info;
+        Optional<InvalidInfo> invalid_info;
         // Unknown members.
         JsonValue extra;
 
@@ -1502,12 +1502,12 @@ struct PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest {
         ~ButtonGroup();
       };
       Enum<Type> type;
-      std::optional<Text> text;
-      std::optional<Image> image;
-      std::optional<Link> link;
-      std::optional<FaqList> faq_list;
-      std::optional<Button> button;
-      std::optional<ButtonGroup> button_group;
+      Optional<Text> text;
+      Optional<Image> image;
+      Optional<Link> link;
+      Optional<FaqList> faq_list;
+      Optional<Button> button;
+      Optional<ButtonGroup> button_group;
       // Unknown members.
       JsonValue extra;
 

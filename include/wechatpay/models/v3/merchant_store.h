@@ -84,9 +84,9 @@ struct PostStoresRequest {
     ~StoreRecipient();
   };
   std::optional<std::string> sub_mchid;
-  std::optional<StoreBasics> store_basics;
-  std::optional<StoreAddress> store_address;
-  std::optional<StoreBusiness> store_business;
+  Optional<StoreBasics> store_basics;
+  Optional<StoreAddress> store_address;
+  Optional<StoreBusiness> store_business;
   std::vector<StoreRecipient> store_recipient;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -228,11 +228,11 @@ struct GetStoresByStoreIdResponse {
     StoreState& operator=(StoreState&&) = default;
     ~StoreState();
   };
-  std::optional<StoreBasics> store_basics;
-  std::optional<StoreAddress> store_address;
-  std::optional<StoreBusiness> store_business;
+  Optional<StoreBasics> store_basics;
+  Optional<StoreAddress> store_address;
+  Optional<StoreBusiness> store_business;
   List<StoreRecipient> store_recipient;
-  std::optional<StoreState> store_state;
+  Optional<StoreState> store_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -325,9 +325,9 @@ struct PatchStoresByStoreIdRequest {
     ~StoreBusiness();
   };
   std::optional<std::string> sub_mchid;
-  std::optional<StoreBasics> store_basics;
-  std::optional<StoreAddress> store_address;
-  std::optional<StoreBusiness> store_business;
+  Optional<StoreBasics> store_basics;
+  Optional<StoreAddress> store_address;
+  Optional<StoreBusiness> store_business;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -92,7 +92,7 @@ struct GetMerchantIncomeRecordsResponse {
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   List<Data> data;
-  std::optional<Links> links;
+  Optional<Links> links;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -205,7 +205,7 @@ struct GetPartnerIncomeRecordsResponse {
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   List<Data> data;
-  std::optional<Links> links;
+  Optional<Links> links;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

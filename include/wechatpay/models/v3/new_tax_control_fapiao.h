@@ -44,7 +44,7 @@ struct PostCardTemplateRequest {
     };
     std::optional<std::string> payee_name;
     std::string logo_url;
-    std::optional<CustomCell> custom_cell;
+    Optional<CustomCell> custom_cell;
     // Unknown members.
     JsonValue extra;
 
@@ -297,7 +297,7 @@ struct PostFapiaoApplicationsIssueGeneralRequest {
       std::int64_t total_amount = 0;
       std::int64_t tax_rate = 0;
       bool discount = false;
-      std::optional<PreferentialPolicyCode> preferential_policy_code;
+      Optional<PreferentialPolicyCode> preferential_policy_code;
       // Unknown members.
       JsonValue extra;
 
@@ -353,8 +353,8 @@ struct PostFapiaoApplicationsIssueGeneralRequest {
     std::int64_t total_amount = 0;
     // required
     std::vector<Items> items;
-    std::optional<ExportBusinessPolicyCode> export_business_policy_code;
-    std::optional<VatRefundLevyCode> vat_refund_levy_code;
+    Optional<ExportBusinessPolicyCode> export_business_policy_code;
+    Optional<VatRefundLevyCode> vat_refund_levy_code;
     std::string billing_person_id;
     std::optional<std::string> billing_person;
     // required
@@ -549,8 +549,8 @@ struct PostFapiaoApplicationsIssuePassengerTransportRequest {
       std::int64_t total_amount = 0;
       std::int64_t tax_rate = 0;
       bool discount = false;
-      std::optional<PreferentialPolicyCode> preferential_policy_code;
-      std::optional<PassengerInformation> passenger_information;
+      Optional<PreferentialPolicyCode> preferential_policy_code;
+      Optional<PassengerInformation> passenger_information;
       // Unknown members.
       JsonValue extra;
 
@@ -606,8 +606,8 @@ struct PostFapiaoApplicationsIssuePassengerTransportRequest {
     std::int64_t total_amount = 0;
     // required
     std::vector<Items> items;
-    std::optional<ExportBusinessPolicyCode> export_business_policy_code;
-    std::optional<VatRefundLevyCode> vat_refund_levy_code;
+    Optional<ExportBusinessPolicyCode> export_business_policy_code;
+    Optional<VatRefundLevyCode> vat_refund_levy_code;
     std::string billing_person_id;
     std::optional<std::string> billing_person;
     // required
@@ -769,8 +769,8 @@ struct PostFapiaoApplicationsIssueRefinedOilRequest {
       std::int64_t total_amount = 0;
       std::int64_t tax_rate = 0;
       bool discount = false;
-      std::optional<PreferentialPolicyCode> preferential_policy_code;
-      std::optional<RefinedOilInformation> refined_oil_information;
+      Optional<PreferentialPolicyCode> preferential_policy_code;
+      Optional<RefinedOilInformation> refined_oil_information;
       // Unknown members.
       JsonValue extra;
 
@@ -826,8 +826,8 @@ struct PostFapiaoApplicationsIssueRefinedOilRequest {
     std::int64_t total_amount = 0;
     // required
     std::vector<Items> items;
-    std::optional<ExportBusinessPolicyCode> export_business_policy_code;
-    std::optional<VatRefundLevyCode> vat_refund_levy_code;
+    Optional<ExportBusinessPolicyCode> export_business_policy_code;
+    Optional<VatRefundLevyCode> vat_refund_levy_code;
     std::string billing_person_id;
     std::optional<std::string> billing_person;
     // required
@@ -991,8 +991,8 @@ struct PostFapiaoApplicationsRealEstateLeasingRequest {
       std::int64_t total_amount = 0;
       std::int64_t tax_rate = 0;
       bool discount = false;
-      std::optional<PreferentialPolicyCode> preferential_policy_code;
-      std::optional<RealEstateLeasingInformation> real_estate_leasing_information;
+      Optional<PreferentialPolicyCode> preferential_policy_code;
+      Optional<RealEstateLeasingInformation> real_estate_leasing_information;
       // Unknown members.
       JsonValue extra;
 
@@ -1048,8 +1048,8 @@ struct PostFapiaoApplicationsRealEstateLeasingRequest {
     std::int64_t total_amount = 0;
     // required
     std::vector<Items> items;
-    std::optional<ExportBusinessPolicyCode> export_business_policy_code;
-    std::optional<VatRefundLevyCode> vat_refund_levy_code;
+    Optional<ExportBusinessPolicyCode> export_business_policy_code;
+    Optional<VatRefundLevyCode> vat_refund_levy_code;
     std::string billing_person_id;
     std::optional<std::string> billing_person;
     // required
@@ -1391,15 +1391,15 @@ struct GetFapiaoApplicationsByFapiaoApplyIdResponse {
     };
     std::optional<std::string> fapiao_id;
     Enum<Status_> status;
-    std::optional<BlueFapiao> blue_fapiao;
-    std::optional<RedFapiao> red_fapiao;
-    std::optional<CardInformation> card_information;
+    Optional<BlueFapiao> blue_fapiao;
+    Optional<RedFapiao> red_fapiao;
+    Optional<CardInformation> card_information;
     std::optional<std::int64_t> total_amount;
     std::optional<std::int64_t> tax_amount;
     std::optional<std::int64_t> amount;
-    std::optional<SellerInformation> seller_information;
-    std::optional<BuyerInformation> buyer_information;
-    std::optional<ExtraInformation> extra_information;
+    Optional<SellerInformation> seller_information;
+    Optional<BuyerInformation> buyer_information;
+    Optional<ExtraInformation> extra_information;
     List<Items> items;
     std::optional<std::string> remark;
     std::optional<std::string> fapiao_error_code;
@@ -2002,7 +2002,7 @@ struct GetFapiaomerchantListspinvitemchinfoResponse {
   std::optional<std::int64_t> total_count;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
-  std::optional<Links> links;
+  Optional<Links> links;
   List<MchInviteResultList> mch_invite_result_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2096,8 +2096,8 @@ struct GetMerchantBaseInformationResponse {
     ExtraInformation& operator=(ExtraInformation&&) = default;
     ~ExtraInformation();
   };
-  std::optional<SellerInformation> seller_information;
-  std::optional<ExtraInformation> extra_information;
+  Optional<SellerInformation> seller_information;
+  Optional<ExtraInformation> extra_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2318,7 +2318,7 @@ struct GetMerchantTaxCodesResponse {
   };
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
-  std::optional<Links> links;
+  Optional<Links> links;
   List<Data> data;
   std::optional<std::int64_t> total_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -2502,7 +2502,7 @@ struct GetMerchantBySubMchidCheckStatusResponse {
       ~AbilityInfo();
     };
     Enum<Status_> status;
-    std::optional<BillingPersonInfo> billing_person_info;
+    Optional<BillingPersonInfo> billing_person_info;
     // format rfc3339
     std::optional<std::string> access_time;
     // format rfc3339
@@ -2520,8 +2520,8 @@ struct GetMerchantBySubMchidCheckStatusResponse {
     ~DigitalTaxMode();
   };
   std::optional<std::string> sub_mchid;
-  std::optional<ThirdMode> third_mode;
-  std::optional<DigitalTaxMode> digital_tax_mode;
+  Optional<ThirdMode> third_mode;
+  Optional<DigitalTaxMode> digital_tax_mode;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

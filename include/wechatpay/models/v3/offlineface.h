@@ -110,7 +110,7 @@ struct PostContractsPresignRequest {
     std::string out_user_id;
     std::optional<std::string> identification_name;
     std::string organization_id;
-    std::optional<Identification> identification;
+    Optional<Identification> identification;
     // format base64; encrypted with the platform key when sent
     std::optional<std::string> phone;
     // Unknown members.
@@ -129,7 +129,7 @@ struct PostContractsPresignRequest {
     std::optional<std::string> bank_card_number;
     // format base64; encrypted with the platform key when sent
     std::optional<std::string> identification_name;
-    std::optional<Identification> identification;
+    Optional<Identification> identification;
     // format mm/yy
     std::optional<std::string> valid_thru;
     std::optional<std::string> bank_type;
@@ -153,7 +153,7 @@ struct PostContractsPresignRequest {
   };
   std::string business_name;
   FacepayUser facepay_user;
-  std::optional<LimitBankCard> limit_bank_card;
+  Optional<LimitBankCard> limit_bank_card;
   Enum<ContractMode> contract_mode;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -592,14 +592,14 @@ struct PostTransactionsRequest {
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_mchid;
-  std::optional<Amount> amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<Amount> amount;
+  Optional<SceneInfo> scene_info;
   std::optional<std::string> goods_tag;
   std::optional<std::string> description;
   std::optional<std::string> attach;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   std::optional<std::string> out_trade_no;
-  std::optional<Business> business;
+  Optional<Business> business;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -662,10 +662,10 @@ struct PostTransactionsResponse {
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_mchid;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
   List<JsonValue> promotion_detail;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   std::optional<std::string> bank_type;
   Enum<TradeType> trade_type;
   std::optional<std::string> trade_state;
@@ -791,10 +791,10 @@ struct GetTransactionsOutTradeNoResponse {
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_mchid;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
   List<JsonValue> promotion_detail;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   std::optional<std::string> bank_type;
   Enum<TradeType> trade_type;
   std::optional<std::string> trade_state;

@@ -144,8 +144,8 @@ struct GetOrganizationsByOrganizationIdUsersOutUserIdResponse {
   std::optional<std::string> organization_id;
   std::optional<std::string> user_name;
   Enum<UserType> user_type;
-  std::optional<StudentInfo> student_info;
-  std::optional<StaffInfo> staff_info;
+  Optional<StudentInfo> student_info;
+  Optional<StaffInfo> staff_info;
   Enum<Status_> status;
   Enum<ContractState> contract_state;
   std::optional<bool> face_image_ok;
@@ -247,8 +247,8 @@ struct PatchOrganizationsByOrganizationIdUsersOutUserIdRequest {
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> user_name;
   Enum<UserType> user_type;
-  std::optional<StudentInfo> student_info;
-  std::optional<StaffInfo> staff_info;
+  Optional<StudentInfo> student_info;
+  Optional<StaffInfo> staff_info;
   Enum<Status_> status;
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> phone;
@@ -395,7 +395,7 @@ struct PostTokensRequest {
     ~WebInitData();
   };
   std::optional<std::string> scene;
-  std::optional<WebInitData> web_init_data;
+  Optional<WebInitData> web_init_data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -118,7 +118,7 @@ struct PostContractsByContractIdNotifyRequest {
   };
   std::string mchid;
   std::string appid;
-  std::optional<DeductDuration> deduct_duration;
+  Optional<DeductDuration> deduct_duration;
   EstimatedAmount estimated_amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -218,8 +218,8 @@ struct GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse {
   std::optional<std::string> policy_period_state;
   std::optional<std::string> deduct_start_date;
   std::optional<std::string> deduct_end_date;
-  std::optional<ScheduledAmount> scheduled_amount;
-  std::optional<DeductAmount> deduct_amount;
+  Optional<ScheduledAmount> scheduled_amount;
+  Optional<DeductAmount> deduct_amount;
   std::optional<std::string> deduct_date;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -346,8 +346,8 @@ struct PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleResponse {
   std::optional<std::string> policy_period_state;
   std::optional<std::string> deduct_start_date;
   std::optional<std::string> deduct_end_date;
-  std::optional<ScheduledAmount> scheduled_amount;
-  std::optional<DeductAmount> deduct_amount;
+  Optional<ScheduledAmount> scheduled_amount;
+  Optional<DeductAmount> deduct_amount;
   std::optional<std::string> deduct_date;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -463,7 +463,7 @@ struct PostInsurancePayTransactionsApplyResponse {
     ~Amount();
   };
   std::optional<std::string> out_trade_no;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -659,7 +659,7 @@ struct GetInsuranceSignContractsPlanIdOutContractCodeResponse {
   std::optional<std::string> contract_signed_time;
   // format rfc3339
   std::optional<std::string> contract_expired_time;
-  std::optional<ContractTerminateInfo> contract_terminate_info;
+  Optional<ContractTerminateInfo> contract_terminate_info;
   std::optional<std::string> openid;
   std::optional<std::string> out_user_code;
   std::optional<std::string> revoke_terminate_contract_redirect_url;
@@ -784,7 +784,7 @@ struct PostInsuranceSignContractsPlanIdOutContractCodeTerminateResponse {
   std::optional<std::string> contract_signed_time;
   // format rfc3339
   std::optional<std::string> contract_expired_time;
-  std::optional<ContractTerminateInfo> contract_terminate_info;
+  Optional<ContractTerminateInfo> contract_terminate_info;
   std::optional<std::string> openid;
   std::optional<std::string> out_user_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -919,7 +919,7 @@ struct PostInsuranceSignContractsPreEntrustSignAppRequest {
   std::string policy_end_date;
   // required
   std::vector<PolicyPeriods> policy_periods;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   std::optional<std::string> out_trade_no;
   std::optional<std::string> description;
   std::optional<std::string> transaction_notify_url;
@@ -928,7 +928,7 @@ struct PostInsuranceSignContractsPreEntrustSignAppRequest {
   std::optional<std::string> attach;
   std::optional<bool> can_auto_insure;
   std::optional<bool> can_auto_reinsure;
-  std::optional<RealIdentity> real_identity;
+  Optional<RealIdentity> real_identity;
   std::optional<std::int64_t> combined_deduct_period_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1038,7 +1038,7 @@ struct PostInsuranceSignContractsPreEntrustSignH5Request {
     std::int64_t policy_period_id = 0;
     std::string estimated_deduct_date;
     EstimatedDeductAmount estimated_deduct_amount;
-    std::optional<PolicyCoverageDetail> policy_coverage_detail;
+    Optional<PolicyCoverageDetail> policy_coverage_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -1104,7 +1104,7 @@ struct PostInsuranceSignContractsPreEntrustSignH5Request {
   std::string policy_end_date;
   // required
   std::vector<PolicyPeriods> policy_periods;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   std::optional<std::string> out_trade_no;
   std::optional<std::string> description;
   std::optional<std::string> transaction_notify_url;
@@ -1113,8 +1113,8 @@ struct PostInsuranceSignContractsPreEntrustSignH5Request {
   std::optional<std::string> attach;
   std::optional<bool> can_auto_insure;
   std::optional<bool> can_auto_reinsure;
-  std::optional<RealIdentity> real_identity;
-  std::optional<JumpControl> jump_control;
+  Optional<RealIdentity> real_identity;
+  Optional<JumpControl> jump_control;
   std::optional<std::int64_t> combined_deduct_period_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1224,7 +1224,7 @@ struct PostInsuranceSignContractsPreEntrustSignJsapiRequest {
     std::int64_t policy_period_id = 0;
     std::string estimated_deduct_date;
     EstimatedDeductAmount estimated_deduct_amount;
-    std::optional<PolicyCoverageDetail> policy_coverage_detail;
+    Optional<PolicyCoverageDetail> policy_coverage_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -1278,7 +1278,7 @@ struct PostInsuranceSignContractsPreEntrustSignJsapiRequest {
   std::string policy_end_date;
   // required
   std::vector<PolicyPeriods> policy_periods;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   std::optional<std::string> out_trade_no;
   std::optional<std::string> description;
   std::optional<std::string> transaction_notify_url;
@@ -1287,7 +1287,7 @@ struct PostInsuranceSignContractsPreEntrustSignJsapiRequest {
   std::optional<std::string> attach;
   std::optional<bool> can_auto_insure;
   std::optional<bool> can_auto_reinsure;
-  std::optional<RealIdentity> real_identity;
+  Optional<RealIdentity> real_identity;
   std::optional<std::int64_t> combined_deduct_period_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1397,7 +1397,7 @@ struct PostInsuranceSignContractsPreEntrustSignMiniProgramRequest {
     std::int64_t policy_period_id = 0;
     std::string estimated_deduct_date;
     EstimatedDeductAmount estimated_deduct_amount;
-    std::optional<PolicyCoverageDetail> policy_coverage_detail;
+    Optional<PolicyCoverageDetail> policy_coverage_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -1451,7 +1451,7 @@ struct PostInsuranceSignContractsPreEntrustSignMiniProgramRequest {
   std::string policy_end_date;
   // required
   std::vector<PolicyPeriods> policy_periods;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   std::optional<std::string> out_trade_no;
   std::optional<std::string> description;
   std::optional<std::string> transaction_notify_url;
@@ -1460,7 +1460,7 @@ struct PostInsuranceSignContractsPreEntrustSignMiniProgramRequest {
   std::optional<std::string> attach;
   std::optional<bool> can_auto_insure;
   std::optional<bool> can_auto_reinsure;
-  std::optional<RealIdentity> real_identity;
+  Optional<RealIdentity> real_identity;
   std::optional<std::int64_t> combined_deduct_period_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1591,7 +1591,7 @@ struct PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyResponse {
     };
     std::optional<std::int64_t> policy_period_id;
     std::optional<std::string> estimated_deduct_date;
-    std::optional<EstimatedDeductAmount> estimated_deduct_amount;
+    Optional<EstimatedDeductAmount> estimated_deduct_amount;
     // Unknown members.
     JsonValue extra;
 
@@ -1722,10 +1722,10 @@ struct GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeResponse {
     };
     std::optional<std::int64_t> policy_period_id;
     std::optional<std::string> estimated_deduct_date;
-    std::optional<EstimatedDeductAmount> estimated_deduct_amount;
+    Optional<EstimatedDeductAmount> estimated_deduct_amount;
     std::optional<std::string> policy_period_state;
-    std::optional<ScheduledAmount> scheduled_amount;
-    std::optional<DeductAmount> deduct_amount;
+    Optional<ScheduledAmount> scheduled_amount;
+    Optional<DeductAmount> deduct_amount;
     std::optional<std::string> deduct_date;
     // Unknown members.
     JsonValue extra;
@@ -1853,7 +1853,7 @@ struct PostPayHarmonyTransactionsApplyResponse {
     ~Amount();
   };
   std::optional<std::string> out_trade_no;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1943,8 +1943,8 @@ struct GetPayPartnerSchedulesContractIdResponse {
   std::optional<std::string> schedule_state;
   std::optional<std::string> deduct_start_date;
   std::optional<std::string> deduct_end_date;
-  std::optional<ScheduledAmount> scheduled_amount;
-  std::optional<DeductAmount> deduct_amount;
+  Optional<ScheduledAmount> scheduled_amount;
+  Optional<DeductAmount> deduct_amount;
   std::optional<std::string> deduct_date;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2057,8 +2057,8 @@ struct PostPayPartnerSchedulesContractIdScheduleResponse {
   std::optional<std::string> schedule_state;
   std::optional<std::string> deduct_start_date;
   std::optional<std::string> deduct_end_date;
-  std::optional<ScheduledAmount> scheduled_amount;
-  std::optional<DeductAmount> deduct_amount;
+  Optional<ScheduledAmount> scheduled_amount;
+  Optional<DeductAmount> deduct_amount;
   std::optional<std::string> deduct_date;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2161,7 +2161,7 @@ struct PostPayPartnerTransactionsApplyResponse {
     ~Amount();
   };
   std::optional<std::string> out_trade_no;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2248,8 +2248,8 @@ struct GetPaySchedulesContractIdResponse {
   std::optional<std::string> schedule_state;
   std::optional<std::string> deduct_start_date;
   std::optional<std::string> deduct_end_date;
-  std::optional<ScheduledAmount> scheduled_amount;
-  std::optional<DeductAmount> deduct_amount;
+  Optional<ScheduledAmount> scheduled_amount;
+  Optional<DeductAmount> deduct_amount;
   std::optional<std::string> deduct_date;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2355,8 +2355,8 @@ struct PostPaySchedulesContractIdScheduleResponse {
   std::optional<std::string> schedule_state;
   std::optional<std::string> deduct_start_date;
   std::optional<std::string> deduct_end_date;
-  std::optional<ScheduledAmount> scheduled_amount;
-  std::optional<DeductAmount> deduct_amount;
+  Optional<ScheduledAmount> scheduled_amount;
+  Optional<DeductAmount> deduct_amount;
   std::optional<std::string> deduct_date;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2455,7 +2455,7 @@ struct PostPayTransactionsApplyResponse {
     ~Amount();
   };
   std::optional<std::string> out_trade_no;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2534,7 +2534,7 @@ struct PostScheduledDeductSignContractsPreEntrustSignAppRequest {
   std::string contract_display_account;
   std::string contract_notify_url;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2648,8 +2648,8 @@ struct PostScheduledDeductSignContractsPreEntrustSignH5Request {
   std::string contract_display_account;
   std::string contract_notify_url;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
-  std::optional<JumpControl> jump_control;
+  Optional<DeductSchedule> deduct_schedule;
+  Optional<JumpControl> jump_control;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2749,7 +2749,7 @@ struct PostScheduledDeductSignContractsPreEntrustSignJsapiRequest {
   std::string contract_display_account;
   std::string contract_notify_url;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2849,7 +2849,7 @@ struct PostScheduledDeductSignContractsPreEntrustSignMiniProgramRequest {
   std::string contract_display_account;
   std::string contract_notify_url;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2954,7 +2954,7 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignAppRequest {
   std::string contract_display_account;
   std::string contract_notify_url;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3071,8 +3071,8 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignH5Request {
   std::string contract_display_account;
   std::string contract_notify_url;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
-  std::optional<JumpControl> jump_control;
+  Optional<DeductSchedule> deduct_schedule;
+  Optional<JumpControl> jump_control;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3175,7 +3175,7 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiRequest {
   std::string contract_display_account;
   std::string contract_notify_url;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3278,7 +3278,7 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgramRequest {
   std::string contract_display_account;
   std::string contract_notify_url;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3403,7 +3403,7 @@ struct GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeResponse {
   // format rfc3339
   std::optional<std::string> contract_expired_time;
   std::optional<std::string> openid;
-  std::optional<ContractTerminateInfo> contract_terminate_info;
+  Optional<ContractTerminateInfo> contract_terminate_info;
   std::optional<std::string> out_user_code;
   std::optional<std::string> mask_wxid;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -3537,10 +3537,10 @@ struct GetSignContractsPlanIdOutContractCodeResponse {
       ~DeductAmount();
     };
     std::optional<std::string> estimated_deduct_date;
-    std::optional<EstimatedDeductAmount> estimated_deduct_amount;
+    Optional<EstimatedDeductAmount> estimated_deduct_amount;
     std::optional<std::string> schedule_state;
-    std::optional<ScheduledAmount> scheduled_amount;
-    std::optional<DeductAmount> deduct_amount;
+    Optional<ScheduledAmount> scheduled_amount;
+    Optional<DeductAmount> deduct_amount;
     std::optional<std::string> deduct_date;
     // Unknown members.
     JsonValue extra;
@@ -3564,9 +3564,9 @@ struct GetSignContractsPlanIdOutContractCodeResponse {
   // format rfc3339
   std::optional<std::string> contract_expired_time;
   std::optional<std::string> openid;
-  std::optional<ContractTerminateInfo> contract_terminate_info;
+  Optional<ContractTerminateInfo> contract_terminate_info;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3699,10 +3699,10 @@ struct PostSignContractsPlanIdOutContractCodeTerminateResponse {
       ~DeductAmount();
     };
     std::optional<std::string> estimated_deduct_date;
-    std::optional<EstimatedDeductAmount> estimated_deduct_amount;
+    Optional<EstimatedDeductAmount> estimated_deduct_amount;
     std::optional<std::string> schedule_state;
-    std::optional<ScheduledAmount> scheduled_amount;
-    std::optional<DeductAmount> deduct_amount;
+    Optional<ScheduledAmount> scheduled_amount;
+    Optional<DeductAmount> deduct_amount;
     std::optional<std::string> deduct_date;
     // Unknown members.
     JsonValue extra;
@@ -3726,9 +3726,9 @@ struct PostSignContractsPlanIdOutContractCodeTerminateResponse {
   // format rfc3339
   std::optional<std::string> contract_expired_time;
   std::optional<std::string> openid;
-  std::optional<ContractTerminateInfo> contract_terminate_info;
+  Optional<ContractTerminateInfo> contract_terminate_info;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3980,10 +3980,10 @@ struct GetSignPartnerContractsPlanIdOutContractCodeResponse {
       ~DeductAmount();
     };
     std::optional<std::string> estimated_deduct_date;
-    std::optional<EstimatedDeductAmount> estimated_deduct_amount;
+    Optional<EstimatedDeductAmount> estimated_deduct_amount;
     std::optional<std::string> schedule_state;
-    std::optional<ScheduledAmount> scheduled_amount;
-    std::optional<DeductAmount> deduct_amount;
+    Optional<ScheduledAmount> scheduled_amount;
+    Optional<DeductAmount> deduct_amount;
     std::optional<std::string> deduct_date;
     // Unknown members.
     JsonValue extra;
@@ -4010,9 +4010,9 @@ struct GetSignPartnerContractsPlanIdOutContractCodeResponse {
   std::optional<std::string> contract_expired_time;
   std::optional<std::string> sp_openid;
   std::optional<std::string> sub_openid;
-  std::optional<ContractTerminateInfo> contract_terminate_info;
+  Optional<ContractTerminateInfo> contract_terminate_info;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4147,10 +4147,10 @@ struct PostSignPartnerContractsPlanIdOutContractCodeTerminateResponse {
       ~DeductAmount();
     };
     std::optional<std::string> estimated_deduct_date;
-    std::optional<EstimatedDeductAmount> estimated_deduct_amount;
+    Optional<EstimatedDeductAmount> estimated_deduct_amount;
     std::optional<std::string> schedule_state;
-    std::optional<ScheduledAmount> scheduled_amount;
-    std::optional<DeductAmount> deduct_amount;
+    Optional<ScheduledAmount> scheduled_amount;
+    Optional<DeductAmount> deduct_amount;
     std::optional<std::string> deduct_date;
     // Unknown members.
     JsonValue extra;
@@ -4177,9 +4177,9 @@ struct PostSignPartnerContractsPlanIdOutContractCodeTerminateResponse {
   std::optional<std::string> contract_expired_time;
   std::optional<std::string> sp_openid;
   std::optional<std::string> sub_openid;
-  std::optional<ContractTerminateInfo> contract_terminate_info;
+  Optional<ContractTerminateInfo> contract_terminate_info;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -267,7 +267,7 @@ struct PostRemindersApplicationRequest {
     std::optional<std::string> parking_order_mini_prog_appid;
     // maxLength 256
     std::optional<std::string> parking_order_path;
-    std::optional<ChargingRule> charging_rule;
+    Optional<ChargingRule> charging_rule;
     // Unknown members.
     JsonValue extra;
 
@@ -601,7 +601,7 @@ struct GetRemindersApplicationQueryResponse {
       std::optional<std::string> parking_order_mini_prog_appid;
       // maxLength 256
       std::optional<std::string> parking_order_path;
-      std::optional<ChargingRule> charging_rule;
+      Optional<ChargingRule> charging_rule;
       // Unknown members.
       JsonValue extra;
 
@@ -645,8 +645,8 @@ struct GetRemindersApplicationQueryResponse {
     std::optional<std::string> parking_lot_audit_no;
     Enum<AuditStatus> audit_status;
     std::optional<std::int64_t> submit_time;
-    std::optional<ParkingLot> parking_lot;
-    std::optional<AuditComment> audit_comment;
+    Optional<ParkingLot> parking_lot;
+    Optional<AuditComment> audit_comment;
     // Unknown members.
     JsonValue extra;
 
@@ -657,7 +657,7 @@ struct GetRemindersApplicationQueryResponse {
     Application& operator=(Application&&) = default;
     ~Application();
   };
-  std::optional<Application> application;
+  Optional<Application> application;
   // maxLength 64
   std::optional<std::string> wx_parking_lot_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1022,7 +1022,7 @@ struct GetRemindersApplicationsResponse {
       std::optional<std::string> parking_order_mini_prog_appid;
       // maxLength 256
       std::optional<std::string> parking_order_path;
-      std::optional<ChargingRule> charging_rule;
+      Optional<ChargingRule> charging_rule;
       // Unknown members.
       JsonValue extra;
 
@@ -1066,8 +1066,8 @@ struct GetRemindersApplicationsResponse {
     std::optional<std::string> parking_lot_audit_no;
     Enum<AuditStatus> audit_status;
     std::optional<std::int64_t> submit_time;
-    std::optional<ParkingLot> parking_lot;
-    std::optional<AuditComment> audit_comment;
+    Optional<ParkingLot> parking_lot;
+    Optional<AuditComment> audit_comment;
     // Unknown members.
     JsonValue extra;
 

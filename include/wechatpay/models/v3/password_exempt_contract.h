@@ -524,7 +524,7 @@ struct GetContractsServiceIdOutContractCodeResponse {
   std::optional<std::string> contract_state;
   // format rfc3339
   std::optional<std::string> contract_signed_time;
-  std::optional<ContractTerminateInfo> contract_terminate_info;
+  Optional<ContractTerminateInfo> contract_terminate_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

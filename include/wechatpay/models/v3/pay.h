@@ -208,7 +208,7 @@ struct PostInstalPartnerExposureRequest {
   std::string sp_appid;
   std::string sub_appid;
   std::optional<std::string> sub_mchid;
-  std::optional<UserId> user_id;
+  Optional<UserId> user_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -346,7 +346,7 @@ struct PostPartnerTransactionsAppRequest {
     };
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -385,7 +385,7 @@ struct PostPartnerTransactionsAppRequest {
       Identity& operator=(Identity&&) = default;
       ~Identity();
     };
-    std::optional<Identity> identity;
+    Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
 
@@ -454,7 +454,7 @@ struct PostPartnerTransactionsAppRequest {
   std::string sp_mchid;
   std::optional<std::string> sub_appid;
   std::string sub_mchid;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   std::string description;
   std::optional<std::string> attach;
   std::string out_trade_no;
@@ -465,10 +465,10 @@ struct PostPartnerTransactionsAppRequest {
   std::optional<std::string> goods_tag;
   std::vector<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<Payer> payer;
-  std::optional<SubsidyInfo> subsidy_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
+  Optional<Payer> payer;
+  Optional<SubsidyInfo> subsidy_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -600,7 +600,7 @@ struct PostPartnerTransactionsAppWithContractRequest {
     };
     std::string payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -640,11 +640,11 @@ struct PostPartnerTransactionsAppWithContractRequest {
   std::optional<std::string> attach;
   std::string notify_url;
   std::optional<std::string> goods_tag;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   std::optional<bool> support_fapiao;
   Amount amount;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
   ContractInfo contract_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -817,8 +817,8 @@ struct PostPartnerTransactionsCodepayRequest {
   Payer payer;
   Amount amount;
   SceneInfo scene_info;
-  std::optional<Detail> detail;
-  std::optional<SettleInfo> settle_info;
+  Optional<Detail> detail;
+  Optional<SettleInfo> settle_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -910,8 +910,8 @@ struct PostPartnerTransactionsCodepayResponse {
   std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_desc;
   std::optional<std::string> attach;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1137,8 +1137,8 @@ struct PostPartnerTransactionsH5Request {
     };
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
-    std::optional<H5Info> h5_info;
+    Optional<StoreInfo> store_info;
+    Optional<H5Info> h5_info;
     // Unknown members.
     JsonValue extra;
 
@@ -1177,7 +1177,7 @@ struct PostPartnerTransactionsH5Request {
       Identity& operator=(Identity&&) = default;
       ~Identity();
     };
-    std::optional<Identity> identity;
+    Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
 
@@ -1192,7 +1192,7 @@ struct PostPartnerTransactionsH5Request {
   std::string sp_mchid;
   std::optional<std::string> sub_appid;
   std::string sub_mchid;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   std::string description;
   std::optional<std::string> attach;
   std::string out_trade_no;
@@ -1203,9 +1203,9 @@ struct PostPartnerTransactionsH5Request {
   std::optional<std::string> goods_tag;
   std::vector<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   SceneInfo scene_info;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1381,7 +1381,7 @@ struct GetPartnerTransactionsIdByTransactionIdResponse {
     };
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -1409,7 +1409,7 @@ struct GetPartnerTransactionsIdByTransactionIdResponse {
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_mchid;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   std::optional<std::string> transaction_id;
   Enum<TradeType> trade_type;
   Enum<TradeState> trade_state;
@@ -1420,16 +1420,16 @@ struct GetPartnerTransactionsIdByTransactionIdResponse {
   std::optional<std::string> description;
   std::optional<std::string> attach;
   std::optional<std::string> out_trade_no;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   // format rfc3339
   std::optional<std::string> time_expire;
   std::optional<std::string> notify_url;
   std::optional<std::string> goods_tag;
   List<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<Payer> payer;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
+  Optional<Payer> payer;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1562,7 +1562,7 @@ struct PostPartnerTransactionsJsapiRequest {
     };
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -1603,7 +1603,7 @@ struct PostPartnerTransactionsJsapiRequest {
     };
     std::string sp_openid;
     std::optional<std::string> sub_openid;
-    std::optional<Identity> identity;
+    Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
 
@@ -1672,7 +1672,7 @@ struct PostPartnerTransactionsJsapiRequest {
   std::string sp_mchid;
   std::optional<std::string> sub_appid;
   std::string sub_mchid;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   std::string description;
   std::optional<std::string> attach;
   std::string out_trade_no;
@@ -1683,10 +1683,10 @@ struct PostPartnerTransactionsJsapiRequest {
   std::optional<std::string> goods_tag;
   std::vector<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
   Payer payer;
-  std::optional<SubsidyInfo> subsidy_info;
+  Optional<SubsidyInfo> subsidy_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1832,7 +1832,7 @@ struct PostPartnerTransactionsJsapiWithContractRequest {
     };
     std::string payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -1874,12 +1874,12 @@ struct PostPartnerTransactionsJsapiWithContractRequest {
   std::optional<std::string> attach;
   std::string notify_url;
   std::optional<std::string> goods_tag;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   std::optional<bool> support_fapiao;
   Amount amount;
   Payer payer;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
   ContractInfo contract_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2017,7 +2017,7 @@ struct PostPartnerTransactionsMiniprogramRequest {
     };
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -2054,9 +2054,9 @@ struct PostPartnerTransactionsMiniprogramRequest {
   std::optional<bool> support_fapiao;
   Amount amount;
   Payer payer;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<SettleInfo> settle_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
+  Optional<SettleInfo> settle_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2201,7 +2201,7 @@ struct PostPartnerTransactionsNativeRequest {
     };
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -2240,7 +2240,7 @@ struct PostPartnerTransactionsNativeRequest {
       Identity& operator=(Identity&&) = default;
       ~Identity();
     };
-    std::optional<Identity> identity;
+    Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
 
@@ -2255,7 +2255,7 @@ struct PostPartnerTransactionsNativeRequest {
   std::string sp_mchid;
   std::optional<std::string> sub_appid;
   std::string sub_mchid;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   std::string description;
   std::optional<std::string> attach;
   std::string out_trade_no;
@@ -2266,9 +2266,9 @@ struct PostPartnerTransactionsNativeRequest {
   std::optional<std::string> goods_tag;
   std::vector<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<Payer> payer;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
+  Optional<Payer> payer;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2445,7 +2445,7 @@ struct GetPartnerTransactionsOutTradeNoResponse {
     };
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -2486,7 +2486,7 @@ struct GetPartnerTransactionsOutTradeNoResponse {
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_mchid;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   std::optional<std::string> transaction_id;
   Enum<TradeType> trade_type;
   Enum<TradeState> trade_state;
@@ -2497,17 +2497,17 @@ struct GetPartnerTransactionsOutTradeNoResponse {
   std::optional<std::string> description;
   std::optional<std::string> attach;
   std::optional<std::string> out_trade_no;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   // format rfc3339
   std::optional<std::string> time_expire;
   std::optional<std::string> notify_url;
   std::optional<std::string> goods_tag;
   List<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<Payer> payer;
-  std::optional<InstallmentInfo> installment_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
+  Optional<Payer> payer;
+  Optional<InstallmentInfo> installment_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2799,9 +2799,9 @@ struct PostPartnerTransactionsScannedposRequest {
   std::optional<bool> support_fapiao;
   Amount amount;
   Payer payer;
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   SceneInfo scene_info;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2932,7 +2932,7 @@ struct PostTransactionsAppRequest {
     };
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -2971,7 +2971,7 @@ struct PostTransactionsAppRequest {
       Identity& operator=(Identity&&) = default;
       ~Identity();
     };
-    std::optional<Identity> identity;
+    Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
 
@@ -3060,11 +3060,11 @@ struct PostTransactionsAppRequest {
   std::optional<std::string> goods_tag;
   std::vector<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<Payer> payer;
-  std::optional<SettleInfo> settle_info;
-  std::optional<SubsidyInfo> subsidy_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
+  Optional<Payer> payer;
+  Optional<SettleInfo> settle_info;
+  Optional<SubsidyInfo> subsidy_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3183,7 +3183,7 @@ struct PostTransactionsAppWithContractRequest {
     };
     std::string payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -3234,9 +3234,9 @@ struct PostTransactionsAppWithContractRequest {
   std::optional<std::string> goods_tag;
   std::optional<bool> support_fapiao;
   Amount amount;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<SettleInfo> settle_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
+  Optional<SettleInfo> settle_info;
   ContractInfo contract_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -3403,8 +3403,8 @@ struct PostTransactionsCodepayRequest {
   Payer payer;
   Amount amount;
   SceneInfo scene_info;
-  std::optional<Detail> detail;
-  std::optional<SettleInfo> settle_info;
+  Optional<Detail> detail;
+  Optional<SettleInfo> settle_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3491,8 +3491,8 @@ struct PostTransactionsCodepayResponse {
   std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_desc;
   std::optional<std::string> attach;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -3696,8 +3696,8 @@ struct PostTransactionsH5Request {
     };
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
-    std::optional<H5Info> h5_info;
+    Optional<StoreInfo> store_info;
+    Optional<H5Info> h5_info;
     // Unknown members.
     JsonValue extra;
 
@@ -3736,7 +3736,7 @@ struct PostTransactionsH5Request {
       Identity& operator=(Identity&&) = default;
       ~Identity();
     };
-    std::optional<Identity> identity;
+    Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
 
@@ -3771,10 +3771,10 @@ struct PostTransactionsH5Request {
   std::optional<std::string> goods_tag;
   std::vector<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   SceneInfo scene_info;
-  std::optional<Payer> payer;
-  std::optional<SettleInfo> settle_info;
+  Optional<Payer> payer;
+  Optional<SettleInfo> settle_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3932,7 +3932,7 @@ struct GetTransactionsIdByTransactionIdResponse {
     };
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -3955,15 +3955,15 @@ struct GetTransactionsIdByTransactionIdResponse {
   std::optional<std::string> description;
   std::optional<std::string> attach;
   std::optional<std::string> out_trade_no;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   // format rfc3339
   std::optional<std::string> time_expire;
   std::optional<std::string> notify_url;
   std::optional<std::string> goods_tag;
   List<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4082,7 +4082,7 @@ struct PostTransactionsJsapiRequest {
     };
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -4122,7 +4122,7 @@ struct PostTransactionsJsapiRequest {
       ~Identity();
     };
     std::string openid;
-    std::optional<Identity> identity;
+    Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
 
@@ -4211,11 +4211,11 @@ struct PostTransactionsJsapiRequest {
   std::optional<std::string> goods_tag;
   std::vector<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
   Payer payer;
-  std::optional<SettleInfo> settle_info;
-  std::optional<SubsidyInfo> subsidy_info;
+  Optional<SettleInfo> settle_info;
+  Optional<SubsidyInfo> subsidy_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4346,7 +4346,7 @@ struct PostTransactionsJsapiWithContractRequest {
     };
     std::string payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -4400,9 +4400,9 @@ struct PostTransactionsJsapiWithContractRequest {
   std::optional<bool> support_fapiao;
   Amount amount;
   Payer payer;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<SettleInfo> settle_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
+  Optional<SettleInfo> settle_info;
   ContractInfo contract_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -4534,7 +4534,7 @@ struct PostTransactionsNativeRequest {
     };
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -4573,7 +4573,7 @@ struct PostTransactionsNativeRequest {
       Identity& operator=(Identity&&) = default;
       ~Identity();
     };
-    std::optional<Identity> identity;
+    Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
 
@@ -4608,10 +4608,10 @@ struct PostTransactionsNativeRequest {
   std::optional<std::string> goods_tag;
   std::vector<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<Payer> payer;
-  std::optional<SettleInfo> settle_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
+  Optional<Payer> payer;
+  Optional<SettleInfo> settle_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4769,7 +4769,7 @@ struct GetTransactionsOutTradeNoResponse {
     };
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -4817,17 +4817,17 @@ struct GetTransactionsOutTradeNoResponse {
   std::optional<std::string> description;
   std::optional<std::string> attach;
   std::optional<std::string> out_trade_no;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   // format rfc3339
   std::optional<std::string> time_expire;
   std::optional<std::string> notify_url;
   std::optional<std::string> goods_tag;
   List<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<Payer> payer;
-  std::optional<InstallmentInfo> installment_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
+  Optional<Payer> payer;
+  Optional<InstallmentInfo> installment_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

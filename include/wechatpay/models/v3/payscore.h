@@ -409,12 +409,12 @@ struct GetAcquiringbankServiceorderResponse {
   std::optional<std::string> state_description;
   List<PostPayments> post_payments;
   List<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
+  Optional<RiskFund> risk_fund;
   std::optional<std::int64_t> total_amount;
   std::optional<bool> need_collection;
-  std::optional<Collection> collection;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<Collection> collection;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> openid;
@@ -549,7 +549,7 @@ struct PostAcquiringbankServiceorderRequest {
   std::vector<PostDiscounts> post_discounts;
   RiskFund risk_fund;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
   std::optional<bool> need_user_confirm;
@@ -638,9 +638,9 @@ struct PostAcquiringbankServiceorderResponse {
   std::optional<std::string> state_description;
   List<PostPayments> post_payments;
   List<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> order_id;
@@ -886,8 +886,8 @@ struct PostAcquiringbankServiceorderByOutOrderNoCompleteRequest {
   std::vector<PostPayments> post_payments;
   std::vector<PostDiscounts> post_discounts;
   std::int64_t total_amount = 0;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<bool> profit_sharing;
   std::optional<std::string> complete_time;
   std::optional<std::string> goods_tag;
@@ -1305,7 +1305,7 @@ struct PostAcquiringbankServicepayondeliveryorderRequest {
       ~Goods();
     };
     std::optional<std::string> real_merchant_appid;
-    std::optional<JumpLink> jump_link;
+    Optional<JumpLink> jump_link;
     std::vector<Goods> goods;
     // Unknown members.
     JsonValue extra;
@@ -1327,15 +1327,15 @@ struct PostAcquiringbankServicepayondeliveryorderRequest {
   std::vector<PostPayments> post_payments;
   std::vector<PostDiscounts> post_discounts;
   TimeRange time_range;
-  std::optional<Location> location;
-  std::optional<RiskFund> risk_fund;
+  Optional<Location> location;
+  Optional<RiskFund> risk_fund;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
   std::optional<bool> need_user_confirm;
   std::optional<std::string> mchid;
-  std::optional<ShoppingInfo> shopping_info;
+  Optional<ShoppingInfo> shopping_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1443,7 +1443,7 @@ struct PostAcquiringbankServicepayondeliveryorderResponse {
       ~Goods();
     };
     std::optional<std::string> real_merchant_appid;
-    std::optional<JumpLink> jump_link;
+    Optional<JumpLink> jump_link;
     List<Goods> goods;
     // Unknown members.
     JsonValue extra;
@@ -1466,14 +1466,14 @@ struct PostAcquiringbankServicepayondeliveryorderResponse {
   std::optional<std::string> state_description;
   List<PostPayments> post_payments;
   List<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> order_id;
   std::optional<std::string> package;
-  std::optional<ShoppingInfo> shopping_info;
+  Optional<ShoppingInfo> shopping_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1810,12 +1810,12 @@ struct GetOverseaPartnerServiceorderResponse {
   Enum<StateDescription> state_description;
   List<PostPayments> post_payments;
   List<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
+  Optional<RiskFund> risk_fund;
   std::optional<std::int64_t> total_amount;
   std::optional<bool> need_collection;
-  std::optional<Collection> collection;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<Collection> collection;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> openid;
@@ -1955,7 +1955,7 @@ struct PostOverseaPartnerServiceorderRequest {
   std::vector<PostDiscounts> post_discounts;
   RiskFund risk_fund;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
   std::optional<bool> need_user_confirm;
@@ -2060,9 +2060,9 @@ struct PostOverseaPartnerServiceorderResponse {
   Enum<StateDescription> state_description;
   List<PostPayments> post_payments;
   List<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> order_id;
@@ -2238,8 +2238,8 @@ struct PostOverseaPartnerServiceorderByOutOrderNoCompleteRequest {
   std::vector<PostDiscounts> post_discounts;
   std::int64_t total_amount = 0;
   std::optional<std::string> currency;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<bool> profit_sharing;
   // format rfc3339
   std::optional<std::string> complete_time;
@@ -2460,7 +2460,7 @@ struct PostPartnerPermissionsApplyForSceneRequest {
   std::string authorization_code;
   std::optional<std::string> notify_url;
   std::string scene;
-  std::optional<TransactionSceneInfo> transaction_scene_info;
+  Optional<TransactionSceneInfo> transaction_scene_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2562,7 +2562,7 @@ struct PostPartnerPermissionsAssessUserRiskLevelRequest {
   std::optional<std::string> authorization_code;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
-  std::optional<ShoppingInfo> shopping_info;
+  Optional<ShoppingInfo> shopping_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3285,12 +3285,12 @@ struct GetPartnerServiceorderResponse {
   Enum<StateDescription> state_description;
   List<PostPayments> post_payments;
   List<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
+  Optional<RiskFund> risk_fund;
   std::optional<std::int64_t> total_amount;
   std::optional<bool> need_collection;
-  std::optional<Collection> collection;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<Collection> collection;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> openid;
@@ -3444,13 +3444,13 @@ struct PostPartnerServiceorderRequest {
   std::vector<PostDiscounts> post_discounts;
   RiskFund risk_fund;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
   std::optional<bool> need_user_confirm;
   std::string notify_url;
   std::optional<std::string> attach;
-  std::optional<Device> device;
+  Optional<Device> device;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3533,9 +3533,9 @@ struct PostPartnerServiceorderResponse {
   Enum<StateDescription> state_description;
   List<PostPayments> post_payments;
   List<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> order_id;
@@ -3652,7 +3652,7 @@ struct PostPartnerServiceorderDirectCompleteRequest {
   std::vector<PostDiscounts> post_discounts;
   std::int64_t total_amount = 0;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   std::optional<bool> profit_sharing;
   std::optional<std::string> goods_tag;
   std::optional<std::string> attach;
@@ -3846,12 +3846,12 @@ struct PostPartnerServiceorderByOutOrderNoCompleteRequest {
   std::vector<PostPayments> post_payments;
   std::vector<PostDiscounts> post_discounts;
   std::int64_t total_amount = 0;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<bool> profit_sharing;
   std::optional<std::string> complete_time;
   std::optional<std::string> goods_tag;
-  std::optional<Device> device;
+  Optional<Device> device;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3958,7 +3958,7 @@ struct PostPartnerServiceorderByOutOrderNoModifyRequest {
   std::vector<PostDiscounts> post_discounts;
   std::int64_t total_amount = 0;
   std::string reason;
-  std::optional<Device> device;
+  Optional<Device> device;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4451,7 +4451,7 @@ struct PostPartnerServicepayondeliveryorderRequest {
       ~Goods();
     };
     std::optional<std::string> real_merchant_appid;
-    std::optional<JumpLink> jump_link;
+    Optional<JumpLink> jump_link;
     std::vector<Goods> goods;
     // Unknown members.
     JsonValue extra;
@@ -4472,7 +4472,7 @@ struct PostPartnerServicepayondeliveryorderRequest {
   std::vector<PostPayments> post_payments;
   std::vector<PostDiscounts> post_discounts;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   RiskFund risk_fund;
   std::optional<std::string> attach;
   std::string notify_url;
@@ -4588,7 +4588,7 @@ struct PostPartnerServicepayondeliveryorderResponse {
       ~Goods();
     };
     std::optional<std::string> real_merchant_appid;
-    std::optional<JumpLink> jump_link;
+    Optional<JumpLink> jump_link;
     List<Goods> goods;
     // Unknown members.
     JsonValue extra;
@@ -4611,14 +4611,14 @@ struct PostPartnerServicepayondeliveryorderResponse {
   std::optional<std::string> state_description;
   List<PostPayments> post_payments;
   List<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> order_id;
   std::optional<std::string> package;
-  std::optional<ShoppingInfo> shopping_info;
+  Optional<ShoppingInfo> shopping_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4821,7 +4821,7 @@ struct GetPayafterOrdersResponse {
   std::optional<std::string> out_order_no;
   std::optional<std::string> service_id;
   Enum<State> state;
-  std::optional<FinishType> finish_type;
+  Optional<FinishType> finish_type;
   // pattern `\d{8}|\d{14}|OnAccept`
   std::optional<std::string> service_start_time;
   // pattern `\d{8}|\d{14}`
@@ -5117,7 +5117,7 @@ struct PostPayafterOrdersByOutOrderNoCompleteRequest {
   };
   std::string appid;
   std::string service_id;
-  std::optional<FinishType> finish_type;
+  Optional<FinishType> finish_type;
   std::optional<std::string> cancel_reason;
   std::optional<std::string> real_service_start_time;
   std::optional<std::string> real_service_end_time;
@@ -5218,7 +5218,7 @@ struct PostPayafterOrdersByOutOrderNoSyncRequest {
   std::optional<std::string> appid;
   std::optional<std::string> service_id;
   Enum<Type> type;
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5380,7 +5380,7 @@ struct PostPermissionsAssessUserRiskLevelRequest {
   std::string appid;
   std::optional<std::string> authorization_code;
   std::optional<std::string> openid;
-  std::optional<ShoppingInfo> shopping_info;
+  Optional<ShoppingInfo> shopping_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6570,12 +6570,12 @@ struct GetServiceorderResponse {
   Enum<StateDescription> state_description;
   List<PostPayments> post_payments;
   List<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
+  Optional<RiskFund> risk_fund;
   std::optional<std::int64_t> total_amount;
   std::optional<bool> need_collection;
-  std::optional<Collection> collection;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<Collection> collection;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> openid;
@@ -6716,13 +6716,13 @@ struct PostServiceorderRequest {
   std::vector<PostPayments> post_payments;
   std::vector<PostDiscounts> post_discounts;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   RiskFund risk_fund;
   std::optional<std::string> attach;
   std::string notify_url;
   std::optional<std::string> openid;
   std::optional<bool> need_user_confirm;
-  std::optional<Device> device;
+  Optional<Device> device;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6823,9 +6823,9 @@ struct PostServiceorderResponse {
   Enum<StateDescription> state_description;
   List<PostPayments> post_payments;
   List<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> order_id;
@@ -6944,7 +6944,7 @@ struct PostServiceorderDirectCompleteRequest {
   std::vector<PostPayments> post_payments;
   std::vector<PostDiscounts> post_discounts;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   std::optional<std::string> service_introduction;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
@@ -6988,8 +6988,8 @@ struct PostServiceorderDirectCompleteResponse {
   std::optional<std::string> service_id;
   List<PostPayments> post_payments;
   List<PostDiscounts> post_discounts;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> service_introduction;
   std::optional<std::string> mchid;
   std::optional<std::string> order_id;
@@ -7193,11 +7193,11 @@ struct PostServiceorderByOutOrderNoCompleteRequest {
   std::vector<PostPayments> post_payments;
   std::vector<PostDiscounts> post_discounts;
   std::int64_t total_amount = 0;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<bool> profit_sharing;
   std::optional<std::string> goods_tag;
-  std::optional<Device> device;
+  Optional<Device> device;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -7289,9 +7289,9 @@ struct PostServiceorderByOutOrderNoCompleteResponse {
   std::optional<std::int64_t> total_amount;
   List<PostPayments> post_payments;
   List<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> order_id;
   std::optional<bool> need_collection;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -7395,7 +7395,7 @@ struct PostServiceorderByOutOrderNoModifyRequest {
   std::vector<PostDiscounts> post_discounts;
   std::int64_t total_amount = 0;
   std::string reason;
-  std::optional<Device> device;
+  Optional<Device> device;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -7540,12 +7540,12 @@ struct PostServiceorderByOutOrderNoModifyResponse {
   Enum<StateDescription> state_description;
   List<PostPayments> post_payments;
   List<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
+  Optional<RiskFund> risk_fund;
   std::optional<std::int64_t> total_amount;
   std::optional<bool> need_collection;
-  std::optional<Collection> collection;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<Collection> collection;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> order_id;
@@ -7991,12 +7991,12 @@ struct PostServiceorderByOutOrderNoSyncResponse {
   std::optional<std::string> state_description;
   List<PostPayments> post_payments;
   List<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
+  Optional<RiskFund> risk_fund;
   std::optional<std::int64_t> total_amount;
   std::optional<bool> need_collection;
-  std::optional<Collection> collection;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<Collection> collection;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> openid;
@@ -8193,7 +8193,7 @@ struct PostServicepayondeliveryorderRequest {
   std::vector<PostPayments> post_payments;
   std::vector<PostDiscounts> post_discounts;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   RiskFund risk_fund;
   std::optional<std::string> attach;
   std::string notify_url;
@@ -8305,7 +8305,7 @@ struct PostServicepayondeliveryorderResponse {
       ~Goods();
     };
     std::optional<std::string> real_merchant_appid;
-    std::optional<JumpLink> jump_link;
+    Optional<JumpLink> jump_link;
     List<Goods> goods;
     // Unknown members.
     JsonValue extra;
@@ -8326,14 +8326,14 @@ struct PostServicepayondeliveryorderResponse {
   std::optional<std::string> state_description;
   List<PostPayments> post_payments;
   List<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> order_id;
   std::optional<std::string> package;
-  std::optional<ShoppingInfo> shopping_info;
+  Optional<ShoppingInfo> shopping_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -8419,7 +8419,7 @@ struct PostSignPlanPartnerServiceorderRequest {
   std::string notify_url;
   std::string service_introduction;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::string out_trade_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -8501,9 +8501,9 @@ struct PostSignPlanPartnerServiceorderResponse {
   std::optional<std::string> state_description;
   List<PostPayments> post_payments;
   List<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> order_id;
@@ -8650,7 +8650,7 @@ struct PostSignPlanPartnerUserSignPlansResponse {
     SignPlan& operator=(SignPlan&&) = default;
     ~SignPlan();
   };
-  std::optional<SignPlan> sign_plan;
+  Optional<SignPlan> sign_plan;
   std::optional<std::string> package;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -8982,7 +8982,7 @@ struct PostSignPlanServiceorderRequest {
   std::string notify_url;
   std::string service_introduction;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::string out_trade_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -9060,9 +9060,9 @@ struct PostSignPlanServiceorderResponse {
   std::optional<std::string> state_description;
   List<PostPayments> post_payments;
   List<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> order_id;
@@ -9199,7 +9199,7 @@ struct PostSignPlanUserSignPlansResponse {
     SignPlan& operator=(SignPlan&&) = default;
     ~SignPlan();
   };
-  std::optional<SignPlan> sign_plan;
+  Optional<SignPlan> sign_plan;
   std::optional<std::string> package;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -9548,7 +9548,7 @@ struct GetSmartretailOrdersResponse {
   std::optional<std::string> out_order_no;
   std::optional<std::string> service_id;
   Enum<State> state;
-  std::optional<FinishType> finish_type;
+  Optional<FinishType> finish_type;
   // pattern `\d{8}|\d{14}|OnAccept`
   std::optional<std::string> service_start_time;
   // pattern `\d{8}|\d{14}`
@@ -9837,7 +9837,7 @@ struct PostSmartretailOrdersByOutOrderNoCompleteRequest {
   };
   std::string appid;
   std::string service_id;
-  std::optional<FinishType> finish_type;
+  Optional<FinishType> finish_type;
   std::optional<std::string> cancel_reason;
   std::optional<std::string> real_service_start_time;
   std::optional<std::string> real_service_end_time;

@@ -82,7 +82,7 @@ struct PostEcommerceBankTransferRechargesApplyResponse {
   };
   std::optional<std::string> recharge_id;
   std::optional<std::string> out_recharge_no;
-  std::optional<TransferInAccount> transfer_in_account;
+  Optional<TransferInAccount> transfer_in_account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -199,8 +199,8 @@ struct GetEcommerceBankTransferRechargesOutRechargeNoResponse {
   Enum<RechargeState> recharge_state;
   Enum<RechargeScene> recharge_scene;
   std::optional<std::string> recharge_state_desc;
-  std::optional<RechargeAmount> recharge_amount;
-  std::optional<BankTransferInfo> bank_transfer_info;
+  Optional<RechargeAmount> recharge_amount;
+  Optional<BankTransferInfo> bank_transfer_info;
   std::optional<std::string> accept_time;
   std::optional<std::string> success_time;
   std::optional<std::string> close_time;
@@ -438,7 +438,7 @@ struct PostEcommerceMchTransferCompensateBillsRequest {
       ~TransactionInfo();
     };
     Enum<Type> type;
-    std::optional<TransactionInfo> transaction_info;
+    Optional<TransactionInfo> transaction_info;
     // Unknown members.
     JsonValue extra;
 
@@ -490,7 +490,7 @@ struct PostEcommerceMchTransferCompensateBillsResponse {
         ~TransactionInfo();
       };
       Enum<Type> type;
-      std::optional<TransactionInfo> transaction_info;
+      Optional<TransactionInfo> transaction_info;
       // Unknown members.
       JsonValue extra;
 
@@ -501,7 +501,7 @@ struct PostEcommerceMchTransferCompensateBillsResponse {
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -522,7 +522,7 @@ struct PostEcommerceMchTransferCompensateBillsResponse {
     kCancelled = 6,        // "CANCELLED"
   };
   std::optional<std::string> sp_mchid;
-  std::optional<ReceiverDetail> receiver_detail;
+  Optional<ReceiverDetail> receiver_detail;
   std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
@@ -622,7 +622,7 @@ struct GetEcommerceMchTransferCompensateBillsBillIdResponse {
         ~TransactionInfo();
       };
       Enum<Type> type;
-      std::optional<TransactionInfo> transaction_info;
+      Optional<TransactionInfo> transaction_info;
       // Unknown members.
       JsonValue extra;
 
@@ -633,7 +633,7 @@ struct GetEcommerceMchTransferCompensateBillsBillIdResponse {
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -668,7 +668,7 @@ struct GetEcommerceMchTransferCompensateBillsBillIdResponse {
     ~CloseInfo();
   };
   std::optional<std::string> sp_mchid;
-  std::optional<ReceiverDetail> receiver_detail;
+  Optional<ReceiverDetail> receiver_detail;
   std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
@@ -678,7 +678,7 @@ struct GetEcommerceMchTransferCompensateBillsBillIdResponse {
   std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -771,7 +771,7 @@ struct GetEcommerceMchTransferCompensateBillsOutBillNoResponse {
         ~TransactionInfo();
       };
       Enum<Type> type;
-      std::optional<TransactionInfo> transaction_info;
+      Optional<TransactionInfo> transaction_info;
       // Unknown members.
       JsonValue extra;
 
@@ -782,7 +782,7 @@ struct GetEcommerceMchTransferCompensateBillsOutBillNoResponse {
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -817,7 +817,7 @@ struct GetEcommerceMchTransferCompensateBillsOutBillNoResponse {
     ~CloseInfo();
   };
   std::optional<std::string> sp_mchid;
-  std::optional<ReceiverDetail> receiver_detail;
+  Optional<ReceiverDetail> receiver_detail;
   std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
@@ -827,7 +827,7 @@ struct GetEcommerceMchTransferCompensateBillsOutBillNoResponse {
   std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -985,7 +985,7 @@ struct PostEcommerceMchTransferCompensateBillsPreTransferRequest {
       ~TransactionInfo();
     };
     Enum<Type> type;
-    std::optional<TransactionInfo> transaction_info;
+    Optional<TransactionInfo> transaction_info;
     // Unknown members.
     JsonValue extra;
 
@@ -1111,8 +1111,8 @@ struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsRequest {
       ~UserInfo();
     };
     Enum<Type> type;
-    std::optional<TransactionInfo> transaction_info;
-    std::optional<UserInfo> user_info;
+    Optional<TransactionInfo> transaction_info;
+    Optional<UserInfo> user_info;
     // Unknown members.
     JsonValue extra;
 
@@ -1167,7 +1167,7 @@ struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse {
         ~TransactionInfo();
       };
       Enum<Type> type;
-      std::optional<TransactionInfo> transaction_info;
+      Optional<TransactionInfo> transaction_info;
       // Unknown members.
       JsonValue extra;
 
@@ -1178,7 +1178,7 @@ struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse {
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -1200,7 +1200,7 @@ struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse {
   };
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
-  std::optional<ReceiverDetail> receiver_detail;
+  Optional<ReceiverDetail> receiver_detail;
   std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
@@ -1304,7 +1304,7 @@ struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdResponse {
         ~TransactionInfo();
       };
       Enum<Type> type;
-      std::optional<TransactionInfo> transaction_info;
+      Optional<TransactionInfo> transaction_info;
       // Unknown members.
       JsonValue extra;
 
@@ -1315,7 +1315,7 @@ struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdResponse {
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -1351,7 +1351,7 @@ struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdResponse {
   };
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
-  std::optional<ReceiverDetail> receiver_detail;
+  Optional<ReceiverDetail> receiver_detail;
   std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
@@ -1361,7 +1361,7 @@ struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdResponse {
   std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   std::optional<std::string> sub_appid;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1460,7 +1460,7 @@ struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoRespons
         ~TransactionInfo();
       };
       Enum<Type> type;
-      std::optional<TransactionInfo> transaction_info;
+      Optional<TransactionInfo> transaction_info;
       // Unknown members.
       JsonValue extra;
 
@@ -1471,7 +1471,7 @@ struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoRespons
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -1507,7 +1507,7 @@ struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoRespons
   };
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
-  std::optional<ReceiverDetail> receiver_detail;
+  Optional<ReceiverDetail> receiver_detail;
   std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
@@ -1517,7 +1517,7 @@ struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoRespons
   std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   std::optional<std::string> sub_appid;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1610,8 +1610,8 @@ struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRequest 
       ~TransactionInfo();
     };
     Enum<Type> type;
-    std::optional<MchInfo> mch_info;
-    std::optional<TransactionInfo> transaction_info;
+    Optional<MchInfo> mch_info;
+    Optional<TransactionInfo> transaction_info;
     // Unknown members.
     JsonValue extra;
 
@@ -1662,8 +1662,8 @@ struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse
         ~TransactionInfo();
       };
       Enum<Type> type;
-      std::optional<MchInfo> mch_info;
-      std::optional<TransactionInfo> transaction_info;
+      Optional<MchInfo> mch_info;
+      Optional<TransactionInfo> transaction_info;
       // Unknown members.
       JsonValue extra;
 
@@ -1674,7 +1674,7 @@ struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -1697,7 +1697,7 @@ struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
-  std::optional<ReceiverDetail> receiver_detail;
+  Optional<ReceiverDetail> receiver_detail;
   std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
@@ -1808,8 +1808,8 @@ struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBill
         ~TransactionInfo();
       };
       Enum<Type> type;
-      std::optional<MchInfo> mch_info;
-      std::optional<TransactionInfo> transaction_info;
+      Optional<MchInfo> mch_info;
+      Optional<TransactionInfo> transaction_info;
       // Unknown members.
       JsonValue extra;
 
@@ -1820,7 +1820,7 @@ struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBill
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -1857,7 +1857,7 @@ struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBill
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
-  std::optional<ReceiverDetail> receiver_detail;
+  Optional<ReceiverDetail> receiver_detail;
   std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
@@ -1867,7 +1867,7 @@ struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBill
   std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1959,8 +1959,8 @@ struct PostEcommerceMchTransferDepositShippingCostCompensationBillsRequest {
       UserInfo& operator=(UserInfo&&) = default;
       ~UserInfo();
     };
-    std::optional<TransactionInfo> transaction_info;
-    std::optional<UserInfo> user_info;
+    Optional<TransactionInfo> transaction_info;
+    Optional<UserInfo> user_info;
     // Unknown members.
     JsonValue extra;
 
@@ -2013,8 +2013,8 @@ struct PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse {
       };
       using UserInfo =
           PostEcommerceMchTransferDepositShippingCostCompensationBillsRequest::Receiver::UserInfo;
-      std::optional<TransactionInfo> transaction_info;
-      std::optional<UserInfo> user_info;
+      Optional<TransactionInfo> transaction_info;
+      Optional<UserInfo> user_info;
       // Unknown members.
       JsonValue extra;
 
@@ -2025,7 +2025,7 @@ struct PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse {
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -2048,7 +2048,7 @@ struct PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse {
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
-  std::optional<ReceiverDetail> receiver_detail;
+  Optional<ReceiverDetail> receiver_detail;
   std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
@@ -2157,8 +2157,8 @@ struct GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoRespo
         UserInfo& operator=(UserInfo&&) = default;
         ~UserInfo();
       };
-      std::optional<TransactionInfo> transaction_info;
-      std::optional<UserInfo> user_info;
+      Optional<TransactionInfo> transaction_info;
+      Optional<UserInfo> user_info;
       // Unknown members.
       JsonValue extra;
 
@@ -2169,7 +2169,7 @@ struct GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoRespo
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -2205,7 +2205,7 @@ struct GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoRespo
   };
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
-  std::optional<ReceiverDetail> receiver_detail;
+  Optional<ReceiverDetail> receiver_detail;
   std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
@@ -2215,7 +2215,7 @@ struct GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoRespo
   std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2297,7 +2297,7 @@ struct PostEcommerceMchTransferInsuranceClaimBillsRequest {
       ~TransactionInfo();
     };
     Enum<Type> type;
-    std::optional<TransactionInfo> transaction_info;
+    Optional<TransactionInfo> transaction_info;
     // Unknown members.
     JsonValue extra;
 
@@ -2347,7 +2347,7 @@ struct PostEcommerceMchTransferInsuranceClaimBillsResponse {
         ~TransactionInfo();
       };
       Enum<Type> type;
-      std::optional<TransactionInfo> transaction_info;
+      Optional<TransactionInfo> transaction_info;
       // Unknown members.
       JsonValue extra;
 
@@ -2358,7 +2358,7 @@ struct PostEcommerceMchTransferInsuranceClaimBillsResponse {
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -2380,7 +2380,7 @@ struct PostEcommerceMchTransferInsuranceClaimBillsResponse {
   };
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
-  std::optional<ReceiverDetail> receiver_detail;
+  Optional<ReceiverDetail> receiver_detail;
   std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
@@ -2482,7 +2482,7 @@ struct GetEcommerceMchTransferInsuranceClaimBillsBillIdResponse {
         ~TransactionInfo();
       };
       Enum<Type> type;
-      std::optional<TransactionInfo> transaction_info;
+      Optional<TransactionInfo> transaction_info;
       // Unknown members.
       JsonValue extra;
 
@@ -2493,7 +2493,7 @@ struct GetEcommerceMchTransferInsuranceClaimBillsBillIdResponse {
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -2529,7 +2529,7 @@ struct GetEcommerceMchTransferInsuranceClaimBillsBillIdResponse {
   };
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
-  std::optional<ReceiverDetail> receiver_detail;
+  Optional<ReceiverDetail> receiver_detail;
   std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
@@ -2539,7 +2539,7 @@ struct GetEcommerceMchTransferInsuranceClaimBillsBillIdResponse {
   std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2634,7 +2634,7 @@ struct GetEcommerceMchTransferInsuranceClaimBillsOutBillNoResponse {
         ~TransactionInfo();
       };
       Enum<Type> type;
-      std::optional<TransactionInfo> transaction_info;
+      Optional<TransactionInfo> transaction_info;
       // Unknown members.
       JsonValue extra;
 
@@ -2645,7 +2645,7 @@ struct GetEcommerceMchTransferInsuranceClaimBillsOutBillNoResponse {
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -2681,7 +2681,7 @@ struct GetEcommerceMchTransferInsuranceClaimBillsOutBillNoResponse {
   };
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
-  std::optional<ReceiverDetail> receiver_detail;
+  Optional<ReceiverDetail> receiver_detail;
   std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
@@ -2691,7 +2691,7 @@ struct GetEcommerceMchTransferInsuranceClaimBillsOutBillNoResponse {
   std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2854,7 +2854,7 @@ struct PostEcommerceMchTransferInsuranceClaimBillsPreTransferRequest {
       ~TransactionInfo();
     };
     Enum<Type> type;
-    std::optional<TransactionInfo> transaction_info;
+    Optional<TransactionInfo> transaction_info;
     // Unknown members.
     JsonValue extra;
 
@@ -3007,7 +3007,7 @@ struct PostEcommerceMchTransferSubMchCompensationBillsResponse {
         ~MchInfo();
       };
       Enum<Type> type;
-      std::optional<MchInfo> mch_info;
+      Optional<MchInfo> mch_info;
       // Unknown members.
       JsonValue extra;
 
@@ -3018,7 +3018,7 @@ struct PostEcommerceMchTransferSubMchCompensationBillsResponse {
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -3036,7 +3036,7 @@ struct PostEcommerceMchTransferSubMchCompensationBillsResponse {
     kClosed = 3,    // "CLOSED"
   };
   std::optional<std::string> sp_mchid;
-  std::optional<ReceiverDetail> receiver_detail;
+  Optional<ReceiverDetail> receiver_detail;
   std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
@@ -3131,7 +3131,7 @@ struct GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoResponse {
         ~MchInfo();
       };
       Enum<Type> type;
-      std::optional<MchInfo> mch_info;
+      Optional<MchInfo> mch_info;
       // Unknown members.
       JsonValue extra;
 
@@ -3142,7 +3142,7 @@ struct GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoResponse {
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -3174,7 +3174,7 @@ struct GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoResponse {
     ~CloseInfo();
   };
   std::optional<std::string> sp_mchid;
-  std::optional<ReceiverDetail> receiver_detail;
+  Optional<ReceiverDetail> receiver_detail;
   std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
@@ -3184,7 +3184,7 @@ struct GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoResponse {
   std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -3264,7 +3264,7 @@ struct PostEcommerceMchTransferTransferBillsRequest {
       ~MchInfo();
     };
     Enum<Type> type;
-    std::optional<MchInfo> mch_info;
+    Optional<MchInfo> mch_info;
     // Unknown members.
     JsonValue extra;
 
@@ -3316,7 +3316,7 @@ struct PostEcommerceMchTransferTransferBillsResponse {
         ~MchInfo();
       };
       Enum<Type> type;
-      std::optional<MchInfo> mch_info;
+      Optional<MchInfo> mch_info;
       // Unknown members.
       JsonValue extra;
 
@@ -3327,7 +3327,7 @@ struct PostEcommerceMchTransferTransferBillsResponse {
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -3351,7 +3351,7 @@ struct PostEcommerceMchTransferTransferBillsResponse {
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
   Enum<BusinessType> business_type;
-  std::optional<ReceiverDetail> receiver_detail;
+  Optional<ReceiverDetail> receiver_detail;
   std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
@@ -3456,7 +3456,7 @@ struct GetEcommerceMchTransferTransferBillsBillIdResponse {
         ~MchInfo();
       };
       Enum<Type> type;
-      std::optional<MchInfo> mch_info;
+      Optional<MchInfo> mch_info;
       // Unknown members.
       JsonValue extra;
 
@@ -3467,7 +3467,7 @@ struct GetEcommerceMchTransferTransferBillsBillIdResponse {
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -3503,7 +3503,7 @@ struct GetEcommerceMchTransferTransferBillsBillIdResponse {
   };
   std::optional<std::string> sp_mchid;
   Enum<BusinessType> business_type;
-  std::optional<ReceiverDetail> receiver_detail;
+  Optional<ReceiverDetail> receiver_detail;
   std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
@@ -3514,7 +3514,7 @@ struct GetEcommerceMchTransferTransferBillsBillIdResponse {
   std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -3611,7 +3611,7 @@ struct GetEcommerceMchTransferTransferBillsOutBillNoResponse {
         ~MchInfo();
       };
       Enum<Type> type;
-      std::optional<MchInfo> mch_info;
+      Optional<MchInfo> mch_info;
       // Unknown members.
       JsonValue extra;
 
@@ -3622,7 +3622,7 @@ struct GetEcommerceMchTransferTransferBillsOutBillNoResponse {
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -3658,7 +3658,7 @@ struct GetEcommerceMchTransferTransferBillsOutBillNoResponse {
   };
   std::optional<std::string> sp_mchid;
   Enum<BusinessType> business_type;
-  std::optional<ReceiverDetail> receiver_detail;
+  Optional<ReceiverDetail> receiver_detail;
   std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
@@ -3669,7 +3669,7 @@ struct GetEcommerceMchTransferTransferBillsOutBillNoResponse {
   std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -4196,10 +4196,10 @@ struct GetEcommerceRechargesOutRechargeNoResponse {
   Enum<RechargeState> recharge_state;
   Enum<RechargeScene> recharge_scene;
   std::optional<std::string> recharge_state_desc;
-  std::optional<RechargeAmount> recharge_amount;
-  std::optional<BankTransferInfo> bank_transfer_info;
-  std::optional<QrRechargeInfo> qr_recharge_info;
-  std::optional<OnlineBankRechargeInfo> online_bank_recharge_info;
+  Optional<RechargeAmount> recharge_amount;
+  Optional<BankTransferInfo> bank_transfer_info;
+  Optional<QrRechargeInfo> qr_recharge_info;
+  Optional<OnlineBankRechargeInfo> online_bank_recharge_info;
   std::optional<std::string> accept_time;
   std::optional<std::string> success_time;
   std::optional<std::string> close_time;
@@ -4381,10 +4381,10 @@ struct PostEcommerceRechargesOutRechargeNoCloseResponse {
   Enum<RechargeState> recharge_state;
   Enum<RechargeScene> recharge_scene;
   std::optional<std::string> recharge_state_desc;
-  std::optional<RechargeAmount> recharge_amount;
-  std::optional<BankTransferInfo> bank_transfer_info;
-  std::optional<QrRechargeInfo> qr_recharge_info;
-  std::optional<OnlineBankRechargeInfo> online_bank_recharge_info;
+  Optional<RechargeAmount> recharge_amount;
+  Optional<BankTransferInfo> bank_transfer_info;
+  Optional<QrRechargeInfo> qr_recharge_info;
+  Optional<OnlineBankRechargeInfo> online_bank_recharge_info;
   std::optional<std::string> accept_time;
   std::optional<std::string> success_time;
   std::optional<std::string> close_time;
@@ -4502,7 +4502,7 @@ struct PostEcommerceSettlePrepaySettleOrdersRequest {
   Enum<TradeScenario> trade_scenario;
   // required
   std::vector<SettleInfoList> settle_info_list;
-  std::optional<ReceiveTypeTemplateId> receive_type_template_id;
+  Optional<ReceiveTypeTemplateId> receive_type_template_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4734,7 +4734,7 @@ struct PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettleRe
   // format rfc3339
   std::optional<std::string> finish_time;
   Enum<AbnormalType> abnormal_type;
-  std::optional<AbnormalSettleResult> abnormal_settle_result;
+  Optional<AbnormalSettleResult> abnormal_settle_result;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5201,7 +5201,7 @@ struct GetInsuranceMchTransferBatchesBatchIdResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::optional<TransferBatch> transfer_batch;
+  Optional<TransferBatch> transfer_batch;
   List<Data> data;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
@@ -5689,7 +5689,7 @@ struct GetInsuranceMchTransferBatchesOutBatchNoResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::optional<TransferBatch> transfer_batch;
+  Optional<TransferBatch> transfer_batch;
   List<Data> data;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
@@ -6075,7 +6075,7 @@ struct PostInsuranceMchTransferReservationApplyRequest {
       InsurancePolicy& operator=(InsurancePolicy&&) = default;
       ~InsurancePolicy();
     };
-    std::optional<InsurancePolicy> insurance_policy;
+    Optional<InsurancePolicy> insurance_policy;
     // Unknown members.
     JsonValue extra;
 
@@ -6099,7 +6099,7 @@ struct PostInsuranceMchTransferReservationApplyRequest {
   std::optional<std::string> user_real_name;
   std::string reserve_remark;
   std::string notify_url;
-  std::optional<SceneReportData> scene_report_data;
+  Optional<SceneReportData> scene_report_data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6237,7 +6237,7 @@ struct GetInsuranceMchTransferReservationOutReservationNoResponse {
   Enum<State> state;
   std::optional<std::string> accept_time;
   std::optional<std::string> reserve_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6354,7 +6354,7 @@ struct PostInsuranceMchTransferReservationOutReservationNoCloseResponse {
   Enum<State> state;
   std::optional<std::string> accept_time;
   std::optional<std::string> reserve_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6471,7 +6471,7 @@ struct GetInsuranceMchTransferReservationReservationIdResponse {
   Enum<State> state;
   std::optional<std::string> accept_time;
   std::optional<std::string> reserve_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6683,7 +6683,7 @@ struct GetMchTransferBatchesBatchIdResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::optional<TransferBatch> transfer_batch;
+  Optional<TransferBatch> transfer_batch;
   List<Data> data;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
@@ -7071,7 +7071,7 @@ struct GetMchTransferBatchesOutBatchNoResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::optional<TransferBatch> transfer_batch;
+  Optional<TransferBatch> transfer_batch;
   List<Data> data;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
@@ -7385,7 +7385,7 @@ struct PostMchTransferReservationApplyRequest {
       InsurancePolicy& operator=(InsurancePolicy&&) = default;
       ~InsurancePolicy();
     };
-    std::optional<InsurancePolicy> insurance_policy;
+    Optional<InsurancePolicy> insurance_policy;
     // Unknown members.
     JsonValue extra;
 
@@ -7409,7 +7409,7 @@ struct PostMchTransferReservationApplyRequest {
   std::optional<std::string> user_real_name;
   std::string reserve_remark;
   std::string notify_url;
-  std::optional<SceneReportData> scene_report_data;
+  Optional<SceneReportData> scene_report_data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -7526,7 +7526,7 @@ struct GetMchTransferReservationOutReservationNoResponse {
   std::optional<std::string> state;
   std::optional<std::string> accept_time;
   std::optional<std::string> reserve_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -7625,7 +7625,7 @@ struct PostMchTransferReservationOutReservationNoCloseResponse {
   std::optional<std::string> state;
   std::optional<std::string> accept_time;
   std::optional<std::string> reserve_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -7724,7 +7724,7 @@ struct GetMchTransferReservationReservationIdResponse {
   std::optional<std::string> state;
   std::optional<std::string> accept_time;
   std::optional<std::string> reserve_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -86,9 +86,9 @@ struct PostTransactionsRequest {
   std::optional<std::string> goods_tag;
   std::string contract_id;
   std::optional<std::string> notify_url;
-  std::optional<Amount> amount;
-  std::optional<BusInfo> bus_info;
-  std::optional<MetroInfo> metro_info;
+  Optional<Amount> amount;
+  Optional<BusInfo> bus_info;
+  Optional<MetroInfo> metro_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -182,9 +182,9 @@ struct PostTransactionsResponse {
   std::optional<std::string> attach;
   std::optional<std::string> contract_id;
   Enum<TradeScene> trade_scene;
-  std::optional<BusInfo> bus_info;
-  std::optional<MetroInfo> metro_info;
-  std::optional<Amount> amount;
+  Optional<BusInfo> bus_info;
+  Optional<MetroInfo> metro_info;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -358,9 +358,9 @@ struct GetTransactionsOutTradeNoResponse {
   std::optional<std::string> attach;
   std::optional<std::string> contract_id;
   Enum<TradeScene> trade_scene;
-  std::optional<BusInfo> bus_info;
-  std::optional<MetroInfo> metro_info;
-  std::optional<Amount> amount;
+  Optional<BusInfo> bus_info;
+  Optional<MetroInfo> metro_info;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;

@@ -69,7 +69,7 @@ struct PostApplicationsRequest {
   std::string channel_id;
   std::string sub_mchid;
   ActivityDetail activity_detail;
-  std::optional<AdditionalInformation> additional_information;
+  Optional<AdditionalInformation> additional_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -233,8 +233,8 @@ struct PatchApplicationsIdByApplicationIdRequest {
     AdditionalInformation& operator=(AdditionalInformation&&) = default;
     ~AdditionalInformation();
   };
-  std::optional<ActivityDetailModification> activity_detail_modification;
-  std::optional<AdditionalInformation> additional_information;
+  Optional<ActivityDetailModification> activity_detail_modification;
+  Optional<AdditionalInformation> additional_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

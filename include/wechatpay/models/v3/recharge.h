@@ -85,7 +85,7 @@ struct PostBankTransferRechargesApplyResponse {
   };
   std::optional<std::string> recharge_id;
   std::optional<std::string> out_recharge_no;
-  std::optional<TransferInAccount> transfer_in_account;
+  Optional<TransferInAccount> transfer_in_account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -199,8 +199,8 @@ struct GetBankTransferRechargesOutRechargeNoResponse {
   Enum<RechargeState> recharge_state;
   Enum<RechargeScene> recharge_scene;
   std::optional<std::string> recharge_state_desc;
-  std::optional<RechargeAmount> recharge_amount;
-  std::optional<BankTransferInfo> bank_transfer_info;
+  Optional<RechargeAmount> recharge_amount;
+  Optional<BankTransferInfo> bank_transfer_info;
   std::optional<std::string> accept_time;
   std::optional<std::string> success_time;
   std::optional<std::string> close_time;

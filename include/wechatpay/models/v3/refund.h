@@ -168,7 +168,7 @@ struct PostDomesticRefundsResponse {
   std::optional<std::string> create_time;
   std::optional<std::string> status;
   std::optional<std::string> funds_account;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -306,7 +306,7 @@ struct GetDomesticRefundsByOutRefundNoResponse {
   std::optional<std::string> create_time;
   std::optional<std::string> status;
   std::optional<std::string> funds_account;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -482,7 +482,7 @@ struct PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse {
   std::optional<std::string> create_time;
   std::optional<std::string> status;
   std::optional<std::string> funds_account;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;

@@ -331,7 +331,7 @@ struct PostDriverUpdateDriverRequest {
       ~PhotoDigest();
     };
     std::optional<std::string> photo_type;
-    std::optional<PhotoDigest> photo_digest;
+    Optional<PhotoDigest> photo_digest;
     std::optional<std::string> photo_url;
     std::optional<std::string> photo_icon;
     // Unknown members.
@@ -353,7 +353,7 @@ struct PostDriverUpdateDriverRequest {
   std::string driver_license;
   std::string driver_category;
   std::string driver_status;
-  std::optional<DriverPhoto> driver_photo;
+  Optional<DriverPhoto> driver_photo;
   std::int64_t region_id = 0;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -376,7 +376,7 @@ struct PostDriverUpdateDriverResponse {
   std::optional<std::string> driver_license;
   std::optional<std::string> driver_category;
   std::optional<std::string> driver_status;
-  std::optional<DriverPhoto> driver_photo;
+  Optional<DriverPhoto> driver_photo;
   std::optional<std::int64_t> region_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -449,7 +449,7 @@ struct GetDriversByDriverLicenseResponse {
       ~PhotoDigest();
     };
     std::optional<std::string> photo_type;
-    std::optional<PhotoDigest> photo_digest;
+    Optional<PhotoDigest> photo_digest;
     std::optional<std::string> photo_url;
     std::optional<std::string> photo_data;
     // Unknown members.
@@ -467,7 +467,7 @@ struct GetDriversByDriverLicenseResponse {
   std::optional<std::string> company_mchid;
   std::optional<std::string> driver_license;
   std::optional<std::string> driver_category;
-  std::optional<DriverPhoto> driver_photo;
+  Optional<DriverPhoto> driver_photo;
   std::optional<std::int64_t> region_id;
   std::optional<std::string> driver_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -924,7 +924,7 @@ struct GetUserTaxiOrdersResponse {
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   std::optional<std::int64_t> total_count;
-  std::optional<Links> links;
+  Optional<Links> links;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

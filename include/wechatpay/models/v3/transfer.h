@@ -178,7 +178,7 @@ struct GetBatchesBatchIdResponse {
     TransferDetailList& operator=(TransferDetailList&&) = default;
     ~TransferDetailList();
   };
-  std::optional<TransferBatch> transfer_batch;
+  Optional<TransferBatch> transfer_batch;
   List<TransferDetailList> transfer_detail_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -368,7 +368,7 @@ struct GetBatchesOutBatchNoResponse {
     TransferDetailList& operator=(TransferDetailList&&) = default;
     ~TransferDetailList();
   };
-  std::optional<TransferBatch> transfer_batch;
+  Optional<TransferBatch> transfer_batch;
   List<TransferDetailList> transfer_detail_list;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;

@@ -232,7 +232,7 @@ struct PostEtcTransactionsHighwayRequest {
   std::optional<std::string> goods_tag;
   HighwayInfo highway_info;
   Amount amount;
-  std::optional<DeviceInfo> device_info;
+  Optional<DeviceInfo> device_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -317,9 +317,9 @@ struct PostEtcTransactionsHighwayResponse {
   std::optional<std::string> success_time;
   std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_desc;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
-  std::optional<DeviceInfo> device_info;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInfo> device_info;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -455,9 +455,9 @@ struct GetEtcTransactionsIdByTransactionIdResponse {
   std::optional<std::string> success_time;
   std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_desc;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
-  std::optional<DeviceInfo> device_info;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInfo> device_info;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -596,9 +596,9 @@ struct GetEtcTransactionsOutTradeNoResponse {
   std::optional<std::string> success_time;
   std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_desc;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
-  std::optional<DeviceInfo> device_info;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInfo> device_info;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1000,9 +1000,9 @@ struct GetTransactionsOutTradeNoResponse {
   std::optional<std::string> user_repaid;
   std::optional<std::string> attach;
   std::optional<std::string> trade_scene;
-  std::optional<ParkingInfo> parking_info;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
+  Optional<ParkingInfo> parking_info;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1112,7 +1112,7 @@ struct PostTransactionsParkingRequest {
   std::string notify_url;
   Enum<ProfitSharing> profit_sharing;
   Amount amount;
-  std::optional<ParkingInfo> parking_info;
+  Optional<ParkingInfo> parking_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1236,9 +1236,9 @@ struct PostTransactionsParkingResponse {
   Enum<UserRepaid> user_repaid;
   std::optional<std::string> attach;
   Enum<TradeScene> trade_scene;
-  std::optional<ParkingInfo> parking_info;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
+  Optional<ParkingInfo> parking_info;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;

@@ -130,7 +130,7 @@ struct PostWebhooksRequest {
   Enum<EventType> event_type;
   std::optional<std::string> resource_type;
   std::optional<std::string> summary;
-  std::optional<Resource> resource;
+  Optional<Resource> resource;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
