@@ -702,7 +702,6 @@ class JavaSdk:
             for pp in re.finditer(r'requestPath\.replace\(\s*"\{" \+ "(\w+)" \+ "\}",\s*urlEncode\(realRequest\.(\w+)\(',
                                   body):
                 n = param(pp.group(2), renames.get(pp.group(1), pp.group(1)))
-                n["required"] = True
                 if pp.group(1) != n["name"]:
                     n["sdk_name"] = pp.group(1)
                 path_params.append(n)
@@ -799,7 +798,7 @@ class JavaSdk:
         meta_q = self.resolve("FileMeta", ctx)
         pp = []
         for name in re.findall(r"\{([^}]*)\}", raw_path):
-            n = {"name": renames.get(name, name), "type": "string", "required": True}
+            n = {"name": renames.get(name, name), "type": "string"}
             if n["name"] != name:
                 n["sdk_name"] = name
             pp.append(n)
