@@ -556,9 +556,9 @@ class JavaSdk:
             ln = lines[i].strip()
             if ln.startswith("@"):
                 pending.append(ln)
-            elif re.match(r"(?:private |protected |public )?(?!static |final |return |throw )"
-                          r"[\w.<>, ?\[\]]+ \w+\s*(=|;|$)", ln) and \
-                    any(a.startswith("@SerializedName") for a in pending):
+            elif re.match(r"  (?! )(?:private |protected |public )?(?!static |final |transient |return |throw )"
+                          r"[\w.<>, ?\[\]]+ \w+\s*(=|;|$)", lines[i]):
+                # A member declaration at class level (two-space indent).
                 decl = ln
                 while not decl.endswith(";") and i + 1 < len(lines):
                     i += 1
@@ -567,11 +567,11 @@ class JavaSdk:
                               decl)
                 ser = [re.match(r'@SerializedName\("([^"]+)"', a) for a in pending]
                 ser = [s.group(1) for s in ser if s]
-                if dm and ser:
+                if dm:
                     fields.append({
                         "java_name": dm.group(2),
                         "java_type": dm.group(1).replace(" ", ""),
-                        "name": ser[0],
+                        "name": ser[0] if ser else None,
                         "serialize": not any(re.match(r"@Expose\(serialize\s*=\s*false", a)
                                              for a in pending),
                         "encrypted_mark": any(a == "@Encryption" for a in pending),
@@ -581,6 +581,14 @@ class JavaSdk:
             elif ln and not ln.startswith("}"):
                 pending = []
             i += 1
+        # Gson (core GsonUtil) names unannotated members LOWER_CASE_WITH_UNDERSCORES. In a class
+        # whose members are annotated, an unannotated one is SDK-side state (the envelope's
+        # decrypted plaintext) and is not read from the wire.
+        if any(f["name"] for f in fields):
+            fields = [f for f in fields if f["name"]]
+        else:
+            for f in fields:
+                f["name"] = re.sub(r"([A-Z])", lambda c: "_" + c.group(1).lower(), f["java_name"])
         self.classes[q] = {"file": path, "line": line_of(text, tm.start()), "fields": fields,
                            "imports": imports, "pkg": pkg, "package": pm.group(1),
                            "nested": nested}
