@@ -10,9 +10,9 @@ and writes, deterministically:
 
 Only facts are taken: HTTP method, path template, path/query/header parameter names, JSON member
 names, types, required flags (Go only), enum value sets, encrypted-field markers and model names.
-No code, comments or descriptions are copied. Node format follows data/catalog.json (see
-/spec README: `name`, `required`, `type`, `format`, `enum`, `fields`, `items`) plus `model` (the
-SDK's model name), `enum_type` (the SDK's named enum type) and `encrypted` (the SDK encrypts or
+No code, comments or descriptions are copied. Nodes use the field-node format of data/catalog.json
+(`name`, `required`, `type`, `format`, `enum`, `fields`, `items`, `json`) plus `model` (the SDK's
+model name), `enum_type` (the SDK's named enum type) and `encrypted` (the SDK encrypts or
 decrypts the value with the platform / merchant key).
 
 Rules (see docs/adr/0007-official-sdk-facts.md):
