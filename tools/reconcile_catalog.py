@@ -22,12 +22,15 @@ by field, on the endpoints an official SDK covers:
 Every change is one record {endpoint, side, path, kind, before, after, source} in
 data/catalog_reconciliation.json, `source` naming the SDK file and line at its commit.
 
-  tools/reconcile_catalog.py              prints the counts of changes by kind (nothing written)
-  tools/reconcile_catalog.py --write      writes the reconciled catalog and the change log
-  tools/reconcile_catalog.py --out F      writes the reconciled catalog to F (for comparisons)
+`tools/gen_catalog.py --import` runs this stage after its overrides (when data/official/ is
+there) and writes the change log. On its own:
 
-Run it after an import; `tools/compare_catalog.py --catalog F` gives the disagreement table of
-the result.
+  tools/reconcile_catalog.py --catalog F          prints the counts of changes by kind
+  tools/reconcile_catalog.py --catalog F --out G  writes the reconciled catalog to G
+
+where F is an unreconciled projection (`gen_catalog.py --import UPSTREAM --data F` with
+data/official/ moved aside), and `tools/compare_catalog.py --catalog G` gives its disagreement
+table.
 """
 
 import argparse
@@ -330,34 +333,41 @@ def add_endpoint(out, by_id, eid, op_list, rec, src):
     return e
 
 
+def load_facts():
+    """The official facts by SDK; empty when the data files are absent."""
+    facts = {}
+    for sdk, p in OFFICIAL.items():
+        if os.path.exists(p):
+            with open(p, encoding="utf-8") as f:
+                facts[sdk] = json.load(f)
+    return facts
+
+
+def write_log(facts, changes, path=LOG):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"format": "wechatpay-cpp-catalog-reconciliation/1",
+                   "sources": {s: d["source"] for s, d in sorted(facts.items())},
+                   "changes": changes}, f, ensure_ascii=False, indent=1, sort_keys=True)
+        f.write("\n")
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--write", action="store_true", help="write data/catalog.json and the log")
     ap.add_argument("--out", help="write the reconciled catalog here instead")
     ap.add_argument("--catalog", default=CATALOG)
     args = ap.parse_args(argv)
     with open(args.catalog, encoding="utf-8") as f:
         catalog = json.load(f)
-    facts = {}
-    for sdk, p in OFFICIAL.items():
-        with open(p, encoding="utf-8") as f:
-            facts[sdk] = json.load(f)
+    facts = load_facts()
     out, changes = reconcile(catalog, facts)
     counts = collections.Counter((c["side"], c["kind"]) for c in changes)
     for (side, kind), n in sorted(counts.items()):
         print("%-9s %-15s %5d" % (side, kind, n))
     print("total %d changes on %d endpoints" % (len(changes),
                                                len({c["endpoint"] for c in changes})))
-    target = CATALOG if args.write else args.out
-    if target:
-        with open(target, "w", encoding="utf-8") as f:
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
             json.dump(out, f, ensure_ascii=False, indent=1, sort_keys=True)
-            f.write("\n")
-    if args.write:
-        with open(LOG, "w", encoding="utf-8") as f:
-            json.dump({"format": "wechatpay-cpp-catalog-reconciliation/1",
-                       "sources": {s: d["source"] for s, d in facts.items()},
-                       "changes": changes}, f, ensure_ascii=False, indent=1, sort_keys=True)
             f.write("\n")
     return 0
 
