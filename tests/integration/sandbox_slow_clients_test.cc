@@ -348,7 +348,7 @@ TEST(SandboxSlowClientsTest, ASlowRequestIsCutOffAtTheRequestDeadline) {
   EXPECT_EQ(j.value("code", ""), "REQUEST_TIMEOUT");
   EXPECT_EQ(j.value("message", ""),
             "wxpay sandbox: the request was not received in full within 800 ms of its first "
-            "byte (request_timeout)");
+            "byte (the sandbox's --request-timeout)");
   EXPECT_TRUE(ClosedBy(slow.fds()[0], Clock::now() + std::chrono::seconds(3)));
   slow.Stop();
 
@@ -410,8 +410,8 @@ TEST(SandboxSlowClientsTest, OverTheConnectionLimitA503ComesAtOnce) {
   auto j = nlohmann::json::parse(body, nullptr, false);
   EXPECT_EQ(j.value("code", ""), "SERVER_BUSY");
   EXPECT_EQ(j.value("message", ""),
-            "wxpay sandbox: the sandbox already has 20 connections open, its limit "
-            "(max_connections); close idle connections or raise the limit");
+            "wxpay sandbox: already 20 connections open (the limit, --max-connections); close "
+            "idle connections or raise the limit");
   EXPECT_TRUE(ClosedBy(fd, Clock::now() + std::chrono::seconds(3)));
   ::close(fd);
   // Room again once connections close.
