@@ -452,7 +452,7 @@ void HttpServer::Impl::Accept() {
         if (extra >= 0) {
           if (opt.ssl_ctx == nullptr) {
             std::string msg =
-                ErrorBody("SERVER_BUSY", "the sandbox process has run out of file descriptors (" +
+                ErrorBody("SERVER_BUSY", "the process has run out of file descriptors (" +
                                              std::to_string(conns.size()) + " connections open)");
             std::string res =
                 "HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
@@ -530,8 +530,8 @@ void HttpServer::Impl::Refuse(int fd) {
   ev.data.u64 = conn.id;
   ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
   Fail(conn, HttpError{503, "SERVER_BUSY",
-                       "the sandbox already has " + std::to_string(opt.max_connections) +
-                           " connections open, its limit (max_connections); close idle "
+                       "already " + std::to_string(opt.max_connections) +
+                           " connections open (the limit, --max-connections); close idle "
                            "connections or raise the limit"});
 }
 
@@ -1140,7 +1140,7 @@ void HttpServer::Impl::Expire(int64_t now) {
         Fail(c, HttpError{408, "REQUEST_TIMEOUT",
                           "the request was not received in full within " +
                               SecondsText(opt.request_timeout_ms) +
-                              " of its first byte (request_timeout)"});
+                              " of its first byte (the sandbox's --request-timeout)"});
         break;
       case St::kDelayed:
         c.st = St::kWriting;

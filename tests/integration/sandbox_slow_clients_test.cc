@@ -129,7 +129,7 @@ int ReadResponse(int fd, Clock::time_point deadline, std::string* body = nullptr
 
 // Whether the server closes `fd` (EOF or reset) before the deadline; bytes before that are
 // appended to *got.
-[[maybe_unused]] bool ClosedBy(int fd, Clock::time_point deadline, std::string* got = nullptr) {
+bool ClosedBy(int fd, Clock::time_point deadline, std::string* got = nullptr) {
   while (true) {
     int left = static_cast<int>(
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
@@ -320,6 +320,290 @@ TEST(SandboxSlowClientsTest, FiveHundredSimultaneousClientsAreAllAnswered) {
                 answered, kClients, seconds);
     EXPECT_EQ(answered, kClients) << "round " << round + 1;
     EXPECT_LT(seconds, 15.0);
+  }
+}
+
+SandboxOptions ShortTimeouts() {
+  SandboxOptions o = TestOptions();
+  o.request_timeout_ms = 800;
+  o.idle_timeout_ms = 400;
+  return o;
+}
+
+TEST(SandboxSlowClientsTest, ASlowRequestIsCutOffAtTheRequestDeadline) {
+  auto sb = Sandbox::Start(ShortTimeouts());
+  ASSERT_TRUE(sb.ok()) << sb.error().ToString();
+  const int port = (*sb)->port();
+  // Bytes keep coming every 100 ms: a per-read timeout would never fire; the deadline does.
+  auto t0 = Clock::now();
+  Trickler slow(port, 1, std::chrono::milliseconds(100));
+  ASSERT_EQ(slow.size(), 1u);
+  std::string body;
+  int status = ReadResponse(slow.fds()[0], t0 + std::chrono::seconds(5), &body);
+  double seconds = SecondsSince(t0);
+  EXPECT_EQ(status, 408);
+  EXPECT_GE(seconds, 0.7);
+  EXPECT_LT(seconds, 2.5);
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  EXPECT_EQ(j.value("code", ""), "REQUEST_TIMEOUT");
+  EXPECT_EQ(j.value("message", ""),
+            "wxpay sandbox: the request was not received in full within 800 ms of its first "
+            "byte (the sandbox's --request-timeout)");
+  EXPECT_TRUE(ClosedBy(slow.fds()[0], Clock::now() + std::chrono::seconds(3)));
+  slow.Stop();
+
+  // A body that stops half-way is cut off the same way.
+  int fd = Connect(port);
+  ASSERT_GE(fd, 0);
+  t0 = Clock::now();
+  ASSERT_TRUE(SendAll(fd,
+                      "POST /v3/pay/transactions/native HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"appid\":"));
+  EXPECT_EQ(ReadResponse(fd, t0 + std::chrono::seconds(5)), 408);
+  EXPECT_LT(SecondsSince(t0), 2.5);
+  ::close(fd);
+}
+
+TEST(SandboxSlowClientsTest, IdleConnectionsAreClosedAfterTheIdleTimeout) {
+  auto sb = Sandbox::Start(ShortTimeouts());
+  ASSERT_TRUE(sb.ok()) << sb.error().ToString();
+  const int port = (*sb)->port();
+  // Never a byte: closed without an answer.
+  int fd = Connect(port);
+  ASSERT_GE(fd, 0);
+  auto t0 = Clock::now();
+  std::string got;
+  EXPECT_TRUE(ClosedBy(fd, t0 + std::chrono::seconds(5), &got));
+  EXPECT_EQ(got, "");
+  EXPECT_GE(SecondsSince(t0), 0.3);
+  EXPECT_LT(SecondsSince(t0), 2.0);
+  ::close(fd);
+  // Kept alive after an answer: reused within the timeout, closed after it.
+  fd = Connect(port);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(fd, kFreshRequest));
+  EXPECT_EQ(ReadResponse(fd, Clock::now() + std::chrono::seconds(3)), 401);
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  ASSERT_TRUE(SendAll(fd, kFreshRequest));
+  EXPECT_EQ(ReadResponse(fd, Clock::now() + std::chrono::seconds(3)), 401);
+  t0 = Clock::now();
+  EXPECT_TRUE(ClosedBy(fd, t0 + std::chrono::seconds(5)));
+  EXPECT_LT(SecondsSince(t0), 2.0);
+  ::close(fd);
+}
+
+TEST(SandboxSlowClientsTest, OverTheConnectionLimitA503ComesAtOnce) {
+  SandboxOptions o = TestOptions();
+  o.max_connections = 20;
+  auto sb = Sandbox::Start(o);
+  ASSERT_TRUE(sb.ok()) << sb.error().ToString();
+  const int port = (*sb)->port();
+  Sockets idle;
+  for (int i = 0; i < 20; ++i) idle.Add(Connect(port));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  int fd = Connect(port);
+  ASSERT_GE(fd, 0);
+  auto t0 = Clock::now();
+  std::string body;
+  EXPECT_EQ(ReadResponse(fd, t0 + std::chrono::seconds(3), &body), 503);
+  EXPECT_LT(SecondsSince(t0), 1.0);
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  EXPECT_EQ(j.value("code", ""), "SERVER_BUSY");
+  EXPECT_EQ(j.value("message", ""),
+            "wxpay sandbox: already 20 connections open (the limit, --max-connections); close "
+            "idle connections or raise the limit");
+  EXPECT_TRUE(ClosedBy(fd, Clock::now() + std::chrono::seconds(3)));
+  ::close(fd);
+  // Room again once connections close.
+  idle.CloseAll();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  Timed t = FreshRequest(port, std::chrono::seconds(3));
+  EXPECT_EQ(t.status, 401);
+}
+
+TEST(SandboxSlowClientsTest, DelayedAnswersDoNotHoldTheWorkers) {
+  SandboxOptions o = TestOptions();
+  o.worker_threads = 1;
+  auto sb = Sandbox::Start(o);
+  ASSERT_TRUE(sb.ok()) << sb.error().ToString();
+  const int port = (*sb)->port();
+  Fault f;
+  f.kind = Fault::Kind::kLatency;
+  f.latency_ms = 1500;
+  f.count = 4;
+  f.path_prefix = "/v3/pay/";
+  (*sb)->InjectFault(f);
+  Sockets delayed;
+  auto t0 = Clock::now();
+  for (int i = 0; i < 4; ++i) {
+    int fd = Connect(port);
+    ASSERT_GE(fd, 0);
+    ASSERT_TRUE(SendAll(fd,
+                        "GET /v3/pay/transactions/id/4200000001?mchid=1 HTTP/1.1\r\n"
+                        "Host: 127.0.0.1\r\n\r\n"));
+    delayed.Add(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  Timed t = FreshRequest(port, std::chrono::seconds(3));
+  EXPECT_EQ(t.status, 401);
+  EXPECT_LT(t.seconds, 0.5);
+  for (int fd : delayed.fds()) {
+    EXPECT_NE(ReadResponse(fd, t0 + std::chrono::seconds(5)), 0);
+    EXPECT_GE(SecondsSince(t0), 1.4);
+  }
+  EXPECT_LT(SecondsSince(t0), 3.0);  // together, not one after the other
+}
+
+TEST(SandboxSlowClientsTest, IdleTlsConnectionsDoNotDelayAFreshOne) {
+  if (RaiseFdLimit(1000) < 700) GTEST_SKIP() << "the open-file limit is too low";
+  SandboxOptions o = ShortTimeouts();
+  o.tls.enabled = true;
+  auto sb = Sandbox::Start(o);
+  ASSERT_TRUE(sb.ok()) << sb.error().ToString();
+  const int port = (*sb)->port();
+  // TCP connections that never start the handshake, and one that sends half a ClientHello.
+  Sockets idle;
+  for (int i = 0; i < 200; ++i) idle.Add(Connect(port));
+  int half = Connect(port);
+  ASSERT_GE(half, 0);
+  ASSERT_TRUE(SendAll(half, std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  httplib::SSLClient cli("127.0.0.1", port);
+  cli.set_ca_cert_path((*sb)->tls_server_cert_path().c_str());
+  cli.enable_server_certificate_verification(true);
+  cli.set_connection_timeout(3, 0);
+  cli.set_read_timeout(3, 0);
+  auto t0 = Clock::now();
+  auto res = cli.Get("/v3/certificates");
+  double seconds = SecondsSince(t0);
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 401);
+  EXPECT_LT(seconds, 1.0);
+  // The unfinished handshake is given up at the request deadline.
+  t0 = Clock::now();
+  EXPECT_TRUE(ClosedBy(half, t0 + std::chrono::seconds(5)));
+  EXPECT_LT(SecondsSince(t0), 2.5);
+  ::close(half);
+}
+
+// ---- HTTP/1.1 framing of the front end -------------------------------------------------------
+
+class SandboxHttpFramingTest : public SandboxTest {};
+
+TEST_F(SandboxHttpFramingTest, PipelinedRequestsAreAnsweredInOrder) {
+  int fd = Connect(sandbox_->port());
+  ASSERT_GE(fd, 0);
+  std::string two = std::string(kFreshRequest) +
+                    "GET /no/such/path HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  ASSERT_TRUE(SendAll(fd, two));
+  Reader r;
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  std::vector<int> statuses;
+  while (statuses.size() < 2 && Clock::now() < deadline) {
+    size_t len = 0;
+    if (int st = r.Complete(&len)) {
+      statuses.push_back(st);
+      r.buf.erase(0, len);
+      continue;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) continue;
+    char tmp[8192];
+    ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
+    if (n <= 0) break;
+    r.buf.append(tmp, static_cast<size_t>(n));
+  }
+  ASSERT_EQ(statuses.size(), 2u);
+  EXPECT_EQ(statuses[0], 401);
+  EXPECT_EQ(statuses[1], 404);
+  EXPECT_TRUE(ClosedBy(fd, Clock::now() + std::chrono::seconds(3)));  // Connection: close
+  ::close(fd);
+}
+
+// A signed order create whose body is sent as `framing` says.
+std::string SignedOrder(const V3Client& c, const std::string& no, std::string* body) {
+  nlohmann::json order = {{"appid", c.merchant().appid},
+                          {"mchid", c.merchant().mchid},
+                          {"description", "framing"},
+                          {"out_trade_no", no},
+                          {"notify_url", "http://127.0.0.1:9/notify"},
+                          {"amount", {{"total", 5}}}};
+  *body = order.dump();
+  auto auth = c.signer().Authorization("POST", "/v3/pay/transactions/native", *body);
+  return "POST /v3/pay/transactions/native HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+         "Content-Type: application/json\r\nAccept: application/json\r\nAuthorization: " +
+         (auth.ok() ? *auth : std::string()) + "\r\n";
+}
+
+TEST_F(SandboxHttpFramingTest, ChunkedBodyAndExpectContinue) {
+  std::string body;
+  std::string head = SignedOrder(*client_, "FRAMING-CHUNKED", &body);
+  int fd = Connect(sandbox_->port());
+  ASSERT_GE(fd, 0);
+  std::string req = head + "Transfer-Encoding: chunked\r\n\r\n";
+  for (size_t i = 0; i < body.size(); i += 7) {
+    std::string part = body.substr(i, 7);
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "%zx", part.size());
+    req += std::string(hex) + ";ext=1\r\n" + part + "\r\n";
+  }
+  req += "0\r\nX-Trailer: ignored\r\n\r\n";
+  ASSERT_TRUE(SendAll(fd, req));
+  EXPECT_EQ(ReadResponse(fd, Clock::now() + std::chrono::seconds(5)), 200);
+  ::close(fd);
+
+  head = SignedOrder(*client_, "FRAMING-EXPECT", &body);
+  fd = Connect(sandbox_->port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(fd, head + "Expect: 100-continue\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n"));
+  char buf[64] = {};
+  pollfd p{fd, POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 3000), 1);
+  ssize_t n = ::recv(fd, buf, sizeof buf - 1, 0);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<size_t>(n)), "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(SendAll(fd, body));
+  EXPECT_EQ(ReadResponse(fd, Clock::now() + std::chrono::seconds(5)), 200);
+  ::close(fd);
+}
+
+TEST_F(SandboxHttpFramingTest, MalformedRequestsGetAClearAnswer) {
+  struct Case {
+    std::string request;
+    int status;
+    std::string message;
+  };
+  std::vector<Case> cases = {
+      {"GET /v3/certificates\r\n\r\n", 400,
+       "malformed HTTP request: the request line is not METHOD TARGET HTTP/1.1"},
+      {"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505, "HTTP/2.0 is not supported; use HTTP/1.1"},
+      {"GET / HTTP/1.1\r\nHost 127.0.0.1\r\n\r\n", 400,
+       "malformed HTTP request: a header line has no name"},
+      {"GET / HTTP/1.1\r\nX-A: 1\r\n folded\r\n\r\n", 400,
+       "malformed HTTP request: folded header lines are not allowed"},
+      {"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400,
+       "malformed HTTP request: two different Content-Length headers"},
+      {"POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
+       "malformed HTTP request: both Content-Length and Transfer-Encoding"},
+      {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501,
+       "Transfer-Encoding \"gzip\" is not supported (only chunked)"},
+      {"POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n", 413,
+       "the body of 99999999999 bytes is over the limit of 8388608 bytes"},
+      {"GET / HTTP/1.1\r\nX-Big: " + std::string(70000, 'a') + "\r\n\r\n", 431,
+       "the request line and headers are over the limit of 65536 bytes"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.request.substr(0, 60));
+    int fd = Connect(sandbox_->port());
+    ASSERT_GE(fd, 0);
+    SendAll(fd, c.request);
+    std::string body;
+    EXPECT_EQ(ReadResponse(fd, Clock::now() + std::chrono::seconds(5), &body), c.status);
+    auto j = nlohmann::json::parse(body, nullptr, false);
+    EXPECT_EQ(j.value("message", ""), "wxpay sandbox: " + c.message);
+    EXPECT_TRUE(ClosedBy(fd, Clock::now() + std::chrono::seconds(3)));
+    ::close(fd);
   }
 }
 
