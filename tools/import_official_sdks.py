@@ -69,6 +69,75 @@ JAVA_NOTIFICATIONS = [
 JAVA_ENVELOPE = ("core/notification.Notification", JAVA_CORE_ROOT + "notification/Notification.java")
 
 
+def add_enum_models(sdk, models):
+    for q, en in sdk.enums.items():
+        models[q] = {"kind": "enum", "type": "string", "enum": en["values"],
+                     "file": en["file"], "line": en["line"]}
+
+
+def notifications_of(sdk, types, envelope, resources, readme):
+    """The callback envelope and the resource types the SDK's README names (`resources`: kind,
+    type, README text that shows it)."""
+    env_q, env_file = envelope
+    out = {"envelope": {"model": env_q, "file": env_file, "line": types[env_q]["line"],
+                        "node": sdk.object_node(env_q)},
+           "resources": {}}
+    for kind, q, needle in resources:
+        if q not in types:
+            fail("notification resource %s not found" % q)
+        pos = readme.find(needle)
+        if pos < 0:
+            fail("README does not mention %s" % needle)
+        out["resources"][kind] = {"model": q, "evidence": "README.md:%d" % line_of(readme, pos),
+                                  "node": sdk.object_node(q)}
+    return out
+
+
+def named_type_node(sdk, q, stack, shallow):
+    """The node of named type `q` of either SDK: its enum, or its model (followed unless
+    `shallow` or already on `stack`, a recursive type)."""
+    if q in sdk.enums:
+        n = {"type": "string", "enum_type": q}
+        if not shallow:
+            n["enum"] = list(sdk.enums[q]["values"])
+        return n
+    n = {"type": "object", "model": q}
+    if shallow:
+        return n
+    if q in stack:
+        n["recursive"] = True
+        return n
+    return sdk.object_node(q, stack + (q,))
+
+
+def make_operation(method, npath, raw_path, service, opname, path, line, req_q, body_model,
+                   resp_q, path_params, query, headers, body_node, resp_node):
+    """One operation record, in the layout both SDK parsers write."""
+    op = {
+        "id": method + " " + npath,
+        "method": method,
+        "path": npath,
+        "service": service,
+        "operation": opname,
+        "file": path,
+        "line": line,
+        "request_kind": "json" if body_node else "none",
+        "request_model": req_q,
+        "body_model": body_model,
+        "response_model": resp_q,
+        "path_params": path_params,
+        "query": query,
+        "headers": headers,
+        "body": body_node,
+        "response": resp_node,
+    }
+    if raw_path != npath:
+        op["sdk_path"] = raw_path
+    op["encrypted_fields"] = encrypted_paths(body_node)
+    op["response_encrypted_fields"] = encrypted_paths(resp_node)
+    return op
+
+
 class ImportError_(Exception):
     pass
 
@@ -275,18 +344,7 @@ class GoSdk:
         if typ in GO_SCALARS:
             return dict(GO_SCALARS[typ])
         q = self.resolve(typ, pkg, imports)
-        if q in self.enums:
-            n = {"type": "string", "enum_type": q}
-            if not shallow:
-                n["enum"] = list(self.enums[q]["values"])
-            return n
-        n = {"type": "object", "model": q}
-        if shallow:
-            return n
-        if q in stack:
-            n["recursive"] = True
-            return n
-        return self.object_node(q, stack + (q,))
+        return named_type_node(self, q, stack, shallow)
 
     def object_node(self, q, stack=None, shallow=False):
         stack = (q,) if stack is None else stack
@@ -372,29 +430,9 @@ class GoSdk:
             if rm:
                 resp_q = self.resolve(rm.group(1), pkg, imports)
                 resp_node = self.object_node(resp_q)
-            op = {
-                "id": method + " " + npath,
-                "method": method,
-                "path": npath,
-                "service": pkg + "." + service,
-                "operation": opname,
-                "file": path,
-                "line": line_of(text, m.start()),
-                "request_kind": "json" if body_node else "none",
-                "request_model": req_q,
-                "body_model": body_model,
-                "response_model": resp_q,
-                "path_params": path_params,
-                "query": query,
-                "headers": headers,
-                "body": body_node,
-                "response": resp_node,
-            }
-            if raw_path != npath:
-                op["sdk_path"] = raw_path
-            op["encrypted_fields"] = encrypted_paths(body_node)
-            op["response_encrypted_fields"] = encrypted_paths(resp_node)
-            ops.append(op)
+            ops.append(make_operation(
+                method, npath, raw_path, pkg + "." + service, opname, path, line_of(text, m.start()),
+                req_q, body_model, resp_q, path_params, query, headers, body_node, resp_node))
         return ops
 
     def parse_uploaders(self, texts):
@@ -454,24 +492,9 @@ class GoSdk:
             n = self.object_node(q, shallow=True)
             n.update({"kind": "object", "file": st["file"], "line": st["line"]})
             models[q] = n
-        for q, en in self.enums.items():
-            models[q] = {"kind": "enum", "type": "string", "enum": en["values"],
-                         "file": en["file"], "line": en["line"]}
-        notifications = {"envelope": {"model": GO_ENVELOPE[0], "file": GO_ENVELOPE[1],
-                                      "line": self.structs[GO_ENVELOPE[0]]["line"],
-                                      "node": self.object_node(GO_ENVELOPE[0])},
-                         "resources": {}}
-        readme = texts["README.md"]
-        for kind, q, needle in GO_NOTIFICATIONS:
-            if q not in self.structs:
-                fail("notification resource %s not found" % q)
-            pos = readme.find(needle)
-            if pos < 0:
-                fail("README does not mention %s" % needle)
-            notifications["resources"][kind] = {
-                "model": q, "evidence": "README.md:%d" % line_of(readme, pos),
-                "node": self.object_node(q)}
-        return ops, models, notifications
+        add_enum_models(self, models)
+        return ops, models, notifications_of(self, self.structs, GO_ENVELOPE, GO_NOTIFICATIONS,
+                                             texts["README.md"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -642,18 +665,7 @@ class JavaSdk:
         if typ in JAVA_SCALARS:
             return dict(JAVA_SCALARS[typ])
         q = self.resolve(typ, ctx)
-        if q in self.enums:
-            n = {"type": "string", "enum_type": q}
-            if not shallow:
-                n["enum"] = list(self.enums[q]["values"])
-            return n
-        n = {"type": "object", "model": q}
-        if shallow:
-            return n
-        if q in stack:
-            n["recursive"] = True
-            return n
-        return self.object_node(q, stack + (q,))
+        return named_type_node(self, q, stack, shallow)
 
     def object_node(self, q, stack=None, shallow=False, body_only=False):
         stack = (q,) if stack is None else stack
@@ -729,29 +741,9 @@ class JavaSdk:
             if rm:
                 resp_q = self.resolve(rm.group(1), ctx)
                 resp_node = self.object_node(resp_q)
-            op = {
-                "id": method + " " + npath,
-                "method": method,
-                "path": npath,
-                "service": service,
-                "operation": opname,
-                "file": path,
-                "line": line_of(text, m.start()),
-                "request_kind": "json" if body_node else "none",
-                "request_model": req_q,
-                "body_model": body_model,
-                "response_model": resp_q,
-                "path_params": path_params,
-                "query": query,
-                "headers": headers,
-                "body": body_node,
-                "response": resp_node,
-            }
-            if raw_path != npath:
-                op["sdk_path"] = raw_path
-            op["encrypted_fields"] = encrypted_paths(body_node)
-            op["response_encrypted_fields"] = encrypted_paths(resp_node)
-            ops.append(op)
+            ops.append(make_operation(
+                method, npath, raw_path, service, opname, path, line_of(text, m.start()),
+                req_q, body_model, resp_q, path_params, query, headers, body_node, resp_node))
         return ops
 
     def _ctx(self, text):
@@ -850,25 +842,9 @@ class JavaSdk:
             n = self.object_node(q, shallow=True)
             n.update({"kind": "object", "file": cl["file"], "line": cl["line"]})
             models[q] = n
-        for q, en in self.enums.items():
-            models[q] = {"kind": "enum", "type": "string", "enum": en["values"],
-                         "file": en["file"], "line": en["line"]}
-        env_q = JAVA_ENVELOPE[0]
-        notifications = {"envelope": {"model": env_q, "file": JAVA_ENVELOPE[1],
-                                      "line": self.classes[env_q]["line"],
-                                      "node": self.object_node(env_q)},
-                         "resources": {}}
-        readme = texts["README.md"]
-        for kind, q, needle in JAVA_NOTIFICATIONS:
-            if q not in self.classes:
-                fail("notification resource %s not found" % q)
-            pos = readme.find(needle)
-            if pos < 0:
-                fail("README does not mention %s" % needle)
-            notifications["resources"][kind] = {
-                "model": q, "evidence": "README.md:%d" % line_of(readme, pos),
-                "node": self.object_node(q)}
-        return ops, models, notifications
+        add_enum_models(self, models)
+        return ops, models, notifications_of(self, self.classes, JAVA_ENVELOPE,
+                                             JAVA_NOTIFICATIONS, texts["README.md"])
 
 
 # ---------------------------------------------------------------------------------------------
