@@ -28,8 +28,6 @@ constexpr std::size_t kMaxEnumInMessage = 12;
 constexpr std::size_t kMaxViolationsInMessage = 10;
 constexpr std::size_t kMaxValueCodePoints = 64;
 
-char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
 // The last member name of a violation path: "a.b[0].secret_key" -> "secret_key".
 std::string LastName(std::string_view path) {
   std::size_t end = path.size();
@@ -41,19 +39,17 @@ std::string LastName(std::string_view path) {
   std::size_t start = path.find_last_of(".~", end == 0 ? 0 : end - 1);
   start = start == std::string_view::npos ? 0 : start + 1;
   if (start > end) start = end;
-  std::string out(path.substr(start, end - start));
-  for (char& c : out) c = AsciiLower(c);
-  return out;
+  return internal::AsciiLowerCopy(path.substr(start, end - start));
 }
 
 // Names whose values are secrets by their nature (keys, signatures, tokens, passwords).
 bool SecretName(std::string_view lower_name) {
-  static constexpr std::string_view kContains[] = {"secret", "password", "passwd", "token",
-                                                   "ciphertext", "private"};
+  static constexpr std::string_view kContains[] = {"secret", "password",   "passwd",
+                                                   "token",  "ciphertext", "private"};
   for (std::string_view part : kContains) {
     if (lower_name.find(part) != std::string_view::npos) return true;
   }
-  static constexpr std::string_view kEquals[] = {"sign", "key", "paysign", "pay_sign",
+  static constexpr std::string_view kEquals[] = {"sign",    "key",    "paysign",  "pay_sign",
                                                  "api_key", "apikey", "signature"};
   for (std::string_view name : kEquals) {
     if (lower_name == name) return true;
@@ -97,77 +93,6 @@ std::string QuoteValue(std::string_view value) {
     quoted += " (cut, " + std::to_string(value.size()) + " bytes)";
   }
   return quoted;
-}
-
-bool IsDigits(std::string_view s, std::size_t pos, std::size_t n) {
-  if (pos + n > s.size()) return false;
-  for (std::size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-  }
-  return true;
-}
-
-int Num(std::string_view s, std::size_t pos, std::size_t n) {
-  int v = 0;
-  for (std::size_t i = pos; i < pos + n; ++i) v = v * 10 + (s[i] - '0');
-  return v;
-}
-
-// YYYY-MM-DD with a real day of a real month.
-bool IsFullDate(std::string_view s) {
-  if (s.size() != 10 || !IsDigits(s, 0, 4) || s[4] != '-' || !IsDigits(s, 5, 2) || s[7] != '-' ||
-      !IsDigits(s, 8, 2)) {
-    return false;
-  }
-  int y = Num(s, 0, 4);
-  int m = Num(s, 5, 2);
-  int d = Num(s, 8, 2);
-  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m < 1 || m > 12 || d < 1 || d > kDays[m - 1]) return false;
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return !(m == 2 && d == 29 && !leap);
-}
-
-// RFC 3339 date-time: 2018-06-08T10:34:56+08:00, with optional fraction; the offset is required
-// (Z or +hh:mm / -hh:mm); second 60 (a leap second) is accepted.
-bool IsRfc3339(std::string_view s) {
-  if (s.size() < 20 || !IsFullDate(s.substr(0, 10))) return false;
-  if (s[10] != 'T' && s[10] != 't') return false;
-  if (!IsDigits(s, 11, 2) || s[13] != ':' || !IsDigits(s, 14, 2) || s[16] != ':' ||
-      !IsDigits(s, 17, 2)) {
-    return false;
-  }
-  if (Num(s, 11, 2) > 23 || Num(s, 14, 2) > 59 || Num(s, 17, 2) > 60) return false;
-  std::size_t i = 19;
-  if (i < s.size() && s[i] == '.') {
-    std::size_t j = i + 1;
-    while (j < s.size() && s[j] >= '0' && s[j] <= '9') ++j;
-    if (j == i + 1) return false;
-    i = j;
-  }
-  std::string_view zone = s.substr(i);
-  if (zone == "Z" || zone == "z") return true;
-  return zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && IsDigits(zone, 1, 2) &&
-         zone[3] == ':' && IsDigits(zone, 4, 2) && Num(zone, 1, 2) <= 23 && Num(zone, 4, 2) <= 59;
-}
-
-// An absolute http(s) URL with a host and no whitespace or control characters.
-bool IsHttpUrl(std::string_view s) {
-  std::size_t scheme_end = s.find("://");
-  if (scheme_end == std::string_view::npos) return false;
-  std::string scheme(s.substr(0, scheme_end));
-  for (char& c : scheme) c = AsciiLower(c);
-  if (scheme != "http" && scheme != "https") return false;
-  std::string_view rest = s.substr(scheme_end + 3);
-  std::size_t host_end = rest.find_first_of("/?#");
-  std::string_view authority = rest.substr(0, host_end);
-  std::size_t at = authority.rfind('@');
-  if (at != std::string_view::npos) authority.remove_prefix(at + 1);
-  if (authority.empty() || authority[0] == ':') return false;
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
-  }
-  return true;
 }
 
 std::string NumberText(double d) {
@@ -351,11 +276,6 @@ class Validator {
     return v.dump(-1, ' ', false, json::error_handler_t::replace);
   }
 
-  static std::string ScalarText(const json& v) {
-    if (v.is_string()) return v.get_ref<const std::string&>();
-    return v.dump(-1, ' ', false, json::error_handler_t::replace);
-  }
-
   void TypeError(const FieldSchema& s, const json& v, const std::string& path) {
     std::string msg = "expected " + std::string(FieldTypeName(s.type)) + ", got " + JsonTypeName(v);
     if (v.is_primitive() && !v.is_null()) msg += " " + ShownScalar(path, v);
@@ -407,11 +327,12 @@ class Validator {
     if (str.empty()) return;  // reported as empty where that matters
     const char* expected = nullptr;
     if (s.format == "rfc3339") {
-      if (!IsRfc3339(str)) expected = "an RFC 3339 date-time such as 2018-06-08T10:34:56+08:00";
+      if (!internal::IsRfc3339(str))
+        expected = "an RFC 3339 date-time such as 2018-06-08T10:34:56+08:00";
     } else if (s.format == "date") {
-      if (!IsFullDate(str)) expected = "a date such as 2019-06-11 (YYYY-MM-DD)";
+      if (!internal::IsFullDate(str)) expected = "a date such as 2019-06-11 (YYYY-MM-DD)";
     } else if (s.format == "url") {
-      if (!IsHttpUrl(str)) expected = "an http:// or https:// URL with a host";
+      if (!internal::IsHttpUrl(str)) expected = "an http:// or https:// URL with a host";
     }
     if (expected != nullptr) {
       Add(path, "format", Shown(path, str) + " is not " + expected);
@@ -644,8 +565,7 @@ void CheckTextValue(const FieldSchema& s, const json& value, std::string path, b
                     std::vector<Violation>* out) {
   Validator v(out, path);
   v.set_request(true);
-  std::string label = path;
-  if (encrypted) v.set_hidden_label(label);
+  if (encrypted) v.set_hidden_label(path);
   v.Check(s, value, ValueEncoding::kText, path, 1);
 }
 
@@ -721,7 +641,8 @@ void ValidateRequestInto(const Endpoint& e, const RequestParts& r, std::vector<V
       }
       if (found == nullptr) {
         bool excused = r.pre_signing && internal::EqualsIgnoreCase(h->name, "Wechatpay-Serial");
-        if (h->required && !excused) out->push_back({path, "required", "required header is missing"});
+        if (h->required && !excused)
+          out->push_back({path, "required", "required header is missing"});
         continue;
       }
       if (h->required && found->empty()) {

@@ -427,8 +427,8 @@ TEST_F(CliTest, RequestValidatesConcretePathsAndSuggestsForUnknownEndpoints) {
   EXPECT_THAT(typo.err, HasSubstr("did you mean POST v3/pay/transactions/native?"));
   EXPECT_THAT(typo.err, HasSubstr("--allow-unknown"));
   // With --allow-unknown it goes to the server (the sandbox answers 404 for it).
-  auto sent = Wxpay({"request", "POST", "v3/pay/transactions/natve", "--json", "{}",
-                     "--allow-unknown"});
+  auto sent =
+      Wxpay({"request", "POST", "v3/pay/transactions/natve", "--json", "{}", "--allow-unknown"});
   EXPECT_EQ(sent.exit_code, 4) << sent.err;
   EXPECT_THAT(sent.err, HasSubstr("404"));
 }

@@ -198,7 +198,8 @@ TEST_F(ClientTest, PlaceholdersAreBoundEncodedAndNeverCaseMangled) {
   with_mchid.query = {{"mchid", "1900000109"}};
   ASSERT_TRUE(client.chain("v3/pay/transactions/out-trade-no/OrderABC123").get(with_mchid));
   EXPECT_EQ(fake_->requests()[1].url,
-            "https://api.mch.weixin.qq.com/v3/pay/transactions/out-trade-no/OrderABC123?mchid=1900000109");
+            "https://api.mch.weixin.qq.com/v3/pay/transactions/out-trade-no/"
+            "OrderABC123?mchid=1900000109");
 }
 
 TEST_F(ClientTest, ConcretePathsAreValidatedAndUnknownEndpointsRefused) {

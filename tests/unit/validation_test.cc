@@ -311,15 +311,15 @@ TEST(ValidationTest, FormatsOfDatesTimesAndUrls) {
     body["time_expire"] = ok;
     EXPECT_THAT(ValidateBody(native, body), IsEmpty()) << ok;
   }
-  for (const char* bad : {"tomorrow", "2018-06-08 10:34:56", "2018-06-08T10:34:56",
-                          "2023-02-29T00:00:00+08:00", "2018-13-01T00:00:00Z",
-                          "2018-06-08T24:00:00Z", "2018-06-08T10:34:56+8:00"}) {
+  for (const char* bad :
+       {"tomorrow", "2018-06-08 10:34:56", "2018-06-08T10:34:56", "2023-02-29T00:00:00+08:00",
+        "2018-13-01T00:00:00Z", "2018-06-08T24:00:00Z", "2018-06-08T10:34:56+8:00"}) {
     body["time_expire"] = bad;
     std::vector<Violation> v = ValidateBody(native, body);
     ASSERT_EQ(v.size(), 1u) << bad;
     EXPECT_EQ(v[0].rule, "format");
-    EXPECT_EQ(v[0].message, json(bad).dump() +
-                                " is not an RFC 3339 date-time such as 2018-06-08T10:34:56+08:00");
+    EXPECT_EQ(v[0].message,
+              json(bad).dump() + " is not an RFC 3339 date-time such as 2018-06-08T10:34:56+08:00");
   }
   // url and date, on an endpoint of our own.
   FieldSchema url;
@@ -722,7 +722,8 @@ TEST(ValidationTest, ApiV2OrderQueryTakesEitherNumber) {
   EXPECT_EQ(v[0].rule, "required_any");
   EXPECT_EQ(v[0].message, "one of transaction_id, out_trade_no is required");
   EXPECT_EQ(ToStatus(v).error().message,
-            "request validation failed: 1 violation: body: one of transaction_id, out_trade_no is required");
+            "request validation failed: 1 violation: body: one of transaction_id, out_trade_no is "
+            "required");
   // No body at all is still "body is missing".
   RequestParts no_body;
   no_body.pre_signing = true;
@@ -889,7 +890,8 @@ TEST(ValidationTest, ToStatus) {
   EXPECT_TRUE(ToStatus({}).ok());
   Status one = ToStatus({{"a.b", "required", "required field is missing"}});
   ASSERT_FALSE(one.ok());
-  EXPECT_EQ(one.error().message, "request validation failed: 1 violation: a.b: required field is missing");
+  EXPECT_EQ(one.error().message,
+            "request validation failed: 1 violation: a.b: required field is missing");
   std::vector<Violation> many;
   for (int i = 0; i < 25; ++i) many.push_back({"f" + std::to_string(i), "type", "m"});
   Status st = ToStatus(many);
