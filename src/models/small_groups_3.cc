@@ -330,7 +330,7 @@ Status GetFundWithdrawWithdrawId::Parse(const ::wechatpay::Response& response, R
 namespace {
 void Body6(Archive& a, void* p) {
   auto& v = *static_cast<PostMediaUploadRequest*>(p);
-  a.OptStr("file", v.file);
+  a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
 constexpr internal::EndpointSpec kSpec6{
@@ -369,7 +369,7 @@ Status PostMediaUpload::Parse(const ::wechatpay::Response& response, Response* o
 namespace {
 void Body7(Archive& a, void* p) {
   auto& v = *static_cast<PostMediaVideoUploadRequest*>(p);
-  a.OptStr("file", v.file);
+  a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
 constexpr internal::EndpointSpec kSpec7{

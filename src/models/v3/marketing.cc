@@ -1159,7 +1159,7 @@ Status GetBankPackagesByPackageIdTasks::Parse(const ::wechatpay::Response& respo
 namespace {
 void Body3(Archive& a, void* p) {
   auto& v = *static_cast<PostBankPackagesByPackageIdTasksRequest*>(p);
-  a.OptStr("file", v.file);
+  a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
 constexpr std::string_view kPath3[] = {"package_id"};
@@ -2582,7 +2582,7 @@ Status PostFavorCouponStocks::Parse(const ::wechatpay::Response& response, Respo
 namespace {
 void Body33(Archive& a, void* p) {
   auto& v = *static_cast<PostFavorMediaImageUploadRequest*>(p);
-  a.OptStr("file", v.file);
+  a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
 constexpr internal::EndpointSpec kSpec33{

@@ -849,7 +849,7 @@ Result<PreparedCall> PostFeedbacks::Prepare(const Client& client, const Request&
 namespace {
 void Body15(Archive& a, void* p) {
   auto& v = *static_cast<PostImagesUploadRequest*>(p);
-  a.OptStr("file", v.file);
+  a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
 constexpr internal::EndpointSpec kSpec15{

@@ -317,7 +317,7 @@ struct PostBankPackagesByPackageIdTasksRequest {
     Meta& operator=(Meta&&) = default;
     ~Meta();
   };
-  std::optional<std::string> file;
+  std::string file;
   std::optional<Meta> meta;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -3473,8 +3473,8 @@ struct PostFavorMediaImageUploadRequest {
     Meta& operator=(Meta&&) = default;
     ~Meta();
   };
-  std::optional<std::string> file;
-  std::optional<Meta> meta;
+  std::string file;
+  Meta meta;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -469,8 +469,8 @@ struct PostMediaUploadRequest {
     Meta& operator=(Meta&&) = default;
     ~Meta();
   };
-  std::optional<std::string> file;
-  std::optional<Meta> meta;
+  std::string file;
+  Meta meta;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -528,8 +528,8 @@ struct PostMediaUpload {
 // POST v3/merchant/media/video_upload (multipart upload: `file` is the file's bytes)
 struct PostMediaVideoUploadRequest {
   using Meta = PostMediaUploadRequest::Meta;
-  std::optional<std::string> file;
-  std::optional<Meta> meta;
+  std::string file;
+  Meta meta;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -1675,8 +1675,8 @@ struct PostImagesUploadRequest {
     Meta& operator=(Meta&&) = default;
     ~Meta();
   };
-  std::optional<std::string> file;
-  std::optional<Meta> meta;
+  std::string file;
+  Meta meta;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
