@@ -18,6 +18,9 @@ by field, on the endpoints an official SDK covers:
              catalog has none), encrypted: union, `required` as Go states it (informational:
              typed responses treat every member as possibly absent).
   endpoints  an official endpoint the catalog lacks is added (host and flags of a sibling).
+  uploads    the parts of a multipart request (`file`, `meta`) keep the catalog's required
+             flags: the official SDKs take them as function arguments, so their facts carry no
+             required flag for them (the members inside `meta` are reconciled as above).
 
 Every change is one record {endpoint, side, path, kind, before, after, source} in
 data/catalog_reconciliation.json, `source` naming the SDK file and line at its commit.
@@ -248,6 +251,8 @@ def reconcile(catalog, facts):
                                                                              ops[sdks[0]][eid]))
             if e is None:
                 continue
+        parts = multipart_required(e)
+        mark = len(rec.changes)
         encrypted = list(e.get("encrypted_fields") or [])
         resp_encrypted = list(e.get("response_encrypted_fields") or [])
         for sdk in sdks:
@@ -271,8 +276,28 @@ def reconcile(catalog, facts):
                 rec.add(eid, "response", p, "encrypted", False, True, src)
         e["encrypted_fields"] = encrypted
         e["response_encrypted_fields"] = resp_encrypted
+        if parts:
+            restore_multipart_required(e, parts, rec, mark)
     out["endpoints"].sort(key=lambda x: (x["version"], x["path"], x["method"]))
     return out, rec.changes
+
+
+def multipart_required(e):
+    """{part name: required} of a multipart request's top-level parts, else {}."""
+    if e.get("request_kind") != "multipart" or not (e.get("body") or {}).get("fields"):
+        return {}
+    return {f["name"]: bool(f.get("required")) for f in e["body"]["fields"]}
+
+
+def restore_multipart_required(e, parts, rec, mark):
+    """Puts back the catalog's required flags on multipart parts and drops their change records
+    (made after index `mark`)."""
+    for f in e["body"]["fields"]:
+        if f["name"] in parts:
+            f["required"] = parts[f["name"]]
+    rec.changes[mark:] = [c for c in rec.changes[mark:]
+                          if not (c["side"] == "request" and c["kind"] == "required"
+                                  and c["path"] in parts)]
 
 
 def merge_query(e, query, rec, eid, src, go_required, encrypted, new_enc):

@@ -3239,12 +3239,9 @@ namespace {
 using T1 = GetSubMerchantFundflowbillResponse::DownloadBillList;
 
 constexpr std::string_view kEnum0Names[] = {
-    "",
-    "BASIC",
-    "OPERATION",
-    "FEES",
+    "", "BASIC", "OPERATION", "FEES", "ALL",
 };
-constexpr EnumTable kEnum0{kEnum0Names, 4};
+constexpr EnumTable kEnum0{kEnum0Names, 5};
 
 constexpr std::string_view kEnum1Names[] = {
     "",
@@ -3254,20 +3251,26 @@ constexpr EnumTable kEnum1{kEnum1Names, 2};
 
 constexpr std::string_view kEnum2Names[] = {
     "",
+    "SHA1",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 2};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
     "AEAD_AES_256_GCM",
     "SM4_GCM",
 };
-constexpr EnumTable kEnum2{kEnum2Names, 3};
-
-constexpr std::string_view kEnum3Names[] = {
-    "", "BASIC", "OPERATION", "FEES", "DEPOSIT",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 5};
+constexpr EnumTable kEnum3{kEnum3Names, 3};
 
 constexpr std::string_view kEnum4Names[] = {
+    "", "BASIC", "OPERATION", "FEES", "DEPOSIT", "ALL",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 6};
+
+constexpr std::string_view kEnum5Names[] = {
     "", "ALL", "SUCCESS", "REFUND", "RECHARGE_REFUND", "ALL_SPECIAL", "SUC_SPECIAL", "REF_SPECIAL",
 };
-constexpr EnumTable kEnum4{kEnum4Names, 8};
+constexpr EnumTable kEnum5{kEnum5Names, 8};
 
 }  // namespace
 
@@ -3278,7 +3281,7 @@ namespace {
 void Query0(Archive& a, void* p) {
   auto& v = *static_cast<GetFundflowbillRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("bill_date", v.bill_date);
+  a.OptStr("bill_date", v.bill_date);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("account_type", v.account_type);
   a.Field("tar_type", v.tar_type);
@@ -3302,7 +3305,7 @@ void Serialize(Archive& a, GetFundflowbillRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFundflowbillResponse& v) {
-  a.Str("hash_type", v.hash_type);
+  a.Field("hash_type", v.hash_type);
   a.Str("hash_value", v.hash_value);
   a.Str("download_url", v.download_url);
   a.Extra(v.extra);
@@ -3322,8 +3325,8 @@ namespace {
 void Query1(Archive& a, void* p) {
   auto& v = *static_cast<GetSubMerchantFundflowbillRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("bill_date", v.bill_date);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("bill_date", v.bill_date);
   a.Field("tar_type", v.tar_type);
   a.Field("algorithm", v.algorithm);
   a.Field("account_type", v.account_type);
@@ -3367,7 +3370,7 @@ namespace {
 void Query2(Archive& a, void* p) {
   auto& v = *static_cast<GetTradebillRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("bill_date", v.bill_date);
+  a.OptStr("bill_date", v.bill_date);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("bill_type", v.bill_type);
   a.Field("tar_type", v.tar_type);
@@ -3391,7 +3394,7 @@ void Serialize(Archive& a, GetTradebillRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetTradebillResponse& v) {
-  a.Str("hash_type", v.hash_type);
+  a.Field("hash_type", v.hash_type);
   a.Str("hash_value", v.hash_value);
   a.Str("download_url", v.download_url);
   a.Extra(v.extra);
@@ -3410,7 +3413,7 @@ static void Serialize(Archive& a, T1& v) {
   a.I64("bill_sequence", v.bill_sequence);
   a.Str("download_url", v.download_url);
   a.Str("encrypt_key", v.encrypt_key);
-  a.Str("hash_type", v.hash_type);
+  a.Field("hash_type", v.hash_type);
   a.Str("hash_value", v.hash_value);
   a.Str("nonce", v.nonce);
   a.Extra(v.extra);
@@ -3433,9 +3436,10 @@ GetTradebillResponse::~GetTradebillResponse() = default;
 
 const EnumTable& EnumTableOf(GetFundflowbillRequest::AccountType) { return kEnum0; }
 const EnumTable& EnumTableOf(GetFundflowbillRequest::TarType) { return kEnum1; }
-const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::Algorithm) { return kEnum2; }
-const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::AccountType) { return kEnum3; }
-const EnumTable& EnumTableOf(GetTradebillRequest::BillType) { return kEnum4; }
+const EnumTable& EnumTableOf(GetFundflowbillResponse::HashType) { return kEnum2; }
+const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::Algorithm) { return kEnum3; }
+const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::AccountType) { return kEnum4; }
+const EnumTable& EnumTableOf(GetTradebillRequest::BillType) { return kEnum5; }
 
 }  // namespace wechatpay::models::v3::bill
 
@@ -4264,7 +4268,7 @@ void Serialize(Archive& a, GetCertificatesRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetCertificatesResponse& v) {
-  a.Field("data", v.data);
+  a.OptList("data", v.data);
   a.Extra(v.extra);
 }
 
@@ -4278,17 +4282,17 @@ Status GetCertificates::Parse(const ::wechatpay::Response& response, Response* o
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.OptStr("algorithm", v.algorithm);
-  a.OptStr("nonce", v.nonce);
-  a.OptStr("associated_data", v.associated_data);
-  a.OptStr("ciphertext", v.ciphertext);
+  a.Str("algorithm", v.algorithm);
+  a.Str("nonce", v.nonce);
+  a.Str("associated_data", v.associated_data);
+  a.Str("ciphertext", v.ciphertext);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T1& v) {
-  a.OptStr("serial_no", v.serial_no);
-  a.OptStr("effective_time", v.effective_time);
-  a.OptStr("expire_time", v.expire_time);
+  a.Str("serial_no", v.serial_no);
+  a.Str("effective_time", v.effective_time);
+  a.Str("expire_time", v.expire_time);
   a.Field("encrypt_certificate", v.encrypt_certificate);
   a.Extra(v.extra);
 }

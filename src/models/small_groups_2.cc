@@ -2505,7 +2505,6 @@ void Serialize(Archive& a, PostMerchantsChangecustompagestatusRequest& v) {
 }
 void Serialize(Archive& a, PostMerchantsChangecustompagestatusResponse& v) {
   a.Str("sub_mchid", v.sub_mchid);
-  a.Field("operation_type", v.operation_type);
   a.Extra(v.extra);
 }
 
@@ -2632,7 +2631,7 @@ namespace {
 void Body4(Archive& a, void* p) {
   auto& v = *static_cast<PostMerchantsSetAdvertisingIndustryFilterRequest*>(p);
   a.Str("sub_mchid", v.sub_mchid);
-  a.OptList("advertising_industry_filters", v.advertising_industry_filters);
+  a.Field("advertising_industry_filters", v.advertising_industry_filters);
 }
 constexpr internal::EndpointSpec kSpec4{
     "POST v3/goldplan/merchants/set-advertising-industry-filter",
@@ -3657,7 +3656,7 @@ constexpr internal::EndpointSpec kSpec0{
 void Serialize(Archive& a, GetBrandsByBrandIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetBrandsByBrandIdResponse& v) {
   a.I64("donate_count", v.donate_count);
-  a.I64("consume_count", v.consume_count);
+  a.OptI64("consume_count", v.consume_count);
   a.Extra(v.extra);
 }
 
@@ -3677,7 +3676,7 @@ void Query1(Archive& a, void* p) {
   auto& v = *static_cast<GetUsersByOpenidOrdersBrandIdRequest*>(p);
   Archive::TextScope text(a);
   a.OptI64("offset", v.offset);
-  a.OptI64("limit", v.limit);
+  a.I64("limit", v.limit);
 }
 constexpr std::string_view kPath1[] = {"openid", "brand_id"};
 constexpr internal::EndpointSpec kSpec1{
@@ -3699,11 +3698,11 @@ void Serialize(Archive& a, GetUsersByOpenidOrdersBrandIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetUsersByOpenidOrdersBrandIdResponse& v) {
-  a.OptI64("count", v.count);
-  a.OptI64("limit", v.limit);
-  a.OptI64("offset", v.offset);
-  a.OptI64("total_count", v.total_count);
-  a.OptList("data", v.data);
+  a.I64("count", v.count);
+  a.I64("limit", v.limit);
+  a.I64("offset", v.offset);
+  a.I64("total_count", v.total_count);
+  a.Field("data", v.data);
   a.Extra(v.extra);
 }
 
@@ -3739,16 +3738,16 @@ constexpr internal::EndpointSpec kSpec2{
 
 void Serialize(Archive& a, GetUsersByOpenidOrdersOutTradeNoRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetUsersByOpenidOrdersOutTradeNoResponse& v) {
-  a.OptStr("welfare_trade_id", v.welfare_trade_id);
-  a.OptStr("appid", v.appid);
+  a.Str("welfare_trade_id", v.welfare_trade_id);
+  a.Str("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("brand_id", v.brand_id);
+  a.I64("brand_id", v.brand_id);
   a.Field("donate_source", v.donate_source);
   a.OptStr("merchant_order", v.merchant_order);
-  a.OptStr("institution_name", v.institution_name);
-  a.OptStr("business_id", v.business_id);
-  a.OptStr("business_name", v.business_name);
-  a.OptStr("success_time", v.success_time);
+  a.Str("institution_name", v.institution_name);
+  a.Str("business_id", v.business_id);
+  a.Str("business_name", v.business_name);
+  a.Str("success_time", v.success_time);
   a.Field("payer", v.payer);
   a.Field("amount", v.amount);
   a.OptStr("device_id", v.device_id);
@@ -3770,7 +3769,7 @@ Status GetUsersByOpenidOrdersOutTradeNo::Parse(const ::wechatpay::Response& resp
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.OptStr("openid", v.openid);
+  a.Str("openid", v.openid);
   a.OptStr("sub_openid", v.sub_openid);
   a.OptStr("avatar", v.avatar);
   a.OptStr("nickname", v.nickname);
@@ -3778,24 +3777,24 @@ static void Serialize(Archive& a, T2& v) {
 }
 
 static void Serialize(Archive& a, T3& v) {
-  a.OptI64("total", v.total);
-  a.OptI64("payer_total", v.payer_total);
-  a.OptStr("currency", v.currency);
-  a.OptStr("payer_currency", v.payer_currency);
+  a.I64("total", v.total);
+  a.I64("payer_total", v.payer_total);
+  a.Str("currency", v.currency);
+  a.Str("payer_currency", v.payer_currency);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T1& v) {
-  a.OptStr("welfare_trade_id", v.welfare_trade_id);
-  a.OptStr("appid", v.appid);
+  a.Str("welfare_trade_id", v.welfare_trade_id);
+  a.Str("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("brand_id", v.brand_id);
+  a.I64("brand_id", v.brand_id);
   a.Field("donate_source", v.donate_source);
   a.OptStr("merchant_order", v.merchant_order);
-  a.OptStr("institution_name", v.institution_name);
-  a.OptStr("business_id", v.business_id);
-  a.OptStr("business_name", v.business_name);
-  a.OptStr("success_time", v.success_time);
+  a.Str("institution_name", v.institution_name);
+  a.Str("business_id", v.business_id);
+  a.Str("business_name", v.business_name);
+  a.Str("success_time", v.success_time);
   a.Field("payer", v.payer);
   a.Field("amount", v.amount);
   a.OptStr("device_id", v.device_id);

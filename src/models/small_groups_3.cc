@@ -3824,9 +3824,31 @@ constexpr std::string_view kEnum4Names[] = {
 constexpr EnumTable kEnum4{kEnum4Names, 4};
 
 constexpr std::string_view kEnum5Names[] = {
+    "",
+    "ACCOUNT_FROZEN",
+    "REAL_NAME_CHECK_FAIL",
+    "NAME_NOT_CORRECT",
+    "OPENID_INVALID",
+    "TRANSFER_QUOTA_EXCEED",
+    "DAY_RECEIVED_QUOTA_EXCEED",
+    "MONTH_RECEIVED_QUOTA_EXCEED",
+    "DAY_RECEIVED_COUNT_EXCEED",
+    "PRODUCT_AUTH_CHECK_FAIL",
+    "OVERDUE_CLOSE",
+    "ID_CARD_NOT_CORRECT",
+    "ACCOUNT_NOT_EXIST",
+    "TRANSFER_RISK",
+    "PAY_ROLL_CARD_ALREADY_LOGOUT",
+    "PAY_ROLL_CARD_ALREADY_FROZEN",
+    "PAY_ROLL_CARD_UNAUTHORIZED",
+    "PAY_ROLL_CARD_USER_NOT_OPEN",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 18};
+
+constexpr std::string_view kEnum6Names[] = {
     "", "ALL", "SUCCESS", "FAIL", "REFUND",
 };
-constexpr EnumTable kEnum5{kEnum5Names, 5};
+constexpr EnumTable kEnum6{kEnum6Names, 5};
 
 }  // namespace
 
@@ -3845,7 +3867,7 @@ void Body0(Archive& a, void* p) {
   a.Str("batch_remark", v.batch_remark);
   a.I64("total_amount", v.total_amount);
   a.I64("total_num", v.total_num);
-  a.Field("transfer_detail_list", v.transfer_detail_list);
+  a.OptList("transfer_detail_list", v.transfer_detail_list);
   a.OptStr("sp_appid", v.sp_appid);
   a.Field("transfer_purpose", v.transfer_purpose);
   a.Field("transfer_scene", v.transfer_scene);
@@ -3923,7 +3945,7 @@ void Serialize(Archive& a, GetBatchesBatchIdResponse& v) {
   a.OptStr("sub_appid", v.sub_appid);
   a.Str("batch_status", v.batch_status);
   a.Str("batch_type", v.batch_type);
-  a.Str("authorization_type", v.authorization_type);
+  a.Field("authorization_type", v.authorization_type);
   a.Str("batch_name", v.batch_name);
   a.Str("batch_remark", v.batch_remark);
   a.Field("close_reason", v.close_reason);
@@ -3980,14 +4002,11 @@ void Serialize(Archive& a, GetBatchesBatchIdDetailsDetailIdResponse& v) {
   a.Str("detail_status", v.detail_status);
   a.I64("transfer_amount", v.transfer_amount);
   a.Str("transfer_remark", v.transfer_remark);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("fail_reason", v.fail_reason);
   a.Str("openid", v.openid);
   a.Str("username", v.username);
   a.Str("initiate_time", v.initiate_time);
   a.Str("update_time", v.update_time);
-  a.OptStr("account_type", v.account_type);
-  a.OptStr("bank_name", v.bank_name);
-  a.OptStr("bank_card_number_tail", v.bank_card_number_tail);
   a.Extra(v.extra);
 }
 
@@ -4042,7 +4061,7 @@ void Serialize(Archive& a, GetBatchesOutBatchNoResponse& v) {
   a.OptStr("sub_appid", v.sub_appid);
   a.Str("batch_status", v.batch_status);
   a.Str("batch_type", v.batch_type);
-  a.Str("authorization_type", v.authorization_type);
+  a.Field("authorization_type", v.authorization_type);
   a.Str("batch_name", v.batch_name);
   a.Str("batch_remark", v.batch_remark);
   a.Field("close_reason", v.close_reason);
@@ -4054,7 +4073,7 @@ void Serialize(Archive& a, GetBatchesOutBatchNoResponse& v) {
   a.OptI64("success_num", v.success_num);
   a.OptI64("fail_amount", v.fail_amount);
   a.OptI64("fail_num", v.fail_num);
-  a.Field("transfer_detail_list", v.transfer_detail_list);
+  a.OptList("transfer_detail_list", v.transfer_detail_list);
   a.OptStr("sp_appid", v.sp_appid);
   a.Field("transfer_purpose", v.transfer_purpose);
   a.Field("transfer_scene", v.transfer_scene);
@@ -4101,14 +4120,11 @@ void Serialize(Archive& a, GetBatchesOutBatchNoDetailsOutDetailNoResponse& v) {
   a.Str("detail_status", v.detail_status);
   a.I64("transfer_amount", v.transfer_amount);
   a.Str("transfer_remark", v.transfer_remark);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("fail_reason", v.fail_reason);
   a.Str("openid", v.openid);
   a.Str("username", v.username);
   a.Str("initiate_time", v.initiate_time);
   a.Str("update_time", v.update_time);
-  a.OptStr("account_type", v.account_type);
-  a.OptStr("bank_name", v.bank_name);
-  a.OptStr("bank_card_number_tail", v.bank_card_number_tail);
   a.Extra(v.extra);
 }
 
@@ -4177,7 +4193,10 @@ const EnumTable& EnumTableOf(PostBatchesRequest::TransferPurpose) { return kEnum
 const EnumTable& EnumTableOf(PostBatchesRequest::TransferScene) { return kEnum2; }
 const EnumTable& EnumTableOf(GetBatchesBatchIdRequest::DetailStatus) { return kEnum3; }
 const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::CloseReason) { return kEnum4; }
-const EnumTable& EnumTableOf(GetBatchesOutBatchNoRequest::DetailStatus) { return kEnum5; }
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReason) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoRequest::DetailStatus) { return kEnum6; }
 
 }  // namespace wechatpay::models::v3::partner_transfer
 
@@ -5210,33 +5229,42 @@ constexpr std::string_view kEnum1Names[] = {
 constexpr EnumTable kEnum1{kEnum1Names, 4};
 
 constexpr std::string_view kEnum2Names[] = {
-    "",
-    "SIGN_IN",
-    "INSURANCE",
-    "CONTRACT",
+    "", "NORMAL", "SIGN_IN", "INSURANCE", "CONTRACT",
 };
-constexpr EnumTable kEnum2{kEnum2Names, 4};
+constexpr EnumTable kEnum2{kEnum2Names, 5};
 
 constexpr std::string_view kEnum3Names[] = {
+    "", "SIGN_IN", "INSURANCE", "CONTRACT", "NORMAL",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 5};
+
+constexpr std::string_view kEnum4Names[] = {
     "",
     "LONG_TERM_EMPLOYMENT",
     "SHORT_TERM_EMPLOYMENT",
     "COOPERATION_EMPLOYMENT",
 };
-constexpr EnumTable kEnum3{kEnum3Names, 4};
+constexpr EnumTable kEnum4{kEnum4Names, 4};
 
-constexpr std::string_view kEnum4Names[] = {
+constexpr std::string_view kEnum5Names[] = {
     "",
     "UNAUTHORIZED",
     "AUTHORIZED",
     "DEAUTHORIZED",
 };
-constexpr EnumTable kEnum4{kEnum4Names, 4};
+constexpr EnumTable kEnum5{kEnum5Names, 4};
 
-constexpr std::string_view kEnum5Names[] = {
-    "", "NORMAL", "SIGN_IN", "INSURANCE", "CONTRACT",
+constexpr std::string_view kEnum6Names[] = {
+    "", "UNDEFINED", "UNREGISTERED", "REGISTERED", "CLOSED",
 };
-constexpr EnumTable kEnum5{kEnum5Names, 5};
+constexpr EnumTable kEnum6{kEnum6Names, 5};
+
+constexpr std::string_view kEnum7Names[] = {
+    "",
+    "UNDEFINE",
+    "PROMOTION",
+};
+constexpr EnumTable kEnum7{kEnum7Names, 3};
 
 }  // namespace
 
@@ -5253,7 +5281,7 @@ void Query0(Archive& a, void* p) {
   a.OptStr("sub_appid", v.sub_appid);
   a.Str("sub_mchid", v.sub_mchid);
   a.Str("authenticate_date", v.authenticate_date);
-  a.Str("authenticate_state", v.authenticate_state);
+  a.OptStr("authenticate_state", v.authenticate_state);
   a.OptI64("offset", v.offset);
   a.OptI64("limit", v.limit);
 }
@@ -5429,14 +5457,15 @@ void Serialize(Archive& a, GetAuthenticationsByAuthenticateNumberResponse& v) {
   a.Str("mchid", v.mchid);
   a.Str("sub_mchid", v.sub_mchid);
   a.Str("openid", v.openid);
-  a.Str("authenticate_scene", v.authenticate_scene);
+  a.Field("authenticate_scene", v.authenticate_scene);
   a.Str("authenticate_source", v.authenticate_source);
   a.Str("project_name", v.project_name);
   a.Str("employer_name", v.employer_name);
   a.Field("authenticate_state", v.authenticate_state);
-  a.Str("authenticate_time", v.authenticate_time);
+  a.OptStr("authenticate_time", v.authenticate_time);
   a.Str("authenticate_number", v.authenticate_number);
   a.OptStr("authenticate_failed_reason", v.authenticate_failed_reason);
+  a.Field("authenticate_type", v.authenticate_type);
   a.Extra(v.extra);
 }
 
@@ -5487,6 +5516,9 @@ void Serialize(Archive& a, GetRelationsByOpenidResponse& v) {
   a.Field("authorize_state", v.authorize_state);
   a.OptStr("authorize_time", v.authorize_time);
   a.OptStr("deauthorize_time", v.deauthorize_time);
+  a.Field("register_state", v.register_state);
+  a.OptStr("register_time", v.register_time);
+  a.OptStr("close_time", v.close_time);
   a.Extra(v.extra);
 }
 
@@ -5563,8 +5595,9 @@ void Body6(Archive& a, void* p) {
   a.I64("total_num", v.total_num);
   a.Field("transfer_detail_list", v.transfer_detail_list);
   a.OptStr("sp_appid", v.sp_appid);
-  a.Str("employment_type", v.employment_type);
-  a.Str("employment_scene", v.employment_scene);
+  a.OptStr("employment_type", v.employment_type);
+  a.OptStr("employment_scene", v.employment_scene);
+  a.Field("business_type", v.business_type);
 }
 constexpr std::string_view kEncrypted6[] = {"transfer_detail_list[].user_name"};
 constexpr internal::EndpointSpec kSpec6{
@@ -5697,8 +5730,10 @@ static void Serialize(Archive& a, T1& v) {
   a.Str("project_name", v.project_name);
   a.Str("employer_name", v.employer_name);
   a.Field("authenticate_state", v.authenticate_state);
-  a.Str("authenticate_time", v.authenticate_time);
+  a.OptStr("authenticate_time", v.authenticate_time);
   a.Str("authenticate_number", v.authenticate_number);
+  a.OptStr("authenticate_failed_reason", v.authenticate_failed_reason);
+  a.Field("authenticate_type", v.authenticate_type);
   a.Extra(v.extra);
 }
 
@@ -5758,13 +5793,15 @@ PostWesureTokenValidationsResponse::~PostWesureTokenValidationsResponse() = defa
 
 const EnumTable& EnumTableOf(T1::AuthenticateScene) { return kEnum0; }
 const EnumTable& EnumTableOf(T1::AuthenticateState) { return kEnum1; }
+const EnumTable& EnumTableOf(T1::AuthenticateType) { return kEnum2; }
 const EnumTable& EnumTableOf(PostAuthenticationsPreOrderRequest::AuthenticateType) {
-  return kEnum2;
-}
-const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::EmploymentType) {
   return kEnum3;
 }
-const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::AuthorizeState) { return kEnum4; }
-const EnumTable& EnumTableOf(PostWesureTokenValidationsRequest::AuthenticateType) { return kEnum5; }
+const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::EmploymentType) {
+  return kEnum4;
+}
+const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::AuthorizeState) { return kEnum5; }
+const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::RegisterState) { return kEnum6; }
+const EnumTable& EnumTableOf(PostTransferBatchesRequest::BusinessType) { return kEnum7; }
 
 }  // namespace wechatpay::models::v3::payroll_card

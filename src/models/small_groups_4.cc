@@ -32,8 +32,6 @@ namespace {
 
 using T1 = PostOrdersRequest::Receivers;
 using T2 = PostOrdersResponse::Receivers;
-using T3 = PostOrdersUnfreezeResponse::Receivers;
-using T4 = GetOrdersByOutOrderNoResponse::Receivers;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -111,8 +109,6 @@ constexpr EnumTable kEnum8{kEnum8Names, 6};
 
 static void Serialize(Archive& a, T1& v);
 static void Serialize(Archive& a, T2& v);
-static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T4& v);
 
 // GET v3/profitsharing/bills
 namespace {
@@ -198,12 +194,13 @@ namespace {
 void Body2(Archive& a, void* p) {
   auto& v = *static_cast<PostOrdersRequest*>(p);
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("appid", v.appid);
+  a.Str("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
   a.Str("transaction_id", v.transaction_id);
   a.Str("out_order_no", v.out_order_no);
   a.OptList("receivers", v.receivers);
   a.Bool("unfreeze_unsplit", v.unfreeze_unsplit);
+  a.OptStr("notify_url", v.notify_url);
 }
 constexpr std::string_view kEncrypted2[] = {"receivers[].name"};
 constexpr internal::EndpointSpec kSpec2{
@@ -251,6 +248,7 @@ void Body3(Archive& a, void* p) {
   a.Str("transaction_id", v.transaction_id);
   a.Str("out_order_no", v.out_order_no);
   a.Str("description", v.description);
+  a.OptStr("notify_url", v.notify_url);
 }
 constexpr internal::EndpointSpec kSpec3{
     "POST v3/profitsharing/orders/unfreeze",
@@ -595,33 +593,7 @@ static void Serialize(Archive& a, T2& v) {
   a.Str("account", v.account);
   a.Field("result", v.result);
   a.Field("fail_reason", v.fail_reason);
-  a.OptStr("detail_id", v.detail_id);
-  a.Str("create_time", v.create_time);
-  a.Str("finish_time", v.finish_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T3& v) {
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Field("type", v.type);
-  a.Str("account", v.account);
-  a.Str("result", v.result);
-  a.Field("fail_reason", v.fail_reason);
-  a.OptStr("detail_id", v.detail_id);
-  a.Str("create_time", v.create_time);
-  a.Str("finish_time", v.finish_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T4& v) {
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Field("type", v.type);
-  a.Str("account", v.account);
-  a.Field("result", v.result);
-  a.OptStr("fail_reason", v.fail_reason);
-  a.OptStr("detail_id", v.detail_id);
+  a.Str("detail_id", v.detail_id);
   a.Str("create_time", v.create_time);
   a.Str("finish_time", v.finish_time);
   a.Extra(v.extra);
@@ -645,14 +617,10 @@ PostOrdersResponse::PostOrdersResponse() = default;
 PostOrdersResponse::~PostOrdersResponse() = default;
 PostOrdersUnfreezeRequest::PostOrdersUnfreezeRequest() = default;
 PostOrdersUnfreezeRequest::~PostOrdersUnfreezeRequest() = default;
-T3::Receivers() = default;
-T3::~Receivers() = default;
 PostOrdersUnfreezeResponse::PostOrdersUnfreezeResponse() = default;
 PostOrdersUnfreezeResponse::~PostOrdersUnfreezeResponse() = default;
 GetOrdersByOutOrderNoRequest::GetOrdersByOutOrderNoRequest() = default;
 GetOrdersByOutOrderNoRequest::~GetOrdersByOutOrderNoRequest() = default;
-T4::Receivers() = default;
-T4::~Receivers() = default;
 GetOrdersByOutOrderNoResponse::GetOrdersByOutOrderNoResponse() = default;
 GetOrdersByOutOrderNoResponse::~GetOrdersByOutOrderNoResponse() = default;
 PostReceiversAddRequest::PostReceiversAddRequest() = default;
@@ -743,6 +711,14 @@ constexpr std::string_view kEnum5Names[] = {
 };
 constexpr EnumTable kEnum5{kEnum5Names, 3};
 
+constexpr std::string_view kEnum6Names[] = {
+    "",
+    "DELETED",
+    "ACCOUNT_FROZEN",
+    "OVERDUE",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 4};
+
 }  // namespace
 
 static void Serialize(Archive& a, T1& v);
@@ -758,13 +734,13 @@ void Body0(Archive& a, void* p) {
   a.Str("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("description", v.description);
+  a.Str("description", v.description);
   a.OptStr("attach", v.attach);
   a.Str("out_trade_no", v.out_trade_no);
   a.Field("trade_scene", v.trade_scene);
   a.OptStr("goods_tag", v.goods_tag);
   a.Str("contract_id", v.contract_id);
-  a.OptStr("notify_url", v.notify_url);
+  a.Str("notify_url", v.notify_url);
   a.Field("amount", v.amount);
   a.Field("bus_info", v.bus_info);
   a.Field("metro_info", v.metro_info);
@@ -788,13 +764,13 @@ void Serialize(Archive& a, PostTransactionsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsResponse& v) {
-  a.OptStr("appid", v.appid);
+  a.Str("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sp_mchid", v.sp_mchid);
+  a.Str("sp_mchid", v.sp_mchid);
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("description", v.description);
-  a.OptStr("create_time", v.create_time);
-  a.OptStr("out_trade_no", v.out_trade_no);
+  a.Str("description", v.description);
+  a.Str("create_time", v.create_time);
+  a.Str("out_trade_no", v.out_trade_no);
   a.OptStr("transaction_id", v.transaction_id);
   a.Field("trade_state", v.trade_state);
   a.OptStr("trade_state_description", v.trade_state_description);
@@ -849,13 +825,13 @@ void Serialize(Archive& a, GetTransactionsOutTradeNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetTransactionsOutTradeNoResponse& v) {
-  a.OptStr("appid", v.appid);
+  a.Str("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sp_mchid", v.sp_mchid);
+  a.Str("sp_mchid", v.sp_mchid);
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("description", v.description);
-  a.OptStr("create_time", v.create_time);
-  a.OptStr("out_trade_no", v.out_trade_no);
+  a.Str("description", v.description);
+  a.Str("create_time", v.create_time);
+  a.Str("out_trade_no", v.out_trade_no);
   a.OptStr("transaction_id", v.transaction_id);
   a.Field("trade_state", v.trade_state);
   a.OptStr("trade_state_description", v.trade_state_description);
@@ -891,7 +867,7 @@ namespace {
 void Query2(Archive& a, void* p) {
   auto& v = *static_cast<GetUserServicesContractIdRequest*>(p);
   Archive::TextScope text(a);
-  a.OptStr("appid", v.appid);
+  a.Str("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_mchid", v.sub_mchid);
 }
@@ -915,9 +891,9 @@ void Serialize(Archive& a, GetUserServicesContractIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetUserServicesContractIdResponse& v) {
-  a.OptStr("contract_id", v.contract_id);
+  a.Str("contract_id", v.contract_id);
   a.Field("user_service_state", v.user_service_state);
-  a.OptStr("block_reason", v.block_reason);
+  a.Field("block_reason", v.block_reason);
   a.Extra(v.extra);
 }
 
@@ -934,20 +910,20 @@ Status GetUserServicesContractId::Parse(const ::wechatpay::Response& response, R
 }
 
 static void Serialize(Archive& a, T1& v) {
-  a.OptI64("total", v.total);
+  a.I64("total", v.total);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.OptStr("start_time", v.start_time);
+  a.Str("start_time", v.start_time);
   a.OptStr("line_name", v.line_name);
   a.OptStr("plate_number", v.plate_number);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T3& v) {
-  a.OptStr("start_time", v.start_time);
+  a.Str("start_time", v.start_time);
   a.OptStr("end_time", v.end_time);
   a.OptStr("start_station", v.start_station);
   a.OptStr("end_station", v.end_station);
@@ -962,12 +938,12 @@ static void Serialize(Archive& a, T4& v) {
 }
 
 static void Serialize(Archive& a, T5& v) {
-  a.OptStr("coupon_id", v.coupon_id);
+  a.Str("coupon_id", v.coupon_id);
   a.OptStr("name", v.name);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.OptStr("stock_id", v.stock_id);
-  a.OptI64("amount", v.amount);
+  a.I64("amount", v.amount);
   a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
   a.OptI64("merchant_contribute", v.merchant_contribute);
   a.OptI64("other_contribute", v.other_contribute);
@@ -1004,6 +980,7 @@ const EnumTable& EnumTableOf(PostTransactionsResponse::UserRepayState) { return 
 const EnumTable& EnumTableOf(T5::Scope) { return kEnum3; }
 const EnumTable& EnumTableOf(T5::Type) { return kEnum4; }
 const EnumTable& EnumTableOf(GetUserServicesContractIdResponse::UserServiceState) { return kEnum5; }
+const EnumTable& EnumTableOf(GetUserServicesContractIdResponse::BlockReason) { return kEnum6; }
 
 }  // namespace wechatpay::models::v3::qrcode
 
@@ -1449,29 +1426,71 @@ using T1 = PostDomesticRefundsRequest::Amount;
 using T2 = T1::From;
 using T3 = PostDomesticRefundsRequest::GoodsDetail;
 using T4 = PostDomesticRefundsResponse::Amount;
-using T5 = PostDomesticRefundsResponse::PromotionDetail;
+using T5 = T4::From;
+using T6 = PostDomesticRefundsResponse::PromotionDetail;
+using T7 = PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse::Amount;
+using T8 = PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse::PromotionDetail;
 
 constexpr std::string_view kEnum0Names[] = {
+    "", "ORIGINAL", "BALANCE", "OTHER_BALANCE", "OTHER_BANKCARD",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 5};
+
+constexpr std::string_view kEnum1Names[] = {
+    "", "SUCCESS", "CLOSED", "PROCESSING", "ABNORMAL",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 5};
+
+constexpr std::string_view kEnum2Names[] = {
+    "", "UNSETTLED", "AVAILABLE", "UNAVAILABLE", "OPERATION", "BASIC", "ECNY_BASIC",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 7};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "AVAILABLE",
+    "UNAVAILABLE",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 3};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",
+    "GLOBAL",
+    "SINGLE",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 3};
+
+constexpr std::string_view kEnum5Names[] = {
+    "",
+    "COUPON",
+    "DISCOUNT",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 3};
+
+constexpr std::string_view kEnum6Names[] = {
     "",
     "USER_BANK_CARD",
     "MERCHANT_BANK_CARD",
 };
-constexpr EnumTable kEnum0{kEnum0Names, 3};
+constexpr EnumTable kEnum6{kEnum6Names, 3};
 
-constexpr std::string_view kEnum1Names[] = {
+constexpr std::string_view kEnum7Names[] = {
     "",          "CMB_DEBIT", "COMM_DEBIT", "ABC_DEBIT",   "CCB_DEBIT", "ICBC_DEBIT",
     "BOC_DEBIT", "PAB_DEBIT", "SPDB_DEBIT", "CITIC_DEBIT", "CEB_DEBIT", "CMBC_DEBIT",
     "CIB_DEBIT", "GDB_DEBIT", "PSBC_DEBIT", "NBCB_DEBIT",
 };
-constexpr EnumTable kEnum1{kEnum1Names, 16};
+constexpr EnumTable kEnum7{kEnum7Names, 16};
 
 }  // namespace
 
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T1& v);
 static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T8& v);
 
 // POST v3/refund/domestic/refunds
 namespace {
@@ -1510,12 +1529,12 @@ void Serialize(Archive& a, PostDomesticRefundsResponse& v) {
   a.Str("out_refund_no", v.out_refund_no);
   a.Str("transaction_id", v.transaction_id);
   a.Str("out_trade_no", v.out_trade_no);
-  a.Str("channel", v.channel);
+  a.Field("channel", v.channel);
   a.Str("user_received_account", v.user_received_account);
   a.OptStr("success_time", v.success_time);
   a.Str("create_time", v.create_time);
-  a.Str("status", v.status);
-  a.OptStr("funds_account", v.funds_account);
+  a.Field("status", v.status);
+  a.Field("funds_account", v.funds_account);
   a.Field("amount", v.amount);
   a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
@@ -1561,12 +1580,12 @@ void Serialize(Archive& a, GetDomesticRefundsByOutRefundNoResponse& v) {
   a.Str("out_refund_no", v.out_refund_no);
   a.Str("transaction_id", v.transaction_id);
   a.Str("out_trade_no", v.out_trade_no);
-  a.Str("channel", v.channel);
+  a.Field("channel", v.channel);
   a.Str("user_received_account", v.user_received_account);
   a.OptStr("success_time", v.success_time);
   a.Str("create_time", v.create_time);
-  a.Str("status", v.status);
-  a.OptStr("funds_account", v.funds_account);
+  a.Field("status", v.status);
+  a.Field("funds_account", v.funds_account);
   a.Field("amount", v.amount);
   a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
@@ -1667,6 +1686,12 @@ static void Serialize(Archive& a, T3& v) {
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T5& v) {
+  a.Field("account", v.account);
+  a.I64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
 static void Serialize(Archive& a, T4& v) {
   a.I64("total", v.total);
   a.I64("refund", v.refund);
@@ -1681,7 +1706,31 @@ static void Serialize(Archive& a, T4& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T5& v) {
+static void Serialize(Archive& a, T6& v) {
+  a.Str("promotion_id", v.promotion_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.I64("amount", v.amount);
+  a.I64("refund_amount", v.refund_amount);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T7& v) {
+  a.I64("total", v.total);
+  a.I64("refund", v.refund);
+  a.OptList("from", v.from);
+  a.I64("payer_total", v.payer_total);
+  a.I64("payer_refund", v.payer_refund);
+  a.I64("settlement_refund", v.settlement_refund);
+  a.I64("settlement_total", v.settlement_total);
+  a.I64("discount_refund", v.discount_refund);
+  a.Str("currency", v.currency);
+  a.OptI64("refund_fee", v.refund_fee);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
   a.Str("promotion_id", v.promotion_id);
   a.Str("scope", v.scope);
   a.Str("type", v.type);
@@ -1699,10 +1748,12 @@ T3::GoodsDetail() = default;
 T3::~GoodsDetail() = default;
 PostDomesticRefundsRequest::PostDomesticRefundsRequest() = default;
 PostDomesticRefundsRequest::~PostDomesticRefundsRequest() = default;
+T5::From() = default;
+T5::~From() = default;
 T4::Amount() = default;
 T4::~Amount() = default;
-T5::PromotionDetail() = default;
-T5::~PromotionDetail() = default;
+T6::PromotionDetail() = default;
+T6::~PromotionDetail() = default;
 PostDomesticRefundsResponse::PostDomesticRefundsResponse() = default;
 PostDomesticRefundsResponse::~PostDomesticRefundsResponse() = default;
 GetDomesticRefundsByOutRefundNoRequest::GetDomesticRefundsByOutRefundNoRequest() = default;
@@ -1713,16 +1764,26 @@ PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::
     PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest() = default;
 PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::
     ~PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest() = default;
+T7::Amount() = default;
+T7::~Amount() = default;
+T8::PromotionDetail() = default;
+T8::~PromotionDetail() = default;
 PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse::
     PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse() = default;
 PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse::
     ~PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse() = default;
 
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::Channel) { return kEnum0; }
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::Status_) { return kEnum1; }
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::FundsAccount) { return kEnum2; }
+const EnumTable& EnumTableOf(T5::Account) { return kEnum3; }
+const EnumTable& EnumTableOf(T6::Scope) { return kEnum4; }
+const EnumTable& EnumTableOf(T6::Type) { return kEnum5; }
 const EnumTable& EnumTableOf(PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::Type) {
-  return kEnum0;
+  return kEnum6;
 }
 const EnumTable& EnumTableOf(PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::BankType) {
-  return kEnum1;
+  return kEnum7;
 }
 
 }  // namespace wechatpay::models::v3::refund
@@ -3479,6 +3540,44 @@ constexpr std::string_view kEnum0Names[] = {
 };
 constexpr EnumTable kEnum0{kEnum0Names, 5};
 
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "OVERDUE_CLOSE",
+    "TRANSFER_SCENE_INVALID",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 3};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "ACCOUNT_FROZEN",
+    "REAL_NAME_CHECK_FAIL",
+    "NAME_NOT_CORRECT",
+    "OPENID_INVALID",
+    "TRANSFER_QUOTA_EXCEED",
+    "DAY_RECEIVED_QUOTA_EXCEED",
+    "MONTH_RECEIVED_QUOTA_EXCEED",
+    "DAY_RECEIVED_COUNT_EXCEED",
+    "PRODUCT_AUTH_CHECK_FAIL",
+    "OVERDUE_CLOSE",
+    "ID_CARD_NOT_CORRECT",
+    "ACCOUNT_NOT_EXIST",
+    "TRANSFER_RISK",
+    "OTHER_FAIL_REASON_TYPE",
+    "REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED",
+    "RECEIVE_ACCOUNT_NOT_PERMMIT",
+    "PAYEE_ACCOUNT_ABNORMAL",
+    "PAYER_ACCOUNT_ABNORMAL",
+    "TRANSFER_SCENE_UNAVAILABLE",
+    "TRANSFER_SCENE_INVALID",
+    "TRANSFER_REMARK_SET_FAIL",
+    "RECEIVE_ACCOUNT_NOT_CONFIGURE",
+    "BLOCK_B2C_USERLIMITAMOUNT_BSRULE_MONTH",
+    "BLOCK_B2C_USERLIMITAMOUNT_MONTH",
+    "MERCHANT_REJECT",
+    "MERCHANT_NOT_CONFIRM",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 27};
+
 }  // namespace
 
 static void Serialize(Archive& a, T1& v);
@@ -3496,7 +3595,7 @@ void Body0(Archive& a, void* p) {
   a.I64("total_amount", v.total_amount);
   a.I64("total_num", v.total_num);
   a.Field("transfer_detail_list", v.transfer_detail_list);
-  a.Str("transfer_scene_id", v.transfer_scene_id);
+  a.OptStr("transfer_scene_id", v.transfer_scene_id);
   a.OptStr("notify_url", v.notify_url);
 }
 constexpr std::string_view kEncrypted0[] = {"transfer_detail_list[].user_name",
@@ -3609,9 +3708,9 @@ void Serialize(Archive& a, GetBatchesBatchIdDetailsDetailIdResponse& v) {
   a.Str("detail_status", v.detail_status);
   a.I64("transfer_amount", v.transfer_amount);
   a.Str("transfer_remark", v.transfer_remark);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("fail_reason", v.fail_reason);
   a.Str("openid", v.openid);
-  a.Str("user_name", v.user_name);
+  a.OptStr("user_name", v.user_name);
   a.Str("initiate_time", v.initiate_time);
   a.Str("update_time", v.update_time);
   a.Extra(v.extra);
@@ -3663,8 +3762,6 @@ void Serialize(Archive& a, GetBatchesOutBatchNoRequest& v) {
 void Serialize(Archive& a, GetBatchesOutBatchNoResponse& v) {
   a.Field("transfer_batch", v.transfer_batch);
   a.OptList("transfer_detail_list", v.transfer_detail_list);
-  a.OptI64("offset", v.offset);
-  a.OptI64("limit", v.limit);
   a.Extra(v.extra);
 }
 
@@ -3707,9 +3804,9 @@ void Serialize(Archive& a, GetBatchesOutBatchNoDetailsOutDetailNoResponse& v) {
   a.Str("detail_status", v.detail_status);
   a.I64("transfer_amount", v.transfer_amount);
   a.Str("transfer_remark", v.transfer_remark);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("fail_reason", v.fail_reason);
   a.Str("openid", v.openid);
-  a.Str("user_name", v.user_name);
+  a.OptStr("user_name", v.user_name);
   a.Str("initiate_time", v.initiate_time);
   a.Str("update_time", v.update_time);
   a.Extra(v.extra);
@@ -3821,7 +3918,7 @@ static void Serialize(Archive& a, T1& v) {
   a.I64("transfer_amount", v.transfer_amount);
   a.Str("transfer_remark", v.transfer_remark);
   a.Str("openid", v.openid);
-  a.Str("user_name", v.user_name);
+  a.OptStr("user_name", v.user_name);
   a.OptStr("user_id_card", v.user_id_card);
   a.Extra(v.extra);
 }
@@ -3835,7 +3932,7 @@ static void Serialize(Archive& a, T2& v) {
   a.Str("batch_type", v.batch_type);
   a.Str("batch_name", v.batch_name);
   a.Str("batch_remark", v.batch_remark);
-  a.OptStr("close_reason", v.close_reason);
+  a.Field("close_reason", v.close_reason);
   a.I64("total_amount", v.total_amount);
   a.I64("total_num", v.total_num);
   a.OptStr("create_time", v.create_time);
@@ -3895,6 +3992,10 @@ GetBillReceiptByOutBatchNoResponse::GetBillReceiptByOutBatchNoResponse() = defau
 GetBillReceiptByOutBatchNoResponse::~GetBillReceiptByOutBatchNoResponse() = default;
 
 const EnumTable& EnumTableOf(PostBatchesResponse::BatchStatus) { return kEnum0; }
+const EnumTable& EnumTableOf(T2::CloseReason) { return kEnum1; }
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReason) {
+  return kEnum2;
+}
 
 }  // namespace wechatpay::models::v3::transfer
 
@@ -4110,11 +4211,10 @@ using T7 = PostEtcTransactionsHighwayResponse::DeviceInfo;
 using T8 = PostEtcTransactionsHighwayResponse::PromotionDetail;
 using T9 = GetTransactionsOutTradeNoResponse::ParkingInfo;
 using T10 = GetTransactionsOutTradeNoResponse::Payer;
-using T11 = GetTransactionsOutTradeNoResponse::Amount;
-using T12 = GetTransactionsOutTradeNoResponse::PromotionDetail;
-using T13 = PostTransactionsParkingRequest::Amount;
-using T14 = PostTransactionsParkingResponse::Amount;
-using T15 = PostTransactionsParkingResponse::PromotionDetail;
+using T11 = GetTransactionsOutTradeNoResponse::PromotionDetail;
+using T12 = PostTransactionsParkingRequest::Amount;
+using T13 = PostTransactionsParkingResponse::Amount;
+using T14 = PostTransactionsParkingResponse::PromotionDetail;
 
 constexpr std::string_view kEnum0Names[] = {
     "", "BLUE", "GREEN", "YELLOW", "BLACK", "WHITE", "LIMEGREEN",
@@ -4195,7 +4295,6 @@ static void Serialize(Archive& a, T11& v);
 static void Serialize(Archive& a, T12& v);
 static void Serialize(Archive& a, T13& v);
 static void Serialize(Archive& a, T14& v);
-static void Serialize(Archive& a, T15& v);
 
 // GET v3/vehicle/etc/contracts/{contract_id}
 namespace {
@@ -4534,7 +4633,7 @@ Status GetEtcUsersByOpenidContracts::Parse(const ::wechatpay::Response& response
 namespace {
 void Body6(Archive& a, void* p) {
   auto& v = *static_cast<PostParkingParkingsRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Str("out_parking_no", v.out_parking_no);
   a.Str("plate_number", v.plate_number);
   a.Field("plate_color", v.plate_color);
@@ -4589,7 +4688,7 @@ void Query7(Archive& a, void* p) {
   auto& v = *static_cast<GetParkingServicesFindRequest*>(p);
   Archive::TextScope text(a);
   a.Str("appid", v.appid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Str("plate_number", v.plate_number);
   a.Field("plate_color", v.plate_color);
   a.Str("openid", v.openid);
@@ -4658,9 +4757,9 @@ void Serialize(Archive& a, GetTransactionsOutTradeNoRequest& v) {
 }
 void Serialize(Archive& a, GetTransactionsOutTradeNoResponse& v) {
   a.Str("appid", v.appid);
-  a.Str("sub_appid", v.sub_appid);
+  a.OptStr("sub_appid", v.sub_appid);
   a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Str("description", v.description);
   a.Str("create_time", v.create_time);
   a.Str("out_trade_no", v.out_trade_no);
@@ -4696,8 +4795,8 @@ namespace {
 void Body9(Archive& a, void* p) {
   auto& v = *static_cast<PostTransactionsParkingRequest*>(p);
   a.Str("appid", v.appid);
-  a.Str("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Str("description", v.description);
   a.OptStr("attach", v.attach);
   a.Str("out_trade_no", v.out_trade_no);
@@ -4842,14 +4941,6 @@ static void Serialize(Archive& a, T10& v) {
 }
 
 static void Serialize(Archive& a, T11& v) {
-  a.I64("total", v.total);
-  a.Str("currency", v.currency);
-  a.OptI64("payer_total", v.payer_total);
-  a.OptI64("discount_total", v.discount_total);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T12& v) {
   a.Str("coupon_id", v.coupon_id);
   a.OptStr("name", v.name);
   a.OptStr("scope", v.scope);
@@ -4863,13 +4954,13 @@ static void Serialize(Archive& a, T12& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T13& v) {
+static void Serialize(Archive& a, T12& v) {
   a.I64("total", v.total);
   a.Field("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T14& v) {
+static void Serialize(Archive& a, T13& v) {
   a.I64("total", v.total);
   a.Field("currency", v.currency);
   a.OptI64("payer_total", v.payer_total);
@@ -4877,7 +4968,7 @@ static void Serialize(Archive& a, T14& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T15& v) {
+static void Serialize(Archive& a, T14& v) {
   a.Str("coupon_id", v.coupon_id);
   a.OptStr("name", v.name);
   a.Field("scope", v.scope);
@@ -4947,20 +5038,18 @@ T9::ParkingInfo() = default;
 T9::~ParkingInfo() = default;
 T10::Payer() = default;
 T10::~Payer() = default;
-T11::Amount() = default;
-T11::~Amount() = default;
-T12::PromotionDetail() = default;
-T12::~PromotionDetail() = default;
+T11::PromotionDetail() = default;
+T11::~PromotionDetail() = default;
 GetTransactionsOutTradeNoResponse::GetTransactionsOutTradeNoResponse() = default;
 GetTransactionsOutTradeNoResponse::~GetTransactionsOutTradeNoResponse() = default;
-T13::Amount() = default;
-T13::~Amount() = default;
+T12::Amount() = default;
+T12::~Amount() = default;
 PostTransactionsParkingRequest::PostTransactionsParkingRequest() = default;
 PostTransactionsParkingRequest::~PostTransactionsParkingRequest() = default;
-T14::Amount() = default;
-T14::~Amount() = default;
-T15::PromotionDetail() = default;
-T15::~PromotionDetail() = default;
+T13::Amount() = default;
+T13::~Amount() = default;
+T14::PromotionDetail() = default;
+T14::~PromotionDetail() = default;
 PostTransactionsParkingResponse::PostTransactionsParkingResponse() = default;
 PostTransactionsParkingResponse::~PostTransactionsParkingResponse() = default;
 
@@ -4969,11 +5058,11 @@ const EnumTable& EnumTableOf(PostParkingParkingsResponse::State) { return kEnum1
 const EnumTable& EnumTableOf(PostParkingParkingsResponse::BlockReason) { return kEnum2; }
 const EnumTable& EnumTableOf(GetParkingServicesFindResponse::ServiceState) { return kEnum3; }
 const EnumTable& EnumTableOf(PostTransactionsParkingRequest::ProfitSharing) { return kEnum4; }
-const EnumTable& EnumTableOf(T13::Currency) { return kEnum5; }
+const EnumTable& EnumTableOf(T12::Currency) { return kEnum5; }
 const EnumTable& EnumTableOf(PostTransactionsParkingResponse::TradeState) { return kEnum6; }
 const EnumTable& EnumTableOf(PostTransactionsParkingResponse::TradeScene) { return kEnum7; }
-const EnumTable& EnumTableOf(T15::Scope) { return kEnum8; }
-const EnumTable& EnumTableOf(T15::Type) { return kEnum9; }
+const EnumTable& EnumTableOf(T14::Scope) { return kEnum8; }
+const EnumTable& EnumTableOf(T14::Type) { return kEnum9; }
 
 }  // namespace wechatpay::models::v3::vehicle
 

@@ -21,6 +21,7 @@
 #include "wechatpay/models/hk/transactions.h"
 #include "wechatpay/models/miniprogram/user_order.h"
 #include "wechatpay/models/runtime.h"
+#include "wechatpay/models/v2/mmpaymkttransfers.h"
 #include "wechatpay/models/v2/mmpaysptrans.h"
 #include "wechatpay/models/v2/papay.h"
 #include "wechatpay/models/v2/pay.h"
@@ -152,6 +153,41 @@ void Check(const Case& c) {
     ExpectRoundTrip(c.response, catalog::SynthesizeResponse(*ep),
                     text_response ? Encoding::kText : Encoding::kJson, *ep, "response");
   }
+}
+
+TEST(ModelsRoundTrip, V2Mmpaymkttransfers) {
+  namespace m = v2::mmpaymkttransfers;
+  const Case cases[] = {
+      {"POST v2/mmpaymkttransfers/gethbinfo", Ops<m::PostGethbinfoRequest>(),
+       Ops<m::PostGethbinfoResponse>()},
+      {"POST v2/mmpaymkttransfers/gettransferinfo", Ops<m::PostGettransferinfoRequest>(),
+       Ops<m::PostGettransferinfoResponse>()},
+      {"POST v2/mmpaymkttransfers/promotion/paywwsptrans2pocket",
+       Ops<m::PostPromotionPaywwsptrans2pocketRequest>(),
+       Ops<m::PostPromotionPaywwsptrans2pocketResponse>()},
+      {"POST v2/mmpaymkttransfers/promotion/querywwsptrans2pocket",
+       Ops<m::PostPromotionQuerywwsptrans2pocketRequest>(),
+       Ops<m::PostPromotionQuerywwsptrans2pocketResponse>()},
+      {"POST v2/mmpaymkttransfers/promotion/transfers", Ops<m::PostPromotionTransfersRequest>(),
+       Ops<m::PostPromotionTransfersResponse>()},
+      {"POST v2/mmpaymkttransfers/query_coupon_stock", Ops<m::PostQueryCouponStockRequest>(),
+       Ops<m::PostQueryCouponStockResponse>()},
+      {"POST v2/mmpaymkttransfers/querycouponsinfo", Ops<m::PostQuerycouponsinfoRequest>(),
+       Ops<m::PostQuerycouponsinfoResponse>()},
+      {"POST v2/mmpaymkttransfers/queryworkwxredpack", Ops<m::PostQueryworkwxredpackRequest>(),
+       Ops<m::PostQueryworkwxredpackResponse>()},
+      {"POST v2/mmpaymkttransfers/send_coupon", Ops<m::PostSendCouponRequest>(),
+       Ops<m::PostSendCouponResponse>()},
+      {"POST v2/mmpaymkttransfers/sendgroupredpack", Ops<m::PostSendgroupredpackRequest>(),
+       Ops<m::PostSendgroupredpackResponse>()},
+      {"POST v2/mmpaymkttransfers/sendminiprogramhb", Ops<m::PostSendminiprogramhbRequest>(),
+       Ops<m::PostSendminiprogramhbResponse>()},
+      {"POST v2/mmpaymkttransfers/sendredpack", Ops<m::PostSendredpackRequest>(),
+       Ops<m::PostSendredpackResponse>()},
+      {"POST v2/mmpaymkttransfers/sendworkwxredpack", Ops<m::PostSendworkwxredpackRequest>(),
+       Ops<m::PostSendworkwxredpackResponse>()},
+  };
+  for (const Case& c : cases) Check(c);
 }
 
 TEST(ModelsRoundTrip, V2Mmpaysptrans) {

@@ -53,20 +53,19 @@ using T37 = PostCombinePapayTransactionsByCombineOutTradeNoReverseRequest::SubOr
 using T38 = GetIndividualContractsOutContractCodeResponse::RealNameAuthResult;
 using T39 = PostMchTransferAuthorizationsRequest::AgreementList;
 using T40 = GetProfitsharingOrdersResponse::Receivers;
-using T41 = GetProfitsharingOrdersResponse::FundsAbnormalReceivers;
-using T42 = PostProfitsharingOrdersRequest::Receivers;
-using T43 = PostProfitsharingOrdersResponse::Receivers;
-using T44 = PostRefundsApplyRequest::Amount;
-using T45 = T44::From;
-using T46 = PostRefundsApplyResponse::Amount;
-using T47 = T46::From;
-using T48 = PostRefundsApplyResponse::PromotionDetail;
-using T49 = GetRefundsIdByRefundIdResponse::Amount;
+using T41 = PostProfitsharingOrdersRequest::Receivers;
+using T42 = PostProfitsharingOrdersResponse::Receivers;
+using T43 = PostRefundsApplyRequest::Amount;
+using T44 = T43::From;
+using T45 = PostRefundsApplyResponse::Amount;
+using T46 = T45::From;
+using T47 = PostRefundsApplyResponse::PromotionDetail;
+using T48 = GetRefundsIdByRefundIdResponse::Amount;
+using T49 = T48::From;
 using T50 = PostRefundsByRefundIdApplyAbnormalRefundResponse::Amount;
 using T51 = PostRefundsByRefundIdApplyAbnormalRefundResponse::PromotionDetail;
 using T52 = T51::GoodsDetail;
 using T53 = GetSubjectSubMerchantsResponse::Data;
-using T54 = PostSubsidiesReturnRequest::From;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -215,10 +214,9 @@ constexpr std::string_view kEnum18Names[] = {
 constexpr EnumTable kEnum18{kEnum18Names, 3};
 
 constexpr std::string_view kEnum19Names[] = {
-    "",
-    "ALL",
+    "", "ALL", "BASIC", "OPERATION", "FEES",
 };
-constexpr EnumTable kEnum19{kEnum19Names, 2};
+constexpr EnumTable kEnum19{kEnum19Names, 5};
 
 constexpr std::string_view kEnum20Names[] = {
     "",
@@ -342,115 +340,105 @@ constexpr std::string_view kEnum37Names[] = {
 constexpr EnumTable kEnum37{kEnum37Names, 3};
 
 constexpr std::string_view kEnum38Names[] = {
-    "",
-    "ABNORMAL_PENDING",
-    "ABNORMAL_FINISHED",
-    "ABNORMAL_CLOSED",
+    "", "PENDING", "SUCCESS", "ADJUST", "RETURNED", "CLOSED",
 };
-constexpr EnumTable kEnum38{kEnum38Names, 4};
+constexpr EnumTable kEnum38{kEnum38Names, 6};
 
 constexpr std::string_view kEnum39Names[] = {
-    "",
-    "CLOSED_REASON_TIMEOUT",
-    "CLOSED_REASON_RESTRICT_TRANSFER",
-};
-constexpr EnumTable kEnum39{kEnum39Names, 3};
-
-constexpr std::string_view kEnum40Names[] = {
     "",
     "PROCESSING",
     "SUCCESS",
     "FAIL",
 };
-constexpr EnumTable kEnum40{kEnum40Names, 4};
+constexpr EnumTable kEnum39{kEnum39Names, 4};
 
-constexpr std::string_view kEnum41Names[] = {
+constexpr std::string_view kEnum40Names[] = {
     "",
     "ACCOUNT_ABNORMAL",
     "TIME_OUT_CLOSED",
+};
+constexpr EnumTable kEnum40{kEnum40Names, 3};
+
+constexpr std::string_view kEnum41Names[] = {
+    "",
+    "AVAILABLE",
+    "UNAVAILABLE",
 };
 constexpr EnumTable kEnum41{kEnum41Names, 3};
 
 constexpr std::string_view kEnum42Names[] = {
     "",
-    "AVAILABLE",
-    "UNAVAILABLE",
+    "REFUND_SOURCE_SUB_MERCHANT",
+    "REFUND_SOURCE_PARTNER_ADVANCE",
 };
 constexpr EnumTable kEnum42{kEnum42Names, 3};
 
 constexpr std::string_view kEnum43Names[] = {
     "",
-    "REFUND_SOURCE_SUB_MERCHANT",
-    "REFUND_SOURCE_PARTNER_ADVANCE",
-};
-constexpr EnumTable kEnum43{kEnum43Names, 3};
-
-constexpr std::string_view kEnum44Names[] = {
-    "",
     "AVAILABLE",
     "UNSETTLED",
     "PREPAID",
 };
-constexpr EnumTable kEnum44{kEnum44Names, 4};
+constexpr EnumTable kEnum43{kEnum43Names, 4};
 
-constexpr std::string_view kEnum45Names[] = {
+constexpr std::string_view kEnum44Names[] = {
     "",
     "GLOBAL",
     "SINGLE",
 };
-constexpr EnumTable kEnum45{kEnum45Names, 3};
+constexpr EnumTable kEnum44{kEnum44Names, 3};
 
-constexpr std::string_view kEnum46Names[] = {
+constexpr std::string_view kEnum45Names[] = {
     "",
     "COUPON",
     "DISCOUNT",
 };
-constexpr EnumTable kEnum46{kEnum46Names, 3};
+constexpr EnumTable kEnum45{kEnum45Names, 3};
+
+constexpr std::string_view kEnum46Names[] = {
+    "", "ORIGINAL", "BALANCE", "OTHER_BALANCE", "OTHER_BANKCARD",
+};
+constexpr EnumTable kEnum46{kEnum46Names, 5};
 
 constexpr std::string_view kEnum47Names[] = {
-    "", "ORIGINAL", "BALANCE", "OTHER_BALANCE", "OTHER_BANKCARD",
+    "", "SUCCESS", "CLOSE", "PROCESSING", "ABNORMAL",
 };
 constexpr EnumTable kEnum47{kEnum47Names, 5};
 
 constexpr std::string_view kEnum48Names[] = {
-    "", "SUCCESS", "CLOSE", "PROCESSING", "ABNORMAL",
-};
-constexpr EnumTable kEnum48{kEnum48Names, 5};
-
-constexpr std::string_view kEnum49Names[] = {
     "", "AVAILABLE", "UNSETTLED", "OPERATION", "BASIC", "ECNY_BASIC",
 };
-constexpr EnumTable kEnum49{kEnum49Names, 6};
+constexpr EnumTable kEnum48{kEnum48Names, 6};
 
-constexpr std::string_view kEnum50Names[] = {
+constexpr std::string_view kEnum49Names[] = {
     "",
     "USER_BANK_CARD",
     "MERCHANT_BANK_CARD",
 };
-constexpr EnumTable kEnum50{kEnum50Names, 3};
+constexpr EnumTable kEnum49{kEnum49Names, 3};
 
-constexpr std::string_view kEnum51Names[] = {
+constexpr std::string_view kEnum50Names[] = {
     "",          "CMB_DEBIT", "COMM_DEBIT", "ABC_DEBIT",   "CCB_DEBIT", "ICBC_DEBIT",
     "BOC_DEBIT", "PAB_DEBIT", "SPDB_DEBIT", "CITIC_DEBIT", "CEB_DEBIT", "CMBC_DEBIT",
     "CIB_DEBIT", "GDB_DEBIT", "PSBC_DEBIT", "NBCB_DEBIT",
 };
-constexpr EnumTable kEnum51{kEnum51Names, 16};
+constexpr EnumTable kEnum50{kEnum50Names, 16};
 
-constexpr std::string_view kEnum52Names[] = {
+constexpr std::string_view kEnum51Names[] = {
     "",
     "AVAILABLE",
     "UNSETTLED",
 };
-constexpr EnumTable kEnum52{kEnum52Names, 3};
+constexpr EnumTable kEnum51{kEnum51Names, 3};
 
-constexpr std::string_view kEnum53Names[] = {
+constexpr std::string_view kEnum52Names[] = {
     "",
     "REFUND_SOURCE_PARTNER_ADVANCE",
     "REFUND_SOURCE_SUB_MERCHANT",
 };
-constexpr EnumTable kEnum53{kEnum53Names, 3};
+constexpr EnumTable kEnum52{kEnum52Names, 3};
 
-constexpr std::string_view kEnum54Names[] = {
+constexpr std::string_view kEnum53Names[] = {
     "",
     "SUBJECT_TYPE_ENTERPRISE",
     "SUBJECT_TYPE_INSTITUTIONS_CLONED",
@@ -459,22 +447,22 @@ constexpr std::string_view kEnum54Names[] = {
     "SUBJECT_TYPE_GOVERNMENT",
     "SUBJECT_TYPE_MICRO",
 };
-constexpr EnumTable kEnum54{kEnum54Names, 7};
+constexpr EnumTable kEnum53{kEnum53Names, 7};
+
+constexpr std::string_view kEnum54Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum54{kEnum54Names, 3};
 
 constexpr std::string_view kEnum55Names[] = {
     "",
     "SUCCESS",
     "FAIL",
-};
-constexpr EnumTable kEnum55{kEnum55Names, 3};
-
-constexpr std::string_view kEnum56Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
     "REFUND",
 };
-constexpr EnumTable kEnum56{kEnum56Names, 4};
+constexpr EnumTable kEnum55{kEnum55Names, 4};
 
 }  // namespace
 
@@ -520,18 +508,17 @@ static void Serialize(Archive& a, T39& v);
 static void Serialize(Archive& a, T40& v);
 static void Serialize(Archive& a, T41& v);
 static void Serialize(Archive& a, T42& v);
-static void Serialize(Archive& a, T43& v);
-static void Serialize(Archive& a, T45& v);
 static void Serialize(Archive& a, T44& v);
-static void Serialize(Archive& a, T47& v);
+static void Serialize(Archive& a, T43& v);
 static void Serialize(Archive& a, T46& v);
-static void Serialize(Archive& a, T48& v);
+static void Serialize(Archive& a, T45& v);
+static void Serialize(Archive& a, T47& v);
 static void Serialize(Archive& a, T49& v);
+static void Serialize(Archive& a, T48& v);
 static void Serialize(Archive& a, T50& v);
 static void Serialize(Archive& a, T52& v);
 static void Serialize(Archive& a, T51& v);
 static void Serialize(Archive& a, T53& v);
-static void Serialize(Archive& a, T54& v);
 
 // POST v3/ecommerce/account/apply-cancel-withdraw
 namespace {
@@ -1242,7 +1229,7 @@ namespace {
 void Query15(Archive& a, void* p) {
   auto& v = *static_cast<GetBillFundflowbillRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("bill_date", v.bill_date);
+  a.OptStr("bill_date", v.bill_date);
   a.Field("account_type", v.account_type);
   a.Field("tar_type", v.tar_type);
   a.Field("algorithm", v.algorithm);
@@ -2416,7 +2403,7 @@ namespace {
 void Query40(Archive& a, void* p) {
   auto& v = *static_cast<GetProfitsharingAfterSalesOrdersRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("transaction_id", v.transaction_id);
 }
 constexpr internal::EndpointSpec kSpec40{
@@ -2462,12 +2449,12 @@ Status GetProfitsharingAfterSalesOrders::Parse(const ::wechatpay::Response& resp
 namespace {
 void Body41(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingAfterSalesOrdersRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.I64("amount", v.amount);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptI64("amount", v.amount);
   a.Field("type", v.type);
   a.Field("scene", v.scene);
-  a.Str("refund_id", v.refund_id);
+  a.OptStr("refund_id", v.refund_id);
 }
 constexpr internal::EndpointSpec kSpec41{
     "POST v3/ecommerce/profitsharing/after-sales-orders",
@@ -2509,10 +2496,11 @@ Status PostProfitsharingAfterSalesOrders::Parse(const ::wechatpay::Response& res
 namespace {
 void Body42(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingFinishOrderRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("description", v.description);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("description", v.description);
+  a.OptStr("notify_url", v.notify_url);
 }
 constexpr internal::EndpointSpec kSpec42{
     "POST v3/ecommerce/profitsharing/finish-order",
@@ -2555,9 +2543,9 @@ namespace {
 void Query43(Archive& a, void* p) {
   auto& v = *static_cast<GetProfitsharingOrdersRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
 }
 constexpr internal::EndpointSpec kSpec43{
     "GET v3/ecommerce/profitsharing/orders",
@@ -2584,11 +2572,6 @@ void Serialize(Archive& a, GetProfitsharingOrdersResponse& v) {
   a.Str("order_id", v.order_id);
   a.Field("status", v.status);
   a.OptList("receivers", v.receivers);
-  a.OptStr("close_reason", v.close_reason);
-  a.Field("abnormal_status", v.abnormal_status);
-  a.Field("funds_abnormal_closed_reason", v.funds_abnormal_closed_reason);
-  a.OptStr("funds_abnormal_redirect_id", v.funds_abnormal_redirect_id);
-  a.OptList("funds_abnormal_receivers", v.funds_abnormal_receivers);
   a.OptI64("finish_amount", v.finish_amount);
   a.OptStr("finish_description", v.finish_description);
   a.Extra(v.extra);
@@ -2608,11 +2591,12 @@ namespace {
 void Body44(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingOrdersRequest*>(p);
   a.OptStr("appid", v.appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Field("receivers", v.receivers);
-  a.Bool("finish", v.finish);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptList("receivers", v.receivers);
+  a.OptBool("finish", v.finish);
+  a.OptStr("notify_url", v.notify_url);
 }
 constexpr std::string_view kEncrypted44[] = {"receivers[].receiver_name"};
 constexpr internal::EndpointSpec kSpec44{
@@ -2694,9 +2678,9 @@ Status GetProfitsharingOrdersByTransactionIdAmounts::Parse(const ::wechatpay::Re
 namespace {
 void Body46(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingReceiversAddRequest*>(p);
-  a.Str("appid", v.appid);
+  a.OptStr("appid", v.appid);
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
   a.OptStr("name", v.name);
   a.OptStr("encrypted_name", v.encrypted_name);
   a.Field("relation_type", v.relation_type);
@@ -2740,9 +2724,9 @@ Status PostProfitsharingReceiversAdd::Parse(const ::wechatpay::Response& respons
 namespace {
 void Body47(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingReceiversDeleteRequest*>(p);
-  a.Str("appid", v.appid);
+  a.OptStr("appid", v.appid);
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
 }
 constexpr internal::EndpointSpec kSpec47{
     "POST v3/ecommerce/profitsharing/receivers/delete",
@@ -2784,10 +2768,10 @@ namespace {
 void Query48(Archive& a, void* p) {
   auto& v = *static_cast<GetProfitsharingReturnordersRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("order_id", v.order_id);
   a.OptStr("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
+  a.OptStr("out_return_no", v.out_return_no);
 }
 constexpr internal::EndpointSpec kSpec48{
     "GET v3/ecommerce/profitsharing/returnorders",
@@ -2835,13 +2819,13 @@ Status GetProfitsharingReturnorders::Parse(const ::wechatpay::Response& response
 namespace {
 void Body49(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingReturnordersRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("order_id", v.order_id);
   a.OptStr("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
-  a.Str("return_mchid", v.return_mchid);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptStr("out_return_no", v.out_return_no);
+  a.OptStr("return_mchid", v.return_mchid);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.OptStr("transaction_id", v.transaction_id);
 }
 constexpr internal::EndpointSpec kSpec49{
@@ -2892,14 +2876,14 @@ void Body50(Archive& a, void* p) {
   auto& v = *static_cast<PostRefundsApplyRequest*>(p);
   a.OptStr("individual_auth_id", v.individual_auth_id);
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sp_appid", v.sp_appid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("combine_mchid", v.combine_mchid);
   a.OptStr("combine_out_trade_no", v.combine_out_trade_no);
   a.Str("combine_transaction_id", v.combine_transaction_id);
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("out_trade_no", v.out_trade_no);
-  a.Str("out_refund_no", v.out_refund_no);
+  a.OptStr("out_refund_no", v.out_refund_no);
   a.OptStr("reason", v.reason);
   a.Field("amount", v.amount);
   a.OptStr("notify_url", v.notify_url);
@@ -3120,7 +3104,7 @@ namespace {
 void Query54(Archive& a, void* p) {
   auto& v = *static_cast<GetRefundsByRefundIdReturnAdvanceRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
 }
 constexpr std::string_view kPath54[] = {"refund_id"};
 constexpr internal::EndpointSpec kSpec54{
@@ -3171,7 +3155,7 @@ Status GetRefundsByRefundIdReturnAdvance::Parse(const ::wechatpay::Response& res
 namespace {
 void Body55(Archive& a, void* p) {
   auto& v = *static_cast<PostRefundsByRefundIdReturnAdvanceRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
 }
 constexpr std::string_view kPath55[] = {"refund_id"};
 constexpr internal::EndpointSpec kSpec55{
@@ -3268,9 +3252,9 @@ Status GetSubjectSubMerchants::Parse(const ::wechatpay::Response& response, Resp
 namespace {
 void Body57(Archive& a, void* p) {
   auto& v = *static_cast<PostSubsidiesCancelRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("description", v.description);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("description", v.description);
 }
 constexpr internal::EndpointSpec kSpec57{
     "POST v3/ecommerce/subsidies/cancel",
@@ -3311,10 +3295,10 @@ Status PostSubsidiesCancel::Parse(const ::wechatpay::Response& response, Respons
 namespace {
 void Body58(Archive& a, void* p) {
   auto& v = *static_cast<PostSubsidiesCreateRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.OptStr("refund_id", v.refund_id);
   a.OptStr("out_subsidy_no", v.out_subsidy_no);
 }
@@ -3344,6 +3328,7 @@ void Serialize(Archive& a, PostSubsidiesCreateResponse& v) {
   a.I64("amount", v.amount);
   a.Field("result", v.result);
   a.Str("success_time", v.success_time);
+  a.OptStr("out_subsidy_no", v.out_subsidy_no);
   a.Extra(v.extra);
 }
 
@@ -3360,12 +3345,12 @@ Status PostSubsidiesCreate::Parse(const ::wechatpay::Response& response, Respons
 namespace {
 void Body59(Archive& a, void* p) {
   auto& v = *static_cast<PostSubsidiesReturnRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("refund_id", v.refund_id);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.OptStr("subsidy_id", v.subsidy_id);
   a.OptList("from", v.from);
 }
@@ -3397,6 +3382,8 @@ void Serialize(Archive& a, PostSubsidiesReturnResponse& v) {
   a.Str("description", v.description);
   a.Field("result", v.result);
   a.Str("success_time", v.success_time);
+  a.OptStr("subsidy_id", v.subsidy_id);
+  a.OptList("from", v.from);
   a.Extra(v.extra);
 }
 
@@ -3768,20 +3755,16 @@ static void Serialize(Archive& a, T40& v) {
 }
 
 static void Serialize(Archive& a, T41& v) {
-  a.OptStr("mchid", v.mchid);
+  a.Field("type", v.type);
+  a.OptStr("receiver_account", v.receiver_account);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptStr("receiver_name", v.receiver_name);
+  a.OptStr("receiver_mchid", v.receiver_mchid);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T42& v) {
-  a.Field("type", v.type);
-  a.Str("receiver_account", v.receiver_account);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.OptStr("receiver_name", v.receiver_name);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T43& v) {
   a.I64("amount", v.amount);
   a.Str("description", v.description);
   a.Field("result", v.result);
@@ -3790,34 +3773,31 @@ static void Serialize(Archive& a, T43& v) {
   a.Field("type", v.type);
   a.Str("receiver_account", v.receiver_account);
   a.Str("detail_id", v.detail_id);
-  a.Field("abnormal_status", v.abnormal_status);
-  a.Field("funds_abnormal_closed_reason", v.funds_abnormal_closed_reason);
-  a.OptStr("funds_abnormal_redirect_id", v.funds_abnormal_redirect_id);
-  a.OptList("funds_abnormal_receivers", v.funds_abnormal_receivers);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T45& v) {
-  a.Field("account", v.account);
-  a.I64("amount", v.amount);
+  a.OptStr("receiver_mchid", v.receiver_mchid);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T44& v) {
-  a.I64("refund", v.refund);
+  a.Field("account", v.account);
+  a.OptI64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T43& v) {
+  a.OptI64("refund", v.refund);
   a.OptList("from", v.from);
-  a.I64("total", v.total);
+  a.OptI64("total", v.total);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T47& v) {
+static void Serialize(Archive& a, T46& v) {
   a.Str("account", v.account);
   a.I64("amount", v.amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T46& v) {
+static void Serialize(Archive& a, T45& v) {
   a.I64("refund", v.refund);
   a.OptList("from", v.from);
   a.I64("payer_refund", v.payer_refund);
@@ -3827,7 +3807,7 @@ static void Serialize(Archive& a, T46& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T48& v) {
+static void Serialize(Archive& a, T47& v) {
   a.Str("promotion_id", v.promotion_id);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
@@ -3837,6 +3817,12 @@ static void Serialize(Archive& a, T48& v) {
 }
 
 static void Serialize(Archive& a, T49& v) {
+  a.Field("account", v.account);
+  a.I64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T48& v) {
   a.I64("refund", v.refund);
   a.OptList("from", v.from);
   a.I64("payer_refund", v.payer_refund);
@@ -3880,12 +3866,6 @@ static void Serialize(Archive& a, T53& v) {
   a.Str("sub_mchid", v.sub_mchid);
   a.Str("merchant_shortname", v.merchant_shortname);
   a.Str("sign_time", v.sign_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T54& v) {
-  a.Field("account", v.account);
-  a.OptI64("amount", v.amount);
   a.Extra(v.extra);
 }
 
@@ -4223,16 +4203,14 @@ GetProfitsharingOrdersRequest::GetProfitsharingOrdersRequest() = default;
 GetProfitsharingOrdersRequest::~GetProfitsharingOrdersRequest() = default;
 T40::Receivers() = default;
 T40::~Receivers() = default;
-T41::FundsAbnormalReceivers() = default;
-T41::~FundsAbnormalReceivers() = default;
 GetProfitsharingOrdersResponse::GetProfitsharingOrdersResponse() = default;
 GetProfitsharingOrdersResponse::~GetProfitsharingOrdersResponse() = default;
-T42::Receivers() = default;
-T42::~Receivers() = default;
+T41::Receivers() = default;
+T41::~Receivers() = default;
 PostProfitsharingOrdersRequest::PostProfitsharingOrdersRequest() = default;
 PostProfitsharingOrdersRequest::~PostProfitsharingOrdersRequest() = default;
-T43::Receivers() = default;
-T43::~Receivers() = default;
+T42::Receivers() = default;
+T42::~Receivers() = default;
 PostProfitsharingOrdersResponse::PostProfitsharingOrdersResponse() = default;
 PostProfitsharingOrdersResponse::~PostProfitsharingOrdersResponse() = default;
 GetProfitsharingOrdersByTransactionIdAmountsRequest::
@@ -4259,24 +4237,26 @@ PostProfitsharingReturnordersRequest::PostProfitsharingReturnordersRequest() = d
 PostProfitsharingReturnordersRequest::~PostProfitsharingReturnordersRequest() = default;
 PostProfitsharingReturnordersResponse::PostProfitsharingReturnordersResponse() = default;
 PostProfitsharingReturnordersResponse::~PostProfitsharingReturnordersResponse() = default;
-T45::From() = default;
-T45::~From() = default;
-T44::Amount() = default;
-T44::~Amount() = default;
+T44::From() = default;
+T44::~From() = default;
+T43::Amount() = default;
+T43::~Amount() = default;
 PostRefundsApplyRequest::PostRefundsApplyRequest() = default;
 PostRefundsApplyRequest::~PostRefundsApplyRequest() = default;
-T47::From() = default;
-T47::~From() = default;
-T46::Amount() = default;
-T46::~Amount() = default;
-T48::PromotionDetail() = default;
-T48::~PromotionDetail() = default;
+T46::From() = default;
+T46::~From() = default;
+T45::Amount() = default;
+T45::~Amount() = default;
+T47::PromotionDetail() = default;
+T47::~PromotionDetail() = default;
 PostRefundsApplyResponse::PostRefundsApplyResponse() = default;
 PostRefundsApplyResponse::~PostRefundsApplyResponse() = default;
 GetRefundsIdByRefundIdRequest::GetRefundsIdByRefundIdRequest() = default;
 GetRefundsIdByRefundIdRequest::~GetRefundsIdByRefundIdRequest() = default;
-T49::Amount() = default;
-T49::~Amount() = default;
+T49::From() = default;
+T49::~From() = default;
+T48::Amount() = default;
+T48::~Amount() = default;
 GetRefundsIdByRefundIdResponse::GetRefundsIdByRefundIdResponse() = default;
 GetRefundsIdByRefundIdResponse::~GetRefundsIdByRefundIdResponse() = default;
 GetRefundsOutRefundNoRequest::GetRefundsOutRefundNoRequest() = default;
@@ -4319,8 +4299,6 @@ PostSubsidiesCreateRequest::PostSubsidiesCreateRequest() = default;
 PostSubsidiesCreateRequest::~PostSubsidiesCreateRequest() = default;
 PostSubsidiesCreateResponse::PostSubsidiesCreateResponse() = default;
 PostSubsidiesCreateResponse::~PostSubsidiesCreateResponse() = default;
-T54::From() = default;
-T54::~From() = default;
 PostSubsidiesReturnRequest::PostSubsidiesReturnRequest() = default;
 PostSubsidiesReturnRequest::~PostSubsidiesReturnRequest() = default;
 PostSubsidiesReturnResponse::PostSubsidiesReturnResponse() = default;
@@ -4383,34 +4361,31 @@ const EnumTable& EnumTableOf(PostProfitsharingAfterSalesOrdersRequest::Scene) { 
 const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Status_) { return kEnum35; }
 const EnumTable& EnumTableOf(T40::Result_) { return kEnum36; }
 const EnumTable& EnumTableOf(T40::Type) { return kEnum37; }
-const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::AbnormalStatus) { return kEnum38; }
-const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::FundsAbnormalClosedReason) {
-  return kEnum39;
-}
-const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::Result_) { return kEnum40; }
-const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::FailReason) { return kEnum41; }
-const EnumTable& EnumTableOf(T45::Account) { return kEnum42; }
-const EnumTable& EnumTableOf(PostRefundsApplyRequest::RefundAccount) { return kEnum43; }
-const EnumTable& EnumTableOf(PostRefundsApplyRequest::FundsAccount) { return kEnum44; }
-const EnumTable& EnumTableOf(T48::Scope) { return kEnum45; }
-const EnumTable& EnumTableOf(T48::Type) { return kEnum46; }
-const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Channel) { return kEnum47; }
-const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Status_) { return kEnum48; }
-const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::FundsAccount) { return kEnum49; }
+const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Status_) { return kEnum38; }
+const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::Result_) { return kEnum39; }
+const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::FailReason) { return kEnum40; }
+const EnumTable& EnumTableOf(T44::Account) { return kEnum41; }
+const EnumTable& EnumTableOf(PostRefundsApplyRequest::RefundAccount) { return kEnum42; }
+const EnumTable& EnumTableOf(PostRefundsApplyRequest::FundsAccount) { return kEnum43; }
+const EnumTable& EnumTableOf(T47::Scope) { return kEnum44; }
+const EnumTable& EnumTableOf(T47::Type) { return kEnum45; }
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Channel) { return kEnum46; }
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Status_) { return kEnum47; }
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::FundsAccount) { return kEnum48; }
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundRequest::Type) {
-  return kEnum50;
+  return kEnum49;
 }
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundRequest::BankType) {
-  return kEnum51;
+  return kEnum50;
 }
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundResponse::FundsAccount) {
-  return kEnum52;
+  return kEnum51;
 }
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundResponse::RefundAccount) {
-  return kEnum53;
+  return kEnum52;
 }
-const EnumTable& EnumTableOf(GetSubjectSubMerchantsRequest::OrganizationType) { return kEnum54; }
-const EnumTable& EnumTableOf(PostSubsidiesCancelResponse::Result_) { return kEnum55; }
-const EnumTable& EnumTableOf(PostSubsidiesCreateResponse::Result_) { return kEnum56; }
+const EnumTable& EnumTableOf(GetSubjectSubMerchantsRequest::OrganizationType) { return kEnum53; }
+const EnumTable& EnumTableOf(PostSubsidiesCancelResponse::Result_) { return kEnum54; }
+const EnumTable& EnumTableOf(PostSubsidiesCreateResponse::Result_) { return kEnum55; }
 
 }  // namespace wechatpay::models::v3::ecommerce

@@ -16,224 +16,218 @@ namespace {
 using T1 = GetBankFavorUsersByOpenidCouponsByCouponIdResponse::UseAmountList;
 using T2 = GetBankPackagesByPackageIdTasksResponse::Data;
 using T3 = PostBankPackagesByPackageIdTasksRequest::Meta;
-using T4 = PostBusifavorStocksRequest::CouponUseRule;
-using T5 = T4::CouponAvailableTime;
-using T6 = T5::AvailableWeek;
-using T7 = T6::AvailableDayTime;
-using T8 = T5::IrregularyAvaliableTime;
-using T9 = T4::FixedNormalCoupon;
-using T10 = T4::DiscountCoupon;
-using T11 = T4::ExchangeCoupon;
-using T12 = PostBusifavorStocksRequest::StockSendRule;
-using T13 = PostBusifavorStocksRequest::CustomEntrance;
-using T14 = T13::MiniProgramsInfo;
-using T15 = PostBusifavorStocksRequest::DisplayPatternInfo;
-using T16 = T15::FinderInfo;
-using T17 = PostBusifavorStocksRequest::NotifyConfig;
-using T18 = GetBusifavorStocksByStockIdResponse::CouponUseRule;
-using T19 = T18::CouponAvailableTime;
-using T20 = GetBusifavorStocksByStockIdResponse::StockSendRule;
+using T4 = PostBusifavorCouponsSendResponse::SendCouponResult;
+using T5 = PostBusifavorStocksRequest::CouponUseRule;
+using T6 = T5::CouponAvailableTime;
+using T7 = T6::AvailableWeek;
+using T8 = T7::AvailableDayTime;
+using T9 = T6::IrregularyAvaliableTime;
+using T10 = T5::FixedNormalCoupon;
+using T11 = T5::DiscountCoupon;
+using T12 = T5::ExchangeCoupon;
+using T13 = PostBusifavorStocksRequest::StockSendRule;
+using T14 = PostBusifavorStocksRequest::CustomEntrance;
+using T15 = T14::MiniProgramsInfo;
+using T16 = PostBusifavorStocksRequest::DisplayPatternInfo;
+using T17 = T16::FinderInfo;
+using T18 = PostBusifavorStocksRequest::NotifyConfig;
+using T19 = GetBusifavorStocksByStockIdResponse::CouponUseRule;
+using T20 = T19::CouponAvailableTime;
 using T21 = GetBusifavorStocksByStockIdResponse::CouponCodeCount;
 using T22 = GetBusifavorStocksByStockIdResponse::SendCountInformation;
 using T23 = PatchBusifavorStocksByStockIdRequest::CustomEntrance;
-using T24 = PatchBusifavorStocksByStockIdRequest::CouponUseRule;
-using T25 = PatchBusifavorStocksByStockIdRequest::StockSendRule;
-using T26 = GetBusifavorStocksByStockIdCouponcodesResponse::Data;
-using T27 = PostBusifavorStocksByStockIdCouponcodesResponse::FailCodes;
-using T28 = GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::CouponInformation;
-using T29 = GetBusifavorSubsidyPayReceiptsResponse::PayReceiptList;
-using T30 = GetBusifavorUsersByOpenidCouponsResponse::Data;
-using T31 = T30::CouponUseRule;
-using T32 = T31::CouponAvailableTime;
-using T33 = T31::AvailableWeek;
-using T34 = T33::AvailableDayTime;
-using T35 = T31::IrregularyAvaliableTime;
-using T36 = T31::FixedNormalCoupon;
-using T37 = T31::DiscountCoupon;
-using T38 = T31::ExchangeCoupon;
-using T39 = T30::CustomEntrance;
-using T40 = T30::DisplayPatternInfo;
-using T41 = PostFavorCouponStocksRequest::StockUseRule;
-using T42 = PostFavorCouponStocksRequest::PatternInfo;
-using T43 = PostFavorCouponStocksRequest::CouponUseRule;
-using T44 = T43::CouponAvailableTime;
-using T45 = T44::FixAvailableTime;
-using T46 = T43::FixedNormalCoupon;
-using T47 = T43::DiscountCoupon;
-using T48 = T43::ExchangeCoupon;
-using T49 = T43::LimitCard;
-using T50 = PostFavorMediaImageUploadRequest::Meta;
-using T51 = GetFavorStocksResponse::Data;
-using T52 = T51::CutToMessage;
-using T53 = T51::AvailableRegionList;
-using T54 = GetFavorUsersByOpenidCouponsResponse::Data;
-using T55 = T54::ConsumeInformation;
-using T56 = T55::GoodsDetail;
-using T57 = GetGoodsSubsidyActivityActivitiesResponse::Data;
-using T58 = T57::ActivityInfo;
-using T59 = T57::GoodsInformation;
-using T60 = T57::RuleInformation;
-using T61 = T60::Areas;
-using T62 = PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::ApplyInfos;
-using T63 = T62::StoreInfo;
-using T64 = PostGoodsSubsidyActivityQualificationLockRequest::OrderInformation;
-using T65 = DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
+using T24 = T23::MiniProgramsInfo;
+using T25 = PatchBusifavorStocksByStockIdRequest::CouponUseRule;
+using T26 = PatchBusifavorStocksByStockIdRequest::StockSendRule;
+using T27 = GetBusifavorStocksByStockIdCouponcodesResponse::Data;
+using T28 = PostBusifavorStocksByStockIdCouponcodesResponse::FailCodes;
+using T29 = GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::CouponInformation;
+using T30 = GetBusifavorSubsidyPayReceiptsResponse::PayReceiptList;
+using T31 = GetBusifavorUsersByOpenidCouponsResponse::Data;
+using T32 = T31::CouponUseRule;
+using T33 = T32::CouponAvailableTime;
+using T34 = T32::FixedNormalCoupon;
+using T35 = T32::DiscountCoupon;
+using T36 = T32::ExchangeCoupon;
+using T37 = T31::CustomEntrance;
+using T38 = T31::DisplayPatternInfo;
+using T39 = PostFavorCouponStocksRequest::StockUseRule;
+using T40 = PostFavorCouponStocksRequest::PatternInfo;
+using T41 = PostFavorCouponStocksRequest::CouponUseRule;
+using T42 = T41::CouponAvailableTime;
+using T43 = T42::FixAvailableTime;
+using T44 = T41::FixedNormalCoupon;
+using T45 = T41::DiscountCoupon;
+using T46 = T41::LimitCard;
+using T47 = PostFavorMediaImageUploadRequest::Meta;
+using T48 = GetFavorStocksResponse::Data;
+using T49 = T48::StockUseRule;
+using T50 = T48::CutToMessage;
+using T51 = GetFavorUsersByOpenidCouponsResponse::Data;
+using T52 = GetGoodsSubsidyActivityActivitiesResponse::Data;
+using T53 = T52::ActivityInfo;
+using T54 = T52::GoodsInformation;
+using T55 = T52::RuleInformation;
+using T56 = T55::Areas;
+using T57 = PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::ApplyInfos;
+using T58 = T57::StoreInfo;
+using T59 = PostGoodsSubsidyActivityQualificationLockRequest::OrderInformation;
+using T60 = DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
     RepresentativeInfoList;
-using T66 = PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse::MaterialList;
-using T67 = DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::Stores;
-using T68 = GetMembercardActivityActivitiesResponse::Data;
-using T69 = T68::AwardSendPeriod;
-using T70 = T69::AwardSendTime;
-using T71 = T69::AwardSendDayTime;
-using T72 = T71::BeginDayTime;
-using T73 = T68::StockList;
-using T74 = T68::PayActivitySetting;
-using T75 = T74::ActivateSetting;
-using T76 = T75::ActivateMiniprogram;
-using T77 = T74::PaymentSetting;
+using T61 = PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse::MaterialList;
+using T62 = DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::Stores;
+using T63 = GetMembercardActivityActivitiesResponse::Data;
+using T64 = T63::AwardSendPeriod;
+using T65 = T64::AwardSendTime;
+using T66 = T64::AwardSendDayTime;
+using T67 = T66::BeginDayTime;
+using T68 = T63::StockList;
+using T69 = T63::PayActivitySetting;
+using T70 = T69::ActivateSetting;
+using T71 = T70::ActivateMiniprogram;
+using T72 = T69::PaymentSetting;
+using T73 = T72::PaymentMode;
+using T74 = T63::MiniprogramActivitySetting;
+using T75 = T74::AwardJumpDeploy;
+using T76 = PostMembercardActivityActivitiesRequest::PayActivitySetting;
+using T77 = T76::PaymentSetting;
 using T78 = T77::PaymentMode;
-using T79 = T68::MiniprogramActivitySetting;
-using T80 = T79::AwardJumpDeploy;
-using T81 = PostMembercardActivityActivitiesRequest::PayActivitySetting;
-using T82 = T81::PaymentSetting;
-using T83 = T82::PaymentMode;
-using T84 = GetMembercardActivityActivitiesByActivityIdResponse::PayActivitySetting;
-using T85 = GetMembercardOpenActivateInformationsByActivateTicketResponse::UserInformation;
-using T86 = T85::CommonFieldList;
-using T87 = T85::CustomFieldList;
-using T88 = GetMembercardOpenCardsResponse::Data;
-using T89 = T88::Brand;
-using T90 = T88::DateInformation;
-using T91 = T88::BalanceInformation;
-using T92 = T88::UserInformationForm;
-using T93 = T92::CustomFieldList;
-using T94 = T88::AdditionalStatement;
-using T95 = PostMembercardOpenCardsRequest::DateInformation;
-using T96 = PatchMembercardOpenCardsByCardIdRequest::DateInformation;
-using T97 = PatchMembercardOpenCardsByCardIdRequest::UserInformationForm;
-using T98 = PostMembercardOpenCardsByCardIdCodesDepositResponse::Data;
-using T99 = PatchMembercardOpenCardsByCardIdCodesByCodeRequest::BalanceInformation;
-using T100 = PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest::Guide;
-using T101 = PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::StateSetting;
-using T102 = T101::ContentTemplateData;
-using T103 = T102::FieldList;
-using T104 = T102::ActionSetting;
-using T105 = T104::JumpMiniprogram;
-using T106 = T101::MessageTemplateSetting;
-using T107 = PatchMembercardOpenCardsByCardIdRightsRequest::Bonus;
-using T108 = PatchMembercardOpenCardsByCardIdRightsRequest::Favor;
-using T109 = PatchMembercardOpenCardsByCardIdRightsRequest::Fapiao;
-using T110 = PostMembercardOpenPhonenumberMemberImportRequest::MemberInformation;
-using T111 = GetMembercardOpenPhonenumberMemberSearchResponse::UserCardInformation;
-using T112 = GetMembercardOpenUserCardsResponse::Data;
-using T113 = PostPartnerDeliveryPlanDeliveryPlansResponse::Plan;
-using T114 = PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest::ModifyContent;
-using T115 = PostPartnerProductCouponImageGenerationTasksRequest::CombineImage;
-using T116 = T115::NormalCoupon;
-using T117 = T115::DiscountCoupon;
-using T118 = T115::ExchangeCoupon;
-using T119 = PostPartnerProductCouponImageGenerationTasksRequest::CutOut;
-using T120 = PostPartnerProductCouponProductCouponsRequest::SingleUsageInfo;
-using T121 = PostPartnerProductCouponProductCouponsRequest::SequentialUsageInfo;
-using T122 = PostPartnerProductCouponProductCouponsRequest::DisplayInfo;
-using T123 = T122::ComboPackageList;
-using T124 = T123::ChoiceList;
-using T125 = PostPartnerProductCouponProductCouponsRequest::Stock;
-using T126 = T125::StockSendRule;
-using T127 = T125::SingleUsageRule;
+using T79 = GetMembercardActivityActivitiesByActivityIdResponse::PayActivitySetting;
+using T80 = GetMembercardOpenActivateInformationsByActivateTicketResponse::UserInformation;
+using T81 = T80::CommonFieldList;
+using T82 = T80::CustomFieldList;
+using T83 = GetMembercardOpenCardsResponse::Data;
+using T84 = T83::Brand;
+using T85 = T83::DateInformation;
+using T86 = T83::BalanceInformation;
+using T87 = T83::UserInformationForm;
+using T88 = T87::CustomFieldList;
+using T89 = T83::AdditionalStatement;
+using T90 = PostMembercardOpenCardsRequest::DateInformation;
+using T91 = PatchMembercardOpenCardsByCardIdRequest::DateInformation;
+using T92 = PatchMembercardOpenCardsByCardIdRequest::UserInformationForm;
+using T93 = PostMembercardOpenCardsByCardIdCodesDepositResponse::Data;
+using T94 = PatchMembercardOpenCardsByCardIdCodesByCodeRequest::BalanceInformation;
+using T95 = PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest::Guide;
+using T96 = PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::StateSetting;
+using T97 = T96::ContentTemplateData;
+using T98 = T97::FieldList;
+using T99 = T97::ActionSetting;
+using T100 = T99::JumpMiniprogram;
+using T101 = T96::MessageTemplateSetting;
+using T102 = PatchMembercardOpenCardsByCardIdRightsRequest::Bonus;
+using T103 = PatchMembercardOpenCardsByCardIdRightsRequest::Favor;
+using T104 = PatchMembercardOpenCardsByCardIdRightsRequest::Fapiao;
+using T105 = PostMembercardOpenPhonenumberMemberImportRequest::MemberInformation;
+using T106 = GetMembercardOpenPhonenumberMemberSearchResponse::UserCardInformation;
+using T107 = GetMembercardOpenUserCardsResponse::Data;
+using T108 = PostPartnerDeliveryPlanDeliveryPlansResponse::Plan;
+using T109 = PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest::ModifyContent;
+using T110 = PostPartnerProductCouponImageGenerationTasksRequest::CombineImage;
+using T111 = T110::NormalCoupon;
+using T112 = T110::DiscountCoupon;
+using T113 = T110::ExchangeCoupon;
+using T114 = PostPartnerProductCouponImageGenerationTasksRequest::CutOut;
+using T115 = PostPartnerProductCouponProductCouponsRequest::SingleUsageInfo;
+using T116 = PostPartnerProductCouponProductCouponsRequest::SequentialUsageInfo;
+using T117 = PostPartnerProductCouponProductCouponsRequest::DisplayInfo;
+using T118 = T117::ComboPackageList;
+using T119 = T118::ChoiceList;
+using T120 = PostPartnerProductCouponProductCouponsRequest::Stock;
+using T121 = T120::StockSendRule;
+using T122 = T120::SingleUsageRule;
+using T123 = T122::CouponAvailablePeriod;
+using T124 = T123::WeeklyAvailablePeriod;
+using T125 = T124::DayPeriodList;
+using T126 = T123::IrregularAvailablePeriodList;
+using T127 = T120::SequentialUsageRule;
 using T128 = T127::CouponAvailablePeriod;
-using T129 = T128::WeeklyAvailablePeriod;
-using T130 = T129::DayPeriodList;
-using T131 = T128::IrregularAvailablePeriodList;
-using T132 = T125::SequentialUsageRule;
-using T133 = T132::CouponAvailablePeriod;
-using T134 = T125::UsageRuleDisplayInfo;
-using T135 = T134::CouponAvailableStoreInfo;
-using T136 = T125::CouponDisplayInfo;
-using T137 = T136::EntranceMiniProgram;
-using T138 = T136::EntranceOfficialAccount;
-using T139 = T136::EntranceFinder;
-using T140 = PostPartnerProductCouponProductCouponsResponse::Stock;
-using T141 = T140::SingleUsageRule;
-using T142 = T141::CouponAvailablePeriod;
-using T143 = T140::CouponDisplayInfo;
-using T144 = T143::EntranceMiniProgram;
-using T145 = T140::SentCountInfo;
-using T146 =
+using T129 = T120::UsageRuleDisplayInfo;
+using T130 = T129::CouponAvailableStoreInfo;
+using T131 = T120::CouponDisplayInfo;
+using T132 = T131::EntranceMiniProgram;
+using T133 = T131::EntranceOfficialAccount;
+using T134 = T131::EntranceFinder;
+using T135 = PostPartnerProductCouponProductCouponsResponse::Stock;
+using T136 = T135::SingleUsageRule;
+using T137 = T136::CouponAvailablePeriod;
+using T138 = T135::CouponDisplayInfo;
+using T139 = T138::EntranceMiniProgram;
+using T140 = T135::SentCountInfo;
+using T141 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle;
-using T147 = T146::StockSendRule;
-using T148 = T146::ProgressiveBundleUsageRule;
-using T149 = PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::StockList;
-using T150 = T149::StockBundleInfo;
-using T151 =
+using T142 = T141::StockSendRule;
+using T143 = T141::ProgressiveBundleUsageRule;
+using T144 = PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::StockList;
+using T145 = T144::StockBundleInfo;
+using T146 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
         StoreList;
-using T152 =
+using T147 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse::
         FailedStoreList;
-using T153 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockList;
-using T154 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::Stock;
-using T155 =
+using T148 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockList;
+using T149 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::Stock;
+using T150 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::UsageRuleDisplayInfo;
-using T156 = PostPartnerProductCouponUsersByOpenidCouponBundlesRequest::CouponTagInfo;
-using T157 = T156::MemberTagInfo;
-using T158 = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::UserProductCouponList;
-using T159 = T158::ProgressiveBundleUsageDetail;
-using T160 = T159::AssociatedOrderInfo;
-using T161 = T158::UserProductCouponBundleInfo;
-using T162 = T158::ProductCoupon;
-using T163 = T162::ProgressiveBundleUsageInfo;
-using T164 = T158::Stock;
-using T165 = T158::CouponTagInfo;
-using T166 = GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList;
-using T167 = T166::SequentialUsageDetail;
-using T168 = T167::DetailItemList;
-using T169 = T166::ProductCoupon;
-using T170 = T166::Stock;
-using T171 = T170::SequentialUsageRule;
-using T172 = T171::CouponAvailablePeriod;
-using T173 = PostPartnerProductCouponUsersByOpenidCouponsRequest::CouponTagInfo;
-using T174 = T173::MemberTagInfo;
-using T175 =
+using T151 = PostPartnerProductCouponUsersByOpenidCouponBundlesRequest::CouponTagInfo;
+using T152 = T151::MemberTagInfo;
+using T153 = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::UserProductCouponList;
+using T154 = T153::ProgressiveBundleUsageDetail;
+using T155 = T154::AssociatedOrderInfo;
+using T156 = T153::UserProductCouponBundleInfo;
+using T157 = T153::ProductCoupon;
+using T158 = T157::ProgressiveBundleUsageInfo;
+using T159 = T153::Stock;
+using T160 = T153::CouponTagInfo;
+using T161 = GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList;
+using T162 = T161::SequentialUsageDetail;
+using T163 = T162::DetailItemList;
+using T164 = T161::ProductCoupon;
+using T165 = T161::Stock;
+using T166 = T165::SequentialUsageRule;
+using T167 = T166::CouponAvailablePeriod;
+using T168 = PostPartnerProductCouponUsersByOpenidCouponsRequest::CouponTagInfo;
+using T169 = T168::MemberTagInfo;
+using T170 =
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::SingleUsageDetail;
-using T176 = T175::AssociatedPayScoreOrderInfo;
-using T177 =
+using T171 = T170::AssociatedPayScoreOrderInfo;
+using T172 =
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest::AssociatedPayScoreOrderInfo;
-using T178 =
+using T173 =
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::SequentialUsageDetail;
-using T179 = T178::DetailItemList;
-using T180 = GetPartnershipsRequest::Partner;
-using T181 = GetPartnershipsRequest::AuthorizedData;
-using T182 = GetPartnershipsResponse::Data;
-using T183 = T182::Partner;
-using T184 = T182::AuthorizedData;
-using T185 = PostPartnershipsBuildRequest::AuthorizedData;
-using T186 = GetPaygiftactivityActivitiesResponse::Data;
-using T187 = T186::ActivityBaseInfo;
-using T188 = T187::AvailablePeriods;
-using T189 = T188::AvailableDayTime;
-using T190 = T186::AdvancedSetting;
-using T191 = T190::PaymentMode;
-using T192 = T191::PaymentMethodInformation;
-using T193 = T186::AwardSendRule;
-using T194 = T193::FullSendRule;
-using T195 = T194::AwardList;
-using T196 = T193::StepSendRule;
-using T197 = GetPaygiftactivityActivitiesByActivityIdResponse::AwardSendRule;
-using T198 = T197::FullSendRule;
-using T199 = GetPaygiftactivityActivitiesByActivityIdGoodsResponse::Data;
-using T200 = GetPaygiftactivityActivitiesByActivityIdMerchantsResponse::Data;
-using T201 = PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse::InvalidMerchantIdList;
-using T202 = PostPaygiftactivityUniqueThresholdActivityRequest::AdvancedSetting;
-using T203 = PostShoppingReceiptCustomentrancesRequest::JumpLink;
-using T204 = PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest::JumpInfo;
-using T205 = PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse::MerchantJumpInfo;
-using T206 = PostShoppingReceiptShoppingreceiptsRequest::Meta;
-using T207 = T206::MerchantContactInformation;
-using T208 = PostShoppingReceiptShoppingreceiptsResponse::Receipt;
-using T209 = T208::MerchantContactInformation;
-using T210 = GetWeeklyDiscountActivitiesResponse::Data;
-using T211 = GetWithdrawFavorUsersByOpenidCouponsResponse::Data;
+using T174 = T173::DetailItemList;
+using T175 = GetPartnershipsRequest::Partner;
+using T176 = GetPartnershipsRequest::AuthorizedData;
+using T177 = GetPartnershipsResponse::Data;
+using T178 = T177::Partner;
+using T179 = T177::AuthorizedData;
+using T180 = PostPartnershipsBuildRequest::AuthorizedData;
+using T181 = GetPaygiftactivityActivitiesResponse::Data;
+using T182 = T181::ActivityBaseInfo;
+using T183 = T182::AvailablePeriods;
+using T184 = T183::AvailableDayTime;
+using T185 = T181::AdvancedSetting;
+using T186 = T185::PaymentMode;
+using T187 = T185::PaymentMethodInformation;
+using T188 = T181::AwardSendRule;
+using T189 = T188::FullSendRule;
+using T190 = T189::AwardList;
+using T191 = GetPaygiftactivityActivitiesByActivityIdGoodsResponse::Data;
+using T192 = GetPaygiftactivityActivitiesByActivityIdMerchantsResponse::Data;
+using T193 = PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse::InvalidMerchantIdList;
+using T194 = PostPaygiftactivityUniqueThresholdActivityRequest::AdvancedSetting;
+using T195 = T194::PaymentMode;
+using T196 = T195::PaymentMethodInformation;
+using T197 = PostShoppingReceiptCustomentrancesRequest::JumpLink;
+using T198 = PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest::JumpInfo;
+using T199 = PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse::MerchantJumpInfo;
+using T200 = PostShoppingReceiptShoppingreceiptsRequest::Meta;
+using T201 = T200::MerchantContactInformation;
+using T202 = PostShoppingReceiptShoppingreceiptsResponse::Receipt;
+using T203 = T202::MerchantContactInformation;
+using T204 = GetWeeklyDiscountActivitiesResponse::Data;
+using T205 = GetWithdrawFavorUsersByOpenidCouponsResponse::Data;
 
 constexpr std::string_view kEnum0Names[] = {
     "", "COUPON_STATE_UNKNOW", "COUPON_STATE_SEND", "COUPON_STATE_USED", "COUPON_STATE_EXPIRED",
@@ -295,24 +289,69 @@ constexpr std::string_view kEnum8Names[] = {
 constexpr EnumTable kEnum8{kEnum8Names, 5};
 
 constexpr std::string_view kEnum9Names[] = {
-    "", "SENDED", "USED", "EXPIRED", "DELETED", "DEACTIVATED",
+    "",
+    "AVAILABLE",
+    "DISPATCHED",
 };
-constexpr EnumTable kEnum9{kEnum9Names, 6};
+constexpr EnumTable kEnum9{kEnum9Names, 3};
 
 constexpr std::string_view kEnum10Names[] = {
-    "", "OFF_LINE", "MINI_PROGRAMS", "PAYMENT_CODE", "SELF_CONSUME",
+    "", "SENDED", "USED", "EXPIRED", "DELETED", "DEACTIVATED",
 };
-constexpr EnumTable kEnum10{kEnum10Names, 5};
+constexpr EnumTable kEnum10{kEnum10Names, 6};
 
 constexpr std::string_view kEnum11Names[] = {
+    "",
+    "PAY_RECEIPT_UNKNOWN",
+    "PAY_RECEIPT_ACCEPTED",
+    "PAY_RECEIPT_SUCCESS",
+    "PAY_RECEIPT_FAIL",
+    "PAY_RECEIPT_RETURNING",
+    "PAY_RECEIPT_PARTIAL_RETURN",
+    "PAY_RECEIPT_FULL_RETURN",
+};
+constexpr EnumTable kEnum11{kEnum11Names, 8};
+
+constexpr std::string_view kEnum12Names[] = {
+    "",
+    "PAY_RECEIPT_INSUFFICIENT_BALANCE",
+    "PAY_RECEIPT_NOT_INCOMESPLIT_ORDER",
+    "PAY_RECEIPT_EXCEED_SUBSIDY_AMOUNT_QUOTA",
+    "PAY_RECEIPT_EXCEED_SUBSIDY_COUNT_QUOTA",
+    "PAY_RECEIPT_OTHER",
+};
+constexpr EnumTable kEnum12{kEnum12Names, 6};
+
+constexpr std::string_view kEnum13Names[] = {
+    "",
+    "RETURN_RECEIPT_UNKNOWN",
+    "RETURN_RECEIPT_ACCEPTED",
+    "RETURN_RECEIPT_SUCCESS",
+    "RETURN_RECEIPT_FAIL",
+};
+constexpr EnumTable kEnum13{kEnum13Names, 5};
+
+constexpr std::string_view kEnum14Names[] = {
+    "",
+    "RETURN_RECEIPT_INSUFFICIENT_BALANCE",
+    "RETURN_RECEIPT_OTHER",
+};
+constexpr EnumTable kEnum14{kEnum14Names, 3};
+
+constexpr std::string_view kEnum15Names[] = {
+    "", "OFF_LINE", "MINI_PROGRAMS", "PAYMENT_CODE", "SELF_CONSUME",
+};
+constexpr EnumTable kEnum15{kEnum15Names, 5};
+
+constexpr std::string_view kEnum16Names[] = {
     "",
     "BARCODE",
     "QRCODE",
     "NOT_SHOW",
 };
-constexpr EnumTable kEnum11{kEnum11Names, 4};
+constexpr EnumTable kEnum16{kEnum16Names, 4};
 
-constexpr std::string_view kEnum12Names[] = {
+constexpr std::string_view kEnum17Names[] = {
     "",
     "SENDED",
     "USED",
@@ -324,67 +363,73 @@ constexpr std::string_view kEnum12Names[] = {
     "REDEEM_FAILED",
     "REDEEM_EXPIRED",
 };
-constexpr EnumTable kEnum12{kEnum12Names, 10};
+constexpr EnumTable kEnum17{kEnum17Names, 10};
 
-constexpr std::string_view kEnum13Names[] = {
+constexpr std::string_view kEnum18Names[] = {
     "", "NORMAL", "DISCOUNT", "EXCHAHGE", "RANDOM", "DISCOUNT_CUT",
 };
-constexpr EnumTable kEnum13{kEnum13Names, 6};
+constexpr EnumTable kEnum18{kEnum18Names, 6};
 
-constexpr std::string_view kEnum14Names[] = {
+constexpr std::string_view kEnum19Names[] = {
+    "",         "COLOR010", "COLOR020", "COLOR030", "COLOR040", "COLOR050", "COLOR060", "COLOR070",
+    "COLOR080", "COLOR090", "COLOR100", "COLOR081", "COLOR082", "COLOR101", "COLOR102",
+};
+constexpr EnumTable kEnum19{kEnum19Names, 15};
+
+constexpr std::string_view kEnum20Names[] = {
     "",
     "PAYMENT_CODE",
     "MINI_PROGRAM",
     "DEFAULT_PAGE",
 };
-constexpr EnumTable kEnum14{kEnum14Names, 4};
+constexpr EnumTable kEnum20{kEnum20Names, 4};
 
-constexpr std::string_view kEnum15Names[] = {
+constexpr std::string_view kEnum21Names[] = {
     "", "MICROAPP", "APPPAY", "PPAY", "CARD", "FACE", "OTHER",
 };
-constexpr EnumTable kEnum15{kEnum15Names, 7};
+constexpr EnumTable kEnum21{kEnum21Names, 7};
 
-constexpr std::string_view kEnum16Names[] = {
+constexpr std::string_view kEnum22Names[] = {
     "", "unactivated", "audit", "running", "stoped", "paused",
 };
-constexpr EnumTable kEnum16{kEnum16Names, 6};
+constexpr EnumTable kEnum22{kEnum22Names, 6};
 
-constexpr std::string_view kEnum17Names[] = {
-    "",
-    "MULTIUSE",
-};
-constexpr EnumTable kEnum17{kEnum17Names, 2};
-
-constexpr std::string_view kEnum18Names[] = {
+constexpr std::string_view kEnum23Names[] = {
     "",
     "SENDED",
     "USED",
 };
-constexpr EnumTable kEnum18{kEnum18Names, 3};
+constexpr EnumTable kEnum23{kEnum23Names, 3};
 
-constexpr std::string_view kEnum19Names[] = {
+constexpr std::string_view kEnum24Names[] = {
+    "",
+    "MULTIUSE",
+};
+constexpr EnumTable kEnum24{kEnum24Names, 2};
+
+constexpr std::string_view kEnum25Names[] = {
     "", "SENDED", "USED", "EXPIRED", "RECOVER",
 };
-constexpr EnumTable kEnum19{kEnum19Names, 5};
+constexpr EnumTable kEnum25{kEnum25Names, 5};
 
-constexpr std::string_view kEnum20Names[] = {
+constexpr std::string_view kEnum26Names[] = {
     "",
     "NORMAL",
     "CUT_TO",
 };
-constexpr EnumTable kEnum20{kEnum20Names, 3};
+constexpr EnumTable kEnum26{kEnum26Names, 3};
 
-constexpr std::string_view kEnum21Names[] = {
+constexpr std::string_view kEnum27Names[] = {
     "", "NON_MEMBER_AFTERPAY", "MEMBER_AFTERPAY", "NON_MEMBER_MINIPROGRAM", "MEMBER_MINIPROGRAM",
 };
-constexpr EnumTable kEnum21{kEnum21Names, 5};
+constexpr EnumTable kEnum27{kEnum27Names, 5};
 
-constexpr std::string_view kEnum22Names[] = {
+constexpr std::string_view kEnum28Names[] = {
     "", "CREATED", "ONGOING", "TERMINATED", "OVER_TIME",
 };
-constexpr EnumTable kEnum22{kEnum22Names, 5};
+constexpr EnumTable kEnum28{kEnum28Names, 5};
 
-constexpr std::string_view kEnum23Names[] = {
+constexpr std::string_view kEnum29Names[] = {
     "",
     "USER_FORM_FLAG_MOBILE",
     "USER_FORM_FLAG_SEX",
@@ -394,89 +439,89 @@ constexpr std::string_view kEnum23Names[] = {
     "USER_FORM_FLAG_EMAIL",
     "USER_FORM_FLAG_CITY",
 };
-constexpr EnumTable kEnum23{kEnum23Names, 8};
+constexpr EnumTable kEnum29{kEnum29Names, 8};
 
-constexpr std::string_view kEnum24Names[] = {
+constexpr std::string_view kEnum30Names[] = {
     "", "NOT_APPROVE", "APPROVE_FAIL", "APPROVED", "DELETED",
 };
-constexpr EnumTable kEnum24{kEnum24Names, 5};
+constexpr EnumTable kEnum30{kEnum30Names, 5};
 
-constexpr std::string_view kEnum25Names[] = {
+constexpr std::string_view kEnum31Names[] = {
     "", "BAR_CODE", "QRCODE", "BAR_CODE_AND_QRCODE", "NONE_CODE",
 };
-constexpr EnumTable kEnum25{kEnum25Names, 5};
+constexpr EnumTable kEnum31{kEnum31Names, 5};
 
-constexpr std::string_view kEnum26Names[] = {
+constexpr std::string_view kEnum32Names[] = {
     "",
     "FIX_TIME_RANGE",
     "FIX_TERM",
     "PERMANENT",
 };
-constexpr EnumTable kEnum26{kEnum26Names, 4};
+constexpr EnumTable kEnum32{kEnum32Names, 4};
 
-constexpr std::string_view kEnum27Names[] = {
+constexpr std::string_view kEnum33Names[] = {
     "",
     "SYSTEM_ALLOCATE",
     "MERCHANT_DEPOSIT",
     "REAL_TIME",
 };
-constexpr EnumTable kEnum27{kEnum27Names, 4};
+constexpr EnumTable kEnum33{kEnum33Names, 4};
 
-constexpr std::string_view kEnum28Names[] = {
+constexpr std::string_view kEnum34Names[] = {
     "", "TEXT", "SELECT", "RADIO", "CHECK_BOX",
 };
-constexpr EnumTable kEnum28{kEnum28Names, 5};
+constexpr EnumTable kEnum34{kEnum34Names, 5};
 
-constexpr std::string_view kEnum29Names[] = {
+constexpr std::string_view kEnum35Names[] = {
     "",
     "SUCCESS",
     "DUPLICATE",
     "FAIL",
 };
-constexpr EnumTable kEnum29{kEnum29Names, 4};
+constexpr EnumTable kEnum35{kEnum35Names, 4};
 
-constexpr std::string_view kEnum30Names[] = {
+constexpr std::string_view kEnum36Names[] = {
     "", "NOT_ACTIVATE", "EFFECTIVE", "EXPIRE", "UNAVAILABLE", "DELETE",
 };
-constexpr EnumTable kEnum30{kEnum30Names, 6};
+constexpr EnumTable kEnum36{kEnum36Names, 6};
 
-constexpr std::string_view kEnum31Names[] = {
+constexpr std::string_view kEnum37Names[] = {
     "",
     "AUTO_ACTIVATE",
     "JUMP_ACTIVATE",
 };
-constexpr EnumTable kEnum31{kEnum31Names, 3};
+constexpr EnumTable kEnum37{kEnum37Names, 3};
 
-constexpr std::string_view kEnum32Names[] = {
+constexpr std::string_view kEnum38Names[] = {
     "",
     "MEMBER_PRICE",
     "MEMBER_ACTIVITY",
 };
-constexpr EnumTable kEnum32{kEnum32Names, 3};
+constexpr EnumTable kEnum38{kEnum38Names, 3};
 
-constexpr std::string_view kEnum33Names[] = {
+constexpr std::string_view kEnum39Names[] = {
     "",
     "FAVOR",
     "VIP",
 };
-constexpr EnumTable kEnum33{kEnum33Names, 3};
+constexpr EnumTable kEnum39{kEnum39Names, 3};
 
-constexpr std::string_view kEnum34Names[] = {
+constexpr std::string_view kEnum40Names[] = {
     "",
     "UNSHOWED",
     "UNRECEIVED",
     "RECEIVED",
 };
-constexpr EnumTable kEnum34{kEnum34Names, 4};
+constexpr EnumTable kEnum40{kEnum40Names, 4};
 
-constexpr std::string_view kEnum35Names[] = {
+constexpr std::string_view kEnum41Names[] = {
     "",
     "SINGLE",
     "PROGRESSIVE_BUNDLE",
 };
-constexpr EnumTable kEnum35{kEnum35Names, 3};
+constexpr EnumTable kEnum41{kEnum41Names, 3};
 
-constexpr std::string_view kEnum36Names[] = {
+constexpr std::string_view kEnum42Names[] = {
     "",
     "PLAN_CREATING",
     "PLAN_CREATED",
@@ -486,162 +531,162 @@ constexpr std::string_view kEnum36Names[] = {
     "PLAN_DELIVERING",
     "PLAN_PAUSED",
 };
-constexpr EnumTable kEnum36{kEnum36Names, 8};
+constexpr EnumTable kEnum42{kEnum42Names, 8};
 
-constexpr std::string_view kEnum37Names[] = {
+constexpr std::string_view kEnum43Names[] = {
     "", "AUDIT_INITIAL", "AUDIT_PROCESSING", "AUDIT_PASSED", "AUDIT_REJECTED",
 };
-constexpr EnumTable kEnum37{kEnum37Names, 5};
+constexpr EnumTable kEnum43{kEnum43Names, 5};
 
-constexpr std::string_view kEnum38Names[] = {
+constexpr std::string_view kEnum44Names[] = {
     "",
     "COMBINE_IMAGE",
     "CUT_OUT",
 };
-constexpr EnumTable kEnum38{kEnum38Names, 3};
+constexpr EnumTable kEnum44{kEnum44Names, 3};
 
-constexpr std::string_view kEnum39Names[] = {
+constexpr std::string_view kEnum45Names[] = {
     "",
     "ALL",
     "SINGLE",
     "CATEGORY",
 };
-constexpr EnumTable kEnum39{kEnum39Names, 4};
+constexpr EnumTable kEnum45{kEnum45Names, 4};
 
-constexpr std::string_view kEnum40Names[] = {
+constexpr std::string_view kEnum46Names[] = {
     "",
     "PROCESSING",
     "FAIL",
     "SUCCESS",
 };
-constexpr EnumTable kEnum40{kEnum40Names, 4};
+constexpr EnumTable kEnum46{kEnum46Names, 4};
 
-constexpr std::string_view kEnum41Names[] = {
+constexpr std::string_view kEnum47Names[] = {
     "",
     "SINGLE",
     "SEQUENTIAL",
 };
-constexpr EnumTable kEnum41{kEnum41Names, 3};
+constexpr EnumTable kEnum47{kEnum47Names, 3};
 
-constexpr std::string_view kEnum42Names[] = {
+constexpr std::string_view kEnum48Names[] = {
     "",
     "INCREMENTAL",
     "EQUAL",
 };
-constexpr EnumTable kEnum42{kEnum42Names, 3};
+constexpr EnumTable kEnum48{kEnum48Names, 3};
 
-constexpr std::string_view kEnum43Names[] = {
+constexpr std::string_view kEnum49Names[] = {
     "",
     "WECHATPAY",
     "UPLOAD",
     "API_ASSIGN",
 };
-constexpr EnumTable kEnum43{kEnum43Names, 4};
+constexpr EnumTable kEnum49{kEnum49Names, 4};
 
-constexpr std::string_view kEnum44Names[] = {
+constexpr std::string_view kEnum50Names[] = {
     "", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY",
 };
-constexpr EnumTable kEnum44{kEnum44Names, 8};
+constexpr EnumTable kEnum50{kEnum50Names, 8};
 
-constexpr std::string_view kEnum45Names[] = {
+constexpr std::string_view kEnum51Names[] = {
     "", "OFFLINE", "MINI_PROGRAM", "APP", "PAYMENT_CODE",
 };
-constexpr EnumTable kEnum45{kEnum45Names, 5};
+constexpr EnumTable kEnum51{kEnum51Names, 5};
 
-constexpr std::string_view kEnum46Names[] = {
+constexpr std::string_view kEnum52Names[] = {
     "",
     "H5",
     "PASSCODE_LINK",
     "USAGE_GUIDE",
 };
-constexpr EnumTable kEnum46{kEnum46Names, 4};
+constexpr EnumTable kEnum52{kEnum52Names, 4};
 
-constexpr std::string_view kEnum47Names[] = {
+constexpr std::string_view kEnum53Names[] = {
     "",
     "INVISIBLE",
     "BARCODE",
     "QRCODE",
 };
-constexpr EnumTable kEnum47{kEnum47Names, 4};
+constexpr EnumTable kEnum53{kEnum53Names, 4};
 
-constexpr std::string_view kEnum48Names[] = {
+constexpr std::string_view kEnum54Names[] = {
     "",
     "NONE",
     "ALL",
     "SPECIFIC",
 };
-constexpr EnumTable kEnum48{kEnum48Names, 4};
+constexpr EnumTable kEnum54{kEnum54Names, 4};
 
-constexpr std::string_view kEnum49Names[] = {
+constexpr std::string_view kEnum55Names[] = {
     "",
     "AUDITING",
     "EFFECTIVE",
     "DEACTIVATED",
 };
-constexpr EnumTable kEnum49{kEnum49Names, 4};
-
-constexpr std::string_view kEnum50Names[] = {
-    "", "AUDITING", "SENDING", "PAUSED", "STOPPED", "DEACTIVATED",
-};
-constexpr EnumTable kEnum50{kEnum50Names, 6};
-
-constexpr std::string_view kEnum51Names[] = {
-    "",
-    "WECHATPAY",
-    "UPLOAD",
-};
-constexpr EnumTable kEnum51{kEnum51Names, 3};
-
-constexpr std::string_view kEnum52Names[] = {
-    "",
-    "MAX_COUNT",
-    "MAX_COUNT_PER_DAY",
-};
-constexpr EnumTable kEnum52{kEnum52Names, 3};
-
-constexpr std::string_view kEnum53Names[] = {
-    "", "CONFIRMING", "PENDING", "EFFECTIVE", "USED", "EXPIRED", "DELETED", "DEACTIVATED",
-};
-constexpr EnumTable kEnum53{kEnum53Names, 8};
-
-constexpr std::string_view kEnum54Names[] = {
-    "", "API", "BRAND_MANAGE", "MERCHANT_CARD", "MEMBER", "SMALL_ACTIVITY", "RECEIVE_COMPONENT",
-};
-constexpr EnumTable kEnum54{kEnum54Names, 7};
-
-constexpr std::string_view kEnum55Names[] = {
-    "",
-    "MEMBER",
-};
-constexpr EnumTable kEnum55{kEnum55Names, 2};
+constexpr EnumTable kEnum55{kEnum55Names, 4};
 
 constexpr std::string_view kEnum56Names[] = {
-    "", "PENDING", "EFFECTIVE", "USED", "EXPIRED", "DELETED", "DEACTIVATED",
+    "", "AUDITING", "SENDING", "PAUSED", "STOPPED", "DEACTIVATED",
 };
-constexpr EnumTable kEnum56{kEnum56Names, 7};
+constexpr EnumTable kEnum56{kEnum56Names, 6};
 
 constexpr std::string_view kEnum57Names[] = {
     "",
-    "APPID",
-    "MERCHANT",
+    "WECHATPAY",
+    "UPLOAD",
 };
 constexpr EnumTable kEnum57{kEnum57Names, 3};
 
 constexpr std::string_view kEnum58Names[] = {
     "",
-    "FAVOR_STOCK",
-    "BUSIFAVOR_STOCK",
+    "MAX_COUNT",
+    "MAX_COUNT_PER_DAY",
 };
 constexpr EnumTable kEnum58{kEnum58Names, 3};
 
 constexpr std::string_view kEnum59Names[] = {
+    "", "CONFIRMING", "PENDING", "EFFECTIVE", "USED", "EXPIRED", "DELETED", "DEACTIVATED",
+};
+constexpr EnumTable kEnum59{kEnum59Names, 8};
+
+constexpr std::string_view kEnum60Names[] = {
+    "", "API", "BRAND_MANAGE", "MERCHANT_CARD", "MEMBER", "SMALL_ACTIVITY", "RECEIVE_COMPONENT",
+};
+constexpr EnumTable kEnum60{kEnum60Names, 7};
+
+constexpr std::string_view kEnum61Names[] = {
+    "",
+    "MEMBER",
+};
+constexpr EnumTable kEnum61{kEnum61Names, 2};
+
+constexpr std::string_view kEnum62Names[] = {
+    "", "PENDING", "EFFECTIVE", "USED", "EXPIRED", "DELETED", "DEACTIVATED",
+};
+constexpr EnumTable kEnum62{kEnum62Names, 7};
+
+constexpr std::string_view kEnum63Names[] = {
+    "",
+    "APPID",
+    "MERCHANT",
+};
+constexpr EnumTable kEnum63{kEnum63Names, 3};
+
+constexpr std::string_view kEnum64Names[] = {
+    "",
+    "FAVOR_STOCK",
+    "BUSIFAVOR_STOCK",
+};
+constexpr EnumTable kEnum64{kEnum64Names, 3};
+
+constexpr std::string_view kEnum65Names[] = {
     "",
     "ESTABLISHED",
     "TERMINATED",
 };
-constexpr EnumTable kEnum59{kEnum59Names, 3};
+constexpr EnumTable kEnum65{kEnum65Names, 3};
 
-constexpr std::string_view kEnum60Names[] = {
+constexpr std::string_view kEnum66Names[] = {
     "",
     "CREATE_ACT_STATUS",
     "ONGOING_ACT_STATUS",
@@ -649,292 +694,311 @@ constexpr std::string_view kEnum60Names[] = {
     "STOP_ACT_STATUS",
     "OVER_TIME_ACT_STATUS",
     "CREATE_ACT_FAILED",
+    "ACT_STATUS_UNKNOWN",
 };
-constexpr EnumTable kEnum60{kEnum60Names, 7};
-
-constexpr std::string_view kEnum61Names[] = {
-    "",
-    "BUSIFAVOR",
-};
-constexpr EnumTable kEnum61{kEnum61Names, 2};
-
-constexpr std::string_view kEnum62Names[] = {
-    "",
-    "OFF_LINE_PAY",
-    "JUMP_MINI_APP",
-};
-constexpr EnumTable kEnum62{kEnum62Names, 3};
-
-constexpr std::string_view kEnum63Names[] = {
-    "",
-    "APP_SCENE",
-};
-constexpr EnumTable kEnum63{kEnum63Names, 2};
-
-constexpr std::string_view kEnum64Names[] = {
-    "",
-    "CFT",
-    "SPECIFIC_BANK_CARD",
-};
-constexpr EnumTable kEnum64{kEnum64Names, 3};
-
-constexpr std::string_view kEnum65Names[] = {
-    "",
-    "IN_SEVICE_COUPON_MERCHANT",
-    "MANUAL_INPUT_MERCHANT",
-};
-constexpr EnumTable kEnum65{kEnum65Names, 3};
-
-constexpr std::string_view kEnum66Names[] = {
-    "",
-    "SINGLE_COUPON",
-    "GIFT_PACKAGE",
-};
-constexpr EnumTable kEnum66{kEnum66Names, 3};
+constexpr EnumTable kEnum66{kEnum66Names, 8};
 
 constexpr std::string_view kEnum67Names[] = {
     "",
-    "FULL_SEND_ACT_TYPE",
-    "STEP_SEND_ACT_TYPE",
-    "SPECIFIC_SEND_ACT_TYPE",
+    "BUSIFAVOR",
 };
-constexpr EnumTable kEnum67{kEnum67Names, 4};
+constexpr EnumTable kEnum67{kEnum67Names, 2};
 
 constexpr std::string_view kEnum68Names[] = {
     "",
-    "MERCHANT_ACTIVITY",
-    "MERCHANT_MINI_PROGRAM",
+    "OFF_LINE_PAY",
+    "JUMP_MINI_APP",
 };
 constexpr EnumTable kEnum68{kEnum68Names, 3};
 
 constexpr std::string_view kEnum69Names[] = {
     "",
-    "ONLINE",
-    "OFFLINE",
+    "DELIVERY_ALL_PERSON",
+    "DELIVERY_MEMBER_PERSON",
 };
 constexpr EnumTable kEnum69{kEnum69Names, 3};
 
 constexpr std::string_view kEnum70Names[] = {
     "",
+    "APP_SCENE",
+    "SWING_CARD_SCENE",
+    "NO_SECRET_SCENE",
+    "MINIAPP_SCENE",
+    "FACE_PAY_SCENE",
+    "OTHER_SCENE",
+};
+constexpr EnumTable kEnum70{kEnum70Names, 7};
+
+constexpr std::string_view kEnum71Names[] = {
+    "",
+    "CFT",
+    "SPECIFIC_BANK_CARD",
+};
+constexpr EnumTable kEnum71{kEnum71Names, 3};
+
+constexpr std::string_view kEnum72Names[] = {
+    "",
+    "IN_SEVICE_COUPON_MERCHANT",
+    "MANUAL_INPUT_MERCHANT",
+};
+constexpr EnumTable kEnum72{kEnum72Names, 3};
+
+constexpr std::string_view kEnum73Names[] = {
+    "",
+    "SINGLE_COUPON",
+    "GIFT_PACKAGE",
+};
+constexpr EnumTable kEnum73{kEnum73Names, 3};
+
+constexpr std::string_view kEnum74Names[] = {
+    "",
+    "FULL_SEND_ACT_TYPE",
+    "STEP_SEND_ACT_TYPE",
+    "SPECIFIC_SEND_ACT_TYPE",
+};
+constexpr EnumTable kEnum74{kEnum74Names, 4};
+
+constexpr std::string_view kEnum75Names[] = {
+    "",
+    "ACT_STATUS_UNKNOWN",
+    "CREATE_ACT_STATUS",
+    "ONGOING_ACT_STATUS",
+    "TERMINATE_ACT_STATUS",
+    "STOP_ACT_STATUS",
+    "OVER_TIME_ACT_STATUS",
+    "CREATE_ACT_FAILED",
+};
+constexpr EnumTable kEnum75{kEnum75Names, 8};
+
+constexpr std::string_view kEnum76Names[] = {
+    "",
+    "MERCHANT_ACTIVITY",
+    "MERCHANT_MINI_PROGRAM",
+};
+constexpr EnumTable kEnum76{kEnum76Names, 3};
+
+constexpr std::string_view kEnum77Names[] = {
+    "",
+    "ONLINE",
+    "OFFLINE",
+};
+constexpr EnumTable kEnum77{kEnum77Names, 3};
+
+constexpr std::string_view kEnum78Names[] = {
+    "",
     "WAIT_REVIEW",
     "NOT_PASS_REVIEW",
     "PASS_REVIEW",
 };
-constexpr EnumTable kEnum70{kEnum70Names, 4};
+constexpr EnumTable kEnum78{kEnum78Names, 4};
 
 }  // namespace
 
 static void Serialize(Archive& a, T1& v);
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T7& v);
-static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T8& v);
-static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T7& v);
 static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T6& v);
 static void Serialize(Archive& a, T10& v);
 static void Serialize(Archive& a, T11& v);
-static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T12& v);
-static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T5& v);
 static void Serialize(Archive& a, T13& v);
-static void Serialize(Archive& a, T16& v);
 static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T14& v);
 static void Serialize(Archive& a, T17& v);
-static void Serialize(Archive& a, T19& v);
+static void Serialize(Archive& a, T16& v);
 static void Serialize(Archive& a, T18& v);
 static void Serialize(Archive& a, T20& v);
+static void Serialize(Archive& a, T19& v);
 static void Serialize(Archive& a, T21& v);
 static void Serialize(Archive& a, T22& v);
-static void Serialize(Archive& a, T23& v);
 static void Serialize(Archive& a, T24& v);
+static void Serialize(Archive& a, T23& v);
 static void Serialize(Archive& a, T25& v);
 static void Serialize(Archive& a, T26& v);
 static void Serialize(Archive& a, T27& v);
 static void Serialize(Archive& a, T28& v);
 static void Serialize(Archive& a, T29& v);
-static void Serialize(Archive& a, T32& v);
-static void Serialize(Archive& a, T34& v);
+static void Serialize(Archive& a, T30& v);
 static void Serialize(Archive& a, T33& v);
+static void Serialize(Archive& a, T34& v);
 static void Serialize(Archive& a, T35& v);
 static void Serialize(Archive& a, T36& v);
+static void Serialize(Archive& a, T32& v);
 static void Serialize(Archive& a, T37& v);
 static void Serialize(Archive& a, T38& v);
 static void Serialize(Archive& a, T31& v);
 static void Serialize(Archive& a, T39& v);
 static void Serialize(Archive& a, T40& v);
-static void Serialize(Archive& a, T30& v);
-static void Serialize(Archive& a, T41& v);
-static void Serialize(Archive& a, T42& v);
-static void Serialize(Archive& a, T45& v);
-static void Serialize(Archive& a, T44& v);
-static void Serialize(Archive& a, T46& v);
-static void Serialize(Archive& a, T47& v);
-static void Serialize(Archive& a, T48& v);
-static void Serialize(Archive& a, T49& v);
 static void Serialize(Archive& a, T43& v);
+static void Serialize(Archive& a, T42& v);
+static void Serialize(Archive& a, T44& v);
+static void Serialize(Archive& a, T45& v);
+static void Serialize(Archive& a, T46& v);
+static void Serialize(Archive& a, T41& v);
+static void Serialize(Archive& a, T47& v);
+static void Serialize(Archive& a, T49& v);
 static void Serialize(Archive& a, T50& v);
-static void Serialize(Archive& a, T52& v);
-static void Serialize(Archive& a, T53& v);
+static void Serialize(Archive& a, T48& v);
 static void Serialize(Archive& a, T51& v);
+static void Serialize(Archive& a, T53& v);
+static void Serialize(Archive& a, T54& v);
 static void Serialize(Archive& a, T56& v);
 static void Serialize(Archive& a, T55& v);
-static void Serialize(Archive& a, T54& v);
+static void Serialize(Archive& a, T52& v);
 static void Serialize(Archive& a, T58& v);
-static void Serialize(Archive& a, T59& v);
-static void Serialize(Archive& a, T61& v);
-static void Serialize(Archive& a, T60& v);
 static void Serialize(Archive& a, T57& v);
-static void Serialize(Archive& a, T63& v);
+static void Serialize(Archive& a, T59& v);
+static void Serialize(Archive& a, T60& v);
+static void Serialize(Archive& a, T61& v);
 static void Serialize(Archive& a, T62& v);
-static void Serialize(Archive& a, T64& v);
 static void Serialize(Archive& a, T65& v);
-static void Serialize(Archive& a, T66& v);
 static void Serialize(Archive& a, T67& v);
-static void Serialize(Archive& a, T70& v);
-static void Serialize(Archive& a, T72& v);
+static void Serialize(Archive& a, T66& v);
+static void Serialize(Archive& a, T64& v);
+static void Serialize(Archive& a, T68& v);
 static void Serialize(Archive& a, T71& v);
-static void Serialize(Archive& a, T69& v);
+static void Serialize(Archive& a, T70& v);
 static void Serialize(Archive& a, T73& v);
-static void Serialize(Archive& a, T76& v);
+static void Serialize(Archive& a, T72& v);
+static void Serialize(Archive& a, T69& v);
 static void Serialize(Archive& a, T75& v);
+static void Serialize(Archive& a, T74& v);
+static void Serialize(Archive& a, T63& v);
 static void Serialize(Archive& a, T78& v);
 static void Serialize(Archive& a, T77& v);
-static void Serialize(Archive& a, T74& v);
-static void Serialize(Archive& a, T80& v);
+static void Serialize(Archive& a, T76& v);
 static void Serialize(Archive& a, T79& v);
-static void Serialize(Archive& a, T68& v);
-static void Serialize(Archive& a, T83& v);
-static void Serialize(Archive& a, T82& v);
 static void Serialize(Archive& a, T81& v);
+static void Serialize(Archive& a, T82& v);
+static void Serialize(Archive& a, T80& v);
 static void Serialize(Archive& a, T84& v);
-static void Serialize(Archive& a, T86& v);
-static void Serialize(Archive& a, T87& v);
 static void Serialize(Archive& a, T85& v);
+static void Serialize(Archive& a, T86& v);
+static void Serialize(Archive& a, T88& v);
+static void Serialize(Archive& a, T87& v);
 static void Serialize(Archive& a, T89& v);
+static void Serialize(Archive& a, T83& v);
 static void Serialize(Archive& a, T90& v);
 static void Serialize(Archive& a, T91& v);
-static void Serialize(Archive& a, T93& v);
 static void Serialize(Archive& a, T92& v);
+static void Serialize(Archive& a, T93& v);
 static void Serialize(Archive& a, T94& v);
-static void Serialize(Archive& a, T88& v);
 static void Serialize(Archive& a, T95& v);
-static void Serialize(Archive& a, T96& v);
-static void Serialize(Archive& a, T97& v);
 static void Serialize(Archive& a, T98& v);
-static void Serialize(Archive& a, T99& v);
 static void Serialize(Archive& a, T100& v);
-static void Serialize(Archive& a, T103& v);
-static void Serialize(Archive& a, T105& v);
-static void Serialize(Archive& a, T104& v);
-static void Serialize(Archive& a, T102& v);
-static void Serialize(Archive& a, T106& v);
+static void Serialize(Archive& a, T99& v);
+static void Serialize(Archive& a, T97& v);
 static void Serialize(Archive& a, T101& v);
+static void Serialize(Archive& a, T96& v);
+static void Serialize(Archive& a, T102& v);
+static void Serialize(Archive& a, T103& v);
+static void Serialize(Archive& a, T104& v);
+static void Serialize(Archive& a, T105& v);
+static void Serialize(Archive& a, T106& v);
 static void Serialize(Archive& a, T107& v);
 static void Serialize(Archive& a, T108& v);
 static void Serialize(Archive& a, T109& v);
-static void Serialize(Archive& a, T110& v);
 static void Serialize(Archive& a, T111& v);
 static void Serialize(Archive& a, T112& v);
 static void Serialize(Archive& a, T113& v);
+static void Serialize(Archive& a, T110& v);
 static void Serialize(Archive& a, T114& v);
-static void Serialize(Archive& a, T116& v);
-static void Serialize(Archive& a, T117& v);
-static void Serialize(Archive& a, T118& v);
 static void Serialize(Archive& a, T115& v);
+static void Serialize(Archive& a, T116& v);
 static void Serialize(Archive& a, T119& v);
-static void Serialize(Archive& a, T120& v);
+static void Serialize(Archive& a, T118& v);
+static void Serialize(Archive& a, T117& v);
 static void Serialize(Archive& a, T121& v);
+static void Serialize(Archive& a, T125& v);
 static void Serialize(Archive& a, T124& v);
+static void Serialize(Archive& a, T126& v);
 static void Serialize(Archive& a, T123& v);
 static void Serialize(Archive& a, T122& v);
-static void Serialize(Archive& a, T126& v);
-static void Serialize(Archive& a, T130& v);
-static void Serialize(Archive& a, T129& v);
-static void Serialize(Archive& a, T131& v);
 static void Serialize(Archive& a, T128& v);
 static void Serialize(Archive& a, T127& v);
-static void Serialize(Archive& a, T133& v);
+static void Serialize(Archive& a, T130& v);
+static void Serialize(Archive& a, T129& v);
 static void Serialize(Archive& a, T132& v);
-static void Serialize(Archive& a, T135& v);
+static void Serialize(Archive& a, T133& v);
 static void Serialize(Archive& a, T134& v);
+static void Serialize(Archive& a, T131& v);
+static void Serialize(Archive& a, T120& v);
 static void Serialize(Archive& a, T137& v);
-static void Serialize(Archive& a, T138& v);
-static void Serialize(Archive& a, T139& v);
 static void Serialize(Archive& a, T136& v);
-static void Serialize(Archive& a, T125& v);
-static void Serialize(Archive& a, T142& v);
-static void Serialize(Archive& a, T141& v);
-static void Serialize(Archive& a, T144& v);
-static void Serialize(Archive& a, T143& v);
-static void Serialize(Archive& a, T145& v);
+static void Serialize(Archive& a, T139& v);
+static void Serialize(Archive& a, T138& v);
 static void Serialize(Archive& a, T140& v);
+static void Serialize(Archive& a, T135& v);
+static void Serialize(Archive& a, T142& v);
+static void Serialize(Archive& a, T143& v);
+static void Serialize(Archive& a, T141& v);
+static void Serialize(Archive& a, T145& v);
+static void Serialize(Archive& a, T144& v);
+static void Serialize(Archive& a, T146& v);
 static void Serialize(Archive& a, T147& v);
 static void Serialize(Archive& a, T148& v);
-static void Serialize(Archive& a, T146& v);
-static void Serialize(Archive& a, T150& v);
 static void Serialize(Archive& a, T149& v);
-static void Serialize(Archive& a, T151& v);
+static void Serialize(Archive& a, T150& v);
 static void Serialize(Archive& a, T152& v);
-static void Serialize(Archive& a, T153& v);
-static void Serialize(Archive& a, T154& v);
+static void Serialize(Archive& a, T151& v);
 static void Serialize(Archive& a, T155& v);
-static void Serialize(Archive& a, T157& v);
+static void Serialize(Archive& a, T154& v);
 static void Serialize(Archive& a, T156& v);
-static void Serialize(Archive& a, T160& v);
+static void Serialize(Archive& a, T158& v);
+static void Serialize(Archive& a, T157& v);
 static void Serialize(Archive& a, T159& v);
-static void Serialize(Archive& a, T161& v);
+static void Serialize(Archive& a, T160& v);
+static void Serialize(Archive& a, T153& v);
 static void Serialize(Archive& a, T163& v);
 static void Serialize(Archive& a, T162& v);
 static void Serialize(Archive& a, T164& v);
-static void Serialize(Archive& a, T165& v);
-static void Serialize(Archive& a, T158& v);
-static void Serialize(Archive& a, T168& v);
 static void Serialize(Archive& a, T167& v);
+static void Serialize(Archive& a, T166& v);
+static void Serialize(Archive& a, T165& v);
+static void Serialize(Archive& a, T161& v);
 static void Serialize(Archive& a, T169& v);
-static void Serialize(Archive& a, T172& v);
+static void Serialize(Archive& a, T168& v);
 static void Serialize(Archive& a, T171& v);
 static void Serialize(Archive& a, T170& v);
-static void Serialize(Archive& a, T166& v);
+static void Serialize(Archive& a, T172& v);
 static void Serialize(Archive& a, T174& v);
 static void Serialize(Archive& a, T173& v);
-static void Serialize(Archive& a, T176& v);
 static void Serialize(Archive& a, T175& v);
-static void Serialize(Archive& a, T177& v);
-static void Serialize(Archive& a, T179& v);
+static void Serialize(Archive& a, T176& v);
 static void Serialize(Archive& a, T178& v);
+static void Serialize(Archive& a, T179& v);
+static void Serialize(Archive& a, T177& v);
 static void Serialize(Archive& a, T180& v);
-static void Serialize(Archive& a, T181& v);
-static void Serialize(Archive& a, T183& v);
 static void Serialize(Archive& a, T184& v);
+static void Serialize(Archive& a, T183& v);
 static void Serialize(Archive& a, T182& v);
+static void Serialize(Archive& a, T186& v);
+static void Serialize(Archive& a, T187& v);
 static void Serialize(Archive& a, T185& v);
+static void Serialize(Archive& a, T190& v);
 static void Serialize(Archive& a, T189& v);
 static void Serialize(Archive& a, T188& v);
-static void Serialize(Archive& a, T187& v);
-static void Serialize(Archive& a, T192& v);
+static void Serialize(Archive& a, T181& v);
 static void Serialize(Archive& a, T191& v);
-static void Serialize(Archive& a, T190& v);
+static void Serialize(Archive& a, T192& v);
+static void Serialize(Archive& a, T193& v);
+static void Serialize(Archive& a, T196& v);
 static void Serialize(Archive& a, T195& v);
 static void Serialize(Archive& a, T194& v);
-static void Serialize(Archive& a, T196& v);
-static void Serialize(Archive& a, T193& v);
-static void Serialize(Archive& a, T186& v);
-static void Serialize(Archive& a, T198& v);
 static void Serialize(Archive& a, T197& v);
+static void Serialize(Archive& a, T198& v);
 static void Serialize(Archive& a, T199& v);
-static void Serialize(Archive& a, T200& v);
 static void Serialize(Archive& a, T201& v);
-static void Serialize(Archive& a, T202& v);
+static void Serialize(Archive& a, T200& v);
 static void Serialize(Archive& a, T203& v);
+static void Serialize(Archive& a, T202& v);
 static void Serialize(Archive& a, T204& v);
 static void Serialize(Archive& a, T205& v);
-static void Serialize(Archive& a, T207& v);
-static void Serialize(Archive& a, T206& v);
-static void Serialize(Archive& a, T209& v);
-static void Serialize(Archive& a, T208& v);
-static void Serialize(Archive& a, T210& v);
-static void Serialize(Archive& a, T211& v);
 
 // POST v3/marketing/bank-favor/users/{openid}/bank-multi-activity
 namespace {
@@ -1123,7 +1187,7 @@ void Serialize(Archive& a, PostBankPackagesByPackageIdTasksResponse& v) {
   a.OptI64("fail_count", v.fail_count);
   a.Str("filename", v.filename);
   a.Str("package_id", v.package_id);
-  a.OptStr("status", v.status);
+  a.Field("status", v.status);
   a.OptI64("success_count", v.success_count);
   a.OptI64("success_user_count", v.success_user_count);
   a.Str("task_id", v.task_id);
@@ -1149,7 +1213,7 @@ namespace {
 void Query4(Archive& a, void* p) {
   auto& v = *static_cast<GetBusifavorCallbacksRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("mchid", v.mchid);
+  a.OptStr("mchid", v.mchid);
 }
 constexpr internal::EndpointSpec kSpec4{
     "GET v3/marketing/busifavor/callbacks",
@@ -1210,7 +1274,7 @@ void Serialize(Archive& a, PostBusifavorCallbacksRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorCallbacksResponse& v) {
-  a.OptStr("update_time", v.update_time);
+  a.Str("update_time", v.update_time);
   a.Str("notify_url", v.notify_url);
   a.Str("mchid", v.mchid);
   a.Extra(v.extra);
@@ -1422,9 +1486,7 @@ void Serialize(Archive& a, PostBusifavorCouponsSendRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorCouponsSendResponse& v) {
-  a.Str("stock_id", v.stock_id);
-  a.OptStr("coupon_code", v.coupon_code);
-  a.OptStr("out_request_no", v.out_request_no);
+  a.Field("send_coupon_result", v.send_coupon_result);
   a.Extra(v.extra);
 }
 
@@ -1871,7 +1933,7 @@ Status GetBusifavorStocksByStockIdCouponcodes::Parse(const ::wechatpay::Response
 namespace {
 void Body20(Archive& a, void* p) {
   auto& v = *static_cast<PostBusifavorStocksByStockIdCouponcodesRequest*>(p);
-  a.OptStrList("coupon_code_list", v.coupon_code_list);
+  a.StrList("coupon_code_list", v.coupon_code_list);
   a.Str("upload_request_no", v.upload_request_no);
 }
 constexpr std::string_view kPath20[] = {"stock_id"};
@@ -1946,8 +2008,8 @@ void Serialize(Archive& a, DeleteBusifavorStocksByStockIdCouponcodesByCouponCode
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, DeleteBusifavorStocksByStockIdCouponcodesByCouponCodeResponse& v) {
-  a.OptStr("stock_id", v.stock_id);
-  a.OptStr("delete_time", v.delete_time);
+  a.Str("stock_id", v.stock_id);
+  a.Str("delete_time", v.delete_time);
   a.Extra(v.extra);
 }
 
@@ -2089,8 +2151,8 @@ void Serialize(Archive& a, PostBusifavorSubsidyPayReceiptsResponse& v) {
   a.Str("payee_merchant", v.payee_merchant);
   a.I64("amount", v.amount);
   a.Str("description", v.description);
-  a.Str("status", v.status);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("status", v.status);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("success_time", v.success_time);
   a.Str("out_subsidy_no", v.out_subsidy_no);
   a.OptStr("create_time", v.create_time);
@@ -2137,8 +2199,8 @@ void Serialize(Archive& a, GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdRespo
   a.Str("payee_merchant", v.payee_merchant);
   a.I64("amount", v.amount);
   a.Str("description", v.description);
-  a.Str("status", v.status);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("status", v.status);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("success_time", v.success_time);
   a.Str("out_subsidy_no", v.out_subsidy_no);
   a.OptStr("create_time", v.create_time);
@@ -2199,8 +2261,8 @@ void Serialize(Archive& a, PostBusifavorSubsidyReturnReceiptsResponse& v) {
   a.Str("payee_merchant", v.payee_merchant);
   a.I64("amount", v.amount);
   a.Str("description", v.description);
-  a.Str("status", v.status);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("status", v.status);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("return_done_time", v.return_done_time);
   a.Str("subsidy_receipt_id", v.subsidy_receipt_id);
   a.Str("out_subsidy_return_no", v.out_subsidy_return_no);
@@ -2249,8 +2311,8 @@ void Serialize(Archive& a, GetBusifavorSubsidyReturnReceiptsBySubsidyReturnRecei
   a.Str("payee_merchant", v.payee_merchant);
   a.I64("amount", v.amount);
   a.Str("description", v.description);
-  a.Str("status", v.status);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("status", v.status);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("return_done_time", v.return_done_time);
   a.Str("subsidy_receipt_id", v.subsidy_receipt_id);
   a.Str("out_subsidy_return_no", v.out_subsidy_return_no);
@@ -2307,7 +2369,7 @@ void Serialize(Archive& a, GetBusifavorUsersByOpenidCouponsResponse& v) {
   a.I64("total_count", v.total_count);
   a.I64("offset", v.offset);
   a.I64("limit", v.limit);
-  a.Field("data", v.data);
+  a.OptList("data", v.data);
   a.Extra(v.extra);
 }
 
@@ -2358,12 +2420,18 @@ void Serialize(Archive& a, GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByA
   a.OptStr("stock_id", v.stock_id);
   a.OptBool("transferable", v.transferable);
   a.OptBool("shareable", v.shareable);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("send_request_no", v.send_request_no);
   a.OptStr("use_request_no", v.use_request_no);
-  a.Str("available_start_time", v.available_start_time);
-  a.Str("expire_time", v.expire_time);
-  a.Str("receive_time", v.receive_time);
+  a.OptStr("available_start_time", v.available_start_time);
+  a.OptStr("expire_time", v.expire_time);
+  a.OptStr("receive_time", v.receive_time);
   a.OptStr("use_time", v.use_time);
+  a.OptStr("associate_out_trade_no", v.associate_out_trade_no);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
   a.Extra(v.extra);
 }
 
@@ -2630,19 +2698,17 @@ void Serialize(Archive& a, GetFavorStocksByStockIdResponse& v) {
   a.Field("stock_use_rule", v.stock_use_rule);
   a.Bool("no_cash", v.no_cash);
   a.Field("stock_type", v.stock_type);
-  a.OptStr("stock_id", v.stock_id);
-  a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
+  a.Str("stock_id", v.stock_id);
+  a.Str("stock_creator_mchid", v.stock_creator_mchid);
   a.Field("status", v.status);
   a.Str("description", v.description);
-  a.OptStr("create_time", v.create_time);
+  a.Str("create_time", v.create_time);
   a.OptStr("start_time", v.start_time);
   a.OptStr("stop_time", v.stop_time);
-  a.OptBool("singleitem", v.singleitem);
+  a.Bool("singleitem", v.singleitem);
   a.Field("cut_to_message", v.cut_to_message);
-  a.OptI64("distributed_coupons", v.distributed_coupons);
-  a.Field("business_type", v.business_type);
-  a.OptList("available_region_list", v.available_region_list);
-  a.OptStrList("available_industry_list", v.available_industry_list);
+  a.I64("distributed_coupons", v.distributed_coupons);
+  a.OptStr("card_id", v.card_id);
   a.Extra(v.extra);
 }
 
@@ -2664,7 +2730,7 @@ void Query36(Archive& a, void* p) {
   Archive::TextScope text(a);
   a.Str("stock_creator_mchid", v.stock_creator_mchid);
   a.I64("offset", v.offset);
-  a.Str("limit", v.limit);
+  a.I64("limit", v.limit);
 }
 constexpr std::string_view kPath36[] = {"stock_id"};
 constexpr internal::EndpointSpec kSpec36{
@@ -2712,7 +2778,7 @@ void Query37(Archive& a, void* p) {
   auto& v = *static_cast<GetFavorStocksByStockIdMerchantsRequest*>(p);
   Archive::TextScope text(a);
   a.I64("offset", v.offset);
-  a.Str("limit", v.limit);
+  a.I64("limit", v.limit);
   a.Str("stock_creator_mchid", v.stock_creator_mchid);
 }
 constexpr std::string_view kPath37[] = {"stock_id"};
@@ -3016,16 +3082,59 @@ Status PostFavorStocksByStockIdStart::Parse(const ::wechatpay::Response& respons
   return internal::ParseResponse(kSpec43, response, &internal::SerializeErased<Response>, out);
 }
 
-// GET v3/marketing/favor/stocks/{stock_id}/use-flow
+// POST v3/marketing/favor/stocks/{stock_id}/stop
 namespace {
+void Body44(Archive& a, void* p) {
+  auto& v = *static_cast<PostFavorStocksByStockIdStopRequest*>(p);
+  a.Str("stock_creator_mchid", v.stock_creator_mchid);
+}
 constexpr std::string_view kPath44[] = {"stock_id"};
 constexpr internal::EndpointSpec kSpec44{
+    "POST v3/marketing/favor/stocks/{stock_id}/stop",
+    "POST",
+    "v3/marketing/favor/stocks/{stock_id}/stop",
+    internal::Protocol::kApiV3,
+    true,
+    kPath44,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostFavorStocksByStockIdStopRequest& v) {
+  Body44(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostFavorStocksByStockIdStopResponse& v) {
+  a.Str("stop_time", v.stop_time);
+  a.Str("stock_id", v.stock_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostFavorStocksByStockIdStop::Prepare(const Client& client,
+                                                           std::string_view stock_id,
+                                                           const Request& request,
+                                                           CallOptions options) {
+  const std::string path[] = {std::string(stock_id)};
+  return internal::Prepare(client, kSpec44, path, &request, nullptr, nullptr, &Body44,
+                           &request.extra, &options);
+}
+Status PostFavorStocksByStockIdStop::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec44, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/marketing/favor/stocks/{stock_id}/use-flow
+namespace {
+constexpr std::string_view kPath45[] = {"stock_id"};
+constexpr internal::EndpointSpec kSpec45{
     "GET v3/marketing/favor/stocks/{stock_id}/use-flow",
     "GET",
     "v3/marketing/favor/stocks/{stock_id}/use-flow",
     internal::Protocol::kApiV3,
     false,
-    kPath44,
+    kPath45,
     1,
     nullptr,
     0,
@@ -3046,28 +3155,28 @@ Result<PreparedCall> GetFavorStocksByStockIdUseFlow::Prepare(const Client& clien
                                                              const Request& request,
                                                              CallOptions options) {
   const std::string path[] = {std::string(stock_id)};
-  return internal::Prepare(client, kSpec44, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec45, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetFavorStocksByStockIdUseFlow::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec44, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec45, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/favor/stocks/{stock_id}/use-flow-by-day
 namespace {
-void Query45(Archive& a, void* p) {
+void Query46(Archive& a, void* p) {
   auto& v = *static_cast<GetFavorStocksByStockIdUseFlowByDayRequest*>(p);
   Archive::TextScope text(a);
   a.Str("bill_date", v.bill_date);
 }
-constexpr std::string_view kPath45[] = {"stock_id"};
-constexpr internal::EndpointSpec kSpec45{
+constexpr std::string_view kPath46[] = {"stock_id"};
+constexpr internal::EndpointSpec kSpec46{
     "GET v3/marketing/favor/stocks/{stock_id}/use-flow-by-day",
     "GET",
     "v3/marketing/favor/stocks/{stock_id}/use-flow-by-day",
     internal::Protocol::kApiV3,
     false,
-    kPath45,
+    kPath46,
     1,
     nullptr,
     0,
@@ -3076,7 +3185,7 @@ constexpr internal::EndpointSpec kSpec45{
 }  // namespace
 
 void Serialize(Archive& a, GetFavorStocksByStockIdUseFlowByDayRequest& v) {
-  Query45(a, &v);
+  Query46(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorStocksByStockIdUseFlowByDayResponse& v) {
@@ -3091,17 +3200,17 @@ Result<PreparedCall> GetFavorStocksByStockIdUseFlowByDay::Prepare(const Client& 
                                                                   const Request& request,
                                                                   CallOptions options) {
   const std::string path[] = {std::string(stock_id)};
-  return internal::Prepare(client, kSpec45, path, &request, nullptr, &Query45, nullptr,
+  return internal::Prepare(client, kSpec46, path, &request, nullptr, &Query46, nullptr,
                            &request.extra, &options);
 }
 Status GetFavorStocksByStockIdUseFlowByDay::Parse(const ::wechatpay::Response& response,
                                                   Response* out) {
-  return internal::ParseResponse(kSpec45, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec46, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/favor/users/{openid}/coupons
 namespace {
-void Query46(Archive& a, void* p) {
+void Query47(Archive& a, void* p) {
   auto& v = *static_cast<GetFavorUsersByOpenidCouponsRequest*>(p);
   Archive::TextScope text(a);
   a.Str("appid", v.appid);
@@ -3114,63 +3223,13 @@ void Query46(Archive& a, void* p) {
   a.OptI64("limit", v.limit);
   a.Field("business_type", v.business_type);
 }
-constexpr std::string_view kPath46[] = {"openid"};
-constexpr internal::EndpointSpec kSpec46{
+constexpr std::string_view kPath47[] = {"openid"};
+constexpr internal::EndpointSpec kSpec47{
     "GET v3/marketing/favor/users/{openid}/coupons",
     "GET",
     "v3/marketing/favor/users/{openid}/coupons",
     internal::Protocol::kApiV3,
     false,
-    kPath46,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetFavorUsersByOpenidCouponsRequest& v) {
-  Query46(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetFavorUsersByOpenidCouponsResponse& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.Field("data", v.data);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetFavorUsersByOpenidCoupons::Prepare(const Client& client,
-                                                           std::string_view openid,
-                                                           const Request& request,
-                                                           CallOptions options) {
-  const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec46, path, &request, nullptr, &Query46, nullptr,
-                           &request.extra, &options);
-}
-Status GetFavorUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec46, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/marketing/favor/users/{openid}/coupons
-namespace {
-void Body47(Archive& a, void* p) {
-  auto& v = *static_cast<PostFavorUsersByOpenidCouponsRequest*>(p);
-  a.Str("stock_id", v.stock_id);
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("appid", v.appid);
-  a.Str("stock_creator_mchid", v.stock_creator_mchid);
-  a.OptI64("coupon_value", v.coupon_value);
-  a.OptI64("coupon_minimum", v.coupon_minimum);
-}
-constexpr std::string_view kPath47[] = {"openid"};
-constexpr internal::EndpointSpec kSpec47{
-    "POST v3/marketing/favor/users/{openid}/coupons",
-    "POST",
-    "v3/marketing/favor/users/{openid}/coupons",
-    internal::Protocol::kApiV3,
-    true,
     kPath47,
     1,
     nullptr,
@@ -3179,8 +3238,58 @@ constexpr internal::EndpointSpec kSpec47{
 };
 }  // namespace
 
+void Serialize(Archive& a, GetFavorUsersByOpenidCouponsRequest& v) {
+  Query47(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetFavorUsersByOpenidCouponsResponse& v) {
+  a.I64("total_count", v.total_count);
+  a.I64("offset", v.offset);
+  a.I64("limit", v.limit);
+  a.OptList("data", v.data);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetFavorUsersByOpenidCoupons::Prepare(const Client& client,
+                                                           std::string_view openid,
+                                                           const Request& request,
+                                                           CallOptions options) {
+  const std::string path[] = {std::string(openid)};
+  return internal::Prepare(client, kSpec47, path, &request, nullptr, &Query47, nullptr,
+                           &request.extra, &options);
+}
+Status GetFavorUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec47, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/marketing/favor/users/{openid}/coupons
+namespace {
+void Body48(Archive& a, void* p) {
+  auto& v = *static_cast<PostFavorUsersByOpenidCouponsRequest*>(p);
+  a.Str("stock_id", v.stock_id);
+  a.Str("out_request_no", v.out_request_no);
+  a.Str("appid", v.appid);
+  a.Str("stock_creator_mchid", v.stock_creator_mchid);
+  a.OptI64("coupon_value", v.coupon_value);
+  a.OptI64("coupon_minimum", v.coupon_minimum);
+}
+constexpr std::string_view kPath48[] = {"openid"};
+constexpr internal::EndpointSpec kSpec48{
+    "POST v3/marketing/favor/users/{openid}/coupons",
+    "POST",
+    "v3/marketing/favor/users/{openid}/coupons",
+    internal::Protocol::kApiV3,
+    true,
+    kPath48,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
 void Serialize(Archive& a, PostFavorUsersByOpenidCouponsRequest& v) {
-  Body47(a, &v);
+  Body48(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFavorUsersByOpenidCouponsResponse& v) {
@@ -3193,28 +3302,28 @@ Result<PreparedCall> PostFavorUsersByOpenidCoupons::Prepare(const Client& client
                                                             const Request& request,
                                                             CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec47, path, &request, nullptr, nullptr, &Body47,
+  return internal::Prepare(client, kSpec48, path, &request, nullptr, nullptr, &Body48,
                            &request.extra, &options);
 }
 Status PostFavorUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec47, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec48, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/favor/users/{openid}/coupons/{coupon_id}
 namespace {
-void Query48(Archive& a, void* p) {
+void Query49(Archive& a, void* p) {
   auto& v = *static_cast<GetFavorUsersByOpenidCouponsByCouponIdRequest*>(p);
   Archive::TextScope text(a);
   a.Str("appid", v.appid);
 }
-constexpr std::string_view kPath48[] = {"openid", "coupon_id"};
-constexpr internal::EndpointSpec kSpec48{
+constexpr std::string_view kPath49[] = {"openid", "coupon_id"};
+constexpr internal::EndpointSpec kSpec49{
     "GET v3/marketing/favor/users/{openid}/coupons/{coupon_id}",
     "GET",
     "v3/marketing/favor/users/{openid}/coupons/{coupon_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath48,
+    kPath49,
     2,
     nullptr,
     0,
@@ -3223,28 +3332,23 @@ constexpr internal::EndpointSpec kSpec48{
 }  // namespace
 
 void Serialize(Archive& a, GetFavorUsersByOpenidCouponsByCouponIdRequest& v) {
-  Query48(a, &v);
+  Query49(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorUsersByOpenidCouponsByCouponIdResponse& v) {
-  a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
-  a.OptStr("stock_id", v.stock_id);
-  a.OptStr("coupon_id", v.coupon_id);
-  a.OptStr("coupon_name", v.coupon_name);
+  a.Str("stock_creator_mchid", v.stock_creator_mchid);
+  a.Str("stock_id", v.stock_id);
+  a.Str("coupon_name", v.coupon_name);
   a.Field("status", v.status);
-  a.OptStr("description", v.description);
-  a.OptStr("create_time", v.create_time);
+  a.Str("description", v.description);
+  a.Str("create_time", v.create_time);
   a.Field("coupon_type", v.coupon_type);
-  a.OptStr("start_time", v.start_time);
-  a.OptStr("stop_time", v.stop_time);
-  a.OptBool("singleitem", v.singleitem);
+  a.Bool("singleitem", v.singleitem);
   a.Field("cut_to_message", v.cut_to_message);
-  a.OptStr("available_begin_time", v.available_begin_time);
-  a.OptStr("available_end_time", v.available_end_time);
+  a.Str("available_begin_time", v.available_begin_time);
+  a.Str("available_end_time", v.available_end_time);
   a.Field("normal_coupon_information", v.normal_coupon_information);
-  a.Field("consume_information", v.consume_information);
-  a.OptI64("available_balance", v.available_balance);
-  a.Field("business_type", v.business_type);
+  a.Bool("no_cash", v.no_cash);
   a.Extra(v.extra);
 }
 
@@ -3254,24 +3358,24 @@ Result<PreparedCall> GetFavorUsersByOpenidCouponsByCouponId::Prepare(const Clien
                                                                      const Request& request,
                                                                      CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(coupon_id)};
-  return internal::Prepare(client, kSpec48, path, &request, nullptr, &Query48, nullptr,
+  return internal::Prepare(client, kSpec49, path, &request, nullptr, &Query49, nullptr,
                            &request.extra, &options);
 }
 Status GetFavorUsersByOpenidCouponsByCouponId::Parse(const ::wechatpay::Response& response,
                                                      Response* out) {
-  return internal::ParseResponse(kSpec48, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec49, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/goods-subsidy-activity/activities
 namespace {
-void Query49(Archive& a, void* p) {
+void Query50(Archive& a, void* p) {
   auto& v = *static_cast<GetGoodsSubsidyActivityActivitiesRequest*>(p);
   Archive::TextScope text(a);
   a.Str("city_id", v.city_id);
   a.I64("offset", v.offset);
   a.I64("limit", v.limit);
 }
-constexpr internal::EndpointSpec kSpec49{
+constexpr internal::EndpointSpec kSpec50{
     "GET v3/marketing/goods-subsidy-activity/activities",
     "GET",
     "v3/marketing/goods-subsidy-activity/activities",
@@ -3286,43 +3390,43 @@ constexpr internal::EndpointSpec kSpec49{
 }  // namespace
 
 void Serialize(Archive& a, GetGoodsSubsidyActivityActivitiesRequest& v) {
-  Query49(a, &v);
+  Query50(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetGoodsSubsidyActivityActivitiesResponse& v) {
   a.OptI64("total_count", v.total_count);
   a.OptList("data", v.data);
-  a.OptI64("offset", v.offset);
-  a.OptI64("limit", v.limit);
+  a.I64("offset", v.offset);
+  a.I64("limit", v.limit);
   a.Extra(v.extra);
 }
 
 Result<PreparedCall> GetGoodsSubsidyActivityActivities::Prepare(const Client& client,
                                                                 const Request& request,
                                                                 CallOptions options) {
-  return internal::Prepare(client, kSpec49, nullptr, &request, nullptr, &Query49, nullptr,
+  return internal::Prepare(client, kSpec50, nullptr, &request, nullptr, &Query50, nullptr,
                            &request.extra, &options);
 }
 Status GetGoodsSubsidyActivityActivities::Parse(const ::wechatpay::Response& response,
                                                 Response* out) {
-  return internal::ParseResponse(kSpec49, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec50, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply
 namespace {
-void Body50(Archive& a, void* p) {
+void Body51(Archive& a, void* p) {
   auto& v = *static_cast<PostGoodsSubsidyActivityActivityByActivityIdApplyRequest*>(p);
   a.Str("caller_merchant_id", v.caller_merchant_id);
-  a.Field("apply_infos", v.apply_infos);
+  a.OptList("apply_infos", v.apply_infos);
 }
-constexpr std::string_view kPath50[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec50{
+constexpr std::string_view kPath51[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec51{
     "POST v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply",
     "POST",
     "v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply",
     internal::Protocol::kApiV3,
     true,
-    kPath50,
+    kPath51,
     1,
     nullptr,
     0,
@@ -3331,7 +3435,7 @@ constexpr internal::EndpointSpec kSpec50{
 }  // namespace
 
 void Serialize(Archive& a, PostGoodsSubsidyActivityActivityByActivityIdApplyRequest& v) {
-  Body50(a, &v);
+  Body51(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostGoodsSubsidyActivityActivityByActivityIdApplyResponse& v) {
@@ -3345,22 +3449,22 @@ Result<PreparedCall> PostGoodsSubsidyActivityActivityByActivityIdApply::Prepare(
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec50, path, &request, nullptr, nullptr, &Body50,
+  return internal::Prepare(client, kSpec51, path, &request, nullptr, nullptr, &Body51,
                            &request.extra, &options);
 }
 Status PostGoodsSubsidyActivityActivityByActivityIdApply::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec50, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec51, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/goods-subsidy-activity/qualification/lock
 namespace {
-void Body51(Archive& a, void* p) {
+void Body52(Archive& a, void* p) {
   auto& v = *static_cast<PostGoodsSubsidyActivityQualificationLockRequest*>(p);
   a.Field("order_information", v.order_information);
-  a.StrList("qualification_ids", v.qualification_ids);
+  a.OptStrList("qualification_ids", v.qualification_ids);
 }
-constexpr internal::EndpointSpec kSpec51{
+constexpr internal::EndpointSpec kSpec52{
     "POST v3/marketing/goods-subsidy-activity/qualification/lock",
     "POST",
     "v3/marketing/goods-subsidy-activity/qualification/lock",
@@ -3375,7 +3479,7 @@ constexpr internal::EndpointSpec kSpec51{
 }  // namespace
 
 void Serialize(Archive& a, PostGoodsSubsidyActivityQualificationLockRequest& v) {
-  Body51(a, &v);
+  Body52(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostGoodsSubsidyActivityQualificationLockResponse& v) {
@@ -3388,22 +3492,22 @@ void Serialize(Archive& a, PostGoodsSubsidyActivityQualificationLockResponse& v)
 Result<PreparedCall> PostGoodsSubsidyActivityQualificationLock::Prepare(const Client& client,
                                                                         const Request& request,
                                                                         CallOptions options) {
-  return internal::Prepare(client, kSpec51, nullptr, &request, nullptr, nullptr, &Body51,
+  return internal::Prepare(client, kSpec52, nullptr, &request, nullptr, nullptr, &Body52,
                            &request.extra, &options);
 }
 Status PostGoodsSubsidyActivityQualificationLock::Parse(const ::wechatpay::Response& response,
                                                         Response* out) {
-  return internal::ParseResponse(kSpec51, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec52, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/goods-subsidy-activity/qualification/unlock
 namespace {
-void Body52(Archive& a, void* p) {
+void Body53(Archive& a, void* p) {
   auto& v = *static_cast<PostGoodsSubsidyActivityQualificationUnlockRequest*>(p);
   a.Field("order_information", v.order_information);
-  a.StrList("qualification_ids", v.qualification_ids);
+  a.OptStrList("qualification_ids", v.qualification_ids);
 }
-constexpr internal::EndpointSpec kSpec52{
+constexpr internal::EndpointSpec kSpec53{
     "POST v3/marketing/goods-subsidy-activity/qualification/unlock",
     "POST",
     "v3/marketing/goods-subsidy-activity/qualification/unlock",
@@ -3418,7 +3522,7 @@ constexpr internal::EndpointSpec kSpec52{
 }  // namespace
 
 void Serialize(Archive& a, PostGoodsSubsidyActivityQualificationUnlockRequest& v) {
-  Body52(a, &v);
+  Body53(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostGoodsSubsidyActivityQualificationUnlockResponse& v) {
@@ -3431,31 +3535,31 @@ void Serialize(Archive& a, PostGoodsSubsidyActivityQualificationUnlockResponse& 
 Result<PreparedCall> PostGoodsSubsidyActivityQualificationUnlock::Prepare(const Client& client,
                                                                           const Request& request,
                                                                           CallOptions options) {
-  return internal::Prepare(client, kSpec52, nullptr, &request, nullptr, nullptr, &Body52,
+  return internal::Prepare(client, kSpec53, nullptr, &request, nullptr, nullptr, &Body53,
                            &request.extra, &options);
 }
 Status PostGoodsSubsidyActivityQualificationUnlock::Parse(const ::wechatpay::Response& response,
                                                           Response* out) {
-  return internal::ParseResponse(kSpec52, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec53, response, &internal::SerializeErased<Response>, out);
 }
 
 // DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative
 namespace {
-void Body53(Archive& a, void* p) {
+void Body54(Archive& a, void* p) {
   auto& v =
       *static_cast<DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest*>(p);
   a.Field("representative_info_list", v.representative_info_list);
   a.Str("out_request_no", v.out_request_no);
   a.Str("delete_time", v.delete_time);
 }
-constexpr std::string_view kPath53[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec53{
+constexpr std::string_view kPath54[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec54{
     "DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
     "DELETE",
     "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
     internal::Protocol::kApiV3,
     true,
-    kPath53,
+    kPath54,
     1,
     nullptr,
     0,
@@ -3465,7 +3569,7 @@ constexpr internal::EndpointSpec kSpec53{
 
 void Serialize(Archive& a,
                DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest& v) {
-  Body53(a, &v);
+  Body54(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -3480,31 +3584,31 @@ Result<PreparedCall> DeleteGoodsSubsidyActivityRetailStoreActByActivityIdReprese
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec53, path, &request, nullptr, nullptr, &Body53,
+  return internal::Prepare(client, kSpec54, path, &request, nullptr, nullptr, &Body54,
                            &request.extra, &options);
 }
 Status DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec53, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec54, response, &internal::SerializeErased<Response>, out);
 }
 
 // PUT v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative
 namespace {
-void Body54(Archive& a, void* p) {
+void Body55(Archive& a, void* p) {
   auto& v =
       *static_cast<PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest*>(p);
   a.Field("representative_info_list", v.representative_info_list);
   a.Str("out_request_no", v.out_request_no);
   a.OptStr("add_time", v.add_time);
 }
-constexpr std::string_view kPath54[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec54{
+constexpr std::string_view kPath55[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec55{
     "PUT v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
     "PUT",
     "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
     internal::Protocol::kApiV3,
     true,
-    kPath54,
+    kPath55,
     1,
     nullptr,
     0,
@@ -3514,7 +3618,7 @@ constexpr internal::EndpointSpec kSpec54{
 
 void Serialize(Archive& a,
                PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest& v) {
-  Body54(a, &v);
+  Body55(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -3529,31 +3633,31 @@ Result<PreparedCall> PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresenta
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec54, path, &request, nullptr, nullptr, &Body54,
+  return internal::Prepare(client, kSpec55, path, &request, nullptr, nullptr, &Body55,
                            &request.extra, &options);
 }
 Status PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec54, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec55, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives
 namespace {
-void Query55(Archive& a, void* p) {
+void Query56(Archive& a, void* p) {
   auto& v =
       *static_cast<GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest*>(p);
   Archive::TextScope text(a);
   a.I64("offset", v.offset);
   a.I64("limit", v.limit);
 }
-constexpr std::string_view kPath55[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec55{
+constexpr std::string_view kPath56[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec56{
     "GET v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives",
     "GET",
     "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives",
     internal::Protocol::kApiV3,
     false,
-    kPath55,
+    kPath56,
     1,
     nullptr,
     0,
@@ -3563,7 +3667,7 @@ constexpr internal::EndpointSpec kSpec55{
 
 void Serialize(Archive& a,
                GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest& v) {
-  Query55(a, &v);
+  Query56(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -3579,69 +3683,26 @@ Result<PreparedCall> GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresenta
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec55, path, &request, nullptr, &Query55, nullptr,
+  return internal::Prepare(client, kSpec56, path, &request, nullptr, &Query56, nullptr,
                            &request.extra, &options);
 }
 Status GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentatives::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec55, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec56, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials
 namespace {
-void Body56(Archive& a, void* p) {
+void Body57(Archive& a, void* p) {
   auto& v = *static_cast<PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest*>(p);
   a.Str("out_request_no", v.out_request_no);
   a.I64("material_num", v.material_num);
 }
-constexpr std::string_view kPath56[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec56{
+constexpr std::string_view kPath57[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec57{
     "POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials",
     "POST",
     "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials",
-    internal::Protocol::kApiV3,
-    true,
-    kPath56,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest& v) {
-  Body56(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse& v) {
-  a.OptList("material_list", v.material_list);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterials::Prepare(
-    const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec56, path, &request, nullptr, nullptr, &Body56,
-                           &request.extra, &options);
-}
-Status PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterials::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec56, response, &internal::SerializeErased<Response>, out);
-}
-
-// DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores
-namespace {
-void Body57(Archive& a, void* p) {
-  auto& v = *static_cast<DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest*>(p);
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("delete_time", v.delete_time);
-  a.Field("stores", v.stores);
-}
-constexpr std::string_view kPath57[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec57{
-    "DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
-    "DELETE",
-    "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
     internal::Protocol::kApiV3,
     true,
     kPath57,
@@ -3652,8 +3713,51 @@ constexpr internal::EndpointSpec kSpec57{
 };
 }  // namespace
 
-void Serialize(Archive& a, DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest& v) {
+void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest& v) {
   Body57(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse& v) {
+  a.OptList("material_list", v.material_list);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterials::Prepare(
+    const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(brand_id)};
+  return internal::Prepare(client, kSpec57, path, &request, nullptr, nullptr, &Body57,
+                           &request.extra, &options);
+}
+Status PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterials::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec57, response, &internal::SerializeErased<Response>, out);
+}
+
+// DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores
+namespace {
+void Body58(Archive& a, void* p) {
+  auto& v = *static_cast<DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest*>(p);
+  a.Str("out_request_no", v.out_request_no);
+  a.Str("delete_time", v.delete_time);
+  a.Field("stores", v.stores);
+}
+constexpr std::string_view kPath58[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec58{
+    "DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
+    "DELETE",
+    "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
+    internal::Protocol::kApiV3,
+    true,
+    kPath58,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest& v) {
+  Body58(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse& v) {
@@ -3665,30 +3769,30 @@ void Serialize(Archive& a, DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStor
 Result<PreparedCall> DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStores::Prepare(
     const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec57, path, &request, nullptr, nullptr, &Body57,
+  return internal::Prepare(client, kSpec58, path, &request, nullptr, nullptr, &Body58,
                            &request.extra, &options);
 }
 Status DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStores::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec57, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec58, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores
 namespace {
-void Query58(Archive& a, void* p) {
+void Query59(Archive& a, void* p) {
   auto& v = *static_cast<GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest*>(p);
   Archive::TextScope text(a);
   a.I64("offset", v.offset);
   a.I64("limit", v.limit);
 }
-constexpr std::string_view kPath58[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec58{
+constexpr std::string_view kPath59[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec59{
     "GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
     "GET",
     "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
     internal::Protocol::kApiV3,
     false,
-    kPath58,
+    kPath59,
     1,
     nullptr,
     0,
@@ -3697,7 +3801,7 @@ constexpr internal::EndpointSpec kSpec58{
 }  // namespace
 
 void Serialize(Archive& a, GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest& v) {
-  Query58(a, &v);
+  Query59(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse& v) {
@@ -3711,30 +3815,30 @@ void Serialize(Archive& a, GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresR
 Result<PreparedCall> GetGoodsSubsidyActivityRetailStoreActByBrandIdStores::Prepare(
     const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec58, path, &request, nullptr, &Query58, nullptr,
+  return internal::Prepare(client, kSpec59, path, &request, nullptr, &Query59, nullptr,
                            &request.extra, &options);
 }
 Status GetGoodsSubsidyActivityRetailStoreActByBrandIdStores::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec58, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec59, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores
 namespace {
-void Body59(Archive& a, void* p) {
+void Body60(Archive& a, void* p) {
   auto& v = *static_cast<PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest*>(p);
   a.Str("out_request_no", v.out_request_no);
   a.Str("add_time", v.add_time);
   a.Field("stores", v.stores);
 }
-constexpr std::string_view kPath59[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec59{
+constexpr std::string_view kPath60[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec60{
     "POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
     "POST",
     "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
     internal::Protocol::kApiV3,
     true,
-    kPath59,
+    kPath60,
     1,
     nullptr,
     0,
@@ -3743,7 +3847,7 @@ constexpr internal::EndpointSpec kSpec59{
 }  // namespace
 
 void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest& v) {
-  Body59(a, &v);
+  Body60(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse& v) {
@@ -3755,24 +3859,24 @@ void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdStores
 Result<PreparedCall> PostGoodsSubsidyActivityRetailStoreActByBrandIdStores::Prepare(
     const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec59, path, &request, nullptr, nullptr, &Body59,
+  return internal::Prepare(client, kSpec60, path, &request, nullptr, nullptr, &Body60,
                            &request.extra, &options);
 }
 Status PostGoodsSubsidyActivityRetailStoreActByBrandIdStores::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec59, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec60, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}
 namespace {
-constexpr std::string_view kPath60[] = {"brand_id", "store_code"};
-constexpr internal::EndpointSpec kSpec60{
+constexpr std::string_view kPath61[] = {"brand_id", "store_code"};
+constexpr internal::EndpointSpec kSpec61{
     "GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}",
     "GET",
     "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}",
     internal::Protocol::kApiV3,
     false,
-    kPath60,
+    kPath61,
     2,
     nullptr,
     0,
@@ -3795,17 +3899,17 @@ Result<PreparedCall> GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStore
     const Client& client, std::string_view brand_id, std::string_view store_code,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(brand_id), std::string(store_code)};
-  return internal::Prepare(client, kSpec60, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec61, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStoreCode::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec60, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec61, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-activity/activities
 namespace {
-void Query61(Archive& a, void* p) {
+void Query62(Archive& a, void* p) {
   auto& v = *static_cast<GetMembercardActivityActivitiesRequest*>(p);
   Archive::TextScope text(a);
   a.OptI64("limit", v.limit);
@@ -3814,7 +3918,7 @@ void Query61(Archive& a, void* p) {
   a.OptStr("card_id", v.card_id);
   a.Field("activity_status", v.activity_status);
 }
-constexpr internal::EndpointSpec kSpec61{
+constexpr internal::EndpointSpec kSpec62{
     "GET v3/marketing/membercard-activity/activities",
     "GET",
     "v3/marketing/membercard-activity/activities",
@@ -3829,7 +3933,7 @@ constexpr internal::EndpointSpec kSpec61{
 }  // namespace
 
 void Serialize(Archive& a, GetMembercardActivityActivitiesRequest& v) {
-  Query61(a, &v);
+  Query62(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMembercardActivityActivitiesResponse& v) {
@@ -3843,17 +3947,17 @@ void Serialize(Archive& a, GetMembercardActivityActivitiesResponse& v) {
 Result<PreparedCall> GetMembercardActivityActivities::Prepare(const Client& client,
                                                               const Request& request,
                                                               CallOptions options) {
-  return internal::Prepare(client, kSpec61, nullptr, &request, nullptr, &Query61, nullptr,
+  return internal::Prepare(client, kSpec62, nullptr, &request, nullptr, &Query62, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardActivityActivities::Parse(const ::wechatpay::Response& response,
                                               Response* out) {
-  return internal::ParseResponse(kSpec61, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec62, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-activity/activities
 namespace {
-void Body62(Archive& a, void* p) {
+void Body63(Archive& a, void* p) {
   auto& v = *static_cast<PostMembercardActivityActivitiesRequest*>(p);
   a.Str("card_id", v.card_id);
   a.Str("activity_name", v.activity_name);
@@ -3866,7 +3970,7 @@ void Body62(Archive& a, void* p) {
   a.Field("pay_activity_setting", v.pay_activity_setting);
   a.Field("miniprogram_activity_setting", v.miniprogram_activity_setting);
 }
-constexpr internal::EndpointSpec kSpec62{
+constexpr internal::EndpointSpec kSpec63{
     "POST v3/marketing/membercard-activity/activities",
     "POST",
     "v3/marketing/membercard-activity/activities",
@@ -3881,7 +3985,7 @@ constexpr internal::EndpointSpec kSpec62{
 }  // namespace
 
 void Serialize(Archive& a, PostMembercardActivityActivitiesRequest& v) {
-  Body62(a, &v);
+  Body63(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardActivityActivitiesResponse& v) {
@@ -3905,24 +4009,24 @@ void Serialize(Archive& a, PostMembercardActivityActivitiesResponse& v) {
 Result<PreparedCall> PostMembercardActivityActivities::Prepare(const Client& client,
                                                                const Request& request,
                                                                CallOptions options) {
-  return internal::Prepare(client, kSpec62, nullptr, &request, nullptr, nullptr, &Body62,
+  return internal::Prepare(client, kSpec63, nullptr, &request, nullptr, nullptr, &Body63,
                            &request.extra, &options);
 }
 Status PostMembercardActivityActivities::Parse(const ::wechatpay::Response& response,
                                                Response* out) {
-  return internal::ParseResponse(kSpec62, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec63, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-activity/activities/{activity_id}
 namespace {
-constexpr std::string_view kPath63[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec63{
+constexpr std::string_view kPath64[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec64{
     "GET v3/marketing/membercard-activity/activities/{activity_id}",
     "GET",
     "v3/marketing/membercard-activity/activities/{activity_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath63,
+    kPath64,
     1,
     nullptr,
     0,
@@ -3955,24 +4059,24 @@ Result<PreparedCall> GetMembercardActivityActivitiesByActivityId::Prepare(
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec63, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec64, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardActivityActivitiesByActivityId::Parse(const ::wechatpay::Response& response,
                                                           Response* out) {
-  return internal::ParseResponse(kSpec63, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec64, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-activity/activities/{activity_id}/terminate
 namespace {
-constexpr std::string_view kPath64[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec64{
+constexpr std::string_view kPath65[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec65{
     "POST v3/marketing/membercard-activity/activities/{activity_id}/terminate",
     "POST",
     "v3/marketing/membercard-activity/activities/{activity_id}/terminate",
     internal::Protocol::kApiV3,
     false,
-    kPath64,
+    kPath65,
     1,
     nullptr,
     0,
@@ -3993,24 +4097,24 @@ Result<PreparedCall> PostMembercardActivityActivitiesByActivityIdTerminate::Prep
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec64, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec65, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status PostMembercardActivityActivitiesByActivityIdTerminate::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec64, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec65, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-open/activate-informations/{activate_ticket}
 namespace {
-constexpr std::string_view kPath65[] = {"activate_ticket"};
-constexpr internal::EndpointSpec kSpec65{
+constexpr std::string_view kPath66[] = {"activate_ticket"};
+constexpr internal::EndpointSpec kSpec66{
     "GET v3/marketing/membercard-open/activate-informations/{activate_ticket}",
     "GET",
     "v3/marketing/membercard-open/activate-informations/{activate_ticket}",
     internal::Protocol::kApiV3,
     false,
-    kPath65,
+    kPath66,
     1,
     nullptr,
     0,
@@ -4032,17 +4136,17 @@ Result<PreparedCall> GetMembercardOpenActivateInformationsByActivateTicket::Prep
     const Client& client, std::string_view activate_ticket, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activate_ticket)};
-  return internal::Prepare(client, kSpec65, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec66, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenActivateInformationsByActivateTicket::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec65, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec66, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-open/callback
 namespace {
-constexpr internal::EndpointSpec kSpec66{
+constexpr internal::EndpointSpec kSpec67{
     "GET v3/marketing/membercard-open/callback",
     "GET",
     "v3/marketing/membercard-open/callback",
@@ -4066,20 +4170,20 @@ void Serialize(Archive& a, GetMembercardOpenCallbackResponse& v) {
 Result<PreparedCall> GetMembercardOpenCallback::Prepare(const Client& client,
                                                         const Request& request,
                                                         CallOptions options) {
-  return internal::Prepare(client, kSpec66, nullptr, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec67, nullptr, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenCallback::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec66, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec67, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/membercard-open/callback
 namespace {
-void Body67(Archive& a, void* p) {
+void Body68(Archive& a, void* p) {
   auto& v = *static_cast<PatchMembercardOpenCallbackRequest*>(p);
   a.Str("notify_url", v.notify_url);
 }
-constexpr internal::EndpointSpec kSpec67{
+constexpr internal::EndpointSpec kSpec68{
     "PATCH v3/marketing/membercard-open/callback",
     "PATCH",
     "v3/marketing/membercard-open/callback",
@@ -4094,7 +4198,7 @@ constexpr internal::EndpointSpec kSpec67{
 }  // namespace
 
 void Serialize(Archive& a, PatchMembercardOpenCallbackRequest& v) {
-  Body67(a, &v);
+  Body68(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchMembercardOpenCallbackResponse& v) {
@@ -4106,16 +4210,16 @@ void Serialize(Archive& a, PatchMembercardOpenCallbackResponse& v) {
 Result<PreparedCall> PatchMembercardOpenCallback::Prepare(const Client& client,
                                                           const Request& request,
                                                           CallOptions options) {
-  return internal::Prepare(client, kSpec67, nullptr, &request, nullptr, nullptr, &Body67,
+  return internal::Prepare(client, kSpec68, nullptr, &request, nullptr, nullptr, &Body68,
                            &request.extra, &options);
 }
 Status PatchMembercardOpenCallback::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec67, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec68, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-open/cards
 namespace {
-void Query68(Archive& a, void* p) {
+void Query69(Archive& a, void* p) {
   auto& v = *static_cast<GetMembercardOpenCardsRequest*>(p);
   Archive::TextScope text(a);
   a.OptStr("brand_id", v.brand_id);
@@ -4123,7 +4227,7 @@ void Query68(Archive& a, void* p) {
   a.I64("offset", v.offset);
   a.I64("limit", v.limit);
 }
-constexpr internal::EndpointSpec kSpec68{
+constexpr internal::EndpointSpec kSpec69{
     "GET v3/marketing/membercard-open/cards",
     "GET",
     "v3/marketing/membercard-open/cards",
@@ -4138,7 +4242,7 @@ constexpr internal::EndpointSpec kSpec68{
 }  // namespace
 
 void Serialize(Archive& a, GetMembercardOpenCardsRequest& v) {
-  Query68(a, &v);
+  Query69(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMembercardOpenCardsResponse& v) {
@@ -4151,16 +4255,16 @@ void Serialize(Archive& a, GetMembercardOpenCardsResponse& v) {
 
 Result<PreparedCall> GetMembercardOpenCards::Prepare(const Client& client, const Request& request,
                                                      CallOptions options) {
-  return internal::Prepare(client, kSpec68, nullptr, &request, nullptr, &Query68, nullptr,
+  return internal::Prepare(client, kSpec69, nullptr, &request, nullptr, &Query69, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenCards::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec68, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec69, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-open/cards
 namespace {
-void Body69(Archive& a, void* p) {
+void Body70(Archive& a, void* p) {
   auto& v = *static_cast<PostMembercardOpenCardsRequest*>(p);
   a.Str("appid", v.appid);
   a.Str("logo_url", v.logo_url);
@@ -4181,7 +4285,7 @@ void Body69(Archive& a, void* p) {
   a.Field("additional_statement", v.additional_statement);
   a.OptBool("need_dynamic_code", v.need_dynamic_code);
 }
-constexpr internal::EndpointSpec kSpec69{
+constexpr internal::EndpointSpec kSpec70{
     "POST v3/marketing/membercard-open/cards",
     "POST",
     "v3/marketing/membercard-open/cards",
@@ -4196,7 +4300,7 @@ constexpr internal::EndpointSpec kSpec69{
 }  // namespace
 
 void Serialize(Archive& a, PostMembercardOpenCardsRequest& v) {
-  Body69(a, &v);
+  Body70(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsResponse& v) {
@@ -4227,23 +4331,23 @@ void Serialize(Archive& a, PostMembercardOpenCardsResponse& v) {
 
 Result<PreparedCall> PostMembercardOpenCards::Prepare(const Client& client, const Request& request,
                                                       CallOptions options) {
-  return internal::Prepare(client, kSpec69, nullptr, &request, nullptr, nullptr, &Body69,
+  return internal::Prepare(client, kSpec70, nullptr, &request, nullptr, nullptr, &Body70,
                            &request.extra, &options);
 }
 Status PostMembercardOpenCards::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec69, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec70, response, &internal::SerializeErased<Response>, out);
 }
 
 // DELETE v3/marketing/membercard-open/cards/{card_id}
 namespace {
-constexpr std::string_view kPath70[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec70{
+constexpr std::string_view kPath71[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec71{
     "DELETE v3/marketing/membercard-open/cards/{card_id}",
     "DELETE",
     "v3/marketing/membercard-open/cards/{card_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath70,
+    kPath71,
     1,
     nullptr,
     0,
@@ -4258,20 +4362,20 @@ Result<PreparedCall> DeleteMembercardOpenCardsByCardId::Prepare(const Client& cl
                                                                 const Request& request,
                                                                 CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec70, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec71, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 
 // GET v3/marketing/membercard-open/cards/{card_id}
 namespace {
-constexpr std::string_view kPath71[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec71{
+constexpr std::string_view kPath72[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec72{
     "GET v3/marketing/membercard-open/cards/{card_id}",
     "GET",
     "v3/marketing/membercard-open/cards/{card_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath71,
+    kPath72,
     1,
     nullptr,
     0,
@@ -4311,16 +4415,16 @@ Result<PreparedCall> GetMembercardOpenCardsByCardId::Prepare(const Client& clien
                                                              const Request& request,
                                                              CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec71, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec72, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenCardsByCardId::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec71, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec72, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/membercard-open/cards/{card_id}
 namespace {
-void Body72(Archive& a, void* p) {
+void Body73(Archive& a, void* p) {
   auto& v = *static_cast<PatchMembercardOpenCardsByCardIdRequest*>(p);
   a.OptStr("appid", v.appid);
   a.OptStr("logo_url", v.logo_url);
@@ -4339,46 +4443,11 @@ void Body72(Archive& a, void* p) {
   a.Field("code_type", v.code_type);
   a.OptBool("need_dynamic_code", v.need_dynamic_code);
 }
-constexpr std::string_view kPath72[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec72{
+constexpr std::string_view kPath73[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec73{
     "PATCH v3/marketing/membercard-open/cards/{card_id}",
     "PATCH",
     "v3/marketing/membercard-open/cards/{card_id}",
-    internal::Protocol::kApiV3,
-    true,
-    kPath72,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdRequest& v) {
-  Body72(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PatchMembercardOpenCardsByCardId::Prepare(const Client& client,
-                                                               std::string_view card_id,
-                                                               const Request& request,
-                                                               CallOptions options) {
-  const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec72, path, &request, nullptr, nullptr, &Body72,
-                           &request.extra, &options);
-}
-
-// POST v3/marketing/membercard-open/cards/{card_id}/codes/deposit
-namespace {
-void Body73(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesDepositRequest*>(p);
-  a.OptStrList("code", v.code);
-}
-constexpr std::string_view kPath73[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec73{
-    "POST v3/marketing/membercard-open/cards/{card_id}/codes/deposit",
-    "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/deposit",
     internal::Protocol::kApiV3,
     true,
     kPath73,
@@ -4389,8 +4458,43 @@ constexpr internal::EndpointSpec kSpec73{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesDepositRequest& v) {
+void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdRequest& v) {
   Body73(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PatchMembercardOpenCardsByCardId::Prepare(const Client& client,
+                                                               std::string_view card_id,
+                                                               const Request& request,
+                                                               CallOptions options) {
+  const std::string path[] = {std::string(card_id)};
+  return internal::Prepare(client, kSpec73, path, &request, nullptr, nullptr, &Body73,
+                           &request.extra, &options);
+}
+
+// POST v3/marketing/membercard-open/cards/{card_id}/codes/deposit
+namespace {
+void Body74(Archive& a, void* p) {
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesDepositRequest*>(p);
+  a.OptStrList("code", v.code);
+}
+constexpr std::string_view kPath74[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec74{
+    "POST v3/marketing/membercard-open/cards/{card_id}/codes/deposit",
+    "POST",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/deposit",
+    internal::Protocol::kApiV3,
+    true,
+    kPath74,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesDepositRequest& v) {
+  Body74(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesDepositResponse& v) {
@@ -4403,24 +4507,24 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesDeposit::Prepare(const 
                                                                           const Request& request,
                                                                           CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec73, path, &request, nullptr, nullptr, &Body73,
+  return internal::Prepare(client, kSpec74, path, &request, nullptr, nullptr, &Body74,
                            &request.extra, &options);
 }
 Status PostMembercardOpenCardsByCardIdCodesDeposit::Parse(const ::wechatpay::Response& response,
                                                           Response* out) {
-  return internal::ParseResponse(kSpec73, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec74, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-open/cards/{card_id}/codes/{code}
 namespace {
-constexpr std::string_view kPath74[] = {"card_id", "code"};
-constexpr internal::EndpointSpec kSpec74{
+constexpr std::string_view kPath75[] = {"card_id", "code"};
+constexpr internal::EndpointSpec kSpec75{
     "GET v3/marketing/membercard-open/cards/{card_id}/codes/{code}",
     "GET",
     "v3/marketing/membercard-open/cards/{card_id}/codes/{code}",
     internal::Protocol::kApiV3,
     false,
-    kPath74,
+    kPath75,
     2,
     nullptr,
     0,
@@ -4453,17 +4557,17 @@ Result<PreparedCall> GetMembercardOpenCardsByCardIdCodesByCode::Prepare(const Cl
                                                                         const Request& request,
                                                                         CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
-  return internal::Prepare(client, kSpec74, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec75, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenCardsByCardIdCodesByCode::Parse(const ::wechatpay::Response& response,
                                                         Response* out) {
-  return internal::ParseResponse(kSpec74, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec75, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}
 namespace {
-void Body75(Archive& a, void* p) {
+void Body76(Archive& a, void* p) {
   auto& v = *static_cast<PatchMembercardOpenCardsByCardIdCodesByCodeRequest*>(p);
   a.OptStr("membership_number", v.membership_number);
   a.OptStr("background_picture_url", v.background_picture_url);
@@ -4473,47 +4577,11 @@ void Body75(Archive& a, void* p) {
   a.OptBool("need_inform_balance", v.need_inform_balance);
   a.OptBool("need_inform_level", v.need_inform_level);
 }
-constexpr std::string_view kPath75[] = {"card_id", "code"};
-constexpr internal::EndpointSpec kSpec75{
+constexpr std::string_view kPath76[] = {"card_id", "code"};
+constexpr internal::EndpointSpec kSpec76{
     "PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}",
     "PATCH",
     "v3/marketing/membercard-open/cards/{card_id}/codes/{code}",
-    internal::Protocol::kApiV3,
-    true,
-    kPath75,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdCodesByCodeRequest& v) {
-  Body75(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PatchMembercardOpenCardsByCardIdCodesByCode::Prepare(const Client& client,
-                                                                          std::string_view card_id,
-                                                                          std::string_view code,
-                                                                          const Request& request,
-                                                                          CallOptions options) {
-  const std::string path[] = {std::string(card_id), std::string(code)};
-  return internal::Prepare(client, kSpec75, path, &request, nullptr, nullptr, &Body75,
-                           &request.extra, &options);
-}
-
-// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate
-namespace {
-void Body76(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeActivateRequest*>(p);
-  a.OptStr("membership_number", v.membership_number);
-}
-constexpr std::string_view kPath76[] = {"card_id", "code"};
-constexpr internal::EndpointSpec kSpec76{
-    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate",
-    "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate",
     internal::Protocol::kApiV3,
     true,
     kPath76,
@@ -4524,33 +4592,32 @@ constexpr internal::EndpointSpec kSpec76{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeActivateRequest& v) {
+void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdCodesByCodeRequest& v) {
   Body76(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeActivate::Prepare(
-    const Client& client, std::string_view card_id, std::string_view code, const Request& request,
-    CallOptions options) {
+Result<PreparedCall> PatchMembercardOpenCardsByCardIdCodesByCode::Prepare(const Client& client,
+                                                                          std::string_view card_id,
+                                                                          std::string_view code,
+                                                                          const Request& request,
+                                                                          CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
   return internal::Prepare(client, kSpec76, path, &request, nullptr, nullptr, &Body76,
                            &request.extra, &options);
 }
 
-// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit
+// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate
 namespace {
 void Body77(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeBonusCommitRequest*>(p);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.I64("bonus_value", v.bonus_value);
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeActivateRequest*>(p);
+  a.OptStr("membership_number", v.membership_number);
 }
 constexpr std::string_view kPath77[] = {"card_id", "code"};
 constexpr internal::EndpointSpec kSpec77{
-    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit",
+    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate",
     "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate",
     internal::Protocol::kApiV3,
     true,
     kPath77,
@@ -4561,12 +4628,12 @@ constexpr internal::EndpointSpec kSpec77{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeBonusCommitRequest& v) {
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeActivateRequest& v) {
   Body77(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeBonusCommit::Prepare(
+Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeActivate::Prepare(
     const Client& client, std::string_view card_id, std::string_view code, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
@@ -4574,10 +4641,10 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeBonusCommit::Prep
                            &request.extra, &options);
 }
 
-// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare
+// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit
 namespace {
 void Body78(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest*>(p);
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeBonusCommitRequest*>(p);
   a.Str("out_trade_no", v.out_trade_no);
   a.Str("mchid", v.mchid);
   a.Str("sub_mchid", v.sub_mchid);
@@ -4585,9 +4652,9 @@ void Body78(Archive& a, void* p) {
 }
 constexpr std::string_view kPath78[] = {"card_id", "code"};
 constexpr internal::EndpointSpec kSpec78{
-    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare",
+    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit",
     "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit",
     internal::Protocol::kApiV3,
     true,
     kPath78,
@@ -4598,12 +4665,12 @@ constexpr internal::EndpointSpec kSpec78{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest& v) {
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeBonusCommitRequest& v) {
   Body78(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepare::Prepare(
+Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeBonusCommit::Prepare(
     const Client& client, std::string_view card_id, std::string_view code, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
@@ -4611,24 +4678,20 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepare::Pre
                            &request.extra, &options);
 }
 
-// PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights
+// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare
 namespace {
 void Body79(Archive& a, void* p) {
-  auto& v = *static_cast<PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest*>(p);
-  a.OptI64("before_bonus_value", v.before_bonus_value);
-  a.OptI64("bonus_value", v.bonus_value);
-  a.OptI64("add_bonus_value", v.add_bonus_value);
-  a.Str("out_request_no", v.out_request_no);
-  a.OptBool("need_inform_bonus", v.need_inform_bonus);
-  a.OptStr("member_price_word", v.member_price_word);
-  a.OptStr("fapiao_jump_word", v.fapiao_jump_word);
-  a.Field("guide", v.guide);
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest*>(p);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.Str("mchid", v.mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.I64("bonus_value", v.bonus_value);
 }
 constexpr std::string_view kPath79[] = {"card_id", "code"};
 constexpr internal::EndpointSpec kSpec79{
-    "PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights",
-    "PATCH",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights",
+    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare",
+    "POST",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare",
     internal::Protocol::kApiV3,
     true,
     kPath79,
@@ -4639,12 +4702,12 @@ constexpr internal::EndpointSpec kSpec79{
 };
 }  // namespace
 
-void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest& v) {
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest& v) {
   Body79(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PatchMembercardOpenCardsByCardIdCodesByCodeRights::Prepare(
+Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepare::Prepare(
     const Client& client, std::string_view card_id, std::string_view code, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
@@ -4652,19 +4715,24 @@ Result<PreparedCall> PatchMembercardOpenCardsByCardIdCodesByCodeRights::Prepare(
                            &request.extra, &options);
 }
 
-// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data
+// PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights
 namespace {
 void Body80(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest*>(p);
+  auto& v = *static_cast<PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest*>(p);
+  a.OptI64("before_bonus_value", v.before_bonus_value);
+  a.OptI64("bonus_value", v.bonus_value);
+  a.OptI64("add_bonus_value", v.add_bonus_value);
   a.Str("out_request_no", v.out_request_no);
-  a.Str("service_module_id", v.service_module_id);
-  a.Field("state_setting", v.state_setting);
+  a.OptBool("need_inform_bonus", v.need_inform_bonus);
+  a.OptStr("member_price_word", v.member_price_word);
+  a.OptStr("fapiao_jump_word", v.fapiao_jump_word);
+  a.Field("guide", v.guide);
 }
 constexpr std::string_view kPath80[] = {"card_id", "code"};
 constexpr internal::EndpointSpec kSpec80{
-    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data",
-    "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data",
+    "PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights",
+    "PATCH",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights",
     internal::Protocol::kApiV3,
     true,
     kPath80,
@@ -4675,13 +4743,12 @@ constexpr internal::EndpointSpec kSpec80{
 };
 }  // namespace
 
-void Serialize(Archive& a,
-               PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest& v) {
+void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest& v) {
   Body80(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleData::Prepare(
+Result<PreparedCall> PatchMembercardOpenCardsByCardIdCodesByCodeRights::Prepare(
     const Client& client, std::string_view card_id, std::string_view code, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
@@ -4689,17 +4756,19 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleD
                            &request.extra, &options);
 }
 
-// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable
+// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data
 namespace {
 void Body81(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeUnavailableRequest*>(p);
-  a.OptStr("reason", v.reason);
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest*>(p);
+  a.Str("out_request_no", v.out_request_no);
+  a.Str("service_module_id", v.service_module_id);
+  a.Field("state_setting", v.state_setting);
 }
 constexpr std::string_view kPath81[] = {"card_id", "code"};
 constexpr internal::EndpointSpec kSpec81{
-    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable",
+    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data",
     "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data",
     internal::Protocol::kApiV3,
     true,
     kPath81,
@@ -4710,12 +4779,13 @@ constexpr internal::EndpointSpec kSpec81{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeUnavailableRequest& v) {
+void Serialize(Archive& a,
+               PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest& v) {
   Body81(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeUnavailable::Prepare(
+Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleData::Prepare(
     const Client& client, std::string_view card_id, std::string_view code, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
@@ -4723,21 +4793,55 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeUnavailable::Prep
                            &request.extra, &options);
 }
 
+// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable
+namespace {
+void Body82(Archive& a, void* p) {
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeUnavailableRequest*>(p);
+  a.OptStr("reason", v.reason);
+}
+constexpr std::string_view kPath82[] = {"card_id", "code"};
+constexpr internal::EndpointSpec kSpec82{
+    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable",
+    "POST",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable",
+    internal::Protocol::kApiV3,
+    true,
+    kPath82,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeUnavailableRequest& v) {
+  Body82(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeUnavailable::Prepare(
+    const Client& client, std::string_view card_id, std::string_view code, const Request& request,
+    CallOptions options) {
+  const std::string path[] = {std::string(card_id), std::string(code)};
+  return internal::Prepare(client, kSpec82, path, &request, nullptr, nullptr, &Body82,
+                           &request.extra, &options);
+}
+
 // GET v3/marketing/membercard-open/cards/{card_id}/decrypt-code
 namespace {
-void Query82(Archive& a, void* p) {
+void Query83(Archive& a, void* p) {
   auto& v = *static_cast<GetMembercardOpenCardsByCardIdDecryptCodeRequest*>(p);
   Archive::TextScope text(a);
   a.Str("encrypt_code", v.encrypt_code);
 }
-constexpr std::string_view kPath82[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec82{
+constexpr std::string_view kPath83[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec83{
     "GET v3/marketing/membercard-open/cards/{card_id}/decrypt-code",
     "GET",
     "v3/marketing/membercard-open/cards/{card_id}/decrypt-code",
     internal::Protocol::kApiV3,
     false,
-    kPath82,
+    kPath83,
     1,
     nullptr,
     0,
@@ -4746,7 +4850,7 @@ constexpr internal::EndpointSpec kSpec82{
 }  // namespace
 
 void Serialize(Archive& a, GetMembercardOpenCardsByCardIdDecryptCodeRequest& v) {
-  Query82(a, &v);
+  Query83(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMembercardOpenCardsByCardIdDecryptCodeResponse& v) {
@@ -4759,17 +4863,17 @@ Result<PreparedCall> GetMembercardOpenCardsByCardIdDecryptCode::Prepare(const Cl
                                                                         const Request& request,
                                                                         CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec82, path, &request, nullptr, &Query82, nullptr,
+  return internal::Prepare(client, kSpec83, path, &request, nullptr, &Query83, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenCardsByCardIdDecryptCode::Parse(const ::wechatpay::Response& response,
                                                         Response* out) {
-  return internal::ParseResponse(kSpec82, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec83, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-open/cards/{card_id}/permission-tokens
 namespace {
-void Body83(Archive& a, void* p) {
+void Body84(Archive& a, void* p) {
   auto& v = *static_cast<PostMembercardOpenCardsByCardIdPermissionTokensRequest*>(p);
   a.Str("activate_type", v.activate_type);
   a.OptBool("navigate_back_previous_page", v.navigate_back_previous_page);
@@ -4778,14 +4882,14 @@ void Body83(Archive& a, void* p) {
   a.OptStr("activate_path", v.activate_path);
   a.OptStr("outer_str", v.outer_str);
 }
-constexpr std::string_view kPath83[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec83{
+constexpr std::string_view kPath84[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec84{
     "POST v3/marketing/membercard-open/cards/{card_id}/permission-tokens",
     "POST",
     "v3/marketing/membercard-open/cards/{card_id}/permission-tokens",
     internal::Protocol::kApiV3,
     true,
-    kPath83,
+    kPath84,
     1,
     nullptr,
     0,
@@ -4794,7 +4898,7 @@ constexpr internal::EndpointSpec kSpec83{
 }  // namespace
 
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPermissionTokensRequest& v) {
-  Body83(a, &v);
+  Body84(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPermissionTokensResponse& v) {
@@ -4805,40 +4909,40 @@ void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPermissionTokensRespon
 Result<PreparedCall> PostMembercardOpenCardsByCardIdPermissionTokens::Prepare(
     const Client& client, std::string_view card_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec83, path, &request, nullptr, nullptr, &Body83,
+  return internal::Prepare(client, kSpec84, path, &request, nullptr, nullptr, &Body84,
                            &request.extra, &options);
 }
 Status PostMembercardOpenCardsByCardIdPermissionTokens::Parse(const ::wechatpay::Response& response,
                                                               Response* out) {
-  return internal::ParseResponse(kSpec83, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec84, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import
 namespace {
-void Body84(Archive& a, void* p) {
+void Body85(Archive& a, void* p) {
   auto& v = *static_cast<PostMembercardOpenCardsByCardIdPhoneMembercardImportRequest*>(p);
   a.Str("encrypted_phone_number", v.encrypted_phone_number);
   a.OptStr("code", v.code);
   a.Str("out_request_no", v.out_request_no);
 }
-constexpr std::string_view kPath84[] = {"card_id"};
-constexpr std::string_view kEncrypted84[] = {"encrypted_phone_number"};
-constexpr internal::EndpointSpec kSpec84{
+constexpr std::string_view kPath85[] = {"card_id"};
+constexpr std::string_view kEncrypted85[] = {"encrypted_phone_number"};
+constexpr internal::EndpointSpec kSpec85{
     "POST v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import",
     "POST",
     "v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import",
     internal::Protocol::kApiV3,
     true,
-    kPath84,
+    kPath85,
     1,
-    kEncrypted84,
+    kEncrypted85,
     1,
     "",
 };
 }  // namespace
 
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPhoneMembercardImportRequest& v) {
-  Body84(a, &v);
+  Body85(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPhoneMembercardImportResponse& v) {
@@ -4849,17 +4953,17 @@ void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPhoneMembercardImportR
 Result<PreparedCall> PostMembercardOpenCardsByCardIdPhoneMembercardImport::Prepare(
     const Client& client, std::string_view card_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec84, path, &request, nullptr, nullptr, &Body84,
+  return internal::Prepare(client, kSpec85, path, &request, nullptr, nullptr, &Body85,
                            &request.extra, &options);
 }
 Status PostMembercardOpenCardsByCardIdPhoneMembercardImport::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec84, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec85, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-open/cards/{card_id}/qrcode
 namespace {
-void Body85(Archive& a, void* p) {
+void Body86(Archive& a, void* p) {
   auto& v = *static_cast<PostMembercardOpenCardsByCardIdQrcodeRequest*>(p);
   a.Field("activate_type", v.activate_type);
   a.OptStr("activate_url", v.activate_url);
@@ -4867,14 +4971,14 @@ void Body85(Archive& a, void* p) {
   a.OptStr("activate_path", v.activate_path);
   a.OptStr("outer_str", v.outer_str);
 }
-constexpr std::string_view kPath85[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec85{
+constexpr std::string_view kPath86[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec86{
     "POST v3/marketing/membercard-open/cards/{card_id}/qrcode",
     "POST",
     "v3/marketing/membercard-open/cards/{card_id}/qrcode",
     internal::Protocol::kApiV3,
     true,
-    kPath85,
+    kPath86,
     1,
     nullptr,
     0,
@@ -4883,7 +4987,7 @@ constexpr internal::EndpointSpec kSpec85{
 }  // namespace
 
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdQrcodeRequest& v) {
-  Body85(a, &v);
+  Body86(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdQrcodeResponse& v) {
@@ -4896,17 +5000,17 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdQrcode::Prepare(const Client
                                                                     const Request& request,
                                                                     CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec85, path, &request, nullptr, nullptr, &Body85,
+  return internal::Prepare(client, kSpec86, path, &request, nullptr, nullptr, &Body86,
                            &request.extra, &options);
 }
 Status PostMembercardOpenCardsByCardIdQrcode::Parse(const ::wechatpay::Response& response,
                                                     Response* out) {
-  return internal::ParseResponse(kSpec85, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec86, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/membercard-open/cards/{card_id}/rights
 namespace {
-void Body86(Archive& a, void* p) {
+void Body87(Archive& a, void* p) {
   auto& v = *static_cast<PatchMembercardOpenCardsByCardIdRightsRequest*>(p);
   a.Bool("show_bonus", v.show_bonus);
   a.Bool("show_favor", v.show_favor);
@@ -4917,47 +5021,11 @@ void Body86(Archive& a, void* p) {
   a.OptBool("show_guide", v.show_guide);
   a.Field("guide", v.guide);
 }
-constexpr std::string_view kPath86[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec86{
+constexpr std::string_view kPath87[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec87{
     "PATCH v3/marketing/membercard-open/cards/{card_id}/rights",
     "PATCH",
     "v3/marketing/membercard-open/cards/{card_id}/rights",
-    internal::Protocol::kApiV3,
-    true,
-    kPath86,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdRightsRequest& v) {
-  Body86(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PatchMembercardOpenCardsByCardIdRights::Prepare(const Client& client,
-                                                                     std::string_view card_id,
-                                                                     const Request& request,
-                                                                     CallOptions options) {
-  const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec86, path, &request, nullptr, nullptr, &Body86,
-                           &request.extra, &options);
-}
-
-// POST v3/marketing/membercard-open/cards/{card_id}/service-modules
-namespace {
-void Body87(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdServiceModulesRequest*>(p);
-  a.Str("service_module_id", v.service_module_id);
-  a.Field("jump_miniprogram", v.jump_miniprogram);
-}
-constexpr std::string_view kPath87[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec87{
-    "POST v3/marketing/membercard-open/cards/{card_id}/service-modules",
-    "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/service-modules",
     internal::Protocol::kApiV3,
     true,
     kPath87,
@@ -4968,8 +5036,44 @@ constexpr internal::EndpointSpec kSpec87{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdServiceModulesRequest& v) {
+void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdRightsRequest& v) {
   Body87(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PatchMembercardOpenCardsByCardIdRights::Prepare(const Client& client,
+                                                                     std::string_view card_id,
+                                                                     const Request& request,
+                                                                     CallOptions options) {
+  const std::string path[] = {std::string(card_id)};
+  return internal::Prepare(client, kSpec87, path, &request, nullptr, nullptr, &Body87,
+                           &request.extra, &options);
+}
+
+// POST v3/marketing/membercard-open/cards/{card_id}/service-modules
+namespace {
+void Body88(Archive& a, void* p) {
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdServiceModulesRequest*>(p);
+  a.Str("service_module_id", v.service_module_id);
+  a.Field("jump_miniprogram", v.jump_miniprogram);
+}
+constexpr std::string_view kPath88[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec88{
+    "POST v3/marketing/membercard-open/cards/{card_id}/service-modules",
+    "POST",
+    "v3/marketing/membercard-open/cards/{card_id}/service-modules",
+    internal::Protocol::kApiV3,
+    true,
+    kPath88,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdServiceModulesRequest& v) {
+  Body88(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdServiceModulesResponse& v) {
@@ -4982,24 +5086,24 @@ void Serialize(Archive& a, PostMembercardOpenCardsByCardIdServiceModulesResponse
 Result<PreparedCall> PostMembercardOpenCardsByCardIdServiceModules::Prepare(
     const Client& client, std::string_view card_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec87, path, &request, nullptr, nullptr, &Body87,
+  return internal::Prepare(client, kSpec88, path, &request, nullptr, nullptr, &Body88,
                            &request.extra, &options);
 }
 Status PostMembercardOpenCardsByCardIdServiceModules::Parse(const ::wechatpay::Response& response,
                                                             Response* out) {
-  return internal::ParseResponse(kSpec87, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec88, response, &internal::SerializeErased<Response>, out);
 }
 
 // DELETE v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}
 namespace {
-constexpr std::string_view kPath88[] = {"card_id", "service_module_id"};
-constexpr internal::EndpointSpec kSpec88{
+constexpr std::string_view kPath89[] = {"card_id", "service_module_id"};
+constexpr internal::EndpointSpec kSpec89{
     "DELETE v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}",
     "DELETE",
     "v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath88,
+    kPath89,
     2,
     nullptr,
     0,
@@ -5016,25 +5120,25 @@ Result<PreparedCall> DeleteMembercardOpenCardsByCardIdServiceModulesByServiceMod
     const Client& client, std::string_view card_id, std::string_view service_module_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(service_module_id)};
-  return internal::Prepare(client, kSpec88, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec89, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 
 // PATCH v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}
 namespace {
-void Body89(Archive& a, void* p) {
+void Body90(Archive& a, void* p) {
   auto& v =
       *static_cast<PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest*>(p);
   a.Field("jump_miniprogram", v.jump_miniprogram);
 }
-constexpr std::string_view kPath89[] = {"card_id", "service_module_id"};
-constexpr internal::EndpointSpec kSpec89{
+constexpr std::string_view kPath90[] = {"card_id", "service_module_id"};
+constexpr internal::EndpointSpec kSpec90{
     "PATCH v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}",
     "PATCH",
     "v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}",
     internal::Protocol::kApiV3,
     true,
-    kPath89,
+    kPath90,
     2,
     nullptr,
     0,
@@ -5044,7 +5148,7 @@ constexpr internal::EndpointSpec kSpec89{
 
 void Serialize(Archive& a,
                PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest& v) {
-  Body89(a, &v);
+  Body90(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -5059,63 +5163,26 @@ Result<PreparedCall> PatchMembercardOpenCardsByCardIdServiceModulesByServiceModu
     const Client& client, std::string_view card_id, std::string_view service_module_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(service_module_id)};
-  return internal::Prepare(client, kSpec89, path, &request, nullptr, nullptr, &Body89,
+  return internal::Prepare(client, kSpec90, path, &request, nullptr, nullptr, &Body90,
                            &request.extra, &options);
 }
 Status PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec89, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec90, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-open/cards/{card_id}/upgrade
 namespace {
-void Body90(Archive& a, void* p) {
+void Body91(Archive& a, void* p) {
   auto& v = *static_cast<PostMembercardOpenCardsByCardIdUpgradeRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("appid", v.appid);
 }
-constexpr std::string_view kPath90[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec90{
+constexpr std::string_view kPath91[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec91{
     "POST v3/marketing/membercard-open/cards/{card_id}/upgrade",
     "POST",
     "v3/marketing/membercard-open/cards/{card_id}/upgrade",
-    internal::Protocol::kApiV3,
-    true,
-    kPath90,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdUpgradeRequest& v) {
-  Body90(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMembercardOpenCardsByCardIdUpgrade::Prepare(const Client& client,
-                                                                     std::string_view card_id,
-                                                                     const Request& request,
-                                                                     CallOptions options) {
-  const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec90, path, &request, nullptr, nullptr, &Body90,
-                           &request.extra, &options);
-}
-
-// POST v3/marketing/membercard-open/cards/{card_id}/users/import
-namespace {
-void Body91(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdUsersImportRequest*>(p);
-  a.Str("openid", v.openid);
-  a.OptStr("code", v.code);
-  a.Str("out_request_no", v.out_request_no);
-}
-constexpr std::string_view kPath91[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec91{
-    "POST v3/marketing/membercard-open/cards/{card_id}/users/import",
-    "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/users/import",
     internal::Protocol::kApiV3,
     true,
     kPath91,
@@ -5126,8 +5193,45 @@ constexpr internal::EndpointSpec kSpec91{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdUsersImportRequest& v) {
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdUpgradeRequest& v) {
   Body91(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMembercardOpenCardsByCardIdUpgrade::Prepare(const Client& client,
+                                                                     std::string_view card_id,
+                                                                     const Request& request,
+                                                                     CallOptions options) {
+  const std::string path[] = {std::string(card_id)};
+  return internal::Prepare(client, kSpec91, path, &request, nullptr, nullptr, &Body91,
+                           &request.extra, &options);
+}
+
+// POST v3/marketing/membercard-open/cards/{card_id}/users/import
+namespace {
+void Body92(Archive& a, void* p) {
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdUsersImportRequest*>(p);
+  a.Str("openid", v.openid);
+  a.OptStr("code", v.code);
+  a.Str("out_request_no", v.out_request_no);
+}
+constexpr std::string_view kPath92[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec92{
+    "POST v3/marketing/membercard-open/cards/{card_id}/users/import",
+    "POST",
+    "v3/marketing/membercard-open/cards/{card_id}/users/import",
+    internal::Protocol::kApiV3,
+    true,
+    kPath92,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdUsersImportRequest& v) {
+  Body92(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdUsersImportResponse& v) {
@@ -5140,64 +5244,29 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdUsersImport::Prepare(const C
                                                                          const Request& request,
                                                                          CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec91, path, &request, nullptr, nullptr, &Body91,
+  return internal::Prepare(client, kSpec92, path, &request, nullptr, nullptr, &Body92,
                            &request.extra, &options);
 }
 Status PostMembercardOpenCardsByCardIdUsersImport::Parse(const ::wechatpay::Response& response,
                                                          Response* out) {
-  return internal::ParseResponse(kSpec91, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec92, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-open/phonenumber-member/import
 namespace {
-void Body92(Archive& a, void* p) {
+void Body93(Archive& a, void* p) {
   auto& v = *static_cast<PostMembercardOpenPhonenumberMemberImportRequest*>(p);
   a.Field("member_information", v.member_information);
   a.Str("encrypted_phone_number", v.encrypted_phone_number);
   a.OptStr("outer_str", v.outer_str);
 }
-constexpr std::string_view kEncrypted92[] = {"encrypted_phone_number"};
-constexpr internal::EndpointSpec kSpec92{
+constexpr std::string_view kEncrypted93[] = {"encrypted_phone_number"};
+constexpr internal::EndpointSpec kSpec93{
     "POST v3/marketing/membercard-open/phonenumber-member/import",
     "POST",
     "v3/marketing/membercard-open/phonenumber-member/import",
     internal::Protocol::kApiV3,
     true,
-    nullptr,
-    0,
-    kEncrypted92,
-    1,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMembercardOpenPhonenumberMemberImportRequest& v) {
-  Body92(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMembercardOpenPhonenumberMemberImport::Prepare(const Client& client,
-                                                                        const Request& request,
-                                                                        CallOptions options) {
-  return internal::Prepare(client, kSpec92, nullptr, &request, nullptr, nullptr, &Body92,
-                           &request.extra, &options);
-}
-
-// GET v3/marketing/membercard-open/phonenumber-member/search
-namespace {
-void Query93(Archive& a, void* p) {
-  auto& v = *static_cast<GetMembercardOpenPhonenumberMemberSearchRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("card_id", v.card_id);
-  a.Str("encrypted_phone_number", v.encrypted_phone_number);
-}
-constexpr std::string_view kEncrypted93[] = {"query:encrypted_phone_number"};
-constexpr internal::EndpointSpec kSpec93{
-    "GET v3/marketing/membercard-open/phonenumber-member/search",
-    "GET",
-    "v3/marketing/membercard-open/phonenumber-member/search",
-    internal::Protocol::kApiV3,
-    false,
     nullptr,
     0,
     kEncrypted93,
@@ -5206,8 +5275,43 @@ constexpr internal::EndpointSpec kSpec93{
 };
 }  // namespace
 
+void Serialize(Archive& a, PostMembercardOpenPhonenumberMemberImportRequest& v) {
+  Body93(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMembercardOpenPhonenumberMemberImport::Prepare(const Client& client,
+                                                                        const Request& request,
+                                                                        CallOptions options) {
+  return internal::Prepare(client, kSpec93, nullptr, &request, nullptr, nullptr, &Body93,
+                           &request.extra, &options);
+}
+
+// GET v3/marketing/membercard-open/phonenumber-member/search
+namespace {
+void Query94(Archive& a, void* p) {
+  auto& v = *static_cast<GetMembercardOpenPhonenumberMemberSearchRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("card_id", v.card_id);
+  a.Str("encrypted_phone_number", v.encrypted_phone_number);
+}
+constexpr std::string_view kEncrypted94[] = {"query:encrypted_phone_number"};
+constexpr internal::EndpointSpec kSpec94{
+    "GET v3/marketing/membercard-open/phonenumber-member/search",
+    "GET",
+    "v3/marketing/membercard-open/phonenumber-member/search",
+    internal::Protocol::kApiV3,
+    false,
+    nullptr,
+    0,
+    kEncrypted94,
+    1,
+    "",
+};
+}  // namespace
+
 void Serialize(Archive& a, GetMembercardOpenPhonenumberMemberSearchRequest& v) {
-  Query93(a, &v);
+  Query94(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMembercardOpenPhonenumberMemberSearchResponse& v) {
@@ -5219,17 +5323,17 @@ void Serialize(Archive& a, GetMembercardOpenPhonenumberMemberSearchResponse& v) 
 Result<PreparedCall> GetMembercardOpenPhonenumberMemberSearch::Prepare(const Client& client,
                                                                        const Request& request,
                                                                        CallOptions options) {
-  return internal::Prepare(client, kSpec93, nullptr, &request, nullptr, &Query93, nullptr,
+  return internal::Prepare(client, kSpec94, nullptr, &request, nullptr, &Query94, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenPhonenumberMemberSearch::Parse(const ::wechatpay::Response& response,
                                                        Response* out) {
-  return internal::ParseResponse(kSpec93, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec94, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-open/user/cards
 namespace {
-void Query94(Archive& a, void* p) {
+void Query95(Archive& a, void* p) {
   auto& v = *static_cast<GetMembercardOpenUserCardsRequest*>(p);
   Archive::TextScope text(a);
   a.Str("openid", v.openid);
@@ -5237,7 +5341,7 @@ void Query94(Archive& a, void* p) {
   a.I64("offset", v.offset);
   a.I64("limit", v.limit);
 }
-constexpr internal::EndpointSpec kSpec94{
+constexpr internal::EndpointSpec kSpec95{
     "GET v3/marketing/membercard-open/user/cards",
     "GET",
     "v3/marketing/membercard-open/user/cards",
@@ -5252,7 +5356,7 @@ constexpr internal::EndpointSpec kSpec94{
 }  // namespace
 
 void Serialize(Archive& a, GetMembercardOpenUserCardsRequest& v) {
-  Query94(a, &v);
+  Query95(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMembercardOpenUserCardsResponse& v) {
@@ -5266,16 +5370,16 @@ void Serialize(Archive& a, GetMembercardOpenUserCardsResponse& v) {
 Result<PreparedCall> GetMembercardOpenUserCards::Prepare(const Client& client,
                                                          const Request& request,
                                                          CallOptions options) {
-  return internal::Prepare(client, kSpec94, nullptr, &request, nullptr, &Query94, nullptr,
+  return internal::Prepare(client, kSpec95, nullptr, &request, nullptr, &Query95, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenUserCards::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec94, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec95, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/delivery-plan/delivery-plans
 namespace {
-void Body95(Archive& a, void* p) {
+void Body96(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerDeliveryPlanDeliveryPlansRequest*>(p);
   a.Str("out_request_no", v.out_request_no);
   a.Str("brand_id", v.brand_id);
@@ -5292,7 +5396,7 @@ void Body95(Archive& a, void* p) {
   a.Field("usage_mode", v.usage_mode);
   a.OptStr("stock_bundle_id", v.stock_bundle_id);
 }
-constexpr internal::EndpointSpec kSpec95{
+constexpr internal::EndpointSpec kSpec96{
     "POST v3/marketing/partner/delivery-plan/delivery-plans",
     "POST",
     "v3/marketing/partner/delivery-plan/delivery-plans",
@@ -5307,7 +5411,7 @@ constexpr internal::EndpointSpec kSpec95{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerDeliveryPlanDeliveryPlansRequest& v) {
-  Body95(a, &v);
+  Body96(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerDeliveryPlanDeliveryPlansResponse& v) {
@@ -5318,17 +5422,17 @@ void Serialize(Archive& a, PostPartnerDeliveryPlanDeliveryPlansResponse& v) {
 Result<PreparedCall> PostPartnerDeliveryPlanDeliveryPlans::Prepare(const Client& client,
                                                                    const Request& request,
                                                                    CallOptions options) {
-  return internal::Prepare(client, kSpec95, nullptr, &request, nullptr, nullptr, &Body95,
+  return internal::Prepare(client, kSpec96, nullptr, &request, nullptr, nullptr, &Body96,
                            &request.extra, &options);
 }
 Status PostPartnerDeliveryPlanDeliveryPlans::Parse(const ::wechatpay::Response& response,
                                                    Response* out) {
-  return internal::ParseResponse(kSpec95, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec96, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans
 namespace {
-void Query96(Archive& a, void* p) {
+void Query97(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest*>(p);
   Archive::TextScope text(a);
   a.OptI64("page_size", v.page_size);
@@ -5337,14 +5441,14 @@ void Query96(Archive& a, void* p) {
   a.Field("audit_state", v.audit_state);
   a.OptStr("plan_id", v.plan_id);
 }
-constexpr std::string_view kPath96[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec96{
+constexpr std::string_view kPath97[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec97{
     "GET v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans",
     "GET",
     "v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans",
     internal::Protocol::kApiV3,
     false,
-    kPath96,
+    kPath97,
     1,
     nullptr,
     0,
@@ -5353,7 +5457,7 @@ constexpr internal::EndpointSpec kSpec96{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest& v) {
-  Query96(a, &v);
+  Query97(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse& v) {
@@ -5365,29 +5469,29 @@ void Serialize(Archive& a, GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryP
 Result<PreparedCall> GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlans::Prepare(
     const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec96, path, &request, nullptr, &Query96, nullptr,
+  return internal::Prepare(client, kSpec97, path, &request, nullptr, &Query97, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlans::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec96, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec97, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}
 namespace {
-void Body97(Archive& a, void* p) {
+void Body98(Archive& a, void* p) {
   auto& v = *static_cast<PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest*>(p);
   a.Field("modify_content", v.modify_content);
   a.OptStr("out_request_no", v.out_request_no);
 }
-constexpr std::string_view kPath97[] = {"plan_id"};
-constexpr internal::EndpointSpec kSpec97{
+constexpr std::string_view kPath98[] = {"plan_id"};
+constexpr internal::EndpointSpec kSpec98{
     "PATCH v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}",
     "PATCH",
     "v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}",
     internal::Protocol::kApiV3,
     true,
-    kPath97,
+    kPath98,
     1,
     nullptr,
     0,
@@ -5396,7 +5500,7 @@ constexpr internal::EndpointSpec kSpec97{
 }  // namespace
 
 void Serialize(Archive& a, PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest& v) {
-  Body97(a, &v);
+  Body98(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse& v) {
@@ -5407,24 +5511,24 @@ void Serialize(Archive& a, PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse
 Result<PreparedCall> PatchPartnerDeliveryPlanDeliveryPlansByPlanId::Prepare(
     const Client& client, std::string_view plan_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(plan_id)};
-  return internal::Prepare(client, kSpec97, path, &request, nullptr, nullptr, &Body97,
+  return internal::Prepare(client, kSpec98, path, &request, nullptr, nullptr, &Body98,
                            &request.extra, &options);
 }
 Status PatchPartnerDeliveryPlanDeliveryPlansByPlanId::Parse(const ::wechatpay::Response& response,
                                                             Response* out) {
-  return internal::ParseResponse(kSpec97, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec98, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}/terminate
 namespace {
-constexpr std::string_view kPath98[] = {"plan_id"};
-constexpr internal::EndpointSpec kSpec98{
+constexpr std::string_view kPath99[] = {"plan_id"};
+constexpr internal::EndpointSpec kSpec99{
     "POST v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}/terminate",
     "POST",
     "v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}/terminate",
     internal::Protocol::kApiV3,
     false,
-    kPath98,
+    kPath99,
     1,
     nullptr,
     0,
@@ -5439,24 +5543,24 @@ void Serialize(Archive& a, PostPartnerDeliveryPlanDeliveryPlansByPlanIdTerminate
 Result<PreparedCall> PostPartnerDeliveryPlanDeliveryPlansByPlanIdTerminate::Prepare(
     const Client& client, std::string_view plan_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(plan_id)};
-  return internal::Prepare(client, kSpec98, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec99, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 
 // POST v3/marketing/partner/delivery-plan/{sp_mchid}/notify-url
 namespace {
-void Body99(Archive& a, void* p) {
+void Body100(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerDeliveryPlanBySpMchidNotifyUrlRequest*>(p);
   a.Str("notify_url", v.notify_url);
 }
-constexpr std::string_view kPath99[] = {"sp_mchid"};
-constexpr internal::EndpointSpec kSpec99{
+constexpr std::string_view kPath100[] = {"sp_mchid"};
+constexpr internal::EndpointSpec kSpec100{
     "POST v3/marketing/partner/delivery-plan/{sp_mchid}/notify-url",
     "POST",
     "v3/marketing/partner/delivery-plan/{sp_mchid}/notify-url",
     internal::Protocol::kApiV3,
     true,
-    kPath99,
+    kPath100,
     1,
     nullptr,
     0,
@@ -5465,7 +5569,7 @@ constexpr internal::EndpointSpec kSpec99{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerDeliveryPlanBySpMchidNotifyUrlRequest& v) {
-  Body99(a, &v);
+  Body100(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse& v) {
@@ -5478,17 +5582,17 @@ Result<PreparedCall> PostPartnerDeliveryPlanBySpMchidNotifyUrl::Prepare(const Cl
                                                                         const Request& request,
                                                                         CallOptions options) {
   const std::string path[] = {std::string(sp_mchid)};
-  return internal::Prepare(client, kSpec99, path, &request, nullptr, nullptr, &Body99,
+  return internal::Prepare(client, kSpec100, path, &request, nullptr, nullptr, &Body100,
                            &request.extra, &options);
 }
 Status PostPartnerDeliveryPlanBySpMchidNotifyUrl::Parse(const ::wechatpay::Response& response,
                                                         Response* out) {
-  return internal::ParseResponse(kSpec99, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec100, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/image-generation-tasks
 namespace {
-void Body100(Archive& a, void* p) {
+void Body101(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponImageGenerationTasksRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("task_id", v.task_id);
@@ -5496,7 +5600,7 @@ void Body100(Archive& a, void* p) {
   a.Field("combine_image", v.combine_image);
   a.Field("cut_out", v.cut_out);
 }
-constexpr internal::EndpointSpec kSpec100{
+constexpr internal::EndpointSpec kSpec101{
     "POST v3/marketing/partner/product-coupon/image-generation-tasks",
     "POST",
     "v3/marketing/partner/product-coupon/image-generation-tasks",
@@ -5511,7 +5615,7 @@ constexpr internal::EndpointSpec kSpec100{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponImageGenerationTasksRequest& v) {
-  Body100(a, &v);
+  Body101(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponImageGenerationTasksResponse& v) {
@@ -5523,30 +5627,30 @@ void Serialize(Archive& a, PostPartnerProductCouponImageGenerationTasksResponse&
 Result<PreparedCall> PostPartnerProductCouponImageGenerationTasks::Prepare(const Client& client,
                                                                            const Request& request,
                                                                            CallOptions options) {
-  return internal::Prepare(client, kSpec100, nullptr, &request, nullptr, nullptr, &Body100,
+  return internal::Prepare(client, kSpec101, nullptr, &request, nullptr, nullptr, &Body101,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponImageGenerationTasks::Parse(const ::wechatpay::Response& response,
                                                            Response* out) {
-  return internal::ParseResponse(kSpec100, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec101, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}
 namespace {
-void Query101(Archive& a, void* p) {
+void Query102(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnerProductCouponImageGenerationTasksByTaskIdRequest*>(p);
   Archive::TextScope text(a);
   a.Str("brand_id", v.brand_id);
   a.Field("image_generation_type", v.image_generation_type);
 }
-constexpr std::string_view kPath101[] = {"task_id"};
-constexpr internal::EndpointSpec kSpec101{
+constexpr std::string_view kPath102[] = {"task_id"};
+constexpr internal::EndpointSpec kSpec102{
     "GET v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}",
     "GET",
     "v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath101,
+    kPath102,
     1,
     nullptr,
     0,
@@ -5555,7 +5659,7 @@ constexpr internal::EndpointSpec kSpec101{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnerProductCouponImageGenerationTasksByTaskIdRequest& v) {
-  Query101(a, &v);
+  Query102(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerProductCouponImageGenerationTasksByTaskIdResponse& v) {
@@ -5571,22 +5675,22 @@ void Serialize(Archive& a, GetPartnerProductCouponImageGenerationTasksByTaskIdRe
 Result<PreparedCall> GetPartnerProductCouponImageGenerationTasksByTaskId::Prepare(
     const Client& client, std::string_view task_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(task_id)};
-  return internal::Prepare(client, kSpec101, path, &request, nullptr, &Query101, nullptr,
+  return internal::Prepare(client, kSpec102, path, &request, nullptr, &Query102, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponImageGenerationTasksByTaskId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec101, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec102, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/media/upload-image
 namespace {
-void Body102(Archive& a, void* p) {
+void Body103(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponMediaUploadImageRequest*>(p);
   a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
-constexpr internal::EndpointSpec kSpec102{
+constexpr internal::EndpointSpec kSpec103{
     "POST v3/marketing/partner/product-coupon/media/upload-image",
     "POST",
     "v3/marketing/partner/product-coupon/media/upload-image",
@@ -5601,7 +5705,7 @@ constexpr internal::EndpointSpec kSpec102{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponMediaUploadImageRequest& v) {
-  Body102(a, &v);
+  Body103(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponMediaUploadImageResponse& v) {
@@ -5612,17 +5716,17 @@ void Serialize(Archive& a, PostPartnerProductCouponMediaUploadImageResponse& v) 
 Result<PreparedCall> PostPartnerProductCouponMediaUploadImage::Prepare(const Client& client,
                                                                        const Request& request,
                                                                        CallOptions options) {
-  return internal::Prepare(client, kSpec102, nullptr, &request, nullptr, nullptr, &Body102,
+  return internal::Prepare(client, kSpec103, nullptr, &request, nullptr, nullptr, &Body103,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponMediaUploadImage::Parse(const ::wechatpay::Response& response,
                                                        Response* out) {
-  return internal::ParseResponse(kSpec102, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec103, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/notify-configs
 namespace {
-constexpr internal::EndpointSpec kSpec103{
+constexpr internal::EndpointSpec kSpec104{
     "GET v3/marketing/partner/product-coupon/notify-configs",
     "GET",
     "v3/marketing/partner/product-coupon/notify-configs",
@@ -5646,21 +5750,21 @@ void Serialize(Archive& a, GetPartnerProductCouponNotifyConfigsResponse& v) {
 Result<PreparedCall> GetPartnerProductCouponNotifyConfigs::Prepare(const Client& client,
                                                                    const Request& request,
                                                                    CallOptions options) {
-  return internal::Prepare(client, kSpec103, nullptr, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec104, nullptr, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponNotifyConfigs::Parse(const ::wechatpay::Response& response,
                                                    Response* out) {
-  return internal::ParseResponse(kSpec103, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec104, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/notify-configs
 namespace {
-void Body104(Archive& a, void* p) {
+void Body105(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponNotifyConfigsRequest*>(p);
   a.Str("notify_url", v.notify_url);
 }
-constexpr internal::EndpointSpec kSpec104{
+constexpr internal::EndpointSpec kSpec105{
     "POST v3/marketing/partner/product-coupon/notify-configs",
     "POST",
     "v3/marketing/partner/product-coupon/notify-configs",
@@ -5675,7 +5779,7 @@ constexpr internal::EndpointSpec kSpec104{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponNotifyConfigsRequest& v) {
-  Body104(a, &v);
+  Body105(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponNotifyConfigsResponse& v) {
@@ -5687,17 +5791,17 @@ void Serialize(Archive& a, PostPartnerProductCouponNotifyConfigsResponse& v) {
 Result<PreparedCall> PostPartnerProductCouponNotifyConfigs::Prepare(const Client& client,
                                                                     const Request& request,
                                                                     CallOptions options) {
-  return internal::Prepare(client, kSpec104, nullptr, &request, nullptr, nullptr, &Body104,
+  return internal::Prepare(client, kSpec105, nullptr, &request, nullptr, nullptr, &Body105,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponNotifyConfigs::Parse(const ::wechatpay::Response& response,
                                                     Response* out) {
-  return internal::ParseResponse(kSpec104, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec105, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/product-coupons
 namespace {
-void Body105(Archive& a, void* p) {
+void Body106(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponProductCouponsRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
@@ -5710,7 +5814,7 @@ void Body105(Archive& a, void* p) {
   a.OptStr("out_product_no", v.out_product_no);
   a.Field("stock", v.stock);
 }
-constexpr internal::EndpointSpec kSpec105{
+constexpr internal::EndpointSpec kSpec106{
     "POST v3/marketing/partner/product-coupon/product-coupons",
     "POST",
     "v3/marketing/partner/product-coupon/product-coupons",
@@ -5725,7 +5829,7 @@ constexpr internal::EndpointSpec kSpec105{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponProductCouponsRequest& v) {
-  Body105(a, &v);
+  Body106(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponProductCouponsResponse& v) {
@@ -5746,29 +5850,29 @@ void Serialize(Archive& a, PostPartnerProductCouponProductCouponsResponse& v) {
 Result<PreparedCall> PostPartnerProductCouponProductCoupons::Prepare(const Client& client,
                                                                      const Request& request,
                                                                      CallOptions options) {
-  return internal::Prepare(client, kSpec105, nullptr, &request, nullptr, nullptr, &Body105,
+  return internal::Prepare(client, kSpec106, nullptr, &request, nullptr, nullptr, &Body106,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCoupons::Parse(const ::wechatpay::Response& response,
                                                      Response* out) {
-  return internal::ParseResponse(kSpec105, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec106, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}
 namespace {
-void Query106(Archive& a, void* p) {
+void Query107(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnerProductCouponProductCouponsByProductCouponIdRequest*>(p);
   Archive::TextScope text(a);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath106[] = {"product_coupon_id"};
-constexpr internal::EndpointSpec kSpec106{
+constexpr std::string_view kPath107[] = {"product_coupon_id"};
+constexpr internal::EndpointSpec kSpec107{
     "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}",
     "GET",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath106,
+    kPath107,
     1,
     nullptr,
     0,
@@ -5777,7 +5881,7 @@ constexpr internal::EndpointSpec kSpec106{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnerProductCouponProductCouponsByProductCouponIdRequest& v) {
-  Query106(a, &v);
+  Query107(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerProductCouponProductCouponsByProductCouponIdResponse& v) {
@@ -5801,30 +5905,30 @@ Result<PreparedCall> GetPartnerProductCouponProductCouponsByProductCouponId::Pre
     const Client& client, std::string_view product_coupon_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id)};
-  return internal::Prepare(client, kSpec106, path, &request, nullptr, &Query106, nullptr,
+  return internal::Prepare(client, kSpec107, path, &request, nullptr, &Query107, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponProductCouponsByProductCouponId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec106, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec107, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}
 namespace {
-void Body107(Archive& a, void* p) {
+void Body108(Archive& a, void* p) {
   auto& v = *static_cast<PatchPartnerProductCouponProductCouponsByProductCouponIdRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
   a.Field("display_info", v.display_info);
 }
-constexpr std::string_view kPath107[] = {"product_coupon_id"};
-constexpr internal::EndpointSpec kSpec107{
+constexpr std::string_view kPath108[] = {"product_coupon_id"};
+constexpr internal::EndpointSpec kSpec108{
     "PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}",
     "PATCH",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}",
     internal::Protocol::kApiV3,
     true,
-    kPath107,
+    kPath108,
     1,
     nullptr,
     0,
@@ -5833,7 +5937,7 @@ constexpr internal::EndpointSpec kSpec107{
 }  // namespace
 
 void Serialize(Archive& a, PatchPartnerProductCouponProductCouponsByProductCouponIdRequest& v) {
-  Body107(a, &v);
+  Body108(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchPartnerProductCouponProductCouponsByProductCouponIdResponse& v) {
@@ -5857,31 +5961,31 @@ Result<PreparedCall> PatchPartnerProductCouponProductCouponsByProductCouponId::P
     const Client& client, std::string_view product_coupon_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id)};
-  return internal::Prepare(client, kSpec107, path, &request, nullptr, nullptr, &Body107,
+  return internal::Prepare(client, kSpec108, path, &request, nullptr, nullptr, &Body108,
                            &request.extra, &options);
 }
 Status PatchPartnerProductCouponProductCouponsByProductCouponId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec107, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec108, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate
 namespace {
-void Body108(Archive& a, void* p) {
+void Body109(Archive& a, void* p) {
   auto& v =
       *static_cast<PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
   a.Str("deactivate_reason", v.deactivate_reason);
 }
-constexpr std::string_view kPath108[] = {"product_coupon_id"};
-constexpr internal::EndpointSpec kSpec108{
+constexpr std::string_view kPath109[] = {"product_coupon_id"};
+constexpr internal::EndpointSpec kSpec109{
     "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate",
     "POST",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate",
     internal::Protocol::kApiV3,
     true,
-    kPath108,
+    kPath109,
     1,
     nullptr,
     0,
@@ -5891,7 +5995,7 @@ constexpr internal::EndpointSpec kSpec108{
 
 void Serialize(Archive& a,
                PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest& v) {
-  Body108(a, &v);
+  Body109(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -5916,31 +6020,31 @@ Result<PreparedCall> PostPartnerProductCouponProductCouponsByProductCouponIdDeac
     const Client& client, std::string_view product_coupon_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id)};
-  return internal::Prepare(client, kSpec108, path, &request, nullptr, nullptr, &Body108,
+  return internal::Prepare(client, kSpec109, path, &request, nullptr, nullptr, &Body109,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCouponsByProductCouponIdDeactivate::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec108, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec109, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles
 namespace {
-void Body109(Archive& a, void* p) {
+void Body110(Archive& a, void* p) {
   auto& v =
       *static_cast<PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
   a.Field("stock_bundle", v.stock_bundle);
 }
-constexpr std::string_view kPath109[] = {"product_coupon_id"};
-constexpr internal::EndpointSpec kSpec109{
+constexpr std::string_view kPath110[] = {"product_coupon_id"};
+constexpr internal::EndpointSpec kSpec110{
     "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles",
     "POST",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles",
     internal::Protocol::kApiV3,
     true,
-    kPath109,
+    kPath110,
     1,
     nullptr,
     0,
@@ -5950,7 +6054,7 @@ constexpr internal::EndpointSpec kSpec109{
 
 void Serialize(Archive& a,
                PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest& v) {
-  Body109(a, &v);
+  Body110(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -5964,18 +6068,18 @@ Result<PreparedCall> PostPartnerProductCouponProductCouponsByProductCouponIdStoc
     const Client& client, std::string_view product_coupon_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id)};
-  return internal::Prepare(client, kSpec109, path, &request, nullptr, nullptr, &Body109,
+  return internal::Prepare(client, kSpec110, path, &request, nullptr, nullptr, &Body110,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCouponsByProductCouponIdStockBundles::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec109, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec110, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}
 namespace {
-void Body110(Archive& a, void* p) {
+void Body111(Archive& a, void* p) {
   auto& v = *static_cast<
       PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest*>(
       p);
@@ -5987,8 +6091,8 @@ void Body110(Archive& a, void* p) {
   a.Field("store_scope", v.store_scope);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath110[] = {"product_coupon_id", "stock_bundle_id"};
-constexpr internal::EndpointSpec kSpec110{
+constexpr std::string_view kPath111[] = {"product_coupon_id", "stock_bundle_id"};
+constexpr internal::EndpointSpec kSpec111{
     "PATCH "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/"
     "{stock_bundle_id}",
@@ -5997,7 +6101,7 @@ constexpr internal::EndpointSpec kSpec110{
     "{stock_bundle_id}",
     internal::Protocol::kApiV3,
     true,
-    kPath110,
+    kPath111,
     2,
     nullptr,
     0,
@@ -6008,7 +6112,7 @@ constexpr internal::EndpointSpec kSpec110{
 void Serialize(
     Archive& a,
     PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest& v) {
-  Body110(a, &v);
+  Body111(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -6025,26 +6129,26 @@ PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundl
     const Client& client, std::string_view product_coupon_id, std::string_view stock_bundle_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_bundle_id)};
-  return internal::Prepare(client, kSpec110, path, &request, nullptr, nullptr, &Body110,
+  return internal::Prepare(client, kSpec111, path, &request, nullptr, nullptr, &Body111,
                            &request.extra, &options);
 }
 Status PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec110, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec111, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/associate-stores
 namespace {
-void Body111(Archive& a, void* p) {
+void Body112(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest*>(
       p);
   a.Str("brand_id", v.brand_id);
   a.Field("store_list", v.store_list);
 }
-constexpr std::string_view kPath111[] = {"product_coupon_id", "stock_bundle_id"};
-constexpr internal::EndpointSpec kSpec111{
+constexpr std::string_view kPath112[] = {"product_coupon_id", "stock_bundle_id"};
+constexpr internal::EndpointSpec kSpec112{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/"
     "{stock_bundle_id}/associate-stores",
@@ -6053,7 +6157,7 @@ constexpr internal::EndpointSpec kSpec111{
     "{stock_bundle_id}/associate-stores",
     internal::Protocol::kApiV3,
     true,
-    kPath111,
+    kPath112,
     2,
     nullptr,
     0,
@@ -6065,7 +6169,7 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest&
         v) {
-  Body111(a, &v);
+  Body112(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -6083,27 +6187,27 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundle
     Prepare(const Client& client, std::string_view product_coupon_id,
             std::string_view stock_bundle_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_bundle_id)};
-  return internal::Prepare(client, kSpec111, path, &request, nullptr, nullptr, &Body111,
+  return internal::Prepare(client, kSpec112, path, &request, nullptr, nullptr, &Body112,
                            &request.extra, &options);
 }
 Status
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStores::
     Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec111, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec112, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/disassociate-stores
 namespace {
-void Body112(Archive& a, void* p) {
+void Body113(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest*>(
       p);
   a.Str("brand_id", v.brand_id);
   a.Field("store_list", v.store_list);
 }
-constexpr std::string_view kPath112[] = {"product_coupon_id", "stock_bundle_id"};
-constexpr internal::EndpointSpec kSpec112{
+constexpr std::string_view kPath113[] = {"product_coupon_id", "stock_bundle_id"};
+constexpr internal::EndpointSpec kSpec113{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/"
     "{stock_bundle_id}/disassociate-stores",
@@ -6112,7 +6216,7 @@ constexpr internal::EndpointSpec kSpec112{
     "{stock_bundle_id}/disassociate-stores",
     internal::Protocol::kApiV3,
     true,
-    kPath112,
+    kPath113,
     2,
     nullptr,
     0,
@@ -6124,7 +6228,7 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest&
         v) {
-  Body112(a, &v);
+  Body113(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -6142,19 +6246,19 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundle
     Prepare(const Client& client, std::string_view product_coupon_id,
             std::string_view stock_bundle_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_bundle_id)};
-  return internal::Prepare(client, kSpec112, path, &request, nullptr, nullptr, &Body112,
+  return internal::Prepare(client, kSpec113, path, &request, nullptr, nullptr, &Body113,
                            &request.extra, &options);
 }
 Status
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStores::
     Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec112, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec113, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/update-budget
 namespace {
-void Body113(Archive& a, void* p) {
+void Body114(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest*>(
       p);
@@ -6166,8 +6270,8 @@ void Body113(Archive& a, void* p) {
   a.OptI64("target_max_count_per_day", v.target_max_count_per_day);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath113[] = {"product_coupon_id", "stock_bundle_id"};
-constexpr internal::EndpointSpec kSpec113{
+constexpr std::string_view kPath114[] = {"product_coupon_id", "stock_bundle_id"};
+constexpr internal::EndpointSpec kSpec114{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/"
     "{stock_bundle_id}/update-budget",
@@ -6176,7 +6280,7 @@ constexpr internal::EndpointSpec kSpec113{
     "{stock_bundle_id}/update-budget",
     internal::Protocol::kApiV3,
     true,
-    kPath113,
+    kPath114,
     2,
     nullptr,
     0,
@@ -6188,7 +6292,7 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest&
         v) {
-  Body113(a, &v);
+  Body114(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -6205,18 +6309,18 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundle
     Prepare(const Client& client, std::string_view product_coupon_id,
             std::string_view stock_bundle_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_bundle_id)};
-  return internal::Prepare(client, kSpec113, path, &request, nullptr, nullptr, &Body113,
+  return internal::Prepare(client, kSpec114, path, &request, nullptr, nullptr, &Body114,
                            &request.extra, &options);
 }
 Status
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudget::
     Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec113, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec114, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks
 namespace {
-void Query114(Archive& a, void* p) {
+void Query115(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest*>(p);
   Archive::TextScope text(a);
   a.Field("state", v.state);
@@ -6224,14 +6328,14 @@ void Query114(Archive& a, void* p) {
   a.OptStr("page_token", v.page_token);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath114[] = {"product_coupon_id"};
-constexpr internal::EndpointSpec kSpec114{
+constexpr std::string_view kPath115[] = {"product_coupon_id"};
+constexpr internal::EndpointSpec kSpec115{
     "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks",
     "GET",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks",
     internal::Protocol::kApiV3,
     false,
-    kPath114,
+    kPath115,
     1,
     nullptr,
     0,
@@ -6240,7 +6344,7 @@ constexpr internal::EndpointSpec kSpec114{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest& v) {
-  Query114(a, &v);
+  Query115(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -6255,30 +6359,30 @@ Result<PreparedCall> GetPartnerProductCouponProductCouponsByProductCouponIdStock
     const Client& client, std::string_view product_coupon_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id)};
-  return internal::Prepare(client, kSpec114, path, &request, nullptr, &Query114, nullptr,
+  return internal::Prepare(client, kSpec115, path, &request, nullptr, &Query115, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponProductCouponsByProductCouponIdStocks::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec114, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec115, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks
 namespace {
-void Body115(Archive& a, void* p) {
+void Body116(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
   a.Field("stock", v.stock);
 }
-constexpr std::string_view kPath115[] = {"product_coupon_id"};
-constexpr internal::EndpointSpec kSpec115{
+constexpr std::string_view kPath116[] = {"product_coupon_id"};
+constexpr internal::EndpointSpec kSpec116{
     "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks",
     "POST",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks",
     internal::Protocol::kApiV3,
     true,
-    kPath115,
+    kPath116,
     1,
     nullptr,
     0,
@@ -6288,7 +6392,7 @@ constexpr internal::EndpointSpec kSpec115{
 
 void Serialize(Archive& a,
                PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest& v) {
-  Body115(a, &v);
+  Body116(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -6318,31 +6422,31 @@ Result<PreparedCall> PostPartnerProductCouponProductCouponsByProductCouponIdStoc
     const Client& client, std::string_view product_coupon_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id)};
-  return internal::Prepare(client, kSpec115, path, &request, nullptr, nullptr, &Body115,
+  return internal::Prepare(client, kSpec116, path, &request, nullptr, nullptr, &Body116,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCouponsByProductCouponIdStocks::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec115, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec116, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}
 namespace {
-void Query116(Archive& a, void* p) {
+void Query117(Archive& a, void* p) {
   auto& v =
       *static_cast<GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest*>(
           p);
   Archive::TextScope text(a);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath116[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec116{
+constexpr std::string_view kPath117[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec117{
     "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}",
     "GET",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath116,
+    kPath117,
     2,
     nullptr,
     0,
@@ -6352,7 +6456,7 @@ constexpr internal::EndpointSpec kSpec116{
 
 void Serialize(Archive& a,
                GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest& v) {
-  Query116(a, &v);
+  Query117(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -6382,17 +6486,17 @@ Result<PreparedCall> GetPartnerProductCouponProductCouponsByProductCouponIdStock
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec116, path, &request, nullptr, &Query116, nullptr,
+  return internal::Prepare(client, kSpec117, path, &request, nullptr, &Query117, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec116, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec117, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}
 namespace {
-void Body117(Archive& a, void* p) {
+void Body118(Archive& a, void* p) {
   auto& v =
       *static_cast<PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest*>(
           p);
@@ -6404,15 +6508,15 @@ void Body117(Archive& a, void* p) {
   a.Field("notify_config", v.notify_config);
   a.Field("store_scope", v.store_scope);
 }
-constexpr std::string_view kPath117[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec117{
+constexpr std::string_view kPath118[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec118{
     "PATCH "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}",
     "PATCH",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}",
     internal::Protocol::kApiV3,
     true,
-    kPath117,
+    kPath118,
     2,
     nullptr,
     0,
@@ -6422,7 +6526,7 @@ constexpr internal::EndpointSpec kSpec117{
 
 void Serialize(Archive& a,
                PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest& v) {
-  Body117(a, &v);
+  Body118(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -6453,26 +6557,26 @@ PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockId::Prepare
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec117, path, &request, nullptr, nullptr, &Body117,
+  return internal::Prepare(client, kSpec118, path, &request, nullptr, nullptr, &Body118,
                            &request.extra, &options);
 }
 Status PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec117, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec118, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associate-stores
 namespace {
-void Body118(Archive& a, void* p) {
+void Body119(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest*>(
       p);
   a.Str("brand_id", v.brand_id);
   a.Field("store_list", v.store_list);
 }
-constexpr std::string_view kPath118[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec118{
+constexpr std::string_view kPath119[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec119{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
     "associate-stores",
@@ -6481,7 +6585,7 @@ constexpr internal::EndpointSpec kSpec118{
     "associate-stores",
     internal::Protocol::kApiV3,
     true,
-    kPath118,
+    kPath119,
     2,
     nullptr,
     0,
@@ -6493,7 +6597,7 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest&
         v) {
-  Body118(a, &v);
+  Body119(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -6511,18 +6615,18 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateS
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec118, path, &request, nullptr, nullptr, &Body118,
+  return internal::Prepare(client, kSpec119, path, &request, nullptr, nullptr, &Body119,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStores::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec118, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec119, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associated-stores
 namespace {
-void Query119(Archive& a, void* p) {
+void Query120(Archive& a, void* p) {
   auto& v = *static_cast<
       GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresRequest*>(
       p);
@@ -6531,8 +6635,8 @@ void Query119(Archive& a, void* p) {
   a.OptStr("page_token", v.page_token);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath119[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec119{
+constexpr std::string_view kPath120[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec120{
     "GET "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
     "associated-stores",
@@ -6541,7 +6645,7 @@ constexpr internal::EndpointSpec kSpec119{
     "associated-stores",
     internal::Protocol::kApiV3,
     false,
-    kPath119,
+    kPath120,
     2,
     nullptr,
     0,
@@ -6553,7 +6657,7 @@ void Serialize(
     Archive& a,
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresRequest&
         v) {
-  Query119(a, &v);
+  Query120(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -6571,26 +6675,26 @@ GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedS
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec119, path, &request, nullptr, &Query119, nullptr,
+  return internal::Prepare(client, kSpec120, path, &request, nullptr, &Query120, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStores::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec119, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec120, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/deactivate
 namespace {
-void Body120(Archive& a, void* p) {
+void Body121(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
   a.Str("deactivate_reason", v.deactivate_reason);
 }
-constexpr std::string_view kPath120[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec120{
+constexpr std::string_view kPath121[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec121{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
     "deactivate",
@@ -6599,7 +6703,7 @@ constexpr internal::EndpointSpec kSpec120{
     "deactivate",
     internal::Protocol::kApiV3,
     true,
-    kPath120,
+    kPath121,
     2,
     nullptr,
     0,
@@ -6610,7 +6714,7 @@ constexpr internal::EndpointSpec kSpec120{
 void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateRequest& v) {
-  Body120(a, &v);
+  Body121(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -6642,26 +6746,26 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivate
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec120, path, &request, nullptr, nullptr, &Body120,
+  return internal::Prepare(client, kSpec121, path, &request, nullptr, nullptr, &Body121,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivate::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec120, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec121, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/disassociate-stores
 namespace {
-void Body121(Archive& a, void* p) {
+void Body122(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest*>(
       p);
   a.Str("brand_id", v.brand_id);
   a.Field("store_list", v.store_list);
 }
-constexpr std::string_view kPath121[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec121{
+constexpr std::string_view kPath122[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec122{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
     "disassociate-stores",
@@ -6670,7 +6774,7 @@ constexpr internal::EndpointSpec kSpec121{
     "disassociate-stores",
     internal::Protocol::kApiV3,
     true,
-    kPath121,
+    kPath122,
     2,
     nullptr,
     0,
@@ -6682,7 +6786,7 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest&
         v) {
-  Body121(a, &v);
+  Body122(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -6700,19 +6804,19 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassocia
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec121, path, &request, nullptr, nullptr, &Body121,
+  return internal::Prepare(client, kSpec122, path, &request, nullptr, nullptr, &Body122,
                            &request.extra, &options);
 }
 Status
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStores::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec121, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec122, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/update-budget
 namespace {
-void Body122(Archive& a, void* p) {
+void Body123(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest*>(
       p);
@@ -6724,8 +6828,8 @@ void Body122(Archive& a, void* p) {
   a.OptI64("current_max_count_per_day", v.current_max_count_per_day);
   a.OptI64("target_max_count_per_day", v.target_max_count_per_day);
 }
-constexpr std::string_view kPath122[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec122{
+constexpr std::string_view kPath123[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec123{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
     "update-budget",
@@ -6734,7 +6838,7 @@ constexpr internal::EndpointSpec kSpec122{
     "update-budget",
     internal::Protocol::kApiV3,
     true,
-    kPath122,
+    kPath123,
     2,
     nullptr,
     0,
@@ -6745,7 +6849,7 @@ constexpr internal::EndpointSpec kSpec122{
 void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest& v) {
-  Body122(a, &v);
+  Body123(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -6777,18 +6881,18 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudg
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec122, path, &request, nullptr, nullptr, &Body122,
+  return internal::Prepare(client, kSpec123, path, &request, nullptr, nullptr, &Body123,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudget::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec122, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec123, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes
 namespace {
-void Body123(Archive& a, void* p) {
+void Body124(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesRequest*>(
       p);
@@ -6796,8 +6900,8 @@ void Body123(Archive& a, void* p) {
   a.Str("out_request_no", v.out_request_no);
   a.StrList("code_list", v.code_list);
 }
-constexpr std::string_view kPath123[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec123{
+constexpr std::string_view kPath124[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec124{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
     "upload-coupon-codes",
@@ -6806,7 +6910,7 @@ constexpr internal::EndpointSpec kSpec123{
     "upload-coupon-codes",
     internal::Protocol::kApiV3,
     true,
-    kPath123,
+    kPath124,
     2,
     nullptr,
     0,
@@ -6818,7 +6922,7 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesRequest&
         v) {
-  Body123(a, &v);
+  Body124(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -6838,18 +6942,18 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCoup
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec123, path, &request, nullptr, nullptr, &Body123,
+  return internal::Prepare(client, kSpec124, path, &request, nullptr, nullptr, &Body124,
                            &request.extra, &options);
 }
 Status
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodes::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec123, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec124, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles
 namespace {
-void Body124(Archive& a, void* p) {
+void Body125(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidCouponBundlesRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("product_coupon_id", v.product_coupon_id);
@@ -6859,14 +6963,14 @@ void Body124(Archive& a, void* p) {
   a.OptStr("attach", v.attach);
   a.Field("coupon_tag_info", v.coupon_tag_info);
 }
-constexpr std::string_view kPath124[] = {"openid"};
-constexpr internal::EndpointSpec kSpec124{
+constexpr std::string_view kPath125[] = {"openid"};
+constexpr internal::EndpointSpec kSpec125{
     "POST v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles",
     internal::Protocol::kApiV3,
     true,
-    kPath124,
+    kPath125,
     1,
     nullptr,
     0,
@@ -6875,7 +6979,7 @@ constexpr internal::EndpointSpec kSpec124{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponBundlesRequest& v) {
-  Body124(a, &v);
+  Body125(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponBundlesResponse& v) {
@@ -6887,18 +6991,18 @@ void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponBundlesRes
 Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCouponBundles::Prepare(
     const Client& client, std::string_view openid, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec124, path, &request, nullptr, nullptr, &Body124,
+  return internal::Prepare(client, kSpec125, path, &request, nullptr, nullptr, &Body125,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCouponBundles::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec124, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec125, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/deactivate
 namespace {
-void Body125(Archive& a, void* p) {
+void Body126(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateRequest*>(p);
   a.Str("brand_id", v.brand_id);
@@ -6908,8 +7012,8 @@ void Body125(Archive& a, void* p) {
   a.Str("out_request_no", v.out_request_no);
   a.Str("deactivate_reason", v.deactivate_reason);
 }
-constexpr std::string_view kPath125[] = {"openid", "user_coupon_bundle_id"};
-constexpr internal::EndpointSpec kSpec125{
+constexpr std::string_view kPath126[] = {"openid", "user_coupon_bundle_id"};
+constexpr internal::EndpointSpec kSpec126{
     "POST "
     "v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/"
     "deactivate",
@@ -6918,7 +7022,7 @@ constexpr internal::EndpointSpec kSpec125{
     "deactivate",
     internal::Protocol::kApiV3,
     true,
-    kPath125,
+    kPath126,
     2,
     nullptr,
     0,
@@ -6929,7 +7033,7 @@ constexpr internal::EndpointSpec kSpec125{
 void Serialize(
     Archive& a,
     PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateRequest& v) {
-  Body125(a, &v);
+  Body126(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -6945,17 +7049,17 @@ PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivate
     const Client& client, std::string_view openid, std::string_view user_coupon_bundle_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(user_coupon_bundle_id)};
-  return internal::Prepare(client, kSpec125, path, &request, nullptr, nullptr, &Body125,
+  return internal::Prepare(client, kSpec126, path, &request, nullptr, nullptr, &Body126,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivate::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec125, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec126, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/users/{openid}/coupons
 namespace {
-void Query126(Archive& a, void* p) {
+void Query127(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnerProductCouponUsersByOpenidCouponsRequest*>(p);
   Archive::TextScope text(a);
   a.OptStr("product_coupon_id", v.product_coupon_id);
@@ -6966,14 +7070,14 @@ void Query126(Archive& a, void* p) {
   a.OptStr("page_token", v.page_token);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath126[] = {"openid"};
-constexpr internal::EndpointSpec kSpec126{
+constexpr std::string_view kPath127[] = {"openid"};
+constexpr internal::EndpointSpec kSpec127{
     "GET v3/marketing/partner/product-coupon/users/{openid}/coupons",
     "GET",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons",
     internal::Protocol::kApiV3,
     false,
-    kPath126,
+    kPath127,
     1,
     nullptr,
     0,
@@ -6982,7 +7086,7 @@ constexpr internal::EndpointSpec kSpec126{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnerProductCouponUsersByOpenidCouponsRequest& v) {
-  Query126(a, &v);
+  Query127(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerProductCouponUsersByOpenidCouponsResponse& v) {
@@ -6997,17 +7101,17 @@ Result<PreparedCall> GetPartnerProductCouponUsersByOpenidCoupons::Prepare(const 
                                                                           const Request& request,
                                                                           CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec126, path, &request, nullptr, &Query126, nullptr,
+  return internal::Prepare(client, kSpec127, path, &request, nullptr, &Query127, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response,
                                                           Response* out) {
-  return internal::ParseResponse(kSpec126, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec127, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons
 namespace {
-void Body127(Archive& a, void* p) {
+void Body128(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidCouponsRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("product_coupon_id", v.product_coupon_id);
@@ -7018,14 +7122,14 @@ void Body127(Archive& a, void* p) {
   a.OptStr("attach", v.attach);
   a.Field("coupon_tag_info", v.coupon_tag_info);
 }
-constexpr std::string_view kPath127[] = {"openid"};
-constexpr internal::EndpointSpec kSpec127{
+constexpr std::string_view kPath128[] = {"openid"};
+constexpr internal::EndpointSpec kSpec128{
     "POST v3/marketing/partner/product-coupon/users/{openid}/coupons",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons",
     internal::Protocol::kApiV3,
     true,
-    kPath127,
+    kPath128,
     1,
     nullptr,
     0,
@@ -7034,7 +7138,7 @@ constexpr internal::EndpointSpec kSpec127{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsRequest& v) {
-  Body127(a, &v);
+  Body128(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsResponse& v) {
@@ -7065,17 +7169,17 @@ Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCoupons::Prepare(const
                                                                            const Request& request,
                                                                            CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec127, path, &request, nullptr, nullptr, &Body127,
+  return internal::Prepare(client, kSpec128, path, &request, nullptr, nullptr, &Body128,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response,
                                                            Response* out) {
-  return internal::ParseResponse(kSpec127, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec128, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}
 namespace {
-void Query128(Archive& a, void* p) {
+void Query129(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest*>(p);
   Archive::TextScope text(a);
   a.Str("brand_id", v.brand_id);
@@ -7083,14 +7187,14 @@ void Query128(Archive& a, void* p) {
   a.Str("stock_id", v.stock_id);
   a.Str("appid", v.appid);
 }
-constexpr std::string_view kPath128[] = {"openid", "coupon_code"};
-constexpr internal::EndpointSpec kSpec128{
+constexpr std::string_view kPath129[] = {"openid", "coupon_code"};
+constexpr internal::EndpointSpec kSpec129{
     "GET v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}",
     "GET",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}",
     internal::Protocol::kApiV3,
     false,
-    kPath128,
+    kPath129,
     2,
     nullptr,
     0,
@@ -7099,7 +7203,7 @@ constexpr internal::EndpointSpec kSpec128{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest& v) {
-  Query128(a, &v);
+  Query129(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse& v) {
@@ -7129,17 +7233,17 @@ Result<PreparedCall> GetPartnerProductCouponUsersByOpenidCouponsByCouponCode::Pr
     const Client& client, std::string_view openid, std::string_view coupon_code,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(coupon_code)};
-  return internal::Prepare(client, kSpec128, path, &request, nullptr, &Query128, nullptr,
+  return internal::Prepare(client, kSpec129, path, &request, nullptr, &Query129, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponUsersByOpenidCouponsByCouponCode::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec128, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec129, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm
 namespace {
-void Body129(Archive& a, void* p) {
+void Body130(Archive& a, void* p) {
   auto& v =
       *static_cast<PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest*>(p);
   a.Str("brand_id", v.brand_id);
@@ -7148,14 +7252,14 @@ void Body129(Archive& a, void* p) {
   a.Str("appid", v.appid);
   a.Str("out_request_no", v.out_request_no);
 }
-constexpr std::string_view kPath129[] = {"openid", "coupon_code"};
-constexpr internal::EndpointSpec kSpec129{
+constexpr std::string_view kPath130[] = {"openid", "coupon_code"};
+constexpr internal::EndpointSpec kSpec130{
     "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm",
     internal::Protocol::kApiV3,
     true,
-    kPath129,
+    kPath130,
     2,
     nullptr,
     0,
@@ -7165,7 +7269,7 @@ constexpr internal::EndpointSpec kSpec129{
 
 void Serialize(Archive& a,
                PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest& v) {
-  Body129(a, &v);
+  Body130(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -7196,17 +7300,17 @@ Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeCon
     const Client& client, std::string_view openid, std::string_view coupon_code,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(coupon_code)};
-  return internal::Prepare(client, kSpec129, path, &request, nullptr, nullptr, &Body129,
+  return internal::Prepare(client, kSpec130, path, &request, nullptr, nullptr, &Body130,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirm::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec129, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec130, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate
 namespace {
-void Body130(Archive& a, void* p) {
+void Body131(Archive& a, void* p) {
   auto& v =
       *static_cast<PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest*>(p);
   a.Str("brand_id", v.brand_id);
@@ -7216,14 +7320,14 @@ void Body130(Archive& a, void* p) {
   a.Str("out_request_no", v.out_request_no);
   a.Str("deactivate_reason", v.deactivate_reason);
 }
-constexpr std::string_view kPath130[] = {"openid", "coupon_code"};
-constexpr internal::EndpointSpec kSpec130{
+constexpr std::string_view kPath131[] = {"openid", "coupon_code"};
+constexpr internal::EndpointSpec kSpec131{
     "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate",
     internal::Protocol::kApiV3,
     true,
-    kPath130,
+    kPath131,
     2,
     nullptr,
     0,
@@ -7233,7 +7337,7 @@ constexpr internal::EndpointSpec kSpec130{
 
 void Serialize(Archive& a,
                PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest& v) {
-  Body130(a, &v);
+  Body131(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -7264,17 +7368,17 @@ Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDea
     const Client& client, std::string_view openid, std::string_view coupon_code,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(coupon_code)};
-  return internal::Prepare(client, kSpec130, path, &request, nullptr, nullptr, &Body130,
+  return internal::Prepare(client, kSpec131, path, &request, nullptr, nullptr, &Body131,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivate::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec130, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec131, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return
 namespace {
-void Body131(Archive& a, void* p) {
+void Body132(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("product_coupon_id", v.product_coupon_id);
@@ -7283,14 +7387,14 @@ void Body131(Archive& a, void* p) {
   a.Str("out_request_no", v.out_request_no);
   a.OptI64("sequential_coupon_index", v.sequential_coupon_index);
 }
-constexpr std::string_view kPath131[] = {"openid", "coupon_code"};
-constexpr internal::EndpointSpec kSpec131{
+constexpr std::string_view kPath132[] = {"openid", "coupon_code"};
+constexpr internal::EndpointSpec kSpec132{
     "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return",
     internal::Protocol::kApiV3,
     true,
-    kPath131,
+    kPath132,
     2,
     nullptr,
     0,
@@ -7300,7 +7404,7 @@ constexpr internal::EndpointSpec kSpec131{
 
 void Serialize(Archive& a,
                PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest& v) {
-  Body131(a, &v);
+  Body132(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -7331,17 +7435,17 @@ Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeRet
     const Client& client, std::string_view openid, std::string_view coupon_code,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(coupon_code)};
-  return internal::Prepare(client, kSpec131, path, &request, nullptr, nullptr, &Body131,
+  return internal::Prepare(client, kSpec132, path, &request, nullptr, nullptr, &Body132,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturn::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec131, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec132, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use
 namespace {
-void Body132(Archive& a, void* p) {
+void Body133(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("product_coupon_id", v.product_coupon_id);
@@ -7355,14 +7459,14 @@ void Body132(Archive& a, void* p) {
   a.Field("associated_pay_score_order_info", v.associated_pay_score_order_info);
   a.OptI64("saved_amount", v.saved_amount);
 }
-constexpr std::string_view kPath132[] = {"openid", "coupon_code"};
-constexpr internal::EndpointSpec kSpec132{
+constexpr std::string_view kPath133[] = {"openid", "coupon_code"};
+constexpr internal::EndpointSpec kSpec133{
     "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use",
     internal::Protocol::kApiV3,
     true,
-    kPath132,
+    kPath133,
     2,
     nullptr,
     0,
@@ -7371,7 +7475,7 @@ constexpr internal::EndpointSpec kSpec132{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest& v) {
-  Body132(a, &v);
+  Body133(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse& v) {
@@ -7401,17 +7505,17 @@ Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUse
     const Client& client, std::string_view openid, std::string_view coupon_code,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(coupon_code)};
-  return internal::Prepare(client, kSpec132, path, &request, nullptr, nullptr, &Body132,
+  return internal::Prepare(client, kSpec133, path, &request, nullptr, nullptr, &Body133,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUse::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec132, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec133, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon
 namespace {
-void Body133(Archive& a, void* p) {
+void Body134(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidPreSendCouponRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("product_coupon_id", v.product_coupon_id);
@@ -7421,57 +7525,11 @@ void Body133(Archive& a, void* p) {
   a.Str("send_request_no", v.send_request_no);
   a.OptStr("attach", v.attach);
 }
-constexpr std::string_view kPath133[] = {"openid"};
-constexpr internal::EndpointSpec kSpec133{
+constexpr std::string_view kPath134[] = {"openid"};
+constexpr internal::EndpointSpec kSpec134{
     "POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon",
-    internal::Protocol::kApiV3,
-    true,
-    kPath133,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponRequest& v) {
-  Body133(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponResponse& v) {
-  a.Str("token", v.token);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPartnerProductCouponUsersByOpenidPreSendCoupon::Prepare(
-    const Client& client, std::string_view openid, const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec133, path, &request, nullptr, nullptr, &Body133,
-                           &request.extra, &options);
-}
-Status PostPartnerProductCouponUsersByOpenidPreSendCoupon::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec133, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle
-namespace {
-void Body134(Archive& a, void* p) {
-  auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidPreSendCouponBundleRequest*>(p);
-  a.Str("brand_id", v.brand_id);
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_bundle_id", v.stock_bundle_id);
-  a.Str("appid", v.appid);
-  a.Str("send_request_no", v.send_request_no);
-  a.OptStr("attach", v.attach);
-}
-constexpr std::string_view kPath134[] = {"openid"};
-constexpr internal::EndpointSpec kSpec134{
-    "POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle",
-    "POST",
-    "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle",
     internal::Protocol::kApiV3,
     true,
     kPath134,
@@ -7482,8 +7540,54 @@ constexpr internal::EndpointSpec kSpec134{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponBundleRequest& v) {
+void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponRequest& v) {
   Body134(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponResponse& v) {
+  a.Str("token", v.token);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPartnerProductCouponUsersByOpenidPreSendCoupon::Prepare(
+    const Client& client, std::string_view openid, const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(openid)};
+  return internal::Prepare(client, kSpec134, path, &request, nullptr, nullptr, &Body134,
+                           &request.extra, &options);
+}
+Status PostPartnerProductCouponUsersByOpenidPreSendCoupon::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec134, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle
+namespace {
+void Body135(Archive& a, void* p) {
+  auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidPreSendCouponBundleRequest*>(p);
+  a.Str("brand_id", v.brand_id);
+  a.Str("product_coupon_id", v.product_coupon_id);
+  a.Str("stock_bundle_id", v.stock_bundle_id);
+  a.Str("appid", v.appid);
+  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("attach", v.attach);
+}
+constexpr std::string_view kPath135[] = {"openid"};
+constexpr internal::EndpointSpec kSpec135{
+    "POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle",
+    "POST",
+    "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle",
+    internal::Protocol::kApiV3,
+    true,
+    kPath135,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponBundleRequest& v) {
+  Body135(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse& v) {
@@ -7494,17 +7598,17 @@ void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponBun
 Result<PreparedCall> PostPartnerProductCouponUsersByOpenidPreSendCouponBundle::Prepare(
     const Client& client, std::string_view openid, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec134, path, &request, nullptr, nullptr, &Body134,
+  return internal::Prepare(client, kSpec135, path, &request, nullptr, nullptr, &Body135,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidPreSendCouponBundle::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec134, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec135, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partnerships
 namespace {
-void Query135(Archive& a, void* p) {
+void Query136(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnershipsRequest*>(p);
   Archive::TextScope text(a);
   a.JsonField("partner", v.partner);
@@ -7512,7 +7616,7 @@ void Query135(Archive& a, void* p) {
   a.OptI64("limit", v.limit);
   a.OptI64("offset", v.offset);
 }
-constexpr internal::EndpointSpec kSpec135{
+constexpr internal::EndpointSpec kSpec136{
     "GET v3/marketing/partnerships",
     "GET",
     "v3/marketing/partnerships",
@@ -7527,7 +7631,7 @@ constexpr internal::EndpointSpec kSpec135{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnershipsRequest& v) {
-  Query135(a, &v);
+  Query136(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnershipsResponse& v) {
@@ -7540,26 +7644,26 @@ void Serialize(Archive& a, GetPartnershipsResponse& v) {
 
 Result<PreparedCall> GetPartnerships::Prepare(const Client& client, const Request& request,
                                               CallOptions options) {
-  return internal::Prepare(client, kSpec135, nullptr, &request, nullptr, &Query135, nullptr,
+  return internal::Prepare(client, kSpec136, nullptr, &request, nullptr, &Query136, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerships::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec135, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec136, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partnerships/build
 namespace {
-void Headers136(Archive& a, void* p) {
+void Headers137(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnershipsBuildRequest*>(p);
   Archive::TextScope text(a);
   a.Str("Idempotency-Key", v.idempotency_key);
 }
-void Body136(Archive& a, void* p) {
+void Body137(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnershipsBuildRequest*>(p);
   a.Field("partner", v.partner);
   a.Field("authorized_data", v.authorized_data);
 }
-constexpr internal::EndpointSpec kSpec136{
+constexpr internal::EndpointSpec kSpec137{
     "POST v3/marketing/partnerships/build",
     "POST",
     "v3/marketing/partnerships/build",
@@ -7574,8 +7678,8 @@ constexpr internal::EndpointSpec kSpec136{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnershipsBuildRequest& v) {
-  Headers136(a, &v);
-  Body136(a, &v);
+  Headers137(a, &v);
+  Body137(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnershipsBuildResponse& v) {
@@ -7590,26 +7694,26 @@ void Serialize(Archive& a, PostPartnershipsBuildResponse& v) {
 
 Result<PreparedCall> PostPartnershipsBuild::Prepare(const Client& client, const Request& request,
                                                     CallOptions options) {
-  return internal::Prepare(client, kSpec136, nullptr, &request, &Headers136, nullptr, &Body136,
+  return internal::Prepare(client, kSpec137, nullptr, &request, &Headers137, nullptr, &Body137,
                            &request.extra, &options);
 }
 Status PostPartnershipsBuild::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec136, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec137, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partnerships/terminate
 namespace {
-void Headers137(Archive& a, void* p) {
+void Headers138(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnershipsTerminateRequest*>(p);
   Archive::TextScope text(a);
   a.Str("Idempotency-Key", v.idempotency_key);
 }
-void Body137(Archive& a, void* p) {
+void Body138(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnershipsTerminateRequest*>(p);
   a.Field("partner", v.partner);
   a.Field("authorized_data", v.authorized_data);
 }
-constexpr internal::EndpointSpec kSpec137{
+constexpr internal::EndpointSpec kSpec138{
     "POST v3/marketing/partnerships/terminate",
     "POST",
     "v3/marketing/partnerships/terminate",
@@ -7624,8 +7728,8 @@ constexpr internal::EndpointSpec kSpec137{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnershipsTerminateRequest& v) {
-  Headers137(a, &v);
-  Body137(a, &v);
+  Headers138(a, &v);
+  Body138(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnershipsTerminateResponse& v) {
@@ -7636,16 +7740,16 @@ void Serialize(Archive& a, PostPartnershipsTerminateResponse& v) {
 Result<PreparedCall> PostPartnershipsTerminate::Prepare(const Client& client,
                                                         const Request& request,
                                                         CallOptions options) {
-  return internal::Prepare(client, kSpec137, nullptr, &request, &Headers137, nullptr, &Body137,
+  return internal::Prepare(client, kSpec138, nullptr, &request, &Headers138, nullptr, &Body138,
                            &request.extra, &options);
 }
 Status PostPartnershipsTerminate::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec137, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec138, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/paygiftactivity/activities
 namespace {
-void Query138(Archive& a, void* p) {
+void Query139(Archive& a, void* p) {
   auto& v = *static_cast<GetPaygiftactivityActivitiesRequest*>(p);
   Archive::TextScope text(a);
   a.I64("offset", v.offset);
@@ -7654,7 +7758,7 @@ void Query138(Archive& a, void* p) {
   a.Field("activity_status", v.activity_status);
   a.Field("award_type", v.award_type);
 }
-constexpr internal::EndpointSpec kSpec138{
+constexpr internal::EndpointSpec kSpec139{
     "GET v3/marketing/paygiftactivity/activities",
     "GET",
     "v3/marketing/paygiftactivity/activities",
@@ -7669,7 +7773,7 @@ constexpr internal::EndpointSpec kSpec138{
 }  // namespace
 
 void Serialize(Archive& a, GetPaygiftactivityActivitiesRequest& v) {
-  Query138(a, &v);
+  Query139(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPaygiftactivityActivitiesResponse& v) {
@@ -7683,23 +7787,23 @@ void Serialize(Archive& a, GetPaygiftactivityActivitiesResponse& v) {
 Result<PreparedCall> GetPaygiftactivityActivities::Prepare(const Client& client,
                                                            const Request& request,
                                                            CallOptions options) {
-  return internal::Prepare(client, kSpec138, nullptr, &request, nullptr, &Query138, nullptr,
+  return internal::Prepare(client, kSpec139, nullptr, &request, nullptr, &Query139, nullptr,
                            &request.extra, &options);
 }
 Status GetPaygiftactivityActivities::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec138, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec139, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/paygiftactivity/activities/{activity_id}
 namespace {
-constexpr std::string_view kPath139[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec139{
+constexpr std::string_view kPath140[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec140{
     "GET v3/marketing/paygiftactivity/activities/{activity_id}",
     "GET",
     "v3/marketing/paygiftactivity/activities/{activity_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath139,
+    kPath140,
     1,
     nullptr,
     0,
@@ -7709,11 +7813,11 @@ constexpr internal::EndpointSpec kSpec139{
 
 void Serialize(Archive& a, GetPaygiftactivityActivitiesByActivityIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetPaygiftactivityActivitiesByActivityIdResponse& v) {
-  a.OptStr("activity_id", v.activity_id);
+  a.Str("activity_id", v.activity_id);
   a.Field("activity_type", v.activity_type);
   a.Field("activity_status", v.activity_status);
-  a.OptStr("creator_merchant_id", v.creator_merchant_id);
-  a.OptStr("belong_merchant_id", v.belong_merchant_id);
+  a.Str("creator_merchant_id", v.creator_merchant_id);
+  a.Str("belong_merchant_id", v.belong_merchant_id);
   a.OptStr("pause_time", v.pause_time);
   a.OptStr("recovery_time", v.recovery_time);
   a.OptStr("create_time", v.create_time);
@@ -7729,75 +7833,27 @@ Result<PreparedCall> GetPaygiftactivityActivitiesByActivityId::Prepare(const Cli
                                                                        const Request& request,
                                                                        CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec139, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec140, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetPaygiftactivityActivitiesByActivityId::Parse(const ::wechatpay::Response& response,
                                                        Response* out) {
-  return internal::ParseResponse(kSpec139, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec140, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/paygiftactivity/activities/{activity_id}/goods
 namespace {
-void Query140(Archive& a, void* p) {
-  auto& v = *static_cast<GetPaygiftactivityActivitiesByActivityIdGoodsRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptI64("offset", v.offset);
-  a.OptI64("limit", v.limit);
-}
-constexpr std::string_view kPath140[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec140{
-    "GET v3/marketing/paygiftactivity/activities/{activity_id}/goods",
-    "GET",
-    "v3/marketing/paygiftactivity/activities/{activity_id}/goods",
-    internal::Protocol::kApiV3,
-    false,
-    kPath140,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetPaygiftactivityActivitiesByActivityIdGoodsRequest& v) {
-  Query140(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetPaygiftactivityActivitiesByActivityIdGoodsResponse& v) {
-  a.OptI64("offset", v.offset);
-  a.OptI64("limit", v.limit);
-  a.OptI64("total_count", v.total_count);
-  a.OptStr("activity_id", v.activity_id);
-  a.OptList("data", v.data);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetPaygiftactivityActivitiesByActivityIdGoods::Prepare(
-    const Client& client, std::string_view activity_id, const Request& request,
-    CallOptions options) {
-  const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec140, path, &request, nullptr, &Query140, nullptr,
-                           &request.extra, &options);
-}
-Status GetPaygiftactivityActivitiesByActivityIdGoods::Parse(const ::wechatpay::Response& response,
-                                                            Response* out) {
-  return internal::ParseResponse(kSpec140, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/marketing/paygiftactivity/activities/{activity_id}/merchants
-namespace {
 void Query141(Archive& a, void* p) {
-  auto& v = *static_cast<GetPaygiftactivityActivitiesByActivityIdMerchantsRequest*>(p);
+  auto& v = *static_cast<GetPaygiftactivityActivitiesByActivityIdGoodsRequest*>(p);
   Archive::TextScope text(a);
   a.OptI64("offset", v.offset);
   a.OptI64("limit", v.limit);
 }
 constexpr std::string_view kPath141[] = {"activity_id"};
 constexpr internal::EndpointSpec kSpec141{
-    "GET v3/marketing/paygiftactivity/activities/{activity_id}/merchants",
+    "GET v3/marketing/paygiftactivity/activities/{activity_id}/goods",
     "GET",
-    "v3/marketing/paygiftactivity/activities/{activity_id}/merchants",
+    "v3/marketing/paygiftactivity/activities/{activity_id}/goods",
     internal::Protocol::kApiV3,
     false,
     kPath141,
@@ -7808,45 +7864,46 @@ constexpr internal::EndpointSpec kSpec141{
 };
 }  // namespace
 
-void Serialize(Archive& a, GetPaygiftactivityActivitiesByActivityIdMerchantsRequest& v) {
+void Serialize(Archive& a, GetPaygiftactivityActivitiesByActivityIdGoodsRequest& v) {
   Query141(a, &v);
   a.Extra(v.extra);
 }
-void Serialize(Archive& a, GetPaygiftactivityActivitiesByActivityIdMerchantsResponse& v) {
-  a.OptI64("offset", v.offset);
-  a.OptI64("limit", v.limit);
-  a.OptI64("total_count", v.total_count);
-  a.OptStr("activity_id", v.activity_id);
+void Serialize(Archive& a, GetPaygiftactivityActivitiesByActivityIdGoodsResponse& v) {
+  a.I64("offset", v.offset);
+  a.I64("limit", v.limit);
+  a.I64("total_count", v.total_count);
+  a.Str("activity_id", v.activity_id);
   a.OptList("data", v.data);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> GetPaygiftactivityActivitiesByActivityIdMerchants::Prepare(
+Result<PreparedCall> GetPaygiftactivityActivitiesByActivityIdGoods::Prepare(
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
   return internal::Prepare(client, kSpec141, path, &request, nullptr, &Query141, nullptr,
                            &request.extra, &options);
 }
-Status GetPaygiftactivityActivitiesByActivityIdMerchants::Parse(
-    const ::wechatpay::Response& response, Response* out) {
+Status GetPaygiftactivityActivitiesByActivityIdGoods::Parse(const ::wechatpay::Response& response,
+                                                            Response* out) {
   return internal::ParseResponse(kSpec141, response, &internal::SerializeErased<Response>, out);
 }
 
-// POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add
+// GET v3/marketing/paygiftactivity/activities/{activity_id}/merchants
 namespace {
-void Body142(Archive& a, void* p) {
-  auto& v = *static_cast<PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest*>(p);
-  a.OptStrList("merchant_id_list", v.merchant_id_list);
-  a.OptStr("add_request_no", v.add_request_no);
+void Query142(Archive& a, void* p) {
+  auto& v = *static_cast<GetPaygiftactivityActivitiesByActivityIdMerchantsRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
 }
 constexpr std::string_view kPath142[] = {"activity_id"};
 constexpr internal::EndpointSpec kSpec142{
-    "POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add",
-    "POST",
-    "v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add",
+    "GET v3/marketing/paygiftactivity/activities/{activity_id}/merchants",
+    "GET",
+    "v3/marketing/paygiftactivity/activities/{activity_id}/merchants",
     internal::Protocol::kApiV3,
-    true,
+    false,
     kPath142,
     1,
     nullptr,
@@ -7855,8 +7912,55 @@ constexpr internal::EndpointSpec kSpec142{
 };
 }  // namespace
 
+void Serialize(Archive& a, GetPaygiftactivityActivitiesByActivityIdMerchantsRequest& v) {
+  Query142(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetPaygiftactivityActivitiesByActivityIdMerchantsResponse& v) {
+  a.I64("offset", v.offset);
+  a.I64("limit", v.limit);
+  a.I64("total_count", v.total_count);
+  a.Str("activity_id", v.activity_id);
+  a.OptList("data", v.data);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetPaygiftactivityActivitiesByActivityIdMerchants::Prepare(
+    const Client& client, std::string_view activity_id, const Request& request,
+    CallOptions options) {
+  const std::string path[] = {std::string(activity_id)};
+  return internal::Prepare(client, kSpec142, path, &request, nullptr, &Query142, nullptr,
+                           &request.extra, &options);
+}
+Status GetPaygiftactivityActivitiesByActivityIdMerchants::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec142, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add
+namespace {
+void Body143(Archive& a, void* p) {
+  auto& v = *static_cast<PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest*>(p);
+  a.StrList("merchant_id_list", v.merchant_id_list);
+  a.Str("add_request_no", v.add_request_no);
+}
+constexpr std::string_view kPath143[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec143{
+    "POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add",
+    "POST",
+    "v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add",
+    internal::Protocol::kApiV3,
+    true,
+    kPath143,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
 void Serialize(Archive& a, PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest& v) {
-  Body142(a, &v);
+  Body143(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse& v) {
@@ -7870,29 +7974,29 @@ Result<PreparedCall> PostPaygiftactivityActivitiesByActivityIdMerchantsAdd::Prep
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec142, path, &request, nullptr, nullptr, &Body142,
+  return internal::Prepare(client, kSpec143, path, &request, nullptr, nullptr, &Body143,
                            &request.extra, &options);
 }
 Status PostPaygiftactivityActivitiesByActivityIdMerchantsAdd::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec142, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec143, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete
 namespace {
-void Body143(Archive& a, void* p) {
+void Body144(Archive& a, void* p) {
   auto& v = *static_cast<PostPaygiftactivityActivitiesByActivityIdMerchantsDeleteRequest*>(p);
-  a.OptStrList("merchant_id_list", v.merchant_id_list);
-  a.OptStr("delete_request_no", v.delete_request_no);
+  a.StrList("merchant_id_list", v.merchant_id_list);
+  a.Str("delete_request_no", v.delete_request_no);
 }
-constexpr std::string_view kPath143[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec143{
+constexpr std::string_view kPath144[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec144{
     "POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete",
     "POST",
     "v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete",
     internal::Protocol::kApiV3,
     true,
-    kPath143,
+    kPath144,
     1,
     nullptr,
     0,
@@ -7901,11 +8005,11 @@ constexpr internal::EndpointSpec kSpec143{
 }  // namespace
 
 void Serialize(Archive& a, PostPaygiftactivityActivitiesByActivityIdMerchantsDeleteRequest& v) {
-  Body143(a, &v);
+  Body144(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPaygiftactivityActivitiesByActivityIdMerchantsDeleteResponse& v) {
-  a.OptStr("activity_id", v.activity_id);
+  a.Str("activity_id", v.activity_id);
   a.OptStr("delete_time", v.delete_time);
   a.Extra(v.extra);
 }
@@ -7914,24 +8018,24 @@ Result<PreparedCall> PostPaygiftactivityActivitiesByActivityIdMerchantsDelete::P
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec143, path, &request, nullptr, nullptr, &Body143,
+  return internal::Prepare(client, kSpec144, path, &request, nullptr, nullptr, &Body144,
                            &request.extra, &options);
 }
 Status PostPaygiftactivityActivitiesByActivityIdMerchantsDelete::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec143, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec144, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/paygiftactivity/activities/{activity_id}/terminate
 namespace {
-constexpr std::string_view kPath144[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec144{
+constexpr std::string_view kPath145[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec145{
     "POST v3/marketing/paygiftactivity/activities/{activity_id}/terminate",
     "POST",
     "v3/marketing/paygiftactivity/activities/{activity_id}/terminate",
     internal::Protocol::kApiV3,
     false,
-    kPath144,
+    kPath145,
     1,
     nullptr,
     0,
@@ -7943,8 +8047,8 @@ void Serialize(Archive& a, PostPaygiftactivityActivitiesByActivityIdTerminateReq
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPaygiftactivityActivitiesByActivityIdTerminateResponse& v) {
-  a.OptStr("activity_id", v.activity_id);
-  a.OptStr("terminate_time", v.terminate_time);
+  a.Str("activity_id", v.activity_id);
+  a.Str("terminate_time", v.terminate_time);
   a.Extra(v.extra);
 }
 
@@ -7952,23 +8056,23 @@ Result<PreparedCall> PostPaygiftactivityActivitiesByActivityIdTerminate::Prepare
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec144, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec145, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status PostPaygiftactivityActivitiesByActivityIdTerminate::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec144, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec145, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/paygiftactivity/unique-threshold-activity
 namespace {
-void Body145(Archive& a, void* p) {
+void Body146(Archive& a, void* p) {
   auto& v = *static_cast<PostPaygiftactivityUniqueThresholdActivityRequest*>(p);
   a.Field("activity_base_info", v.activity_base_info);
   a.Field("advanced_setting", v.advanced_setting);
   a.Field("award_send_rule", v.award_send_rule);
 }
-constexpr internal::EndpointSpec kSpec145{
+constexpr internal::EndpointSpec kSpec146{
     "POST v3/marketing/paygiftactivity/unique-threshold-activity",
     "POST",
     "v3/marketing/paygiftactivity/unique-threshold-activity",
@@ -7983,7 +8087,7 @@ constexpr internal::EndpointSpec kSpec145{
 }  // namespace
 
 void Serialize(Archive& a, PostPaygiftactivityUniqueThresholdActivityRequest& v) {
-  Body145(a, &v);
+  Body146(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPaygiftactivityUniqueThresholdActivityResponse& v) {
@@ -7995,17 +8099,17 @@ void Serialize(Archive& a, PostPaygiftactivityUniqueThresholdActivityResponse& v
 Result<PreparedCall> PostPaygiftactivityUniqueThresholdActivity::Prepare(const Client& client,
                                                                          const Request& request,
                                                                          CallOptions options) {
-  return internal::Prepare(client, kSpec145, nullptr, &request, nullptr, nullptr, &Body145,
+  return internal::Prepare(client, kSpec146, nullptr, &request, nullptr, nullptr, &Body146,
                            &request.extra, &options);
 }
 Status PostPaygiftactivityUniqueThresholdActivity::Parse(const ::wechatpay::Response& response,
                                                          Response* out) {
-  return internal::ParseResponse(kSpec145, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec146, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/shopping-receipt/customentrances
 namespace {
-void Body146(Archive& a, void* p) {
+void Body147(Archive& a, void* p) {
   auto& v = *static_cast<PostShoppingReceiptCustomentrancesRequest*>(p);
   a.Field("custom_entrance_type", v.custom_entrance_type);
   a.Str("subtitle", v.subtitle);
@@ -8017,7 +8121,7 @@ void Body146(Archive& a, void* p) {
   a.Str("out_request_no", v.out_request_no);
   a.Field("jump_link", v.jump_link);
 }
-constexpr internal::EndpointSpec kSpec146{
+constexpr internal::EndpointSpec kSpec147{
     "POST v3/marketing/shopping-receipt/customentrances",
     "POST",
     "v3/marketing/shopping-receipt/customentrances",
@@ -8032,7 +8136,7 @@ constexpr internal::EndpointSpec kSpec146{
 }  // namespace
 
 void Serialize(Archive& a, PostShoppingReceiptCustomentrancesRequest& v) {
-  Body146(a, &v);
+  Body147(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostShoppingReceiptCustomentrancesResponse& v) {
@@ -8053,24 +8157,24 @@ void Serialize(Archive& a, PostShoppingReceiptCustomentrancesResponse& v) {
 Result<PreparedCall> PostShoppingReceiptCustomentrances::Prepare(const Client& client,
                                                                  const Request& request,
                                                                  CallOptions options) {
-  return internal::Prepare(client, kSpec146, nullptr, &request, nullptr, nullptr, &Body146,
+  return internal::Prepare(client, kSpec147, nullptr, &request, nullptr, nullptr, &Body147,
                            &request.extra, &options);
 }
 Status PostShoppingReceiptCustomentrances::Parse(const ::wechatpay::Response& response,
                                                  Response* out) {
-  return internal::ParseResponse(kSpec146, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec147, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/shopping-receipt/customentrances/{brand_id}
 namespace {
-constexpr std::string_view kPath147[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec147{
+constexpr std::string_view kPath148[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec148{
     "GET v3/marketing/shopping-receipt/customentrances/{brand_id}",
     "GET",
     "v3/marketing/shopping-receipt/customentrances/{brand_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath147,
+    kPath148,
     1,
     nullptr,
     0,
@@ -8101,17 +8205,17 @@ Result<PreparedCall> GetShoppingReceiptCustomentrancesByBrandId::Prepare(const C
                                                                          const Request& request,
                                                                          CallOptions options) {
   const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec147, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec148, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetShoppingReceiptCustomentrancesByBrandId::Parse(const ::wechatpay::Response& response,
                                                          Response* out) {
-  return internal::ParseResponse(kSpec147, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec148, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/shopping-receipt/customentrances/{brand_id}
 namespace {
-void Body148(Archive& a, void* p) {
+void Body149(Archive& a, void* p) {
   auto& v = *static_cast<PatchShoppingReceiptCustomentrancesByBrandIdRequest*>(p);
   a.Field("custom_entrance_type", v.custom_entrance_type);
   a.OptStr("subtitle", v.subtitle);
@@ -8122,14 +8226,14 @@ void Body148(Archive& a, void* p) {
   a.Str("out_request_no", v.out_request_no);
   a.Field("jump_link", v.jump_link);
 }
-constexpr std::string_view kPath148[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec148{
+constexpr std::string_view kPath149[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec149{
     "PATCH v3/marketing/shopping-receipt/customentrances/{brand_id}",
     "PATCH",
     "v3/marketing/shopping-receipt/customentrances/{brand_id}",
     internal::Protocol::kApiV3,
     true,
-    kPath148,
+    kPath149,
     1,
     nullptr,
     0,
@@ -8138,7 +8242,7 @@ constexpr internal::EndpointSpec kSpec148{
 }  // namespace
 
 void Serialize(Archive& a, PatchShoppingReceiptCustomentrancesByBrandIdRequest& v) {
-  Body148(a, &v);
+  Body149(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchShoppingReceiptCustomentrancesByBrandIdResponse& v) {
@@ -8159,17 +8263,17 @@ void Serialize(Archive& a, PatchShoppingReceiptCustomentrancesByBrandIdResponse&
 Result<PreparedCall> PatchShoppingReceiptCustomentrancesByBrandId::Prepare(
     const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec148, path, &request, nullptr, nullptr, &Body148,
+  return internal::Prepare(client, kSpec149, path, &request, nullptr, nullptr, &Body149,
                            &request.extra, &options);
 }
 Status PatchShoppingReceiptCustomentrancesByBrandId::Parse(const ::wechatpay::Response& response,
                                                            Response* out) {
-  return internal::ParseResponse(kSpec148, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec149, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/shopping-receipt/merchantshoppingreceiptjumpinfos
 namespace {
-void Body149(Archive& a, void* p) {
+void Body150(Archive& a, void* p) {
   auto& v = *static_cast<PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest*>(p);
   a.Str("transaction_id", v.transaction_id);
   a.OptStr("transaction_mchid", v.transaction_mchid);
@@ -8178,7 +8282,7 @@ void Body149(Archive& a, void* p) {
   a.Str("merchant_upload_time", v.merchant_upload_time);
   a.Field("jump_info", v.jump_info);
 }
-constexpr internal::EndpointSpec kSpec149{
+constexpr internal::EndpointSpec kSpec150{
     "POST v3/marketing/shopping-receipt/merchantshoppingreceiptjumpinfos",
     "POST",
     "v3/marketing/shopping-receipt/merchantshoppingreceiptjumpinfos",
@@ -8193,7 +8297,7 @@ constexpr internal::EndpointSpec kSpec149{
 }  // namespace
 
 void Serialize(Archive& a, PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest& v) {
-  Body149(a, &v);
+  Body150(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse& v) {
@@ -8203,24 +8307,24 @@ void Serialize(Archive& a, PostShoppingReceiptMerchantshoppingreceiptjumpinfosRe
 
 Result<PreparedCall> PostShoppingReceiptMerchantshoppingreceiptjumpinfos::Prepare(
     const Client& client, const Request& request, CallOptions options) {
-  return internal::Prepare(client, kSpec149, nullptr, &request, nullptr, nullptr, &Body149,
+  return internal::Prepare(client, kSpec150, nullptr, &request, nullptr, nullptr, &Body150,
                            &request.extra, &options);
 }
 Status PostShoppingReceiptMerchantshoppingreceiptjumpinfos::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec149, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec150, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/shopping-receipt/shoppingreceipts
 namespace {
-void Body150(Archive& a, void* p) {
+void Body151(Archive& a, void* p) {
   auto& v = *static_cast<PostShoppingReceiptShoppingreceiptsRequest*>(p);
   a.JsonField("meta", v.meta);
   a.Str("file", v.file);
 }
-constexpr std::string_view kEncrypted150[] = {
+constexpr std::string_view kEncrypted151[] = {
     "meta~merchant_contact_information.consultation_phone_number"};
-constexpr internal::EndpointSpec kSpec150{
+constexpr internal::EndpointSpec kSpec151{
     "POST v3/marketing/shopping-receipt/shoppingreceipts",
     "POST",
     "v3/marketing/shopping-receipt/shoppingreceipts",
@@ -8228,14 +8332,14 @@ constexpr internal::EndpointSpec kSpec150{
     true,
     nullptr,
     0,
-    kEncrypted150,
+    kEncrypted151,
     1,
     "file",
 };
 }  // namespace
 
 void Serialize(Archive& a, PostShoppingReceiptShoppingreceiptsRequest& v) {
-  Body150(a, &v);
+  Body151(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostShoppingReceiptShoppingreceiptsResponse& v) {
@@ -8246,17 +8350,17 @@ void Serialize(Archive& a, PostShoppingReceiptShoppingreceiptsResponse& v) {
 Result<PreparedCall> PostShoppingReceiptShoppingreceipts::Prepare(const Client& client,
                                                                   const Request& request,
                                                                   CallOptions options) {
-  return internal::Prepare(client, kSpec150, nullptr, &request, nullptr, nullptr, &Body150,
+  return internal::Prepare(client, kSpec151, nullptr, &request, nullptr, nullptr, &Body151,
                            &request.extra, &options);
 }
 Status PostShoppingReceiptShoppingreceipts::Parse(const ::wechatpay::Response& response,
                                                   Response* out) {
-  return internal::ParseResponse(kSpec150, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec151, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/weekly-discount/activities
 namespace {
-void Query151(Archive& a, void* p) {
+void Query152(Archive& a, void* p) {
   auto& v = *static_cast<GetWeeklyDiscountActivitiesRequest*>(p);
   Archive::TextScope text(a);
   a.I64("limit", v.limit);
@@ -8266,7 +8370,7 @@ void Query151(Archive& a, void* p) {
   a.I64("activity_area_code", v.activity_area_code);
   a.Str("activity_scene", v.activity_scene);
 }
-constexpr internal::EndpointSpec kSpec151{
+constexpr internal::EndpointSpec kSpec152{
     "GET v3/marketing/weekly-discount/activities",
     "GET",
     "v3/marketing/weekly-discount/activities",
@@ -8281,7 +8385,7 @@ constexpr internal::EndpointSpec kSpec151{
 }  // namespace
 
 void Serialize(Archive& a, GetWeeklyDiscountActivitiesRequest& v) {
-  Query151(a, &v);
+  Query152(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetWeeklyDiscountActivitiesResponse& v) {
@@ -8295,23 +8399,23 @@ void Serialize(Archive& a, GetWeeklyDiscountActivitiesResponse& v) {
 Result<PreparedCall> GetWeeklyDiscountActivities::Prepare(const Client& client,
                                                           const Request& request,
                                                           CallOptions options) {
-  return internal::Prepare(client, kSpec151, nullptr, &request, nullptr, &Query151, nullptr,
+  return internal::Prepare(client, kSpec152, nullptr, &request, nullptr, &Query152, nullptr,
                            &request.extra, &options);
 }
 Status GetWeeklyDiscountActivities::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec151, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec152, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/weekly-discount/activities/{activity_id}
 namespace {
-constexpr std::string_view kPath152[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec152{
+constexpr std::string_view kPath153[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec153{
     "GET v3/marketing/weekly-discount/activities/{activity_id}",
     "GET",
     "v3/marketing/weekly-discount/activities/{activity_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath152,
+    kPath153,
     1,
     nullptr,
     0,
@@ -8344,29 +8448,29 @@ Result<PreparedCall> GetWeeklyDiscountActivitiesByActivityId::Prepare(const Clie
                                                                       const Request& request,
                                                                       CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec152, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec153, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetWeeklyDiscountActivitiesByActivityId::Parse(const ::wechatpay::Response& response,
                                                       Response* out) {
-  return internal::ParseResponse(kSpec152, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec153, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/weekly-discount/activities/{activity_id}/apply
 namespace {
-void Body153(Archive& a, void* p) {
+void Body154(Archive& a, void* p) {
   auto& v = *static_cast<PostWeeklyDiscountActivitiesByActivityIdApplyRequest*>(p);
   a.I64("applying_merchant_id", v.applying_merchant_id);
   a.I64("store_id", v.store_id);
 }
-constexpr std::string_view kPath153[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec153{
+constexpr std::string_view kPath154[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec154{
     "POST v3/marketing/weekly-discount/activities/{activity_id}/apply",
     "POST",
     "v3/marketing/weekly-discount/activities/{activity_id}/apply",
     internal::Protocol::kApiV3,
     true,
-    kPath153,
+    kPath154,
     1,
     nullptr,
     0,
@@ -8375,7 +8479,7 @@ constexpr internal::EndpointSpec kSpec153{
 }  // namespace
 
 void Serialize(Archive& a, PostWeeklyDiscountActivitiesByActivityIdApplyRequest& v) {
-  Body153(a, &v);
+  Body154(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostWeeklyDiscountActivitiesByActivityIdApplyResponse& v) {
@@ -8388,17 +8492,17 @@ Result<PreparedCall> PostWeeklyDiscountActivitiesByActivityIdApply::Prepare(
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec153, path, &request, nullptr, nullptr, &Body153,
+  return internal::Prepare(client, kSpec154, path, &request, nullptr, nullptr, &Body154,
                            &request.extra, &options);
 }
 Status PostWeeklyDiscountActivitiesByActivityIdApply::Parse(const ::wechatpay::Response& response,
                                                             Response* out) {
-  return internal::ParseResponse(kSpec153, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec154, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/withdraw-favor/users/{openid}/coupons
 namespace {
-void Query154(Archive& a, void* p) {
+void Query155(Archive& a, void* p) {
   auto& v = *static_cast<GetWithdrawFavorUsersByOpenidCouponsRequest*>(p);
   Archive::TextScope text(a);
   a.Str("mchid", v.mchid);
@@ -8407,14 +8511,14 @@ void Query154(Archive& a, void* p) {
   a.OptI64("offset", v.offset);
   a.OptI64("limit", v.limit);
 }
-constexpr std::string_view kPath154[] = {"openid"};
-constexpr internal::EndpointSpec kSpec154{
+constexpr std::string_view kPath155[] = {"openid"};
+constexpr internal::EndpointSpec kSpec155{
     "GET v3/marketing/withdraw-favor/users/{openid}/coupons",
     "GET",
     "v3/marketing/withdraw-favor/users/{openid}/coupons",
     internal::Protocol::kApiV3,
     false,
-    kPath154,
+    kPath155,
     1,
     nullptr,
     0,
@@ -8423,7 +8527,7 @@ constexpr internal::EndpointSpec kSpec154{
 }  // namespace
 
 void Serialize(Archive& a, GetWithdrawFavorUsersByOpenidCouponsRequest& v) {
-  Query154(a, &v);
+  Query155(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetWithdrawFavorUsersByOpenidCouponsResponse& v) {
@@ -8439,31 +8543,31 @@ Result<PreparedCall> GetWithdrawFavorUsersByOpenidCoupons::Prepare(const Client&
                                                                    const Request& request,
                                                                    CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec154, path, &request, nullptr, &Query154, nullptr,
+  return internal::Prepare(client, kSpec155, path, &request, nullptr, &Query155, nullptr,
                            &request.extra, &options);
 }
 Status GetWithdrawFavorUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response,
                                                    Response* out) {
-  return internal::ParseResponse(kSpec154, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec155, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/withdraw-favor/users/{openid}/coupons
 namespace {
-void Body155(Archive& a, void* p) {
+void Body156(Archive& a, void* p) {
   auto& v = *static_cast<PostWithdrawFavorUsersByOpenidCouponsRequest*>(p);
   a.Str("mchid", v.mchid);
   a.Str("stock_id", v.stock_id);
   a.Str("appid", v.appid);
   a.Str("send_request_no", v.send_request_no);
 }
-constexpr std::string_view kPath155[] = {"openid"};
-constexpr internal::EndpointSpec kSpec155{
+constexpr std::string_view kPath156[] = {"openid"};
+constexpr internal::EndpointSpec kSpec156{
     "POST v3/marketing/withdraw-favor/users/{openid}/coupons",
     "POST",
     "v3/marketing/withdraw-favor/users/{openid}/coupons",
     internal::Protocol::kApiV3,
     true,
-    kPath155,
+    kPath156,
     1,
     nullptr,
     0,
@@ -8472,7 +8576,7 @@ constexpr internal::EndpointSpec kSpec155{
 }  // namespace
 
 void Serialize(Archive& a, PostWithdrawFavorUsersByOpenidCouponsRequest& v) {
-  Body155(a, &v);
+  Body156(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostWithdrawFavorUsersByOpenidCouponsResponse& v) {
@@ -8486,12 +8590,12 @@ Result<PreparedCall> PostWithdrawFavorUsersByOpenidCoupons::Prepare(const Client
                                                                     const Request& request,
                                                                     CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec155, path, &request, nullptr, nullptr, &Body155,
+  return internal::Prepare(client, kSpec156, path, &request, nullptr, nullptr, &Body156,
                            &request.extra, &options);
 }
 Status PostWithdrawFavorUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response,
                                                     Response* out) {
-  return internal::ParseResponse(kSpec155, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec156, response, &internal::SerializeErased<Response>, out);
 }
 
 static void Serialize(Archive& a, T1& v) {
@@ -8505,7 +8609,7 @@ static void Serialize(Archive& a, T2& v) {
   a.Str("filename", v.filename);
   a.Str("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
-  a.OptStr("status", v.status);
+  a.Field("status", v.status);
   a.OptI64("success_count", v.success_count);
   a.OptI64("fail_count", v.fail_count);
   a.OptI64("success_user_count", v.success_user_count);
@@ -8520,25 +8624,32 @@ static void Serialize(Archive& a, T3& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T7& v) {
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T6& v) {
+static void Serialize(Archive& a, T7& v) {
   a.OptI64List("week_day", v.week_day);
   a.OptList("available_day_time", v.available_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T8& v) {
+static void Serialize(Archive& a, T9& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T5& v) {
+static void Serialize(Archive& a, T6& v) {
   a.Str("available_begin_time", v.available_begin_time);
   a.Str("available_end_time", v.available_end_time);
   a.OptI64("available_day_after_receive", v.available_day_after_receive);
@@ -8549,25 +8660,25 @@ static void Serialize(Archive& a, T5& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T9& v) {
-  a.I64("discount_amount", v.discount_amount);
-  a.I64("transaction_minimum", v.transaction_minimum);
-  a.Extra(v.extra);
-}
-
 static void Serialize(Archive& a, T10& v) {
-  a.I64("discount_percent", v.discount_percent);
-  a.I64("transaction_minimum", v.transaction_minimum);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T11& v) {
-  a.I64("exchange_price", v.exchange_price);
-  a.I64("transaction_minimum", v.transaction_minimum);
+  a.OptI64("discount_percent", v.discount_percent);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T4& v) {
+static void Serialize(Archive& a, T12& v) {
+  a.OptI64("exchange_price", v.exchange_price);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
   a.Field("coupon_available_time", v.coupon_available_time);
   a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -8578,9 +8689,9 @@ static void Serialize(Archive& a, T4& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T12& v) {
+static void Serialize(Archive& a, T13& v) {
   a.OptI64("max_amount", v.max_amount);
-  a.I64("max_coupons", v.max_coupons);
+  a.OptI64("max_coupons", v.max_coupons);
   a.I64("max_coupons_per_user", v.max_coupons_per_user);
   a.OptI64("max_amount_by_day", v.max_amount_by_day);
   a.OptI64("max_coupons_by_day", v.max_coupons_by_day);
@@ -8591,7 +8702,7 @@ static void Serialize(Archive& a, T12& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T14& v) {
+static void Serialize(Archive& a, T15& v) {
   a.Str("mini_programs_appid", v.mini_programs_appid);
   a.Str("mini_programs_path", v.mini_programs_path);
   a.Str("entrance_words", v.entrance_words);
@@ -8599,7 +8710,7 @@ static void Serialize(Archive& a, T14& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T13& v) {
+static void Serialize(Archive& a, T14& v) {
   a.Field("mini_programs_info", v.mini_programs_info);
   a.OptStr("appid", v.appid);
   a.OptStr("hall_id", v.hall_id);
@@ -8608,14 +8719,14 @@ static void Serialize(Archive& a, T13& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T16& v) {
-  a.Str("finder_id", v.finder_id);
-  a.Str("finder_video_id", v.finder_video_id);
-  a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
+static void Serialize(Archive& a, T17& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T15& v) {
+static void Serialize(Archive& a, T16& v) {
   a.OptStr("description", v.description);
   a.OptStr("merchant_logo_url", v.merchant_logo_url);
   a.OptStr("merchant_name", v.merchant_name);
@@ -8625,12 +8736,12 @@ static void Serialize(Archive& a, T15& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T17& v) {
+static void Serialize(Archive& a, T18& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T19& v) {
+static void Serialize(Archive& a, T20& v) {
   a.Str("available_begin_time", v.available_begin_time);
   a.Str("available_end_time", v.available_end_time);
   a.OptI64("available_day_after_receive", v.available_day_after_receive);
@@ -8640,7 +8751,7 @@ static void Serialize(Archive& a, T19& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T18& v) {
+static void Serialize(Archive& a, T19& v) {
   a.Field("coupon_available_time", v.coupon_available_time);
   a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -8648,19 +8759,6 @@ static void Serialize(Archive& a, T18& v) {
   a.Field("use_method", v.use_method);
   a.OptStr("mini_programs_appid", v.mini_programs_appid);
   a.OptStr("mini_programs_path", v.mini_programs_path);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T20& v) {
-  a.I64("max_amount", v.max_amount);
-  a.OptI64("max_coupons", v.max_coupons);
-  a.I64("max_coupons_per_user", v.max_coupons_per_user);
-  a.OptI64("max_amount_by_day", v.max_amount_by_day);
-  a.OptI64("max_coupons_by_day", v.max_coupons_by_day);
-  a.OptBool("natural_person_limit", v.natural_person_limit);
-  a.OptBool("prevent_api_abuse", v.prevent_api_abuse);
-  a.OptBool("transferable", v.transferable);
-  a.OptBool("shareable", v.shareable);
   a.Extra(v.extra);
 }
 
@@ -8678,6 +8776,14 @@ static void Serialize(Archive& a, T22& v) {
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T24& v) {
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.OptStr("entrance_words", v.entrance_words);
+  a.OptStr("guiding_words", v.guiding_words);
+  a.Extra(v.extra);
+}
+
 static void Serialize(Archive& a, T23& v) {
   a.Field("mini_programs_info", v.mini_programs_info);
   a.OptStr("appid", v.appid);
@@ -8686,22 +8792,22 @@ static void Serialize(Archive& a, T23& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T24& v) {
+static void Serialize(Archive& a, T25& v) {
   a.Field("use_method", v.use_method);
   a.OptStr("mini_programs_appid", v.mini_programs_appid);
   a.OptStr("mini_programs_path", v.mini_programs_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T25& v) {
+static void Serialize(Archive& a, T26& v) {
   a.OptBool("natural_person_limit", v.natural_person_limit);
   a.OptBool("prevent_api_abuse", v.prevent_api_abuse);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T26& v) {
-  a.OptStr("code", v.code);
-  a.OptStr("code_status", v.code_status);
+static void Serialize(Archive& a, T27& v) {
+  a.Str("code", v.code);
+  a.Field("code_status", v.code_status);
   a.OptStr("upload_time", v.upload_time);
   a.OptStr("dispatched_time", v.dispatched_time);
   a.OptStr("openid", v.openid);
@@ -8710,14 +8816,14 @@ static void Serialize(Archive& a, T26& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T27& v) {
+static void Serialize(Archive& a, T28& v) {
   a.Str("coupon_code", v.coupon_code);
   a.Str("code", v.code);
   a.Str("message", v.message);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T28& v) {
+static void Serialize(Archive& a, T29& v) {
   a.Str("stock_name", v.stock_name);
   a.Str("belong_merchant", v.belong_merchant);
   a.OptStr("comment", v.comment);
@@ -8725,14 +8831,28 @@ static void Serialize(Archive& a, T28& v) {
   a.Field("stock_type", v.stock_type);
   a.OptBool("transferable", v.transferable);
   a.OptBool("shareable", v.shareable);
-  a.OptStr("coupon_state", v.coupon_state);
+  a.Field("coupon_state", v.coupon_state);
   a.Field("coupon_use_rule", v.coupon_use_rule);
   a.Field("custom_entrance", v.custom_entrance);
   a.Field("display_pattern_info", v.display_pattern_info);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("available_start_time", v.available_start_time);
+  a.OptStr("expire_time", v.expire_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.OptStr("associate_out_trade_no", v.associate_out_trade_no);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T29& v) {
+static void Serialize(Archive& a, T30& v) {
   a.Str("subsidy_receipt_id", v.subsidy_receipt_id);
   a.Str("stock_id", v.stock_id);
   a.Str("coupon_code", v.coupon_code);
@@ -8741,61 +8861,44 @@ static void Serialize(Archive& a, T29& v) {
   a.Str("payee_merchant", v.payee_merchant);
   a.I64("amount", v.amount);
   a.Str("description", v.description);
-  a.Str("status", v.status);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("status", v.status);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("success_time", v.success_time);
   a.Str("out_subsidy_no", v.out_subsidy_no);
   a.OptStr("create_time", v.create_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T32& v) {
-  a.OptStr("available_begin_time", v.available_begin_time);
-  a.OptStr("available_end_time", v.available_end_time);
+static void Serialize(Archive& a, T33& v) {
+  a.Str("available_begin_time", v.available_begin_time);
+  a.Str("available_end_time", v.available_end_time);
   a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Field("available_week", v.available_week);
+  a.OptList("irregulary_avaliable_time", v.irregulary_avaliable_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T34& v) {
-  a.OptI64("begin_time", v.begin_time);
-  a.OptI64("end_time", v.end_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T33& v) {
-  a.OptList("week_day", v.week_day);
-  a.OptList("available_day_time", v.available_day_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T35& v) {
-  a.OptStr("begin_time", v.begin_time);
-  a.OptStr("end_time", v.end_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T36& v) {
   a.OptI64("discount_amount", v.discount_amount);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T37& v) {
+static void Serialize(Archive& a, T35& v) {
   a.OptI64("discount_percent", v.discount_percent);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T38& v) {
+static void Serialize(Archive& a, T36& v) {
   a.OptI64("exchange_price", v.exchange_price);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T31& v) {
+static void Serialize(Archive& a, T32& v) {
   a.Field("coupon_available_time", v.coupon_available_time);
-  a.Field("available_week", v.available_week);
-  a.OptList("irregulary_avaliable_time", v.irregulary_avaliable_time);
   a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Field("exchange_coupon", v.exchange_coupon);
@@ -8805,7 +8908,7 @@ static void Serialize(Archive& a, T31& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T39& v) {
+static void Serialize(Archive& a, T37& v) {
   a.Field("mini_programs_info", v.mini_programs_info);
   a.OptStr("appid", v.appid);
   a.OptStr("hall_id", v.hall_id);
@@ -8814,7 +8917,7 @@ static void Serialize(Archive& a, T39& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T40& v) {
+static void Serialize(Archive& a, T38& v) {
   a.OptStr("description", v.description);
   a.OptStr("merchant_logo_url", v.merchant_logo_url);
   a.OptStr("merchant_name", v.merchant_name);
@@ -8824,7 +8927,7 @@ static void Serialize(Archive& a, T40& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T30& v) {
+static void Serialize(Archive& a, T31& v) {
   a.Str("stock_name", v.stock_name);
   a.Str("belong_merchant", v.belong_merchant);
   a.OptStr("comment", v.comment);
@@ -8838,16 +8941,22 @@ static void Serialize(Archive& a, T30& v) {
   a.OptStr("stock_id", v.stock_id);
   a.OptBool("transferable", v.transferable);
   a.OptBool("shareable", v.shareable);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("send_request_no", v.send_request_no);
   a.OptStr("use_request_no", v.use_request_no);
-  a.Str("available_start_time", v.available_start_time);
-  a.Str("expire_time", v.expire_time);
-  a.Str("receive_time", v.receive_time);
+  a.OptStr("available_start_time", v.available_start_time);
+  a.OptStr("expire_time", v.expire_time);
+  a.OptStr("receive_time", v.receive_time);
   a.OptStr("use_time", v.use_time);
+  a.OptStr("associate_out_trade_no", v.associate_out_trade_no);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T41& v) {
+static void Serialize(Archive& a, T39& v) {
   a.I64("max_coupons", v.max_coupons);
   a.I64("max_amount", v.max_amount);
   a.OptI64("max_amount_by_day", v.max_amount_by_day);
@@ -8857,8 +8966,8 @@ static void Serialize(Archive& a, T41& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T42& v) {
-  a.OptStr("description", v.description);
+static void Serialize(Archive& a, T40& v) {
+  a.Str("description", v.description);
   a.OptStr("merchant_logo", v.merchant_logo);
   a.OptStr("merchant_name", v.merchant_name);
   a.Field("background_color", v.background_color);
@@ -8869,14 +8978,14 @@ static void Serialize(Archive& a, T42& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T45& v) {
+static void Serialize(Archive& a, T43& v) {
   a.OptList("available_week_day", v.available_week_day);
-  a.OptI64("begin_time", v.begin_time);
+  a.I64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T44& v) {
+static void Serialize(Archive& a, T42& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.Field("fix_available_time", v.fix_available_time);
@@ -8885,32 +8994,26 @@ static void Serialize(Archive& a, T44& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T46& v) {
+static void Serialize(Archive& a, T44& v) {
   a.I64("coupon_amount", v.coupon_amount);
   a.I64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T47& v) {
+static void Serialize(Archive& a, T45& v) {
   a.OptI64("discount_amount_max", v.discount_amount_max);
   a.OptI64("discount_percent", v.discount_percent);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T48& v) {
-  a.OptI64("exchange_price", v.exchange_price);
-  a.OptI64("transaction_minimum", v.transaction_minimum);
+static void Serialize(Archive& a, T46& v) {
+  a.Str("name", v.name);
+  a.StrList("bin", v.bin);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T49& v) {
-  a.OptStr("name", v.name);
-  a.OptStrList("bin", v.bin);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T43& v) {
+static void Serialize(Archive& a, T41& v) {
   a.Field("coupon_available_time", v.coupon_available_time);
   a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -8926,89 +9029,70 @@ static void Serialize(Archive& a, T43& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T50& v) {
+static void Serialize(Archive& a, T47& v) {
   a.OptStr("filename", v.filename);
   a.OptStr("sha256", v.sha256);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T52& v) {
-  a.OptI64("single_price_max", v.single_price_max);
-  a.OptI64("cut_to_price", v.cut_to_price);
+static void Serialize(Archive& a, T49& v) {
+  a.I64("max_coupons", v.max_coupons);
+  a.I64("max_amount", v.max_amount);
+  a.I64("max_amount_by_day", v.max_amount_by_day);
+  a.I64("max_coupons_per_user", v.max_coupons_per_user);
+  a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
+  a.OptStr("coupon_type", v.coupon_type);
+  a.OptStrList("goods_tag", v.goods_tag);
+  a.OptList("trade_type", v.trade_type);
+  a.OptBool("combine_use", v.combine_use);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T53& v) {
-  a.OptStr("type", v.type);
-  a.OptStr("province", v.province);
-  a.OptStr("city", v.city);
-  a.OptStr("district", v.district);
-  a.OptStr("country", v.country);
+static void Serialize(Archive& a, T50& v) {
+  a.I64("single_price_max", v.single_price_max);
+  a.I64("cut_to_price", v.cut_to_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T51& v) {
+static void Serialize(Archive& a, T48& v) {
   a.Str("stock_name", v.stock_name);
   a.Str("available_begin_time", v.available_begin_time);
   a.Str("available_end_time", v.available_end_time);
   a.Field("stock_use_rule", v.stock_use_rule);
   a.Bool("no_cash", v.no_cash);
   a.Field("stock_type", v.stock_type);
-  a.OptStr("stock_id", v.stock_id);
-  a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
+  a.Str("stock_id", v.stock_id);
+  a.Str("stock_creator_mchid", v.stock_creator_mchid);
   a.Field("status", v.status);
   a.Str("description", v.description);
-  a.OptStr("create_time", v.create_time);
+  a.Str("create_time", v.create_time);
   a.OptStr("start_time", v.start_time);
   a.OptStr("stop_time", v.stop_time);
-  a.OptBool("singleitem", v.singleitem);
+  a.Bool("singleitem", v.singleitem);
   a.Field("cut_to_message", v.cut_to_message);
-  a.OptI64("distributed_coupons", v.distributed_coupons);
-  a.Field("business_type", v.business_type);
-  a.OptList("available_region_list", v.available_region_list);
-  a.OptStrList("available_industry_list", v.available_industry_list);
+  a.I64("distributed_coupons", v.distributed_coupons);
+  a.OptStr("card_id", v.card_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T56& v) {
-  a.OptStr("goods_id", v.goods_id);
-  a.OptI64("quantity", v.quantity);
-  a.OptI64("price", v.price);
-  a.OptI64("discount_amount", v.discount_amount);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T55& v) {
-  a.OptStr("consume_time", v.consume_time);
-  a.OptStr("consume_mchid", v.consume_mchid);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptList("goods_detail", v.goods_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T54& v) {
-  a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
-  a.OptStr("stock_id", v.stock_id);
-  a.OptStr("coupon_id", v.coupon_id);
-  a.OptStr("coupon_name", v.coupon_name);
+static void Serialize(Archive& a, T51& v) {
+  a.Str("stock_creator_mchid", v.stock_creator_mchid);
+  a.Str("stock_id", v.stock_id);
+  a.Str("coupon_name", v.coupon_name);
   a.Field("status", v.status);
-  a.OptStr("description", v.description);
-  a.OptStr("create_time", v.create_time);
+  a.Str("description", v.description);
+  a.Str("create_time", v.create_time);
   a.Field("coupon_type", v.coupon_type);
-  a.OptStr("start_time", v.start_time);
-  a.OptStr("stop_time", v.stop_time);
-  a.OptBool("singleitem", v.singleitem);
+  a.Bool("singleitem", v.singleitem);
   a.Field("cut_to_message", v.cut_to_message);
-  a.OptStr("available_begin_time", v.available_begin_time);
-  a.OptStr("available_end_time", v.available_end_time);
+  a.Str("available_begin_time", v.available_begin_time);
+  a.Str("available_end_time", v.available_end_time);
   a.Field("normal_coupon_information", v.normal_coupon_information);
-  a.Field("consume_information", v.consume_information);
-  a.OptI64("available_balance", v.available_balance);
-  a.Field("business_type", v.business_type);
+  a.Bool("no_cash", v.no_cash);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T58& v) {
+static void Serialize(Archive& a, T53& v) {
   a.OptStr("activity_name", v.activity_name);
   a.OptStr("apply_start_time", v.apply_start_time);
   a.OptStr("apply_end_time", v.apply_end_time);
@@ -9018,30 +9102,30 @@ static void Serialize(Archive& a, T58& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T59& v) {
+static void Serialize(Archive& a, T54& v) {
   a.OptStr("goods_id", v.goods_id);
   a.OptStr("goods_name", v.goods_name);
   a.OptStr("goods_picture_url", v.goods_picture_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T61& v) {
+static void Serialize(Archive& a, T56& v) {
   a.OptStr("province", v.province);
   a.OptStr("city", v.city);
   a.OptStr("district", v.district);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T60& v) {
-  a.OptStr("store_subsidy", v.store_subsidy);
-  a.OptStr("service_provider_subsidy", v.service_provider_subsidy);
-  a.OptStr("store_subsidy_quota", v.store_subsidy_quota);
-  a.OptStr("user_subsidy_quota", v.user_subsidy_quota);
+static void Serialize(Archive& a, T55& v) {
+  a.OptI64("store_subsidy", v.store_subsidy);
+  a.OptI64("service_provider_subsidy", v.service_provider_subsidy);
+  a.OptI64("store_subsidy_quota", v.store_subsidy_quota);
+  a.OptI64("user_subsidy_quota", v.user_subsidy_quota);
   a.OptList("areas", v.areas);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T57& v) {
+static void Serialize(Archive& a, T52& v) {
   a.OptStr("activity_id", v.activity_id);
   a.OptStr("brand_id", v.brand_id);
   a.OptStr("creator_merchant_id", v.creator_merchant_id);
@@ -9051,102 +9135,102 @@ static void Serialize(Archive& a, T57& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T63& v) {
-  a.OptStr("store_id", v.store_id);
-  a.OptStr("accounting_merchant_id", v.accounting_merchant_id);
-  a.OptStr("merchant_id", v.merchant_id);
+static void Serialize(Archive& a, T58& v) {
+  a.Str("store_id", v.store_id);
+  a.Str("accounting_merchant_id", v.accounting_merchant_id);
+  a.Str("merchant_id", v.merchant_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T62& v) {
+static void Serialize(Archive& a, T57& v) {
   a.Field("store_info", v.store_info);
-  a.OptI64("goods_original_price", v.goods_original_price);
+  a.I64("goods_original_price", v.goods_original_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T64& v) {
-  a.OptStr("payer_openid", v.payer_openid);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptI64("total_fee", v.total_fee);
-  a.OptStr("store_id", v.store_id);
-  a.OptStr("store_merchant_id", v.store_merchant_id);
+static void Serialize(Archive& a, T59& v) {
+  a.Str("payer_openid", v.payer_openid);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.I64("total_fee", v.total_fee);
+  a.Str("store_id", v.store_id);
+  a.Str("store_merchant_id", v.store_merchant_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T65& v) {
+static void Serialize(Archive& a, T60& v) {
   a.Str("openid", v.openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T66& v) {
+static void Serialize(Archive& a, T61& v) {
   a.OptStr("material_id", v.material_id);
   a.OptStr("material_url", v.material_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T67& v) {
+static void Serialize(Archive& a, T62& v) {
   a.OptStr("store_code", v.store_code);
   a.OptStr("store_name", v.store_name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T70& v) {
+static void Serialize(Archive& a, T65& v) {
   a.Str("begin_time", v.begin_time);
   a.Str("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T72& v) {
+static void Serialize(Archive& a, T67& v) {
   a.I64("hours", v.hours);
   a.I64("minutes", v.minutes);
   a.I64("seconds", v.seconds);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T71& v) {
+static void Serialize(Archive& a, T66& v) {
   a.Field("begin_day_time", v.begin_day_time);
   a.Field("end_day_time", v.end_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T69& v) {
+static void Serialize(Archive& a, T64& v) {
   a.OptList("award_send_time", v.award_send_time);
   a.OptList("award_send_day_time", v.award_send_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T73& v) {
+static void Serialize(Archive& a, T68& v) {
   a.Str("stock_creator_mchid", v.stock_creator_mchid);
   a.Str("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T76& v) {
+static void Serialize(Archive& a, T71& v) {
   a.Str("activate_appid", v.activate_appid);
   a.Str("activate_path", v.activate_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T75& v) {
+static void Serialize(Archive& a, T70& v) {
   a.Str("activate_type", v.activate_type);
   a.OptStr("activate_url", v.activate_url);
   a.Field("activate_miniprogram", v.activate_miniprogram);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T78& v) {
+static void Serialize(Archive& a, T73& v) {
   a.OptList("payment_scene_list", v.payment_scene_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T77& v) {
+static void Serialize(Archive& a, T72& v) {
   a.Field("payment_mode", v.payment_mode);
   a.OptStr("limit_bank", v.limit_bank);
   a.OptList("goods_tags", v.goods_tags);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T74& v) {
+static void Serialize(Archive& a, T69& v) {
   a.Str("logo_url", v.logo_url);
   a.Str("activity_second_title", v.activity_second_title);
   a.OptStrList("mchid_list", v.mchid_list);
@@ -9155,20 +9239,20 @@ static void Serialize(Archive& a, T74& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T80& v) {
+static void Serialize(Archive& a, T75& v) {
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.OptStr("button_text", v.button_text);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T79& v) {
+static void Serialize(Archive& a, T74& v) {
   a.OptStrList("outer_str", v.outer_str);
   a.Field("award_jump_deploy", v.award_jump_deploy);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T68& v) {
+static void Serialize(Archive& a, T63& v) {
   a.Str("activity_id", v.activity_id);
   a.OptStr("activity_status", v.activity_status);
   a.OptStr("create_time", v.create_time);
@@ -9186,19 +9270,19 @@ static void Serialize(Archive& a, T68& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T83& v) {
+static void Serialize(Archive& a, T78& v) {
   a.OptStrList("payment_scene_list", v.payment_scene_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T82& v) {
+static void Serialize(Archive& a, T77& v) {
   a.Field("payment_mode", v.payment_mode);
   a.OptStr("limit_bank", v.limit_bank);
   a.OptStrList("goods_tags", v.goods_tags);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T81& v) {
+static void Serialize(Archive& a, T76& v) {
   a.Str("logo_url", v.logo_url);
   a.Str("activity_second_title", v.activity_second_title);
   a.OptStrList("mchid_list", v.mchid_list);
@@ -9207,7 +9291,7 @@ static void Serialize(Archive& a, T81& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T84& v) {
+static void Serialize(Archive& a, T79& v) {
   a.Str("logo_url", v.logo_url);
   a.Str("activity_second_title", v.activity_second_title);
   a.OptList("mchid_list", v.mchid_list);
@@ -9216,32 +9300,32 @@ static void Serialize(Archive& a, T84& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T86& v) {
+static void Serialize(Archive& a, T81& v) {
   a.Field("name", v.name);
   a.OptStr("value", v.value);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T87& v) {
+static void Serialize(Archive& a, T82& v) {
   a.OptStr("name", v.name);
   a.OptStr("value", v.value);
   a.OptStrList("value_list", v.value_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T85& v) {
+static void Serialize(Archive& a, T80& v) {
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T89& v) {
+static void Serialize(Archive& a, T84& v) {
   a.Str("brand_id", v.brand_id);
   a.Str("display_name", v.display_name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T90& v) {
+static void Serialize(Archive& a, T85& v) {
   a.Field("type", v.type);
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
@@ -9249,7 +9333,7 @@ static void Serialize(Archive& a, T90& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T91& v) {
+static void Serialize(Archive& a, T86& v) {
   a.OptBool("need_balance", v.need_balance);
   a.OptStr("balance_appid", v.balance_appid);
   a.OptStr("balance_path", v.balance_path);
@@ -9257,20 +9341,20 @@ static void Serialize(Archive& a, T91& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T93& v) {
+static void Serialize(Archive& a, T88& v) {
   a.Field("type", v.type);
   a.OptStr("name", v.name);
   a.OptStrList("values", v.values);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T92& v) {
+static void Serialize(Archive& a, T87& v) {
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T94& v) {
+static void Serialize(Archive& a, T89& v) {
   a.OptStr("title", v.title);
   a.OptStr("url", v.url);
   a.OptStr("appid", v.appid);
@@ -9278,7 +9362,7 @@ static void Serialize(Archive& a, T94& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T88& v) {
+static void Serialize(Archive& a, T83& v) {
   a.Str("card_id", v.card_id);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
@@ -9304,7 +9388,7 @@ static void Serialize(Archive& a, T88& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T95& v) {
+static void Serialize(Archive& a, T90& v) {
   a.Field("type", v.type);
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
@@ -9313,7 +9397,7 @@ static void Serialize(Archive& a, T95& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T96& v) {
+static void Serialize(Archive& a, T91& v) {
   a.Field("type", v.type);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_day_after_receive", v.available_day_after_receive);
@@ -9322,20 +9406,20 @@ static void Serialize(Archive& a, T96& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T97& v) {
+static void Serialize(Archive& a, T92& v) {
   a.OptBool("can_modify_after_activate", v.can_modify_after_activate);
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T98& v) {
+static void Serialize(Archive& a, T93& v) {
   a.OptStr("code", v.code);
   a.Field("result", v.result);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T99& v) {
+static void Serialize(Archive& a, T94& v) {
   a.I64("before_balance", v.before_balance);
   a.I64("balance", v.balance);
   a.I64("add_balance", v.add_balance);
@@ -9343,7 +9427,7 @@ static void Serialize(Archive& a, T99& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T100& v) {
+static void Serialize(Archive& a, T95& v) {
   a.OptStr("staff_name", v.staff_name);
   a.OptStr("head_image_url", v.head_image_url);
   a.OptStr("contact_information_name", v.contact_information_name);
@@ -9352,44 +9436,44 @@ static void Serialize(Archive& a, T100& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T103& v) {
+static void Serialize(Archive& a, T98& v) {
   a.Str("field_id", v.field_id);
   a.Str("field_value", v.field_value);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T105& v) {
+static void Serialize(Archive& a, T100& v) {
   a.Str("appid", v.appid);
   a.Str("path", v.path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T104& v) {
+static void Serialize(Archive& a, T99& v) {
   a.Str("action_name", v.action_name);
   a.Field("jump_miniprogram", v.jump_miniprogram);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T102& v) {
+static void Serialize(Archive& a, T97& v) {
   a.OptList("field_list", v.field_list);
   a.Field("action_setting", v.action_setting);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T106& v) {
+static void Serialize(Archive& a, T101& v) {
   a.Str("message_template_id", v.message_template_id);
   a.Field("field_list", v.field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T101& v) {
+static void Serialize(Archive& a, T96& v) {
   a.Str("state_id", v.state_id);
   a.Field("content_template_data", v.content_template_data);
   a.Field("message_template_setting", v.message_template_setting);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T107& v) {
+static void Serialize(Archive& a, T102& v) {
   a.I64("init_bonus", v.init_bonus);
   a.Str("bonus_value_word", v.bonus_value_word);
   a.OptStr("bonus_cost_title", v.bonus_cost_title);
@@ -9402,7 +9486,7 @@ static void Serialize(Archive& a, T107& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T108& v) {
+static void Serialize(Archive& a, T103& v) {
   a.Bool("show_coupon", v.show_coupon);
   a.OptStr("member_price_word", v.member_price_word);
   a.OptStr("member_price_appid", v.member_price_appid);
@@ -9412,14 +9496,14 @@ static void Serialize(Archive& a, T108& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T109& v) {
+static void Serialize(Archive& a, T104& v) {
   a.OptStr("fapiao_jump_word", v.fapiao_jump_word);
   a.OptStr("fapiao_jump_appid", v.fapiao_jump_appid);
   a.OptStr("fapiao_jump_path", v.fapiao_jump_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T110& v) {
+static void Serialize(Archive& a, T105& v) {
   a.Str("card_id", v.card_id);
   a.OptStr("code", v.code);
   a.OptStr("membership_number", v.membership_number);
@@ -9427,7 +9511,7 @@ static void Serialize(Archive& a, T110& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T111& v) {
+static void Serialize(Archive& a, T106& v) {
   a.Str("code", v.code);
   a.Str("openid", v.openid);
   a.OptStr("unionid", v.unionid);
@@ -9437,13 +9521,13 @@ static void Serialize(Archive& a, T111& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T112& v) {
+static void Serialize(Archive& a, T107& v) {
   a.OptStr("card_id", v.card_id);
   a.OptStr("code", v.code);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T113& v) {
+static void Serialize(Archive& a, T108& v) {
   a.Str("plan_id", v.plan_id);
   a.Str("plan_name", v.plan_name);
   a.Field("plan_state", v.plan_state);
@@ -9459,7 +9543,7 @@ static void Serialize(Archive& a, T113& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T114& v) {
+static void Serialize(Archive& a, T109& v) {
   a.OptStr("plan_name", v.plan_name);
   a.OptStr("delivery_end_time", v.delivery_end_time);
   a.OptI64("total_count", v.total_count);
@@ -9469,25 +9553,25 @@ static void Serialize(Archive& a, T114& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T116& v) {
+static void Serialize(Archive& a, T111& v) {
   a.I64("threshold", v.threshold);
   a.I64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T117& v) {
+static void Serialize(Archive& a, T112& v) {
   a.I64("threshold", v.threshold);
   a.I64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T118& v) {
+static void Serialize(Archive& a, T113& v) {
   a.I64("threshold", v.threshold);
   a.I64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T115& v) {
+static void Serialize(Archive& a, T110& v) {
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.Field("usage_mode", v.usage_mode);
@@ -9498,18 +9582,18 @@ static void Serialize(Archive& a, T115& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T119& v) {
+static void Serialize(Archive& a, T114& v) {
   a.Str("image_url", v.image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T120& v) {
+static void Serialize(Archive& a, T115& v) {
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T121& v) {
+static void Serialize(Archive& a, T116& v) {
   a.Field("type", v.type);
   a.I64("count", v.count);
   a.I64("available_days", v.available_days);
@@ -9517,7 +9601,7 @@ static void Serialize(Archive& a, T121& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T124& v) {
+static void Serialize(Archive& a, T119& v) {
   a.Str("name", v.name);
   a.I64("price", v.price);
   a.I64("count", v.count);
@@ -9527,14 +9611,14 @@ static void Serialize(Archive& a, T124& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T123& v) {
+static void Serialize(Archive& a, T118& v) {
   a.Str("name", v.name);
   a.I64("pick_count", v.pick_count);
   a.Field("choice_list", v.choice_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T122& v) {
+static void Serialize(Archive& a, T117& v) {
   a.Str("name", v.name);
   a.Str("image_url", v.image_url);
   a.Str("background_url", v.background_url);
@@ -9544,32 +9628,32 @@ static void Serialize(Archive& a, T122& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T126& v) {
+static void Serialize(Archive& a, T121& v) {
   a.I64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T130& v) {
+static void Serialize(Archive& a, T125& v) {
   a.I64("begin_time", v.begin_time);
   a.I64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T129& v) {
+static void Serialize(Archive& a, T124& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T131& v) {
+static void Serialize(Archive& a, T126& v) {
   a.Str("begin_time", v.begin_time);
   a.Str("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T128& v) {
+static void Serialize(Archive& a, T123& v) {
   a.Str("available_begin_time", v.available_begin_time);
   a.Str("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -9580,7 +9664,7 @@ static void Serialize(Archive& a, T128& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T127& v) {
+static void Serialize(Archive& a, T122& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -9588,7 +9672,7 @@ static void Serialize(Archive& a, T127& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T133& v) {
+static void Serialize(Archive& a, T128& v) {
   a.Str("available_begin_time", v.available_begin_time);
   a.Str("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -9597,7 +9681,7 @@ static void Serialize(Archive& a, T133& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T132& v) {
+static void Serialize(Archive& a, T127& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -9606,14 +9690,14 @@ static void Serialize(Archive& a, T132& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T135& v) {
+static void Serialize(Archive& a, T130& v) {
   a.Str("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T134& v) {
+static void Serialize(Archive& a, T129& v) {
   a.Field("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -9625,7 +9709,7 @@ static void Serialize(Archive& a, T134& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T137& v) {
+static void Serialize(Archive& a, T132& v) {
   a.Str("appid", v.appid);
   a.Str("path", v.path);
   a.Str("entrance_wording", v.entrance_wording);
@@ -9633,19 +9717,19 @@ static void Serialize(Archive& a, T137& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T138& v) {
+static void Serialize(Archive& a, T133& v) {
   a.Str("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T139& v) {
+static void Serialize(Archive& a, T134& v) {
   a.Str("finder_id", v.finder_id);
   a.Str("finder_video_id", v.finder_video_id);
   a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T136& v) {
+static void Serialize(Archive& a, T131& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -9654,7 +9738,7 @@ static void Serialize(Archive& a, T136& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T125& v) {
+static void Serialize(Archive& a, T120& v) {
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("stock_send_rule", v.stock_send_rule);
@@ -9667,7 +9751,7 @@ static void Serialize(Archive& a, T125& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T142& v) {
+static void Serialize(Archive& a, T137& v) {
   a.Str("available_begin_time", v.available_begin_time);
   a.Str("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -9677,7 +9761,7 @@ static void Serialize(Archive& a, T142& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T141& v) {
+static void Serialize(Archive& a, T136& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -9685,7 +9769,7 @@ static void Serialize(Archive& a, T141& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T144& v) {
+static void Serialize(Archive& a, T139& v) {
   a.Str("appid", v.appid);
   a.Str("path", v.path);
   a.Str("entrance_wording", v.entrance_wording);
@@ -9693,7 +9777,7 @@ static void Serialize(Archive& a, T144& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T143& v) {
+static void Serialize(Archive& a, T138& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -9702,13 +9786,13 @@ static void Serialize(Archive& a, T143& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T145& v) {
+static void Serialize(Archive& a, T140& v) {
   a.I64("total_count", v.total_count);
   a.I64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T140& v) {
+static void Serialize(Archive& a, T135& v) {
   a.Str("product_coupon_id", v.product_coupon_id);
   a.Str("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -9729,14 +9813,14 @@ static void Serialize(Archive& a, T140& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T147& v) {
+static void Serialize(Archive& a, T142& v) {
   a.I64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.I64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T148& v) {
+static void Serialize(Archive& a, T143& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -9744,7 +9828,7 @@ static void Serialize(Archive& a, T148& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T146& v) {
+static void Serialize(Archive& a, T141& v) {
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("stock_send_rule", v.stock_send_rule);
@@ -9756,13 +9840,13 @@ static void Serialize(Archive& a, T146& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T150& v) {
+static void Serialize(Archive& a, T145& v) {
   a.Str("stock_bundle_id", v.stock_bundle_id);
   a.I64("stock_bundle_index", v.stock_bundle_index);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T149& v) {
+static void Serialize(Archive& a, T144& v) {
   a.Str("product_coupon_id", v.product_coupon_id);
   a.Str("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -9784,19 +9868,19 @@ static void Serialize(Archive& a, T149& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T151& v) {
+static void Serialize(Archive& a, T146& v) {
   a.Str("store_id", v.store_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T152& v) {
+static void Serialize(Archive& a, T147& v) {
   a.Str("store_id", v.store_id);
   a.Str("code", v.code);
   a.Str("message", v.message);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T153& v) {
+static void Serialize(Archive& a, T148& v) {
   a.Str("product_coupon_id", v.product_coupon_id);
   a.Str("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -9818,7 +9902,7 @@ static void Serialize(Archive& a, T153& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T154& v) {
+static void Serialize(Archive& a, T149& v) {
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("stock_send_rule", v.stock_send_rule);
@@ -9831,7 +9915,7 @@ static void Serialize(Archive& a, T154& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T155& v) {
+static void Serialize(Archive& a, T150& v) {
   a.Field("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -9841,18 +9925,18 @@ static void Serialize(Archive& a, T155& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T157& v) {
+static void Serialize(Archive& a, T152& v) {
   a.Str("member_card_id", v.member_card_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T156& v) {
+static void Serialize(Archive& a, T151& v) {
   a.OptStrList("coupon_tag_list", v.coupon_tag_list);
   a.Field("member_tag_info", v.member_tag_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T160& v) {
+static void Serialize(Archive& a, T155& v) {
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("mchid", v.mchid);
@@ -9860,7 +9944,7 @@ static void Serialize(Archive& a, T160& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T159& v) {
+static void Serialize(Archive& a, T154& v) {
   a.OptStr("use_request_no", v.use_request_no);
   a.OptStr("use_time", v.use_time);
   a.Field("associated_order_info", v.associated_order_info);
@@ -9869,7 +9953,7 @@ static void Serialize(Archive& a, T159& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T161& v) {
+static void Serialize(Archive& a, T156& v) {
   a.Str("user_coupon_bundle_id", v.user_coupon_bundle_id);
   a.I64("user_coupon_bundle_index", v.user_coupon_bundle_index);
   a.I64("total_count", v.total_count);
@@ -9877,13 +9961,13 @@ static void Serialize(Archive& a, T161& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T163& v) {
+static void Serialize(Archive& a, T158& v) {
   a.I64("count", v.count);
   a.OptI64("interval_days", v.interval_days);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T162& v) {
+static void Serialize(Archive& a, T157& v) {
   a.Str("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
   a.Str("brand_id", v.brand_id);
@@ -9900,7 +9984,7 @@ static void Serialize(Archive& a, T162& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T164& v) {
+static void Serialize(Archive& a, T159& v) {
   a.Str("product_coupon_id", v.product_coupon_id);
   a.Str("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -9922,13 +10006,13 @@ static void Serialize(Archive& a, T164& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T165& v) {
+static void Serialize(Archive& a, T160& v) {
   a.OptList("coupon_tag_list", v.coupon_tag_list);
   a.Field("member_tag_info", v.member_tag_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T158& v) {
+static void Serialize(Archive& a, T153& v) {
   a.Str("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
   a.Str("valid_begin_time", v.valid_begin_time);
@@ -9952,7 +10036,7 @@ static void Serialize(Archive& a, T158& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T168& v) {
+static void Serialize(Archive& a, T163& v) {
   a.Field("detail_state", v.detail_state);
   a.OptStr("valid_begin_time", v.valid_begin_time);
   a.OptStr("valid_end_time", v.valid_end_time);
@@ -9965,14 +10049,14 @@ static void Serialize(Archive& a, T168& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T167& v) {
+static void Serialize(Archive& a, T162& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("used_count", v.used_count);
   a.OptList("detail_item_list", v.detail_item_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T169& v) {
+static void Serialize(Archive& a, T164& v) {
   a.Str("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
   a.Str("brand_id", v.brand_id);
@@ -9989,7 +10073,7 @@ static void Serialize(Archive& a, T169& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T172& v) {
+static void Serialize(Archive& a, T167& v) {
   a.Str("available_begin_time", v.available_begin_time);
   a.Str("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -9999,7 +10083,7 @@ static void Serialize(Archive& a, T172& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T171& v) {
+static void Serialize(Archive& a, T166& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -10008,7 +10092,7 @@ static void Serialize(Archive& a, T171& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T170& v) {
+static void Serialize(Archive& a, T165& v) {
   a.Str("product_coupon_id", v.product_coupon_id);
   a.Str("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -10030,7 +10114,7 @@ static void Serialize(Archive& a, T170& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T166& v) {
+static void Serialize(Archive& a, T161& v) {
   a.Str("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
   a.Str("valid_begin_time", v.valid_begin_time);
@@ -10053,18 +10137,18 @@ static void Serialize(Archive& a, T166& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T174& v) {
+static void Serialize(Archive& a, T169& v) {
   a.OptStr("member_card_id", v.member_card_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T173& v) {
+static void Serialize(Archive& a, T168& v) {
   a.OptList("coupon_tag_list", v.coupon_tag_list);
   a.Field("member_tag_info", v.member_tag_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T176& v) {
+static void Serialize(Archive& a, T171& v) {
   a.OptStr("order_id", v.order_id);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("mchid", v.mchid);
@@ -10072,7 +10156,7 @@ static void Serialize(Archive& a, T176& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T175& v) {
+static void Serialize(Archive& a, T170& v) {
   a.OptStr("use_request_no", v.use_request_no);
   a.OptStr("use_time", v.use_time);
   a.Field("associated_order_info", v.associated_order_info);
@@ -10083,7 +10167,7 @@ static void Serialize(Archive& a, T175& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T177& v) {
+static void Serialize(Archive& a, T172& v) {
   a.OptStr("order_id", v.order_id);
   a.OptStr("out_order_no", v.out_order_no);
   a.OptStr("mchid", v.mchid);
@@ -10091,7 +10175,7 @@ static void Serialize(Archive& a, T177& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T179& v) {
+static void Serialize(Archive& a, T174& v) {
   a.Field("detail_state", v.detail_state);
   a.Str("valid_begin_time", v.valid_begin_time);
   a.Str("valid_end_time", v.valid_end_time);
@@ -10104,40 +10188,40 @@ static void Serialize(Archive& a, T179& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T178& v) {
+static void Serialize(Archive& a, T173& v) {
   a.I64("total_count", v.total_count);
   a.I64("used_count", v.used_count);
   a.OptList("detail_item_list", v.detail_item_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T180& v) {
+static void Serialize(Archive& a, T175& v) {
   a.Field("type", v.type);
   a.OptStr("appid", v.appid);
   a.OptStr("merchant_id", v.merchant_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T181& v) {
+static void Serialize(Archive& a, T176& v) {
   a.Field("business_type", v.business_type);
   a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T183& v) {
+static void Serialize(Archive& a, T178& v) {
   a.Str("type", v.type);
   a.OptStr("appid", v.appid);
   a.OptStr("merchant_id", v.merchant_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T184& v) {
+static void Serialize(Archive& a, T179& v) {
   a.Str("business_type", v.business_type);
   a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T182& v) {
+static void Serialize(Archive& a, T177& v) {
   a.Field("partner", v.partner);
   a.Field("authorized_data", v.authorized_data);
   a.Str("build_time", v.build_time);
@@ -10147,31 +10231,31 @@ static void Serialize(Archive& a, T182& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T185& v) {
+static void Serialize(Archive& a, T180& v) {
   a.Field("business_type", v.business_type);
   a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T189& v) {
-  a.OptStr("begin_day_time", v.begin_day_time);
-  a.OptStr("end_day_time", v.end_day_time);
+static void Serialize(Archive& a, T184& v) {
+  a.Str("begin_day_time", v.begin_day_time);
+  a.Str("end_day_time", v.end_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T188& v) {
+static void Serialize(Archive& a, T183& v) {
   a.OptList("available_time", v.available_time);
   a.OptList("available_day_time", v.available_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T187& v) {
+static void Serialize(Archive& a, T182& v) {
   a.Str("activity_name", v.activity_name);
   a.Str("activity_second_title", v.activity_second_title);
   a.Str("merchant_logo_url", v.merchant_logo_url);
   a.Field("background_color", v.background_color);
-  a.OptStr("begin_time", v.begin_time);
-  a.OptStr("end_time", v.end_time);
+  a.Str("begin_time", v.begin_time);
+  a.Str("end_time", v.end_time);
   a.Field("available_periods", v.available_periods);
   a.Str("out_request_no", v.out_request_no);
   a.Field("delivery_purpose", v.delivery_purpose);
@@ -10180,99 +10264,96 @@ static void Serialize(Archive& a, T187& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T192& v) {
+static void Serialize(Archive& a, T186& v) {
+  a.OptList("payment_scene_list", v.payment_scene_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T187& v) {
   a.Field("payment_method", v.payment_method);
   a.OptStr("bank_abbreviation", v.bank_abbreviation);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T191& v) {
-  a.OptList("payment_scene_list", v.payment_scene_list);
+static void Serialize(Archive& a, T185& v) {
+  a.Field("delivery_user_category", v.delivery_user_category);
+  a.OptStr("merchant_member_appid", v.merchant_member_appid);
+  a.Field("payment_mode", v.payment_mode);
+  a.OptStrList("goods_tags", v.goods_tags);
   a.Field("payment_method_information", v.payment_method_information);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T190& v) {
-  a.Field("delivery_user_category", v.delivery_user_category);
-  a.OptStr("merchant_member_appid", v.merchant_member_appid);
-  a.Field("payment_mode", v.payment_mode);
-  a.OptStrList("goods_tags", v.goods_tags);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T195& v) {
-  a.OptStr("stock_id", v.stock_id);
-  a.OptStr("original_image_url", v.original_image_url);
+  a.Str("stock_id", v.stock_id);
+  a.Str("original_image_url", v.original_image_url);
   a.OptStr("thumbnail_url", v.thumbnail_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T194& v) {
+static void Serialize(Archive& a, T189& v) {
   a.Field("award_type", v.award_type);
   a.Field("merchant_option", v.merchant_option);
   a.I64("transaction_amount_minimum", v.transaction_amount_minimum);
   a.Field("send_content", v.send_content);
-  a.OptList("award_list", v.award_list);
+  a.Field("award_list", v.award_list);
   a.OptStrList("merchant_id_list", v.merchant_id_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T196& v) {
-  a.Field("award_type", v.award_type);
-  a.Field("merchant_option", v.merchant_option);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T193& v) {
+static void Serialize(Archive& a, T188& v) {
   a.Field("full_send_rule", v.full_send_rule);
-  a.Field("step_send_rule", v.step_send_rule);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T186& v) {
+static void Serialize(Archive& a, T181& v) {
   a.Field("activity_base_info", v.activity_base_info);
   a.Field("advanced_setting", v.advanced_setting);
   a.Field("award_send_rule", v.award_send_rule);
   a.OptStr("activity_id", v.activity_id);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T198& v) {
-  a.Field("award_type", v.award_type);
-  a.Field("merchant_option", v.merchant_option);
-  a.I64("transaction_amount_minimum", v.transaction_amount_minimum);
-  a.Field("send_content", v.send_content);
-  a.OptList("award_list", v.award_list);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T197& v) {
-  a.Field("full_send_rule", v.full_send_rule);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T199& v) {
-  a.OptStr("goods_id", v.goods_id);
+  a.Field("activity_type", v.activity_type);
+  a.Field("activity_status", v.activity_status);
+  a.OptStr("creator_merchant_id", v.creator_merchant_id);
+  a.OptStr("belong_merchant_id", v.belong_merchant_id);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T200& v) {
-  a.OptStr("mchid", v.mchid);
+static void Serialize(Archive& a, T191& v) {
+  a.Str("goods_id", v.goods_id);
+  a.Str("create_time", v.create_time);
+  a.Str("update_time", v.update_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T192& v) {
+  a.Str("mchid", v.mchid);
   a.OptStr("merchant_name", v.merchant_name);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T201& v) {
+static void Serialize(Archive& a, T193& v) {
   a.OptStr("mchid", v.mchid);
   a.OptStr("invalid_reason", v.invalid_reason);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T202& v) {
+static void Serialize(Archive& a, T196& v) {
+  a.Field("payment_method", v.payment_method);
+  a.OptStr("bank_abbreviation", v.bank_abbreviation);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T195& v) {
+  a.OptList("payment_scene_list", v.payment_scene_list);
+  a.Field("payment_method_information", v.payment_method_information);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T194& v) {
   a.Field("delivery_user_category", v.delivery_user_category);
   a.OptStr("merchant_member_appid", v.merchant_member_appid);
   a.Field("payment_mode", v.payment_mode);
@@ -10281,19 +10362,19 @@ static void Serialize(Archive& a, T202& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T203& v) {
+static void Serialize(Archive& a, T197& v) {
   a.Str("mini_programs_appid", v.mini_programs_appid);
   a.Str("mini_programs_path", v.mini_programs_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T204& v) {
+static void Serialize(Archive& a, T198& v) {
   a.Str("merchant_appid", v.merchant_appid);
   a.Str("merchant_path", v.merchant_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T205& v) {
+static void Serialize(Archive& a, T199& v) {
   a.Str("transaction_id", v.transaction_id);
   a.OptStr("transaction_mchid", v.transaction_mchid);
   a.OptStr("transaction_sub_mchid", v.transaction_sub_mchid);
@@ -10306,12 +10387,12 @@ static void Serialize(Archive& a, T205& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T207& v) {
+static void Serialize(Archive& a, T201& v) {
   a.OptStr("consultation_phone_number", v.consultation_phone_number);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T206& v) {
+static void Serialize(Archive& a, T200& v) {
   a.Str("transaction_id", v.transaction_id);
   a.OptStr("transaction_mchid", v.transaction_mchid);
   a.OptStr("transaction_sub_mchid", v.transaction_sub_mchid);
@@ -10323,12 +10404,12 @@ static void Serialize(Archive& a, T206& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T209& v) {
+static void Serialize(Archive& a, T203& v) {
   a.OptStr("consultation_phone_number", v.consultation_phone_number);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T208& v) {
+static void Serialize(Archive& a, T202& v) {
   a.Str("receipt_id", v.receipt_id);
   a.Field("state", v.state);
   a.Str("transaction_id", v.transaction_id);
@@ -10345,7 +10426,7 @@ static void Serialize(Archive& a, T208& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T210& v) {
+static void Serialize(Archive& a, T204& v) {
   a.OptStr("activity_id", v.activity_id);
   a.Str("activity_name", v.activity_name);
   a.Str("activity_scene", v.activity_scene);
@@ -10364,7 +10445,7 @@ static void Serialize(Archive& a, T210& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T211& v) {
+static void Serialize(Archive& a, T205& v) {
   a.OptStr("send_time", v.send_time);
   a.OptI64("send_quota", v.send_quota);
   a.OptStr("coupon_id", v.coupon_id);
@@ -10429,6 +10510,8 @@ PostBusifavorCouponsReturnResponse::PostBusifavorCouponsReturnResponse() = defau
 PostBusifavorCouponsReturnResponse::~PostBusifavorCouponsReturnResponse() = default;
 PostBusifavorCouponsSendRequest::PostBusifavorCouponsSendRequest() = default;
 PostBusifavorCouponsSendRequest::~PostBusifavorCouponsSendRequest() = default;
+T4::SendCouponResult() = default;
+T4::~SendCouponResult() = default;
 PostBusifavorCouponsSendResponse::PostBusifavorCouponsSendResponse() = default;
 PostBusifavorCouponsSendResponse::~PostBusifavorCouponsSendResponse() = default;
 PostBusifavorCouponsUseRequest::PostBusifavorCouponsUseRequest() = default;
@@ -10447,58 +10530,58 @@ PostBusifavorProductCouponsSendRequest::PostBusifavorProductCouponsSendRequest()
 PostBusifavorProductCouponsSendRequest::~PostBusifavorProductCouponsSendRequest() = default;
 PostBusifavorProductCouponsSendResponse::PostBusifavorProductCouponsSendResponse() = default;
 PostBusifavorProductCouponsSendResponse::~PostBusifavorProductCouponsSendResponse() = default;
-T7::AvailableDayTime() = default;
-T7::~AvailableDayTime() = default;
-T6::AvailableWeek() = default;
-T6::~AvailableWeek() = default;
-T8::IrregularyAvaliableTime() = default;
-T8::~IrregularyAvaliableTime() = default;
-T5::CouponAvailableTime() = default;
-T5::~CouponAvailableTime() = default;
-T9::FixedNormalCoupon() = default;
-T9::~FixedNormalCoupon() = default;
-T10::DiscountCoupon() = default;
-T10::~DiscountCoupon() = default;
-T11::ExchangeCoupon() = default;
-T11::~ExchangeCoupon() = default;
-T4::CouponUseRule() = default;
-T4::~CouponUseRule() = default;
-T12::StockSendRule() = default;
-T12::~StockSendRule() = default;
-T14::MiniProgramsInfo() = default;
-T14::~MiniProgramsInfo() = default;
-T13::CustomEntrance() = default;
-T13::~CustomEntrance() = default;
-T16::FinderInfo() = default;
-T16::~FinderInfo() = default;
-T15::DisplayPatternInfo() = default;
-T15::~DisplayPatternInfo() = default;
-T17::NotifyConfig() = default;
-T17::~NotifyConfig() = default;
+T8::AvailableDayTime() = default;
+T8::~AvailableDayTime() = default;
+T7::AvailableWeek() = default;
+T7::~AvailableWeek() = default;
+T9::IrregularyAvaliableTime() = default;
+T9::~IrregularyAvaliableTime() = default;
+T6::CouponAvailableTime() = default;
+T6::~CouponAvailableTime() = default;
+T10::FixedNormalCoupon() = default;
+T10::~FixedNormalCoupon() = default;
+T11::DiscountCoupon() = default;
+T11::~DiscountCoupon() = default;
+T12::ExchangeCoupon() = default;
+T12::~ExchangeCoupon() = default;
+T5::CouponUseRule() = default;
+T5::~CouponUseRule() = default;
+T13::StockSendRule() = default;
+T13::~StockSendRule() = default;
+T15::MiniProgramsInfo() = default;
+T15::~MiniProgramsInfo() = default;
+T14::CustomEntrance() = default;
+T14::~CustomEntrance() = default;
+T17::FinderInfo() = default;
+T17::~FinderInfo() = default;
+T16::DisplayPatternInfo() = default;
+T16::~DisplayPatternInfo() = default;
+T18::NotifyConfig() = default;
+T18::~NotifyConfig() = default;
 PostBusifavorStocksRequest::PostBusifavorStocksRequest() = default;
 PostBusifavorStocksRequest::~PostBusifavorStocksRequest() = default;
 PostBusifavorStocksResponse::PostBusifavorStocksResponse() = default;
 PostBusifavorStocksResponse::~PostBusifavorStocksResponse() = default;
 GetBusifavorStocksByStockIdRequest::GetBusifavorStocksByStockIdRequest() = default;
 GetBusifavorStocksByStockIdRequest::~GetBusifavorStocksByStockIdRequest() = default;
-T19::CouponAvailableTime() = default;
-T19::~CouponAvailableTime() = default;
-T18::CouponUseRule() = default;
-T18::~CouponUseRule() = default;
-T20::StockSendRule() = default;
-T20::~StockSendRule() = default;
+T20::CouponAvailableTime() = default;
+T20::~CouponAvailableTime() = default;
+T19::CouponUseRule() = default;
+T19::~CouponUseRule() = default;
 T21::CouponCodeCount() = default;
 T21::~CouponCodeCount() = default;
 T22::SendCountInformation() = default;
 T22::~SendCountInformation() = default;
 GetBusifavorStocksByStockIdResponse::GetBusifavorStocksByStockIdResponse() = default;
 GetBusifavorStocksByStockIdResponse::~GetBusifavorStocksByStockIdResponse() = default;
+T24::MiniProgramsInfo() = default;
+T24::~MiniProgramsInfo() = default;
 T23::CustomEntrance() = default;
 T23::~CustomEntrance() = default;
-T24::CouponUseRule() = default;
-T24::~CouponUseRule() = default;
-T25::StockSendRule() = default;
-T25::~StockSendRule() = default;
+T25::CouponUseRule() = default;
+T25::~CouponUseRule() = default;
+T26::StockSendRule() = default;
+T26::~StockSendRule() = default;
 PatchBusifavorStocksByStockIdRequest::PatchBusifavorStocksByStockIdRequest() = default;
 PatchBusifavorStocksByStockIdRequest::~PatchBusifavorStocksByStockIdRequest() = default;
 PatchBusifavorStocksByStockIdBudgetRequest::PatchBusifavorStocksByStockIdBudgetRequest() = default;
@@ -10511,8 +10594,8 @@ GetBusifavorStocksByStockIdCouponcodesRequest::GetBusifavorStocksByStockIdCoupon
     default;
 GetBusifavorStocksByStockIdCouponcodesRequest::~GetBusifavorStocksByStockIdCouponcodesRequest() =
     default;
-T26::Data() = default;
-T26::~Data() = default;
+T27::Data() = default;
+T27::~Data() = default;
 GetBusifavorStocksByStockIdCouponcodesResponse::GetBusifavorStocksByStockIdCouponcodesResponse() =
     default;
 GetBusifavorStocksByStockIdCouponcodesResponse::~GetBusifavorStocksByStockIdCouponcodesResponse() =
@@ -10521,8 +10604,8 @@ PostBusifavorStocksByStockIdCouponcodesRequest::PostBusifavorStocksByStockIdCoup
     default;
 PostBusifavorStocksByStockIdCouponcodesRequest::~PostBusifavorStocksByStockIdCouponcodesRequest() =
     default;
-T27::FailCodes() = default;
-T27::~FailCodes() = default;
+T28::FailCodes() = default;
+T28::~FailCodes() = default;
 PostBusifavorStocksByStockIdCouponcodesResponse::PostBusifavorStocksByStockIdCouponcodesResponse() =
     default;
 PostBusifavorStocksByStockIdCouponcodesResponse::
@@ -10539,16 +10622,16 @@ GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest::
     GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest() = default;
 GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest::
     ~GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest() = default;
-T28::CouponInformation() = default;
-T28::~CouponInformation() = default;
+T29::CouponInformation() = default;
+T29::~CouponInformation() = default;
 GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::
     GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse() = default;
 GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::
     ~GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse() = default;
 GetBusifavorSubsidyPayReceiptsRequest::GetBusifavorSubsidyPayReceiptsRequest() = default;
 GetBusifavorSubsidyPayReceiptsRequest::~GetBusifavorSubsidyPayReceiptsRequest() = default;
-T29::PayReceiptList() = default;
-T29::~PayReceiptList() = default;
+T30::PayReceiptList() = default;
+T30::~PayReceiptList() = default;
 GetBusifavorSubsidyPayReceiptsResponse::GetBusifavorSubsidyPayReceiptsResponse() = default;
 GetBusifavorSubsidyPayReceiptsResponse::~GetBusifavorSubsidyPayReceiptsResponse() = default;
 PostBusifavorSubsidyPayReceiptsRequest::PostBusifavorSubsidyPayReceiptsRequest() = default;
@@ -10577,28 +10660,22 @@ GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse::
     ~GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse() = default;
 GetBusifavorUsersByOpenidCouponsRequest::GetBusifavorUsersByOpenidCouponsRequest() = default;
 GetBusifavorUsersByOpenidCouponsRequest::~GetBusifavorUsersByOpenidCouponsRequest() = default;
-T32::CouponAvailableTime() = default;
-T32::~CouponAvailableTime() = default;
-T34::AvailableDayTime() = default;
-T34::~AvailableDayTime() = default;
-T33::AvailableWeek() = default;
-T33::~AvailableWeek() = default;
-T35::IrregularyAvaliableTime() = default;
-T35::~IrregularyAvaliableTime() = default;
-T36::FixedNormalCoupon() = default;
-T36::~FixedNormalCoupon() = default;
-T37::DiscountCoupon() = default;
-T37::~DiscountCoupon() = default;
-T38::ExchangeCoupon() = default;
-T38::~ExchangeCoupon() = default;
-T31::CouponUseRule() = default;
-T31::~CouponUseRule() = default;
-T39::CustomEntrance() = default;
-T39::~CustomEntrance() = default;
-T40::DisplayPatternInfo() = default;
-T40::~DisplayPatternInfo() = default;
-T30::Data() = default;
-T30::~Data() = default;
+T33::CouponAvailableTime() = default;
+T33::~CouponAvailableTime() = default;
+T34::FixedNormalCoupon() = default;
+T34::~FixedNormalCoupon() = default;
+T35::DiscountCoupon() = default;
+T35::~DiscountCoupon() = default;
+T36::ExchangeCoupon() = default;
+T36::~ExchangeCoupon() = default;
+T32::CouponUseRule() = default;
+T32::~CouponUseRule() = default;
+T37::CustomEntrance() = default;
+T37::~CustomEntrance() = default;
+T38::DisplayPatternInfo() = default;
+T38::~DisplayPatternInfo() = default;
+T31::Data() = default;
+T31::~Data() = default;
 GetBusifavorUsersByOpenidCouponsResponse::GetBusifavorUsersByOpenidCouponsResponse() = default;
 GetBusifavorUsersByOpenidCouponsResponse::~GetBusifavorUsersByOpenidCouponsResponse() = default;
 GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidRequest::
@@ -10617,42 +10694,40 @@ PostFavorCallbacksRequest::PostFavorCallbacksRequest() = default;
 PostFavorCallbacksRequest::~PostFavorCallbacksRequest() = default;
 PostFavorCallbacksResponse::PostFavorCallbacksResponse() = default;
 PostFavorCallbacksResponse::~PostFavorCallbacksResponse() = default;
-T41::StockUseRule() = default;
-T41::~StockUseRule() = default;
-T42::PatternInfo() = default;
-T42::~PatternInfo() = default;
-T45::FixAvailableTime() = default;
-T45::~FixAvailableTime() = default;
-T44::CouponAvailableTime() = default;
-T44::~CouponAvailableTime() = default;
-T46::FixedNormalCoupon() = default;
-T46::~FixedNormalCoupon() = default;
-T47::DiscountCoupon() = default;
-T47::~DiscountCoupon() = default;
-T48::ExchangeCoupon() = default;
-T48::~ExchangeCoupon() = default;
-T49::LimitCard() = default;
-T49::~LimitCard() = default;
-T43::CouponUseRule() = default;
-T43::~CouponUseRule() = default;
+T39::StockUseRule() = default;
+T39::~StockUseRule() = default;
+T40::PatternInfo() = default;
+T40::~PatternInfo() = default;
+T43::FixAvailableTime() = default;
+T43::~FixAvailableTime() = default;
+T42::CouponAvailableTime() = default;
+T42::~CouponAvailableTime() = default;
+T44::FixedNormalCoupon() = default;
+T44::~FixedNormalCoupon() = default;
+T45::DiscountCoupon() = default;
+T45::~DiscountCoupon() = default;
+T46::LimitCard() = default;
+T46::~LimitCard() = default;
+T41::CouponUseRule() = default;
+T41::~CouponUseRule() = default;
 PostFavorCouponStocksRequest::PostFavorCouponStocksRequest() = default;
 PostFavorCouponStocksRequest::~PostFavorCouponStocksRequest() = default;
 PostFavorCouponStocksResponse::PostFavorCouponStocksResponse() = default;
 PostFavorCouponStocksResponse::~PostFavorCouponStocksResponse() = default;
-T50::Meta() = default;
-T50::~Meta() = default;
+T47::Meta() = default;
+T47::~Meta() = default;
 PostFavorMediaImageUploadRequest::PostFavorMediaImageUploadRequest() = default;
 PostFavorMediaImageUploadRequest::~PostFavorMediaImageUploadRequest() = default;
 PostFavorMediaImageUploadResponse::PostFavorMediaImageUploadResponse() = default;
 PostFavorMediaImageUploadResponse::~PostFavorMediaImageUploadResponse() = default;
 GetFavorStocksRequest::GetFavorStocksRequest() = default;
 GetFavorStocksRequest::~GetFavorStocksRequest() = default;
-T52::CutToMessage() = default;
-T52::~CutToMessage() = default;
-T53::AvailableRegionList() = default;
-T53::~AvailableRegionList() = default;
-T51::Data() = default;
-T51::~Data() = default;
+T49::StockUseRule() = default;
+T49::~StockUseRule() = default;
+T50::CutToMessage() = default;
+T50::~CutToMessage() = default;
+T48::Data() = default;
+T48::~Data() = default;
 GetFavorStocksResponse::GetFavorStocksResponse() = default;
 GetFavorStocksResponse::~GetFavorStocksResponse() = default;
 GetFavorStocksByStockIdRequest::GetFavorStocksByStockIdRequest() = default;
@@ -10699,6 +10774,10 @@ PostFavorStocksByStockIdStartRequest::PostFavorStocksByStockIdStartRequest() = d
 PostFavorStocksByStockIdStartRequest::~PostFavorStocksByStockIdStartRequest() = default;
 PostFavorStocksByStockIdStartResponse::PostFavorStocksByStockIdStartResponse() = default;
 PostFavorStocksByStockIdStartResponse::~PostFavorStocksByStockIdStartResponse() = default;
+PostFavorStocksByStockIdStopRequest::PostFavorStocksByStockIdStopRequest() = default;
+PostFavorStocksByStockIdStopRequest::~PostFavorStocksByStockIdStopRequest() = default;
+PostFavorStocksByStockIdStopResponse::PostFavorStocksByStockIdStopResponse() = default;
+PostFavorStocksByStockIdStopResponse::~PostFavorStocksByStockIdStopResponse() = default;
 GetFavorStocksByStockIdUseFlowRequest::GetFavorStocksByStockIdUseFlowRequest() = default;
 GetFavorStocksByStockIdUseFlowRequest::~GetFavorStocksByStockIdUseFlowRequest() = default;
 GetFavorStocksByStockIdUseFlowResponse::GetFavorStocksByStockIdUseFlowResponse() = default;
@@ -10711,12 +10790,8 @@ GetFavorStocksByStockIdUseFlowByDayResponse::~GetFavorStocksByStockIdUseFlowByDa
     default;
 GetFavorUsersByOpenidCouponsRequest::GetFavorUsersByOpenidCouponsRequest() = default;
 GetFavorUsersByOpenidCouponsRequest::~GetFavorUsersByOpenidCouponsRequest() = default;
-T56::GoodsDetail() = default;
-T56::~GoodsDetail() = default;
-T55::ConsumeInformation() = default;
-T55::~ConsumeInformation() = default;
-T54::Data() = default;
-T54::~Data() = default;
+T51::Data() = default;
+T51::~Data() = default;
 GetFavorUsersByOpenidCouponsResponse::GetFavorUsersByOpenidCouponsResponse() = default;
 GetFavorUsersByOpenidCouponsResponse::~GetFavorUsersByOpenidCouponsResponse() = default;
 PostFavorUsersByOpenidCouponsRequest::PostFavorUsersByOpenidCouponsRequest() = default;
@@ -10733,22 +10808,22 @@ GetFavorUsersByOpenidCouponsByCouponIdResponse::~GetFavorUsersByOpenidCouponsByC
     default;
 GetGoodsSubsidyActivityActivitiesRequest::GetGoodsSubsidyActivityActivitiesRequest() = default;
 GetGoodsSubsidyActivityActivitiesRequest::~GetGoodsSubsidyActivityActivitiesRequest() = default;
-T58::ActivityInfo() = default;
-T58::~ActivityInfo() = default;
-T59::GoodsInformation() = default;
-T59::~GoodsInformation() = default;
-T61::Areas() = default;
-T61::~Areas() = default;
-T60::RuleInformation() = default;
-T60::~RuleInformation() = default;
-T57::Data() = default;
-T57::~Data() = default;
+T53::ActivityInfo() = default;
+T53::~ActivityInfo() = default;
+T54::GoodsInformation() = default;
+T54::~GoodsInformation() = default;
+T56::Areas() = default;
+T56::~Areas() = default;
+T55::RuleInformation() = default;
+T55::~RuleInformation() = default;
+T52::Data() = default;
+T52::~Data() = default;
 GetGoodsSubsidyActivityActivitiesResponse::GetGoodsSubsidyActivityActivitiesResponse() = default;
 GetGoodsSubsidyActivityActivitiesResponse::~GetGoodsSubsidyActivityActivitiesResponse() = default;
-T63::StoreInfo() = default;
-T63::~StoreInfo() = default;
-T62::ApplyInfos() = default;
-T62::~ApplyInfos() = default;
+T58::StoreInfo() = default;
+T58::~StoreInfo() = default;
+T57::ApplyInfos() = default;
+T57::~ApplyInfos() = default;
 PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::
     PostGoodsSubsidyActivityActivityByActivityIdApplyRequest() = default;
 PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::
@@ -10757,8 +10832,8 @@ PostGoodsSubsidyActivityActivityByActivityIdApplyResponse::
     PostGoodsSubsidyActivityActivityByActivityIdApplyResponse() = default;
 PostGoodsSubsidyActivityActivityByActivityIdApplyResponse::
     ~PostGoodsSubsidyActivityActivityByActivityIdApplyResponse() = default;
-T64::OrderInformation() = default;
-T64::~OrderInformation() = default;
+T59::OrderInformation() = default;
+T59::~OrderInformation() = default;
 PostGoodsSubsidyActivityQualificationLockRequest::
     PostGoodsSubsidyActivityQualificationLockRequest() = default;
 PostGoodsSubsidyActivityQualificationLockRequest::
@@ -10775,8 +10850,8 @@ PostGoodsSubsidyActivityQualificationUnlockResponse::
     PostGoodsSubsidyActivityQualificationUnlockResponse() = default;
 PostGoodsSubsidyActivityQualificationUnlockResponse::
     ~PostGoodsSubsidyActivityQualificationUnlockResponse() = default;
-T65::RepresentativeInfoList() = default;
-T65::~RepresentativeInfoList() = default;
+T60::RepresentativeInfoList() = default;
+T60::~RepresentativeInfoList() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
     DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
@@ -10805,14 +10880,14 @@ PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest::
     PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest::
     ~PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest() = default;
-T66::MaterialList() = default;
-T66::~MaterialList() = default;
+T61::MaterialList() = default;
+T61::~MaterialList() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse::
     PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse::
     ~PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse() = default;
-T67::Stores() = default;
-T67::~Stores() = default;
+T62::Stores() = default;
+T62::~Stores() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
@@ -10847,40 +10922,40 @@ GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStoreCodeResponse::
     ~GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStoreCodeResponse() = default;
 GetMembercardActivityActivitiesRequest::GetMembercardActivityActivitiesRequest() = default;
 GetMembercardActivityActivitiesRequest::~GetMembercardActivityActivitiesRequest() = default;
-T70::AwardSendTime() = default;
-T70::~AwardSendTime() = default;
-T72::BeginDayTime() = default;
-T72::~BeginDayTime() = default;
-T71::AwardSendDayTime() = default;
-T71::~AwardSendDayTime() = default;
-T69::AwardSendPeriod() = default;
-T69::~AwardSendPeriod() = default;
-T73::StockList() = default;
-T73::~StockList() = default;
-T76::ActivateMiniprogram() = default;
-T76::~ActivateMiniprogram() = default;
-T75::ActivateSetting() = default;
-T75::~ActivateSetting() = default;
+T65::AwardSendTime() = default;
+T65::~AwardSendTime() = default;
+T67::BeginDayTime() = default;
+T67::~BeginDayTime() = default;
+T66::AwardSendDayTime() = default;
+T66::~AwardSendDayTime() = default;
+T64::AwardSendPeriod() = default;
+T64::~AwardSendPeriod() = default;
+T68::StockList() = default;
+T68::~StockList() = default;
+T71::ActivateMiniprogram() = default;
+T71::~ActivateMiniprogram() = default;
+T70::ActivateSetting() = default;
+T70::~ActivateSetting() = default;
+T73::PaymentMode() = default;
+T73::~PaymentMode() = default;
+T72::PaymentSetting() = default;
+T72::~PaymentSetting() = default;
+T69::PayActivitySetting() = default;
+T69::~PayActivitySetting() = default;
+T75::AwardJumpDeploy() = default;
+T75::~AwardJumpDeploy() = default;
+T74::MiniprogramActivitySetting() = default;
+T74::~MiniprogramActivitySetting() = default;
+T63::Data() = default;
+T63::~Data() = default;
+GetMembercardActivityActivitiesResponse::GetMembercardActivityActivitiesResponse() = default;
+GetMembercardActivityActivitiesResponse::~GetMembercardActivityActivitiesResponse() = default;
 T78::PaymentMode() = default;
 T78::~PaymentMode() = default;
 T77::PaymentSetting() = default;
 T77::~PaymentSetting() = default;
-T74::PayActivitySetting() = default;
-T74::~PayActivitySetting() = default;
-T80::AwardJumpDeploy() = default;
-T80::~AwardJumpDeploy() = default;
-T79::MiniprogramActivitySetting() = default;
-T79::~MiniprogramActivitySetting() = default;
-T68::Data() = default;
-T68::~Data() = default;
-GetMembercardActivityActivitiesResponse::GetMembercardActivityActivitiesResponse() = default;
-GetMembercardActivityActivitiesResponse::~GetMembercardActivityActivitiesResponse() = default;
-T83::PaymentMode() = default;
-T83::~PaymentMode() = default;
-T82::PaymentSetting() = default;
-T82::~PaymentSetting() = default;
-T81::PayActivitySetting() = default;
-T81::~PayActivitySetting() = default;
+T76::PayActivitySetting() = default;
+T76::~PayActivitySetting() = default;
 PostMembercardActivityActivitiesRequest::PostMembercardActivityActivitiesRequest() = default;
 PostMembercardActivityActivitiesRequest::~PostMembercardActivityActivitiesRequest() = default;
 PostMembercardActivityActivitiesResponse::PostMembercardActivityActivitiesResponse() = default;
@@ -10889,8 +10964,8 @@ GetMembercardActivityActivitiesByActivityIdRequest::
     GetMembercardActivityActivitiesByActivityIdRequest() = default;
 GetMembercardActivityActivitiesByActivityIdRequest::
     ~GetMembercardActivityActivitiesByActivityIdRequest() = default;
-T84::PayActivitySetting() = default;
-T84::~PayActivitySetting() = default;
+T79::PayActivitySetting() = default;
+T79::~PayActivitySetting() = default;
 GetMembercardActivityActivitiesByActivityIdResponse::
     GetMembercardActivityActivitiesByActivityIdResponse() = default;
 GetMembercardActivityActivitiesByActivityIdResponse::
@@ -10907,12 +10982,12 @@ GetMembercardOpenActivateInformationsByActivateTicketRequest::
     GetMembercardOpenActivateInformationsByActivateTicketRequest() = default;
 GetMembercardOpenActivateInformationsByActivateTicketRequest::
     ~GetMembercardOpenActivateInformationsByActivateTicketRequest() = default;
-T86::CommonFieldList() = default;
-T86::~CommonFieldList() = default;
-T87::CustomFieldList() = default;
-T87::~CustomFieldList() = default;
-T85::UserInformation() = default;
-T85::~UserInformation() = default;
+T81::CommonFieldList() = default;
+T81::~CommonFieldList() = default;
+T82::CustomFieldList() = default;
+T82::~CustomFieldList() = default;
+T80::UserInformation() = default;
+T80::~UserInformation() = default;
 GetMembercardOpenActivateInformationsByActivateTicketResponse::
     GetMembercardOpenActivateInformationsByActivateTicketResponse() = default;
 GetMembercardOpenActivateInformationsByActivateTicketResponse::
@@ -10927,24 +11002,24 @@ PatchMembercardOpenCallbackResponse::PatchMembercardOpenCallbackResponse() = def
 PatchMembercardOpenCallbackResponse::~PatchMembercardOpenCallbackResponse() = default;
 GetMembercardOpenCardsRequest::GetMembercardOpenCardsRequest() = default;
 GetMembercardOpenCardsRequest::~GetMembercardOpenCardsRequest() = default;
-T89::Brand() = default;
-T89::~Brand() = default;
-T90::DateInformation() = default;
-T90::~DateInformation() = default;
-T91::BalanceInformation() = default;
-T91::~BalanceInformation() = default;
-T93::CustomFieldList() = default;
-T93::~CustomFieldList() = default;
-T92::UserInformationForm() = default;
-T92::~UserInformationForm() = default;
-T94::AdditionalStatement() = default;
-T94::~AdditionalStatement() = default;
-T88::Data() = default;
-T88::~Data() = default;
+T84::Brand() = default;
+T84::~Brand() = default;
+T85::DateInformation() = default;
+T85::~DateInformation() = default;
+T86::BalanceInformation() = default;
+T86::~BalanceInformation() = default;
+T88::CustomFieldList() = default;
+T88::~CustomFieldList() = default;
+T87::UserInformationForm() = default;
+T87::~UserInformationForm() = default;
+T89::AdditionalStatement() = default;
+T89::~AdditionalStatement() = default;
+T83::Data() = default;
+T83::~Data() = default;
 GetMembercardOpenCardsResponse::GetMembercardOpenCardsResponse() = default;
 GetMembercardOpenCardsResponse::~GetMembercardOpenCardsResponse() = default;
-T95::DateInformation() = default;
-T95::~DateInformation() = default;
+T90::DateInformation() = default;
+T90::~DateInformation() = default;
 PostMembercardOpenCardsRequest::PostMembercardOpenCardsRequest() = default;
 PostMembercardOpenCardsRequest::~PostMembercardOpenCardsRequest() = default;
 PostMembercardOpenCardsResponse::PostMembercardOpenCardsResponse() = default;
@@ -10955,18 +11030,18 @@ GetMembercardOpenCardsByCardIdRequest::GetMembercardOpenCardsByCardIdRequest() =
 GetMembercardOpenCardsByCardIdRequest::~GetMembercardOpenCardsByCardIdRequest() = default;
 GetMembercardOpenCardsByCardIdResponse::GetMembercardOpenCardsByCardIdResponse() = default;
 GetMembercardOpenCardsByCardIdResponse::~GetMembercardOpenCardsByCardIdResponse() = default;
-T96::DateInformation() = default;
-T96::~DateInformation() = default;
-T97::UserInformationForm() = default;
-T97::~UserInformationForm() = default;
+T91::DateInformation() = default;
+T91::~DateInformation() = default;
+T92::UserInformationForm() = default;
+T92::~UserInformationForm() = default;
 PatchMembercardOpenCardsByCardIdRequest::PatchMembercardOpenCardsByCardIdRequest() = default;
 PatchMembercardOpenCardsByCardIdRequest::~PatchMembercardOpenCardsByCardIdRequest() = default;
 PostMembercardOpenCardsByCardIdCodesDepositRequest::
     PostMembercardOpenCardsByCardIdCodesDepositRequest() = default;
 PostMembercardOpenCardsByCardIdCodesDepositRequest::
     ~PostMembercardOpenCardsByCardIdCodesDepositRequest() = default;
-T98::Data() = default;
-T98::~Data() = default;
+T93::Data() = default;
+T93::~Data() = default;
 PostMembercardOpenCardsByCardIdCodesDepositResponse::
     PostMembercardOpenCardsByCardIdCodesDepositResponse() = default;
 PostMembercardOpenCardsByCardIdCodesDepositResponse::
@@ -10979,8 +11054,8 @@ GetMembercardOpenCardsByCardIdCodesByCodeResponse::
     GetMembercardOpenCardsByCardIdCodesByCodeResponse() = default;
 GetMembercardOpenCardsByCardIdCodesByCodeResponse::
     ~GetMembercardOpenCardsByCardIdCodesByCodeResponse() = default;
-T99::BalanceInformation() = default;
-T99::~BalanceInformation() = default;
+T94::BalanceInformation() = default;
+T94::~BalanceInformation() = default;
 PatchMembercardOpenCardsByCardIdCodesByCodeRequest::
     PatchMembercardOpenCardsByCardIdCodesByCodeRequest() = default;
 PatchMembercardOpenCardsByCardIdCodesByCodeRequest::
@@ -10997,24 +11072,24 @@ PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest::
     PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest() = default;
 PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest::
     ~PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest() = default;
-T100::Guide() = default;
-T100::~Guide() = default;
+T95::Guide() = default;
+T95::~Guide() = default;
 PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest::
     PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest() = default;
 PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest::
     ~PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest() = default;
-T103::FieldList() = default;
-T103::~FieldList() = default;
-T105::JumpMiniprogram() = default;
-T105::~JumpMiniprogram() = default;
-T104::ActionSetting() = default;
-T104::~ActionSetting() = default;
-T102::ContentTemplateData() = default;
-T102::~ContentTemplateData() = default;
-T106::MessageTemplateSetting() = default;
-T106::~MessageTemplateSetting() = default;
-T101::StateSetting() = default;
-T101::~StateSetting() = default;
+T98::FieldList() = default;
+T98::~FieldList() = default;
+T100::JumpMiniprogram() = default;
+T100::~JumpMiniprogram() = default;
+T99::ActionSetting() = default;
+T99::~ActionSetting() = default;
+T97::ContentTemplateData() = default;
+T97::~ContentTemplateData() = default;
+T101::MessageTemplateSetting() = default;
+T101::~MessageTemplateSetting() = default;
+T96::StateSetting() = default;
+T96::~StateSetting() = default;
 PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::
     PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest() = default;
 PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::
@@ -11055,12 +11130,12 @@ PostMembercardOpenCardsByCardIdQrcodeResponse::PostMembercardOpenCardsByCardIdQr
     default;
 PostMembercardOpenCardsByCardIdQrcodeResponse::~PostMembercardOpenCardsByCardIdQrcodeResponse() =
     default;
-T107::Bonus() = default;
-T107::~Bonus() = default;
-T108::Favor() = default;
-T108::~Favor() = default;
-T109::Fapiao() = default;
-T109::~Fapiao() = default;
+T102::Bonus() = default;
+T102::~Bonus() = default;
+T103::Favor() = default;
+T103::~Favor() = default;
+T104::Fapiao() = default;
+T104::~Fapiao() = default;
 PatchMembercardOpenCardsByCardIdRightsRequest::PatchMembercardOpenCardsByCardIdRightsRequest() =
     default;
 PatchMembercardOpenCardsByCardIdRightsRequest::~PatchMembercardOpenCardsByCardIdRightsRequest() =
@@ -11097,8 +11172,8 @@ PostMembercardOpenCardsByCardIdUsersImportResponse::
     PostMembercardOpenCardsByCardIdUsersImportResponse() = default;
 PostMembercardOpenCardsByCardIdUsersImportResponse::
     ~PostMembercardOpenCardsByCardIdUsersImportResponse() = default;
-T110::MemberInformation() = default;
-T110::~MemberInformation() = default;
+T105::MemberInformation() = default;
+T105::~MemberInformation() = default;
 PostMembercardOpenPhonenumberMemberImportRequest::
     PostMembercardOpenPhonenumberMemberImportRequest() = default;
 PostMembercardOpenPhonenumberMemberImportRequest::
@@ -11107,24 +11182,24 @@ GetMembercardOpenPhonenumberMemberSearchRequest::GetMembercardOpenPhonenumberMem
     default;
 GetMembercardOpenPhonenumberMemberSearchRequest::
     ~GetMembercardOpenPhonenumberMemberSearchRequest() = default;
-T111::UserCardInformation() = default;
-T111::~UserCardInformation() = default;
+T106::UserCardInformation() = default;
+T106::~UserCardInformation() = default;
 GetMembercardOpenPhonenumberMemberSearchResponse::
     GetMembercardOpenPhonenumberMemberSearchResponse() = default;
 GetMembercardOpenPhonenumberMemberSearchResponse::
     ~GetMembercardOpenPhonenumberMemberSearchResponse() = default;
 GetMembercardOpenUserCardsRequest::GetMembercardOpenUserCardsRequest() = default;
 GetMembercardOpenUserCardsRequest::~GetMembercardOpenUserCardsRequest() = default;
-T112::Data() = default;
-T112::~Data() = default;
+T107::Data() = default;
+T107::~Data() = default;
 GetMembercardOpenUserCardsResponse::GetMembercardOpenUserCardsResponse() = default;
 GetMembercardOpenUserCardsResponse::~GetMembercardOpenUserCardsResponse() = default;
 PostPartnerDeliveryPlanDeliveryPlansRequest::PostPartnerDeliveryPlanDeliveryPlansRequest() =
     default;
 PostPartnerDeliveryPlanDeliveryPlansRequest::~PostPartnerDeliveryPlanDeliveryPlansRequest() =
     default;
-T113::Plan() = default;
-T113::~Plan() = default;
+T108::Plan() = default;
+T108::~Plan() = default;
 PostPartnerDeliveryPlanDeliveryPlansResponse::PostPartnerDeliveryPlanDeliveryPlansResponse() =
     default;
 PostPartnerDeliveryPlanDeliveryPlansResponse::~PostPartnerDeliveryPlanDeliveryPlansResponse() =
@@ -11137,8 +11212,8 @@ GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse::
     GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse() = default;
 GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse::
     ~GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse() = default;
-T114::ModifyContent() = default;
-T114::~ModifyContent() = default;
+T109::ModifyContent() = default;
+T109::~ModifyContent() = default;
 PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest::
     PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest() = default;
 PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest::
@@ -11159,16 +11234,16 @@ PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse::
     PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse() = default;
 PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse::
     ~PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse() = default;
-T116::NormalCoupon() = default;
-T116::~NormalCoupon() = default;
-T117::DiscountCoupon() = default;
-T117::~DiscountCoupon() = default;
-T118::ExchangeCoupon() = default;
-T118::~ExchangeCoupon() = default;
-T115::CombineImage() = default;
-T115::~CombineImage() = default;
-T119::CutOut() = default;
-T119::~CutOut() = default;
+T111::NormalCoupon() = default;
+T111::~NormalCoupon() = default;
+T112::DiscountCoupon() = default;
+T112::~DiscountCoupon() = default;
+T113::ExchangeCoupon() = default;
+T113::~ExchangeCoupon() = default;
+T110::CombineImage() = default;
+T110::~CombineImage() = default;
+T114::CutOut() = default;
+T114::~CutOut() = default;
 PostPartnerProductCouponImageGenerationTasksRequest::
     PostPartnerProductCouponImageGenerationTasksRequest() = default;
 PostPartnerProductCouponImageGenerationTasksRequest::
@@ -11209,62 +11284,62 @@ PostPartnerProductCouponNotifyConfigsResponse::PostPartnerProductCouponNotifyCon
     default;
 PostPartnerProductCouponNotifyConfigsResponse::~PostPartnerProductCouponNotifyConfigsResponse() =
     default;
-T120::SingleUsageInfo() = default;
-T120::~SingleUsageInfo() = default;
-T121::SequentialUsageInfo() = default;
-T121::~SequentialUsageInfo() = default;
-T124::ChoiceList() = default;
-T124::~ChoiceList() = default;
-T123::ComboPackageList() = default;
-T123::~ComboPackageList() = default;
-T122::DisplayInfo() = default;
-T122::~DisplayInfo() = default;
-T126::StockSendRule() = default;
-T126::~StockSendRule() = default;
-T130::DayPeriodList() = default;
-T130::~DayPeriodList() = default;
-T129::WeeklyAvailablePeriod() = default;
-T129::~WeeklyAvailablePeriod() = default;
-T131::IrregularAvailablePeriodList() = default;
-T131::~IrregularAvailablePeriodList() = default;
+T115::SingleUsageInfo() = default;
+T115::~SingleUsageInfo() = default;
+T116::SequentialUsageInfo() = default;
+T116::~SequentialUsageInfo() = default;
+T119::ChoiceList() = default;
+T119::~ChoiceList() = default;
+T118::ComboPackageList() = default;
+T118::~ComboPackageList() = default;
+T117::DisplayInfo() = default;
+T117::~DisplayInfo() = default;
+T121::StockSendRule() = default;
+T121::~StockSendRule() = default;
+T125::DayPeriodList() = default;
+T125::~DayPeriodList() = default;
+T124::WeeklyAvailablePeriod() = default;
+T124::~WeeklyAvailablePeriod() = default;
+T126::IrregularAvailablePeriodList() = default;
+T126::~IrregularAvailablePeriodList() = default;
+T123::CouponAvailablePeriod() = default;
+T123::~CouponAvailablePeriod() = default;
+T122::SingleUsageRule() = default;
+T122::~SingleUsageRule() = default;
 T128::CouponAvailablePeriod() = default;
 T128::~CouponAvailablePeriod() = default;
-T127::SingleUsageRule() = default;
-T127::~SingleUsageRule() = default;
-T133::CouponAvailablePeriod() = default;
-T133::~CouponAvailablePeriod() = default;
-T132::SequentialUsageRule() = default;
-T132::~SequentialUsageRule() = default;
-T135::CouponAvailableStoreInfo() = default;
-T135::~CouponAvailableStoreInfo() = default;
-T134::UsageRuleDisplayInfo() = default;
-T134::~UsageRuleDisplayInfo() = default;
-T137::EntranceMiniProgram() = default;
-T137::~EntranceMiniProgram() = default;
-T138::EntranceOfficialAccount() = default;
-T138::~EntranceOfficialAccount() = default;
-T139::EntranceFinder() = default;
-T139::~EntranceFinder() = default;
-T136::CouponDisplayInfo() = default;
-T136::~CouponDisplayInfo() = default;
-T125::Stock() = default;
-T125::~Stock() = default;
+T127::SequentialUsageRule() = default;
+T127::~SequentialUsageRule() = default;
+T130::CouponAvailableStoreInfo() = default;
+T130::~CouponAvailableStoreInfo() = default;
+T129::UsageRuleDisplayInfo() = default;
+T129::~UsageRuleDisplayInfo() = default;
+T132::EntranceMiniProgram() = default;
+T132::~EntranceMiniProgram() = default;
+T133::EntranceOfficialAccount() = default;
+T133::~EntranceOfficialAccount() = default;
+T134::EntranceFinder() = default;
+T134::~EntranceFinder() = default;
+T131::CouponDisplayInfo() = default;
+T131::~CouponDisplayInfo() = default;
+T120::Stock() = default;
+T120::~Stock() = default;
 PostPartnerProductCouponProductCouponsRequest::PostPartnerProductCouponProductCouponsRequest() =
     default;
 PostPartnerProductCouponProductCouponsRequest::~PostPartnerProductCouponProductCouponsRequest() =
     default;
-T142::CouponAvailablePeriod() = default;
-T142::~CouponAvailablePeriod() = default;
-T141::SingleUsageRule() = default;
-T141::~SingleUsageRule() = default;
-T144::EntranceMiniProgram() = default;
-T144::~EntranceMiniProgram() = default;
-T143::CouponDisplayInfo() = default;
-T143::~CouponDisplayInfo() = default;
-T145::SentCountInfo() = default;
-T145::~SentCountInfo() = default;
-T140::Stock() = default;
-T140::~Stock() = default;
+T137::CouponAvailablePeriod() = default;
+T137::~CouponAvailablePeriod() = default;
+T136::SingleUsageRule() = default;
+T136::~SingleUsageRule() = default;
+T139::EntranceMiniProgram() = default;
+T139::~EntranceMiniProgram() = default;
+T138::CouponDisplayInfo() = default;
+T138::~CouponDisplayInfo() = default;
+T140::SentCountInfo() = default;
+T140::~SentCountInfo() = default;
+T135::Stock() = default;
+T135::~Stock() = default;
 PostPartnerProductCouponProductCouponsResponse::PostPartnerProductCouponProductCouponsResponse() =
     default;
 PostPartnerProductCouponProductCouponsResponse::~PostPartnerProductCouponProductCouponsResponse() =
@@ -11293,20 +11368,20 @@ PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse() = default;
-T147::StockSendRule() = default;
-T147::~StockSendRule() = default;
-T148::ProgressiveBundleUsageRule() = default;
-T148::~ProgressiveBundleUsageRule() = default;
-T146::StockBundle() = default;
-T146::~StockBundle() = default;
+T142::StockSendRule() = default;
+T142::~StockSendRule() = default;
+T143::ProgressiveBundleUsageRule() = default;
+T143::~ProgressiveBundleUsageRule() = default;
+T141::StockBundle() = default;
+T141::~StockBundle() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest() = default;
-T150::StockBundleInfo() = default;
-T150::~StockBundleInfo() = default;
-T149::StockList() = default;
-T149::~StockList() = default;
+T145::StockBundleInfo() = default;
+T145::~StockBundleInfo() = default;
+T144::StockList() = default;
+T144::~StockList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::
@@ -11323,16 +11398,16 @@ PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundl
 PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse::
     ~PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse() =
         default;
-T151::StoreList() = default;
-T151::~StoreList() = default;
+T146::StoreList() = default;
+T146::~StoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest() =
         default;
-T152::FailedStoreList() = default;
-T152::~FailedStoreList() = default;
+T147::FailedStoreList() = default;
+T147::~FailedStoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse() =
         default;
@@ -11367,20 +11442,20 @@ GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest() = default;
-T153::StockList() = default;
-T153::~StockList() = default;
+T148::StockList() = default;
+T148::~StockList() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse() = default;
-T154::Stock() = default;
-T154::~Stock() = default;
+T149::Stock() = default;
+T149::~Stock() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest() = default;
-T155::UsageRuleDisplayInfo() = default;
-T155::~UsageRuleDisplayInfo() = default;
+T150::UsageRuleDisplayInfo() = default;
+T150::~UsageRuleDisplayInfo() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
@@ -11473,30 +11548,30 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCoup
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesResponse::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesResponse() =
         default;
-T157::MemberTagInfo() = default;
-T157::~MemberTagInfo() = default;
-T156::CouponTagInfo() = default;
-T156::~CouponTagInfo() = default;
+T152::MemberTagInfo() = default;
+T152::~MemberTagInfo() = default;
+T151::CouponTagInfo() = default;
+T151::~CouponTagInfo() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesRequest::
     PostPartnerProductCouponUsersByOpenidCouponBundlesRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponBundlesRequest() = default;
-T160::AssociatedOrderInfo() = default;
-T160::~AssociatedOrderInfo() = default;
-T159::ProgressiveBundleUsageDetail() = default;
-T159::~ProgressiveBundleUsageDetail() = default;
-T161::UserProductCouponBundleInfo() = default;
-T161::~UserProductCouponBundleInfo() = default;
-T163::ProgressiveBundleUsageInfo() = default;
-T163::~ProgressiveBundleUsageInfo() = default;
-T162::ProductCoupon() = default;
-T162::~ProductCoupon() = default;
-T164::Stock() = default;
-T164::~Stock() = default;
-T165::CouponTagInfo() = default;
-T165::~CouponTagInfo() = default;
-T158::UserProductCouponList() = default;
-T158::~UserProductCouponList() = default;
+T155::AssociatedOrderInfo() = default;
+T155::~AssociatedOrderInfo() = default;
+T154::ProgressiveBundleUsageDetail() = default;
+T154::~ProgressiveBundleUsageDetail() = default;
+T156::UserProductCouponBundleInfo() = default;
+T156::~UserProductCouponBundleInfo() = default;
+T158::ProgressiveBundleUsageInfo() = default;
+T158::~ProgressiveBundleUsageInfo() = default;
+T157::ProductCoupon() = default;
+T157::~ProductCoupon() = default;
+T159::Stock() = default;
+T159::~Stock() = default;
+T160::CouponTagInfo() = default;
+T160::~CouponTagInfo() = default;
+T153::UserProductCouponList() = default;
+T153::~UserProductCouponList() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
     PostPartnerProductCouponUsersByOpenidCouponBundlesResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
@@ -11517,28 +11592,28 @@ GetPartnerProductCouponUsersByOpenidCouponsRequest::
     GetPartnerProductCouponUsersByOpenidCouponsRequest() = default;
 GetPartnerProductCouponUsersByOpenidCouponsRequest::
     ~GetPartnerProductCouponUsersByOpenidCouponsRequest() = default;
-T168::DetailItemList() = default;
-T168::~DetailItemList() = default;
-T167::SequentialUsageDetail() = default;
-T167::~SequentialUsageDetail() = default;
-T169::ProductCoupon() = default;
-T169::~ProductCoupon() = default;
-T172::CouponAvailablePeriod() = default;
-T172::~CouponAvailablePeriod() = default;
-T171::SequentialUsageRule() = default;
-T171::~SequentialUsageRule() = default;
-T170::Stock() = default;
-T170::~Stock() = default;
-T166::UserCouponList() = default;
-T166::~UserCouponList() = default;
+T163::DetailItemList() = default;
+T163::~DetailItemList() = default;
+T162::SequentialUsageDetail() = default;
+T162::~SequentialUsageDetail() = default;
+T164::ProductCoupon() = default;
+T164::~ProductCoupon() = default;
+T167::CouponAvailablePeriod() = default;
+T167::~CouponAvailablePeriod() = default;
+T166::SequentialUsageRule() = default;
+T166::~SequentialUsageRule() = default;
+T165::Stock() = default;
+T165::~Stock() = default;
+T161::UserCouponList() = default;
+T161::~UserCouponList() = default;
 GetPartnerProductCouponUsersByOpenidCouponsResponse::
     GetPartnerProductCouponUsersByOpenidCouponsResponse() = default;
 GetPartnerProductCouponUsersByOpenidCouponsResponse::
     ~GetPartnerProductCouponUsersByOpenidCouponsResponse() = default;
-T174::MemberTagInfo() = default;
-T174::~MemberTagInfo() = default;
-T173::CouponTagInfo() = default;
-T173::~CouponTagInfo() = default;
+T169::MemberTagInfo() = default;
+T169::~MemberTagInfo() = default;
+T168::CouponTagInfo() = default;
+T168::~CouponTagInfo() = default;
 PostPartnerProductCouponUsersByOpenidCouponsRequest::
     PostPartnerProductCouponUsersByOpenidCouponsRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponsRequest::
@@ -11559,10 +11634,10 @@ PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest() = default;
-T176::AssociatedPayScoreOrderInfo() = default;
-T176::~AssociatedPayScoreOrderInfo() = default;
-T175::SingleUsageDetail() = default;
-T175::~SingleUsageDetail() = default;
+T171::AssociatedPayScoreOrderInfo() = default;
+T171::~AssociatedPayScoreOrderInfo() = default;
+T170::SingleUsageDetail() = default;
+T170::~SingleUsageDetail() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::
@@ -11583,16 +11658,16 @@ PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::
     ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse() = default;
-T177::AssociatedPayScoreOrderInfo() = default;
-T177::~AssociatedPayScoreOrderInfo() = default;
+T172::AssociatedPayScoreOrderInfo() = default;
+T172::~AssociatedPayScoreOrderInfo() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest() = default;
-T179::DetailItemList() = default;
-T179::~DetailItemList() = default;
-T178::SequentialUsageDetail() = default;
-T178::~SequentialUsageDetail() = default;
+T174::DetailItemList() = default;
+T174::~DetailItemList() = default;
+T173::SequentialUsageDetail() = default;
+T173::~SequentialUsageDetail() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::
@@ -11613,22 +11688,22 @@ PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse::
     PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse() = default;
 PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse::
     ~PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse() = default;
-T180::Partner() = default;
-T180::~Partner() = default;
-T181::AuthorizedData() = default;
-T181::~AuthorizedData() = default;
+T175::Partner() = default;
+T175::~Partner() = default;
+T176::AuthorizedData() = default;
+T176::~AuthorizedData() = default;
 GetPartnershipsRequest::GetPartnershipsRequest() = default;
 GetPartnershipsRequest::~GetPartnershipsRequest() = default;
-T183::Partner() = default;
-T183::~Partner() = default;
-T184::AuthorizedData() = default;
-T184::~AuthorizedData() = default;
-T182::Data() = default;
-T182::~Data() = default;
+T178::Partner() = default;
+T178::~Partner() = default;
+T179::AuthorizedData() = default;
+T179::~AuthorizedData() = default;
+T177::Data() = default;
+T177::~Data() = default;
 GetPartnershipsResponse::GetPartnershipsResponse() = default;
 GetPartnershipsResponse::~GetPartnershipsResponse() = default;
-T185::AuthorizedData() = default;
-T185::~AuthorizedData() = default;
+T180::AuthorizedData() = default;
+T180::~AuthorizedData() = default;
 PostPartnershipsBuildRequest::PostPartnershipsBuildRequest() = default;
 PostPartnershipsBuildRequest::~PostPartnershipsBuildRequest() = default;
 PostPartnershipsBuildResponse::PostPartnershipsBuildResponse() = default;
@@ -11639,38 +11714,32 @@ PostPartnershipsTerminateResponse::PostPartnershipsTerminateResponse() = default
 PostPartnershipsTerminateResponse::~PostPartnershipsTerminateResponse() = default;
 GetPaygiftactivityActivitiesRequest::GetPaygiftactivityActivitiesRequest() = default;
 GetPaygiftactivityActivitiesRequest::~GetPaygiftactivityActivitiesRequest() = default;
-T189::AvailableDayTime() = default;
-T189::~AvailableDayTime() = default;
-T188::AvailablePeriods() = default;
-T188::~AvailablePeriods() = default;
-T187::ActivityBaseInfo() = default;
-T187::~ActivityBaseInfo() = default;
-T192::PaymentMethodInformation() = default;
-T192::~PaymentMethodInformation() = default;
-T191::PaymentMode() = default;
-T191::~PaymentMode() = default;
-T190::AdvancedSetting() = default;
-T190::~AdvancedSetting() = default;
-T195::AwardList() = default;
-T195::~AwardList() = default;
-T194::FullSendRule() = default;
-T194::~FullSendRule() = default;
-T196::StepSendRule() = default;
-T196::~StepSendRule() = default;
-T193::AwardSendRule() = default;
-T193::~AwardSendRule() = default;
-T186::Data() = default;
-T186::~Data() = default;
+T184::AvailableDayTime() = default;
+T184::~AvailableDayTime() = default;
+T183::AvailablePeriods() = default;
+T183::~AvailablePeriods() = default;
+T182::ActivityBaseInfo() = default;
+T182::~ActivityBaseInfo() = default;
+T186::PaymentMode() = default;
+T186::~PaymentMode() = default;
+T187::PaymentMethodInformation() = default;
+T187::~PaymentMethodInformation() = default;
+T185::AdvancedSetting() = default;
+T185::~AdvancedSetting() = default;
+T190::AwardList() = default;
+T190::~AwardList() = default;
+T189::FullSendRule() = default;
+T189::~FullSendRule() = default;
+T188::AwardSendRule() = default;
+T188::~AwardSendRule() = default;
+T181::Data() = default;
+T181::~Data() = default;
 GetPaygiftactivityActivitiesResponse::GetPaygiftactivityActivitiesResponse() = default;
 GetPaygiftactivityActivitiesResponse::~GetPaygiftactivityActivitiesResponse() = default;
 GetPaygiftactivityActivitiesByActivityIdRequest::GetPaygiftactivityActivitiesByActivityIdRequest() =
     default;
 GetPaygiftactivityActivitiesByActivityIdRequest::
     ~GetPaygiftactivityActivitiesByActivityIdRequest() = default;
-T198::FullSendRule() = default;
-T198::~FullSendRule() = default;
-T197::AwardSendRule() = default;
-T197::~AwardSendRule() = default;
 GetPaygiftactivityActivitiesByActivityIdResponse::
     GetPaygiftactivityActivitiesByActivityIdResponse() = default;
 GetPaygiftactivityActivitiesByActivityIdResponse::
@@ -11679,8 +11748,8 @@ GetPaygiftactivityActivitiesByActivityIdGoodsRequest::
     GetPaygiftactivityActivitiesByActivityIdGoodsRequest() = default;
 GetPaygiftactivityActivitiesByActivityIdGoodsRequest::
     ~GetPaygiftactivityActivitiesByActivityIdGoodsRequest() = default;
-T199::Data() = default;
-T199::~Data() = default;
+T191::Data() = default;
+T191::~Data() = default;
 GetPaygiftactivityActivitiesByActivityIdGoodsResponse::
     GetPaygiftactivityActivitiesByActivityIdGoodsResponse() = default;
 GetPaygiftactivityActivitiesByActivityIdGoodsResponse::
@@ -11689,8 +11758,8 @@ GetPaygiftactivityActivitiesByActivityIdMerchantsRequest::
     GetPaygiftactivityActivitiesByActivityIdMerchantsRequest() = default;
 GetPaygiftactivityActivitiesByActivityIdMerchantsRequest::
     ~GetPaygiftactivityActivitiesByActivityIdMerchantsRequest() = default;
-T200::Data() = default;
-T200::~Data() = default;
+T192::Data() = default;
+T192::~Data() = default;
 GetPaygiftactivityActivitiesByActivityIdMerchantsResponse::
     GetPaygiftactivityActivitiesByActivityIdMerchantsResponse() = default;
 GetPaygiftactivityActivitiesByActivityIdMerchantsResponse::
@@ -11699,8 +11768,8 @@ PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest::
     PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest() = default;
 PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest::
     ~PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest() = default;
-T201::InvalidMerchantIdList() = default;
-T201::~InvalidMerchantIdList() = default;
+T193::InvalidMerchantIdList() = default;
+T193::~InvalidMerchantIdList() = default;
 PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse::
     PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse() = default;
 PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse::
@@ -11721,8 +11790,12 @@ PostPaygiftactivityActivitiesByActivityIdTerminateResponse::
     PostPaygiftactivityActivitiesByActivityIdTerminateResponse() = default;
 PostPaygiftactivityActivitiesByActivityIdTerminateResponse::
     ~PostPaygiftactivityActivitiesByActivityIdTerminateResponse() = default;
-T202::AdvancedSetting() = default;
-T202::~AdvancedSetting() = default;
+T196::PaymentMethodInformation() = default;
+T196::~PaymentMethodInformation() = default;
+T195::PaymentMode() = default;
+T195::~PaymentMode() = default;
+T194::AdvancedSetting() = default;
+T194::~AdvancedSetting() = default;
 PostPaygiftactivityUniqueThresholdActivityRequest::
     PostPaygiftactivityUniqueThresholdActivityRequest() = default;
 PostPaygiftactivityUniqueThresholdActivityRequest::
@@ -11731,8 +11804,8 @@ PostPaygiftactivityUniqueThresholdActivityResponse::
     PostPaygiftactivityUniqueThresholdActivityResponse() = default;
 PostPaygiftactivityUniqueThresholdActivityResponse::
     ~PostPaygiftactivityUniqueThresholdActivityResponse() = default;
-T203::JumpLink() = default;
-T203::~JumpLink() = default;
+T197::JumpLink() = default;
+T197::~JumpLink() = default;
 PostShoppingReceiptCustomentrancesRequest::PostShoppingReceiptCustomentrancesRequest() = default;
 PostShoppingReceiptCustomentrancesRequest::~PostShoppingReceiptCustomentrancesRequest() = default;
 PostShoppingReceiptCustomentrancesResponse::PostShoppingReceiptCustomentrancesResponse() = default;
@@ -11753,36 +11826,36 @@ PatchShoppingReceiptCustomentrancesByBrandIdResponse::
     PatchShoppingReceiptCustomentrancesByBrandIdResponse() = default;
 PatchShoppingReceiptCustomentrancesByBrandIdResponse::
     ~PatchShoppingReceiptCustomentrancesByBrandIdResponse() = default;
-T204::JumpInfo() = default;
-T204::~JumpInfo() = default;
+T198::JumpInfo() = default;
+T198::~JumpInfo() = default;
 PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest::
     PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest() = default;
 PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest::
     ~PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest() = default;
-T205::MerchantJumpInfo() = default;
-T205::~MerchantJumpInfo() = default;
+T199::MerchantJumpInfo() = default;
+T199::~MerchantJumpInfo() = default;
 PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse::
     PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse() = default;
 PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse::
     ~PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse() = default;
-T207::MerchantContactInformation() = default;
-T207::~MerchantContactInformation() = default;
-T206::Meta() = default;
-T206::~Meta() = default;
+T201::MerchantContactInformation() = default;
+T201::~MerchantContactInformation() = default;
+T200::Meta() = default;
+T200::~Meta() = default;
 PostShoppingReceiptShoppingreceiptsRequest::PostShoppingReceiptShoppingreceiptsRequest() = default;
 PostShoppingReceiptShoppingreceiptsRequest::~PostShoppingReceiptShoppingreceiptsRequest() = default;
-T209::MerchantContactInformation() = default;
-T209::~MerchantContactInformation() = default;
-T208::Receipt() = default;
-T208::~Receipt() = default;
+T203::MerchantContactInformation() = default;
+T203::~MerchantContactInformation() = default;
+T202::Receipt() = default;
+T202::~Receipt() = default;
 PostShoppingReceiptShoppingreceiptsResponse::PostShoppingReceiptShoppingreceiptsResponse() =
     default;
 PostShoppingReceiptShoppingreceiptsResponse::~PostShoppingReceiptShoppingreceiptsResponse() =
     default;
 GetWeeklyDiscountActivitiesRequest::GetWeeklyDiscountActivitiesRequest() = default;
 GetWeeklyDiscountActivitiesRequest::~GetWeeklyDiscountActivitiesRequest() = default;
-T210::Data() = default;
-T210::~Data() = default;
+T204::Data() = default;
+T204::~Data() = default;
 GetWeeklyDiscountActivitiesResponse::GetWeeklyDiscountActivitiesResponse() = default;
 GetWeeklyDiscountActivitiesResponse::~GetWeeklyDiscountActivitiesResponse() = default;
 GetWeeklyDiscountActivitiesByActivityIdRequest::GetWeeklyDiscountActivitiesByActivityIdRequest() =
@@ -11805,8 +11878,8 @@ GetWithdrawFavorUsersByOpenidCouponsRequest::GetWithdrawFavorUsersByOpenidCoupon
     default;
 GetWithdrawFavorUsersByOpenidCouponsRequest::~GetWithdrawFavorUsersByOpenidCouponsRequest() =
     default;
-T211::Data() = default;
-T211::~Data() = default;
+T205::Data() = default;
+T205::~Data() = default;
 GetWithdrawFavorUsersByOpenidCouponsResponse::GetWithdrawFavorUsersByOpenidCouponsResponse() =
     default;
 GetWithdrawFavorUsersByOpenidCouponsResponse::~GetWithdrawFavorUsersByOpenidCouponsResponse() =
@@ -11826,114 +11899,124 @@ const EnumTable& EnumTableOf(GetBankFavorUsersByOpenidCouponsByCouponIdResponse:
 const EnumTable& EnumTableOf(GetBankPackagesByPackageIdTasksRequest::Status_) { return kEnum1; }
 const EnumTable& EnumTableOf(PostBusifavorProductCouponsSendRequest::CouponType) { return kEnum2; }
 const EnumTable& EnumTableOf(PostBusifavorStocksRequest::StockType) { return kEnum3; }
-const EnumTable& EnumTableOf(T4::UseMethod) { return kEnum4; }
-const EnumTable& EnumTableOf(T13::CodeDisplayMode) { return kEnum5; }
-const EnumTable& EnumTableOf(T15::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T5::UseMethod) { return kEnum4; }
+const EnumTable& EnumTableOf(T14::CodeDisplayMode) { return kEnum5; }
+const EnumTable& EnumTableOf(T16::BackgroundColor) { return kEnum6; }
 const EnumTable& EnumTableOf(PostBusifavorStocksRequest::CouponCodeMode) { return kEnum7; }
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::StockState) { return kEnum8; }
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdCouponcodesRequest::Status_) {
   return kEnum9;
 }
-const EnumTable& EnumTableOf(T31::UseMethod) { return kEnum10; }
-const EnumTable& EnumTableOf(T39::CodeDisplayMode) { return kEnum11; }
+const EnumTable& EnumTableOf(T29::CouponState) { return kEnum10; }
+const EnumTable& EnumTableOf(T30::Status_) { return kEnum11; }
+const EnumTable& EnumTableOf(T30::FailReason) { return kEnum12; }
+const EnumTable& EnumTableOf(PostBusifavorSubsidyReturnReceiptsResponse::Status_) {
+  return kEnum13;
+}
+const EnumTable& EnumTableOf(PostBusifavorSubsidyReturnReceiptsResponse::FailReason) {
+  return kEnum14;
+}
+const EnumTable& EnumTableOf(T32::UseMethod) { return kEnum15; }
+const EnumTable& EnumTableOf(T37::CodeDisplayMode) { return kEnum16; }
 const EnumTable& EnumTableOf(
     GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CouponState) {
-  return kEnum12;
+  return kEnum17;
 }
-const EnumTable& EnumTableOf(PostFavorCouponStocksRequest::StockType) { return kEnum13; }
-const EnumTable& EnumTableOf(T42::JumpTarget) { return kEnum14; }
-const EnumTable& EnumTableOf(T43::TradeType) { return kEnum15; }
-const EnumTable& EnumTableOf(GetFavorStocksRequest::Status_) { return kEnum16; }
-const EnumTable& EnumTableOf(T51::BusinessType) { return kEnum17; }
-const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsRequest::Status_) { return kEnum18; }
-const EnumTable& EnumTableOf(T54::Status_) { return kEnum19; }
-const EnumTable& EnumTableOf(T54::CouponType) { return kEnum20; }
+const EnumTable& EnumTableOf(PostFavorCouponStocksRequest::StockType) { return kEnum18; }
+const EnumTable& EnumTableOf(T40::BackgroundColor) { return kEnum19; }
+const EnumTable& EnumTableOf(T40::JumpTarget) { return kEnum20; }
+const EnumTable& EnumTableOf(T41::TradeType) { return kEnum21; }
+const EnumTable& EnumTableOf(GetFavorStocksRequest::Status_) { return kEnum22; }
+const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsRequest::Status_) { return kEnum23; }
+const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsRequest::BusinessType) { return kEnum24; }
+const EnumTable& EnumTableOf(T51::Status_) { return kEnum25; }
+const EnumTable& EnumTableOf(T51::CouponType) { return kEnum26; }
 const EnumTable& EnumTableOf(GetMembercardActivityActivitiesRequest::ActivityType) {
-  return kEnum21;
+  return kEnum27;
 }
 const EnumTable& EnumTableOf(GetMembercardActivityActivitiesRequest::ActivityStatus) {
-  return kEnum22;
+  return kEnum28;
 }
-const EnumTable& EnumTableOf(T86::Name) { return kEnum23; }
-const EnumTable& EnumTableOf(T88::Status_) { return kEnum24; }
-const EnumTable& EnumTableOf(T88::CodeType) { return kEnum25; }
-const EnumTable& EnumTableOf(T90::Type) { return kEnum26; }
-const EnumTable& EnumTableOf(T88::CodeMode) { return kEnum27; }
-const EnumTable& EnumTableOf(T93::Type) { return kEnum28; }
-const EnumTable& EnumTableOf(T98::Result_) { return kEnum29; }
+const EnumTable& EnumTableOf(T81::Name) { return kEnum29; }
+const EnumTable& EnumTableOf(T83::Status_) { return kEnum30; }
+const EnumTable& EnumTableOf(T83::CodeType) { return kEnum31; }
+const EnumTable& EnumTableOf(T85::Type) { return kEnum32; }
+const EnumTable& EnumTableOf(T83::CodeMode) { return kEnum33; }
+const EnumTable& EnumTableOf(T88::Type) { return kEnum34; }
+const EnumTable& EnumTableOf(T93::Result_) { return kEnum35; }
 const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdCodesByCodeResponse::UserCardStatus) {
-  return kEnum30;
+  return kEnum36;
 }
 const EnumTable& EnumTableOf(PostMembercardOpenCardsByCardIdQrcodeRequest::ActivateType) {
-  return kEnum31;
+  return kEnum37;
 }
-const EnumTable& EnumTableOf(T108::MemberPriceTitle) { return kEnum32; }
-const EnumTable& EnumTableOf(T108::FavorModuleTitle) { return kEnum33; }
+const EnumTable& EnumTableOf(T103::MemberPriceTitle) { return kEnum38; }
+const EnumTable& EnumTableOf(T103::FavorModuleTitle) { return kEnum39; }
 const EnumTable& EnumTableOf(GetMembercardOpenPhonenumberMemberSearchResponse::ReceiveStatus) {
-  return kEnum34;
+  return kEnum40;
 }
 const EnumTable& EnumTableOf(PostPartnerDeliveryPlanDeliveryPlansRequest::UsageMode) {
-  return kEnum35;
+  return kEnum41;
 }
-const EnumTable& EnumTableOf(T113::PlanState) { return kEnum36; }
+const EnumTable& EnumTableOf(T108::PlanState) { return kEnum42; }
 const EnumTable& EnumTableOf(
     GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest::AuditState) {
-  return kEnum37;
+  return kEnum43;
 }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponImageGenerationTasksRequest::ImageGenerationType) {
-  return kEnum38;
+  return kEnum44;
 }
-const EnumTable& EnumTableOf(T115::Scope) { return kEnum39; }
+const EnumTable& EnumTableOf(T110::Scope) { return kEnum45; }
 const EnumTable& EnumTableOf(
     GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::TaskState) {
-  return kEnum40;
+  return kEnum46;
 }
 const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsRequest::UsageMode) {
-  return kEnum41;
+  return kEnum47;
 }
-const EnumTable& EnumTableOf(T121::Type) { return kEnum42; }
-const EnumTable& EnumTableOf(T125::CouponCodeMode) { return kEnum43; }
-const EnumTable& EnumTableOf(T129::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T134::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T134::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T136::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T125::StoreScope) { return kEnum48; }
+const EnumTable& EnumTableOf(T116::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T120::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T124::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T129::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T129::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T131::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T120::StoreScope) { return kEnum54; }
 const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsResponse::State) {
-  return kEnum49;
+  return kEnum55;
 }
-const EnumTable& EnumTableOf(T140::State) { return kEnum50; }
-const EnumTable& EnumTableOf(T146::CouponCodeMode) { return kEnum51; }
+const EnumTable& EnumTableOf(T135::State) { return kEnum56; }
+const EnumTable& EnumTableOf(T141::CouponCodeMode) { return kEnum57; }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest::
         UpdateMode) {
-  return kEnum52;
+  return kEnum58;
 }
-const EnumTable& EnumTableOf(T158::CouponState) { return kEnum53; }
-const EnumTable& EnumTableOf(T158::SendChannel) { return kEnum54; }
-const EnumTable& EnumTableOf(T165::CouponTagList) { return kEnum55; }
-const EnumTable& EnumTableOf(T168::DetailState) { return kEnum56; }
-const EnumTable& EnumTableOf(T180::Type) { return kEnum57; }
-const EnumTable& EnumTableOf(T181::BusinessType) { return kEnum58; }
-const EnumTable& EnumTableOf(PostPartnershipsBuildResponse::State) { return kEnum59; }
+const EnumTable& EnumTableOf(T153::CouponState) { return kEnum59; }
+const EnumTable& EnumTableOf(T153::SendChannel) { return kEnum60; }
+const EnumTable& EnumTableOf(T160::CouponTagList) { return kEnum61; }
+const EnumTable& EnumTableOf(T163::DetailState) { return kEnum62; }
+const EnumTable& EnumTableOf(T175::Type) { return kEnum63; }
+const EnumTable& EnumTableOf(T176::BusinessType) { return kEnum64; }
+const EnumTable& EnumTableOf(PostPartnershipsBuildResponse::State) { return kEnum65; }
 const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesRequest::ActivityStatus) {
-  return kEnum60;
+  return kEnum66;
 }
-const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesRequest::AwardType) { return kEnum61; }
-const EnumTable& EnumTableOf(T187::DeliveryPurpose) { return kEnum62; }
-const EnumTable& EnumTableOf(T191::PaymentSceneList) { return kEnum63; }
-const EnumTable& EnumTableOf(T192::PaymentMethod) { return kEnum64; }
-const EnumTable& EnumTableOf(T194::MerchantOption) { return kEnum65; }
-const EnumTable& EnumTableOf(T194::SendContent) { return kEnum66; }
-const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::ActivityType) {
-  return kEnum67;
-}
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesRequest::AwardType) { return kEnum67; }
+const EnumTable& EnumTableOf(T182::DeliveryPurpose) { return kEnum68; }
+const EnumTable& EnumTableOf(T185::DeliveryUserCategory) { return kEnum69; }
+const EnumTable& EnumTableOf(T186::PaymentSceneList) { return kEnum70; }
+const EnumTable& EnumTableOf(T187::PaymentMethod) { return kEnum71; }
+const EnumTable& EnumTableOf(T189::MerchantOption) { return kEnum72; }
+const EnumTable& EnumTableOf(T189::SendContent) { return kEnum73; }
+const EnumTable& EnumTableOf(T181::ActivityType) { return kEnum74; }
+const EnumTable& EnumTableOf(T181::ActivityStatus) { return kEnum75; }
 const EnumTable& EnumTableOf(PostShoppingReceiptCustomentrancesRequest::CustomEntranceType) {
-  return kEnum68;
+  return kEnum76;
 }
 const EnumTable& EnumTableOf(PostShoppingReceiptCustomentrancesRequest::CustomEntranceState) {
-  return kEnum69;
+  return kEnum77;
 }
-const EnumTable& EnumTableOf(T208::State) { return kEnum70; }
+const EnumTable& EnumTableOf(T202::State) { return kEnum78; }
 
 }  // namespace wechatpay::models::v3::marketing

@@ -44,14 +44,14 @@ using T28 = PostPartnerTransactionsExposureRequest::Payer;
 using T29 = PostPartnerTransactionsH5Request::SceneInfo;
 using T30 = T29::H5Info;
 using T31 = GetPartnerTransactionsIdByTransactionIdResponse::Amount;
-using T32 = GetPartnerTransactionsIdByTransactionIdResponse::Payer;
+using T32 = GetPartnerTransactionsIdByTransactionIdResponse::PromotionDetail;
 using T33 = PostPartnerTransactionsJsapiRequest::Payer;
 using T34 = PostPartnerTransactionsJsapiWithContractRequest::ContractInfo;
 using T35 = PostPartnerTransactionsMiniprogramRequest::SceneInfo;
-using T36 = GetPartnerTransactionsOutTradeNoResponse::InstallmentInfo;
-using T37 = PostPartnerTransactionsScannedposRequest::SceneInfo;
-using T38 = PostTransactionsCodepayResponse::Payer;
-using T39 = PostTransactionsExposureRequest::Payer;
+using T36 = PostPartnerTransactionsScannedposRequest::SceneInfo;
+using T37 = PostTransactionsCodepayResponse::Payer;
+using T38 = PostTransactionsExposureRequest::Payer;
+using T39 = GetTransactionsIdByTransactionIdResponse::Amount;
 using T40 = PostTransactionsJsapiRequest::Payer;
 using T41 = PostTransactionsJsapiWithContractRequest::Payer;
 using T42 = PostTransactionsJsapiWithContractRequest::ContractInfo;
@@ -91,9 +91,23 @@ constexpr std::string_view kEnum4Names[] = {
 constexpr EnumTable kEnum4{kEnum4Names, 7};
 
 constexpr std::string_view kEnum5Names[] = {
-    "", "SUCCESS", "REFUND", "NOTPAY", "CLOSED", "REVOKED", "USERPAYING", "PAYERROR",
+    "", "SUCCESS", "REFUND", "NOTPAY", "CLOSED", "REVOKED", "USERPAYING", "PAYERROR", "ACCEPT",
 };
-constexpr EnumTable kEnum5{kEnum5Names, 8};
+constexpr EnumTable kEnum5{kEnum5Names, 9};
+
+constexpr std::string_view kEnum6Names[] = {
+    "",
+    "GLOBAL",
+    "SINGLE",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 3};
+
+constexpr std::string_view kEnum7Names[] = {
+    "",
+    "CASH",
+    "NOCASH",
+};
+constexpr EnumTable kEnum7{kEnum7Names, 3};
 
 }  // namespace
 
@@ -580,29 +594,21 @@ void Serialize(Archive& a, GetPartnerTransactionsIdByTransactionIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerTransactionsIdByTransactionIdResponse& v) {
-  a.Str("sp_appid", v.sp_appid);
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Field("settle_info", v.settle_info);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("transaction_id", v.transaction_id);
   a.Field("trade_type", v.trade_type);
   a.Field("trade_state", v.trade_state);
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("description", v.description);
   a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
-  a.OptStr("time_expire", v.time_expire);
-  a.Str("notify_url", v.notify_url);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.OptList("limit_pay", v.limit_pay);
-  a.OptBool("support_fapiao", v.support_fapiao);
-  a.Field("detail", v.detail);
-  a.Field("scene_info", v.scene_info);
   a.Field("payer", v.payer);
+  a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
 
@@ -870,30 +876,21 @@ void Serialize(Archive& a, GetPartnerTransactionsOutTradeNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerTransactionsOutTradeNoResponse& v) {
-  a.Str("sp_appid", v.sp_appid);
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Field("settle_info", v.settle_info);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("transaction_id", v.transaction_id);
   a.Field("trade_type", v.trade_type);
   a.Field("trade_state", v.trade_state);
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("description", v.description);
   a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
-  a.OptStr("time_expire", v.time_expire);
-  a.Str("notify_url", v.notify_url);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.OptList("limit_pay", v.limit_pay);
-  a.OptBool("support_fapiao", v.support_fapiao);
-  a.Field("detail", v.detail);
-  a.Field("scene_info", v.scene_info);
   a.Field("payer", v.payer);
-  a.Field("installment_info", v.installment_info);
+  a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
 
@@ -1346,19 +1343,13 @@ void Serialize(Archive& a, GetTransactionsIdByTransactionIdResponse& v) {
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("description", v.description);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
-  a.OptStr("time_expire", v.time_expire);
-  a.Str("notify_url", v.notify_url);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.OptList("limit_pay", v.limit_pay);
-  a.OptBool("support_fapiao", v.support_fapiao);
-  a.Field("detail", v.detail);
-  a.Field("scene_info", v.scene_info);
+  a.Field("payer", v.payer);
+  a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
 
@@ -1569,21 +1560,13 @@ void Serialize(Archive& a, GetTransactionsOutTradeNoResponse& v) {
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("description", v.description);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
-  a.OptStr("time_expire", v.time_expire);
-  a.Str("notify_url", v.notify_url);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.OptList("limit_pay", v.limit_pay);
-  a.OptBool("support_fapiao", v.support_fapiao);
-  a.Field("detail", v.detail);
-  a.Field("scene_info", v.scene_info);
   a.Field("payer", v.payer);
-  a.Field("installment_info", v.installment_info);
+  a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
 
@@ -1724,15 +1707,15 @@ static void Serialize(Archive& a, T5& v) {
 }
 
 static void Serialize(Archive& a, T8& v) {
-  a.OptStr("id", v.id);
-  a.Str("name", v.name);
-  a.Str("area_code", v.area_code);
-  a.Str("address", v.address);
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T7& v) {
-  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
@@ -1885,7 +1868,7 @@ static void Serialize(Archive& a, T28& v) {
 }
 
 static void Serialize(Archive& a, T30& v) {
-  a.OptStr("type", v.type);
+  a.Str("type", v.type);
   a.OptStr("app_name", v.app_name);
   a.OptStr("app_url", v.app_url);
   a.OptStr("bundle_id", v.bundle_id);
@@ -1894,7 +1877,7 @@ static void Serialize(Archive& a, T30& v) {
 }
 
 static void Serialize(Archive& a, T29& v) {
-  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Field("h5_info", v.h5_info);
@@ -1902,21 +1885,30 @@ static void Serialize(Archive& a, T29& v) {
 }
 
 static void Serialize(Archive& a, T31& v) {
-  a.I64("total", v.total);
+  a.OptI64("total", v.total);
   a.OptStr("currency", v.currency);
-  a.I64("payer_total", v.payer_total);
+  a.OptI64("payer_total", v.payer_total);
   a.OptStr("payer_currency", v.payer_currency);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T32& v) {
-  a.Str("sp_openid", v.sp_openid);
-  a.OptStr("sub_openid", v.sub_openid);
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T33& v) {
-  a.Str("sp_openid", v.sp_openid);
+  a.OptStr("sp_openid", v.sp_openid);
   a.OptStr("sub_openid", v.sub_openid);
   a.Field("identity", v.identity);
   a.Extra(v.extra);
@@ -1943,31 +1935,33 @@ static void Serialize(Archive& a, T35& v) {
 }
 
 static void Serialize(Archive& a, T36& v) {
-  a.Bool("use_subsidy", v.use_subsidy);
-  a.I64("selected_installment_number", v.selected_installment_number);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T37& v) {
   a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T38& v) {
+static void Serialize(Archive& a, T37& v) {
   a.OptStr("openid", v.openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T39& v) {
+static void Serialize(Archive& a, T38& v) {
   a.OptStr("openid", v.openid);
   a.OptStr("phone_number_hash", v.phone_number_hash);
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T39& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.Extra(v.extra);
+}
+
 static void Serialize(Archive& a, T40& v) {
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Field("identity", v.identity);
   a.Extra(v.extra);
 }
@@ -2096,8 +2090,8 @@ GetPartnerTransactionsIdByTransactionIdRequest::~GetPartnerTransactionsIdByTrans
     default;
 T31::Amount() = default;
 T31::~Amount() = default;
-T32::Payer() = default;
-T32::~Payer() = default;
+T32::PromotionDetail() = default;
+T32::~PromotionDetail() = default;
 GetPartnerTransactionsIdByTransactionIdResponse::GetPartnerTransactionsIdByTransactionIdResponse() =
     default;
 GetPartnerTransactionsIdByTransactionIdResponse::
@@ -2130,8 +2124,6 @@ PostPartnerTransactionsNativeResponse::PostPartnerTransactionsNativeResponse() =
 PostPartnerTransactionsNativeResponse::~PostPartnerTransactionsNativeResponse() = default;
 GetPartnerTransactionsOutTradeNoRequest::GetPartnerTransactionsOutTradeNoRequest() = default;
 GetPartnerTransactionsOutTradeNoRequest::~GetPartnerTransactionsOutTradeNoRequest() = default;
-T36::InstallmentInfo() = default;
-T36::~InstallmentInfo() = default;
 GetPartnerTransactionsOutTradeNoResponse::GetPartnerTransactionsOutTradeNoResponse() = default;
 GetPartnerTransactionsOutTradeNoResponse::~GetPartnerTransactionsOutTradeNoResponse() = default;
 PostPartnerTransactionsOutTradeNoCloseRequest::PostPartnerTransactionsOutTradeNoCloseRequest() =
@@ -2146,8 +2138,8 @@ PostPartnerTransactionsOutTradeNoReverseResponse::
     PostPartnerTransactionsOutTradeNoReverseResponse() = default;
 PostPartnerTransactionsOutTradeNoReverseResponse::
     ~PostPartnerTransactionsOutTradeNoReverseResponse() = default;
-T37::SceneInfo() = default;
-T37::~SceneInfo() = default;
+T36::SceneInfo() = default;
+T36::~SceneInfo() = default;
 PostPartnerTransactionsScannedposRequest::PostPartnerTransactionsScannedposRequest() = default;
 PostPartnerTransactionsScannedposRequest::~PostPartnerTransactionsScannedposRequest() = default;
 PostPartnerTransactionsScannedposResponse::PostPartnerTransactionsScannedposResponse() = default;
@@ -2162,12 +2154,12 @@ PostTransactionsAppWithContractResponse::PostTransactionsAppWithContractResponse
 PostTransactionsAppWithContractResponse::~PostTransactionsAppWithContractResponse() = default;
 PostTransactionsCodepayRequest::PostTransactionsCodepayRequest() = default;
 PostTransactionsCodepayRequest::~PostTransactionsCodepayRequest() = default;
-T38::Payer() = default;
-T38::~Payer() = default;
+T37::Payer() = default;
+T37::~Payer() = default;
 PostTransactionsCodepayResponse::PostTransactionsCodepayResponse() = default;
 PostTransactionsCodepayResponse::~PostTransactionsCodepayResponse() = default;
-T39::Payer() = default;
-T39::~Payer() = default;
+T38::Payer() = default;
+T38::~Payer() = default;
 PostTransactionsExposureRequest::PostTransactionsExposureRequest() = default;
 PostTransactionsExposureRequest::~PostTransactionsExposureRequest() = default;
 PostTransactionsExposureResponse::PostTransactionsExposureResponse() = default;
@@ -2178,6 +2170,8 @@ PostTransactionsH5Response::PostTransactionsH5Response() = default;
 PostTransactionsH5Response::~PostTransactionsH5Response() = default;
 GetTransactionsIdByTransactionIdRequest::GetTransactionsIdByTransactionIdRequest() = default;
 GetTransactionsIdByTransactionIdRequest::~GetTransactionsIdByTransactionIdRequest() = default;
+T39::Amount() = default;
+T39::~Amount() = default;
 GetTransactionsIdByTransactionIdResponse::GetTransactionsIdByTransactionIdResponse() = default;
 GetTransactionsIdByTransactionIdResponse::~GetTransactionsIdByTransactionIdResponse() = default;
 T40::Payer() = default;
@@ -2219,5 +2213,7 @@ const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::Tr
 const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::TradeState) {
   return kEnum5;
 }
+const EnumTable& EnumTableOf(T32::Scope) { return kEnum6; }
+const EnumTable& EnumTableOf(T32::Type) { return kEnum7; }
 
 }  // namespace wechatpay::models::v3::pay

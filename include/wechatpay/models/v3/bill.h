@@ -30,12 +30,13 @@ struct GetFundflowbillRequest {
     kBasic = 1,      // "BASIC"
     kOperation = 2,  // "OPERATION"
     kFees = 3,       // "FEES"
+    kAll = 4,        // "ALL"
   };
   enum class TarType : std::int32_t {
     kUnrecognized = 0,
     kGzip = 1,  // "GZIP"
   };
-  std::string bill_date;
+  std::optional<std::string> bill_date;
   std::optional<std::string> sub_mchid;
   Enum<AccountType> account_type;
   Enum<TarType> tar_type;
@@ -50,7 +51,12 @@ struct GetFundflowbillRequest {
   ~GetFundflowbillRequest();
 };
 struct GetFundflowbillResponse {
-  std::string hash_type;
+  enum class HashType : std::int32_t {
+    kUnrecognized = 0,
+    kSha1 = 1,  // "SHA1"
+  };
+  // required
+  Enum<HashType> hash_type;
   std::string hash_value;
   std::string download_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -109,13 +115,12 @@ struct GetSubMerchantFundflowbillRequest {
     kOperation = 2,  // "OPERATION"
     kFees = 3,       // "FEES"
     kDeposit = 4,    // "DEPOSIT"
+    kAll = 5,        // "ALL"
   };
-  std::string sub_mchid;
-  std::string bill_date;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> bill_date;
   Enum<TarType> tar_type;
-  // required
   Enum<Algorithm> algorithm;
-  // required
   Enum<AccountType> account_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -129,10 +134,12 @@ struct GetSubMerchantFundflowbillRequest {
 };
 struct GetSubMerchantFundflowbillResponse {
   struct DownloadBillList {
+    using HashType = GetFundflowbillResponse::HashType;
     std::int64_t bill_sequence = 0;
     std::string download_url;
     std::string encrypt_key;
-    std::string hash_type;
+    // required
+    Enum<HashType> hash_type;
     std::string hash_value;
     std::string nonce;
     // Unknown members.
@@ -203,7 +210,7 @@ struct GetTradebillRequest {
     kRefSpecial = 7,      // "REF_SPECIAL"
   };
   using TarType = GetFundflowbillRequest::TarType;
-  std::string bill_date;
+  std::optional<std::string> bill_date;
   std::optional<std::string> sub_mchid;
   Enum<BillType> bill_type;
   Enum<TarType> tar_type;
@@ -218,7 +225,9 @@ struct GetTradebillRequest {
   ~GetTradebillRequest();
 };
 struct GetTradebillResponse {
-  std::string hash_type;
+  using HashType = GetFundflowbillResponse::HashType;
+  // required
+  Enum<HashType> hash_type;
   std::string hash_value;
   std::string download_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -272,6 +281,7 @@ void Serialize(Archive& archive, GetTradebillRequest& value);
 void Serialize(Archive& archive, GetTradebillResponse& value);
 const EnumTable& EnumTableOf(GetFundflowbillRequest::AccountType);
 const EnumTable& EnumTableOf(GetFundflowbillRequest::TarType);
+const EnumTable& EnumTableOf(GetFundflowbillResponse::HashType);
 const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::Algorithm);
 const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::AccountType);
 const EnumTable& EnumTableOf(GetTradebillRequest::BillType);

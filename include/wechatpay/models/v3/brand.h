@@ -4672,10 +4672,11 @@ struct GetProfitsharingBrandConfigsByBrandMchid {
 
 // POST v3/brand/profitsharing/finish-order
 struct PostProfitsharingFinishOrderRequest {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string description;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> description;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4737,9 +4738,9 @@ struct PostProfitsharingFinishOrder {
 
 // GET v3/brand/profitsharing/orders
 struct GetProfitsharingOrdersRequest {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4857,11 +4858,10 @@ struct GetProfitsharingOrders {
 struct PostProfitsharingOrdersRequest {
   struct Receivers {
     using Type = GetProfitsharingOrdersResponse::Receivers::Type;
-    // required
     Enum<Type> type;
-    std::string account;
-    std::int64_t amount = 0;
-    std::string description;
+    std::optional<std::string> account;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
     // format base64; encrypted with the platform key when sent
     std::optional<std::string> name;
     // Unknown members.
@@ -4874,15 +4874,15 @@ struct PostProfitsharingOrdersRequest {
     Receivers& operator=(Receivers&&) = default;
     ~Receivers();
   };
-  std::string brand_mchid;
-  std::string sub_mchid;
-  std::string appid;
+  std::optional<std::string> brand_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::string transaction_id;
-  std::string out_order_no;
-  // required
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
   std::vector<Receivers> receivers;
-  bool finish = false;
+  std::optional<bool> finish;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5055,14 +5055,12 @@ struct PostProfitsharingReceiversAddRequest {
     kStaff = 5,            // "STAFF"
     kOthers = 6,           // "OTHERS"
   };
-  std::string brand_mchid;
-  std::string appid;
+  std::optional<std::string> brand_mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  // required
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   std::optional<std::string> name;
-  // required
   Enum<RelationType> relation_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -5128,12 +5126,11 @@ struct PostProfitsharingReceiversAdd {
 // POST v3/brand/profitsharing/receivers/delete
 struct PostProfitsharingReceiversDeleteRequest {
   using Type = GetProfitsharingOrdersResponse::Receivers::Type;
-  std::string brand_mchid;
-  std::string appid;
+  std::optional<std::string> brand_mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  // required
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5199,8 +5196,8 @@ struct PostProfitsharingReceiversDelete {
 
 // GET v3/brand/profitsharing/returnorders
 struct GetProfitsharingReturnordersRequest {
-  std::string sub_mchid;
-  std::string out_return_no;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_return_no;
   std::optional<std::string> order_id;
   std::optional<std::string> out_order_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -5285,13 +5282,13 @@ struct GetProfitsharingReturnorders {
 
 // POST v3/brand/profitsharing/returnorders
 struct PostProfitsharingReturnordersRequest {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> order_id;
   std::optional<std::string> out_order_no;
-  std::string out_return_no;
-  std::string return_mchid;
-  std::int64_t amount = 0;
-  std::string description;
+  std::optional<std::string> out_return_no;
+  std::optional<std::string> return_mchid;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -45,10 +45,10 @@ struct GetCertificatesRequest {
 struct GetCertificatesResponse {
   struct Data {
     struct EncryptCertificate {
-      std::optional<std::string> algorithm;
-      std::optional<std::string> nonce;
-      std::optional<std::string> associated_data;
-      std::optional<std::string> ciphertext;
+      std::string algorithm;
+      std::string nonce;
+      std::string associated_data;
+      std::string ciphertext;
       // Unknown members.
       JsonValue extra;
 
@@ -59,12 +59,12 @@ struct GetCertificatesResponse {
       EncryptCertificate& operator=(EncryptCertificate&&) = default;
       ~EncryptCertificate();
     };
-    std::optional<std::string> serial_no;
+    std::string serial_no;
     // format rfc3339
-    std::optional<std::string> effective_time;
+    std::string effective_time;
     // format rfc3339
-    std::optional<std::string> expire_time;
-    std::optional<EncryptCertificate> encrypt_certificate;
+    std::string expire_time;
+    EncryptCertificate encrypt_certificate;
     // Unknown members.
     JsonValue extra;
 
@@ -75,7 +75,6 @@ struct GetCertificatesResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  // required
   std::vector<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;

@@ -1788,7 +1788,10 @@ struct PostApplymentsByApplymentIdRevoke {
 struct GetBillFundflowbillRequest {
   enum class AccountType : std::int32_t {
     kUnrecognized = 0,
-    kAll = 1,  // "ALL"
+    kAll = 1,        // "ALL"
+    kBasic = 2,      // "BASIC"
+    kOperation = 3,  // "OPERATION"
+    kFees = 4,       // "FEES"
   };
   enum class TarType : std::int32_t {
     kUnrecognized = 0,
@@ -1799,11 +1802,9 @@ struct GetBillFundflowbillRequest {
     kAeadAes256Gcm = 1,  // "AEAD_AES_256_GCM"
     kSm4Gcm = 2,         // "SM4_GCM"
   };
-  std::string bill_date;
-  // required
+  std::optional<std::string> bill_date;
   Enum<AccountType> account_type;
   Enum<TarType> tar_type;
-  // required
   Enum<Algorithm> algorithm;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -3840,7 +3841,7 @@ struct GetMchTransferTransferBillsTransferBillNo {
 
 // GET v3/ecommerce/profitsharing/after-sales-orders
 struct GetProfitsharingAfterSalesOrdersRequest {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> transaction_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -3932,14 +3933,12 @@ struct PostProfitsharingAfterSalesOrdersRequest {
     kChangeTicket = 2,  // "CHANGE_TICKET"
     kReturnGoods = 3,   // "RETURN_GOODS"
   };
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::int64_t amount = 0;
-  // required
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::int64_t> amount;
   Enum<Type> type;
-  // required
   Enum<Scene> scene;
-  std::string refund_id;
+  std::optional<std::string> refund_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4004,10 +4003,11 @@ struct PostProfitsharingAfterSalesOrders {
 
 // POST v3/ecommerce/profitsharing/finish-order
 struct PostProfitsharingFinishOrderRequest {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string description;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> description;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4069,9 +4069,9 @@ struct PostProfitsharingFinishOrder {
 
 // GET v3/ecommerce/profitsharing/orders
 struct GetProfitsharingOrdersRequest {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4122,40 +4122,12 @@ struct GetProfitsharingOrdersResponse {
     Receivers& operator=(Receivers&&) = default;
     ~Receivers();
   };
-  enum class AbnormalStatus : std::int32_t {
-    kUnrecognized = 0,
-    kAbnormalPending = 1,   // "ABNORMAL_PENDING"
-    kAbnormalFinished = 2,  // "ABNORMAL_FINISHED"
-    kAbnormalClosed = 3,    // "ABNORMAL_CLOSED"
-  };
-  enum class FundsAbnormalClosedReason : std::int32_t {
-    kUnrecognized = 0,
-    kClosedReasonTimeout = 1,           // "CLOSED_REASON_TIMEOUT"
-    kClosedReasonRestrictTransfer = 2,  // "CLOSED_REASON_RESTRICT_TRANSFER"
-  };
-  struct FundsAbnormalReceivers {
-    std::optional<std::string> mchid;
-    // Unknown members.
-    JsonValue extra;
-
-    FundsAbnormalReceivers();
-    FundsAbnormalReceivers(const FundsAbnormalReceivers&) = default;
-    FundsAbnormalReceivers(FundsAbnormalReceivers&&) = default;
-    FundsAbnormalReceivers& operator=(const FundsAbnormalReceivers&) = default;
-    FundsAbnormalReceivers& operator=(FundsAbnormalReceivers&&) = default;
-    ~FundsAbnormalReceivers();
-  };
   std::string sub_mchid;
   std::string transaction_id;
   std::string out_order_no;
   std::string order_id;
   Enum<Status_> status;
   std::vector<Receivers> receivers;
-  std::optional<std::string> close_reason;
-  Enum<AbnormalStatus> abnormal_status;
-  Enum<FundsAbnormalClosedReason> funds_abnormal_closed_reason;
-  std::optional<std::string> funds_abnormal_redirect_id;
-  std::vector<FundsAbnormalReceivers> funds_abnormal_receivers;
   std::optional<std::int64_t> finish_amount;
   std::optional<std::string> finish_description;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -4204,13 +4176,13 @@ struct GetProfitsharingOrders {
 struct PostProfitsharingOrdersRequest {
   struct Receivers {
     using Type = GetProfitsharingOrdersResponse::Receivers::Type;
-    // required
     Enum<Type> type;
-    std::string receiver_account;
-    std::int64_t amount = 0;
-    std::string description;
+    std::optional<std::string> receiver_account;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
     // format base64; encrypted with the platform key when sent
     std::optional<std::string> receiver_name;
+    std::optional<std::string> receiver_mchid;
     // Unknown members.
     JsonValue extra;
 
@@ -4222,12 +4194,12 @@ struct PostProfitsharingOrdersRequest {
     ~Receivers();
   };
   std::optional<std::string> appid;
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  // required
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
   std::vector<Receivers> receivers;
-  bool finish = false;
+  std::optional<bool> finish;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4239,14 +4211,18 @@ struct PostProfitsharingOrdersRequest {
   ~PostProfitsharingOrdersRequest();
 };
 struct PostProfitsharingOrdersResponse {
-  using Status_ = GetProfitsharingOrdersResponse::Status_;
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kPending = 1,   // "PENDING"
+    kSuccess = 2,   // "SUCCESS"
+    kAdjust = 3,    // "ADJUST"
+    kReturned = 4,  // "RETURNED"
+    kClosed = 5,    // "CLOSED"
+  };
   struct Receivers {
     using Result_ = GetProfitsharingOrdersResponse::Receivers::Result_;
     using FailReason = GetProfitsharingAfterSalesOrdersResponse::FailReason;
     using Type = GetProfitsharingOrdersResponse::Receivers::Type;
-    using AbnormalStatus = GetProfitsharingOrdersResponse::AbnormalStatus;
-    using FundsAbnormalClosedReason = GetProfitsharingOrdersResponse::FundsAbnormalClosedReason;
-    using FundsAbnormalReceivers = GetProfitsharingOrdersResponse::FundsAbnormalReceivers;
     std::int64_t amount = 0;
     std::string description;
     Enum<Result_> result;
@@ -4257,10 +4233,7 @@ struct PostProfitsharingOrdersResponse {
     Enum<Type> type;
     std::string receiver_account;
     std::string detail_id;
-    Enum<AbnormalStatus> abnormal_status;
-    Enum<FundsAbnormalClosedReason> funds_abnormal_closed_reason;
-    std::optional<std::string> funds_abnormal_redirect_id;
-    std::vector<FundsAbnormalReceivers> funds_abnormal_receivers;
+    std::optional<std::string> receiver_mchid;
     // Unknown members.
     JsonValue extra;
 
@@ -4393,14 +4366,12 @@ struct GetProfitsharingOrdersByTransactionIdAmounts {
 struct PostProfitsharingReceiversAddRequest {
   using Type = GetProfitsharingOrdersResponse::Receivers::Type;
   using RelationType = GetProfitsharingOrdersResponse::Receivers::Type;
-  std::string appid;
-  // required
+  std::optional<std::string> appid;
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   std::optional<std::string> name;
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> encrypted_name;
-  // required
   Enum<RelationType> relation_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -4465,10 +4436,9 @@ struct PostProfitsharingReceiversAdd {
 // POST v3/ecommerce/profitsharing/receivers/delete
 struct PostProfitsharingReceiversDeleteRequest {
   using Type = GetProfitsharingOrdersResponse::Receivers::Type;
-  std::string appid;
-  // required
+  std::optional<std::string> appid;
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4533,10 +4503,10 @@ struct PostProfitsharingReceiversDelete {
 
 // GET v3/ecommerce/profitsharing/returnorders
 struct GetProfitsharingReturnordersRequest {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> order_id;
   std::optional<std::string> out_order_no;
-  std::string out_return_no;
+  std::optional<std::string> out_return_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4617,13 +4587,13 @@ struct GetProfitsharingReturnorders {
 
 // POST v3/ecommerce/profitsharing/returnorders
 struct PostProfitsharingReturnordersRequest {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> order_id;
   std::optional<std::string> out_order_no;
-  std::string out_return_no;
-  std::string return_mchid;
-  std::int64_t amount = 0;
-  std::string description;
+  std::optional<std::string> out_return_no;
+  std::optional<std::string> return_mchid;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
   std::optional<std::string> transaction_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -4704,9 +4674,8 @@ struct PostRefundsApplyRequest {
         kAvailable = 1,    // "AVAILABLE"
         kUnavailable = 2,  // "UNAVAILABLE"
       };
-      // required
       Enum<Account> account;
-      std::int64_t amount = 0;
+      std::optional<std::int64_t> amount;
       // Unknown members.
       JsonValue extra;
 
@@ -4717,9 +4686,9 @@ struct PostRefundsApplyRequest {
       From& operator=(From&&) = default;
       ~From();
     };
-    std::int64_t refund = 0;
+    std::optional<std::int64_t> refund;
     std::vector<From> from;
-    std::int64_t total = 0;
+    std::optional<std::int64_t> total;
     std::optional<std::string> currency;
     // Unknown members.
     JsonValue extra;
@@ -4744,19 +4713,18 @@ struct PostRefundsApplyRequest {
   };
   std::optional<std::string> individual_auth_id;
   std::optional<std::string> sub_mchid;
-  std::string sp_appid;
+  std::optional<std::string> sp_appid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> combine_mchid;
   std::optional<std::string> combine_out_trade_no;
   std::string combine_transaction_id;
   std::optional<std::string> transaction_id;
   std::optional<std::string> out_trade_no;
-  std::string out_refund_no;
+  std::optional<std::string> out_refund_no;
   std::optional<std::string> reason;
-  Amount amount;
+  std::optional<Amount> amount;
   std::optional<std::string> notify_url;
   Enum<RefundAccount> refund_account;
-  // required
   Enum<FundsAccount> funds_account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -4906,7 +4874,21 @@ struct GetRefundsIdByRefundIdResponse {
     kAbnormal = 4,    // "ABNORMAL"
   };
   struct Amount {
-    using From = PostRefundsApplyRequest::Amount::From;
+    struct From {
+      using Account = PostRefundsApplyRequest::Amount::From::Account;
+      // required
+      Enum<Account> account;
+      std::int64_t amount = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      From();
+      From(const From&) = default;
+      From(From&&) = default;
+      From& operator=(const From&) = default;
+      From& operator=(From&&) = default;
+      ~From();
+    };
     std::int64_t refund = 0;
     std::vector<From> from;
     std::int64_t payer_refund = 0;
@@ -5253,7 +5235,7 @@ struct PostRefundsByRefundIdApplyAbnormalRefund {
 
 // GET v3/ecommerce/refunds/{refund_id}/return-advance
 struct GetRefundsByRefundIdReturnAdvanceRequest {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5326,7 +5308,7 @@ struct GetRefundsByRefundIdReturnAdvance {
 
 // POST v3/ecommerce/refunds/{refund_id}/return-advance
 struct PostRefundsByRefundIdReturnAdvanceRequest {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5490,9 +5472,9 @@ struct GetSubjectSubMerchants {
 
 // POST v3/ecommerce/subsidies/cancel
 struct PostSubsidiesCancelRequest {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string description;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> description;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5558,10 +5540,10 @@ struct PostSubsidiesCancel {
 
 // POST v3/ecommerce/subsidies/create
 struct PostSubsidiesCreateRequest {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::int64_t amount = 0;
-  std::string description;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
   std::optional<std::string> refund_id;
   std::optional<std::string> out_subsidy_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -5590,6 +5572,7 @@ struct PostSubsidiesCreateResponse {
   Enum<Result_> result;
   // format rfc3339
   std::string success_time;
+  std::optional<std::string> out_subsidy_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5634,26 +5617,13 @@ struct PostSubsidiesCreate {
 
 // POST v3/ecommerce/subsidies/return
 struct PostSubsidiesReturnRequest {
-  struct From {
-    using Account = PostRefundsApplyRequest::Amount::From::Account;
-    Enum<Account> account;
-    std::optional<std::int64_t> amount;
-    // Unknown members.
-    JsonValue extra;
-
-    From();
-    From(const From&) = default;
-    From(From&&) = default;
-    From& operator=(const From&) = default;
-    From& operator=(From&&) = default;
-    ~From();
-  };
-  std::string sub_mchid;
-  std::string out_order_no;
-  std::string transaction_id;
-  std::string refund_id;
-  std::int64_t amount = 0;
-  std::string description;
+  using From = PostRefundsApplyRequest::Amount::From;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> refund_id;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
   std::optional<std::string> subsidy_id;
   std::vector<From> from;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -5668,6 +5638,7 @@ struct PostSubsidiesReturnRequest {
 };
 struct PostSubsidiesReturnResponse {
   using Result_ = PostSubsidiesCreateResponse::Result_;
+  using From = PostRefundsApplyRequest::Amount::From;
   std::string sub_mchid;
   std::string transaction_id;
   std::string subsidy_refund_id;
@@ -5679,6 +5650,8 @@ struct PostSubsidiesReturnResponse {
   Enum<Result_> result;
   // format rfc3339
   std::string success_time;
+  std::optional<std::string> subsidy_id;
+  std::vector<From> from;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5898,8 +5871,7 @@ const EnumTable& EnumTableOf(PostProfitsharingAfterSalesOrdersRequest::Scene);
 const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Status_);
 const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Receivers::Result_);
 const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Receivers::Type);
-const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::AbnormalStatus);
-const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::FundsAbnormalClosedReason);
+const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Status_);
 const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::Result_);
 const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::FailReason);
 const EnumTable& EnumTableOf(PostRefundsApplyRequest::Amount::From::Account);

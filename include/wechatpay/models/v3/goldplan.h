@@ -48,10 +48,7 @@ struct PostMerchantsChangecustompagestatusRequest {
   ~PostMerchantsChangecustompagestatusRequest();
 };
 struct PostMerchantsChangecustompagestatusResponse {
-  using OperationType = PostMerchantsChangecustompagestatusRequest::OperationType;
   std::string sub_mchid;
-  // required
-  Enum<OperationType> operation_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -320,6 +317,7 @@ struct PostMerchantsSetAdvertisingIndustryFilterRequest {
   using AdvertisingIndustryFilters =
       PatchMerchantsOpenAdvertisingShowRequest::AdvertisingIndustryFilters;
   std::string sub_mchid;
+  // required
   std::vector<Enum<AdvertisingIndustryFilters>> advertising_industry_filters;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;

@@ -37,7 +37,7 @@ struct GetBrandsByBrandIdRequest {
 };
 struct GetBrandsByBrandIdResponse {
   std::int64_t donate_count = 0;
-  std::int64_t consume_count = 0;
+  std::optional<std::int64_t> consume_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -85,7 +85,7 @@ struct GetBrandsByBrandId {
 // GET v3/lovefeast/users/{openid}/orders/brand-id/{brand_id}
 struct GetUsersByOpenidOrdersBrandIdRequest {
   std::optional<std::int64_t> offset;
-  std::optional<std::int64_t> limit;
+  std::int64_t limit = 0;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -105,7 +105,7 @@ struct GetUsersByOpenidOrdersBrandIdResponse {
       kEntrustPay = 2,      // "ENTRUST_PAY"
     };
     struct Payer {
-      std::optional<std::string> openid;
+      std::string openid;
       std::optional<std::string> sub_openid;
       std::optional<std::string> avatar;
       std::optional<std::string> nickname;
@@ -120,10 +120,10 @@ struct GetUsersByOpenidOrdersBrandIdResponse {
       ~Payer();
     };
     struct Amount {
-      std::optional<std::int64_t> total;
-      std::optional<std::int64_t> payer_total;
-      std::optional<std::string> currency;
-      std::optional<std::string> payer_currency;
+      std::int64_t total = 0;
+      std::int64_t payer_total = 0;
+      std::string currency;
+      std::string payer_currency;
       // Unknown members.
       JsonValue extra;
 
@@ -134,18 +134,19 @@ struct GetUsersByOpenidOrdersBrandIdResponse {
       Amount& operator=(Amount&&) = default;
       ~Amount();
     };
-    std::optional<std::string> welfare_trade_id;
-    std::optional<std::string> appid;
+    std::string welfare_trade_id;
+    std::string appid;
     std::optional<std::string> sub_appid;
-    std::optional<std::string> brand_id;
+    std::int64_t brand_id = 0;
+    // required
     Enum<DonateSource> donate_source;
     std::optional<std::string> merchant_order;
-    std::optional<std::string> institution_name;
-    std::optional<std::string> business_id;
-    std::optional<std::string> business_name;
-    std::optional<std::string> success_time;
-    std::optional<Payer> payer;
-    std::optional<Amount> amount;
+    std::string institution_name;
+    std::string business_id;
+    std::string business_name;
+    std::string success_time;
+    Payer payer;
+    Amount amount;
     std::optional<std::string> device_id;
     // Unknown members.
     JsonValue extra;
@@ -157,11 +158,12 @@ struct GetUsersByOpenidOrdersBrandIdResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::optional<std::int64_t> count;
+  std::int64_t count = 0;
   // default 10
-  std::optional<std::int64_t> limit;
-  std::optional<std::int64_t> offset;
-  std::optional<std::int64_t> total_count;
+  std::int64_t limit = 0;
+  std::int64_t offset = 0;
+  std::int64_t total_count = 0;
+  // required
   std::vector<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -233,18 +235,19 @@ struct GetUsersByOpenidOrdersOutTradeNoResponse {
   using DonateSource = GetUsersByOpenidOrdersBrandIdResponse::Data::DonateSource;
   using Payer = GetUsersByOpenidOrdersBrandIdResponse::Data::Payer;
   using Amount = GetUsersByOpenidOrdersBrandIdResponse::Data::Amount;
-  std::optional<std::string> welfare_trade_id;
-  std::optional<std::string> appid;
+  std::string welfare_trade_id;
+  std::string appid;
   std::optional<std::string> sub_appid;
-  std::optional<std::string> brand_id;
+  std::int64_t brand_id = 0;
+  // required
   Enum<DonateSource> donate_source;
   std::optional<std::string> merchant_order;
-  std::optional<std::string> institution_name;
-  std::optional<std::string> business_id;
-  std::optional<std::string> business_name;
-  std::optional<std::string> success_time;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
+  std::string institution_name;
+  std::string business_id;
+  std::string business_name;
+  std::string success_time;
+  Payer payer;
+  Amount amount;
   std::optional<std::string> device_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;

@@ -73,7 +73,6 @@ struct PostBatchesRequest {
   std::string batch_remark;
   std::int64_t total_amount = 0;
   std::int64_t total_num = 0;
-  // required
   std::vector<TransferDetailList> transfer_detail_list;
   std::optional<std::string> sp_appid;
   Enum<TransferPurpose> transfer_purpose;
@@ -91,6 +90,7 @@ struct PostBatchesRequest {
 struct PostBatchesResponse {
   std::string out_batch_no;
   std::string batch_id;
+  // format rfc3339
   std::string create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -157,6 +157,7 @@ struct GetBatchesBatchIdRequest {
   ~GetBatchesBatchIdRequest();
 };
 struct GetBatchesBatchIdResponse {
+  using AuthorizationType = PostBatchesRequest::AuthorizationType;
   enum class CloseReason : std::int32_t {
     kUnrecognized = 0,
     kMerchantRevocation = 1,    // "MERCHANT_REVOCATION"
@@ -186,13 +187,16 @@ struct GetBatchesBatchIdResponse {
   std::optional<std::string> sub_appid;
   std::string batch_status;
   std::string batch_type;
-  std::string authorization_type;
+  // required
+  Enum<AuthorizationType> authorization_type;
   std::string batch_name;
   std::string batch_remark;
   Enum<CloseReason> close_reason;
   std::int64_t total_amount = 0;
   std::int64_t total_num = 0;
+  // format rfc3339
   std::optional<std::string> create_time;
+  // format rfc3339
   std::optional<std::string> update_time;
   std::optional<std::int64_t> success_amount;
   std::optional<std::int64_t> success_num;
@@ -261,6 +265,26 @@ struct GetBatchesBatchIdDetailsDetailIdRequest {
   ~GetBatchesBatchIdDetailsDetailIdRequest();
 };
 struct GetBatchesBatchIdDetailsDetailIdResponse {
+  enum class FailReason : std::int32_t {
+    kUnrecognized = 0,
+    kAccountFrozen = 1,              // "ACCOUNT_FROZEN"
+    kRealNameCheckFail = 2,          // "REAL_NAME_CHECK_FAIL"
+    kNameNotCorrect = 3,             // "NAME_NOT_CORRECT"
+    kOpenidInvalid = 4,              // "OPENID_INVALID"
+    kTransferQuotaExceed = 5,        // "TRANSFER_QUOTA_EXCEED"
+    kDayReceivedQuotaExceed = 6,     // "DAY_RECEIVED_QUOTA_EXCEED"
+    kMonthReceivedQuotaExceed = 7,   // "MONTH_RECEIVED_QUOTA_EXCEED"
+    kDayReceivedCountExceed = 8,     // "DAY_RECEIVED_COUNT_EXCEED"
+    kProductAuthCheckFail = 9,       // "PRODUCT_AUTH_CHECK_FAIL"
+    kOverdueClose = 10,              // "OVERDUE_CLOSE"
+    kIdCardNotCorrect = 11,          // "ID_CARD_NOT_CORRECT"
+    kAccountNotExist = 12,           // "ACCOUNT_NOT_EXIST"
+    kTransferRisk = 13,              // "TRANSFER_RISK"
+    kPayRollCardAlreadyLogout = 14,  // "PAY_ROLL_CARD_ALREADY_LOGOUT"
+    kPayRollCardAlreadyFrozen = 15,  // "PAY_ROLL_CARD_ALREADY_FROZEN"
+    kPayRollCardUnauthorized = 16,   // "PAY_ROLL_CARD_UNAUTHORIZED"
+    kPayRollCardUserNotOpen = 17,    // "PAY_ROLL_CARD_USER_NOT_OPEN"
+  };
   std::string sp_mchid;
   std::string out_batch_no;
   std::string batch_id;
@@ -270,14 +294,13 @@ struct GetBatchesBatchIdDetailsDetailIdResponse {
   std::string detail_status;
   std::int64_t transfer_amount = 0;
   std::string transfer_remark;
-  std::optional<std::string> fail_reason;
+  Enum<FailReason> fail_reason;
   std::string openid;
   std::string username;
+  // format rfc3339
   std::string initiate_time;
+  // format rfc3339
   std::string update_time;
-  std::optional<std::string> account_type;
-  std::optional<std::string> bank_name;
-  std::optional<std::string> bank_card_number_tail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -357,6 +380,7 @@ struct GetBatchesOutBatchNoRequest {
   ~GetBatchesOutBatchNoRequest();
 };
 struct GetBatchesOutBatchNoResponse {
+  using AuthorizationType = PostBatchesRequest::AuthorizationType;
   using CloseReason = GetBatchesBatchIdResponse::CloseReason;
   using TransferDetailList = GetBatchesBatchIdResponse::TransferDetailList;
   using TransferPurpose = PostBatchesRequest::TransferPurpose;
@@ -368,19 +392,21 @@ struct GetBatchesOutBatchNoResponse {
   std::optional<std::string> sub_appid;
   std::string batch_status;
   std::string batch_type;
-  std::string authorization_type;
+  // required
+  Enum<AuthorizationType> authorization_type;
   std::string batch_name;
   std::string batch_remark;
   Enum<CloseReason> close_reason;
   std::int64_t total_amount = 0;
   std::int64_t total_num = 0;
+  // format rfc3339
   std::optional<std::string> create_time;
+  // format rfc3339
   std::optional<std::string> update_time;
   std::optional<std::int64_t> success_amount;
   std::optional<std::int64_t> success_num;
   std::optional<std::int64_t> fail_amount;
   std::optional<std::int64_t> fail_num;
-  // required
   std::vector<TransferDetailList> transfer_detail_list;
   std::optional<std::string> sp_appid;
   Enum<TransferPurpose> transfer_purpose;
@@ -447,6 +473,7 @@ struct GetBatchesOutBatchNoDetailsOutDetailNoRequest {
   ~GetBatchesOutBatchNoDetailsOutDetailNoRequest();
 };
 struct GetBatchesOutBatchNoDetailsOutDetailNoResponse {
+  using FailReason = GetBatchesBatchIdDetailsDetailIdResponse::FailReason;
   std::string sp_mchid;
   std::string out_batch_no;
   std::string batch_id;
@@ -456,14 +483,13 @@ struct GetBatchesOutBatchNoDetailsOutDetailNoResponse {
   std::string detail_status;
   std::int64_t transfer_amount = 0;
   std::string transfer_remark;
-  std::optional<std::string> fail_reason;
+  Enum<FailReason> fail_reason;
   std::string openid;
   std::string username;
+  // format rfc3339
   std::string initiate_time;
+  // format rfc3339
   std::string update_time;
-  std::optional<std::string> account_type;
-  std::optional<std::string> bank_name;
-  std::optional<std::string> bank_card_number_tail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -540,6 +566,7 @@ const EnumTable& EnumTableOf(PostBatchesRequest::TransferPurpose);
 const EnumTable& EnumTableOf(PostBatchesRequest::TransferScene);
 const EnumTable& EnumTableOf(GetBatchesBatchIdRequest::DetailStatus);
 const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::CloseReason);
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReason);
 const EnumTable& EnumTableOf(GetBatchesOutBatchNoRequest::DetailStatus);
 
 // Fluent calls: PartnerTransfer(client).segment().segment(placeholder).get(request).

@@ -323,10 +323,10 @@ struct PostPartnerTransactionsAppRequest {
   };
   struct SceneInfo {
     struct StoreInfo {
-      std::optional<std::string> id;
-      std::string name;
-      std::string area_code;
-      std::string address;
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
       // Unknown members.
       JsonValue extra;
 
@@ -337,7 +337,7 @@ struct PostPartnerTransactionsAppRequest {
       StoreInfo& operator=(StoreInfo&&) = default;
       ~StoreInfo();
     };
-    std::optional<std::string> payer_client_ip;
+    std::string payer_client_ip;
     std::optional<std::string> device_id;
     std::optional<StoreInfo> store_info;
     // Unknown members.
@@ -990,7 +990,7 @@ struct PostPartnerTransactionsH5Request {
   struct SceneInfo {
     using StoreInfo = PostPartnerTransactionsAppRequest::SceneInfo::StoreInfo;
     struct H5Info {
-      std::optional<std::string> type;
+      std::string type;
       std::optional<std::string> app_name;
       std::optional<std::string> app_url;
       std::optional<std::string> bundle_id;
@@ -1005,10 +1005,10 @@ struct PostPartnerTransactionsH5Request {
       H5Info& operator=(H5Info&&) = default;
       ~H5Info();
     };
-    std::optional<std::string> payer_client_ip;
+    std::string payer_client_ip;
     std::optional<std::string> device_id;
     std::optional<StoreInfo> store_info;
-    std::optional<H5Info> h5_info;
+    H5Info h5_info;
     // Unknown members.
     JsonValue extra;
 
@@ -1111,7 +1111,6 @@ struct GetPartnerTransactionsIdByTransactionIdRequest {
   ~GetPartnerTransactionsIdByTransactionIdRequest();
 };
 struct GetPartnerTransactionsIdByTransactionIdResponse {
-  using SettleInfo = PostPartnerTransactionsAppRequest::SettleInfo;
   enum class TradeType : std::int32_t {
     kUnrecognized = 0,
     kJsapi = 1,     // "JSAPI"
@@ -1130,11 +1129,12 @@ struct GetPartnerTransactionsIdByTransactionIdResponse {
     kRevoked = 5,     // "REVOKED"
     kUserpaying = 6,  // "USERPAYING"
     kPayerror = 7,    // "PAYERROR"
+    kAccept = 8,      // "ACCEPT"
   };
   struct Amount {
-    std::int64_t total = 0;
+    std::optional<std::int64_t> total;
     std::optional<std::string> currency;
-    std::int64_t payer_total = 0;
+    std::optional<std::int64_t> payer_total;
     std::optional<std::string> payer_currency;
     // Unknown members.
     JsonValue extra;
@@ -1146,27 +1146,44 @@ struct GetPartnerTransactionsIdByTransactionIdResponse {
     Amount& operator=(Amount&&) = default;
     ~Amount();
   };
-  using LimitPay = PostPartnerTransactionsAppRequest::LimitPay;
-  using Detail = PostPartnerTransactionsAppRequest::Detail;
-  using SceneInfo = PostPartnerTransactionsAppRequest::SceneInfo;
-  struct Payer {
-    std::string sp_openid;
-    std::optional<std::string> sub_openid;
+  using Payer = PostPartnerTransactionsCodepayResponse::Payer;
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCash = 1,    // "CASH"
+      kNocash = 2,  // "NOCASH"
+    };
+    using GoodsDetail = PostPartnerTransactionsCodepayResponse::PromotionDetail::GoodsDetail;
+    std::optional<std::string> coupon_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> stock_id;
+    std::optional<std::int64_t> wechatpay_contribute;
+    std::optional<std::int64_t> merchant_contribute;
+    std::optional<std::int64_t> other_contribute;
+    std::optional<std::string> currency;
+    std::vector<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
-    Payer();
-    Payer(const Payer&) = default;
-    Payer(Payer&&) = default;
-    Payer& operator=(const Payer&) = default;
-    Payer& operator=(Payer&&) = default;
-    ~Payer();
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
   };
-  std::string sp_appid;
-  std::string sp_mchid;
+  std::optional<std::string> sp_appid;
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_appid;
-  std::string sub_mchid;
-  std::optional<SettleInfo> settle_info;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> transaction_id;
   Enum<TradeType> trade_type;
   Enum<TradeState> trade_state;
@@ -1174,19 +1191,11 @@ struct GetPartnerTransactionsIdByTransactionIdResponse {
   std::optional<std::string> bank_type;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::string description;
   std::optional<std::string> attach;
-  std::string out_trade_no;
-  Amount amount;
-  // format rfc3339
-  std::optional<std::string> time_expire;
-  std::string notify_url;
-  std::optional<std::string> goods_tag;
-  std::vector<Enum<LimitPay>> limit_pay;
-  std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
+  std::optional<std::string> out_trade_no;
+  std::optional<Amount> amount;
   std::optional<Payer> payer;
+  std::vector<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1245,7 +1254,7 @@ struct PostPartnerTransactionsJsapiRequest {
   using SceneInfo = PostPartnerTransactionsAppRequest::SceneInfo;
   struct Payer {
     using Identity = PostPartnerTransactionsAppRequest::Payer::Identity;
-    std::string sp_openid;
+    std::optional<std::string> sp_openid;
     std::optional<std::string> sub_openid;
     std::optional<Identity> identity;
     // Unknown members.
@@ -1640,32 +1649,15 @@ struct GetPartnerTransactionsOutTradeNoRequest {
   ~GetPartnerTransactionsOutTradeNoRequest();
 };
 struct GetPartnerTransactionsOutTradeNoResponse {
-  using SettleInfo = PostPartnerTransactionsAppRequest::SettleInfo;
   using TradeType = GetPartnerTransactionsIdByTransactionIdResponse::TradeType;
   using TradeState = GetPartnerTransactionsIdByTransactionIdResponse::TradeState;
   using Amount = GetPartnerTransactionsIdByTransactionIdResponse::Amount;
-  using LimitPay = PostPartnerTransactionsAppRequest::LimitPay;
-  using Detail = PostPartnerTransactionsAppRequest::Detail;
-  using SceneInfo = PostPartnerTransactionsAppRequest::SceneInfo;
-  using Payer = GetPartnerTransactionsIdByTransactionIdResponse::Payer;
-  struct InstallmentInfo {
-    bool use_subsidy = false;
-    std::int64_t selected_installment_number = 0;
-    // Unknown members.
-    JsonValue extra;
-
-    InstallmentInfo();
-    InstallmentInfo(const InstallmentInfo&) = default;
-    InstallmentInfo(InstallmentInfo&&) = default;
-    InstallmentInfo& operator=(const InstallmentInfo&) = default;
-    InstallmentInfo& operator=(InstallmentInfo&&) = default;
-    ~InstallmentInfo();
-  };
-  std::string sp_appid;
-  std::string sp_mchid;
+  using Payer = PostPartnerTransactionsCodepayResponse::Payer;
+  using PromotionDetail = GetPartnerTransactionsIdByTransactionIdResponse::PromotionDetail;
+  std::optional<std::string> sp_appid;
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_appid;
-  std::string sub_mchid;
-  std::optional<SettleInfo> settle_info;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> transaction_id;
   Enum<TradeType> trade_type;
   Enum<TradeState> trade_state;
@@ -1673,20 +1665,11 @@ struct GetPartnerTransactionsOutTradeNoResponse {
   std::optional<std::string> bank_type;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::string description;
   std::optional<std::string> attach;
-  std::string out_trade_no;
-  Amount amount;
-  // format rfc3339
-  std::optional<std::string> time_expire;
-  std::string notify_url;
-  std::optional<std::string> goods_tag;
-  std::vector<Enum<LimitPay>> limit_pay;
-  std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
+  std::optional<std::string> out_trade_no;
+  std::optional<Amount> amount;
   std::optional<Payer> payer;
-  std::optional<InstallmentInfo> installment_info;
+  std::vector<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2393,10 +2376,23 @@ struct GetTransactionsIdByTransactionIdRequest {
 struct GetTransactionsIdByTransactionIdResponse {
   using TradeType = GetPartnerTransactionsIdByTransactionIdResponse::TradeType;
   using TradeState = GetPartnerTransactionsIdByTransactionIdResponse::TradeState;
-  using Amount = PostPartnerTransactionsAppRequest::Amount;
-  using LimitPay = PostPartnerTransactionsAppRequest::LimitPay;
-  using Detail = PostPartnerTransactionsAppRequest::Detail;
-  using SceneInfo = PostPartnerTransactionsAppRequest::SceneInfo;
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    std::optional<std::string> payer_currency;
+    std::optional<std::int64_t> payer_total;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  using Payer = PostTransactionsCodepayResponse::Payer;
+  using PromotionDetail = GetPartnerTransactionsIdByTransactionIdResponse::PromotionDetail;
   std::optional<std::string> transaction_id;
   Enum<TradeType> trade_type;
   Enum<TradeState> trade_state;
@@ -2404,20 +2400,13 @@ struct GetTransactionsIdByTransactionIdResponse {
   std::optional<std::string> bank_type;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::string appid;
-  std::string mchid;
-  std::string description;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> attach;
-  std::string out_trade_no;
-  Amount amount;
-  // format rfc3339
-  std::optional<std::string> time_expire;
-  std::string notify_url;
-  std::optional<std::string> goods_tag;
-  std::vector<Enum<LimitPay>> limit_pay;
-  std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
+  std::optional<std::string> out_trade_no;
+  std::optional<Amount> amount;
+  std::optional<Payer> payer;
+  std::vector<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2474,7 +2463,7 @@ struct PostTransactionsJsapiRequest {
   using SceneInfo = PostPartnerTransactionsAppRequest::SceneInfo;
   struct Payer {
     using Identity = PostPartnerTransactionsAppRequest::Payer::Identity;
-    std::string openid;
+    std::optional<std::string> openid;
     std::optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
@@ -2767,11 +2756,8 @@ struct GetTransactionsOutTradeNoResponse {
   using TradeType = GetPartnerTransactionsIdByTransactionIdResponse::TradeType;
   using TradeState = GetPartnerTransactionsIdByTransactionIdResponse::TradeState;
   using Amount = GetPartnerTransactionsIdByTransactionIdResponse::Amount;
-  using LimitPay = PostPartnerTransactionsAppRequest::LimitPay;
-  using Detail = PostPartnerTransactionsAppRequest::Detail;
-  using SceneInfo = PostPartnerTransactionsAppRequest::SceneInfo;
-  using Payer = PostTransactionsJsapiWithContractRequest::Payer;
-  using InstallmentInfo = GetPartnerTransactionsOutTradeNoResponse::InstallmentInfo;
+  using Payer = PostTransactionsCodepayResponse::Payer;
+  using PromotionDetail = GetPartnerTransactionsIdByTransactionIdResponse::PromotionDetail;
   std::optional<std::string> transaction_id;
   Enum<TradeType> trade_type;
   Enum<TradeState> trade_state;
@@ -2779,22 +2765,13 @@ struct GetTransactionsOutTradeNoResponse {
   std::optional<std::string> bank_type;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::string appid;
-  std::string mchid;
-  std::string description;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> attach;
-  std::string out_trade_no;
-  Amount amount;
-  // format rfc3339
-  std::optional<std::string> time_expire;
-  std::string notify_url;
-  std::optional<std::string> goods_tag;
-  std::vector<Enum<LimitPay>> limit_pay;
-  std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
+  std::optional<std::string> out_trade_no;
+  std::optional<Amount> amount;
   std::optional<Payer> payer;
-  std::optional<InstallmentInfo> installment_info;
+  std::vector<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3026,6 +3003,10 @@ const EnumTable& EnumTableOf(
     PostPartnerTransactionsAppRequest::SubsidyInfo::SubsidyDetail::SubsidyPeriodType);
 const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::TradeType);
 const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::TradeState);
+const EnumTable& EnumTableOf(
+    GetPartnerTransactionsIdByTransactionIdResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(
+    GetPartnerTransactionsIdByTransactionIdResponse::PromotionDetail::Type);
 
 // Fluent calls: Pay(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -30,7 +30,7 @@ struct GetAuthenticationsRequest {
   std::optional<std::string> sub_appid;
   std::string sub_mchid;
   std::string authenticate_date;
-  std::string authenticate_state;
+  std::optional<std::string> authenticate_state;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -56,6 +56,13 @@ struct GetAuthenticationsResponse {
       kAuthenticateSuccess = 2,     // "AUTHENTICATE_SUCCESS"
       kAuthenticateFailed = 3,      // "AUTHENTICATE_FAILED"
     };
+    enum class AuthenticateType : std::int32_t {
+      kUnrecognized = 0,
+      kNormal = 1,     // "NORMAL"
+      kSignIn = 2,     // "SIGN_IN"
+      kInsurance = 3,  // "INSURANCE"
+      kContract = 4,   // "CONTRACT"
+    };
     std::string mchid;
     std::string sub_mchid;
     std::string openid;
@@ -66,8 +73,10 @@ struct GetAuthenticationsResponse {
     std::string employer_name;
     // required
     Enum<AuthenticateState> authenticate_state;
-    std::string authenticate_time;
+    std::optional<std::string> authenticate_time;
     std::string authenticate_number;
+    std::optional<std::string> authenticate_failed_reason;
+    Enum<AuthenticateType> authenticate_type;
     // Unknown members.
     JsonValue extra;
 
@@ -131,6 +140,7 @@ struct PostAuthenticationsPreOrderRequest {
     kSignIn = 1,     // "SIGN_IN"
     kInsurance = 2,  // "INSURANCE"
     kContract = 3,   // "CONTRACT"
+    kNormal = 4,     // "NORMAL"
   };
   std::string openid;
   std::optional<std::string> appid;
@@ -139,7 +149,6 @@ struct PostAuthenticationsPreOrderRequest {
   std::string authenticate_number;
   std::string project_name;
   std::string employer_name;
-  // required
   Enum<AuthenticateType> authenticate_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -224,7 +233,6 @@ struct PostAuthenticationsPreOrderWithAuthRequest {
   std::string id_card_number;
   // required
   Enum<EmploymentType> employment_type;
-  // required
   Enum<AuthenticateType> authenticate_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -312,19 +320,23 @@ struct GetAuthenticationsByAuthenticateNumberRequest {
   ~GetAuthenticationsByAuthenticateNumberRequest();
 };
 struct GetAuthenticationsByAuthenticateNumberResponse {
+  using AuthenticateScene = GetAuthenticationsResponse::Data::AuthenticateScene;
   using AuthenticateState = GetAuthenticationsResponse::Data::AuthenticateState;
+  using AuthenticateType = GetAuthenticationsResponse::Data::AuthenticateType;
   std::string mchid;
   std::string sub_mchid;
   std::string openid;
-  std::string authenticate_scene;
+  // required
+  Enum<AuthenticateScene> authenticate_scene;
   std::string authenticate_source;
   std::string project_name;
   std::string employer_name;
   // required
   Enum<AuthenticateState> authenticate_state;
-  std::string authenticate_time;
+  std::optional<std::string> authenticate_time;
   std::string authenticate_number;
   std::optional<std::string> authenticate_failed_reason;
+  Enum<AuthenticateType> authenticate_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -399,6 +411,13 @@ struct GetRelationsByOpenidResponse {
     kAuthorized = 2,    // "AUTHORIZED"
     kDeauthorized = 3,  // "DEAUTHORIZED"
   };
+  enum class RegisterState : std::int32_t {
+    kUnrecognized = 0,
+    kUndefined = 1,     // "UNDEFINED"
+    kUnregistered = 2,  // "UNREGISTERED"
+    kRegistered = 3,    // "REGISTERED"
+    kClosed = 4,        // "CLOSED"
+  };
   std::string openid;
   std::string mchid;
   std::string sub_mchid;
@@ -406,6 +425,10 @@ struct GetRelationsByOpenidResponse {
   Enum<AuthorizeState> authorize_state;
   std::optional<std::string> authorize_time;
   std::optional<std::string> deauthorize_time;
+  // required
+  Enum<RegisterState> register_state;
+  std::optional<std::string> register_time;
+  std::optional<std::string> close_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -461,7 +484,6 @@ struct PostTokensRequest {
   std::string user_name;
   // format base64; encrypted with the platform key when sent
   std::string id_card_number;
-  // required
   Enum<EmploymentType> employment_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -540,6 +562,11 @@ struct PostTransferBatchesRequest {
     TransferDetailList& operator=(TransferDetailList&&) = default;
     ~TransferDetailList();
   };
+  enum class BusinessType : std::int32_t {
+    kUnrecognized = 0,
+    kUndefine = 1,   // "UNDEFINE"
+    kPromotion = 2,  // "PROMOTION"
+  };
   std::string sub_mchid;
   std::optional<std::string> sub_appid;
   std::string authorization_type;
@@ -551,8 +578,9 @@ struct PostTransferBatchesRequest {
   // required
   std::vector<TransferDetailList> transfer_detail_list;
   std::optional<std::string> sp_appid;
-  std::string employment_type;
-  std::string employment_scene;
+  std::optional<std::string> employment_type;
+  std::optional<std::string> employment_scene;
+  Enum<BusinessType> business_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -566,6 +594,7 @@ struct PostTransferBatchesRequest {
 struct PostTransferBatchesResponse {
   std::string out_batch_no;
   std::string batch_id;
+  // format rfc3339
   std::string create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -668,13 +697,7 @@ struct PostWesureInsurance {
 
 // POST v3/payroll-card/wesure/token-validations
 struct PostWesureTokenValidationsRequest {
-  enum class AuthenticateType : std::int32_t {
-    kUnrecognized = 0,
-    kNormal = 1,     // "NORMAL"
-    kSignIn = 2,     // "SIGN_IN"
-    kInsurance = 3,  // "INSURANCE"
-    kContract = 4,   // "CONTRACT"
-  };
+  using AuthenticateType = GetAuthenticationsResponse::Data::AuthenticateType;
   std::string sp_mchid;
   std::string sub_mchid;
   std::string token;
@@ -761,10 +784,12 @@ void Serialize(Archive& archive, PostWesureTokenValidationsRequest& value);
 void Serialize(Archive& archive, PostWesureTokenValidationsResponse& value);
 const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticateScene);
 const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticateState);
+const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticateType);
 const EnumTable& EnumTableOf(PostAuthenticationsPreOrderRequest::AuthenticateType);
 const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::EmploymentType);
 const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::AuthorizeState);
-const EnumTable& EnumTableOf(PostWesureTokenValidationsRequest::AuthenticateType);
+const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::RegisterState);
+const EnumTable& EnumTableOf(PostTransferBatchesRequest::BusinessType);
 
 // Fluent calls: PayrollCard(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -181,12 +181,13 @@ struct PostOrdersRequest {
     ~Receivers();
   };
   std::optional<std::string> sub_mchid;
-  std::optional<std::string> appid;
+  std::string appid;
   std::optional<std::string> sub_appid;
   std::string transaction_id;
   std::string out_order_no;
   std::vector<Receivers> receivers;
   bool unfreeze_unsplit = false;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -230,7 +231,7 @@ struct PostOrdersResponse {
     // required
     Enum<Result_> result;
     Enum<FailReason> fail_reason;
-    std::optional<std::string> detail_id;
+    std::string detail_id;
     // format rfc3339
     std::string create_time;
     // format rfc3339
@@ -300,6 +301,7 @@ struct PostOrdersUnfreezeRequest {
   std::string transaction_id;
   std::string out_order_no;
   std::string description;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -312,32 +314,7 @@ struct PostOrdersUnfreezeRequest {
 };
 struct PostOrdersUnfreezeResponse {
   using State = PostOrdersResponse::State;
-  struct Receivers {
-    using Type = PostOrdersRequest::Receivers::Type;
-    using FailReason = PostOrdersResponse::Receivers::FailReason;
-    std::int64_t amount = 0;
-    std::string description;
-    // required
-    Enum<Type> type;
-    std::string account;
-    std::string result;
-    // required
-    Enum<FailReason> fail_reason;
-    std::optional<std::string> detail_id;
-    // format rfc3339
-    std::string create_time;
-    // format rfc3339
-    std::string finish_time;
-    // Unknown members.
-    JsonValue extra;
-
-    Receivers();
-    Receivers(const Receivers&) = default;
-    Receivers(Receivers&&) = default;
-    Receivers& operator=(const Receivers&) = default;
-    Receivers& operator=(Receivers&&) = default;
-    ~Receivers();
-  };
+  using Receivers = PostOrdersResponse::Receivers;
   std::optional<std::string> sub_mchid;
   std::string transaction_id;
   std::string out_order_no;
@@ -402,33 +379,8 @@ struct GetOrdersByOutOrderNoRequest {
   ~GetOrdersByOutOrderNoRequest();
 };
 struct GetOrdersByOutOrderNoResponse {
-  using State = PostOrdersResponse::Receivers::Result_;
-  struct Receivers {
-    using Type = PostOrdersRequest::Receivers::Type;
-    using Result_ = PostOrdersResponse::Receivers::FailReason;
-    std::int64_t amount = 0;
-    std::string description;
-    // required
-    Enum<Type> type;
-    std::string account;
-    // required
-    Enum<Result_> result;
-    std::optional<std::string> fail_reason;
-    std::optional<std::string> detail_id;
-    // format rfc3339
-    std::string create_time;
-    // format rfc3339
-    std::string finish_time;
-    // Unknown members.
-    JsonValue extra;
-
-    Receivers();
-    Receivers(const Receivers&) = default;
-    Receivers(Receivers&&) = default;
-    Receivers& operator=(const Receivers&) = default;
-    Receivers& operator=(Receivers&&) = default;
-    ~Receivers();
-  };
+  using State = PostOrdersResponse::State;
+  using Receivers = PostOrdersResponse::Receivers;
   std::optional<std::string> sub_mchid;
   std::string transaction_id;
   std::string out_order_no;

@@ -31,7 +31,7 @@ struct PostTransactionsRequest {
     kMetro = 2,  // "METRO"
   };
   struct Amount {
-    std::optional<std::int64_t> total;
+    std::int64_t total = 0;
     std::optional<std::string> currency;
     // Unknown members.
     JsonValue extra;
@@ -45,7 +45,7 @@ struct PostTransactionsRequest {
   };
   struct BusInfo {
     // format rfc3339
-    std::optional<std::string> start_time;
+    std::string start_time;
     std::optional<std::string> line_name;
     std::optional<std::string> plate_number;
     // Unknown members.
@@ -60,7 +60,7 @@ struct PostTransactionsRequest {
   };
   struct MetroInfo {
     // format rfc3339
-    std::optional<std::string> start_time;
+    std::string start_time;
     // format rfc3339
     std::optional<std::string> end_time;
     std::optional<std::string> start_station;
@@ -78,15 +78,15 @@ struct PostTransactionsRequest {
   std::string appid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_mchid;
-  std::optional<std::string> description;
+  std::string description;
   std::optional<std::string> attach;
   std::string out_trade_no;
   // required
   Enum<TradeScene> trade_scene;
   std::optional<std::string> goods_tag;
   std::string contract_id;
-  std::optional<std::string> notify_url;
-  std::optional<Amount> amount;
+  std::string notify_url;
+  Amount amount;
   std::optional<BusInfo> bus_info;
   std::optional<MetroInfo> metro_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -141,12 +141,12 @@ struct PostTransactionsResponse {
       kCash = 1,    // "CASH"
       kNocash = 2,  // "NOCASH"
     };
-    std::optional<std::string> coupon_id;
+    std::string coupon_id;
     std::optional<std::string> name;
     Enum<Scope> scope;
     Enum<Type> type;
     std::optional<std::string> stock_id;
-    std::optional<std::int64_t> amount;
+    std::int64_t amount = 0;
     std::optional<std::int64_t> wechatpay_contribute;
     std::optional<std::int64_t> merchant_contribute;
     std::optional<std::int64_t> other_contribute;
@@ -161,15 +161,16 @@ struct PostTransactionsResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  std::optional<std::string> appid;
+  std::string appid;
   std::optional<std::string> sub_appid;
-  std::optional<std::string> sp_mchid;
+  std::string sp_mchid;
   std::optional<std::string> sub_mchid;
-  std::optional<std::string> description;
+  std::string description;
   // format rfc3339
-  std::optional<std::string> create_time;
-  std::optional<std::string> out_trade_no;
+  std::string create_time;
+  std::string out_trade_no;
   std::optional<std::string> transaction_id;
+  // required
   Enum<TradeState> trade_state;
   std::optional<std::string> trade_state_description;
   // format rfc3339
@@ -181,10 +182,11 @@ struct PostTransactionsResponse {
   std::optional<std::string> repay_time;
   std::optional<std::string> attach;
   std::optional<std::string> contract_id;
+  // required
   Enum<TradeScene> trade_scene;
   std::optional<BusInfo> bus_info;
   std::optional<MetroInfo> metro_info;
-  std::optional<Amount> amount;
+  Amount amount;
   std::vector<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -249,15 +251,16 @@ struct GetTransactionsOutTradeNoResponse {
   using MetroInfo = PostTransactionsRequest::MetroInfo;
   using Amount = PostTransactionsResponse::Amount;
   using PromotionDetail = PostTransactionsResponse::PromotionDetail;
-  std::optional<std::string> appid;
+  std::string appid;
   std::optional<std::string> sub_appid;
-  std::optional<std::string> sp_mchid;
+  std::string sp_mchid;
   std::optional<std::string> sub_mchid;
-  std::optional<std::string> description;
+  std::string description;
   // format rfc3339
-  std::optional<std::string> create_time;
-  std::optional<std::string> out_trade_no;
+  std::string create_time;
+  std::string out_trade_no;
   std::optional<std::string> transaction_id;
+  // required
   Enum<TradeState> trade_state;
   std::optional<std::string> trade_state_description;
   // format rfc3339
@@ -269,10 +272,11 @@ struct GetTransactionsOutTradeNoResponse {
   std::optional<std::string> repay_time;
   std::optional<std::string> attach;
   std::optional<std::string> contract_id;
+  // required
   Enum<TradeScene> trade_scene;
   std::optional<BusInfo> bus_info;
   std::optional<MetroInfo> metro_info;
-  std::optional<Amount> amount;
+  Amount amount;
   std::vector<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -320,7 +324,7 @@ struct GetTransactionsOutTradeNo {
 
 // GET v3/qrcode/user-services/contract-id/{contract_id}
 struct GetUserServicesContractIdRequest {
-  std::optional<std::string> appid;
+  std::string appid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -339,9 +343,16 @@ struct GetUserServicesContractIdResponse {
     kNormal = 1,   // "NORMAL"
     kBlocked = 2,  // "BLOCKED"
   };
-  std::optional<std::string> contract_id;
+  enum class BlockReason : std::int32_t {
+    kUnrecognized = 0,
+    kDeleted = 1,        // "DELETED"
+    kAccountFrozen = 2,  // "ACCOUNT_FROZEN"
+    kOverdue = 3,        // "OVERDUE"
+  };
+  std::string contract_id;
+  // required
   Enum<UserServiceState> user_service_state;
-  std::optional<std::string> block_reason;
+  Enum<BlockReason> block_reason;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -399,6 +410,7 @@ const EnumTable& EnumTableOf(PostTransactionsResponse::UserRepayState);
 const EnumTable& EnumTableOf(PostTransactionsResponse::PromotionDetail::Scope);
 const EnumTable& EnumTableOf(PostTransactionsResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(GetUserServicesContractIdResponse::UserServiceState);
+const EnumTable& EnumTableOf(GetUserServicesContractIdResponse::BlockReason);
 
 // Fluent calls: Qrcode(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -90,8 +90,49 @@ struct PostDomesticRefundsRequest {
   ~PostDomesticRefundsRequest();
 };
 struct PostDomesticRefundsResponse {
+  enum class Channel : std::int32_t {
+    kUnrecognized = 0,
+    kOriginal = 1,       // "ORIGINAL"
+    kBalance = 2,        // "BALANCE"
+    kOtherBalance = 3,   // "OTHER_BALANCE"
+    kOtherBankcard = 4,  // "OTHER_BANKCARD"
+  };
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kClosed = 2,      // "CLOSED"
+    kProcessing = 3,  // "PROCESSING"
+    kAbnormal = 4,    // "ABNORMAL"
+  };
+  enum class FundsAccount : std::int32_t {
+    kUnrecognized = 0,
+    kUnsettled = 1,    // "UNSETTLED"
+    kAvailable = 2,    // "AVAILABLE"
+    kUnavailable = 3,  // "UNAVAILABLE"
+    kOperation = 4,    // "OPERATION"
+    kBasic = 5,        // "BASIC"
+    kEcnyBasic = 6,    // "ECNY_BASIC"
+  };
   struct Amount {
-    using From = PostDomesticRefundsRequest::Amount::From;
+    struct From {
+      enum class Account : std::int32_t {
+        kUnrecognized = 0,
+        kAvailable = 1,    // "AVAILABLE"
+        kUnavailable = 2,  // "UNAVAILABLE"
+      };
+      // required
+      Enum<Account> account;
+      std::int64_t amount = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      From();
+      From(const From&) = default;
+      From(From&&) = default;
+      From& operator=(const From&) = default;
+      From& operator=(From&&) = default;
+      ~From();
+    };
     std::int64_t total = 0;
     std::int64_t refund = 0;
     std::vector<From> from;
@@ -113,10 +154,22 @@ struct PostDomesticRefundsResponse {
     ~Amount();
   };
   struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
     using GoodsDetail = PostDomesticRefundsRequest::GoodsDetail;
     std::string promotion_id;
-    std::string scope;
-    std::string type;
+    // required
+    Enum<Scope> scope;
+    // required
+    Enum<Type> type;
     std::int64_t amount = 0;
     std::int64_t refund_amount = 0;
     std::vector<GoodsDetail> goods_detail;
@@ -134,12 +187,16 @@ struct PostDomesticRefundsResponse {
   std::string out_refund_no;
   std::string transaction_id;
   std::string out_trade_no;
-  std::string channel;
+  // required
+  Enum<Channel> channel;
   std::string user_received_account;
+  // format rfc3339
   std::optional<std::string> success_time;
+  // format rfc3339
   std::string create_time;
-  std::string status;
-  std::optional<std::string> funds_account;
+  // required
+  Enum<Status_> status;
+  Enum<FundsAccount> funds_account;
   Amount amount;
   std::vector<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -200,18 +257,25 @@ struct GetDomesticRefundsByOutRefundNoRequest {
   ~GetDomesticRefundsByOutRefundNoRequest();
 };
 struct GetDomesticRefundsByOutRefundNoResponse {
+  using Channel = PostDomesticRefundsResponse::Channel;
+  using Status_ = PostDomesticRefundsResponse::Status_;
+  using FundsAccount = PostDomesticRefundsResponse::FundsAccount;
   using Amount = PostDomesticRefundsResponse::Amount;
   using PromotionDetail = PostDomesticRefundsResponse::PromotionDetail;
   std::string refund_id;
   std::string out_refund_no;
   std::string transaction_id;
   std::string out_trade_no;
-  std::string channel;
+  // required
+  Enum<Channel> channel;
   std::string user_received_account;
+  // format rfc3339
   std::optional<std::string> success_time;
+  // format rfc3339
   std::string create_time;
-  std::string status;
-  std::optional<std::string> funds_account;
+  // required
+  Enum<Status_> status;
+  Enum<FundsAccount> funds_account;
   Amount amount;
   std::vector<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -310,8 +374,46 @@ struct PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest {
   ~PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest();
 };
 struct PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse {
-  using Amount = PostDomesticRefundsResponse::Amount;
-  using PromotionDetail = PostDomesticRefundsResponse::PromotionDetail;
+  struct Amount {
+    using From = PostDomesticRefundsRequest::Amount::From;
+    std::int64_t total = 0;
+    std::int64_t refund = 0;
+    std::vector<From> from;
+    std::int64_t payer_total = 0;
+    std::int64_t payer_refund = 0;
+    std::int64_t settlement_refund = 0;
+    std::int64_t settlement_total = 0;
+    std::int64_t discount_refund = 0;
+    std::string currency;
+    std::optional<std::int64_t> refund_fee;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct PromotionDetail {
+    using GoodsDetail = PostDomesticRefundsRequest::GoodsDetail;
+    std::string promotion_id;
+    std::string scope;
+    std::string type;
+    std::int64_t amount = 0;
+    std::int64_t refund_amount = 0;
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
   std::string refund_id;
   std::string out_refund_no;
   std::string transaction_id;
@@ -380,6 +482,12 @@ void Serialize(Archive& archive, GetDomesticRefundsByOutRefundNoRequest& value);
 void Serialize(Archive& archive, GetDomesticRefundsByOutRefundNoResponse& value);
 void Serialize(Archive& archive, PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest& value);
 void Serialize(Archive& archive, PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse& value);
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::Channel);
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::Status_);
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::FundsAccount);
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::Amount::From::Account);
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::Type);
 const EnumTable& EnumTableOf(PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::BankType);
 

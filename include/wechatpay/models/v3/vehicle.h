@@ -614,12 +614,13 @@ struct PostParkingParkingsRequest {
     kWhite = 5,      // "WHITE"
     kLimegreen = 6,  // "LIMEGREEN"
   };
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::string out_parking_no;
   std::string plate_number;
   // required
   Enum<PlateColor> plate_color;
   std::string notify_url;
+  // format rfc3339
   std::string start_time;
   std::string parking_name;
   std::int64_t free_duration = 0;
@@ -704,7 +705,7 @@ struct PostParkingParkings {
 struct GetParkingServicesFindRequest {
   using PlateColor = PostParkingParkingsRequest::PlateColor;
   std::string appid;
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::string plate_number;
   // required
   Enum<PlateColor> plate_color;
@@ -730,6 +731,7 @@ struct GetParkingServicesFindResponse {
   std::string plate_number;
   // required
   Enum<PlateColor> plate_color;
+  // format rfc3339
   std::optional<std::string> service_open_time;
   std::string openid;
   // required
@@ -796,7 +798,9 @@ struct GetTransactionsOutTradeNoResponse {
     std::string plate_number;
     // required
     Enum<PlateColor> plate_color;
+    // format rfc3339
     std::string start_time;
+    // format rfc3339
     std::string end_time;
     std::string parking_name;
     std::int64_t charging_duration = 0;
@@ -824,21 +828,7 @@ struct GetTransactionsOutTradeNoResponse {
     Payer& operator=(Payer&&) = default;
     ~Payer();
   };
-  struct Amount {
-    std::int64_t total = 0;
-    std::string currency;
-    std::optional<std::int64_t> payer_total;
-    std::optional<std::int64_t> discount_total;
-    // Unknown members.
-    JsonValue extra;
-
-    Amount();
-    Amount(const Amount&) = default;
-    Amount(Amount&&) = default;
-    Amount& operator=(const Amount&) = default;
-    Amount& operator=(Amount&&) = default;
-    ~Amount();
-  };
+  using Amount = PostEtcTransactionsHighwayResponse::Amount;
   struct PromotionDetail {
     std::string coupon_id;
     std::optional<std::string> name;
@@ -861,15 +851,17 @@ struct GetTransactionsOutTradeNoResponse {
     ~PromotionDetail();
   };
   std::string appid;
-  std::string sub_appid;
+  std::optional<std::string> sub_appid;
   std::string sp_mchid;
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::string description;
+  // format rfc3339
   std::string create_time;
   std::string out_trade_no;
   std::optional<std::string> transaction_id;
   std::string trade_state;
   std::optional<std::string> trade_state_description;
+  // format rfc3339
   std::optional<std::string> success_time;
   std::optional<std::string> bank_type;
   std::optional<std::string> user_repaid;
@@ -949,8 +941,8 @@ struct PostTransactionsParkingRequest {
   };
   using ParkingInfo = GetTransactionsOutTradeNoResponse::ParkingInfo;
   std::string appid;
-  std::string sub_appid;
-  std::string sub_mchid;
+  std::optional<std::string> sub_appid;
+  std::optional<std::string> sub_mchid;
   std::string description;
   std::optional<std::string> attach;
   std::string out_trade_no;
@@ -988,7 +980,6 @@ struct PostTransactionsParkingResponse {
   struct Amount {
     using Currency = PostTransactionsParkingRequest::Amount::Currency;
     std::int64_t total = 0;
-    // required
     Enum<Currency> currency;
     std::optional<std::int64_t> payer_total;
     std::optional<std::int64_t> discount_total;
@@ -1039,12 +1030,14 @@ struct PostTransactionsParkingResponse {
   std::string sp_mchid;
   std::optional<std::string> sub_mchid;
   std::string description;
+  // format rfc3339
   std::string create_time;
   std::string out_trade_no;
   std::optional<std::string> transaction_id;
   // required
   Enum<TradeState> trade_state;
   std::optional<std::string> trade_state_description;
+  // format rfc3339
   std::optional<std::string> success_time;
   std::optional<std::string> bank_type;
   Enum<UserRepaid> user_repaid;
