@@ -30,7 +30,27 @@ struct Transfer {
   const BodySink* sink;
   int status = 0;  // from the latest status line
   bool sink_aborted = false;
+  // libcurl sends a request again, on a new connection, when a kept-alive connection it reused
+  // closes before any answer (lib/transfer.c: "Connection died, retrying a fresh connect"), and
+  // has no option to turn that off. Every send of one transfer passes the pre-request callback,
+  // which counts them and refuses a second one unless the method may be replayed.
+  bool replay_allowed = false;
+  int sends = 0;
+  bool replay_refused = false;
 };
+
+// CURLOPT_PREREQFUNCTION: called once per request sent, after the connection is made or reused.
+int OnPreRequest(void* user, char*, char*, int, int) {
+  auto* t = static_cast<Transfer*>(user);
+  if (++t->sends > 1 && !t->replay_allowed) {
+    t->replay_refused = true;
+    return CURL_PREREQFUNC_ABORT;
+  }
+  return CURL_PREREQFUNC_OK;
+}
+
+// GET and HEAD ask for nothing to be done: curl may send them again on a fresh connection.
+bool ReplayAllowed(const std::string& method) { return method == "GET" || method == "HEAD"; }
 
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -251,6 +271,9 @@ class CurlTransport final : public HttpTransport {
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &job.transfer);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &job.transfer);
+    job.transfer.replay_allowed = ReplayAllowed(req.method);
+    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, &OnPreRequest);
+    curl_easy_setopt(h, CURLOPT_PREREQDATA, &job.transfer);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connect_timeout.count()));
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.count()));
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -312,6 +335,13 @@ class CurlTransport final : public HttpTransport {
     if (rc != CURLE_OK) {
       if (job.transfer.sink_aborted) {
         return Error(ErrorCode::kCancelled, "the response sink stopped the download");
+      }
+      if (job.transfer.replay_refused) {
+        return Error(ErrorCode::kNetwork,
+                     req.method + " " + StripQuery(req.url) +
+                         ": the connection closed before an answer came; the request may have "
+                         "reached the server, so it was not sent again (" +
+                         req.method + " is not idempotent)");
       }
       std::string msg = job.errbuf[0] != 0 ? job.errbuf : curl_easy_strerror(rc);
       while (!msg.empty() && msg.back() == '\n') msg.pop_back();

@@ -23,7 +23,9 @@ struct CurlTransportOptions {
 };
 
 // Thread-safe: concurrent Send calls each borrow a pooled curl handle, so connections stay warm
-// across calls and threads. TLS peer and host verification are always on.
+// across calls and threads. TLS peer and host verification are always on. A request other than
+// GET or HEAD is never sent twice: when a reused connection closes before an answer, libcurl's
+// own resend on a fresh connection is refused and Send returns kNetwork (docs/adr/0006).
 std::shared_ptr<HttpTransport> MakeCurlTransport(const CurlTransportOptions& options = {});
 
 }  // namespace wechatpay

@@ -3368,12 +3368,9 @@ namespace {
 using T1 = GetSubMerchantFundflowbillResponse::DownloadBillList;
 
 constexpr std::string_view kEnum0Names[] = {
-    "",
-    "BASIC",
-    "OPERATION",
-    "FEES",
+    "", "BASIC", "OPERATION", "FEES", "ALL",
 };
-constexpr EnumTable kEnum0{kEnum0Names, 4};
+constexpr EnumTable kEnum0{kEnum0Names, 5};
 
 constexpr std::string_view kEnum1Names[] = {
     "",
@@ -3383,20 +3380,26 @@ constexpr EnumTable kEnum1{kEnum1Names, 2};
 
 constexpr std::string_view kEnum2Names[] = {
     "",
+    "SHA1",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 2};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
     "AEAD_AES_256_GCM",
     "SM4_GCM",
 };
-constexpr EnumTable kEnum2{kEnum2Names, 3};
-
-constexpr std::string_view kEnum3Names[] = {
-    "", "BASIC", "OPERATION", "FEES", "DEPOSIT",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 5};
+constexpr EnumTable kEnum3{kEnum3Names, 3};
 
 constexpr std::string_view kEnum4Names[] = {
+    "", "BASIC", "OPERATION", "FEES", "DEPOSIT", "ALL",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 6};
+
+constexpr std::string_view kEnum5Names[] = {
     "", "ALL", "SUCCESS", "REFUND", "RECHARGE_REFUND", "ALL_SPECIAL", "SUC_SPECIAL", "REF_SPECIAL",
 };
-constexpr EnumTable kEnum4{kEnum4Names, 8};
+constexpr EnumTable kEnum5{kEnum5Names, 8};
 
 }  // namespace
 
@@ -3407,7 +3410,7 @@ namespace {
 void Query0(Archive& a, void* p) {
   auto& v = *static_cast<GetFundflowbillRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("bill_date", v.bill_date);
+  a.OptStr("bill_date", v.bill_date);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("account_type", v.account_type);
   a.Field("tar_type", v.tar_type);
@@ -3431,7 +3434,7 @@ void Serialize(Archive& a, GetFundflowbillRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFundflowbillResponse& v) {
-  a.OptStr("hash_type", v.hash_type);
+  a.Field("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
   a.OptStr("download_url", v.download_url);
   a.Extra(v.extra);
@@ -3451,8 +3454,8 @@ namespace {
 void Query1(Archive& a, void* p) {
   auto& v = *static_cast<GetSubMerchantFundflowbillRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("bill_date", v.bill_date);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("bill_date", v.bill_date);
   a.Field("tar_type", v.tar_type);
   a.Field("algorithm", v.algorithm);
   a.Field("account_type", v.account_type);
@@ -3496,7 +3499,7 @@ namespace {
 void Query2(Archive& a, void* p) {
   auto& v = *static_cast<GetTradebillRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("bill_date", v.bill_date);
+  a.OptStr("bill_date", v.bill_date);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("bill_type", v.bill_type);
   a.Field("tar_type", v.tar_type);
@@ -3520,7 +3523,7 @@ void Serialize(Archive& a, GetTradebillRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetTradebillResponse& v) {
-  a.OptStr("hash_type", v.hash_type);
+  a.Field("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
   a.OptStr("download_url", v.download_url);
   a.Extra(v.extra);
@@ -3539,7 +3542,7 @@ static void Serialize(Archive& a, T1& v) {
   a.OptI64("bill_sequence", v.bill_sequence);
   a.OptStr("download_url", v.download_url);
   a.OptStr("encrypt_key", v.encrypt_key);
-  a.OptStr("hash_type", v.hash_type);
+  a.Field("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
   a.OptStr("nonce", v.nonce);
   a.Extra(v.extra);
@@ -3562,11 +3565,14 @@ GetTradebillResponse::~GetTradebillResponse() = default;
 
 const EnumTable& EnumTableOf(GetFundflowbillRequest::AccountType) { return kEnum0; }
 const EnumTable& EnumTableOf(GetFundflowbillRequest::TarType) { return kEnum1; }
+const EnumTable& EnumTableOf(GetFundflowbillResponse::HashType) { return kEnum2; }
 const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::TarType) { return kEnum1; }
-const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::Algorithm) { return kEnum2; }
-const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::AccountType) { return kEnum3; }
-const EnumTable& EnumTableOf(GetTradebillRequest::BillType) { return kEnum4; }
+const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::Algorithm) { return kEnum3; }
+const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::AccountType) { return kEnum4; }
+const EnumTable& EnumTableOf(T1::HashType) { return kEnum2; }
+const EnumTable& EnumTableOf(GetTradebillRequest::BillType) { return kEnum5; }
 const EnumTable& EnumTableOf(GetTradebillRequest::TarType) { return kEnum1; }
+const EnumTable& EnumTableOf(GetTradebillResponse::HashType) { return kEnum2; }
 
 }  // namespace wechatpay::models::v3::bill
 

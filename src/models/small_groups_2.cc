@@ -3257,7 +3257,6 @@ void Serialize(Archive& a, PostMerchantsChangecustompagestatusRequest& v) {
 }
 void Serialize(Archive& a, PostMerchantsChangecustompagestatusResponse& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Field("operation_type", v.operation_type);
   a.Extra(v.extra);
 }
 
@@ -3384,7 +3383,7 @@ namespace {
 void Body4(Archive& a, void* p) {
   auto& v = *static_cast<PostMerchantsSetAdvertisingIndustryFilterRequest*>(p);
   a.Str("sub_mchid", v.sub_mchid);
-  a.OptList("advertising_industry_filters", v.advertising_industry_filters);
+  a.Field("advertising_industry_filters", v.advertising_industry_filters);
 }
 constexpr internal::EndpointSpec kSpec4{
     "POST v3/goldplan/merchants/set-advertising-industry-filter",
@@ -4479,7 +4478,7 @@ void Query1(Archive& a, void* p) {
   auto& v = *static_cast<GetUsersByOpenidOrdersBrandIdRequest*>(p);
   Archive::TextScope text(a);
   a.OptI64("offset", v.offset);
-  a.OptI64("limit", v.limit);
+  a.I64("limit", v.limit);
 }
 constexpr std::string_view kPath1[] = {"openid", "brand_id"};
 constexpr internal::EndpointSpec kSpec1{
@@ -4544,7 +4543,7 @@ void Serialize(Archive& a, GetUsersByOpenidOrdersOutTradeNoResponse& v) {
   a.OptStr("welfare_trade_id", v.welfare_trade_id);
   a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("brand_id", v.brand_id);
+  a.OptI64("brand_id", v.brand_id);
   a.Field("donate_source", v.donate_source);
   a.OptStr("merchant_order", v.merchant_order);
   a.OptStr("institution_name", v.institution_name);
@@ -4591,7 +4590,7 @@ static void Serialize(Archive& a, T1& v) {
   a.OptStr("welfare_trade_id", v.welfare_trade_id);
   a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("brand_id", v.brand_id);
+  a.OptI64("brand_id", v.brand_id);
   a.Field("donate_source", v.donate_source);
   a.OptStr("merchant_order", v.merchant_order);
   a.OptStr("institution_name", v.institution_name);

@@ -5785,9 +5785,31 @@ constexpr std::string_view kEnum4Names[] = {
 constexpr EnumTable kEnum4{kEnum4Names, 4};
 
 constexpr std::string_view kEnum5Names[] = {
+    "",
+    "ACCOUNT_FROZEN",
+    "REAL_NAME_CHECK_FAIL",
+    "NAME_NOT_CORRECT",
+    "OPENID_INVALID",
+    "TRANSFER_QUOTA_EXCEED",
+    "DAY_RECEIVED_QUOTA_EXCEED",
+    "MONTH_RECEIVED_QUOTA_EXCEED",
+    "DAY_RECEIVED_COUNT_EXCEED",
+    "PRODUCT_AUTH_CHECK_FAIL",
+    "OVERDUE_CLOSE",
+    "ID_CARD_NOT_CORRECT",
+    "ACCOUNT_NOT_EXIST",
+    "TRANSFER_RISK",
+    "PAY_ROLL_CARD_ALREADY_LOGOUT",
+    "PAY_ROLL_CARD_ALREADY_FROZEN",
+    "PAY_ROLL_CARD_UNAUTHORIZED",
+    "PAY_ROLL_CARD_USER_NOT_OPEN",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 18};
+
+constexpr std::string_view kEnum6Names[] = {
     "", "ALL", "SUCCESS", "FAIL", "REFUND",
 };
-constexpr EnumTable kEnum5{kEnum5Names, 5};
+constexpr EnumTable kEnum6{kEnum6Names, 5};
 
 }  // namespace
 
@@ -5807,7 +5829,7 @@ void Body0(Archive& a, void* p) {
   a.Str("batch_remark", v.batch_remark);
   a.I64("total_amount", v.total_amount);
   a.I64("total_num", v.total_num);
-  a.Field("transfer_detail_list", v.transfer_detail_list);
+  a.OptList("transfer_detail_list", v.transfer_detail_list);
   a.OptStr("sp_appid", v.sp_appid);
   a.Field("transfer_purpose", v.transfer_purpose);
   a.Field("transfer_scene", v.transfer_scene);
@@ -5885,7 +5907,7 @@ void Serialize(Archive& a, GetBatchesBatchIdResponse& v) {
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("batch_status", v.batch_status);
   a.OptStr("batch_type", v.batch_type);
-  a.OptStr("authorization_type", v.authorization_type);
+  a.Field("authorization_type", v.authorization_type);
   a.OptStr("batch_name", v.batch_name);
   a.OptStr("batch_remark", v.batch_remark);
   a.Field("close_reason", v.close_reason);
@@ -5942,14 +5964,11 @@ void Serialize(Archive& a, GetBatchesBatchIdDetailsDetailIdResponse& v) {
   a.OptStr("detail_status", v.detail_status);
   a.OptI64("transfer_amount", v.transfer_amount);
   a.OptStr("transfer_remark", v.transfer_remark);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("openid", v.openid);
   a.OptStr("username", v.username);
   a.OptStr("initiate_time", v.initiate_time);
   a.OptStr("update_time", v.update_time);
-  a.OptStr("account_type", v.account_type);
-  a.OptStr("bank_name", v.bank_name);
-  a.OptStr("bank_card_number_tail", v.bank_card_number_tail);
   a.Extra(v.extra);
 }
 
@@ -6004,7 +6023,7 @@ void Serialize(Archive& a, GetBatchesOutBatchNoResponse& v) {
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("batch_status", v.batch_status);
   a.OptStr("batch_type", v.batch_type);
-  a.OptStr("authorization_type", v.authorization_type);
+  a.Field("authorization_type", v.authorization_type);
   a.OptStr("batch_name", v.batch_name);
   a.OptStr("batch_remark", v.batch_remark);
   a.Field("close_reason", v.close_reason);
@@ -6063,14 +6082,11 @@ void Serialize(Archive& a, GetBatchesOutBatchNoDetailsOutDetailNoResponse& v) {
   a.OptStr("detail_status", v.detail_status);
   a.OptI64("transfer_amount", v.transfer_amount);
   a.OptStr("transfer_remark", v.transfer_remark);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("openid", v.openid);
   a.OptStr("username", v.username);
   a.OptStr("initiate_time", v.initiate_time);
   a.OptStr("update_time", v.update_time);
-  a.OptStr("account_type", v.account_type);
-  a.OptStr("bank_name", v.bank_name);
-  a.OptStr("bank_card_number_tail", v.bank_card_number_tail);
   a.Extra(v.extra);
 }
 
@@ -6147,12 +6163,20 @@ const EnumTable& EnumTableOf(PostBatchesRequest::AuthorizationType) { return kEn
 const EnumTable& EnumTableOf(PostBatchesRequest::TransferPurpose) { return kEnum1; }
 const EnumTable& EnumTableOf(PostBatchesRequest::TransferScene) { return kEnum2; }
 const EnumTable& EnumTableOf(GetBatchesBatchIdRequest::DetailStatus) { return kEnum3; }
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::AuthorizationType) { return kEnum0; }
 const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::CloseReason) { return kEnum4; }
 const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferPurpose) { return kEnum1; }
 const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferScene) { return kEnum2; }
-const EnumTable& EnumTableOf(GetBatchesOutBatchNoRequest::DetailStatus) { return kEnum5; }
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReason) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoRequest::DetailStatus) { return kEnum6; }
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::AuthorizationType) { return kEnum0; }
 const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::CloseReason) { return kEnum4; }
 const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferPurpose) { return kEnum1; }
 const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferScene) { return kEnum2; }
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::FailReason) {
+  return kEnum5;
+}
 
 }  // namespace wechatpay::models::v3::partner_transfer

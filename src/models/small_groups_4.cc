@@ -23,8 +23,6 @@
 #include "wechatpay/models/v3/taxi_invoice.h"
 #include "wechatpay/models/v3/transaction_block.h"
 #include "wechatpay/models/v3/transfer.h"
-#include "wechatpay/models/v3/transfer_detail.h"
-#include "wechatpay/models/v3/transferdownload.h"
 
 namespace wechatpay::models::v3::password_exempt_contract {
 
@@ -1093,33 +1091,42 @@ constexpr std::string_view kEnum1Names[] = {
 constexpr EnumTable kEnum1{kEnum1Names, 4};
 
 constexpr std::string_view kEnum2Names[] = {
-    "",
-    "SIGN_IN",
-    "INSURANCE",
-    "CONTRACT",
+    "", "NORMAL", "SIGN_IN", "INSURANCE", "CONTRACT",
 };
-constexpr EnumTable kEnum2{kEnum2Names, 4};
+constexpr EnumTable kEnum2{kEnum2Names, 5};
 
 constexpr std::string_view kEnum3Names[] = {
+    "", "SIGN_IN", "INSURANCE", "CONTRACT", "NORMAL",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 5};
+
+constexpr std::string_view kEnum4Names[] = {
     "",
     "LONG_TERM_EMPLOYMENT",
     "SHORT_TERM_EMPLOYMENT",
     "COOPERATION_EMPLOYMENT",
 };
-constexpr EnumTable kEnum3{kEnum3Names, 4};
+constexpr EnumTable kEnum4{kEnum4Names, 4};
 
-constexpr std::string_view kEnum4Names[] = {
+constexpr std::string_view kEnum5Names[] = {
     "",
     "UNAUTHORIZED",
     "AUTHORIZED",
     "DEAUTHORIZED",
 };
-constexpr EnumTable kEnum4{kEnum4Names, 4};
+constexpr EnumTable kEnum5{kEnum5Names, 4};
 
-constexpr std::string_view kEnum5Names[] = {
-    "", "NORMAL", "SIGN_IN", "INSURANCE", "CONTRACT",
+constexpr std::string_view kEnum6Names[] = {
+    "", "UNDEFINED", "UNREGISTERED", "REGISTERED", "CLOSED",
 };
-constexpr EnumTable kEnum5{kEnum5Names, 5};
+constexpr EnumTable kEnum6{kEnum6Names, 5};
+
+constexpr std::string_view kEnum7Names[] = {
+    "",
+    "UNDEFINE",
+    "PROMOTION",
+};
+constexpr EnumTable kEnum7{kEnum7Names, 3};
 
 }  // namespace
 
@@ -1136,7 +1143,7 @@ void Query0(Archive& a, void* p) {
   a.OptStr("sub_appid", v.sub_appid);
   a.Str("sub_mchid", v.sub_mchid);
   a.Str("authenticate_date", v.authenticate_date);
-  a.Str("authenticate_state", v.authenticate_state);
+  a.OptStr("authenticate_state", v.authenticate_state);
   a.OptI64("offset", v.offset);
   a.OptI64("limit", v.limit);
 }
@@ -1312,7 +1319,7 @@ void Serialize(Archive& a, GetAuthenticationsByAuthenticateNumberResponse& v) {
   a.OptStr("mchid", v.mchid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("openid", v.openid);
-  a.OptStr("authenticate_scene", v.authenticate_scene);
+  a.Field("authenticate_scene", v.authenticate_scene);
   a.OptStr("authenticate_source", v.authenticate_source);
   a.OptStr("project_name", v.project_name);
   a.OptStr("employer_name", v.employer_name);
@@ -1320,6 +1327,7 @@ void Serialize(Archive& a, GetAuthenticationsByAuthenticateNumberResponse& v) {
   a.OptStr("authenticate_time", v.authenticate_time);
   a.OptStr("authenticate_number", v.authenticate_number);
   a.OptStr("authenticate_failed_reason", v.authenticate_failed_reason);
+  a.Field("authenticate_type", v.authenticate_type);
   a.Extra(v.extra);
 }
 
@@ -1370,6 +1378,9 @@ void Serialize(Archive& a, GetRelationsByOpenidResponse& v) {
   a.Field("authorize_state", v.authorize_state);
   a.OptStr("authorize_time", v.authorize_time);
   a.OptStr("deauthorize_time", v.deauthorize_time);
+  a.Field("register_state", v.register_state);
+  a.OptStr("register_time", v.register_time);
+  a.OptStr("close_time", v.close_time);
   a.Extra(v.extra);
 }
 
@@ -1446,8 +1457,9 @@ void Body6(Archive& a, void* p) {
   a.I64("total_num", v.total_num);
   a.Field("transfer_detail_list", v.transfer_detail_list);
   a.OptStr("sp_appid", v.sp_appid);
-  a.Str("employment_type", v.employment_type);
-  a.Str("employment_scene", v.employment_scene);
+  a.OptStr("employment_type", v.employment_type);
+  a.OptStr("employment_scene", v.employment_scene);
+  a.Field("business_type", v.business_type);
 }
 constexpr std::string_view kEncrypted6[] = {"transfer_detail_list[].user_name"};
 constexpr internal::EndpointSpec kSpec6{
@@ -1582,6 +1594,8 @@ static void Serialize(Archive& a, T1& v) {
   a.Field("authenticate_state", v.authenticate_state);
   a.OptStr("authenticate_time", v.authenticate_time);
   a.OptStr("authenticate_number", v.authenticate_number);
+  a.OptStr("authenticate_failed_reason", v.authenticate_failed_reason);
+  a.Field("authenticate_type", v.authenticate_type);
   a.Extra(v.extra);
 }
 
@@ -1641,21 +1655,30 @@ PostWesureTokenValidationsResponse::~PostWesureTokenValidationsResponse() = defa
 
 const EnumTable& EnumTableOf(T1::AuthenticateScene) { return kEnum0; }
 const EnumTable& EnumTableOf(T1::AuthenticateState) { return kEnum1; }
+const EnumTable& EnumTableOf(T1::AuthenticateType) { return kEnum2; }
 const EnumTable& EnumTableOf(PostAuthenticationsPreOrderRequest::AuthenticateType) {
-  return kEnum2;
-}
-const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::EmploymentType) {
   return kEnum3;
 }
+const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::EmploymentType) {
+  return kEnum4;
+}
 const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::AuthenticateType) {
-  return kEnum2;
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticateScene) {
+  return kEnum0;
 }
 const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticateState) {
   return kEnum1;
 }
-const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::AuthorizeState) { return kEnum4; }
-const EnumTable& EnumTableOf(PostTokensRequest::EmploymentType) { return kEnum3; }
-const EnumTable& EnumTableOf(PostWesureTokenValidationsRequest::AuthenticateType) { return kEnum5; }
+const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticateType) {
+  return kEnum2;
+}
+const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::AuthorizeState) { return kEnum5; }
+const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::RegisterState) { return kEnum6; }
+const EnumTable& EnumTableOf(PostTokensRequest::EmploymentType) { return kEnum4; }
+const EnumTable& EnumTableOf(PostTransferBatchesRequest::BusinessType) { return kEnum7; }
+const EnumTable& EnumTableOf(PostWesureTokenValidationsRequest::AuthenticateType) { return kEnum2; }
 
 }  // namespace wechatpay::models::v3::payroll_card
 
@@ -1831,12 +1854,13 @@ namespace {
 void Body2(Archive& a, void* p) {
   auto& v = *static_cast<PostOrdersRequest*>(p);
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("appid", v.appid);
+  a.Str("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
   a.Str("transaction_id", v.transaction_id);
   a.Str("out_order_no", v.out_order_no);
   a.OptList("receivers", v.receivers);
   a.Bool("unfreeze_unsplit", v.unfreeze_unsplit);
+  a.OptStr("notify_url", v.notify_url);
 }
 constexpr std::string_view kEncrypted2[] = {"receivers[].name"};
 constexpr internal::EndpointSpec kSpec2{
@@ -1884,6 +1908,7 @@ void Body3(Archive& a, void* p) {
   a.Str("transaction_id", v.transaction_id);
   a.Str("out_order_no", v.out_order_no);
   a.Str("description", v.description);
+  a.OptStr("notify_url", v.notify_url);
 }
 constexpr internal::EndpointSpec kSpec3{
     "POST v3/profitsharing/orders/unfreeze",
@@ -2239,7 +2264,7 @@ static void Serialize(Archive& a, T3& v) {
   a.OptStr("description", v.description);
   a.Field("type", v.type);
   a.OptStr("account", v.account);
-  a.OptStr("result", v.result);
+  a.Field("result", v.result);
   a.Field("fail_reason", v.fail_reason);
   a.OptStr("detail_id", v.detail_id);
   a.OptStr("create_time", v.create_time);
@@ -2253,7 +2278,7 @@ static void Serialize(Archive& a, T4& v) {
   a.Field("type", v.type);
   a.OptStr("account", v.account);
   a.Field("result", v.result);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("detail_id", v.detail_id);
   a.OptStr("create_time", v.create_time);
   a.OptStr("finish_time", v.finish_time);
@@ -2321,10 +2346,12 @@ const EnumTable& EnumTableOf(T2::Result_) { return kEnum4; }
 const EnumTable& EnumTableOf(T2::FailReason) { return kEnum5; }
 const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::State) { return kEnum3; }
 const EnumTable& EnumTableOf(T3::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(T3::Result_) { return kEnum4; }
 const EnumTable& EnumTableOf(T3::FailReason) { return kEnum5; }
-const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::State) { return kEnum4; }
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::State) { return kEnum3; }
 const EnumTable& EnumTableOf(T4::Type) { return kEnum2; }
-const EnumTable& EnumTableOf(T4::Result_) { return kEnum5; }
+const EnumTable& EnumTableOf(T4::Result_) { return kEnum4; }
+const EnumTable& EnumTableOf(T4::FailReason) { return kEnum5; }
 const EnumTable& EnumTableOf(PostReceiversAddRequest::Type) { return kEnum2; }
 const EnumTable& EnumTableOf(PostReceiversAddRequest::RelationType) { return kEnum6; }
 const EnumTable& EnumTableOf(PostReceiversDeleteRequest::Type) { return kEnum2; }
@@ -2342,12 +2369,14 @@ namespace {
 using T1 = PostTransactionsRequest::Amount;
 using T2 = PostTransactionsRequest::BusInfo;
 using T3 = PostTransactionsRequest::MetroInfo;
-using T4 = PostTransactionsResponse::Amount;
-using T5 = PostTransactionsResponse::PromotionDetail;
-using T6 = GetTransactionsOutTradeNoResponse::BusInfo;
-using T7 = GetTransactionsOutTradeNoResponse::MetroInfo;
-using T8 = GetTransactionsOutTradeNoResponse::Amount;
-using T9 = GetTransactionsOutTradeNoResponse::PromotionDetail;
+using T4 = PostTransactionsResponse::BusInfo;
+using T5 = PostTransactionsResponse::MetroInfo;
+using T6 = PostTransactionsResponse::Amount;
+using T7 = PostTransactionsResponse::PromotionDetail;
+using T8 = GetTransactionsOutTradeNoResponse::BusInfo;
+using T9 = GetTransactionsOutTradeNoResponse::MetroInfo;
+using T10 = GetTransactionsOutTradeNoResponse::Amount;
+using T11 = GetTransactionsOutTradeNoResponse::PromotionDetail;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -2390,6 +2419,14 @@ constexpr std::string_view kEnum5Names[] = {
 };
 constexpr EnumTable kEnum5{kEnum5Names, 3};
 
+constexpr std::string_view kEnum6Names[] = {
+    "",
+    "DELETED",
+    "ACCOUNT_FROZEN",
+    "OVERDUE",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 4};
+
 }  // namespace
 
 static void Serialize(Archive& a, T1& v);
@@ -2401,6 +2438,8 @@ static void Serialize(Archive& a, T6& v);
 static void Serialize(Archive& a, T7& v);
 static void Serialize(Archive& a, T8& v);
 static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T11& v);
 
 // POST v3/qrcode/transactions
 namespace {
@@ -2409,13 +2448,13 @@ void Body0(Archive& a, void* p) {
   a.Str("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("description", v.description);
+  a.Str("description", v.description);
   a.OptStr("attach", v.attach);
   a.Str("out_trade_no", v.out_trade_no);
   a.Field("trade_scene", v.trade_scene);
   a.OptStr("goods_tag", v.goods_tag);
   a.Str("contract_id", v.contract_id);
-  a.OptStr("notify_url", v.notify_url);
+  a.Str("notify_url", v.notify_url);
   a.Field("amount", v.amount);
   a.Field("bus_info", v.bus_info);
   a.Field("metro_info", v.metro_info);
@@ -2542,7 +2581,7 @@ namespace {
 void Query2(Archive& a, void* p) {
   auto& v = *static_cast<GetUserServicesContractIdRequest*>(p);
   Archive::TextScope text(a);
-  a.OptStr("appid", v.appid);
+  a.Str("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_mchid", v.sub_mchid);
 }
@@ -2568,7 +2607,7 @@ void Serialize(Archive& a, GetUserServicesContractIdRequest& v) {
 void Serialize(Archive& a, GetUserServicesContractIdResponse& v) {
   a.OptStr("contract_id", v.contract_id);
   a.Field("user_service_state", v.user_service_state);
-  a.OptStr("block_reason", v.block_reason);
+  a.Field("block_reason", v.block_reason);
   a.Extra(v.extra);
 }
 
@@ -2585,20 +2624,20 @@ Status GetUserServicesContractId::Parse(const ::wechatpay::Response& response, R
 }
 
 static void Serialize(Archive& a, T1& v) {
-  a.OptI64("total", v.total);
+  a.I64("total", v.total);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.OptStr("start_time", v.start_time);
+  a.Str("start_time", v.start_time);
   a.OptStr("line_name", v.line_name);
   a.OptStr("plate_number", v.plate_number);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T3& v) {
-  a.OptStr("start_time", v.start_time);
+  a.Str("start_time", v.start_time);
   a.OptStr("end_time", v.end_time);
   a.OptStr("start_station", v.start_station);
   a.OptStr("end_station", v.end_station);
@@ -2606,13 +2645,28 @@ static void Serialize(Archive& a, T3& v) {
 }
 
 static void Serialize(Archive& a, T4& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("line_name", v.line_name);
+  a.OptStr("plate_number", v.plate_number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("start_station", v.start_station);
+  a.OptStr("end_station", v.end_station);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
   a.OptI64("total", v.total);
   a.OptI64("payer_total", v.payer_total);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T5& v) {
+static void Serialize(Archive& a, T7& v) {
   a.OptStr("coupon_id", v.coupon_id);
   a.OptStr("name", v.name);
   a.Field("scope", v.scope);
@@ -2626,14 +2680,14 @@ static void Serialize(Archive& a, T5& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T6& v) {
+static void Serialize(Archive& a, T8& v) {
   a.OptStr("start_time", v.start_time);
   a.OptStr("line_name", v.line_name);
   a.OptStr("plate_number", v.plate_number);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T7& v) {
+static void Serialize(Archive& a, T9& v) {
   a.OptStr("start_time", v.start_time);
   a.OptStr("end_time", v.end_time);
   a.OptStr("start_station", v.start_station);
@@ -2641,14 +2695,14 @@ static void Serialize(Archive& a, T7& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T8& v) {
+static void Serialize(Archive& a, T10& v) {
   a.OptI64("total", v.total);
   a.OptI64("payer_total", v.payer_total);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T9& v) {
+static void Serialize(Archive& a, T11& v) {
   a.OptStr("coupon_id", v.coupon_id);
   a.OptStr("name", v.name);
   a.Field("scope", v.scope);
@@ -2670,22 +2724,26 @@ T3::MetroInfo() = default;
 T3::~MetroInfo() = default;
 PostTransactionsRequest::PostTransactionsRequest() = default;
 PostTransactionsRequest::~PostTransactionsRequest() = default;
-T4::Amount() = default;
-T4::~Amount() = default;
-T5::PromotionDetail() = default;
-T5::~PromotionDetail() = default;
+T4::BusInfo() = default;
+T4::~BusInfo() = default;
+T5::MetroInfo() = default;
+T5::~MetroInfo() = default;
+T6::Amount() = default;
+T6::~Amount() = default;
+T7::PromotionDetail() = default;
+T7::~PromotionDetail() = default;
 PostTransactionsResponse::PostTransactionsResponse() = default;
 PostTransactionsResponse::~PostTransactionsResponse() = default;
 GetTransactionsOutTradeNoRequest::GetTransactionsOutTradeNoRequest() = default;
 GetTransactionsOutTradeNoRequest::~GetTransactionsOutTradeNoRequest() = default;
-T6::BusInfo() = default;
-T6::~BusInfo() = default;
-T7::MetroInfo() = default;
-T7::~MetroInfo() = default;
-T8::Amount() = default;
-T8::~Amount() = default;
-T9::PromotionDetail() = default;
-T9::~PromotionDetail() = default;
+T8::BusInfo() = default;
+T8::~BusInfo() = default;
+T9::MetroInfo() = default;
+T9::~MetroInfo() = default;
+T10::Amount() = default;
+T10::~Amount() = default;
+T11::PromotionDetail() = default;
+T11::~PromotionDetail() = default;
 GetTransactionsOutTradeNoResponse::GetTransactionsOutTradeNoResponse() = default;
 GetTransactionsOutTradeNoResponse::~GetTransactionsOutTradeNoResponse() = default;
 GetUserServicesContractIdRequest::GetUserServicesContractIdRequest() = default;
@@ -2696,14 +2754,15 @@ GetUserServicesContractIdResponse::~GetUserServicesContractIdResponse() = defaul
 const EnumTable& EnumTableOf(PostTransactionsRequest::TradeScene) { return kEnum0; }
 const EnumTable& EnumTableOf(PostTransactionsResponse::TradeState) { return kEnum1; }
 const EnumTable& EnumTableOf(PostTransactionsResponse::UserRepayState) { return kEnum2; }
-const EnumTable& EnumTableOf(T5::Scope) { return kEnum3; }
-const EnumTable& EnumTableOf(T5::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(T7::Scope) { return kEnum3; }
+const EnumTable& EnumTableOf(T7::Type) { return kEnum4; }
 const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeState) { return kEnum1; }
 const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::UserRepayState) { return kEnum2; }
 const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeScene) { return kEnum0; }
-const EnumTable& EnumTableOf(T9::Scope) { return kEnum3; }
-const EnumTable& EnumTableOf(T9::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(T11::Scope) { return kEnum3; }
+const EnumTable& EnumTableOf(T11::Type) { return kEnum4; }
 const EnumTable& EnumTableOf(GetUserServicesContractIdResponse::UserServiceState) { return kEnum5; }
+const EnumTable& EnumTableOf(GetUserServicesContractIdResponse::BlockReason) { return kEnum6; }
 
 }  // namespace wechatpay::models::v3::qrcode
 
@@ -3195,18 +3254,54 @@ using T14 = PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse::PromotionD
 using T15 = T14::GoodsDetail;
 
 constexpr std::string_view kEnum0Names[] = {
+    "", "ORIGINAL", "BALANCE", "OTHER_BALANCE", "OTHER_BANKCARD",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 5};
+
+constexpr std::string_view kEnum1Names[] = {
+    "", "SUCCESS", "CLOSED", "PROCESSING", "ABNORMAL",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 5};
+
+constexpr std::string_view kEnum2Names[] = {
+    "", "UNSETTLED", "AVAILABLE", "UNAVAILABLE", "OPERATION", "BASIC", "ECNY_BASIC",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 7};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "AVAILABLE",
+    "UNAVAILABLE",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 3};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",
+    "GLOBAL",
+    "SINGLE",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 3};
+
+constexpr std::string_view kEnum5Names[] = {
+    "",
+    "COUPON",
+    "DISCOUNT",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 3};
+
+constexpr std::string_view kEnum6Names[] = {
     "",
     "USER_BANK_CARD",
     "MERCHANT_BANK_CARD",
 };
-constexpr EnumTable kEnum0{kEnum0Names, 3};
+constexpr EnumTable kEnum6{kEnum6Names, 3};
 
-constexpr std::string_view kEnum1Names[] = {
+constexpr std::string_view kEnum7Names[] = {
     "",          "CMB_DEBIT", "COMM_DEBIT", "ABC_DEBIT",   "CCB_DEBIT", "ICBC_DEBIT",
     "BOC_DEBIT", "PAB_DEBIT", "SPDB_DEBIT", "CITIC_DEBIT", "CEB_DEBIT", "CMBC_DEBIT",
     "CIB_DEBIT", "GDB_DEBIT", "PSBC_DEBIT", "NBCB_DEBIT",
 };
-constexpr EnumTable kEnum1{kEnum1Names, 16};
+constexpr EnumTable kEnum7{kEnum7Names, 16};
 
 }  // namespace
 
@@ -3263,12 +3358,12 @@ void Serialize(Archive& a, PostDomesticRefundsResponse& v) {
   a.OptStr("out_refund_no", v.out_refund_no);
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptStr("channel", v.channel);
+  a.Field("channel", v.channel);
   a.OptStr("user_received_account", v.user_received_account);
   a.OptStr("success_time", v.success_time);
   a.OptStr("create_time", v.create_time);
-  a.OptStr("status", v.status);
-  a.OptStr("funds_account", v.funds_account);
+  a.Field("status", v.status);
+  a.Field("funds_account", v.funds_account);
   a.Field("amount", v.amount);
   a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
@@ -3314,12 +3409,12 @@ void Serialize(Archive& a, GetDomesticRefundsByOutRefundNoResponse& v) {
   a.OptStr("out_refund_no", v.out_refund_no);
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptStr("channel", v.channel);
+  a.Field("channel", v.channel);
   a.OptStr("user_received_account", v.user_received_account);
   a.OptStr("success_time", v.success_time);
   a.OptStr("create_time", v.create_time);
-  a.OptStr("status", v.status);
-  a.OptStr("funds_account", v.funds_account);
+  a.Field("status", v.status);
+  a.Field("funds_account", v.funds_account);
   a.Field("amount", v.amount);
   a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
@@ -3421,7 +3516,7 @@ static void Serialize(Archive& a, T3& v) {
 }
 
 static void Serialize(Archive& a, T5& v) {
-  a.OptStr("account", v.account);
+  a.Field("account", v.account);
   a.OptI64("amount", v.amount);
   a.Extra(v.extra);
 }
@@ -3452,8 +3547,8 @@ static void Serialize(Archive& a, T7& v) {
 
 static void Serialize(Archive& a, T6& v) {
   a.OptStr("promotion_id", v.promotion_id);
-  a.OptStr("scope", v.scope);
-  a.OptStr("type", v.type);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
   a.OptI64("amount", v.amount);
   a.OptI64("refund_amount", v.refund_amount);
   a.OptList("goods_detail", v.goods_detail);
@@ -3461,7 +3556,7 @@ static void Serialize(Archive& a, T6& v) {
 }
 
 static void Serialize(Archive& a, T9& v) {
-  a.OptStr("account", v.account);
+  a.Field("account", v.account);
   a.OptI64("amount", v.amount);
   a.Extra(v.extra);
 }
@@ -3492,8 +3587,8 @@ static void Serialize(Archive& a, T11& v) {
 
 static void Serialize(Archive& a, T10& v) {
   a.OptStr("promotion_id", v.promotion_id);
-  a.OptStr("scope", v.scope);
-  a.OptStr("type", v.type);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
   a.OptI64("amount", v.amount);
   a.OptI64("refund_amount", v.refund_amount);
   a.OptList("goods_detail", v.goods_detail);
@@ -3587,11 +3682,25 @@ PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse::
 PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse::
     ~PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse() = default;
 
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::Channel) { return kEnum0; }
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::Status_) { return kEnum1; }
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::FundsAccount) { return kEnum2; }
+const EnumTable& EnumTableOf(T5::Account) { return kEnum3; }
+const EnumTable& EnumTableOf(T6::Scope) { return kEnum4; }
+const EnumTable& EnumTableOf(T6::Type) { return kEnum5; }
+const EnumTable& EnumTableOf(GetDomesticRefundsByOutRefundNoResponse::Channel) { return kEnum0; }
+const EnumTable& EnumTableOf(GetDomesticRefundsByOutRefundNoResponse::Status_) { return kEnum1; }
+const EnumTable& EnumTableOf(GetDomesticRefundsByOutRefundNoResponse::FundsAccount) {
+  return kEnum2;
+}
+const EnumTable& EnumTableOf(T9::Account) { return kEnum3; }
+const EnumTable& EnumTableOf(T10::Scope) { return kEnum4; }
+const EnumTable& EnumTableOf(T10::Type) { return kEnum5; }
 const EnumTable& EnumTableOf(PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::Type) {
-  return kEnum0;
+  return kEnum6;
 }
 const EnumTable& EnumTableOf(PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::BankType) {
-  return kEnum1;
+  return kEnum7;
 }
 
 }  // namespace wechatpay::models::v3::refund
@@ -5630,6 +5739,44 @@ constexpr std::string_view kEnum0Names[] = {
 };
 constexpr EnumTable kEnum0{kEnum0Names, 5};
 
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "OVERDUE_CLOSE",
+    "TRANSFER_SCENE_INVALID",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 3};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "ACCOUNT_FROZEN",
+    "REAL_NAME_CHECK_FAIL",
+    "NAME_NOT_CORRECT",
+    "OPENID_INVALID",
+    "TRANSFER_QUOTA_EXCEED",
+    "DAY_RECEIVED_QUOTA_EXCEED",
+    "MONTH_RECEIVED_QUOTA_EXCEED",
+    "DAY_RECEIVED_COUNT_EXCEED",
+    "PRODUCT_AUTH_CHECK_FAIL",
+    "OVERDUE_CLOSE",
+    "ID_CARD_NOT_CORRECT",
+    "ACCOUNT_NOT_EXIST",
+    "TRANSFER_RISK",
+    "OTHER_FAIL_REASON_TYPE",
+    "REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED",
+    "RECEIVE_ACCOUNT_NOT_PERMMIT",
+    "PAYEE_ACCOUNT_ABNORMAL",
+    "PAYER_ACCOUNT_ABNORMAL",
+    "TRANSFER_SCENE_UNAVAILABLE",
+    "TRANSFER_SCENE_INVALID",
+    "TRANSFER_REMARK_SET_FAIL",
+    "RECEIVE_ACCOUNT_NOT_CONFIGURE",
+    "BLOCK_B2C_USERLIMITAMOUNT_BSRULE_MONTH",
+    "BLOCK_B2C_USERLIMITAMOUNT_MONTH",
+    "MERCHANT_REJECT",
+    "MERCHANT_NOT_CONFIRM",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 27};
+
 }  // namespace
 
 static void Serialize(Archive& a, T1& v);
@@ -5649,7 +5796,7 @@ void Body0(Archive& a, void* p) {
   a.I64("total_amount", v.total_amount);
   a.I64("total_num", v.total_num);
   a.Field("transfer_detail_list", v.transfer_detail_list);
-  a.Str("transfer_scene_id", v.transfer_scene_id);
+  a.OptStr("transfer_scene_id", v.transfer_scene_id);
   a.OptStr("notify_url", v.notify_url);
 }
 constexpr std::string_view kEncrypted0[] = {"transfer_detail_list[].user_name",
@@ -5762,7 +5909,7 @@ void Serialize(Archive& a, GetBatchesBatchIdDetailsDetailIdResponse& v) {
   a.OptStr("detail_status", v.detail_status);
   a.OptI64("transfer_amount", v.transfer_amount);
   a.OptStr("transfer_remark", v.transfer_remark);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("openid", v.openid);
   a.OptStr("user_name", v.user_name);
   a.OptStr("initiate_time", v.initiate_time);
@@ -5816,8 +5963,6 @@ void Serialize(Archive& a, GetBatchesOutBatchNoRequest& v) {
 void Serialize(Archive& a, GetBatchesOutBatchNoResponse& v) {
   a.Field("transfer_batch", v.transfer_batch);
   a.OptList("transfer_detail_list", v.transfer_detail_list);
-  a.OptI64("offset", v.offset);
-  a.OptI64("limit", v.limit);
   a.Extra(v.extra);
 }
 
@@ -5860,7 +6005,7 @@ void Serialize(Archive& a, GetBatchesOutBatchNoDetailsOutDetailNoResponse& v) {
   a.OptStr("detail_status", v.detail_status);
   a.OptI64("transfer_amount", v.transfer_amount);
   a.OptStr("transfer_remark", v.transfer_remark);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("openid", v.openid);
   a.OptStr("user_name", v.user_name);
   a.OptStr("initiate_time", v.initiate_time);
@@ -5974,7 +6119,7 @@ static void Serialize(Archive& a, T1& v) {
   a.I64("transfer_amount", v.transfer_amount);
   a.Str("transfer_remark", v.transfer_remark);
   a.Str("openid", v.openid);
-  a.Str("user_name", v.user_name);
+  a.OptStr("user_name", v.user_name);
   a.OptStr("user_id_card", v.user_id_card);
   a.Extra(v.extra);
 }
@@ -5988,7 +6133,7 @@ static void Serialize(Archive& a, T2& v) {
   a.OptStr("batch_type", v.batch_type);
   a.OptStr("batch_name", v.batch_name);
   a.OptStr("batch_remark", v.batch_remark);
-  a.OptStr("close_reason", v.close_reason);
+  a.Field("close_reason", v.close_reason);
   a.OptI64("total_amount", v.total_amount);
   a.OptI64("total_num", v.total_num);
   a.OptStr("create_time", v.create_time);
@@ -6017,7 +6162,7 @@ static void Serialize(Archive& a, T4& v) {
   a.OptStr("batch_type", v.batch_type);
   a.OptStr("batch_name", v.batch_name);
   a.OptStr("batch_remark", v.batch_remark);
-  a.OptStr("close_reason", v.close_reason);
+  a.Field("close_reason", v.close_reason);
   a.OptI64("total_amount", v.total_amount);
   a.OptI64("total_num", v.total_num);
   a.OptStr("create_time", v.create_time);
@@ -6081,204 +6226,13 @@ GetBillReceiptByOutBatchNoResponse::GetBillReceiptByOutBatchNoResponse() = defau
 GetBillReceiptByOutBatchNoResponse::~GetBillReceiptByOutBatchNoResponse() = default;
 
 const EnumTable& EnumTableOf(PostBatchesResponse::BatchStatus) { return kEnum0; }
+const EnumTable& EnumTableOf(T2::CloseReason) { return kEnum1; }
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReason) {
+  return kEnum2;
+}
+const EnumTable& EnumTableOf(T4::CloseReason) { return kEnum1; }
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::FailReason) {
+  return kEnum2;
+}
 
 }  // namespace wechatpay::models::v3::transfer
-
-namespace wechatpay::models::v3::transfer_detail {
-
-namespace {
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "BATCH_TRANSFER",
-    "TRANSFER_TO_POCKET",
-    "TRANSFER_TO_BANK",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 4};
-
-}  // namespace
-
-// GET v3/transfer-detail/electronic-receipts
-namespace {
-void Query0(Archive& a, void* p) {
-  auto& v = *static_cast<GetElectronicReceiptsRequest*>(p);
-  Archive::TextScope text(a);
-  a.Field("accept_type", v.accept_type);
-  a.OptStr("out_batch_no", v.out_batch_no);
-  a.Str("out_detail_no", v.out_detail_no);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "GET v3/transfer-detail/electronic-receipts",
-    "GET",
-    "v3/transfer-detail/electronic-receipts",
-    internal::Protocol::kApiV3,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetElectronicReceiptsRequest& v) {
-  Query0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetElectronicReceiptsResponse& v) {
-  a.OptStr("accept_type", v.accept_type);
-  a.OptStr("out_batch_no", v.out_batch_no);
-  a.OptStr("out_detail_no", v.out_detail_no);
-  a.OptStr("signature_no", v.signature_no);
-  a.OptStr("signature_status", v.signature_status);
-  a.OptStr("hash_type", v.hash_type);
-  a.OptStr("hash_value", v.hash_value);
-  a.OptStr("download_url", v.download_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetElectronicReceipts::Prepare(const Client& client, const Request& request,
-                                                    CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
-                           &request.extra, &options);
-}
-Status GetElectronicReceipts::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/transfer-detail/electronic-receipts
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostElectronicReceiptsRequest*>(p);
-  a.Field("accept_type", v.accept_type);
-  a.OptStr("out_batch_no", v.out_batch_no);
-  a.Str("out_detail_no", v.out_detail_no);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "POST v3/transfer-detail/electronic-receipts",
-    "POST",
-    "v3/transfer-detail/electronic-receipts",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostElectronicReceiptsRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostElectronicReceiptsResponse& v) {
-  a.OptStr("accept_type", v.accept_type);
-  a.OptStr("out_batch_no", v.out_batch_no);
-  a.OptStr("out_detail_no", v.out_detail_no);
-  a.OptStr("signature_no", v.signature_no);
-  a.OptStr("signature_status", v.signature_status);
-  a.OptStr("hash_type", v.hash_type);
-  a.OptStr("hash_value", v.hash_value);
-  a.OptStr("download_url", v.download_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostElectronicReceipts::Prepare(const Client& client, const Request& request,
-                                                     CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostElectronicReceipts::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-GetElectronicReceiptsRequest::GetElectronicReceiptsRequest() = default;
-GetElectronicReceiptsRequest::~GetElectronicReceiptsRequest() = default;
-GetElectronicReceiptsResponse::GetElectronicReceiptsResponse() = default;
-GetElectronicReceiptsResponse::~GetElectronicReceiptsResponse() = default;
-PostElectronicReceiptsRequest::PostElectronicReceiptsRequest() = default;
-PostElectronicReceiptsRequest::~PostElectronicReceiptsRequest() = default;
-PostElectronicReceiptsResponse::PostElectronicReceiptsResponse() = default;
-PostElectronicReceiptsResponse::~PostElectronicReceiptsResponse() = default;
-
-const EnumTable& EnumTableOf(GetElectronicReceiptsRequest::AcceptType) { return kEnum0; }
-const EnumTable& EnumTableOf(PostElectronicReceiptsRequest::AcceptType) { return kEnum0; }
-
-}  // namespace wechatpay::models::v3::transfer_detail
-
-namespace wechatpay::models::v3::transferdownload {
-
-namespace {}  // namespace
-
-// GET v3/transferdownload/elecvoucherfile
-namespace {
-void Query0(Archive& a, void* p) {
-  auto& v = *static_cast<GetElecvoucherfileRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("token", v.token);
-  a.Str("source", v.source);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "GET v3/transferdownload/elecvoucherfile",
-    "GET",
-    "v3/transferdownload/elecvoucherfile",
-    internal::Protocol::kApiV3,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetElecvoucherfileRequest& v) {
-  Query0(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetElecvoucherfile::Prepare(const Client& client, const Request& request,
-                                                 CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
-                           &request.extra, &options);
-}
-
-// GET v3/transferdownload/signfile
-namespace {
-void Query1(Archive& a, void* p) {
-  auto& v = *static_cast<GetSignfileRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("token", v.token);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "GET v3/transferdownload/signfile",
-    "GET",
-    "v3/transferdownload/signfile",
-    internal::Protocol::kApiV3,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetSignfileRequest& v) {
-  Query1(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetSignfile::Prepare(const Client& client, const Request& request,
-                                          CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, &Query1, nullptr,
-                           &request.extra, &options);
-}
-
-GetElecvoucherfileRequest::GetElecvoucherfileRequest() = default;
-GetElecvoucherfileRequest::~GetElecvoucherfileRequest() = default;
-GetSignfileRequest::GetSignfileRequest() = default;
-GetSignfileRequest::~GetSignfileRequest() = default;
-
-}  // namespace wechatpay::models::v3::transferdownload

@@ -17,10 +17,210 @@
 #include "wechatpay/models/v2/fund.h"
 #include "wechatpay/models/v2/mchrisk.h"
 #include "wechatpay/models/v2/mmpaymkttransfers.h"
-#include "wechatpay/models/v2/mmpaysptrans.h"
+#include "wechatpay/models/v3/transfer_detail.h"
+#include "wechatpay/models/v3/transferdownload.h"
 #include "wechatpay/models/v3/vehicle.h"
 #include "wechatpay/models/v3/webhooks.h"
 #include "wechatpay/models/v3/webizpay.h"
+
+namespace wechatpay::models::v3::transfer_detail {
+
+namespace {
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "BATCH_TRANSFER",
+    "TRANSFER_TO_POCKET",
+    "TRANSFER_TO_BANK",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 4};
+
+}  // namespace
+
+// GET v3/transfer-detail/electronic-receipts
+namespace {
+void Query0(Archive& a, void* p) {
+  auto& v = *static_cast<GetElectronicReceiptsRequest*>(p);
+  Archive::TextScope text(a);
+  a.Field("accept_type", v.accept_type);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.Str("out_detail_no", v.out_detail_no);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "GET v3/transfer-detail/electronic-receipts",
+    "GET",
+    "v3/transfer-detail/electronic-receipts",
+    internal::Protocol::kApiV3,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetElectronicReceiptsRequest& v) {
+  Query0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetElectronicReceiptsResponse& v) {
+  a.OptStr("accept_type", v.accept_type);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("signature_no", v.signature_no);
+  a.OptStr("signature_status", v.signature_status);
+  a.OptStr("hash_type", v.hash_type);
+  a.OptStr("hash_value", v.hash_value);
+  a.OptStr("download_url", v.download_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetElectronicReceipts::Prepare(const Client& client, const Request& request,
+                                                    CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
+                           &request.extra, &options);
+}
+Status GetElectronicReceipts::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/transfer-detail/electronic-receipts
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostElectronicReceiptsRequest*>(p);
+  a.Field("accept_type", v.accept_type);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.Str("out_detail_no", v.out_detail_no);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "POST v3/transfer-detail/electronic-receipts",
+    "POST",
+    "v3/transfer-detail/electronic-receipts",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostElectronicReceiptsRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostElectronicReceiptsResponse& v) {
+  a.OptStr("accept_type", v.accept_type);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("signature_no", v.signature_no);
+  a.OptStr("signature_status", v.signature_status);
+  a.OptStr("hash_type", v.hash_type);
+  a.OptStr("hash_value", v.hash_value);
+  a.OptStr("download_url", v.download_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostElectronicReceipts::Prepare(const Client& client, const Request& request,
+                                                     CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostElectronicReceipts::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+GetElectronicReceiptsRequest::GetElectronicReceiptsRequest() = default;
+GetElectronicReceiptsRequest::~GetElectronicReceiptsRequest() = default;
+GetElectronicReceiptsResponse::GetElectronicReceiptsResponse() = default;
+GetElectronicReceiptsResponse::~GetElectronicReceiptsResponse() = default;
+PostElectronicReceiptsRequest::PostElectronicReceiptsRequest() = default;
+PostElectronicReceiptsRequest::~PostElectronicReceiptsRequest() = default;
+PostElectronicReceiptsResponse::PostElectronicReceiptsResponse() = default;
+PostElectronicReceiptsResponse::~PostElectronicReceiptsResponse() = default;
+
+const EnumTable& EnumTableOf(GetElectronicReceiptsRequest::AcceptType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostElectronicReceiptsRequest::AcceptType) { return kEnum0; }
+
+}  // namespace wechatpay::models::v3::transfer_detail
+
+namespace wechatpay::models::v3::transferdownload {
+
+namespace {}  // namespace
+
+// GET v3/transferdownload/elecvoucherfile
+namespace {
+void Query0(Archive& a, void* p) {
+  auto& v = *static_cast<GetElecvoucherfileRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("token", v.token);
+  a.Str("source", v.source);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "GET v3/transferdownload/elecvoucherfile",
+    "GET",
+    "v3/transferdownload/elecvoucherfile",
+    internal::Protocol::kApiV3,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetElecvoucherfileRequest& v) {
+  Query0(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetElecvoucherfile::Prepare(const Client& client, const Request& request,
+                                                 CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
+                           &request.extra, &options);
+}
+
+// GET v3/transferdownload/signfile
+namespace {
+void Query1(Archive& a, void* p) {
+  auto& v = *static_cast<GetSignfileRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("token", v.token);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "GET v3/transferdownload/signfile",
+    "GET",
+    "v3/transferdownload/signfile",
+    internal::Protocol::kApiV3,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetSignfileRequest& v) {
+  Query1(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetSignfile::Prepare(const Client& client, const Request& request,
+                                          CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, &Query1, nullptr,
+                           &request.extra, &options);
+}
+
+GetElecvoucherfileRequest::GetElecvoucherfileRequest() = default;
+GetElecvoucherfileRequest::~GetElecvoucherfileRequest() = default;
+GetSignfileRequest::GetSignfileRequest() = default;
+GetSignfileRequest::~GetSignfileRequest() = default;
+
+}  // namespace wechatpay::models::v3::transferdownload
 
 namespace wechatpay::models::v3::vehicle {
 
@@ -482,7 +682,7 @@ Status GetEtcUsersByOpenidContracts::Parse(const ::wechatpay::Response& response
 namespace {
 void Body6(Archive& a, void* p) {
   auto& v = *static_cast<PostParkingParkingsRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Str("out_parking_no", v.out_parking_no);
   a.Str("plate_number", v.plate_number);
   a.Field("plate_color", v.plate_color);
@@ -537,7 +737,7 @@ void Query7(Archive& a, void* p) {
   auto& v = *static_cast<GetParkingServicesFindRequest*>(p);
   Archive::TextScope text(a);
   a.Str("appid", v.appid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Str("plate_number", v.plate_number);
   a.Field("plate_color", v.plate_color);
   a.Str("openid", v.openid);
@@ -644,8 +844,8 @@ namespace {
 void Body9(Archive& a, void* p) {
   auto& v = *static_cast<PostTransactionsParkingRequest*>(p);
   a.Str("appid", v.appid);
-  a.Str("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Str("description", v.description);
   a.OptStr("attach", v.attach);
   a.Str("out_trade_no", v.out_trade_no);
@@ -5977,151 +6177,3 @@ const EnumTable& EnumTableOf(PostSendworkwxredpackResponse::ReturnCode) { return
 const EnumTable& EnumTableOf(PostSendworkwxredpackResponse::ResultCode) { return kEnum1; }
 
 }  // namespace wechatpay::models::v2::mmpaymkttransfers
-
-namespace wechatpay::models::v2::mmpaysptrans {
-
-namespace {
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 3};
-
-constexpr std::string_view kEnum1Names[] = {
-    "", "SUCCESS", "FAILED", "PROCESSING", "BANK_FAIL",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 5};
-
-}  // namespace
-
-// POST v2/mmpaysptrans/pay_bank
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostPayBankRequest*>(p);
-  a.OptStr("mch_id", v.mch_id);
-  a.Str("partner_trade_no", v.partner_trade_no);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Str("enc_bank_no", v.enc_bank_no);
-  a.Str("enc_true_name", v.enc_true_name);
-  a.Str("bank_code", v.bank_code);
-  a.I32("amount", v.amount);
-  a.OptStr("desc", v.desc);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v2/mmpaysptrans/pay_bank",
-    "POST",
-    "v2/mmpaysptrans/pay_bank",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPayBankRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPayBankResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("partner_trade_no", v.partner_trade_no);
-  a.OptI32("amount", v.amount);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.OptStr("payment_no", v.payment_no);
-  a.OptI32("cmms_amt", v.cmms_amt);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPayBank::Prepare(const Client& client, const Request& request,
-                                          CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostPayBank::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/mmpaysptrans/query_bank
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostQueryBankRequest*>(p);
-  a.OptStr("mch_id", v.mch_id);
-  a.Str("partner_trade_no", v.partner_trade_no);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "POST v2/mmpaysptrans/query_bank",
-    "POST",
-    "v2/mmpaysptrans/query_bank",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostQueryBankRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostQueryBankResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("partner_trade_no", v.partner_trade_no);
-  a.OptStr("payment_no", v.payment_no);
-  a.OptStr("bank_no_md5", v.bank_no_md5);
-  a.OptStr("true_name_md5", v.true_name_md5);
-  a.OptI32("amount", v.amount);
-  a.Field("status", v.status);
-  a.OptI32("cmms_amt", v.cmms_amt);
-  a.OptStr("create_time", v.create_time);
-  a.OptStr("pay_succ_time", v.pay_succ_time);
-  a.OptStr("reason", v.reason);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostQueryBank::Prepare(const Client& client, const Request& request,
-                                            CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostQueryBank::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-PostPayBankRequest::PostPayBankRequest() = default;
-PostPayBankRequest::~PostPayBankRequest() = default;
-PostPayBankResponse::PostPayBankResponse() = default;
-PostPayBankResponse::~PostPayBankResponse() = default;
-PostQueryBankRequest::PostQueryBankRequest() = default;
-PostQueryBankRequest::~PostQueryBankRequest() = default;
-PostQueryBankResponse::PostQueryBankResponse() = default;
-PostQueryBankResponse::~PostQueryBankResponse() = default;
-
-const EnumTable& EnumTableOf(PostPayBankResponse::ReturnCode) { return kEnum0; }
-const EnumTable& EnumTableOf(PostPayBankResponse::ResultCode) { return kEnum0; }
-const EnumTable& EnumTableOf(PostQueryBankResponse::ReturnCode) { return kEnum0; }
-const EnumTable& EnumTableOf(PostQueryBankResponse::ResultCode) { return kEnum0; }
-const EnumTable& EnumTableOf(PostQueryBankResponse::Status_) { return kEnum1; }
-
-}  // namespace wechatpay::models::v2::mmpaysptrans

@@ -13,6 +13,7 @@
 #include "wechatpay/models/hk/refunds.h"
 #include "wechatpay/models/hk/settle.h"
 #include "wechatpay/models/hk/statements.h"
+#include "wechatpay/models/v2/mmpaysptrans.h"
 #include "wechatpay/models/v2/papay.h"
 #include "wechatpay/models/v2/payitil.h"
 #include "wechatpay/models/v2/risk.h"
@@ -23,6 +24,154 @@
 #include "wechatpay/models/v2/vehicle.h"
 #include "wechatpay/models/v2/wxv.h"
 #include "wechatpay/models/v2/xdc.h"
+
+namespace wechatpay::models::v2::mmpaysptrans {
+
+namespace {
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 3};
+
+constexpr std::string_view kEnum1Names[] = {
+    "", "SUCCESS", "FAILED", "PROCESSING", "BANK_FAIL",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 5};
+
+}  // namespace
+
+// POST v2/mmpaysptrans/pay_bank
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostPayBankRequest*>(p);
+  a.OptStr("mch_id", v.mch_id);
+  a.Str("partner_trade_no", v.partner_trade_no);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Str("enc_bank_no", v.enc_bank_no);
+  a.Str("enc_true_name", v.enc_true_name);
+  a.Str("bank_code", v.bank_code);
+  a.I32("amount", v.amount);
+  a.OptStr("desc", v.desc);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v2/mmpaysptrans/pay_bank",
+    "POST",
+    "v2/mmpaysptrans/pay_bank",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPayBankRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPayBankResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("partner_trade_no", v.partner_trade_no);
+  a.OptI32("amount", v.amount);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("payment_no", v.payment_no);
+  a.OptI32("cmms_amt", v.cmms_amt);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPayBank::Prepare(const Client& client, const Request& request,
+                                          CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostPayBank::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/mmpaysptrans/query_bank
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostQueryBankRequest*>(p);
+  a.OptStr("mch_id", v.mch_id);
+  a.Str("partner_trade_no", v.partner_trade_no);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "POST v2/mmpaysptrans/query_bank",
+    "POST",
+    "v2/mmpaysptrans/query_bank",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostQueryBankRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostQueryBankResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("partner_trade_no", v.partner_trade_no);
+  a.OptStr("payment_no", v.payment_no);
+  a.OptStr("bank_no_md5", v.bank_no_md5);
+  a.OptStr("true_name_md5", v.true_name_md5);
+  a.OptI32("amount", v.amount);
+  a.Field("status", v.status);
+  a.OptI32("cmms_amt", v.cmms_amt);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("pay_succ_time", v.pay_succ_time);
+  a.OptStr("reason", v.reason);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostQueryBank::Prepare(const Client& client, const Request& request,
+                                            CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostQueryBank::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+PostPayBankRequest::PostPayBankRequest() = default;
+PostPayBankRequest::~PostPayBankRequest() = default;
+PostPayBankResponse::PostPayBankResponse() = default;
+PostPayBankResponse::~PostPayBankResponse() = default;
+PostQueryBankRequest::PostQueryBankRequest() = default;
+PostQueryBankRequest::~PostQueryBankRequest() = default;
+PostQueryBankResponse::PostQueryBankResponse() = default;
+PostQueryBankResponse::~PostQueryBankResponse() = default;
+
+const EnumTable& EnumTableOf(PostPayBankResponse::ReturnCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPayBankResponse::ResultCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostQueryBankResponse::ReturnCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostQueryBankResponse::ResultCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostQueryBankResponse::Status_) { return kEnum1; }
+
+}  // namespace wechatpay::models::v2::mmpaysptrans
 
 namespace wechatpay::models::v2::papay {
 

@@ -735,6 +735,7 @@ TEST(ModelsRoundTrip, EveryEndpointHasModels) {
       "GET v3/marketing/favor/stocks/{stock_id}/refund-flow-by-day",
       "POST v3/marketing/favor/stocks/{stock_id}/restart",
       "POST v3/marketing/favor/stocks/{stock_id}/start",
+      "POST v3/marketing/favor/stocks/{stock_id}/stop",
       "GET v3/marketing/favor/stocks/{stock_id}/use-flow",
       "GET v3/marketing/favor/stocks/{stock_id}/use-flow-by-day",
       "GET v3/marketing/favor/users/{openid}/coupons",

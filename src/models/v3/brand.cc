@@ -3090,10 +3090,11 @@ Status GetProfitsharingBrandConfigsByBrandMchid::Parse(const ::wechatpay::Respon
 namespace {
 void Body48(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingFinishOrderRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("description", v.description);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("description", v.description);
+  a.OptStr("notify_url", v.notify_url);
 }
 constexpr internal::EndpointSpec kSpec48{
     "POST v3/brand/profitsharing/finish-order",
@@ -3136,9 +3137,9 @@ namespace {
 void Query49(Archive& a, void* p) {
   auto& v = *static_cast<GetProfitsharingOrdersRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
 }
 constexpr internal::EndpointSpec kSpec49{
     "GET v3/brand/profitsharing/orders",
@@ -3183,14 +3184,15 @@ Status GetProfitsharingOrders::Parse(const ::wechatpay::Response& response, Resp
 namespace {
 void Body50(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingOrdersRequest*>(p);
-  a.Str("brand_mchid", v.brand_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("brand_mchid", v.brand_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Field("receivers", v.receivers);
-  a.Bool("finish", v.finish);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptList("receivers", v.receivers);
+  a.OptBool("finish", v.finish);
+  a.OptStr("notify_url", v.notify_url);
 }
 constexpr std::string_view kEncrypted50[] = {"receivers[].name"};
 constexpr internal::EndpointSpec kSpec50{
@@ -3273,11 +3275,11 @@ Status GetProfitsharingOrdersByTransactionIdAmounts::Parse(const ::wechatpay::Re
 namespace {
 void Body52(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingReceiversAddRequest*>(p);
-  a.Str("brand_mchid", v.brand_mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("brand_mchid", v.brand_mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
   a.OptStr("name", v.name);
   a.Field("relation_type", v.relation_type);
 }
@@ -3320,11 +3322,11 @@ Status PostProfitsharingReceiversAdd::Parse(const ::wechatpay::Response& respons
 namespace {
 void Body53(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingReceiversDeleteRequest*>(p);
-  a.Str("brand_mchid", v.brand_mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("brand_mchid", v.brand_mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
 }
 constexpr internal::EndpointSpec kSpec53{
     "POST v3/brand/profitsharing/receivers/delete",
@@ -3367,8 +3369,8 @@ namespace {
 void Query54(Archive& a, void* p) {
   auto& v = *static_cast<GetProfitsharingReturnordersRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_return_no", v.out_return_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_return_no", v.out_return_no);
   a.OptStr("order_id", v.order_id);
   a.OptStr("out_order_no", v.out_order_no);
 }
@@ -3418,13 +3420,13 @@ Status GetProfitsharingReturnorders::Parse(const ::wechatpay::Response& response
 namespace {
 void Body55(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingReturnordersRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("order_id", v.order_id);
   a.OptStr("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
-  a.Str("return_mchid", v.return_mchid);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptStr("out_return_no", v.out_return_no);
+  a.OptStr("return_mchid", v.return_mchid);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
 }
 constexpr internal::EndpointSpec kSpec55{
     "POST v3/brand/profitsharing/returnorders",
@@ -4458,9 +4460,9 @@ static void Serialize(Archive& a, T136& v) {
 
 static void Serialize(Archive& a, T137& v) {
   a.Field("type", v.type);
-  a.Str("account", v.account);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptStr("account", v.account);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.OptStr("name", v.name);
   a.Extra(v.extra);
 }

@@ -65,27 +65,25 @@ using T49 = PostCombinePapayTransactionsByCombineOutTradeNoReverseRequest::SubOr
 using T50 = GetIndividualContractsOutContractCodeResponse::RealNameAuthResult;
 using T51 = PostMchTransferAuthorizationsRequest::AgreementList;
 using T52 = GetProfitsharingOrdersResponse::Receivers;
-using T53 = GetProfitsharingOrdersResponse::FundsAbnormalReceivers;
-using T54 = PostProfitsharingOrdersRequest::Receivers;
-using T55 = PostProfitsharingOrdersResponse::Receivers;
-using T56 = T55::FundsAbnormalReceivers;
-using T57 = PostRefundsApplyRequest::Amount;
+using T53 = PostProfitsharingOrdersRequest::Receivers;
+using T54 = PostProfitsharingOrdersResponse::Receivers;
+using T55 = PostRefundsApplyRequest::Amount;
+using T56 = T55::From;
+using T57 = PostRefundsApplyResponse::Amount;
 using T58 = T57::From;
-using T59 = PostRefundsApplyResponse::Amount;
-using T60 = T59::From;
-using T61 = PostRefundsApplyResponse::PromotionDetail;
-using T62 = GetRefundsIdByRefundIdResponse::Amount;
-using T63 = T62::From;
-using T64 = GetRefundsIdByRefundIdResponse::PromotionDetail;
-using T65 = GetRefundsOutRefundNoResponse::Amount;
-using T66 = T65::From;
-using T67 = GetRefundsOutRefundNoResponse::PromotionDetail;
-using T68 = PostRefundsByRefundIdApplyAbnormalRefundResponse::Amount;
-using T69 = T68::From;
-using T70 = PostRefundsByRefundIdApplyAbnormalRefundResponse::PromotionDetail;
-using T71 = T70::GoodsDetail;
-using T72 = GetSubjectSubMerchantsResponse::Data;
-using T73 = PostSubsidiesReturnRequest::From;
+using T59 = PostRefundsApplyResponse::PromotionDetail;
+using T60 = GetRefundsIdByRefundIdResponse::Amount;
+using T61 = T60::From;
+using T62 = GetRefundsIdByRefundIdResponse::PromotionDetail;
+using T63 = GetRefundsOutRefundNoResponse::Amount;
+using T64 = T63::From;
+using T65 = GetRefundsOutRefundNoResponse::PromotionDetail;
+using T66 = PostRefundsByRefundIdApplyAbnormalRefundResponse::Amount;
+using T67 = T66::From;
+using T68 = PostRefundsByRefundIdApplyAbnormalRefundResponse::PromotionDetail;
+using T69 = T68::GoodsDetail;
+using T70 = GetSubjectSubMerchantsResponse::Data;
+using T71 = PostSubsidiesReturnRequest::From;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -234,10 +232,9 @@ constexpr std::string_view kEnum18Names[] = {
 constexpr EnumTable kEnum18{kEnum18Names, 3};
 
 constexpr std::string_view kEnum19Names[] = {
-    "",
-    "ALL",
+    "", "ALL", "BASIC", "OPERATION", "FEES",
 };
-constexpr EnumTable kEnum19{kEnum19Names, 2};
+constexpr EnumTable kEnum19{kEnum19Names, 5};
 
 constexpr std::string_view kEnum20Names[] = {
     "",
@@ -361,115 +358,105 @@ constexpr std::string_view kEnum37Names[] = {
 constexpr EnumTable kEnum37{kEnum37Names, 3};
 
 constexpr std::string_view kEnum38Names[] = {
-    "",
-    "ABNORMAL_PENDING",
-    "ABNORMAL_FINISHED",
-    "ABNORMAL_CLOSED",
+    "", "PENDING", "SUCCESS", "ADJUST", "RETURNED", "CLOSED",
 };
-constexpr EnumTable kEnum38{kEnum38Names, 4};
+constexpr EnumTable kEnum38{kEnum38Names, 6};
 
 constexpr std::string_view kEnum39Names[] = {
-    "",
-    "CLOSED_REASON_TIMEOUT",
-    "CLOSED_REASON_RESTRICT_TRANSFER",
-};
-constexpr EnumTable kEnum39{kEnum39Names, 3};
-
-constexpr std::string_view kEnum40Names[] = {
     "",
     "PROCESSING",
     "SUCCESS",
     "FAIL",
 };
-constexpr EnumTable kEnum40{kEnum40Names, 4};
+constexpr EnumTable kEnum39{kEnum39Names, 4};
 
-constexpr std::string_view kEnum41Names[] = {
+constexpr std::string_view kEnum40Names[] = {
     "",
     "ACCOUNT_ABNORMAL",
     "TIME_OUT_CLOSED",
+};
+constexpr EnumTable kEnum40{kEnum40Names, 3};
+
+constexpr std::string_view kEnum41Names[] = {
+    "",
+    "AVAILABLE",
+    "UNAVAILABLE",
 };
 constexpr EnumTable kEnum41{kEnum41Names, 3};
 
 constexpr std::string_view kEnum42Names[] = {
     "",
-    "AVAILABLE",
-    "UNAVAILABLE",
+    "REFUND_SOURCE_SUB_MERCHANT",
+    "REFUND_SOURCE_PARTNER_ADVANCE",
 };
 constexpr EnumTable kEnum42{kEnum42Names, 3};
 
 constexpr std::string_view kEnum43Names[] = {
     "",
-    "REFUND_SOURCE_SUB_MERCHANT",
-    "REFUND_SOURCE_PARTNER_ADVANCE",
-};
-constexpr EnumTable kEnum43{kEnum43Names, 3};
-
-constexpr std::string_view kEnum44Names[] = {
-    "",
     "AVAILABLE",
     "UNSETTLED",
     "PREPAID",
 };
-constexpr EnumTable kEnum44{kEnum44Names, 4};
+constexpr EnumTable kEnum43{kEnum43Names, 4};
 
-constexpr std::string_view kEnum45Names[] = {
+constexpr std::string_view kEnum44Names[] = {
     "",
     "GLOBAL",
     "SINGLE",
 };
-constexpr EnumTable kEnum45{kEnum45Names, 3};
+constexpr EnumTable kEnum44{kEnum44Names, 3};
 
-constexpr std::string_view kEnum46Names[] = {
+constexpr std::string_view kEnum45Names[] = {
     "",
     "COUPON",
     "DISCOUNT",
 };
-constexpr EnumTable kEnum46{kEnum46Names, 3};
+constexpr EnumTable kEnum45{kEnum45Names, 3};
+
+constexpr std::string_view kEnum46Names[] = {
+    "", "ORIGINAL", "BALANCE", "OTHER_BALANCE", "OTHER_BANKCARD",
+};
+constexpr EnumTable kEnum46{kEnum46Names, 5};
 
 constexpr std::string_view kEnum47Names[] = {
-    "", "ORIGINAL", "BALANCE", "OTHER_BALANCE", "OTHER_BANKCARD",
+    "", "SUCCESS", "CLOSE", "PROCESSING", "ABNORMAL",
 };
 constexpr EnumTable kEnum47{kEnum47Names, 5};
 
 constexpr std::string_view kEnum48Names[] = {
-    "", "SUCCESS", "CLOSE", "PROCESSING", "ABNORMAL",
-};
-constexpr EnumTable kEnum48{kEnum48Names, 5};
-
-constexpr std::string_view kEnum49Names[] = {
     "", "AVAILABLE", "UNSETTLED", "OPERATION", "BASIC", "ECNY_BASIC",
 };
-constexpr EnumTable kEnum49{kEnum49Names, 6};
+constexpr EnumTable kEnum48{kEnum48Names, 6};
 
-constexpr std::string_view kEnum50Names[] = {
+constexpr std::string_view kEnum49Names[] = {
     "",
     "USER_BANK_CARD",
     "MERCHANT_BANK_CARD",
 };
-constexpr EnumTable kEnum50{kEnum50Names, 3};
+constexpr EnumTable kEnum49{kEnum49Names, 3};
 
-constexpr std::string_view kEnum51Names[] = {
+constexpr std::string_view kEnum50Names[] = {
     "",          "CMB_DEBIT", "COMM_DEBIT", "ABC_DEBIT",   "CCB_DEBIT", "ICBC_DEBIT",
     "BOC_DEBIT", "PAB_DEBIT", "SPDB_DEBIT", "CITIC_DEBIT", "CEB_DEBIT", "CMBC_DEBIT",
     "CIB_DEBIT", "GDB_DEBIT", "PSBC_DEBIT", "NBCB_DEBIT",
 };
-constexpr EnumTable kEnum51{kEnum51Names, 16};
+constexpr EnumTable kEnum50{kEnum50Names, 16};
 
-constexpr std::string_view kEnum52Names[] = {
+constexpr std::string_view kEnum51Names[] = {
     "",
     "AVAILABLE",
     "UNSETTLED",
 };
-constexpr EnumTable kEnum52{kEnum52Names, 3};
+constexpr EnumTable kEnum51{kEnum51Names, 3};
 
-constexpr std::string_view kEnum53Names[] = {
+constexpr std::string_view kEnum52Names[] = {
     "",
     "REFUND_SOURCE_PARTNER_ADVANCE",
     "REFUND_SOURCE_SUB_MERCHANT",
 };
-constexpr EnumTable kEnum53{kEnum53Names, 3};
+constexpr EnumTable kEnum52{kEnum52Names, 3};
 
-constexpr std::string_view kEnum54Names[] = {
+constexpr std::string_view kEnum53Names[] = {
     "",
     "SUBJECT_TYPE_ENTERPRISE",
     "SUBJECT_TYPE_INSTITUTIONS_CLONED",
@@ -478,22 +465,22 @@ constexpr std::string_view kEnum54Names[] = {
     "SUBJECT_TYPE_GOVERNMENT",
     "SUBJECT_TYPE_MICRO",
 };
-constexpr EnumTable kEnum54{kEnum54Names, 7};
+constexpr EnumTable kEnum53{kEnum53Names, 7};
+
+constexpr std::string_view kEnum54Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum54{kEnum54Names, 3};
 
 constexpr std::string_view kEnum55Names[] = {
     "",
     "SUCCESS",
     "FAIL",
-};
-constexpr EnumTable kEnum55{kEnum55Names, 3};
-
-constexpr std::string_view kEnum56Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
     "REFUND",
 };
-constexpr EnumTable kEnum56{kEnum56Names, 4};
+constexpr EnumTable kEnum55{kEnum55Names, 4};
 
 }  // namespace
 
@@ -555,21 +542,19 @@ static void Serialize(Archive& a, T56& v);
 static void Serialize(Archive& a, T55& v);
 static void Serialize(Archive& a, T58& v);
 static void Serialize(Archive& a, T57& v);
-static void Serialize(Archive& a, T60& v);
 static void Serialize(Archive& a, T59& v);
 static void Serialize(Archive& a, T61& v);
-static void Serialize(Archive& a, T63& v);
+static void Serialize(Archive& a, T60& v);
 static void Serialize(Archive& a, T62& v);
 static void Serialize(Archive& a, T64& v);
-static void Serialize(Archive& a, T66& v);
+static void Serialize(Archive& a, T63& v);
 static void Serialize(Archive& a, T65& v);
 static void Serialize(Archive& a, T67& v);
+static void Serialize(Archive& a, T66& v);
 static void Serialize(Archive& a, T69& v);
 static void Serialize(Archive& a, T68& v);
-static void Serialize(Archive& a, T71& v);
 static void Serialize(Archive& a, T70& v);
-static void Serialize(Archive& a, T72& v);
-static void Serialize(Archive& a, T73& v);
+static void Serialize(Archive& a, T71& v);
 
 // POST v3/ecommerce/account/apply-cancel-withdraw
 namespace {
@@ -1280,7 +1265,7 @@ namespace {
 void Query15(Archive& a, void* p) {
   auto& v = *static_cast<GetBillFundflowbillRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("bill_date", v.bill_date);
+  a.OptStr("bill_date", v.bill_date);
   a.Field("account_type", v.account_type);
   a.Field("tar_type", v.tar_type);
   a.Field("algorithm", v.algorithm);
@@ -2454,7 +2439,7 @@ namespace {
 void Query40(Archive& a, void* p) {
   auto& v = *static_cast<GetProfitsharingAfterSalesOrdersRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("transaction_id", v.transaction_id);
 }
 constexpr internal::EndpointSpec kSpec40{
@@ -2500,12 +2485,12 @@ Status GetProfitsharingAfterSalesOrders::Parse(const ::wechatpay::Response& resp
 namespace {
 void Body41(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingAfterSalesOrdersRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.I64("amount", v.amount);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptI64("amount", v.amount);
   a.Field("type", v.type);
   a.Field("scene", v.scene);
-  a.Str("refund_id", v.refund_id);
+  a.OptStr("refund_id", v.refund_id);
 }
 constexpr internal::EndpointSpec kSpec41{
     "POST v3/ecommerce/profitsharing/after-sales-orders",
@@ -2547,10 +2532,11 @@ Status PostProfitsharingAfterSalesOrders::Parse(const ::wechatpay::Response& res
 namespace {
 void Body42(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingFinishOrderRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("description", v.description);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("description", v.description);
+  a.OptStr("notify_url", v.notify_url);
 }
 constexpr internal::EndpointSpec kSpec42{
     "POST v3/ecommerce/profitsharing/finish-order",
@@ -2593,9 +2579,9 @@ namespace {
 void Query43(Archive& a, void* p) {
   auto& v = *static_cast<GetProfitsharingOrdersRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
 }
 constexpr internal::EndpointSpec kSpec43{
     "GET v3/ecommerce/profitsharing/orders",
@@ -2622,11 +2608,6 @@ void Serialize(Archive& a, GetProfitsharingOrdersResponse& v) {
   a.OptStr("order_id", v.order_id);
   a.Field("status", v.status);
   a.OptList("receivers", v.receivers);
-  a.OptStr("close_reason", v.close_reason);
-  a.Field("abnormal_status", v.abnormal_status);
-  a.Field("funds_abnormal_closed_reason", v.funds_abnormal_closed_reason);
-  a.OptStr("funds_abnormal_redirect_id", v.funds_abnormal_redirect_id);
-  a.OptList("funds_abnormal_receivers", v.funds_abnormal_receivers);
   a.OptI64("finish_amount", v.finish_amount);
   a.OptStr("finish_description", v.finish_description);
   a.Extra(v.extra);
@@ -2646,11 +2627,12 @@ namespace {
 void Body44(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingOrdersRequest*>(p);
   a.OptStr("appid", v.appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Field("receivers", v.receivers);
-  a.Bool("finish", v.finish);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptList("receivers", v.receivers);
+  a.OptBool("finish", v.finish);
+  a.OptStr("notify_url", v.notify_url);
 }
 constexpr std::string_view kEncrypted44[] = {"receivers[].receiver_name"};
 constexpr internal::EndpointSpec kSpec44{
@@ -2732,9 +2714,9 @@ Status GetProfitsharingOrdersByTransactionIdAmounts::Parse(const ::wechatpay::Re
 namespace {
 void Body46(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingReceiversAddRequest*>(p);
-  a.Str("appid", v.appid);
+  a.OptStr("appid", v.appid);
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
   a.OptStr("name", v.name);
   a.OptStr("encrypted_name", v.encrypted_name);
   a.Field("relation_type", v.relation_type);
@@ -2778,9 +2760,9 @@ Status PostProfitsharingReceiversAdd::Parse(const ::wechatpay::Response& respons
 namespace {
 void Body47(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingReceiversDeleteRequest*>(p);
-  a.Str("appid", v.appid);
+  a.OptStr("appid", v.appid);
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
 }
 constexpr internal::EndpointSpec kSpec47{
     "POST v3/ecommerce/profitsharing/receivers/delete",
@@ -2822,10 +2804,10 @@ namespace {
 void Query48(Archive& a, void* p) {
   auto& v = *static_cast<GetProfitsharingReturnordersRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("order_id", v.order_id);
   a.OptStr("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
+  a.OptStr("out_return_no", v.out_return_no);
 }
 constexpr internal::EndpointSpec kSpec48{
     "GET v3/ecommerce/profitsharing/returnorders",
@@ -2873,13 +2855,13 @@ Status GetProfitsharingReturnorders::Parse(const ::wechatpay::Response& response
 namespace {
 void Body49(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingReturnordersRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("order_id", v.order_id);
   a.OptStr("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
-  a.Str("return_mchid", v.return_mchid);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptStr("out_return_no", v.out_return_no);
+  a.OptStr("return_mchid", v.return_mchid);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.OptStr("transaction_id", v.transaction_id);
 }
 constexpr internal::EndpointSpec kSpec49{
@@ -2930,14 +2912,14 @@ void Body50(Archive& a, void* p) {
   auto& v = *static_cast<PostRefundsApplyRequest*>(p);
   a.OptStr("individual_auth_id", v.individual_auth_id);
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sp_appid", v.sp_appid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("combine_mchid", v.combine_mchid);
   a.OptStr("combine_out_trade_no", v.combine_out_trade_no);
   a.Str("combine_transaction_id", v.combine_transaction_id);
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("out_trade_no", v.out_trade_no);
-  a.Str("out_refund_no", v.out_refund_no);
+  a.OptStr("out_refund_no", v.out_refund_no);
   a.OptStr("reason", v.reason);
   a.Field("amount", v.amount);
   a.OptStr("notify_url", v.notify_url);
@@ -3158,7 +3140,7 @@ namespace {
 void Query54(Archive& a, void* p) {
   auto& v = *static_cast<GetRefundsByRefundIdReturnAdvanceRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
 }
 constexpr std::string_view kPath54[] = {"refund_id"};
 constexpr internal::EndpointSpec kSpec54{
@@ -3209,7 +3191,7 @@ Status GetRefundsByRefundIdReturnAdvance::Parse(const ::wechatpay::Response& res
 namespace {
 void Body55(Archive& a, void* p) {
   auto& v = *static_cast<PostRefundsByRefundIdReturnAdvanceRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
 }
 constexpr std::string_view kPath55[] = {"refund_id"};
 constexpr internal::EndpointSpec kSpec55{
@@ -3306,9 +3288,9 @@ Status GetSubjectSubMerchants::Parse(const ::wechatpay::Response& response, Resp
 namespace {
 void Body57(Archive& a, void* p) {
   auto& v = *static_cast<PostSubsidiesCancelRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("description", v.description);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("description", v.description);
 }
 constexpr internal::EndpointSpec kSpec57{
     "POST v3/ecommerce/subsidies/cancel",
@@ -3349,10 +3331,10 @@ Status PostSubsidiesCancel::Parse(const ::wechatpay::Response& response, Respons
 namespace {
 void Body58(Archive& a, void* p) {
   auto& v = *static_cast<PostSubsidiesCreateRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.OptStr("refund_id", v.refund_id);
   a.OptStr("out_subsidy_no", v.out_subsidy_no);
 }
@@ -3382,6 +3364,7 @@ void Serialize(Archive& a, PostSubsidiesCreateResponse& v) {
   a.OptI64("amount", v.amount);
   a.Field("result", v.result);
   a.OptStr("success_time", v.success_time);
+  a.OptStr("out_subsidy_no", v.out_subsidy_no);
   a.Extra(v.extra);
 }
 
@@ -3398,12 +3381,12 @@ Status PostSubsidiesCreate::Parse(const ::wechatpay::Response& response, Respons
 namespace {
 void Body59(Archive& a, void* p) {
   auto& v = *static_cast<PostSubsidiesReturnRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("refund_id", v.refund_id);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.OptStr("subsidy_id", v.subsidy_id);
   a.OptList("from", v.from);
 }
@@ -3435,6 +3418,8 @@ void Serialize(Archive& a, PostSubsidiesReturnResponse& v) {
   a.OptStr("description", v.description);
   a.Field("result", v.result);
   a.OptStr("success_time", v.success_time);
+  a.OptStr("subsidy_id", v.subsidy_id);
+  a.OptList("from", v.from);
   a.Extra(v.extra);
 }
 
@@ -3895,25 +3880,16 @@ static void Serialize(Archive& a, T52& v) {
 }
 
 static void Serialize(Archive& a, T53& v) {
-  a.OptStr("mchid", v.mchid);
+  a.Field("type", v.type);
+  a.OptStr("receiver_account", v.receiver_account);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptStr("receiver_name", v.receiver_name);
+  a.OptStr("receiver_mchid", v.receiver_mchid);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T54& v) {
-  a.Field("type", v.type);
-  a.Str("receiver_account", v.receiver_account);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.OptStr("receiver_name", v.receiver_name);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T56& v) {
-  a.OptStr("mchid", v.mchid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T55& v) {
   a.OptI64("amount", v.amount);
   a.OptStr("description", v.description);
   a.Field("result", v.result);
@@ -3922,69 +3898,66 @@ static void Serialize(Archive& a, T55& v) {
   a.Field("type", v.type);
   a.OptStr("receiver_account", v.receiver_account);
   a.OptStr("detail_id", v.detail_id);
-  a.Field("abnormal_status", v.abnormal_status);
-  a.Field("funds_abnormal_closed_reason", v.funds_abnormal_closed_reason);
-  a.OptStr("funds_abnormal_redirect_id", v.funds_abnormal_redirect_id);
-  a.OptList("funds_abnormal_receivers", v.funds_abnormal_receivers);
+  a.OptStr("receiver_mchid", v.receiver_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T56& v) {
+  a.Field("account", v.account);
+  a.OptI64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T55& v) {
+  a.OptI64("refund", v.refund);
+  a.OptList("from", v.from);
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T58& v) {
-  a.Field("account", v.account);
-  a.I64("amount", v.amount);
+  a.OptStr("account", v.account);
+  a.OptI64("amount", v.amount);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T57& v) {
-  a.I64("refund", v.refund);
+  a.OptI64("refund", v.refund);
   a.OptList("from", v.from);
-  a.I64("total", v.total);
+  a.OptI64("payer_refund", v.payer_refund);
+  a.OptI64("discount_refund", v.discount_refund);
   a.OptStr("currency", v.currency);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T60& v) {
-  a.OptStr("account", v.account);
-  a.OptI64("amount", v.amount);
+  a.OptI64("advance", v.advance);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T59& v) {
-  a.OptI64("refund", v.refund);
-  a.OptList("from", v.from);
-  a.OptI64("payer_refund", v.payer_refund);
-  a.OptI64("discount_refund", v.discount_refund);
-  a.OptStr("currency", v.currency);
-  a.OptI64("advance", v.advance);
+  a.OptStr("promotion_id", v.promotion_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptI64("refund_amount", v.refund_amount);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T61& v) {
-  a.OptStr("promotion_id", v.promotion_id);
-  a.Field("scope", v.scope);
-  a.Field("type", v.type);
+  a.Field("account", v.account);
   a.OptI64("amount", v.amount);
-  a.OptI64("refund_amount", v.refund_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T63& v) {
-  a.Field("account", v.account);
-  a.OptI64("amount", v.amount);
+static void Serialize(Archive& a, T60& v) {
+  a.OptI64("refund", v.refund);
+  a.OptList("from", v.from);
+  a.OptI64("payer_refund", v.payer_refund);
+  a.OptI64("discount_refund", v.discount_refund);
+  a.OptStr("currency", v.currency);
+  a.OptI64("advance", v.advance);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T62& v) {
-  a.OptI64("refund", v.refund);
-  a.OptList("from", v.from);
-  a.OptI64("payer_refund", v.payer_refund);
-  a.OptI64("discount_refund", v.discount_refund);
-  a.OptStr("currency", v.currency);
-  a.OptI64("advance", v.advance);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T64& v) {
   a.OptStr("promotion_id", v.promotion_id);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
@@ -3993,13 +3966,13 @@ static void Serialize(Archive& a, T64& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T66& v) {
+static void Serialize(Archive& a, T64& v) {
   a.Field("account", v.account);
   a.OptI64("amount", v.amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T65& v) {
+static void Serialize(Archive& a, T63& v) {
   a.OptI64("refund", v.refund);
   a.OptList("from", v.from);
   a.OptI64("payer_refund", v.payer_refund);
@@ -4009,7 +3982,7 @@ static void Serialize(Archive& a, T65& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T67& v) {
+static void Serialize(Archive& a, T65& v) {
   a.OptStr("promotion_id", v.promotion_id);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
@@ -4018,13 +3991,13 @@ static void Serialize(Archive& a, T67& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T69& v) {
+static void Serialize(Archive& a, T67& v) {
   a.OptStr("account", v.account);
   a.OptI64("amount", v.amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T68& v) {
+static void Serialize(Archive& a, T66& v) {
   a.OptI64("refund", v.refund);
   a.OptList("from", v.from);
   a.OptI64("payer_refund", v.payer_refund);
@@ -4034,7 +4007,7 @@ static void Serialize(Archive& a, T68& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T71& v) {
+static void Serialize(Archive& a, T69& v) {
   a.OptStr("merchant_goods_id", v.merchant_goods_id);
   a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
@@ -4044,7 +4017,7 @@ static void Serialize(Archive& a, T71& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T70& v) {
+static void Serialize(Archive& a, T68& v) {
   a.OptStr("promotion_id", v.promotion_id);
   a.OptStr("scope", v.scope);
   a.OptStr("type", v.type);
@@ -4054,14 +4027,14 @@ static void Serialize(Archive& a, T70& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T72& v) {
+static void Serialize(Archive& a, T70& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("merchant_shortname", v.merchant_shortname);
   a.OptStr("sign_time", v.sign_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T73& v) {
+static void Serialize(Archive& a, T71& v) {
   a.Field("account", v.account);
   a.OptI64("amount", v.amount);
   a.Extra(v.extra);
@@ -4425,18 +4398,14 @@ GetProfitsharingOrdersRequest::GetProfitsharingOrdersRequest() = default;
 GetProfitsharingOrdersRequest::~GetProfitsharingOrdersRequest() = default;
 T52::Receivers() = default;
 T52::~Receivers() = default;
-T53::FundsAbnormalReceivers() = default;
-T53::~FundsAbnormalReceivers() = default;
 GetProfitsharingOrdersResponse::GetProfitsharingOrdersResponse() = default;
 GetProfitsharingOrdersResponse::~GetProfitsharingOrdersResponse() = default;
-T54::Receivers() = default;
-T54::~Receivers() = default;
+T53::Receivers() = default;
+T53::~Receivers() = default;
 PostProfitsharingOrdersRequest::PostProfitsharingOrdersRequest() = default;
 PostProfitsharingOrdersRequest::~PostProfitsharingOrdersRequest() = default;
-T56::FundsAbnormalReceivers() = default;
-T56::~FundsAbnormalReceivers() = default;
-T55::Receivers() = default;
-T55::~Receivers() = default;
+T54::Receivers() = default;
+T54::~Receivers() = default;
 PostProfitsharingOrdersResponse::PostProfitsharingOrdersResponse() = default;
 PostProfitsharingOrdersResponse::~PostProfitsharingOrdersResponse() = default;
 GetProfitsharingOrdersByTransactionIdAmountsRequest::
@@ -4463,52 +4432,52 @@ PostProfitsharingReturnordersRequest::PostProfitsharingReturnordersRequest() = d
 PostProfitsharingReturnordersRequest::~PostProfitsharingReturnordersRequest() = default;
 PostProfitsharingReturnordersResponse::PostProfitsharingReturnordersResponse() = default;
 PostProfitsharingReturnordersResponse::~PostProfitsharingReturnordersResponse() = default;
+T56::From() = default;
+T56::~From() = default;
+T55::Amount() = default;
+T55::~Amount() = default;
+PostRefundsApplyRequest::PostRefundsApplyRequest() = default;
+PostRefundsApplyRequest::~PostRefundsApplyRequest() = default;
 T58::From() = default;
 T58::~From() = default;
 T57::Amount() = default;
 T57::~Amount() = default;
-PostRefundsApplyRequest::PostRefundsApplyRequest() = default;
-PostRefundsApplyRequest::~PostRefundsApplyRequest() = default;
-T60::From() = default;
-T60::~From() = default;
-T59::Amount() = default;
-T59::~Amount() = default;
-T61::PromotionDetail() = default;
-T61::~PromotionDetail() = default;
+T59::PromotionDetail() = default;
+T59::~PromotionDetail() = default;
 PostRefundsApplyResponse::PostRefundsApplyResponse() = default;
 PostRefundsApplyResponse::~PostRefundsApplyResponse() = default;
 GetRefundsIdByRefundIdRequest::GetRefundsIdByRefundIdRequest() = default;
 GetRefundsIdByRefundIdRequest::~GetRefundsIdByRefundIdRequest() = default;
-T63::From() = default;
-T63::~From() = default;
-T62::Amount() = default;
-T62::~Amount() = default;
-T64::PromotionDetail() = default;
-T64::~PromotionDetail() = default;
+T61::From() = default;
+T61::~From() = default;
+T60::Amount() = default;
+T60::~Amount() = default;
+T62::PromotionDetail() = default;
+T62::~PromotionDetail() = default;
 GetRefundsIdByRefundIdResponse::GetRefundsIdByRefundIdResponse() = default;
 GetRefundsIdByRefundIdResponse::~GetRefundsIdByRefundIdResponse() = default;
 GetRefundsOutRefundNoRequest::GetRefundsOutRefundNoRequest() = default;
 GetRefundsOutRefundNoRequest::~GetRefundsOutRefundNoRequest() = default;
-T66::From() = default;
-T66::~From() = default;
-T65::Amount() = default;
-T65::~Amount() = default;
-T67::PromotionDetail() = default;
-T67::~PromotionDetail() = default;
+T64::From() = default;
+T64::~From() = default;
+T63::Amount() = default;
+T63::~Amount() = default;
+T65::PromotionDetail() = default;
+T65::~PromotionDetail() = default;
 GetRefundsOutRefundNoResponse::GetRefundsOutRefundNoResponse() = default;
 GetRefundsOutRefundNoResponse::~GetRefundsOutRefundNoResponse() = default;
 PostRefundsByRefundIdApplyAbnormalRefundRequest::PostRefundsByRefundIdApplyAbnormalRefundRequest() =
     default;
 PostRefundsByRefundIdApplyAbnormalRefundRequest::
     ~PostRefundsByRefundIdApplyAbnormalRefundRequest() = default;
-T69::From() = default;
-T69::~From() = default;
-T68::Amount() = default;
-T68::~Amount() = default;
-T71::GoodsDetail() = default;
-T71::~GoodsDetail() = default;
-T70::PromotionDetail() = default;
-T70::~PromotionDetail() = default;
+T67::From() = default;
+T67::~From() = default;
+T66::Amount() = default;
+T66::~Amount() = default;
+T69::GoodsDetail() = default;
+T69::~GoodsDetail() = default;
+T68::PromotionDetail() = default;
+T68::~PromotionDetail() = default;
 PostRefundsByRefundIdApplyAbnormalRefundResponse::
     PostRefundsByRefundIdApplyAbnormalRefundResponse() = default;
 PostRefundsByRefundIdApplyAbnormalRefundResponse::
@@ -4523,8 +4492,8 @@ PostRefundsByRefundIdReturnAdvanceResponse::PostRefundsByRefundIdReturnAdvanceRe
 PostRefundsByRefundIdReturnAdvanceResponse::~PostRefundsByRefundIdReturnAdvanceResponse() = default;
 GetSubjectSubMerchantsRequest::GetSubjectSubMerchantsRequest() = default;
 GetSubjectSubMerchantsRequest::~GetSubjectSubMerchantsRequest() = default;
-T72::Data() = default;
-T72::~Data() = default;
+T70::Data() = default;
+T70::~Data() = default;
 GetSubjectSubMerchantsResponse::GetSubjectSubMerchantsResponse() = default;
 GetSubjectSubMerchantsResponse::~GetSubjectSubMerchantsResponse() = default;
 PostSubsidiesCancelRequest::PostSubsidiesCancelRequest() = default;
@@ -4535,8 +4504,8 @@ PostSubsidiesCreateRequest::PostSubsidiesCreateRequest() = default;
 PostSubsidiesCreateRequest::~PostSubsidiesCreateRequest() = default;
 PostSubsidiesCreateResponse::PostSubsidiesCreateResponse() = default;
 PostSubsidiesCreateResponse::~PostSubsidiesCreateResponse() = default;
-T73::From() = default;
-T73::~From() = default;
+T71::From() = default;
+T71::~From() = default;
 PostSubsidiesReturnRequest::PostSubsidiesReturnRequest() = default;
 PostSubsidiesReturnRequest::~PostSubsidiesReturnRequest() = default;
 PostSubsidiesReturnResponse::PostSubsidiesReturnResponse() = default;
@@ -4641,61 +4610,55 @@ const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Status_) { return k
 const EnumTable& EnumTableOf(T52::Result_) { return kEnum36; }
 const EnumTable& EnumTableOf(T52::FailReason) { return kEnum32; }
 const EnumTable& EnumTableOf(T52::Type) { return kEnum37; }
-const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::AbnormalStatus) { return kEnum38; }
-const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::FundsAbnormalClosedReason) {
-  return kEnum39;
-}
-const EnumTable& EnumTableOf(T54::Type) { return kEnum37; }
-const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Status_) { return kEnum35; }
-const EnumTable& EnumTableOf(T55::Result_) { return kEnum36; }
-const EnumTable& EnumTableOf(T55::FailReason) { return kEnum32; }
-const EnumTable& EnumTableOf(T55::AbnormalStatus) { return kEnum38; }
-const EnumTable& EnumTableOf(T55::FundsAbnormalClosedReason) { return kEnum39; }
+const EnumTable& EnumTableOf(T53::Type) { return kEnum37; }
+const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Status_) { return kEnum38; }
+const EnumTable& EnumTableOf(T54::Result_) { return kEnum36; }
+const EnumTable& EnumTableOf(T54::FailReason) { return kEnum32; }
 const EnumTable& EnumTableOf(PostProfitsharingReceiversAddRequest::Type) { return kEnum37; }
 const EnumTable& EnumTableOf(PostProfitsharingReceiversAddRequest::RelationType) { return kEnum37; }
 const EnumTable& EnumTableOf(PostProfitsharingReceiversDeleteRequest::Type) { return kEnum37; }
-const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::Result_) { return kEnum40; }
-const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::FailReason) { return kEnum41; }
-const EnumTable& EnumTableOf(PostProfitsharingReturnordersResponse::Result_) { return kEnum40; }
-const EnumTable& EnumTableOf(PostProfitsharingReturnordersResponse::FailReason) { return kEnum41; }
-const EnumTable& EnumTableOf(T58::Account) { return kEnum42; }
-const EnumTable& EnumTableOf(PostRefundsApplyRequest::RefundAccount) { return kEnum43; }
-const EnumTable& EnumTableOf(PostRefundsApplyRequest::FundsAccount) { return kEnum44; }
-const EnumTable& EnumTableOf(T61::Scope) { return kEnum45; }
-const EnumTable& EnumTableOf(T61::Type) { return kEnum46; }
-const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Channel) { return kEnum47; }
-const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Status_) { return kEnum48; }
-const EnumTable& EnumTableOf(T63::Account) { return kEnum42; }
-const EnumTable& EnumTableOf(T64::Scope) { return kEnum45; }
-const EnumTable& EnumTableOf(T64::Type) { return kEnum46; }
-const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::RefundAccount) { return kEnum43; }
-const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::FundsAccount) { return kEnum49; }
-const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::Channel) { return kEnum47; }
-const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::Status_) { return kEnum48; }
-const EnumTable& EnumTableOf(T66::Account) { return kEnum42; }
-const EnumTable& EnumTableOf(T67::Scope) { return kEnum45; }
-const EnumTable& EnumTableOf(T67::Type) { return kEnum46; }
-const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::RefundAccount) { return kEnum43; }
-const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::FundsAccount) { return kEnum49; }
+const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::Result_) { return kEnum39; }
+const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::FailReason) { return kEnum40; }
+const EnumTable& EnumTableOf(PostProfitsharingReturnordersResponse::Result_) { return kEnum39; }
+const EnumTable& EnumTableOf(PostProfitsharingReturnordersResponse::FailReason) { return kEnum40; }
+const EnumTable& EnumTableOf(T56::Account) { return kEnum41; }
+const EnumTable& EnumTableOf(PostRefundsApplyRequest::RefundAccount) { return kEnum42; }
+const EnumTable& EnumTableOf(PostRefundsApplyRequest::FundsAccount) { return kEnum43; }
+const EnumTable& EnumTableOf(T59::Scope) { return kEnum44; }
+const EnumTable& EnumTableOf(T59::Type) { return kEnum45; }
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Channel) { return kEnum46; }
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Status_) { return kEnum47; }
+const EnumTable& EnumTableOf(T61::Account) { return kEnum41; }
+const EnumTable& EnumTableOf(T62::Scope) { return kEnum44; }
+const EnumTable& EnumTableOf(T62::Type) { return kEnum45; }
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::RefundAccount) { return kEnum42; }
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::FundsAccount) { return kEnum48; }
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::Channel) { return kEnum46; }
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::Status_) { return kEnum47; }
+const EnumTable& EnumTableOf(T64::Account) { return kEnum41; }
+const EnumTable& EnumTableOf(T65::Scope) { return kEnum44; }
+const EnumTable& EnumTableOf(T65::Type) { return kEnum45; }
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::RefundAccount) { return kEnum42; }
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::FundsAccount) { return kEnum48; }
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundRequest::Type) {
-  return kEnum50;
+  return kEnum49;
 }
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundRequest::BankType) {
-  return kEnum51;
+  return kEnum50;
 }
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundResponse::Status_) {
-  return kEnum48;
+  return kEnum47;
 }
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundResponse::FundsAccount) {
-  return kEnum52;
+  return kEnum51;
 }
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundResponse::RefundAccount) {
-  return kEnum53;
+  return kEnum52;
 }
-const EnumTable& EnumTableOf(GetSubjectSubMerchantsRequest::OrganizationType) { return kEnum54; }
-const EnumTable& EnumTableOf(PostSubsidiesCancelResponse::Result_) { return kEnum55; }
-const EnumTable& EnumTableOf(PostSubsidiesCreateResponse::Result_) { return kEnum56; }
-const EnumTable& EnumTableOf(T73::Account) { return kEnum42; }
-const EnumTable& EnumTableOf(PostSubsidiesReturnResponse::Result_) { return kEnum56; }
+const EnumTable& EnumTableOf(GetSubjectSubMerchantsRequest::OrganizationType) { return kEnum53; }
+const EnumTable& EnumTableOf(PostSubsidiesCancelResponse::Result_) { return kEnum54; }
+const EnumTable& EnumTableOf(PostSubsidiesCreateResponse::Result_) { return kEnum55; }
+const EnumTable& EnumTableOf(T71::Account) { return kEnum41; }
+const EnumTable& EnumTableOf(PostSubsidiesReturnResponse::Result_) { return kEnum55; }
 
 }  // namespace wechatpay::models::v3::ecommerce

@@ -16,1069 +16,1067 @@ namespace {
 using T1 = GetBankFavorUsersByOpenidCouponsByCouponIdResponse::UseAmountList;
 using T2 = GetBankPackagesByPackageIdTasksResponse::Data;
 using T3 = PostBankPackagesByPackageIdTasksRequest::Meta;
-using T4 = PostBusifavorStocksRequest::CouponUseRule;
-using T5 = T4::CouponAvailableTime;
-using T6 = T5::AvailableWeek;
-using T7 = T6::AvailableDayTime;
-using T8 = T5::IrregularyAvaliableTime;
-using T9 = T4::FixedNormalCoupon;
-using T10 = T4::DiscountCoupon;
-using T11 = T4::ExchangeCoupon;
-using T12 = PostBusifavorStocksRequest::StockSendRule;
-using T13 = PostBusifavorStocksRequest::CustomEntrance;
-using T14 = T13::MiniProgramsInfo;
-using T15 = PostBusifavorStocksRequest::DisplayPatternInfo;
-using T16 = T15::FinderInfo;
-using T17 = PostBusifavorStocksRequest::NotifyConfig;
-using T18 = GetBusifavorStocksByStockIdResponse::CouponUseRule;
-using T19 = T18::CouponAvailableTime;
-using T20 = T19::AvailableWeek;
-using T21 = T20::AvailableDayTime;
-using T22 = T19::IrregularyAvaliableTime;
-using T23 = T18::FixedNormalCoupon;
-using T24 = T18::DiscountCoupon;
-using T25 = T18::ExchangeCoupon;
-using T26 = GetBusifavorStocksByStockIdResponse::StockSendRule;
-using T27 = GetBusifavorStocksByStockIdResponse::CustomEntrance;
-using T28 = T27::MiniProgramsInfo;
-using T29 = GetBusifavorStocksByStockIdResponse::DisplayPatternInfo;
-using T30 = T29::FinderInfo;
-using T31 = GetBusifavorStocksByStockIdResponse::CouponCodeCount;
-using T32 = GetBusifavorStocksByStockIdResponse::NotifyConfig;
-using T33 = GetBusifavorStocksByStockIdResponse::SendCountInformation;
-using T34 = PatchBusifavorStocksByStockIdRequest::CustomEntrance;
-using T35 = T34::MiniProgramsInfo;
-using T36 = PatchBusifavorStocksByStockIdRequest::DisplayPatternInfo;
-using T37 = T36::FinderInfo;
-using T38 = PatchBusifavorStocksByStockIdRequest::CouponUseRule;
-using T39 = PatchBusifavorStocksByStockIdRequest::StockSendRule;
-using T40 = PatchBusifavorStocksByStockIdRequest::NotifyConfig;
-using T41 = GetBusifavorStocksByStockIdCouponcodesResponse::Data;
-using T42 = PostBusifavorStocksByStockIdCouponcodesResponse::FailCodes;
-using T43 = GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::CodeInformation;
-using T44 = GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::CouponInformation;
-using T45 = T44::CouponUseRule;
-using T46 = T45::CouponAvailableTime;
-using T47 = T46::AvailableWeek;
-using T48 = T47::AvailableDayTime;
-using T49 = T46::IrregularyAvaliableTime;
-using T50 = T45::FixedNormalCoupon;
-using T51 = T45::DiscountCoupon;
-using T52 = T45::ExchangeCoupon;
-using T53 = T44::CustomEntrance;
-using T54 = T53::MiniProgramsInfo;
-using T55 = T44::DisplayPatternInfo;
-using T56 = T55::FinderInfo;
-using T57 = GetBusifavorSubsidyPayReceiptsResponse::PayReceiptList;
-using T58 = GetBusifavorUsersByOpenidCouponsResponse::Data;
-using T59 = T58::CouponUseRule;
-using T60 = T59::CouponAvailableTime;
-using T61 = T59::AvailableWeek;
-using T62 = T61::AvailableDayTime;
-using T63 = T59::IrregularyAvaliableTime;
-using T64 = T59::FixedNormalCoupon;
-using T65 = T59::DiscountCoupon;
-using T66 = T59::ExchangeCoupon;
-using T67 = T58::CustomEntrance;
-using T68 = T67::MiniProgramsInfo;
-using T69 = T58::DisplayPatternInfo;
-using T70 = T69::FinderInfo;
-using T71 = GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CouponUseRule;
-using T72 = T71::CouponAvailableTime;
-using T73 = T71::AvailableWeek;
-using T74 = T73::AvailableDayTime;
-using T75 = T71::IrregularyAvaliableTime;
-using T76 = T71::FixedNormalCoupon;
-using T77 = T71::DiscountCoupon;
-using T78 = T71::ExchangeCoupon;
-using T79 = GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CustomEntrance;
-using T80 = T79::MiniProgramsInfo;
-using T81 = GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::DisplayPatternInfo;
-using T82 = T81::FinderInfo;
-using T83 = PostFavorCouponStocksRequest::StockUseRule;
-using T84 = PostFavorCouponStocksRequest::PatternInfo;
-using T85 = PostFavorCouponStocksRequest::CouponUseRule;
-using T86 = T85::CouponAvailableTime;
-using T87 = T86::FixAvailableTime;
-using T88 = T85::FixedNormalCoupon;
-using T89 = T85::DiscountCoupon;
-using T90 = T85::ExchangeCoupon;
-using T91 = T85::LimitCard;
-using T92 = PostFavorMediaImageUploadRequest::Meta;
-using T93 = GetFavorStocksResponse::Data;
-using T94 = T93::StockUseRule;
-using T95 = T93::CutToMessage;
-using T96 = T93::AvailableRegionList;
-using T97 = GetFavorStocksByStockIdResponse::StockUseRule;
-using T98 = GetFavorStocksByStockIdResponse::CutToMessage;
-using T99 = GetFavorStocksByStockIdResponse::AvailableRegionList;
-using T100 = GetFavorUsersByOpenidCouponsResponse::Data;
-using T101 = T100::CutToMessage;
-using T102 = T100::NormalCouponInformation;
-using T103 = T100::ConsumeInformation;
-using T104 = T103::GoodsDetail;
-using T105 = GetFavorUsersByOpenidCouponsByCouponIdResponse::CutToMessage;
-using T106 = GetFavorUsersByOpenidCouponsByCouponIdResponse::NormalCouponInformation;
-using T107 = GetFavorUsersByOpenidCouponsByCouponIdResponse::ConsumeInformation;
-using T108 = T107::GoodsDetail;
-using T109 = GetGoodsSubsidyActivityActivitiesResponse::Data;
-using T110 = T109::ActivityInfo;
-using T111 = T109::GoodsInformation;
-using T112 = T109::RuleInformation;
-using T113 = T112::Areas;
-using T114 = PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::ApplyInfos;
-using T115 = T114::StoreInfo;
-using T116 = PostGoodsSubsidyActivityActivityByActivityIdApplyResponse::FailedApplyInfos;
-using T117 = PostGoodsSubsidyActivityActivityByActivityIdApplyResponse::SucceedApplyInfos;
-using T118 = PostGoodsSubsidyActivityQualificationLockRequest::OrderInformation;
-using T119 = PostGoodsSubsidyActivityQualificationUnlockRequest::OrderInformation;
-using T120 = DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
+using T4 = PostBusifavorCouponsSendResponse::SendCouponResult;
+using T5 = PostBusifavorStocksRequest::CouponUseRule;
+using T6 = T5::CouponAvailableTime;
+using T7 = T6::AvailableWeek;
+using T8 = T7::AvailableDayTime;
+using T9 = T6::IrregularyAvaliableTime;
+using T10 = T5::FixedNormalCoupon;
+using T11 = T5::DiscountCoupon;
+using T12 = T5::ExchangeCoupon;
+using T13 = PostBusifavorStocksRequest::StockSendRule;
+using T14 = PostBusifavorStocksRequest::CustomEntrance;
+using T15 = T14::MiniProgramsInfo;
+using T16 = PostBusifavorStocksRequest::DisplayPatternInfo;
+using T17 = T16::FinderInfo;
+using T18 = PostBusifavorStocksRequest::NotifyConfig;
+using T19 = GetBusifavorStocksByStockIdResponse::CouponUseRule;
+using T20 = T19::CouponAvailableTime;
+using T21 = T20::AvailableWeek;
+using T22 = T21::AvailableDayTime;
+using T23 = T20::IrregularyAvaliableTime;
+using T24 = T19::FixedNormalCoupon;
+using T25 = T19::DiscountCoupon;
+using T26 = T19::ExchangeCoupon;
+using T27 = GetBusifavorStocksByStockIdResponse::StockSendRule;
+using T28 = GetBusifavorStocksByStockIdResponse::CustomEntrance;
+using T29 = T28::MiniProgramsInfo;
+using T30 = GetBusifavorStocksByStockIdResponse::DisplayPatternInfo;
+using T31 = T30::FinderInfo;
+using T32 = GetBusifavorStocksByStockIdResponse::CouponCodeCount;
+using T33 = GetBusifavorStocksByStockIdResponse::NotifyConfig;
+using T34 = GetBusifavorStocksByStockIdResponse::SendCountInformation;
+using T35 = PatchBusifavorStocksByStockIdRequest::CustomEntrance;
+using T36 = T35::MiniProgramsInfo;
+using T37 = PatchBusifavorStocksByStockIdRequest::DisplayPatternInfo;
+using T38 = T37::FinderInfo;
+using T39 = PatchBusifavorStocksByStockIdRequest::CouponUseRule;
+using T40 = PatchBusifavorStocksByStockIdRequest::StockSendRule;
+using T41 = PatchBusifavorStocksByStockIdRequest::NotifyConfig;
+using T42 = GetBusifavorStocksByStockIdCouponcodesResponse::Data;
+using T43 = PostBusifavorStocksByStockIdCouponcodesResponse::FailCodes;
+using T44 = GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::CodeInformation;
+using T45 = GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::CouponInformation;
+using T46 = T45::CouponUseRule;
+using T47 = T46::CouponAvailableTime;
+using T48 = T47::AvailableWeek;
+using T49 = T48::AvailableDayTime;
+using T50 = T47::IrregularyAvaliableTime;
+using T51 = T46::FixedNormalCoupon;
+using T52 = T46::DiscountCoupon;
+using T53 = T46::ExchangeCoupon;
+using T54 = T45::CustomEntrance;
+using T55 = T54::MiniProgramsInfo;
+using T56 = T45::DisplayPatternInfo;
+using T57 = T56::FinderInfo;
+using T58 = GetBusifavorSubsidyPayReceiptsResponse::PayReceiptList;
+using T59 = GetBusifavorUsersByOpenidCouponsResponse::Data;
+using T60 = T59::CouponUseRule;
+using T61 = T60::CouponAvailableTime;
+using T62 = T61::AvailableWeek;
+using T63 = T62::AvailableDayTime;
+using T64 = T61::IrregularyAvaliableTime;
+using T65 = T60::FixedNormalCoupon;
+using T66 = T60::DiscountCoupon;
+using T67 = T60::ExchangeCoupon;
+using T68 = T59::CustomEntrance;
+using T69 = T68::MiniProgramsInfo;
+using T70 = T59::DisplayPatternInfo;
+using T71 = T70::FinderInfo;
+using T72 = GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CouponUseRule;
+using T73 = T72::CouponAvailableTime;
+using T74 = T73::AvailableWeek;
+using T75 = T74::AvailableDayTime;
+using T76 = T73::IrregularyAvaliableTime;
+using T77 = T72::FixedNormalCoupon;
+using T78 = T72::DiscountCoupon;
+using T79 = T72::ExchangeCoupon;
+using T80 = GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CustomEntrance;
+using T81 = T80::MiniProgramsInfo;
+using T82 = GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::DisplayPatternInfo;
+using T83 = T82::FinderInfo;
+using T84 = PostFavorCouponStocksRequest::StockUseRule;
+using T85 = PostFavorCouponStocksRequest::PatternInfo;
+using T86 = PostFavorCouponStocksRequest::CouponUseRule;
+using T87 = T86::CouponAvailableTime;
+using T88 = T87::FixAvailableTime;
+using T89 = T86::FixedNormalCoupon;
+using T90 = T86::DiscountCoupon;
+using T91 = T86::ExchangeCoupon;
+using T92 = T86::LimitCard;
+using T93 = PostFavorMediaImageUploadRequest::Meta;
+using T94 = GetFavorStocksResponse::Data;
+using T95 = T94::StockUseRule;
+using T96 = T95::FixedNormalCoupon;
+using T97 = T94::CutToMessage;
+using T98 = GetFavorStocksByStockIdResponse::StockUseRule;
+using T99 = T98::FixedNormalCoupon;
+using T100 = GetFavorStocksByStockIdResponse::CutToMessage;
+using T101 = GetFavorUsersByOpenidCouponsResponse::Data;
+using T102 = T101::CutToMessage;
+using T103 = T101::NormalCouponInformation;
+using T104 = GetFavorUsersByOpenidCouponsByCouponIdResponse::CutToMessage;
+using T105 = GetFavorUsersByOpenidCouponsByCouponIdResponse::NormalCouponInformation;
+using T106 = GetGoodsSubsidyActivityActivitiesResponse::Data;
+using T107 = T106::ActivityInfo;
+using T108 = T106::GoodsInformation;
+using T109 = T106::RuleInformation;
+using T110 = T109::Areas;
+using T111 = PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::ApplyInfos;
+using T112 = T111::StoreInfo;
+using T113 = PostGoodsSubsidyActivityActivityByActivityIdApplyResponse::FailedApplyInfos;
+using T114 = T113::StoreInfo;
+using T115 = PostGoodsSubsidyActivityActivityByActivityIdApplyResponse::SucceedApplyInfos;
+using T116 = PostGoodsSubsidyActivityQualificationLockRequest::OrderInformation;
+using T117 = PostGoodsSubsidyActivityQualificationUnlockRequest::OrderInformation;
+using T118 = DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
     RepresentativeInfoList;
-using T121 = DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
+using T119 = DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
     FailedRepresentativeInfoList;
-using T122 =
+using T120 =
     PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::RepresentativeInfoList;
-using T123 = PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
+using T121 = PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
     FailedRepresentativeInfoList;
-using T124 = GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesResponse::Data;
-using T125 = PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse::MaterialList;
-using T126 = DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::Stores;
-using T127 = DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::FailedStores;
-using T128 = GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::Data;
-using T129 = PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::Stores;
-using T130 = PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::FailedStores;
-using T131 = GetMembercardActivityActivitiesResponse::Data;
-using T132 = T131::AwardSendPeriod;
-using T133 = T132::AwardSendTime;
-using T134 = T132::AwardSendDayTime;
-using T135 = T134::BeginDayTime;
-using T136 = T134::EndDayTime;
-using T137 = T131::StockList;
-using T138 = T131::PayActivitySetting;
-using T139 = T138::ActivateSetting;
-using T140 = T139::ActivateMiniprogram;
-using T141 = T138::PaymentSetting;
-using T142 = T141::PaymentMode;
-using T143 = T131::MiniprogramActivitySetting;
-using T144 = T143::AwardJumpDeploy;
-using T145 = PostMembercardActivityActivitiesRequest::AwardSendPeriod;
-using T146 = T145::AwardSendTime;
-using T147 = T145::AwardSendDayTime;
-using T148 = T147::BeginDayTime;
-using T149 = T147::EndDayTime;
-using T150 = PostMembercardActivityActivitiesRequest::StockList;
-using T151 = PostMembercardActivityActivitiesRequest::PayActivitySetting;
-using T152 = T151::ActivateSetting;
-using T153 = T152::ActivateMiniprogram;
-using T154 = T151::PaymentSetting;
-using T155 = T154::PaymentMode;
-using T156 = PostMembercardActivityActivitiesRequest::MiniprogramActivitySetting;
-using T157 = T156::AwardJumpDeploy;
-using T158 = PostMembercardActivityActivitiesResponse::AwardSendPeriod;
-using T159 = T158::AwardSendTime;
-using T160 = T158::AwardSendDayTime;
-using T161 = T160::BeginDayTime;
-using T162 = T160::EndDayTime;
-using T163 = PostMembercardActivityActivitiesResponse::StockList;
-using T164 = PostMembercardActivityActivitiesResponse::PayActivitySetting;
-using T165 = T164::ActivateSetting;
-using T166 = T165::ActivateMiniprogram;
-using T167 = T164::PaymentSetting;
-using T168 = T167::PaymentMode;
-using T169 = PostMembercardActivityActivitiesResponse::MiniprogramActivitySetting;
-using T170 = GetMembercardActivityActivitiesByActivityIdResponse::AwardSendPeriod;
-using T171 = T170::AwardSendTime;
-using T172 = T170::AwardSendDayTime;
-using T173 = T172::BeginDayTime;
-using T174 = T172::EndDayTime;
-using T175 = GetMembercardActivityActivitiesByActivityIdResponse::StockList;
-using T176 = GetMembercardActivityActivitiesByActivityIdResponse::PayActivitySetting;
-using T177 = T176::ActivateSetting;
-using T178 = T177::ActivateMiniprogram;
-using T179 = T176::PaymentSetting;
-using T180 = T179::PaymentMode;
-using T181 = GetMembercardActivityActivitiesByActivityIdResponse::MiniprogramActivitySetting;
-using T182 = T181::AwardJumpDeploy;
-using T183 = GetMembercardOpenActivateInformationsByActivateTicketResponse::UserInformation;
-using T184 = T183::CommonFieldList;
-using T185 = T183::CustomFieldList;
-using T186 = GetMembercardOpenCardsResponse::Data;
-using T187 = T186::Brand;
-using T188 = T186::DateInformation;
-using T189 = T186::BalanceInformation;
-using T190 = T186::UserInformationForm;
-using T191 = T190::CustomFieldList;
-using T192 = T186::AdditionalStatement;
-using T193 = PostMembercardOpenCardsRequest::Brand;
-using T194 = PostMembercardOpenCardsRequest::DateInformation;
-using T195 = PostMembercardOpenCardsRequest::BalanceInformation;
-using T196 = PostMembercardOpenCardsRequest::UserInformationForm;
-using T197 = T196::CustomFieldList;
-using T198 = PostMembercardOpenCardsRequest::AdditionalStatement;
-using T199 = PostMembercardOpenCardsResponse::Brand;
-using T200 = PostMembercardOpenCardsResponse::DateInformation;
-using T201 = PostMembercardOpenCardsResponse::UserInformationForm;
-using T202 = T201::CustomFieldList;
-using T203 = GetMembercardOpenCardsByCardIdResponse::Brand;
-using T204 = GetMembercardOpenCardsByCardIdResponse::DateInformation;
-using T205 = GetMembercardOpenCardsByCardIdResponse::BalanceInformation;
-using T206 = GetMembercardOpenCardsByCardIdResponse::UserInformationForm;
-using T207 = T206::CustomFieldList;
-using T208 = GetMembercardOpenCardsByCardIdResponse::AdditionalStatement;
-using T209 = PatchMembercardOpenCardsByCardIdRequest::DateInformation;
-using T210 = PatchMembercardOpenCardsByCardIdRequest::BalanceInformation;
-using T211 = PatchMembercardOpenCardsByCardIdRequest::UserInformationForm;
-using T212 = T211::CustomFieldList;
-using T213 = PatchMembercardOpenCardsByCardIdRequest::AdditionalStatement;
-using T214 = PostMembercardOpenCardsByCardIdCodesDepositResponse::Data;
-using T215 = GetMembercardOpenCardsByCardIdCodesByCodeResponse::UserInformation;
-using T216 = T215::CommonFieldList;
-using T217 = T215::CustomFieldList;
-using T218 = PatchMembercardOpenCardsByCardIdCodesByCodeRequest::BalanceInformation;
-using T219 = PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest::Guide;
-using T220 = PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::StateSetting;
-using T221 = T220::ContentTemplateData;
-using T222 = T221::FieldList;
-using T223 = T221::ActionSetting;
-using T224 = T223::JumpMiniprogram;
-using T225 = T220::MessageTemplateSetting;
-using T226 = PatchMembercardOpenCardsByCardIdRightsRequest::Bonus;
-using T227 = PatchMembercardOpenCardsByCardIdRightsRequest::Favor;
-using T228 = PatchMembercardOpenCardsByCardIdRightsRequest::Fapiao;
-using T229 = PatchMembercardOpenCardsByCardIdRightsRequest::Guide;
-using T230 = PostMembercardOpenCardsByCardIdServiceModulesRequest::JumpMiniprogram;
-using T231 = PostMembercardOpenCardsByCardIdServiceModulesResponse::JumpMiniprogram;
-using T232 =
+using T122 = GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesResponse::Data;
+using T123 = PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse::MaterialList;
+using T124 = DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::Stores;
+using T125 = DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::FailedStores;
+using T126 = GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::Data;
+using T127 = PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::Stores;
+using T128 = PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::FailedStores;
+using T129 = GetMembercardActivityActivitiesResponse::Data;
+using T130 = T129::AwardSendPeriod;
+using T131 = T130::AwardSendTime;
+using T132 = T130::AwardSendDayTime;
+using T133 = T132::BeginDayTime;
+using T134 = T132::EndDayTime;
+using T135 = T129::StockList;
+using T136 = T129::PayActivitySetting;
+using T137 = T136::ActivateSetting;
+using T138 = T137::ActivateMiniprogram;
+using T139 = T136::PaymentSetting;
+using T140 = T139::PaymentMode;
+using T141 = T129::MiniprogramActivitySetting;
+using T142 = T141::AwardJumpDeploy;
+using T143 = PostMembercardActivityActivitiesRequest::AwardSendPeriod;
+using T144 = T143::AwardSendTime;
+using T145 = T143::AwardSendDayTime;
+using T146 = T145::BeginDayTime;
+using T147 = T145::EndDayTime;
+using T148 = PostMembercardActivityActivitiesRequest::StockList;
+using T149 = PostMembercardActivityActivitiesRequest::PayActivitySetting;
+using T150 = T149::ActivateSetting;
+using T151 = T150::ActivateMiniprogram;
+using T152 = T149::PaymentSetting;
+using T153 = T152::PaymentMode;
+using T154 = PostMembercardActivityActivitiesRequest::MiniprogramActivitySetting;
+using T155 = T154::AwardJumpDeploy;
+using T156 = PostMembercardActivityActivitiesResponse::AwardSendPeriod;
+using T157 = T156::AwardSendTime;
+using T158 = T156::AwardSendDayTime;
+using T159 = T158::BeginDayTime;
+using T160 = T158::EndDayTime;
+using T161 = PostMembercardActivityActivitiesResponse::StockList;
+using T162 = PostMembercardActivityActivitiesResponse::PayActivitySetting;
+using T163 = T162::ActivateSetting;
+using T164 = T163::ActivateMiniprogram;
+using T165 = T162::PaymentSetting;
+using T166 = T165::PaymentMode;
+using T167 = PostMembercardActivityActivitiesResponse::MiniprogramActivitySetting;
+using T168 = GetMembercardActivityActivitiesByActivityIdResponse::AwardSendPeriod;
+using T169 = T168::AwardSendTime;
+using T170 = T168::AwardSendDayTime;
+using T171 = T170::BeginDayTime;
+using T172 = T170::EndDayTime;
+using T173 = GetMembercardActivityActivitiesByActivityIdResponse::StockList;
+using T174 = GetMembercardActivityActivitiesByActivityIdResponse::PayActivitySetting;
+using T175 = T174::ActivateSetting;
+using T176 = T175::ActivateMiniprogram;
+using T177 = T174::PaymentSetting;
+using T178 = T177::PaymentMode;
+using T179 = GetMembercardActivityActivitiesByActivityIdResponse::MiniprogramActivitySetting;
+using T180 = T179::AwardJumpDeploy;
+using T181 = GetMembercardOpenActivateInformationsByActivateTicketResponse::UserInformation;
+using T182 = T181::CommonFieldList;
+using T183 = T181::CustomFieldList;
+using T184 = GetMembercardOpenCardsResponse::Data;
+using T185 = T184::Brand;
+using T186 = T184::DateInformation;
+using T187 = T184::BalanceInformation;
+using T188 = T184::UserInformationForm;
+using T189 = T188::CustomFieldList;
+using T190 = T184::AdditionalStatement;
+using T191 = PostMembercardOpenCardsRequest::Brand;
+using T192 = PostMembercardOpenCardsRequest::DateInformation;
+using T193 = PostMembercardOpenCardsRequest::BalanceInformation;
+using T194 = PostMembercardOpenCardsRequest::UserInformationForm;
+using T195 = T194::CustomFieldList;
+using T196 = PostMembercardOpenCardsRequest::AdditionalStatement;
+using T197 = PostMembercardOpenCardsResponse::Brand;
+using T198 = PostMembercardOpenCardsResponse::DateInformation;
+using T199 = PostMembercardOpenCardsResponse::UserInformationForm;
+using T200 = T199::CustomFieldList;
+using T201 = GetMembercardOpenCardsByCardIdResponse::Brand;
+using T202 = GetMembercardOpenCardsByCardIdResponse::DateInformation;
+using T203 = GetMembercardOpenCardsByCardIdResponse::BalanceInformation;
+using T204 = GetMembercardOpenCardsByCardIdResponse::UserInformationForm;
+using T205 = T204::CustomFieldList;
+using T206 = GetMembercardOpenCardsByCardIdResponse::AdditionalStatement;
+using T207 = PatchMembercardOpenCardsByCardIdRequest::DateInformation;
+using T208 = PatchMembercardOpenCardsByCardIdRequest::BalanceInformation;
+using T209 = PatchMembercardOpenCardsByCardIdRequest::UserInformationForm;
+using T210 = T209::CustomFieldList;
+using T211 = PatchMembercardOpenCardsByCardIdRequest::AdditionalStatement;
+using T212 = PostMembercardOpenCardsByCardIdCodesDepositResponse::Data;
+using T213 = GetMembercardOpenCardsByCardIdCodesByCodeResponse::UserInformation;
+using T214 = T213::CommonFieldList;
+using T215 = T213::CustomFieldList;
+using T216 = PatchMembercardOpenCardsByCardIdCodesByCodeRequest::BalanceInformation;
+using T217 = PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest::Guide;
+using T218 = PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::StateSetting;
+using T219 = T218::ContentTemplateData;
+using T220 = T219::FieldList;
+using T221 = T219::ActionSetting;
+using T222 = T221::JumpMiniprogram;
+using T223 = T218::MessageTemplateSetting;
+using T224 = PatchMembercardOpenCardsByCardIdRightsRequest::Bonus;
+using T225 = PatchMembercardOpenCardsByCardIdRightsRequest::Favor;
+using T226 = PatchMembercardOpenCardsByCardIdRightsRequest::Fapiao;
+using T227 = PatchMembercardOpenCardsByCardIdRightsRequest::Guide;
+using T228 = PostMembercardOpenCardsByCardIdServiceModulesRequest::JumpMiniprogram;
+using T229 = PostMembercardOpenCardsByCardIdServiceModulesResponse::JumpMiniprogram;
+using T230 =
     PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest::JumpMiniprogram;
-using T233 =
+using T231 =
     PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdResponse::JumpMiniprogram;
-using T234 = PostMembercardOpenPhonenumberMemberImportRequest::MemberInformation;
-using T235 = GetMembercardOpenPhonenumberMemberSearchResponse::UserCardInformation;
-using T236 = GetMembercardOpenUserCardsResponse::Data;
-using T237 = PostPartnerDeliveryPlanDeliveryPlansResponse::Plan;
-using T238 = GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse::PlanList;
-using T239 = PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest::ModifyContent;
-using T240 = PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse::Plan;
-using T241 = PostPartnerProductCouponImageGenerationTasksRequest::CombineImage;
-using T242 = T241::NormalCoupon;
-using T243 = T241::DiscountCoupon;
-using T244 = T241::ExchangeCoupon;
-using T245 = PostPartnerProductCouponImageGenerationTasksRequest::CutOut;
-using T246 = GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::CombineImageResult;
-using T247 = GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::CutOutResult;
-using T248 = PostPartnerProductCouponMediaUploadImageRequest::Meta;
-using T249 = PostPartnerProductCouponProductCouponsRequest::SingleUsageInfo;
-using T250 = T249::NormalCoupon;
-using T251 = T249::DiscountCoupon;
-using T252 = PostPartnerProductCouponProductCouponsRequest::SequentialUsageInfo;
-using T253 = PostPartnerProductCouponProductCouponsRequest::DisplayInfo;
-using T254 = T253::ComboPackageList;
-using T255 = T254::ChoiceList;
-using T256 = PostPartnerProductCouponProductCouponsRequest::Stock;
-using T257 = T256::StockSendRule;
-using T258 = T256::SingleUsageRule;
-using T259 = T258::CouponAvailablePeriod;
-using T260 = T259::WeeklyAvailablePeriod;
-using T261 = T260::DayPeriodList;
-using T262 = T259::IrregularAvailablePeriodList;
-using T263 = T258::ExchangeCoupon;
-using T264 = T256::SequentialUsageRule;
-using T265 = T264::CouponAvailablePeriod;
-using T266 = T264::NormalCouponList;
-using T267 = T264::DiscountCouponList;
-using T268 = T264::ExchangeCouponList;
-using T269 = T256::UsageRuleDisplayInfo;
-using T270 = T269::CouponAvailableStoreInfo;
-using T271 = T256::CouponDisplayInfo;
-using T272 = T271::EntranceMiniProgram;
-using T273 = T271::EntranceOfficialAccount;
-using T274 = T271::EntranceFinder;
-using T275 = T256::NotifyConfig;
-using T276 = PostPartnerProductCouponProductCouponsResponse::SingleUsageInfo;
-using T277 = T276::NormalCoupon;
-using T278 = T276::DiscountCoupon;
-using T279 = PostPartnerProductCouponProductCouponsResponse::SequentialUsageInfo;
-using T280 = PostPartnerProductCouponProductCouponsResponse::DisplayInfo;
-using T281 = T280::ComboPackageList;
-using T282 = T281::ChoiceList;
-using T283 = PostPartnerProductCouponProductCouponsResponse::Stock;
-using T284 = T283::StockSendRule;
-using T285 = T283::SingleUsageRule;
-using T286 = T285::CouponAvailablePeriod;
-using T287 = T286::WeeklyAvailablePeriod;
-using T288 = T287::DayPeriodList;
-using T289 = T286::IrregularAvailablePeriodList;
-using T290 = T285::ExchangeCoupon;
-using T291 = T283::SequentialUsageRule;
-using T292 = T291::CouponAvailablePeriod;
-using T293 = T291::NormalCouponList;
-using T294 = T291::DiscountCouponList;
-using T295 = T291::ExchangeCouponList;
-using T296 = T283::UsageRuleDisplayInfo;
-using T297 = T296::CouponAvailableStoreInfo;
-using T298 = T283::CouponDisplayInfo;
-using T299 = T298::EntranceMiniProgram;
-using T300 = T298::EntranceOfficialAccount;
-using T301 = T298::EntranceFinder;
-using T302 = T283::SentCountInfo;
-using T303 = GetPartnerProductCouponProductCouponsByProductCouponIdResponse::SingleUsageInfo;
-using T304 = T303::NormalCoupon;
-using T305 = T303::DiscountCoupon;
-using T306 = GetPartnerProductCouponProductCouponsByProductCouponIdResponse::SequentialUsageInfo;
-using T307 = GetPartnerProductCouponProductCouponsByProductCouponIdResponse::DisplayInfo;
-using T308 = T307::ComboPackageList;
-using T309 = T308::ChoiceList;
-using T310 = PatchPartnerProductCouponProductCouponsByProductCouponIdRequest::DisplayInfo;
-using T311 = T310::ComboPackageList;
-using T312 = T311::ChoiceList;
-using T313 = PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::SingleUsageInfo;
-using T314 = T313::NormalCoupon;
-using T315 = T313::DiscountCoupon;
-using T316 = PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::SequentialUsageInfo;
-using T317 = PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::DisplayInfo;
-using T318 = T317::ComboPackageList;
-using T319 = T318::ChoiceList;
-using T320 =
+using T232 = PostMembercardOpenPhonenumberMemberImportRequest::MemberInformation;
+using T233 = GetMembercardOpenPhonenumberMemberSearchResponse::UserCardInformation;
+using T234 = GetMembercardOpenUserCardsResponse::Data;
+using T235 = PostPartnerDeliveryPlanDeliveryPlansResponse::Plan;
+using T236 = GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse::PlanList;
+using T237 = PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest::ModifyContent;
+using T238 = PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse::Plan;
+using T239 = PostPartnerProductCouponImageGenerationTasksRequest::CombineImage;
+using T240 = T239::NormalCoupon;
+using T241 = T239::DiscountCoupon;
+using T242 = T239::ExchangeCoupon;
+using T243 = PostPartnerProductCouponImageGenerationTasksRequest::CutOut;
+using T244 = GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::CombineImageResult;
+using T245 = GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::CutOutResult;
+using T246 = PostPartnerProductCouponMediaUploadImageRequest::Meta;
+using T247 = PostPartnerProductCouponProductCouponsRequest::SingleUsageInfo;
+using T248 = T247::NormalCoupon;
+using T249 = T247::DiscountCoupon;
+using T250 = PostPartnerProductCouponProductCouponsRequest::SequentialUsageInfo;
+using T251 = PostPartnerProductCouponProductCouponsRequest::DisplayInfo;
+using T252 = T251::ComboPackageList;
+using T253 = T252::ChoiceList;
+using T254 = PostPartnerProductCouponProductCouponsRequest::Stock;
+using T255 = T254::StockSendRule;
+using T256 = T254::SingleUsageRule;
+using T257 = T256::CouponAvailablePeriod;
+using T258 = T257::WeeklyAvailablePeriod;
+using T259 = T258::DayPeriodList;
+using T260 = T257::IrregularAvailablePeriodList;
+using T261 = T256::ExchangeCoupon;
+using T262 = T254::SequentialUsageRule;
+using T263 = T262::CouponAvailablePeriod;
+using T264 = T262::NormalCouponList;
+using T265 = T262::DiscountCouponList;
+using T266 = T262::ExchangeCouponList;
+using T267 = T254::UsageRuleDisplayInfo;
+using T268 = T267::CouponAvailableStoreInfo;
+using T269 = T254::CouponDisplayInfo;
+using T270 = T269::EntranceMiniProgram;
+using T271 = T269::EntranceOfficialAccount;
+using T272 = T269::EntranceFinder;
+using T273 = T254::NotifyConfig;
+using T274 = PostPartnerProductCouponProductCouponsResponse::SingleUsageInfo;
+using T275 = T274::NormalCoupon;
+using T276 = T274::DiscountCoupon;
+using T277 = PostPartnerProductCouponProductCouponsResponse::SequentialUsageInfo;
+using T278 = PostPartnerProductCouponProductCouponsResponse::DisplayInfo;
+using T279 = T278::ComboPackageList;
+using T280 = T279::ChoiceList;
+using T281 = PostPartnerProductCouponProductCouponsResponse::Stock;
+using T282 = T281::StockSendRule;
+using T283 = T281::SingleUsageRule;
+using T284 = T283::CouponAvailablePeriod;
+using T285 = T284::WeeklyAvailablePeriod;
+using T286 = T285::DayPeriodList;
+using T287 = T284::IrregularAvailablePeriodList;
+using T288 = T283::ExchangeCoupon;
+using T289 = T281::SequentialUsageRule;
+using T290 = T289::CouponAvailablePeriod;
+using T291 = T289::NormalCouponList;
+using T292 = T289::DiscountCouponList;
+using T293 = T289::ExchangeCouponList;
+using T294 = T281::UsageRuleDisplayInfo;
+using T295 = T294::CouponAvailableStoreInfo;
+using T296 = T281::CouponDisplayInfo;
+using T297 = T296::EntranceMiniProgram;
+using T298 = T296::EntranceOfficialAccount;
+using T299 = T296::EntranceFinder;
+using T300 = T281::SentCountInfo;
+using T301 = GetPartnerProductCouponProductCouponsByProductCouponIdResponse::SingleUsageInfo;
+using T302 = T301::NormalCoupon;
+using T303 = T301::DiscountCoupon;
+using T304 = GetPartnerProductCouponProductCouponsByProductCouponIdResponse::SequentialUsageInfo;
+using T305 = GetPartnerProductCouponProductCouponsByProductCouponIdResponse::DisplayInfo;
+using T306 = T305::ComboPackageList;
+using T307 = T306::ChoiceList;
+using T308 = PatchPartnerProductCouponProductCouponsByProductCouponIdRequest::DisplayInfo;
+using T309 = T308::ComboPackageList;
+using T310 = T309::ChoiceList;
+using T311 = PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::SingleUsageInfo;
+using T312 = T311::NormalCoupon;
+using T313 = T311::DiscountCoupon;
+using T314 = PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::SequentialUsageInfo;
+using T315 = PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::DisplayInfo;
+using T316 = T315::ComboPackageList;
+using T317 = T316::ChoiceList;
+using T318 =
     PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::SingleUsageInfo;
-using T321 = T320::NormalCoupon;
-using T322 = T320::DiscountCoupon;
-using T323 =
+using T319 = T318::NormalCoupon;
+using T320 = T318::DiscountCoupon;
+using T321 =
     PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::SequentialUsageInfo;
-using T324 = PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::DisplayInfo;
-using T325 = T324::ComboPackageList;
-using T326 = T325::ChoiceList;
-using T327 =
+using T322 = PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::DisplayInfo;
+using T323 = T322::ComboPackageList;
+using T324 = T323::ChoiceList;
+using T325 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle;
-using T328 = T327::StockSendRule;
-using T329 = T327::ProgressiveBundleUsageRule;
-using T330 = T329::CouponAvailablePeriod;
-using T331 = T330::WeeklyAvailablePeriod;
-using T332 = T331::DayPeriodList;
-using T333 = T330::IrregularAvailablePeriodList;
-using T334 = T329::NormalCouponList;
-using T335 = T329::DiscountCouponList;
-using T336 = T329::ExchangeCouponList;
-using T337 = T327::UsageRuleDisplayInfo;
-using T338 = T337::CouponAvailableStoreInfo;
-using T339 = T327::CouponDisplayInfo;
-using T340 = T339::EntranceMiniProgram;
-using T341 = T339::EntranceOfficialAccount;
-using T342 = T339::EntranceFinder;
-using T343 = T327::NotifyConfig;
-using T344 = PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::StockList;
-using T345 = T344::CouponCodeCountInfo;
-using T346 = T344::StockSendRule;
-using T347 = T344::ProgressiveBundleUsageRule;
-using T348 = T347::CouponAvailablePeriod;
-using T349 = T348::WeeklyAvailablePeriod;
-using T350 = T349::DayPeriodList;
-using T351 = T348::IrregularAvailablePeriodList;
-using T352 = T347::NormalCoupon;
-using T353 = T347::DiscountCoupon;
-using T354 = T347::ExchangeCoupon;
-using T355 = T344::StockBundleInfo;
-using T356 = T344::UsageRuleDisplayInfo;
-using T357 = T356::CouponAvailableStoreInfo;
-using T358 = T344::CouponDisplayInfo;
-using T359 = T358::EntranceMiniProgram;
-using T360 = T358::EntranceOfficialAccount;
-using T361 = T358::EntranceFinder;
-using T362 = T344::SentCountInfo;
+using T326 = T325::StockSendRule;
+using T327 = T325::ProgressiveBundleUsageRule;
+using T328 = T327::CouponAvailablePeriod;
+using T329 = T328::WeeklyAvailablePeriod;
+using T330 = T329::DayPeriodList;
+using T331 = T328::IrregularAvailablePeriodList;
+using T332 = T327::NormalCouponList;
+using T333 = T327::DiscountCouponList;
+using T334 = T327::ExchangeCouponList;
+using T335 = T325::UsageRuleDisplayInfo;
+using T336 = T335::CouponAvailableStoreInfo;
+using T337 = T325::CouponDisplayInfo;
+using T338 = T337::EntranceMiniProgram;
+using T339 = T337::EntranceOfficialAccount;
+using T340 = T337::EntranceFinder;
+using T341 = T325::NotifyConfig;
+using T342 = PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::StockList;
+using T343 = T342::CouponCodeCountInfo;
+using T344 = T342::StockSendRule;
+using T345 = T342::ProgressiveBundleUsageRule;
+using T346 = T345::CouponAvailablePeriod;
+using T347 = T346::WeeklyAvailablePeriod;
+using T348 = T347::DayPeriodList;
+using T349 = T346::IrregularAvailablePeriodList;
+using T350 = T345::NormalCoupon;
+using T351 = T345::DiscountCoupon;
+using T352 = T345::ExchangeCoupon;
+using T353 = T342::StockBundleInfo;
+using T354 = T342::UsageRuleDisplayInfo;
+using T355 = T354::CouponAvailableStoreInfo;
+using T356 = T342::CouponDisplayInfo;
+using T357 = T356::EntranceMiniProgram;
+using T358 = T356::EntranceOfficialAccount;
+using T359 = T356::EntranceFinder;
+using T360 = T342::SentCountInfo;
+using T361 =
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+        UsageRuleDisplayInfo;
+using T362 = T361::CouponAvailableStoreInfo;
 using T363 =
     PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
-        UsageRuleDisplayInfo;
-using T364 = T363::CouponAvailableStoreInfo;
-using T365 =
-    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
         CouponDisplayInfo;
-using T366 = T365::EntranceMiniProgram;
-using T367 = T365::EntranceOfficialAccount;
-using T368 = T365::EntranceFinder;
-using T369 =
+using T364 = T363::EntranceMiniProgram;
+using T365 = T363::EntranceOfficialAccount;
+using T366 = T363::EntranceFinder;
+using T367 =
     PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
         NotifyConfig;
-using T370 =
+using T368 =
     PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse::
         StockList;
-using T371 = T370::CouponCodeCountInfo;
-using T372 = T370::StockSendRule;
-using T373 = T370::ProgressiveBundleUsageRule;
-using T374 = T373::CouponAvailablePeriod;
-using T375 = T374::WeeklyAvailablePeriod;
-using T376 = T375::DayPeriodList;
-using T377 = T374::IrregularAvailablePeriodList;
-using T378 = T373::NormalCoupon;
-using T379 = T373::DiscountCoupon;
-using T380 = T373::ExchangeCoupon;
-using T381 = T370::StockBundleInfo;
-using T382 = T370::UsageRuleDisplayInfo;
-using T383 = T382::CouponAvailableStoreInfo;
-using T384 = T370::CouponDisplayInfo;
-using T385 = T384::EntranceMiniProgram;
-using T386 = T384::EntranceOfficialAccount;
-using T387 = T384::EntranceFinder;
-using T388 = T370::SentCountInfo;
-using T389 =
+using T369 = T368::CouponCodeCountInfo;
+using T370 = T368::StockSendRule;
+using T371 = T368::ProgressiveBundleUsageRule;
+using T372 = T371::CouponAvailablePeriod;
+using T373 = T372::WeeklyAvailablePeriod;
+using T374 = T373::DayPeriodList;
+using T375 = T372::IrregularAvailablePeriodList;
+using T376 = T371::NormalCoupon;
+using T377 = T371::DiscountCoupon;
+using T378 = T371::ExchangeCoupon;
+using T379 = T368::StockBundleInfo;
+using T380 = T368::UsageRuleDisplayInfo;
+using T381 = T380::CouponAvailableStoreInfo;
+using T382 = T368::CouponDisplayInfo;
+using T383 = T382::EntranceMiniProgram;
+using T384 = T382::EntranceOfficialAccount;
+using T385 = T382::EntranceFinder;
+using T386 = T368::SentCountInfo;
+using T387 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
         StoreList;
-using T390 =
+using T388 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse::
         SuccessStoreList;
-using T391 =
+using T389 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse::
         FailedStoreList;
-using T392 =
+using T390 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest::
         StoreList;
-using T393 =
+using T391 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresResponse::
         SuccessStoreList;
-using T394 =
+using T392 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresResponse::
         FailedStoreList;
-using T395 =
+using T393 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse::
         StockList;
-using T396 = T395::CouponCodeCountInfo;
-using T397 = T395::StockSendRule;
-using T398 = T395::ProgressiveBundleUsageRule;
-using T399 = T398::CouponAvailablePeriod;
-using T400 = T399::WeeklyAvailablePeriod;
-using T401 = T400::DayPeriodList;
-using T402 = T399::IrregularAvailablePeriodList;
-using T403 = T398::NormalCoupon;
-using T404 = T398::DiscountCoupon;
-using T405 = T398::ExchangeCoupon;
-using T406 = T395::StockBundleInfo;
-using T407 = T395::UsageRuleDisplayInfo;
-using T408 = T407::CouponAvailableStoreInfo;
-using T409 = T395::CouponDisplayInfo;
-using T410 = T409::EntranceMiniProgram;
-using T411 = T409::EntranceOfficialAccount;
-using T412 = T409::EntranceFinder;
-using T413 = T395::NotifyConfig;
-using T414 = T395::SentCountInfo;
-using T415 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockList;
-using T416 = T415::CouponCodeCountInfo;
-using T417 = T415::StockSendRule;
-using T418 = T415::SingleUsageRule;
-using T419 = T418::CouponAvailablePeriod;
-using T420 = T419::WeeklyAvailablePeriod;
-using T421 = T420::DayPeriodList;
-using T422 = T419::IrregularAvailablePeriodList;
-using T423 = T418::NormalCoupon;
-using T424 = T418::DiscountCoupon;
-using T425 = T418::ExchangeCoupon;
-using T426 = T415::SequentialUsageRule;
-using T427 = T426::CouponAvailablePeriod;
-using T428 = T426::NormalCouponList;
-using T429 = T426::DiscountCouponList;
-using T430 = T426::ExchangeCouponList;
-using T431 = T415::UsageRuleDisplayInfo;
-using T432 = T431::CouponAvailableStoreInfo;
-using T433 = T415::CouponDisplayInfo;
-using T434 = T433::EntranceMiniProgram;
-using T435 = T433::EntranceOfficialAccount;
-using T436 = T433::EntranceFinder;
-using T437 = T415::NotifyConfig;
-using T438 = T415::SentCountInfo;
-using T439 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::Stock;
-using T440 = T439::StockSendRule;
-using T441 = T439::SingleUsageRule;
-using T442 = T441::CouponAvailablePeriod;
-using T443 = T442::WeeklyAvailablePeriod;
-using T444 = T443::DayPeriodList;
-using T445 = T442::IrregularAvailablePeriodList;
-using T446 = T441::NormalCoupon;
-using T447 = T441::DiscountCoupon;
-using T448 = T441::ExchangeCoupon;
-using T449 = T439::SequentialUsageRule;
-using T450 = T449::CouponAvailablePeriod;
-using T451 = T449::NormalCouponList;
-using T452 = T449::DiscountCouponList;
-using T453 = T449::ExchangeCouponList;
-using T454 = T439::UsageRuleDisplayInfo;
-using T455 = T454::CouponAvailableStoreInfo;
-using T456 = T439::CouponDisplayInfo;
-using T457 = T456::EntranceMiniProgram;
-using T458 = T456::EntranceOfficialAccount;
-using T459 = T456::EntranceFinder;
-using T460 = T439::NotifyConfig;
-using T461 =
+using T394 = T393::CouponCodeCountInfo;
+using T395 = T393::StockSendRule;
+using T396 = T393::ProgressiveBundleUsageRule;
+using T397 = T396::CouponAvailablePeriod;
+using T398 = T397::WeeklyAvailablePeriod;
+using T399 = T398::DayPeriodList;
+using T400 = T397::IrregularAvailablePeriodList;
+using T401 = T396::NormalCoupon;
+using T402 = T396::DiscountCoupon;
+using T403 = T396::ExchangeCoupon;
+using T404 = T393::StockBundleInfo;
+using T405 = T393::UsageRuleDisplayInfo;
+using T406 = T405::CouponAvailableStoreInfo;
+using T407 = T393::CouponDisplayInfo;
+using T408 = T407::EntranceMiniProgram;
+using T409 = T407::EntranceOfficialAccount;
+using T410 = T407::EntranceFinder;
+using T411 = T393::NotifyConfig;
+using T412 = T393::SentCountInfo;
+using T413 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockList;
+using T414 = T413::CouponCodeCountInfo;
+using T415 = T413::StockSendRule;
+using T416 = T413::SingleUsageRule;
+using T417 = T416::CouponAvailablePeriod;
+using T418 = T417::WeeklyAvailablePeriod;
+using T419 = T418::DayPeriodList;
+using T420 = T417::IrregularAvailablePeriodList;
+using T421 = T416::NormalCoupon;
+using T422 = T416::DiscountCoupon;
+using T423 = T416::ExchangeCoupon;
+using T424 = T413::SequentialUsageRule;
+using T425 = T424::CouponAvailablePeriod;
+using T426 = T424::NormalCouponList;
+using T427 = T424::DiscountCouponList;
+using T428 = T424::ExchangeCouponList;
+using T429 = T413::UsageRuleDisplayInfo;
+using T430 = T429::CouponAvailableStoreInfo;
+using T431 = T413::CouponDisplayInfo;
+using T432 = T431::EntranceMiniProgram;
+using T433 = T431::EntranceOfficialAccount;
+using T434 = T431::EntranceFinder;
+using T435 = T413::NotifyConfig;
+using T436 = T413::SentCountInfo;
+using T437 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::Stock;
+using T438 = T437::StockSendRule;
+using T439 = T437::SingleUsageRule;
+using T440 = T439::CouponAvailablePeriod;
+using T441 = T440::WeeklyAvailablePeriod;
+using T442 = T441::DayPeriodList;
+using T443 = T440::IrregularAvailablePeriodList;
+using T444 = T439::NormalCoupon;
+using T445 = T439::DiscountCoupon;
+using T446 = T439::ExchangeCoupon;
+using T447 = T437::SequentialUsageRule;
+using T448 = T447::CouponAvailablePeriod;
+using T449 = T447::NormalCouponList;
+using T450 = T447::DiscountCouponList;
+using T451 = T447::ExchangeCouponList;
+using T452 = T437::UsageRuleDisplayInfo;
+using T453 = T452::CouponAvailableStoreInfo;
+using T454 = T437::CouponDisplayInfo;
+using T455 = T454::EntranceMiniProgram;
+using T456 = T454::EntranceOfficialAccount;
+using T457 = T454::EntranceFinder;
+using T458 = T437::NotifyConfig;
+using T459 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::CouponCodeCountInfo;
-using T462 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockSendRule;
-using T463 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::SingleUsageRule;
-using T464 = T463::CouponAvailablePeriod;
-using T465 = T464::WeeklyAvailablePeriod;
-using T466 = T465::DayPeriodList;
-using T467 = T464::IrregularAvailablePeriodList;
-using T468 = T463::NormalCoupon;
-using T469 = T463::DiscountCoupon;
-using T470 = T463::ExchangeCoupon;
-using T471 =
+using T460 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockSendRule;
+using T461 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::SingleUsageRule;
+using T462 = T461::CouponAvailablePeriod;
+using T463 = T462::WeeklyAvailablePeriod;
+using T464 = T463::DayPeriodList;
+using T465 = T462::IrregularAvailablePeriodList;
+using T466 = T461::NormalCoupon;
+using T467 = T461::DiscountCoupon;
+using T468 = T461::ExchangeCoupon;
+using T469 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::SequentialUsageRule;
-using T472 = T471::CouponAvailablePeriod;
-using T473 = T471::NormalCouponList;
-using T474 = T471::DiscountCouponList;
-using T475 = T471::ExchangeCouponList;
-using T476 =
+using T470 = T469::CouponAvailablePeriod;
+using T471 = T469::NormalCouponList;
+using T472 = T469::DiscountCouponList;
+using T473 = T469::ExchangeCouponList;
+using T474 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::UsageRuleDisplayInfo;
-using T477 = T476::CouponAvailableStoreInfo;
-using T478 =
+using T475 = T474::CouponAvailableStoreInfo;
+using T476 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::CouponDisplayInfo;
-using T479 = T478::EntranceMiniProgram;
-using T480 = T478::EntranceOfficialAccount;
-using T481 = T478::EntranceFinder;
-using T482 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::SentCountInfo;
-using T483 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+using T477 = T476::EntranceMiniProgram;
+using T478 = T476::EntranceOfficialAccount;
+using T479 = T476::EntranceFinder;
+using T480 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::SentCountInfo;
+using T481 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     CouponCodeCountInfo;
-using T484 =
+using T482 =
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::StockSendRule;
-using T485 =
+using T483 =
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::SingleUsageRule;
-using T486 = T485::CouponAvailablePeriod;
-using T487 = T486::WeeklyAvailablePeriod;
-using T488 = T487::DayPeriodList;
-using T489 = T486::IrregularAvailablePeriodList;
-using T490 = T485::NormalCoupon;
-using T491 = T485::DiscountCoupon;
-using T492 = T485::ExchangeCoupon;
-using T493 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+using T484 = T483::CouponAvailablePeriod;
+using T485 = T484::WeeklyAvailablePeriod;
+using T486 = T485::DayPeriodList;
+using T487 = T484::IrregularAvailablePeriodList;
+using T488 = T483::NormalCoupon;
+using T489 = T483::DiscountCoupon;
+using T490 = T483::ExchangeCoupon;
+using T491 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     SequentialUsageRule;
-using T494 = T493::CouponAvailablePeriod;
-using T495 = T493::NormalCouponList;
-using T496 = T493::DiscountCouponList;
-using T497 = T493::ExchangeCouponList;
+using T492 = T491::CouponAvailablePeriod;
+using T493 = T491::NormalCouponList;
+using T494 = T491::DiscountCouponList;
+using T495 = T491::ExchangeCouponList;
+using T496 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    UsageRuleDisplayInfo;
+using T497 = T496::CouponAvailableStoreInfo;
 using T498 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
-    UsageRuleDisplayInfo;
-using T499 = T498::CouponAvailableStoreInfo;
-using T500 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     CouponDisplayInfo;
-using T501 = T500::EntranceMiniProgram;
-using T502 = T500::EntranceOfficialAccount;
-using T503 = T500::EntranceFinder;
-using T504 =
+using T499 = T498::EntranceMiniProgram;
+using T500 = T498::EntranceOfficialAccount;
+using T501 = T498::EntranceFinder;
+using T502 =
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::NotifyConfig;
-using T505 =
+using T503 =
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::SentCountInfo;
+using T504 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
+    UsageRuleDisplayInfo;
+using T505 = T504::CouponAvailableStoreInfo;
 using T506 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
-    UsageRuleDisplayInfo;
-using T507 = T506::CouponAvailableStoreInfo;
-using T508 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
     CouponDisplayInfo;
-using T509 = T508::EntranceMiniProgram;
-using T510 = T508::EntranceOfficialAccount;
-using T511 = T508::EntranceFinder;
-using T512 =
+using T507 = T506::EntranceMiniProgram;
+using T508 = T506::EntranceOfficialAccount;
+using T509 = T506::EntranceFinder;
+using T510 =
     PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::NotifyConfig;
-using T513 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+using T511 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     CouponCodeCountInfo;
-using T514 =
+using T512 =
     PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::StockSendRule;
-using T515 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+using T513 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     SingleUsageRule;
-using T516 = T515::CouponAvailablePeriod;
-using T517 = T516::WeeklyAvailablePeriod;
-using T518 = T517::DayPeriodList;
-using T519 = T516::IrregularAvailablePeriodList;
-using T520 = T515::NormalCoupon;
-using T521 = T515::DiscountCoupon;
-using T522 = T515::ExchangeCoupon;
-using T523 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+using T514 = T513::CouponAvailablePeriod;
+using T515 = T514::WeeklyAvailablePeriod;
+using T516 = T515::DayPeriodList;
+using T517 = T514::IrregularAvailablePeriodList;
+using T518 = T513::NormalCoupon;
+using T519 = T513::DiscountCoupon;
+using T520 = T513::ExchangeCoupon;
+using T521 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     SequentialUsageRule;
-using T524 = T523::CouponAvailablePeriod;
-using T525 = T523::NormalCouponList;
-using T526 = T523::DiscountCouponList;
-using T527 = T523::ExchangeCouponList;
-using T528 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+using T522 = T521::CouponAvailablePeriod;
+using T523 = T521::NormalCouponList;
+using T524 = T521::DiscountCouponList;
+using T525 = T521::ExchangeCouponList;
+using T526 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     UsageRuleDisplayInfo;
-using T529 = T528::CouponAvailableStoreInfo;
-using T530 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+using T527 = T526::CouponAvailableStoreInfo;
+using T528 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     CouponDisplayInfo;
-using T531 = T530::EntranceMiniProgram;
-using T532 = T530::EntranceOfficialAccount;
-using T533 = T530::EntranceFinder;
-using T534 =
+using T529 = T528::EntranceMiniProgram;
+using T530 = T528::EntranceOfficialAccount;
+using T531 = T528::EntranceFinder;
+using T532 =
     PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::SentCountInfo;
-using T535 =
+using T533 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest::
         StoreList;
-using T536 =
+using T534 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresResponse::
         SuccessStoreList;
-using T537 =
+using T535 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresResponse::
         FailedStoreList;
-using T538 =
+using T536 =
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresResponse::
         StoreList;
+using T537 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        CouponCodeCountInfo;
+using T538 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        StockSendRule;
 using T539 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
-        CouponCodeCountInfo;
-using T540 =
-    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
-        StockSendRule;
-using T541 =
-    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
         SingleUsageRule;
-using T542 = T541::CouponAvailablePeriod;
-using T543 = T542::WeeklyAvailablePeriod;
-using T544 = T543::DayPeriodList;
-using T545 = T542::IrregularAvailablePeriodList;
-using T546 = T541::NormalCoupon;
-using T547 = T541::DiscountCoupon;
-using T548 = T541::ExchangeCoupon;
-using T549 =
+using T540 = T539::CouponAvailablePeriod;
+using T541 = T540::WeeklyAvailablePeriod;
+using T542 = T541::DayPeriodList;
+using T543 = T540::IrregularAvailablePeriodList;
+using T544 = T539::NormalCoupon;
+using T545 = T539::DiscountCoupon;
+using T546 = T539::ExchangeCoupon;
+using T547 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
         SequentialUsageRule;
-using T550 = T549::CouponAvailablePeriod;
-using T551 = T549::NormalCouponList;
-using T552 = T549::DiscountCouponList;
-using T553 = T549::ExchangeCouponList;
+using T548 = T547::CouponAvailablePeriod;
+using T549 = T547::NormalCouponList;
+using T550 = T547::DiscountCouponList;
+using T551 = T547::ExchangeCouponList;
+using T552 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        UsageRuleDisplayInfo;
+using T553 = T552::CouponAvailableStoreInfo;
 using T554 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
-        UsageRuleDisplayInfo;
-using T555 = T554::CouponAvailableStoreInfo;
-using T556 =
-    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
         CouponDisplayInfo;
-using T557 = T556::EntranceMiniProgram;
-using T558 = T556::EntranceOfficialAccount;
-using T559 = T556::EntranceFinder;
-using T560 =
+using T555 = T554::EntranceMiniProgram;
+using T556 = T554::EntranceOfficialAccount;
+using T557 = T554::EntranceFinder;
+using T558 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
         NotifyConfig;
-using T561 =
+using T559 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
         SentCountInfo;
-using T562 =
+using T560 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest::
         StoreList;
-using T563 =
+using T561 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresResponse::
         SuccessStoreList;
-using T564 =
+using T562 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresResponse::
         FailedStoreList;
-using T565 =
+using T563 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
         CouponCodeCountInfo;
-using T566 =
+using T564 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
         StockSendRule;
-using T567 =
+using T565 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
         SingleUsageRule;
-using T568 = T567::CouponAvailablePeriod;
-using T569 = T568::WeeklyAvailablePeriod;
-using T570 = T569::DayPeriodList;
-using T571 = T568::IrregularAvailablePeriodList;
-using T572 = T567::NormalCoupon;
-using T573 = T567::DiscountCoupon;
-using T574 = T567::ExchangeCoupon;
-using T575 =
+using T566 = T565::CouponAvailablePeriod;
+using T567 = T566::WeeklyAvailablePeriod;
+using T568 = T567::DayPeriodList;
+using T569 = T566::IrregularAvailablePeriodList;
+using T570 = T565::NormalCoupon;
+using T571 = T565::DiscountCoupon;
+using T572 = T565::ExchangeCoupon;
+using T573 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
         SequentialUsageRule;
-using T576 = T575::CouponAvailablePeriod;
-using T577 = T575::NormalCouponList;
-using T578 = T575::DiscountCouponList;
-using T579 = T575::ExchangeCouponList;
-using T580 =
+using T574 = T573::CouponAvailablePeriod;
+using T575 = T573::NormalCouponList;
+using T576 = T573::DiscountCouponList;
+using T577 = T573::ExchangeCouponList;
+using T578 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
         UsageRuleDisplayInfo;
-using T581 = T580::CouponAvailableStoreInfo;
-using T582 =
+using T579 = T578::CouponAvailableStoreInfo;
+using T580 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
         CouponDisplayInfo;
-using T583 = T582::EntranceMiniProgram;
-using T584 = T582::EntranceOfficialAccount;
-using T585 = T582::EntranceFinder;
-using T586 =
+using T581 = T580::EntranceMiniProgram;
+using T582 = T580::EntranceOfficialAccount;
+using T583 = T580::EntranceFinder;
+using T584 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
         NotifyConfig;
-using T587 =
+using T585 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
         SentCountInfo;
-using T588 = PostPartnerProductCouponUsersByOpenidCouponBundlesRequest::CouponTagInfo;
-using T589 = T588::MemberTagInfo;
-using T590 = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::UserProductCouponList;
-using T591 = T590::ProgressiveBundleUsageDetail;
-using T592 = T591::AssociatedOrderInfo;
-using T593 = T590::UserProductCouponBundleInfo;
-using T594 = T590::ProductCoupon;
-using T595 = T594::SingleUsageInfo;
-using T596 = T595::NormalCoupon;
-using T597 = T595::DiscountCoupon;
-using T598 = T594::ProgressiveBundleUsageInfo;
-using T599 = T594::DisplayInfo;
-using T600 = T599::ComboPackageList;
-using T601 = T600::ChoiceList;
-using T602 = T590::Stock;
-using T603 = T602::CouponCodeCountInfo;
-using T604 = T602::StockSendRule;
-using T605 = T602::ProgressiveBundleUsageRule;
-using T606 = T605::CouponAvailablePeriod;
-using T607 = T606::WeeklyAvailablePeriod;
-using T608 = T607::DayPeriodList;
-using T609 = T606::IrregularAvailablePeriodList;
-using T610 = T605::ExchangeCoupon;
-using T611 = T602::StockBundleInfo;
-using T612 = T602::UsageRuleDisplayInfo;
-using T613 = T612::CouponAvailableStoreInfo;
-using T614 = T602::CouponDisplayInfo;
-using T615 = T614::EntranceMiniProgram;
-using T616 = T614::EntranceOfficialAccount;
-using T617 = T614::EntranceFinder;
-using T618 = T602::NotifyConfig;
-using T619 = T602::SentCountInfo;
-using T620 = T590::CouponTagInfo;
-using T621 = T620::MemberTagInfo;
-using T622 =
+using T586 = PostPartnerProductCouponUsersByOpenidCouponBundlesRequest::CouponTagInfo;
+using T587 = T586::MemberTagInfo;
+using T588 = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::UserProductCouponList;
+using T589 = T588::ProgressiveBundleUsageDetail;
+using T590 = T589::AssociatedOrderInfo;
+using T591 = T588::UserProductCouponBundleInfo;
+using T592 = T588::ProductCoupon;
+using T593 = T592::SingleUsageInfo;
+using T594 = T593::NormalCoupon;
+using T595 = T593::DiscountCoupon;
+using T596 = T592::ProgressiveBundleUsageInfo;
+using T597 = T592::DisplayInfo;
+using T598 = T597::ComboPackageList;
+using T599 = T598::ChoiceList;
+using T600 = T588::Stock;
+using T601 = T600::CouponCodeCountInfo;
+using T602 = T600::StockSendRule;
+using T603 = T600::ProgressiveBundleUsageRule;
+using T604 = T603::CouponAvailablePeriod;
+using T605 = T604::WeeklyAvailablePeriod;
+using T606 = T605::DayPeriodList;
+using T607 = T604::IrregularAvailablePeriodList;
+using T608 = T603::ExchangeCoupon;
+using T609 = T600::StockBundleInfo;
+using T610 = T600::UsageRuleDisplayInfo;
+using T611 = T610::CouponAvailableStoreInfo;
+using T612 = T600::CouponDisplayInfo;
+using T613 = T612::EntranceMiniProgram;
+using T614 = T612::EntranceOfficialAccount;
+using T615 = T612::EntranceFinder;
+using T616 = T600::NotifyConfig;
+using T617 = T600::SentCountInfo;
+using T618 = T588::CouponTagInfo;
+using T619 = T618::MemberTagInfo;
+using T620 =
     PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
         UserProductCouponList;
-using T623 = T622::ProgressiveBundleUsageDetail;
-using T624 = T623::AssociatedOrderInfo;
-using T625 = T622::UserProductCouponBundleInfo;
-using T626 = T622::ProductCoupon;
-using T627 = T626::SingleUsageInfo;
-using T628 = T627::NormalCoupon;
-using T629 = T627::DiscountCoupon;
-using T630 = T626::ProgressiveBundleUsageInfo;
-using T631 = T626::DisplayInfo;
-using T632 = T631::ComboPackageList;
-using T633 = T632::ChoiceList;
-using T634 = T622::Stock;
-using T635 = T634::CouponCodeCountInfo;
-using T636 = T634::StockSendRule;
-using T637 = T634::ProgressiveBundleUsageRule;
-using T638 = T637::CouponAvailablePeriod;
-using T639 = T638::WeeklyAvailablePeriod;
-using T640 = T639::DayPeriodList;
-using T641 = T638::IrregularAvailablePeriodList;
-using T642 = T637::ExchangeCoupon;
-using T643 = T634::StockBundleInfo;
-using T644 = T634::UsageRuleDisplayInfo;
-using T645 = T644::CouponAvailableStoreInfo;
-using T646 = T634::CouponDisplayInfo;
-using T647 = T646::EntranceMiniProgram;
-using T648 = T646::EntranceOfficialAccount;
-using T649 = T646::EntranceFinder;
-using T650 = T634::NotifyConfig;
-using T651 = T634::SentCountInfo;
-using T652 = T622::CouponTagInfo;
-using T653 = T652::MemberTagInfo;
-using T654 = GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList;
-using T655 = T654::SingleUsageDetail;
-using T656 = T655::AssociatedOrderInfo;
-using T657 = T654::SequentialUsageDetail;
-using T658 = T657::DetailItemList;
-using T659 = T654::ProductCoupon;
-using T660 = T659::SingleUsageInfo;
-using T661 = T660::NormalCoupon;
-using T662 = T660::DiscountCoupon;
-using T663 = T659::SequentialUsageInfo;
-using T664 = T659::DisplayInfo;
-using T665 = T664::ComboPackageList;
-using T666 = T665::ChoiceList;
-using T667 = T654::Stock;
-using T668 = T667::CouponCodeCountInfo;
-using T669 = T667::StockSendRule;
-using T670 = T667::SingleUsageRule;
-using T671 = T670::CouponAvailablePeriod;
-using T672 = T671::WeeklyAvailablePeriod;
-using T673 = T672::DayPeriodList;
-using T674 = T671::IrregularAvailablePeriodList;
-using T675 = T670::ExchangeCoupon;
-using T676 = T667::SequentialUsageRule;
-using T677 = T676::CouponAvailablePeriod;
-using T678 = T676::NormalCouponList;
-using T679 = T676::DiscountCouponList;
-using T680 = T676::ExchangeCouponList;
-using T681 = T667::UsageRuleDisplayInfo;
-using T682 = T681::CouponAvailableStoreInfo;
-using T683 = T667::CouponDisplayInfo;
-using T684 = T683::EntranceMiniProgram;
-using T685 = T683::EntranceOfficialAccount;
-using T686 = T683::EntranceFinder;
-using T687 = T667::NotifyConfig;
-using T688 = T667::SentCountInfo;
-using T689 = PostPartnerProductCouponUsersByOpenidCouponsRequest::CouponTagInfo;
-using T690 = T689::MemberTagInfo;
-using T691 = PostPartnerProductCouponUsersByOpenidCouponsResponse::SingleUsageDetail;
-using T692 = T691::AssociatedOrderInfo;
-using T693 = PostPartnerProductCouponUsersByOpenidCouponsResponse::SequentialUsageDetail;
-using T694 = T693::DetailItemList;
-using T695 = PostPartnerProductCouponUsersByOpenidCouponsResponse::ProductCoupon;
-using T696 = T695::SingleUsageInfo;
-using T697 = T696::NormalCoupon;
-using T698 = T696::DiscountCoupon;
-using T699 = T695::SequentialUsageInfo;
-using T700 = T695::DisplayInfo;
-using T701 = T700::ComboPackageList;
-using T702 = T701::ChoiceList;
-using T703 = PostPartnerProductCouponUsersByOpenidCouponsResponse::Stock;
-using T704 = T703::CouponCodeCountInfo;
-using T705 = T703::StockSendRule;
-using T706 = T703::SingleUsageRule;
-using T707 = T706::CouponAvailablePeriod;
-using T708 = T707::WeeklyAvailablePeriod;
-using T709 = T708::DayPeriodList;
-using T710 = T707::IrregularAvailablePeriodList;
-using T711 = T706::ExchangeCoupon;
-using T712 = T703::SequentialUsageRule;
-using T713 = T712::CouponAvailablePeriod;
-using T714 = T712::NormalCouponList;
-using T715 = T712::DiscountCouponList;
-using T716 = T712::ExchangeCouponList;
-using T717 = T703::UsageRuleDisplayInfo;
-using T718 = T717::CouponAvailableStoreInfo;
-using T719 = T703::CouponDisplayInfo;
-using T720 = T719::EntranceMiniProgram;
-using T721 = T719::EntranceOfficialAccount;
-using T722 = T719::EntranceFinder;
-using T723 = T703::NotifyConfig;
-using T724 = T703::SentCountInfo;
-using T725 = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::SingleUsageDetail;
-using T726 = T725::AssociatedOrderInfo;
-using T727 = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::SequentialUsageDetail;
-using T728 = T727::DetailItemList;
-using T729 = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::ProductCoupon;
-using T730 = T729::SingleUsageInfo;
-using T731 = T730::NormalCoupon;
-using T732 = T730::DiscountCoupon;
-using T733 = T729::SequentialUsageInfo;
-using T734 = T729::DisplayInfo;
-using T735 = T734::ComboPackageList;
-using T736 = T735::ChoiceList;
-using T737 = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::Stock;
-using T738 = T737::CouponCodeCountInfo;
-using T739 = T737::StockSendRule;
-using T740 = T737::SingleUsageRule;
-using T741 = T740::CouponAvailablePeriod;
-using T742 = T741::WeeklyAvailablePeriod;
-using T743 = T742::DayPeriodList;
-using T744 = T741::IrregularAvailablePeriodList;
-using T745 = T740::ExchangeCoupon;
-using T746 = T737::SequentialUsageRule;
-using T747 = T746::CouponAvailablePeriod;
-using T748 = T746::NormalCouponList;
-using T749 = T746::DiscountCouponList;
-using T750 = T746::ExchangeCouponList;
-using T751 = T737::UsageRuleDisplayInfo;
-using T752 = T751::CouponAvailableStoreInfo;
-using T753 = T737::CouponDisplayInfo;
-using T754 = T753::EntranceMiniProgram;
-using T755 = T753::EntranceOfficialAccount;
-using T756 = T753::EntranceFinder;
-using T757 = T737::NotifyConfig;
-using T758 = T737::SentCountInfo;
-using T759 =
+using T621 = T620::ProgressiveBundleUsageDetail;
+using T622 = T621::AssociatedOrderInfo;
+using T623 = T620::UserProductCouponBundleInfo;
+using T624 = T620::ProductCoupon;
+using T625 = T624::SingleUsageInfo;
+using T626 = T625::NormalCoupon;
+using T627 = T625::DiscountCoupon;
+using T628 = T624::ProgressiveBundleUsageInfo;
+using T629 = T624::DisplayInfo;
+using T630 = T629::ComboPackageList;
+using T631 = T630::ChoiceList;
+using T632 = T620::Stock;
+using T633 = T632::CouponCodeCountInfo;
+using T634 = T632::StockSendRule;
+using T635 = T632::ProgressiveBundleUsageRule;
+using T636 = T635::CouponAvailablePeriod;
+using T637 = T636::WeeklyAvailablePeriod;
+using T638 = T637::DayPeriodList;
+using T639 = T636::IrregularAvailablePeriodList;
+using T640 = T635::ExchangeCoupon;
+using T641 = T632::StockBundleInfo;
+using T642 = T632::UsageRuleDisplayInfo;
+using T643 = T642::CouponAvailableStoreInfo;
+using T644 = T632::CouponDisplayInfo;
+using T645 = T644::EntranceMiniProgram;
+using T646 = T644::EntranceOfficialAccount;
+using T647 = T644::EntranceFinder;
+using T648 = T632::NotifyConfig;
+using T649 = T632::SentCountInfo;
+using T650 = T620::CouponTagInfo;
+using T651 = T650::MemberTagInfo;
+using T652 = GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList;
+using T653 = T652::SingleUsageDetail;
+using T654 = T653::AssociatedOrderInfo;
+using T655 = T652::SequentialUsageDetail;
+using T656 = T655::DetailItemList;
+using T657 = T652::ProductCoupon;
+using T658 = T657::SingleUsageInfo;
+using T659 = T658::NormalCoupon;
+using T660 = T658::DiscountCoupon;
+using T661 = T657::SequentialUsageInfo;
+using T662 = T657::DisplayInfo;
+using T663 = T662::ComboPackageList;
+using T664 = T663::ChoiceList;
+using T665 = T652::Stock;
+using T666 = T665::CouponCodeCountInfo;
+using T667 = T665::StockSendRule;
+using T668 = T665::SingleUsageRule;
+using T669 = T668::CouponAvailablePeriod;
+using T670 = T669::WeeklyAvailablePeriod;
+using T671 = T670::DayPeriodList;
+using T672 = T669::IrregularAvailablePeriodList;
+using T673 = T668::ExchangeCoupon;
+using T674 = T665::SequentialUsageRule;
+using T675 = T674::CouponAvailablePeriod;
+using T676 = T674::NormalCouponList;
+using T677 = T674::DiscountCouponList;
+using T678 = T674::ExchangeCouponList;
+using T679 = T665::UsageRuleDisplayInfo;
+using T680 = T679::CouponAvailableStoreInfo;
+using T681 = T665::CouponDisplayInfo;
+using T682 = T681::EntranceMiniProgram;
+using T683 = T681::EntranceOfficialAccount;
+using T684 = T681::EntranceFinder;
+using T685 = T665::NotifyConfig;
+using T686 = T665::SentCountInfo;
+using T687 = PostPartnerProductCouponUsersByOpenidCouponsRequest::CouponTagInfo;
+using T688 = T687::MemberTagInfo;
+using T689 = PostPartnerProductCouponUsersByOpenidCouponsResponse::SingleUsageDetail;
+using T690 = T689::AssociatedOrderInfo;
+using T691 = PostPartnerProductCouponUsersByOpenidCouponsResponse::SequentialUsageDetail;
+using T692 = T691::DetailItemList;
+using T693 = PostPartnerProductCouponUsersByOpenidCouponsResponse::ProductCoupon;
+using T694 = T693::SingleUsageInfo;
+using T695 = T694::NormalCoupon;
+using T696 = T694::DiscountCoupon;
+using T697 = T693::SequentialUsageInfo;
+using T698 = T693::DisplayInfo;
+using T699 = T698::ComboPackageList;
+using T700 = T699::ChoiceList;
+using T701 = PostPartnerProductCouponUsersByOpenidCouponsResponse::Stock;
+using T702 = T701::CouponCodeCountInfo;
+using T703 = T701::StockSendRule;
+using T704 = T701::SingleUsageRule;
+using T705 = T704::CouponAvailablePeriod;
+using T706 = T705::WeeklyAvailablePeriod;
+using T707 = T706::DayPeriodList;
+using T708 = T705::IrregularAvailablePeriodList;
+using T709 = T704::ExchangeCoupon;
+using T710 = T701::SequentialUsageRule;
+using T711 = T710::CouponAvailablePeriod;
+using T712 = T710::NormalCouponList;
+using T713 = T710::DiscountCouponList;
+using T714 = T710::ExchangeCouponList;
+using T715 = T701::UsageRuleDisplayInfo;
+using T716 = T715::CouponAvailableStoreInfo;
+using T717 = T701::CouponDisplayInfo;
+using T718 = T717::EntranceMiniProgram;
+using T719 = T717::EntranceOfficialAccount;
+using T720 = T717::EntranceFinder;
+using T721 = T701::NotifyConfig;
+using T722 = T701::SentCountInfo;
+using T723 = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::SingleUsageDetail;
+using T724 = T723::AssociatedOrderInfo;
+using T725 = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::SequentialUsageDetail;
+using T726 = T725::DetailItemList;
+using T727 = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::ProductCoupon;
+using T728 = T727::SingleUsageInfo;
+using T729 = T728::NormalCoupon;
+using T730 = T728::DiscountCoupon;
+using T731 = T727::SequentialUsageInfo;
+using T732 = T727::DisplayInfo;
+using T733 = T732::ComboPackageList;
+using T734 = T733::ChoiceList;
+using T735 = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::Stock;
+using T736 = T735::CouponCodeCountInfo;
+using T737 = T735::StockSendRule;
+using T738 = T735::SingleUsageRule;
+using T739 = T738::CouponAvailablePeriod;
+using T740 = T739::WeeklyAvailablePeriod;
+using T741 = T740::DayPeriodList;
+using T742 = T739::IrregularAvailablePeriodList;
+using T743 = T738::ExchangeCoupon;
+using T744 = T735::SequentialUsageRule;
+using T745 = T744::CouponAvailablePeriod;
+using T746 = T744::NormalCouponList;
+using T747 = T744::DiscountCouponList;
+using T748 = T744::ExchangeCouponList;
+using T749 = T735::UsageRuleDisplayInfo;
+using T750 = T749::CouponAvailableStoreInfo;
+using T751 = T735::CouponDisplayInfo;
+using T752 = T751::EntranceMiniProgram;
+using T753 = T751::EntranceOfficialAccount;
+using T754 = T751::EntranceFinder;
+using T755 = T735::NotifyConfig;
+using T756 = T735::SentCountInfo;
+using T757 =
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::SingleUsageDetail;
-using T760 = T759::AssociatedOrderInfo;
-using T761 = T759::AssociatedPayScoreOrderInfo;
-using T762 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::
+using T758 = T757::AssociatedOrderInfo;
+using T759 = T757::AssociatedPayScoreOrderInfo;
+using T760 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::
     ProgressiveBundleUsageDetail;
-using T763 = T762::DetailItemList;
-using T764 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::ProductCoupon;
-using T765 = T764::SingleUsageInfo;
-using T766 = T765::NormalCoupon;
-using T767 = T765::DiscountCoupon;
-using T768 = T764::SequentialUsageInfo;
-using T769 = T764::DisplayInfo;
-using T770 = T769::ComboPackageList;
-using T771 = T770::ChoiceList;
-using T772 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::Stock;
-using T773 = T772::CouponCodeCountInfo;
-using T774 = T772::StockSendRule;
-using T775 = T772::SingleUsageRule;
-using T776 = T775::CouponAvailablePeriod;
-using T777 = T776::WeeklyAvailablePeriod;
-using T778 = T777::DayPeriodList;
-using T779 = T776::IrregularAvailablePeriodList;
-using T780 = T775::ExchangeCoupon;
-using T781 = T772::SequentialUsageRule;
-using T782 = T781::CouponAvailablePeriod;
-using T783 = T781::NormalCouponList;
-using T784 = T781::DiscountCouponList;
-using T785 = T781::ExchangeCouponList;
-using T786 = T772::UsageRuleDisplayInfo;
-using T787 = T786::CouponAvailableStoreInfo;
-using T788 = T772::CouponDisplayInfo;
-using T789 = T788::EntranceMiniProgram;
-using T790 = T788::EntranceOfficialAccount;
-using T791 = T788::EntranceFinder;
-using T792 = T772::NotifyConfig;
-using T793 = T772::SentCountInfo;
-using T794 =
+using T761 = T760::DetailItemList;
+using T762 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::ProductCoupon;
+using T763 = T762::SingleUsageInfo;
+using T764 = T763::NormalCoupon;
+using T765 = T763::DiscountCoupon;
+using T766 = T762::SequentialUsageInfo;
+using T767 = T762::DisplayInfo;
+using T768 = T767::ComboPackageList;
+using T769 = T768::ChoiceList;
+using T770 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::Stock;
+using T771 = T770::CouponCodeCountInfo;
+using T772 = T770::StockSendRule;
+using T773 = T770::SingleUsageRule;
+using T774 = T773::CouponAvailablePeriod;
+using T775 = T774::WeeklyAvailablePeriod;
+using T776 = T775::DayPeriodList;
+using T777 = T774::IrregularAvailablePeriodList;
+using T778 = T773::ExchangeCoupon;
+using T779 = T770::SequentialUsageRule;
+using T780 = T779::CouponAvailablePeriod;
+using T781 = T779::NormalCouponList;
+using T782 = T779::DiscountCouponList;
+using T783 = T779::ExchangeCouponList;
+using T784 = T770::UsageRuleDisplayInfo;
+using T785 = T784::CouponAvailableStoreInfo;
+using T786 = T770::CouponDisplayInfo;
+using T787 = T786::EntranceMiniProgram;
+using T788 = T786::EntranceOfficialAccount;
+using T789 = T786::EntranceFinder;
+using T790 = T770::NotifyConfig;
+using T791 = T770::SentCountInfo;
+using T792 =
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::SingleUsageDetail;
-using T795 = T794::AssociatedOrderInfo;
-using T796 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::
+using T793 = T792::AssociatedOrderInfo;
+using T794 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::
     SequentialUsageDetail;
-using T797 = T796::DetailItemList;
-using T798 =
+using T795 = T794::DetailItemList;
+using T796 =
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::ProductCoupon;
-using T799 = T798::SingleUsageInfo;
-using T800 = T799::NormalCoupon;
-using T801 = T799::DiscountCoupon;
-using T802 = T798::SequentialUsageInfo;
-using T803 = T798::DisplayInfo;
-using T804 = T803::ComboPackageList;
-using T805 = T804::ChoiceList;
-using T806 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::Stock;
-using T807 = T806::CouponCodeCountInfo;
-using T808 = T806::StockSendRule;
-using T809 = T806::SingleUsageRule;
-using T810 = T809::CouponAvailablePeriod;
-using T811 = T810::WeeklyAvailablePeriod;
-using T812 = T811::DayPeriodList;
-using T813 = T810::IrregularAvailablePeriodList;
-using T814 = T809::ExchangeCoupon;
-using T815 = T806::SequentialUsageRule;
-using T816 = T815::CouponAvailablePeriod;
-using T817 = T815::NormalCouponList;
-using T818 = T815::DiscountCouponList;
-using T819 = T815::ExchangeCouponList;
-using T820 = T806::UsageRuleDisplayInfo;
-using T821 = T820::CouponAvailableStoreInfo;
-using T822 = T806::CouponDisplayInfo;
-using T823 = T822::EntranceMiniProgram;
-using T824 = T822::EntranceOfficialAccount;
-using T825 = T822::EntranceFinder;
-using T826 = T806::NotifyConfig;
-using T827 = T806::SentCountInfo;
-using T828 =
+using T797 = T796::SingleUsageInfo;
+using T798 = T797::NormalCoupon;
+using T799 = T797::DiscountCoupon;
+using T800 = T796::SequentialUsageInfo;
+using T801 = T796::DisplayInfo;
+using T802 = T801::ComboPackageList;
+using T803 = T802::ChoiceList;
+using T804 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::Stock;
+using T805 = T804::CouponCodeCountInfo;
+using T806 = T804::StockSendRule;
+using T807 = T804::SingleUsageRule;
+using T808 = T807::CouponAvailablePeriod;
+using T809 = T808::WeeklyAvailablePeriod;
+using T810 = T809::DayPeriodList;
+using T811 = T808::IrregularAvailablePeriodList;
+using T812 = T807::ExchangeCoupon;
+using T813 = T804::SequentialUsageRule;
+using T814 = T813::CouponAvailablePeriod;
+using T815 = T813::NormalCouponList;
+using T816 = T813::DiscountCouponList;
+using T817 = T813::ExchangeCouponList;
+using T818 = T804::UsageRuleDisplayInfo;
+using T819 = T818::CouponAvailableStoreInfo;
+using T820 = T804::CouponDisplayInfo;
+using T821 = T820::EntranceMiniProgram;
+using T822 = T820::EntranceOfficialAccount;
+using T823 = T820::EntranceFinder;
+using T824 = T804::NotifyConfig;
+using T825 = T804::SentCountInfo;
+using T826 =
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::SingleUsageDetail;
-using T829 = T828::AssociatedOrderInfo;
-using T830 =
+using T827 = T826::AssociatedOrderInfo;
+using T828 =
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::SequentialUsageDetail;
-using T831 = T830::DetailItemList;
-using T832 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::ProductCoupon;
-using T833 = T832::SingleUsageInfo;
-using T834 = T833::NormalCoupon;
-using T835 = T833::DiscountCoupon;
-using T836 = T832::SequentialUsageInfo;
-using T837 = T832::DisplayInfo;
-using T838 = T837::ComboPackageList;
-using T839 = T838::ChoiceList;
-using T840 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::Stock;
-using T841 = T840::CouponCodeCountInfo;
-using T842 = T840::StockSendRule;
-using T843 = T840::SingleUsageRule;
-using T844 = T843::CouponAvailablePeriod;
-using T845 = T844::WeeklyAvailablePeriod;
-using T846 = T845::DayPeriodList;
-using T847 = T844::IrregularAvailablePeriodList;
-using T848 = T843::ExchangeCoupon;
-using T849 = T840::SequentialUsageRule;
-using T850 = T849::CouponAvailablePeriod;
-using T851 = T849::NormalCouponList;
-using T852 = T849::DiscountCouponList;
-using T853 = T849::ExchangeCouponList;
-using T854 = T840::UsageRuleDisplayInfo;
-using T855 = T854::CouponAvailableStoreInfo;
-using T856 = T840::CouponDisplayInfo;
-using T857 = T856::EntranceMiniProgram;
-using T858 = T856::EntranceOfficialAccount;
-using T859 = T856::EntranceFinder;
-using T860 = T840::NotifyConfig;
-using T861 = T840::SentCountInfo;
-using T862 =
+using T829 = T828::DetailItemList;
+using T830 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::ProductCoupon;
+using T831 = T830::SingleUsageInfo;
+using T832 = T831::NormalCoupon;
+using T833 = T831::DiscountCoupon;
+using T834 = T830::SequentialUsageInfo;
+using T835 = T830::DisplayInfo;
+using T836 = T835::ComboPackageList;
+using T837 = T836::ChoiceList;
+using T838 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::Stock;
+using T839 = T838::CouponCodeCountInfo;
+using T840 = T838::StockSendRule;
+using T841 = T838::SingleUsageRule;
+using T842 = T841::CouponAvailablePeriod;
+using T843 = T842::WeeklyAvailablePeriod;
+using T844 = T843::DayPeriodList;
+using T845 = T842::IrregularAvailablePeriodList;
+using T846 = T841::ExchangeCoupon;
+using T847 = T838::SequentialUsageRule;
+using T848 = T847::CouponAvailablePeriod;
+using T849 = T847::NormalCouponList;
+using T850 = T847::DiscountCouponList;
+using T851 = T847::ExchangeCouponList;
+using T852 = T838::UsageRuleDisplayInfo;
+using T853 = T852::CouponAvailableStoreInfo;
+using T854 = T838::CouponDisplayInfo;
+using T855 = T854::EntranceMiniProgram;
+using T856 = T854::EntranceOfficialAccount;
+using T857 = T854::EntranceFinder;
+using T858 = T838::NotifyConfig;
+using T859 = T838::SentCountInfo;
+using T860 =
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest::AssociatedOrderInfo;
-using T863 =
+using T861 =
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest::AssociatedPayScoreOrderInfo;
-using T864 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::SingleUsageDetail;
-using T865 =
+using T862 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::SingleUsageDetail;
+using T863 =
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::SequentialUsageDetail;
-using T866 = T865::DetailItemList;
-using T867 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::ProductCoupon;
-using T868 = T867::SingleUsageInfo;
-using T869 = T868::NormalCoupon;
-using T870 = T868::DiscountCoupon;
-using T871 = T867::SequentialUsageInfo;
-using T872 = T867::DisplayInfo;
-using T873 = T872::ComboPackageList;
-using T874 = T873::ChoiceList;
-using T875 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::Stock;
-using T876 = T875::CouponCodeCountInfo;
-using T877 = T875::StockSendRule;
-using T878 = T875::SingleUsageRule;
-using T879 = T878::CouponAvailablePeriod;
-using T880 = T879::WeeklyAvailablePeriod;
-using T881 = T880::DayPeriodList;
-using T882 = T879::IrregularAvailablePeriodList;
-using T883 = T878::ExchangeCoupon;
-using T884 = T875::SequentialUsageRule;
-using T885 = T884::CouponAvailablePeriod;
-using T886 = T884::NormalCouponList;
-using T887 = T884::DiscountCouponList;
-using T888 = T884::ExchangeCouponList;
-using T889 = T875::UsageRuleDisplayInfo;
-using T890 = T889::CouponAvailableStoreInfo;
-using T891 = T875::CouponDisplayInfo;
-using T892 = T891::EntranceMiniProgram;
-using T893 = T891::EntranceOfficialAccount;
-using T894 = T891::EntranceFinder;
-using T895 = T875::NotifyConfig;
-using T896 = T875::SentCountInfo;
-using T897 = GetPartnershipsRequest::Partner;
-using T898 = GetPartnershipsRequest::AuthorizedData;
-using T899 = GetPartnershipsResponse::Data;
-using T900 = T899::Partner;
-using T901 = T899::AuthorizedData;
-using T902 = PostPartnershipsBuildRequest::Partner;
-using T903 = PostPartnershipsBuildRequest::AuthorizedData;
-using T904 = PostPartnershipsBuildResponse::Partner;
-using T905 = PostPartnershipsBuildResponse::AuthorizedData;
-using T906 = PostPartnershipsTerminateRequest::Partner;
-using T907 = PostPartnershipsTerminateRequest::AuthorizedData;
-using T908 = GetPaygiftactivityActivitiesResponse::Data;
-using T909 = T908::ActivityBaseInfo;
-using T910 = T909::AvailablePeriods;
-using T911 = T910::AvailableTime;
-using T912 = T910::AvailableDayTime;
-using T913 = T908::AdvancedSetting;
-using T914 = T913::PaymentMode;
-using T915 = T914::PaymentMethodInformation;
-using T916 = T908::AwardSendRule;
-using T917 = T916::FullSendRule;
-using T918 = T917::AwardList;
-using T919 = T916::StepSendRule;
-using T920 = GetPaygiftactivityActivitiesByActivityIdResponse::ActivityBaseInfo;
-using T921 = T920::AvailablePeriods;
-using T922 = T921::AvailableTime;
-using T923 = T921::AvailableDayTime;
-using T924 = GetPaygiftactivityActivitiesByActivityIdResponse::AdvancedSetting;
-using T925 = T924::PaymentMode;
-using T926 = T925::PaymentMethodInformation;
-using T927 = GetPaygiftactivityActivitiesByActivityIdResponse::AwardSendRule;
-using T928 = T927::FullSendRule;
-using T929 = T928::AwardList;
-using T930 = GetPaygiftactivityActivitiesByActivityIdGoodsResponse::Data;
-using T931 = GetPaygiftactivityActivitiesByActivityIdMerchantsResponse::Data;
-using T932 = PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse::InvalidMerchantIdList;
-using T933 = PostPaygiftactivityUniqueThresholdActivityRequest::ActivityBaseInfo;
-using T934 = T933::AvailablePeriods;
-using T935 = T934::AvailableTime;
-using T936 = T934::AvailableDayTime;
-using T937 = PostPaygiftactivityUniqueThresholdActivityRequest::AdvancedSetting;
-using T938 = T937::PaymentMode;
-using T939 = T938::PaymentMethodInformation;
-using T940 = PostPaygiftactivityUniqueThresholdActivityRequest::AwardSendRule;
-using T941 = T940::AwardList;
-using T942 = PostShoppingReceiptCustomentrancesRequest::JumpLink;
-using T943 = PostShoppingReceiptCustomentrancesResponse::JumpLink;
-using T944 = GetShoppingReceiptCustomentrancesByBrandIdResponse::JumpLink;
-using T945 = PatchShoppingReceiptCustomentrancesByBrandIdRequest::JumpLink;
-using T946 = PatchShoppingReceiptCustomentrancesByBrandIdResponse::JumpLink;
-using T947 = PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest::JumpInfo;
-using T948 = PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse::MerchantJumpInfo;
-using T949 = T948::JumpInfo;
-using T950 = PostShoppingReceiptShoppingreceiptsRequest::Meta;
+using T864 = T863::DetailItemList;
+using T865 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::ProductCoupon;
+using T866 = T865::SingleUsageInfo;
+using T867 = T866::NormalCoupon;
+using T868 = T866::DiscountCoupon;
+using T869 = T865::SequentialUsageInfo;
+using T870 = T865::DisplayInfo;
+using T871 = T870::ComboPackageList;
+using T872 = T871::ChoiceList;
+using T873 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::Stock;
+using T874 = T873::CouponCodeCountInfo;
+using T875 = T873::StockSendRule;
+using T876 = T873::SingleUsageRule;
+using T877 = T876::CouponAvailablePeriod;
+using T878 = T877::WeeklyAvailablePeriod;
+using T879 = T878::DayPeriodList;
+using T880 = T877::IrregularAvailablePeriodList;
+using T881 = T876::ExchangeCoupon;
+using T882 = T873::SequentialUsageRule;
+using T883 = T882::CouponAvailablePeriod;
+using T884 = T882::NormalCouponList;
+using T885 = T882::DiscountCouponList;
+using T886 = T882::ExchangeCouponList;
+using T887 = T873::UsageRuleDisplayInfo;
+using T888 = T887::CouponAvailableStoreInfo;
+using T889 = T873::CouponDisplayInfo;
+using T890 = T889::EntranceMiniProgram;
+using T891 = T889::EntranceOfficialAccount;
+using T892 = T889::EntranceFinder;
+using T893 = T873::NotifyConfig;
+using T894 = T873::SentCountInfo;
+using T895 = GetPartnershipsRequest::Partner;
+using T896 = GetPartnershipsRequest::AuthorizedData;
+using T897 = GetPartnershipsResponse::Data;
+using T898 = T897::Partner;
+using T899 = T897::AuthorizedData;
+using T900 = PostPartnershipsBuildRequest::Partner;
+using T901 = PostPartnershipsBuildRequest::AuthorizedData;
+using T902 = PostPartnershipsBuildResponse::Partner;
+using T903 = PostPartnershipsBuildResponse::AuthorizedData;
+using T904 = PostPartnershipsTerminateRequest::Partner;
+using T905 = PostPartnershipsTerminateRequest::AuthorizedData;
+using T906 = GetPaygiftactivityActivitiesResponse::Data;
+using T907 = T906::ActivityBaseInfo;
+using T908 = T907::AvailablePeriods;
+using T909 = T908::AvailableTime;
+using T910 = T908::AvailableDayTime;
+using T911 = T906::AdvancedSetting;
+using T912 = T911::PaymentMode;
+using T913 = T911::PaymentMethodInformation;
+using T914 = T906::AwardSendRule;
+using T915 = T914::FullSendRule;
+using T916 = T915::AwardList;
+using T917 = GetPaygiftactivityActivitiesByActivityIdResponse::ActivityBaseInfo;
+using T918 = T917::AvailablePeriods;
+using T919 = T918::AvailableTime;
+using T920 = T918::AvailableDayTime;
+using T921 = GetPaygiftactivityActivitiesByActivityIdResponse::AdvancedSetting;
+using T922 = T921::PaymentMode;
+using T923 = T921::PaymentMethodInformation;
+using T924 = GetPaygiftactivityActivitiesByActivityIdResponse::AwardSendRule;
+using T925 = T924::FullSendRule;
+using T926 = T925::AwardList;
+using T927 = GetPaygiftactivityActivitiesByActivityIdGoodsResponse::Data;
+using T928 = GetPaygiftactivityActivitiesByActivityIdMerchantsResponse::Data;
+using T929 = PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse::InvalidMerchantIdList;
+using T930 = PostPaygiftactivityUniqueThresholdActivityRequest::ActivityBaseInfo;
+using T931 = T930::AvailablePeriods;
+using T932 = T931::AvailableTime;
+using T933 = T931::AvailableDayTime;
+using T934 = PostPaygiftactivityUniqueThresholdActivityRequest::AdvancedSetting;
+using T935 = T934::PaymentMode;
+using T936 = T935::PaymentMethodInformation;
+using T937 = T934::PaymentMethodInformation;
+using T938 = PostPaygiftactivityUniqueThresholdActivityRequest::AwardSendRule;
+using T939 = T938::AwardList;
+using T940 = PostShoppingReceiptCustomentrancesRequest::JumpLink;
+using T941 = PostShoppingReceiptCustomentrancesResponse::JumpLink;
+using T942 = GetShoppingReceiptCustomentrancesByBrandIdResponse::JumpLink;
+using T943 = PatchShoppingReceiptCustomentrancesByBrandIdRequest::JumpLink;
+using T944 = PatchShoppingReceiptCustomentrancesByBrandIdResponse::JumpLink;
+using T945 = PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest::JumpInfo;
+using T946 = PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse::MerchantJumpInfo;
+using T947 = T946::JumpInfo;
+using T948 = PostShoppingReceiptShoppingreceiptsRequest::Meta;
+using T949 = T948::MerchantContactInformation;
+using T950 = PostShoppingReceiptShoppingreceiptsResponse::Receipt;
 using T951 = T950::MerchantContactInformation;
-using T952 = PostShoppingReceiptShoppingreceiptsResponse::Receipt;
-using T953 = T952::MerchantContactInformation;
-using T954 = GetWeeklyDiscountActivitiesResponse::Data;
-using T955 = GetWithdrawFavorUsersByOpenidCouponsResponse::Data;
+using T952 = GetWeeklyDiscountActivitiesResponse::Data;
+using T953 = GetWithdrawFavorUsersByOpenidCouponsResponse::Data;
 
 constexpr std::string_view kEnum0Names[] = {
     "", "COUPON_STATE_UNKNOW", "COUPON_STATE_SEND", "COUPON_STATE_USED", "COUPON_STATE_EXPIRED",
@@ -1140,24 +1138,69 @@ constexpr std::string_view kEnum8Names[] = {
 constexpr EnumTable kEnum8{kEnum8Names, 5};
 
 constexpr std::string_view kEnum9Names[] = {
-    "", "SENDED", "USED", "EXPIRED", "DELETED", "DEACTIVATED",
+    "",
+    "AVAILABLE",
+    "DISPATCHED",
 };
-constexpr EnumTable kEnum9{kEnum9Names, 6};
+constexpr EnumTable kEnum9{kEnum9Names, 3};
 
 constexpr std::string_view kEnum10Names[] = {
-    "", "OFF_LINE", "MINI_PROGRAMS", "PAYMENT_CODE", "SELF_CONSUME",
+    "", "SENDED", "USED", "EXPIRED", "DELETED", "DEACTIVATED",
 };
-constexpr EnumTable kEnum10{kEnum10Names, 5};
+constexpr EnumTable kEnum10{kEnum10Names, 6};
 
 constexpr std::string_view kEnum11Names[] = {
+    "",
+    "PAY_RECEIPT_UNKNOWN",
+    "PAY_RECEIPT_ACCEPTED",
+    "PAY_RECEIPT_SUCCESS",
+    "PAY_RECEIPT_FAIL",
+    "PAY_RECEIPT_RETURNING",
+    "PAY_RECEIPT_PARTIAL_RETURN",
+    "PAY_RECEIPT_FULL_RETURN",
+};
+constexpr EnumTable kEnum11{kEnum11Names, 8};
+
+constexpr std::string_view kEnum12Names[] = {
+    "",
+    "PAY_RECEIPT_INSUFFICIENT_BALANCE",
+    "PAY_RECEIPT_NOT_INCOMESPLIT_ORDER",
+    "PAY_RECEIPT_EXCEED_SUBSIDY_AMOUNT_QUOTA",
+    "PAY_RECEIPT_EXCEED_SUBSIDY_COUNT_QUOTA",
+    "PAY_RECEIPT_OTHER",
+};
+constexpr EnumTable kEnum12{kEnum12Names, 6};
+
+constexpr std::string_view kEnum13Names[] = {
+    "",
+    "RETURN_RECEIPT_UNKNOWN",
+    "RETURN_RECEIPT_ACCEPTED",
+    "RETURN_RECEIPT_SUCCESS",
+    "RETURN_RECEIPT_FAIL",
+};
+constexpr EnumTable kEnum13{kEnum13Names, 5};
+
+constexpr std::string_view kEnum14Names[] = {
+    "",
+    "RETURN_RECEIPT_INSUFFICIENT_BALANCE",
+    "RETURN_RECEIPT_OTHER",
+};
+constexpr EnumTable kEnum14{kEnum14Names, 3};
+
+constexpr std::string_view kEnum15Names[] = {
+    "", "OFF_LINE", "MINI_PROGRAMS", "PAYMENT_CODE", "SELF_CONSUME",
+};
+constexpr EnumTable kEnum15{kEnum15Names, 5};
+
+constexpr std::string_view kEnum16Names[] = {
     "",
     "BARCODE",
     "QRCODE",
     "NOT_SHOW",
 };
-constexpr EnumTable kEnum11{kEnum11Names, 4};
+constexpr EnumTable kEnum16{kEnum16Names, 4};
 
-constexpr std::string_view kEnum12Names[] = {
+constexpr std::string_view kEnum17Names[] = {
     "",
     "SENDED",
     "USED",
@@ -1169,67 +1212,73 @@ constexpr std::string_view kEnum12Names[] = {
     "REDEEM_FAILED",
     "REDEEM_EXPIRED",
 };
-constexpr EnumTable kEnum12{kEnum12Names, 10};
+constexpr EnumTable kEnum17{kEnum17Names, 10};
 
-constexpr std::string_view kEnum13Names[] = {
+constexpr std::string_view kEnum18Names[] = {
     "", "NORMAL", "DISCOUNT", "EXCHAHGE", "RANDOM", "DISCOUNT_CUT",
 };
-constexpr EnumTable kEnum13{kEnum13Names, 6};
+constexpr EnumTable kEnum18{kEnum18Names, 6};
 
-constexpr std::string_view kEnum14Names[] = {
+constexpr std::string_view kEnum19Names[] = {
+    "",         "COLOR010", "COLOR020", "COLOR030", "COLOR040", "COLOR050", "COLOR060", "COLOR070",
+    "COLOR080", "COLOR090", "COLOR100", "COLOR081", "COLOR082", "COLOR101", "COLOR102",
+};
+constexpr EnumTable kEnum19{kEnum19Names, 15};
+
+constexpr std::string_view kEnum20Names[] = {
     "",
     "PAYMENT_CODE",
     "MINI_PROGRAM",
     "DEFAULT_PAGE",
 };
-constexpr EnumTable kEnum14{kEnum14Names, 4};
+constexpr EnumTable kEnum20{kEnum20Names, 4};
 
-constexpr std::string_view kEnum15Names[] = {
+constexpr std::string_view kEnum21Names[] = {
     "", "MICROAPP", "APPPAY", "PPAY", "CARD", "FACE", "OTHER",
 };
-constexpr EnumTable kEnum15{kEnum15Names, 7};
+constexpr EnumTable kEnum21{kEnum21Names, 7};
 
-constexpr std::string_view kEnum16Names[] = {
+constexpr std::string_view kEnum22Names[] = {
     "", "unactivated", "audit", "running", "stoped", "paused",
 };
-constexpr EnumTable kEnum16{kEnum16Names, 6};
+constexpr EnumTable kEnum22{kEnum22Names, 6};
 
-constexpr std::string_view kEnum17Names[] = {
-    "",
-    "MULTIUSE",
-};
-constexpr EnumTable kEnum17{kEnum17Names, 2};
-
-constexpr std::string_view kEnum18Names[] = {
+constexpr std::string_view kEnum23Names[] = {
     "",
     "SENDED",
     "USED",
 };
-constexpr EnumTable kEnum18{kEnum18Names, 3};
+constexpr EnumTable kEnum23{kEnum23Names, 3};
 
-constexpr std::string_view kEnum19Names[] = {
+constexpr std::string_view kEnum24Names[] = {
+    "",
+    "MULTIUSE",
+};
+constexpr EnumTable kEnum24{kEnum24Names, 2};
+
+constexpr std::string_view kEnum25Names[] = {
     "", "SENDED", "USED", "EXPIRED", "RECOVER",
 };
-constexpr EnumTable kEnum19{kEnum19Names, 5};
+constexpr EnumTable kEnum25{kEnum25Names, 5};
 
-constexpr std::string_view kEnum20Names[] = {
+constexpr std::string_view kEnum26Names[] = {
     "",
     "NORMAL",
     "CUT_TO",
 };
-constexpr EnumTable kEnum20{kEnum20Names, 3};
+constexpr EnumTable kEnum26{kEnum26Names, 3};
 
-constexpr std::string_view kEnum21Names[] = {
+constexpr std::string_view kEnum27Names[] = {
     "", "NON_MEMBER_AFTERPAY", "MEMBER_AFTERPAY", "NON_MEMBER_MINIPROGRAM", "MEMBER_MINIPROGRAM",
 };
-constexpr EnumTable kEnum21{kEnum21Names, 5};
+constexpr EnumTable kEnum27{kEnum27Names, 5};
 
-constexpr std::string_view kEnum22Names[] = {
+constexpr std::string_view kEnum28Names[] = {
     "", "CREATED", "ONGOING", "TERMINATED", "OVER_TIME",
 };
-constexpr EnumTable kEnum22{kEnum22Names, 5};
+constexpr EnumTable kEnum28{kEnum28Names, 5};
 
-constexpr std::string_view kEnum23Names[] = {
+constexpr std::string_view kEnum29Names[] = {
     "",
     "USER_FORM_FLAG_MOBILE",
     "USER_FORM_FLAG_SEX",
@@ -1239,89 +1288,89 @@ constexpr std::string_view kEnum23Names[] = {
     "USER_FORM_FLAG_EMAIL",
     "USER_FORM_FLAG_CITY",
 };
-constexpr EnumTable kEnum23{kEnum23Names, 8};
+constexpr EnumTable kEnum29{kEnum29Names, 8};
 
-constexpr std::string_view kEnum24Names[] = {
+constexpr std::string_view kEnum30Names[] = {
     "", "NOT_APPROVE", "APPROVE_FAIL", "APPROVED", "DELETED",
 };
-constexpr EnumTable kEnum24{kEnum24Names, 5};
+constexpr EnumTable kEnum30{kEnum30Names, 5};
 
-constexpr std::string_view kEnum25Names[] = {
+constexpr std::string_view kEnum31Names[] = {
     "", "BAR_CODE", "QRCODE", "BAR_CODE_AND_QRCODE", "NONE_CODE",
 };
-constexpr EnumTable kEnum25{kEnum25Names, 5};
+constexpr EnumTable kEnum31{kEnum31Names, 5};
 
-constexpr std::string_view kEnum26Names[] = {
+constexpr std::string_view kEnum32Names[] = {
     "",
     "FIX_TIME_RANGE",
     "FIX_TERM",
     "PERMANENT",
 };
-constexpr EnumTable kEnum26{kEnum26Names, 4};
+constexpr EnumTable kEnum32{kEnum32Names, 4};
 
-constexpr std::string_view kEnum27Names[] = {
+constexpr std::string_view kEnum33Names[] = {
     "",
     "SYSTEM_ALLOCATE",
     "MERCHANT_DEPOSIT",
     "REAL_TIME",
 };
-constexpr EnumTable kEnum27{kEnum27Names, 4};
+constexpr EnumTable kEnum33{kEnum33Names, 4};
 
-constexpr std::string_view kEnum28Names[] = {
+constexpr std::string_view kEnum34Names[] = {
     "", "TEXT", "SELECT", "RADIO", "CHECK_BOX",
 };
-constexpr EnumTable kEnum28{kEnum28Names, 5};
+constexpr EnumTable kEnum34{kEnum34Names, 5};
 
-constexpr std::string_view kEnum29Names[] = {
+constexpr std::string_view kEnum35Names[] = {
     "",
     "SUCCESS",
     "DUPLICATE",
     "FAIL",
 };
-constexpr EnumTable kEnum29{kEnum29Names, 4};
+constexpr EnumTable kEnum35{kEnum35Names, 4};
 
-constexpr std::string_view kEnum30Names[] = {
+constexpr std::string_view kEnum36Names[] = {
     "", "NOT_ACTIVATE", "EFFECTIVE", "EXPIRE", "UNAVAILABLE", "DELETE",
 };
-constexpr EnumTable kEnum30{kEnum30Names, 6};
+constexpr EnumTable kEnum36{kEnum36Names, 6};
 
-constexpr std::string_view kEnum31Names[] = {
+constexpr std::string_view kEnum37Names[] = {
     "",
     "AUTO_ACTIVATE",
     "JUMP_ACTIVATE",
 };
-constexpr EnumTable kEnum31{kEnum31Names, 3};
+constexpr EnumTable kEnum37{kEnum37Names, 3};
 
-constexpr std::string_view kEnum32Names[] = {
+constexpr std::string_view kEnum38Names[] = {
     "",
     "MEMBER_PRICE",
     "MEMBER_ACTIVITY",
 };
-constexpr EnumTable kEnum32{kEnum32Names, 3};
+constexpr EnumTable kEnum38{kEnum38Names, 3};
 
-constexpr std::string_view kEnum33Names[] = {
+constexpr std::string_view kEnum39Names[] = {
     "",
     "FAVOR",
     "VIP",
 };
-constexpr EnumTable kEnum33{kEnum33Names, 3};
+constexpr EnumTable kEnum39{kEnum39Names, 3};
 
-constexpr std::string_view kEnum34Names[] = {
+constexpr std::string_view kEnum40Names[] = {
     "",
     "UNSHOWED",
     "UNRECEIVED",
     "RECEIVED",
 };
-constexpr EnumTable kEnum34{kEnum34Names, 4};
+constexpr EnumTable kEnum40{kEnum40Names, 4};
 
-constexpr std::string_view kEnum35Names[] = {
+constexpr std::string_view kEnum41Names[] = {
     "",
     "SINGLE",
     "PROGRESSIVE_BUNDLE",
 };
-constexpr EnumTable kEnum35{kEnum35Names, 3};
+constexpr EnumTable kEnum41{kEnum41Names, 3};
 
-constexpr std::string_view kEnum36Names[] = {
+constexpr std::string_view kEnum42Names[] = {
     "",
     "PLAN_CREATING",
     "PLAN_CREATED",
@@ -1331,162 +1380,162 @@ constexpr std::string_view kEnum36Names[] = {
     "PLAN_DELIVERING",
     "PLAN_PAUSED",
 };
-constexpr EnumTable kEnum36{kEnum36Names, 8};
+constexpr EnumTable kEnum42{kEnum42Names, 8};
 
-constexpr std::string_view kEnum37Names[] = {
+constexpr std::string_view kEnum43Names[] = {
     "", "AUDIT_INITIAL", "AUDIT_PROCESSING", "AUDIT_PASSED", "AUDIT_REJECTED",
 };
-constexpr EnumTable kEnum37{kEnum37Names, 5};
+constexpr EnumTable kEnum43{kEnum43Names, 5};
 
-constexpr std::string_view kEnum38Names[] = {
+constexpr std::string_view kEnum44Names[] = {
     "",
     "COMBINE_IMAGE",
     "CUT_OUT",
 };
-constexpr EnumTable kEnum38{kEnum38Names, 3};
+constexpr EnumTable kEnum44{kEnum44Names, 3};
 
-constexpr std::string_view kEnum39Names[] = {
+constexpr std::string_view kEnum45Names[] = {
     "",
     "ALL",
     "SINGLE",
     "CATEGORY",
 };
-constexpr EnumTable kEnum39{kEnum39Names, 4};
+constexpr EnumTable kEnum45{kEnum45Names, 4};
 
-constexpr std::string_view kEnum40Names[] = {
+constexpr std::string_view kEnum46Names[] = {
     "",
     "PROCESSING",
     "FAIL",
     "SUCCESS",
 };
-constexpr EnumTable kEnum40{kEnum40Names, 4};
+constexpr EnumTable kEnum46{kEnum46Names, 4};
 
-constexpr std::string_view kEnum41Names[] = {
+constexpr std::string_view kEnum47Names[] = {
     "",
     "SINGLE",
     "SEQUENTIAL",
 };
-constexpr EnumTable kEnum41{kEnum41Names, 3};
+constexpr EnumTable kEnum47{kEnum47Names, 3};
 
-constexpr std::string_view kEnum42Names[] = {
+constexpr std::string_view kEnum48Names[] = {
     "",
     "INCREMENTAL",
     "EQUAL",
 };
-constexpr EnumTable kEnum42{kEnum42Names, 3};
+constexpr EnumTable kEnum48{kEnum48Names, 3};
 
-constexpr std::string_view kEnum43Names[] = {
+constexpr std::string_view kEnum49Names[] = {
     "",
     "WECHATPAY",
     "UPLOAD",
     "API_ASSIGN",
 };
-constexpr EnumTable kEnum43{kEnum43Names, 4};
+constexpr EnumTable kEnum49{kEnum49Names, 4};
 
-constexpr std::string_view kEnum44Names[] = {
+constexpr std::string_view kEnum50Names[] = {
     "", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY",
 };
-constexpr EnumTable kEnum44{kEnum44Names, 8};
+constexpr EnumTable kEnum50{kEnum50Names, 8};
 
-constexpr std::string_view kEnum45Names[] = {
+constexpr std::string_view kEnum51Names[] = {
     "", "OFFLINE", "MINI_PROGRAM", "APP", "PAYMENT_CODE",
 };
-constexpr EnumTable kEnum45{kEnum45Names, 5};
+constexpr EnumTable kEnum51{kEnum51Names, 5};
 
-constexpr std::string_view kEnum46Names[] = {
+constexpr std::string_view kEnum52Names[] = {
     "",
     "H5",
     "PASSCODE_LINK",
     "USAGE_GUIDE",
 };
-constexpr EnumTable kEnum46{kEnum46Names, 4};
+constexpr EnumTable kEnum52{kEnum52Names, 4};
 
-constexpr std::string_view kEnum47Names[] = {
+constexpr std::string_view kEnum53Names[] = {
     "",
     "INVISIBLE",
     "BARCODE",
     "QRCODE",
 };
-constexpr EnumTable kEnum47{kEnum47Names, 4};
+constexpr EnumTable kEnum53{kEnum53Names, 4};
 
-constexpr std::string_view kEnum48Names[] = {
+constexpr std::string_view kEnum54Names[] = {
     "",
     "NONE",
     "ALL",
     "SPECIFIC",
 };
-constexpr EnumTable kEnum48{kEnum48Names, 4};
+constexpr EnumTable kEnum54{kEnum54Names, 4};
 
-constexpr std::string_view kEnum49Names[] = {
+constexpr std::string_view kEnum55Names[] = {
     "",
     "AUDITING",
     "EFFECTIVE",
     "DEACTIVATED",
 };
-constexpr EnumTable kEnum49{kEnum49Names, 4};
-
-constexpr std::string_view kEnum50Names[] = {
-    "", "AUDITING", "SENDING", "PAUSED", "STOPPED", "DEACTIVATED",
-};
-constexpr EnumTable kEnum50{kEnum50Names, 6};
-
-constexpr std::string_view kEnum51Names[] = {
-    "",
-    "WECHATPAY",
-    "UPLOAD",
-};
-constexpr EnumTable kEnum51{kEnum51Names, 3};
-
-constexpr std::string_view kEnum52Names[] = {
-    "",
-    "MAX_COUNT",
-    "MAX_COUNT_PER_DAY",
-};
-constexpr EnumTable kEnum52{kEnum52Names, 3};
-
-constexpr std::string_view kEnum53Names[] = {
-    "", "CONFIRMING", "PENDING", "EFFECTIVE", "USED", "EXPIRED", "DELETED", "DEACTIVATED",
-};
-constexpr EnumTable kEnum53{kEnum53Names, 8};
-
-constexpr std::string_view kEnum54Names[] = {
-    "", "API", "BRAND_MANAGE", "MERCHANT_CARD", "MEMBER", "SMALL_ACTIVITY", "RECEIVE_COMPONENT",
-};
-constexpr EnumTable kEnum54{kEnum54Names, 7};
-
-constexpr std::string_view kEnum55Names[] = {
-    "",
-    "MEMBER",
-};
-constexpr EnumTable kEnum55{kEnum55Names, 2};
+constexpr EnumTable kEnum55{kEnum55Names, 4};
 
 constexpr std::string_view kEnum56Names[] = {
-    "", "PENDING", "EFFECTIVE", "USED", "EXPIRED", "DELETED", "DEACTIVATED",
+    "", "AUDITING", "SENDING", "PAUSED", "STOPPED", "DEACTIVATED",
 };
-constexpr EnumTable kEnum56{kEnum56Names, 7};
+constexpr EnumTable kEnum56{kEnum56Names, 6};
 
 constexpr std::string_view kEnum57Names[] = {
     "",
-    "APPID",
-    "MERCHANT",
+    "WECHATPAY",
+    "UPLOAD",
 };
 constexpr EnumTable kEnum57{kEnum57Names, 3};
 
 constexpr std::string_view kEnum58Names[] = {
     "",
-    "FAVOR_STOCK",
-    "BUSIFAVOR_STOCK",
+    "MAX_COUNT",
+    "MAX_COUNT_PER_DAY",
 };
 constexpr EnumTable kEnum58{kEnum58Names, 3};
 
 constexpr std::string_view kEnum59Names[] = {
+    "", "CONFIRMING", "PENDING", "EFFECTIVE", "USED", "EXPIRED", "DELETED", "DEACTIVATED",
+};
+constexpr EnumTable kEnum59{kEnum59Names, 8};
+
+constexpr std::string_view kEnum60Names[] = {
+    "", "API", "BRAND_MANAGE", "MERCHANT_CARD", "MEMBER", "SMALL_ACTIVITY", "RECEIVE_COMPONENT",
+};
+constexpr EnumTable kEnum60{kEnum60Names, 7};
+
+constexpr std::string_view kEnum61Names[] = {
+    "",
+    "MEMBER",
+};
+constexpr EnumTable kEnum61{kEnum61Names, 2};
+
+constexpr std::string_view kEnum62Names[] = {
+    "", "PENDING", "EFFECTIVE", "USED", "EXPIRED", "DELETED", "DEACTIVATED",
+};
+constexpr EnumTable kEnum62{kEnum62Names, 7};
+
+constexpr std::string_view kEnum63Names[] = {
+    "",
+    "APPID",
+    "MERCHANT",
+};
+constexpr EnumTable kEnum63{kEnum63Names, 3};
+
+constexpr std::string_view kEnum64Names[] = {
+    "",
+    "FAVOR_STOCK",
+    "BUSIFAVOR_STOCK",
+};
+constexpr EnumTable kEnum64{kEnum64Names, 3};
+
+constexpr std::string_view kEnum65Names[] = {
     "",
     "ESTABLISHED",
     "TERMINATED",
 };
-constexpr EnumTable kEnum59{kEnum59Names, 3};
+constexpr EnumTable kEnum65{kEnum65Names, 3};
 
-constexpr std::string_view kEnum60Names[] = {
+constexpr std::string_view kEnum66Names[] = {
     "",
     "CREATE_ACT_STATUS",
     "ONGOING_ACT_STATUS",
@@ -1494,196 +1543,221 @@ constexpr std::string_view kEnum60Names[] = {
     "STOP_ACT_STATUS",
     "OVER_TIME_ACT_STATUS",
     "CREATE_ACT_FAILED",
+    "ACT_STATUS_UNKNOWN",
 };
-constexpr EnumTable kEnum60{kEnum60Names, 7};
-
-constexpr std::string_view kEnum61Names[] = {
-    "",
-    "BUSIFAVOR",
-};
-constexpr EnumTable kEnum61{kEnum61Names, 2};
-
-constexpr std::string_view kEnum62Names[] = {
-    "",
-    "OFF_LINE_PAY",
-    "JUMP_MINI_APP",
-};
-constexpr EnumTable kEnum62{kEnum62Names, 3};
-
-constexpr std::string_view kEnum63Names[] = {
-    "",
-    "APP_SCENE",
-};
-constexpr EnumTable kEnum63{kEnum63Names, 2};
-
-constexpr std::string_view kEnum64Names[] = {
-    "",
-    "CFT",
-    "SPECIFIC_BANK_CARD",
-};
-constexpr EnumTable kEnum64{kEnum64Names, 3};
-
-constexpr std::string_view kEnum65Names[] = {
-    "",
-    "IN_SEVICE_COUPON_MERCHANT",
-    "MANUAL_INPUT_MERCHANT",
-};
-constexpr EnumTable kEnum65{kEnum65Names, 3};
-
-constexpr std::string_view kEnum66Names[] = {
-    "",
-    "SINGLE_COUPON",
-    "GIFT_PACKAGE",
-};
-constexpr EnumTable kEnum66{kEnum66Names, 3};
+constexpr EnumTable kEnum66{kEnum66Names, 8};
 
 constexpr std::string_view kEnum67Names[] = {
     "",
-    "FULL_SEND_ACT_TYPE",
-    "STEP_SEND_ACT_TYPE",
-    "SPECIFIC_SEND_ACT_TYPE",
+    "BUSIFAVOR",
 };
-constexpr EnumTable kEnum67{kEnum67Names, 4};
+constexpr EnumTable kEnum67{kEnum67Names, 2};
 
 constexpr std::string_view kEnum68Names[] = {
     "",
-    "MERCHANT_ACTIVITY",
-    "MERCHANT_MINI_PROGRAM",
+    "OFF_LINE_PAY",
+    "JUMP_MINI_APP",
 };
 constexpr EnumTable kEnum68{kEnum68Names, 3};
 
 constexpr std::string_view kEnum69Names[] = {
     "",
-    "ONLINE",
-    "OFFLINE",
+    "DELIVERY_ALL_PERSON",
+    "DELIVERY_MEMBER_PERSON",
 };
 constexpr EnumTable kEnum69{kEnum69Names, 3};
 
 constexpr std::string_view kEnum70Names[] = {
     "",
+    "APP_SCENE",
+    "SWING_CARD_SCENE",
+    "NO_SECRET_SCENE",
+    "MINIAPP_SCENE",
+    "FACE_PAY_SCENE",
+    "OTHER_SCENE",
+};
+constexpr EnumTable kEnum70{kEnum70Names, 7};
+
+constexpr std::string_view kEnum71Names[] = {
+    "",
+    "CFT",
+    "SPECIFIC_BANK_CARD",
+};
+constexpr EnumTable kEnum71{kEnum71Names, 3};
+
+constexpr std::string_view kEnum72Names[] = {
+    "",
+    "IN_SEVICE_COUPON_MERCHANT",
+    "MANUAL_INPUT_MERCHANT",
+};
+constexpr EnumTable kEnum72{kEnum72Names, 3};
+
+constexpr std::string_view kEnum73Names[] = {
+    "",
+    "SINGLE_COUPON",
+    "GIFT_PACKAGE",
+};
+constexpr EnumTable kEnum73{kEnum73Names, 3};
+
+constexpr std::string_view kEnum74Names[] = {
+    "",
+    "FULL_SEND_ACT_TYPE",
+    "STEP_SEND_ACT_TYPE",
+    "SPECIFIC_SEND_ACT_TYPE",
+};
+constexpr EnumTable kEnum74{kEnum74Names, 4};
+
+constexpr std::string_view kEnum75Names[] = {
+    "",
+    "ACT_STATUS_UNKNOWN",
+    "CREATE_ACT_STATUS",
+    "ONGOING_ACT_STATUS",
+    "TERMINATE_ACT_STATUS",
+    "STOP_ACT_STATUS",
+    "OVER_TIME_ACT_STATUS",
+    "CREATE_ACT_FAILED",
+};
+constexpr EnumTable kEnum75{kEnum75Names, 8};
+
+constexpr std::string_view kEnum76Names[] = {
+    "",
+    "MERCHANT_ACTIVITY",
+    "MERCHANT_MINI_PROGRAM",
+};
+constexpr EnumTable kEnum76{kEnum76Names, 3};
+
+constexpr std::string_view kEnum77Names[] = {
+    "",
+    "ONLINE",
+    "OFFLINE",
+};
+constexpr EnumTable kEnum77{kEnum77Names, 3};
+
+constexpr std::string_view kEnum78Names[] = {
+    "",
     "WAIT_REVIEW",
     "NOT_PASS_REVIEW",
     "PASS_REVIEW",
 };
-constexpr EnumTable kEnum70{kEnum70Names, 4};
+constexpr EnumTable kEnum78{kEnum78Names, 4};
 
 }  // namespace
 
 static void Serialize(Archive& a, T1& v);
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T7& v);
-static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T8& v);
-static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T7& v);
 static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T6& v);
 static void Serialize(Archive& a, T10& v);
 static void Serialize(Archive& a, T11& v);
-static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T12& v);
-static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T5& v);
 static void Serialize(Archive& a, T13& v);
-static void Serialize(Archive& a, T16& v);
 static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T14& v);
 static void Serialize(Archive& a, T17& v);
-static void Serialize(Archive& a, T21& v);
-static void Serialize(Archive& a, T20& v);
+static void Serialize(Archive& a, T16& v);
+static void Serialize(Archive& a, T18& v);
 static void Serialize(Archive& a, T22& v);
-static void Serialize(Archive& a, T19& v);
+static void Serialize(Archive& a, T21& v);
 static void Serialize(Archive& a, T23& v);
+static void Serialize(Archive& a, T20& v);
 static void Serialize(Archive& a, T24& v);
 static void Serialize(Archive& a, T25& v);
-static void Serialize(Archive& a, T18& v);
 static void Serialize(Archive& a, T26& v);
-static void Serialize(Archive& a, T28& v);
+static void Serialize(Archive& a, T19& v);
 static void Serialize(Archive& a, T27& v);
-static void Serialize(Archive& a, T30& v);
 static void Serialize(Archive& a, T29& v);
+static void Serialize(Archive& a, T28& v);
 static void Serialize(Archive& a, T31& v);
+static void Serialize(Archive& a, T30& v);
 static void Serialize(Archive& a, T32& v);
 static void Serialize(Archive& a, T33& v);
-static void Serialize(Archive& a, T35& v);
 static void Serialize(Archive& a, T34& v);
-static void Serialize(Archive& a, T37& v);
 static void Serialize(Archive& a, T36& v);
+static void Serialize(Archive& a, T35& v);
 static void Serialize(Archive& a, T38& v);
+static void Serialize(Archive& a, T37& v);
 static void Serialize(Archive& a, T39& v);
 static void Serialize(Archive& a, T40& v);
 static void Serialize(Archive& a, T41& v);
 static void Serialize(Archive& a, T42& v);
 static void Serialize(Archive& a, T43& v);
-static void Serialize(Archive& a, T48& v);
-static void Serialize(Archive& a, T47& v);
+static void Serialize(Archive& a, T44& v);
 static void Serialize(Archive& a, T49& v);
-static void Serialize(Archive& a, T46& v);
+static void Serialize(Archive& a, T48& v);
 static void Serialize(Archive& a, T50& v);
+static void Serialize(Archive& a, T47& v);
 static void Serialize(Archive& a, T51& v);
 static void Serialize(Archive& a, T52& v);
-static void Serialize(Archive& a, T45& v);
-static void Serialize(Archive& a, T54& v);
 static void Serialize(Archive& a, T53& v);
-static void Serialize(Archive& a, T56& v);
+static void Serialize(Archive& a, T46& v);
 static void Serialize(Archive& a, T55& v);
-static void Serialize(Archive& a, T44& v);
+static void Serialize(Archive& a, T54& v);
 static void Serialize(Archive& a, T57& v);
-static void Serialize(Archive& a, T60& v);
-static void Serialize(Archive& a, T62& v);
-static void Serialize(Archive& a, T61& v);
+static void Serialize(Archive& a, T56& v);
+static void Serialize(Archive& a, T45& v);
+static void Serialize(Archive& a, T58& v);
 static void Serialize(Archive& a, T63& v);
+static void Serialize(Archive& a, T62& v);
 static void Serialize(Archive& a, T64& v);
+static void Serialize(Archive& a, T61& v);
 static void Serialize(Archive& a, T65& v);
 static void Serialize(Archive& a, T66& v);
-static void Serialize(Archive& a, T59& v);
-static void Serialize(Archive& a, T68& v);
 static void Serialize(Archive& a, T67& v);
-static void Serialize(Archive& a, T70& v);
+static void Serialize(Archive& a, T60& v);
 static void Serialize(Archive& a, T69& v);
-static void Serialize(Archive& a, T58& v);
-static void Serialize(Archive& a, T72& v);
-static void Serialize(Archive& a, T74& v);
-static void Serialize(Archive& a, T73& v);
+static void Serialize(Archive& a, T68& v);
+static void Serialize(Archive& a, T71& v);
+static void Serialize(Archive& a, T70& v);
+static void Serialize(Archive& a, T59& v);
 static void Serialize(Archive& a, T75& v);
+static void Serialize(Archive& a, T74& v);
 static void Serialize(Archive& a, T76& v);
+static void Serialize(Archive& a, T73& v);
 static void Serialize(Archive& a, T77& v);
 static void Serialize(Archive& a, T78& v);
-static void Serialize(Archive& a, T71& v);
-static void Serialize(Archive& a, T80& v);
 static void Serialize(Archive& a, T79& v);
-static void Serialize(Archive& a, T82& v);
+static void Serialize(Archive& a, T72& v);
 static void Serialize(Archive& a, T81& v);
+static void Serialize(Archive& a, T80& v);
 static void Serialize(Archive& a, T83& v);
+static void Serialize(Archive& a, T82& v);
 static void Serialize(Archive& a, T84& v);
-static void Serialize(Archive& a, T87& v);
-static void Serialize(Archive& a, T86& v);
+static void Serialize(Archive& a, T85& v);
 static void Serialize(Archive& a, T88& v);
+static void Serialize(Archive& a, T87& v);
 static void Serialize(Archive& a, T89& v);
 static void Serialize(Archive& a, T90& v);
 static void Serialize(Archive& a, T91& v);
-static void Serialize(Archive& a, T85& v);
 static void Serialize(Archive& a, T92& v);
-static void Serialize(Archive& a, T94& v);
-static void Serialize(Archive& a, T95& v);
-static void Serialize(Archive& a, T96& v);
+static void Serialize(Archive& a, T86& v);
 static void Serialize(Archive& a, T93& v);
+static void Serialize(Archive& a, T96& v);
+static void Serialize(Archive& a, T95& v);
 static void Serialize(Archive& a, T97& v);
-static void Serialize(Archive& a, T98& v);
+static void Serialize(Archive& a, T94& v);
 static void Serialize(Archive& a, T99& v);
-static void Serialize(Archive& a, T101& v);
-static void Serialize(Archive& a, T102& v);
-static void Serialize(Archive& a, T104& v);
-static void Serialize(Archive& a, T103& v);
+static void Serialize(Archive& a, T98& v);
 static void Serialize(Archive& a, T100& v);
+static void Serialize(Archive& a, T102& v);
+static void Serialize(Archive& a, T103& v);
+static void Serialize(Archive& a, T101& v);
+static void Serialize(Archive& a, T104& v);
 static void Serialize(Archive& a, T105& v);
-static void Serialize(Archive& a, T106& v);
-static void Serialize(Archive& a, T108& v);
 static void Serialize(Archive& a, T107& v);
+static void Serialize(Archive& a, T108& v);
 static void Serialize(Archive& a, T110& v);
-static void Serialize(Archive& a, T111& v);
-static void Serialize(Archive& a, T113& v);
-static void Serialize(Archive& a, T112& v);
 static void Serialize(Archive& a, T109& v);
-static void Serialize(Archive& a, T115& v);
+static void Serialize(Archive& a, T106& v);
+static void Serialize(Archive& a, T112& v);
+static void Serialize(Archive& a, T111& v);
 static void Serialize(Archive& a, T114& v);
+static void Serialize(Archive& a, T113& v);
+static void Serialize(Archive& a, T115& v);
 static void Serialize(Archive& a, T116& v);
 static void Serialize(Archive& a, T117& v);
 static void Serialize(Archive& a, T118& v);
@@ -1697,103 +1771,103 @@ static void Serialize(Archive& a, T125& v);
 static void Serialize(Archive& a, T126& v);
 static void Serialize(Archive& a, T127& v);
 static void Serialize(Archive& a, T128& v);
-static void Serialize(Archive& a, T129& v);
-static void Serialize(Archive& a, T130& v);
+static void Serialize(Archive& a, T131& v);
 static void Serialize(Archive& a, T133& v);
-static void Serialize(Archive& a, T135& v);
-static void Serialize(Archive& a, T136& v);
 static void Serialize(Archive& a, T134& v);
 static void Serialize(Archive& a, T132& v);
+static void Serialize(Archive& a, T130& v);
+static void Serialize(Archive& a, T135& v);
+static void Serialize(Archive& a, T138& v);
 static void Serialize(Archive& a, T137& v);
 static void Serialize(Archive& a, T140& v);
 static void Serialize(Archive& a, T139& v);
+static void Serialize(Archive& a, T136& v);
 static void Serialize(Archive& a, T142& v);
 static void Serialize(Archive& a, T141& v);
-static void Serialize(Archive& a, T138& v);
+static void Serialize(Archive& a, T129& v);
 static void Serialize(Archive& a, T144& v);
-static void Serialize(Archive& a, T143& v);
-static void Serialize(Archive& a, T131& v);
 static void Serialize(Archive& a, T146& v);
-static void Serialize(Archive& a, T148& v);
-static void Serialize(Archive& a, T149& v);
 static void Serialize(Archive& a, T147& v);
 static void Serialize(Archive& a, T145& v);
+static void Serialize(Archive& a, T143& v);
+static void Serialize(Archive& a, T148& v);
+static void Serialize(Archive& a, T151& v);
 static void Serialize(Archive& a, T150& v);
 static void Serialize(Archive& a, T153& v);
 static void Serialize(Archive& a, T152& v);
+static void Serialize(Archive& a, T149& v);
 static void Serialize(Archive& a, T155& v);
 static void Serialize(Archive& a, T154& v);
-static void Serialize(Archive& a, T151& v);
 static void Serialize(Archive& a, T157& v);
-static void Serialize(Archive& a, T156& v);
 static void Serialize(Archive& a, T159& v);
-static void Serialize(Archive& a, T161& v);
-static void Serialize(Archive& a, T162& v);
 static void Serialize(Archive& a, T160& v);
 static void Serialize(Archive& a, T158& v);
+static void Serialize(Archive& a, T156& v);
+static void Serialize(Archive& a, T161& v);
+static void Serialize(Archive& a, T164& v);
 static void Serialize(Archive& a, T163& v);
 static void Serialize(Archive& a, T166& v);
 static void Serialize(Archive& a, T165& v);
-static void Serialize(Archive& a, T168& v);
+static void Serialize(Archive& a, T162& v);
 static void Serialize(Archive& a, T167& v);
-static void Serialize(Archive& a, T164& v);
 static void Serialize(Archive& a, T169& v);
 static void Serialize(Archive& a, T171& v);
-static void Serialize(Archive& a, T173& v);
-static void Serialize(Archive& a, T174& v);
 static void Serialize(Archive& a, T172& v);
 static void Serialize(Archive& a, T170& v);
+static void Serialize(Archive& a, T168& v);
+static void Serialize(Archive& a, T173& v);
+static void Serialize(Archive& a, T176& v);
 static void Serialize(Archive& a, T175& v);
 static void Serialize(Archive& a, T178& v);
 static void Serialize(Archive& a, T177& v);
+static void Serialize(Archive& a, T174& v);
 static void Serialize(Archive& a, T180& v);
 static void Serialize(Archive& a, T179& v);
-static void Serialize(Archive& a, T176& v);
 static void Serialize(Archive& a, T182& v);
-static void Serialize(Archive& a, T181& v);
-static void Serialize(Archive& a, T184& v);
-static void Serialize(Archive& a, T185& v);
 static void Serialize(Archive& a, T183& v);
-static void Serialize(Archive& a, T187& v);
-static void Serialize(Archive& a, T188& v);
-static void Serialize(Archive& a, T189& v);
-static void Serialize(Archive& a, T191& v);
-static void Serialize(Archive& a, T190& v);
-static void Serialize(Archive& a, T192& v);
+static void Serialize(Archive& a, T181& v);
+static void Serialize(Archive& a, T185& v);
 static void Serialize(Archive& a, T186& v);
+static void Serialize(Archive& a, T187& v);
+static void Serialize(Archive& a, T189& v);
+static void Serialize(Archive& a, T188& v);
+static void Serialize(Archive& a, T190& v);
+static void Serialize(Archive& a, T184& v);
+static void Serialize(Archive& a, T191& v);
+static void Serialize(Archive& a, T192& v);
 static void Serialize(Archive& a, T193& v);
-static void Serialize(Archive& a, T194& v);
 static void Serialize(Archive& a, T195& v);
-static void Serialize(Archive& a, T197& v);
+static void Serialize(Archive& a, T194& v);
 static void Serialize(Archive& a, T196& v);
+static void Serialize(Archive& a, T197& v);
 static void Serialize(Archive& a, T198& v);
-static void Serialize(Archive& a, T199& v);
 static void Serialize(Archive& a, T200& v);
-static void Serialize(Archive& a, T202& v);
+static void Serialize(Archive& a, T199& v);
 static void Serialize(Archive& a, T201& v);
+static void Serialize(Archive& a, T202& v);
 static void Serialize(Archive& a, T203& v);
-static void Serialize(Archive& a, T204& v);
 static void Serialize(Archive& a, T205& v);
-static void Serialize(Archive& a, T207& v);
+static void Serialize(Archive& a, T204& v);
 static void Serialize(Archive& a, T206& v);
+static void Serialize(Archive& a, T207& v);
 static void Serialize(Archive& a, T208& v);
-static void Serialize(Archive& a, T209& v);
 static void Serialize(Archive& a, T210& v);
-static void Serialize(Archive& a, T212& v);
+static void Serialize(Archive& a, T209& v);
 static void Serialize(Archive& a, T211& v);
-static void Serialize(Archive& a, T213& v);
+static void Serialize(Archive& a, T212& v);
 static void Serialize(Archive& a, T214& v);
+static void Serialize(Archive& a, T215& v);
+static void Serialize(Archive& a, T213& v);
 static void Serialize(Archive& a, T216& v);
 static void Serialize(Archive& a, T217& v);
-static void Serialize(Archive& a, T215& v);
-static void Serialize(Archive& a, T218& v);
-static void Serialize(Archive& a, T219& v);
-static void Serialize(Archive& a, T222& v);
-static void Serialize(Archive& a, T224& v);
-static void Serialize(Archive& a, T223& v);
-static void Serialize(Archive& a, T221& v);
-static void Serialize(Archive& a, T225& v);
 static void Serialize(Archive& a, T220& v);
+static void Serialize(Archive& a, T222& v);
+static void Serialize(Archive& a, T221& v);
+static void Serialize(Archive& a, T219& v);
+static void Serialize(Archive& a, T223& v);
+static void Serialize(Archive& a, T218& v);
+static void Serialize(Archive& a, T224& v);
+static void Serialize(Archive& a, T225& v);
 static void Serialize(Archive& a, T226& v);
 static void Serialize(Archive& a, T227& v);
 static void Serialize(Archive& a, T228& v);
@@ -1807,723 +1881,721 @@ static void Serialize(Archive& a, T235& v);
 static void Serialize(Archive& a, T236& v);
 static void Serialize(Archive& a, T237& v);
 static void Serialize(Archive& a, T238& v);
-static void Serialize(Archive& a, T239& v);
 static void Serialize(Archive& a, T240& v);
+static void Serialize(Archive& a, T241& v);
 static void Serialize(Archive& a, T242& v);
+static void Serialize(Archive& a, T239& v);
 static void Serialize(Archive& a, T243& v);
 static void Serialize(Archive& a, T244& v);
-static void Serialize(Archive& a, T241& v);
 static void Serialize(Archive& a, T245& v);
 static void Serialize(Archive& a, T246& v);
-static void Serialize(Archive& a, T247& v);
 static void Serialize(Archive& a, T248& v);
-static void Serialize(Archive& a, T250& v);
-static void Serialize(Archive& a, T251& v);
 static void Serialize(Archive& a, T249& v);
-static void Serialize(Archive& a, T252& v);
-static void Serialize(Archive& a, T255& v);
-static void Serialize(Archive& a, T254& v);
+static void Serialize(Archive& a, T247& v);
+static void Serialize(Archive& a, T250& v);
 static void Serialize(Archive& a, T253& v);
+static void Serialize(Archive& a, T252& v);
+static void Serialize(Archive& a, T251& v);
+static void Serialize(Archive& a, T255& v);
+static void Serialize(Archive& a, T259& v);
+static void Serialize(Archive& a, T258& v);
+static void Serialize(Archive& a, T260& v);
 static void Serialize(Archive& a, T257& v);
 static void Serialize(Archive& a, T261& v);
-static void Serialize(Archive& a, T260& v);
-static void Serialize(Archive& a, T262& v);
-static void Serialize(Archive& a, T259& v);
+static void Serialize(Archive& a, T256& v);
 static void Serialize(Archive& a, T263& v);
-static void Serialize(Archive& a, T258& v);
+static void Serialize(Archive& a, T264& v);
 static void Serialize(Archive& a, T265& v);
 static void Serialize(Archive& a, T266& v);
-static void Serialize(Archive& a, T267& v);
+static void Serialize(Archive& a, T262& v);
 static void Serialize(Archive& a, T268& v);
-static void Serialize(Archive& a, T264& v);
+static void Serialize(Archive& a, T267& v);
 static void Serialize(Archive& a, T270& v);
-static void Serialize(Archive& a, T269& v);
-static void Serialize(Archive& a, T272& v);
-static void Serialize(Archive& a, T273& v);
-static void Serialize(Archive& a, T274& v);
 static void Serialize(Archive& a, T271& v);
+static void Serialize(Archive& a, T272& v);
+static void Serialize(Archive& a, T269& v);
+static void Serialize(Archive& a, T273& v);
+static void Serialize(Archive& a, T254& v);
 static void Serialize(Archive& a, T275& v);
-static void Serialize(Archive& a, T256& v);
-static void Serialize(Archive& a, T277& v);
-static void Serialize(Archive& a, T278& v);
 static void Serialize(Archive& a, T276& v);
-static void Serialize(Archive& a, T279& v);
-static void Serialize(Archive& a, T282& v);
-static void Serialize(Archive& a, T281& v);
+static void Serialize(Archive& a, T274& v);
+static void Serialize(Archive& a, T277& v);
 static void Serialize(Archive& a, T280& v);
+static void Serialize(Archive& a, T279& v);
+static void Serialize(Archive& a, T278& v);
+static void Serialize(Archive& a, T282& v);
+static void Serialize(Archive& a, T286& v);
+static void Serialize(Archive& a, T285& v);
+static void Serialize(Archive& a, T287& v);
 static void Serialize(Archive& a, T284& v);
 static void Serialize(Archive& a, T288& v);
-static void Serialize(Archive& a, T287& v);
-static void Serialize(Archive& a, T289& v);
-static void Serialize(Archive& a, T286& v);
+static void Serialize(Archive& a, T283& v);
 static void Serialize(Archive& a, T290& v);
-static void Serialize(Archive& a, T285& v);
+static void Serialize(Archive& a, T291& v);
 static void Serialize(Archive& a, T292& v);
 static void Serialize(Archive& a, T293& v);
-static void Serialize(Archive& a, T294& v);
+static void Serialize(Archive& a, T289& v);
 static void Serialize(Archive& a, T295& v);
-static void Serialize(Archive& a, T291& v);
+static void Serialize(Archive& a, T294& v);
 static void Serialize(Archive& a, T297& v);
-static void Serialize(Archive& a, T296& v);
-static void Serialize(Archive& a, T299& v);
-static void Serialize(Archive& a, T300& v);
-static void Serialize(Archive& a, T301& v);
 static void Serialize(Archive& a, T298& v);
+static void Serialize(Archive& a, T299& v);
+static void Serialize(Archive& a, T296& v);
+static void Serialize(Archive& a, T300& v);
+static void Serialize(Archive& a, T281& v);
 static void Serialize(Archive& a, T302& v);
-static void Serialize(Archive& a, T283& v);
-static void Serialize(Archive& a, T304& v);
-static void Serialize(Archive& a, T305& v);
 static void Serialize(Archive& a, T303& v);
+static void Serialize(Archive& a, T301& v);
+static void Serialize(Archive& a, T304& v);
+static void Serialize(Archive& a, T307& v);
 static void Serialize(Archive& a, T306& v);
+static void Serialize(Archive& a, T305& v);
+static void Serialize(Archive& a, T310& v);
 static void Serialize(Archive& a, T309& v);
 static void Serialize(Archive& a, T308& v);
-static void Serialize(Archive& a, T307& v);
 static void Serialize(Archive& a, T312& v);
-static void Serialize(Archive& a, T311& v);
-static void Serialize(Archive& a, T310& v);
-static void Serialize(Archive& a, T314& v);
-static void Serialize(Archive& a, T315& v);
 static void Serialize(Archive& a, T313& v);
-static void Serialize(Archive& a, T316& v);
-static void Serialize(Archive& a, T319& v);
-static void Serialize(Archive& a, T318& v);
+static void Serialize(Archive& a, T311& v);
+static void Serialize(Archive& a, T314& v);
 static void Serialize(Archive& a, T317& v);
-static void Serialize(Archive& a, T321& v);
-static void Serialize(Archive& a, T322& v);
+static void Serialize(Archive& a, T316& v);
+static void Serialize(Archive& a, T315& v);
+static void Serialize(Archive& a, T319& v);
 static void Serialize(Archive& a, T320& v);
-static void Serialize(Archive& a, T323& v);
-static void Serialize(Archive& a, T326& v);
-static void Serialize(Archive& a, T325& v);
+static void Serialize(Archive& a, T318& v);
+static void Serialize(Archive& a, T321& v);
 static void Serialize(Archive& a, T324& v);
+static void Serialize(Archive& a, T323& v);
+static void Serialize(Archive& a, T322& v);
+static void Serialize(Archive& a, T326& v);
+static void Serialize(Archive& a, T330& v);
+static void Serialize(Archive& a, T329& v);
+static void Serialize(Archive& a, T331& v);
 static void Serialize(Archive& a, T328& v);
 static void Serialize(Archive& a, T332& v);
-static void Serialize(Archive& a, T331& v);
 static void Serialize(Archive& a, T333& v);
-static void Serialize(Archive& a, T330& v);
 static void Serialize(Archive& a, T334& v);
-static void Serialize(Archive& a, T335& v);
-static void Serialize(Archive& a, T336& v);
-static void Serialize(Archive& a, T329& v);
-static void Serialize(Archive& a, T338& v);
-static void Serialize(Archive& a, T337& v);
-static void Serialize(Archive& a, T340& v);
-static void Serialize(Archive& a, T341& v);
-static void Serialize(Archive& a, T342& v);
-static void Serialize(Archive& a, T339& v);
-static void Serialize(Archive& a, T343& v);
 static void Serialize(Archive& a, T327& v);
-static void Serialize(Archive& a, T345& v);
+static void Serialize(Archive& a, T336& v);
+static void Serialize(Archive& a, T335& v);
+static void Serialize(Archive& a, T338& v);
+static void Serialize(Archive& a, T339& v);
+static void Serialize(Archive& a, T340& v);
+static void Serialize(Archive& a, T337& v);
+static void Serialize(Archive& a, T341& v);
+static void Serialize(Archive& a, T325& v);
+static void Serialize(Archive& a, T343& v);
+static void Serialize(Archive& a, T344& v);
+static void Serialize(Archive& a, T348& v);
+static void Serialize(Archive& a, T347& v);
+static void Serialize(Archive& a, T349& v);
 static void Serialize(Archive& a, T346& v);
 static void Serialize(Archive& a, T350& v);
-static void Serialize(Archive& a, T349& v);
 static void Serialize(Archive& a, T351& v);
-static void Serialize(Archive& a, T348& v);
 static void Serialize(Archive& a, T352& v);
+static void Serialize(Archive& a, T345& v);
 static void Serialize(Archive& a, T353& v);
-static void Serialize(Archive& a, T354& v);
-static void Serialize(Archive& a, T347& v);
 static void Serialize(Archive& a, T355& v);
+static void Serialize(Archive& a, T354& v);
 static void Serialize(Archive& a, T357& v);
-static void Serialize(Archive& a, T356& v);
-static void Serialize(Archive& a, T359& v);
-static void Serialize(Archive& a, T360& v);
-static void Serialize(Archive& a, T361& v);
 static void Serialize(Archive& a, T358& v);
+static void Serialize(Archive& a, T359& v);
+static void Serialize(Archive& a, T356& v);
+static void Serialize(Archive& a, T360& v);
+static void Serialize(Archive& a, T342& v);
 static void Serialize(Archive& a, T362& v);
-static void Serialize(Archive& a, T344& v);
+static void Serialize(Archive& a, T361& v);
 static void Serialize(Archive& a, T364& v);
-static void Serialize(Archive& a, T363& v);
-static void Serialize(Archive& a, T366& v);
-static void Serialize(Archive& a, T367& v);
-static void Serialize(Archive& a, T368& v);
 static void Serialize(Archive& a, T365& v);
+static void Serialize(Archive& a, T366& v);
+static void Serialize(Archive& a, T363& v);
+static void Serialize(Archive& a, T367& v);
 static void Serialize(Archive& a, T369& v);
-static void Serialize(Archive& a, T371& v);
+static void Serialize(Archive& a, T370& v);
+static void Serialize(Archive& a, T374& v);
+static void Serialize(Archive& a, T373& v);
+static void Serialize(Archive& a, T375& v);
 static void Serialize(Archive& a, T372& v);
 static void Serialize(Archive& a, T376& v);
-static void Serialize(Archive& a, T375& v);
 static void Serialize(Archive& a, T377& v);
-static void Serialize(Archive& a, T374& v);
 static void Serialize(Archive& a, T378& v);
+static void Serialize(Archive& a, T371& v);
 static void Serialize(Archive& a, T379& v);
-static void Serialize(Archive& a, T380& v);
-static void Serialize(Archive& a, T373& v);
 static void Serialize(Archive& a, T381& v);
+static void Serialize(Archive& a, T380& v);
 static void Serialize(Archive& a, T383& v);
-static void Serialize(Archive& a, T382& v);
-static void Serialize(Archive& a, T385& v);
-static void Serialize(Archive& a, T386& v);
-static void Serialize(Archive& a, T387& v);
 static void Serialize(Archive& a, T384& v);
+static void Serialize(Archive& a, T385& v);
+static void Serialize(Archive& a, T382& v);
+static void Serialize(Archive& a, T386& v);
+static void Serialize(Archive& a, T368& v);
+static void Serialize(Archive& a, T387& v);
 static void Serialize(Archive& a, T388& v);
-static void Serialize(Archive& a, T370& v);
 static void Serialize(Archive& a, T389& v);
 static void Serialize(Archive& a, T390& v);
 static void Serialize(Archive& a, T391& v);
 static void Serialize(Archive& a, T392& v);
-static void Serialize(Archive& a, T393& v);
 static void Serialize(Archive& a, T394& v);
-static void Serialize(Archive& a, T396& v);
+static void Serialize(Archive& a, T395& v);
+static void Serialize(Archive& a, T399& v);
+static void Serialize(Archive& a, T398& v);
+static void Serialize(Archive& a, T400& v);
 static void Serialize(Archive& a, T397& v);
 static void Serialize(Archive& a, T401& v);
-static void Serialize(Archive& a, T400& v);
 static void Serialize(Archive& a, T402& v);
-static void Serialize(Archive& a, T399& v);
 static void Serialize(Archive& a, T403& v);
+static void Serialize(Archive& a, T396& v);
 static void Serialize(Archive& a, T404& v);
-static void Serialize(Archive& a, T405& v);
-static void Serialize(Archive& a, T398& v);
 static void Serialize(Archive& a, T406& v);
+static void Serialize(Archive& a, T405& v);
 static void Serialize(Archive& a, T408& v);
-static void Serialize(Archive& a, T407& v);
+static void Serialize(Archive& a, T409& v);
 static void Serialize(Archive& a, T410& v);
+static void Serialize(Archive& a, T407& v);
 static void Serialize(Archive& a, T411& v);
 static void Serialize(Archive& a, T412& v);
-static void Serialize(Archive& a, T409& v);
-static void Serialize(Archive& a, T413& v);
+static void Serialize(Archive& a, T393& v);
 static void Serialize(Archive& a, T414& v);
-static void Serialize(Archive& a, T395& v);
-static void Serialize(Archive& a, T416& v);
+static void Serialize(Archive& a, T415& v);
+static void Serialize(Archive& a, T419& v);
+static void Serialize(Archive& a, T418& v);
+static void Serialize(Archive& a, T420& v);
 static void Serialize(Archive& a, T417& v);
 static void Serialize(Archive& a, T421& v);
-static void Serialize(Archive& a, T420& v);
 static void Serialize(Archive& a, T422& v);
-static void Serialize(Archive& a, T419& v);
 static void Serialize(Archive& a, T423& v);
-static void Serialize(Archive& a, T424& v);
+static void Serialize(Archive& a, T416& v);
 static void Serialize(Archive& a, T425& v);
-static void Serialize(Archive& a, T418& v);
+static void Serialize(Archive& a, T426& v);
 static void Serialize(Archive& a, T427& v);
 static void Serialize(Archive& a, T428& v);
-static void Serialize(Archive& a, T429& v);
+static void Serialize(Archive& a, T424& v);
 static void Serialize(Archive& a, T430& v);
-static void Serialize(Archive& a, T426& v);
+static void Serialize(Archive& a, T429& v);
 static void Serialize(Archive& a, T432& v);
-static void Serialize(Archive& a, T431& v);
+static void Serialize(Archive& a, T433& v);
 static void Serialize(Archive& a, T434& v);
+static void Serialize(Archive& a, T431& v);
 static void Serialize(Archive& a, T435& v);
 static void Serialize(Archive& a, T436& v);
-static void Serialize(Archive& a, T433& v);
-static void Serialize(Archive& a, T437& v);
+static void Serialize(Archive& a, T413& v);
 static void Serialize(Archive& a, T438& v);
-static void Serialize(Archive& a, T415& v);
+static void Serialize(Archive& a, T442& v);
+static void Serialize(Archive& a, T441& v);
+static void Serialize(Archive& a, T443& v);
 static void Serialize(Archive& a, T440& v);
 static void Serialize(Archive& a, T444& v);
-static void Serialize(Archive& a, T443& v);
 static void Serialize(Archive& a, T445& v);
-static void Serialize(Archive& a, T442& v);
 static void Serialize(Archive& a, T446& v);
-static void Serialize(Archive& a, T447& v);
+static void Serialize(Archive& a, T439& v);
 static void Serialize(Archive& a, T448& v);
-static void Serialize(Archive& a, T441& v);
+static void Serialize(Archive& a, T449& v);
 static void Serialize(Archive& a, T450& v);
 static void Serialize(Archive& a, T451& v);
-static void Serialize(Archive& a, T452& v);
+static void Serialize(Archive& a, T447& v);
 static void Serialize(Archive& a, T453& v);
-static void Serialize(Archive& a, T449& v);
+static void Serialize(Archive& a, T452& v);
 static void Serialize(Archive& a, T455& v);
-static void Serialize(Archive& a, T454& v);
-static void Serialize(Archive& a, T457& v);
-static void Serialize(Archive& a, T458& v);
-static void Serialize(Archive& a, T459& v);
 static void Serialize(Archive& a, T456& v);
+static void Serialize(Archive& a, T457& v);
+static void Serialize(Archive& a, T454& v);
+static void Serialize(Archive& a, T458& v);
+static void Serialize(Archive& a, T437& v);
+static void Serialize(Archive& a, T459& v);
 static void Serialize(Archive& a, T460& v);
-static void Serialize(Archive& a, T439& v);
-static void Serialize(Archive& a, T461& v);
+static void Serialize(Archive& a, T464& v);
+static void Serialize(Archive& a, T463& v);
+static void Serialize(Archive& a, T465& v);
 static void Serialize(Archive& a, T462& v);
 static void Serialize(Archive& a, T466& v);
-static void Serialize(Archive& a, T465& v);
 static void Serialize(Archive& a, T467& v);
-static void Serialize(Archive& a, T464& v);
 static void Serialize(Archive& a, T468& v);
-static void Serialize(Archive& a, T469& v);
+static void Serialize(Archive& a, T461& v);
 static void Serialize(Archive& a, T470& v);
-static void Serialize(Archive& a, T463& v);
+static void Serialize(Archive& a, T471& v);
 static void Serialize(Archive& a, T472& v);
 static void Serialize(Archive& a, T473& v);
-static void Serialize(Archive& a, T474& v);
+static void Serialize(Archive& a, T469& v);
 static void Serialize(Archive& a, T475& v);
-static void Serialize(Archive& a, T471& v);
+static void Serialize(Archive& a, T474& v);
 static void Serialize(Archive& a, T477& v);
-static void Serialize(Archive& a, T476& v);
+static void Serialize(Archive& a, T478& v);
 static void Serialize(Archive& a, T479& v);
+static void Serialize(Archive& a, T476& v);
 static void Serialize(Archive& a, T480& v);
 static void Serialize(Archive& a, T481& v);
-static void Serialize(Archive& a, T478& v);
 static void Serialize(Archive& a, T482& v);
-static void Serialize(Archive& a, T483& v);
+static void Serialize(Archive& a, T486& v);
+static void Serialize(Archive& a, T485& v);
+static void Serialize(Archive& a, T487& v);
 static void Serialize(Archive& a, T484& v);
 static void Serialize(Archive& a, T488& v);
-static void Serialize(Archive& a, T487& v);
 static void Serialize(Archive& a, T489& v);
-static void Serialize(Archive& a, T486& v);
 static void Serialize(Archive& a, T490& v);
-static void Serialize(Archive& a, T491& v);
+static void Serialize(Archive& a, T483& v);
 static void Serialize(Archive& a, T492& v);
-static void Serialize(Archive& a, T485& v);
+static void Serialize(Archive& a, T493& v);
 static void Serialize(Archive& a, T494& v);
 static void Serialize(Archive& a, T495& v);
-static void Serialize(Archive& a, T496& v);
+static void Serialize(Archive& a, T491& v);
 static void Serialize(Archive& a, T497& v);
-static void Serialize(Archive& a, T493& v);
+static void Serialize(Archive& a, T496& v);
 static void Serialize(Archive& a, T499& v);
-static void Serialize(Archive& a, T498& v);
+static void Serialize(Archive& a, T500& v);
 static void Serialize(Archive& a, T501& v);
+static void Serialize(Archive& a, T498& v);
 static void Serialize(Archive& a, T502& v);
 static void Serialize(Archive& a, T503& v);
-static void Serialize(Archive& a, T500& v);
-static void Serialize(Archive& a, T504& v);
 static void Serialize(Archive& a, T505& v);
+static void Serialize(Archive& a, T504& v);
 static void Serialize(Archive& a, T507& v);
-static void Serialize(Archive& a, T506& v);
+static void Serialize(Archive& a, T508& v);
 static void Serialize(Archive& a, T509& v);
+static void Serialize(Archive& a, T506& v);
 static void Serialize(Archive& a, T510& v);
 static void Serialize(Archive& a, T511& v);
-static void Serialize(Archive& a, T508& v);
 static void Serialize(Archive& a, T512& v);
-static void Serialize(Archive& a, T513& v);
+static void Serialize(Archive& a, T516& v);
+static void Serialize(Archive& a, T515& v);
+static void Serialize(Archive& a, T517& v);
 static void Serialize(Archive& a, T514& v);
 static void Serialize(Archive& a, T518& v);
-static void Serialize(Archive& a, T517& v);
 static void Serialize(Archive& a, T519& v);
-static void Serialize(Archive& a, T516& v);
 static void Serialize(Archive& a, T520& v);
-static void Serialize(Archive& a, T521& v);
+static void Serialize(Archive& a, T513& v);
 static void Serialize(Archive& a, T522& v);
-static void Serialize(Archive& a, T515& v);
+static void Serialize(Archive& a, T523& v);
 static void Serialize(Archive& a, T524& v);
 static void Serialize(Archive& a, T525& v);
-static void Serialize(Archive& a, T526& v);
+static void Serialize(Archive& a, T521& v);
 static void Serialize(Archive& a, T527& v);
-static void Serialize(Archive& a, T523& v);
+static void Serialize(Archive& a, T526& v);
 static void Serialize(Archive& a, T529& v);
-static void Serialize(Archive& a, T528& v);
+static void Serialize(Archive& a, T530& v);
 static void Serialize(Archive& a, T531& v);
+static void Serialize(Archive& a, T528& v);
 static void Serialize(Archive& a, T532& v);
 static void Serialize(Archive& a, T533& v);
-static void Serialize(Archive& a, T530& v);
 static void Serialize(Archive& a, T534& v);
 static void Serialize(Archive& a, T535& v);
 static void Serialize(Archive& a, T536& v);
 static void Serialize(Archive& a, T537& v);
 static void Serialize(Archive& a, T538& v);
-static void Serialize(Archive& a, T539& v);
+static void Serialize(Archive& a, T542& v);
+static void Serialize(Archive& a, T541& v);
+static void Serialize(Archive& a, T543& v);
 static void Serialize(Archive& a, T540& v);
 static void Serialize(Archive& a, T544& v);
-static void Serialize(Archive& a, T543& v);
 static void Serialize(Archive& a, T545& v);
-static void Serialize(Archive& a, T542& v);
 static void Serialize(Archive& a, T546& v);
-static void Serialize(Archive& a, T547& v);
+static void Serialize(Archive& a, T539& v);
 static void Serialize(Archive& a, T548& v);
-static void Serialize(Archive& a, T541& v);
+static void Serialize(Archive& a, T549& v);
 static void Serialize(Archive& a, T550& v);
 static void Serialize(Archive& a, T551& v);
-static void Serialize(Archive& a, T552& v);
+static void Serialize(Archive& a, T547& v);
 static void Serialize(Archive& a, T553& v);
-static void Serialize(Archive& a, T549& v);
+static void Serialize(Archive& a, T552& v);
 static void Serialize(Archive& a, T555& v);
-static void Serialize(Archive& a, T554& v);
+static void Serialize(Archive& a, T556& v);
 static void Serialize(Archive& a, T557& v);
+static void Serialize(Archive& a, T554& v);
 static void Serialize(Archive& a, T558& v);
 static void Serialize(Archive& a, T559& v);
-static void Serialize(Archive& a, T556& v);
 static void Serialize(Archive& a, T560& v);
 static void Serialize(Archive& a, T561& v);
 static void Serialize(Archive& a, T562& v);
 static void Serialize(Archive& a, T563& v);
 static void Serialize(Archive& a, T564& v);
-static void Serialize(Archive& a, T565& v);
+static void Serialize(Archive& a, T568& v);
+static void Serialize(Archive& a, T567& v);
+static void Serialize(Archive& a, T569& v);
 static void Serialize(Archive& a, T566& v);
 static void Serialize(Archive& a, T570& v);
-static void Serialize(Archive& a, T569& v);
 static void Serialize(Archive& a, T571& v);
-static void Serialize(Archive& a, T568& v);
 static void Serialize(Archive& a, T572& v);
-static void Serialize(Archive& a, T573& v);
+static void Serialize(Archive& a, T565& v);
 static void Serialize(Archive& a, T574& v);
-static void Serialize(Archive& a, T567& v);
+static void Serialize(Archive& a, T575& v);
 static void Serialize(Archive& a, T576& v);
 static void Serialize(Archive& a, T577& v);
-static void Serialize(Archive& a, T578& v);
+static void Serialize(Archive& a, T573& v);
 static void Serialize(Archive& a, T579& v);
-static void Serialize(Archive& a, T575& v);
+static void Serialize(Archive& a, T578& v);
 static void Serialize(Archive& a, T581& v);
-static void Serialize(Archive& a, T580& v);
+static void Serialize(Archive& a, T582& v);
 static void Serialize(Archive& a, T583& v);
+static void Serialize(Archive& a, T580& v);
 static void Serialize(Archive& a, T584& v);
 static void Serialize(Archive& a, T585& v);
-static void Serialize(Archive& a, T582& v);
-static void Serialize(Archive& a, T586& v);
 static void Serialize(Archive& a, T587& v);
+static void Serialize(Archive& a, T586& v);
+static void Serialize(Archive& a, T590& v);
 static void Serialize(Archive& a, T589& v);
-static void Serialize(Archive& a, T588& v);
-static void Serialize(Archive& a, T592& v);
 static void Serialize(Archive& a, T591& v);
+static void Serialize(Archive& a, T594& v);
+static void Serialize(Archive& a, T595& v);
 static void Serialize(Archive& a, T593& v);
 static void Serialize(Archive& a, T596& v);
-static void Serialize(Archive& a, T597& v);
-static void Serialize(Archive& a, T595& v);
-static void Serialize(Archive& a, T598& v);
-static void Serialize(Archive& a, T601& v);
-static void Serialize(Archive& a, T600& v);
 static void Serialize(Archive& a, T599& v);
-static void Serialize(Archive& a, T594& v);
-static void Serialize(Archive& a, T603& v);
+static void Serialize(Archive& a, T598& v);
+static void Serialize(Archive& a, T597& v);
+static void Serialize(Archive& a, T592& v);
+static void Serialize(Archive& a, T601& v);
+static void Serialize(Archive& a, T602& v);
+static void Serialize(Archive& a, T606& v);
+static void Serialize(Archive& a, T605& v);
+static void Serialize(Archive& a, T607& v);
 static void Serialize(Archive& a, T604& v);
 static void Serialize(Archive& a, T608& v);
-static void Serialize(Archive& a, T607& v);
+static void Serialize(Archive& a, T603& v);
 static void Serialize(Archive& a, T609& v);
-static void Serialize(Archive& a, T606& v);
-static void Serialize(Archive& a, T610& v);
-static void Serialize(Archive& a, T605& v);
 static void Serialize(Archive& a, T611& v);
+static void Serialize(Archive& a, T610& v);
 static void Serialize(Archive& a, T613& v);
-static void Serialize(Archive& a, T612& v);
+static void Serialize(Archive& a, T614& v);
 static void Serialize(Archive& a, T615& v);
+static void Serialize(Archive& a, T612& v);
 static void Serialize(Archive& a, T616& v);
 static void Serialize(Archive& a, T617& v);
-static void Serialize(Archive& a, T614& v);
-static void Serialize(Archive& a, T618& v);
+static void Serialize(Archive& a, T600& v);
 static void Serialize(Archive& a, T619& v);
-static void Serialize(Archive& a, T602& v);
+static void Serialize(Archive& a, T618& v);
+static void Serialize(Archive& a, T588& v);
+static void Serialize(Archive& a, T622& v);
 static void Serialize(Archive& a, T621& v);
-static void Serialize(Archive& a, T620& v);
-static void Serialize(Archive& a, T590& v);
-static void Serialize(Archive& a, T624& v);
 static void Serialize(Archive& a, T623& v);
+static void Serialize(Archive& a, T626& v);
+static void Serialize(Archive& a, T627& v);
 static void Serialize(Archive& a, T625& v);
 static void Serialize(Archive& a, T628& v);
-static void Serialize(Archive& a, T629& v);
-static void Serialize(Archive& a, T627& v);
-static void Serialize(Archive& a, T630& v);
-static void Serialize(Archive& a, T633& v);
-static void Serialize(Archive& a, T632& v);
 static void Serialize(Archive& a, T631& v);
-static void Serialize(Archive& a, T626& v);
-static void Serialize(Archive& a, T635& v);
+static void Serialize(Archive& a, T630& v);
+static void Serialize(Archive& a, T629& v);
+static void Serialize(Archive& a, T624& v);
+static void Serialize(Archive& a, T633& v);
+static void Serialize(Archive& a, T634& v);
+static void Serialize(Archive& a, T638& v);
+static void Serialize(Archive& a, T637& v);
+static void Serialize(Archive& a, T639& v);
 static void Serialize(Archive& a, T636& v);
 static void Serialize(Archive& a, T640& v);
-static void Serialize(Archive& a, T639& v);
+static void Serialize(Archive& a, T635& v);
 static void Serialize(Archive& a, T641& v);
-static void Serialize(Archive& a, T638& v);
-static void Serialize(Archive& a, T642& v);
-static void Serialize(Archive& a, T637& v);
 static void Serialize(Archive& a, T643& v);
+static void Serialize(Archive& a, T642& v);
 static void Serialize(Archive& a, T645& v);
-static void Serialize(Archive& a, T644& v);
+static void Serialize(Archive& a, T646& v);
 static void Serialize(Archive& a, T647& v);
+static void Serialize(Archive& a, T644& v);
 static void Serialize(Archive& a, T648& v);
 static void Serialize(Archive& a, T649& v);
-static void Serialize(Archive& a, T646& v);
-static void Serialize(Archive& a, T650& v);
+static void Serialize(Archive& a, T632& v);
 static void Serialize(Archive& a, T651& v);
-static void Serialize(Archive& a, T634& v);
+static void Serialize(Archive& a, T650& v);
+static void Serialize(Archive& a, T620& v);
+static void Serialize(Archive& a, T654& v);
 static void Serialize(Archive& a, T653& v);
-static void Serialize(Archive& a, T652& v);
-static void Serialize(Archive& a, T622& v);
 static void Serialize(Archive& a, T656& v);
 static void Serialize(Archive& a, T655& v);
-static void Serialize(Archive& a, T658& v);
-static void Serialize(Archive& a, T657& v);
-static void Serialize(Archive& a, T661& v);
-static void Serialize(Archive& a, T662& v);
-static void Serialize(Archive& a, T660& v);
-static void Serialize(Archive& a, T663& v);
-static void Serialize(Archive& a, T666& v);
-static void Serialize(Archive& a, T665& v);
-static void Serialize(Archive& a, T664& v);
 static void Serialize(Archive& a, T659& v);
-static void Serialize(Archive& a, T668& v);
+static void Serialize(Archive& a, T660& v);
+static void Serialize(Archive& a, T658& v);
+static void Serialize(Archive& a, T661& v);
+static void Serialize(Archive& a, T664& v);
+static void Serialize(Archive& a, T663& v);
+static void Serialize(Archive& a, T662& v);
+static void Serialize(Archive& a, T657& v);
+static void Serialize(Archive& a, T666& v);
+static void Serialize(Archive& a, T667& v);
+static void Serialize(Archive& a, T671& v);
+static void Serialize(Archive& a, T670& v);
+static void Serialize(Archive& a, T672& v);
 static void Serialize(Archive& a, T669& v);
 static void Serialize(Archive& a, T673& v);
-static void Serialize(Archive& a, T672& v);
-static void Serialize(Archive& a, T674& v);
-static void Serialize(Archive& a, T671& v);
+static void Serialize(Archive& a, T668& v);
 static void Serialize(Archive& a, T675& v);
-static void Serialize(Archive& a, T670& v);
+static void Serialize(Archive& a, T676& v);
 static void Serialize(Archive& a, T677& v);
 static void Serialize(Archive& a, T678& v);
-static void Serialize(Archive& a, T679& v);
+static void Serialize(Archive& a, T674& v);
 static void Serialize(Archive& a, T680& v);
-static void Serialize(Archive& a, T676& v);
+static void Serialize(Archive& a, T679& v);
 static void Serialize(Archive& a, T682& v);
-static void Serialize(Archive& a, T681& v);
+static void Serialize(Archive& a, T683& v);
 static void Serialize(Archive& a, T684& v);
+static void Serialize(Archive& a, T681& v);
 static void Serialize(Archive& a, T685& v);
 static void Serialize(Archive& a, T686& v);
-static void Serialize(Archive& a, T683& v);
-static void Serialize(Archive& a, T687& v);
+static void Serialize(Archive& a, T665& v);
+static void Serialize(Archive& a, T652& v);
 static void Serialize(Archive& a, T688& v);
-static void Serialize(Archive& a, T667& v);
-static void Serialize(Archive& a, T654& v);
+static void Serialize(Archive& a, T687& v);
 static void Serialize(Archive& a, T690& v);
 static void Serialize(Archive& a, T689& v);
 static void Serialize(Archive& a, T692& v);
 static void Serialize(Archive& a, T691& v);
-static void Serialize(Archive& a, T694& v);
-static void Serialize(Archive& a, T693& v);
-static void Serialize(Archive& a, T697& v);
-static void Serialize(Archive& a, T698& v);
-static void Serialize(Archive& a, T696& v);
-static void Serialize(Archive& a, T699& v);
-static void Serialize(Archive& a, T702& v);
-static void Serialize(Archive& a, T701& v);
-static void Serialize(Archive& a, T700& v);
 static void Serialize(Archive& a, T695& v);
-static void Serialize(Archive& a, T704& v);
+static void Serialize(Archive& a, T696& v);
+static void Serialize(Archive& a, T694& v);
+static void Serialize(Archive& a, T697& v);
+static void Serialize(Archive& a, T700& v);
+static void Serialize(Archive& a, T699& v);
+static void Serialize(Archive& a, T698& v);
+static void Serialize(Archive& a, T693& v);
+static void Serialize(Archive& a, T702& v);
+static void Serialize(Archive& a, T703& v);
+static void Serialize(Archive& a, T707& v);
+static void Serialize(Archive& a, T706& v);
+static void Serialize(Archive& a, T708& v);
 static void Serialize(Archive& a, T705& v);
 static void Serialize(Archive& a, T709& v);
-static void Serialize(Archive& a, T708& v);
-static void Serialize(Archive& a, T710& v);
-static void Serialize(Archive& a, T707& v);
+static void Serialize(Archive& a, T704& v);
 static void Serialize(Archive& a, T711& v);
-static void Serialize(Archive& a, T706& v);
+static void Serialize(Archive& a, T712& v);
 static void Serialize(Archive& a, T713& v);
 static void Serialize(Archive& a, T714& v);
-static void Serialize(Archive& a, T715& v);
+static void Serialize(Archive& a, T710& v);
 static void Serialize(Archive& a, T716& v);
-static void Serialize(Archive& a, T712& v);
+static void Serialize(Archive& a, T715& v);
 static void Serialize(Archive& a, T718& v);
-static void Serialize(Archive& a, T717& v);
+static void Serialize(Archive& a, T719& v);
 static void Serialize(Archive& a, T720& v);
+static void Serialize(Archive& a, T717& v);
 static void Serialize(Archive& a, T721& v);
 static void Serialize(Archive& a, T722& v);
-static void Serialize(Archive& a, T719& v);
-static void Serialize(Archive& a, T723& v);
+static void Serialize(Archive& a, T701& v);
 static void Serialize(Archive& a, T724& v);
-static void Serialize(Archive& a, T703& v);
+static void Serialize(Archive& a, T723& v);
 static void Serialize(Archive& a, T726& v);
 static void Serialize(Archive& a, T725& v);
-static void Serialize(Archive& a, T728& v);
-static void Serialize(Archive& a, T727& v);
-static void Serialize(Archive& a, T731& v);
-static void Serialize(Archive& a, T732& v);
-static void Serialize(Archive& a, T730& v);
-static void Serialize(Archive& a, T733& v);
-static void Serialize(Archive& a, T736& v);
-static void Serialize(Archive& a, T735& v);
-static void Serialize(Archive& a, T734& v);
 static void Serialize(Archive& a, T729& v);
-static void Serialize(Archive& a, T738& v);
+static void Serialize(Archive& a, T730& v);
+static void Serialize(Archive& a, T728& v);
+static void Serialize(Archive& a, T731& v);
+static void Serialize(Archive& a, T734& v);
+static void Serialize(Archive& a, T733& v);
+static void Serialize(Archive& a, T732& v);
+static void Serialize(Archive& a, T727& v);
+static void Serialize(Archive& a, T736& v);
+static void Serialize(Archive& a, T737& v);
+static void Serialize(Archive& a, T741& v);
+static void Serialize(Archive& a, T740& v);
+static void Serialize(Archive& a, T742& v);
 static void Serialize(Archive& a, T739& v);
 static void Serialize(Archive& a, T743& v);
-static void Serialize(Archive& a, T742& v);
-static void Serialize(Archive& a, T744& v);
-static void Serialize(Archive& a, T741& v);
+static void Serialize(Archive& a, T738& v);
 static void Serialize(Archive& a, T745& v);
-static void Serialize(Archive& a, T740& v);
+static void Serialize(Archive& a, T746& v);
 static void Serialize(Archive& a, T747& v);
 static void Serialize(Archive& a, T748& v);
-static void Serialize(Archive& a, T749& v);
+static void Serialize(Archive& a, T744& v);
 static void Serialize(Archive& a, T750& v);
-static void Serialize(Archive& a, T746& v);
+static void Serialize(Archive& a, T749& v);
 static void Serialize(Archive& a, T752& v);
-static void Serialize(Archive& a, T751& v);
+static void Serialize(Archive& a, T753& v);
 static void Serialize(Archive& a, T754& v);
+static void Serialize(Archive& a, T751& v);
 static void Serialize(Archive& a, T755& v);
 static void Serialize(Archive& a, T756& v);
-static void Serialize(Archive& a, T753& v);
-static void Serialize(Archive& a, T757& v);
+static void Serialize(Archive& a, T735& v);
 static void Serialize(Archive& a, T758& v);
-static void Serialize(Archive& a, T737& v);
-static void Serialize(Archive& a, T760& v);
-static void Serialize(Archive& a, T761& v);
 static void Serialize(Archive& a, T759& v);
-static void Serialize(Archive& a, T763& v);
-static void Serialize(Archive& a, T762& v);
-static void Serialize(Archive& a, T766& v);
-static void Serialize(Archive& a, T767& v);
-static void Serialize(Archive& a, T765& v);
-static void Serialize(Archive& a, T768& v);
-static void Serialize(Archive& a, T771& v);
-static void Serialize(Archive& a, T770& v);
-static void Serialize(Archive& a, T769& v);
+static void Serialize(Archive& a, T757& v);
+static void Serialize(Archive& a, T761& v);
+static void Serialize(Archive& a, T760& v);
 static void Serialize(Archive& a, T764& v);
-static void Serialize(Archive& a, T773& v);
+static void Serialize(Archive& a, T765& v);
+static void Serialize(Archive& a, T763& v);
+static void Serialize(Archive& a, T766& v);
+static void Serialize(Archive& a, T769& v);
+static void Serialize(Archive& a, T768& v);
+static void Serialize(Archive& a, T767& v);
+static void Serialize(Archive& a, T762& v);
+static void Serialize(Archive& a, T771& v);
+static void Serialize(Archive& a, T772& v);
+static void Serialize(Archive& a, T776& v);
+static void Serialize(Archive& a, T775& v);
+static void Serialize(Archive& a, T777& v);
 static void Serialize(Archive& a, T774& v);
 static void Serialize(Archive& a, T778& v);
-static void Serialize(Archive& a, T777& v);
-static void Serialize(Archive& a, T779& v);
-static void Serialize(Archive& a, T776& v);
+static void Serialize(Archive& a, T773& v);
 static void Serialize(Archive& a, T780& v);
-static void Serialize(Archive& a, T775& v);
+static void Serialize(Archive& a, T781& v);
 static void Serialize(Archive& a, T782& v);
 static void Serialize(Archive& a, T783& v);
-static void Serialize(Archive& a, T784& v);
+static void Serialize(Archive& a, T779& v);
 static void Serialize(Archive& a, T785& v);
-static void Serialize(Archive& a, T781& v);
+static void Serialize(Archive& a, T784& v);
 static void Serialize(Archive& a, T787& v);
-static void Serialize(Archive& a, T786& v);
+static void Serialize(Archive& a, T788& v);
 static void Serialize(Archive& a, T789& v);
+static void Serialize(Archive& a, T786& v);
 static void Serialize(Archive& a, T790& v);
 static void Serialize(Archive& a, T791& v);
-static void Serialize(Archive& a, T788& v);
-static void Serialize(Archive& a, T792& v);
+static void Serialize(Archive& a, T770& v);
 static void Serialize(Archive& a, T793& v);
-static void Serialize(Archive& a, T772& v);
+static void Serialize(Archive& a, T792& v);
 static void Serialize(Archive& a, T795& v);
 static void Serialize(Archive& a, T794& v);
-static void Serialize(Archive& a, T797& v);
-static void Serialize(Archive& a, T796& v);
-static void Serialize(Archive& a, T800& v);
-static void Serialize(Archive& a, T801& v);
-static void Serialize(Archive& a, T799& v);
-static void Serialize(Archive& a, T802& v);
-static void Serialize(Archive& a, T805& v);
-static void Serialize(Archive& a, T804& v);
-static void Serialize(Archive& a, T803& v);
 static void Serialize(Archive& a, T798& v);
-static void Serialize(Archive& a, T807& v);
+static void Serialize(Archive& a, T799& v);
+static void Serialize(Archive& a, T797& v);
+static void Serialize(Archive& a, T800& v);
+static void Serialize(Archive& a, T803& v);
+static void Serialize(Archive& a, T802& v);
+static void Serialize(Archive& a, T801& v);
+static void Serialize(Archive& a, T796& v);
+static void Serialize(Archive& a, T805& v);
+static void Serialize(Archive& a, T806& v);
+static void Serialize(Archive& a, T810& v);
+static void Serialize(Archive& a, T809& v);
+static void Serialize(Archive& a, T811& v);
 static void Serialize(Archive& a, T808& v);
 static void Serialize(Archive& a, T812& v);
-static void Serialize(Archive& a, T811& v);
-static void Serialize(Archive& a, T813& v);
-static void Serialize(Archive& a, T810& v);
+static void Serialize(Archive& a, T807& v);
 static void Serialize(Archive& a, T814& v);
-static void Serialize(Archive& a, T809& v);
+static void Serialize(Archive& a, T815& v);
 static void Serialize(Archive& a, T816& v);
 static void Serialize(Archive& a, T817& v);
-static void Serialize(Archive& a, T818& v);
+static void Serialize(Archive& a, T813& v);
 static void Serialize(Archive& a, T819& v);
-static void Serialize(Archive& a, T815& v);
+static void Serialize(Archive& a, T818& v);
 static void Serialize(Archive& a, T821& v);
-static void Serialize(Archive& a, T820& v);
+static void Serialize(Archive& a, T822& v);
 static void Serialize(Archive& a, T823& v);
+static void Serialize(Archive& a, T820& v);
 static void Serialize(Archive& a, T824& v);
 static void Serialize(Archive& a, T825& v);
-static void Serialize(Archive& a, T822& v);
-static void Serialize(Archive& a, T826& v);
+static void Serialize(Archive& a, T804& v);
 static void Serialize(Archive& a, T827& v);
-static void Serialize(Archive& a, T806& v);
+static void Serialize(Archive& a, T826& v);
 static void Serialize(Archive& a, T829& v);
 static void Serialize(Archive& a, T828& v);
-static void Serialize(Archive& a, T831& v);
-static void Serialize(Archive& a, T830& v);
-static void Serialize(Archive& a, T834& v);
-static void Serialize(Archive& a, T835& v);
-static void Serialize(Archive& a, T833& v);
-static void Serialize(Archive& a, T836& v);
-static void Serialize(Archive& a, T839& v);
-static void Serialize(Archive& a, T838& v);
-static void Serialize(Archive& a, T837& v);
 static void Serialize(Archive& a, T832& v);
-static void Serialize(Archive& a, T841& v);
+static void Serialize(Archive& a, T833& v);
+static void Serialize(Archive& a, T831& v);
+static void Serialize(Archive& a, T834& v);
+static void Serialize(Archive& a, T837& v);
+static void Serialize(Archive& a, T836& v);
+static void Serialize(Archive& a, T835& v);
+static void Serialize(Archive& a, T830& v);
+static void Serialize(Archive& a, T839& v);
+static void Serialize(Archive& a, T840& v);
+static void Serialize(Archive& a, T844& v);
+static void Serialize(Archive& a, T843& v);
+static void Serialize(Archive& a, T845& v);
 static void Serialize(Archive& a, T842& v);
 static void Serialize(Archive& a, T846& v);
-static void Serialize(Archive& a, T845& v);
-static void Serialize(Archive& a, T847& v);
-static void Serialize(Archive& a, T844& v);
+static void Serialize(Archive& a, T841& v);
 static void Serialize(Archive& a, T848& v);
-static void Serialize(Archive& a, T843& v);
+static void Serialize(Archive& a, T849& v);
 static void Serialize(Archive& a, T850& v);
 static void Serialize(Archive& a, T851& v);
-static void Serialize(Archive& a, T852& v);
+static void Serialize(Archive& a, T847& v);
 static void Serialize(Archive& a, T853& v);
-static void Serialize(Archive& a, T849& v);
+static void Serialize(Archive& a, T852& v);
 static void Serialize(Archive& a, T855& v);
-static void Serialize(Archive& a, T854& v);
+static void Serialize(Archive& a, T856& v);
 static void Serialize(Archive& a, T857& v);
+static void Serialize(Archive& a, T854& v);
 static void Serialize(Archive& a, T858& v);
 static void Serialize(Archive& a, T859& v);
-static void Serialize(Archive& a, T856& v);
+static void Serialize(Archive& a, T838& v);
 static void Serialize(Archive& a, T860& v);
 static void Serialize(Archive& a, T861& v);
-static void Serialize(Archive& a, T840& v);
 static void Serialize(Archive& a, T862& v);
-static void Serialize(Archive& a, T863& v);
 static void Serialize(Archive& a, T864& v);
-static void Serialize(Archive& a, T866& v);
-static void Serialize(Archive& a, T865& v);
-static void Serialize(Archive& a, T869& v);
-static void Serialize(Archive& a, T870& v);
-static void Serialize(Archive& a, T868& v);
-static void Serialize(Archive& a, T871& v);
-static void Serialize(Archive& a, T874& v);
-static void Serialize(Archive& a, T873& v);
-static void Serialize(Archive& a, T872& v);
+static void Serialize(Archive& a, T863& v);
 static void Serialize(Archive& a, T867& v);
-static void Serialize(Archive& a, T876& v);
+static void Serialize(Archive& a, T868& v);
+static void Serialize(Archive& a, T866& v);
+static void Serialize(Archive& a, T869& v);
+static void Serialize(Archive& a, T872& v);
+static void Serialize(Archive& a, T871& v);
+static void Serialize(Archive& a, T870& v);
+static void Serialize(Archive& a, T865& v);
+static void Serialize(Archive& a, T874& v);
+static void Serialize(Archive& a, T875& v);
+static void Serialize(Archive& a, T879& v);
+static void Serialize(Archive& a, T878& v);
+static void Serialize(Archive& a, T880& v);
 static void Serialize(Archive& a, T877& v);
 static void Serialize(Archive& a, T881& v);
-static void Serialize(Archive& a, T880& v);
-static void Serialize(Archive& a, T882& v);
-static void Serialize(Archive& a, T879& v);
+static void Serialize(Archive& a, T876& v);
 static void Serialize(Archive& a, T883& v);
-static void Serialize(Archive& a, T878& v);
+static void Serialize(Archive& a, T884& v);
 static void Serialize(Archive& a, T885& v);
 static void Serialize(Archive& a, T886& v);
-static void Serialize(Archive& a, T887& v);
+static void Serialize(Archive& a, T882& v);
 static void Serialize(Archive& a, T888& v);
-static void Serialize(Archive& a, T884& v);
+static void Serialize(Archive& a, T887& v);
 static void Serialize(Archive& a, T890& v);
-static void Serialize(Archive& a, T889& v);
+static void Serialize(Archive& a, T891& v);
 static void Serialize(Archive& a, T892& v);
+static void Serialize(Archive& a, T889& v);
 static void Serialize(Archive& a, T893& v);
 static void Serialize(Archive& a, T894& v);
-static void Serialize(Archive& a, T891& v);
+static void Serialize(Archive& a, T873& v);
 static void Serialize(Archive& a, T895& v);
 static void Serialize(Archive& a, T896& v);
-static void Serialize(Archive& a, T875& v);
-static void Serialize(Archive& a, T897& v);
 static void Serialize(Archive& a, T898& v);
+static void Serialize(Archive& a, T899& v);
+static void Serialize(Archive& a, T897& v);
 static void Serialize(Archive& a, T900& v);
 static void Serialize(Archive& a, T901& v);
-static void Serialize(Archive& a, T899& v);
 static void Serialize(Archive& a, T902& v);
 static void Serialize(Archive& a, T903& v);
 static void Serialize(Archive& a, T904& v);
 static void Serialize(Archive& a, T905& v);
-static void Serialize(Archive& a, T906& v);
-static void Serialize(Archive& a, T907& v);
-static void Serialize(Archive& a, T911& v);
-static void Serialize(Archive& a, T912& v);
-static void Serialize(Archive& a, T910& v);
 static void Serialize(Archive& a, T909& v);
+static void Serialize(Archive& a, T910& v);
+static void Serialize(Archive& a, T908& v);
+static void Serialize(Archive& a, T907& v);
+static void Serialize(Archive& a, T912& v);
+static void Serialize(Archive& a, T913& v);
+static void Serialize(Archive& a, T911& v);
+static void Serialize(Archive& a, T916& v);
 static void Serialize(Archive& a, T915& v);
 static void Serialize(Archive& a, T914& v);
-static void Serialize(Archive& a, T913& v);
+static void Serialize(Archive& a, T906& v);
+static void Serialize(Archive& a, T919& v);
+static void Serialize(Archive& a, T920& v);
 static void Serialize(Archive& a, T918& v);
 static void Serialize(Archive& a, T917& v);
-static void Serialize(Archive& a, T919& v);
-static void Serialize(Archive& a, T916& v);
-static void Serialize(Archive& a, T908& v);
 static void Serialize(Archive& a, T922& v);
 static void Serialize(Archive& a, T923& v);
 static void Serialize(Archive& a, T921& v);
-static void Serialize(Archive& a, T920& v);
 static void Serialize(Archive& a, T926& v);
 static void Serialize(Archive& a, T925& v);
 static void Serialize(Archive& a, T924& v);
-static void Serialize(Archive& a, T929& v);
-static void Serialize(Archive& a, T928& v);
 static void Serialize(Archive& a, T927& v);
-static void Serialize(Archive& a, T930& v);
-static void Serialize(Archive& a, T931& v);
+static void Serialize(Archive& a, T928& v);
+static void Serialize(Archive& a, T929& v);
 static void Serialize(Archive& a, T932& v);
-static void Serialize(Archive& a, T935& v);
-static void Serialize(Archive& a, T936& v);
-static void Serialize(Archive& a, T934& v);
 static void Serialize(Archive& a, T933& v);
+static void Serialize(Archive& a, T931& v);
+static void Serialize(Archive& a, T930& v);
+static void Serialize(Archive& a, T936& v);
+static void Serialize(Archive& a, T935& v);
+static void Serialize(Archive& a, T937& v);
+static void Serialize(Archive& a, T934& v);
 static void Serialize(Archive& a, T939& v);
 static void Serialize(Archive& a, T938& v);
-static void Serialize(Archive& a, T937& v);
-static void Serialize(Archive& a, T941& v);
 static void Serialize(Archive& a, T940& v);
+static void Serialize(Archive& a, T941& v);
 static void Serialize(Archive& a, T942& v);
 static void Serialize(Archive& a, T943& v);
 static void Serialize(Archive& a, T944& v);
 static void Serialize(Archive& a, T945& v);
-static void Serialize(Archive& a, T946& v);
 static void Serialize(Archive& a, T947& v);
+static void Serialize(Archive& a, T946& v);
 static void Serialize(Archive& a, T949& v);
 static void Serialize(Archive& a, T948& v);
 static void Serialize(Archive& a, T951& v);
 static void Serialize(Archive& a, T950& v);
-static void Serialize(Archive& a, T953& v);
 static void Serialize(Archive& a, T952& v);
-static void Serialize(Archive& a, T954& v);
-static void Serialize(Archive& a, T955& v);
+static void Serialize(Archive& a, T953& v);
 
 // POST v3/marketing/bank-favor/users/{openid}/bank-multi-activity
 namespace {
@@ -2712,7 +2784,7 @@ void Serialize(Archive& a, PostBankPackagesByPackageIdTasksResponse& v) {
   a.OptI64("fail_count", v.fail_count);
   a.OptStr("filename", v.filename);
   a.OptStr("package_id", v.package_id);
-  a.OptStr("status", v.status);
+  a.Field("status", v.status);
   a.OptI64("success_count", v.success_count);
   a.OptI64("success_user_count", v.success_user_count);
   a.OptStr("task_id", v.task_id);
@@ -2738,7 +2810,7 @@ namespace {
 void Query4(Archive& a, void* p) {
   auto& v = *static_cast<GetBusifavorCallbacksRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("mchid", v.mchid);
+  a.OptStr("mchid", v.mchid);
 }
 constexpr internal::EndpointSpec kSpec4{
     "GET v3/marketing/busifavor/callbacks",
@@ -3011,9 +3083,7 @@ void Serialize(Archive& a, PostBusifavorCouponsSendRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorCouponsSendResponse& v) {
-  a.OptStr("stock_id", v.stock_id);
-  a.OptStr("coupon_code", v.coupon_code);
-  a.OptStr("out_request_no", v.out_request_no);
+  a.Field("send_coupon_result", v.send_coupon_result);
   a.Extra(v.extra);
 }
 
@@ -3460,7 +3530,7 @@ Status GetBusifavorStocksByStockIdCouponcodes::Parse(const ::wechatpay::Response
 namespace {
 void Body20(Archive& a, void* p) {
   auto& v = *static_cast<PostBusifavorStocksByStockIdCouponcodesRequest*>(p);
-  a.OptStrList("coupon_code_list", v.coupon_code_list);
+  a.StrList("coupon_code_list", v.coupon_code_list);
   a.Str("upload_request_no", v.upload_request_no);
 }
 constexpr std::string_view kPath20[] = {"stock_id"};
@@ -3678,8 +3748,8 @@ void Serialize(Archive& a, PostBusifavorSubsidyPayReceiptsResponse& v) {
   a.OptStr("payee_merchant", v.payee_merchant);
   a.OptI64("amount", v.amount);
   a.OptStr("description", v.description);
-  a.OptStr("status", v.status);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("status", v.status);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("success_time", v.success_time);
   a.OptStr("out_subsidy_no", v.out_subsidy_no);
   a.OptStr("create_time", v.create_time);
@@ -3726,8 +3796,8 @@ void Serialize(Archive& a, GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdRespo
   a.OptStr("payee_merchant", v.payee_merchant);
   a.OptI64("amount", v.amount);
   a.OptStr("description", v.description);
-  a.OptStr("status", v.status);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("status", v.status);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("success_time", v.success_time);
   a.OptStr("out_subsidy_no", v.out_subsidy_no);
   a.OptStr("create_time", v.create_time);
@@ -3788,8 +3858,8 @@ void Serialize(Archive& a, PostBusifavorSubsidyReturnReceiptsResponse& v) {
   a.OptStr("payee_merchant", v.payee_merchant);
   a.OptI64("amount", v.amount);
   a.OptStr("description", v.description);
-  a.OptStr("status", v.status);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("status", v.status);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("return_done_time", v.return_done_time);
   a.OptStr("subsidy_receipt_id", v.subsidy_receipt_id);
   a.OptStr("out_subsidy_return_no", v.out_subsidy_return_no);
@@ -3838,8 +3908,8 @@ void Serialize(Archive& a, GetBusifavorSubsidyReturnReceiptsBySubsidyReturnRecei
   a.OptStr("payee_merchant", v.payee_merchant);
   a.OptI64("amount", v.amount);
   a.OptStr("description", v.description);
-  a.OptStr("status", v.status);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("status", v.status);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("return_done_time", v.return_done_time);
   a.OptStr("subsidy_receipt_id", v.subsidy_receipt_id);
   a.OptStr("out_subsidy_return_no", v.out_subsidy_return_no);
@@ -3953,6 +4023,12 @@ void Serialize(Archive& a, GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByA
   a.OptStr("expire_time", v.expire_time);
   a.OptStr("receive_time", v.receive_time);
   a.OptStr("use_time", v.use_time);
+  a.OptStr("associate_out_trade_no", v.associate_out_trade_no);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
   a.Extra(v.extra);
 }
 
@@ -4229,9 +4305,7 @@ void Serialize(Archive& a, GetFavorStocksByStockIdResponse& v) {
   a.OptBool("singleitem", v.singleitem);
   a.Field("cut_to_message", v.cut_to_message);
   a.OptI64("distributed_coupons", v.distributed_coupons);
-  a.Field("business_type", v.business_type);
-  a.OptList("available_region_list", v.available_region_list);
-  a.OptStrList("available_industry_list", v.available_industry_list);
+  a.OptStr("card_id", v.card_id);
   a.Extra(v.extra);
 }
 
@@ -4253,7 +4327,7 @@ void Query36(Archive& a, void* p) {
   Archive::TextScope text(a);
   a.Str("stock_creator_mchid", v.stock_creator_mchid);
   a.I64("offset", v.offset);
-  a.Str("limit", v.limit);
+  a.I64("limit", v.limit);
 }
 constexpr std::string_view kPath36[] = {"stock_id"};
 constexpr internal::EndpointSpec kSpec36{
@@ -4301,7 +4375,7 @@ void Query37(Archive& a, void* p) {
   auto& v = *static_cast<GetFavorStocksByStockIdMerchantsRequest*>(p);
   Archive::TextScope text(a);
   a.I64("offset", v.offset);
-  a.Str("limit", v.limit);
+  a.I64("limit", v.limit);
   a.Str("stock_creator_mchid", v.stock_creator_mchid);
 }
 constexpr std::string_view kPath37[] = {"stock_id"};
@@ -4605,16 +4679,59 @@ Status PostFavorStocksByStockIdStart::Parse(const ::wechatpay::Response& respons
   return internal::ParseResponse(kSpec43, response, &internal::SerializeErased<Response>, out);
 }
 
-// GET v3/marketing/favor/stocks/{stock_id}/use-flow
+// POST v3/marketing/favor/stocks/{stock_id}/stop
 namespace {
+void Body44(Archive& a, void* p) {
+  auto& v = *static_cast<PostFavorStocksByStockIdStopRequest*>(p);
+  a.Str("stock_creator_mchid", v.stock_creator_mchid);
+}
 constexpr std::string_view kPath44[] = {"stock_id"};
 constexpr internal::EndpointSpec kSpec44{
+    "POST v3/marketing/favor/stocks/{stock_id}/stop",
+    "POST",
+    "v3/marketing/favor/stocks/{stock_id}/stop",
+    internal::Protocol::kApiV3,
+    true,
+    kPath44,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostFavorStocksByStockIdStopRequest& v) {
+  Body44(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostFavorStocksByStockIdStopResponse& v) {
+  a.OptStr("stop_time", v.stop_time);
+  a.OptStr("stock_id", v.stock_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostFavorStocksByStockIdStop::Prepare(const Client& client,
+                                                           std::string_view stock_id,
+                                                           const Request& request,
+                                                           CallOptions options) {
+  const std::string path[] = {std::string(stock_id)};
+  return internal::Prepare(client, kSpec44, path, &request, nullptr, nullptr, &Body44,
+                           &request.extra, &options);
+}
+Status PostFavorStocksByStockIdStop::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec44, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/marketing/favor/stocks/{stock_id}/use-flow
+namespace {
+constexpr std::string_view kPath45[] = {"stock_id"};
+constexpr internal::EndpointSpec kSpec45{
     "GET v3/marketing/favor/stocks/{stock_id}/use-flow",
     "GET",
     "v3/marketing/favor/stocks/{stock_id}/use-flow",
     internal::Protocol::kApiV3,
     false,
-    kPath44,
+    kPath45,
     1,
     nullptr,
     0,
@@ -4635,28 +4752,28 @@ Result<PreparedCall> GetFavorStocksByStockIdUseFlow::Prepare(const Client& clien
                                                              const Request& request,
                                                              CallOptions options) {
   const std::string path[] = {std::string(stock_id)};
-  return internal::Prepare(client, kSpec44, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec45, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetFavorStocksByStockIdUseFlow::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec44, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec45, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/favor/stocks/{stock_id}/use-flow-by-day
 namespace {
-void Query45(Archive& a, void* p) {
+void Query46(Archive& a, void* p) {
   auto& v = *static_cast<GetFavorStocksByStockIdUseFlowByDayRequest*>(p);
   Archive::TextScope text(a);
   a.Str("bill_date", v.bill_date);
 }
-constexpr std::string_view kPath45[] = {"stock_id"};
-constexpr internal::EndpointSpec kSpec45{
+constexpr std::string_view kPath46[] = {"stock_id"};
+constexpr internal::EndpointSpec kSpec46{
     "GET v3/marketing/favor/stocks/{stock_id}/use-flow-by-day",
     "GET",
     "v3/marketing/favor/stocks/{stock_id}/use-flow-by-day",
     internal::Protocol::kApiV3,
     false,
-    kPath45,
+    kPath46,
     1,
     nullptr,
     0,
@@ -4665,7 +4782,7 @@ constexpr internal::EndpointSpec kSpec45{
 }  // namespace
 
 void Serialize(Archive& a, GetFavorStocksByStockIdUseFlowByDayRequest& v) {
-  Query45(a, &v);
+  Query46(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorStocksByStockIdUseFlowByDayResponse& v) {
@@ -4680,17 +4797,17 @@ Result<PreparedCall> GetFavorStocksByStockIdUseFlowByDay::Prepare(const Client& 
                                                                   const Request& request,
                                                                   CallOptions options) {
   const std::string path[] = {std::string(stock_id)};
-  return internal::Prepare(client, kSpec45, path, &request, nullptr, &Query45, nullptr,
+  return internal::Prepare(client, kSpec46, path, &request, nullptr, &Query46, nullptr,
                            &request.extra, &options);
 }
 Status GetFavorStocksByStockIdUseFlowByDay::Parse(const ::wechatpay::Response& response,
                                                   Response* out) {
-  return internal::ParseResponse(kSpec45, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec46, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/favor/users/{openid}/coupons
 namespace {
-void Query46(Archive& a, void* p) {
+void Query47(Archive& a, void* p) {
   auto& v = *static_cast<GetFavorUsersByOpenidCouponsRequest*>(p);
   Archive::TextScope text(a);
   a.Str("appid", v.appid);
@@ -4703,14 +4820,14 @@ void Query46(Archive& a, void* p) {
   a.OptI64("limit", v.limit);
   a.Field("business_type", v.business_type);
 }
-constexpr std::string_view kPath46[] = {"openid"};
-constexpr internal::EndpointSpec kSpec46{
+constexpr std::string_view kPath47[] = {"openid"};
+constexpr internal::EndpointSpec kSpec47{
     "GET v3/marketing/favor/users/{openid}/coupons",
     "GET",
     "v3/marketing/favor/users/{openid}/coupons",
     internal::Protocol::kApiV3,
     false,
-    kPath46,
+    kPath47,
     1,
     nullptr,
     0,
@@ -4719,7 +4836,7 @@ constexpr internal::EndpointSpec kSpec46{
 }  // namespace
 
 void Serialize(Archive& a, GetFavorUsersByOpenidCouponsRequest& v) {
-  Query46(a, &v);
+  Query47(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorUsersByOpenidCouponsResponse& v) {
@@ -4735,16 +4852,16 @@ Result<PreparedCall> GetFavorUsersByOpenidCoupons::Prepare(const Client& client,
                                                            const Request& request,
                                                            CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec46, path, &request, nullptr, &Query46, nullptr,
+  return internal::Prepare(client, kSpec47, path, &request, nullptr, &Query47, nullptr,
                            &request.extra, &options);
 }
 Status GetFavorUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec46, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec47, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/favor/users/{openid}/coupons
 namespace {
-void Body47(Archive& a, void* p) {
+void Body48(Archive& a, void* p) {
   auto& v = *static_cast<PostFavorUsersByOpenidCouponsRequest*>(p);
   a.Str("stock_id", v.stock_id);
   a.Str("out_request_no", v.out_request_no);
@@ -4753,14 +4870,14 @@ void Body47(Archive& a, void* p) {
   a.OptI64("coupon_value", v.coupon_value);
   a.OptI64("coupon_minimum", v.coupon_minimum);
 }
-constexpr std::string_view kPath47[] = {"openid"};
-constexpr internal::EndpointSpec kSpec47{
+constexpr std::string_view kPath48[] = {"openid"};
+constexpr internal::EndpointSpec kSpec48{
     "POST v3/marketing/favor/users/{openid}/coupons",
     "POST",
     "v3/marketing/favor/users/{openid}/coupons",
     internal::Protocol::kApiV3,
     true,
-    kPath47,
+    kPath48,
     1,
     nullptr,
     0,
@@ -4769,7 +4886,7 @@ constexpr internal::EndpointSpec kSpec47{
 }  // namespace
 
 void Serialize(Archive& a, PostFavorUsersByOpenidCouponsRequest& v) {
-  Body47(a, &v);
+  Body48(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFavorUsersByOpenidCouponsResponse& v) {
@@ -4782,28 +4899,28 @@ Result<PreparedCall> PostFavorUsersByOpenidCoupons::Prepare(const Client& client
                                                             const Request& request,
                                                             CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec47, path, &request, nullptr, nullptr, &Body47,
+  return internal::Prepare(client, kSpec48, path, &request, nullptr, nullptr, &Body48,
                            &request.extra, &options);
 }
 Status PostFavorUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec47, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec48, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/favor/users/{openid}/coupons/{coupon_id}
 namespace {
-void Query48(Archive& a, void* p) {
+void Query49(Archive& a, void* p) {
   auto& v = *static_cast<GetFavorUsersByOpenidCouponsByCouponIdRequest*>(p);
   Archive::TextScope text(a);
   a.Str("appid", v.appid);
 }
-constexpr std::string_view kPath48[] = {"openid", "coupon_id"};
-constexpr internal::EndpointSpec kSpec48{
+constexpr std::string_view kPath49[] = {"openid", "coupon_id"};
+constexpr internal::EndpointSpec kSpec49{
     "GET v3/marketing/favor/users/{openid}/coupons/{coupon_id}",
     "GET",
     "v3/marketing/favor/users/{openid}/coupons/{coupon_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath48,
+    kPath49,
     2,
     nullptr,
     0,
@@ -4812,28 +4929,23 @@ constexpr internal::EndpointSpec kSpec48{
 }  // namespace
 
 void Serialize(Archive& a, GetFavorUsersByOpenidCouponsByCouponIdRequest& v) {
-  Query48(a, &v);
+  Query49(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorUsersByOpenidCouponsByCouponIdResponse& v) {
   a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
   a.OptStr("stock_id", v.stock_id);
-  a.OptStr("coupon_id", v.coupon_id);
   a.OptStr("coupon_name", v.coupon_name);
   a.Field("status", v.status);
   a.OptStr("description", v.description);
   a.OptStr("create_time", v.create_time);
   a.Field("coupon_type", v.coupon_type);
-  a.OptStr("start_time", v.start_time);
-  a.OptStr("stop_time", v.stop_time);
   a.OptBool("singleitem", v.singleitem);
   a.Field("cut_to_message", v.cut_to_message);
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.Field("normal_coupon_information", v.normal_coupon_information);
-  a.Field("consume_information", v.consume_information);
-  a.OptI64("available_balance", v.available_balance);
-  a.Field("business_type", v.business_type);
+  a.OptBool("no_cash", v.no_cash);
   a.Extra(v.extra);
 }
 
@@ -4843,24 +4955,24 @@ Result<PreparedCall> GetFavorUsersByOpenidCouponsByCouponId::Prepare(const Clien
                                                                      const Request& request,
                                                                      CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(coupon_id)};
-  return internal::Prepare(client, kSpec48, path, &request, nullptr, &Query48, nullptr,
+  return internal::Prepare(client, kSpec49, path, &request, nullptr, &Query49, nullptr,
                            &request.extra, &options);
 }
 Status GetFavorUsersByOpenidCouponsByCouponId::Parse(const ::wechatpay::Response& response,
                                                      Response* out) {
-  return internal::ParseResponse(kSpec48, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec49, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/goods-subsidy-activity/activities
 namespace {
-void Query49(Archive& a, void* p) {
+void Query50(Archive& a, void* p) {
   auto& v = *static_cast<GetGoodsSubsidyActivityActivitiesRequest*>(p);
   Archive::TextScope text(a);
   a.Str("city_id", v.city_id);
   a.I64("offset", v.offset);
   a.I64("limit", v.limit);
 }
-constexpr internal::EndpointSpec kSpec49{
+constexpr internal::EndpointSpec kSpec50{
     "GET v3/marketing/goods-subsidy-activity/activities",
     "GET",
     "v3/marketing/goods-subsidy-activity/activities",
@@ -4875,7 +4987,7 @@ constexpr internal::EndpointSpec kSpec49{
 }  // namespace
 
 void Serialize(Archive& a, GetGoodsSubsidyActivityActivitiesRequest& v) {
-  Query49(a, &v);
+  Query50(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetGoodsSubsidyActivityActivitiesResponse& v) {
@@ -4889,29 +5001,29 @@ void Serialize(Archive& a, GetGoodsSubsidyActivityActivitiesResponse& v) {
 Result<PreparedCall> GetGoodsSubsidyActivityActivities::Prepare(const Client& client,
                                                                 const Request& request,
                                                                 CallOptions options) {
-  return internal::Prepare(client, kSpec49, nullptr, &request, nullptr, &Query49, nullptr,
+  return internal::Prepare(client, kSpec50, nullptr, &request, nullptr, &Query50, nullptr,
                            &request.extra, &options);
 }
 Status GetGoodsSubsidyActivityActivities::Parse(const ::wechatpay::Response& response,
                                                 Response* out) {
-  return internal::ParseResponse(kSpec49, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec50, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply
 namespace {
-void Body50(Archive& a, void* p) {
+void Body51(Archive& a, void* p) {
   auto& v = *static_cast<PostGoodsSubsidyActivityActivityByActivityIdApplyRequest*>(p);
   a.Str("caller_merchant_id", v.caller_merchant_id);
-  a.Field("apply_infos", v.apply_infos);
+  a.OptList("apply_infos", v.apply_infos);
 }
-constexpr std::string_view kPath50[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec50{
+constexpr std::string_view kPath51[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec51{
     "POST v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply",
     "POST",
     "v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply",
     internal::Protocol::kApiV3,
     true,
-    kPath50,
+    kPath51,
     1,
     nullptr,
     0,
@@ -4920,7 +5032,7 @@ constexpr internal::EndpointSpec kSpec50{
 }  // namespace
 
 void Serialize(Archive& a, PostGoodsSubsidyActivityActivityByActivityIdApplyRequest& v) {
-  Body50(a, &v);
+  Body51(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostGoodsSubsidyActivityActivityByActivityIdApplyResponse& v) {
@@ -4934,22 +5046,22 @@ Result<PreparedCall> PostGoodsSubsidyActivityActivityByActivityIdApply::Prepare(
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec50, path, &request, nullptr, nullptr, &Body50,
+  return internal::Prepare(client, kSpec51, path, &request, nullptr, nullptr, &Body51,
                            &request.extra, &options);
 }
 Status PostGoodsSubsidyActivityActivityByActivityIdApply::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec50, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec51, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/goods-subsidy-activity/qualification/lock
 namespace {
-void Body51(Archive& a, void* p) {
+void Body52(Archive& a, void* p) {
   auto& v = *static_cast<PostGoodsSubsidyActivityQualificationLockRequest*>(p);
   a.Field("order_information", v.order_information);
-  a.StrList("qualification_ids", v.qualification_ids);
+  a.OptStrList("qualification_ids", v.qualification_ids);
 }
-constexpr internal::EndpointSpec kSpec51{
+constexpr internal::EndpointSpec kSpec52{
     "POST v3/marketing/goods-subsidy-activity/qualification/lock",
     "POST",
     "v3/marketing/goods-subsidy-activity/qualification/lock",
@@ -4964,7 +5076,7 @@ constexpr internal::EndpointSpec kSpec51{
 }  // namespace
 
 void Serialize(Archive& a, PostGoodsSubsidyActivityQualificationLockRequest& v) {
-  Body51(a, &v);
+  Body52(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostGoodsSubsidyActivityQualificationLockResponse& v) {
@@ -4977,22 +5089,22 @@ void Serialize(Archive& a, PostGoodsSubsidyActivityQualificationLockResponse& v)
 Result<PreparedCall> PostGoodsSubsidyActivityQualificationLock::Prepare(const Client& client,
                                                                         const Request& request,
                                                                         CallOptions options) {
-  return internal::Prepare(client, kSpec51, nullptr, &request, nullptr, nullptr, &Body51,
+  return internal::Prepare(client, kSpec52, nullptr, &request, nullptr, nullptr, &Body52,
                            &request.extra, &options);
 }
 Status PostGoodsSubsidyActivityQualificationLock::Parse(const ::wechatpay::Response& response,
                                                         Response* out) {
-  return internal::ParseResponse(kSpec51, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec52, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/goods-subsidy-activity/qualification/unlock
 namespace {
-void Body52(Archive& a, void* p) {
+void Body53(Archive& a, void* p) {
   auto& v = *static_cast<PostGoodsSubsidyActivityQualificationUnlockRequest*>(p);
   a.Field("order_information", v.order_information);
-  a.StrList("qualification_ids", v.qualification_ids);
+  a.OptStrList("qualification_ids", v.qualification_ids);
 }
-constexpr internal::EndpointSpec kSpec52{
+constexpr internal::EndpointSpec kSpec53{
     "POST v3/marketing/goods-subsidy-activity/qualification/unlock",
     "POST",
     "v3/marketing/goods-subsidy-activity/qualification/unlock",
@@ -5007,7 +5119,7 @@ constexpr internal::EndpointSpec kSpec52{
 }  // namespace
 
 void Serialize(Archive& a, PostGoodsSubsidyActivityQualificationUnlockRequest& v) {
-  Body52(a, &v);
+  Body53(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostGoodsSubsidyActivityQualificationUnlockResponse& v) {
@@ -5020,31 +5132,31 @@ void Serialize(Archive& a, PostGoodsSubsidyActivityQualificationUnlockResponse& 
 Result<PreparedCall> PostGoodsSubsidyActivityQualificationUnlock::Prepare(const Client& client,
                                                                           const Request& request,
                                                                           CallOptions options) {
-  return internal::Prepare(client, kSpec52, nullptr, &request, nullptr, nullptr, &Body52,
+  return internal::Prepare(client, kSpec53, nullptr, &request, nullptr, nullptr, &Body53,
                            &request.extra, &options);
 }
 Status PostGoodsSubsidyActivityQualificationUnlock::Parse(const ::wechatpay::Response& response,
                                                           Response* out) {
-  return internal::ParseResponse(kSpec52, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec53, response, &internal::SerializeErased<Response>, out);
 }
 
 // DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative
 namespace {
-void Body53(Archive& a, void* p) {
+void Body54(Archive& a, void* p) {
   auto& v =
       *static_cast<DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest*>(p);
   a.Field("representative_info_list", v.representative_info_list);
   a.Str("out_request_no", v.out_request_no);
   a.Str("delete_time", v.delete_time);
 }
-constexpr std::string_view kPath53[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec53{
+constexpr std::string_view kPath54[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec54{
     "DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
     "DELETE",
     "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
     internal::Protocol::kApiV3,
     true,
-    kPath53,
+    kPath54,
     1,
     nullptr,
     0,
@@ -5054,7 +5166,7 @@ constexpr internal::EndpointSpec kSpec53{
 
 void Serialize(Archive& a,
                DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest& v) {
-  Body53(a, &v);
+  Body54(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -5069,31 +5181,31 @@ Result<PreparedCall> DeleteGoodsSubsidyActivityRetailStoreActByActivityIdReprese
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec53, path, &request, nullptr, nullptr, &Body53,
+  return internal::Prepare(client, kSpec54, path, &request, nullptr, nullptr, &Body54,
                            &request.extra, &options);
 }
 Status DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec53, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec54, response, &internal::SerializeErased<Response>, out);
 }
 
 // PUT v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative
 namespace {
-void Body54(Archive& a, void* p) {
+void Body55(Archive& a, void* p) {
   auto& v =
       *static_cast<PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest*>(p);
   a.Field("representative_info_list", v.representative_info_list);
   a.Str("out_request_no", v.out_request_no);
   a.OptStr("add_time", v.add_time);
 }
-constexpr std::string_view kPath54[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec54{
+constexpr std::string_view kPath55[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec55{
     "PUT v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
     "PUT",
     "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
     internal::Protocol::kApiV3,
     true,
-    kPath54,
+    kPath55,
     1,
     nullptr,
     0,
@@ -5103,7 +5215,7 @@ constexpr internal::EndpointSpec kSpec54{
 
 void Serialize(Archive& a,
                PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest& v) {
-  Body54(a, &v);
+  Body55(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -5118,31 +5230,31 @@ Result<PreparedCall> PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresenta
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec54, path, &request, nullptr, nullptr, &Body54,
+  return internal::Prepare(client, kSpec55, path, &request, nullptr, nullptr, &Body55,
                            &request.extra, &options);
 }
 Status PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec54, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec55, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives
 namespace {
-void Query55(Archive& a, void* p) {
+void Query56(Archive& a, void* p) {
   auto& v =
       *static_cast<GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest*>(p);
   Archive::TextScope text(a);
   a.I64("offset", v.offset);
   a.I64("limit", v.limit);
 }
-constexpr std::string_view kPath55[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec55{
+constexpr std::string_view kPath56[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec56{
     "GET v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives",
     "GET",
     "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives",
     internal::Protocol::kApiV3,
     false,
-    kPath55,
+    kPath56,
     1,
     nullptr,
     0,
@@ -5152,7 +5264,7 @@ constexpr internal::EndpointSpec kSpec55{
 
 void Serialize(Archive& a,
                GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest& v) {
-  Query55(a, &v);
+  Query56(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -5168,69 +5280,26 @@ Result<PreparedCall> GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresenta
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec55, path, &request, nullptr, &Query55, nullptr,
+  return internal::Prepare(client, kSpec56, path, &request, nullptr, &Query56, nullptr,
                            &request.extra, &options);
 }
 Status GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentatives::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec55, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec56, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials
 namespace {
-void Body56(Archive& a, void* p) {
+void Body57(Archive& a, void* p) {
   auto& v = *static_cast<PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest*>(p);
   a.Str("out_request_no", v.out_request_no);
   a.I64("material_num", v.material_num);
 }
-constexpr std::string_view kPath56[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec56{
+constexpr std::string_view kPath57[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec57{
     "POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials",
     "POST",
     "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials",
-    internal::Protocol::kApiV3,
-    true,
-    kPath56,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest& v) {
-  Body56(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse& v) {
-  a.OptList("material_list", v.material_list);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterials::Prepare(
-    const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec56, path, &request, nullptr, nullptr, &Body56,
-                           &request.extra, &options);
-}
-Status PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterials::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec56, response, &internal::SerializeErased<Response>, out);
-}
-
-// DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores
-namespace {
-void Body57(Archive& a, void* p) {
-  auto& v = *static_cast<DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest*>(p);
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("delete_time", v.delete_time);
-  a.Field("stores", v.stores);
-}
-constexpr std::string_view kPath57[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec57{
-    "DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
-    "DELETE",
-    "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
     internal::Protocol::kApiV3,
     true,
     kPath57,
@@ -5241,8 +5310,51 @@ constexpr internal::EndpointSpec kSpec57{
 };
 }  // namespace
 
-void Serialize(Archive& a, DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest& v) {
+void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest& v) {
   Body57(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse& v) {
+  a.OptList("material_list", v.material_list);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterials::Prepare(
+    const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(brand_id)};
+  return internal::Prepare(client, kSpec57, path, &request, nullptr, nullptr, &Body57,
+                           &request.extra, &options);
+}
+Status PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterials::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec57, response, &internal::SerializeErased<Response>, out);
+}
+
+// DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores
+namespace {
+void Body58(Archive& a, void* p) {
+  auto& v = *static_cast<DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest*>(p);
+  a.Str("out_request_no", v.out_request_no);
+  a.Str("delete_time", v.delete_time);
+  a.Field("stores", v.stores);
+}
+constexpr std::string_view kPath58[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec58{
+    "DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
+    "DELETE",
+    "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
+    internal::Protocol::kApiV3,
+    true,
+    kPath58,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest& v) {
+  Body58(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse& v) {
@@ -5254,30 +5366,30 @@ void Serialize(Archive& a, DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStor
 Result<PreparedCall> DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStores::Prepare(
     const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec57, path, &request, nullptr, nullptr, &Body57,
+  return internal::Prepare(client, kSpec58, path, &request, nullptr, nullptr, &Body58,
                            &request.extra, &options);
 }
 Status DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStores::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec57, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec58, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores
 namespace {
-void Query58(Archive& a, void* p) {
+void Query59(Archive& a, void* p) {
   auto& v = *static_cast<GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest*>(p);
   Archive::TextScope text(a);
   a.I64("offset", v.offset);
   a.I64("limit", v.limit);
 }
-constexpr std::string_view kPath58[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec58{
+constexpr std::string_view kPath59[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec59{
     "GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
     "GET",
     "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
     internal::Protocol::kApiV3,
     false,
-    kPath58,
+    kPath59,
     1,
     nullptr,
     0,
@@ -5286,7 +5398,7 @@ constexpr internal::EndpointSpec kSpec58{
 }  // namespace
 
 void Serialize(Archive& a, GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest& v) {
-  Query58(a, &v);
+  Query59(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse& v) {
@@ -5300,30 +5412,30 @@ void Serialize(Archive& a, GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresR
 Result<PreparedCall> GetGoodsSubsidyActivityRetailStoreActByBrandIdStores::Prepare(
     const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec58, path, &request, nullptr, &Query58, nullptr,
+  return internal::Prepare(client, kSpec59, path, &request, nullptr, &Query59, nullptr,
                            &request.extra, &options);
 }
 Status GetGoodsSubsidyActivityRetailStoreActByBrandIdStores::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec58, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec59, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores
 namespace {
-void Body59(Archive& a, void* p) {
+void Body60(Archive& a, void* p) {
   auto& v = *static_cast<PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest*>(p);
   a.Str("out_request_no", v.out_request_no);
   a.Str("add_time", v.add_time);
   a.Field("stores", v.stores);
 }
-constexpr std::string_view kPath59[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec59{
+constexpr std::string_view kPath60[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec60{
     "POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
     "POST",
     "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
     internal::Protocol::kApiV3,
     true,
-    kPath59,
+    kPath60,
     1,
     nullptr,
     0,
@@ -5332,7 +5444,7 @@ constexpr internal::EndpointSpec kSpec59{
 }  // namespace
 
 void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest& v) {
-  Body59(a, &v);
+  Body60(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse& v) {
@@ -5344,24 +5456,24 @@ void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdStores
 Result<PreparedCall> PostGoodsSubsidyActivityRetailStoreActByBrandIdStores::Prepare(
     const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec59, path, &request, nullptr, nullptr, &Body59,
+  return internal::Prepare(client, kSpec60, path, &request, nullptr, nullptr, &Body60,
                            &request.extra, &options);
 }
 Status PostGoodsSubsidyActivityRetailStoreActByBrandIdStores::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec59, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec60, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}
 namespace {
-constexpr std::string_view kPath60[] = {"brand_id", "store_code"};
-constexpr internal::EndpointSpec kSpec60{
+constexpr std::string_view kPath61[] = {"brand_id", "store_code"};
+constexpr internal::EndpointSpec kSpec61{
     "GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}",
     "GET",
     "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}",
     internal::Protocol::kApiV3,
     false,
-    kPath60,
+    kPath61,
     2,
     nullptr,
     0,
@@ -5384,17 +5496,17 @@ Result<PreparedCall> GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStore
     const Client& client, std::string_view brand_id, std::string_view store_code,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(brand_id), std::string(store_code)};
-  return internal::Prepare(client, kSpec60, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec61, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStoreCode::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec60, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec61, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-activity/activities
 namespace {
-void Query61(Archive& a, void* p) {
+void Query62(Archive& a, void* p) {
   auto& v = *static_cast<GetMembercardActivityActivitiesRequest*>(p);
   Archive::TextScope text(a);
   a.OptI64("limit", v.limit);
@@ -5403,7 +5515,7 @@ void Query61(Archive& a, void* p) {
   a.OptStr("card_id", v.card_id);
   a.Field("activity_status", v.activity_status);
 }
-constexpr internal::EndpointSpec kSpec61{
+constexpr internal::EndpointSpec kSpec62{
     "GET v3/marketing/membercard-activity/activities",
     "GET",
     "v3/marketing/membercard-activity/activities",
@@ -5418,7 +5530,7 @@ constexpr internal::EndpointSpec kSpec61{
 }  // namespace
 
 void Serialize(Archive& a, GetMembercardActivityActivitiesRequest& v) {
-  Query61(a, &v);
+  Query62(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMembercardActivityActivitiesResponse& v) {
@@ -5432,17 +5544,17 @@ void Serialize(Archive& a, GetMembercardActivityActivitiesResponse& v) {
 Result<PreparedCall> GetMembercardActivityActivities::Prepare(const Client& client,
                                                               const Request& request,
                                                               CallOptions options) {
-  return internal::Prepare(client, kSpec61, nullptr, &request, nullptr, &Query61, nullptr,
+  return internal::Prepare(client, kSpec62, nullptr, &request, nullptr, &Query62, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardActivityActivities::Parse(const ::wechatpay::Response& response,
                                               Response* out) {
-  return internal::ParseResponse(kSpec61, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec62, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-activity/activities
 namespace {
-void Body62(Archive& a, void* p) {
+void Body63(Archive& a, void* p) {
   auto& v = *static_cast<PostMembercardActivityActivitiesRequest*>(p);
   a.Str("card_id", v.card_id);
   a.Str("activity_name", v.activity_name);
@@ -5455,7 +5567,7 @@ void Body62(Archive& a, void* p) {
   a.Field("pay_activity_setting", v.pay_activity_setting);
   a.Field("miniprogram_activity_setting", v.miniprogram_activity_setting);
 }
-constexpr internal::EndpointSpec kSpec62{
+constexpr internal::EndpointSpec kSpec63{
     "POST v3/marketing/membercard-activity/activities",
     "POST",
     "v3/marketing/membercard-activity/activities",
@@ -5470,7 +5582,7 @@ constexpr internal::EndpointSpec kSpec62{
 }  // namespace
 
 void Serialize(Archive& a, PostMembercardActivityActivitiesRequest& v) {
-  Body62(a, &v);
+  Body63(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardActivityActivitiesResponse& v) {
@@ -5494,24 +5606,24 @@ void Serialize(Archive& a, PostMembercardActivityActivitiesResponse& v) {
 Result<PreparedCall> PostMembercardActivityActivities::Prepare(const Client& client,
                                                                const Request& request,
                                                                CallOptions options) {
-  return internal::Prepare(client, kSpec62, nullptr, &request, nullptr, nullptr, &Body62,
+  return internal::Prepare(client, kSpec63, nullptr, &request, nullptr, nullptr, &Body63,
                            &request.extra, &options);
 }
 Status PostMembercardActivityActivities::Parse(const ::wechatpay::Response& response,
                                                Response* out) {
-  return internal::ParseResponse(kSpec62, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec63, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-activity/activities/{activity_id}
 namespace {
-constexpr std::string_view kPath63[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec63{
+constexpr std::string_view kPath64[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec64{
     "GET v3/marketing/membercard-activity/activities/{activity_id}",
     "GET",
     "v3/marketing/membercard-activity/activities/{activity_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath63,
+    kPath64,
     1,
     nullptr,
     0,
@@ -5544,24 +5656,24 @@ Result<PreparedCall> GetMembercardActivityActivitiesByActivityId::Prepare(
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec63, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec64, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardActivityActivitiesByActivityId::Parse(const ::wechatpay::Response& response,
                                                           Response* out) {
-  return internal::ParseResponse(kSpec63, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec64, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-activity/activities/{activity_id}/terminate
 namespace {
-constexpr std::string_view kPath64[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec64{
+constexpr std::string_view kPath65[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec65{
     "POST v3/marketing/membercard-activity/activities/{activity_id}/terminate",
     "POST",
     "v3/marketing/membercard-activity/activities/{activity_id}/terminate",
     internal::Protocol::kApiV3,
     false,
-    kPath64,
+    kPath65,
     1,
     nullptr,
     0,
@@ -5582,24 +5694,24 @@ Result<PreparedCall> PostMembercardActivityActivitiesByActivityIdTerminate::Prep
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec64, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec65, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status PostMembercardActivityActivitiesByActivityIdTerminate::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec64, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec65, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-open/activate-informations/{activate_ticket}
 namespace {
-constexpr std::string_view kPath65[] = {"activate_ticket"};
-constexpr internal::EndpointSpec kSpec65{
+constexpr std::string_view kPath66[] = {"activate_ticket"};
+constexpr internal::EndpointSpec kSpec66{
     "GET v3/marketing/membercard-open/activate-informations/{activate_ticket}",
     "GET",
     "v3/marketing/membercard-open/activate-informations/{activate_ticket}",
     internal::Protocol::kApiV3,
     false,
-    kPath65,
+    kPath66,
     1,
     nullptr,
     0,
@@ -5621,17 +5733,17 @@ Result<PreparedCall> GetMembercardOpenActivateInformationsByActivateTicket::Prep
     const Client& client, std::string_view activate_ticket, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activate_ticket)};
-  return internal::Prepare(client, kSpec65, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec66, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenActivateInformationsByActivateTicket::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec65, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec66, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-open/callback
 namespace {
-constexpr internal::EndpointSpec kSpec66{
+constexpr internal::EndpointSpec kSpec67{
     "GET v3/marketing/membercard-open/callback",
     "GET",
     "v3/marketing/membercard-open/callback",
@@ -5655,20 +5767,20 @@ void Serialize(Archive& a, GetMembercardOpenCallbackResponse& v) {
 Result<PreparedCall> GetMembercardOpenCallback::Prepare(const Client& client,
                                                         const Request& request,
                                                         CallOptions options) {
-  return internal::Prepare(client, kSpec66, nullptr, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec67, nullptr, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenCallback::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec66, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec67, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/membercard-open/callback
 namespace {
-void Body67(Archive& a, void* p) {
+void Body68(Archive& a, void* p) {
   auto& v = *static_cast<PatchMembercardOpenCallbackRequest*>(p);
   a.Str("notify_url", v.notify_url);
 }
-constexpr internal::EndpointSpec kSpec67{
+constexpr internal::EndpointSpec kSpec68{
     "PATCH v3/marketing/membercard-open/callback",
     "PATCH",
     "v3/marketing/membercard-open/callback",
@@ -5683,7 +5795,7 @@ constexpr internal::EndpointSpec kSpec67{
 }  // namespace
 
 void Serialize(Archive& a, PatchMembercardOpenCallbackRequest& v) {
-  Body67(a, &v);
+  Body68(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchMembercardOpenCallbackResponse& v) {
@@ -5695,16 +5807,16 @@ void Serialize(Archive& a, PatchMembercardOpenCallbackResponse& v) {
 Result<PreparedCall> PatchMembercardOpenCallback::Prepare(const Client& client,
                                                           const Request& request,
                                                           CallOptions options) {
-  return internal::Prepare(client, kSpec67, nullptr, &request, nullptr, nullptr, &Body67,
+  return internal::Prepare(client, kSpec68, nullptr, &request, nullptr, nullptr, &Body68,
                            &request.extra, &options);
 }
 Status PatchMembercardOpenCallback::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec67, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec68, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-open/cards
 namespace {
-void Query68(Archive& a, void* p) {
+void Query69(Archive& a, void* p) {
   auto& v = *static_cast<GetMembercardOpenCardsRequest*>(p);
   Archive::TextScope text(a);
   a.OptStr("brand_id", v.brand_id);
@@ -5712,7 +5824,7 @@ void Query68(Archive& a, void* p) {
   a.I64("offset", v.offset);
   a.I64("limit", v.limit);
 }
-constexpr internal::EndpointSpec kSpec68{
+constexpr internal::EndpointSpec kSpec69{
     "GET v3/marketing/membercard-open/cards",
     "GET",
     "v3/marketing/membercard-open/cards",
@@ -5727,7 +5839,7 @@ constexpr internal::EndpointSpec kSpec68{
 }  // namespace
 
 void Serialize(Archive& a, GetMembercardOpenCardsRequest& v) {
-  Query68(a, &v);
+  Query69(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMembercardOpenCardsResponse& v) {
@@ -5740,16 +5852,16 @@ void Serialize(Archive& a, GetMembercardOpenCardsResponse& v) {
 
 Result<PreparedCall> GetMembercardOpenCards::Prepare(const Client& client, const Request& request,
                                                      CallOptions options) {
-  return internal::Prepare(client, kSpec68, nullptr, &request, nullptr, &Query68, nullptr,
+  return internal::Prepare(client, kSpec69, nullptr, &request, nullptr, &Query69, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenCards::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec68, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec69, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-open/cards
 namespace {
-void Body69(Archive& a, void* p) {
+void Body70(Archive& a, void* p) {
   auto& v = *static_cast<PostMembercardOpenCardsRequest*>(p);
   a.Str("appid", v.appid);
   a.Str("logo_url", v.logo_url);
@@ -5770,7 +5882,7 @@ void Body69(Archive& a, void* p) {
   a.Field("additional_statement", v.additional_statement);
   a.OptBool("need_dynamic_code", v.need_dynamic_code);
 }
-constexpr internal::EndpointSpec kSpec69{
+constexpr internal::EndpointSpec kSpec70{
     "POST v3/marketing/membercard-open/cards",
     "POST",
     "v3/marketing/membercard-open/cards",
@@ -5785,7 +5897,7 @@ constexpr internal::EndpointSpec kSpec69{
 }  // namespace
 
 void Serialize(Archive& a, PostMembercardOpenCardsRequest& v) {
-  Body69(a, &v);
+  Body70(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsResponse& v) {
@@ -5816,23 +5928,23 @@ void Serialize(Archive& a, PostMembercardOpenCardsResponse& v) {
 
 Result<PreparedCall> PostMembercardOpenCards::Prepare(const Client& client, const Request& request,
                                                       CallOptions options) {
-  return internal::Prepare(client, kSpec69, nullptr, &request, nullptr, nullptr, &Body69,
+  return internal::Prepare(client, kSpec70, nullptr, &request, nullptr, nullptr, &Body70,
                            &request.extra, &options);
 }
 Status PostMembercardOpenCards::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec69, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec70, response, &internal::SerializeErased<Response>, out);
 }
 
 // DELETE v3/marketing/membercard-open/cards/{card_id}
 namespace {
-constexpr std::string_view kPath70[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec70{
+constexpr std::string_view kPath71[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec71{
     "DELETE v3/marketing/membercard-open/cards/{card_id}",
     "DELETE",
     "v3/marketing/membercard-open/cards/{card_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath70,
+    kPath71,
     1,
     nullptr,
     0,
@@ -5847,20 +5959,20 @@ Result<PreparedCall> DeleteMembercardOpenCardsByCardId::Prepare(const Client& cl
                                                                 const Request& request,
                                                                 CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec70, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec71, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 
 // GET v3/marketing/membercard-open/cards/{card_id}
 namespace {
-constexpr std::string_view kPath71[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec71{
+constexpr std::string_view kPath72[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec72{
     "GET v3/marketing/membercard-open/cards/{card_id}",
     "GET",
     "v3/marketing/membercard-open/cards/{card_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath71,
+    kPath72,
     1,
     nullptr,
     0,
@@ -5900,16 +6012,16 @@ Result<PreparedCall> GetMembercardOpenCardsByCardId::Prepare(const Client& clien
                                                              const Request& request,
                                                              CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec71, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec72, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenCardsByCardId::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec71, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec72, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/membercard-open/cards/{card_id}
 namespace {
-void Body72(Archive& a, void* p) {
+void Body73(Archive& a, void* p) {
   auto& v = *static_cast<PatchMembercardOpenCardsByCardIdRequest*>(p);
   a.OptStr("appid", v.appid);
   a.OptStr("logo_url", v.logo_url);
@@ -5928,46 +6040,11 @@ void Body72(Archive& a, void* p) {
   a.Field("code_type", v.code_type);
   a.OptBool("need_dynamic_code", v.need_dynamic_code);
 }
-constexpr std::string_view kPath72[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec72{
+constexpr std::string_view kPath73[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec73{
     "PATCH v3/marketing/membercard-open/cards/{card_id}",
     "PATCH",
     "v3/marketing/membercard-open/cards/{card_id}",
-    internal::Protocol::kApiV3,
-    true,
-    kPath72,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdRequest& v) {
-  Body72(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PatchMembercardOpenCardsByCardId::Prepare(const Client& client,
-                                                               std::string_view card_id,
-                                                               const Request& request,
-                                                               CallOptions options) {
-  const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec72, path, &request, nullptr, nullptr, &Body72,
-                           &request.extra, &options);
-}
-
-// POST v3/marketing/membercard-open/cards/{card_id}/codes/deposit
-namespace {
-void Body73(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesDepositRequest*>(p);
-  a.OptStrList("code", v.code);
-}
-constexpr std::string_view kPath73[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec73{
-    "POST v3/marketing/membercard-open/cards/{card_id}/codes/deposit",
-    "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/deposit",
     internal::Protocol::kApiV3,
     true,
     kPath73,
@@ -5978,8 +6055,43 @@ constexpr internal::EndpointSpec kSpec73{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesDepositRequest& v) {
+void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdRequest& v) {
   Body73(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PatchMembercardOpenCardsByCardId::Prepare(const Client& client,
+                                                               std::string_view card_id,
+                                                               const Request& request,
+                                                               CallOptions options) {
+  const std::string path[] = {std::string(card_id)};
+  return internal::Prepare(client, kSpec73, path, &request, nullptr, nullptr, &Body73,
+                           &request.extra, &options);
+}
+
+// POST v3/marketing/membercard-open/cards/{card_id}/codes/deposit
+namespace {
+void Body74(Archive& a, void* p) {
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesDepositRequest*>(p);
+  a.OptStrList("code", v.code);
+}
+constexpr std::string_view kPath74[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec74{
+    "POST v3/marketing/membercard-open/cards/{card_id}/codes/deposit",
+    "POST",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/deposit",
+    internal::Protocol::kApiV3,
+    true,
+    kPath74,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesDepositRequest& v) {
+  Body74(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesDepositResponse& v) {
@@ -5992,24 +6104,24 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesDeposit::Prepare(const 
                                                                           const Request& request,
                                                                           CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec73, path, &request, nullptr, nullptr, &Body73,
+  return internal::Prepare(client, kSpec74, path, &request, nullptr, nullptr, &Body74,
                            &request.extra, &options);
 }
 Status PostMembercardOpenCardsByCardIdCodesDeposit::Parse(const ::wechatpay::Response& response,
                                                           Response* out) {
-  return internal::ParseResponse(kSpec73, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec74, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-open/cards/{card_id}/codes/{code}
 namespace {
-constexpr std::string_view kPath74[] = {"card_id", "code"};
-constexpr internal::EndpointSpec kSpec74{
+constexpr std::string_view kPath75[] = {"card_id", "code"};
+constexpr internal::EndpointSpec kSpec75{
     "GET v3/marketing/membercard-open/cards/{card_id}/codes/{code}",
     "GET",
     "v3/marketing/membercard-open/cards/{card_id}/codes/{code}",
     internal::Protocol::kApiV3,
     false,
-    kPath74,
+    kPath75,
     2,
     nullptr,
     0,
@@ -6042,17 +6154,17 @@ Result<PreparedCall> GetMembercardOpenCardsByCardIdCodesByCode::Prepare(const Cl
                                                                         const Request& request,
                                                                         CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
-  return internal::Prepare(client, kSpec74, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec75, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenCardsByCardIdCodesByCode::Parse(const ::wechatpay::Response& response,
                                                         Response* out) {
-  return internal::ParseResponse(kSpec74, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec75, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}
 namespace {
-void Body75(Archive& a, void* p) {
+void Body76(Archive& a, void* p) {
   auto& v = *static_cast<PatchMembercardOpenCardsByCardIdCodesByCodeRequest*>(p);
   a.OptStr("membership_number", v.membership_number);
   a.OptStr("background_picture_url", v.background_picture_url);
@@ -6062,47 +6174,11 @@ void Body75(Archive& a, void* p) {
   a.OptBool("need_inform_balance", v.need_inform_balance);
   a.OptBool("need_inform_level", v.need_inform_level);
 }
-constexpr std::string_view kPath75[] = {"card_id", "code"};
-constexpr internal::EndpointSpec kSpec75{
+constexpr std::string_view kPath76[] = {"card_id", "code"};
+constexpr internal::EndpointSpec kSpec76{
     "PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}",
     "PATCH",
     "v3/marketing/membercard-open/cards/{card_id}/codes/{code}",
-    internal::Protocol::kApiV3,
-    true,
-    kPath75,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdCodesByCodeRequest& v) {
-  Body75(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PatchMembercardOpenCardsByCardIdCodesByCode::Prepare(const Client& client,
-                                                                          std::string_view card_id,
-                                                                          std::string_view code,
-                                                                          const Request& request,
-                                                                          CallOptions options) {
-  const std::string path[] = {std::string(card_id), std::string(code)};
-  return internal::Prepare(client, kSpec75, path, &request, nullptr, nullptr, &Body75,
-                           &request.extra, &options);
-}
-
-// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate
-namespace {
-void Body76(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeActivateRequest*>(p);
-  a.OptStr("membership_number", v.membership_number);
-}
-constexpr std::string_view kPath76[] = {"card_id", "code"};
-constexpr internal::EndpointSpec kSpec76{
-    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate",
-    "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate",
     internal::Protocol::kApiV3,
     true,
     kPath76,
@@ -6113,33 +6189,32 @@ constexpr internal::EndpointSpec kSpec76{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeActivateRequest& v) {
+void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdCodesByCodeRequest& v) {
   Body76(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeActivate::Prepare(
-    const Client& client, std::string_view card_id, std::string_view code, const Request& request,
-    CallOptions options) {
+Result<PreparedCall> PatchMembercardOpenCardsByCardIdCodesByCode::Prepare(const Client& client,
+                                                                          std::string_view card_id,
+                                                                          std::string_view code,
+                                                                          const Request& request,
+                                                                          CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
   return internal::Prepare(client, kSpec76, path, &request, nullptr, nullptr, &Body76,
                            &request.extra, &options);
 }
 
-// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit
+// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate
 namespace {
 void Body77(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeBonusCommitRequest*>(p);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.I64("bonus_value", v.bonus_value);
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeActivateRequest*>(p);
+  a.OptStr("membership_number", v.membership_number);
 }
 constexpr std::string_view kPath77[] = {"card_id", "code"};
 constexpr internal::EndpointSpec kSpec77{
-    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit",
+    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate",
     "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate",
     internal::Protocol::kApiV3,
     true,
     kPath77,
@@ -6150,12 +6225,12 @@ constexpr internal::EndpointSpec kSpec77{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeBonusCommitRequest& v) {
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeActivateRequest& v) {
   Body77(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeBonusCommit::Prepare(
+Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeActivate::Prepare(
     const Client& client, std::string_view card_id, std::string_view code, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
@@ -6163,10 +6238,10 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeBonusCommit::Prep
                            &request.extra, &options);
 }
 
-// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare
+// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit
 namespace {
 void Body78(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest*>(p);
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeBonusCommitRequest*>(p);
   a.Str("out_trade_no", v.out_trade_no);
   a.Str("mchid", v.mchid);
   a.Str("sub_mchid", v.sub_mchid);
@@ -6174,9 +6249,9 @@ void Body78(Archive& a, void* p) {
 }
 constexpr std::string_view kPath78[] = {"card_id", "code"};
 constexpr internal::EndpointSpec kSpec78{
-    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare",
+    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit",
     "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit",
     internal::Protocol::kApiV3,
     true,
     kPath78,
@@ -6187,12 +6262,12 @@ constexpr internal::EndpointSpec kSpec78{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest& v) {
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeBonusCommitRequest& v) {
   Body78(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepare::Prepare(
+Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeBonusCommit::Prepare(
     const Client& client, std::string_view card_id, std::string_view code, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
@@ -6200,24 +6275,20 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepare::Pre
                            &request.extra, &options);
 }
 
-// PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights
+// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare
 namespace {
 void Body79(Archive& a, void* p) {
-  auto& v = *static_cast<PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest*>(p);
-  a.OptI64("before_bonus_value", v.before_bonus_value);
-  a.OptI64("bonus_value", v.bonus_value);
-  a.OptI64("add_bonus_value", v.add_bonus_value);
-  a.Str("out_request_no", v.out_request_no);
-  a.OptBool("need_inform_bonus", v.need_inform_bonus);
-  a.OptStr("member_price_word", v.member_price_word);
-  a.OptStr("fapiao_jump_word", v.fapiao_jump_word);
-  a.Field("guide", v.guide);
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest*>(p);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.Str("mchid", v.mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.I64("bonus_value", v.bonus_value);
 }
 constexpr std::string_view kPath79[] = {"card_id", "code"};
 constexpr internal::EndpointSpec kSpec79{
-    "PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights",
-    "PATCH",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights",
+    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare",
+    "POST",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare",
     internal::Protocol::kApiV3,
     true,
     kPath79,
@@ -6228,12 +6299,12 @@ constexpr internal::EndpointSpec kSpec79{
 };
 }  // namespace
 
-void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest& v) {
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest& v) {
   Body79(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PatchMembercardOpenCardsByCardIdCodesByCodeRights::Prepare(
+Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepare::Prepare(
     const Client& client, std::string_view card_id, std::string_view code, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
@@ -6241,19 +6312,24 @@ Result<PreparedCall> PatchMembercardOpenCardsByCardIdCodesByCodeRights::Prepare(
                            &request.extra, &options);
 }
 
-// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data
+// PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights
 namespace {
 void Body80(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest*>(p);
+  auto& v = *static_cast<PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest*>(p);
+  a.OptI64("before_bonus_value", v.before_bonus_value);
+  a.OptI64("bonus_value", v.bonus_value);
+  a.OptI64("add_bonus_value", v.add_bonus_value);
   a.Str("out_request_no", v.out_request_no);
-  a.Str("service_module_id", v.service_module_id);
-  a.Field("state_setting", v.state_setting);
+  a.OptBool("need_inform_bonus", v.need_inform_bonus);
+  a.OptStr("member_price_word", v.member_price_word);
+  a.OptStr("fapiao_jump_word", v.fapiao_jump_word);
+  a.Field("guide", v.guide);
 }
 constexpr std::string_view kPath80[] = {"card_id", "code"};
 constexpr internal::EndpointSpec kSpec80{
-    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data",
-    "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data",
+    "PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights",
+    "PATCH",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights",
     internal::Protocol::kApiV3,
     true,
     kPath80,
@@ -6264,13 +6340,12 @@ constexpr internal::EndpointSpec kSpec80{
 };
 }  // namespace
 
-void Serialize(Archive& a,
-               PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest& v) {
+void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest& v) {
   Body80(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleData::Prepare(
+Result<PreparedCall> PatchMembercardOpenCardsByCardIdCodesByCodeRights::Prepare(
     const Client& client, std::string_view card_id, std::string_view code, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
@@ -6278,17 +6353,19 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleD
                            &request.extra, &options);
 }
 
-// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable
+// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data
 namespace {
 void Body81(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeUnavailableRequest*>(p);
-  a.OptStr("reason", v.reason);
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest*>(p);
+  a.Str("out_request_no", v.out_request_no);
+  a.Str("service_module_id", v.service_module_id);
+  a.Field("state_setting", v.state_setting);
 }
 constexpr std::string_view kPath81[] = {"card_id", "code"};
 constexpr internal::EndpointSpec kSpec81{
-    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable",
+    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data",
     "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data",
     internal::Protocol::kApiV3,
     true,
     kPath81,
@@ -6299,12 +6376,13 @@ constexpr internal::EndpointSpec kSpec81{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeUnavailableRequest& v) {
+void Serialize(Archive& a,
+               PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest& v) {
   Body81(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeUnavailable::Prepare(
+Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleData::Prepare(
     const Client& client, std::string_view card_id, std::string_view code, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
@@ -6312,21 +6390,55 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeUnavailable::Prep
                            &request.extra, &options);
 }
 
+// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable
+namespace {
+void Body82(Archive& a, void* p) {
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeUnavailableRequest*>(p);
+  a.OptStr("reason", v.reason);
+}
+constexpr std::string_view kPath82[] = {"card_id", "code"};
+constexpr internal::EndpointSpec kSpec82{
+    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable",
+    "POST",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable",
+    internal::Protocol::kApiV3,
+    true,
+    kPath82,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeUnavailableRequest& v) {
+  Body82(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeUnavailable::Prepare(
+    const Client& client, std::string_view card_id, std::string_view code, const Request& request,
+    CallOptions options) {
+  const std::string path[] = {std::string(card_id), std::string(code)};
+  return internal::Prepare(client, kSpec82, path, &request, nullptr, nullptr, &Body82,
+                           &request.extra, &options);
+}
+
 // GET v3/marketing/membercard-open/cards/{card_id}/decrypt-code
 namespace {
-void Query82(Archive& a, void* p) {
+void Query83(Archive& a, void* p) {
   auto& v = *static_cast<GetMembercardOpenCardsByCardIdDecryptCodeRequest*>(p);
   Archive::TextScope text(a);
   a.Str("encrypt_code", v.encrypt_code);
 }
-constexpr std::string_view kPath82[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec82{
+constexpr std::string_view kPath83[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec83{
     "GET v3/marketing/membercard-open/cards/{card_id}/decrypt-code",
     "GET",
     "v3/marketing/membercard-open/cards/{card_id}/decrypt-code",
     internal::Protocol::kApiV3,
     false,
-    kPath82,
+    kPath83,
     1,
     nullptr,
     0,
@@ -6335,7 +6447,7 @@ constexpr internal::EndpointSpec kSpec82{
 }  // namespace
 
 void Serialize(Archive& a, GetMembercardOpenCardsByCardIdDecryptCodeRequest& v) {
-  Query82(a, &v);
+  Query83(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMembercardOpenCardsByCardIdDecryptCodeResponse& v) {
@@ -6348,17 +6460,17 @@ Result<PreparedCall> GetMembercardOpenCardsByCardIdDecryptCode::Prepare(const Cl
                                                                         const Request& request,
                                                                         CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec82, path, &request, nullptr, &Query82, nullptr,
+  return internal::Prepare(client, kSpec83, path, &request, nullptr, &Query83, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenCardsByCardIdDecryptCode::Parse(const ::wechatpay::Response& response,
                                                         Response* out) {
-  return internal::ParseResponse(kSpec82, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec83, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-open/cards/{card_id}/permission-tokens
 namespace {
-void Body83(Archive& a, void* p) {
+void Body84(Archive& a, void* p) {
   auto& v = *static_cast<PostMembercardOpenCardsByCardIdPermissionTokensRequest*>(p);
   a.Str("activate_type", v.activate_type);
   a.OptBool("navigate_back_previous_page", v.navigate_back_previous_page);
@@ -6367,14 +6479,14 @@ void Body83(Archive& a, void* p) {
   a.OptStr("activate_path", v.activate_path);
   a.OptStr("outer_str", v.outer_str);
 }
-constexpr std::string_view kPath83[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec83{
+constexpr std::string_view kPath84[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec84{
     "POST v3/marketing/membercard-open/cards/{card_id}/permission-tokens",
     "POST",
     "v3/marketing/membercard-open/cards/{card_id}/permission-tokens",
     internal::Protocol::kApiV3,
     true,
-    kPath83,
+    kPath84,
     1,
     nullptr,
     0,
@@ -6383,7 +6495,7 @@ constexpr internal::EndpointSpec kSpec83{
 }  // namespace
 
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPermissionTokensRequest& v) {
-  Body83(a, &v);
+  Body84(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPermissionTokensResponse& v) {
@@ -6394,40 +6506,40 @@ void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPermissionTokensRespon
 Result<PreparedCall> PostMembercardOpenCardsByCardIdPermissionTokens::Prepare(
     const Client& client, std::string_view card_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec83, path, &request, nullptr, nullptr, &Body83,
+  return internal::Prepare(client, kSpec84, path, &request, nullptr, nullptr, &Body84,
                            &request.extra, &options);
 }
 Status PostMembercardOpenCardsByCardIdPermissionTokens::Parse(const ::wechatpay::Response& response,
                                                               Response* out) {
-  return internal::ParseResponse(kSpec83, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec84, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import
 namespace {
-void Body84(Archive& a, void* p) {
+void Body85(Archive& a, void* p) {
   auto& v = *static_cast<PostMembercardOpenCardsByCardIdPhoneMembercardImportRequest*>(p);
   a.Str("encrypted_phone_number", v.encrypted_phone_number);
   a.OptStr("code", v.code);
   a.Str("out_request_no", v.out_request_no);
 }
-constexpr std::string_view kPath84[] = {"card_id"};
-constexpr std::string_view kEncrypted84[] = {"encrypted_phone_number"};
-constexpr internal::EndpointSpec kSpec84{
+constexpr std::string_view kPath85[] = {"card_id"};
+constexpr std::string_view kEncrypted85[] = {"encrypted_phone_number"};
+constexpr internal::EndpointSpec kSpec85{
     "POST v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import",
     "POST",
     "v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import",
     internal::Protocol::kApiV3,
     true,
-    kPath84,
+    kPath85,
     1,
-    kEncrypted84,
+    kEncrypted85,
     1,
     "",
 };
 }  // namespace
 
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPhoneMembercardImportRequest& v) {
-  Body84(a, &v);
+  Body85(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPhoneMembercardImportResponse& v) {
@@ -6438,17 +6550,17 @@ void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPhoneMembercardImportR
 Result<PreparedCall> PostMembercardOpenCardsByCardIdPhoneMembercardImport::Prepare(
     const Client& client, std::string_view card_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec84, path, &request, nullptr, nullptr, &Body84,
+  return internal::Prepare(client, kSpec85, path, &request, nullptr, nullptr, &Body85,
                            &request.extra, &options);
 }
 Status PostMembercardOpenCardsByCardIdPhoneMembercardImport::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec84, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec85, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-open/cards/{card_id}/qrcode
 namespace {
-void Body85(Archive& a, void* p) {
+void Body86(Archive& a, void* p) {
   auto& v = *static_cast<PostMembercardOpenCardsByCardIdQrcodeRequest*>(p);
   a.Field("activate_type", v.activate_type);
   a.OptStr("activate_url", v.activate_url);
@@ -6456,14 +6568,14 @@ void Body85(Archive& a, void* p) {
   a.OptStr("activate_path", v.activate_path);
   a.OptStr("outer_str", v.outer_str);
 }
-constexpr std::string_view kPath85[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec85{
+constexpr std::string_view kPath86[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec86{
     "POST v3/marketing/membercard-open/cards/{card_id}/qrcode",
     "POST",
     "v3/marketing/membercard-open/cards/{card_id}/qrcode",
     internal::Protocol::kApiV3,
     true,
-    kPath85,
+    kPath86,
     1,
     nullptr,
     0,
@@ -6472,7 +6584,7 @@ constexpr internal::EndpointSpec kSpec85{
 }  // namespace
 
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdQrcodeRequest& v) {
-  Body85(a, &v);
+  Body86(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdQrcodeResponse& v) {
@@ -6485,17 +6597,17 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdQrcode::Prepare(const Client
                                                                     const Request& request,
                                                                     CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec85, path, &request, nullptr, nullptr, &Body85,
+  return internal::Prepare(client, kSpec86, path, &request, nullptr, nullptr, &Body86,
                            &request.extra, &options);
 }
 Status PostMembercardOpenCardsByCardIdQrcode::Parse(const ::wechatpay::Response& response,
                                                     Response* out) {
-  return internal::ParseResponse(kSpec85, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec86, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/membercard-open/cards/{card_id}/rights
 namespace {
-void Body86(Archive& a, void* p) {
+void Body87(Archive& a, void* p) {
   auto& v = *static_cast<PatchMembercardOpenCardsByCardIdRightsRequest*>(p);
   a.Bool("show_bonus", v.show_bonus);
   a.Bool("show_favor", v.show_favor);
@@ -6506,47 +6618,11 @@ void Body86(Archive& a, void* p) {
   a.OptBool("show_guide", v.show_guide);
   a.Field("guide", v.guide);
 }
-constexpr std::string_view kPath86[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec86{
+constexpr std::string_view kPath87[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec87{
     "PATCH v3/marketing/membercard-open/cards/{card_id}/rights",
     "PATCH",
     "v3/marketing/membercard-open/cards/{card_id}/rights",
-    internal::Protocol::kApiV3,
-    true,
-    kPath86,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdRightsRequest& v) {
-  Body86(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PatchMembercardOpenCardsByCardIdRights::Prepare(const Client& client,
-                                                                     std::string_view card_id,
-                                                                     const Request& request,
-                                                                     CallOptions options) {
-  const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec86, path, &request, nullptr, nullptr, &Body86,
-                           &request.extra, &options);
-}
-
-// POST v3/marketing/membercard-open/cards/{card_id}/service-modules
-namespace {
-void Body87(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdServiceModulesRequest*>(p);
-  a.Str("service_module_id", v.service_module_id);
-  a.Field("jump_miniprogram", v.jump_miniprogram);
-}
-constexpr std::string_view kPath87[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec87{
-    "POST v3/marketing/membercard-open/cards/{card_id}/service-modules",
-    "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/service-modules",
     internal::Protocol::kApiV3,
     true,
     kPath87,
@@ -6557,8 +6633,44 @@ constexpr internal::EndpointSpec kSpec87{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdServiceModulesRequest& v) {
+void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdRightsRequest& v) {
   Body87(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PatchMembercardOpenCardsByCardIdRights::Prepare(const Client& client,
+                                                                     std::string_view card_id,
+                                                                     const Request& request,
+                                                                     CallOptions options) {
+  const std::string path[] = {std::string(card_id)};
+  return internal::Prepare(client, kSpec87, path, &request, nullptr, nullptr, &Body87,
+                           &request.extra, &options);
+}
+
+// POST v3/marketing/membercard-open/cards/{card_id}/service-modules
+namespace {
+void Body88(Archive& a, void* p) {
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdServiceModulesRequest*>(p);
+  a.Str("service_module_id", v.service_module_id);
+  a.Field("jump_miniprogram", v.jump_miniprogram);
+}
+constexpr std::string_view kPath88[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec88{
+    "POST v3/marketing/membercard-open/cards/{card_id}/service-modules",
+    "POST",
+    "v3/marketing/membercard-open/cards/{card_id}/service-modules",
+    internal::Protocol::kApiV3,
+    true,
+    kPath88,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdServiceModulesRequest& v) {
+  Body88(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdServiceModulesResponse& v) {
@@ -6571,24 +6683,24 @@ void Serialize(Archive& a, PostMembercardOpenCardsByCardIdServiceModulesResponse
 Result<PreparedCall> PostMembercardOpenCardsByCardIdServiceModules::Prepare(
     const Client& client, std::string_view card_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec87, path, &request, nullptr, nullptr, &Body87,
+  return internal::Prepare(client, kSpec88, path, &request, nullptr, nullptr, &Body88,
                            &request.extra, &options);
 }
 Status PostMembercardOpenCardsByCardIdServiceModules::Parse(const ::wechatpay::Response& response,
                                                             Response* out) {
-  return internal::ParseResponse(kSpec87, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec88, response, &internal::SerializeErased<Response>, out);
 }
 
 // DELETE v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}
 namespace {
-constexpr std::string_view kPath88[] = {"card_id", "service_module_id"};
-constexpr internal::EndpointSpec kSpec88{
+constexpr std::string_view kPath89[] = {"card_id", "service_module_id"};
+constexpr internal::EndpointSpec kSpec89{
     "DELETE v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}",
     "DELETE",
     "v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath88,
+    kPath89,
     2,
     nullptr,
     0,
@@ -6605,25 +6717,25 @@ Result<PreparedCall> DeleteMembercardOpenCardsByCardIdServiceModulesByServiceMod
     const Client& client, std::string_view card_id, std::string_view service_module_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(service_module_id)};
-  return internal::Prepare(client, kSpec88, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec89, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 
 // PATCH v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}
 namespace {
-void Body89(Archive& a, void* p) {
+void Body90(Archive& a, void* p) {
   auto& v =
       *static_cast<PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest*>(p);
   a.Field("jump_miniprogram", v.jump_miniprogram);
 }
-constexpr std::string_view kPath89[] = {"card_id", "service_module_id"};
-constexpr internal::EndpointSpec kSpec89{
+constexpr std::string_view kPath90[] = {"card_id", "service_module_id"};
+constexpr internal::EndpointSpec kSpec90{
     "PATCH v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}",
     "PATCH",
     "v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}",
     internal::Protocol::kApiV3,
     true,
-    kPath89,
+    kPath90,
     2,
     nullptr,
     0,
@@ -6633,7 +6745,7 @@ constexpr internal::EndpointSpec kSpec89{
 
 void Serialize(Archive& a,
                PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest& v) {
-  Body89(a, &v);
+  Body90(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -6648,63 +6760,26 @@ Result<PreparedCall> PatchMembercardOpenCardsByCardIdServiceModulesByServiceModu
     const Client& client, std::string_view card_id, std::string_view service_module_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(service_module_id)};
-  return internal::Prepare(client, kSpec89, path, &request, nullptr, nullptr, &Body89,
+  return internal::Prepare(client, kSpec90, path, &request, nullptr, nullptr, &Body90,
                            &request.extra, &options);
 }
 Status PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec89, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec90, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-open/cards/{card_id}/upgrade
 namespace {
-void Body90(Archive& a, void* p) {
+void Body91(Archive& a, void* p) {
   auto& v = *static_cast<PostMembercardOpenCardsByCardIdUpgradeRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("appid", v.appid);
 }
-constexpr std::string_view kPath90[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec90{
+constexpr std::string_view kPath91[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec91{
     "POST v3/marketing/membercard-open/cards/{card_id}/upgrade",
     "POST",
     "v3/marketing/membercard-open/cards/{card_id}/upgrade",
-    internal::Protocol::kApiV3,
-    true,
-    kPath90,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdUpgradeRequest& v) {
-  Body90(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMembercardOpenCardsByCardIdUpgrade::Prepare(const Client& client,
-                                                                     std::string_view card_id,
-                                                                     const Request& request,
-                                                                     CallOptions options) {
-  const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec90, path, &request, nullptr, nullptr, &Body90,
-                           &request.extra, &options);
-}
-
-// POST v3/marketing/membercard-open/cards/{card_id}/users/import
-namespace {
-void Body91(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdUsersImportRequest*>(p);
-  a.Str("openid", v.openid);
-  a.OptStr("code", v.code);
-  a.Str("out_request_no", v.out_request_no);
-}
-constexpr std::string_view kPath91[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec91{
-    "POST v3/marketing/membercard-open/cards/{card_id}/users/import",
-    "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/users/import",
     internal::Protocol::kApiV3,
     true,
     kPath91,
@@ -6715,8 +6790,45 @@ constexpr internal::EndpointSpec kSpec91{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdUsersImportRequest& v) {
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdUpgradeRequest& v) {
   Body91(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMembercardOpenCardsByCardIdUpgrade::Prepare(const Client& client,
+                                                                     std::string_view card_id,
+                                                                     const Request& request,
+                                                                     CallOptions options) {
+  const std::string path[] = {std::string(card_id)};
+  return internal::Prepare(client, kSpec91, path, &request, nullptr, nullptr, &Body91,
+                           &request.extra, &options);
+}
+
+// POST v3/marketing/membercard-open/cards/{card_id}/users/import
+namespace {
+void Body92(Archive& a, void* p) {
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdUsersImportRequest*>(p);
+  a.Str("openid", v.openid);
+  a.OptStr("code", v.code);
+  a.Str("out_request_no", v.out_request_no);
+}
+constexpr std::string_view kPath92[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec92{
+    "POST v3/marketing/membercard-open/cards/{card_id}/users/import",
+    "POST",
+    "v3/marketing/membercard-open/cards/{card_id}/users/import",
+    internal::Protocol::kApiV3,
+    true,
+    kPath92,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdUsersImportRequest& v) {
+  Body92(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdUsersImportResponse& v) {
@@ -6729,64 +6841,29 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdUsersImport::Prepare(const C
                                                                          const Request& request,
                                                                          CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec91, path, &request, nullptr, nullptr, &Body91,
+  return internal::Prepare(client, kSpec92, path, &request, nullptr, nullptr, &Body92,
                            &request.extra, &options);
 }
 Status PostMembercardOpenCardsByCardIdUsersImport::Parse(const ::wechatpay::Response& response,
                                                          Response* out) {
-  return internal::ParseResponse(kSpec91, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec92, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-open/phonenumber-member/import
 namespace {
-void Body92(Archive& a, void* p) {
+void Body93(Archive& a, void* p) {
   auto& v = *static_cast<PostMembercardOpenPhonenumberMemberImportRequest*>(p);
   a.Field("member_information", v.member_information);
   a.Str("encrypted_phone_number", v.encrypted_phone_number);
   a.OptStr("outer_str", v.outer_str);
 }
-constexpr std::string_view kEncrypted92[] = {"encrypted_phone_number"};
-constexpr internal::EndpointSpec kSpec92{
+constexpr std::string_view kEncrypted93[] = {"encrypted_phone_number"};
+constexpr internal::EndpointSpec kSpec93{
     "POST v3/marketing/membercard-open/phonenumber-member/import",
     "POST",
     "v3/marketing/membercard-open/phonenumber-member/import",
     internal::Protocol::kApiV3,
     true,
-    nullptr,
-    0,
-    kEncrypted92,
-    1,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMembercardOpenPhonenumberMemberImportRequest& v) {
-  Body92(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMembercardOpenPhonenumberMemberImport::Prepare(const Client& client,
-                                                                        const Request& request,
-                                                                        CallOptions options) {
-  return internal::Prepare(client, kSpec92, nullptr, &request, nullptr, nullptr, &Body92,
-                           &request.extra, &options);
-}
-
-// GET v3/marketing/membercard-open/phonenumber-member/search
-namespace {
-void Query93(Archive& a, void* p) {
-  auto& v = *static_cast<GetMembercardOpenPhonenumberMemberSearchRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("card_id", v.card_id);
-  a.Str("encrypted_phone_number", v.encrypted_phone_number);
-}
-constexpr std::string_view kEncrypted93[] = {"query:encrypted_phone_number"};
-constexpr internal::EndpointSpec kSpec93{
-    "GET v3/marketing/membercard-open/phonenumber-member/search",
-    "GET",
-    "v3/marketing/membercard-open/phonenumber-member/search",
-    internal::Protocol::kApiV3,
-    false,
     nullptr,
     0,
     kEncrypted93,
@@ -6795,8 +6872,43 @@ constexpr internal::EndpointSpec kSpec93{
 };
 }  // namespace
 
+void Serialize(Archive& a, PostMembercardOpenPhonenumberMemberImportRequest& v) {
+  Body93(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMembercardOpenPhonenumberMemberImport::Prepare(const Client& client,
+                                                                        const Request& request,
+                                                                        CallOptions options) {
+  return internal::Prepare(client, kSpec93, nullptr, &request, nullptr, nullptr, &Body93,
+                           &request.extra, &options);
+}
+
+// GET v3/marketing/membercard-open/phonenumber-member/search
+namespace {
+void Query94(Archive& a, void* p) {
+  auto& v = *static_cast<GetMembercardOpenPhonenumberMemberSearchRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("card_id", v.card_id);
+  a.Str("encrypted_phone_number", v.encrypted_phone_number);
+}
+constexpr std::string_view kEncrypted94[] = {"query:encrypted_phone_number"};
+constexpr internal::EndpointSpec kSpec94{
+    "GET v3/marketing/membercard-open/phonenumber-member/search",
+    "GET",
+    "v3/marketing/membercard-open/phonenumber-member/search",
+    internal::Protocol::kApiV3,
+    false,
+    nullptr,
+    0,
+    kEncrypted94,
+    1,
+    "",
+};
+}  // namespace
+
 void Serialize(Archive& a, GetMembercardOpenPhonenumberMemberSearchRequest& v) {
-  Query93(a, &v);
+  Query94(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMembercardOpenPhonenumberMemberSearchResponse& v) {
@@ -6808,17 +6920,17 @@ void Serialize(Archive& a, GetMembercardOpenPhonenumberMemberSearchResponse& v) 
 Result<PreparedCall> GetMembercardOpenPhonenumberMemberSearch::Prepare(const Client& client,
                                                                        const Request& request,
                                                                        CallOptions options) {
-  return internal::Prepare(client, kSpec93, nullptr, &request, nullptr, &Query93, nullptr,
+  return internal::Prepare(client, kSpec94, nullptr, &request, nullptr, &Query94, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenPhonenumberMemberSearch::Parse(const ::wechatpay::Response& response,
                                                        Response* out) {
-  return internal::ParseResponse(kSpec93, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec94, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-open/user/cards
 namespace {
-void Query94(Archive& a, void* p) {
+void Query95(Archive& a, void* p) {
   auto& v = *static_cast<GetMembercardOpenUserCardsRequest*>(p);
   Archive::TextScope text(a);
   a.Str("openid", v.openid);
@@ -6826,7 +6938,7 @@ void Query94(Archive& a, void* p) {
   a.I64("offset", v.offset);
   a.I64("limit", v.limit);
 }
-constexpr internal::EndpointSpec kSpec94{
+constexpr internal::EndpointSpec kSpec95{
     "GET v3/marketing/membercard-open/user/cards",
     "GET",
     "v3/marketing/membercard-open/user/cards",
@@ -6841,7 +6953,7 @@ constexpr internal::EndpointSpec kSpec94{
 }  // namespace
 
 void Serialize(Archive& a, GetMembercardOpenUserCardsRequest& v) {
-  Query94(a, &v);
+  Query95(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMembercardOpenUserCardsResponse& v) {
@@ -6855,16 +6967,16 @@ void Serialize(Archive& a, GetMembercardOpenUserCardsResponse& v) {
 Result<PreparedCall> GetMembercardOpenUserCards::Prepare(const Client& client,
                                                          const Request& request,
                                                          CallOptions options) {
-  return internal::Prepare(client, kSpec94, nullptr, &request, nullptr, &Query94, nullptr,
+  return internal::Prepare(client, kSpec95, nullptr, &request, nullptr, &Query95, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenUserCards::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec94, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec95, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/delivery-plan/delivery-plans
 namespace {
-void Body95(Archive& a, void* p) {
+void Body96(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerDeliveryPlanDeliveryPlansRequest*>(p);
   a.Str("out_request_no", v.out_request_no);
   a.Str("brand_id", v.brand_id);
@@ -6881,7 +6993,7 @@ void Body95(Archive& a, void* p) {
   a.Field("usage_mode", v.usage_mode);
   a.OptStr("stock_bundle_id", v.stock_bundle_id);
 }
-constexpr internal::EndpointSpec kSpec95{
+constexpr internal::EndpointSpec kSpec96{
     "POST v3/marketing/partner/delivery-plan/delivery-plans",
     "POST",
     "v3/marketing/partner/delivery-plan/delivery-plans",
@@ -6896,7 +7008,7 @@ constexpr internal::EndpointSpec kSpec95{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerDeliveryPlanDeliveryPlansRequest& v) {
-  Body95(a, &v);
+  Body96(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerDeliveryPlanDeliveryPlansResponse& v) {
@@ -6907,17 +7019,17 @@ void Serialize(Archive& a, PostPartnerDeliveryPlanDeliveryPlansResponse& v) {
 Result<PreparedCall> PostPartnerDeliveryPlanDeliveryPlans::Prepare(const Client& client,
                                                                    const Request& request,
                                                                    CallOptions options) {
-  return internal::Prepare(client, kSpec95, nullptr, &request, nullptr, nullptr, &Body95,
+  return internal::Prepare(client, kSpec96, nullptr, &request, nullptr, nullptr, &Body96,
                            &request.extra, &options);
 }
 Status PostPartnerDeliveryPlanDeliveryPlans::Parse(const ::wechatpay::Response& response,
                                                    Response* out) {
-  return internal::ParseResponse(kSpec95, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec96, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans
 namespace {
-void Query96(Archive& a, void* p) {
+void Query97(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest*>(p);
   Archive::TextScope text(a);
   a.OptI64("page_size", v.page_size);
@@ -6926,14 +7038,14 @@ void Query96(Archive& a, void* p) {
   a.Field("audit_state", v.audit_state);
   a.OptStr("plan_id", v.plan_id);
 }
-constexpr std::string_view kPath96[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec96{
+constexpr std::string_view kPath97[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec97{
     "GET v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans",
     "GET",
     "v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans",
     internal::Protocol::kApiV3,
     false,
-    kPath96,
+    kPath97,
     1,
     nullptr,
     0,
@@ -6942,7 +7054,7 @@ constexpr internal::EndpointSpec kSpec96{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest& v) {
-  Query96(a, &v);
+  Query97(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse& v) {
@@ -6954,29 +7066,29 @@ void Serialize(Archive& a, GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryP
 Result<PreparedCall> GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlans::Prepare(
     const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec96, path, &request, nullptr, &Query96, nullptr,
+  return internal::Prepare(client, kSpec97, path, &request, nullptr, &Query97, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlans::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec96, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec97, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}
 namespace {
-void Body97(Archive& a, void* p) {
+void Body98(Archive& a, void* p) {
   auto& v = *static_cast<PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest*>(p);
   a.Field("modify_content", v.modify_content);
   a.OptStr("out_request_no", v.out_request_no);
 }
-constexpr std::string_view kPath97[] = {"plan_id"};
-constexpr internal::EndpointSpec kSpec97{
+constexpr std::string_view kPath98[] = {"plan_id"};
+constexpr internal::EndpointSpec kSpec98{
     "PATCH v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}",
     "PATCH",
     "v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}",
     internal::Protocol::kApiV3,
     true,
-    kPath97,
+    kPath98,
     1,
     nullptr,
     0,
@@ -6985,7 +7097,7 @@ constexpr internal::EndpointSpec kSpec97{
 }  // namespace
 
 void Serialize(Archive& a, PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest& v) {
-  Body97(a, &v);
+  Body98(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse& v) {
@@ -6996,24 +7108,24 @@ void Serialize(Archive& a, PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse
 Result<PreparedCall> PatchPartnerDeliveryPlanDeliveryPlansByPlanId::Prepare(
     const Client& client, std::string_view plan_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(plan_id)};
-  return internal::Prepare(client, kSpec97, path, &request, nullptr, nullptr, &Body97,
+  return internal::Prepare(client, kSpec98, path, &request, nullptr, nullptr, &Body98,
                            &request.extra, &options);
 }
 Status PatchPartnerDeliveryPlanDeliveryPlansByPlanId::Parse(const ::wechatpay::Response& response,
                                                             Response* out) {
-  return internal::ParseResponse(kSpec97, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec98, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}/terminate
 namespace {
-constexpr std::string_view kPath98[] = {"plan_id"};
-constexpr internal::EndpointSpec kSpec98{
+constexpr std::string_view kPath99[] = {"plan_id"};
+constexpr internal::EndpointSpec kSpec99{
     "POST v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}/terminate",
     "POST",
     "v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}/terminate",
     internal::Protocol::kApiV3,
     false,
-    kPath98,
+    kPath99,
     1,
     nullptr,
     0,
@@ -7028,24 +7140,24 @@ void Serialize(Archive& a, PostPartnerDeliveryPlanDeliveryPlansByPlanIdTerminate
 Result<PreparedCall> PostPartnerDeliveryPlanDeliveryPlansByPlanIdTerminate::Prepare(
     const Client& client, std::string_view plan_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(plan_id)};
-  return internal::Prepare(client, kSpec98, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec99, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 
 // POST v3/marketing/partner/delivery-plan/{sp_mchid}/notify-url
 namespace {
-void Body99(Archive& a, void* p) {
+void Body100(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerDeliveryPlanBySpMchidNotifyUrlRequest*>(p);
   a.Str("notify_url", v.notify_url);
 }
-constexpr std::string_view kPath99[] = {"sp_mchid"};
-constexpr internal::EndpointSpec kSpec99{
+constexpr std::string_view kPath100[] = {"sp_mchid"};
+constexpr internal::EndpointSpec kSpec100{
     "POST v3/marketing/partner/delivery-plan/{sp_mchid}/notify-url",
     "POST",
     "v3/marketing/partner/delivery-plan/{sp_mchid}/notify-url",
     internal::Protocol::kApiV3,
     true,
-    kPath99,
+    kPath100,
     1,
     nullptr,
     0,
@@ -7054,7 +7166,7 @@ constexpr internal::EndpointSpec kSpec99{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerDeliveryPlanBySpMchidNotifyUrlRequest& v) {
-  Body99(a, &v);
+  Body100(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse& v) {
@@ -7067,17 +7179,17 @@ Result<PreparedCall> PostPartnerDeliveryPlanBySpMchidNotifyUrl::Prepare(const Cl
                                                                         const Request& request,
                                                                         CallOptions options) {
   const std::string path[] = {std::string(sp_mchid)};
-  return internal::Prepare(client, kSpec99, path, &request, nullptr, nullptr, &Body99,
+  return internal::Prepare(client, kSpec100, path, &request, nullptr, nullptr, &Body100,
                            &request.extra, &options);
 }
 Status PostPartnerDeliveryPlanBySpMchidNotifyUrl::Parse(const ::wechatpay::Response& response,
                                                         Response* out) {
-  return internal::ParseResponse(kSpec99, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec100, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/image-generation-tasks
 namespace {
-void Body100(Archive& a, void* p) {
+void Body101(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponImageGenerationTasksRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("task_id", v.task_id);
@@ -7085,7 +7197,7 @@ void Body100(Archive& a, void* p) {
   a.Field("combine_image", v.combine_image);
   a.Field("cut_out", v.cut_out);
 }
-constexpr internal::EndpointSpec kSpec100{
+constexpr internal::EndpointSpec kSpec101{
     "POST v3/marketing/partner/product-coupon/image-generation-tasks",
     "POST",
     "v3/marketing/partner/product-coupon/image-generation-tasks",
@@ -7100,7 +7212,7 @@ constexpr internal::EndpointSpec kSpec100{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponImageGenerationTasksRequest& v) {
-  Body100(a, &v);
+  Body101(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponImageGenerationTasksResponse& v) {
@@ -7112,30 +7224,30 @@ void Serialize(Archive& a, PostPartnerProductCouponImageGenerationTasksResponse&
 Result<PreparedCall> PostPartnerProductCouponImageGenerationTasks::Prepare(const Client& client,
                                                                            const Request& request,
                                                                            CallOptions options) {
-  return internal::Prepare(client, kSpec100, nullptr, &request, nullptr, nullptr, &Body100,
+  return internal::Prepare(client, kSpec101, nullptr, &request, nullptr, nullptr, &Body101,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponImageGenerationTasks::Parse(const ::wechatpay::Response& response,
                                                            Response* out) {
-  return internal::ParseResponse(kSpec100, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec101, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}
 namespace {
-void Query101(Archive& a, void* p) {
+void Query102(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnerProductCouponImageGenerationTasksByTaskIdRequest*>(p);
   Archive::TextScope text(a);
   a.Str("brand_id", v.brand_id);
   a.Field("image_generation_type", v.image_generation_type);
 }
-constexpr std::string_view kPath101[] = {"task_id"};
-constexpr internal::EndpointSpec kSpec101{
+constexpr std::string_view kPath102[] = {"task_id"};
+constexpr internal::EndpointSpec kSpec102{
     "GET v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}",
     "GET",
     "v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath101,
+    kPath102,
     1,
     nullptr,
     0,
@@ -7144,7 +7256,7 @@ constexpr internal::EndpointSpec kSpec101{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnerProductCouponImageGenerationTasksByTaskIdRequest& v) {
-  Query101(a, &v);
+  Query102(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerProductCouponImageGenerationTasksByTaskIdResponse& v) {
@@ -7160,22 +7272,22 @@ void Serialize(Archive& a, GetPartnerProductCouponImageGenerationTasksByTaskIdRe
 Result<PreparedCall> GetPartnerProductCouponImageGenerationTasksByTaskId::Prepare(
     const Client& client, std::string_view task_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(task_id)};
-  return internal::Prepare(client, kSpec101, path, &request, nullptr, &Query101, nullptr,
+  return internal::Prepare(client, kSpec102, path, &request, nullptr, &Query102, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponImageGenerationTasksByTaskId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec101, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec102, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/media/upload-image
 namespace {
-void Body102(Archive& a, void* p) {
+void Body103(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponMediaUploadImageRequest*>(p);
   a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
-constexpr internal::EndpointSpec kSpec102{
+constexpr internal::EndpointSpec kSpec103{
     "POST v3/marketing/partner/product-coupon/media/upload-image",
     "POST",
     "v3/marketing/partner/product-coupon/media/upload-image",
@@ -7190,7 +7302,7 @@ constexpr internal::EndpointSpec kSpec102{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponMediaUploadImageRequest& v) {
-  Body102(a, &v);
+  Body103(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponMediaUploadImageResponse& v) {
@@ -7201,17 +7313,17 @@ void Serialize(Archive& a, PostPartnerProductCouponMediaUploadImageResponse& v) 
 Result<PreparedCall> PostPartnerProductCouponMediaUploadImage::Prepare(const Client& client,
                                                                        const Request& request,
                                                                        CallOptions options) {
-  return internal::Prepare(client, kSpec102, nullptr, &request, nullptr, nullptr, &Body102,
+  return internal::Prepare(client, kSpec103, nullptr, &request, nullptr, nullptr, &Body103,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponMediaUploadImage::Parse(const ::wechatpay::Response& response,
                                                        Response* out) {
-  return internal::ParseResponse(kSpec102, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec103, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/notify-configs
 namespace {
-constexpr internal::EndpointSpec kSpec103{
+constexpr internal::EndpointSpec kSpec104{
     "GET v3/marketing/partner/product-coupon/notify-configs",
     "GET",
     "v3/marketing/partner/product-coupon/notify-configs",
@@ -7235,21 +7347,21 @@ void Serialize(Archive& a, GetPartnerProductCouponNotifyConfigsResponse& v) {
 Result<PreparedCall> GetPartnerProductCouponNotifyConfigs::Prepare(const Client& client,
                                                                    const Request& request,
                                                                    CallOptions options) {
-  return internal::Prepare(client, kSpec103, nullptr, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec104, nullptr, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponNotifyConfigs::Parse(const ::wechatpay::Response& response,
                                                    Response* out) {
-  return internal::ParseResponse(kSpec103, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec104, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/notify-configs
 namespace {
-void Body104(Archive& a, void* p) {
+void Body105(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponNotifyConfigsRequest*>(p);
   a.Str("notify_url", v.notify_url);
 }
-constexpr internal::EndpointSpec kSpec104{
+constexpr internal::EndpointSpec kSpec105{
     "POST v3/marketing/partner/product-coupon/notify-configs",
     "POST",
     "v3/marketing/partner/product-coupon/notify-configs",
@@ -7264,7 +7376,7 @@ constexpr internal::EndpointSpec kSpec104{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponNotifyConfigsRequest& v) {
-  Body104(a, &v);
+  Body105(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponNotifyConfigsResponse& v) {
@@ -7276,17 +7388,17 @@ void Serialize(Archive& a, PostPartnerProductCouponNotifyConfigsResponse& v) {
 Result<PreparedCall> PostPartnerProductCouponNotifyConfigs::Prepare(const Client& client,
                                                                     const Request& request,
                                                                     CallOptions options) {
-  return internal::Prepare(client, kSpec104, nullptr, &request, nullptr, nullptr, &Body104,
+  return internal::Prepare(client, kSpec105, nullptr, &request, nullptr, nullptr, &Body105,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponNotifyConfigs::Parse(const ::wechatpay::Response& response,
                                                     Response* out) {
-  return internal::ParseResponse(kSpec104, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec105, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/product-coupons
 namespace {
-void Body105(Archive& a, void* p) {
+void Body106(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponProductCouponsRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
@@ -7299,7 +7411,7 @@ void Body105(Archive& a, void* p) {
   a.OptStr("out_product_no", v.out_product_no);
   a.Field("stock", v.stock);
 }
-constexpr internal::EndpointSpec kSpec105{
+constexpr internal::EndpointSpec kSpec106{
     "POST v3/marketing/partner/product-coupon/product-coupons",
     "POST",
     "v3/marketing/partner/product-coupon/product-coupons",
@@ -7314,7 +7426,7 @@ constexpr internal::EndpointSpec kSpec105{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponProductCouponsRequest& v) {
-  Body105(a, &v);
+  Body106(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponProductCouponsResponse& v) {
@@ -7335,29 +7447,29 @@ void Serialize(Archive& a, PostPartnerProductCouponProductCouponsResponse& v) {
 Result<PreparedCall> PostPartnerProductCouponProductCoupons::Prepare(const Client& client,
                                                                      const Request& request,
                                                                      CallOptions options) {
-  return internal::Prepare(client, kSpec105, nullptr, &request, nullptr, nullptr, &Body105,
+  return internal::Prepare(client, kSpec106, nullptr, &request, nullptr, nullptr, &Body106,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCoupons::Parse(const ::wechatpay::Response& response,
                                                      Response* out) {
-  return internal::ParseResponse(kSpec105, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec106, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}
 namespace {
-void Query106(Archive& a, void* p) {
+void Query107(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnerProductCouponProductCouponsByProductCouponIdRequest*>(p);
   Archive::TextScope text(a);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath106[] = {"product_coupon_id"};
-constexpr internal::EndpointSpec kSpec106{
+constexpr std::string_view kPath107[] = {"product_coupon_id"};
+constexpr internal::EndpointSpec kSpec107{
     "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}",
     "GET",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath106,
+    kPath107,
     1,
     nullptr,
     0,
@@ -7366,7 +7478,7 @@ constexpr internal::EndpointSpec kSpec106{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnerProductCouponProductCouponsByProductCouponIdRequest& v) {
-  Query106(a, &v);
+  Query107(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerProductCouponProductCouponsByProductCouponIdResponse& v) {
@@ -7390,30 +7502,30 @@ Result<PreparedCall> GetPartnerProductCouponProductCouponsByProductCouponId::Pre
     const Client& client, std::string_view product_coupon_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id)};
-  return internal::Prepare(client, kSpec106, path, &request, nullptr, &Query106, nullptr,
+  return internal::Prepare(client, kSpec107, path, &request, nullptr, &Query107, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponProductCouponsByProductCouponId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec106, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec107, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}
 namespace {
-void Body107(Archive& a, void* p) {
+void Body108(Archive& a, void* p) {
   auto& v = *static_cast<PatchPartnerProductCouponProductCouponsByProductCouponIdRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
   a.Field("display_info", v.display_info);
 }
-constexpr std::string_view kPath107[] = {"product_coupon_id"};
-constexpr internal::EndpointSpec kSpec107{
+constexpr std::string_view kPath108[] = {"product_coupon_id"};
+constexpr internal::EndpointSpec kSpec108{
     "PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}",
     "PATCH",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}",
     internal::Protocol::kApiV3,
     true,
-    kPath107,
+    kPath108,
     1,
     nullptr,
     0,
@@ -7422,7 +7534,7 @@ constexpr internal::EndpointSpec kSpec107{
 }  // namespace
 
 void Serialize(Archive& a, PatchPartnerProductCouponProductCouponsByProductCouponIdRequest& v) {
-  Body107(a, &v);
+  Body108(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchPartnerProductCouponProductCouponsByProductCouponIdResponse& v) {
@@ -7446,31 +7558,31 @@ Result<PreparedCall> PatchPartnerProductCouponProductCouponsByProductCouponId::P
     const Client& client, std::string_view product_coupon_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id)};
-  return internal::Prepare(client, kSpec107, path, &request, nullptr, nullptr, &Body107,
+  return internal::Prepare(client, kSpec108, path, &request, nullptr, nullptr, &Body108,
                            &request.extra, &options);
 }
 Status PatchPartnerProductCouponProductCouponsByProductCouponId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec107, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec108, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate
 namespace {
-void Body108(Archive& a, void* p) {
+void Body109(Archive& a, void* p) {
   auto& v =
       *static_cast<PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
   a.Str("deactivate_reason", v.deactivate_reason);
 }
-constexpr std::string_view kPath108[] = {"product_coupon_id"};
-constexpr internal::EndpointSpec kSpec108{
+constexpr std::string_view kPath109[] = {"product_coupon_id"};
+constexpr internal::EndpointSpec kSpec109{
     "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate",
     "POST",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate",
     internal::Protocol::kApiV3,
     true,
-    kPath108,
+    kPath109,
     1,
     nullptr,
     0,
@@ -7480,7 +7592,7 @@ constexpr internal::EndpointSpec kSpec108{
 
 void Serialize(Archive& a,
                PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest& v) {
-  Body108(a, &v);
+  Body109(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -7505,31 +7617,31 @@ Result<PreparedCall> PostPartnerProductCouponProductCouponsByProductCouponIdDeac
     const Client& client, std::string_view product_coupon_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id)};
-  return internal::Prepare(client, kSpec108, path, &request, nullptr, nullptr, &Body108,
+  return internal::Prepare(client, kSpec109, path, &request, nullptr, nullptr, &Body109,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCouponsByProductCouponIdDeactivate::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec108, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec109, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles
 namespace {
-void Body109(Archive& a, void* p) {
+void Body110(Archive& a, void* p) {
   auto& v =
       *static_cast<PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
   a.Field("stock_bundle", v.stock_bundle);
 }
-constexpr std::string_view kPath109[] = {"product_coupon_id"};
-constexpr internal::EndpointSpec kSpec109{
+constexpr std::string_view kPath110[] = {"product_coupon_id"};
+constexpr internal::EndpointSpec kSpec110{
     "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles",
     "POST",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles",
     internal::Protocol::kApiV3,
     true,
-    kPath109,
+    kPath110,
     1,
     nullptr,
     0,
@@ -7539,7 +7651,7 @@ constexpr internal::EndpointSpec kSpec109{
 
 void Serialize(Archive& a,
                PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest& v) {
-  Body109(a, &v);
+  Body110(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -7553,18 +7665,18 @@ Result<PreparedCall> PostPartnerProductCouponProductCouponsByProductCouponIdStoc
     const Client& client, std::string_view product_coupon_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id)};
-  return internal::Prepare(client, kSpec109, path, &request, nullptr, nullptr, &Body109,
+  return internal::Prepare(client, kSpec110, path, &request, nullptr, nullptr, &Body110,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCouponsByProductCouponIdStockBundles::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec109, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec110, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}
 namespace {
-void Body110(Archive& a, void* p) {
+void Body111(Archive& a, void* p) {
   auto& v = *static_cast<
       PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest*>(
       p);
@@ -7576,8 +7688,8 @@ void Body110(Archive& a, void* p) {
   a.Field("store_scope", v.store_scope);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath110[] = {"product_coupon_id", "stock_bundle_id"};
-constexpr internal::EndpointSpec kSpec110{
+constexpr std::string_view kPath111[] = {"product_coupon_id", "stock_bundle_id"};
+constexpr internal::EndpointSpec kSpec111{
     "PATCH "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/"
     "{stock_bundle_id}",
@@ -7586,7 +7698,7 @@ constexpr internal::EndpointSpec kSpec110{
     "{stock_bundle_id}",
     internal::Protocol::kApiV3,
     true,
-    kPath110,
+    kPath111,
     2,
     nullptr,
     0,
@@ -7597,7 +7709,7 @@ constexpr internal::EndpointSpec kSpec110{
 void Serialize(
     Archive& a,
     PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest& v) {
-  Body110(a, &v);
+  Body111(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -7614,26 +7726,26 @@ PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundl
     const Client& client, std::string_view product_coupon_id, std::string_view stock_bundle_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_bundle_id)};
-  return internal::Prepare(client, kSpec110, path, &request, nullptr, nullptr, &Body110,
+  return internal::Prepare(client, kSpec111, path, &request, nullptr, nullptr, &Body111,
                            &request.extra, &options);
 }
 Status PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec110, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec111, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/associate-stores
 namespace {
-void Body111(Archive& a, void* p) {
+void Body112(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest*>(
       p);
   a.Str("brand_id", v.brand_id);
   a.Field("store_list", v.store_list);
 }
-constexpr std::string_view kPath111[] = {"product_coupon_id", "stock_bundle_id"};
-constexpr internal::EndpointSpec kSpec111{
+constexpr std::string_view kPath112[] = {"product_coupon_id", "stock_bundle_id"};
+constexpr internal::EndpointSpec kSpec112{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/"
     "{stock_bundle_id}/associate-stores",
@@ -7642,7 +7754,7 @@ constexpr internal::EndpointSpec kSpec111{
     "{stock_bundle_id}/associate-stores",
     internal::Protocol::kApiV3,
     true,
-    kPath111,
+    kPath112,
     2,
     nullptr,
     0,
@@ -7654,7 +7766,7 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest&
         v) {
-  Body111(a, &v);
+  Body112(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -7672,27 +7784,27 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundle
     Prepare(const Client& client, std::string_view product_coupon_id,
             std::string_view stock_bundle_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_bundle_id)};
-  return internal::Prepare(client, kSpec111, path, &request, nullptr, nullptr, &Body111,
+  return internal::Prepare(client, kSpec112, path, &request, nullptr, nullptr, &Body112,
                            &request.extra, &options);
 }
 Status
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStores::
     Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec111, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec112, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/disassociate-stores
 namespace {
-void Body112(Archive& a, void* p) {
+void Body113(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest*>(
       p);
   a.Str("brand_id", v.brand_id);
   a.Field("store_list", v.store_list);
 }
-constexpr std::string_view kPath112[] = {"product_coupon_id", "stock_bundle_id"};
-constexpr internal::EndpointSpec kSpec112{
+constexpr std::string_view kPath113[] = {"product_coupon_id", "stock_bundle_id"};
+constexpr internal::EndpointSpec kSpec113{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/"
     "{stock_bundle_id}/disassociate-stores",
@@ -7701,7 +7813,7 @@ constexpr internal::EndpointSpec kSpec112{
     "{stock_bundle_id}/disassociate-stores",
     internal::Protocol::kApiV3,
     true,
-    kPath112,
+    kPath113,
     2,
     nullptr,
     0,
@@ -7713,7 +7825,7 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest&
         v) {
-  Body112(a, &v);
+  Body113(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -7731,19 +7843,19 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundle
     Prepare(const Client& client, std::string_view product_coupon_id,
             std::string_view stock_bundle_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_bundle_id)};
-  return internal::Prepare(client, kSpec112, path, &request, nullptr, nullptr, &Body112,
+  return internal::Prepare(client, kSpec113, path, &request, nullptr, nullptr, &Body113,
                            &request.extra, &options);
 }
 Status
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStores::
     Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec112, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec113, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/update-budget
 namespace {
-void Body113(Archive& a, void* p) {
+void Body114(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest*>(
       p);
@@ -7755,8 +7867,8 @@ void Body113(Archive& a, void* p) {
   a.OptI64("target_max_count_per_day", v.target_max_count_per_day);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath113[] = {"product_coupon_id", "stock_bundle_id"};
-constexpr internal::EndpointSpec kSpec113{
+constexpr std::string_view kPath114[] = {"product_coupon_id", "stock_bundle_id"};
+constexpr internal::EndpointSpec kSpec114{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/"
     "{stock_bundle_id}/update-budget",
@@ -7765,7 +7877,7 @@ constexpr internal::EndpointSpec kSpec113{
     "{stock_bundle_id}/update-budget",
     internal::Protocol::kApiV3,
     true,
-    kPath113,
+    kPath114,
     2,
     nullptr,
     0,
@@ -7777,7 +7889,7 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest&
         v) {
-  Body113(a, &v);
+  Body114(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -7794,18 +7906,18 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundle
     Prepare(const Client& client, std::string_view product_coupon_id,
             std::string_view stock_bundle_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_bundle_id)};
-  return internal::Prepare(client, kSpec113, path, &request, nullptr, nullptr, &Body113,
+  return internal::Prepare(client, kSpec114, path, &request, nullptr, nullptr, &Body114,
                            &request.extra, &options);
 }
 Status
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudget::
     Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec113, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec114, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks
 namespace {
-void Query114(Archive& a, void* p) {
+void Query115(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest*>(p);
   Archive::TextScope text(a);
   a.Field("state", v.state);
@@ -7813,14 +7925,14 @@ void Query114(Archive& a, void* p) {
   a.OptStr("page_token", v.page_token);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath114[] = {"product_coupon_id"};
-constexpr internal::EndpointSpec kSpec114{
+constexpr std::string_view kPath115[] = {"product_coupon_id"};
+constexpr internal::EndpointSpec kSpec115{
     "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks",
     "GET",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks",
     internal::Protocol::kApiV3,
     false,
-    kPath114,
+    kPath115,
     1,
     nullptr,
     0,
@@ -7829,7 +7941,7 @@ constexpr internal::EndpointSpec kSpec114{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest& v) {
-  Query114(a, &v);
+  Query115(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -7844,30 +7956,30 @@ Result<PreparedCall> GetPartnerProductCouponProductCouponsByProductCouponIdStock
     const Client& client, std::string_view product_coupon_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id)};
-  return internal::Prepare(client, kSpec114, path, &request, nullptr, &Query114, nullptr,
+  return internal::Prepare(client, kSpec115, path, &request, nullptr, &Query115, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponProductCouponsByProductCouponIdStocks::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec114, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec115, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks
 namespace {
-void Body115(Archive& a, void* p) {
+void Body116(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
   a.Field("stock", v.stock);
 }
-constexpr std::string_view kPath115[] = {"product_coupon_id"};
-constexpr internal::EndpointSpec kSpec115{
+constexpr std::string_view kPath116[] = {"product_coupon_id"};
+constexpr internal::EndpointSpec kSpec116{
     "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks",
     "POST",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks",
     internal::Protocol::kApiV3,
     true,
-    kPath115,
+    kPath116,
     1,
     nullptr,
     0,
@@ -7877,7 +7989,7 @@ constexpr internal::EndpointSpec kSpec115{
 
 void Serialize(Archive& a,
                PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest& v) {
-  Body115(a, &v);
+  Body116(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -7907,31 +8019,31 @@ Result<PreparedCall> PostPartnerProductCouponProductCouponsByProductCouponIdStoc
     const Client& client, std::string_view product_coupon_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id)};
-  return internal::Prepare(client, kSpec115, path, &request, nullptr, nullptr, &Body115,
+  return internal::Prepare(client, kSpec116, path, &request, nullptr, nullptr, &Body116,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCouponsByProductCouponIdStocks::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec115, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec116, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}
 namespace {
-void Query116(Archive& a, void* p) {
+void Query117(Archive& a, void* p) {
   auto& v =
       *static_cast<GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest*>(
           p);
   Archive::TextScope text(a);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath116[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec116{
+constexpr std::string_view kPath117[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec117{
     "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}",
     "GET",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath116,
+    kPath117,
     2,
     nullptr,
     0,
@@ -7941,7 +8053,7 @@ constexpr internal::EndpointSpec kSpec116{
 
 void Serialize(Archive& a,
                GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest& v) {
-  Query116(a, &v);
+  Query117(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -7971,17 +8083,17 @@ Result<PreparedCall> GetPartnerProductCouponProductCouponsByProductCouponIdStock
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec116, path, &request, nullptr, &Query116, nullptr,
+  return internal::Prepare(client, kSpec117, path, &request, nullptr, &Query117, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec116, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec117, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}
 namespace {
-void Body117(Archive& a, void* p) {
+void Body118(Archive& a, void* p) {
   auto& v =
       *static_cast<PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest*>(
           p);
@@ -7993,15 +8105,15 @@ void Body117(Archive& a, void* p) {
   a.Field("notify_config", v.notify_config);
   a.Field("store_scope", v.store_scope);
 }
-constexpr std::string_view kPath117[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec117{
+constexpr std::string_view kPath118[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec118{
     "PATCH "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}",
     "PATCH",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}",
     internal::Protocol::kApiV3,
     true,
-    kPath117,
+    kPath118,
     2,
     nullptr,
     0,
@@ -8011,7 +8123,7 @@ constexpr internal::EndpointSpec kSpec117{
 
 void Serialize(Archive& a,
                PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest& v) {
-  Body117(a, &v);
+  Body118(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -8042,26 +8154,26 @@ PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockId::Prepare
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec117, path, &request, nullptr, nullptr, &Body117,
+  return internal::Prepare(client, kSpec118, path, &request, nullptr, nullptr, &Body118,
                            &request.extra, &options);
 }
 Status PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec117, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec118, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associate-stores
 namespace {
-void Body118(Archive& a, void* p) {
+void Body119(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest*>(
       p);
   a.Str("brand_id", v.brand_id);
   a.Field("store_list", v.store_list);
 }
-constexpr std::string_view kPath118[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec118{
+constexpr std::string_view kPath119[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec119{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
     "associate-stores",
@@ -8070,7 +8182,7 @@ constexpr internal::EndpointSpec kSpec118{
     "associate-stores",
     internal::Protocol::kApiV3,
     true,
-    kPath118,
+    kPath119,
     2,
     nullptr,
     0,
@@ -8082,7 +8194,7 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest&
         v) {
-  Body118(a, &v);
+  Body119(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -8100,18 +8212,18 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateS
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec118, path, &request, nullptr, nullptr, &Body118,
+  return internal::Prepare(client, kSpec119, path, &request, nullptr, nullptr, &Body119,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStores::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec118, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec119, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associated-stores
 namespace {
-void Query119(Archive& a, void* p) {
+void Query120(Archive& a, void* p) {
   auto& v = *static_cast<
       GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresRequest*>(
       p);
@@ -8120,8 +8232,8 @@ void Query119(Archive& a, void* p) {
   a.OptStr("page_token", v.page_token);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath119[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec119{
+constexpr std::string_view kPath120[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec120{
     "GET "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
     "associated-stores",
@@ -8130,7 +8242,7 @@ constexpr internal::EndpointSpec kSpec119{
     "associated-stores",
     internal::Protocol::kApiV3,
     false,
-    kPath119,
+    kPath120,
     2,
     nullptr,
     0,
@@ -8142,7 +8254,7 @@ void Serialize(
     Archive& a,
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresRequest&
         v) {
-  Query119(a, &v);
+  Query120(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -8160,26 +8272,26 @@ GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedS
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec119, path, &request, nullptr, &Query119, nullptr,
+  return internal::Prepare(client, kSpec120, path, &request, nullptr, &Query120, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStores::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec119, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec120, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/deactivate
 namespace {
-void Body120(Archive& a, void* p) {
+void Body121(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
   a.Str("deactivate_reason", v.deactivate_reason);
 }
-constexpr std::string_view kPath120[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec120{
+constexpr std::string_view kPath121[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec121{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
     "deactivate",
@@ -8188,7 +8300,7 @@ constexpr internal::EndpointSpec kSpec120{
     "deactivate",
     internal::Protocol::kApiV3,
     true,
-    kPath120,
+    kPath121,
     2,
     nullptr,
     0,
@@ -8199,7 +8311,7 @@ constexpr internal::EndpointSpec kSpec120{
 void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateRequest& v) {
-  Body120(a, &v);
+  Body121(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -8231,26 +8343,26 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivate
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec120, path, &request, nullptr, nullptr, &Body120,
+  return internal::Prepare(client, kSpec121, path, &request, nullptr, nullptr, &Body121,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivate::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec120, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec121, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/disassociate-stores
 namespace {
-void Body121(Archive& a, void* p) {
+void Body122(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest*>(
       p);
   a.Str("brand_id", v.brand_id);
   a.Field("store_list", v.store_list);
 }
-constexpr std::string_view kPath121[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec121{
+constexpr std::string_view kPath122[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec122{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
     "disassociate-stores",
@@ -8259,7 +8371,7 @@ constexpr internal::EndpointSpec kSpec121{
     "disassociate-stores",
     internal::Protocol::kApiV3,
     true,
-    kPath121,
+    kPath122,
     2,
     nullptr,
     0,
@@ -8271,7 +8383,7 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest&
         v) {
-  Body121(a, &v);
+  Body122(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -8289,19 +8401,19 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassocia
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec121, path, &request, nullptr, nullptr, &Body121,
+  return internal::Prepare(client, kSpec122, path, &request, nullptr, nullptr, &Body122,
                            &request.extra, &options);
 }
 Status
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStores::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec121, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec122, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/update-budget
 namespace {
-void Body122(Archive& a, void* p) {
+void Body123(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest*>(
       p);
@@ -8313,8 +8425,8 @@ void Body122(Archive& a, void* p) {
   a.OptI64("current_max_count_per_day", v.current_max_count_per_day);
   a.OptI64("target_max_count_per_day", v.target_max_count_per_day);
 }
-constexpr std::string_view kPath122[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec122{
+constexpr std::string_view kPath123[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec123{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
     "update-budget",
@@ -8323,7 +8435,7 @@ constexpr internal::EndpointSpec kSpec122{
     "update-budget",
     internal::Protocol::kApiV3,
     true,
-    kPath122,
+    kPath123,
     2,
     nullptr,
     0,
@@ -8334,7 +8446,7 @@ constexpr internal::EndpointSpec kSpec122{
 void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest& v) {
-  Body122(a, &v);
+  Body123(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -8366,18 +8478,18 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudg
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec122, path, &request, nullptr, nullptr, &Body122,
+  return internal::Prepare(client, kSpec123, path, &request, nullptr, nullptr, &Body123,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudget::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec122, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec123, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes
 namespace {
-void Body123(Archive& a, void* p) {
+void Body124(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesRequest*>(
       p);
@@ -8385,8 +8497,8 @@ void Body123(Archive& a, void* p) {
   a.Str("out_request_no", v.out_request_no);
   a.StrList("code_list", v.code_list);
 }
-constexpr std::string_view kPath123[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec123{
+constexpr std::string_view kPath124[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec124{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
     "upload-coupon-codes",
@@ -8395,7 +8507,7 @@ constexpr internal::EndpointSpec kSpec123{
     "upload-coupon-codes",
     internal::Protocol::kApiV3,
     true,
-    kPath123,
+    kPath124,
     2,
     nullptr,
     0,
@@ -8407,7 +8519,7 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesRequest&
         v) {
-  Body123(a, &v);
+  Body124(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -8427,18 +8539,18 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCoup
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec123, path, &request, nullptr, nullptr, &Body123,
+  return internal::Prepare(client, kSpec124, path, &request, nullptr, nullptr, &Body124,
                            &request.extra, &options);
 }
 Status
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodes::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec123, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec124, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles
 namespace {
-void Body124(Archive& a, void* p) {
+void Body125(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidCouponBundlesRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("product_coupon_id", v.product_coupon_id);
@@ -8448,14 +8560,14 @@ void Body124(Archive& a, void* p) {
   a.OptStr("attach", v.attach);
   a.Field("coupon_tag_info", v.coupon_tag_info);
 }
-constexpr std::string_view kPath124[] = {"openid"};
-constexpr internal::EndpointSpec kSpec124{
+constexpr std::string_view kPath125[] = {"openid"};
+constexpr internal::EndpointSpec kSpec125{
     "POST v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles",
     internal::Protocol::kApiV3,
     true,
-    kPath124,
+    kPath125,
     1,
     nullptr,
     0,
@@ -8464,7 +8576,7 @@ constexpr internal::EndpointSpec kSpec124{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponBundlesRequest& v) {
-  Body124(a, &v);
+  Body125(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponBundlesResponse& v) {
@@ -8476,18 +8588,18 @@ void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponBundlesRes
 Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCouponBundles::Prepare(
     const Client& client, std::string_view openid, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec124, path, &request, nullptr, nullptr, &Body124,
+  return internal::Prepare(client, kSpec125, path, &request, nullptr, nullptr, &Body125,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCouponBundles::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec124, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec125, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/deactivate
 namespace {
-void Body125(Archive& a, void* p) {
+void Body126(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateRequest*>(p);
   a.Str("brand_id", v.brand_id);
@@ -8497,8 +8609,8 @@ void Body125(Archive& a, void* p) {
   a.Str("out_request_no", v.out_request_no);
   a.Str("deactivate_reason", v.deactivate_reason);
 }
-constexpr std::string_view kPath125[] = {"openid", "user_coupon_bundle_id"};
-constexpr internal::EndpointSpec kSpec125{
+constexpr std::string_view kPath126[] = {"openid", "user_coupon_bundle_id"};
+constexpr internal::EndpointSpec kSpec126{
     "POST "
     "v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/"
     "deactivate",
@@ -8507,7 +8619,7 @@ constexpr internal::EndpointSpec kSpec125{
     "deactivate",
     internal::Protocol::kApiV3,
     true,
-    kPath125,
+    kPath126,
     2,
     nullptr,
     0,
@@ -8518,7 +8630,7 @@ constexpr internal::EndpointSpec kSpec125{
 void Serialize(
     Archive& a,
     PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateRequest& v) {
-  Body125(a, &v);
+  Body126(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
@@ -8534,17 +8646,17 @@ PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivate
     const Client& client, std::string_view openid, std::string_view user_coupon_bundle_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(user_coupon_bundle_id)};
-  return internal::Prepare(client, kSpec125, path, &request, nullptr, nullptr, &Body125,
+  return internal::Prepare(client, kSpec126, path, &request, nullptr, nullptr, &Body126,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivate::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec125, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec126, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/users/{openid}/coupons
 namespace {
-void Query126(Archive& a, void* p) {
+void Query127(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnerProductCouponUsersByOpenidCouponsRequest*>(p);
   Archive::TextScope text(a);
   a.OptStr("product_coupon_id", v.product_coupon_id);
@@ -8555,14 +8667,14 @@ void Query126(Archive& a, void* p) {
   a.OptStr("page_token", v.page_token);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath126[] = {"openid"};
-constexpr internal::EndpointSpec kSpec126{
+constexpr std::string_view kPath127[] = {"openid"};
+constexpr internal::EndpointSpec kSpec127{
     "GET v3/marketing/partner/product-coupon/users/{openid}/coupons",
     "GET",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons",
     internal::Protocol::kApiV3,
     false,
-    kPath126,
+    kPath127,
     1,
     nullptr,
     0,
@@ -8571,7 +8683,7 @@ constexpr internal::EndpointSpec kSpec126{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnerProductCouponUsersByOpenidCouponsRequest& v) {
-  Query126(a, &v);
+  Query127(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerProductCouponUsersByOpenidCouponsResponse& v) {
@@ -8586,17 +8698,17 @@ Result<PreparedCall> GetPartnerProductCouponUsersByOpenidCoupons::Prepare(const 
                                                                           const Request& request,
                                                                           CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec126, path, &request, nullptr, &Query126, nullptr,
+  return internal::Prepare(client, kSpec127, path, &request, nullptr, &Query127, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response,
                                                           Response* out) {
-  return internal::ParseResponse(kSpec126, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec127, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons
 namespace {
-void Body127(Archive& a, void* p) {
+void Body128(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidCouponsRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("product_coupon_id", v.product_coupon_id);
@@ -8607,14 +8719,14 @@ void Body127(Archive& a, void* p) {
   a.OptStr("attach", v.attach);
   a.Field("coupon_tag_info", v.coupon_tag_info);
 }
-constexpr std::string_view kPath127[] = {"openid"};
-constexpr internal::EndpointSpec kSpec127{
+constexpr std::string_view kPath128[] = {"openid"};
+constexpr internal::EndpointSpec kSpec128{
     "POST v3/marketing/partner/product-coupon/users/{openid}/coupons",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons",
     internal::Protocol::kApiV3,
     true,
-    kPath127,
+    kPath128,
     1,
     nullptr,
     0,
@@ -8623,7 +8735,7 @@ constexpr internal::EndpointSpec kSpec127{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsRequest& v) {
-  Body127(a, &v);
+  Body128(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsResponse& v) {
@@ -8654,17 +8766,17 @@ Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCoupons::Prepare(const
                                                                            const Request& request,
                                                                            CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec127, path, &request, nullptr, nullptr, &Body127,
+  return internal::Prepare(client, kSpec128, path, &request, nullptr, nullptr, &Body128,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response,
                                                            Response* out) {
-  return internal::ParseResponse(kSpec127, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec128, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}
 namespace {
-void Query128(Archive& a, void* p) {
+void Query129(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest*>(p);
   Archive::TextScope text(a);
   a.Str("brand_id", v.brand_id);
@@ -8672,14 +8784,14 @@ void Query128(Archive& a, void* p) {
   a.Str("stock_id", v.stock_id);
   a.Str("appid", v.appid);
 }
-constexpr std::string_view kPath128[] = {"openid", "coupon_code"};
-constexpr internal::EndpointSpec kSpec128{
+constexpr std::string_view kPath129[] = {"openid", "coupon_code"};
+constexpr internal::EndpointSpec kSpec129{
     "GET v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}",
     "GET",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}",
     internal::Protocol::kApiV3,
     false,
-    kPath128,
+    kPath129,
     2,
     nullptr,
     0,
@@ -8688,7 +8800,7 @@ constexpr internal::EndpointSpec kSpec128{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest& v) {
-  Query128(a, &v);
+  Query129(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse& v) {
@@ -8718,17 +8830,17 @@ Result<PreparedCall> GetPartnerProductCouponUsersByOpenidCouponsByCouponCode::Pr
     const Client& client, std::string_view openid, std::string_view coupon_code,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(coupon_code)};
-  return internal::Prepare(client, kSpec128, path, &request, nullptr, &Query128, nullptr,
+  return internal::Prepare(client, kSpec129, path, &request, nullptr, &Query129, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponUsersByOpenidCouponsByCouponCode::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec128, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec129, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm
 namespace {
-void Body129(Archive& a, void* p) {
+void Body130(Archive& a, void* p) {
   auto& v =
       *static_cast<PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest*>(p);
   a.Str("brand_id", v.brand_id);
@@ -8737,14 +8849,14 @@ void Body129(Archive& a, void* p) {
   a.Str("appid", v.appid);
   a.Str("out_request_no", v.out_request_no);
 }
-constexpr std::string_view kPath129[] = {"openid", "coupon_code"};
-constexpr internal::EndpointSpec kSpec129{
+constexpr std::string_view kPath130[] = {"openid", "coupon_code"};
+constexpr internal::EndpointSpec kSpec130{
     "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm",
     internal::Protocol::kApiV3,
     true,
-    kPath129,
+    kPath130,
     2,
     nullptr,
     0,
@@ -8754,7 +8866,7 @@ constexpr internal::EndpointSpec kSpec129{
 
 void Serialize(Archive& a,
                PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest& v) {
-  Body129(a, &v);
+  Body130(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -8785,17 +8897,17 @@ Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeCon
     const Client& client, std::string_view openid, std::string_view coupon_code,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(coupon_code)};
-  return internal::Prepare(client, kSpec129, path, &request, nullptr, nullptr, &Body129,
+  return internal::Prepare(client, kSpec130, path, &request, nullptr, nullptr, &Body130,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirm::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec129, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec130, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate
 namespace {
-void Body130(Archive& a, void* p) {
+void Body131(Archive& a, void* p) {
   auto& v =
       *static_cast<PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest*>(p);
   a.Str("brand_id", v.brand_id);
@@ -8805,14 +8917,14 @@ void Body130(Archive& a, void* p) {
   a.Str("out_request_no", v.out_request_no);
   a.Str("deactivate_reason", v.deactivate_reason);
 }
-constexpr std::string_view kPath130[] = {"openid", "coupon_code"};
-constexpr internal::EndpointSpec kSpec130{
+constexpr std::string_view kPath131[] = {"openid", "coupon_code"};
+constexpr internal::EndpointSpec kSpec131{
     "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate",
     internal::Protocol::kApiV3,
     true,
-    kPath130,
+    kPath131,
     2,
     nullptr,
     0,
@@ -8822,7 +8934,7 @@ constexpr internal::EndpointSpec kSpec130{
 
 void Serialize(Archive& a,
                PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest& v) {
-  Body130(a, &v);
+  Body131(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -8853,17 +8965,17 @@ Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDea
     const Client& client, std::string_view openid, std::string_view coupon_code,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(coupon_code)};
-  return internal::Prepare(client, kSpec130, path, &request, nullptr, nullptr, &Body130,
+  return internal::Prepare(client, kSpec131, path, &request, nullptr, nullptr, &Body131,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivate::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec130, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec131, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return
 namespace {
-void Body131(Archive& a, void* p) {
+void Body132(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("product_coupon_id", v.product_coupon_id);
@@ -8872,14 +8984,14 @@ void Body131(Archive& a, void* p) {
   a.Str("out_request_no", v.out_request_no);
   a.OptI64("sequential_coupon_index", v.sequential_coupon_index);
 }
-constexpr std::string_view kPath131[] = {"openid", "coupon_code"};
-constexpr internal::EndpointSpec kSpec131{
+constexpr std::string_view kPath132[] = {"openid", "coupon_code"};
+constexpr internal::EndpointSpec kSpec132{
     "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return",
     internal::Protocol::kApiV3,
     true,
-    kPath131,
+    kPath132,
     2,
     nullptr,
     0,
@@ -8889,7 +9001,7 @@ constexpr internal::EndpointSpec kSpec131{
 
 void Serialize(Archive& a,
                PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest& v) {
-  Body131(a, &v);
+  Body132(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
@@ -8920,17 +9032,17 @@ Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeRet
     const Client& client, std::string_view openid, std::string_view coupon_code,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(coupon_code)};
-  return internal::Prepare(client, kSpec131, path, &request, nullptr, nullptr, &Body131,
+  return internal::Prepare(client, kSpec132, path, &request, nullptr, nullptr, &Body132,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturn::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec131, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec132, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use
 namespace {
-void Body132(Archive& a, void* p) {
+void Body133(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("product_coupon_id", v.product_coupon_id);
@@ -8944,14 +9056,14 @@ void Body132(Archive& a, void* p) {
   a.Field("associated_pay_score_order_info", v.associated_pay_score_order_info);
   a.OptI64("saved_amount", v.saved_amount);
 }
-constexpr std::string_view kPath132[] = {"openid", "coupon_code"};
-constexpr internal::EndpointSpec kSpec132{
+constexpr std::string_view kPath133[] = {"openid", "coupon_code"};
+constexpr internal::EndpointSpec kSpec133{
     "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use",
     internal::Protocol::kApiV3,
     true,
-    kPath132,
+    kPath133,
     2,
     nullptr,
     0,
@@ -8960,7 +9072,7 @@ constexpr internal::EndpointSpec kSpec132{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest& v) {
-  Body132(a, &v);
+  Body133(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse& v) {
@@ -8990,17 +9102,17 @@ Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUse
     const Client& client, std::string_view openid, std::string_view coupon_code,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(coupon_code)};
-  return internal::Prepare(client, kSpec132, path, &request, nullptr, nullptr, &Body132,
+  return internal::Prepare(client, kSpec133, path, &request, nullptr, nullptr, &Body133,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUse::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec132, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec133, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon
 namespace {
-void Body133(Archive& a, void* p) {
+void Body134(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidPreSendCouponRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("product_coupon_id", v.product_coupon_id);
@@ -9010,57 +9122,11 @@ void Body133(Archive& a, void* p) {
   a.Str("send_request_no", v.send_request_no);
   a.OptStr("attach", v.attach);
 }
-constexpr std::string_view kPath133[] = {"openid"};
-constexpr internal::EndpointSpec kSpec133{
+constexpr std::string_view kPath134[] = {"openid"};
+constexpr internal::EndpointSpec kSpec134{
     "POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon",
-    internal::Protocol::kApiV3,
-    true,
-    kPath133,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponRequest& v) {
-  Body133(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponResponse& v) {
-  a.OptStr("token", v.token);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPartnerProductCouponUsersByOpenidPreSendCoupon::Prepare(
-    const Client& client, std::string_view openid, const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec133, path, &request, nullptr, nullptr, &Body133,
-                           &request.extra, &options);
-}
-Status PostPartnerProductCouponUsersByOpenidPreSendCoupon::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec133, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle
-namespace {
-void Body134(Archive& a, void* p) {
-  auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidPreSendCouponBundleRequest*>(p);
-  a.Str("brand_id", v.brand_id);
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_bundle_id", v.stock_bundle_id);
-  a.Str("appid", v.appid);
-  a.Str("send_request_no", v.send_request_no);
-  a.OptStr("attach", v.attach);
-}
-constexpr std::string_view kPath134[] = {"openid"};
-constexpr internal::EndpointSpec kSpec134{
-    "POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle",
-    "POST",
-    "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle",
     internal::Protocol::kApiV3,
     true,
     kPath134,
@@ -9071,8 +9137,54 @@ constexpr internal::EndpointSpec kSpec134{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponBundleRequest& v) {
+void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponRequest& v) {
   Body134(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponResponse& v) {
+  a.OptStr("token", v.token);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPartnerProductCouponUsersByOpenidPreSendCoupon::Prepare(
+    const Client& client, std::string_view openid, const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(openid)};
+  return internal::Prepare(client, kSpec134, path, &request, nullptr, nullptr, &Body134,
+                           &request.extra, &options);
+}
+Status PostPartnerProductCouponUsersByOpenidPreSendCoupon::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec134, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle
+namespace {
+void Body135(Archive& a, void* p) {
+  auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidPreSendCouponBundleRequest*>(p);
+  a.Str("brand_id", v.brand_id);
+  a.Str("product_coupon_id", v.product_coupon_id);
+  a.Str("stock_bundle_id", v.stock_bundle_id);
+  a.Str("appid", v.appid);
+  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("attach", v.attach);
+}
+constexpr std::string_view kPath135[] = {"openid"};
+constexpr internal::EndpointSpec kSpec135{
+    "POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle",
+    "POST",
+    "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle",
+    internal::Protocol::kApiV3,
+    true,
+    kPath135,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponBundleRequest& v) {
+  Body135(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse& v) {
@@ -9083,17 +9195,17 @@ void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponBun
 Result<PreparedCall> PostPartnerProductCouponUsersByOpenidPreSendCouponBundle::Prepare(
     const Client& client, std::string_view openid, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec134, path, &request, nullptr, nullptr, &Body134,
+  return internal::Prepare(client, kSpec135, path, &request, nullptr, nullptr, &Body135,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidPreSendCouponBundle::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec134, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec135, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partnerships
 namespace {
-void Query135(Archive& a, void* p) {
+void Query136(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnershipsRequest*>(p);
   Archive::TextScope text(a);
   a.JsonField("partner", v.partner);
@@ -9101,7 +9213,7 @@ void Query135(Archive& a, void* p) {
   a.OptI64("limit", v.limit);
   a.OptI64("offset", v.offset);
 }
-constexpr internal::EndpointSpec kSpec135{
+constexpr internal::EndpointSpec kSpec136{
     "GET v3/marketing/partnerships",
     "GET",
     "v3/marketing/partnerships",
@@ -9116,7 +9228,7 @@ constexpr internal::EndpointSpec kSpec135{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnershipsRequest& v) {
-  Query135(a, &v);
+  Query136(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnershipsResponse& v) {
@@ -9129,26 +9241,26 @@ void Serialize(Archive& a, GetPartnershipsResponse& v) {
 
 Result<PreparedCall> GetPartnerships::Prepare(const Client& client, const Request& request,
                                               CallOptions options) {
-  return internal::Prepare(client, kSpec135, nullptr, &request, nullptr, &Query135, nullptr,
+  return internal::Prepare(client, kSpec136, nullptr, &request, nullptr, &Query136, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerships::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec135, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec136, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partnerships/build
 namespace {
-void Headers136(Archive& a, void* p) {
+void Headers137(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnershipsBuildRequest*>(p);
   Archive::TextScope text(a);
   a.Str("Idempotency-Key", v.idempotency_key);
 }
-void Body136(Archive& a, void* p) {
+void Body137(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnershipsBuildRequest*>(p);
   a.Field("partner", v.partner);
   a.Field("authorized_data", v.authorized_data);
 }
-constexpr internal::EndpointSpec kSpec136{
+constexpr internal::EndpointSpec kSpec137{
     "POST v3/marketing/partnerships/build",
     "POST",
     "v3/marketing/partnerships/build",
@@ -9163,8 +9275,8 @@ constexpr internal::EndpointSpec kSpec136{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnershipsBuildRequest& v) {
-  Headers136(a, &v);
-  Body136(a, &v);
+  Headers137(a, &v);
+  Body137(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnershipsBuildResponse& v) {
@@ -9179,26 +9291,26 @@ void Serialize(Archive& a, PostPartnershipsBuildResponse& v) {
 
 Result<PreparedCall> PostPartnershipsBuild::Prepare(const Client& client, const Request& request,
                                                     CallOptions options) {
-  return internal::Prepare(client, kSpec136, nullptr, &request, &Headers136, nullptr, &Body136,
+  return internal::Prepare(client, kSpec137, nullptr, &request, &Headers137, nullptr, &Body137,
                            &request.extra, &options);
 }
 Status PostPartnershipsBuild::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec136, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec137, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partnerships/terminate
 namespace {
-void Headers137(Archive& a, void* p) {
+void Headers138(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnershipsTerminateRequest*>(p);
   Archive::TextScope text(a);
   a.Str("Idempotency-Key", v.idempotency_key);
 }
-void Body137(Archive& a, void* p) {
+void Body138(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnershipsTerminateRequest*>(p);
   a.Field("partner", v.partner);
   a.Field("authorized_data", v.authorized_data);
 }
-constexpr internal::EndpointSpec kSpec137{
+constexpr internal::EndpointSpec kSpec138{
     "POST v3/marketing/partnerships/terminate",
     "POST",
     "v3/marketing/partnerships/terminate",
@@ -9213,8 +9325,8 @@ constexpr internal::EndpointSpec kSpec137{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnershipsTerminateRequest& v) {
-  Headers137(a, &v);
-  Body137(a, &v);
+  Headers138(a, &v);
+  Body138(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnershipsTerminateResponse& v) {
@@ -9225,16 +9337,16 @@ void Serialize(Archive& a, PostPartnershipsTerminateResponse& v) {
 Result<PreparedCall> PostPartnershipsTerminate::Prepare(const Client& client,
                                                         const Request& request,
                                                         CallOptions options) {
-  return internal::Prepare(client, kSpec137, nullptr, &request, &Headers137, nullptr, &Body137,
+  return internal::Prepare(client, kSpec138, nullptr, &request, &Headers138, nullptr, &Body138,
                            &request.extra, &options);
 }
 Status PostPartnershipsTerminate::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec137, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec138, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/paygiftactivity/activities
 namespace {
-void Query138(Archive& a, void* p) {
+void Query139(Archive& a, void* p) {
   auto& v = *static_cast<GetPaygiftactivityActivitiesRequest*>(p);
   Archive::TextScope text(a);
   a.I64("offset", v.offset);
@@ -9243,7 +9355,7 @@ void Query138(Archive& a, void* p) {
   a.Field("activity_status", v.activity_status);
   a.Field("award_type", v.award_type);
 }
-constexpr internal::EndpointSpec kSpec138{
+constexpr internal::EndpointSpec kSpec139{
     "GET v3/marketing/paygiftactivity/activities",
     "GET",
     "v3/marketing/paygiftactivity/activities",
@@ -9258,7 +9370,7 @@ constexpr internal::EndpointSpec kSpec138{
 }  // namespace
 
 void Serialize(Archive& a, GetPaygiftactivityActivitiesRequest& v) {
-  Query138(a, &v);
+  Query139(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPaygiftactivityActivitiesResponse& v) {
@@ -9272,23 +9384,23 @@ void Serialize(Archive& a, GetPaygiftactivityActivitiesResponse& v) {
 Result<PreparedCall> GetPaygiftactivityActivities::Prepare(const Client& client,
                                                            const Request& request,
                                                            CallOptions options) {
-  return internal::Prepare(client, kSpec138, nullptr, &request, nullptr, &Query138, nullptr,
+  return internal::Prepare(client, kSpec139, nullptr, &request, nullptr, &Query139, nullptr,
                            &request.extra, &options);
 }
 Status GetPaygiftactivityActivities::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec138, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec139, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/paygiftactivity/activities/{activity_id}
 namespace {
-constexpr std::string_view kPath139[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec139{
+constexpr std::string_view kPath140[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec140{
     "GET v3/marketing/paygiftactivity/activities/{activity_id}",
     "GET",
     "v3/marketing/paygiftactivity/activities/{activity_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath139,
+    kPath140,
     1,
     nullptr,
     0,
@@ -9318,30 +9430,30 @@ Result<PreparedCall> GetPaygiftactivityActivitiesByActivityId::Prepare(const Cli
                                                                        const Request& request,
                                                                        CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec139, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec140, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetPaygiftactivityActivitiesByActivityId::Parse(const ::wechatpay::Response& response,
                                                        Response* out) {
-  return internal::ParseResponse(kSpec139, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec140, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/paygiftactivity/activities/{activity_id}/goods
 namespace {
-void Query140(Archive& a, void* p) {
+void Query141(Archive& a, void* p) {
   auto& v = *static_cast<GetPaygiftactivityActivitiesByActivityIdGoodsRequest*>(p);
   Archive::TextScope text(a);
   a.OptI64("offset", v.offset);
   a.OptI64("limit", v.limit);
 }
-constexpr std::string_view kPath140[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec140{
+constexpr std::string_view kPath141[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec141{
     "GET v3/marketing/paygiftactivity/activities/{activity_id}/goods",
     "GET",
     "v3/marketing/paygiftactivity/activities/{activity_id}/goods",
     internal::Protocol::kApiV3,
     false,
-    kPath140,
+    kPath141,
     1,
     nullptr,
     0,
@@ -9350,7 +9462,7 @@ constexpr internal::EndpointSpec kSpec140{
 }  // namespace
 
 void Serialize(Archive& a, GetPaygiftactivityActivitiesByActivityIdGoodsRequest& v) {
-  Query140(a, &v);
+  Query141(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPaygiftactivityActivitiesByActivityIdGoodsResponse& v) {
@@ -9366,30 +9478,30 @@ Result<PreparedCall> GetPaygiftactivityActivitiesByActivityIdGoods::Prepare(
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec140, path, &request, nullptr, &Query140, nullptr,
+  return internal::Prepare(client, kSpec141, path, &request, nullptr, &Query141, nullptr,
                            &request.extra, &options);
 }
 Status GetPaygiftactivityActivitiesByActivityIdGoods::Parse(const ::wechatpay::Response& response,
                                                             Response* out) {
-  return internal::ParseResponse(kSpec140, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec141, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/paygiftactivity/activities/{activity_id}/merchants
 namespace {
-void Query141(Archive& a, void* p) {
+void Query142(Archive& a, void* p) {
   auto& v = *static_cast<GetPaygiftactivityActivitiesByActivityIdMerchantsRequest*>(p);
   Archive::TextScope text(a);
   a.OptI64("offset", v.offset);
   a.OptI64("limit", v.limit);
 }
-constexpr std::string_view kPath141[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec141{
+constexpr std::string_view kPath142[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec142{
     "GET v3/marketing/paygiftactivity/activities/{activity_id}/merchants",
     "GET",
     "v3/marketing/paygiftactivity/activities/{activity_id}/merchants",
     internal::Protocol::kApiV3,
     false,
-    kPath141,
+    kPath142,
     1,
     nullptr,
     0,
@@ -9398,7 +9510,7 @@ constexpr internal::EndpointSpec kSpec141{
 }  // namespace
 
 void Serialize(Archive& a, GetPaygiftactivityActivitiesByActivityIdMerchantsRequest& v) {
-  Query141(a, &v);
+  Query142(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPaygiftactivityActivitiesByActivityIdMerchantsResponse& v) {
@@ -9414,29 +9526,29 @@ Result<PreparedCall> GetPaygiftactivityActivitiesByActivityIdMerchants::Prepare(
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec141, path, &request, nullptr, &Query141, nullptr,
+  return internal::Prepare(client, kSpec142, path, &request, nullptr, &Query142, nullptr,
                            &request.extra, &options);
 }
 Status GetPaygiftactivityActivitiesByActivityIdMerchants::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec141, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec142, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add
 namespace {
-void Body142(Archive& a, void* p) {
+void Body143(Archive& a, void* p) {
   auto& v = *static_cast<PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest*>(p);
-  a.OptStrList("merchant_id_list", v.merchant_id_list);
-  a.OptStr("add_request_no", v.add_request_no);
+  a.StrList("merchant_id_list", v.merchant_id_list);
+  a.Str("add_request_no", v.add_request_no);
 }
-constexpr std::string_view kPath142[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec142{
+constexpr std::string_view kPath143[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec143{
     "POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add",
     "POST",
     "v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add",
     internal::Protocol::kApiV3,
     true,
-    kPath142,
+    kPath143,
     1,
     nullptr,
     0,
@@ -9445,7 +9557,7 @@ constexpr internal::EndpointSpec kSpec142{
 }  // namespace
 
 void Serialize(Archive& a, PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest& v) {
-  Body142(a, &v);
+  Body143(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse& v) {
@@ -9459,29 +9571,29 @@ Result<PreparedCall> PostPaygiftactivityActivitiesByActivityIdMerchantsAdd::Prep
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec142, path, &request, nullptr, nullptr, &Body142,
+  return internal::Prepare(client, kSpec143, path, &request, nullptr, nullptr, &Body143,
                            &request.extra, &options);
 }
 Status PostPaygiftactivityActivitiesByActivityIdMerchantsAdd::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec142, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec143, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete
 namespace {
-void Body143(Archive& a, void* p) {
+void Body144(Archive& a, void* p) {
   auto& v = *static_cast<PostPaygiftactivityActivitiesByActivityIdMerchantsDeleteRequest*>(p);
-  a.OptStrList("merchant_id_list", v.merchant_id_list);
-  a.OptStr("delete_request_no", v.delete_request_no);
+  a.StrList("merchant_id_list", v.merchant_id_list);
+  a.Str("delete_request_no", v.delete_request_no);
 }
-constexpr std::string_view kPath143[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec143{
+constexpr std::string_view kPath144[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec144{
     "POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete",
     "POST",
     "v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete",
     internal::Protocol::kApiV3,
     true,
-    kPath143,
+    kPath144,
     1,
     nullptr,
     0,
@@ -9490,7 +9602,7 @@ constexpr internal::EndpointSpec kSpec143{
 }  // namespace
 
 void Serialize(Archive& a, PostPaygiftactivityActivitiesByActivityIdMerchantsDeleteRequest& v) {
-  Body143(a, &v);
+  Body144(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPaygiftactivityActivitiesByActivityIdMerchantsDeleteResponse& v) {
@@ -9503,24 +9615,24 @@ Result<PreparedCall> PostPaygiftactivityActivitiesByActivityIdMerchantsDelete::P
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec143, path, &request, nullptr, nullptr, &Body143,
+  return internal::Prepare(client, kSpec144, path, &request, nullptr, nullptr, &Body144,
                            &request.extra, &options);
 }
 Status PostPaygiftactivityActivitiesByActivityIdMerchantsDelete::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec143, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec144, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/paygiftactivity/activities/{activity_id}/terminate
 namespace {
-constexpr std::string_view kPath144[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec144{
+constexpr std::string_view kPath145[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec145{
     "POST v3/marketing/paygiftactivity/activities/{activity_id}/terminate",
     "POST",
     "v3/marketing/paygiftactivity/activities/{activity_id}/terminate",
     internal::Protocol::kApiV3,
     false,
-    kPath144,
+    kPath145,
     1,
     nullptr,
     0,
@@ -9541,23 +9653,23 @@ Result<PreparedCall> PostPaygiftactivityActivitiesByActivityIdTerminate::Prepare
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec144, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec145, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status PostPaygiftactivityActivitiesByActivityIdTerminate::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec144, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec145, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/paygiftactivity/unique-threshold-activity
 namespace {
-void Body145(Archive& a, void* p) {
+void Body146(Archive& a, void* p) {
   auto& v = *static_cast<PostPaygiftactivityUniqueThresholdActivityRequest*>(p);
   a.Field("activity_base_info", v.activity_base_info);
   a.Field("advanced_setting", v.advanced_setting);
   a.Field("award_send_rule", v.award_send_rule);
 }
-constexpr internal::EndpointSpec kSpec145{
+constexpr internal::EndpointSpec kSpec146{
     "POST v3/marketing/paygiftactivity/unique-threshold-activity",
     "POST",
     "v3/marketing/paygiftactivity/unique-threshold-activity",
@@ -9572,7 +9684,7 @@ constexpr internal::EndpointSpec kSpec145{
 }  // namespace
 
 void Serialize(Archive& a, PostPaygiftactivityUniqueThresholdActivityRequest& v) {
-  Body145(a, &v);
+  Body146(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPaygiftactivityUniqueThresholdActivityResponse& v) {
@@ -9584,17 +9696,17 @@ void Serialize(Archive& a, PostPaygiftactivityUniqueThresholdActivityResponse& v
 Result<PreparedCall> PostPaygiftactivityUniqueThresholdActivity::Prepare(const Client& client,
                                                                          const Request& request,
                                                                          CallOptions options) {
-  return internal::Prepare(client, kSpec145, nullptr, &request, nullptr, nullptr, &Body145,
+  return internal::Prepare(client, kSpec146, nullptr, &request, nullptr, nullptr, &Body146,
                            &request.extra, &options);
 }
 Status PostPaygiftactivityUniqueThresholdActivity::Parse(const ::wechatpay::Response& response,
                                                          Response* out) {
-  return internal::ParseResponse(kSpec145, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec146, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/shopping-receipt/customentrances
 namespace {
-void Body146(Archive& a, void* p) {
+void Body147(Archive& a, void* p) {
   auto& v = *static_cast<PostShoppingReceiptCustomentrancesRequest*>(p);
   a.Field("custom_entrance_type", v.custom_entrance_type);
   a.Str("subtitle", v.subtitle);
@@ -9606,7 +9718,7 @@ void Body146(Archive& a, void* p) {
   a.Str("out_request_no", v.out_request_no);
   a.Field("jump_link", v.jump_link);
 }
-constexpr internal::EndpointSpec kSpec146{
+constexpr internal::EndpointSpec kSpec147{
     "POST v3/marketing/shopping-receipt/customentrances",
     "POST",
     "v3/marketing/shopping-receipt/customentrances",
@@ -9621,7 +9733,7 @@ constexpr internal::EndpointSpec kSpec146{
 }  // namespace
 
 void Serialize(Archive& a, PostShoppingReceiptCustomentrancesRequest& v) {
-  Body146(a, &v);
+  Body147(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostShoppingReceiptCustomentrancesResponse& v) {
@@ -9642,24 +9754,24 @@ void Serialize(Archive& a, PostShoppingReceiptCustomentrancesResponse& v) {
 Result<PreparedCall> PostShoppingReceiptCustomentrances::Prepare(const Client& client,
                                                                  const Request& request,
                                                                  CallOptions options) {
-  return internal::Prepare(client, kSpec146, nullptr, &request, nullptr, nullptr, &Body146,
+  return internal::Prepare(client, kSpec147, nullptr, &request, nullptr, nullptr, &Body147,
                            &request.extra, &options);
 }
 Status PostShoppingReceiptCustomentrances::Parse(const ::wechatpay::Response& response,
                                                  Response* out) {
-  return internal::ParseResponse(kSpec146, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec147, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/shopping-receipt/customentrances/{brand_id}
 namespace {
-constexpr std::string_view kPath147[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec147{
+constexpr std::string_view kPath148[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec148{
     "GET v3/marketing/shopping-receipt/customentrances/{brand_id}",
     "GET",
     "v3/marketing/shopping-receipt/customentrances/{brand_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath147,
+    kPath148,
     1,
     nullptr,
     0,
@@ -9690,17 +9802,17 @@ Result<PreparedCall> GetShoppingReceiptCustomentrancesByBrandId::Prepare(const C
                                                                          const Request& request,
                                                                          CallOptions options) {
   const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec147, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec148, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetShoppingReceiptCustomentrancesByBrandId::Parse(const ::wechatpay::Response& response,
                                                          Response* out) {
-  return internal::ParseResponse(kSpec147, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec148, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/shopping-receipt/customentrances/{brand_id}
 namespace {
-void Body148(Archive& a, void* p) {
+void Body149(Archive& a, void* p) {
   auto& v = *static_cast<PatchShoppingReceiptCustomentrancesByBrandIdRequest*>(p);
   a.Field("custom_entrance_type", v.custom_entrance_type);
   a.OptStr("subtitle", v.subtitle);
@@ -9711,14 +9823,14 @@ void Body148(Archive& a, void* p) {
   a.Str("out_request_no", v.out_request_no);
   a.Field("jump_link", v.jump_link);
 }
-constexpr std::string_view kPath148[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec148{
+constexpr std::string_view kPath149[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec149{
     "PATCH v3/marketing/shopping-receipt/customentrances/{brand_id}",
     "PATCH",
     "v3/marketing/shopping-receipt/customentrances/{brand_id}",
     internal::Protocol::kApiV3,
     true,
-    kPath148,
+    kPath149,
     1,
     nullptr,
     0,
@@ -9727,7 +9839,7 @@ constexpr internal::EndpointSpec kSpec148{
 }  // namespace
 
 void Serialize(Archive& a, PatchShoppingReceiptCustomentrancesByBrandIdRequest& v) {
-  Body148(a, &v);
+  Body149(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchShoppingReceiptCustomentrancesByBrandIdResponse& v) {
@@ -9748,17 +9860,17 @@ void Serialize(Archive& a, PatchShoppingReceiptCustomentrancesByBrandIdResponse&
 Result<PreparedCall> PatchShoppingReceiptCustomentrancesByBrandId::Prepare(
     const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec148, path, &request, nullptr, nullptr, &Body148,
+  return internal::Prepare(client, kSpec149, path, &request, nullptr, nullptr, &Body149,
                            &request.extra, &options);
 }
 Status PatchShoppingReceiptCustomentrancesByBrandId::Parse(const ::wechatpay::Response& response,
                                                            Response* out) {
-  return internal::ParseResponse(kSpec148, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec149, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/shopping-receipt/merchantshoppingreceiptjumpinfos
 namespace {
-void Body149(Archive& a, void* p) {
+void Body150(Archive& a, void* p) {
   auto& v = *static_cast<PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest*>(p);
   a.Str("transaction_id", v.transaction_id);
   a.OptStr("transaction_mchid", v.transaction_mchid);
@@ -9767,7 +9879,7 @@ void Body149(Archive& a, void* p) {
   a.Str("merchant_upload_time", v.merchant_upload_time);
   a.Field("jump_info", v.jump_info);
 }
-constexpr internal::EndpointSpec kSpec149{
+constexpr internal::EndpointSpec kSpec150{
     "POST v3/marketing/shopping-receipt/merchantshoppingreceiptjumpinfos",
     "POST",
     "v3/marketing/shopping-receipt/merchantshoppingreceiptjumpinfos",
@@ -9782,7 +9894,7 @@ constexpr internal::EndpointSpec kSpec149{
 }  // namespace
 
 void Serialize(Archive& a, PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest& v) {
-  Body149(a, &v);
+  Body150(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse& v) {
@@ -9792,24 +9904,24 @@ void Serialize(Archive& a, PostShoppingReceiptMerchantshoppingreceiptjumpinfosRe
 
 Result<PreparedCall> PostShoppingReceiptMerchantshoppingreceiptjumpinfos::Prepare(
     const Client& client, const Request& request, CallOptions options) {
-  return internal::Prepare(client, kSpec149, nullptr, &request, nullptr, nullptr, &Body149,
+  return internal::Prepare(client, kSpec150, nullptr, &request, nullptr, nullptr, &Body150,
                            &request.extra, &options);
 }
 Status PostShoppingReceiptMerchantshoppingreceiptjumpinfos::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec149, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec150, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/shopping-receipt/shoppingreceipts
 namespace {
-void Body150(Archive& a, void* p) {
+void Body151(Archive& a, void* p) {
   auto& v = *static_cast<PostShoppingReceiptShoppingreceiptsRequest*>(p);
   a.JsonField("meta", v.meta);
   a.Str("file", v.file);
 }
-constexpr std::string_view kEncrypted150[] = {
+constexpr std::string_view kEncrypted151[] = {
     "meta~merchant_contact_information.consultation_phone_number"};
-constexpr internal::EndpointSpec kSpec150{
+constexpr internal::EndpointSpec kSpec151{
     "POST v3/marketing/shopping-receipt/shoppingreceipts",
     "POST",
     "v3/marketing/shopping-receipt/shoppingreceipts",
@@ -9817,14 +9929,14 @@ constexpr internal::EndpointSpec kSpec150{
     true,
     nullptr,
     0,
-    kEncrypted150,
+    kEncrypted151,
     1,
     "file",
 };
 }  // namespace
 
 void Serialize(Archive& a, PostShoppingReceiptShoppingreceiptsRequest& v) {
-  Body150(a, &v);
+  Body151(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostShoppingReceiptShoppingreceiptsResponse& v) {
@@ -9835,17 +9947,17 @@ void Serialize(Archive& a, PostShoppingReceiptShoppingreceiptsResponse& v) {
 Result<PreparedCall> PostShoppingReceiptShoppingreceipts::Prepare(const Client& client,
                                                                   const Request& request,
                                                                   CallOptions options) {
-  return internal::Prepare(client, kSpec150, nullptr, &request, nullptr, nullptr, &Body150,
+  return internal::Prepare(client, kSpec151, nullptr, &request, nullptr, nullptr, &Body151,
                            &request.extra, &options);
 }
 Status PostShoppingReceiptShoppingreceipts::Parse(const ::wechatpay::Response& response,
                                                   Response* out) {
-  return internal::ParseResponse(kSpec150, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec151, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/weekly-discount/activities
 namespace {
-void Query151(Archive& a, void* p) {
+void Query152(Archive& a, void* p) {
   auto& v = *static_cast<GetWeeklyDiscountActivitiesRequest*>(p);
   Archive::TextScope text(a);
   a.I64("limit", v.limit);
@@ -9855,7 +9967,7 @@ void Query151(Archive& a, void* p) {
   a.I64("activity_area_code", v.activity_area_code);
   a.Str("activity_scene", v.activity_scene);
 }
-constexpr internal::EndpointSpec kSpec151{
+constexpr internal::EndpointSpec kSpec152{
     "GET v3/marketing/weekly-discount/activities",
     "GET",
     "v3/marketing/weekly-discount/activities",
@@ -9870,7 +9982,7 @@ constexpr internal::EndpointSpec kSpec151{
 }  // namespace
 
 void Serialize(Archive& a, GetWeeklyDiscountActivitiesRequest& v) {
-  Query151(a, &v);
+  Query152(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetWeeklyDiscountActivitiesResponse& v) {
@@ -9884,23 +9996,23 @@ void Serialize(Archive& a, GetWeeklyDiscountActivitiesResponse& v) {
 Result<PreparedCall> GetWeeklyDiscountActivities::Prepare(const Client& client,
                                                           const Request& request,
                                                           CallOptions options) {
-  return internal::Prepare(client, kSpec151, nullptr, &request, nullptr, &Query151, nullptr,
+  return internal::Prepare(client, kSpec152, nullptr, &request, nullptr, &Query152, nullptr,
                            &request.extra, &options);
 }
 Status GetWeeklyDiscountActivities::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec151, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec152, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/weekly-discount/activities/{activity_id}
 namespace {
-constexpr std::string_view kPath152[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec152{
+constexpr std::string_view kPath153[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec153{
     "GET v3/marketing/weekly-discount/activities/{activity_id}",
     "GET",
     "v3/marketing/weekly-discount/activities/{activity_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath152,
+    kPath153,
     1,
     nullptr,
     0,
@@ -9933,29 +10045,29 @@ Result<PreparedCall> GetWeeklyDiscountActivitiesByActivityId::Prepare(const Clie
                                                                       const Request& request,
                                                                       CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec152, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec153, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetWeeklyDiscountActivitiesByActivityId::Parse(const ::wechatpay::Response& response,
                                                       Response* out) {
-  return internal::ParseResponse(kSpec152, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec153, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/weekly-discount/activities/{activity_id}/apply
 namespace {
-void Body153(Archive& a, void* p) {
+void Body154(Archive& a, void* p) {
   auto& v = *static_cast<PostWeeklyDiscountActivitiesByActivityIdApplyRequest*>(p);
   a.I64("applying_merchant_id", v.applying_merchant_id);
   a.I64("store_id", v.store_id);
 }
-constexpr std::string_view kPath153[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec153{
+constexpr std::string_view kPath154[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec154{
     "POST v3/marketing/weekly-discount/activities/{activity_id}/apply",
     "POST",
     "v3/marketing/weekly-discount/activities/{activity_id}/apply",
     internal::Protocol::kApiV3,
     true,
-    kPath153,
+    kPath154,
     1,
     nullptr,
     0,
@@ -9964,7 +10076,7 @@ constexpr internal::EndpointSpec kSpec153{
 }  // namespace
 
 void Serialize(Archive& a, PostWeeklyDiscountActivitiesByActivityIdApplyRequest& v) {
-  Body153(a, &v);
+  Body154(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostWeeklyDiscountActivitiesByActivityIdApplyResponse& v) {
@@ -9977,17 +10089,17 @@ Result<PreparedCall> PostWeeklyDiscountActivitiesByActivityIdApply::Prepare(
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec153, path, &request, nullptr, nullptr, &Body153,
+  return internal::Prepare(client, kSpec154, path, &request, nullptr, nullptr, &Body154,
                            &request.extra, &options);
 }
 Status PostWeeklyDiscountActivitiesByActivityIdApply::Parse(const ::wechatpay::Response& response,
                                                             Response* out) {
-  return internal::ParseResponse(kSpec153, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec154, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/withdraw-favor/users/{openid}/coupons
 namespace {
-void Query154(Archive& a, void* p) {
+void Query155(Archive& a, void* p) {
   auto& v = *static_cast<GetWithdrawFavorUsersByOpenidCouponsRequest*>(p);
   Archive::TextScope text(a);
   a.Str("mchid", v.mchid);
@@ -9996,14 +10108,14 @@ void Query154(Archive& a, void* p) {
   a.OptI64("offset", v.offset);
   a.OptI64("limit", v.limit);
 }
-constexpr std::string_view kPath154[] = {"openid"};
-constexpr internal::EndpointSpec kSpec154{
+constexpr std::string_view kPath155[] = {"openid"};
+constexpr internal::EndpointSpec kSpec155{
     "GET v3/marketing/withdraw-favor/users/{openid}/coupons",
     "GET",
     "v3/marketing/withdraw-favor/users/{openid}/coupons",
     internal::Protocol::kApiV3,
     false,
-    kPath154,
+    kPath155,
     1,
     nullptr,
     0,
@@ -10012,7 +10124,7 @@ constexpr internal::EndpointSpec kSpec154{
 }  // namespace
 
 void Serialize(Archive& a, GetWithdrawFavorUsersByOpenidCouponsRequest& v) {
-  Query154(a, &v);
+  Query155(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetWithdrawFavorUsersByOpenidCouponsResponse& v) {
@@ -10028,31 +10140,31 @@ Result<PreparedCall> GetWithdrawFavorUsersByOpenidCoupons::Prepare(const Client&
                                                                    const Request& request,
                                                                    CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec154, path, &request, nullptr, &Query154, nullptr,
+  return internal::Prepare(client, kSpec155, path, &request, nullptr, &Query155, nullptr,
                            &request.extra, &options);
 }
 Status GetWithdrawFavorUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response,
                                                    Response* out) {
-  return internal::ParseResponse(kSpec154, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec155, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/withdraw-favor/users/{openid}/coupons
 namespace {
-void Body155(Archive& a, void* p) {
+void Body156(Archive& a, void* p) {
   auto& v = *static_cast<PostWithdrawFavorUsersByOpenidCouponsRequest*>(p);
   a.Str("mchid", v.mchid);
   a.Str("stock_id", v.stock_id);
   a.Str("appid", v.appid);
   a.Str("send_request_no", v.send_request_no);
 }
-constexpr std::string_view kPath155[] = {"openid"};
-constexpr internal::EndpointSpec kSpec155{
+constexpr std::string_view kPath156[] = {"openid"};
+constexpr internal::EndpointSpec kSpec156{
     "POST v3/marketing/withdraw-favor/users/{openid}/coupons",
     "POST",
     "v3/marketing/withdraw-favor/users/{openid}/coupons",
     internal::Protocol::kApiV3,
     true,
-    kPath155,
+    kPath156,
     1,
     nullptr,
     0,
@@ -10061,7 +10173,7 @@ constexpr internal::EndpointSpec kSpec155{
 }  // namespace
 
 void Serialize(Archive& a, PostWithdrawFavorUsersByOpenidCouponsRequest& v) {
-  Body155(a, &v);
+  Body156(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostWithdrawFavorUsersByOpenidCouponsResponse& v) {
@@ -10075,12 +10187,12 @@ Result<PreparedCall> PostWithdrawFavorUsersByOpenidCoupons::Prepare(const Client
                                                                     const Request& request,
                                                                     CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec155, path, &request, nullptr, nullptr, &Body155,
+  return internal::Prepare(client, kSpec156, path, &request, nullptr, nullptr, &Body156,
                            &request.extra, &options);
 }
 Status PostWithdrawFavorUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response,
                                                     Response* out) {
-  return internal::ParseResponse(kSpec155, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec156, response, &internal::SerializeErased<Response>, out);
 }
 
 static void Serialize(Archive& a, T1& v) {
@@ -10094,7 +10206,7 @@ static void Serialize(Archive& a, T2& v) {
   a.OptStr("filename", v.filename);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
-  a.OptStr("status", v.status);
+  a.Field("status", v.status);
   a.OptI64("success_count", v.success_count);
   a.OptI64("fail_count", v.fail_count);
   a.OptI64("success_user_count", v.success_user_count);
@@ -10109,25 +10221,32 @@ static void Serialize(Archive& a, T3& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T7& v) {
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T6& v) {
+static void Serialize(Archive& a, T7& v) {
   a.OptI64List("week_day", v.week_day);
   a.OptList("available_day_time", v.available_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T8& v) {
+static void Serialize(Archive& a, T9& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T5& v) {
+static void Serialize(Archive& a, T6& v) {
   a.Str("available_begin_time", v.available_begin_time);
   a.Str("available_end_time", v.available_end_time);
   a.OptI64("available_day_after_receive", v.available_day_after_receive);
@@ -10138,25 +10257,25 @@ static void Serialize(Archive& a, T5& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T9& v) {
-  a.I64("discount_amount", v.discount_amount);
-  a.I64("transaction_minimum", v.transaction_minimum);
-  a.Extra(v.extra);
-}
-
 static void Serialize(Archive& a, T10& v) {
-  a.I64("discount_percent", v.discount_percent);
-  a.I64("transaction_minimum", v.transaction_minimum);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T11& v) {
-  a.I64("exchange_price", v.exchange_price);
-  a.I64("transaction_minimum", v.transaction_minimum);
+  a.OptI64("discount_percent", v.discount_percent);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T4& v) {
+static void Serialize(Archive& a, T12& v) {
+  a.OptI64("exchange_price", v.exchange_price);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
   a.Field("coupon_available_time", v.coupon_available_time);
   a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -10167,9 +10286,9 @@ static void Serialize(Archive& a, T4& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T12& v) {
+static void Serialize(Archive& a, T13& v) {
   a.OptI64("max_amount", v.max_amount);
-  a.I64("max_coupons", v.max_coupons);
+  a.OptI64("max_coupons", v.max_coupons);
   a.I64("max_coupons_per_user", v.max_coupons_per_user);
   a.OptI64("max_amount_by_day", v.max_amount_by_day);
   a.OptI64("max_coupons_by_day", v.max_coupons_by_day);
@@ -10180,7 +10299,7 @@ static void Serialize(Archive& a, T12& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T14& v) {
+static void Serialize(Archive& a, T15& v) {
   a.Str("mini_programs_appid", v.mini_programs_appid);
   a.Str("mini_programs_path", v.mini_programs_path);
   a.Str("entrance_words", v.entrance_words);
@@ -10188,7 +10307,7 @@ static void Serialize(Archive& a, T14& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T13& v) {
+static void Serialize(Archive& a, T14& v) {
   a.Field("mini_programs_info", v.mini_programs_info);
   a.OptStr("appid", v.appid);
   a.OptStr("hall_id", v.hall_id);
@@ -10197,14 +10316,14 @@ static void Serialize(Archive& a, T13& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T16& v) {
-  a.Str("finder_id", v.finder_id);
-  a.Str("finder_video_id", v.finder_video_id);
-  a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
+static void Serialize(Archive& a, T17& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T15& v) {
+static void Serialize(Archive& a, T16& v) {
   a.OptStr("description", v.description);
   a.OptStr("merchant_logo_url", v.merchant_logo_url);
   a.OptStr("merchant_name", v.merchant_name);
@@ -10214,30 +10333,30 @@ static void Serialize(Archive& a, T15& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T17& v) {
+static void Serialize(Archive& a, T18& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T21& v) {
+static void Serialize(Archive& a, T22& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T20& v) {
+static void Serialize(Archive& a, T21& v) {
   a.OptI64List("week_day", v.week_day);
   a.OptList("available_day_time", v.available_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T22& v) {
+static void Serialize(Archive& a, T23& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T19& v) {
+static void Serialize(Archive& a, T20& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_day_after_receive", v.available_day_after_receive);
@@ -10247,25 +10366,25 @@ static void Serialize(Archive& a, T19& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T23& v) {
+static void Serialize(Archive& a, T24& v) {
   a.OptI64("discount_amount", v.discount_amount);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T24& v) {
+static void Serialize(Archive& a, T25& v) {
   a.OptI64("discount_percent", v.discount_percent);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T25& v) {
+static void Serialize(Archive& a, T26& v) {
   a.OptI64("exchange_price", v.exchange_price);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T18& v) {
+static void Serialize(Archive& a, T19& v) {
   a.Field("coupon_available_time", v.coupon_available_time);
   a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -10276,7 +10395,7 @@ static void Serialize(Archive& a, T18& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T26& v) {
+static void Serialize(Archive& a, T27& v) {
   a.OptI64("max_amount", v.max_amount);
   a.OptI64("max_coupons", v.max_coupons);
   a.OptI64("max_coupons_per_user", v.max_coupons_per_user);
@@ -10289,7 +10408,7 @@ static void Serialize(Archive& a, T26& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T28& v) {
+static void Serialize(Archive& a, T29& v) {
   a.OptStr("mini_programs_appid", v.mini_programs_appid);
   a.OptStr("mini_programs_path", v.mini_programs_path);
   a.OptStr("entrance_words", v.entrance_words);
@@ -10297,7 +10416,7 @@ static void Serialize(Archive& a, T28& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T27& v) {
+static void Serialize(Archive& a, T28& v) {
   a.Field("mini_programs_info", v.mini_programs_info);
   a.OptStr("appid", v.appid);
   a.OptStr("hall_id", v.hall_id);
@@ -10306,14 +10425,14 @@ static void Serialize(Archive& a, T27& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T30& v) {
+static void Serialize(Archive& a, T31& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T29& v) {
+static void Serialize(Archive& a, T30& v) {
   a.OptStr("description", v.description);
   a.OptStr("merchant_logo_url", v.merchant_logo_url);
   a.OptStr("merchant_name", v.merchant_name);
@@ -10323,18 +10442,18 @@ static void Serialize(Archive& a, T29& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T31& v) {
+static void Serialize(Archive& a, T32& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T32& v) {
+static void Serialize(Archive& a, T33& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T33& v) {
+static void Serialize(Archive& a, T34& v) {
   a.OptI64("total_send_num", v.total_send_num);
   a.OptI64("total_send_amount", v.total_send_amount);
   a.OptI64("today_send_num", v.today_send_num);
@@ -10342,15 +10461,15 @@ static void Serialize(Archive& a, T33& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T35& v) {
-  a.Str("mini_programs_appid", v.mini_programs_appid);
-  a.Str("mini_programs_path", v.mini_programs_path);
-  a.Str("entrance_words", v.entrance_words);
+static void Serialize(Archive& a, T36& v) {
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.OptStr("entrance_words", v.entrance_words);
   a.OptStr("guiding_words", v.guiding_words);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T34& v) {
+static void Serialize(Archive& a, T35& v) {
   a.Field("mini_programs_info", v.mini_programs_info);
   a.OptStr("appid", v.appid);
   a.OptStr("hall_id", v.hall_id);
@@ -10358,14 +10477,14 @@ static void Serialize(Archive& a, T34& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T37& v) {
-  a.Str("finder_id", v.finder_id);
-  a.Str("finder_video_id", v.finder_video_id);
-  a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
+static void Serialize(Archive& a, T38& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T36& v) {
+static void Serialize(Archive& a, T37& v) {
   a.OptStr("description", v.description);
   a.OptStr("merchant_logo_url", v.merchant_logo_url);
   a.OptStr("merchant_name", v.merchant_name);
@@ -10375,27 +10494,27 @@ static void Serialize(Archive& a, T36& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T38& v) {
+static void Serialize(Archive& a, T39& v) {
   a.Field("use_method", v.use_method);
   a.OptStr("mini_programs_appid", v.mini_programs_appid);
   a.OptStr("mini_programs_path", v.mini_programs_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T39& v) {
+static void Serialize(Archive& a, T40& v) {
   a.OptBool("natural_person_limit", v.natural_person_limit);
   a.OptBool("prevent_api_abuse", v.prevent_api_abuse);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T40& v) {
+static void Serialize(Archive& a, T41& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T41& v) {
+static void Serialize(Archive& a, T42& v) {
   a.OptStr("code", v.code);
-  a.OptStr("code_status", v.code_status);
+  a.Field("code_status", v.code_status);
   a.OptStr("upload_time", v.upload_time);
   a.OptStr("dispatched_time", v.dispatched_time);
   a.OptStr("openid", v.openid);
@@ -10404,16 +10523,16 @@ static void Serialize(Archive& a, T41& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T42& v) {
+static void Serialize(Archive& a, T43& v) {
   a.OptStr("coupon_code", v.coupon_code);
   a.OptStr("code", v.code);
   a.OptStr("message", v.message);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T43& v) {
+static void Serialize(Archive& a, T44& v) {
   a.OptStr("code", v.code);
-  a.OptStr("code_status", v.code_status);
+  a.Field("code_status", v.code_status);
   a.OptStr("upload_time", v.upload_time);
   a.OptStr("dispatched_time", v.dispatched_time);
   a.OptStr("openid", v.openid);
@@ -10422,25 +10541,25 @@ static void Serialize(Archive& a, T43& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T48& v) {
+static void Serialize(Archive& a, T49& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T47& v) {
+static void Serialize(Archive& a, T48& v) {
   a.OptI64List("week_day", v.week_day);
   a.OptList("available_day_time", v.available_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T49& v) {
+static void Serialize(Archive& a, T50& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T46& v) {
+static void Serialize(Archive& a, T47& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_day_after_receive", v.available_day_after_receive);
@@ -10450,25 +10569,25 @@ static void Serialize(Archive& a, T46& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T50& v) {
+static void Serialize(Archive& a, T51& v) {
   a.OptI64("discount_amount", v.discount_amount);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T51& v) {
+static void Serialize(Archive& a, T52& v) {
   a.OptI64("discount_percent", v.discount_percent);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T52& v) {
+static void Serialize(Archive& a, T53& v) {
   a.OptI64("exchange_price", v.exchange_price);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T45& v) {
+static void Serialize(Archive& a, T46& v) {
   a.Field("coupon_available_time", v.coupon_available_time);
   a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -10479,7 +10598,7 @@ static void Serialize(Archive& a, T45& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T54& v) {
+static void Serialize(Archive& a, T55& v) {
   a.OptStr("mini_programs_appid", v.mini_programs_appid);
   a.OptStr("mini_programs_path", v.mini_programs_path);
   a.OptStr("entrance_words", v.entrance_words);
@@ -10487,7 +10606,7 @@ static void Serialize(Archive& a, T54& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T53& v) {
+static void Serialize(Archive& a, T54& v) {
   a.Field("mini_programs_info", v.mini_programs_info);
   a.OptStr("appid", v.appid);
   a.OptStr("hall_id", v.hall_id);
@@ -10496,14 +10615,14 @@ static void Serialize(Archive& a, T53& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T56& v) {
+static void Serialize(Archive& a, T57& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T55& v) {
+static void Serialize(Archive& a, T56& v) {
   a.OptStr("description", v.description);
   a.OptStr("merchant_logo_url", v.merchant_logo_url);
   a.OptStr("merchant_name", v.merchant_name);
@@ -10513,7 +10632,7 @@ static void Serialize(Archive& a, T55& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T44& v) {
+static void Serialize(Archive& a, T45& v) {
   a.OptStr("stock_name", v.stock_name);
   a.OptStr("belong_merchant", v.belong_merchant);
   a.OptStr("comment", v.comment);
@@ -10521,14 +10640,28 @@ static void Serialize(Archive& a, T44& v) {
   a.Field("stock_type", v.stock_type);
   a.OptBool("transferable", v.transferable);
   a.OptBool("shareable", v.shareable);
-  a.OptStr("coupon_state", v.coupon_state);
+  a.Field("coupon_state", v.coupon_state);
   a.Field("coupon_use_rule", v.coupon_use_rule);
   a.Field("custom_entrance", v.custom_entrance);
   a.Field("display_pattern_info", v.display_pattern_info);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("available_start_time", v.available_start_time);
+  a.OptStr("expire_time", v.expire_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.OptStr("associate_out_trade_no", v.associate_out_trade_no);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T57& v) {
+static void Serialize(Archive& a, T58& v) {
   a.OptStr("subsidy_receipt_id", v.subsidy_receipt_id);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("coupon_code", v.coupon_code);
@@ -10537,61 +10670,62 @@ static void Serialize(Archive& a, T57& v) {
   a.OptStr("payee_merchant", v.payee_merchant);
   a.OptI64("amount", v.amount);
   a.OptStr("description", v.description);
-  a.OptStr("status", v.status);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("status", v.status);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("success_time", v.success_time);
   a.OptStr("out_subsidy_no", v.out_subsidy_no);
   a.OptStr("create_time", v.create_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T60& v) {
-  a.OptStr("available_begin_time", v.available_begin_time);
-  a.OptStr("available_end_time", v.available_end_time);
-  a.OptI64("available_day_after_receive", v.available_day_after_receive);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T62& v) {
+static void Serialize(Archive& a, T63& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T61& v) {
-  a.OptList("week_day", v.week_day);
+static void Serialize(Archive& a, T62& v) {
+  a.OptI64List("week_day", v.week_day);
   a.OptList("available_day_time", v.available_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T63& v) {
+static void Serialize(Archive& a, T64& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T64& v) {
+static void Serialize(Archive& a, T61& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Field("available_week", v.available_week);
+  a.OptList("irregulary_avaliable_time", v.irregulary_avaliable_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T65& v) {
   a.OptI64("discount_amount", v.discount_amount);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T65& v) {
+static void Serialize(Archive& a, T66& v) {
   a.OptI64("discount_percent", v.discount_percent);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T66& v) {
+static void Serialize(Archive& a, T67& v) {
   a.OptI64("exchange_price", v.exchange_price);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T59& v) {
+static void Serialize(Archive& a, T60& v) {
   a.Field("coupon_available_time", v.coupon_available_time);
-  a.Field("available_week", v.available_week);
-  a.OptList("irregulary_avaliable_time", v.irregulary_avaliable_time);
   a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Field("exchange_coupon", v.exchange_coupon);
@@ -10601,7 +10735,7 @@ static void Serialize(Archive& a, T59& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T68& v) {
+static void Serialize(Archive& a, T69& v) {
   a.OptStr("mini_programs_appid", v.mini_programs_appid);
   a.OptStr("mini_programs_path", v.mini_programs_path);
   a.OptStr("entrance_words", v.entrance_words);
@@ -10609,7 +10743,7 @@ static void Serialize(Archive& a, T68& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T67& v) {
+static void Serialize(Archive& a, T68& v) {
   a.Field("mini_programs_info", v.mini_programs_info);
   a.OptStr("appid", v.appid);
   a.OptStr("hall_id", v.hall_id);
@@ -10618,14 +10752,14 @@ static void Serialize(Archive& a, T67& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T70& v) {
+static void Serialize(Archive& a, T71& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T69& v) {
+static void Serialize(Archive& a, T70& v) {
   a.OptStr("description", v.description);
   a.OptStr("merchant_logo_url", v.merchant_logo_url);
   a.OptStr("merchant_name", v.merchant_name);
@@ -10635,7 +10769,7 @@ static void Serialize(Archive& a, T69& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T58& v) {
+static void Serialize(Archive& a, T59& v) {
   a.OptStr("stock_name", v.stock_name);
   a.OptStr("belong_merchant", v.belong_merchant);
   a.OptStr("comment", v.comment);
@@ -10655,56 +10789,63 @@ static void Serialize(Archive& a, T58& v) {
   a.OptStr("expire_time", v.expire_time);
   a.OptStr("receive_time", v.receive_time);
   a.OptStr("use_time", v.use_time);
+  a.OptStr("associate_out_trade_no", v.associate_out_trade_no);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T72& v) {
-  a.OptStr("available_begin_time", v.available_begin_time);
-  a.OptStr("available_end_time", v.available_end_time);
-  a.OptI64("available_day_after_receive", v.available_day_after_receive);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T74& v) {
+static void Serialize(Archive& a, T75& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T73& v) {
-  a.OptList("week_day", v.week_day);
+static void Serialize(Archive& a, T74& v) {
+  a.OptI64List("week_day", v.week_day);
   a.OptList("available_day_time", v.available_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T75& v) {
+static void Serialize(Archive& a, T76& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T76& v) {
+static void Serialize(Archive& a, T73& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Field("available_week", v.available_week);
+  a.OptList("irregulary_avaliable_time", v.irregulary_avaliable_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T77& v) {
   a.OptI64("discount_amount", v.discount_amount);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T77& v) {
+static void Serialize(Archive& a, T78& v) {
   a.OptI64("discount_percent", v.discount_percent);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T78& v) {
+static void Serialize(Archive& a, T79& v) {
   a.OptI64("exchange_price", v.exchange_price);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T71& v) {
+static void Serialize(Archive& a, T72& v) {
   a.Field("coupon_available_time", v.coupon_available_time);
-  a.Field("available_week", v.available_week);
-  a.OptList("irregulary_avaliable_time", v.irregulary_avaliable_time);
   a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Field("exchange_coupon", v.exchange_coupon);
@@ -10714,7 +10855,7 @@ static void Serialize(Archive& a, T71& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T80& v) {
+static void Serialize(Archive& a, T81& v) {
   a.OptStr("mini_programs_appid", v.mini_programs_appid);
   a.OptStr("mini_programs_path", v.mini_programs_path);
   a.OptStr("entrance_words", v.entrance_words);
@@ -10722,7 +10863,7 @@ static void Serialize(Archive& a, T80& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T79& v) {
+static void Serialize(Archive& a, T80& v) {
   a.Field("mini_programs_info", v.mini_programs_info);
   a.OptStr("appid", v.appid);
   a.OptStr("hall_id", v.hall_id);
@@ -10731,14 +10872,14 @@ static void Serialize(Archive& a, T79& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T82& v) {
+static void Serialize(Archive& a, T83& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T81& v) {
+static void Serialize(Archive& a, T82& v) {
   a.OptStr("description", v.description);
   a.OptStr("merchant_logo_url", v.merchant_logo_url);
   a.OptStr("merchant_name", v.merchant_name);
@@ -10748,7 +10889,7 @@ static void Serialize(Archive& a, T81& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T83& v) {
+static void Serialize(Archive& a, T84& v) {
   a.I64("max_coupons", v.max_coupons);
   a.I64("max_amount", v.max_amount);
   a.OptI64("max_amount_by_day", v.max_amount_by_day);
@@ -10758,8 +10899,8 @@ static void Serialize(Archive& a, T83& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T84& v) {
-  a.OptStr("description", v.description);
+static void Serialize(Archive& a, T85& v) {
+  a.Str("description", v.description);
   a.OptStr("merchant_logo", v.merchant_logo);
   a.OptStr("merchant_name", v.merchant_name);
   a.Field("background_color", v.background_color);
@@ -10770,14 +10911,14 @@ static void Serialize(Archive& a, T84& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T87& v) {
+static void Serialize(Archive& a, T88& v) {
   a.OptList("available_week_day", v.available_week_day);
-  a.OptI64("begin_time", v.begin_time);
+  a.I64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T86& v) {
+static void Serialize(Archive& a, T87& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.Field("fix_available_time", v.fix_available_time);
@@ -10786,32 +10927,32 @@ static void Serialize(Archive& a, T86& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T88& v) {
+static void Serialize(Archive& a, T89& v) {
   a.I64("coupon_amount", v.coupon_amount);
   a.I64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T89& v) {
+static void Serialize(Archive& a, T90& v) {
   a.OptI64("discount_amount_max", v.discount_amount_max);
   a.OptI64("discount_percent", v.discount_percent);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T90& v) {
+static void Serialize(Archive& a, T91& v) {
   a.OptI64("exchange_price", v.exchange_price);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T91& v) {
-  a.OptStr("name", v.name);
-  a.OptStrList("bin", v.bin);
+static void Serialize(Archive& a, T92& v) {
+  a.Str("name", v.name);
+  a.StrList("bin", v.bin);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T85& v) {
+static void Serialize(Archive& a, T86& v) {
   a.Field("coupon_available_time", v.coupon_available_time);
   a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -10827,38 +10968,38 @@ static void Serialize(Archive& a, T85& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T92& v) {
+static void Serialize(Archive& a, T93& v) {
   a.OptStr("filename", v.filename);
   a.OptStr("sha256", v.sha256);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T94& v) {
-  a.OptI64("max_coupons", v.max_coupons);
-  a.OptI64("max_amount", v.max_amount);
-  a.OptI64("max_amount_by_day", v.max_amount_by_day);
-  a.OptI64("max_coupons_per_user", v.max_coupons_per_user);
-  a.OptBool("natural_person_limit", v.natural_person_limit);
-  a.OptBool("prevent_api_abuse", v.prevent_api_abuse);
+static void Serialize(Archive& a, T96& v) {
+  a.OptI64("coupon_amount", v.coupon_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T95& v) {
+  a.OptI64("max_coupons", v.max_coupons);
+  a.OptI64("max_amount", v.max_amount);
+  a.OptI64("max_amount_by_day", v.max_amount_by_day);
+  a.OptI64("max_coupons_per_user", v.max_coupons_per_user);
+  a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
+  a.OptStr("coupon_type", v.coupon_type);
+  a.OptStrList("goods_tag", v.goods_tag);
+  a.OptList("trade_type", v.trade_type);
+  a.OptBool("combine_use", v.combine_use);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T97& v) {
   a.OptI64("single_price_max", v.single_price_max);
   a.OptI64("cut_to_price", v.cut_to_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T96& v) {
-  a.OptStr("type", v.type);
-  a.OptStr("province", v.province);
-  a.OptStr("city", v.city);
-  a.OptStr("district", v.district);
-  a.OptStr("country", v.country);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T93& v) {
+static void Serialize(Archive& a, T94& v) {
   a.OptStr("stock_name", v.stock_name);
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
@@ -10875,116 +11016,77 @@ static void Serialize(Archive& a, T93& v) {
   a.OptBool("singleitem", v.singleitem);
   a.Field("cut_to_message", v.cut_to_message);
   a.OptI64("distributed_coupons", v.distributed_coupons);
-  a.Field("business_type", v.business_type);
-  a.OptList("available_region_list", v.available_region_list);
-  a.OptStrList("available_industry_list", v.available_industry_list);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T97& v) {
-  a.OptI64("max_coupons", v.max_coupons);
-  a.OptI64("max_amount", v.max_amount);
-  a.OptI64("max_amount_by_day", v.max_amount_by_day);
-  a.OptI64("max_coupons_per_user", v.max_coupons_per_user);
-  a.OptBool("natural_person_limit", v.natural_person_limit);
-  a.OptBool("prevent_api_abuse", v.prevent_api_abuse);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T98& v) {
-  a.OptI64("single_price_max", v.single_price_max);
-  a.OptI64("cut_to_price", v.cut_to_price);
+  a.OptStr("card_id", v.card_id);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T99& v) {
-  a.OptStr("type", v.type);
-  a.OptStr("province", v.province);
-  a.OptStr("city", v.city);
-  a.OptStr("district", v.district);
-  a.OptStr("country", v.country);
+  a.OptI64("coupon_amount", v.coupon_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T101& v) {
+static void Serialize(Archive& a, T98& v) {
+  a.OptI64("max_coupons", v.max_coupons);
+  a.OptI64("max_amount", v.max_amount);
+  a.OptI64("max_amount_by_day", v.max_amount_by_day);
+  a.OptI64("max_coupons_per_user", v.max_coupons_per_user);
+  a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
+  a.OptStr("coupon_type", v.coupon_type);
+  a.OptStrList("goods_tag", v.goods_tag);
+  a.OptList("trade_type", v.trade_type);
+  a.OptBool("combine_use", v.combine_use);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T100& v) {
   a.OptI64("single_price_max", v.single_price_max);
   a.OptI64("cut_to_price", v.cut_to_price);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T102& v) {
-  a.OptI64("coupon_amount", v.coupon_amount);
-  a.OptI64("transaction_minimum", v.transaction_minimum);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T104& v) {
-  a.OptStr("goods_id", v.goods_id);
-  a.OptI64("quantity", v.quantity);
-  a.OptI64("price", v.price);
-  a.OptI64("discount_amount", v.discount_amount);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T103& v) {
-  a.OptStr("consume_time", v.consume_time);
-  a.OptStr("consume_mchid", v.consume_mchid);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptList("goods_detail", v.goods_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T100& v) {
-  a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
-  a.OptStr("stock_id", v.stock_id);
-  a.OptStr("coupon_id", v.coupon_id);
-  a.OptStr("coupon_name", v.coupon_name);
-  a.Field("status", v.status);
-  a.OptStr("description", v.description);
-  a.OptStr("create_time", v.create_time);
-  a.Field("coupon_type", v.coupon_type);
-  a.OptStr("start_time", v.start_time);
-  a.OptStr("stop_time", v.stop_time);
-  a.OptBool("singleitem", v.singleitem);
-  a.Field("cut_to_message", v.cut_to_message);
-  a.OptStr("available_begin_time", v.available_begin_time);
-  a.OptStr("available_end_time", v.available_end_time);
-  a.Field("normal_coupon_information", v.normal_coupon_information);
-  a.Field("consume_information", v.consume_information);
-  a.OptI64("available_balance", v.available_balance);
-  a.Field("business_type", v.business_type);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T105& v) {
   a.OptI64("single_price_max", v.single_price_max);
   a.OptI64("cut_to_price", v.cut_to_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T106& v) {
+static void Serialize(Archive& a, T103& v) {
   a.OptI64("coupon_amount", v.coupon_amount);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T108& v) {
-  a.OptStr("goods_id", v.goods_id);
-  a.OptI64("quantity", v.quantity);
-  a.OptI64("price", v.price);
-  a.OptI64("discount_amount", v.discount_amount);
+static void Serialize(Archive& a, T101& v) {
+  a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("coupon_name", v.coupon_name);
+  a.Field("status", v.status);
+  a.OptStr("description", v.description);
+  a.OptStr("create_time", v.create_time);
+  a.Field("coupon_type", v.coupon_type);
+  a.OptBool("singleitem", v.singleitem);
+  a.Field("cut_to_message", v.cut_to_message);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.Field("normal_coupon_information", v.normal_coupon_information);
+  a.OptBool("no_cash", v.no_cash);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T104& v) {
+  a.OptI64("single_price_max", v.single_price_max);
+  a.OptI64("cut_to_price", v.cut_to_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T105& v) {
+  a.OptI64("coupon_amount", v.coupon_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T107& v) {
-  a.OptStr("consume_time", v.consume_time);
-  a.OptStr("consume_mchid", v.consume_mchid);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptList("goods_detail", v.goods_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T110& v) {
   a.OptStr("activity_name", v.activity_name);
   a.OptStr("apply_start_time", v.apply_start_time);
   a.OptStr("apply_end_time", v.apply_end_time);
@@ -10994,30 +11096,30 @@ static void Serialize(Archive& a, T110& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T111& v) {
+static void Serialize(Archive& a, T108& v) {
   a.OptStr("goods_id", v.goods_id);
   a.OptStr("goods_name", v.goods_name);
   a.OptStr("goods_picture_url", v.goods_picture_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T113& v) {
+static void Serialize(Archive& a, T110& v) {
   a.OptStr("province", v.province);
   a.OptStr("city", v.city);
   a.OptStr("district", v.district);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T112& v) {
-  a.OptStr("store_subsidy", v.store_subsidy);
-  a.OptStr("service_provider_subsidy", v.service_provider_subsidy);
-  a.OptStr("store_subsidy_quota", v.store_subsidy_quota);
-  a.OptStr("user_subsidy_quota", v.user_subsidy_quota);
+static void Serialize(Archive& a, T109& v) {
+  a.OptI64("store_subsidy", v.store_subsidy);
+  a.OptI64("service_provider_subsidy", v.service_provider_subsidy);
+  a.OptI64("store_subsidy_quota", v.store_subsidy_quota);
+  a.OptI64("user_subsidy_quota", v.user_subsidy_quota);
   a.OptList("areas", v.areas);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T109& v) {
+static void Serialize(Archive& a, T106& v) {
   a.OptStr("activity_id", v.activity_id);
   a.OptStr("brand_id", v.brand_id);
   a.OptStr("creator_merchant_id", v.creator_merchant_id);
@@ -11027,46 +11129,63 @@ static void Serialize(Archive& a, T109& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T115& v) {
+static void Serialize(Archive& a, T112& v) {
+  a.Str("store_id", v.store_id);
+  a.Str("accounting_merchant_id", v.accounting_merchant_id);
+  a.Str("merchant_id", v.merchant_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T111& v) {
+  a.Field("store_info", v.store_info);
+  a.I64("goods_original_price", v.goods_original_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T114& v) {
   a.OptStr("store_id", v.store_id);
   a.OptStr("accounting_merchant_id", v.accounting_merchant_id);
   a.OptStr("merchant_id", v.merchant_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T114& v) {
+static void Serialize(Archive& a, T113& v) {
+  a.Field("store_info", v.store_info);
+  a.OptI64("goods_original_price", v.goods_original_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T115& v) {
   a.Field("store_info", v.store_info);
   a.OptI64("goods_original_price", v.goods_original_price);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T116& v) {
-  a.Field("store_info", v.store_info);
-  a.OptI64("goods_original_price", v.goods_original_price);
+  a.Str("payer_openid", v.payer_openid);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.I64("total_fee", v.total_fee);
+  a.Str("store_id", v.store_id);
+  a.Str("store_merchant_id", v.store_merchant_id);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T117& v) {
-  a.Field("store_info", v.store_info);
-  a.OptI64("goods_original_price", v.goods_original_price);
+  a.Str("payer_openid", v.payer_openid);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.I64("total_fee", v.total_fee);
+  a.Str("store_id", v.store_id);
+  a.Str("store_merchant_id", v.store_merchant_id);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T118& v) {
-  a.OptStr("payer_openid", v.payer_openid);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptI64("total_fee", v.total_fee);
-  a.OptStr("store_id", v.store_id);
-  a.OptStr("store_merchant_id", v.store_merchant_id);
+  a.Str("openid", v.openid);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T119& v) {
-  a.OptStr("payer_openid", v.payer_openid);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptI64("total_fee", v.total_fee);
-  a.OptStr("store_id", v.store_id);
-  a.OptStr("store_merchant_id", v.store_merchant_id);
+  a.OptStr("openid", v.openid);
   a.Extra(v.extra);
 }
 
@@ -11081,23 +11200,25 @@ static void Serialize(Archive& a, T121& v) {
 }
 
 static void Serialize(Archive& a, T122& v) {
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T123& v) {
-  a.OptStr("openid", v.openid);
+  a.OptStr("material_id", v.material_id);
+  a.OptStr("material_url", v.material_url);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T124& v) {
-  a.OptStr("openid", v.openid);
+  a.OptStr("store_code", v.store_code);
+  a.OptStr("store_name", v.store_name);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T125& v) {
-  a.OptStr("material_id", v.material_id);
-  a.OptStr("material_url", v.material_url);
+  a.OptStr("store_code", v.store_code);
+  a.OptStr("store_name", v.store_name);
   a.Extra(v.extra);
 }
 
@@ -11119,32 +11240,13 @@ static void Serialize(Archive& a, T128& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T129& v) {
-  a.OptStr("store_code", v.store_code);
-  a.OptStr("store_name", v.store_name);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T130& v) {
-  a.OptStr("store_code", v.store_code);
-  a.OptStr("store_name", v.store_name);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T133& v) {
+static void Serialize(Archive& a, T131& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T135& v) {
-  a.OptI64("hours", v.hours);
-  a.OptI64("minutes", v.minutes);
-  a.OptI64("seconds", v.seconds);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T136& v) {
+static void Serialize(Archive& a, T133& v) {
   a.OptI64("hours", v.hours);
   a.OptI64("minutes", v.minutes);
   a.OptI64("seconds", v.seconds);
@@ -11152,49 +11254,56 @@ static void Serialize(Archive& a, T136& v) {
 }
 
 static void Serialize(Archive& a, T134& v) {
+  a.OptI64("hours", v.hours);
+  a.OptI64("minutes", v.minutes);
+  a.OptI64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T132& v) {
   a.Field("begin_day_time", v.begin_day_time);
   a.Field("end_day_time", v.end_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T132& v) {
+static void Serialize(Archive& a, T130& v) {
   a.OptList("award_send_time", v.award_send_time);
   a.OptList("award_send_day_time", v.award_send_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T137& v) {
+static void Serialize(Archive& a, T135& v) {
   a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
   a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T140& v) {
+static void Serialize(Archive& a, T138& v) {
   a.OptStr("activate_appid", v.activate_appid);
   a.OptStr("activate_path", v.activate_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T139& v) {
+static void Serialize(Archive& a, T137& v) {
   a.OptStr("activate_type", v.activate_type);
   a.OptStr("activate_url", v.activate_url);
   a.Field("activate_miniprogram", v.activate_miniprogram);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T142& v) {
+static void Serialize(Archive& a, T140& v) {
   a.OptList("payment_scene_list", v.payment_scene_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T141& v) {
+static void Serialize(Archive& a, T139& v) {
   a.Field("payment_mode", v.payment_mode);
   a.OptStr("limit_bank", v.limit_bank);
   a.OptList("goods_tags", v.goods_tags);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T138& v) {
+static void Serialize(Archive& a, T136& v) {
   a.OptStr("logo_url", v.logo_url);
   a.OptStr("activity_second_title", v.activity_second_title);
   a.OptStrList("mchid_list", v.mchid_list);
@@ -11203,20 +11312,20 @@ static void Serialize(Archive& a, T138& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T144& v) {
+static void Serialize(Archive& a, T142& v) {
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.OptStr("button_text", v.button_text);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T143& v) {
+static void Serialize(Archive& a, T141& v) {
   a.OptStrList("outer_str", v.outer_str);
   a.Field("award_jump_deploy", v.award_jump_deploy);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T131& v) {
+static void Serialize(Archive& a, T129& v) {
   a.OptStr("activity_id", v.activity_id);
   a.OptStr("activity_status", v.activity_status);
   a.OptStr("create_time", v.create_time);
@@ -11234,20 +11343,13 @@ static void Serialize(Archive& a, T131& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T146& v) {
+static void Serialize(Archive& a, T144& v) {
   a.Str("begin_time", v.begin_time);
   a.Str("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T148& v) {
-  a.I64("hours", v.hours);
-  a.I64("minutes", v.minutes);
-  a.I64("seconds", v.seconds);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T149& v) {
+static void Serialize(Archive& a, T146& v) {
   a.I64("hours", v.hours);
   a.I64("minutes", v.minutes);
   a.I64("seconds", v.seconds);
@@ -11255,49 +11357,56 @@ static void Serialize(Archive& a, T149& v) {
 }
 
 static void Serialize(Archive& a, T147& v) {
+  a.I64("hours", v.hours);
+  a.I64("minutes", v.minutes);
+  a.I64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T145& v) {
   a.Field("begin_day_time", v.begin_day_time);
   a.Field("end_day_time", v.end_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T145& v) {
+static void Serialize(Archive& a, T143& v) {
   a.OptList("award_send_time", v.award_send_time);
   a.OptList("award_send_day_time", v.award_send_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T150& v) {
+static void Serialize(Archive& a, T148& v) {
   a.Str("stock_creator_mchid", v.stock_creator_mchid);
   a.Str("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T153& v) {
+static void Serialize(Archive& a, T151& v) {
   a.Str("activate_appid", v.activate_appid);
   a.Str("activate_path", v.activate_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T152& v) {
+static void Serialize(Archive& a, T150& v) {
   a.Str("activate_type", v.activate_type);
   a.OptStr("activate_url", v.activate_url);
   a.Field("activate_miniprogram", v.activate_miniprogram);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T155& v) {
+static void Serialize(Archive& a, T153& v) {
   a.OptStrList("payment_scene_list", v.payment_scene_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T154& v) {
+static void Serialize(Archive& a, T152& v) {
   a.Field("payment_mode", v.payment_mode);
   a.OptStr("limit_bank", v.limit_bank);
   a.OptStrList("goods_tags", v.goods_tags);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T151& v) {
+static void Serialize(Archive& a, T149& v) {
   a.Str("logo_url", v.logo_url);
   a.Str("activity_second_title", v.activity_second_title);
   a.OptStrList("mchid_list", v.mchid_list);
@@ -11306,33 +11415,26 @@ static void Serialize(Archive& a, T151& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T157& v) {
+static void Serialize(Archive& a, T155& v) {
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.OptStr("button_text", v.button_text);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T156& v) {
+static void Serialize(Archive& a, T154& v) {
   a.OptStrList("outer_str", v.outer_str);
   a.Field("award_jump_deploy", v.award_jump_deploy);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T159& v) {
+static void Serialize(Archive& a, T157& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T161& v) {
-  a.OptI64("hours", v.hours);
-  a.OptI64("minutes", v.minutes);
-  a.OptI64("seconds", v.seconds);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T162& v) {
+static void Serialize(Archive& a, T159& v) {
   a.OptI64("hours", v.hours);
   a.OptI64("minutes", v.minutes);
   a.OptI64("seconds", v.seconds);
@@ -11340,49 +11442,56 @@ static void Serialize(Archive& a, T162& v) {
 }
 
 static void Serialize(Archive& a, T160& v) {
+  a.OptI64("hours", v.hours);
+  a.OptI64("minutes", v.minutes);
+  a.OptI64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T158& v) {
   a.Field("begin_day_time", v.begin_day_time);
   a.Field("end_day_time", v.end_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T158& v) {
+static void Serialize(Archive& a, T156& v) {
   a.OptList("award_send_time", v.award_send_time);
   a.OptList("award_send_day_time", v.award_send_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T163& v) {
+static void Serialize(Archive& a, T161& v) {
   a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
   a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T166& v) {
+static void Serialize(Archive& a, T164& v) {
   a.OptStr("activate_appid", v.activate_appid);
   a.OptStr("activate_path", v.activate_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T165& v) {
+static void Serialize(Archive& a, T163& v) {
   a.OptStr("activate_type", v.activate_type);
   a.OptStr("activate_url", v.activate_url);
   a.Field("activate_miniprogram", v.activate_miniprogram);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T168& v) {
+static void Serialize(Archive& a, T166& v) {
   a.OptList("payment_scene_list", v.payment_scene_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T167& v) {
+static void Serialize(Archive& a, T165& v) {
   a.Field("payment_mode", v.payment_mode);
   a.OptStr("limit_bank", v.limit_bank);
   a.OptList("goods_tags", v.goods_tags);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T164& v) {
+static void Serialize(Archive& a, T162& v) {
   a.OptStr("logo_url", v.logo_url);
   a.OptStr("activity_second_title", v.activity_second_title);
   a.OptStrList("mchid_list", v.mchid_list);
@@ -11391,26 +11500,19 @@ static void Serialize(Archive& a, T164& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T169& v) {
+static void Serialize(Archive& a, T167& v) {
   a.OptStrList("outer_str", v.outer_str);
   a.Field("award_jump_deploy", v.award_jump_deploy);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T171& v) {
+static void Serialize(Archive& a, T169& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T173& v) {
-  a.OptI64("hours", v.hours);
-  a.OptI64("minutes", v.minutes);
-  a.OptI64("seconds", v.seconds);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T174& v) {
+static void Serialize(Archive& a, T171& v) {
   a.OptI64("hours", v.hours);
   a.OptI64("minutes", v.minutes);
   a.OptI64("seconds", v.seconds);
@@ -11418,49 +11520,56 @@ static void Serialize(Archive& a, T174& v) {
 }
 
 static void Serialize(Archive& a, T172& v) {
+  a.OptI64("hours", v.hours);
+  a.OptI64("minutes", v.minutes);
+  a.OptI64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T170& v) {
   a.Field("begin_day_time", v.begin_day_time);
   a.Field("end_day_time", v.end_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T170& v) {
+static void Serialize(Archive& a, T168& v) {
   a.OptList("award_send_time", v.award_send_time);
   a.OptList("award_send_day_time", v.award_send_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T175& v) {
+static void Serialize(Archive& a, T173& v) {
   a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
   a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T178& v) {
+static void Serialize(Archive& a, T176& v) {
   a.OptStr("activate_appid", v.activate_appid);
   a.OptStr("activate_path", v.activate_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T177& v) {
+static void Serialize(Archive& a, T175& v) {
   a.OptStr("activate_type", v.activate_type);
   a.OptStr("activate_url", v.activate_url);
   a.Field("activate_miniprogram", v.activate_miniprogram);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T180& v) {
+static void Serialize(Archive& a, T178& v) {
   a.OptList("payment_scene_list", v.payment_scene_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T179& v) {
+static void Serialize(Archive& a, T177& v) {
   a.Field("payment_mode", v.payment_mode);
   a.OptStr("limit_bank", v.limit_bank);
   a.OptList("goods_tags", v.goods_tags);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T176& v) {
+static void Serialize(Archive& a, T174& v) {
   a.OptStr("logo_url", v.logo_url);
   a.OptStr("activity_second_title", v.activity_second_title);
   a.OptList("mchid_list", v.mchid_list);
@@ -11469,45 +11578,45 @@ static void Serialize(Archive& a, T176& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T182& v) {
+static void Serialize(Archive& a, T180& v) {
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.OptStr("button_text", v.button_text);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T181& v) {
+static void Serialize(Archive& a, T179& v) {
   a.OptStrList("outer_str", v.outer_str);
   a.Field("award_jump_deploy", v.award_jump_deploy);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T184& v) {
+static void Serialize(Archive& a, T182& v) {
   a.Field("name", v.name);
   a.OptStr("value", v.value);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T185& v) {
+static void Serialize(Archive& a, T183& v) {
   a.OptStr("name", v.name);
   a.OptStr("value", v.value);
   a.OptStrList("value_list", v.value_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T183& v) {
+static void Serialize(Archive& a, T181& v) {
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T187& v) {
+static void Serialize(Archive& a, T185& v) {
   a.OptStr("brand_id", v.brand_id);
   a.OptStr("display_name", v.display_name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T188& v) {
+static void Serialize(Archive& a, T186& v) {
   a.Field("type", v.type);
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
@@ -11515,7 +11624,7 @@ static void Serialize(Archive& a, T188& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T189& v) {
+static void Serialize(Archive& a, T187& v) {
   a.OptBool("need_balance", v.need_balance);
   a.OptStr("balance_appid", v.balance_appid);
   a.OptStr("balance_path", v.balance_path);
@@ -11523,20 +11632,20 @@ static void Serialize(Archive& a, T189& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T191& v) {
+static void Serialize(Archive& a, T189& v) {
   a.Field("type", v.type);
   a.OptStr("name", v.name);
   a.OptStrList("values", v.values);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T190& v) {
+static void Serialize(Archive& a, T188& v) {
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T192& v) {
+static void Serialize(Archive& a, T190& v) {
   a.OptStr("title", v.title);
   a.OptStr("url", v.url);
   a.OptStr("appid", v.appid);
@@ -11544,7 +11653,7 @@ static void Serialize(Archive& a, T192& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T186& v) {
+static void Serialize(Archive& a, T184& v) {
   a.OptStr("card_id", v.card_id);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
@@ -11570,13 +11679,13 @@ static void Serialize(Archive& a, T186& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T193& v) {
+static void Serialize(Archive& a, T191& v) {
   a.Str("brand_id", v.brand_id);
   a.Str("display_name", v.display_name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T194& v) {
+static void Serialize(Archive& a, T192& v) {
   a.Field("type", v.type);
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
@@ -11585,7 +11694,7 @@ static void Serialize(Archive& a, T194& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T195& v) {
+static void Serialize(Archive& a, T193& v) {
   a.OptBool("need_balance", v.need_balance);
   a.OptStr("balance_appid", v.balance_appid);
   a.OptStr("balance_path", v.balance_path);
@@ -11593,20 +11702,20 @@ static void Serialize(Archive& a, T195& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T197& v) {
+static void Serialize(Archive& a, T195& v) {
   a.Field("type", v.type);
   a.OptStr("name", v.name);
   a.OptStrList("values", v.values);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T196& v) {
+static void Serialize(Archive& a, T194& v) {
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T198& v) {
+static void Serialize(Archive& a, T196& v) {
   a.OptStr("title", v.title);
   a.OptStr("url", v.url);
   a.OptStr("appid", v.appid);
@@ -11614,40 +11723,40 @@ static void Serialize(Archive& a, T198& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T199& v) {
+static void Serialize(Archive& a, T197& v) {
   a.OptStr("brand_id", v.brand_id);
   a.OptStr("display_name", v.display_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T198& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T200& v) {
   a.Field("type", v.type);
-  a.OptStr("available_begin_time", v.available_begin_time);
-  a.OptStr("available_end_time", v.available_end_time);
-  a.OptI64("available_day_after_receive", v.available_day_after_receive);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T202& v) {
-  a.Field("type", v.type);
   a.OptStr("name", v.name);
   a.OptStrList("values", v.values);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T201& v) {
+static void Serialize(Archive& a, T199& v) {
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T203& v) {
+static void Serialize(Archive& a, T201& v) {
   a.OptStr("brand_id", v.brand_id);
   a.OptStr("display_name", v.display_name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T204& v) {
+static void Serialize(Archive& a, T202& v) {
   a.Field("type", v.type);
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
@@ -11655,7 +11764,7 @@ static void Serialize(Archive& a, T204& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T205& v) {
+static void Serialize(Archive& a, T203& v) {
   a.OptBool("need_balance", v.need_balance);
   a.OptStr("balance_appid", v.balance_appid);
   a.OptStr("balance_path", v.balance_path);
@@ -11663,20 +11772,20 @@ static void Serialize(Archive& a, T205& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T207& v) {
+static void Serialize(Archive& a, T205& v) {
   a.Field("type", v.type);
   a.OptStr("name", v.name);
   a.OptStrList("values", v.values);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T206& v) {
+static void Serialize(Archive& a, T204& v) {
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T208& v) {
+static void Serialize(Archive& a, T206& v) {
   a.OptStr("title", v.title);
   a.OptStr("url", v.url);
   a.OptStr("appid", v.appid);
@@ -11684,7 +11793,7 @@ static void Serialize(Archive& a, T208& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T209& v) {
+static void Serialize(Archive& a, T207& v) {
   a.Field("type", v.type);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_day_after_receive", v.available_day_after_receive);
@@ -11693,7 +11802,7 @@ static void Serialize(Archive& a, T209& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T210& v) {
+static void Serialize(Archive& a, T208& v) {
   a.OptBool("need_balance", v.need_balance);
   a.OptStr("balance_appid", v.balance_appid);
   a.OptStr("balance_path", v.balance_path);
@@ -11701,21 +11810,21 @@ static void Serialize(Archive& a, T210& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T212& v) {
+static void Serialize(Archive& a, T210& v) {
   a.Field("type", v.type);
   a.OptStr("name", v.name);
   a.OptStrList("values", v.values);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T211& v) {
+static void Serialize(Archive& a, T209& v) {
   a.OptBool("can_modify_after_activate", v.can_modify_after_activate);
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T213& v) {
+static void Serialize(Archive& a, T211& v) {
   a.OptStr("title", v.title);
   a.OptStr("url", v.url);
   a.OptStr("appid", v.appid);
@@ -11723,32 +11832,32 @@ static void Serialize(Archive& a, T213& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T214& v) {
+static void Serialize(Archive& a, T212& v) {
   a.OptStr("code", v.code);
   a.Field("result", v.result);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T216& v) {
+static void Serialize(Archive& a, T214& v) {
   a.Field("name", v.name);
   a.OptStr("value", v.value);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T217& v) {
+static void Serialize(Archive& a, T215& v) {
   a.OptStr("name", v.name);
   a.OptStr("value", v.value);
   a.OptStrList("value_list", v.value_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T215& v) {
+static void Serialize(Archive& a, T213& v) {
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T218& v) {
+static void Serialize(Archive& a, T216& v) {
   a.I64("before_balance", v.before_balance);
   a.I64("balance", v.balance);
   a.I64("add_balance", v.add_balance);
@@ -11756,7 +11865,7 @@ static void Serialize(Archive& a, T218& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T219& v) {
+static void Serialize(Archive& a, T217& v) {
   a.OptStr("staff_name", v.staff_name);
   a.OptStr("head_image_url", v.head_image_url);
   a.OptStr("contact_information_name", v.contact_information_name);
@@ -11765,44 +11874,44 @@ static void Serialize(Archive& a, T219& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T222& v) {
+static void Serialize(Archive& a, T220& v) {
   a.Str("field_id", v.field_id);
   a.Str("field_value", v.field_value);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T224& v) {
+static void Serialize(Archive& a, T222& v) {
   a.Str("appid", v.appid);
   a.Str("path", v.path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T223& v) {
+static void Serialize(Archive& a, T221& v) {
   a.Str("action_name", v.action_name);
   a.Field("jump_miniprogram", v.jump_miniprogram);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T221& v) {
+static void Serialize(Archive& a, T219& v) {
   a.OptList("field_list", v.field_list);
   a.Field("action_setting", v.action_setting);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T225& v) {
+static void Serialize(Archive& a, T223& v) {
   a.Str("message_template_id", v.message_template_id);
   a.Field("field_list", v.field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T220& v) {
+static void Serialize(Archive& a, T218& v) {
   a.Str("state_id", v.state_id);
   a.Field("content_template_data", v.content_template_data);
   a.Field("message_template_setting", v.message_template_setting);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T226& v) {
+static void Serialize(Archive& a, T224& v) {
   a.I64("init_bonus", v.init_bonus);
   a.Str("bonus_value_word", v.bonus_value_word);
   a.OptStr("bonus_cost_title", v.bonus_cost_title);
@@ -11815,7 +11924,7 @@ static void Serialize(Archive& a, T226& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T227& v) {
+static void Serialize(Archive& a, T225& v) {
   a.Bool("show_coupon", v.show_coupon);
   a.OptStr("member_price_word", v.member_price_word);
   a.OptStr("member_price_appid", v.member_price_appid);
@@ -11825,19 +11934,31 @@ static void Serialize(Archive& a, T227& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T228& v) {
+static void Serialize(Archive& a, T226& v) {
   a.OptStr("fapiao_jump_word", v.fapiao_jump_word);
   a.OptStr("fapiao_jump_appid", v.fapiao_jump_appid);
   a.OptStr("fapiao_jump_path", v.fapiao_jump_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T229& v) {
+static void Serialize(Archive& a, T227& v) {
   a.OptStr("staff_name", v.staff_name);
   a.OptStr("head_image_url", v.head_image_url);
   a.OptStr("contact_information_name", v.contact_information_name);
   a.OptStr("contact_information_value", v.contact_information_value);
   a.OptStr("phone_number", v.phone_number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T228& v) {
+  a.Str("appid", v.appid);
+  a.Str("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T229& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
   a.Extra(v.extra);
 }
 
@@ -11854,18 +11975,6 @@ static void Serialize(Archive& a, T231& v) {
 }
 
 static void Serialize(Archive& a, T232& v) {
-  a.Str("appid", v.appid);
-  a.Str("path", v.path);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T233& v) {
-  a.OptStr("appid", v.appid);
-  a.OptStr("path", v.path);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T234& v) {
   a.Str("card_id", v.card_id);
   a.OptStr("code", v.code);
   a.OptStr("membership_number", v.membership_number);
@@ -11873,7 +11982,7 @@ static void Serialize(Archive& a, T234& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T235& v) {
+static void Serialize(Archive& a, T233& v) {
   a.OptStr("code", v.code);
   a.OptStr("openid", v.openid);
   a.OptStr("unionid", v.unionid);
@@ -11883,13 +11992,13 @@ static void Serialize(Archive& a, T235& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T236& v) {
+static void Serialize(Archive& a, T234& v) {
   a.OptStr("card_id", v.card_id);
   a.OptStr("code", v.code);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T237& v) {
+static void Serialize(Archive& a, T235& v) {
   a.OptStr("plan_id", v.plan_id);
   a.OptStr("plan_name", v.plan_name);
   a.Field("plan_state", v.plan_state);
@@ -11902,6 +12011,32 @@ static void Serialize(Archive& a, T237& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("user_limit", v.user_limit);
   a.OptI64("daily_limit", v.daily_limit);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T236& v) {
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("plan_name", v.plan_name);
+  a.Field("plan_state", v.plan_state);
+  a.OptStr("delivery_start_time", v.delivery_start_time);
+  a.OptStr("delivery_end_time", v.delivery_end_time);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("recommend_word", v.recommend_word);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("user_limit", v.user_limit);
+  a.OptI64("daily_limit", v.daily_limit);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T237& v) {
+  a.OptStr("plan_name", v.plan_name);
+  a.OptStr("delivery_end_time", v.delivery_end_time);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("user_limit", v.user_limit);
+  a.OptI64("daily_limit", v.daily_limit);
+  a.OptStr("recommend_word", v.recommend_word);
   a.Extra(v.extra);
 }
 
@@ -11921,51 +12056,25 @@ static void Serialize(Archive& a, T238& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T239& v) {
-  a.OptStr("plan_name", v.plan_name);
-  a.OptStr("delivery_end_time", v.delivery_end_time);
-  a.OptI64("total_count", v.total_count);
-  a.OptI64("user_limit", v.user_limit);
-  a.OptI64("daily_limit", v.daily_limit);
-  a.OptStr("recommend_word", v.recommend_word);
-  a.Extra(v.extra);
-}
-
 static void Serialize(Archive& a, T240& v) {
-  a.OptStr("plan_id", v.plan_id);
-  a.OptStr("plan_name", v.plan_name);
-  a.Field("plan_state", v.plan_state);
-  a.OptStr("delivery_start_time", v.delivery_start_time);
-  a.OptStr("delivery_end_time", v.delivery_end_time);
-  a.OptStr("stock_id", v.stock_id);
-  a.OptStr("product_coupon_id", v.product_coupon_id);
-  a.OptStr("recommend_word", v.recommend_word);
-  a.OptStr("brand_id", v.brand_id);
-  a.OptI64("total_count", v.total_count);
-  a.OptI64("user_limit", v.user_limit);
-  a.OptI64("daily_limit", v.daily_limit);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T242& v) {
   a.I64("threshold", v.threshold);
   a.I64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T243& v) {
+static void Serialize(Archive& a, T241& v) {
   a.I64("threshold", v.threshold);
   a.I64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T244& v) {
+static void Serialize(Archive& a, T242& v) {
   a.I64("threshold", v.threshold);
   a.I64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T241& v) {
+static void Serialize(Archive& a, T239& v) {
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.Field("usage_mode", v.usage_mode);
@@ -11976,46 +12085,46 @@ static void Serialize(Archive& a, T241& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T245& v) {
+static void Serialize(Archive& a, T243& v) {
   a.Str("image_url", v.image_url);
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T244& v) {
+  a.OptStr("image_url", v.image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T245& v) {
+  a.OptStr("image_url", v.image_url);
+  a.Extra(v.extra);
+}
+
 static void Serialize(Archive& a, T246& v) {
-  a.OptStr("image_url", v.image_url);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T247& v) {
-  a.OptStr("image_url", v.image_url);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T248& v) {
   a.OptStr("filename", v.filename);
   a.OptStr("sha256", v.sha256);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T250& v) {
+static void Serialize(Archive& a, T248& v) {
   a.I64("threshold", v.threshold);
   a.I64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T251& v) {
+static void Serialize(Archive& a, T249& v) {
   a.I64("threshold", v.threshold);
   a.I64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T249& v) {
+static void Serialize(Archive& a, T247& v) {
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T252& v) {
+static void Serialize(Archive& a, T250& v) {
   a.Field("type", v.type);
   a.I64("count", v.count);
   a.I64("available_days", v.available_days);
@@ -12023,7 +12132,7 @@ static void Serialize(Archive& a, T252& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T255& v) {
+static void Serialize(Archive& a, T253& v) {
   a.Str("name", v.name);
   a.I64("price", v.price);
   a.I64("count", v.count);
@@ -12033,14 +12142,14 @@ static void Serialize(Archive& a, T255& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T254& v) {
+static void Serialize(Archive& a, T252& v) {
   a.Str("name", v.name);
   a.I64("pick_count", v.pick_count);
   a.Field("choice_list", v.choice_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T253& v) {
+static void Serialize(Archive& a, T251& v) {
   a.Str("name", v.name);
   a.Str("image_url", v.image_url);
   a.Str("background_url", v.background_url);
@@ -12050,32 +12159,32 @@ static void Serialize(Archive& a, T253& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T257& v) {
+static void Serialize(Archive& a, T255& v) {
   a.I64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T261& v) {
+static void Serialize(Archive& a, T259& v) {
   a.I64("begin_time", v.begin_time);
   a.I64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T260& v) {
+static void Serialize(Archive& a, T258& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T262& v) {
+static void Serialize(Archive& a, T260& v) {
   a.Str("begin_time", v.begin_time);
   a.Str("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T259& v) {
+static void Serialize(Archive& a, T257& v) {
   a.Str("available_begin_time", v.available_begin_time);
   a.Str("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -12086,13 +12195,13 @@ static void Serialize(Archive& a, T259& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T263& v) {
+static void Serialize(Archive& a, T261& v) {
   a.I64("threshold", v.threshold);
   a.I64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T258& v) {
+static void Serialize(Archive& a, T256& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -12100,7 +12209,7 @@ static void Serialize(Archive& a, T258& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T265& v) {
+static void Serialize(Archive& a, T263& v) {
   a.Str("available_begin_time", v.available_begin_time);
   a.Str("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -12109,25 +12218,25 @@ static void Serialize(Archive& a, T265& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T266& v) {
+static void Serialize(Archive& a, T264& v) {
   a.I64("threshold", v.threshold);
   a.I64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T267& v) {
+static void Serialize(Archive& a, T265& v) {
   a.I64("threshold", v.threshold);
   a.I64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T268& v) {
+static void Serialize(Archive& a, T266& v) {
   a.I64("threshold", v.threshold);
   a.I64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T264& v) {
+static void Serialize(Archive& a, T262& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -12136,14 +12245,14 @@ static void Serialize(Archive& a, T264& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T270& v) {
+static void Serialize(Archive& a, T268& v) {
   a.Str("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T269& v) {
+static void Serialize(Archive& a, T267& v) {
   a.Field("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -12155,7 +12264,7 @@ static void Serialize(Archive& a, T269& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T272& v) {
+static void Serialize(Archive& a, T270& v) {
   a.Str("appid", v.appid);
   a.Str("path", v.path);
   a.Str("entrance_wording", v.entrance_wording);
@@ -12163,19 +12272,19 @@ static void Serialize(Archive& a, T272& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T273& v) {
+static void Serialize(Archive& a, T271& v) {
   a.Str("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T274& v) {
+static void Serialize(Archive& a, T272& v) {
   a.Str("finder_id", v.finder_id);
   a.Str("finder_video_id", v.finder_video_id);
   a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T271& v) {
+static void Serialize(Archive& a, T269& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -12184,12 +12293,12 @@ static void Serialize(Archive& a, T271& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T275& v) {
+static void Serialize(Archive& a, T273& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T256& v) {
+static void Serialize(Archive& a, T254& v) {
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("stock_send_rule", v.stock_send_rule);
@@ -12202,25 +12311,25 @@ static void Serialize(Archive& a, T256& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T277& v) {
+static void Serialize(Archive& a, T275& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T278& v) {
+static void Serialize(Archive& a, T276& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T276& v) {
+static void Serialize(Archive& a, T274& v) {
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T279& v) {
+static void Serialize(Archive& a, T277& v) {
   a.Field("type", v.type);
   a.OptI64("count", v.count);
   a.OptI64("available_days", v.available_days);
@@ -12228,7 +12337,7 @@ static void Serialize(Archive& a, T279& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T282& v) {
+static void Serialize(Archive& a, T280& v) {
   a.OptStr("name", v.name);
   a.OptI64("price", v.price);
   a.OptI64("count", v.count);
@@ -12238,14 +12347,14 @@ static void Serialize(Archive& a, T282& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T281& v) {
+static void Serialize(Archive& a, T279& v) {
   a.OptStr("name", v.name);
   a.OptI64("pick_count", v.pick_count);
   a.OptList("choice_list", v.choice_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T280& v) {
+static void Serialize(Archive& a, T278& v) {
   a.OptStr("name", v.name);
   a.OptStr("image_url", v.image_url);
   a.OptStr("background_url", v.background_url);
@@ -12255,32 +12364,32 @@ static void Serialize(Archive& a, T280& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T284& v) {
+static void Serialize(Archive& a, T282& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T288& v) {
+static void Serialize(Archive& a, T286& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T287& v) {
+static void Serialize(Archive& a, T285& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T289& v) {
+static void Serialize(Archive& a, T287& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T286& v) {
+static void Serialize(Archive& a, T284& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -12290,13 +12399,13 @@ static void Serialize(Archive& a, T286& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T290& v) {
+static void Serialize(Archive& a, T288& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T285& v) {
+static void Serialize(Archive& a, T283& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -12304,7 +12413,7 @@ static void Serialize(Archive& a, T285& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T292& v) {
+static void Serialize(Archive& a, T290& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -12313,25 +12422,25 @@ static void Serialize(Archive& a, T292& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T293& v) {
+static void Serialize(Archive& a, T291& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T294& v) {
+static void Serialize(Archive& a, T292& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T295& v) {
+static void Serialize(Archive& a, T293& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T291& v) {
+static void Serialize(Archive& a, T289& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -12340,14 +12449,14 @@ static void Serialize(Archive& a, T291& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T297& v) {
+static void Serialize(Archive& a, T295& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T296& v) {
+static void Serialize(Archive& a, T294& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -12359,7 +12468,7 @@ static void Serialize(Archive& a, T296& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T299& v) {
+static void Serialize(Archive& a, T297& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -12367,19 +12476,19 @@ static void Serialize(Archive& a, T299& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T300& v) {
+static void Serialize(Archive& a, T298& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T301& v) {
+static void Serialize(Archive& a, T299& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T298& v) {
+static void Serialize(Archive& a, T296& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -12388,13 +12497,13 @@ static void Serialize(Archive& a, T298& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T302& v) {
+static void Serialize(Archive& a, T300& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T283& v) {
+static void Serialize(Archive& a, T281& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -12415,25 +12524,25 @@ static void Serialize(Archive& a, T283& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T304& v) {
+static void Serialize(Archive& a, T302& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T305& v) {
+static void Serialize(Archive& a, T303& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T303& v) {
+static void Serialize(Archive& a, T301& v) {
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T306& v) {
+static void Serialize(Archive& a, T304& v) {
   a.Field("type", v.type);
   a.OptI64("count", v.count);
   a.OptI64("available_days", v.available_days);
@@ -12441,7 +12550,7 @@ static void Serialize(Archive& a, T306& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T309& v) {
+static void Serialize(Archive& a, T307& v) {
   a.OptStr("name", v.name);
   a.OptI64("price", v.price);
   a.OptI64("count", v.count);
@@ -12451,17 +12560,44 @@ static void Serialize(Archive& a, T309& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T308& v) {
+static void Serialize(Archive& a, T306& v) {
   a.OptStr("name", v.name);
   a.OptI64("pick_count", v.pick_count);
   a.OptList("choice_list", v.choice_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T307& v) {
+static void Serialize(Archive& a, T305& v) {
   a.OptStr("name", v.name);
   a.OptStr("image_url", v.image_url);
   a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T310& v) {
+  a.Str("name", v.name);
+  a.I64("price", v.price);
+  a.I64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T309& v) {
+  a.Str("name", v.name);
+  a.I64("pick_count", v.pick_count);
+  a.Field("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T308& v) {
+  a.Str("name", v.name);
+  a.Str("image_url", v.image_url);
+  a.Str("background_url", v.background_url);
   a.OptStrList("detail_image_url_list", v.detail_image_url_list);
   a.OptI64("original_price", v.original_price);
   a.OptList("combo_package_list", v.combo_package_list);
@@ -12469,77 +12605,50 @@ static void Serialize(Archive& a, T307& v) {
 }
 
 static void Serialize(Archive& a, T312& v) {
-  a.Str("name", v.name);
-  a.I64("price", v.price);
-  a.I64("count", v.count);
-  a.OptStr("image_url", v.image_url);
-  a.OptStr("mini_program_appid", v.mini_program_appid);
-  a.OptStr("mini_program_path", v.mini_program_path);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T311& v) {
-  a.Str("name", v.name);
-  a.I64("pick_count", v.pick_count);
-  a.Field("choice_list", v.choice_list);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T310& v) {
-  a.Str("name", v.name);
-  a.Str("image_url", v.image_url);
-  a.Str("background_url", v.background_url);
-  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
-  a.OptI64("original_price", v.original_price);
-  a.OptList("combo_package_list", v.combo_package_list);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T314& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T315& v) {
+static void Serialize(Archive& a, T313& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T313& v) {
+static void Serialize(Archive& a, T311& v) {
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T316& v) {
+static void Serialize(Archive& a, T314& v) {
   a.Field("type", v.type);
   a.OptI64("count", v.count);
   a.OptI64("available_days", v.available_days);
   a.OptI64("interval_days", v.interval_days);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T319& v) {
-  a.OptStr("name", v.name);
-  a.OptI64("price", v.price);
-  a.OptI64("count", v.count);
-  a.OptStr("image_url", v.image_url);
-  a.OptStr("mini_program_appid", v.mini_program_appid);
-  a.OptStr("mini_program_path", v.mini_program_path);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T318& v) {
-  a.OptStr("name", v.name);
-  a.OptI64("pick_count", v.pick_count);
-  a.OptList("choice_list", v.choice_list);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T317& v) {
   a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T316& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T315& v) {
+  a.OptStr("name", v.name);
   a.OptStr("image_url", v.image_url);
   a.OptStr("background_url", v.background_url);
   a.OptStrList("detail_image_url_list", v.detail_image_url_list);
@@ -12548,25 +12657,25 @@ static void Serialize(Archive& a, T317& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T321& v) {
+static void Serialize(Archive& a, T319& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T322& v) {
+static void Serialize(Archive& a, T320& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T320& v) {
+static void Serialize(Archive& a, T318& v) {
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T323& v) {
+static void Serialize(Archive& a, T321& v) {
   a.Field("type", v.type);
   a.OptI64("count", v.count);
   a.OptI64("available_days", v.available_days);
@@ -12574,7 +12683,7 @@ static void Serialize(Archive& a, T323& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T326& v) {
+static void Serialize(Archive& a, T324& v) {
   a.OptStr("name", v.name);
   a.OptI64("price", v.price);
   a.OptI64("count", v.count);
@@ -12584,14 +12693,14 @@ static void Serialize(Archive& a, T326& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T325& v) {
+static void Serialize(Archive& a, T323& v) {
   a.OptStr("name", v.name);
   a.OptI64("pick_count", v.pick_count);
   a.OptList("choice_list", v.choice_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T324& v) {
+static void Serialize(Archive& a, T322& v) {
   a.OptStr("name", v.name);
   a.OptStr("image_url", v.image_url);
   a.OptStr("background_url", v.background_url);
@@ -12601,32 +12710,32 @@ static void Serialize(Archive& a, T324& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T328& v) {
+static void Serialize(Archive& a, T326& v) {
   a.I64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.I64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T332& v) {
+static void Serialize(Archive& a, T330& v) {
   a.I64("begin_time", v.begin_time);
   a.I64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T331& v) {
+static void Serialize(Archive& a, T329& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T333& v) {
+static void Serialize(Archive& a, T331& v) {
   a.Str("begin_time", v.begin_time);
   a.Str("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T330& v) {
+static void Serialize(Archive& a, T328& v) {
   a.Str("available_begin_time", v.available_begin_time);
   a.Str("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -12637,25 +12746,25 @@ static void Serialize(Archive& a, T330& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T334& v) {
+static void Serialize(Archive& a, T332& v) {
   a.I64("threshold", v.threshold);
   a.I64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T335& v) {
+static void Serialize(Archive& a, T333& v) {
   a.I64("threshold", v.threshold);
   a.I64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T336& v) {
+static void Serialize(Archive& a, T334& v) {
   a.I64("threshold", v.threshold);
   a.I64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T329& v) {
+static void Serialize(Archive& a, T327& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -12663,14 +12772,14 @@ static void Serialize(Archive& a, T329& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T338& v) {
+static void Serialize(Archive& a, T336& v) {
   a.Str("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T337& v) {
+static void Serialize(Archive& a, T335& v) {
   a.Field("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -12682,7 +12791,7 @@ static void Serialize(Archive& a, T337& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T340& v) {
+static void Serialize(Archive& a, T338& v) {
   a.Str("appid", v.appid);
   a.Str("path", v.path);
   a.Str("entrance_wording", v.entrance_wording);
@@ -12690,19 +12799,19 @@ static void Serialize(Archive& a, T340& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T341& v) {
+static void Serialize(Archive& a, T339& v) {
   a.Str("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T342& v) {
+static void Serialize(Archive& a, T340& v) {
   a.Str("finder_id", v.finder_id);
   a.Str("finder_video_id", v.finder_video_id);
   a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T339& v) {
+static void Serialize(Archive& a, T337& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -12711,12 +12820,12 @@ static void Serialize(Archive& a, T339& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T343& v) {
+static void Serialize(Archive& a, T341& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T327& v) {
+static void Serialize(Archive& a, T325& v) {
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("stock_send_rule", v.stock_send_rule);
@@ -12728,66 +12837,66 @@ static void Serialize(Archive& a, T327& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T345& v) {
+static void Serialize(Archive& a, T343& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T346& v) {
+static void Serialize(Archive& a, T344& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T350& v) {
+static void Serialize(Archive& a, T348& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T349& v) {
+static void Serialize(Archive& a, T347& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T351& v) {
+static void Serialize(Archive& a, T349& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T348& v) {
+static void Serialize(Archive& a, T346& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
   a.Field("weekly_available_period", v.weekly_available_period);
   a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T350& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T351& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T352& v) {
   a.OptI64("threshold", v.threshold);
-  a.OptI64("discount_amount", v.discount_amount);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T353& v) {
-  a.OptI64("threshold", v.threshold);
-  a.OptI64("percent_off", v.percent_off);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T354& v) {
-  a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T347& v) {
+static void Serialize(Archive& a, T345& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -12795,20 +12904,20 @@ static void Serialize(Archive& a, T347& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T355& v) {
+static void Serialize(Archive& a, T353& v) {
   a.OptStr("stock_bundle_id", v.stock_bundle_id);
   a.OptI64("stock_bundle_index", v.stock_bundle_index);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T357& v) {
+static void Serialize(Archive& a, T355& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T356& v) {
+static void Serialize(Archive& a, T354& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -12820,7 +12929,7 @@ static void Serialize(Archive& a, T356& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T359& v) {
+static void Serialize(Archive& a, T357& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -12828,19 +12937,19 @@ static void Serialize(Archive& a, T359& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T360& v) {
+static void Serialize(Archive& a, T358& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T361& v) {
+static void Serialize(Archive& a, T359& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T358& v) {
+static void Serialize(Archive& a, T356& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -12849,13 +12958,13 @@ static void Serialize(Archive& a, T358& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T362& v) {
+static void Serialize(Archive& a, T360& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T344& v) {
+static void Serialize(Archive& a, T342& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -12877,14 +12986,14 @@ static void Serialize(Archive& a, T344& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T364& v) {
+static void Serialize(Archive& a, T362& v) {
   a.Str("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T363& v) {
+static void Serialize(Archive& a, T361& v) {
   a.Field("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -12896,7 +13005,7 @@ static void Serialize(Archive& a, T363& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T366& v) {
+static void Serialize(Archive& a, T364& v) {
   a.Str("appid", v.appid);
   a.Str("path", v.path);
   a.Str("entrance_wording", v.entrance_wording);
@@ -12904,19 +13013,19 @@ static void Serialize(Archive& a, T366& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T367& v) {
+static void Serialize(Archive& a, T365& v) {
   a.Str("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T368& v) {
+static void Serialize(Archive& a, T366& v) {
   a.Str("finder_id", v.finder_id);
   a.Str("finder_video_id", v.finder_video_id);
   a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T365& v) {
+static void Serialize(Archive& a, T363& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -12925,71 +13034,71 @@ static void Serialize(Archive& a, T365& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T369& v) {
+static void Serialize(Archive& a, T367& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T371& v) {
+static void Serialize(Archive& a, T369& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T372& v) {
+static void Serialize(Archive& a, T370& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T376& v) {
+static void Serialize(Archive& a, T374& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T375& v) {
+static void Serialize(Archive& a, T373& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T377& v) {
+static void Serialize(Archive& a, T375& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T374& v) {
+static void Serialize(Archive& a, T372& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
   a.Field("weekly_available_period", v.weekly_available_period);
   a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T376& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T377& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T378& v) {
   a.OptI64("threshold", v.threshold);
-  a.OptI64("discount_amount", v.discount_amount);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T379& v) {
-  a.OptI64("threshold", v.threshold);
-  a.OptI64("percent_off", v.percent_off);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T380& v) {
-  a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T373& v) {
+static void Serialize(Archive& a, T371& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -12997,20 +13106,20 @@ static void Serialize(Archive& a, T373& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T381& v) {
+static void Serialize(Archive& a, T379& v) {
   a.OptStr("stock_bundle_id", v.stock_bundle_id);
   a.OptI64("stock_bundle_index", v.stock_bundle_index);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T383& v) {
+static void Serialize(Archive& a, T381& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T382& v) {
+static void Serialize(Archive& a, T380& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -13022,7 +13131,7 @@ static void Serialize(Archive& a, T382& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T385& v) {
+static void Serialize(Archive& a, T383& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -13030,19 +13139,19 @@ static void Serialize(Archive& a, T385& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T386& v) {
+static void Serialize(Archive& a, T384& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T387& v) {
+static void Serialize(Archive& a, T385& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T384& v) {
+static void Serialize(Archive& a, T382& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -13051,13 +13160,13 @@ static void Serialize(Archive& a, T384& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T388& v) {
+static void Serialize(Archive& a, T386& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T370& v) {
+static void Serialize(Archive& a, T368& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -13079,72 +13188,72 @@ static void Serialize(Archive& a, T370& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T389& v) {
+static void Serialize(Archive& a, T387& v) {
   a.Str("store_id", v.store_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T390& v) {
+static void Serialize(Archive& a, T388& v) {
   a.OptStr("store_id", v.store_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T389& v) {
+  a.OptStr("store_id", v.store_id);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T390& v) {
+  a.Str("store_id", v.store_id);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T391& v) {
   a.OptStr("store_id", v.store_id);
-  a.OptStr("code", v.code);
-  a.OptStr("message", v.message);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T392& v) {
-  a.Str("store_id", v.store_id);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T393& v) {
-  a.OptStr("store_id", v.store_id);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T394& v) {
   a.OptStr("store_id", v.store_id);
   a.OptStr("code", v.code);
   a.OptStr("message", v.message);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T396& v) {
+static void Serialize(Archive& a, T394& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T397& v) {
+static void Serialize(Archive& a, T395& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T401& v) {
+static void Serialize(Archive& a, T399& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T400& v) {
+static void Serialize(Archive& a, T398& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T402& v) {
+static void Serialize(Archive& a, T400& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T399& v) {
+static void Serialize(Archive& a, T397& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -13154,25 +13263,25 @@ static void Serialize(Archive& a, T399& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T403& v) {
+static void Serialize(Archive& a, T401& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T404& v) {
+static void Serialize(Archive& a, T402& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T405& v) {
+static void Serialize(Archive& a, T403& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T398& v) {
+static void Serialize(Archive& a, T396& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -13180,20 +13289,20 @@ static void Serialize(Archive& a, T398& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T406& v) {
+static void Serialize(Archive& a, T404& v) {
   a.OptStr("stock_bundle_id", v.stock_bundle_id);
   a.OptI64("stock_bundle_index", v.stock_bundle_index);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T408& v) {
+static void Serialize(Archive& a, T406& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T407& v) {
+static void Serialize(Archive& a, T405& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -13205,7 +13314,7 @@ static void Serialize(Archive& a, T407& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T410& v) {
+static void Serialize(Archive& a, T408& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -13213,19 +13322,19 @@ static void Serialize(Archive& a, T410& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T411& v) {
+static void Serialize(Archive& a, T409& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T412& v) {
+static void Serialize(Archive& a, T410& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T409& v) {
+static void Serialize(Archive& a, T407& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -13234,18 +13343,18 @@ static void Serialize(Archive& a, T409& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T413& v) {
+static void Serialize(Archive& a, T411& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T414& v) {
+static void Serialize(Archive& a, T412& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T395& v) {
+static void Serialize(Archive& a, T393& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -13267,38 +13376,38 @@ static void Serialize(Archive& a, T395& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T416& v) {
+static void Serialize(Archive& a, T414& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T417& v) {
+static void Serialize(Archive& a, T415& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T421& v) {
+static void Serialize(Archive& a, T419& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T420& v) {
+static void Serialize(Archive& a, T418& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T422& v) {
+static void Serialize(Archive& a, T420& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T419& v) {
+static void Serialize(Archive& a, T417& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -13308,25 +13417,25 @@ static void Serialize(Archive& a, T419& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T423& v) {
+static void Serialize(Archive& a, T421& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T424& v) {
+static void Serialize(Archive& a, T422& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T425& v) {
+static void Serialize(Archive& a, T423& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T418& v) {
+static void Serialize(Archive& a, T416& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -13334,7 +13443,7 @@ static void Serialize(Archive& a, T418& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T427& v) {
+static void Serialize(Archive& a, T425& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -13343,25 +13452,25 @@ static void Serialize(Archive& a, T427& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T428& v) {
+static void Serialize(Archive& a, T426& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T429& v) {
+static void Serialize(Archive& a, T427& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T430& v) {
+static void Serialize(Archive& a, T428& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T426& v) {
+static void Serialize(Archive& a, T424& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -13370,14 +13479,14 @@ static void Serialize(Archive& a, T426& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T432& v) {
+static void Serialize(Archive& a, T430& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T431& v) {
+static void Serialize(Archive& a, T429& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -13389,7 +13498,7 @@ static void Serialize(Archive& a, T431& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T434& v) {
+static void Serialize(Archive& a, T432& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -13397,19 +13506,19 @@ static void Serialize(Archive& a, T434& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T435& v) {
+static void Serialize(Archive& a, T433& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T436& v) {
+static void Serialize(Archive& a, T434& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T433& v) {
+static void Serialize(Archive& a, T431& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -13418,18 +13527,18 @@ static void Serialize(Archive& a, T433& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T437& v) {
+static void Serialize(Archive& a, T435& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T438& v) {
+static void Serialize(Archive& a, T436& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T415& v) {
+static void Serialize(Archive& a, T413& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -13451,32 +13560,32 @@ static void Serialize(Archive& a, T415& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T440& v) {
+static void Serialize(Archive& a, T438& v) {
   a.I64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T444& v) {
+static void Serialize(Archive& a, T442& v) {
   a.I64("begin_time", v.begin_time);
   a.I64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T443& v) {
+static void Serialize(Archive& a, T441& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T445& v) {
+static void Serialize(Archive& a, T443& v) {
   a.Str("begin_time", v.begin_time);
   a.Str("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T442& v) {
+static void Serialize(Archive& a, T440& v) {
   a.Str("available_begin_time", v.available_begin_time);
   a.Str("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -13487,25 +13596,25 @@ static void Serialize(Archive& a, T442& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T446& v) {
+static void Serialize(Archive& a, T444& v) {
   a.I64("threshold", v.threshold);
   a.I64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T447& v) {
+static void Serialize(Archive& a, T445& v) {
   a.I64("threshold", v.threshold);
   a.I64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T448& v) {
+static void Serialize(Archive& a, T446& v) {
   a.I64("threshold", v.threshold);
   a.I64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T441& v) {
+static void Serialize(Archive& a, T439& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -13513,7 +13622,7 @@ static void Serialize(Archive& a, T441& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T450& v) {
+static void Serialize(Archive& a, T448& v) {
   a.Str("available_begin_time", v.available_begin_time);
   a.Str("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -13522,25 +13631,25 @@ static void Serialize(Archive& a, T450& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T451& v) {
+static void Serialize(Archive& a, T449& v) {
   a.I64("threshold", v.threshold);
   a.I64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T452& v) {
+static void Serialize(Archive& a, T450& v) {
   a.I64("threshold", v.threshold);
   a.I64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T453& v) {
+static void Serialize(Archive& a, T451& v) {
   a.I64("threshold", v.threshold);
   a.I64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T449& v) {
+static void Serialize(Archive& a, T447& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -13549,14 +13658,14 @@ static void Serialize(Archive& a, T449& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T455& v) {
+static void Serialize(Archive& a, T453& v) {
   a.Str("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T454& v) {
+static void Serialize(Archive& a, T452& v) {
   a.Field("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -13568,7 +13677,7 @@ static void Serialize(Archive& a, T454& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T457& v) {
+static void Serialize(Archive& a, T455& v) {
   a.Str("appid", v.appid);
   a.Str("path", v.path);
   a.Str("entrance_wording", v.entrance_wording);
@@ -13576,19 +13685,19 @@ static void Serialize(Archive& a, T457& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T458& v) {
+static void Serialize(Archive& a, T456& v) {
   a.Str("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T459& v) {
+static void Serialize(Archive& a, T457& v) {
   a.Str("finder_id", v.finder_id);
   a.Str("finder_video_id", v.finder_video_id);
   a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T456& v) {
+static void Serialize(Archive& a, T454& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -13597,12 +13706,12 @@ static void Serialize(Archive& a, T456& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T460& v) {
+static void Serialize(Archive& a, T458& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T439& v) {
+static void Serialize(Archive& a, T437& v) {
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("stock_send_rule", v.stock_send_rule);
@@ -13615,38 +13724,38 @@ static void Serialize(Archive& a, T439& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T461& v) {
+static void Serialize(Archive& a, T459& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T462& v) {
+static void Serialize(Archive& a, T460& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T466& v) {
+static void Serialize(Archive& a, T464& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T465& v) {
+static void Serialize(Archive& a, T463& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T467& v) {
+static void Serialize(Archive& a, T465& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T464& v) {
+static void Serialize(Archive& a, T462& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -13656,25 +13765,25 @@ static void Serialize(Archive& a, T464& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T468& v) {
+static void Serialize(Archive& a, T466& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T469& v) {
+static void Serialize(Archive& a, T467& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T470& v) {
+static void Serialize(Archive& a, T468& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T463& v) {
+static void Serialize(Archive& a, T461& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -13682,7 +13791,7 @@ static void Serialize(Archive& a, T463& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T472& v) {
+static void Serialize(Archive& a, T470& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -13691,25 +13800,25 @@ static void Serialize(Archive& a, T472& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T473& v) {
+static void Serialize(Archive& a, T471& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T474& v) {
+static void Serialize(Archive& a, T472& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T475& v) {
+static void Serialize(Archive& a, T473& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T471& v) {
+static void Serialize(Archive& a, T469& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -13718,14 +13827,14 @@ static void Serialize(Archive& a, T471& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T477& v) {
+static void Serialize(Archive& a, T475& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T476& v) {
+static void Serialize(Archive& a, T474& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -13735,7 +13844,7 @@ static void Serialize(Archive& a, T476& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T479& v) {
+static void Serialize(Archive& a, T477& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -13743,19 +13852,19 @@ static void Serialize(Archive& a, T479& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T480& v) {
+static void Serialize(Archive& a, T478& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T481& v) {
+static void Serialize(Archive& a, T479& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T478& v) {
+static void Serialize(Archive& a, T476& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -13764,44 +13873,44 @@ static void Serialize(Archive& a, T478& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T482& v) {
+static void Serialize(Archive& a, T480& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T483& v) {
+static void Serialize(Archive& a, T481& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T484& v) {
+static void Serialize(Archive& a, T482& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T488& v) {
+static void Serialize(Archive& a, T486& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T487& v) {
+static void Serialize(Archive& a, T485& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T489& v) {
+static void Serialize(Archive& a, T487& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T486& v) {
+static void Serialize(Archive& a, T484& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -13811,25 +13920,25 @@ static void Serialize(Archive& a, T486& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T490& v) {
+static void Serialize(Archive& a, T488& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T491& v) {
+static void Serialize(Archive& a, T489& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T492& v) {
+static void Serialize(Archive& a, T490& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T485& v) {
+static void Serialize(Archive& a, T483& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -13837,7 +13946,7 @@ static void Serialize(Archive& a, T485& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T494& v) {
+static void Serialize(Archive& a, T492& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -13846,25 +13955,25 @@ static void Serialize(Archive& a, T494& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T495& v) {
+static void Serialize(Archive& a, T493& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T496& v) {
+static void Serialize(Archive& a, T494& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T497& v) {
+static void Serialize(Archive& a, T495& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T493& v) {
+static void Serialize(Archive& a, T491& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -13873,14 +13982,14 @@ static void Serialize(Archive& a, T493& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T499& v) {
+static void Serialize(Archive& a, T497& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T498& v) {
+static void Serialize(Archive& a, T496& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -13892,7 +14001,7 @@ static void Serialize(Archive& a, T498& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T501& v) {
+static void Serialize(Archive& a, T499& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -13900,19 +14009,19 @@ static void Serialize(Archive& a, T501& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T502& v) {
+static void Serialize(Archive& a, T500& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T503& v) {
+static void Serialize(Archive& a, T501& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T500& v) {
+static void Serialize(Archive& a, T498& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -13921,25 +14030,25 @@ static void Serialize(Archive& a, T500& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T504& v) {
+static void Serialize(Archive& a, T502& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T505& v) {
+static void Serialize(Archive& a, T503& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T507& v) {
+static void Serialize(Archive& a, T505& v) {
   a.Str("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T506& v) {
+static void Serialize(Archive& a, T504& v) {
   a.Field("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -13951,7 +14060,7 @@ static void Serialize(Archive& a, T506& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T509& v) {
+static void Serialize(Archive& a, T507& v) {
   a.Str("appid", v.appid);
   a.Str("path", v.path);
   a.Str("entrance_wording", v.entrance_wording);
@@ -13959,19 +14068,19 @@ static void Serialize(Archive& a, T509& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T510& v) {
+static void Serialize(Archive& a, T508& v) {
   a.Str("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T511& v) {
+static void Serialize(Archive& a, T509& v) {
   a.Str("finder_id", v.finder_id);
   a.Str("finder_video_id", v.finder_video_id);
   a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T508& v) {
+static void Serialize(Archive& a, T506& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -13980,43 +14089,43 @@ static void Serialize(Archive& a, T508& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T512& v) {
+static void Serialize(Archive& a, T510& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T513& v) {
+static void Serialize(Archive& a, T511& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T514& v) {
+static void Serialize(Archive& a, T512& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T518& v) {
+static void Serialize(Archive& a, T516& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T517& v) {
+static void Serialize(Archive& a, T515& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T519& v) {
+static void Serialize(Archive& a, T517& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T516& v) {
+static void Serialize(Archive& a, T514& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -14026,25 +14135,25 @@ static void Serialize(Archive& a, T516& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T520& v) {
+static void Serialize(Archive& a, T518& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T521& v) {
+static void Serialize(Archive& a, T519& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T522& v) {
+static void Serialize(Archive& a, T520& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T515& v) {
+static void Serialize(Archive& a, T513& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -14052,7 +14161,7 @@ static void Serialize(Archive& a, T515& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T524& v) {
+static void Serialize(Archive& a, T522& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -14061,25 +14170,25 @@ static void Serialize(Archive& a, T524& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T525& v) {
+static void Serialize(Archive& a, T523& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T526& v) {
+static void Serialize(Archive& a, T524& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T527& v) {
+static void Serialize(Archive& a, T525& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T523& v) {
+static void Serialize(Archive& a, T521& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -14088,14 +14197,14 @@ static void Serialize(Archive& a, T523& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T529& v) {
+static void Serialize(Archive& a, T527& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T528& v) {
+static void Serialize(Archive& a, T526& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -14107,7 +14216,7 @@ static void Serialize(Archive& a, T528& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T531& v) {
+static void Serialize(Archive& a, T529& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -14115,19 +14224,19 @@ static void Serialize(Archive& a, T531& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T532& v) {
+static void Serialize(Archive& a, T530& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T533& v) {
+static void Serialize(Archive& a, T531& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T530& v) {
+static void Serialize(Archive& a, T528& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -14136,14 +14245,26 @@ static void Serialize(Archive& a, T530& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T534& v) {
+static void Serialize(Archive& a, T532& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T535& v) {
+static void Serialize(Archive& a, T533& v) {
   a.Str("store_id", v.store_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T534& v) {
+  a.OptStr("store_id", v.store_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T535& v) {
+  a.OptStr("store_id", v.store_id);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
   a.Extra(v.extra);
 }
 
@@ -14153,77 +14274,65 @@ static void Serialize(Archive& a, T536& v) {
 }
 
 static void Serialize(Archive& a, T537& v) {
-  a.OptStr("store_id", v.store_id);
-  a.OptStr("code", v.code);
-  a.OptStr("message", v.message);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T538& v) {
-  a.OptStr("store_id", v.store_id);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T539& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T540& v) {
+static void Serialize(Archive& a, T538& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T544& v) {
+static void Serialize(Archive& a, T542& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T543& v) {
+static void Serialize(Archive& a, T541& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T545& v) {
+static void Serialize(Archive& a, T543& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T542& v) {
+static void Serialize(Archive& a, T540& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
   a.Field("weekly_available_period", v.weekly_available_period);
   a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T544& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T545& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T546& v) {
   a.OptI64("threshold", v.threshold);
-  a.OptI64("discount_amount", v.discount_amount);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T547& v) {
-  a.OptI64("threshold", v.threshold);
-  a.OptI64("percent_off", v.percent_off);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T548& v) {
-  a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T541& v) {
+static void Serialize(Archive& a, T539& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -14231,7 +14340,7 @@ static void Serialize(Archive& a, T541& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T550& v) {
+static void Serialize(Archive& a, T548& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -14240,25 +14349,25 @@ static void Serialize(Archive& a, T550& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T551& v) {
+static void Serialize(Archive& a, T549& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T552& v) {
+static void Serialize(Archive& a, T550& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T553& v) {
+static void Serialize(Archive& a, T551& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T549& v) {
+static void Serialize(Archive& a, T547& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -14267,14 +14376,14 @@ static void Serialize(Archive& a, T549& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T555& v) {
+static void Serialize(Archive& a, T553& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T554& v) {
+static void Serialize(Archive& a, T552& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -14286,7 +14395,7 @@ static void Serialize(Archive& a, T554& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T557& v) {
+static void Serialize(Archive& a, T555& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -14294,19 +14403,19 @@ static void Serialize(Archive& a, T557& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T558& v) {
+static void Serialize(Archive& a, T556& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T559& v) {
+static void Serialize(Archive& a, T557& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T556& v) {
+static void Serialize(Archive& a, T554& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -14315,66 +14424,66 @@ static void Serialize(Archive& a, T556& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T560& v) {
+static void Serialize(Archive& a, T558& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T561& v) {
+static void Serialize(Archive& a, T559& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T562& v) {
+static void Serialize(Archive& a, T560& v) {
   a.Str("store_id", v.store_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T563& v) {
+static void Serialize(Archive& a, T561& v) {
   a.OptStr("store_id", v.store_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T564& v) {
+static void Serialize(Archive& a, T562& v) {
   a.OptStr("store_id", v.store_id);
   a.OptStr("code", v.code);
   a.OptStr("message", v.message);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T565& v) {
+static void Serialize(Archive& a, T563& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T566& v) {
+static void Serialize(Archive& a, T564& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T570& v) {
+static void Serialize(Archive& a, T568& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T569& v) {
+static void Serialize(Archive& a, T567& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T571& v) {
+static void Serialize(Archive& a, T569& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T568& v) {
+static void Serialize(Archive& a, T566& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -14384,25 +14493,25 @@ static void Serialize(Archive& a, T568& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T572& v) {
+static void Serialize(Archive& a, T570& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T573& v) {
+static void Serialize(Archive& a, T571& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T574& v) {
+static void Serialize(Archive& a, T572& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T567& v) {
+static void Serialize(Archive& a, T565& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -14410,7 +14519,7 @@ static void Serialize(Archive& a, T567& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T576& v) {
+static void Serialize(Archive& a, T574& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -14419,25 +14528,25 @@ static void Serialize(Archive& a, T576& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T577& v) {
+static void Serialize(Archive& a, T575& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T578& v) {
+static void Serialize(Archive& a, T576& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T579& v) {
+static void Serialize(Archive& a, T577& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T575& v) {
+static void Serialize(Archive& a, T573& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -14446,14 +14555,14 @@ static void Serialize(Archive& a, T575& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T581& v) {
+static void Serialize(Archive& a, T579& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T580& v) {
+static void Serialize(Archive& a, T578& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -14465,7 +14574,7 @@ static void Serialize(Archive& a, T580& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T583& v) {
+static void Serialize(Archive& a, T581& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -14473,19 +14582,19 @@ static void Serialize(Archive& a, T583& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T584& v) {
+static void Serialize(Archive& a, T582& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T585& v) {
+static void Serialize(Archive& a, T583& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T582& v) {
+static void Serialize(Archive& a, T580& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -14494,29 +14603,29 @@ static void Serialize(Archive& a, T582& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T586& v) {
+static void Serialize(Archive& a, T584& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T587& v) {
+static void Serialize(Archive& a, T585& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T589& v) {
+static void Serialize(Archive& a, T587& v) {
   a.Str("member_card_id", v.member_card_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T588& v) {
+static void Serialize(Archive& a, T586& v) {
   a.OptStrList("coupon_tag_list", v.coupon_tag_list);
   a.Field("member_tag_info", v.member_tag_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T592& v) {
+static void Serialize(Archive& a, T590& v) {
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("mchid", v.mchid);
@@ -14524,7 +14633,7 @@ static void Serialize(Archive& a, T592& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T591& v) {
+static void Serialize(Archive& a, T589& v) {
   a.OptStr("use_request_no", v.use_request_no);
   a.OptStr("use_time", v.use_time);
   a.Field("associated_order_info", v.associated_order_info);
@@ -14533,7 +14642,7 @@ static void Serialize(Archive& a, T591& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T593& v) {
+static void Serialize(Archive& a, T591& v) {
   a.OptStr("user_coupon_bundle_id", v.user_coupon_bundle_id);
   a.OptI64("user_coupon_bundle_index", v.user_coupon_bundle_index);
   a.OptI64("total_count", v.total_count);
@@ -14541,49 +14650,49 @@ static void Serialize(Archive& a, T593& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T596& v) {
+static void Serialize(Archive& a, T594& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T597& v) {
+static void Serialize(Archive& a, T595& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T595& v) {
+static void Serialize(Archive& a, T593& v) {
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T598& v) {
+static void Serialize(Archive& a, T596& v) {
   a.OptI64("count", v.count);
   a.OptI64("interval_days", v.interval_days);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T601& v) {
-  a.OptStr("name", v.name);
-  a.OptI64("price", v.price);
-  a.OptI64("count", v.count);
-  a.OptStr("image_url", v.image_url);
-  a.OptStr("mini_program_appid", v.mini_program_appid);
-  a.OptStr("mini_program_path", v.mini_program_path);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T600& v) {
-  a.OptStr("name", v.name);
-  a.OptI64("pick_count", v.pick_count);
-  a.OptList("choice_list", v.choice_list);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T599& v) {
   a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T598& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T597& v) {
+  a.OptStr("name", v.name);
   a.OptStr("image_url", v.image_url);
   a.OptStr("background_url", v.background_url);
   a.OptStrList("detail_image_url_list", v.detail_image_url_list);
@@ -14592,7 +14701,7 @@ static void Serialize(Archive& a, T599& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T594& v) {
+static void Serialize(Archive& a, T592& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
   a.OptStr("brand_id", v.brand_id);
@@ -14609,38 +14718,38 @@ static void Serialize(Archive& a, T594& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T603& v) {
+static void Serialize(Archive& a, T601& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T604& v) {
+static void Serialize(Archive& a, T602& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T608& v) {
+static void Serialize(Archive& a, T606& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T607& v) {
+static void Serialize(Archive& a, T605& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T609& v) {
+static void Serialize(Archive& a, T607& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T606& v) {
+static void Serialize(Archive& a, T604& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -14650,13 +14759,13 @@ static void Serialize(Archive& a, T606& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T610& v) {
+static void Serialize(Archive& a, T608& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T605& v) {
+static void Serialize(Archive& a, T603& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -14664,20 +14773,20 @@ static void Serialize(Archive& a, T605& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T611& v) {
+static void Serialize(Archive& a, T609& v) {
   a.OptStr("stock_bundle_id", v.stock_bundle_id);
   a.OptI64("stock_bundle_index", v.stock_bundle_index);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T613& v) {
+static void Serialize(Archive& a, T611& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T612& v) {
+static void Serialize(Archive& a, T610& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -14689,7 +14798,7 @@ static void Serialize(Archive& a, T612& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T615& v) {
+static void Serialize(Archive& a, T613& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -14697,19 +14806,19 @@ static void Serialize(Archive& a, T615& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T616& v) {
+static void Serialize(Archive& a, T614& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T617& v) {
+static void Serialize(Archive& a, T615& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T614& v) {
+static void Serialize(Archive& a, T612& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -14718,18 +14827,18 @@ static void Serialize(Archive& a, T614& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T618& v) {
+static void Serialize(Archive& a, T616& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T619& v) {
+static void Serialize(Archive& a, T617& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T602& v) {
+static void Serialize(Archive& a, T600& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -14751,18 +14860,18 @@ static void Serialize(Archive& a, T602& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T621& v) {
+static void Serialize(Archive& a, T619& v) {
   a.OptStr("member_card_id", v.member_card_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T620& v) {
+static void Serialize(Archive& a, T618& v) {
   a.OptList("coupon_tag_list", v.coupon_tag_list);
   a.Field("member_tag_info", v.member_tag_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T590& v) {
+static void Serialize(Archive& a, T588& v) {
   a.OptStr("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
   a.OptStr("valid_begin_time", v.valid_begin_time);
@@ -14786,7 +14895,7 @@ static void Serialize(Archive& a, T590& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T624& v) {
+static void Serialize(Archive& a, T622& v) {
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("mchid", v.mchid);
@@ -14794,7 +14903,7 @@ static void Serialize(Archive& a, T624& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T623& v) {
+static void Serialize(Archive& a, T621& v) {
   a.OptStr("use_request_no", v.use_request_no);
   a.OptStr("use_time", v.use_time);
   a.Field("associated_order_info", v.associated_order_info);
@@ -14803,7 +14912,7 @@ static void Serialize(Archive& a, T623& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T625& v) {
+static void Serialize(Archive& a, T623& v) {
   a.OptStr("user_coupon_bundle_id", v.user_coupon_bundle_id);
   a.OptI64("user_coupon_bundle_index", v.user_coupon_bundle_index);
   a.OptI64("total_count", v.total_count);
@@ -14811,31 +14920,31 @@ static void Serialize(Archive& a, T625& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T628& v) {
+static void Serialize(Archive& a, T626& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T629& v) {
+static void Serialize(Archive& a, T627& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T627& v) {
+static void Serialize(Archive& a, T625& v) {
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T630& v) {
+static void Serialize(Archive& a, T628& v) {
   a.OptI64("count", v.count);
   a.OptI64("interval_days", v.interval_days);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T633& v) {
+static void Serialize(Archive& a, T631& v) {
   a.OptStr("name", v.name);
   a.OptI64("price", v.price);
   a.OptI64("count", v.count);
@@ -14845,14 +14954,14 @@ static void Serialize(Archive& a, T633& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T632& v) {
+static void Serialize(Archive& a, T630& v) {
   a.OptStr("name", v.name);
   a.OptI64("pick_count", v.pick_count);
   a.OptList("choice_list", v.choice_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T631& v) {
+static void Serialize(Archive& a, T629& v) {
   a.OptStr("name", v.name);
   a.OptStr("image_url", v.image_url);
   a.OptStr("background_url", v.background_url);
@@ -14862,7 +14971,7 @@ static void Serialize(Archive& a, T631& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T626& v) {
+static void Serialize(Archive& a, T624& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
   a.OptStr("brand_id", v.brand_id);
@@ -14879,38 +14988,38 @@ static void Serialize(Archive& a, T626& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T635& v) {
+static void Serialize(Archive& a, T633& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T636& v) {
+static void Serialize(Archive& a, T634& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T640& v) {
+static void Serialize(Archive& a, T638& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T639& v) {
+static void Serialize(Archive& a, T637& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T641& v) {
+static void Serialize(Archive& a, T639& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T638& v) {
+static void Serialize(Archive& a, T636& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -14920,13 +15029,13 @@ static void Serialize(Archive& a, T638& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T642& v) {
+static void Serialize(Archive& a, T640& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T637& v) {
+static void Serialize(Archive& a, T635& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -14934,20 +15043,20 @@ static void Serialize(Archive& a, T637& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T643& v) {
+static void Serialize(Archive& a, T641& v) {
   a.OptStr("stock_bundle_id", v.stock_bundle_id);
   a.OptI64("stock_bundle_index", v.stock_bundle_index);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T645& v) {
+static void Serialize(Archive& a, T643& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T644& v) {
+static void Serialize(Archive& a, T642& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -14959,7 +15068,7 @@ static void Serialize(Archive& a, T644& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T647& v) {
+static void Serialize(Archive& a, T645& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -14967,19 +15076,19 @@ static void Serialize(Archive& a, T647& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T648& v) {
+static void Serialize(Archive& a, T646& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T649& v) {
+static void Serialize(Archive& a, T647& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T646& v) {
+static void Serialize(Archive& a, T644& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -14988,18 +15097,18 @@ static void Serialize(Archive& a, T646& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T650& v) {
+static void Serialize(Archive& a, T648& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T651& v) {
+static void Serialize(Archive& a, T649& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T634& v) {
+static void Serialize(Archive& a, T632& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -15021,18 +15130,18 @@ static void Serialize(Archive& a, T634& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T653& v) {
+static void Serialize(Archive& a, T651& v) {
   a.OptStr("member_card_id", v.member_card_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T652& v) {
+static void Serialize(Archive& a, T650& v) {
   a.OptList("coupon_tag_list", v.coupon_tag_list);
   a.Field("member_tag_info", v.member_tag_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T622& v) {
+static void Serialize(Archive& a, T620& v) {
   a.OptStr("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
   a.OptStr("valid_begin_time", v.valid_begin_time);
@@ -15056,7 +15165,7 @@ static void Serialize(Archive& a, T622& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T656& v) {
+static void Serialize(Archive& a, T654& v) {
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("mchid", v.mchid);
@@ -15064,7 +15173,7 @@ static void Serialize(Archive& a, T656& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T655& v) {
+static void Serialize(Archive& a, T653& v) {
   a.OptStr("use_request_no", v.use_request_no);
   a.OptStr("use_time", v.use_time);
   a.Field("associated_order_info", v.associated_order_info);
@@ -15073,7 +15182,7 @@ static void Serialize(Archive& a, T655& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T658& v) {
+static void Serialize(Archive& a, T656& v) {
   a.Field("detail_state", v.detail_state);
   a.OptStr("valid_begin_time", v.valid_begin_time);
   a.OptStr("valid_end_time", v.valid_end_time);
@@ -15086,32 +15195,32 @@ static void Serialize(Archive& a, T658& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T657& v) {
+static void Serialize(Archive& a, T655& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("used_count", v.used_count);
   a.OptList("detail_item_list", v.detail_item_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T661& v) {
+static void Serialize(Archive& a, T659& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T662& v) {
+static void Serialize(Archive& a, T660& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T660& v) {
+static void Serialize(Archive& a, T658& v) {
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T663& v) {
+static void Serialize(Archive& a, T661& v) {
   a.Field("type", v.type);
   a.OptI64("count", v.count);
   a.OptI64("available_days", v.available_days);
@@ -15119,7 +15228,7 @@ static void Serialize(Archive& a, T663& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T666& v) {
+static void Serialize(Archive& a, T664& v) {
   a.OptStr("name", v.name);
   a.OptI64("price", v.price);
   a.OptI64("count", v.count);
@@ -15129,14 +15238,14 @@ static void Serialize(Archive& a, T666& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T665& v) {
+static void Serialize(Archive& a, T663& v) {
   a.OptStr("name", v.name);
   a.OptI64("pick_count", v.pick_count);
   a.OptList("choice_list", v.choice_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T664& v) {
+static void Serialize(Archive& a, T662& v) {
   a.OptStr("name", v.name);
   a.OptStr("image_url", v.image_url);
   a.OptStr("background_url", v.background_url);
@@ -15146,7 +15255,7 @@ static void Serialize(Archive& a, T664& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T659& v) {
+static void Serialize(Archive& a, T657& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
   a.OptStr("brand_id", v.brand_id);
@@ -15163,38 +15272,38 @@ static void Serialize(Archive& a, T659& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T668& v) {
+static void Serialize(Archive& a, T666& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T669& v) {
+static void Serialize(Archive& a, T667& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T673& v) {
+static void Serialize(Archive& a, T671& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T672& v) {
+static void Serialize(Archive& a, T670& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T674& v) {
+static void Serialize(Archive& a, T672& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T671& v) {
+static void Serialize(Archive& a, T669& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -15205,13 +15314,13 @@ static void Serialize(Archive& a, T671& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T675& v) {
+static void Serialize(Archive& a, T673& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T670& v) {
+static void Serialize(Archive& a, T668& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -15219,7 +15328,7 @@ static void Serialize(Archive& a, T670& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T677& v) {
+static void Serialize(Archive& a, T675& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -15229,25 +15338,25 @@ static void Serialize(Archive& a, T677& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T678& v) {
+static void Serialize(Archive& a, T676& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T679& v) {
+static void Serialize(Archive& a, T677& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T680& v) {
+static void Serialize(Archive& a, T678& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T676& v) {
+static void Serialize(Archive& a, T674& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -15256,14 +15365,14 @@ static void Serialize(Archive& a, T676& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T682& v) {
+static void Serialize(Archive& a, T680& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T681& v) {
+static void Serialize(Archive& a, T679& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -15275,7 +15384,7 @@ static void Serialize(Archive& a, T681& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T684& v) {
+static void Serialize(Archive& a, T682& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -15283,19 +15392,19 @@ static void Serialize(Archive& a, T684& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T685& v) {
+static void Serialize(Archive& a, T683& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T686& v) {
+static void Serialize(Archive& a, T684& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T683& v) {
+static void Serialize(Archive& a, T681& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -15304,18 +15413,18 @@ static void Serialize(Archive& a, T683& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T687& v) {
+static void Serialize(Archive& a, T685& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T688& v) {
+static void Serialize(Archive& a, T686& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T667& v) {
+static void Serialize(Archive& a, T665& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -15337,7 +15446,7 @@ static void Serialize(Archive& a, T667& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T654& v) {
+static void Serialize(Archive& a, T652& v) {
   a.OptStr("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
   a.OptStr("valid_begin_time", v.valid_begin_time);
@@ -15360,18 +15469,18 @@ static void Serialize(Archive& a, T654& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T690& v) {
+static void Serialize(Archive& a, T688& v) {
   a.OptStr("member_card_id", v.member_card_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T689& v) {
+static void Serialize(Archive& a, T687& v) {
   a.OptList("coupon_tag_list", v.coupon_tag_list);
   a.Field("member_tag_info", v.member_tag_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T692& v) {
+static void Serialize(Archive& a, T690& v) {
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("mchid", v.mchid);
@@ -15379,7 +15488,7 @@ static void Serialize(Archive& a, T692& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T691& v) {
+static void Serialize(Archive& a, T689& v) {
   a.OptStr("use_request_no", v.use_request_no);
   a.OptStr("use_time", v.use_time);
   a.Field("associated_order_info", v.associated_order_info);
@@ -15388,7 +15497,7 @@ static void Serialize(Archive& a, T691& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T694& v) {
+static void Serialize(Archive& a, T692& v) {
   a.Field("detail_state", v.detail_state);
   a.OptStr("valid_begin_time", v.valid_begin_time);
   a.OptStr("valid_end_time", v.valid_end_time);
@@ -15401,58 +15510,58 @@ static void Serialize(Archive& a, T694& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T693& v) {
+static void Serialize(Archive& a, T691& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("used_count", v.used_count);
   a.OptList("detail_item_list", v.detail_item_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T697& v) {
+static void Serialize(Archive& a, T695& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T698& v) {
+static void Serialize(Archive& a, T696& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T696& v) {
+static void Serialize(Archive& a, T694& v) {
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T699& v) {
+static void Serialize(Archive& a, T697& v) {
   a.Field("type", v.type);
   a.OptI64("count", v.count);
   a.OptI64("available_days", v.available_days);
   a.OptI64("interval_days", v.interval_days);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T702& v) {
-  a.OptStr("name", v.name);
-  a.OptI64("price", v.price);
-  a.OptI64("count", v.count);
-  a.OptStr("image_url", v.image_url);
-  a.OptStr("mini_program_appid", v.mini_program_appid);
-  a.OptStr("mini_program_path", v.mini_program_path);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T701& v) {
-  a.OptStr("name", v.name);
-  a.OptI64("pick_count", v.pick_count);
-  a.OptList("choice_list", v.choice_list);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T700& v) {
   a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T699& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T698& v) {
+  a.OptStr("name", v.name);
   a.OptStr("image_url", v.image_url);
   a.OptStr("background_url", v.background_url);
   a.OptStrList("detail_image_url_list", v.detail_image_url_list);
@@ -15461,7 +15570,7 @@ static void Serialize(Archive& a, T700& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T695& v) {
+static void Serialize(Archive& a, T693& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
   a.OptStr("brand_id", v.brand_id);
@@ -15478,38 +15587,38 @@ static void Serialize(Archive& a, T695& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T704& v) {
+static void Serialize(Archive& a, T702& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T705& v) {
+static void Serialize(Archive& a, T703& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T709& v) {
+static void Serialize(Archive& a, T707& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T708& v) {
+static void Serialize(Archive& a, T706& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T710& v) {
+static void Serialize(Archive& a, T708& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T707& v) {
+static void Serialize(Archive& a, T705& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -15520,13 +15629,13 @@ static void Serialize(Archive& a, T707& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T711& v) {
+static void Serialize(Archive& a, T709& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T706& v) {
+static void Serialize(Archive& a, T704& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -15534,7 +15643,7 @@ static void Serialize(Archive& a, T706& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T713& v) {
+static void Serialize(Archive& a, T711& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -15544,25 +15653,25 @@ static void Serialize(Archive& a, T713& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T714& v) {
+static void Serialize(Archive& a, T712& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T715& v) {
+static void Serialize(Archive& a, T713& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T716& v) {
+static void Serialize(Archive& a, T714& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T712& v) {
+static void Serialize(Archive& a, T710& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -15571,14 +15680,14 @@ static void Serialize(Archive& a, T712& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T718& v) {
+static void Serialize(Archive& a, T716& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T717& v) {
+static void Serialize(Archive& a, T715& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -15590,7 +15699,7 @@ static void Serialize(Archive& a, T717& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T720& v) {
+static void Serialize(Archive& a, T718& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -15598,19 +15707,19 @@ static void Serialize(Archive& a, T720& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T721& v) {
+static void Serialize(Archive& a, T719& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T722& v) {
+static void Serialize(Archive& a, T720& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T719& v) {
+static void Serialize(Archive& a, T717& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -15619,18 +15728,18 @@ static void Serialize(Archive& a, T719& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T723& v) {
+static void Serialize(Archive& a, T721& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T724& v) {
+static void Serialize(Archive& a, T722& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T703& v) {
+static void Serialize(Archive& a, T701& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -15652,7 +15761,7 @@ static void Serialize(Archive& a, T703& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T726& v) {
+static void Serialize(Archive& a, T724& v) {
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("mchid", v.mchid);
@@ -15660,7 +15769,7 @@ static void Serialize(Archive& a, T726& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T725& v) {
+static void Serialize(Archive& a, T723& v) {
   a.OptStr("use_request_no", v.use_request_no);
   a.OptStr("use_time", v.use_time);
   a.Field("associated_order_info", v.associated_order_info);
@@ -15669,7 +15778,7 @@ static void Serialize(Archive& a, T725& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T728& v) {
+static void Serialize(Archive& a, T726& v) {
   a.Field("detail_state", v.detail_state);
   a.OptStr("valid_begin_time", v.valid_begin_time);
   a.OptStr("valid_end_time", v.valid_end_time);
@@ -15682,32 +15791,32 @@ static void Serialize(Archive& a, T728& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T727& v) {
+static void Serialize(Archive& a, T725& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("used_count", v.used_count);
   a.OptList("detail_item_list", v.detail_item_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T731& v) {
+static void Serialize(Archive& a, T729& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T732& v) {
+static void Serialize(Archive& a, T730& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T730& v) {
+static void Serialize(Archive& a, T728& v) {
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T733& v) {
+static void Serialize(Archive& a, T731& v) {
   a.Field("type", v.type);
   a.OptI64("count", v.count);
   a.OptI64("available_days", v.available_days);
@@ -15715,7 +15824,7 @@ static void Serialize(Archive& a, T733& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T736& v) {
+static void Serialize(Archive& a, T734& v) {
   a.OptStr("name", v.name);
   a.OptI64("price", v.price);
   a.OptI64("count", v.count);
@@ -15725,14 +15834,14 @@ static void Serialize(Archive& a, T736& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T735& v) {
+static void Serialize(Archive& a, T733& v) {
   a.OptStr("name", v.name);
   a.OptI64("pick_count", v.pick_count);
   a.OptList("choice_list", v.choice_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T734& v) {
+static void Serialize(Archive& a, T732& v) {
   a.OptStr("name", v.name);
   a.OptStr("image_url", v.image_url);
   a.OptStr("background_url", v.background_url);
@@ -15742,7 +15851,7 @@ static void Serialize(Archive& a, T734& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T729& v) {
+static void Serialize(Archive& a, T727& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
   a.OptStr("brand_id", v.brand_id);
@@ -15759,38 +15868,38 @@ static void Serialize(Archive& a, T729& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T738& v) {
+static void Serialize(Archive& a, T736& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T739& v) {
+static void Serialize(Archive& a, T737& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T743& v) {
+static void Serialize(Archive& a, T741& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T742& v) {
+static void Serialize(Archive& a, T740& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T744& v) {
+static void Serialize(Archive& a, T742& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T741& v) {
+static void Serialize(Archive& a, T739& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -15800,13 +15909,13 @@ static void Serialize(Archive& a, T741& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T745& v) {
+static void Serialize(Archive& a, T743& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T740& v) {
+static void Serialize(Archive& a, T738& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -15814,7 +15923,7 @@ static void Serialize(Archive& a, T740& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T747& v) {
+static void Serialize(Archive& a, T745& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -15823,25 +15932,25 @@ static void Serialize(Archive& a, T747& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T748& v) {
+static void Serialize(Archive& a, T746& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T749& v) {
+static void Serialize(Archive& a, T747& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T750& v) {
+static void Serialize(Archive& a, T748& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T746& v) {
+static void Serialize(Archive& a, T744& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -15850,14 +15959,14 @@ static void Serialize(Archive& a, T746& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T752& v) {
+static void Serialize(Archive& a, T750& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T751& v) {
+static void Serialize(Archive& a, T749& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -15869,7 +15978,7 @@ static void Serialize(Archive& a, T751& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T754& v) {
+static void Serialize(Archive& a, T752& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -15877,19 +15986,19 @@ static void Serialize(Archive& a, T754& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T755& v) {
+static void Serialize(Archive& a, T753& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T756& v) {
+static void Serialize(Archive& a, T754& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T753& v) {
+static void Serialize(Archive& a, T751& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -15898,18 +16007,18 @@ static void Serialize(Archive& a, T753& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T757& v) {
+static void Serialize(Archive& a, T755& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T758& v) {
+static void Serialize(Archive& a, T756& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T737& v) {
+static void Serialize(Archive& a, T735& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -15931,16 +16040,8 @@ static void Serialize(Archive& a, T737& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T760& v) {
+static void Serialize(Archive& a, T758& v) {
   a.OptStr("transaction_id", v.transaction_id);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptStr("mchid", v.mchid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T761& v) {
-  a.OptStr("order_id", v.order_id);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("mchid", v.mchid);
   a.OptStr("sub_mchid", v.sub_mchid);
@@ -15948,6 +16049,14 @@ static void Serialize(Archive& a, T761& v) {
 }
 
 static void Serialize(Archive& a, T759& v) {
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T757& v) {
   a.OptStr("use_request_no", v.use_request_no);
   a.OptStr("use_time", v.use_time);
   a.Field("associated_order_info", v.associated_order_info);
@@ -15958,7 +16067,7 @@ static void Serialize(Archive& a, T759& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T763& v) {
+static void Serialize(Archive& a, T761& v) {
   a.Field("detail_state", v.detail_state);
   a.OptStr("valid_begin_time", v.valid_begin_time);
   a.OptStr("valid_end_time", v.valid_end_time);
@@ -15971,58 +16080,58 @@ static void Serialize(Archive& a, T763& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T762& v) {
+static void Serialize(Archive& a, T760& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("used_count", v.used_count);
   a.OptList("detail_item_list", v.detail_item_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T766& v) {
+static void Serialize(Archive& a, T764& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T767& v) {
+static void Serialize(Archive& a, T765& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T765& v) {
+static void Serialize(Archive& a, T763& v) {
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T768& v) {
+static void Serialize(Archive& a, T766& v) {
   a.Field("type", v.type);
   a.OptI64("count", v.count);
   a.OptI64("available_days", v.available_days);
   a.OptI64("interval_days", v.interval_days);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T771& v) {
-  a.OptStr("name", v.name);
-  a.OptI64("price", v.price);
-  a.OptI64("count", v.count);
-  a.OptStr("image_url", v.image_url);
-  a.OptStr("mini_program_appid", v.mini_program_appid);
-  a.OptStr("mini_program_path", v.mini_program_path);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T770& v) {
-  a.OptStr("name", v.name);
-  a.OptI64("pick_count", v.pick_count);
-  a.OptList("choice_list", v.choice_list);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T769& v) {
   a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T768& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T767& v) {
+  a.OptStr("name", v.name);
   a.OptStr("image_url", v.image_url);
   a.OptStr("background_url", v.background_url);
   a.OptStrList("detail_image_url_list", v.detail_image_url_list);
@@ -16031,7 +16140,7 @@ static void Serialize(Archive& a, T769& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T764& v) {
+static void Serialize(Archive& a, T762& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
   a.OptStr("brand_id", v.brand_id);
@@ -16048,38 +16157,38 @@ static void Serialize(Archive& a, T764& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T773& v) {
+static void Serialize(Archive& a, T771& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T774& v) {
+static void Serialize(Archive& a, T772& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T778& v) {
+static void Serialize(Archive& a, T776& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T777& v) {
+static void Serialize(Archive& a, T775& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T779& v) {
+static void Serialize(Archive& a, T777& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T776& v) {
+static void Serialize(Archive& a, T774& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -16089,13 +16198,13 @@ static void Serialize(Archive& a, T776& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T780& v) {
+static void Serialize(Archive& a, T778& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T775& v) {
+static void Serialize(Archive& a, T773& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -16103,34 +16212,34 @@ static void Serialize(Archive& a, T775& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T782& v) {
+static void Serialize(Archive& a, T780& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
   a.Field("weekly_available_period", v.weekly_available_period);
   a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T781& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T782& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T783& v) {
   a.OptI64("threshold", v.threshold);
-  a.OptI64("discount_amount", v.discount_amount);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T784& v) {
-  a.OptI64("threshold", v.threshold);
-  a.OptI64("percent_off", v.percent_off);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T785& v) {
-  a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T781& v) {
+static void Serialize(Archive& a, T779& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -16139,14 +16248,14 @@ static void Serialize(Archive& a, T781& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T787& v) {
+static void Serialize(Archive& a, T785& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T786& v) {
+static void Serialize(Archive& a, T784& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -16158,7 +16267,7 @@ static void Serialize(Archive& a, T786& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T789& v) {
+static void Serialize(Archive& a, T787& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -16166,19 +16275,19 @@ static void Serialize(Archive& a, T789& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T790& v) {
+static void Serialize(Archive& a, T788& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T791& v) {
+static void Serialize(Archive& a, T789& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T788& v) {
+static void Serialize(Archive& a, T786& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -16187,18 +16296,18 @@ static void Serialize(Archive& a, T788& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T792& v) {
+static void Serialize(Archive& a, T790& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T793& v) {
+static void Serialize(Archive& a, T791& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T772& v) {
+static void Serialize(Archive& a, T770& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -16220,7 +16329,7 @@ static void Serialize(Archive& a, T772& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T795& v) {
+static void Serialize(Archive& a, T793& v) {
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("mchid", v.mchid);
@@ -16228,7 +16337,7 @@ static void Serialize(Archive& a, T795& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T794& v) {
+static void Serialize(Archive& a, T792& v) {
   a.OptStr("use_request_no", v.use_request_no);
   a.OptStr("use_time", v.use_time);
   a.Field("associated_order_info", v.associated_order_info);
@@ -16237,7 +16346,7 @@ static void Serialize(Archive& a, T794& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T797& v) {
+static void Serialize(Archive& a, T795& v) {
   a.Field("detail_state", v.detail_state);
   a.OptStr("valid_begin_time", v.valid_begin_time);
   a.OptStr("valid_end_time", v.valid_end_time);
@@ -16250,58 +16359,58 @@ static void Serialize(Archive& a, T797& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T796& v) {
+static void Serialize(Archive& a, T794& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("used_count", v.used_count);
   a.OptList("detail_item_list", v.detail_item_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T800& v) {
+static void Serialize(Archive& a, T798& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T801& v) {
+static void Serialize(Archive& a, T799& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T799& v) {
+static void Serialize(Archive& a, T797& v) {
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T802& v) {
+static void Serialize(Archive& a, T800& v) {
   a.Field("type", v.type);
   a.OptI64("count", v.count);
   a.OptI64("available_days", v.available_days);
   a.OptI64("interval_days", v.interval_days);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T805& v) {
-  a.OptStr("name", v.name);
-  a.OptI64("price", v.price);
-  a.OptI64("count", v.count);
-  a.OptStr("image_url", v.image_url);
-  a.OptStr("mini_program_appid", v.mini_program_appid);
-  a.OptStr("mini_program_path", v.mini_program_path);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T804& v) {
-  a.OptStr("name", v.name);
-  a.OptI64("pick_count", v.pick_count);
-  a.OptList("choice_list", v.choice_list);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T803& v) {
   a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T802& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T801& v) {
+  a.OptStr("name", v.name);
   a.OptStr("image_url", v.image_url);
   a.OptStr("background_url", v.background_url);
   a.OptStrList("detail_image_url_list", v.detail_image_url_list);
@@ -16310,7 +16419,7 @@ static void Serialize(Archive& a, T803& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T798& v) {
+static void Serialize(Archive& a, T796& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
   a.OptStr("brand_id", v.brand_id);
@@ -16327,38 +16436,38 @@ static void Serialize(Archive& a, T798& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T807& v) {
+static void Serialize(Archive& a, T805& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T808& v) {
+static void Serialize(Archive& a, T806& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T812& v) {
+static void Serialize(Archive& a, T810& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T811& v) {
+static void Serialize(Archive& a, T809& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T813& v) {
+static void Serialize(Archive& a, T811& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T810& v) {
+static void Serialize(Archive& a, T808& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -16368,13 +16477,13 @@ static void Serialize(Archive& a, T810& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T814& v) {
+static void Serialize(Archive& a, T812& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T809& v) {
+static void Serialize(Archive& a, T807& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -16382,7 +16491,7 @@ static void Serialize(Archive& a, T809& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T816& v) {
+static void Serialize(Archive& a, T814& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -16391,25 +16500,25 @@ static void Serialize(Archive& a, T816& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T817& v) {
+static void Serialize(Archive& a, T815& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T818& v) {
+static void Serialize(Archive& a, T816& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T819& v) {
+static void Serialize(Archive& a, T817& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T815& v) {
+static void Serialize(Archive& a, T813& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -16418,14 +16527,14 @@ static void Serialize(Archive& a, T815& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T821& v) {
+static void Serialize(Archive& a, T819& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T820& v) {
+static void Serialize(Archive& a, T818& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -16437,7 +16546,7 @@ static void Serialize(Archive& a, T820& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T823& v) {
+static void Serialize(Archive& a, T821& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -16445,19 +16554,19 @@ static void Serialize(Archive& a, T823& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T824& v) {
+static void Serialize(Archive& a, T822& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T825& v) {
+static void Serialize(Archive& a, T823& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T822& v) {
+static void Serialize(Archive& a, T820& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -16466,18 +16575,18 @@ static void Serialize(Archive& a, T822& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T826& v) {
+static void Serialize(Archive& a, T824& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T827& v) {
+static void Serialize(Archive& a, T825& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T806& v) {
+static void Serialize(Archive& a, T804& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -16499,7 +16608,7 @@ static void Serialize(Archive& a, T806& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T829& v) {
+static void Serialize(Archive& a, T827& v) {
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("mchid", v.mchid);
@@ -16507,7 +16616,7 @@ static void Serialize(Archive& a, T829& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T828& v) {
+static void Serialize(Archive& a, T826& v) {
   a.OptStr("use_request_no", v.use_request_no);
   a.OptStr("use_time", v.use_time);
   a.Field("associated_order_info", v.associated_order_info);
@@ -16516,7 +16625,7 @@ static void Serialize(Archive& a, T828& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T831& v) {
+static void Serialize(Archive& a, T829& v) {
   a.Field("detail_state", v.detail_state);
   a.OptStr("valid_begin_time", v.valid_begin_time);
   a.OptStr("valid_end_time", v.valid_end_time);
@@ -16529,32 +16638,32 @@ static void Serialize(Archive& a, T831& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T830& v) {
+static void Serialize(Archive& a, T828& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("used_count", v.used_count);
   a.OptList("detail_item_list", v.detail_item_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T834& v) {
+static void Serialize(Archive& a, T832& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T835& v) {
+static void Serialize(Archive& a, T833& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T833& v) {
+static void Serialize(Archive& a, T831& v) {
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T836& v) {
+static void Serialize(Archive& a, T834& v) {
   a.Field("type", v.type);
   a.OptI64("count", v.count);
   a.OptI64("available_days", v.available_days);
@@ -16562,7 +16671,7 @@ static void Serialize(Archive& a, T836& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T839& v) {
+static void Serialize(Archive& a, T837& v) {
   a.OptStr("name", v.name);
   a.OptI64("price", v.price);
   a.OptI64("count", v.count);
@@ -16572,14 +16681,14 @@ static void Serialize(Archive& a, T839& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T838& v) {
+static void Serialize(Archive& a, T836& v) {
   a.OptStr("name", v.name);
   a.OptI64("pick_count", v.pick_count);
   a.OptList("choice_list", v.choice_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T837& v) {
+static void Serialize(Archive& a, T835& v) {
   a.OptStr("name", v.name);
   a.OptStr("image_url", v.image_url);
   a.OptStr("background_url", v.background_url);
@@ -16589,7 +16698,7 @@ static void Serialize(Archive& a, T837& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T832& v) {
+static void Serialize(Archive& a, T830& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
   a.OptStr("brand_id", v.brand_id);
@@ -16606,38 +16715,38 @@ static void Serialize(Archive& a, T832& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T841& v) {
+static void Serialize(Archive& a, T839& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T842& v) {
+static void Serialize(Archive& a, T840& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T846& v) {
+static void Serialize(Archive& a, T844& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T845& v) {
+static void Serialize(Archive& a, T843& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T847& v) {
+static void Serialize(Archive& a, T845& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T844& v) {
+static void Serialize(Archive& a, T842& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -16647,13 +16756,13 @@ static void Serialize(Archive& a, T844& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T848& v) {
+static void Serialize(Archive& a, T846& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T843& v) {
+static void Serialize(Archive& a, T841& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -16661,7 +16770,7 @@ static void Serialize(Archive& a, T843& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T850& v) {
+static void Serialize(Archive& a, T848& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -16670,25 +16779,25 @@ static void Serialize(Archive& a, T850& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T851& v) {
+static void Serialize(Archive& a, T849& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T852& v) {
+static void Serialize(Archive& a, T850& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T853& v) {
+static void Serialize(Archive& a, T851& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T849& v) {
+static void Serialize(Archive& a, T847& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -16697,14 +16806,14 @@ static void Serialize(Archive& a, T849& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T855& v) {
+static void Serialize(Archive& a, T853& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T854& v) {
+static void Serialize(Archive& a, T852& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -16716,7 +16825,7 @@ static void Serialize(Archive& a, T854& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T857& v) {
+static void Serialize(Archive& a, T855& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -16724,19 +16833,19 @@ static void Serialize(Archive& a, T857& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T858& v) {
+static void Serialize(Archive& a, T856& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T859& v) {
+static void Serialize(Archive& a, T857& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T856& v) {
+static void Serialize(Archive& a, T854& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -16745,18 +16854,18 @@ static void Serialize(Archive& a, T856& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T860& v) {
+static void Serialize(Archive& a, T858& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T861& v) {
+static void Serialize(Archive& a, T859& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T840& v) {
+static void Serialize(Archive& a, T838& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -16778,7 +16887,7 @@ static void Serialize(Archive& a, T840& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T862& v) {
+static void Serialize(Archive& a, T860& v) {
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("mchid", v.mchid);
@@ -16786,7 +16895,7 @@ static void Serialize(Archive& a, T862& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T863& v) {
+static void Serialize(Archive& a, T861& v) {
   a.OptStr("order_id", v.order_id);
   a.OptStr("out_order_no", v.out_order_no);
   a.OptStr("mchid", v.mchid);
@@ -16794,7 +16903,7 @@ static void Serialize(Archive& a, T863& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T864& v) {
+static void Serialize(Archive& a, T862& v) {
   a.OptStr("use_request_no", v.use_request_no);
   a.OptStr("use_time", v.use_time);
   a.Field("associated_order_info", v.associated_order_info);
@@ -16803,7 +16912,7 @@ static void Serialize(Archive& a, T864& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T866& v) {
+static void Serialize(Archive& a, T864& v) {
   a.Field("detail_state", v.detail_state);
   a.OptStr("valid_begin_time", v.valid_begin_time);
   a.OptStr("valid_end_time", v.valid_end_time);
@@ -16816,32 +16925,32 @@ static void Serialize(Archive& a, T866& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T865& v) {
+static void Serialize(Archive& a, T863& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("used_count", v.used_count);
   a.OptList("detail_item_list", v.detail_item_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T869& v) {
+static void Serialize(Archive& a, T867& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T870& v) {
+static void Serialize(Archive& a, T868& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T868& v) {
+static void Serialize(Archive& a, T866& v) {
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T871& v) {
+static void Serialize(Archive& a, T869& v) {
   a.Field("type", v.type);
   a.OptI64("count", v.count);
   a.OptI64("available_days", v.available_days);
@@ -16849,7 +16958,7 @@ static void Serialize(Archive& a, T871& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T874& v) {
+static void Serialize(Archive& a, T872& v) {
   a.OptStr("name", v.name);
   a.OptI64("price", v.price);
   a.OptI64("count", v.count);
@@ -16859,14 +16968,14 @@ static void Serialize(Archive& a, T874& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T873& v) {
+static void Serialize(Archive& a, T871& v) {
   a.OptStr("name", v.name);
   a.OptI64("pick_count", v.pick_count);
   a.OptList("choice_list", v.choice_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T872& v) {
+static void Serialize(Archive& a, T870& v) {
   a.OptStr("name", v.name);
   a.OptStr("image_url", v.image_url);
   a.OptStr("background_url", v.background_url);
@@ -16876,7 +16985,7 @@ static void Serialize(Archive& a, T872& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T867& v) {
+static void Serialize(Archive& a, T865& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
   a.OptStr("brand_id", v.brand_id);
@@ -16893,38 +17002,38 @@ static void Serialize(Archive& a, T867& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T876& v) {
+static void Serialize(Archive& a, T874& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T877& v) {
+static void Serialize(Archive& a, T875& v) {
   a.OptI64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T881& v) {
+static void Serialize(Archive& a, T879& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T880& v) {
+static void Serialize(Archive& a, T878& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T882& v) {
+static void Serialize(Archive& a, T880& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T879& v) {
+static void Serialize(Archive& a, T877& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -16934,13 +17043,13 @@ static void Serialize(Archive& a, T879& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T883& v) {
+static void Serialize(Archive& a, T881& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T878& v) {
+static void Serialize(Archive& a, T876& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -16948,7 +17057,7 @@ static void Serialize(Archive& a, T878& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T885& v) {
+static void Serialize(Archive& a, T883& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -16957,25 +17066,25 @@ static void Serialize(Archive& a, T885& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T886& v) {
+static void Serialize(Archive& a, T884& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T887& v) {
+static void Serialize(Archive& a, T885& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T888& v) {
+static void Serialize(Archive& a, T886& v) {
   a.OptI64("threshold", v.threshold);
   a.OptI64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T884& v) {
+static void Serialize(Archive& a, T882& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -16984,14 +17093,14 @@ static void Serialize(Archive& a, T884& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T890& v) {
+static void Serialize(Archive& a, T888& v) {
   a.OptStr("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T889& v) {
+static void Serialize(Archive& a, T887& v) {
   a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -17003,7 +17112,7 @@ static void Serialize(Archive& a, T889& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T892& v) {
+static void Serialize(Archive& a, T890& v) {
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("entrance_wording", v.entrance_wording);
@@ -17011,19 +17120,19 @@ static void Serialize(Archive& a, T892& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T893& v) {
+static void Serialize(Archive& a, T891& v) {
   a.OptStr("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T894& v) {
+static void Serialize(Archive& a, T892& v) {
   a.OptStr("finder_id", v.finder_id);
   a.OptStr("finder_video_id", v.finder_video_id);
   a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T891& v) {
+static void Serialize(Archive& a, T889& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -17032,18 +17141,18 @@ static void Serialize(Archive& a, T891& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T895& v) {
+static void Serialize(Archive& a, T893& v) {
   a.OptStr("notify_appid", v.notify_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T896& v) {
+static void Serialize(Archive& a, T894& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T875& v) {
+static void Serialize(Archive& a, T873& v) {
   a.OptStr("product_coupon_id", v.product_coupon_id);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
@@ -17065,39 +17174,52 @@ static void Serialize(Archive& a, T875& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T897& v) {
+static void Serialize(Archive& a, T895& v) {
   a.Field("type", v.type);
   a.OptStr("appid", v.appid);
   a.OptStr("merchant_id", v.merchant_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T898& v) {
+static void Serialize(Archive& a, T896& v) {
   a.Field("business_type", v.business_type);
   a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T900& v) {
+static void Serialize(Archive& a, T898& v) {
   a.OptStr("type", v.type);
   a.OptStr("appid", v.appid);
   a.OptStr("merchant_id", v.merchant_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T901& v) {
+static void Serialize(Archive& a, T899& v) {
   a.OptStr("business_type", v.business_type);
   a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T899& v) {
+static void Serialize(Archive& a, T897& v) {
   a.Field("partner", v.partner);
   a.Field("authorized_data", v.authorized_data);
   a.OptStr("build_time", v.build_time);
   a.OptStr("terminate_time", v.terminate_time);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T900& v) {
+  a.Field("type", v.type);
+  a.OptStr("appid", v.appid);
+  a.OptStr("merchant_id", v.merchant_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T901& v) {
+  a.Field("business_type", v.business_type);
+  a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
@@ -17127,38 +17249,25 @@ static void Serialize(Archive& a, T905& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T906& v) {
-  a.Field("type", v.type);
-  a.OptStr("appid", v.appid);
-  a.OptStr("merchant_id", v.merchant_id);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T907& v) {
-  a.Field("business_type", v.business_type);
-  a.OptStr("stock_id", v.stock_id);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T911& v) {
+static void Serialize(Archive& a, T909& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T912& v) {
+static void Serialize(Archive& a, T910& v) {
   a.OptStr("begin_day_time", v.begin_day_time);
   a.OptStr("end_day_time", v.end_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T910& v) {
+static void Serialize(Archive& a, T908& v) {
   a.OptList("available_time", v.available_time);
   a.OptList("available_day_time", v.available_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T909& v) {
+static void Serialize(Archive& a, T907& v) {
   a.OptStr("activity_name", v.activity_name);
   a.OptStr("activity_second_title", v.activity_second_title);
   a.OptStr("merchant_logo_url", v.merchant_logo_url);
@@ -17173,34 +17282,34 @@ static void Serialize(Archive& a, T909& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T915& v) {
+static void Serialize(Archive& a, T912& v) {
+  a.OptList("payment_scene_list", v.payment_scene_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T913& v) {
   a.Field("payment_method", v.payment_method);
   a.OptStr("bank_abbreviation", v.bank_abbreviation);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T914& v) {
-  a.OptList("payment_scene_list", v.payment_scene_list);
-  a.Field("payment_method_information", v.payment_method_information);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T913& v) {
+static void Serialize(Archive& a, T911& v) {
   a.Field("delivery_user_category", v.delivery_user_category);
   a.OptStr("merchant_member_appid", v.merchant_member_appid);
   a.Field("payment_mode", v.payment_mode);
   a.OptStrList("goods_tags", v.goods_tags);
+  a.Field("payment_method_information", v.payment_method_information);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T918& v) {
+static void Serialize(Archive& a, T916& v) {
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("original_image_url", v.original_image_url);
   a.OptStr("thumbnail_url", v.thumbnail_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T917& v) {
+static void Serialize(Archive& a, T915& v) {
   a.Field("award_type", v.award_type);
   a.Field("merchant_option", v.merchant_option);
   a.OptI64("transaction_amount_minimum", v.transaction_amount_minimum);
@@ -17210,45 +17319,44 @@ static void Serialize(Archive& a, T917& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T919& v) {
-  a.Field("award_type", v.award_type);
-  a.Field("merchant_option", v.merchant_option);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T916& v) {
+static void Serialize(Archive& a, T914& v) {
   a.Field("full_send_rule", v.full_send_rule);
-  a.Field("step_send_rule", v.step_send_rule);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T908& v) {
+static void Serialize(Archive& a, T906& v) {
   a.Field("activity_base_info", v.activity_base_info);
   a.Field("advanced_setting", v.advanced_setting);
   a.Field("award_send_rule", v.award_send_rule);
   a.OptStr("activity_id", v.activity_id);
+  a.Field("activity_type", v.activity_type);
+  a.Field("activity_status", v.activity_status);
+  a.OptStr("creator_merchant_id", v.creator_merchant_id);
+  a.OptStr("belong_merchant_id", v.belong_merchant_id);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T922& v) {
+static void Serialize(Archive& a, T919& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T923& v) {
+static void Serialize(Archive& a, T920& v) {
   a.OptStr("begin_day_time", v.begin_day_time);
   a.OptStr("end_day_time", v.end_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T921& v) {
+static void Serialize(Archive& a, T918& v) {
   a.OptList("available_time", v.available_time);
   a.OptList("available_day_time", v.available_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T920& v) {
+static void Serialize(Archive& a, T917& v) {
   a.OptStr("activity_name", v.activity_name);
   a.OptStr("activity_second_title", v.activity_second_title);
   a.OptStr("merchant_logo_url", v.merchant_logo_url);
@@ -17263,55 +17371,56 @@ static void Serialize(Archive& a, T920& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T926& v) {
+static void Serialize(Archive& a, T922& v) {
+  a.OptList("payment_scene_list", v.payment_scene_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T923& v) {
   a.Field("payment_method", v.payment_method);
   a.OptStr("bank_abbreviation", v.bank_abbreviation);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T925& v) {
-  a.OptList("payment_scene_list", v.payment_scene_list);
-  a.Field("payment_method_information", v.payment_method_information);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T924& v) {
+static void Serialize(Archive& a, T921& v) {
   a.Field("delivery_user_category", v.delivery_user_category);
   a.OptStr("merchant_member_appid", v.merchant_member_appid);
   a.Field("payment_mode", v.payment_mode);
   a.OptStrList("goods_tags", v.goods_tags);
+  a.Field("payment_method_information", v.payment_method_information);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T929& v) {
+static void Serialize(Archive& a, T926& v) {
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("original_image_url", v.original_image_url);
   a.OptStr("thumbnail_url", v.thumbnail_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T928& v) {
+static void Serialize(Archive& a, T925& v) {
   a.Field("award_type", v.award_type);
   a.Field("merchant_option", v.merchant_option);
   a.OptI64("transaction_amount_minimum", v.transaction_amount_minimum);
   a.Field("send_content", v.send_content);
   a.OptList("award_list", v.award_list);
+  a.OptStrList("merchant_id_list", v.merchant_id_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T927& v) {
+static void Serialize(Archive& a, T924& v) {
   a.Field("full_send_rule", v.full_send_rule);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T930& v) {
+static void Serialize(Archive& a, T927& v) {
   a.OptStr("goods_id", v.goods_id);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T931& v) {
+static void Serialize(Archive& a, T928& v) {
   a.OptStr("mchid", v.mchid);
   a.OptStr("merchant_name", v.merchant_name);
   a.OptStr("create_time", v.create_time);
@@ -17319,37 +17428,37 @@ static void Serialize(Archive& a, T931& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T932& v) {
+static void Serialize(Archive& a, T929& v) {
   a.OptStr("mchid", v.mchid);
   a.OptStr("invalid_reason", v.invalid_reason);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T935& v) {
-  a.OptStr("begin_time", v.begin_time);
-  a.OptStr("end_time", v.end_time);
+static void Serialize(Archive& a, T932& v) {
+  a.Str("begin_time", v.begin_time);
+  a.Str("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T936& v) {
-  a.OptStr("begin_day_time", v.begin_day_time);
-  a.OptStr("end_day_time", v.end_day_time);
+static void Serialize(Archive& a, T933& v) {
+  a.Str("begin_day_time", v.begin_day_time);
+  a.Str("end_day_time", v.end_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T934& v) {
+static void Serialize(Archive& a, T931& v) {
   a.OptList("available_time", v.available_time);
   a.OptList("available_day_time", v.available_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T933& v) {
+static void Serialize(Archive& a, T930& v) {
   a.Str("activity_name", v.activity_name);
   a.Str("activity_second_title", v.activity_second_title);
   a.Str("merchant_logo_url", v.merchant_logo_url);
   a.Field("background_color", v.background_color);
-  a.OptStr("begin_time", v.begin_time);
-  a.OptStr("end_time", v.end_time);
+  a.Str("begin_time", v.begin_time);
+  a.Str("end_time", v.end_time);
   a.Field("available_periods", v.available_periods);
   a.Str("out_request_no", v.out_request_no);
   a.Field("delivery_purpose", v.delivery_purpose);
@@ -17358,19 +17467,25 @@ static void Serialize(Archive& a, T933& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T939& v) {
+static void Serialize(Archive& a, T936& v) {
   a.Field("payment_method", v.payment_method);
   a.OptStr("bank_abbreviation", v.bank_abbreviation);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T938& v) {
+static void Serialize(Archive& a, T935& v) {
   a.OptList("payment_scene_list", v.payment_scene_list);
   a.Field("payment_method_information", v.payment_method_information);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T937& v) {
+  a.Field("payment_method", v.payment_method);
+  a.OptStr("bank_abbreviation", v.bank_abbreviation);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T934& v) {
   a.Field("delivery_user_category", v.delivery_user_category);
   a.OptStr("merchant_member_appid", v.merchant_member_appid);
   a.Field("payment_mode", v.payment_mode);
@@ -17379,32 +17494,44 @@ static void Serialize(Archive& a, T937& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T941& v) {
-  a.OptStr("stock_id", v.stock_id);
-  a.OptStr("original_image_url", v.original_image_url);
+static void Serialize(Archive& a, T939& v) {
+  a.Str("stock_id", v.stock_id);
+  a.Str("original_image_url", v.original_image_url);
   a.OptStr("thumbnail_url", v.thumbnail_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T940& v) {
+static void Serialize(Archive& a, T938& v) {
   a.Field("award_type", v.award_type);
   a.Field("merchant_option", v.merchant_option);
   a.I64("transaction_amount_minimum", v.transaction_amount_minimum);
   a.Field("send_content", v.send_content);
-  a.OptList("award_list", v.award_list);
+  a.Field("award_list", v.award_list);
   a.OptStrList("merchant_id_list", v.merchant_id_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T942& v) {
+static void Serialize(Archive& a, T940& v) {
   a.Str("mini_programs_appid", v.mini_programs_appid);
   a.Str("mini_programs_path", v.mini_programs_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T943& v) {
+static void Serialize(Archive& a, T941& v) {
   a.OptStr("mini_programs_appid", v.mini_programs_appid);
   a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T942& v) {
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T943& v) {
+  a.Str("mini_programs_appid", v.mini_programs_appid);
+  a.Str("mini_programs_path", v.mini_programs_path);
   a.Extra(v.extra);
 }
 
@@ -17415,30 +17542,18 @@ static void Serialize(Archive& a, T944& v) {
 }
 
 static void Serialize(Archive& a, T945& v) {
-  a.Str("mini_programs_appid", v.mini_programs_appid);
-  a.Str("mini_programs_path", v.mini_programs_path);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T946& v) {
-  a.OptStr("mini_programs_appid", v.mini_programs_appid);
-  a.OptStr("mini_programs_path", v.mini_programs_path);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T947& v) {
   a.Str("merchant_appid", v.merchant_appid);
   a.Str("merchant_path", v.merchant_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T949& v) {
+static void Serialize(Archive& a, T947& v) {
   a.OptStr("merchant_appid", v.merchant_appid);
   a.OptStr("merchant_path", v.merchant_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T948& v) {
+static void Serialize(Archive& a, T946& v) {
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("transaction_mchid", v.transaction_mchid);
   a.OptStr("transaction_sub_mchid", v.transaction_sub_mchid);
@@ -17451,12 +17566,12 @@ static void Serialize(Archive& a, T948& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T951& v) {
+static void Serialize(Archive& a, T949& v) {
   a.OptStr("consultation_phone_number", v.consultation_phone_number);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T950& v) {
+static void Serialize(Archive& a, T948& v) {
   a.Str("transaction_id", v.transaction_id);
   a.OptStr("transaction_mchid", v.transaction_mchid);
   a.OptStr("transaction_sub_mchid", v.transaction_sub_mchid);
@@ -17468,12 +17583,12 @@ static void Serialize(Archive& a, T950& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T953& v) {
+static void Serialize(Archive& a, T951& v) {
   a.OptStr("consultation_phone_number", v.consultation_phone_number);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T952& v) {
+static void Serialize(Archive& a, T950& v) {
   a.OptStr("receipt_id", v.receipt_id);
   a.Field("state", v.state);
   a.OptStr("transaction_id", v.transaction_id);
@@ -17490,7 +17605,7 @@ static void Serialize(Archive& a, T952& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T954& v) {
+static void Serialize(Archive& a, T952& v) {
   a.OptStr("activity_id", v.activity_id);
   a.OptStr("activity_name", v.activity_name);
   a.OptStr("activity_scene", v.activity_scene);
@@ -17509,7 +17624,7 @@ static void Serialize(Archive& a, T954& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T955& v) {
+static void Serialize(Archive& a, T953& v) {
   a.OptStr("send_time", v.send_time);
   a.OptI64("send_quota", v.send_quota);
   a.OptStr("coupon_id", v.coupon_id);
@@ -17574,6 +17689,8 @@ PostBusifavorCouponsReturnResponse::PostBusifavorCouponsReturnResponse() = defau
 PostBusifavorCouponsReturnResponse::~PostBusifavorCouponsReturnResponse() = default;
 PostBusifavorCouponsSendRequest::PostBusifavorCouponsSendRequest() = default;
 PostBusifavorCouponsSendRequest::~PostBusifavorCouponsSendRequest() = default;
+T4::SendCouponResult() = default;
+T4::~SendCouponResult() = default;
 PostBusifavorCouponsSendResponse::PostBusifavorCouponsSendResponse() = default;
 PostBusifavorCouponsSendResponse::~PostBusifavorCouponsSendResponse() = default;
 PostBusifavorCouponsUseRequest::PostBusifavorCouponsUseRequest() = default;
@@ -17592,88 +17709,88 @@ PostBusifavorProductCouponsSendRequest::PostBusifavorProductCouponsSendRequest()
 PostBusifavorProductCouponsSendRequest::~PostBusifavorProductCouponsSendRequest() = default;
 PostBusifavorProductCouponsSendResponse::PostBusifavorProductCouponsSendResponse() = default;
 PostBusifavorProductCouponsSendResponse::~PostBusifavorProductCouponsSendResponse() = default;
-T7::AvailableDayTime() = default;
-T7::~AvailableDayTime() = default;
-T6::AvailableWeek() = default;
-T6::~AvailableWeek() = default;
-T8::IrregularyAvaliableTime() = default;
-T8::~IrregularyAvaliableTime() = default;
-T5::CouponAvailableTime() = default;
-T5::~CouponAvailableTime() = default;
-T9::FixedNormalCoupon() = default;
-T9::~FixedNormalCoupon() = default;
-T10::DiscountCoupon() = default;
-T10::~DiscountCoupon() = default;
-T11::ExchangeCoupon() = default;
-T11::~ExchangeCoupon() = default;
-T4::CouponUseRule() = default;
-T4::~CouponUseRule() = default;
-T12::StockSendRule() = default;
-T12::~StockSendRule() = default;
-T14::MiniProgramsInfo() = default;
-T14::~MiniProgramsInfo() = default;
-T13::CustomEntrance() = default;
-T13::~CustomEntrance() = default;
-T16::FinderInfo() = default;
-T16::~FinderInfo() = default;
-T15::DisplayPatternInfo() = default;
-T15::~DisplayPatternInfo() = default;
-T17::NotifyConfig() = default;
-T17::~NotifyConfig() = default;
+T8::AvailableDayTime() = default;
+T8::~AvailableDayTime() = default;
+T7::AvailableWeek() = default;
+T7::~AvailableWeek() = default;
+T9::IrregularyAvaliableTime() = default;
+T9::~IrregularyAvaliableTime() = default;
+T6::CouponAvailableTime() = default;
+T6::~CouponAvailableTime() = default;
+T10::FixedNormalCoupon() = default;
+T10::~FixedNormalCoupon() = default;
+T11::DiscountCoupon() = default;
+T11::~DiscountCoupon() = default;
+T12::ExchangeCoupon() = default;
+T12::~ExchangeCoupon() = default;
+T5::CouponUseRule() = default;
+T5::~CouponUseRule() = default;
+T13::StockSendRule() = default;
+T13::~StockSendRule() = default;
+T15::MiniProgramsInfo() = default;
+T15::~MiniProgramsInfo() = default;
+T14::CustomEntrance() = default;
+T14::~CustomEntrance() = default;
+T17::FinderInfo() = default;
+T17::~FinderInfo() = default;
+T16::DisplayPatternInfo() = default;
+T16::~DisplayPatternInfo() = default;
+T18::NotifyConfig() = default;
+T18::~NotifyConfig() = default;
 PostBusifavorStocksRequest::PostBusifavorStocksRequest() = default;
 PostBusifavorStocksRequest::~PostBusifavorStocksRequest() = default;
 PostBusifavorStocksResponse::PostBusifavorStocksResponse() = default;
 PostBusifavorStocksResponse::~PostBusifavorStocksResponse() = default;
 GetBusifavorStocksByStockIdRequest::GetBusifavorStocksByStockIdRequest() = default;
 GetBusifavorStocksByStockIdRequest::~GetBusifavorStocksByStockIdRequest() = default;
-T21::AvailableDayTime() = default;
-T21::~AvailableDayTime() = default;
-T20::AvailableWeek() = default;
-T20::~AvailableWeek() = default;
-T22::IrregularyAvaliableTime() = default;
-T22::~IrregularyAvaliableTime() = default;
-T19::CouponAvailableTime() = default;
-T19::~CouponAvailableTime() = default;
-T23::FixedNormalCoupon() = default;
-T23::~FixedNormalCoupon() = default;
-T24::DiscountCoupon() = default;
-T24::~DiscountCoupon() = default;
-T25::ExchangeCoupon() = default;
-T25::~ExchangeCoupon() = default;
-T18::CouponUseRule() = default;
-T18::~CouponUseRule() = default;
-T26::StockSendRule() = default;
-T26::~StockSendRule() = default;
-T28::MiniProgramsInfo() = default;
-T28::~MiniProgramsInfo() = default;
-T27::CustomEntrance() = default;
-T27::~CustomEntrance() = default;
-T30::FinderInfo() = default;
-T30::~FinderInfo() = default;
-T29::DisplayPatternInfo() = default;
-T29::~DisplayPatternInfo() = default;
-T31::CouponCodeCount() = default;
-T31::~CouponCodeCount() = default;
-T32::NotifyConfig() = default;
-T32::~NotifyConfig() = default;
-T33::SendCountInformation() = default;
-T33::~SendCountInformation() = default;
+T22::AvailableDayTime() = default;
+T22::~AvailableDayTime() = default;
+T21::AvailableWeek() = default;
+T21::~AvailableWeek() = default;
+T23::IrregularyAvaliableTime() = default;
+T23::~IrregularyAvaliableTime() = default;
+T20::CouponAvailableTime() = default;
+T20::~CouponAvailableTime() = default;
+T24::FixedNormalCoupon() = default;
+T24::~FixedNormalCoupon() = default;
+T25::DiscountCoupon() = default;
+T25::~DiscountCoupon() = default;
+T26::ExchangeCoupon() = default;
+T26::~ExchangeCoupon() = default;
+T19::CouponUseRule() = default;
+T19::~CouponUseRule() = default;
+T27::StockSendRule() = default;
+T27::~StockSendRule() = default;
+T29::MiniProgramsInfo() = default;
+T29::~MiniProgramsInfo() = default;
+T28::CustomEntrance() = default;
+T28::~CustomEntrance() = default;
+T31::FinderInfo() = default;
+T31::~FinderInfo() = default;
+T30::DisplayPatternInfo() = default;
+T30::~DisplayPatternInfo() = default;
+T32::CouponCodeCount() = default;
+T32::~CouponCodeCount() = default;
+T33::NotifyConfig() = default;
+T33::~NotifyConfig() = default;
+T34::SendCountInformation() = default;
+T34::~SendCountInformation() = default;
 GetBusifavorStocksByStockIdResponse::GetBusifavorStocksByStockIdResponse() = default;
 GetBusifavorStocksByStockIdResponse::~GetBusifavorStocksByStockIdResponse() = default;
-T35::MiniProgramsInfo() = default;
-T35::~MiniProgramsInfo() = default;
-T34::CustomEntrance() = default;
-T34::~CustomEntrance() = default;
-T37::FinderInfo() = default;
-T37::~FinderInfo() = default;
-T36::DisplayPatternInfo() = default;
-T36::~DisplayPatternInfo() = default;
-T38::CouponUseRule() = default;
-T38::~CouponUseRule() = default;
-T39::StockSendRule() = default;
-T39::~StockSendRule() = default;
-T40::NotifyConfig() = default;
-T40::~NotifyConfig() = default;
+T36::MiniProgramsInfo() = default;
+T36::~MiniProgramsInfo() = default;
+T35::CustomEntrance() = default;
+T35::~CustomEntrance() = default;
+T38::FinderInfo() = default;
+T38::~FinderInfo() = default;
+T37::DisplayPatternInfo() = default;
+T37::~DisplayPatternInfo() = default;
+T39::CouponUseRule() = default;
+T39::~CouponUseRule() = default;
+T40::StockSendRule() = default;
+T40::~StockSendRule() = default;
+T41::NotifyConfig() = default;
+T41::~NotifyConfig() = default;
 PatchBusifavorStocksByStockIdRequest::PatchBusifavorStocksByStockIdRequest() = default;
 PatchBusifavorStocksByStockIdRequest::~PatchBusifavorStocksByStockIdRequest() = default;
 PatchBusifavorStocksByStockIdBudgetRequest::PatchBusifavorStocksByStockIdBudgetRequest() = default;
@@ -17686,8 +17803,8 @@ GetBusifavorStocksByStockIdCouponcodesRequest::GetBusifavorStocksByStockIdCoupon
     default;
 GetBusifavorStocksByStockIdCouponcodesRequest::~GetBusifavorStocksByStockIdCouponcodesRequest() =
     default;
-T41::Data() = default;
-T41::~Data() = default;
+T42::Data() = default;
+T42::~Data() = default;
 GetBusifavorStocksByStockIdCouponcodesResponse::GetBusifavorStocksByStockIdCouponcodesResponse() =
     default;
 GetBusifavorStocksByStockIdCouponcodesResponse::~GetBusifavorStocksByStockIdCouponcodesResponse() =
@@ -17696,8 +17813,8 @@ PostBusifavorStocksByStockIdCouponcodesRequest::PostBusifavorStocksByStockIdCoup
     default;
 PostBusifavorStocksByStockIdCouponcodesRequest::~PostBusifavorStocksByStockIdCouponcodesRequest() =
     default;
-T42::FailCodes() = default;
-T42::~FailCodes() = default;
+T43::FailCodes() = default;
+T43::~FailCodes() = default;
 PostBusifavorStocksByStockIdCouponcodesResponse::PostBusifavorStocksByStockIdCouponcodesResponse() =
     default;
 PostBusifavorStocksByStockIdCouponcodesResponse::
@@ -17714,42 +17831,42 @@ GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest::
     GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest() = default;
 GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest::
     ~GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest() = default;
-T43::CodeInformation() = default;
-T43::~CodeInformation() = default;
-T48::AvailableDayTime() = default;
-T48::~AvailableDayTime() = default;
-T47::AvailableWeek() = default;
-T47::~AvailableWeek() = default;
-T49::IrregularyAvaliableTime() = default;
-T49::~IrregularyAvaliableTime() = default;
-T46::CouponAvailableTime() = default;
-T46::~CouponAvailableTime() = default;
-T50::FixedNormalCoupon() = default;
-T50::~FixedNormalCoupon() = default;
-T51::DiscountCoupon() = default;
-T51::~DiscountCoupon() = default;
-T52::ExchangeCoupon() = default;
-T52::~ExchangeCoupon() = default;
-T45::CouponUseRule() = default;
-T45::~CouponUseRule() = default;
-T54::MiniProgramsInfo() = default;
-T54::~MiniProgramsInfo() = default;
-T53::CustomEntrance() = default;
-T53::~CustomEntrance() = default;
-T56::FinderInfo() = default;
-T56::~FinderInfo() = default;
-T55::DisplayPatternInfo() = default;
-T55::~DisplayPatternInfo() = default;
-T44::CouponInformation() = default;
-T44::~CouponInformation() = default;
+T44::CodeInformation() = default;
+T44::~CodeInformation() = default;
+T49::AvailableDayTime() = default;
+T49::~AvailableDayTime() = default;
+T48::AvailableWeek() = default;
+T48::~AvailableWeek() = default;
+T50::IrregularyAvaliableTime() = default;
+T50::~IrregularyAvaliableTime() = default;
+T47::CouponAvailableTime() = default;
+T47::~CouponAvailableTime() = default;
+T51::FixedNormalCoupon() = default;
+T51::~FixedNormalCoupon() = default;
+T52::DiscountCoupon() = default;
+T52::~DiscountCoupon() = default;
+T53::ExchangeCoupon() = default;
+T53::~ExchangeCoupon() = default;
+T46::CouponUseRule() = default;
+T46::~CouponUseRule() = default;
+T55::MiniProgramsInfo() = default;
+T55::~MiniProgramsInfo() = default;
+T54::CustomEntrance() = default;
+T54::~CustomEntrance() = default;
+T57::FinderInfo() = default;
+T57::~FinderInfo() = default;
+T56::DisplayPatternInfo() = default;
+T56::~DisplayPatternInfo() = default;
+T45::CouponInformation() = default;
+T45::~CouponInformation() = default;
 GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::
     GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse() = default;
 GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::
     ~GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse() = default;
 GetBusifavorSubsidyPayReceiptsRequest::GetBusifavorSubsidyPayReceiptsRequest() = default;
 GetBusifavorSubsidyPayReceiptsRequest::~GetBusifavorSubsidyPayReceiptsRequest() = default;
-T57::PayReceiptList() = default;
-T57::~PayReceiptList() = default;
+T58::PayReceiptList() = default;
+T58::~PayReceiptList() = default;
 GetBusifavorSubsidyPayReceiptsResponse::GetBusifavorSubsidyPayReceiptsResponse() = default;
 GetBusifavorSubsidyPayReceiptsResponse::~GetBusifavorSubsidyPayReceiptsResponse() = default;
 PostBusifavorSubsidyPayReceiptsRequest::PostBusifavorSubsidyPayReceiptsRequest() = default;
@@ -17778,62 +17895,62 @@ GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse::
     ~GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse() = default;
 GetBusifavorUsersByOpenidCouponsRequest::GetBusifavorUsersByOpenidCouponsRequest() = default;
 GetBusifavorUsersByOpenidCouponsRequest::~GetBusifavorUsersByOpenidCouponsRequest() = default;
-T60::CouponAvailableTime() = default;
-T60::~CouponAvailableTime() = default;
-T62::AvailableDayTime() = default;
-T62::~AvailableDayTime() = default;
-T61::AvailableWeek() = default;
-T61::~AvailableWeek() = default;
-T63::IrregularyAvaliableTime() = default;
-T63::~IrregularyAvaliableTime() = default;
-T64::FixedNormalCoupon() = default;
-T64::~FixedNormalCoupon() = default;
-T65::DiscountCoupon() = default;
-T65::~DiscountCoupon() = default;
-T66::ExchangeCoupon() = default;
-T66::~ExchangeCoupon() = default;
-T59::CouponUseRule() = default;
-T59::~CouponUseRule() = default;
-T68::MiniProgramsInfo() = default;
-T68::~MiniProgramsInfo() = default;
-T67::CustomEntrance() = default;
-T67::~CustomEntrance() = default;
-T70::FinderInfo() = default;
-T70::~FinderInfo() = default;
-T69::DisplayPatternInfo() = default;
-T69::~DisplayPatternInfo() = default;
-T58::Data() = default;
-T58::~Data() = default;
+T63::AvailableDayTime() = default;
+T63::~AvailableDayTime() = default;
+T62::AvailableWeek() = default;
+T62::~AvailableWeek() = default;
+T64::IrregularyAvaliableTime() = default;
+T64::~IrregularyAvaliableTime() = default;
+T61::CouponAvailableTime() = default;
+T61::~CouponAvailableTime() = default;
+T65::FixedNormalCoupon() = default;
+T65::~FixedNormalCoupon() = default;
+T66::DiscountCoupon() = default;
+T66::~DiscountCoupon() = default;
+T67::ExchangeCoupon() = default;
+T67::~ExchangeCoupon() = default;
+T60::CouponUseRule() = default;
+T60::~CouponUseRule() = default;
+T69::MiniProgramsInfo() = default;
+T69::~MiniProgramsInfo() = default;
+T68::CustomEntrance() = default;
+T68::~CustomEntrance() = default;
+T71::FinderInfo() = default;
+T71::~FinderInfo() = default;
+T70::DisplayPatternInfo() = default;
+T70::~DisplayPatternInfo() = default;
+T59::Data() = default;
+T59::~Data() = default;
 GetBusifavorUsersByOpenidCouponsResponse::GetBusifavorUsersByOpenidCouponsResponse() = default;
 GetBusifavorUsersByOpenidCouponsResponse::~GetBusifavorUsersByOpenidCouponsResponse() = default;
 GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidRequest::
     GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidRequest() = default;
 GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidRequest::
     ~GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidRequest() = default;
-T72::CouponAvailableTime() = default;
-T72::~CouponAvailableTime() = default;
-T74::AvailableDayTime() = default;
-T74::~AvailableDayTime() = default;
-T73::AvailableWeek() = default;
-T73::~AvailableWeek() = default;
-T75::IrregularyAvaliableTime() = default;
-T75::~IrregularyAvaliableTime() = default;
-T76::FixedNormalCoupon() = default;
-T76::~FixedNormalCoupon() = default;
-T77::DiscountCoupon() = default;
-T77::~DiscountCoupon() = default;
-T78::ExchangeCoupon() = default;
-T78::~ExchangeCoupon() = default;
-T71::CouponUseRule() = default;
-T71::~CouponUseRule() = default;
-T80::MiniProgramsInfo() = default;
-T80::~MiniProgramsInfo() = default;
-T79::CustomEntrance() = default;
-T79::~CustomEntrance() = default;
-T82::FinderInfo() = default;
-T82::~FinderInfo() = default;
-T81::DisplayPatternInfo() = default;
-T81::~DisplayPatternInfo() = default;
+T75::AvailableDayTime() = default;
+T75::~AvailableDayTime() = default;
+T74::AvailableWeek() = default;
+T74::~AvailableWeek() = default;
+T76::IrregularyAvaliableTime() = default;
+T76::~IrregularyAvaliableTime() = default;
+T73::CouponAvailableTime() = default;
+T73::~CouponAvailableTime() = default;
+T77::FixedNormalCoupon() = default;
+T77::~FixedNormalCoupon() = default;
+T78::DiscountCoupon() = default;
+T78::~DiscountCoupon() = default;
+T79::ExchangeCoupon() = default;
+T79::~ExchangeCoupon() = default;
+T72::CouponUseRule() = default;
+T72::~CouponUseRule() = default;
+T81::MiniProgramsInfo() = default;
+T81::~MiniProgramsInfo() = default;
+T80::CustomEntrance() = default;
+T80::~CustomEntrance() = default;
+T83::FinderInfo() = default;
+T83::~FinderInfo() = default;
+T82::DisplayPatternInfo() = default;
+T82::~DisplayPatternInfo() = default;
 GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::
     GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse() = default;
 GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::
@@ -17846,54 +17963,54 @@ PostFavorCallbacksRequest::PostFavorCallbacksRequest() = default;
 PostFavorCallbacksRequest::~PostFavorCallbacksRequest() = default;
 PostFavorCallbacksResponse::PostFavorCallbacksResponse() = default;
 PostFavorCallbacksResponse::~PostFavorCallbacksResponse() = default;
-T83::StockUseRule() = default;
-T83::~StockUseRule() = default;
-T84::PatternInfo() = default;
-T84::~PatternInfo() = default;
-T87::FixAvailableTime() = default;
-T87::~FixAvailableTime() = default;
-T86::CouponAvailableTime() = default;
-T86::~CouponAvailableTime() = default;
-T88::FixedNormalCoupon() = default;
-T88::~FixedNormalCoupon() = default;
-T89::DiscountCoupon() = default;
-T89::~DiscountCoupon() = default;
-T90::ExchangeCoupon() = default;
-T90::~ExchangeCoupon() = default;
-T91::LimitCard() = default;
-T91::~LimitCard() = default;
-T85::CouponUseRule() = default;
-T85::~CouponUseRule() = default;
+T84::StockUseRule() = default;
+T84::~StockUseRule() = default;
+T85::PatternInfo() = default;
+T85::~PatternInfo() = default;
+T88::FixAvailableTime() = default;
+T88::~FixAvailableTime() = default;
+T87::CouponAvailableTime() = default;
+T87::~CouponAvailableTime() = default;
+T89::FixedNormalCoupon() = default;
+T89::~FixedNormalCoupon() = default;
+T90::DiscountCoupon() = default;
+T90::~DiscountCoupon() = default;
+T91::ExchangeCoupon() = default;
+T91::~ExchangeCoupon() = default;
+T92::LimitCard() = default;
+T92::~LimitCard() = default;
+T86::CouponUseRule() = default;
+T86::~CouponUseRule() = default;
 PostFavorCouponStocksRequest::PostFavorCouponStocksRequest() = default;
 PostFavorCouponStocksRequest::~PostFavorCouponStocksRequest() = default;
 PostFavorCouponStocksResponse::PostFavorCouponStocksResponse() = default;
 PostFavorCouponStocksResponse::~PostFavorCouponStocksResponse() = default;
-T92::Meta() = default;
-T92::~Meta() = default;
+T93::Meta() = default;
+T93::~Meta() = default;
 PostFavorMediaImageUploadRequest::PostFavorMediaImageUploadRequest() = default;
 PostFavorMediaImageUploadRequest::~PostFavorMediaImageUploadRequest() = default;
 PostFavorMediaImageUploadResponse::PostFavorMediaImageUploadResponse() = default;
 PostFavorMediaImageUploadResponse::~PostFavorMediaImageUploadResponse() = default;
 GetFavorStocksRequest::GetFavorStocksRequest() = default;
 GetFavorStocksRequest::~GetFavorStocksRequest() = default;
-T94::StockUseRule() = default;
-T94::~StockUseRule() = default;
-T95::CutToMessage() = default;
-T95::~CutToMessage() = default;
-T96::AvailableRegionList() = default;
-T96::~AvailableRegionList() = default;
-T93::Data() = default;
-T93::~Data() = default;
+T96::FixedNormalCoupon() = default;
+T96::~FixedNormalCoupon() = default;
+T95::StockUseRule() = default;
+T95::~StockUseRule() = default;
+T97::CutToMessage() = default;
+T97::~CutToMessage() = default;
+T94::Data() = default;
+T94::~Data() = default;
 GetFavorStocksResponse::GetFavorStocksResponse() = default;
 GetFavorStocksResponse::~GetFavorStocksResponse() = default;
 GetFavorStocksByStockIdRequest::GetFavorStocksByStockIdRequest() = default;
 GetFavorStocksByStockIdRequest::~GetFavorStocksByStockIdRequest() = default;
-T97::StockUseRule() = default;
-T97::~StockUseRule() = default;
-T98::CutToMessage() = default;
-T98::~CutToMessage() = default;
-T99::AvailableRegionList() = default;
-T99::~AvailableRegionList() = default;
+T99::FixedNormalCoupon() = default;
+T99::~FixedNormalCoupon() = default;
+T98::StockUseRule() = default;
+T98::~StockUseRule() = default;
+T100::CutToMessage() = default;
+T100::~CutToMessage() = default;
 GetFavorStocksByStockIdResponse::GetFavorStocksByStockIdResponse() = default;
 GetFavorStocksByStockIdResponse::~GetFavorStocksByStockIdResponse() = default;
 GetFavorStocksByStockIdItemsRequest::GetFavorStocksByStockIdItemsRequest() = default;
@@ -17936,6 +18053,10 @@ PostFavorStocksByStockIdStartRequest::PostFavorStocksByStockIdStartRequest() = d
 PostFavorStocksByStockIdStartRequest::~PostFavorStocksByStockIdStartRequest() = default;
 PostFavorStocksByStockIdStartResponse::PostFavorStocksByStockIdStartResponse() = default;
 PostFavorStocksByStockIdStartResponse::~PostFavorStocksByStockIdStartResponse() = default;
+PostFavorStocksByStockIdStopRequest::PostFavorStocksByStockIdStopRequest() = default;
+PostFavorStocksByStockIdStopRequest::~PostFavorStocksByStockIdStopRequest() = default;
+PostFavorStocksByStockIdStopResponse::PostFavorStocksByStockIdStopResponse() = default;
+PostFavorStocksByStockIdStopResponse::~PostFavorStocksByStockIdStopResponse() = default;
 GetFavorStocksByStockIdUseFlowRequest::GetFavorStocksByStockIdUseFlowRequest() = default;
 GetFavorStocksByStockIdUseFlowRequest::~GetFavorStocksByStockIdUseFlowRequest() = default;
 GetFavorStocksByStockIdUseFlowResponse::GetFavorStocksByStockIdUseFlowResponse() = default;
@@ -17948,16 +18069,12 @@ GetFavorStocksByStockIdUseFlowByDayResponse::~GetFavorStocksByStockIdUseFlowByDa
     default;
 GetFavorUsersByOpenidCouponsRequest::GetFavorUsersByOpenidCouponsRequest() = default;
 GetFavorUsersByOpenidCouponsRequest::~GetFavorUsersByOpenidCouponsRequest() = default;
-T101::CutToMessage() = default;
-T101::~CutToMessage() = default;
-T102::NormalCouponInformation() = default;
-T102::~NormalCouponInformation() = default;
-T104::GoodsDetail() = default;
-T104::~GoodsDetail() = default;
-T103::ConsumeInformation() = default;
-T103::~ConsumeInformation() = default;
-T100::Data() = default;
-T100::~Data() = default;
+T102::CutToMessage() = default;
+T102::~CutToMessage() = default;
+T103::NormalCouponInformation() = default;
+T103::~NormalCouponInformation() = default;
+T101::Data() = default;
+T101::~Data() = default;
 GetFavorUsersByOpenidCouponsResponse::GetFavorUsersByOpenidCouponsResponse() = default;
 GetFavorUsersByOpenidCouponsResponse::~GetFavorUsersByOpenidCouponsResponse() = default;
 PostFavorUsersByOpenidCouponsRequest::PostFavorUsersByOpenidCouponsRequest() = default;
@@ -17968,50 +18085,48 @@ GetFavorUsersByOpenidCouponsByCouponIdRequest::GetFavorUsersByOpenidCouponsByCou
     default;
 GetFavorUsersByOpenidCouponsByCouponIdRequest::~GetFavorUsersByOpenidCouponsByCouponIdRequest() =
     default;
-T105::CutToMessage() = default;
-T105::~CutToMessage() = default;
-T106::NormalCouponInformation() = default;
-T106::~NormalCouponInformation() = default;
-T108::GoodsDetail() = default;
-T108::~GoodsDetail() = default;
-T107::ConsumeInformation() = default;
-T107::~ConsumeInformation() = default;
+T104::CutToMessage() = default;
+T104::~CutToMessage() = default;
+T105::NormalCouponInformation() = default;
+T105::~NormalCouponInformation() = default;
 GetFavorUsersByOpenidCouponsByCouponIdResponse::GetFavorUsersByOpenidCouponsByCouponIdResponse() =
     default;
 GetFavorUsersByOpenidCouponsByCouponIdResponse::~GetFavorUsersByOpenidCouponsByCouponIdResponse() =
     default;
 GetGoodsSubsidyActivityActivitiesRequest::GetGoodsSubsidyActivityActivitiesRequest() = default;
 GetGoodsSubsidyActivityActivitiesRequest::~GetGoodsSubsidyActivityActivitiesRequest() = default;
-T110::ActivityInfo() = default;
-T110::~ActivityInfo() = default;
-T111::GoodsInformation() = default;
-T111::~GoodsInformation() = default;
-T113::Areas() = default;
-T113::~Areas() = default;
-T112::RuleInformation() = default;
-T112::~RuleInformation() = default;
-T109::Data() = default;
-T109::~Data() = default;
+T107::ActivityInfo() = default;
+T107::~ActivityInfo() = default;
+T108::GoodsInformation() = default;
+T108::~GoodsInformation() = default;
+T110::Areas() = default;
+T110::~Areas() = default;
+T109::RuleInformation() = default;
+T109::~RuleInformation() = default;
+T106::Data() = default;
+T106::~Data() = default;
 GetGoodsSubsidyActivityActivitiesResponse::GetGoodsSubsidyActivityActivitiesResponse() = default;
 GetGoodsSubsidyActivityActivitiesResponse::~GetGoodsSubsidyActivityActivitiesResponse() = default;
-T115::StoreInfo() = default;
-T115::~StoreInfo() = default;
-T114::ApplyInfos() = default;
-T114::~ApplyInfos() = default;
+T112::StoreInfo() = default;
+T112::~StoreInfo() = default;
+T111::ApplyInfos() = default;
+T111::~ApplyInfos() = default;
 PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::
     PostGoodsSubsidyActivityActivityByActivityIdApplyRequest() = default;
 PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::
     ~PostGoodsSubsidyActivityActivityByActivityIdApplyRequest() = default;
-T116::FailedApplyInfos() = default;
-T116::~FailedApplyInfos() = default;
-T117::SucceedApplyInfos() = default;
-T117::~SucceedApplyInfos() = default;
+T114::StoreInfo() = default;
+T114::~StoreInfo() = default;
+T113::FailedApplyInfos() = default;
+T113::~FailedApplyInfos() = default;
+T115::SucceedApplyInfos() = default;
+T115::~SucceedApplyInfos() = default;
 PostGoodsSubsidyActivityActivityByActivityIdApplyResponse::
     PostGoodsSubsidyActivityActivityByActivityIdApplyResponse() = default;
 PostGoodsSubsidyActivityActivityByActivityIdApplyResponse::
     ~PostGoodsSubsidyActivityActivityByActivityIdApplyResponse() = default;
-T118::OrderInformation() = default;
-T118::~OrderInformation() = default;
+T116::OrderInformation() = default;
+T116::~OrderInformation() = default;
 PostGoodsSubsidyActivityQualificationLockRequest::
     PostGoodsSubsidyActivityQualificationLockRequest() = default;
 PostGoodsSubsidyActivityQualificationLockRequest::
@@ -18020,8 +18135,8 @@ PostGoodsSubsidyActivityQualificationLockResponse::
     PostGoodsSubsidyActivityQualificationLockResponse() = default;
 PostGoodsSubsidyActivityQualificationLockResponse::
     ~PostGoodsSubsidyActivityQualificationLockResponse() = default;
-T119::OrderInformation() = default;
-T119::~OrderInformation() = default;
+T117::OrderInformation() = default;
+T117::~OrderInformation() = default;
 PostGoodsSubsidyActivityQualificationUnlockRequest::
     PostGoodsSubsidyActivityQualificationUnlockRequest() = default;
 PostGoodsSubsidyActivityQualificationUnlockRequest::
@@ -18030,26 +18145,26 @@ PostGoodsSubsidyActivityQualificationUnlockResponse::
     PostGoodsSubsidyActivityQualificationUnlockResponse() = default;
 PostGoodsSubsidyActivityQualificationUnlockResponse::
     ~PostGoodsSubsidyActivityQualificationUnlockResponse() = default;
-T120::RepresentativeInfoList() = default;
-T120::~RepresentativeInfoList() = default;
+T118::RepresentativeInfoList() = default;
+T118::~RepresentativeInfoList() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
     DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
     ~DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest() = default;
-T121::FailedRepresentativeInfoList() = default;
-T121::~FailedRepresentativeInfoList() = default;
+T119::FailedRepresentativeInfoList() = default;
+T119::~FailedRepresentativeInfoList() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
     DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
     ~DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse() = default;
-T122::RepresentativeInfoList() = default;
-T122::~RepresentativeInfoList() = default;
+T120::RepresentativeInfoList() = default;
+T120::~RepresentativeInfoList() = default;
 PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
     PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest() = default;
 PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
     ~PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest() = default;
-T123::FailedRepresentativeInfoList() = default;
-T123::~FailedRepresentativeInfoList() = default;
+T121::FailedRepresentativeInfoList() = default;
+T121::~FailedRepresentativeInfoList() = default;
 PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
     PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse() = default;
 PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
@@ -18058,8 +18173,8 @@ GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest::
     GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest() = default;
 GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest::
     ~GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest() = default;
-T124::Data() = default;
-T124::~Data() = default;
+T122::Data() = default;
+T122::~Data() = default;
 GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesResponse::
     GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesResponse() = default;
 GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesResponse::
@@ -18068,20 +18183,20 @@ PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest::
     PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest::
     ~PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest() = default;
-T125::MaterialList() = default;
-T125::~MaterialList() = default;
+T123::MaterialList() = default;
+T123::~MaterialList() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse::
     PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse::
     ~PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse() = default;
-T126::Stores() = default;
-T126::~Stores() = default;
+T124::Stores() = default;
+T124::~Stores() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     ~DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
-T127::FailedStores() = default;
-T127::~FailedStores() = default;
+T125::FailedStores() = default;
+T125::~FailedStores() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::
     DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::
@@ -18090,20 +18205,20 @@ GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
 GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     ~GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
-T128::Data() = default;
-T128::~Data() = default;
+T126::Data() = default;
+T126::~Data() = default;
 GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::
     GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse() = default;
 GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::
     ~GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse() = default;
-T129::Stores() = default;
-T129::~Stores() = default;
+T127::Stores() = default;
+T127::~Stores() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     ~PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
-T130::FailedStores() = default;
-T130::~FailedStores() = default;
+T128::FailedStores() = default;
+T128::~FailedStores() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::
     PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::
@@ -18118,120 +18233,120 @@ GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStoreCodeResponse::
     ~GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStoreCodeResponse() = default;
 GetMembercardActivityActivitiesRequest::GetMembercardActivityActivitiesRequest() = default;
 GetMembercardActivityActivitiesRequest::~GetMembercardActivityActivitiesRequest() = default;
-T133::AwardSendTime() = default;
-T133::~AwardSendTime() = default;
-T135::BeginDayTime() = default;
-T135::~BeginDayTime() = default;
-T136::EndDayTime() = default;
-T136::~EndDayTime() = default;
-T134::AwardSendDayTime() = default;
-T134::~AwardSendDayTime() = default;
-T132::AwardSendPeriod() = default;
-T132::~AwardSendPeriod() = default;
-T137::StockList() = default;
-T137::~StockList() = default;
-T140::ActivateMiniprogram() = default;
-T140::~ActivateMiniprogram() = default;
-T139::ActivateSetting() = default;
-T139::~ActivateSetting() = default;
-T142::PaymentMode() = default;
-T142::~PaymentMode() = default;
-T141::PaymentSetting() = default;
-T141::~PaymentSetting() = default;
-T138::PayActivitySetting() = default;
-T138::~PayActivitySetting() = default;
-T144::AwardJumpDeploy() = default;
-T144::~AwardJumpDeploy() = default;
-T143::MiniprogramActivitySetting() = default;
-T143::~MiniprogramActivitySetting() = default;
-T131::Data() = default;
-T131::~Data() = default;
+T131::AwardSendTime() = default;
+T131::~AwardSendTime() = default;
+T133::BeginDayTime() = default;
+T133::~BeginDayTime() = default;
+T134::EndDayTime() = default;
+T134::~EndDayTime() = default;
+T132::AwardSendDayTime() = default;
+T132::~AwardSendDayTime() = default;
+T130::AwardSendPeriod() = default;
+T130::~AwardSendPeriod() = default;
+T135::StockList() = default;
+T135::~StockList() = default;
+T138::ActivateMiniprogram() = default;
+T138::~ActivateMiniprogram() = default;
+T137::ActivateSetting() = default;
+T137::~ActivateSetting() = default;
+T140::PaymentMode() = default;
+T140::~PaymentMode() = default;
+T139::PaymentSetting() = default;
+T139::~PaymentSetting() = default;
+T136::PayActivitySetting() = default;
+T136::~PayActivitySetting() = default;
+T142::AwardJumpDeploy() = default;
+T142::~AwardJumpDeploy() = default;
+T141::MiniprogramActivitySetting() = default;
+T141::~MiniprogramActivitySetting() = default;
+T129::Data() = default;
+T129::~Data() = default;
 GetMembercardActivityActivitiesResponse::GetMembercardActivityActivitiesResponse() = default;
 GetMembercardActivityActivitiesResponse::~GetMembercardActivityActivitiesResponse() = default;
-T146::AwardSendTime() = default;
-T146::~AwardSendTime() = default;
-T148::BeginDayTime() = default;
-T148::~BeginDayTime() = default;
-T149::EndDayTime() = default;
-T149::~EndDayTime() = default;
-T147::AwardSendDayTime() = default;
-T147::~AwardSendDayTime() = default;
-T145::AwardSendPeriod() = default;
-T145::~AwardSendPeriod() = default;
-T150::StockList() = default;
-T150::~StockList() = default;
-T153::ActivateMiniprogram() = default;
-T153::~ActivateMiniprogram() = default;
-T152::ActivateSetting() = default;
-T152::~ActivateSetting() = default;
-T155::PaymentMode() = default;
-T155::~PaymentMode() = default;
-T154::PaymentSetting() = default;
-T154::~PaymentSetting() = default;
-T151::PayActivitySetting() = default;
-T151::~PayActivitySetting() = default;
-T157::AwardJumpDeploy() = default;
-T157::~AwardJumpDeploy() = default;
-T156::MiniprogramActivitySetting() = default;
-T156::~MiniprogramActivitySetting() = default;
+T144::AwardSendTime() = default;
+T144::~AwardSendTime() = default;
+T146::BeginDayTime() = default;
+T146::~BeginDayTime() = default;
+T147::EndDayTime() = default;
+T147::~EndDayTime() = default;
+T145::AwardSendDayTime() = default;
+T145::~AwardSendDayTime() = default;
+T143::AwardSendPeriod() = default;
+T143::~AwardSendPeriod() = default;
+T148::StockList() = default;
+T148::~StockList() = default;
+T151::ActivateMiniprogram() = default;
+T151::~ActivateMiniprogram() = default;
+T150::ActivateSetting() = default;
+T150::~ActivateSetting() = default;
+T153::PaymentMode() = default;
+T153::~PaymentMode() = default;
+T152::PaymentSetting() = default;
+T152::~PaymentSetting() = default;
+T149::PayActivitySetting() = default;
+T149::~PayActivitySetting() = default;
+T155::AwardJumpDeploy() = default;
+T155::~AwardJumpDeploy() = default;
+T154::MiniprogramActivitySetting() = default;
+T154::~MiniprogramActivitySetting() = default;
 PostMembercardActivityActivitiesRequest::PostMembercardActivityActivitiesRequest() = default;
 PostMembercardActivityActivitiesRequest::~PostMembercardActivityActivitiesRequest() = default;
-T159::AwardSendTime() = default;
-T159::~AwardSendTime() = default;
-T161::BeginDayTime() = default;
-T161::~BeginDayTime() = default;
-T162::EndDayTime() = default;
-T162::~EndDayTime() = default;
-T160::AwardSendDayTime() = default;
-T160::~AwardSendDayTime() = default;
-T158::AwardSendPeriod() = default;
-T158::~AwardSendPeriod() = default;
-T163::StockList() = default;
-T163::~StockList() = default;
-T166::ActivateMiniprogram() = default;
-T166::~ActivateMiniprogram() = default;
-T165::ActivateSetting() = default;
-T165::~ActivateSetting() = default;
-T168::PaymentMode() = default;
-T168::~PaymentMode() = default;
-T167::PaymentSetting() = default;
-T167::~PaymentSetting() = default;
-T164::PayActivitySetting() = default;
-T164::~PayActivitySetting() = default;
-T169::MiniprogramActivitySetting() = default;
-T169::~MiniprogramActivitySetting() = default;
+T157::AwardSendTime() = default;
+T157::~AwardSendTime() = default;
+T159::BeginDayTime() = default;
+T159::~BeginDayTime() = default;
+T160::EndDayTime() = default;
+T160::~EndDayTime() = default;
+T158::AwardSendDayTime() = default;
+T158::~AwardSendDayTime() = default;
+T156::AwardSendPeriod() = default;
+T156::~AwardSendPeriod() = default;
+T161::StockList() = default;
+T161::~StockList() = default;
+T164::ActivateMiniprogram() = default;
+T164::~ActivateMiniprogram() = default;
+T163::ActivateSetting() = default;
+T163::~ActivateSetting() = default;
+T166::PaymentMode() = default;
+T166::~PaymentMode() = default;
+T165::PaymentSetting() = default;
+T165::~PaymentSetting() = default;
+T162::PayActivitySetting() = default;
+T162::~PayActivitySetting() = default;
+T167::MiniprogramActivitySetting() = default;
+T167::~MiniprogramActivitySetting() = default;
 PostMembercardActivityActivitiesResponse::PostMembercardActivityActivitiesResponse() = default;
 PostMembercardActivityActivitiesResponse::~PostMembercardActivityActivitiesResponse() = default;
 GetMembercardActivityActivitiesByActivityIdRequest::
     GetMembercardActivityActivitiesByActivityIdRequest() = default;
 GetMembercardActivityActivitiesByActivityIdRequest::
     ~GetMembercardActivityActivitiesByActivityIdRequest() = default;
-T171::AwardSendTime() = default;
-T171::~AwardSendTime() = default;
-T173::BeginDayTime() = default;
-T173::~BeginDayTime() = default;
-T174::EndDayTime() = default;
-T174::~EndDayTime() = default;
-T172::AwardSendDayTime() = default;
-T172::~AwardSendDayTime() = default;
-T170::AwardSendPeriod() = default;
-T170::~AwardSendPeriod() = default;
-T175::StockList() = default;
-T175::~StockList() = default;
-T178::ActivateMiniprogram() = default;
-T178::~ActivateMiniprogram() = default;
-T177::ActivateSetting() = default;
-T177::~ActivateSetting() = default;
-T180::PaymentMode() = default;
-T180::~PaymentMode() = default;
-T179::PaymentSetting() = default;
-T179::~PaymentSetting() = default;
-T176::PayActivitySetting() = default;
-T176::~PayActivitySetting() = default;
-T182::AwardJumpDeploy() = default;
-T182::~AwardJumpDeploy() = default;
-T181::MiniprogramActivitySetting() = default;
-T181::~MiniprogramActivitySetting() = default;
+T169::AwardSendTime() = default;
+T169::~AwardSendTime() = default;
+T171::BeginDayTime() = default;
+T171::~BeginDayTime() = default;
+T172::EndDayTime() = default;
+T172::~EndDayTime() = default;
+T170::AwardSendDayTime() = default;
+T170::~AwardSendDayTime() = default;
+T168::AwardSendPeriod() = default;
+T168::~AwardSendPeriod() = default;
+T173::StockList() = default;
+T173::~StockList() = default;
+T176::ActivateMiniprogram() = default;
+T176::~ActivateMiniprogram() = default;
+T175::ActivateSetting() = default;
+T175::~ActivateSetting() = default;
+T178::PaymentMode() = default;
+T178::~PaymentMode() = default;
+T177::PaymentSetting() = default;
+T177::~PaymentSetting() = default;
+T174::PayActivitySetting() = default;
+T174::~PayActivitySetting() = default;
+T180::AwardJumpDeploy() = default;
+T180::~AwardJumpDeploy() = default;
+T179::MiniprogramActivitySetting() = default;
+T179::~MiniprogramActivitySetting() = default;
 GetMembercardActivityActivitiesByActivityIdResponse::
     GetMembercardActivityActivitiesByActivityIdResponse() = default;
 GetMembercardActivityActivitiesByActivityIdResponse::
@@ -18248,12 +18363,12 @@ GetMembercardOpenActivateInformationsByActivateTicketRequest::
     GetMembercardOpenActivateInformationsByActivateTicketRequest() = default;
 GetMembercardOpenActivateInformationsByActivateTicketRequest::
     ~GetMembercardOpenActivateInformationsByActivateTicketRequest() = default;
-T184::CommonFieldList() = default;
-T184::~CommonFieldList() = default;
-T185::CustomFieldList() = default;
-T185::~CustomFieldList() = default;
-T183::UserInformation() = default;
-T183::~UserInformation() = default;
+T182::CommonFieldList() = default;
+T182::~CommonFieldList() = default;
+T183::CustomFieldList() = default;
+T183::~CustomFieldList() = default;
+T181::UserInformation() = default;
+T181::~UserInformation() = default;
 GetMembercardOpenActivateInformationsByActivateTicketResponse::
     GetMembercardOpenActivateInformationsByActivateTicketResponse() = default;
 GetMembercardOpenActivateInformationsByActivateTicketResponse::
@@ -18268,82 +18383,82 @@ PatchMembercardOpenCallbackResponse::PatchMembercardOpenCallbackResponse() = def
 PatchMembercardOpenCallbackResponse::~PatchMembercardOpenCallbackResponse() = default;
 GetMembercardOpenCardsRequest::GetMembercardOpenCardsRequest() = default;
 GetMembercardOpenCardsRequest::~GetMembercardOpenCardsRequest() = default;
-T187::Brand() = default;
-T187::~Brand() = default;
-T188::DateInformation() = default;
-T188::~DateInformation() = default;
-T189::BalanceInformation() = default;
-T189::~BalanceInformation() = default;
-T191::CustomFieldList() = default;
-T191::~CustomFieldList() = default;
-T190::UserInformationForm() = default;
-T190::~UserInformationForm() = default;
-T192::AdditionalStatement() = default;
-T192::~AdditionalStatement() = default;
-T186::Data() = default;
-T186::~Data() = default;
+T185::Brand() = default;
+T185::~Brand() = default;
+T186::DateInformation() = default;
+T186::~DateInformation() = default;
+T187::BalanceInformation() = default;
+T187::~BalanceInformation() = default;
+T189::CustomFieldList() = default;
+T189::~CustomFieldList() = default;
+T188::UserInformationForm() = default;
+T188::~UserInformationForm() = default;
+T190::AdditionalStatement() = default;
+T190::~AdditionalStatement() = default;
+T184::Data() = default;
+T184::~Data() = default;
 GetMembercardOpenCardsResponse::GetMembercardOpenCardsResponse() = default;
 GetMembercardOpenCardsResponse::~GetMembercardOpenCardsResponse() = default;
-T193::Brand() = default;
-T193::~Brand() = default;
-T194::DateInformation() = default;
-T194::~DateInformation() = default;
-T195::BalanceInformation() = default;
-T195::~BalanceInformation() = default;
-T197::CustomFieldList() = default;
-T197::~CustomFieldList() = default;
-T196::UserInformationForm() = default;
-T196::~UserInformationForm() = default;
-T198::AdditionalStatement() = default;
-T198::~AdditionalStatement() = default;
+T191::Brand() = default;
+T191::~Brand() = default;
+T192::DateInformation() = default;
+T192::~DateInformation() = default;
+T193::BalanceInformation() = default;
+T193::~BalanceInformation() = default;
+T195::CustomFieldList() = default;
+T195::~CustomFieldList() = default;
+T194::UserInformationForm() = default;
+T194::~UserInformationForm() = default;
+T196::AdditionalStatement() = default;
+T196::~AdditionalStatement() = default;
 PostMembercardOpenCardsRequest::PostMembercardOpenCardsRequest() = default;
 PostMembercardOpenCardsRequest::~PostMembercardOpenCardsRequest() = default;
-T199::Brand() = default;
-T199::~Brand() = default;
-T200::DateInformation() = default;
-T200::~DateInformation() = default;
-T202::CustomFieldList() = default;
-T202::~CustomFieldList() = default;
-T201::UserInformationForm() = default;
-T201::~UserInformationForm() = default;
+T197::Brand() = default;
+T197::~Brand() = default;
+T198::DateInformation() = default;
+T198::~DateInformation() = default;
+T200::CustomFieldList() = default;
+T200::~CustomFieldList() = default;
+T199::UserInformationForm() = default;
+T199::~UserInformationForm() = default;
 PostMembercardOpenCardsResponse::PostMembercardOpenCardsResponse() = default;
 PostMembercardOpenCardsResponse::~PostMembercardOpenCardsResponse() = default;
 DeleteMembercardOpenCardsByCardIdRequest::DeleteMembercardOpenCardsByCardIdRequest() = default;
 DeleteMembercardOpenCardsByCardIdRequest::~DeleteMembercardOpenCardsByCardIdRequest() = default;
 GetMembercardOpenCardsByCardIdRequest::GetMembercardOpenCardsByCardIdRequest() = default;
 GetMembercardOpenCardsByCardIdRequest::~GetMembercardOpenCardsByCardIdRequest() = default;
-T203::Brand() = default;
-T203::~Brand() = default;
-T204::DateInformation() = default;
-T204::~DateInformation() = default;
-T205::BalanceInformation() = default;
-T205::~BalanceInformation() = default;
-T207::CustomFieldList() = default;
-T207::~CustomFieldList() = default;
-T206::UserInformationForm() = default;
-T206::~UserInformationForm() = default;
-T208::AdditionalStatement() = default;
-T208::~AdditionalStatement() = default;
+T201::Brand() = default;
+T201::~Brand() = default;
+T202::DateInformation() = default;
+T202::~DateInformation() = default;
+T203::BalanceInformation() = default;
+T203::~BalanceInformation() = default;
+T205::CustomFieldList() = default;
+T205::~CustomFieldList() = default;
+T204::UserInformationForm() = default;
+T204::~UserInformationForm() = default;
+T206::AdditionalStatement() = default;
+T206::~AdditionalStatement() = default;
 GetMembercardOpenCardsByCardIdResponse::GetMembercardOpenCardsByCardIdResponse() = default;
 GetMembercardOpenCardsByCardIdResponse::~GetMembercardOpenCardsByCardIdResponse() = default;
-T209::DateInformation() = default;
-T209::~DateInformation() = default;
-T210::BalanceInformation() = default;
-T210::~BalanceInformation() = default;
-T212::CustomFieldList() = default;
-T212::~CustomFieldList() = default;
-T211::UserInformationForm() = default;
-T211::~UserInformationForm() = default;
-T213::AdditionalStatement() = default;
-T213::~AdditionalStatement() = default;
+T207::DateInformation() = default;
+T207::~DateInformation() = default;
+T208::BalanceInformation() = default;
+T208::~BalanceInformation() = default;
+T210::CustomFieldList() = default;
+T210::~CustomFieldList() = default;
+T209::UserInformationForm() = default;
+T209::~UserInformationForm() = default;
+T211::AdditionalStatement() = default;
+T211::~AdditionalStatement() = default;
 PatchMembercardOpenCardsByCardIdRequest::PatchMembercardOpenCardsByCardIdRequest() = default;
 PatchMembercardOpenCardsByCardIdRequest::~PatchMembercardOpenCardsByCardIdRequest() = default;
 PostMembercardOpenCardsByCardIdCodesDepositRequest::
     PostMembercardOpenCardsByCardIdCodesDepositRequest() = default;
 PostMembercardOpenCardsByCardIdCodesDepositRequest::
     ~PostMembercardOpenCardsByCardIdCodesDepositRequest() = default;
-T214::Data() = default;
-T214::~Data() = default;
+T212::Data() = default;
+T212::~Data() = default;
 PostMembercardOpenCardsByCardIdCodesDepositResponse::
     PostMembercardOpenCardsByCardIdCodesDepositResponse() = default;
 PostMembercardOpenCardsByCardIdCodesDepositResponse::
@@ -18352,18 +18467,18 @@ GetMembercardOpenCardsByCardIdCodesByCodeRequest::
     GetMembercardOpenCardsByCardIdCodesByCodeRequest() = default;
 GetMembercardOpenCardsByCardIdCodesByCodeRequest::
     ~GetMembercardOpenCardsByCardIdCodesByCodeRequest() = default;
-T216::CommonFieldList() = default;
-T216::~CommonFieldList() = default;
-T217::CustomFieldList() = default;
-T217::~CustomFieldList() = default;
-T215::UserInformation() = default;
-T215::~UserInformation() = default;
+T214::CommonFieldList() = default;
+T214::~CommonFieldList() = default;
+T215::CustomFieldList() = default;
+T215::~CustomFieldList() = default;
+T213::UserInformation() = default;
+T213::~UserInformation() = default;
 GetMembercardOpenCardsByCardIdCodesByCodeResponse::
     GetMembercardOpenCardsByCardIdCodesByCodeResponse() = default;
 GetMembercardOpenCardsByCardIdCodesByCodeResponse::
     ~GetMembercardOpenCardsByCardIdCodesByCodeResponse() = default;
-T218::BalanceInformation() = default;
-T218::~BalanceInformation() = default;
+T216::BalanceInformation() = default;
+T216::~BalanceInformation() = default;
 PatchMembercardOpenCardsByCardIdCodesByCodeRequest::
     PatchMembercardOpenCardsByCardIdCodesByCodeRequest() = default;
 PatchMembercardOpenCardsByCardIdCodesByCodeRequest::
@@ -18380,24 +18495,24 @@ PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest::
     PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest() = default;
 PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest::
     ~PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest() = default;
-T219::Guide() = default;
-T219::~Guide() = default;
+T217::Guide() = default;
+T217::~Guide() = default;
 PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest::
     PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest() = default;
 PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest::
     ~PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest() = default;
-T222::FieldList() = default;
-T222::~FieldList() = default;
-T224::JumpMiniprogram() = default;
-T224::~JumpMiniprogram() = default;
-T223::ActionSetting() = default;
-T223::~ActionSetting() = default;
-T221::ContentTemplateData() = default;
-T221::~ContentTemplateData() = default;
-T225::MessageTemplateSetting() = default;
-T225::~MessageTemplateSetting() = default;
-T220::StateSetting() = default;
-T220::~StateSetting() = default;
+T220::FieldList() = default;
+T220::~FieldList() = default;
+T222::JumpMiniprogram() = default;
+T222::~JumpMiniprogram() = default;
+T221::ActionSetting() = default;
+T221::~ActionSetting() = default;
+T219::ContentTemplateData() = default;
+T219::~ContentTemplateData() = default;
+T223::MessageTemplateSetting() = default;
+T223::~MessageTemplateSetting() = default;
+T218::StateSetting() = default;
+T218::~StateSetting() = default;
 PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::
     PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest() = default;
 PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::
@@ -18438,26 +18553,26 @@ PostMembercardOpenCardsByCardIdQrcodeResponse::PostMembercardOpenCardsByCardIdQr
     default;
 PostMembercardOpenCardsByCardIdQrcodeResponse::~PostMembercardOpenCardsByCardIdQrcodeResponse() =
     default;
-T226::Bonus() = default;
-T226::~Bonus() = default;
-T227::Favor() = default;
-T227::~Favor() = default;
-T228::Fapiao() = default;
-T228::~Fapiao() = default;
-T229::Guide() = default;
-T229::~Guide() = default;
+T224::Bonus() = default;
+T224::~Bonus() = default;
+T225::Favor() = default;
+T225::~Favor() = default;
+T226::Fapiao() = default;
+T226::~Fapiao() = default;
+T227::Guide() = default;
+T227::~Guide() = default;
 PatchMembercardOpenCardsByCardIdRightsRequest::PatchMembercardOpenCardsByCardIdRightsRequest() =
     default;
 PatchMembercardOpenCardsByCardIdRightsRequest::~PatchMembercardOpenCardsByCardIdRightsRequest() =
     default;
-T230::JumpMiniprogram() = default;
-T230::~JumpMiniprogram() = default;
+T228::JumpMiniprogram() = default;
+T228::~JumpMiniprogram() = default;
 PostMembercardOpenCardsByCardIdServiceModulesRequest::
     PostMembercardOpenCardsByCardIdServiceModulesRequest() = default;
 PostMembercardOpenCardsByCardIdServiceModulesRequest::
     ~PostMembercardOpenCardsByCardIdServiceModulesRequest() = default;
-T231::JumpMiniprogram() = default;
-T231::~JumpMiniprogram() = default;
+T229::JumpMiniprogram() = default;
+T229::~JumpMiniprogram() = default;
 PostMembercardOpenCardsByCardIdServiceModulesResponse::
     PostMembercardOpenCardsByCardIdServiceModulesResponse() = default;
 PostMembercardOpenCardsByCardIdServiceModulesResponse::
@@ -18466,14 +18581,14 @@ DeleteMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest::
     DeleteMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest() = default;
 DeleteMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest::
     ~DeleteMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest() = default;
-T232::JumpMiniprogram() = default;
-T232::~JumpMiniprogram() = default;
+T230::JumpMiniprogram() = default;
+T230::~JumpMiniprogram() = default;
 PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest::
     PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest() = default;
 PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest::
     ~PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest() = default;
-T233::JumpMiniprogram() = default;
-T233::~JumpMiniprogram() = default;
+T231::JumpMiniprogram() = default;
+T231::~JumpMiniprogram() = default;
 PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdResponse::
     PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdResponse() = default;
 PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdResponse::
@@ -18490,8 +18605,8 @@ PostMembercardOpenCardsByCardIdUsersImportResponse::
     PostMembercardOpenCardsByCardIdUsersImportResponse() = default;
 PostMembercardOpenCardsByCardIdUsersImportResponse::
     ~PostMembercardOpenCardsByCardIdUsersImportResponse() = default;
-T234::MemberInformation() = default;
-T234::~MemberInformation() = default;
+T232::MemberInformation() = default;
+T232::~MemberInformation() = default;
 PostMembercardOpenPhonenumberMemberImportRequest::
     PostMembercardOpenPhonenumberMemberImportRequest() = default;
 PostMembercardOpenPhonenumberMemberImportRequest::
@@ -18500,24 +18615,24 @@ GetMembercardOpenPhonenumberMemberSearchRequest::GetMembercardOpenPhonenumberMem
     default;
 GetMembercardOpenPhonenumberMemberSearchRequest::
     ~GetMembercardOpenPhonenumberMemberSearchRequest() = default;
-T235::UserCardInformation() = default;
-T235::~UserCardInformation() = default;
+T233::UserCardInformation() = default;
+T233::~UserCardInformation() = default;
 GetMembercardOpenPhonenumberMemberSearchResponse::
     GetMembercardOpenPhonenumberMemberSearchResponse() = default;
 GetMembercardOpenPhonenumberMemberSearchResponse::
     ~GetMembercardOpenPhonenumberMemberSearchResponse() = default;
 GetMembercardOpenUserCardsRequest::GetMembercardOpenUserCardsRequest() = default;
 GetMembercardOpenUserCardsRequest::~GetMembercardOpenUserCardsRequest() = default;
-T236::Data() = default;
-T236::~Data() = default;
+T234::Data() = default;
+T234::~Data() = default;
 GetMembercardOpenUserCardsResponse::GetMembercardOpenUserCardsResponse() = default;
 GetMembercardOpenUserCardsResponse::~GetMembercardOpenUserCardsResponse() = default;
 PostPartnerDeliveryPlanDeliveryPlansRequest::PostPartnerDeliveryPlanDeliveryPlansRequest() =
     default;
 PostPartnerDeliveryPlanDeliveryPlansRequest::~PostPartnerDeliveryPlanDeliveryPlansRequest() =
     default;
-T237::Plan() = default;
-T237::~Plan() = default;
+T235::Plan() = default;
+T235::~Plan() = default;
 PostPartnerDeliveryPlanDeliveryPlansResponse::PostPartnerDeliveryPlanDeliveryPlansResponse() =
     default;
 PostPartnerDeliveryPlanDeliveryPlansResponse::~PostPartnerDeliveryPlanDeliveryPlansResponse() =
@@ -18526,20 +18641,20 @@ GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest::
     GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest() = default;
 GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest::
     ~GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest() = default;
-T238::PlanList() = default;
-T238::~PlanList() = default;
+T236::PlanList() = default;
+T236::~PlanList() = default;
 GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse::
     GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse() = default;
 GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse::
     ~GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse() = default;
-T239::ModifyContent() = default;
-T239::~ModifyContent() = default;
+T237::ModifyContent() = default;
+T237::~ModifyContent() = default;
 PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest::
     PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest() = default;
 PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest::
     ~PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest() = default;
-T240::Plan() = default;
-T240::~Plan() = default;
+T238::Plan() = default;
+T238::~Plan() = default;
 PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse::
     PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse() = default;
 PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse::
@@ -18556,16 +18671,16 @@ PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse::
     PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse() = default;
 PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse::
     ~PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse() = default;
-T242::NormalCoupon() = default;
-T242::~NormalCoupon() = default;
-T243::DiscountCoupon() = default;
-T243::~DiscountCoupon() = default;
-T244::ExchangeCoupon() = default;
-T244::~ExchangeCoupon() = default;
-T241::CombineImage() = default;
-T241::~CombineImage() = default;
-T245::CutOut() = default;
-T245::~CutOut() = default;
+T240::NormalCoupon() = default;
+T240::~NormalCoupon() = default;
+T241::DiscountCoupon() = default;
+T241::~DiscountCoupon() = default;
+T242::ExchangeCoupon() = default;
+T242::~ExchangeCoupon() = default;
+T239::CombineImage() = default;
+T239::~CombineImage() = default;
+T243::CutOut() = default;
+T243::~CutOut() = default;
 PostPartnerProductCouponImageGenerationTasksRequest::
     PostPartnerProductCouponImageGenerationTasksRequest() = default;
 PostPartnerProductCouponImageGenerationTasksRequest::
@@ -18578,16 +18693,16 @@ GetPartnerProductCouponImageGenerationTasksByTaskIdRequest::
     GetPartnerProductCouponImageGenerationTasksByTaskIdRequest() = default;
 GetPartnerProductCouponImageGenerationTasksByTaskIdRequest::
     ~GetPartnerProductCouponImageGenerationTasksByTaskIdRequest() = default;
-T246::CombineImageResult() = default;
-T246::~CombineImageResult() = default;
-T247::CutOutResult() = default;
-T247::~CutOutResult() = default;
+T244::CombineImageResult() = default;
+T244::~CombineImageResult() = default;
+T245::CutOutResult() = default;
+T245::~CutOutResult() = default;
 GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::
     GetPartnerProductCouponImageGenerationTasksByTaskIdResponse() = default;
 GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::
     ~GetPartnerProductCouponImageGenerationTasksByTaskIdResponse() = default;
-T248::Meta() = default;
-T248::~Meta() = default;
+T246::Meta() = default;
+T246::~Meta() = default;
 PostPartnerProductCouponMediaUploadImageRequest::PostPartnerProductCouponMediaUploadImageRequest() =
     default;
 PostPartnerProductCouponMediaUploadImageRequest::
@@ -18612,118 +18727,118 @@ PostPartnerProductCouponNotifyConfigsResponse::PostPartnerProductCouponNotifyCon
     default;
 PostPartnerProductCouponNotifyConfigsResponse::~PostPartnerProductCouponNotifyConfigsResponse() =
     default;
-T250::NormalCoupon() = default;
-T250::~NormalCoupon() = default;
-T251::DiscountCoupon() = default;
-T251::~DiscountCoupon() = default;
-T249::SingleUsageInfo() = default;
-T249::~SingleUsageInfo() = default;
-T252::SequentialUsageInfo() = default;
-T252::~SequentialUsageInfo() = default;
-T255::ChoiceList() = default;
-T255::~ChoiceList() = default;
-T254::ComboPackageList() = default;
-T254::~ComboPackageList() = default;
-T253::DisplayInfo() = default;
-T253::~DisplayInfo() = default;
-T257::StockSendRule() = default;
-T257::~StockSendRule() = default;
-T261::DayPeriodList() = default;
-T261::~DayPeriodList() = default;
-T260::WeeklyAvailablePeriod() = default;
-T260::~WeeklyAvailablePeriod() = default;
-T262::IrregularAvailablePeriodList() = default;
-T262::~IrregularAvailablePeriodList() = default;
-T259::CouponAvailablePeriod() = default;
-T259::~CouponAvailablePeriod() = default;
-T263::ExchangeCoupon() = default;
-T263::~ExchangeCoupon() = default;
-T258::SingleUsageRule() = default;
-T258::~SingleUsageRule() = default;
-T265::CouponAvailablePeriod() = default;
-T265::~CouponAvailablePeriod() = default;
-T266::NormalCouponList() = default;
-T266::~NormalCouponList() = default;
-T267::DiscountCouponList() = default;
-T267::~DiscountCouponList() = default;
-T268::ExchangeCouponList() = default;
-T268::~ExchangeCouponList() = default;
-T264::SequentialUsageRule() = default;
-T264::~SequentialUsageRule() = default;
-T270::CouponAvailableStoreInfo() = default;
-T270::~CouponAvailableStoreInfo() = default;
-T269::UsageRuleDisplayInfo() = default;
-T269::~UsageRuleDisplayInfo() = default;
-T272::EntranceMiniProgram() = default;
-T272::~EntranceMiniProgram() = default;
-T273::EntranceOfficialAccount() = default;
-T273::~EntranceOfficialAccount() = default;
-T274::EntranceFinder() = default;
-T274::~EntranceFinder() = default;
-T271::CouponDisplayInfo() = default;
-T271::~CouponDisplayInfo() = default;
-T275::NotifyConfig() = default;
-T275::~NotifyConfig() = default;
-T256::Stock() = default;
-T256::~Stock() = default;
+T248::NormalCoupon() = default;
+T248::~NormalCoupon() = default;
+T249::DiscountCoupon() = default;
+T249::~DiscountCoupon() = default;
+T247::SingleUsageInfo() = default;
+T247::~SingleUsageInfo() = default;
+T250::SequentialUsageInfo() = default;
+T250::~SequentialUsageInfo() = default;
+T253::ChoiceList() = default;
+T253::~ChoiceList() = default;
+T252::ComboPackageList() = default;
+T252::~ComboPackageList() = default;
+T251::DisplayInfo() = default;
+T251::~DisplayInfo() = default;
+T255::StockSendRule() = default;
+T255::~StockSendRule() = default;
+T259::DayPeriodList() = default;
+T259::~DayPeriodList() = default;
+T258::WeeklyAvailablePeriod() = default;
+T258::~WeeklyAvailablePeriod() = default;
+T260::IrregularAvailablePeriodList() = default;
+T260::~IrregularAvailablePeriodList() = default;
+T257::CouponAvailablePeriod() = default;
+T257::~CouponAvailablePeriod() = default;
+T261::ExchangeCoupon() = default;
+T261::~ExchangeCoupon() = default;
+T256::SingleUsageRule() = default;
+T256::~SingleUsageRule() = default;
+T263::CouponAvailablePeriod() = default;
+T263::~CouponAvailablePeriod() = default;
+T264::NormalCouponList() = default;
+T264::~NormalCouponList() = default;
+T265::DiscountCouponList() = default;
+T265::~DiscountCouponList() = default;
+T266::ExchangeCouponList() = default;
+T266::~ExchangeCouponList() = default;
+T262::SequentialUsageRule() = default;
+T262::~SequentialUsageRule() = default;
+T268::CouponAvailableStoreInfo() = default;
+T268::~CouponAvailableStoreInfo() = default;
+T267::UsageRuleDisplayInfo() = default;
+T267::~UsageRuleDisplayInfo() = default;
+T270::EntranceMiniProgram() = default;
+T270::~EntranceMiniProgram() = default;
+T271::EntranceOfficialAccount() = default;
+T271::~EntranceOfficialAccount() = default;
+T272::EntranceFinder() = default;
+T272::~EntranceFinder() = default;
+T269::CouponDisplayInfo() = default;
+T269::~CouponDisplayInfo() = default;
+T273::NotifyConfig() = default;
+T273::~NotifyConfig() = default;
+T254::Stock() = default;
+T254::~Stock() = default;
 PostPartnerProductCouponProductCouponsRequest::PostPartnerProductCouponProductCouponsRequest() =
     default;
 PostPartnerProductCouponProductCouponsRequest::~PostPartnerProductCouponProductCouponsRequest() =
     default;
-T277::NormalCoupon() = default;
-T277::~NormalCoupon() = default;
-T278::DiscountCoupon() = default;
-T278::~DiscountCoupon() = default;
-T276::SingleUsageInfo() = default;
-T276::~SingleUsageInfo() = default;
-T279::SequentialUsageInfo() = default;
-T279::~SequentialUsageInfo() = default;
-T282::ChoiceList() = default;
-T282::~ChoiceList() = default;
-T281::ComboPackageList() = default;
-T281::~ComboPackageList() = default;
-T280::DisplayInfo() = default;
-T280::~DisplayInfo() = default;
-T284::StockSendRule() = default;
-T284::~StockSendRule() = default;
-T288::DayPeriodList() = default;
-T288::~DayPeriodList() = default;
-T287::WeeklyAvailablePeriod() = default;
-T287::~WeeklyAvailablePeriod() = default;
-T289::IrregularAvailablePeriodList() = default;
-T289::~IrregularAvailablePeriodList() = default;
-T286::CouponAvailablePeriod() = default;
-T286::~CouponAvailablePeriod() = default;
-T290::ExchangeCoupon() = default;
-T290::~ExchangeCoupon() = default;
-T285::SingleUsageRule() = default;
-T285::~SingleUsageRule() = default;
-T292::CouponAvailablePeriod() = default;
-T292::~CouponAvailablePeriod() = default;
-T293::NormalCouponList() = default;
-T293::~NormalCouponList() = default;
-T294::DiscountCouponList() = default;
-T294::~DiscountCouponList() = default;
-T295::ExchangeCouponList() = default;
-T295::~ExchangeCouponList() = default;
-T291::SequentialUsageRule() = default;
-T291::~SequentialUsageRule() = default;
-T297::CouponAvailableStoreInfo() = default;
-T297::~CouponAvailableStoreInfo() = default;
-T296::UsageRuleDisplayInfo() = default;
-T296::~UsageRuleDisplayInfo() = default;
-T299::EntranceMiniProgram() = default;
-T299::~EntranceMiniProgram() = default;
-T300::EntranceOfficialAccount() = default;
-T300::~EntranceOfficialAccount() = default;
-T301::EntranceFinder() = default;
-T301::~EntranceFinder() = default;
-T298::CouponDisplayInfo() = default;
-T298::~CouponDisplayInfo() = default;
-T302::SentCountInfo() = default;
-T302::~SentCountInfo() = default;
-T283::Stock() = default;
-T283::~Stock() = default;
+T275::NormalCoupon() = default;
+T275::~NormalCoupon() = default;
+T276::DiscountCoupon() = default;
+T276::~DiscountCoupon() = default;
+T274::SingleUsageInfo() = default;
+T274::~SingleUsageInfo() = default;
+T277::SequentialUsageInfo() = default;
+T277::~SequentialUsageInfo() = default;
+T280::ChoiceList() = default;
+T280::~ChoiceList() = default;
+T279::ComboPackageList() = default;
+T279::~ComboPackageList() = default;
+T278::DisplayInfo() = default;
+T278::~DisplayInfo() = default;
+T282::StockSendRule() = default;
+T282::~StockSendRule() = default;
+T286::DayPeriodList() = default;
+T286::~DayPeriodList() = default;
+T285::WeeklyAvailablePeriod() = default;
+T285::~WeeklyAvailablePeriod() = default;
+T287::IrregularAvailablePeriodList() = default;
+T287::~IrregularAvailablePeriodList() = default;
+T284::CouponAvailablePeriod() = default;
+T284::~CouponAvailablePeriod() = default;
+T288::ExchangeCoupon() = default;
+T288::~ExchangeCoupon() = default;
+T283::SingleUsageRule() = default;
+T283::~SingleUsageRule() = default;
+T290::CouponAvailablePeriod() = default;
+T290::~CouponAvailablePeriod() = default;
+T291::NormalCouponList() = default;
+T291::~NormalCouponList() = default;
+T292::DiscountCouponList() = default;
+T292::~DiscountCouponList() = default;
+T293::ExchangeCouponList() = default;
+T293::~ExchangeCouponList() = default;
+T289::SequentialUsageRule() = default;
+T289::~SequentialUsageRule() = default;
+T295::CouponAvailableStoreInfo() = default;
+T295::~CouponAvailableStoreInfo() = default;
+T294::UsageRuleDisplayInfo() = default;
+T294::~UsageRuleDisplayInfo() = default;
+T297::EntranceMiniProgram() = default;
+T297::~EntranceMiniProgram() = default;
+T298::EntranceOfficialAccount() = default;
+T298::~EntranceOfficialAccount() = default;
+T299::EntranceFinder() = default;
+T299::~EntranceFinder() = default;
+T296::CouponDisplayInfo() = default;
+T296::~CouponDisplayInfo() = default;
+T300::SentCountInfo() = default;
+T300::~SentCountInfo() = default;
+T281::Stock() = default;
+T281::~Stock() = default;
 PostPartnerProductCouponProductCouponsResponse::PostPartnerProductCouponProductCouponsResponse() =
     default;
 PostPartnerProductCouponProductCouponsResponse::~PostPartnerProductCouponProductCouponsResponse() =
@@ -18732,48 +18847,48 @@ GetPartnerProductCouponProductCouponsByProductCouponIdRequest::
     GetPartnerProductCouponProductCouponsByProductCouponIdRequest() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdRequest::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdRequest() = default;
-T304::NormalCoupon() = default;
-T304::~NormalCoupon() = default;
-T305::DiscountCoupon() = default;
-T305::~DiscountCoupon() = default;
-T303::SingleUsageInfo() = default;
-T303::~SingleUsageInfo() = default;
-T306::SequentialUsageInfo() = default;
-T306::~SequentialUsageInfo() = default;
-T309::ChoiceList() = default;
-T309::~ChoiceList() = default;
-T308::ComboPackageList() = default;
-T308::~ComboPackageList() = default;
-T307::DisplayInfo() = default;
-T307::~DisplayInfo() = default;
+T302::NormalCoupon() = default;
+T302::~NormalCoupon() = default;
+T303::DiscountCoupon() = default;
+T303::~DiscountCoupon() = default;
+T301::SingleUsageInfo() = default;
+T301::~SingleUsageInfo() = default;
+T304::SequentialUsageInfo() = default;
+T304::~SequentialUsageInfo() = default;
+T307::ChoiceList() = default;
+T307::~ChoiceList() = default;
+T306::ComboPackageList() = default;
+T306::~ComboPackageList() = default;
+T305::DisplayInfo() = default;
+T305::~DisplayInfo() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdResponse::
     GetPartnerProductCouponProductCouponsByProductCouponIdResponse() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdResponse::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdResponse() = default;
-T312::ChoiceList() = default;
-T312::~ChoiceList() = default;
-T311::ComboPackageList() = default;
-T311::~ComboPackageList() = default;
-T310::DisplayInfo() = default;
-T310::~DisplayInfo() = default;
+T310::ChoiceList() = default;
+T310::~ChoiceList() = default;
+T309::ComboPackageList() = default;
+T309::~ComboPackageList() = default;
+T308::DisplayInfo() = default;
+T308::~DisplayInfo() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdRequest::
     PatchPartnerProductCouponProductCouponsByProductCouponIdRequest() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdRequest::
     ~PatchPartnerProductCouponProductCouponsByProductCouponIdRequest() = default;
-T314::NormalCoupon() = default;
-T314::~NormalCoupon() = default;
-T315::DiscountCoupon() = default;
-T315::~DiscountCoupon() = default;
-T313::SingleUsageInfo() = default;
-T313::~SingleUsageInfo() = default;
-T316::SequentialUsageInfo() = default;
-T316::~SequentialUsageInfo() = default;
-T319::ChoiceList() = default;
-T319::~ChoiceList() = default;
-T318::ComboPackageList() = default;
-T318::~ComboPackageList() = default;
-T317::DisplayInfo() = default;
-T317::~DisplayInfo() = default;
+T312::NormalCoupon() = default;
+T312::~NormalCoupon() = default;
+T313::DiscountCoupon() = default;
+T313::~DiscountCoupon() = default;
+T311::SingleUsageInfo() = default;
+T311::~SingleUsageInfo() = default;
+T314::SequentialUsageInfo() = default;
+T314::~SequentialUsageInfo() = default;
+T317::ChoiceList() = default;
+T317::~ChoiceList() = default;
+T316::ComboPackageList() = default;
+T316::~ComboPackageList() = default;
+T315::DisplayInfo() = default;
+T315::~DisplayInfo() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::
     PatchPartnerProductCouponProductCouponsByProductCouponIdResponse() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::
@@ -18782,198 +18897,198 @@ PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest() = default;
-T321::NormalCoupon() = default;
-T321::~NormalCoupon() = default;
-T322::DiscountCoupon() = default;
-T322::~DiscountCoupon() = default;
-T320::SingleUsageInfo() = default;
-T320::~SingleUsageInfo() = default;
-T323::SequentialUsageInfo() = default;
-T323::~SequentialUsageInfo() = default;
-T326::ChoiceList() = default;
-T326::~ChoiceList() = default;
-T325::ComboPackageList() = default;
-T325::~ComboPackageList() = default;
-T324::DisplayInfo() = default;
-T324::~DisplayInfo() = default;
+T319::NormalCoupon() = default;
+T319::~NormalCoupon() = default;
+T320::DiscountCoupon() = default;
+T320::~DiscountCoupon() = default;
+T318::SingleUsageInfo() = default;
+T318::~SingleUsageInfo() = default;
+T321::SequentialUsageInfo() = default;
+T321::~SequentialUsageInfo() = default;
+T324::ChoiceList() = default;
+T324::~ChoiceList() = default;
+T323::ComboPackageList() = default;
+T323::~ComboPackageList() = default;
+T322::DisplayInfo() = default;
+T322::~DisplayInfo() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse() = default;
-T328::StockSendRule() = default;
-T328::~StockSendRule() = default;
-T332::DayPeriodList() = default;
-T332::~DayPeriodList() = default;
-T331::WeeklyAvailablePeriod() = default;
-T331::~WeeklyAvailablePeriod() = default;
-T333::IrregularAvailablePeriodList() = default;
-T333::~IrregularAvailablePeriodList() = default;
-T330::CouponAvailablePeriod() = default;
-T330::~CouponAvailablePeriod() = default;
-T334::NormalCouponList() = default;
-T334::~NormalCouponList() = default;
-T335::DiscountCouponList() = default;
-T335::~DiscountCouponList() = default;
-T336::ExchangeCouponList() = default;
-T336::~ExchangeCouponList() = default;
-T329::ProgressiveBundleUsageRule() = default;
-T329::~ProgressiveBundleUsageRule() = default;
-T338::CouponAvailableStoreInfo() = default;
-T338::~CouponAvailableStoreInfo() = default;
-T337::UsageRuleDisplayInfo() = default;
-T337::~UsageRuleDisplayInfo() = default;
-T340::EntranceMiniProgram() = default;
-T340::~EntranceMiniProgram() = default;
-T341::EntranceOfficialAccount() = default;
-T341::~EntranceOfficialAccount() = default;
-T342::EntranceFinder() = default;
-T342::~EntranceFinder() = default;
-T339::CouponDisplayInfo() = default;
-T339::~CouponDisplayInfo() = default;
-T343::NotifyConfig() = default;
-T343::~NotifyConfig() = default;
-T327::StockBundle() = default;
-T327::~StockBundle() = default;
+T326::StockSendRule() = default;
+T326::~StockSendRule() = default;
+T330::DayPeriodList() = default;
+T330::~DayPeriodList() = default;
+T329::WeeklyAvailablePeriod() = default;
+T329::~WeeklyAvailablePeriod() = default;
+T331::IrregularAvailablePeriodList() = default;
+T331::~IrregularAvailablePeriodList() = default;
+T328::CouponAvailablePeriod() = default;
+T328::~CouponAvailablePeriod() = default;
+T332::NormalCouponList() = default;
+T332::~NormalCouponList() = default;
+T333::DiscountCouponList() = default;
+T333::~DiscountCouponList() = default;
+T334::ExchangeCouponList() = default;
+T334::~ExchangeCouponList() = default;
+T327::ProgressiveBundleUsageRule() = default;
+T327::~ProgressiveBundleUsageRule() = default;
+T336::CouponAvailableStoreInfo() = default;
+T336::~CouponAvailableStoreInfo() = default;
+T335::UsageRuleDisplayInfo() = default;
+T335::~UsageRuleDisplayInfo() = default;
+T338::EntranceMiniProgram() = default;
+T338::~EntranceMiniProgram() = default;
+T339::EntranceOfficialAccount() = default;
+T339::~EntranceOfficialAccount() = default;
+T340::EntranceFinder() = default;
+T340::~EntranceFinder() = default;
+T337::CouponDisplayInfo() = default;
+T337::~CouponDisplayInfo() = default;
+T341::NotifyConfig() = default;
+T341::~NotifyConfig() = default;
+T325::StockBundle() = default;
+T325::~StockBundle() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest() = default;
-T345::CouponCodeCountInfo() = default;
-T345::~CouponCodeCountInfo() = default;
-T346::StockSendRule() = default;
-T346::~StockSendRule() = default;
-T350::DayPeriodList() = default;
-T350::~DayPeriodList() = default;
-T349::WeeklyAvailablePeriod() = default;
-T349::~WeeklyAvailablePeriod() = default;
-T351::IrregularAvailablePeriodList() = default;
-T351::~IrregularAvailablePeriodList() = default;
-T348::CouponAvailablePeriod() = default;
-T348::~CouponAvailablePeriod() = default;
-T352::NormalCoupon() = default;
-T352::~NormalCoupon() = default;
-T353::DiscountCoupon() = default;
-T353::~DiscountCoupon() = default;
-T354::ExchangeCoupon() = default;
-T354::~ExchangeCoupon() = default;
-T347::ProgressiveBundleUsageRule() = default;
-T347::~ProgressiveBundleUsageRule() = default;
-T355::StockBundleInfo() = default;
-T355::~StockBundleInfo() = default;
-T357::CouponAvailableStoreInfo() = default;
-T357::~CouponAvailableStoreInfo() = default;
-T356::UsageRuleDisplayInfo() = default;
-T356::~UsageRuleDisplayInfo() = default;
-T359::EntranceMiniProgram() = default;
-T359::~EntranceMiniProgram() = default;
-T360::EntranceOfficialAccount() = default;
-T360::~EntranceOfficialAccount() = default;
-T361::EntranceFinder() = default;
-T361::~EntranceFinder() = default;
-T358::CouponDisplayInfo() = default;
-T358::~CouponDisplayInfo() = default;
-T362::SentCountInfo() = default;
-T362::~SentCountInfo() = default;
-T344::StockList() = default;
-T344::~StockList() = default;
+T343::CouponCodeCountInfo() = default;
+T343::~CouponCodeCountInfo() = default;
+T344::StockSendRule() = default;
+T344::~StockSendRule() = default;
+T348::DayPeriodList() = default;
+T348::~DayPeriodList() = default;
+T347::WeeklyAvailablePeriod() = default;
+T347::~WeeklyAvailablePeriod() = default;
+T349::IrregularAvailablePeriodList() = default;
+T349::~IrregularAvailablePeriodList() = default;
+T346::CouponAvailablePeriod() = default;
+T346::~CouponAvailablePeriod() = default;
+T350::NormalCoupon() = default;
+T350::~NormalCoupon() = default;
+T351::DiscountCoupon() = default;
+T351::~DiscountCoupon() = default;
+T352::ExchangeCoupon() = default;
+T352::~ExchangeCoupon() = default;
+T345::ProgressiveBundleUsageRule() = default;
+T345::~ProgressiveBundleUsageRule() = default;
+T353::StockBundleInfo() = default;
+T353::~StockBundleInfo() = default;
+T355::CouponAvailableStoreInfo() = default;
+T355::~CouponAvailableStoreInfo() = default;
+T354::UsageRuleDisplayInfo() = default;
+T354::~UsageRuleDisplayInfo() = default;
+T357::EntranceMiniProgram() = default;
+T357::~EntranceMiniProgram() = default;
+T358::EntranceOfficialAccount() = default;
+T358::~EntranceOfficialAccount() = default;
+T359::EntranceFinder() = default;
+T359::~EntranceFinder() = default;
+T356::CouponDisplayInfo() = default;
+T356::~CouponDisplayInfo() = default;
+T360::SentCountInfo() = default;
+T360::~SentCountInfo() = default;
+T342::StockList() = default;
+T342::~StockList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse() = default;
-T364::CouponAvailableStoreInfo() = default;
-T364::~CouponAvailableStoreInfo() = default;
-T363::UsageRuleDisplayInfo() = default;
-T363::~UsageRuleDisplayInfo() = default;
-T366::EntranceMiniProgram() = default;
-T366::~EntranceMiniProgram() = default;
-T367::EntranceOfficialAccount() = default;
-T367::~EntranceOfficialAccount() = default;
-T368::EntranceFinder() = default;
-T368::~EntranceFinder() = default;
-T365::CouponDisplayInfo() = default;
-T365::~CouponDisplayInfo() = default;
-T369::NotifyConfig() = default;
-T369::~NotifyConfig() = default;
+T362::CouponAvailableStoreInfo() = default;
+T362::~CouponAvailableStoreInfo() = default;
+T361::UsageRuleDisplayInfo() = default;
+T361::~UsageRuleDisplayInfo() = default;
+T364::EntranceMiniProgram() = default;
+T364::~EntranceMiniProgram() = default;
+T365::EntranceOfficialAccount() = default;
+T365::~EntranceOfficialAccount() = default;
+T366::EntranceFinder() = default;
+T366::~EntranceFinder() = default;
+T363::CouponDisplayInfo() = default;
+T363::~CouponDisplayInfo() = default;
+T367::NotifyConfig() = default;
+T367::~NotifyConfig() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
     PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest() =
         default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
     ~PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest() =
         default;
-T371::CouponCodeCountInfo() = default;
-T371::~CouponCodeCountInfo() = default;
-T372::StockSendRule() = default;
-T372::~StockSendRule() = default;
-T376::DayPeriodList() = default;
-T376::~DayPeriodList() = default;
-T375::WeeklyAvailablePeriod() = default;
-T375::~WeeklyAvailablePeriod() = default;
-T377::IrregularAvailablePeriodList() = default;
-T377::~IrregularAvailablePeriodList() = default;
-T374::CouponAvailablePeriod() = default;
-T374::~CouponAvailablePeriod() = default;
-T378::NormalCoupon() = default;
-T378::~NormalCoupon() = default;
-T379::DiscountCoupon() = default;
-T379::~DiscountCoupon() = default;
-T380::ExchangeCoupon() = default;
-T380::~ExchangeCoupon() = default;
-T373::ProgressiveBundleUsageRule() = default;
-T373::~ProgressiveBundleUsageRule() = default;
-T381::StockBundleInfo() = default;
-T381::~StockBundleInfo() = default;
-T383::CouponAvailableStoreInfo() = default;
-T383::~CouponAvailableStoreInfo() = default;
-T382::UsageRuleDisplayInfo() = default;
-T382::~UsageRuleDisplayInfo() = default;
-T385::EntranceMiniProgram() = default;
-T385::~EntranceMiniProgram() = default;
-T386::EntranceOfficialAccount() = default;
-T386::~EntranceOfficialAccount() = default;
-T387::EntranceFinder() = default;
-T387::~EntranceFinder() = default;
-T384::CouponDisplayInfo() = default;
-T384::~CouponDisplayInfo() = default;
-T388::SentCountInfo() = default;
-T388::~SentCountInfo() = default;
-T370::StockList() = default;
-T370::~StockList() = default;
+T369::CouponCodeCountInfo() = default;
+T369::~CouponCodeCountInfo() = default;
+T370::StockSendRule() = default;
+T370::~StockSendRule() = default;
+T374::DayPeriodList() = default;
+T374::~DayPeriodList() = default;
+T373::WeeklyAvailablePeriod() = default;
+T373::~WeeklyAvailablePeriod() = default;
+T375::IrregularAvailablePeriodList() = default;
+T375::~IrregularAvailablePeriodList() = default;
+T372::CouponAvailablePeriod() = default;
+T372::~CouponAvailablePeriod() = default;
+T376::NormalCoupon() = default;
+T376::~NormalCoupon() = default;
+T377::DiscountCoupon() = default;
+T377::~DiscountCoupon() = default;
+T378::ExchangeCoupon() = default;
+T378::~ExchangeCoupon() = default;
+T371::ProgressiveBundleUsageRule() = default;
+T371::~ProgressiveBundleUsageRule() = default;
+T379::StockBundleInfo() = default;
+T379::~StockBundleInfo() = default;
+T381::CouponAvailableStoreInfo() = default;
+T381::~CouponAvailableStoreInfo() = default;
+T380::UsageRuleDisplayInfo() = default;
+T380::~UsageRuleDisplayInfo() = default;
+T383::EntranceMiniProgram() = default;
+T383::~EntranceMiniProgram() = default;
+T384::EntranceOfficialAccount() = default;
+T384::~EntranceOfficialAccount() = default;
+T385::EntranceFinder() = default;
+T385::~EntranceFinder() = default;
+T382::CouponDisplayInfo() = default;
+T382::~CouponDisplayInfo() = default;
+T386::SentCountInfo() = default;
+T386::~SentCountInfo() = default;
+T368::StockList() = default;
+T368::~StockList() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse::
     PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse() =
         default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse::
     ~PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse() =
         default;
-T389::StoreList() = default;
-T389::~StoreList() = default;
+T387::StoreList() = default;
+T387::~StoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest() =
         default;
-T390::SuccessStoreList() = default;
-T390::~SuccessStoreList() = default;
-T391::FailedStoreList() = default;
-T391::~FailedStoreList() = default;
+T388::SuccessStoreList() = default;
+T388::~SuccessStoreList() = default;
+T389::FailedStoreList() = default;
+T389::~FailedStoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse() =
         default;
-T392::StoreList() = default;
-T392::~StoreList() = default;
+T390::StoreList() = default;
+T390::~StoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest() =
         default;
-T393::SuccessStoreList() = default;
-T393::~SuccessStoreList() = default;
-T394::FailedStoreList() = default;
-T394::~FailedStoreList() = default;
+T391::SuccessStoreList() = default;
+T391::~SuccessStoreList() = default;
+T392::FailedStoreList() = default;
+T392::~FailedStoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresResponse() =
         default;
@@ -18986,46 +19101,46 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundle
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest() =
         default;
-T396::CouponCodeCountInfo() = default;
-T396::~CouponCodeCountInfo() = default;
-T397::StockSendRule() = default;
-T397::~StockSendRule() = default;
-T401::DayPeriodList() = default;
-T401::~DayPeriodList() = default;
-T400::WeeklyAvailablePeriod() = default;
-T400::~WeeklyAvailablePeriod() = default;
-T402::IrregularAvailablePeriodList() = default;
-T402::~IrregularAvailablePeriodList() = default;
-T399::CouponAvailablePeriod() = default;
-T399::~CouponAvailablePeriod() = default;
-T403::NormalCoupon() = default;
-T403::~NormalCoupon() = default;
-T404::DiscountCoupon() = default;
-T404::~DiscountCoupon() = default;
-T405::ExchangeCoupon() = default;
-T405::~ExchangeCoupon() = default;
-T398::ProgressiveBundleUsageRule() = default;
-T398::~ProgressiveBundleUsageRule() = default;
-T406::StockBundleInfo() = default;
-T406::~StockBundleInfo() = default;
-T408::CouponAvailableStoreInfo() = default;
-T408::~CouponAvailableStoreInfo() = default;
-T407::UsageRuleDisplayInfo() = default;
-T407::~UsageRuleDisplayInfo() = default;
-T410::EntranceMiniProgram() = default;
-T410::~EntranceMiniProgram() = default;
-T411::EntranceOfficialAccount() = default;
-T411::~EntranceOfficialAccount() = default;
-T412::EntranceFinder() = default;
-T412::~EntranceFinder() = default;
-T409::CouponDisplayInfo() = default;
-T409::~CouponDisplayInfo() = default;
-T413::NotifyConfig() = default;
-T413::~NotifyConfig() = default;
-T414::SentCountInfo() = default;
-T414::~SentCountInfo() = default;
-T395::StockList() = default;
-T395::~StockList() = default;
+T394::CouponCodeCountInfo() = default;
+T394::~CouponCodeCountInfo() = default;
+T395::StockSendRule() = default;
+T395::~StockSendRule() = default;
+T399::DayPeriodList() = default;
+T399::~DayPeriodList() = default;
+T398::WeeklyAvailablePeriod() = default;
+T398::~WeeklyAvailablePeriod() = default;
+T400::IrregularAvailablePeriodList() = default;
+T400::~IrregularAvailablePeriodList() = default;
+T397::CouponAvailablePeriod() = default;
+T397::~CouponAvailablePeriod() = default;
+T401::NormalCoupon() = default;
+T401::~NormalCoupon() = default;
+T402::DiscountCoupon() = default;
+T402::~DiscountCoupon() = default;
+T403::ExchangeCoupon() = default;
+T403::~ExchangeCoupon() = default;
+T396::ProgressiveBundleUsageRule() = default;
+T396::~ProgressiveBundleUsageRule() = default;
+T404::StockBundleInfo() = default;
+T404::~StockBundleInfo() = default;
+T406::CouponAvailableStoreInfo() = default;
+T406::~CouponAvailableStoreInfo() = default;
+T405::UsageRuleDisplayInfo() = default;
+T405::~UsageRuleDisplayInfo() = default;
+T408::EntranceMiniProgram() = default;
+T408::~EntranceMiniProgram() = default;
+T409::EntranceOfficialAccount() = default;
+T409::~EntranceOfficialAccount() = default;
+T410::EntranceFinder() = default;
+T410::~EntranceFinder() = default;
+T407::CouponDisplayInfo() = default;
+T407::~CouponDisplayInfo() = default;
+T411::NotifyConfig() = default;
+T411::~NotifyConfig() = default;
+T412::SentCountInfo() = default;
+T412::~SentCountInfo() = default;
+T393::StockList() = default;
+T393::~StockList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse() =
         default;
@@ -19036,150 +19151,150 @@ GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest() = default;
-T416::CouponCodeCountInfo() = default;
-T416::~CouponCodeCountInfo() = default;
-T417::StockSendRule() = default;
-T417::~StockSendRule() = default;
-T421::DayPeriodList() = default;
-T421::~DayPeriodList() = default;
-T420::WeeklyAvailablePeriod() = default;
-T420::~WeeklyAvailablePeriod() = default;
-T422::IrregularAvailablePeriodList() = default;
-T422::~IrregularAvailablePeriodList() = default;
-T419::CouponAvailablePeriod() = default;
-T419::~CouponAvailablePeriod() = default;
-T423::NormalCoupon() = default;
-T423::~NormalCoupon() = default;
-T424::DiscountCoupon() = default;
-T424::~DiscountCoupon() = default;
-T425::ExchangeCoupon() = default;
-T425::~ExchangeCoupon() = default;
-T418::SingleUsageRule() = default;
-T418::~SingleUsageRule() = default;
-T427::CouponAvailablePeriod() = default;
-T427::~CouponAvailablePeriod() = default;
-T428::NormalCouponList() = default;
-T428::~NormalCouponList() = default;
-T429::DiscountCouponList() = default;
-T429::~DiscountCouponList() = default;
-T430::ExchangeCouponList() = default;
-T430::~ExchangeCouponList() = default;
-T426::SequentialUsageRule() = default;
-T426::~SequentialUsageRule() = default;
-T432::CouponAvailableStoreInfo() = default;
-T432::~CouponAvailableStoreInfo() = default;
-T431::UsageRuleDisplayInfo() = default;
-T431::~UsageRuleDisplayInfo() = default;
-T434::EntranceMiniProgram() = default;
-T434::~EntranceMiniProgram() = default;
-T435::EntranceOfficialAccount() = default;
-T435::~EntranceOfficialAccount() = default;
-T436::EntranceFinder() = default;
-T436::~EntranceFinder() = default;
-T433::CouponDisplayInfo() = default;
-T433::~CouponDisplayInfo() = default;
-T437::NotifyConfig() = default;
-T437::~NotifyConfig() = default;
-T438::SentCountInfo() = default;
-T438::~SentCountInfo() = default;
-T415::StockList() = default;
-T415::~StockList() = default;
+T414::CouponCodeCountInfo() = default;
+T414::~CouponCodeCountInfo() = default;
+T415::StockSendRule() = default;
+T415::~StockSendRule() = default;
+T419::DayPeriodList() = default;
+T419::~DayPeriodList() = default;
+T418::WeeklyAvailablePeriod() = default;
+T418::~WeeklyAvailablePeriod() = default;
+T420::IrregularAvailablePeriodList() = default;
+T420::~IrregularAvailablePeriodList() = default;
+T417::CouponAvailablePeriod() = default;
+T417::~CouponAvailablePeriod() = default;
+T421::NormalCoupon() = default;
+T421::~NormalCoupon() = default;
+T422::DiscountCoupon() = default;
+T422::~DiscountCoupon() = default;
+T423::ExchangeCoupon() = default;
+T423::~ExchangeCoupon() = default;
+T416::SingleUsageRule() = default;
+T416::~SingleUsageRule() = default;
+T425::CouponAvailablePeriod() = default;
+T425::~CouponAvailablePeriod() = default;
+T426::NormalCouponList() = default;
+T426::~NormalCouponList() = default;
+T427::DiscountCouponList() = default;
+T427::~DiscountCouponList() = default;
+T428::ExchangeCouponList() = default;
+T428::~ExchangeCouponList() = default;
+T424::SequentialUsageRule() = default;
+T424::~SequentialUsageRule() = default;
+T430::CouponAvailableStoreInfo() = default;
+T430::~CouponAvailableStoreInfo() = default;
+T429::UsageRuleDisplayInfo() = default;
+T429::~UsageRuleDisplayInfo() = default;
+T432::EntranceMiniProgram() = default;
+T432::~EntranceMiniProgram() = default;
+T433::EntranceOfficialAccount() = default;
+T433::~EntranceOfficialAccount() = default;
+T434::EntranceFinder() = default;
+T434::~EntranceFinder() = default;
+T431::CouponDisplayInfo() = default;
+T431::~CouponDisplayInfo() = default;
+T435::NotifyConfig() = default;
+T435::~NotifyConfig() = default;
+T436::SentCountInfo() = default;
+T436::~SentCountInfo() = default;
+T413::StockList() = default;
+T413::~StockList() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse() = default;
-T440::StockSendRule() = default;
-T440::~StockSendRule() = default;
-T444::DayPeriodList() = default;
-T444::~DayPeriodList() = default;
-T443::WeeklyAvailablePeriod() = default;
-T443::~WeeklyAvailablePeriod() = default;
-T445::IrregularAvailablePeriodList() = default;
-T445::~IrregularAvailablePeriodList() = default;
-T442::CouponAvailablePeriod() = default;
-T442::~CouponAvailablePeriod() = default;
-T446::NormalCoupon() = default;
-T446::~NormalCoupon() = default;
-T447::DiscountCoupon() = default;
-T447::~DiscountCoupon() = default;
-T448::ExchangeCoupon() = default;
-T448::~ExchangeCoupon() = default;
-T441::SingleUsageRule() = default;
-T441::~SingleUsageRule() = default;
-T450::CouponAvailablePeriod() = default;
-T450::~CouponAvailablePeriod() = default;
-T451::NormalCouponList() = default;
-T451::~NormalCouponList() = default;
-T452::DiscountCouponList() = default;
-T452::~DiscountCouponList() = default;
-T453::ExchangeCouponList() = default;
-T453::~ExchangeCouponList() = default;
-T449::SequentialUsageRule() = default;
-T449::~SequentialUsageRule() = default;
-T455::CouponAvailableStoreInfo() = default;
-T455::~CouponAvailableStoreInfo() = default;
-T454::UsageRuleDisplayInfo() = default;
-T454::~UsageRuleDisplayInfo() = default;
-T457::EntranceMiniProgram() = default;
-T457::~EntranceMiniProgram() = default;
-T458::EntranceOfficialAccount() = default;
-T458::~EntranceOfficialAccount() = default;
-T459::EntranceFinder() = default;
-T459::~EntranceFinder() = default;
-T456::CouponDisplayInfo() = default;
-T456::~CouponDisplayInfo() = default;
-T460::NotifyConfig() = default;
-T460::~NotifyConfig() = default;
-T439::Stock() = default;
-T439::~Stock() = default;
+T438::StockSendRule() = default;
+T438::~StockSendRule() = default;
+T442::DayPeriodList() = default;
+T442::~DayPeriodList() = default;
+T441::WeeklyAvailablePeriod() = default;
+T441::~WeeklyAvailablePeriod() = default;
+T443::IrregularAvailablePeriodList() = default;
+T443::~IrregularAvailablePeriodList() = default;
+T440::CouponAvailablePeriod() = default;
+T440::~CouponAvailablePeriod() = default;
+T444::NormalCoupon() = default;
+T444::~NormalCoupon() = default;
+T445::DiscountCoupon() = default;
+T445::~DiscountCoupon() = default;
+T446::ExchangeCoupon() = default;
+T446::~ExchangeCoupon() = default;
+T439::SingleUsageRule() = default;
+T439::~SingleUsageRule() = default;
+T448::CouponAvailablePeriod() = default;
+T448::~CouponAvailablePeriod() = default;
+T449::NormalCouponList() = default;
+T449::~NormalCouponList() = default;
+T450::DiscountCouponList() = default;
+T450::~DiscountCouponList() = default;
+T451::ExchangeCouponList() = default;
+T451::~ExchangeCouponList() = default;
+T447::SequentialUsageRule() = default;
+T447::~SequentialUsageRule() = default;
+T453::CouponAvailableStoreInfo() = default;
+T453::~CouponAvailableStoreInfo() = default;
+T452::UsageRuleDisplayInfo() = default;
+T452::~UsageRuleDisplayInfo() = default;
+T455::EntranceMiniProgram() = default;
+T455::~EntranceMiniProgram() = default;
+T456::EntranceOfficialAccount() = default;
+T456::~EntranceOfficialAccount() = default;
+T457::EntranceFinder() = default;
+T457::~EntranceFinder() = default;
+T454::CouponDisplayInfo() = default;
+T454::~CouponDisplayInfo() = default;
+T458::NotifyConfig() = default;
+T458::~NotifyConfig() = default;
+T437::Stock() = default;
+T437::~Stock() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest() = default;
-T461::CouponCodeCountInfo() = default;
-T461::~CouponCodeCountInfo() = default;
-T462::StockSendRule() = default;
-T462::~StockSendRule() = default;
-T466::DayPeriodList() = default;
-T466::~DayPeriodList() = default;
-T465::WeeklyAvailablePeriod() = default;
-T465::~WeeklyAvailablePeriod() = default;
-T467::IrregularAvailablePeriodList() = default;
-T467::~IrregularAvailablePeriodList() = default;
-T464::CouponAvailablePeriod() = default;
-T464::~CouponAvailablePeriod() = default;
-T468::NormalCoupon() = default;
-T468::~NormalCoupon() = default;
-T469::DiscountCoupon() = default;
-T469::~DiscountCoupon() = default;
-T470::ExchangeCoupon() = default;
-T470::~ExchangeCoupon() = default;
-T463::SingleUsageRule() = default;
-T463::~SingleUsageRule() = default;
-T472::CouponAvailablePeriod() = default;
-T472::~CouponAvailablePeriod() = default;
-T473::NormalCouponList() = default;
-T473::~NormalCouponList() = default;
-T474::DiscountCouponList() = default;
-T474::~DiscountCouponList() = default;
-T475::ExchangeCouponList() = default;
-T475::~ExchangeCouponList() = default;
-T471::SequentialUsageRule() = default;
-T471::~SequentialUsageRule() = default;
-T477::CouponAvailableStoreInfo() = default;
-T477::~CouponAvailableStoreInfo() = default;
-T476::UsageRuleDisplayInfo() = default;
-T476::~UsageRuleDisplayInfo() = default;
-T479::EntranceMiniProgram() = default;
-T479::~EntranceMiniProgram() = default;
-T480::EntranceOfficialAccount() = default;
-T480::~EntranceOfficialAccount() = default;
-T481::EntranceFinder() = default;
-T481::~EntranceFinder() = default;
-T478::CouponDisplayInfo() = default;
-T478::~CouponDisplayInfo() = default;
-T482::SentCountInfo() = default;
-T482::~SentCountInfo() = default;
+T459::CouponCodeCountInfo() = default;
+T459::~CouponCodeCountInfo() = default;
+T460::StockSendRule() = default;
+T460::~StockSendRule() = default;
+T464::DayPeriodList() = default;
+T464::~DayPeriodList() = default;
+T463::WeeklyAvailablePeriod() = default;
+T463::~WeeklyAvailablePeriod() = default;
+T465::IrregularAvailablePeriodList() = default;
+T465::~IrregularAvailablePeriodList() = default;
+T462::CouponAvailablePeriod() = default;
+T462::~CouponAvailablePeriod() = default;
+T466::NormalCoupon() = default;
+T466::~NormalCoupon() = default;
+T467::DiscountCoupon() = default;
+T467::~DiscountCoupon() = default;
+T468::ExchangeCoupon() = default;
+T468::~ExchangeCoupon() = default;
+T461::SingleUsageRule() = default;
+T461::~SingleUsageRule() = default;
+T470::CouponAvailablePeriod() = default;
+T470::~CouponAvailablePeriod() = default;
+T471::NormalCouponList() = default;
+T471::~NormalCouponList() = default;
+T472::DiscountCouponList() = default;
+T472::~DiscountCouponList() = default;
+T473::ExchangeCouponList() = default;
+T473::~ExchangeCouponList() = default;
+T469::SequentialUsageRule() = default;
+T469::~SequentialUsageRule() = default;
+T475::CouponAvailableStoreInfo() = default;
+T475::~CouponAvailableStoreInfo() = default;
+T474::UsageRuleDisplayInfo() = default;
+T474::~UsageRuleDisplayInfo() = default;
+T477::EntranceMiniProgram() = default;
+T477::~EntranceMiniProgram() = default;
+T478::EntranceOfficialAccount() = default;
+T478::~EntranceOfficialAccount() = default;
+T479::EntranceFinder() = default;
+T479::~EntranceFinder() = default;
+T476::CouponDisplayInfo() = default;
+T476::~CouponDisplayInfo() = default;
+T480::SentCountInfo() = default;
+T480::~SentCountInfo() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
@@ -19188,134 +19303,134 @@ GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest() = default;
-T483::CouponCodeCountInfo() = default;
-T483::~CouponCodeCountInfo() = default;
-T484::StockSendRule() = default;
-T484::~StockSendRule() = default;
-T488::DayPeriodList() = default;
-T488::~DayPeriodList() = default;
-T487::WeeklyAvailablePeriod() = default;
-T487::~WeeklyAvailablePeriod() = default;
-T489::IrregularAvailablePeriodList() = default;
-T489::~IrregularAvailablePeriodList() = default;
-T486::CouponAvailablePeriod() = default;
-T486::~CouponAvailablePeriod() = default;
-T490::NormalCoupon() = default;
-T490::~NormalCoupon() = default;
-T491::DiscountCoupon() = default;
-T491::~DiscountCoupon() = default;
-T492::ExchangeCoupon() = default;
-T492::~ExchangeCoupon() = default;
-T485::SingleUsageRule() = default;
-T485::~SingleUsageRule() = default;
-T494::CouponAvailablePeriod() = default;
-T494::~CouponAvailablePeriod() = default;
-T495::NormalCouponList() = default;
-T495::~NormalCouponList() = default;
-T496::DiscountCouponList() = default;
-T496::~DiscountCouponList() = default;
-T497::ExchangeCouponList() = default;
-T497::~ExchangeCouponList() = default;
-T493::SequentialUsageRule() = default;
-T493::~SequentialUsageRule() = default;
-T499::CouponAvailableStoreInfo() = default;
-T499::~CouponAvailableStoreInfo() = default;
-T498::UsageRuleDisplayInfo() = default;
-T498::~UsageRuleDisplayInfo() = default;
-T501::EntranceMiniProgram() = default;
-T501::~EntranceMiniProgram() = default;
-T502::EntranceOfficialAccount() = default;
-T502::~EntranceOfficialAccount() = default;
-T503::EntranceFinder() = default;
-T503::~EntranceFinder() = default;
-T500::CouponDisplayInfo() = default;
-T500::~CouponDisplayInfo() = default;
-T504::NotifyConfig() = default;
-T504::~NotifyConfig() = default;
-T505::SentCountInfo() = default;
-T505::~SentCountInfo() = default;
+T481::CouponCodeCountInfo() = default;
+T481::~CouponCodeCountInfo() = default;
+T482::StockSendRule() = default;
+T482::~StockSendRule() = default;
+T486::DayPeriodList() = default;
+T486::~DayPeriodList() = default;
+T485::WeeklyAvailablePeriod() = default;
+T485::~WeeklyAvailablePeriod() = default;
+T487::IrregularAvailablePeriodList() = default;
+T487::~IrregularAvailablePeriodList() = default;
+T484::CouponAvailablePeriod() = default;
+T484::~CouponAvailablePeriod() = default;
+T488::NormalCoupon() = default;
+T488::~NormalCoupon() = default;
+T489::DiscountCoupon() = default;
+T489::~DiscountCoupon() = default;
+T490::ExchangeCoupon() = default;
+T490::~ExchangeCoupon() = default;
+T483::SingleUsageRule() = default;
+T483::~SingleUsageRule() = default;
+T492::CouponAvailablePeriod() = default;
+T492::~CouponAvailablePeriod() = default;
+T493::NormalCouponList() = default;
+T493::~NormalCouponList() = default;
+T494::DiscountCouponList() = default;
+T494::~DiscountCouponList() = default;
+T495::ExchangeCouponList() = default;
+T495::~ExchangeCouponList() = default;
+T491::SequentialUsageRule() = default;
+T491::~SequentialUsageRule() = default;
+T497::CouponAvailableStoreInfo() = default;
+T497::~CouponAvailableStoreInfo() = default;
+T496::UsageRuleDisplayInfo() = default;
+T496::~UsageRuleDisplayInfo() = default;
+T499::EntranceMiniProgram() = default;
+T499::~EntranceMiniProgram() = default;
+T500::EntranceOfficialAccount() = default;
+T500::~EntranceOfficialAccount() = default;
+T501::EntranceFinder() = default;
+T501::~EntranceFinder() = default;
+T498::CouponDisplayInfo() = default;
+T498::~CouponDisplayInfo() = default;
+T502::NotifyConfig() = default;
+T502::~NotifyConfig() = default;
+T503::SentCountInfo() = default;
+T503::~SentCountInfo() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse() = default;
-T507::CouponAvailableStoreInfo() = default;
-T507::~CouponAvailableStoreInfo() = default;
-T506::UsageRuleDisplayInfo() = default;
-T506::~UsageRuleDisplayInfo() = default;
-T509::EntranceMiniProgram() = default;
-T509::~EntranceMiniProgram() = default;
-T510::EntranceOfficialAccount() = default;
-T510::~EntranceOfficialAccount() = default;
-T511::EntranceFinder() = default;
-T511::~EntranceFinder() = default;
-T508::CouponDisplayInfo() = default;
-T508::~CouponDisplayInfo() = default;
-T512::NotifyConfig() = default;
-T512::~NotifyConfig() = default;
+T505::CouponAvailableStoreInfo() = default;
+T505::~CouponAvailableStoreInfo() = default;
+T504::UsageRuleDisplayInfo() = default;
+T504::~UsageRuleDisplayInfo() = default;
+T507::EntranceMiniProgram() = default;
+T507::~EntranceMiniProgram() = default;
+T508::EntranceOfficialAccount() = default;
+T508::~EntranceOfficialAccount() = default;
+T509::EntranceFinder() = default;
+T509::~EntranceFinder() = default;
+T506::CouponDisplayInfo() = default;
+T506::~CouponDisplayInfo() = default;
+T510::NotifyConfig() = default;
+T510::~NotifyConfig() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
     PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
     ~PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest() = default;
-T513::CouponCodeCountInfo() = default;
-T513::~CouponCodeCountInfo() = default;
-T514::StockSendRule() = default;
-T514::~StockSendRule() = default;
-T518::DayPeriodList() = default;
-T518::~DayPeriodList() = default;
-T517::WeeklyAvailablePeriod() = default;
-T517::~WeeklyAvailablePeriod() = default;
-T519::IrregularAvailablePeriodList() = default;
-T519::~IrregularAvailablePeriodList() = default;
-T516::CouponAvailablePeriod() = default;
-T516::~CouponAvailablePeriod() = default;
-T520::NormalCoupon() = default;
-T520::~NormalCoupon() = default;
-T521::DiscountCoupon() = default;
-T521::~DiscountCoupon() = default;
-T522::ExchangeCoupon() = default;
-T522::~ExchangeCoupon() = default;
-T515::SingleUsageRule() = default;
-T515::~SingleUsageRule() = default;
-T524::CouponAvailablePeriod() = default;
-T524::~CouponAvailablePeriod() = default;
-T525::NormalCouponList() = default;
-T525::~NormalCouponList() = default;
-T526::DiscountCouponList() = default;
-T526::~DiscountCouponList() = default;
-T527::ExchangeCouponList() = default;
-T527::~ExchangeCouponList() = default;
-T523::SequentialUsageRule() = default;
-T523::~SequentialUsageRule() = default;
-T529::CouponAvailableStoreInfo() = default;
-T529::~CouponAvailableStoreInfo() = default;
-T528::UsageRuleDisplayInfo() = default;
-T528::~UsageRuleDisplayInfo() = default;
-T531::EntranceMiniProgram() = default;
-T531::~EntranceMiniProgram() = default;
-T532::EntranceOfficialAccount() = default;
-T532::~EntranceOfficialAccount() = default;
-T533::EntranceFinder() = default;
-T533::~EntranceFinder() = default;
-T530::CouponDisplayInfo() = default;
-T530::~CouponDisplayInfo() = default;
-T534::SentCountInfo() = default;
-T534::~SentCountInfo() = default;
+T511::CouponCodeCountInfo() = default;
+T511::~CouponCodeCountInfo() = default;
+T512::StockSendRule() = default;
+T512::~StockSendRule() = default;
+T516::DayPeriodList() = default;
+T516::~DayPeriodList() = default;
+T515::WeeklyAvailablePeriod() = default;
+T515::~WeeklyAvailablePeriod() = default;
+T517::IrregularAvailablePeriodList() = default;
+T517::~IrregularAvailablePeriodList() = default;
+T514::CouponAvailablePeriod() = default;
+T514::~CouponAvailablePeriod() = default;
+T518::NormalCoupon() = default;
+T518::~NormalCoupon() = default;
+T519::DiscountCoupon() = default;
+T519::~DiscountCoupon() = default;
+T520::ExchangeCoupon() = default;
+T520::~ExchangeCoupon() = default;
+T513::SingleUsageRule() = default;
+T513::~SingleUsageRule() = default;
+T522::CouponAvailablePeriod() = default;
+T522::~CouponAvailablePeriod() = default;
+T523::NormalCouponList() = default;
+T523::~NormalCouponList() = default;
+T524::DiscountCouponList() = default;
+T524::~DiscountCouponList() = default;
+T525::ExchangeCouponList() = default;
+T525::~ExchangeCouponList() = default;
+T521::SequentialUsageRule() = default;
+T521::~SequentialUsageRule() = default;
+T527::CouponAvailableStoreInfo() = default;
+T527::~CouponAvailableStoreInfo() = default;
+T526::UsageRuleDisplayInfo() = default;
+T526::~UsageRuleDisplayInfo() = default;
+T529::EntranceMiniProgram() = default;
+T529::~EntranceMiniProgram() = default;
+T530::EntranceOfficialAccount() = default;
+T530::~EntranceOfficialAccount() = default;
+T531::EntranceFinder() = default;
+T531::~EntranceFinder() = default;
+T528::CouponDisplayInfo() = default;
+T528::~CouponDisplayInfo() = default;
+T532::SentCountInfo() = default;
+T532::~SentCountInfo() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     ~PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse() = default;
-T535::StoreList() = default;
-T535::~StoreList() = default;
+T533::StoreList() = default;
+T533::~StoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest() =
         default;
-T536::SuccessStoreList() = default;
-T536::~SuccessStoreList() = default;
-T537::FailedStoreList() = default;
-T537::~FailedStoreList() = default;
+T534::SuccessStoreList() = default;
+T534::~SuccessStoreList() = default;
+T535::FailedStoreList() = default;
+T535::~FailedStoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresResponse() =
         default;
@@ -19328,8 +19443,8 @@ GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedS
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresRequest::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresRequest() =
         default;
-T538::StoreList() = default;
-T538::~StoreList() = default;
+T536::StoreList() = default;
+T536::~StoreList() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresResponse::
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresResponse() =
         default;
@@ -19342,70 +19457,70 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivate
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateRequest() =
         default;
-T539::CouponCodeCountInfo() = default;
-T539::~CouponCodeCountInfo() = default;
-T540::StockSendRule() = default;
-T540::~StockSendRule() = default;
-T544::DayPeriodList() = default;
-T544::~DayPeriodList() = default;
-T543::WeeklyAvailablePeriod() = default;
-T543::~WeeklyAvailablePeriod() = default;
-T545::IrregularAvailablePeriodList() = default;
-T545::~IrregularAvailablePeriodList() = default;
-T542::CouponAvailablePeriod() = default;
-T542::~CouponAvailablePeriod() = default;
-T546::NormalCoupon() = default;
-T546::~NormalCoupon() = default;
-T547::DiscountCoupon() = default;
-T547::~DiscountCoupon() = default;
-T548::ExchangeCoupon() = default;
-T548::~ExchangeCoupon() = default;
-T541::SingleUsageRule() = default;
-T541::~SingleUsageRule() = default;
-T550::CouponAvailablePeriod() = default;
-T550::~CouponAvailablePeriod() = default;
-T551::NormalCouponList() = default;
-T551::~NormalCouponList() = default;
-T552::DiscountCouponList() = default;
-T552::~DiscountCouponList() = default;
-T553::ExchangeCouponList() = default;
-T553::~ExchangeCouponList() = default;
-T549::SequentialUsageRule() = default;
-T549::~SequentialUsageRule() = default;
-T555::CouponAvailableStoreInfo() = default;
-T555::~CouponAvailableStoreInfo() = default;
-T554::UsageRuleDisplayInfo() = default;
-T554::~UsageRuleDisplayInfo() = default;
-T557::EntranceMiniProgram() = default;
-T557::~EntranceMiniProgram() = default;
-T558::EntranceOfficialAccount() = default;
-T558::~EntranceOfficialAccount() = default;
-T559::EntranceFinder() = default;
-T559::~EntranceFinder() = default;
-T556::CouponDisplayInfo() = default;
-T556::~CouponDisplayInfo() = default;
-T560::NotifyConfig() = default;
-T560::~NotifyConfig() = default;
-T561::SentCountInfo() = default;
-T561::~SentCountInfo() = default;
+T537::CouponCodeCountInfo() = default;
+T537::~CouponCodeCountInfo() = default;
+T538::StockSendRule() = default;
+T538::~StockSendRule() = default;
+T542::DayPeriodList() = default;
+T542::~DayPeriodList() = default;
+T541::WeeklyAvailablePeriod() = default;
+T541::~WeeklyAvailablePeriod() = default;
+T543::IrregularAvailablePeriodList() = default;
+T543::~IrregularAvailablePeriodList() = default;
+T540::CouponAvailablePeriod() = default;
+T540::~CouponAvailablePeriod() = default;
+T544::NormalCoupon() = default;
+T544::~NormalCoupon() = default;
+T545::DiscountCoupon() = default;
+T545::~DiscountCoupon() = default;
+T546::ExchangeCoupon() = default;
+T546::~ExchangeCoupon() = default;
+T539::SingleUsageRule() = default;
+T539::~SingleUsageRule() = default;
+T548::CouponAvailablePeriod() = default;
+T548::~CouponAvailablePeriod() = default;
+T549::NormalCouponList() = default;
+T549::~NormalCouponList() = default;
+T550::DiscountCouponList() = default;
+T550::~DiscountCouponList() = default;
+T551::ExchangeCouponList() = default;
+T551::~ExchangeCouponList() = default;
+T547::SequentialUsageRule() = default;
+T547::~SequentialUsageRule() = default;
+T553::CouponAvailableStoreInfo() = default;
+T553::~CouponAvailableStoreInfo() = default;
+T552::UsageRuleDisplayInfo() = default;
+T552::~UsageRuleDisplayInfo() = default;
+T555::EntranceMiniProgram() = default;
+T555::~EntranceMiniProgram() = default;
+T556::EntranceOfficialAccount() = default;
+T556::~EntranceOfficialAccount() = default;
+T557::EntranceFinder() = default;
+T557::~EntranceFinder() = default;
+T554::CouponDisplayInfo() = default;
+T554::~CouponDisplayInfo() = default;
+T558::NotifyConfig() = default;
+T558::~NotifyConfig() = default;
+T559::SentCountInfo() = default;
+T559::~SentCountInfo() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse() =
         default;
-T562::StoreList() = default;
-T562::~StoreList() = default;
+T560::StoreList() = default;
+T560::~StoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest() =
         default;
-T563::SuccessStoreList() = default;
-T563::~SuccessStoreList() = default;
-T564::FailedStoreList() = default;
-T564::~FailedStoreList() = default;
+T561::SuccessStoreList() = default;
+T561::~SuccessStoreList() = default;
+T562::FailedStoreList() = default;
+T562::~FailedStoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresResponse() =
         default;
@@ -19418,52 +19533,52 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudg
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest() =
         default;
-T565::CouponCodeCountInfo() = default;
-T565::~CouponCodeCountInfo() = default;
-T566::StockSendRule() = default;
-T566::~StockSendRule() = default;
-T570::DayPeriodList() = default;
-T570::~DayPeriodList() = default;
-T569::WeeklyAvailablePeriod() = default;
-T569::~WeeklyAvailablePeriod() = default;
-T571::IrregularAvailablePeriodList() = default;
-T571::~IrregularAvailablePeriodList() = default;
-T568::CouponAvailablePeriod() = default;
-T568::~CouponAvailablePeriod() = default;
-T572::NormalCoupon() = default;
-T572::~NormalCoupon() = default;
-T573::DiscountCoupon() = default;
-T573::~DiscountCoupon() = default;
-T574::ExchangeCoupon() = default;
-T574::~ExchangeCoupon() = default;
-T567::SingleUsageRule() = default;
-T567::~SingleUsageRule() = default;
-T576::CouponAvailablePeriod() = default;
-T576::~CouponAvailablePeriod() = default;
-T577::NormalCouponList() = default;
-T577::~NormalCouponList() = default;
-T578::DiscountCouponList() = default;
-T578::~DiscountCouponList() = default;
-T579::ExchangeCouponList() = default;
-T579::~ExchangeCouponList() = default;
-T575::SequentialUsageRule() = default;
-T575::~SequentialUsageRule() = default;
-T581::CouponAvailableStoreInfo() = default;
-T581::~CouponAvailableStoreInfo() = default;
-T580::UsageRuleDisplayInfo() = default;
-T580::~UsageRuleDisplayInfo() = default;
-T583::EntranceMiniProgram() = default;
-T583::~EntranceMiniProgram() = default;
-T584::EntranceOfficialAccount() = default;
-T584::~EntranceOfficialAccount() = default;
-T585::EntranceFinder() = default;
-T585::~EntranceFinder() = default;
-T582::CouponDisplayInfo() = default;
-T582::~CouponDisplayInfo() = default;
-T586::NotifyConfig() = default;
-T586::~NotifyConfig() = default;
-T587::SentCountInfo() = default;
-T587::~SentCountInfo() = default;
+T563::CouponCodeCountInfo() = default;
+T563::~CouponCodeCountInfo() = default;
+T564::StockSendRule() = default;
+T564::~StockSendRule() = default;
+T568::DayPeriodList() = default;
+T568::~DayPeriodList() = default;
+T567::WeeklyAvailablePeriod() = default;
+T567::~WeeklyAvailablePeriod() = default;
+T569::IrregularAvailablePeriodList() = default;
+T569::~IrregularAvailablePeriodList() = default;
+T566::CouponAvailablePeriod() = default;
+T566::~CouponAvailablePeriod() = default;
+T570::NormalCoupon() = default;
+T570::~NormalCoupon() = default;
+T571::DiscountCoupon() = default;
+T571::~DiscountCoupon() = default;
+T572::ExchangeCoupon() = default;
+T572::~ExchangeCoupon() = default;
+T565::SingleUsageRule() = default;
+T565::~SingleUsageRule() = default;
+T574::CouponAvailablePeriod() = default;
+T574::~CouponAvailablePeriod() = default;
+T575::NormalCouponList() = default;
+T575::~NormalCouponList() = default;
+T576::DiscountCouponList() = default;
+T576::~DiscountCouponList() = default;
+T577::ExchangeCouponList() = default;
+T577::~ExchangeCouponList() = default;
+T573::SequentialUsageRule() = default;
+T573::~SequentialUsageRule() = default;
+T579::CouponAvailableStoreInfo() = default;
+T579::~CouponAvailableStoreInfo() = default;
+T578::UsageRuleDisplayInfo() = default;
+T578::~UsageRuleDisplayInfo() = default;
+T581::EntranceMiniProgram() = default;
+T581::~EntranceMiniProgram() = default;
+T582::EntranceOfficialAccount() = default;
+T582::~EntranceOfficialAccount() = default;
+T583::EntranceFinder() = default;
+T583::~EntranceFinder() = default;
+T580::CouponDisplayInfo() = default;
+T580::~CouponDisplayInfo() = default;
+T584::NotifyConfig() = default;
+T584::~NotifyConfig() = default;
+T585::SentCountInfo() = default;
+T585::~SentCountInfo() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse() =
         default;
@@ -19482,78 +19597,78 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCoup
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesResponse::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesResponse() =
         default;
-T589::MemberTagInfo() = default;
-T589::~MemberTagInfo() = default;
-T588::CouponTagInfo() = default;
-T588::~CouponTagInfo() = default;
+T587::MemberTagInfo() = default;
+T587::~MemberTagInfo() = default;
+T586::CouponTagInfo() = default;
+T586::~CouponTagInfo() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesRequest::
     PostPartnerProductCouponUsersByOpenidCouponBundlesRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponBundlesRequest() = default;
-T592::AssociatedOrderInfo() = default;
-T592::~AssociatedOrderInfo() = default;
-T591::ProgressiveBundleUsageDetail() = default;
-T591::~ProgressiveBundleUsageDetail() = default;
-T593::UserProductCouponBundleInfo() = default;
-T593::~UserProductCouponBundleInfo() = default;
-T596::NormalCoupon() = default;
-T596::~NormalCoupon() = default;
-T597::DiscountCoupon() = default;
-T597::~DiscountCoupon() = default;
-T595::SingleUsageInfo() = default;
-T595::~SingleUsageInfo() = default;
-T598::ProgressiveBundleUsageInfo() = default;
-T598::~ProgressiveBundleUsageInfo() = default;
-T601::ChoiceList() = default;
-T601::~ChoiceList() = default;
-T600::ComboPackageList() = default;
-T600::~ComboPackageList() = default;
-T599::DisplayInfo() = default;
-T599::~DisplayInfo() = default;
-T594::ProductCoupon() = default;
-T594::~ProductCoupon() = default;
-T603::CouponCodeCountInfo() = default;
-T603::~CouponCodeCountInfo() = default;
-T604::StockSendRule() = default;
-T604::~StockSendRule() = default;
-T608::DayPeriodList() = default;
-T608::~DayPeriodList() = default;
-T607::WeeklyAvailablePeriod() = default;
-T607::~WeeklyAvailablePeriod() = default;
-T609::IrregularAvailablePeriodList() = default;
-T609::~IrregularAvailablePeriodList() = default;
-T606::CouponAvailablePeriod() = default;
-T606::~CouponAvailablePeriod() = default;
-T610::ExchangeCoupon() = default;
-T610::~ExchangeCoupon() = default;
-T605::ProgressiveBundleUsageRule() = default;
-T605::~ProgressiveBundleUsageRule() = default;
-T611::StockBundleInfo() = default;
-T611::~StockBundleInfo() = default;
-T613::CouponAvailableStoreInfo() = default;
-T613::~CouponAvailableStoreInfo() = default;
-T612::UsageRuleDisplayInfo() = default;
-T612::~UsageRuleDisplayInfo() = default;
-T615::EntranceMiniProgram() = default;
-T615::~EntranceMiniProgram() = default;
-T616::EntranceOfficialAccount() = default;
-T616::~EntranceOfficialAccount() = default;
-T617::EntranceFinder() = default;
-T617::~EntranceFinder() = default;
-T614::CouponDisplayInfo() = default;
-T614::~CouponDisplayInfo() = default;
-T618::NotifyConfig() = default;
-T618::~NotifyConfig() = default;
-T619::SentCountInfo() = default;
-T619::~SentCountInfo() = default;
-T602::Stock() = default;
-T602::~Stock() = default;
-T621::MemberTagInfo() = default;
-T621::~MemberTagInfo() = default;
-T620::CouponTagInfo() = default;
-T620::~CouponTagInfo() = default;
-T590::UserProductCouponList() = default;
-T590::~UserProductCouponList() = default;
+T590::AssociatedOrderInfo() = default;
+T590::~AssociatedOrderInfo() = default;
+T589::ProgressiveBundleUsageDetail() = default;
+T589::~ProgressiveBundleUsageDetail() = default;
+T591::UserProductCouponBundleInfo() = default;
+T591::~UserProductCouponBundleInfo() = default;
+T594::NormalCoupon() = default;
+T594::~NormalCoupon() = default;
+T595::DiscountCoupon() = default;
+T595::~DiscountCoupon() = default;
+T593::SingleUsageInfo() = default;
+T593::~SingleUsageInfo() = default;
+T596::ProgressiveBundleUsageInfo() = default;
+T596::~ProgressiveBundleUsageInfo() = default;
+T599::ChoiceList() = default;
+T599::~ChoiceList() = default;
+T598::ComboPackageList() = default;
+T598::~ComboPackageList() = default;
+T597::DisplayInfo() = default;
+T597::~DisplayInfo() = default;
+T592::ProductCoupon() = default;
+T592::~ProductCoupon() = default;
+T601::CouponCodeCountInfo() = default;
+T601::~CouponCodeCountInfo() = default;
+T602::StockSendRule() = default;
+T602::~StockSendRule() = default;
+T606::DayPeriodList() = default;
+T606::~DayPeriodList() = default;
+T605::WeeklyAvailablePeriod() = default;
+T605::~WeeklyAvailablePeriod() = default;
+T607::IrregularAvailablePeriodList() = default;
+T607::~IrregularAvailablePeriodList() = default;
+T604::CouponAvailablePeriod() = default;
+T604::~CouponAvailablePeriod() = default;
+T608::ExchangeCoupon() = default;
+T608::~ExchangeCoupon() = default;
+T603::ProgressiveBundleUsageRule() = default;
+T603::~ProgressiveBundleUsageRule() = default;
+T609::StockBundleInfo() = default;
+T609::~StockBundleInfo() = default;
+T611::CouponAvailableStoreInfo() = default;
+T611::~CouponAvailableStoreInfo() = default;
+T610::UsageRuleDisplayInfo() = default;
+T610::~UsageRuleDisplayInfo() = default;
+T613::EntranceMiniProgram() = default;
+T613::~EntranceMiniProgram() = default;
+T614::EntranceOfficialAccount() = default;
+T614::~EntranceOfficialAccount() = default;
+T615::EntranceFinder() = default;
+T615::~EntranceFinder() = default;
+T612::CouponDisplayInfo() = default;
+T612::~CouponDisplayInfo() = default;
+T616::NotifyConfig() = default;
+T616::~NotifyConfig() = default;
+T617::SentCountInfo() = default;
+T617::~SentCountInfo() = default;
+T600::Stock() = default;
+T600::~Stock() = default;
+T619::MemberTagInfo() = default;
+T619::~MemberTagInfo() = default;
+T618::CouponTagInfo() = default;
+T618::~CouponTagInfo() = default;
+T588::UserProductCouponList() = default;
+T588::~UserProductCouponList() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
     PostPartnerProductCouponUsersByOpenidCouponBundlesResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
@@ -19564,70 +19679,70 @@ PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivate
 PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateRequest() =
         default;
-T624::AssociatedOrderInfo() = default;
-T624::~AssociatedOrderInfo() = default;
-T623::ProgressiveBundleUsageDetail() = default;
-T623::~ProgressiveBundleUsageDetail() = default;
-T625::UserProductCouponBundleInfo() = default;
-T625::~UserProductCouponBundleInfo() = default;
-T628::NormalCoupon() = default;
-T628::~NormalCoupon() = default;
-T629::DiscountCoupon() = default;
-T629::~DiscountCoupon() = default;
-T627::SingleUsageInfo() = default;
-T627::~SingleUsageInfo() = default;
-T630::ProgressiveBundleUsageInfo() = default;
-T630::~ProgressiveBundleUsageInfo() = default;
-T633::ChoiceList() = default;
-T633::~ChoiceList() = default;
-T632::ComboPackageList() = default;
-T632::~ComboPackageList() = default;
-T631::DisplayInfo() = default;
-T631::~DisplayInfo() = default;
-T626::ProductCoupon() = default;
-T626::~ProductCoupon() = default;
-T635::CouponCodeCountInfo() = default;
-T635::~CouponCodeCountInfo() = default;
-T636::StockSendRule() = default;
-T636::~StockSendRule() = default;
-T640::DayPeriodList() = default;
-T640::~DayPeriodList() = default;
-T639::WeeklyAvailablePeriod() = default;
-T639::~WeeklyAvailablePeriod() = default;
-T641::IrregularAvailablePeriodList() = default;
-T641::~IrregularAvailablePeriodList() = default;
-T638::CouponAvailablePeriod() = default;
-T638::~CouponAvailablePeriod() = default;
-T642::ExchangeCoupon() = default;
-T642::~ExchangeCoupon() = default;
-T637::ProgressiveBundleUsageRule() = default;
-T637::~ProgressiveBundleUsageRule() = default;
-T643::StockBundleInfo() = default;
-T643::~StockBundleInfo() = default;
-T645::CouponAvailableStoreInfo() = default;
-T645::~CouponAvailableStoreInfo() = default;
-T644::UsageRuleDisplayInfo() = default;
-T644::~UsageRuleDisplayInfo() = default;
-T647::EntranceMiniProgram() = default;
-T647::~EntranceMiniProgram() = default;
-T648::EntranceOfficialAccount() = default;
-T648::~EntranceOfficialAccount() = default;
-T649::EntranceFinder() = default;
-T649::~EntranceFinder() = default;
-T646::CouponDisplayInfo() = default;
-T646::~CouponDisplayInfo() = default;
-T650::NotifyConfig() = default;
-T650::~NotifyConfig() = default;
-T651::SentCountInfo() = default;
-T651::~SentCountInfo() = default;
-T634::Stock() = default;
-T634::~Stock() = default;
-T653::MemberTagInfo() = default;
-T653::~MemberTagInfo() = default;
-T652::CouponTagInfo() = default;
-T652::~CouponTagInfo() = default;
-T622::UserProductCouponList() = default;
-T622::~UserProductCouponList() = default;
+T622::AssociatedOrderInfo() = default;
+T622::~AssociatedOrderInfo() = default;
+T621::ProgressiveBundleUsageDetail() = default;
+T621::~ProgressiveBundleUsageDetail() = default;
+T623::UserProductCouponBundleInfo() = default;
+T623::~UserProductCouponBundleInfo() = default;
+T626::NormalCoupon() = default;
+T626::~NormalCoupon() = default;
+T627::DiscountCoupon() = default;
+T627::~DiscountCoupon() = default;
+T625::SingleUsageInfo() = default;
+T625::~SingleUsageInfo() = default;
+T628::ProgressiveBundleUsageInfo() = default;
+T628::~ProgressiveBundleUsageInfo() = default;
+T631::ChoiceList() = default;
+T631::~ChoiceList() = default;
+T630::ComboPackageList() = default;
+T630::~ComboPackageList() = default;
+T629::DisplayInfo() = default;
+T629::~DisplayInfo() = default;
+T624::ProductCoupon() = default;
+T624::~ProductCoupon() = default;
+T633::CouponCodeCountInfo() = default;
+T633::~CouponCodeCountInfo() = default;
+T634::StockSendRule() = default;
+T634::~StockSendRule() = default;
+T638::DayPeriodList() = default;
+T638::~DayPeriodList() = default;
+T637::WeeklyAvailablePeriod() = default;
+T637::~WeeklyAvailablePeriod() = default;
+T639::IrregularAvailablePeriodList() = default;
+T639::~IrregularAvailablePeriodList() = default;
+T636::CouponAvailablePeriod() = default;
+T636::~CouponAvailablePeriod() = default;
+T640::ExchangeCoupon() = default;
+T640::~ExchangeCoupon() = default;
+T635::ProgressiveBundleUsageRule() = default;
+T635::~ProgressiveBundleUsageRule() = default;
+T641::StockBundleInfo() = default;
+T641::~StockBundleInfo() = default;
+T643::CouponAvailableStoreInfo() = default;
+T643::~CouponAvailableStoreInfo() = default;
+T642::UsageRuleDisplayInfo() = default;
+T642::~UsageRuleDisplayInfo() = default;
+T645::EntranceMiniProgram() = default;
+T645::~EntranceMiniProgram() = default;
+T646::EntranceOfficialAccount() = default;
+T646::~EntranceOfficialAccount() = default;
+T647::EntranceFinder() = default;
+T647::~EntranceFinder() = default;
+T644::CouponDisplayInfo() = default;
+T644::~CouponDisplayInfo() = default;
+T648::NotifyConfig() = default;
+T648::~NotifyConfig() = default;
+T649::SentCountInfo() = default;
+T649::~SentCountInfo() = default;
+T632::Stock() = default;
+T632::~Stock() = default;
+T651::MemberTagInfo() = default;
+T651::~MemberTagInfo() = default;
+T650::CouponTagInfo() = default;
+T650::~CouponTagInfo() = default;
+T620::UserProductCouponList() = default;
+T620::~UserProductCouponList() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
     PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse() =
         default;
@@ -19638,156 +19753,156 @@ GetPartnerProductCouponUsersByOpenidCouponsRequest::
     GetPartnerProductCouponUsersByOpenidCouponsRequest() = default;
 GetPartnerProductCouponUsersByOpenidCouponsRequest::
     ~GetPartnerProductCouponUsersByOpenidCouponsRequest() = default;
-T656::AssociatedOrderInfo() = default;
-T656::~AssociatedOrderInfo() = default;
-T655::SingleUsageDetail() = default;
-T655::~SingleUsageDetail() = default;
-T658::DetailItemList() = default;
-T658::~DetailItemList() = default;
-T657::SequentialUsageDetail() = default;
-T657::~SequentialUsageDetail() = default;
-T661::NormalCoupon() = default;
-T661::~NormalCoupon() = default;
-T662::DiscountCoupon() = default;
-T662::~DiscountCoupon() = default;
-T660::SingleUsageInfo() = default;
-T660::~SingleUsageInfo() = default;
-T663::SequentialUsageInfo() = default;
-T663::~SequentialUsageInfo() = default;
-T666::ChoiceList() = default;
-T666::~ChoiceList() = default;
-T665::ComboPackageList() = default;
-T665::~ComboPackageList() = default;
-T664::DisplayInfo() = default;
-T664::~DisplayInfo() = default;
-T659::ProductCoupon() = default;
-T659::~ProductCoupon() = default;
-T668::CouponCodeCountInfo() = default;
-T668::~CouponCodeCountInfo() = default;
-T669::StockSendRule() = default;
-T669::~StockSendRule() = default;
-T673::DayPeriodList() = default;
-T673::~DayPeriodList() = default;
-T672::WeeklyAvailablePeriod() = default;
-T672::~WeeklyAvailablePeriod() = default;
-T674::IrregularAvailablePeriodList() = default;
-T674::~IrregularAvailablePeriodList() = default;
-T671::CouponAvailablePeriod() = default;
-T671::~CouponAvailablePeriod() = default;
-T675::ExchangeCoupon() = default;
-T675::~ExchangeCoupon() = default;
-T670::SingleUsageRule() = default;
-T670::~SingleUsageRule() = default;
-T677::CouponAvailablePeriod() = default;
-T677::~CouponAvailablePeriod() = default;
-T678::NormalCouponList() = default;
-T678::~NormalCouponList() = default;
-T679::DiscountCouponList() = default;
-T679::~DiscountCouponList() = default;
-T680::ExchangeCouponList() = default;
-T680::~ExchangeCouponList() = default;
-T676::SequentialUsageRule() = default;
-T676::~SequentialUsageRule() = default;
-T682::CouponAvailableStoreInfo() = default;
-T682::~CouponAvailableStoreInfo() = default;
-T681::UsageRuleDisplayInfo() = default;
-T681::~UsageRuleDisplayInfo() = default;
-T684::EntranceMiniProgram() = default;
-T684::~EntranceMiniProgram() = default;
-T685::EntranceOfficialAccount() = default;
-T685::~EntranceOfficialAccount() = default;
-T686::EntranceFinder() = default;
-T686::~EntranceFinder() = default;
-T683::CouponDisplayInfo() = default;
-T683::~CouponDisplayInfo() = default;
-T687::NotifyConfig() = default;
-T687::~NotifyConfig() = default;
-T688::SentCountInfo() = default;
-T688::~SentCountInfo() = default;
-T667::Stock() = default;
-T667::~Stock() = default;
-T654::UserCouponList() = default;
-T654::~UserCouponList() = default;
+T654::AssociatedOrderInfo() = default;
+T654::~AssociatedOrderInfo() = default;
+T653::SingleUsageDetail() = default;
+T653::~SingleUsageDetail() = default;
+T656::DetailItemList() = default;
+T656::~DetailItemList() = default;
+T655::SequentialUsageDetail() = default;
+T655::~SequentialUsageDetail() = default;
+T659::NormalCoupon() = default;
+T659::~NormalCoupon() = default;
+T660::DiscountCoupon() = default;
+T660::~DiscountCoupon() = default;
+T658::SingleUsageInfo() = default;
+T658::~SingleUsageInfo() = default;
+T661::SequentialUsageInfo() = default;
+T661::~SequentialUsageInfo() = default;
+T664::ChoiceList() = default;
+T664::~ChoiceList() = default;
+T663::ComboPackageList() = default;
+T663::~ComboPackageList() = default;
+T662::DisplayInfo() = default;
+T662::~DisplayInfo() = default;
+T657::ProductCoupon() = default;
+T657::~ProductCoupon() = default;
+T666::CouponCodeCountInfo() = default;
+T666::~CouponCodeCountInfo() = default;
+T667::StockSendRule() = default;
+T667::~StockSendRule() = default;
+T671::DayPeriodList() = default;
+T671::~DayPeriodList() = default;
+T670::WeeklyAvailablePeriod() = default;
+T670::~WeeklyAvailablePeriod() = default;
+T672::IrregularAvailablePeriodList() = default;
+T672::~IrregularAvailablePeriodList() = default;
+T669::CouponAvailablePeriod() = default;
+T669::~CouponAvailablePeriod() = default;
+T673::ExchangeCoupon() = default;
+T673::~ExchangeCoupon() = default;
+T668::SingleUsageRule() = default;
+T668::~SingleUsageRule() = default;
+T675::CouponAvailablePeriod() = default;
+T675::~CouponAvailablePeriod() = default;
+T676::NormalCouponList() = default;
+T676::~NormalCouponList() = default;
+T677::DiscountCouponList() = default;
+T677::~DiscountCouponList() = default;
+T678::ExchangeCouponList() = default;
+T678::~ExchangeCouponList() = default;
+T674::SequentialUsageRule() = default;
+T674::~SequentialUsageRule() = default;
+T680::CouponAvailableStoreInfo() = default;
+T680::~CouponAvailableStoreInfo() = default;
+T679::UsageRuleDisplayInfo() = default;
+T679::~UsageRuleDisplayInfo() = default;
+T682::EntranceMiniProgram() = default;
+T682::~EntranceMiniProgram() = default;
+T683::EntranceOfficialAccount() = default;
+T683::~EntranceOfficialAccount() = default;
+T684::EntranceFinder() = default;
+T684::~EntranceFinder() = default;
+T681::CouponDisplayInfo() = default;
+T681::~CouponDisplayInfo() = default;
+T685::NotifyConfig() = default;
+T685::~NotifyConfig() = default;
+T686::SentCountInfo() = default;
+T686::~SentCountInfo() = default;
+T665::Stock() = default;
+T665::~Stock() = default;
+T652::UserCouponList() = default;
+T652::~UserCouponList() = default;
 GetPartnerProductCouponUsersByOpenidCouponsResponse::
     GetPartnerProductCouponUsersByOpenidCouponsResponse() = default;
 GetPartnerProductCouponUsersByOpenidCouponsResponse::
     ~GetPartnerProductCouponUsersByOpenidCouponsResponse() = default;
-T690::MemberTagInfo() = default;
-T690::~MemberTagInfo() = default;
-T689::CouponTagInfo() = default;
-T689::~CouponTagInfo() = default;
+T688::MemberTagInfo() = default;
+T688::~MemberTagInfo() = default;
+T687::CouponTagInfo() = default;
+T687::~CouponTagInfo() = default;
 PostPartnerProductCouponUsersByOpenidCouponsRequest::
     PostPartnerProductCouponUsersByOpenidCouponsRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponsRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponsRequest() = default;
-T692::AssociatedOrderInfo() = default;
-T692::~AssociatedOrderInfo() = default;
-T691::SingleUsageDetail() = default;
-T691::~SingleUsageDetail() = default;
-T694::DetailItemList() = default;
-T694::~DetailItemList() = default;
-T693::SequentialUsageDetail() = default;
-T693::~SequentialUsageDetail() = default;
-T697::NormalCoupon() = default;
-T697::~NormalCoupon() = default;
-T698::DiscountCoupon() = default;
-T698::~DiscountCoupon() = default;
-T696::SingleUsageInfo() = default;
-T696::~SingleUsageInfo() = default;
-T699::SequentialUsageInfo() = default;
-T699::~SequentialUsageInfo() = default;
-T702::ChoiceList() = default;
-T702::~ChoiceList() = default;
-T701::ComboPackageList() = default;
-T701::~ComboPackageList() = default;
-T700::DisplayInfo() = default;
-T700::~DisplayInfo() = default;
-T695::ProductCoupon() = default;
-T695::~ProductCoupon() = default;
-T704::CouponCodeCountInfo() = default;
-T704::~CouponCodeCountInfo() = default;
-T705::StockSendRule() = default;
-T705::~StockSendRule() = default;
-T709::DayPeriodList() = default;
-T709::~DayPeriodList() = default;
-T708::WeeklyAvailablePeriod() = default;
-T708::~WeeklyAvailablePeriod() = default;
-T710::IrregularAvailablePeriodList() = default;
-T710::~IrregularAvailablePeriodList() = default;
-T707::CouponAvailablePeriod() = default;
-T707::~CouponAvailablePeriod() = default;
-T711::ExchangeCoupon() = default;
-T711::~ExchangeCoupon() = default;
-T706::SingleUsageRule() = default;
-T706::~SingleUsageRule() = default;
-T713::CouponAvailablePeriod() = default;
-T713::~CouponAvailablePeriod() = default;
-T714::NormalCouponList() = default;
-T714::~NormalCouponList() = default;
-T715::DiscountCouponList() = default;
-T715::~DiscountCouponList() = default;
-T716::ExchangeCouponList() = default;
-T716::~ExchangeCouponList() = default;
-T712::SequentialUsageRule() = default;
-T712::~SequentialUsageRule() = default;
-T718::CouponAvailableStoreInfo() = default;
-T718::~CouponAvailableStoreInfo() = default;
-T717::UsageRuleDisplayInfo() = default;
-T717::~UsageRuleDisplayInfo() = default;
-T720::EntranceMiniProgram() = default;
-T720::~EntranceMiniProgram() = default;
-T721::EntranceOfficialAccount() = default;
-T721::~EntranceOfficialAccount() = default;
-T722::EntranceFinder() = default;
-T722::~EntranceFinder() = default;
-T719::CouponDisplayInfo() = default;
-T719::~CouponDisplayInfo() = default;
-T723::NotifyConfig() = default;
-T723::~NotifyConfig() = default;
-T724::SentCountInfo() = default;
-T724::~SentCountInfo() = default;
-T703::Stock() = default;
-T703::~Stock() = default;
+T690::AssociatedOrderInfo() = default;
+T690::~AssociatedOrderInfo() = default;
+T689::SingleUsageDetail() = default;
+T689::~SingleUsageDetail() = default;
+T692::DetailItemList() = default;
+T692::~DetailItemList() = default;
+T691::SequentialUsageDetail() = default;
+T691::~SequentialUsageDetail() = default;
+T695::NormalCoupon() = default;
+T695::~NormalCoupon() = default;
+T696::DiscountCoupon() = default;
+T696::~DiscountCoupon() = default;
+T694::SingleUsageInfo() = default;
+T694::~SingleUsageInfo() = default;
+T697::SequentialUsageInfo() = default;
+T697::~SequentialUsageInfo() = default;
+T700::ChoiceList() = default;
+T700::~ChoiceList() = default;
+T699::ComboPackageList() = default;
+T699::~ComboPackageList() = default;
+T698::DisplayInfo() = default;
+T698::~DisplayInfo() = default;
+T693::ProductCoupon() = default;
+T693::~ProductCoupon() = default;
+T702::CouponCodeCountInfo() = default;
+T702::~CouponCodeCountInfo() = default;
+T703::StockSendRule() = default;
+T703::~StockSendRule() = default;
+T707::DayPeriodList() = default;
+T707::~DayPeriodList() = default;
+T706::WeeklyAvailablePeriod() = default;
+T706::~WeeklyAvailablePeriod() = default;
+T708::IrregularAvailablePeriodList() = default;
+T708::~IrregularAvailablePeriodList() = default;
+T705::CouponAvailablePeriod() = default;
+T705::~CouponAvailablePeriod() = default;
+T709::ExchangeCoupon() = default;
+T709::~ExchangeCoupon() = default;
+T704::SingleUsageRule() = default;
+T704::~SingleUsageRule() = default;
+T711::CouponAvailablePeriod() = default;
+T711::~CouponAvailablePeriod() = default;
+T712::NormalCouponList() = default;
+T712::~NormalCouponList() = default;
+T713::DiscountCouponList() = default;
+T713::~DiscountCouponList() = default;
+T714::ExchangeCouponList() = default;
+T714::~ExchangeCouponList() = default;
+T710::SequentialUsageRule() = default;
+T710::~SequentialUsageRule() = default;
+T716::CouponAvailableStoreInfo() = default;
+T716::~CouponAvailableStoreInfo() = default;
+T715::UsageRuleDisplayInfo() = default;
+T715::~UsageRuleDisplayInfo() = default;
+T718::EntranceMiniProgram() = default;
+T718::~EntranceMiniProgram() = default;
+T719::EntranceOfficialAccount() = default;
+T719::~EntranceOfficialAccount() = default;
+T720::EntranceFinder() = default;
+T720::~EntranceFinder() = default;
+T717::CouponDisplayInfo() = default;
+T717::~CouponDisplayInfo() = default;
+T721::NotifyConfig() = default;
+T721::~NotifyConfig() = default;
+T722::SentCountInfo() = default;
+T722::~SentCountInfo() = default;
+T701::Stock() = default;
+T701::~Stock() = default;
 PostPartnerProductCouponUsersByOpenidCouponsResponse::
     PostPartnerProductCouponUsersByOpenidCouponsResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponsResponse::
@@ -19796,74 +19911,74 @@ GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest::
     GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest() = default;
 GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest::
     ~GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest() = default;
-T726::AssociatedOrderInfo() = default;
-T726::~AssociatedOrderInfo() = default;
-T725::SingleUsageDetail() = default;
-T725::~SingleUsageDetail() = default;
-T728::DetailItemList() = default;
-T728::~DetailItemList() = default;
-T727::SequentialUsageDetail() = default;
-T727::~SequentialUsageDetail() = default;
-T731::NormalCoupon() = default;
-T731::~NormalCoupon() = default;
-T732::DiscountCoupon() = default;
-T732::~DiscountCoupon() = default;
-T730::SingleUsageInfo() = default;
-T730::~SingleUsageInfo() = default;
-T733::SequentialUsageInfo() = default;
-T733::~SequentialUsageInfo() = default;
-T736::ChoiceList() = default;
-T736::~ChoiceList() = default;
-T735::ComboPackageList() = default;
-T735::~ComboPackageList() = default;
-T734::DisplayInfo() = default;
-T734::~DisplayInfo() = default;
-T729::ProductCoupon() = default;
-T729::~ProductCoupon() = default;
-T738::CouponCodeCountInfo() = default;
-T738::~CouponCodeCountInfo() = default;
-T739::StockSendRule() = default;
-T739::~StockSendRule() = default;
-T743::DayPeriodList() = default;
-T743::~DayPeriodList() = default;
-T742::WeeklyAvailablePeriod() = default;
-T742::~WeeklyAvailablePeriod() = default;
-T744::IrregularAvailablePeriodList() = default;
-T744::~IrregularAvailablePeriodList() = default;
-T741::CouponAvailablePeriod() = default;
-T741::~CouponAvailablePeriod() = default;
-T745::ExchangeCoupon() = default;
-T745::~ExchangeCoupon() = default;
-T740::SingleUsageRule() = default;
-T740::~SingleUsageRule() = default;
-T747::CouponAvailablePeriod() = default;
-T747::~CouponAvailablePeriod() = default;
-T748::NormalCouponList() = default;
-T748::~NormalCouponList() = default;
-T749::DiscountCouponList() = default;
-T749::~DiscountCouponList() = default;
-T750::ExchangeCouponList() = default;
-T750::~ExchangeCouponList() = default;
-T746::SequentialUsageRule() = default;
-T746::~SequentialUsageRule() = default;
-T752::CouponAvailableStoreInfo() = default;
-T752::~CouponAvailableStoreInfo() = default;
-T751::UsageRuleDisplayInfo() = default;
-T751::~UsageRuleDisplayInfo() = default;
-T754::EntranceMiniProgram() = default;
-T754::~EntranceMiniProgram() = default;
-T755::EntranceOfficialAccount() = default;
-T755::~EntranceOfficialAccount() = default;
-T756::EntranceFinder() = default;
-T756::~EntranceFinder() = default;
-T753::CouponDisplayInfo() = default;
-T753::~CouponDisplayInfo() = default;
-T757::NotifyConfig() = default;
-T757::~NotifyConfig() = default;
-T758::SentCountInfo() = default;
-T758::~SentCountInfo() = default;
-T737::Stock() = default;
-T737::~Stock() = default;
+T724::AssociatedOrderInfo() = default;
+T724::~AssociatedOrderInfo() = default;
+T723::SingleUsageDetail() = default;
+T723::~SingleUsageDetail() = default;
+T726::DetailItemList() = default;
+T726::~DetailItemList() = default;
+T725::SequentialUsageDetail() = default;
+T725::~SequentialUsageDetail() = default;
+T729::NormalCoupon() = default;
+T729::~NormalCoupon() = default;
+T730::DiscountCoupon() = default;
+T730::~DiscountCoupon() = default;
+T728::SingleUsageInfo() = default;
+T728::~SingleUsageInfo() = default;
+T731::SequentialUsageInfo() = default;
+T731::~SequentialUsageInfo() = default;
+T734::ChoiceList() = default;
+T734::~ChoiceList() = default;
+T733::ComboPackageList() = default;
+T733::~ComboPackageList() = default;
+T732::DisplayInfo() = default;
+T732::~DisplayInfo() = default;
+T727::ProductCoupon() = default;
+T727::~ProductCoupon() = default;
+T736::CouponCodeCountInfo() = default;
+T736::~CouponCodeCountInfo() = default;
+T737::StockSendRule() = default;
+T737::~StockSendRule() = default;
+T741::DayPeriodList() = default;
+T741::~DayPeriodList() = default;
+T740::WeeklyAvailablePeriod() = default;
+T740::~WeeklyAvailablePeriod() = default;
+T742::IrregularAvailablePeriodList() = default;
+T742::~IrregularAvailablePeriodList() = default;
+T739::CouponAvailablePeriod() = default;
+T739::~CouponAvailablePeriod() = default;
+T743::ExchangeCoupon() = default;
+T743::~ExchangeCoupon() = default;
+T738::SingleUsageRule() = default;
+T738::~SingleUsageRule() = default;
+T745::CouponAvailablePeriod() = default;
+T745::~CouponAvailablePeriod() = default;
+T746::NormalCouponList() = default;
+T746::~NormalCouponList() = default;
+T747::DiscountCouponList() = default;
+T747::~DiscountCouponList() = default;
+T748::ExchangeCouponList() = default;
+T748::~ExchangeCouponList() = default;
+T744::SequentialUsageRule() = default;
+T744::~SequentialUsageRule() = default;
+T750::CouponAvailableStoreInfo() = default;
+T750::~CouponAvailableStoreInfo() = default;
+T749::UsageRuleDisplayInfo() = default;
+T749::~UsageRuleDisplayInfo() = default;
+T752::EntranceMiniProgram() = default;
+T752::~EntranceMiniProgram() = default;
+T753::EntranceOfficialAccount() = default;
+T753::~EntranceOfficialAccount() = default;
+T754::EntranceFinder() = default;
+T754::~EntranceFinder() = default;
+T751::CouponDisplayInfo() = default;
+T751::~CouponDisplayInfo() = default;
+T755::NotifyConfig() = default;
+T755::~NotifyConfig() = default;
+T756::SentCountInfo() = default;
+T756::~SentCountInfo() = default;
+T735::Stock() = default;
+T735::~Stock() = default;
 GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::
     GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse() = default;
 GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::
@@ -19872,76 +19987,76 @@ PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest() = default;
-T760::AssociatedOrderInfo() = default;
-T760::~AssociatedOrderInfo() = default;
-T761::AssociatedPayScoreOrderInfo() = default;
-T761::~AssociatedPayScoreOrderInfo() = default;
-T759::SingleUsageDetail() = default;
-T759::~SingleUsageDetail() = default;
-T763::DetailItemList() = default;
-T763::~DetailItemList() = default;
-T762::ProgressiveBundleUsageDetail() = default;
-T762::~ProgressiveBundleUsageDetail() = default;
-T766::NormalCoupon() = default;
-T766::~NormalCoupon() = default;
-T767::DiscountCoupon() = default;
-T767::~DiscountCoupon() = default;
-T765::SingleUsageInfo() = default;
-T765::~SingleUsageInfo() = default;
-T768::SequentialUsageInfo() = default;
-T768::~SequentialUsageInfo() = default;
-T771::ChoiceList() = default;
-T771::~ChoiceList() = default;
-T770::ComboPackageList() = default;
-T770::~ComboPackageList() = default;
-T769::DisplayInfo() = default;
-T769::~DisplayInfo() = default;
-T764::ProductCoupon() = default;
-T764::~ProductCoupon() = default;
-T773::CouponCodeCountInfo() = default;
-T773::~CouponCodeCountInfo() = default;
-T774::StockSendRule() = default;
-T774::~StockSendRule() = default;
-T778::DayPeriodList() = default;
-T778::~DayPeriodList() = default;
-T777::WeeklyAvailablePeriod() = default;
-T777::~WeeklyAvailablePeriod() = default;
-T779::IrregularAvailablePeriodList() = default;
-T779::~IrregularAvailablePeriodList() = default;
-T776::CouponAvailablePeriod() = default;
-T776::~CouponAvailablePeriod() = default;
-T780::ExchangeCoupon() = default;
-T780::~ExchangeCoupon() = default;
-T775::SingleUsageRule() = default;
-T775::~SingleUsageRule() = default;
-T782::CouponAvailablePeriod() = default;
-T782::~CouponAvailablePeriod() = default;
-T783::NormalCouponList() = default;
-T783::~NormalCouponList() = default;
-T784::DiscountCouponList() = default;
-T784::~DiscountCouponList() = default;
-T785::ExchangeCouponList() = default;
-T785::~ExchangeCouponList() = default;
-T781::SequentialUsageRule() = default;
-T781::~SequentialUsageRule() = default;
-T787::CouponAvailableStoreInfo() = default;
-T787::~CouponAvailableStoreInfo() = default;
-T786::UsageRuleDisplayInfo() = default;
-T786::~UsageRuleDisplayInfo() = default;
-T789::EntranceMiniProgram() = default;
-T789::~EntranceMiniProgram() = default;
-T790::EntranceOfficialAccount() = default;
-T790::~EntranceOfficialAccount() = default;
-T791::EntranceFinder() = default;
-T791::~EntranceFinder() = default;
-T788::CouponDisplayInfo() = default;
-T788::~CouponDisplayInfo() = default;
-T792::NotifyConfig() = default;
-T792::~NotifyConfig() = default;
-T793::SentCountInfo() = default;
-T793::~SentCountInfo() = default;
-T772::Stock() = default;
-T772::~Stock() = default;
+T758::AssociatedOrderInfo() = default;
+T758::~AssociatedOrderInfo() = default;
+T759::AssociatedPayScoreOrderInfo() = default;
+T759::~AssociatedPayScoreOrderInfo() = default;
+T757::SingleUsageDetail() = default;
+T757::~SingleUsageDetail() = default;
+T761::DetailItemList() = default;
+T761::~DetailItemList() = default;
+T760::ProgressiveBundleUsageDetail() = default;
+T760::~ProgressiveBundleUsageDetail() = default;
+T764::NormalCoupon() = default;
+T764::~NormalCoupon() = default;
+T765::DiscountCoupon() = default;
+T765::~DiscountCoupon() = default;
+T763::SingleUsageInfo() = default;
+T763::~SingleUsageInfo() = default;
+T766::SequentialUsageInfo() = default;
+T766::~SequentialUsageInfo() = default;
+T769::ChoiceList() = default;
+T769::~ChoiceList() = default;
+T768::ComboPackageList() = default;
+T768::~ComboPackageList() = default;
+T767::DisplayInfo() = default;
+T767::~DisplayInfo() = default;
+T762::ProductCoupon() = default;
+T762::~ProductCoupon() = default;
+T771::CouponCodeCountInfo() = default;
+T771::~CouponCodeCountInfo() = default;
+T772::StockSendRule() = default;
+T772::~StockSendRule() = default;
+T776::DayPeriodList() = default;
+T776::~DayPeriodList() = default;
+T775::WeeklyAvailablePeriod() = default;
+T775::~WeeklyAvailablePeriod() = default;
+T777::IrregularAvailablePeriodList() = default;
+T777::~IrregularAvailablePeriodList() = default;
+T774::CouponAvailablePeriod() = default;
+T774::~CouponAvailablePeriod() = default;
+T778::ExchangeCoupon() = default;
+T778::~ExchangeCoupon() = default;
+T773::SingleUsageRule() = default;
+T773::~SingleUsageRule() = default;
+T780::CouponAvailablePeriod() = default;
+T780::~CouponAvailablePeriod() = default;
+T781::NormalCouponList() = default;
+T781::~NormalCouponList() = default;
+T782::DiscountCouponList() = default;
+T782::~DiscountCouponList() = default;
+T783::ExchangeCouponList() = default;
+T783::~ExchangeCouponList() = default;
+T779::SequentialUsageRule() = default;
+T779::~SequentialUsageRule() = default;
+T785::CouponAvailableStoreInfo() = default;
+T785::~CouponAvailableStoreInfo() = default;
+T784::UsageRuleDisplayInfo() = default;
+T784::~UsageRuleDisplayInfo() = default;
+T787::EntranceMiniProgram() = default;
+T787::~EntranceMiniProgram() = default;
+T788::EntranceOfficialAccount() = default;
+T788::~EntranceOfficialAccount() = default;
+T789::EntranceFinder() = default;
+T789::~EntranceFinder() = default;
+T786::CouponDisplayInfo() = default;
+T786::~CouponDisplayInfo() = default;
+T790::NotifyConfig() = default;
+T790::~NotifyConfig() = default;
+T791::SentCountInfo() = default;
+T791::~SentCountInfo() = default;
+T770::Stock() = default;
+T770::~Stock() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::
@@ -19950,74 +20065,74 @@ PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest() = default;
-T795::AssociatedOrderInfo() = default;
-T795::~AssociatedOrderInfo() = default;
-T794::SingleUsageDetail() = default;
-T794::~SingleUsageDetail() = default;
-T797::DetailItemList() = default;
-T797::~DetailItemList() = default;
-T796::SequentialUsageDetail() = default;
-T796::~SequentialUsageDetail() = default;
-T800::NormalCoupon() = default;
-T800::~NormalCoupon() = default;
-T801::DiscountCoupon() = default;
-T801::~DiscountCoupon() = default;
-T799::SingleUsageInfo() = default;
-T799::~SingleUsageInfo() = default;
-T802::SequentialUsageInfo() = default;
-T802::~SequentialUsageInfo() = default;
-T805::ChoiceList() = default;
-T805::~ChoiceList() = default;
-T804::ComboPackageList() = default;
-T804::~ComboPackageList() = default;
-T803::DisplayInfo() = default;
-T803::~DisplayInfo() = default;
-T798::ProductCoupon() = default;
-T798::~ProductCoupon() = default;
-T807::CouponCodeCountInfo() = default;
-T807::~CouponCodeCountInfo() = default;
-T808::StockSendRule() = default;
-T808::~StockSendRule() = default;
-T812::DayPeriodList() = default;
-T812::~DayPeriodList() = default;
-T811::WeeklyAvailablePeriod() = default;
-T811::~WeeklyAvailablePeriod() = default;
-T813::IrregularAvailablePeriodList() = default;
-T813::~IrregularAvailablePeriodList() = default;
-T810::CouponAvailablePeriod() = default;
-T810::~CouponAvailablePeriod() = default;
-T814::ExchangeCoupon() = default;
-T814::~ExchangeCoupon() = default;
-T809::SingleUsageRule() = default;
-T809::~SingleUsageRule() = default;
-T816::CouponAvailablePeriod() = default;
-T816::~CouponAvailablePeriod() = default;
-T817::NormalCouponList() = default;
-T817::~NormalCouponList() = default;
-T818::DiscountCouponList() = default;
-T818::~DiscountCouponList() = default;
-T819::ExchangeCouponList() = default;
-T819::~ExchangeCouponList() = default;
-T815::SequentialUsageRule() = default;
-T815::~SequentialUsageRule() = default;
-T821::CouponAvailableStoreInfo() = default;
-T821::~CouponAvailableStoreInfo() = default;
-T820::UsageRuleDisplayInfo() = default;
-T820::~UsageRuleDisplayInfo() = default;
-T823::EntranceMiniProgram() = default;
-T823::~EntranceMiniProgram() = default;
-T824::EntranceOfficialAccount() = default;
-T824::~EntranceOfficialAccount() = default;
-T825::EntranceFinder() = default;
-T825::~EntranceFinder() = default;
-T822::CouponDisplayInfo() = default;
-T822::~CouponDisplayInfo() = default;
-T826::NotifyConfig() = default;
-T826::~NotifyConfig() = default;
-T827::SentCountInfo() = default;
-T827::~SentCountInfo() = default;
-T806::Stock() = default;
-T806::~Stock() = default;
+T793::AssociatedOrderInfo() = default;
+T793::~AssociatedOrderInfo() = default;
+T792::SingleUsageDetail() = default;
+T792::~SingleUsageDetail() = default;
+T795::DetailItemList() = default;
+T795::~DetailItemList() = default;
+T794::SequentialUsageDetail() = default;
+T794::~SequentialUsageDetail() = default;
+T798::NormalCoupon() = default;
+T798::~NormalCoupon() = default;
+T799::DiscountCoupon() = default;
+T799::~DiscountCoupon() = default;
+T797::SingleUsageInfo() = default;
+T797::~SingleUsageInfo() = default;
+T800::SequentialUsageInfo() = default;
+T800::~SequentialUsageInfo() = default;
+T803::ChoiceList() = default;
+T803::~ChoiceList() = default;
+T802::ComboPackageList() = default;
+T802::~ComboPackageList() = default;
+T801::DisplayInfo() = default;
+T801::~DisplayInfo() = default;
+T796::ProductCoupon() = default;
+T796::~ProductCoupon() = default;
+T805::CouponCodeCountInfo() = default;
+T805::~CouponCodeCountInfo() = default;
+T806::StockSendRule() = default;
+T806::~StockSendRule() = default;
+T810::DayPeriodList() = default;
+T810::~DayPeriodList() = default;
+T809::WeeklyAvailablePeriod() = default;
+T809::~WeeklyAvailablePeriod() = default;
+T811::IrregularAvailablePeriodList() = default;
+T811::~IrregularAvailablePeriodList() = default;
+T808::CouponAvailablePeriod() = default;
+T808::~CouponAvailablePeriod() = default;
+T812::ExchangeCoupon() = default;
+T812::~ExchangeCoupon() = default;
+T807::SingleUsageRule() = default;
+T807::~SingleUsageRule() = default;
+T814::CouponAvailablePeriod() = default;
+T814::~CouponAvailablePeriod() = default;
+T815::NormalCouponList() = default;
+T815::~NormalCouponList() = default;
+T816::DiscountCouponList() = default;
+T816::~DiscountCouponList() = default;
+T817::ExchangeCouponList() = default;
+T817::~ExchangeCouponList() = default;
+T813::SequentialUsageRule() = default;
+T813::~SequentialUsageRule() = default;
+T819::CouponAvailableStoreInfo() = default;
+T819::~CouponAvailableStoreInfo() = default;
+T818::UsageRuleDisplayInfo() = default;
+T818::~UsageRuleDisplayInfo() = default;
+T821::EntranceMiniProgram() = default;
+T821::~EntranceMiniProgram() = default;
+T822::EntranceOfficialAccount() = default;
+T822::~EntranceOfficialAccount() = default;
+T823::EntranceFinder() = default;
+T823::~EntranceFinder() = default;
+T820::CouponDisplayInfo() = default;
+T820::~CouponDisplayInfo() = default;
+T824::NotifyConfig() = default;
+T824::~NotifyConfig() = default;
+T825::SentCountInfo() = default;
+T825::~SentCountInfo() = default;
+T804::Stock() = default;
+T804::~Stock() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::
@@ -20026,152 +20141,152 @@ PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest() = default;
-T829::AssociatedOrderInfo() = default;
-T829::~AssociatedOrderInfo() = default;
-T828::SingleUsageDetail() = default;
-T828::~SingleUsageDetail() = default;
-T831::DetailItemList() = default;
-T831::~DetailItemList() = default;
-T830::SequentialUsageDetail() = default;
-T830::~SequentialUsageDetail() = default;
-T834::NormalCoupon() = default;
-T834::~NormalCoupon() = default;
-T835::DiscountCoupon() = default;
-T835::~DiscountCoupon() = default;
-T833::SingleUsageInfo() = default;
-T833::~SingleUsageInfo() = default;
-T836::SequentialUsageInfo() = default;
-T836::~SequentialUsageInfo() = default;
-T839::ChoiceList() = default;
-T839::~ChoiceList() = default;
-T838::ComboPackageList() = default;
-T838::~ComboPackageList() = default;
-T837::DisplayInfo() = default;
-T837::~DisplayInfo() = default;
-T832::ProductCoupon() = default;
-T832::~ProductCoupon() = default;
-T841::CouponCodeCountInfo() = default;
-T841::~CouponCodeCountInfo() = default;
-T842::StockSendRule() = default;
-T842::~StockSendRule() = default;
-T846::DayPeriodList() = default;
-T846::~DayPeriodList() = default;
-T845::WeeklyAvailablePeriod() = default;
-T845::~WeeklyAvailablePeriod() = default;
-T847::IrregularAvailablePeriodList() = default;
-T847::~IrregularAvailablePeriodList() = default;
-T844::CouponAvailablePeriod() = default;
-T844::~CouponAvailablePeriod() = default;
-T848::ExchangeCoupon() = default;
-T848::~ExchangeCoupon() = default;
-T843::SingleUsageRule() = default;
-T843::~SingleUsageRule() = default;
-T850::CouponAvailablePeriod() = default;
-T850::~CouponAvailablePeriod() = default;
-T851::NormalCouponList() = default;
-T851::~NormalCouponList() = default;
-T852::DiscountCouponList() = default;
-T852::~DiscountCouponList() = default;
-T853::ExchangeCouponList() = default;
-T853::~ExchangeCouponList() = default;
-T849::SequentialUsageRule() = default;
-T849::~SequentialUsageRule() = default;
-T855::CouponAvailableStoreInfo() = default;
-T855::~CouponAvailableStoreInfo() = default;
-T854::UsageRuleDisplayInfo() = default;
-T854::~UsageRuleDisplayInfo() = default;
-T857::EntranceMiniProgram() = default;
-T857::~EntranceMiniProgram() = default;
-T858::EntranceOfficialAccount() = default;
-T858::~EntranceOfficialAccount() = default;
-T859::EntranceFinder() = default;
-T859::~EntranceFinder() = default;
-T856::CouponDisplayInfo() = default;
-T856::~CouponDisplayInfo() = default;
-T860::NotifyConfig() = default;
-T860::~NotifyConfig() = default;
-T861::SentCountInfo() = default;
-T861::~SentCountInfo() = default;
-T840::Stock() = default;
-T840::~Stock() = default;
+T827::AssociatedOrderInfo() = default;
+T827::~AssociatedOrderInfo() = default;
+T826::SingleUsageDetail() = default;
+T826::~SingleUsageDetail() = default;
+T829::DetailItemList() = default;
+T829::~DetailItemList() = default;
+T828::SequentialUsageDetail() = default;
+T828::~SequentialUsageDetail() = default;
+T832::NormalCoupon() = default;
+T832::~NormalCoupon() = default;
+T833::DiscountCoupon() = default;
+T833::~DiscountCoupon() = default;
+T831::SingleUsageInfo() = default;
+T831::~SingleUsageInfo() = default;
+T834::SequentialUsageInfo() = default;
+T834::~SequentialUsageInfo() = default;
+T837::ChoiceList() = default;
+T837::~ChoiceList() = default;
+T836::ComboPackageList() = default;
+T836::~ComboPackageList() = default;
+T835::DisplayInfo() = default;
+T835::~DisplayInfo() = default;
+T830::ProductCoupon() = default;
+T830::~ProductCoupon() = default;
+T839::CouponCodeCountInfo() = default;
+T839::~CouponCodeCountInfo() = default;
+T840::StockSendRule() = default;
+T840::~StockSendRule() = default;
+T844::DayPeriodList() = default;
+T844::~DayPeriodList() = default;
+T843::WeeklyAvailablePeriod() = default;
+T843::~WeeklyAvailablePeriod() = default;
+T845::IrregularAvailablePeriodList() = default;
+T845::~IrregularAvailablePeriodList() = default;
+T842::CouponAvailablePeriod() = default;
+T842::~CouponAvailablePeriod() = default;
+T846::ExchangeCoupon() = default;
+T846::~ExchangeCoupon() = default;
+T841::SingleUsageRule() = default;
+T841::~SingleUsageRule() = default;
+T848::CouponAvailablePeriod() = default;
+T848::~CouponAvailablePeriod() = default;
+T849::NormalCouponList() = default;
+T849::~NormalCouponList() = default;
+T850::DiscountCouponList() = default;
+T850::~DiscountCouponList() = default;
+T851::ExchangeCouponList() = default;
+T851::~ExchangeCouponList() = default;
+T847::SequentialUsageRule() = default;
+T847::~SequentialUsageRule() = default;
+T853::CouponAvailableStoreInfo() = default;
+T853::~CouponAvailableStoreInfo() = default;
+T852::UsageRuleDisplayInfo() = default;
+T852::~UsageRuleDisplayInfo() = default;
+T855::EntranceMiniProgram() = default;
+T855::~EntranceMiniProgram() = default;
+T856::EntranceOfficialAccount() = default;
+T856::~EntranceOfficialAccount() = default;
+T857::EntranceFinder() = default;
+T857::~EntranceFinder() = default;
+T854::CouponDisplayInfo() = default;
+T854::~CouponDisplayInfo() = default;
+T858::NotifyConfig() = default;
+T858::~NotifyConfig() = default;
+T859::SentCountInfo() = default;
+T859::~SentCountInfo() = default;
+T838::Stock() = default;
+T838::~Stock() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::
     ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse() = default;
-T862::AssociatedOrderInfo() = default;
-T862::~AssociatedOrderInfo() = default;
-T863::AssociatedPayScoreOrderInfo() = default;
-T863::~AssociatedPayScoreOrderInfo() = default;
+T860::AssociatedOrderInfo() = default;
+T860::~AssociatedOrderInfo() = default;
+T861::AssociatedPayScoreOrderInfo() = default;
+T861::~AssociatedPayScoreOrderInfo() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest() = default;
-T864::SingleUsageDetail() = default;
-T864::~SingleUsageDetail() = default;
-T866::DetailItemList() = default;
-T866::~DetailItemList() = default;
-T865::SequentialUsageDetail() = default;
-T865::~SequentialUsageDetail() = default;
-T869::NormalCoupon() = default;
-T869::~NormalCoupon() = default;
-T870::DiscountCoupon() = default;
-T870::~DiscountCoupon() = default;
-T868::SingleUsageInfo() = default;
-T868::~SingleUsageInfo() = default;
-T871::SequentialUsageInfo() = default;
-T871::~SequentialUsageInfo() = default;
-T874::ChoiceList() = default;
-T874::~ChoiceList() = default;
-T873::ComboPackageList() = default;
-T873::~ComboPackageList() = default;
-T872::DisplayInfo() = default;
-T872::~DisplayInfo() = default;
-T867::ProductCoupon() = default;
-T867::~ProductCoupon() = default;
-T876::CouponCodeCountInfo() = default;
-T876::~CouponCodeCountInfo() = default;
-T877::StockSendRule() = default;
-T877::~StockSendRule() = default;
-T881::DayPeriodList() = default;
-T881::~DayPeriodList() = default;
-T880::WeeklyAvailablePeriod() = default;
-T880::~WeeklyAvailablePeriod() = default;
-T882::IrregularAvailablePeriodList() = default;
-T882::~IrregularAvailablePeriodList() = default;
-T879::CouponAvailablePeriod() = default;
-T879::~CouponAvailablePeriod() = default;
-T883::ExchangeCoupon() = default;
-T883::~ExchangeCoupon() = default;
-T878::SingleUsageRule() = default;
-T878::~SingleUsageRule() = default;
-T885::CouponAvailablePeriod() = default;
-T885::~CouponAvailablePeriod() = default;
-T886::NormalCouponList() = default;
-T886::~NormalCouponList() = default;
-T887::DiscountCouponList() = default;
-T887::~DiscountCouponList() = default;
-T888::ExchangeCouponList() = default;
-T888::~ExchangeCouponList() = default;
-T884::SequentialUsageRule() = default;
-T884::~SequentialUsageRule() = default;
-T890::CouponAvailableStoreInfo() = default;
-T890::~CouponAvailableStoreInfo() = default;
-T889::UsageRuleDisplayInfo() = default;
-T889::~UsageRuleDisplayInfo() = default;
-T892::EntranceMiniProgram() = default;
-T892::~EntranceMiniProgram() = default;
-T893::EntranceOfficialAccount() = default;
-T893::~EntranceOfficialAccount() = default;
-T894::EntranceFinder() = default;
-T894::~EntranceFinder() = default;
-T891::CouponDisplayInfo() = default;
-T891::~CouponDisplayInfo() = default;
-T895::NotifyConfig() = default;
-T895::~NotifyConfig() = default;
-T896::SentCountInfo() = default;
-T896::~SentCountInfo() = default;
-T875::Stock() = default;
-T875::~Stock() = default;
+T862::SingleUsageDetail() = default;
+T862::~SingleUsageDetail() = default;
+T864::DetailItemList() = default;
+T864::~DetailItemList() = default;
+T863::SequentialUsageDetail() = default;
+T863::~SequentialUsageDetail() = default;
+T867::NormalCoupon() = default;
+T867::~NormalCoupon() = default;
+T868::DiscountCoupon() = default;
+T868::~DiscountCoupon() = default;
+T866::SingleUsageInfo() = default;
+T866::~SingleUsageInfo() = default;
+T869::SequentialUsageInfo() = default;
+T869::~SequentialUsageInfo() = default;
+T872::ChoiceList() = default;
+T872::~ChoiceList() = default;
+T871::ComboPackageList() = default;
+T871::~ComboPackageList() = default;
+T870::DisplayInfo() = default;
+T870::~DisplayInfo() = default;
+T865::ProductCoupon() = default;
+T865::~ProductCoupon() = default;
+T874::CouponCodeCountInfo() = default;
+T874::~CouponCodeCountInfo() = default;
+T875::StockSendRule() = default;
+T875::~StockSendRule() = default;
+T879::DayPeriodList() = default;
+T879::~DayPeriodList() = default;
+T878::WeeklyAvailablePeriod() = default;
+T878::~WeeklyAvailablePeriod() = default;
+T880::IrregularAvailablePeriodList() = default;
+T880::~IrregularAvailablePeriodList() = default;
+T877::CouponAvailablePeriod() = default;
+T877::~CouponAvailablePeriod() = default;
+T881::ExchangeCoupon() = default;
+T881::~ExchangeCoupon() = default;
+T876::SingleUsageRule() = default;
+T876::~SingleUsageRule() = default;
+T883::CouponAvailablePeriod() = default;
+T883::~CouponAvailablePeriod() = default;
+T884::NormalCouponList() = default;
+T884::~NormalCouponList() = default;
+T885::DiscountCouponList() = default;
+T885::~DiscountCouponList() = default;
+T886::ExchangeCouponList() = default;
+T886::~ExchangeCouponList() = default;
+T882::SequentialUsageRule() = default;
+T882::~SequentialUsageRule() = default;
+T888::CouponAvailableStoreInfo() = default;
+T888::~CouponAvailableStoreInfo() = default;
+T887::UsageRuleDisplayInfo() = default;
+T887::~UsageRuleDisplayInfo() = default;
+T890::EntranceMiniProgram() = default;
+T890::~EntranceMiniProgram() = default;
+T891::EntranceOfficialAccount() = default;
+T891::~EntranceOfficialAccount() = default;
+T892::EntranceFinder() = default;
+T892::~EntranceFinder() = default;
+T889::CouponDisplayInfo() = default;
+T889::~CouponDisplayInfo() = default;
+T893::NotifyConfig() = default;
+T893::~NotifyConfig() = default;
+T894::SentCountInfo() = default;
+T894::~SentCountInfo() = default;
+T873::Stock() = default;
+T873::~Stock() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::
@@ -20192,92 +20307,90 @@ PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse::
     PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse() = default;
 PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse::
     ~PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse() = default;
-T897::Partner() = default;
-T897::~Partner() = default;
-T898::AuthorizedData() = default;
-T898::~AuthorizedData() = default;
+T895::Partner() = default;
+T895::~Partner() = default;
+T896::AuthorizedData() = default;
+T896::~AuthorizedData() = default;
 GetPartnershipsRequest::GetPartnershipsRequest() = default;
 GetPartnershipsRequest::~GetPartnershipsRequest() = default;
+T898::Partner() = default;
+T898::~Partner() = default;
+T899::AuthorizedData() = default;
+T899::~AuthorizedData() = default;
+T897::Data() = default;
+T897::~Data() = default;
+GetPartnershipsResponse::GetPartnershipsResponse() = default;
+GetPartnershipsResponse::~GetPartnershipsResponse() = default;
 T900::Partner() = default;
 T900::~Partner() = default;
 T901::AuthorizedData() = default;
 T901::~AuthorizedData() = default;
-T899::Data() = default;
-T899::~Data() = default;
-GetPartnershipsResponse::GetPartnershipsResponse() = default;
-GetPartnershipsResponse::~GetPartnershipsResponse() = default;
+PostPartnershipsBuildRequest::PostPartnershipsBuildRequest() = default;
+PostPartnershipsBuildRequest::~PostPartnershipsBuildRequest() = default;
 T902::Partner() = default;
 T902::~Partner() = default;
 T903::AuthorizedData() = default;
 T903::~AuthorizedData() = default;
-PostPartnershipsBuildRequest::PostPartnershipsBuildRequest() = default;
-PostPartnershipsBuildRequest::~PostPartnershipsBuildRequest() = default;
+PostPartnershipsBuildResponse::PostPartnershipsBuildResponse() = default;
+PostPartnershipsBuildResponse::~PostPartnershipsBuildResponse() = default;
 T904::Partner() = default;
 T904::~Partner() = default;
 T905::AuthorizedData() = default;
 T905::~AuthorizedData() = default;
-PostPartnershipsBuildResponse::PostPartnershipsBuildResponse() = default;
-PostPartnershipsBuildResponse::~PostPartnershipsBuildResponse() = default;
-T906::Partner() = default;
-T906::~Partner() = default;
-T907::AuthorizedData() = default;
-T907::~AuthorizedData() = default;
 PostPartnershipsTerminateRequest::PostPartnershipsTerminateRequest() = default;
 PostPartnershipsTerminateRequest::~PostPartnershipsTerminateRequest() = default;
 PostPartnershipsTerminateResponse::PostPartnershipsTerminateResponse() = default;
 PostPartnershipsTerminateResponse::~PostPartnershipsTerminateResponse() = default;
 GetPaygiftactivityActivitiesRequest::GetPaygiftactivityActivitiesRequest() = default;
 GetPaygiftactivityActivitiesRequest::~GetPaygiftactivityActivitiesRequest() = default;
-T911::AvailableTime() = default;
-T911::~AvailableTime() = default;
-T912::AvailableDayTime() = default;
-T912::~AvailableDayTime() = default;
-T910::AvailablePeriods() = default;
-T910::~AvailablePeriods() = default;
-T909::ActivityBaseInfo() = default;
-T909::~ActivityBaseInfo() = default;
-T915::PaymentMethodInformation() = default;
-T915::~PaymentMethodInformation() = default;
-T914::PaymentMode() = default;
-T914::~PaymentMode() = default;
-T913::AdvancedSetting() = default;
-T913::~AdvancedSetting() = default;
-T918::AwardList() = default;
-T918::~AwardList() = default;
-T917::FullSendRule() = default;
-T917::~FullSendRule() = default;
-T919::StepSendRule() = default;
-T919::~StepSendRule() = default;
-T916::AwardSendRule() = default;
-T916::~AwardSendRule() = default;
-T908::Data() = default;
-T908::~Data() = default;
+T909::AvailableTime() = default;
+T909::~AvailableTime() = default;
+T910::AvailableDayTime() = default;
+T910::~AvailableDayTime() = default;
+T908::AvailablePeriods() = default;
+T908::~AvailablePeriods() = default;
+T907::ActivityBaseInfo() = default;
+T907::~ActivityBaseInfo() = default;
+T912::PaymentMode() = default;
+T912::~PaymentMode() = default;
+T913::PaymentMethodInformation() = default;
+T913::~PaymentMethodInformation() = default;
+T911::AdvancedSetting() = default;
+T911::~AdvancedSetting() = default;
+T916::AwardList() = default;
+T916::~AwardList() = default;
+T915::FullSendRule() = default;
+T915::~FullSendRule() = default;
+T914::AwardSendRule() = default;
+T914::~AwardSendRule() = default;
+T906::Data() = default;
+T906::~Data() = default;
 GetPaygiftactivityActivitiesResponse::GetPaygiftactivityActivitiesResponse() = default;
 GetPaygiftactivityActivitiesResponse::~GetPaygiftactivityActivitiesResponse() = default;
 GetPaygiftactivityActivitiesByActivityIdRequest::GetPaygiftactivityActivitiesByActivityIdRequest() =
     default;
 GetPaygiftactivityActivitiesByActivityIdRequest::
     ~GetPaygiftactivityActivitiesByActivityIdRequest() = default;
-T922::AvailableTime() = default;
-T922::~AvailableTime() = default;
-T923::AvailableDayTime() = default;
-T923::~AvailableDayTime() = default;
-T921::AvailablePeriods() = default;
-T921::~AvailablePeriods() = default;
-T920::ActivityBaseInfo() = default;
-T920::~ActivityBaseInfo() = default;
-T926::PaymentMethodInformation() = default;
-T926::~PaymentMethodInformation() = default;
-T925::PaymentMode() = default;
-T925::~PaymentMode() = default;
-T924::AdvancedSetting() = default;
-T924::~AdvancedSetting() = default;
-T929::AwardList() = default;
-T929::~AwardList() = default;
-T928::FullSendRule() = default;
-T928::~FullSendRule() = default;
-T927::AwardSendRule() = default;
-T927::~AwardSendRule() = default;
+T919::AvailableTime() = default;
+T919::~AvailableTime() = default;
+T920::AvailableDayTime() = default;
+T920::~AvailableDayTime() = default;
+T918::AvailablePeriods() = default;
+T918::~AvailablePeriods() = default;
+T917::ActivityBaseInfo() = default;
+T917::~ActivityBaseInfo() = default;
+T922::PaymentMode() = default;
+T922::~PaymentMode() = default;
+T923::PaymentMethodInformation() = default;
+T923::~PaymentMethodInformation() = default;
+T921::AdvancedSetting() = default;
+T921::~AdvancedSetting() = default;
+T926::AwardList() = default;
+T926::~AwardList() = default;
+T925::FullSendRule() = default;
+T925::~FullSendRule() = default;
+T924::AwardSendRule() = default;
+T924::~AwardSendRule() = default;
 GetPaygiftactivityActivitiesByActivityIdResponse::
     GetPaygiftactivityActivitiesByActivityIdResponse() = default;
 GetPaygiftactivityActivitiesByActivityIdResponse::
@@ -20286,8 +20399,8 @@ GetPaygiftactivityActivitiesByActivityIdGoodsRequest::
     GetPaygiftactivityActivitiesByActivityIdGoodsRequest() = default;
 GetPaygiftactivityActivitiesByActivityIdGoodsRequest::
     ~GetPaygiftactivityActivitiesByActivityIdGoodsRequest() = default;
-T930::Data() = default;
-T930::~Data() = default;
+T927::Data() = default;
+T927::~Data() = default;
 GetPaygiftactivityActivitiesByActivityIdGoodsResponse::
     GetPaygiftactivityActivitiesByActivityIdGoodsResponse() = default;
 GetPaygiftactivityActivitiesByActivityIdGoodsResponse::
@@ -20296,8 +20409,8 @@ GetPaygiftactivityActivitiesByActivityIdMerchantsRequest::
     GetPaygiftactivityActivitiesByActivityIdMerchantsRequest() = default;
 GetPaygiftactivityActivitiesByActivityIdMerchantsRequest::
     ~GetPaygiftactivityActivitiesByActivityIdMerchantsRequest() = default;
-T931::Data() = default;
-T931::~Data() = default;
+T928::Data() = default;
+T928::~Data() = default;
 GetPaygiftactivityActivitiesByActivityIdMerchantsResponse::
     GetPaygiftactivityActivitiesByActivityIdMerchantsResponse() = default;
 GetPaygiftactivityActivitiesByActivityIdMerchantsResponse::
@@ -20306,8 +20419,8 @@ PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest::
     PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest() = default;
 PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest::
     ~PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest() = default;
-T932::InvalidMerchantIdList() = default;
-T932::~InvalidMerchantIdList() = default;
+T929::InvalidMerchantIdList() = default;
+T929::~InvalidMerchantIdList() = default;
 PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse::
     PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse() = default;
 PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse::
@@ -20328,24 +20441,26 @@ PostPaygiftactivityActivitiesByActivityIdTerminateResponse::
     PostPaygiftactivityActivitiesByActivityIdTerminateResponse() = default;
 PostPaygiftactivityActivitiesByActivityIdTerminateResponse::
     ~PostPaygiftactivityActivitiesByActivityIdTerminateResponse() = default;
-T935::AvailableTime() = default;
-T935::~AvailableTime() = default;
-T936::AvailableDayTime() = default;
-T936::~AvailableDayTime() = default;
-T934::AvailablePeriods() = default;
-T934::~AvailablePeriods() = default;
-T933::ActivityBaseInfo() = default;
-T933::~ActivityBaseInfo() = default;
-T939::PaymentMethodInformation() = default;
-T939::~PaymentMethodInformation() = default;
-T938::PaymentMode() = default;
-T938::~PaymentMode() = default;
-T937::AdvancedSetting() = default;
-T937::~AdvancedSetting() = default;
-T941::AwardList() = default;
-T941::~AwardList() = default;
-T940::AwardSendRule() = default;
-T940::~AwardSendRule() = default;
+T932::AvailableTime() = default;
+T932::~AvailableTime() = default;
+T933::AvailableDayTime() = default;
+T933::~AvailableDayTime() = default;
+T931::AvailablePeriods() = default;
+T931::~AvailablePeriods() = default;
+T930::ActivityBaseInfo() = default;
+T930::~ActivityBaseInfo() = default;
+T936::PaymentMethodInformation() = default;
+T936::~PaymentMethodInformation() = default;
+T935::PaymentMode() = default;
+T935::~PaymentMode() = default;
+T937::PaymentMethodInformation() = default;
+T937::~PaymentMethodInformation() = default;
+T934::AdvancedSetting() = default;
+T934::~AdvancedSetting() = default;
+T939::AwardList() = default;
+T939::~AwardList() = default;
+T938::AwardSendRule() = default;
+T938::~AwardSendRule() = default;
 PostPaygiftactivityUniqueThresholdActivityRequest::
     PostPaygiftactivityUniqueThresholdActivityRequest() = default;
 PostPaygiftactivityUniqueThresholdActivityRequest::
@@ -20354,68 +20469,68 @@ PostPaygiftactivityUniqueThresholdActivityResponse::
     PostPaygiftactivityUniqueThresholdActivityResponse() = default;
 PostPaygiftactivityUniqueThresholdActivityResponse::
     ~PostPaygiftactivityUniqueThresholdActivityResponse() = default;
-T942::JumpLink() = default;
-T942::~JumpLink() = default;
+T940::JumpLink() = default;
+T940::~JumpLink() = default;
 PostShoppingReceiptCustomentrancesRequest::PostShoppingReceiptCustomentrancesRequest() = default;
 PostShoppingReceiptCustomentrancesRequest::~PostShoppingReceiptCustomentrancesRequest() = default;
-T943::JumpLink() = default;
-T943::~JumpLink() = default;
+T941::JumpLink() = default;
+T941::~JumpLink() = default;
 PostShoppingReceiptCustomentrancesResponse::PostShoppingReceiptCustomentrancesResponse() = default;
 PostShoppingReceiptCustomentrancesResponse::~PostShoppingReceiptCustomentrancesResponse() = default;
 GetShoppingReceiptCustomentrancesByBrandIdRequest::
     GetShoppingReceiptCustomentrancesByBrandIdRequest() = default;
 GetShoppingReceiptCustomentrancesByBrandIdRequest::
     ~GetShoppingReceiptCustomentrancesByBrandIdRequest() = default;
-T944::JumpLink() = default;
-T944::~JumpLink() = default;
+T942::JumpLink() = default;
+T942::~JumpLink() = default;
 GetShoppingReceiptCustomentrancesByBrandIdResponse::
     GetShoppingReceiptCustomentrancesByBrandIdResponse() = default;
 GetShoppingReceiptCustomentrancesByBrandIdResponse::
     ~GetShoppingReceiptCustomentrancesByBrandIdResponse() = default;
-T945::JumpLink() = default;
-T945::~JumpLink() = default;
+T943::JumpLink() = default;
+T943::~JumpLink() = default;
 PatchShoppingReceiptCustomentrancesByBrandIdRequest::
     PatchShoppingReceiptCustomentrancesByBrandIdRequest() = default;
 PatchShoppingReceiptCustomentrancesByBrandIdRequest::
     ~PatchShoppingReceiptCustomentrancesByBrandIdRequest() = default;
-T946::JumpLink() = default;
-T946::~JumpLink() = default;
+T944::JumpLink() = default;
+T944::~JumpLink() = default;
 PatchShoppingReceiptCustomentrancesByBrandIdResponse::
     PatchShoppingReceiptCustomentrancesByBrandIdResponse() = default;
 PatchShoppingReceiptCustomentrancesByBrandIdResponse::
     ~PatchShoppingReceiptCustomentrancesByBrandIdResponse() = default;
-T947::JumpInfo() = default;
-T947::~JumpInfo() = default;
+T945::JumpInfo() = default;
+T945::~JumpInfo() = default;
 PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest::
     PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest() = default;
 PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest::
     ~PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest() = default;
-T949::JumpInfo() = default;
-T949::~JumpInfo() = default;
-T948::MerchantJumpInfo() = default;
-T948::~MerchantJumpInfo() = default;
+T947::JumpInfo() = default;
+T947::~JumpInfo() = default;
+T946::MerchantJumpInfo() = default;
+T946::~MerchantJumpInfo() = default;
 PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse::
     PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse() = default;
 PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse::
     ~PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse() = default;
-T951::MerchantContactInformation() = default;
-T951::~MerchantContactInformation() = default;
-T950::Meta() = default;
-T950::~Meta() = default;
+T949::MerchantContactInformation() = default;
+T949::~MerchantContactInformation() = default;
+T948::Meta() = default;
+T948::~Meta() = default;
 PostShoppingReceiptShoppingreceiptsRequest::PostShoppingReceiptShoppingreceiptsRequest() = default;
 PostShoppingReceiptShoppingreceiptsRequest::~PostShoppingReceiptShoppingreceiptsRequest() = default;
-T953::MerchantContactInformation() = default;
-T953::~MerchantContactInformation() = default;
-T952::Receipt() = default;
-T952::~Receipt() = default;
+T951::MerchantContactInformation() = default;
+T951::~MerchantContactInformation() = default;
+T950::Receipt() = default;
+T950::~Receipt() = default;
 PostShoppingReceiptShoppingreceiptsResponse::PostShoppingReceiptShoppingreceiptsResponse() =
     default;
 PostShoppingReceiptShoppingreceiptsResponse::~PostShoppingReceiptShoppingreceiptsResponse() =
     default;
 GetWeeklyDiscountActivitiesRequest::GetWeeklyDiscountActivitiesRequest() = default;
 GetWeeklyDiscountActivitiesRequest::~GetWeeklyDiscountActivitiesRequest() = default;
-T954::Data() = default;
-T954::~Data() = default;
+T952::Data() = default;
+T952::~Data() = default;
 GetWeeklyDiscountActivitiesResponse::GetWeeklyDiscountActivitiesResponse() = default;
 GetWeeklyDiscountActivitiesResponse::~GetWeeklyDiscountActivitiesResponse() = default;
 GetWeeklyDiscountActivitiesByActivityIdRequest::GetWeeklyDiscountActivitiesByActivityIdRequest() =
@@ -20438,8 +20553,8 @@ GetWithdrawFavorUsersByOpenidCouponsRequest::GetWithdrawFavorUsersByOpenidCoupon
     default;
 GetWithdrawFavorUsersByOpenidCouponsRequest::~GetWithdrawFavorUsersByOpenidCouponsRequest() =
     default;
-T955::Data() = default;
-T955::~Data() = default;
+T953::Data() = default;
+T953::~Data() = default;
 GetWithdrawFavorUsersByOpenidCouponsResponse::GetWithdrawFavorUsersByOpenidCouponsResponse() =
     default;
 GetWithdrawFavorUsersByOpenidCouponsResponse::~GetWithdrawFavorUsersByOpenidCouponsResponse() =
@@ -20457,185 +20572,212 @@ const EnumTable& EnumTableOf(GetBankFavorUsersByOpenidCouponsByCouponIdResponse:
   return kEnum0;
 }
 const EnumTable& EnumTableOf(GetBankPackagesByPackageIdTasksRequest::Status_) { return kEnum1; }
+const EnumTable& EnumTableOf(PostBankPackagesByPackageIdTasksResponse::Status_) { return kEnum1; }
 const EnumTable& EnumTableOf(PostBusifavorProductCouponsSendRequest::CouponType) { return kEnum2; }
 const EnumTable& EnumTableOf(PostBusifavorStocksRequest::StockType) { return kEnum3; }
-const EnumTable& EnumTableOf(T4::UseMethod) { return kEnum4; }
-const EnumTable& EnumTableOf(T13::CodeDisplayMode) { return kEnum5; }
-const EnumTable& EnumTableOf(T15::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T5::UseMethod) { return kEnum4; }
+const EnumTable& EnumTableOf(T14::CodeDisplayMode) { return kEnum5; }
+const EnumTable& EnumTableOf(T16::BackgroundColor) { return kEnum6; }
 const EnumTable& EnumTableOf(PostBusifavorStocksRequest::CouponCodeMode) { return kEnum7; }
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::StockType) { return kEnum3; }
-const EnumTable& EnumTableOf(T18::UseMethod) { return kEnum4; }
-const EnumTable& EnumTableOf(T27::CodeDisplayMode) { return kEnum5; }
-const EnumTable& EnumTableOf(T29::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T19::UseMethod) { return kEnum4; }
+const EnumTable& EnumTableOf(T28::CodeDisplayMode) { return kEnum5; }
+const EnumTable& EnumTableOf(T30::BackgroundColor) { return kEnum6; }
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::StockState) { return kEnum8; }
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::CouponCodeMode) { return kEnum7; }
-const EnumTable& EnumTableOf(T34::CodeDisplayMode) { return kEnum5; }
-const EnumTable& EnumTableOf(T36::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T38::UseMethod) { return kEnum4; }
+const EnumTable& EnumTableOf(T35::CodeDisplayMode) { return kEnum5; }
+const EnumTable& EnumTableOf(T37::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T39::UseMethod) { return kEnum4; }
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdCouponcodesRequest::Status_) {
   return kEnum9;
 }
-const EnumTable& EnumTableOf(T44::StockType) { return kEnum3; }
-const EnumTable& EnumTableOf(T45::UseMethod) { return kEnum4; }
-const EnumTable& EnumTableOf(T53::CodeDisplayMode) { return kEnum5; }
-const EnumTable& EnumTableOf(T55::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(GetBusifavorUsersByOpenidCouponsRequest::CouponState) {
-  return kEnum9;
+const EnumTable& EnumTableOf(T42::CodeStatus) { return kEnum9; }
+const EnumTable& EnumTableOf(T44::CodeStatus) { return kEnum9; }
+const EnumTable& EnumTableOf(T45::StockType) { return kEnum3; }
+const EnumTable& EnumTableOf(T45::CouponState) { return kEnum10; }
+const EnumTable& EnumTableOf(T46::UseMethod) { return kEnum4; }
+const EnumTable& EnumTableOf(T54::CodeDisplayMode) { return kEnum5; }
+const EnumTable& EnumTableOf(T56::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T58::Status_) { return kEnum11; }
+const EnumTable& EnumTableOf(T58::FailReason) { return kEnum12; }
+const EnumTable& EnumTableOf(PostBusifavorSubsidyPayReceiptsResponse::Status_) { return kEnum11; }
+const EnumTable& EnumTableOf(PostBusifavorSubsidyPayReceiptsResponse::FailReason) {
+  return kEnum12;
 }
-const EnumTable& EnumTableOf(T58::StockType) { return kEnum3; }
-const EnumTable& EnumTableOf(T59::UseMethod) { return kEnum10; }
-const EnumTable& EnumTableOf(T67::CodeDisplayMode) { return kEnum11; }
-const EnumTable& EnumTableOf(T69::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdResponse::Status_) {
+  return kEnum11;
+}
+const EnumTable& EnumTableOf(GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdResponse::FailReason) {
+  return kEnum12;
+}
+const EnumTable& EnumTableOf(PostBusifavorSubsidyReturnReceiptsResponse::Status_) {
+  return kEnum13;
+}
+const EnumTable& EnumTableOf(PostBusifavorSubsidyReturnReceiptsResponse::FailReason) {
+  return kEnum14;
+}
+const EnumTable& EnumTableOf(
+    GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse::Status_) {
+  return kEnum13;
+}
+const EnumTable& EnumTableOf(
+    GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse::FailReason) {
+  return kEnum14;
+}
+const EnumTable& EnumTableOf(GetBusifavorUsersByOpenidCouponsRequest::CouponState) {
+  return kEnum10;
+}
+const EnumTable& EnumTableOf(T59::StockType) { return kEnum3; }
+const EnumTable& EnumTableOf(T60::UseMethod) { return kEnum15; }
+const EnumTable& EnumTableOf(T68::CodeDisplayMode) { return kEnum16; }
+const EnumTable& EnumTableOf(T70::BackgroundColor) { return kEnum6; }
 const EnumTable& EnumTableOf(
     GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::StockType) {
   return kEnum3;
 }
-const EnumTable& EnumTableOf(T71::UseMethod) { return kEnum10; }
-const EnumTable& EnumTableOf(T79::CodeDisplayMode) { return kEnum11; }
-const EnumTable& EnumTableOf(T81::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T72::UseMethod) { return kEnum15; }
+const EnumTable& EnumTableOf(T80::CodeDisplayMode) { return kEnum16; }
+const EnumTable& EnumTableOf(T82::BackgroundColor) { return kEnum6; }
 const EnumTable& EnumTableOf(
     GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CouponState) {
-  return kEnum12;
-}
-const EnumTable& EnumTableOf(PostFavorCouponStocksRequest::StockType) { return kEnum13; }
-const EnumTable& EnumTableOf(T84::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T84::JumpTarget) { return kEnum14; }
-const EnumTable& EnumTableOf(T85::TradeType) { return kEnum15; }
-const EnumTable& EnumTableOf(GetFavorStocksRequest::Status_) { return kEnum16; }
-const EnumTable& EnumTableOf(T93::StockType) { return kEnum13; }
-const EnumTable& EnumTableOf(T93::BusinessType) { return kEnum17; }
-const EnumTable& EnumTableOf(GetFavorStocksByStockIdResponse::StockType) { return kEnum13; }
-const EnumTable& EnumTableOf(GetFavorStocksByStockIdResponse::Status_) { return kEnum16; }
-const EnumTable& EnumTableOf(GetFavorStocksByStockIdResponse::BusinessType) { return kEnum17; }
-const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsRequest::Status_) { return kEnum18; }
-const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsRequest::BusinessType) { return kEnum17; }
-const EnumTable& EnumTableOf(T100::Status_) { return kEnum19; }
-const EnumTable& EnumTableOf(T100::CouponType) { return kEnum20; }
-const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsByCouponIdResponse::Status_) {
-  return kEnum19;
-}
-const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsByCouponIdResponse::CouponType) {
-  return kEnum20;
-}
-const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsByCouponIdResponse::BusinessType) {
   return kEnum17;
 }
+const EnumTable& EnumTableOf(PostFavorCouponStocksRequest::StockType) { return kEnum18; }
+const EnumTable& EnumTableOf(T85::BackgroundColor) { return kEnum19; }
+const EnumTable& EnumTableOf(T85::JumpTarget) { return kEnum20; }
+const EnumTable& EnumTableOf(T86::TradeType) { return kEnum21; }
+const EnumTable& EnumTableOf(GetFavorStocksRequest::Status_) { return kEnum22; }
+const EnumTable& EnumTableOf(T95::TradeType) { return kEnum21; }
+const EnumTable& EnumTableOf(T94::StockType) { return kEnum18; }
+const EnumTable& EnumTableOf(T98::TradeType) { return kEnum21; }
+const EnumTable& EnumTableOf(GetFavorStocksByStockIdResponse::StockType) { return kEnum18; }
+const EnumTable& EnumTableOf(GetFavorStocksByStockIdResponse::Status_) { return kEnum22; }
+const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsRequest::Status_) { return kEnum23; }
+const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsRequest::BusinessType) { return kEnum24; }
+const EnumTable& EnumTableOf(T101::Status_) { return kEnum25; }
+const EnumTable& EnumTableOf(T101::CouponType) { return kEnum26; }
+const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsByCouponIdResponse::Status_) {
+  return kEnum25;
+}
+const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsByCouponIdResponse::CouponType) {
+  return kEnum26;
+}
 const EnumTable& EnumTableOf(GetMembercardActivityActivitiesRequest::ActivityType) {
-  return kEnum21;
+  return kEnum27;
 }
 const EnumTable& EnumTableOf(GetMembercardActivityActivitiesRequest::ActivityStatus) {
-  return kEnum22;
+  return kEnum28;
 }
 const EnumTable& EnumTableOf(PostMembercardActivityActivitiesRequest::ActivityType) {
-  return kEnum21;
+  return kEnum27;
 }
-const EnumTable& EnumTableOf(T184::Name) { return kEnum23; }
-const EnumTable& EnumTableOf(T186::Status_) { return kEnum24; }
-const EnumTable& EnumTableOf(T186::CodeType) { return kEnum25; }
-const EnumTable& EnumTableOf(T188::Type) { return kEnum26; }
-const EnumTable& EnumTableOf(T186::CodeMode) { return kEnum27; }
-const EnumTable& EnumTableOf(T190::CommonFieldList) { return kEnum23; }
-const EnumTable& EnumTableOf(T191::Type) { return kEnum28; }
-const EnumTable& EnumTableOf(PostMembercardOpenCardsRequest::CodeType) { return kEnum25; }
-const EnumTable& EnumTableOf(T194::Type) { return kEnum26; }
-const EnumTable& EnumTableOf(PostMembercardOpenCardsRequest::CodeMode) { return kEnum27; }
-const EnumTable& EnumTableOf(T196::CommonFieldList) { return kEnum23; }
-const EnumTable& EnumTableOf(T197::Type) { return kEnum28; }
-const EnumTable& EnumTableOf(PostMembercardOpenCardsResponse::Status_) { return kEnum24; }
-const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdResponse::Status_) { return kEnum24; }
-const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdResponse::CodeType) { return kEnum25; }
-const EnumTable& EnumTableOf(T204::Type) { return kEnum26; }
-const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdResponse::CodeMode) { return kEnum27; }
-const EnumTable& EnumTableOf(T206::CommonFieldList) { return kEnum23; }
-const EnumTable& EnumTableOf(T207::Type) { return kEnum28; }
-const EnumTable& EnumTableOf(T209::Type) { return kEnum26; }
-const EnumTable& EnumTableOf(T211::CommonFieldList) { return kEnum23; }
-const EnumTable& EnumTableOf(T212::Type) { return kEnum28; }
-const EnumTable& EnumTableOf(PatchMembercardOpenCardsByCardIdRequest::CodeMode) { return kEnum27; }
-const EnumTable& EnumTableOf(PatchMembercardOpenCardsByCardIdRequest::CodeType) { return kEnum25; }
-const EnumTable& EnumTableOf(T214::Result_) { return kEnum29; }
+const EnumTable& EnumTableOf(T182::Name) { return kEnum29; }
+const EnumTable& EnumTableOf(T184::Status_) { return kEnum30; }
+const EnumTable& EnumTableOf(T184::CodeType) { return kEnum31; }
+const EnumTable& EnumTableOf(T186::Type) { return kEnum32; }
+const EnumTable& EnumTableOf(T184::CodeMode) { return kEnum33; }
+const EnumTable& EnumTableOf(T188::CommonFieldList) { return kEnum29; }
+const EnumTable& EnumTableOf(T189::Type) { return kEnum34; }
+const EnumTable& EnumTableOf(PostMembercardOpenCardsRequest::CodeType) { return kEnum31; }
+const EnumTable& EnumTableOf(T192::Type) { return kEnum32; }
+const EnumTable& EnumTableOf(PostMembercardOpenCardsRequest::CodeMode) { return kEnum33; }
+const EnumTable& EnumTableOf(T194::CommonFieldList) { return kEnum29; }
+const EnumTable& EnumTableOf(T195::Type) { return kEnum34; }
+const EnumTable& EnumTableOf(PostMembercardOpenCardsResponse::Status_) { return kEnum30; }
+const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdResponse::Status_) { return kEnum30; }
+const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdResponse::CodeType) { return kEnum31; }
+const EnumTable& EnumTableOf(T202::Type) { return kEnum32; }
+const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdResponse::CodeMode) { return kEnum33; }
+const EnumTable& EnumTableOf(T204::CommonFieldList) { return kEnum29; }
+const EnumTable& EnumTableOf(T205::Type) { return kEnum34; }
+const EnumTable& EnumTableOf(T207::Type) { return kEnum32; }
+const EnumTable& EnumTableOf(T209::CommonFieldList) { return kEnum29; }
+const EnumTable& EnumTableOf(T210::Type) { return kEnum34; }
+const EnumTable& EnumTableOf(PatchMembercardOpenCardsByCardIdRequest::CodeMode) { return kEnum33; }
+const EnumTable& EnumTableOf(PatchMembercardOpenCardsByCardIdRequest::CodeType) { return kEnum31; }
+const EnumTable& EnumTableOf(T212::Result_) { return kEnum35; }
 const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdCodesByCodeResponse::UserCardStatus) {
-  return kEnum30;
+  return kEnum36;
 }
-const EnumTable& EnumTableOf(T216::Name) { return kEnum23; }
+const EnumTable& EnumTableOf(T214::Name) { return kEnum29; }
 const EnumTable& EnumTableOf(PostMembercardOpenCardsByCardIdQrcodeRequest::ActivateType) {
-  return kEnum31;
+  return kEnum37;
 }
-const EnumTable& EnumTableOf(T227::MemberPriceTitle) { return kEnum32; }
-const EnumTable& EnumTableOf(T227::FavorModuleTitle) { return kEnum33; }
+const EnumTable& EnumTableOf(T225::MemberPriceTitle) { return kEnum38; }
+const EnumTable& EnumTableOf(T225::FavorModuleTitle) { return kEnum39; }
 const EnumTable& EnumTableOf(GetMembercardOpenPhonenumberMemberSearchResponse::ReceiveStatus) {
-  return kEnum34;
+  return kEnum40;
 }
 const EnumTable& EnumTableOf(PostPartnerDeliveryPlanDeliveryPlansRequest::UsageMode) {
-  return kEnum35;
+  return kEnum41;
 }
-const EnumTable& EnumTableOf(T237::PlanState) { return kEnum36; }
+const EnumTable& EnumTableOf(T235::PlanState) { return kEnum42; }
 const EnumTable& EnumTableOf(
     GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest::PlanState) {
-  return kEnum36;
+  return kEnum42;
 }
 const EnumTable& EnumTableOf(
     GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest::AuditState) {
-  return kEnum37;
+  return kEnum43;
 }
-const EnumTable& EnumTableOf(T240::PlanState) { return kEnum36; }
+const EnumTable& EnumTableOf(T238::PlanState) { return kEnum42; }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponImageGenerationTasksRequest::ImageGenerationType) {
-  return kEnum38;
+  return kEnum44;
 }
-const EnumTable& EnumTableOf(T241::Scope) { return kEnum39; }
-const EnumTable& EnumTableOf(T241::Type) { return kEnum3; }
-const EnumTable& EnumTableOf(T241::UsageMode) { return kEnum35; }
+const EnumTable& EnumTableOf(T239::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T239::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T239::UsageMode) { return kEnum41; }
 const EnumTable& EnumTableOf(
     GetPartnerProductCouponImageGenerationTasksByTaskIdRequest::ImageGenerationType) {
-  return kEnum38;
+  return kEnum44;
 }
 const EnumTable& EnumTableOf(
     GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::TaskState) {
-  return kEnum40;
+  return kEnum46;
 }
 const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsRequest::Scope) {
-  return kEnum39;
+  return kEnum45;
 }
 const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsRequest::Type) { return kEnum3; }
 const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsRequest::UsageMode) {
-  return kEnum41;
+  return kEnum47;
 }
-const EnumTable& EnumTableOf(T252::Type) { return kEnum42; }
-const EnumTable& EnumTableOf(T256::CouponCodeMode) { return kEnum43; }
-const EnumTable& EnumTableOf(T260::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T269::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T269::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T271::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T271::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T256::StoreScope) { return kEnum48; }
+const EnumTable& EnumTableOf(T250::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T254::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T258::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T267::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T267::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T269::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T269::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T254::StoreScope) { return kEnum54; }
 const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsResponse::State) {
-  return kEnum49;
+  return kEnum55;
 }
-const EnumTable& EnumTableOf(T283::State) { return kEnum50; }
+const EnumTable& EnumTableOf(T281::State) { return kEnum56; }
 const EnumTable& EnumTableOf(
     GetPartnerProductCouponProductCouponsByProductCouponIdResponse::State) {
-  return kEnum49;
+  return kEnum55;
 }
 const EnumTable& EnumTableOf(
     GetPartnerProductCouponProductCouponsByProductCouponIdResponse::Scope) {
-  return kEnum39;
+  return kEnum45;
 }
 const EnumTable& EnumTableOf(GetPartnerProductCouponProductCouponsByProductCouponIdResponse::Type) {
   return kEnum3;
 }
 const EnumTable& EnumTableOf(
     GetPartnerProductCouponProductCouponsByProductCouponIdResponse::UsageMode) {
-  return kEnum41;
+  return kEnum47;
 }
-const EnumTable& EnumTableOf(T306::Type) { return kEnum42; }
+const EnumTable& EnumTableOf(T304::Type) { return kEnum48; }
 const EnumTable& EnumTableOf(
     PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::State) {
-  return kEnum49;
+  return kEnum55;
 }
 const EnumTable& EnumTableOf(
     PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::Scope) {
-  return kEnum39;
+  return kEnum45;
 }
 const EnumTable& EnumTableOf(
     PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::Type) {
@@ -20643,16 +20785,16 @@ const EnumTable& EnumTableOf(
 }
 const EnumTable& EnumTableOf(
     PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::UsageMode) {
-  return kEnum41;
+  return kEnum47;
 }
-const EnumTable& EnumTableOf(T316::Type) { return kEnum42; }
+const EnumTable& EnumTableOf(T314::Type) { return kEnum48; }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::State) {
-  return kEnum49;
+  return kEnum55;
 }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::Scope) {
-  return kEnum39;
+  return kEnum45;
 }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::Type) {
@@ -20660,385 +20802,387 @@ const EnumTable& EnumTableOf(
 }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::UsageMode) {
-  return kEnum41;
+  return kEnum47;
 }
-const EnumTable& EnumTableOf(T323::Type) { return kEnum42; }
-const EnumTable& EnumTableOf(T327::CouponCodeMode) { return kEnum51; }
-const EnumTable& EnumTableOf(T331::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T337::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T337::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T339::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T339::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T327::StoreScope) { return kEnum48; }
-const EnumTable& EnumTableOf(T344::State) { return kEnum50; }
-const EnumTable& EnumTableOf(T363::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T363::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T365::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T365::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T321::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T325::CouponCodeMode) { return kEnum57; }
+const EnumTable& EnumTableOf(T329::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T335::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T335::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T337::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T337::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T325::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T342::State) { return kEnum56; }
+const EnumTable& EnumTableOf(T361::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T361::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T363::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T363::BackgroundColor) { return kEnum6; }
 const EnumTable& EnumTableOf(
     PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
         StoreScope) {
-  return kEnum48;
+  return kEnum54;
 }
-const EnumTable& EnumTableOf(T370::CouponCodeMode) { return kEnum51; }
-const EnumTable& EnumTableOf(T375::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T370::State) { return kEnum50; }
+const EnumTable& EnumTableOf(T368::CouponCodeMode) { return kEnum57; }
+const EnumTable& EnumTableOf(T373::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T368::State) { return kEnum56; }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest::
         UpdateMode) {
-  return kEnum52;
+  return kEnum58;
 }
-const EnumTable& EnumTableOf(T395::CouponCodeMode) { return kEnum51; }
-const EnumTable& EnumTableOf(T400::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T407::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T407::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T409::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T409::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T395::StoreScope) { return kEnum48; }
-const EnumTable& EnumTableOf(T395::State) { return kEnum50; }
+const EnumTable& EnumTableOf(T393::CouponCodeMode) { return kEnum57; }
+const EnumTable& EnumTableOf(T398::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T405::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T405::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T407::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T407::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T393::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T393::State) { return kEnum56; }
 const EnumTable& EnumTableOf(
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::State) {
-  return kEnum50;
+  return kEnum56;
 }
-const EnumTable& EnumTableOf(T415::CouponCodeMode) { return kEnum43; }
-const EnumTable& EnumTableOf(T420::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T431::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T431::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T433::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T433::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T415::StoreScope) { return kEnum48; }
-const EnumTable& EnumTableOf(T439::CouponCodeMode) { return kEnum43; }
-const EnumTable& EnumTableOf(T443::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T454::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T454::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T456::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T456::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T439::StoreScope) { return kEnum48; }
+const EnumTable& EnumTableOf(T413::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T418::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T429::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T429::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T431::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T431::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T413::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T437::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T441::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T452::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T452::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T454::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T454::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T437::StoreScope) { return kEnum54; }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::State) {
-  return kEnum50;
+  return kEnum56;
 }
 const EnumTable& EnumTableOf(
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::CouponCodeMode) {
-  return kEnum43;
+  return kEnum49;
 }
-const EnumTable& EnumTableOf(T487::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T498::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T498::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T500::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T500::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T485::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T496::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T496::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T498::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T498::BackgroundColor) { return kEnum6; }
 const EnumTable& EnumTableOf(
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::StoreScope) {
-  return kEnum48;
+  return kEnum54;
 }
 const EnumTable& EnumTableOf(
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::State) {
-  return kEnum50;
+  return kEnum56;
 }
-const EnumTable& EnumTableOf(T506::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T506::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T508::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T508::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T504::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T504::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T506::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T506::BackgroundColor) { return kEnum6; }
 const EnumTable& EnumTableOf(
     PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::StoreScope) {
-  return kEnum48;
+  return kEnum54;
 }
 const EnumTable& EnumTableOf(
     PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
         CouponCodeMode) {
-  return kEnum43;
+  return kEnum49;
 }
-const EnumTable& EnumTableOf(T517::DayList) { return kEnum44; }
+const EnumTable& EnumTableOf(T515::DayList) { return kEnum50; }
 const EnumTable& EnumTableOf(
     PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::State) {
-  return kEnum50;
+  return kEnum56;
 }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
         CouponCodeMode) {
-  return kEnum43;
+  return kEnum49;
 }
-const EnumTable& EnumTableOf(T543::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T554::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T554::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T556::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T556::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T541::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T552::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T552::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T554::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T554::BackgroundColor) { return kEnum6; }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
         StoreScope) {
-  return kEnum48;
+  return kEnum54;
 }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
         State) {
-  return kEnum50;
+  return kEnum56;
 }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest::
         UpdateMode) {
-  return kEnum52;
+  return kEnum58;
 }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
         CouponCodeMode) {
-  return kEnum43;
+  return kEnum49;
 }
-const EnumTable& EnumTableOf(T569::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T580::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T580::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T582::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T582::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T567::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T578::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T578::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T580::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T580::BackgroundColor) { return kEnum6; }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
         StoreScope) {
-  return kEnum48;
+  return kEnum54;
 }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
         State) {
-  return kEnum50;
+  return kEnum56;
 }
-const EnumTable& EnumTableOf(T590::CouponState) { return kEnum53; }
-const EnumTable& EnumTableOf(T590::SendChannel) { return kEnum54; }
-const EnumTable& EnumTableOf(T594::State) { return kEnum49; }
-const EnumTable& EnumTableOf(T594::Scope) { return kEnum39; }
-const EnumTable& EnumTableOf(T594::Type) { return kEnum3; }
-const EnumTable& EnumTableOf(T594::UsageMode) { return kEnum35; }
-const EnumTable& EnumTableOf(T602::CouponCodeMode) { return kEnum51; }
-const EnumTable& EnumTableOf(T607::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T612::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T612::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T614::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T614::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T602::StoreScope) { return kEnum48; }
-const EnumTable& EnumTableOf(T602::State) { return kEnum50; }
-const EnumTable& EnumTableOf(T620::CouponTagList) { return kEnum55; }
-const EnumTable& EnumTableOf(T622::CouponState) { return kEnum53; }
-const EnumTable& EnumTableOf(T622::SendChannel) { return kEnum54; }
-const EnumTable& EnumTableOf(T626::State) { return kEnum49; }
-const EnumTable& EnumTableOf(T626::Scope) { return kEnum39; }
-const EnumTable& EnumTableOf(T626::Type) { return kEnum3; }
-const EnumTable& EnumTableOf(T626::UsageMode) { return kEnum35; }
-const EnumTable& EnumTableOf(T634::CouponCodeMode) { return kEnum51; }
-const EnumTable& EnumTableOf(T639::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T644::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T644::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T646::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T646::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T634::StoreScope) { return kEnum48; }
-const EnumTable& EnumTableOf(T634::State) { return kEnum50; }
-const EnumTable& EnumTableOf(T652::CouponTagList) { return kEnum55; }
+const EnumTable& EnumTableOf(T588::CouponState) { return kEnum59; }
+const EnumTable& EnumTableOf(T588::SendChannel) { return kEnum60; }
+const EnumTable& EnumTableOf(T592::State) { return kEnum55; }
+const EnumTable& EnumTableOf(T592::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T592::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T592::UsageMode) { return kEnum41; }
+const EnumTable& EnumTableOf(T600::CouponCodeMode) { return kEnum57; }
+const EnumTable& EnumTableOf(T605::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T610::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T610::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T612::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T612::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T600::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T600::State) { return kEnum56; }
+const EnumTable& EnumTableOf(T618::CouponTagList) { return kEnum61; }
+const EnumTable& EnumTableOf(T620::CouponState) { return kEnum59; }
+const EnumTable& EnumTableOf(T620::SendChannel) { return kEnum60; }
+const EnumTable& EnumTableOf(T624::State) { return kEnum55; }
+const EnumTable& EnumTableOf(T624::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T624::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T624::UsageMode) { return kEnum41; }
+const EnumTable& EnumTableOf(T632::CouponCodeMode) { return kEnum57; }
+const EnumTable& EnumTableOf(T637::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T642::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T642::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T644::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T644::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T632::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T632::State) { return kEnum56; }
+const EnumTable& EnumTableOf(T650::CouponTagList) { return kEnum61; }
 const EnumTable& EnumTableOf(GetPartnerProductCouponUsersByOpenidCouponsRequest::CouponState) {
-  return kEnum53;
+  return kEnum59;
 }
-const EnumTable& EnumTableOf(T654::SendChannel) { return kEnum54; }
-const EnumTable& EnumTableOf(T658::DetailState) { return kEnum56; }
-const EnumTable& EnumTableOf(T659::State) { return kEnum49; }
-const EnumTable& EnumTableOf(T659::Scope) { return kEnum39; }
-const EnumTable& EnumTableOf(T659::Type) { return kEnum3; }
-const EnumTable& EnumTableOf(T659::UsageMode) { return kEnum41; }
-const EnumTable& EnumTableOf(T663::Type) { return kEnum42; }
-const EnumTable& EnumTableOf(T667::CouponCodeMode) { return kEnum43; }
-const EnumTable& EnumTableOf(T672::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T681::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T681::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T683::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T683::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T667::StoreScope) { return kEnum48; }
-const EnumTable& EnumTableOf(T667::State) { return kEnum50; }
-const EnumTable& EnumTableOf(T689::CouponTagList) { return kEnum55; }
+const EnumTable& EnumTableOf(T652::SendChannel) { return kEnum60; }
+const EnumTable& EnumTableOf(T656::DetailState) { return kEnum62; }
+const EnumTable& EnumTableOf(T657::State) { return kEnum55; }
+const EnumTable& EnumTableOf(T657::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T657::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T657::UsageMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T661::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T665::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T670::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T679::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T679::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T681::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T681::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T665::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T665::State) { return kEnum56; }
+const EnumTable& EnumTableOf(T687::CouponTagList) { return kEnum61; }
 const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsResponse::CouponState) {
-  return kEnum53;
+  return kEnum59;
 }
 const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsResponse::SendChannel) {
-  return kEnum54;
+  return kEnum60;
 }
-const EnumTable& EnumTableOf(T694::DetailState) { return kEnum56; }
-const EnumTable& EnumTableOf(T695::State) { return kEnum49; }
-const EnumTable& EnumTableOf(T695::Scope) { return kEnum39; }
-const EnumTable& EnumTableOf(T695::Type) { return kEnum3; }
-const EnumTable& EnumTableOf(T695::UsageMode) { return kEnum41; }
-const EnumTable& EnumTableOf(T699::Type) { return kEnum42; }
-const EnumTable& EnumTableOf(T703::CouponCodeMode) { return kEnum43; }
-const EnumTable& EnumTableOf(T708::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T717::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T717::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T719::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T719::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T703::StoreScope) { return kEnum48; }
-const EnumTable& EnumTableOf(T703::State) { return kEnum50; }
+const EnumTable& EnumTableOf(T692::DetailState) { return kEnum62; }
+const EnumTable& EnumTableOf(T693::State) { return kEnum55; }
+const EnumTable& EnumTableOf(T693::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T693::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T693::UsageMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T697::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T701::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T706::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T715::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T715::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T717::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T717::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T701::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T701::State) { return kEnum56; }
 const EnumTable& EnumTableOf(
     GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::CouponState) {
-  return kEnum53;
+  return kEnum59;
 }
 const EnumTable& EnumTableOf(
     GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::SendChannel) {
-  return kEnum54;
+  return kEnum60;
 }
-const EnumTable& EnumTableOf(T728::DetailState) { return kEnum56; }
-const EnumTable& EnumTableOf(T729::State) { return kEnum49; }
-const EnumTable& EnumTableOf(T729::Scope) { return kEnum39; }
-const EnumTable& EnumTableOf(T729::Type) { return kEnum3; }
-const EnumTable& EnumTableOf(T729::UsageMode) { return kEnum41; }
-const EnumTable& EnumTableOf(T733::Type) { return kEnum42; }
-const EnumTable& EnumTableOf(T737::CouponCodeMode) { return kEnum43; }
-const EnumTable& EnumTableOf(T742::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T751::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T751::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T753::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T753::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T737::StoreScope) { return kEnum48; }
-const EnumTable& EnumTableOf(T737::State) { return kEnum50; }
+const EnumTable& EnumTableOf(T726::DetailState) { return kEnum62; }
+const EnumTable& EnumTableOf(T727::State) { return kEnum55; }
+const EnumTable& EnumTableOf(T727::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T727::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T727::UsageMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T731::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T735::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T740::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T749::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T749::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T751::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T751::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T735::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T735::State) { return kEnum56; }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::CouponState) {
-  return kEnum53;
+  return kEnum59;
 }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::SendChannel) {
-  return kEnum54;
+  return kEnum60;
 }
-const EnumTable& EnumTableOf(T763::DetailState) { return kEnum56; }
-const EnumTable& EnumTableOf(T764::State) { return kEnum49; }
-const EnumTable& EnumTableOf(T764::Scope) { return kEnum39; }
-const EnumTable& EnumTableOf(T764::Type) { return kEnum3; }
-const EnumTable& EnumTableOf(T764::UsageMode) { return kEnum41; }
-const EnumTable& EnumTableOf(T768::Type) { return kEnum42; }
-const EnumTable& EnumTableOf(T772::CouponCodeMode) { return kEnum43; }
-const EnumTable& EnumTableOf(T777::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T786::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T786::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T788::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T788::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T772::StoreScope) { return kEnum48; }
-const EnumTable& EnumTableOf(T772::State) { return kEnum50; }
+const EnumTable& EnumTableOf(T761::DetailState) { return kEnum62; }
+const EnumTable& EnumTableOf(T762::State) { return kEnum55; }
+const EnumTable& EnumTableOf(T762::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T762::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T762::UsageMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T766::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T770::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T775::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T784::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T784::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T786::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T786::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T770::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T770::State) { return kEnum56; }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::CouponState) {
-  return kEnum53;
+  return kEnum59;
 }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::SendChannel) {
-  return kEnum54;
+  return kEnum60;
 }
-const EnumTable& EnumTableOf(T797::DetailState) { return kEnum56; }
-const EnumTable& EnumTableOf(T798::State) { return kEnum49; }
-const EnumTable& EnumTableOf(T798::Scope) { return kEnum39; }
-const EnumTable& EnumTableOf(T798::Type) { return kEnum3; }
-const EnumTable& EnumTableOf(T798::UsageMode) { return kEnum41; }
-const EnumTable& EnumTableOf(T802::Type) { return kEnum42; }
-const EnumTable& EnumTableOf(T806::CouponCodeMode) { return kEnum43; }
-const EnumTable& EnumTableOf(T811::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T820::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T820::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T822::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T822::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T806::StoreScope) { return kEnum48; }
-const EnumTable& EnumTableOf(T806::State) { return kEnum50; }
+const EnumTable& EnumTableOf(T795::DetailState) { return kEnum62; }
+const EnumTable& EnumTableOf(T796::State) { return kEnum55; }
+const EnumTable& EnumTableOf(T796::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T796::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T796::UsageMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T800::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T804::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T809::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T818::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T818::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T820::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T820::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T804::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T804::State) { return kEnum56; }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::CouponState) {
-  return kEnum53;
+  return kEnum59;
 }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::SendChannel) {
-  return kEnum54;
+  return kEnum60;
 }
-const EnumTable& EnumTableOf(T831::DetailState) { return kEnum56; }
-const EnumTable& EnumTableOf(T832::State) { return kEnum49; }
-const EnumTable& EnumTableOf(T832::Scope) { return kEnum39; }
-const EnumTable& EnumTableOf(T832::Type) { return kEnum3; }
-const EnumTable& EnumTableOf(T832::UsageMode) { return kEnum41; }
-const EnumTable& EnumTableOf(T836::Type) { return kEnum42; }
-const EnumTable& EnumTableOf(T840::CouponCodeMode) { return kEnum43; }
-const EnumTable& EnumTableOf(T845::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T854::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T854::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T856::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T856::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T840::StoreScope) { return kEnum48; }
-const EnumTable& EnumTableOf(T840::State) { return kEnum50; }
+const EnumTable& EnumTableOf(T829::DetailState) { return kEnum62; }
+const EnumTable& EnumTableOf(T830::State) { return kEnum55; }
+const EnumTable& EnumTableOf(T830::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T830::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T830::UsageMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T834::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T838::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T843::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T852::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T852::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T854::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T854::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T838::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T838::State) { return kEnum56; }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::CouponState) {
-  return kEnum53;
+  return kEnum59;
 }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::SendChannel) {
-  return kEnum54;
-}
-const EnumTable& EnumTableOf(T866::DetailState) { return kEnum56; }
-const EnumTable& EnumTableOf(T867::State) { return kEnum49; }
-const EnumTable& EnumTableOf(T867::Scope) { return kEnum39; }
-const EnumTable& EnumTableOf(T867::Type) { return kEnum3; }
-const EnumTable& EnumTableOf(T867::UsageMode) { return kEnum41; }
-const EnumTable& EnumTableOf(T871::Type) { return kEnum42; }
-const EnumTable& EnumTableOf(T875::CouponCodeMode) { return kEnum43; }
-const EnumTable& EnumTableOf(T880::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T889::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T889::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T891::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T891::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T875::StoreScope) { return kEnum48; }
-const EnumTable& EnumTableOf(T875::State) { return kEnum50; }
-const EnumTable& EnumTableOf(T897::Type) { return kEnum57; }
-const EnumTable& EnumTableOf(T898::BusinessType) { return kEnum58; }
-const EnumTable& EnumTableOf(T902::Type) { return kEnum57; }
-const EnumTable& EnumTableOf(T903::BusinessType) { return kEnum58; }
-const EnumTable& EnumTableOf(PostPartnershipsBuildResponse::State) { return kEnum59; }
-const EnumTable& EnumTableOf(T906::Type) { return kEnum57; }
-const EnumTable& EnumTableOf(T907::BusinessType) { return kEnum58; }
-const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesRequest::ActivityStatus) {
   return kEnum60;
 }
-const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesRequest::AwardType) { return kEnum61; }
-const EnumTable& EnumTableOf(T909::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T909::DeliveryPurpose) { return kEnum62; }
-const EnumTable& EnumTableOf(T913::DeliveryUserCategory) { return kEnum61; }
-const EnumTable& EnumTableOf(T914::PaymentSceneList) { return kEnum63; }
-const EnumTable& EnumTableOf(T915::PaymentMethod) { return kEnum64; }
-const EnumTable& EnumTableOf(T917::MerchantOption) { return kEnum65; }
-const EnumTable& EnumTableOf(T917::SendContent) { return kEnum66; }
+const EnumTable& EnumTableOf(T864::DetailState) { return kEnum62; }
+const EnumTable& EnumTableOf(T865::State) { return kEnum55; }
+const EnumTable& EnumTableOf(T865::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T865::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T865::UsageMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T869::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T873::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T878::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T887::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T887::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T889::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T889::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T873::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T873::State) { return kEnum56; }
+const EnumTable& EnumTableOf(T895::Type) { return kEnum63; }
+const EnumTable& EnumTableOf(T896::BusinessType) { return kEnum64; }
+const EnumTable& EnumTableOf(T900::Type) { return kEnum63; }
+const EnumTable& EnumTableOf(T901::BusinessType) { return kEnum64; }
+const EnumTable& EnumTableOf(PostPartnershipsBuildResponse::State) { return kEnum65; }
+const EnumTable& EnumTableOf(T904::Type) { return kEnum63; }
+const EnumTable& EnumTableOf(T905::BusinessType) { return kEnum64; }
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesRequest::ActivityStatus) {
+  return kEnum66;
+}
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesRequest::AwardType) { return kEnum67; }
+const EnumTable& EnumTableOf(T907::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T907::DeliveryPurpose) { return kEnum68; }
+const EnumTable& EnumTableOf(T911::DeliveryUserCategory) { return kEnum69; }
+const EnumTable& EnumTableOf(T912::PaymentSceneList) { return kEnum70; }
+const EnumTable& EnumTableOf(T913::PaymentMethod) { return kEnum71; }
+const EnumTable& EnumTableOf(T915::MerchantOption) { return kEnum72; }
+const EnumTable& EnumTableOf(T915::SendContent) { return kEnum73; }
+const EnumTable& EnumTableOf(T906::ActivityType) { return kEnum74; }
+const EnumTable& EnumTableOf(T906::ActivityStatus) { return kEnum75; }
 const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::ActivityType) {
-  return kEnum67;
+  return kEnum74;
 }
 const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::ActivityStatus) {
-  return kEnum60;
+  return kEnum66;
 }
-const EnumTable& EnumTableOf(T920::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T920::DeliveryPurpose) { return kEnum62; }
-const EnumTable& EnumTableOf(T924::DeliveryUserCategory) { return kEnum61; }
-const EnumTable& EnumTableOf(T925::PaymentSceneList) { return kEnum63; }
-const EnumTable& EnumTableOf(T926::PaymentMethod) { return kEnum64; }
-const EnumTable& EnumTableOf(T928::AwardType) { return kEnum61; }
-const EnumTable& EnumTableOf(T928::MerchantOption) { return kEnum65; }
-const EnumTable& EnumTableOf(T928::SendContent) { return kEnum66; }
-const EnumTable& EnumTableOf(T933::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T933::DeliveryPurpose) { return kEnum62; }
-const EnumTable& EnumTableOf(T937::DeliveryUserCategory) { return kEnum61; }
-const EnumTable& EnumTableOf(T938::PaymentSceneList) { return kEnum63; }
-const EnumTable& EnumTableOf(T939::PaymentMethod) { return kEnum64; }
-const EnumTable& EnumTableOf(T940::AwardType) { return kEnum61; }
-const EnumTable& EnumTableOf(T940::MerchantOption) { return kEnum65; }
-const EnumTable& EnumTableOf(T940::SendContent) { return kEnum66; }
+const EnumTable& EnumTableOf(T917::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T917::DeliveryPurpose) { return kEnum68; }
+const EnumTable& EnumTableOf(T921::DeliveryUserCategory) { return kEnum69; }
+const EnumTable& EnumTableOf(T922::PaymentSceneList) { return kEnum70; }
+const EnumTable& EnumTableOf(T923::PaymentMethod) { return kEnum71; }
+const EnumTable& EnumTableOf(T925::AwardType) { return kEnum67; }
+const EnumTable& EnumTableOf(T925::MerchantOption) { return kEnum72; }
+const EnumTable& EnumTableOf(T925::SendContent) { return kEnum73; }
+const EnumTable& EnumTableOf(T930::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T930::DeliveryPurpose) { return kEnum68; }
+const EnumTable& EnumTableOf(T934::DeliveryUserCategory) { return kEnum69; }
+const EnumTable& EnumTableOf(T935::PaymentSceneList) { return kEnum70; }
+const EnumTable& EnumTableOf(T936::PaymentMethod) { return kEnum71; }
+const EnumTable& EnumTableOf(T938::AwardType) { return kEnum67; }
+const EnumTable& EnumTableOf(T938::MerchantOption) { return kEnum72; }
+const EnumTable& EnumTableOf(T938::SendContent) { return kEnum73; }
 const EnumTable& EnumTableOf(PostShoppingReceiptCustomentrancesRequest::CustomEntranceType) {
-  return kEnum68;
+  return kEnum76;
 }
 const EnumTable& EnumTableOf(PostShoppingReceiptCustomentrancesRequest::CustomEntranceState) {
-  return kEnum69;
+  return kEnum77;
 }
 const EnumTable& EnumTableOf(
     GetShoppingReceiptCustomentrancesByBrandIdResponse::CustomEntranceType) {
-  return kEnum68;
+  return kEnum76;
 }
 const EnumTable& EnumTableOf(
     GetShoppingReceiptCustomentrancesByBrandIdResponse::CustomEntranceState) {
-  return kEnum69;
+  return kEnum77;
 }
 const EnumTable& EnumTableOf(
     PatchShoppingReceiptCustomentrancesByBrandIdRequest::CustomEntranceType) {
-  return kEnum68;
+  return kEnum76;
 }
 const EnumTable& EnumTableOf(
     PatchShoppingReceiptCustomentrancesByBrandIdRequest::CustomEntranceState) {
-  return kEnum69;
+  return kEnum77;
 }
-const EnumTable& EnumTableOf(T952::State) { return kEnum70; }
+const EnumTable& EnumTableOf(T950::State) { return kEnum78; }
 
 }  // namespace wechatpay::models::v3::marketing

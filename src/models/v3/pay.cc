@@ -54,140 +54,129 @@ using T38 = T37::StoreInfo;
 using T39 = T37::H5Info;
 using T40 = PostPartnerTransactionsH5Request::Payer;
 using T41 = T40::Identity;
-using T42 = GetPartnerTransactionsIdByTransactionIdResponse::SettleInfo;
-using T43 = GetPartnerTransactionsIdByTransactionIdResponse::Amount;
-using T44 = GetPartnerTransactionsIdByTransactionIdResponse::Detail;
+using T42 = GetPartnerTransactionsIdByTransactionIdResponse::Amount;
+using T43 = GetPartnerTransactionsIdByTransactionIdResponse::Payer;
+using T44 = GetPartnerTransactionsIdByTransactionIdResponse::PromotionDetail;
 using T45 = T44::GoodsDetail;
-using T46 = GetPartnerTransactionsIdByTransactionIdResponse::SceneInfo;
-using T47 = T46::StoreInfo;
-using T48 = GetPartnerTransactionsIdByTransactionIdResponse::Payer;
-using T49 = PostPartnerTransactionsJsapiRequest::SettleInfo;
-using T50 = PostPartnerTransactionsJsapiRequest::Amount;
-using T51 = PostPartnerTransactionsJsapiRequest::Detail;
-using T52 = T51::GoodsDetail;
-using T53 = PostPartnerTransactionsJsapiRequest::SceneInfo;
-using T54 = T53::StoreInfo;
-using T55 = PostPartnerTransactionsJsapiRequest::Payer;
-using T56 = T55::Identity;
-using T57 = PostPartnerTransactionsJsapiRequest::SubsidyInfo;
-using T58 = T57::SubsidyDetail;
-using T59 = T58::SubsidyPlan;
-using T60 = PostPartnerTransactionsJsapiWithContractRequest::SettleInfo;
-using T61 = PostPartnerTransactionsJsapiWithContractRequest::Amount;
-using T62 = PostPartnerTransactionsJsapiWithContractRequest::Payer;
-using T63 = PostPartnerTransactionsJsapiWithContractRequest::Detail;
-using T64 = T63::GoodsDetail;
-using T65 = PostPartnerTransactionsJsapiWithContractRequest::SceneInfo;
-using T66 = T65::StoreInfo;
-using T67 = PostPartnerTransactionsJsapiWithContractRequest::ContractInfo;
-using T68 = PostPartnerTransactionsMiniprogramRequest::Amount;
-using T69 = PostPartnerTransactionsMiniprogramRequest::Payer;
-using T70 = PostPartnerTransactionsMiniprogramRequest::Detail;
-using T71 = T70::GoodsDetail;
-using T72 = PostPartnerTransactionsMiniprogramRequest::SceneInfo;
-using T73 = T72::StoreInfo;
-using T74 = PostPartnerTransactionsMiniprogramRequest::SettleInfo;
-using T75 = PostPartnerTransactionsNativeRequest::SettleInfo;
-using T76 = PostPartnerTransactionsNativeRequest::Amount;
-using T77 = PostPartnerTransactionsNativeRequest::Detail;
-using T78 = T77::GoodsDetail;
-using T79 = PostPartnerTransactionsNativeRequest::SceneInfo;
-using T80 = T79::StoreInfo;
-using T81 = PostPartnerTransactionsNativeRequest::Payer;
-using T82 = T81::Identity;
-using T83 = GetPartnerTransactionsOutTradeNoResponse::SettleInfo;
-using T84 = GetPartnerTransactionsOutTradeNoResponse::Amount;
-using T85 = GetPartnerTransactionsOutTradeNoResponse::Detail;
-using T86 = T85::GoodsDetail;
-using T87 = GetPartnerTransactionsOutTradeNoResponse::SceneInfo;
-using T88 = T87::StoreInfo;
-using T89 = GetPartnerTransactionsOutTradeNoResponse::Payer;
-using T90 = GetPartnerTransactionsOutTradeNoResponse::InstallmentInfo;
-using T91 = PostPartnerTransactionsScannedposRequest::Amount;
-using T92 = PostPartnerTransactionsScannedposRequest::Payer;
-using T93 = PostPartnerTransactionsScannedposRequest::Detail;
-using T94 = T93::GoodsDetail;
-using T95 = PostPartnerTransactionsScannedposRequest::SceneInfo;
-using T96 = T95::StoreInfo;
-using T97 = PostPartnerTransactionsScannedposRequest::SettleInfo;
-using T98 = PostTransactionsAppRequest::Amount;
-using T99 = PostTransactionsAppRequest::Detail;
-using T100 = T99::GoodsDetail;
-using T101 = PostTransactionsAppRequest::SceneInfo;
-using T102 = T101::StoreInfo;
-using T103 = PostTransactionsAppRequest::Payer;
-using T104 = T103::Identity;
-using T105 = PostTransactionsAppRequest::SettleInfo;
-using T106 = PostTransactionsAppRequest::SubsidyInfo;
-using T107 = T106::SubsidyDetail;
-using T108 = T107::SubsidyPlan;
-using T109 = PostTransactionsAppWithContractRequest::Amount;
-using T110 = PostTransactionsAppWithContractRequest::Detail;
-using T111 = T110::GoodsDetail;
-using T112 = PostTransactionsAppWithContractRequest::SceneInfo;
-using T113 = T112::StoreInfo;
-using T114 = PostTransactionsAppWithContractRequest::SettleInfo;
-using T115 = PostTransactionsAppWithContractRequest::ContractInfo;
-using T116 = PostTransactionsCodepayRequest::Payer;
-using T117 = PostTransactionsCodepayRequest::Amount;
-using T118 = PostTransactionsCodepayRequest::SceneInfo;
-using T119 = T118::StoreInfo;
-using T120 = PostTransactionsCodepayRequest::Detail;
-using T121 = T120::GoodsDetail;
-using T122 = PostTransactionsCodepayRequest::SettleInfo;
-using T123 = PostTransactionsCodepayResponse::Payer;
-using T124 = PostTransactionsCodepayResponse::Amount;
-using T125 = PostTransactionsCodepayResponse::PromotionDetail;
-using T126 = T125::GoodsDetail;
-using T127 = PostTransactionsExposureRequest::Payer;
-using T128 = PostTransactionsH5Request::Amount;
-using T129 = PostTransactionsH5Request::Detail;
-using T130 = T129::GoodsDetail;
-using T131 = PostTransactionsH5Request::SceneInfo;
-using T132 = T131::StoreInfo;
-using T133 = T131::H5Info;
-using T134 = PostTransactionsH5Request::Payer;
-using T135 = T134::Identity;
-using T136 = PostTransactionsH5Request::SettleInfo;
-using T137 = GetTransactionsIdByTransactionIdResponse::Amount;
-using T138 = GetTransactionsIdByTransactionIdResponse::Detail;
-using T139 = T138::GoodsDetail;
-using T140 = GetTransactionsIdByTransactionIdResponse::SceneInfo;
-using T141 = T140::StoreInfo;
-using T142 = PostTransactionsJsapiRequest::Amount;
-using T143 = PostTransactionsJsapiRequest::Detail;
-using T144 = T143::GoodsDetail;
-using T145 = PostTransactionsJsapiRequest::SceneInfo;
-using T146 = T145::StoreInfo;
-using T147 = PostTransactionsJsapiRequest::Payer;
-using T148 = T147::Identity;
-using T149 = PostTransactionsJsapiRequest::SettleInfo;
-using T150 = PostTransactionsJsapiRequest::SubsidyInfo;
-using T151 = T150::SubsidyDetail;
-using T152 = T151::SubsidyPlan;
-using T153 = PostTransactionsJsapiWithContractRequest::Amount;
-using T154 = PostTransactionsJsapiWithContractRequest::Payer;
-using T155 = PostTransactionsJsapiWithContractRequest::Detail;
-using T156 = T155::GoodsDetail;
-using T157 = PostTransactionsJsapiWithContractRequest::SceneInfo;
-using T158 = T157::StoreInfo;
-using T159 = PostTransactionsJsapiWithContractRequest::SettleInfo;
-using T160 = PostTransactionsJsapiWithContractRequest::ContractInfo;
-using T161 = PostTransactionsNativeRequest::Amount;
-using T162 = PostTransactionsNativeRequest::Detail;
-using T163 = T162::GoodsDetail;
-using T164 = PostTransactionsNativeRequest::SceneInfo;
-using T165 = T164::StoreInfo;
-using T166 = PostTransactionsNativeRequest::Payer;
-using T167 = T166::Identity;
-using T168 = PostTransactionsNativeRequest::SettleInfo;
-using T169 = GetTransactionsOutTradeNoResponse::Amount;
-using T170 = GetTransactionsOutTradeNoResponse::Detail;
-using T171 = T170::GoodsDetail;
-using T172 = GetTransactionsOutTradeNoResponse::SceneInfo;
-using T173 = T172::StoreInfo;
-using T174 = GetTransactionsOutTradeNoResponse::Payer;
-using T175 = GetTransactionsOutTradeNoResponse::InstallmentInfo;
+using T46 = PostPartnerTransactionsJsapiRequest::SettleInfo;
+using T47 = PostPartnerTransactionsJsapiRequest::Amount;
+using T48 = PostPartnerTransactionsJsapiRequest::Detail;
+using T49 = T48::GoodsDetail;
+using T50 = PostPartnerTransactionsJsapiRequest::SceneInfo;
+using T51 = T50::StoreInfo;
+using T52 = PostPartnerTransactionsJsapiRequest::Payer;
+using T53 = T52::Identity;
+using T54 = PostPartnerTransactionsJsapiRequest::SubsidyInfo;
+using T55 = T54::SubsidyDetail;
+using T56 = T55::SubsidyPlan;
+using T57 = PostPartnerTransactionsJsapiWithContractRequest::SettleInfo;
+using T58 = PostPartnerTransactionsJsapiWithContractRequest::Amount;
+using T59 = PostPartnerTransactionsJsapiWithContractRequest::Payer;
+using T60 = PostPartnerTransactionsJsapiWithContractRequest::Detail;
+using T61 = T60::GoodsDetail;
+using T62 = PostPartnerTransactionsJsapiWithContractRequest::SceneInfo;
+using T63 = T62::StoreInfo;
+using T64 = PostPartnerTransactionsJsapiWithContractRequest::ContractInfo;
+using T65 = PostPartnerTransactionsMiniprogramRequest::Amount;
+using T66 = PostPartnerTransactionsMiniprogramRequest::Payer;
+using T67 = PostPartnerTransactionsMiniprogramRequest::Detail;
+using T68 = T67::GoodsDetail;
+using T69 = PostPartnerTransactionsMiniprogramRequest::SceneInfo;
+using T70 = T69::StoreInfo;
+using T71 = PostPartnerTransactionsMiniprogramRequest::SettleInfo;
+using T72 = PostPartnerTransactionsNativeRequest::SettleInfo;
+using T73 = PostPartnerTransactionsNativeRequest::Amount;
+using T74 = PostPartnerTransactionsNativeRequest::Detail;
+using T75 = T74::GoodsDetail;
+using T76 = PostPartnerTransactionsNativeRequest::SceneInfo;
+using T77 = T76::StoreInfo;
+using T78 = PostPartnerTransactionsNativeRequest::Payer;
+using T79 = T78::Identity;
+using T80 = GetPartnerTransactionsOutTradeNoResponse::Amount;
+using T81 = GetPartnerTransactionsOutTradeNoResponse::Payer;
+using T82 = GetPartnerTransactionsOutTradeNoResponse::PromotionDetail;
+using T83 = T82::GoodsDetail;
+using T84 = PostPartnerTransactionsScannedposRequest::Amount;
+using T85 = PostPartnerTransactionsScannedposRequest::Payer;
+using T86 = PostPartnerTransactionsScannedposRequest::Detail;
+using T87 = T86::GoodsDetail;
+using T88 = PostPartnerTransactionsScannedposRequest::SceneInfo;
+using T89 = T88::StoreInfo;
+using T90 = PostPartnerTransactionsScannedposRequest::SettleInfo;
+using T91 = PostTransactionsAppRequest::Amount;
+using T92 = PostTransactionsAppRequest::Detail;
+using T93 = T92::GoodsDetail;
+using T94 = PostTransactionsAppRequest::SceneInfo;
+using T95 = T94::StoreInfo;
+using T96 = PostTransactionsAppRequest::Payer;
+using T97 = T96::Identity;
+using T98 = PostTransactionsAppRequest::SettleInfo;
+using T99 = PostTransactionsAppRequest::SubsidyInfo;
+using T100 = T99::SubsidyDetail;
+using T101 = T100::SubsidyPlan;
+using T102 = PostTransactionsAppWithContractRequest::Amount;
+using T103 = PostTransactionsAppWithContractRequest::Detail;
+using T104 = T103::GoodsDetail;
+using T105 = PostTransactionsAppWithContractRequest::SceneInfo;
+using T106 = T105::StoreInfo;
+using T107 = PostTransactionsAppWithContractRequest::SettleInfo;
+using T108 = PostTransactionsAppWithContractRequest::ContractInfo;
+using T109 = PostTransactionsCodepayRequest::Payer;
+using T110 = PostTransactionsCodepayRequest::Amount;
+using T111 = PostTransactionsCodepayRequest::SceneInfo;
+using T112 = T111::StoreInfo;
+using T113 = PostTransactionsCodepayRequest::Detail;
+using T114 = T113::GoodsDetail;
+using T115 = PostTransactionsCodepayRequest::SettleInfo;
+using T116 = PostTransactionsCodepayResponse::Payer;
+using T117 = PostTransactionsCodepayResponse::Amount;
+using T118 = PostTransactionsCodepayResponse::PromotionDetail;
+using T119 = T118::GoodsDetail;
+using T120 = PostTransactionsExposureRequest::Payer;
+using T121 = PostTransactionsH5Request::Amount;
+using T122 = PostTransactionsH5Request::Detail;
+using T123 = T122::GoodsDetail;
+using T124 = PostTransactionsH5Request::SceneInfo;
+using T125 = T124::StoreInfo;
+using T126 = T124::H5Info;
+using T127 = PostTransactionsH5Request::Payer;
+using T128 = T127::Identity;
+using T129 = PostTransactionsH5Request::SettleInfo;
+using T130 = GetTransactionsIdByTransactionIdResponse::Amount;
+using T131 = GetTransactionsIdByTransactionIdResponse::Payer;
+using T132 = GetTransactionsIdByTransactionIdResponse::PromotionDetail;
+using T133 = T132::GoodsDetail;
+using T134 = PostTransactionsJsapiRequest::Amount;
+using T135 = PostTransactionsJsapiRequest::Detail;
+using T136 = T135::GoodsDetail;
+using T137 = PostTransactionsJsapiRequest::SceneInfo;
+using T138 = T137::StoreInfo;
+using T139 = PostTransactionsJsapiRequest::Payer;
+using T140 = T139::Identity;
+using T141 = PostTransactionsJsapiRequest::SettleInfo;
+using T142 = PostTransactionsJsapiRequest::SubsidyInfo;
+using T143 = T142::SubsidyDetail;
+using T144 = T143::SubsidyPlan;
+using T145 = PostTransactionsJsapiWithContractRequest::Amount;
+using T146 = PostTransactionsJsapiWithContractRequest::Payer;
+using T147 = PostTransactionsJsapiWithContractRequest::Detail;
+using T148 = T147::GoodsDetail;
+using T149 = PostTransactionsJsapiWithContractRequest::SceneInfo;
+using T150 = T149::StoreInfo;
+using T151 = PostTransactionsJsapiWithContractRequest::SettleInfo;
+using T152 = PostTransactionsJsapiWithContractRequest::ContractInfo;
+using T153 = PostTransactionsNativeRequest::Amount;
+using T154 = PostTransactionsNativeRequest::Detail;
+using T155 = T154::GoodsDetail;
+using T156 = PostTransactionsNativeRequest::SceneInfo;
+using T157 = T156::StoreInfo;
+using T158 = PostTransactionsNativeRequest::Payer;
+using T159 = T158::Identity;
+using T160 = PostTransactionsNativeRequest::SettleInfo;
+using T161 = GetTransactionsOutTradeNoResponse::Amount;
+using T162 = GetTransactionsOutTradeNoResponse::Payer;
+using T163 = GetTransactionsOutTradeNoResponse::PromotionDetail;
+using T164 = T163::GoodsDetail;
 
 constexpr std::string_view kEnum0Names[] = {
     "", "UNKNOWN_USER_ID_TYPE", "OPENID", "PHONE_NO", "SP_OPENID", "SUB_OPENID",
@@ -224,9 +213,23 @@ constexpr std::string_view kEnum4Names[] = {
 constexpr EnumTable kEnum4{kEnum4Names, 7};
 
 constexpr std::string_view kEnum5Names[] = {
-    "", "SUCCESS", "REFUND", "NOTPAY", "CLOSED", "REVOKED", "USERPAYING", "PAYERROR",
+    "", "SUCCESS", "REFUND", "NOTPAY", "CLOSED", "REVOKED", "USERPAYING", "PAYERROR", "ACCEPT",
 };
-constexpr EnumTable kEnum5{kEnum5Names, 8};
+constexpr EnumTable kEnum5{kEnum5Names, 9};
+
+constexpr std::string_view kEnum6Names[] = {
+    "",
+    "GLOBAL",
+    "SINGLE",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 3};
+
+constexpr std::string_view kEnum7Names[] = {
+    "",
+    "CASH",
+    "NOCASH",
+};
+constexpr EnumTable kEnum7{kEnum7Names, 3};
 
 }  // namespace
 
@@ -275,136 +278,125 @@ static void Serialize(Archive& a, T42& v);
 static void Serialize(Archive& a, T43& v);
 static void Serialize(Archive& a, T45& v);
 static void Serialize(Archive& a, T44& v);
-static void Serialize(Archive& a, T47& v);
 static void Serialize(Archive& a, T46& v);
-static void Serialize(Archive& a, T48& v);
+static void Serialize(Archive& a, T47& v);
 static void Serialize(Archive& a, T49& v);
-static void Serialize(Archive& a, T50& v);
-static void Serialize(Archive& a, T52& v);
+static void Serialize(Archive& a, T48& v);
 static void Serialize(Archive& a, T51& v);
-static void Serialize(Archive& a, T54& v);
+static void Serialize(Archive& a, T50& v);
 static void Serialize(Archive& a, T53& v);
+static void Serialize(Archive& a, T52& v);
 static void Serialize(Archive& a, T56& v);
 static void Serialize(Archive& a, T55& v);
-static void Serialize(Archive& a, T59& v);
-static void Serialize(Archive& a, T58& v);
+static void Serialize(Archive& a, T54& v);
 static void Serialize(Archive& a, T57& v);
-static void Serialize(Archive& a, T60& v);
+static void Serialize(Archive& a, T58& v);
+static void Serialize(Archive& a, T59& v);
 static void Serialize(Archive& a, T61& v);
+static void Serialize(Archive& a, T60& v);
+static void Serialize(Archive& a, T63& v);
 static void Serialize(Archive& a, T62& v);
 static void Serialize(Archive& a, T64& v);
-static void Serialize(Archive& a, T63& v);
-static void Serialize(Archive& a, T66& v);
 static void Serialize(Archive& a, T65& v);
-static void Serialize(Archive& a, T67& v);
+static void Serialize(Archive& a, T66& v);
 static void Serialize(Archive& a, T68& v);
+static void Serialize(Archive& a, T67& v);
+static void Serialize(Archive& a, T70& v);
 static void Serialize(Archive& a, T69& v);
 static void Serialize(Archive& a, T71& v);
-static void Serialize(Archive& a, T70& v);
-static void Serialize(Archive& a, T73& v);
 static void Serialize(Archive& a, T72& v);
-static void Serialize(Archive& a, T74& v);
+static void Serialize(Archive& a, T73& v);
 static void Serialize(Archive& a, T75& v);
-static void Serialize(Archive& a, T76& v);
-static void Serialize(Archive& a, T78& v);
+static void Serialize(Archive& a, T74& v);
 static void Serialize(Archive& a, T77& v);
-static void Serialize(Archive& a, T80& v);
+static void Serialize(Archive& a, T76& v);
 static void Serialize(Archive& a, T79& v);
-static void Serialize(Archive& a, T82& v);
+static void Serialize(Archive& a, T78& v);
+static void Serialize(Archive& a, T80& v);
 static void Serialize(Archive& a, T81& v);
 static void Serialize(Archive& a, T83& v);
+static void Serialize(Archive& a, T82& v);
 static void Serialize(Archive& a, T84& v);
-static void Serialize(Archive& a, T86& v);
 static void Serialize(Archive& a, T85& v);
-static void Serialize(Archive& a, T88& v);
 static void Serialize(Archive& a, T87& v);
+static void Serialize(Archive& a, T86& v);
 static void Serialize(Archive& a, T89& v);
+static void Serialize(Archive& a, T88& v);
 static void Serialize(Archive& a, T90& v);
 static void Serialize(Archive& a, T91& v);
-static void Serialize(Archive& a, T92& v);
-static void Serialize(Archive& a, T94& v);
 static void Serialize(Archive& a, T93& v);
-static void Serialize(Archive& a, T96& v);
+static void Serialize(Archive& a, T92& v);
 static void Serialize(Archive& a, T95& v);
+static void Serialize(Archive& a, T94& v);
 static void Serialize(Archive& a, T97& v);
+static void Serialize(Archive& a, T96& v);
 static void Serialize(Archive& a, T98& v);
+static void Serialize(Archive& a, T101& v);
 static void Serialize(Archive& a, T100& v);
 static void Serialize(Archive& a, T99& v);
 static void Serialize(Archive& a, T102& v);
-static void Serialize(Archive& a, T101& v);
 static void Serialize(Archive& a, T104& v);
 static void Serialize(Archive& a, T103& v);
-static void Serialize(Archive& a, T105& v);
-static void Serialize(Archive& a, T108& v);
-static void Serialize(Archive& a, T107& v);
 static void Serialize(Archive& a, T106& v);
+static void Serialize(Archive& a, T105& v);
+static void Serialize(Archive& a, T107& v);
+static void Serialize(Archive& a, T108& v);
 static void Serialize(Archive& a, T109& v);
-static void Serialize(Archive& a, T111& v);
 static void Serialize(Archive& a, T110& v);
-static void Serialize(Archive& a, T113& v);
 static void Serialize(Archive& a, T112& v);
+static void Serialize(Archive& a, T111& v);
 static void Serialize(Archive& a, T114& v);
+static void Serialize(Archive& a, T113& v);
 static void Serialize(Archive& a, T115& v);
 static void Serialize(Archive& a, T116& v);
 static void Serialize(Archive& a, T117& v);
 static void Serialize(Archive& a, T119& v);
 static void Serialize(Archive& a, T118& v);
-static void Serialize(Archive& a, T121& v);
 static void Serialize(Archive& a, T120& v);
-static void Serialize(Archive& a, T122& v);
+static void Serialize(Archive& a, T121& v);
 static void Serialize(Archive& a, T123& v);
-static void Serialize(Archive& a, T124& v);
-static void Serialize(Archive& a, T126& v);
+static void Serialize(Archive& a, T122& v);
 static void Serialize(Archive& a, T125& v);
-static void Serialize(Archive& a, T127& v);
+static void Serialize(Archive& a, T126& v);
+static void Serialize(Archive& a, T124& v);
 static void Serialize(Archive& a, T128& v);
-static void Serialize(Archive& a, T130& v);
+static void Serialize(Archive& a, T127& v);
 static void Serialize(Archive& a, T129& v);
-static void Serialize(Archive& a, T132& v);
-static void Serialize(Archive& a, T133& v);
+static void Serialize(Archive& a, T130& v);
 static void Serialize(Archive& a, T131& v);
-static void Serialize(Archive& a, T135& v);
+static void Serialize(Archive& a, T133& v);
+static void Serialize(Archive& a, T132& v);
 static void Serialize(Archive& a, T134& v);
 static void Serialize(Archive& a, T136& v);
-static void Serialize(Archive& a, T137& v);
-static void Serialize(Archive& a, T139& v);
+static void Serialize(Archive& a, T135& v);
 static void Serialize(Archive& a, T138& v);
-static void Serialize(Archive& a, T141& v);
+static void Serialize(Archive& a, T137& v);
 static void Serialize(Archive& a, T140& v);
-static void Serialize(Archive& a, T142& v);
+static void Serialize(Archive& a, T139& v);
+static void Serialize(Archive& a, T141& v);
 static void Serialize(Archive& a, T144& v);
 static void Serialize(Archive& a, T143& v);
-static void Serialize(Archive& a, T146& v);
+static void Serialize(Archive& a, T142& v);
 static void Serialize(Archive& a, T145& v);
+static void Serialize(Archive& a, T146& v);
 static void Serialize(Archive& a, T148& v);
 static void Serialize(Archive& a, T147& v);
-static void Serialize(Archive& a, T149& v);
-static void Serialize(Archive& a, T152& v);
-static void Serialize(Archive& a, T151& v);
 static void Serialize(Archive& a, T150& v);
+static void Serialize(Archive& a, T149& v);
+static void Serialize(Archive& a, T151& v);
+static void Serialize(Archive& a, T152& v);
 static void Serialize(Archive& a, T153& v);
-static void Serialize(Archive& a, T154& v);
-static void Serialize(Archive& a, T156& v);
 static void Serialize(Archive& a, T155& v);
-static void Serialize(Archive& a, T158& v);
+static void Serialize(Archive& a, T154& v);
 static void Serialize(Archive& a, T157& v);
+static void Serialize(Archive& a, T156& v);
 static void Serialize(Archive& a, T159& v);
+static void Serialize(Archive& a, T158& v);
 static void Serialize(Archive& a, T160& v);
 static void Serialize(Archive& a, T161& v);
-static void Serialize(Archive& a, T163& v);
 static void Serialize(Archive& a, T162& v);
-static void Serialize(Archive& a, T165& v);
 static void Serialize(Archive& a, T164& v);
-static void Serialize(Archive& a, T167& v);
-static void Serialize(Archive& a, T166& v);
-static void Serialize(Archive& a, T168& v);
-static void Serialize(Archive& a, T169& v);
-static void Serialize(Archive& a, T171& v);
-static void Serialize(Archive& a, T170& v);
-static void Serialize(Archive& a, T173& v);
-static void Serialize(Archive& a, T172& v);
-static void Serialize(Archive& a, T174& v);
-static void Serialize(Archive& a, T175& v);
+static void Serialize(Archive& a, T163& v);
 
 // POST v3/pay/acquiring-bank/transactions/exposure
 namespace {
@@ -850,25 +842,17 @@ void Serialize(Archive& a, GetPartnerTransactionsIdByTransactionIdResponse& v) {
   a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Field("settle_info", v.settle_info);
   a.OptStr("transaction_id", v.transaction_id);
   a.Field("trade_type", v.trade_type);
   a.Field("trade_state", v.trade_state);
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.OptStr("description", v.description);
   a.OptStr("attach", v.attach);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
-  a.OptStr("time_expire", v.time_expire);
-  a.OptStr("notify_url", v.notify_url);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.OptList("limit_pay", v.limit_pay);
-  a.OptBool("support_fapiao", v.support_fapiao);
-  a.Field("detail", v.detail);
-  a.Field("scene_info", v.scene_info);
   a.Field("payer", v.payer);
+  a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
 
@@ -1140,26 +1124,17 @@ void Serialize(Archive& a, GetPartnerTransactionsOutTradeNoResponse& v) {
   a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Field("settle_info", v.settle_info);
   a.OptStr("transaction_id", v.transaction_id);
   a.Field("trade_type", v.trade_type);
   a.Field("trade_state", v.trade_state);
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.OptStr("description", v.description);
   a.OptStr("attach", v.attach);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
-  a.OptStr("time_expire", v.time_expire);
-  a.OptStr("notify_url", v.notify_url);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.OptList("limit_pay", v.limit_pay);
-  a.OptBool("support_fapiao", v.support_fapiao);
-  a.Field("detail", v.detail);
-  a.Field("scene_info", v.scene_info);
   a.Field("payer", v.payer);
-  a.Field("installment_info", v.installment_info);
+  a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
 
@@ -1614,17 +1589,11 @@ void Serialize(Archive& a, GetTransactionsIdByTransactionIdResponse& v) {
   a.OptStr("success_time", v.success_time);
   a.OptStr("appid", v.appid);
   a.OptStr("mchid", v.mchid);
-  a.OptStr("description", v.description);
   a.OptStr("attach", v.attach);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
-  a.OptStr("time_expire", v.time_expire);
-  a.OptStr("notify_url", v.notify_url);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.OptList("limit_pay", v.limit_pay);
-  a.OptBool("support_fapiao", v.support_fapiao);
-  a.Field("detail", v.detail);
-  a.Field("scene_info", v.scene_info);
+  a.Field("payer", v.payer);
+  a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
 
@@ -1837,19 +1806,11 @@ void Serialize(Archive& a, GetTransactionsOutTradeNoResponse& v) {
   a.OptStr("success_time", v.success_time);
   a.OptStr("appid", v.appid);
   a.OptStr("mchid", v.mchid);
-  a.OptStr("description", v.description);
   a.OptStr("attach", v.attach);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
-  a.OptStr("time_expire", v.time_expire);
-  a.OptStr("notify_url", v.notify_url);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.OptList("limit_pay", v.limit_pay);
-  a.OptBool("support_fapiao", v.support_fapiao);
-  a.Field("detail", v.detail);
-  a.Field("scene_info", v.scene_info);
   a.Field("payer", v.payer);
-  a.Field("installment_info", v.installment_info);
+  a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
 
@@ -1990,15 +1951,15 @@ static void Serialize(Archive& a, T5& v) {
 }
 
 static void Serialize(Archive& a, T8& v) {
-  a.OptStr("id", v.id);
-  a.Str("name", v.name);
-  a.Str("area_code", v.area_code);
-  a.Str("address", v.address);
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T7& v) {
-  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
@@ -2205,15 +2166,15 @@ static void Serialize(Archive& a, T35& v) {
 }
 
 static void Serialize(Archive& a, T38& v) {
-  a.OptStr("id", v.id);
-  a.Str("name", v.name);
-  a.Str("area_code", v.area_code);
-  a.Str("address", v.address);
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T39& v) {
-  a.OptStr("type", v.type);
+  a.Str("type", v.type);
   a.OptStr("app_name", v.app_name);
   a.OptStr("app_url", v.app_url);
   a.OptStr("bundle_id", v.bundle_id);
@@ -2222,7 +2183,7 @@ static void Serialize(Archive& a, T39& v) {
 }
 
 static void Serialize(Archive& a, T37& v) {
-  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Field("h5_info", v.h5_info);
@@ -2242,12 +2203,6 @@ static void Serialize(Archive& a, T40& v) {
 }
 
 static void Serialize(Archive& a, T42& v) {
-  a.OptBool("profit_sharing", v.profit_sharing);
-  a.OptI64("subsidy_amount", v.subsidy_amount);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T43& v) {
   a.OptI64("total", v.total);
   a.OptStr("currency", v.currency);
   a.OptI64("payer_total", v.payer_total);
@@ -2255,56 +2210,49 @@ static void Serialize(Archive& a, T43& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T45& v) {
-  a.OptStr("merchant_goods_id", v.merchant_goods_id);
-  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
-  a.OptStr("goods_name", v.goods_name);
-  a.OptI64("quantity", v.quantity);
-  a.OptI64("unit_price", v.unit_price);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T44& v) {
-  a.OptI64("cost_price", v.cost_price);
-  a.OptStr("invoice_id", v.invoice_id);
-  a.OptList("goods_detail", v.goods_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T47& v) {
-  a.OptStr("id", v.id);
-  a.OptStr("name", v.name);
-  a.OptStr("area_code", v.area_code);
-  a.OptStr("address", v.address);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T46& v) {
-  a.OptStr("payer_client_ip", v.payer_client_ip);
-  a.OptStr("device_id", v.device_id);
-  a.Field("store_info", v.store_info);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T48& v) {
+static void Serialize(Archive& a, T43& v) {
   a.OptStr("sp_openid", v.sp_openid);
   a.OptStr("sub_openid", v.sub_openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T49& v) {
+static void Serialize(Archive& a, T45& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T44& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T46& v) {
   a.OptBool("profit_sharing", v.profit_sharing);
   a.OptI64("subsidy_amount", v.subsidy_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T50& v) {
+static void Serialize(Archive& a, T47& v) {
   a.I64("total", v.total);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T52& v) {
+static void Serialize(Archive& a, T49& v) {
   a.Str("merchant_goods_id", v.merchant_goods_id);
   a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
@@ -2313,108 +2261,108 @@ static void Serialize(Archive& a, T52& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T51& v) {
+static void Serialize(Archive& a, T48& v) {
   a.OptI64("cost_price", v.cost_price);
   a.OptStr("invoice_id", v.invoice_id);
   a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T54& v) {
-  a.OptStr("id", v.id);
-  a.Str("name", v.name);
-  a.Str("area_code", v.area_code);
-  a.Str("address", v.address);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T53& v) {
-  a.OptStr("payer_client_ip", v.payer_client_ip);
-  a.OptStr("device_id", v.device_id);
-  a.Field("store_info", v.store_info);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T56& v) {
-  a.Field("type", v.type);
-  a.Str("number", v.number);
-  a.Str("name", v.name);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T55& v) {
-  a.Str("sp_openid", v.sp_openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Field("identity", v.identity);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T59& v) {
-  a.Field("subsidy_installment_num", v.subsidy_installment_num);
-  a.Field("subsidy_percent", v.subsidy_percent);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T58& v) {
-  a.Field("subsidy_period_type", v.subsidy_period_type);
-  a.Field("subsidy_plan", v.subsidy_plan);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T57& v) {
-  a.OptList("subsidy_detail", v.subsidy_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T60& v) {
-  a.OptBool("profit_sharing", v.profit_sharing);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T61& v) {
-  a.I64("total", v.total);
-  a.OptStr("currency", v.currency);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T62& v) {
-  a.OptStr("sp_openid", v.sp_openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T64& v) {
-  a.Str("merchant_goods_id", v.merchant_goods_id);
-  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
-  a.OptStr("goods_name", v.goods_name);
-  a.I64("quantity", v.quantity);
-  a.I64("unit_price", v.unit_price);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T63& v) {
-  a.OptI64("cost_price", v.cost_price);
-  a.OptStr("invoice_id", v.invoice_id);
-  a.Field("goods_detail", v.goods_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T66& v) {
-  a.OptStr("id", v.id);
+static void Serialize(Archive& a, T51& v) {
+  a.Str("id", v.id);
   a.OptStr("name", v.name);
   a.OptStr("area_code", v.area_code);
   a.OptStr("address", v.address);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T65& v) {
+static void Serialize(Archive& a, T50& v) {
   a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T67& v) {
+static void Serialize(Archive& a, T53& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T52& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Field("identity", v.identity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T56& v) {
+  a.Field("subsidy_installment_num", v.subsidy_installment_num);
+  a.Field("subsidy_percent", v.subsidy_percent);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T55& v) {
+  a.Field("subsidy_period_type", v.subsidy_period_type);
+  a.Field("subsidy_plan", v.subsidy_plan);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T54& v) {
+  a.OptList("subsidy_detail", v.subsidy_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T57& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T58& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T59& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T61& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T60& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.Field("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T63& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T62& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T64& v) {
   a.OptStr("password_free_contract_id", v.password_free_contract_id);
   a.OptStr("token", v.token);
   a.OptStr("plan_id", v.plan_id);
@@ -2427,19 +2375,19 @@ static void Serialize(Archive& a, T67& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T68& v) {
+static void Serialize(Archive& a, T65& v) {
   a.I64("total", v.total);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T69& v) {
+static void Serialize(Archive& a, T66& v) {
   a.OptStr("sp_openid", v.sp_openid);
   a.OptStr("sub_openid", v.sub_openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T71& v) {
+static void Serialize(Archive& a, T68& v) {
   a.Str("merchant_goods_id", v.merchant_goods_id);
   a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
@@ -2448,44 +2396,44 @@ static void Serialize(Archive& a, T71& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T70& v) {
+static void Serialize(Archive& a, T67& v) {
   a.OptI64("cost_price", v.cost_price);
   a.OptStr("invoice_id", v.invoice_id);
   a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T73& v) {
+static void Serialize(Archive& a, T70& v) {
   a.OptStr("id", v.id);
   a.OptStr("out_id", v.out_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T72& v) {
+static void Serialize(Archive& a, T69& v) {
   a.OptStr("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T74& v) {
+static void Serialize(Archive& a, T71& v) {
   a.OptBool("profit_sharing", v.profit_sharing);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T75& v) {
+static void Serialize(Archive& a, T72& v) {
   a.OptBool("profit_sharing", v.profit_sharing);
   a.OptI64("subsidy_amount", v.subsidy_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T76& v) {
+static void Serialize(Archive& a, T73& v) {
   a.I64("total", v.total);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T78& v) {
+static void Serialize(Archive& a, T75& v) {
   a.Str("merchant_goods_id", v.merchant_goods_id);
   a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
@@ -2494,47 +2442,41 @@ static void Serialize(Archive& a, T78& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T77& v) {
+static void Serialize(Archive& a, T74& v) {
   a.OptI64("cost_price", v.cost_price);
   a.OptStr("invoice_id", v.invoice_id);
   a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T80& v) {
-  a.OptStr("id", v.id);
-  a.Str("name", v.name);
-  a.Str("area_code", v.area_code);
-  a.Str("address", v.address);
+static void Serialize(Archive& a, T77& v) {
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T79& v) {
-  a.OptStr("payer_client_ip", v.payer_client_ip);
+static void Serialize(Archive& a, T76& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T82& v) {
+static void Serialize(Archive& a, T79& v) {
   a.Field("type", v.type);
   a.Str("number", v.number);
   a.Str("name", v.name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T81& v) {
+static void Serialize(Archive& a, T78& v) {
   a.Field("identity", v.identity);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T83& v) {
-  a.OptBool("profit_sharing", v.profit_sharing);
-  a.OptI64("subsidy_amount", v.subsidy_amount);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T84& v) {
+static void Serialize(Archive& a, T80& v) {
   a.OptI64("total", v.total);
   a.OptStr("currency", v.currency);
   a.OptI64("payer_total", v.payer_total);
@@ -2542,46 +2484,79 @@ static void Serialize(Archive& a, T84& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T86& v) {
-  a.OptStr("merchant_goods_id", v.merchant_goods_id);
-  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
-  a.OptStr("goods_name", v.goods_name);
+static void Serialize(Archive& a, T81& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T83& v) {
+  a.OptStr("goods_id", v.goods_id);
   a.OptI64("quantity", v.quantity);
   a.OptI64("unit_price", v.unit_price);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T82& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T84& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T85& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T87& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T86& v) {
   a.OptI64("cost_price", v.cost_price);
   a.OptStr("invoice_id", v.invoice_id);
   a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T88& v) {
+static void Serialize(Archive& a, T89& v) {
   a.OptStr("id", v.id);
-  a.OptStr("name", v.name);
-  a.OptStr("area_code", v.area_code);
-  a.OptStr("address", v.address);
+  a.OptStr("out_id", v.out_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T87& v) {
-  a.OptStr("payer_client_ip", v.payer_client_ip);
+static void Serialize(Archive& a, T88& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T89& v) {
-  a.OptStr("sp_openid", v.sp_openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Extra(v.extra);
-}
-
 static void Serialize(Archive& a, T90& v) {
-  a.OptBool("use_subsidy", v.use_subsidy);
-  a.OptI64("selected_installment_number", v.selected_installment_number);
+  a.OptBool("profit_sharing", v.profit_sharing);
   a.Extra(v.extra);
 }
 
@@ -2591,13 +2566,7 @@ static void Serialize(Archive& a, T91& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T92& v) {
-  a.OptStr("sp_openid", v.sp_openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T94& v) {
+static void Serialize(Archive& a, T93& v) {
   a.Str("merchant_goods_id", v.merchant_goods_id);
   a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
@@ -2606,20 +2575,22 @@ static void Serialize(Archive& a, T94& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T93& v) {
+static void Serialize(Archive& a, T92& v) {
   a.OptI64("cost_price", v.cost_price);
   a.OptStr("invoice_id", v.invoice_id);
   a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T96& v) {
-  a.OptStr("id", v.id);
-  a.OptStr("out_id", v.out_id);
+static void Serialize(Archive& a, T95& v) {
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T95& v) {
+static void Serialize(Archive& a, T94& v) {
   a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
@@ -2627,88 +2598,46 @@ static void Serialize(Archive& a, T95& v) {
 }
 
 static void Serialize(Archive& a, T97& v) {
-  a.OptBool("profit_sharing", v.profit_sharing);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T98& v) {
-  a.I64("total", v.total);
-  a.OptStr("currency", v.currency);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T100& v) {
-  a.Str("merchant_goods_id", v.merchant_goods_id);
-  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
-  a.OptStr("goods_name", v.goods_name);
-  a.I64("quantity", v.quantity);
-  a.I64("unit_price", v.unit_price);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T99& v) {
-  a.OptI64("cost_price", v.cost_price);
-  a.OptStr("invoice_id", v.invoice_id);
-  a.OptList("goods_detail", v.goods_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T102& v) {
-  a.OptStr("id", v.id);
-  a.Str("name", v.name);
-  a.Str("area_code", v.area_code);
-  a.Str("address", v.address);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T101& v) {
-  a.OptStr("payer_client_ip", v.payer_client_ip);
-  a.OptStr("device_id", v.device_id);
-  a.Field("store_info", v.store_info);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T104& v) {
   a.Field("type", v.type);
   a.Str("number", v.number);
   a.Str("name", v.name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T103& v) {
+static void Serialize(Archive& a, T96& v) {
   a.Field("identity", v.identity);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T105& v) {
+static void Serialize(Archive& a, T98& v) {
   a.OptBool("profit_sharing", v.profit_sharing);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T108& v) {
+static void Serialize(Archive& a, T101& v) {
   a.Field("subsidy_installment_num", v.subsidy_installment_num);
   a.Field("subsidy_percent", v.subsidy_percent);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T107& v) {
+static void Serialize(Archive& a, T100& v) {
   a.Field("subsidy_period_type", v.subsidy_period_type);
   a.Field("subsidy_plan", v.subsidy_plan);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T106& v) {
+static void Serialize(Archive& a, T99& v) {
   a.OptList("subsidy_detail", v.subsidy_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T109& v) {
+static void Serialize(Archive& a, T102& v) {
   a.I64("total", v.total);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T111& v) {
+static void Serialize(Archive& a, T104& v) {
   a.Str("merchant_goods_id", v.merchant_goods_id);
   a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
@@ -2717,14 +2646,14 @@ static void Serialize(Archive& a, T111& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T110& v) {
+static void Serialize(Archive& a, T103& v) {
   a.OptI64("cost_price", v.cost_price);
   a.OptStr("invoice_id", v.invoice_id);
   a.Field("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T113& v) {
+static void Serialize(Archive& a, T106& v) {
   a.OptStr("id", v.id);
   a.OptStr("name", v.name);
   a.OptStr("area_code", v.area_code);
@@ -2732,19 +2661,19 @@ static void Serialize(Archive& a, T113& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T112& v) {
+static void Serialize(Archive& a, T105& v) {
   a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T114& v) {
+static void Serialize(Archive& a, T107& v) {
   a.OptBool("profit_sharing", v.profit_sharing);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T115& v) {
+static void Serialize(Archive& a, T108& v) {
   a.Str("plan_id", v.plan_id);
   a.Str("contract_mchid", v.contract_mchid);
   a.Str("contract_appid", v.contract_appid);
@@ -2755,31 +2684,31 @@ static void Serialize(Archive& a, T115& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T116& v) {
+static void Serialize(Archive& a, T109& v) {
   a.Str("auth_code", v.auth_code);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T117& v) {
+static void Serialize(Archive& a, T110& v) {
   a.I64("total", v.total);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T119& v) {
+static void Serialize(Archive& a, T112& v) {
   a.OptStr("id", v.id);
   a.OptStr("out_id", v.out_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T118& v) {
+static void Serialize(Archive& a, T111& v) {
   a.OptStr("device_id", v.device_id);
   a.OptStr("device_ip", v.device_ip);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T121& v) {
+static void Serialize(Archive& a, T114& v) {
   a.Str("merchant_goods_id", v.merchant_goods_id);
   a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
@@ -2788,24 +2717,24 @@ static void Serialize(Archive& a, T121& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T120& v) {
+static void Serialize(Archive& a, T113& v) {
   a.OptI64("cost_price", v.cost_price);
   a.OptStr("invoice_id", v.invoice_id);
   a.Field("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T122& v) {
+static void Serialize(Archive& a, T115& v) {
   a.OptBool("profit_sharing", v.profit_sharing);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T123& v) {
+static void Serialize(Archive& a, T116& v) {
   a.OptStr("openid", v.openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T124& v) {
+static void Serialize(Archive& a, T117& v) {
   a.OptI64("total", v.total);
   a.OptI64("payer_total", v.payer_total);
   a.OptStr("currency", v.currency);
@@ -2813,7 +2742,7 @@ static void Serialize(Archive& a, T124& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T126& v) {
+static void Serialize(Archive& a, T119& v) {
   a.OptStr("goods_id", v.goods_id);
   a.OptI64("quantity", v.quantity);
   a.OptI64("unit_price", v.unit_price);
@@ -2822,7 +2751,7 @@ static void Serialize(Archive& a, T126& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T125& v) {
+static void Serialize(Archive& a, T118& v) {
   a.OptStr("coupon_id", v.coupon_id);
   a.OptStr("name", v.name);
   a.OptStr("scope", v.scope);
@@ -2837,19 +2766,19 @@ static void Serialize(Archive& a, T125& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T127& v) {
+static void Serialize(Archive& a, T120& v) {
   a.OptStr("openid", v.openid);
   a.OptStr("phone_number_hash", v.phone_number_hash);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T128& v) {
+static void Serialize(Archive& a, T121& v) {
   a.I64("total", v.total);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T130& v) {
+static void Serialize(Archive& a, T123& v) {
   a.Str("merchant_goods_id", v.merchant_goods_id);
   a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
@@ -2858,23 +2787,23 @@ static void Serialize(Archive& a, T130& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T129& v) {
+static void Serialize(Archive& a, T122& v) {
   a.OptI64("cost_price", v.cost_price);
   a.OptStr("invoice_id", v.invoice_id);
   a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T132& v) {
-  a.OptStr("id", v.id);
-  a.Str("name", v.name);
-  a.Str("area_code", v.area_code);
-  a.Str("address", v.address);
+static void Serialize(Archive& a, T125& v) {
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T133& v) {
-  a.OptStr("type", v.type);
+static void Serialize(Archive& a, T126& v) {
+  a.Str("type", v.type);
   a.OptStr("app_name", v.app_name);
   a.OptStr("app_url", v.app_url);
   a.OptStr("bundle_id", v.bundle_id);
@@ -2882,188 +2811,188 @@ static void Serialize(Archive& a, T133& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T131& v) {
-  a.OptStr("payer_client_ip", v.payer_client_ip);
+static void Serialize(Archive& a, T124& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Field("h5_info", v.h5_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T135& v) {
+static void Serialize(Archive& a, T128& v) {
   a.Field("type", v.type);
   a.Str("number", v.number);
   a.Str("name", v.name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T127& v) {
+  a.Field("identity", v.identity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T129& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T130& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T131& v) {
+  a.OptStr("openid", v.openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T133& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T132& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T134& v) {
-  a.Field("identity", v.identity);
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T136& v) {
-  a.OptBool("profit_sharing", v.profit_sharing);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T137& v) {
-  a.OptI64("total", v.total);
-  a.OptStr("currency", v.currency);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T139& v) {
-  a.OptStr("merchant_goods_id", v.merchant_goods_id);
+  a.Str("merchant_goods_id", v.merchant_goods_id);
   a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
-  a.OptI64("quantity", v.quantity);
-  a.OptI64("unit_price", v.unit_price);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T135& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T138& v) {
-  a.OptI64("cost_price", v.cost_price);
-  a.OptStr("invoice_id", v.invoice_id);
-  a.OptList("goods_detail", v.goods_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T141& v) {
-  a.OptStr("id", v.id);
+  a.Str("id", v.id);
   a.OptStr("name", v.name);
   a.OptStr("area_code", v.area_code);
   a.OptStr("address", v.address);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T140& v) {
-  a.OptStr("payer_client_ip", v.payer_client_ip);
-  a.OptStr("device_id", v.device_id);
-  a.Field("store_info", v.store_info);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T142& v) {
-  a.I64("total", v.total);
-  a.OptStr("currency", v.currency);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T144& v) {
-  a.Str("merchant_goods_id", v.merchant_goods_id);
-  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
-  a.OptStr("goods_name", v.goods_name);
-  a.I64("quantity", v.quantity);
-  a.I64("unit_price", v.unit_price);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T143& v) {
-  a.OptI64("cost_price", v.cost_price);
-  a.OptStr("invoice_id", v.invoice_id);
-  a.OptList("goods_detail", v.goods_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T146& v) {
-  a.OptStr("id", v.id);
-  a.Str("name", v.name);
-  a.Str("area_code", v.area_code);
-  a.Str("address", v.address);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T145& v) {
-  a.OptStr("payer_client_ip", v.payer_client_ip);
-  a.OptStr("device_id", v.device_id);
-  a.Field("store_info", v.store_info);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T148& v) {
-  a.Field("type", v.type);
-  a.Str("number", v.number);
-  a.Str("name", v.name);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T147& v) {
-  a.Str("openid", v.openid);
-  a.Field("identity", v.identity);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T149& v) {
-  a.OptBool("profit_sharing", v.profit_sharing);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T152& v) {
-  a.Field("subsidy_installment_num", v.subsidy_installment_num);
-  a.Field("subsidy_percent", v.subsidy_percent);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T151& v) {
-  a.Field("subsidy_period_type", v.subsidy_period_type);
-  a.Field("subsidy_plan", v.subsidy_plan);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T150& v) {
-  a.OptList("subsidy_detail", v.subsidy_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T153& v) {
-  a.I64("total", v.total);
-  a.OptStr("currency", v.currency);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T154& v) {
-  a.Str("openid", v.openid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T156& v) {
-  a.Str("merchant_goods_id", v.merchant_goods_id);
-  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
-  a.OptStr("goods_name", v.goods_name);
-  a.I64("quantity", v.quantity);
-  a.I64("unit_price", v.unit_price);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T155& v) {
-  a.OptI64("cost_price", v.cost_price);
-  a.OptStr("invoice_id", v.invoice_id);
-  a.Field("goods_detail", v.goods_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T158& v) {
-  a.OptStr("id", v.id);
-  a.OptStr("name", v.name);
-  a.OptStr("area_code", v.area_code);
-  a.OptStr("address", v.address);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T157& v) {
+static void Serialize(Archive& a, T137& v) {
   a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T159& v) {
+static void Serialize(Archive& a, T140& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T139& v) {
+  a.OptStr("openid", v.openid);
+  a.Field("identity", v.identity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T141& v) {
   a.OptBool("profit_sharing", v.profit_sharing);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T160& v) {
+static void Serialize(Archive& a, T144& v) {
+  a.Field("subsidy_installment_num", v.subsidy_installment_num);
+  a.Field("subsidy_percent", v.subsidy_percent);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T143& v) {
+  a.Field("subsidy_period_type", v.subsidy_period_type);
+  a.Field("subsidy_plan", v.subsidy_plan);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T142& v) {
+  a.OptList("subsidy_detail", v.subsidy_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T145& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T146& v) {
+  a.Str("openid", v.openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T148& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T147& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.Field("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T150& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T149& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T151& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T152& v) {
   a.OptStr("token", v.token);
   a.OptStr("password_free_contract_id", v.password_free_contract_id);
   a.OptStr("plan_id", v.plan_id);
@@ -3076,13 +3005,13 @@ static void Serialize(Archive& a, T160& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T161& v) {
+static void Serialize(Archive& a, T153& v) {
   a.I64("total", v.total);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T163& v) {
+static void Serialize(Archive& a, T155& v) {
   a.Str("merchant_goods_id", v.merchant_goods_id);
   a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
@@ -3091,46 +3020,46 @@ static void Serialize(Archive& a, T163& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T162& v) {
+static void Serialize(Archive& a, T154& v) {
   a.OptI64("cost_price", v.cost_price);
   a.OptStr("invoice_id", v.invoice_id);
   a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T165& v) {
-  a.OptStr("id", v.id);
-  a.Str("name", v.name);
-  a.Str("area_code", v.area_code);
-  a.Str("address", v.address);
+static void Serialize(Archive& a, T157& v) {
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T164& v) {
-  a.OptStr("payer_client_ip", v.payer_client_ip);
+static void Serialize(Archive& a, T156& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T167& v) {
+static void Serialize(Archive& a, T159& v) {
   a.Field("type", v.type);
   a.Str("number", v.number);
   a.Str("name", v.name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T166& v) {
+static void Serialize(Archive& a, T158& v) {
   a.Field("identity", v.identity);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T168& v) {
+static void Serialize(Archive& a, T160& v) {
   a.OptBool("profit_sharing", v.profit_sharing);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T169& v) {
+static void Serialize(Archive& a, T161& v) {
   a.OptI64("total", v.total);
   a.OptStr("currency", v.currency);
   a.OptI64("payer_total", v.payer_total);
@@ -3138,45 +3067,32 @@ static void Serialize(Archive& a, T169& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T171& v) {
-  a.OptStr("merchant_goods_id", v.merchant_goods_id);
-  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
-  a.OptStr("goods_name", v.goods_name);
-  a.OptI64("quantity", v.quantity);
-  a.OptI64("unit_price", v.unit_price);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T170& v) {
-  a.OptI64("cost_price", v.cost_price);
-  a.OptStr("invoice_id", v.invoice_id);
-  a.OptList("goods_detail", v.goods_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T173& v) {
-  a.OptStr("id", v.id);
-  a.OptStr("name", v.name);
-  a.OptStr("area_code", v.area_code);
-  a.OptStr("address", v.address);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T172& v) {
-  a.OptStr("payer_client_ip", v.payer_client_ip);
-  a.OptStr("device_id", v.device_id);
-  a.Field("store_info", v.store_info);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T174& v) {
+static void Serialize(Archive& a, T162& v) {
   a.OptStr("openid", v.openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T175& v) {
-  a.OptBool("use_subsidy", v.use_subsidy);
-  a.OptI64("selected_installment_number", v.selected_installment_number);
+static void Serialize(Archive& a, T164& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T163& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
@@ -3306,66 +3222,60 @@ GetPartnerTransactionsIdByTransactionIdRequest::GetPartnerTransactionsIdByTransa
     default;
 GetPartnerTransactionsIdByTransactionIdRequest::~GetPartnerTransactionsIdByTransactionIdRequest() =
     default;
-T42::SettleInfo() = default;
-T42::~SettleInfo() = default;
-T43::Amount() = default;
-T43::~Amount() = default;
+T42::Amount() = default;
+T42::~Amount() = default;
+T43::Payer() = default;
+T43::~Payer() = default;
 T45::GoodsDetail() = default;
 T45::~GoodsDetail() = default;
-T44::Detail() = default;
-T44::~Detail() = default;
-T47::StoreInfo() = default;
-T47::~StoreInfo() = default;
-T46::SceneInfo() = default;
-T46::~SceneInfo() = default;
-T48::Payer() = default;
-T48::~Payer() = default;
+T44::PromotionDetail() = default;
+T44::~PromotionDetail() = default;
 GetPartnerTransactionsIdByTransactionIdResponse::GetPartnerTransactionsIdByTransactionIdResponse() =
     default;
 GetPartnerTransactionsIdByTransactionIdResponse::
     ~GetPartnerTransactionsIdByTransactionIdResponse() = default;
-T49::SettleInfo() = default;
-T49::~SettleInfo() = default;
-T50::Amount() = default;
-T50::~Amount() = default;
-T52::GoodsDetail() = default;
-T52::~GoodsDetail() = default;
-T51::Detail() = default;
-T51::~Detail() = default;
-T54::StoreInfo() = default;
-T54::~StoreInfo() = default;
-T53::SceneInfo() = default;
-T53::~SceneInfo() = default;
-T56::Identity() = default;
-T56::~Identity() = default;
-T55::Payer() = default;
-T55::~Payer() = default;
-T59::SubsidyPlan() = default;
-T59::~SubsidyPlan() = default;
-T58::SubsidyDetail() = default;
-T58::~SubsidyDetail() = default;
-T57::SubsidyInfo() = default;
-T57::~SubsidyInfo() = default;
+T46::SettleInfo() = default;
+T46::~SettleInfo() = default;
+T47::Amount() = default;
+T47::~Amount() = default;
+T49::GoodsDetail() = default;
+T49::~GoodsDetail() = default;
+T48::Detail() = default;
+T48::~Detail() = default;
+T51::StoreInfo() = default;
+T51::~StoreInfo() = default;
+T50::SceneInfo() = default;
+T50::~SceneInfo() = default;
+T53::Identity() = default;
+T53::~Identity() = default;
+T52::Payer() = default;
+T52::~Payer() = default;
+T56::SubsidyPlan() = default;
+T56::~SubsidyPlan() = default;
+T55::SubsidyDetail() = default;
+T55::~SubsidyDetail() = default;
+T54::SubsidyInfo() = default;
+T54::~SubsidyInfo() = default;
 PostPartnerTransactionsJsapiRequest::PostPartnerTransactionsJsapiRequest() = default;
 PostPartnerTransactionsJsapiRequest::~PostPartnerTransactionsJsapiRequest() = default;
 PostPartnerTransactionsJsapiResponse::PostPartnerTransactionsJsapiResponse() = default;
 PostPartnerTransactionsJsapiResponse::~PostPartnerTransactionsJsapiResponse() = default;
-T60::SettleInfo() = default;
-T60::~SettleInfo() = default;
-T61::Amount() = default;
-T61::~Amount() = default;
-T62::Payer() = default;
-T62::~Payer() = default;
-T64::GoodsDetail() = default;
-T64::~GoodsDetail() = default;
-T63::Detail() = default;
-T63::~Detail() = default;
-T66::StoreInfo() = default;
-T66::~StoreInfo() = default;
-T65::SceneInfo() = default;
-T65::~SceneInfo() = default;
-T67::ContractInfo() = default;
-T67::~ContractInfo() = default;
+T57::SettleInfo() = default;
+T57::~SettleInfo() = default;
+T58::Amount() = default;
+T58::~Amount() = default;
+T59::Payer() = default;
+T59::~Payer() = default;
+T61::GoodsDetail() = default;
+T61::~GoodsDetail() = default;
+T60::Detail() = default;
+T60::~Detail() = default;
+T63::StoreInfo() = default;
+T63::~StoreInfo() = default;
+T62::SceneInfo() = default;
+T62::~SceneInfo() = default;
+T64::ContractInfo() = default;
+T64::~ContractInfo() = default;
 PostPartnerTransactionsJsapiWithContractRequest::PostPartnerTransactionsJsapiWithContractRequest() =
     default;
 PostPartnerTransactionsJsapiWithContractRequest::
@@ -3374,62 +3284,54 @@ PostPartnerTransactionsJsapiWithContractResponse::
     PostPartnerTransactionsJsapiWithContractResponse() = default;
 PostPartnerTransactionsJsapiWithContractResponse::
     ~PostPartnerTransactionsJsapiWithContractResponse() = default;
-T68::Amount() = default;
-T68::~Amount() = default;
-T69::Payer() = default;
-T69::~Payer() = default;
-T71::GoodsDetail() = default;
-T71::~GoodsDetail() = default;
-T70::Detail() = default;
-T70::~Detail() = default;
-T73::StoreInfo() = default;
-T73::~StoreInfo() = default;
-T72::SceneInfo() = default;
-T72::~SceneInfo() = default;
-T74::SettleInfo() = default;
-T74::~SettleInfo() = default;
+T65::Amount() = default;
+T65::~Amount() = default;
+T66::Payer() = default;
+T66::~Payer() = default;
+T68::GoodsDetail() = default;
+T68::~GoodsDetail() = default;
+T67::Detail() = default;
+T67::~Detail() = default;
+T70::StoreInfo() = default;
+T70::~StoreInfo() = default;
+T69::SceneInfo() = default;
+T69::~SceneInfo() = default;
+T71::SettleInfo() = default;
+T71::~SettleInfo() = default;
 PostPartnerTransactionsMiniprogramRequest::PostPartnerTransactionsMiniprogramRequest() = default;
 PostPartnerTransactionsMiniprogramRequest::~PostPartnerTransactionsMiniprogramRequest() = default;
 PostPartnerTransactionsMiniprogramResponse::PostPartnerTransactionsMiniprogramResponse() = default;
 PostPartnerTransactionsMiniprogramResponse::~PostPartnerTransactionsMiniprogramResponse() = default;
-T75::SettleInfo() = default;
-T75::~SettleInfo() = default;
-T76::Amount() = default;
-T76::~Amount() = default;
-T78::GoodsDetail() = default;
-T78::~GoodsDetail() = default;
-T77::Detail() = default;
-T77::~Detail() = default;
-T80::StoreInfo() = default;
-T80::~StoreInfo() = default;
-T79::SceneInfo() = default;
-T79::~SceneInfo() = default;
-T82::Identity() = default;
-T82::~Identity() = default;
-T81::Payer() = default;
-T81::~Payer() = default;
+T72::SettleInfo() = default;
+T72::~SettleInfo() = default;
+T73::Amount() = default;
+T73::~Amount() = default;
+T75::GoodsDetail() = default;
+T75::~GoodsDetail() = default;
+T74::Detail() = default;
+T74::~Detail() = default;
+T77::StoreInfo() = default;
+T77::~StoreInfo() = default;
+T76::SceneInfo() = default;
+T76::~SceneInfo() = default;
+T79::Identity() = default;
+T79::~Identity() = default;
+T78::Payer() = default;
+T78::~Payer() = default;
 PostPartnerTransactionsNativeRequest::PostPartnerTransactionsNativeRequest() = default;
 PostPartnerTransactionsNativeRequest::~PostPartnerTransactionsNativeRequest() = default;
 PostPartnerTransactionsNativeResponse::PostPartnerTransactionsNativeResponse() = default;
 PostPartnerTransactionsNativeResponse::~PostPartnerTransactionsNativeResponse() = default;
 GetPartnerTransactionsOutTradeNoRequest::GetPartnerTransactionsOutTradeNoRequest() = default;
 GetPartnerTransactionsOutTradeNoRequest::~GetPartnerTransactionsOutTradeNoRequest() = default;
-T83::SettleInfo() = default;
-T83::~SettleInfo() = default;
-T84::Amount() = default;
-T84::~Amount() = default;
-T86::GoodsDetail() = default;
-T86::~GoodsDetail() = default;
-T85::Detail() = default;
-T85::~Detail() = default;
-T88::StoreInfo() = default;
-T88::~StoreInfo() = default;
-T87::SceneInfo() = default;
-T87::~SceneInfo() = default;
-T89::Payer() = default;
-T89::~Payer() = default;
-T90::InstallmentInfo() = default;
-T90::~InstallmentInfo() = default;
+T80::Amount() = default;
+T80::~Amount() = default;
+T81::Payer() = default;
+T81::~Payer() = default;
+T83::GoodsDetail() = default;
+T83::~GoodsDetail() = default;
+T82::PromotionDetail() = default;
+T82::~PromotionDetail() = default;
 GetPartnerTransactionsOutTradeNoResponse::GetPartnerTransactionsOutTradeNoResponse() = default;
 GetPartnerTransactionsOutTradeNoResponse::~GetPartnerTransactionsOutTradeNoResponse() = default;
 PostPartnerTransactionsOutTradeNoCloseRequest::PostPartnerTransactionsOutTradeNoCloseRequest() =
@@ -3444,218 +3346,210 @@ PostPartnerTransactionsOutTradeNoReverseResponse::
     PostPartnerTransactionsOutTradeNoReverseResponse() = default;
 PostPartnerTransactionsOutTradeNoReverseResponse::
     ~PostPartnerTransactionsOutTradeNoReverseResponse() = default;
-T91::Amount() = default;
-T91::~Amount() = default;
-T92::Payer() = default;
-T92::~Payer() = default;
-T94::GoodsDetail() = default;
-T94::~GoodsDetail() = default;
-T93::Detail() = default;
-T93::~Detail() = default;
-T96::StoreInfo() = default;
-T96::~StoreInfo() = default;
-T95::SceneInfo() = default;
-T95::~SceneInfo() = default;
-T97::SettleInfo() = default;
-T97::~SettleInfo() = default;
+T84::Amount() = default;
+T84::~Amount() = default;
+T85::Payer() = default;
+T85::~Payer() = default;
+T87::GoodsDetail() = default;
+T87::~GoodsDetail() = default;
+T86::Detail() = default;
+T86::~Detail() = default;
+T89::StoreInfo() = default;
+T89::~StoreInfo() = default;
+T88::SceneInfo() = default;
+T88::~SceneInfo() = default;
+T90::SettleInfo() = default;
+T90::~SettleInfo() = default;
 PostPartnerTransactionsScannedposRequest::PostPartnerTransactionsScannedposRequest() = default;
 PostPartnerTransactionsScannedposRequest::~PostPartnerTransactionsScannedposRequest() = default;
 PostPartnerTransactionsScannedposResponse::PostPartnerTransactionsScannedposResponse() = default;
 PostPartnerTransactionsScannedposResponse::~PostPartnerTransactionsScannedposResponse() = default;
-T98::Amount() = default;
-T98::~Amount() = default;
-T100::GoodsDetail() = default;
-T100::~GoodsDetail() = default;
-T99::Detail() = default;
-T99::~Detail() = default;
-T102::StoreInfo() = default;
-T102::~StoreInfo() = default;
-T101::SceneInfo() = default;
-T101::~SceneInfo() = default;
-T104::Identity() = default;
-T104::~Identity() = default;
-T103::Payer() = default;
-T103::~Payer() = default;
-T105::SettleInfo() = default;
-T105::~SettleInfo() = default;
-T108::SubsidyPlan() = default;
-T108::~SubsidyPlan() = default;
-T107::SubsidyDetail() = default;
-T107::~SubsidyDetail() = default;
-T106::SubsidyInfo() = default;
-T106::~SubsidyInfo() = default;
+T91::Amount() = default;
+T91::~Amount() = default;
+T93::GoodsDetail() = default;
+T93::~GoodsDetail() = default;
+T92::Detail() = default;
+T92::~Detail() = default;
+T95::StoreInfo() = default;
+T95::~StoreInfo() = default;
+T94::SceneInfo() = default;
+T94::~SceneInfo() = default;
+T97::Identity() = default;
+T97::~Identity() = default;
+T96::Payer() = default;
+T96::~Payer() = default;
+T98::SettleInfo() = default;
+T98::~SettleInfo() = default;
+T101::SubsidyPlan() = default;
+T101::~SubsidyPlan() = default;
+T100::SubsidyDetail() = default;
+T100::~SubsidyDetail() = default;
+T99::SubsidyInfo() = default;
+T99::~SubsidyInfo() = default;
 PostTransactionsAppRequest::PostTransactionsAppRequest() = default;
 PostTransactionsAppRequest::~PostTransactionsAppRequest() = default;
 PostTransactionsAppResponse::PostTransactionsAppResponse() = default;
 PostTransactionsAppResponse::~PostTransactionsAppResponse() = default;
-T109::Amount() = default;
-T109::~Amount() = default;
-T111::GoodsDetail() = default;
-T111::~GoodsDetail() = default;
-T110::Detail() = default;
-T110::~Detail() = default;
-T113::StoreInfo() = default;
-T113::~StoreInfo() = default;
-T112::SceneInfo() = default;
-T112::~SceneInfo() = default;
-T114::SettleInfo() = default;
-T114::~SettleInfo() = default;
-T115::ContractInfo() = default;
-T115::~ContractInfo() = default;
+T102::Amount() = default;
+T102::~Amount() = default;
+T104::GoodsDetail() = default;
+T104::~GoodsDetail() = default;
+T103::Detail() = default;
+T103::~Detail() = default;
+T106::StoreInfo() = default;
+T106::~StoreInfo() = default;
+T105::SceneInfo() = default;
+T105::~SceneInfo() = default;
+T107::SettleInfo() = default;
+T107::~SettleInfo() = default;
+T108::ContractInfo() = default;
+T108::~ContractInfo() = default;
 PostTransactionsAppWithContractRequest::PostTransactionsAppWithContractRequest() = default;
 PostTransactionsAppWithContractRequest::~PostTransactionsAppWithContractRequest() = default;
 PostTransactionsAppWithContractResponse::PostTransactionsAppWithContractResponse() = default;
 PostTransactionsAppWithContractResponse::~PostTransactionsAppWithContractResponse() = default;
+T109::Payer() = default;
+T109::~Payer() = default;
+T110::Amount() = default;
+T110::~Amount() = default;
+T112::StoreInfo() = default;
+T112::~StoreInfo() = default;
+T111::SceneInfo() = default;
+T111::~SceneInfo() = default;
+T114::GoodsDetail() = default;
+T114::~GoodsDetail() = default;
+T113::Detail() = default;
+T113::~Detail() = default;
+T115::SettleInfo() = default;
+T115::~SettleInfo() = default;
+PostTransactionsCodepayRequest::PostTransactionsCodepayRequest() = default;
+PostTransactionsCodepayRequest::~PostTransactionsCodepayRequest() = default;
 T116::Payer() = default;
 T116::~Payer() = default;
 T117::Amount() = default;
 T117::~Amount() = default;
-T119::StoreInfo() = default;
-T119::~StoreInfo() = default;
-T118::SceneInfo() = default;
-T118::~SceneInfo() = default;
-T121::GoodsDetail() = default;
-T121::~GoodsDetail() = default;
-T120::Detail() = default;
-T120::~Detail() = default;
-T122::SettleInfo() = default;
-T122::~SettleInfo() = default;
-PostTransactionsCodepayRequest::PostTransactionsCodepayRequest() = default;
-PostTransactionsCodepayRequest::~PostTransactionsCodepayRequest() = default;
-T123::Payer() = default;
-T123::~Payer() = default;
-T124::Amount() = default;
-T124::~Amount() = default;
-T126::GoodsDetail() = default;
-T126::~GoodsDetail() = default;
-T125::PromotionDetail() = default;
-T125::~PromotionDetail() = default;
+T119::GoodsDetail() = default;
+T119::~GoodsDetail() = default;
+T118::PromotionDetail() = default;
+T118::~PromotionDetail() = default;
 PostTransactionsCodepayResponse::PostTransactionsCodepayResponse() = default;
 PostTransactionsCodepayResponse::~PostTransactionsCodepayResponse() = default;
-T127::Payer() = default;
-T127::~Payer() = default;
+T120::Payer() = default;
+T120::~Payer() = default;
 PostTransactionsExposureRequest::PostTransactionsExposureRequest() = default;
 PostTransactionsExposureRequest::~PostTransactionsExposureRequest() = default;
 PostTransactionsExposureResponse::PostTransactionsExposureResponse() = default;
 PostTransactionsExposureResponse::~PostTransactionsExposureResponse() = default;
-T128::Amount() = default;
-T128::~Amount() = default;
-T130::GoodsDetail() = default;
-T130::~GoodsDetail() = default;
-T129::Detail() = default;
-T129::~Detail() = default;
-T132::StoreInfo() = default;
-T132::~StoreInfo() = default;
-T133::H5Info() = default;
-T133::~H5Info() = default;
-T131::SceneInfo() = default;
-T131::~SceneInfo() = default;
-T135::Identity() = default;
-T135::~Identity() = default;
-T134::Payer() = default;
-T134::~Payer() = default;
-T136::SettleInfo() = default;
-T136::~SettleInfo() = default;
+T121::Amount() = default;
+T121::~Amount() = default;
+T123::GoodsDetail() = default;
+T123::~GoodsDetail() = default;
+T122::Detail() = default;
+T122::~Detail() = default;
+T125::StoreInfo() = default;
+T125::~StoreInfo() = default;
+T126::H5Info() = default;
+T126::~H5Info() = default;
+T124::SceneInfo() = default;
+T124::~SceneInfo() = default;
+T128::Identity() = default;
+T128::~Identity() = default;
+T127::Payer() = default;
+T127::~Payer() = default;
+T129::SettleInfo() = default;
+T129::~SettleInfo() = default;
 PostTransactionsH5Request::PostTransactionsH5Request() = default;
 PostTransactionsH5Request::~PostTransactionsH5Request() = default;
 PostTransactionsH5Response::PostTransactionsH5Response() = default;
 PostTransactionsH5Response::~PostTransactionsH5Response() = default;
 GetTransactionsIdByTransactionIdRequest::GetTransactionsIdByTransactionIdRequest() = default;
 GetTransactionsIdByTransactionIdRequest::~GetTransactionsIdByTransactionIdRequest() = default;
-T137::Amount() = default;
-T137::~Amount() = default;
-T139::GoodsDetail() = default;
-T139::~GoodsDetail() = default;
-T138::Detail() = default;
-T138::~Detail() = default;
-T141::StoreInfo() = default;
-T141::~StoreInfo() = default;
-T140::SceneInfo() = default;
-T140::~SceneInfo() = default;
+T130::Amount() = default;
+T130::~Amount() = default;
+T131::Payer() = default;
+T131::~Payer() = default;
+T133::GoodsDetail() = default;
+T133::~GoodsDetail() = default;
+T132::PromotionDetail() = default;
+T132::~PromotionDetail() = default;
 GetTransactionsIdByTransactionIdResponse::GetTransactionsIdByTransactionIdResponse() = default;
 GetTransactionsIdByTransactionIdResponse::~GetTransactionsIdByTransactionIdResponse() = default;
-T142::Amount() = default;
-T142::~Amount() = default;
-T144::GoodsDetail() = default;
-T144::~GoodsDetail() = default;
-T143::Detail() = default;
-T143::~Detail() = default;
-T146::StoreInfo() = default;
-T146::~StoreInfo() = default;
-T145::SceneInfo() = default;
-T145::~SceneInfo() = default;
-T148::Identity() = default;
-T148::~Identity() = default;
-T147::Payer() = default;
-T147::~Payer() = default;
-T149::SettleInfo() = default;
-T149::~SettleInfo() = default;
-T152::SubsidyPlan() = default;
-T152::~SubsidyPlan() = default;
-T151::SubsidyDetail() = default;
-T151::~SubsidyDetail() = default;
-T150::SubsidyInfo() = default;
-T150::~SubsidyInfo() = default;
+T134::Amount() = default;
+T134::~Amount() = default;
+T136::GoodsDetail() = default;
+T136::~GoodsDetail() = default;
+T135::Detail() = default;
+T135::~Detail() = default;
+T138::StoreInfo() = default;
+T138::~StoreInfo() = default;
+T137::SceneInfo() = default;
+T137::~SceneInfo() = default;
+T140::Identity() = default;
+T140::~Identity() = default;
+T139::Payer() = default;
+T139::~Payer() = default;
+T141::SettleInfo() = default;
+T141::~SettleInfo() = default;
+T144::SubsidyPlan() = default;
+T144::~SubsidyPlan() = default;
+T143::SubsidyDetail() = default;
+T143::~SubsidyDetail() = default;
+T142::SubsidyInfo() = default;
+T142::~SubsidyInfo() = default;
 PostTransactionsJsapiRequest::PostTransactionsJsapiRequest() = default;
 PostTransactionsJsapiRequest::~PostTransactionsJsapiRequest() = default;
 PostTransactionsJsapiResponse::PostTransactionsJsapiResponse() = default;
 PostTransactionsJsapiResponse::~PostTransactionsJsapiResponse() = default;
-T153::Amount() = default;
-T153::~Amount() = default;
-T154::Payer() = default;
-T154::~Payer() = default;
-T156::GoodsDetail() = default;
-T156::~GoodsDetail() = default;
-T155::Detail() = default;
-T155::~Detail() = default;
-T158::StoreInfo() = default;
-T158::~StoreInfo() = default;
-T157::SceneInfo() = default;
-T157::~SceneInfo() = default;
-T159::SettleInfo() = default;
-T159::~SettleInfo() = default;
-T160::ContractInfo() = default;
-T160::~ContractInfo() = default;
+T145::Amount() = default;
+T145::~Amount() = default;
+T146::Payer() = default;
+T146::~Payer() = default;
+T148::GoodsDetail() = default;
+T148::~GoodsDetail() = default;
+T147::Detail() = default;
+T147::~Detail() = default;
+T150::StoreInfo() = default;
+T150::~StoreInfo() = default;
+T149::SceneInfo() = default;
+T149::~SceneInfo() = default;
+T151::SettleInfo() = default;
+T151::~SettleInfo() = default;
+T152::ContractInfo() = default;
+T152::~ContractInfo() = default;
 PostTransactionsJsapiWithContractRequest::PostTransactionsJsapiWithContractRequest() = default;
 PostTransactionsJsapiWithContractRequest::~PostTransactionsJsapiWithContractRequest() = default;
 PostTransactionsJsapiWithContractResponse::PostTransactionsJsapiWithContractResponse() = default;
 PostTransactionsJsapiWithContractResponse::~PostTransactionsJsapiWithContractResponse() = default;
-T161::Amount() = default;
-T161::~Amount() = default;
-T163::GoodsDetail() = default;
-T163::~GoodsDetail() = default;
-T162::Detail() = default;
-T162::~Detail() = default;
-T165::StoreInfo() = default;
-T165::~StoreInfo() = default;
-T164::SceneInfo() = default;
-T164::~SceneInfo() = default;
-T167::Identity() = default;
-T167::~Identity() = default;
-T166::Payer() = default;
-T166::~Payer() = default;
-T168::SettleInfo() = default;
-T168::~SettleInfo() = default;
+T153::Amount() = default;
+T153::~Amount() = default;
+T155::GoodsDetail() = default;
+T155::~GoodsDetail() = default;
+T154::Detail() = default;
+T154::~Detail() = default;
+T157::StoreInfo() = default;
+T157::~StoreInfo() = default;
+T156::SceneInfo() = default;
+T156::~SceneInfo() = default;
+T159::Identity() = default;
+T159::~Identity() = default;
+T158::Payer() = default;
+T158::~Payer() = default;
+T160::SettleInfo() = default;
+T160::~SettleInfo() = default;
 PostTransactionsNativeRequest::PostTransactionsNativeRequest() = default;
 PostTransactionsNativeRequest::~PostTransactionsNativeRequest() = default;
 PostTransactionsNativeResponse::PostTransactionsNativeResponse() = default;
 PostTransactionsNativeResponse::~PostTransactionsNativeResponse() = default;
 GetTransactionsOutTradeNoRequest::GetTransactionsOutTradeNoRequest() = default;
 GetTransactionsOutTradeNoRequest::~GetTransactionsOutTradeNoRequest() = default;
-T169::Amount() = default;
-T169::~Amount() = default;
-T171::GoodsDetail() = default;
-T171::~GoodsDetail() = default;
-T170::Detail() = default;
-T170::~Detail() = default;
-T173::StoreInfo() = default;
-T173::~StoreInfo() = default;
-T172::SceneInfo() = default;
-T172::~SceneInfo() = default;
-T174::Payer() = default;
-T174::~Payer() = default;
-T175::InstallmentInfo() = default;
-T175::~InstallmentInfo() = default;
+T161::Amount() = default;
+T161::~Amount() = default;
+T162::Payer() = default;
+T162::~Payer() = default;
+T164::GoodsDetail() = default;
+T164::~GoodsDetail() = default;
+T163::PromotionDetail() = default;
+T163::~PromotionDetail() = default;
 GetTransactionsOutTradeNoResponse::GetTransactionsOutTradeNoResponse() = default;
 GetTransactionsOutTradeNoResponse::~GetTransactionsOutTradeNoResponse() = default;
 PostTransactionsOutTradeNoCloseRequest::PostTransactionsOutTradeNoCloseRequest() = default;
@@ -3678,36 +3572,38 @@ const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::Tr
 const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::TradeState) {
   return kEnum5;
 }
-const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::LimitPay) {
-  return kEnum1;
-}
+const EnumTable& EnumTableOf(T44::Scope) { return kEnum6; }
+const EnumTable& EnumTableOf(T44::Type) { return kEnum7; }
 const EnumTable& EnumTableOf(PostPartnerTransactionsJsapiRequest::LimitPay) { return kEnum1; }
-const EnumTable& EnumTableOf(T56::Type) { return kEnum2; }
-const EnumTable& EnumTableOf(T58::SubsidyPeriodType) { return kEnum3; }
+const EnumTable& EnumTableOf(T53::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(T55::SubsidyPeriodType) { return kEnum3; }
 const EnumTable& EnumTableOf(PostPartnerTransactionsNativeRequest::LimitPay) { return kEnum1; }
-const EnumTable& EnumTableOf(T82::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(T79::Type) { return kEnum2; }
 const EnumTable& EnumTableOf(GetPartnerTransactionsOutTradeNoResponse::TradeType) { return kEnum4; }
 const EnumTable& EnumTableOf(GetPartnerTransactionsOutTradeNoResponse::TradeState) {
   return kEnum5;
 }
-const EnumTable& EnumTableOf(GetPartnerTransactionsOutTradeNoResponse::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(T82::Scope) { return kEnum6; }
+const EnumTable& EnumTableOf(T82::Type) { return kEnum7; }
 const EnumTable& EnumTableOf(PostTransactionsAppRequest::LimitPay) { return kEnum1; }
-const EnumTable& EnumTableOf(T104::Type) { return kEnum2; }
-const EnumTable& EnumTableOf(T107::SubsidyPeriodType) { return kEnum3; }
+const EnumTable& EnumTableOf(T97::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(T100::SubsidyPeriodType) { return kEnum3; }
 const EnumTable& EnumTableOf(PostTransactionsH5Request::LimitPay) { return kEnum1; }
-const EnumTable& EnumTableOf(T135::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(T128::Type) { return kEnum2; }
 const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::TradeType) { return kEnum4; }
 const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::TradeState) {
   return kEnum5;
 }
-const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(T132::Scope) { return kEnum6; }
+const EnumTable& EnumTableOf(T132::Type) { return kEnum7; }
 const EnumTable& EnumTableOf(PostTransactionsJsapiRequest::LimitPay) { return kEnum1; }
-const EnumTable& EnumTableOf(T148::Type) { return kEnum2; }
-const EnumTable& EnumTableOf(T151::SubsidyPeriodType) { return kEnum3; }
+const EnumTable& EnumTableOf(T140::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(T143::SubsidyPeriodType) { return kEnum3; }
 const EnumTable& EnumTableOf(PostTransactionsNativeRequest::LimitPay) { return kEnum1; }
-const EnumTable& EnumTableOf(T167::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(T159::Type) { return kEnum2; }
 const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeType) { return kEnum4; }
 const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeState) { return kEnum5; }
-const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(T163::Scope) { return kEnum6; }
+const EnumTable& EnumTableOf(T163::Type) { return kEnum7; }
 
 }  // namespace wechatpay::models::v3::pay

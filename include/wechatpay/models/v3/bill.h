@@ -30,12 +30,13 @@ struct GetFundflowbillRequest {
     kBasic = 1,      // "BASIC"
     kOperation = 2,  // "OPERATION"
     kFees = 3,       // "FEES"
+    kAll = 4,        // "ALL"
   };
   enum class TarType : std::int32_t {
     kUnrecognized = 0,
     kGzip = 1,  // "GZIP"
   };
-  std::string bill_date;
+  std::optional<std::string> bill_date;
   std::optional<std::string> sub_mchid;
   Enum<AccountType> account_type;
   Enum<TarType> tar_type;
@@ -50,7 +51,11 @@ struct GetFundflowbillRequest {
   ~GetFundflowbillRequest();
 };
 struct GetFundflowbillResponse {
-  std::optional<std::string> hash_type;
+  enum class HashType : std::int32_t {
+    kUnrecognized = 0,
+    kSha1 = 1,  // "SHA1"
+  };
+  Enum<HashType> hash_type;
   std::optional<std::string> hash_value;
   std::optional<std::string> download_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -112,13 +117,12 @@ struct GetSubMerchantFundflowbillRequest {
     kOperation = 2,  // "OPERATION"
     kFees = 3,       // "FEES"
     kDeposit = 4,    // "DEPOSIT"
+    kAll = 5,        // "ALL"
   };
-  std::string sub_mchid;
-  std::string bill_date;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> bill_date;
   Enum<TarType> tar_type;
-  // required
   Enum<Algorithm> algorithm;
-  // required
   Enum<AccountType> account_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -132,10 +136,14 @@ struct GetSubMerchantFundflowbillRequest {
 };
 struct GetSubMerchantFundflowbillResponse {
   struct DownloadBillList {
+    enum class HashType : std::int32_t {
+      kUnrecognized = 0,
+      kSha1 = 1,  // "SHA1"
+    };
     std::optional<std::int64_t> bill_sequence;
     std::optional<std::string> download_url;
     std::optional<std::string> encrypt_key;
-    std::optional<std::string> hash_type;
+    Enum<HashType> hash_type;
     std::optional<std::string> hash_value;
     std::optional<std::string> nonce;
     // Unknown members.
@@ -209,7 +217,7 @@ struct GetTradebillRequest {
     kUnrecognized = 0,
     kGzip = 1,  // "GZIP"
   };
-  std::string bill_date;
+  std::optional<std::string> bill_date;
   std::optional<std::string> sub_mchid;
   Enum<BillType> bill_type;
   Enum<TarType> tar_type;
@@ -224,7 +232,11 @@ struct GetTradebillRequest {
   ~GetTradebillRequest();
 };
 struct GetTradebillResponse {
-  std::optional<std::string> hash_type;
+  enum class HashType : std::int32_t {
+    kUnrecognized = 0,
+    kSha1 = 1,  // "SHA1"
+  };
+  Enum<HashType> hash_type;
   std::optional<std::string> hash_value;
   std::optional<std::string> download_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -278,11 +290,14 @@ void Serialize(Archive& archive, GetTradebillRequest& value);
 void Serialize(Archive& archive, GetTradebillResponse& value);
 const EnumTable& EnumTableOf(GetFundflowbillRequest::AccountType);
 const EnumTable& EnumTableOf(GetFundflowbillRequest::TarType);
+const EnumTable& EnumTableOf(GetFundflowbillResponse::HashType);
 const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::TarType);
 const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::Algorithm);
 const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::AccountType);
+const EnumTable& EnumTableOf(GetSubMerchantFundflowbillResponse::DownloadBillList::HashType);
 const EnumTable& EnumTableOf(GetTradebillRequest::BillType);
 const EnumTable& EnumTableOf(GetTradebillRequest::TarType);
+const EnumTable& EnumTableOf(GetTradebillResponse::HashType);
 
 // Fluent calls: Bill(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -6484,10 +6484,11 @@ struct GetProfitsharingBrandConfigsByBrandMchid {
 
 // POST v3/brand/profitsharing/finish-order
 struct PostProfitsharingFinishOrderRequest {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string description;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> description;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6549,9 +6550,9 @@ struct PostProfitsharingFinishOrder {
 
 // GET v3/brand/profitsharing/orders
 struct GetProfitsharingOrdersRequest {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6670,11 +6671,10 @@ struct PostProfitsharingOrdersRequest {
       kPersonalOpenid = 2,     // "PERSONAL_OPENID"
       kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
     };
-    // required
     Enum<Type> type;
-    std::string account;
-    std::int64_t amount = 0;
-    std::string description;
+    std::optional<std::string> account;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
     // format base64; encrypted with the platform key when sent
     std::optional<std::string> name;
     // Unknown members.
@@ -6687,15 +6687,15 @@ struct PostProfitsharingOrdersRequest {
     Receivers& operator=(Receivers&&) = default;
     ~Receivers();
   };
-  std::string brand_mchid;
-  std::string sub_mchid;
-  std::string appid;
+  std::optional<std::string> brand_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::string transaction_id;
-  std::string out_order_no;
-  // required
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
   std::vector<Receivers> receivers;
-  bool finish = false;
+  std::optional<bool> finish;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6885,14 +6885,12 @@ struct PostProfitsharingReceiversAddRequest {
     kStaff = 5,            // "STAFF"
     kOthers = 6,           // "OTHERS"
   };
-  std::string brand_mchid;
-  std::string appid;
+  std::optional<std::string> brand_mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  // required
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   std::optional<std::string> name;
-  // required
   Enum<RelationType> relation_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -6962,12 +6960,11 @@ struct PostProfitsharingReceiversDeleteRequest {
     kPersonalOpenid = 2,     // "PERSONAL_OPENID"
     kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
   };
-  std::string brand_mchid;
-  std::string appid;
+  std::optional<std::string> brand_mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  // required
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -7032,8 +7029,8 @@ struct PostProfitsharingReceiversDelete {
 
 // GET v3/brand/profitsharing/returnorders
 struct GetProfitsharingReturnordersRequest {
-  std::string sub_mchid;
-  std::string out_return_no;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_return_no;
   std::optional<std::string> order_id;
   std::optional<std::string> out_order_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -7117,13 +7114,13 @@ struct GetProfitsharingReturnorders {
 
 // POST v3/brand/profitsharing/returnorders
 struct PostProfitsharingReturnordersRequest {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> order_id;
   std::optional<std::string> out_order_no;
-  std::string out_return_no;
-  std::string return_mchid;
-  std::int64_t amount = 0;
-  std::string description;
+  std::optional<std::string> out_return_no;
+  std::optional<std::string> return_mchid;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

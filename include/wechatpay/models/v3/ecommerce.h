@@ -2050,7 +2050,10 @@ struct PostApplymentsByApplymentIdRevoke {
 struct GetBillFundflowbillRequest {
   enum class AccountType : std::int32_t {
     kUnrecognized = 0,
-    kAll = 1,  // "ALL"
+    kAll = 1,        // "ALL"
+    kBasic = 2,      // "BASIC"
+    kOperation = 3,  // "OPERATION"
+    kFees = 4,       // "FEES"
   };
   enum class TarType : std::int32_t {
     kUnrecognized = 0,
@@ -2061,11 +2064,9 @@ struct GetBillFundflowbillRequest {
     kAeadAes256Gcm = 1,  // "AEAD_AES_256_GCM"
     kSm4Gcm = 2,         // "SM4_GCM"
   };
-  std::string bill_date;
-  // required
+  std::optional<std::string> bill_date;
   Enum<AccountType> account_type;
   Enum<TarType> tar_type;
-  // required
   Enum<Algorithm> algorithm;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -4168,7 +4169,7 @@ struct GetMchTransferTransferBillsTransferBillNo {
 
 // GET v3/ecommerce/profitsharing/after-sales-orders
 struct GetProfitsharingAfterSalesOrdersRequest {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> transaction_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -4259,14 +4260,12 @@ struct PostProfitsharingAfterSalesOrdersRequest {
     kChangeTicket = 2,  // "CHANGE_TICKET"
     kReturnGoods = 3,   // "RETURN_GOODS"
   };
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::int64_t amount = 0;
-  // required
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::int64_t> amount;
   Enum<Type> type;
-  // required
   Enum<Scene> scene;
-  std::string refund_id;
+  std::optional<std::string> refund_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4331,10 +4330,11 @@ struct PostProfitsharingAfterSalesOrders {
 
 // POST v3/ecommerce/profitsharing/finish-order
 struct PostProfitsharingFinishOrderRequest {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string description;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> description;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4396,9 +4396,9 @@ struct PostProfitsharingFinishOrder {
 
 // GET v3/ecommerce/profitsharing/orders
 struct GetProfitsharingOrdersRequest {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4453,40 +4453,12 @@ struct GetProfitsharingOrdersResponse {
     Receivers& operator=(Receivers&&) = default;
     ~Receivers();
   };
-  enum class AbnormalStatus : std::int32_t {
-    kUnrecognized = 0,
-    kAbnormalPending = 1,   // "ABNORMAL_PENDING"
-    kAbnormalFinished = 2,  // "ABNORMAL_FINISHED"
-    kAbnormalClosed = 3,    // "ABNORMAL_CLOSED"
-  };
-  enum class FundsAbnormalClosedReason : std::int32_t {
-    kUnrecognized = 0,
-    kClosedReasonTimeout = 1,           // "CLOSED_REASON_TIMEOUT"
-    kClosedReasonRestrictTransfer = 2,  // "CLOSED_REASON_RESTRICT_TRANSFER"
-  };
-  struct FundsAbnormalReceivers {
-    std::optional<std::string> mchid;
-    // Unknown members.
-    JsonValue extra;
-
-    FundsAbnormalReceivers();
-    FundsAbnormalReceivers(const FundsAbnormalReceivers&) = default;
-    FundsAbnormalReceivers(FundsAbnormalReceivers&&) = default;
-    FundsAbnormalReceivers& operator=(const FundsAbnormalReceivers&) = default;
-    FundsAbnormalReceivers& operator=(FundsAbnormalReceivers&&) = default;
-    ~FundsAbnormalReceivers();
-  };
   std::optional<std::string> sub_mchid;
   std::optional<std::string> transaction_id;
   std::optional<std::string> out_order_no;
   std::optional<std::string> order_id;
   Enum<Status_> status;
   List<Receivers> receivers;
-  std::optional<std::string> close_reason;
-  Enum<AbnormalStatus> abnormal_status;
-  Enum<FundsAbnormalClosedReason> funds_abnormal_closed_reason;
-  std::optional<std::string> funds_abnormal_redirect_id;
-  List<FundsAbnormalReceivers> funds_abnormal_receivers;
   std::optional<std::int64_t> finish_amount;
   std::optional<std::string> finish_description;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -4539,13 +4511,13 @@ struct PostProfitsharingOrdersRequest {
       kMerchantId = 1,      // "MERCHANT_ID"
       kPersonalOpenid = 2,  // "PERSONAL_OPENID"
     };
-    // required
     Enum<Type> type;
-    std::string receiver_account;
-    std::int64_t amount = 0;
-    std::string description;
+    std::optional<std::string> receiver_account;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
     // format base64; encrypted with the platform key when sent
     std::optional<std::string> receiver_name;
+    std::optional<std::string> receiver_mchid;
     // Unknown members.
     JsonValue extra;
 
@@ -4557,12 +4529,12 @@ struct PostProfitsharingOrdersRequest {
     ~Receivers();
   };
   std::optional<std::string> appid;
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  // required
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
   std::vector<Receivers> receivers;
-  bool finish = false;
+  std::optional<bool> finish;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4576,8 +4548,11 @@ struct PostProfitsharingOrdersRequest {
 struct PostProfitsharingOrdersResponse {
   enum class Status_ : std::int32_t {
     kUnrecognized = 0,
-    kProcessing = 1,  // "PROCESSING"
-    kFinished = 2,    // "FINISHED"
+    kPending = 1,   // "PENDING"
+    kSuccess = 2,   // "SUCCESS"
+    kAdjust = 3,    // "ADJUST"
+    kReturned = 4,  // "RETURNED"
+    kClosed = 5,    // "CLOSED"
   };
   struct Receivers {
     enum class Result_ : std::int32_t {
@@ -4593,29 +4568,6 @@ struct PostProfitsharingOrdersResponse {
       kReceiverHighRisk = 3,  // "RECEIVER_HIGH_RISK"
     };
     using Type = PostProfitsharingOrdersRequest::Receivers::Type;
-    enum class AbnormalStatus : std::int32_t {
-      kUnrecognized = 0,
-      kAbnormalPending = 1,   // "ABNORMAL_PENDING"
-      kAbnormalFinished = 2,  // "ABNORMAL_FINISHED"
-      kAbnormalClosed = 3,    // "ABNORMAL_CLOSED"
-    };
-    enum class FundsAbnormalClosedReason : std::int32_t {
-      kUnrecognized = 0,
-      kClosedReasonTimeout = 1,           // "CLOSED_REASON_TIMEOUT"
-      kClosedReasonRestrictTransfer = 2,  // "CLOSED_REASON_RESTRICT_TRANSFER"
-    };
-    struct FundsAbnormalReceivers {
-      std::optional<std::string> mchid;
-      // Unknown members.
-      JsonValue extra;
-
-      FundsAbnormalReceivers();
-      FundsAbnormalReceivers(const FundsAbnormalReceivers&) = default;
-      FundsAbnormalReceivers(FundsAbnormalReceivers&&) = default;
-      FundsAbnormalReceivers& operator=(const FundsAbnormalReceivers&) = default;
-      FundsAbnormalReceivers& operator=(FundsAbnormalReceivers&&) = default;
-      ~FundsAbnormalReceivers();
-    };
     std::optional<std::int64_t> amount;
     std::optional<std::string> description;
     Enum<Result_> result;
@@ -4625,10 +4577,7 @@ struct PostProfitsharingOrdersResponse {
     Enum<Type> type;
     std::optional<std::string> receiver_account;
     std::optional<std::string> detail_id;
-    Enum<AbnormalStatus> abnormal_status;
-    Enum<FundsAbnormalClosedReason> funds_abnormal_closed_reason;
-    std::optional<std::string> funds_abnormal_redirect_id;
-    List<FundsAbnormalReceivers> funds_abnormal_receivers;
+    std::optional<std::string> receiver_mchid;
     // Unknown members.
     JsonValue extra;
 
@@ -4768,14 +4717,12 @@ struct PostProfitsharingReceiversAddRequest {
     kMerchantId = 1,      // "MERCHANT_ID"
     kPersonalOpenid = 2,  // "PERSONAL_OPENID"
   };
-  std::string appid;
-  // required
+  std::optional<std::string> appid;
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   std::optional<std::string> name;
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> encrypted_name;
-  // required
   Enum<RelationType> relation_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -4843,10 +4790,9 @@ struct PostProfitsharingReceiversDeleteRequest {
     kMerchantId = 1,      // "MERCHANT_ID"
     kPersonalOpenid = 2,  // "PERSONAL_OPENID"
   };
-  std::string appid;
-  // required
+  std::optional<std::string> appid;
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4910,10 +4856,10 @@ struct PostProfitsharingReceiversDelete {
 
 // GET v3/ecommerce/profitsharing/returnorders
 struct GetProfitsharingReturnordersRequest {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> order_id;
   std::optional<std::string> out_order_no;
-  std::string out_return_no;
+  std::optional<std::string> out_return_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4993,13 +4939,13 @@ struct GetProfitsharingReturnorders {
 
 // POST v3/ecommerce/profitsharing/returnorders
 struct PostProfitsharingReturnordersRequest {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> order_id;
   std::optional<std::string> out_order_no;
-  std::string out_return_no;
-  std::string return_mchid;
-  std::int64_t amount = 0;
-  std::string description;
+  std::optional<std::string> out_return_no;
+  std::optional<std::string> return_mchid;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
   std::optional<std::string> transaction_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -5088,9 +5034,8 @@ struct PostRefundsApplyRequest {
         kAvailable = 1,    // "AVAILABLE"
         kUnavailable = 2,  // "UNAVAILABLE"
       };
-      // required
       Enum<Account> account;
-      std::int64_t amount = 0;
+      std::optional<std::int64_t> amount;
       // Unknown members.
       JsonValue extra;
 
@@ -5101,9 +5046,9 @@ struct PostRefundsApplyRequest {
       From& operator=(From&&) = default;
       ~From();
     };
-    std::int64_t refund = 0;
+    std::optional<std::int64_t> refund;
     std::vector<From> from;
-    std::int64_t total = 0;
+    std::optional<std::int64_t> total;
     std::optional<std::string> currency;
     // Unknown members.
     JsonValue extra;
@@ -5128,19 +5073,18 @@ struct PostRefundsApplyRequest {
   };
   std::optional<std::string> individual_auth_id;
   std::optional<std::string> sub_mchid;
-  std::string sp_appid;
+  std::optional<std::string> sp_appid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> combine_mchid;
   std::optional<std::string> combine_out_trade_no;
   std::string combine_transaction_id;
   std::optional<std::string> transaction_id;
   std::optional<std::string> out_trade_no;
-  std::string out_refund_no;
+  std::optional<std::string> out_refund_no;
   std::optional<std::string> reason;
-  Amount amount;
+  Optional<Amount> amount;
   std::optional<std::string> notify_url;
   Enum<RefundAccount> refund_account;
-  // required
   Enum<FundsAccount> funds_account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -5778,7 +5722,7 @@ struct PostRefundsByRefundIdApplyAbnormalRefund {
 
 // GET v3/ecommerce/refunds/{refund_id}/return-advance
 struct GetRefundsByRefundIdReturnAdvanceRequest {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5851,7 +5795,7 @@ struct GetRefundsByRefundIdReturnAdvance {
 
 // POST v3/ecommerce/refunds/{refund_id}/return-advance
 struct PostRefundsByRefundIdReturnAdvanceRequest {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6014,9 +5958,9 @@ struct GetSubjectSubMerchants {
 
 // POST v3/ecommerce/subsidies/cancel
 struct PostSubsidiesCancelRequest {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string description;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> description;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6081,10 +6025,10 @@ struct PostSubsidiesCancel {
 
 // POST v3/ecommerce/subsidies/create
 struct PostSubsidiesCreateRequest {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::int64_t amount = 0;
-  std::string description;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
   std::optional<std::string> refund_id;
   std::optional<std::string> out_subsidy_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -6112,6 +6056,7 @@ struct PostSubsidiesCreateResponse {
   Enum<Result_> result;
   // format rfc3339
   std::optional<std::string> success_time;
+  std::optional<std::string> out_subsidy_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6174,12 +6119,12 @@ struct PostSubsidiesReturnRequest {
     From& operator=(From&&) = default;
     ~From();
   };
-  std::string sub_mchid;
-  std::string out_order_no;
-  std::string transaction_id;
-  std::string refund_id;
-  std::int64_t amount = 0;
-  std::string description;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> refund_id;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
   std::optional<std::string> subsidy_id;
   std::vector<From> from;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -6199,6 +6144,7 @@ struct PostSubsidiesReturnResponse {
     kFail = 2,     // "FAIL"
     kRefund = 3,   // "REFUND"
   };
+  using From = PostSubsidiesReturnRequest::From;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> transaction_id;
   std::optional<std::string> subsidy_refund_id;
@@ -6209,6 +6155,8 @@ struct PostSubsidiesReturnResponse {
   Enum<Result_> result;
   // format rfc3339
   std::optional<std::string> success_time;
+  std::optional<std::string> subsidy_id;
+  List<From> from;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6461,14 +6409,10 @@ const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Status_);
 const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Receivers::Result_);
 const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Receivers::FailReason);
 const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Receivers::Type);
-const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::AbnormalStatus);
-const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::FundsAbnormalClosedReason);
 const EnumTable& EnumTableOf(PostProfitsharingOrdersRequest::Receivers::Type);
 const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Status_);
 const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Receivers::Result_);
 const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Receivers::FailReason);
-const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Receivers::AbnormalStatus);
-const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Receivers::FundsAbnormalClosedReason);
 const EnumTable& EnumTableOf(PostProfitsharingReceiversAddRequest::Type);
 const EnumTable& EnumTableOf(PostProfitsharingReceiversAddRequest::RelationType);
 const EnumTable& EnumTableOf(PostProfitsharingReceiversDeleteRequest::Type);

@@ -48,9 +48,7 @@ struct PostMerchantsChangecustompagestatusRequest {
   ~PostMerchantsChangecustompagestatusRequest();
 };
 struct PostMerchantsChangecustompagestatusResponse {
-  using OperationType = PostMerchantsChangecustompagestatusRequest::OperationType;
   std::optional<std::string> sub_mchid;
-  Enum<OperationType> operation_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -360,6 +358,7 @@ struct PostMerchantsSetAdvertisingIndustryFilterRequest {
     kHomeDigital = 36,       // "HOME_DIGITAL"
   };
   std::string sub_mchid;
+  // required
   std::vector<Enum<AdvertisingIndustryFilters>> advertising_industry_filters;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;

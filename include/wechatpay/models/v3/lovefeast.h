@@ -85,7 +85,7 @@ struct GetBrandsByBrandId {
 // GET v3/lovefeast/users/{openid}/orders/brand-id/{brand_id}
 struct GetUsersByOpenidOrdersBrandIdRequest {
   std::optional<std::int64_t> offset;
-  std::optional<std::int64_t> limit;
+  std::int64_t limit = 0;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -137,7 +137,7 @@ struct GetUsersByOpenidOrdersBrandIdResponse {
     std::optional<std::string> welfare_trade_id;
     std::optional<std::string> appid;
     std::optional<std::string> sub_appid;
-    std::optional<std::string> brand_id;
+    std::optional<std::int64_t> brand_id;
     Enum<DonateSource> donate_source;
     std::optional<std::string> merchant_order;
     std::optional<std::string> institution_name;
@@ -268,7 +268,7 @@ struct GetUsersByOpenidOrdersOutTradeNoResponse {
   std::optional<std::string> welfare_trade_id;
   std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::optional<std::string> brand_id;
+  std::optional<std::int64_t> brand_id;
   Enum<DonateSource> donate_source;
   std::optional<std::string> merchant_order;
   std::optional<std::string> institution_name;

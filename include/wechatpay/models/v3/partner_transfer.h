@@ -73,7 +73,6 @@ struct PostBatchesRequest {
   std::string batch_remark;
   std::int64_t total_amount = 0;
   std::int64_t total_num = 0;
-  // required
   std::vector<TransferDetailList> transfer_detail_list;
   std::optional<std::string> sp_appid;
   Enum<TransferPurpose> transfer_purpose;
@@ -91,6 +90,7 @@ struct PostBatchesRequest {
 struct PostBatchesResponse {
   std::optional<std::string> out_batch_no;
   std::optional<std::string> batch_id;
+  // format rfc3339
   std::optional<std::string> create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -157,6 +157,12 @@ struct GetBatchesBatchIdRequest {
   ~GetBatchesBatchIdRequest();
 };
 struct GetBatchesBatchIdResponse {
+  enum class AuthorizationType : std::int32_t {
+    kUnrecognized = 0,
+    kInformationAuthorizationType = 1,         // "INFORMATION_AUTHORIZATION_TYPE"
+    kFundAuthorizationType = 2,                // "FUND_AUTHORIZATION_TYPE"
+    kInformationAndFundAuthorizationType = 3,  // "INFORMATION_AND_FUND_AUTHORIZATION_TYPE"
+  };
   enum class CloseReason : std::int32_t {
     kUnrecognized = 0,
     kMerchantRevocation = 1,    // "MERCHANT_REVOCATION"
@@ -198,13 +204,15 @@ struct GetBatchesBatchIdResponse {
   std::optional<std::string> sub_appid;
   std::optional<std::string> batch_status;
   std::optional<std::string> batch_type;
-  std::optional<std::string> authorization_type;
+  Enum<AuthorizationType> authorization_type;
   std::optional<std::string> batch_name;
   std::optional<std::string> batch_remark;
   Enum<CloseReason> close_reason;
   std::optional<std::int64_t> total_amount;
   std::optional<std::int64_t> total_num;
+  // format rfc3339
   std::optional<std::string> create_time;
+  // format rfc3339
   std::optional<std::string> update_time;
   std::optional<std::int64_t> success_amount;
   std::optional<std::int64_t> success_num;
@@ -273,6 +281,26 @@ struct GetBatchesBatchIdDetailsDetailIdRequest {
   ~GetBatchesBatchIdDetailsDetailIdRequest();
 };
 struct GetBatchesBatchIdDetailsDetailIdResponse {
+  enum class FailReason : std::int32_t {
+    kUnrecognized = 0,
+    kAccountFrozen = 1,              // "ACCOUNT_FROZEN"
+    kRealNameCheckFail = 2,          // "REAL_NAME_CHECK_FAIL"
+    kNameNotCorrect = 3,             // "NAME_NOT_CORRECT"
+    kOpenidInvalid = 4,              // "OPENID_INVALID"
+    kTransferQuotaExceed = 5,        // "TRANSFER_QUOTA_EXCEED"
+    kDayReceivedQuotaExceed = 6,     // "DAY_RECEIVED_QUOTA_EXCEED"
+    kMonthReceivedQuotaExceed = 7,   // "MONTH_RECEIVED_QUOTA_EXCEED"
+    kDayReceivedCountExceed = 8,     // "DAY_RECEIVED_COUNT_EXCEED"
+    kProductAuthCheckFail = 9,       // "PRODUCT_AUTH_CHECK_FAIL"
+    kOverdueClose = 10,              // "OVERDUE_CLOSE"
+    kIdCardNotCorrect = 11,          // "ID_CARD_NOT_CORRECT"
+    kAccountNotExist = 12,           // "ACCOUNT_NOT_EXIST"
+    kTransferRisk = 13,              // "TRANSFER_RISK"
+    kPayRollCardAlreadyLogout = 14,  // "PAY_ROLL_CARD_ALREADY_LOGOUT"
+    kPayRollCardAlreadyFrozen = 15,  // "PAY_ROLL_CARD_ALREADY_FROZEN"
+    kPayRollCardUnauthorized = 16,   // "PAY_ROLL_CARD_UNAUTHORIZED"
+    kPayRollCardUserNotOpen = 17,    // "PAY_ROLL_CARD_USER_NOT_OPEN"
+  };
   std::optional<std::string> sp_mchid;
   std::optional<std::string> out_batch_no;
   std::optional<std::string> batch_id;
@@ -282,14 +310,13 @@ struct GetBatchesBatchIdDetailsDetailIdResponse {
   std::optional<std::string> detail_status;
   std::optional<std::int64_t> transfer_amount;
   std::optional<std::string> transfer_remark;
-  std::optional<std::string> fail_reason;
+  Enum<FailReason> fail_reason;
   std::optional<std::string> openid;
   std::optional<std::string> username;
+  // format rfc3339
   std::optional<std::string> initiate_time;
+  // format rfc3339
   std::optional<std::string> update_time;
-  std::optional<std::string> account_type;
-  std::optional<std::string> bank_name;
-  std::optional<std::string> bank_card_number_tail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -369,6 +396,12 @@ struct GetBatchesOutBatchNoRequest {
   ~GetBatchesOutBatchNoRequest();
 };
 struct GetBatchesOutBatchNoResponse {
+  enum class AuthorizationType : std::int32_t {
+    kUnrecognized = 0,
+    kInformationAuthorizationType = 1,         // "INFORMATION_AUTHORIZATION_TYPE"
+    kFundAuthorizationType = 2,                // "FUND_AUTHORIZATION_TYPE"
+    kInformationAndFundAuthorizationType = 3,  // "INFORMATION_AND_FUND_AUTHORIZATION_TYPE"
+  };
   enum class CloseReason : std::int32_t {
     kUnrecognized = 0,
     kMerchantRevocation = 1,    // "MERCHANT_REVOCATION"
@@ -410,13 +443,15 @@ struct GetBatchesOutBatchNoResponse {
   std::optional<std::string> sub_appid;
   std::optional<std::string> batch_status;
   std::optional<std::string> batch_type;
-  std::optional<std::string> authorization_type;
+  Enum<AuthorizationType> authorization_type;
   std::optional<std::string> batch_name;
   std::optional<std::string> batch_remark;
   Enum<CloseReason> close_reason;
   std::optional<std::int64_t> total_amount;
   std::optional<std::int64_t> total_num;
+  // format rfc3339
   std::optional<std::string> create_time;
+  // format rfc3339
   std::optional<std::string> update_time;
   std::optional<std::int64_t> success_amount;
   std::optional<std::int64_t> success_num;
@@ -488,6 +523,26 @@ struct GetBatchesOutBatchNoDetailsOutDetailNoRequest {
   ~GetBatchesOutBatchNoDetailsOutDetailNoRequest();
 };
 struct GetBatchesOutBatchNoDetailsOutDetailNoResponse {
+  enum class FailReason : std::int32_t {
+    kUnrecognized = 0,
+    kAccountFrozen = 1,              // "ACCOUNT_FROZEN"
+    kRealNameCheckFail = 2,          // "REAL_NAME_CHECK_FAIL"
+    kNameNotCorrect = 3,             // "NAME_NOT_CORRECT"
+    kOpenidInvalid = 4,              // "OPENID_INVALID"
+    kTransferQuotaExceed = 5,        // "TRANSFER_QUOTA_EXCEED"
+    kDayReceivedQuotaExceed = 6,     // "DAY_RECEIVED_QUOTA_EXCEED"
+    kMonthReceivedQuotaExceed = 7,   // "MONTH_RECEIVED_QUOTA_EXCEED"
+    kDayReceivedCountExceed = 8,     // "DAY_RECEIVED_COUNT_EXCEED"
+    kProductAuthCheckFail = 9,       // "PRODUCT_AUTH_CHECK_FAIL"
+    kOverdueClose = 10,              // "OVERDUE_CLOSE"
+    kIdCardNotCorrect = 11,          // "ID_CARD_NOT_CORRECT"
+    kAccountNotExist = 12,           // "ACCOUNT_NOT_EXIST"
+    kTransferRisk = 13,              // "TRANSFER_RISK"
+    kPayRollCardAlreadyLogout = 14,  // "PAY_ROLL_CARD_ALREADY_LOGOUT"
+    kPayRollCardAlreadyFrozen = 15,  // "PAY_ROLL_CARD_ALREADY_FROZEN"
+    kPayRollCardUnauthorized = 16,   // "PAY_ROLL_CARD_UNAUTHORIZED"
+    kPayRollCardUserNotOpen = 17,    // "PAY_ROLL_CARD_USER_NOT_OPEN"
+  };
   std::optional<std::string> sp_mchid;
   std::optional<std::string> out_batch_no;
   std::optional<std::string> batch_id;
@@ -497,14 +552,13 @@ struct GetBatchesOutBatchNoDetailsOutDetailNoResponse {
   std::optional<std::string> detail_status;
   std::optional<std::int64_t> transfer_amount;
   std::optional<std::string> transfer_remark;
-  std::optional<std::string> fail_reason;
+  Enum<FailReason> fail_reason;
   std::optional<std::string> openid;
   std::optional<std::string> username;
+  // format rfc3339
   std::optional<std::string> initiate_time;
+  // format rfc3339
   std::optional<std::string> update_time;
-  std::optional<std::string> account_type;
-  std::optional<std::string> bank_name;
-  std::optional<std::string> bank_card_number_tail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -580,13 +634,17 @@ const EnumTable& EnumTableOf(PostBatchesRequest::AuthorizationType);
 const EnumTable& EnumTableOf(PostBatchesRequest::TransferPurpose);
 const EnumTable& EnumTableOf(PostBatchesRequest::TransferScene);
 const EnumTable& EnumTableOf(GetBatchesBatchIdRequest::DetailStatus);
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::AuthorizationType);
 const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::CloseReason);
 const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferPurpose);
 const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferScene);
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReason);
 const EnumTable& EnumTableOf(GetBatchesOutBatchNoRequest::DetailStatus);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::AuthorizationType);
 const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::CloseReason);
 const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferPurpose);
 const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferScene);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::FailReason);
 
 // Fluent calls: PartnerTransfer(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

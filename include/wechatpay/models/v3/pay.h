@@ -330,10 +330,10 @@ struct PostPartnerTransactionsAppRequest {
   };
   struct SceneInfo {
     struct StoreInfo {
-      std::optional<std::string> id;
-      std::string name;
-      std::string area_code;
-      std::string address;
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
       // Unknown members.
       JsonValue extra;
 
@@ -344,7 +344,7 @@ struct PostPartnerTransactionsAppRequest {
       StoreInfo& operator=(StoreInfo&&) = default;
       ~StoreInfo();
     };
-    std::optional<std::string> payer_client_ip;
+    std::string payer_client_ip;
     std::optional<std::string> device_id;
     Optional<StoreInfo> store_info;
     // Unknown members.
@@ -1105,10 +1105,10 @@ struct PostPartnerTransactionsH5Request {
   };
   struct SceneInfo {
     struct StoreInfo {
-      std::optional<std::string> id;
-      std::string name;
-      std::string area_code;
-      std::string address;
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
       // Unknown members.
       JsonValue extra;
 
@@ -1120,7 +1120,7 @@ struct PostPartnerTransactionsH5Request {
       ~StoreInfo();
     };
     struct H5Info {
-      std::optional<std::string> type;
+      std::string type;
       std::optional<std::string> app_name;
       std::optional<std::string> app_url;
       std::optional<std::string> bundle_id;
@@ -1135,10 +1135,10 @@ struct PostPartnerTransactionsH5Request {
       H5Info& operator=(H5Info&&) = default;
       ~H5Info();
     };
-    std::optional<std::string> payer_client_ip;
+    std::string payer_client_ip;
     std::optional<std::string> device_id;
     Optional<StoreInfo> store_info;
-    Optional<H5Info> h5_info;
+    H5Info h5_info;
     // Unknown members.
     JsonValue extra;
 
@@ -1279,19 +1279,6 @@ struct GetPartnerTransactionsIdByTransactionIdRequest {
   ~GetPartnerTransactionsIdByTransactionIdRequest();
 };
 struct GetPartnerTransactionsIdByTransactionIdResponse {
-  struct SettleInfo {
-    std::optional<bool> profit_sharing;
-    std::optional<std::int64_t> subsidy_amount;
-    // Unknown members.
-    JsonValue extra;
-
-    SettleInfo();
-    SettleInfo(const SettleInfo&) = default;
-    SettleInfo(SettleInfo&&) = default;
-    SettleInfo& operator=(const SettleInfo&) = default;
-    SettleInfo& operator=(SettleInfo&&) = default;
-    ~SettleInfo();
-  };
   enum class TradeType : std::int32_t {
     kUnrecognized = 0,
     kJsapi = 1,     // "JSAPI"
@@ -1310,6 +1297,7 @@ struct GetPartnerTransactionsIdByTransactionIdResponse {
     kRevoked = 5,     // "REVOKED"
     kUserpaying = 6,  // "USERPAYING"
     kPayerror = 7,    // "PAYERROR"
+    kAccept = 8,      // "ACCEPT"
   };
   struct Amount {
     std::optional<std::int64_t> total;
@@ -1326,72 +1314,6 @@ struct GetPartnerTransactionsIdByTransactionIdResponse {
     Amount& operator=(Amount&&) = default;
     ~Amount();
   };
-  enum class LimitPay : std::int32_t {
-    kUnrecognized = 0,
-    kNoBalance = 1,    // "no_balance"
-    kNoCredit = 2,     // "no_credit"
-    kNoDebit = 3,      // "no_debit"
-    kBalanceOnly = 4,  // "balance_only"
-  };
-  struct Detail {
-    struct GoodsDetail {
-      std::optional<std::string> merchant_goods_id;
-      std::optional<std::string> wechatpay_goods_id;
-      std::optional<std::string> goods_name;
-      std::optional<std::int64_t> quantity;
-      std::optional<std::int64_t> unit_price;
-      // Unknown members.
-      JsonValue extra;
-
-      GoodsDetail();
-      GoodsDetail(const GoodsDetail&) = default;
-      GoodsDetail(GoodsDetail&&) = default;
-      GoodsDetail& operator=(const GoodsDetail&) = default;
-      GoodsDetail& operator=(GoodsDetail&&) = default;
-      ~GoodsDetail();
-    };
-    std::optional<std::int64_t> cost_price;
-    std::optional<std::string> invoice_id;
-    List<GoodsDetail> goods_detail;
-    // Unknown members.
-    JsonValue extra;
-
-    Detail();
-    Detail(const Detail&) = default;
-    Detail(Detail&&) = default;
-    Detail& operator=(const Detail&) = default;
-    Detail& operator=(Detail&&) = default;
-    ~Detail();
-  };
-  struct SceneInfo {
-    struct StoreInfo {
-      std::optional<std::string> id;
-      std::optional<std::string> name;
-      std::optional<std::string> area_code;
-      std::optional<std::string> address;
-      // Unknown members.
-      JsonValue extra;
-
-      StoreInfo();
-      StoreInfo(const StoreInfo&) = default;
-      StoreInfo(StoreInfo&&) = default;
-      StoreInfo& operator=(const StoreInfo&) = default;
-      StoreInfo& operator=(StoreInfo&&) = default;
-      ~StoreInfo();
-    };
-    std::optional<std::string> payer_client_ip;
-    std::optional<std::string> device_id;
-    Optional<StoreInfo> store_info;
-    // Unknown members.
-    JsonValue extra;
-
-    SceneInfo();
-    SceneInfo(const SceneInfo&) = default;
-    SceneInfo(SceneInfo&&) = default;
-    SceneInfo& operator=(const SceneInfo&) = default;
-    SceneInfo& operator=(SceneInfo&&) = default;
-    ~SceneInfo();
-  };
   struct Payer {
     std::optional<std::string> sp_openid;
     std::optional<std::string> sub_openid;
@@ -1405,11 +1327,58 @@ struct GetPartnerTransactionsIdByTransactionIdResponse {
     Payer& operator=(Payer&&) = default;
     ~Payer();
   };
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCash = 1,    // "CASH"
+      kNocash = 2,  // "NOCASH"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> unit_price;
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::string> goods_remark;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> coupon_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> stock_id;
+    std::optional<std::int64_t> wechatpay_contribute;
+    std::optional<std::int64_t> merchant_contribute;
+    std::optional<std::int64_t> other_contribute;
+    std::optional<std::string> currency;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
   std::optional<std::string> sp_appid;
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_mchid;
-  Optional<SettleInfo> settle_info;
   std::optional<std::string> transaction_id;
   Enum<TradeType> trade_type;
   Enum<TradeState> trade_state;
@@ -1417,19 +1386,11 @@ struct GetPartnerTransactionsIdByTransactionIdResponse {
   std::optional<std::string> bank_type;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<std::string> description;
   std::optional<std::string> attach;
   std::optional<std::string> out_trade_no;
   Optional<Amount> amount;
-  // format rfc3339
-  std::optional<std::string> time_expire;
-  std::optional<std::string> notify_url;
-  std::optional<std::string> goods_tag;
-  List<Enum<LimitPay>> limit_pay;
-  std::optional<bool> support_fapiao;
-  Optional<Detail> detail;
-  Optional<SceneInfo> scene_info;
   Optional<Payer> payer;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1546,10 +1507,10 @@ struct PostPartnerTransactionsJsapiRequest {
   };
   struct SceneInfo {
     struct StoreInfo {
-      std::optional<std::string> id;
-      std::string name;
-      std::string area_code;
-      std::string address;
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
       // Unknown members.
       JsonValue extra;
 
@@ -1560,7 +1521,7 @@ struct PostPartnerTransactionsJsapiRequest {
       StoreInfo& operator=(StoreInfo&&) = default;
       ~StoreInfo();
     };
-    std::optional<std::string> payer_client_ip;
+    std::string payer_client_ip;
     std::optional<std::string> device_id;
     Optional<StoreInfo> store_info;
     // Unknown members.
@@ -1601,7 +1562,7 @@ struct PostPartnerTransactionsJsapiRequest {
       Identity& operator=(Identity&&) = default;
       ~Identity();
     };
-    std::string sp_openid;
+    std::optional<std::string> sp_openid;
     std::optional<std::string> sub_openid;
     Optional<Identity> identity;
     // Unknown members.
@@ -2185,10 +2146,10 @@ struct PostPartnerTransactionsNativeRequest {
   };
   struct SceneInfo {
     struct StoreInfo {
-      std::optional<std::string> id;
-      std::string name;
-      std::string area_code;
-      std::string address;
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
       // Unknown members.
       JsonValue extra;
 
@@ -2199,7 +2160,7 @@ struct PostPartnerTransactionsNativeRequest {
       StoreInfo& operator=(StoreInfo&&) = default;
       ~StoreInfo();
     };
-    std::optional<std::string> payer_client_ip;
+    std::string payer_client_ip;
     std::optional<std::string> device_id;
     Optional<StoreInfo> store_info;
     // Unknown members.
@@ -2343,19 +2304,6 @@ struct GetPartnerTransactionsOutTradeNoRequest {
   ~GetPartnerTransactionsOutTradeNoRequest();
 };
 struct GetPartnerTransactionsOutTradeNoResponse {
-  struct SettleInfo {
-    std::optional<bool> profit_sharing;
-    std::optional<std::int64_t> subsidy_amount;
-    // Unknown members.
-    JsonValue extra;
-
-    SettleInfo();
-    SettleInfo(const SettleInfo&) = default;
-    SettleInfo(SettleInfo&&) = default;
-    SettleInfo& operator=(const SettleInfo&) = default;
-    SettleInfo& operator=(SettleInfo&&) = default;
-    ~SettleInfo();
-  };
   enum class TradeType : std::int32_t {
     kUnrecognized = 0,
     kJsapi = 1,     // "JSAPI"
@@ -2374,6 +2322,7 @@ struct GetPartnerTransactionsOutTradeNoResponse {
     kRevoked = 5,     // "REVOKED"
     kUserpaying = 6,  // "USERPAYING"
     kPayerror = 7,    // "PAYERROR"
+    kAccept = 8,      // "ACCEPT"
   };
   struct Amount {
     std::optional<std::int64_t> total;
@@ -2390,72 +2339,6 @@ struct GetPartnerTransactionsOutTradeNoResponse {
     Amount& operator=(Amount&&) = default;
     ~Amount();
   };
-  enum class LimitPay : std::int32_t {
-    kUnrecognized = 0,
-    kNoBalance = 1,    // "no_balance"
-    kNoCredit = 2,     // "no_credit"
-    kNoDebit = 3,      // "no_debit"
-    kBalanceOnly = 4,  // "balance_only"
-  };
-  struct Detail {
-    struct GoodsDetail {
-      std::optional<std::string> merchant_goods_id;
-      std::optional<std::string> wechatpay_goods_id;
-      std::optional<std::string> goods_name;
-      std::optional<std::int64_t> quantity;
-      std::optional<std::int64_t> unit_price;
-      // Unknown members.
-      JsonValue extra;
-
-      GoodsDetail();
-      GoodsDetail(const GoodsDetail&) = default;
-      GoodsDetail(GoodsDetail&&) = default;
-      GoodsDetail& operator=(const GoodsDetail&) = default;
-      GoodsDetail& operator=(GoodsDetail&&) = default;
-      ~GoodsDetail();
-    };
-    std::optional<std::int64_t> cost_price;
-    std::optional<std::string> invoice_id;
-    List<GoodsDetail> goods_detail;
-    // Unknown members.
-    JsonValue extra;
-
-    Detail();
-    Detail(const Detail&) = default;
-    Detail(Detail&&) = default;
-    Detail& operator=(const Detail&) = default;
-    Detail& operator=(Detail&&) = default;
-    ~Detail();
-  };
-  struct SceneInfo {
-    struct StoreInfo {
-      std::optional<std::string> id;
-      std::optional<std::string> name;
-      std::optional<std::string> area_code;
-      std::optional<std::string> address;
-      // Unknown members.
-      JsonValue extra;
-
-      StoreInfo();
-      StoreInfo(const StoreInfo&) = default;
-      StoreInfo(StoreInfo&&) = default;
-      StoreInfo& operator=(const StoreInfo&) = default;
-      StoreInfo& operator=(StoreInfo&&) = default;
-      ~StoreInfo();
-    };
-    std::optional<std::string> payer_client_ip;
-    std::optional<std::string> device_id;
-    Optional<StoreInfo> store_info;
-    // Unknown members.
-    JsonValue extra;
-
-    SceneInfo();
-    SceneInfo(const SceneInfo&) = default;
-    SceneInfo(SceneInfo&&) = default;
-    SceneInfo& operator=(const SceneInfo&) = default;
-    SceneInfo& operator=(SceneInfo&&) = default;
-    ~SceneInfo();
-  };
   struct Payer {
     std::optional<std::string> sp_openid;
     std::optional<std::string> sub_openid;
@@ -2469,24 +2352,58 @@ struct GetPartnerTransactionsOutTradeNoResponse {
     Payer& operator=(Payer&&) = default;
     ~Payer();
   };
-  struct InstallmentInfo {
-    std::optional<bool> use_subsidy;
-    std::optional<std::int64_t> selected_installment_number;
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCash = 1,    // "CASH"
+      kNocash = 2,  // "NOCASH"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> unit_price;
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::string> goods_remark;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> coupon_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> stock_id;
+    std::optional<std::int64_t> wechatpay_contribute;
+    std::optional<std::int64_t> merchant_contribute;
+    std::optional<std::int64_t> other_contribute;
+    std::optional<std::string> currency;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
-    InstallmentInfo();
-    InstallmentInfo(const InstallmentInfo&) = default;
-    InstallmentInfo(InstallmentInfo&&) = default;
-    InstallmentInfo& operator=(const InstallmentInfo&) = default;
-    InstallmentInfo& operator=(InstallmentInfo&&) = default;
-    ~InstallmentInfo();
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
   };
   std::optional<std::string> sp_appid;
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_mchid;
-  Optional<SettleInfo> settle_info;
   std::optional<std::string> transaction_id;
   Enum<TradeType> trade_type;
   Enum<TradeState> trade_state;
@@ -2494,20 +2411,11 @@ struct GetPartnerTransactionsOutTradeNoResponse {
   std::optional<std::string> bank_type;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<std::string> description;
   std::optional<std::string> attach;
   std::optional<std::string> out_trade_no;
   Optional<Amount> amount;
-  // format rfc3339
-  std::optional<std::string> time_expire;
-  std::optional<std::string> notify_url;
-  std::optional<std::string> goods_tag;
-  List<Enum<LimitPay>> limit_pay;
-  std::optional<bool> support_fapiao;
-  Optional<Detail> detail;
-  Optional<SceneInfo> scene_info;
   Optional<Payer> payer;
-  Optional<InstallmentInfo> installment_info;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2916,10 +2824,10 @@ struct PostTransactionsAppRequest {
   };
   struct SceneInfo {
     struct StoreInfo {
-      std::optional<std::string> id;
-      std::string name;
-      std::string area_code;
-      std::string address;
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
       // Unknown members.
       JsonValue extra;
 
@@ -2930,7 +2838,7 @@ struct PostTransactionsAppRequest {
       StoreInfo& operator=(StoreInfo&&) = default;
       ~StoreInfo();
     };
-    std::optional<std::string> payer_client_ip;
+    std::string payer_client_ip;
     std::optional<std::string> device_id;
     Optional<StoreInfo> store_info;
     // Unknown members.
@@ -3664,10 +3572,10 @@ struct PostTransactionsH5Request {
   };
   struct SceneInfo {
     struct StoreInfo {
-      std::optional<std::string> id;
-      std::string name;
-      std::string area_code;
-      std::string address;
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
       // Unknown members.
       JsonValue extra;
 
@@ -3679,7 +3587,7 @@ struct PostTransactionsH5Request {
       ~StoreInfo();
     };
     struct H5Info {
-      std::optional<std::string> type;
+      std::string type;
       std::optional<std::string> app_name;
       std::optional<std::string> app_url;
       std::optional<std::string> bundle_id;
@@ -3694,10 +3602,10 @@ struct PostTransactionsH5Request {
       H5Info& operator=(H5Info&&) = default;
       ~H5Info();
     };
-    std::optional<std::string> payer_client_ip;
+    std::string payer_client_ip;
     std::optional<std::string> device_id;
     Optional<StoreInfo> store_info;
-    Optional<H5Info> h5_info;
+    H5Info h5_info;
     // Unknown members.
     JsonValue extra;
 
@@ -3863,10 +3771,13 @@ struct GetTransactionsIdByTransactionIdResponse {
     kRevoked = 5,     // "REVOKED"
     kUserpaying = 6,  // "USERPAYING"
     kPayerror = 7,    // "PAYERROR"
+    kAccept = 8,      // "ACCEPT"
   };
   struct Amount {
     std::optional<std::int64_t> total;
     std::optional<std::string> currency;
+    std::optional<std::string> payer_currency;
+    std::optional<std::int64_t> payer_total;
     // Unknown members.
     JsonValue extra;
 
@@ -3877,20 +3788,35 @@ struct GetTransactionsIdByTransactionIdResponse {
     Amount& operator=(Amount&&) = default;
     ~Amount();
   };
-  enum class LimitPay : std::int32_t {
-    kUnrecognized = 0,
-    kNoBalance = 1,    // "no_balance"
-    kNoCredit = 2,     // "no_credit"
-    kNoDebit = 3,      // "no_debit"
-    kBalanceOnly = 4,  // "balance_only"
+  struct Payer {
+    std::optional<std::string> openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
   };
-  struct Detail {
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCash = 1,    // "CASH"
+      kNocash = 2,  // "NOCASH"
+    };
     struct GoodsDetail {
-      std::optional<std::string> merchant_goods_id;
-      std::optional<std::string> wechatpay_goods_id;
-      std::optional<std::string> goods_name;
+      std::optional<std::string> goods_id;
       std::optional<std::int64_t> quantity;
       std::optional<std::int64_t> unit_price;
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::string> goods_remark;
       // Unknown members.
       JsonValue extra;
 
@@ -3901,47 +3827,26 @@ struct GetTransactionsIdByTransactionIdResponse {
       GoodsDetail& operator=(GoodsDetail&&) = default;
       ~GoodsDetail();
     };
-    std::optional<std::int64_t> cost_price;
-    std::optional<std::string> invoice_id;
+    std::optional<std::string> coupon_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> stock_id;
+    std::optional<std::int64_t> wechatpay_contribute;
+    std::optional<std::int64_t> merchant_contribute;
+    std::optional<std::int64_t> other_contribute;
+    std::optional<std::string> currency;
     List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
-    Detail();
-    Detail(const Detail&) = default;
-    Detail(Detail&&) = default;
-    Detail& operator=(const Detail&) = default;
-    Detail& operator=(Detail&&) = default;
-    ~Detail();
-  };
-  struct SceneInfo {
-    struct StoreInfo {
-      std::optional<std::string> id;
-      std::optional<std::string> name;
-      std::optional<std::string> area_code;
-      std::optional<std::string> address;
-      // Unknown members.
-      JsonValue extra;
-
-      StoreInfo();
-      StoreInfo(const StoreInfo&) = default;
-      StoreInfo(StoreInfo&&) = default;
-      StoreInfo& operator=(const StoreInfo&) = default;
-      StoreInfo& operator=(StoreInfo&&) = default;
-      ~StoreInfo();
-    };
-    std::optional<std::string> payer_client_ip;
-    std::optional<std::string> device_id;
-    Optional<StoreInfo> store_info;
-    // Unknown members.
-    JsonValue extra;
-
-    SceneInfo();
-    SceneInfo(const SceneInfo&) = default;
-    SceneInfo(SceneInfo&&) = default;
-    SceneInfo& operator=(const SceneInfo&) = default;
-    SceneInfo& operator=(SceneInfo&&) = default;
-    ~SceneInfo();
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
   };
   std::optional<std::string> transaction_id;
   Enum<TradeType> trade_type;
@@ -3952,18 +3857,11 @@ struct GetTransactionsIdByTransactionIdResponse {
   std::optional<std::string> success_time;
   std::optional<std::string> appid;
   std::optional<std::string> mchid;
-  std::optional<std::string> description;
   std::optional<std::string> attach;
   std::optional<std::string> out_trade_no;
   Optional<Amount> amount;
-  // format rfc3339
-  std::optional<std::string> time_expire;
-  std::optional<std::string> notify_url;
-  std::optional<std::string> goods_tag;
-  List<Enum<LimitPay>> limit_pay;
-  std::optional<bool> support_fapiao;
-  Optional<Detail> detail;
-  Optional<SceneInfo> scene_info;
+  Optional<Payer> payer;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4066,10 +3964,10 @@ struct PostTransactionsJsapiRequest {
   };
   struct SceneInfo {
     struct StoreInfo {
-      std::optional<std::string> id;
-      std::string name;
-      std::string area_code;
-      std::string address;
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
       // Unknown members.
       JsonValue extra;
 
@@ -4080,7 +3978,7 @@ struct PostTransactionsJsapiRequest {
       StoreInfo& operator=(StoreInfo&&) = default;
       ~StoreInfo();
     };
-    std::optional<std::string> payer_client_ip;
+    std::string payer_client_ip;
     std::optional<std::string> device_id;
     Optional<StoreInfo> store_info;
     // Unknown members.
@@ -4121,7 +4019,7 @@ struct PostTransactionsJsapiRequest {
       Identity& operator=(Identity&&) = default;
       ~Identity();
     };
-    std::string openid;
+    std::optional<std::string> openid;
     Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
@@ -4518,10 +4416,10 @@ struct PostTransactionsNativeRequest {
   };
   struct SceneInfo {
     struct StoreInfo {
-      std::optional<std::string> id;
-      std::string name;
-      std::string area_code;
-      std::string address;
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
       // Unknown members.
       JsonValue extra;
 
@@ -4532,7 +4430,7 @@ struct PostTransactionsNativeRequest {
       StoreInfo& operator=(StoreInfo&&) = default;
       ~StoreInfo();
     };
-    std::optional<std::string> payer_client_ip;
+    std::string payer_client_ip;
     std::optional<std::string> device_id;
     Optional<StoreInfo> store_info;
     // Unknown members.
@@ -4698,6 +4596,7 @@ struct GetTransactionsOutTradeNoResponse {
     kRevoked = 5,     // "REVOKED"
     kUserpaying = 6,  // "USERPAYING"
     kPayerror = 7,    // "PAYERROR"
+    kAccept = 8,      // "ACCEPT"
   };
   struct Amount {
     std::optional<std::int64_t> total;
@@ -4714,72 +4613,6 @@ struct GetTransactionsOutTradeNoResponse {
     Amount& operator=(Amount&&) = default;
     ~Amount();
   };
-  enum class LimitPay : std::int32_t {
-    kUnrecognized = 0,
-    kNoBalance = 1,    // "no_balance"
-    kNoCredit = 2,     // "no_credit"
-    kNoDebit = 3,      // "no_debit"
-    kBalanceOnly = 4,  // "balance_only"
-  };
-  struct Detail {
-    struct GoodsDetail {
-      std::optional<std::string> merchant_goods_id;
-      std::optional<std::string> wechatpay_goods_id;
-      std::optional<std::string> goods_name;
-      std::optional<std::int64_t> quantity;
-      std::optional<std::int64_t> unit_price;
-      // Unknown members.
-      JsonValue extra;
-
-      GoodsDetail();
-      GoodsDetail(const GoodsDetail&) = default;
-      GoodsDetail(GoodsDetail&&) = default;
-      GoodsDetail& operator=(const GoodsDetail&) = default;
-      GoodsDetail& operator=(GoodsDetail&&) = default;
-      ~GoodsDetail();
-    };
-    std::optional<std::int64_t> cost_price;
-    std::optional<std::string> invoice_id;
-    List<GoodsDetail> goods_detail;
-    // Unknown members.
-    JsonValue extra;
-
-    Detail();
-    Detail(const Detail&) = default;
-    Detail(Detail&&) = default;
-    Detail& operator=(const Detail&) = default;
-    Detail& operator=(Detail&&) = default;
-    ~Detail();
-  };
-  struct SceneInfo {
-    struct StoreInfo {
-      std::optional<std::string> id;
-      std::optional<std::string> name;
-      std::optional<std::string> area_code;
-      std::optional<std::string> address;
-      // Unknown members.
-      JsonValue extra;
-
-      StoreInfo();
-      StoreInfo(const StoreInfo&) = default;
-      StoreInfo(StoreInfo&&) = default;
-      StoreInfo& operator=(const StoreInfo&) = default;
-      StoreInfo& operator=(StoreInfo&&) = default;
-      ~StoreInfo();
-    };
-    std::optional<std::string> payer_client_ip;
-    std::optional<std::string> device_id;
-    Optional<StoreInfo> store_info;
-    // Unknown members.
-    JsonValue extra;
-
-    SceneInfo();
-    SceneInfo(const SceneInfo&) = default;
-    SceneInfo(SceneInfo&&) = default;
-    SceneInfo& operator=(const SceneInfo&) = default;
-    SceneInfo& operator=(SceneInfo&&) = default;
-    ~SceneInfo();
-  };
   struct Payer {
     std::optional<std::string> openid;
     // Unknown members.
@@ -4792,18 +4625,53 @@ struct GetTransactionsOutTradeNoResponse {
     Payer& operator=(Payer&&) = default;
     ~Payer();
   };
-  struct InstallmentInfo {
-    std::optional<bool> use_subsidy;
-    std::optional<std::int64_t> selected_installment_number;
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCash = 1,    // "CASH"
+      kNocash = 2,  // "NOCASH"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> unit_price;
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::string> goods_remark;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> coupon_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> stock_id;
+    std::optional<std::int64_t> wechatpay_contribute;
+    std::optional<std::int64_t> merchant_contribute;
+    std::optional<std::int64_t> other_contribute;
+    std::optional<std::string> currency;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
-    InstallmentInfo();
-    InstallmentInfo(const InstallmentInfo&) = default;
-    InstallmentInfo(InstallmentInfo&&) = default;
-    InstallmentInfo& operator=(const InstallmentInfo&) = default;
-    InstallmentInfo& operator=(InstallmentInfo&&) = default;
-    ~InstallmentInfo();
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
   };
   std::optional<std::string> transaction_id;
   Enum<TradeType> trade_type;
@@ -4814,20 +4682,11 @@ struct GetTransactionsOutTradeNoResponse {
   std::optional<std::string> success_time;
   std::optional<std::string> appid;
   std::optional<std::string> mchid;
-  std::optional<std::string> description;
   std::optional<std::string> attach;
   std::optional<std::string> out_trade_no;
   Optional<Amount> amount;
-  // format rfc3339
-  std::optional<std::string> time_expire;
-  std::optional<std::string> notify_url;
-  std::optional<std::string> goods_tag;
-  List<Enum<LimitPay>> limit_pay;
-  std::optional<bool> support_fapiao;
-  Optional<Detail> detail;
-  Optional<SceneInfo> scene_info;
   Optional<Payer> payer;
-  Optional<InstallmentInfo> installment_info;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5062,7 +4921,10 @@ const EnumTable& EnumTableOf(PostPartnerTransactionsH5Request::LimitPay);
 const EnumTable& EnumTableOf(PostPartnerTransactionsH5Request::Payer::Identity::Type);
 const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::TradeType);
 const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::TradeState);
-const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::LimitPay);
+const EnumTable& EnumTableOf(
+    GetPartnerTransactionsIdByTransactionIdResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(
+    GetPartnerTransactionsIdByTransactionIdResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(PostPartnerTransactionsJsapiRequest::LimitPay);
 const EnumTable& EnumTableOf(PostPartnerTransactionsJsapiRequest::Payer::Identity::Type);
 const EnumTable& EnumTableOf(
@@ -5071,7 +4933,8 @@ const EnumTable& EnumTableOf(PostPartnerTransactionsNativeRequest::LimitPay);
 const EnumTable& EnumTableOf(PostPartnerTransactionsNativeRequest::Payer::Identity::Type);
 const EnumTable& EnumTableOf(GetPartnerTransactionsOutTradeNoResponse::TradeType);
 const EnumTable& EnumTableOf(GetPartnerTransactionsOutTradeNoResponse::TradeState);
-const EnumTable& EnumTableOf(GetPartnerTransactionsOutTradeNoResponse::LimitPay);
+const EnumTable& EnumTableOf(GetPartnerTransactionsOutTradeNoResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(GetPartnerTransactionsOutTradeNoResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(PostTransactionsAppRequest::LimitPay);
 const EnumTable& EnumTableOf(PostTransactionsAppRequest::Payer::Identity::Type);
 const EnumTable& EnumTableOf(
@@ -5080,7 +4943,8 @@ const EnumTable& EnumTableOf(PostTransactionsH5Request::LimitPay);
 const EnumTable& EnumTableOf(PostTransactionsH5Request::Payer::Identity::Type);
 const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::TradeType);
 const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::TradeState);
-const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::LimitPay);
+const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(PostTransactionsJsapiRequest::LimitPay);
 const EnumTable& EnumTableOf(PostTransactionsJsapiRequest::Payer::Identity::Type);
 const EnumTable& EnumTableOf(
@@ -5089,7 +4953,8 @@ const EnumTable& EnumTableOf(PostTransactionsNativeRequest::LimitPay);
 const EnumTable& EnumTableOf(PostTransactionsNativeRequest::Payer::Identity::Type);
 const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeType);
 const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeState);
-const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::LimitPay);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::PromotionDetail::Type);
 
 // Fluent calls: Pay(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

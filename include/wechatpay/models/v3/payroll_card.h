@@ -30,7 +30,7 @@ struct GetAuthenticationsRequest {
   std::optional<std::string> sub_appid;
   std::string sub_mchid;
   std::string authenticate_date;
-  std::string authenticate_state;
+  std::optional<std::string> authenticate_state;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -56,6 +56,13 @@ struct GetAuthenticationsResponse {
       kAuthenticateSuccess = 2,     // "AUTHENTICATE_SUCCESS"
       kAuthenticateFailed = 3,      // "AUTHENTICATE_FAILED"
     };
+    enum class AuthenticateType : std::int32_t {
+      kUnrecognized = 0,
+      kNormal = 1,     // "NORMAL"
+      kSignIn = 2,     // "SIGN_IN"
+      kInsurance = 3,  // "INSURANCE"
+      kContract = 4,   // "CONTRACT"
+    };
     std::optional<std::string> mchid;
     std::optional<std::string> sub_mchid;
     std::optional<std::string> openid;
@@ -66,6 +73,8 @@ struct GetAuthenticationsResponse {
     Enum<AuthenticateState> authenticate_state;
     std::optional<std::string> authenticate_time;
     std::optional<std::string> authenticate_number;
+    std::optional<std::string> authenticate_failed_reason;
+    Enum<AuthenticateType> authenticate_type;
     // Unknown members.
     JsonValue extra;
 
@@ -129,6 +138,7 @@ struct PostAuthenticationsPreOrderRequest {
     kSignIn = 1,     // "SIGN_IN"
     kInsurance = 2,  // "INSURANCE"
     kContract = 3,   // "CONTRACT"
+    kNormal = 4,     // "NORMAL"
   };
   std::string openid;
   std::optional<std::string> appid;
@@ -137,7 +147,6 @@ struct PostAuthenticationsPreOrderRequest {
   std::string authenticate_number;
   std::string project_name;
   std::string employer_name;
-  // required
   Enum<AuthenticateType> authenticate_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -213,6 +222,7 @@ struct PostAuthenticationsPreOrderWithAuthRequest {
     kSignIn = 1,     // "SIGN_IN"
     kInsurance = 2,  // "INSURANCE"
     kContract = 3,   // "CONTRACT"
+    kNormal = 4,     // "NORMAL"
   };
   std::string openid;
   std::optional<std::string> appid;
@@ -227,7 +237,6 @@ struct PostAuthenticationsPreOrderWithAuthRequest {
   std::string id_card_number;
   // required
   Enum<EmploymentType> employment_type;
-  // required
   Enum<AuthenticateType> authenticate_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -315,16 +324,28 @@ struct GetAuthenticationsByAuthenticateNumberRequest {
   ~GetAuthenticationsByAuthenticateNumberRequest();
 };
 struct GetAuthenticationsByAuthenticateNumberResponse {
+  enum class AuthenticateScene : std::int32_t {
+    kUnrecognized = 0,
+    kFromMiniApp = 1,   // "FROM_MINI_APP"
+    kFromHardware = 2,  // "FROM_HARDWARE"
+  };
   enum class AuthenticateState : std::int32_t {
     kUnrecognized = 0,
     kAuthenticateProcessing = 1,  // "AUTHENTICATE_PROCESSING"
     kAuthenticateSuccess = 2,     // "AUTHENTICATE_SUCCESS"
     kAuthenticateFailed = 3,      // "AUTHENTICATE_FAILED"
   };
+  enum class AuthenticateType : std::int32_t {
+    kUnrecognized = 0,
+    kNormal = 1,     // "NORMAL"
+    kSignIn = 2,     // "SIGN_IN"
+    kInsurance = 3,  // "INSURANCE"
+    kContract = 4,   // "CONTRACT"
+  };
   std::optional<std::string> mchid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> openid;
-  std::optional<std::string> authenticate_scene;
+  Enum<AuthenticateScene> authenticate_scene;
   std::optional<std::string> authenticate_source;
   std::optional<std::string> project_name;
   std::optional<std::string> employer_name;
@@ -332,6 +353,7 @@ struct GetAuthenticationsByAuthenticateNumberResponse {
   std::optional<std::string> authenticate_time;
   std::optional<std::string> authenticate_number;
   std::optional<std::string> authenticate_failed_reason;
+  Enum<AuthenticateType> authenticate_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -406,12 +428,22 @@ struct GetRelationsByOpenidResponse {
     kAuthorized = 2,    // "AUTHORIZED"
     kDeauthorized = 3,  // "DEAUTHORIZED"
   };
+  enum class RegisterState : std::int32_t {
+    kUnrecognized = 0,
+    kUndefined = 1,     // "UNDEFINED"
+    kUnregistered = 2,  // "UNREGISTERED"
+    kRegistered = 3,    // "REGISTERED"
+    kClosed = 4,        // "CLOSED"
+  };
   std::optional<std::string> openid;
   std::optional<std::string> mchid;
   std::optional<std::string> sub_mchid;
   Enum<AuthorizeState> authorize_state;
   std::optional<std::string> authorize_time;
   std::optional<std::string> deauthorize_time;
+  Enum<RegisterState> register_state;
+  std::optional<std::string> register_time;
+  std::optional<std::string> close_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -472,7 +504,6 @@ struct PostTokensRequest {
   std::string user_name;
   // format base64; encrypted with the platform key when sent
   std::string id_card_number;
-  // required
   Enum<EmploymentType> employment_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -551,6 +582,11 @@ struct PostTransferBatchesRequest {
     TransferDetailList& operator=(TransferDetailList&&) = default;
     ~TransferDetailList();
   };
+  enum class BusinessType : std::int32_t {
+    kUnrecognized = 0,
+    kUndefine = 1,   // "UNDEFINE"
+    kPromotion = 2,  // "PROMOTION"
+  };
   std::string sub_mchid;
   std::optional<std::string> sub_appid;
   std::string authorization_type;
@@ -562,8 +598,9 @@ struct PostTransferBatchesRequest {
   // required
   std::vector<TransferDetailList> transfer_detail_list;
   std::optional<std::string> sp_appid;
-  std::string employment_type;
-  std::string employment_scene;
+  std::optional<std::string> employment_type;
+  std::optional<std::string> employment_scene;
+  Enum<BusinessType> business_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -577,6 +614,7 @@ struct PostTransferBatchesRequest {
 struct PostTransferBatchesResponse {
   std::optional<std::string> out_batch_no;
   std::optional<std::string> batch_id;
+  // format rfc3339
   std::optional<std::string> create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -772,12 +810,17 @@ void Serialize(Archive& archive, PostWesureTokenValidationsRequest& value);
 void Serialize(Archive& archive, PostWesureTokenValidationsResponse& value);
 const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticateScene);
 const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticateState);
+const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticateType);
 const EnumTable& EnumTableOf(PostAuthenticationsPreOrderRequest::AuthenticateType);
 const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::EmploymentType);
 const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::AuthenticateType);
+const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticateScene);
 const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticateState);
+const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticateType);
 const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::AuthorizeState);
+const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::RegisterState);
 const EnumTable& EnumTableOf(PostTokensRequest::EmploymentType);
+const EnumTable& EnumTableOf(PostTransferBatchesRequest::BusinessType);
 const EnumTable& EnumTableOf(PostWesureTokenValidationsRequest::AuthenticateType);
 
 // Fluent calls: PayrollCard(client).segment().segment(placeholder).get(request).

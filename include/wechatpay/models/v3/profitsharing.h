@@ -180,12 +180,13 @@ struct PostOrdersRequest {
     ~Receivers();
   };
   std::optional<std::string> sub_mchid;
-  std::optional<std::string> appid;
+  std::string appid;
   std::optional<std::string> sub_appid;
   std::string transaction_id;
   std::string out_order_no;
   std::vector<Receivers> receivers;
   bool unfreeze_unsplit = false;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -296,6 +297,7 @@ struct PostOrdersUnfreezeRequest {
   std::string transaction_id;
   std::string out_order_no;
   std::string description;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -319,6 +321,12 @@ struct PostOrdersUnfreezeResponse {
       kPersonalOpenid = 2,     // "PERSONAL_OPENID"
       kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
     };
+    enum class Result_ : std::int32_t {
+      kUnrecognized = 0,
+      kPending = 1,  // "PENDING"
+      kSuccess = 2,  // "SUCCESS"
+      kClosed = 3,   // "CLOSED"
+    };
     enum class FailReason : std::int32_t {
       kUnrecognized = 0,
       kAccountAbnormal = 1,              // "ACCOUNT_ABNORMAL"
@@ -334,7 +342,7 @@ struct PostOrdersUnfreezeResponse {
     std::optional<std::string> description;
     Enum<Type> type;
     std::optional<std::string> account;
-    std::optional<std::string> result;
+    Enum<Result_> result;
     Enum<FailReason> fail_reason;
     std::optional<std::string> detail_id;
     // format rfc3339
@@ -416,9 +424,8 @@ struct GetOrdersByOutOrderNoRequest {
 struct GetOrdersByOutOrderNoResponse {
   enum class State : std::int32_t {
     kUnrecognized = 0,
-    kPending = 1,  // "PENDING"
-    kSuccess = 2,  // "SUCCESS"
-    kClosed = 3,   // "CLOSED"
+    kProcessing = 1,  // "PROCESSING"
+    kFinished = 2,    // "FINISHED"
   };
   struct Receivers {
     enum class Type : std::int32_t {
@@ -428,6 +435,12 @@ struct GetOrdersByOutOrderNoResponse {
       kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
     };
     enum class Result_ : std::int32_t {
+      kUnrecognized = 0,
+      kPending = 1,  // "PENDING"
+      kSuccess = 2,  // "SUCCESS"
+      kClosed = 3,   // "CLOSED"
+    };
+    enum class FailReason : std::int32_t {
       kUnrecognized = 0,
       kAccountAbnormal = 1,              // "ACCOUNT_ABNORMAL"
       kNoRelation = 2,                   // "NO_RELATION"
@@ -443,7 +456,7 @@ struct GetOrdersByOutOrderNoResponse {
     Enum<Type> type;
     std::optional<std::string> account;
     Enum<Result_> result;
-    std::optional<std::string> fail_reason;
+    Enum<FailReason> fail_reason;
     std::optional<std::string> detail_id;
     // format rfc3339
     std::optional<std::string> create_time;
@@ -953,10 +966,12 @@ const EnumTable& EnumTableOf(PostOrdersResponse::Receivers::Result_);
 const EnumTable& EnumTableOf(PostOrdersResponse::Receivers::FailReason);
 const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::State);
 const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::Receivers::Type);
+const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::Receivers::Result_);
 const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::Receivers::FailReason);
 const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::State);
 const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::Receivers::Type);
 const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::Receivers::Result_);
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::Receivers::FailReason);
 const EnumTable& EnumTableOf(PostReceiversAddRequest::Type);
 const EnumTable& EnumTableOf(PostReceiversAddRequest::RelationType);
 const EnumTable& EnumTableOf(PostReceiversDeleteRequest::Type);

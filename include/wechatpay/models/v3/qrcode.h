@@ -31,7 +31,7 @@ struct PostTransactionsRequest {
     kMetro = 2,  // "METRO"
   };
   struct Amount {
-    std::optional<std::int64_t> total;
+    std::int64_t total = 0;
     std::optional<std::string> currency;
     // Unknown members.
     JsonValue extra;
@@ -43,6 +43,77 @@ struct PostTransactionsRequest {
     Amount& operator=(Amount&&) = default;
     ~Amount();
   };
+  struct BusInfo {
+    // format rfc3339
+    std::string start_time;
+    std::optional<std::string> line_name;
+    std::optional<std::string> plate_number;
+    // Unknown members.
+    JsonValue extra;
+
+    BusInfo();
+    BusInfo(const BusInfo&) = default;
+    BusInfo(BusInfo&&) = default;
+    BusInfo& operator=(const BusInfo&) = default;
+    BusInfo& operator=(BusInfo&&) = default;
+    ~BusInfo();
+  };
+  struct MetroInfo {
+    // format rfc3339
+    std::string start_time;
+    // format rfc3339
+    std::optional<std::string> end_time;
+    std::optional<std::string> start_station;
+    std::optional<std::string> end_station;
+    // Unknown members.
+    JsonValue extra;
+
+    MetroInfo();
+    MetroInfo(const MetroInfo&) = default;
+    MetroInfo(MetroInfo&&) = default;
+    MetroInfo& operator=(const MetroInfo&) = default;
+    MetroInfo& operator=(MetroInfo&&) = default;
+    ~MetroInfo();
+  };
+  std::string appid;
+  std::optional<std::string> sub_appid;
+  std::optional<std::string> sub_mchid;
+  std::string description;
+  std::optional<std::string> attach;
+  std::string out_trade_no;
+  // required
+  Enum<TradeScene> trade_scene;
+  std::optional<std::string> goods_tag;
+  std::string contract_id;
+  std::string notify_url;
+  Amount amount;
+  Optional<BusInfo> bus_info;
+  Optional<MetroInfo> metro_info;
+  // Members this SDK does not know (kept when decoding, written when encoding).
+  JsonValue extra;
+
+  PostTransactionsRequest();
+  PostTransactionsRequest(const PostTransactionsRequest&) = default;
+  PostTransactionsRequest(PostTransactionsRequest&&) = default;
+  PostTransactionsRequest& operator=(const PostTransactionsRequest&) = default;
+  PostTransactionsRequest& operator=(PostTransactionsRequest&&) = default;
+  ~PostTransactionsRequest();
+};
+struct PostTransactionsResponse {
+  enum class TradeState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,   // "SUCCESS"
+    kAccepted = 2,  // "ACCEPTED"
+    kPayFail = 3,   // "PAY_FAIL"
+    kRefund = 4,    // "REFUND"
+  };
+  enum class UserRepayState : std::int32_t {
+    kUnrecognized = 0,
+    kNotRepay = 1,   // "NOT_REPAY"
+    kRepaid = 2,     // "REPAID"
+    kAllRefund = 3,  // "ALL_REFUND"
+  };
+  using TradeScene = PostTransactionsRequest::TradeScene;
   struct BusInfo {
     // format rfc3339
     std::optional<std::string> start_time;
@@ -75,47 +146,6 @@ struct PostTransactionsRequest {
     MetroInfo& operator=(MetroInfo&&) = default;
     ~MetroInfo();
   };
-  std::string appid;
-  std::optional<std::string> sub_appid;
-  std::optional<std::string> sub_mchid;
-  std::optional<std::string> description;
-  std::optional<std::string> attach;
-  std::string out_trade_no;
-  // required
-  Enum<TradeScene> trade_scene;
-  std::optional<std::string> goods_tag;
-  std::string contract_id;
-  std::optional<std::string> notify_url;
-  Optional<Amount> amount;
-  Optional<BusInfo> bus_info;
-  Optional<MetroInfo> metro_info;
-  // Members this SDK does not know (kept when decoding, written when encoding).
-  JsonValue extra;
-
-  PostTransactionsRequest();
-  PostTransactionsRequest(const PostTransactionsRequest&) = default;
-  PostTransactionsRequest(PostTransactionsRequest&&) = default;
-  PostTransactionsRequest& operator=(const PostTransactionsRequest&) = default;
-  PostTransactionsRequest& operator=(PostTransactionsRequest&&) = default;
-  ~PostTransactionsRequest();
-};
-struct PostTransactionsResponse {
-  enum class TradeState : std::int32_t {
-    kUnrecognized = 0,
-    kSuccess = 1,   // "SUCCESS"
-    kAccepted = 2,  // "ACCEPTED"
-    kPayFail = 3,   // "PAY_FAIL"
-    kRefund = 4,    // "REFUND"
-  };
-  enum class UserRepayState : std::int32_t {
-    kUnrecognized = 0,
-    kNotRepay = 1,   // "NOT_REPAY"
-    kRepaid = 2,     // "REPAID"
-    kAllRefund = 3,  // "ALL_REFUND"
-  };
-  using TradeScene = PostTransactionsRequest::TradeScene;
-  using BusInfo = PostTransactionsRequest::BusInfo;
-  using MetroInfo = PostTransactionsRequest::MetroInfo;
   struct Amount {
     std::optional<std::int64_t> total;
     std::optional<std::int64_t> payer_total;
@@ -408,7 +438,7 @@ struct GetTransactionsOutTradeNo {
 
 // GET v3/qrcode/user-services/contract-id/{contract_id}
 struct GetUserServicesContractIdRequest {
-  std::optional<std::string> appid;
+  std::string appid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -427,9 +457,15 @@ struct GetUserServicesContractIdResponse {
     kNormal = 1,   // "NORMAL"
     kBlocked = 2,  // "BLOCKED"
   };
+  enum class BlockReason : std::int32_t {
+    kUnrecognized = 0,
+    kDeleted = 1,        // "DELETED"
+    kAccountFrozen = 2,  // "ACCOUNT_FROZEN"
+    kOverdue = 3,        // "OVERDUE"
+  };
   std::optional<std::string> contract_id;
   Enum<UserServiceState> user_service_state;
-  std::optional<std::string> block_reason;
+  Enum<BlockReason> block_reason;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -492,6 +528,7 @@ const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeScene);
 const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::PromotionDetail::Scope);
 const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(GetUserServicesContractIdResponse::UserServiceState);
+const EnumTable& EnumTableOf(GetUserServicesContractIdResponse::BlockReason);
 
 // Fluent calls: Qrcode(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

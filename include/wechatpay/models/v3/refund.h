@@ -90,9 +90,37 @@ struct PostDomesticRefundsRequest {
   ~PostDomesticRefundsRequest();
 };
 struct PostDomesticRefundsResponse {
+  enum class Channel : std::int32_t {
+    kUnrecognized = 0,
+    kOriginal = 1,       // "ORIGINAL"
+    kBalance = 2,        // "BALANCE"
+    kOtherBalance = 3,   // "OTHER_BALANCE"
+    kOtherBankcard = 4,  // "OTHER_BANKCARD"
+  };
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kClosed = 2,      // "CLOSED"
+    kProcessing = 3,  // "PROCESSING"
+    kAbnormal = 4,    // "ABNORMAL"
+  };
+  enum class FundsAccount : std::int32_t {
+    kUnrecognized = 0,
+    kUnsettled = 1,    // "UNSETTLED"
+    kAvailable = 2,    // "AVAILABLE"
+    kUnavailable = 3,  // "UNAVAILABLE"
+    kOperation = 4,    // "OPERATION"
+    kBasic = 5,        // "BASIC"
+    kEcnyBasic = 6,    // "ECNY_BASIC"
+  };
   struct Amount {
     struct From {
-      std::optional<std::string> account;
+      enum class Account : std::int32_t {
+        kUnrecognized = 0,
+        kAvailable = 1,    // "AVAILABLE"
+        kUnavailable = 2,  // "UNAVAILABLE"
+      };
+      Enum<Account> account;
       std::optional<std::int64_t> amount;
       // Unknown members.
       JsonValue extra;
@@ -125,6 +153,16 @@ struct PostDomesticRefundsResponse {
     ~Amount();
   };
   struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
     struct GoodsDetail {
       std::optional<std::string> merchant_goods_id;
       std::optional<std::string> wechatpay_goods_id;
@@ -143,8 +181,8 @@ struct PostDomesticRefundsResponse {
       ~GoodsDetail();
     };
     std::optional<std::string> promotion_id;
-    std::optional<std::string> scope;
-    std::optional<std::string> type;
+    Enum<Scope> scope;
+    Enum<Type> type;
     std::optional<std::int64_t> amount;
     std::optional<std::int64_t> refund_amount;
     List<GoodsDetail> goods_detail;
@@ -162,12 +200,14 @@ struct PostDomesticRefundsResponse {
   std::optional<std::string> out_refund_no;
   std::optional<std::string> transaction_id;
   std::optional<std::string> out_trade_no;
-  std::optional<std::string> channel;
+  Enum<Channel> channel;
   std::optional<std::string> user_received_account;
+  // format rfc3339
   std::optional<std::string> success_time;
+  // format rfc3339
   std::optional<std::string> create_time;
-  std::optional<std::string> status;
-  std::optional<std::string> funds_account;
+  Enum<Status_> status;
+  Enum<FundsAccount> funds_account;
   Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -228,9 +268,37 @@ struct GetDomesticRefundsByOutRefundNoRequest {
   ~GetDomesticRefundsByOutRefundNoRequest();
 };
 struct GetDomesticRefundsByOutRefundNoResponse {
+  enum class Channel : std::int32_t {
+    kUnrecognized = 0,
+    kOriginal = 1,       // "ORIGINAL"
+    kBalance = 2,        // "BALANCE"
+    kOtherBalance = 3,   // "OTHER_BALANCE"
+    kOtherBankcard = 4,  // "OTHER_BANKCARD"
+  };
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kClosed = 2,      // "CLOSED"
+    kProcessing = 3,  // "PROCESSING"
+    kAbnormal = 4,    // "ABNORMAL"
+  };
+  enum class FundsAccount : std::int32_t {
+    kUnrecognized = 0,
+    kUnsettled = 1,    // "UNSETTLED"
+    kAvailable = 2,    // "AVAILABLE"
+    kUnavailable = 3,  // "UNAVAILABLE"
+    kOperation = 4,    // "OPERATION"
+    kBasic = 5,        // "BASIC"
+    kEcnyBasic = 6,    // "ECNY_BASIC"
+  };
   struct Amount {
     struct From {
-      std::optional<std::string> account;
+      enum class Account : std::int32_t {
+        kUnrecognized = 0,
+        kAvailable = 1,    // "AVAILABLE"
+        kUnavailable = 2,  // "UNAVAILABLE"
+      };
+      Enum<Account> account;
       std::optional<std::int64_t> amount;
       // Unknown members.
       JsonValue extra;
@@ -263,6 +331,16 @@ struct GetDomesticRefundsByOutRefundNoResponse {
     ~Amount();
   };
   struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
     struct GoodsDetail {
       std::optional<std::string> merchant_goods_id;
       std::optional<std::string> wechatpay_goods_id;
@@ -281,8 +359,8 @@ struct GetDomesticRefundsByOutRefundNoResponse {
       ~GoodsDetail();
     };
     std::optional<std::string> promotion_id;
-    std::optional<std::string> scope;
-    std::optional<std::string> type;
+    Enum<Scope> scope;
+    Enum<Type> type;
     std::optional<std::int64_t> amount;
     std::optional<std::int64_t> refund_amount;
     List<GoodsDetail> goods_detail;
@@ -300,12 +378,14 @@ struct GetDomesticRefundsByOutRefundNoResponse {
   std::optional<std::string> out_refund_no;
   std::optional<std::string> transaction_id;
   std::optional<std::string> out_trade_no;
-  std::optional<std::string> channel;
+  Enum<Channel> channel;
   std::optional<std::string> user_received_account;
+  // format rfc3339
   std::optional<std::string> success_time;
+  // format rfc3339
   std::optional<std::string> create_time;
-  std::optional<std::string> status;
-  std::optional<std::string> funds_account;
+  Enum<Status_> status;
+  Enum<FundsAccount> funds_account;
   Optional<Amount> amount;
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -540,6 +620,18 @@ void Serialize(Archive& archive, GetDomesticRefundsByOutRefundNoRequest& value);
 void Serialize(Archive& archive, GetDomesticRefundsByOutRefundNoResponse& value);
 void Serialize(Archive& archive, PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest& value);
 void Serialize(Archive& archive, PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse& value);
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::Channel);
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::Status_);
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::FundsAccount);
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::Amount::From::Account);
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::PromotionDetail::Type);
+const EnumTable& EnumTableOf(GetDomesticRefundsByOutRefundNoResponse::Channel);
+const EnumTable& EnumTableOf(GetDomesticRefundsByOutRefundNoResponse::Status_);
+const EnumTable& EnumTableOf(GetDomesticRefundsByOutRefundNoResponse::FundsAccount);
+const EnumTable& EnumTableOf(GetDomesticRefundsByOutRefundNoResponse::Amount::From::Account);
+const EnumTable& EnumTableOf(GetDomesticRefundsByOutRefundNoResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(GetDomesticRefundsByOutRefundNoResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::Type);
 const EnumTable& EnumTableOf(PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::BankType);
 

@@ -31,7 +31,7 @@ struct PostBatchesRequest {
     std::string transfer_remark;
     std::string openid;
     // format base64; encrypted with the platform key when sent
-    std::string user_name;
+    std::optional<std::string> user_name;
     // format base64; encrypted with the platform key when sent
     std::optional<std::string> user_id_card;
     // Unknown members.
@@ -52,7 +52,7 @@ struct PostBatchesRequest {
   std::int64_t total_num = 0;
   // required
   std::vector<TransferDetailList> transfer_detail_list;
-  std::string transfer_scene_id;
+  std::optional<std::string> transfer_scene_id;
   std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -74,6 +74,7 @@ struct PostBatchesResponse {
   };
   std::optional<std::string> out_batch_no;
   std::optional<std::string> batch_id;
+  // format rfc3339
   std::optional<std::string> create_time;
   Enum<BatchStatus> batch_status;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -136,6 +137,11 @@ struct GetBatchesBatchIdRequest {
 };
 struct GetBatchesBatchIdResponse {
   struct TransferBatch {
+    enum class CloseReason : std::int32_t {
+      kUnrecognized = 0,
+      kOverdueClose = 1,          // "OVERDUE_CLOSE"
+      kTransferSceneInvalid = 2,  // "TRANSFER_SCENE_INVALID"
+    };
     std::optional<std::string> mchid;
     std::optional<std::string> out_batch_no;
     std::optional<std::string> batch_id;
@@ -144,10 +150,12 @@ struct GetBatchesBatchIdResponse {
     std::optional<std::string> batch_type;
     std::optional<std::string> batch_name;
     std::optional<std::string> batch_remark;
-    std::optional<std::string> close_reason;
+    Enum<CloseReason> close_reason;
     std::optional<std::int64_t> total_amount;
     std::optional<std::int64_t> total_num;
+    // format rfc3339
     std::optional<std::string> create_time;
+    // format rfc3339
     std::optional<std::string> update_time;
     std::optional<std::int64_t> success_amount;
     std::optional<std::int64_t> success_num;
@@ -239,6 +247,35 @@ struct GetBatchesBatchIdDetailsDetailIdRequest {
   ~GetBatchesBatchIdDetailsDetailIdRequest();
 };
 struct GetBatchesBatchIdDetailsDetailIdResponse {
+  enum class FailReason : std::int32_t {
+    kUnrecognized = 0,
+    kAccountFrozen = 1,                        // "ACCOUNT_FROZEN"
+    kRealNameCheckFail = 2,                    // "REAL_NAME_CHECK_FAIL"
+    kNameNotCorrect = 3,                       // "NAME_NOT_CORRECT"
+    kOpenidInvalid = 4,                        // "OPENID_INVALID"
+    kTransferQuotaExceed = 5,                  // "TRANSFER_QUOTA_EXCEED"
+    kDayReceivedQuotaExceed = 6,               // "DAY_RECEIVED_QUOTA_EXCEED"
+    kMonthReceivedQuotaExceed = 7,             // "MONTH_RECEIVED_QUOTA_EXCEED"
+    kDayReceivedCountExceed = 8,               // "DAY_RECEIVED_COUNT_EXCEED"
+    kProductAuthCheckFail = 9,                 // "PRODUCT_AUTH_CHECK_FAIL"
+    kOverdueClose = 10,                        // "OVERDUE_CLOSE"
+    kIdCardNotCorrect = 11,                    // "ID_CARD_NOT_CORRECT"
+    kAccountNotExist = 12,                     // "ACCOUNT_NOT_EXIST"
+    kTransferRisk = 13,                        // "TRANSFER_RISK"
+    kOtherFailReasonType = 14,                 // "OTHER_FAIL_REASON_TYPE"
+    kRealnameAccountReceivedQuotaExceed = 15,  // "REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED"
+    kReceiveAccountNotPermmit = 16,            // "RECEIVE_ACCOUNT_NOT_PERMMIT"
+    kPayeeAccountAbnormal = 17,                // "PAYEE_ACCOUNT_ABNORMAL"
+    kPayerAccountAbnormal = 18,                // "PAYER_ACCOUNT_ABNORMAL"
+    kTransferSceneUnavailable = 19,            // "TRANSFER_SCENE_UNAVAILABLE"
+    kTransferSceneInvalid = 20,                // "TRANSFER_SCENE_INVALID"
+    kTransferRemarkSetFail = 21,               // "TRANSFER_REMARK_SET_FAIL"
+    kReceiveAccountNotConfigure = 22,          // "RECEIVE_ACCOUNT_NOT_CONFIGURE"
+    kBlockB2CUserlimitamountBsruleMonth = 23,  // "BLOCK_B2C_USERLIMITAMOUNT_BSRULE_MONTH"
+    kBlockB2CUserlimitamountMonth = 24,        // "BLOCK_B2C_USERLIMITAMOUNT_MONTH"
+    kMerchantReject = 25,                      // "MERCHANT_REJECT"
+    kMerchantNotConfirm = 26,                  // "MERCHANT_NOT_CONFIRM"
+  };
   std::optional<std::string> mchid;
   std::optional<std::string> out_batch_no;
   std::optional<std::string> batch_id;
@@ -248,10 +285,12 @@ struct GetBatchesBatchIdDetailsDetailIdResponse {
   std::optional<std::string> detail_status;
   std::optional<std::int64_t> transfer_amount;
   std::optional<std::string> transfer_remark;
-  std::optional<std::string> fail_reason;
+  Enum<FailReason> fail_reason;
   std::optional<std::string> openid;
   std::optional<std::string> user_name;
+  // format rfc3339
   std::optional<std::string> initiate_time;
+  // format rfc3339
   std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -326,6 +365,11 @@ struct GetBatchesOutBatchNoRequest {
 };
 struct GetBatchesOutBatchNoResponse {
   struct TransferBatch {
+    enum class CloseReason : std::int32_t {
+      kUnrecognized = 0,
+      kOverdueClose = 1,          // "OVERDUE_CLOSE"
+      kTransferSceneInvalid = 2,  // "TRANSFER_SCENE_INVALID"
+    };
     std::optional<std::string> mchid;
     std::optional<std::string> out_batch_no;
     std::optional<std::string> batch_id;
@@ -334,10 +378,12 @@ struct GetBatchesOutBatchNoResponse {
     std::optional<std::string> batch_type;
     std::optional<std::string> batch_name;
     std::optional<std::string> batch_remark;
-    std::optional<std::string> close_reason;
+    Enum<CloseReason> close_reason;
     std::optional<std::int64_t> total_amount;
     std::optional<std::int64_t> total_num;
+    // format rfc3339
     std::optional<std::string> create_time;
+    // format rfc3339
     std::optional<std::string> update_time;
     std::optional<std::int64_t> success_amount;
     std::optional<std::int64_t> success_num;
@@ -370,8 +416,6 @@ struct GetBatchesOutBatchNoResponse {
   };
   Optional<TransferBatch> transfer_batch;
   List<TransferDetailList> transfer_detail_list;
-  std::optional<std::int64_t> offset;
-  std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -433,6 +477,35 @@ struct GetBatchesOutBatchNoDetailsOutDetailNoRequest {
   ~GetBatchesOutBatchNoDetailsOutDetailNoRequest();
 };
 struct GetBatchesOutBatchNoDetailsOutDetailNoResponse {
+  enum class FailReason : std::int32_t {
+    kUnrecognized = 0,
+    kAccountFrozen = 1,                        // "ACCOUNT_FROZEN"
+    kRealNameCheckFail = 2,                    // "REAL_NAME_CHECK_FAIL"
+    kNameNotCorrect = 3,                       // "NAME_NOT_CORRECT"
+    kOpenidInvalid = 4,                        // "OPENID_INVALID"
+    kTransferQuotaExceed = 5,                  // "TRANSFER_QUOTA_EXCEED"
+    kDayReceivedQuotaExceed = 6,               // "DAY_RECEIVED_QUOTA_EXCEED"
+    kMonthReceivedQuotaExceed = 7,             // "MONTH_RECEIVED_QUOTA_EXCEED"
+    kDayReceivedCountExceed = 8,               // "DAY_RECEIVED_COUNT_EXCEED"
+    kProductAuthCheckFail = 9,                 // "PRODUCT_AUTH_CHECK_FAIL"
+    kOverdueClose = 10,                        // "OVERDUE_CLOSE"
+    kIdCardNotCorrect = 11,                    // "ID_CARD_NOT_CORRECT"
+    kAccountNotExist = 12,                     // "ACCOUNT_NOT_EXIST"
+    kTransferRisk = 13,                        // "TRANSFER_RISK"
+    kOtherFailReasonType = 14,                 // "OTHER_FAIL_REASON_TYPE"
+    kRealnameAccountReceivedQuotaExceed = 15,  // "REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED"
+    kReceiveAccountNotPermmit = 16,            // "RECEIVE_ACCOUNT_NOT_PERMMIT"
+    kPayeeAccountAbnormal = 17,                // "PAYEE_ACCOUNT_ABNORMAL"
+    kPayerAccountAbnormal = 18,                // "PAYER_ACCOUNT_ABNORMAL"
+    kTransferSceneUnavailable = 19,            // "TRANSFER_SCENE_UNAVAILABLE"
+    kTransferSceneInvalid = 20,                // "TRANSFER_SCENE_INVALID"
+    kTransferRemarkSetFail = 21,               // "TRANSFER_REMARK_SET_FAIL"
+    kReceiveAccountNotConfigure = 22,          // "RECEIVE_ACCOUNT_NOT_CONFIGURE"
+    kBlockB2CUserlimitamountBsruleMonth = 23,  // "BLOCK_B2C_USERLIMITAMOUNT_BSRULE_MONTH"
+    kBlockB2CUserlimitamountMonth = 24,        // "BLOCK_B2C_USERLIMITAMOUNT_MONTH"
+    kMerchantReject = 25,                      // "MERCHANT_REJECT"
+    kMerchantNotConfirm = 26,                  // "MERCHANT_NOT_CONFIRM"
+  };
   std::optional<std::string> mchid;
   std::optional<std::string> out_batch_no;
   std::optional<std::string> batch_id;
@@ -442,10 +515,12 @@ struct GetBatchesOutBatchNoDetailsOutDetailNoResponse {
   std::optional<std::string> detail_status;
   std::optional<std::int64_t> transfer_amount;
   std::optional<std::string> transfer_remark;
-  std::optional<std::string> fail_reason;
+  Enum<FailReason> fail_reason;
   std::optional<std::string> openid;
   std::optional<std::string> user_name;
+  // format rfc3339
   std::optional<std::string> initiate_time;
+  // format rfc3339
   std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -651,6 +726,10 @@ void Serialize(Archive& archive, PostBillReceiptResponse& value);
 void Serialize(Archive& archive, GetBillReceiptByOutBatchNoRequest& value);
 void Serialize(Archive& archive, GetBillReceiptByOutBatchNoResponse& value);
 const EnumTable& EnumTableOf(PostBatchesResponse::BatchStatus);
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferBatch::CloseReason);
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReason);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferBatch::CloseReason);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::FailReason);
 
 // Fluent calls: Transfer(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -728,12 +728,13 @@ struct PostParkingParkingsRequest {
     kWhite = 5,      // "WHITE"
     kLimegreen = 6,  // "LIMEGREEN"
   };
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::string out_parking_no;
   std::string plate_number;
   // required
   Enum<PlateColor> plate_color;
   std::string notify_url;
+  // format rfc3339
   std::string start_time;
   std::string parking_name;
   std::int64_t free_duration = 0;
@@ -824,7 +825,7 @@ struct GetParkingServicesFindRequest {
     kLimegreen = 6,  // "LIMEGREEN"
   };
   std::string appid;
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::string plate_number;
   // required
   Enum<PlateColor> plate_color;
@@ -849,6 +850,7 @@ struct GetParkingServicesFindResponse {
   };
   std::optional<std::string> plate_number;
   Enum<PlateColor> plate_color;
+  // format rfc3339
   std::optional<std::string> service_open_time;
   std::optional<std::string> openid;
   Enum<ServiceState> service_state;
@@ -921,7 +923,9 @@ struct GetTransactionsOutTradeNoResponse {
     std::optional<std::string> parking_id;
     std::optional<std::string> plate_number;
     Enum<PlateColor> plate_color;
+    // format rfc3339
     std::optional<std::string> start_time;
+    // format rfc3339
     std::optional<std::string> end_time;
     std::optional<std::string> parking_name;
     std::optional<std::int64_t> charging_duration;
@@ -990,11 +994,13 @@ struct GetTransactionsOutTradeNoResponse {
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> description;
+  // format rfc3339
   std::optional<std::string> create_time;
   std::optional<std::string> out_trade_no;
   std::optional<std::string> transaction_id;
   std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_description;
+  // format rfc3339
   std::optional<std::string> success_time;
   std::optional<std::string> bank_type;
   std::optional<std::string> user_repaid;
@@ -1086,7 +1092,9 @@ struct PostTransactionsParkingRequest {
     std::string plate_number;
     // required
     Enum<PlateColor> plate_color;
+    // format rfc3339
     std::string start_time;
+    // format rfc3339
     std::string end_time;
     std::string parking_name;
     std::int64_t charging_duration = 0;
@@ -1102,8 +1110,8 @@ struct PostTransactionsParkingRequest {
     ~ParkingInfo();
   };
   std::string appid;
-  std::string sub_appid;
-  std::string sub_mchid;
+  std::optional<std::string> sub_appid;
+  std::optional<std::string> sub_mchid;
   std::string description;
   std::optional<std::string> attach;
   std::string out_trade_no;
@@ -1145,7 +1153,9 @@ struct PostTransactionsParkingResponse {
     std::optional<std::string> parking_id;
     std::optional<std::string> plate_number;
     Enum<PlateColor> plate_color;
+    // format rfc3339
     std::optional<std::string> start_time;
+    // format rfc3339
     std::optional<std::string> end_time;
     std::optional<std::string> parking_name;
     std::optional<std::int64_t> charging_duration;
@@ -1226,11 +1236,13 @@ struct PostTransactionsParkingResponse {
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> description;
+  // format rfc3339
   std::optional<std::string> create_time;
   std::optional<std::string> out_trade_no;
   std::optional<std::string> transaction_id;
   Enum<TradeState> trade_state;
   std::optional<std::string> trade_state_description;
+  // format rfc3339
   std::optional<std::string> success_time;
   std::optional<std::string> bank_type;
   Enum<UserRepaid> user_repaid;
