@@ -168,6 +168,12 @@ def merge_node(cat, off, rec, ep, side, path, source, go_required, encrypted, of
                 rec.add(ep, side, sub, "required", bool(cf.get("required")), want, source)
                 cf["required"] = want
         merge_node(cf, of, rec, ep, side, sub, source, go_required, encrypted, off_encrypted)
+    if side == "request" and go_required != "keep":
+        # A member the SDK lacks is one it never requires.
+        for f in ours:
+            if f.get("name") not in theirs and f.get("required"):
+                rec.add(ep, side, join(path, f.get("name")), "required", True, False, source)
+                f["required"] = False
     if side == "response":
         kept = []
         for f in ours:
@@ -339,7 +345,7 @@ def add_endpoint(out, by_id, eid, op_list, rec, src):
     body, response, query = merged_official(op_list)
     e = copy.deepcopy(sibling)
     e.update({"id": eid, "method": method, "path": "/" + path, "chain": path,
-              "summary": None, "updated": None,
+              "summary": op_list[0].get("operation") or "", "updated": None,
               "body": to_catalog_node(body, "request") if body else None,
               "request_kind": "json" if body else "none",
               "query": [to_catalog_node(q, "request") for q in query],

@@ -2916,7 +2916,7 @@ void Body50(Archive& a, void* p) {
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("combine_mchid", v.combine_mchid);
   a.OptStr("combine_out_trade_no", v.combine_out_trade_no);
-  a.Str("combine_transaction_id", v.combine_transaction_id);
+  a.OptStr("combine_transaction_id", v.combine_transaction_id);
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("out_refund_no", v.out_refund_no);

@@ -5077,7 +5077,7 @@ struct PostRefundsApplyRequest {
   std::optional<std::string> sub_appid;
   std::optional<std::string> combine_mchid;
   std::optional<std::string> combine_out_trade_no;
-  std::string combine_transaction_id;
+  std::optional<std::string> combine_transaction_id;
   std::optional<std::string> transaction_id;
   std::optional<std::string> out_trade_no;
   std::optional<std::string> out_refund_no;
