@@ -57,6 +57,8 @@ import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA_PATH = os.path.join(REPO, "data", "catalog.json")
+RESOURCES_PATH = os.path.join(REPO, "data", "notification_resources.json")
+OFFICIAL_DIR = os.path.join(REPO, "data", "official")
 HEADER_DIR = os.path.join("include", "wechatpay", "models")
 SOURCE_DIR = os.path.join("src", "models")
 # Files under these directories that the generator owns (everything else is hand-written).
@@ -578,7 +580,7 @@ def path_param_type(p):
     return "std::string_view"
 
 
-def build_endpoint(e, group, rest):
+def build_endpoint(e, group, rest, type_name=None):
     ep = Endpoint()
     ep.e = e
     ep.id = e["id"]
@@ -588,6 +590,7 @@ def build_endpoint(e, group, rest):
     ep.rest = rest
     ep.base = endpoint_base_name(e, group, rest)
     ep.callable = e["kind"] == "api"
+    ep.resource = None  # a callback resource (data/notification_resources.json)
     # Multipart uploads: the name of the file part (the rest are text parts, `meta` signed).
     ep.multipart_file = None
     if e["request_kind"] == "multipart":
@@ -607,7 +610,7 @@ def build_endpoint(e, group, rest):
     # Request: headers, query, body members, in that order, in one flat struct. An inbound
     # notification's "request" is what the SDK receives: every member can be absent.
     b = Builder(encrypted, shared, inbound=e["kind"] == "notification")
-    req = Struct(ep.base + "Request", None)
+    req = Struct(type_name or ep.base + "Request", None)
     header_fields = [h for h in e["headers"]
                      if not (h["name"] == "Wechatpay-Serial" and e["kind"] == "api")]
     query_fields = [q for q in e["query"]
@@ -710,6 +713,80 @@ def build_groups(catalog):
                 names[n] = ep.id
         build_nodes(g)
     return ordered
+
+
+# --------------------------------------------------------------------------------------------
+# Callback resources: models::v3::notifications (data/notification_resources.json)
+
+RESOURCES_FORMAT = "wechatpay-cpp-notification-resources/1"
+RESOURCE_GROUP = "notifications"
+
+
+def resource_schema(r, by_id, official):
+    """The schema node of resource `r`: a catalog endpoint's response (or one member of it), an
+    official SDK's resource node, or a node written in the data file."""
+    src = r.get("schema") or {}
+    if "endpoint" in src:
+        e = by_id.get(src["endpoint"])
+        if e is None or (e.get("response") or {}).get("schema") is None:
+            fail("%s: endpoint %s has no response schema" % (r["name"], src["endpoint"]))
+        node = e["response"]["schema"]
+        if "member" in src:
+            hits = [f for f in node.get("fields") or [] if f.get("name") == src["member"]]
+            if not hits or hits[0].get("type") != "object":
+                fail("%s: %s has no object member %s" % (r["name"], src["endpoint"],
+                                                         src["member"]))
+            node = dict(hits[0], name=None)
+        return node
+    if "official" in src:
+        doc = official.get(src["official"])
+        res = ((doc or {}).get("notifications") or {}).get("resources") or {}
+        if src.get("resource") not in res:
+            fail("%s: data/official/wechatpay-%s.json has no resource %r"
+                 % (r["name"], src["official"], src.get("resource")))
+        return res[src["resource"]]["node"]
+    if "node" in src:
+        return src["node"]
+    fail("%s: no schema (endpoint, official or node)" % r["name"])
+
+
+def build_resource_group(catalog, resources, official):
+    if resources.get("format") != RESOURCES_FORMAT:
+        fail("data/notification_resources.json: unexpected format %r" % resources.get("format"))
+    by_id = {e["id"]: e for e in catalog["endpoints"]}
+    g = Group("v3", RESOURCE_GROUP)
+    seen = set()
+    for r in resources["resources"]:
+        name = r["name"]
+        if not is_identifier(name) or name in seen or name in RESERVED_TYPES:
+            fail("notification resource %r: not a unique C++ type name" % name)
+        seen.add(name)
+        node = resource_schema(r, by_id, official)
+        if node.get("type") != "object":
+            fail("%s: the resource is not an object" % name)
+        e = {"id": "NOTIFY v3/notifications/" + snake(name), "kind": "notification",
+             "method": "POST", "protocol": "apiv3", "version": "v3", "request_kind": "json",
+             "response_kind": "empty", "response": {"schema": None}, "path_params": [],
+             "headers": [], "query": [], "encrypted_fields": [],
+             "body": {"type": "object", "fields": node.get("fields") or [],
+                      "one_of": node.get("one_of") or []}}
+        ep = build_endpoint(e, RESOURCE_GROUP, [snake(name)], type_name=name)
+        ep.resource = r
+        g.endpoints.append(ep)
+    build_nodes(g)
+    return g
+
+
+def emit_resource_traits(ep, out):
+    r = ep.resource
+    out.append("template <>")
+    out.append("struct ResourceTraits<%s> {" % ep.request.name)
+    out.append("  static constexpr std::string_view kName = %s;" % c_string(ep.request.name))
+    out.append("  static constexpr std::string_view kOriginalType = %s;"
+               % c_string(r.get("original_type", "")))
+    out.append("  static constexpr std::string_view kEventTypes[] = {%s};"
+               % ", ".join(c_string(t) for t in r["event_types"]))
+    out.append("};")
 
 
 # --------------------------------------------------------------------------------------------
@@ -893,14 +970,26 @@ def emit_header(g):
         "//",
         "// " + NOTICE,
     ]
-    out += wrap_comment("Typed models for %s/%s (%d endpoint%s, %d typed call%s)."
-                        % (g.version, g.segment, len(g.endpoints),
-                           "" if len(g.endpoints) == 1 else "s", n_call,
-                           "" if n_call == 1 else "s"), 0)
+    if any(ep.resource is not None for ep in g.endpoints):
+        out += wrap_comment("The decrypted resources of APIv3 callbacks (%d types), from "
+                            "data/notification_resources.json." % len(g.endpoints), 0)
+        out += [
+            "//",
+            "//   auto n = wechatpay::ParseNotificationAs<wechatpay::models::v3::notifications::"
+            "Payment>(",
+            "//       client, headers, body);  // see wechatpay/notifications.h, docs/adr/0005",
+        ]
+    else:
+        out += wrap_comment("Typed models for %s/%s (%d endpoint%s, %d typed call%s)."
+                            % (g.version, g.segment, len(g.endpoints),
+                               "" if len(g.endpoints) == 1 else "s", n_call,
+                               "" if n_call == 1 else "s"), 0)
+        out += [
+            "//",
+            "//   auto r = wechatpay::models::%s::%s(client)...;  // see docs/adr/0005"
+            % (g.version, g.entry),
+        ]
     out += [
-        "//",
-        "//   auto r = wechatpay::models::%s::%s(client)...;  // see docs/adr/0005"
-        % (g.version, g.entry),
         "// Implementation: src/%s." % g.source_rel,
         "#ifndef %s" % guard,
         "#define %s" % guard,
@@ -921,13 +1010,25 @@ def emit_header(g):
         "namespace %s {" % g.cpp_ns,
         "",
     ]
+    if any(ep.resource is not None for ep in g.endpoints):
+        out += [
+            "// What ParseNotificationAs<R> (wechatpay/notifications.h) knows of a resource type R:",
+            "// its name, the resource.original_type it comes with (empty: not checked) and the",
+            "// event types that carry it.",
+            "template <class R>",
+            "struct ResourceTraits;",
+            "",
+        ]
     for ep in g.endpoints:
         e = ep.e
         head = "// %s" % ep.id
+        if ep.resource is not None:
+            head = "// %s: the decrypted resource of %s (%s)" % (
+                ep.request.name, ", ".join(ep.resource["event_types"]), ep.resource["source"])
         notes = []
         if e.get("deprecated"):
             notes.append("deprecated")
-        if not ep.callable:
+        if not ep.callable and ep.resource is None:
             notes.append({"page": "a page URL (models only)",
                           "notification": "an inbound notification (models only)"}[e["kind"]])
         if ep.multipart_file:
@@ -938,7 +1039,9 @@ def emit_header(g):
             head += " (" + "; ".join(notes) + ")"
         out.extend(wrap_comment(head[3:], 0))
         emit_struct(ep.request, 0, out)
-        if ep.response is not None:
+        if ep.resource is not None:
+            emit_resource_traits(ep, out)
+        elif ep.response is not None:
             emit_struct(ep.response, 0, out)
         else:
             out.append("using %sResponse = ::wechatpay::Response;" % ep.base)
@@ -994,7 +1097,7 @@ def emit_header(g):
         out.append("")
     out.append("// Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).")
     for ep in g.endpoints:
-        out.append("void Serialize(Archive& archive, %sRequest& value);" % ep.base)
+        out.append("void Serialize(Archive& archive, %s& value);" % ep.request.name)
         if ep.response is not None:
             out.append("void Serialize(Archive& archive, %sResponse& value);" % ep.base)
     for ep in g.endpoints:
@@ -1649,9 +1752,15 @@ def emit_tests(groups):
 # Driver
 
 
-def generate(catalog_text):
-    """{relative path: text} of every generated file."""
-    groups = build_groups(json.loads(catalog_text))
+def generate(catalog_text, resources_text=None, official=None):
+    """{relative path: text} of every generated file. `resources_text`: the callback resources
+    (data/notification_resources.json), `official`: {"go": facts, "java": facts}."""
+    catalog = json.loads(catalog_text)
+    groups = build_groups(catalog)
+    resource_group = None
+    if resources_text is not None:
+        resource_group = build_resource_group(catalog, json.loads(resources_text), official or {})
+        groups.append(resource_group)
     files = {}
     for g in groups:
         g.source_body = emit_source(g, list(enumerate(g.endpoints)))
@@ -1679,7 +1788,7 @@ def generate(catalog_text):
         header = emit_header(g)
         g.header_lines = header.count("\n")
         files[os.path.join("include", g.header_rel)] = header
-    files.update(emit_tests(groups))
+    files.update(emit_tests([g for g in groups if g is not resource_group]))
     return files, groups
 
 
@@ -1882,7 +1991,14 @@ def main(argv):
     try:
         with open(DATA_PATH, "r", encoding="utf-8") as f:
             catalog_text = f.read()
-        files, groups = generate(catalog_text)
+        with open(RESOURCES_PATH, "r", encoding="utf-8") as f:
+            resources_text = f.read()
+        official = {}
+        for sdk in ("go", "java"):
+            with open(os.path.join(OFFICIAL_DIR, "wechatpay-%s.json" % sdk), "r",
+                      encoding="utf-8") as f:
+                official[sdk] = json.load(f)
+        files, groups = generate(catalog_text, resources_text, official)
         clang_format = None if args.no_format else find_clang_format()
         files = format_files(files, clang_format)
         if args.stats:

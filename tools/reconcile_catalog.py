@@ -18,6 +18,7 @@ by field, on the endpoints an official SDK covers:
              catalog has none), encrypted: union, `required` as Go states it (informational:
              typed responses treat every member as possibly absent).
   endpoints  an official endpoint the catalog lacks is added (host and flags of a sibling).
+  names      an enum the official SDK names as a type gets that name (`enum_type`), Go's first.
   uploads    the parts of a multipart request (`file`, `meta`) keep the catalog's required
              flags: the official SDKs take them as function arguments, so their facts carry no
              required flag for them (the members inside `meta` are reconciled as above).
@@ -113,6 +114,20 @@ def merge_enum(cat, off, rec, ep, side, path, source):
         rec.add(ep, side, path, "enum-merged", ours, merged, source)
 
 
+def name_enum(cat, off, rec, ep, side, path, source):
+    """The official SDK's name for an enum type (goldplan.OperationType -> OperationType) becomes
+    the catalog's `enum_type`, the C++ type name of the generated enum. Go's name first: a name
+    already set is kept; Java's `...Enum` suffix is dropped."""
+    given = off.get("enum_type")
+    if not given or not cat.get("enum") or cat.get("enum_type"):
+        return
+    name = given.rsplit(".", 1)[-1]
+    if name.endswith("Enum") and len(name) > 4:
+        name = name[:-4]  # Java's nested-enum convention (Transaction.TradeStateEnum)
+    cat["enum_type"] = name
+    rec.add(ep, side, path, "enum-type", None, name, source)
+
+
 def merge_node(cat, off, rec, ep, side, path, source, go_required, encrypted, off_encrypted):
     """Brings catalog node `cat` in line with official node `off` (in place). `go_required`:
     "go" when `off` is the Go SDK's (its required flags decide), "none" when no Go SDK covers the
@@ -133,6 +148,7 @@ def merge_node(cat, off, rec, ep, side, path, source, go_required, encrypted, of
         rec.add(ep, side, path, "format", None, "rfc3339", source)
     if cat.get("type") in ("string", "integer", "number", "boolean"):
         merge_enum(cat, off, rec, ep, side, path, source)
+        name_enum(cat, off, rec, ep, side, path, source)
     if path and off.get("encrypted") and path not in encrypted and path not in off_encrypted:
         off_encrypted.append(path)
     if cat.get("type") == "array" and off.get("items") is not None:

@@ -4,7 +4,7 @@
 // Endpoint facts from https://github.com/TheNorthMemory/wechatpay-openapi
 // commit 4d6325b09af308025ba7677ead284feeea2680ba, index version 1.1.20,
 // MIT License, Copyright (c) 2020-present James ZHANG(TheNorthMemory).
-// data/catalog.json sha256 62db6e81f0ac0e0f6d6995e3b15de4fa2ec762d3823069dbf8d522af20fa947a
+// data/catalog.json sha256 5b2f1943a72c9509377cabb4471a06b3d788ef0223f1750010f49e4f7affa02b
 // 8254 strings, 6996 schema nodes, 1157 endpoints;
 // 492466 bytes of blob text in 9 chunks.
 // Blob format: docs/adr/0002-catalog-data.md; parser: src/catalog/catalog.cc.

@@ -3439,11 +3439,10 @@ const EnumTable& EnumTableOf(PostMerchantsChangegoldplanstatusRequest::Operation
 const EnumTable& EnumTableOf(PostMerchantsChangegoldplanstatusRequest::OperationPayScene) {
   return kEnum1;
 }
-const EnumTable& EnumTableOf(PatchMerchantsOpenAdvertisingShowRequest::AdvertisingIndustryFilters) {
+const EnumTable& EnumTableOf(PatchMerchantsOpenAdvertisingShowRequest::IndustryType) {
   return kEnum2;
 }
-const EnumTable& EnumTableOf(
-    PostMerchantsSetAdvertisingIndustryFilterRequest::AdvertisingIndustryFilters) {
+const EnumTable& EnumTableOf(PostMerchantsSetAdvertisingIndustryFilterRequest::IndustryType) {
   return kEnum2;
 }
 

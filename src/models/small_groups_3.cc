@@ -6159,23 +6159,23 @@ GetBatchesOutBatchNoDetailsOutDetailNoResponse::GetBatchesOutBatchNoDetailsOutDe
 GetBatchesOutBatchNoDetailsOutDetailNoResponse::~GetBatchesOutBatchNoDetailsOutDetailNoResponse() =
     default;
 
-const EnumTable& EnumTableOf(PostBatchesRequest::AuthorizationType) { return kEnum0; }
-const EnumTable& EnumTableOf(PostBatchesRequest::TransferPurpose) { return kEnum1; }
+const EnumTable& EnumTableOf(PostBatchesRequest::AuthType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostBatchesRequest::TransferUseType) { return kEnum1; }
 const EnumTable& EnumTableOf(PostBatchesRequest::TransferScene) { return kEnum2; }
 const EnumTable& EnumTableOf(GetBatchesBatchIdRequest::DetailStatus) { return kEnum3; }
-const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::AuthorizationType) { return kEnum0; }
-const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::CloseReason) { return kEnum4; }
-const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferPurpose) { return kEnum1; }
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::AuthType) { return kEnum0; }
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::CloseReasonType) { return kEnum4; }
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferUseType) { return kEnum1; }
 const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferScene) { return kEnum2; }
-const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReason) {
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReasonType) {
   return kEnum5;
 }
 const EnumTable& EnumTableOf(GetBatchesOutBatchNoRequest::DetailStatus) { return kEnum6; }
-const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::AuthorizationType) { return kEnum0; }
-const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::CloseReason) { return kEnum4; }
-const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferPurpose) { return kEnum1; }
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::AuthType) { return kEnum0; }
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::CloseReasonType) { return kEnum4; }
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferUseType) { return kEnum1; }
 const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferScene) { return kEnum2; }
-const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::FailReason) {
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::FailReasonType) {
   return kEnum5;
 }
 

@@ -1653,29 +1653,31 @@ PostWesureTokenValidationsRequest::~PostWesureTokenValidationsRequest() = defaul
 PostWesureTokenValidationsResponse::PostWesureTokenValidationsResponse() = default;
 PostWesureTokenValidationsResponse::~PostWesureTokenValidationsResponse() = default;
 
-const EnumTable& EnumTableOf(T1::AuthenticateScene) { return kEnum0; }
-const EnumTable& EnumTableOf(T1::AuthenticateState) { return kEnum1; }
-const EnumTable& EnumTableOf(T1::AuthenticateType) { return kEnum2; }
-const EnumTable& EnumTableOf(PostAuthenticationsPreOrderRequest::AuthenticateType) {
+const EnumTable& EnumTableOf(T1::AuthenticationScene) { return kEnum0; }
+const EnumTable& EnumTableOf(T1::AuthenticationState) { return kEnum1; }
+const EnumTable& EnumTableOf(T1::AuthenticationType) { return kEnum2; }
+const EnumTable& EnumTableOf(PostAuthenticationsPreOrderRequest::AuthenticationType) {
   return kEnum3;
 }
 const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::EmploymentType) {
   return kEnum4;
 }
-const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::AuthenticateType) {
+const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::AuthenticationType) {
   return kEnum3;
 }
-const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticateScene) {
+const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticationScene) {
   return kEnum0;
 }
-const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticateState) {
+const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticationState) {
   return kEnum1;
 }
-const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticateType) {
+const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticationType) {
   return kEnum2;
 }
 const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::AuthorizeState) { return kEnum5; }
-const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::RegisterState) { return kEnum6; }
+const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::PayrollCardRegisterState) {
+  return kEnum6;
+}
 const EnumTable& EnumTableOf(PostTokensRequest::EmploymentType) { return kEnum4; }
 const EnumTable& EnumTableOf(PostTransferBatchesRequest::BusinessType) { return kEnum7; }
 const EnumTable& EnumTableOf(PostWesureTokenValidationsRequest::AuthenticateType) { return kEnum2; }
@@ -2339,26 +2341,31 @@ GetTransactionsByTransactionIdAmountsResponse::~GetTransactionsByTransactionIdAm
     default;
 
 const EnumTable& EnumTableOf(GetBillsRequest::TarType) { return kEnum0; }
-const EnumTable& EnumTableOf(GetBillsResponse::HashType) { return kEnum1; }
+const EnumTable& EnumTableOf(GetBillsResponse::SplitBillHashType) { return kEnum1; }
 const EnumTable& EnumTableOf(T1::Type) { return kEnum2; }
-const EnumTable& EnumTableOf(PostOrdersResponse::State) { return kEnum3; }
-const EnumTable& EnumTableOf(T2::Result_) { return kEnum4; }
-const EnumTable& EnumTableOf(T2::FailReason) { return kEnum5; }
-const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::State) { return kEnum3; }
-const EnumTable& EnumTableOf(T3::Type) { return kEnum2; }
-const EnumTable& EnumTableOf(T3::Result_) { return kEnum4; }
-const EnumTable& EnumTableOf(T3::FailReason) { return kEnum5; }
-const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::State) { return kEnum3; }
-const EnumTable& EnumTableOf(T4::Type) { return kEnum2; }
-const EnumTable& EnumTableOf(T4::Result_) { return kEnum4; }
-const EnumTable& EnumTableOf(T4::FailReason) { return kEnum5; }
-const EnumTable& EnumTableOf(PostReceiversAddRequest::Type) { return kEnum2; }
-const EnumTable& EnumTableOf(PostReceiversAddRequest::RelationType) { return kEnum6; }
-const EnumTable& EnumTableOf(PostReceiversDeleteRequest::Type) { return kEnum2; }
-const EnumTable& EnumTableOf(PostReturnOrdersResponse::Result_) { return kEnum7; }
-const EnumTable& EnumTableOf(PostReturnOrdersResponse::FailReason) { return kEnum8; }
-const EnumTable& EnumTableOf(GetReturnOrdersByOutReturnNoResponse::Result_) { return kEnum7; }
-const EnumTable& EnumTableOf(GetReturnOrdersByOutReturnNoResponse::FailReason) { return kEnum8; }
+const EnumTable& EnumTableOf(PostOrdersResponse::OrderStatus) { return kEnum3; }
+const EnumTable& EnumTableOf(T2::ReceiverType) { return kEnum2; }
+const EnumTable& EnumTableOf(T2::DetailStatus) { return kEnum4; }
+const EnumTable& EnumTableOf(T2::DetailFailReason) { return kEnum5; }
+const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::OrderStatus) { return kEnum3; }
+const EnumTable& EnumTableOf(T3::ReceiverType) { return kEnum2; }
+const EnumTable& EnumTableOf(T3::DetailStatus) { return kEnum4; }
+const EnumTable& EnumTableOf(T3::DetailFailReason) { return kEnum5; }
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::OrderStatus) { return kEnum3; }
+const EnumTable& EnumTableOf(T4::ReceiverType) { return kEnum2; }
+const EnumTable& EnumTableOf(T4::DetailStatus) { return kEnum4; }
+const EnumTable& EnumTableOf(T4::DetailFailReason) { return kEnum5; }
+const EnumTable& EnumTableOf(PostReceiversAddRequest::ReceiverType) { return kEnum2; }
+const EnumTable& EnumTableOf(PostReceiversAddRequest::ReceiverRelationType) { return kEnum6; }
+const EnumTable& EnumTableOf(PostReceiversDeleteRequest::ReceiverType) { return kEnum2; }
+const EnumTable& EnumTableOf(PostReturnOrdersResponse::ReturnOrderStatus) { return kEnum7; }
+const EnumTable& EnumTableOf(PostReturnOrdersResponse::ReturnOrderFailReason) { return kEnum8; }
+const EnumTable& EnumTableOf(GetReturnOrdersByOutReturnNoResponse::ReturnOrderStatus) {
+  return kEnum7;
+}
+const EnumTable& EnumTableOf(GetReturnOrdersByOutReturnNoResponse::ReturnOrderFailReason) {
+  return kEnum8;
+}
 
 }  // namespace wechatpay::models::v3::profitsharing
 
@@ -2755,12 +2762,12 @@ const EnumTable& EnumTableOf(PostTransactionsRequest::TradeScene) { return kEnum
 const EnumTable& EnumTableOf(PostTransactionsResponse::TradeState) { return kEnum1; }
 const EnumTable& EnumTableOf(PostTransactionsResponse::UserRepayState) { return kEnum2; }
 const EnumTable& EnumTableOf(T7::Scope) { return kEnum3; }
-const EnumTable& EnumTableOf(T7::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(T7::PromotionType) { return kEnum4; }
 const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeState) { return kEnum1; }
 const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::UserRepayState) { return kEnum2; }
 const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeScene) { return kEnum0; }
 const EnumTable& EnumTableOf(T11::Scope) { return kEnum3; }
-const EnumTable& EnumTableOf(T11::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(T11::PromotionType) { return kEnum4; }
 const EnumTable& EnumTableOf(GetUserServicesContractIdResponse::UserServiceState) { return kEnum5; }
 const EnumTable& EnumTableOf(GetUserServicesContractIdResponse::BlockReason) { return kEnum6; }
 
@@ -6226,12 +6233,12 @@ GetBillReceiptByOutBatchNoResponse::GetBillReceiptByOutBatchNoResponse() = defau
 GetBillReceiptByOutBatchNoResponse::~GetBillReceiptByOutBatchNoResponse() = default;
 
 const EnumTable& EnumTableOf(PostBatchesResponse::BatchStatus) { return kEnum0; }
-const EnumTable& EnumTableOf(T2::CloseReason) { return kEnum1; }
-const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReason) {
+const EnumTable& EnumTableOf(T2::CloseReasonType) { return kEnum1; }
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReasonType) {
   return kEnum2;
 }
-const EnumTable& EnumTableOf(T4::CloseReason) { return kEnum1; }
-const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::FailReason) {
+const EnumTable& EnumTableOf(T4::CloseReasonType) { return kEnum1; }
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::FailReasonType) {
   return kEnum2;
 }
 

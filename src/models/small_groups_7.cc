@@ -11,6 +11,7 @@
 #include "wechatpay/models/global/customs.h"
 #include "wechatpay/models/hk/transactions.h"
 #include "wechatpay/models/miniprogram/user_order.h"
+#include "wechatpay/models/v3/notifications.h"
 
 namespace wechatpay::models::hk::transactions {
 
@@ -1715,3 +1716,598 @@ PostCombineOrdersResponse::PostCombineOrdersResponse() = default;
 PostCombineOrdersResponse::~PostCombineOrdersResponse() = default;
 
 }  // namespace wechatpay::models::miniprogram::user_order
+
+namespace wechatpay::models::v3::notifications {
+
+namespace {
+
+using T1 = Payment::Amount;
+using T2 = Payment::Payer;
+using T3 = Payment::PromotionDetail;
+using T4 = T3::GoodsDetail;
+using T5 = PartnerPayment::Amount;
+using T6 = PartnerPayment::Payer;
+using T7 = PartnerPayment::PromotionDetail;
+using T8 = T7::GoodsDetail;
+using T9 = CombinePayment::SceneInfo;
+using T10 = CombinePayment::SubOrders;
+using T11 = T10::PromotionDetail;
+using T12 = T11::GoodsDetail;
+using T13 = T10::Amount;
+using T14 = CombinePayment::CombinePayerInfo;
+using T15 = CombinePayment::InstallmentInfo;
+using T16 = Refund::PromotionDetail;
+using T17 = T16::GoodsDetail;
+using T18 = Refund::Amount;
+using T19 = T18::From;
+using T20 = ProfitSharing::Receiver;
+
+constexpr std::string_view kEnum0Names[] = {
+    "", "JSAPI", "NATIVE", "APP", "MICROPAY", "MWEB", "FACEPAY",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 7};
+
+constexpr std::string_view kEnum1Names[] = {
+    "", "SUCCESS", "REFUND", "NOTPAY", "CLOSED", "REVOKED", "USERPAYING", "PAYERROR", "ACCEPT",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 9};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "GLOBAL",
+    "SINGLE",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 3};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "CASH",
+    "NOCASH",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 3};
+
+constexpr std::string_view kEnum4Names[] = {
+    "", "NATIVE", "JSAPI", "APP", "MWEB",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 5};
+
+constexpr std::string_view kEnum5Names[] = {
+    "", "SUCCESS", "REFUND", "NOTPAY", "CLOSED", "PAYERROR",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 6};
+
+constexpr std::string_view kEnum6Names[] = {
+    "",
+    "RECOMMERCE",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 2};
+
+constexpr std::string_view kEnum7Names[] = {
+    "",
+    "COUPON",
+    "DISCOUNT",
+};
+constexpr EnumTable kEnum7{kEnum7Names, 3};
+
+constexpr std::string_view kEnum8Names[] = {
+    "",
+    "AVAILABLE",
+    "UNAVAILABLE",
+};
+constexpr EnumTable kEnum8{kEnum8Names, 3};
+
+constexpr std::string_view kEnum9Names[] = {
+    "", "ORIGINAL", "BALANCE", "OTHER_BALANCE", "OTHER_BANKCARD",
+};
+constexpr EnumTable kEnum9{kEnum9Names, 5};
+
+constexpr std::string_view kEnum10Names[] = {
+    "", "UNSETTLED", "AVAILABLE", "UNAVAILABLE", "OPERATION", "BASIC", "ECNY_BASIC",
+};
+constexpr EnumTable kEnum10{kEnum10Names, 7};
+
+constexpr std::string_view kEnum11Names[] = {
+    "", "SUCCESS", "CLOSED", "PROCESSING", "ABNORMAL",
+};
+constexpr EnumTable kEnum11{kEnum11Names, 5};
+
+constexpr std::string_view kEnum12Names[] = {
+    "",
+    "MERCHANT_ID",
+    "PERSONAL_OPENID",
+};
+constexpr EnumTable kEnum12{kEnum12Names, 3};
+
+constexpr std::string_view kEnum13Names[] = {
+    "",        "ACCEPTED", "PROCESSING", "WAIT_USER_CONFIRM", "TRANSFERING",
+    "SUCCESS", "FAIL",     "CANCELING",  "CANCELLED",
+};
+constexpr EnumTable kEnum13{kEnum13Names, 9};
+
+constexpr std::string_view kEnum14Names[] = {
+    "",
+    "OVERDUE_CLOSE",
+    "TRANSFER_SCENE_INVALID",
+};
+constexpr EnumTable kEnum14{kEnum14Names, 3};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T17& v);
+static void Serialize(Archive& a, T16& v);
+static void Serialize(Archive& a, T19& v);
+static void Serialize(Archive& a, T18& v);
+static void Serialize(Archive& a, T20& v);
+
+// NOTIFY v3/notifications/payment
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<Payment*>(p);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Field("trade_type", v.trade_type);
+  a.Field("trade_state", v.trade_state);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("attach", v.attach);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.Field("amount", v.amount);
+  a.Field("payer", v.payer);
+  a.OptList("promotion_detail", v.promotion_detail);
+}
+}  // namespace
+
+void Serialize(Archive& a, Payment& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+
+// NOTIFY v3/notifications/partnerpayment
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PartnerPayment*>(p);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Field("trade_type", v.trade_type);
+  a.Field("trade_state", v.trade_state);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("attach", v.attach);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.Field("amount", v.amount);
+  a.Field("payer", v.payer);
+  a.OptList("promotion_detail", v.promotion_detail);
+}
+}  // namespace
+
+void Serialize(Archive& a, PartnerPayment& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+
+// NOTIFY v3/notifications/combinepayment
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<CombinePayment*>(p);
+  a.OptStr("combine_appid", v.combine_appid);
+  a.OptStr("combine_mchid", v.combine_mchid);
+  a.OptStr("combine_out_trade_no", v.combine_out_trade_no);
+  a.OptStr("combine_transaction_id", v.combine_transaction_id);
+  a.Field("scene_info", v.scene_info);
+  a.OptList("sub_orders", v.sub_orders);
+  a.Field("combine_payer_info", v.combine_payer_info);
+  a.Field("trade_scenario", v.trade_scenario);
+  a.Field("installment_info", v.installment_info);
+}
+}  // namespace
+
+void Serialize(Archive& a, CombinePayment& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+
+// NOTIFY v3/notifications/refund
+namespace {
+void Body3(Archive& a, void* p) {
+  auto& v = *static_cast<Refund*>(p);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("user_received_account", v.user_received_account);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptList("promotion_detail", v.promotion_detail);
+  a.Field("amount", v.amount);
+  a.Field("channel", v.channel);
+  a.Field("funds_account", v.funds_account);
+  a.Field("refund_status", v.refund_status);
+}
+}  // namespace
+
+void Serialize(Archive& a, Refund& v) {
+  Body3(a, &v);
+  a.Extra(v.extra);
+}
+
+// NOTIFY v3/notifications/profitsharing
+namespace {
+void Body4(Archive& a, void* p) {
+  auto& v = *static_cast<ProfitSharing*>(p);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.Field("receiver", v.receiver);
+  a.OptStr("success_time", v.success_time);
+}
+}  // namespace
+
+void Serialize(Archive& a, ProfitSharing& v) {
+  Body4(a, &v);
+  a.Extra(v.extra);
+}
+
+// NOTIFY v3/notifications/transferbill
+namespace {
+void Body5(Archive& a, void* p) {
+  auto& v = *static_cast<TransferBill*>(p);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("appid", v.appid);
+  a.Field("state", v.state);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
+  a.OptStr("fail_reason", v.fail_reason);
+  a.OptStr("openid", v.openid);
+  a.OptStr("user_name", v.user_name);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
+}
+}  // namespace
+
+void Serialize(Archive& a, TransferBill& v) {
+  Body5(a, &v);
+  a.Extra(v.extra);
+}
+
+// NOTIFY v3/notifications/transferbatch
+namespace {
+void Body6(Archive& a, void* p) {
+  auto& v = *static_cast<TransferBatch*>(p);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("batch_status", v.batch_status);
+  a.OptStr("batch_type", v.batch_type);
+  a.OptStr("batch_name", v.batch_name);
+  a.OptStr("batch_remark", v.batch_remark);
+  a.Field("close_reason", v.close_reason);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("total_num", v.total_num);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
+  a.OptI64("success_amount", v.success_amount);
+  a.OptI64("success_num", v.success_num);
+  a.OptI64("fail_amount", v.fail_amount);
+  a.OptI64("fail_num", v.fail_num);
+  a.OptStr("transfer_scene_id", v.transfer_scene_id);
+}
+}  // namespace
+
+void Serialize(Archive& a, TransferBatch& v) {
+  Body6(a, &v);
+  a.Extra(v.extra);
+}
+
+// NOTIFY v3/notifications/complaint
+namespace {
+void Body7(Archive& a, void* p) {
+  auto& v = *static_cast<Complaint*>(p);
+  a.OptStr("complaint_id", v.complaint_id);
+  a.OptStr("action_type", v.action_type);
+}
+}  // namespace
+
+void Serialize(Archive& a, Complaint& v) {
+  Body7(a, &v);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.OptStr("openid", v.openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T7& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.OptStr("device_id", v.device_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.OptI64("total_amount", v.total_amount);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_amount", v.payer_amount);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.OptI64("settlement_rate", v.settlement_rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("individual_auth_id", v.individual_auth_id);
+  a.OptStr("individual_name", v.individual_name);
+  a.Field("trade_type", v.trade_type);
+  a.Field("trade_state", v.trade_state);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("attach", v.attach);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.OptList("promotion_detail", v.promotion_detail);
+  a.Field("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.OptStr("openid", v.openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T15& v) {
+  a.OptBool("use_subsidy", v.use_subsidy);
+  a.OptI64("selected_installment_number", v.selected_installment_number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T17& v) {
+  a.OptStr("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("refund_amount", v.refund_amount);
+  a.OptI64("refund_quantity", v.refund_quantity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T16& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptI64("amount", v.amount);
+  a.OptI64("refund_amount", v.refund_amount);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T19& v) {
+  a.OptI64("amount", v.amount);
+  a.Field("account", v.account);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T18& v) {
+  a.OptI64("total", v.total);
+  a.OptI64("refund", v.refund);
+  a.OptList("from", v.from);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptI64("payer_refund", v.payer_refund);
+  a.OptI64("settlement_refund", v.settlement_refund);
+  a.OptI64("settlement_total", v.settlement_total);
+  a.OptI64("discount_refund", v.discount_refund);
+  a.OptStr("currency", v.currency);
+  a.OptI64("refund_fee", v.refund_fee);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T20& v) {
+  a.Field("type", v.type);
+  a.OptStr("account", v.account);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+T1::Amount() = default;
+T1::~Amount() = default;
+T2::Payer() = default;
+T2::~Payer() = default;
+T4::GoodsDetail() = default;
+T4::~GoodsDetail() = default;
+T3::PromotionDetail() = default;
+T3::~PromotionDetail() = default;
+Payment::Payment() = default;
+Payment::~Payment() = default;
+T5::Amount() = default;
+T5::~Amount() = default;
+T6::Payer() = default;
+T6::~Payer() = default;
+T8::GoodsDetail() = default;
+T8::~GoodsDetail() = default;
+T7::PromotionDetail() = default;
+T7::~PromotionDetail() = default;
+PartnerPayment::PartnerPayment() = default;
+PartnerPayment::~PartnerPayment() = default;
+T9::SceneInfo() = default;
+T9::~SceneInfo() = default;
+T12::GoodsDetail() = default;
+T12::~GoodsDetail() = default;
+T11::PromotionDetail() = default;
+T11::~PromotionDetail() = default;
+T13::Amount() = default;
+T13::~Amount() = default;
+T10::SubOrders() = default;
+T10::~SubOrders() = default;
+T14::CombinePayerInfo() = default;
+T14::~CombinePayerInfo() = default;
+T15::InstallmentInfo() = default;
+T15::~InstallmentInfo() = default;
+CombinePayment::CombinePayment() = default;
+CombinePayment::~CombinePayment() = default;
+T17::GoodsDetail() = default;
+T17::~GoodsDetail() = default;
+T16::PromotionDetail() = default;
+T16::~PromotionDetail() = default;
+T19::From() = default;
+T19::~From() = default;
+T18::Amount() = default;
+T18::~Amount() = default;
+Refund::Refund() = default;
+Refund::~Refund() = default;
+T20::Receiver() = default;
+T20::~Receiver() = default;
+ProfitSharing::ProfitSharing() = default;
+ProfitSharing::~ProfitSharing() = default;
+TransferBill::TransferBill() = default;
+TransferBill::~TransferBill() = default;
+TransferBatch::TransferBatch() = default;
+TransferBatch::~TransferBatch() = default;
+Complaint::Complaint() = default;
+Complaint::~Complaint() = default;
+
+const EnumTable& EnumTableOf(Payment::TradeType) { return kEnum0; }
+const EnumTable& EnumTableOf(Payment::TradeState) { return kEnum1; }
+const EnumTable& EnumTableOf(T3::Scope) { return kEnum2; }
+const EnumTable& EnumTableOf(T3::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(PartnerPayment::TradeType) { return kEnum0; }
+const EnumTable& EnumTableOf(PartnerPayment::TradeState) { return kEnum1; }
+const EnumTable& EnumTableOf(T7::Scope) { return kEnum2; }
+const EnumTable& EnumTableOf(T7::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T10::TradeType) { return kEnum4; }
+const EnumTable& EnumTableOf(T10::TradeState) { return kEnum5; }
+const EnumTable& EnumTableOf(T11::Scope) { return kEnum2; }
+const EnumTable& EnumTableOf(T11::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(CombinePayment::TradeScenario) { return kEnum6; }
+const EnumTable& EnumTableOf(T16::RefundScope) { return kEnum2; }
+const EnumTable& EnumTableOf(T16::RefundType) { return kEnum7; }
+const EnumTable& EnumTableOf(T19::RefundAccount) { return kEnum8; }
+const EnumTable& EnumTableOf(Refund::RefundChannel) { return kEnum9; }
+const EnumTable& EnumTableOf(Refund::RefundFundsAccount) { return kEnum10; }
+const EnumTable& EnumTableOf(Refund::RefundStatus) { return kEnum11; }
+const EnumTable& EnumTableOf(T20::Type) { return kEnum12; }
+const EnumTable& EnumTableOf(TransferBill::State) { return kEnum13; }
+const EnumTable& EnumTableOf(TransferBatch::CloseReasonType) { return kEnum14; }
+
+}  // namespace wechatpay::models::v3::notifications

@@ -5307,7 +5307,7 @@ const EnumTable& EnumTableOf(T136::FailReason) { return kEnum31; }
 const EnumTable& EnumTableOf(T137::Type) { return kEnum29; }
 const EnumTable& EnumTableOf(T138::Result_) { return kEnum32; }
 const EnumTable& EnumTableOf(T138::FailReason) { return kEnum31; }
-const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Status_) { return kEnum28; }
+const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::SplitOrderStatus) { return kEnum28; }
 const EnumTable& EnumTableOf(PostProfitsharingReceiversAddRequest::Type) { return kEnum29; }
 const EnumTable& EnumTableOf(PostProfitsharingReceiversAddRequest::RelationType) { return kEnum33; }
 const EnumTable& EnumTableOf(PostProfitsharingReceiversDeleteRequest::Type) { return kEnum29; }

@@ -84,6 +84,7 @@ using T68 = PostRefundsByRefundIdApplyAbnormalRefundResponse::PromotionDetail;
 using T69 = T68::GoodsDetail;
 using T70 = GetSubjectSubMerchantsResponse::Data;
 using T71 = PostSubsidiesReturnRequest::From;
+using T72 = PostSubsidiesReturnResponse::From;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -555,6 +556,7 @@ static void Serialize(Archive& a, T69& v);
 static void Serialize(Archive& a, T68& v);
 static void Serialize(Archive& a, T70& v);
 static void Serialize(Archive& a, T71& v);
+static void Serialize(Archive& a, T72& v);
 
 // POST v3/ecommerce/account/apply-cancel-withdraw
 namespace {
@@ -4040,6 +4042,12 @@ static void Serialize(Archive& a, T71& v) {
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T72& v) {
+  a.Field("account", v.account);
+  a.OptI64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
 T2::BankAccountInfo() = default;
 T2::~BankAccountInfo() = default;
 T3::IdentityInfo() = default;
@@ -4508,6 +4516,8 @@ T71::From() = default;
 T71::~From() = default;
 PostSubsidiesReturnRequest::PostSubsidiesReturnRequest() = default;
 PostSubsidiesReturnRequest::~PostSubsidiesReturnRequest() = default;
+T72::From() = default;
+T72::~From() = default;
 PostSubsidiesReturnResponse::PostSubsidiesReturnResponse() = default;
 PostSubsidiesReturnResponse::~PostSubsidiesReturnResponse() = default;
 
@@ -4656,9 +4666,10 @@ const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundResponse::R
   return kEnum52;
 }
 const EnumTable& EnumTableOf(GetSubjectSubMerchantsRequest::OrganizationType) { return kEnum53; }
-const EnumTable& EnumTableOf(PostSubsidiesCancelResponse::Result_) { return kEnum54; }
-const EnumTable& EnumTableOf(PostSubsidiesCreateResponse::Result_) { return kEnum55; }
-const EnumTable& EnumTableOf(T71::Account) { return kEnum41; }
-const EnumTable& EnumTableOf(PostSubsidiesReturnResponse::Result_) { return kEnum55; }
+const EnumTable& EnumTableOf(PostSubsidiesCancelResponse::CancelStatus) { return kEnum54; }
+const EnumTable& EnumTableOf(PostSubsidiesCreateResponse::CreateStatus) { return kEnum55; }
+const EnumTable& EnumTableOf(T71::ReturnAccount) { return kEnum41; }
+const EnumTable& EnumTableOf(PostSubsidiesReturnResponse::ReturnStatus) { return kEnum55; }
+const EnumTable& EnumTableOf(T72::Account) { return kEnum41; }
 
 }  // namespace wechatpay::models::v3::ecommerce

@@ -20572,74 +20572,86 @@ const EnumTable& EnumTableOf(GetBankFavorUsersByOpenidCouponsByCouponIdResponse:
   return kEnum0;
 }
 const EnumTable& EnumTableOf(GetBankPackagesByPackageIdTasksRequest::Status_) { return kEnum1; }
-const EnumTable& EnumTableOf(PostBankPackagesByPackageIdTasksResponse::Status_) { return kEnum1; }
+const EnumTable& EnumTableOf(T2::TaskStatus) { return kEnum1; }
+const EnumTable& EnumTableOf(PostBankPackagesByPackageIdTasksResponse::TaskStatus) {
+  return kEnum1;
+}
 const EnumTable& EnumTableOf(PostBusifavorProductCouponsSendRequest::CouponType) { return kEnum2; }
-const EnumTable& EnumTableOf(PostBusifavorStocksRequest::StockType) { return kEnum3; }
-const EnumTable& EnumTableOf(T5::UseMethod) { return kEnum4; }
+const EnumTable& EnumTableOf(PostBusifavorStocksRequest::BusiFavorStockType) { return kEnum3; }
+const EnumTable& EnumTableOf(T5::CouponUseMethod) { return kEnum4; }
 const EnumTable& EnumTableOf(T14::CodeDisplayMode) { return kEnum5; }
 const EnumTable& EnumTableOf(T16::BackgroundColor) { return kEnum6; }
 const EnumTable& EnumTableOf(PostBusifavorStocksRequest::CouponCodeMode) { return kEnum7; }
-const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::StockType) { return kEnum3; }
-const EnumTable& EnumTableOf(T19::UseMethod) { return kEnum4; }
+const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::BusiFavorStockType) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(T19::CouponUseMethod) { return kEnum4; }
 const EnumTable& EnumTableOf(T28::CodeDisplayMode) { return kEnum5; }
 const EnumTable& EnumTableOf(T30::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::StockState) { return kEnum8; }
+const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::StockStatus) { return kEnum8; }
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::CouponCodeMode) { return kEnum7; }
 const EnumTable& EnumTableOf(T35::CodeDisplayMode) { return kEnum5; }
 const EnumTable& EnumTableOf(T37::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T39::UseMethod) { return kEnum4; }
+const EnumTable& EnumTableOf(T39::CouponUseMethod) { return kEnum4; }
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdCouponcodesRequest::Status_) {
   return kEnum9;
 }
-const EnumTable& EnumTableOf(T42::CodeStatus) { return kEnum9; }
-const EnumTable& EnumTableOf(T44::CodeStatus) { return kEnum9; }
-const EnumTable& EnumTableOf(T45::StockType) { return kEnum3; }
-const EnumTable& EnumTableOf(T45::CouponState) { return kEnum10; }
-const EnumTable& EnumTableOf(T46::UseMethod) { return kEnum4; }
+const EnumTable& EnumTableOf(T42::CouponCodeStatus) { return kEnum9; }
+const EnumTable& EnumTableOf(T44::CouponCodeStatus) { return kEnum9; }
+const EnumTable& EnumTableOf(T45::BusiFavorStockType) { return kEnum3; }
+const EnumTable& EnumTableOf(T45::CouponStatus) { return kEnum10; }
+const EnumTable& EnumTableOf(T46::CouponUseMethod) { return kEnum4; }
 const EnumTable& EnumTableOf(T54::CodeDisplayMode) { return kEnum5; }
 const EnumTable& EnumTableOf(T56::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T58::Status_) { return kEnum11; }
-const EnumTable& EnumTableOf(T58::FailReason) { return kEnum12; }
-const EnumTable& EnumTableOf(PostBusifavorSubsidyPayReceiptsResponse::Status_) { return kEnum11; }
-const EnumTable& EnumTableOf(PostBusifavorSubsidyPayReceiptsResponse::FailReason) {
-  return kEnum12;
-}
-const EnumTable& EnumTableOf(GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdResponse::Status_) {
+const EnumTable& EnumTableOf(T58::SubsidyPayReceiptStatus) { return kEnum11; }
+const EnumTable& EnumTableOf(T58::SubsidyPayReceiptFailReason) { return kEnum12; }
+const EnumTable& EnumTableOf(PostBusifavorSubsidyPayReceiptsResponse::SubsidyPayReceiptStatus) {
   return kEnum11;
 }
-const EnumTable& EnumTableOf(GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdResponse::FailReason) {
+const EnumTable& EnumTableOf(PostBusifavorSubsidyPayReceiptsResponse::SubsidyPayReceiptFailReason) {
   return kEnum12;
 }
-const EnumTable& EnumTableOf(PostBusifavorSubsidyReturnReceiptsResponse::Status_) {
+const EnumTable& EnumTableOf(
+    GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdResponse::SubsidyPayReceiptStatus) {
+  return kEnum11;
+}
+const EnumTable& EnumTableOf(
+    GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdResponse::SubsidyPayReceiptFailReason) {
+  return kEnum12;
+}
+const EnumTable& EnumTableOf(
+    PostBusifavorSubsidyReturnReceiptsResponse::SubsidyReturnReceiptStatus) {
   return kEnum13;
 }
-const EnumTable& EnumTableOf(PostBusifavorSubsidyReturnReceiptsResponse::FailReason) {
+const EnumTable& EnumTableOf(
+    PostBusifavorSubsidyReturnReceiptsResponse::SubsidyReturnReceiptFailReason) {
   return kEnum14;
 }
 const EnumTable& EnumTableOf(
-    GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse::Status_) {
+    GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse::SubsidyReturnReceiptStatus) {
   return kEnum13;
 }
-const EnumTable& EnumTableOf(
-    GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse::FailReason) {
+const EnumTable& EnumTableOf(GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse::
+                                 SubsidyReturnReceiptFailReason) {
   return kEnum14;
 }
 const EnumTable& EnumTableOf(GetBusifavorUsersByOpenidCouponsRequest::CouponState) {
   return kEnum10;
 }
-const EnumTable& EnumTableOf(T59::StockType) { return kEnum3; }
-const EnumTable& EnumTableOf(T60::UseMethod) { return kEnum15; }
+const EnumTable& EnumTableOf(T59::BusiFavorStockType) { return kEnum3; }
+const EnumTable& EnumTableOf(T60::CouponUseMethod) { return kEnum15; }
 const EnumTable& EnumTableOf(T68::CodeDisplayMode) { return kEnum16; }
 const EnumTable& EnumTableOf(T70::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T59::CouponStatus) { return kEnum10; }
 const EnumTable& EnumTableOf(
-    GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::StockType) {
+    GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::BusiFavorStockType) {
   return kEnum3;
 }
-const EnumTable& EnumTableOf(T72::UseMethod) { return kEnum15; }
+const EnumTable& EnumTableOf(T72::CouponUseMethod) { return kEnum15; }
 const EnumTable& EnumTableOf(T80::CodeDisplayMode) { return kEnum16; }
 const EnumTable& EnumTableOf(T82::BackgroundColor) { return kEnum6; }
 const EnumTable& EnumTableOf(
-    GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CouponState) {
+    GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CouponStatus) {
   return kEnum17;
 }
 const EnumTable& EnumTableOf(PostFavorCouponStocksRequest::StockType) { return kEnum18; }
@@ -21131,36 +21143,37 @@ const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesRequest::ActivityStatus
 }
 const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesRequest::AwardType) { return kEnum67; }
 const EnumTable& EnumTableOf(T907::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T907::DeliveryPurpose) { return kEnum68; }
+const EnumTable& EnumTableOf(T907::DeliveryPurposeCategory) { return kEnum68; }
 const EnumTable& EnumTableOf(T911::DeliveryUserCategory) { return kEnum69; }
-const EnumTable& EnumTableOf(T912::PaymentSceneList) { return kEnum70; }
-const EnumTable& EnumTableOf(T913::PaymentMethod) { return kEnum71; }
-const EnumTable& EnumTableOf(T915::MerchantOption) { return kEnum72; }
-const EnumTable& EnumTableOf(T915::SendContent) { return kEnum73; }
-const EnumTable& EnumTableOf(T906::ActivityType) { return kEnum74; }
-const EnumTable& EnumTableOf(T906::ActivityStatus) { return kEnum75; }
-const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::ActivityType) {
+const EnumTable& EnumTableOf(T912::PaymentScene) { return kEnum70; }
+const EnumTable& EnumTableOf(T913::PaymentMethodCategory) { return kEnum71; }
+const EnumTable& EnumTableOf(T915::SendMerchantOption) { return kEnum72; }
+const EnumTable& EnumTableOf(T915::SendContentCategory) { return kEnum73; }
+const EnumTable& EnumTableOf(T906::ActType) { return kEnum74; }
+const EnumTable& EnumTableOf(T906::ActStatus) { return kEnum75; }
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::ActType) {
   return kEnum74;
 }
-const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::ActivityStatus) {
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::ActStatus) {
   return kEnum66;
 }
 const EnumTable& EnumTableOf(T917::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T917::DeliveryPurpose) { return kEnum68; }
+const EnumTable& EnumTableOf(T917::DeliveryPurposeCategory) { return kEnum68; }
 const EnumTable& EnumTableOf(T921::DeliveryUserCategory) { return kEnum69; }
-const EnumTable& EnumTableOf(T922::PaymentSceneList) { return kEnum70; }
-const EnumTable& EnumTableOf(T923::PaymentMethod) { return kEnum71; }
+const EnumTable& EnumTableOf(T922::PaymentScene) { return kEnum70; }
+const EnumTable& EnumTableOf(T923::PaymentMethodCategory) { return kEnum71; }
 const EnumTable& EnumTableOf(T925::AwardType) { return kEnum67; }
-const EnumTable& EnumTableOf(T925::MerchantOption) { return kEnum72; }
-const EnumTable& EnumTableOf(T925::SendContent) { return kEnum73; }
+const EnumTable& EnumTableOf(T925::SendMerchantOption) { return kEnum72; }
+const EnumTable& EnumTableOf(T925::SendContentCategory) { return kEnum73; }
 const EnumTable& EnumTableOf(T930::BackgroundColor) { return kEnum6; }
-const EnumTable& EnumTableOf(T930::DeliveryPurpose) { return kEnum68; }
+const EnumTable& EnumTableOf(T930::DeliveryPurposeCategory) { return kEnum68; }
 const EnumTable& EnumTableOf(T934::DeliveryUserCategory) { return kEnum69; }
-const EnumTable& EnumTableOf(T935::PaymentSceneList) { return kEnum70; }
+const EnumTable& EnumTableOf(T935::PaymentScene) { return kEnum70; }
 const EnumTable& EnumTableOf(T936::PaymentMethod) { return kEnum71; }
+const EnumTable& EnumTableOf(T937::PaymentMethodCategory) { return kEnum71; }
 const EnumTable& EnumTableOf(T938::AwardType) { return kEnum67; }
-const EnumTable& EnumTableOf(T938::MerchantOption) { return kEnum72; }
-const EnumTable& EnumTableOf(T938::SendContent) { return kEnum73; }
+const EnumTable& EnumTableOf(T938::SendMerchantOption) { return kEnum72; }
+const EnumTable& EnumTableOf(T938::SendContentCategory) { return kEnum73; }
 const EnumTable& EnumTableOf(PostShoppingReceiptCustomentrancesRequest::CustomEntranceType) {
   return kEnum76;
 }

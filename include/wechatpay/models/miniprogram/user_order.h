@@ -27,8 +27,8 @@ namespace wechatpay::models::miniprogram::user_order {
 struct PostCombineOrdersRequest {
   struct OrderKey {
     enum class OrderNumberType : std::int64_t {
-      k1 = 1,
-      k2 = 2,
+      kOutTradeNo = 1,
+      kTransactionId = 2,
     };
     OrderNumberType order_number_type{};
     std::optional<std::string> transaction_id;
@@ -48,8 +48,8 @@ struct PostCombineOrdersRequest {
     using OrderKey = PostCombineOrdersRequest::OrderKey;
     struct OrderDetailJumpLink {
       enum class Type : std::int64_t {
-        k1 = 1,
-        k2 = 2,
+        kUrl = 1,
+        kMiniProgram = 2,
       };
       // length 1..1024 bytes; pattern
       // `^https?://([^\s/?#\[\]@]+@)?([^\s/?#@:]+)(?::\d{2,5})?([^\[\]]*)$`
@@ -112,9 +112,9 @@ struct PostCombineOrdersRequest {
       ~ItemList();
     };
     enum class LogisticsType : std::int64_t {
-      k1 = 1,
-      k2 = 2,
-      k3 = 3,
+      kPhysicalLogistics = 1,
+      kLocalDelivery = 2,
+      kVirtualGoods = 3,
     };
     OrderKey order_key;
     // length 1..64 bytes

@@ -6745,7 +6745,7 @@ struct PostProfitsharingOrdersResponse {
     Receivers& operator=(Receivers&&) = default;
     ~Receivers();
   };
-  enum class Status_ : std::int32_t {
+  enum class SplitOrderStatus : std::int32_t {
     kUnrecognized = 0,
     kProcessing = 1,  // "PROCESSING"
     kFinished = 2,    // "FINISHED"
@@ -6756,7 +6756,7 @@ struct PostProfitsharingOrdersResponse {
   std::optional<std::string> out_order_no;
   std::optional<std::string> order_id;
   List<Receivers> receivers;
-  Enum<Status_> status;
+  Enum<SplitOrderStatus> status;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -7488,7 +7488,7 @@ const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Receivers::FailReas
 const EnumTable& EnumTableOf(PostProfitsharingOrdersRequest::Receivers::Type);
 const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Receivers::Result_);
 const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Receivers::FailReason);
-const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Status_);
+const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::SplitOrderStatus);
 const EnumTable& EnumTableOf(PostProfitsharingReceiversAddRequest::Type);
 const EnumTable& EnumTableOf(PostProfitsharingReceiversAddRequest::RelationType);
 const EnumTable& EnumTableOf(PostProfitsharingReceiversDeleteRequest::Type);

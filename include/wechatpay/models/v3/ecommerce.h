@@ -5972,14 +5972,14 @@ struct PostSubsidiesCancelRequest {
   ~PostSubsidiesCancelRequest();
 };
 struct PostSubsidiesCancelResponse {
-  enum class Result_ : std::int32_t {
+  enum class CancelStatus : std::int32_t {
     kUnrecognized = 0,
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
   std::optional<std::string> sub_mchid;
   std::optional<std::string> transaction_id;
-  Enum<Result_> result;
+  Enum<CancelStatus> result;
   std::optional<std::string> description;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -6042,7 +6042,7 @@ struct PostSubsidiesCreateRequest {
   ~PostSubsidiesCreateRequest();
 };
 struct PostSubsidiesCreateResponse {
-  enum class Result_ : std::int32_t {
+  enum class CreateStatus : std::int32_t {
     kUnrecognized = 0,
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
@@ -6053,7 +6053,7 @@ struct PostSubsidiesCreateResponse {
   std::optional<std::string> subsidy_id;
   std::optional<std::string> description;
   std::optional<std::int64_t> amount;
-  Enum<Result_> result;
+  Enum<CreateStatus> result;
   // format rfc3339
   std::optional<std::string> success_time;
   std::optional<std::string> out_subsidy_no;
@@ -6102,12 +6102,12 @@ struct PostSubsidiesCreate {
 // POST v3/ecommerce/subsidies/return
 struct PostSubsidiesReturnRequest {
   struct From {
-    enum class Account : std::int32_t {
+    enum class ReturnAccount : std::int32_t {
       kUnrecognized = 0,
       kAvailable = 1,    // "AVAILABLE"
       kUnavailable = 2,  // "UNAVAILABLE"
     };
-    Enum<Account> account;
+    Enum<ReturnAccount> account;
     std::optional<std::int64_t> amount;
     // Unknown members.
     JsonValue extra;
@@ -6138,13 +6138,30 @@ struct PostSubsidiesReturnRequest {
   ~PostSubsidiesReturnRequest();
 };
 struct PostSubsidiesReturnResponse {
-  enum class Result_ : std::int32_t {
+  enum class ReturnStatus : std::int32_t {
     kUnrecognized = 0,
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
     kRefund = 3,   // "REFUND"
   };
-  using From = PostSubsidiesReturnRequest::From;
+  struct From {
+    enum class Account : std::int32_t {
+      kUnrecognized = 0,
+      kAvailable = 1,    // "AVAILABLE"
+      kUnavailable = 2,  // "UNAVAILABLE"
+    };
+    Enum<Account> account;
+    std::optional<std::int64_t> amount;
+    // Unknown members.
+    JsonValue extra;
+
+    From();
+    From(const From&) = default;
+    From(From&&) = default;
+    From& operator=(const From&) = default;
+    From& operator=(From&&) = default;
+    ~From();
+  };
   std::optional<std::string> sub_mchid;
   std::optional<std::string> transaction_id;
   std::optional<std::string> subsidy_refund_id;
@@ -6152,7 +6169,7 @@ struct PostSubsidiesReturnResponse {
   std::optional<std::string> out_order_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> description;
-  Enum<Result_> result;
+  Enum<ReturnStatus> result;
   // format rfc3339
   std::optional<std::string> success_time;
   std::optional<std::string> subsidy_id;
@@ -6445,10 +6462,11 @@ const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundResponse::S
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundResponse::FundsAccount);
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundResponse::RefundAccount);
 const EnumTable& EnumTableOf(GetSubjectSubMerchantsRequest::OrganizationType);
-const EnumTable& EnumTableOf(PostSubsidiesCancelResponse::Result_);
-const EnumTable& EnumTableOf(PostSubsidiesCreateResponse::Result_);
-const EnumTable& EnumTableOf(PostSubsidiesReturnRequest::From::Account);
-const EnumTable& EnumTableOf(PostSubsidiesReturnResponse::Result_);
+const EnumTable& EnumTableOf(PostSubsidiesCancelResponse::CancelStatus);
+const EnumTable& EnumTableOf(PostSubsidiesCreateResponse::CreateStatus);
+const EnumTable& EnumTableOf(PostSubsidiesReturnRequest::From::ReturnAccount);
+const EnumTable& EnumTableOf(PostSubsidiesReturnResponse::ReturnStatus);
+const EnumTable& EnumTableOf(PostSubsidiesReturnResponse::From::Account);
 
 // Fluent calls: Ecommerce(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

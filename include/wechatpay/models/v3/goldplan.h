@@ -226,7 +226,7 @@ struct PostMerchantsCloseAdvertisingShow {
 
 // PATCH v3/goldplan/merchants/open-advertising-show
 struct PatchMerchantsOpenAdvertisingShowRequest {
-  enum class AdvertisingIndustryFilters : std::int32_t {
+  enum class IndustryType : std::int32_t {
     kUnrecognized = 0,
     kECommerce = 1,          // "E_COMMERCE"
     kLoveMarriage = 2,       // "LOVE_MARRIAGE"
@@ -266,7 +266,7 @@ struct PatchMerchantsOpenAdvertisingShowRequest {
     kHomeDigital = 36,       // "HOME_DIGITAL"
   };
   std::string sub_mchid;
-  std::vector<Enum<AdvertisingIndustryFilters>> advertising_industry_filters;
+  std::vector<Enum<IndustryType>> advertising_industry_filters;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -318,7 +318,7 @@ struct PatchMerchantsOpenAdvertisingShow {
 
 // POST v3/goldplan/merchants/set-advertising-industry-filter
 struct PostMerchantsSetAdvertisingIndustryFilterRequest {
-  enum class AdvertisingIndustryFilters : std::int32_t {
+  enum class IndustryType : std::int32_t {
     kUnrecognized = 0,
     kECommerce = 1,          // "E_COMMERCE"
     kLoveMarriage = 2,       // "LOVE_MARRIAGE"
@@ -359,7 +359,7 @@ struct PostMerchantsSetAdvertisingIndustryFilterRequest {
   };
   std::string sub_mchid;
   // required
-  std::vector<Enum<AdvertisingIndustryFilters>> advertising_industry_filters;
+  std::vector<Enum<IndustryType>> advertising_industry_filters;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -422,9 +422,8 @@ void Serialize(Archive& archive, PostMerchantsSetAdvertisingIndustryFilterReques
 const EnumTable& EnumTableOf(PostMerchantsChangecustompagestatusRequest::OperationType);
 const EnumTable& EnumTableOf(PostMerchantsChangegoldplanstatusRequest::OperationType);
 const EnumTable& EnumTableOf(PostMerchantsChangegoldplanstatusRequest::OperationPayScene);
-const EnumTable& EnumTableOf(PatchMerchantsOpenAdvertisingShowRequest::AdvertisingIndustryFilters);
-const EnumTable& EnumTableOf(
-    PostMerchantsSetAdvertisingIndustryFilterRequest::AdvertisingIndustryFilters);
+const EnumTable& EnumTableOf(PatchMerchantsOpenAdvertisingShowRequest::IndustryType);
+const EnumTable& EnumTableOf(PostMerchantsSetAdvertisingIndustryFilterRequest::IndustryType);
 
 // Fluent calls: Goldplan(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

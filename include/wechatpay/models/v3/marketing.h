@@ -228,13 +228,17 @@ struct GetBankPackagesByPackageIdTasksRequest {
 };
 struct GetBankPackagesByPackageIdTasksResponse {
   struct Data {
-    using Status_ = GetBankPackagesByPackageIdTasksRequest::Status_;
+    enum class TaskStatus : std::int32_t {
+      kUnrecognized = 0,
+      kProcessing = 1,  // "PROCESSING"
+      kFinished = 2,    // "FINISHED"
+    };
     std::optional<std::string> task_id;
     std::optional<std::string> package_id;
     std::optional<std::string> filename;
     std::optional<std::string> create_time;
     std::optional<std::string> update_time;
-    Enum<Status_> status;
+    Enum<TaskStatus> status;
     std::optional<std::int64_t> success_count;
     std::optional<std::int64_t> fail_count;
     std::optional<std::int64_t> success_user_count;
@@ -330,7 +334,7 @@ struct PostBankPackagesByPackageIdTasksRequest {
   ~PostBankPackagesByPackageIdTasksRequest();
 };
 struct PostBankPackagesByPackageIdTasksResponse {
-  enum class Status_ : std::int32_t {
+  enum class TaskStatus : std::int32_t {
     kUnrecognized = 0,
     kProcessing = 1,  // "PROCESSING"
     kFinished = 2,    // "FINISHED"
@@ -340,7 +344,7 @@ struct PostBankPackagesByPackageIdTasksResponse {
   std::optional<std::int64_t> fail_count;
   std::optional<std::string> filename;
   std::optional<std::string> package_id;
-  Enum<Status_> status;
+  Enum<TaskStatus> status;
   std::optional<std::int64_t> success_count;
   std::optional<std::int64_t> success_user_count;
   std::optional<std::string> task_id;
@@ -1127,7 +1131,7 @@ struct PostBusifavorProductCouponsSend {
 
 // POST v3/marketing/busifavor/stocks
 struct PostBusifavorStocksRequest {
-  enum class StockType : std::int32_t {
+  enum class BusiFavorStockType : std::int32_t {
     kUnrecognized = 0,
     kNormal = 1,    // "NORMAL"
     kDiscount = 2,  // "DISCOUNT"
@@ -1234,7 +1238,7 @@ struct PostBusifavorStocksRequest {
       ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
       ~ExchangeCoupon();
     };
-    enum class UseMethod : std::int32_t {
+    enum class CouponUseMethod : std::int32_t {
       kUnrecognized = 0,
       kOffLine = 1,       // "OFF_LINE"
       kMiniPrograms = 2,  // "MINI_PROGRAMS"
@@ -1246,7 +1250,7 @@ struct PostBusifavorStocksRequest {
     Optional<DiscountCoupon> discount_coupon;
     Optional<ExchangeCoupon> exchange_coupon;
     // required
-    Enum<UseMethod> use_method;
+    Enum<CouponUseMethod> use_method;
     std::optional<std::string> mini_programs_appid;
     std::optional<std::string> mini_programs_path;
     // Unknown members.
@@ -1384,7 +1388,7 @@ struct PostBusifavorStocksRequest {
   std::optional<std::string> comment;
   std::string goods_name;
   // required
-  Enum<StockType> stock_type;
+  Enum<BusiFavorStockType> stock_type;
   CouponUseRule coupon_use_rule;
   StockSendRule stock_send_rule;
   std::string out_request_no;
@@ -1463,7 +1467,7 @@ struct GetBusifavorStocksByStockIdRequest {
   ~GetBusifavorStocksByStockIdRequest();
 };
 struct GetBusifavorStocksByStockIdResponse {
-  enum class StockType : std::int32_t {
+  enum class BusiFavorStockType : std::int32_t {
     kUnrecognized = 0,
     kNormal = 1,    // "NORMAL"
     kDiscount = 2,  // "DISCOUNT"
@@ -1569,7 +1573,7 @@ struct GetBusifavorStocksByStockIdResponse {
       ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
       ~ExchangeCoupon();
     };
-    enum class UseMethod : std::int32_t {
+    enum class CouponUseMethod : std::int32_t {
       kUnrecognized = 0,
       kOffLine = 1,       // "OFF_LINE"
       kMiniPrograms = 2,  // "MINI_PROGRAMS"
@@ -1580,7 +1584,7 @@ struct GetBusifavorStocksByStockIdResponse {
     Optional<FixedNormalCoupon> fixed_normal_coupon;
     Optional<DiscountCoupon> discount_coupon;
     Optional<ExchangeCoupon> exchange_coupon;
-    Enum<UseMethod> use_method;
+    Enum<CouponUseMethod> use_method;
     std::optional<std::string> mini_programs_appid;
     std::optional<std::string> mini_programs_path;
     // Unknown members.
@@ -1695,7 +1699,7 @@ struct GetBusifavorStocksByStockIdResponse {
     DisplayPatternInfo& operator=(DisplayPatternInfo&&) = default;
     ~DisplayPatternInfo();
   };
-  enum class StockState : std::int32_t {
+  enum class StockStatus : std::int32_t {
     kUnrecognized = 0,
     kUnaudit = 1,  // "UNAUDIT"
     kRunning = 2,  // "RUNNING"
@@ -1752,12 +1756,12 @@ struct GetBusifavorStocksByStockIdResponse {
   std::optional<std::string> belong_merchant;
   std::optional<std::string> comment;
   std::optional<std::string> goods_name;
-  Enum<StockType> stock_type;
+  Enum<BusiFavorStockType> stock_type;
   Optional<CouponUseRule> coupon_use_rule;
   Optional<StockSendRule> stock_send_rule;
   Optional<CustomEntrance> custom_entrance;
   Optional<DisplayPatternInfo> display_pattern_info;
-  Enum<StockState> stock_state;
+  Enum<StockStatus> stock_state;
   Enum<CouponCodeMode> coupon_code_mode;
   std::optional<std::string> stock_id;
   Optional<CouponCodeCount> coupon_code_count;
@@ -1893,14 +1897,14 @@ struct PatchBusifavorStocksByStockIdRequest {
     ~DisplayPatternInfo();
   };
   struct CouponUseRule {
-    enum class UseMethod : std::int32_t {
+    enum class CouponUseMethod : std::int32_t {
       kUnrecognized = 0,
       kOffLine = 1,       // "OFF_LINE"
       kMiniPrograms = 2,  // "MINI_PROGRAMS"
       kSelfConsume = 3,   // "SELF_CONSUME"
       kPaymentCode = 4,   // "PAYMENT_CODE"
     };
-    Enum<UseMethod> use_method;
+    Enum<CouponUseMethod> use_method;
     std::optional<std::string> mini_programs_appid;
     std::optional<std::string> mini_programs_path;
     // Unknown members.
@@ -2096,13 +2100,13 @@ struct GetBusifavorStocksByStockIdCouponcodesRequest {
 };
 struct GetBusifavorStocksByStockIdCouponcodesResponse {
   struct Data {
-    enum class CodeStatus : std::int32_t {
+    enum class CouponCodeStatus : std::int32_t {
       kUnrecognized = 0,
       kAvailable = 1,   // "AVAILABLE"
       kDispatched = 2,  // "DISPATCHED"
     };
     std::optional<std::string> code;
-    Enum<CodeStatus> code_status;
+    Enum<CouponCodeStatus> code_status;
     // format rfc3339
     std::optional<std::string> upload_time;
     // format rfc3339
@@ -2362,13 +2366,13 @@ struct GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest {
 };
 struct GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse {
   struct CodeInformation {
-    enum class CodeStatus : std::int32_t {
+    enum class CouponCodeStatus : std::int32_t {
       kUnrecognized = 0,
       kAvailable = 1,   // "AVAILABLE"
       kDispatched = 2,  // "DISPATCHED"
     };
     std::optional<std::string> code;
-    Enum<CodeStatus> code_status;
+    Enum<CouponCodeStatus> code_status;
     // format rfc3339
     std::optional<std::string> upload_time;
     // format rfc3339
@@ -2387,13 +2391,13 @@ struct GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse {
     ~CodeInformation();
   };
   struct CouponInformation {
-    enum class StockType : std::int32_t {
+    enum class BusiFavorStockType : std::int32_t {
       kUnrecognized = 0,
       kNormal = 1,    // "NORMAL"
       kDiscount = 2,  // "DISCOUNT"
       kExchange = 3,  // "EXCHANGE"
     };
-    enum class CouponState : std::int32_t {
+    enum class CouponStatus : std::int32_t {
       kUnrecognized = 0,
       kSended = 1,       // "SENDED"
       kUsed = 2,         // "USED"
@@ -2501,7 +2505,7 @@ struct GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse {
         ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
         ~ExchangeCoupon();
       };
-      enum class UseMethod : std::int32_t {
+      enum class CouponUseMethod : std::int32_t {
         kUnrecognized = 0,
         kOffLine = 1,       // "OFF_LINE"
         kMiniPrograms = 2,  // "MINI_PROGRAMS"
@@ -2512,7 +2516,7 @@ struct GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse {
       Optional<FixedNormalCoupon> fixed_normal_coupon;
       Optional<DiscountCoupon> discount_coupon;
       Optional<ExchangeCoupon> exchange_coupon;
-      Enum<UseMethod> use_method;
+      Enum<CouponUseMethod> use_method;
       std::optional<std::string> mini_programs_appid;
       std::optional<std::string> mini_programs_path;
       // Unknown members.
@@ -2611,10 +2615,10 @@ struct GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse {
     std::optional<std::string> belong_merchant;
     std::optional<std::string> comment;
     std::optional<std::string> goods_name;
-    Enum<StockType> stock_type;
+    Enum<BusiFavorStockType> stock_type;
     std::optional<bool> transferable;
     std::optional<bool> shareable;
-    Enum<CouponState> coupon_state;
+    Enum<CouponStatus> coupon_state;
     Optional<CouponUseRule> coupon_use_rule;
     Optional<CustomEntrance> custom_entrance;
     Optional<DisplayPatternInfo> display_pattern_info;
@@ -2725,7 +2729,7 @@ struct GetBusifavorSubsidyPayReceiptsRequest {
 };
 struct GetBusifavorSubsidyPayReceiptsResponse {
   struct PayReceiptList {
-    enum class Status_ : std::int32_t {
+    enum class SubsidyPayReceiptStatus : std::int32_t {
       kUnrecognized = 0,
       kPayReceiptUnknown = 1,        // "PAY_RECEIPT_UNKNOWN"
       kPayReceiptAccepted = 2,       // "PAY_RECEIPT_ACCEPTED"
@@ -2735,7 +2739,7 @@ struct GetBusifavorSubsidyPayReceiptsResponse {
       kPayReceiptPartialReturn = 6,  // "PAY_RECEIPT_PARTIAL_RETURN"
       kPayReceiptFullReturn = 7,     // "PAY_RECEIPT_FULL_RETURN"
     };
-    enum class FailReason : std::int32_t {
+    enum class SubsidyPayReceiptFailReason : std::int32_t {
       kUnrecognized = 0,
       kPayReceiptInsufficientBalance = 1,       // "PAY_RECEIPT_INSUFFICIENT_BALANCE"
       kPayReceiptNotIncomesplitOrder = 2,       // "PAY_RECEIPT_NOT_INCOMESPLIT_ORDER"
@@ -2751,8 +2755,8 @@ struct GetBusifavorSubsidyPayReceiptsResponse {
     std::optional<std::string> payee_merchant;
     std::optional<std::int64_t> amount;
     std::optional<std::string> description;
-    Enum<Status_> status;
-    Enum<FailReason> fail_reason;
+    Enum<SubsidyPayReceiptStatus> status;
+    Enum<SubsidyPayReceiptFailReason> fail_reason;
     // format rfc3339
     std::optional<std::string> success_time;
     std::optional<std::string> out_subsidy_no;
@@ -2836,7 +2840,7 @@ struct PostBusifavorSubsidyPayReceiptsRequest {
   ~PostBusifavorSubsidyPayReceiptsRequest();
 };
 struct PostBusifavorSubsidyPayReceiptsResponse {
-  enum class Status_ : std::int32_t {
+  enum class SubsidyPayReceiptStatus : std::int32_t {
     kUnrecognized = 0,
     kPayReceiptUnknown = 1,        // "PAY_RECEIPT_UNKNOWN"
     kPayReceiptAccepted = 2,       // "PAY_RECEIPT_ACCEPTED"
@@ -2846,7 +2850,7 @@ struct PostBusifavorSubsidyPayReceiptsResponse {
     kPayReceiptPartialReturn = 6,  // "PAY_RECEIPT_PARTIAL_RETURN"
     kPayReceiptFullReturn = 7,     // "PAY_RECEIPT_FULL_RETURN"
   };
-  enum class FailReason : std::int32_t {
+  enum class SubsidyPayReceiptFailReason : std::int32_t {
     kUnrecognized = 0,
     kPayReceiptInsufficientBalance = 1,       // "PAY_RECEIPT_INSUFFICIENT_BALANCE"
     kPayReceiptNotIncomesplitOrder = 2,       // "PAY_RECEIPT_NOT_INCOMESPLIT_ORDER"
@@ -2862,8 +2866,8 @@ struct PostBusifavorSubsidyPayReceiptsResponse {
   std::optional<std::string> payee_merchant;
   std::optional<std::int64_t> amount;
   std::optional<std::string> description;
-  Enum<Status_> status;
-  Enum<FailReason> fail_reason;
+  Enum<SubsidyPayReceiptStatus> status;
+  Enum<SubsidyPayReceiptFailReason> fail_reason;
   // format rfc3339
   std::optional<std::string> success_time;
   std::optional<std::string> out_subsidy_no;
@@ -2930,7 +2934,7 @@ struct GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdRequest {
   ~GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdRequest();
 };
 struct GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdResponse {
-  enum class Status_ : std::int32_t {
+  enum class SubsidyPayReceiptStatus : std::int32_t {
     kUnrecognized = 0,
     kPayReceiptUnknown = 1,        // "PAY_RECEIPT_UNKNOWN"
     kPayReceiptAccepted = 2,       // "PAY_RECEIPT_ACCEPTED"
@@ -2940,7 +2944,7 @@ struct GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdResponse {
     kPayReceiptPartialReturn = 6,  // "PAY_RECEIPT_PARTIAL_RETURN"
     kPayReceiptFullReturn = 7,     // "PAY_RECEIPT_FULL_RETURN"
   };
-  enum class FailReason : std::int32_t {
+  enum class SubsidyPayReceiptFailReason : std::int32_t {
     kUnrecognized = 0,
     kPayReceiptInsufficientBalance = 1,       // "PAY_RECEIPT_INSUFFICIENT_BALANCE"
     kPayReceiptNotIncomesplitOrder = 2,       // "PAY_RECEIPT_NOT_INCOMESPLIT_ORDER"
@@ -2956,8 +2960,8 @@ struct GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdResponse {
   std::optional<std::string> payee_merchant;
   std::optional<std::int64_t> amount;
   std::optional<std::string> description;
-  Enum<Status_> status;
-  Enum<FailReason> fail_reason;
+  Enum<SubsidyPayReceiptStatus> status;
+  Enum<SubsidyPayReceiptFailReason> fail_reason;
   // format rfc3339
   std::optional<std::string> success_time;
   std::optional<std::string> out_subsidy_no;
@@ -3040,14 +3044,14 @@ struct PostBusifavorSubsidyReturnReceiptsRequest {
   ~PostBusifavorSubsidyReturnReceiptsRequest();
 };
 struct PostBusifavorSubsidyReturnReceiptsResponse {
-  enum class Status_ : std::int32_t {
+  enum class SubsidyReturnReceiptStatus : std::int32_t {
     kUnrecognized = 0,
     kReturnReceiptUnknown = 1,   // "RETURN_RECEIPT_UNKNOWN"
     kReturnReceiptAccepted = 2,  // "RETURN_RECEIPT_ACCEPTED"
     kReturnReceiptSuccess = 3,   // "RETURN_RECEIPT_SUCCESS"
     kReturnReceiptFail = 4,      // "RETURN_RECEIPT_FAIL"
   };
-  enum class FailReason : std::int32_t {
+  enum class SubsidyReturnReceiptFailReason : std::int32_t {
     kUnrecognized = 0,
     kReturnReceiptInsufficientBalance = 1,  // "RETURN_RECEIPT_INSUFFICIENT_BALANCE"
     kReturnReceiptOther = 2,                // "RETURN_RECEIPT_OTHER"
@@ -3061,8 +3065,8 @@ struct PostBusifavorSubsidyReturnReceiptsResponse {
   std::optional<std::string> payee_merchant;
   std::optional<std::int64_t> amount;
   std::optional<std::string> description;
-  Enum<Status_> status;
-  Enum<FailReason> fail_reason;
+  Enum<SubsidyReturnReceiptStatus> status;
+  Enum<SubsidyReturnReceiptFailReason> fail_reason;
   // format rfc3339
   std::optional<std::string> return_done_time;
   std::optional<std::string> subsidy_receipt_id;
@@ -3132,14 +3136,14 @@ struct GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdRequest {
   ~GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdRequest();
 };
 struct GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse {
-  enum class Status_ : std::int32_t {
+  enum class SubsidyReturnReceiptStatus : std::int32_t {
     kUnrecognized = 0,
     kReturnReceiptUnknown = 1,   // "RETURN_RECEIPT_UNKNOWN"
     kReturnReceiptAccepted = 2,  // "RETURN_RECEIPT_ACCEPTED"
     kReturnReceiptSuccess = 3,   // "RETURN_RECEIPT_SUCCESS"
     kReturnReceiptFail = 4,      // "RETURN_RECEIPT_FAIL"
   };
-  enum class FailReason : std::int32_t {
+  enum class SubsidyReturnReceiptFailReason : std::int32_t {
     kUnrecognized = 0,
     kReturnReceiptInsufficientBalance = 1,  // "RETURN_RECEIPT_INSUFFICIENT_BALANCE"
     kReturnReceiptOther = 2,                // "RETURN_RECEIPT_OTHER"
@@ -3153,8 +3157,8 @@ struct GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse {
   std::optional<std::string> payee_merchant;
   std::optional<std::int64_t> amount;
   std::optional<std::string> description;
-  Enum<Status_> status;
-  Enum<FailReason> fail_reason;
+  Enum<SubsidyReturnReceiptStatus> status;
+  Enum<SubsidyReturnReceiptFailReason> fail_reason;
   // format rfc3339
   std::optional<std::string> return_done_time;
   std::optional<std::string> subsidy_receipt_id;
@@ -3250,7 +3254,7 @@ struct GetBusifavorUsersByOpenidCouponsRequest {
 };
 struct GetBusifavorUsersByOpenidCouponsResponse {
   struct Data {
-    enum class StockType : std::int32_t {
+    enum class BusiFavorStockType : std::int32_t {
       kUnrecognized = 0,
       kNormal = 1,    // "NORMAL"
       kDiscount = 2,  // "DISCOUNT"
@@ -3363,7 +3367,7 @@ struct GetBusifavorUsersByOpenidCouponsResponse {
         ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
         ~ExchangeCoupon();
       };
-      enum class UseMethod : std::int32_t {
+      enum class CouponUseMethod : std::int32_t {
         kUnrecognized = 0,
         kOffLine = 1,       // "OFF_LINE"
         kMiniPrograms = 2,  // "MINI_PROGRAMS"
@@ -3374,7 +3378,7 @@ struct GetBusifavorUsersByOpenidCouponsResponse {
       Optional<FixedNormalCoupon> fixed_normal_coupon;
       Optional<DiscountCoupon> discount_coupon;
       Optional<ExchangeCoupon> exchange_coupon;
-      Enum<UseMethod> use_method;
+      Enum<CouponUseMethod> use_method;
       std::optional<std::string> mini_programs_appid;
       std::optional<std::string> mini_programs_path;
       // Unknown members.
@@ -3471,7 +3475,14 @@ struct GetBusifavorUsersByOpenidCouponsResponse {
       DisplayPatternInfo& operator=(DisplayPatternInfo&&) = default;
       ~DisplayPatternInfo();
     };
-    using CouponState = GetBusifavorUsersByOpenidCouponsRequest::CouponState;
+    enum class CouponStatus : std::int32_t {
+      kUnrecognized = 0,
+      kSended = 1,       // "SENDED"
+      kUsed = 2,         // "USED"
+      kExpired = 3,      // "EXPIRED"
+      kDeleted = 4,      // "DELETED"
+      kDeactivated = 5,  // "DEACTIVATED"
+    };
     // maxLength 24
     std::optional<std::string> stock_name;
     // length 8..15
@@ -3481,12 +3492,12 @@ struct GetBusifavorUsersByOpenidCouponsResponse {
     // maxLength 15
     std::optional<std::string> goods_name;
     // maxLength 32
-    Enum<StockType> stock_type;
+    Enum<BusiFavorStockType> stock_type;
     Optional<CouponUseRule> coupon_use_rule;
     Optional<CustomEntrance> custom_entrance;
     Optional<DisplayPatternInfo> display_pattern_info;
     std::optional<std::string> coupon_code;
-    Enum<CouponState> coupon_state;
+    Enum<CouponStatus> coupon_state;
     std::optional<std::string> stock_id;
     std::optional<bool> transferable;
     std::optional<bool> shareable;
@@ -3586,7 +3597,7 @@ struct GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidRequest {
   ~GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidRequest();
 };
 struct GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse {
-  enum class StockType : std::int32_t {
+  enum class BusiFavorStockType : std::int32_t {
     kUnrecognized = 0,
     kNormal = 1,    // "NORMAL"
     kDiscount = 2,  // "DISCOUNT"
@@ -3699,7 +3710,7 @@ struct GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse {
       ExchangeCoupon& operator=(ExchangeCoupon&&) = default;
       ~ExchangeCoupon();
     };
-    enum class UseMethod : std::int32_t {
+    enum class CouponUseMethod : std::int32_t {
       kUnrecognized = 0,
       kOffLine = 1,       // "OFF_LINE"
       kMiniPrograms = 2,  // "MINI_PROGRAMS"
@@ -3710,7 +3721,7 @@ struct GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse {
     Optional<FixedNormalCoupon> fixed_normal_coupon;
     Optional<DiscountCoupon> discount_coupon;
     Optional<ExchangeCoupon> exchange_coupon;
-    Enum<UseMethod> use_method;
+    Enum<CouponUseMethod> use_method;
     std::optional<std::string> mini_programs_appid;
     std::optional<std::string> mini_programs_path;
     // Unknown members.
@@ -3807,7 +3818,7 @@ struct GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse {
     DisplayPatternInfo& operator=(DisplayPatternInfo&&) = default;
     ~DisplayPatternInfo();
   };
-  enum class CouponState : std::int32_t {
+  enum class CouponStatus : std::int32_t {
     kUnrecognized = 0,
     kSended = 1,            // "SENDED"
     kUsed = 2,              // "USED"
@@ -3828,12 +3839,12 @@ struct GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse {
   // maxLength 15
   std::optional<std::string> goods_name;
   // maxLength 32
-  Enum<StockType> stock_type;
+  Enum<BusiFavorStockType> stock_type;
   Optional<CouponUseRule> coupon_use_rule;
   Optional<CustomEntrance> custom_entrance;
   Optional<DisplayPatternInfo> display_pattern_info;
   std::optional<std::string> coupon_code;
-  Enum<CouponState> coupon_state;
+  Enum<CouponStatus> coupon_state;
   std::optional<std::string> stock_id;
   std::optional<bool> transferable;
   std::optional<bool> shareable;
@@ -27256,7 +27267,7 @@ struct GetPaygiftactivityActivitiesResponse {
         AvailablePeriods& operator=(AvailablePeriods&&) = default;
         ~AvailablePeriods();
       };
-      enum class DeliveryPurpose : std::int32_t {
+      enum class DeliveryPurposeCategory : std::int32_t {
         kUnrecognized = 0,
         kOffLinePay = 1,   // "OFF_LINE_PAY"
         kJumpMiniApp = 2,  // "JUMP_MINI_APP"
@@ -27272,7 +27283,7 @@ struct GetPaygiftactivityActivitiesResponse {
       Optional<AvailablePeriods> available_periods;
       // pattern `[a-zA-Z0-9\|\*_-]{1,128}`
       std::optional<std::string> out_request_no;
-      Enum<DeliveryPurpose> delivery_purpose;
+      Enum<DeliveryPurposeCategory> delivery_purpose;
       std::optional<std::string> mini_programs_appid;
       std::optional<std::string> mini_programs_path;
       // Unknown members.
@@ -27292,7 +27303,7 @@ struct GetPaygiftactivityActivitiesResponse {
         kDeliveryMemberPerson = 2,  // "DELIVERY_MEMBER_PERSON"
       };
       struct PaymentMode {
-        enum class PaymentSceneList : std::int32_t {
+        enum class PaymentScene : std::int32_t {
           kUnrecognized = 0,
           kAppScene = 1,        // "APP_SCENE"
           kSwingCardScene = 2,  // "SWING_CARD_SCENE"
@@ -27301,7 +27312,7 @@ struct GetPaygiftactivityActivitiesResponse {
           kFacePayScene = 5,    // "FACE_PAY_SCENE"
           kOtherScene = 6,      // "OTHER_SCENE"
         };
-        List<Enum<PaymentSceneList>> payment_scene_list;
+        List<Enum<PaymentScene>> payment_scene_list;
         // Unknown members.
         JsonValue extra;
 
@@ -27313,12 +27324,12 @@ struct GetPaygiftactivityActivitiesResponse {
         ~PaymentMode();
       };
       struct PaymentMethodInformation {
-        enum class PaymentMethod : std::int32_t {
+        enum class PaymentMethodCategory : std::int32_t {
           kUnrecognized = 0,
           kCft = 1,               // "CFT"
           kSpecificBankCard = 2,  // "SPECIFIC_BANK_CARD"
         };
-        Enum<PaymentMethod> payment_method;
+        Enum<PaymentMethodCategory> payment_method;
         std::optional<std::string> bank_abbreviation;
         // Unknown members.
         JsonValue extra;
@@ -27348,12 +27359,12 @@ struct GetPaygiftactivityActivitiesResponse {
     struct AwardSendRule {
       struct FullSendRule {
         using AwardType = GetPaygiftactivityActivitiesRequest::AwardType;
-        enum class MerchantOption : std::int32_t {
+        enum class SendMerchantOption : std::int32_t {
           kUnrecognized = 0,
           kInSeviceCouponMerchant = 1,  // "IN_SEVICE_COUPON_MERCHANT"
           kManualInputMerchant = 2,     // "MANUAL_INPUT_MERCHANT"
         };
-        enum class SendContent : std::int32_t {
+        enum class SendContentCategory : std::int32_t {
           kUnrecognized = 0,
           kSingleCoupon = 1,  // "SINGLE_COUPON"
           kGiftPackage = 2,   // "GIFT_PACKAGE"
@@ -27375,9 +27386,9 @@ struct GetPaygiftactivityActivitiesResponse {
           ~AwardList();
         };
         Enum<AwardType> award_type;
-        Enum<MerchantOption> merchant_option;
+        Enum<SendMerchantOption> merchant_option;
         std::optional<std::int64_t> transaction_amount_minimum;
-        Enum<SendContent> send_content;
+        Enum<SendContentCategory> send_content;
         List<AwardList> award_list;
         List<std::string> merchant_id_list;
         // Unknown members.
@@ -27401,13 +27412,13 @@ struct GetPaygiftactivityActivitiesResponse {
       AwardSendRule& operator=(AwardSendRule&&) = default;
       ~AwardSendRule();
     };
-    enum class ActivityType : std::int32_t {
+    enum class ActType : std::int32_t {
       kUnrecognized = 0,
       kFullSendActType = 1,      // "FULL_SEND_ACT_TYPE"
       kStepSendActType = 2,      // "STEP_SEND_ACT_TYPE"
       kSpecificSendActType = 3,  // "SPECIFIC_SEND_ACT_TYPE"
     };
-    enum class ActivityStatus : std::int32_t {
+    enum class ActStatus : std::int32_t {
       kUnrecognized = 0,
       kActStatusUnknown = 1,    // "ACT_STATUS_UNKNOWN"
       kCreateActStatus = 2,     // "CREATE_ACT_STATUS"
@@ -27421,8 +27432,8 @@ struct GetPaygiftactivityActivitiesResponse {
     Optional<AdvancedSetting> advanced_setting;
     Optional<AwardSendRule> award_send_rule;
     std::optional<std::string> activity_id;
-    Enum<ActivityType> activity_type;
-    Enum<ActivityStatus> activity_status;
+    Enum<ActType> activity_type;
+    Enum<ActStatus> activity_status;
     std::optional<std::string> creator_merchant_id;
     std::optional<std::string> belong_merchant_id;
     std::optional<std::string> create_time;
@@ -27501,13 +27512,13 @@ struct GetPaygiftactivityActivitiesByActivityIdRequest {
   ~GetPaygiftactivityActivitiesByActivityIdRequest();
 };
 struct GetPaygiftactivityActivitiesByActivityIdResponse {
-  enum class ActivityType : std::int32_t {
+  enum class ActType : std::int32_t {
     kUnrecognized = 0,
     kFullSendActType = 1,      // "FULL_SEND_ACT_TYPE"
     kStepSendActType = 2,      // "STEP_SEND_ACT_TYPE"
     kSpecificSendActType = 3,  // "SPECIFIC_SEND_ACT_TYPE"
   };
-  enum class ActivityStatus : std::int32_t {
+  enum class ActStatus : std::int32_t {
     kUnrecognized = 0,
     kCreateActStatus = 1,     // "CREATE_ACT_STATUS"
     kOngoingActStatus = 2,    // "ONGOING_ACT_STATUS"
@@ -27574,7 +27585,7 @@ struct GetPaygiftactivityActivitiesByActivityIdResponse {
       AvailablePeriods& operator=(AvailablePeriods&&) = default;
       ~AvailablePeriods();
     };
-    enum class DeliveryPurpose : std::int32_t {
+    enum class DeliveryPurposeCategory : std::int32_t {
       kUnrecognized = 0,
       kOffLinePay = 1,   // "OFF_LINE_PAY"
       kJumpMiniApp = 2,  // "JUMP_MINI_APP"
@@ -27590,7 +27601,7 @@ struct GetPaygiftactivityActivitiesByActivityIdResponse {
     Optional<AvailablePeriods> available_periods;
     // pattern `[a-zA-Z0-9\|\*_-]{1,128}`
     std::optional<std::string> out_request_no;
-    Enum<DeliveryPurpose> delivery_purpose;
+    Enum<DeliveryPurposeCategory> delivery_purpose;
     std::optional<std::string> mini_programs_appid;
     std::optional<std::string> mini_programs_path;
     // Unknown members.
@@ -27610,7 +27621,7 @@ struct GetPaygiftactivityActivitiesByActivityIdResponse {
       kDeliveryMemberPerson = 2,  // "DELIVERY_MEMBER_PERSON"
     };
     struct PaymentMode {
-      enum class PaymentSceneList : std::int32_t {
+      enum class PaymentScene : std::int32_t {
         kUnrecognized = 0,
         kAppScene = 1,        // "APP_SCENE"
         kSwingCardScene = 2,  // "SWING_CARD_SCENE"
@@ -27619,7 +27630,7 @@ struct GetPaygiftactivityActivitiesByActivityIdResponse {
         kFacePayScene = 5,    // "FACE_PAY_SCENE"
         kOtherScene = 6,      // "OTHER_SCENE"
       };
-      List<Enum<PaymentSceneList>> payment_scene_list;
+      List<Enum<PaymentScene>> payment_scene_list;
       // Unknown members.
       JsonValue extra;
 
@@ -27631,12 +27642,12 @@ struct GetPaygiftactivityActivitiesByActivityIdResponse {
       ~PaymentMode();
     };
     struct PaymentMethodInformation {
-      enum class PaymentMethod : std::int32_t {
+      enum class PaymentMethodCategory : std::int32_t {
         kUnrecognized = 0,
         kCft = 1,               // "CFT"
         kSpecificBankCard = 2,  // "SPECIFIC_BANK_CARD"
       };
-      Enum<PaymentMethod> payment_method;
+      Enum<PaymentMethodCategory> payment_method;
       std::optional<std::string> bank_abbreviation;
       // Unknown members.
       JsonValue extra;
@@ -27669,12 +27680,12 @@ struct GetPaygiftactivityActivitiesByActivityIdResponse {
         kUnrecognized = 0,
         kBusifavor = 1,  // "BUSIFAVOR"
       };
-      enum class MerchantOption : std::int32_t {
+      enum class SendMerchantOption : std::int32_t {
         kUnrecognized = 0,
         kInSeviceCouponMerchant = 1,  // "IN_SEVICE_COUPON_MERCHANT"
         kManualInputMerchant = 2,     // "MANUAL_INPUT_MERCHANT"
       };
-      enum class SendContent : std::int32_t {
+      enum class SendContentCategory : std::int32_t {
         kUnrecognized = 0,
         kSingleCoupon = 1,  // "SINGLE_COUPON"
         kGiftPackage = 2,   // "GIFT_PACKAGE"
@@ -27696,9 +27707,9 @@ struct GetPaygiftactivityActivitiesByActivityIdResponse {
         ~AwardList();
       };
       Enum<AwardType> award_type;
-      Enum<MerchantOption> merchant_option;
+      Enum<SendMerchantOption> merchant_option;
       std::optional<std::int64_t> transaction_amount_minimum;
-      Enum<SendContent> send_content;
+      Enum<SendContentCategory> send_content;
       List<AwardList> award_list;
       List<std::string> merchant_id_list;
       // Unknown members.
@@ -27723,8 +27734,8 @@ struct GetPaygiftactivityActivitiesByActivityIdResponse {
     ~AwardSendRule();
   };
   std::optional<std::string> activity_id;
-  Enum<ActivityType> activity_type;
-  Enum<ActivityStatus> activity_status;
+  Enum<ActType> activity_type;
+  Enum<ActStatus> activity_status;
   std::optional<std::string> creator_merchant_id;
   std::optional<std::string> belong_merchant_id;
   // format rfc3339
@@ -28253,7 +28264,7 @@ struct PostPaygiftactivityUniqueThresholdActivityRequest {
       AvailablePeriods& operator=(AvailablePeriods&&) = default;
       ~AvailablePeriods();
     };
-    enum class DeliveryPurpose : std::int32_t {
+    enum class DeliveryPurposeCategory : std::int32_t {
       kUnrecognized = 0,
       kOffLinePay = 1,   // "OFF_LINE_PAY"
       kJumpMiniApp = 2,  // "JUMP_MINI_APP"
@@ -28270,7 +28281,7 @@ struct PostPaygiftactivityUniqueThresholdActivityRequest {
     // pattern `[a-zA-Z0-9\|\*_-]{1,128}`
     std::string out_request_no;
     // required
-    Enum<DeliveryPurpose> delivery_purpose;
+    Enum<DeliveryPurposeCategory> delivery_purpose;
     std::optional<std::string> mini_programs_appid;
     std::optional<std::string> mini_programs_path;
     // Unknown members.
@@ -28290,7 +28301,7 @@ struct PostPaygiftactivityUniqueThresholdActivityRequest {
       kDeliveryMemberPerson = 2,  // "DELIVERY_MEMBER_PERSON"
     };
     struct PaymentMode {
-      enum class PaymentSceneList : std::int32_t {
+      enum class PaymentScene : std::int32_t {
         kUnrecognized = 0,
         kAppScene = 1,        // "APP_SCENE"
         kSwingCardScene = 2,  // "SWING_CARD_SCENE"
@@ -28317,7 +28328,7 @@ struct PostPaygiftactivityUniqueThresholdActivityRequest {
         PaymentMethodInformation& operator=(PaymentMethodInformation&&) = default;
         ~PaymentMethodInformation();
       };
-      std::vector<Enum<PaymentSceneList>> payment_scene_list;
+      std::vector<Enum<PaymentScene>> payment_scene_list;
       Optional<PaymentMethodInformation> payment_method_information;
       // Unknown members.
       JsonValue extra;
@@ -28330,10 +28341,13 @@ struct PostPaygiftactivityUniqueThresholdActivityRequest {
       ~PaymentMode();
     };
     struct PaymentMethodInformation {
-      using PaymentMethod = PostPaygiftactivityUniqueThresholdActivityRequest::AdvancedSetting::
-          PaymentMode::PaymentMethodInformation::PaymentMethod;
+      enum class PaymentMethodCategory : std::int32_t {
+        kUnrecognized = 0,
+        kCft = 1,               // "CFT"
+        kSpecificBankCard = 2,  // "SPECIFIC_BANK_CARD"
+      };
       // required
-      Enum<PaymentMethod> payment_method;
+      Enum<PaymentMethodCategory> payment_method;
       std::optional<std::string> bank_abbreviation;
       // Unknown members.
       JsonValue extra;
@@ -28365,12 +28379,12 @@ struct PostPaygiftactivityUniqueThresholdActivityRequest {
       kUnrecognized = 0,
       kBusifavor = 1,  // "BUSIFAVOR"
     };
-    enum class MerchantOption : std::int32_t {
+    enum class SendMerchantOption : std::int32_t {
       kUnrecognized = 0,
       kInSeviceCouponMerchant = 1,  // "IN_SEVICE_COUPON_MERCHANT"
       kManualInputMerchant = 2,     // "MANUAL_INPUT_MERCHANT"
     };
-    enum class SendContent : std::int32_t {
+    enum class SendContentCategory : std::int32_t {
       kUnrecognized = 0,
       kSingleCoupon = 1,  // "SINGLE_COUPON"
       kGiftPackage = 2,   // "GIFT_PACKAGE"
@@ -28394,10 +28408,10 @@ struct PostPaygiftactivityUniqueThresholdActivityRequest {
     // required
     Enum<AwardType> award_type;
     // required
-    Enum<MerchantOption> merchant_option;
+    Enum<SendMerchantOption> merchant_option;
     std::int64_t transaction_amount_minimum = 0;
     // required
-    Enum<SendContent> send_content;
+    Enum<SendContentCategory> send_content;
     // required
     std::vector<AwardList> award_list;
     std::vector<std::string> merchant_id_list;
@@ -29948,68 +29962,77 @@ void Serialize(Archive& archive, PostWithdrawFavorUsersByOpenidCouponsRequest& v
 void Serialize(Archive& archive, PostWithdrawFavorUsersByOpenidCouponsResponse& value);
 const EnumTable& EnumTableOf(GetBankFavorUsersByOpenidCouponsByCouponIdResponse::CouponState);
 const EnumTable& EnumTableOf(GetBankPackagesByPackageIdTasksRequest::Status_);
-const EnumTable& EnumTableOf(PostBankPackagesByPackageIdTasksResponse::Status_);
+const EnumTable& EnumTableOf(GetBankPackagesByPackageIdTasksResponse::Data::TaskStatus);
+const EnumTable& EnumTableOf(PostBankPackagesByPackageIdTasksResponse::TaskStatus);
 const EnumTable& EnumTableOf(PostBusifavorProductCouponsSendRequest::CouponType);
-const EnumTable& EnumTableOf(PostBusifavorStocksRequest::StockType);
-const EnumTable& EnumTableOf(PostBusifavorStocksRequest::CouponUseRule::UseMethod);
+const EnumTable& EnumTableOf(PostBusifavorStocksRequest::BusiFavorStockType);
+const EnumTable& EnumTableOf(PostBusifavorStocksRequest::CouponUseRule::CouponUseMethod);
 const EnumTable& EnumTableOf(PostBusifavorStocksRequest::CustomEntrance::CodeDisplayMode);
 const EnumTable& EnumTableOf(PostBusifavorStocksRequest::DisplayPatternInfo::BackgroundColor);
 const EnumTable& EnumTableOf(PostBusifavorStocksRequest::CouponCodeMode);
-const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::StockType);
-const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::CouponUseRule::UseMethod);
+const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::BusiFavorStockType);
+const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::CouponUseRule::CouponUseMethod);
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::CustomEntrance::CodeDisplayMode);
 const EnumTable& EnumTableOf(
     GetBusifavorStocksByStockIdResponse::DisplayPatternInfo::BackgroundColor);
-const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::StockState);
+const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::StockStatus);
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::CouponCodeMode);
 const EnumTable& EnumTableOf(PatchBusifavorStocksByStockIdRequest::CustomEntrance::CodeDisplayMode);
 const EnumTable& EnumTableOf(
     PatchBusifavorStocksByStockIdRequest::DisplayPatternInfo::BackgroundColor);
-const EnumTable& EnumTableOf(PatchBusifavorStocksByStockIdRequest::CouponUseRule::UseMethod);
+const EnumTable& EnumTableOf(PatchBusifavorStocksByStockIdRequest::CouponUseRule::CouponUseMethod);
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdCouponcodesRequest::Status_);
-const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdCouponcodesResponse::Data::CodeStatus);
 const EnumTable& EnumTableOf(
-    GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::CodeInformation::CodeStatus);
+    GetBusifavorStocksByStockIdCouponcodesResponse::Data::CouponCodeStatus);
 const EnumTable& EnumTableOf(
-    GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::CouponInformation::StockType);
-const EnumTable& EnumTableOf(
-    GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::CouponInformation::CouponState);
+    GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::CodeInformation::CouponCodeStatus);
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::
-                                 CouponInformation::CouponUseRule::UseMethod);
+                                 CouponInformation::BusiFavorStockType);
+const EnumTable& EnumTableOf(
+    GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::CouponInformation::CouponStatus);
+const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::
+                                 CouponInformation::CouponUseRule::CouponUseMethod);
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::
                                  CouponInformation::CustomEntrance::CodeDisplayMode);
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::
                                  CouponInformation::DisplayPatternInfo::BackgroundColor);
-const EnumTable& EnumTableOf(GetBusifavorSubsidyPayReceiptsResponse::PayReceiptList::Status_);
-const EnumTable& EnumTableOf(GetBusifavorSubsidyPayReceiptsResponse::PayReceiptList::FailReason);
-const EnumTable& EnumTableOf(PostBusifavorSubsidyPayReceiptsResponse::Status_);
-const EnumTable& EnumTableOf(PostBusifavorSubsidyPayReceiptsResponse::FailReason);
-const EnumTable& EnumTableOf(GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdResponse::Status_);
-const EnumTable& EnumTableOf(GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdResponse::FailReason);
-const EnumTable& EnumTableOf(PostBusifavorSubsidyReturnReceiptsResponse::Status_);
-const EnumTable& EnumTableOf(PostBusifavorSubsidyReturnReceiptsResponse::FailReason);
 const EnumTable& EnumTableOf(
-    GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse::Status_);
+    GetBusifavorSubsidyPayReceiptsResponse::PayReceiptList::SubsidyPayReceiptStatus);
 const EnumTable& EnumTableOf(
-    GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse::FailReason);
+    GetBusifavorSubsidyPayReceiptsResponse::PayReceiptList::SubsidyPayReceiptFailReason);
+const EnumTable& EnumTableOf(PostBusifavorSubsidyPayReceiptsResponse::SubsidyPayReceiptStatus);
+const EnumTable& EnumTableOf(PostBusifavorSubsidyPayReceiptsResponse::SubsidyPayReceiptFailReason);
+const EnumTable& EnumTableOf(
+    GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdResponse::SubsidyPayReceiptStatus);
+const EnumTable& EnumTableOf(
+    GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdResponse::SubsidyPayReceiptFailReason);
+const EnumTable& EnumTableOf(
+    PostBusifavorSubsidyReturnReceiptsResponse::SubsidyReturnReceiptStatus);
+const EnumTable& EnumTableOf(
+    PostBusifavorSubsidyReturnReceiptsResponse::SubsidyReturnReceiptFailReason);
+const EnumTable& EnumTableOf(
+    GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse::SubsidyReturnReceiptStatus);
+const EnumTable& EnumTableOf(GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse::
+                                 SubsidyReturnReceiptFailReason);
 const EnumTable& EnumTableOf(GetBusifavorUsersByOpenidCouponsRequest::CouponState);
-const EnumTable& EnumTableOf(GetBusifavorUsersByOpenidCouponsResponse::Data::StockType);
+const EnumTable& EnumTableOf(GetBusifavorUsersByOpenidCouponsResponse::Data::BusiFavorStockType);
 const EnumTable& EnumTableOf(
-    GetBusifavorUsersByOpenidCouponsResponse::Data::CouponUseRule::UseMethod);
+    GetBusifavorUsersByOpenidCouponsResponse::Data::CouponUseRule::CouponUseMethod);
 const EnumTable& EnumTableOf(
     GetBusifavorUsersByOpenidCouponsResponse::Data::CustomEntrance::CodeDisplayMode);
 const EnumTable& EnumTableOf(
     GetBusifavorUsersByOpenidCouponsResponse::Data::DisplayPatternInfo::BackgroundColor);
+const EnumTable& EnumTableOf(GetBusifavorUsersByOpenidCouponsResponse::Data::CouponStatus);
 const EnumTable& EnumTableOf(
-    GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::StockType);
-const EnumTable& EnumTableOf(
-    GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CouponUseRule::UseMethod);
+    GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::BusiFavorStockType);
+const EnumTable& EnumTableOf(GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::
+                                 CouponUseRule::CouponUseMethod);
 const EnumTable& EnumTableOf(GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::
                                  CustomEntrance::CodeDisplayMode);
 const EnumTable& EnumTableOf(GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::
                                  DisplayPatternInfo::BackgroundColor);
 const EnumTable& EnumTableOf(
-    GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CouponState);
+    GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CouponStatus);
 const EnumTable& EnumTableOf(PostFavorCouponStocksRequest::StockType);
 const EnumTable& EnumTableOf(PostFavorCouponStocksRequest::PatternInfo::BackgroundColor);
 const EnumTable& EnumTableOf(PostFavorCouponStocksRequest::PatternInfo::JumpTarget);
@@ -30686,53 +30709,55 @@ const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesRequest::AwardType);
 const EnumTable& EnumTableOf(
     GetPaygiftactivityActivitiesResponse::Data::ActivityBaseInfo::BackgroundColor);
 const EnumTable& EnumTableOf(
-    GetPaygiftactivityActivitiesResponse::Data::ActivityBaseInfo::DeliveryPurpose);
+    GetPaygiftactivityActivitiesResponse::Data::ActivityBaseInfo::DeliveryPurposeCategory);
 const EnumTable& EnumTableOf(
     GetPaygiftactivityActivitiesResponse::Data::AdvancedSetting::DeliveryUserCategory);
 const EnumTable& EnumTableOf(
-    GetPaygiftactivityActivitiesResponse::Data::AdvancedSetting::PaymentMode::PaymentSceneList);
+    GetPaygiftactivityActivitiesResponse::Data::AdvancedSetting::PaymentMode::PaymentScene);
 const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesResponse::Data::AdvancedSetting::
-                                 PaymentMethodInformation::PaymentMethod);
+                                 PaymentMethodInformation::PaymentMethodCategory);
 const EnumTable& EnumTableOf(
-    GetPaygiftactivityActivitiesResponse::Data::AwardSendRule::FullSendRule::MerchantOption);
+    GetPaygiftactivityActivitiesResponse::Data::AwardSendRule::FullSendRule::SendMerchantOption);
 const EnumTable& EnumTableOf(
-    GetPaygiftactivityActivitiesResponse::Data::AwardSendRule::FullSendRule::SendContent);
-const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesResponse::Data::ActivityType);
-const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesResponse::Data::ActivityStatus);
-const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::ActivityType);
-const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::ActivityStatus);
+    GetPaygiftactivityActivitiesResponse::Data::AwardSendRule::FullSendRule::SendContentCategory);
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesResponse::Data::ActType);
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesResponse::Data::ActStatus);
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::ActType);
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::ActStatus);
 const EnumTable& EnumTableOf(
     GetPaygiftactivityActivitiesByActivityIdResponse::ActivityBaseInfo::BackgroundColor);
 const EnumTable& EnumTableOf(
-    GetPaygiftactivityActivitiesByActivityIdResponse::ActivityBaseInfo::DeliveryPurpose);
+    GetPaygiftactivityActivitiesByActivityIdResponse::ActivityBaseInfo::DeliveryPurposeCategory);
 const EnumTable& EnumTableOf(
     GetPaygiftactivityActivitiesByActivityIdResponse::AdvancedSetting::DeliveryUserCategory);
+const EnumTable& EnumTableOf(
+    GetPaygiftactivityActivitiesByActivityIdResponse::AdvancedSetting::PaymentMode::PaymentScene);
 const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::AdvancedSetting::
-                                 PaymentMode::PaymentSceneList);
-const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::AdvancedSetting::
-                                 PaymentMethodInformation::PaymentMethod);
+                                 PaymentMethodInformation::PaymentMethodCategory);
 const EnumTable& EnumTableOf(
     GetPaygiftactivityActivitiesByActivityIdResponse::AwardSendRule::FullSendRule::AwardType);
-const EnumTable& EnumTableOf(
-    GetPaygiftactivityActivitiesByActivityIdResponse::AwardSendRule::FullSendRule::MerchantOption);
-const EnumTable& EnumTableOf(
-    GetPaygiftactivityActivitiesByActivityIdResponse::AwardSendRule::FullSendRule::SendContent);
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::AwardSendRule::
+                                 FullSendRule::SendMerchantOption);
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::AwardSendRule::
+                                 FullSendRule::SendContentCategory);
 const EnumTable& EnumTableOf(
     PostPaygiftactivityUniqueThresholdActivityRequest::ActivityBaseInfo::BackgroundColor);
 const EnumTable& EnumTableOf(
-    PostPaygiftactivityUniqueThresholdActivityRequest::ActivityBaseInfo::DeliveryPurpose);
+    PostPaygiftactivityUniqueThresholdActivityRequest::ActivityBaseInfo::DeliveryPurposeCategory);
 const EnumTable& EnumTableOf(
     PostPaygiftactivityUniqueThresholdActivityRequest::AdvancedSetting::DeliveryUserCategory);
-const EnumTable& EnumTableOf(PostPaygiftactivityUniqueThresholdActivityRequest::AdvancedSetting::
-                                 PaymentMode::PaymentSceneList);
+const EnumTable& EnumTableOf(
+    PostPaygiftactivityUniqueThresholdActivityRequest::AdvancedSetting::PaymentMode::PaymentScene);
 const EnumTable& EnumTableOf(PostPaygiftactivityUniqueThresholdActivityRequest::AdvancedSetting::
                                  PaymentMode::PaymentMethodInformation::PaymentMethod);
+const EnumTable& EnumTableOf(PostPaygiftactivityUniqueThresholdActivityRequest::AdvancedSetting::
+                                 PaymentMethodInformation::PaymentMethodCategory);
 const EnumTable& EnumTableOf(
     PostPaygiftactivityUniqueThresholdActivityRequest::AwardSendRule::AwardType);
 const EnumTable& EnumTableOf(
-    PostPaygiftactivityUniqueThresholdActivityRequest::AwardSendRule::MerchantOption);
+    PostPaygiftactivityUniqueThresholdActivityRequest::AwardSendRule::SendMerchantOption);
 const EnumTable& EnumTableOf(
-    PostPaygiftactivityUniqueThresholdActivityRequest::AwardSendRule::SendContent);
+    PostPaygiftactivityUniqueThresholdActivityRequest::AwardSendRule::SendContentCategory);
 const EnumTable& EnumTableOf(PostShoppingReceiptCustomentrancesRequest::CustomEntranceType);
 const EnumTable& EnumTableOf(PostShoppingReceiptCustomentrancesRequest::CustomEntranceState);
 const EnumTable& EnumTableOf(

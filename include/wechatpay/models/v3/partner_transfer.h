@@ -25,7 +25,7 @@ namespace wechatpay::models::v3::partner_transfer {
 
 // POST v3/partner-transfer/batches
 struct PostBatchesRequest {
-  enum class AuthorizationType : std::int32_t {
+  enum class AuthType : std::int32_t {
     kUnrecognized = 0,
     kInformationAuthorizationType = 1,         // "INFORMATION_AUTHORIZATION_TYPE"
     kFundAuthorizationType = 2,                // "FUND_AUTHORIZATION_TYPE"
@@ -50,7 +50,7 @@ struct PostBatchesRequest {
     TransferDetailList& operator=(TransferDetailList&&) = default;
     ~TransferDetailList();
   };
-  enum class TransferPurpose : std::int32_t {
+  enum class TransferUseType : std::int32_t {
     kUnrecognized = 0,
     kGoodspayment = 1,   // "GOODSPAYMENT"
     kCommission = 2,     // "COMMISSION"
@@ -67,7 +67,7 @@ struct PostBatchesRequest {
   std::string sub_mchid;
   std::optional<std::string> sub_appid;
   // required
-  Enum<AuthorizationType> authorization_type;
+  Enum<AuthType> authorization_type;
   std::string out_batch_no;
   std::string batch_name;
   std::string batch_remark;
@@ -75,7 +75,7 @@ struct PostBatchesRequest {
   std::int64_t total_num = 0;
   std::vector<TransferDetailList> transfer_detail_list;
   std::optional<std::string> sp_appid;
-  Enum<TransferPurpose> transfer_purpose;
+  Enum<TransferUseType> transfer_purpose;
   Enum<TransferScene> transfer_scene;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -157,13 +157,13 @@ struct GetBatchesBatchIdRequest {
   ~GetBatchesBatchIdRequest();
 };
 struct GetBatchesBatchIdResponse {
-  enum class AuthorizationType : std::int32_t {
+  enum class AuthType : std::int32_t {
     kUnrecognized = 0,
     kInformationAuthorizationType = 1,         // "INFORMATION_AUTHORIZATION_TYPE"
     kFundAuthorizationType = 2,                // "FUND_AUTHORIZATION_TYPE"
     kInformationAndFundAuthorizationType = 3,  // "INFORMATION_AND_FUND_AUTHORIZATION_TYPE"
   };
-  enum class CloseReason : std::int32_t {
+  enum class CloseReasonType : std::int32_t {
     kUnrecognized = 0,
     kMerchantRevocation = 1,    // "MERCHANT_REVOCATION"
     kOverdueClose = 2,          // "OVERDUE_CLOSE"
@@ -183,7 +183,7 @@ struct GetBatchesBatchIdResponse {
     TransferDetailList& operator=(TransferDetailList&&) = default;
     ~TransferDetailList();
   };
-  enum class TransferPurpose : std::int32_t {
+  enum class TransferUseType : std::int32_t {
     kUnrecognized = 0,
     kGoodspayment = 1,   // "GOODSPAYMENT"
     kCommission = 2,     // "COMMISSION"
@@ -204,10 +204,10 @@ struct GetBatchesBatchIdResponse {
   std::optional<std::string> sub_appid;
   std::optional<std::string> batch_status;
   std::optional<std::string> batch_type;
-  Enum<AuthorizationType> authorization_type;
+  Enum<AuthType> authorization_type;
   std::optional<std::string> batch_name;
   std::optional<std::string> batch_remark;
-  Enum<CloseReason> close_reason;
+  Enum<CloseReasonType> close_reason;
   std::optional<std::int64_t> total_amount;
   std::optional<std::int64_t> total_num;
   // format rfc3339
@@ -220,7 +220,7 @@ struct GetBatchesBatchIdResponse {
   std::optional<std::int64_t> fail_num;
   List<TransferDetailList> transfer_detail_list;
   std::optional<std::string> sp_appid;
-  Enum<TransferPurpose> transfer_purpose;
+  Enum<TransferUseType> transfer_purpose;
   Enum<TransferScene> transfer_scene;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -281,7 +281,7 @@ struct GetBatchesBatchIdDetailsDetailIdRequest {
   ~GetBatchesBatchIdDetailsDetailIdRequest();
 };
 struct GetBatchesBatchIdDetailsDetailIdResponse {
-  enum class FailReason : std::int32_t {
+  enum class FailReasonType : std::int32_t {
     kUnrecognized = 0,
     kAccountFrozen = 1,              // "ACCOUNT_FROZEN"
     kRealNameCheckFail = 2,          // "REAL_NAME_CHECK_FAIL"
@@ -310,7 +310,7 @@ struct GetBatchesBatchIdDetailsDetailIdResponse {
   std::optional<std::string> detail_status;
   std::optional<std::int64_t> transfer_amount;
   std::optional<std::string> transfer_remark;
-  Enum<FailReason> fail_reason;
+  Enum<FailReasonType> fail_reason;
   std::optional<std::string> openid;
   std::optional<std::string> username;
   // format rfc3339
@@ -396,13 +396,13 @@ struct GetBatchesOutBatchNoRequest {
   ~GetBatchesOutBatchNoRequest();
 };
 struct GetBatchesOutBatchNoResponse {
-  enum class AuthorizationType : std::int32_t {
+  enum class AuthType : std::int32_t {
     kUnrecognized = 0,
     kInformationAuthorizationType = 1,         // "INFORMATION_AUTHORIZATION_TYPE"
     kFundAuthorizationType = 2,                // "FUND_AUTHORIZATION_TYPE"
     kInformationAndFundAuthorizationType = 3,  // "INFORMATION_AND_FUND_AUTHORIZATION_TYPE"
   };
-  enum class CloseReason : std::int32_t {
+  enum class CloseReasonType : std::int32_t {
     kUnrecognized = 0,
     kMerchantRevocation = 1,    // "MERCHANT_REVOCATION"
     kOverdueClose = 2,          // "OVERDUE_CLOSE"
@@ -422,7 +422,7 @@ struct GetBatchesOutBatchNoResponse {
     TransferDetailList& operator=(TransferDetailList&&) = default;
     ~TransferDetailList();
   };
-  enum class TransferPurpose : std::int32_t {
+  enum class TransferUseType : std::int32_t {
     kUnrecognized = 0,
     kGoodspayment = 1,   // "GOODSPAYMENT"
     kCommission = 2,     // "COMMISSION"
@@ -443,10 +443,10 @@ struct GetBatchesOutBatchNoResponse {
   std::optional<std::string> sub_appid;
   std::optional<std::string> batch_status;
   std::optional<std::string> batch_type;
-  Enum<AuthorizationType> authorization_type;
+  Enum<AuthType> authorization_type;
   std::optional<std::string> batch_name;
   std::optional<std::string> batch_remark;
-  Enum<CloseReason> close_reason;
+  Enum<CloseReasonType> close_reason;
   std::optional<std::int64_t> total_amount;
   std::optional<std::int64_t> total_num;
   // format rfc3339
@@ -459,7 +459,7 @@ struct GetBatchesOutBatchNoResponse {
   std::optional<std::int64_t> fail_num;
   List<TransferDetailList> transfer_detail_list;
   std::optional<std::string> sp_appid;
-  Enum<TransferPurpose> transfer_purpose;
+  Enum<TransferUseType> transfer_purpose;
   Enum<TransferScene> transfer_scene;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -523,7 +523,7 @@ struct GetBatchesOutBatchNoDetailsOutDetailNoRequest {
   ~GetBatchesOutBatchNoDetailsOutDetailNoRequest();
 };
 struct GetBatchesOutBatchNoDetailsOutDetailNoResponse {
-  enum class FailReason : std::int32_t {
+  enum class FailReasonType : std::int32_t {
     kUnrecognized = 0,
     kAccountFrozen = 1,              // "ACCOUNT_FROZEN"
     kRealNameCheckFail = 2,          // "REAL_NAME_CHECK_FAIL"
@@ -552,7 +552,7 @@ struct GetBatchesOutBatchNoDetailsOutDetailNoResponse {
   std::optional<std::string> detail_status;
   std::optional<std::int64_t> transfer_amount;
   std::optional<std::string> transfer_remark;
-  Enum<FailReason> fail_reason;
+  Enum<FailReasonType> fail_reason;
   std::optional<std::string> openid;
   std::optional<std::string> username;
   // format rfc3339
@@ -630,21 +630,21 @@ void Serialize(Archive& archive, GetBatchesOutBatchNoRequest& value);
 void Serialize(Archive& archive, GetBatchesOutBatchNoResponse& value);
 void Serialize(Archive& archive, GetBatchesOutBatchNoDetailsOutDetailNoRequest& value);
 void Serialize(Archive& archive, GetBatchesOutBatchNoDetailsOutDetailNoResponse& value);
-const EnumTable& EnumTableOf(PostBatchesRequest::AuthorizationType);
-const EnumTable& EnumTableOf(PostBatchesRequest::TransferPurpose);
+const EnumTable& EnumTableOf(PostBatchesRequest::AuthType);
+const EnumTable& EnumTableOf(PostBatchesRequest::TransferUseType);
 const EnumTable& EnumTableOf(PostBatchesRequest::TransferScene);
 const EnumTable& EnumTableOf(GetBatchesBatchIdRequest::DetailStatus);
-const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::AuthorizationType);
-const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::CloseReason);
-const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferPurpose);
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::AuthType);
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::CloseReasonType);
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferUseType);
 const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferScene);
-const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReason);
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReasonType);
 const EnumTable& EnumTableOf(GetBatchesOutBatchNoRequest::DetailStatus);
-const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::AuthorizationType);
-const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::CloseReason);
-const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferPurpose);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::AuthType);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::CloseReasonType);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferUseType);
 const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferScene);
-const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::FailReason);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::FailReasonType);
 
 // Fluent calls: PartnerTransfer(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

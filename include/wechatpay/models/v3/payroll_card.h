@@ -45,18 +45,18 @@ struct GetAuthenticationsRequest {
 };
 struct GetAuthenticationsResponse {
   struct Data {
-    enum class AuthenticateScene : std::int32_t {
+    enum class AuthenticationScene : std::int32_t {
       kUnrecognized = 0,
       kFromMiniApp = 1,   // "FROM_MINI_APP"
       kFromHardware = 2,  // "FROM_HARDWARE"
     };
-    enum class AuthenticateState : std::int32_t {
+    enum class AuthenticationState : std::int32_t {
       kUnrecognized = 0,
       kAuthenticateProcessing = 1,  // "AUTHENTICATE_PROCESSING"
       kAuthenticateSuccess = 2,     // "AUTHENTICATE_SUCCESS"
       kAuthenticateFailed = 3,      // "AUTHENTICATE_FAILED"
     };
-    enum class AuthenticateType : std::int32_t {
+    enum class AuthenticationType : std::int32_t {
       kUnrecognized = 0,
       kNormal = 1,     // "NORMAL"
       kSignIn = 2,     // "SIGN_IN"
@@ -66,15 +66,15 @@ struct GetAuthenticationsResponse {
     std::optional<std::string> mchid;
     std::optional<std::string> sub_mchid;
     std::optional<std::string> openid;
-    Enum<AuthenticateScene> authenticate_scene;
+    Enum<AuthenticationScene> authenticate_scene;
     std::optional<std::string> authenticate_source;
     std::optional<std::string> project_name;
     std::optional<std::string> employer_name;
-    Enum<AuthenticateState> authenticate_state;
+    Enum<AuthenticationState> authenticate_state;
     std::optional<std::string> authenticate_time;
     std::optional<std::string> authenticate_number;
     std::optional<std::string> authenticate_failed_reason;
-    Enum<AuthenticateType> authenticate_type;
+    Enum<AuthenticationType> authenticate_type;
     // Unknown members.
     JsonValue extra;
 
@@ -133,7 +133,7 @@ struct GetAuthentications {
 
 // POST v3/payroll-card/authentications/pre-order
 struct PostAuthenticationsPreOrderRequest {
-  enum class AuthenticateType : std::int32_t {
+  enum class AuthenticationType : std::int32_t {
     kUnrecognized = 0,
     kSignIn = 1,     // "SIGN_IN"
     kInsurance = 2,  // "INSURANCE"
@@ -147,7 +147,7 @@ struct PostAuthenticationsPreOrderRequest {
   std::string authenticate_number;
   std::string project_name;
   std::string employer_name;
-  Enum<AuthenticateType> authenticate_type;
+  Enum<AuthenticationType> authenticate_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -217,7 +217,7 @@ struct PostAuthenticationsPreOrderWithAuthRequest {
     kShortTermEmployment = 2,    // "SHORT_TERM_EMPLOYMENT"
     kCooperationEmployment = 3,  // "COOPERATION_EMPLOYMENT"
   };
-  enum class AuthenticateType : std::int32_t {
+  enum class AuthenticationType : std::int32_t {
     kUnrecognized = 0,
     kSignIn = 1,     // "SIGN_IN"
     kInsurance = 2,  // "INSURANCE"
@@ -237,7 +237,7 @@ struct PostAuthenticationsPreOrderWithAuthRequest {
   std::string id_card_number;
   // required
   Enum<EmploymentType> employment_type;
-  Enum<AuthenticateType> authenticate_type;
+  Enum<AuthenticationType> authenticate_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -324,18 +324,18 @@ struct GetAuthenticationsByAuthenticateNumberRequest {
   ~GetAuthenticationsByAuthenticateNumberRequest();
 };
 struct GetAuthenticationsByAuthenticateNumberResponse {
-  enum class AuthenticateScene : std::int32_t {
+  enum class AuthenticationScene : std::int32_t {
     kUnrecognized = 0,
     kFromMiniApp = 1,   // "FROM_MINI_APP"
     kFromHardware = 2,  // "FROM_HARDWARE"
   };
-  enum class AuthenticateState : std::int32_t {
+  enum class AuthenticationState : std::int32_t {
     kUnrecognized = 0,
     kAuthenticateProcessing = 1,  // "AUTHENTICATE_PROCESSING"
     kAuthenticateSuccess = 2,     // "AUTHENTICATE_SUCCESS"
     kAuthenticateFailed = 3,      // "AUTHENTICATE_FAILED"
   };
-  enum class AuthenticateType : std::int32_t {
+  enum class AuthenticationType : std::int32_t {
     kUnrecognized = 0,
     kNormal = 1,     // "NORMAL"
     kSignIn = 2,     // "SIGN_IN"
@@ -345,15 +345,15 @@ struct GetAuthenticationsByAuthenticateNumberResponse {
   std::optional<std::string> mchid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> openid;
-  Enum<AuthenticateScene> authenticate_scene;
+  Enum<AuthenticationScene> authenticate_scene;
   std::optional<std::string> authenticate_source;
   std::optional<std::string> project_name;
   std::optional<std::string> employer_name;
-  Enum<AuthenticateState> authenticate_state;
+  Enum<AuthenticationState> authenticate_state;
   std::optional<std::string> authenticate_time;
   std::optional<std::string> authenticate_number;
   std::optional<std::string> authenticate_failed_reason;
-  Enum<AuthenticateType> authenticate_type;
+  Enum<AuthenticationType> authenticate_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -428,7 +428,7 @@ struct GetRelationsByOpenidResponse {
     kAuthorized = 2,    // "AUTHORIZED"
     kDeauthorized = 3,  // "DEAUTHORIZED"
   };
-  enum class RegisterState : std::int32_t {
+  enum class PayrollCardRegisterState : std::int32_t {
     kUnrecognized = 0,
     kUndefined = 1,     // "UNDEFINED"
     kUnregistered = 2,  // "UNREGISTERED"
@@ -441,7 +441,7 @@ struct GetRelationsByOpenidResponse {
   Enum<AuthorizeState> authorize_state;
   std::optional<std::string> authorize_time;
   std::optional<std::string> deauthorize_time;
-  Enum<RegisterState> register_state;
+  Enum<PayrollCardRegisterState> register_state;
   std::optional<std::string> register_time;
   std::optional<std::string> close_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -808,17 +808,17 @@ void Serialize(Archive& archive, PostTransferBatchesResponse& value);
 void Serialize(Archive& archive, PostWesureInsuranceRequest& value);
 void Serialize(Archive& archive, PostWesureTokenValidationsRequest& value);
 void Serialize(Archive& archive, PostWesureTokenValidationsResponse& value);
-const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticateScene);
-const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticateState);
-const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticateType);
-const EnumTable& EnumTableOf(PostAuthenticationsPreOrderRequest::AuthenticateType);
+const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticationScene);
+const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticationState);
+const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticationType);
+const EnumTable& EnumTableOf(PostAuthenticationsPreOrderRequest::AuthenticationType);
 const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::EmploymentType);
-const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::AuthenticateType);
-const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticateScene);
-const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticateState);
-const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticateType);
+const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::AuthenticationType);
+const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticationScene);
+const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticationState);
+const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticationType);
 const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::AuthorizeState);
-const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::RegisterState);
+const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::PayrollCardRegisterState);
 const EnumTable& EnumTableOf(PostTokensRequest::EmploymentType);
 const EnumTable& EnumTableOf(PostTransferBatchesRequest::BusinessType);
 const EnumTable& EnumTableOf(PostWesureTokenValidationsRequest::AuthenticateType);

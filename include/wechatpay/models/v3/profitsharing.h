@@ -43,12 +43,12 @@ struct GetBillsRequest {
   ~GetBillsRequest();
 };
 struct GetBillsResponse {
-  enum class HashType : std::int32_t {
+  enum class SplitBillHashType : std::int32_t {
     kUnrecognized = 0,
     kSha1 = 1,  // "SHA1"
   };
   std::optional<std::string> download_url;
-  Enum<HashType> hash_type;
+  Enum<SplitBillHashType> hash_type;
   std::optional<std::string> hash_value;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -198,20 +198,25 @@ struct PostOrdersRequest {
   ~PostOrdersRequest();
 };
 struct PostOrdersResponse {
-  enum class State : std::int32_t {
+  enum class OrderStatus : std::int32_t {
     kUnrecognized = 0,
     kProcessing = 1,  // "PROCESSING"
     kFinished = 2,    // "FINISHED"
   };
   struct Receivers {
-    using Type = PostOrdersRequest::Receivers::Type;
-    enum class Result_ : std::int32_t {
+    enum class ReceiverType : std::int32_t {
+      kUnrecognized = 0,
+      kMerchantId = 1,         // "MERCHANT_ID"
+      kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+      kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+    };
+    enum class DetailStatus : std::int32_t {
       kUnrecognized = 0,
       kPending = 1,  // "PENDING"
       kSuccess = 2,  // "SUCCESS"
       kClosed = 3,   // "CLOSED"
     };
-    enum class FailReason : std::int32_t {
+    enum class DetailFailReason : std::int32_t {
       kUnrecognized = 0,
       kAccountAbnormal = 1,              // "ACCOUNT_ABNORMAL"
       kNoRelation = 2,                   // "NO_RELATION"
@@ -224,10 +229,10 @@ struct PostOrdersResponse {
     };
     std::optional<std::int64_t> amount;
     std::optional<std::string> description;
-    Enum<Type> type;
+    Enum<ReceiverType> type;
     std::optional<std::string> account;
-    Enum<Result_> result;
-    Enum<FailReason> fail_reason;
+    Enum<DetailStatus> result;
+    Enum<DetailFailReason> fail_reason;
     std::optional<std::string> detail_id;
     // format rfc3339
     std::optional<std::string> create_time;
@@ -247,7 +252,7 @@ struct PostOrdersResponse {
   std::optional<std::string> transaction_id;
   std::optional<std::string> out_order_no;
   std::optional<std::string> order_id;
-  Enum<State> state;
+  Enum<OrderStatus> state;
   List<Receivers> receivers;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -309,25 +314,25 @@ struct PostOrdersUnfreezeRequest {
   ~PostOrdersUnfreezeRequest();
 };
 struct PostOrdersUnfreezeResponse {
-  enum class State : std::int32_t {
+  enum class OrderStatus : std::int32_t {
     kUnrecognized = 0,
     kProcessing = 1,  // "PROCESSING"
     kFinished = 2,    // "FINISHED"
   };
   struct Receivers {
-    enum class Type : std::int32_t {
+    enum class ReceiverType : std::int32_t {
       kUnrecognized = 0,
       kMerchantId = 1,         // "MERCHANT_ID"
       kPersonalOpenid = 2,     // "PERSONAL_OPENID"
       kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
     };
-    enum class Result_ : std::int32_t {
+    enum class DetailStatus : std::int32_t {
       kUnrecognized = 0,
       kPending = 1,  // "PENDING"
       kSuccess = 2,  // "SUCCESS"
       kClosed = 3,   // "CLOSED"
     };
-    enum class FailReason : std::int32_t {
+    enum class DetailFailReason : std::int32_t {
       kUnrecognized = 0,
       kAccountAbnormal = 1,              // "ACCOUNT_ABNORMAL"
       kNoRelation = 2,                   // "NO_RELATION"
@@ -340,10 +345,10 @@ struct PostOrdersUnfreezeResponse {
     };
     std::optional<std::int64_t> amount;
     std::optional<std::string> description;
-    Enum<Type> type;
+    Enum<ReceiverType> type;
     std::optional<std::string> account;
-    Enum<Result_> result;
-    Enum<FailReason> fail_reason;
+    Enum<DetailStatus> result;
+    Enum<DetailFailReason> fail_reason;
     std::optional<std::string> detail_id;
     // format rfc3339
     std::optional<std::string> create_time;
@@ -363,7 +368,7 @@ struct PostOrdersUnfreezeResponse {
   std::optional<std::string> transaction_id;
   std::optional<std::string> out_order_no;
   std::optional<std::string> order_id;
-  Enum<State> state;
+  Enum<OrderStatus> state;
   List<Receivers> receivers;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -422,25 +427,25 @@ struct GetOrdersByOutOrderNoRequest {
   ~GetOrdersByOutOrderNoRequest();
 };
 struct GetOrdersByOutOrderNoResponse {
-  enum class State : std::int32_t {
+  enum class OrderStatus : std::int32_t {
     kUnrecognized = 0,
     kProcessing = 1,  // "PROCESSING"
     kFinished = 2,    // "FINISHED"
   };
   struct Receivers {
-    enum class Type : std::int32_t {
+    enum class ReceiverType : std::int32_t {
       kUnrecognized = 0,
       kMerchantId = 1,         // "MERCHANT_ID"
       kPersonalOpenid = 2,     // "PERSONAL_OPENID"
       kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
     };
-    enum class Result_ : std::int32_t {
+    enum class DetailStatus : std::int32_t {
       kUnrecognized = 0,
       kPending = 1,  // "PENDING"
       kSuccess = 2,  // "SUCCESS"
       kClosed = 3,   // "CLOSED"
     };
-    enum class FailReason : std::int32_t {
+    enum class DetailFailReason : std::int32_t {
       kUnrecognized = 0,
       kAccountAbnormal = 1,              // "ACCOUNT_ABNORMAL"
       kNoRelation = 2,                   // "NO_RELATION"
@@ -453,10 +458,10 @@ struct GetOrdersByOutOrderNoResponse {
     };
     std::optional<std::int64_t> amount;
     std::optional<std::string> description;
-    Enum<Type> type;
+    Enum<ReceiverType> type;
     std::optional<std::string> account;
-    Enum<Result_> result;
-    Enum<FailReason> fail_reason;
+    Enum<DetailStatus> result;
+    Enum<DetailFailReason> fail_reason;
     std::optional<std::string> detail_id;
     // format rfc3339
     std::optional<std::string> create_time;
@@ -476,7 +481,7 @@ struct GetOrdersByOutOrderNoResponse {
   std::optional<std::string> transaction_id;
   std::optional<std::string> out_order_no;
   std::optional<std::string> order_id;
-  Enum<State> state;
+  Enum<OrderStatus> state;
   List<Receivers> receivers;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -524,13 +529,13 @@ struct GetOrdersByOutOrderNo {
 
 // POST v3/profitsharing/receivers/add
 struct PostReceiversAddRequest {
-  enum class Type : std::int32_t {
+  enum class ReceiverType : std::int32_t {
     kUnrecognized = 0,
     kMerchantId = 1,         // "MERCHANT_ID"
     kPersonalOpenid = 2,     // "PERSONAL_OPENID"
     kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
   };
-  enum class RelationType : std::int32_t {
+  enum class ReceiverRelationType : std::int32_t {
     kUnrecognized = 0,
     kServiceProvider = 1,  // "SERVICE_PROVIDER"
     kStore = 2,            // "STORE"
@@ -548,12 +553,12 @@ struct PostReceiversAddRequest {
   std::string appid;
   std::optional<std::string> sub_appid;
   // required
-  Enum<Type> type;
+  Enum<ReceiverType> type;
   std::string account;
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> name;
   // required
-  Enum<RelationType> relation_type;
+  Enum<ReceiverRelationType> relation_type;
   std::optional<std::string> custom_relation;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -566,14 +571,14 @@ struct PostReceiversAddRequest {
   ~PostReceiversAddRequest();
 };
 struct PostReceiversAddResponse {
-  using Type = PostReceiversAddRequest::Type;
-  using RelationType = PostReceiversAddRequest::RelationType;
+  using ReceiverType = PostReceiversAddRequest::ReceiverType;
+  using ReceiverRelationType = PostReceiversAddRequest::ReceiverRelationType;
   std::optional<std::string> sub_mchid;
-  Enum<Type> type;
+  Enum<ReceiverType> type;
   std::optional<std::string> account;
   // format base64
   std::optional<std::string> name;
-  Enum<RelationType> relation_type;
+  Enum<ReceiverRelationType> relation_type;
   std::optional<std::string> custom_relation;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -619,7 +624,7 @@ struct PostReceiversAdd {
 
 // POST v3/profitsharing/receivers/delete
 struct PostReceiversDeleteRequest {
-  enum class Type : std::int32_t {
+  enum class ReceiverType : std::int32_t {
     kUnrecognized = 0,
     kMerchantId = 1,         // "MERCHANT_ID"
     kPersonalOpenid = 2,     // "PERSONAL_OPENID"
@@ -629,7 +634,7 @@ struct PostReceiversDeleteRequest {
   std::string appid;
   std::optional<std::string> sub_appid;
   // required
-  Enum<Type> type;
+  Enum<ReceiverType> type;
   std::string account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -642,9 +647,9 @@ struct PostReceiversDeleteRequest {
   ~PostReceiversDeleteRequest();
 };
 struct PostReceiversDeleteResponse {
-  using Type = PostReceiversDeleteRequest::Type;
+  using ReceiverType = PostReceiversDeleteRequest::ReceiverType;
   std::optional<std::string> sub_mchid;
-  Enum<Type> type;
+  Enum<ReceiverType> type;
   std::optional<std::string> account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -708,13 +713,13 @@ struct PostReturnOrdersRequest {
   ~PostReturnOrdersRequest();
 };
 struct PostReturnOrdersResponse {
-  enum class Result_ : std::int32_t {
+  enum class ReturnOrderStatus : std::int32_t {
     kUnrecognized = 0,
     kProcessing = 1,  // "PROCESSING"
     kSuccess = 2,     // "SUCCESS"
     kFailed = 3,      // "FAILED"
   };
-  enum class FailReason : std::int32_t {
+  enum class ReturnOrderFailReason : std::int32_t {
     kUnrecognized = 0,
     kAccountAbnormal = 1,       // "ACCOUNT_ABNORMAL"
     kBalanceNotEnough = 2,      // "BALANCE_NOT_ENOUGH"
@@ -730,8 +735,8 @@ struct PostReturnOrdersResponse {
   std::optional<std::string> return_mchid;
   std::optional<std::int64_t> amount;
   std::optional<std::string> description;
-  Enum<Result_> result;
-  Enum<FailReason> fail_reason;
+  Enum<ReturnOrderStatus> result;
+  Enum<ReturnOrderFailReason> fail_reason;
   // format rfc3339
   std::optional<std::string> create_time;
   // format rfc3339
@@ -794,13 +799,13 @@ struct GetReturnOrdersByOutReturnNoRequest {
   ~GetReturnOrdersByOutReturnNoRequest();
 };
 struct GetReturnOrdersByOutReturnNoResponse {
-  enum class Result_ : std::int32_t {
+  enum class ReturnOrderStatus : std::int32_t {
     kUnrecognized = 0,
     kProcessing = 1,  // "PROCESSING"
     kSuccess = 2,     // "SUCCESS"
     kFailed = 3,      // "FAILED"
   };
-  enum class FailReason : std::int32_t {
+  enum class ReturnOrderFailReason : std::int32_t {
     kUnrecognized = 0,
     kAccountAbnormal = 1,       // "ACCOUNT_ABNORMAL"
     kBalanceNotEnough = 2,      // "BALANCE_NOT_ENOUGH"
@@ -816,8 +821,8 @@ struct GetReturnOrdersByOutReturnNoResponse {
   std::optional<std::string> return_mchid;
   std::optional<std::int64_t> amount;
   std::optional<std::string> description;
-  Enum<Result_> result;
-  Enum<FailReason> fail_reason;
+  Enum<ReturnOrderStatus> result;
+  Enum<ReturnOrderFailReason> fail_reason;
   // format rfc3339
   std::optional<std::string> create_time;
   // format rfc3339
@@ -959,26 +964,27 @@ void Serialize(Archive& archive, GetReturnOrdersByOutReturnNoResponse& value);
 void Serialize(Archive& archive, GetTransactionsByTransactionIdAmountsRequest& value);
 void Serialize(Archive& archive, GetTransactionsByTransactionIdAmountsResponse& value);
 const EnumTable& EnumTableOf(GetBillsRequest::TarType);
-const EnumTable& EnumTableOf(GetBillsResponse::HashType);
+const EnumTable& EnumTableOf(GetBillsResponse::SplitBillHashType);
 const EnumTable& EnumTableOf(PostOrdersRequest::Receivers::Type);
-const EnumTable& EnumTableOf(PostOrdersResponse::State);
-const EnumTable& EnumTableOf(PostOrdersResponse::Receivers::Result_);
-const EnumTable& EnumTableOf(PostOrdersResponse::Receivers::FailReason);
-const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::State);
-const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::Receivers::Type);
-const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::Receivers::Result_);
-const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::Receivers::FailReason);
-const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::State);
-const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::Receivers::Type);
-const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::Receivers::Result_);
-const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::Receivers::FailReason);
-const EnumTable& EnumTableOf(PostReceiversAddRequest::Type);
-const EnumTable& EnumTableOf(PostReceiversAddRequest::RelationType);
-const EnumTable& EnumTableOf(PostReceiversDeleteRequest::Type);
-const EnumTable& EnumTableOf(PostReturnOrdersResponse::Result_);
-const EnumTable& EnumTableOf(PostReturnOrdersResponse::FailReason);
-const EnumTable& EnumTableOf(GetReturnOrdersByOutReturnNoResponse::Result_);
-const EnumTable& EnumTableOf(GetReturnOrdersByOutReturnNoResponse::FailReason);
+const EnumTable& EnumTableOf(PostOrdersResponse::OrderStatus);
+const EnumTable& EnumTableOf(PostOrdersResponse::Receivers::ReceiverType);
+const EnumTable& EnumTableOf(PostOrdersResponse::Receivers::DetailStatus);
+const EnumTable& EnumTableOf(PostOrdersResponse::Receivers::DetailFailReason);
+const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::OrderStatus);
+const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::Receivers::ReceiverType);
+const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::Receivers::DetailStatus);
+const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::Receivers::DetailFailReason);
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::OrderStatus);
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::Receivers::ReceiverType);
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::Receivers::DetailStatus);
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::Receivers::DetailFailReason);
+const EnumTable& EnumTableOf(PostReceiversAddRequest::ReceiverType);
+const EnumTable& EnumTableOf(PostReceiversAddRequest::ReceiverRelationType);
+const EnumTable& EnumTableOf(PostReceiversDeleteRequest::ReceiverType);
+const EnumTable& EnumTableOf(PostReturnOrdersResponse::ReturnOrderStatus);
+const EnumTable& EnumTableOf(PostReturnOrdersResponse::ReturnOrderFailReason);
+const EnumTable& EnumTableOf(GetReturnOrdersByOutReturnNoResponse::ReturnOrderStatus);
+const EnumTable& EnumTableOf(GetReturnOrdersByOutReturnNoResponse::ReturnOrderFailReason);
 
 // Fluent calls: Profitsharing(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

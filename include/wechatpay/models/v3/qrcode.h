@@ -166,7 +166,7 @@ struct PostTransactionsResponse {
       kGlobal = 1,  // "GLOBAL"
       kSingle = 2,  // "SINGLE"
     };
-    enum class Type : std::int32_t {
+    enum class PromotionType : std::int32_t {
       kUnrecognized = 0,
       kCash = 1,    // "CASH"
       kNocash = 2,  // "NOCASH"
@@ -174,7 +174,7 @@ struct PostTransactionsResponse {
     std::optional<std::string> coupon_id;
     std::optional<std::string> name;
     Enum<Scope> scope;
-    Enum<Type> type;
+    Enum<PromotionType> type;
     std::optional<std::string> stock_id;
     std::optional<std::int64_t> amount;
     std::optional<std::int64_t> wechatpay_contribute;
@@ -342,7 +342,7 @@ struct GetTransactionsOutTradeNoResponse {
       kGlobal = 1,  // "GLOBAL"
       kSingle = 2,  // "SINGLE"
     };
-    enum class Type : std::int32_t {
+    enum class PromotionType : std::int32_t {
       kUnrecognized = 0,
       kCash = 1,    // "CASH"
       kNocash = 2,  // "NOCASH"
@@ -350,7 +350,7 @@ struct GetTransactionsOutTradeNoResponse {
     std::optional<std::string> coupon_id;
     std::optional<std::string> name;
     Enum<Scope> scope;
-    Enum<Type> type;
+    Enum<PromotionType> type;
     std::optional<std::string> stock_id;
     std::optional<std::int64_t> amount;
     std::optional<std::int64_t> wechatpay_contribute;
@@ -521,12 +521,12 @@ const EnumTable& EnumTableOf(PostTransactionsRequest::TradeScene);
 const EnumTable& EnumTableOf(PostTransactionsResponse::TradeState);
 const EnumTable& EnumTableOf(PostTransactionsResponse::UserRepayState);
 const EnumTable& EnumTableOf(PostTransactionsResponse::PromotionDetail::Scope);
-const EnumTable& EnumTableOf(PostTransactionsResponse::PromotionDetail::Type);
+const EnumTable& EnumTableOf(PostTransactionsResponse::PromotionDetail::PromotionType);
 const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeState);
 const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::UserRepayState);
 const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeScene);
 const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::PromotionDetail::Scope);
-const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::PromotionDetail::Type);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::PromotionDetail::PromotionType);
 const EnumTable& EnumTableOf(GetUserServicesContractIdResponse::UserServiceState);
 const EnumTable& EnumTableOf(GetUserServicesContractIdResponse::BlockReason);
 

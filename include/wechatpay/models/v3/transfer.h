@@ -137,7 +137,7 @@ struct GetBatchesBatchIdRequest {
 };
 struct GetBatchesBatchIdResponse {
   struct TransferBatch {
-    enum class CloseReason : std::int32_t {
+    enum class CloseReasonType : std::int32_t {
       kUnrecognized = 0,
       kOverdueClose = 1,          // "OVERDUE_CLOSE"
       kTransferSceneInvalid = 2,  // "TRANSFER_SCENE_INVALID"
@@ -150,7 +150,7 @@ struct GetBatchesBatchIdResponse {
     std::optional<std::string> batch_type;
     std::optional<std::string> batch_name;
     std::optional<std::string> batch_remark;
-    Enum<CloseReason> close_reason;
+    Enum<CloseReasonType> close_reason;
     std::optional<std::int64_t> total_amount;
     std::optional<std::int64_t> total_num;
     // format rfc3339
@@ -247,7 +247,7 @@ struct GetBatchesBatchIdDetailsDetailIdRequest {
   ~GetBatchesBatchIdDetailsDetailIdRequest();
 };
 struct GetBatchesBatchIdDetailsDetailIdResponse {
-  enum class FailReason : std::int32_t {
+  enum class FailReasonType : std::int32_t {
     kUnrecognized = 0,
     kAccountFrozen = 1,                        // "ACCOUNT_FROZEN"
     kRealNameCheckFail = 2,                    // "REAL_NAME_CHECK_FAIL"
@@ -285,7 +285,7 @@ struct GetBatchesBatchIdDetailsDetailIdResponse {
   std::optional<std::string> detail_status;
   std::optional<std::int64_t> transfer_amount;
   std::optional<std::string> transfer_remark;
-  Enum<FailReason> fail_reason;
+  Enum<FailReasonType> fail_reason;
   std::optional<std::string> openid;
   std::optional<std::string> user_name;
   // format rfc3339
@@ -365,7 +365,7 @@ struct GetBatchesOutBatchNoRequest {
 };
 struct GetBatchesOutBatchNoResponse {
   struct TransferBatch {
-    enum class CloseReason : std::int32_t {
+    enum class CloseReasonType : std::int32_t {
       kUnrecognized = 0,
       kOverdueClose = 1,          // "OVERDUE_CLOSE"
       kTransferSceneInvalid = 2,  // "TRANSFER_SCENE_INVALID"
@@ -378,7 +378,7 @@ struct GetBatchesOutBatchNoResponse {
     std::optional<std::string> batch_type;
     std::optional<std::string> batch_name;
     std::optional<std::string> batch_remark;
-    Enum<CloseReason> close_reason;
+    Enum<CloseReasonType> close_reason;
     std::optional<std::int64_t> total_amount;
     std::optional<std::int64_t> total_num;
     // format rfc3339
@@ -477,7 +477,7 @@ struct GetBatchesOutBatchNoDetailsOutDetailNoRequest {
   ~GetBatchesOutBatchNoDetailsOutDetailNoRequest();
 };
 struct GetBatchesOutBatchNoDetailsOutDetailNoResponse {
-  enum class FailReason : std::int32_t {
+  enum class FailReasonType : std::int32_t {
     kUnrecognized = 0,
     kAccountFrozen = 1,                        // "ACCOUNT_FROZEN"
     kRealNameCheckFail = 2,                    // "REAL_NAME_CHECK_FAIL"
@@ -515,7 +515,7 @@ struct GetBatchesOutBatchNoDetailsOutDetailNoResponse {
   std::optional<std::string> detail_status;
   std::optional<std::int64_t> transfer_amount;
   std::optional<std::string> transfer_remark;
-  Enum<FailReason> fail_reason;
+  Enum<FailReasonType> fail_reason;
   std::optional<std::string> openid;
   std::optional<std::string> user_name;
   // format rfc3339
@@ -726,10 +726,10 @@ void Serialize(Archive& archive, PostBillReceiptResponse& value);
 void Serialize(Archive& archive, GetBillReceiptByOutBatchNoRequest& value);
 void Serialize(Archive& archive, GetBillReceiptByOutBatchNoResponse& value);
 const EnumTable& EnumTableOf(PostBatchesResponse::BatchStatus);
-const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferBatch::CloseReason);
-const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReason);
-const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferBatch::CloseReason);
-const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::FailReason);
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferBatch::CloseReasonType);
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReasonType);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferBatch::CloseReasonType);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::FailReasonType);
 
 // Fluent calls: Transfer(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has
