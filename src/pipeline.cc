@@ -82,6 +82,8 @@ HttpRequest ClientImpl::BaseRequest(const std::string& method, const std::string
   req.timeout = opts.timeout.value_or(options_.timeout);
   req.sink = opts.sink;
   req.client_certificate = options_.client_certificate;
+  req.max_body_bytes = options_.max_response_bytes;
+  req.max_sink_bytes = options_.max_download_bytes;
   req.headers = opts.headers;
   if (!req.headers.Has("Accept")) req.headers.Set("Accept", "application/json");
   req.headers.Set("User-Agent", user_agent_);

@@ -15,6 +15,8 @@ const char* ErrorCodeName(ErrorCode code) {
       return "TIMEOUT";
     case ErrorCode::kTls:
       return "TLS";
+    case ErrorCode::kResponseTooLarge:
+      return "RESPONSE_TOO_LARGE";
     case ErrorCode::kApi:
       return "API_ERROR";
     case ErrorCode::kMissingHeader:

@@ -26,6 +26,7 @@ int ExitCodeFor(ErrorCode code) {
     case ErrorCode::kNetwork:
     case ErrorCode::kTimeout:
     case ErrorCode::kTls:
+    case ErrorCode::kResponseTooLarge:
       return kExitNetwork;
     case ErrorCode::kApi:
       return kExitApi;
@@ -94,9 +95,10 @@ int ReportError(const Error& e, std::string_view context) {
       std::fprintf(stderr, "wxpay: error: %s\n", msg.c_str());
       break;
     case kExitNetwork: {
-      const char* what = e.code == ErrorCode::kTimeout ? "timeout"
-                         : e.code == ErrorCode::kTls   ? "TLS error"
-                                                       : "network error";
+      const char* what = e.code == ErrorCode::kTimeout            ? "timeout"
+                         : e.code == ErrorCode::kTls              ? "TLS error"
+                         : e.code == ErrorCode::kResponseTooLarge ? "refused"
+                                                                  : "network error";
       std::fprintf(stderr, "wxpay: %s: %s\n", what, msg.c_str());
       if (e.code == ErrorCode::kNetwork) {
         std::fprintf(stderr, "  check --base-url and that the server is reachable\n");

@@ -125,6 +125,11 @@ struct ClientOptions {
   std::string proxy;
   std::string user_agent;  // appended to "wechatpay-cpp/<version>"
   RetryPolicy retry;
+  // A response body held in memory (every answer but a download's data; error bodies too) is
+  // refused past this size, counted after decompression while it is read: kResponseTooLarge.
+  size_t max_response_bytes = kDefaultMaxResponseBytes;  // 16 MiB
+  // The same for a download streamed to a sink (Client::Download, CallOptions::sink); 0: none.
+  uint64_t max_download_bytes = kDefaultMaxDownloadBytes;  // 4 GiB
   Logger logger;
   int64_t max_clock_skew_seconds = 300;
   bool validate_requests = true;  // check requests against the endpoint catalog before sending

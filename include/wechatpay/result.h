@@ -16,21 +16,22 @@ namespace wechatpay {
 // caller (and `wxpay`) can say which check failed.
 enum class ErrorCode {
   kOk = 0,
-  kInvalidArgument,  // the caller passed something unusable (bad key, missing field, ...)
-  kNetwork,          // connection refused/reset, DNS failure, ...
-  kTimeout,          // connect or transfer timeout, or a deadline passed
-  kTls,              // TLS handshake or certificate failure
-  kApi,              // the server answered an error (HTTP status + WeChat code/message)
-  kMissingHeader,    // a Wechatpay-* header needed for verification is absent
-  kUnknownSerial,    // Wechatpay-Serial names no key we hold
-  kTimestampSkew,    // Wechatpay-Timestamp outside the accepted window
-  kBadSignature,     // the signature does not verify
-  kSignatureProbe,   // a WECHATPAY/SIGNTEST/ probe signature (never a real response)
-  kDigestMismatch,   // a downloaded file does not match the expected digest
-  kDecryption,       // AES-GCM / RSA-OAEP / AES-ECB decryption failed
-  kParse,            // malformed JSON / XML / PEM / response shape
-  kCancelled,        // the call was cancelled or the client went away
-  kInternal,         // a bug or an OpenSSL/curl failure that fits nothing above
+  kInvalidArgument,   // the caller passed something unusable (bad key, missing field, ...)
+  kNetwork,           // connection refused/reset, DNS failure, ...
+  kTimeout,           // connect or transfer timeout, or a deadline passed
+  kTls,               // TLS handshake or certificate failure
+  kResponseTooLarge,  // the response (body or headers) is over a configured limit
+  kApi,               // the server answered an error (HTTP status + WeChat code/message)
+  kMissingHeader,     // a Wechatpay-* header needed for verification is absent
+  kUnknownSerial,     // Wechatpay-Serial names no key we hold
+  kTimestampSkew,     // Wechatpay-Timestamp outside the accepted window
+  kBadSignature,      // the signature does not verify
+  kSignatureProbe,    // a WECHATPAY/SIGNTEST/ probe signature (never a real response)
+  kDigestMismatch,    // a downloaded file does not match the expected digest
+  kDecryption,        // AES-GCM / RSA-OAEP / AES-ECB decryption failed
+  kParse,             // malformed JSON / XML / PEM / response shape
+  kCancelled,         // the call was cancelled or the client went away
+  kInternal,          // a bug or an OpenSSL/curl failure that fits nothing above
 };
 
 // Stable name of a code, e.g. "INVALID_ARGUMENT".

@@ -142,9 +142,10 @@ void RawServer::AcceptLoop() {
 }
 
 std::string RawResponse(int status, std::string_view body, std::string_view extra_headers) {
-  std::string r = "HTTP/1.1 " + std::to_string(status) + (status == 200 ? " OK" : " Error") +
-                  "\r\nContent-Type: application/json\r\nContent-Length: " +
-                  std::to_string(body.size()) + "\r\nConnection: keep-alive\r\n";
+  std::string r =
+      "HTTP/1.1 " + std::to_string(status) + (status == 200 ? " OK" : " Error") +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\nConnection: keep-alive\r\n";
   r.append(extra_headers);
   r += "\r\n";
   r.append(body);

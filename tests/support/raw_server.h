@@ -31,7 +31,8 @@ class RawConnection {
  public:
   explicit RawConnection(int fd) : fd_(fd) {}
   // One request (head and a Content-Length body); nullopt on EOF, error or timeout.
-  std::optional<RawRequest> ReadRequest(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  std::optional<RawRequest> ReadRequest(
+      std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // Writes all of `data`; false once the peer has gone.
   bool Write(std::string_view data);
   // Bytes written so far on this connection.
@@ -71,8 +72,7 @@ class RawServer {
 };
 
 // An HTTP/1.1 response head with Content-Length and keep-alive.
-std::string RawResponse(int status, std::string_view body,
-                        std::string_view extra_headers = {});
+std::string RawResponse(int status, std::string_view body, std::string_view extra_headers = {});
 
 }  // namespace wechatpay::testing
 
