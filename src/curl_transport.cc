@@ -356,7 +356,12 @@ class CurlTransport final : public HttpTransport {
     }
     // An explicit proxy, or none: environment proxies are not picked up silently.
     curl_easy_setopt(h, CURLOPT_PROXY, options_.proxy.c_str());
-    if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
+    if (!options_.ca_file.empty()) {
+      // The file replaces the system store: libcurl's built-in CA path (/etc/ssl/certs on
+      // Debian) would otherwise still be searched for issuers.
+      curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
+      curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
+    }
     if (options_.verbose) curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 
     if (req.client_certificate && !req.client_certificate->empty()) {
