@@ -74,7 +74,8 @@ struct MiniProgramOptions {
 // Which calls are retried and how long to wait. Only GET/HEAD/DELETE, or calls marked
 // idempotent, are retried, on transport errors, 429 and 5xx. The wait before attempt n (n >= 2)
 // is uniform in [0, min(max_backoff, initial_backoff * multiplier^(n-2))] ("full jitter"), or the
-// server's Retry-After when that is larger and within max_backoff.
+// server's Retry-After (delay-seconds) when that is larger. A Retry-After longer than
+// max_backoff ends the call with that answer (its message says so) instead of retrying early.
 struct RetryPolicy {
   int max_attempts = 3;  // 1 disables retries
   std::chrono::milliseconds initial_backoff{200};
